@@ -1,0 +1,132 @@
+/**
+ * The resource registry's vocabulary. Every served resource is one
+ * ResourceDef; routing, discovery, OpenAPI, field selectors and table
+ * printing are all derived from it.
+ */
+import type { FieldError } from "./status.ts";
+
+/** A Kubernetes object as stored and served: plain JSON. */
+export interface KObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: "Apply" | "Update";
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: "FieldsV1";
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: ManagedFieldsEntry[];
+  [key: string]: unknown;
+}
+
+export type Verb =
+  "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
+
+export const ALL_VERBS: Verb[] = [
+  "create",
+  "delete",
+  "deletecollection",
+  "get",
+  "list",
+  "patch",
+  "update",
+  "watch",
+];
+
+/** What happens on a write, beyond the generic object semantics. */
+export interface Strategy {
+  /** Fills defaults in place (called on create, update and patch results). */
+  defaults?(obj: KObject): void;
+  /** Field errors for a new object. */
+  validate?(obj: KObject): FieldError[];
+  /** Field errors for an update (immutable fields etc.). Called in addition to validate. */
+  validateUpdate?(obj: KObject, old: KObject): FieldError[];
+  /** Adjusts a new object before storing (e.g. drop status, set phase). */
+  prepareForCreate?(obj: KObject): void;
+  /** Adjusts an updated object before storing (e.g. keep old status on main resource). */
+  prepareForUpdate?(obj: KObject, old: KObject): void;
+}
+
+export interface SubresourceDef {
+  /** "status", "scale", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy", "token", "approval", "ephemeralcontainers" */
+  name: string;
+  kind: string;
+  /** group/version of the subresource's kind when it differs (scale: autoscaling/v1). */
+  group?: string;
+  version?: string;
+  verbs: Verb[];
+}
+
+export interface TableColumn {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  format?: string;
+  description: string;
+  /** 0: always shown; >0: only with -o wide. */
+  priority: number;
+}
+
+export interface TablePrinter {
+  columns: TableColumn[];
+  /** One row of cells for an object, in column order. `now` is for AGE. */
+  row(obj: KObject, now: Date): unknown[];
+}
+
+export interface ResourceDef {
+  /** "" for the core group. */
+  group: string;
+  version: string;
+  /** Plural lowercase, as in URLs. */
+  resource: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** Defaults to ALL_VERBS. */
+  verbs?: Verb[];
+  subresources?: SubresourceDef[];
+  /**
+   * Storage identity when several versions share one stored object
+   * (autoscaling/v1 and v2 HPAs). Defaults to { group, resource }.
+   */
+  storage?: { group: string; resource: string; version: string };
+  strategy?: Strategy;
+  /** Extra field selectors beyond metadata.name / metadata.namespace. */
+  fieldSelectors?: Record<string, (obj: KObject) => string | undefined>;
+  /** Keys expire after this many seconds (events: 3600). */
+  ttlSeconds?: number;
+  /** Spec changes bump metadata.generation (default true for kinds with spec). */
+  hasGeneration?: boolean;
+}

@@ -1,0 +1,108 @@
+/**
+ * The storage contract the API server needs from etcd: one global revision
+ * counter, compare-and-swap writes, ranged reads at a revision, and ordered
+ * watches that never skip or repeat an event. Drivers live in ./drivers and
+ * are chosen by URL scheme (see openBackend).
+ */
+
+/** One stored key. Revisions are the global store revision at which the key was created/last written. */
+export interface KeyValue {
+  key: string;
+  /** The stored value (JSON text for API objects). */
+  value: string;
+  createRevision: number;
+  modRevision: number;
+}
+
+export interface WatchEvent {
+  type: "PUT" | "DELETE";
+  /** For DELETE: key and the delete's revision as modRevision, value empty. */
+  kv: KeyValue;
+  /** The value before this event, when there was one. */
+  prevKv?: KeyValue;
+}
+
+export interface GetOptions {
+  /** Read as of this revision (0/undefined: latest). Compacted revisions fail with Compacted. */
+  revision?: number;
+}
+
+export interface ListOptions {
+  /** Read as of this revision (0/undefined: latest). Pass the first page's revision to keep pages consistent. */
+  revision?: number;
+  /** At most this many keys (0/undefined: all). */
+  limit?: number;
+  /** Only keys strictly greater than this one (continuation). */
+  after?: string;
+}
+
+export interface ListResult {
+  /** The revision the list was read at. */
+  revision: number;
+  kvs: KeyValue[];
+  /** True when keys beyond the returned page exist at that revision. */
+  more: boolean;
+  /** Keys left after this page (only set when more is true, best effort). */
+  remaining?: number;
+}
+
+export interface WriteOptions {
+  /** Key expires (and is deleted, emitting a DELETE event) after this many seconds. */
+  ttlSeconds?: number;
+}
+
+export interface WatchOptions {
+  /** Deliver every event with modRevision >= startRevision (0: only events after the current revision). */
+  startRevision: number;
+  /** Events buffered for this watcher before it is cut off with WatcherTooSlow. Default 10000. */
+  bufferSize?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * An ordered stream of event batches. Iteration ends when cancelled; it throws
+ * a StorageError with code Compacted (start revision too old) or WatcherTooSlow
+ * (buffer overflowed) when the watch cannot continue.
+ */
+export interface Watcher extends AsyncIterable<WatchEvent[]> {
+  cancel(): void;
+}
+
+export interface Backend {
+  /** Opens connections/files and starts background work (TTL expiry, compaction). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** The latest committed revision. */
+  currentRevision(): Promise<number>;
+  get(key: string, opts?: GetOptions): Promise<{ revision: number; kv?: KeyValue }>;
+  list(prefix: string, opts?: ListOptions): Promise<ListResult>;
+  count(prefix: string): Promise<{ revision: number; count: number }>;
+  /** Fails with KeyExists when the key is present. */
+  create(key: string, value: string, opts?: WriteOptions): Promise<KeyValue>;
+  /**
+   * Replaces the value when the key's modRevision equals expectedModRevision;
+   * otherwise fails with Conflict (current kv attached) or KeyNotFound.
+   */
+  update(
+    key: string,
+    value: string,
+    expectedModRevision: number,
+    opts?: WriteOptions,
+  ): Promise<KeyValue>;
+  /**
+   * Deletes the key, guarded by expectedModRevision when given. Returns the
+   * deleted value and the delete's revision. Fails with KeyNotFound or Conflict.
+   */
+  delete(
+    key: string,
+    expectedModRevision?: number,
+  ): Promise<{ revision: number; prevKv: KeyValue }>;
+  watch(prefix: string, opts: WatchOptions): Watcher;
+  /** Drops history older than revision. Never blocks writers for long. */
+  compact(revision: number): Promise<void>;
+  /** The oldest revision still readable. */
+  compactedRevision(): Promise<number>;
+}
+
+/** etcd's request size limit; values larger than this are rejected with TooLarge. */
+export const MAX_VALUE_BYTES = 1.5 * 1024 * 1024;
