@@ -1,0 +1,51 @@
+/**
+ * The schema table: one declaration per API type, listing each field's JSON
+ * name, protobuf field number, type and patch/list semantics. From it the
+ * project derives strict field validation (unknown fields), OpenAPI v3
+ * documents, protobuf decoding, and strategic-merge-patch merge keys.
+ *
+ * Field names, protobuf numbers and patch keys are the published facts of
+ * k8s.io/api and k8s.io/apimachinery (generated.proto and the Go struct tags).
+ *
+ * Type strings:
+ *   scalars   "string" | "bool" | "int32" | "int64" | "double" | "bytes" (base64 in JSON)
+ *   special   "Time" | "MicroTime" | "Duration" | "Quantity" | "IntOrString" | "RawExtension" | "JSON" (any JSON value)
+ *   refs      "Container" (same package) or "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" (fully qualified)
+ *   lists     "[]T"
+ *   maps      "map[T]"  (string keys; protobuf map entry key=1, value=2)
+ */
+
+export interface FieldOptions {
+  required?: boolean;
+  /** Go struct tag patchStrategy: "merge", "replace", "retainKeys", "merge,retainKeys". */
+  patchStrategy?: string;
+  /** Go struct tag patchMergeKey, e.g. "name" for containers. */
+  patchMergeKey?: string;
+  /** +listType: "atomic" | "set" | "map". */
+  listType?: "atomic" | "set" | "map";
+  /** +listMapKey values, for listType "map". */
+  listMapKeys?: string[];
+  /** +mapType / +structType: "atomic" | "granular". */
+  mapType?: "atomic" | "granular";
+  /** One-line description in our own words (shown by kubectl explain). */
+  description?: string;
+  /** Allowed values for enum-like strings. */
+  enum?: string[];
+}
+
+/** [protobuf field number, type string, options?] */
+export type FieldSpec = [number, string, FieldOptions?];
+
+export interface TypeSpec {
+  /** One-line description in our own words. */
+  description?: string;
+  fields: Record<string, FieldSpec>;
+  /** For top-level kinds: group/version/kind this type is served as. */
+  gvk?: { group: string; version: string; kind: string }[];
+}
+
+/** A package of types, e.g. "io.k8s.api.core.v1", keyed by short type name. */
+export interface SchemaPackage {
+  name: string;
+  types: Record<string, TypeSpec>;
+}
