@@ -76,6 +76,13 @@ export interface Strategy {
   prepareForCreate?(obj: KObject): void;
   /** Adjusts an updated object before storing (e.g. keep old status on main resource). */
   prepareForUpdate?(obj: KObject, old: KObject): void;
+  /**
+   * Adjusts an object written through the /status subresource before storing:
+   * keeps the old spec (and other non-status fields), takes the new status.
+   */
+  prepareForStatusUpdate?(obj: KObject, old: KObject): void;
+  /** Field errors for a /status update (called instead of validateUpdate). */
+  validateStatusUpdate?(obj: KObject, old: KObject): FieldError[];
 }
 
 export interface SubresourceDef {
@@ -129,4 +136,11 @@ export interface ResourceDef {
   ttlSeconds?: number;
   /** Spec changes bump metadata.generation (default true for kinds with spec). */
   hasGeneration?: boolean;
+  /**
+   * Converts an object of this resource, in any version sharing its storage,
+   * to `toApiVersion` ("autoscaling/v1", "v1" for core ...), returning a copy.
+   * Present when `storage` names another version or group than this def's.
+   * The strategy works on objects in this def's own version.
+   */
+  convert?(obj: KObject, toApiVersion: string): KObject;
 }

@@ -1,0 +1,157 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Registry, builtinRegistry, compareKubeVersions } from "./registry.ts";
+import type { ResourceDef } from "./types.ts";
+
+test("builtinRegistry is memoized", () => {
+  assert.equal(builtinRegistry(), builtinRegistry());
+});
+
+test("get and byKind find the served definitions", () => {
+  const reg = builtinRegistry();
+  const cases: [string, string, string, string, boolean][] = [
+    ["", "v1", "pods", "Pod", true],
+    ["", "v1", "namespaces", "Namespace", false],
+    ["", "v1", "nodes", "Node", false],
+    ["apps", "v1", "deployments", "Deployment", true],
+    ["batch", "v1", "cronjobs", "CronJob", true],
+    ["autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true],
+    ["autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true],
+    ["events.k8s.io", "v1", "events", "Event", true],
+    ["rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false],
+    ["scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false],
+  ];
+  for (const [group, version, resource, kind, namespaced] of cases) {
+    const def = reg.get(group, version, resource);
+    assert.ok(def, `${group}/${version}/${resource}`);
+    assert.equal(def.kind, kind);
+    assert.equal(def.namespaced, namespaced, resource);
+    assert.equal(reg.byKind(group, version, kind), def);
+  }
+  assert.equal(reg.get("", "v1", "deployments"), undefined);
+  assert.equal(reg.get("apps", "v2", "deployments"), undefined);
+  assert.equal(reg.byKind("", "v1", "Deployment"), undefined);
+});
+
+test("short names, categories and verbs match upstream", () => {
+  const reg = builtinRegistry();
+  const cases: [string, string, string[], string[] | undefined][] = [
+    ["", "pods", ["po"], ["all"]],
+    ["", "services", ["svc"], ["all"]],
+    ["", "replicationcontrollers", ["rc"], ["all"]],
+    ["", "configmaps", ["cm"], undefined],
+    ["", "resourcequotas", ["quota"], undefined],
+    ["apps", "deployments", ["deploy"], ["all"]],
+    ["apps", "statefulsets", ["sts"], ["all"]],
+    ["batch", "cronjobs", ["cj"], ["all"]],
+    ["networking.k8s.io", "networkpolicies", ["netpol"], undefined],
+    ["policy", "poddisruptionbudgets", ["pdb"], undefined],
+  ];
+  for (const [group, resource, shortNames, categories] of cases) {
+    const def = reg.get(group, reg.preferredVersion(group)!, resource)!;
+    assert.deepEqual(def.shortNames, shortNames, resource);
+    assert.deepEqual(def.categories, categories, resource);
+  }
+  assert.deepEqual(reg.get("", "v1", "bindings")!.verbs, ["create"]);
+  assert.deepEqual(reg.get("", "v1", "componentstatuses")!.verbs, ["get", "list"]);
+  assert.ok(!reg.get("", "v1", "namespaces")!.verbs!.includes("deletecollection"));
+  assert.equal(reg.get("", "v1", "events")!.ttlSeconds, 3600);
+});
+
+test("subresources carry upstream kinds and verbs", () => {
+  const reg = builtinRegistry();
+  const pods = reg.get("", "v1", "pods")!;
+  const names = pods.subresources!.map((s) => s.name).sort();
+  assert.deepEqual(names, [
+    "attach",
+    "binding",
+    "ephemeralcontainers",
+    "eviction",
+    "exec",
+    "log",
+    "portforward",
+    "proxy",
+    "status",
+  ]);
+  const eviction = pods.subresources!.find((s) => s.name === "eviction")!;
+  assert.deepEqual([eviction.group, eviction.version, eviction.kind], ["policy", "v1", "Eviction"]);
+  const scale = reg
+    .get("apps", "v1", "deployments")!
+    .subresources!.find((s) => s.name === "scale")!;
+  assert.deepEqual([scale.group, scale.version, scale.kind], ["autoscaling", "v1", "Scale"]);
+  const token = reg.get("", "v1", "serviceaccounts")!.subresources![0];
+  assert.equal(token.kind, "TokenRequest");
+});
+
+test("HPA versions share one storage", () => {
+  const reg = builtinRegistry();
+  const v1 = reg.get("autoscaling", "v1", "horizontalpodautoscalers")!;
+  const v2 = reg.get("autoscaling", "v2", "horizontalpodautoscalers")!;
+  assert.deepEqual(v1.storage, v2.storage);
+  assert.equal(v1.storage!.version, "v2");
+  assert.equal(typeof v1.convert, "function");
+});
+
+test("groupVersions lists core first and marks the preferred version", () => {
+  const gvs = builtinRegistry().groupVersions();
+  assert.deepEqual(gvs[0], { group: "", version: "v1", preferred: true });
+  const autoscaling = gvs.filter((gv) => gv.group === "autoscaling");
+  assert.deepEqual(autoscaling, [
+    { group: "autoscaling", version: "v2", preferred: true },
+    { group: "autoscaling", version: "v1", preferred: false },
+  ]);
+  assert.ok(gvs.some((gv) => gv.group === "apps" && gv.version === "v1" && gv.preferred));
+});
+
+test("resourcesIn lists one group version", () => {
+  const apps = builtinRegistry()
+    .resourcesIn("apps", "v1")
+    .map((d) => d.resource);
+  assert.deepEqual(apps.sort(), [
+    "controllerrevisions",
+    "daemonsets",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+  ]);
+  assert.deepEqual(builtinRegistry().resourcesIn("apps", "v9"), []);
+});
+
+test("resolve accepts plural, singular, short and qualified names", () => {
+  const reg = builtinRegistry();
+  const cases: [string, string | undefined][] = [
+    ["po", "pods"],
+    ["Pod", "pods"],
+    ["deploy", "deployments"],
+    ["deployments.apps", "deployments"],
+    ["hpa", "horizontalpodautoscalers"],
+    ["nosuch", undefined],
+  ];
+  for (const [name, resource] of cases) assert.equal(reg.resolve(name)?.resource, resource, name);
+  assert.equal(reg.resolve("hpa")!.version, "v2");
+});
+
+test("Registry rejects duplicate resources", () => {
+  const def: ResourceDef = {
+    group: "x",
+    version: "v1",
+    resource: "things",
+    singular: "thing",
+    kind: "Thing",
+    namespaced: true,
+  };
+  assert.throws(() => new Registry([def, { ...def }]), /already registered/);
+});
+
+test("compareKubeVersions orders as upstream", () => {
+  const versions = ["v1alpha1", "v1", "v1beta1", "v2", "v1beta2", "v11alpha2", "v2beta1"];
+  assert.deepEqual(versions.sort(compareKubeVersions), [
+    "v2",
+    "v1",
+    "v2beta1",
+    "v1beta2",
+    "v1beta1",
+    "v11alpha2",
+    "v1alpha1",
+  ]);
+});

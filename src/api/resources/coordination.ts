@@ -1,0 +1,17 @@
+/** The coordination.k8s.io/v1 resources. */
+import type { ResourceDef } from "../types.ts";
+
+/** Every coordination.k8s.io/v1 resource definition. */
+export function coordinationResources(): ResourceDef[] {
+  return [
+    {
+      group: "coordination.k8s.io",
+      version: "v1",
+      resource: "leases",
+      singular: "lease",
+      kind: "Lease",
+      namespaced: true,
+      hasGeneration: false,
+    },
+  ];
+}

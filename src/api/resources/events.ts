@@ -1,0 +1,25 @@
+/**
+ * events.k8s.io/v1 events: stored with core/v1 events under /registry/events
+ * (as upstream), converted on the way in and out by convertEvent.
+ */
+import type { ResourceDef } from "../types.ts";
+import { convertEvent } from "./events-conversion.ts";
+
+/** Every events.k8s.io/v1 resource definition. */
+export function eventsResources(): ResourceDef[] {
+  return [
+    {
+      group: "events.k8s.io",
+      version: "v1",
+      resource: "events",
+      singular: "event",
+      kind: "Event",
+      namespaced: true,
+      shortNames: ["ev"],
+      ttlSeconds: 3600,
+      storage: { group: "", resource: "events", version: "v1" },
+      convert: convertEvent,
+      hasGeneration: false,
+    },
+  ];
+}
