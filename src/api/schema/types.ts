@@ -31,6 +31,18 @@ export interface FieldOptions {
   description?: string;
   /** Allowed values for enum-like strings. */
   enum?: string[];
+  /**
+   * The Go field is a pointer (or otherwise keeps its zero value in JSON): a
+   * zero scalar decoded from protobuf ("", 0, false) is kept. Without it, zero
+   * scalars are dropped, as Go's `omitempty` does for non-pointer fields.
+   */
+  pointer?: boolean;
+  /**
+   * Protobuf wire only: the list (or, for a map of lists, each value) is
+   * wrapped in a message whose field 1 holds the items (metav1.Verbs,
+   * authentication ExtraValue). JSON is unaffected.
+   */
+  wrapped?: boolean;
 }
 
 /** [protobuf field number, type string, options?] */
