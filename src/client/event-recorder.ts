@@ -1,0 +1,123 @@
+/**
+ * Records core/v1 Events about objects, with client-go's aggregation:
+ * - an identical event (same object, type, reason, message, source) seen again
+ *   bumps the stored event's count and lastTimestamp instead of creating one;
+ * - more than 10 events that differ only by message within 10 minutes are
+ *   folded into one event whose message starts "(combined from similar events): ".
+ * Recording never throws and never blocks the caller.
+ */
+import type { KObject } from "../api/types.ts";
+import { realClock, type Clock } from "./clock.ts";
+import type { ResourceRef, RestClient } from "./rest-client.ts";
+
+export const eventsRef: ResourceRef = {
+  group: "",
+  version: "v1",
+  resource: "events",
+  namespaced: true,
+};
+
+const similarWindowMs = 10 * 60 * 1000;
+const similarLimit = 10;
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+  firstTimestamp: string;
+}
+
+export class EventRecorder {
+  private seen = new Map<string, Seen>();
+  private similar = new Map<string, { messages: Set<string>; since: number }>();
+  private readonly clock: Clock;
+  private pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly source: { component: string; host?: string },
+    opts: { clock?: Clock } = {},
+  ) {
+    this.clock = opts.clock ?? realClock;
+  }
+
+  event(obj: KObject, type: "Normal" | "Warning", reason: string, message: string): void {
+    const p = this.record(obj, type, reason, message).catch(() => {});
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Waits for events being written (for clean shutdown and tests). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  private async record(obj: KObject, type: string, reason: string, message: string): Promise<void> {
+    const meta = obj.metadata ?? {};
+    const namespace = meta.namespace || "default";
+    const involved = {
+      kind: obj.kind,
+      namespace: meta.namespace,
+      name: meta.name,
+      uid: meta.uid,
+      apiVersion: obj.apiVersion,
+      resourceVersion: meta.resourceVersion,
+    };
+    const base = [
+      involved.kind,
+      namespace,
+      involved.name,
+      involved.uid,
+      type,
+      reason,
+      this.source.component,
+      this.source.host,
+    ].join("|");
+    const now = this.clock.now();
+    const sim = this.similar.get(base);
+    if (!sim || now - sim.since > similarWindowMs) {
+      this.similar.set(base, { messages: new Set([message]), since: now });
+    } else {
+      sim.messages.add(message);
+      if (sim.messages.size > similarLimit) message = `(combined from similar events): ${message}`;
+    }
+    const key = message.startsWith("(combined") ? `${base}|combined` : `${base}|${message}`;
+    const stamp = new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const existing = this.seen.get(key);
+    if (existing) {
+      existing.count++;
+      try {
+        await this.client.patch(eventsRef, existing.namespace, existing.name, "merge", {
+          count: existing.count,
+          lastTimestamp: stamp,
+          message,
+        });
+        return;
+      } catch {
+        this.seen.delete(key);
+      }
+    }
+    const name = `${meta.name ?? "unknown"}.${(now * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
+    const created = await this.client.create<KObject>(eventsRef, namespace, {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name, namespace },
+      involvedObject: involved,
+      reason,
+      message,
+      type,
+      source: { component: this.source.component, host: this.source.host },
+      reportingComponent: this.source.component,
+      reportingInstance: this.source.host ?? "",
+      firstTimestamp: stamp,
+      lastTimestamp: stamp,
+      count: 1,
+    });
+    this.seen.set(key, {
+      name: created.metadata?.name ?? name,
+      namespace,
+      count: 1,
+      firstTimestamp: stamp,
+    });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * An indexed in-memory cache of objects keyed "namespace/name" (or "name" for
+ * cluster-scoped objects). Cached objects are shared and must not be mutated.
+ */
+import type { KObject } from "../../api/types.ts";
+
+export type IndexFunc = (obj: KObject) => string[];
+
+/** The cache key of an object, as client-go's MetaNamespaceKeyFunc. */
+export function objectKey(obj: KObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? "";
+  return ns ? `${ns}/${name}` : name;
+}
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf("/");
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+export const namespaceIndex: IndexFunc = (obj) => [obj.metadata?.namespace ?? ""];
+
+export class Indexer<T extends KObject = KObject> {
+  private items = new Map<string, T>();
+  private indices = new Map<string, Map<string, Set<string>>>();
+
+  constructor(
+    private readonly indexers: Record<string, IndexFunc> = { namespace: namespaceIndex },
+  ) {
+    for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
+  }
+
+  get(key: string): T | undefined {
+    return this.items.get(key);
+  }
+
+  list(): T[] {
+    return [...this.items.values()];
+  }
+
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  size(): number {
+    return this.items.size;
+  }
+
+  /** Objects whose index `name` yields `value` (e.g. byIndex("namespace", "default")). */
+  byIndex(name: string, value: string): T[] {
+    const keys = this.indices.get(name)?.get(value);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const obj = this.items.get(k);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  /** Inserts or replaces; returns the previous object. */
+  put(obj: T): T | undefined {
+    const key = objectKey(obj);
+    const old = this.items.get(key);
+    if (old) this.unindex(key, old);
+    this.items.set(key, obj);
+    this.index(key, obj);
+    return old;
+  }
+
+  remove(key: string): T | undefined {
+    const old = this.items.get(key);
+    if (old) {
+      this.unindex(key, old);
+      this.items.delete(key);
+    }
+    return old;
+  }
+
+  private index(key: string, obj: T): void {
+    for (const [name, fn] of Object.entries(this.indexers)) {
+      const idx = this.indices.get(name)!;
+      for (const v of fn(obj)) {
+        let set = idx.get(v);
+        if (!set) idx.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+
+  private unindex(key: string, obj: T): void {
+    for (const [name, fn] of Object.entries(this.indexers)) {
+      const idx = this.indices.get(name)!;
+      for (const v of fn(obj)) {
+        const set = idx.get(v);
+        set?.delete(key);
+        if (set && set.size === 0) idx.delete(v);
+      }
+    }
+  }
+}
