@@ -1,0 +1,87 @@
+/**
+ * What strategic merge patch and server-side apply need to know about a
+ * type: per field, its patch strategy and merge key (Go struct tags), its
+ * list/map semantics (+listType, +listMapKey, +mapType), and the schema of
+ * its value. A missing schema means "free-form": maps merge key by key,
+ * lists are atomic, as upstream treats unstructured content.
+ */
+
+export interface FieldPatchInfo {
+  /** Go tag patchStrategy: "merge", "replace", "retainKeys", "merge,retainKeys". */
+  strategy?: string;
+  /** Go tag patchMergeKey, e.g. "name" for containers. */
+  mergeKey?: string;
+  listType?: "atomic" | "set" | "map";
+  listMapKeys?: string[];
+  mapType?: "atomic" | "granular";
+  /**
+   * Schema of the value: the struct or map itself, or for a list the schema
+   * of its elements. Undefined for scalars and free-form values.
+   */
+  schema?: PatchSchema;
+}
+
+/** One struct or map type. Implementations must be pure lookups. */
+export interface PatchSchema {
+  /** Facts about member `name`; undefined when the member is unknown. */
+  field(name: string): FieldPatchInfo | undefined;
+  /** True for map types, whose keys are data rather than declared fields. */
+  readonly isMap?: boolean;
+}
+
+/** A struct schema from a table of fields (tests, hand-written types). */
+export function structSchema(fields: Record<string, FieldPatchInfo>): PatchSchema {
+  return { field: (name) => (Object.hasOwn(fields, name) ? fields[name] : undefined) };
+}
+
+/** A map schema whose every value is described by `value`. */
+export function mapSchema(value: FieldPatchInfo = {}): PatchSchema {
+  return { field: () => value, isMap: true };
+}
+
+/** Strategic-merge-patch view of a field. */
+export function smpStrategy(info: FieldPatchInfo | undefined): {
+  merge: boolean;
+  replace: boolean;
+  mergeKey?: string;
+} {
+  const parts = (info?.strategy ?? "").split(",").map((s) => s.trim());
+  return {
+    merge: parts.includes("merge"),
+    replace: parts.includes("replace"),
+    mergeKey: info?.mergeKey,
+  };
+}
+
+export type ListSemantics = { kind: "atomic" } | { kind: "set" } | { kind: "map"; keys: string[] };
+
+/**
+ * Server-side-apply view of a list field: +listType when declared, otherwise
+ * derived from the patch strategy as upstream's schema conversion does
+ * (merge + key → map, merge without key → set, else atomic).
+ */
+export function listSemantics(info: FieldPatchInfo | undefined): ListSemantics {
+  if (info?.listType === "map") {
+    const keys = info.listMapKeys?.length ? info.listMapKeys : info.mergeKey ? [info.mergeKey] : [];
+    return keys.length ? { kind: "map", keys } : { kind: "atomic" };
+  }
+  if (info?.listType === "set") return { kind: "set" };
+  if (info?.listType === "atomic") return { kind: "atomic" };
+  const s = smpStrategy(info);
+  if (s.merge && s.mergeKey) return { kind: "map", keys: [s.mergeKey] };
+  if (s.merge) return { kind: "set" };
+  return { kind: "atomic" };
+}
+
+/** Whether a map/struct field is owned and replaced as a whole. */
+export function isAtomicMap(info: FieldPatchInfo | undefined): boolean {
+  return info?.mapType === "atomic";
+}
+
+/** Schema of member `name` of `schema`, tolerating free-form parents. */
+export function childInfo(
+  schema: PatchSchema | undefined,
+  name: string,
+): FieldPatchInfo | undefined {
+  return schema?.field(name);
+}
