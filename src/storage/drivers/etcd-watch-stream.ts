@@ -1,0 +1,155 @@
+import type { IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from "etcd3";
+import type { WatchEvent } from "../backend.ts";
+import { StorageError } from "../errors.ts";
+import { fromEtcdKv } from "./etcd-kv.ts";
+import type { EtcdWatcher } from "./etcd-watcher.ts";
+
+type Stream = IDuplexStream<IWatchRequest, IWatchResponse>;
+
+/** Reconnect delays after a broken stream: doubling from the first to the last. */
+const BACKOFF_MS = { first: 100, max: 3000 };
+
+/**
+ * Multiplexes every EtcdWatcher of one backend over a single etcd Watch gRPC
+ * stream, with client-chosen watch IDs so creation order does not matter.
+ * The stream is always read eagerly and each response is handed to its
+ * watcher's bounded queue, so one slow consumer never delays the others.
+ * When the stream breaks it reconnects (possibly to another endpoint) and
+ * re-creates each watch from its nextRevision: no event is skipped or repeated.
+ */
+export class EtcdWatchStream {
+  readonly #open: () => Promise<Stream>;
+  readonly #onRevision: (revision: number) => void;
+  readonly #watchers = new Map<number, EtcdWatcher>();
+  #stream: Stream | undefined;
+  #connecting = false;
+  #closed = false;
+  #backoffMs = BACKOFF_MS.first;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * @param open starts a new Watch RPC on some endpoint.
+   * @param onRevision receives every response header's store revision.
+   */
+  constructor(open: () => Promise<Stream>, onRevision: (revision: number) => void) {
+    this.#open = open;
+    this.#onRevision = onRevision;
+  }
+
+  /** Starts delivering events in the watcher's range from its nextRevision. */
+  add(w: EtcdWatcher): void {
+    if (this.#closed) {
+      w.fail(new StorageError("Unavailable", "Cannot watch: the etcd backend is closed"));
+      return;
+    }
+    this.#watchers.set(w.id, w);
+    if (this.#stream) this.#create(this.#stream, w);
+    else this.#connect();
+  }
+
+  /** Stops a watch; further responses for it are dropped. Idempotent. */
+  remove(w: EtcdWatcher): void {
+    if (!this.#watchers.delete(w.id)) return;
+    try {
+      this.#stream?.write({ cancel_request: { watch_id: w.id } });
+    } catch {
+      // A broken stream cancels every watch on it anyway.
+    }
+  }
+
+  /** Ends the stream; open watchers end as cancelled. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    for (const w of [...this.#watchers.values()]) w.cancel();
+    this.#watchers.clear();
+    this.#stream?.cancel();
+    this.#stream = undefined;
+  }
+
+  #connect(): void {
+    if (this.#connecting || this.#stream || this.#closed) return;
+    this.#connecting = true;
+    this.#open().then(
+      (stream) => {
+        this.#connecting = false;
+        if (this.#closed) {
+          stream.cancel();
+          return;
+        }
+        this.#stream = stream;
+        stream.on("data", (res) => this.#onResponse(res));
+        stream.on("error", (err) => this.#broken(stream, err));
+        stream.on("end", () => this.#broken(stream, new Error("watch stream ended")));
+        for (const w of this.#watchers.values()) this.#create(stream, w);
+      },
+      (err: unknown) => {
+        this.#connecting = false;
+        this.#broken(undefined, err);
+      },
+    );
+  }
+
+  #create(stream: Stream, w: EtcdWatcher): void {
+    stream.write({
+      create_request: {
+        key: w.key,
+        range_end: w.rangeEnd,
+        start_revision: w.nextRevision,
+        prev_kv: true,
+        watch_id: w.id,
+      },
+    });
+  }
+
+  #broken(stream: Stream | undefined, _err: unknown): void {
+    if (stream !== this.#stream || this.#closed) return;
+    this.#stream?.cancel();
+    this.#stream = undefined;
+    if (this.#watchers.size === 0) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#connect(), this.#backoffMs);
+    this.#backoffMs = Math.min(this.#backoffMs * 2, BACKOFF_MS.max);
+  }
+
+  #onResponse(res: IWatchResponse): void {
+    this.#backoffMs = BACKOFF_MS.first;
+    if (res.header) this.#onRevision(Number(res.header.revision));
+    const w = this.#watchers.get(Number(res.watch_id));
+    if (!w) return;
+    if (res.canceled) {
+      const compacted = Number(res.compact_revision);
+      w.fail(
+        compacted > 0
+          ? new StorageError(
+              "Compacted",
+              `Cannot watch ${w.key.toString()} from revision ${w.nextRevision}: compacted to ${compacted}`,
+              { compactedRevision: compacted },
+            )
+          : new StorageError(
+              "Unavailable",
+              `etcd cancelled the watch on ${w.key.toString()}: ${res.cancel_reason}`,
+            ),
+      );
+      return;
+    }
+    if (res.events.length > 0) w.push(res.events.map(toWatchEvent));
+  }
+}
+
+function toWatchEvent(e: IEvent): WatchEvent {
+  const ev: WatchEvent =
+    e.type === "Delete"
+      ? {
+          type: "DELETE",
+          kv: {
+            key: e.kv.key.toString("utf8"),
+            value: "",
+            createRevision: 0,
+            modRevision: Number(e.kv.mod_revision),
+          },
+        }
+      : { type: "PUT", kv: fromEtcdKv(e.kv) };
+  if (e.prev_kv) ev.prevKv = fromEtcdKv(e.prev_kv);
+  return ev;
+}

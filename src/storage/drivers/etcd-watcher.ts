@@ -1,0 +1,120 @@
+import type { WatchEvent, Watcher } from "../backend.ts";
+import { StorageError } from "../errors.ts";
+
+/** Default per-watcher buffer, in events (WatchOptions.bufferSize). */
+export const DEFAULT_WATCH_BUFFER = 10_000;
+
+/**
+ * One Backend watch over an etcd key range: the consumer side of a bounded
+ * event queue that the watch stream fills. The stream never waits for the
+ * consumer: when more than bufferSize events are queued the watcher is cut
+ * off with WatcherTooSlow (its queue dropped) and leaves the stream.
+ * May be iterated once.
+ */
+export class EtcdWatcher implements Watcher {
+  /** The etcd watch_id on the shared stream; unique per stream, never reused. */
+  readonly id: number;
+  readonly key: Buffer;
+  readonly rangeEnd: Buffer;
+  /** The revision to ask etcd for when (re)creating this watch: one past the last delivered event. */
+  nextRevision: number;
+
+  readonly #bufferSize: number;
+  readonly #detach: (w: EtcdWatcher) => void;
+  #queue: WatchEvent[][] = [];
+  #queued = 0;
+  #error: StorageError | undefined;
+  #done = false;
+  #wake: (() => void) | undefined;
+  #iterated = false;
+
+  constructor(opts: {
+    id: number;
+    key: Buffer;
+    rangeEnd: Buffer;
+    startRevision: number;
+    bufferSize?: number;
+    /** Called once when the watcher ends for any reason, to cancel it on the stream. */
+    detach: (w: EtcdWatcher) => void;
+  }) {
+    this.id = opts.id;
+    this.key = opts.key;
+    this.rangeEnd = opts.rangeEnd;
+    this.nextRevision = opts.startRevision;
+    this.#bufferSize = opts.bufferSize ?? DEFAULT_WATCH_BUFFER;
+    this.#detach = opts.detach;
+  }
+
+  /** True once cancelled or failed; the stream ignores it then. */
+  get ended(): boolean {
+    return this.#done || this.#error !== undefined;
+  }
+
+  /** Queues a batch (ordered, revisions >= nextRevision) or cuts the watcher off when it would overflow. */
+  push(events: WatchEvent[]): void {
+    if (this.ended || events.length === 0) return;
+    this.nextRevision = events[events.length - 1]!.kv.modRevision + 1;
+    if (this.#queued + events.length > this.#bufferSize) {
+      this.fail(
+        new StorageError(
+          "WatcherTooSlow",
+          `Watch on ${this.key.toString()} fell ${this.#queued + events.length} events behind (buffer ${this.#bufferSize}); re-list and watch again`,
+        ),
+      );
+      return;
+    }
+    this.#queue.push(events);
+    this.#queued += events.length;
+    this.#notify();
+  }
+
+  /** Ends the watch with err: queued events are dropped and the next read throws. */
+  fail(err: StorageError): void {
+    if (this.ended) return;
+    this.#error = err;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#detach(this);
+    this.#notify();
+  }
+
+  cancel(): void {
+    if (this.ended) return;
+    this.#done = true;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#detach(this);
+    this.#notify();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<WatchEvent[]> {
+    if (this.#iterated) throw new Error("Cannot iterate a Watcher twice");
+    this.#iterated = true;
+    return {
+      next: () => this.#next(),
+      return: async () => {
+        this.cancel();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  async #next(): Promise<IteratorResult<WatchEvent[]>> {
+    for (;;) {
+      const batch = this.#queue.shift();
+      if (batch) {
+        this.#queued -= batch.length;
+        return { done: false, value: batch };
+      }
+      if (this.#error) throw this.#error;
+      if (this.#done) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}

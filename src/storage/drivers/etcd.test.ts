@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { after, before, describe, test } from "node:test";
+import { backendConformance } from "../conformance.ts";
+import { isStorageError } from "../errors.ts";
+import { freePorts, startEtcd, type EtcdProcess } from "../testing/etcd-process.ts";
+import { uniquePrefix, WatchReader } from "../testing/watch-reader.ts";
+import { EtcdBackend, type EtcdBackendOptions } from "./etcd.ts";
+
+const run = promisify(execFile);
+
+/** Starts a backend on opts, registering it for close in cleanup. */
+async function open(opts: EtcdBackendOptions): Promise<EtcdBackend> {
+  const b = new EtcdBackend(opts);
+  await b.start();
+  return b;
+}
+
+describe("EtcdBackend on a real etcd", () => {
+  let etcd: EtcdProcess;
+  before(async () => {
+    etcd = await startEtcd({ clientListeners: 2 });
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
+
+  backendConformance(async () => {
+    const backend = await open({ endpoints: etcd.endpoints });
+    return { backend, cleanup: () => backend.close() };
+  });
+
+  test("stores keys and JSON values as given, so etcdctl shows them", async () => {
+    const b = await open({ endpoints: [etcd.endpoints[0]!] });
+    try {
+      const key = `/registry/configmaps/default/cm-${process.pid}`;
+      const value = JSON.stringify({ kind: "ConfigMap", metadata: { name: "cm" } });
+      await b.create(key, value);
+      const { stdout } = await run(
+        "etcdctl",
+        [`--endpoints=${etcd.endpoints[0]}`, "get", "--prefix", "/registry/"],
+        {
+          env: { ...process.env, ETCDCTL_API: "3" },
+        },
+      );
+      assert.deepEqual(stdout.trim().split("\n"), [key, value]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  const endpointCases: Array<[string, () => Promise<string[]>]> = [
+    ["two listeners of one member", async () => etcd.endpoints],
+    [
+      "a closed port and a live listener",
+      async () => [`http://127.0.0.1:${(await freePorts(1))[0]}`, etcd.endpoints[1]!],
+    ],
+  ];
+  for (const [name, endpoints] of endpointCases) {
+    test(`serves reads, writes and watches across endpoints: ${name}`, async () => {
+      const b = await open({ endpoints: await endpoints() });
+      try {
+        const p = uniquePrefix("endpoints");
+        const w = b.watch(p, { startRevision: 0 });
+        const written = [];
+        for (let i = 0; i < 20; i++) written.push(await b.create(`${p}${i}`, `${i}`));
+        assert.equal((await b.count(p)).count, 20);
+        const events = await new WatchReader(w).take(20);
+        assert.deepEqual(
+          events.map((e) => e.kv),
+          written,
+        );
+        w.cancel();
+      } finally {
+        await b.close();
+      }
+    });
+  }
+
+  test("TTLs share one lease per TTL and each key still expires", async () => {
+    const b = await open({ endpoints: etcd.endpoints });
+    try {
+      const p = uniquePrefix("lease");
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) => b.create(`${p}${i}`, "v", { ttlSeconds: 1 })),
+      );
+      const { stdout } = await run(
+        "etcdctl",
+        [`--endpoints=${etcd.endpoints[0]}`, "get", "--prefix", p, "-w", "json"],
+        {
+          env: { ...process.env, ETCDCTL_API: "3" },
+        },
+      );
+      const leases = new Set(
+        (JSON.parse(stdout).kvs as Array<{ lease: number }>).map((kv) => kv.lease),
+      );
+      assert.equal(leases.size, 1);
+      const w = b.watch(p, { startRevision: 0 });
+      const deletes = await new WatchReader(w).take(5);
+      w.cancel();
+      assert.deepEqual(
+        deletes.map((e) => e.type),
+        Array(5).fill("DELETE"),
+      );
+      assert.equal((await b.count(p)).count, 0);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("a closed backend refuses calls with Unavailable", async () => {
+    const b = await open({ endpoints: etcd.endpoints });
+    await b.close();
+    await assert.rejects(b.get("/x"), (err) => isStorageError(err, "Unavailable"));
+  });
+});
+
+describe("EtcdBackend over TLS with client certificates", () => {
+  let etcd: EtcdProcess;
+  before(async () => {
+    etcd = await startEtcd({ tls: true });
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
+
+  test("connects with the client certificate", async () => {
+    const b = await open({
+      endpoints: etcd.endpoints,
+      caFile: etcd.caFile,
+      certFile: etcd.certFile,
+      keyFile: etcd.keyFile,
+    });
+    try {
+      const kv = await b.create("/registry/tls/probe", "{}");
+      assert.deepEqual((await b.get("/registry/tls/probe")).kv, kv);
+    } finally {
+      await b.close();
+    }
+  });
+
+  const refused: Array<[string, () => EtcdBackendOptions]> = [
+    [
+      "without a client certificate",
+      () => ({ endpoints: etcd.endpoints, caFile: etcd.caFile, requestTimeoutMs: 5000 }),
+    ],
+    [
+      "over plain http",
+      () => ({
+        endpoints: etcd.endpoints.map((e) => e.replace("https:", "http:")),
+        requestTimeoutMs: 5000,
+      }),
+    ],
+  ];
+  for (const [name, opts] of refused) {
+    test(`is refused ${name}`, async () => {
+      const b = new EtcdBackend(opts());
+      await assert.rejects(b.start(), (err) => isStorageError(err, "Unavailable"));
+      await b.close();
+    });
+  }
+});

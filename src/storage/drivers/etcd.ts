@@ -1,0 +1,412 @@
+import { readFile } from "node:fs/promises";
+import {
+  Etcd3,
+  type IRangeRequest,
+  type IRangeResponse,
+  type IResponseHeader,
+  type ITxnResponse,
+} from "etcd3";
+import type {
+  Backend,
+  GetOptions,
+  KeyValue,
+  ListOptions,
+  ListResult,
+  WatchOptions,
+  Watcher,
+  WriteOptions,
+} from "../backend.ts";
+import { StorageError } from "../errors.ts";
+import {
+  checkInteger,
+  checkKey,
+  checkPrefix,
+  checkTtl,
+  checkValue,
+  fromEtcdKv,
+  prefixEnd,
+  toStorageError,
+  type EtcdKeyValue,
+} from "./etcd-kv.ts";
+import { EtcdLeases } from "./etcd-leases.ts";
+import { EtcdWatchStream } from "./etcd-watch-stream.ts";
+import { EtcdWatcher } from "./etcd-watcher.ts";
+
+export interface EtcdBackendOptions {
+  /** Client URLs of the members: http://host:port, https://host:port (TLS), or host:port. */
+  endpoints: string[];
+  /** CA bundle that signed the etcd server certificates (PEM file). */
+  caFile?: string;
+  /** Client certificate and key (PEM files), e.g. the apiserver-etcd-client pair. */
+  certFile?: string;
+  keyFile?: string;
+  /** Deadline of each unary request in ms (default 30000). */
+  requestTimeoutMs?: number;
+  /** Clock for lease reuse decisions (default Date.now). */
+  now?: () => number;
+}
+
+/** A key that is never written: ranges over it only read the store's revision. */
+const PROBE_KEY = Buffer.from("\0k8ts-revision-probe");
+
+/**
+ * The Backend on a real etcd v3 cluster. Keys and values are stored exactly as
+ * given, so `etcdctl get --prefix /registry/` shows the cluster's state.
+ * Writes are single etcd transactions: create compares create_revision == 0,
+ * update and guarded delete compare mod_revision; a failed compare reads the
+ * key in the same transaction to report Conflict with the current value.
+ * TTLs use shared leases (see EtcdLeases). Watches share one gRPC stream.
+ */
+export class EtcdBackend implements Backend {
+  readonly #opts: EtcdBackendOptions;
+  #client: Etcd3 | undefined;
+  #leases: EtcdLeases | undefined;
+  #watches: EtcdWatchStream | undefined;
+  /** The highest store revision seen in any response; startRevision 0 watches begin after it. */
+  #seenRevision = 0;
+  /** A lower bound of etcd's compacted revision (what we compacted or were told). */
+  #compacted = 0;
+  #nextWatchId = 1;
+
+  constructor(opts: EtcdBackendOptions) {
+    if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) {
+      throw new StorageError("InvalidArgument", "Cannot use etcd: no endpoints given");
+    }
+    this.#opts = opts;
+  }
+
+  async start(): Promise<void> {
+    const { caFile, certFile, keyFile } = this.#opts;
+    const hosts = this.#opts.endpoints.map((e) =>
+      normalizeEndpoint(e, caFile !== undefined || certFile !== undefined),
+    );
+    const timeout = this.#opts.requestTimeoutMs ?? 30_000;
+    const client = new Etcd3({
+      hosts,
+      credentials:
+        caFile || certFile
+          ? {
+              rootCertificate: caFile ? await readFile(caFile) : (undefined as unknown as Buffer),
+              certChain: certFile ? await readFile(certFile) : undefined,
+              privateKey: keyFile ? await readFile(keyFile) : undefined,
+            }
+          : undefined,
+      // Lists and watch replays may exceed gRPC's default 4 MiB message limit.
+      grpcOptions: { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 },
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+    });
+    this.#client = client;
+    this.#leases = new EtcdLeases(
+      {
+        grant: async (ttl) => {
+          const res = await client.leaseClient.leaseGrant({ TTL: ttl });
+          return { id: res.ID, ttlSeconds: Number(res.TTL) };
+        },
+      },
+      { now: this.#opts.now },
+    );
+    this.#watches = new EtcdWatchStream(
+      () => client.watchClient.watch(),
+      (rev) => this.#saw(rev),
+    );
+    try {
+      await this.currentRevision();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#watches?.close();
+    this.#client?.close();
+    this.#watches = undefined;
+    this.#client = undefined;
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.#range({ key: PROBE_KEY, count_only: true });
+    return Number(res.header.revision);
+  }
+
+  async get(key: string, opts: GetOptions = {}): Promise<{ revision: number; kv?: KeyValue }> {
+    checkKey(key);
+    checkInteger("revision", opts.revision, 0);
+    const res = await this.#range({ key: Buffer.from(key), revision: opts.revision ?? 0 }, key);
+    const kv = res.kvs[0];
+    const revision = opts.revision || Number(res.header.revision);
+    return kv ? { revision, kv: fromEtcdKv(kv) } : { revision };
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    checkPrefix(prefix);
+    checkInteger("revision", opts.revision, 0);
+    checkInteger("limit", opts.limit, 0);
+    if (opts.after !== undefined) checkPrefix(opts.after);
+    const [start, end] = prefixRange(prefix);
+    let from = start;
+    if (opts.after !== undefined) {
+      const after = Buffer.concat([Buffer.from(opts.after), Buffer.from([0])]);
+      if (Buffer.compare(after, from) > 0) from = after;
+    }
+    const revisionAsked = opts.revision ?? 0;
+    if (!isUnbounded(end) && Buffer.compare(from, end) >= 0) {
+      // Continuing past the prefix: nothing is left, but the revision must still be valid.
+      const res = await this.#range({ key: PROBE_KEY, count_only: true, revision: revisionAsked });
+      return { revision: revisionAsked || Number(res.header.revision), kvs: [], more: false };
+    }
+    const res = await this.#range({
+      key: from,
+      range_end: end,
+      revision: revisionAsked,
+      limit: opts.limit ?? 0,
+    });
+    const kvs = res.kvs.map(fromEtcdKv);
+    const result: ListResult = {
+      revision: revisionAsked || Number(res.header.revision),
+      kvs,
+      more: res.more,
+    };
+    if (res.more) result.remaining = Number(res.count) - kvs.length;
+    return result;
+  }
+
+  async count(prefix: string): Promise<{ revision: number; count: number }> {
+    checkPrefix(prefix);
+    const [start, end] = prefixRange(prefix);
+    const res = await this.#range({ key: start, range_end: end, count_only: true });
+    return { revision: Number(res.header.revision), count: Number(res.count) };
+  }
+
+  async create(key: string, value: string, opts: WriteOptions = {}): Promise<KeyValue> {
+    checkKey(key);
+    checkValue(key, value);
+    checkTtl(key, opts.ttlSeconds);
+    const k = Buffer.from(key);
+    const res = await this.#putTxn(key, opts.ttlSeconds, (lease) => ({
+      compare: [{ key: k, target: "Create", result: "Equal", create_revision: 0 }],
+      success: [{ request_put: { key: k, value: Buffer.from(value), lease } }],
+      failure: [],
+    }));
+    if (!res.succeeded)
+      throw new StorageError("KeyExists", `Cannot create ${key}: the key exists`, { key });
+    const rev = Number(res.header.revision);
+    return { key, value, createRevision: rev, modRevision: rev };
+  }
+
+  async update(
+    key: string,
+    value: string,
+    expectedModRevision: number,
+    opts: WriteOptions = {},
+  ): Promise<KeyValue> {
+    checkKey(key);
+    checkValue(key, value);
+    checkInteger("expectedModRevision", expectedModRevision, 1);
+    if (expectedModRevision === undefined) {
+      throw new StorageError(
+        "InvalidArgument",
+        `Cannot update ${key}: expectedModRevision is required`,
+        { key },
+      );
+    }
+    checkTtl(key, opts.ttlSeconds);
+    const k = Buffer.from(key);
+    const res = await this.#putTxn(key, opts.ttlSeconds, (lease) => ({
+      compare: [{ key: k, target: "Mod", result: "Equal", mod_revision: expectedModRevision }],
+      success: [{ request_put: { key: k, value: Buffer.from(value), lease, prev_kv: true } }],
+      failure: [{ request_range: { key: k } }],
+    }));
+    if (!res.succeeded) throw this.#casFailure(key, "update", res);
+    const rev = Number(res.header.revision);
+    const prev = res.responses[0]?.response_put?.prev_kv;
+    return {
+      key,
+      value,
+      createRevision: prev ? Number(prev.create_revision) : rev,
+      modRevision: rev,
+    };
+  }
+
+  async delete(
+    key: string,
+    expectedModRevision?: number,
+  ): Promise<{ revision: number; prevKv: KeyValue }> {
+    checkKey(key);
+    checkInteger("expectedModRevision", expectedModRevision, 1);
+    const k = Buffer.from(key);
+    const res = await this.#txn(
+      {
+        compare:
+          expectedModRevision === undefined
+            ? [{ key: k, target: "Create", result: "Greater", create_revision: 0 }]
+            : [{ key: k, target: "Mod", result: "Equal", mod_revision: expectedModRevision }],
+        success: [{ request_delete_range: { key: k, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      },
+      key,
+    );
+    if (!res.succeeded) throw this.#casFailure(key, "delete", res);
+    const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
+    if (!prev)
+      throw new StorageError("KeyNotFound", `Cannot delete ${key}: the key does not exist`, {
+        key,
+      });
+    return { revision: Number(res.header.revision), prevKv: fromEtcdKv(prev) };
+  }
+
+  watch(prefix: string, opts: WatchOptions): Watcher {
+    checkPrefix(prefix);
+    checkInteger("startRevision", opts.startRevision, 0);
+    checkInteger("bufferSize", opts.bufferSize, 1);
+    const stream = this.#watches;
+    if (!stream)
+      throw new StorageError("Unavailable", "Cannot watch: the etcd backend is not started");
+    const [key, rangeEnd] = prefixRange(prefix);
+    const w = new EtcdWatcher({
+      id: this.#nextWatchId++,
+      key,
+      rangeEnd,
+      // etcd would resolve 0 when the create request arrives, possibly after a write
+      // this client already saw; resolve it here so "after the current revision" holds.
+      startRevision: opts.startRevision || this.#seenRevision + 1,
+      bufferSize: opts.bufferSize,
+      detach: (x) => stream.remove(x),
+    });
+    if (opts.signal?.aborted) w.cancel();
+    else {
+      opts.signal?.addEventListener("abort", () => w.cancel(), { once: true });
+      stream.add(w);
+    }
+    return w;
+  }
+
+  async compact(revision: number): Promise<void> {
+    checkInteger("revision", revision, 1);
+    try {
+      await this.#connected().kv.compact({ revision, physical: false });
+    } catch (err) {
+      const mapped = toStorageError(err);
+      // Compacting to a revision at or below the current compaction is a no-op.
+      if (mapped.code !== "Compacted") throw mapped;
+    }
+    this.#compacted = Math.max(this.#compacted, revision);
+  }
+
+  /**
+   * etcd does not report its compacted revision directly: probe reads at the
+   * known lower bound and binary-search upwards when it has moved (another
+   * client compacted). 0 when nothing was ever compacted.
+   */
+  async compactedRevision(): Promise<number> {
+    const readable = async (rev: number) => {
+      try {
+        await this.#range({ key: PROBE_KEY, count_only: true, revision: rev });
+        return true;
+      } catch (err) {
+        if (err instanceof StorageError && err.code === "Compacted") return false;
+        throw err;
+      }
+    };
+    let lo = Math.max(this.#compacted, 1);
+    if (await readable(lo)) return this.#compacted;
+    // Invariant: lo is not readable, hi is (the current revision always is).
+    let hi = await this.currentRevision();
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await readable(mid)) hi = mid;
+      else lo = mid;
+    }
+    this.#compacted = Math.max(this.#compacted, hi);
+    return this.#compacted;
+  }
+
+  #connected(): Etcd3 {
+    if (!this.#client) throw new StorageError("Unavailable", "The etcd backend is not started");
+    return this.#client;
+  }
+
+  #saw(revision: number): void {
+    if (revision > this.#seenRevision) this.#seenRevision = revision;
+  }
+
+  #casFailure(key: string, verb: string, res: ITxnResponse): StorageError {
+    const current = res.responses[0]?.response_range?.kvs[0] as EtcdKeyValue | undefined;
+    if (!current)
+      return new StorageError("KeyNotFound", `Cannot ${verb} ${key}: the key does not exist`, {
+        key,
+      });
+    const kv = fromEtcdKv(current);
+    return new StorageError(
+      "Conflict",
+      `Cannot ${verb} ${key}: the key was modified at revision ${kv.modRevision}`,
+      { key, current: kv },
+    );
+  }
+
+  async #range(req: IRangeRequest, key?: string): Promise<IRangeResponse> {
+    try {
+      const res = await this.#connected().kv.range(req);
+      this.#saw(Number(res.header.revision));
+      return res;
+    } catch (err) {
+      throw toStorageError(err, key);
+    }
+  }
+
+  async #txn(req: Parameters<Etcd3["kv"]["txn"]>[0], key: string): Promise<ITxnResponse> {
+    try {
+      const res = await this.#connected().kv.txn(req);
+      this.#saw(Number((res.header as IResponseHeader).revision));
+      return res;
+    } catch (err) {
+      throw toStorageError(err, key);
+    }
+  }
+
+  /** Runs a put transaction, attaching a shared lease for ttlSeconds; retries once if etcd lost that lease. */
+  async #putTxn(
+    key: string,
+    ttlSeconds: number | undefined,
+    build: (lease: string | undefined) => Parameters<Etcd3["kv"]["txn"]>[0],
+  ): Promise<ITxnResponse> {
+    const leases = this.#leases!;
+    for (let attempt = 0; ; attempt++) {
+      const lease = ttlSeconds === undefined ? undefined : await leases.leaseFor(ttlSeconds);
+      try {
+        return await this.#txn(build(lease), key);
+      } catch (err) {
+        if (
+          lease === undefined ||
+          attempt > 0 ||
+          !String((err as Error).message).includes("lease not found")
+        )
+          throw err;
+        leases.invalidate(lease);
+      }
+    }
+  }
+}
+
+/** The etcd range [start, end) of every key starting with prefix ("" is every key). */
+function prefixRange(prefix: string): [Buffer, Buffer] {
+  const start = Buffer.from(prefix);
+  return [start.length === 0 ? Buffer.from([0]) : start, prefixEnd(start)];
+}
+
+/** etcd's range_end "\0" means "no upper bound". */
+function isUnbounded(end: Buffer): boolean {
+  return end.length === 1 && end[0] === 0;
+}
+
+/** etcd3 wants http(s)://host:port; bare host:port gets https when TLS files are given. */
+function normalizeEndpoint(endpoint: string, tls: boolean): string {
+  if (/^https?:\/\//.test(endpoint)) return endpoint.replace(/\/+$/, "");
+  if (/^[a-z0-9+.-]+:\/\//i.test(endpoint)) {
+    throw new StorageError(
+      "InvalidArgument",
+      `Cannot use etcd endpoint ${endpoint}: scheme must be http or https`,
+    );
+  }
+  return `${tls ? "https" : "http"}://${endpoint}`;
+}
