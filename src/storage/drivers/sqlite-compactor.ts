@@ -1,0 +1,171 @@
+import { performance } from "node:perf_hooks";
+import type Database from "better-sqlite3";
+
+export interface CompactorOptions {
+  compactRevision: number;
+  cursor: number;
+  /** Upper bound on log rows one step examines. Default 4000. */
+  maxStepRows?: number;
+  /** Step duration the adaptive step size aims under, in ms. Default 4. */
+  targetStepMs?: number;
+  /** The connection's normal synchronous setting, restored after each step. Default FULL. */
+  synchronous?: string;
+}
+
+/** Figures about physical compaction, for tests and metrics. */
+export interface CompactionStats {
+  steps: number;
+  rowsDeleted: number;
+  /** Longest single step (one transaction), wall-clock ms. */
+  longestStepMs: number;
+  /** Most log rows one step examined. */
+  largestStepRows: number;
+}
+
+/**
+ * Compaction of the revision log. compact(rev) is logical and immediate: rev
+ * becomes the oldest readable revision (persisted first, so a restart never
+ * serves compacted history). Physical deletion follows in the background, in
+ * small steps, each its own short transaction, yielding to the event loop in
+ * between so writes and reads never wait behind more than one step.
+ *
+ * Which rows go: a log row is superseded at revision C when the write that
+ * replaced it (the row whose prev_revision points at it) has id <= C; a
+ * tombstone at or below C is no longer needed either. So each step walks log
+ * rows in id order from the cursor and deletes their predecessors and their
+ * tombstones; it never scans by key. The cursor is persisted with each step.
+ */
+export class SqliteCompactor {
+  readonly #db: Database.Database;
+  readonly #maxRows: number;
+  readonly #targetMs: number;
+  readonly #synchronous: string;
+  readonly #selRows: Database.Statement;
+  readonly #delRow: Database.Statement;
+  readonly #setMeta: Database.Statement;
+  readonly #step: (target: number, limit: number) => number;
+  #compactRevision: number;
+  #cursor: number;
+  #stepRows: number;
+  #running = false;
+  #closed = false;
+  #idle: Array<() => void> = [];
+  readonly stats: CompactionStats = {
+    steps: 0,
+    rowsDeleted: 0,
+    longestStepMs: 0,
+    largestStepRows: 0,
+  };
+
+  constructor(db: Database.Database, opts: CompactorOptions) {
+    this.#db = db;
+    this.#compactRevision = opts.compactRevision;
+    this.#cursor = opts.cursor;
+    this.#maxRows = opts.maxStepRows ?? 4000;
+    this.#targetMs = opts.targetStepMs ?? 4;
+    this.#synchronous = opts.synchronous ?? "FULL";
+    this.#stepRows = Math.min(500, this.#maxRows);
+    this.#selRows = db.prepare(
+      "SELECT id, prev_revision, deleted FROM kv WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+    );
+    this.#delRow = db.prepare("DELETE FROM kv WHERE id = ?");
+    this.#setMeta = db.prepare(
+      "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+    );
+    this.#step = db.transaction((target: number, limit: number) => {
+      const rows = this.#selRows.all(this.#cursor, target, limit) as {
+        id: number;
+        prev_revision: number;
+        deleted: number;
+      }[];
+      let deleted = 0;
+      for (const row of rows) {
+        if (row.prev_revision > 0) deleted += this.#delRow.run(row.prev_revision).changes;
+        if (row.deleted) deleted += this.#delRow.run(row.id).changes;
+      }
+      const cursor = rows.length < limit ? target : rows[rows.length - 1].id;
+      this.#setMeta.run("compact_cursor", cursor);
+      this.#cursor = cursor;
+      this.stats.largestStepRows = Math.max(this.stats.largestStepRows, rows.length);
+      return deleted;
+    });
+  }
+
+  /** The oldest readable revision. */
+  get compactRevision(): number {
+    return this.#compactRevision;
+  }
+
+  /** Makes revision the oldest readable one (durably) and starts background deletion. No-op when not newer. */
+  compact(revision: number): void {
+    if (revision <= this.#compactRevision) return;
+    this.#setMeta.run("compact_rev", revision);
+    this.#compactRevision = revision;
+    this.#schedule();
+  }
+
+  /** Resumes deletion left over from before a restart. */
+  resume(): void {
+    if (this.#cursor < this.#compactRevision) this.#schedule();
+  }
+
+  /** Resolves once physical deletion has caught up with the compact revision. */
+  idle(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Stops scheduling steps; a running step is synchronous, so none is left half done. */
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+
+  /** Runs one bounded step; returns whether work remains. */
+  runStep(): boolean {
+    const target = this.#compactRevision;
+    if (this.#cursor >= target) return false;
+    const limit = this.#stepRows;
+    const t0 = performance.now();
+    // Compaction needs no fsync of its own: the next durable write commit
+    // syncs the WAL up to and past it, and a lost step is simply redone.
+    this.#db.pragma("synchronous = NORMAL");
+    let deleted: number;
+    try {
+      deleted = this.#step(target, limit);
+    } finally {
+      this.#db.pragma(`synchronous = ${this.#synchronous}`);
+    }
+    const ms = performance.now() - t0;
+    this.stats.steps++;
+    this.stats.rowsDeleted += deleted;
+    this.stats.longestStepMs = Math.max(this.stats.longestStepMs, ms);
+    if (ms > this.#targetMs && limit > 50) this.#stepRows = Math.floor(limit / 2);
+    else if (ms < this.#targetMs / 4) this.#stepRows = Math.min(limit * 2, this.#maxRows);
+    return this.#cursor < this.#compactRevision;
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#closed) return;
+    this.#running = true;
+    const tick = () => {
+      if (this.#closed) return;
+      let more = false;
+      try {
+        more = this.runStep();
+      } catch {
+        more = false; // retried on the next compact() call
+      }
+      if (more && !this.#closed) setImmediate(tick);
+      else this.#wake();
+    };
+    setImmediate(tick);
+  }
+
+  #wake(): void {
+    this.#running = false;
+    const waiters = this.#idle;
+    this.#idle = [];
+    for (const w of waiters) w();
+  }
+}

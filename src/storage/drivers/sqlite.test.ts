@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { backendConformance } from "../conformance.ts";
+import { SqliteBackend, type SqliteBackendOptions } from "./sqlite.ts";
+
+const root = mkdtempSync(join(tmpdir(), "k8ts-sqlite-test-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let seq = 0;
+
+/** A fake clock: time moves only when a test advances it. */
+class FakeClock {
+  t = 1_700_000_000_000;
+  now(): number {
+    return this.t;
+  }
+}
+
+function dbPath(): string {
+  return join(root, `db-${++seq}`, "state.db");
+}
+
+async function open(
+  path: string,
+  extra: Partial<SqliteBackendOptions> = {},
+): Promise<SqliteBackend> {
+  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0, ...extra });
+  await b.start();
+  return b;
+}
+
+backendConformance(async () => {
+  const clock = new FakeClock();
+  const path = dbPath();
+  const backend = await open(path, { clock });
+  return {
+    backend,
+    cleanup: async () => {
+      await backend.close();
+      rmSync(join(path, ".."), { recursive: true, force: true });
+    },
+    advanceClock: async (seconds) => {
+      clock.t += seconds * 1000;
+      await backend.expireDue();
+    },
+  };
+});
+
+describe("SqliteBackend", () => {
+  test("group commit puts concurrent writes in one transaction", async () => {
+    const b = await open(dbPath());
+    try {
+      const cases = [1, 16, 64];
+      for (const n of cases) {
+        const before = b.stats();
+        const kvs = await Promise.all(
+          Array.from({ length: n }, (_, i) => b.create(`/gc/${n}/${i}`, "v")),
+        );
+        const after = b.stats();
+        assert.equal(after.transactions - before.transactions, 1, `${n} writers, one commit`);
+        assert.equal(after.writes - before.writes, n);
+        const revs = kvs.map((kv) => kv.modRevision);
+        assert.deepEqual(
+          revs,
+          [...new Set(revs)].sort((x, y) => x - y),
+          "distinct, in order",
+        );
+      }
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("a failed check in a batch rejects only that write", async () => {
+    const b = await open(dbPath());
+    try {
+      const base = await b.create("/batch/a", "1");
+      const before = b.stats().transactions;
+      const results = await Promise.allSettled([
+        b.update("/batch/a", "2", base.modRevision),
+        b.update("/batch/a", "3", base.modRevision), // sees the first update: Conflict
+        b.create("/batch/b", "x"),
+        b.create("/batch/b", "y"), // sees the create above: KeyExists
+      ]);
+      assert.deepEqual(
+        results.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as { code: string }).code)),
+        ["ok", "Conflict", "ok", "KeyExists"],
+      );
+      assert.equal(b.stats().transactions - before, 1);
+      assert.equal((await b.get("/batch/a")).kv?.value, "2");
+      // Failed writes consume no revision.
+      assert.equal(await b.currentRevision(), base.modRevision + 2);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("restart keeps data and continues revisions, even after compacting a delete", async () => {
+    const path = dbPath();
+    let b = await open(path);
+    const kv = await b.create("/r/a", "1");
+    const del = await b.delete("/r/a");
+    await b.compact(del.revision);
+    await b.compactionIdle();
+    await b.close();
+    b = await open(path);
+    try {
+      assert.equal(await b.currentRevision(), del.revision);
+      assert.equal(await b.compactedRevision(), del.revision);
+      const next = await b.create("/r/a", "2");
+      assert.ok(next.modRevision > del.revision && next.modRevision > kv.modRevision);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("TTL leases survive a restart", async () => {
+    const path = dbPath();
+    const clock = new FakeClock();
+    let b = await open(path, { clock });
+    await b.create("/ttl/a", "v", { ttlSeconds: 10 });
+    await b.close();
+    b = await open(path, { clock });
+    try {
+      clock.t += 5_000;
+      assert.equal(await b.expireDue(), 0);
+      clock.t += 6_000;
+      assert.equal(await b.expireDue(), 1);
+      assert.equal((await b.get("/ttl/a")).kv, undefined);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("an update without a TTL clears the old one", async () => {
+    const clock = new FakeClock();
+    const b = await open(dbPath(), { clock });
+    try {
+      const kv = await b.create("/ttl/x", "v", { ttlSeconds: 1 });
+      await b.update("/ttl/x", "w", kv.modRevision);
+      clock.t += 5_000;
+      assert.equal(await b.expireDue(), 0);
+      assert.equal((await b.get("/ttl/x")).kv?.value, "w");
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("compaction deletes superseded rows in bounded steps and keeps what is readable", async () => {
+    const stepRows = 64;
+    const b = await open(dbPath(), { compactionStepRows: stepRows });
+    try {
+      const kvs = new Map<string, number>();
+      for (let round = 0; round < 6; round++) {
+        await Promise.all(
+          Array.from({ length: 100 }, async (_, i) => {
+            const key = `/c/${i}`;
+            const prev = kvs.get(key);
+            const kv =
+              prev === undefined
+                ? await b.create(key, `${round}`)
+                : await b.update(key, `${round}`, prev);
+            kvs.set(key, kv.modRevision);
+          }),
+        );
+      }
+      await Promise.all(Array.from({ length: 10 }, (_, i) => b.delete(`/c/${i}`)));
+      const mid = await b.currentRevision();
+      await b.update("/c/50", "after", kvs.get("/c/50")!);
+      await b.compact(mid);
+      await b.compactionIdle();
+      const s = b.stats().compaction;
+      // 600 writes + 10 deletes at or below mid: 500 superseded rows and 10 tombstones go,
+      // plus the 10 rows the tombstones superseded.
+      assert.equal(s.rowsDeleted, 500 + 10 + 10);
+      assert.ok(s.steps >= Math.ceil(610 / stepRows), `steps ${s.steps}`);
+      assert.ok(s.largestStepRows <= stepRows, `largest step ${s.largestStepRows} rows`);
+      const listed = await b.list("/c/", { revision: mid });
+      assert.equal(listed.kvs.length, 90);
+      assert.ok(listed.kvs.every((kv) => kv.value === "5"));
+      assert.equal((await b.get("/c/50")).kv?.value, "after");
+      assert.equal((await b.count("/c/")).count, 90);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("latestRevision is synchronous and matches currentRevision", async () => {
+    const b = await open(dbPath());
+    try {
+      const kv = await b.create("/lr/a", "1");
+      assert.equal(b.latestRevision(), kv.modRevision);
+      assert.equal(await b.currentRevision(), kv.modRevision);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("calls before start or after close fail with Unavailable", async () => {
+    const b = new SqliteBackend({ path: dbPath() });
+    await assert.rejects(b.get("/x"), { code: "Unavailable" });
+    await b.start();
+    await b.close();
+    await assert.rejects(b.create("/x", "v"), { code: "Unavailable" });
+  });
+});
