@@ -65,7 +65,7 @@ const podCases: Case[] = [
       },
     },
     want: (p) => {
-      (p.spec.containers[0] as { env: unknown[] }).env = [{ name: "A", value: "1" }];
+      (p.spec.containers[0] as Record<string, unknown>).env = [{ name: "A", value: "1" }];
     },
   },
   {
@@ -118,7 +118,7 @@ const podCases: Case[] = [
       spec: { containers: [{ name: "app", ports: [{ containerPort: 80, name: "http" }] }] },
     },
     want: (p) => {
-      (p.spec.containers[0] as { ports: unknown[] }).ports = [
+      (p.spec.containers[0] as Record<string, unknown>).ports = [
         { containerPort: 80, protocol: "TCP", name: "http" },
       ];
     },
