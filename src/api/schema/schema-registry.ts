@@ -162,16 +162,26 @@ export class SchemaRegistry {
   check(): string[] {
     const problems: string[] = [];
     for (const [full, spec] of this.#types) {
-      const seen = new Map<number, string>();
+      const seen = new Map<string, string>();
+      const inlineGroups = new Set<number>();
+      for (const field of Object.values(spec.fields)) {
+        if (field[2]?.inlineIn !== undefined) inlineGroups.add(field[2].inlineIn);
+      }
       for (const [name, field] of Object.entries(spec.fields)) {
         const num = field[0];
+        const via = field[2]?.inlineIn;
         if (!Number.isInteger(num) || num < 1 || num > 536870911) {
           problems.push(`${full}.${name}: invalid protobuf number ${num}`);
         }
-        const other = seen.get(num);
-        if (other !== undefined)
-          problems.push(`${full}.${name}: protobuf number ${num} also used by ${other}`);
-        seen.set(num, name);
+        if (via === undefined && inlineGroups.has(num)) {
+          problems.push(`${full}.${name}: protobuf number ${num} is taken by an inline struct`);
+        }
+        const slot = via === undefined ? `${num}` : `${via}.${num}`;
+        const other = seen.get(slot);
+        if (other !== undefined) {
+          problems.push(`${full}.${name}: protobuf number ${slot} also used by ${other}`);
+        }
+        seen.set(slot, name);
         let type: TypeRef;
         try {
           type = this.field(full, name)!.type;

@@ -33,10 +33,17 @@ export interface FieldOptions {
   enum?: string[];
   /**
    * The Go field is a pointer (or otherwise keeps its zero value in JSON): a
-   * zero scalar decoded from protobuf ("", 0, false) is kept. Without it, zero
-   * scalars are dropped, as Go's `omitempty` does for non-pointer fields.
+   * zero scalar decoded from protobuf ("", 0, false) is kept. Without it (and
+   * without `required`), zero scalars are dropped, as Go's `omitempty` does.
    */
   pointer?: boolean;
+  /**
+   * Protobuf wire only: the field comes from a Go struct embedded with
+   * `json:",inline"` (VolumeSource in Volume, ProbeHandler in Probe, ...). JSON
+   * shows it flat; on the wire it sits inside the message carried by field
+   * `inlineIn` of this type, and the FieldSpec number is its number there.
+   */
+  inlineIn?: number;
   /**
    * Protobuf wire only: the list (or, for a map of lists, each value) is
    * wrapped in a message whose field 1 holds the items (metav1.Verbs,

@@ -80,3 +80,15 @@ export function listOf(
     },
   };
 }
+
+/**
+ * Fields of a Go struct embedded with `json:",inline"`: same JSON names, but
+ * carried on the wire inside the message at field number `via`.
+ */
+export function inline(via: number, fields: TypeSpec["fields"]): TypeSpec["fields"] {
+  const out: TypeSpec["fields"] = {};
+  for (const [name, [num, type, opts]] of Object.entries(fields)) {
+    out[name] = [num, type, { ...opts, inlineIn: via }];
+  }
+  return out;
+}
