@@ -8,14 +8,9 @@
 import type { KObject } from "../api/types.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "./api-error.ts";
 import { realClock, type Clock } from "./clock.ts";
-import type { ResourceRef, RestClient } from "./rest-client.ts";
+import type { RestClient } from "./rest-client.ts";
+import { leasesRef } from "./resources.ts";
 
-export const leasesRef: ResourceRef = {
-  group: "coordination.k8s.io",
-  version: "v1",
-  resource: "leases",
-  namespaced: true,
-};
 
 export interface LeaderElectionConfig {
   namespace: string;

@@ -1,0 +1,346 @@
+/**
+ * The ReplicaSet controller (also run for ReplicationControllers): keeps the
+ * number of active pods matching an owner's selector at spec.replicas,
+ * adopting orphans and releasing pods that no longer match, and reports
+ * status. Level-triggered: handlers enqueue owner keys; syncHandler recomputes.
+ */
+import type { KObject } from "../../api/types.ts";
+import {
+  labelSelectorFromObject,
+  selectorFromSet,
+  type LabelSelector,
+} from "../../api/selectors/label-selector.ts";
+import { isNotFound } from "../../client/api-error.ts";
+import type { Clock } from "../../client/clock.ts";
+import type { EventRecorder } from "../../client/event-recorder.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { SharedInformer } from "../../client/informer/shared-informer.ts";
+import { objectKey, splitKey } from "../../client/informer/store.ts";
+import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import { podsRef } from "../../client/resources.ts";
+import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import {
+  adoptPatch,
+  controllerOf,
+  newControllerRef,
+  releasePatch,
+} from "../util/controller-ref.ts";
+import { ControllerExpectations } from "../util/expectations.ts";
+import {
+  compareForDeletion,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  type Pod,
+} from "../util/pods.ts";
+import { podFromTemplate } from "../util/pod-template.ts";
+
+/** Upstream's cap on creations/deletions per sync, and slow-start's first batch. */
+const burstReplicas = 500;
+const slowStartInitialBatch = 1;
+
+export interface ReplicaSetControllerOptions {
+  client: RestClient;
+  informers: InformerFactory;
+  clock: Clock;
+  recorder: EventRecorder;
+  /** ReplicaSet (apps/v1) or ReplicationController (v1). */
+  ownerRef: ResourceRef;
+  ownerKind: "ReplicaSet" | "ReplicationController";
+}
+
+type Owner = KObject & {
+  spec?: {
+    replicas?: number;
+    minReadySeconds?: number;
+    selector?: unknown;
+    template?: { metadata?: { labels?: Record<string, string> } };
+  };
+  status?: Record<string, unknown>;
+};
+
+export class ReplicaSetController {
+  readonly queue: WorkQueue;
+  private readonly expectations: ControllerExpectations;
+  private readonly owners: SharedInformer<Owner>;
+  private readonly pods: SharedInformer<Pod>;
+
+  constructor(private readonly opts: ReplicaSetControllerOptions) {
+    this.queue = new WorkQueue({ clock: opts.clock });
+    this.expectations = new ControllerExpectations(opts.clock);
+    this.owners = opts.informers.informerFor<Owner>(opts.ownerRef);
+    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    this.owners.addEventHandler({
+      add: (o) => this.queue.add(objectKey(o)),
+      update: (_, o) => this.queue.add(objectKey(o)),
+      delete: (o) => {
+        this.expectations.forget(objectKey(o));
+        this.queue.add(objectKey(o));
+      },
+    });
+    this.pods.addEventHandler({
+      add: (p) => this.podChanged(p, "add"),
+      update: (old, p) => {
+        this.podChanged(p);
+        if (old.metadata?.labels !== p.metadata?.labels) this.enqueueMatchingOwners(old);
+      },
+      delete: (p) => this.podChanged(p, "delete"),
+    });
+  }
+
+  get apiVersion(): string {
+    const r = this.opts.ownerRef;
+    return r.group ? `${r.group}/${r.version}` : r.version;
+  }
+
+  private selectorOf(owner: Owner): LabelSelector | undefined {
+    if (this.opts.ownerKind === "ReplicationController") {
+      const sel = owner.spec?.selector as Record<string, string> | undefined;
+      return sel && Object.keys(sel).length ? selectorFromSet(sel) : undefined;
+    }
+    const r = labelSelectorFromObject(owner.spec?.selector as never);
+    return r.ok ? r.selector : undefined;
+  }
+
+  private podChanged(pod: Pod, event?: "add" | "delete"): void {
+    const ref = controllerOf(pod);
+    if (ref) {
+      if (ref.kind !== this.opts.ownerKind) return;
+      const key = `${pod.metadata?.namespace}/${ref.name}`;
+      const owner = this.owners.indexer.get(key);
+      if (!owner || owner.metadata?.uid !== ref.uid) return;
+      if (event === "add") this.expectations.creationObserved(key);
+      if (event === "delete") this.expectations.deletionObserved(key);
+      this.queue.add(key);
+      return;
+    }
+    this.enqueueMatchingOwners(pod);
+  }
+
+  private enqueueMatchingOwners(pod: Pod): void {
+    for (const owner of this.owners.indexer.byIndex("namespace", pod.metadata?.namespace ?? "")) {
+      if (this.selectorOf(owner)?.matches(pod.metadata?.labels ?? {}))
+        this.queue.add(objectKey(owner));
+    }
+  }
+
+  async run(workers: number, signal: AbortSignal): Promise<void> {
+    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
+    await Promise.all([this.owners.waitForSync(), this.pods.waitForSync()]);
+    await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
+  }
+
+  /** Reconciles one owner by key. Idempotent. */
+  async syncHandler(key: string): Promise<void> {
+    const owner = this.owners.indexer.get(key);
+    if (!owner) {
+      this.expectations.forget(key);
+      return;
+    }
+    const { namespace } = splitKey(key);
+    const selector = this.selectorOf(owner);
+    const pods = await this.claimPods(owner, selector, namespace ?? "");
+    const active = pods.filter(isPodActive);
+    let failure: string | undefined;
+    if (this.expectations.satisfied(key) && !owner.metadata?.deletionTimestamp) {
+      failure = await this.manageReplicas(key, owner, active);
+    }
+    await this.updateStatus(owner, active, failure);
+  }
+
+  /** Owned pods after adopting matching orphans and releasing non-matching ones. */
+  private async claimPods(
+    owner: Owner,
+    selector: LabelSelector | undefined,
+    namespace: string,
+  ): Promise<Pod[]> {
+    const uid = owner.metadata?.uid ?? "";
+    const claimed: Pod[] = [];
+    for (const pod of this.pods.indexer.byIndex("namespace", namespace)) {
+      const ref = controllerOf(pod);
+      const matches = selector?.matches(pod.metadata?.labels ?? {}) ?? false;
+      if (ref) {
+        if (ref.uid !== uid) continue;
+        if (matches || owner.metadata?.deletionTimestamp) {
+          claimed.push(pod);
+          continue;
+        }
+        await this.patchPod(pod, "strategic", releasePatch(pod, uid));
+        continue;
+      }
+      if (!matches || owner.metadata?.deletionTimestamp || pod.metadata?.deletionTimestamp)
+        continue;
+      const adopted = await this.patchPod(
+        pod,
+        "merge",
+        adoptPatch(pod, newControllerRef(owner, this.apiVersion, this.opts.ownerKind)),
+      );
+      if (adopted) claimed.push(adopted);
+    }
+    return claimed;
+  }
+
+  private async patchPod(
+    pod: Pod,
+    type: "merge" | "strategic",
+    patch: unknown,
+  ): Promise<Pod | undefined> {
+    try {
+      return await this.opts.client.patch<Pod>(
+        podsRef,
+        pod.metadata?.namespace,
+        pod.metadata?.name ?? "",
+        type,
+        patch,
+      );
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates or deletes pods toward spec.replicas; returns a failure message if creation failed. */
+  private async manageReplicas(
+    key: string,
+    owner: Owner,
+    active: Pod[],
+  ): Promise<string | undefined> {
+    const want = owner.spec?.replicas ?? 1;
+    const diff = active.length - want;
+    const namespace = owner.metadata?.namespace ?? "";
+    if (diff < 0) {
+      const toCreate = Math.min(-diff, burstReplicas);
+      this.expectations.expect(key, toCreate, 0);
+      let attempted = 0;
+      let batch = slowStartInitialBatch;
+      let failure: string | undefined;
+      // Slow start: batches of 1, 2, 4, ... stop at the first failure.
+      while (attempted < toCreate && !failure) {
+        const size = Math.min(batch, toCreate - attempted);
+        const results = await Promise.allSettled(
+          Array.from({ length: size }, () => this.createPod(owner, namespace)),
+        );
+        for (const r of results) {
+          if (r.status === "fulfilled") continue;
+          this.expectations.creationObserved(key);
+          failure = r.reason instanceof Error ? r.reason.message : String(r.reason);
+        }
+        attempted += size;
+        batch *= 2;
+      }
+      // Creations skipped after a failure will never be observed.
+      for (let i = attempted; i < toCreate; i++) this.expectations.creationObserved(key);
+      if (failure) {
+        this.opts.recorder.event(owner, "Warning", "FailedCreate", `Error creating: ${failure}`);
+      }
+      return failure;
+    }
+    if (diff > 0) {
+      const toDelete = Math.min(diff, burstReplicas);
+      const perNode = new Map<string, number>();
+      for (const p of active) {
+        const n = p.spec?.nodeName ?? "";
+        perNode.set(n, (perNode.get(n) ?? 0) + 1);
+      }
+      const rank = new Map(
+        active.map((p) => [
+          p.metadata?.uid ?? "",
+          p.spec?.nodeName ? (perNode.get(p.spec.nodeName) ?? 0) : 0,
+        ]),
+      );
+      const victims = [...active].sort((a, b) => compareForDeletion(a, b, rank)).slice(0, toDelete);
+      this.expectations.expect(key, 0, victims.length);
+      await Promise.all(
+        victims.map(async (pod) => {
+          try {
+            await this.opts.client.delete(podsRef, namespace, pod.metadata?.name ?? "");
+            this.opts.recorder.event(
+              owner,
+              "Normal",
+              "SuccessfulDelete",
+              `Deleted pod: ${pod.metadata?.name}`,
+            );
+          } catch (err) {
+            this.expectations.deletionObserved(key);
+            if (!isNotFound(err)) throw err;
+          }
+        }),
+      );
+    }
+    return undefined;
+  }
+
+  private async createPod(owner: Owner, namespace: string): Promise<void> {
+    const pod = podFromTemplate(
+      owner,
+      newControllerRef(owner, this.apiVersion, this.opts.ownerKind),
+    );
+    const created = await this.opts.client.create<Pod>(podsRef, namespace, pod);
+    this.opts.recorder.event(
+      owner,
+      "Normal",
+      "SuccessfulCreate",
+      `Created pod: ${created.metadata?.name}`,
+    );
+  }
+
+  private async updateStatus(
+    owner: Owner,
+    active: Pod[],
+    failure: string | undefined,
+  ): Promise<void> {
+    const now = this.opts.clock.now();
+    const templateLabels = owner.spec?.template?.metadata?.labels ?? {};
+    const fullyLabeled = active.filter((p) =>
+      Object.entries(templateLabels).every(([k, v]) => p.metadata?.labels?.[k] === v),
+    ).length;
+    const ready = active.filter(isPodReady).length;
+    const available = active.filter((p) =>
+      isPodAvailable(p, owner.spec?.minReadySeconds ?? 0, now),
+    ).length;
+    const old = owner.status ?? {};
+    const conditions = ((old.conditions as { type: string }[] | undefined) ?? []).filter(
+      (c) => c.type !== "ReplicaFailure",
+    );
+    if (failure) {
+      conditions.push({
+        type: "ReplicaFailure",
+        status: "True",
+        reason: "FailedCreate",
+        message: failure,
+        lastTransitionTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      } as { type: string });
+    }
+    const status: Record<string, unknown> = {
+      replicas: active.length,
+      fullyLabeledReplicas: fullyLabeled,
+      readyReplicas: ready,
+      availableReplicas: available,
+      observedGeneration: owner.metadata?.generation ?? 0,
+    };
+    if (conditions.length) status.conditions = conditions;
+    const same =
+      JSON.stringify({ ...status, conditions: undefined }) ===
+        JSON.stringify({
+          replicas: old.replicas ?? 0,
+          fullyLabeledReplicas: old.fullyLabeledReplicas ?? 0,
+          readyReplicas: old.readyReplicas ?? 0,
+          availableReplicas: old.availableReplicas ?? 0,
+          observedGeneration: old.observedGeneration ?? 0,
+          conditions: undefined,
+        }) && JSON.stringify(conditions) === JSON.stringify(old.conditions ?? []);
+    if (same) return;
+    try {
+      await this.opts.client.update(
+        this.opts.ownerRef,
+        { ...owner, status },
+        { subresource: "status" },
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    // A pod becomes available minReadySeconds after it is ready: look again then.
+    const minReady = owner.spec?.minReadySeconds ?? 0;
+    if (minReady > 0 && ready > available) this.queue.addAfter(objectKey(owner), minReady * 1000);
+  }
+}

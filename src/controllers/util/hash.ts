@@ -1,0 +1,41 @@
+/** Stable hashing for pod-template-hash and similar generated names. */
+
+/** FNV-1a, 32 bit. */
+export function fnv32a(text: string): number {
+  let h = 0x811c9dc5;
+  const bytes = Buffer.from(text);
+  for (const b of bytes) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** JSON with object keys sorted, so equal objects serialize equally. */
+export function canonicalJSON(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJSON).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// Upstream's "safe" alphabet: no vowels (no words) and no look-alike characters.
+const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+/** A short name-safe string for a hash value. */
+export function safeEncode(n: number): string {
+  return String(n)
+    .split("")
+    .map((d) => alphabet[Number(d)] ?? "")
+    .join("");
+}
+
+/** The pod-template-hash of a template, varied by collisionCount. */
+export function computeHash(template: unknown, collisionCount?: number): string {
+  const text = canonicalJSON(template) + (collisionCount ? String(collisionCount) : "");
+  return safeEncode(fnv32a(text));
+}
