@@ -17,6 +17,21 @@ async function open(opts: EtcdBackendOptions): Promise<EtcdBackend> {
   return b;
 }
 
+/**
+ * Retries fn while it fails with Unavailable (the client reconnecting after
+ * an etcd restart), pausing 100 ms between tries, at most 100 tries.
+ */
+async function untilAvailable<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isStorageError(err, "Unavailable") || attempt >= 100) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 describe("EtcdBackend on a real etcd", () => {
   let etcd: EtcdProcess;
   before(async () => {
@@ -104,6 +119,29 @@ describe("EtcdBackend on a real etcd", () => {
         Array(5).fill("DELETE"),
       );
       assert.equal((await b.count(p)).count, 0);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("after etcd is killed and restarted, acknowledged writes remain and watches resume without gaps", async () => {
+    const b = await open({ endpoints: etcd.endpoints });
+    try {
+      const p = uniquePrefix("restart");
+      const w = b.watch(p, { startRevision: 0 });
+      const reader = new WatchReader(w);
+      const before = [];
+      for (let i = 0; i < 5; i++) before.push(await b.create(`${p}a${i}`, `${i}`));
+      await etcd.restart();
+      const after = [await untilAvailable(() => b.create(`${p}b0`, "0"))];
+      for (let i = 1; i < 5; i++) after.push(await b.create(`${p}b${i}`, `${i}`));
+      assert.deepEqual((await b.list(p)).kvs, [...before, ...after]);
+      const events = await reader.take(10);
+      w.cancel();
+      assert.deepEqual(
+        events.map((e) => e.kv),
+        [...before, ...after],
+      );
     } finally {
       await b.close();
     }

@@ -17,7 +17,10 @@ export interface EtcdProcess {
   certFile?: string;
   keyFile?: string;
   dataDir: string;
-  pid: number;
+  /** The current etcd process. */
+  readonly pid: number;
+  /** Kills etcd with SIGKILL and starts it again on the same ports and data; resolves when it serves. */
+  restart(): Promise<void>;
   /** Stops etcd (SIGTERM, then SIGKILL after 5 s) and removes dataDir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -89,24 +92,40 @@ async function startOnce(opts: StartEtcdOptions): Promise<EtcdProcess> {
         "--client-cert-auth=true",
       );
     }
-    const child = spawn(opts.binary ?? process.env.ETCD_BIN ?? "etcd", args, {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    const killOnExit = () => child.kill("SIGKILL");
+    const binary = opts.binary ?? process.env.ETCD_BIN ?? "etcd";
+    const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
+    let child: ChildProcess | undefined;
+    const killOnExit = () => child?.kill("SIGKILL");
     process.on("exit", killOnExit);
+    const launch = async () => {
+      child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+      await waitReady(child, endpoints.length, readyTimeoutMs);
+      await checkHealth(endpoints[0]!, tlsFiles);
+    };
     const stop = once(async () => {
       process.off("exit", killOnExit);
-      await killAndWait(child);
+      if (child) await killAndWait(child, "SIGTERM");
       await rm(dataDir, { recursive: true, force: true });
     });
     try {
-      await waitReady(child, endpoints.length, opts.readyTimeoutMs ?? 30_000);
-      await checkHealth(endpoints[0]!, tlsFiles);
+      await launch();
     } catch (err) {
       await stop();
       throw err;
     }
-    return { endpoints, ...tlsFiles, dataDir, pid: child.pid!, stop };
+    return {
+      endpoints,
+      ...tlsFiles,
+      dataDir,
+      get pid() {
+        return child!.pid!;
+      },
+      async restart() {
+        await killAndWait(child!, "SIGKILL");
+        await launch();
+      },
+      stop,
+    };
   } catch (err) {
     await rm(dataDir, { recursive: true, force: true });
     throw err;
@@ -176,10 +195,11 @@ async function checkHealth(
     throw new Error(`etcd at ${endpoint} is unhealthy: ${body}`);
 }
 
-async function killAndWait(child: ChildProcess): Promise<void> {
+/** Sends signal (SIGKILL after 5 s) and resolves once the process has exited. */
+async function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
+  child.kill(signal);
   const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
   await exited;
   clearTimeout(timer);
