@@ -1,9 +1,11 @@
 import { Command } from "commander";
 import { registerServerCommand } from "./server.ts";
+import { registerApiserverCommand } from "./apiserver.ts";
 
 const program = new Command();
 program.name("k8ts").description("A Kubernetes-compatible cluster written in TypeScript");
 registerServerCommand(program);
+registerApiserverCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`k8ts: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,12 +1,42 @@
 import type { Command } from "commander";
 
-/** `k8ts server`: filled in by the API server work. */
+/** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
   program
     .command("server")
     .description("Run a single-node cluster (control plane and node)")
-    .option("--data-dir <dir>", "state directory")
-    .action(() => {
-      throw new Error("server: not implemented yet");
+    .option(
+      "--data-dir <dir>",
+      "state directory (default /var/lib/k8ts as root, ~/.k8ts otherwise)",
+    )
+    .option("--bind-address <ip>", "address to listen on", "127.0.0.1")
+    .option("--secure-port <port>", "HTTPS port of the API server (0: any free port)", "6443")
+    .option(
+      "--datastore-endpoint <url>",
+      "sqlite:///FILE, etcd://H:P,... (default: SQLite under the data dir)",
+    )
+    .option("--write-kubeconfig <file>", "also write the admin kubeconfig here")
+    .option("--tls-cert-file <file>", "serving certificate (generated when absent)")
+    .option("--tls-private-key-file <file>", "serving key")
+    .option("--disable-agent", "run the control plane only (no kubelet)")
+    .option("--node-name <name>", "name of this node")
+    .action(async (flags) => {
+      // Loaded on use so `k8ts --help` and other commands stay fast.
+      const { startControlPlane, stopOnSignals } = await import("./control-plane.ts");
+      const plane = await startControlPlane(flags);
+      stopOnSignals(plane);
+      await plane.apiServer.ready;
+      process.stdout.write(
+        [
+          `k8ts server: API server listening on ${plane.apiServer.url}`,
+          flags.disableAgent
+            ? "agent disabled: control plane only"
+            : "no node agent yet: control plane only",
+          `To use the cluster:`,
+          `  export KUBECONFIG=${plane.kubeconfigPath}`,
+          `  kubectl get namespaces`,
+          "",
+        ].join("\n"),
+      );
     });
 }

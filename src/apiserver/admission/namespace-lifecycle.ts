@@ -1,0 +1,42 @@
+/**
+ * NamespaceLifecycle admission, as upstream: new objects need an existing
+ * namespace (404 otherwise) that is not terminating (403).
+ */
+import { StatusError, notFound, qualifiedResource } from "../../api/status.ts";
+import type { Registry } from "../../api/registry.ts";
+import type { ObjectStore } from "../object-store.ts";
+import type { AdmissionPlugin } from "../pipeline.ts";
+
+export function namespaceLifecycle(store: ObjectStore, registry: Registry): AdmissionPlugin {
+  const namespaces = registry.get("", "v1", "namespaces")!;
+  return {
+    name: "NamespaceLifecycle",
+    async admit(attrs) {
+      if (attrs.operation !== "CREATE" || !attrs.def.namespaced || attrs.subresource !== "") return;
+      const ns = await store.tryGet(namespaces, "", attrs.namespace);
+      if (!ns) throw notFound("", "namespaces", attrs.namespace);
+      const terminating =
+        ns.metadata?.deletionTimestamp !== undefined ||
+        (ns.status as { phase?: string } | undefined)?.phase === "Terminating";
+      if (terminating) {
+        const resource = qualifiedResource(attrs.def.group, attrs.def.resource);
+        throw new StatusError(
+          "Forbidden",
+          `${resource} "${attrs.name}" is forbidden: unable to create new content in namespace ${attrs.namespace} because it is being terminated`,
+          {
+            name: attrs.name,
+            group: attrs.def.group || undefined,
+            kind: attrs.def.resource,
+            causes: [
+              {
+                reason: "NamespaceTerminating",
+                message: `namespace ${attrs.namespace} is being terminated`,
+                field: "metadata.namespace",
+              },
+            ],
+          },
+        );
+      }
+    },
+  };
+}

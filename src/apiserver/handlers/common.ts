@@ -1,0 +1,121 @@
+/**
+ * Helpers shared by the REST handlers: replying in the negotiated form,
+ * write options from the query (dryRun, fieldManager, fieldValidation),
+ * reading object bodies, strict field validation.
+ */
+import { badRequest, StatusError } from "../../api/status.ts";
+import type { KObject, ResourceDef, TablePrinter } from "../../api/types.ts";
+import type { RequestContext } from "../context.ts";
+import { negotiate, type Negotiated } from "../negotiation.ts";
+import { defaultPrinter, includeObjectParam, type RenderOptions } from "../output.ts";
+import { decodeObjectBody, readBody } from "../request-body.ts";
+import type { WriteOptions } from "../rest-store.ts";
+
+/** Sends `body` (already rendered) with the negotiated serialization, plus warning headers. */
+export async function reply(
+  ctx: RequestContext,
+  code: number,
+  body: unknown,
+  negotiated?: Negotiated,
+): Promise<void> {
+  const n = negotiated ?? negotiate(ctx.req.headers.accept, false);
+  setWarnings(ctx);
+  let text: string;
+  if (n.format === "yaml") {
+    const { stringify } = await import("yaml");
+    text = stringify(body);
+  } else {
+    text = JSON.stringify(body);
+  }
+  if (ctx.res.headersSent) return;
+  ctx.res.writeHead(code, {
+    "Content-Type": n.contentType,
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "no-cache, private",
+  });
+  ctx.res.end(ctx.req.method === "HEAD" ? undefined : text);
+}
+
+/** Adds collected warnings as `Warning: 299 - "..."` headers. */
+export function setWarnings(ctx: RequestContext): void {
+  if (ctx.warnings.length === 0 || ctx.res.headersSent) return;
+  ctx.res.setHeader(
+    "Warning",
+    ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+  );
+}
+
+/** The rendering options of a read (negotiated form, printer, includeObject). */
+export async function renderOptions(ctx: RequestContext, def: ResourceDef): Promise<RenderOptions> {
+  const negotiated = negotiate(ctx.req.headers.accept);
+  let printer: TablePrinter = defaultPrinter;
+  if (negotiated.as === "Table")
+    printer = (await ctx.server.extensions.printer(def.group, def.resource)) ?? defaultPrinter;
+  return {
+    negotiated,
+    printer,
+    includeObject: includeObjectParam(ctx.query),
+    now: new Date(ctx.server.clock.now()),
+  };
+}
+
+/** dryRun=All, fieldManager, user: what every write needs. */
+export function writeOptions(
+  ctx: RequestContext,
+  subresource = ctx.info.subresource,
+): WriteOptions {
+  const dryRun = ctx.query.getAll("dryRun");
+  for (const v of dryRun) {
+    if (v !== "All") throw badRequest(`Invalid dryRun value: "${v}": supported values: "All"`);
+  }
+  let fieldManager = ctx.query.get("fieldManager") ?? "";
+  if (fieldManager.length > 128) {
+    throw badRequest(`fieldManager: Too long: may not be more than 128 bytes`);
+  }
+  if (!fieldManager) {
+    const agent = String(ctx.req.headers["user-agent"] ?? "unknown");
+    fieldManager = agent.split("/")[0].slice(0, 128) || "unknown";
+  }
+  return { dryRun: dryRun.length > 0, user: ctx.user, subresource, fieldManager };
+}
+
+/** Reads and decodes an object body (JSON, YAML or protobuf). */
+export async function readObject(ctx: RequestContext): Promise<KObject> {
+  const body = await readBody(ctx.req);
+  const decoder = (ctx.req.headers["content-type"] ?? "").includes("protobuf")
+    ? await ctx.server.extensions.protobufDecoder()
+    : undefined;
+  return (await decodeObjectBody(body, ctx.req.headers["content-type"], decoder)) as KObject;
+}
+
+type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+function fieldValidation(ctx: RequestContext): FieldValidation {
+  const v = ctx.query.get("fieldValidation") ?? "Warn";
+  if (v !== "Strict" && v !== "Warn" && v !== "Ignore") {
+    throw badRequest(
+      `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
+    );
+  }
+  return v;
+}
+
+/**
+ * Unknown fields under fieldValidation: Strict → 400 `strict decoding error:
+ * unknown field "spec.x"`, Warn → warnings, Ignore → nothing.
+ */
+export async function checkUnknownFields(
+  ctx: RequestContext,
+  def: ResourceDef,
+  obj: KObject,
+): Promise<void> {
+  const mode = fieldValidation(ctx);
+  if (mode === "Ignore") return;
+  const unknown = await ctx.server.extensions.unknownFields(def, obj);
+  if (unknown.length === 0) return;
+  const messages = unknown.map((f) => `unknown field "${f}"`);
+  if (mode === "Strict") {
+    throw new StatusError("BadRequest", `strict decoding error: ${messages.join(", ")}`);
+  }
+  ctx.warnings.push(...messages);
+}

@@ -1,0 +1,156 @@
+/**
+ * DELETE of one object, as upstream's generic store: preconditions, graceful
+ * deletion (pods on a node get deletionTimestamp + deletionGracePeriodSeconds
+ * and are removed by the kubelet; unscheduled or finished pods go at once),
+ * finalizers (deletionTimestamp set, object kept until they are removed,
+ * plus "orphan"/"foregroundDeletion" for those propagation policies),
+ * namespaces (phase Terminating until spec.finalizers are gone).
+ */
+import { StatusError, notFound, qualifiedResource } from "../../api/status.ts";
+import type { KObject, ObjectMeta, ResourceDef } from "../../api/types.ts";
+import type { RequestContext } from "../context.ts";
+import { negotiate } from "../negotiation.ts";
+import { rfc3339 } from "../object-meta.ts";
+import { RestStore } from "../rest-store.ts";
+import { successStatus } from "../response.ts";
+import { reply, writeOptions } from "./common.ts";
+import { checkPreconditions, readDeleteOptions, type DeleteOptions } from "./delete-options.ts";
+
+/** Namespaces that may never be deleted. */
+const PROTECTED_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
+
+export interface DeleteResult {
+  obj: KObject;
+  /** False when the object was only marked (graceful deletion or finalizers pending). */
+  deleted: boolean;
+}
+
+/** Pod grace period: 0 when the pod never ran on a node or has finished. */
+function podGracePeriod(pod: KObject, requested: number | undefined): number {
+  const spec = (pod.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (!spec.nodeName || phase === "Succeeded" || phase === "Failed") return 0;
+  const grace = requested ?? spec.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, grace);
+}
+
+/** Deletes (or marks for deletion) one object. */
+export async function deleteObject(
+  ctx: RequestContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+  options: DeleteOptions,
+): Promise<DeleteResult> {
+  const store = ctx.server.store;
+  const rest = new RestStore(ctx.server);
+  const opts = { ...writeOptions(ctx, ""), dryRun: options.dryRun };
+  if (def.group === "" && def.resource === "namespaces" && PROTECTED_NAMESPACES.has(name)) {
+    throw new StatusError(
+      "Forbidden",
+      `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+      {
+        name,
+        kind: "namespaces",
+      },
+    );
+  }
+  for (let attempt = 0; ; attempt++) {
+    const current = await store.tryGet(def, namespace, name);
+    if (!current) throw notFound(def.group, def.resource, name);
+    checkPreconditions(options, current, qualifiedResource(def.group, def.resource), name);
+    const meta = current.metadata as ObjectMeta;
+    const now = ctx.server.clock.now();
+    const marked = structuredClone(current);
+    const mmeta = marked.metadata as ObjectMeta;
+    let keep = false;
+
+    if (def.group === "" && def.resource === "pods") {
+      const grace = podGracePeriod(current, options.gracePeriodSeconds);
+      const previous = meta.deletionGracePeriodSeconds;
+      if (grace > 0 && (previous === undefined || grace < previous)) {
+        mmeta.deletionTimestamp = rfc3339(now + grace * 1000);
+        mmeta.deletionGracePeriodSeconds = grace;
+        keep = true;
+      } else if (grace > 0 && previous !== undefined) {
+        // Already terminating with a shorter or equal grace: nothing changes.
+        return { obj: current, deleted: false };
+      } else if (grace === 0 && (meta.finalizers ?? []).length > 0) {
+        mmeta.deletionGracePeriodSeconds = 0;
+      }
+    }
+    if (def.group === "" && def.resource === "namespaces") {
+      const finalizers = (current.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+      if (finalizers.length > 0) {
+        mmeta.deletionTimestamp ??= rfc3339(now);
+        mmeta.deletionGracePeriodSeconds ??= 0;
+        marked.status = { ...((current.status as object) ?? {}), phase: "Terminating" };
+        keep = true;
+      }
+    }
+    const finalizers = new Set(meta.finalizers ?? []);
+    if (options.propagationPolicy === "Orphan") finalizers.add("orphan");
+    if (options.propagationPolicy === "Foreground") finalizers.add("foregroundDeletion");
+    if (options.propagationPolicy === "Background") {
+      finalizers.delete("orphan");
+      finalizers.delete("foregroundDeletion");
+    }
+    if (finalizers.size > 0) {
+      mmeta.finalizers = [...finalizers];
+      mmeta.deletionTimestamp ??= rfc3339(now);
+      mmeta.deletionGracePeriodSeconds ??= 0;
+      keep = true;
+    }
+    if (keep) {
+      if (JSON.stringify(marked) === JSON.stringify(current))
+        return { obj: current, deleted: false };
+      try {
+        const updated = opts.dryRun
+          ? marked
+          : await store.update(def, marked, Number(meta.resourceVersion));
+        return { obj: updated, deleted: false };
+      } catch (err) {
+        if (err instanceof StatusError && err.reason === "Conflict" && attempt < 16) continue;
+        throw err;
+      }
+    }
+    try {
+      return { obj: await rest.deleteNow(def, current, opts), deleted: true };
+    } catch (err) {
+      if (
+        err instanceof StatusError &&
+        err.reason === "Conflict" &&
+        !options.preconditions &&
+        attempt < 16
+      )
+        continue;
+      throw err;
+    }
+  }
+}
+
+export async function handleDelete(ctx: RequestContext, def: ResourceDef): Promise<void> {
+  const negotiated = negotiate(ctx.req.headers.accept, false);
+  const options = await readDeleteOptions(ctx);
+  const { namespace, name } = ctx.info;
+  const result = await deleteObject(ctx, def, namespace, name, options);
+  if (!result.deleted) {
+    await reply(ctx, 202, result.obj, negotiated);
+    return;
+  }
+  if (def.group === "" && def.resource === "pods") {
+    await reply(ctx, 200, result.obj, negotiated);
+    return;
+  }
+  await reply(
+    ctx,
+    200,
+    successStatus({
+      name,
+      group: def.group || undefined,
+      kind: def.resource,
+      uid: result.obj.metadata?.uid,
+    }),
+    negotiated,
+  );
+}

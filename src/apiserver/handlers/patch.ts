@@ -1,0 +1,98 @@
+/**
+ * PATCH with the four patch types: json (RFC 6902), merge (RFC 7386),
+ * strategic merge and apply (server-side apply; creates when absent).
+ * The patch is re-applied to the latest object on storage conflicts unless
+ * it sets metadata.resourceVersion itself (then stale → 409).
+ */
+import { StatusError } from "../../api/status.ts";
+import type { KObject, ResourceDef } from "../../api/types.ts";
+import { applyJsonPatch } from "../../api/patch/json-patch.ts";
+import { applyMergePatch } from "../../api/patch/merge-patch.ts";
+import { applyStrategicMergePatch } from "../../api/patch/strategic-merge-patch.ts";
+import type { RequestContext } from "../context.ts";
+import { negotiate } from "../negotiation.ts";
+import { checkNameMatchesURL, checkNamespace, checkTypeMeta } from "../object-meta.ts";
+import { decodePatchBody, patchTypeOf, readBody, type PatchType } from "../request-body.ts";
+import { RestStore } from "../rest-store.ts";
+import { checkUnknownFields, reply, writeOptions } from "./common.ts";
+
+function invalidPatchOptions(field: string, message: string): StatusError {
+  return new StatusError(
+    "Invalid",
+    `PatchOptions.meta.k8s.io "" is invalid: ${field}: ${message}`,
+    {
+      group: "meta.k8s.io",
+      kind: "PatchOptions",
+      causes: [{ reason: "FieldValueInvalid", message, field }],
+    },
+  );
+}
+
+/** Applies a patch document of `type` to `current` (undefined: nothing stored yet). */
+export async function applyPatch(
+  ctx: RequestContext,
+  def: ResourceDef,
+  type: PatchType,
+  patch: unknown,
+  current: KObject | undefined,
+): Promise<KObject> {
+  if (!current) {
+    // Only apply patches create; the patch is the whole object.
+    return structuredClone(patch) as KObject;
+  }
+  switch (type) {
+    case "json":
+      return applyJsonPatch(current, patch) as KObject;
+    case "merge":
+      return applyMergePatch(current, patch) as KObject;
+    case "strategic":
+      return applyStrategicMergePatch(
+        current,
+        patch,
+        await ctx.server.extensions.patchSchema(def),
+      ) as KObject;
+    case "apply":
+      return ctx.server.extensions.serverSideApply(def, current, patch as KObject, {
+        manager: ctx.query.get("fieldManager") ?? "",
+        force: ctx.query.get("force") === "true",
+      });
+  }
+}
+
+export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promise<void> {
+  const negotiated = negotiate(ctx.req.headers.accept, false);
+  const type = patchTypeOf(ctx.req.headers["content-type"]);
+  const opts = writeOptions(ctx);
+  const force = ctx.query.get("force");
+  if (type === "apply" && !ctx.query.get("fieldManager")) {
+    throw invalidPatchOptions("fieldManager", "Required value: is required for apply patch");
+  }
+  if (type !== "apply" && force !== null) {
+    throw invalidPatchOptions("force", "Forbidden: may not be specified for non-apply patch");
+  }
+  if (type === "apply") opts.operation = "Apply";
+  const patch = await decodePatchBody(await readBody(ctx.req), type);
+  const { namespace, name } = ctx.info;
+  const { obj, created } = await new RestStore(ctx.server).update(
+    def,
+    namespace,
+    name,
+    async (current) => {
+      const result = await applyPatch(ctx, def, type, patch, current);
+      if (result === null || typeof result !== "object" || Array.isArray(result)) {
+        throw new StatusError("BadRequest", "the patched object is not a JSON object");
+      }
+      checkTypeMeta(result, def);
+      await checkUnknownFields(ctx, def, result);
+      checkNamespace(result, def, namespace);
+      checkNameMatchesURL(result, name);
+      // An unchanged resourceVersion is no precondition: let conflicts retry.
+      if (current && result.metadata?.resourceVersion === current.metadata?.resourceVersion) {
+        delete result.metadata!.resourceVersion;
+      }
+      return result;
+    },
+    { ...opts, allowCreate: type === "apply" && ctx.info.subresource === "" },
+  );
+  await reply(ctx, created ? 201 : 200, obj, negotiated);
+}

@@ -1,0 +1,217 @@
+/**
+ * WATCH: newline-delimited JSON {"type","object"} events, chunked and flushed
+ * per event, served from the resource's shared watch cache.
+ *
+ * resourceVersion unset or "0" (or sendInitialEvents=true): synthetic ADDED
+ * events for the current state first, then changes; with
+ * sendInitialEvents=true and bookmarks allowed, a BOOKMARK annotated
+ * k8s.io/initial-events-end marks the end of the initial state.
+ * resourceVersion N: every change after N, or an ERROR event with 410 Gone
+ * when N is older than the cache holds. Objects moving in or out of the
+ * selectors are reported as ADDED/DELETED, as upstream.
+ */
+import type { KObject, ResourceDef } from "../../api/types.ts";
+import { StatusError } from "../../api/status.ts";
+import type { RequestContext } from "../context.ts";
+import { parseListOptions, type ListOptions } from "../list-options.ts";
+import { apiVersionOf, keyPrefix, objectKey } from "../object-store.ts";
+import { buildTable, type RenderOptions } from "../output.ts";
+import { toStatusError } from "../response.ts";
+import type { CacheEvent, CacheSubscription } from "../watch-cache.ts";
+import { renderOptions, setWarnings } from "./common.ts";
+import { listObjects } from "./list.ts";
+
+/** Default watch length when the client gives no timeoutSeconds: upstream's 30-60 min. */
+const DEFAULT_TIMEOUT_SECONDS = 1800;
+
+interface WatchEventOut {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: unknown;
+}
+
+/** Turns a cache event into what this client should see (undefined: nothing). */
+export function filterEvent(
+  event: CacheEvent,
+  decode: (kv: CacheEvent["kv"], revision?: number) => KObject,
+  matches: (obj: KObject) => boolean,
+): WatchEventOut | undefined {
+  const obj = decode(event.kv);
+  const matchesNow = matches(obj);
+  if (event.type === "ADDED") return matchesNow ? { type: "ADDED", object: obj } : undefined;
+  if (event.type === "DELETED") return matchesNow ? { type: "DELETED", object: obj } : undefined;
+  const old = event.prevKv ? decode(event.prevKv) : undefined;
+  const matchedBefore = old ? matches(old) : false;
+  if (matchesNow && matchedBefore) return { type: "MODIFIED", object: obj };
+  if (matchesNow) return { type: "ADDED", object: obj };
+  if (matchedBefore) return { type: "DELETED", object: obj };
+  return undefined;
+}
+
+export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promise<void> {
+  const render = await renderOptions(ctx, def);
+  const opts = parseListOptions(def, ctx.query);
+  const { namespace, name } = ctx.info;
+  const matches = name
+    ? (obj: KObject) => obj.metadata?.name === name && opts.matches(obj)
+    : opts.matches;
+  const server = ctx.server;
+  const cache = server.watchCaches.forPrefix(keyPrefix(def));
+  const subPrefix = name ? objectKey(def, namespace, name) : keyPrefix(def, namespace || undefined);
+  const rv = opts.resourceVersion;
+  const initial = opts.sendInitialEvents ?? (rv === undefined || rv === "0");
+  await cache.ensureStarted(rv && rv !== "0" ? Number(rv) : undefined);
+
+  let initialObjects: KObject[] = [];
+  let sub: CacheSubscription | undefined;
+  let startError: StatusError | undefined;
+  let lastRevision: number;
+  if (initial) {
+    const page = await listObjects(ctx, def, namespace, {
+      ...opts,
+      limit: 0,
+      continueToken: undefined,
+      resourceVersion: undefined,
+      matches,
+    } as ListOptions);
+    initialObjects = page.items;
+    lastRevision = page.revision;
+    sub = cache.subscribe(page.revision, subPrefix);
+  } else {
+    lastRevision = Number(rv);
+    try {
+      sub = cache.subscribe(lastRevision, subPrefix);
+    } catch (err) {
+      startError = toStatusError(err);
+    }
+  }
+
+  const res = ctx.res;
+  setWarnings(ctx);
+  res.writeHead(200, {
+    "Content-Type": render.negotiated.contentType,
+    "Cache-Control": "no-cache, private",
+    "Transfer-Encoding": "chunked",
+  });
+  res.flushHeaders();
+  const send = async (e: WatchEventOut) => {
+    const line = JSON.stringify(e) + "\n";
+    if (!res.write(line)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+    }
+  };
+  const shape = (e: WatchEventOut): WatchEventOut =>
+    render.negotiated.as === "Table" && e.type !== "BOOKMARK" && e.type !== "ERROR"
+      ? { type: e.type, object: tableOf(e.object as KObject, render) }
+      : render.negotiated.as === "PartialObjectMetadata" && e.type !== "ERROR"
+        ? {
+            type: e.type,
+            object: {
+              kind: "PartialObjectMetadata",
+              apiVersion: "meta.k8s.io/v1",
+              metadata: (e.object as KObject).metadata,
+            },
+          }
+        : e;
+
+  if (startError) {
+    await send({ type: "ERROR", object: startError.toStatus() });
+    res.end();
+    return;
+  }
+  const bookmark = (extra: Record<string, string> = {}): WatchEventOut => ({
+    type: "BOOKMARK",
+    object: {
+      kind: def.kind,
+      apiVersion: apiVersionOf(def),
+      metadata:
+        Object.keys(extra).length > 0
+          ? { resourceVersion: String(lastRevision), annotations: extra }
+          : { resourceVersion: String(lastRevision) },
+    },
+  });
+
+  for (const obj of initialObjects) await send(shape({ type: "ADDED", object: obj }));
+  if (opts.sendInitialEvents === true && opts.allowWatchBookmarks) {
+    await send(bookmark({ "k8s.io/initial-events-end": "true" }));
+  }
+
+  // Wake-ups: timeout, bookmark ticks, client gone, server stopping.
+  let wake: (reason: string) => void = () => {};
+  const nextWake = () => new Promise<string>((resolve) => (wake = resolve));
+  let wakePromise = nextWake();
+  const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS * (1 + Math.random())) * 1000;
+  const timer = server.clock.after(timeoutMs, () => wake("timeout"));
+  let bookmarkTimer = opts.allowWatchBookmarks
+    ? server.clock.after(server.bookmarkIntervalMs, function tick() {
+        wake("bookmark");
+      })
+    : undefined;
+  const onClose = () => wake("closed");
+  res.on("close", onClose);
+  const onAbort = () => wake("closed");
+  server.signal.addEventListener("abort", onAbort);
+
+  const decode = (kv: CacheEvent["kv"]) => server.store.decode(def, kv);
+  let pending: Promise<CacheEvent[] | null> | undefined;
+  try {
+    for (;;) {
+      pending ??= sub!.next();
+      const winner = await Promise.race([
+        pending.then((events) => ({ events })),
+        wakePromise.then((reason) => ({ reason })),
+      ]);
+      if ("reason" in winner) {
+        wakePromise = nextWake();
+        if (winner.reason === "bookmark") {
+          lastRevision = Math.max(lastRevision, cache.lastRevision);
+          await send(bookmark());
+          bookmarkTimer = server.clock.after(server.bookmarkIntervalMs, () => wake("bookmark"));
+          continue;
+        }
+        if (winner.reason === "timeout" && opts.allowWatchBookmarks && !res.destroyed) {
+          lastRevision = Math.max(lastRevision, cache.lastRevision);
+          await send(bookmark());
+        }
+        break;
+      }
+      pending = undefined;
+      if (winner.events === null) {
+        if (sub!.error && !res.destroyed)
+          await send({ type: "ERROR", object: sub!.error.toStatus() });
+        break;
+      }
+      for (const event of winner.events) {
+        lastRevision = Math.max(lastRevision, event.revision);
+        const out = filterEvent(event, decode, matches);
+        if (out) await send(shape(out));
+        if (res.destroyed) break;
+      }
+      if (res.destroyed) break;
+    }
+  } finally {
+    timer.cancel();
+    bookmarkTimer?.cancel();
+    sub?.close();
+    res.off("close", onClose);
+    server.signal.removeEventListener("abort", onAbort);
+    if (!res.destroyed && !res.writableEnded) res.end();
+  }
+}
+
+function tableOf(obj: KObject, render: RenderOptions): KObject {
+  return buildTable(
+    render.printer,
+    [obj],
+    render.includeObject,
+    { resourceVersion: obj.metadata?.resourceVersion ?? "" },
+    render.now,
+  );
+}

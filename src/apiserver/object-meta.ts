@@ -1,0 +1,229 @@
+/**
+ * The generic object semantics every write shares, as upstream's
+ * rest.BeforeCreate/BeforeUpdate: uid, creationTimestamp, generateName,
+ * generation (bumped on spec changes only), system fields kept from the
+ * stored object, and the kind/apiVersion/name/namespace checks against the URL.
+ */
+import { randomUUID } from "node:crypto";
+import { StatusError, badRequest, fieldErrors, invalid, type FieldError } from "../api/status.ts";
+import type { KObject, ObjectMeta, ResourceDef } from "../api/types.ts";
+import { apiVersionOf } from "./object-store.ts";
+
+/** RFC 3339 with second precision, as metav1.Time serializes. */
+export function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+const NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+/** generateName + 5 random characters, as upstream's SimpleNameGenerator. */
+export function generateObjectName(prefix: string, random: () => number = Math.random): string {
+  const base = prefix.length > 58 ? prefix.slice(0, 58) : prefix;
+  let suffix = "";
+  for (let i = 0; i < 5; i++)
+    suffix += NAME_SUFFIX_ALPHABET[Math.floor(random() * NAME_SUFFIX_ALPHABET.length)];
+  return base + suffix;
+}
+
+/**
+ * Checks the body's apiVersion/kind against the endpoint's (filling them when
+ * absent) and that metadata is an object. `expected` defaults to the def's own.
+ */
+export function checkTypeMeta(
+  obj: KObject,
+  def: ResourceDef,
+  expected: { apiVersion: string; kind: string } = {
+    apiVersion: apiVersionOf(def),
+    kind: def.kind,
+  },
+): void {
+  if (obj.apiVersion !== undefined && typeof obj.apiVersion !== "string") {
+    throw badRequest(
+      `json: cannot unmarshal ${typeof obj.apiVersion} into Go struct field .apiVersion of type string`,
+    );
+  }
+  if (obj.kind !== undefined && typeof obj.kind !== "string") {
+    throw badRequest(
+      `json: cannot unmarshal ${typeof obj.kind} into Go struct field .kind of type string`,
+    );
+  }
+  if (obj.apiVersion && obj.apiVersion !== expected.apiVersion) {
+    throw badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected.apiVersion})`,
+    );
+  }
+  if (obj.kind && obj.kind !== expected.kind) {
+    throw badRequest(
+      `the kind in the data (${obj.kind}) does not match the expected kind (${expected.kind})`,
+    );
+  }
+  obj.apiVersion = expected.apiVersion;
+  obj.kind = expected.kind;
+  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+  if (typeof obj.metadata !== "object" || Array.isArray(obj.metadata)) {
+    throw badRequest(
+      `json: cannot unmarshal ${Array.isArray(obj.metadata) ? "array" : typeof obj.metadata} into Go struct field ${expected.kind}.metadata of type v1.ObjectMeta`,
+    );
+  }
+  const meta = obj.metadata as Record<string, unknown>;
+  for (const f of ["name", "generateName", "namespace", "resourceVersion", "uid"]) {
+    if (meta[f] !== undefined && meta[f] !== null && typeof meta[f] !== "string") {
+      throw badRequest(
+        `json: cannot unmarshal ${typeof meta[f]} into Go struct field ObjectMeta.metadata.${f} of type string`,
+      );
+    }
+  }
+  for (const f of ["labels", "annotations"]) {
+    const v = meta[f];
+    if (v === undefined || v === null) continue;
+    if (
+      typeof v !== "object" ||
+      Array.isArray(v) ||
+      Object.values(v).some((x) => typeof x !== "string")
+    ) {
+      throw badRequest(
+        `json: cannot unmarshal into Go struct field ObjectMeta.metadata.${f} of type map[string]string`,
+      );
+    }
+  }
+}
+
+/**
+ * Reconciles the body's namespace with the URL's: filled when empty, 400 when
+ * different; cluster-scoped objects lose any namespace.
+ */
+export function checkNamespace(obj: KObject, def: ResourceDef, urlNamespace: string): void {
+  const meta = obj.metadata as ObjectMeta;
+  if (!def.namespaced) {
+    delete meta.namespace;
+    return;
+  }
+  if (!meta.namespace) meta.namespace = urlNamespace;
+  else if (urlNamespace && meta.namespace !== urlNamespace) {
+    throw badRequest(
+      "the namespace of the provided object does not match the namespace sent on the request",
+    );
+  }
+}
+
+/** The name in the body must equal the URL's (PUT/PATCH). */
+export function checkNameMatchesURL(obj: KObject, urlName: string): void {
+  const name = obj.metadata?.name;
+  if (!name) (obj.metadata as ObjectMeta).name = urlName;
+  else if (name !== urlName) {
+    throw badRequest(
+      `the name of the object (${name}) does not match the name on the URL (${urlName})`,
+    );
+  }
+}
+
+/** Name safety every resource needs (names become storage key segments). */
+export function validatePathName(def: ResourceDef, obj: KObject): void {
+  const name = obj.metadata?.name ?? "";
+  const errs: FieldError[] = [];
+  if (!name) errs.push(fieldErrors.required("metadata.name", "name or generateName is required"));
+  else if (name === "." || name === "..")
+    errs.push(fieldErrors.invalid("metadata.name", name, `may not be '${name}'`));
+  else if (name.includes("/") || name.includes("%")) {
+    errs.push(
+      fieldErrors.invalid(
+        "metadata.name",
+        name,
+        `may not contain '${name.includes("/") ? "/" : "%"}'`,
+      ),
+    );
+  } else if (name.length > 253) {
+    errs.push(fieldErrors.invalid("metadata.name", name, "must be no more than 253 characters"));
+  }
+  if (errs.length > 0) throw invalid(def.group, def.kind, name, errs);
+}
+
+export interface CreateMetaOptions {
+  now: number;
+  random?: () => number;
+}
+
+/** System fields of a new object (before strategy hooks and validation). */
+export function prepareMetaForCreate(
+  def: ResourceDef,
+  obj: KObject,
+  opts: CreateMetaOptions,
+): void {
+  const meta = obj.metadata as ObjectMeta;
+  if (meta.resourceVersion) {
+    throw badRequest("resourceVersion should not be set on objects to be created");
+  }
+  if (!meta.name && meta.generateName)
+    meta.name = generateObjectName(meta.generateName, opts.random);
+  meta.uid = randomUUID();
+  meta.creationTimestamp = rfc3339(opts.now);
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  delete meta.selfLink;
+  if (def.hasGeneration ?? true) meta.generation = 1;
+  else delete meta.generation;
+  if (meta.finalizers && meta.finalizers.length === 0) delete meta.finalizers;
+}
+
+/** Top-level fields other than metadata/status/apiVersion/kind changed. */
+export function specChanged(obj: KObject, old: KObject): boolean {
+  const strip = (o: KObject) => {
+    const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
+    return JSON.stringify(sortKeys(rest));
+  };
+  return strip(obj) !== strip(old);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+/**
+ * System fields of an updated object: identity and deletion state come from
+ * the stored object; generation is bumped when the spec changed.
+ */
+export function prepareMetaForUpdate(def: ResourceDef, obj: KObject, old: KObject): void {
+  const meta = obj.metadata as ObjectMeta;
+  const oldMeta = old.metadata as ObjectMeta;
+  meta.uid = oldMeta.uid;
+  meta.creationTimestamp = oldMeta.creationTimestamp;
+  meta.deletionTimestamp = oldMeta.deletionTimestamp;
+  meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+  if (meta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
+  if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
+  delete meta.selfLink;
+  if (meta.finalizers && meta.finalizers.length === 0) delete meta.finalizers;
+  if (def.hasGeneration ?? true) {
+    const oldGen = oldMeta.generation ?? 1;
+    meta.generation = specChanged(obj, old) ? oldGen + 1 : oldGen;
+  } else {
+    delete meta.generation;
+  }
+}
+
+/** A deleted object whose finalizers are gone (and grace elapsed) is removed on update. */
+export function shouldDeleteDuringUpdate(obj: KObject): boolean {
+  const meta = obj.metadata as ObjectMeta;
+  return (
+    meta.deletionTimestamp !== undefined &&
+    (meta.finalizers ?? []).length === 0 &&
+    (meta.deletionGracePeriodSeconds === undefined || meta.deletionGracePeriodSeconds === 0)
+  );
+}
+
+/** 409 for a stale resourceVersion precondition. */
+export function staleConflict(def: ResourceDef, name: string): StatusError {
+  return new StatusError(
+    "Conflict",
+    `Operation cannot be fulfilled on ${def.group ? `${def.resource}.${def.group}` : def.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name, group: def.group || undefined, kind: def.resource },
+  );
+}

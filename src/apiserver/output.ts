@@ -1,0 +1,133 @@
+/**
+ * Shapes replies per the negotiated form: the object itself, a meta.k8s.io/v1
+ * Table (columns from the resource's printer, or NAME / CREATED AT by
+ * default as upstream's default table convertor), or PartialObjectMetadata.
+ */
+import type { KObject, TableColumn, TablePrinter } from "../api/types.ts";
+import { badRequest } from "../api/status.ts";
+import type { Negotiated } from "./negotiation.ts";
+
+export type IncludeObject = "None" | "Metadata" | "Object";
+
+/** Reads ?includeObject (default Metadata). */
+export function includeObjectParam(query: URLSearchParams): IncludeObject {
+  const v = query.get("includeObject") ?? "Metadata";
+  if (v !== "None" && v !== "Metadata" && v !== "Object") {
+    throw badRequest(
+      `includeObject: Unsupported value: "${v}": supported values: "Metadata", "None", "Object"`,
+    );
+  }
+  return v;
+}
+
+/** metav1.PartialObjectMetadata of an object. */
+export function partialMetadata(obj: KObject): KObject {
+  return {
+    kind: "PartialObjectMetadata",
+    apiVersion: "meta.k8s.io/v1",
+    metadata: obj.metadata ?? {},
+  };
+}
+
+const DEFAULT_COLUMNS: TableColumn[] = [
+  {
+    name: "Name",
+    type: "string",
+    format: "name",
+    description: "Name must be unique within a namespace.",
+    priority: 0,
+  },
+  {
+    name: "Created At",
+    type: "date",
+    description:
+      "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    priority: 0,
+  },
+];
+
+/** Upstream's default table: name and creation timestamp. */
+export const defaultPrinter: TablePrinter = {
+  columns: DEFAULT_COLUMNS,
+  row: (obj) => [obj.metadata?.name ?? "", obj.metadata?.creationTimestamp ?? null],
+};
+
+/** Builds a Table of objects. */
+export function buildTable(
+  printer: TablePrinter,
+  objects: KObject[],
+  includeObject: IncludeObject,
+  listMeta: Record<string, unknown>,
+  now: Date,
+): KObject {
+  return {
+    kind: "Table",
+    apiVersion: "meta.k8s.io/v1",
+    metadata: listMeta,
+    columnDefinitions: printer.columns,
+    rows: objects.map((obj) => {
+      const row: Record<string, unknown> = { cells: printer.row(obj, now) };
+      if (includeObject === "Object") row.object = obj;
+      else if (includeObject === "Metadata") row.object = partialMetadata(obj);
+      return row;
+    }),
+  };
+}
+
+export interface RenderOptions {
+  negotiated: Negotiated;
+  printer: TablePrinter;
+  includeObject: IncludeObject;
+  now: Date;
+}
+
+/** One object in the negotiated form. */
+export function renderObject(obj: KObject, opts: RenderOptions): KObject {
+  switch (opts.negotiated.as) {
+    case "Table":
+      return buildTable(
+        opts.printer,
+        [obj],
+        opts.includeObject,
+        { resourceVersion: obj.metadata?.resourceVersion ?? "" },
+        opts.now,
+      );
+    case "PartialObjectMetadata":
+    case "PartialObjectMetadataList":
+      return partialMetadata(obj);
+    default:
+      return obj;
+  }
+}
+
+/** A list in the negotiated form; `listKind` is "<Kind>List". */
+export function renderList(
+  items: KObject[],
+  listMeta: Record<string, unknown>,
+  apiVersion: string,
+  listKind: string,
+  opts: RenderOptions,
+): KObject {
+  switch (opts.negotiated.as) {
+    case "Table":
+      return buildTable(opts.printer, items, opts.includeObject, listMeta, opts.now);
+    case "PartialObjectMetadata":
+    case "PartialObjectMetadataList":
+      return {
+        kind: "PartialObjectMetadataList",
+        apiVersion: "meta.k8s.io/v1",
+        metadata: listMeta,
+        items: items.map(partialMetadata),
+      };
+    default:
+      return {
+        kind: listKind,
+        apiVersion,
+        metadata: listMeta,
+        items: items.map((o) => {
+          const { apiVersion: _a, kind: _k, ...rest } = o;
+          return rest;
+        }),
+      };
+  }
+}

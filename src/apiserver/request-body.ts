@@ -1,0 +1,193 @@
+/**
+ * Reading and decoding request bodies: at most 3 MiB (413 beyond), decoded by
+ * Content-Type (JSON, YAML, Kubernetes protobuf); patch bodies are returned
+ * as their patch type. Decoding failures are 400s with upstream-like
+ * messages; unknown content types are 415.
+ */
+import type { IncomingMessage } from "node:http";
+import { StatusError } from "../api/status.ts";
+
+/** Upstream's maximum request body size. */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+/** Nesting deeper than this is rejected before any recursive processing. */
+export const MAX_JSON_DEPTH = 1000;
+
+export type PatchType = "json" | "merge" | "strategic" | "apply";
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  "application/json-patch+json": "json",
+  "application/merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
+  "application/apply-patch+yaml": "apply",
+  "application/apply-patch+cbor": "apply",
+};
+
+/** Reads the whole body, failing with 413 past `limit` bytes. */
+export async function readBody(
+  req: IncomingMessage,
+  limit = MAX_REQUEST_BODY_BYTES,
+): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw tooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): StatusError {
+  return new StatusError("RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);
+}
+
+/** The media type without parameters, lowercased ("" when absent). */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? "").split(";")[0].trim().toLowerCase();
+}
+
+/** Decoder for protobuf bodies, supplied by the schema module. */
+export type ProtobufDecoder = (bytes: Uint8Array) => Promise<Record<string, unknown>>;
+
+/**
+ * Decodes an object body (create/update/subresource POSTs).
+ * JSON when the content type is absent, as upstream.
+ */
+export async function decodeObjectBody(
+  body: Buffer,
+  contentType: string | undefined,
+  decodeProtobuf?: ProtobufDecoder,
+): Promise<Record<string, unknown>> {
+  const type = mediaType(contentType);
+  switch (type) {
+    case "":
+    case "application/json":
+    case "*/*":
+      return asObject(parseJSON(body));
+    case "application/yaml":
+    case "application/x-yaml":
+    case "text/yaml":
+      return asObject(await parseYAML(body));
+    case "application/vnd.kubernetes.protobuf":
+      if (!decodeProtobuf) throw unsupported(contentType ?? "");
+      try {
+        return await decodeProtobuf(body);
+      } catch (err) {
+        if (err instanceof StatusError) throw err;
+        throw new StatusError(
+          "BadRequest",
+          `the body of the request could not be decoded as protobuf: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    default:
+      throw unsupported(contentType ?? "");
+  }
+}
+
+/** The patch type of a PATCH request's content type; 415 otherwise. */
+export function patchTypeOf(contentType: string | undefined): PatchType {
+  const type = PATCH_TYPES[mediaType(contentType)];
+  if (!type) {
+    throw new StatusError(
+      "UnsupportedMediaType",
+      `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(", ")}`,
+    );
+  }
+  return type;
+}
+
+/** Parses a patch body: JSON for json/merge/strategic, YAML (a JSON superset) for apply. */
+export async function decodePatchBody(body: Buffer, type: PatchType): Promise<unknown> {
+  if (type === "apply") return asObject(await parseYAML(body));
+  const value = parseJSON(body);
+  if (type === "json") {
+    if (!Array.isArray(value)) {
+      throw new StatusError(
+        "BadRequest",
+        "the server rejected our request due to an error in our request: json: cannot unmarshal object into Go value of type jsonpatch.Patch",
+      );
+    }
+    return value;
+  }
+  return asObject(value);
+}
+
+function unsupported(contentType: string): StatusError {
+  return new StatusError(
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got "${contentType}")`,
+  );
+}
+
+/** JSON.parse with upstream-style error text and a nesting limit. */
+export function parseJSON(body: Buffer): unknown {
+  const text = body.toString("utf8");
+  if (text.trim() === "") {
+    throw new StatusError(
+      "BadRequest",
+      "couldn't get version/kind; json parse error: unexpected end of JSON input",
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new StatusError(
+      "BadRequest",
+      `couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  checkDepth(value);
+  return value;
+}
+
+async function parseYAML(body: Buffer): Promise<unknown> {
+  const { parseDocument } = await import("yaml");
+  let value: unknown;
+  try {
+    const doc = parseDocument(body.toString("utf8"), { uniqueKeys: true });
+    if (doc.errors.length > 0) throw doc.errors[0];
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new StatusError(
+      "BadRequest",
+      `error converting YAML to JSON: yaml: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+    );
+  }
+  checkDepth(value);
+  return value;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const what = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
+    throw new StatusError(
+      "BadRequest",
+      `couldn't get version/kind; json parse error: json: cannot unmarshal ${what} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Rejects values nested deeper than MAX_JSON_DEPTH (iteratively: no stack overflow). */
+export function checkDepth(value: unknown, max = MAX_JSON_DEPTH): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth > max) {
+      throw new StatusError("BadRequest", `json: exceeded max depth of ${max}`);
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+}

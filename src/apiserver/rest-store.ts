@@ -1,0 +1,228 @@
+/**
+ * The generic REST store, as upstream's registry/generic Store: create,
+ * guaranteed update (read, transform, compare-and-swap, retry) and the write
+ * stages around each write. Every resource is served by this one piece of
+ * code; strategies from the registry supply the per-kind parts.
+ */
+import { StatusError, invalid, type FieldError } from "../api/status.ts";
+import type { KObject, ObjectMeta, ResourceDef } from "../api/types.ts";
+import type { ServerContext, UserInfo } from "./context.ts";
+import { runWriteStages, type AdmissionAttributes, type AdmissionOperation } from "./pipeline.ts";
+import {
+  prepareMetaForCreate,
+  prepareMetaForUpdate,
+  rfc3339,
+  shouldDeleteDuringUpdate,
+  staleConflict,
+  validatePathName,
+} from "./object-meta.ts";
+
+export interface WriteOptions {
+  dryRun: boolean;
+  user: UserInfo;
+  /** "" for the main resource, else "status", "scale", "finalize" ... */
+  subresource: string;
+  fieldManager: string;
+  /** Managed-fields operation recorded for this write. */
+  operation?: "Update" | "Apply";
+}
+
+const MAX_UPDATE_ATTEMPTS = 16;
+
+/** Create, update and delete with the object semantics shared by every resource. */
+export class RestStore {
+  readonly #server: ServerContext;
+
+  constructor(server: ServerContext) {
+    this.#server = server;
+  }
+
+  /** Stores a new object (type meta and namespace already checked by the caller). */
+  async create(def: ResourceDef, obj: KObject, opts: WriteOptions): Promise<KObject> {
+    const server = this.#server;
+    prepareMetaForCreate(def, obj, { now: server.clock.now() });
+    def.strategy?.defaults?.(obj);
+    def.strategy?.prepareForCreate?.(obj);
+    validatePathName(def, obj);
+    await server.extensions.updateManagedFields(obj, undefined, this.managedUpdate(opts));
+    const attrs = this.attrs("CREATE", def, obj, undefined, opts);
+    return runWriteStages(
+      server.pipeline,
+      attrs,
+      (a) => throwIfInvalid(def, a.object!, def.strategy?.validate?.(a.object!) ?? []),
+      async (a) => (opts.dryRun ? a.object! : server.store.create(def, a.object!)),
+    );
+  }
+
+  /**
+   * Read-modify-write. `transform` receives the current object (undefined when
+   * absent) and returns the desired one; it is re-run on storage conflicts
+   * unless the desired object carries a resourceVersion precondition.
+   * Absent objects are created when `allowCreate`, else 404.
+   */
+  async update(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    transform: (current: KObject | undefined) => Promise<KObject>,
+    opts: WriteOptions & { allowCreate?: boolean },
+  ): Promise<{ obj: KObject; created: boolean }> {
+    const server = this.#server;
+    for (let attempt = 0; ; attempt++) {
+      const kv = await server.store.getKV(def, namespace, name);
+      const current = kv ? server.store.decode(def, kv) : undefined;
+      if (!current && !opts.allowCreate) {
+        throw new StatusError(
+          "NotFound",
+          `${def.group ? `${def.resource}.${def.group}` : def.resource} "${name}" not found`,
+          {
+            name,
+            group: def.group || undefined,
+            kind: def.resource,
+          },
+        );
+      }
+      const desired = await transform(current ? structuredClone(current) : undefined);
+      if (!current) {
+        (desired.metadata as ObjectMeta).resourceVersion = undefined;
+        delete (desired.metadata as ObjectMeta).resourceVersion;
+        return { obj: await this.create(def, desired, opts), created: true };
+      }
+      const meta = desired.metadata as ObjectMeta;
+      const precondition = meta.resourceVersion;
+      if (precondition && precondition !== current.metadata?.resourceVersion)
+        throw staleConflict(def, name);
+      prepareMetaForUpdate(def, desired, current);
+      this.prepareStrategy(def, desired, current, opts.subresource);
+      await server.extensions.updateManagedFields(desired, current, this.managedUpdate(opts));
+      const attrs = this.attrs("UPDATE", def, desired, current, opts);
+      try {
+        const result = await runWriteStages(
+          server.pipeline,
+          attrs,
+          (a) =>
+            throwIfInvalid(
+              def,
+              a.object!,
+              this.validateUpdate(def, a.object!, current, opts.subresource),
+            ),
+          async (a) => {
+            const next = a.object!;
+            if (server.store.encode(def, next) === server.store.encode(def, current))
+              return current;
+            if (opts.dryRun) return next;
+            if (shouldDeleteDuringUpdate(next)) {
+              return server.store.delete(def, namespace, name, kv!.modRevision);
+            }
+            return server.store.update(def, next, kv!.modRevision);
+          },
+        );
+        return { obj: result, created: false };
+      } catch (err) {
+        const retry =
+          err instanceof StatusError &&
+          err.reason === "Conflict" &&
+          !precondition &&
+          attempt < MAX_UPDATE_ATTEMPTS &&
+          !err.message.includes("Precondition");
+        if (!retry) throw err;
+      }
+    }
+  }
+
+  /** Deletes now, guarded by the revision the caller read. */
+  async deleteNow(def: ResourceDef, current: KObject, opts: WriteOptions): Promise<KObject> {
+    const server = this.#server;
+    const meta = current.metadata as ObjectMeta;
+    const attrs = this.attrs("DELETE", def, undefined, current, opts);
+    return runWriteStages(
+      server.pipeline,
+      attrs,
+      () => undefined,
+      async () =>
+        opts.dryRun
+          ? current
+          : server.store.delete(
+              def,
+              meta.namespace ?? "",
+              meta.name ?? "",
+              Number(meta.resourceVersion),
+            ),
+    );
+  }
+
+  /** Current time as metav1.Time. */
+  now(): string {
+    return rfc3339(this.#server.clock.now());
+  }
+
+  private prepareStrategy(def: ResourceDef, obj: KObject, old: KObject, subresource: string): void {
+    const hasStatus = (def.subresources ?? []).some((s) => s.name === "status");
+    if (subresource === "status") {
+      if (def.strategy?.prepareForStatusUpdate) def.strategy.prepareForStatusUpdate(obj, old);
+      else {
+        for (const key of Object.keys(obj))
+          if (!["apiVersion", "kind", "metadata", "status"].includes(key)) delete obj[key];
+        for (const [key, value] of Object.entries(old)) {
+          if (!["apiVersion", "kind", "metadata", "status"].includes(key))
+            obj[key] = structuredClone(value);
+        }
+        (obj.metadata as ObjectMeta).generation = old.metadata?.generation;
+        if (obj.metadata?.generation === undefined) delete (obj.metadata as ObjectMeta).generation;
+      }
+      return;
+    }
+    def.strategy?.defaults?.(obj);
+    if (hasStatus && subresource === "") {
+      if (old.status === undefined) delete obj.status;
+      else obj.status = structuredClone(old.status);
+    }
+    def.strategy?.prepareForUpdate?.(obj, old);
+  }
+
+  private validateUpdate(
+    def: ResourceDef,
+    obj: KObject,
+    old: KObject,
+    subresource: string,
+  ): FieldError[] {
+    const s = def.strategy;
+    if (!s) return [];
+    if (subresource === "status" && s.validateStatusUpdate) return s.validateStatusUpdate(obj, old);
+    return [...(s.validate?.(obj) ?? []), ...(s.validateUpdate?.(obj, old) ?? [])];
+  }
+
+  private managedUpdate(opts: WriteOptions) {
+    return {
+      manager: opts.fieldManager,
+      operation: opts.operation ?? "Update",
+      subresource: opts.subresource,
+      time: this.now(),
+    } as const;
+  }
+
+  private attrs(
+    operation: AdmissionOperation,
+    def: ResourceDef,
+    object: KObject | undefined,
+    oldObject: KObject | undefined,
+    opts: WriteOptions,
+  ): AdmissionAttributes {
+    const meta = (object ?? oldObject)?.metadata;
+    return {
+      operation,
+      def,
+      subresource: opts.subresource,
+      namespace: meta?.namespace ?? "",
+      name: meta?.name ?? "",
+      object,
+      oldObject,
+      user: opts.user,
+      dryRun: opts.dryRun,
+    };
+  }
+}
+
+function throwIfInvalid(def: ResourceDef, obj: KObject, errors: FieldError[]): void {
+  if (errors.length > 0) throw invalid(def.group, def.kind, obj.metadata?.name ?? "", errors);
+}

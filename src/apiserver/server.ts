@@ -1,0 +1,262 @@
+/**
+ * The API server: an HTTPS (or, for tests, plain HTTP) listener serving the
+ * Kubernetes REST API from a storage Backend. Each request gets a
+ * RequestContext, passes the in-flight limiter and the pipeline's filters
+ * (authenticate → audit → authorize) and is routed; every failure becomes a
+ * metav1.Status. Metrics are recorded per request.
+ */
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { builtinRegistry, type Registry } from "../api/registry.ts";
+import { realClock, type Clock } from "../client/clock.ts";
+import type { Backend } from "../storage/backend.ts";
+import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { bootstrapCluster } from "./bootstrap.ts";
+import type { RequestContext, ServerContext } from "./context.ts";
+import { projectExtensions, type Extensions } from "./extensions.ts";
+import { runHealthChecks, type HealthCheck } from "./health.ts";
+import { InflightLimiter } from "./inflight.ts";
+import { ApiMetrics } from "./metrics.ts";
+import { ObjectStore } from "./object-store.ts";
+import { composeFilters, defaultPipeline, type Pipeline } from "./pipeline.ts";
+import { parseRequestInfo } from "./request-info.ts";
+import { toStatusError, writeError, writeJSON, writeText } from "./response.ts";
+import { notFoundPath, route } from "./router.ts";
+import { WatchCacheSet } from "./watch-cache-set.ts";
+
+export interface TlsOptions {
+  certPem: string;
+  keyPem: string;
+  /** CA whose client certificates are accepted (requested, not required). */
+  clientCaPem?: string;
+}
+
+export interface ApiServerOptions {
+  backend: Backend;
+  registry?: Registry;
+  /** Default 127.0.0.1. */
+  bindAddress?: string;
+  /** Default 6443; 0 picks a free port. */
+  port?: number;
+  /** Serve HTTPS with these; plain HTTP when absent (tests only). */
+  tls?: TlsOptions;
+  clock?: Clock;
+  pipeline?: Pipeline;
+  extensions?: Extensions;
+  bookmarkIntervalMs?: number;
+  maxReadOnlyInflight?: number;
+  maxMutatingInflight?: number;
+  /** Create the system namespaces and priority classes (default true). */
+  bootstrap?: boolean;
+}
+
+export interface ApiServer {
+  /** https://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  context: ServerContext;
+  /** Resolves when the bootstrap objects exist (readyz turns green). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+const VERB_LABEL: Record<string, string> = {
+  get: "GET",
+  list: "LIST",
+  watch: "WATCH",
+  create: "POST",
+  update: "PUT",
+  patch: "PATCH",
+  delete: "DELETE",
+  deletecollection: "DELETE",
+};
+
+/** Starts listening; the returned promise resolves once the port is bound. */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const abort = new AbortController();
+  const registry = opts.registry ?? builtinRegistry();
+  const store = new ObjectStore(opts.backend);
+  const pipeline = opts.pipeline ?? defaultPipeline();
+  pipeline.admission.unshift(namespaceLifecycle(store, registry));
+  const context: ServerContext = {
+    registry,
+    store,
+    watchCaches: new WatchCacheSet(opts.backend),
+    clock: opts.clock ?? realClock,
+    pipeline,
+    metrics: new ApiMetrics(),
+    extensions: opts.extensions ?? projectExtensions(),
+    signal: abort.signal,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+  };
+  const limiter = new InflightLimiter(opts.maxReadOnlyInflight, opts.maxMutatingInflight);
+  let bootstrapped = false;
+  const checks: HealthCheck[] = [
+    { name: "ping", check: async () => undefined },
+    { name: "log", check: async () => undefined },
+    { name: "etcd", check: async () => void (await opts.backend.currentRevision()) },
+  ];
+  const readyChecks: HealthCheck[] = [
+    ...checks,
+    {
+      name: "poststarthook/bootstrap-system-objects",
+      check: async () => (bootstrapped ? undefined : "not finished"),
+    },
+    { name: "shutdown", check: async () => (abort.signal.aborted ? "shutting down" : undefined) },
+  ];
+  let serverAddress = "";
+  const handle = composeFilters(pipeline.filters, (ctx) => route(ctx, serverAddress));
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    void serve(req, res).catch((err) => {
+      writeError(res, err);
+    });
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "https://apiserver.invalid");
+    } catch {
+      writeError(res, new Error("malformed request URL"));
+      return;
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      path = url.pathname;
+    }
+    const info = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
+    const ctx: RequestContext = {
+      req,
+      res,
+      url,
+      query: url.searchParams,
+      info,
+      user: { username: "system:anonymous", groups: ["system:unauthenticated"] },
+      warnings: [],
+      server: context,
+    };
+    let code = 500;
+    let release: (() => void) | undefined;
+    try {
+      if (await serveSpecial(ctx)) {
+        code = res.statusCode;
+        return;
+      }
+      release = limiter.acquire(info.verb, info.isResourceRequest);
+      context.metrics.setInflight(limiter.readOnly, limiter.mutating);
+      await handle(ctx);
+      code = res.statusCode;
+    } catch (err) {
+      code = writeError(res, toStatusError(err));
+    } finally {
+      release?.();
+      if (info.isResourceRequest) {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        context.metrics.observe(
+          {
+            verb:
+              info.verb === "patch" &&
+              (req.headers["content-type"] ?? "").startsWith("application/apply-patch")
+                ? "APPLY"
+                : (VERB_LABEL[info.verb] ?? info.verb.toUpperCase()),
+            group: info.apiGroup,
+            version: info.apiVersion,
+            resource: info.resource,
+            subresource: info.subresource,
+            scope: info.name ? "resource" : info.namespace ? "namespace" : "cluster",
+            code: String(code),
+          },
+          seconds,
+        );
+      }
+    }
+  }
+
+  /** Health, metrics and OpenAPI: outside the resource pipeline. */
+  async function serveSpecial(ctx: RequestContext): Promise<boolean> {
+    const segments = ctx.url.pathname.split("/").filter((s) => s !== "");
+    const first = segments[0] ?? "";
+    if (first === "healthz" || first === "livez" || first === "readyz") {
+      const result = await runHealthChecks(
+        first,
+        first === "readyz" ? readyChecks : checks,
+        ctx.query,
+        segments.slice(1).join("/") || undefined,
+      );
+      writeText(ctx.res, result.code, result.body);
+      return true;
+    }
+    if (first === "metrics" && segments.length === 1) {
+      const { contentType, text } = await context.metrics.expose();
+      writeText(ctx.res, 200, text, contentType);
+      return true;
+    }
+    if (first === "openapi") {
+      if (segments[1] !== "v3") throw notFoundPath();
+      const doc = await context.extensions.openapi(segments.slice(2).join("/"));
+      if (!doc) throw notFoundPath();
+      writeJSON(ctx.res, 200, doc);
+      return true;
+    }
+    return false;
+  }
+
+  const server: Server = opts.tls
+    ? createHttpsServer(
+        {
+          cert: opts.tls.certPem,
+          key: opts.tls.keyPem,
+          ca: opts.tls.clientCaPem,
+          requestCert: opts.tls.clientCaPem !== undefined,
+          rejectUnauthorized: false,
+        },
+        onRequest,
+      )
+    : createHttpServer(onRequest);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  const host = opts.bindAddress ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 6443, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  serverAddress = `${host}:${port}`;
+  const scheme = opts.tls ? "https" : "http";
+  const ready = ((opts.bootstrap ?? true) ? bootstrapCluster(context) : Promise.resolve()).then(
+    () => {
+      bootstrapped = true;
+    },
+  );
+  ready.catch(() => undefined);
+  // Metrics collectors load after listening so they never delay readiness.
+  setImmediate(() => void context.metrics.load().catch(() => undefined));
+  return {
+    url: `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    context,
+    ready,
+    async close() {
+      abort.abort();
+      context.watchCaches.stopAll();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** One WatchCache per storage prefix, created on first use. */
+import type { Backend } from "../storage/backend.ts";
+import { WatchCache } from "./watch-cache.ts";
+
+export class WatchCacheSet {
+  readonly #backend: Backend;
+  readonly #caches = new Map<string, WatchCache>();
+  readonly #capacity?: number;
+  readonly #clientBuffer?: number;
+
+  constructor(backend: Backend, opts: { capacity?: number; clientBuffer?: number } = {}) {
+    this.#backend = backend;
+    this.#capacity = opts.capacity;
+    this.#clientBuffer = opts.clientBuffer;
+  }
+
+  /** The cache for a storage prefix ("/registry/pods/"). */
+  forPrefix(prefix: string): WatchCache {
+    let cache = this.#caches.get(prefix);
+    if (!cache) {
+      cache = new WatchCache({
+        backend: this.#backend,
+        prefix,
+        capacity: this.#capacity,
+        clientBuffer: this.#clientBuffer,
+      });
+      this.#caches.set(prefix, cache);
+    }
+    return cache;
+  }
+
+  stopAll(): void {
+    for (const cache of this.#caches.values()) cache.stop();
+    this.#caches.clear();
+  }
+}

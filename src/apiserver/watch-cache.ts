@@ -1,0 +1,226 @@
+/**
+ * One storage watch per stored resource, shared by every client watch on it.
+ *
+ * Contract: events are kept in a ring buffer of the most recent `capacity`
+ * batches' events, so a client watch from resourceVersion N is served from
+ * memory when every event after N is still buffered (else 410 Gone, "too old
+ * resource version", as upstream's watch cache). Each client has a bounded
+ * queue; a client that falls `clientBuffer` events behind is cut off (its
+ * watch ends and it re-watches) so a slow client never holds up the others
+ * or the storage watch.
+ */
+import { StatusError } from "../api/status.ts";
+import type { Backend, KeyValue, Watcher } from "../storage/backend.ts";
+import { isStorageError } from "../storage/errors.ts";
+
+export type CacheEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+/** One storage event; objects are decoded per served version by the consumer. */
+export interface CacheEvent {
+  type: CacheEventType;
+  revision: number;
+  key: string;
+  /** The object after the event (for DELETED: the last state, with the delete's revision). */
+  kv: KeyValue;
+  prevKv?: KeyValue;
+}
+
+export interface WatchCacheOptions {
+  backend: Backend;
+  /** Storage prefix, "/registry/pods/". */
+  prefix: string;
+  /** Ring buffer size in events. */
+  capacity?: number;
+  /** Per-client queue bound in events. */
+  clientBuffer?: number;
+}
+
+/** A client's subscription. `next()` resolves with events, or null when the watch ended. */
+export interface CacheSubscription {
+  next(): Promise<CacheEvent[] | null>;
+  /** Why the subscription ended early (slow client, storage failure), if it did. */
+  readonly error?: StatusError;
+  close(): void;
+}
+
+interface Subscriber {
+  prefix: string;
+  queue: CacheEvent[];
+  waiting?: (v: CacheEvent[] | null) => void;
+  closed: boolean;
+  error?: StatusError;
+}
+
+export const DEFAULT_CACHE_CAPACITY = 10_000;
+export const DEFAULT_CLIENT_BUFFER = 10_000;
+
+export class WatchCache {
+  readonly prefix: string;
+  readonly #backend: Backend;
+  readonly #capacity: number;
+  readonly #clientBuffer: number;
+  #ring: CacheEvent[] = [];
+  /** Every event with revision > coveredFrom is in the ring. */
+  #coveredFrom = 0;
+  #lastRevision = 0;
+  #subscribers = new Set<Subscriber>();
+  #starting?: Promise<void>;
+  #watcher?: Watcher;
+  #stopped = false;
+
+  constructor(opts: WatchCacheOptions) {
+    this.prefix = opts.prefix;
+    this.#backend = opts.backend;
+    this.#capacity = opts.capacity ?? DEFAULT_CACHE_CAPACITY;
+    this.#clientBuffer = opts.clientBuffer ?? DEFAULT_CLIENT_BUFFER;
+  }
+
+  /** The newest revision the cache knows to be complete for its prefix. */
+  get lastRevision(): number {
+    return this.#lastRevision;
+  }
+
+  /**
+   * Starts the storage watch if needed. `fromRevision` (optional) asks that
+   * events after it be covered when the cache starts now.
+   */
+  ensureStarted(fromRevision?: number): Promise<void> {
+    this.#starting ??= (async () => {
+      const current = await this.#backend.currentRevision();
+      const start =
+        fromRevision !== undefined && fromRevision > 0 && fromRevision < current
+          ? fromRevision
+          : current;
+      this.#coveredFrom = start;
+      this.#lastRevision = current;
+      this.#watcher = this.#backend.watch(this.prefix, { startRevision: start + 1 });
+      void this.#pump(this.#watcher);
+    })().catch((err) => {
+      this.#starting = undefined;
+      throw err;
+    });
+    return this.#starting;
+  }
+
+  /**
+   * Subscribes to events with revision > fromRevision under `prefix` (a
+   * sub-prefix of the cache's, e.g. one namespace). 410 when too old.
+   */
+  subscribe(fromRevision: number, prefix = this.prefix): CacheSubscription {
+    if (fromRevision < this.#coveredFrom) {
+      throw new StatusError(
+        "Gone",
+        `too old resource version: ${fromRevision} (${this.#coveredFrom + 1})`,
+      );
+    }
+    const sub: Subscriber = { prefix, queue: [], closed: false };
+    for (const e of this.#ring)
+      if (e.revision > fromRevision && e.key.startsWith(prefix)) sub.queue.push(e);
+    this.#subscribers.add(sub);
+    return {
+      next: () => {
+        if (sub.queue.length > 0) return Promise.resolve(sub.queue.splice(0));
+        if (sub.closed) return Promise.resolve(null);
+        return new Promise((resolve) => (sub.waiting = resolve));
+      },
+      get error() {
+        return sub.error;
+      },
+      close: () => this.#end(sub),
+    };
+  }
+
+  /** Stops the storage watch and ends every subscription. */
+  stop(): void {
+    this.#stopped = true;
+    this.#watcher?.cancel();
+    for (const sub of this.#subscribers) this.#end(sub);
+  }
+
+  /** Number of live subscriptions (for tests and metrics). */
+  subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  async #pump(watcher: Watcher): Promise<void> {
+    try {
+      for await (const batch of watcher) this.#accept(batch.map(toCacheEvent));
+    } catch (err) {
+      const status = isStorageError(err, "Compacted")
+        ? new StatusError(
+            "Gone",
+            `too old resource version: ${this.#coveredFrom} (${err.compactedRevision ?? 0})`,
+          )
+        : new StatusError("Gone", "watch closed: storage watch ended");
+      for (const sub of this.#subscribers) this.#end(sub, status);
+    }
+    // The storage watch ended: restart lazily on the next subscription.
+    if (!this.#stopped) {
+      this.#ring = [];
+      this.#starting = undefined;
+      for (const sub of this.#subscribers) this.#end(sub);
+    }
+  }
+
+  #accept(events: CacheEvent[]): void {
+    if (events.length === 0) return;
+    for (const e of events) {
+      this.#ring.push(e);
+      this.#lastRevision = Math.max(this.#lastRevision, e.revision);
+    }
+    if (this.#ring.length > this.#capacity) {
+      const dropped = this.#ring.splice(0, this.#ring.length - this.#capacity);
+      this.#coveredFrom = dropped[dropped.length - 1].revision;
+    }
+    for (const sub of this.#subscribers) {
+      const mine = events.filter((e) => e.key.startsWith(sub.prefix));
+      if (mine.length === 0) continue;
+      if (sub.waiting) {
+        const resolve = sub.waiting;
+        sub.waiting = undefined;
+        resolve(mine);
+        continue;
+      }
+      sub.queue.push(...mine);
+      if (sub.queue.length > this.#clientBuffer) {
+        sub.queue = [];
+        this.#end(
+          sub,
+          new StatusError("Gone", "watch closed: the client did not keep up with events"),
+        );
+      }
+    }
+  }
+
+  #end(sub: Subscriber, error?: StatusError): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    sub.error ??= error;
+    this.#subscribers.delete(sub);
+    if (sub.waiting) {
+      const resolve = sub.waiting;
+      sub.waiting = undefined;
+      resolve(null);
+    }
+  }
+}
+
+function toCacheEvent(e: { type: "PUT" | "DELETE"; kv: KeyValue; prevKv?: KeyValue }): CacheEvent {
+  if (e.type === "DELETE") {
+    const last = e.prevKv ?? e.kv;
+    return {
+      type: "DELETED",
+      revision: e.kv.modRevision,
+      key: e.kv.key,
+      kv: { ...last, modRevision: e.kv.modRevision },
+      prevKv: e.prevKv,
+    };
+  }
+  return {
+    type: e.kv.createRevision === e.kv.modRevision ? "ADDED" : "MODIFIED",
+    revision: e.kv.modRevision,
+    key: e.kv.key,
+    kv: e.kv,
+    prevKv: e.prevKv,
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Starts the API server the way `k8ts server` and `k8ts apiserver` need it:
+ * data dir, storage backend from --datastore-endpoint (SQLite under the data
+ * dir by default), serving certificates (generated with a CA when none are
+ * given) and the admin kubeconfig.
+ */
+import { homedir } from "node:os";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Backend } from "../storage/backend.ts";
+import { startApiServer, type ApiServer } from "../apiserver/server.ts";
+import { ensureClusterPki } from "../pki/self-signed.ts";
+import { writeKubeconfig } from "../pki/kubeconfig.ts";
+
+export interface ControlPlaneFlags {
+  dataDir?: string;
+  bindAddress?: string;
+  securePort?: string | number;
+  datastoreEndpoint?: string;
+  writeKubeconfig?: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+}
+
+export interface RunningControlPlane {
+  apiServer: ApiServer;
+  backend: Backend;
+  dataDir: string;
+  kubeconfigPath: string;
+  stop(): Promise<void>;
+}
+
+/** /var/lib/k8ts as root, ~/.k8ts otherwise. */
+export function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? "/var/lib/k8ts" : join(homedir(), ".k8ts");
+}
+
+/** Opens the backend named by a datastore URL (the storage module's opener when present). */
+async function openDatastore(endpoint: string, dataDir: string): Promise<Backend> {
+  try {
+    const mod = (await import("../storage/open-backend.ts" as string)) as {
+      openBackend(url: string, opts: { dataDir: string }): Promise<Backend> | Backend;
+    };
+    return await mod.openBackend(endpoint, { dataDir });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== "ERR_MODULE_NOT_FOUND") throw err;
+  }
+  if (!endpoint.startsWith("sqlite://"))
+    throw new Error(`Cannot open datastore ${endpoint}: unsupported scheme`);
+  const { SqliteBackend } = await import("../storage/drivers/sqlite.ts");
+  const path = endpoint.slice("sqlite://".length).split("?")[0];
+  return new SqliteBackend({ path });
+}
+
+export async function startControlPlane(flags: ControlPlaneFlags): Promise<RunningControlPlane> {
+  const dataDir = resolve(flags.dataDir ?? defaultDataDir());
+  const endpoint = flags.datastoreEndpoint ?? `sqlite://${join(dataDir, "db", "state.db")}`;
+  const [backend, pki] = await Promise.all([
+    openDatastore(endpoint, dataDir),
+    ensureClusterPki(join(dataDir, "tls")),
+  ]);
+  await backend.start();
+  const serving =
+    flags.tlsCertFile && flags.tlsPrivateKeyFile
+      ? {
+          certPem: await readFile(flags.tlsCertFile, "utf8"),
+          keyPem: await readFile(flags.tlsPrivateKeyFile, "utf8"),
+        }
+      : pki.serving;
+  const port = flags.securePort === undefined ? 6443 : Number(flags.securePort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`Invalid --secure-port ${flags.securePort}`);
+  const apiServer = await startApiServer({
+    backend,
+    bindAddress: flags.bindAddress ?? "127.0.0.1",
+    port,
+    tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: pki.ca.certPem },
+  });
+  const host =
+    flags.bindAddress && flags.bindAddress !== "0.0.0.0" ? flags.bindAddress : "127.0.0.1";
+  const server = `https://${host.includes(":") ? `[${host}]` : host}:${apiServer.port}`;
+  const kubeconfig = {
+    server,
+    caPem: pki.ca.certPem,
+    clientCertPem: pki.admin.certPem,
+    clientKeyPem: pki.admin.keyPem,
+  };
+  const kubeconfigPath = join(dataDir, "admin.kubeconfig");
+  await writeKubeconfig(kubeconfigPath, kubeconfig);
+  if (flags.writeKubeconfig) await writeKubeconfig(resolve(flags.writeKubeconfig), kubeconfig);
+  let stopped = false;
+  return {
+    apiServer,
+    backend,
+    dataDir,
+    kubeconfigPath: flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : kubeconfigPath,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await apiServer.close();
+      await backend.close();
+    },
+  };
+}
+
+/** Stops cleanly on SIGINT/SIGTERM. */
+export function stopOnSignals(plane: RunningControlPlane): void {
+  const onSignal = () => {
+    void plane.stop().finally(() => process.exit(0));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+}

@@ -1,0 +1,154 @@
+/**
+ * Smoke test: `k8ts apiserver` as a real child process on a free port with
+ * its own data dir, driven by the real kubectl 1.32 through the admin
+ * kubeconfig it writes.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(import.meta.url), "../../..");
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function readyz(port: number): Promise<number> {
+  return new Promise((res) => {
+    const req = request(
+      { host: "127.0.0.1", port, path: "/readyz", rejectUnauthorized: false, timeout: 1000 },
+      (r) => {
+        r.resume();
+        res(r.statusCode ?? 0);
+      },
+    );
+    req.on("error", () => res(0));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
+let dir: string;
+let port: number;
+let child: ChildProcess;
+let output = "";
+
+function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(
+      "kubectl",
+      [
+        "--kubeconfig",
+        join(dir, "data", "admin.kubeconfig"),
+        "--cache-dir",
+        join(dir, "kcache"),
+        ...args,
+      ],
+      { timeout: 60_000 },
+      (err, stdout, stderr) =>
+        res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "k8ts-smoke-"));
+  port = await freePort();
+  child = spawn(
+    process.execPath,
+    [
+      join(root, "bin", "k8ts"),
+      "apiserver",
+      "--data-dir",
+      join(dir, "data"),
+      "--secure-port",
+      String(port),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  // Poll readiness: each probe is a real request, bounded by an overall attempt count.
+  for (let i = 0; i < 600; i++) {
+    if ((await readyz(port)) === 200) return;
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`apiserver did not become ready:\n${output}`);
+});
+
+after(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("kubectl version reports the server as v1.32", async () => {
+  const r = await kubectl("version", "-o", "json");
+  assert.equal(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout).serverVersion;
+  assert.equal(v.major, "1");
+  assert.equal(v.minor, "32");
+});
+
+test("kubectl get ns lists the system namespaces", async () => {
+  const r = await kubectl("get", "ns", "-o", "name");
+  assert.equal(r.code, 0, r.stderr);
+  for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+    assert.match(r.stdout, new RegExp(`^namespace/${ns}$`, "m"));
+  }
+});
+
+test("kubectl creates, gets and deletes a configmap", async () => {
+  const file = join(dir, "cm.yaml");
+  await writeFile(
+    file,
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: smoke\n  namespace: default\ndata:\n  greeting: hello\n",
+  );
+  const created = await kubectl("create", "-f", file, "--validate=false");
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /configmap\/smoke created/);
+
+  const again = await kubectl("create", "-f", file, "--validate=false");
+  assert.notEqual(again.code, 0);
+  assert.match(
+    again.stderr,
+    /Error from server \(AlreadyExists\).*configmaps "smoke" already exists/,
+  );
+
+  const got = await kubectl(
+    "get",
+    "configmap",
+    "smoke",
+    "-n",
+    "default",
+    "-o",
+    "jsonpath={.data.greeting}",
+  );
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal(got.stdout, "hello");
+
+  const deleted = await kubectl("delete", "configmap", "smoke", "-n", "default");
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(deleted.stdout, /configmap "smoke" deleted/);
+
+  const gone = await kubectl("get", "configmap", "smoke", "-n", "default");
+  assert.notEqual(gone.code, 0);
+  assert.match(gone.stderr, /Error from server \(NotFound\): configmaps "smoke" not found/);
+});
