@@ -1,0 +1,181 @@
+/**
+ * Field sets derived from object values: the fields an applied
+ * configuration specifies (`fieldSetOf`), and what changed between two
+ * versions of an object (`compareObjects`).
+ */
+import { FieldSet, fieldElement, pathString } from "./field-set.ts";
+import { isJsonObject, jsonEqual } from "./patch-errors.ts";
+import type { FieldPatchInfo, PatchSchema } from "./patch-schema.ts";
+import { isAtomicMap } from "./patch-schema.ts";
+import { indexList, isGranularList } from "./list-items.ts";
+
+/**
+ * The fields `value` (an object of type `schema`) specifies, as upstream's
+ * ToFieldSet: every scalar, atomic list or map, empty object and null is a
+ * member; list items and map entries are members besides their children;
+ * struct fields holding non-empty objects are not. Throws an Error when an
+ * associative list item lacks a key field.
+ */
+export function fieldSetOf(
+  value: Record<string, unknown>,
+  schema: PatchSchema | undefined,
+): FieldSet {
+  const set = new FieldSet();
+  walkObject(value, schema, [], set);
+  return set;
+}
+
+function walkObject(
+  obj: Record<string, unknown>,
+  schema: PatchSchema | undefined,
+  path: string[],
+  set: FieldSet,
+) {
+  for (const [key, val] of Object.entries(obj)) {
+    const child = [...path, fieldElement(key)];
+    walkValue(val, schema?.field(key), child, set);
+    const declaredField = schema !== undefined && !schema.isMap && schema.field(key) !== undefined;
+    if (val === null || (isJsonObject(val) && Object.keys(val).length === 0) || !declaredField)
+      set.insert(child);
+  }
+}
+
+function walkValue(val: unknown, info: FieldPatchInfo | undefined, path: string[], set: FieldSet) {
+  if (Array.isArray(val)) {
+    if (!isGranularList(info)) {
+      set.insert(path);
+      return;
+    }
+    let indexed: ReturnType<typeof indexList>;
+    try {
+      indexed = indexList(val, info, true);
+    } catch (err) {
+      throw new Error(`${pathString(path)}: ${(err as Error).message}`);
+    }
+    const { order, items } = indexed;
+    for (const pe of order) {
+      const item = items.get(pe);
+      const itemPath = [...path, pe];
+      if (isJsonObject(item)) walkObject(item, info?.schema, itemPath, set);
+      set.insert(itemPath);
+    }
+  } else if (isJsonObject(val)) {
+    if (isAtomicMap(info)) set.insert(path);
+    else walkObject(val, info?.schema, path, set);
+  } else {
+    set.insert(path);
+  }
+}
+
+/** What changed from one object to another, as sets of paths. */
+export interface Comparison {
+  added: FieldSet;
+  removed: FieldSet;
+  modified: FieldSet;
+}
+
+/**
+ * Compares two objects of type `schema`. Leaves (scalars, atomic values,
+ * empty containers) that differ are modified; nodes present on one side
+ * only are added or removed together with everything below them. A node
+ * that is itself a map, a granular list or a list item counts as
+ * added/removed too; a struct-typed node does not (upstream keeps
+ * zero-valued structs, so they never appear or vanish).
+ */
+export function compareObjects(
+  oldObj: Record<string, unknown> | undefined,
+  newObj: Record<string, unknown> | undefined,
+  schema: PatchSchema | undefined,
+): Comparison {
+  const c: Comparison = {
+    added: new FieldSet(),
+    removed: new FieldSet(),
+    modified: new FieldSet(),
+  };
+  compareMaps(oldObj ?? {}, newObj ?? {}, schema, [], c);
+  return c;
+}
+
+function compareMaps(
+  l: Record<string, unknown>,
+  r: Record<string, unknown>,
+  schema: PatchSchema | undefined,
+  path: string[],
+  c: Comparison,
+) {
+  const keys = new Set([...Object.keys(l), ...Object.keys(r)]);
+  for (const key of keys) {
+    compareValues(l[key], r[key], schema?.field(key), [...path, fieldElement(key)], c, false);
+  }
+}
+
+function isEmptyContainer(v: unknown): boolean {
+  return (Array.isArray(v) && v.length === 0) || (isJsonObject(v) && Object.keys(v).length === 0);
+}
+
+function isLeaf(v: unknown, info: FieldPatchInfo | undefined): boolean {
+  if (Array.isArray(v)) return v.length === 0 || !isGranularList(info);
+  if (isJsonObject(v)) return Object.keys(v).length === 0 || isAtomicMap(info);
+  return true;
+}
+
+function compareValues(
+  l: unknown,
+  r: unknown,
+  info: FieldPatchInfo | undefined,
+  path: string[],
+  c: Comparison,
+  isItem: boolean,
+) {
+  if (l === undefined && r === undefined) return;
+  if (l === undefined) return collect(r, info, path, c.added, isItem);
+  if (r === undefined) return collect(l, info, path, c.removed, isItem);
+  const bothObjects = isJsonObject(l) && isJsonObject(r);
+  const bothLists = Array.isArray(l) && Array.isArray(r);
+  const leafy =
+    (!bothObjects && !bothLists) ||
+    (isEmptyContainer(l) && isEmptyContainer(r)) ||
+    (bothObjects && isAtomicMap(info)) ||
+    (bothLists && !isGranularList(info));
+  if (leafy) {
+    if (!jsonEqual(l, r)) c.modified.insert(path);
+    return;
+  }
+  if (bothObjects) {
+    compareMaps(l as Record<string, unknown>, r as Record<string, unknown>, info?.schema, path, c);
+    return;
+  }
+  const li = indexList(l as unknown[], info, false);
+  const ri = indexList(r as unknown[], info, false);
+  const itemInfo: FieldPatchInfo | undefined = info?.schema ? { schema: info.schema } : undefined;
+  for (const pe of new Set([...li.order, ...ri.order])) {
+    compareValues(li.items.get(pe), ri.items.get(pe), itemInfo, [...path, pe], c, true);
+  }
+}
+
+/** Adds `path` and everything below it that a value specifies to `into`. */
+function collect(
+  v: unknown,
+  info: FieldPatchInfo | undefined,
+  path: string[],
+  into: FieldSet,
+  isItem: boolean,
+) {
+  if (isLeaf(v, info)) {
+    into.insert(path);
+    return;
+  }
+  if (Array.isArray(v)) {
+    into.insert(path);
+    const { order, items } = indexList(v, info, false);
+    const itemInfo: FieldPatchInfo | undefined = info?.schema ? { schema: info.schema } : undefined;
+    for (const pe of order) collect(items.get(pe), itemInfo, [...path, pe], into, true);
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  const schema = info?.schema;
+  if (isItem || schema === undefined || schema.isMap) into.insert(path);
+  for (const [key, val] of Object.entries(obj)) {
+    collect(val, schema?.field(key), [...path, fieldElement(key)], into, false);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Sets of field paths, as server-side apply tracks ownership, and their
+ * FieldsV1 encoding (metadata.managedFields[].fieldsV1).
+ *
+ * A path is a list of path elements written as in FieldsV1:
+ *   `f:<name>`   a field of a struct or a key of a map
+ *   `k:<json>`   an item of an associative list, by its key fields
+ *   `v:<json>`   an item of a set-like list, by value
+ *   `i:<index>`  an item of a list by position
+ * A set holds paths exactly (no prefix semantics): owning `.spec.replicas`
+ * says nothing about `.spec`.
+ */
+
+/** One node of a set: whether the path to it is a member, and its children. */
+export class FieldSet {
+  member = false;
+  readonly children = new Map<string, FieldSet>();
+
+  /** Adds a path. */
+  insert(path: readonly string[]): this {
+    let node: FieldSet = this;
+    for (const pe of path) {
+      let next = node.children.get(pe);
+      if (!next) {
+        next = new FieldSet();
+        node.children.set(pe, next);
+      }
+      node = next;
+    }
+    node.member = true;
+    return this;
+  }
+
+  has(path: readonly string[]): boolean {
+    return this.node(path)?.member ?? false;
+  }
+
+  /** The sub-tree at `path`, if any. */
+  node(path: readonly string[]): FieldSet | undefined {
+    let node: FieldSet | undefined = this;
+    for (const pe of path) {
+      node = node.children.get(pe);
+      if (!node) return undefined;
+    }
+    return node;
+  }
+
+  isEmpty(): boolean {
+    if (this.member) return false;
+    for (const child of this.children.values()) if (!child.isEmpty()) return false;
+    return true;
+  }
+
+  /** True when some member lies at or below `path`. */
+  hasAtOrBelow(path: readonly string[]): boolean {
+    const node = this.node(path);
+    return node !== undefined && !node.isEmpty();
+  }
+
+  union(other: FieldSet): FieldSet {
+    return combine(this, other, (a, b) => a || b);
+  }
+
+  difference(other: FieldSet): FieldSet {
+    return combine(this, other, (a, b) => a && !b);
+  }
+
+  intersection(other: FieldSet): FieldSet {
+    return combine(this, other, (a, b) => a && b);
+  }
+
+  /** A copy without the sub-trees at the given paths (members at and below them). */
+  withoutPrefixes(prefixes: readonly (readonly string[])[]): FieldSet {
+    const copy = this.union(new FieldSet());
+    for (const prefix of prefixes) {
+      if (prefix.length === 0) return new FieldSet();
+      const parent = copy.node(prefix.slice(0, -1));
+      parent?.children.delete(prefix[prefix.length - 1]);
+    }
+    return copy;
+  }
+
+  /** Every member path, members of a node before its children, children in sorted order. */
+  paths(): string[][] {
+    const out: string[][] = [];
+    const walk = (node: FieldSet, prefix: string[]) => {
+      const sorted = sortedChildren(node);
+      for (const [pe, child] of sorted) if (child.member) out.push([...prefix, pe]);
+      for (const [pe, child] of sorted) if (child.children.size) walk(child, [...prefix, pe]);
+    };
+    if (this.member) out.push([]);
+    walk(this, []);
+    return out;
+  }
+
+  /** FieldsV1 JSON object (`.` marks a member that also has children). */
+  toFieldsV1(): Record<string, unknown> {
+    const encode = (node: FieldSet): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      const children = sortedChildren(node).filter(([, c]) => !c.isEmpty());
+      if (node.member && children.length) out["."] = {};
+      for (const [pe, child] of children) out[pe] = encode(child);
+      return out;
+    };
+    return encode(this);
+  }
+
+  /** Parses FieldsV1; throws an Error naming the bad element on malformed input. */
+  static fromFieldsV1(fields: unknown): FieldSet {
+    const set = new FieldSet();
+    const decode = (node: FieldSet, value: unknown, where: string) => {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new Error(`Cannot parse fieldsV1 at ${where || "root"}: expected an object`);
+      }
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (where && entries.length === 0) node.member = true;
+      for (const [pe, child] of entries) {
+        if (pe === ".") {
+          node.member = true;
+          continue;
+        }
+        if (!/^[fkvi]:/.test(pe))
+          throw new Error(`Cannot parse fieldsV1 at ${where || "root"}: bad path element ${pe}`);
+        let next = node.children.get(pe);
+        if (!next) {
+          next = new FieldSet();
+          node.children.set(pe, next);
+        }
+        decode(next, child, `${where}${pathElementString(pe)}`);
+      }
+    };
+    decode(set, fields, "");
+    return set;
+  }
+}
+
+function combine(a: FieldSet, b: FieldSet, op: (x: boolean, y: boolean) => boolean): FieldSet {
+  const out = new FieldSet();
+  out.member = op(a.member, b.member);
+  const keys = new Set([...a.children.keys(), ...b.children.keys()]);
+  const empty = new FieldSet();
+  for (const pe of keys) {
+    const child = combine(a.children.get(pe) ?? empty, b.children.get(pe) ?? empty, op);
+    if (!child.isEmpty()) out.children.set(pe, child);
+  }
+  return out;
+}
+
+const RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+
+/** Orders path elements as upstream: fields, then keys, values, indexes. */
+export function comparePathElements(a: string, b: string): number {
+  const r = (RANK[a[0]] ?? 9) - (RANK[b[0]] ?? 9);
+  if (r !== 0) return r;
+  if (a[0] === "i") return Number(a.slice(2)) - Number(b.slice(2));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortedChildren(node: FieldSet): [string, FieldSet][] {
+  return [...node.children].sort(([a], [b]) => comparePathElements(a, b));
+}
+
+/** `f:name` */
+export function fieldElement(name: string): string {
+  return `f:${name}`;
+}
+
+/** `k:{"name":"x"}` with the key fields in sorted order. */
+export function keyElement(key: Record<string, unknown>): string {
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(key).sort()) sorted[k] = key[k];
+  return `k:${JSON.stringify(sorted)}`;
+}
+
+/** `v:"value"` */
+export function valueElement(value: unknown): string {
+  return `v:${JSON.stringify(value)}`;
+}
+
+/** `i:3` */
+export function indexElement(index: number): string {
+  return `i:${index}`;
+}
+
+/** Upstream's text for one path element: `.name`, `[name="x"]`, `[="v"]`, `[3]`. */
+export function pathElementString(pe: string): string {
+  const body = pe.slice(2);
+  switch (pe[0]) {
+    case "f":
+      return `.${body}`;
+    case "k": {
+      const key = JSON.parse(body) as Record<string, unknown>;
+      return `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(",")}]`;
+    }
+    case "v":
+      return `[=${body}]`;
+    case "i":
+      return `[${body}]`;
+    default:
+      return "{{invalid path element}}";
+  }
+}
+
+/** Upstream's text for a path, e.g. `.spec.containers[name="web"].image`. */
+export function pathString(path: readonly string[]): string {
+  return path.map(pathElementString).join("");
+}

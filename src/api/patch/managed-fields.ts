@@ -1,0 +1,210 @@
+/**
+ * metadata.managedFields: who owns which fields. Ordinary writes (create,
+ * update, patch) give the fields they change to their manager and take them
+ * from everyone else (`updateManagedFields`); server-side apply builds on the
+ * same entries (server-side-apply.ts).
+ */
+import type { KObject, ManagedFieldsEntry } from "../types.ts";
+import { FieldSet, fieldElement } from "./field-set.ts";
+import { compareObjects } from "./field-set-of.ts";
+import { isJsonObject } from "./patch-errors.ts";
+import type { PatchSchema } from "./patch-schema.ts";
+
+/** One manager's entry with its decoded field set. */
+export interface ManagedSet {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion?: string;
+  time?: string;
+  subresource?: string;
+  set: FieldSet;
+}
+
+/** Who is writing: the request's fieldManager and the version it used. */
+export interface ManagerInfo {
+  manager: string;
+  apiVersion: string;
+  /** RFC 3339 time of the write, seconds precision (see formatManagedTime). */
+  time: string;
+  subresource?: string;
+  /**
+   * Field paths (as FieldsV1 path elements, e.g. [["f:status"]]) whose
+   * sub-trees are never tracked for this write, e.g. status on the main
+   * resource, or everything but status on the status subresource.
+   */
+  ignoredFields?: string[][];
+}
+
+/** Paths upstream never records (set by the server, identity of the object). */
+const STRIPPED: string[][] = [
+  ["apiVersion"],
+  ["kind"],
+  ["metadata"],
+  ["metadata", "name"],
+  ["metadata", "namespace"],
+  ["metadata", "creationTimestamp"],
+  ["metadata", "selfLink"],
+  ["metadata", "uid"],
+  ["metadata", "clusterName"],
+  ["metadata", "generation"],
+  ["metadata", "managedFields"],
+  ["metadata", "resourceVersion"],
+].map((p) => p.map(fieldElement));
+
+const STRIPPED_SET = STRIPPED.reduce((s, p) => s.insert(p), new FieldSet());
+
+/** Drops the untracked paths from a set. */
+export function stripUntracked(set: FieldSet, ignoredFields: string[][] = []): FieldSet {
+  return set.difference(STRIPPED_SET).withoutPrefixes(ignoredFields);
+}
+
+/** RFC 3339 in UTC with seconds precision, as metav1.Time serializes. */
+export function formatManagedTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * The identity that makes two entries the same manager: name, operation,
+ * subresource, and (for Update only) apiVersion. JSON, as upstream's.
+ */
+export function managerIdentity(
+  e: Pick<ManagedSet, "manager" | "operation" | "apiVersion" | "subresource">,
+): string {
+  return JSON.stringify({
+    manager: e.manager,
+    operation: e.operation,
+    apiVersion: e.operation === "Update" ? (e.apiVersion ?? "") : "",
+    subresource: e.subresource ?? "",
+  });
+}
+
+/** Decodes entries; undefined when any entry is malformed. */
+export function decodeManagedFields(entries: unknown): ManagedSet[] | undefined {
+  if (entries === undefined || entries === null) return [];
+  if (!Array.isArray(entries)) return undefined;
+  const out: ManagedSet[] = [];
+  for (const e of entries) {
+    if (!isJsonObject(e)) return undefined;
+    if (e.operation !== "Apply" && e.operation !== "Update") return undefined;
+    if (e.fieldsType !== undefined && e.fieldsType !== "FieldsV1") return undefined;
+    let set: FieldSet;
+    try {
+      set = FieldSet.fromFieldsV1(e.fieldsV1 ?? {});
+    } catch {
+      return undefined;
+    }
+    out.push({
+      manager: typeof e.manager === "string" ? e.manager : "",
+      operation: e.operation,
+      apiVersion: typeof e.apiVersion === "string" ? e.apiVersion : undefined,
+      time: typeof e.time === "string" ? e.time : undefined,
+      subresource: typeof e.subresource === "string" && e.subresource ? e.subresource : undefined,
+      set,
+    });
+  }
+  return out;
+}
+
+/** Encodes entries in upstream's order (Apply before Update, then time, manager, version, subresource), dropping empty sets. */
+export function encodeManagedFields(sets: ManagedSet[]): ManagedFieldsEntry[] {
+  const key = (s: ManagedSet) => [
+    s.operation,
+    s.time ?? "",
+    s.manager,
+    s.apiVersion ?? "",
+    s.subresource ?? "",
+  ];
+  return sets
+    .filter((s) => !s.set.isEmpty())
+    .sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+      return 0;
+    })
+    .map((s) => {
+      const e: ManagedFieldsEntry = { manager: s.manager, operation: s.operation };
+      if (s.apiVersion !== undefined) e.apiVersion = s.apiVersion;
+      if (s.time !== undefined) e.time = s.time;
+      e.fieldsType = "FieldsV1";
+      e.fieldsV1 = s.set.toFieldsV1();
+      if (s.subresource) e.subresource = s.subresource;
+      return e;
+    });
+}
+
+/** A shallow copy of `obj` without metadata.managedFields (for comparisons). */
+export function withoutManagedFields(obj: KObject | undefined): KObject | undefined {
+  if (!obj?.metadata || !Object.hasOwn(obj.metadata, "managedFields")) return obj;
+  const { managedFields: _, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+/** A shallow copy of `obj` whose metadata.managedFields is `entries` (removed when empty). */
+export function withManagedFields(obj: KObject, entries: ManagedFieldsEntry[]): KObject {
+  const metadata = { ...(obj.metadata ?? {}) };
+  if (entries.length) metadata.managedFields = entries;
+  else delete metadata.managedFields;
+  return { ...obj, metadata };
+}
+
+/**
+ * The managers to start from: those the client sent in `newObj` when it sent
+ * any valid ones (clients may rewrite managedFields), else the live object's.
+ * Returns "reset" for the `[{}]` idiom that strips managedFields entirely.
+ */
+export function baseManagedFields(
+  oldObj: KObject | undefined,
+  newObj: KObject,
+): ManagedSet[] | "reset" {
+  const sent = newObj.metadata?.managedFields as unknown;
+  if (
+    Array.isArray(sent) &&
+    sent.length === 1 &&
+    isJsonObject(sent[0]) &&
+    Object.keys(sent[0]).length === 0
+  ) {
+    return "reset";
+  }
+  const fromNew = decodeManagedFields(sent);
+  if (fromNew && fromNew.length) return fromNew;
+  return decodeManagedFields(oldObj?.metadata?.managedFields) ?? [];
+}
+
+/**
+ * Records an ordinary write (operation Update) of `newObj` over `oldObj`
+ * (undefined for a create): the fields that changed move to `info.manager`
+ * (removed from every other manager, whatever their operation), removed
+ * fields leave every set, and the writer's time is refreshed only if it
+ * changed something. Returns a shallow copy of `newObj` with the new
+ * metadata.managedFields; inputs are not mutated.
+ */
+export function updateManagedFields(
+  oldObj: KObject | undefined,
+  newObj: KObject,
+  info: ManagerInfo,
+  schema: PatchSchema | undefined,
+): KObject {
+  const base = baseManagedFields(oldObj, newObj);
+  if (base === "reset") return withManagedFields(newObj, []);
+  const cmp = compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), schema);
+  const changed = stripUntracked(cmp.added.union(cmp.modified), info.ignoredFields);
+  const removed = stripUntracked(cmp.removed, info.ignoredFields);
+  const self: Omit<ManagedSet, "set"> = {
+    manager: info.manager,
+    operation: "Update",
+    apiVersion: info.apiVersion,
+    subresource: info.subresource,
+  };
+  const selfId = managerIdentity(self);
+  let mine: ManagedSet | undefined;
+  const others: ManagedSet[] = [];
+  for (const m of base) {
+    if (managerIdentity(m) === selfId) mine = { ...m, set: m.set.difference(removed) };
+    else others.push({ ...m, set: m.set.difference(changed).difference(removed) });
+  }
+  if (!changed.isEmpty()) {
+    mine = { ...self, time: info.time, set: (mine?.set ?? new FieldSet()).union(changed) };
+  }
+  return withManagedFields(newObj, encodeManagedFields(mine ? [...others, mine] : others));
+}
