@@ -16,7 +16,7 @@ const argv = process.argv.slice(2);
 const names = argv.filter((a, i) => !a.startsWith("-") && argv[i - 1] !== "--json");
 const args = parseBenchArgs(argv.filter((a) => !names.includes(a)));
 const available = (await readdir(here))
-  .filter((f) => f.endsWith(".ts") && f !== "run.ts")
+  .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "run.ts")
   .map((f) => basename(f, ".ts"))
   .sort();
 const unknown = names.filter((n) => !available.includes(n));
