@@ -1,3 +1,5 @@
+import { fdatasync, fdatasyncSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import type Database from "better-sqlite3";
 import type { KeyValue, WatchEvent } from "../backend.ts";
 import { StorageError } from "../errors.ts";
@@ -20,10 +22,18 @@ export interface WriteResult {
 export interface WriterOptions {
   /** The last revision already stored; new writes get revisions above it. */
   revision: number;
+  /**
+   * File descriptor of the WAL; fdatasync'd before writes are acknowledged.
+   * Undefined: acknowledge after the SQLite commit (survives a process crash
+   * but not power loss).
+   */
+  walFd?: number;
   /** Most writes committed in one transaction. */
   maxBatch?: number;
-  /** Called after each commit, before any write's promise settles, with results in revision order. */
-  onCommit(results: WriteResult[]): void;
+  /** Called once writes are durable, before their promises settle, with results in revision order. */
+  onDurable(results: WriteResult[]): void;
+  /** Called when the WAL cannot be synced; the writer refuses all work afterwards. */
+  onFatal?(err: StorageError): void;
 }
 
 interface Pending {
@@ -32,19 +42,34 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** A committed transaction waiting for its fdatasync. */
+interface Committed {
+  /** The store revision after this transaction; durable once synced >= it. */
+  revision: number;
+  batch: Pending[];
+  outcomes: (WriteResult | StorageError)[];
+}
+
 /**
- * Group commit: writes submitted while a flush is pending (the same
- * event-loop turn, or while the previous transaction ran) are applied in one
- * SQLite transaction, so they share one WAL fsync. Each write's
- * compare-and-swap check runs inside that transaction, in submission order, so
- * a later write in a batch sees the earlier ones. A failed check rejects only
- * its own write and consumes no revision. A write's promise settles only after
- * its transaction committed.
+ * Group commit in two stages. Writes submitted in the same event-loop turn
+ * are applied in one SQLite transaction (synchronous=NORMAL: no fsync inside
+ * SQLite). The WAL is then fdatasync'd on the libuv thread pool, off the event
+ * loop; transactions committed while a sync runs are covered together by the
+ * next one, so concurrent writers share fsyncs. A write is acknowledged (its
+ * promise settles, its watch event is published) only after a sync that
+ * started after its commit has finished.
+ *
+ * Each write's compare-and-swap check runs inside its transaction, in
+ * submission order, so later writes see earlier ones. A failed check rejects
+ * only its own write and consumes no revision; it too is reported only once
+ * the state it was checked against is durable.
  */
 export class SqliteWriter {
   readonly #db: Database.Database;
+  readonly #walFd?: number;
   readonly #maxBatch: number;
-  readonly #onCommit: (results: WriteResult[]) => void;
+  readonly #onDurable: (results: WriteResult[]) => void;
+  readonly #onFatal?: (err: StorageError) => void;
   readonly #selLive: Database.Statement;
   readonly #insKv: Database.Statement;
   readonly #upsertCur: Database.Statement;
@@ -52,19 +77,33 @@ export class SqliteWriter {
   readonly #txn: (batch: Pending[]) => (WriteResult | StorageError)[];
   #queue: Pending[] = [];
   #scheduled = false;
+  /** Revision of the last SQLite commit. */
   #committed: number;
+  /** Revision known durable (and published). */
+  #durable: number;
   #next: number;
-  /** Transactions committed (each is one fsync at synchronous=FULL). */
+  #unsynced: Committed[] = [];
+  #syncing = false;
+  #durableWaiters: Array<{ revision: number; resolve(): void; reject(err: unknown): void }> = [];
+  #fatal?: StorageError;
+  /** SQLite write transactions committed. */
   transactions = 0;
+  /** Durability points: WAL fdatasync calls completed (commits, without a WAL fd). */
+  syncs = 0;
   /** Writes committed. */
   writes = 0;
   largestBatch = 0;
+  /** Longest SQLite commit (event loop blocked), ms; includes any WAL checkpoint it ran. */
+  longestCommitMs = 0;
 
   constructor(db: Database.Database, opts: WriterOptions) {
     this.#db = db;
+    this.#walFd = opts.walFd;
     this.#maxBatch = opts.maxBatch ?? 2000;
-    this.#onCommit = opts.onCommit;
+    this.#onDurable = opts.onDurable;
+    this.#onFatal = opts.onFatal;
     this.#committed = opts.revision;
+    this.#durable = opts.revision;
     this.#next = opts.revision;
     this.#selLive = db.prepare(
       "SELECT c.name, c.id, k.create_revision, k.expires_at, k.value FROM current c JOIN kv k ON k.id = c.id WHERE c.name = ?",
@@ -79,13 +118,32 @@ export class SqliteWriter {
     this.#txn = db.transaction((batch: Pending[]) => batch.map((p) => this.#apply(p.req)));
   }
 
-  /** The newest committed revision. */
+  /** Revision of the last commit; its data may not be durable yet (see whenDurable). */
   get committedRevision(): number {
     return this.#committed;
   }
 
+  /** The newest durable revision; every event up to it has been published. */
+  get durableRevision(): number {
+    return this.#durable;
+  }
+
+  /**
+   * Undefined when revision is already durable, else a promise that settles
+   * once it is. Readers call this with committedRevision after reading, so
+   * they never return data a power loss could take back.
+   */
+  whenDurable(revision: number): Promise<void> | undefined {
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    if (revision <= this.#durable) return undefined;
+    return new Promise((resolve, reject) =>
+      this.#durableWaiters.push({ revision, resolve, reject }),
+    );
+  }
+
   /** Queues a write for the next group commit. */
   submit(req: WriteRequest): Promise<WriteResult> {
+    if (this.#fatal) return Promise.reject(this.#fatal);
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, resolve, reject });
       if (!this.#scheduled) {
@@ -95,27 +153,37 @@ export class SqliteWriter {
     });
   }
 
-  /** Commits everything queued now, synchronously (used on close). */
+  /** Commits and syncs everything queued now, synchronously (used on close). */
   flushAll(): void {
-    while (this.#queue.length > 0) this.#flushOnce();
+    while (this.#queue.length > 0) this.#commitOnce();
+    if (this.#fatal || this.#committed <= this.#durable) return;
+    try {
+      if (this.#walFd !== undefined) fdatasyncSync(this.#walFd);
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    this.#synced(this.#committed);
   }
 
   #flushLoop(): void {
     this.#scheduled = false;
-    this.#flushOnce();
+    this.#commitOnce();
     if (this.#queue.length > 0 && !this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#flushLoop());
     }
   }
 
-  #flushOnce(): void {
+  #commitOnce(): void {
+    if (this.#fatal) return;
     const batch =
       this.#queue.length <= this.#maxBatch ? this.#queue : this.#queue.slice(0, this.#maxBatch);
     this.#queue = batch === this.#queue ? [] : this.#queue.slice(this.#maxBatch);
     if (batch.length === 0) return;
     const base = this.#next;
     let outcomes: (WriteResult | StorageError)[];
+    const t0 = performance.now();
     try {
       outcomes = this.#txn(batch);
     } catch (err) {
@@ -124,18 +192,69 @@ export class SqliteWriter {
       for (const p of batch) p.reject(failure);
       return;
     }
+    this.longestCommitMs = Math.max(this.longestCommitMs, performance.now() - t0);
     this.#committed = this.#next;
     this.transactions++;
     this.largestBatch = Math.max(this.largestBatch, batch.length);
+    this.#unsynced.push({ revision: this.#committed, batch, outcomes });
+    if (this.#walFd === undefined) this.#synced(this.#committed);
+    else this.#startSync();
+  }
+
+  /** Keeps at most one fdatasync in flight; it covers every commit made before it started. */
+  #startSync(): void {
+    if (this.#syncing || this.#fatal || this.#unsynced.length === 0) return;
+    this.#syncing = true;
+    const covers = this.#committed;
+    fdatasync(this.#walFd!, (err) => {
+      this.#syncing = false;
+      if (err) {
+        this.#fail(err);
+        return;
+      }
+      this.#synced(covers);
+      this.#startSync();
+    });
+  }
+
+  /** Acknowledges every transaction at or below revision, in commit order. */
+  #synced(revision: number): void {
+    this.syncs++;
+    this.#durable = Math.max(this.#durable, revision);
+    let done = 0;
+    while (done < this.#unsynced.length && this.#unsynced[done].revision <= this.#durable) done++;
+    const ready = this.#unsynced.splice(0, done);
     const results: WriteResult[] = [];
-    for (const o of outcomes) if (!(o instanceof StorageError)) results.push(o);
-    this.writes += results.length;
-    if (results.length > 0) this.#onCommit(results);
-    for (let i = 0; i < batch.length; i++) {
-      const o = outcomes[i];
-      if (o instanceof StorageError) batch[i].reject(o);
-      else batch[i].resolve(o);
+    for (const c of ready) {
+      for (const o of c.outcomes) if (!(o instanceof StorageError)) results.push(o);
     }
+    this.writes += results.length;
+    if (results.length > 0) this.#onDurable(results);
+    for (const c of ready) {
+      for (let i = 0; i < c.batch.length; i++) {
+        const o = c.outcomes[i];
+        if (o instanceof StorageError) c.batch[i].reject(o);
+        else c.batch[i].resolve(o);
+      }
+    }
+    if (this.#durableWaiters.length > 0) {
+      const waiting = this.#durableWaiters;
+      this.#durableWaiters = [];
+      for (const w of waiting) {
+        if (w.revision <= this.#durable) w.resolve();
+        else this.#durableWaiters.push(w);
+      }
+    }
+  }
+
+  /** A failed fdatasync leaves the WAL's state unknown: refuse all further work. */
+  #fail(err: unknown): void {
+    const fatal = new StorageError("Unavailable", `Cannot sync the SQLite WAL: ${String(err)}`);
+    this.#fatal = fatal;
+    for (const c of this.#unsynced.splice(0)) for (const p of c.batch) p.reject(fatal);
+    for (const p of this.#queue.splice(0)) p.reject(fatal);
+    for (const w of this.#durableWaiters.splice(0)) w.reject(fatal);
+    this.#onFatal?.(fatal);
   }
 
   /** Runs inside the transaction. Returns (not throws) check failures so the batch continues. */

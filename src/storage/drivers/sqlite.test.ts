@@ -60,6 +60,7 @@ describe("SqliteBackend", () => {
         );
         const after = b.stats();
         assert.equal(after.transactions - before.transactions, 1, `${n} writers, one commit`);
+        assert.equal(after.syncs - before.syncs, 1, `${n} writers, one fdatasync`);
         assert.equal(after.writes - before.writes, n);
         const revs = kvs.map((kv) => kv.modRevision);
         assert.deepEqual(

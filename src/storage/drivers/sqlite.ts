@@ -1,5 +1,6 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
+import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import type {
   Backend,
@@ -13,6 +14,7 @@ import type {
 } from "../backend.ts";
 import { Broadcaster } from "../broadcaster.ts";
 import { StorageError } from "../errors.ts";
+import { SqliteCheckpointer } from "./sqlite-checkpointer.ts";
 import { SqliteCompactor, type CompactionStats } from "./sqlite-compactor.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import { initSchema } from "./sqlite-schema.ts";
@@ -43,16 +45,26 @@ export interface SqliteBackendOptions {
 
 /** Counters exposed for tests, metrics and benchmarks. */
 export interface SqliteStats {
-  /** Write transactions committed; each is one WAL fsync at durability "full". */
+  /** SQLite write transactions committed. */
   transactions: number;
+  /** WAL fdatasyncs at durability "full" (several transactions may share one). */
+  syncs: number;
   writes: number;
   largestBatch: number;
+  /** Longest time one commit blocked the event loop, ms (wall clock; informational). */
+  longestCommitMs: number;
+  /** WAL checkpoints completed on the worker thread. */
+  checkpoints: number;
+  /** Longest checkpoint tail the writer connection ran itself (event loop blocked), ms. */
+  longestWriterCheckpointMs: number;
   watchers: number;
   compaction: CompactionStats;
 }
 
 interface Open {
   db: Database.Database;
+  walFd?: number;
+  checkpointer: SqliteCheckpointer;
   reader: SqliteReader;
   writer: SqliteWriter;
   compactor: SqliteCompactor;
@@ -73,6 +85,7 @@ export class SqliteBackend implements Backend {
   readonly #leases = new Map<string, { expiresAt: number; revision: number }>();
   #open?: Open;
   #closed = false;
+  #longestWriterCheckpointMs = 0;
 
   constructor(opts: SqliteBackendOptions) {
     this.#opts = opts;
@@ -85,26 +98,48 @@ export class SqliteBackend implements Backend {
     const o = this.#opts;
     mkdirSync(dirname(o.path), { recursive: true });
     const db = new Database(o.path);
-    const synchronous = o.durability === "normal" ? "NORMAL" : "FULL";
+    let walFd: number | undefined;
     try {
-      const state = initSchema(db, { synchronous });
+      // SQLite itself never fsyncs at commit (NORMAL); the writer fdatasyncs the
+      // WAL off the event loop before acknowledging (durability "full").
+      const state = initSchema(db, { synchronous: "NORMAL" });
+      if (o.durability !== "normal") walFd = openSync(`${o.path}-wal`, "r+");
       const writer = new SqliteWriter(db, {
         revision: state.revision,
+        walFd,
         maxBatch: o.maxBatch,
-        onCommit: (results) => this.#committed(results),
+        onDurable: (results) => this.#committed(results),
       });
       const compactor = new SqliteCompactor(db, {
         compactRevision: state.compactRevision,
         cursor: state.compactCursor,
         maxStepRows: o.compactionStepRows,
-        synchronous,
       });
-      const open: Open = { db, reader: new SqliteReader(db), writer, compactor, timers: [] };
+      // Checkpoints run on a worker thread, never inside a commit on the event loop.
+      db.pragma("wal_autocheckpoint = 0");
+      const checkpointer = new SqliteCheckpointer({
+        path: o.path,
+        onFailure: () => {
+          if (db.open) db.pragma("wal_autocheckpoint = 1000");
+        },
+        finishOnWriter: () => {
+          if (!db.open) return;
+          const t0 = performance.now();
+          db.pragma("wal_checkpoint(PASSIVE)");
+          this.#longestWriterCheckpointMs = Math.max(
+            this.#longestWriterCheckpointMs,
+            performance.now() - t0,
+          );
+        },
+      });
+      const reader = new SqliteReader(db);
+      const open: Open = { db, walFd, checkpointer, reader, writer, compactor, timers: [] };
       this.#loadLeases(db);
       this.#open = open;
       compactor.resume();
       this.#startTimers(open);
     } catch (err) {
+      if (walFd !== undefined) closeSync(walFd);
       db.close();
       throw err;
     }
@@ -119,12 +154,17 @@ export class SqliteBackend implements Backend {
     open.compactor.close();
     open.writer.flushAll();
     this.#broadcaster.close();
+    await open.checkpointer.close();
     open.db.close();
+    if (open.walFd !== undefined) closeSync(open.walFd);
   }
 
-  /** The latest committed revision, synchronously (cheap; for the API server's hot paths). */
+  /**
+   * The latest durable revision, synchronously (cheap; for the API server's
+   * hot paths). Every event up to it has been delivered to watchers.
+   */
   latestRevision(): number {
-    return this.#use().writer.committedRevision;
+    return this.#use().writer.durableRevision;
   }
 
   async currentRevision(): Promise<number> {
@@ -136,8 +176,9 @@ export class SqliteBackend implements Backend {
     checkRevision("revision", opts?.revision);
     const { reader } = this.#use();
     const at = this.#readAt(opts?.revision);
-    if (at === undefined) return { revision: this.latestRevision(), kv: reader.get(key) };
-    return { revision: at, kv: reader.get(key, at) };
+    if (at !== undefined) return { revision: at, kv: reader.get(key, at) };
+    const kv = reader.get(key);
+    return { revision: await this.#durable(), kv };
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -147,20 +188,23 @@ export class SqliteBackend implements Backend {
     if (opts.after !== undefined && typeof opts.after !== "string") {
       throw new StorageError("InvalidArgument", "Invalid continuation: after must be a string");
     }
-    const { reader } = this.#use();
+    const { reader, writer } = this.#use();
     const at = this.#readAt(opts.revision);
-    return reader.list(prefix, {
+    const result = reader.list(prefix, {
       revision: at,
-      readRevision: at ?? this.latestRevision(),
+      readRevision: at ?? writer.committedRevision,
       limit: opts.limit ?? 0,
       after: opts.after,
     });
+    if (at === undefined) await this.#durable();
+    return result;
   }
 
   async count(prefix: string): Promise<{ revision: number; count: number }> {
     checkPrefix(prefix);
     const { reader } = this.#use();
-    return { revision: this.latestRevision(), count: reader.count(prefix) };
+    const count = reader.count(prefix);
+    return { revision: await this.#durable(), count };
   }
 
   async create(key: string, value: string, opts?: WriteOptions): Promise<KeyValue> {
@@ -203,7 +247,8 @@ export class SqliteBackend implements Backend {
   }
 
   watch(prefix: string, opts: WatchOptions): Watcher {
-    const current = this.#open?.writer.committedRevision ?? 0;
+    // Events up to the durable revision are published already: replay them from the log.
+    const current = this.#open?.writer.durableRevision ?? 0;
     let error: StorageError | undefined;
     try {
       checkPrefix(prefix);
@@ -229,8 +274,9 @@ export class SqliteBackend implements Backend {
 
   async compact(revision: number): Promise<void> {
     checkRevision("revision", revision);
-    const { compactor } = this.#use();
-    if (revision > this.latestRevision()) throw futureError(revision, this.latestRevision());
+    const { compactor, writer } = this.#use();
+    const latest = writer.committedRevision;
+    if (revision > latest) throw futureError(revision, latest);
     compactor.compact(revision);
   }
 
@@ -257,11 +303,15 @@ export class SqliteBackend implements Backend {
   }
 
   stats(): SqliteStats {
-    const { writer, compactor } = this.#use();
+    const { writer, compactor, checkpointer } = this.#use();
     return {
       transactions: writer.transactions,
+      syncs: writer.syncs,
       writes: writer.writes,
       largestBatch: writer.largestBatch,
+      longestCommitMs: writer.longestCommitMs,
+      checkpoints: checkpointer.checkpoints,
+      longestWriterCheckpointMs: this.#longestWriterCheckpointMs,
       watchers: this.#broadcaster.size,
       compaction: { ...compactor.stats },
     };
@@ -275,9 +325,22 @@ export class SqliteBackend implements Backend {
     );
   }
 
+  /**
+   * Commit-wait for live reads: called right after a synchronous read, it
+   * resolves with the revision the read saw once that revision is durable, so
+   * no read returns data a power loss could take back.
+   */
+  async #durable(): Promise<number> {
+    const { writer } = this.#use();
+    const revision = writer.committedRevision;
+    const wait = writer.whenDurable(revision);
+    if (wait) await wait;
+    return revision;
+  }
+
   /** Validates a read revision; undefined means "read the live view". */
   #readAt(revision: number | undefined): number | undefined {
-    const latest = this.latestRevision();
+    const latest = this.#use().writer.committedRevision;
     if (!revision || revision === latest) return undefined;
     if (revision > latest) throw futureError(revision, latest);
     const compacted = this.#use().compactor.compactRevision;
@@ -295,6 +358,10 @@ export class SqliteBackend implements Backend {
 
   /** Runs after each group commit, before any writer's promise settles. */
   #committed(results: WriteResult[]): void {
+    const open = this.#open;
+    if (open) {
+      open.checkpointer.noteTransactions(open.writer.transactions + open.compactor.stats.steps);
+    }
     for (const r of results) {
       const key = r.event.kv.key;
       if (r.expiresAt > 0) this.#leases.set(key, { expiresAt: r.expiresAt, revision: r.revision });
