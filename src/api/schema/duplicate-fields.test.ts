@@ -1,0 +1,30 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { findDuplicateFields } from "./duplicate-fields.ts";
+
+test("findDuplicateFields", async (t) => {
+  const cases: { name: string; json: string; want: string[] }[] = [
+    { name: "none", json: '{"a":1,"b":{"a":2}}', want: [] },
+    { name: "top level", json: '{"kind":"Pod","kind":"Pod"}', want: ["kind"] },
+    { name: "nested", json: '{"spec":{"replicas":1,"replicas":2}}', want: ["spec.replicas"] },
+    { name: "reported once", json: '{"a":1,"a":2,"a":3}', want: ["a"] },
+    {
+      name: "in lists",
+      json: '{"spec":{"containers":[{"name":"a"},{"name":"b","name":"c"}]}}',
+      want: ["spec.containers[1].name"],
+    },
+    { name: "escaped keys compare decoded", json: '{"\\u0061":1,"a":2}', want: ["a"] },
+    { name: "same key in sibling objects is fine", json: '[{"a":1},{"a":1}]', want: [] },
+    {
+      name: "strings with braces and quotes",
+      json: ' { "a" : "}\\"{" , "b" : [ true , null , -1.5e3 ] , "b" : 0 } ',
+      want: ["b"],
+    },
+    { name: "document order", json: '{"x":{"y":1,"y":1},"z":1,"z":2}', want: ["x.y", "z"] },
+    { name: "invalid JSON", json: '{"a":1,"a":', want: [] },
+    { name: "empty containers", json: '{"a":{},"b":[],"a":[]}', want: ["a"] },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => assert.deepEqual(findDuplicateFields(c.json), c.want));
+  }
+});

@@ -1,0 +1,102 @@
+/**
+ * Strict field checks on request bodies, reported as upstream's strict
+ * decoder reports them: paths of dotted field names with list indices
+ * appended ("spec.containers[0].bogus"), in document order.
+ *
+ * The API server turns these into `strict decoding error: unknown field "..."`
+ * (fieldValidation=Strict, 400) or `unknown field "..."` Warning headers (Warn).
+ */
+import type { SchemaRegistry, TypeRef } from "./schema-registry.ts";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function join(path: string, name: string): string {
+  return path === "" ? name : `${path}.${name}`;
+}
+
+/**
+ * Paths of every field of `obj` that type `typeName` (full name) does not
+ * declare. apiVersion and kind are allowed at the top level and in every
+ * nested kind (TypeMeta is inline there); RawExtension and JSON values are
+ * free-form and not checked, nor are values of the wrong JSON type (decoding
+ * reports those). An unknown `typeName` yields no paths.
+ */
+export function findUnknownFields(
+  obj: unknown,
+  typeName: string,
+  registry: SchemaRegistry,
+): string[] {
+  const out: string[] = [];
+  if (!isObject(obj)) return out;
+  walkObject(obj, typeName, "", true, registry, out);
+  return out;
+}
+
+function walkObject(
+  obj: Record<string, unknown>,
+  typeName: string,
+  path: string,
+  topLevel: boolean,
+  registry: SchemaRegistry,
+  out: string[],
+): void {
+  const spec = registry.type(typeName);
+  if (spec === undefined) return;
+  const typeMetaAllowed = topLevel || (spec.gvk?.length ?? 0) > 0;
+  for (const [name, value] of Object.entries(obj)) {
+    const field = registry.field(typeName, name);
+    if (field === undefined) {
+      if (!(typeMetaAllowed && (name === "apiVersion" || name === "kind"))) {
+        out.push(join(path, name));
+      }
+      continue;
+    }
+    walkValue(value, field.type, join(path, name), registry, out);
+  }
+}
+
+function walkValue(
+  value: unknown,
+  type: TypeRef,
+  path: string,
+  registry: SchemaRegistry,
+  out: string[],
+): void {
+  switch (type.kind) {
+    case "ref":
+      if (isObject(value)) walkObject(value, type.name, path, false, registry, out);
+      return;
+    case "list":
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => walkValue(item, type.of, `${path}[${i}]`, registry, out));
+      }
+      return;
+    case "map":
+      if (isObject(value)) {
+        for (const [key, item] of Object.entries(value)) {
+          walkValue(item, type.of, join(path, key), registry, out);
+        }
+      }
+      return;
+    default:
+      // Scalars and special types (Time, Quantity, IntOrString, RawExtension, JSON)
+      // have no fields of their own to check.
+      return;
+  }
+}
+
+/**
+ * The strict-decoding messages for a body: `unknown field "<path>"` for each
+ * unknown field, then `duplicate field "<path>"` for each repeated key.
+ */
+export function strictDecodingErrors(
+  unknown: readonly string[],
+  duplicates: readonly string[],
+): string[] {
+  return [
+    ...unknown.map((p) => `unknown field "${p}"`),
+    ...duplicates.map((p) => `duplicate field "${p}"`),
+  ];
+}
