@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../types.ts";
 import {
+  capUpdateManagers,
   decodeManagedFields,
   encodeManagedFields,
   formatManagedTime,
@@ -179,4 +180,21 @@ test("formatManagedTime drops milliseconds", () => {
     formatManagedTime(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))),
     "2026-01-02T03:04:05Z",
   );
+});
+
+test("more than 10 Update managers: the oldest merge into ancient-changes", () => {
+  const sets = Array.from({ length: 12 }, (_, i) => ({
+    manager: `m${String(i).padStart(2, "0")}`,
+    operation: "Update" as const,
+    apiVersion: "v1",
+    time: `2026-01-01T00:00:${String(i).padStart(2, "0")}Z`,
+    set: new FieldSet().insert([`f:f${i}`]),
+  }));
+  const capped = capUpdateManagers(sets);
+  assert.equal(capped.length, 10);
+  const ancient = capped.find((s) => s.manager === "ancient-changes")!;
+  assert.deepEqual(ancient.set.paths(), [["f:f0"], ["f:f1"], ["f:f2"]]);
+  assert.equal(ancient.time, "2026-01-01T00:00:02Z");
+  assert.ok(!capped.some((s) => ["m00", "m01", "m02"].includes(s.manager)));
+  assert.equal(capUpdateManagers(sets.slice(0, 10)).length, 10);
 });

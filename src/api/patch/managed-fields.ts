@@ -105,6 +105,57 @@ export function decodeManagedFields(entries: unknown): ManagedSet[] | undefined 
   return out;
 }
 
+/** Upstream's cap on Update entries; older ones merge into ANCIENT_CHANGES_MANAGER. */
+export const MAX_UPDATE_MANAGERS = 10;
+export const ANCIENT_CHANGES_MANAGER = "ancient-changes";
+
+/**
+ * Keeps at most `max` non-empty Update entries: the oldest are merged, per
+ * apiVersion, into an "ancient-changes" entry, as kube-apiserver does so
+ * managedFields cannot grow without bound.
+ */
+export function capUpdateManagers(sets: ManagedSet[], max = MAX_UPDATE_MANAGERS): ManagedSet[] {
+  const live = sets.filter((s) => !s.set.isEmpty());
+  const updaters = live.filter((s) => s.operation === "Update");
+  if (updaters.length <= max) return live;
+  const result = live.slice();
+  const byAge = updaters
+    .filter((s) => s.manager !== ANCIENT_CHANGES_MANAGER)
+    .sort((a, b) =>
+      (a.time ?? "") < (b.time ?? "") ? -1 : (a.time ?? "") > (b.time ?? "") ? 1 : 0,
+    );
+  let count = updaters.length;
+  for (const oldest of byAge) {
+    if (count <= max) break;
+    const at = result.indexOf(oldest);
+    result.splice(at, 1);
+    const bucket = result.find(
+      (s) =>
+        s.manager === ANCIENT_CHANGES_MANAGER &&
+        s.operation === "Update" &&
+        s.apiVersion === oldest.apiVersion,
+    );
+    if (bucket) {
+      const merged: ManagedSet = {
+        ...bucket,
+        set: bucket.set.union(oldest.set),
+        time: maxTime(bucket.time, oldest.time),
+      };
+      result[result.indexOf(bucket)] = merged;
+      count--;
+    } else {
+      result.push({ ...oldest, manager: ANCIENT_CHANGES_MANAGER, subresource: undefined });
+    }
+  }
+  return result;
+}
+
+function maxTime(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}
+
 /** Encodes entries in upstream's order (Apply before Update, then time, manager, version, subresource), dropping empty sets. */
 export function encodeManagedFields(sets: ManagedSet[]): ManagedFieldsEntry[] {
   const key = (s: ManagedSet) => [
@@ -114,8 +165,7 @@ export function encodeManagedFields(sets: ManagedSet[]): ManagedFieldsEntry[] {
     s.apiVersion ?? "",
     s.subresource ?? "",
   ];
-  return sets
-    .filter((s) => !s.set.isEmpty())
+  return capUpdateManagers(sets)
     .sort((a, b) => {
       const ka = key(a);
       const kb = key(b);
