@@ -64,7 +64,16 @@ export const ALL_VERBS: Verb[] = [
   "watch",
 ];
 
-/** What happens on a write, beyond the generic object semantics. */
+/**
+ * What happens on a write, beyond the generic object semantics.
+ *
+ * Order on create: defaults, then prepareForCreate (after metadata.uid and a
+ * generated name are assigned: the Job selector needs them), then validate.
+ * Order on update: defaults, prepareForUpdate, validate + validateUpdate.
+ * On /status: prepareForStatusUpdate, then validateStatusUpdate only.
+ * validate covers ObjectMeta (the kind's name rule, namespace, labels,
+ * annotations, owner references) as well as the kind's own fields.
+ */
 export interface Strategy {
   /** Fills defaults in place (called on create, update and patch results). */
   defaults?(obj: KObject): void;
@@ -81,7 +90,11 @@ export interface Strategy {
    * keeps the old spec (and other non-status fields), takes the new status.
    */
   prepareForStatusUpdate?(obj: KObject, old: KObject): void;
-  /** Field errors for a /status update (called instead of validateUpdate). */
+  /**
+   * Field errors for a write through /status. On /status writes it replaces
+   * both validate and validateUpdate (upstream's status strategies validate
+   * metadata and status only); absent means no kind-specific checks.
+   */
   validateStatusUpdate?(obj: KObject, old: KObject): FieldError[];
 }
 
