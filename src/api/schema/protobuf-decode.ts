@@ -29,6 +29,13 @@ export interface DecodeOptions {
 
 type Json = Record<string, unknown>;
 
+/** Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range Go's JSON time accepts. */
+const MIN_TIME_SECONDS = -62135596800;
+const MAX_TIME_SECONDS = 253402300799;
+
+/** Deepest message nesting accepted; deeper bodies are rejected instead of exhausting the stack. */
+const MAX_DEPTH = 100;
+
 /** Decodes `bytes` as a message of `typeName` (a full schema type name). */
 export function decodeMessage(
   registry: SchemaRegistry,
@@ -36,7 +43,7 @@ export function decodeMessage(
   bytes: Uint8Array,
   opts: DecodeOptions = {},
 ): Json {
-  const ctx = { registry, opts };
+  const ctx: Ctx = { registry, opts, depth: 0 };
   try {
     return decodeInto({}, ctx, messagePlan(registry, typeName), new ProtoReader(bytes), "");
   } catch (err) {
@@ -48,9 +55,21 @@ export function decodeMessage(
 interface Ctx {
   registry: SchemaRegistry;
   opts: DecodeOptions;
+  /** Current message nesting. */
+  depth: number;
 }
 
 function decodeInto(out: Json, ctx: Ctx, plan: MessagePlan, r: ProtoReader, path: string): Json {
+  if (++ctx.depth > MAX_DEPTH)
+    throw new ProtobufDecodeError(path, `messages nest deeper than ${MAX_DEPTH}`);
+  try {
+    return decodeFields(out, ctx, plan, r, path);
+  } finally {
+    ctx.depth--;
+  }
+}
+
+function decodeFields(out: Json, ctx: Ctx, plan: MessagePlan, r: ProtoReader, path: string): Json {
   while (!r.done) {
     const [num, wt] = r.tag();
     const field = plan.byNumber.get(num);
@@ -214,7 +233,20 @@ function decodeSpecial(ctx: Ctx, name: string, r: ProtoReader, path: string): un
     case "Time":
     case "MicroTime": {
       if (fields.size === 0) return undefined; // Go's zero time: null in JSON
-      return formatTime(asNumber(fields.get(1)), asNumber(fields.get(2)), name === "MicroTime");
+      const seconds = asNumber(fields.get(1));
+      const nanos = asNumber(fields.get(2));
+      if (
+        seconds < MIN_TIME_SECONDS ||
+        seconds > MAX_TIME_SECONDS ||
+        nanos < 0 ||
+        nanos > 999_999_999
+      ) {
+        throw new ProtobufDecodeError(
+          path,
+          `${name} ${seconds}s ${nanos}ns is outside years 0001-9999`,
+        );
+      }
+      return formatTime(seconds, nanos, name === "MicroTime");
     }
     case "Duration":
       return formatDuration(asBigInt(fields.get(1)));

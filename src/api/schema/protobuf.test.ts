@@ -303,6 +303,16 @@ test("malformed or mismatched bodies are 400 BadRequest", () => {
       env(typeMeta("v1", "ConfigMap"), ld(0x12, []), ld(0x1a, "gzip")),
       /content encoding/,
     ],
+    [
+      "time out of range",
+      env(typeMeta("v1", "Namespace"), ld(0x12, ld(0x0a, ld(0x42, [0x08, ...varint(2 ** 40)])))),
+      /metadata\.creationTimestamp: Time .* outside years 0001-9999/,
+    ],
+    [
+      "deep nesting",
+      env(typeMeta("apps/v1", "ControllerRevision"), nestedRawExtensions(12)),
+      /embedded deeper/,
+    ],
   ];
   for (const [name, body, message] of cases) {
     assert.throws(
@@ -353,4 +363,20 @@ function varint(n: number): number[] {
   }
   out.push(v);
   return out;
+}
+
+/** A ControllerRevision whose data holds an envelope of a ControllerRevision, `levels` deep. */
+function nestedRawExtensions(levels: number): number[] {
+  let raw: number[] = [];
+  for (let i = 0; i < levels; i++) {
+    const typeMeta = [...ld(0x0a, "apps/v1"), ...ld(0x12, "ControllerRevision")];
+    const body = [0x6b, 0x38, 0x73, 0x00, ...lenDelim(0x0a, typeMeta), ...lenDelim(0x12, raw)];
+    raw = lenDelim(0x12, lenDelim(0x0a, body));
+  }
+  return lenDelim(0x12, raw);
+}
+
+/** Like ld, with a multi-byte length. */
+function lenDelim(tagByte: number, payload: number[]): number[] {
+  return [tagByte, ...varint(payload.length), ...payload];
 }

@@ -97,6 +97,20 @@ export function decodeKubernetesProtobuf(
   registry: SchemaRegistry,
   opts: KubernetesProtobufOptions = {},
 ): KObject {
+  return decodeEnvelope(body, registry, opts, 0);
+}
+
+/** Envelopes nested in RawExtensions deeper than this are rejected. */
+const MAX_EMBEDDING = 8;
+
+function decodeEnvelope(
+  body: Uint8Array,
+  registry: SchemaRegistry,
+  opts: KubernetesProtobufOptions,
+  level: number,
+): KObject {
+  if (level > MAX_EMBEDDING)
+    throw badRequest(`protobuf objects embedded deeper than ${MAX_EMBEDDING}`);
   const env = readProtobufEnvelope(body);
   if (env.contentEncoding !== "") {
     throw badRequest(`unsupported protobuf content encoding "${env.contentEncoding}"`);
@@ -115,7 +129,7 @@ export function decodeKubernetesProtobuf(
   try {
     const obj = decodeMessage(registry, typeName, env.raw, {
       unknownFields: opts.unknownFields,
-      decodeEmbedded: (raw) => decodeKubernetesProtobuf(raw, registry, opts),
+      decodeEmbedded: (raw) => decodeEnvelope(raw, registry, opts, level + 1),
     });
     return { apiVersion: env.apiVersion, kind: env.kind, ...obj };
   } catch (err) {
