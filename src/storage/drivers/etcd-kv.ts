@@ -31,6 +31,17 @@ export function prefixEnd(prefix: Buffer): Buffer {
   return Buffer.from([0]);
 }
 
+/** The etcd range [start, end) of every key starting with prefix ("" is every key). */
+export function prefixRange(prefix: string): [Buffer, Buffer] {
+  const start = Buffer.from(prefix);
+  return [start.length === 0 ? Buffer.from([0]) : start, prefixEnd(start)];
+}
+
+/** etcd's range_end "\0" means "no upper bound". */
+export function isUnbounded(end: Buffer): boolean {
+  return end.length === 1 && end[0] === 0;
+}
+
 /** Throws InvalidArgument unless key is a non-empty string. */
 export function checkKey(key: unknown, what = "key"): asserts key is string {
   if (typeof key !== "string" || key.length === 0) {

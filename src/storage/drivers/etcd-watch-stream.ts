@@ -2,25 +2,41 @@ import type { IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from "etcd3
 import type { WatchEvent } from "../backend.ts";
 import { StorageError } from "../errors.ts";
 import { fromEtcdKv } from "./etcd-kv.ts";
-import type { EtcdWatcher } from "./etcd-watcher.ts";
 
 type Stream = IDuplexStream<IWatchRequest, IWatchResponse>;
+
+/** One etcd watch on the stream. */
+export interface WatchTarget {
+  /** The etcd watch_id: unique per stream, never reused. */
+  readonly id: number;
+  readonly key: Buffer;
+  readonly rangeEnd: Buffer;
+  /** Where to (re)start the etcd watch: one past the last event pushed. */
+  readonly nextRevision: number;
+  /** Receives each response's events, in revision order; must not block. */
+  push(events: WatchEvent[]): void;
+  /** The watch cannot continue (compacted, or cancelled by etcd). */
+  fail(err: StorageError): void;
+  /** The stream is closing. */
+  cancel(): void;
+}
 
 /** Reconnect delays after a broken stream: doubling from the first to the last. */
 const BACKOFF_MS = { first: 100, max: 3000 };
 
 /**
- * Multiplexes every EtcdWatcher of one backend over a single etcd Watch gRPC
+ * Multiplexes every etcd watch of one backend over a single Watch gRPC
  * stream, with client-chosen watch IDs so creation order does not matter.
  * The stream is always read eagerly and each response is handed to its
- * watcher's bounded queue, so one slow consumer never delays the others.
- * When the stream breaks it reconnects (possibly to another endpoint) and
- * re-creates each watch from its nextRevision: no event is skipped or repeated.
+ * target at once (targets queue per consumer, boundedly), so a slow consumer
+ * never delays the stream. When the stream breaks it reconnects (possibly to
+ * another endpoint) and re-creates each watch from its nextRevision: no
+ * event is skipped or repeated.
  */
 export class EtcdWatchStream {
   readonly #open: () => Promise<Stream>;
   readonly #onRevision: (revision: number) => void;
-  readonly #watchers = new Map<number, EtcdWatcher>();
+  readonly #watchers = new Map<number, WatchTarget>();
   #stream: Stream | undefined;
   #connecting = false;
   #closed = false;
@@ -36,8 +52,8 @@ export class EtcdWatchStream {
     this.#onRevision = onRevision;
   }
 
-  /** Starts delivering events in the watcher's range from its nextRevision. */
-  add(w: EtcdWatcher): void {
+  /** Starts delivering events in the target's range from its nextRevision. */
+  add(w: WatchTarget): void {
     if (this.#closed) {
       w.fail(new StorageError("Unavailable", "Cannot watch: the etcd backend is closed"));
       return;
@@ -48,7 +64,7 @@ export class EtcdWatchStream {
   }
 
   /** Stops a watch; further responses for it are dropped. Idempotent. */
-  remove(w: EtcdWatcher): void {
+  remove(w: WatchTarget): void {
     if (!this.#watchers.delete(w.id)) return;
     try {
       this.#stream?.write({ cancel_request: { watch_id: w.id } });
@@ -57,7 +73,7 @@ export class EtcdWatchStream {
     }
   }
 
-  /** Ends the stream; open watchers end as cancelled. */
+  /** Ends the stream; open targets are cancelled. */
   close(): void {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
@@ -90,7 +106,7 @@ export class EtcdWatchStream {
     );
   }
 
-  #create(stream: Stream, w: EtcdWatcher): void {
+  #create(stream: Stream, w: WatchTarget): void {
     stream.write({
       create_request: {
         key: w.key,

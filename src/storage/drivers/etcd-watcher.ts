@@ -5,18 +5,15 @@ import { StorageError } from "../errors.ts";
 export const DEFAULT_WATCH_BUFFER = 10_000;
 
 /**
- * One Backend watch over an etcd key range: the consumer side of a bounded
- * event queue that the watch stream fills. The stream never waits for the
- * consumer: when more than bufferSize events are queued the watcher is cut
- * off with WatcherTooSlow (its queue dropped) and leaves the stream.
- * May be iterated once.
+ * One Backend watch: the consumer side of a bounded event queue that a
+ * watch feed fills. The feed never waits for the consumer: when more than
+ * bufferSize events are queued the watcher is cut off with WatcherTooSlow
+ * (its queue dropped) and detached. May be iterated once.
  */
 export class EtcdWatcher implements Watcher {
-  /** The etcd watch_id on the shared stream; unique per stream, never reused. */
-  readonly id: number;
-  readonly key: Buffer;
-  readonly rangeEnd: Buffer;
-  /** The revision to ask etcd for when (re)creating this watch: one past the last delivered event. */
+  /** What is watched, for messages (the prefix). */
+  readonly what: string;
+  /** The lowest revision still to deliver: the start revision, then one past the last delivered event. */
   nextRevision: number;
 
   readonly #bufferSize: number;
@@ -29,23 +26,19 @@ export class EtcdWatcher implements Watcher {
   #iterated = false;
 
   constructor(opts: {
-    id: number;
-    key: Buffer;
-    rangeEnd: Buffer;
+    what: string;
     startRevision: number;
     bufferSize?: number;
-    /** Called once when the watcher ends for any reason, to cancel it on the stream. */
+    /** Called once when the watcher ends for any reason, to take it off its feed. */
     detach: (w: EtcdWatcher) => void;
   }) {
-    this.id = opts.id;
-    this.key = opts.key;
-    this.rangeEnd = opts.rangeEnd;
+    this.what = opts.what;
     this.nextRevision = opts.startRevision;
     this.#bufferSize = opts.bufferSize ?? DEFAULT_WATCH_BUFFER;
     this.#detach = opts.detach;
   }
 
-  /** True once cancelled or failed; the stream ignores it then. */
+  /** True once cancelled or failed; pushes are ignored then. */
   get ended(): boolean {
     return this.#done || this.#error !== undefined;
   }
@@ -58,7 +51,7 @@ export class EtcdWatcher implements Watcher {
       this.fail(
         new StorageError(
           "WatcherTooSlow",
-          `Watch on ${this.key.toString()} fell ${this.#queued + events.length} events behind (buffer ${this.#bufferSize}); re-list and watch again`,
+          `Watch on ${this.what} fell ${this.#queued + events.length} events behind (buffer ${this.#bufferSize}); re-list and watch again`,
         ),
       );
       return;

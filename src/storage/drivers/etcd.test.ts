@@ -147,6 +147,32 @@ describe("EtcdBackend on a real etcd", () => {
     }
   });
 
+  test("watchers of one prefix share a feed only when it has not passed their start", async () => {
+    const b = await open({ endpoints: etcd.endpoints });
+    try {
+      const p = uniquePrefix("feeds");
+      const live = new WatchReader(b.watch(p, { startRevision: 0 }));
+      const first = await b.create(`${p}1`, "1");
+      const second = await b.create(`${p}2`, "2");
+      assert.deepEqual(await live.take(2), [
+        { type: "PUT", kv: first },
+        { type: "PUT", kv: second },
+      ]);
+      // The live feed is past first: a watcher from there needs a replaying feed of its own.
+      const replay = new WatchReader(b.watch(p, { startRevision: first.modRevision }));
+      const late = new WatchReader(b.watch(p, { startRevision: 0 }));
+      const third = await b.create(`${p}3`, "3");
+      assert.deepEqual(
+        (await replay.take(3)).map((e) => e.kv),
+        [first, second, third],
+      );
+      assert.deepEqual(await live.take(1), [{ type: "PUT", kv: third }]);
+      assert.deepEqual(await late.take(1), [{ type: "PUT", kv: third }]);
+    } finally {
+      await b.close();
+    }
+  });
+
   test("a closed backend refuses calls with Unavailable", async () => {
     const b = await open({ endpoints: etcd.endpoints });
     await b.close();

@@ -24,13 +24,13 @@ import {
   checkTtl,
   checkValue,
   fromEtcdKv,
-  prefixEnd,
+  isUnbounded,
+  prefixRange,
   toStorageError,
   type EtcdKeyValue,
 } from "./etcd-kv.ts";
 import { EtcdLeases } from "./etcd-leases.ts";
-import { EtcdWatchStream } from "./etcd-watch-stream.ts";
-import { EtcdWatcher } from "./etcd-watcher.ts";
+import { EtcdWatches } from "./etcd-watches.ts";
 
 export interface EtcdBackendOptions {
   /** Client URLs of the members: http://host:port, https://host:port (TLS), or host:port. */
@@ -55,18 +55,18 @@ const PROBE_KEY = Buffer.from("\0k8ts-revision-probe");
  * Writes are single etcd transactions: create compares create_revision == 0,
  * update and guarded delete compare mod_revision; a failed compare reads the
  * key in the same transaction to report Conflict with the current value.
- * TTLs use shared leases (see EtcdLeases). Watches share one gRPC stream.
+ * TTLs use shared leases (see EtcdLeases). Watchers of one prefix share an
+ * etcd watch (EtcdWatchFeed) and all etcd watches share one gRPC stream.
  */
 export class EtcdBackend implements Backend {
   readonly #opts: EtcdBackendOptions;
   #client: Etcd3 | undefined;
   #leases: EtcdLeases | undefined;
-  #watches: EtcdWatchStream | undefined;
+  #watches: EtcdWatches | undefined;
   /** The highest store revision seen in any response; startRevision 0 watches begin after it. */
   #seenRevision = 0;
   /** A lower bound of etcd's compacted revision (what we compacted or were told). */
   #compacted = 0;
-  #nextWatchId = 1;
 
   constructor(opts: EtcdBackendOptions) {
     if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) {
@@ -105,7 +105,7 @@ export class EtcdBackend implements Backend {
       },
       { now: this.#opts.now },
     );
-    this.#watches = new EtcdWatchStream(
+    this.#watches = new EtcdWatches(
       () => client.watchClient.watch(),
       (rev) => this.#saw(rev),
     );
@@ -259,25 +259,16 @@ export class EtcdBackend implements Backend {
     checkPrefix(prefix);
     checkInteger("startRevision", opts.startRevision, 0);
     checkInteger("bufferSize", opts.bufferSize, 1);
-    const stream = this.#watches;
-    if (!stream)
+    if (!this.#watches)
       throw new StorageError("Unavailable", "Cannot watch: the etcd backend is not started");
-    const [key, rangeEnd] = prefixRange(prefix);
-    const w = new EtcdWatcher({
-      id: this.#nextWatchId++,
-      key,
-      rangeEnd,
-      // etcd would resolve 0 when the create request arrives, possibly after a write
-      // this client already saw; resolve it here so "after the current revision" holds.
+    // etcd would resolve 0 when the create request arrives, possibly after a write
+    // this client already saw; resolve it here so "after the current revision" holds.
+    const w = this.#watches.watch(prefix, {
       startRevision: opts.startRevision || this.#seenRevision + 1,
       bufferSize: opts.bufferSize,
-      detach: (x) => stream.remove(x),
     });
     if (opts.signal?.aborted) w.cancel();
-    else {
-      opts.signal?.addEventListener("abort", () => w.cancel(), { once: true });
-      stream.add(w);
-    }
+    else opts.signal?.addEventListener("abort", () => w.cancel(), { once: true });
     return w;
   }
 
@@ -386,17 +377,6 @@ export class EtcdBackend implements Backend {
       }
     }
   }
-}
-
-/** The etcd range [start, end) of every key starting with prefix ("" is every key). */
-function prefixRange(prefix: string): [Buffer, Buffer] {
-  const start = Buffer.from(prefix);
-  return [start.length === 0 ? Buffer.from([0]) : start, prefixEnd(start)];
-}
-
-/** etcd's range_end "\0" means "no upper bound". */
-function isUnbounded(end: Buffer): boolean {
-  return end.length === 1 && end[0] === 0;
 }
 
 /** etcd3 wants http(s)://host:port; bare host:port gets https when TLS files are given. */

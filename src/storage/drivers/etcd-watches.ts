@@ -1,0 +1,85 @@
+import type { IDuplexStream, IWatchRequest, IWatchResponse } from "etcd3";
+import { StorageError } from "../errors.ts";
+import { prefixRange } from "./etcd-kv.ts";
+import { EtcdWatchFeed } from "./etcd-watch-feed.ts";
+import { EtcdWatchStream } from "./etcd-watch-stream.ts";
+import { EtcdWatcher } from "./etcd-watcher.ts";
+
+/**
+ * The watch side of EtcdBackend: places each Backend watcher on a feed
+ * (one etcd watch per prefix, shared by every watcher that can join it) and
+ * keeps all feeds on one gRPC stream. A watcher whose start revision a feed
+ * has already passed gets a new feed from its start.
+ */
+export class EtcdWatches {
+  readonly #stream: EtcdWatchStream;
+  /** Open feeds by prefix (several when watchers started at revisions a feed had passed). */
+  readonly #feeds = new Map<string, EtcdWatchFeed[]>();
+  readonly #feedOf = new Map<EtcdWatcher, EtcdWatchFeed>();
+  #nextWatchId = 1;
+  #closed = false;
+
+  /**
+   * @param open starts a new Watch RPC on some endpoint.
+   * @param onRevision receives every watch response header's store revision.
+   */
+  constructor(
+    open: () => Promise<IDuplexStream<IWatchRequest, IWatchResponse>>,
+    onRevision: (revision: number) => void,
+  ) {
+    this.#stream = new EtcdWatchStream(open, onRevision);
+  }
+
+  /** A watcher of every key under prefix from startRevision (> 0) on. */
+  watch(prefix: string, opts: { startRevision: number; bufferSize?: number }): EtcdWatcher {
+    const w = new EtcdWatcher({
+      what: prefix,
+      startRevision: opts.startRevision,
+      bufferSize: opts.bufferSize,
+      detach: (x) => {
+        this.#feedOf.get(x)?.leave(x);
+        this.#feedOf.delete(x);
+      },
+    });
+    this.#subscribe(prefix, w);
+    return w;
+  }
+
+  /** Cancels every watcher and ends the stream. */
+  close(): void {
+    this.#closed = true;
+    this.#stream.close();
+  }
+
+  #subscribe(prefix: string, w: EtcdWatcher): void {
+    if (this.#closed) {
+      w.fail(new StorageError("Unavailable", "Cannot watch: the etcd backend is closed"));
+      return;
+    }
+    const feeds = this.#feeds.get(prefix) ?? [];
+    let feed = feeds.find((f) => f.canJoin(w.nextRevision));
+    if (!feed) {
+      const [key, rangeEnd] = prefixRange(prefix);
+      feed = new EtcdWatchFeed({
+        id: this.#nextWatchId++,
+        prefix,
+        key,
+        rangeEnd,
+        startRevision: w.nextRevision,
+        onEmpty: (f) => this.#drop(f),
+        resubscribe: (x) => this.#subscribe(prefix, x),
+      });
+      this.#feeds.set(prefix, [...feeds, feed]);
+      this.#stream.add(feed);
+    }
+    feed.join(w);
+    this.#feedOf.set(w, feed);
+  }
+
+  #drop(feed: EtcdWatchFeed): void {
+    const rest = (this.#feeds.get(feed.prefix) ?? []).filter((f) => f !== feed);
+    if (rest.length > 0) this.#feeds.set(feed.prefix, rest);
+    else this.#feeds.delete(feed.prefix);
+    this.#stream.remove(feed);
+  }
+}
