@@ -11,7 +11,6 @@ import { realClock, type Clock } from "./clock.ts";
 import type { RestClient } from "./rest-client.ts";
 import { leasesRef } from "./resources.ts";
 
-
 export interface LeaderElectionConfig {
   namespace: string;
   name: string;

@@ -1,0 +1,208 @@
+/**
+ * The garbage collector: deletes objects whose owners are all gone
+ * (background cascading deletion), and carries out the "orphan" and
+ * "foregroundDeletion" finalizers the API server puts on owners deleted with
+ * those propagation policies. Decisions are made per uid from the ownership
+ * graph and re-checked against the API before acting.
+ */
+import type { KObject, OwnerReference } from "../../api/types.ts";
+import { ApiError, isNotFound } from "../../client/api-error.ts";
+import type { Clock } from "../../client/clock.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { OwnershipGraph, type GraphNode } from "./graph.ts";
+
+/** Resources the collector watches: anything that can own or be owned. */
+export interface CollectedResource {
+  ref: ResourceRef;
+  kind: string;
+}
+
+export class GarbageCollector {
+  readonly graph = new OwnershipGraph();
+  private readonly queue: WorkQueue;
+  private readonly byKind = new Map<string, ResourceRef>();
+  private readonly informers;
+
+  constructor(
+    private readonly opts: {
+      client: RestClient;
+      informers: InformerFactory;
+      clock: Clock;
+      resources: CollectedResource[];
+    },
+  ) {
+    this.queue = new WorkQueue({ clock: opts.clock });
+    this.informers = opts.resources.map(({ ref, kind }) => {
+      const groupVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
+      this.byKind.set(`${ref.group}/${kind}`, ref);
+      const inf = opts.informers.informerFor(ref);
+      const seen = (obj: KObject) => {
+        const node = this.graph.upsert({ ...obj, kind, apiVersion: groupVersion }, ref);
+        this.queue.add(node.uid);
+        if (node.deleting) for (const d of this.graph.dependentsOf(node.uid)) this.queue.add(d.uid);
+      };
+      inf.addEventHandler({
+        add: seen,
+        update: (_, obj) => seen(obj),
+        delete: (obj) => {
+          const uid = obj.metadata?.uid ?? "";
+          const gone = this.graph.remove(uid);
+          for (const d of this.graph.dependentsOf(uid)) this.queue.add(d.uid);
+          // An owner waiting in foreground deletion may now be free to go.
+          for (const o of gone?.owners ?? []) this.queue.add(o.uid);
+        },
+      });
+      return inf;
+    });
+  }
+
+  async run(workers: number, signal: AbortSignal): Promise<void> {
+    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
+    await Promise.all(this.informers.map((i) => i.waitForSync()));
+    await runWorkers(this.queue, workers, (uid) => this.processItem(uid));
+  }
+
+  private refForOwner(o: OwnerReference): ResourceRef | undefined {
+    const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0]! : "";
+    return this.byKind.get(`${group}/${o.kind}`);
+  }
+
+  /** Reconciles one object by uid. */
+  async processItem(uid: string): Promise<void> {
+    const node = this.graph.get(uid);
+    if (!node) return;
+    if (node.deleting && node.finalizers.includes("orphan")) return this.orphanDependents(node);
+    if (node.deleting && node.finalizers.includes("foregroundDeletion"))
+      return this.deleteDependentsInForeground(node);
+    if (node.owners.length === 0) return;
+    await this.attemptToDelete(node);
+  }
+
+  /** Is the owner really gone? Checks the graph, then the API (the cache may lag). */
+  private async ownerState(
+    o: OwnerReference,
+    namespace?: string,
+  ): Promise<"present" | "absent" | "deleting-foreground"> {
+    const inGraph = this.graph.get(o.uid);
+    if (inGraph)
+      return inGraph.deleting && inGraph.finalizers.includes("foregroundDeletion")
+        ? "deleting-foreground"
+        : "present";
+    const ref = this.refForOwner(o);
+    if (!ref) return "present"; // unknown kinds are never collected
+    try {
+      const live = await this.opts.client.get(ref, ref.namespaced ? namespace : undefined, o.name);
+      if (live.metadata?.uid !== o.uid) return "absent";
+      const fin = live.metadata?.finalizers ?? [];
+      return live.metadata?.deletionTimestamp && fin.includes("foregroundDeletion")
+        ? "deleting-foreground"
+        : "present";
+    } catch (err) {
+      if (isNotFound(err)) return "absent";
+      throw err;
+    }
+  }
+
+  private async attemptToDelete(node: GraphNode): Promise<void> {
+    if (node.deleting) return;
+    const states = await Promise.all(
+      node.owners.map(async (o) => ({ o, s: await this.ownerState(o, node.namespace) })),
+    );
+    const absent = states.filter((x) => x.s === "absent");
+    const present = states.filter((x) => x.s === "present");
+    const foreground = states.filter((x) => x.s === "deleting-foreground");
+    if (present.length === 0 && foreground.length === 0) {
+      await this.deleteObject(node, "Background");
+      return;
+    }
+    if (present.length === 0 && foreground.length > 0) {
+      await this.deleteObject(node, "Foreground");
+      return;
+    }
+    if (absent.length > 0) {
+      const keep = node.owners.filter((o) => !absent.some((a) => a.o.uid === o.uid));
+      await this.patchOwners(node, keep);
+    }
+  }
+
+  private async deleteObject(node: GraphNode, policy: "Background" | "Foreground"): Promise<void> {
+    try {
+      await this.opts.client.request("DELETE", this.path(node), {
+        body: {
+          kind: "DeleteOptions",
+          apiVersion: "v1",
+          propagationPolicy: policy,
+          preconditions: { uid: node.uid },
+        },
+      });
+    } catch (err) {
+      if (!isNotFound(err) && !(err as { code?: number }).code?.toString().startsWith("409"))
+        throw err;
+    }
+  }
+
+  private path(node: GraphNode): string {
+    const r = node.ref;
+    let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+    if (r.namespaced && node.namespace) p += `/namespaces/${node.namespace}`;
+    return `${p}/${r.resource}/${node.name}`;
+  }
+
+  private async patchOwners(node: GraphNode, owners: OwnerReference[]): Promise<void> {
+    try {
+      await this.opts.client.patch(node.ref, node.namespace, node.name, "merge", {
+        metadata: { ownerReferences: owners.length ? owners : null, uid: node.uid },
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async removeFinalizer(node: GraphNode, finalizer: string): Promise<void> {
+    try {
+      const live = await this.opts.client.get(node.ref, node.namespace, node.name);
+      const fins = (live.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
+      await this.opts.client.patch(node.ref, node.namespace, node.name, "merge", {
+        metadata: {
+          finalizers: fins.length ? fins : null,
+          resourceVersion: live.metadata?.resourceVersion,
+        },
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async orphanDependents(owner: GraphNode): Promise<void> {
+    for (const dep of this.graph.dependentsOf(owner.uid)) {
+      await this.patchOwners(
+        dep,
+        dep.owners.filter((o) => o.uid !== owner.uid),
+      );
+    }
+    await this.removeFinalizer(owner, "orphan");
+  }
+
+  private async deleteDependentsInForeground(owner: GraphNode): Promise<void> {
+    const deps = this.graph.dependentsOf(owner.uid);
+    const blocking = deps.filter((d) =>
+      d.owners.some((o) => o.uid === owner.uid && o.blockOwnerDeletion),
+    );
+    for (const dep of deps) {
+      if (dep.deleting) continue;
+      const others = dep.owners.filter(
+        (o) => o.uid !== owner.uid && this.graph.get(o.uid) && !this.graph.get(o.uid)?.deleting,
+      );
+      if (others.length > 0)
+        await this.patchOwners(
+          dep,
+          dep.owners.filter((o) => o.uid !== owner.uid),
+        );
+      else await this.deleteObject(dep, "Foreground");
+    }
+    if (blocking.length === 0) await this.removeFinalizer(owner, "foregroundDeletion");
+    else this.queue.addAfter(owner.uid, 5000);
+  }
+}

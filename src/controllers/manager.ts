@@ -1,0 +1,132 @@
+/**
+ * The controller manager: builds the shared informers once, starts the
+ * enabled controllers over them (optionally only while holding the
+ * kube-controller-manager lease), and stops them on abort.
+ */
+import { realClock, type Clock } from "../client/clock.ts";
+import { discoverResources } from "../client/discovery.ts";
+import { EventRecorder } from "../client/event-recorder.ts";
+import { InformerFactory } from "../client/informer/informer-factory.ts";
+import { LeaderElector } from "../client/leader-election.ts";
+import type { RestClient } from "../client/rest-client.ts";
+import { replicaSetsRef, replicationControllersRef } from "../client/resources.ts";
+import { DeploymentController } from "./deployment/deployment.ts";
+import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
+import { NamespaceController } from "./namespace/namespace.ts";
+import { ReplicaSetController } from "./replicaset/replicaset.ts";
+import { ServiceAccountsController } from "./serviceaccount/serviceaccount.ts";
+
+export interface ControllerManagerOptions {
+  client: RestClient;
+  clock?: Clock;
+  /** Controller names to run; "*" (default) runs all, "-name" disables one. */
+  controllers?: string[];
+  leaderElect?: boolean;
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  rootCA?: string;
+  log?(msg: string, fields?: Record<string, unknown>): void;
+}
+
+interface Runnable {
+  run(workers: number, signal: AbortSignal): Promise<void>;
+}
+
+interface ControllerContext {
+  client: RestClient;
+  informers: InformerFactory;
+  clock: Clock;
+  recorder: EventRecorder;
+  rootCA?: string;
+}
+
+type Starter = (ctx: ControllerContext) => Promise<Runnable> | Runnable;
+
+/** Every controller by its upstream name (as in --controllers). */
+export const controllerStarters: Record<string, Starter> = {
+  replicaset: (c) =>
+    new ReplicaSetController({ ...c, ownerRef: replicaSetsRef, ownerKind: "ReplicaSet" }),
+  replicationcontroller: (c) =>
+    new ReplicaSetController({
+      ...c,
+      ownerRef: replicationControllersRef,
+      ownerKind: "ReplicationController",
+    }),
+  deployment: (c) => new DeploymentController(c),
+  namespace: (c) => new NamespaceController(c),
+  serviceaccount: (c) => new ServiceAccountsController(c),
+  garbagecollector: async (c) => {
+    const resources = (await discoverResources(c.client)).filter(
+      (r) => r.verbs.includes("list") && r.verbs.includes("watch") && r.verbs.includes("delete"),
+    );
+    return new GarbageCollector({ ...c, resources });
+  },
+};
+
+export function enabledControllers(requested: string[] = ["*"]): string[] {
+  const all = Object.keys(controllerStarters);
+  const disabled = new Set(requested.filter((n) => n.startsWith("-")).map((n) => n.slice(1)));
+  const wanted = requested.includes("*") ? all : requested.filter((n) => !n.startsWith("-"));
+  return wanted.filter((n) => all.includes(n) && !disabled.has(n));
+}
+
+/** Runs until signal aborts. */
+export async function runControllerManager(
+  opts: ControllerManagerOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const clock = opts.clock ?? realClock;
+  const log = opts.log ?? (() => {});
+  const runAll = async (leading: AbortSignal) => {
+    const informers = new InformerFactory(opts.client, {
+      clock,
+      onError: (err) => log("informer error", { err: String(err) }),
+    });
+    const recorder = new EventRecorder(opts.client, { component: "controller-manager" }, { clock });
+    const ctx: ControllerContext = {
+      client: opts.client,
+      informers,
+      clock,
+      recorder,
+      rootCA: opts.rootCA,
+    };
+    const names = enabledControllers(opts.controllers);
+    const controllers = await Promise.all(
+      names.map(async (n) => ({ n, c: await controllerStarters[n]!(ctx) })),
+    );
+    informers.start();
+    log("controllers started", { controllers: names });
+    await Promise.all(
+      controllers.map(({ n, c }) =>
+        c
+          .run(n === "garbagecollector" ? 4 : 2, leading)
+          .catch((err) => log("controller failed", { controller: n, err: String(err) })),
+      ),
+    );
+    await informers.stop();
+    await recorder.flush();
+  };
+  if (!opts.leaderElect) {
+    await runAll(signal);
+    return;
+  }
+  let current: Promise<void> | undefined;
+  const elector = new LeaderElector(opts.client, {
+    namespace: "kube-system",
+    name: "kube-controller-manager",
+    identity: opts.identity ?? `controller-manager-${process.pid}`,
+    leaseDurationMs: opts.leaseDurationMs,
+    renewDeadlineMs: opts.renewDeadlineMs,
+    retryPeriodMs: opts.retryPeriodMs,
+    clock,
+    onStartedLeading: (leading) => {
+      log("became leader", {});
+      current = runAll(leading);
+    },
+    onStoppedLeading: () => log("lost leadership", {}),
+  });
+  await elector.run(signal);
+  await current;
+}
