@@ -94,11 +94,13 @@ export function toTable(
 ): Table {
   const conditionsOf = (printer as RowPrinter).rowConditions;
   const rows = objects.map((obj): TableRow => {
-    const row: TableRow = { cells: printer.row(obj, now), object: null };
+    // Key order as upstream serializes a row: cells, conditions, object.
     const conditions = conditionsOf?.call(printer, obj);
-    if (conditions && conditions.length > 0) row.conditions = conditions;
-    row.object = rowObject(obj, opts.includeObject);
-    return row;
+    return {
+      cells: printer.row(obj, now),
+      ...(conditions && conditions.length > 0 ? { conditions } : {}),
+      object: rowObject(obj, opts.includeObject),
+    };
   });
   return {
     kind: "Table",
