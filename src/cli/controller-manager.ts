@@ -1,0 +1,51 @@
+import type { Command } from "commander";
+
+/** `k8ts controller-manager`: the controllers, talking to an API server through a kubeconfig. */
+export function registerControllerManagerCommand(program: Command): void {
+  program
+    .command("controller-manager")
+    .description("Run the Kubernetes controller manager")
+    .requiredOption("--kubeconfig <file>", "kubeconfig of the API server to manage")
+    .option("--controllers <list>", "controllers to run: * for all, -name to disable one", "*")
+    .option(
+      "--leader-elect [bool]",
+      "run only while holding the kube-controller-manager lease",
+      "true",
+    )
+    .option("--leader-elect-lease-duration <d>", "lease duration", "15s")
+    .option("--leader-elect-renew-deadline <d>", "renew deadline", "10s")
+    .option("--leader-elect-retry-period <d>", "retry period", "2s")
+    .option("--root-ca-file <file>", "CA bundle published in kube-root-ca.crt config maps")
+    .action(async (flags) => {
+      const { readFileSync } = await import("node:fs");
+      const { loadKubeconfig } = await import("../client/kubeconfig.ts");
+      const { RestClient } = await import("../client/rest-client.ts");
+      const { runControllerManager } = await import("../controllers/manager.ts");
+      const { createLogger } = await import("../util/logger.ts");
+      const { parseGoDuration } = await import("../util/go-duration.ts");
+      const log = createLogger("controller-manager");
+      const config = loadKubeconfig(flags.kubeconfig);
+      const client = new RestClient({
+        ...config,
+        qps: 100,
+        burst: 200,
+        userAgent: "k8ts-controller-manager",
+      });
+      const abort = new AbortController();
+      for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => abort.abort());
+      await runControllerManager(
+        {
+          client,
+          controllers: String(flags.controllers).split(","),
+          leaderElect: flags.leaderElect !== "false" && flags.leaderElect !== false,
+          leaseDurationMs: parseGoDuration(flags.leaderElectLeaseDuration),
+          renewDeadlineMs: parseGoDuration(flags.leaderElectRenewDeadline),
+          retryPeriodMs: parseGoDuration(flags.leaderElectRetryPeriod),
+          rootCA: flags.rootCaFile ? readFileSync(flags.rootCaFile, "utf8") : config.ca,
+          log: (msg, fields) => log.info(msg, fields),
+        },
+        abort.signal,
+      );
+      client.close();
+    });
+}
