@@ -171,6 +171,18 @@ test("findUnknownFields on built-in kinds", async (t) => {
   }
 });
 
+test("a YAML key missing its space after the colon is an unknown field", () => {
+  // `- key:"app"` parses as a map with the single key `key:"app"`.
+  const pod = {
+    spec: { containers: [{ name: "a" }], tolerations: [{ 'key:"app"': null, operator: "Exists" }] },
+  };
+  const unknown = findUnknownFields(pod, "io.k8s.api.core.v1.Pod", builtinSchemas());
+  assert.deepEqual(unknown, ['spec.tolerations[0].key:"app"']);
+  assert.deepEqual(strictDecodingErrors(unknown, []), [
+    'unknown field "spec.tolerations[0].key:\\"app\\""',
+  ]);
+});
+
 test("strictDecodingErrors formats unknown before duplicate fields", () => {
   assert.deepEqual(strictDecodingErrors(["spec.unknownField"], ["spec.replicas"]), [
     'unknown field "spec.unknownField"',

@@ -89,14 +89,15 @@ function walkValue(
 
 /**
  * The strict-decoding messages for a body: `unknown field "<path>"` for each
- * unknown field, then `duplicate field "<path>"` for each repeated key.
+ * unknown field, then `duplicate field "<path>"` for each repeated key. Paths
+ * are quoted as Go's %q does, so a key holding quotes stays readable.
  */
 export function strictDecodingErrors(
   unknown: readonly string[],
   duplicates: readonly string[],
 ): string[] {
   return [
-    ...unknown.map((p) => `unknown field "${p}"`),
-    ...duplicates.map((p) => `duplicate field "${p}"`),
+    ...unknown.map((p) => `unknown field ${JSON.stringify(p)}`),
+    ...duplicates.map((p) => `duplicate field ${JSON.stringify(p)}`),
   ];
 }
