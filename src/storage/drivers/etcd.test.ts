@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { Etcd3 } from "etcd3";
 import { after, before, describe, test } from "node:test";
 import { backendConformance } from "../conformance.ts";
 import { isStorageError } from "../errors.ts";
 import { freePorts, startEtcd, type EtcdProcess } from "../testing/etcd-process.ts";
 import { uniquePrefix, WatchReader } from "../testing/watch-reader.ts";
+import { compactRound, type CompactorState } from "./etcd-compactor.ts";
 import { EtcdBackend, type EtcdBackendOptions } from "./etcd.ts";
 
 const run = promisify(execFile);
@@ -169,6 +171,33 @@ describe("EtcdBackend on a real etcd", () => {
       assert.deepEqual(await live.take(1), [{ type: "PUT", kv: third }]);
       assert.deepEqual(await late.take(1), [{ type: "PUT", kv: third }]);
     } finally {
+      await b.close();
+    }
+  });
+
+  test("compaction rounds compact to the previous round's revision; one client wins each round", async () => {
+    const clients = [new Etcd3({ hosts: etcd.endpoints }), new Etcd3({ hosts: etcd.endpoints })];
+    const b = await open({ endpoints: etcd.endpoints });
+    try {
+      let a: CompactorState = { version: 0, revision: 0 };
+      let other: CompactorState = { version: 0, revision: 0 };
+      // Start from wherever earlier rounds on this etcd left the key.
+      a = await compactRound(clients[0]!, a);
+      a = await compactRound(clients[0]!, a);
+      const marker = await b.create(`${uniquePrefix("compact")}k`, "v");
+      const before = await b.compactedRevision();
+      const r1 = await compactRound(clients[0]!, a);
+      assert.equal(r1.version, a.version + 1);
+      assert.ok(r1.revision >= marker.modRevision);
+      assert.equal(await b.compactedRevision(), Math.max(before, a.revision));
+      // The other client loses its round and adopts the winner's version.
+      other = await compactRound(clients[1]!, other);
+      assert.equal(other.version, r1.version);
+      const r2 = await compactRound(clients[0]!, r1);
+      assert.equal(await b.compactedRevision(), r1.revision);
+      assert.equal(r2.version, r1.version + 1);
+    } finally {
+      for (const c of clients) c.close();
       await b.close();
     }
   });

@@ -29,6 +29,7 @@ import {
   toStorageError,
   type EtcdKeyValue,
 } from "./etcd-kv.ts";
+import { compactRound, type CompactorState } from "./etcd-compactor.ts";
 import { EtcdLeases } from "./etcd-leases.ts";
 import { EtcdWatches } from "./etcd-watches.ts";
 
@@ -44,6 +45,12 @@ export interface EtcdBackendOptions {
   requestTimeoutMs?: number;
   /** Clock for lease reuse decisions (default Date.now). */
   now?: () => number;
+  /**
+   * Period of background compaction rounds, ms (default 5 min, as
+   * kube-apiserver's --etcd-compaction-interval; 0 disables). Each round
+   * compacts to the revision of the previous round (see compactRound).
+   */
+  compactIntervalMs?: number;
 }
 
 /** A key that is never written: ranges over it only read the store's revision. */
@@ -67,6 +74,8 @@ export class EtcdBackend implements Backend {
   #seenRevision = 0;
   /** A lower bound of etcd's compacted revision (what we compacted or were told). */
   #compacted = 0;
+  #compactTimer: NodeJS.Timeout | undefined;
+  #compactState: CompactorState = { version: 0, revision: 0 };
 
   constructor(opts: EtcdBackendOptions) {
     if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) {
@@ -115,9 +124,24 @@ export class EtcdBackend implements Backend {
       await this.close();
       throw err;
     }
+    const interval = this.#opts.compactIntervalMs ?? 5 * 60_000;
+    if (interval > 0) {
+      let running = false;
+      this.#compactTimer = setInterval(() => {
+        if (running) return;
+        running = true;
+        compactRound(client, this.#compactState)
+          .then((next) => (this.#compactState = next))
+          // A failed round (etcd unreachable) is retried at the next tick.
+          .catch(() => {})
+          .finally(() => (running = false));
+      }, interval);
+      this.#compactTimer.unref();
+    }
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#compactTimer);
     this.#watches?.close();
     this.#client?.close();
     this.#watches = undefined;
@@ -379,9 +403,10 @@ export class EtcdBackend implements Backend {
   }
 }
 
-/** etcd3 wants http(s)://host:port; bare host:port gets https when TLS files are given. */
+/** etcd3 wants http(s)://host:port; etcd://host:port and bare host:port get https when TLS files are given. */
 function normalizeEndpoint(endpoint: string, tls: boolean): string {
   if (/^https?:\/\//.test(endpoint)) return endpoint.replace(/\/+$/, "");
+  if (endpoint.startsWith("etcd://")) return `${tls ? "https" : "http"}://${endpoint.slice(7)}`;
   if (/^[a-z0-9+.-]+:\/\//i.test(endpoint)) {
     throw new StorageError(
       "InvalidArgument",
