@@ -44,6 +44,8 @@ export interface RequestContext {
   /** The resource addressed (resource requests only, set by the router). */
   def?: ResourceDef;
   user: UserInfo;
+  /** The JSON text of the request body, when it was JSON (strict duplicate-field checks). */
+  rawBody?: string;
   /** Collected warnings, sent as `Warning: 299 - "..."` headers. */
   warnings: string[];
   server: ServerContext;

@@ -209,9 +209,16 @@ export function prepareMetaForUpdate(def: ResourceDef, obj: KObject, old: KObjec
   }
 }
 
-/** A deleted object whose finalizers are gone (and grace elapsed) is removed on update. */
-export function shouldDeleteDuringUpdate(obj: KObject): boolean {
+/**
+ * A deleted object whose finalizers are gone (and grace elapsed) is removed on
+ * update; namespaces also wait for spec.finalizers, as upstream.
+ */
+export function shouldDeleteDuringUpdate(def: ResourceDef, obj: KObject): boolean {
   const meta = obj.metadata as ObjectMeta;
+  if (def.group === "" && def.resource === "namespaces") {
+    const specFinalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+    if (specFinalizers.length > 0) return false;
+  }
   return (
     meta.deletionTimestamp !== undefined &&
     (meta.finalizers ?? []).length === 0 &&

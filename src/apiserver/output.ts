@@ -3,7 +3,8 @@
  * Table (columns from the resource's printer, or NAME / CREATED AT by
  * default as upstream's default table convertor), or PartialObjectMetadata.
  */
-import type { KObject, TableColumn, TablePrinter } from "../api/types.ts";
+import type { KObject, TablePrinter } from "../api/types.ts";
+import { toTable } from "../api/printers/table.ts";
 import { badRequest } from "../api/status.ts";
 import type { Negotiated } from "./negotiation.ts";
 
@@ -29,30 +30,7 @@ export function partialMetadata(obj: KObject): KObject {
   };
 }
 
-const DEFAULT_COLUMNS: TableColumn[] = [
-  {
-    name: "Name",
-    type: "string",
-    format: "name",
-    description: "Name must be unique within a namespace.",
-    priority: 0,
-  },
-  {
-    name: "Created At",
-    type: "date",
-    description:
-      "CreationTimestamp is a timestamp representing the server time when this object was created.",
-    priority: 0,
-  },
-];
-
-/** Upstream's default table: name and creation timestamp. */
-export const defaultPrinter: TablePrinter = {
-  columns: DEFAULT_COLUMNS,
-  row: (obj) => [obj.metadata?.name ?? "", obj.metadata?.creationTimestamp ?? null],
-};
-
-/** Builds a Table of objects. */
+/** A Table of objects, rendered by the resource's printer. */
 export function buildTable(
   printer: TablePrinter,
   objects: KObject[],
@@ -60,18 +38,7 @@ export function buildTable(
   listMeta: Record<string, unknown>,
   now: Date,
 ): KObject {
-  return {
-    kind: "Table",
-    apiVersion: "meta.k8s.io/v1",
-    metadata: listMeta,
-    columnDefinitions: printer.columns,
-    rows: objects.map((obj) => {
-      const row: Record<string, unknown> = { cells: printer.row(obj, now) };
-      if (includeObject === "Object") row.object = obj;
-      else if (includeObject === "Metadata") row.object = partialMetadata(obj);
-      return row;
-    }),
-  };
+  return toTable(printer, objects, { includeObject, listMeta }, now) as unknown as KObject;
 }
 
 export interface RenderOptions {

@@ -4,7 +4,7 @@
  * stages around each write. Every resource is served by this one piece of
  * code; strategies from the registry supply the per-kind parts.
  */
-import { StatusError, invalid, type FieldError } from "../api/status.ts";
+import { StatusError, alreadyExists, invalid, type FieldError } from "../api/status.ts";
 import type { KObject, ObjectMeta, ResourceDef } from "../api/types.ts";
 import type { ServerContext, UserInfo } from "./context.ts";
 import { runWriteStages, type AdmissionAttributes, type AdmissionOperation } from "./pipeline.ts";
@@ -50,7 +50,14 @@ export class RestStore {
       server.pipeline,
       attrs,
       (a) => throwIfInvalid(def, a.object!, def.strategy?.validate?.(a.object!) ?? []),
-      async (a) => (opts.dryRun ? a.object! : server.store.create(def, a.object!)),
+      async (a) => {
+        if (!opts.dryRun) return server.store.create(def, a.object!);
+        const meta = a.object!.metadata as ObjectMeta;
+        if (await server.store.getKV(def, meta.namespace ?? "", meta.name ?? "")) {
+          throw alreadyExists(def.group, def.resource, meta.name ?? "");
+        }
+        return a.object!;
+      },
     );
   }
 
@@ -111,8 +118,12 @@ export class RestStore {
             if (server.store.encode(def, next) === server.store.encode(def, current))
               return current;
             if (opts.dryRun) return next;
-            if (shouldDeleteDuringUpdate(next)) {
-              return server.store.delete(def, namespace, name, kv!.modRevision);
+            if (shouldDeleteDuringUpdate(def, next)) {
+              const gone = await server.store.delete(def, namespace, name, kv!.modRevision);
+              return {
+                ...next,
+                metadata: { ...next.metadata, resourceVersion: gone.metadata?.resourceVersion },
+              };
             }
             return server.store.update(def, next, kv!.modRevision);
           },
@@ -170,6 +181,12 @@ export class RestStore {
         (obj.metadata as ObjectMeta).generation = old.metadata?.generation;
         if (obj.metadata?.generation === undefined) delete (obj.metadata as ObjectMeta).generation;
       }
+      return;
+    }
+    if (subresource === "finalize") {
+      // namespaces/finalize: only spec.finalizers changes (set by the handler); status is kept.
+      if (old.status === undefined) delete obj.status;
+      else obj.status = structuredClone(old.status);
       return;
     }
     def.strategy?.defaults?.(obj);

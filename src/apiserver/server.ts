@@ -91,7 +91,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     clock: opts.clock ?? realClock,
     pipeline,
     metrics: new ApiMetrics(),
-    extensions: opts.extensions ?? projectExtensions(),
+    extensions: opts.extensions ?? projectExtensions(registry),
     signal: abort.signal,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
   };

@@ -4,11 +4,12 @@
  * reading object bodies, strict field validation.
  */
 import { badRequest, StatusError } from "../../api/status.ts";
-import type { KObject, ResourceDef, TablePrinter } from "../../api/types.ts";
+import type { KObject, ResourceDef } from "../../api/types.ts";
 import type { RequestContext } from "../context.ts";
 import { negotiate, type Negotiated } from "../negotiation.ts";
-import { defaultPrinter, includeObjectParam, type RenderOptions } from "../output.ts";
-import { decodeObjectBody, readBody } from "../request-body.ts";
+import { includeObjectParam, type RenderOptions } from "../output.ts";
+import { printerFor } from "../../api/printers/printers.ts";
+import { decodeObjectBody, mediaType, readBody } from "../request-body.ts";
 import type { WriteOptions } from "../rest-store.ts";
 
 /** Sends `body` (already rendered) with the negotiated serialization, plus warning headers. */
@@ -48,12 +49,9 @@ export function setWarnings(ctx: RequestContext): void {
 /** The rendering options of a read (negotiated form, printer, includeObject). */
 export async function renderOptions(ctx: RequestContext, def: ResourceDef): Promise<RenderOptions> {
   const negotiated = negotiate(ctx.req.headers.accept);
-  let printer: TablePrinter = defaultPrinter;
-  if (negotiated.as === "Table")
-    printer = (await ctx.server.extensions.printer(def.group, def.resource)) ?? defaultPrinter;
   return {
     negotiated,
-    printer,
+    printer: printerFor(def.group, def.resource),
     includeObject: includeObjectParam(ctx.query),
     now: new Date(ctx.server.clock.now()),
   };
@@ -111,9 +109,8 @@ export async function checkUnknownFields(
 ): Promise<void> {
   const mode = fieldValidation(ctx);
   if (mode === "Ignore") return;
-  const unknown = await ctx.server.extensions.unknownFields(def, obj);
-  if (unknown.length === 0) return;
-  const messages = unknown.map((f) => `unknown field "${f}"`);
+  const messages = await ctx.server.extensions.strictDecodingErrors(def, obj, ctx.rawBody);
+  if (messages.length === 0) return;
   if (mode === "Strict") {
     throw new StatusError("BadRequest", `strict decoding error: ${messages.join(", ")}`);
   }

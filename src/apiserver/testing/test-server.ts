@@ -1,0 +1,73 @@
+/**
+ * An API server for tests: SQLite in a temporary directory, plain HTTP on a
+ * free port, a fake clock. `call` sends one request and decodes the reply.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FakeClock } from "../../client/clock.ts";
+import { SqliteBackend } from "../../storage/drivers/sqlite.ts";
+import { startApiServer, type ApiServer, type ApiServerOptions } from "../server.ts";
+
+export interface TestReply {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed JSON body (undefined when not JSON). */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface TestServer {
+  server: ApiServer;
+  clock: FakeClock;
+  backend: SqliteBackend;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<TestReply>;
+  close(): Promise<void>;
+}
+
+/** Starts a server; `body` strings are sent verbatim, other values as JSON. */
+export async function startTestServer(opts: Partial<ApiServerOptions> = {}): Promise<TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), "k8ts-apiserver-test-"));
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  const backend = new SqliteBackend({
+    path: join(dir, "state.db"),
+    compactIntervalMs: 0,
+    ttlCheckIntervalMs: 0,
+  });
+  await backend.start();
+  const server = await startApiServer({ backend, port: 0, clock, ...opts });
+  await server.ready;
+  return {
+    server,
+    clock,
+    backend,
+    async call(method, path, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body = typeof body === "string" ? body : JSON.stringify(body);
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) {
+          (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+        }
+      }
+      const res = await fetch(server.url + path, init);
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, text, body: parsed };
+    },
+    async close() {
+      await server.close();
+      await backend.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
