@@ -1,0 +1,165 @@
+/**
+ * JSON type mismatches in request bodies, reported the way Go's encoding/json
+ * (which the upstream API server decodes with) reports them:
+ *
+ *   json: cannot unmarshal string into Go struct field PodSpec.spec.tolerations of type v1.Toleration
+ *
+ * The API server wraps the first one as `<Kind> in version "<v>" cannot be
+ * handled as a <Kind>: <message>` in a 400 BadRequest.
+ */
+import { splitTypeName, type SchemaRegistry, type TypeRef } from "./schema-registry.ts";
+
+/** Go's name for a JSON value's type in decode errors. */
+function jsonValueName(value: unknown, wantInteger: boolean): string {
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number")
+    return wantInteger && Number.isFinite(value) ? `number ${value}` : "number";
+  if (Array.isArray(value)) return "array";
+  return "object";
+}
+
+/** Go package-qualified type name of a schema type ("io.k8s.api.core.v1.Toleration" → "v1.Toleration"). */
+function goRefName(fullName: string): string {
+  const [pkg, name] = splitTypeName(fullName);
+  return `${pkg.slice(pkg.lastIndexOf(".") + 1)}.${name}`;
+}
+
+const SPECIAL_GO: Record<string, string> = {
+  Time: "v1.Time",
+  MicroTime: "v1.MicroTime",
+  Duration: "v1.Duration",
+  Quantity: "resource.Quantity",
+  IntOrString: "intstr.IntOrString",
+};
+
+function goTypeName(type: TypeRef): string {
+  switch (type.kind) {
+    case "scalar":
+      return {
+        string: "string",
+        bool: "bool",
+        int32: "int32",
+        int64: "int64",
+        double: "float64",
+        bytes: "[]uint8",
+      }[type.name];
+    case "special":
+      return SPECIAL_GO[type.name] ?? "runtime.RawExtension";
+    case "ref":
+      return goRefName(type.name);
+    case "list":
+      return `[]${goTypeName(type.of)}`;
+    case "map":
+      return `map[string]${goTypeName(type.of)}`;
+  }
+}
+
+const INT_RANGE = {
+  int32: [-2147483648, 2147483647],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** Whether `value` decodes into `type` at this level (nested values are checked by the walk). */
+function fits(value: unknown, type: TypeRef): boolean {
+  if (value === null) return true;
+  switch (type.kind) {
+    case "scalar":
+      switch (type.name) {
+        case "string":
+        case "bytes":
+          return typeof value === "string";
+        case "bool":
+          return typeof value === "boolean";
+        case "double":
+          return typeof value === "number";
+        case "int32":
+        case "int64": {
+          const [min, max] = INT_RANGE[type.name];
+          return (
+            typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+          );
+        }
+      }
+      return true;
+    case "special":
+      switch (type.name) {
+        case "Time":
+        case "MicroTime":
+        case "Duration":
+          return typeof value === "string";
+        case "Quantity":
+        case "IntOrString":
+          return typeof value === "string" || typeof value === "number";
+        default:
+          return true; // RawExtension, JSON: any value
+      }
+    case "ref":
+    case "map":
+      return typeof value === "object" && !Array.isArray(value);
+    case "list":
+      return Array.isArray(value);
+  }
+}
+
+/**
+ * Go-style decode errors for values of `obj` whose JSON type does not fit the
+ * schema of `typeName`, in document order (the server reports the first).
+ * Only JSON types and integer ranges are checked, not formats (a bad
+ * timestamp or quantity string is the validator's concern).
+ */
+export function findTypeErrors(obj: unknown, typeName: string, registry: SchemaRegistry): string[] {
+  const out: string[] = [];
+  const top: TypeRef = { kind: "ref", name: typeName };
+  if (!fits(obj, top)) {
+    out.push(
+      `json: cannot unmarshal ${jsonValueName(obj, false)} into Go value of type ${goRefName(typeName)}`,
+    );
+  } else if (obj !== null) {
+    walkStruct(obj as Record<string, unknown>, typeName, "", registry, out);
+  }
+  return out;
+}
+
+function walkStruct(
+  obj: Record<string, unknown>,
+  typeName: string,
+  path: string,
+  registry: SchemaRegistry,
+  out: string[],
+): void {
+  for (const [name, value] of Object.entries(obj)) {
+    const field = registry.field(typeName, name);
+    if (field === undefined) continue; // unknown fields are reported separately
+    const fieldPath = path === "" ? name : `${path}.${name}`;
+    walkField(value, field.type, splitTypeName(typeName)[1], fieldPath, registry, out);
+  }
+}
+
+/** Checks one value against `type`; `struct` and `path` name the Go field it lands in. */
+function walkField(
+  value: unknown,
+  type: TypeRef,
+  struct: string,
+  path: string,
+  registry: SchemaRegistry,
+  out: string[],
+): void {
+  if (value === null) return;
+  if (!fits(value, type)) {
+    const integer = type.kind === "scalar" && (type.name === "int32" || type.name === "int64");
+    out.push(
+      `json: cannot unmarshal ${jsonValueName(value, integer)} into Go struct field ${struct}.${path} of type ${goTypeName(type)}`,
+    );
+    return;
+  }
+  if (type.kind === "ref")
+    walkStruct(value as Record<string, unknown>, type.name, path, registry, out);
+  else if (type.kind === "list") {
+    for (const item of value as unknown[]) walkField(item, type.of, struct, path, registry, out);
+  } else if (type.kind === "map") {
+    for (const item of Object.values(value as Record<string, unknown>)) {
+      walkField(item, type.of, struct, path, registry, out);
+    }
+  }
+}
