@@ -34,7 +34,6 @@ export interface CompactionStats {
  * tombstones; it never scans by key. The cursor is persisted with each step.
  */
 export class SqliteCompactor {
-  readonly #db: Database.Database;
   readonly #maxRows: number;
   readonly #targetMs: number;
   readonly #selRows: Database.Statement;
@@ -55,7 +54,6 @@ export class SqliteCompactor {
   };
 
   constructor(db: Database.Database, opts: CompactorOptions) {
-    this.#db = db;
     this.#compactRevision = opts.compactRevision;
     this.#cursor = opts.cursor;
     this.#maxRows = opts.maxStepRows ?? 4000;

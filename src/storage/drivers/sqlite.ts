@@ -16,6 +16,7 @@ import { Broadcaster } from "../broadcaster.ts";
 import { StorageError } from "../errors.ts";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.ts";
 import { SqliteCompactor, type CompactionStats } from "./sqlite-compactor.ts";
+import { SqliteLeases } from "./sqlite-leases.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import { initSchema } from "./sqlite-schema.ts";
 import { checkKey, checkPrefix, checkRevision, checkTtl, checkValue } from "./sqlite-validate.ts";
@@ -81,8 +82,7 @@ export class SqliteBackend implements Backend {
   readonly #opts: SqliteBackendOptions;
   readonly #clock: Clock;
   readonly #broadcaster = new Broadcaster();
-  /** Live keys with a TTL: key -> expiry (clock ms) and the revision that set it. */
-  readonly #leases = new Map<string, { expiresAt: number; revision: number }>();
+  readonly #leases = new SqliteLeases();
   #open?: Open;
   #closed = false;
   #longestWriterCheckpointMs = 0;
@@ -134,7 +134,7 @@ export class SqliteBackend implements Backend {
       });
       const reader = new SqliteReader(db);
       const open: Open = { db, walFd, checkpointer, reader, writer, compactor, timers: [] };
-      this.#loadLeases(db);
+      this.#leases.load(db);
       this.#open = open;
       compactor.resume();
       this.#startTimers(open);
@@ -291,14 +291,10 @@ export class SqliteBackend implements Backend {
 
   /** Deletes every key whose TTL ended by clock.now(); resolves with how many it deleted. */
   async expireDue(): Promise<number> {
-    const now = this.#clock.now();
-    const due: Promise<WriteResult>[] = [];
-    for (const [key, lease] of this.#leases) {
-      if (lease.expiresAt <= now) {
-        due.push(this.#write({ kind: "delete", key, expected: lease.revision }));
-      }
-    }
-    const settled = await Promise.allSettled(due);
+    const due = this.#leases.due(this.#clock.now());
+    const settled = await Promise.allSettled(
+      due.map(({ key, revision }) => this.#write({ kind: "delete", key, expected: revision })),
+    );
     return settled.filter((s) => s.status === "fulfilled").length;
   }
 
@@ -362,21 +358,8 @@ export class SqliteBackend implements Backend {
     if (open) {
       open.checkpointer.noteTransactions(open.writer.transactions + open.compactor.stats.steps);
     }
-    for (const r of results) {
-      const key = r.event.kv.key;
-      if (r.expiresAt > 0) this.#leases.set(key, { expiresAt: r.expiresAt, revision: r.revision });
-      else this.#leases.delete(key);
-    }
+    this.#leases.record(results);
     this.#broadcaster.publish(results.map((r) => r.event));
-  }
-
-  #loadLeases(db: Database.Database): void {
-    const rows = db
-      .prepare(
-        "SELECT c.name, c.id, k.expires_at FROM current c JOIN kv k ON k.id = c.id WHERE k.expires_at > 0",
-      )
-      .all() as { name: string; id: number; expires_at: number }[];
-    for (const r of rows) this.#leases.set(r.name, { expiresAt: r.expires_at, revision: r.id });
   }
 
   #startTimers(open: Open): void {
