@@ -29,6 +29,8 @@ export interface DecodeOptions {
 
 type Json = Record<string, unknown>;
 
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
 /** Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range Go's JSON time accepts. */
 const MIN_TIME_SECONDS = -62135596800;
 const MAX_TIME_SECONDS = 253402300799;
@@ -311,7 +313,7 @@ function asNumber(v: bigint | Uint8Array | undefined): number {
 
 function utf8(b: Uint8Array, path: string): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(b);
+    return utf8Decoder.decode(b);
   } catch {
     throw new ProtobufDecodeError(path, "string is not valid UTF-8");
   }

@@ -19,6 +19,8 @@ export class ProtobufEncodeError extends Error {
   }
 }
 
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 export interface EncodeOptions {
   /** Top-level keys to skip instead of rejecting (e.g. apiVersion, kind). */
   skipKeys?: readonly string[];
@@ -42,7 +44,7 @@ function writeMessage(
   plan: MessagePlan,
   obj: unknown,
   path: string,
-  skip: ReadonlySet<string> = new Set(),
+  skip: ReadonlySet<string> = NO_KEYS,
 ): void {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
     throw new ProtobufEncodeError(path, `expected an object for ${plan.typeName}`);

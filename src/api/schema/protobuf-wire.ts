@@ -21,7 +21,6 @@ export class WireError extends Error {
 
 const TWO_32 = 4294967296;
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
-const utf8Encoder = new TextEncoder();
 
 /** Sequential reader over one message (a sub-range of a buffer). */
 export class ProtoReader {
@@ -41,12 +40,52 @@ export class ProtoReader {
 
   /** Reads a field key; returns [field number, wire type]. */
   tag(): [number, number] {
-    const key = this.uint64();
-    if (key > 0xffffffffn) throw new WireError("field key too large");
-    const k = Number(key);
+    const k = this.#small();
+    if (k > 0xffffffff) throw new WireError("field key too large");
     const num = Math.floor(k / 8);
     if (num === 0) throw new WireError("field number 0 is invalid");
     return [num, k & 7];
+  }
+
+  /**
+   * Reads a varint as a Number: up to 7 bytes (49 bits) without BigInt,
+   * longer ones through uint64; the value must fit 2^53.
+   */
+  #small(): number {
+    const start = this.#pos;
+    let result = 0;
+    let scale = 1;
+    for (let i = start; i < this.#end && i < start + 7; i++) {
+      const b = this.#buf[i]!;
+      result += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        this.#pos = i + 1;
+        return result;
+      }
+      scale *= 128;
+    }
+    const big = this.uint64();
+    if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new WireError("varint too large");
+    return Number(big);
+  }
+
+  /** Reads a signed varint; small non-negative values (the common case) avoid BigInt. */
+  #signed(bits: 32 | 64): number {
+    const start = this.#pos;
+    let result = 0;
+    let scale = 1;
+    for (let i = start; i < this.#end && i < start + 7; i++) {
+      const b = this.#buf[i]!;
+      result += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        this.#pos = i + 1;
+        return bits === 32 ? result | 0 : result;
+      }
+      scale *= 128;
+    }
+    this.#pos = start;
+    const big = this.uint64();
+    return Number(bits === 32 ? BigInt.asIntN(32, big) : BigInt.asIntN(64, big));
   }
 
   /** Reads a varint as an unsigned 64-bit BigInt. */
@@ -70,16 +109,16 @@ export class ProtoReader {
 
   /** A varint read as a signed 64-bit integer (two's complement), as a Number. */
   int64(): number {
-    return Number(BigInt.asIntN(64, this.uint64()));
+    return this.#signed(64);
   }
 
   /** A varint read as a signed 32-bit integer (upper bits ignored, as protobuf does). */
   int32(): number {
-    return Number(BigInt.asIntN(32, this.uint64()));
+    return this.#signed(32);
   }
 
   bool(): boolean {
-    return this.uint64() !== 0n;
+    return this.#signed(64) !== 0;
   }
 
   double(): number {
@@ -91,11 +130,11 @@ export class ProtoReader {
 
   /** The payload of a length-delimited field, as a view into the buffer. */
   bytes(): Uint8Array {
-    const len = this.uint64();
-    if (len > BigInt(this.#end - this.#pos))
+    const len = this.#small();
+    if (len > this.#end - this.#pos)
       throw new WireError("length-delimited field overruns its message");
     const start = this.#pos;
-    this.#pos += Number(len);
+    this.#pos += len;
     return this.#buf.subarray(start, this.#pos);
   }
 
@@ -139,17 +178,20 @@ export class ProtoReader {
   }
 }
 
-/** Appends protobuf-encoded fields to a growable buffer. */
+/**
+ * Appends protobuf-encoded fields to a growable buffer. A writer is used
+ * once: `finish()` hands out a view of its buffer.
+ */
 export class ProtoWriter {
-  #buf = new Uint8Array(256);
+  #buf: Buffer = Buffer.allocUnsafe(64);
   #len = 0;
 
   #ensure(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
     let size = this.#buf.length * 2;
     while (size < this.#len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#len));
+    const next = Buffer.allocUnsafe(size);
+    this.#buf.copy(next, 0, 0, this.#len);
     this.#buf = next;
   }
 
@@ -190,7 +232,7 @@ export class ProtoWriter {
   doubleField(num: number, value: number): this {
     this.tag(num, WIRE_FIXED64);
     this.#ensure(8);
-    new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#len, 8).setFloat64(0, value, true);
+    this.#buf.writeDoubleLE(value, this.#len);
     this.#len += 8;
     return this;
   }
@@ -204,11 +246,25 @@ export class ProtoWriter {
   }
 
   stringField(num: number, value: string): this {
-    return this.bytesField(num, utf8Encoder.encode(value));
+    const n = value.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (value.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    const size = ascii ? n : Buffer.byteLength(value, "utf8");
+    this.tag(num, WIRE_BYTES).varint(size);
+    this.#ensure(size);
+    if (ascii) for (let i = 0; i < n; i++) this.#buf[this.#len + i] = value.charCodeAt(i);
+    else this.#buf.write(value, this.#len, size, "utf8");
+    this.#len += size;
+    return this;
   }
 
-  /** The bytes written so far (a copy). */
+  /** The bytes written so far (a view of the writer's buffer; do not write after). */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#len);
+    return new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#len);
   }
 }
