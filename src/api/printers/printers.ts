@@ -27,6 +27,17 @@ import {
   servicePrinter,
 } from "./core-printers.ts";
 import { eventPrinter } from "./event-printer.ts";
+import {
+  csiDriverPrinter,
+  csiNodePrinter,
+  csiStorageCapacityPrinter,
+  mutatingWebhookConfigurationPrinter,
+  scalePrinter,
+  validatingAdmissionPolicyBindingPrinter,
+  validatingAdmissionPolicyPrinter,
+  validatingWebhookConfigurationPrinter,
+  volumeAttachmentPrinter,
+} from "./extra-printers.ts";
 import { CREATED_DESCRIPTION, column, nameColumn, nameOf, type RowPrinter } from "./format.ts";
 import { horizontalPodAutoscalerPrinter } from "./hpa-printer.ts";
 import {
@@ -107,14 +118,35 @@ const PRINTERS: ReadonlyMap<string, RowPrinter> = new Map<string, RowPrinter>([
   ["rbac.authorization.k8s.io/rolebindings", roleBindingPrinter],
   ["rbac.authorization.k8s.io/clusterrolebindings", clusterRoleBindingPrinter],
   ["certificates.k8s.io/certificatesigningrequests", certificateSigningRequestPrinter],
+  [
+    "admissionregistration.k8s.io/mutatingwebhookconfigurations",
+    mutatingWebhookConfigurationPrinter,
+  ],
+  [
+    "admissionregistration.k8s.io/validatingwebhookconfigurations",
+    validatingWebhookConfigurationPrinter,
+  ],
+  ["admissionregistration.k8s.io/validatingadmissionpolicies", validatingAdmissionPolicyPrinter],
+  [
+    "admissionregistration.k8s.io/validatingadmissionpolicybindings",
+    validatingAdmissionPolicyBindingPrinter,
+  ],
+  ["storage.k8s.io/volumeattachments", volumeAttachmentPrinter],
+  ["storage.k8s.io/csidrivers", csiDriverPrinter],
+  ["storage.k8s.io/csinodes", csiNodePrinter],
+  ["storage.k8s.io/csistoragecapacities", csiStorageCapacityPrinter],
 ]);
 
 /**
  * The printer for a resource ("" is the core group). Never fails: unknown
  * resources get the default convertor, as upstream's generic registry does.
+ * A subresource may be named as "deployments/scale" (the Scale table) or
+ * "pods/status" (the main resource's table).
  */
 export function printerFor(group: string, resource: string): TablePrinter {
-  return PRINTERS.get(`${group}/${resource}`) ?? defaultPrinter;
+  const [main, sub] = resource.split("/", 2);
+  if (sub === "scale") return scalePrinter;
+  return PRINTERS.get(`${group}/${main}`) ?? defaultPrinter;
 }
 
 /** True when the resource has a printer of its own (not the default convertor). */
