@@ -11,6 +11,8 @@ import { compareObjects, fieldSetOf } from "./field-set-of.ts";
 import type { ManagedSet, ManagerInfo } from "./managed-fields.ts";
 import {
   baseManagedFields,
+  decodeManagedFields,
+  updateManagedFields,
   encodeManagedFields,
   managerIdentity,
   stripUntracked,
@@ -20,6 +22,14 @@ import {
 import { badPatch, jsonEqual } from "./patch-errors.ts";
 import type { PatchSchema } from "./patch-schema.ts";
 import { isKeyFieldOfItem, mergeApplied, removePath } from "./apply-merge.ts";
+import {
+  KUBECTL_MANAGER,
+  allowedConflictsFromLastApplied,
+  syncLastApplied,
+} from "./last-applied.ts";
+
+/** Owner of the fields an object had before its first apply, when it had no managedFields. */
+export const BEFORE_FIRST_APPLY_MANAGER = "before-first-apply";
 
 export interface ApplyOptions extends ManagerInfo {
   /** force=true: take conflicting fields from their managers instead of failing. */
@@ -64,6 +74,7 @@ export function serverSideApply(
   const liveBare = withoutManagedFields(live);
   const base = live ? baseManagedFields(undefined, live) : [];
   const managers = base === "reset" ? [] : base;
+  if (liveBare && managers.length === 0) managers.push(...beforeFirstApply(liveBare, opts, schema));
   const self: Omit<ManagedSet, "set"> = {
     manager: opts.manager,
     operation: "Apply",
@@ -95,7 +106,10 @@ export function serverSideApply(
     }
     updated.push({ ...m, set: m.set.difference(owned).difference(removed) });
   }
-  if (conflicts.length && !opts.force) return { conflicts: sortConflicts(conflicts) };
+  if (conflicts.length && !opts.force) {
+    const remaining = conflictsNotAllowed(conflicts, live!, opts, schema);
+    if (remaining.length) return { conflicts: sortConflicts(remaining) };
+  }
 
   const unchanged =
     previous !== undefined &&
@@ -104,7 +118,46 @@ export function serverSideApply(
     cmp.removed.isEmpty();
   const keepTime = unchanged && jsonEqual(previous.set.toFieldsV1(), configSet.toFieldsV1());
   updated.push({ ...self, time: keepTime ? previous.time : opts.time, set: configSet });
-  return { object: withManagedFields(merged, encodeManagedFields(updated)) };
+  const object = withManagedFields(merged, encodeManagedFields(updated));
+  return { object: opts.manager === KUBECTL_MANAGER ? syncLastApplied(object, applied) : object };
+}
+
+/**
+ * An object without managedFields (created before tracking, or stripped)
+ * gets its current fields attributed to "before-first-apply" before the
+ * first apply, so the applier conflicts with values it did not set.
+ */
+function beforeFirstApply(
+  live: KObject,
+  opts: ApplyOptions,
+  schema: PatchSchema | undefined,
+): ManagedSet[] {
+  const owned = updateManagedFields(
+    undefined,
+    live,
+    {
+      manager: BEFORE_FIRST_APPLY_MANAGER,
+      apiVersion: opts.apiVersion,
+      time: opts.time,
+      ignoredFields: opts.ignoredFields,
+    },
+    schema,
+  );
+  return decodeManagedFields(owned.metadata?.managedFields) ?? [];
+}
+
+/** Conflicts left after upstream's allowance for kubectl's client-side-applied fields. */
+function conflictsNotAllowed(
+  conflicts: ApplyConflict[],
+  live: KObject,
+  opts: ApplyOptions,
+  schema: PatchSchema | undefined,
+): ApplyConflict[] {
+  if (opts.manager !== KUBECTL_MANAGER) return conflicts;
+  const allowed = allowedConflictsFromLastApplied(live, opts.apiVersion, schema);
+  if (!allowed) return conflicts;
+  const allowedText = new Set(allowed.paths().map(pathString));
+  return conflicts.filter((c) => !allowedText.has(c.field));
 }
 
 /**
