@@ -10,11 +10,14 @@ import { InformerFactory } from "../client/informer/informer-factory.ts";
 import { LeaderElector } from "../client/leader-election.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import { replicaSetsRef, replicationControllersRef } from "../client/resources.ts";
+import { CronJobController } from "./cronjob/cronjob.ts";
 import { DeploymentController } from "./deployment/deployment.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
+import { JobController } from "./job/job.ts";
 import { NamespaceController } from "./namespace/namespace.ts";
 import { ReplicaSetController } from "./replicaset/replicaset.ts";
 import { ServiceAccountsController } from "./serviceaccount/serviceaccount.ts";
+import { TTLAfterFinishedController } from "./ttlafterfinished/ttl-after-finished.ts";
 
 export interface ControllerManagerOptions {
   client: RestClient;
@@ -55,6 +58,9 @@ export const controllerStarters: Record<string, Starter> = {
       ownerKind: "ReplicationController",
     }),
   deployment: (c) => new DeploymentController(c),
+  job: (c) => new JobController(c),
+  cronjob: (c) => new CronJobController(c),
+  "ttl-after-finished": (c) => new TTLAfterFinishedController(c),
   namespace: (c) => new NamespaceController(c),
   serviceaccount: (c) => new ServiceAccountsController(c),
   garbagecollector: async (c) => {

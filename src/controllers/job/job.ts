@@ -1,0 +1,391 @@
+/**
+ * The Job controller: runs pods until enough succeed, counting finished pods
+ * exactly once through the batch.kubernetes.io/job-tracking finalizer and
+ * status.uncountedTerminatedPods (as upstream), and applying parallelism,
+ * completions (NonIndexed and Indexed), backoffLimit, activeDeadlineSeconds
+ * and suspend.
+ */
+import type { KObject } from "../../api/types.ts";
+import { labelSelectorFromObject } from "../../api/selectors/label-selector.ts";
+import { isNotFound } from "../../client/api-error.ts";
+import type { Clock } from "../../client/clock.ts";
+import type { EventRecorder } from "../../client/event-recorder.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { SharedInformer } from "../../client/informer/shared-informer.ts";
+import { objectKey } from "../../client/informer/store.ts";
+import type { RestClient } from "../../client/rest-client.ts";
+import { jobsRef, podsRef } from "../../client/resources.ts";
+import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { controllerOf, newControllerRef } from "../util/controller-ref.ts";
+import { podFromTemplate } from "../util/pod-template.ts";
+import { isPodReady, type Pod } from "../util/pods.ts";
+import {
+  formatIndexes,
+  isComplete,
+  isJobFinished,
+  parseIndexes,
+  setJobCondition,
+  wantActive,
+  type Job,
+} from "./job-status.ts";
+
+export const trackingFinalizer = "batch.kubernetes.io/job-tracking";
+const indexAnnotation = "batch.kubernetes.io/job-completion-index";
+/** Pod re-creation backoff after failures: 10 s doubling, at most 6 minutes. */
+const backoffBaseMs = 10_000;
+const backoffMaxMs = 360_000;
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function podIndex(pod: Pod): number | undefined {
+  const v = pod.metadata?.annotations?.[indexAnnotation];
+  return v === undefined ? undefined : Number(v);
+}
+
+const terminal = (p: Pod) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
+
+export class JobController {
+  readonly queue: WorkQueue;
+  private readonly jobs: SharedInformer<Job>;
+  private readonly pods: SharedInformer<Pod>;
+  private lastFailure = new Map<string, { at: number; count: number }>();
+
+  constructor(
+    private readonly opts: {
+      client: RestClient;
+      informers: InformerFactory;
+      clock: Clock;
+      recorder: EventRecorder;
+    },
+  ) {
+    this.queue = new WorkQueue({ clock: opts.clock });
+    this.jobs = opts.informers.informerFor<Job>(jobsRef);
+    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    const enqueue = (j: Job) => this.queue.add(objectKey(j));
+    this.jobs.addEventHandler({ add: enqueue, update: (_, j) => enqueue(j), delete: enqueue });
+    const podChanged = (p: Pod) => {
+      const ref = controllerOf(p);
+      if (ref?.kind === "Job") this.queue.add(`${p.metadata?.namespace}/${ref.name}`);
+    };
+    this.pods.addEventHandler({
+      add: podChanged,
+      update: (_, p) => podChanged(p),
+      delete: podChanged,
+    });
+  }
+
+  async run(workers: number, signal: AbortSignal): Promise<void> {
+    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
+    await Promise.all([this.jobs.waitForSync(), this.pods.waitForSync()]);
+    await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
+  }
+
+  private ownedPods(job: Job): Pod[] {
+    const uid = job.metadata?.uid;
+    const sel = labelSelectorFromObject(job.spec?.selector as never);
+    return this.pods.indexer.byIndex("namespace", job.metadata?.namespace ?? "").filter((p) => {
+      const ref = controllerOf(p);
+      return ref?.uid === uid && (!sel.ok || sel.selector.matches(p.metadata?.labels ?? {}));
+    });
+  }
+
+  async syncHandler(key: string): Promise<void> {
+    let job = this.jobs.indexer.get(key);
+    if (!job) {
+      this.lastFailure.delete(key);
+      return;
+    }
+    const pods = this.ownedPods(job);
+    job = await this.trackTerminatedPods(job, pods);
+    if (!job) return;
+    const now = this.opts.clock.now();
+    const status = structuredClone(job.status ?? {});
+    const active = pods.filter((p) => !terminal(p) && !p.metadata?.deletionTimestamp);
+    const succeeded = status.succeeded ?? 0;
+    const failed = status.failed ?? 0;
+    let conditions = status.conditions ?? [];
+
+    if (isJobFinished(job)) {
+      await this.deletePods(active);
+      return;
+    }
+    let failure: { reason: string; message: string } | undefined;
+    if (failed > (job.spec?.backoffLimit ?? 6)) {
+      failure = {
+        reason: "BackoffLimitExceeded",
+        message: "Job has reached the specified backoff limit",
+      };
+    } else if (
+      job.spec?.activeDeadlineSeconds !== undefined &&
+      status.startTime &&
+      Date.parse(status.startTime) + job.spec.activeDeadlineSeconds * 1000 <= now
+    ) {
+      failure = {
+        reason: "DeadlineExceeded",
+        message: "Job was active longer than specified deadline",
+      };
+    }
+    const complete =
+      job.spec?.completionMode === "Indexed"
+        ? parseIndexes(status.completedIndexes).length >= (job.spec?.completions ?? 1)
+        : isComplete(job, succeeded);
+
+    if (failure) {
+      await this.deletePods(active);
+      conditions = setJobCondition(
+        conditions,
+        { type: "FailureTarget", status: "True", ...failure },
+        stamp(now),
+      );
+      conditions = setJobCondition(
+        conditions,
+        { type: "Failed", status: "True", ...failure },
+        stamp(now),
+      );
+      this.opts.recorder.event(job, "Warning", failure.reason, failure.message);
+    } else if (complete) {
+      conditions = setJobCondition(
+        conditions,
+        {
+          type: "SuccessCriteriaMet",
+          status: "True",
+          reason: "CompletionsReached",
+          message: "Reached expected number of succeeded pods",
+        },
+        stamp(now),
+      );
+      conditions = setJobCondition(
+        conditions,
+        {
+          type: "Complete",
+          status: "True",
+          reason: "CompletionsReached",
+          message: "Reached expected number of succeeded pods",
+        },
+        stamp(now),
+      );
+      status.completionTime = stamp(now);
+      this.opts.recorder.event(job, "Normal", "Completed", "Job completed");
+      await this.deletePods(active);
+    } else if (job.spec?.suspend) {
+      await this.deletePods(active);
+      if (!conditions.some((c) => c.type === "Suspended" && c.status === "True")) {
+        conditions = setJobCondition(
+          conditions,
+          { type: "Suspended", status: "True", reason: "JobSuspended", message: "Job suspended" },
+          stamp(now),
+        );
+        this.opts.recorder.event(job, "Normal", "Suspended", "Job suspended");
+      }
+    } else {
+      if (conditions.some((c) => c.type === "Suspended" && c.status === "True")) {
+        conditions = setJobCondition(
+          conditions,
+          { type: "Suspended", status: "False", reason: "JobResumed", message: "Job resumed" },
+          stamp(now),
+        );
+        status.startTime = stamp(now);
+      }
+      status.startTime ??= stamp(now);
+      await this.managePods(key, job, active, succeeded, status.completedIndexes);
+      if (job.spec?.activeDeadlineSeconds !== undefined) {
+        const left = Date.parse(status.startTime) + job.spec.activeDeadlineSeconds * 1000 - now;
+        this.queue.addAfter(key, Math.max(left, 0) + 1);
+      }
+    }
+    const fresh = this.ownedPods(job).filter((p) => !terminal(p));
+    status.active = fresh.filter((p) => !p.metadata?.deletionTimestamp).length;
+    status.ready = fresh.filter((p) => !p.metadata?.deletionTimestamp && isPodReady(p)).length;
+    status.terminating = fresh.filter((p) => p.metadata?.deletionTimestamp).length;
+    if (conditions.length) status.conditions = conditions;
+    if (JSON.stringify(status) !== JSON.stringify(job.status ?? {}))
+      await this.writeStatus(job, status);
+  }
+
+  /**
+   * Counts pods that finished since the last sync exactly once: record their
+   * uids in uncountedTerminatedPods, remove their tracking finalizers, then
+   * move them into succeeded/failed. Returns the job as last written.
+   */
+  private async trackTerminatedPods(job: Job, pods: Pod[]): Promise<Job | undefined> {
+    const status = structuredClone(job.status ?? {});
+    const uncounted = {
+      succeeded: [...(status.uncountedTerminatedPods?.succeeded ?? [])],
+      failed: [...(status.uncountedTerminatedPods?.failed ?? [])],
+    };
+    const known = new Set([...uncounted.succeeded, ...uncounted.failed]);
+    const completed = new Set(parseIndexes(status.completedIndexes));
+    let added = false;
+    for (const p of pods) {
+      const uid = p.metadata?.uid ?? "";
+      if (!p.metadata?.finalizers?.includes(trackingFinalizer) || known.has(uid)) continue;
+      const gone = terminal(p) || !!p.metadata?.deletionTimestamp;
+      if (!gone) continue;
+      if (p.status?.phase === "Succeeded") {
+        uncounted.succeeded.push(uid);
+        const idx = podIndex(p);
+        if (idx !== undefined) completed.add(idx);
+      } else {
+        uncounted.failed.push(uid);
+      }
+      added = true;
+    }
+    if (added) {
+      status.uncountedTerminatedPods = uncounted;
+      if (job.spec?.completionMode === "Indexed")
+        status.completedIndexes = formatIndexes([...completed]);
+      const written = await this.writeStatus(job, status);
+      if (!written) return undefined;
+      job = written;
+    }
+    if (uncounted.succeeded.length + uncounted.failed.length === 0) return job;
+    const pending = new Set([...uncounted.succeeded, ...uncounted.failed]);
+    for (const p of pods) {
+      if (!pending.has(p.metadata?.uid ?? "")) continue;
+      const fins = p.metadata?.finalizers ?? [];
+      if (!fins.includes(trackingFinalizer)) continue;
+      try {
+        await this.opts.client.patch(
+          podsRef,
+          p.metadata?.namespace,
+          p.metadata?.name ?? "",
+          "merge",
+          {
+            metadata: {
+              finalizers: fins.filter((f) => f !== trackingFinalizer),
+              resourceVersion: p.metadata?.resourceVersion,
+            },
+          },
+        );
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const next = structuredClone(job.status ?? {});
+    next.succeeded = (next.succeeded ?? 0) + uncounted.succeeded.length;
+    next.failed = (next.failed ?? 0) + uncounted.failed.length;
+    next.uncountedTerminatedPods = {};
+    if (uncounted.failed.length) {
+      const key = objectKey(job);
+      const prev = this.lastFailure.get(key);
+      this.lastFailure.set(key, {
+        at: this.opts.clock.now(),
+        count: (prev?.count ?? 0) + uncounted.failed.length,
+      });
+    }
+    return this.writeStatus(job, next);
+  }
+
+  private async managePods(
+    key: string,
+    job: Job,
+    active: Pod[],
+    succeeded: number,
+    completedIndexes?: string,
+  ): Promise<void> {
+    const backoff = this.lastFailure.get(key);
+    if (backoff) {
+      const delay = Math.min(backoffBaseMs * 2 ** (backoff.count - 1), backoffMaxMs);
+      const wait = backoff.at + delay - this.opts.clock.now();
+      if (wait > 0) {
+        this.queue.addAfter(key, wait);
+        return;
+      }
+    }
+    const namespace = job.metadata?.namespace ?? "";
+    if (job.spec?.completionMode === "Indexed") {
+      const completions = job.spec.completions ?? 1;
+      const taken = new Set([
+        ...parseIndexes(completedIndexes),
+        ...active.map(podIndex).filter((i): i is number => i !== undefined),
+      ]);
+      const room = Math.max(0, (job.spec.parallelism ?? 1) - active.length);
+      const todo = Array.from({ length: completions }, (_, i) => i)
+        .filter((i) => !taken.has(i))
+        .slice(0, room);
+      await Promise.all(todo.map((i) => this.createPod(job, namespace, i)));
+      return;
+    }
+    const diff = wantActive(job, succeeded) - active.length;
+    if (diff > 0)
+      await Promise.all(Array.from({ length: diff }, () => this.createPod(job, namespace)));
+    else if (diff < 0) await this.deletePods(active.slice(0, -diff));
+  }
+
+  private async createPod(job: Job, namespace: string, index?: number): Promise<void> {
+    const name = job.metadata?.name ?? "";
+    const pod = podFromTemplate(job, newControllerRef(job, "batch/v1", "Job"), {
+      generateName: index === undefined ? `${name}-` : `${name}-${index}-`,
+      labels: {
+        "batch.kubernetes.io/controller-uid": job.metadata?.uid ?? "",
+        "batch.kubernetes.io/job-name": name,
+        "controller-uid": job.metadata?.uid ?? "",
+        "job-name": name,
+        ...(index === undefined ? {} : { [indexAnnotation]: String(index) }),
+      },
+    });
+    pod.metadata!.finalizers = [...(pod.metadata?.finalizers ?? []), trackingFinalizer];
+    if (index !== undefined) {
+      pod.metadata!.annotations = {
+        ...(pod.metadata?.annotations ?? {}),
+        [indexAnnotation]: String(index),
+      };
+      const spec = pod.spec as {
+        hostname?: string;
+        subdomain?: string;
+        containers?: { env?: unknown[] }[];
+      };
+      spec.hostname = `${name}-${index}`;
+      for (const c of spec.containers ?? [])
+        c.env = [
+          ...(c.env ?? []),
+          {
+            name: "JOB_COMPLETION_INDEX",
+            valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${indexAnnotation}']` } },
+          },
+        ];
+    }
+    try {
+      const created = await this.opts.client.create<Pod>(podsRef, namespace, pod);
+      this.opts.recorder.event(
+        job,
+        "Normal",
+        "SuccessfulCreate",
+        `Created pod: ${created.metadata?.name}`,
+      );
+    } catch (err) {
+      this.opts.recorder.event(
+        job,
+        "Warning",
+        "FailedCreate",
+        `Error creating: ${(err as Error).message}`,
+      );
+      throw err;
+    }
+  }
+
+  private async deletePods(pods: Pod[]): Promise<void> {
+    await Promise.all(
+      pods.map(async (p) => {
+        try {
+          await this.opts.client.delete(podsRef, p.metadata?.namespace, p.metadata?.name ?? "");
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+    );
+  }
+
+  private async writeStatus(job: Job, status: Job["status"]): Promise<Job | undefined> {
+    try {
+      return await this.opts.client.update<Job>(jobsRef, { ...job, status } as Job & KObject, {
+        subresource: "status",
+      });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
