@@ -81,6 +81,31 @@ const objects: Record<string, KObject[]> = {
       },
     },
   ],
+  events: [
+    {
+      metadata: { name: "web-7c9.17f", namespace: "default", creationTimestamp: ago(10 * MIN) },
+      involvedObject: { kind: "Pod", name: "web-7c9", namespace: "default" },
+      reason: "Pulled",
+      message: 'Container image "nginx:1.25" already present on machine',
+      type: "Normal",
+      firstTimestamp: ago(10 * MIN),
+      lastTimestamp: ago(45 * 1000),
+      count: 3,
+      source: { component: "kubelet", host: "n1" },
+    },
+  ],
+  jobs: [
+    {
+      metadata: { name: "pi", namespace: "default", creationTimestamp: ago(8 * MIN) },
+      spec: { completions: 1, template: { spec: { containers: [{ name: "pi", image: "perl" }] } } },
+      status: {
+        succeeded: 1,
+        startTime: ago(8 * MIN),
+        completionTime: ago(8 * MIN - 14 * 1000),
+        conditions: [{ type: "Complete", status: "True" }],
+      },
+    },
+  ],
   nodes: [
     {
       metadata: {
@@ -115,6 +140,11 @@ const discovery: Record<string, unknown> = {
         versions: [{ groupVersion: "apps/v1", version: "v1" }],
         preferredVersion: { groupVersion: "apps/v1", version: "v1" },
       },
+      {
+        name: "batch",
+        versions: [{ groupVersion: "batch/v1", version: "v1" }],
+        preferredVersion: { groupVersion: "batch/v1", version: "v1" },
+      },
     ],
   },
   "/api/v1": {
@@ -130,12 +160,26 @@ const discovery: Record<string, unknown> = {
         verbs: ["get", "list"],
       },
       {
+        name: "events",
+        singularName: "event",
+        namespaced: true,
+        kind: "Event",
+        verbs: ["get", "list"],
+      },
+      {
         name: "nodes",
         singularName: "node",
         namespaced: false,
         kind: "Node",
         verbs: ["get", "list"],
       },
+    ],
+  },
+  "/apis/batch/v1": {
+    kind: "APIResourceList",
+    groupVersion: "batch/v1",
+    resources: [
+      { name: "jobs", singularName: "job", namespaced: true, kind: "Job", verbs: ["get", "list"] },
     ],
   },
   "/apis/apps/v1": {
@@ -160,7 +204,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   };
   const path = (req.url ?? "").split("?")[0]!;
   if (path in discovery) return send(200, discovery[path]);
-  const m = /^\/(?:api|apis\/(apps))\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)$/.exec(path);
+  const m = /^\/(?:api|apis\/(apps|batch))\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)$/.exec(path);
   const list = m ? objects[m[3]!] : undefined;
   if (!m || !list || !(req.headers.accept ?? "").includes("as=Table;v=v1;g=meta.k8s.io")) {
     return send(404, {
@@ -266,5 +310,22 @@ test("kubectl get deployments, services and nodes", async () => {
   assert.equal(
     await kubectl("get", "nodes", "--no-headers"),
     lines("n1    Ready,SchedulingDisabled   control-plane   400d   v1.32.4"),
+  );
+});
+
+test("kubectl get events and jobs", async () => {
+  assert.equal(
+    await kubectl("get", "events"),
+    lines(
+      "LAST SEEN   TYPE     REASON   OBJECT        MESSAGE",
+      '45s         Normal   Pulled   pod/web-7c9   Container image "nginx:1.25" already present on machine',
+    ),
+  );
+  assert.equal(
+    await kubectl("get", "jobs"),
+    lines(
+      "NAME   STATUS     COMPLETIONS   DURATION   AGE",
+      "pi     Complete   1/1           14s        8m",
+    ),
   );
 });
