@@ -335,10 +335,13 @@ function packable(t: TypeRef): number {
   return t.kind === "scalar" && t.name === "double" ? WIRE_FIXED64 : WIRE_VARINT;
 }
 
+/**
+ * Zero scalars are what Go's omitempty drops. IntOrString is a struct in Go, so
+ * its zero (0) is kept, as Go's JSON keeps it: `maxUnavailable: 0` must survive,
+ * and a Service's unset targetPort arrives as 0, as it does from Go JSON clients.
+ */
 function isZero(type: TypeRef, value: unknown): boolean {
-  if (type.kind === "scalar") return value === "" || value === 0 || value === false;
-  if (type.kind === "special" && type.name === "IntOrString") return value === 0;
-  return false;
+  return type.kind === "scalar" && (value === "" || value === 0 || value === false);
 }
 
 function zeroValue(type: TypeRef): unknown {

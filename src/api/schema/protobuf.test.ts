@@ -239,6 +239,17 @@ test("special types decode to their JSON forms", () => {
       port: "http",
     },
   );
+  const rolling = [
+    ...ld(0x0a, [0x08, 0x00, 0x10, 0x00, ...ld(0x1a, "")]),
+    ...ld(0x12, [0x08, 0x00, 0x10, 0x01]),
+  ];
+  assert.deepEqual(
+    decodeMessage(registry, "io.k8s.api.apps.v1.RollingUpdateDeployment", Uint8Array.from(rolling)),
+    {
+      maxUnavailable: 0,
+      maxSurge: 1,
+    },
+  );
   const tcp = ld(0x0a, [0x08, 0x00, 0x10, 0x50, ...ld(0x1a, "")]);
   assert.deepEqual(
     decodeMessage(registry, "io.k8s.api.core.v1.TCPSocketAction", Uint8Array.from(tcp)),
