@@ -14,13 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { builtinSchemas } from "./builtin.ts";
-import {
-  openapiHash,
-  openapiJSON,
-  openapiPathKey,
-  openapiV3Document,
-  openapiV3Index,
-} from "./openapi.ts";
+import { openapiPathKey } from "./openapi.ts";
+import { OpenAPIV3Service } from "./openapi-service.ts";
 import { appsResources } from "../resources/apps.ts";
 import { coreResources } from "../resources/core.ts";
 import type { ResourceDef } from "../types.ts";
@@ -66,15 +61,9 @@ function discovery(gv: (typeof GVS)[number]): unknown {
 
 /** A fixture API server on 127.0.0.1:0 that records every write. */
 function fixtureServer(recorded: Recorded[]): Server {
-  const registry = builtinSchemas();
-  const docs = new Map(
-    GVS.map((gv) => [
-      openapiPathKey(gv),
-      openapiJSON(openapiV3Document(gv.group, gv.version, gv.resources, registry)),
-    ]),
-  );
-  const index = JSON.stringify(
-    openapiV3Index(GVS, (gv) => openapiHash(docs.get(openapiPathKey(gv))!)),
+  const openapi = new OpenAPIV3Service(
+    GVS.flatMap((gv) => gv.resources),
+    builtinSchemas(),
   );
   const store = new Map<string, Record<string, any>>();
   return createServer(async (req, res) => {
@@ -107,9 +96,11 @@ function fixtureServer(recorded: Recorded[]): Server {
       ];
       return send(200, { kind: "APIGroupList", apiVersion: "v1", groups });
     }
-    if (path === "/openapi/v3") return send(200, index);
-    const doc = docs.get(path.replace(/^\/openapi\/v3\//, ""));
-    if (path.startsWith("/openapi/v3/") && doc) return send(200, doc);
+    if (path.startsWith("/openapi/v3")) {
+      const out = openapi.respond(path, url.search, req.headers["if-none-match"]);
+      res.writeHead(out.status, out.headers);
+      return res.end(out.body);
+    }
     const gv = GVS.find((g) => `/${openapiPathKey(g)}` === path);
     if (gv) return send(200, discovery(gv));
     const m = /^\/apis\/apps\/v1\/namespaces\/default\/deployments(?:\/([^/]+))?$/.exec(path);

@@ -1,0 +1,134 @@
+/**
+ * Serves /openapi/v3 from the served resources: builds each group-version's
+ * document on first use and keeps its canonical JSON and hash (the resource
+ * set is fixed for the service's lifetime), and decides responses the way
+ * upstream's handler does: hashed URLs are immutable, a stale hash redirects
+ * to the current one, ETags allow 304s.
+ */
+import {
+  openapiHash,
+  openapiJSON,
+  openapiPathKey,
+  openapiV3Document,
+  openapiV3Index,
+  type GroupVersion,
+  type OpenAPIResource,
+} from "./openapi.ts";
+import type { SchemaRegistry } from "./schema-registry.ts";
+
+/** A served resource with its group-version (a ResourceDef fits). */
+export type ServedResource = OpenAPIResource & GroupVersion;
+
+export interface OpenAPIDocumentBytes {
+  json: string;
+  hash: string;
+}
+
+export interface OpenAPIHTTPResponse {
+  status: 200 | 301 | 304 | 404;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export class OpenAPIV3Service {
+  readonly #byKey = new Map<string, { gv: GroupVersion; resources: OpenAPIResource[] }>();
+  readonly #docs = new Map<string, OpenAPIDocumentBytes>();
+  #index: string | undefined;
+
+  constructor(
+    resources: readonly ServedResource[],
+    readonly registry: SchemaRegistry,
+  ) {
+    for (const r of resources) {
+      const key = openapiPathKey(r);
+      let entry = this.#byKey.get(key);
+      if (!entry) {
+        entry = { gv: { group: r.group, version: r.version }, resources: [] };
+        this.#byKey.set(key, entry);
+      }
+      entry.resources.push(r);
+    }
+  }
+
+  /** Group-versions served, in index order. */
+  groupVersions(): GroupVersion[] {
+    return [...this.#byKey.keys()].sort().map((k) => this.#byKey.get(k)!.gv);
+  }
+
+  /** The document at index key `key` ("api/v1", "apis/apps/v1"), built on first use. */
+  document(key: string): OpenAPIDocumentBytes | undefined {
+    const cached = this.#docs.get(key);
+    if (cached) return cached;
+    const entry = this.#byKey.get(key);
+    if (!entry) return undefined;
+    const doc = openapiV3Document(entry.gv.group, entry.gv.version, entry.resources, this.registry);
+    const json = openapiJSON(doc);
+    const bytes = { json, hash: openapiHash(json) };
+    this.#docs.set(key, bytes);
+    return bytes;
+  }
+
+  /** The /openapi/v3 index JSON (builds every document once, for the hashes). */
+  indexJSON(): string {
+    this.#index ??= openapiJSON(
+      openapiV3Index(this.groupVersions(), (gv) => this.document(openapiPathKey(gv))!.hash),
+    );
+    return this.#index;
+  }
+
+  /**
+   * The response to GET `pathname` ("/openapi/v3" or "/openapi/v3/<key>")
+   * with query `search` and the request's If-None-Match header.
+   */
+  respond(pathname: string, search: string, ifNoneMatch?: string): OpenAPIHTTPResponse {
+    const json = { "Content-Type": "application/json" };
+    if (pathname === "/openapi/v3" || pathname === "/openapi/v3/") {
+      return {
+        status: 200,
+        headers: { ...json, "Cache-Control": "no-cache, private" },
+        body: this.indexJSON(),
+      };
+    }
+    const key = pathname.replace(/^\/openapi\/v3\//, "");
+    const doc = key === pathname ? undefined : this.document(key);
+    if (!doc) return notFound(pathname);
+    const etag = `"${doc.hash}"`;
+    const wanted = new URLSearchParams(search).get("hash");
+    if (wanted !== null && wanted !== doc.hash) {
+      return {
+        status: 301,
+        headers: {
+          Location: `/openapi/v3/${key}?hash=${doc.hash}`,
+          "Cache-Control": "no-cache, private",
+        },
+        body: "",
+      };
+    }
+    const caching: Record<string, string> =
+      wanted === null
+        ? { "Cache-Control": "no-cache, private" }
+        : { "Cache-Control": "public, immutable", Expires: "Thu, 31 Dec 2099 23:59:59 GMT" };
+    if (ifNoneMatch !== undefined && ifNoneMatch.split(",").some((t) => t.trim() === etag)) {
+      return { status: 304, headers: { ETag: etag, ...caching }, body: "" };
+    }
+    return { status: 200, headers: { ...json, ETag: etag, ...caching }, body: doc.json };
+  }
+}
+
+function notFound(path: string): OpenAPIHTTPResponse {
+  const status = {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: `the server could not find the requested resource (get ${path})`,
+    reason: "NotFound",
+    details: {},
+    code: 404,
+  };
+  return {
+    status: 404,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(status),
+  };
+}
