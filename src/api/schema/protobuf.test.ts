@@ -265,6 +265,32 @@ test("special types decode to their JSON forms", () => {
   );
 });
 
+test("a RawExtension holding a protobuf envelope decodes to the embedded object", () => {
+  const inner = encodeKubernetesProtobuf(roundTrips[1]![1], registry);
+  const revision = [
+    ...lenDelim(0x0a, ld(0x0a, "rev-1")),
+    ...lenDelim(0x12, lenDelim(0x0a, [...inner])),
+    0x18,
+    0x02,
+  ];
+  const typeMeta = [...ld(0x0a, "apps/v1"), ...ld(0x12, "ControllerRevision")];
+  const body = Uint8Array.from([
+    0x6b,
+    0x38,
+    0x73,
+    0x00,
+    ...ld(0x0a, typeMeta),
+    ...lenDelim(0x12, revision),
+  ]);
+  assert.deepEqual(decodeKubernetesProtobuf(body, registry), {
+    apiVersion: "apps/v1",
+    kind: "ControllerRevision",
+    metadata: { name: "rev-1" },
+    data: roundTrips[1]![1],
+    revision: 2,
+  });
+});
+
 test("wrapped lists (metav1.Verbs) nest their items in a message", () => {
   const t = "io.k8s.apimachinery.pkg.apis.meta.v1.APIResource";
   const obj = {
