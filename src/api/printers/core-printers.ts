@@ -20,6 +20,7 @@ import {
   ageOf,
   column,
   formatLabels,
+  int,
   nameColumn,
   nameOf,
   wide,
@@ -62,8 +63,8 @@ function servicePorts(svc: Service): string {
   const pieces = (svc.spec?.ports ?? []).map((p) => {
     const protocol = p.protocol ?? "TCP";
     return p.nodePort && p.nodePort > 0
-      ? `${p.port}:${p.nodePort}/${protocol}`
-      : `${p.port}/${protocol}`;
+      ? `${int(p.port)}:${p.nodePort}/${protocol}`
+      : `${int(p.port)}/${protocol}`;
   });
   return pieces.length > 0 ? pieces.join(",") : "<none>";
 }
@@ -132,7 +133,7 @@ export function formatEndpoints(ep: Endpoints): string {
           more = true;
           break;
         }
-        list.push(joinHostPort(a.ip, port.port));
+        list.push(joinHostPort(a.ip, int(port.port)));
       }
     }
   }
