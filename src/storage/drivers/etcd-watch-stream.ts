@@ -21,6 +21,14 @@ export interface WatchTarget {
   cancel(): void;
 }
 
+/** Runs fn once after ms; returns a function that cancels it. */
+export type SetTimer = (fn: () => void, ms: number) => () => void;
+
+const realTimer: SetTimer = (fn, ms) => {
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
+};
+
 /** Reconnect delays after a broken stream: doubling from the first to the last. */
 const BACKOFF_MS = { first: 100, max: 3000 };
 
@@ -41,15 +49,21 @@ export class EtcdWatchStream {
   #connecting = false;
   #closed = false;
   #backoffMs = BACKOFF_MS.first;
-  #retryTimer: NodeJS.Timeout | undefined;
+  readonly #setTimer: SetTimer;
+  #cancelRetry: (() => void) | undefined;
 
   /**
    * @param open starts a new Watch RPC on some endpoint.
    * @param onRevision receives every response header's store revision.
    */
-  constructor(open: () => Promise<Stream>, onRevision: (revision: number) => void) {
+  constructor(
+    open: () => Promise<Stream>,
+    onRevision: (revision: number) => void,
+    opts: { setTimer?: SetTimer } = {},
+  ) {
     this.#open = open;
     this.#onRevision = onRevision;
+    this.#setTimer = opts.setTimer ?? realTimer;
   }
 
   /** Starts delivering events in the target's range from its nextRevision. */
@@ -76,7 +90,7 @@ export class EtcdWatchStream {
   /** Ends the stream; open targets are cancelled. */
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#retryTimer);
+    this.#cancelRetry?.();
     for (const w of [...this.#watchers.values()]) w.cancel();
     this.#watchers.clear();
     this.#stream?.cancel();
@@ -94,7 +108,9 @@ export class EtcdWatchStream {
           return;
         }
         this.#stream = stream;
-        stream.on("data", (res) => this.#onResponse(res));
+        stream.on("data", (res) => {
+          if (stream === this.#stream) this.#onResponse(res);
+        });
         stream.on("error", (err) => this.#broken(stream, err));
         stream.on("end", () => this.#broken(stream, new Error("watch stream ended")));
         for (const w of this.#watchers.values()) this.#create(stream, w);
@@ -107,15 +123,20 @@ export class EtcdWatchStream {
   }
 
   #create(stream: Stream, w: WatchTarget): void {
-    stream.write({
-      create_request: {
-        key: w.key,
-        range_end: w.rangeEnd,
-        start_revision: w.nextRevision,
-        prev_kv: true,
-        watch_id: w.id,
-      },
-    });
+    try {
+      stream.write({
+        create_request: {
+          key: w.key,
+          range_end: w.rangeEnd,
+          start_revision: w.nextRevision,
+          prev_kv: true,
+          watch_id: w.id,
+        },
+      });
+    } catch (err) {
+      // The stream broke; reconnecting re-creates every watch.
+      this.#broken(stream, err);
+    }
   }
 
   #broken(stream: Stream | undefined, _err: unknown): void {
@@ -123,8 +144,8 @@ export class EtcdWatchStream {
     this.#stream?.cancel();
     this.#stream = undefined;
     if (this.#watchers.size === 0) return;
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => this.#connect(), this.#backoffMs);
+    this.#cancelRetry?.();
+    this.#cancelRetry = this.#setTimer(() => this.#connect(), this.#backoffMs);
     this.#backoffMs = Math.min(this.#backoffMs * 2, BACKOFF_MS.max);
   }
 

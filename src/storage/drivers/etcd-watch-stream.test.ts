@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import { test } from "node:test";
+import type { IDuplexStream, IWatchRequest, IWatchResponse } from "etcd3";
+import type { WatchEvent } from "../backend.ts";
+import type { StorageError } from "../errors.ts";
+import { EtcdWatchStream, type WatchTarget } from "./etcd-watch-stream.ts";
+
+/** A Watch RPC stand-in: records what the client writes; the test plays etcd's responses. */
+class FakeStream extends EventEmitter {
+  written: IWatchRequest[] = [];
+  cancelled = false;
+  write(req: IWatchRequest): void {
+    this.written.push(req);
+  }
+  end(): void {}
+  cancel(): void {
+    this.cancelled = true;
+  }
+  /** The create requests written, as [watch_id, start_revision]. */
+  creates(): Array<[number, number]> {
+    return this.written
+      .filter((r) => r.create_request)
+      .map((r) => [Number(r.create_request!.watch_id), Number(r.create_request!.start_revision)]);
+  }
+}
+
+function response(watchId: number, fields: Partial<IWatchResponse>): IWatchResponse {
+  return {
+    header: { cluster_id: "1", member_id: "1", revision: "100", raft_term: "2" },
+    watch_id: String(watchId),
+    created: false,
+    canceled: false,
+    compact_revision: "0",
+    cancel_reason: "",
+    fragment: false,
+    events: [],
+    ...fields,
+  };
+}
+
+function putEvent(rev: number): IWatchResponse["events"][number] {
+  const kv = {
+    key: Buffer.from(`/k/${rev}`),
+    value: Buffer.from("v"),
+    create_revision: String(rev),
+    mod_revision: String(rev),
+    version: "1",
+    lease: "0",
+  };
+  return { type: "Put", kv, prev_kv: null as never };
+}
+
+class Target implements WatchTarget {
+  readonly key = Buffer.from("/k/");
+  readonly rangeEnd = Buffer.from("/k0");
+  got: WatchEvent[] = [];
+  errors: StorageError[] = [];
+  constructor(
+    readonly id: number,
+    public nextRevision: number,
+  ) {}
+  push(events: WatchEvent[]): void {
+    this.got.push(...events);
+    this.nextRevision = events.at(-1)!.kv.modRevision + 1;
+  }
+  fail(err: StorageError): void {
+    this.errors.push(err);
+  }
+  cancel(): void {}
+}
+
+function setup() {
+  const streams: FakeStream[] = [];
+  const timers: Array<() => void> = [];
+  const revisions: number[] = [];
+  const ws = new EtcdWatchStream(
+    async () => {
+      const s = new FakeStream();
+      streams.push(s);
+      return s as unknown as IDuplexStream<IWatchRequest, IWatchResponse>;
+    },
+    (rev) => revisions.push(rev),
+    {
+      setTimer: (fn) => {
+        timers.push(fn);
+        return () => {};
+      },
+    },
+  );
+  return { ws, streams, timers, revisions };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+test("routes responses by watch id and reports header revisions", async () => {
+  const { ws, streams, revisions } = setup();
+  const a = new Target(1, 5);
+  const b = new Target(2, 7);
+  ws.add(a);
+  ws.add(b);
+  await tick();
+  assert.equal(streams.length, 1);
+  assert.deepEqual(streams[0]!.creates(), [
+    [1, 5],
+    [2, 7],
+  ]);
+  streams[0]!.emit("data", response(2, { events: [putEvent(7)] }));
+  streams[0]!.emit("data", response(1, { events: [putEvent(5), putEvent(6)] }));
+  streams[0]!.emit("data", response(9, { events: [putEvent(8)] }));
+  assert.deepEqual(
+    a.got.map((e) => e.kv.modRevision),
+    [5, 6],
+  );
+  assert.deepEqual(
+    b.got.map((e) => e.kv.modRevision),
+    [7],
+  );
+  assert.deepEqual(revisions, [100, 100, 100]);
+});
+
+test("a broken stream reconnects and re-creates each watch from its next revision", async () => {
+  const { ws, streams, timers } = setup();
+  const a = new Target(1, 5);
+  ws.add(a);
+  await tick();
+  streams[0]!.emit("data", response(1, { events: [putEvent(5)] }));
+  streams[0]!.emit("error", new Error("connection reset"));
+  // Late data from the dead stream is ignored.
+  streams[0]!.emit("data", response(1, { events: [putEvent(6)] }));
+  assert.equal(timers.length, 1);
+  timers[0]!();
+  await tick();
+  assert.equal(streams.length, 2);
+  assert.deepEqual(streams[1]!.creates(), [[1, 6]]);
+  streams[1]!.emit("data", response(1, { events: [putEvent(6)] }));
+  assert.deepEqual(
+    a.got.map((e) => e.kv.modRevision),
+    [5, 6],
+  );
+});
+
+test("a cancel with compact_revision fails the target with Compacted; other cancels with Unavailable", async () => {
+  const { ws, streams } = setup();
+  const a = new Target(1, 2);
+  const b = new Target(2, 50);
+  ws.add(a);
+  ws.add(b);
+  await tick();
+  streams[0]!.emit("data", response(1, { canceled: true, compact_revision: "40" }));
+  streams[0]!.emit("data", response(2, { canceled: true, cancel_reason: "permission denied" }));
+  assert.deepEqual(
+    [...a.errors, ...b.errors].map((e) => [e.code, e.compactedRevision]),
+    [
+      ["Compacted", 40],
+      ["Unavailable", undefined],
+    ],
+  );
+});
+
+test("remove sends a cancel request; close cancels the stream and refuses new watches", async () => {
+  const { ws, streams } = setup();
+  const a = new Target(1, 2);
+  ws.add(a);
+  await tick();
+  ws.remove(a);
+  ws.remove(a);
+  assert.deepEqual(
+    streams[0]!.written.filter((r) => r.cancel_request).map((r) => r.cancel_request!.watch_id),
+    [1],
+  );
+  ws.close();
+  assert.equal(streams[0]!.cancelled, true);
+  const late = new Target(2, 1);
+  ws.add(late);
+  assert.equal(late.errors[0]?.code, "Unavailable");
+});
