@@ -155,3 +155,58 @@ test("compareKubeVersions orders as upstream", () => {
     "v1alpha1",
   ]);
 });
+
+test("every resource has a strategy that validates ObjectMeta", () => {
+  for (const def of builtinRegistry().all()) {
+    const validate = def.strategy?.validate;
+    assert.ok(validate, `${def.group}/${def.resource} has no validate`);
+    const errs = validate({ metadata: {} });
+    assert.ok(
+      errs.some((e) => e.field === "metadata.name"),
+      `${def.group}/${def.resource} does not check metadata.name`,
+    );
+    if (def.subresources?.some((s) => s.name === "status")) {
+      assert.ok(
+        def.strategy?.prepareForStatusUpdate,
+        `${def.group}/${def.resource} lacks prepareForStatusUpdate`,
+      );
+    }
+  }
+});
+
+test("field selectors read upstream fields", () => {
+  const reg = builtinRegistry();
+  const pods = reg.get("", "v1", "pods")!.fieldSelectors!;
+  const pod = {
+    spec: { nodeName: "n1", hostNetwork: true },
+    status: { phase: "Running", podIPs: [{ ip: "10.0.0.1" }] },
+  };
+  assert.equal(pods["spec.nodeName"](pod), "n1");
+  assert.equal(pods["spec.hostNetwork"](pod), "true");
+  assert.equal(pods["status.phase"](pod), "Running");
+  assert.equal(pods["status.podIP"](pod), "10.0.0.1");
+  assert.equal(pods["spec.nodeName"]({ spec: {} }), "", "unscheduled pods match spec.nodeName=");
+  const events = reg.get("", "v1", "events")!.fieldSelectors!;
+  const ev = {
+    involvedObject: { kind: "Pod", name: "web" },
+    reportingComponent: "kubelet",
+    type: "Warning",
+  };
+  assert.equal(events["involvedObject.name"](ev), "web");
+  assert.equal(events["source"](ev), "kubelet");
+  assert.equal(reg.get("", "v1", "secrets")!.fieldSelectors!["type"]({ type: "Opaque" }), "Opaque");
+  assert.equal(
+    reg.get("", "v1", "nodes")!.fieldSelectors!["spec.unschedulable"]({ spec: {} }),
+    "false",
+  );
+  assert.equal(
+    reg
+      .get("apps", "v1", "replicasets")!
+      .fieldSelectors!["status.replicas"]({ status: { replicas: 3 } }),
+    "3",
+  );
+  assert.equal(
+    reg.get("batch", "v1", "jobs")!.fieldSelectors!["status.successful"]({ status: {} }),
+    "0",
+  );
+});

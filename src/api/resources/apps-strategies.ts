@@ -34,7 +34,14 @@ export function appsStrategies(): Record<string, Strategy> {
       defaults: defaultDaemonSet,
       validate: validateDaemonSet,
       validateUpdate: validateWorkloadUpdate,
-      ...split,
+      ...statusSplit({
+        statusOnCreate: () => ({
+          currentNumberScheduled: 0,
+          numberMisscheduled: 0,
+          desiredNumberScheduled: 0,
+          numberReady: 0,
+        }),
+      }),
       validateStatusUpdate: validateMetaUpdate,
     },
     deployments: {

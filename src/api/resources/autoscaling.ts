@@ -5,6 +5,10 @@
 import type { ResourceDef } from "../types.ts";
 import { statusSubresource } from "./subresources.ts";
 import { convertHPA } from "./autoscaling-conversion.ts";
+import { statusSplit } from "../defaults/status.ts";
+import { defaultHPAv1, defaultHPAv2 } from "../defaults/groups.ts";
+import { validateHPA } from "../validation/autoscaling.ts";
+import { validateMetaUpdate } from "../validation/cluster.ts";
 
 /** Both served versions of horizontalpodautoscalers. */
 export function autoscalingResources(): ResourceDef[] {
@@ -21,6 +25,13 @@ export function autoscalingResources(): ResourceDef[] {
     subresources: [statusSubresource("HorizontalPodAutoscaler")],
     storage,
     convert: convertHPA,
+    strategy: {
+      defaults: version === "v1" ? defaultHPAv1 : defaultHPAv2,
+      validate: validateHPA,
+      validateUpdate: validateMetaUpdate,
+      ...statusSplit({ statusOnCreate: () => ({ currentReplicas: 0, desiredReplicas: 0 }) }),
+      validateStatusUpdate: validateMetaUpdate,
+    },
     hasGeneration: false,
   }));
 }

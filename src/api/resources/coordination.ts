@@ -1,5 +1,7 @@
 /** The coordination.k8s.io/v1 resources. */
 import type { ResourceDef } from "../types.ts";
+import { validateLease } from "../validation/misc.ts";
+import { validateMetaUpdate } from "../validation/cluster.ts";
 
 /** Every coordination.k8s.io/v1 resource definition. */
 export function coordinationResources(): ResourceDef[] {
@@ -11,6 +13,7 @@ export function coordinationResources(): ResourceDef[] {
       singular: "lease",
       kind: "Lease",
       namespaced: true,
+      strategy: { validate: validateLease, validateUpdate: validateMetaUpdate },
       hasGeneration: false,
     },
   ];

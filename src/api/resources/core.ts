@@ -30,6 +30,7 @@ export function coreResources(): ResourceDef[] {
       namespaced: false,
       shortNames: ["cs"],
       verbs: ["get", "list"],
+      strategy: s.componentstatuses,
       hasGeneration: false,
     },
     {
@@ -145,7 +146,7 @@ export function coreResources(): ResourceDef[] {
       ],
       strategy: s.pods,
       fieldSelectors: f.pods,
-      hasGeneration: true,
+      hasGeneration: false,
     },
     {
       ...v,
@@ -219,6 +220,7 @@ export function coreResources(): ResourceDef[] {
       categories: ["all"],
       subresources: [proxySubresource("Service"), statusSubresource("Service")],
       strategy: s.services,
+      fieldSelectors: f.services,
       hasGeneration: false,
     },
   ];

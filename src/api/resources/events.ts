@@ -4,6 +4,8 @@
  */
 import type { ResourceDef } from "../types.ts";
 import { convertEvent } from "./events-conversion.ts";
+import { validateEventsV1Event } from "../validation/misc.ts";
+import { validateMetaUpdate } from "../validation/cluster.ts";
 
 /** Every events.k8s.io/v1 resource definition. */
 export function eventsResources(): ResourceDef[] {
@@ -19,6 +21,7 @@ export function eventsResources(): ResourceDef[] {
       ttlSeconds: 3600,
       storage: { group: "", resource: "events", version: "v1" },
       convert: convertEvent,
+      strategy: { validate: validateEventsV1Event, validateUpdate: validateMetaUpdate },
       hasGeneration: false,
     },
   ];

@@ -1,6 +1,15 @@
 /** The networking.k8s.io/v1 resources. */
-import type { ResourceDef } from "../types.ts";
+import type { KObject, ResourceDef } from "../types.ts";
 import { statusSubresource } from "./subresources.ts";
+import { statusSplit } from "../defaults/status.ts";
+import { defaultNetworkPolicy } from "../defaults/groups.ts";
+import {
+  validateIngress,
+  validateIngressClass,
+  validateIngressClassUpdate,
+  validateNetworkPolicy,
+} from "../validation/networking.ts";
+import { validateMetaUpdate } from "../validation/cluster.ts";
 
 /** Every networking.k8s.io/v1 resource definition. */
 export function networkingResources(): ResourceDef[] {
@@ -12,6 +21,13 @@ export function networkingResources(): ResourceDef[] {
       singular: "ingressclass",
       kind: "IngressClass",
       namespaced: false,
+      strategy: {
+        validate: validateIngressClass,
+        validateUpdate: (o: KObject, old: KObject) => [
+          ...validateMetaUpdate(o, old),
+          ...validateIngressClassUpdate(o, old),
+        ],
+      },
       hasGeneration: false,
     },
     {
@@ -22,6 +38,12 @@ export function networkingResources(): ResourceDef[] {
       namespaced: true,
       shortNames: ["ing"],
       subresources: [statusSubresource("Ingress")],
+      strategy: {
+        validate: validateIngress,
+        validateUpdate: validateMetaUpdate,
+        ...statusSplit({ statusOnCreate: () => ({ loadBalancer: {} }) }),
+        validateStatusUpdate: validateMetaUpdate,
+      },
       hasGeneration: true,
     },
     {
@@ -31,6 +53,11 @@ export function networkingResources(): ResourceDef[] {
       kind: "NetworkPolicy",
       namespaced: true,
       shortNames: ["netpol"],
+      strategy: {
+        defaults: defaultNetworkPolicy,
+        validate: validateNetworkPolicy,
+        validateUpdate: validateMetaUpdate,
+      },
       hasGeneration: true,
     },
   ];

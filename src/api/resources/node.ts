@@ -1,5 +1,7 @@
 /** The node.k8s.io/v1 resources. */
-import type { ResourceDef } from "../types.ts";
+import type { KObject, ResourceDef } from "../types.ts";
+import { validateRuntimeClass, validateRuntimeClassUpdate } from "../validation/misc.ts";
+import { validateMetaUpdate } from "../validation/cluster.ts";
 
 /** Every node.k8s.io/v1 resource definition. */
 export function nodeResources(): ResourceDef[] {
@@ -11,6 +13,13 @@ export function nodeResources(): ResourceDef[] {
       singular: "runtimeclass",
       kind: "RuntimeClass",
       namespaced: false,
+      strategy: {
+        validate: validateRuntimeClass,
+        validateUpdate: (o: KObject, old: KObject) => [
+          ...validateMetaUpdate(o, old),
+          ...validateRuntimeClassUpdate(o, old),
+        ],
+      },
       hasGeneration: false,
     },
   ];

@@ -1,5 +1,14 @@
 /** The rbac.authorization.k8s.io/v1 resources. */
 import type { ResourceDef } from "../types.ts";
+import { defaultRoleBinding } from "../defaults/groups.ts";
+import {
+  validateBindingUpdate,
+  validateClusterRole,
+  validateClusterRoleBinding,
+  validateRole,
+  validateRoleBinding,
+} from "../validation/rbac.ts";
+import { validateMetaUpdate } from "../validation/cluster.ts";
 
 /** Every rbac.authorization.k8s.io/v1 resource definition. */
 export function rbacResources(): ResourceDef[] {
@@ -11,6 +20,11 @@ export function rbacResources(): ResourceDef[] {
       singular: "clusterrolebinding",
       kind: "ClusterRoleBinding",
       namespaced: false,
+      strategy: {
+        defaults: defaultRoleBinding,
+        validate: validateClusterRoleBinding,
+        validateUpdate: validateBindingUpdate,
+      },
     },
     {
       ...v,
@@ -18,6 +32,7 @@ export function rbacResources(): ResourceDef[] {
       singular: "clusterrole",
       kind: "ClusterRole",
       namespaced: false,
+      strategy: { validate: validateClusterRole, validateUpdate: validateMetaUpdate },
     },
     {
       ...v,
@@ -25,7 +40,19 @@ export function rbacResources(): ResourceDef[] {
       singular: "rolebinding",
       kind: "RoleBinding",
       namespaced: true,
+      strategy: {
+        defaults: defaultRoleBinding,
+        validate: validateRoleBinding,
+        validateUpdate: validateBindingUpdate,
+      },
     },
-    { ...v, resource: "roles", singular: "role", kind: "Role", namespaced: true },
+    {
+      ...v,
+      resource: "roles",
+      singular: "role",
+      kind: "Role",
+      namespaced: true,
+      strategy: { validate: validateRole, validateUpdate: validateMetaUpdate },
+    },
   ];
 }

@@ -1,5 +1,8 @@
 /** The scheduling.k8s.io/v1 resources. */
-import type { ResourceDef } from "../types.ts";
+import type { KObject, ResourceDef } from "../types.ts";
+import { defaultPriorityClass } from "../defaults/groups.ts";
+import { validatePriorityClass, validatePriorityClassUpdate } from "../validation/misc.ts";
+import { validateMetaUpdate } from "../validation/cluster.ts";
 
 /** Every scheduling.k8s.io/v1 resource definition. */
 export function schedulingResources(): ResourceDef[] {
@@ -12,6 +15,14 @@ export function schedulingResources(): ResourceDef[] {
       kind: "PriorityClass",
       namespaced: false,
       shortNames: ["pc"],
+      strategy: {
+        defaults: defaultPriorityClass,
+        validate: validatePriorityClass,
+        validateUpdate: (o: KObject, old: KObject) => [
+          ...validateMetaUpdate(o, old),
+          ...validatePriorityClassUpdate(o, old),
+        ],
+      },
       hasGeneration: false,
     },
   ];
