@@ -131,10 +131,15 @@ export function validateObjectMetaUpdate(
   errs.push(
     ...validateImmutable(`${field}.namespace`, meta.namespace ?? "", oldMeta.namespace ?? ""),
   );
-  if (meta.uid !== undefined && oldMeta.uid !== undefined) {
+  // Unset uid / creationTimestamp on an update mean "keep" (the server copies the stored ones).
+  if (meta.uid !== undefined && meta.uid !== null && meta.uid !== "" && oldMeta.uid !== undefined) {
     errs.push(...validateImmutable(`${field}.uid`, meta.uid, oldMeta.uid));
   }
-  if (meta.creationTimestamp !== undefined && oldMeta.creationTimestamp !== undefined) {
+  if (
+    meta.creationTimestamp !== undefined &&
+    meta.creationTimestamp !== null &&
+    oldMeta.creationTimestamp !== undefined
+  ) {
     errs.push(
       ...validateImmutable(
         `${field}.creationTimestamp`,

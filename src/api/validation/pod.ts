@@ -90,6 +90,11 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   mungeImages("containers");
   mungeImages("initContainers");
   munged.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
+  // Scheduling gates may only be removed.
+  const oldGates = objects(oldSpec.schedulingGates);
+  const newGates = objects(newSpec.schedulingGates);
+  if (newGates.every((g) => oldGates.some((o) => o.name === g.name)))
+    munged.schedulingGates = oldSpec.schedulingGates;
   munged.tolerations = oldSpec.tolerations;
   const oldGrace = oldSpec.terminationGracePeriodSeconds;
   if (typeof oldGrace === "number" && oldGrace < 0 && newSpec.terminationGracePeriodSeconds === 1) {
