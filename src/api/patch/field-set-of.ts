@@ -21,29 +21,36 @@ export function fieldSetOf(
   schema: PatchSchema | undefined,
 ): FieldSet {
   const set = new FieldSet();
-  walkObject(value, schema, [], set);
+  walkObject(value, schema, set, []);
   return set;
 }
 
+/** `path` is only for error messages; `node` is the set node of `obj`. */
 function walkObject(
   obj: Record<string, unknown>,
   schema: PatchSchema | undefined,
+  node: FieldSet,
   path: string[],
-  set: FieldSet,
 ) {
-  for (const [key, val] of Object.entries(obj)) {
-    const child = [...path, fieldElement(key)];
-    walkValue(val, schema?.field(key), child, set);
-    const declaredField = schema !== undefined && !schema.isMap && schema.field(key) !== undefined;
-    if (val === null || (isJsonObject(val) && Object.keys(val).length === 0) || !declaredField)
-      set.insert(child);
+  for (const key in obj) {
+    const val = obj[key];
+    const pe = fieldElement(key);
+    const info = schema?.field(key);
+    const child = node.child(pe);
+    path.push(pe);
+    walkValue(val, info, child, path);
+    path.pop();
+    const declaredField = schema !== undefined && !schema.isMap && info !== undefined;
+    if (val === null || !declaredField || (isJsonObject(val) && Object.keys(val).length === 0))
+      child.member = true;
+    node.dropIfEmpty(pe);
   }
 }
 
-function walkValue(val: unknown, info: FieldPatchInfo | undefined, path: string[], set: FieldSet) {
+function walkValue(val: unknown, info: FieldPatchInfo | undefined, node: FieldSet, path: string[]) {
   if (Array.isArray(val)) {
     if (!isGranularList(info)) {
-      set.insert(path);
+      node.member = true;
       return;
     }
     let indexed: ReturnType<typeof indexList>;
@@ -52,18 +59,18 @@ function walkValue(val: unknown, info: FieldPatchInfo | undefined, path: string[
     } catch (err) {
       throw new Error(`${pathString(path)}: ${(err as Error).message}`);
     }
-    const { order, items } = indexed;
-    for (const pe of order) {
-      const item = items.get(pe);
-      const itemPath = [...path, pe];
-      if (isJsonObject(item)) walkObject(item, info?.schema, itemPath, set);
-      set.insert(itemPath);
+    for (const pe of indexed.order) {
+      const item = indexed.items.get(pe);
+      const child = node.child(pe);
+      path.push(pe);
+      if (isJsonObject(item)) walkObject(item, info?.schema, child, path);
+      path.pop();
+      child.member = true;
     }
-  } else if (isJsonObject(val)) {
-    if (isAtomicMap(info)) set.insert(path);
-    else walkObject(val, info?.schema, path, set);
+  } else if (isJsonObject(val) && !isAtomicMap(info)) {
+    walkObject(val, info?.schema, node, path);
   } else {
-    set.insert(path);
+    node.member = true;
   }
 }
 

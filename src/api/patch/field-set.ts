@@ -11,7 +11,11 @@
  * says nothing about `.spec`.
  */
 
-/** One node of a set: whether the path to it is a member, and its children. */
+/**
+ * One node of a set: whether the path to it is a member, and its children.
+ * Invariant: every node below the root is a member or has children (empty
+ * nodes are pruned), so emptiness is O(1).
+ */
 export class FieldSet {
   member = false;
   readonly children = new Map<string, FieldSet>();
@@ -46,9 +50,7 @@ export class FieldSet {
   }
 
   isEmpty(): boolean {
-    if (this.member) return false;
-    for (const child of this.children.values()) if (!child.isEmpty()) return false;
-    return true;
+    return !this.member && this.children.size === 0;
   }
 
   /** True when some member lies at or below `path`. */
@@ -74,8 +76,17 @@ export class FieldSet {
     const copy = this.union(new FieldSet());
     for (const prefix of prefixes) {
       if (prefix.length === 0) return new FieldSet();
-      const parent = copy.node(prefix.slice(0, -1));
-      parent?.children.delete(prefix[prefix.length - 1]);
+      const chain: FieldSet[] = [copy];
+      for (const pe of prefix.slice(0, -1)) {
+        const next = chain[chain.length - 1].children.get(pe);
+        if (!next) break;
+        chain.push(next);
+      }
+      if (chain.length !== prefix.length) continue;
+      chain[chain.length - 1].children.delete(prefix[prefix.length - 1]);
+      for (let i = chain.length - 1; i > 0 && chain[i].isEmpty(); i--) {
+        chain[i - 1].children.delete(prefix[i - 1]);
+      }
     }
     return copy;
   }
@@ -108,29 +119,52 @@ export class FieldSet {
   /** Parses FieldsV1; throws an Error naming the bad element on malformed input. */
   static fromFieldsV1(fields: unknown): FieldSet {
     const set = new FieldSet();
-    const decode = (node: FieldSet, value: unknown, where: string) => {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw new Error(`Cannot parse fieldsV1 at ${where || "root"}: expected an object`);
-      }
-      const entries = Object.entries(value as Record<string, unknown>);
-      if (where && entries.length === 0) node.member = true;
-      for (const [pe, child] of entries) {
+    const stack: string[] = [];
+    const fail = (why: string): never => {
+      throw new Error(
+        `Cannot parse fieldsV1 at ${stack.length ? pathString(stack) : "root"}: ${why}`,
+      );
+    };
+    const decode = (node: FieldSet, value: unknown) => {
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        fail("expected an object");
+      let empty = true;
+      for (const pe in value as Record<string, unknown>) {
+        empty = false;
         if (pe === ".") {
           node.member = true;
           continue;
         }
-        if (!/^[fkvi]:/.test(pe))
-          throw new Error(`Cannot parse fieldsV1 at ${where || "root"}: bad path element ${pe}`);
+        if (pe.length < 2 || pe[1] !== ":" || !"fkvi".includes(pe[0]))
+          fail(`bad path element ${pe}`);
         let next = node.children.get(pe);
         if (!next) {
           next = new FieldSet();
           node.children.set(pe, next);
         }
-        decode(next, child, `${where}${pathElementString(pe)}`);
+        stack.push(pe);
+        decode(next, (value as Record<string, unknown>)[pe]);
+        stack.pop();
       }
+      if (empty && stack.length) node.member = true;
     };
-    decode(set, fields, "");
+    decode(set, fields);
     return set;
+  }
+
+  /** The child at `pe`, created when missing. Callers must leave no empty child behind. */
+  child(pe: string): FieldSet {
+    let next = this.children.get(pe);
+    if (!next) {
+      next = new FieldSet();
+      this.children.set(pe, next);
+    }
+    return next;
+  }
+
+  /** Removes the child at `pe` if it holds nothing. */
+  dropIfEmpty(pe: string): void {
+    if (this.children.get(pe)?.isEmpty()) this.children.delete(pe);
   }
 }
 
@@ -167,6 +201,8 @@ export function fieldElement(name: string): string {
 
 /** `k:{"name":"x"}` with the key fields in sorted order. */
 export function keyElement(key: Record<string, unknown>): string {
+  const names = Object.keys(key);
+  if (names.length === 1) return `k:{${JSON.stringify(names[0])}:${JSON.stringify(key[names[0]])}}`;
   const sorted: Record<string, unknown> = {};
   for (const k of Object.keys(key).sort()) sorted[k] = key[k];
   return `k:${JSON.stringify(sorted)}`;
