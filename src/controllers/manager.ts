@@ -3,6 +3,7 @@
  * enabled controllers over them (optionally only while holding the
  * kube-controller-manager lease), and stops them on abort.
  */
+import { setMaxListeners } from "node:events";
 import { realClock, type Clock } from "../client/clock.ts";
 import { discoverResources } from "../client/discovery.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
@@ -12,6 +13,8 @@ import type { RestClient } from "../client/rest-client.ts";
 import { replicaSetsRef, replicationControllersRef } from "../client/resources.ts";
 import { CronJobController } from "./cronjob/cronjob.ts";
 import { DeploymentController } from "./deployment/deployment.ts";
+import { DisruptionController } from "./disruption/disruption.ts";
+import { EndpointsController } from "./endpoints/endpoints.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { JobController } from "./job/job.ts";
 import { NamespaceController } from "./namespace/namespace.ts";
@@ -62,6 +65,9 @@ export const controllerStarters: Record<string, Starter> = {
   cronjob: (c) => new CronJobController(c),
   "ttl-after-finished": (c) => new TTLAfterFinishedController(c),
   namespace: (c) => new NamespaceController(c),
+  disruption: (c) => new DisruptionController(c),
+  endpoint: (c) => new EndpointsController({ ...c, endpointsOnly: true }),
+  endpointslice: (c) => new EndpointsController({ ...c, slicesOnly: true }),
   serviceaccount: (c) => new ServiceAccountsController(c),
   garbagecollector: async (c) => {
     const resources = (await discoverResources(c.client)).filter(
@@ -86,6 +92,8 @@ export async function runControllerManager(
   const clock = opts.clock ?? realClock;
   const log = opts.log ?? (() => {});
   const runAll = async (leading: AbortSignal) => {
+    // Every controller and informer listens on this one signal.
+    setMaxListeners(200, leading);
     const informers = new InformerFactory(opts.client, {
       clock,
       onError: (err) => log("informer error", { err: String(err) }),

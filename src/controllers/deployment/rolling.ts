@@ -3,29 +3,15 @@
  * maxSurge/maxUnavailable against the replica count and deciding how far the
  * new ReplicaSet may grow and the old ones may shrink. Pure functions.
  */
-
-/** A percentage ("25%") or absolute value resolved against total; surge rounds up, unavailable down. */
-export function resolveIntOrPercent(
-  value: number | string | undefined,
-  total: number,
-  roundUp: boolean,
-  dflt: string,
-): number {
-  const v = value ?? dflt;
-  if (typeof v === "number") return v;
-  const m = /^(\d+)%$/.exec(v);
-  if (!m) return Number.parseInt(v, 10) || 0;
-  const exact = (Number(m[1]) * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
+import { scaledValue } from "../util/int-or-percent.ts";
 
 /** maxSurge and maxUnavailable for a deployment; never both zero. */
 export function resolveFenceposts(
   replicas: number,
   rolling: { maxSurge?: number | string; maxUnavailable?: number | string } | undefined,
 ): { surge: number; unavailable: number } {
-  const surge = resolveIntOrPercent(rolling?.maxSurge, replicas, true, "25%");
-  let unavailable = resolveIntOrPercent(rolling?.maxUnavailable, replicas, false, "25%");
+  const surge = scaledValue(rolling?.maxSurge ?? "25%", replicas, true) ?? 0;
+  let unavailable = scaledValue(rolling?.maxUnavailable ?? "25%", replicas, false) ?? 0;
   if (surge === 0 && unavailable === 0) unavailable = 1;
   return { surge, unavailable: Math.min(unavailable, replicas) };
 }
