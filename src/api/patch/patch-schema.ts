@@ -77,11 +77,3 @@ export function listSemantics(info: FieldPatchInfo | undefined): ListSemantics {
 export function isAtomicMap(info: FieldPatchInfo | undefined): boolean {
   return info?.mapType === "atomic";
 }
-
-/** Schema of member `name` of `schema`, tolerating free-form parents. */
-export function childInfo(
-  schema: PatchSchema | undefined,
-  name: string,
-): FieldPatchInfo | undefined {
-  return schema?.field(name);
-}
