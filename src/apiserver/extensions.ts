@@ -1,26 +1,13 @@
 /**
- * Lazy adapters over modules other parts of the project provide (schema
- * registry, protobuf decoding, strict field validation, OpenAPI, managed
- * fields, server-side apply). Each is imported on first use so start-up stays
- * fast; a module that is not present yet yields undefined and the server
- * degrades as documented at each call site.
+ * Adapters over the modules that give the API server its per-type knowledge:
+ * the schema registry (protobuf decoding, strict field validation, OpenAPI,
+ * strategic-merge-patch schemas) and managed fields / server-side apply.
+ * Heavy modules are imported on first use so start-up stays fast.
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { Registry } from "../api/registry.ts";
 import type { PatchSchema } from "../api/patch/patch-schema.ts";
 import type { SchemaRegistry } from "../api/schema/schema-registry.ts";
-import { applyMergePatch } from "../api/patch/merge-patch.ts";
-
-/** Imports a module by specifier, undefined when it does not exist. */
-async function importOptional<T>(specifier: string): Promise<T | undefined> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return undefined;
-    throw err;
-  }
-}
 
 export interface ManagedFieldsUpdate {
   manager: string;
@@ -33,8 +20,9 @@ export interface ManagedFieldsUpdate {
 export interface Extensions {
   /** Decodes `k8s\0` + runtime.Unknown bytes into a JSON object (400 StatusError on bad input). */
   protobufDecoder(): Promise<((bytes: Uint8Array) => Promise<Record<string, unknown>>) | undefined>;
-  /** Records a write in metadata.managedFields (mutates `obj`). */
+  /** Records an Update write in metadata.managedFields (mutates `obj`). */
   updateManagedFields(
+    def: ResourceDef,
     obj: KObject,
     old: KObject | undefined,
     update: ManagedFieldsUpdate,
@@ -48,42 +36,57 @@ export interface Extensions {
   openapi(path: string): Promise<object | undefined>;
   /** Strategic-merge-patch schema of the def's kind (undefined: free-form). */
   patchSchema(def: ResourceDef): Promise<PatchSchema | undefined>;
-  /** Server-side apply of `patch` onto `current` by `manager`; 409 on conflicts unless forced. */
+  /**
+   * Server-side apply of `patch` onto `current` (undefined: create) by
+   * `manager`; 409 Conflict listing the fields unless forced.
+   */
   serverSideApply(
     def: ResourceDef,
-    current: KObject,
+    current: KObject | undefined,
     patch: KObject,
-    opts: { manager: string; force: boolean },
+    opts: { manager: string; force: boolean; subresource: string; time: string },
   ): Promise<KObject>;
+}
+
+/** Fields a write does not own: status through the main resource, the rest through /status. */
+function ignoredFields(def: ResourceDef, subresource: string): string[][] | undefined {
+  const hasStatus = (def.subresources ?? []).some((s) => s.name === "status");
+  if (!hasStatus) return undefined;
+  if (subresource === "") return [["f:status"]];
+  if (subresource === "status") return [["f:spec"]];
+  return undefined;
+}
+
+function apiVersionOf(def: ResourceDef): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
 /** Extensions backed by the project's modules, loaded lazily. */
 export function projectExtensions(resources: Registry): Extensions {
-  let schemas: Promise<SchemaRegistry | undefined> | undefined;
+  let schemas: Promise<SchemaRegistry> | undefined;
   const schemaRegistry = () =>
-    (schemas ??= importOptional<{ builtinSchemas(): SchemaRegistry }>(
-      "../api/schema/builtin.ts",
-    ).then((m) => m?.builtinSchemas()));
-  const openapiDocs = new Map<string, { doc: object; hash: string }>();
+    (schemas ??= import("../api/schema/builtin.ts").then((m) => m.builtinSchemas()));
+  const patchSchemas = new Map<string, PatchSchema | undefined>();
+  const openapiDocs = new Map<string, { doc: object; hash: string } | undefined>();
+
+  const patchSchema = async (def: ResourceDef): Promise<PatchSchema | undefined> => {
+    const key = `${def.group}/${def.version}/${def.kind}`;
+    if (patchSchemas.has(key)) return patchSchemas.get(key);
+    const registry = await schemaRegistry();
+    const { patchSchemaFor } = await import("../api/patch/patch-schema-for.ts");
+    const typeName = registry.typeForKind(def.group, def.version, def.kind);
+    const schema = typeName ? patchSchemaFor(registry, typeName) : undefined;
+    patchSchemas.set(key, schema);
+    return schema;
+  };
 
   const openapiDoc = async (group: string, version: string) => {
     const key = `${group}/${version}`;
-    const cached = openapiDocs.get(key);
-    if (cached) return cached;
-    const mod = await importOptional<{
-      openapiV3Document(
-        group: string,
-        version: string,
-        resources: ResourceDef[],
-        registry: SchemaRegistry,
-      ): object;
-      openapiJSON(doc: unknown): string;
-      openapiHash(json: string): string;
-    }>("../api/schema/openapi.ts");
-    const registry = await schemaRegistry();
+    if (openapiDocs.has(key)) return openapiDocs.get(key);
     const defs = resources.resourcesIn(group, version);
-    if (!mod || !registry || defs.length === 0) return undefined;
-    const doc = mod.openapiV3Document(group, version, defs, registry);
+    if (defs.length === 0) return undefined;
+    const mod = await import("../api/schema/openapi.ts");
+    const doc = mod.openapiV3Document(group, version, defs, await schemaRegistry());
     const entry = { doc, hash: mod.openapiHash(mod.openapiJSON(doc)) };
     openapiDocs.set(key, entry);
     return entry;
@@ -93,39 +96,41 @@ export function projectExtensions(resources: Registry): Extensions {
     async protobufDecoder() {
       const mod = await import("../api/schema/protobuf.ts");
       const registry = await schemaRegistry();
-      if (!registry) return undefined;
       return async (bytes) => mod.decodeKubernetesProtobuf(bytes, registry);
     },
-    async updateManagedFields() {
-      // Filled in when the managed-fields module lands.
+    async updateManagedFields(def, obj, old, update) {
+      const { updateManagedFields } = await import("../api/patch/managed-fields.ts");
+      const next = updateManagedFields(
+        old,
+        obj,
+        {
+          manager: update.manager,
+          apiVersion: apiVersionOf(def),
+          time: update.time,
+          subresource: update.subresource || undefined,
+          ignoredFields: ignoredFields(def, update.subresource),
+        },
+        await patchSchema(def),
+      );
+      const entries = next.metadata?.managedFields;
+      if (entries && entries.length > 0) obj.metadata!.managedFields = entries;
+      else delete obj.metadata!.managedFields;
     },
     async strictDecodingErrors(def, obj, rawJson) {
       const registry = await schemaRegistry();
-      const unknownMod = await importOptional<{
-        findUnknownFields(obj: unknown, typeName: string, registry: SchemaRegistry): string[];
-        strictDecodingErrors(unknown: readonly string[], duplicates: readonly string[]): string[];
-      }>("../api/schema/unknown-fields.ts");
-      if (!registry || !unknownMod) return [];
+      const mod = await import("../api/schema/unknown-fields.ts");
       const typeName = registry.typeForKind(def.group, def.version, def.kind);
-      const unknown = typeName ? unknownMod.findUnknownFields(obj, typeName, registry) : [];
+      const unknown = typeName ? mod.findUnknownFields(obj, typeName, registry) : [];
       let duplicates: string[] = [];
       if (rawJson !== undefined) {
-        const dupMod = await importOptional<{ findDuplicateFields(text: string): string[] }>(
-          "../api/schema/duplicate-fields.ts",
-        );
-        duplicates = dupMod?.findDuplicateFields(rawJson) ?? [];
+        const { findDuplicateFields } = await import("../api/schema/duplicate-fields.ts");
+        duplicates = findDuplicateFields(rawJson);
       }
-      return unknownMod.strictDecodingErrors(unknown, duplicates);
+      return mod.strictDecodingErrors(unknown, duplicates);
     },
     async openapi(path) {
       if (path === "") {
-        const mod = await importOptional<{
-          openapiV3Index(
-            gvs: { group: string; version: string }[],
-            hashOf: (gv: { group: string; version: string }) => string,
-          ): object;
-        }>("../api/schema/openapi.ts");
-        if (!mod || !(await schemaRegistry())) return undefined;
+        const mod = await import("../api/schema/openapi.ts");
         const gvs = resources.groupVersions().map(({ group, version }) => ({ group, version }));
         const hashes = new Map<string, string>();
         for (const gv of gvs) {
@@ -140,13 +145,25 @@ export function projectExtensions(resources: Registry): Extensions {
         return (await openapiDoc(parts[1], parts[2]))?.doc;
       return undefined;
     },
-    async patchSchema() {
-      return undefined;
-    },
-    async serverSideApply(_def, current, patch) {
-      // Until server-side apply lands: field ownership is not tracked and the
-      // applied configuration is merged as a JSON merge patch.
-      return applyMergePatch(current, patch) as KObject;
+    patchSchema,
+    async serverSideApply(def, current, patch, opts) {
+      const { serverSideApply } = await import("../api/patch/server-side-apply.ts");
+      const { applyConflictError } = await import("../api/patch/apply-conflict-error.ts");
+      const result = serverSideApply(
+        current,
+        patch,
+        {
+          manager: opts.manager,
+          apiVersion: apiVersionOf(def),
+          time: opts.time,
+          subresource: opts.subresource || undefined,
+          ignoredFields: ignoredFields(def, opts.subresource),
+          force: opts.force,
+        },
+        await patchSchema(def),
+      );
+      if ("conflicts" in result) throw applyConflictError(result.conflicts);
+      return result.object;
     },
   };
 }

@@ -44,7 +44,9 @@ export class RestStore {
     def.strategy?.defaults?.(obj);
     def.strategy?.prepareForCreate?.(obj);
     validatePathName(def, obj);
-    await server.extensions.updateManagedFields(obj, undefined, this.managedUpdate(opts));
+    if (opts.operation !== "Apply") {
+      await server.extensions.updateManagedFields(def, obj, undefined, this.managedUpdate(opts));
+    }
     const attrs = this.attrs("CREATE", def, obj, undefined, opts);
     return runWriteStages(
       server.pipeline,
@@ -101,7 +103,14 @@ export class RestStore {
         throw staleConflict(def, name);
       prepareMetaForUpdate(def, desired, current);
       this.prepareStrategy(def, desired, current, opts.subresource);
-      await server.extensions.updateManagedFields(desired, current, this.managedUpdate(opts));
+      if (opts.operation !== "Apply") {
+        await server.extensions.updateManagedFields(
+          def,
+          desired,
+          current,
+          this.managedUpdate(opts),
+        );
+      }
       const attrs = this.attrs("UPDATE", def, desired, current, opts);
       try {
         const result = await runWriteStages(

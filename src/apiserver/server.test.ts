@@ -470,3 +470,41 @@ test("metrics count requests by verb and resource", async () => {
   );
   assert.match(m.text, /apiserver_request_duration_seconds_bucket/);
 });
+
+test("managed fields and server-side apply conflicts", async () => {
+  const created = await t.call(
+    "POST",
+    "/api/v1/namespaces/default/configmaps?fieldManager=creator",
+    cm("mf"),
+  );
+  assert.equal(created.body.metadata.managedFields[0].manager, "creator");
+  assert.equal(created.body.metadata.managedFields[0].operation, "Update");
+  const body = (v: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "${v}"\n`;
+  const yaml = { "Content-Type": "application/apply-patch+yaml" };
+  const first = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/ssa?fieldManager=alice",
+    body("1"),
+    yaml,
+  );
+  assert.equal(first.status, 201, first.text);
+  assert.equal(first.body.metadata.managedFields[0].operation, "Apply");
+  const clash = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/ssa?fieldManager=bob",
+    body("2"),
+    yaml,
+  );
+  assert.equal(clash.status, 409, clash.text);
+  assert.equal(clash.body.reason, "Conflict");
+  assert.match(clash.body.message, /conflict with "alice"/);
+  const forced = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/ssa?fieldManager=bob&force=true",
+    body("2"),
+    yaml,
+  );
+  assert.equal(forced.status, 200, forced.text);
+  assert.equal(forced.body.data.a, "2");
+});

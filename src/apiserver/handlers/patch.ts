@@ -11,7 +11,7 @@ import { applyMergePatch } from "../../api/patch/merge-patch.ts";
 import { applyStrategicMergePatch } from "../../api/patch/strategic-merge-patch.ts";
 import type { RequestContext } from "../context.ts";
 import { negotiate } from "../negotiation.ts";
-import { checkNameMatchesURL, checkNamespace, checkTypeMeta } from "../object-meta.ts";
+import { checkNameMatchesURL, checkNamespace, checkTypeMeta, rfc3339 } from "../object-meta.ts";
 import { decodePatchBody, patchTypeOf, readBody, type PatchType } from "../request-body.ts";
 import { RestStore } from "../rest-store.ts";
 import { checkUnknownFields, reply, writeOptions } from "./common.ts";
@@ -36,8 +36,20 @@ export async function applyPatch(
   patch: unknown,
   current: KObject | undefined,
 ): Promise<KObject> {
+  const time = rfc3339(ctx.server.clock.now());
+  const ssaOptions = {
+    manager: ctx.query.get("fieldManager") ?? "",
+    force: ctx.query.get("force") === "true",
+    subresource: ctx.info.subresource,
+    time,
+  };
   if (!current) {
-    // Only apply patches create; the patch is the whole object.
+    // Only apply patches create; the applied configuration is the whole object.
+    if (type === "apply") {
+      const obj = structuredClone(patch) as KObject;
+      checkTypeMeta(obj, def);
+      return ctx.server.extensions.serverSideApply(def, undefined, obj, ssaOptions);
+    }
     return structuredClone(patch) as KObject;
   }
   switch (type) {
@@ -52,10 +64,7 @@ export async function applyPatch(
         await ctx.server.extensions.patchSchema(def),
       ) as KObject;
     case "apply":
-      return ctx.server.extensions.serverSideApply(def, current, patch as KObject, {
-        manager: ctx.query.get("fieldManager") ?? "",
-        force: ctx.query.get("force") === "true",
-      });
+      return ctx.server.extensions.serverSideApply(def, current, patch as KObject, ssaOptions);
   }
 }
 
