@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { backendConformance } from "../conformance.ts";
+import { WatchReader } from "../testing/watch-reader.ts";
 import { SqliteBackend, type SqliteBackendOptions } from "./sqlite.ts";
+import type { WalSync } from "./sqlite-writer.ts";
 
 const root = mkdtempSync(join(tmpdir(), "k8ts-sqlite-test-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -17,6 +19,21 @@ class FakeClock {
     return this.t;
   }
 }
+
+/** A WAL sync that completes only when the test says so. */
+class HeldSync {
+  readonly held: Array<(err: Error | null) => void> = [];
+  readonly sync: WalSync = (_fd, done) => {
+    this.held.push(done);
+  };
+  release(err: Error | null = null): void {
+    const done = this.held.shift();
+    assert.ok(done, "no sync in flight");
+    done(err);
+  }
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function dbPath(): string {
   return join(root, `db-${++seq}`, "state.db");
@@ -205,5 +222,76 @@ describe("SqliteBackend", () => {
     await b.start();
     await b.close();
     await assert.rejects(b.create("/x", "v"), { code: "Unavailable" });
+  });
+});
+
+describe("SqliteBackend durability", () => {
+  test("reads and watch events wait until the data they show is durable", async () => {
+    const wal = new HeldSync();
+    const b = await open(dbPath(), { walSync: wal.sync });
+    try {
+      const before = b.latestRevision();
+      const reader = new WatchReader(b.watch("/d/", { startRevision: 0 }));
+      const events = reader.take(1);
+      const write = b.create("/d/a", "1");
+      await turn();
+      assert.equal(wal.held.length, 1, "committed, sync in flight");
+      const seen = { read: undefined as string | undefined, event: false };
+      const pendingRead = b.get("/d/a").then((r) => (seen.read = r.kv?.value));
+      void events.then(() => (seen.event = true));
+      await turn();
+      assert.deepEqual(seen, { read: undefined, event: false }, "held back until durable");
+      assert.equal(b.latestRevision(), before);
+      wal.release();
+      const kv = await write;
+      await pendingRead;
+      assert.equal(seen.read, "1");
+      assert.deepEqual(await events, [{ type: "PUT", kv }]);
+      assert.equal(b.latestRevision(), kv.modRevision);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("transactions committed during an in-flight sync share the next sync", async () => {
+    const wal = new HeldSync();
+    const b = await open(dbPath(), { walSync: wal.sync });
+    try {
+      const s0 = b.stats();
+      const settled: string[] = [];
+      const track = (name: string, p: Promise<unknown>) => p.then(() => settled.push(name));
+      const all = [track("a", b.create("/s/a", "1"))];
+      await turn();
+      all.push(track("b", b.create("/s/b", "1")));
+      await turn();
+      all.push(track("c", b.create("/s/c", "1")));
+      await turn();
+      assert.equal(b.stats().transactions - s0.transactions, 3);
+      assert.equal(wal.held.length, 1, "one sync in flight at a time");
+      wal.release();
+      await turn();
+      assert.deepEqual(settled, ["a"]);
+      assert.equal(wal.held.length, 1, "the next sync covers b and c");
+      wal.release();
+      await Promise.all(all);
+      assert.deepEqual(settled, ["a", "b", "c"]);
+      assert.equal(b.stats().syncs - s0.syncs, 2);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("a failed WAL sync fails its writes and every later one", async () => {
+    const wal = new HeldSync();
+    const b = await open(dbPath(), { walSync: wal.sync });
+    try {
+      const write = b.create("/f/a", "1");
+      await turn();
+      wal.release(new Error("EIO: simulated"));
+      await assert.rejects(write, { code: "Unavailable" });
+      await assert.rejects(b.create("/f/b", "1"), { code: "Unavailable" });
+    } finally {
+      await b.close();
+    }
   });
 });

@@ -20,7 +20,12 @@ import { SqliteLeases } from "./sqlite-leases.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import { initSchema } from "./sqlite-schema.ts";
 import { checkKey, checkPrefix, checkRevision, checkTtl, checkValue } from "./sqlite-validate.ts";
-import { SqliteWriter, type WriteRequest, type WriteResult } from "./sqlite-writer.ts";
+import {
+  SqliteWriter,
+  type WalSync,
+  type WriteRequest,
+  type WriteResult,
+} from "./sqlite-writer.ts";
 
 /** Time source for TTLs, in ms since the epoch. */
 export interface Clock {
@@ -38,6 +43,8 @@ export interface SqliteBackendOptions {
   ttlCheckIntervalMs?: number;
   /** "full" (default): an acknowledged write survives power loss. "normal": survives a process crash only. */
   durability?: "full" | "normal";
+  /** Test hook: replaces the WAL's fs.fdatasync (durability "full"). */
+  walSync?: WalSync;
   /** Most writes per group commit. */
   maxBatch?: number;
   /** Upper bound on log rows per compaction step. */
@@ -107,6 +114,7 @@ export class SqliteBackend implements Backend {
       const writer = new SqliteWriter(db, {
         revision: state.revision,
         walFd,
+        sync: o.walSync,
         maxBatch: o.maxBatch,
         onDurable: (results) => this.#committed(results),
       });
@@ -153,6 +161,7 @@ export class SqliteBackend implements Backend {
     for (const t of open.timers) clearInterval(t);
     open.compactor.close();
     open.writer.flushAll();
+    await open.writer.syncIdle();
     this.#broadcaster.close();
     await open.checkpointer.close();
     open.db.close();
