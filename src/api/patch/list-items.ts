@@ -3,7 +3,7 @@
  * fields (`k:`), sets by value (`v:`), anything else by index (`i:`).
  */
 import { isJsonObject } from "./patch-errors.ts";
-import { indexElement, keyElement, valueElement } from "./field-set.ts";
+import { indexElement, keyElement, pathElementString, valueElement } from "./field-set.ts";
 import type { FieldPatchInfo, ListSemantics } from "./patch-schema.ts";
 import { listSemantics } from "./patch-schema.ts";
 
@@ -49,8 +49,9 @@ export interface IndexedList {
 
 /**
  * Indexes a granular (set or map) list by item path element. Items that
- * cannot be keyed fall back to their index when `strict` is false, and
- * throw an Error carrying upstream's message when it is true.
+ * cannot be keyed fall back to their index, and later duplicates are
+ * dropped, when `strict` is false; when it is true both throw an Error
+ * carrying upstream's message.
  */
 export function indexList(
   list: unknown[],
@@ -69,7 +70,11 @@ export function indexList(
     } else {
       pe = r.pe;
     }
-    if (items.has(pe)) return;
+    if (items.has(pe)) {
+      if (strict && semantics.kind === "map")
+        throw new Error(`duplicate entries for key ${pathElementString(pe)}`);
+      return;
+    }
     items.set(pe, item);
     order.push(pe);
   });

@@ -69,7 +69,9 @@ export function serverSideApply(
   try {
     configSet = stripUntracked(fieldSetOf(applied, schema), opts.ignoredFields);
   } catch (err) {
-    throw badPatch(`failed to create typed patch object: ${(err as Error).message}`);
+    throw badPatch(
+      `failed to create typed patch object (${gvkString(applied)}): ${(err as Error).message}`,
+    );
   }
   const liveBare = withoutManagedFields(live);
   const base = live ? baseManagedFields(undefined, live) : [];
@@ -120,6 +122,13 @@ export function serverSideApply(
   updated.push({ ...self, time: keepTime ? previous.time : opts.time, set: configSet });
   const object = withManagedFields(merged, encodeManagedFields(updated));
   return { object: opts.manager === KUBECTL_MANAGER ? syncLastApplied(object, applied) : object };
+}
+
+/** GroupVersionKind as Go prints it: "apps/v1, Kind=Deployment", "/v1, Kind=Pod". */
+function gvkString(obj: KObject): string {
+  const apiVersion = obj.apiVersion ?? "";
+  const gv = apiVersion.includes("/") ? apiVersion : `/${apiVersion}`;
+  return `${gv}, Kind=${obj.kind ?? ""}`;
 }
 
 /**
