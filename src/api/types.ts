@@ -96,6 +96,19 @@ export interface Strategy {
    * metadata and status only); absent means no kind-specific checks.
    */
   validateStatusUpdate?(obj: KObject, old: KObject): FieldError[];
+  /**
+   * Writes through other object-valued subresources (pods/ephemeralcontainers),
+   * keyed by subresource name: prepareForUpdate keeps everything the
+   * subresource may not change; validateUpdate replaces validate and
+   * validateUpdate for that write.
+   */
+  subresources?: Record<
+    string,
+    {
+      prepareForUpdate?(obj: KObject, old: KObject): void;
+      validateUpdate?(obj: KObject, old: KObject): FieldError[];
+    }
+  >;
 }
 
 export interface SubresourceDef {

@@ -23,6 +23,10 @@ import {
 import { chain, keepOld, resetObjectMetaForStatus, statusSplit } from "../defaults/status.ts";
 import { defaultPodTemplate } from "../defaults/pod.ts";
 import { validatePod, validatePodUpdate } from "../validation/pod.ts";
+import {
+  prepareEphemeralContainersUpdate,
+  validateEphemeralContainersUpdate,
+} from "../validation/ephemeral.ts";
 import { validateService, validateServiceUpdate } from "../validation/service.ts";
 import { validateReplicationController, validateWorkloadUpdate } from "../validation/workloads.ts";
 import {
@@ -99,6 +103,12 @@ export function coreStrategies(): Record<string, Strategy> {
       prepareForUpdate: podSplit.prepareForUpdate,
       prepareForStatusUpdate: podSplit.prepareForStatusUpdate,
       validateStatusUpdate: validateMetaUpdate,
+      subresources: {
+        ephemeralcontainers: {
+          prepareForUpdate: prepareEphemeralContainersUpdate,
+          validateUpdate: validateEphemeralContainersUpdate,
+        },
+      },
     },
     podtemplates: {
       defaults: (o) => defaultPodTemplate(o.template),
