@@ -96,8 +96,13 @@ function fixtureServer(recorded: Recorded[]): Server {
       ];
       return send(200, { kind: "APIGroupList", apiVersion: "v1", groups });
     }
-    if (path.startsWith("/openapi/v3")) {
-      const out = openapi.respond(path, url.search, req.headers["if-none-match"]);
+    if (path.startsWith("/openapi/")) {
+      const out = openapi.respond({
+        path,
+        search: url.search,
+        ifNoneMatch: req.headers["if-none-match"],
+        accept: req.headers.accept,
+      });
       res.writeHead(out.status, out.headers);
       return res.end(out.body);
     }
@@ -226,4 +231,31 @@ spec:
   const spec = JSON.parse(patch!.body).spec.template.spec;
   assert.deepEqual(spec["$setElementOrder/containers"], [{ name: "a" }, { name: "b" }]);
   assert.deepEqual(spec.containers, [{ image: "nginx", name: "b" }]);
+});
+
+test("kubectl validates a kind: List file on the client from the protobuf /openapi/v2", async () => {
+  const list = (field: string) => `apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: listed, namespace: default}
+  spec:
+    ${field}: 1
+    selector: {matchLabels: {app: l}}
+    template:
+      metadata: {labels: {app: l}}
+      spec: {containers: [{name: a, image: busybox}]}
+`;
+  writeFileSync(join(dir, "bad.yaml"), list("replicaz"));
+  await assert.rejects(
+    kubectl("create", "-f", join(dir, "bad.yaml")),
+    (err: Error & { stderr?: string }) => {
+      assert.match(err.stderr ?? "", /unknown field "replicaz"/);
+      return true;
+    },
+  );
+  writeFileSync(join(dir, "good.yaml"), list("replicas"));
+  const out = await kubectl("create", "-f", join(dir, "good.yaml"));
+  assert.match(out, /deployment.apps\/listed created/);
 });

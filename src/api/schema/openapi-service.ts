@@ -15,6 +15,12 @@ import {
   type OpenAPIResource,
 } from "./openapi.ts";
 import type { SchemaRegistry } from "./schema-registry.ts";
+import { openapiV2Document } from "./openapi-v2.ts";
+import {
+  OPENAPI_V2_PROTOBUF,
+  OPENAPI_V2_PROTOBUF_LEGACY,
+  openapiV2Protobuf,
+} from "./openapi-v2-proto.ts";
 
 /** A served resource with its group-version (a ResourceDef fits). */
 export type ServedResource = OpenAPIResource & GroupVersion;
@@ -27,13 +33,24 @@ export interface OpenAPIDocumentBytes {
 export interface OpenAPIHTTPResponse {
   status: 200 | 301 | 304 | 404;
   headers: Record<string, string>;
-  body: string;
+  body: string | Uint8Array;
+}
+
+/** The parts of a GET request the OpenAPI endpoints look at. */
+export interface OpenAPIRequest {
+  /** URL path, e.g. "/openapi/v3/apis/apps/v1". */
+  path: string;
+  /** URL query including "?", or "". */
+  search?: string;
+  ifNoneMatch?: string;
+  accept?: string;
 }
 
 export class OpenAPIV3Service {
   readonly #byKey = new Map<string, { gv: GroupVersion; resources: OpenAPIResource[] }>();
   readonly #docs = new Map<string, OpenAPIDocumentBytes>();
   #index: string | undefined;
+  #v2: { json: string; protobuf: Uint8Array; etag: string } | undefined;
 
   constructor(
     resources: readonly ServedResource[],
@@ -76,12 +93,43 @@ export class OpenAPIV3Service {
     return this.#index;
   }
 
+  /** The /openapi/v2 document as JSON and protobuf, built on first use. */
+  v2(): { json: string; protobuf: Uint8Array; etag: string } {
+    if (!this.#v2) {
+      const resources = [...this.#byKey.values()].flatMap((e) =>
+        e.resources.map((r) => ({ ...r, ...e.gv })),
+      );
+      const doc = openapiV2Document(resources, this.registry);
+      const json = openapiJSON(doc);
+      this.#v2 = { json, protobuf: openapiV2Protobuf(doc), etag: `"${openapiHash(json)}"` };
+    }
+    return this.#v2;
+  }
+
   /**
-   * The response to GET `pathname` ("/openapi/v3" or "/openapi/v3/<key>")
-   * with query `search` and the request's If-None-Match header.
+   * The response to a GET of /openapi/v2, /openapi/v3 or /openapi/v3/<key>.
+   * /openapi/v2 answers protobuf when the Accept header asks for it.
    */
-  respond(pathname: string, search: string, ifNoneMatch?: string): OpenAPIHTTPResponse {
+  respond(req: OpenAPIRequest): OpenAPIHTTPResponse {
+    const pathname = req.path;
     const json = { "Content-Type": "application/json" };
+    if (pathname === "/openapi/v2") {
+      const v2 = this.v2();
+      const accept = req.accept ?? "";
+      const proto =
+        accept.includes(OPENAPI_V2_PROTOBUF) || accept.includes(OPENAPI_V2_PROTOBUF_LEGACY);
+      // The two encodings are different bytes, so they get different ETags.
+      const etag = proto ? v2.etag.replace(/"$/, '-pb"') : v2.etag;
+      const headers = { ETag: etag, "Cache-Control": "no-cache, private", Vary: "Accept" };
+      if (matches(req.ifNoneMatch, etag)) return { status: 304, headers, body: "" };
+      return proto
+        ? {
+            status: 200,
+            headers: { ...headers, "Content-Type": OPENAPI_V2_PROTOBUF },
+            body: v2.protobuf,
+          }
+        : { status: 200, headers: { ...headers, ...json }, body: v2.json };
+    }
     if (pathname === "/openapi/v3" || pathname === "/openapi/v3/") {
       return {
         status: 200,
@@ -93,7 +141,7 @@ export class OpenAPIV3Service {
     const doc = key === pathname ? undefined : this.document(key);
     if (!doc) return notFound(pathname);
     const etag = `"${doc.hash}"`;
-    const wanted = new URLSearchParams(search).get("hash");
+    const wanted = new URLSearchParams(req.search ?? "").get("hash");
     if (wanted !== null && wanted !== doc.hash) {
       return {
         status: 301,
@@ -108,11 +156,15 @@ export class OpenAPIV3Service {
       wanted === null
         ? { "Cache-Control": "no-cache, private" }
         : { "Cache-Control": "public, immutable", Expires: "Thu, 31 Dec 2099 23:59:59 GMT" };
-    if (ifNoneMatch !== undefined && ifNoneMatch.split(",").some((t) => t.trim() === etag)) {
+    if (matches(req.ifNoneMatch, etag)) {
       return { status: 304, headers: { ETag: etag, ...caching }, body: "" };
     }
     return { status: 200, headers: { ...json, ETag: etag, ...caching }, body: doc.json };
   }
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  return ifNoneMatch !== undefined && ifNoneMatch.split(",").some((t) => t.trim() === etag);
 }
 
 function notFound(path: string): OpenAPIHTTPResponse {
