@@ -19,6 +19,7 @@ import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { JobController } from "./job/job.ts";
 import { NamespaceController } from "./namespace/namespace.ts";
 import { ReplicaSetController } from "./replicaset/replicaset.ts";
+import { StatefulSetController } from "./statefulset/statefulset.ts";
 import { ServiceAccountsController } from "./serviceaccount/serviceaccount.ts";
 import { TTLAfterFinishedController } from "./ttlafterfinished/ttl-after-finished.ts";
 
@@ -62,6 +63,7 @@ export const controllerStarters: Record<string, Starter> = {
     }),
   deployment: (c) => new DeploymentController(c),
   job: (c) => new JobController(c),
+  statefulset: (c) => new StatefulSetController(c),
   cronjob: (c) => new CronJobController(c),
   "ttl-after-finished": (c) => new TTLAfterFinishedController(c),
   namespace: (c) => new NamespaceController(c),

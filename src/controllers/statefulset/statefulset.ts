@@ -1,0 +1,278 @@
+/**
+ * The StatefulSet controller: pods with stable names <set>-<ordinal> and
+ * their PersistentVolumeClaims from volumeClaimTemplates, created in order
+ * (OrderedReady) or all at once (Parallel), removed from the highest ordinal,
+ * and rolled to a new template from the highest ordinal down to the
+ * partition, one pod at a time. Revisions are kept as ControllerRevisions.
+ */
+import type { KObject } from "../../api/types.ts";
+import { isAlreadyExists, isNotFound } from "../../client/api-error.ts";
+import type { Clock } from "../../client/clock.ts";
+import type { EventRecorder } from "../../client/event-recorder.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { SharedInformer } from "../../client/informer/shared-informer.ts";
+import { objectKey } from "../../client/informer/store.ts";
+import type { RestClient } from "../../client/rest-client.ts";
+import { controllerRevisionsRef, podsRef, statefulSetsRef } from "../../client/resources.ts";
+import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { controllerOf, newControllerRef } from "../util/controller-ref.ts";
+import {
+  ensureRevision,
+  revisionHashLabel,
+  trimRevisions,
+  type ControllerRevision,
+} from "../util/history.ts";
+import { podFromTemplate } from "../util/pod-template.ts";
+import { isPodAvailable, isPodReady, type Pod } from "../util/pods.ts";
+
+const pvcsRef = { group: "", version: "v1", resource: "persistentvolumeclaims", namespaced: true };
+
+type StatefulSet = KObject & {
+  spec?: {
+    replicas?: number;
+    serviceName?: string;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> };
+    volumeClaimTemplates?: (KObject & { spec?: unknown })[];
+    podManagementPolicy?: "OrderedReady" | "Parallel";
+    updateStrategy?: {
+      type?: "RollingUpdate" | "OnDelete";
+      rollingUpdate?: { partition?: number };
+    };
+    revisionHistoryLimit?: number;
+    minReadySeconds?: number;
+    ordinals?: { start?: number };
+  };
+  status?: Record<string, unknown>;
+};
+
+export function ordinalOf(setName: string, podName: string): number | undefined {
+  const prefix = `${setName}-`;
+  if (!podName.startsWith(prefix)) return undefined;
+  const rest = podName.slice(prefix.length);
+  return /^\d+$/.test(rest) ? Number(rest) : undefined;
+}
+
+export class StatefulSetController {
+  private readonly queue: WorkQueue;
+  private readonly sets: SharedInformer<StatefulSet>;
+  private readonly pods: SharedInformer<Pod>;
+  private readonly revisions: SharedInformer<ControllerRevision>;
+
+  constructor(
+    private readonly opts: {
+      client: RestClient;
+      informers: InformerFactory;
+      clock: Clock;
+      recorder: EventRecorder;
+    },
+  ) {
+    this.queue = new WorkQueue({ clock: opts.clock });
+    this.sets = opts.informers.informerFor<StatefulSet>(statefulSetsRef);
+    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    this.revisions = opts.informers.informerFor<ControllerRevision>(controllerRevisionsRef);
+    const enqueue = (s: StatefulSet) => this.queue.add(objectKey(s));
+    this.sets.addEventHandler({ add: enqueue, update: (_, s) => enqueue(s), delete: enqueue });
+    const podChanged = (p: Pod) => {
+      const ref = controllerOf(p);
+      if (ref?.kind === "StatefulSet") this.queue.add(`${p.metadata?.namespace}/${ref.name}`);
+    };
+    this.pods.addEventHandler({
+      add: podChanged,
+      update: (_, p) => podChanged(p),
+      delete: podChanged,
+    });
+  }
+
+  async run(workers: number, signal: AbortSignal): Promise<void> {
+    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
+    await Promise.all([
+      this.sets.waitForSync(),
+      this.pods.waitForSync(),
+      this.revisions.waitForSync(),
+    ]);
+    await runWorkers(this.queue, workers, (key) => this.sync(key));
+  }
+
+  async sync(key: string): Promise<void> {
+    const set = this.sets.indexer.get(key);
+    if (!set || set.metadata?.deletionTimestamp) return;
+    const ns = set.metadata?.namespace ?? "";
+    const name = set.metadata?.name ?? "";
+    const uid = set.metadata?.uid;
+    const owned = (o: KObject) => controllerOf(o)?.uid === uid;
+    const revisions = this.revisions.indexer.byIndex("namespace", ns).filter(owned);
+    const update = await ensureRevision(this.opts.client, set, "StatefulSet", revisions);
+    const updateHash = update.metadata?.labels?.[revisionHashLabel] ?? "";
+    const pods = this.pods.indexer.byIndex("namespace", ns).filter(owned);
+    const start = set.spec?.ordinals?.start ?? 0;
+    const replicas = set.spec?.replicas ?? 1;
+    const parallel = set.spec?.podManagementPolicy === "Parallel";
+    const byOrdinal = new Map<number, Pod>();
+    for (const p of pods) {
+      const o = ordinalOf(name, p.metadata?.name ?? "");
+      if (o !== undefined) byOrdinal.set(o, p);
+    }
+    const healthy = (p: Pod | undefined) =>
+      !!p && p.status?.phase === "Running" && isPodReady(p) && !p.metadata?.deletionTimestamp;
+
+    // Failed pods are replaced.
+    for (const p of pods) {
+      if (p.status?.phase === "Failed" && !p.metadata?.deletionTimestamp)
+        await this.deletePod(set, p);
+    }
+    // Create missing pods in range, in order unless Parallel.
+    for (let i = start; i < start + replicas; i++) {
+      const pod = byOrdinal.get(i);
+      if (!pod) {
+        await this.createPod(set, i, updateHash);
+        if (!parallel) return this.writeStatus(set, pods, update);
+        continue;
+      }
+      if (!parallel && !healthy(pod)) return this.writeStatus(set, pods, update);
+    }
+    // Remove pods beyond the range, highest ordinal first (one at a time unless Parallel).
+    const extra = [...byOrdinal.entries()]
+      .filter(([o]) => o >= start + replicas || o < start)
+      .sort((a, b) => b[0] - a[0]);
+    for (const [, p] of extra) {
+      if (p.metadata?.deletionTimestamp) {
+        if (!parallel) return this.writeStatus(set, pods, update);
+        continue;
+      }
+      await this.deletePod(set, p);
+      if (!parallel) return this.writeStatus(set, pods, update);
+    }
+    // Rolling update from the highest ordinal down to the partition.
+    if ((set.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate") {
+      const partition = set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+      for (let i = start + replicas - 1; i >= start + partition; i--) {
+        const p = byOrdinal.get(i);
+        if (!p) break;
+        if (p.metadata?.labels?.[revisionHashLabel] !== updateHash) {
+          if (!p.metadata?.deletionTimestamp) await this.deletePod(set, p);
+          break;
+        }
+        if (!healthy(p)) break;
+      }
+    }
+    await trimRevisions(
+      this.opts.client,
+      revisions,
+      new Set([
+        update.metadata?.name ?? "",
+        ...pods.map((p) => `${name}-${p.metadata?.labels?.[revisionHashLabel]}`),
+      ]),
+      set.spec?.revisionHistoryLimit ?? 10,
+    );
+    await this.writeStatus(set, pods, update);
+  }
+
+  private async createPod(set: StatefulSet, ordinal: number, hash: string): Promise<void> {
+    const ns = set.metadata?.namespace ?? "";
+    const name = `${set.metadata?.name}-${ordinal}`;
+    for (const tpl of set.spec?.volumeClaimTemplates ?? []) {
+      const claim = `${tpl.metadata?.name}-${name}`;
+      try {
+        await this.opts.client.create(pvcsRef, ns, {
+          apiVersion: "v1",
+          kind: "PersistentVolumeClaim",
+          metadata: {
+            name: claim,
+            namespace: ns,
+            labels: { ...(set.spec?.selector?.matchLabels ?? {}) },
+          },
+          spec: tpl.spec,
+        });
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+    }
+    const pod = podFromTemplate(set, newControllerRef(set, "apps/v1", "StatefulSet"), {
+      labels: {
+        [revisionHashLabel]: hash,
+        "statefulset.kubernetes.io/pod-name": name,
+        "apps.kubernetes.io/pod-index": String(ordinal),
+      },
+    });
+    delete pod.metadata!.generateName;
+    pod.metadata!.name = name;
+    const spec = pod.spec as {
+      hostname?: string;
+      subdomain?: string;
+      volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+    };
+    spec.hostname = name;
+    if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
+    for (const tpl of set.spec?.volumeClaimTemplates ?? []) {
+      const volName = tpl.metadata?.name ?? "";
+      spec.volumes = [
+        ...(spec.volumes ?? []).filter((v) => v.name !== volName),
+        { name: volName, persistentVolumeClaim: { claimName: `${volName}-${name}` } },
+      ];
+    }
+    try {
+      await this.opts.client.create(podsRef, ns, pod);
+      this.opts.recorder.event(
+        set,
+        "Normal",
+        "SuccessfulCreate",
+        `create Pod ${name} in StatefulSet ${set.metadata?.name} successful`,
+      );
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  private async deletePod(set: StatefulSet, p: Pod): Promise<void> {
+    try {
+      await this.opts.client.delete(podsRef, p.metadata?.namespace, p.metadata?.name ?? "");
+      this.opts.recorder.event(
+        set,
+        "Normal",
+        "SuccessfulDelete",
+        `delete Pod ${p.metadata?.name} in StatefulSet ${set.metadata?.name} successful`,
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async writeStatus(
+    set: StatefulSet,
+    pods: Pod[],
+    update: ControllerRevision,
+  ): Promise<void> {
+    const now = this.opts.clock.now();
+    const updateHash = update.metadata?.labels?.[revisionHashLabel];
+    const active = pods.filter((p) => !p.metadata?.deletionTimestamp);
+    const updated = active.filter(
+      (p) => p.metadata?.labels?.[revisionHashLabel] === updateHash,
+    ).length;
+    const allUpdated = updated === (set.spec?.replicas ?? 1) && active.length === updated;
+    const currentRevision = allUpdated
+      ? update.metadata?.name
+      : ((set.status?.currentRevision as string | undefined) ?? update.metadata?.name);
+    const currentHash = currentRevision?.slice((set.metadata?.name ?? "").length + 1);
+    const status: Record<string, unknown> = {
+      observedGeneration: set.metadata?.generation ?? 0,
+      replicas: active.length,
+      readyReplicas: active.filter(isPodReady).length,
+      currentReplicas: active.filter((p) => p.metadata?.labels?.[revisionHashLabel] === currentHash)
+        .length,
+      updatedReplicas: updated,
+      availableReplicas: active.filter((p) =>
+        isPodAvailable(p, set.spec?.minReadySeconds ?? 0, now),
+      ).length,
+      currentRevision,
+      updateRevision: update.metadata?.name,
+      collisionCount: (set.status?.collisionCount as number | undefined) ?? 0,
+    };
+    if (JSON.stringify(status) === JSON.stringify({ ...set.status, conditions: undefined })) return;
+    try {
+      await this.opts.client.update(statefulSetsRef, { ...set, status }, { subresource: "status" });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
