@@ -46,9 +46,34 @@ export function prepareNamespaceForFinalize(o: KObject, old: KObject): void {
   else o.status = structuredClone(old.status);
 }
 
-/** Secret type defaults to Opaque. */
+/**
+ * Secret type defaults to Opaque; stringData is write-only: its entries are
+ * merged into data (base64, overriding) and the field dropped, as upstream's
+ * v1 conversion does.
+ */
 export function defaultSecret(o: KObject): void {
   setDefault(o as Obj, "type", "Opaque");
+  if (isObject(o.stringData)) {
+    const data = isObject(o.data) ? o.data : {};
+    for (const [k, v] of Object.entries(o.stringData))
+      data[k] = Buffer.from(str(v), "utf8").toString("base64");
+    if (Object.keys(data).length > 0) o.data = data;
+  }
+  delete o.stringData;
+}
+
+/** LimitRange Container items: default from max, defaultRequest from default then min. */
+export function defaultLimitRange(o: KObject): void {
+  for (const item of objects(isObject(o.spec) ? o.spec.limits : undefined)) {
+    if (item.type !== "Container") continue;
+    const def: Obj = isObject(item.default) ? item.default : {};
+    const req: Obj = isObject(item.defaultRequest) ? item.defaultRequest : {};
+    for (const [k, v] of Object.entries(isObject(item.max) ? item.max : {})) setDefault(def, k, v);
+    for (const [k, v] of Object.entries(def)) setDefault(req, k, v);
+    for (const [k, v] of Object.entries(isObject(item.min) ? item.min : {})) setDefault(req, k, v);
+    if (Object.keys(def).length > 0) item.default = def;
+    if (Object.keys(req).length > 0) item.defaultRequest = req;
+  }
 }
 
 /** PersistentVolume: reclaim policy Retain, volumeMode Filesystem, phase Pending. */

@@ -232,3 +232,26 @@ test("main-resource updates keep status; /status updates keep spec and labels", 
   assert.deepEqual(statusUpdate.status, { replicas: 2 });
   assert.deepEqual(statusUpdate.metadata!.labels, { a: "1" });
 });
+
+test("secret stringData merges into data; limit range defaults", () => {
+  const secret = create("", "secrets", {
+    metadata: { name: "s", namespace: "default" },
+    data: { a: "eA==", b: "eA==" },
+    stringData: { b: "hi", c: "é" },
+  });
+  assert.deepEqual(secret.data, { a: "eA==", b: "aGk=", c: "w6k=" });
+  assert.equal(secret.stringData, undefined);
+  assert.equal(secret.type, "Opaque");
+  const lr = create("", "limitranges", {
+    metadata: { name: "l", namespace: "default" },
+    spec: {
+      limits: [
+        { type: "Container", max: { cpu: "2" }, min: { memory: "1Mi" } },
+        { type: "Pod", max: { cpu: "4" } },
+      ],
+    },
+  });
+  assert.deepEqual(lr.spec.limits[0].default, { cpu: "2" });
+  assert.deepEqual(lr.spec.limits[0].defaultRequest, { cpu: "2", memory: "1Mi" });
+  assert.equal(lr.spec.limits[1].default, undefined);
+});

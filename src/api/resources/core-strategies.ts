@@ -13,6 +13,7 @@ import { defaultService, patchAllocatedValues } from "../defaults/service.ts";
 import { defaultReplicationController } from "../defaults/workloads.ts";
 import {
   defaultEndpoints,
+  defaultLimitRange,
   defaultNamespace,
   defaultPersistentVolume,
   defaultPersistentVolumeClaim,
@@ -64,7 +65,11 @@ export function coreStrategies(): Record<string, Strategy> {
       validateUpdate: validateMetaUpdate,
     },
     events: { validate: validateEvent, validateUpdate: validateMetaUpdate },
-    limitranges: { validate: validateNamespacedMeta, validateUpdate: validateMetaUpdate },
+    limitranges: {
+      defaults: defaultLimitRange,
+      validate: validateNamespacedMeta,
+      validateUpdate: validateMetaUpdate,
+    },
     namespaces: {
       defaults: defaultNamespace,
       validate: validateNamespace,
