@@ -42,7 +42,11 @@ export function fieldValue(def: ResourceDef, obj: KObject, field: string): strin
 }
 
 /** Parses list/watch parameters for `def`; throws 400 StatusErrors. */
-export function parseListOptions(def: ResourceDef, query: URLSearchParams): ListOptions {
+export function parseListOptions(
+  def: ResourceDef,
+  query: URLSearchParams,
+  watchPath = false,
+): ListOptions {
   const labels = parseLabelSelector(query.get("labelSelector") ?? "");
   if (!labels.ok) throw badRequest(labels.error.message);
   const fields = parseFieldSelector(query.get("fieldSelector") ?? "");
@@ -74,7 +78,26 @@ export function parseListOptions(def: ResourceDef, query: URLSearchParams): List
       'supported values: "Exact", "NotOlderThan", ""',
     );
   }
-  if (rvm && !resourceVersion) {
+  const sie = query.get("sendInitialEvents");
+  if (sie !== null) {
+    const isWatch = query.get("watch") === "true" || query.get("watch") === "1" || watchPath;
+    if (!isWatch)
+      throw invalidListOptions("sendInitialEvents", sie, "sendInitialEvents is forbidden for list");
+    if (rvm !== "NotOlderThan") {
+      throw invalidListOptions(
+        "resourceVersionMatch",
+        rvm,
+        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+      );
+    }
+    if ((sie === "true" || sie === "1") && !boolParam(query, "allowWatchBookmarks")) {
+      throw invalidListOptions(
+        "allowWatchBookmarks",
+        "false",
+        "sendInitialEvents requires setting allowWatchBookmarks to true",
+      );
+    }
+  } else if (rvm && !resourceVersion) {
     throw invalidListOptions(
       "resourceVersionMatch",
       rvm,
@@ -101,7 +124,6 @@ export function parseListOptions(def: ResourceDef, query: URLSearchParams): List
       `timeoutSeconds: Invalid value: ${timeoutSeconds}: must be greater than or equal to 0`,
     );
   }
-  const sie = query.get("sendInitialEvents");
   return {
     labelSelector,
     fieldSelector,

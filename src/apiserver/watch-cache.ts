@@ -67,6 +67,8 @@ export class WatchCache {
   #starting?: Promise<void>;
   #watcher?: Watcher;
   #stopped = false;
+  /** Why the storage watch ended; subscriptions fail with it until the cache restarts. */
+  #failure?: StatusError;
 
   constructor(opts: WatchCacheOptions) {
     this.prefix = opts.prefix;
@@ -86,9 +88,15 @@ export class WatchCache {
    */
   ensureStarted(fromRevision?: number): Promise<void> {
     this.#starting ??= (async () => {
-      const current = await this.#backend.currentRevision();
+      this.#failure = undefined;
+      const [current, compacted] = await Promise.all([
+        this.#backend.currentRevision(),
+        this.#backend.compactedRevision(),
+      ]);
+      // Cover an older requested revision only while storage still has its history;
+      // a client asking for compacted history gets 410 and must not break the cache.
       const start =
-        fromRevision !== undefined && fromRevision > 0 && fromRevision < current
+        fromRevision !== undefined && fromRevision > compacted && fromRevision < current
           ? fromRevision
           : current;
       this.#coveredFrom = start;
@@ -107,6 +115,7 @@ export class WatchCache {
    * sub-prefix of the cache's, e.g. one namespace). 410 when too old.
    */
   subscribe(fromRevision: number, prefix = this.prefix): CacheSubscription {
+    if (this.#failure) throw this.#failure;
     if (fromRevision < this.#coveredFrom) {
       throw new StatusError(
         "Gone",
@@ -152,12 +161,14 @@ export class WatchCache {
             `too old resource version: ${this.#coveredFrom} (${err.compactedRevision ?? 0})`,
           )
         : new StatusError("Gone", "watch closed: storage watch ended");
+      this.#failure = status;
       for (const sub of this.#subscribers) this.#end(sub, status);
     }
-    // The storage watch ended: restart lazily on the next subscription.
+    // The storage watch ended: restart lazily on the next ensureStarted().
     if (!this.#stopped) {
       this.#ring = [];
       this.#starting = undefined;
+      this.#failure ??= new StatusError("Gone", "watch closed: storage watch ended");
       for (const sub of this.#subscribers) this.#end(sub);
     }
   }

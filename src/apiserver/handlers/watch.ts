@@ -49,7 +49,7 @@ export function filterEvent(
 
 export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promise<void> {
   const render = await renderOptions(ctx, def);
-  const opts = parseListOptions(def, ctx.query);
+  const opts = parseListOptions(def, ctx.query, true);
   const { namespace, name } = ctx.info;
   const matches = name
     ? (obj: KObject) => obj.metadata?.name === name && opts.matches(obj)

@@ -1,0 +1,172 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startTestServer, type TestServer } from "./testing/test-server.ts";
+
+let t: TestServer;
+before(async () => {
+  t = await startTestServer({ bookmarkIntervalMs: 60_000 });
+});
+after(async () => {
+  await t.close();
+});
+
+interface Event {
+  type: string;
+  object: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Opens a watch and yields parsed events line by line. */
+async function openWatch(path: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const res = await fetch(t.server.url + path, { headers, signal: controller.signal });
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  return {
+    res,
+    /** The next event, or null when the stream ended. */
+    async next(): Promise<Event | null> {
+      for (;;) {
+        const nl = buffer.indexOf("\n");
+        if (nl >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          return JSON.parse(line) as Event;
+        }
+        const { value, done } = await reader.read();
+        if (done) return null;
+        buffer += decoder.decode(value, { stream: true });
+      }
+    },
+    close() {
+      controller.abort();
+    },
+  };
+}
+
+const cm = (name: string, labels: Record<string, string> = {}) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, labels },
+  data: { k: "v" },
+});
+const base = "/api/v1/namespaces/default/configmaps";
+
+test("watch from a list's resourceVersion sees every change in order", async () => {
+  const list = await t.call("GET", base);
+  const w = await openWatch(
+    `${base}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`,
+  );
+  await t.call("POST", base, cm("w1"));
+  await t.call(
+    "PATCH",
+    `${base}/w1`,
+    { data: { k: "2" } },
+    { "Content-Type": "application/merge-patch+json" },
+  );
+  await t.call("DELETE", `${base}/w1`);
+  const types: string[] = [];
+  let lastRv = 0;
+  for (let i = 0; i < 3; i++) {
+    const e = (await w.next())!;
+    types.push(e.type);
+    assert.equal(e.object.metadata.name, "w1");
+    const rv = Number(e.object.metadata.resourceVersion);
+    assert.ok(rv > lastRv);
+    lastRv = rv;
+  }
+  assert.deepEqual(types, ["ADDED", "MODIFIED", "DELETED"]);
+  w.close();
+});
+
+test("watch without resourceVersion starts with the current state", async () => {
+  await t.call("POST", "/api/v1/namespaces/kube-public/configmaps", cm("init1"));
+  const w = await openWatch("/api/v1/namespaces/kube-public/configmaps?watch=true");
+  const e = (await w.next())!;
+  assert.equal(e.type, "ADDED");
+  assert.equal(e.object.metadata.name, "init1");
+  w.close();
+});
+
+test("sendInitialEvents ends the initial state with an annotated bookmark", async () => {
+  const w = await openWatch(
+    "/api/v1/namespaces/kube-public/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=&allowWatchBookmarks=true",
+  );
+  const first = (await w.next())!;
+  assert.equal(first.type, "ADDED");
+  const bookmark = (await w.next())!;
+  assert.equal(bookmark.type, "BOOKMARK");
+  assert.equal(bookmark.object.metadata.annotations["k8s.io/initial-events-end"], "true");
+  assert.equal(bookmark.object.kind, "ConfigMap");
+  w.close();
+});
+
+test("selectors turn label changes into ADDED and DELETED", async () => {
+  const list = await t.call("GET", base);
+  const w = await openWatch(
+    `${base}?watch=true&labelSelector=app%3Dx&resourceVersion=${list.body.metadata.resourceVersion}`,
+  );
+  await t.call("POST", base, cm("sel"));
+  await t.call(
+    "PATCH",
+    `${base}/sel`,
+    { metadata: { labels: { app: "x" } } },
+    { "Content-Type": "application/merge-patch+json" },
+  );
+  await t.call(
+    "PATCH",
+    `${base}/sel`,
+    { metadata: { labels: { app: null } } },
+    { "Content-Type": "application/merge-patch+json" },
+  );
+  assert.equal((await w.next())!.type, "ADDED");
+  assert.equal((await w.next())!.type, "DELETED");
+  w.close();
+});
+
+test("timeoutSeconds ends the watch (with a final bookmark when allowed)", async () => {
+  const list = await t.call("GET", base);
+  const w = await openWatch(
+    `${base}?watch=true&timeoutSeconds=5&allowWatchBookmarks=true&resourceVersion=${list.body.metadata.resourceVersion}`,
+  );
+  // The handler registers its timers once the stream is open; move the fake clock past the timeout.
+  t.clock.advance(5_000);
+  const e = (await w.next())!;
+  assert.equal(e.type, "BOOKMARK");
+  assert.equal(await w.next(), null);
+});
+
+test("a resourceVersion older than storage history is 410 Gone in the stream", async () => {
+  for (let i = 0; i < 3; i++)
+    await t.call("POST", "/api/v1/namespaces/kube-public/secrets", {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `s${i}` },
+    });
+  const current = await t.backend.currentRevision();
+  await t.backend.compact(current);
+  const w = await openWatch("/api/v1/namespaces/kube-public/secrets?watch=true&resourceVersion=2");
+  const e = (await w.next())!;
+  assert.equal(e.type, "ERROR");
+  assert.equal(e.object.code, 410);
+  assert.equal(e.object.reason, "Gone");
+  assert.match(e.object.message, /too old resource version/);
+  w.close();
+});
+
+test("watches accept Table output", async () => {
+  const list = await t.call("GET", base);
+  const w = await openWatch(
+    `${base}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`,
+    {
+      Accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+    },
+  );
+  await t.call("POST", base, cm("tab"));
+  const e = (await w.next())!;
+  assert.equal(e.object.kind, "Table");
+  assert.equal(e.object.rows.length, 1);
+  assert.equal(e.object.rows[0].cells[0], "tab");
+  w.close();
+});
