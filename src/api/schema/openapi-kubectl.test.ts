@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { builtinSchemas } from "./builtin.ts";
 import { openapiPathKey } from "./openapi.ts";
-import { OpenAPIV3Service } from "./openapi-service.ts";
+import { OpenAPIService } from "./openapi-service.ts";
 import { appsResources } from "../resources/apps.ts";
 import { coreResources } from "../resources/core.ts";
 import type { ResourceDef } from "../types.ts";
@@ -61,7 +61,7 @@ function discovery(gv: (typeof GVS)[number]): unknown {
 
 /** A fixture API server on 127.0.0.1:0 that records every write. */
 function fixtureServer(recorded: Recorded[]): Server {
-  const openapi = new OpenAPIV3Service(
+  const openapi = new OpenAPIService(
     GVS.flatMap((gv) => gv.resources),
     builtinSchemas(),
   );

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { OpenAPIV3Service } from "./openapi-service.ts";
+import { OpenAPIService } from "./openapi-service.ts";
 import { builtinSchemas } from "./builtin.ts";
 import { appsResources } from "../resources/apps.ts";
 import { rbacResources } from "../resources/rbac.ts";
 
-const service = new OpenAPIV3Service([...rbacResources(), ...appsResources()], builtinSchemas());
+const service = new OpenAPIService([...rbacResources(), ...appsResources()], builtinSchemas());
 
 test("the index lists each served group-version with its document hash", () => {
   const index = JSON.parse(service.indexJSON());

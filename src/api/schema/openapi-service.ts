@@ -1,9 +1,9 @@
 /**
- * Serves /openapi/v3 from the served resources: builds each group-version's
- * document on first use and keeps its canonical JSON and hash (the resource
- * set is fixed for the service's lifetime), and decides responses the way
- * upstream's handler does: hashed URLs are immutable, a stale hash redirects
- * to the current one, ETags allow 304s.
+ * Serves /openapi/v3 (and /openapi/v2) from the served resources: builds each
+ * group-version's document on first use and keeps its canonical JSON and hash
+ * (the resource set is fixed for the service's lifetime), and decides
+ * responses the way upstream's handler does: hashed URLs are immutable, a
+ * stale hash redirects to the current one, ETags allow 304s.
  */
 import {
   openapiHash,
@@ -46,7 +46,7 @@ export interface OpenAPIRequest {
   accept?: string;
 }
 
-export class OpenAPIV3Service {
+export class OpenAPIService {
   readonly #byKey = new Map<string, { gv: GroupVersion; resources: OpenAPIResource[] }>();
   readonly #docs = new Map<string, OpenAPIDocumentBytes>();
   #index: string | undefined;
