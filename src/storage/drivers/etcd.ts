@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import {
-  Etcd3,
+  type Etcd3,
   type IRangeRequest,
   type IRangeResponse,
   type IResponseHeader,
@@ -29,12 +28,13 @@ import {
   toStorageError,
   type EtcdKeyValue,
 } from "./etcd-kv.ts";
+import { newEtcdClient, type EtcdClientOptions } from "./etcd-client.ts";
 import { compactRound, type CompactorState } from "./etcd-compactor.ts";
 import { EtcdLeases } from "./etcd-leases.ts";
 import { EtcdWatches } from "./etcd-watches.ts";
 
-export interface EtcdBackendOptions {
-  /** Client URLs of the members: http://host:port, https://host:port (TLS), or host:port. */
+export interface EtcdBackendOptions extends EtcdClientOptions {
+  /** Client URLs of the members: http://host:port, https://host:port (TLS), etcd://host:port or host:port. */
   endpoints: string[];
   /** CA bundle that signed the etcd server certificates (PEM file). */
   caFile?: string;
@@ -85,31 +85,17 @@ export class EtcdBackend implements Backend {
   }
 
   async start(): Promise<void> {
-    const { caFile, certFile, keyFile } = this.#opts;
-    const hosts = this.#opts.endpoints.map((e) =>
-      normalizeEndpoint(e, caFile !== undefined || certFile !== undefined),
-    );
-    const timeout = this.#opts.requestTimeoutMs ?? 30_000;
-    const client = new Etcd3({
-      hosts,
-      credentials:
-        caFile || certFile
-          ? {
-              rootCertificate: caFile ? await readFile(caFile) : (undefined as unknown as Buffer),
-              certChain: certFile ? await readFile(certFile) : undefined,
-              privateKey: keyFile ? await readFile(keyFile) : undefined,
-            }
-          : undefined,
-      // Lists and watch replays may exceed gRPC's default 4 MiB message limit.
-      grpcOptions: { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 },
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
-    });
+    const client = await newEtcdClient(this.#opts);
     this.#client = client;
     this.#leases = new EtcdLeases(
       {
         grant: async (ttl) => {
-          const res = await client.leaseClient.leaseGrant({ TTL: ttl });
-          return { id: res.ID, ttlSeconds: Number(res.TTL) };
+          try {
+            const res = await client.leaseClient.leaseGrant({ TTL: ttl });
+            return { id: res.ID, ttlSeconds: Number(res.TTL) };
+          } catch (err) {
+            throw toStorageError(err);
+          }
         },
       },
       { now: this.#opts.now },
@@ -401,17 +387,4 @@ export class EtcdBackend implements Backend {
       }
     }
   }
-}
-
-/** etcd3 wants http(s)://host:port; etcd://host:port and bare host:port get https when TLS files are given. */
-function normalizeEndpoint(endpoint: string, tls: boolean): string {
-  if (/^https?:\/\//.test(endpoint)) return endpoint.replace(/\/+$/, "");
-  if (endpoint.startsWith("etcd://")) return `${tls ? "https" : "http"}://${endpoint.slice(7)}`;
-  if (/^[a-z0-9+.-]+:\/\//i.test(endpoint)) {
-    throw new StorageError(
-      "InvalidArgument",
-      `Cannot use etcd endpoint ${endpoint}: scheme must be http or https`,
-    );
-  }
-  return `${tls ? "https" : "http"}://${endpoint}`;
 }
