@@ -192,8 +192,9 @@ export class RestStore {
       }
       return;
     }
-    if (subresource === "finalize") {
-      // namespaces/finalize: only spec.finalizers changes (set by the handler); status is kept.
+    if (subresource === "finalize" || subresource === "binding") {
+      // namespaces/finalize and pods/binding change exactly what their handlers
+      // set (spec.finalizers, spec.nodeName) and bypass the update strategy, as upstream.
       if (old.status === undefined) delete obj.status;
       else obj.status = structuredClone(old.status);
       return;
@@ -213,7 +214,7 @@ export class RestStore {
     subresource: string,
   ): FieldError[] {
     const s = def.strategy;
-    if (!s) return [];
+    if (!s || subresource === "binding") return [];
     if (subresource === "status" && s.validateStatusUpdate) return s.validateStatusUpdate(obj, old);
     return [...(s.validate?.(obj) ?? []), ...(s.validateUpdate?.(obj, old) ?? [])];
   }
