@@ -42,7 +42,7 @@ test("ephemeral container rules", () => {
       [
         [
           "spec.ephemeralContainers",
-          'Forbidden: existing ephemeral containers "debug" may not be changed',
+          'Forbidden: existing ephemeral containers "debug" may not be removed',
         ],
       ],
     ],

@@ -46,11 +46,12 @@ export function validateEphemeralContainersUpdate(pod: KObject, old: KObject): F
   const olds = objects(obj(old.spec).ephemeralContainers);
   for (const o of olds) {
     const match = news.find((n) => n.name === o.name);
-    if (!match || !deepEqual(match, o)) {
+    const problem = !match ? "removed" : deepEqual(match, o) ? "" : "changed";
+    if (problem) {
       errs.push(
         fieldErrors.forbidden(
           "spec.ephemeralContainers",
-          `existing ephemeral containers ${JSON.stringify(str(o.name))} may not be changed`,
+          `existing ephemeral containers ${JSON.stringify(str(o.name))} may not be ${problem}`,
         ),
       );
     }
