@@ -2,12 +2,14 @@ import { Command } from "commander";
 import { registerServerCommand } from "./server.ts";
 import { registerApiserverCommand } from "./apiserver.ts";
 import { registerControllerManagerCommand } from "./controller-manager.ts";
+import { registerSchedulerCommand } from "./scheduler.ts";
 
 const program = new Command();
 program.name("k8ts").description("A Kubernetes-compatible cluster written in TypeScript");
 registerServerCommand(program);
 registerApiserverCommand(program);
 registerControllerManagerCommand(program);
+registerSchedulerCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`k8ts: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,180 @@
+/**
+ * The scheduler cache: nodes and the pods on them, including pods the
+ * scheduler has assumed onto a node but whose bind has not been observed yet,
+ * so scheduling never waits for its own binds. Informer handlers feed it;
+ * a bound pod seen through the informer confirms its assumed copy.
+ * Also serves as the cycle's SharedLister (the cycle is synchronous, so the
+ * view cannot change under a running cycle).
+ */
+import type { Node, Pod } from "kubernetes-types/core/v1.d.ts";
+import type { SharedLister } from "../framework/interfaces.ts";
+import { NodeInfo } from "../framework/node-info.ts";
+import { PodInfo } from "../framework/pod-info.ts";
+import { normalizedImageName } from "../plugins/imagelocality/imagelocality.ts";
+import { nodeOrder } from "./node-order.ts";
+
+export const podKey = (pod: Pod): string =>
+  `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
+
+export class SchedulerCache implements SharedLister {
+  private nodes = new Map<string, NodeInfo>();
+  /** Which node each known pod is on. */
+  private podNodes = new Map<string, string>();
+  private assumed = new Set<string>();
+  private images = new Map<string, number>();
+  private list: NodeInfo[] | undefined;
+  private affinityList: NodeInfo[] | undefined;
+  private antiAffinityList: NodeInfo[] | undefined;
+
+  private nodeInfo(name: string): NodeInfo {
+    let ni = this.nodes.get(name);
+    if (!ni) {
+      ni = new NodeInfo();
+      this.nodes.set(name, ni);
+    }
+    return ni;
+  }
+
+  private changedNodes(): void {
+    this.list = undefined;
+    this.affinityList = undefined;
+    this.antiAffinityList = undefined;
+  }
+
+  private countImages(node: Node | undefined, by: number): void {
+    for (const img of node?.status?.images ?? []) {
+      for (const n of new Set((img.names ?? []).map(normalizedImageName))) {
+        const c = (this.images.get(n) ?? 0) + by;
+        if (c <= 0) this.images.delete(n);
+        else this.images.set(n, c);
+      }
+    }
+  }
+
+  addNode(node: Node): void {
+    const ni = this.nodeInfo(node.metadata?.name ?? "");
+    this.countImages(ni.node, -1);
+    const zoneChanged = !ni.node || zoneOf(ni.node) !== zoneOf(node);
+    ni.setNode(node);
+    this.countImages(node, 1);
+    if (zoneChanged) this.changedNodes();
+  }
+
+  updateNode(node: Node): void {
+    this.addNode(node);
+  }
+
+  removeNode(node: Node): void {
+    const name = node.metadata?.name ?? "";
+    const ni = this.nodes.get(name);
+    if (!ni) return;
+    this.countImages(ni.node, -1);
+    if (ni.pods.size === 0) this.nodes.delete(name);
+    else ni.node = undefined;
+    this.changedNodes();
+  }
+
+  /** Places the pod on nodeName before its binding is observed. */
+  assumePod(pi: PodInfo, nodeName: string): PodInfo {
+    const bound = new PodInfo({ ...pi.pod, spec: { ...pi.pod.spec!, nodeName } });
+    this.place(bound, nodeName);
+    this.assumed.add(bound.key);
+    return bound;
+  }
+
+  isAssumed(key: string): boolean {
+    return this.assumed.has(key);
+  }
+
+  /** Drops an assumed pod whose bind failed. */
+  forgetPod(key: string): void {
+    if (!this.assumed.delete(key)) return;
+    this.unplace(key);
+  }
+
+  /** A bound pod seen by the informer (confirms an assumed one). Terminal pods are removed. */
+  addPod(pod: Pod): void {
+    const key = podKey(pod);
+    const nodeName = pod.spec?.nodeName;
+    const phase = pod.status?.phase;
+    if (!nodeName || phase === "Succeeded" || phase === "Failed") {
+      this.removePod(pod);
+      return;
+    }
+    this.assumed.delete(key);
+    this.place(new PodInfo(pod), nodeName);
+  }
+
+  updatePod(pod: Pod): void {
+    this.addPod(pod);
+  }
+
+  removePod(pod: Pod): void {
+    const key = podKey(pod);
+    this.assumed.delete(key);
+    this.unplace(key);
+  }
+
+  private place(pi: PodInfo, nodeName: string): void {
+    this.unplace(pi.key);
+    const ni = this.nodeInfo(nodeName);
+    ni.addPod(pi);
+    this.podNodes.set(pi.key, nodeName);
+    if (pi.hasAffinity()) this.affinityList = this.antiAffinityList = undefined;
+  }
+
+  private unplace(key: string): void {
+    const nodeName = this.podNodes.get(key);
+    if (nodeName === undefined) return;
+    this.podNodes.delete(key);
+    const ni = this.nodes.get(nodeName);
+    if (!ni) return;
+    const pi = ni.pods.get(key);
+    ni.removePod(key);
+    if (pi?.hasAffinity()) this.affinityList = this.antiAffinityList = undefined;
+    if (!ni.node && ni.pods.size === 0) this.nodes.delete(nodeName);
+  }
+
+  podCount(): number {
+    return this.podNodes.size;
+  }
+
+  assumedCount(): number {
+    return this.assumed.size;
+  }
+
+  // SharedLister
+
+  nodeInfoList(): readonly NodeInfo[] {
+    if (!this.list) this.list = nodeOrder([...this.nodes.values()].filter((n) => n.node));
+    return this.list;
+  }
+
+  get(nodeName: string): NodeInfo | undefined {
+    const ni = this.nodes.get(nodeName);
+    return ni?.node ? ni : undefined;
+  }
+
+  havePodsWithAffinityList(): readonly NodeInfo[] {
+    if (!this.affinityList)
+      this.affinityList = this.nodeInfoList().filter((n) => n.podsWithAffinity.size > 0);
+    return this.affinityList;
+  }
+
+  havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[] {
+    if (!this.antiAffinityList)
+      this.antiAffinityList = this.nodeInfoList().filter(
+        (n) => n.podsWithRequiredAntiAffinity.size > 0,
+      );
+    return this.antiAffinityList;
+  }
+
+  imageNumNodes(image: string): number {
+    return this.images.get(image) ?? 0;
+  }
+}
+
+function zoneOf(node: Node): string {
+  const l = node.metadata?.labels ?? {};
+  return `${l["topology.kubernetes.io/region"] ?? ""}:${l["topology.kubernetes.io/zone"] ?? ""}`;
+}

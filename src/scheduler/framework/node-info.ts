@@ -1,0 +1,90 @@
+/**
+ * Everything the scheduler knows about one node: the Node object, the pods
+ * on it (bound or assumed) and their aggregate requests and host ports.
+ * Owned by the cache; plugins read it during a (synchronous) scheduling cycle
+ * and must not mutate it.
+ */
+import type { Node } from "kubernetes-types/core/v1.d.ts";
+import type { HostPort, PodInfo } from "./pod-info.ts";
+import { addInto, addResourceList, emptyResource, type Resource } from "./resource.ts";
+
+export class NodeInfo {
+  node: Node | undefined;
+  readonly pods = new Map<string, PodInfo>();
+  /** Pods with any pod (anti-)affinity term. */
+  readonly podsWithAffinity = new Map<string, PodInfo>();
+  readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
+  readonly requested: Resource = emptyResource();
+  nonZeroCPU = 0;
+  nonZeroMemory = 0;
+  allocatable: Resource = emptyResource();
+  readonly usedPorts: HostPort[] = [];
+  /** Bumped on every change (tests and debugging). */
+  generation = 0;
+
+  constructor(node?: Node) {
+    if (node) this.setNode(node);
+  }
+
+  get name(): string {
+    return this.node?.metadata?.name ?? "";
+  }
+
+  get labels(): Record<string, string> {
+    return this.node?.metadata?.labels ?? {};
+  }
+
+  setNode(node: Node): void {
+    this.node = node;
+    const alloc = emptyResource();
+    addResourceList(
+      alloc,
+      (node.status?.allocatable ?? node.status?.capacity) as Record<string, unknown> | undefined,
+    );
+    this.allocatable = alloc;
+    this.generation++;
+  }
+
+  addPod(pi: PodInfo): void {
+    this.pods.set(pi.key, pi);
+    if (pi.hasAffinity()) this.podsWithAffinity.set(pi.key, pi);
+    if (pi.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity.set(pi.key, pi);
+    this.account(pi, 1);
+  }
+
+  /** Removes the pod by key; false when it was not here. */
+  removePod(key: string): boolean {
+    const pi = this.pods.get(key);
+    if (!pi) return false;
+    this.pods.delete(key);
+    this.podsWithAffinity.delete(key);
+    this.podsWithRequiredAntiAffinity.delete(key);
+    this.account(pi, -1);
+    return true;
+  }
+
+  private account(pi: PodInfo, sign: 1 | -1): void {
+    addInto(this.requested, pi.requests, sign);
+    this.nonZeroCPU += sign * pi.nonZeroCPU;
+    this.nonZeroMemory += sign * pi.nonZeroMemory;
+    if (sign > 0) this.usedPorts.push(...pi.hostPorts);
+    else {
+      for (const hp of pi.hostPorts) {
+        const i = this.usedPorts.findIndex(
+          (u) => u.port === hp.port && u.protocol === hp.protocol && u.hostIP === hp.hostIP,
+        );
+        if (i >= 0) this.usedPorts.splice(i, 1);
+      }
+    }
+    this.generation++;
+  }
+
+  /** A copy whose pod set can be changed without touching this one (preemption what-ifs). */
+  clone(): NodeInfo {
+    const c = new NodeInfo();
+    c.node = this.node;
+    c.allocatable = this.allocatable;
+    for (const pi of this.pods.values()) c.addPod(pi);
+    return c;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * A pod with everything the plugins read from it parsed once: requests,
+ * affinity terms (selectors compiled), host ports, priority. PodInfos are
+ * built when a pod enters the queue or cache and never mutated afterwards.
+ */
+import type { Pod, PodAffinityTerm, WeightedPodAffinityTerm } from "kubernetes-types/core/v1.d.ts";
+import {
+  LabelSelector,
+  labelSelectorFromObject,
+  type LabelSelectorObject,
+} from "../../api/selectors/label-selector.ts";
+import {
+  defaultMemoryRequest,
+  defaultMilliCPURequest,
+  podRequests,
+  type Resource,
+} from "./resource.ts";
+
+/** A pod (anti-)affinity term ready for matching. */
+export interface AffinityTerm {
+  namespaces: ReadonlySet<string>;
+  /** Null when the term has no namespaceSelector. */
+  namespaceSelector: LabelSelector | null;
+  selector: LabelSelector;
+  topologyKey: string;
+}
+
+export interface WeightedAffinityTerm extends AffinityTerm {
+  weight: number;
+}
+
+export interface HostPort {
+  protocol: string;
+  hostIP: string;
+  port: number;
+}
+
+export class PodInfo {
+  readonly key: string;
+  readonly requests: Resource;
+  /** cpu/memory with upstream's non-zero defaults, for scoring. */
+  readonly nonZeroCPU: number;
+  readonly nonZeroMemory: number;
+  readonly requiredAffinityTerms: AffinityTerm[];
+  readonly requiredAntiAffinityTerms: AffinityTerm[];
+  readonly preferredAffinityTerms: WeightedAffinityTerm[];
+  readonly preferredAntiAffinityTerms: WeightedAffinityTerm[];
+  readonly hostPorts: HostPort[];
+  readonly priority: number;
+  /** Errors parsing affinity selectors (the pod is then unschedulable). */
+  readonly parseErrors: string[] = [];
+
+  constructor(readonly pod: Pod) {
+    const meta = pod.metadata ?? {};
+    this.key = `${meta.namespace ?? ""}/${meta.name ?? ""}`;
+    this.requests = podRequests(pod);
+    const nz = podRequests(pod, true);
+    this.nonZeroCPU = nz.milliCPU || defaultMilliCPURequest;
+    this.nonZeroMemory = nz.memory || defaultMemoryRequest;
+    const aff = pod.spec?.affinity;
+    const ns = meta.namespace ?? "default";
+    this.requiredAffinityTerms = this.terms(
+      ns,
+      aff?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    );
+    this.requiredAntiAffinityTerms = this.terms(
+      ns,
+      aff?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    );
+    this.preferredAffinityTerms = this.weighted(
+      ns,
+      aff?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution,
+    );
+    this.preferredAntiAffinityTerms = this.weighted(
+      ns,
+      aff?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution,
+    );
+    this.hostPorts = [];
+    for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+      for (const p of c.ports ?? []) {
+        if (!p.hostPort || p.hostPort <= 0) continue;
+        this.hostPorts.push({
+          protocol: p.protocol ?? "TCP",
+          hostIP: p.hostIP || "0.0.0.0",
+          port: p.hostPort,
+        });
+      }
+    }
+    this.priority = pod.spec?.priority ?? 0;
+  }
+
+  get namespace(): string {
+    return this.pod.metadata?.namespace ?? "";
+  }
+
+  get labels(): Record<string, string> {
+    return this.pod.metadata?.labels ?? {};
+  }
+
+  /** True when the pod has any pod affinity or anti-affinity term. */
+  hasAffinity(): boolean {
+    return (
+      this.requiredAffinityTerms.length +
+        this.requiredAntiAffinityTerms.length +
+        this.preferredAffinityTerms.length +
+        this.preferredAntiAffinityTerms.length >
+      0
+    );
+  }
+
+  private terms(ns: string, list: PodAffinityTerm[] | undefined): AffinityTerm[] {
+    const out: AffinityTerm[] = [];
+    for (const t of list ?? []) {
+      const term = this.term(ns, t);
+      if (term) out.push(term);
+    }
+    return out;
+  }
+
+  private weighted(
+    ns: string,
+    list: WeightedPodAffinityTerm[] | undefined,
+  ): WeightedAffinityTerm[] {
+    const out: WeightedAffinityTerm[] = [];
+    for (const w of list ?? []) {
+      const term = this.term(ns, w.podAffinityTerm);
+      if (term && w.weight) out.push({ ...term, weight: w.weight });
+    }
+    return out;
+  }
+
+  private term(ns: string, t: PodAffinityTerm): AffinityTerm | undefined {
+    const sel = labelSelectorFromObject(t.labelSelector as LabelSelectorObject | undefined);
+    if (!sel.ok) {
+      this.parseErrors.push(sel.error.message);
+      return undefined;
+    }
+    let namespaceSelector: LabelSelector | null = null;
+    if (t.namespaceSelector) {
+      const nsSel = labelSelectorFromObject(t.namespaceSelector as LabelSelectorObject);
+      if (!nsSel.ok) {
+        this.parseErrors.push(nsSel.error.message);
+        return undefined;
+      }
+      namespaceSelector = nsSel.selector;
+    }
+    const namespaces = new Set(t.namespaces ?? []);
+    if (namespaces.size === 0 && !namespaceSelector) namespaces.add(ns);
+    return { namespaces, namespaceSelector, selector: sel.selector, topologyKey: t.topologyKey };
+  }
+}
+
+/**
+ * Whether `term` (declared by some pod) selects `target`. `nsLabels` gives a
+ * namespace's labels for namespaceSelector terms.
+ */
+export function termMatches(
+  term: AffinityTerm,
+  target: PodInfo,
+  nsLabels: (ns: string) => Record<string, string> | undefined,
+): boolean {
+  const ns = target.namespace;
+  if (!term.namespaces.has(ns)) {
+    if (!term.namespaceSelector || !term.namespaceSelector.matches(nsLabels(ns) ?? {}))
+      return false;
+  }
+  return term.selector.matches(target.labels);
+}

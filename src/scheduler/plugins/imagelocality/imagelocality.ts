@@ -1,0 +1,59 @@
+/**
+ * ImageLocality: favours nodes that already hold the pod's images, weighted
+ * by image size and by how widely the image is spread (to avoid piling pods
+ * onto the few nodes that have it). Thresholds as upstream: 23 MB to
+ * 1000 MB per container.
+ */
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { maxNodeScore, type Handle, type ScorePlugin } from "../../framework/interfaces.ts";
+import type { NodeInfo } from "../../framework/node-info.ts";
+
+export const Name = "ImageLocality";
+const mb = 1024 * 1024;
+const minThreshold = 23 * mb;
+const maxContainerThreshold = 1000 * mb;
+
+/** Upstream's normalizedImageName: adds ":latest" when no tag or digest is given. */
+export function normalizedImageName(name: string): string {
+  const lastSlash = name.lastIndexOf("/");
+  if (name.includes("@") || name.slice(lastSlash + 1).includes(":")) return name;
+  return `${name}:latest`;
+}
+
+/** The node's images by every normalized name they are known under, with sizes. */
+export function nodeImageSizes(node: NodeInfo): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const img of node.node?.status?.images ?? []) {
+    for (const n of img.names ?? []) out.set(normalizedImageName(n), img.sizeBytes ?? 0);
+  }
+  return out;
+}
+
+function containerImages(pod: Pod): string[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]
+    .map((c) => c.image)
+    .filter((i): i is string => !!i);
+}
+
+export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
+  return {
+    name: Name,
+    score(_state, pod, node) {
+      const snapshot = handle.snapshot();
+      const total = snapshot.nodeInfoList().length;
+      const images = containerImages(pod.pod);
+      if (total === 0 || images.length === 0 || !node.node?.status?.images?.length) return 0;
+      const sizes = nodeImageSizes(node);
+      let sum = 0;
+      for (const image of images) {
+        const name = normalizedImageName(image);
+        const size = sizes.get(name);
+        if (size === undefined) continue;
+        sum += size * (snapshot.imageNumNodes(name) / total);
+      }
+      const maxThreshold = maxContainerThreshold * images.length;
+      const clamped = Math.min(Math.max(sum, minThreshold), maxThreshold);
+      return Math.floor((maxNodeScore * (clamped - minThreshold)) / (maxThreshold - minThreshold));
+    },
+  } satisfies ScorePlugin;
+}

@@ -1,0 +1,140 @@
+/**
+ * The scheduling algorithm of one cycle (upstream schedulePod): PreFilter,
+ * then Filter over the nodes in a rotating order until enough feasible nodes
+ * are found (percentageOfNodesToScore), then PreScore/Score over those and
+ * pick the best (ties at random). Synchronous: the cluster view cannot change
+ * while it runs. A pod that fits nowhere yields a FitError value.
+ */
+import type { CycleState } from "./framework/cycle-state.ts";
+import type { Framework } from "./framework/framework.ts";
+import type { SharedLister } from "./framework/interfaces.ts";
+import type { NodeInfo } from "./framework/node-info.ts";
+import type { PodInfo } from "./framework/pod-info.ts";
+import { fitErrorMessage } from "./framework/fit-error.ts";
+import { Code, type Status } from "./framework/status.ts";
+
+export const minFeasibleNodesToFind = 100;
+export const minFeasibleNodesPercentageToFind = 5;
+export const ErrNoNodesAvailable = "no nodes available to schedule pods";
+
+/** How many feasible nodes to find before scoring (upstream numFeasibleNodesToFind). */
+export function numFeasibleNodesToFind(percentage: number, numAllNodes: number): number {
+  if (numAllNodes < minFeasibleNodesToFind || percentage >= 100) return numAllNodes;
+  let adaptive = percentage;
+  if (adaptive <= 0) {
+    adaptive = 50 - Math.trunc(numAllNodes / 125);
+    if (adaptive < minFeasibleNodesPercentageToFind) adaptive = minFeasibleNodesPercentageToFind;
+  }
+  const n = Math.trunc((numAllNodes * adaptive) / 100);
+  return n < minFeasibleNodesToFind ? minFeasibleNodesToFind : n;
+}
+
+export interface Diagnosis {
+  nodeStatuses: Map<string, Status>;
+  unschedulablePlugins: Set<string>;
+  preFilterMsg?: string;
+}
+
+export type ScheduleResult =
+  | { ok: true; host: string; evaluatedNodes: number; feasibleNodes: number }
+  | { ok: false; kind: "fit"; numAllNodes: number; diagnosis: Diagnosis }
+  | { ok: false; kind: "error"; message: string; noNodes?: boolean };
+
+export function fitErrorOf(
+  r: { numAllNodes: number; diagnosis: Diagnosis },
+  postFilterMsg?: string,
+): string {
+  return fitErrorMessage(r.numAllNodes, r.diagnosis.nodeStatuses, {
+    preFilterMsg: r.diagnosis.preFilterMsg,
+    postFilterMsg,
+  });
+}
+
+export class GenericScheduler {
+  /** Where the next cycle's filtering starts (rotates over the node list). */
+  private nextStartNodeIndex = 0;
+
+  constructor(private readonly rand: () => number = Math.random) {}
+
+  schedulePod(
+    fw: Framework,
+    snapshot: SharedLister,
+    state: CycleState,
+    pod: PodInfo,
+  ): ScheduleResult {
+    const nodes = snapshot.nodeInfoList();
+    if (nodes.length === 0)
+      return { ok: false, kind: "error", message: ErrNoNodesAvailable, noNodes: true };
+    const diagnosis: Diagnosis = { nodeStatuses: new Map(), unschedulablePlugins: new Set() };
+    const pre = fw.runPreFilterPlugins(state, pod, nodes);
+    if (pre) {
+      if (pre.code === Code.Error) return { ok: false, kind: "error", message: pre.message() };
+      for (const n of nodes) diagnosis.nodeStatuses.set(n.name, pre);
+      diagnosis.unschedulablePlugins.add(pre.plugin);
+      diagnosis.preFilterMsg = pre.message();
+      return { ok: false, kind: "fit", numAllNodes: nodes.length, diagnosis };
+    }
+    const feasible: NodeInfo[] = [];
+    const want = numFeasibleNodesToFind(fw.percentageOfNodesToScore, nodes.length);
+    const check = (node: NodeInfo): Status | null => {
+      const s = fw.runFilterPlugins(state, pod, node);
+      if (!s) {
+        feasible.push(node);
+        return null;
+      }
+      if (s.code === Code.Error) return s;
+      diagnosis.nodeStatuses.set(node.name, s);
+      diagnosis.unschedulablePlugins.add(s.plugin);
+      return null;
+    };
+    // A nominated node (from an earlier preemption) is tried first.
+    const nominated = pod.pod.status?.nominatedNodeName;
+    const nominatedNode = nominated ? snapshot.get(nominated) : undefined;
+    if (nominatedNode) {
+      const err = check(nominatedNode);
+      if (err) return { ok: false, kind: "error", message: err.message() };
+      if (feasible.length)
+        return { ok: true, host: nominatedNode.name, evaluatedNodes: 1, feasibleNodes: 1 };
+    }
+    const start = this.nextStartNodeIndex % nodes.length;
+    let processed = 0;
+    for (let i = 0; i < nodes.length && feasible.length < want; i++) {
+      const node = nodes[(start + i) % nodes.length]!;
+      processed++;
+      if (node === nominatedNode) continue;
+      const err = check(node);
+      if (err) return { ok: false, kind: "error", message: err.message() };
+    }
+    this.nextStartNodeIndex = (start + processed) % nodes.length;
+    if (feasible.length === 0)
+      return { ok: false, kind: "fit", numAllNodes: nodes.length, diagnosis };
+    const evaluatedNodes = processed;
+    if (feasible.length === 1)
+      return { ok: true, host: feasible[0]!.name, evaluatedNodes, feasibleNodes: 1 };
+    const ps = fw.runPreScorePlugins(state, pod, feasible);
+    if (ps && ps.code !== Code.Success) return { ok: false, kind: "error", message: ps.message() };
+    const totals = fw.runScorePlugins(state, pod, feasible);
+    return {
+      ok: true,
+      host: feasible[this.selectHost(totals)]!.name,
+      evaluatedNodes,
+      feasibleNodes: feasible.length,
+    };
+  }
+
+  /** Index of the highest score; ties are broken uniformly at random (reservoir sampling). */
+  selectHost(scores: readonly number[]): number {
+    let best = 0;
+    let ties = 1;
+    for (let i = 1; i < scores.length; i++) {
+      if (scores[i]! > scores[best]!) {
+        best = i;
+        ties = 1;
+      } else if (scores[i] === scores[best]) {
+        ties++;
+        if (this.rand() * ties < 1) best = i;
+      }
+    }
+    return best;
+  }
+}
