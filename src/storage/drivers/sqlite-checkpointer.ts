@@ -42,56 +42,59 @@ export interface CheckpointerOptions {
   /** Called when the worker cannot run; the caller should re-enable in-line autocheckpoints. */
   onFailure(err: unknown): void;
   /**
-   * Runs a PASSIVE checkpoint on the writer connection. Called after a worker
-   * checkpoint once the WAL holds at least restartFrames, to copy the few
-   * frames written meanwhile, so the writer can restart the WAL from its start.
+   * Hold new write transactions (queue them; the event loop keeps running)
+   * while the worker copies the WAL's last frames, so that the writer can
+   * restart the WAL from its start. Purely an optimization: correctness never
+   * depends on the pause.
    */
-  finishOnWriter(): void;
-  /** WAL size (pages) from which the writer finishes a checkpoint itself. Default 4096 (16 MiB). */
+  pauseWrites(): void;
+  resumeWrites(): void;
+  /** WAL size (pages) from which writes pause for a closing checkpoint. Default 4096 (16 MiB). */
   restartFrames?: number;
 }
 
 /**
  * Moves WAL checkpoints off the event loop. SQLite's automatic checkpoint runs
  * inside a committing transaction and fsyncs the database file there,
- * stalling every write and watch behind it; with autocheckpoint disabled on
- * the writer connection, this runs them on a worker thread instead. At most one
- * checkpoint is in flight; the writer restarts the WAL from its start once a
- * checkpoint has copied it all, so the WAL file stays a bounded size.
+ * stalling every write, read and watch behind it; with autocheckpoint disabled
+ * on the writer connection, a worker thread runs them instead. At most one
+ * checkpoint is in flight.
+ *
+ * SQLite restarts the WAL from its start only after a checkpoint copied all of
+ * it, which never happens while writes keep appending. So once the WAL is
+ * large, writes pause (queued, not blocking) for one more, short checkpoint
+ * of the frames added meanwhile; the next write then restarts the WAL, which
+ * keeps the file at a bounded size.
  */
 export class SqliteCheckpointer {
   readonly #worker: Worker;
   readonly #every: number;
-  readonly #onFailure: (err: unknown) => void;
-  readonly #finishOnWriter: () => void;
   readonly #restartFrames: number;
+  readonly #opts: CheckpointerOptions;
   #lastTotal = 0;
   #busy = false;
+  #paused = false;
   #failed = false;
   #closing?: Promise<void>;
+  #idle: Array<() => void> = [];
   /** Checkpoints completed. */
   checkpoints = 0;
+  /** Closing checkpoints run with writes paused. */
+  restarts = 0;
 
   constructor(opts: CheckpointerOptions) {
+    this.#opts = opts;
     this.#every = opts.everyTransactions ?? 200;
-    this.#onFailure = opts.onFailure;
-    this.#finishOnWriter = opts.finishOnWriter;
     this.#restartFrames = opts.restartFrames ?? 4096;
     const module = createRequire(import.meta.url).resolve("better-sqlite3");
+    // Plain CommonJS: no need for the parent's loaders (tsx) in this thread.
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      execArgv: [],
       workerData: { module, path: opts.path },
     });
     this.#worker.unref();
-    this.#worker.on("message", (msg: CheckpointReply) => {
-      if (msg.closed) return;
-      this.#busy = false;
-      if (!msg.ok) return;
-      this.checkpoints++;
-      // Under steady writes the worker never catches the WAL's very end, and
-      // SQLite restarts the WAL only once all of it is copied: finish here.
-      if ((msg.log ?? 0) >= this.#restartFrames && !this.#closing) this.#finishOnWriter();
-    });
+    this.#worker.on("message", (msg: CheckpointReply) => this.#reply(msg));
     this.#worker.on("error", (err) => this.#fail(err));
   }
 
@@ -100,19 +103,18 @@ export class SqliteCheckpointer {
     if (this.#failed || this.#closing || this.#busy) return;
     if (total - this.#lastTotal < this.#every) return;
     this.#lastTotal = total;
-    this.#busy = true;
-    this.#worker.postMessage("checkpoint");
+    this.#request();
   }
 
-  /** Closes the worker's connection, then the worker. */
+  /** Closes the worker's connection, then the worker. Resumes writes if paused. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#resume();
       if (!this.#failed) {
         const closed = new Promise<void>((resolve) => {
-          const onMsg = (msg: { closed?: boolean }) => {
+          this.#worker.on("message", (msg: CheckpointReply) => {
             if (msg.closed) resolve();
-          };
-          this.#worker.on("message", onMsg);
+          });
           this.#worker.once("error", () => resolve());
           this.#worker.once("exit", () => resolve());
         });
@@ -124,9 +126,47 @@ export class SqliteCheckpointer {
     return this.#closing;
   }
 
+  /** Resolves when no checkpoint is in flight and writes are not paused. */
+  idle(): Promise<void> {
+    if (!this.#busy || this.#failed) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #request(): void {
+    this.#busy = true;
+    this.#worker.postMessage("checkpoint");
+  }
+
+  #reply(msg: CheckpointReply): void {
+    if (msg.closed) return;
+    this.#busy = false;
+    if (msg.ok) this.checkpoints++;
+    if (this.#paused) {
+      this.#resume();
+      for (const resolve of this.#idle.splice(0)) resolve();
+      return;
+    }
+    if (msg.ok && (msg.log ?? 0) >= this.#restartFrames && !this.#closing && !this.#failed) {
+      this.#paused = true;
+      this.restarts++;
+      this.#opts.pauseWrites();
+      this.#request();
+      return;
+    }
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#opts.resumeWrites();
+  }
+
   #fail(err: unknown): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#onFailure(err);
+    this.#resume();
+    for (const resolve of this.#idle.splice(0)) resolve();
+    this.#opts.onFailure(err);
   }
 }

@@ -44,6 +44,9 @@ export class SqliteCompactor {
   #cursor: number;
   #stepRows: number;
   #running = false;
+  #paused = false;
+  /** A step was due while paused; resume() reschedules it. */
+  #stalled = false;
   #closed = false;
   #idle: Array<() => void> = [];
   readonly stats: CompactionStats = {
@@ -99,8 +102,22 @@ export class SqliteCompactor {
   }
 
   /** Resumes deletion left over from before a restart. */
-  resume(): void {
+  resumeAfterRestart(): void {
     if (this.#cursor < this.#compactRevision) this.#schedule();
+  }
+
+  /** Holds further steps (see SqliteCheckpointer); the current one is synchronous and done. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#stalled) {
+      this.#stalled = false;
+      setImmediate(this.#tick);
+    }
   }
 
   /** Resolves once physical deletion has caught up with the compact revision. */
@@ -137,19 +154,24 @@ export class SqliteCompactor {
   #schedule(): void {
     if (this.#running || this.#closed) return;
     this.#running = true;
-    const tick = () => {
-      if (this.#closed) return;
-      let more = false;
-      try {
-        more = this.runStep();
-      } catch {
-        more = false; // retried on the next compact() call
-      }
-      if (more && !this.#closed) setImmediate(tick);
-      else this.#wake();
-    };
-    setImmediate(tick);
+    setImmediate(this.#tick);
   }
+
+  readonly #tick = (): void => {
+    if (this.#closed) return;
+    if (this.#paused) {
+      this.#stalled = true;
+      return;
+    }
+    let more = false;
+    try {
+      more = this.runStep();
+    } catch {
+      more = false; // retried on the next compact() call
+    }
+    if (more && !this.#closed) setImmediate(this.#tick);
+    else this.#wake();
+  };
 
   #wake(): void {
     this.#running = false;

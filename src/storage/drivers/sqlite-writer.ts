@@ -84,6 +84,7 @@ export class SqliteWriter {
   readonly #txn: (batch: Pending[]) => (WriteResult | StorageError)[];
   #queue: Pending[] = [];
   #scheduled = false;
+  #paused = false;
   /** Revision of the last SQLite commit. */
   #committed: number;
   /** Revision known durable (and published). */
@@ -181,8 +182,22 @@ export class SqliteWriter {
     this.#synced(this.#committed);
   }
 
+  /** Holds new transactions (writes stay queued) until resume(); see SqliteCheckpointer. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    if (this.#queue.length > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flushLoop());
+    }
+  }
+
   #flushLoop(): void {
     this.#scheduled = false;
+    if (this.#paused) return;
     this.#commitOnce();
     if (this.#queue.length > 0 && !this.#scheduled) {
       this.#scheduled = true;

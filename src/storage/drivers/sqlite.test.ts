@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -200,6 +200,25 @@ describe("SqliteBackend", () => {
       assert.ok(listed.kvs.every((kv) => kv.value === "5"));
       assert.equal((await b.get("/c/50")).kv?.value, "after");
       assert.equal((await b.count("/c/")).count, 90);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("WAL checkpoints run on a worker and the WAL restarts at a bounded size", async () => {
+    const path = dbPath();
+    const b = await open(path, { checkpointEveryTransactions: 10, walRestartFrames: 40 });
+    try {
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < 40; i++) await b.create(`/wal/${round}/${i}`, "x".repeat(256));
+        await b.checkpointIdle();
+      }
+      const s = b.stats();
+      assert.ok(s.checkpoints >= 6, `checkpoints ${s.checkpoints}`);
+      assert.ok(s.walRestarts >= 1, `restarts ${s.walRestarts}`);
+      const walBytes = statSync(`${path}-wal`).size;
+      assert.ok(walBytes < 1024 * 1024, `WAL is ${walBytes} bytes after 240 transactions`);
+      assert.equal((await b.count("/wal/")).count, 240);
     } finally {
       await b.close();
     }

@@ -1,6 +1,5 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import type {
   Backend,
@@ -47,6 +46,10 @@ export interface SqliteBackendOptions {
   walSync?: WalSync;
   /** Most writes per group commit. */
   maxBatch?: number;
+  /** Checkpoint the WAL (on a worker thread) every this many transactions. Default 200. */
+  checkpointEveryTransactions?: number;
+  /** WAL size in pages from which writes pause briefly so the WAL can restart. Default 4096. */
+  walRestartFrames?: number;
   /** Upper bound on log rows per compaction step. */
   compactionStepRows?: number;
 }
@@ -63,8 +66,8 @@ export interface SqliteStats {
   longestCommitMs: number;
   /** WAL checkpoints completed on the worker thread. */
   checkpoints: number;
-  /** Longest checkpoint tail the writer connection ran itself (event loop blocked), ms. */
-  longestWriterCheckpointMs: number;
+  /** Times writes paused (queued) for a closing checkpoint that lets the WAL restart. */
+  walRestarts: number;
   watchers: number;
   compaction: CompactionStats;
 }
@@ -92,7 +95,6 @@ export class SqliteBackend implements Backend {
   readonly #leases = new SqliteLeases();
   #open?: Open;
   #closed = false;
-  #longestWriterCheckpointMs = 0;
 
   constructor(opts: SqliteBackendOptions) {
     this.#opts = opts;
@@ -127,24 +129,25 @@ export class SqliteBackend implements Backend {
       db.pragma("wal_autocheckpoint = 0");
       const checkpointer = new SqliteCheckpointer({
         path: o.path,
+        everyTransactions: o.checkpointEveryTransactions,
+        restartFrames: o.walRestartFrames,
         onFailure: () => {
           if (db.open) db.pragma("wal_autocheckpoint = 1000");
         },
-        finishOnWriter: () => {
-          if (!db.open) return;
-          const t0 = performance.now();
-          db.pragma("wal_checkpoint(PASSIVE)");
-          this.#longestWriterCheckpointMs = Math.max(
-            this.#longestWriterCheckpointMs,
-            performance.now() - t0,
-          );
+        pauseWrites: () => {
+          writer.pause();
+          compactor.pause();
+        },
+        resumeWrites: () => {
+          writer.resume();
+          compactor.resume();
         },
       });
       const reader = new SqliteReader(db);
       const open: Open = { db, walFd, checkpointer, reader, writer, compactor, timers: [] };
       this.#leases.load(db);
       this.#open = open;
-      compactor.resume();
+      compactor.resumeAfterRestart();
       this.#startTimers(open);
     } catch (err) {
       if (walFd !== undefined) closeSync(walFd);
@@ -298,6 +301,11 @@ export class SqliteBackend implements Backend {
     return this.#use().compactor.idle();
   }
 
+  /** Resolves when no WAL checkpoint is in flight. */
+  checkpointIdle(): Promise<void> {
+    return this.#use().checkpointer.idle();
+  }
+
   /** Deletes every key whose TTL ended by clock.now(); resolves with how many it deleted. */
   async expireDue(): Promise<number> {
     const due = this.#leases.due(this.#clock.now());
@@ -316,7 +324,7 @@ export class SqliteBackend implements Backend {
       largestBatch: writer.largestBatch,
       longestCommitMs: writer.longestCommitMs,
       checkpoints: checkpointer.checkpoints,
-      longestWriterCheckpointMs: this.#longestWriterCheckpointMs,
+      walRestarts: checkpointer.restarts,
       watchers: this.#broadcaster.size,
       compaction: { ...compactor.stats },
     };
