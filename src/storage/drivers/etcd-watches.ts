@@ -30,17 +30,31 @@ export class EtcdWatches {
     this.#stream = new EtcdWatchStream(open, onRevision);
   }
 
-  /** A watcher of every key under prefix from startRevision (> 0) on. */
-  watch(prefix: string, opts: { startRevision: number; bufferSize?: number }): EtcdWatcher {
-    const w = new EtcdWatcher({
+  /**
+   * A watcher of every key under prefix from startRevision (> 0) on. An
+   * aborted signal cancels it; the abort listener is removed when it ends.
+   */
+  watch(
+    prefix: string,
+    opts: { startRevision: number; bufferSize?: number; signal?: AbortSignal },
+  ): EtcdWatcher {
+    const { signal } = opts;
+    const onAbort = () => w.cancel();
+    const w: EtcdWatcher = new EtcdWatcher({
       what: prefix,
       startRevision: opts.startRevision,
       bufferSize: opts.bufferSize,
       detach: (x) => {
+        signal?.removeEventListener("abort", onAbort);
         this.#feedOf.get(x)?.leave(x);
         this.#feedOf.delete(x);
       },
     });
+    if (signal?.aborted) {
+      w.cancel();
+      return w;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
     this.#subscribe(prefix, w);
     return w;
   }

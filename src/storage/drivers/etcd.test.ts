@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { getEventListeners } from "node:events";
 import { promisify } from "node:util";
 import { Etcd3 } from "etcd3";
 import { after, before, describe, test } from "node:test";
@@ -198,6 +199,25 @@ describe("EtcdBackend on a real etcd", () => {
       assert.equal(r2.version, r1.version + 1);
     } finally {
       for (const c of clients) c.close();
+      await b.close();
+    }
+  });
+
+  test("watchers sharing an AbortSignal remove their abort listeners when they end", async () => {
+    const b = await open({ endpoints: etcd.endpoints });
+    try {
+      const ac = new AbortController();
+      const p = uniquePrefix("signal");
+      const ws = Array.from({ length: 20 }, () =>
+        b.watch(p, { startRevision: 0, signal: ac.signal }),
+      );
+      assert.equal(getEventListeners(ac.signal, "abort").length, 20);
+      for (const w of ws.slice(0, 10)) w.cancel();
+      assert.equal(getEventListeners(ac.signal, "abort").length, 10);
+      ac.abort();
+      assert.equal(getEventListeners(ac.signal, "abort").length, 0);
+      await new WatchReader(ws[19]!).expectEnd();
+    } finally {
       await b.close();
     }
   });

@@ -273,13 +273,11 @@ export class EtcdBackend implements Backend {
       throw new StorageError("Unavailable", "Cannot watch: the etcd backend is not started");
     // etcd would resolve 0 when the create request arrives, possibly after a write
     // this client already saw; resolve it here so "after the current revision" holds.
-    const w = this.#watches.watch(prefix, {
+    return this.#watches.watch(prefix, {
       startRevision: opts.startRevision || this.#seenRevision + 1,
       bufferSize: opts.bufferSize,
+      signal: opts.signal,
     });
-    if (opts.signal?.aborted) w.cancel();
-    else opts.signal?.addEventListener("abort", () => w.cancel(), { once: true });
-    return w;
   }
 
   async compact(revision: number): Promise<void> {
