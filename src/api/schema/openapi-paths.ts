@@ -51,6 +51,16 @@ interface GVK {
   kind: string;
 }
 
+interface OperationOptions {
+  /** x-kubernetes-action: list, get, post, put, patch, delete, deletecollection, connect. */
+  action: string;
+  gvk: GVK;
+  id: string;
+  description: string;
+  body?: OpenAPIObject;
+  response: OpenAPIObject;
+}
+
 function content(schema: OpenAPIObject, media = MEDIA): OpenAPIObject {
   const out: OpenAPIObject = {};
   for (const type of media) out[type] = { schema };
@@ -99,13 +109,9 @@ class PathBuilder {
     return schemaRef(fullName);
   }
 
-  op(
-    path: string,
-    method: string,
-    action: string,
-    gvk: GVK,
-    opts: { id: string; description: string; body?: OpenAPIObject; response: OpenAPIObject },
-  ): void {
+  /** Adds operation `method` to the path item at `path`. */
+  op(path: string, method: string, opts: OperationOptions): void {
+    const { action, gvk } = opts;
     const item = (this.paths[path] ??= {});
     const op: OpenAPIObject = {
       tags: [gvTag(this.group, this.version)],
@@ -133,7 +139,8 @@ class PathBuilder {
   }
 
   /** Path-level parameters shared by every operation of the item. */
-  pathParams(path: string, kind: string, named: boolean, namespaced: boolean): void {
+  pathParams(path: string, opts: { kind: string; named: boolean; namespaced: boolean }): void {
+    const { kind, named, namespaced } = opts;
     const item = (this.paths[path] ??= {});
     const params: OpenAPIObject[] = [];
     if (named) params.push(pathParam("name", kind));
@@ -161,18 +168,22 @@ class PathBuilder {
     const deleteBody = { content: content(this.refTo(DELETE_OPTIONS), ["*/*"]) };
 
     if (verbs.has("list") || verbs.has("create") || verbs.has("deletecollection")) {
-      this.pathParams(base, res.kind, false, res.namespaced);
+      this.pathParams(base, { kind: res.kind, named: false, namespaced: res.namespaced });
     }
     if (verbs.has("list")) {
-      this.op(base, "get", "list", gvk, {
+      this.op(base, "get", {
+        action: "list",
+        gvk,
         id: `list${gv}${scope}${res.kind}`,
         description: `list or watch objects of kind ${res.kind}`,
         response: listRef,
       });
       if (res.namespaced) {
         const all = `${prefix}/${res.resource}`;
-        this.pathParams(all, res.kind, false, false);
-        this.op(all, "get", "list", gvk, {
+        this.pathParams(all, { kind: res.kind, named: false, namespaced: false });
+        this.op(all, "get", {
+          action: "list",
+          gvk,
           id: `list${gv}${res.kind}ForAllNamespaces`,
           description: `list or watch objects of kind ${res.kind}`,
           response: listRef,
@@ -180,7 +191,9 @@ class PathBuilder {
       }
     }
     if (verbs.has("create")) {
-      this.op(base, "post", "post", gvk, {
+      this.op(base, "post", {
+        action: "post",
+        gvk,
         id: `create${gv}${scope}${res.kind}`,
         description: `create a ${res.kind}`,
         body: body(kindRef),
@@ -188,7 +201,9 @@ class PathBuilder {
       });
     }
     if (verbs.has("deletecollection")) {
-      this.op(base, "delete", "deletecollection", gvk, {
+      this.op(base, "delete", {
+        action: "deletecollection",
+        gvk,
         id: `deletecollection${gv}${scope}${res.kind}`,
         description: `delete collection of ${res.kind}`,
         body: deleteBody,
@@ -196,38 +211,43 @@ class PathBuilder {
       });
     }
     if (["get", "update", "patch", "delete"].some((v) => verbs.has(v as Verb))) {
-      this.pathParams(item, res.kind, true, res.namespaced);
+      this.pathParams(item, { kind: res.kind, named: true, namespaced: res.namespaced });
     }
-    this.itemOps(item, gvk, `${gv}${scope}${res.kind}`, verbs, kindRef);
+    this.itemOps(item, { gvk, idSuffix: `${gv}${scope}${res.kind}`, verbs, ref: kindRef });
     if (verbs.has("delete")) {
-      this.op(item, "delete", "delete", gvk, {
+      this.op(item, "delete", {
+        action: "delete",
+        gvk,
         id: `delete${gv}${scope}${res.kind}`,
         description: `delete a ${res.kind}`,
         body: deleteBody,
         response: status,
       });
     }
-    for (const sub of res.subresources ?? []) this.addSubresource(item, res, sub, gv, scope);
+    for (const sub of res.subresources ?? []) {
+      this.addSubresource(item, { res, sub, idPrefix: `${gv}${scope}` });
+    }
   }
 
   /** get/put/patch on an item path, shared by the object and its subresources. */
   itemOps(
     path: string,
-    gvk: GVK,
-    idSuffix: string,
-    verbs: Set<Verb>,
-    ref: OpenAPIObject,
-    what = gvk.kind,
+    opts: { gvk: GVK; idSuffix: string; verbs: Set<Verb>; ref: OpenAPIObject; what?: string },
   ): void {
+    const { gvk, idSuffix, verbs, ref, what = gvk.kind } = opts;
     if (verbs.has("get")) {
-      this.op(path, "get", "get", gvk, {
+      this.op(path, "get", {
+        action: "get",
+        gvk,
         id: `read${idSuffix}`,
         description: `read the specified ${what}`,
         response: ref,
       });
     }
     if (verbs.has("update")) {
-      this.op(path, "put", "put", gvk, {
+      this.op(path, "put", {
+        action: "put",
+        gvk,
         id: `replace${idSuffix}`,
         description: `replace the specified ${what}`,
         body: { content: content(ref, ["*/*"]), required: true },
@@ -236,7 +256,9 @@ class PathBuilder {
     }
     if (verbs.has("patch")) {
       const patchBody = { content: content(this.refTo(PATCH_SCHEMA), PATCH_MEDIA), required: true };
-      this.op(path, "patch", "patch", gvk, {
+      this.op(path, "patch", {
+        action: "patch",
+        gvk,
         id: `patch${idSuffix}`,
         description: `partially update the specified ${what}`,
         body: patchBody,
@@ -245,22 +267,21 @@ class PathBuilder {
     }
   }
 
+  /** `idPrefix` is the operationId stem of the parent, e.g. "AppsV1Namespaced". */
   addSubresource(
     item: string,
-    res: OpenAPIResource,
-    sub: SubresourceDef,
-    gv: string,
-    scope: string,
+    opts: { res: OpenAPIResource; sub: SubresourceDef; idPrefix: string },
   ): void {
+    const { res, sub, idPrefix } = opts;
     const path = `${item}/${sub.name}`;
     const gvk = {
       group: sub.group ?? this.group,
       version: sub.version ?? this.version,
       kind: sub.kind,
     };
-    const idSuffix = `${gv}${scope}${res.kind}${sub.name[0]!.toUpperCase()}${sub.name.slice(1)}`;
+    const idSuffix = `${idPrefix}${res.kind}${sub.name[0]!.toUpperCase()}${sub.name.slice(1)}`;
     const verbs = new Set(sub.verbs);
-    this.pathParams(path, res.kind, true, res.namespaced);
+    this.pathParams(path, { kind: res.kind, named: true, namespaced: res.namespaced });
     if (CONNECT.has(sub.name)) {
       const methods: [Verb, string][] = [
         ["get", "get"],
@@ -272,7 +293,9 @@ class PathBuilder {
       for (const [verb, method] of methods) {
         if (!verbs.has(verb)) continue;
         const id = `connect${method[0]!.toUpperCase()}${method.slice(1)}${idSuffix}`;
-        this.op(path, method, "connect", gvk, {
+        this.op(path, method, {
+          action: "connect",
+          gvk,
           id,
           description: `connect ${method.toUpperCase()} requests to ${sub.name} of ${res.kind}`,
           response: { type: "string" },
@@ -281,9 +304,11 @@ class PathBuilder {
       return;
     }
     const ref = this.typeRef(gvk);
-    this.itemOps(path, gvk, idSuffix, verbs, ref, `${sub.name} of the ${res.kind}`);
+    this.itemOps(path, { gvk, idSuffix, verbs, ref, what: `${sub.name} of the ${res.kind}` });
     if (verbs.has("create")) {
-      this.op(path, "post", "post", gvk, {
+      this.op(path, "post", {
+        action: "post",
+        gvk,
         id: `create${idSuffix}`,
         description: `create ${sub.name} of a ${res.kind}`,
         body: { content: content(ref, ["*/*"]), required: true },
