@@ -8,6 +8,11 @@ import type { KObject, ResourceDef } from "../api/types.ts";
 import type { Registry } from "../api/registry.ts";
 import type { PatchSchema } from "../api/patch/patch-schema.ts";
 import type { SchemaRegistry } from "../api/schema/schema-registry.ts";
+import type {
+  OpenAPIHTTPResponse,
+  OpenAPIRequest,
+  OpenAPIService,
+} from "../api/schema/openapi-service.ts";
 
 export interface ManagedFieldsUpdate {
   manager: string;
@@ -32,8 +37,8 @@ export interface Extensions {
    * `duplicate field "a"` (duplicates need the raw JSON text).
    */
   strictDecodingErrors(def: ResourceDef, obj: KObject, rawJson?: string): Promise<string[]>;
-  /** GET /openapi/v3 ("" → index) and /openapi/v3/<api/v1|apis/g/v> documents; undefined: not served. */
-  openapi(path: string): Promise<object | undefined>;
+  /** The reply to GET /openapi/v2, /openapi/v3 or /openapi/v3/<api/v1|apis/g/v>. */
+  openapi(req: OpenAPIRequest): Promise<OpenAPIHTTPResponse>;
   /** Strategic-merge-patch schema of the def's kind (undefined: free-form). */
   patchSchema(def: ResourceDef): Promise<PatchSchema | undefined>;
   /**
@@ -67,7 +72,6 @@ export function projectExtensions(resources: Registry): Extensions {
   const schemaRegistry = () =>
     (schemas ??= import("../api/schema/builtin.ts").then((m) => m.builtinSchemas()));
   const patchSchemas = new Map<string, PatchSchema | undefined>();
-  const openapiDocs = new Map<string, { doc: object; hash: string } | undefined>();
 
   const patchSchema = async (def: ResourceDef): Promise<PatchSchema | undefined> => {
     const key = `${def.group}/${def.version}/${def.kind}`;
@@ -80,17 +84,12 @@ export function projectExtensions(resources: Registry): Extensions {
     return schema;
   };
 
-  const openapiDoc = async (group: string, version: string) => {
-    const key = `${group}/${version}`;
-    if (openapiDocs.has(key)) return openapiDocs.get(key);
-    const defs = resources.resourcesIn(group, version);
-    if (defs.length === 0) return undefined;
-    const mod = await import("../api/schema/openapi.ts");
-    const doc = mod.openapiV3Document(group, version, defs, await schemaRegistry());
-    const entry = { doc, hash: mod.openapiHash(mod.openapiJSON(doc)) };
-    openapiDocs.set(key, entry);
-    return entry;
-  };
+  let openapiService: Promise<OpenAPIService> | undefined;
+  const openapi = () =>
+    (openapiService ??= (async () => {
+      const { OpenAPIService } = await import("../api/schema/openapi-service.ts");
+      return new OpenAPIService(resources.all(), await schemaRegistry());
+    })());
 
   return {
     async protobufDecoder() {
@@ -128,22 +127,8 @@ export function projectExtensions(resources: Registry): Extensions {
       }
       return mod.strictDecodingErrors(unknown, duplicates);
     },
-    async openapi(path) {
-      if (path === "") {
-        const mod = await import("../api/schema/openapi.ts");
-        const gvs = resources.groupVersions().map(({ group, version }) => ({ group, version }));
-        const hashes = new Map<string, string>();
-        for (const gv of gvs) {
-          const entry = await openapiDoc(gv.group, gv.version);
-          if (entry) hashes.set(`${gv.group}/${gv.version}`, entry.hash);
-        }
-        return mod.openapiV3Index(gvs, (gv) => hashes.get(`${gv.group}/${gv.version}`) ?? "");
-      }
-      const parts = path.split("/");
-      if (parts[0] === "api" && parts.length === 2) return (await openapiDoc("", parts[1]))?.doc;
-      if (parts[0] === "apis" && parts.length === 3)
-        return (await openapiDoc(parts[1], parts[2]))?.doc;
-      return undefined;
+    async openapi(req) {
+      return (await openapi()).respond(req);
     },
     patchSchema,
     async serverSideApply(def, current, patch, opts) {

@@ -26,7 +26,7 @@ import { ApiMetrics } from "./metrics.ts";
 import { ObjectStore } from "./object-store.ts";
 import { composeFilters, defaultPipeline, type Pipeline } from "./pipeline.ts";
 import { parseRequestInfo } from "./request-info.ts";
-import { toStatusError, writeError, writeJSON, writeText } from "./response.ts";
+import { toStatusError, writeError, writeText } from "./response.ts";
 import { notFoundPath, route } from "./router.ts";
 import { WatchCacheSet } from "./watch-cache-set.ts";
 
@@ -202,10 +202,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return true;
     }
     if (first === "openapi") {
-      if (segments[1] !== "v3") throw notFoundPath();
-      const doc = await context.extensions.openapi(segments.slice(2).join("/"));
-      if (!doc) throw notFoundPath();
-      writeJSON(ctx.res, 200, doc);
+      const reply = await context.extensions.openapi({
+        path: ctx.url.pathname,
+        search: ctx.url.search,
+        ifNoneMatch: ctx.req.headers["if-none-match"],
+        accept: ctx.req.headers.accept,
+      });
+      if (reply.status === 404) throw notFoundPath();
+      ctx.res.writeHead(reply.status, reply.headers);
+      ctx.res.end(reply.body);
       return true;
     }
     return false;

@@ -152,3 +152,46 @@ test("kubectl creates, gets and deletes a configmap", async () => {
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /Error from server \(NotFound\): configmaps "smoke" not found/);
 });
+
+test("@kubernetes/client-node lists, watches through an informer, creates, patches, deletes and sees conflicts", async () => {
+  const k8s = await import("@kubernetes/client-node");
+  const { readFile } = await import("node:fs/promises");
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(await readFile(join(dir, "data", "admin.kubeconfig"), "utf8"));
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+
+  const namespaces = await core.listNamespace();
+  assert.ok(namespaces.items.some((n) => n.metadata?.name === "kube-system"));
+
+  const informer = k8s.makeInformer(kc, "/api/v1/namespaces/default/configmaps", () =>
+    core.listNamespacedConfigMap({ namespace: "default" }),
+  );
+  const added = new Promise<string>((res) =>
+    informer.on("add", (obj) => res(obj.metadata?.name ?? "")),
+  );
+  await informer.start();
+
+  const created = await core.createNamespacedConfigMap({
+    namespace: "default",
+    body: { metadata: { name: "from-client-node" }, data: { a: "1" } },
+  });
+  assert.equal(await added, "from-client-node");
+
+  const patched = await core.patchNamespacedConfigMap(
+    { name: "from-client-node", namespace: "default", body: { data: { b: "2" } } },
+    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+  );
+  assert.equal(patched.data?.b, "2");
+
+  await assert.rejects(
+    core.replaceNamespacedConfigMap({
+      name: "from-client-node",
+      namespace: "default",
+      body: { ...created, data: { c: "3" } },
+    }),
+    (err: { code?: number }) => err.code === 409,
+  );
+
+  await core.deleteNamespacedConfigMap({ name: "from-client-node", namespace: "default" });
+  await informer.stop();
+});
