@@ -93,6 +93,14 @@ export function defaultPersistentVolumeClaim(o: KObject): void {
   setDefault(status, "phase", "Pending");
 }
 
+/** Node status: allocatable defaults to capacity (SetDefaults_NodeStatus). */
+export function defaultNode(o: KObject): void {
+  if (!isObject(o.status)) return;
+  if (o.status.allocatable === undefined && isObject(o.status.capacity)) {
+    o.status.allocatable = structuredClone(o.status.capacity);
+  }
+}
+
 /** Endpoints ports default to TCP. */
 export function defaultEndpoints(o: KObject): void {
   for (const subset of objects(o.subsets))

@@ -255,3 +255,16 @@ test("secret stringData merges into data; limit range defaults", () => {
   assert.deepEqual(lr.spec.limits[0].defaultRequest, { cpu: "2", memory: "1Mi" });
   assert.equal(lr.spec.limits[1].default, undefined);
 });
+
+test("node allocatable defaults to capacity", () => {
+  const node = create("", "nodes", {
+    metadata: { name: "n1" },
+    status: { capacity: { cpu: "2", pods: "110" } },
+  });
+  assert.deepEqual(node.status.allocatable, { cpu: "2", pods: "110" });
+  const explicit = create("", "nodes", {
+    metadata: { name: "n2" },
+    status: { capacity: { cpu: "2" }, allocatable: { cpu: "1900m" } },
+  });
+  assert.deepEqual(explicit.status.allocatable, { cpu: "1900m" });
+});

@@ -15,6 +15,7 @@ import {
   defaultEndpoints,
   defaultLimitRange,
   defaultNamespace,
+  defaultNode,
   defaultPersistentVolume,
   defaultPersistentVolumeClaim,
   defaultSecret,
@@ -82,6 +83,7 @@ export function coreStrategies(): Record<string, Strategy> {
       },
     },
     nodes: {
+      defaults: defaultNode,
       validate: validateNode,
       validateUpdate: validateNodeUpdate,
       // Nodes may set status on create (the kubelet registers with status).
