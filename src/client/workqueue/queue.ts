@@ -5,7 +5,10 @@
  * processing, it is queued again when the worker calls done().
  */
 import { realClock, type Clock, type TimerHandle } from "../clock.ts";
+import { createLogger } from "../../util/logger.ts";
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.ts";
+
+const defaultLog = createLogger("workqueue");
 
 export class WorkQueue {
   private queue: string[] = [];
@@ -112,7 +115,8 @@ export async function runWorkers(
   queue: WorkQueue,
   workers: number,
   sync: (key: string) => Promise<void>,
-  onError: (key: string, err: unknown) => void = () => {},
+  onError: (key: string, err: unknown) => void = (key, err) =>
+    defaultLog.warn("sync failed; retrying with backoff", { key, err }),
 ): Promise<void> {
   const loop = async () => {
     for (;;) {

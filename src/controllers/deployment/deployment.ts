@@ -97,7 +97,7 @@ export class DeploymentController {
   }
 
   async syncHandler(key: string): Promise<void> {
-    const d = this.deployments.indexer.get(key);
+    let d = this.deployments.indexer.get(key);
     if (!d || d.metadata?.deletionTimestamp) return;
     const sel = labelSelectorFromObject(d.spec?.selector as never);
     if (!sel.ok || sel.selector.isEmpty()) {
@@ -120,6 +120,9 @@ export class DeploymentController {
       await this.scaleOnly(d, newRS, olds);
     } else {
       newRS = await this.ensureNewReplicaSet(d, newRS, hash, maxOldRevision);
+      const updated = await this.stampRevision(d, newRS);
+      if (!updated) return;
+      d = updated;
       if (d.spec?.strategy?.type === "Recreate") await this.rolloutRecreate(d, newRS, olds);
       else await this.rolloutRolling(d, newRS, olds);
       await this.cleanupHistory(d, olds);
@@ -131,6 +134,23 @@ export class DeploymentController {
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+    }
+  }
+
+  /** Mirrors the new ReplicaSet's revision on the deployment (rollout undo patches next to it). */
+  private async stampRevision(d: Deployment, newRS: ReplicaSet): Promise<Deployment | undefined> {
+    const revision = newRS.metadata?.annotations?.[revisionAnnotation];
+    if (!revision || d.metadata?.annotations?.[revisionAnnotation] === revision) return d;
+    const copy = structuredClone(d);
+    copy.metadata!.annotations = {
+      ...(copy.metadata?.annotations ?? {}),
+      [revisionAnnotation]: revision,
+    };
+    try {
+      return await this.opts.client.update<Deployment>(deploymentsRef, copy);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
   }
 

@@ -1,0 +1,262 @@
+/**
+ * The controller manager as a real process against a real API server, driven
+ * by kubectl: deployments roll out and back, cascading and orphaning
+ * deletion, jobs, namespaces, endpoints and disruption budgets. No kubelet
+ * runs here, so tests play the kubelet's part by writing pod status.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { startCluster, type TestCluster } from "./harness.ts";
+
+let cluster: TestCluster;
+let manager: ChildProcess;
+let managerLog = "";
+
+before(async () => {
+  cluster = await startCluster();
+  manager = spawn(
+    process.execPath,
+    [
+      join(import.meta.dirname, "..", "..", "bin", "k8ts"),
+      "controller-manager",
+      "--kubeconfig",
+      cluster.kubeconfig,
+      "--leader-elect=false",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  manager.stdout?.on("data", (d: Buffer) => (managerLog += d));
+  manager.stderr?.on("data", (d: Buffer) => (managerLog += d));
+});
+
+after(async () => {
+  if (manager && manager.exitCode === null) {
+    const exited = new Promise((r) => manager.once("exit", r));
+    manager.kill("SIGTERM");
+    await exited;
+  }
+  await cluster?.stop();
+});
+
+/** Polls until check returns a value (kubectl is the observer), or fails after ~60 s. */
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < 300; i++) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `timed out waiting for ${what}: ${String(last ?? "")}\n${managerLog.slice(-2000)}`,
+  );
+}
+
+async function json(args: string[]): Promise<any> {
+  return JSON.parse(await cluster.kubectlOk([...args, "-o", "json"]));
+}
+
+/** Plays the kubelet: marks the selected pods Running and Ready (or another phase). */
+async function setPods(selector: string, phase = "Running", ns = "default"): Promise<number> {
+  const pods = (await json(["get", "pods", "-n", ns, "-l", selector])).items;
+  let n = 0;
+  for (const p of pods) {
+    if (p.metadata.deletionTimestamp || p.status?.phase === phase) continue;
+    const ready = phase === "Running" ? "True" : "False";
+    const status = {
+      phase,
+      podIP: `10.42.0.${10 + (n % 200)}`,
+      conditions: [
+        {
+          type: "Ready",
+          status: ready,
+          lastTransitionTime: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z/, "Z"),
+        },
+      ],
+    };
+    await cluster.request(
+      "PATCH",
+      `/api/v1/namespaces/${ns}/pods/${p.metadata.name}/status`,
+      JSON.stringify({ status }),
+      { "Content-Type": "application/merge-patch+json" },
+    );
+    n++;
+  }
+  return n;
+}
+
+test("a deployment creates a ReplicaSet and pods, and scales", async () => {
+  await cluster.kubectlOk(["create", "deployment", "web", "--image=nginx:1.25", "--replicas=3"]);
+  const rs = await eventually("a ReplicaSet with 3 pods", async () => {
+    const list = (await json(["get", "rs", "-l", "app=web"])).items;
+    return list.length === 1 && list[0].status?.replicas === 3 && list[0];
+  });
+  assert.match(rs.metadata.name, /^web-[bcdfghjklmnpqrstvwxz2456789]+$/);
+  assert.equal(rs.metadata.annotations["deployment.kubernetes.io/revision"], "1");
+  assert.equal(rs.metadata.ownerReferences[0].kind, "Deployment");
+  const pods = (await json(["get", "pods", "-l", "app=web"])).items;
+  assert.equal(pods.length, 3);
+  assert.ok(
+    pods.every(
+      (p: any) =>
+        p.metadata.labels["pod-template-hash"] === rs.metadata.labels["pod-template-hash"],
+    ),
+  );
+  await setPods("app=web");
+  await eventually("deployment available", async () => {
+    const d = await json(["get", "deploy", "web"]);
+    return (
+      d.status?.availableReplicas === 3 && d.status.observedGeneration === d.metadata.generation
+    );
+  });
+  await cluster.kubectlOk(["scale", "deployment", "web", "--replicas=5"]);
+  await eventually(
+    "5 pods",
+    async () => (await json(["get", "pods", "-l", "app=web"])).items.length === 5,
+  );
+});
+
+test("set image rolls out a new revision; rollout status, history and undo work", async () => {
+  await setPods("app=web");
+  await cluster.kubectlOk(["set", "image", "deployment/web", "nginx=nginx:1.26"]);
+  // Play the kubelet until the rollout completes.
+  const status = cluster.kubectl(["rollout", "status", "deployment/web", "--timeout=60s"]);
+  const pump = setInterval(() => void setPods("app=web").catch(() => {}), 300);
+  const res = await status;
+  clearInterval(pump);
+  assert.equal(res.code, 0, res.stderr + managerLog.slice(-1500));
+  assert.match(res.stdout, /successfully rolled out/);
+  const history = await cluster.kubectlOk(["rollout", "history", "deployment/web"]);
+  assert.match(history, /^1\s/m);
+  assert.match(history, /^2\s/m);
+  await cluster.kubectlOk(["rollout", "undo", "deployment/web"]);
+  await eventually("template back to nginx:1.25", async () => {
+    const d = await json(["get", "deploy", "web"]);
+    return d.spec.template.spec.containers[0].image === "nginx:1.25";
+  });
+  const newest = await eventually("revision 3 on the old ReplicaSet", async () => {
+    const list = (await json(["get", "rs", "-l", "app=web"])).items;
+    return list.find(
+      (r: any) => r.metadata.annotations["deployment.kubernetes.io/revision"] === "3",
+    );
+  });
+  assert.equal(newest.spec.template.spec.containers[0].image, "nginx:1.25");
+});
+
+test("deleting a deployment removes its ReplicaSets and pods (garbage collection)", async () => {
+  await cluster.kubectlOk(["delete", "deployment", "web"]);
+  await eventually(
+    "no web pods",
+    async () => (await json(["get", "rs,pods", "-l", "app=web"])).items.length === 0,
+  );
+});
+
+test("--cascade=orphan keeps the pods and removes their owner references", async () => {
+  await cluster.kubectlOk(["create", "deployment", "orph", "--image=busybox", "--replicas=2"]);
+  await eventually(
+    "2 orph pods",
+    async () => (await json(["get", "pods", "-l", "app=orph"])).items.length === 2,
+  );
+  await cluster.kubectlOk(["delete", "deployment", "orph", "--cascade=orphan"]);
+  const rsName = (await json(["get", "rs", "-l", "app=orph"])).items[0].metadata.name;
+  await cluster.kubectlOk(["delete", "rs", rsName, "--cascade=orphan"]);
+  const pods = await eventually("orphaned pods", async () => {
+    const items = (await json(["get", "pods", "-l", "app=orph"])).items;
+    return (
+      items.length === 2 && items.every((p: any) => !p.metadata.ownerReferences?.length) && items
+    );
+  });
+  assert.equal(pods.length, 2);
+});
+
+test("a job runs to completion", async () => {
+  await cluster.kubectlOk(["create", "job", "once", "--image=busybox", "--", "echo", "hi"]);
+  await eventually(
+    "a job pod",
+    async () => (await json(["get", "pods", "-l", "job-name=once"])).items.length === 1,
+  );
+  await setPods("job-name=once", "Succeeded");
+  const job = await eventually("job complete", async () => {
+    const j = await json(["get", "job", "once"]);
+    return j.status?.succeeded === 1 && j;
+  });
+  assert.ok(job.status.conditions.some((c: any) => c.type === "Complete" && c.status === "True"));
+  const wait = await cluster.kubectl([
+    "wait",
+    "--for=condition=complete",
+    "job/once",
+    "--timeout=10s",
+  ]);
+  assert.equal(wait.code, 0, wait.stderr);
+});
+
+test("deleting a namespace deletes what is in it", async () => {
+  await cluster.kubectlOk(["create", "namespace", "doomed"]);
+  await cluster.kubectlOk(["create", "configmap", "c1", "-n", "doomed"]);
+  await cluster.kubectlOk(["create", "deployment", "d1", "-n", "doomed", "--image=busybox"]);
+  await eventually(
+    "default service account",
+    async () => (await cluster.kubectl(["get", "sa", "default", "-n", "doomed"])).code === 0,
+  );
+  const res = await cluster.kubectl(["delete", "namespace", "doomed", "--timeout=60s"]);
+  assert.equal(res.code, 0, res.stderr);
+  const get = await cluster.kubectl(["get", "namespace", "doomed"]);
+  assert.match(get.stderr, /NotFound/);
+});
+
+test("a service gets Endpoints and an EndpointSlice for its ready pods", async () => {
+  await cluster.kubectlOk([
+    "create",
+    "deployment",
+    "api",
+    "--image=busybox",
+    "--replicas=2",
+    "--port=8080",
+  ]);
+  await cluster.kubectlOk(["expose", "deployment", "api", "--port=80", "--target-port=8080"]);
+  await eventually(
+    "2 api pods",
+    async () => (await json(["get", "pods", "-l", "app=api"])).items.length === 2,
+  );
+  await setPods("app=api");
+  const ep = await eventually("endpoints", async () => {
+    const e = await json(["get", "endpoints", "api"]);
+    return e.subsets?.[0]?.addresses?.length === 2 && e;
+  });
+  assert.equal(ep.subsets[0].ports[0].port, 8080);
+  const slices = (await json(["get", "endpointslices", "-l", "kubernetes.io/service-name=api"]))
+    .items;
+  assert.equal(slices.length, 1);
+  assert.equal(slices[0].endpoints.length, 2);
+  assert.ok(slices[0].endpoints.every((e: any) => e.conditions.ready === true));
+});
+
+test("a disruption budget blocks an eviction that would break it", async () => {
+  await cluster.kubectlOk(["create", "pdb", "api-pdb", "--selector=app=api", "--min-available=2"]);
+  const pdb = await eventually("pdb status", async () => {
+    const p = await json(["get", "pdb", "api-pdb"]);
+    return p.status?.expectedPods === 2 && p;
+  });
+  assert.equal(pdb.status.disruptionsAllowed, 0);
+  const pod = (await json(["get", "pods", "-l", "app=api"])).items[0].metadata.name;
+  const res = await cluster.request(
+    "POST",
+    `/api/v1/namespaces/default/pods/${pod}/eviction`,
+    JSON.stringify({
+      apiVersion: "policy/v1",
+      kind: "Eviction",
+      metadata: { name: pod, namespace: "default" },
+    }),
+    { "Content-Type": "application/json" },
+  );
+  assert.equal(res.status, 429, res.body);
+  assert.match(JSON.parse(res.body).message, /disruption budget/);
+});
