@@ -132,6 +132,11 @@ export class SqliteWriter {
     return this.#committed;
   }
 
+  /** True when nothing is queued, committed-but-unsynced, or syncing. */
+  get idle(): boolean {
+    return this.#queue.length === 0 && this.#unsynced.length === 0 && !this.#syncing;
+  }
+
   /** The newest durable revision; every event up to it has been published. */
   get durableRevision(): number {
     return this.#durable;

@@ -48,7 +48,7 @@ export interface SqliteBackendOptions {
   maxBatch?: number;
   /** Checkpoint the WAL (on a worker thread) every this many transactions. Default 200. */
   checkpointEveryTransactions?: number;
-  /** WAL size in pages from which writes pause briefly so the WAL can restart. Default 4096. */
+  /** WAL size in pages from which writes pause briefly so the WAL can restart. Default 16384. */
   walRestartFrames?: number;
   /** Upper bound on log rows per compaction step. */
   compactionStepRows?: number;
@@ -373,7 +373,8 @@ export class SqliteBackend implements Backend {
   #committed(results: WriteResult[]): void {
     const open = this.#open;
     if (open) {
-      open.checkpointer.noteTransactions(open.writer.transactions + open.compactor.stats.steps);
+      const total = open.writer.transactions + open.compactor.stats.steps;
+      open.checkpointer.noteTransactions(total, open.writer.idle);
     }
     this.#leases.record(results);
     this.#broadcaster.publish(results.map((r) => r.event));
