@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { findDuplicateFields } from "./duplicate-fields.ts";
 
 test("findDuplicateFields", async (t) => {
@@ -27,4 +28,33 @@ test("findDuplicateFields", async (t) => {
   for (const c of cases) {
     await t.test(c.name, () => assert.deepEqual(findDuplicateFields(c.json), c.want));
   }
+});
+
+test("findDuplicateFields finds nothing in serialized JSON and agrees with JSON.parse on validity", () => {
+  fc.assert(
+    fc.property(fc.json(), (text) => {
+      assert.deepEqual(findDuplicateFields(text), []);
+    }),
+  );
+  fc.assert(
+    fc.property(fc.string(), (text) => {
+      // Never throws, whatever the input.
+      assert.ok(Array.isArray(findDuplicateFields(text)));
+    }),
+  );
+});
+
+test("a key repeated in a random object is found at its path", () => {
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }),
+      fc.string(),
+      (obj, key) => {
+        const body = JSON.stringify({ spec: obj });
+        const dup = `{"spec":{${JSON.stringify(key)}:1,${body.slice(9)}`;
+        const want = Object.hasOwn(obj, key) ? [`spec.${key}`] : [];
+        assert.deepEqual(findDuplicateFields(dup), want);
+      },
+    ),
+  );
 });
