@@ -84,7 +84,9 @@ export class EtcdBackend implements Backend {
     this.#opts = opts;
   }
 
+  /** Connects and checks etcd answers; a second call while started does nothing. */
   async start(): Promise<void> {
+    if (this.#client) return;
     const client = await newEtcdClient(this.#opts);
     this.#client = client;
     this.#leases = new EtcdLeases(
