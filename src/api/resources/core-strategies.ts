@@ -25,6 +25,7 @@ import {
 import { chain, keepOld, resetObjectMetaForStatus, statusSplit } from "../defaults/status.ts";
 import { defaultPodTemplate } from "../defaults/pod.ts";
 import { validatePod, validatePodUpdate } from "../validation/pod.ts";
+import { validateEvent } from "../validation/event.ts";
 import {
   prepareEphemeralContainersUpdate,
   validateEphemeralContainersUpdate,
@@ -42,7 +43,6 @@ import {
   validateBinding,
   validateClusterMeta,
   validateEndpoints,
-  validateEvent,
   validateMetaUpdate,
   validateNamespace,
   validateNamespacedMeta,

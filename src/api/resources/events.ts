@@ -4,7 +4,7 @@
  */
 import type { ResourceDef } from "../types.ts";
 import { convertEvent } from "./events-conversion.ts";
-import { validateEventsV1Event } from "../validation/misc.ts";
+import { validateEventsV1Event } from "../validation/event.ts";
 import { validateMetaUpdate } from "../validation/cluster.ts";
 
 /** Every events.k8s.io/v1 resource definition. */

@@ -198,23 +198,6 @@ export function validatePodTemplate(o: KObject): FieldError[] {
   return [...namespaced(o), ...validatePodTemplateSpec(o.template, "template")];
 }
 
-/** A core/v1 Event: involvedObject's namespace must match the event's. */
-export function validateEvent(o: KObject): FieldError[] {
-  const errs = validateObjectMeta(o, { namespaced: true, nameFn: nameIsDNSSubdomain });
-  const involved = obj(o.involvedObject);
-  const ns = str(obj(o.metadata).namespace);
-  if (str(involved.namespace) && str(involved.namespace) !== ns) {
-    errs.push(
-      fieldErrors.invalid(
-        "involvedObject.namespace",
-        involved.namespace,
-        "does not match event.namespace",
-      ),
-    );
-  }
-  return errs;
-}
-
 /** A Binding (pods/binding or POST bindings): target.name required. */
 export function validateBinding(o: KObject): FieldError[] {
   const errs = namespaced(o);

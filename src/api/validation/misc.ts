@@ -197,22 +197,3 @@ export function validateRuntimeClass(o: KObject): FieldError[] {
 export function validateRuntimeClassUpdate(o: KObject, old: KObject): FieldError[] {
   return validateImmutable("handler", o.handler, old.handler);
 }
-
-/** An events.k8s.io/v1 Event (in that version's field names). */
-export function validateEventsV1Event(o: KObject): FieldError[] {
-  const errs = meta(o, true);
-  if (!str(o.eventTime)) errs.push(fieldErrors.required("eventTime"));
-  for (const k of ["reportingController", "reportingInstance", "action", "reason"]) {
-    if (!str(o[k])) errs.push(fieldErrors.required(k));
-  }
-  const controller = str(o.reportingController);
-  if (controller)
-    for (const msg of isQualifiedName(controller))
-      errs.push(fieldErrors.invalid("reportingController", controller, msg));
-  for (const k of ["action", "reason"])
-    if (str(o[k]).length > 128) errs.push(fieldErrors.tooLong(k, 128));
-  if (o.type !== undefined && o.type !== "Normal" && o.type !== "Warning") {
-    errs.push(fieldErrors.notSupported("type", o.type, ["Normal", "Warning"]));
-  }
-  return errs;
-}
