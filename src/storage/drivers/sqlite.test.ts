@@ -205,6 +205,25 @@ describe("SqliteBackend", () => {
     }
   });
 
+  test("writes commit between compaction steps instead of waiting for the whole compaction", async () => {
+    const b = await open(dbPath(), { compactionStepRows: 16, durability: "normal" });
+    try {
+      let kv = await b.create("/ci/k", "0");
+      for (let i = 1; i <= 400; i++) kv = await b.update("/ci/k", `${i}`, kv.modRevision);
+      await b.compact(kv.modRevision);
+      let compactionDone = false;
+      const idle = b.compactionIdle().then(() => (compactionDone = true));
+      const write = await b.create("/ci/during", "x");
+      assert.equal(compactionDone, false, "the write did not wait for compaction to finish");
+      assert.ok(b.stats().compaction.steps < 400 / 16, "only a few steps ran before the write");
+      await idle;
+      assert.equal(b.stats().compaction.rowsDeleted, 400);
+      assert.equal((await b.get("/ci/during")).kv?.modRevision, write.modRevision);
+    } finally {
+      await b.close();
+    }
+  });
+
   test("WAL checkpoints run on a worker and the WAL restarts at a bounded size", async () => {
     const path = dbPath();
     const b = await open(path, { checkpointEveryTransactions: 10, walRestartFrames: 40 });

@@ -26,8 +26,11 @@ import {
   type WriteResult,
 } from "./sqlite-writer.ts";
 
-/** Time source for TTLs, in ms since the epoch. */
-export interface Clock {
+/**
+ * Time source for TTLs, in ms since the epoch. The project's Clock
+ * (src/client/clock.ts) satisfies it; only now() is used.
+ */
+export interface TtlClock {
   now(): number;
 }
 
@@ -35,7 +38,7 @@ export interface SqliteBackendOptions {
   /** Database file; its folder is created when missing. */
   path: string;
   /** Drives TTL expiry; tests pass a fake one and call expireDue(). Default: Date.now. */
-  clock?: Clock;
+  clock?: TtlClock;
   /** Period of automatic compaction, ms: each run compacts to the revision current one period before. 0 disables. Default 5 min. */
   compactIntervalMs?: number;
   /** How often expired TTL keys are deleted, ms. 0 disables (call expireDue()). Default 1000. */
@@ -90,7 +93,7 @@ interface Open {
  */
 export class SqliteBackend implements Backend {
   readonly #opts: SqliteBackendOptions;
-  readonly #clock: Clock;
+  readonly #clock: TtlClock;
   readonly #broadcaster = new Broadcaster();
   readonly #leases = new SqliteLeases();
   #open?: Open;
