@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../src/storage/backend.ts";
 import { EtcdBackend } from "../src/storage/drivers/etcd.ts";
@@ -142,6 +142,7 @@ async function benchDriver(d: Driver): Promise<DriverResult & { describe: string
   }
 }
 
+const loadAtStart = loadavg()[0]!;
 const results: Partial<Record<Driver["name"], DriverResult & { describe: string }>> = {};
 for (const d of drivers) results[d.name] = await benchDriver(d);
 const s = results.sqlite!;
@@ -198,8 +199,9 @@ const rows: Row[] = lines.map((l) => ({
   target: l.target ?? "",
   met: l.met === undefined ? "" : l.met ? "yes" : "NO",
 }));
+const load = `load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`;
 process.stdout.write(
-  `\nStorage benchmark (${cpus().length} CPUs, Node ${process.version}, ${config.valueBytes}-byte values)\n`,
+  `\nStorage benchmark (${cpus().length} CPUs, ${load}, Node ${process.version}, ${config.valueBytes}-byte values)\n`,
 );
 process.stdout.write(`  sqlite: ${s.describe}\n  etcd:   ${e.describe}\n`);
 process.stdout.write(
@@ -209,7 +211,11 @@ printTable(rows);
 await writeJson(args.json, {
   benchmark: "storage",
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, node: process.version },
+  machine: {
+    cpus: cpus().length,
+    node: process.version,
+    loadAverage: { start: loadAtStart, end: loadavg()[0] },
+  },
   quick: args.quick,
   config,
   results,
