@@ -10,6 +10,7 @@ import {
 import { builtinSchemas } from "./builtin.ts";
 import { appsResources } from "../resources/apps.ts";
 import { coreResources } from "../resources/core.ts";
+import { builtinResources } from "../registry.ts";
 
 type Obj = Record<string, any>;
 const reg = builtinSchemas();
@@ -233,4 +234,31 @@ test("a document for a kind with no schema still builds, without dangling refs",
     refs(doc).filter((r) => !(doc.components as Obj).schemas[r.slice(21)]),
     [],
   );
+});
+
+test("every served resource is explainable and patchable with server-side validation", () => {
+  const byGV = new Map<string, ReturnType<typeof builtinResources>>();
+  for (const r of builtinResources()) {
+    const key = `${r.group}/${r.version}`;
+    byGV.set(key, [...(byGV.get(key) ?? []), r]);
+  }
+  for (const list of byGV.values()) {
+    const { group, version } = list[0]!;
+    const doc = openapiV3Document(group, version, list, reg) as Obj;
+    const prefix = group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
+    for (const r of list) {
+      const schema = explainSchema(doc, prefix, r.resource);
+      assert.equal(
+        schema?.["x-kubernetes-group-version-kind"]?.[0]?.kind,
+        r.kind,
+        `${prefix} ${r.resource}`,
+      );
+      if ((r.verbs ?? ["patch"]).includes("patch")) {
+        assert.ok(
+          supportsFieldValidation(doc, { group, version, kind: r.kind }),
+          `${prefix} ${r.kind}`,
+        );
+      }
+    }
+  }
 });
