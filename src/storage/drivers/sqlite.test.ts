@@ -243,6 +243,19 @@ describe("SqliteBackend", () => {
     }
   });
 
+  test("an in-memory store works without a WAL file or checkpoint worker", async () => {
+    const b = await open(":memory:");
+    try {
+      const kv = await b.create("/m/a", "1");
+      const next = await b.update("/m/a", "2", kv.modRevision);
+      assert.equal((await b.get("/m/a", { revision: kv.modRevision })).kv?.value, "1");
+      assert.equal((await b.get("/m/a")).kv?.modRevision, next.modRevision);
+      assert.equal(b.stats().checkpoints, 0);
+    } finally {
+      await b.close();
+    }
+  });
+
   test("latestRevision is synchronous and matches currentRevision", async () => {
     const b = await open(dbPath());
     try {

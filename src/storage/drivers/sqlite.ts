@@ -35,7 +35,7 @@ export interface TtlClock {
 }
 
 export interface SqliteBackendOptions {
-  /** Database file; its folder is created when missing. */
+  /** Database file; its folder is created when missing. ":memory:" keeps everything in memory (tests). */
   path: string;
   /** Drives TTL expiry; tests pass a fake one and call expireDue(). Default: Date.now. */
   clock?: TtlClock;
@@ -78,7 +78,8 @@ export interface SqliteStats {
 interface Open {
   db: Database.Database;
   walFd?: number;
-  checkpointer: SqliteCheckpointer;
+  /** Absent for an in-memory database. */
+  checkpointer?: SqliteCheckpointer;
   reader: SqliteReader;
   writer: SqliteWriter;
   compactor: SqliteCompactor;
@@ -108,14 +109,15 @@ export class SqliteBackend implements Backend {
     if (this.#open) return;
     if (this.#closed) throw new StorageError("Unavailable", "SqliteBackend: already closed");
     const o = this.#opts;
-    mkdirSync(dirname(o.path), { recursive: true });
+    const inMemory = o.path === ":memory:";
+    if (!inMemory) mkdirSync(dirname(o.path), { recursive: true });
     const db = new Database(o.path);
     let walFd: number | undefined;
     try {
       // SQLite itself never fsyncs at commit (NORMAL); the writer fdatasyncs the
       // WAL off the event loop before acknowledging (durability "full").
       const state = initSchema(db, { synchronous: "NORMAL" });
-      if (o.durability !== "normal") walFd = openSync(`${o.path}-wal`, "r+");
+      if (o.durability !== "normal" && !inMemory) walFd = openSync(`${o.path}-wal`, "r+");
       const writer = new SqliteWriter(db, {
         revision: state.revision,
         walFd,
@@ -129,23 +131,25 @@ export class SqliteBackend implements Backend {
         maxStepRows: o.compactionStepRows,
       });
       // Checkpoints run on a worker thread, never inside a commit on the event loop.
-      db.pragma("wal_autocheckpoint = 0");
-      const checkpointer = new SqliteCheckpointer({
-        path: o.path,
-        everyTransactions: o.checkpointEveryTransactions,
-        restartFrames: o.walRestartFrames,
-        onFailure: () => {
-          if (db.open) db.pragma("wal_autocheckpoint = 1000");
-        },
-        pauseWrites: () => {
-          writer.pause();
-          compactor.pause();
-        },
-        resumeWrites: () => {
-          writer.resume();
-          compactor.resume();
-        },
-      });
+      if (!inMemory) db.pragma("wal_autocheckpoint = 0");
+      const checkpointer = inMemory
+        ? undefined
+        : new SqliteCheckpointer({
+            path: o.path,
+            everyTransactions: o.checkpointEveryTransactions,
+            restartFrames: o.walRestartFrames,
+            onFailure: () => {
+              if (db.open) db.pragma("wal_autocheckpoint = 1000");
+            },
+            pauseWrites: () => {
+              writer.pause();
+              compactor.pause();
+            },
+            resumeWrites: () => {
+              writer.resume();
+              compactor.resume();
+            },
+          });
       const reader = new SqliteReader(db);
       const open: Open = { db, walFd, checkpointer, reader, writer, compactor, timers: [] };
       this.#leases.load(db);
@@ -169,7 +173,7 @@ export class SqliteBackend implements Backend {
     open.writer.flushAll();
     await open.writer.syncIdle();
     this.#broadcaster.close();
-    await open.checkpointer.close();
+    await open.checkpointer?.close();
     open.db.close();
     if (open.walFd !== undefined) closeSync(open.walFd);
   }
@@ -306,7 +310,7 @@ export class SqliteBackend implements Backend {
 
   /** Resolves when no WAL checkpoint is in flight. */
   checkpointIdle(): Promise<void> {
-    return this.#use().checkpointer.idle();
+    return this.#use().checkpointer?.idle() ?? Promise.resolve();
   }
 
   /** Deletes every key whose TTL ended by clock.now(); resolves with how many it deleted. */
@@ -326,8 +330,8 @@ export class SqliteBackend implements Backend {
       writes: writer.writes,
       largestBatch: writer.largestBatch,
       longestCommitMs: writer.longestCommitMs,
-      checkpoints: checkpointer.checkpoints,
-      walRestarts: checkpointer.restarts,
+      checkpoints: checkpointer?.checkpoints ?? 0,
+      walRestarts: checkpointer?.restarts ?? 0,
       watchers: this.#broadcaster.size,
       compaction: { ...compactor.stats },
     };
@@ -377,7 +381,7 @@ export class SqliteBackend implements Backend {
     const open = this.#open;
     if (open) {
       const total = open.writer.transactions + open.compactor.stats.steps;
-      open.checkpointer.noteTransactions(total, open.writer.idle);
+      open.checkpointer?.noteTransactions(total, open.writer.idle);
     }
     this.#leases.record(results);
     this.#broadcaster.publish(results.map((r) => r.event));
