@@ -6,6 +6,7 @@ import { fieldErrors, type FieldError } from "../status.ts";
 import { isDNS1123Label, isEnvVarName, isValidPortName, isValidPortNum } from "./names.ts";
 import { isObject, notFoundField, obj, objects, str } from "./field.ts";
 import { parseQuantity } from "./quantity.ts";
+import { validateContainerRestartPolicy, validateProbes } from "./probe.ts";
 
 export const SUPPORTED_PROTOCOLS = ["SCTP", "TCP", "UDP"];
 const PULL_POLICIES = ["Always", "IfNotPresent", "Never"];
@@ -18,6 +19,8 @@ export interface ContainerContext {
   /** Container names seen so far across init, regular and ephemeral containers. */
   names: Set<string>;
   hostNetwork: boolean;
+  /** The list being validated holds init containers (sidecar restartPolicy allowed). */
+  init?: boolean;
 }
 
 /** A list of containers at `field` ("spec.containers"). */
@@ -65,6 +68,8 @@ function validateContainer(
   errs.push(...validateEnv(c.env, `${path}.env`));
   errs.push(...validateVolumeMounts(c.volumeMounts, `${path}.volumeMounts`, ctx.volumes));
   errs.push(...validateResources(c.resources, `${path}.resources`));
+  errs.push(...validateProbes(c, path));
+  errs.push(...validateContainerRestartPolicy(c, path, ctx.init === true));
   return errs;
 }
 

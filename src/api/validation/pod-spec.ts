@@ -60,7 +60,9 @@ export function validatePodSpec(spec: unknown, field: string): FieldError[] {
   const volumes = validateVolumes(s.volumes, `${field}.volumes`, errs);
   const ctx: ContainerContext = { volumes, names: new Set(), hostNetwork: s.hostNetwork === true };
   if (objects(s.containers).length === 0) errs.push(fieldErrors.required(`${field}.containers`));
-  errs.push(...validateContainers(s.initContainers, `${field}.initContainers`, ctx));
+  errs.push(
+    ...validateContainers(s.initContainers, `${field}.initContainers`, { ...ctx, init: true }),
+  );
   errs.push(...validateContainers(s.containers, `${field}.containers`, ctx));
   errs.push(...enumField(`${field}.restartPolicy`, s.restartPolicy, RESTART_POLICIES));
   errs.push(...enumField(`${field}.dnsPolicy`, s.dnsPolicy, DNS_POLICIES));

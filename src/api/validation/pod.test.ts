@@ -155,6 +155,27 @@ test("pod validation failures carry upstream fields and messages", () => {
       ],
     ],
     [
+      "probe without a handler",
+      (p) => (p.spec.containers[0].livenessProbe = { periodSeconds: 5 }),
+      [["spec.containers[0].livenessProbe", "Required value: must specify a handler type"]],
+    ],
+    [
+      "liveness successThreshold",
+      (p) =>
+        (p.spec.containers[0].livenessProbe = { tcpSocket: { port: 80 }, successThreshold: 2 }),
+      [["spec.containers[0].livenessProbe.successThreshold", "Invalid value: 2: must be 1"]],
+    ],
+    [
+      "restartPolicy on a regular container",
+      (p) => (p.spec.containers[0].restartPolicy = "Always"),
+      [["spec.containers[0].restartPolicy", "Forbidden: may not be set for non-init containers"]],
+    ],
+    [
+      "sidecar init container is fine",
+      (p) => (p.spec.initContainers = [{ name: "side", image: "b", restartPolicy: "Always" }]),
+      [],
+    ],
+    [
       "bad nodeName",
       (p) => (p.spec.nodeName = "Node_1"),
       [["spec.nodeName", /^Invalid value: "Node_1": a lowercase RFC 1123 subdomain/]],
