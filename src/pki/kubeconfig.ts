@@ -4,7 +4,6 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { stringify } from "yaml";
 
 export interface KubeconfigOptions {
   server: string;
@@ -15,33 +14,36 @@ export interface KubeconfigOptions {
   name?: string;
 }
 
-/** Renders a kubeconfig as YAML text. */
+/**
+ * Renders a kubeconfig as YAML text. The structure is fixed and every value
+ * is a plain scalar or JSON-quoted, so it is written directly (no YAML
+ * library on the start-up path).
+ */
 export function renderKubeconfig(opts: KubeconfigOptions): string {
-  const name = opts.name ?? "default";
+  const name = JSON.stringify(opts.name ?? "default");
   const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
-  const config = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [
-      {
-        name,
-        cluster: { server: opts.server, "certificate-authority-data": b64(opts.caPem) },
-      },
-    ],
-    users: [
-      {
-        name,
-        user: {
-          "client-certificate-data": b64(opts.clientCertPem),
-          "client-key-data": b64(opts.clientKeyPem),
-        },
-      },
-    ],
-    contexts: [{ name, context: { cluster: name, user: name } }],
-    "current-context": name,
-    preferences: {},
-  };
-  return stringify(config);
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: " + name,
+    "  cluster:",
+    "    server: " + JSON.stringify(opts.server),
+    "    certificate-authority-data: " + b64(opts.caPem),
+    "users:",
+    "- name: " + name,
+    "  user:",
+    "    client-certificate-data: " + b64(opts.clientCertPem),
+    "    client-key-data: " + b64(opts.clientKeyPem),
+    "contexts:",
+    "- name: " + name,
+    "  context:",
+    "    cluster: " + name,
+    "    user: " + name,
+    "current-context: " + name,
+    "preferences: {}",
+    "",
+  ].join("\n");
 }
 
 /** Writes the kubeconfig with mode 0600, creating the parent directory. */

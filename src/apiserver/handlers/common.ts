@@ -4,11 +4,10 @@
  * reading object bodies, strict field validation.
  */
 import { badRequest, StatusError } from "../../api/status.ts";
-import type { KObject, ResourceDef } from "../../api/types.ts";
+import type { KObject, ResourceDef, TablePrinter } from "../../api/types.ts";
 import type { RequestContext } from "../context.ts";
 import { negotiate, type Negotiated } from "../negotiation.ts";
 import { includeObjectParam, type RenderOptions } from "../output.ts";
-import { printerFor } from "../../api/printers/printers.ts";
 import { decodeObjectBody, mediaType, readBody } from "../request-body.ts";
 import type { WriteOptions } from "../rest-store.ts";
 
@@ -46,12 +45,18 @@ export function setWarnings(ctx: RequestContext): void {
   );
 }
 
+const NO_PRINTER: TablePrinter = { columns: [], row: () => [] };
+
 /** The rendering options of a read (negotiated form, printer, includeObject). */
 export async function renderOptions(ctx: RequestContext, def: ResourceDef): Promise<RenderOptions> {
   const negotiated = negotiate(ctx.req.headers.accept);
   return {
     negotiated,
-    printer: printerFor(def.group, def.resource),
+    // Printers load on the first Table request, off the start-up path.
+    printer:
+      negotiated.as === "Table"
+        ? (await import("../../api/printers/printers.ts")).printerFor(def.group, def.resource)
+        : NO_PRINTER,
     includeObject: includeObjectParam(ctx.query),
     now: new Date(ctx.server.clock.now()),
   };
