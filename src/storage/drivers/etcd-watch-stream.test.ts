@@ -74,6 +74,7 @@ function setup() {
   const streams: FakeStream[] = [];
   const timers: Array<() => void> = [];
   const revisions: number[] = [];
+  const compactions: number[] = [];
   const ws = new EtcdWatchStream(
     async () => {
       const s = new FakeStream();
@@ -86,9 +87,10 @@ function setup() {
         timers.push(fn);
         return () => {};
       },
+      onCompacted: (rev) => compactions.push(rev),
     },
   );
-  return { ws, streams, timers, revisions };
+  return { ws, streams, timers, revisions, compactions };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -141,7 +143,7 @@ test("a broken stream reconnects and re-creates each watch from its next revisio
 });
 
 test("a cancel with compact_revision fails the target with Compacted; other cancels with Unavailable", async () => {
-  const { ws, streams } = setup();
+  const { ws, streams, compactions } = setup();
   const a = new Target(1, 2);
   const b = new Target(2, 50);
   ws.add(a);
@@ -156,6 +158,7 @@ test("a cancel with compact_revision fails the target with Compacted; other canc
       ["Unavailable", undefined],
     ],
   );
+  assert.deepEqual(compactions, [40]);
 });
 
 test("remove sends a cancel request; close cancels the stream and refuses new watches", async () => {

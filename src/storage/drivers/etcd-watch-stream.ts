@@ -44,6 +44,7 @@ const BACKOFF_MS = { first: 100, max: 3000 };
 export class EtcdWatchStream {
   readonly #open: () => Promise<Stream>;
   readonly #onRevision: (revision: number) => void;
+  readonly #onCompacted: (revision: number) => void;
   readonly #watchers = new Map<number, WatchTarget>();
   #stream: Stream | undefined;
   #connecting = false;
@@ -55,15 +56,17 @@ export class EtcdWatchStream {
   /**
    * @param open starts a new Watch RPC on some endpoint.
    * @param onRevision receives every response header's store revision.
+   * @param opts.onCompacted receives the compacted revision etcd reports when refusing a watch.
    */
   constructor(
     open: () => Promise<Stream>,
     onRevision: (revision: number) => void,
-    opts: { setTimer?: SetTimer } = {},
+    opts: { setTimer?: SetTimer; onCompacted?: (revision: number) => void } = {},
   ) {
     this.#open = open;
     this.#onRevision = onRevision;
     this.#setTimer = opts.setTimer ?? realTimer;
+    this.#onCompacted = opts.onCompacted ?? (() => {});
   }
 
   /** Starts delivering events in the target's range from its nextRevision. */
@@ -156,6 +159,7 @@ export class EtcdWatchStream {
     if (!w) return;
     if (res.canceled) {
       const compacted = Number(res.compact_revision);
+      if (compacted > 0) this.#onCompacted(compacted);
       w.fail(
         compacted > 0
           ? new StorageError(

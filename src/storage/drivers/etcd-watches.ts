@@ -22,12 +22,14 @@ export class EtcdWatches {
   /**
    * @param open starts a new Watch RPC on some endpoint.
    * @param onRevision receives every watch response header's store revision.
+   * @param onCompacted receives the compacted revision etcd reports when refusing a watch.
    */
   constructor(
     open: () => Promise<IDuplexStream<IWatchRequest, IWatchResponse>>,
     onRevision: (revision: number) => void,
+    onCompacted: (revision: number) => void,
   ) {
-    this.#stream = new EtcdWatchStream(open, onRevision);
+    this.#stream = new EtcdWatchStream(open, onRevision, { onCompacted });
   }
 
   /**

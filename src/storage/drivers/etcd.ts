@@ -105,6 +105,7 @@ export class EtcdBackend implements Backend {
     this.#watches = new EtcdWatches(
       () => client.watchClient.watch(),
       (rev) => this.#saw(rev),
+      (rev) => (this.#compacted = Math.max(this.#compacted, rev)),
     );
     try {
       await this.currentRevision();
