@@ -137,6 +137,47 @@ export function backendConformance(makeBackend: MakeBackend): void {
       assert.deepEqual(none, { revision: latest.revision, kvs: [], more: false });
     });
 
+    test("list edge cases: exact limit, continuation keys outside the prefix", async () => {
+      for (const n of ["a", "b", "c"]) await b.create(`${p}${n}`, n);
+      const exact = await b.list(p, { limit: 3 });
+      assert.equal(exact.kvs.length, 3);
+      assert.equal(exact.more, false);
+      const before = await b.list(p, { after: "/", limit: 1 });
+      assert.deepEqual(
+        before.kvs.map((kv) => kv.key),
+        [`${p}a`],
+      );
+      assert.equal(before.more, true);
+      const beyond = await b.list(p, { after: `${p}~` });
+      assert.deepEqual(beyond.kvs, []);
+      assert.equal(beyond.more, false);
+      const atLatest = await b.list(p, { revision: await b.currentRevision() });
+      assert.equal(atLatest.kvs.length, 3);
+    });
+
+    test("keys and values round-trip exactly", async () => {
+      const values = [
+        "",
+        '{"a":"quote \\" and \\\\ backslash"}',
+        "line\nbreak\ttab",
+        "héllo wörld ☃ 😀",
+        "x".repeat(300_000),
+      ];
+      for (const [i, value] of values.entries()) {
+        const key = `${p}ключ-${i}-☃`;
+        const kv = await b.create(key, value);
+        assert.equal(kv.value, value);
+        const got = await b.get(key);
+        assert.equal(got.kv?.value, value, `value ${i}`);
+        assert.equal(got.kv?.key, key);
+      }
+      const listed = await b.list(p);
+      assert.deepEqual(
+        listed.kvs.map((kv) => kv.value),
+        values,
+      );
+    });
+
     test("count counts live keys under a prefix", async () => {
       for (const n of ["a", "b", "c"]) await b.create(`${p}${n}`, "1");
       await b.create(`${p.slice(0, -1)}x`, "outside");
