@@ -1,0 +1,77 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { makeNode, makePod } from "../testing/wrappers.ts";
+import { SchedulerCache } from "./cache.ts";
+
+test("assumed pods count until confirmed or forgotten", () => {
+  const cache = new SchedulerCache();
+  cache.addNode(makeNode("n1").obj());
+  const pod = makePod("p").req({ cpu: "1" });
+  cache.assumePod(pod.info(), "n1");
+  assert.equal(cache.get("n1")!.requested.milliCPU, 1000);
+  assert.ok(cache.isAssumed("default/p"));
+  cache.addPod(pod.node("n1").obj());
+  assert.ok(!cache.isAssumed("default/p"), "the informer's bound pod confirms it");
+  assert.equal(cache.get("n1")!.requested.milliCPU, 1000, "not counted twice");
+  cache.assumePod(makePod("q").req({ cpu: "2" }).info(), "n1");
+  cache.forgetPod("default/q");
+  assert.equal(cache.get("n1")!.requested.milliCPU, 1000);
+  cache.removePod(pod.obj());
+  assert.equal(cache.get("n1")!.pods.size, 0);
+});
+
+test("terminal pods leave the cache; pods may arrive before their node", () => {
+  const cache = new SchedulerCache();
+  cache.addPod(makePod("early").node("n2").obj());
+  assert.equal(cache.get("n2"), undefined, "no Node object yet");
+  cache.addNode(makeNode("n2").obj());
+  assert.equal(cache.get("n2")!.pods.size, 1);
+  const done = { ...makePod("early").node("n2").obj(), status: { phase: "Succeeded" } };
+  cache.updatePod(done);
+  assert.equal(cache.get("n2")!.pods.size, 0);
+});
+
+test("node list interleaves zones; affinity lists track pods with affinity", () => {
+  const cache = new SchedulerCache();
+  const zone = "topology.kubernetes.io/zone";
+  for (const [n, z] of [
+    ["a1", "a"],
+    ["a2", "a"],
+    ["a3", "a"],
+    ["b1", "b"],
+    ["c1", "c"],
+  ] as const)
+    cache.addNode(
+      makeNode(n)
+        .labels({ [zone]: z })
+        .obj(),
+    );
+  assert.deepEqual(
+    cache.nodeInfoList().map((n) => n.name),
+    ["a1", "b1", "c1", "a2", "a3"],
+  );
+  const anti = makePod("anti")
+    .node("b1")
+    .spec({
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { topologyKey: zone, labelSelector: {} },
+          ],
+        },
+      },
+    })
+    .obj();
+  cache.addPod(anti);
+  assert.deepEqual(
+    cache.havePodsWithRequiredAntiAffinityList().map((n) => n.name),
+    ["b1"],
+  );
+  cache.removePod(anti);
+  assert.deepEqual(
+    cache.havePodsWithAffinityList().map((n) => n.name),
+    [],
+  );
+  cache.removeNode(makeNode("c1").obj());
+  assert.equal(cache.nodeInfoList().length, 4);
+});

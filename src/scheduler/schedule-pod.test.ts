@@ -1,0 +1,89 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { CycleState } from "./framework/cycle-state.ts";
+import { fakeCluster, makeNode, makePod } from "./testing/wrappers.ts";
+import { fitErrorOf, GenericScheduler, numFeasibleNodesToFind } from "./schedule-pod.ts";
+
+test("numFeasibleNodesToFind: adaptive percentage as upstream", () => {
+  const cases = [
+    { pct: 0, nodes: 50, want: 50 },
+    { pct: 0, nodes: 100, want: 100 },
+    { pct: 0, nodes: 1000, want: 420 }, // 50 - 8 = 42%
+    { pct: 0, nodes: 5000, want: 500 }, // 50 - 40 = 10%
+    { pct: 0, nodes: 6000, want: 300 }, // 50 - 48 = 2%, raised to the 5% minimum
+    { pct: 0, nodes: 20000, want: 1000 }, // floor at 5%
+    { pct: 10, nodes: 500, want: 100 }, // at least 100
+    { pct: 100, nodes: 5000, want: 5000 },
+  ];
+  for (const c of cases)
+    assert.equal(numFeasibleNodesToFind(c.pct, c.nodes), c.want, `${c.pct}% of ${c.nodes}`);
+});
+
+test("schedulePod picks the best-scoring node and rotates its filter start", () => {
+  const nodes = Array.from({ length: 200 }, (_, i) =>
+    makeNode(`n${String(i).padStart(3, "0")}`).obj(),
+  );
+  const cluster = fakeCluster({ nodes });
+  const sched = new GenericScheduler(() => 0.5);
+  const r1 = sched.schedulePod(cluster.fw, cluster.cache, new CycleState(), makePod("p").info());
+  assert.ok(r1.ok);
+  // 200 nodes: 50 - 1 = 49% -> 98, raised to the 100-node minimum.
+  assert.equal(r1.ok && r1.evaluatedNodes, 100);
+  const r2 = sched.schedulePod(cluster.fw, cluster.cache, new CycleState(), makePod("q").info());
+  assert.ok(r2.ok && r2.feasibleNodes === 100);
+});
+
+test("schedulePod reports a FitError with upstream's message", () => {
+  const cluster = fakeCluster({
+    nodes: [
+      makeNode("cp")
+        .taint({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" })
+        .obj(),
+      makeNode("w1").capacity({ cpu: "1", pods: "10" }).obj(),
+      makeNode("w2").capacity({ cpu: "1", pods: "10" }).obj(),
+      makeNode("w3").capacity({ cpu: "1", pods: "10" }).obj(),
+    ],
+  });
+  const r = new GenericScheduler().schedulePod(
+    cluster.fw,
+    cluster.cache,
+    new CycleState(),
+    makePod("p").req({ cpu: "2" }).info(),
+  );
+  assert.ok(!r.ok && r.kind === "fit");
+  assert.equal(
+    fitErrorOf(
+      r,
+      "preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.",
+    ),
+    "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.",
+  );
+  assert.deepEqual([...r.diagnosis.unschedulablePlugins].sort(), [
+    "NodeResourcesFit",
+    "TaintToleration",
+  ]);
+});
+
+test("schedulePod with no nodes", () => {
+  const cluster = fakeCluster({});
+  const r = new GenericScheduler().schedulePod(
+    cluster.fw,
+    cluster.cache,
+    new CycleState(),
+    makePod("p").info(),
+  );
+  assert.deepEqual(r, {
+    ok: false,
+    kind: "error",
+    message: "no nodes available to schedule pods",
+    noNodes: true,
+  });
+});
+
+test("selectHost breaks ties with the injected random source", () => {
+  const first = new GenericScheduler(() => 0.99);
+  const last = new GenericScheduler(() => 0);
+  assert.equal(first.selectHost([1, 5, 5, 5]), 1);
+  assert.equal(last.selectHost([1, 5, 5, 5]), 3);
+  assert.equal(last.selectHost([9, 5]), 0);
+});
