@@ -62,6 +62,9 @@ const PROBE_KEY = Buffer.from("\0k8ts-revision-probe");
  * Writes are single etcd transactions: create compares create_revision == 0,
  * update and guarded delete compare mod_revision; a failed compare reads the
  * key in the same transaction to report Conflict with the current value.
+ * etcd counts its --max-request-bytes limit (default 1.5 MiB) over the whole
+ * request, so storing values of up to MAX_VALUE_BYTES needs a somewhat higher
+ * limit (the test harness uses 2 MiB); requests etcd refuses fail with TooLarge.
  * TTLs use shared leases (see EtcdLeases). Watchers of one prefix share an
  * etcd watch (EtcdWatchFeed) and all etcd watches share one gRPC stream.
  */
