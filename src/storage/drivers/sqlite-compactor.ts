@@ -4,9 +4,9 @@ import type Database from "better-sqlite3";
 export interface CompactorOptions {
   compactRevision: number;
   cursor: number;
-  /** Upper bound on log rows one step examines. Default 4000. */
+  /** Upper bound on log rows one step examines. Default 500. */
   maxStepRows?: number;
-  /** Step duration the adaptive step size aims under, in ms. Default 4. */
+  /** Step duration the adaptive step size aims under, in ms. Default 2. */
   targetStepMs?: number;
 }
 
@@ -59,9 +59,9 @@ export class SqliteCompactor {
   constructor(db: Database.Database, opts: CompactorOptions) {
     this.#compactRevision = opts.compactRevision;
     this.#cursor = opts.cursor;
-    this.#maxRows = opts.maxStepRows ?? 4000;
-    this.#targetMs = opts.targetStepMs ?? 4;
-    this.#stepRows = Math.min(500, this.#maxRows);
+    this.#maxRows = opts.maxStepRows ?? 500;
+    this.#targetMs = opts.targetStepMs ?? 2;
+    this.#stepRows = Math.min(200, this.#maxRows);
     this.#selRows = db.prepare(
       "SELECT id, prev_revision, deleted FROM kv WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
     );
