@@ -16,7 +16,7 @@ export interface KeyValue {
 
 export interface WatchEvent {
   type: "PUT" | "DELETE";
-  /** For DELETE: key and the delete's revision as modRevision, value empty. */
+  /** For DELETE: key and the delete's revision as modRevision, value empty, createRevision 0 (as etcd). */
   kv: KeyValue;
   /** The value before this event, when there was one. */
   prevKv?: KeyValue;

@@ -37,6 +37,7 @@ export function watchConformance(makeBackend: MakeBackend): void {
       assert.equal(live[0].kv.key, `${p}a`);
       assert.equal(live[0].kv.modRevision, del.revision);
       assert.equal(live[0].kv.value, "");
+      assert.equal(live[0].kv.createRevision, 0);
       assert.deepEqual(live[0].prevKv, a2);
       assert.deepEqual(live[1], { type: "PUT", kv: c });
       w.cancel();
