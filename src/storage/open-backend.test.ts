@@ -58,8 +58,9 @@ describe("openBackend", () => {
   const dir = mkdtempSync(join(tmpdir(), "k8ts-open-backend-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("opens a started sqlite backend at a relative path under the data dir", async () => {
+  test("opens a sqlite backend at a relative path under the data dir", async () => {
     const backend = await openBackend("sqlite://sub/state.db", { dataDir: dir });
+    await backend.start();
     try {
       const kv = await backend.create("/registry/a", "{}");
       assert.equal((await backend.get("/registry/a")).kv?.modRevision, kv.modRevision);

@@ -75,9 +75,9 @@ export function parseDatastoreEndpoint(url: string, opts: OpenBackendOptions = {
 }
 
 /**
- * Opens and starts the Backend a datastore URL names (see
- * parseDatastoreEndpoint). The caller owns the result and must close() it.
- * The etcd driver is imported only when an etcd URL is used.
+ * Creates the Backend a datastore URL names (see parseDatastoreEndpoint),
+ * not yet started: the caller calls start(), and owns close(). The etcd
+ * driver is imported only when an etcd URL is used.
  */
 export async function openBackend(url: string, opts: OpenBackendOptions = {}): Promise<Backend> {
   const spec = parseDatastoreEndpoint(url, opts);
@@ -94,7 +94,6 @@ export async function openBackend(url: string, opts: OpenBackendOptions = {}): P
       keyFile: opts.keyFile,
     });
   }
-  await backend.start();
   return backend;
 }
 
