@@ -27,6 +27,7 @@ import { ObjectStore } from "./object-store.ts";
 import { composeFilters, defaultPipeline, type Pipeline } from "./pipeline.ts";
 import { parseRequestInfo } from "./request-info.ts";
 import { toStatusError, writeError, writeText } from "./response.ts";
+import { StatusError } from "../api/status.ts";
 import { notFoundPath, route } from "./router.ts";
 import { WatchCacheSet } from "./watch-cache-set.ts";
 
@@ -123,9 +124,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const started = process.hrtime.bigint();
     let url: URL;
     try {
-      url = new URL(req.url ?? "/", "https://apiserver.invalid");
+      // Prefixing keeps paths like "//x" from parsing as protocol-relative URLs.
+      const raw = req.url ?? "/";
+      if (!raw.startsWith("/")) throw new TypeError("request target must be a path");
+      url = new URL(`https://apiserver.invalid${raw}`);
     } catch {
-      writeError(res, new Error("malformed request URL"));
+      writeError(
+        res,
+        new StatusError("BadRequest", `malformed request URL: ${JSON.stringify(req.url)}`),
+      );
       return;
     }
     let path: string;
