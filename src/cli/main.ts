@@ -3,6 +3,8 @@ import { registerServerCommand } from "./server.ts";
 import { registerApiserverCommand } from "./apiserver.ts";
 import { registerControllerManagerCommand } from "./controller-manager.ts";
 import { registerSchedulerCommand } from "./scheduler.ts";
+import { registerKubeletCommand } from "./kubelet.ts";
+import { registerImagesCommand } from "./images.ts";
 
 const program = new Command();
 program.name("k8ts").description("A Kubernetes-compatible cluster written in TypeScript");
@@ -10,6 +12,8 @@ registerServerCommand(program);
 registerApiserverCommand(program);
 registerControllerManagerCommand(program);
 registerSchedulerCommand(program);
+registerKubeletCommand(program);
+registerImagesCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`k8ts: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,54 @@
+import type { Command } from "commander";
+
+/** `k8ts kubelet`: the node agent, talking to an API server through a kubeconfig. */
+export function registerKubeletCommand(program: Command): void {
+  program
+    .command("kubelet")
+    .description("Run the node agent (kubelet) against an API server")
+    .requiredOption("--kubeconfig <file>", "kubeconfig of the API server")
+    .requiredOption("--node-name <name>", "name of this node")
+    .option("--data-dir <dir>", "kubelet state: pods, logs, containerd, CNI", "/var/lib/k8ts/agent")
+    .option(
+      "--container-runtime-endpoint <endpoint>",
+      "CRI endpoint (default: start our own containerd)",
+    )
+    .option("--container-runtime <kind>", "cri or simulated", "cri")
+    .option("--pod-manifest-path <dir>", "directory of static pod manifests")
+    .option("--pod-cidr <cidr>", "pod CIDR of this node", "10.42.0.0/24")
+    .option("--cluster-cidr <cidr>", "cluster pod CIDR (unreachable route)", "10.42.0.0/16")
+    .option("--service-cluster-ip-range <cidr>", "service CIDR (unreachable route)", "10.43.0.0/16")
+    .option("--node-ip <ip>", "the node's InternalIP", "127.0.0.1")
+    .option("--cgroup-root <path>", "root cgroup of pods", "/kubepods")
+    .option("--cluster-dns <ips>", "comma-separated DNS server IPs for pods")
+    .option("--image-pull <mode>", "enabled or disabled: may the node pull images", "enabled")
+    .action(async (flags) => {
+      const { loadKubeconfig } = await import("../client/kubeconfig.ts");
+      const { RestClient } = await import("../client/rest-client.ts");
+      const { startKubelet } = await import("../kubelet/kubelet.ts");
+      const config = loadKubeconfig(flags.kubeconfig);
+      const client = new RestClient({ ...config, qps: 50, burst: 100, userAgent: "k8ts-kubelet" });
+      if (flags.imagePull !== "enabled" && flags.imagePull !== "disabled") {
+        throw new Error(`Cannot parse --image-pull ${flags.imagePull}: use enabled or disabled`);
+      }
+      const kubelet = await startKubelet({
+        client,
+        nodeName: flags.nodeName,
+        dataDir: flags.dataDir,
+        runtime: flags.containerRuntime === "simulated" ? "simulated" : "cri",
+        containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
+        podManifestPath: flags.podManifestPath,
+        podCIDR: flags.podCidr,
+        clusterCIDR: flags.clusterCidr,
+        serviceCIDR: flags.serviceClusterIpRange,
+        hostIP: flags.nodeIp,
+        cgroupRoot: flags.cgroupRoot,
+        clusterDNS: flags.clusterDns ? String(flags.clusterDns).split(",") : undefined,
+        imagePull: flags.imagePull === "enabled",
+      });
+      await new Promise<void>((resolve) => {
+        for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
+      });
+      await kubelet.stop();
+      client.close();
+    });
+}

@@ -1,0 +1,303 @@
+/**
+ * The kubelet: registers the node, keeps its Lease and status fresh, watches
+ * the pods bound to it (field selector spec.nodeName) and runs one PodWorker
+ * per pod against a ContainerRuntime. A relist of the runtime every second
+ * (upstream PLEG) wakes the workers of pods whose containers changed.
+ *
+ * With the "cri" runtime and no endpoint, the kubelet owns the node's host
+ * side (routes, CNI config, containerd, built-in images) and tears it all
+ * down on stop(). With an endpoint, it only connects.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { realClock, type Clock, type TimerHandle } from "../client/clock.ts";
+import { EventRecorder } from "../client/event-recorder.ts";
+import { InformerFactory } from "../client/informer/informer-factory.ts";
+import type { RestClient } from "../client/rest-client.ts";
+import { podsRef } from "../client/resources.ts";
+import type { KObject } from "../api/types.ts";
+import { createLogger, type Logger } from "../util/logger.ts";
+import { bridgeName, startCriNode, type CriNode } from "./cri-node.ts";
+import { ImagePuller } from "./images/image-puller.ts";
+import { machineInfo, nodeResources } from "./node/machine-info.ts";
+import { renewNodeLease, LEASE_RENEW_MS } from "./node/node-lease.ts";
+import { NodeStatusReporter } from "./node/node-status.ts";
+import { apiObjectSource, apiTokenSource } from "./object-source.ts";
+import { Backoff } from "./pod/backoff.ts";
+import { PodWorker, type PodWorkerDeps } from "./pod/pod-worker.ts";
+import { quantityValue } from "./pod/qos.ts";
+import { labelPodUID } from "./pod/runtime-config.ts";
+import { CriRuntime } from "./runtime/cri/cri-runtime.ts";
+import type { ContainerRuntime } from "./runtime/runtime.ts";
+import {
+  SimulatedRuntime,
+  type SimulatedRuntimeOptions,
+} from "./runtime/simulated/simulated-runtime.ts";
+import { isMirrorPod, StaticPods } from "./static-pods.ts";
+import { StatusManager } from "./status-manager.ts";
+
+export interface KubeletOptions {
+  client: RestClient;
+  nodeName: string;
+  dataDir: string;
+  runtime?: "cri" | "simulated";
+  /** Connect to this CRI endpoint instead of starting our own containerd. */
+  containerRuntimeEndpoint?: string;
+  podCIDR?: string;
+  clusterCIDR?: string;
+  serviceCIDR?: string;
+  /** Allow PullImage (default false: absent images fail with ErrImageNeverPull). */
+  imagePull?: boolean;
+  podManifestPath?: string;
+  /** The node's InternalIP (default 127.0.0.1). */
+  hostIP?: string;
+  /** Root of the pods' cgroups (default /kubepods). */
+  cgroupRoot?: string;
+  /** CNI bridge device name (default derived from the node name). */
+  bridge?: string;
+  /** Build and import pause/busybox into an owned containerd (default true). */
+  importImages?: boolean;
+  clusterDNS?: string[];
+  labels?: Record<string, string>;
+  /** Options for the simulated runtime. */
+  simulated?: SimulatedRuntimeOptions;
+  /** How often the runtime is relisted (default 1000 ms). */
+  relistMs?: number;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface Kubelet {
+  runtime: ContainerRuntime;
+  nodeName: string;
+  /** Where container logs live: `<logsDir>/<ns>_<pod>_<uid>/<container>/<attempt>.log`. */
+  logsDir: string;
+  /** The containerd this kubelet owns, if any. */
+  containerd?: { endpoint: string; socket: string; pid: number };
+  /** Waits until every pod worker is idle (tests). */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
+  const clock = opts.clock ?? realClock;
+  const log = opts.log ?? createLogger("kubelet", { fields: { node: opts.nodeName } });
+  const client = opts.client;
+  const dataDir = opts.dataDir;
+  const podsDir = join(dataDir, "pods");
+  const logsDir = join(dataDir, "logs");
+  mkdirSync(podsDir, { recursive: true });
+  mkdirSync(logsDir, { recursive: true });
+  const hostIP = opts.hostIP ?? "127.0.0.1";
+  const cgroupRoot = opts.cgroupRoot ?? "/kubepods";
+  const podCIDR = opts.podCIDR ?? "10.42.0.0/24";
+
+  let criNode: CriNode | undefined;
+  let runtime: ContainerRuntime;
+  let runtimeName = "containerd";
+  if (opts.runtime === "simulated") {
+    runtime = new SimulatedRuntime({ clock, ...opts.simulated });
+    runtimeName = "simulated";
+  } else if (opts.containerRuntimeEndpoint) {
+    runtime = new CriRuntime(opts.containerRuntimeEndpoint);
+  } else {
+    criNode = await startCriNode({
+      dataDir,
+      nodeName: opts.nodeName,
+      podCIDR,
+      clusterCIDR: opts.clusterCIDR ?? "10.42.0.0/16",
+      serviceCIDR: opts.serviceCIDR ?? "10.43.0.0/16",
+      bridge: opts.bridge ?? bridgeName(opts.nodeName),
+      cgroupRoot,
+      log,
+      importImages: opts.importImages ?? true,
+    });
+    runtime = criNode.runtime;
+  }
+
+  const machine = machineInfo(dataDir);
+  const { allocatable } = nodeResources(machine);
+  const recorder = new EventRecorder(
+    client,
+    { component: "kubelet", host: opts.nodeName },
+    { clock },
+  );
+  const statusManager = new StatusManager(client, { clock, log });
+  const crashBackoff = new Backoff(clock);
+  const images = new ImagePuller(runtime, new Backoff(clock), {
+    pullEnabled: opts.imagePull ?? false,
+    now: () => clock.now(),
+  });
+  const workers = new Map<string, PodWorker>();
+  const source = apiObjectSource(client);
+
+  const deps: PodWorkerDeps = {
+    runtime,
+    runtimeName,
+    clock,
+    log,
+    images,
+    crashBackoff,
+    source,
+    tokens: apiTokenSource(client),
+    hostIP,
+    logsDir,
+    podsDir,
+    cgroupRoot,
+    memoryCapacity: machine.memoryBytes,
+    allocatable: {
+      cpuMilli: machine.cpuCores * 1000,
+      memory: quantityValue(allocatable.memory),
+      ephemeralStorage: Number(allocatable["ephemeral-storage"]),
+    },
+    dnsServers: opts.clusterDNS,
+    event: (pod, type, reason, message) => {
+      const target = staticPods?.mirrorOf(pod) ?? pod;
+      recorder.event(target as KObject, type, reason, message);
+    },
+    setStatus: (pod, status) => statusManager.setStatus(staticPods?.mirrorOf(pod) ?? pod, status),
+    finalize: (pod, status) => statusManager.finalize(pod, status),
+    done: (uid) => {
+      workers.delete(uid);
+      statusManager.forget(uid);
+    },
+  };
+
+  const upsert = (pod: Pod) => {
+    if (pod.spec?.nodeName !== opts.nodeName || isMirrorPod(pod)) return;
+    const uid = pod.metadata?.uid ?? "";
+    const w = workers.get(uid);
+    if (w) w.update(pod);
+    else {
+      const nw = new PodWorker(pod, deps);
+      workers.set(uid, nw);
+      nw.trigger();
+    }
+  };
+
+  // Node registration, status and lease.
+  const reporter = new NodeStatusReporter({
+    client,
+    runtime,
+    clock,
+    nodeName: opts.nodeName,
+    hostIP,
+    machine,
+    podCIDR,
+    labels: opts.labels,
+  });
+  await reporter.register();
+  await reporter.report(true);
+  await renewNodeLease(client, clock, opts.nodeName);
+
+  let stopped = false;
+  const timers = new Set<TimerHandle>();
+  const every = (ms: number, fn: () => Promise<void>) => {
+    let running = false;
+    const schedule = () => {
+      if (stopped) return;
+      const t = clock.after(ms, () => {
+        timers.delete(t);
+        if (running) return schedule();
+        running = true;
+        fn()
+          .catch((err) => log.warn("periodic task failed", { err }))
+          .finally(() => {
+            running = false;
+            schedule();
+          });
+      });
+      timers.add(t);
+    };
+    schedule();
+  };
+  every(LEASE_RENEW_MS, () => renewNodeLease(client, clock, opts.nodeName));
+  every(10_000, async () => {
+    await reporter.report();
+  });
+
+  // PLEG: wake the workers of pods whose sandboxes or containers changed.
+  let lastSeen = new Map<string, string>();
+  every(opts.relistMs ?? 1000, async () => {
+    const [sandboxes, containers] = await Promise.all([
+      runtime.listPodSandbox(),
+      runtime.listContainers(),
+    ]);
+    const seen = new Map<string, string[]>();
+    for (const s of sandboxes) {
+      const uid = s.labels[labelPodUID] ?? s.metadata.uid;
+      seen.set(uid, [...(seen.get(uid) ?? []), `${s.id}:${s.state}`]);
+    }
+    for (const c of containers) {
+      const uid = c.labels[labelPodUID] ?? "";
+      seen.set(uid, [...(seen.get(uid) ?? []), `${c.id}:${c.state}`]);
+    }
+    const now = new Map([...seen].map(([uid, parts]) => [uid, parts.sort().join(",")]));
+    for (const [uid, sig] of now) if (lastSeen.get(uid) !== sig) workers.get(uid)?.trigger();
+    for (const uid of lastSeen.keys()) if (!now.has(uid)) workers.get(uid)?.trigger();
+    lastSeen = now;
+  });
+
+  // Pods bound to this node.
+  const factory = new InformerFactory(client, {
+    clock,
+    onError: (err) => log.warn("pod watch failed", { err }),
+  });
+  const informer = factory.informerFor<Pod & KObject>(podsRef, {
+    fieldSelector: `spec.nodeName=${opts.nodeName}`,
+  });
+  informer.addEventHandler({
+    add: (pod) => upsert(pod),
+    update: (_old, pod) => upsert(pod),
+    delete: (pod) => workers.get(pod.metadata?.uid ?? "")?.remove(),
+  });
+  factory.start();
+  await factory.waitForCacheSync();
+
+  let staticPods: StaticPods | undefined;
+  if (opts.podManifestPath) {
+    staticPods = new StaticPods({
+      client,
+      clock,
+      log,
+      dir: opts.podManifestPath,
+      nodeName: opts.nodeName,
+      onPod: (pod) => upsert(pod),
+      onRemove: (uid) => workers.get(uid)?.remove(),
+    });
+    await staticPods.start();
+  }
+  log.info("kubelet started", {
+    runtime: runtimeName,
+    podCIDR,
+    containerd: criNode?.containerd.pid,
+  });
+
+  return {
+    runtime,
+    nodeName: opts.nodeName,
+    logsDir,
+    containerd: criNode
+      ? {
+          endpoint: criNode.containerd.endpoint,
+          socket: criNode.containerd.socket,
+          pid: criNode.containerd.pid,
+        }
+      : undefined,
+    async settled() {
+      for (const w of [...workers.values()]) await w.settled();
+    },
+    async stop() {
+      stopped = true;
+      for (const t of timers) t.cancel();
+      staticPods?.stop();
+      await factory.stop();
+      for (const w of [...workers.values()]) await w.settled();
+      statusManager.stop();
+      await recorder.flush();
+      if (criNode) await criNode.teardown();
+      else runtime.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * What pods reference in the API, read on demand: config maps and secrets
+ * (decoded to strings) and service-account tokens (TokenRequest).
+ */
+import { isNotFound } from "../client/api-error.ts";
+import { resourcePath, type RestClient } from "../client/rest-client.ts";
+import { configMapsRef, secretsRef, serviceAccountsRef } from "../client/resources.ts";
+import type { ObjectSource } from "./pod/env.ts";
+import type { TokenSource } from "./pod/volumes.ts";
+
+export function apiObjectSource(client: RestClient): ObjectSource {
+  const read = async (ref: typeof configMapsRef, ns: string, name: string) => {
+    try {
+      return (await client.get(ref, ns, name)) as {
+        data?: Record<string, string>;
+        binaryData?: Record<string, string>;
+      };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  return {
+    async configMap(ns, name) {
+      const cm = await read(configMapsRef, ns, name);
+      if (!cm) return undefined;
+      const out: Record<string, string> = { ...(cm.data ?? {}) };
+      for (const [k, v] of Object.entries(cm.binaryData ?? {}))
+        out[k] = Buffer.from(v, "base64").toString("latin1");
+      return out;
+    },
+    async secret(ns, name) {
+      const s = await read(secretsRef, ns, name);
+      if (!s) return undefined;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.data ?? {}))
+        out[k] = Buffer.from(v, "base64").toString();
+      for (const [k, v] of Object.entries(
+        (s as { stringData?: Record<string, string> }).stringData ?? {},
+      ))
+        out[k] = v;
+      return out;
+    },
+  };
+}
+
+/** TokenRequest against serviceaccounts/<name>/token, bound to the pod. */
+export function apiTokenSource(client: RestClient): TokenSource {
+  return async ({ namespace, serviceAccount, audience, expirationSeconds, pod }) => {
+    const res = await client.request<{ status?: { token?: string } }>(
+      "POST",
+      resourcePath(serviceAccountsRef, namespace, serviceAccount, "token"),
+      {
+        body: {
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: {
+            audiences: audience ? [audience] : [],
+            expirationSeconds,
+            boundObjectRef: {
+              apiVersion: "v1",
+              kind: "Pod",
+              name: pod.metadata?.name,
+              uid: pod.metadata?.uid,
+            },
+          },
+        },
+      },
+    );
+    if (!res.status?.token)
+      throw new Error(`TokenRequest for ${namespace}/${serviceAccount} returned no token`);
+    return res.status.token;
+  };
+}

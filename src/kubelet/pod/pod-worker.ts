@@ -1,0 +1,450 @@
+/**
+ * One worker per pod (upstream podWorkers + SyncPod). Syncs are serialized:
+ * a trigger during a sync runs one more sync afterwards. Each sync observes
+ * the runtime, then does the next steps: sandbox, init containers one at a
+ * time, regular containers (restartPolicy with CrashLoopBackOff, liveness
+ * restarts), and hands the computed status to the status manager. A pod
+ * being deleted is killed with its grace period and then finalized.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import type { Container, Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import type { Clock, TimerHandle } from "../../client/clock.ts";
+import type { Logger } from "../../util/logger.ts";
+import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../runtime/runtime.ts";
+import type { ImagePuller } from "../images/image-puller.ts";
+import { removeCgroup } from "../cgroups.ts";
+import type { Backoff } from "./backoff.ts";
+import type { ObjectSource, PodRuntimeFacts } from "./env.ts";
+import { killContainer, startContainer, type EventFn } from "./container-runner.ts";
+import { computePodStatus, type Waiting } from "./pod-status.ts";
+import { ProbeManager } from "./probe-manager.ts";
+import { labelPodUID, podLogDir, sandboxConfig } from "./runtime-config.ts";
+import { setUpVolumes, tearDownPodDir, type TokenSource } from "./volumes.ts";
+
+export interface PodWorkerDeps {
+  runtime: ContainerRuntime;
+  runtimeName: string;
+  clock: Clock;
+  log: Logger;
+  images: ImagePuller;
+  crashBackoff: Backoff;
+  source: ObjectSource;
+  tokens?: TokenSource;
+  rootCA?: string;
+  hostIP: string;
+  logsDir: string;
+  podsDir: string;
+  cgroupRoot: string;
+  memoryCapacity: number;
+  allocatable: PodRuntimeFacts["allocatable"];
+  dnsServers?: string[];
+  event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
+  /** Hands the pod's status to the status manager. */
+  setStatus(pod: Pod, status: PodStatus): void;
+  /** The pod was deleted in the API and is now stopped: write final status and remove it. */
+  finalize(pod: Pod, status: PodStatus): Promise<void>;
+  /** The worker has nothing left to do (pod gone and cleaned up). */
+  done(uid: string): void;
+}
+
+/** How often a worker re-syncs with nothing else happening. */
+const resyncMs = 60_000;
+const sandboxRetryMs = 5_000;
+
+export class PodWorker {
+  private pod: Pod;
+  private removed = false;
+  private syncing = false;
+  private pending = false;
+  private finished = false;
+  private timer?: { at: number; handle: TimerHandle };
+  private waiting = new Map<string, Waiting>();
+  private probes: ProbeManager;
+  private lastStatus: PodStatus = {};
+  private sandboxFailedAt = 0;
+  private idle?: Promise<void>;
+
+  constructor(
+    pod: Pod,
+    private readonly deps: PodWorkerDeps,
+  ) {
+    this.pod = pod;
+    this.lastStatus = pod.status ?? {};
+    this.probes = new ProbeManager({
+      clock: deps.clock,
+      runtime: deps.runtime,
+      onChange: () => this.trigger(),
+      onFailure: (name, kind, res) => {
+        const k = kind[0].toUpperCase() + kind.slice(1);
+        this.event("Warning", "Unhealthy", `${k} probe failed: ${res.message}`.trim());
+        void name;
+      },
+    });
+  }
+
+  get uid(): string {
+    return this.pod.metadata?.uid ?? "";
+  }
+
+  /** A newer version of the pod from the API (or a static manifest). */
+  update(pod: Pod): void {
+    this.pod = pod;
+    this.trigger();
+  }
+
+  /** The pod is gone from the API: stop everything (grace period from its deletion, else 0). */
+  remove(): void {
+    this.removed = true;
+    this.trigger();
+  }
+
+  /** Requests a sync (coalesced with one in progress). */
+  trigger(): void {
+    if (this.finished) return;
+    if (this.syncing) {
+      this.pending = true;
+      return;
+    }
+    this.syncing = true;
+    this.idle = this.loop();
+  }
+
+  /** Resolves once no sync is running. */
+  async settled(): Promise<void> {
+    while (this.syncing) await this.idle;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.pending = false;
+        try {
+          await this.sync();
+        } catch (err) {
+          this.deps.log.error("pod sync failed", { pod: this.key(), err });
+          this.resyncIn(sandboxRetryMs);
+        }
+      } while (this.pending && !this.finished);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private key(): string {
+    return `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`;
+  }
+
+  private event: EventFn = (type, reason, message) =>
+    this.deps.event(this.pod, type, reason, message);
+
+  private resyncIn(ms: number): void {
+    const at = this.deps.clock.now() + ms;
+    if (this.timer && this.timer.at <= at) return;
+    this.timer?.handle.cancel();
+    this.timer = {
+      at,
+      handle: this.deps.clock.after(ms, () => {
+        this.timer = undefined;
+        this.trigger();
+      }),
+    };
+  }
+
+  private async observe() {
+    const rt = this.deps.runtime;
+    const sandboxes = (
+      await rt.listPodSandbox({ labelSelector: { [labelPodUID]: this.uid } })
+    ).sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAt - a.createdAt);
+    const latest = sandboxes[0];
+    const sandbox = latest ? await rt.podSandboxStatus(latest.id) : undefined;
+    const list = await rt.listContainers({ labelSelector: { [labelPodUID]: this.uid } });
+    const statuses = (await Promise.all(list.map((c) => rt.containerStatus(c.id)))).filter(
+      (s): s is ContainerStatus => !!s,
+    );
+    const byName = new Map<string, ContainerStatus[]>();
+    for (const s of statuses) {
+      const arr = byName.get(s.metadata.name) ?? [];
+      arr.push(s);
+      byName.set(s.metadata.name, arr);
+    }
+    for (const arr of byName.values())
+      arr.sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAt - a.createdAt);
+    return { sandboxes, sandbox, containers: byName };
+  }
+
+  private facts(podIPs: string[]): PodRuntimeFacts {
+    return { hostIP: this.deps.hostIP, podIPs, allocatable: this.deps.allocatable };
+  }
+
+  private publish(obs: Awaited<ReturnType<PodWorker["observe"]>>, terminating: boolean): PodStatus {
+    const status = computePodStatus(
+      this.pod,
+      {
+        sandboxReady: obs.sandbox?.state === "SANDBOX_READY",
+        podIPs: obs.sandbox?.ips ?? [],
+        hostIP: this.deps.hostIP,
+        containers: obs.containers,
+        waiting: this.waiting,
+        ready: (id) => this.probes.ready(id),
+        started: (id) => this.probes.started(id),
+        terminating,
+        runtimeName: this.deps.runtimeName,
+        now: this.deps.clock.now(),
+      },
+      this.lastStatus,
+    );
+    this.lastStatus = status;
+    if (!this.removed) this.deps.setStatus(this.pod, status);
+    return status;
+  }
+
+  private async sync(): Promise<void> {
+    if (this.finished) return;
+    if (this.removed || this.pod.metadata?.deletionTimestamp) return this.terminate();
+    const obs = await this.observe();
+    const phase = this.lastStatus.phase;
+    if (phase === "Succeeded" || phase === "Failed") {
+      if (obs.sandbox?.state === "SANDBOX_READY")
+        await this.deps.runtime.stopPodSandbox(obs.sandbox.id);
+      this.probes.stop();
+      return;
+    }
+    const spec = this.pod.spec!;
+    let sandbox = obs.sandbox;
+    let sbConfig: PodSandboxConfig;
+    const attempt = sandbox
+      ? sandbox.metadata.attempt + (sandbox.state === "SANDBOX_READY" ? 0 : 1)
+      : 0;
+    sbConfig = sandboxConfig(this.pod, attempt, {
+      logsDir: this.deps.logsDir,
+      cgroupRoot: this.deps.cgroupRoot,
+      dnsServers: this.deps.dnsServers,
+    });
+    if (!sandbox || sandbox.state !== "SANDBOX_READY") {
+      if (this.sandboxFailedAt && this.deps.clock.now() - this.sandboxFailedAt < sandboxRetryMs) {
+        this.publish(obs, false);
+        return this.resyncIn(sandboxRetryMs);
+      }
+      for (const list of obs.containers.values())
+        for (const c of list)
+          if (c.state === "CONTAINER_RUNNING") await this.deps.runtime.stopContainer(c.id, 0);
+      if (sandbox) await this.deps.runtime.stopPodSandbox(sandbox.id);
+      mkdirSync(podLogDir(this.deps.logsDir, this.pod), { recursive: true });
+      try {
+        const id = await this.deps.runtime.runPodSandbox(sbConfig, spec.runtimeClassName ?? "");
+        this.sandboxFailedAt = 0;
+        sandbox = await this.deps.runtime.podSandboxStatus(id);
+        if (obs.sandbox)
+          this.event(
+            "Normal",
+            "SandboxChanged",
+            "Pod sandbox changed, it will be killed and re-created.",
+          );
+      } catch (err) {
+        this.sandboxFailedAt = this.deps.clock.now();
+        const msg = err instanceof Error ? err.message : String(err);
+        this.event("Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${msg}`);
+        this.publish(obs, false);
+        return this.resyncIn(sandboxRetryMs);
+      }
+      if (!sandbox) return this.resyncIn(1000);
+      obs.sandbox = sandbox;
+    }
+    const sandboxId = sandbox.id;
+    const podIPs = sandbox.ips;
+    let volumes: Map<string, string> | undefined;
+    const ensureVolumes = async (): Promise<Map<string, string> | undefined> => {
+      if (volumes) return volumes;
+      try {
+        volumes = await setUpVolumes(this.pod, {
+          podsDir: this.deps.podsDir,
+          source: this.deps.source,
+          facts: this.facts(podIPs),
+          tokens: this.deps.tokens,
+          rootCA: this.deps.rootCA,
+        });
+        return volumes;
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        this.event("Warning", "FailedMount", `MountVolume.SetUp failed: ${msg}`);
+        return undefined;
+      }
+    };
+    const start = async (c: Container, isInit: boolean, attemptNo: number): Promise<boolean> => {
+      const vols = await ensureVolumes();
+      if (!vols) {
+        this.waiting.set(c.name, { reason: "ContainerCreating" });
+        this.resyncIn(sandboxRetryMs);
+        return false;
+      }
+      const w = await startContainer(
+        {
+          runtime: this.deps.runtime,
+          images: this.deps.images,
+          source: this.deps.source,
+          clock: this.deps.clock,
+          memoryCapacity: this.deps.memoryCapacity,
+        },
+        {
+          pod: this.pod,
+          container: c,
+          isInit,
+          attempt: attemptNo,
+          sandboxId,
+          sandboxConfig: sbConfig,
+          volumes: vols,
+          facts: this.facts(podIPs),
+          event: this.event,
+        },
+      );
+      if (w) {
+        this.waiting.set(c.name, w);
+        this.resyncIn(w.reason === "ErrImageNeverPull" ? resyncMs : sandboxRetryMs);
+        return false;
+      }
+      this.waiting.delete(c.name);
+      await this.gcContainers(obs.containers.get(c.name) ?? [], attemptNo);
+      return true;
+    };
+    const policy = spec.restartPolicy ?? "Always";
+    // Restart with CrashLoopBackOff; returns true when a new attempt was started.
+    const restart = async (
+      c: Container,
+      latest: ContainerStatus,
+      isInit: boolean,
+    ): Promise<void> => {
+      const key = `${this.uid}/${c.name}`;
+      const since = latest.finishedAt || this.deps.clock.now();
+      if (this.deps.crashBackoff.isInBackOffSince(key, since)) {
+        const secs = Math.round(this.deps.crashBackoff.get(key) / 1000);
+        const m = this.pod.metadata!;
+        this.waiting.set(c.name, {
+          reason: "CrashLoopBackOff",
+          message: `back-off ${secs}s restarting failed container=${c.name} pod=${m.name}_${m.namespace}(${m.uid})`,
+        });
+        this.event(
+          "Warning",
+          "BackOff",
+          `Back-off restarting failed container ${c.name} in pod ${m.name}_${m.namespace}(${m.uid})`,
+        );
+        this.resyncIn(
+          Math.max(1, this.deps.crashBackoff.expiresAt(key, since) - this.deps.clock.now()),
+        );
+        return;
+      }
+      this.deps.crashBackoff.next(key);
+      await start(c, isInit, latest.metadata.attempt + 1);
+    };
+
+    // Init containers, one at a time.
+    let initDone = true;
+    for (const c of spec.initContainers ?? []) {
+      const latest = obs.containers.get(c.name)?.[0];
+      if (latest?.state === "CONTAINER_EXITED" && latest.exitCode === 0) continue;
+      initDone = false;
+      if (!latest) await start(c, true, 0);
+      else if (latest.state === "CONTAINER_EXITED" && policy !== "Never")
+        await restart(c, latest, true);
+      break;
+    }
+    if (initDone) {
+      for (const c of spec.containers) {
+        const latest = obs.containers.get(c.name)?.[0];
+        if (!latest) {
+          await start(c, false, 0);
+          continue;
+        }
+        if (latest.state === "CONTAINER_RUNNING") {
+          const unhealthy = this.probes.unhealthy(latest.id);
+          if (unhealthy) {
+            await killContainer(this.deps, {
+              containerId: latest.id,
+              container: c,
+              podIP: podIPs[0] ?? "",
+              graceSeconds: spec.terminationGracePeriodSeconds ?? 30,
+              reason: `Container ${c.name} failed ${unhealthy} probe, will be restarted`,
+              event: this.event,
+            });
+            this.pending = true;
+          }
+          continue;
+        }
+        if (latest.state === "CONTAINER_EXITED") {
+          const again = policy === "Always" || (policy === "OnFailure" && latest.exitCode !== 0);
+          if (again) await restart(c, latest, false);
+          else this.waiting.delete(c.name);
+        }
+      }
+    }
+    const now = await this.observe();
+    this.probes.sync(
+      spec.containers.flatMap((c) => {
+        const s = now.containers.get(c.name)?.[0];
+        return s?.state === "CONTAINER_RUNNING"
+          ? [{ id: s.id, container: c, podIP: podIPs[0] ?? "" }]
+          : [];
+      }),
+    );
+    const status = this.publish(now, false);
+    if (status.phase === "Succeeded" || status.phase === "Failed") {
+      this.probes.stop();
+      await this.deps.runtime.stopPodSandbox(sandboxId);
+      return;
+    }
+    this.resyncIn(resyncMs);
+  }
+
+  /** Removes exited instances older than the previous attempt (keeps one for `logs --previous`). */
+  private async gcContainers(list: ContainerStatus[], current: number): Promise<void> {
+    for (const s of list) {
+      if (s.state === "CONTAINER_EXITED" && s.metadata.attempt < current - 1)
+        await this.deps.runtime.removeContainer(s.id);
+    }
+  }
+
+  private async terminate(): Promise<void> {
+    const spec = this.pod.spec!;
+    const meta = this.pod.metadata!;
+    const grace =
+      meta.deletionGracePeriodSeconds ??
+      (this.removed ? 0 : (spec.terminationGracePeriodSeconds ?? 30));
+    this.probes.stop();
+    this.timer?.handle.cancel();
+    const obs = await this.observe();
+    const byName = new Map(
+      [...(spec.initContainers ?? []), ...spec.containers].map((c) => [c.name, c]),
+    );
+    await Promise.all(
+      [...obs.containers.values()].flatMap((list) =>
+        list
+          .filter((s) => s.state === "CONTAINER_RUNNING" || s.state === "CONTAINER_CREATED")
+          .map((s) =>
+            killContainer(this.deps, {
+              containerId: s.id,
+              container: byName.get(s.metadata.name),
+              podIP: obs.sandbox?.ips[0] ?? "",
+              graceSeconds: grace,
+              reason: `Stopping container ${s.metadata.name}`,
+              event: this.event,
+            }),
+          ),
+      ),
+    );
+    for (const sb of obs.sandboxes) await this.deps.runtime.stopPodSandbox(sb.id);
+    const final = await this.observe();
+    const status = this.publish(final, true);
+    if (!this.removed) await this.deps.finalize(this.pod, status);
+    for (const sb of final.sandboxes) await this.deps.runtime.removePodSandbox(sb.id);
+    await tearDownPodDir(this.deps.podsDir, this.uid);
+    rmSync(podLogDir(this.deps.logsDir, this.pod), { recursive: true, force: true });
+    const cg = sbCgroup(this.pod, this.deps.cgroupRoot);
+    removeCgroup(cg);
+    this.deps.crashBackoff.forgetPrefix(`${this.uid}/`);
+    this.finished = true;
+    this.deps.done(this.uid);
+  }
+}
+
+function sbCgroup(pod: Pod, root: string): string {
+  return sandboxConfig(pod, 0, { logsDir: "/", cgroupRoot: root }).linux.cgroupParent;
+}

@@ -1,0 +1,271 @@
+/**
+ * Sets up a pod's volumes as host directories under
+ * `<podsDir>/<uid>/volumes/kubernetes.io~<plugin>/<name>` (emptyDir,
+ * configMap, secret, downwardAPI, projected) or host paths (hostPath), and
+ * turns volumeMounts into CRI mounts. Files are rewritten on every set-up,
+ * so updated config maps and secrets reach restarted containers.
+ */
+import { execFile } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Container, KeyToPath, Pod, Volume } from "kubernetes-types/core/v1.d.ts";
+import type { Mount } from "../runtime/runtime.ts";
+import {
+  EnvError,
+  fieldPathValue,
+  resourceFieldValue,
+  type ObjectSource,
+  type PodRuntimeFacts,
+} from "./env.ts";
+
+/** Issues service-account tokens (TokenRequest) for projected volumes. */
+export type TokenSource = (req: {
+  namespace: string;
+  serviceAccount: string;
+  audience?: string;
+  expirationSeconds: number;
+  pod: Pod;
+}) => Promise<string>;
+
+export interface VolumeContext {
+  podsDir: string;
+  source: ObjectSource;
+  facts: PodRuntimeFacts;
+  tokens?: TokenSource;
+  /** The CA bundle the API server publishes as kube-root-ca.crt (fallback when the config map is absent). */
+  rootCA?: string;
+}
+
+/** A volume cannot be set up (upstream FailedMount). */
+export class VolumeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "VolumeError";
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, (err, _o, stderr) =>
+      err ? reject(new VolumeError(stderr.trim() || err.message)) : resolve(),
+    ),
+  );
+}
+
+function writeFiles(dir: string, files: Map<string, { data: string; mode: number }>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [path, f] of files) {
+    if (path.split("/").includes("..")) throw new VolumeError(`invalid path ${path}`);
+    const full = join(dir, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, f.data);
+    chmodSync(full, f.mode);
+  }
+}
+
+function keyFiles(
+  data: Record<string, string>,
+  items: KeyToPath[] | undefined,
+  mode: number,
+  what: string,
+): Map<string, { data: string; mode: number }> {
+  const out = new Map<string, { data: string; mode: number }>();
+  if (!items?.length) {
+    for (const [k, v] of Object.entries(data)) out.set(k, { data: v, mode });
+    return out;
+  }
+  for (const it of items) {
+    if (!(it.key in data))
+      throw new VolumeError(`configmap references non-existent config key: ${it.key} (${what})`);
+    out.set(it.path, { data: data[it.key], mode: it.mode ?? mode });
+  }
+  return out;
+}
+
+async function projectedFiles(pod: Pod, vol: Volume, ctx: VolumeContext) {
+  const ns = pod.metadata?.namespace ?? "default";
+  const files = new Map<string, { data: string; mode: number }>();
+  const mode = vol.projected?.defaultMode ?? 0o644;
+  for (const src of vol.projected?.sources ?? []) {
+    if (src.serviceAccountToken) {
+      if (!ctx.tokens) throw new VolumeError("no token source for service account tokens");
+      const token = await ctx.tokens({
+        namespace: ns,
+        serviceAccount: pod.spec?.serviceAccountName || "default",
+        audience: src.serviceAccountToken.audience,
+        expirationSeconds: src.serviceAccountToken.expirationSeconds ?? 3607,
+        pod,
+      });
+      files.set(src.serviceAccountToken.path, { data: token, mode: 0o644 });
+    }
+    if (src.configMap) {
+      let data = await ctx.source.configMap(ns, src.configMap.name ?? "");
+      if (!data && src.configMap.name === "kube-root-ca.crt" && ctx.rootCA)
+        data = { "ca.crt": ctx.rootCA };
+      if (!data && !src.configMap.optional)
+        throw new VolumeError(`configmap "${src.configMap.name}" not found`);
+      for (const [k, v] of keyFiles(
+        data ?? {},
+        src.configMap.items,
+        mode,
+        src.configMap.name ?? "",
+      ))
+        files.set(k, v);
+    }
+    if (src.secret) {
+      const data = await ctx.source.secret(ns, src.secret.name ?? "");
+      if (!data && !src.secret.optional)
+        throw new VolumeError(`secret "${src.secret.name}" not found`);
+      for (const [k, v] of keyFiles(data ?? {}, src.secret.items, mode, src.secret.name ?? ""))
+        files.set(k, v);
+    }
+    if (src.downwardAPI)
+      for (const [k, v] of downwardFiles(pod, src.downwardAPI.items ?? [], mode, ctx))
+        files.set(k, v);
+  }
+  return files;
+}
+
+function downwardFiles(
+  pod: Pod,
+  items: NonNullable<NonNullable<Volume["downwardAPI"]>["items"]>,
+  mode: number,
+  ctx: VolumeContext,
+) {
+  const out = new Map<string, { data: string; mode: number }>();
+  for (const it of items) {
+    let value = "";
+    if (it.fieldRef) value = fieldPathValue(pod, it.fieldRef.fieldPath, ctx.facts);
+    else if (it.resourceFieldRef) {
+      const c =
+        pod.spec?.containers.find((x) => x.name === it.resourceFieldRef!.containerName) ??
+        pod.spec!.containers[0];
+      value = resourceFieldValue(
+        c,
+        it.resourceFieldRef.resource,
+        it.resourceFieldRef.divisor as string | undefined,
+        ctx.facts,
+      );
+    }
+    out.set(it.path, { data: value, mode: it.mode ?? mode });
+  }
+  return out;
+}
+
+/** The pod's volume directory. */
+export function podVolumesDir(podsDir: string, uid: string): string {
+  return join(podsDir, uid, "volumes");
+}
+
+/** Sets up every volume of the pod; returns volume name → host path. */
+export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<string, string>> {
+  const uid = pod.metadata?.uid ?? "";
+  const ns = pod.metadata?.namespace ?? "default";
+  const base = podVolumesDir(ctx.podsDir, uid);
+  const paths = new Map<string, string>();
+  try {
+    for (const vol of pod.spec?.volumes ?? []) {
+      const dir = (plugin: string) => join(base, `kubernetes.io~${plugin}`, vol.name);
+      if (vol.hostPath) {
+        const p = vol.hostPath.path;
+        const type = vol.hostPath.type ?? "";
+        if (type === "DirectoryOrCreate") mkdirSync(p, { recursive: true });
+        else if (type === "FileOrCreate" && !existsSync(p)) {
+          mkdirSync(dirname(p), { recursive: true });
+          writeFileSync(p, "");
+        } else if (type && !existsSync(p))
+          throw new VolumeError(`hostPath type check failed: ${p} does not exist`);
+        paths.set(vol.name, p);
+      } else if (vol.emptyDir) {
+        const d = dir("empty-dir");
+        const fresh = !existsSync(d);
+        mkdirSync(d, { recursive: true, mode: 0o777 });
+        if (fresh) chmodSync(d, 0o777);
+        if (fresh && vol.emptyDir.medium === "Memory") {
+          const size = vol.emptyDir.sizeLimit ? [`-o`, `size=${vol.emptyDir.sizeLimit}`] : [];
+          await run("mount", ["-t", "tmpfs", ...size, "tmpfs", d]);
+        }
+        paths.set(vol.name, d);
+      } else if (vol.configMap || vol.secret) {
+        const isCM = !!vol.configMap;
+        const name = (isCM ? vol.configMap!.name : vol.secret!.secretName) ?? "";
+        const data = isCM
+          ? await ctx.source.configMap(ns, name)
+          : await ctx.source.secret(ns, name);
+        const optional = isCM ? vol.configMap!.optional : vol.secret!.optional;
+        if (!data && !optional)
+          throw new VolumeError(`${isCM ? "configmap" : "secret"} "${name}" not found`);
+        const d = dir(isCM ? "configmap" : "secret");
+        rmSync(d, { recursive: true, force: true });
+        const mode = (isCM ? vol.configMap!.defaultMode : vol.secret!.defaultMode) ?? 0o644;
+        writeFiles(
+          d,
+          keyFiles(data ?? {}, isCM ? vol.configMap!.items : vol.secret!.items, mode, name),
+        );
+        paths.set(vol.name, d);
+      } else if (vol.downwardAPI) {
+        const d = dir("downward-api");
+        writeFiles(
+          d,
+          downwardFiles(
+            pod,
+            vol.downwardAPI.items ?? [],
+            vol.downwardAPI.defaultMode ?? 0o644,
+            ctx,
+          ),
+        );
+        paths.set(vol.name, d);
+      } else if (vol.projected) {
+        const d = dir("projected");
+        rmSync(d, { recursive: true, force: true });
+        writeFiles(d, await projectedFiles(pod, vol, ctx));
+        paths.set(vol.name, d);
+      } else {
+        throw new VolumeError(`volume ${vol.name}: unsupported volume type`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof EnvError) throw new VolumeError(err.message);
+    throw err;
+  }
+  return paths;
+}
+
+/** CRI mounts for a container's volumeMounts. */
+export function containerMounts(container: Container, volumes: Map<string, string>): Mount[] {
+  return (container.volumeMounts ?? []).map((vm) => {
+    const host = volumes.get(vm.name);
+    if (!host) throw new VolumeError(`volume ${vm.name} not found for mount ${vm.mountPath}`);
+    let hostPath = host;
+    if (vm.subPath) {
+      if (vm.subPath.split("/").includes(".."))
+        throw new VolumeError(`invalid subPath ${vm.subPath}`);
+      hostPath = join(host, vm.subPath);
+      if (!existsSync(hostPath)) mkdirSync(hostPath, { recursive: true });
+    }
+    return {
+      containerPath: vm.mountPath,
+      hostPath,
+      readonly: !!vm.readOnly,
+      propagation:
+        vm.mountPropagation === "Bidirectional"
+          ? "PROPAGATION_BIDIRECTIONAL"
+          : vm.mountPropagation === "HostToContainer"
+            ? "PROPAGATION_HOST_TO_CONTAINER"
+            : "PROPAGATION_PRIVATE",
+    };
+  });
+}
+
+/** Unmounts tmpfs volumes and removes the pod's directory. */
+export async function tearDownPodDir(podsDir: string, uid: string): Promise<void> {
+  const root = join(podsDir, uid);
+  if (!existsSync(root)) return;
+  const mounts = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[1])
+    .filter((m) => m && (m === root || m.startsWith(`${root}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await run("umount", ["-l", m]).catch(() => {});
+  rmSync(root, { recursive: true, force: true });
+}
