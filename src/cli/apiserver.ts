@@ -1,9 +1,9 @@
 import type { Command } from "commander";
+import { addAuthFlags } from "../auth/flags.ts";
 
 /** `k8ts apiserver`: the API server alone. */
 export function registerApiserverCommand(program: Command): void {
-  program
-    .command("apiserver")
+  addAuthFlags(program.command("apiserver"))
     .description("Run the Kubernetes API server")
     .option(
       "--data-dir <dir>",
@@ -18,6 +18,9 @@ export function registerApiserverCommand(program: Command): void {
     .option("--write-kubeconfig <file>", "also write the admin kubeconfig here")
     .option("--tls-cert-file <file>", "serving certificate (generated when absent)")
     .option("--tls-private-key-file <file>", "serving key")
+    .option("--etcd-cafile <file>", "CA bundle for etcd TLS")
+    .option("--etcd-certfile <file>", "client certificate for etcd TLS")
+    .option("--etcd-keyfile <file>", "client key for etcd TLS")
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
       const { startControlPlane, stopOnSignals } = await import("./control-plane.ts");

@@ -8,11 +8,13 @@ import { homedir } from "node:os";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Backend } from "../storage/backend.ts";
+import { openBackend } from "../storage/open-backend.ts";
 import { startApiServer, type ApiServer } from "../apiserver/server.ts";
 import { ensureClusterPki } from "../pki/self-signed.ts";
 import { writeKubeconfig } from "../pki/kubeconfig.ts";
+import type { AuthFlags } from "../auth/flags.ts";
 
-export interface ControlPlaneFlags {
+export interface ControlPlaneFlags extends AuthFlags {
   dataDir?: string;
   bindAddress?: string;
   securePort?: string | number;
@@ -20,6 +22,10 @@ export interface ControlPlaneFlags {
   writeKubeconfig?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  /** etcd client TLS (kube-apiserver's --etcd-cafile/--etcd-certfile/--etcd-keyfile). */
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
 }
 
 export interface RunningControlPlane {
@@ -35,29 +41,16 @@ export function defaultDataDir(): string {
   return process.getuid?.() === 0 ? "/var/lib/k8ts" : join(homedir(), ".k8ts");
 }
 
-/** Opens the backend named by a datastore URL (the storage module's opener when present). */
-async function openDatastore(endpoint: string, dataDir: string): Promise<Backend> {
-  try {
-    const mod = (await import("../storage/open-backend.ts" as string)) as {
-      openBackend(url: string, opts: { dataDir: string }): Promise<Backend> | Backend;
-    };
-    return await mod.openBackend(endpoint, { dataDir });
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== "ERR_MODULE_NOT_FOUND") throw err;
-  }
-  if (!endpoint.startsWith("sqlite://"))
-    throw new Error(`Cannot open datastore ${endpoint}: unsupported scheme`);
-  const { SqliteBackend } = await import("../storage/drivers/sqlite.ts");
-  const path = endpoint.slice("sqlite://".length).split("?")[0];
-  return new SqliteBackend({ path });
-}
-
 export async function startControlPlane(flags: ControlPlaneFlags): Promise<RunningControlPlane> {
   const dataDir = resolve(flags.dataDir ?? defaultDataDir());
-  const endpoint = flags.datastoreEndpoint ?? `sqlite://${join(dataDir, "db", "state.db")}`;
+  const endpoint = flags.datastoreEndpoint ?? "";
   const [backend, pki] = await Promise.all([
-    openDatastore(endpoint, dataDir),
+    openBackend(endpoint, {
+      dataDir,
+      caFile: flags.etcdCafile,
+      certFile: flags.etcdCertfile,
+      keyFile: flags.etcdKeyfile,
+    }),
     ensureClusterPki(join(dataDir, "tls")),
   ]);
   await backend.start();
@@ -71,11 +64,24 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const port = flags.securePort === undefined ? 6443 : Number(flags.securePort);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`Invalid --secure-port ${flags.securePort}`);
+  const { authStackFromFlags } = await import("../auth/flags.ts");
+  const auth = await authStackFromFlags(flags, {
+    clusterCaPem: pki.ca.certPem,
+    serviceAccountKeyPem: pki.serviceAccountKeyPem,
+    now: () => Date.now(),
+  });
+  const { registryWithAuth } = await import("../auth/resources.ts");
   const apiServer = await startApiServer({
     backend,
+    registry: registryWithAuth(),
+    pipeline: auth.pipeline,
     bindAddress: flags.bindAddress ?? "127.0.0.1",
     port,
-    tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: pki.ca.certPem },
+    tls: {
+      certPem: serving.certPem,
+      keyPem: serving.keyPem,
+      clientCaPem: flags.clientCaFile ? await readFile(flags.clientCaFile, "utf8") : pki.ca.certPem,
+    },
   });
   const host =
     flags.bindAddress && flags.bindAddress !== "0.0.0.0" ? flags.bindAddress : "127.0.0.1";
@@ -89,6 +95,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const kubeconfigPath = join(dataDir, "admin.kubeconfig");
   await writeKubeconfig(kubeconfigPath, kubeconfig);
   if (flags.writeKubeconfig) await writeKubeconfig(resolve(flags.writeKubeconfig), kubeconfig);
+  await auth.start(apiServer.context);
   let stopped = false;
   return {
     apiServer,

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
+import { addAuthFlags } from "../auth/flags.ts";
 
 /** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
-  program
-    .command("server")
+  addAuthFlags(program.command("server"))
     .description("Run a single-node cluster (control plane and node)")
     .option(
       "--data-dir <dir>",
@@ -18,6 +18,9 @@ export function registerServerCommand(program: Command): void {
     .option("--write-kubeconfig <file>", "also write the admin kubeconfig here")
     .option("--tls-cert-file <file>", "serving certificate (generated when absent)")
     .option("--tls-private-key-file <file>", "serving key")
+    .option("--etcd-cafile <file>", "CA bundle for etcd TLS")
+    .option("--etcd-certfile <file>", "client certificate for etcd TLS")
+    .option("--etcd-keyfile <file>", "client key for etcd TLS")
     .option("--disable-agent", "run the control plane only (no kubelet)")
     .option("--node-name <name>", "name of this node")
     .action(async (flags) => {
