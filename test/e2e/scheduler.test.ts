@@ -1,0 +1,289 @@
+/**
+ * `k8ts scheduler` as a real process against a real `k8ts server`, driven by
+ * real kubectl: Node objects are created directly (no kubelets), then the
+ * notes' cases (taint, cordon, label + nodeSelector, required and preferred
+ * node affinity, the control-plane taint) are checked through spec.nodeName
+ * and the FailedScheduling text in `kubectl describe pod`.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import https from "node:https";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, startCluster, type TestCluster } from "./harness.ts";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+let cluster: TestCluster;
+let scheduler: ChildProcess;
+let schedulerLog = "";
+let metricsPort = 0;
+
+function get(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: "127.0.0.1", port: metricsPort, path, rejectUnauthorized: false }, (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on("error", reject);
+  });
+}
+
+/** Polls until fn returns a value (state polling, not waiting for time to pass). */
+async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}\nscheduler log:\n${schedulerLog.slice(-3000)}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const node = (name: string, labels: Record<string, string> = {}, taints: unknown[] = []) => ({
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: {
+    name,
+    labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", ...labels },
+  },
+  spec: { taints },
+  status: {
+    capacity: { cpu: "4", memory: "8Gi", pods: "110" },
+    allocatable: { cpu: "4", memory: "8Gi", pods: "110" },
+  },
+});
+
+async function createPod(name: string, spec: Record<string, unknown> = {}): Promise<void> {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: { containers: [{ name: "c", image: "busybox" }], ...spec },
+  };
+  await cluster.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(pod) });
+}
+
+async function nodeOf(pod: string): Promise<string> {
+  return eventually(`pod ${pod} to be bound`, async () => {
+    const out = (
+      await cluster.kubectlOk(["get", "pod", pod, "-o", "jsonpath={.spec.nodeName}"])
+    ).trim();
+    return out || undefined;
+  });
+}
+
+async function failedScheduling(pod: string, re: RegExp): Promise<string> {
+  return eventually(`FailedScheduling for ${pod} matching ${re}`, async () => {
+    const out = await cluster.kubectlOk(["describe", "pod", pod]);
+    return /FailedScheduling/.test(out) && re.test(out.replace(/\n\s+/g, " ")) ? out : undefined;
+  });
+}
+
+before(async () => {
+  cluster = await startCluster();
+  const nodes = [
+    node("controlplane", { "node-role.kubernetes.io/control-plane": "" }, [
+      { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
+    ]),
+    node("node01"),
+    node("node02"),
+    node("node03"),
+  ];
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: JSON.stringify({ apiVersion: "v1", kind: "List", items: nodes }),
+  });
+  metricsPort = await freePort();
+  scheduler = spawn(
+    process.execPath,
+    [
+      join(repoRoot, "bin", "k8ts"),
+      "scheduler",
+      "--kubeconfig",
+      cluster.kubeconfig,
+      "--leader-elect",
+      "--secure-port",
+      String(metricsPort),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  scheduler.stdout?.on("data", (d: Buffer) => (schedulerLog += d));
+  scheduler.stderr?.on("data", (d: Buffer) => (schedulerLog += d));
+  await eventually("scheduler /healthz", async () =>
+    (await get("/healthz").catch(() => ({ status: 0 }))).status === 200 ? true : undefined,
+  );
+});
+
+after(async () => {
+  if (scheduler && scheduler.exitCode === null) {
+    const exited = new Promise((r) => scheduler.once("exit", r));
+    scheduler.kill("SIGTERM");
+    await exited;
+  }
+  await cluster?.stop();
+});
+
+describe("kube-scheduler against a real API server", () => {
+  test("nodeSelector after kubectl label node", async () => {
+    await cluster.kubectlOk(["label", "node", "node01", "size=large"]);
+    await createPod("large", { nodeSelector: { size: "large" } });
+    assert.equal(await nodeOf("large"), "node01");
+    const out = await cluster.kubectlOk(["describe", "pod", "large"]);
+    assert.match(
+      out,
+      /Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/large to node01/,
+    );
+  });
+
+  test("required node affinity size In [Large, Medium]", async () => {
+    await cluster.kubectlOk(["label", "node", "node02", "size=Medium"]);
+    await cluster.kubectlOk(["label", "node", "node03", "size=Small"]);
+    await createPod("req-affinity", {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: "size", operator: "In", values: ["Large", "Medium"] }] },
+            ],
+          },
+        },
+      },
+    });
+    // Label values are case-sensitive: node01's "large" does not match "Large".
+    assert.equal(await nodeOf("req-affinity"), "node02");
+  });
+
+  test("preferred node affinity follows the heavier weight", async () => {
+    await createPod("pref-affinity", {
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 1,
+              preference: {
+                matchExpressions: [{ key: "size", operator: "In", values: ["Medium"] }],
+              },
+            },
+            {
+              weight: 100,
+              preference: {
+                matchExpressions: [{ key: "size", operator: "In", values: ["Small"] }],
+              },
+            },
+          ],
+        },
+      },
+    });
+    assert.equal(await nodeOf("pref-affinity"), "node03");
+  });
+
+  test("kubectl taint: only pods tolerating app=blue land on the tainted node", async () => {
+    await cluster.kubectlOk(["taint", "nodes", "node01", "app=blue:NoSchedule"]);
+    await createPod("tolerant", {
+      nodeSelector: { size: "large" },
+      tolerations: [{ key: "app", operator: "Equal", value: "blue", effect: "NoSchedule" }],
+    });
+    assert.equal(await nodeOf("tolerant"), "node01");
+    await createPod("intolerant", { nodeSelector: { size: "large" } });
+    await failedScheduling(
+      "intolerant",
+      /0\/4 nodes are available: 1 node\(s\) had untolerated taint \{app: blue\}, 1 node\(s\) had untolerated taint \{node-role\.kubernetes\.io\/control-plane: \}, 2 node\(s\) didn't match Pod's node affinity\/selector\. preemption: 0\/4 nodes are available: 4 Preemption is not helpful for scheduling\./,
+    );
+    const cond = await cluster.kubectlOk([
+      "get",
+      "pod",
+      "intolerant",
+      "-o",
+      'jsonpath={.status.conditions[?(@.type=="PodScheduled")].reason}',
+    ]);
+    assert.equal(cond, "Unschedulable");
+    for (const i of [1, 2, 3]) await createPod(`plain-${i}`);
+    for (const i of [1, 2, 3]) {
+      const where = await nodeOf(`plain-${i}`);
+      assert.ok(where !== "node01" && where !== "controlplane", `plain-${i} landed on ${where}`);
+    }
+  });
+
+  test("a cordoned node receives nothing", async () => {
+    await cluster.kubectlOk(["cordon", "node03"]);
+    for (const i of [1, 2, 3, 4]) await createPod(`after-cordon-${i}`);
+    for (const i of [1, 2, 3, 4]) assert.equal(await nodeOf(`after-cordon-${i}`), "node02");
+    await createPod("wants-node03", { nodeSelector: { size: "Small" } });
+    await failedScheduling("wants-node03", /1 node\(s\) were unschedulable/);
+    await cluster.kubectlOk(["uncordon", "node03"]);
+    assert.equal(
+      await nodeOf("wants-node03"),
+      "node03",
+      "uncordoning re-activates the waiting pod",
+    );
+  });
+
+  test("the control-plane taint keeps ordinary pods away", async () => {
+    await createPod("on-cp", { nodeSelector: { "node-role.kubernetes.io/control-plane": "" } });
+    await failedScheduling(
+      "on-cp",
+      // TaintToleration filters before NodeAffinity, so tainted node01 reports its taint.
+      /0\/4 nodes are available: 1 node\(s\) had untolerated taint \{app: blue\}, 1 node\(s\) had untolerated taint \{node-role\.kubernetes\.io\/control-plane: \}, 2 node\(s\) didn't match Pod's node affinity\/selector\./,
+    );
+    await createPod("on-cp-tolerating", {
+      nodeSelector: { "node-role.kubernetes.io/control-plane": "" },
+      tolerations: [
+        { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+      ],
+    });
+    assert.equal(await nodeOf("on-cp-tolerating"), "controlplane");
+  });
+
+  test("insufficient resources: upstream's message with the preemption part", async () => {
+    await createPod("huge", {
+      containers: [{ name: "c", image: "busybox", resources: { requests: { cpu: "100" } } }],
+    });
+    await failedScheduling(
+      "huge",
+      /0\/4 nodes are available: 1 node\(s\) had untolerated taint \{app: blue\}, 1 node\(s\) had untolerated taint \{node-role\.kubernetes\.io\/control-plane: \}, 2 Insufficient cpu\. preemption: 0\/4 nodes are available: 2 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling\./,
+    );
+  });
+
+  test("pods for another scheduler are left alone", async () => {
+    await createPod("other", { schedulerName: "other-scheduler" });
+    await nodeOf("huge").catch(() => undefined);
+    const out = await cluster.kubectlOk([
+      "get",
+      "pod",
+      "other",
+      "-o",
+      "jsonpath={.spec.nodeName}|{.status.conditions}",
+    ]);
+    assert.equal(out, "|");
+  });
+
+  test("/metrics and /healthz", async () => {
+    assert.equal((await get("/healthz")).body, "ok");
+    const metrics = (await get("/metrics")).body;
+    assert.match(
+      metrics,
+      /scheduler_schedule_attempts_total\{result="scheduled",profile="default-scheduler"\} \d+/,
+    );
+    assert.match(metrics, /scheduler_pending_pods\{queue="unschedulable"\} \d+/);
+    assert.match(metrics, /scheduler_scheduling_attempt_duration_seconds_bucket/);
+    const lease = await cluster.kubectlOk([
+      "get",
+      "lease",
+      "-n",
+      "kube-system",
+      "kube-scheduler",
+      "-o",
+      "jsonpath={.spec.holderIdentity}",
+    ]);
+    assert.match(lease, /^scheduler-\d+$/);
+  });
+});
