@@ -62,6 +62,10 @@ export interface KubeletOptions {
   labels?: Record<string, string>;
   /** Options for the simulated runtime. */
   simulated?: SimulatedRuntimeOptions;
+  /** CrashLoopBackOff bounds (default 10 s doubling to 300 s; tests shorten them). */
+  crashLoopBackOff?: { initialMs: number; maxMs: number };
+  /** Lease renewal and node status check period (default 10 s). */
+  leaseRenewMs?: number;
   /** How often the runtime is relisted (default 1000 ms). */
   relistMs?: number;
   clock?: Clock;
@@ -124,7 +128,11 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     { clock },
   );
   const statusManager = new StatusManager(client, { clock, log });
-  const crashBackoff = new Backoff(clock);
+  const crashBackoff = new Backoff(
+    clock,
+    opts.crashLoopBackOff?.initialMs,
+    opts.crashLoopBackOff?.maxMs,
+  );
   const images = new ImagePuller(runtime, new Backoff(clock), {
     pullEnabled: opts.imagePull ?? false,
     now: () => clock.now(),
@@ -212,8 +220,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     };
     schedule();
   };
-  every(LEASE_RENEW_MS, () => renewNodeLease(client, clock, opts.nodeName));
-  every(10_000, async () => {
+  every(opts.leaseRenewMs ?? LEASE_RENEW_MS, () => renewNodeLease(client, clock, opts.nodeName));
+  every(opts.leaseRenewMs ?? 10_000, async () => {
     await reporter.report();
   });
 

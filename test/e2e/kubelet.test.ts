@@ -1,0 +1,350 @@
+/**
+ * The kubelet end to end: a real `k8ts server --disable-agent`, the kubelet
+ * in this process with its own containerd (own root/state/socket), runc, CNI
+ * bridge on its own pod CIDR, images built offline and pulls disabled.
+ * Pods are bound by setting spec.nodeName; kubectl drives the API.
+ * Everything the kubelet created is checked to be gone at the end.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { startCluster, type TestCluster } from "./harness.ts";
+import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
+import { RestClient } from "../../src/client/rest-client.ts";
+import { leasesRef, nodesRef, podsRef } from "../../src/client/resources.ts";
+import { startKubelet, type Kubelet } from "../../src/kubelet/kubelet.ts";
+import { createLogger } from "../../src/util/logger.ts";
+import { unreachableRoutes } from "../../src/kubelet/network/host-network.ts";
+
+const suffix = Math.random().toString(36).slice(2, 7);
+const nodeName = `kubelet-e2e-${suffix}`;
+const bridge = `k8tse${suffix}`;
+const cgroupRoot = `/k8ts-e2e-${suffix}`;
+const podCIDR = "10.42.201.0/24";
+
+let cluster: TestCluster;
+let client: RestClient;
+let kubelet: Kubelet;
+let dataDir: string;
+let logs = "";
+
+before(async () => {
+  cluster = await startCluster();
+  client = new RestClient(loadKubeconfig(cluster.kubeconfig));
+  dataDir = mkdtempSync(join(tmpdir(), "k8ts-kubelet-e2e-"));
+  kubelet = await startKubelet({
+    client,
+    nodeName,
+    dataDir,
+    podCIDR,
+    bridge,
+    cgroupRoot,
+    imagePull: false,
+    crashLoopBackOff: { initialMs: 1000, maxMs: 4000 },
+    leaseRenewMs: 1000,
+    log: createLogger("kubelet", { write: (l) => (logs += l), level: "debug" }),
+  });
+});
+
+after(async () => {
+  await kubelet?.stop();
+  client?.close();
+  await cluster?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}: ${String(last ?? "")}\n${logs.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const getPod = (name: string) => client.get<Pod>(podsRef, "default", name);
+
+function podManifest(
+  name: string,
+  container: Record<string, unknown>,
+  spec: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default" },
+    spec: {
+      nodeName,
+      containers: [
+        { name: "main", image: "busybox", imagePullPolicy: "IfNotPresent", ...container },
+      ],
+      ...spec,
+    },
+  });
+}
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 2000, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
+}
+
+test("unreachable routes for the cluster and service CIDRs exist before pods run", async () => {
+  const routes = await unreachableRoutes();
+  assert.ok(routes.includes("10.42.0.0/16"), `routes: ${routes}`);
+  assert.ok(routes.includes("10.43.0.0/16"), `routes: ${routes}`);
+});
+
+test("the node registers Ready and renews its Lease", async () => {
+  const node = await until("node Ready", async () => {
+    const n = await client.get<{ status?: any; metadata?: any }>(nodesRef, undefined, nodeName);
+    return n.status?.conditions?.find((c: any) => c.type === "Ready")?.status === "True"
+      ? n
+      : undefined;
+  });
+  assert.equal(node.metadata.labels["kubernetes.io/hostname"], nodeName);
+  assert.equal(node.metadata.labels["kubernetes.io/os"], "linux");
+  assert.equal(node.status.nodeInfo.kubeletVersion, "v1.32.0");
+  assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\./);
+  assert.ok(Number(node.status.capacity.cpu) >= 1);
+  assert.ok(
+    node.status.images.some((i: any) => i.names.includes("docker.io/library/busybox:latest")),
+  );
+  const first = await client.get<{ spec: any }>(leasesRef, "kube-node-lease", nodeName);
+  assert.equal(first.spec.holderIdentity, nodeName);
+  assert.equal(first.spec.leaseDurationSeconds, 40);
+  await until("lease renewal", async () => {
+    const l = await client.get<{ spec: any }>(leasesRef, "kube-node-lease", nodeName);
+    return l.spec.renewTime !== first.spec.renewTime ? true : undefined;
+  });
+});
+
+test("a busybox httpd pod runs with a pod IP the host reaches", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: podManifest("web", {
+      command: [
+        "sh",
+        "-c",
+        "mkdir -p /www && echo hello-k8ts > /www/index.html && exec httpd -f -p 8080 -h /www",
+      ],
+      ports: [{ containerPort: 8080 }],
+    }),
+  });
+  const pod = await until("web Running", async () => {
+    const p = await getPod("web");
+    return p.status?.phase === "Running" && p.status.podIP ? p : undefined;
+  });
+  assert.ok(pod.status!.podIP!.startsWith("10.42.201."), pod.status!.podIP);
+  const cs = pod.status!.containerStatuses![0];
+  assert.match(cs.containerID!, /^containerd:\/\/[0-9a-f]{64}$/);
+  assert.match(cs.imageID, /^sha256:/);
+  assert.equal(pod.status!.qosClass, "BestEffort");
+  assert.equal(pod.status!.hostIP, "127.0.0.1");
+  const res = await until("httpd answers", () => httpGet(`http://${pod.status!.podIP}:8080/`));
+  assert.equal(res.status, 200);
+  assert.equal(res.body.trim(), "hello-k8ts");
+  const wide = await cluster.kubectlOk(["get", "pods", "web", "-o", "wide"]);
+  assert.match(
+    wide,
+    new RegExp(
+      `web\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${pod.status!.podIP!.replace(/\./g, "\\.")}\\s+${nodeName}`,
+    ),
+  );
+  const log = readFileSync(
+    join(kubelet.logsDir, `default_web_${pod.metadata!.uid}`, "main", "0.log"),
+    "utf8",
+  );
+  assert.equal(typeof log, "string");
+});
+
+test("a run-once pod ends Succeeded with reason Completed and exit code 0", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: podManifest("job", { command: ["sh", "-c", "echo done"] }, { restartPolicy: "Never" }),
+  });
+  const pod = await until("job Succeeded", async () => {
+    const p = await getPod("job");
+    return p.status?.phase === "Succeeded" ? p : undefined;
+  });
+  const t = pod.status!.containerStatuses![0].state!.terminated!;
+  assert.equal(t.reason, "Completed");
+  assert.equal(t.exitCode, 0);
+  assert.equal(pod.status!.conditions!.find((c) => c.type === "Ready")!.reason, "PodCompleted");
+  const out = readFileSync(
+    join(kubelet.logsDir, `default_job_${pod.metadata!.uid}`, "main", "0.log"),
+    "utf8",
+  );
+  assert.match(out, /^\S+Z stdout F done$/m);
+});
+
+test("a crashing container goes into CrashLoopBackOff with a growing restart count", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: podManifest("crash", { command: ["sh", "-c", "exit 3"] }),
+  });
+  const pod = await until("restartCount >= 2 in CrashLoopBackOff", async () => {
+    const p = await getPod("crash");
+    const cs = p.status?.containerStatuses?.[0];
+    return cs && cs.restartCount >= 2 && cs.state?.waiting?.reason === "CrashLoopBackOff"
+      ? p
+      : undefined;
+  });
+  const cs = pod.status!.containerStatuses![0];
+  assert.equal(cs.lastState!.terminated!.exitCode, 3);
+  assert.equal(cs.lastState!.terminated!.reason, "Error");
+  assert.match(
+    cs.state!.waiting!.message!,
+    /^back-off \d+s restarting failed container=main pod=crash_default/,
+  );
+  assert.equal(pod.status!.phase, "Running");
+  const events = await cluster.kubectlOk([
+    "get",
+    "events",
+    "--field-selector",
+    "involvedObject.name=crash",
+  ]);
+  assert.match(events, /BackOff/);
+});
+
+test("a readiness probe gates Ready", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: podManifest("ready", {
+      command: ["sh", "-c", "sleep 3; touch /tmp/ready; exec sleep 3600"],
+      readinessProbe: {
+        exec: { command: ["cat", "/tmp/ready"] },
+        periodSeconds: 1,
+        failureThreshold: 1,
+      },
+    }),
+  });
+  const notReady = await until("running but not ready", async () => {
+    const p = await getPod("ready");
+    const cs = p.status?.containerStatuses?.[0];
+    return cs?.state?.running && !cs.ready ? p : undefined;
+  });
+  assert.equal(notReady.status!.conditions!.find((c) => c.type === "Ready")!.status, "False");
+  const ready = await until("ready", async () => {
+    const p = await getPod("ready");
+    return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? p : undefined;
+  });
+  assert.equal(ready.status!.containerStatuses![0].ready, true);
+});
+
+test("an absent image with pulls disabled reports ErrImageNeverPull", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: podManifest("noimage", { image: "registry.invalid/k8ts/nope:1.0", command: ["true"] }),
+  });
+  const pod = await until("ErrImageNeverPull", async () => {
+    const p = await getPod("noimage");
+    return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ErrImageNeverPull"
+      ? p
+      : undefined;
+  });
+  assert.equal(pod.status!.phase, "Pending");
+  assert.match(
+    pod.status!.containerStatuses![0].state!.waiting!.message!,
+    /registry\.invalid\/k8ts\/nope:1\.0/,
+  );
+});
+
+test("deleting a pod honours its grace period", async () => {
+  const cases = [
+    {
+      name: "graceful",
+      script: "trap 'exit 0' TERM; while true; do sleep 1; done",
+      grace: 30,
+      exitCode: 0,
+    },
+    {
+      name: "stubborn",
+      script: "trap '' TERM; while true; do sleep 1; done",
+      grace: 2,
+      exitCode: 137,
+    },
+  ];
+  for (const c of cases) {
+    await cluster.kubectlOk(["apply", "-f", "-"], {
+      input: podManifest(
+        c.name,
+        { command: ["sh", "-c", c.script] },
+        { terminationGracePeriodSeconds: c.grace },
+      ),
+    });
+    const running = await until(`${c.name} running`, async () => {
+      const p = await getPod(c.name);
+      return p.status?.phase === "Running" ? p : undefined;
+    });
+    const abort = new AbortController();
+    const seen: Pod[] = [];
+    const watching = (async () => {
+      for await (const ev of client.watch<Pod>(
+        podsRef,
+        "default",
+        {
+          fieldSelector: `metadata.name=${c.name}`,
+          resourceVersion: running.metadata!.resourceVersion,
+        },
+        abort.signal,
+      )) {
+        seen.push(ev.object);
+        if (ev.type === "DELETED") return;
+      }
+    })();
+    await cluster.kubectlOk(["delete", "pod", c.name, "--wait=false"]);
+    await until(`${c.name} deleted`, async () => {
+      try {
+        await getPod(c.name);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    await Promise.race([watching, new Promise((r) => setTimeout(r, 5000))]);
+    abort.abort();
+    const last = seen.filter((p) => p.status?.containerStatuses?.[0]?.state?.terminated).pop();
+    assert.ok(last, `${c.name}: no terminated status seen`);
+    assert.equal(
+      last.status!.containerStatuses![0].state!.terminated!.exitCode,
+      c.exitCode,
+      c.name,
+    );
+    assert.ok(last.metadata!.deletionTimestamp, c.name);
+  }
+});
+
+test("stop() removes containerd, the bridge, mounts and cgroups", async () => {
+  const pid = kubelet.containerd!.pid;
+  await kubelet.stop();
+  const stopped = kubelet;
+  kubelet = { ...stopped, stop: async () => {} };
+  assert.throws(() => process.kill(pid, 0));
+  assert.ok(!existsSync(`/sys/class/net/${bridge}`), "bridge still present");
+  const mounts = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .filter((l) => l.includes(dataDir));
+  assert.deepEqual(mounts, []);
+  assert.ok(!existsSync(`/sys/fs/cgroup/memory${cgroupRoot}`), "cgroup root still present");
+  const netns = execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
+  assert.ok(!netns.includes(dataDir));
+});
