@@ -1,0 +1,26 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { StatusError } from "../api/status.ts";
+import { InflightLimiter } from "./inflight.ts";
+
+test("InflightLimiter bounds read-only and mutating requests separately; watches are exempt", () => {
+  const limiter = new InflightLimiter(2, 1);
+  const r1 = limiter.acquire("get", true);
+  limiter.acquire("list", true);
+  assert.throws(
+    () => limiter.acquire("get", true),
+    (err: unknown) =>
+      err instanceof StatusError && err.code === 429 && err.details?.retryAfterSeconds === 1,
+  );
+  const m1 = limiter.acquire("create", true);
+  assert.throws(() => limiter.acquire("patch", true), /Too many requests/);
+  limiter.acquire("watch", true);
+  r1();
+  r1(); // releasing twice frees one slot only
+  limiter.acquire("get", true);
+  assert.throws(() => limiter.acquire("get", true), /Too many requests/);
+  m1();
+  limiter.acquire("delete", true);
+  assert.equal(limiter.readOnly, 2);
+  assert.equal(limiter.mutating, 1);
+});

@@ -1,0 +1,70 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteBackend } from "../storage/drivers/sqlite.ts";
+import { WatchCache } from "./watch-cache.ts";
+
+async function withBackend(fn: (b: SqliteBackend) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "k8ts-watchcache-"));
+  const backend = new SqliteBackend({
+    path: join(dir, "db"),
+    compactIntervalMs: 0,
+    ttlCheckIntervalMs: 0,
+  });
+  await backend.start();
+  try {
+    await fn(backend);
+  } finally {
+    await backend.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("one storage watch serves many subscribers, filtered by prefix, resumable from the ring", async () => {
+  await withBackend(async (backend) => {
+    const cache = new WatchCache({ backend, prefix: "/registry/configmaps/" });
+    await cache.ensureStarted();
+    const start = await backend.currentRevision();
+    const all = cache.subscribe(start);
+    const onlyA = cache.subscribe(start, "/registry/configmaps/a/");
+    await backend.create("/registry/configmaps/a/x", "{}");
+    await backend.create("/registry/configmaps/b/y", "{}");
+    await backend.create("/registry/secrets/a/z", "{}");
+    const seen: string[] = [];
+    while (seen.length < 2) for (const e of (await all.next())!) seen.push(`${e.type} ${e.key}`);
+    assert.deepEqual(seen, ["ADDED /registry/configmaps/a/x", "ADDED /registry/configmaps/b/y"]);
+    assert.deepEqual(
+      (await onlyA.next())!.map((e) => e.key),
+      ["/registry/configmaps/a/x"],
+    );
+    // A late subscriber replays from the ring.
+    const late = cache.subscribe(start);
+    assert.equal((await late.next())!.length, 2);
+    // Too old for the ring: 410.
+    assert.throws(() => cache.subscribe(start - 1), /too old resource version/);
+    cache.stop();
+    assert.equal(await all.next(), null);
+  });
+});
+
+test("a subscriber that falls behind its buffer is cut off; others continue", async () => {
+  await withBackend(async (backend) => {
+    const cache = new WatchCache({ backend, prefix: "/registry/configmaps/", clientBuffer: 3 });
+    await cache.ensureStarted();
+    const start = await backend.currentRevision();
+    const slow = cache.subscribe(start);
+    const fast = cache.subscribe(start);
+    let fastCount = 0;
+    for (let i = 0; i < 6; i++) {
+      await backend.create(`/registry/configmaps/ns/k${i}`, "{}");
+      while (fastCount <= i) fastCount += (await fast.next())!.length;
+    }
+    assert.equal(fastCount, 6);
+    assert.equal(await slow.next(), null);
+    assert.equal(slow.error?.code, 410);
+    assert.equal(cache.subscriberCount(), 1);
+    cache.stop();
+  });
+});
