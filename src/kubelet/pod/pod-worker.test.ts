@@ -1,0 +1,202 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import { FakeClock } from "../../client/clock.ts";
+import { createLogger } from "../../util/logger.ts";
+import { ImagePuller } from "../images/image-puller.ts";
+import { SimulatedRuntime } from "../runtime/simulated/simulated-runtime.ts";
+import { Backoff } from "./backoff.ts";
+import { PodWorker, type PodWorkerDeps } from "./pod-worker.ts";
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function setup(opts: { execExitCode?: number } = {}) {
+  const clock = new FakeClock();
+  const runtime = new SimulatedRuntime({ clock, execExitCode: () => opts.execExitCode ?? 0 });
+  const dir = mkdtempSync(join(tmpdir(), "k8ts-podworker-"));
+  dirs.push(dir);
+  const statuses: PodStatus[] = [];
+  const events: string[] = [];
+  const finalized: PodStatus[] = [];
+  const deps: PodWorkerDeps = {
+    runtime,
+    runtimeName: "containerd",
+    clock,
+    log: createLogger("test", { write: () => {} }),
+    images: new ImagePuller(runtime, new Backoff(clock), {
+      pullEnabled: false,
+      now: () => clock.now(),
+    }),
+    crashBackoff: new Backoff(clock),
+    source: { configMap: async () => undefined, secret: async () => undefined },
+    hostIP: "127.0.0.1",
+    logsDir: join(dir, "logs"),
+    podsDir: join(dir, "pods"),
+    cgroupRoot: "/k8ts-unit-test-none",
+    memoryCapacity: 1 << 30,
+    allocatable: { cpuMilli: 2000, memory: 1 << 30, ephemeralStorage: 1 << 30 },
+    event: (_pod, type, reason, message) => events.push(`${type} ${reason} ${message}`),
+    setStatus: (_pod, s) => statuses.push(s),
+    finalize: async (_pod, s) => void finalized.push(s),
+    done: () => {},
+  };
+  return { clock, runtime, deps, statuses, events, finalized };
+}
+
+type Spec = NonNullable<Pod["spec"]>;
+
+function pod(
+  containers: Spec["containers"],
+  spec: Partial<Spec> = {},
+  init: Spec["containers"] = [],
+): Pod {
+  return {
+    metadata: { name: "p", namespace: "default", uid: "uid-1" },
+    spec: { nodeName: "n", containers, initContainers: init, ...spec },
+  };
+}
+
+/** Lets timers' callbacks and probe promises run, then waits for the worker. */
+async function flush(w: PodWorker): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  await w.settled();
+}
+
+test("CrashLoopBackOff: immediate first restart, then 10 s, 20 s, 40 s back-offs", async () => {
+  const { clock, deps, statuses } = setup();
+  const w = new PodWorker(
+    pod([{ name: "c", image: "busybox", command: ["sh", "-c", "exit 1"] }]),
+    deps,
+  );
+  const last = () => statuses.at(-1)!.containerStatuses![0];
+  w.trigger();
+  await flush(w);
+  const steps: { advance: number; restartCount: number; waiting?: string }[] = [
+    { advance: 0, restartCount: 1 },
+    { advance: 0, restartCount: 1, waiting: "back-off 10s" },
+    { advance: 9_999, restartCount: 1, waiting: "back-off 10s" },
+    { advance: 1, restartCount: 2 },
+    { advance: 0, restartCount: 2, waiting: "back-off 20s" },
+    { advance: 20_000, restartCount: 3 },
+    { advance: 0, restartCount: 3, waiting: "back-off 40s" },
+  ];
+  for (const [i, s] of steps.entries()) {
+    clock.advance(s.advance);
+    w.trigger();
+    await flush(w);
+    assert.equal(last().restartCount, s.restartCount, `step ${i}`);
+    if (s.waiting) {
+      assert.equal(last().state!.waiting!.reason, "CrashLoopBackOff", `step ${i}`);
+      assert.match(
+        last().state!.waiting!.message!,
+        new RegExp(`^${s.waiting} restarting failed container=c`),
+        `step ${i}`,
+      );
+      assert.equal(last().lastState!.terminated!.exitCode, 1);
+    }
+    assert.equal(statuses.at(-1)!.phase, "Running", `step ${i}`);
+  }
+});
+
+test("init containers run one at a time before the regular containers; restartPolicy Never ends Succeeded", async () => {
+  const { clock, deps, statuses, runtime } = setup();
+  const w = new PodWorker(
+    pod([{ name: "main", image: "busybox", command: ["true"] }], { restartPolicy: "Never" }, [
+      { name: "init1", image: "busybox", command: ["true"] },
+      { name: "init2", image: "busybox", command: ["true"] },
+    ]),
+    deps,
+  );
+  const names = async () => (await runtime.listContainers()).map((c) => c.metadata.name).sort();
+  w.trigger();
+  await flush(w);
+  assert.deepEqual(await names(), ["init1"]);
+  assert.equal(statuses.at(-1)!.phase, "Pending");
+  assert.equal(statuses.at(-1)!.containerStatuses![0].state!.waiting!.reason, "PodInitializing");
+  for (const want of [
+    ["init1", "init2"],
+    ["init1", "init2", "main"],
+  ]) {
+    clock.advance(0);
+    w.trigger();
+    await flush(w);
+    assert.deepEqual(await names(), want);
+  }
+  clock.advance(0);
+  w.trigger();
+  await flush(w);
+  const s = statuses.at(-1)!;
+  assert.equal(s.phase, "Succeeded");
+  assert.equal(s.containerStatuses![0].state!.terminated!.reason, "Completed");
+  assert.equal(s.conditions!.find((c) => c.type === "Initialized")!.status, "True");
+});
+
+test("an absent image with pulls disabled waits with ErrImageNeverPull", async () => {
+  const { deps, statuses, events } = setup();
+  const w = new PodWorker(
+    pod([{ name: "c", image: "example.invalid/x:1", imagePullPolicy: "IfNotPresent" }]),
+    deps,
+  );
+  w.trigger();
+  await flush(w);
+  assert.equal(statuses.at(-1)!.containerStatuses![0].state!.waiting!.reason, "ErrImageNeverPull");
+  assert.ok(events.some((e) => e.startsWith("Warning Failed Error: ErrImageNeverPull")));
+});
+
+test("a failing liveness probe restarts the container", async () => {
+  const { clock, deps, statuses, events } = setup({ execExitCode: 1 });
+  const w = new PodWorker(
+    pod([
+      {
+        name: "c",
+        image: "busybox",
+        command: ["sleep", "3600"],
+        livenessProbe: { exec: { command: ["false"] }, periodSeconds: 1, failureThreshold: 2 },
+      },
+    ]),
+    deps,
+  );
+  w.trigger();
+  await flush(w);
+  assert.equal(statuses.at(-1)!.containerStatuses![0].restartCount, 0);
+  for (let i = 0; i < 3; i++) {
+    clock.advance(1000);
+    await flush(w);
+  }
+  assert.ok(
+    events.some((e) => e.startsWith("Warning Unhealthy Liveness probe failed")),
+    events.join("\n"),
+  );
+  assert.ok(
+    events.some((e) => e.includes("failed liveness probe, will be restarted")),
+    events.join("\n"),
+  );
+  assert.equal(statuses.at(-1)!.containerStatuses![0].restartCount, 1);
+});
+
+test("deletion stops the pod, writes a terminal status and finalizes", async () => {
+  const { deps, finalized, runtime } = setup();
+  const p = pod([{ name: "c", image: "busybox", command: ["sleep", "3600"] }]);
+  const w = new PodWorker(p, deps);
+  w.trigger();
+  await flush(w);
+  assert.equal((await runtime.listContainers({ state: "CONTAINER_RUNNING" })).length, 1);
+  w.update({
+    ...p,
+    metadata: {
+      ...p.metadata,
+      deletionTimestamp: "2026-01-01T00:00:00Z",
+      deletionGracePeriodSeconds: 30,
+    },
+  });
+  await flush(w);
+  assert.equal(finalized.length, 1);
+  assert.equal(finalized[0].containerStatuses![0].state!.terminated!.exitCode, 137);
+  assert.equal(finalized[0].phase, "Failed");
+  assert.deepEqual(await runtime.listPodSandbox(), []);
+  assert.deepEqual(await runtime.listContainers(), []);
+});
