@@ -66,8 +66,21 @@ function apiVersionOf(def: ResourceDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
+/** Memoizes a dynamic import so hot paths pay the module loader once. */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
 /** Extensions backed by the project's modules, loaded lazily. */
 export function projectExtensions(resources: Registry): Extensions {
+  const patchSchemaForModule = lazy(() => import("../api/patch/patch-schema-for.ts"));
+  const protobufModule = lazy(() => import("../api/schema/protobuf.ts"));
+  const managedFieldsModule = lazy(() => import("../api/patch/managed-fields.ts"));
+  const unknownFieldsModule = lazy(() => import("../api/schema/unknown-fields.ts"));
+  const duplicateFieldsModule = lazy(() => import("../api/schema/duplicate-fields.ts"));
+  const ssaModule = lazy(() => import("../api/patch/server-side-apply.ts"));
+  const conflictModule = lazy(() => import("../api/patch/apply-conflict-error.ts"));
   let schemas: Promise<SchemaRegistry> | undefined;
   const schemaRegistry = () =>
     (schemas ??= import("../api/schema/builtin.ts").then((m) => m.builtinSchemas()));
@@ -77,7 +90,7 @@ export function projectExtensions(resources: Registry): Extensions {
     const key = `${def.group}/${def.version}/${def.kind}`;
     if (patchSchemas.has(key)) return patchSchemas.get(key);
     const registry = await schemaRegistry();
-    const { patchSchemaFor } = await import("../api/patch/patch-schema-for.ts");
+    const { patchSchemaFor } = await patchSchemaForModule();
     const typeName = registry.typeForKind(def.group, def.version, def.kind);
     const schema = typeName ? patchSchemaFor(registry, typeName) : undefined;
     patchSchemas.set(key, schema);
@@ -93,12 +106,12 @@ export function projectExtensions(resources: Registry): Extensions {
 
   return {
     async protobufDecoder() {
-      const mod = await import("../api/schema/protobuf.ts");
+      const mod = await protobufModule();
       const registry = await schemaRegistry();
       return async (bytes) => mod.decodeKubernetesProtobuf(bytes, registry);
     },
     async updateManagedFields(def, obj, old, update) {
-      const { updateManagedFields } = await import("../api/patch/managed-fields.ts");
+      const { updateManagedFields } = await managedFieldsModule();
       const next = updateManagedFields(
         old,
         obj,
@@ -117,12 +130,12 @@ export function projectExtensions(resources: Registry): Extensions {
     },
     async strictDecodingErrors(def, obj, rawJson) {
       const registry = await schemaRegistry();
-      const mod = await import("../api/schema/unknown-fields.ts");
+      const mod = await unknownFieldsModule();
       const typeName = registry.typeForKind(def.group, def.version, def.kind);
       const unknown = typeName ? mod.findUnknownFields(obj, typeName, registry) : [];
       let duplicates: string[] = [];
       if (rawJson !== undefined) {
-        const { findDuplicateFields } = await import("../api/schema/duplicate-fields.ts");
+        const { findDuplicateFields } = await duplicateFieldsModule();
         duplicates = findDuplicateFields(rawJson);
       }
       return mod.strictDecodingErrors(unknown, duplicates);
@@ -132,8 +145,8 @@ export function projectExtensions(resources: Registry): Extensions {
     },
     patchSchema,
     async serverSideApply(def, current, patch, opts) {
-      const { serverSideApply } = await import("../api/patch/server-side-apply.ts");
-      const { applyConflictError } = await import("../api/patch/apply-conflict-error.ts");
+      const { serverSideApply } = await ssaModule();
+      const { applyConflictError } = await conflictModule();
       const result = serverSideApply(
         current,
         patch,

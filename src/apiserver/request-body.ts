@@ -150,7 +150,8 @@ export function parseJSON(body: Buffer): unknown {
 }
 
 async function parseYAML(body: Buffer): Promise<unknown> {
-  const { parseDocument } = await import("yaml");
+  yamlModule ??= import("yaml");
+  const { parseDocument } = await yamlModule;
   let value: unknown;
   try {
     const doc = parseDocument(body.toString("utf8"), { uniqueKeys: true });
@@ -165,6 +166,9 @@ async function parseYAML(body: Buffer): Promise<unknown> {
   checkDepth(value);
   return value;
 }
+
+/** Import cache: YAML is loaded on the first YAML body only. */
+let yamlModule: Promise<typeof import("yaml")> | undefined;
 
 function asObject(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {

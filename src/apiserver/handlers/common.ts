@@ -22,7 +22,7 @@ export async function reply(
   setWarnings(ctx);
   let text: string;
   if (n.format === "yaml") {
-    const { stringify } = await import("yaml");
+    const { stringify } = await yamlModule();
     text = stringify(body);
   } else {
     text = JSON.stringify(body);
@@ -45,6 +45,12 @@ export function setWarnings(ctx: RequestContext): void {
   );
 }
 
+// Import caches: the module loader is paid once, not per request.
+let printers: Promise<typeof import("../../api/printers/printers.ts")> | undefined;
+const printersModule = () => (printers ??= import("../../api/printers/printers.ts"));
+let yaml: Promise<typeof import("yaml")> | undefined;
+const yamlModule = () => (yaml ??= import("yaml"));
+
 const NO_PRINTER: TablePrinter = { columns: [], row: () => [] };
 
 /** The rendering options of a read (negotiated form, printer, includeObject). */
@@ -55,7 +61,7 @@ export async function renderOptions(ctx: RequestContext, def: ResourceDef): Prom
     // Printers load on the first Table request, off the start-up path.
     printer:
       negotiated.as === "Table"
-        ? (await import("../../api/printers/printers.ts")).printerFor(def.group, def.resource)
+        ? (await printersModule()).printerFor(def.group, def.resource)
         : NO_PRINTER,
     includeObject: includeObjectParam(ctx.query),
     now: new Date(ctx.server.clock.now()),
