@@ -110,3 +110,81 @@ function storageVersionHash(def: ResourceDef): string {
     .subarray(0, 8)
     .toString("base64");
 }
+
+/** Content type of aggregated discovery replies; kubectl requires exactly this. */
+export const AGGREGATED_DISCOVERY_CONTENT_TYPE =
+  "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/** True when the Accept header's first usable entry asks for aggregated discovery v2. */
+export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
+  for (const part of (accept ?? "").split(",")) {
+    const [type, ...params] = part.split(";").map((s) => s.trim());
+    const p = Object.fromEntries(
+      params.map((kv) => kv.split("=").map((s) => s.trim()) as [string, string]),
+    );
+    if (type !== "application/json" && type !== "*/*") continue;
+    if (!p.as) return false;
+    if (p.as === "APIGroupDiscoveryList" && p.g === "apidiscovery.k8s.io" && p.v === "v2") {
+      return true;
+    }
+  }
+  return false;
+}
+
+function discoveryResource(def: ResourceDef): object {
+  const entry: Record<string, unknown> = {
+    resource: def.resource,
+    responseKind: { group: def.group, version: def.version, kind: def.kind },
+    scope: def.namespaced ? "Namespaced" : "Cluster",
+    singularResource: def.singular,
+    verbs: [...(def.verbs ?? ALL_VERBS)].sort(),
+  };
+  if (def.shortNames?.length) entry.shortNames = def.shortNames;
+  if (def.categories?.length) entry.categories = def.categories;
+  if (def.subresources?.length) {
+    entry.subresources = def.subresources.map((sub) => ({
+      subresource: sub.name,
+      responseKind: {
+        group: sub.group ?? def.group,
+        version: sub.version ?? def.version,
+        kind: sub.kind,
+      },
+      verbs: [...sub.verbs].sort(),
+    }));
+  }
+  return entry;
+}
+
+/**
+ * Aggregated discovery (apidiscovery.k8s.io/v2): every group of /api (core
+ * only) or /apis (the rest) with its versions, preferred first, and their
+ * resources in one document.
+ */
+export function aggregatedDiscovery(registry: Registry, legacy: boolean): object {
+  const items: object[] = [];
+  const byGroup = new Map<string, string[]>();
+  for (const gv of registry.groupVersions()) {
+    if ((gv.group === "") !== legacy) continue;
+    const versions = byGroup.get(gv.group) ?? [];
+    versions.push(gv.version);
+    byGroup.set(gv.group, versions);
+  }
+  for (const [group, versions] of byGroup) {
+    const metadata: Record<string, unknown> = { creationTimestamp: null };
+    if (group) metadata.name = group;
+    items.push({
+      metadata,
+      versions: versions.map((version) => ({
+        version,
+        resources: registry.resourcesIn(group, version).map(discoveryResource),
+        freshness: "Current",
+      })),
+    });
+  }
+  return {
+    kind: "APIGroupDiscoveryList",
+    apiVersion: "apidiscovery.k8s.io/v2",
+    metadata: {},
+    items,
+  };
+}

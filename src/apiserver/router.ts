@@ -8,7 +8,16 @@ import { StatusError } from "../api/status.ts";
 import type { ResourceDef, Verb } from "../api/types.ts";
 import { ALL_VERBS } from "../api/types.ts";
 import type { RequestContext } from "./context.ts";
-import { apiGroup, apiGroupList, apiResourceList, apiVersions } from "./discovery.ts";
+import {
+  AGGREGATED_DISCOVERY_CONTENT_TYPE,
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  wantsAggregatedDiscovery,
+} from "./discovery.ts";
+import { writeJSON } from "./response.ts";
 import { handleCreate } from "./handlers/create.ts";
 import { handleDelete } from "./handlers/delete.ts";
 import { handleDeleteCollection } from "./handlers/delete-collection.ts";
@@ -41,6 +50,16 @@ async function serveNonResource(ctx: RequestContext, serverAddress: string): Pro
   const method = ctx.req.method ?? "GET";
   const path = ctx.url.pathname.replace(/\/+$/, "") || "/";
   let doc: object | undefined;
+  if ((path === "/api" || path === "/apis") && wantsAggregatedDiscovery(ctx.req.headers.accept)) {
+    if (method !== "GET" && method !== "HEAD") throw methodNotAllowed();
+    writeJSON(
+      ctx.res,
+      200,
+      aggregatedDiscovery(registry, path === "/api"),
+      AGGREGATED_DISCOVERY_CONTENT_TYPE,
+    );
+    return true;
+  }
   if (path === "/version") doc = versionInfo();
   else if (path === "/api") doc = apiVersions({ serverAddress });
   else if (path === "/apis") doc = apiGroupList(registry);

@@ -508,3 +508,40 @@ test("managed fields and server-side apply conflicts", async () => {
   assert.equal(forced.status, 200, forced.text);
   assert.equal(forced.body.data.a, "2");
 });
+
+test("aggregated discovery v2 when asked for it", async () => {
+  const accept =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+  const apis = await t.call("GET", "/apis", undefined, { Accept: accept });
+  assert.equal(
+    apis.headers.get("content-type"),
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+  );
+  const autoscaling = apis.body.items.find(
+    (i: { metadata: { name?: string } }) => i.metadata.name === "autoscaling",
+  );
+  assert.deepEqual(
+    autoscaling.versions.map((v: { version: string }) => v.version),
+    ["v2", "v1"],
+  );
+  const apps = apis.body.items.find(
+    (i: { metadata: { name?: string } }) => i.metadata.name === "apps",
+  );
+  const deployments = apps.versions[0].resources.find(
+    (r: { resource: string }) => r.resource === "deployments",
+  );
+  assert.equal(deployments.scope, "Namespaced");
+  const scale = deployments.subresources.find(
+    (s: { subresource: string }) => s.subresource === "scale",
+  );
+  assert.deepEqual(scale.responseKind, { group: "autoscaling", version: "v1", kind: "Scale" });
+  const core = await t.call("GET", "/api", undefined, { Accept: accept });
+  assert.equal(core.body.items.length, 1);
+  assert.ok(
+    core.body.items[0].versions[0].resources.some(
+      (r: { resource: string }) => r.resource === "pods",
+    ),
+  );
+  const legacy = await t.call("GET", "/apis", undefined, { Accept: "application/json" });
+  assert.equal(legacy.body.kind, "APIGroupList");
+});
