@@ -61,30 +61,3 @@ export function normalizeEndpoint(endpoint: string, tls: boolean): string {
   }
   return `${tls ? "https" : "http"}://${endpoint}`;
 }
-
-/**
- * The endpoints of a datastore URL as `k8ts server --datastore-endpoint`
- * takes it: etcd://h1:2379,h2:2379 (plain), https://h1:2379,h2:2379 (TLS)
- * or http://h1:2379,h2:2379. Each host:port becomes one endpoint URL.
- */
-export function etcdEndpointsFromUrl(url: string): string[] {
-  const m = /^(etcd|http|https):\/\/(.+)$/.exec(url);
-  if (!m) {
-    throw new StorageError(
-      "InvalidArgument",
-      `Cannot parse etcd datastore URL ${url}: expected etcd://, http:// or https://`,
-    );
-  }
-  const scheme = m[1] === "https" ? "https" : "http";
-  const hosts = m[2]!
-    .split(",")
-    .map((h) => h.trim().replace(/\/+$/, ""))
-    .filter((h) => h.length > 0);
-  if (hosts.length === 0 || hosts.some((h) => !/^[^/\s]+:\d+$/.test(h))) {
-    throw new StorageError(
-      "InvalidArgument",
-      `Cannot parse etcd datastore URL ${url}: each endpoint must be host:port`,
-    );
-  }
-  return hosts.map((h) => `${scheme}://${h}`);
-}
