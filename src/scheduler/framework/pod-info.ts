@@ -37,6 +37,8 @@ export interface HostPort {
 
 export class PodInfo {
   readonly key: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
   readonly requests: Resource;
   /** cpu/memory with upstream's non-zero defaults, for scoring. */
   readonly nonZeroCPU: number;
@@ -53,6 +55,8 @@ export class PodInfo {
   constructor(readonly pod: Pod) {
     const meta = pod.metadata ?? {};
     this.key = `${meta.namespace ?? ""}/${meta.name ?? ""}`;
+    this.namespace = meta.namespace ?? "";
+    this.labels = meta.labels ?? {};
     this.requests = podRequests(pod);
     const nz = podRequests(pod, true);
     this.nonZeroCPU = nz.milliCPU || defaultMilliCPURequest;
@@ -87,14 +91,6 @@ export class PodInfo {
       }
     }
     this.priority = pod.spec?.priority ?? 0;
-  }
-
-  get namespace(): string {
-    return this.pod.metadata?.namespace ?? "";
-  }
-
-  get labels(): Record<string, string> {
-    return this.pod.metadata?.labels ?? {};
   }
 
   /** True when the pod has any pod affinity or anti-affinity term. */

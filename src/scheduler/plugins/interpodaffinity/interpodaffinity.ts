@@ -29,20 +29,47 @@ export const ErrReasonExistingAntiAffinityRulesNotMatch =
 const preFilterKey = "PreFilter" + Name;
 const preScoreKey = "PreScore" + Name;
 
-/** Counts of matching pods per topology pair "key\0value". */
-class TopologyCounts extends Map<string, number> {
+/** Counts of matching pods per topology key, then value. */
+class TopologyCounts {
+  private readonly byKey: Map<string, Map<string, number>>;
+  /** Number of (key, value) pairs with a non-zero count. */
+  size = 0;
+  private keyCache: string[] | undefined;
+
+  constructor(from?: TopologyCounts) {
+    this.byKey = new Map();
+    if (from) {
+      for (const [k, m] of from.byKey) this.byKey.set(k, new Map(m));
+      this.size = from.size;
+    }
+  }
+
   bump(node: NodeInfo, key: string, by: number): void {
     const value = node.labels[key];
     if (value === undefined) return;
-    const k = `${key}\0${value}`;
-    const n = (this.get(k) ?? 0) + by;
-    if (n === 0) this.delete(k);
-    else this.set(k, n);
+    let m = this.byKey.get(key);
+    if (!m) this.byKey.set(key, (m = new Map()));
+    const before = m.get(value) ?? 0;
+    const n = before + by;
+    if (n === 0) {
+      m.delete(value);
+      if (before !== 0) this.size--;
+    } else {
+      m.set(value, n);
+      if (before === 0) this.size++;
+    }
+    if ((n === 0) !== (before === 0)) this.keyCache = undefined;
   }
 
   at(node: NodeInfo, key: string): number {
     const value = node.labels[key];
-    return value === undefined ? 0 : (this.get(`${key}\0${value}`) ?? 0);
+    return value === undefined ? 0 : (this.byKey.get(key)?.get(value) ?? 0);
+  }
+
+  /** Keys with at least one non-zero value (cached until the set changes). */
+  keys(): string[] {
+    this.keyCache ??= [...this.byKey].filter(([, m]) => m.size > 0).map(([k]) => k);
+    return this.keyCache;
   }
 
   copy(): TopologyCounts {
@@ -163,7 +190,7 @@ export function newInterPodAffinity(
           return unschedulable(ErrReasonAntiAffinityRulesNotMatch);
       }
       if (s.existingAntiAffinity.size) {
-        for (const key of Object.keys(node.labels)) {
+        for (const key of s.existingAntiAffinity.keys()) {
           if (s.existingAntiAffinity.at(node, key) > 0)
             return unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
         }
@@ -196,9 +223,7 @@ export function newInterPodAffinity(
         for (const existing of pods.values()) process(existing, node);
       }
       if (scores.size === 0) return skip();
-      const keys = new Set<string>();
-      for (const k of scores.keys()) keys.add(k.slice(0, k.indexOf("\0")));
-      state.write(preScoreKey, { scores, keys: [...keys] });
+      state.write(preScoreKey, { scores, keys: scores.keys() });
       return null;
     },
     score(state, _pod, node) {

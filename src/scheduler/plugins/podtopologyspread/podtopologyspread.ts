@@ -44,29 +44,39 @@ export const systemDefaultConstraints: TopologySpreadConstraint[] = [
   { topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", maxSkew: 5 },
 ];
 
-/** Matching pods per topology pair, with the domains seen per key. */
+/** Matching pods per domain (topology value), one map per constraint; the minimum is cached. */
 class SpreadState {
+  private mins: (number | undefined)[];
+
   constructor(
     readonly constraints: Constraint[],
-    readonly counts = new Map<string, number>(),
-  ) {}
-
-  clone(): SpreadState {
-    return new SpreadState(this.constraints, new Map(this.counts));
+    readonly counts: Map<string, number>[] = constraints.map(() => new Map()),
+  ) {
+    this.mins = constraints.map(() => undefined);
   }
 
-  /** Smallest count over the key's domains (0 when fewer than minDomains domains exist). */
-  minMatch(c: Constraint): number {
-    let min = Infinity;
-    let domains = 0;
-    const prefix = `${c.topologyKey}\0`;
-    for (const [k, n] of this.counts) {
-      if (!k.startsWith(prefix)) continue;
-      domains++;
-      if (n < min) min = n;
+  clone(): SpreadState {
+    return new SpreadState(
+      this.constraints,
+      this.counts.map((m) => new Map(m)),
+    );
+  }
+
+  add(i: number, value: string, by: number): void {
+    const m = this.counts[i]!;
+    m.set(value, (m.get(value) ?? 0) + by);
+    this.mins[i] = undefined;
+  }
+
+  /** Smallest count over the constraint's domains (0 when fewer than minDomains domains exist). */
+  minMatch(i: number): number {
+    let min = this.mins[i];
+    if (min === undefined) {
+      const m = this.counts[i]!;
+      min = m.size < this.constraints[i]!.minDomains || m.size === 0 ? 0 : Math.min(...m.values());
+      this.mins[i] = min;
     }
-    if (domains < c.minDomains) return 0;
-    return domains === 0 ? 0 : min;
+    return min;
   }
 }
 
@@ -122,11 +132,10 @@ export function newPodTopologySpread(
       const s = state.read<SpreadState>(preFilterKey);
       if (!s || other.namespace !== pod.namespace) return null;
       if (!hasAllKeys(s.constraints, node)) return null;
-      for (const c of s.constraints) {
-        if (!nodeEligible(c, pod.pod, node) || !c.selector.matches(other.labels)) continue;
-        const k = `${c.topologyKey}\0${node.labels[c.topologyKey]}`;
-        s.counts.set(k, (s.counts.get(k) ?? 0) + by);
-      }
+      s.constraints.forEach((c, i) => {
+        if (nodeEligible(c, pod.pod, node) && c.selector.matches(other.labels))
+          s.add(i, node.labels[c.topologyKey]!, by);
+      });
       return null;
     };
 
@@ -138,11 +147,10 @@ export function newPodTopologySpread(
       const s = new SpreadState(constraints);
       for (const node of nodes) {
         if (!node.node || !hasAllKeys(constraints, node)) continue;
-        for (const c of constraints) {
-          if (!nodeEligible(c, pod.pod, node)) continue;
-          const k = `${c.topologyKey}\0${node.labels[c.topologyKey]}`;
-          s.counts.set(k, (s.counts.get(k) ?? 0) + countOnNode(c, node, pod.namespace));
-        }
+        constraints.forEach((c, i) => {
+          if (nodeEligible(c, pod.pod, node))
+            s.add(i, node.labels[c.topologyKey]!, countOnNode(c, node, pod.namespace));
+        });
       }
       state.write(preFilterKey, s);
       return null;
@@ -151,12 +159,13 @@ export function newPodTopologySpread(
     filter(state, pod, node) {
       const s = state.read<SpreadState>(preFilterKey);
       if (!s) return null;
-      for (const c of s.constraints) {
+      for (let i = 0; i < s.constraints.length; i++) {
+        const c = s.constraints[i]!;
         const value = node.labels[c.topologyKey];
         if (value === undefined) return unresolvable(ErrReasonNodeLabelNotMatch);
         const self = c.selector.matches(pod.labels) ? 1 : 0;
-        const matched = s.counts.get(`${c.topologyKey}\0${value}`) ?? 0;
-        if (matched + self - s.minMatch(c) > c.maxSkew)
+        const matched = s.counts[i]!.get(value) ?? 0;
+        if (matched + self - s.minMatch(i) > c.maxSkew)
           return unschedulable(ErrReasonConstraintsNotMatch);
       }
       return null;
