@@ -37,6 +37,8 @@ export interface Extensions {
    * `duplicate field "a"` (duplicates need the raw JSON text).
    */
   strictDecodingErrors(def: ResourceDef, obj: KObject, rawJson?: string): Promise<string[]>;
+  /** Go-style decode errors for values whose JSON type does not fit the def's kind. */
+  typeErrors(def: ResourceDef, obj: KObject): Promise<string[]>;
   /** The reply to GET /openapi/v2, /openapi/v3 or /openapi/v3/<api/v1|apis/g/v>. */
   openapi(req: OpenAPIRequest): Promise<OpenAPIHTTPResponse>;
   /** Strategic-merge-patch schema of the def's kind (undefined: free-form). */
@@ -80,6 +82,7 @@ export function projectExtensions(resources: Registry): Extensions {
   const unknownFieldsModule = lazy(() => import("../api/schema/unknown-fields.ts"));
   const duplicateFieldsModule = lazy(() => import("../api/schema/duplicate-fields.ts"));
   const ssaModule = lazy(() => import("../api/patch/server-side-apply.ts"));
+  const typeErrorsModule = lazy(() => import("../api/schema/type-errors.ts"));
   const conflictModule = lazy(() => import("../api/patch/apply-conflict-error.ts"));
   let schemas: Promise<SchemaRegistry> | undefined;
   const schemaRegistry = () =>
@@ -127,6 +130,12 @@ export function projectExtensions(resources: Registry): Extensions {
       const entries = next.metadata?.managedFields;
       if (entries && entries.length > 0) obj.metadata!.managedFields = entries;
       else delete obj.metadata!.managedFields;
+    },
+    async typeErrors(def, obj) {
+      const registry = await schemaRegistry();
+      const typeName = registry.typeForKind(def.group, def.version, def.kind);
+      if (!typeName) return [];
+      return (await typeErrorsModule()).findTypeErrors(obj, typeName, registry);
     },
     async strictDecodingErrors(def, obj, rawJson) {
       const registry = await schemaRegistry();

@@ -63,6 +63,8 @@ export function writeError(res: ServerResponse, err: unknown): number {
     res.destroy();
     return status.code;
   }
+  // After an early 413 the rest of the body may still be in flight: do not reuse the connection.
+  if (status.code === 413) res.setHeader("Connection", "close");
   if (status.details?.retryAfterSeconds !== undefined) {
     res.setHeader("Retry-After", String(status.details.retryAfterSeconds));
   }

@@ -94,6 +94,8 @@ export async function serveResource(ctx: RequestContext): Promise<void> {
     await handler(ctx, def);
     return;
   }
+  // Collections take GET/POST/DELETE only; objects take no POST.
+  if ((info.verb === "update" || info.verb === "patch") && !info.name) throw methodNotAllowed();
   const verbs = def.verbs ?? ALL_VERBS;
   if (!verbs.includes(info.verb as Verb)) throw methodNotAllowed();
   await dispatchVerb(ctx, def, info.verb as Verb);

@@ -545,3 +545,28 @@ test("aggregated discovery v2 when asked for it", async () => {
   const legacy = await t.call("GET", "/apis", undefined, { Accept: "application/json" });
   assert.equal(legacy.body.kind, "APIGroupList");
 });
+
+test("wrongly typed values are 400 on create and patch; PUT on a collection is 405", async () => {
+  const bad = await t.call("POST", "/api/v1/namespaces/default/configmaps", {
+    ...cm("typed"),
+    data: "not-a-map",
+  });
+  assert.equal(bad.status, 400, bad.text);
+  assert.match(bad.body.message, /cannot unmarshal string into Go struct field/);
+  await t.call("POST", "/api/v1/namespaces/default/configmaps", cm("typed"));
+  const patch = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/typed",
+    { data: "x" },
+    {
+      "Content-Type": "application/strategic-merge-patch+json",
+    },
+  );
+  assert.equal(patch.status, 400, patch.text);
+  assert.equal(
+    (await t.call("GET", "/api/v1/namespaces/default/configmaps/typed")).body.data.k,
+    "v",
+  );
+  const put = await t.call("PUT", "/api/v1/namespaces/default/configmaps", cm("typed"));
+  assert.equal(put.status, 405);
+});

@@ -110,7 +110,8 @@ function fieldValidation(ctx: RequestContext): FieldValidation {
 }
 
 /**
- * Unknown fields under fieldValidation: Strict → 400 `strict decoding error:
+ * Decoding checks: wrongly typed values are always 400; unknown or duplicate
+ * fields depend on fieldValidation: Strict → 400 `strict decoding error:
  * unknown field "spec.x"`, Warn → warnings, Ignore → nothing.
  */
 export async function checkUnknownFields(
@@ -118,6 +119,14 @@ export async function checkUnknownFields(
   def: ResourceDef,
   obj: KObject,
 ): Promise<void> {
+  // Values of the wrong JSON type never decode, whatever fieldValidation says.
+  const typeErrors = await ctx.server.extensions.typeErrors(def, obj);
+  if (typeErrors.length > 0) {
+    throw new StatusError(
+      "BadRequest",
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeErrors[0]}`,
+    );
+  }
   const mode = fieldValidation(ctx);
   if (mode === "Ignore") return;
   const messages = await ctx.server.extensions.strictDecodingErrors(def, obj, ctx.rawBody);
