@@ -50,5 +50,6 @@ export function registerKubeletCommand(program: Command): void {
       });
       await kubelet.stop();
       client.close();
+      process.exit(0);
     });
 }
