@@ -3,6 +3,8 @@ import { registerServerCommand } from "./server.ts";
 import { registerApiserverCommand } from "./apiserver.ts";
 import { registerControllerManagerCommand } from "./controller-manager.ts";
 import { registerSchedulerCommand } from "./scheduler.ts";
+import { registerCertsCommand } from "./certs.ts";
+import { registerKubeconfigCommand } from "./kubeconfig.ts";
 import { registerKubeletCommand } from "./kubelet.ts";
 import { registerImagesCommand } from "./images.ts";
 
@@ -12,6 +14,8 @@ registerServerCommand(program);
 registerApiserverCommand(program);
 registerControllerManagerCommand(program);
 registerSchedulerCommand(program);
+registerCertsCommand(program);
+registerKubeconfigCommand(program);
 registerKubeletCommand(program);
 registerImagesCommand(program);
 
