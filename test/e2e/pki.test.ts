@@ -1,0 +1,329 @@
+/**
+ * Certificates made by hand with openssl, the classic way (genrsa, req -subj,
+ * x509 -req -CA with an openssl.cnf carrying the SANs), drive the API server
+ * and kubectl; `k8ts certs generate` output verifies with openssl.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startCluster, type TestCluster } from "./harness.ts";
+
+const k8ts = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "k8ts");
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function ok(cmd: string, args: string[], cwd: string): Promise<string> {
+  const r = await run(cmd, args, cwd);
+  assert.equal(r.code, 0, `${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+const OPENSSL_CNF = `[req]
+req_extensions = v3_req
+distinguished_name = req_distinguished_name
+[req_distinguished_name]
+[ v3_req ]
+basicConstraints = CA:FALSE
+keyUsage = nonRepudiation, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = @alt_names
+[alt_names]
+DNS.1 = kubernetes
+DNS.2 = kubernetes.default
+DNS.3 = kubernetes.default.svc
+DNS.4 = kubernetes.default.svc.cluster.local
+IP.1 = 10.96.0.1
+IP.2 = 127.0.0.1
+`;
+
+describe("openssl-made certificates", () => {
+  let dir: string;
+  let cluster: TestCluster;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "k8ts-openssl-"));
+    await writeFile(join(dir, "openssl.cnf"), OPENSSL_CNF);
+    const o = (...args: string[]) => ok("openssl", args, dir);
+    await o("genrsa", "-out", "ca.key", "2048");
+    await o("req", "-new", "-key", "ca.key", "-subj", "/CN=KUBERNETES-CA", "-out", "ca.csr");
+    await o(
+      "x509",
+      "-req",
+      "-in",
+      "ca.csr",
+      "-signkey",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "1000",
+    );
+    for (const [name, subj] of [
+      ["admin", "/CN=admin/O=system:masters"],
+      ["jane", "/CN=jane/O=developers"],
+    ]) {
+      await o("genrsa", "-out", `${name}.key`, "2048");
+      await o("req", "-new", "-key", `${name}.key`, "-subj", subj, "-out", `${name}.csr`);
+      await o(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        `${name}.crt`,
+      );
+    }
+    await o("genrsa", "-out", "apiserver.key", "2048");
+    await o(
+      "req",
+      "-new",
+      "-key",
+      "apiserver.key",
+      "-subj",
+      "/CN=kube-apiserver",
+      "-out",
+      "apiserver.csr",
+      "-config",
+      "openssl.cnf",
+    );
+    await o(
+      "x509",
+      "-req",
+      "-in",
+      "apiserver.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "apiserver.crt",
+      "-extensions",
+      "v3_req",
+      "-extfile",
+      "openssl.cnf",
+      "-days",
+      "1000",
+    );
+    await o("genrsa", "-out", "service-account.key", "2048");
+    cluster = await startCluster({
+      args: [
+        "--client-ca-file",
+        join(dir, "ca.crt"),
+        "--tls-cert-file",
+        join(dir, "apiserver.crt"),
+        "--tls-private-key-file",
+        join(dir, "apiserver.key"),
+        "--service-account-key-file",
+        join(dir, "service-account.key"),
+        "--service-account-signing-key-file",
+        join(dir, "service-account.key"),
+      ],
+    });
+    for (const user of ["admin", "jane"])
+      await ok(
+        process.execPath,
+        [
+          k8ts,
+          "kubeconfig",
+          "--user",
+          user,
+          "--cert",
+          `${user}.crt`,
+          "--key",
+          `${user}.key`,
+          "--ca",
+          "ca.crt",
+          "--server",
+          cluster.url,
+          "--embed",
+          "--out",
+          `${user}.kubeconfig`,
+        ],
+        dir,
+      );
+  });
+  after(async () => {
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const kubectl = (user: string, args: string[]) =>
+    run(
+      "kubectl",
+      [
+        "--kubeconfig",
+        join(dir, `${user}.kubeconfig`),
+        "--cache-dir",
+        join(dir, "cache", user),
+        ...args,
+      ],
+      dir,
+    );
+
+  test("openssl verify and x509 -text show the usages and SANs", async () => {
+    assert.match(
+      await ok("openssl", ["verify", "-CAfile", "ca.crt", "admin.crt", "apiserver.crt"], dir),
+      /apiserver.crt: OK/,
+    );
+    const text = await ok("openssl", ["x509", "-in", "apiserver.crt", "-noout", "-text"], dir);
+    assert.match(text, /TLS Web Server Authentication/);
+    assert.match(text, /DNS:kubernetes.default.svc.cluster.local/);
+  });
+
+  test("the classic curl and kubectl work with the openssl certificates (CA verified)", async () => {
+    const out = await ok(
+      "curl",
+      [
+        "-s",
+        `${cluster.url}/api/v1/pods`,
+        "--key",
+        "admin.key",
+        "--cert",
+        "admin.crt",
+        "--cacert",
+        "ca.crt",
+      ],
+      dir,
+    );
+    assert.equal(JSON.parse(out).kind, "PodList");
+    const who = await kubectl("admin", ["auth", "whoami", "-o", "json"]);
+    assert.equal(who.code, 0, who.stderr);
+    assert.deepEqual(JSON.parse(who.stdout).status.userInfo.groups, [
+      "system:masters",
+      "system:authenticated",
+    ]);
+    const view = await kubectl("admin", ["config", "view", "-o", "jsonpath={.current-context}"]);
+    assert.equal(view.stdout, "admin@k8ts");
+  });
+
+  test("jane is forbidden until a RoleBinding grants pod listing", async () => {
+    const denied = await kubectl("jane", ["get", "pods"]);
+    assert.notEqual(denied.code, 0);
+    assert.match(
+      denied.stderr,
+      /pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"/,
+    );
+    await kubectl("admin", [
+      "create",
+      "role",
+      "pod-reader",
+      "--verb=get,list,watch",
+      "--resource=pods",
+    ]);
+    const bind = await kubectl("admin", [
+      "create",
+      "rolebinding",
+      "jane-reads",
+      "--role=pod-reader",
+      "--user=jane",
+    ]);
+    assert.equal(bind.code, 0, bind.stderr);
+    const allowed = await kubectl("jane", ["get", "pods"]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+  });
+
+  test("service-account tokens are signed with the openssl RSA key", async () => {
+    await kubectl("admin", ["create", "serviceaccount", "robot"]);
+    const token = await kubectl("admin", ["create", "token", "robot"]);
+    assert.equal(token.code, 0, token.stderr);
+    const header = JSON.parse(
+      Buffer.from(token.stdout.trim().split(".")[0], "base64url").toString(),
+    );
+    assert.equal(header.alg, "RS256");
+    const r = await run(
+      "curl",
+      [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--cacert",
+        "ca.crt",
+        "-H",
+        `Authorization: Bearer ${token.stdout.trim()}`,
+        `${cluster.url}/api/v1/namespaces/default/pods`,
+      ],
+      dir,
+    );
+    assert.equal(r.stdout, "403");
+  });
+});
+
+describe("k8ts certs", () => {
+  test("generate writes certificates that openssl verifies; check-expiration and renew", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "k8ts-certs-"));
+    try {
+      await ok(
+        process.execPath,
+        [k8ts, "certs", "generate", "--dir", "pki", "--key-type", "ecdsa", "--node", "n1=10.0.0.5"],
+        dir,
+      );
+      const pki = join(dir, "pki");
+      await ok(
+        "openssl",
+        [
+          "verify",
+          "-CAfile",
+          "ca.crt",
+          "admin.crt",
+          "apiserver.crt",
+          "kubelet-n1.crt",
+          "kube-scheduler.crt",
+        ],
+        pki,
+      );
+      await ok(
+        "openssl",
+        ["verify", "-CAfile", "etcd/ca.crt", "etcd/server-etcd.crt", "apiserver-etcd-client.crt"],
+        pki,
+      );
+      const admin = await ok("openssl", ["x509", "-in", "admin.crt", "-noout", "-text"], pki);
+      assert.match(admin, /TLS Web Client Authentication/);
+      assert.match(admin, /O ?= ?system:masters/);
+      const kubelet = await ok(
+        "openssl",
+        ["x509", "-in", "kubelet-n1.crt", "-noout", "-text"],
+        pki,
+      );
+      assert.match(kubelet, /CN ?= ?system:node:n1/);
+      assert.match(kubelet, /IP Address:10.0.0.5/);
+      const again = await ok(process.execPath, [k8ts, "certs", "generate", "--dir", "pki"], dir);
+      assert.match(again, /nothing to do/);
+      const table = await ok(
+        process.execPath,
+        [k8ts, "certs", "check-expiration", "--dir", "pki"],
+        dir,
+      );
+      assert.match(table, /^CERTIFICATE\s+SUBJECT\s+EXPIRES\s+RESIDUAL TIME/);
+      assert.match(table, /apiserver\s+CN=kube-apiserver\s+.*364d\s+kubernetes\s+DNS:localhost/);
+      assert.match(
+        await ok(process.execPath, [k8ts, "certs", "renew", "all", "--dir", "pki"], dir),
+        /certificate admin renewed/,
+      );
+      await ok("openssl", ["verify", "-CAfile", "ca.crt", "admin.crt"], pki);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
