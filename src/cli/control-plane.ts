@@ -96,6 +96,8 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   await writeKubeconfig(kubeconfigPath, kubeconfig);
   if (flags.writeKubeconfig) await writeKubeconfig(resolve(flags.writeKubeconfig), kubeconfig);
   await auth.start(apiServer.context);
+  const { startCsrSigner } = await import("../controllers/certificates/run-signer.ts");
+  const signer = await startCsrSigner(server, pki.ca, (msg) => process.stderr.write(`${msg}\n`));
   let stopped = false;
   return {
     apiServer,
@@ -105,6 +107,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     async stop() {
       if (stopped) return;
       stopped = true;
+      await signer.stop();
       await apiServer.close();
       await backend.close();
     },

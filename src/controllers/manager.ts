@@ -22,6 +22,7 @@ import { ReplicaSetController } from "./replicaset/replicaset.ts";
 import { StatefulSetController } from "./statefulset/statefulset.ts";
 import { ServiceAccountsController } from "./serviceaccount/serviceaccount.ts";
 import { TTLAfterFinishedController } from "./ttlafterfinished/ttl-after-finished.ts";
+import { CsrSigningController } from "./certificates/csr-signing.ts";
 
 export interface ControllerManagerOptions {
   client: RestClient;
@@ -66,6 +67,11 @@ export const controllerStarters: Record<string, Starter> = {
   statefulset: (c) => new StatefulSetController(c),
   cronjob: (c) => new CronJobController(c),
   "ttl-after-finished": (c) => new TTLAfterFinishedController(c),
+  csrsigning: (c) =>
+    new CsrSigningController({
+      ...c,
+      ca: (c as { clusterSigning?: { certPem: string; keyPem: string } }).clusterSigning,
+    }),
   namespace: (c) => new NamespaceController(c),
   disruption: (c) => new DisruptionController(c),
   endpoint: (c) => new EndpointsController({ ...c, endpointsOnly: true }),

@@ -1,0 +1,220 @@
+/**
+ * The classic CertificateSigningRequest flow for user "jane": openssl key and
+ * CSR, a CSR object, `kubectl certificate approve`, the signed certificate,
+ * a kubeconfig, then 403 until a RoleBinding grants pod listing.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startCluster, type TestCluster } from "./harness.ts";
+
+const k8ts = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "k8ts");
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const csrObject = (
+  name: string,
+  request: string,
+  signerName = "kubernetes.io/kube-apiserver-client",
+) =>
+  JSON.stringify({
+    apiVersion: "certificates.k8s.io/v1",
+    kind: "CertificateSigningRequest",
+    metadata: { name },
+    spec: {
+      request: Buffer.from(request).toString("base64"),
+      signerName,
+      expirationSeconds: 86400,
+      usages: ["client auth"],
+    },
+  });
+
+describe("certificate signing requests", () => {
+  let cluster: TestCluster;
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "k8ts-csr-"));
+    cluster = await startCluster();
+    for (const [name, subj] of [
+      ["jane", "/CN=jane"],
+      ["eve", "/CN=eve"],
+    ]) {
+      assert.equal((await run("openssl", ["genrsa", "-out", `${name}.key`, "2048"], dir)).code, 0);
+      const req = await run(
+        "openssl",
+        ["req", "-new", "-key", `${name}.key`, "-subj", subj, "-out", `${name}.csr`],
+        dir,
+      );
+      assert.equal(req.code, 0, req.stderr);
+    }
+  });
+  after(async () => {
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("jane: CSR, approve, certificate, kubeconfig, 403 until a RoleBinding", async () => {
+    await cluster.kubectlOk(["apply", "-f", "-"], {
+      input: csrObject("jane", await readFile(join(dir, "jane.csr"), "utf8")),
+    });
+    const pending = await cluster.kubectlOk(["get", "csr", "jane"]);
+    assert.match(pending, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION/);
+    assert.match(
+      pending,
+      /kubernetes.io\/kube-apiserver-client\s+kubernetes-admin\s+24h\s+Pending/,
+    );
+    assert.match(
+      await cluster.kubectlOk(["certificate", "approve", "jane"]),
+      /certificatesigningrequest.certificates.k8s.io\/jane approved/,
+    );
+    const certB64 = await eventually("the certificate", async () => {
+      const out = await cluster.kubectlOk([
+        "get",
+        "csr",
+        "jane",
+        "-o",
+        "jsonpath={.status.certificate}",
+      ]);
+      return out ? out : undefined;
+    });
+    assert.match(await cluster.kubectlOk(["get", "csr", "jane"]), /Approved,Issued/);
+    await writeFile(join(dir, "jane.crt"), Buffer.from(certB64, "base64"));
+    const verify = await run(
+      "openssl",
+      ["verify", "-CAfile", join(cluster.dataDir, "tls", "ca.crt"), "jane.crt"],
+      dir,
+    );
+    assert.equal(verify.code, 0, verify.stderr);
+    const text = await run("openssl", ["x509", "-in", "jane.crt", "-noout", "-text"], dir);
+    assert.match(text.stdout, /TLS Web Client Authentication/);
+    const kc = await run(
+      process.execPath,
+      [
+        k8ts,
+        "kubeconfig",
+        "--user",
+        "jane",
+        "--cert",
+        "jane.crt",
+        "--key",
+        "jane.key",
+        "--ca",
+        join(cluster.dataDir, "tls", "ca.crt"),
+        "--server",
+        cluster.url,
+        "--embed",
+        "--out",
+        "jane.kubeconfig",
+      ],
+      dir,
+    );
+    assert.equal(kc.code, 0, kc.stderr);
+    const asJane = (args: string[]) =>
+      run(
+        "kubectl",
+        ["--kubeconfig", "jane.kubeconfig", "--cache-dir", join(dir, "cache"), ...args],
+        dir,
+      );
+    const denied = await asJane(["get", "pods"]);
+    assert.notEqual(denied.code, 0);
+    assert.match(
+      denied.stderr,
+      /Error from server \(Forbidden\): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"/,
+    );
+    await cluster.kubectlOk([
+      "create",
+      "role",
+      "developer",
+      "--verb=list,get,create,delete",
+      "--resource=pods",
+    ]);
+    await cluster.kubectlOk([
+      "create",
+      "rolebinding",
+      "developer-binding-jane",
+      "--role=developer",
+      "--user=jane",
+    ]);
+    const allowed = await asJane(["get", "pods"]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal((await asJane(["auth", "can-i", "delete", "pods"])).stdout.trim(), "yes");
+    assert.equal((await asJane(["auth", "can-i", "list", "secrets"])).stdout.trim(), "no");
+  });
+
+  test("deny, approval without the approve permission, and a signer refusing a request", async () => {
+    await cluster.kubectlOk(["apply", "-f", "-"], {
+      input: csrObject("eve", await readFile(join(dir, "eve.csr"), "utf8")),
+    });
+    const byJane = await cluster.kubectl(["certificate", "approve", "eve", "--as", "jane"]);
+    assert.notEqual(byJane.code, 0);
+    assert.match(byJane.stderr, /forbidden/);
+    assert.match(await cluster.kubectlOk(["certificate", "deny", "eve"]), /denied/);
+    assert.match(await cluster.kubectlOk(["get", "csr", "eve"]), /Denied/);
+    const path = "/apis/certificates.k8s.io/v1/certificatesigningrequests/eve";
+    const eve = JSON.parse((await cluster.request("GET", path)).body);
+    eve.status.conditions.push({
+      type: "Approved",
+      status: "True",
+      reason: "Test",
+      message: "both",
+    });
+    const both = await cluster.request("PUT", `${path}/approval`, JSON.stringify(eve), {
+      "Content-Type": "application/json",
+    });
+    assert.equal(both.status, 422, both.body);
+    assert.match(
+      JSON.parse(both.body).message,
+      /Approved and Denied conditions are mutually exclusive/,
+    );
+    await cluster.kubectlOk(["apply", "-f", "-"], {
+      input: csrObject(
+        "not-a-node",
+        await readFile(join(dir, "eve.csr"), "utf8"),
+        "kubernetes.io/kube-apiserver-client-kubelet",
+      ),
+    });
+    await cluster.kubectlOk(["certificate", "approve", "not-a-node"]);
+    await eventually("the Failed condition", async () => {
+      const out = await cluster.kubectlOk(["get", "csr", "not-a-node"]);
+      return /Failed/.test(out) ? out : undefined;
+    });
+    const bad = await cluster.kubectl(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "certificates.k8s.io/v1",
+        kind: "CertificateSigningRequest",
+        metadata: { name: "junk" },
+        spec: {
+          request: Buffer.from("junk").toString("base64"),
+          signerName: "kubernetes.io/kube-apiserver-client",
+          usages: ["client auth"],
+        },
+      }),
+    });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /spec.request/);
+  });
+});
