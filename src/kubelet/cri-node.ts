@@ -76,6 +76,7 @@ export async function startCriNode(o: CriNodeOptions): Promise<CriNode> {
     dir: join(o.dataDir, "containerd"),
     cniConfDir,
     sandboxImage: PAUSE_IMAGE,
+    onRestart: (delayMs) => o.log.warn("containerd exited; restarting it", { delayMs }),
   });
   const runtime = new CriRuntime(containerd.endpoint);
   try {

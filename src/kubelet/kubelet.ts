@@ -78,7 +78,7 @@ export interface Kubelet {
   /** Where container logs live: `<logsDir>/<ns>_<pod>_<uid>/<container>/<attempt>.log`. */
   logsDir: string;
   /** The containerd this kubelet owns, if any. */
-  containerd?: { endpoint: string; socket: string; pid: number };
+  containerd?: { readonly endpoint: string; readonly socket: string; readonly pid: number };
   /** Waits until every pod worker is idle (tests). */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -286,13 +286,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     runtime,
     nodeName: opts.nodeName,
     logsDir,
-    containerd: criNode
-      ? {
-          endpoint: criNode.containerd.endpoint,
-          socket: criNode.containerd.socket,
-          pid: criNode.containerd.pid,
-        }
-      : undefined,
+    containerd: criNode?.containerd,
     async settled() {
       for (const w of [...workers.values()]) await w.settled();
     },

@@ -333,6 +333,36 @@ test("deleting a pod honours its grace period", async () => {
   }
 });
 
+test("the kubelet survives containerd restarting", async () => {
+  const first = kubelet.containerd!.pid;
+  process.kill(first, "SIGKILL");
+  try {
+    await until("containerd respawned", async () =>
+      kubelet.containerd!.pid !== first &&
+      (await kubelet.runtime.version()).runtimeName === "containerd"
+        ? true
+        : undefined,
+    );
+  } catch (err) {
+    const cdLog = readFileSync(join(dataDir, "containerd", "containerd.log"), "utf8");
+    throw new Error(
+      `containerd pid ${kubelet.containerd!.pid} (was ${first}); its log ends:\n${cdLog.slice(-3000)}\n${String(err)}`,
+    );
+  }
+  const web = await getPod("web");
+  const res = await until("httpd still answers", () =>
+    httpGet(`http://${web.status!.podIP}:8080/`),
+  );
+  assert.equal(res.body.trim(), "hello-k8ts");
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: podManifest("after-restart", { command: ["sleep", "3600"] }),
+  });
+  await until("new pod Running", async () => {
+    const p = await getPod("after-restart");
+    return p.status?.phase === "Running" ? p : undefined;
+  });
+});
+
 test("stop() removes containerd, the bridge, mounts and cgroups", async () => {
   const pid = kubelet.containerd!.pid;
   await kubelet.stop();

@@ -18,13 +18,16 @@ export interface ContainerdOptions {
   sandboxImage: string;
   /** Where containerd writes its log (default `<dir>/containerd.log`). */
   logFile?: string;
+  /** Told when containerd died unexpectedly and is respawned after delayMs. */
+  onRestart?(delayMs: number): void;
 }
 
 export interface ContainerdProcess {
   /** `unix:///.../containerd.sock` */
   endpoint: string;
   socket: string;
-  pid: number;
+  /** The current containerd's PID (changes when it is respawned). */
+  readonly pid: number;
   /** SIGTERM, then SIGKILL after 10 s; resolves when the process has exited. */
   stop(): Promise<void>;
 }
@@ -80,22 +83,36 @@ export async function startContainerd(o: ContainerdOptions): Promise<ContainerdP
   const configPath = join(o.dir, "config.toml");
   writeFileSync(configPath, containerdConfig(o));
   const socket = join(o.dir, "containerd.sock");
-  const logFd = openSync(o.logFile ?? join(o.dir, "containerd.log"), "a");
-  const child: ChildProcess = spawn("containerd", ["--config", configPath], {
-    stdio: ["ignore", logFd, logFd],
-    detached: false,
-  });
-  closeSync(logFd);
-  let exited = false;
-  const exitPromise = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  child.once("error", () => (exited = true));
   const endpoint = `unix://${socket}`;
+  let child: ChildProcess;
+  let exited = false;
+  let stopping = false;
+  let exitPromise: Promise<void>;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarts = 0;
+  // Spawns containerd; an unexpected exit after startup respawns it (1 s, doubling to 30 s).
+  const launch = () => {
+    const logFd = openSync(o.logFile ?? join(o.dir, "containerd.log"), "a");
+    child = spawn("containerd", ["--config", configPath], { stdio: ["ignore", logFd, logFd] });
+    closeSync(logFd);
+    exited = false;
+    exitPromise = new Promise<void>((resolve) =>
+      child.once("exit", () => {
+        exited = true;
+        resolve();
+        if (stopping || !started) return;
+        const delay = Math.min(30_000, 1000 * 2 ** Math.min(restarts++, 5));
+        o.onRestart?.(delay);
+        restartTimer = setTimeout(launch, delay);
+      }),
+    );
+    child.once("error", () => (exited = true));
+  };
+  let started = false;
+  launch();
   const stop = async () => {
+    stopping = true;
+    if (restartTimer) clearTimeout(restartTimer);
     if (exited || child.pid === undefined) return;
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -120,5 +137,13 @@ export async function startContainerd(o: ContainerdOptions): Promise<ContainerdP
   } finally {
     client.close();
   }
-  return { endpoint, socket, pid: child.pid!, stop };
+  started = true;
+  return {
+    endpoint,
+    socket,
+    get pid() {
+      return child.pid ?? 0;
+    },
+    stop,
+  };
 }
