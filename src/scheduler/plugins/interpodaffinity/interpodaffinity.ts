@@ -19,6 +19,7 @@ import type { NodeInfo } from "../../framework/node-info.ts";
 import { termMatches, type AffinityTerm, type PodInfo } from "../../framework/pod-info.ts";
 import { skip, unresolvable, unschedulable, type MaybeStatus } from "../../framework/status.ts";
 import type { CycleState } from "../../framework/cycle-state.ts";
+import { NodeMemo } from "../../framework/node-memo.ts";
 
 export const Name = "InterPodAffinity";
 export const ErrReasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules";
@@ -93,6 +94,21 @@ class PreFilterState {
   }
 }
 
+/** A memo key for the pod's required terms; undefined when a namespaceSelector makes it depend on namespace labels. */
+function termsKey(pod: PodInfo): string | undefined {
+  const parts: string[] = [];
+  for (const list of [pod.requiredAffinityTerms, pod.requiredAntiAffinityTerms]) {
+    for (const t of list) {
+      if (t.namespaceSelector) return undefined;
+      parts.push(
+        `${[...t.namespaces].sort().join(",")}/${t.selector.matchesNothing ? "<nothing>" : t.selector.toString()}`,
+      );
+    }
+    parts.push("|");
+  }
+  return parts.join(";");
+}
+
 export interface InterPodAffinityArgs {
   hardPodAffinityWeight?: number;
 }
@@ -133,32 +149,62 @@ export function newInterPodAffinity(
       return null;
     };
 
+  const existingMemo = new NodeMemo<{ keys: string[]; volatile: boolean }>();
+  const incomingMemo = new NodeMemo<{ affinityAll: number; anti: number[] }>();
+
+  /** Topology keys of the existing pods' required anti-affinity terms that select `pod`. */
+  const scanExisting = (node: NodeInfo, pod: PodInfo) => {
+    const keys: string[] = [];
+    let volatile = false;
+    for (const existing of node.podsWithRequiredAntiAffinity.values()) {
+      for (const t of existing.requiredAntiAffinityTerms) {
+        if (t.namespaceSelector) volatile = true;
+        if (termMatches(t, pod, nsLabels)) keys.push(t.topologyKey);
+      }
+    }
+    return { keys, volatile };
+  };
+
+  /** How many pods on the node match all of the pod's affinity terms, and each anti-affinity term. */
+  const scanIncoming = (node: NodeInfo, pod: PodInfo) => {
+    let affinityAll = 0;
+    const anti = pod.requiredAntiAffinityTerms.map(() => 0);
+    for (const existing of node.pods.values()) {
+      if (pod.requiredAffinityTerms.length && matchesAll(pod.requiredAffinityTerms, existing))
+        affinityAll++;
+      pod.requiredAntiAffinityTerms.forEach((t, i) => {
+        if (termMatches(t, existing, nsLabels)) anti[i]!++;
+      });
+    }
+    return { affinityAll, anti };
+  };
+
   return {
     name: Name,
     preFilter(state, pod) {
       const snapshot = handle.snapshot();
       const s = new PreFilterState();
       if (pod.parseErrors.length) return unresolvable(...pod.parseErrors);
+      // Existing pods' anti-affinity against this pod: memoized per node by the pod's namespace and labels.
+      const selfKey = `x|${pod.namespace}|${JSON.stringify(pod.labels)}`;
       for (const node of snapshot.havePodsWithRequiredAntiAffinityList()) {
-        for (const existing of node.podsWithRequiredAntiAffinity.values()) {
-          for (const t of existing.requiredAntiAffinityTerms) {
-            if (termMatches(t, pod, nsLabels)) s.existingAntiAffinity.bump(node, t.topologyKey, 1);
-          }
-        }
+        let r = existingMemo.get(node, selfKey, () => scanExisting(node, pod));
+        if (r.volatile) r = scanExisting(node, pod);
+        for (const key of r.keys) s.existingAntiAffinity.bump(node, key, 1);
       }
-      if (pod.requiredAffinityTerms.length || pod.requiredAntiAffinityTerms.length) {
+      const affinity = pod.requiredAffinityTerms;
+      const anti = pod.requiredAntiAffinityTerms;
+      if (affinity.length || anti.length) {
+        const key = termsKey(pod);
         for (const node of snapshot.nodeInfoList()) {
-          for (const existing of node.pods.values()) {
-            if (
-              pod.requiredAffinityTerms.length &&
-              matchesAll(pod.requiredAffinityTerms, existing)
-            ) {
-              for (const t of pod.requiredAffinityTerms) s.affinity.bump(node, t.topologyKey, 1);
-            }
-            for (const t of pod.requiredAntiAffinityTerms) {
-              if (termMatches(t, existing, nsLabels)) s.antiAffinity.bump(node, t.topologyKey, 1);
-            }
-          }
+          if (node.pods.size === 0) continue;
+          const r = key
+            ? incomingMemo.get(node, key, () => scanIncoming(node, pod))
+            : scanIncoming(node, pod);
+          if (r.affinityAll)
+            for (const t of affinity) s.affinity.bump(node, t.topologyKey, r.affinityAll);
+          for (let i = 0; i < anti.length; i++)
+            if (r.anti[i]) s.antiAffinity.bump(node, anti[i]!.topologyKey, r.anti[i]!);
         }
       }
       const nothing =

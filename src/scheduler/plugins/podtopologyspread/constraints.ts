@@ -12,6 +12,8 @@ export interface Constraint {
   maxSkew: number;
   topologyKey: string;
   selector: LabelSelector;
+  /** A canonical string of the selector (memo key). */
+  selectorKey: string;
   minDomains: number;
   nodeAffinityPolicy: "Honor" | "Ignore";
   nodeTaintsPolicy: "Honor" | "Ignore";
@@ -42,6 +44,7 @@ export function buildConstraints(
       maxSkew: c.maxSkew,
       topologyKey: c.topologyKey,
       selector,
+      selectorKey: selector.matchesNothing ? "<nothing>" : selector.toString(),
       minDomains: c.minDomains ?? 1,
       nodeAffinityPolicy: c.nodeAffinityPolicy === "Ignore" ? "Ignore" : "Honor",
       nodeTaintsPolicy: c.nodeTaintsPolicy === "Honor" ? "Honor" : "Ignore",

@@ -24,6 +24,7 @@ import { skip, unresolvable, unschedulable, type MaybeStatus } from "../../frame
 import { podMatchesNodeSelectorAndAffinity } from "../nodeaffinity/nodeaffinity.ts";
 import { findUntoleratedTaint } from "../helper/taints.ts";
 import { buildConstraints, defaultSelector, type Constraint } from "./constraints.ts";
+import { NodeMemo } from "../../framework/node-memo.ts";
 
 export const Name = "PodTopologySpread";
 export const ErrReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints";
@@ -109,6 +110,10 @@ export function newPodTopologySpread(
   args: PodTopologySpreadArgs,
   handle: Handle,
 ): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
+  // Matching-pod counts per node, by selector and namespace.
+  const memo = new NodeMemo<number>();
+  const count = (c: Constraint, node: NodeInfo, ns: string): number =>
+    memo.get(node, `${ns}|${c.selectorKey}`, () => countOnNode(c, node, ns));
   const defaults =
     args.defaultingType === "List" ? (args.defaultConstraints ?? []) : systemDefaultConstraints;
 
@@ -149,7 +154,7 @@ export function newPodTopologySpread(
         if (!node.node || !hasAllKeys(constraints, node)) continue;
         constraints.forEach((c, i) => {
           if (nodeEligible(c, pod.pod, node))
-            s.add(i, node.labels[c.topologyKey]!, countOnNode(c, node, pod.namespace));
+            s.add(i, node.labels[c.topologyKey]!, count(c, node, pod.namespace));
         });
       }
       state.write(preFilterKey, s);
@@ -185,7 +190,7 @@ export function newPodTopologySpread(
           const value = node.labels[c.topologyKey]!;
           if (filtered.has(node.name)) domains[i]!.add(value);
           const k = `${c.topologyKey}\0${value}`;
-          counts.set(k, (counts.get(k) ?? 0) + countOnNode(c, node, pod.namespace));
+          counts.set(k, (counts.get(k) ?? 0) + count(c, node, pod.namespace));
         });
       }
       const weights = domains.map((d) => Math.log(d.size + 2));

@@ -1,0 +1,266 @@
+/**
+ * Scheduler benchmark, modelled on upstream scheduler_perf: for each workload
+ * a fresh `k8ts server` (SQLite), N Node objects created through the API (no
+ * kubelets), a `k8ts scheduler` process, then M pods created through the API.
+ * Reports pods/s from the first create to the last bind, and p50/p99 per-pod
+ * latency (create sent -> binding seen on a watch), beside upstream's floors.
+ *
+ * Each workload also runs the scheduling cycle in-process first ("core":
+ * the same framework and plugins over a cache, no API calls) to separate the
+ * scheduler's own speed from the API server's write throughput.
+ *
+ * Flags: --json FILE, --quick (scale 0.05), --scale F (0 < F <= 1),
+ * --workload NAME (repeatable), --core-only. Progress goes to stderr; every phase is
+ * bounded in count and time.
+ */
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import type { KObject } from "../src/api/types.ts";
+import { loadKubeconfig } from "../src/client/kubeconfig.ts";
+import { nodesRef, podsRef } from "../src/client/resources.ts";
+import { RestClient } from "../src/client/rest-client.ts";
+import { startCluster } from "../test/e2e/harness.ts";
+import { progress, writeJson } from "./lib/args.ts";
+import { percentiles } from "./lib/percentiles.ts";
+import { runCore, type CoreResult } from "./lib/scheduler-core.ts";
+import { workloads, type Workload } from "./lib/scheduler-workloads.ts";
+import { printTable, type Row } from "./lib/table.ts";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+interface Args {
+  json?: string;
+  scale: number;
+  only: string[];
+  /** Skip the end-to-end phase (in-process decision rate only). */
+  coreOnly: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { scale: 1, only: [], coreOnly: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (!v) throw new Error(`Cannot parse ${a}: a value must follow`);
+      return v;
+    };
+    if (a === "--json") args.json = next();
+    else if (a === "--quick") args.scale = 0.05;
+    else if (a === "--scale") args.scale = Number(next());
+    else if (a === "--workload") args.only.push(next());
+    else if (a === "--core-only") args.coreOnly = true;
+    else
+      throw new Error(
+        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME or --core-only`,
+      );
+  }
+  if (!(args.scale > 0 && args.scale <= 1))
+    throw new Error(`Cannot parse --scale ${args.scale}: must be in (0, 1]`);
+  return args;
+}
+
+interface Result {
+  workload: string;
+  nodes: number;
+  pods: number;
+  bound: number;
+  createPerSec: number;
+  podsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  floorText: string;
+  floor: number;
+  target: number;
+}
+
+/** Runs op(i) for i in [0, n) with `concurrency` loops. */
+async function concurrently(
+  n: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+  onDone?: (done: number) => void,
+) {
+  let next = 0;
+  let done = 0;
+  const loop = async () => {
+    while (next < n) {
+      const i = next++;
+      await op(i);
+      done++;
+      if (onDone && done % 1000 === 0) onDone(done);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+}
+
+async function runWorkload(w: Workload, timeoutMs: number): Promise<Result> {
+  progress("scheduler", `${w.name}: starting API server`);
+  const cluster = await startCluster();
+  const client = new RestClient({ ...loadKubeconfig(cluster.kubeconfig), qps: 1e6, burst: 1e6 });
+  let schedLog = "";
+  let sched: ReturnType<typeof spawn> | undefined;
+  const abort = new AbortController();
+  try {
+    progress("scheduler", `${w.name}: creating ${w.nodes} nodes`);
+    await concurrently(
+      w.nodes,
+      32,
+      (i) => client.create(nodesRef, undefined, w.node(i)),
+      (d) => progress("scheduler", `${w.name}: ${d}/${w.nodes} nodes`),
+    );
+    // Started after the nodes exist: it must have every node cached before pods arrive.
+    sched = spawn(
+      process.execPath,
+      [
+        join(repoRoot, "bin", "k8ts"),
+        "scheduler",
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--kube-api-qps",
+        "100000",
+        "--kube-api-burst",
+        "100000",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    sched.stderr?.on("data", (d: Buffer) => (schedLog = (schedLog + d.toString()).slice(-20_000)));
+    const deadline = performance.now() + 120_000;
+    while (!new RegExp(`"scheduler started".*"nodes":${w.nodes}\\b`).test(schedLog)) {
+      if (sched.exitCode !== null || performance.now() > deadline)
+        throw new Error(`scheduler did not start:\n${schedLog}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const sent = new Map<string, number>();
+    const boundAt = new Map<string, number>();
+    let allBound: () => void = () => {};
+    const finished = new Promise<void>((r) => (allBound = r));
+    const list = await client.list(podsRef, "default", { limit: 1 });
+    const watching = (async () => {
+      let rv = list.metadata.resourceVersion;
+      while (!abort.signal.aborted) {
+        try {
+          for await (const ev of client.watch<KObject>(
+            podsRef,
+            "default",
+            { resourceVersion: rv, allowWatchBookmarks: true },
+            abort.signal,
+          )) {
+            rv = ev.object.metadata?.resourceVersion ?? rv;
+            const name = ev.object.metadata?.name ?? "";
+            if (
+              (ev.object.spec as { nodeName?: string } | undefined)?.nodeName &&
+              !boundAt.has(name)
+            ) {
+              boundAt.set(name, performance.now());
+              if (boundAt.size === w.pods) allBound();
+            }
+          }
+        } catch {
+          if (abort.signal.aborted) return;
+        }
+      }
+    })();
+    progress("scheduler", `${w.name}: creating ${w.pods} pods`);
+    const start = performance.now();
+    await concurrently(
+      w.pods,
+      32,
+      async (i) => {
+        const pod = w.pod(i);
+        sent.set(pod.metadata!.name!, performance.now());
+        await client.create(podsRef, "default", pod);
+      },
+      (d) => progress("scheduler", `${w.name}: ${d}/${w.pods} pods created, ${boundAt.size} bound`),
+    );
+    const createdMs = performance.now() - start;
+    const timer = setTimeout(allBound, timeoutMs);
+    const ticker = setInterval(
+      () => progress("scheduler", `${w.name}: ${boundAt.size}/${w.pods} bound`),
+      5000,
+    );
+    await finished;
+    clearTimeout(timer);
+    clearInterval(ticker);
+    const last = Math.max(...boundAt.values());
+    const latencies = [...boundAt].map(([name, t]) => t - (sent.get(name) ?? t));
+    const p = percentiles(latencies);
+    abort.abort();
+    await watching;
+    return {
+      workload: w.name,
+      nodes: w.nodes,
+      pods: w.pods,
+      bound: boundAt.size,
+      createPerSec: (w.pods / createdMs) * 1000,
+      podsPerSec: (boundAt.size / (last - start)) * 1000,
+      p50Ms: p.p50,
+      p99Ms: p.p99,
+      floorText: w.floorText,
+      floor: w.floor,
+      target: w.target,
+    };
+  } finally {
+    abort.abort();
+    if (sched && sched.exitCode === null) {
+      const proc = sched;
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      const kill = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(kill);
+    }
+    client.close();
+    await cluster.stop();
+  }
+}
+
+const args = parseArgs(process.argv.slice(2));
+const selected = workloads(args.scale).filter(
+  (w) => !args.only.length || args.only.includes(w.name),
+);
+const results: (Partial<Result> & {
+  workload: string;
+  core: CoreResult;
+  nodes: number;
+  pods: number;
+})[] = [];
+for (const w of selected) {
+  progress("scheduler", `${w.name}: in-process scheduling of ${w.pods} pods on ${w.nodes} nodes`);
+  const core = runCore(w);
+  progress("scheduler", `${w.name}: core ${core.podsPerSec.toFixed(0)} pods/s`);
+  const r: Partial<Result> = args.coreOnly ? {} : await runWorkload(w, 600_000);
+  if (r.podsPerSec !== undefined)
+    progress("scheduler", `${w.name}: end to end ${r.podsPerSec.toFixed(0)} pods/s`);
+  results.push({
+    ...r,
+    workload: w.name,
+    nodes: w.nodes,
+    pods: w.pods,
+    floorText: w.floorText,
+    target: w.target,
+    core,
+  });
+}
+const rows: Row[] = results.map((r) => ({
+  workload: r.workload,
+  nodes: r.nodes,
+  pods: r.bound === undefined ? r.pods : `${r.bound}/${r.pods}`,
+  "core pods/s": r.core.podsPerSec,
+  "core p50 ms": r.core.p50Us / 1000,
+  "core p99 ms": r.core.p99Us / 1000,
+  "api create/s": r.createPerSec,
+  "e2e pods/s": r.podsPerSec,
+  "e2e p50 ms": r.p50Ms,
+  "e2e p99 ms": r.p99Ms,
+  "upstream floor": r.floorText,
+  target: r.target,
+}));
+process.stdout.write(
+  `scheduler benchmark (scale ${args.scale}; floors are upstream's pods/s at 5,000 nodes; ` +
+    `core = in-process scheduling cycles without I/O, e2e = first create to last bind through the API server)\n`,
+);
+printTable(rows);
+await writeJson(args.json, { scale: args.scale, results });
