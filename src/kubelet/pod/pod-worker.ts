@@ -210,6 +210,7 @@ export class PodWorker {
       return;
     }
     const spec = this.pod.spec!;
+    let changed = false;
     let sandbox = obs.sandbox;
     let sbConfig: PodSandboxConfig;
     const attempt = sandbox
@@ -249,6 +250,7 @@ export class PodWorker {
       }
       if (!sandbox) return this.resyncIn(1000);
       obs.sandbox = sandbox;
+      changed = true;
     }
     const sandboxId = sandbox.id;
     const podIPs = sandbox.ips;
@@ -271,6 +273,7 @@ export class PodWorker {
       }
     };
     const start = async (c: Container, isInit: boolean, attemptNo: number): Promise<boolean> => {
+      changed = true;
       const vols = await ensureVolumes();
       if (!vols) {
         this.waiting.set(c.name, { reason: "ContainerCreating" });
@@ -366,6 +369,7 @@ export class PodWorker {
               event: this.event,
             });
             this.pending = true;
+            changed = true;
           }
           continue;
         }
@@ -376,7 +380,8 @@ export class PodWorker {
         }
       }
     }
-    const now = await this.observe();
+    // Re-read the runtime only when this sync changed something.
+    const now = changed ? await this.observe() : obs;
     this.probes.sync(
       spec.containers.flatMap((c) => {
         const s = now.containers.get(c.name)?.[0];
