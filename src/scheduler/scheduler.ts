@@ -226,6 +226,8 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     await new Scheduler(opts, config).run(signal);
     return;
   }
+  // Build once up front so configuration errors surface before leader election starts.
+  new Scheduler(opts, config);
   const le = config.leaderElection;
   let current: Promise<void> | undefined;
   const elector = new LeaderElector(opts.client, {
@@ -239,7 +241,9 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     onStartedLeading: (leading) => {
       log("became leader", {});
       // A fresh scheduler per term: its cache and queue start from a full re-list.
-      current = new Scheduler(opts, config).run(leading);
+      current = new Scheduler(opts, config)
+        .run(leading)
+        .catch((err: unknown) => log("scheduler failed", { err: String(err) }));
     },
     onStoppedLeading: () => log("lost leadership", {}),
   });

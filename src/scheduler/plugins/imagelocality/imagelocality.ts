@@ -7,6 +7,7 @@
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { maxNodeScore, type Handle, type ScorePlugin } from "../../framework/interfaces.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
+import { NodeMemo } from "../../framework/node-memo.ts";
 
 export const Name = "ImageLocality";
 const mb = 1024 * 1024;
@@ -36,6 +37,7 @@ function containerImages(pod: Pod): string[] {
 }
 
 export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
+  const sizesMemo = new NodeMemo<Map<string, number>>();
   return {
     name: Name,
     score(_state, pod, node) {
@@ -43,7 +45,7 @@ export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
       const total = snapshot.nodeInfoList().length;
       const images = containerImages(pod.pod);
       if (total === 0 || images.length === 0 || !node.node?.status?.images?.length) return 0;
-      const sizes = nodeImageSizes(node);
+      const sizes = sizesMemo.get(node, "images", () => nodeImageSizes(node));
       let sum = 0;
       for (const image of images) {
         const name = normalizedImageName(image);
