@@ -25,6 +25,9 @@ export interface AuthFlags {
   authorizationWebhookConfigFile?: string;
   authorizationWebhookCacheAuthorizedTtl?: string;
   authorizationWebhookCacheUnauthorizedTtl?: string;
+  encryptionProviderConfig?: string;
+  auditPolicyFile?: string;
+  auditLogPath?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((s) => s)];
@@ -87,6 +90,12 @@ export function addAuthFlags(cmd: Command): Command {
       "--authorization-webhook-cache-unauthorized-ttl <duration>",
       "cache of denied answers",
       "30s",
+    )
+    .option("--audit-policy-file <file>", "audit.k8s.io/v1 Policy deciding what is logged")
+    .option("--audit-log-path <file>", "where audit Event JSON lines are appended (- for stdout)")
+    .option(
+      "--encryption-provider-config <file>",
+      "EncryptionConfiguration for data at rest (default: secrets with a generated aescbc key)",
     );
 }
 
@@ -188,6 +197,17 @@ export async function authStackFromFlags(flags: AuthFlags, d: AuthDefaults): Pro
       ? parseAbacPolicies(await readFile(flags.authorizationPolicyFile, "utf8"))
       : undefined,
     webhook,
+    audit:
+      flags.auditPolicyFile && flags.auditLogPath
+        ? await (async () => {
+            const { parseAuditPolicy } = await import("./audit/policy.ts");
+            const { fileSink } = await import("./audit/audit-filter.ts");
+            return {
+              policy: parseAuditPolicy(await readFile(flags.auditPolicyFile!, "utf8")),
+              sink: fileSink(flags.auditLogPath!),
+            };
+          })()
+        : undefined,
     now: d.now,
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Builds the API server's authentication and authorization from options
  * named after kube-apiserver's flags: the pipeline filters (authenticate →
- * impersonate → audit → authorize → auth APIs), the admission plugins
+ * audit → impersonate → authorize → auth APIs, upstream's order), the admission plugins
  * (NodeRestriction, RBAC escalation, CSR requester) and a post-start hook
  * installing the bootstrap RBAC policy.
  */
@@ -24,6 +24,8 @@ import {
 import { unionAuthorizer } from "./authorizers/union.ts";
 import { webhookAuthorizer, type WebhookTarget } from "./authorizers/webhook.ts";
 import { authenticateFilter, authorizeFilter, impersonationFilter } from "./filters.ts";
+import { auditFilter, type AuditSink } from "./audit/audit-filter.ts";
+import type { AuditPolicy } from "./audit/policy.ts";
 import { csrRequesterPlugin } from "./admission/csr-requester.ts";
 import { nodeRestrictionPlugin } from "./admission/node-restriction.ts";
 import { rbacEscalationPlugin } from "./admission/rbac-escalation.ts";
@@ -58,6 +60,8 @@ export interface AuthOptions {
   webhook?: { target: WebhookTarget; authorizedTtlMs?: number; unauthorizedTtlMs?: number };
   /** Admission plugins to enable (NodeRestriction is on with the Node mode). */
   enableNodeRestriction?: boolean;
+  /** --audit-policy-file and --audit-log-path. */
+  audit?: { policy: AuditPolicy; sink: AuditSink };
   now: () => number;
 }
 
@@ -168,8 +172,13 @@ export function buildAuthStack(opts: AuthOptions): AuthStack {
         return authenticateFilter(chain)(ctx, next);
       },
     },
+    {
+      name: "audit",
+      run: opts.audit
+        ? auditFilter(opts.audit.policy, opts.audit.sink, opts.now)
+        : (_ctx, next) => next(),
+    },
     { name: "impersonate", run: impersonationFilter(authorizer) },
-    { name: "audit", run: (_ctx, next) => next() },
     { name: "authorize", run: authorizeFilter(authorizer) },
     {
       name: "auth-apis",

@@ -71,8 +71,10 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     now: () => Date.now(),
   });
   const { registryWithAuth } = await import("../auth/resources.ts");
+  const { withEncryptionAtRest } = await import("../auth/encryption/setup.ts");
+  const storage = await withEncryptionAtRest(backend, flags.encryptionProviderConfig, dataDir);
   const apiServer = await startApiServer({
-    backend,
+    backend: storage,
     registry: registryWithAuth(),
     pipeline: auth.pipeline,
     bindAddress: flags.bindAddress ?? "127.0.0.1",
