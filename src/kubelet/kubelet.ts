@@ -79,6 +79,8 @@ export interface Kubelet {
   logsDir: string;
   /** The containerd this kubelet owns, if any. */
   containerd?: { readonly endpoint: string; readonly socket: string; readonly pid: number };
+  /** The pods this kubelet runs (API and static), with their latest computed status (for /pods). */
+  pods(): Pod[];
   /** Waits until every pod worker is idle (tests). */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -287,6 +289,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     nodeName: opts.nodeName,
     logsDir,
     containerd: criNode?.containerd,
+    pods: () => [...workers.values()].map((w) => w.current),
     async settled() {
       for (const w of [...workers.values()]) await w.settled();
     },

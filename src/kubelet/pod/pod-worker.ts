@@ -82,6 +82,11 @@ export class PodWorker {
     });
   }
 
+  /** The pod as last handed in, with the status last computed. */
+  get current(): Pod {
+    return { ...this.pod, status: this.lastStatus };
+  }
+
   get uid(): string {
     return this.pod.metadata?.uid ?? "";
   }
