@@ -217,4 +217,79 @@ describe("certificate signing requests", () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /spec.request/);
   });
+
+  test("a kubelet bootstrap CSR made with a bootstrap token is auto-approved and issued", async () => {
+    await cluster.kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "bootstrap-token-k8tsab", namespace: "kube-system" },
+        type: "bootstrap.kubernetes.io/token",
+        stringData: {
+          "token-id": "k8tsab",
+          "token-secret": "0123456789abcdef",
+          "usage-bootstrap-authentication": "true",
+        },
+      }),
+    });
+    assert.equal((await run("openssl", ["genrsa", "-out", "n9.key", "2048"], dir)).code, 0);
+    const req = await run(
+      "openssl",
+      [
+        "req",
+        "-new",
+        "-key",
+        "n9.key",
+        "-subj",
+        "/O=system:nodes/CN=system:node:n9",
+        "-out",
+        "n9.csr",
+      ],
+      dir,
+    );
+    assert.equal(req.code, 0, req.stderr);
+    const body = JSON.parse(
+      csrObject(
+        "node-csr-n9",
+        await readFile(join(dir, "n9.csr"), "utf8"),
+        "kubernetes.io/kube-apiserver-client-kubelet",
+      ),
+    );
+    body.spec.usages = ["digital signature", "client auth"];
+    const created = await run(
+      "curl",
+      [
+        "-s",
+        "-k",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-X",
+        "POST",
+        "-H",
+        "Authorization: Bearer k8tsab.0123456789abcdef",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        JSON.stringify(body),
+        `${cluster.url}/apis/certificates.k8s.io/v1/certificatesigningrequests`,
+      ],
+      dir,
+    );
+    assert.equal(created.stdout, "201");
+    const row = await eventually("auto-approval and issue", async () => {
+      const out = await cluster.kubectlOk(["get", "csr", "node-csr-n9"]);
+      return /Approved,Issued/.test(out) ? out : undefined;
+    });
+    assert.match(row, /system:bootstrap:k8tsab/);
+    const reason = await cluster.kubectlOk([
+      "get",
+      "csr",
+      "node-csr-n9",
+      "-o",
+      "jsonpath={.status.conditions[0].reason}",
+    ]);
+    assert.equal(reason, "AutoApproved");
+  });
 });

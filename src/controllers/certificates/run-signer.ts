@@ -1,5 +1,5 @@
 /**
- * Runs the CSR signing controller next to the API server (as `k8ts server`
+ * Runs the CSR signing and approving controllers next to the API server (as `k8ts server`
  * does): it talks to the API over HTTPS like any controller, as
  * system:kube-controller-manager with a client certificate issued from the
  * cluster CA at start.
@@ -8,6 +8,7 @@ import { realClock } from "../../client/clock.ts";
 import { InformerFactory } from "../../client/informer/informer-factory.ts";
 import { RestClient } from "../../client/rest-client.ts";
 import { issueCertificate } from "../../pki/self-signed.ts";
+import { CsrApprovingController } from "./csr-approving.ts";
 import { CsrSigningController } from "./csr-signing.ts";
 import type { CaPair } from "./signing.ts";
 
@@ -40,8 +41,12 @@ export async function startCsrSigner(
     onError: (err) => log(`csrsigning: ${(err as Error).message}`),
   });
   const controller = new CsrSigningController({ client, informers, clock: realClock, ca });
+  const approver = new CsrApprovingController({ client, informers, clock: realClock });
   const abort = new AbortController();
   informers.start();
+  void approver
+    .run(1, abort.signal)
+    .catch((err) => log(`csrapproving stopped: ${(err as Error).message}`));
   void controller
     .run(1, abort.signal)
     .catch((err) => log(`csrsigning stopped: ${(err as Error).message}`));
