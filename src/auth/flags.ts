@@ -28,6 +28,8 @@ export interface AuthFlags {
   encryptionProviderConfig?: string;
   auditPolicyFile?: string;
   auditLogPath?: string;
+  /** Merge the admin kubeconfig into ~/.kube/config (or the given file) as "k8ts". */
+  mergeKubeconfig?: string | boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((s) => s)];
@@ -90,6 +92,10 @@ export function addAuthFlags(cmd: Command): Command {
       "--authorization-webhook-cache-unauthorized-ttl <duration>",
       "cache of denied answers",
       "30s",
+    )
+    .option(
+      "--merge-kubeconfig [file]",
+      "merge the admin kubeconfig into ~/.kube/config (entries named k8ts)",
     )
     .option("--audit-policy-file <file>", "audit.k8s.io/v1 Policy deciding what is logged")
     .option("--audit-log-path <file>", "where audit Event JSON lines are appended (- for stdout)")

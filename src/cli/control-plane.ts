@@ -97,6 +97,14 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const kubeconfigPath = join(dataDir, "admin.kubeconfig");
   await writeKubeconfig(kubeconfigPath, kubeconfig);
   if (flags.writeKubeconfig) await writeKubeconfig(resolve(flags.writeKubeconfig), kubeconfig);
+  if (flags.mergeKubeconfig) {
+    const { mergeKubeconfigFile } = await import("../pki/kubeconfig.ts");
+    const target =
+      typeof flags.mergeKubeconfig === "string"
+        ? resolve(flags.mergeKubeconfig)
+        : join(homedir(), ".kube", "config");
+    await mergeKubeconfigFile(target, kubeconfig);
+  }
   await auth.start(apiServer.context);
   const { startCsrSigner } = await import("../controllers/certificates/run-signer.ts");
   const signer = await startCsrSigner(server, pki.ca, (msg) => process.stderr.write(`${msg}\n`));

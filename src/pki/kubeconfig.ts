@@ -51,3 +51,19 @@ export async function writeKubeconfig(path: string, opts: KubeconfigOptions): Pr
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, renderKubeconfig(opts), { mode: 0o600 });
 }
+
+/**
+ * Merges the admin credentials into an existing kubeconfig (`path`, created
+ * when absent) under entries named `opts.name` (default "k8ts"), keeping
+ * every other cluster, user and context; current-context becomes ours.
+ */
+export async function mergeKubeconfigFile(path: string, opts: KubeconfigOptions): Promise<void> {
+  const { readFile } = await import("node:fs/promises");
+  const { parse, stringify } = await import("yaml");
+  const { mergeKubeconfigs } = await import("./kubeconfig-file.ts");
+  const ours = parse(renderKubeconfig({ ...opts, name: opts.name ?? "k8ts" }));
+  const existing = await readFile(path, "utf8").catch(() => "");
+  const merged = mergeKubeconfigs(existing ? parse(existing) : undefined, ours);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, stringify(merged), { mode: 0o600 });
+}

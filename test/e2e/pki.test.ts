@@ -327,3 +327,51 @@ describe("k8ts certs", () => {
     }
   });
 });
+
+describe("k8ts server --merge-kubeconfig", () => {
+  test("merges the admin entries into ~/.kube/config and keeps the others", async () => {
+    const home = await mkdtemp(join(tmpdir(), "k8ts-home-"));
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(home, ".kube"));
+    const other = [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      "- name: prod",
+      "  cluster: {server: 'https://127.0.0.1:1'}",
+      "users:",
+      "- name: ops",
+      "  user: {token: abc}",
+      "contexts:",
+      "- name: prod",
+      "  context: {cluster: prod, user: ops}",
+      "current-context: prod",
+      "",
+    ].join("\n");
+    await writeFile(join(home, ".kube", "config"), other);
+    const cluster = await startCluster({ args: ["--merge-kubeconfig"], env: { HOME: home } });
+    try {
+      const cfg = join(home, ".kube", "config");
+      const kubectl = (args: string[]) => run("kubectl", ["--kubeconfig", cfg, ...args], home);
+      const contexts = await kubectl(["config", "get-contexts", "-o", "name"]);
+      assert.deepEqual(contexts.stdout.trim().split("\n").sort(), ["k8ts", "prod"]);
+      assert.equal((await kubectl(["config", "current-context"])).stdout.trim(), "k8ts");
+      const ns = await kubectl(["get", "ns", "default", "-o", "name"]);
+      assert.equal(ns.stdout.trim(), "namespace/default", ns.stderr);
+      assert.equal((await kubectl(["config", "use-context", "prod"])).code, 0);
+      const viaContext = await kubectl([
+        "--context",
+        "k8ts",
+        "get",
+        "ns",
+        "kube-system",
+        "-o",
+        "name",
+      ]);
+      assert.equal(viaContext.stdout.trim(), "namespace/kube-system", viaContext.stderr);
+    } finally {
+      await cluster.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
