@@ -3,7 +3,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { startCluster, type TestCluster } from "./harness.ts";
+import { startEtcd, type EtcdProcess } from "../../src/storage/testing/etcd-process.ts";
 
 describe("encryption at rest", () => {
   let cluster: TestCluster;
@@ -44,5 +46,48 @@ describe("encryption at rest", () => {
     assert.equal(config.kind, "EncryptionConfiguration");
     const list = await cluster.kubectlOk(["get", "secrets", "-o", "name"]);
     assert.match(list, /secret\/db/);
+  });
+});
+
+describe("encryption at rest on etcd", () => {
+  let etcd: EtcdProcess;
+  let cluster: TestCluster;
+  before(async () => {
+    etcd = await startEtcd();
+    cluster = await startCluster({
+      args: ["--datastore-endpoint", etcd.endpoints[0].replace(/^http:/, "etcd:")],
+    });
+  });
+  after(async () => {
+    await cluster?.stop();
+    await etcd?.stop();
+  });
+
+  test("etcdctl get shows the k8s:enc:aescbc prefix and no plaintext", async () => {
+    const value = "etcd-secret-value-5d2a";
+    await cluster.kubectlOk([
+      "create",
+      "secret",
+      "generic",
+      "db",
+      `--from-literal=password=${value}`,
+    ]);
+    const raw = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "etcdctl",
+        [
+          "--endpoints",
+          etcd.endpoints[0],
+          "get",
+          "/registry/secrets/default/db",
+          "--print-value-only",
+        ],
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      ),
+    );
+    assert.match(raw, /^k8s:enc:aescbc:v1:aescbckey:/);
+    assert.ok(!raw.includes(Buffer.from(value).toString("base64")));
+    const got = await cluster.kubectlOk(["get", "secret", "db", "-o", "jsonpath={.data.password}"]);
+    assert.equal(Buffer.from(got, "base64").toString(), value);
   });
 });
