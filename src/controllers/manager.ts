@@ -17,6 +17,8 @@ import { DisruptionController } from "./disruption/disruption.ts";
 import { EndpointsController } from "./endpoints/endpoints.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { JobController } from "./job/job.ts";
+import { NodeLifecycleController } from "./nodelifecycle/node-lifecycle.ts";
+import { PodGCController } from "./podgc/podgc.ts";
 import { NamespaceController } from "./namespace/namespace.ts";
 import { ReplicaSetController } from "./replicaset/replicaset.ts";
 import { StatefulSetController } from "./statefulset/statefulset.ts";
@@ -35,6 +37,8 @@ export interface ControllerManagerOptions {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   rootCA?: string;
+  /** --node-monitor-grace-period (default 50 s). */
+  nodeMonitorGracePeriodMs?: number;
   log?(msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -48,6 +52,7 @@ interface ControllerContext {
   clock: Clock;
   recorder: EventRecorder;
   rootCA?: string;
+  nodeMonitorGracePeriodMs?: number;
 }
 
 type Starter = (ctx: ControllerContext) => Promise<Runnable> | Runnable;
@@ -73,6 +78,9 @@ export const controllerStarters: Record<string, Starter> = {
       ca: (c as { clusterSigning?: { certPem: string; keyPem: string } }).clusterSigning,
     }),
   namespace: (c) => new NamespaceController(c),
+  nodelifecycle: (c) =>
+    new NodeLifecycleController({ ...c, nodeMonitorGracePeriodMs: c.nodeMonitorGracePeriodMs }),
+  podgc: (c) => new PodGCController(c),
   disruption: (c) => new DisruptionController(c),
   endpoint: (c) => new EndpointsController({ ...c, endpointsOnly: true }),
   endpointslice: (c) => new EndpointsController({ ...c, slicesOnly: true }),
@@ -113,6 +121,7 @@ export async function runControllerManager(
       clock,
       recorder,
       rootCA: opts.rootCA,
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs,
     };
     const names = enabledControllers(opts.controllers);
     const controllers = await Promise.all(

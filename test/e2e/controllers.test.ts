@@ -260,3 +260,83 @@ test("a disruption budget blocks an eviction that would break it", async () => {
   assert.equal(res.status, 429, res.body);
   assert.match(JSON.parse(res.body).message, /disruption budget/);
 });
+
+test("a silent node goes Unknown and gets unreachable taints; its pods go when it is deleted", async () => {
+  const now = new Date().toISOString().replace(/\.\d+Z/, "Z");
+  const node = {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "quiet", labels: { "kubernetes.io/hostname": "quiet" } },
+    status: {
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "KubeletReady",
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+      ],
+      capacity: { cpu: "2", memory: "4Gi", pods: "110" },
+    },
+  };
+  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
+  await cluster.request(
+    "PUT",
+    "/api/v1/nodes/quiet/status",
+    JSON.stringify({ ...node, status: node.status }),
+    {
+      "Content-Type": "application/json",
+    },
+  );
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "stranded" },
+    spec: {
+      nodeName: "quiet",
+      containers: [{ name: "c", image: "busybox" }],
+      tolerations: [
+        {
+          key: "node.kubernetes.io/unreachable",
+          operator: "Exists",
+          effect: "NoExecute",
+          tolerationSeconds: 1,
+        },
+      ],
+    },
+  };
+  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(pod) });
+  const quiet = await eventually("node Unknown with unreachable taints", async () => {
+    const n = await json(["get", "node", "quiet"]);
+    const ready = n.status.conditions.find((c: any) => c.type === "Ready");
+    const keys = (n.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`);
+    return (
+      ready.status === "Unknown" && keys.includes("node.kubernetes.io/unreachable:NoExecute") && n
+    );
+  });
+  assert.equal(
+    quiet.status.conditions.find((c: any) => c.type === "Ready").reason,
+    "NodeStatusUnknown",
+  );
+  // Evicted: marked for deletion; with no kubelet to confirm, it stays Terminating until the node goes.
+  await eventually(
+    "the intolerant pod evicted",
+    async () => (await json(["get", "pod", "stranded"])).metadata.deletionTimestamp,
+  );
+  await cluster.kubectlOk(["cordon", "quiet"]);
+  await eventually("unschedulable taint", async () => {
+    const n = await json(["get", "node", "quiet"]);
+    return (n.spec.taints ?? []).some(
+      (t: any) => t.key === "node.kubernetes.io/unschedulable" && t.effect === "NoSchedule",
+    );
+  });
+  const table = await cluster.kubectlOk(["get", "node", "quiet"]);
+  assert.match(table, /quiet\s+NotReady,SchedulingDisabled/);
+  // Deleting the node lets the pod garbage collector remove its orphaned pods.
+  await cluster.kubectlOk(["delete", "node", "quiet"]);
+  await eventually(
+    "orphaned pod removed",
+    async () => (await cluster.kubectl(["get", "pod", "stranded"])).code !== 0,
+  );
+});

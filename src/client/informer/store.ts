@@ -30,6 +30,14 @@ export class Indexer<T extends KObject = KObject> {
     for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
   }
 
+  /** Adds an index (idempotent by name), indexing the objects already cached. */
+  addIndex(name: string, fn: IndexFunc): void {
+    if (this.indices.has(name)) return;
+    this.indexers[name] = fn;
+    this.indices.set(name, new Map());
+    for (const [key, obj] of this.items) this.index(key, obj, name);
+  }
+
   get(key: string): T | undefined {
     return this.items.get(key);
   }
@@ -77,8 +85,9 @@ export class Indexer<T extends KObject = KObject> {
     return old;
   }
 
-  private index(key: string, obj: T): void {
+  private index(key: string, obj: T, only?: string): void {
     for (const [name, fn] of Object.entries(this.indexers)) {
+      if (only && name !== only) continue;
       const idx = this.indices.get(name)!;
       for (const v of fn(obj)) {
         let set = idx.get(v);
@@ -99,3 +108,9 @@ export class Indexer<T extends KObject = KObject> {
     }
   }
 }
+
+/** Pods by spec.nodeName. */
+export const nodeNameIndex: IndexFunc = (obj) => {
+  const node = (obj as { spec?: { nodeName?: string } }).spec?.nodeName;
+  return node ? [node] : [];
+};

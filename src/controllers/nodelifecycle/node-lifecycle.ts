@@ -1,0 +1,278 @@
+/**
+ * The node lifecycle controller: watches node heartbeats (Lease renewals and
+ * Ready condition updates, timed on this controller's own clock), marks a
+ * silent node's conditions Unknown after nodeMonitorGracePeriod, keeps the
+ * not-ready / unreachable / unschedulable taints in step with the node's
+ * state, marks pods on lost nodes not ready, and evicts pods from nodes with
+ * NoExecute taints they do not tolerate (after their tolerationSeconds).
+ */
+import type { KObject } from "../../api/types.ts";
+import { isConflict, isNotFound } from "../../client/api-error.ts";
+import type { Clock, TimerHandle } from "../../client/clock.ts";
+import type { EventRecorder } from "../../client/event-recorder.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { SharedInformer } from "../../client/informer/shared-informer.ts";
+import { nodeNameIndex, objectKey } from "../../client/informer/store.ts";
+import type { RestClient } from "../../client/rest-client.ts";
+import { leasesRef, nodesRef, podsRef } from "../../client/resources.ts";
+import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { Pod } from "../util/pods.ts";
+import { evictionDelayMs, type Taint, type Toleration } from "./taints.ts";
+
+export const taintNotReady = "node.kubernetes.io/not-ready";
+export const taintUnreachable = "node.kubernetes.io/unreachable";
+export const taintUnschedulable = "node.kubernetes.io/unschedulable";
+
+interface NodeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
+type Node = KObject & {
+  spec?: { unschedulable?: boolean; taints?: Taint[] };
+  status?: { conditions?: NodeCondition[] };
+};
+
+type Lease = KObject & { spec?: { renewTime?: string } };
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export interface NodeLifecycleOptions {
+  client: RestClient;
+  informers: InformerFactory;
+  clock: Clock;
+  recorder: EventRecorder;
+  /** Upstream default 50 s (v1.32). */
+  nodeMonitorGracePeriodMs?: number;
+  /** Upstream default 5 s. */
+  nodeMonitorPeriodMs?: number;
+}
+
+export class NodeLifecycleController {
+  private readonly queue: WorkQueue;
+  private readonly podQueue: WorkQueue;
+  private readonly nodes: SharedInformer<Node>;
+  private readonly leases: SharedInformer<Lease>;
+  private readonly pods: SharedInformer<Pod>;
+  private readonly grace: number;
+  private readonly period: number;
+  /** Per node: the last heartbeat seen and when (on our clock) we saw it change. */
+  private heartbeats = new Map<string, { seen: string; at: number }>();
+  private ticker?: TimerHandle;
+
+  constructor(private readonly opts: NodeLifecycleOptions) {
+    this.queue = new WorkQueue({ clock: opts.clock });
+    this.podQueue = new WorkQueue({ clock: opts.clock });
+    this.grace = opts.nodeMonitorGracePeriodMs ?? 50_000;
+    this.period = opts.nodeMonitorPeriodMs ?? 5_000;
+    this.nodes = opts.informers.informerFor<Node>(nodesRef);
+    this.leases = opts.informers.informerFor<Lease>(leasesRef, { namespace: "kube-node-lease" });
+    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    this.pods.indexer.addIndex("nodeName", nodeNameIndex);
+    const byName = (o: KObject) => this.queue.add(o.metadata?.name ?? "");
+    // A node's taints decide its pods' fate: look at them whenever the node changes.
+    const nodeChanged = (n: Node) => {
+      byName(n);
+      for (const p of this.pods.indexer.byIndex("nodeName", n.metadata?.name ?? "")) {
+        this.podQueue.add(objectKey(p));
+      }
+    };
+    this.nodes.addEventHandler({
+      add: nodeChanged,
+      update: (_, n) => nodeChanged(n),
+      delete: (n) => this.heartbeats.delete(n.metadata?.name ?? ""),
+    });
+    this.leases.addEventHandler({ add: byName, update: (_, l) => byName(l) });
+    const podChanged = (p: Pod) => {
+      if (p.spec?.nodeName) this.podQueue.add(objectKey(p));
+    };
+    this.pods.addEventHandler({ add: podChanged, update: (_, p) => podChanged(p) });
+  }
+
+  async run(workers: number, signal: AbortSignal): Promise<void> {
+    signal.addEventListener(
+      "abort",
+      () => {
+        this.queue.shutDown();
+        this.podQueue.shutDown();
+        this.ticker?.cancel();
+      },
+      { once: true },
+    );
+    await Promise.all([
+      this.nodes.waitForSync(),
+      this.leases.waitForSync(),
+      this.pods.waitForSync(),
+    ]);
+    const tick = () => {
+      for (const n of this.nodes.indexer.keys()) this.queue.add(n);
+      this.ticker = this.opts.clock.after(this.period, tick);
+    };
+    tick();
+    await Promise.all([
+      runWorkers(this.queue, workers, (name) => this.monitorNode(name)),
+      runWorkers(this.podQueue, workers, (key) => this.processPod(key)),
+    ]);
+  }
+
+  /** The freshest heartbeat the node has given: its Lease renewal or Ready heartbeat. */
+  private heartbeatOf(node: Node): string {
+    const lease = this.leases.indexer.get(`kube-node-lease/${node.metadata?.name}`);
+    const ready = node.status?.conditions?.find((c) => c.type === "Ready");
+    return `${lease?.spec?.renewTime ?? ""}|${ready?.lastHeartbeatTime ?? ""}`;
+  }
+
+  async monitorNode(name: string): Promise<void> {
+    const node = this.nodes.indexer.get(name);
+    if (!node) return;
+    const now = this.opts.clock.now();
+    const beat = this.heartbeatOf(node);
+    const prev = this.heartbeats.get(name);
+    if (!prev || prev.seen !== beat) this.heartbeats.set(name, { seen: beat, at: now });
+    const silentFor = now - (this.heartbeats.get(name)?.at ?? now);
+    let conditions = node.status?.conditions ?? [];
+    let ready = conditions.find((c) => c.type === "Ready");
+    if (silentFor >= this.grace && ready?.status !== "Unknown") {
+      conditions = this.markUnknown(conditions, now);
+      const updated = await this.writeStatus(node, conditions);
+      if (!updated) return;
+      ready = conditions.find((c) => c.type === "Ready");
+      this.opts.recorder.event(
+        node,
+        "Normal",
+        "NodeNotReady",
+        `Node ${name} status is now: NodeNotReady`,
+      );
+      await this.markPodsNotReady(name);
+    }
+    await this.reconcileTaints(name, ready?.status);
+    // Look again when the grace period would run out.
+    if (silentFor < this.grace) this.queue.addAfter(name, this.grace - silentFor + 1);
+  }
+
+  private markUnknown(conditions: NodeCondition[], now: number): NodeCondition[] {
+    const types = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];
+    const out = conditions.filter((c) => !types.includes(c.type));
+    for (const type of types) {
+      const old = conditions.find((c) => c.type === type);
+      out.push({
+        type,
+        status: "Unknown",
+        reason: "NodeStatusUnknown",
+        message: old ? "Kubelet stopped posting node status." : "Kubelet never posted node status.",
+        lastHeartbeatTime: old?.lastHeartbeatTime,
+        lastTransitionTime: stamp(now),
+      });
+    }
+    return out;
+  }
+
+  private async writeStatus(node: Node, conditions: NodeCondition[]): Promise<Node | undefined> {
+    try {
+      return await this.opts.client.update<Node>(
+        nodesRef,
+        { ...node, status: { ...node.status, conditions } },
+        { subresource: "status" },
+      );
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Desired taints follow the Ready condition and spec.unschedulable. */
+  private async reconcileTaints(name: string, readyStatus: string | undefined): Promise<void> {
+    const node = this.nodes.indexer.get(name);
+    if (!node) return;
+    const managed = new Set([taintNotReady, taintUnreachable, taintUnschedulable]);
+    const current = node.spec?.taints ?? [];
+    const want: Taint[] = [];
+    if (readyStatus === "False")
+      want.push(
+        { key: taintNotReady, effect: "NoSchedule" },
+        { key: taintNotReady, effect: "NoExecute" },
+      );
+    if (readyStatus === "Unknown")
+      want.push(
+        { key: taintUnreachable, effect: "NoSchedule" },
+        { key: taintUnreachable, effect: "NoExecute" },
+      );
+    if (node.spec?.unschedulable) want.push({ key: taintUnschedulable, effect: "NoSchedule" });
+    const keep = current.filter(
+      (t) => !managed.has(t.key) || want.some((w) => w.key === t.key && w.effect === t.effect),
+    );
+    const add = want.filter((w) => !current.some((t) => t.key === w.key && t.effect === w.effect));
+    if (add.length === 0 && keep.length === current.length) return;
+    const now = stamp(this.opts.clock.now());
+    const taints = [
+      ...keep,
+      ...add.map((t) => (t.effect === "NoExecute" ? { ...t, timeAdded: now } : t)),
+    ];
+    try {
+      await this.opts.client.update(nodesRef, {
+        ...node,
+        spec: { ...node.spec, taints: taints.length ? taints : undefined },
+      });
+    } catch (err) {
+      if (isConflict(err)) this.queue.add(name);
+      else if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async markPodsNotReady(nodeName: string): Promise<void> {
+    const now = stamp(this.opts.clock.now());
+    for (const pod of this.pods.indexer.byIndex("nodeName", nodeName)) {
+      const conds = pod.status?.conditions ?? [];
+      if (!conds.some((c) => c.type === "Ready" && c.status === "True")) continue;
+      const conditions = conds.map((c) =>
+        c.type === "Ready" ? { ...c, status: "False", lastTransitionTime: now } : c,
+      );
+      try {
+        await this.opts.client.update(
+          podsRef,
+          { ...pod, status: { ...pod.status, conditions } },
+          { subresource: "status" },
+        );
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+    }
+  }
+
+  /** Taint-based eviction: delete the pod once its node's NoExecute taints outlast its tolerations. */
+  async processPod(key: string): Promise<void> {
+    const pod = this.pods.indexer.get(key);
+    if (!pod || pod.metadata?.deletionTimestamp) return;
+    const node = this.nodes.indexer.get(pod.spec?.nodeName ?? "");
+    const taints = (node?.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
+    if (taints.length === 0) return;
+    const tolerations = (pod.spec as { tolerations?: Toleration[] } | undefined)?.tolerations ?? [];
+    const delay = evictionDelayMs(tolerations, taints);
+    if (delay === Infinity) return;
+    const since = Math.max(
+      ...taints.map((t) => Date.parse(t.timeAdded ?? "") || this.opts.clock.now()),
+    );
+    const left = since + delay - this.opts.clock.now();
+    if (left > 0) {
+      this.podQueue.addAfter(key, left);
+      return;
+    }
+    try {
+      await this.opts.client.delete(podsRef, pod.metadata?.namespace, pod.metadata?.name ?? "");
+      this.opts.recorder.event(
+        pod,
+        "Normal",
+        "TaintManagerEviction",
+        `Marking for deletion Pod ${key}`,
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

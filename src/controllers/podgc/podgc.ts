@@ -1,0 +1,96 @@
+/**
+ * The pod garbage collector: force-deletes pods bound to nodes that no longer
+ * exist, terminating pods that were never scheduled, and the oldest finished
+ * pods beyond terminatedPodGCThreshold (12500), as upstream.
+ */
+import { isNotFound } from "../../client/api-error.ts";
+import type { Clock, TimerHandle } from "../../client/clock.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { SharedInformer } from "../../client/informer/shared-informer.ts";
+import type { RestClient } from "../../client/rest-client.ts";
+import { nodesRef, podsRef } from "../../client/resources.ts";
+import type { Pod } from "../util/pods.ts";
+
+/** Upstream's gcCheckPeriod. */
+const checkPeriodMs = 20_000;
+
+export class PodGCController {
+  private readonly pods: SharedInformer<Pod>;
+  private readonly nodes: SharedInformer;
+  private timer?: TimerHandle;
+
+  constructor(
+    private readonly opts: {
+      client: RestClient;
+      informers: InformerFactory;
+      clock: Clock;
+      terminatedPodThreshold?: number;
+      checkPeriodMs?: number;
+      quarantineMs?: number;
+    },
+  ) {
+    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    this.nodes = opts.informers.informerFor(nodesRef);
+    // A deleted node is a reason to look right away.
+    this.nodes.addEventHandler({ delete: () => void this.gc().catch(() => {}) });
+  }
+
+  async run(_workers: number, signal: AbortSignal): Promise<void> {
+    await Promise.all([this.pods.waitForSync(), this.nodes.waitForSync()]);
+    await new Promise<void>((resolve) => {
+      const loop = () => {
+        void this.gc()
+          .catch(() => {})
+          .finally(() => {
+            if (!signal.aborted)
+              this.timer = this.opts.clock.after(this.opts.checkPeriodMs ?? checkPeriodMs, loop);
+          });
+      };
+      signal.addEventListener("abort", () => (this.timer?.cancel(), resolve()), { once: true });
+      loop();
+    });
+  }
+
+  private async forceDelete(pod: Pod): Promise<void> {
+    try {
+      await this.opts.client.delete(podsRef, pod.metadata?.namespace, pod.metadata?.name ?? "", {
+        gracePeriodSeconds: 0,
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async gc(): Promise<void> {
+    const pods = this.pods.indexer.list();
+    // Orphaned pods: their node is gone (the cache may lag, so a live read confirms).
+    for (const pod of pods) {
+      const node = pod.spec?.nodeName;
+      if (!node || this.nodes.indexer.get(node)) continue;
+      try {
+        await this.opts.client.get(nodesRef, undefined, node);
+        continue;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      await this.forceDelete(pod);
+    }
+    // Terminating pods that were never scheduled have no kubelet to finish them.
+    for (const pod of pods) {
+      if (pod.metadata?.deletionTimestamp && !pod.spec?.nodeName) await this.forceDelete(pod);
+    }
+    // Finished pods beyond the threshold, oldest first.
+    const threshold = this.opts.terminatedPodThreshold ?? 12_500;
+    const finished = pods.filter(
+      (p) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed",
+    );
+    if (finished.length > threshold) {
+      finished.sort(
+        (a, b) =>
+          Date.parse(a.metadata?.creationTimestamp ?? "") -
+          Date.parse(b.metadata?.creationTimestamp ?? ""),
+      );
+      for (const p of finished.slice(0, finished.length - threshold)) await this.forceDelete(p);
+    }
+  }
+}
