@@ -15,6 +15,7 @@ export function registerControllerManagerCommand(program: Command): void {
     .option("--leader-elect-lease-duration <d>", "lease duration", "15s")
     .option("--leader-elect-renew-deadline <d>", "renew deadline", "10s")
     .option("--leader-elect-retry-period <d>", "retry period", "2s")
+    .option("--node-monitor-grace-period <d>", "how long a silent node stays Ready", "50s")
     .option("--root-ca-file <file>", "CA bundle published in kube-root-ca.crt config maps")
     .action(async (flags) => {
       const { readFileSync } = await import("node:fs");
@@ -41,6 +42,7 @@ export function registerControllerManagerCommand(program: Command): void {
           leaseDurationMs: parseGoDuration(flags.leaderElectLeaseDuration),
           renewDeadlineMs: parseGoDuration(flags.leaderElectRenewDeadline),
           retryPeriodMs: parseGoDuration(flags.leaderElectRetryPeriod),
+          nodeMonitorGracePeriodMs: parseGoDuration(flags.nodeMonitorGracePeriod),
           rootCA: flags.rootCaFile ? readFileSync(flags.rootCaFile, "utf8") : config.ca,
           log: (msg, fields) => log.info(msg, fields),
         },

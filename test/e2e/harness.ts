@@ -1,0 +1,274 @@
+/**
+ * End-to-end harness: starts `k8ts server` as a real child process on a free
+ * loopback port with its own data dir, waits for /readyz, and runs the real
+ * kubectl against the kubeconfig it writes. Everything is removed on stop.
+ */
+import { spawn, type ChildProcess, execFile } from "node:child_process";
+import { mkdtemp, rm, readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import https from "node:https";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** A free TCP port on 127.0.0.1 (bound then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestCluster {
+  url: string;
+  port: number;
+  dataDir: string;
+  kubeconfig: string;
+  /** Runs kubectl with the cluster's kubeconfig and a private cache dir. */
+  kubectl(
+    args: string[],
+    opts?: { input?: string; env?: Record<string, string> },
+  ): Promise<KubectlResult>;
+  /** Like kubectl() but fails the test on a non-zero exit. */
+  kubectlOk(
+    args: string[],
+    opts?: { input?: string; env?: Record<string, string> },
+  ): Promise<string>;
+  /** Raw HTTPS request to the API server (TLS verification off; auth by admin client cert). */
+  request(
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    headers?: Record<string, string>,
+  ): Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }>;
+  /** Starts a long-running kubectl (e.g. `get -w`) whose output can be awaited line by line. */
+  kubectlStream(args: string[]): KubectlStream;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export interface KubectlStream {
+  /** Resolves when stdout has a line matching re (or rejects when kubectl exits first). */
+  waitFor(re: RegExp): Promise<string>;
+  output(): string;
+  stop(): Promise<KubectlResult>;
+}
+
+export interface StartOptions {
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** Starts `k8ts server --disable-agent` and waits until /readyz answers 200. */
+export async function startCluster(opts: StartOptions = {}): Promise<TestCluster> {
+  const dataDir = await mkdtemp(join(tmpdir(), "k8ts-e2e-"));
+  const port = await freePort();
+  const kubeconfig = join(dataDir, "admin.kubeconfig");
+  const cacheDir = join(dataDir, "kubectl-cache");
+  let output = "";
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(repoRoot, "bin", "k8ts"),
+      "server",
+      "--disable-agent",
+      "--data-dir",
+      dataDir,
+      "--bind-address",
+      "127.0.0.1",
+      "--secure-port",
+      String(port),
+      ...(opts.args ?? []),
+    ],
+    { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const url = `https://127.0.0.1:${port}`;
+  let clientCert: { cert?: string; key?: string } = {};
+
+  async function request(
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    headers: Record<string, string> = {},
+  ) {
+    return new Promise<{
+      status: number;
+      headers: Record<string, string | string[] | undefined>;
+      body: string;
+    }>((resolve, reject) => {
+      const req = https.request(
+        {
+          host: "127.0.0.1",
+          port,
+          method,
+          path,
+          headers,
+          rejectUnauthorized: false,
+          cert: clientCert.cert,
+          key: clientCert.key,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString(),
+            }),
+          );
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`k8ts server exited early:\n${output}`);
+    try {
+      const res = await request("GET", "/readyz");
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`k8ts server not ready within 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  clientCert = await readClientCert(kubeconfig);
+
+  function kubectl(
+    args: string[],
+    o: { input?: string; env?: Record<string, string> } = {},
+  ): Promise<KubectlResult> {
+    return new Promise((resolve) => {
+      const proc = execFile(
+        "kubectl",
+        ["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...args],
+        { env: { ...process.env, ...o.env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+      if (o.input !== undefined) proc.stdin?.end(o.input);
+      else proc.stdin?.end();
+    });
+  }
+
+  return {
+    url,
+    port,
+    dataDir,
+    kubeconfig,
+    kubectl,
+    async kubectlOk(args, o) {
+      const res = await kubectl(args, o);
+      if (res.code !== 0) {
+        throw new Error(
+          `kubectl ${args.join(" ")} failed (${res.code}):\n${res.stderr}${res.stdout}`,
+        );
+      }
+      return res.stdout;
+    },
+    request,
+    kubectlStream(args) {
+      return streamKubectl(["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...args]);
+    },
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Reads the admin client certificate out of a kubeconfig (inline data). */
+async function readClientCert(path: string): Promise<{ cert?: string; key?: string }> {
+  try {
+    const { parse } = await import("yaml");
+    const cfg = parse(await readFile(path, "utf8")) as {
+      users?: { user?: Record<string, string> }[];
+    };
+    const user = cfg.users?.[0]?.user ?? {};
+    const decode = (s?: string) => (s ? Buffer.from(s, "base64").toString() : undefined);
+    return { cert: decode(user["client-certificate-data"]), key: decode(user["client-key-data"]) };
+  } catch {
+    return {};
+  }
+}
+
+function streamKubectl(args: string[]): KubectlStream {
+  const proc = spawn("kubectl", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { re: RegExp; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const line = stdout.split("\n").find((l) => w.re.test(l));
+      if (line !== undefined) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  };
+  proc.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+    check();
+  });
+  proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<KubectlResult>((resolve) =>
+    proc.once("exit", (code) => {
+      for (const w of waiters.splice(0)) {
+        w.reject(new Error(`kubectl exited before ${w.re}: ${stderr}${stdout}`));
+      }
+      resolve({ code: code ?? 1, stdout, stderr });
+    }),
+  );
+  return {
+    waitFor(re) {
+      return new Promise((resolve, reject) => {
+        waiters.push({ re, resolve, reject });
+        check();
+        if (proc.exitCode !== null) reject(new Error(`kubectl already exited: ${stderr}`));
+      });
+    },
+    output: () => stdout,
+    async stop() {
+      if (proc.exitCode === null) proc.kill("SIGTERM");
+      return done;
+    },
+  };
+}
