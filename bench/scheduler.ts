@@ -98,7 +98,9 @@ async function concurrently(
 
 async function runWorkload(w: Workload, timeoutMs: number): Promise<Result> {
   progress("scheduler", `${w.name}: starting API server`);
-  const cluster = await startCluster();
+  const cluster = await startCluster({
+    args: ["--disable-scheduler", "--disable-controller-manager"],
+  });
   const client = new RestClient({ ...loadKubeconfig(cluster.kubeconfig), qps: 1e6, burst: 1e6 });
   let schedLog = "";
   let sched: ReturnType<typeof spawn> | undefined;

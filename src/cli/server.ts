@@ -22,6 +22,9 @@ export function registerServerCommand(program: Command): void {
     .option("--etcd-certfile <file>", "client certificate for etcd TLS")
     .option("--etcd-keyfile <file>", "client key for etcd TLS")
     .option("--disable-agent", "run the control plane only (no kubelet)")
+    .option("--disable-controller-manager", "do not run the controllers in this process")
+    .option("--disable-scheduler", "do not run the scheduler in this process")
+    .option("--image-pull <mode>", "let the node pull images: enabled or disabled", "enabled")
     .option("--node-name <name>", "name of this node")
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
@@ -29,12 +32,19 @@ export function registerServerCommand(program: Command): void {
       const plane = await startControlPlane(flags);
       stopOnSignals(plane);
       await plane.apiServer.ready;
+      const { startServerComponents } = await import("./server-components.ts");
+      const components = await startServerComponents(plane, flags);
+      const stopPlane = plane.stop.bind(plane);
+      plane.stop = async () => {
+        await components.stop();
+        await stopPlane();
+      };
       process.stdout.write(
         [
           `k8ts server: API server listening on ${plane.apiServer.url}`,
           flags.disableAgent
             ? "agent disabled: control plane only"
-            : "no node agent yet: control plane only",
+            : `node ${components.nodeName} is running pods through containerd`,
           `To use the cluster:`,
           `  export KUBECONFIG=${plane.kubeconfigPath}`,
           `  kubectl get namespaces`,

@@ -15,7 +15,7 @@ let manager: ChildProcess;
 let managerLog = "";
 
 before(async () => {
-  cluster = await startCluster();
+  cluster = await startCluster({ args: ["--disable-controller-manager"] });
   manager = spawn(
     process.execPath,
     [

@@ -90,7 +90,7 @@ async function failedScheduling(pod: string, re: RegExp): Promise<string> {
 }
 
 before(async () => {
-  cluster = await startCluster();
+  cluster = await startCluster({ args: ["--disable-scheduler"] });
   const nodes = [
     node("controlplane", { "node-role.kubernetes.io/control-plane": "" }, [
       { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },

@@ -1,0 +1,87 @@
+/**
+ * What `k8ts server` runs beside the API server, in the same process but
+ * talking to it through the API like any other client: the controller
+ * manager and the scheduler (each leader-elected, so several servers can
+ * share a cluster), and unless --disable-agent, the node's kubelet.
+ */
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { loadKubeconfig } from "../client/kubeconfig.ts";
+import { RestClient } from "../client/rest-client.ts";
+import { createLogger } from "../util/logger.ts";
+import type { RunningControlPlane } from "./control-plane.ts";
+
+export interface ServerComponentFlags {
+  disableAgent?: boolean;
+  disableControllerManager?: boolean;
+  disableScheduler?: boolean;
+  nodeName?: string;
+  imagePull?: string;
+}
+
+export async function startServerComponents(
+  plane: RunningControlPlane,
+  flags: ServerComponentFlags,
+): Promise<{ nodeName: string; stop(): Promise<void> }> {
+  const config = loadKubeconfig(plane.kubeconfigPath);
+  const abort = new AbortController();
+  const running: Promise<unknown>[] = [];
+  const clients: RestClient[] = [];
+  const clientFor = (agent: string) => {
+    const c = new RestClient({ ...config, qps: 200, burst: 400, userAgent: `k8ts-${agent}` });
+    clients.push(c);
+    return c;
+  };
+  const nodeName = flags.nodeName ?? hostname().toLowerCase();
+  if (!flags.disableControllerManager) {
+    const { runControllerManager } = await import("../controllers/manager.ts");
+    const log = createLogger("controller-manager");
+    running.push(
+      runControllerManager(
+        {
+          client: clientFor("controller-manager"),
+          leaderElect: true,
+          identity: `${nodeName}_${process.pid}`,
+          rootCA: config.ca,
+          log: (msg, fields) => log.info(msg, fields),
+        },
+        abort.signal,
+      ).catch((err) => log.error("controller manager stopped", { err })),
+    );
+  }
+  if (!flags.disableScheduler) {
+    const { runScheduler } = await import("../scheduler/scheduler.ts");
+    const log = createLogger("scheduler");
+    running.push(
+      runScheduler(
+        {
+          client: clientFor("scheduler"),
+          leaderElect: true,
+          identity: `${nodeName}_${process.pid}`,
+          log: (msg, fields) => log.info(msg, fields),
+        },
+        abort.signal,
+      ).catch((err) => log.error("scheduler stopped", { err })),
+    );
+  }
+  let kubelet: { stop(): Promise<void> } | undefined;
+  if (!flags.disableAgent) {
+    const { startKubelet } = await import("../kubelet/kubelet.ts");
+    kubelet = await startKubelet({
+      client: clientFor("kubelet"),
+      nodeName,
+      dataDir: join(plane.dataDir, "agent"),
+      runtime: "cri",
+      imagePull: flags.imagePull !== "disabled",
+    });
+  }
+  return {
+    nodeName,
+    async stop() {
+      abort.abort();
+      await kubelet?.stop();
+      await Promise.allSettled(running);
+      for (const c of clients) c.close();
+    },
+  };
+}
