@@ -58,7 +58,9 @@ export function registerCertsCommand(program: Command): void {
         force: Boolean(flags.force),
       });
       for (const name of written)
-        process.stdout.write(`[certs] Generated ${name}${name.endsWith("pair") ? "" : " certificate and key"}\n`);
+        process.stdout.write(
+          `[certs] Generated ${name}${name.endsWith("pair") ? "" : " certificate and key"}\n`,
+        );
       if (written.length === 0)
         process.stdout.write(`[certs] All certificates exist in ${flags.dir}; nothing to do\n`);
     });
