@@ -1,0 +1,165 @@
+/**
+ * Every error class as kubectl shows it, and bad input that must change
+ * nothing: the answers come from metav1.Status bodies.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startCluster, type TestCluster } from "./harness.ts";
+
+let cluster: TestCluster;
+
+before(async () => {
+  cluster = await startCluster();
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+function status(body: string): { kind: string; reason: string; code: number; message: string } {
+  const parsed = JSON.parse(body);
+  assert.equal(parsed.kind, "Status");
+  return parsed;
+}
+
+test("AlreadyExists", async () => {
+  const manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\n";
+  await cluster.kubectlOk(["create", "-f", "-"], { input: manifest });
+  const res = await cluster.kubectl(["create", "-f", "-"], { input: manifest });
+  assert.notEqual(res.code, 0);
+  assert.match(
+    res.stderr,
+    /Error from server \(AlreadyExists\): error when creating "STDIN": configmaps "dup" already exists/,
+  );
+  // The generators print the same Status message their own way.
+  const gen = await cluster.kubectl(["create", "configmap", "dup"]);
+  assert.match(gen.stderr, /configmaps "dup" already exists/);
+});
+
+test("NotFound", async () => {
+  const res = await cluster.kubectl(["get", "secret", "nope"]);
+  assert.match(res.stderr, /Error from server \(NotFound\): secrets "nope" not found/);
+});
+
+test("writes into a missing namespace are NotFound", async () => {
+  const manifest =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: missing-ns\n";
+  const res = await cluster.kubectl(["create", "-f", "-"], { input: manifest });
+  assert.match(
+    res.stderr,
+    /Error from server \(NotFound\): error when creating "STDIN": namespaces "missing-ns" not found/,
+  );
+});
+
+test("Invalid with field causes", async () => {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "bad" },
+    spec: { containers: [{ image: "busybox" }] },
+  };
+  const res = await cluster.kubectl(["create", "-f", "-"], { input: JSON.stringify(pod) });
+  assert.notEqual(res.code, 0);
+  assert.match(res.stderr, /The Pod "bad" is invalid: spec\.containers\[0\]\.name: Required value/);
+});
+
+test("invalid names are rejected", async () => {
+  const res = await cluster.kubectl(["create", "configmap", "Not_Valid"]);
+  assert.notEqual(res.code, 0);
+  assert.match(res.stderr, /is invalid: metadata\.name: Invalid value: "Not_Valid"/);
+});
+
+test("strict field validation rejects unknown fields", async () => {
+  const pod =
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: strict\nspec:\n  containers:\n  - name: c\n    image: busybox\n    bogus: 1\n";
+  const res = await cluster.kubectl(["create", "-f", "-"], { input: pod });
+  assert.notEqual(res.code, 0);
+  assert.match(res.stderr, /strict decoding error: unknown field "spec\.containers\[0\]\.bogus"/);
+  const get = await cluster.kubectl(["get", "pod", "strict"]);
+  assert.notEqual(get.code, 0);
+});
+
+test("a wrongly typed field from the course notes' toleration YAML gets a clear 400", async () => {
+  // `- key:"app"` (no space after the colon) is a string, not a mapping.
+  const pod =
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: mypod\nspec:\n  containers:\n  - name: nginx-controller\n    image: nginx\n  tolerations:\n  - key:"app"\n    operator:"Equal"\n';
+  const res = await cluster.kubectl(["create", "-f", "-"], { input: pod });
+  assert.notEqual(res.code, 0);
+  assert.match(res.stderr, /tolerations/);
+  assert.doesNotMatch(res.stderr, /InternalError/);
+});
+
+test("Conflict on a stale resourceVersion", async () => {
+  const cm = JSON.parse(await cluster.kubectlOk(["get", "cm", "dup", "-o", "json"]));
+  await cluster.kubectlOk(["label", "cm", "dup", "v=2"]);
+  const res = await cluster.request(
+    "PUT",
+    "/api/v1/namespaces/default/configmaps/dup",
+    JSON.stringify(cm),
+    { "Content-Type": "application/json" },
+  );
+  assert.equal(res.status, 409);
+  const s = status(res.body);
+  assert.equal(s.reason, "Conflict");
+});
+
+test("malformed JSON is a 400 BadRequest and stores nothing", async () => {
+  const before = await cluster.request("GET", "/api/v1/namespaces/default/configmaps");
+  const rv = JSON.parse(before.body).metadata.resourceVersion;
+  const res = await cluster.request(
+    "POST",
+    "/api/v1/namespaces/default/configmaps",
+    '{"metadata": {"name": "x"',
+    { "Content-Type": "application/json" },
+  );
+  assert.equal(res.status, 400);
+  assert.equal(status(res.body).reason, "BadRequest");
+  const after = await cluster.request("GET", "/api/v1/namespaces/default/configmaps");
+  assert.equal(JSON.parse(after.body).metadata.resourceVersion, rv);
+});
+
+test("bodies over 3 MiB are 413 RequestEntityTooLarge", async () => {
+  const big = JSON.stringify({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "big" },
+    data: { blob: "x".repeat(4 * 1024 * 1024) },
+  });
+  const res = await cluster.request("POST", "/api/v1/namespaces/default/configmaps", big, {
+    "Content-Type": "application/json",
+  });
+  assert.equal(res.status, 413);
+  assert.equal(status(res.body).reason, "RequestEntityTooLarge");
+});
+
+test("an unsupported content type is 415", async () => {
+  const res = await cluster.request("POST", "/api/v1/namespaces/default/configmaps", "a=b", {
+    "Content-Type": "text/csv",
+  });
+  assert.equal(res.status, 415);
+  assert.equal(status(res.body).reason, "UnsupportedMediaType");
+});
+
+test("a kind that does not match the URL is a 400", async () => {
+  const res = await cluster.request(
+    "POST",
+    "/api/v1/namespaces/default/configmaps",
+    JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" } }),
+    { "Content-Type": "application/json" },
+  );
+  assert.equal(res.status, 400);
+});
+
+test("unknown paths are 404 Status objects, wrong methods 405", async () => {
+  const missing = await cluster.request("GET", "/api/v1/bogusresources");
+  assert.equal(missing.status, 404);
+  assert.equal(status(missing.body).reason, "NotFound");
+  const method = await cluster.request("PUT", "/api/v1/namespaces/default/configmaps");
+  assert.equal(method.status, 405);
+  assert.equal(status(method.body).reason, "MethodNotAllowed");
+});
+
+test("watch from a compacted or future-garbage resourceVersion fails cleanly", async () => {
+  const res = await cluster.request("GET", "/api/v1/configmaps?watch=true&resourceVersion=abc");
+  assert.equal(res.status, 400);
+  assert.equal(status(res.body).reason, "BadRequest");
+});
