@@ -1,0 +1,210 @@
+/**
+ * API server benchmark: latency (p50/p99/max) and throughput of create, get,
+ * list (1k and 10k objects), update, and watch event delivery at 1, 16 and
+ * 100 concurrent clients, against a real `k8ts server` on SQLite over HTTPS;
+ * plus start-up time to /readyz on a fresh data dir and on one holding many
+ * objects. Bounded in count; figures only, never asserted.
+ */
+import { spawn } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { loadKubeconfig } from "../src/client/kubeconfig.ts";
+import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
+import { startCluster, type TestCluster } from "../test/e2e/harness.ts";
+import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
+import { percentiles } from "./lib/percentiles.ts";
+import { printTable, type Row } from "./lib/table.ts";
+
+const args = parseBenchArgs();
+const scale = args.quick ? 0.1 : 1;
+const cms: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+
+async function timed(n: number, concurrency: number, op: (i: number) => Promise<unknown>) {
+  const samples: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < n; i = next++) {
+        const t = performance.now();
+        await op(i);
+        samples.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  return { ...percentiles(samples), perSecond: n / seconds };
+}
+
+function record(name: string, clients: number, r: Awaited<ReturnType<typeof timed>>) {
+  rows.push({
+    operation: name,
+    clients,
+    "ops/s": r.perSecond,
+    "p50 ms": r.p50,
+    "p99 ms": r.p99,
+    "max ms": r.max,
+    "p99 ≤ 50 ms": r.p99 <= 50 ? "yes" : "no",
+  });
+  results[`${name}@${clients}`] = r;
+}
+
+async function startupMs(cluster: TestCluster | undefined, dataDir?: string): Promise<number> {
+  const { freePort } = await import("../test/e2e/harness.ts");
+  const port = await freePort();
+  const { mkdtemp } = await import("node:fs/promises");
+  const dir = dataDir ?? (await mkdtemp("/tmp/k8ts-bench-start-"));
+  const t = performance.now();
+  const child = spawn(
+    process.execPath,
+    ["bin/k8ts", "server", "--disable-agent", "--data-dir", dir, "--secure-port", String(port)],
+    { stdio: "ignore" },
+  );
+  const https = await import("node:https");
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = https.get(
+        { host: "127.0.0.1", port, path: "/readyz", rejectUnauthorized: false },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode === 200 || res.statusCode === 401);
+        },
+      );
+      req.on("error", () => resolve(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const ms = performance.now() - t;
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+  void cluster;
+  return ms;
+}
+
+const cluster = await startCluster({
+  args: ["--disable-controller-manager", "--disable-scheduler"],
+});
+try {
+  const client = new RestClient({ ...loadKubeconfig(cluster.kubeconfig), qps: 1e6, burst: 1e6 });
+  const body = (name: string) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name },
+    data: { k: "x".repeat(200) },
+  });
+  for (const clients of [1, 16, 100]) {
+    const n = Math.round((clients === 1 ? 300 : 1500) * scale);
+    progress("api", `create/get/update with ${clients} clients (${n} ops each)`);
+    record(
+      "create",
+      clients,
+      await timed(n, clients, (i) => client.create(cms, "default", body(`c${clients}-${i}`))),
+    );
+    record(
+      "get",
+      clients,
+      await timed(n, clients, (i) => client.get(cms, "default", `c${clients}-${i}`)),
+    );
+    record(
+      "update",
+      clients,
+      await timed(n, clients, (i) =>
+        client.patch(cms, "default", `c${clients}-${i}`, "merge", { data: { k: "y" } }),
+      ),
+    );
+  }
+  for (const [label, count] of [
+    ["list 1k", 1000],
+    ["list 10k", 10000],
+  ] as const) {
+    const ns = label.replace(" ", "");
+    const n = Math.round(count * scale);
+    progress("api", `filling ${ns} with ${n} objects`);
+    await client.create(
+      { group: "", version: "v1", resource: "namespaces", namespaced: false },
+      undefined,
+      { metadata: { name: ns } },
+    );
+    await timed(n, 32, (i) => client.create(cms, ns, body(`o${i}`)));
+    for (const clients of [1, 16])
+      record(
+        label,
+        clients,
+        await timed(clients === 1 ? 10 : 32, clients, () => client.list(cms, ns)),
+      );
+  }
+  progress("api", "watch delivery with 100 watchers");
+  await client.create(
+    { group: "", version: "v1", resource: "namespaces", namespaced: false },
+    undefined,
+    { metadata: { name: "watchns" } },
+  );
+  // Each watch holds a pooled connection (64 per client): the watchers get their own clients.
+  const watchers = 100;
+  const watchClients = [0, 1].map(
+    () => new RestClient({ ...loadKubeconfig(cluster.kubeconfig), qps: 1e6, burst: 1e6 }),
+  );
+  const seen = new Map<string, number[]>();
+  const abort = new AbortController();
+  const started: Promise<void>[] = [];
+  for (let w = 0; w < watchers; w++) {
+    started.push(
+      (async () => {
+        try {
+          for await (const ev of watchClients[w % 2]!.watch(
+            cms,
+            "watchns",
+            { resourceVersion: "0" },
+            abort.signal,
+          )) {
+            const name = ev.object.metadata?.name ?? "";
+            const sent = Number((ev.object as { data?: { t?: string } }).data?.t ?? 0);
+            if (sent)
+              (seen.get(name) ?? seen.set(name, []).get(name)!).push(
+                performance.timeOrigin + performance.now() - sent,
+              );
+          }
+        } catch {
+          // aborted
+        }
+      })(),
+    );
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const events = Math.round(200 * scale);
+  for (let i = 0; i < events; i++) {
+    await client.create(cms, "watchns", {
+      metadata: { name: `w${i}` },
+      data: { t: String(performance.timeOrigin + performance.now()) },
+    });
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  abort.abort();
+  const latencies = [...seen.values()].flat();
+  const w = percentiles(latencies);
+  rows.push({
+    operation: "watch delivery",
+    clients: watchers,
+    "ops/s": latencies.length,
+    "p50 ms": w.p50,
+    "p99 ms": w.p99,
+    "max ms": w.max,
+    "p99 ≤ 50 ms": w.p99 <= 50 ? "yes" : "no",
+  });
+  results.watch = { ...w, delivered: latencies.length, expected: events * watchers };
+  client.close();
+  for (const c of watchClients) c.close();
+} finally {
+  await cluster.stop();
+}
+progress("api", "start-up time on a fresh data dir");
+const fresh = await startupMs(undefined);
+results.startupFreshMs = fresh;
+printTable(rows);
+process.stdout.write(
+  `\nstart-up to /readyz, fresh data dir: ${fresh.toFixed(0)} ms (target < 1000 ms)\n`,
+);
+process.stdout.write("start-up with 100k objects: not measured in this run\n");
+await writeJson(args.json, results);
