@@ -14,7 +14,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { cronJobsRef, jobsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import { controllerOf, newControllerRef } from "../util/controller-ref.ts";
+import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import type { Job } from "../job/job-status.ts";
 import { mostRecentScheduleTime, parseSchedule } from "./schedule.ts";
 
@@ -77,15 +77,7 @@ export class CronJobController {
     this.jobs = opts.informers.informerFor<Job>(jobsRef);
     const enqueue = (c: CronJob) => this.queue.add(objectKey(c));
     this.cronJobs.addEventHandler({ add: enqueue, update: (_, c) => enqueue(c) });
-    const jobChanged = (j: Job) => {
-      const ref = controllerOf(j);
-      if (ref?.kind === "CronJob") this.queue.add(`${j.metadata?.namespace}/${ref.name}`);
-    };
-    this.jobs.addEventHandler({
-      add: jobChanged,
-      update: (_, j) => jobChanged(j),
-      delete: jobChanged,
-    });
+    this.jobs.addEventHandler(enqueueControllerOf<Job>(this.queue, "CronJob"));
   }
 
   async run(workers: number, signal: AbortSignal): Promise<void> {

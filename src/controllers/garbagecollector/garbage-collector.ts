@@ -138,8 +138,8 @@ export class GarbageCollector {
         },
       });
     } catch (err) {
-      if (!isNotFound(err) && !(err as { code?: number }).code?.toString().startsWith("409"))
-        throw err;
+      // 404: already gone; 409: the uid precondition failed (a new object took the name).
+      if (!isNotFound(err) && !(err instanceof ApiError && err.code === 409)) throw err;
     }
   }
 

@@ -16,7 +16,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { jobsRef, podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import { controllerOf, newControllerRef } from "../util/controller-ref.ts";
+import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { podFromTemplate } from "../util/pod-template.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
 import {
@@ -65,15 +65,7 @@ export class JobController {
     this.pods = opts.informers.informerFor<Pod>(podsRef);
     const enqueue = (j: Job) => this.queue.add(objectKey(j));
     this.jobs.addEventHandler({ add: enqueue, update: (_, j) => enqueue(j), delete: enqueue });
-    const podChanged = (p: Pod) => {
-      const ref = controllerOf(p);
-      if (ref?.kind === "Job") this.queue.add(`${p.metadata?.namespace}/${ref.name}`);
-    };
-    this.pods.addEventHandler({
-      add: podChanged,
-      update: (_, p) => podChanged(p),
-      delete: podChanged,
-    });
+    this.pods.addEventHandler(enqueueControllerOf<Pod>(this.queue, "Job"));
   }
 
   async run(workers: number, signal: AbortSignal): Promise<void> {

@@ -15,7 +15,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { controllerRevisionsRef, podsRef, statefulSetsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import { controllerOf, newControllerRef } from "../util/controller-ref.ts";
+import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import {
   ensureRevision,
   revisionHashLabel,
@@ -73,15 +73,7 @@ export class StatefulSetController {
     this.revisions = opts.informers.informerFor<ControllerRevision>(controllerRevisionsRef);
     const enqueue = (s: StatefulSet) => this.queue.add(objectKey(s));
     this.sets.addEventHandler({ add: enqueue, update: (_, s) => enqueue(s), delete: enqueue });
-    const podChanged = (p: Pod) => {
-      const ref = controllerOf(p);
-      if (ref?.kind === "StatefulSet") this.queue.add(`${p.metadata?.namespace}/${ref.name}`);
-    };
-    this.pods.addEventHandler({
-      add: podChanged,
-      update: (_, p) => podChanged(p),
-      delete: podChanged,
-    });
+    this.pods.addEventHandler(enqueueControllerOf<Pod>(this.queue, "StatefulSet"));
   }
 
   async run(workers: number, signal: AbortSignal): Promise<void> {

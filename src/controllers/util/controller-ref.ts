@@ -36,3 +36,19 @@ export function releasePatch(obj: KObject, ownerUid: string): unknown {
     },
   };
 }
+
+/** Handlers that call f for every add, update (with the new object) and delete. */
+export function onEveryEvent<T extends KObject>(f: (obj: T) => void) {
+  return { add: f, update: (_old: T, obj: T) => f(obj), delete: f };
+}
+
+/** Handlers that enqueue "namespace/name" of the object's controller when it is of `kind`. */
+export function enqueueControllerOf<T extends KObject>(
+  queue: { add(key: string): void },
+  kind: string,
+) {
+  return onEveryEvent<T>((obj) => {
+    const ref = controllerOf(obj);
+    if (ref?.kind === kind) queue.add(`${obj.metadata?.namespace}/${ref.name}`);
+  });
+}
