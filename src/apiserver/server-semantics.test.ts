@@ -1,0 +1,188 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startTestServer, type TestServer } from "./testing/test-server.ts";
+
+let t: TestServer;
+before(async () => {
+  t = await startTestServer();
+});
+after(async () => {
+  await t.close();
+});
+
+const cm = (name: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, ...extra },
+  data: { k: "v" },
+});
+
+test("finalizers keep a deleted object until removed", async () => {
+  await t.call(
+    "POST",
+    "/api/v1/namespaces/default/configmaps",
+    cm("fin", { finalizers: ["example.com/hold"] }),
+  );
+  const del = await t.call("DELETE", "/api/v1/namespaces/default/configmaps/fin");
+  assert.equal(del.status, 202);
+  assert.ok(del.body.metadata.deletionTimestamp);
+  const still = await t.call("GET", "/api/v1/namespaces/default/configmaps/fin");
+  assert.equal(still.status, 200);
+  const cleared = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/fin",
+    { metadata: { finalizers: null } },
+    {
+      "Content-Type": "application/merge-patch+json",
+    },
+  );
+  assert.equal(cleared.status, 200, cleared.text);
+  assert.equal((await t.call("GET", "/api/v1/namespaces/default/configmaps/fin")).status, 404);
+});
+
+test("delete preconditions and terminating namespaces", async () => {
+  await t.call("POST", "/api/v1/namespaces/default/configmaps", cm("pre"));
+  const bad = await t.call("DELETE", "/api/v1/namespaces/default/configmaps/pre", {
+    preconditions: { uid: "nope" },
+  });
+  assert.equal(bad.status, 409);
+  assert.match(bad.body.message, /Precondition failed: UID in precondition: nope/);
+  const protectedNs = await t.call("DELETE", "/api/v1/namespaces/default");
+  assert.equal(protectedNs.status, 403);
+
+  await t.call("POST", "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "doomed" },
+    spec: { finalizers: ["kubernetes"] },
+  });
+  const nsDel = await t.call("DELETE", "/api/v1/namespaces/doomed");
+  assert.equal(nsDel.status, 202);
+  assert.equal(nsDel.body.status.phase, "Terminating");
+  const refused = await t.call("POST", "/api/v1/namespaces/doomed/configmaps", cm("late"));
+  assert.equal(refused.status, 403);
+  assert.equal(
+    refused.body.message,
+    'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+  );
+  const ns = (await t.call("GET", "/api/v1/namespaces/doomed")).body;
+  const fin = await t.call("PUT", "/api/v1/namespaces/doomed/finalize", {
+    ...ns,
+    spec: { finalizers: [] },
+  });
+  assert.equal(fin.status, 200, fin.text);
+  assert.deepEqual(fin.body.spec.finalizers, []);
+  // With no finalizers left the terminating namespace is removed.
+  assert.equal((await t.call("GET", "/api/v1/namespaces/doomed")).status, 404);
+});
+
+test("metrics count requests by verb and resource", async () => {
+  await t.call("GET", "/api/v1/namespaces/default/configmaps");
+  const m = await t.call("GET", "/metrics");
+  assert.equal(m.status, 200);
+  assert.match(
+    m.text,
+    /apiserver_request_total\{[^}]*verb="LIST"[^}]*resource="configmaps"[^}]*code="200"\} \d+/,
+  );
+  assert.match(m.text, /apiserver_request_duration_seconds_bucket/);
+});
+
+test("managed fields and server-side apply conflicts", async () => {
+  const created = await t.call(
+    "POST",
+    "/api/v1/namespaces/default/configmaps?fieldManager=creator",
+    cm("mf"),
+  );
+  assert.equal(created.body.metadata.managedFields[0].manager, "creator");
+  assert.equal(created.body.metadata.managedFields[0].operation, "Update");
+  const body = (v: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "${v}"\n`;
+  const yaml = { "Content-Type": "application/apply-patch+yaml" };
+  const first = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/ssa?fieldManager=alice",
+    body("1"),
+    yaml,
+  );
+  assert.equal(first.status, 201, first.text);
+  assert.equal(first.body.metadata.managedFields[0].operation, "Apply");
+  const clash = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/ssa?fieldManager=bob",
+    body("2"),
+    yaml,
+  );
+  assert.equal(clash.status, 409, clash.text);
+  assert.equal(clash.body.reason, "Conflict");
+  assert.match(clash.body.message, /conflict with "alice"/);
+  const forced = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/ssa?fieldManager=bob&force=true",
+    body("2"),
+    yaml,
+  );
+  assert.equal(forced.status, 200, forced.text);
+  assert.equal(forced.body.data.a, "2");
+});
+
+test("aggregated discovery v2 when asked for it", async () => {
+  const accept =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+  const apis = await t.call("GET", "/apis", undefined, { Accept: accept });
+  assert.equal(
+    apis.headers.get("content-type"),
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+  );
+  const autoscaling = apis.body.items.find(
+    (i: { metadata: { name?: string } }) => i.metadata.name === "autoscaling",
+  );
+  assert.deepEqual(
+    autoscaling.versions.map((v: { version: string }) => v.version),
+    ["v2", "v1"],
+  );
+  const apps = apis.body.items.find(
+    (i: { metadata: { name?: string } }) => i.metadata.name === "apps",
+  );
+  const deployments = apps.versions[0].resources.find(
+    (r: { resource: string }) => r.resource === "deployments",
+  );
+  assert.equal(deployments.scope, "Namespaced");
+  const scale = deployments.subresources.find(
+    (s: { subresource: string }) => s.subresource === "scale",
+  );
+  assert.deepEqual(scale.responseKind, { group: "autoscaling", version: "v1", kind: "Scale" });
+  const core = await t.call("GET", "/api", undefined, { Accept: accept });
+  assert.equal(core.body.items.length, 1);
+  assert.ok(
+    core.body.items[0].versions[0].resources.some(
+      (r: { resource: string }) => r.resource === "pods",
+    ),
+  );
+  const legacy = await t.call("GET", "/apis", undefined, { Accept: "application/json" });
+  assert.equal(legacy.body.kind, "APIGroupList");
+});
+
+test("wrongly typed values are 400 on create and patch; PUT on a collection is 405", async () => {
+  const bad = await t.call("POST", "/api/v1/namespaces/default/configmaps", {
+    ...cm("typed"),
+    data: "not-a-map",
+  });
+  assert.equal(bad.status, 400, bad.text);
+  assert.match(bad.body.message, /cannot unmarshal string into Go struct field/);
+  await t.call("POST", "/api/v1/namespaces/default/configmaps", cm("typed"));
+  const patch = await t.call(
+    "PATCH",
+    "/api/v1/namespaces/default/configmaps/typed",
+    { data: "x" },
+    {
+      "Content-Type": "application/strategic-merge-patch+json",
+    },
+  );
+  assert.equal(patch.status, 400, patch.text);
+  assert.equal(
+    (await t.call("GET", "/api/v1/namespaces/default/configmaps/typed")).body.data.k,
+    "v",
+  );
+  const put = await t.call("PUT", "/api/v1/namespaces/default/configmaps", cm("typed"));
+  assert.equal(put.status, 405);
+});
