@@ -5,7 +5,7 @@
  * containerd by PID, bridge, leftover mounts, cgroups).
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../util/logger.ts";
 import { removeCgroup } from "./cgroups.ts";
@@ -45,6 +45,50 @@ export function bridgeName(nodeName: string): string {
 
 function umountLazy(path: string): Promise<void> {
   return new Promise((resolve) => execFile("umount", ["-l", path], () => resolve()));
+}
+
+/**
+ * Kills container shims our containerd started that outlived it (e.g. after
+ * containerd was killed and a sandbox could not be removed), and the
+ * processes they run. Only shims whose -address is our socket are touched.
+ */
+export function killLeftoverShims(socket: string): void {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    const args = cmdline.split("\0");
+    if (!args[0]?.includes("containerd-shim") || args[args.indexOf("-address") + 1] !== socket)
+      continue;
+    for (const child of childPids(Number(pid))) tryKill(child);
+    tryKill(Number(pid));
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return tasks.flatMap((t) =>
+      readFileSync(`/proc/${pid}/task/${t}/children`, "utf8")
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+function tryKill(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** Stops and removes every pod sandbox the runtime knows. */
@@ -104,6 +148,7 @@ export async function startCriNode(o: CriNodeOptions): Promise<CriNode> {
       }
       runtime.close();
       await containerd.stop();
+      killLeftoverShims(containerd.socket);
       await deleteBridge(o.bridge);
       const mounts = readFileSync("/proc/mounts", "utf8")
         .split("\n")
