@@ -83,7 +83,7 @@ function decodeFields(out: Json, ctx: Ctx, plan: MessagePlan, r: ProtoReader, pa
         continue;
       }
       if (ctx.opts.unknownFields === "ignore") {
-        r.skip(wt);
+        r.skipField(wt);
         continue;
       }
       throw new ProtobufDecodeError(

@@ -68,7 +68,7 @@ test("malformed input raises WireError", () => {
     ["length overrun", [0x0a, 0x05, 0x61], (r) => (r.tag(), r.bytes())],
     ["bad utf-8", [0x02, 0xc3, 0x28], (r) => r.string()],
     ["truncated double", [0x00, 0x00], (r) => r.double()],
-    ["group wire type", [0x0b], (r) => r.skip(r.tag()[1])],
+    ["group wire type", [0x0b], (r) => r.skipField(r.tag()[1])],
   ];
   for (const [name, bytes, read] of cases) {
     assert.throws(() => read(new ProtoReader(Uint8Array.from(bytes))), WireError, name);
@@ -81,7 +81,7 @@ test("skip passes over every supported wire type", () => {
     0x07,
   ]);
   const r = new ProtoReader(bytes);
-  for (let i = 0; i < 4; i++) r.skip(r.tag()[1]);
+  for (let i = 0; i < 4; i++) r.skipField(r.tag()[1]);
   assert.deepEqual(r.tag(), [5, WIRE_VARINT]);
   assert.equal(r.int32(), 7);
   assert.ok(r.done);

@@ -153,7 +153,7 @@ export class ProtoReader {
   }
 
   /** Skips one value of the given wire type. */
-  skip(wireType: number): void {
+  skipField(wireType: number): void {
     switch (wireType) {
       case WIRE_VARINT:
         this.uint64();
