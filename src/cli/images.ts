@@ -7,15 +7,16 @@ export function registerImagesCommand(program: Command): void {
     .description("Build, import and list container images offline");
   images
     .command("build <image>")
-    .description("Build busybox or pause as an OCI image tarball (no registry)")
+    .description("Build busybox, pause or the nginx stand-in as an OCI image tarball (no registry)")
     .option("-o, --output <file>", "output file (default <image>.tar)")
     .option("--busybox <path>", "busybox-static binary", "/bin/busybox")
     .action(async (which: string, flags) => {
       const { writeFileSync } = await import("node:fs");
-      const { buildBuiltinImage } = await import("../kubelet/images/builtin-images.ts");
-      if (which !== "busybox" && which !== "pause")
-        throw new Error(`Cannot build ${which}: choose busybox or pause`);
-      const built = buildBuiltinImage(which, flags.busybox);
+      const { BUILTIN_IMAGES, buildBuiltinImage } =
+        await import("../kubelet/images/builtin-images.ts");
+      const known = BUILTIN_IMAGES.find((b) => b === which);
+      if (!known) throw new Error(`Cannot build ${which}: choose ${BUILTIN_IMAGES.join(", ")}`);
+      const built = buildBuiltinImage(known, flags.busybox);
       const out = flags.output ?? `${which}.tar`;
       writeFileSync(out, built.tar);
       process.stdout.write(`${built.name} -> ${out} (${built.tar.length} bytes)\n`);

@@ -20,7 +20,11 @@ export function registerKubeletCommand(program: Command): void {
     .option("--node-ip <ip>", "the node's InternalIP", "127.0.0.1")
     .option("--cgroup-root <path>", "root cgroup of pods", "/kubepods")
     .option("--cluster-dns <ips>", "comma-separated DNS server IPs for pods")
-    .option("--image-pull <mode>", "enabled or disabled: may the node pull images", "enabled")
+    .option(
+      "--image-pull <mode>",
+      "enabled or disabled: may the node pull images from registries (default: offline)",
+      "disabled",
+    )
     .action(async (flags) => {
       const { loadKubeconfig } = await import("../client/kubeconfig.ts");
       const { RestClient } = await import("../client/rest-client.ts");

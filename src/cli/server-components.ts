@@ -72,7 +72,7 @@ export async function startServerComponents(
       nodeName,
       dataDir: join(plane.dataDir, "agent"),
       runtime: "cri",
-      imagePull: flags.imagePull !== "disabled",
+      imagePull: flags.imagePull === "enabled",
     });
   }
   return {

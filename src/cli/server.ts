@@ -24,7 +24,11 @@ export function registerServerCommand(program: Command): void {
     .option("--disable-agent", "run the control plane only (no kubelet)")
     .option("--disable-controller-manager", "do not run the controllers in this process")
     .option("--disable-scheduler", "do not run the scheduler in this process")
-    .option("--image-pull <mode>", "let the node pull images: enabled or disabled", "enabled")
+    .option(
+      "--image-pull <mode>",
+      "let the node pull images from registries: enabled or disabled (default: offline)",
+      "disabled",
+    )
     .option("--node-name <name>", "name of this node")
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.

@@ -1,7 +1,9 @@
 /**
- * The images k8ts builds offline: busybox (from Debian's busybox-static) and
- * the pause image (the same layer, with an entrypoint that sleeps until
- * SIGTERM). No registry is involved.
+ * The images k8ts builds offline: busybox (from Debian's busybox-static), the
+ * pause image (the same layer, with an entrypoint that sleeps until SIGTERM)
+ * and an nginx stand-in (busybox httpd serving nginx's default page on port
+ * 80, so course material that runs `--image=nginx` works without a
+ * registry). No registry is involved.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -12,7 +14,30 @@ export const BUSYBOX_IMAGE = "docker.io/library/busybox:latest";
 /** The sandbox image kubelet v1.32 defaults to. */
 export const PAUSE_IMAGE = "registry.k8s.io/pause:3.10";
 
-export type BuiltinImage = "busybox" | "pause";
+/**
+ * Stand-in for nginx:latest: busybox httpd on port 80 serving
+ * /usr/share/nginx/html. Not nginx; it answers HTTP GETs like nginx's default site.
+ */
+export const NGINX_STANDIN_IMAGE = "docker.io/library/nginx:latest";
+
+export type BuiltinImage = "busybox" | "pause" | "nginx";
+
+export const BUILTIN_IMAGES: readonly BuiltinImage[] = ["pause", "busybox", "nginx"];
+
+/** The reference a built-in image is imported under. */
+export function builtinImageName(which: BuiltinImage): string {
+  return { busybox: BUSYBOX_IMAGE, pause: PAUSE_IMAGE, nginx: NGINX_STANDIN_IMAGE }[which];
+}
+
+const NGINX_WELCOME = `<!DOCTYPE html>
+<html>
+<head><title>Welcome to nginx!</title></head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>k8ts offline stand-in: busybox httpd serving the nginx default page.</p>
+</body>
+</html>
+`;
 
 /** The rootfs entries: /bin/busybox, one symlink per applet, and the usual top-level dirs. */
 export function busyboxLayer(busyboxPath = "/bin/busybox"): TarEntry[] {
@@ -71,6 +96,23 @@ export function buildBuiltinImage(
     return {
       name: BUSYBOX_IMAGE,
       tar: buildOciImage({ name: BUSYBOX_IMAGE, layer, cmd: ["sh"] }).tar,
+    };
+  }
+  if (which === "nginx") {
+    const html = "usr/share/nginx/html";
+    const extra: TarEntry[] = [
+      { type: "dir", path: "usr/share", mode: 0o755 },
+      { type: "dir", path: "usr/share/nginx", mode: 0o755 },
+      { type: "dir", path: html, mode: 0o755 },
+      { type: "file", path: `${html}/index.html`, data: Buffer.from(NGINX_WELCOME) },
+    ];
+    return {
+      name: NGINX_STANDIN_IMAGE,
+      tar: buildOciImage({
+        name: NGINX_STANDIN_IMAGE,
+        layer: [...layer, ...extra],
+        entrypoint: ["httpd", "-f", "-p", "80", "-h", `/${html}`],
+      }).tar,
     };
   }
   const script = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";

@@ -5,20 +5,25 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
-import { buildBuiltinImage, type BuiltinImage } from "./builtin-images.ts";
+import {
+  BUILTIN_IMAGES,
+  buildBuiltinImage,
+  builtinImageName,
+  type BuiltinImage,
+} from "./builtin-images.ts";
 import { importImage } from "./import-image.ts";
 
 export async function ensureBuiltinImages(
   runtime: ContainerRuntime,
   socket: string,
   dir: string,
-  which: BuiltinImage[] = ["pause", "busybox"],
+  which: readonly BuiltinImage[] = BUILTIN_IMAGES,
 ): Promise<string[]> {
   const imported: string[] = [];
   mkdirSync(dir, { recursive: true });
   for (const w of which) {
+    if (await runtime.imageStatus(builtinImageName(w))) continue;
     const built = buildBuiltinImage(w);
-    if (await runtime.imageStatus(built.name)) continue;
     const file = join(dir, `${w}.tar`);
     writeFileSync(file, built.tar);
     await importImage(socket, file);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { buildOciImage } from "./oci-image.ts";
+import { buildBuiltinImage, NGINX_STANDIN_IMAGE } from "./builtin-images.ts";
 import { writeTar } from "./tar-writer.ts";
 
 /** Reads a ustar archive back: path → { type, data, linkname }. */
@@ -71,4 +72,25 @@ test("buildOciImage writes a consistent OCI layout named by annotation", () => {
   assert.equal(layer.length, manifest.layers[0].size);
   assert.equal(config.rootfs.diff_ids[0], sha(gunzipSync(layer)));
   assert.deepEqual(config.config.Cmd, ["sh"]);
+});
+
+test("the nginx stand-in serves nginx's welcome page with busybox httpd on port 80", () => {
+  const { name, tar } = buildBuiltinImage("nginx");
+  assert.equal(name, NGINX_STANDIN_IMAGE);
+  const files = readTar(tar);
+  const index = JSON.parse(files.get("index.json")!.data.toString());
+  const blob = (d: string) => files.get(`blobs/sha256/${d.replace("sha256:", "")}`)!.data;
+  const manifest = JSON.parse(blob(index.manifests[0].digest).toString());
+  const config = JSON.parse(blob(manifest.config.digest).toString());
+  assert.deepEqual(config.config.Entrypoint, [
+    "httpd",
+    "-f",
+    "-p",
+    "80",
+    "-h",
+    "/usr/share/nginx/html",
+  ]);
+  const layer = readTar(gunzipSync(blob(manifest.layers[0].digest)));
+  assert.match(layer.get("usr/share/nginx/html/index.html")!.data.toString(), /Welcome to nginx!/);
+  assert.equal(layer.get("usr/sbin/httpd")!.type, "2", "httpd is a busybox applet symlink");
 });
