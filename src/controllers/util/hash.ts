@@ -11,12 +11,16 @@ export function fnv32a(text: string): number {
   return h >>> 0;
 }
 
-/** JSON with object keys sorted, so equal objects serialize equally. */
+/**
+ * JSON with object keys sorted, so equal objects serialize equally. A field
+ * set to null counts as absent (as in the Go types, where both decode to the
+ * zero value): kubectl sends templates with `creationTimestamp: null`.
+ */
 export function canonicalJSON(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJSON).join(",")}]`;
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
+      .filter(([, v]) => v !== undefined && v !== null)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v)}`).join(",")}}`;
   }
@@ -26,12 +30,13 @@ export function canonicalJSON(value: unknown): string {
 // Upstream's "safe" alphabet: no vowels (no words) and no look-alike characters.
 const alphabet = "bcdfghjklmnpqrstvwxz2456789";
 
-/** A short name-safe string for a hash value. */
+/**
+ * A short name-safe string for a hash value: each character of its decimal
+ * form mapped through the alphabet by character code, as upstream's
+ * SafeEncodeString does (so hashes look like "7b8d6c5f4").
+ */
 export function safeEncode(n: number): string {
-  return String(n)
-    .split("")
-    .map((d) => alphabet[Number(d)] ?? "")
-    .join("");
+  return [...String(n)].map((d) => alphabet[d.charCodeAt(0) % alphabet.length]).join("");
 }
 
 /** The pod-template-hash of a template, varied by collisionCount. */
