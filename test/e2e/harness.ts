@@ -272,3 +272,22 @@ function streamKubectl(args: string[]): KubectlStream {
     },
   };
 }
+
+/**
+ * Polls fn every 200 ms until it returns a value other than undefined; fails
+ * with `what` (and `context()`, e.g. a component's log) after timeoutMs.
+ */
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  opts: { timeoutMs?: number; context?: () => string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${opts.context ? `\n${opts.context()}` : ""}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
