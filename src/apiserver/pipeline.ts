@@ -4,7 +4,7 @@
  * handlers:
  *
  *   request filters:  authenticate → audit → authorize → (handler)
- *   write stages:     mutating admission → validate → validating admission → store
+ *   write stages:     mutating admission → write hooks → validate → validating admission → store
  *
  * Filters wrap every request; write stages run inside create, update, patch
  * and delete handlers for each object written.
@@ -43,9 +43,25 @@ export interface AdmissionPlugin {
   validate?(attrs: AdmissionAttributes): Promise<void> | void;
 }
 
+/** Ends a write hook's work: called once, with whether the object was stored. */
+export type WriteFinish = (stored: boolean) => Promise<void>;
+
+/**
+ * A stage between mutating admission and validation that may change the
+ * object and hold resources for it, as upstream's BeginCreate/BeginUpdate
+ * (service IP and port allocation): `begin` returns a finish function the
+ * pipeline calls after the store stage, or after any later failure.
+ */
+export interface WriteHook {
+  name: string;
+  begin(attrs: AdmissionAttributes): Promise<WriteFinish | undefined>;
+}
+
 export interface Pipeline {
   filters: NamedFilter[];
   admission: AdmissionPlugin[];
+  /** Run in order after mutating admission (absent: none). */
+  writeHooks?: WriteHook[];
 }
 
 /** Upstream's filter order with allow-all authentication/authorization and a no-op audit hook. */
@@ -90,6 +106,7 @@ export function composeFilters(
 /** The ordered write stages; `validate` and `store` are supplied per write. */
 export const WRITE_STAGES = [
   "mutating-admission",
+  "write-hooks",
   "validate",
   "validating-admission",
   "store",
@@ -106,7 +123,21 @@ export async function runWriteStages<T>(
   store: (attrs: AdmissionAttributes) => Promise<T>,
 ): Promise<T> {
   for (const plugin of pipeline.admission) if (plugin.admit) await plugin.admit(attrs);
-  await validate(attrs);
-  for (const plugin of pipeline.admission) if (plugin.validate) await plugin.validate(attrs);
-  return store(attrs);
+  const finishers: WriteFinish[] = [];
+  let stored = false;
+  try {
+    for (const hook of pipeline.writeHooks ?? []) {
+      const finish = await hook.begin(attrs);
+      if (finish) finishers.push(finish);
+    }
+    await validate(attrs);
+    for (const plugin of pipeline.admission) if (plugin.validate) await plugin.validate(attrs);
+    const result = await store(attrs);
+    stored = true;
+    return result;
+  } finally {
+    // Finishing never changes the request's outcome; a lost release is
+    // picked up by the owner's repair loop.
+    for (const finish of finishers.reverse()) await finish(stored).catch(() => undefined);
+  }
 }

@@ -30,6 +30,10 @@ import { toStatusError, writeError, writeText } from "./response.ts";
 import { StatusError } from "../api/status.ts";
 import { notFoundPath, route } from "./router.ts";
 import { WatchCacheSet } from "./watch-cache-set.ts";
+import {
+  installServiceNetworking,
+  type ServiceNetworkingOptions,
+} from "./services/service-networking.ts";
 
 export interface TlsOptions {
   certPem: string;
@@ -55,6 +59,8 @@ export interface ApiServerOptions {
   maxMutatingInflight?: number;
   /** Create the system namespaces and priority classes (default true). */
   bootstrap?: boolean;
+  /** Service IP/port allocation and the kubernetes service; false: neither. */
+  services?: ServiceNetworkingOptions | false;
 }
 
 export interface ApiServer {
@@ -96,6 +102,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     signal: abort.signal,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
   };
+  const services =
+    opts.services === false ? undefined : installServiceNetworking(context, opts.services);
   const limiter = new InflightLimiter(opts.maxReadOnlyInflight, opts.maxMutatingInflight);
   let bootstrapped = false;
   const checks: HealthCheck[] = [
@@ -249,11 +257,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const port = (server.address() as AddressInfo).port;
   serverAddress = `${host}:${port}`;
   const scheme = opts.tls ? "https" : "http";
-  const ready = ((opts.bootstrap ?? true) ? bootstrapCluster(context) : Promise.resolve()).then(
-    () => {
+  const ready = ((opts.bootstrap ?? true) ? bootstrapCluster(context) : Promise.resolve())
+    .then(() => services?.start({ port, bindAddress: host, server }))
+    .then(() => {
       bootstrapped = true;
-    },
-  );
+    });
   ready.catch(() => undefined);
   // Metrics collectors load after listening so they never delay readiness.
   setImmediate(() => void context.metrics.load().catch(() => undefined));

@@ -7,6 +7,7 @@ import { registerCertsCommand } from "./certs.ts";
 import { registerKubeconfigCommand } from "./kubeconfig.ts";
 import { registerKubeletCommand } from "./kubelet.ts";
 import { registerImagesCommand } from "./images.ts";
+import { registerSimulateCommand } from "./simulate.ts";
 
 const program = new Command();
 program.name("k8ts").description("A Kubernetes-compatible cluster written in TypeScript");
@@ -18,6 +19,7 @@ registerCertsCommand(program);
 registerKubeconfigCommand(program);
 registerKubeletCommand(program);
 registerImagesCommand(program);
+registerSimulateCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`k8ts: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,199 @@
+/**
+ * A persistent bitmap allocator, as upstream's RangeAllocation storage
+ * (`/registry/ranges/serviceips`, `/registry/ranges/servicenodeports`): the
+ * bitmap lives in the storage backend as a v1 RangeAllocation object and
+ * every change is a compare-and-swap write, so allocations survive restarts
+ * and several API servers sharing one store never hand out a value twice.
+ *
+ * Contract: each method reads the latest stored bitmap, so callers never
+ * need to refresh; writes from one process are serialized locally to avoid
+ * needless CAS conflicts.
+ */
+import type { Backend, KeyValue } from "../../storage/backend.ts";
+import { isStorageError } from "../../storage/errors.ts";
+import type { ValueRange } from "./service-ranges.ts";
+
+export type AllocateOutcome = "ok" | "allocated" | "outOfRange";
+
+/** Storage keys of upstream's two range allocations. */
+export const SERVICE_IPS_KEY = "/registry/ranges/serviceips";
+export const SERVICE_NODE_PORTS_KEY = "/registry/ranges/servicenodeports";
+
+interface RangeAllocationObject {
+  apiVersion: "v1";
+  kind: "RangeAllocation";
+  metadata: Record<string, unknown>;
+  range: string;
+  data: string;
+}
+
+const MAX_ATTEMPTS = 32;
+
+/** Picks a free offset: the dynamic band from a random start first, then the static band. */
+export function findFree(
+  bits: Uint8Array,
+  size: number,
+  staticBand: number,
+  random: () => number,
+): number | undefined {
+  const scan = (lo: number, hi: number): number | undefined => {
+    const n = hi - lo;
+    if (n <= 0) return undefined;
+    const start = lo + Math.min(n - 1, Math.floor(random() * n));
+    for (let i = 0; i < n; i++) {
+      const offset = lo + ((start - lo + i) % n);
+      if ((bits[offset >> 3] & (1 << (offset & 7))) === 0) return offset;
+    }
+    return undefined;
+  };
+  const band = Math.min(staticBand, size);
+  return scan(band, size) ?? scan(0, band);
+}
+
+/** One range's allocations, persisted at `key`. */
+export class RangeAllocator<T> {
+  readonly range: ValueRange<T>;
+  readonly #backend: Backend;
+  readonly #key: string;
+  readonly #random: () => number;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    backend: Backend,
+    key: string,
+    range: ValueRange<T>,
+    opts: { random?: () => number } = {},
+  ) {
+    this.#backend = backend;
+    this.#key = key;
+    this.range = range;
+    this.#random = opts.random ?? Math.random;
+  }
+
+  /** Marks `value` as used; "allocated" when it already was. `dryRun` only checks. */
+  allocate(value: T, dryRun = false): Promise<AllocateOutcome> {
+    const offset = this.range.offsetOf(value);
+    if (offset === undefined) return Promise.resolve("outOfRange");
+    return this.#mutate((bits) => {
+      if (isSet(bits, offset)) return { result: "allocated", changed: false };
+      if (!dryRun) set(bits, offset, true);
+      return { result: "ok", changed: !dryRun };
+    });
+  }
+
+  /** Takes a free value (undefined when the range is full). `dryRun` only picks one. */
+  allocateNext(dryRun = false): Promise<T | undefined> {
+    return this.#mutate((bits) => {
+      const offset = findFree(bits, this.range.size, this.range.staticBand, this.#random);
+      if (offset === undefined) return { result: undefined, changed: false };
+      if (!dryRun) set(bits, offset, true);
+      return { result: this.range.valueAt(offset), changed: !dryRun };
+    });
+  }
+
+  /** Frees values (values outside the range or already free are ignored). */
+  release(values: T[]): Promise<void> {
+    const offsets = values
+      .map((v) => this.range.offsetOf(v))
+      .filter((o): o is number => o !== undefined);
+    if (offsets.length === 0) return Promise.resolve();
+    return this.#mutate((bits) => {
+      let changed = false;
+      for (const o of offsets) {
+        if (isSet(bits, o)) {
+          set(bits, o, false);
+          changed = true;
+        }
+      }
+      return { result: undefined, changed };
+    });
+  }
+
+  /** Every allocated value, in offset order. */
+  async used(): Promise<T[]> {
+    const { bits } = await this.#read();
+    const out: T[] = [];
+    for (let o = 0; o < this.range.size; o++) if (isSet(bits, o)) out.push(this.range.valueAt(o));
+    return out;
+  }
+
+  /**
+   * Applies `fn` to the latest bitmap (as a set of used values) and stores the
+   * result when it changed: the repair loop's read-modify-write.
+   */
+  update(fn: (used: Set<T>) => Set<T>): Promise<void> {
+    return this.#mutate((bits) => {
+      const before = new Set<T>();
+      for (let o = 0; o < this.range.size; o++)
+        if (isSet(bits, o)) before.add(this.range.valueAt(o));
+      const after = fn(new Set(before));
+      let changed = false;
+      for (const v of before) {
+        if (!after.has(v)) {
+          set(bits, this.range.offsetOf(v)!, false);
+          changed = true;
+        }
+      }
+      for (const v of after) {
+        const o = this.range.offsetOf(v);
+        if (o !== undefined && !isSet(bits, o)) {
+          set(bits, o, true);
+          changed = true;
+        }
+      }
+      return { result: undefined, changed };
+    });
+  }
+
+  async #read(): Promise<{ kv?: KeyValue; bits: Uint8Array }> {
+    const { kv } = await this.#backend.get(this.#key);
+    const bits = new Uint8Array(Math.ceil(this.range.size / 8));
+    if (!kv) return { bits };
+    const stored = JSON.parse(kv.value) as RangeAllocationObject;
+    // A range given with other flags than the stored one starts empty; the
+    // repair loop refills it from the services that exist.
+    if (stored.range === this.range.spec)
+      bits.set(Buffer.from(stored.data, "base64").subarray(0, bits.length));
+    return { kv, bits };
+  }
+
+  #mutate<R>(fn: (bits: Uint8Array) => { result: R; changed: boolean }): Promise<R> {
+    const run = async (): Promise<R> => {
+      for (let attempt = 0; ; attempt++) {
+        const { kv, bits } = await this.#read();
+        const { result, changed } = fn(bits);
+        if (!changed) return result;
+        const value = JSON.stringify({
+          apiVersion: "v1",
+          kind: "RangeAllocation",
+          metadata: { name: "", creationTimestamp: null },
+          range: this.range.spec,
+          data: Buffer.from(bits).toString("base64"),
+        });
+        try {
+          if (kv) await this.#backend.update(this.#key, value, kv.modRevision);
+          else await this.#backend.create(this.#key, value);
+          return result;
+        } catch (err) {
+          const raced =
+            isStorageError(err, "Conflict") ||
+            isStorageError(err, "KeyExists") ||
+            isStorageError(err, "KeyNotFound");
+          if (!raced || attempt >= MAX_ATTEMPTS) throw err;
+        }
+      }
+    };
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function isSet(bits: Uint8Array, offset: number): boolean {
+  return (bits[offset >> 3] & (1 << (offset & 7))) !== 0;
+}
+
+function set(bits: Uint8Array, offset: number, on: boolean): void {
+  if (on) bits[offset >> 3] |= 1 << (offset & 7);
+  else bits[offset >> 3] &= ~(1 << (offset & 7));
+}

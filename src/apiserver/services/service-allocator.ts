@@ -1,0 +1,345 @@
+/**
+ * Cluster IP and node port allocation for Services, as upstream's service
+ * REST allocators (pkg/registry/core/service/storage/alloc.go): values are
+ * taken before validation and handed back as a transaction the caller
+ * commits once the object is stored (releasing what the update dropped) or
+ * reverts when the write failed (releasing what it took). Dry-run writes
+ * check and pick values without recording them.
+ */
+import { isIP } from "node:net";
+import { invalid, StatusError, type FieldError } from "../../api/status.ts";
+import type { KObject } from "../../api/types.ts";
+import { fieldErrors } from "../../api/status.ts";
+import { invalidRendered } from "../../api/validation/field.ts";
+import type { AllocateOutcome, RangeAllocator } from "./range-allocator.ts";
+
+type Spec = Record<string, unknown>;
+type Port = Record<string, unknown>;
+
+/** Finishes an allocation: exactly one of the two is called, once. */
+export interface AllocationTxn {
+  commit(): Promise<void>;
+  revert(): Promise<void>;
+}
+
+function specOf(svc: KObject): Spec {
+  if (typeof svc.spec !== "object" || svc.spec === null) svc.spec = {};
+  return svc.spec as Spec;
+}
+
+function portsOf(spec: Spec): Port[] {
+  return Array.isArray(spec.ports)
+    ? spec.ports.filter((p): p is Port => typeof p === "object" && p !== null)
+    : [];
+}
+
+function typeOf(spec: Spec): string {
+  return typeof spec.type === "string" && spec.type ? spec.type : "ClusterIP";
+}
+
+/** The service's primary cluster IP as requested or stored ("" when none). */
+function clusterIPOf(spec: Spec): string {
+  const ips = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
+  const first = typeof ips[0] === "string" ? ips[0] : "";
+  return first || (typeof spec.clusterIP === "string" ? spec.clusterIP : "");
+}
+
+function hasClusterIP(spec: Spec): boolean {
+  return typeOf(spec) !== "ExternalName" && clusterIPOf(spec) !== "None";
+}
+
+function needsNodePorts(spec: Spec): boolean {
+  const t = typeOf(spec);
+  return t === "NodePort" || t === "LoadBalancer";
+}
+
+/** Upstream's shouldAllocateNodePorts. */
+function shouldAllocateNodePorts(spec: Spec): boolean {
+  const t = typeOf(spec);
+  if (t === "NodePort") return true;
+  return t === "LoadBalancer" && spec.allocateLoadBalancerNodePorts !== false;
+}
+
+/** Upstream's NeedsHealthCheck: LoadBalancer with externalTrafficPolicy Local. */
+function needsHealthCheck(spec: Spec): boolean {
+  return typeOf(spec) === "LoadBalancer" && spec.externalTrafficPolicy === "Local";
+}
+
+function nodePortsOf(spec: Spec): number[] {
+  return portsOf(spec)
+    .map((p) => Number(p.nodePort ?? 0))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+function goStrings(values: unknown): string {
+  const list = Array.isArray(values) ? values : [];
+  return `[]string{${list.map((v) => JSON.stringify(String(v))).join(", ")}}`;
+}
+
+function ipMessage(outcome: AllocateOutcome, ip: string, range: string): string {
+  return outcome === "allocated"
+    ? "provided IP is already allocated"
+    : `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${range}`;
+}
+
+function portMessage(outcome: AllocateOutcome, range: string): string {
+  return outcome === "allocated"
+    ? "provided port is already allocated"
+    : `provided port is not in the valid range. The range of valid ports is ${range}`;
+}
+
+function internalError(message: string): StatusError {
+  return new StatusError("InternalError", `Internal error occurred: ${message}`, {
+    causes: [{ message }],
+  });
+}
+
+/** One write's allocations: what it took (undone on revert) and what it frees on commit. */
+class Operation {
+  readonly taken = { ips: [] as string[], ports: [] as number[] };
+  readonly freeOnCommit = { ips: [] as string[], ports: [] as number[] };
+  readonly #alloc: ServiceAllocator;
+  readonly #name: string;
+  readonly #dryRun: boolean;
+
+  constructor(alloc: ServiceAllocator, name: string, dryRun: boolean) {
+    this.#alloc = alloc;
+    this.#name = name;
+    this.#dryRun = dryRun;
+  }
+
+  fail(errors: FieldError[]): StatusError {
+    return invalid("", "Service", this.#name, errors);
+  }
+
+  /** Allocates the requested IP or a free one; sets clusterIP and clusterIPs. */
+  async clusterIP(spec: Spec): Promise<void> {
+    const ips = this.#alloc.ips;
+    const requested = clusterIPOf(spec);
+    if (requested && isIP(requested) === 0) return; // validation rejects it
+    if (!requested) {
+      const ip = await ips.allocateNext(this.#dryRun);
+      if (ip === undefined) throw internalError("failed to allocate a serviceIP: range is full");
+      this.taken.ips.push(ip);
+      spec.clusterIP = ip;
+      spec.clusterIPs = [ip];
+      return;
+    }
+    const outcome = await ips.allocate(requested, this.#dryRun);
+    if (outcome !== "ok") {
+      const detail = `failed to allocate IP ${requested}: ${ipMessage(outcome, requested, ips.range.spec)}`;
+      throw this.fail([
+        invalidRendered("spec.clusterIPs", goStrings(spec.clusterIPs ?? [requested]), detail),
+      ]);
+    }
+    this.taken.ips.push(requested);
+    spec.clusterIP = requested;
+    if (!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0)
+      spec.clusterIPs = [requested];
+  }
+
+  /** Takes one specific node port; `held` are ports this service already owns. */
+  async nodePort(port: number, field: string, held: Set<number>): Promise<void> {
+    if (held.has(port)) return;
+    const outcome = await this.#alloc.ports.allocate(port, this.#dryRun);
+    if (outcome !== "ok") {
+      throw this.fail([
+        fieldErrors.invalid(field, port, portMessage(outcome, this.#alloc.ports.range.spec)),
+      ]);
+    }
+    held.add(port);
+    this.taken.ports.push(port);
+  }
+
+  async nextNodePort(what: string): Promise<number> {
+    const port = await this.#alloc.ports.allocateNext(this.#dryRun);
+    if (port === undefined) throw internalError(`failed to allocate a ${what}: range is full`);
+    this.taken.ports.push(port);
+    return port;
+  }
+
+  /**
+   * Node ports of a NodePort/LoadBalancer service (upstream's initNodePorts /
+   * updateNodePorts): requested ones are reserved, missing ones allocated,
+   * ports sharing a port number (TCP and UDP) share one node port.
+   */
+  async nodePorts(spec: Spec, owned: number[]): Promise<void> {
+    const held = new Set(owned);
+    const byServicePort = new Map<number, number>();
+    const ports = portsOf(spec);
+    for (const [i, p] of ports.entries()) {
+      let nodePort = Number(p.nodePort ?? 0) || 0;
+      if (nodePort === 0 && !shouldAllocateNodePorts(spec)) continue;
+      const field = `spec.ports[${i}].nodePort`;
+      const shared = byServicePort.get(Number(p.port));
+      if (nodePort === 0 && shared !== undefined) nodePort = shared;
+      if (nodePort === 0) {
+        const requested = ports.find((q) => q.port === p.port && Number(q.nodePort ?? 0) > 0);
+        if (requested) {
+          nodePort = Number(requested.nodePort);
+          await this.nodePort(nodePort, field, held);
+        } else {
+          nodePort = await this.nextNodePort("nodePort");
+          held.add(nodePort);
+        }
+      } else {
+        await this.nodePort(nodePort, field, held);
+      }
+      p.nodePort = nodePort;
+      if (!byServicePort.has(Number(p.port))) byServicePort.set(Number(p.port), nodePort);
+    }
+  }
+
+  async healthCheckNodePort(spec: Spec): Promise<void> {
+    const requested = Number(spec.healthCheckNodePort ?? 0) || 0;
+    if (requested === 0) {
+      spec.healthCheckNodePort = await this.nextNodePort("HealthCheck NodePort");
+      return;
+    }
+    const outcome = await this.#alloc.ports.allocate(requested, this.#dryRun);
+    if (outcome !== "ok") {
+      throw internalError(
+        `failed to allocate requested HealthCheck NodePort ${requested}: ${portMessage(outcome, this.#alloc.ports.range.spec)}`,
+      );
+    }
+    this.taken.ports.push(requested);
+  }
+
+  txn(): AllocationTxn {
+    let done = false;
+    const once = (fn: () => Promise<void>) => async () => {
+      if (done || this.#dryRun) return;
+      done = true;
+      await fn();
+    };
+    return {
+      commit: once(() => this.#alloc.release(this.freeOnCommit.ips, this.freeOnCommit.ports)),
+      revert: once(() => this.#alloc.release(this.taken.ips, this.taken.ports)),
+    };
+  }
+}
+
+/**
+ * Clears fields that belong to the old type when the type changes and the
+ * client left them as they were (upstream's dropTypeDependentFields).
+ */
+export function dropTypeDependentFields(spec: Spec, oldSpec: Spec): void {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (
+    typeOf(oldSpec) !== "ExternalName" &&
+    typeOf(spec) === "ExternalName" &&
+    same(spec.clusterIPs, oldSpec.clusterIPs)
+  ) {
+    delete spec.clusterIP;
+    delete spec.clusterIPs;
+    delete spec.ipFamilies;
+    delete spec.ipFamilyPolicy;
+  }
+  if (
+    needsNodePorts(oldSpec) &&
+    !needsNodePorts(spec) &&
+    same(nodePortsOf(spec), nodePortsOf(oldSpec))
+  ) {
+    for (const p of portsOf(spec)) delete p.nodePort;
+  }
+  if (
+    needsHealthCheck(oldSpec) &&
+    !needsHealthCheck(spec) &&
+    same(spec.healthCheckNodePort, oldSpec.healthCheckNodePort)
+  ) {
+    delete spec.healthCheckNodePort;
+  }
+  if (typeOf(spec) !== "LoadBalancer") {
+    delete spec.allocateLoadBalancerNodePorts;
+    if (same(spec.loadBalancerClass, oldSpec.loadBalancerClass)) delete spec.loadBalancerClass;
+  }
+  if (
+    needsNodePorts(oldSpec) &&
+    !needsNodePorts(spec) &&
+    same(spec.externalTrafficPolicy, oldSpec.externalTrafficPolicy)
+  ) {
+    delete spec.externalTrafficPolicy;
+  }
+}
+
+/** Allocates and releases service cluster IPs and node ports. */
+export class ServiceAllocator {
+  readonly ips: RangeAllocator<string>;
+  readonly ports: RangeAllocator<number>;
+
+  constructor(ips: RangeAllocator<string>, ports: RangeAllocator<number>) {
+    this.ips = ips;
+    this.ports = ports;
+  }
+
+  /** Fills clusterIP(s), node ports and the health check port of a new service (mutates it). */
+  async allocateCreate(svc: KObject, dryRun: boolean): Promise<AllocationTxn> {
+    const spec = specOf(svc);
+    const op = new Operation(this, svc.metadata?.name ?? "", dryRun);
+    try {
+      if (hasClusterIP(spec)) await op.clusterIP(spec);
+      if (needsNodePorts(spec)) await op.nodePorts(spec, []);
+      if (needsHealthCheck(spec)) await op.healthCheckNodePort(spec);
+    } catch (err) {
+      await op.txn().revert();
+      throw err;
+    }
+    return op.txn();
+  }
+
+  /** Adjusts allocations for an update from `old` to `svc` (mutates svc). */
+  async allocateUpdate(svc: KObject, old: KObject, dryRun: boolean): Promise<AllocationTxn> {
+    const spec = specOf(svc);
+    const oldSpec = specOf(structuredClone(old));
+    const op = new Operation(this, svc.metadata?.name ?? "", dryRun);
+    dropTypeDependentFields(spec, oldSpec);
+    try {
+      const wasExternal = typeOf(oldSpec) === "ExternalName";
+      if (wasExternal && hasClusterIP(spec)) await op.clusterIP(spec);
+      if (!wasExternal && hasClusterIP(oldSpec) && typeOf(spec) === "ExternalName") {
+        op.freeOnCommit.ips.push(clusterIPOf(oldSpec));
+      }
+      const oldPorts = nodePortsOf(oldSpec);
+      if (needsNodePorts(spec)) await op.nodePorts(spec, oldPorts);
+      const newPorts = new Set(nodePortsOf(spec));
+      op.freeOnCommit.ports.push(...oldPorts.filter((p) => !newPorts.has(p)));
+      const hadCheck = needsHealthCheck(oldSpec);
+      const hasCheck = needsHealthCheck(spec);
+      if (!hadCheck && hasCheck) await op.healthCheckNodePort(spec);
+      if (hadCheck && !hasCheck && Number(oldSpec.healthCheckNodePort) > 0) {
+        op.freeOnCommit.ports.push(Number(oldSpec.healthCheckNodePort));
+      }
+      if (hadCheck && hasCheck && !spec.healthCheckNodePort)
+        spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
+    } catch (err) {
+      await op.txn().revert();
+      throw err;
+    }
+    return op.txn();
+  }
+
+  /** Frees everything a deleted service held. */
+  async releaseService(svc: KObject): Promise<void> {
+    const spec = specOf(structuredClone(svc));
+    const ips = hasClusterIP(spec) && clusterIPOf(spec) ? [clusterIPOf(spec)] : [];
+    const ports = nodePortsOf(spec);
+    if (needsHealthCheck(spec) && Number(spec.healthCheckNodePort) > 0)
+      ports.push(Number(spec.healthCheckNodePort));
+    await this.release(ips, ports);
+  }
+
+  /** Frees cluster IPs and node ports. */
+  async release(ips: string[], ports: number[]): Promise<void> {
+    if (ips.length > 0) await this.ips.release(ips);
+    if (ports.length > 0) await this.ports.release(ports);
+  }
+}
+
+/** What a service holds: its cluster IP (if any) and every node port (for the repair loop). */
+export function serviceHoldings(svc: KObject): { ips: string[]; ports: number[] } {
+  const spec = specOf(structuredClone(svc));
+  const ip = clusterIPOf(spec);
+  const ports = nodePortsOf(spec);
+  if (Number(spec.healthCheckNodePort) > 0) ports.push(Number(spec.healthCheckNodePort));
+  return { ips: hasClusterIP(spec) && ip ? [ip] : [], ports };
+}
