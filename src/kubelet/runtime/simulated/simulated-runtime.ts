@@ -62,7 +62,8 @@ export function defaultBehaviour(config: ContainerConfig): SimulatedBehaviour {
   return {};
 }
 
-const normalize = (image: string): string => {
+/** The fully qualified name of an image reference (docker.io/library/..., :latest). */
+export const normalizeImageName = (image: string): string => {
   let name = image;
   if (!name.includes("/")) name = `docker.io/library/${name}`;
   else if (!name.split("/")[0].includes(".")) name = `docker.io/${name}`;
@@ -74,7 +75,8 @@ export class SimulatedRuntime implements ContainerRuntime {
   private readonly clock: Clock;
   private sandboxes = new Map<string, PodSandboxStatus>();
   private containers = new Map<string, SimContainer>();
-  private images = new Map<string, Image>();
+  /** Images present, by normalized name (subclasses may add). */
+  protected readonly images = new Map<string, Image>();
   private seq = 0;
   private ipSeq = 1;
 
@@ -84,7 +86,7 @@ export class SimulatedRuntime implements ContainerRuntime {
       "registry.k8s.io/pause:3.10",
       "docker.io/library/busybox:latest",
     ]) {
-      const name = normalize(i);
+      const name = normalizeImageName(i);
       this.images.set(name, {
         id: `sha256:${(++this.seq).toString(16).padStart(64, "0")}`,
         repoTags: [name],
@@ -175,7 +177,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   ): Promise<string> {
     if (!this.sandboxes.has(sandboxId))
       throw new RuntimeError("CreateContainer", "NOT_FOUND", `sandbox ${sandboxId} not found`);
-    const image = this.images.get(normalize(config.image));
+    const image = this.images.get(normalizeImageName(config.image));
     if (!image)
       throw new RuntimeError("CreateContainer", "NOT_FOUND", `image ${config.image} not found`);
     const id = this.id();
@@ -365,7 +367,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   }
 
   async imageStatus(image: string): Promise<Image | undefined> {
-    const i = this.images.get(normalize(image));
+    const i = this.images.get(normalizeImageName(image));
     return i ? { ...i } : undefined;
   }
 
@@ -378,7 +380,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   }
 
   async removeImage(image: string): Promise<void> {
-    this.images.delete(normalize(image));
+    this.images.delete(normalizeImageName(image));
   }
 
   async imageFsInfo() {

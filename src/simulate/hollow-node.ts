@@ -1,0 +1,195 @@
+/**
+ * One simulated node: the kubelet's own pieces (simulated runtime, pod
+ * workers, node status reporter, lease) without a watch of its own. The
+ * Simulator feeds it the pods bound to it from one shared informer and
+ * drives its heartbeats; everything it writes goes through the API.
+ */
+import type { Node, Pod, Taint, Volume } from "kubernetes-types/core/v1.d.ts";
+import type { Clock } from "../client/clock.ts";
+import { isAlreadyExists } from "../client/api-error.ts";
+import type { RestClient } from "../client/rest-client.ts";
+import { nodesRef } from "../client/resources.ts";
+import type { KObject } from "../api/types.ts";
+import { ImagePuller } from "../kubelet/images/image-puller.ts";
+import type { MachineInfo } from "../kubelet/node/machine-info.ts";
+import { initialNode, NodeStatusReporter } from "../kubelet/node/node-status.ts";
+import type { Backoff } from "../kubelet/pod/backoff.ts";
+import { PodWorker, type PodWorkerDeps } from "../kubelet/pod/pod-worker.ts";
+import { HollowRuntime } from "./hollow-runtime.ts";
+import { LeaseRenewer } from "./lease-renewer.ts";
+import type { SimulationProfile } from "./profile.ts";
+
+/** What every hollow node of one simulator shares. */
+export interface HollowShared {
+  client: RestClient;
+  clock: Clock;
+  profile: SimulationProfile;
+  /** Pod worker dependencies that do not depend on the node. */
+  podDeps: Omit<
+    PodWorkerDeps,
+    "runtime" | "images" | "hostIP" | "memoryCapacity" | "allocatable" | "done" | "event"
+  >;
+  /** Records an event for pod (or does nothing when the profile has events off). */
+  event(node: string, pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
+  /** A pod's worker finished: drop its status bookkeeping. */
+  forget(uid: string): void;
+  imageBackoff: Backoff;
+}
+
+export interface HollowNodeSpec {
+  name: string;
+  /** Index in the simulator, used for addresses and CIDRs. */
+  index: number;
+  labels: Record<string, string>;
+  taints: Taint[];
+}
+
+/** The node's InternalIP: a distinct loopback address per index. */
+export const hollowHostIP = (i: number) => `127.1.${(i >> 8) & 255}.${i & 255}`;
+/** The node's pod CIDR: 10.64.0.0/24, 10.64.1.0/24, ... (16,384 nodes fit). */
+export const hollowPodPrefix = (i: number) => `10.${64 + (i >> 8)}.${i & 255}`;
+
+/** Volumes that would touch the real host (hostPath, memory-backed emptyDir) become plain emptyDirs. */
+export function hollowPod(pod: Pod): Pod {
+  const vols = pod.spec?.volumes;
+  if (!vols?.some((v) => v.hostPath || v.emptyDir?.medium === "Memory")) return pod;
+  const safe: Volume[] = vols.map((v) =>
+    v.hostPath || v.emptyDir?.medium === "Memory" ? { name: v.name, emptyDir: {} } : v,
+  );
+  return { ...pod, spec: { ...pod.spec!, volumes: safe } };
+}
+
+export class HollowNode {
+  readonly runtime: HollowRuntime;
+  readonly lease: LeaseRenewer;
+  private readonly reporter: NodeStatusReporter;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly deps: PodWorkerDeps;
+  private readonly machine: MachineInfo;
+
+  constructor(
+    readonly spec: HollowNodeSpec,
+    private readonly shared: HollowShared,
+  ) {
+    const p = shared.profile;
+    const id = `hollow-${spec.index.toString(16).padStart(8, "0")}`;
+    this.machine = {
+      cpuCores: p.cpuCores,
+      memoryBytes: p.memoryBytes,
+      ephemeralStorageBytes: 100 * 2 ** 30,
+      machineID: id,
+      bootID: id,
+      systemUUID: id,
+      kernelVersion: "simulated",
+      osImage: "k8ts simulated node",
+      architecture: "amd64",
+    };
+    this.runtime = new HollowRuntime({
+      clock: shared.clock,
+      profile: p,
+      ipPrefix: hollowPodPrefix(spec.index),
+      podFor: (uid) => this.workers.get(uid)?.current,
+      exitsIn: (uid, ms) => shared.clock.after(ms, () => this.workers.get(uid)?.trigger()),
+    });
+    this.reporter = new NodeStatusReporter({
+      client: shared.client,
+      runtime: this.runtime,
+      clock: shared.clock,
+      nodeName: spec.name,
+      hostIP: hollowHostIP(spec.index),
+      machine: this.machine,
+      podCIDR: `${hollowPodPrefix(spec.index)}.0/24`,
+      labels: spec.labels,
+    });
+    this.lease = new LeaseRenewer(shared.client, shared.clock, spec.name);
+    this.deps = {
+      ...shared.podDeps,
+      runtime: this.runtime,
+      images: new ImagePuller(this.runtime, shared.imageBackoff, {
+        pullEnabled: true,
+        now: () => shared.clock.now(),
+      }),
+      hostIP: hollowHostIP(spec.index),
+      memoryCapacity: p.memoryBytes,
+      allocatable: {
+        cpuMilli: p.cpuCores * 1000,
+        memory: p.memoryBytes - 100 * 2 ** 20,
+        ephemeralStorage: 90 * 2 ** 30,
+      },
+      event: (pod, type, reason, message) => shared.event(spec.name, pod, type, reason, message),
+      done: (uid) => {
+        this.workers.delete(uid);
+        shared.forget(uid);
+      },
+    };
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Pods this node is running or stopping. */
+  get podCount(): number {
+    return this.workers.size;
+  }
+
+  /** The pods with their latest computed status. */
+  pods(): Pod[] {
+    return [...this.workers.values()].map((w) => w.current);
+  }
+
+  /** Creates the Node (taints, labels, pod CIDR), or adopts an existing one; then status and lease. */
+  async register(): Promise<void> {
+    const o = {
+      client: this.shared.client,
+      runtime: this.runtime,
+      clock: this.shared.clock,
+      nodeName: this.spec.name,
+      hostIP: hollowHostIP(this.spec.index),
+      machine: this.machine,
+      podCIDR: `${hollowPodPrefix(this.spec.index)}.0/24`,
+      labels: this.spec.labels,
+    };
+    const node: Node = initialNode(o);
+    if (this.spec.taints.length) node.spec = { ...node.spec, taints: this.spec.taints };
+    try {
+      await this.shared.client.create(nodesRef, undefined, node as KObject);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      await this.shared.client.patch(nodesRef, undefined, this.spec.name, "merge", {
+        metadata: { labels: node.metadata!.labels },
+        spec: { taints: this.spec.taints.length ? this.spec.taints : null },
+      });
+    }
+    await this.reporter.report(true);
+    await this.lease.renew();
+  }
+
+  /** Writes the node status if it changed (or 5 minutes passed). */
+  reportStatus(): Promise<boolean> {
+    return this.reporter.report();
+  }
+
+  /** A pod bound to this node was added or changed. */
+  upsert(pod: Pod): void {
+    const uid = pod.metadata?.uid ?? "";
+    const safe = hollowPod(pod);
+    const w = this.workers.get(uid);
+    if (w) w.update(safe);
+    else {
+      const nw = new PodWorker(safe, this.deps);
+      this.workers.set(uid, nw);
+      nw.trigger();
+    }
+  }
+
+  /** The pod is gone from the API. */
+  remove(uid: string): void {
+    this.workers.get(uid)?.remove();
+  }
+
+  /** Waits until every pod worker is idle. */
+  async settled(): Promise<void> {
+    for (const w of [...this.workers.values()]) await w.settled();
+  }
+}

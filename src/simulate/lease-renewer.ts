@@ -1,0 +1,61 @@
+/**
+ * A node's heartbeat Lease renewed the way upstream's kubelet lease
+ * controller does it: the last written Lease is kept and updated in place
+ * (one PUT per renewal); it is re-read only after a conflict or when absent,
+ * and created (owned by the Node) through the kubelet's renewNodeLease.
+ */
+import type { Clock } from "../client/clock.ts";
+import { isConflict, isNotFound } from "../client/api-error.ts";
+import type { RestClient } from "../client/rest-client.ts";
+import { leasesRef } from "../client/resources.ts";
+import type { KObject } from "../api/types.ts";
+import {
+  LEASE_DURATION_SECONDS,
+  LEASE_NAMESPACE,
+  renewNodeLease,
+} from "../kubelet/node/node-lease.ts";
+
+const microTime = (ms: number) => new Date(ms).toISOString().replace("Z", "000Z");
+
+export class LeaseRenewer {
+  private latest?: KObject;
+  /** Renewals written (for tests and the simulator's figures). */
+  renewals = 0;
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly clock: Clock,
+    private readonly nodeName: string,
+  ) {}
+
+  /** Renews the lease once; at most one call at a time per renewer (caller's contract). */
+  async renew(): Promise<void> {
+    if (!this.latest) {
+      try {
+        this.latest = await this.client.get(leasesRef, LEASE_NAMESPACE, this.nodeName);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        await renewNodeLease(this.client, this.clock, this.nodeName);
+        this.latest = await this.client.get(leasesRef, LEASE_NAMESPACE, this.nodeName);
+        this.renewals++;
+        return;
+      }
+    }
+    const cur = this.latest as KObject & { spec?: Record<string, unknown> };
+    try {
+      this.latest = await this.client.update(leasesRef, {
+        ...cur,
+        spec: {
+          ...cur.spec,
+          holderIdentity: this.nodeName,
+          leaseDurationSeconds: LEASE_DURATION_SECONDS,
+          renewTime: microTime(this.clock.now()),
+        },
+      } as KObject);
+      this.renewals++;
+    } catch (err) {
+      this.latest = undefined;
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Hollow nodes in one process (issue 11). Each node runs the kubelet's pod
+ * workers, status reporter and lease against the simulated runtime, but the
+ * process holds one shared pod informer (field selector spec.nodeName!=) for
+ * all of them instead of one watch per node, one status manager, and one
+ * heartbeat timer per node with the renewals spread evenly over the period.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Pod, Taint } from "kubernetes-types/core/v1.d.ts";
+import type { KObject } from "../api/types.ts";
+import { realClock, type Clock, type TimerHandle } from "../client/clock.ts";
+import { EventRecorder } from "../client/event-recorder.ts";
+import { InformerFactory } from "../client/informer/informer-factory.ts";
+import type { RestClient } from "../client/rest-client.ts";
+import { podsRef } from "../client/resources.ts";
+import { apiObjectSource } from "../kubelet/object-source.ts";
+import { Backoff } from "../kubelet/pod/backoff.ts";
+import { StatusManager } from "../kubelet/status-manager.ts";
+import { createLogger, type Logger } from "../util/logger.ts";
+import { HollowNode, type HollowShared } from "./hollow-node.ts";
+import type { SimulationProfile } from "./profile.ts";
+
+export interface SimulatorOptions {
+  client: RestClient;
+  /** Number of nodes. */
+  nodes: number;
+  profile: SimulationProfile;
+  /** Node names are `<prefix><index>` (default "hollow-node-"). */
+  namePrefix?: string;
+  /** Taints every node registers with. */
+  taints?: Taint[];
+  /** Extra labels on every node. */
+  labels?: Record<string, string>;
+  /** Scratch space for pod directories (removed on stop). */
+  dataDir: string;
+  clock?: Clock;
+  /** Lease renewal period (default 10 s, upstream). */
+  leaseRenewMs?: number;
+  /** Node status check period (default 10 s, upstream). */
+  statusCheckMs?: number;
+  /** Nodes registering at once (default 16). */
+  registerConcurrency?: number;
+  /** Called after each node registered. */
+  onRegistered?(done: number, total: number): void;
+  log?: Logger;
+}
+
+export interface SimulatorStats {
+  nodes: number;
+  /** Pods the nodes are running or stopping. */
+  pods: number;
+  leaseRenewals: number;
+  heartbeatErrors: number;
+}
+
+/** A fixed token for projected service-account volumes (hollow pods never call the API). */
+const simulatedToken = async () => "simulated-service-account-token";
+
+export class Simulator {
+  private readonly byName = new Map<string, HollowNode>();
+  private readonly timers = new Set<TimerHandle>();
+  private readonly recorders = new Map<string, EventRecorder>();
+  private readonly statusManager: StatusManager;
+  private readonly factory: InformerFactory;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private stopped = false;
+  private heartbeatErrors = 0;
+
+  private constructor(private readonly opts: SimulatorOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.log = opts.log ?? createLogger("simulate");
+    this.statusManager = new StatusManager(opts.client, { clock: this.clock, log: this.log });
+    this.factory = new InformerFactory(opts.client, {
+      clock: this.clock,
+      onError: (err) => this.log.warn("pod watch failed", { err }),
+    });
+  }
+
+  /** Registers every node, then starts heartbeats and the shared pod informer. */
+  static async start(opts: SimulatorOptions): Promise<Simulator> {
+    const sim = new Simulator(opts);
+    await sim.run();
+    return sim;
+  }
+
+  private shared(): HollowShared {
+    const { client, profile } = this.opts;
+    const podsDir = join(this.opts.dataDir, "pods");
+    const logsDir = join(this.opts.dataDir, "logs");
+    mkdirSync(podsDir, { recursive: true });
+    mkdirSync(logsDir, { recursive: true });
+    const sm = this.statusManager;
+    return {
+      client,
+      clock: this.clock,
+      profile,
+      podDeps: {
+        runtimeName: "simulated",
+        clock: this.clock,
+        log: this.log,
+        crashBackoff: new Backoff(this.clock),
+        source: apiObjectSource(client),
+        tokens: simulatedToken,
+        podsDir,
+        logsDir,
+        cgroupRoot: `/k8ts-simulated-${process.pid}`,
+        setStatus: (pod, status) => sm.setStatus(pod, status),
+        finalize: (pod, status) => sm.finalize(pod, status),
+      },
+      event: (node, pod, type, reason, message) => {
+        if (!profile.events) return;
+        let r = this.recorders.get(node);
+        if (!r) {
+          r = new EventRecorder(
+            client,
+            { component: "kubelet", host: node },
+            { clock: this.clock },
+          );
+          this.recorders.set(node, r);
+        }
+        r.event(pod as KObject, type, reason, message);
+      },
+      forget: (uid) => sm.forget(uid),
+      imageBackoff: new Backoff(this.clock),
+    };
+  }
+
+  private async run(): Promise<void> {
+    const o = this.opts;
+    const shared = this.shared();
+    const prefix = o.namePrefix ?? "hollow-node-";
+    const zones = o.profile.zones;
+    const nodes: HollowNode[] = [];
+    for (let i = 0; i < o.nodes; i++) {
+      const name = `${prefix}${i}`;
+      const node = new HollowNode(
+        {
+          name,
+          index: i,
+          labels: {
+            "topology.kubernetes.io/zone": zones[i % zones.length]!,
+            "topology.kubernetes.io/region": "simulated",
+            type: "hollow",
+            ...(o.labels ?? {}),
+          },
+          taints: o.taints ?? [],
+        },
+        shared,
+      );
+      nodes.push(node);
+      this.byName.set(name, node);
+    }
+    let next = 0;
+    let done = 0;
+    const registerOne = async (): Promise<void> => {
+      while (next < nodes.length && !this.stopped) {
+        const node = nodes[next++]!;
+        await node.register();
+        o.onRegistered?.(++done, nodes.length);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(o.registerConcurrency ?? 16, nodes.length) }, registerOne),
+    );
+
+    const leaseMs = o.leaseRenewMs ?? 10_000;
+    const statusMs = o.statusCheckMs ?? 10_000;
+    nodes.forEach((node, i) => {
+      const offset = Math.floor((i * leaseMs) / nodes.length);
+      this.every(offset, leaseMs, () => node.lease.renew());
+      this.every(offset + statusMs / 2, statusMs, async () => void (await node.reportStatus()));
+    });
+
+    const informer = this.factory.informerFor<Pod & KObject>(podsRef, {
+      fieldSelector: "spec.nodeName!=",
+    });
+    const nodeOf = (pod: Pod) => this.byName.get(pod.spec?.nodeName ?? "");
+    informer.addEventHandler({
+      add: (pod) => nodeOf(pod)?.upsert(pod),
+      update: (_old, pod) => nodeOf(pod)?.upsert(pod),
+      delete: (pod) => nodeOf(pod)?.remove(pod.metadata?.uid ?? ""),
+    });
+    this.factory.start();
+    await this.factory.waitForCacheSync();
+  }
+
+  /** Runs fn first after offsetMs, then every periodMs after the previous run ended. */
+  private every(offsetMs: number, periodMs: number, fn: () => Promise<void>): void {
+    const schedule = (ms: number) => {
+      if (this.stopped) return;
+      const t = this.clock.after(ms, () => {
+        this.timers.delete(t);
+        fn()
+          .catch((err) => {
+            this.heartbeatErrors++;
+            this.log.warn("node heartbeat failed", { err });
+          })
+          .finally(() => schedule(periodMs));
+      });
+      this.timers.add(t);
+    };
+    schedule(offsetMs);
+  }
+
+  /** The simulated nodes in index order. */
+  nodes(): HollowNode[] {
+    return [...this.byName.values()];
+  }
+
+  node(name: string): HollowNode | undefined {
+    return this.byName.get(name);
+  }
+
+  stats(): SimulatorStats {
+    let pods = 0;
+    let leaseRenewals = 0;
+    for (const n of this.byName.values()) {
+      pods += n.podCount;
+      leaseRenewals += n.lease.renewals;
+    }
+    return { nodes: this.byName.size, pods, leaseRenewals, heartbeatErrors: this.heartbeatErrors };
+  }
+
+  /** Waits until every pod worker is idle and status writes are done (tests). */
+  async settled(): Promise<void> {
+    for (const n of this.byName.values()) await n.settled();
+    await this.statusManager.flush();
+  }
+
+  /** Stops heartbeats and the informer, lets workers finish, removes the scratch space. Nodes stay. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    await this.factory.stop();
+    for (const n of this.byName.values()) await n.settled();
+    await this.statusManager.flush();
+    this.statusManager.stop();
+    await Promise.all([...this.recorders.values()].map((r) => r.flush()));
+    rmSync(this.opts.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * `k8ts simulate --nodes 20` against `k8ts server --disable-agent`: the
+ * hollow nodes register Ready with zones and the requested taint, a
+ * Deployment of 50 pods runs on them, a Job's pod completes, deleting the
+ * Deployment removes its pods, and the nodes' Leases are renewed.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startCluster, type TestCluster } from "./harness.ts";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const nodes = 20;
+
+let cluster: TestCluster;
+let sim: ChildProcess;
+let simExit: Promise<number | null>;
+let output = "";
+
+/** Polls check until it returns a value (not a timing assertion: a bound on waiting). */
+async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 90_000;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not happen: ${String(last ?? "")}\n${output.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+before(async () => {
+  cluster = await startCluster();
+  sim = spawn(
+    process.execPath,
+    [
+      join(repoRoot, "bin", "k8ts"),
+      "simulate",
+      "--nodes",
+      String(nodes),
+      "--kubeconfig",
+      cluster.kubeconfig,
+      "--register-with-taints",
+      "simulated=true:PreferNoSchedule",
+      "--report-interval",
+      "0",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  sim.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  sim.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  simExit = new Promise((resolve) => sim.once("exit", (code) => resolve(code)));
+  await eventually("registration", async () =>
+    /nodes registered/.test(output) ? true : undefined,
+  );
+});
+
+after(async () => {
+  if (sim?.exitCode === null) {
+    sim.kill("SIGTERM");
+    const code = await simExit;
+    assert.equal(code, 0, `simulate exited with ${code}:\n${output.slice(-2000)}`);
+  }
+  await cluster?.stop();
+});
+
+test("hollow nodes register Ready with zones and taints", async () => {
+  const out = await cluster.kubectlOk([
+    "get",
+    "nodes",
+    "-o",
+    'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.metadata.labels.topology\\.kubernetes\\.io/zone} {.spec.taints[0].key}{"\\n"}{end}',
+  ]);
+  const lines = out.trim().split("\n");
+  assert.equal(lines.length, nodes);
+  const zones = new Set<string>();
+  for (const line of lines) {
+    const [name, ready, zone, taint] = line.split(" ");
+    assert.match(name!, /^hollow-node-\d+$/);
+    assert.equal(ready, "True", line);
+    assert.equal(taint, "simulated", line);
+    zones.add(zone!);
+  }
+  assert.deepEqual([...zones].sort(), ["zone-a", "zone-b", "zone-c"]);
+});
+
+test("a Deployment of 50 pods runs on the hollow nodes, and deleting it removes them", async () => {
+  await cluster.kubectlOk(["create", "deployment", "web", "--image=nginx", "--replicas=50"]);
+  const running = await eventually("50 pods Running", async () => {
+    const out = await cluster.kubectlOk([
+      "get",
+      "pods",
+      "-l",
+      "app=web",
+      "-o",
+      'jsonpath={range .items[*]}{.status.phase} {.spec.nodeName} {.status.podIP}{"\\n"}{end}',
+    ]);
+    const rows = out.trim().split("\n").filter(Boolean);
+    return rows.length === 50 && rows.every((r) => r.startsWith("Running ")) ? rows : undefined;
+  });
+  const usedNodes = new Set(running.map((r) => r.split(" ")[1]));
+  assert.ok(usedNodes.size > 1, "pods spread over several nodes");
+  const ips = running.map((r) => r.split(" ")[2]);
+  assert.equal(new Set(ips).size, 50, "every pod has its own IP");
+  await eventually("deployment available", async () => {
+    const out = await cluster.kubectlOk([
+      "get",
+      "deployment",
+      "web",
+      "-o",
+      "jsonpath={.status.availableReplicas}",
+    ]);
+    return out === "50" ? true : undefined;
+  });
+  await cluster.kubectlOk(["delete", "deployment", "web"]);
+  await eventually("pods gone", async () => {
+    const out = await cluster.kubectlOk(["get", "pods", "-l", "app=web", "-o", "name"]);
+    return out.trim() === "" ? true : undefined;
+  });
+});
+
+test("a Job's pod completes on a hollow node", async () => {
+  await cluster.kubectlOk(["create", "job", "once", "--image=busybox", "--", "sleep", "3600"]);
+  await eventually("job complete", async () => {
+    const out = await cluster.kubectlOk([
+      "get",
+      "job",
+      "once",
+      "-o",
+      "jsonpath={.status.succeeded}",
+    ]);
+    return out === "1" ? true : undefined;
+  });
+  const phase = await cluster.kubectlOk([
+    "get",
+    "pods",
+    "-l",
+    "job-name=once",
+    "-o",
+    "jsonpath={.items[0].status.phase}",
+  ]);
+  assert.equal(phase, "Succeeded");
+});
+
+test("node leases are renewed", async () => {
+  const renewTime = () =>
+    cluster.kubectlOk([
+      "get",
+      "lease",
+      "-n",
+      "kube-node-lease",
+      "hollow-node-7",
+      "-o",
+      "jsonpath={.spec.renewTime}",
+    ]);
+  const first = await renewTime();
+  assert.ok(first, "lease exists");
+  const next = await eventually("lease renewed", async () => {
+    const t = await renewTime();
+    return t !== first ? t : undefined;
+  });
+  assert.ok(Date.parse(next) > Date.parse(first));
+});
