@@ -7,6 +7,7 @@ import { registerCertsCommand } from "./certs.ts";
 import { registerKubeconfigCommand } from "./kubeconfig.ts";
 import { registerKubeletCommand } from "./kubelet.ts";
 import { registerImagesCommand } from "./images.ts";
+import { registerTokenCommand } from "./token.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 
 const program = new Command();
@@ -19,6 +20,7 @@ registerCertsCommand(program);
 registerKubeconfigCommand(program);
 registerKubeletCommand(program);
 registerImagesCommand(program);
+registerTokenCommand(program);
 registerSimulateCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { addAuthFlags } from "../auth/flags.ts";
+import { addHaFlags } from "../ha/ha-flags.ts";
 
 /** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
-  addAuthFlags(program.command("server"))
+  addHaFlags(addAuthFlags(program.command("server")))
     .description("Run a single-node cluster (control plane and node)")
     .option(
       "--data-dir <dir>",
@@ -32,10 +33,30 @@ export function registerServerCommand(program: Command): void {
     .option("--node-name <name>", "name of this node")
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
-      const { startControlPlane, stopOnSignals } = await import("./control-plane.ts");
-      const plane = await startControlPlane(flags);
+      const { startControlPlane, stopOnSignals, defaultDataDir } =
+        await import("./control-plane.ts");
+      const wantsHa = flags.clusterInit || flags.server || flags.token || flags.etcd;
+      const ha = wantsHa
+        ? await (
+            await import("../ha/ha-server.ts")
+          ).prepareHaServer(flags, defaultDataDir(), (m) =>
+            process.stderr.write(`k8ts server: ${m}\n`),
+          )
+        : undefined;
+      const plane = await startControlPlane(flags).catch(async (err) => {
+        await ha?.stop();
+        throw err;
+      });
+      if (ha) {
+        const stopApi = plane.stop.bind(plane);
+        plane.stop = async () => {
+          await stopApi();
+          await ha.stop();
+        };
+      }
       stopOnSignals(plane);
       await plane.apiServer.ready;
+      await ha?.afterStart(plane);
       const { startServerComponents } = await import("./server-components.ts");
       const components = await startServerComponents(plane, flags);
       const stopPlane = plane.stop.bind(plane);

@@ -1,0 +1,59 @@
+/**
+ * The persistent identity of a managed etcd member: its name and ports,
+ * kept in `<data-dir>/etcd/member.json` so a restarted server brings its
+ * member back on the same URLs (etcd refuses to start otherwise).
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { freePorts } from "./free-ports.ts";
+
+export interface EtcdMemberConfig {
+  name: string;
+  /** Address the member listens on and advertises. */
+  host: string;
+  clientPort: number;
+  peerPort: number;
+}
+
+export interface MemberConfigRequest {
+  name: string;
+  host?: string;
+  /** 0 or absent: a free port, chosen once and persisted. */
+  clientPort?: number;
+  peerPort?: number;
+}
+
+/** Directory of the managed member under a server data dir. */
+export const etcdDir = (dataDir: string) => join(dataDir, "etcd");
+
+/** https://host:port of the member's client listener. */
+export const clientUrl = (m: EtcdMemberConfig) => `https://${hostPart(m.host)}:${m.clientPort}`;
+/** https://host:port of the member's peer listener. */
+export const peerUrl = (m: EtcdMemberConfig) => `https://${hostPart(m.host)}:${m.peerPort}`;
+
+const hostPart = (h: string) => (h.includes(":") ? `[${h}]` : h);
+
+/**
+ * Loads member.json when present (the request is then ignored: a member's
+ * identity never changes), else creates it from the request.
+ */
+export async function loadOrCreateMemberConfig(
+  dataDir: string,
+  req: MemberConfigRequest,
+): Promise<EtcdMemberConfig> {
+  const file = join(etcdDir(dataDir), "member.json");
+  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as EtcdMemberConfig;
+  const wanted = [req.clientPort ?? 0, req.peerPort ?? 0];
+  const free = await freePorts(wanted.filter((p) => p === 0).length, req.host);
+  const ports = wanted.map((p) => (p === 0 ? free.shift()! : p));
+  const config: EtcdMemberConfig = {
+    name: req.name,
+    host: req.host ?? "127.0.0.1",
+    clientPort: ports[0]!,
+    peerPort: ports[1]!,
+  };
+  await mkdir(etcdDir(dataDir), { recursive: true, mode: 0o700 });
+  await writeFile(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+  return config;
+}

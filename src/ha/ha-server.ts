@@ -1,0 +1,187 @@
+/**
+ * The high-availability side of `k8ts server`, run before the API server
+ * starts and once it serves:
+ * - `--cluster-init --etcd managed`: the first server. Ensures the cluster
+ *   PKI (or copies the CAs and service-account key from --pki-dir), starts a
+ *   supervised etcd member of a new cluster and points the API server at it.
+ * - `--server URL --token TOKEN`: a joining server. Discovers and verifies
+ *   the cluster CA with the token, fetches the control-plane bundle, adds
+ *   its own etcd member through the member API and starts it.
+ * - afterwards (every server of an HA cluster): publishes cluster-info, the
+ *   join RBAC and the refreshed bundle through the API.
+ * A server restarted on an existing data dir just brings its member back.
+ */
+import { existsSync } from "node:fs";
+import { copyFile, mkdir } from "node:fs/promises";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { dirname, join, resolve } from "node:path";
+import { loadKubeconfig } from "../client/kubeconfig.ts";
+import { RestClient } from "../client/rest-client.ts";
+import { ensureClusterPki } from "../pki/self-signed.ts";
+import { parseToken } from "./bootstrap-token.ts";
+import { readLocalBundle, writeLocalBundle } from "./control-plane-bundle.ts";
+import { ensureEtcdCa, ensureEtcdMemberPki, type EtcdMemberPki } from "./etcd-pki.ts";
+import { loadOrCreateMemberConfig, peerUrl } from "./etcd-member-config.ts";
+import { addMember, listMembers, withEtcd } from "./etcd-membership.ts";
+import { discoverCluster, fetchControlPlaneBundle } from "./join-discovery.ts";
+import { etcdDataDir, ManagedEtcd } from "./managed-etcd.ts";
+import { publishBootstrapInfo } from "./publish-bootstrap.ts";
+
+export interface HaServerFlags {
+  dataDir?: string;
+  nodeName?: string;
+  clusterInit?: boolean;
+  /** "managed": run an etcd member beside this server (default when joining or with --cluster-init and no --datastore-endpoint). */
+  etcd?: string;
+  server?: string;
+  token?: string;
+  discoveryTokenCaCertHash?: string;
+  pkiDir?: string;
+  etcdClientPort?: string;
+  etcdPeerPort?: string;
+  etcdSnapshotCount?: string;
+  /** Set by prepareHaServer for the API server when etcd is managed. */
+  datastoreEndpoint?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
+}
+
+export interface HaServer {
+  etcd?: ManagedEtcd;
+  /** Publishes the join information through the API (call once the API server serves). */
+  afterStart(plane: { kubeconfigPath: string }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Log = (msg: string, fields?: Record<string, unknown>) => void;
+
+/** Files copied from a kubeadm-layout --pki-dir (k8ts certs generate) into <data-dir>/tls. */
+const PKI_DIR_FILES = ["ca.crt", "ca.key", "sa.key", "sa.pub", "etcd/ca.crt", "etcd/ca.key"];
+
+/**
+ * Prepares an HA server; undefined when the flags ask for none (plain
+ * single server). Mutates flags: datastoreEndpoint and the etcd TLS files
+ * point at the managed member.
+ */
+export async function prepareHaServer(
+  flags: HaServerFlags,
+  defaultDataDir: string,
+  log: Log,
+): Promise<HaServer | undefined> {
+  const joining = flags.server !== undefined || flags.token !== undefined;
+  if (!flags.clusterInit && !joining) {
+    if (flags.etcd === "managed")
+      throw new Error(
+        "--etcd managed needs --cluster-init (first server) or --server/--token (join)",
+      );
+    return undefined;
+  }
+  if (flags.clusterInit && joining)
+    throw new Error("--cluster-init starts a new cluster; do not combine it with --server/--token");
+  if (joining && (!flags.server || !flags.token))
+    throw new Error("Joining a cluster needs both --server URL and --token TOKEN");
+  const dataDir = resolve(flags.dataDir ?? defaultDataDir);
+  flags.dataDir = dataDir;
+  const tlsDir = join(dataDir, "tls");
+  const managed =
+    flags.etcd === "managed" || (flags.etcd === undefined && !flags.datastoreEndpoint);
+  if (managed && flags.datastoreEndpoint)
+    throw new Error("--etcd managed and --datastore-endpoint exclude each other");
+  const initialized = existsSync(join(etcdDataDir(dataDir), "member"));
+
+  let joinEndpoints: string[] = [];
+  if (flags.pkiDir) await copyPkiDir(resolve(flags.pkiDir), tlsDir);
+  if (joining && !initialized) {
+    const token = parseToken(flags.token!);
+    const { caPem } = await discoverCluster(flags.server!, token, {
+      caCertHash: flags.discoveryTokenCaCertHash,
+    });
+    log("cluster CA verified with the token", { server: flags.server });
+    const bundle = await fetchControlPlaneBundle(flags.server!, caPem, token);
+    await writeLocalBundle(dataDir, bundle);
+    if (managed && bundle.etcdEndpoints.length === 0)
+      throw new Error(`Cannot join ${flags.server}: the cluster's datastore is not managed etcd`);
+    joinEndpoints = bundle.etcdEndpoints;
+  }
+  await ensureClusterPki(tlsDir);
+
+  let etcd: ManagedEtcd | undefined;
+  let pki: EtcdMemberPki | undefined;
+  if (managed) {
+    await ensureEtcdCa(tlsDir);
+    const name = flags.nodeName ?? `${hostname().toLowerCase()}-${randomBytes(3).toString("hex")}`;
+    const member = await loadOrCreateMemberConfig(dataDir, {
+      name,
+      clientPort: Number(flags.etcdClientPort ?? 0),
+      peerPort: Number(flags.etcdPeerPort ?? 0),
+    });
+    pki = await ensureEtcdMemberPki(tlsDir, member.name);
+    const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
+    let initialCluster = `${member.name}=${peerUrl(member)}`;
+    let state: "new" | "existing" = "new";
+    if (joining && !initialized) {
+      initialCluster = await withEtcd(joinEndpoints, tls, (c) =>
+        addMember(c, member.name, peerUrl(member)),
+      );
+      state = "existing";
+      log("etcd member added", { name: member.name, initialCluster });
+    }
+    etcd = new ManagedEtcd({
+      dataDir,
+      member,
+      pki,
+      initialCluster,
+      initialClusterState: state,
+      snapshotCount: flags.etcdSnapshotCount ? Number(flags.etcdSnapshotCount) : undefined,
+      log,
+    });
+    await etcd.start();
+    log("etcd member is healthy", { name: member.name, endpoint: etcd.endpoint, pid: etcd.pid });
+    flags.datastoreEndpoint = etcd.endpoint;
+    flags.etcdCafile = pki.caFile;
+    flags.etcdCertfile = pki.clientCertFile;
+    flags.etcdKeyfile = pki.clientKeyFile;
+  }
+
+  return {
+    etcd,
+    async afterStart(plane) {
+      const config = loadKubeconfig(plane.kubeconfigPath);
+      const endpoints =
+        etcd && pki
+          ? await withEtcd(
+              [etcd.endpoint],
+              { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile },
+              async (c) => (await listMembers(c)).flatMap((m) => m.clientURLs),
+            )
+          : [];
+      const client = new RestClient({ ...config, userAgent: "k8ts-ha" });
+      try {
+        await publishBootstrapInfo(client, {
+          server: config.server,
+          caPem: config.ca ?? "",
+          bundle: await readLocalBundle(dataDir, endpoints),
+        });
+      } finally {
+        client.close();
+      }
+    },
+    async stop() {
+      await etcd?.stop();
+    },
+  };
+}
+
+async function copyPkiDir(from: string, tlsDir: string): Promise<void> {
+  for (const rel of PKI_DIR_FILES) {
+    const src = join(from, rel);
+    const dst = join(tlsDir, rel);
+    if (!existsSync(src) || existsSync(dst)) continue;
+    await mkdir(dirname(dst), { recursive: true, mode: 0o700 });
+    await copyFile(src, dst);
+  }
+  if (!existsSync(join(tlsDir, "ca.crt")))
+    throw new Error(`Cannot use --pki-dir ${from}: it has no ca.crt/ca.key`);
+}

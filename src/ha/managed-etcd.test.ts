@@ -1,0 +1,74 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureClusterPki } from "../pki/self-signed.ts";
+import { ensureEtcdMemberPki } from "./etcd-pki.ts";
+import { loadOrCreateMemberConfig, peerUrl } from "./etcd-member-config.ts";
+import { etcdArgs, ManagedEtcd, memberHealthy } from "./managed-etcd.ts";
+import { listMembers, withEtcd } from "./etcd-membership.ts";
+
+const exited = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+test("managed etcd: TLS member with client/peer cert auth, restarted when killed", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "k8ts-managed-etcd-"));
+  let etcd: ManagedEtcd | undefined;
+  try {
+    await ensureClusterPki(join(dataDir, "tls"));
+    const member = await loadOrCreateMemberConfig(dataDir, { name: "m1" });
+    assert.deepEqual(await loadOrCreateMemberConfig(dataDir, { name: "other" }), member);
+    const pki = await ensureEtcdMemberPki(join(dataDir, "tls"), "m1");
+    const opts = {
+      dataDir,
+      member,
+      pki,
+      initialCluster: `m1=${peerUrl(member)}`,
+      initialClusterState: "new" as const,
+    };
+    const args = etcdArgs(opts);
+    for (const flag of [
+      "--client-cert-auth=true",
+      "--peer-client-cert-auth=true",
+      `--trusted-ca-file=${pki.caFile}`,
+      "--snapshot-count=10000",
+      `--initial-cluster=m1=${peerUrl(member)}`,
+    ])
+      assert.ok(args.includes(flag), flag);
+    etcd = new ManagedEtcd(opts);
+    await etcd.start();
+    const first = etcd.pid!;
+    const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
+    const members = await withEtcd([etcd.endpoint], tls, listMembers);
+    assert.deepEqual(
+      members.map((m) => [m.name, m.clientURLs]),
+      [["m1", [etcd.endpoint]]],
+    );
+    // Without a client certificate etcd refuses the connection.
+    await assert.rejects(
+      memberHealthy(etcd.endpoint, {
+        caFile: pki.caFile,
+        clientCertFile: join(dataDir, "tls", "apiserver.crt"),
+        clientKeyFile: join(dataDir, "tls", "apiserver.key"),
+      }),
+    );
+    process.kill(first, "SIGKILL");
+    while (etcd.restarts === 0 || etcd.pid === undefined || etcd.pid === first)
+      await new Promise((r) => setTimeout(r, 100));
+    await etcd.waitHealthy(30_000);
+    assert.equal(etcd.restarts, 1);
+    const second = etcd.pid!;
+    await etcd.stop();
+    assert.ok(exited(second));
+  } finally {
+    await etcd?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
