@@ -78,6 +78,20 @@ test("strict field validation rejects unknown fields", async () => {
   assert.notEqual(get.code, 0);
 });
 
+test("a JSON body with a duplicate field is a strict decoding error (Strict) or a warning (Warn)", async () => {
+  const body =
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dupfield"},"data":{"a":"1"},"data":{"b":"2"}}';
+  const headers = { "content-type": "application/json" };
+  const path = "/api/v1/namespaces/default/configmaps";
+  const strict = await cluster.request("POST", `${path}?fieldValidation=Strict`, body, headers);
+  assert.equal(strict.status, 400);
+  assert.match(JSON.parse(strict.body).message, /strict decoding error: duplicate field "data"/);
+  assert.equal((await cluster.request("GET", `${path}/dupfield`)).status, 404);
+  const warn = await cluster.request("POST", `${path}?fieldValidation=Warn`, body, headers);
+  assert.equal(warn.status, 201);
+  assert.match(String(warn.headers.warning), /^299 - "duplicate field \\"data\\""$/);
+});
+
 test("a wrongly typed field from the course notes' toleration YAML gets a clear 400", async () => {
   // `- key:"app"` (no space after the colon) is a string, not a mapping.
   const pod =

@@ -94,7 +94,11 @@ export async function readObject(ctx: RequestContext): Promise<KObject> {
   const decoder = (ctx.req.headers["content-type"] ?? "").includes("protobuf")
     ? await ctx.server.extensions.protobufDecoder()
     : undefined;
-  return (await decodeObjectBody(body, ctx.req.headers["content-type"], decoder)) as KObject;
+  const obj = (await decodeObjectBody(body, ctx.req.headers["content-type"], decoder)) as KObject;
+  // Duplicate-field detection needs the JSON text (parsing keeps only the last value).
+  const type = mediaType(ctx.req.headers["content-type"]);
+  if (type === "" || type === "application/json" || type === "*/*") ctx.rawBody = body.toString();
+  return obj;
 }
 
 type FieldValidation = "Strict" | "Warn" | "Ignore";
