@@ -1,0 +1,192 @@
+/**
+ * compile(): parse, check and plan a Kubernetes CEL expression; the program
+ * evaluates against JSON bindings under a cost budget and a time limit.
+ */
+import { isCelError, isCelList, isCelMap, parse, plan } from "@bufbuild/cel";
+import type { CelInput, CelValue } from "@bufbuild/cel";
+import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
+import { checkExpr } from "./check.ts";
+import { currentAuthorizer, withEvalContext, type CelAuthorizer } from "./context.ts";
+import { CostTracker, DEFAULT_EVAL_TIMEOUT_MS, PER_CALL_COST_LIMIT } from "./cost.ts";
+import { CelCompileError, CelCostError, CelEvalError, type CelIssue } from "./errors.ts";
+import { COST_HOOK, kubernetesEnv } from "./environment.ts";
+import { toCel, type CelSchemaHint } from "./values.ts";
+
+/** Options of compile(). */
+export interface CompileOptions {
+  /** Variables the expression may use, e.g. ["self", "oldSelf"]. */
+  variables: readonly string[];
+}
+
+/** Options of one evaluation. */
+export interface EvalOptions {
+  /** Runtime cost budget (default PER_CALL_COST_LIMIT, upstream's 1,000,000). */
+  costLimit?: number;
+  /** Wall-clock limit in ms (default 1000). */
+  timeoutMs?: number;
+  /** Clock for the time limit (tests inject one). */
+  now?: () => number;
+  /** Authorizer for the `authorizer` library (default: deny everything). */
+  authorizer?: CelAuthorizer;
+  /** Schema hints per variable for JSON → CEL conversion (type: number stays double). */
+  schemas?: Readonly<Record<string, CelSchemaHint | undefined>>;
+}
+
+/** Outcome of an evaluation; `cost` is the runtime cost charged. */
+export type EvalResult =
+  | { ok: true; value: CelValue; cost: number }
+  | { ok: false; error: CelEvalError | CelCostError; cost: number };
+
+/** A compiled expression; reusable and safe to evaluate many times. */
+export interface CelProgram {
+  readonly source: string;
+  /** Declared variables the expression references (e.g. has "oldSelf" for transition rules). */
+  readonly references: ReadonlySet<string>;
+  /**
+   * Evaluates with `bindings` (JSON values, or values already in CEL form such
+   * as authorizerValue()). Unbound variables are errors when read.
+   */
+  evaluate(bindings: Readonly<Record<string, unknown>>, options?: EvalOptions): EvalResult;
+}
+
+/** Outcome of compile(). */
+export type CompileResult =
+  { ok: true; program: CelProgram } | { ok: false; error: CelCompileError };
+
+let hookIds = 1n << 40n;
+
+/** Wraps each comprehension's loop condition in the cost hook (1 per iteration). */
+function instrument(e: Expr | undefined): void {
+  if (!e) return;
+  const k = e.exprKind;
+  switch (k.case) {
+    case "selectExpr":
+      instrument(k.value.operand);
+      return;
+    case "callExpr":
+      instrument(k.value.target);
+      k.value.args.forEach(instrument);
+      return;
+    case "listExpr":
+      k.value.elements.forEach(instrument);
+      return;
+    case "structExpr":
+      for (const en of k.value.entries) {
+        if (en.keyKind.case === "mapKey") instrument(en.keyKind.value);
+        instrument(en.value);
+      }
+      return;
+    case "comprehensionExpr": {
+      const c = k.value;
+      [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result].forEach(instrument);
+      const cond = c.loopCondition;
+      c.loopCondition = {
+        $typeName: "cel.expr.Expr",
+        id: hookIds++,
+        exprKind: {
+          case: "callExpr",
+          value: { $typeName: "cel.expr.Expr.Call", function: COST_HOOK, args: cond ? [cond] : [] },
+        },
+      } as Expr;
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function syntaxIssue(e: unknown): CelIssue {
+  const err = e as {
+    rawMessage?: string;
+    message?: string;
+    location?: { start?: { line: number; column: number } };
+  };
+  const start = err.location?.start;
+  const message =
+    err.rawMessage ?? String(err.message ?? e).replace(/^syntax error: (<input>:\d+:\d+: )?/, "");
+  return {
+    kind: "syntax",
+    line: start?.line ?? 1,
+    column: start?.column ?? 1,
+    message: `Syntax error: ${message}`,
+  };
+}
+
+/** Upstream (cel-go) wording for common runtime errors. */
+function evalMessage(message: string): string {
+  const m = /^field not found: (.*)$/.exec(message) ?? /^key not found: (.*)$/.exec(message);
+  if (m) return `no such key: ${m[1]}`;
+  if (message === "unresolved attribute") return "no such attribute";
+  return message;
+}
+
+function bindValue(v: unknown, hint: CelSchemaHint | undefined): CelInput {
+  if (isCelMap(v) || isCelList(v)) return v;
+  return toCel(v, hint);
+}
+
+/**
+ * Compiles `source` for the declared variables. Errors come back as a
+ * CelCompileError whose message reads like cel-go's
+ * ("compilation failed: ERROR: <input>:1:1: undeclared reference to 'x' (in container '')").
+ */
+export function compile(source: string, options: CompileOptions): CompileResult {
+  const { env, functions } = kubernetesEnv(options.variables);
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(source);
+  } catch (e) {
+    return { ok: false, error: new CelCompileError(source, [syntaxIssue(e)]) };
+  }
+  const report = checkExpr(source, parsed, new Set(options.variables), functions);
+  if (report.issues.length > 0)
+    return { ok: false, error: new CelCompileError(source, report.issues) };
+  instrument(parsed.expr);
+  let run: (ctx: Record<string, CelInput>) => unknown;
+  try {
+    run = plan(env, parsed) as unknown as typeof run;
+  } catch (e) {
+    const issue: CelIssue = { kind: "syntax", line: 1, column: 1, message: (e as Error).message };
+    return { ok: false, error: new CelCompileError(source, [issue]) };
+  }
+  const declared = new Set(options.variables);
+  const program: CelProgram = {
+    source,
+    references: report.references,
+    evaluate(bindings, opts = {}) {
+      const tracker = new CostTracker({
+        limit: opts.costLimit ?? PER_CALL_COST_LIMIT,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS,
+        now: opts.now,
+      });
+      const authorizer = opts.authorizer ?? currentAuthorizer();
+      return withEvalContext({ tracker, authorizer }, (): EvalResult => {
+        let out: unknown;
+        try {
+          tracker.charge(report.nodes);
+          const ctx: Record<string, CelInput> = {};
+          for (const [k, v] of Object.entries(bindings)) {
+            if (declared.has(k) && v !== undefined) ctx[k] = bindValue(v, opts.schemas?.[k]);
+          }
+          out = run(ctx);
+        } catch (e) {
+          if (!(e instanceof CelCostError))
+            return {
+              ok: false,
+              error: new CelEvalError(String((e as Error).message ?? e)),
+              cost: tracker.cost,
+            };
+        }
+        if (tracker.stopped) return { ok: false, error: tracker.stopped, cost: tracker.cost };
+        if (isCelError(out))
+          return {
+            ok: false,
+            error: new CelEvalError(evalMessage(out.message)),
+            cost: tracker.cost,
+          };
+        return { ok: true, value: out as CelValue, cost: tracker.cost };
+      });
+    },
+  };
+  return { ok: true, program };
+}

@@ -1,0 +1,54 @@
+/**
+ * Kubernetes CEL for k8ts (CRD x-kubernetes-validations, admission policies,
+ * webhook matchConditions), over @bufbuild/cel.
+ *
+ * Usage:
+ * ```ts
+ * const r = compile("self.replicas <= 5", { variables: ["self", "oldSelf"] });
+ * if (!r.ok) return fieldError(r.error.message);      // "compilation failed: ERROR: <input>:1:..."
+ * const out = r.program.evaluate({ self: obj.spec }, { costLimit: PER_CALL_COST_LIMIT });
+ * if (!out.ok) ... out.error                           // CelEvalError | CelCostError (code CEL_COST_LIMIT / CEL_TIMEOUT)
+ * else if (out.value === true) ...                     // CelValue: boolean, bigint (int), number (double), string, CelList, CelMap...
+ * fromCel(out.value)                                    // back to JSON (messageExpression results, variables)
+ * ```
+ *
+ * - Variables are declared by name and typed `dyn`; bind JSON values (objects,
+ *   arrays, numbers: integral → int, else double; pass `schemas` hints to keep
+ *   `type: number` fields double). Unbound variables error only when read;
+ *   `program.references` tells whether a rule reads e.g. `oldSelf`.
+ * - Admission variables (object, oldObject, request, params, namespaceObject,
+ *   variables) are plain JSON bindings; bind `authorizer` to
+ *   `authorizerValue({ user, requestResource })` and pass a synchronous
+ *   `authorizer` callback in EvalOptions (default: every check denied).
+ * - Libraries: standard CEL, strings ext (charAt, indexOf, lastIndexOf,
+ *   lowerAscii, upperAscii, replace, split, substring, trim, join, format,
+ *   strings.quote), lists (isSorted, sum, min, max, indexOf, lastIndexOf),
+ *   regex (find, findAll), url (url, isURL, getScheme, getHost, getHostname,
+ *   getPort, getEscapedPath, getQuery), quantity (quantity, isQuantity,
+ *   isInteger, asInteger, asApproximateFloat, sign, add, sub, isGreaterThan,
+ *   isLessThan, compareTo), format (format.named, format.<name>(), validate),
+ *   optional (optional.of/none/ofNonZeroValue, hasValue, value, orValue; no
+ *   `?.` syntax), authorizer (path, group, resource, subresource, namespace,
+ *   name, serviceAccount, check, allowed, reason, errored, error).
+ * - Cost: 1 per AST node plus 1 per comprehension iteration plus size-based
+ *   charges in library functions; over `costLimit` or `timeoutMs` the result
+ *   is a CelCostError ("operation cancelled: actual cost limit exceeded").
+ *   Evaluation never throws.
+ */
+export { compile } from "./compile.ts";
+export type {
+  CelProgram,
+  CompileOptions,
+  CompileResult,
+  EvalOptions,
+  EvalResult,
+} from "./compile.ts";
+export { CelCompileError, CelCostError, CelEvalError, formatIssue } from "./errors.ts";
+export type { CelIssue } from "./errors.ts";
+export { DEFAULT_EVAL_TIMEOUT_MS, PER_CALL_COST_LIMIT, RUNTIME_COST_BUDGET } from "./cost.ts";
+export type { AuthzCheck, AuthzDecision, CelAuthorizer } from "./context.ts";
+export { authorizerValue } from "./lib/authorizer.ts";
+export type { RequestResource } from "./lib/authorizer.ts";
+export { fromCel, toCel } from "./values.ts";
+export type { CelSchemaHint } from "./values.ts";
+export { NAMED_FORMATS } from "./lib/format.ts";
