@@ -17,6 +17,8 @@ import { schedulingResources } from "./resources/scheduling.ts";
 import { eventsResources } from "./resources/events.ts";
 import { nodeResources } from "./resources/node.ts";
 import { rbacResources } from "./resources/rbac.ts";
+import { admissionregistrationResources } from "./resources/admissionregistration.ts";
+import { apiregistrationResources } from "./resources/apiregistration.ts";
 
 /** One served group version; `preferred` marks the group's preferred version. */
 export interface GroupVersion {
@@ -146,6 +148,7 @@ export class Registry {
 export function builtinResources(): ResourceDef[] {
   return [
     ...coreResources(),
+    ...apiregistrationResources(),
     ...appsResources(),
     ...eventsResources(),
     ...autoscalingResources(),
@@ -154,6 +157,7 @@ export function builtinResources(): ResourceDef[] {
     ...policyResources(),
     ...rbacResources(),
     ...storageResources(),
+    ...admissionregistrationResources(),
     ...schedulingResources(),
     ...coordinationResources(),
     ...nodeResources(),

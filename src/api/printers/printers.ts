@@ -47,6 +47,7 @@ import {
   networkPolicyPrinter,
 } from "./network-printers.ts";
 import { podPrinter } from "./pod-printer.ts";
+import { apiServicePrinter } from "../resources/apiregistration.ts";
 import {
   persistentVolumeClaimPrinter,
   persistentVolumePrinter,
@@ -132,6 +133,7 @@ const PRINTERS: ReadonlyMap<string, RowPrinter> = new Map<string, RowPrinter>([
     validatingAdmissionPolicyBindingPrinter,
   ],
   ["storage.k8s.io/volumeattachments", volumeAttachmentPrinter],
+  ["apiregistration.k8s.io/apiservices", apiServicePrinter],
   ["storage.k8s.io/csidrivers", csiDriverPrinter],
   ["storage.k8s.io/csinodes", csiNodePrinter],
   ["storage.k8s.io/csistoragecapacities", csiStorageCapacityPrinter],

@@ -5,6 +5,8 @@
  */
 import { SchemaRegistry } from "./schema-registry.ts";
 import type { SchemaPackage } from "./types.ts";
+import { admissionregistrationV1 } from "./defs/admissionregistration-v1.ts";
+import { apiregistrationV1 } from "./defs/apiregistration-v1.ts";
 import { appsV1 } from "./defs/apps-v1.ts";
 import { authenticationV1 } from "./defs/authentication-v1.ts";
 import { authorizationV1 } from "./defs/authorization-v1.ts";
@@ -46,6 +48,8 @@ export function builtinPackages(): SchemaPackage[] {
     rbacV1,
     schedulingV1,
     storageV1,
+    admissionregistrationV1,
+    apiregistrationV1,
   ];
 }
 

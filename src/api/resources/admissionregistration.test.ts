@@ -1,0 +1,174 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { KObject } from "../types.ts";
+import { admissionregistrationResources } from "./admissionregistration.ts";
+import { apiregistrationResources } from "./apiregistration.ts";
+
+const def = (resource: string) =>
+  [...admissionregistrationResources(), ...apiregistrationResources()].find(
+    (d) => d.resource === resource,
+  )!;
+
+/** Defaults then validates, returning "field: message" lines. */
+function check(resource: string, obj: KObject): string[] {
+  const d = def(resource);
+  const o = structuredClone(obj);
+  d.strategy?.defaults?.(o);
+  return (d.strategy?.validate?.(o) ?? []).map((e) => `${e.field}: ${e.message}`);
+}
+
+const hook = (over: Record<string, unknown> = {}) => ({
+  name: "deny.example.com",
+  clientConfig: { url: "https://127.0.0.1:8443/v" },
+  rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }],
+  sideEffects: "None",
+  admissionReviewVersions: ["v1"],
+  ...over,
+});
+const vwc = (...webhooks: unknown[]): KObject => ({ metadata: { name: "c" }, webhooks });
+
+test("webhook configurations validate as upstream", () => {
+  const cases: [string, KObject, string[]][] = [
+    ["valid", vwc(hook()), []],
+    [
+      "short name, bad url scheme",
+      vwc(hook({ name: "x", clientConfig: { url: "http://a" } })),
+      [
+        'webhooks[0].name: Invalid value: "x": should be a domain with at least three segments separated by dots',
+        `webhooks[0].clientConfig.url: Invalid value: "http": 'https' is the only allowed URL scheme`,
+      ],
+    ],
+    [
+      "timeout and sideEffects",
+      vwc(hook({ timeoutSeconds: 31, sideEffects: "Some" })),
+      [
+        'webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"',
+        "webhooks[0].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds",
+      ],
+    ],
+    [
+      "both url and service",
+      vwc(hook({ clientConfig: { url: "https://a", service: { name: "s", namespace: "n" } } })),
+      ["webhooks[0].clientConfig: Required value: exactly one of url or service is required"],
+    ],
+    [
+      "duplicate names",
+      vwc(hook(), hook()),
+      ['webhooks[1].name: Duplicate value: "deny.example.com"'],
+    ],
+    [
+      "wildcard mixed with others",
+      vwc(
+        hook({
+          rules: [
+            {
+              operations: ["*", "CREATE"],
+              apiGroups: ["*"],
+              apiVersions: ["*"],
+              resources: ["*", "pods"],
+            },
+          ],
+        }),
+      ),
+      [
+        'webhooks[0].rules[0].operations: Invalid value: []string{"*", "CREATE"}: if \'*\' is present, must not specify other operations',
+        'webhooks[0].rules[0].resources: Invalid value: []string{"*", "pods"}: if \'*\' is present, must not specify other resources without subresources',
+      ],
+    ],
+  ];
+  for (const [name, obj, want] of cases)
+    assert.deepEqual(check("validatingwebhookconfigurations", obj), want, name);
+});
+
+test("webhook defaults follow upstream v1", () => {
+  const o = vwc(hook({ clientConfig: { service: { name: "s", namespace: "n" } } }));
+  def("mutatingwebhookconfigurations").strategy!.defaults!(o);
+  const w = (o.webhooks as Record<string, unknown>[])[0];
+  assert.equal(w.failurePolicy, "Fail");
+  assert.equal(w.matchPolicy, "Equivalent");
+  assert.equal(w.timeoutSeconds, 10);
+  assert.equal(w.reinvocationPolicy, "Never");
+  assert.deepEqual(w.namespaceSelector, {});
+  assert.equal((w.rules as Record<string, unknown>[])[0].scope, "*");
+  assert.equal(
+    ((w.clientConfig as Record<string, unknown>).service as Record<string, unknown>).port,
+    443,
+  );
+});
+
+test("policies and bindings validate as upstream", () => {
+  const policy = (spec: Record<string, unknown>): KObject => ({ metadata: { name: "p" }, spec });
+  const rules = {
+    resourceRules: [
+      {
+        operations: ["CREATE"],
+        apiGroups: ["apps"],
+        apiVersions: ["v1"],
+        resources: ["deployments"],
+      },
+    ],
+  };
+  assert.deepEqual(
+    check(
+      "validatingadmissionpolicies",
+      policy({ matchConstraints: rules, validations: [{ expression: "true" }] }),
+    ),
+    [],
+  );
+  assert.deepEqual(check("validatingadmissionpolicies", policy({})), [
+    "spec.matchConstraints: Required value",
+    "spec.validations: Required value: validations or auditAnnotations must contain at least one item",
+  ]);
+  assert.deepEqual(
+    check(
+      "validatingadmissionpolicies",
+      policy({ matchConstraints: rules, validations: [{ expression: "true", reason: "Nope" }] }),
+    ),
+    [
+      'spec.validations[0].reason: Unsupported value: "Nope": supported values: "Forbidden", "Invalid", "RequestEntityTooLarge", "Unauthorized"',
+    ],
+  );
+  const binding = (spec: Record<string, unknown>): KObject => ({ metadata: { name: "b" }, spec });
+  assert.deepEqual(
+    check(
+      "validatingadmissionpolicybindings",
+      binding({ policyName: "p", validationActions: ["Deny"] }),
+    ),
+    [],
+  );
+  assert.deepEqual(
+    check("validatingadmissionpolicybindings", binding({ validationActions: ["Deny", "Warn"] })),
+    [
+      "spec.policyName: Required value",
+      'spec.validationActions: Invalid value: []string{"Deny", "Warn"}: must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)',
+    ],
+  );
+  assert.deepEqual(check("validatingadmissionpolicybindings", binding({ policyName: "p" })), [
+    "spec.validationActions: Required value: at least one validation action is required",
+  ]);
+});
+
+test("APIService names must be version.group", () => {
+  const svc = (name: string, spec: Record<string, unknown>): KObject => ({
+    metadata: { name },
+    spec,
+  });
+  const spec = {
+    group: "demo.example.com",
+    version: "v1",
+    groupPriorityMinimum: 1000,
+    versionPriority: 15,
+    service: { namespace: "default", name: "api" },
+  };
+  assert.deepEqual(check("apiservices", svc("v1.demo.example.com", spec)), []);
+  assert.deepEqual(check("apiservices", svc("v2.demo.example.com", spec)), [
+    'metadata.name: Invalid value: "v2.demo.example.com": must be `spec.version+"."+spec.group`',
+  ]);
+  assert.deepEqual(
+    check(
+      "apiservices",
+      svc("v1.demo.example.com", { ...spec, caBundle: "eA==", insecureSkipTLSVerify: true }),
+    ),
+    ["spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present"],
+  );
+});
