@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { addAuthFlags } from "../auth/flags.ts";
+import { addServiceFlags } from "../apiserver/services/service-flags.ts";
 
 /** `k8ts apiserver`: the API server alone. */
 export function registerApiserverCommand(program: Command): void {
-  addAuthFlags(program.command("apiserver"))
+  addServiceFlags(addAuthFlags(program.command("apiserver")))
     .description("Run the Kubernetes API server")
     .option(
       "--data-dir <dir>",

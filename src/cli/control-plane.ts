@@ -13,8 +13,9 @@ import { startApiServer, type ApiServer } from "../apiserver/server.ts";
 import { ensureClusterPki } from "../pki/self-signed.ts";
 import { writeKubeconfig } from "../pki/kubeconfig.ts";
 import type { AuthFlags } from "../auth/flags.ts";
+import { serviceOptionsFromFlags, type ServiceFlags } from "../apiserver/services/service-flags.ts";
 
-export interface ControlPlaneFlags extends AuthFlags {
+export interface ControlPlaneFlags extends AuthFlags, ServiceFlags {
   dataDir?: string;
   bindAddress?: string;
   securePort?: string | number;
@@ -77,6 +78,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     backend: storage,
     registry: registryWithAuth(),
     pipeline: auth.pipeline,
+    services: serviceOptionsFromFlags(flags),
     bindAddress: flags.bindAddress ?? "127.0.0.1",
     port,
     tls: {

@@ -96,7 +96,8 @@ export function installServiceNetworking(
         await controller.reconcile().catch(() => undefined);
         every(clock, signal, opts.endpointIntervalMs ?? 10_000, () => controller.reconcile());
       }
-      if (opts.listenOnAdvertiseAddress && advertise !== bindAddress) {
+      const wildcard = bindAddress === "0.0.0.0" || bindAddress === "::";
+      if (opts.listenOnAdvertiseAddress && advertise !== bindAddress && !wildcard) {
         listenWhenAvailable(server, advertise, port, {
           clock,
           signal,
