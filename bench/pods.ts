@@ -201,6 +201,8 @@ const kubelet = spawn(
     cgroupRoot,
     "--image-pull",
     "disabled",
+    "--port",
+    "0",
   ],
   { stdio: ["ignore", "ignore", "pipe"] },
 );

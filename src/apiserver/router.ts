@@ -26,7 +26,7 @@ import { handleList } from "./handlers/list.ts";
 import { handlePatch } from "./handlers/patch.ts";
 import { handleUpdate } from "./handlers/update.ts";
 import { handleWatch } from "./handlers/watch.ts";
-import { subresourceHandler } from "./handlers/subresources.ts";
+import { acceptsSubpath, subresourceHandler } from "./handlers/subresources.ts";
 import { reply } from "./handlers/common.ts";
 import { handleBinding } from "./handlers/binding.ts";
 import { versionInfo } from "./version.ts";
@@ -89,7 +89,8 @@ export async function serveResource(ctx: RequestContext): Promise<void> {
   if (info.subresource) {
     const sub = (def.subresources ?? []).find((s) => s.name === info.subresource);
     const handler = sub ? subresourceHandler(def, sub.name) : undefined;
-    if (!sub || !handler || info.parts.length > 0) throw notFoundPath();
+    if (!sub || !handler || (info.parts.length > 0 && !acceptsSubpath(def, sub.name)))
+      throw notFoundPath();
     if (!sub.verbs.includes(info.verb as Verb)) throw methodNotAllowed();
     await handler(ctx, def);
     return;

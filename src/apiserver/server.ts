@@ -30,6 +30,7 @@ import { toStatusError, writeError, writeText } from "./response.ts";
 import { StatusError } from "../api/status.ts";
 import { notFoundPath, route } from "./router.ts";
 import { WatchCacheSet } from "./watch-cache-set.ts";
+import { serveUpgradeRequests } from "./proxy/upgrade-requests.ts";
 import {
   installServiceNetworking,
   type ServiceNetworkingOptions,
@@ -243,6 +244,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         onRequest,
       )
     : createHttpServer(onRequest);
+  serveUpgradeRequests(server, onRequest);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;

@@ -34,8 +34,21 @@ export function registerKubeletCommand(program: Command): void {
       if (flags.imagePull !== "enabled" && flags.imagePull !== "disabled") {
         throw new Error(`Cannot parse --image-pull ${flags.imagePull}: use enabled or disabled`);
       }
+      const { readFileSync } = await import("node:fs");
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`Invalid --port ${flags.port}`);
       const kubelet = await startKubelet({
         client,
+        port,
+        clientCaPem: flags.clientCaFile ? readFileSync(flags.clientCaFile, "utf8") : undefined,
+        tls:
+          flags.tlsCertFile && flags.tlsPrivateKeyFile
+            ? {
+                certPem: readFileSync(flags.tlsCertFile, "utf8"),
+                keyPem: readFileSync(flags.tlsPrivateKeyFile, "utf8"),
+              }
+            : undefined,
         nodeName: flags.nodeName,
         dataDir: flags.dataDir,
         runtime: flags.containerRuntime === "simulated" ? "simulated" : "cri",

@@ -67,7 +67,15 @@ export async function startServerComponents(
   let kubelet: { stop(): Promise<void> } | undefined;
   if (!flags.disableAgent) {
     const { startKubelet } = await import("../kubelet/kubelet.ts");
+    const { readFileSync } = await import("node:fs");
+    const tls = join(plane.dataDir, "tls");
+    const ca = {
+      certPem: readFileSync(join(tls, "ca.crt"), "utf8"),
+      keyPem: readFileSync(join(tls, "ca.key"), "utf8"),
+    };
     kubelet = await startKubelet({
+      servingCA: ca,
+      clientCaPem: ca.certPem,
       client: clientFor("kubelet"),
       nodeName,
       dataDir: join(plane.dataDir, "agent"),

@@ -36,6 +36,14 @@ import {
 } from "./runtime/simulated/simulated-runtime.ts";
 import { isMirrorPod, StaticPods } from "./static-pods.ts";
 import { StatusManager } from "./status-manager.ts";
+import {
+  startKubeletServer,
+  type KubeletServer,
+  type KubeletUser,
+} from "./server/kubelet-server.ts";
+import { ensureServingCert } from "./server/serving-cert.ts";
+import { StatsProvider } from "./server/stats-provider.ts";
+import type { CertKeyPair } from "../pki/self-signed.ts";
 
 export interface KubeletOptions {
   client: RestClient;
@@ -68,6 +76,16 @@ export interface KubeletOptions {
   leaseRenewMs?: number;
   /** How often the runtime is relisted (default 1000 ms). */
   relistMs?: number;
+  /** HTTPS port of the kubelet server (default 10250; 0 picks a free port, published in the Node). */
+  port?: number;
+  /** Serving certificate; default: made under the data dir, signed by servingCA when given. */
+  tls?: CertKeyPair;
+  /** The cluster CA that signs the serving certificate when `tls` is absent. */
+  servingCA?: CertKeyPair;
+  /** Client certificates signed by this CA are required (the API server's kubelet client). */
+  clientCaPem?: string;
+  /** Authorizes a caller's use of a node subresource (default: allow). */
+  authorize?(user: KubeletUser, verb: string, subresource: string): Promise<boolean>;
   clock?: Clock;
   log?: Logger;
 }
@@ -79,6 +97,8 @@ export interface Kubelet {
   logsDir: string;
   /** The containerd this kubelet owns, if any. */
   containerd?: { readonly endpoint: string; readonly socket: string; readonly pid: number };
+  /** The kubelet server's port (as published in node.status.daemonEndpoints). */
+  port: number;
   /** The pods this kubelet runs (API and static), with their latest computed status (for /pods). */
   pods(): Pod[];
   /** Waits until every pod worker is idle (tests). */
@@ -186,6 +206,44 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     }
   };
 
+  // The HTTPS server (logs, exec, port-forward, stats); its port goes into the Node.
+  const pods = () => [...workers.values()].map((w) => w.current);
+  const stats = new StatsProvider({
+    runtime,
+    nodeName: opts.nodeName,
+    clock,
+    pods,
+    memoryCapacity: machine.memoryBytes,
+  });
+  let server: KubeletServer;
+  try {
+    server = await startKubeletServer({
+      runtime,
+      nodeName: opts.nodeName,
+      clock,
+      log,
+      pods,
+      stats,
+      logsDir,
+      port: opts.port,
+      bindAddress: hostIP,
+      tls:
+        opts.tls ??
+        (await ensureServingCert({
+          dir: join(dataDir, "pki"),
+          nodeName: opts.nodeName,
+          nodeIP: hostIP,
+          ca: opts.servingCA,
+        })),
+      clientCaPem: opts.clientCaPem,
+      authorize: opts.authorize,
+    });
+  } catch (err) {
+    if (criNode) await criNode.teardown();
+    else runtime.close();
+    throw err;
+  }
+
   // Node registration, status and lease.
   const reporter = new NodeStatusReporter({
     client,
@@ -196,6 +254,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     machine,
     podCIDR,
     labels: opts.labels,
+    kubeletPort: server.port,
   });
   await reporter.register();
   await reporter.report(true);
@@ -289,13 +348,15 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     nodeName: opts.nodeName,
     logsDir,
     containerd: criNode?.containerd,
-    pods: () => [...workers.values()].map((w) => w.current),
+    port: server.port,
+    pods,
     async settled() {
       for (const w of [...workers.values()]) await w.settled();
     },
     async stop() {
       stopped = true;
       for (const t of timers) t.cancel();
+      await server.close();
       staticPods?.stop();
       await factory.stop();
       for (const w of [...workers.values()]) await w.settled();

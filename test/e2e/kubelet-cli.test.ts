@@ -80,6 +80,8 @@ before(async () => {
       cgroupRoot,
       "--image-pull",
       "disabled",
+      "--port",
+      "0",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -44,6 +44,7 @@ before(async () => {
     podCIDR,
     bridge,
     cgroupRoot,
+    port: 0,
     imagePull: false,
     crashLoopBackOff: { initialMs: 1000, maxMs: 4000 },
     leaseRenewMs: 1000,

@@ -7,6 +7,12 @@ import { handleGet } from "./get.ts";
 import { handlePatch } from "./patch.ts";
 import { handleScale } from "./scale.ts";
 import { handleUpdate } from "./update.ts";
+import {
+  handleNodeProxy,
+  handlePodExecAttach,
+  handlePodLog,
+  handlePodPortForward,
+} from "../proxy/pod-subresources.ts";
 
 export type Handler = (ctx: RequestContext, def: ResourceDef) => Promise<void>;
 
@@ -30,7 +36,22 @@ const HANDLERS: Record<string, Handler> = {
   eviction: handleEviction,
 };
 
+/** Subresources served by the kubelet, reached through the API server (core/v1 only). */
+const POD_HANDLERS: Record<string, Handler> = {
+  log: handlePodLog,
+  exec: handlePodExecAttach,
+  attach: handlePodExecAttach,
+  portforward: handlePodPortForward,
+};
+
 /** The handler of a subresource, undefined when not served (yet). */
-export function subresourceHandler(_def: ResourceDef, name: string): Handler | undefined {
+export function subresourceHandler(def: ResourceDef, name: string): Handler | undefined {
+  if (def.group === "" && def.resource === "pods" && POD_HANDLERS[name]) return POD_HANDLERS[name];
+  if (def.group === "" && def.resource === "nodes" && name === "proxy") return handleNodeProxy;
   return HANDLERS[name];
+}
+
+/** Subresources whose path continues after the subresource name (`nodes/n/proxy/a/b`). */
+export function acceptsSubpath(def: ResourceDef, name: string): boolean {
+  return name === "proxy" && def.group === "" && def.resource === "nodes";
 }

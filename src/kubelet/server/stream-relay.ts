@@ -1,0 +1,259 @@
+/**
+ * The kubelet's streaming endpoints (/exec, /attach, /portForward) relay a
+ * client's upgraded connection to the URL the runtime's streaming server
+ * returned (CRI Exec/Attach/PortForward), as upstream's kubelet proxies to
+ * containerd's streaming server.
+ *
+ * - exec/attach: the client speaks WebSocket channel.k8s.io (v5, v4, v3,
+ *   v2 or v1; kubectl 1.32 asks for v5 first); containerd 1.6 accepts
+ *   v4.channel.k8s.io, whose framing (first byte = channel; 0 stdin, 1
+ *   stdout, 2 stderr, 3 error/status, 4 resize) v5 shares. v5's close
+ *   signal (channel 255) is the one message v4 lacks: stdin EOF then ends
+ *   the runtime connection's stdin by closing it once output has drained
+ *   (see `StdinCloseDelayMs`).
+ * - portForward: kubectl 1.32 tunnels SPDY inside WebSocket binary
+ *   messages (subprotocol `SPDY/3.1+portforward.k8s.io`); the kubelet opens
+ *   a SPDY/3.1 upgrade (`portforward.k8s.io`) to the runtime and relays the
+ *   bytes unchanged, so the SPDY session runs end to end between kubectl
+ *   and containerd. Plain SPDY clients (kubectl's fallback) are relayed
+ *   the same way over the raw socket.
+ */
+import http, { type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer } from "ws";
+
+/** Subprotocols for exec/attach, most preferred first. */
+export const CHANNEL_PROTOCOLS = [
+  "v5.channel.k8s.io",
+  "v4.channel.k8s.io",
+  "v3.channel.k8s.io",
+  "v2.channel.k8s.io",
+  "channel.k8s.io",
+];
+export const PORT_FORWARD_TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io";
+
+/** v5's close signal: `[255, channel]` closes the client's side of a channel. */
+export const CLOSE_SIGNAL = 255;
+
+/** The subprotocol the server picks among what the client offered (undefined: none fits). */
+export function pickProtocol(offered: Iterable<string>, supported: string[]): string | undefined {
+  const set = new Set([...offered].map((p) => p.trim()));
+  return supported.find((p) => set.has(p));
+}
+
+/** True when the request asks for a WebSocket upgrade. */
+export function isWebSocketRequest(req: IncomingMessage): boolean {
+  return (req.headers.upgrade ?? "").toLowerCase() === "websocket";
+}
+
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ""}\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function acceptWebSocket(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  supported: string[],
+): Promise<WebSocket | undefined> {
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => pickProtocol(offered, supported) ?? false,
+  });
+  return new Promise((resolve) => {
+    const offered = String(req.headers["sec-websocket-protocol"] ?? "").split(",");
+    if (!pickProtocol(offered, supported)) {
+      rejectUpgrade(socket, 400, `unsupported subprotocol(s): ${offered.join(",")}`);
+      return resolve(undefined);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => resolve(ws));
+  });
+}
+
+/** Dials a WebSocket on the runtime's streaming server. */
+function dialRuntimeWebSocket(url: string, protocol: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, [protocol], { perMessageDeflate: false });
+    ws.once("open", () => resolve(ws));
+    ws.once("unexpected-response", (_req, res) =>
+      reject(new Error(`runtime streaming server answered ${res.statusCode}`)),
+    );
+    ws.once("error", reject);
+  });
+}
+
+/**
+ * How long after a v5 stdin close the runtime connection is kept for
+ * output before it is closed (v4 has no half-close).
+ */
+export const StdinCloseDelayMs = 1000;
+
+/**
+ * Accepts the client's exec/attach WebSocket and relays it to the runtime's
+ * streaming URL (obtained lazily, after the client upgraded, so failures
+ * reach the client as a Status on the error channel).
+ */
+export async function relayExecWebSocket(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  runtimeUrl: () => Promise<string>,
+): Promise<void> {
+  const client = await acceptWebSocket(req, socket, head, CHANNEL_PROTOCOLS);
+  if (!client) return;
+  // Listen before dialing: what the client sends meanwhile is queued, not lost.
+  const pending: Buffer[] = [];
+  let upstream: WebSocket | undefined;
+  let stdinClosed = false;
+  const closeStdin = () => {
+    if (stdinClosed || !upstream) return;
+    stdinClosed = true;
+    setTimeout(() => upstream?.close(1000), StdinCloseDelayMs).unref();
+  };
+  client.on("message", (data: Buffer) => {
+    if (data.length >= 2 && data[0] === CLOSE_SIGNAL) {
+      // v5 close of stdin: v4 cannot half-close, so end the runtime side after output drains.
+      if (data[1] === 0) pending.push(data);
+      if (data[1] === 0 && upstream) closeStdin();
+      return;
+    }
+    if (upstream?.readyState === WebSocket.OPEN) upstream.send(data);
+    else pending.push(data);
+  });
+  try {
+    upstream = await dialRuntimeWebSocket(await runtimeUrl(), "v4.channel.k8s.io");
+  } catch (err) {
+    const status = {
+      metadata: {},
+      status: "Failure",
+      message: err instanceof Error ? err.message : String(err),
+      reason: "InternalError",
+      code: 500,
+    };
+    client.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
+    client.close(1000);
+    return;
+  }
+  for (const d of pending.splice(0)) {
+    if (d[0] === CLOSE_SIGNAL) closeStdin();
+    else upstream.send(d);
+  }
+  const up = upstream;
+  up.on("message", (data: Buffer) => {
+    if (client.readyState === WebSocket.OPEN) client.send(data);
+  });
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      if (client.readyState === WebSocket.OPEN) client.close(1000);
+      if (up.readyState === WebSocket.OPEN) up.close(1000);
+      resolve();
+    };
+    client.once("close", done);
+    up.once("close", done);
+    client.once("error", done);
+    up.once("error", done);
+  });
+}
+
+/** Opens a SPDY/3.1 upgrade to the runtime's port-forward URL; resolves to the raw socket. */
+function dialRuntimeSpdy(url: string): Promise<{ socket: Duplex; head: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: "POST",
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "SPDY/3.1",
+        "X-Stream-Protocol-Version": "portforward.k8s.io",
+      },
+    });
+    req.once("upgrade", (_res, socket, head) => resolve({ socket, head }));
+    req.once("response", (res) => {
+      res.resume();
+      reject(new Error(`runtime streaming server answered ${res.statusCode}`));
+    });
+    req.once("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * Relays a port-forward: WebSocket-tunnelled SPDY (kubectl 1.32's default)
+ * or a plain SPDY/3.1 upgrade, byte for byte, to the runtime.
+ */
+export async function relayPortForward(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  runtimeUrl: () => Promise<string>,
+): Promise<void> {
+  if (isWebSocketRequest(req)) {
+    let url: string;
+    try {
+      url = await runtimeUrl();
+    } catch (err) {
+      rejectUpgrade(socket, 500, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    const client = await acceptWebSocket(req, socket, head, [PORT_FORWARD_TUNNEL_PROTOCOL]);
+    if (!client) return;
+    let up: { socket: Duplex; head: Buffer };
+    try {
+      up = await dialRuntimeSpdy(url);
+    } catch {
+      client.close(1011);
+      return;
+    }
+    client.on("message", (data: Buffer) => up.socket.write(data));
+    if (up.head.length) client.send(up.head);
+    up.socket.on("data", (d: Buffer) => client.send(d));
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        up.socket.destroy();
+        if (client.readyState === WebSocket.OPEN) client.close(1000);
+        resolve();
+      };
+      client.once("close", done);
+      up.socket.once("close", done);
+      up.socket.once("error", done);
+      client.once("error", done);
+    });
+    return;
+  }
+  if ((req.headers.upgrade ?? "").toLowerCase().startsWith("spdy/3.1")) {
+    let up: { socket: Duplex; head: Buffer };
+    try {
+      up = await dialRuntimeSpdy(await runtimeUrl());
+    } catch (err) {
+      rejectUpgrade(socket, 500, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    socket.write(
+      "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n" +
+        "X-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n",
+    );
+    if (head.length) up.socket.write(head);
+    if (up.head.length) socket.write(up.head);
+    up.socket.pipe(socket);
+    socket.pipe(up.socket);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        up.socket.destroy();
+        socket.destroy();
+        resolve();
+      };
+      socket.once("close", done);
+      up.socket.once("close", done);
+      socket.once("error", done);
+      up.socket.once("error", done);
+    });
+    return;
+  }
+  rejectUpgrade(socket, 400, "port-forward needs a WebSocket or SPDY/3.1 upgrade");
+}
+
+export { rejectUpgrade };

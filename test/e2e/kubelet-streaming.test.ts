@@ -1,0 +1,239 @@
+/**
+ * kubectl logs / exec / port-forward / top end to end: a real
+ * `k8ts server --disable-agent`, the kubelet in this process with its own
+ * containerd (own root/state/socket), its HTTPS server on a free port
+ * (published in the Node), serving and client certificates from the
+ * cluster CA, pulls disabled. kubectl 1.32 talks WebSocket (exec) and
+ * WebSocket-tunnelled SPDY (port-forward) to the API server, which relays
+ * to the kubelet, which relays to containerd's streaming server.
+ * Everything created is removed at the end.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { freePort, startCluster, type TestCluster } from "./harness.ts";
+import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
+import { RestClient } from "../../src/client/rest-client.ts";
+import { nodesRef, podsRef } from "../../src/client/resources.ts";
+import { startKubelet, type Kubelet } from "../../src/kubelet/kubelet.ts";
+import { createLogger } from "../../src/util/logger.ts";
+
+const suffix = Math.random().toString(36).slice(2, 7);
+const nodeName = `stream-e2e-${suffix}`;
+const bridge = `k8tss${suffix}`;
+const cgroupRoot = `/k8ts-e2e-stream-${suffix}`;
+const podCIDR = "10.42.203.0/24";
+
+let cluster: TestCluster;
+let client: RestClient;
+let kubelet: Kubelet;
+let dataDir: string;
+let logs = "";
+
+before(async () => {
+  cluster = await startCluster();
+  client = new RestClient(loadKubeconfig(cluster.kubeconfig));
+  dataDir = mkdtempSync(join(tmpdir(), "k8ts-stream-e2e-"));
+  const tls = join(cluster.dataDir, "tls");
+  const ca = {
+    certPem: readFileSync(join(tls, "ca.crt"), "utf8"),
+    keyPem: readFileSync(join(tls, "ca.key"), "utf8"),
+  };
+  kubelet = await startKubelet({
+    client,
+    nodeName,
+    dataDir,
+    podCIDR,
+    bridge,
+    cgroupRoot,
+    port: 0,
+    servingCA: ca,
+    clientCaPem: ca.certPem,
+    imagePull: false,
+    crashLoopBackOff: { initialMs: 1000, maxMs: 2000 },
+    log: createLogger("kubelet", { write: (l) => (logs += l), level: "info" }),
+  });
+});
+
+after(async () => {
+  await kubelet?.stop();
+  client?.close();
+  await cluster?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}: ${String(last ?? "")}\n${logs.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const getPod = (name: string) => client.get<Pod>(podsRef, "default", name);
+
+function podManifest(name: string, script: string, spec: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default", labels: { app: name } },
+    spec: {
+      nodeName,
+      containers: [
+        {
+          name: "main",
+          image: "busybox",
+          imagePullPolicy: "IfNotPresent",
+          command: ["sh", "-c", script],
+        },
+      ],
+      ...spec,
+    },
+  });
+}
+
+async function runPod(name: string, script: string, spec: Record<string, unknown> = {}) {
+  await cluster.kubectlOk(["apply", "-f", "-"], { input: podManifest(name, script, spec) });
+  return until(`${name} Running`, async () => {
+    const p = await getPod(name);
+    return p.status?.phase === "Running" ? p : undefined;
+  });
+}
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 5000, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
+}
+
+const WEB =
+  "mkdir -p /www && echo hello-from-pod > /www/index.html && httpd -p 8080 -h /www && " +
+  "echo started && i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done";
+
+test("the node publishes the kubelet's port and nodes/proxy reaches it", async () => {
+  const node = await client.get<any>(nodesRef, undefined, nodeName);
+  assert.equal(node.status.daemonEndpoints.kubeletEndpoint.Port, kubelet.port);
+  assert.notEqual(kubelet.port, 10250);
+  const health = await cluster.kubectlOk([
+    "get",
+    "--raw",
+    `/api/v1/nodes/${nodeName}/proxy/healthz`,
+  ]);
+  assert.equal(health.trim(), "ok");
+});
+
+test("kubectl logs prints the log, --tail and --timestamps apply", async () => {
+  await runPod("web", WEB);
+  const out = await until("two ticks logged", async () => {
+    const r = await cluster.kubectl(["logs", "web"]);
+    return r.code === 0 && r.stdout.includes("tick-2") ? r.stdout : undefined;
+  });
+  assert.match(out, /^started\ntick-1\ntick-2\n/);
+  const tail = await cluster.kubectlOk(["logs", "web", "--tail=1"]);
+  assert.equal(tail.trim().split("\n").length, 1);
+  assert.match(tail, /^tick-\d+\n$/);
+  const ts = await cluster.kubectlOk(["logs", "web", "--timestamps", "--tail=2"]);
+  for (const line of ts.trim().split("\n"))
+    assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z tick-\d+$/);
+  const limited = await cluster.kubectlOk(["logs", "web", "--limit-bytes=3"]);
+  assert.equal(limited, "sta");
+  const bad = await cluster.kubectl(["logs", "web", "-c", "nope"]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /container nope is not valid for pod web/);
+});
+
+test("kubectl logs -f streams new lines and ends when the container stops", async () => {
+  const follow = cluster.kubectlStream(["logs", "-f", "web"]);
+  const first = await follow.waitFor(/tick-(\d+)/);
+  const n = Number(/tick-(\d+)/.exec(first)![1]);
+  await follow.waitFor(new RegExp(`tick-${n + 2}\\b`));
+  await follow.stop();
+
+  await runPod("short", "echo first; sleep 3; echo last", { restartPolicy: "Never" });
+  const r = await cluster.kubectl(["logs", "-f", "short"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "first\nlast\n");
+});
+
+test("kubectl logs --previous shows the crashed instance's log", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: podManifest("crasher", 'echo "run at $(cat /proc/uptime)"; exit 2'),
+  });
+  await until("a restart", async () => {
+    const p = await getPod("crasher");
+    return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+  });
+  const prev = await until("previous log", async () => {
+    const r = await cluster.kubectl(["logs", "crasher", "--previous"]);
+    return r.code === 0 && r.stdout.startsWith("run at") ? r.stdout : undefined;
+  });
+  assert.match(prev, /^run at [\d.]+ [\d.]+\n$/);
+  const none = await cluster.kubectl(["logs", "web", "--previous"]);
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /previous terminated container "main" in pod "web" not found/);
+});
+
+test("kubectl exec runs commands, passes stdin and propagates exit codes", async () => {
+  const ls = await cluster.kubectlOk(["exec", "web", "--", "ls", "/"]);
+  assert.match(ls, /\bbin\b/);
+  assert.match(ls, /\bwww\b/);
+  const code = await cluster.kubectl([
+    "exec",
+    "web",
+    "--",
+    "sh",
+    "-c",
+    "echo out; echo err >&2; exit 3",
+  ]);
+  assert.equal(code.code, 3);
+  assert.equal(code.stdout, "out\n");
+  assert.equal(code.stderr.split("\n")[0], "err");
+  const cat = await cluster.kubectl(
+    ["exec", "-i", "web", "--", "sh", "-c", "head -n 2 | tr a-z A-Z"],
+    {
+      input: "hello\nworld\n",
+    },
+  );
+  assert.equal(cat.code, 0, cat.stderr);
+  assert.equal(cat.stdout, "HELLO\nWORLD\n");
+  const missing = await cluster.kubectl(["exec", "web", "--", "/no/such/binary"]);
+  assert.notEqual(missing.code, 0);
+});
+
+test("kubectl port-forward forwards a local port to the pod", async () => {
+  const port = await freePort();
+  const pf = cluster.kubectlStream(["port-forward", "pod/web", `${port}:8080`]);
+  try {
+    await pf.waitFor(/Forwarding from 127\.0\.0\.1/);
+    for (let i = 0; i < 3; i++) {
+      const res = await httpGet(`http://127.0.0.1:${port}/`);
+      assert.equal(res.status, 200);
+      assert.equal(res.body, "hello-from-pod\n");
+    }
+  } finally {
+    await pf.stop();
+  }
+});
