@@ -14,8 +14,9 @@ import { ensureClusterPki } from "../pki/self-signed.ts";
 import { writeKubeconfig } from "../pki/kubeconfig.ts";
 import type { AuthFlags } from "../auth/flags.ts";
 import { serviceOptionsFromFlags, type ServiceFlags } from "../apiserver/services/service-flags.ts";
+import type { AdmissionFlags } from "../apiserver/admission/builtin/admission-flags.ts";
 
-export interface ControlPlaneFlags extends AuthFlags, ServiceFlags {
+export interface ControlPlaneFlags extends AuthFlags, AdmissionFlags, ServiceFlags {
   dataDir?: string;
   bindAddress?: string;
   securePort?: string | number;
@@ -74,6 +75,11 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const { registryWithAuth } = await import("../auth/resources.ts");
   const { withEncryptionAtRest } = await import("../auth/encryption/setup.ts");
   const storage = await withEncryptionAtRest(backend, flags.encryptionProviderConfig, dataDir);
+  const { builtinAdmission } = await import("../apiserver/admission/builtin/builtin-admission.ts");
+  const { admissionOptionsFromFlags } =
+    await import("../apiserver/admission/builtin/admission-flags.ts");
+  const admission = builtinAdmission(admissionOptionsFromFlags(flags));
+  auth.pipeline.admission = admission.chain(auth.pipeline.admission);
   const apiServer = await startApiServer({
     backend: storage,
     registry: registryWithAuth(),
@@ -87,6 +93,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
       clientCaPem: flags.clientCaFile ? await readFile(flags.clientCaFile, "utf8") : pki.ca.certPem,
     },
   });
+  admission.bind(apiServer.context);
   const host =
     flags.bindAddress && flags.bindAddress !== "0.0.0.0" ? flags.bindAddress : "127.0.0.1";
   const server = `https://${host.includes(":") ? `[${host}]` : host}:${apiServer.port}`;
@@ -108,8 +115,6 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     await mergeKubeconfigFile(target, kubeconfig);
   }
   await auth.start(apiServer.context);
-  const { setupKubeletClient } = await import("../apiserver/proxy/kubelet-client-cert.ts");
-  await setupKubeletClient(apiServer.context, join(dataDir, "tls"), pki.ca);
   const { startCsrSigner } = await import("../controllers/certificates/run-signer.ts");
   const signer = await startCsrSigner(server, pki.ca, (msg) => process.stderr.write(`${msg}\n`));
   let stopped = false;

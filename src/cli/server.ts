@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { addAuthFlags } from "../auth/flags.ts";
+import { addAdmissionFlags } from "../apiserver/admission/builtin/admission-flags.ts";
 import { addServiceFlags } from "../apiserver/services/service-flags.ts";
 import { addHaFlags } from "../ha/ha-flags.ts";
 
 /** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
-  addHaFlags(addServiceFlags(addAuthFlags(program.command("server"))))
+  addHaFlags(addServiceFlags(addAdmissionFlags(addAuthFlags(program.command("server")))))
     .description("Run a single-node cluster (control plane and node)")
     .option(
       "--data-dir <dir>",

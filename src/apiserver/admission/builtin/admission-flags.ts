@@ -1,0 +1,65 @@
+/**
+ * kube-apiserver's admission flags: --enable-admission-plugins,
+ * --disable-admission-plugins and the DefaultTolerationSeconds values.
+ */
+import type { Command } from "commander";
+import type { BuiltinAdmissionOptions } from "./builtin-admission.ts";
+
+export interface AdmissionFlags {
+  enableAdmissionPlugins?: string[];
+  disableAdmissionPlugins?: string[];
+  defaultNotReadyTolerationSeconds?: string;
+  defaultUnreachableTolerationSeconds?: string;
+}
+
+const list = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s),
+];
+
+/** Adds the flags to a command (returns it, for chaining). */
+export function addAdmissionFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      "--enable-admission-plugins <names>",
+      "admission plugins to enable in addition to the default ones (order is fixed)",
+      list,
+    )
+    .option("--disable-admission-plugins <names>", "admission plugins to disable", list)
+    .option(
+      "--default-not-ready-toleration-seconds <seconds>",
+      "tolerationSeconds of the not-ready:NoExecute toleration added to pods",
+      "300",
+    )
+    .option(
+      "--default-unreachable-toleration-seconds <seconds>",
+      "tolerationSeconds of the unreachable:NoExecute toleration added to pods",
+      "300",
+    );
+}
+
+function seconds(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid --${flag} "${v}"`);
+  return n;
+}
+
+/** Options for builtinAdmission() from parsed flags. */
+export function admissionOptionsFromFlags(flags: AdmissionFlags): BuiltinAdmissionOptions {
+  return {
+    enable: flags.enableAdmissionPlugins ?? [],
+    disable: flags.disableAdmissionPlugins ?? [],
+    defaultNotReadyTolerationSeconds: seconds(
+      "default-not-ready-toleration-seconds",
+      flags.defaultNotReadyTolerationSeconds,
+    ),
+    defaultUnreachableTolerationSeconds: seconds(
+      "default-unreachable-toleration-seconds",
+      flags.defaultUnreachableTolerationSeconds,
+    ),
+  };
+}

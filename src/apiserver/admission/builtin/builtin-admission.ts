@@ -1,0 +1,86 @@
+/**
+ * The built-in admission plugins k8ts implements, chosen by
+ * --enable-admission-plugins / --disable-admission-plugins and merged with
+ * plugins built elsewhere (NodeRestriction and k8ts's RBAC/CSR checks from
+ * the auth stack, webhooks and policies) into one chain in upstream's order.
+ * NamespaceLifecycle is added by the API server itself (always first).
+ */
+import { realClock, type Clock } from "../../../client/clock.ts";
+import type { ServerContext } from "../../context.ts";
+import type { AdmissionPlugin } from "../../pipeline.ts";
+import { alwaysPullImagesPlugin } from "./always-pull-images.ts";
+import { defaultStorageClassPlugin } from "./default-storage-class.ts";
+import { defaultTolerationSecondsPlugin } from "./default-toleration-seconds.ts";
+import { limitRangerPlugin } from "./limit-ranger.ts";
+import { enabledPluginNames, orderAdmissionPlugins } from "./plugin-order.ts";
+import { podSecurityPlugin } from "./podsecurity/pod-security.ts";
+import { priorityPlugin } from "./priority.ts";
+import { pvcResizePlugin } from "./pvc-resize.ts";
+import { resourceQuotaPlugin } from "./quota/resource-quota.ts";
+import { runtimeClassPlugin } from "./runtime-class.ts";
+import { ServerRef } from "./server-ref.ts";
+import { serviceAccountPlugin } from "./service-account.ts";
+import { taintNodesByConditionPlugin } from "./taint-nodes-by-condition.ts";
+
+export interface BuiltinAdmissionOptions {
+  /** --enable-admission-plugins (added to upstream's defaults). */
+  enable?: string[];
+  /** --disable-admission-plugins. */
+  disable?: string[];
+  /** --default-not-ready-toleration-seconds (300). */
+  defaultNotReadyTolerationSeconds?: number;
+  /** --default-unreachable-toleration-seconds (300). */
+  defaultUnreachableTolerationSeconds?: number;
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface BuiltinAdmission {
+  /** Enabled plugin names (upstream names, including ones k8ts does not implement). */
+  enabled: Set<string>;
+  /** The ordered chain: enabled built-ins plus the given external plugins. */
+  chain(external: AdmissionPlugin[]): AdmissionPlugin[];
+  /** Binds the plugins to the running server; call right after it starts. */
+  bind(server: ServerContext): void;
+}
+
+type Factory = (ref: ServerRef, opts: BuiltinAdmissionOptions) => AdmissionPlugin;
+
+/** Every built-in plugin k8ts implements, by upstream name. */
+export const BUILTIN_PLUGINS: Record<string, Factory> = {
+  LimitRanger: (ref) => limitRangerPlugin(ref),
+  ServiceAccount: (ref, o) => serviceAccountPlugin(ref, { random: o.random, clock: o.clock }),
+  TaintNodesByCondition: () => taintNodesByConditionPlugin(),
+  AlwaysPullImages: () => alwaysPullImagesPlugin(),
+  PodSecurity: (ref) => podSecurityPlugin(ref),
+  Priority: (ref) => priorityPlugin(ref),
+  DefaultTolerationSeconds: (_ref, o) =>
+    defaultTolerationSecondsPlugin({
+      notReadySeconds: o.defaultNotReadyTolerationSeconds,
+      unreachableSeconds: o.defaultUnreachableTolerationSeconds,
+    }),
+  DefaultStorageClass: (ref) => defaultStorageClassPlugin(ref),
+  PersistentVolumeClaimResize: (ref) => pvcResizePlugin(ref),
+  RuntimeClass: (ref) => runtimeClassPlugin(ref),
+  ResourceQuota: (ref, o) => resourceQuotaPlugin(ref, o.clock ?? realClock),
+};
+
+/** Builds the enabled built-ins; throws on unknown plugin names. */
+export function builtinAdmission(opts: BuiltinAdmissionOptions = {}): BuiltinAdmission {
+  const enabled = enabledPluginNames(opts.enable ?? [], opts.disable ?? []);
+  const explicitlyDisabled = new Set(
+    (opts.disable ?? []).filter((n) => !(opts.enable ?? []).includes(n)),
+  );
+  const ref = new ServerRef();
+  const plugins = Object.entries(BUILTIN_PLUGINS)
+    .filter(([name]) => enabled.has(name))
+    .map(([, make]) => make(ref, opts));
+  return {
+    enabled,
+    chain(external) {
+      const kept = external.filter((p) => !explicitlyDisabled.has(p.name));
+      return orderAdmissionPlugins([...plugins, ...kept]);
+    },
+    bind: (server) => ref.bind(server),
+  };
+}

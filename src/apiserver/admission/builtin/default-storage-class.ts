@@ -1,0 +1,46 @@
+/**
+ * DefaultStorageClass admission, as upstream: a PersistentVolumeClaim created
+ * without spec.storageClassName (absent, not "") gets the default
+ * StorageClass (annotation storageclass.kubernetes.io/is-default-class=true,
+ * or the beta one); with several defaults the newest wins.
+ */
+import type { KObject } from "../../../api/types.ts";
+import type { AdmissionPlugin } from "../../pipeline.ts";
+import type { ServerRef } from "./server-ref.ts";
+
+export const IS_DEFAULT_STORAGE_CLASS = "storageclass.kubernetes.io/is-default-class";
+export const BETA_IS_DEFAULT_STORAGE_CLASS = "storageclass.beta.kubernetes.io/is-default-class";
+
+/** The default class: newest creationTimestamp, then name, as upstream's GetDefaultClass. */
+export function defaultStorageClass(classes: KObject[]): KObject | undefined {
+  const defaults = classes.filter((c) => {
+    const a = c.metadata?.annotations ?? {};
+    return a[IS_DEFAULT_STORAGE_CLASS] === "true" || a[BETA_IS_DEFAULT_STORAGE_CLASS] === "true";
+  });
+  defaults.sort((a, b) => {
+    const ta = Date.parse(a.metadata?.creationTimestamp ?? "") || 0;
+    const tb = Date.parse(b.metadata?.creationTimestamp ?? "") || 0;
+    if (ta !== tb) return tb - ta;
+    return (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1;
+  });
+  return defaults[0];
+}
+
+export function defaultStorageClassPlugin(server: ServerRef): AdmissionPlugin {
+  return {
+    name: "DefaultStorageClass",
+    async admit(attrs) {
+      if (attrs.operation !== "CREATE" || attrs.subresource !== "" || !attrs.object) return;
+      if (attrs.def.group !== "" || attrs.def.resource !== "persistentvolumeclaims") return;
+      const spec = (attrs.object.spec ??= {}) as { storageClassName?: string | null };
+      if (spec.storageClassName !== undefined && spec.storageClassName !== null) return;
+      const s = await server.get();
+      const def = s.registry.get("storage.k8s.io", "v1", "storageclasses");
+      if (!def) return;
+      const sc = defaultStorageClass(
+        (await s.store.list(def, undefined, {})).items.map((i) => i.obj),
+      );
+      if (sc) spec.storageClassName = sc.metadata?.name;
+    },
+  };
+}

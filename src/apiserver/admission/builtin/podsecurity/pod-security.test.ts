@@ -1,0 +1,85 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { TestServer } from "../../../testing/test-server.ts";
+import { makePod, startAdmissionServer } from "../admission-test-server.ts";
+import { evaluatePod, formatFailures } from "./checks.ts";
+
+let t: TestServer;
+before(async () => {
+  t = await startAdmissionServer({ disable: ["ServiceAccount", "ResourceQuota"] });
+  for (const [name, level] of [
+    ["strict", "restricted"],
+    ["base", "baseline"],
+  ]) {
+    const res = await t.call("POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level } },
+    });
+    assert.equal(res.status, 201, res.text);
+  }
+});
+after(() => t.close());
+
+const privileged = makePod("priv", { c: { securityContext: { privileged: true } } });
+const compliant = makePod("good", {
+  c: {
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+  },
+});
+
+test("enforce labels reject violating pods with upstream's message", async () => {
+  const cases: [string, Record<string, unknown>, number, string?][] = [
+    [
+      "strict",
+      privileged,
+      403,
+      'pods "priv" is forbidden: violates PodSecurity "restricted:latest": privileged (container "c" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
+    ],
+    [
+      "base",
+      privileged,
+      403,
+      'pods "priv" is forbidden: violates PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)',
+    ],
+    ["base", makePod("plain"), 201],
+    ["strict", compliant, 201],
+    ["default", privileged, 201],
+  ];
+  for (const [ns, pod, status, message] of cases) {
+    const res = await t.call("POST", `/api/v1/namespaces/${ns}/pods`, pod);
+    assert.equal(res.status, status, `${ns}: ${res.text}`);
+    if (message) assert.equal(res.body.message, message);
+    if (status === 201)
+      await t.call(
+        "DELETE",
+        `/api/v1/namespaces/${ns}/pods/${(pod.metadata as { name: string }).name}`,
+      );
+  }
+});
+
+test("baseline checks name host namespaces, hostPath, capabilities and ports", () => {
+  const spec = {
+    hostNetwork: true,
+    hostPID: true,
+    volumes: [{ name: "root", hostPath: { path: "/" } }],
+    containers: [
+      {
+        name: "a",
+        ports: [{ containerPort: 80, hostPort: 8080 }],
+        securityContext: { capabilities: { add: ["NET_ADMIN", "CHOWN"] } },
+      },
+      { name: "b", securityContext: { seccompProfile: { type: "Unconfined" } } },
+    ],
+  };
+  assert.equal(
+    formatFailures(evaluatePod("baseline", spec)),
+    'non-default capabilities (container "a" must not include "NET_ADMIN" in securityContext.capabilities.add), host namespaces (hostNetwork=true, hostPID=true), hostPath volumes (volume "root"), hostPort (container "a" uses hostPort 8080), seccompProfile (container "b" must not set securityContext.seccompProfile.type to "Unconfined")',
+  );
+  assert.deepEqual(evaluatePod("privileged", spec), []);
+});

@@ -1,0 +1,105 @@
+/**
+ * PodSecurity admission, as upstream's pod-security-admission: a namespace's
+ * `pod-security.kubernetes.io/<mode>` labels (enforce, warn, audit) name a
+ * level (privileged, baseline, restricted) and `<mode>-version` a version
+ * (default "latest"). Pods violating the enforce level are rejected with
+ * `violates PodSecurity "<level>:<version>": ...`; pods and workload pod
+ * templates violating the warn level produce `would violate PodSecurity ...`
+ * warnings (when the pipeline carries warnings). Updates are evaluated only
+ * when the pod spec changed. Audit annotations are not recorded.
+ */
+import type { KObject } from "../../../../api/types.ts";
+import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
+import { addWarning, admissionForbidden } from "../admission-error.ts";
+import type { ServerRef } from "../server-ref.ts";
+import { evaluatePod, formatFailures, type PodSpec } from "./checks.ts";
+
+export const LABEL_PREFIX = "pod-security.kubernetes.io/";
+const LEVELS = new Set(["privileged", "baseline", "restricted"]);
+
+export interface NamespacePolicy {
+  level: string;
+  version: string;
+}
+
+/** The policy of one mode from namespace labels; invalid levels evaluate as restricted. */
+export function policyFor(labels: Record<string, string>, mode: string): NamespacePolicy {
+  const raw = labels[`${LABEL_PREFIX}${mode}`];
+  const version = labels[`${LABEL_PREFIX}${mode}-version`] || "latest";
+  if (raw === undefined) return { level: "privileged", version };
+  return { level: LEVELS.has(raw) ? raw : "restricted", version };
+}
+
+/** Where workload kinds keep their pod template spec. */
+const TEMPLATE_PATHS: Record<string, string[]> = {
+  "/podtemplates": ["template", "spec"],
+  "/replicationcontrollers": ["spec", "template", "spec"],
+  "apps/replicasets": ["spec", "template", "spec"],
+  "apps/deployments": ["spec", "template", "spec"],
+  "apps/statefulsets": ["spec", "template", "spec"],
+  "apps/daemonsets": ["spec", "template", "spec"],
+  "batch/jobs": ["spec", "template", "spec"],
+  "batch/cronjobs": ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+function dig(obj: unknown, path: string[]): unknown {
+  let cur = obj;
+  for (const p of path) cur = (cur as Record<string, unknown> | undefined)?.[p];
+  return cur;
+}
+
+/** The pod spec an object carries: its own for pods, its template's for workloads. */
+export function podSpecOf(
+  attrs: AdmissionAttributes,
+): { spec: PodSpec; isPod: boolean } | undefined {
+  if (!attrs.object) return undefined;
+  const key = `${attrs.def.group}/${attrs.def.resource}`;
+  if (key === "/pods") {
+    if (attrs.subresource !== "" && attrs.subresource !== "ephemeralcontainers") return undefined;
+    return { spec: (attrs.object.spec ?? {}) as PodSpec, isPod: true };
+  }
+  if (attrs.subresource !== "") return undefined;
+  const path = TEMPLATE_PATHS[key];
+  const spec = path ? dig(attrs.object, path) : undefined;
+  return spec ? { spec: spec as PodSpec, isPod: false } : undefined;
+}
+
+function specUnchanged(attrs: AdmissionAttributes): boolean {
+  if (attrs.operation !== "UPDATE" || !attrs.oldObject) return false;
+  const old = podSpecOf({ ...attrs, object: attrs.oldObject });
+  const now = podSpecOf(attrs);
+  return JSON.stringify(old?.spec) === JSON.stringify(now?.spec);
+}
+
+export function podSecurityPlugin(server: ServerRef): AdmissionPlugin {
+  return {
+    name: "PodSecurity",
+    async validate(attrs) {
+      if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return;
+      const target = podSpecOf(attrs);
+      if (!target || specUnchanged(attrs)) return;
+      const s = await server.get();
+      const def = s.registry.get("", "v1", "namespaces")!;
+      const ns: KObject | undefined = await s.store.tryGet(def, "", attrs.namespace);
+      const labels = ns?.metadata?.labels ?? {};
+      const enforce = policyFor(labels, "enforce");
+      const warn = policyFor(labels, "warn");
+      if (target.isPod && enforce.level !== "privileged") {
+        const failures = evaluatePod(enforce.level, target.spec);
+        if (failures.length)
+          throw admissionForbidden(
+            attrs,
+            `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatFailures(failures)}`,
+          );
+      }
+      if (warn.level !== "privileged") {
+        const failures = evaluatePod(warn.level, target.spec);
+        if (failures.length)
+          addWarning(
+            attrs,
+            `would violate PodSecurity "${warn.level}:${warn.version}": ${formatFailures(failures)}`,
+          );
+      }
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * ResourceQuota admission, as upstream: a write that adds usage in a
+ * namespace is charged against every matching ResourceQuota's status.used
+ * before it is stored. The charge is a compare-and-swap of the quota (retried
+ * on conflict from fresh state), so concurrent writes can never together
+ * exceed status.hard. Exceeding writes get 403 "exceeded quota: ..."; quotas
+ * whose usage the controller has not computed yet reject with "status unknown
+ * for quota"; pods must state cpu/memory when a quota tracks them. Dry runs
+ * check without charging. Usage is released only by the controller's
+ * recalculation (as upstream).
+ */
+import { Quantity } from "../../../../api/quantity.ts";
+import { StatusError } from "../../../../api/status.ts";
+import type { KObject } from "../../../../api/types.ts";
+import type { Clock } from "../../../../client/clock.ts";
+import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
+import { admissionForbidden } from "../admission-error.ts";
+import {
+  addLists,
+  maskList,
+  prettyPrint,
+  resourceList,
+  subtractLists,
+  toJSONList,
+  type ResourceList,
+} from "../resource-list.ts";
+import type { ServerRef } from "../server-ref.ts";
+import { affects, podConstraints, scopesMatch, usageOf, type QuotaTarget } from "./usage.ts";
+
+const MAX_ATTEMPTS = 10;
+const ZERO = Quantity.fromNanos(0n);
+
+type QuotaStatus = { hard?: Record<string, unknown>; used?: Record<string, unknown> };
+
+/** The usage a write adds: new minus old, only the positive entries. */
+export function usageDelta(
+  t: QuotaTarget,
+  obj: KObject,
+  old: KObject | undefined,
+  now: number,
+): ResourceList {
+  const added = usageOf(t, obj, now);
+  const delta = old ? subtractLists(added, usageOf(t, old, now)) : added;
+  for (const [k, q] of delta) if (q.cmp(ZERO) <= 0) delta.delete(k);
+  return delta;
+}
+
+/**
+ * Checks one quota against a delta; returns the quota's new used list, or
+ * undefined when the quota does not apply. Throws 403 as upstream.
+ */
+export function chargeQuota(
+  attrs: AdmissionAttributes,
+  quota: KObject,
+  t: QuotaTarget,
+  delta: ResourceList,
+): ResourceList | undefined {
+  const name = quota.metadata?.name ?? "";
+  const status = (quota.status ?? {}) as QuotaStatus;
+  const hard = resourceList(status.hard);
+  const names = [...hard.keys()].filter((n) => affects(t, n));
+  if (names.length === 0 || !scopesMatch(quota, t, attrs.object!)) return undefined;
+  if (t.group === "" && t.resource === "pods" && attrs.operation === "CREATE") {
+    const msg = podConstraints(attrs.object!, names);
+    if (msg) throw admissionForbidden(attrs, `failed quota: ${name}: ${msg}`);
+  }
+  const requested = maskList(delta, names);
+  if (requested.size === 0) return undefined;
+  const used = resourceList(status.used);
+  const unknown = [...requested.keys()].filter((n) => !used.has(n)).sort();
+  if (unknown.length)
+    throw admissionForbidden(
+      attrs,
+      `status unknown for quota: ${name}, resources: ${unknown.join(",")}`,
+    );
+  const next = addLists(used, requested);
+  const exceeded = [...requested.keys()].filter((n) => next.get(n)!.cmp(hard.get(n)!) > 0);
+  if (exceeded.length) {
+    throw admissionForbidden(
+      attrs,
+      `exceeded quota: ${name}, requested: ${prettyPrint(maskList(requested, exceeded))}, used: ${prettyPrint(maskList(used, exceeded))}, limited: ${prettyPrint(maskList(hard, exceeded))}`,
+    );
+  }
+  return next;
+}
+
+export function resourceQuotaPlugin(server: ServerRef, clock: Clock): AdmissionPlugin {
+  return {
+    name: "ResourceQuota",
+    async validate(attrs) {
+      if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return;
+      if (attrs.subresource !== "" || !attrs.def.namespaced || !attrs.object) return;
+      const t: QuotaTarget = { group: attrs.def.group, resource: attrs.def.resource };
+      const delta = usageDelta(t, attrs.object, attrs.oldObject, clock.now());
+      if (delta.size === 0) return;
+      const s = await server.get();
+      const def = s.registry.get("", "v1", "resourcequotas")!;
+      const charged = new Set<string>();
+      for (let attempt = 0; ; attempt++) {
+        const quotas = (await s.store.list(def, attrs.namespace, {})).items.map((i) => i.obj);
+        const pending: KObject[] = [];
+        for (const quota of quotas) {
+          if (charged.has(quota.metadata?.name ?? "")) continue;
+          const next = chargeQuota(attrs, quota, t, delta);
+          if (!next) continue;
+          const status = (quota.status ?? {}) as QuotaStatus;
+          pending.push({
+            ...quota,
+            status: { ...status, used: { ...status.used, ...toJSONList(next) } },
+          });
+        }
+        if (attrs.dryRun || pending.length === 0) return;
+        try {
+          for (const q of pending) {
+            await s.store.update(def, q, Number(q.metadata?.resourceVersion));
+            charged.add(q.metadata?.name ?? "");
+          }
+          return;
+        } catch (err) {
+          const retry =
+            err instanceof StatusError && err.reason === "Conflict" && attempt < MAX_ATTEMPTS;
+          if (!retry) throw err;
+        }
+      }
+    },
+  };
+}
