@@ -8,6 +8,8 @@ import { registerKubeconfigCommand } from "./kubeconfig.ts";
 import { registerKubeletCommand } from "./kubelet.ts";
 import { registerImagesCommand } from "./images.ts";
 import { registerTokenCommand } from "./token.ts";
+import { registerEtcdCommand } from "./etcd.ts";
+import { registerDatastoreCommand } from "./datastore.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 
 const program = new Command();
@@ -21,6 +23,8 @@ registerKubeconfigCommand(program);
 registerKubeletCommand(program);
 registerImagesCommand(program);
 registerTokenCommand(program);
+registerEtcdCommand(program);
+registerDatastoreCommand(program);
 registerSimulateCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -57,3 +57,11 @@ export async function loadOrCreateMemberConfig(
   await writeFile(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
   return config;
 }
+
+/** The member.json of an initialized server data dir; throws when there is none. */
+export async function loadMemberConfig(dataDir: string): Promise<EtcdMemberConfig> {
+  const file = join(etcdDir(dataDir), "member.json");
+  if (!existsSync(file))
+    throw new Error(`No managed etcd member in ${dataDir} (${file} is missing)`);
+  return JSON.parse(await readFile(file, "utf8")) as EtcdMemberConfig;
+}

@@ -1,0 +1,65 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteBackend } from "../storage/drivers/sqlite.ts";
+import { backupDatastore, checkBackup, restoreDatastore } from "./sqlite-backup.ts";
+
+test("online backup of a live datastore restores exactly the objects present at backup time", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "k8ts-sqlite-backup-"));
+  const live = join(dir, "live", "state.db");
+  const backend = new SqliteBackend({ path: live });
+  try {
+    await backend.start();
+    for (let i = 0; i < 50; i++)
+      await backend.create(`/registry/configmaps/default/cm${i}`, `{"i":${i}}`);
+    const seen: [number, number | undefined][] = [];
+    const { pages } = await backupDatastore(live, join(dir, "b.db"), (d, t) => seen.push([d, t]));
+    assert.ok(pages > 0);
+    assert.deepEqual(seen.at(-1), [pages, pages]);
+    // Writes after the backup must not be in it.
+    await backend.create("/registry/configmaps/default/late", "{}");
+    await backend.delete("/registry/configmaps/default/cm0");
+    assert.equal(checkBackup(join(dir, "b.db")).keys, 50);
+    await backend.close();
+
+    const { keys, kept } = await restoreDatastore({
+      file: join(dir, "b.db"),
+      target: live,
+      now: 0,
+    });
+    assert.equal(keys, 50);
+    assert.ok(kept && existsSync(kept));
+    const restored = new SqliteBackend({ path: live });
+    await restored.start();
+    try {
+      const list = await restored.list("/registry/configmaps/default/");
+      assert.equal(list.kvs.length, 50);
+      assert.equal((await restored.get("/registry/configmaps/default/late")).kv, undefined);
+      assert.equal((await restored.get("/registry/configmaps/default/cm0")).kv?.value, '{"i":0}');
+    } finally {
+      await restored.close();
+    }
+  } finally {
+    await backend.close().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("restore refuses files that are not k8ts datastores", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "k8ts-sqlite-backup-"));
+  try {
+    await writeFile(join(dir, "junk.db"), "not a database at all, just text".repeat(100));
+    const cases = [join(dir, "junk.db"), join(dir, "missing.db")];
+    for (const file of cases)
+      await assert.rejects(
+        restoreDatastore({ file, target: join(dir, "t.db"), now: 0 }),
+        /backup/i,
+      );
+    assert.equal(existsSync(join(dir, "t.db")), false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
