@@ -1,0 +1,185 @@
+/**
+ * The proxier's access to iptables: the jumps from the built-in chains into
+ * its own (ensured with -C/-I as upstream does, since iptables-restore
+ * cannot test for a rule), one-batch restores, the chains present now, and
+ * a full cleanup.
+ */
+import { isServiceChain } from "./chain-names.ts";
+import { mustExec, type HostExec } from "../host-exec.ts";
+
+interface Jump {
+  table: "nat" | "filter";
+  from: string;
+  to: string;
+  comment: string;
+  extra?: string[];
+}
+
+const newOnly = ["-m", "conntrack", "--ctstate", "NEW"];
+
+/** The jumps from built-in chains, in upstream's order and comments. */
+export const jumps: readonly Jump[] = [
+  {
+    table: "filter",
+    from: "INPUT",
+    to: "KUBE-PROXY-FIREWALL",
+    comment: "kubernetes load balancer firewall",
+    extra: newOnly,
+  },
+  {
+    table: "filter",
+    from: "INPUT",
+    to: "KUBE-NODEPORTS",
+    comment: "kubernetes health check service ports",
+  },
+  {
+    table: "filter",
+    from: "INPUT",
+    to: "KUBE-EXTERNAL-SERVICES",
+    comment: "kubernetes externally-visible service portals",
+    extra: newOnly,
+  },
+  {
+    table: "filter",
+    from: "FORWARD",
+    to: "KUBE-PROXY-FIREWALL",
+    comment: "kubernetes load balancer firewall",
+    extra: newOnly,
+  },
+  { table: "filter", from: "FORWARD", to: "KUBE-FORWARD", comment: "kubernetes forwarding rules" },
+  {
+    table: "filter",
+    from: "FORWARD",
+    to: "KUBE-SERVICES",
+    comment: "kubernetes service portals",
+    extra: newOnly,
+  },
+  {
+    table: "filter",
+    from: "FORWARD",
+    to: "KUBE-EXTERNAL-SERVICES",
+    comment: "kubernetes externally-visible service portals",
+    extra: newOnly,
+  },
+  {
+    table: "filter",
+    from: "OUTPUT",
+    to: "KUBE-PROXY-FIREWALL",
+    comment: "kubernetes load balancer firewall",
+    extra: newOnly,
+  },
+  {
+    table: "filter",
+    from: "OUTPUT",
+    to: "KUBE-SERVICES",
+    comment: "kubernetes service portals",
+    extra: newOnly,
+  },
+  { table: "nat", from: "OUTPUT", to: "KUBE-SERVICES", comment: "kubernetes service portals" },
+  { table: "nat", from: "PREROUTING", to: "KUBE-SERVICES", comment: "kubernetes service portals" },
+  {
+    table: "nat",
+    from: "POSTROUTING",
+    to: "KUBE-POSTROUTING",
+    comment: "kubernetes postrouting rules",
+  },
+];
+
+const ownChains: Record<"nat" | "filter", string[]> = {
+  nat: ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"],
+  filter: [
+    "KUBE-SERVICES",
+    "KUBE-EXTERNAL-SERVICES",
+    "KUBE-FORWARD",
+    "KUBE-NODEPORTS",
+    "KUBE-PROXY-FIREWALL",
+  ],
+};
+
+function jumpSpec(j: Jump): string[] {
+  return [...(j.extra ?? []), "-m", "comment", "--comment", j.comment, "-j", j.to];
+}
+
+export class Iptables {
+  constructor(private readonly exec: HostExec) {}
+
+  /** Creates the top-level chains and the jumps into them (idempotent). */
+  async ensureJumps(): Promise<void> {
+    // Declaring flushes; only do it for chains that are missing.
+    const have = await this.chains();
+    for (const t of ["filter", "nat"] as const) {
+      const missing = ownChains[t].filter((c) => !have[t].has(c));
+      if (missing.length === 0) continue;
+      await this.restore(
+        [`*${t}`, ...missing.map((c) => `:${c} - [0:0]`), "COMMIT", ""].join("\n"),
+      );
+    }
+    // -I prepends: insert in reverse so the chains read in the listed order.
+    for (const j of [...jumps].reverse()) {
+      const check = await this.exec("iptables", [
+        "-w",
+        "-t",
+        j.table,
+        "-C",
+        j.from,
+        ...jumpSpec(j),
+      ]);
+      if (check.code === 0) continue;
+      await mustExec(this.exec, "iptables", ["-w", "-t", j.table, "-I", j.from, ...jumpSpec(j)]);
+    }
+  }
+
+  /** Applies one restore batch without flushing what it does not name. */
+  async restore(input: string): Promise<void> {
+    await mustExec(this.exec, "iptables-restore", ["-w", "--noflush"], input);
+  }
+
+  /** The chains of each table now in the kernel. */
+  async chains(): Promise<Record<"nat" | "filter", Set<string>>> {
+    const out = { nat: new Set<string>(), filter: new Set<string>() };
+    for (const t of ["nat", "filter"] as const) {
+      const text = await mustExec(this.exec, "iptables-save", ["-t", t]);
+      for (const line of text.split("\n")) {
+        if (line.startsWith(":")) out[t].add(line.slice(1).split(" ")[0]!);
+      }
+    }
+    return out;
+  }
+
+  /** The per-service nat chains now in the kernel. */
+  async serviceChains(): Promise<Set<string>> {
+    return new Set([...(await this.chains()).nat].filter(isServiceChain));
+  }
+
+  /** Removes every jump, chain and rule this proxier creates (`k8ts proxy --cleanup`). */
+  async cleanup(): Promise<void> {
+    for (const j of jumps) {
+      for (;;) {
+        const res = await this.exec("iptables", [
+          "-w",
+          "-t",
+          j.table,
+          "-D",
+          j.from,
+          ...jumpSpec(j),
+        ]);
+        if (res.code !== 0) break;
+      }
+    }
+    const have = await this.chains();
+    for (const t of ["filter", "nat"] as const) {
+      const mine = [...have[t]].filter(
+        (c) => ownChains[t].includes(c) || (t === "nat" && isServiceChain(c)),
+      );
+      if (mine.length === 0) continue;
+      const lines = [
+        `*${t}`,
+        ...mine.map((c) => `:${c} - [0:0]`),
+        ...mine.map((c) => `-X ${c}`),
+        "COMMIT",
+        "",
+      ];
+      await this.restore(lines.join("\n"));
+    }
+  }
+}

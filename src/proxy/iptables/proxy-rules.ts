@@ -1,0 +1,322 @@
+/**
+ * The iptables proxier's rules, as upstream's iptables mode lays them out,
+ * rendered as one `iptables-restore --noflush` input for the nat and filter
+ * tables. Pure: same input, same text.
+ *
+ * Contract for partial syncs: the top-level chains (KUBE-SERVICES,
+ * KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES, ...) are always rewritten in full;
+ * per-service chains (KUBE-SVC/SVL/EXT/SEP) are rewritten only for the
+ * service ports in `changed` (all of them when `changed` is undefined), and
+ * every chain in `existingChains` that is no longer wanted is flushed and
+ * deleted. The caller must pass in `existingChains` what is really in the
+ * kernel (or what the last successful restore left there).
+ */
+import type { EndpointInfo } from "../endpoint-info.ts";
+import { usableEndpoints } from "../endpoint-info.ts";
+import type { ServicePortInfo } from "../service-port.ts";
+import { usesExternalAddresses } from "../service-port.ts";
+import {
+  endpointChain,
+  externalChain,
+  serviceLocalChain,
+  servicePortChain,
+} from "./chain-names.ts";
+
+export interface ProxyRulesInput {
+  servicePorts: readonly ServicePortInfo[];
+  /** Keyed `${servicePortName}/${protocol}`. */
+  endpoints: ReadonlyMap<string, readonly EndpointInfo[]>;
+  /** Pod traffic (from this CIDR) to a ClusterIP is not masqueraded. */
+  clusterCIDR?: string;
+  /** New connections to this CIDR that no service took are rejected locally. */
+  serviceCIDR?: string;
+  masqueradeAll?: boolean;
+  /** Services (`ns/name`) whose chains to rewrite; undefined: all. */
+  changed?: ReadonlySet<string>;
+  /** Per-service chains currently in the nat table. */
+  existingChains: ReadonlySet<string>;
+}
+
+export interface ProxyRules {
+  /** The `iptables-restore --noflush` input. */
+  restore: string;
+  /** Every per-service nat chain that exists after the restore. */
+  chains: Set<string>;
+  natRules: number;
+  filterRules: number;
+  /** Service ports whose chains were written. */
+  written: number;
+}
+
+/** The mark (bit 14, upstream's default --iptables-masquerade-bit). */
+export const masqMark = "0x4000";
+
+const q = (s: string) => `"${s.replace(/"/g, "'")}"`;
+
+function proto(sp: ServicePortInfo): string {
+  const p = sp.protocol.toLowerCase();
+  return `-p ${p} -m ${p}`;
+}
+
+class Table {
+  readonly chains: string[] = [];
+  readonly rules: string[] = [];
+  readonly deletes: string[] = [];
+  chain(name: string): void {
+    this.chains.push(`:${name} - [0:0]`);
+  }
+  add(chain: string, ...parts: string[]): void {
+    this.rules.push(`-A ${chain} ${parts.join(" ")}`);
+  }
+  render(name: string): string {
+    return [`*${name}`, ...this.chains, ...this.rules, ...this.deletes, "COMMIT", ""].join("\n");
+  }
+}
+
+/** Renders the rules; see the module contract for partial syncs. */
+export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
+  const nat = new Table();
+  const filter = new Table();
+  for (const c of ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"])
+    nat.chain(c);
+  for (const c of [
+    "KUBE-SERVICES",
+    "KUBE-EXTERNAL-SERVICES",
+    "KUBE-FORWARD",
+    "KUBE-NODEPORTS",
+    "KUBE-PROXY-FIREWALL",
+  ])
+    filter.chain(c);
+
+  nat.add("KUBE-POSTROUTING", `-m mark ! --mark ${masqMark}/${masqMark} -j RETURN`);
+  nat.add("KUBE-POSTROUTING", `-j MARK --xor-mark ${masqMark}`);
+  nat.add(
+    "KUBE-POSTROUTING",
+    `-m comment --comment ${q("kubernetes service traffic requiring SNAT")} -j MASQUERADE --random-fully`,
+  );
+  nat.add("KUBE-MARK-MASQ", `-j MARK --or-mark ${masqMark}`);
+  filter.add("KUBE-FORWARD", "-m conntrack --ctstate INVALID -j DROP");
+  filter.add(
+    "KUBE-FORWARD",
+    `-m comment --comment ${q("kubernetes forwarding rules")} -m mark --mark ${masqMark}/${masqMark} -j ACCEPT`,
+  );
+  filter.add(
+    "KUBE-FORWARD",
+    `-m comment --comment ${q("kubernetes forwarding conntrack rule")} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+  );
+
+  const wanted = new Set<string>();
+  let written = 0;
+  const sorted = [...input.servicePorts].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : 1,
+  );
+  for (const sp of sorted) {
+    const eps = input.endpoints.get(`${sp.name}/${sp.protocol}`) ?? [];
+    const write = !input.changed || input.changed.has(`${sp.namespace}/${sp.serviceName}`);
+    if (write) written++;
+    writeServicePort(sp, eps, input, nat, filter, wanted, write);
+  }
+  nat.add(
+    "KUBE-SERVICES",
+    `-m comment --comment ${q("kubernetes service nodeports; NOTE: this must be the last rule in this chain")} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`,
+  );
+  if (input.serviceCIDR) {
+    filter.add(
+      "KUBE-SERVICES",
+      `-d ${input.serviceCIDR} -m comment --comment ${q("no service at this cluster IP and port")} -j REJECT --reject-with icmp-port-unreachable`,
+    );
+  }
+  for (const c of [...input.existingChains].sort()) {
+    if (wanted.has(c)) continue;
+    nat.chain(c);
+    nat.deletes.push(`-X ${c}`);
+  }
+  return {
+    restore: filter.render("filter") + nat.render("nat"),
+    chains: wanted,
+    natRules: nat.rules.length,
+    filterRules: filter.rules.length,
+    written,
+  };
+}
+
+function writeServicePort(
+  sp: ServicePortInfo,
+  all: readonly EndpointInfo[],
+  input: ProxyRulesInput,
+  nat: Table,
+  filter: Table,
+  wanted: Set<string>,
+  write: boolean,
+): void {
+  const svcChain = servicePortChain(sp.name, sp.protocol);
+  const svlChain = serviceLocalChain(sp.name, sp.protocol);
+  const extChain = externalChain(sp.name, sp.protocol);
+  const clusterEps = usableEndpoints(all, false);
+  const localEps = usableEndpoints(all, true);
+  const internalEps = sp.internalPolicyLocal ? localEps : clusterEps;
+  const externalEps = sp.externalPolicyLocal ? localEps : clusterEps;
+  const external = usesExternalAddresses(sp);
+  // Which chains this port needs: the cluster chain serves the cluster
+  // policy; the local chain serves a Local policy.
+  const needExt = external && externalEps.length > 0;
+  const needSvc = clusterEps.length > 0 && (!sp.internalPolicyLocal || needExt);
+  const needSvl = localEps.length > 0 && (sp.internalPolicyLocal || sp.externalPolicyLocal);
+  const internalChain = sp.internalPolicyLocal ? svlChain : svcChain;
+  const externalPolicyChain = sp.externalPolicyLocal ? svlChain : svcChain;
+  const dports = (port: number) => `${proto(sp)} --dport ${port}`;
+  const hasEndpointsMsg = (why: string) => `-m comment --comment ${q(`${sp.name} ${why}`)}`;
+
+  // Entry points.
+  for (const ip of sp.clusterIPs) {
+    if (internalEps.length > 0) {
+      nat.add(
+        "KUBE-SERVICES",
+        `-m comment --comment ${q(`${sp.name} cluster IP`)} -d ${ip}/32 ${dports(sp.port)} -j ${internalChain}`,
+      );
+    } else {
+      const why = clusterEps.length > 0 ? "has no local endpoints" : "has no endpoints";
+      filter.add(
+        "KUBE-SERVICES",
+        `${hasEndpointsMsg(why)} -d ${ip}/32 ${dports(sp.port)} -j REJECT --reject-with icmp-port-unreachable`,
+      );
+    }
+  }
+  const noExternal = (match: string) => {
+    // Upstream: REJECT when the service has no endpoints at all, DROP when
+    // it has endpoints but none on this node for a Local policy.
+    const none = clusterEps.length === 0;
+    filter.add(
+      "KUBE-EXTERNAL-SERVICES",
+      `${hasEndpointsMsg(none ? "has no endpoints" : "has no local endpoints")} ${match} -j ${none ? "REJECT --reject-with icmp-port-unreachable" : "DROP"}`,
+    );
+  };
+  for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
+    const kind = sp.externalIPs.includes(ip) ? "external IP" : "loadbalancer IP";
+    const match = `-d ${ip}/32 ${dports(sp.port)}`;
+    if (needExt) {
+      nat.add(
+        "KUBE-SERVICES",
+        `-m comment --comment ${q(`${sp.name} ${kind}`)} ${match} -j ${extChain}`,
+      );
+    } else noExternal(match);
+  }
+  if (sp.nodePort !== undefined) {
+    if (needExt) {
+      nat.add(
+        "KUBE-NODEPORTS",
+        `-m comment --comment ${q(sp.name)} ${dports(sp.nodePort)} -j ${extChain}`,
+      );
+    } else noExternal(`-m addrtype --dst-type LOCAL ${dports(sp.nodePort)}`);
+  }
+
+  // Per-service chains.
+  const epChains = new Map<string, string>();
+  const sepFor = (e: EndpointInfo) => {
+    let c = epChains.get(e.endpoint);
+    if (!c) epChains.set(e.endpoint, (c = endpointChain(sp.name, sp.protocol, e.endpoint)));
+    return c;
+  };
+  const used: EndpointInfo[] = [];
+  const use = (eps: readonly EndpointInfo[]) => {
+    for (const e of eps) if (!used.includes(e)) used.push(e);
+  };
+  if (needSvc) {
+    wanted.add(svcChain);
+    use(clusterEps);
+  }
+  if (needSvl) {
+    wanted.add(svlChain);
+    use(localEps);
+  }
+  if (needExt) wanted.add(extChain);
+  for (const e of used) wanted.add(sepFor(e));
+  if (!write) return;
+
+  if (needSvc) {
+    nat.chain(svcChain);
+    for (const ip of sp.clusterIPs) {
+      const src = input.masqueradeAll
+        ? ""
+        : input.clusterCIDR
+          ? `! -s ${input.clusterCIDR} `
+          : null;
+      if (src !== null) {
+        nat.add(
+          svcChain,
+          `-m comment --comment ${q(`${sp.name} cluster IP`)} ${src}-d ${ip}/32 ${dports(sp.port)} -j KUBE-MARK-MASQ`,
+        );
+      }
+    }
+    writeBalancing(nat, svcChain, sp, clusterEps, sepFor);
+  }
+  if (needSvl) {
+    nat.chain(svlChain);
+    writeBalancing(nat, svlChain, sp, localEps, sepFor);
+  }
+  if (needExt) {
+    nat.chain(extChain);
+    if (sp.externalPolicyLocal) {
+      if (input.clusterCIDR && clusterEps.length > 0) {
+        nat.add(
+          extChain,
+          `-s ${input.clusterCIDR} -m comment --comment ${q(`pod traffic for ${sp.name} external destinations`)} -j ${svcChain}`,
+        );
+      }
+      nat.add(
+        extChain,
+        `-m comment --comment ${q(`masquerade LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+      );
+      if (clusterEps.length > 0) {
+        nat.add(
+          extChain,
+          `-m comment --comment ${q(`route LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
+        );
+      }
+    } else {
+      nat.add(
+        extChain,
+        `-m comment --comment ${q(`masquerade traffic for ${sp.name} external destinations`)} -j KUBE-MARK-MASQ`,
+      );
+    }
+    nat.add(extChain, `-j ${externalPolicyChain}`);
+  }
+  for (const e of used) {
+    const c = sepFor(e);
+    nat.chain(c);
+    nat.add(c, `-m comment --comment ${q(sp.name)} -s ${e.ip}/32 -j KUBE-MARK-MASQ`);
+    const affinity = sp.affinitySeconds !== undefined ? `-m recent --name ${c} --set ` : "";
+    nat.add(
+      c,
+      `-m comment --comment ${q(sp.name)} ${affinity}${proto(sp)} -j DNAT --to-destination ${e.endpoint}`,
+    );
+  }
+}
+
+/** Affinity checks first, then random-probability jumps (1/n, 1/(n-1), ..., 1). */
+function writeBalancing(
+  nat: Table,
+  chain: string,
+  sp: ServicePortInfo,
+  eps: readonly EndpointInfo[],
+  sepFor: (e: EndpointInfo) => string,
+): void {
+  if (sp.affinitySeconds !== undefined) {
+    for (const e of eps) {
+      const c = sepFor(e);
+      nat.add(
+        chain,
+        `-m comment --comment ${q(`${sp.name} -> ${e.endpoint}`)} -m recent --name ${c} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${c}`,
+      );
+    }
+  }
+  eps.forEach((e, i) => {
+    const left = eps.length - i;
+    const prob =
+      left > 1 ? `-m statistic --mode random --probability ${(1 / left).toFixed(10)} ` : "";
+    nat.add(
+      chain,
+      `-m comment --comment ${q(`${sp.name} -> ${e.endpoint}`)} ${prob}-j ${sepFor(e)}`,
+    );
+  });
+}

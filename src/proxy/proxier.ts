@@ -1,0 +1,259 @@
+/**
+ * The iptables proxier: keeps the Services and EndpointSlices it is told
+ * about, and on a rate-limited schedule (minSyncPeriod, syncPeriod) writes
+ * the nat and filter rules in one `iptables-restore --noflush` batch.
+ * Syncs are partial (only changed services' chains) unless this is the
+ * first sync, a periodic sync, or the last sync failed.
+ */
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import { realClock, type Clock } from "../client/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import { BoundedFrequencyRunner } from "./bounded-frequency-runner.ts";
+import { endpointsByServicePort, sliceServiceKey, type EndpointInfo } from "./endpoint-info.ts";
+import type { HostExec } from "./host-exec.ts";
+import { Iptables } from "./iptables/iptables.ts";
+import { buildProxyRules } from "./iptables/proxy-rules.ts";
+import { ProxyMetrics } from "./proxy-metrics.ts";
+import { servicePorts, type ServicePortInfo } from "./service-port.ts";
+import { ServiceRoutes } from "./service-routes.ts";
+
+export interface ProxierOptions {
+  exec: HostExec;
+  nodeName: string;
+  clusterCIDR?: string;
+  serviceCIDR?: string;
+  masqueradeAll?: boolean;
+  /** Upstream --iptables-min-sync-period (default 1 s). */
+  minSyncPeriodMs?: number;
+  /** Upstream --iptables-sync-period: periodic full syncs (default 30 s). */
+  syncPeriodMs?: number;
+  /** Route ClusterIPs through a local device so the node itself reaches them (default true). */
+  serviceRoutes?: boolean;
+  /** NodePorts answer on 127.0.0.1 (sets route_localnet, default true). */
+  localhostNodePorts?: boolean;
+  clock?: Clock;
+  log?: Logger;
+}
+
+/** What one sync did. */
+export interface SyncResult {
+  ok: boolean;
+  full: boolean;
+  durationSeconds: number;
+  servicesWritten: number;
+  natRules: number;
+  filterRules: number;
+  error?: string;
+}
+
+const triggerAnnotation = "endpoints.kubernetes.io/last-change-trigger-time";
+
+function key(o: { metadata?: { namespace?: string; name?: string } }): string {
+  return `${o.metadata?.namespace ?? "default"}/${o.metadata?.name ?? ""}`;
+}
+
+export class Proxier {
+  readonly metrics = new ProxyMetrics();
+  readonly iptables: Iptables;
+  readonly routes: ServiceRoutes;
+  private readonly clock: Clock;
+  private readonly runner: BoundedFrequencyRunner;
+  private services = new Map<string, ServicePortInfo[]>();
+  private slices = new Map<string, Map<string, EndpointSlice>>();
+  private endpoints = new Map<string, Map<string, EndpointInfo[]>>();
+  private changed = new Set<string>();
+  private triggerTimes: number[] = [];
+  private lastChains = new Set<string>();
+  private needFullSync = true;
+  private initialized = false;
+  private lastSyncAt?: number;
+  private queuedAt?: number;
+  /** The result of the most recent sync (for tests and the bench). */
+  lastResult?: SyncResult;
+
+  constructor(private readonly opts: ProxierOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.iptables = new Iptables(opts.exec);
+    this.routes = new ServiceRoutes(opts.exec);
+    this.runner = new BoundedFrequencyRunner((periodic) => this.sync(periodic).then(() => {}), {
+      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
+      maxIntervalMs: opts.syncPeriodMs ?? 30_000,
+      clock: this.clock,
+    });
+  }
+
+  onServiceAdd(svc: Service): void {
+    this.onServiceUpdate(undefined, svc);
+  }
+
+  onServiceUpdate(_old: Service | undefined, svc: Service): void {
+    const k = key(svc);
+    const ports = servicePorts(svc);
+    const prev = this.services.get(k);
+    if (prev && JSON.stringify(prev) === JSON.stringify(ports)) return;
+    if (ports.length > 0) this.services.set(k, ports);
+    else this.services.delete(k);
+    this.metrics.serviceChanges.inc();
+    this.markChanged(k);
+  }
+
+  onServiceDelete(svc: Service): void {
+    const k = key(svc);
+    if (!this.services.delete(k)) return;
+    this.metrics.serviceChanges.inc();
+    this.markChanged(k);
+  }
+
+  onEndpointSliceAdd(slice: EndpointSlice): void {
+    this.onEndpointSliceUpdate(undefined, slice);
+  }
+
+  onEndpointSliceUpdate(_old: EndpointSlice | undefined, slice: EndpointSlice): void {
+    const svc = sliceServiceKey(slice);
+    if (!svc) return;
+    let m = this.slices.get(svc);
+    if (!m) this.slices.set(svc, (m = new Map()));
+    m.set(slice.metadata?.name ?? "", slice);
+    this.endpointsChanged(svc, slice);
+  }
+
+  onEndpointSliceDelete(slice: EndpointSlice): void {
+    const svc = sliceServiceKey(slice);
+    if (!svc) return;
+    const m = this.slices.get(svc);
+    if (!m?.delete(slice.metadata?.name ?? "")) return;
+    if (m.size === 0) this.slices.delete(svc);
+    this.endpointsChanged(svc, slice);
+  }
+
+  /** Called once the Service and EndpointSlice caches have synced; allows syncs. */
+  setInitialized(): void {
+    this.initialized = true;
+    this.runner.start();
+    this.runner.run();
+  }
+
+  /** Resolves when no sync is running or pending. */
+  whenIdle(): Promise<void> {
+    return this.runner.whenIdle();
+  }
+
+  /** Upstream's healthz contract: unhealthy when queued changes wait too long unsynced. */
+  health(): { healthy: boolean; lastUpdated?: number; currentTime: number } {
+    const now = this.clock.now();
+    const timeout = 2 * (this.opts.syncPeriodMs ?? 30_000);
+    const healthy = this.queuedAt === undefined || now - this.queuedAt < timeout;
+    return { healthy, lastUpdated: this.lastSyncAt, currentTime: now };
+  }
+
+  stop(): void {
+    this.runner.stop();
+  }
+
+  /** Runs one sync now (the runner calls this; tests and the bench may too). */
+  async sync(periodic = false): Promise<SyncResult> {
+    const full = this.needFullSync || periodic;
+    const started = process.hrtime.bigint();
+    const changed = full ? undefined : new Set(this.changed);
+    const pendingChanges = [...this.changed];
+    this.changed.clear();
+    const triggers = this.triggerTimes.splice(0);
+    const queuedAt = this.queuedAt;
+    this.queuedAt = undefined;
+    try {
+      if (full) await this.prepareNode();
+      const existing = full ? await this.iptables.serviceChains() : this.lastChains;
+      const rules = buildProxyRules({
+        servicePorts: [...this.services.values()].flat(),
+        endpoints: this.flatEndpoints(),
+        clusterCIDR: this.opts.clusterCIDR,
+        serviceCIDR: this.opts.serviceCIDR,
+        masqueradeAll: this.opts.masqueradeAll,
+        changed,
+        existingChains: existing,
+      });
+      await this.iptables.restore(rules.restore);
+      this.lastChains = rules.chains;
+      if (this.opts.serviceRoutes !== false) await this.routes.sync(this.clusterIPs());
+      this.needFullSync = false;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.syncDuration.observe(seconds);
+      (full ? this.metrics.syncFullDuration : this.metrics.syncPartialDuration).observe(seconds);
+      this.lastSyncAt = this.clock.now();
+      this.metrics.lastSyncTimestamp.set(this.lastSyncAt / 1000);
+      this.metrics.iptablesRules.set({ table: "nat" }, rules.natRules);
+      this.metrics.iptablesRules.set({ table: "filter" }, rules.filterRules);
+      for (const t of triggers) {
+        this.metrics.networkProgrammingDuration.observe(Math.max(0, this.lastSyncAt - t) / 1000);
+      }
+      this.lastResult = {
+        ok: true,
+        full,
+        durationSeconds: seconds,
+        servicesWritten: rules.written,
+        natRules: rules.natRules,
+        filterRules: rules.filterRules,
+      };
+    } catch (err) {
+      this.metrics.restoreFailures.inc();
+      this.needFullSync = true;
+      for (const k of pendingChanges) this.changed.add(k);
+      this.queuedAt ??= queuedAt ?? this.clock.now();
+      this.opts.log?.error("sync proxy rules failed", { err: String(err) });
+      this.lastResult = {
+        ok: false,
+        full,
+        durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+        servicesWritten: 0,
+        natRules: 0,
+        filterRules: 0,
+        error: String(err),
+      };
+    }
+    return this.lastResult;
+  }
+
+  private markChanged(svcKey: string): void {
+    this.changed.add(svcKey);
+    this.queuedAt ??= this.clock.now();
+    if (this.initialized) this.runner.run();
+  }
+
+  private endpointsChanged(svc: string, slice: EndpointSlice): void {
+    const next = endpointsByServicePort(
+      [...(this.slices.get(svc)?.values() ?? [])],
+      this.opts.nodeName,
+    );
+    const prev = this.endpoints.get(svc);
+    if (prev && JSON.stringify([...prev]) === JSON.stringify([...next])) return;
+    if (next.size > 0) this.endpoints.set(svc, next);
+    else this.endpoints.delete(svc);
+    const t = Date.parse(slice.metadata?.annotations?.[triggerAnnotation] ?? "");
+    if (!Number.isNaN(t)) this.triggerTimes.push(t);
+    this.metrics.endpointChanges.inc();
+    this.markChanged(svc);
+  }
+
+  private flatEndpoints(): Map<string, EndpointInfo[]> {
+    const out = new Map<string, EndpointInfo[]>();
+    for (const m of this.endpoints.values()) for (const [k, v] of m) out.set(k, v);
+    return out;
+  }
+
+  private clusterIPs(): Set<string> {
+    const out = new Set<string>();
+    for (const ports of this.services.values())
+      for (const p of ports) for (const ip of p.clusterIPs) out.add(ip);
+    return out;
+  }
+
+  /** Jumps, chains, sysctls and the service route device (idempotent). */
+  private async prepareNode(): Promise<void> {
+    await this.iptables.ensureJumps();
+    if (this.opts.localhostNodePorts !== false) {
+      await this.opts.exec("sysctl", ["-qw", "net.ipv4.conf.all.route_localnet=1"]);
+    }
+    if (this.opts.serviceRoutes !== false) await this.routes.ensureDevice();
+  }
+}
