@@ -21,6 +21,7 @@ import { NodeLifecycleController } from "./nodelifecycle/node-lifecycle.ts";
 import { PodGCController } from "./podgc/podgc.ts";
 import { NamespaceController } from "./namespace/namespace.ts";
 import { ReplicaSetController } from "./replicaset/replicaset.ts";
+import { ResourceQuotaController } from "./resourcequota/resourcequota.ts";
 import { StatefulSetController } from "./statefulset/statefulset.ts";
 import { ServiceAccountsController } from "./serviceaccount/serviceaccount.ts";
 import { TTLAfterFinishedController } from "./ttlafterfinished/ttl-after-finished.ts";
@@ -85,6 +86,7 @@ export const controllerStarters: Record<string, Starter> = {
   endpoint: (c) => new EndpointsController({ ...c, endpointsOnly: true }),
   endpointslice: (c) => new EndpointsController({ ...c, slicesOnly: true }),
   serviceaccount: (c) => new ServiceAccountsController(c),
+  resourcequota: (c) => new ResourceQuotaController(c),
   garbagecollector: async (c) => {
     const resources = (await discoverResources(c.client)).filter(
       (r) => r.verbs.includes("list") && r.verbs.includes("watch") && r.verbs.includes("delete"),

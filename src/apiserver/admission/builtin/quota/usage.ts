@@ -47,7 +47,7 @@ export function affects(t: QuotaTarget, name: string): boolean {
     case "pods":
       return (
         STANDARD_CONTAINER.has(name) ||
-        name.startsWith("requests.") ||
+        (name.startsWith("requests.") && name !== "requests.storage") ||
         name.startsWith("limits.") ||
         name.startsWith("hugepages-")
       );

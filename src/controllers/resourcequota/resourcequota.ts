@@ -1,0 +1,152 @@
+/**
+ * The ResourceQuota controller, as upstream's: keeps every quota's
+ * status.hard equal to spec.hard and recalculates status.used from scratch
+ * (never by increments) when the quota changes, when an object it counts
+ * changes, and on a full resync every --resource-quota-sync-period (5 min).
+ * Informers for the counted resources start on demand, so a quota on
+ * count/deployments.apps watches deployments only once it exists.
+ * Status writes carry the cached resourceVersion: a conflict with admission
+ * charging the same quota is retried from fresh state.
+ */
+import type { KObject } from "../../api/types.ts";
+import type { QuotaTarget } from "../../apiserver/admission/builtin/quota/usage.ts";
+import { isConflict, isNotFound } from "../../client/api-error.ts";
+import type { Clock } from "../../client/clock.ts";
+import { discoverResources } from "../../client/discovery.ts";
+import type { EventRecorder } from "../../client/event-recorder.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { SharedInformer } from "../../client/informer/shared-informer.ts";
+import { objectKey } from "../../client/informer/store.ts";
+import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import { resourceQuotasRef } from "../../client/resources.ts";
+import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { canonicalJSON } from "../util/hash.ts";
+import { computeQuotaStatus, targetsFor, type QuotaStatus } from "./quota-status.ts";
+
+/** Upstream's --resource-quota-sync-period default. */
+export const RESOURCE_QUOTA_SYNC_PERIOD_MS = 5 * 60 * 1000;
+
+export interface ResourceQuotaControllerOptions {
+  client: RestClient;
+  informers: InformerFactory;
+  clock: Clock;
+  recorder?: EventRecorder;
+  resyncPeriodMs?: number;
+  /** Resolves a target to where it is served (default: API discovery). */
+  resolve?(t: QuotaTarget): Promise<ResourceRef | undefined>;
+}
+
+const targetKey = (t: QuotaTarget) => `${t.resource}.${t.group}`;
+
+export class ResourceQuotaController {
+  readonly queue: WorkQueue;
+  private readonly quotas: SharedInformer;
+  private readonly monitors = new Map<string, SharedInformer>();
+  private discovered?: Promise<Map<string, ResourceRef>>;
+
+  constructor(private readonly opts: ResourceQuotaControllerOptions) {
+    this.queue = new WorkQueue({ clock: opts.clock });
+    this.quotas = opts.informers.informerFor(resourceQuotasRef);
+    const enqueue = (q: KObject) => this.queue.add(objectKey(q));
+    this.quotas.addEventHandler({ add: enqueue, update: (_, q) => enqueue(q), delete: enqueue });
+  }
+
+  async run(workers: number, signal: AbortSignal): Promise<void> {
+    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
+    await this.quotas.waitForSync();
+    await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
+  }
+
+  private async resolve(t: QuotaTarget): Promise<ResourceRef | undefined> {
+    if (this.opts.resolve) return this.opts.resolve(t);
+    this.discovered ??= discoverResources(this.opts.client).then(
+      (all) =>
+        new Map(
+          all.map((r) => [targetKey({ group: r.ref.group, resource: r.ref.resource }), r.ref]),
+        ),
+    );
+    try {
+      return (await this.discovered).get(targetKey(t));
+    } catch (err) {
+      this.discovered = undefined;
+      throw err;
+    }
+  }
+
+  /** The informer counting `t`, started and synced; undefined when `t` is not served. */
+  private async monitor(t: QuotaTarget): Promise<SharedInformer | undefined> {
+    const key = targetKey(t);
+    let inf = this.monitors.get(key);
+    if (!inf) {
+      const ref = await this.resolve(t);
+      if (!ref || !ref.namespaced) return undefined;
+      inf = this.monitors.get(key);
+      if (!inf) {
+        inf = this.opts.informers.informerFor(ref);
+        this.monitors.set(key, inf);
+        // Any change to a counted object recalculates the quotas of its namespace.
+        const changed = (obj: KObject) => this.enqueueNamespace(obj.metadata?.namespace ?? "", t);
+        inf.addEventHandler({ add: changed, update: (_, o) => changed(o), delete: changed });
+      }
+    }
+    await inf.waitForSync();
+    return inf;
+  }
+
+  private enqueueNamespace(namespace: string, t: QuotaTarget): void {
+    for (const q of this.quotas.indexer.byIndex("namespace", namespace)) {
+      const hard = Object.keys((q.spec as { hard?: object } | undefined)?.hard ?? {});
+      const counts = hard.some((n) =>
+        targetsFor(n).some((x) => x.group === t.group && x.resource === t.resource),
+      );
+      if (counts) this.queue.add(objectKey(q));
+    }
+  }
+
+  /** Recalculates one quota by key. Idempotent. */
+  async syncHandler(key: string): Promise<void> {
+    const quota = this.quotas.indexer.get(key);
+    if (!quota) return;
+    const namespace = quota.metadata?.namespace ?? "";
+    const hardNames = Object.keys((quota.spec as { hard?: object } | undefined)?.hard ?? {});
+    const objects = new Map<string, KObject[]>();
+    for (const name of hardNames) {
+      for (const t of targetsFor(name)) {
+        if (objects.has(targetKey(t))) continue;
+        const inf = await this.monitor(t);
+        objects.set(targetKey(t), inf ? inf.indexer.byIndex("namespace", namespace) : []);
+      }
+    }
+    const status = computeQuotaStatus(
+      quota,
+      (t) => objects.get(targetKey(t)) ?? [],
+      this.opts.clock.now(),
+    );
+    await this.writeStatus(quota, status);
+    this.queue.addAfter(key, this.opts.resyncPeriodMs ?? RESOURCE_QUOTA_SYNC_PERIOD_MS);
+  }
+
+  private async writeStatus(quota: KObject, status: QuotaStatus): Promise<void> {
+    const old = (quota.status ?? {}) as Partial<QuotaStatus>;
+    if (
+      canonicalJSON(old.hard ?? {}) === canonicalJSON(status.hard) &&
+      canonicalJSON(old.used ?? {}) === canonicalJSON(status.used)
+    )
+      return;
+    try {
+      await this.opts.client.update(
+        resourceQuotasRef,
+        { ...quota, status },
+        { subresource: "status" },
+      );
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (isConflict(err)) {
+        // Admission charged it meanwhile: recalculate from the newer object.
+        this.queue.addAfter(objectKey(quota), 100);
+        return;
+      }
+      throw err;
+    }
+  }
+}
