@@ -1,0 +1,140 @@
+/**
+ * HA end-to-end helpers: `k8ts server` processes (managed etcd) started on
+ * free loopback ports with their own data dirs, killable by PID, plus the
+ * `k8ts` CLI and kubectl run against one server. Data dirs live under one
+ * temp root the caller removes.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { eventually, freePort } from "./harness.ts";
+
+const k8tsBin = join(import.meta.dirname, "..", "..", "bin", "k8ts");
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion (never rejects). */
+export function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Runs `k8ts ARGS`. */
+export const k8ts = (args: string[], env?: Record<string, string>) =>
+  run(process.execPath, [k8tsBin, ...args], env);
+
+export interface HaServer {
+  name: string;
+  dataDir: string;
+  port: number;
+  url: string;
+  kubeconfig: string;
+  readonly pid: number;
+  readonly exited: boolean;
+  logs(): string;
+  kubectl(args: string[]): Promise<RunResult>;
+  /** Sends a signal to the server process and waits for its exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `k8ts server --disable-agent` named `name` and waits for /readyz through kubectl. */
+export async function startHaServer(
+  name: string,
+  dataDir: string,
+  args: string[],
+): Promise<HaServer> {
+  const port = await freePort();
+  let output = "";
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      k8tsBin,
+      "server",
+      "--disable-agent",
+      "--data-dir",
+      dataDir,
+      "--secure-port",
+      String(port),
+      "--node-name",
+      name,
+      ...args,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exitedP = new Promise<void>((r) => child.once("exit", () => r()));
+  const kubeconfig = join(dataDir, "admin.kubeconfig");
+  const server: HaServer = {
+    name,
+    dataDir,
+    port,
+    url: `https://127.0.0.1:${port}`,
+    kubeconfig,
+    get pid() {
+      return child.pid!;
+    },
+    get exited() {
+      return child.exitCode !== null || child.signalCode !== null;
+    },
+    logs: () => output,
+    kubectl: (a) =>
+      run("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout", "20s", ...a], {}),
+    async kill(signal) {
+      if (!server.exited) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        await exitedP;
+        clearTimeout(timer);
+      }
+    },
+  };
+  try {
+    await eventually(
+      `server ${name} listening`,
+      async () => {
+        if (server.exited) throw new Error(`server ${name} exited:\n${output}`);
+        return output.includes(`listening on ${server.url}`) ? true : undefined;
+      },
+      { timeoutMs: 90_000, context: () => output },
+    );
+    await eventually(`server ${name} ready`, async () => {
+      const r = await server.kubectl(["get", "--raw", "/readyz"]);
+      return r.code === 0 ? true : undefined;
+    });
+  } catch (err) {
+    await server.kill("SIGKILL");
+    throw err;
+  }
+  return server;
+}
+
+/** The PID of a server's managed etcd member (from <data-dir>/etcd/etcd.pid). */
+export async function etcdPid(dataDir: string): Promise<number> {
+  return Number((await readFile(join(dataDir, "etcd", "etcd.pid"), "utf8")).trim());
+}
+
+/** True while a process with this PID exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
