@@ -27,6 +27,7 @@ after(async () => {
 });
 
 type Decoded = packet.DecodedPacket & { rcode: string };
+const firstData = (p: Decoded) => (p.answers?.[0] as { data?: unknown } | undefined)?.data;
 
 function query(name: string, type: packet.RecordType): Promise<Decoded> {
   return new Promise((resolve, reject) => {
@@ -83,10 +84,10 @@ test("answers follow services created through the API", async () => {
   const ip = created.body.spec.clusterIP;
   await eventually(async () => {
     const res = await query("mysql-service.default.svc.cluster.local", "A");
-    return res.answers?.[0]?.data === ip;
+    return firstData(res) === ip;
   });
   const k = await query("kubernetes.default.svc.cluster.local", "A");
-  assert.equal(k.answers?.[0]?.data, "10.43.0.1");
+  assert.equal(firstData(k), "10.43.0.1");
   assert.equal(
     (await t.call("DELETE", "/api/v1/namespaces/default/services/mysql-service")).status,
     200,
