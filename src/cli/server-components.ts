@@ -17,6 +17,10 @@ export interface ServerComponentFlags {
   disableScheduler?: boolean;
   nodeName?: string;
   imagePull?: string;
+  /** --disable-kube-proxy: no service proxy on this node. */
+  disableKubeProxy?: boolean;
+  clusterCidr?: string;
+  serviceClusterIpRange?: string;
 }
 
 export async function startServerComponents(
@@ -83,10 +87,22 @@ export async function startServerComponents(
       imagePull: flags.imagePull === "enabled",
     });
   }
+  let proxy: { stop(): Promise<void> } | undefined;
+  if (!flags.disableAgent && !flags.disableKubeProxy) {
+    const { startProxy } = await import("../proxy/proxy-server.ts");
+    proxy = await startProxy({
+      client: clientFor("kube-proxy"),
+      nodeName,
+      clusterCIDR: flags.clusterCidr ?? "10.42.0.0/16",
+      serviceCIDR: flags.serviceClusterIpRange ?? "10.43.0.0/16",
+      log: createLogger("kube-proxy"),
+    });
+  }
   return {
     nodeName,
     async stop() {
       abort.abort();
+      await proxy?.stop();
       await kubelet?.stop();
       await Promise.allSettled(running);
       for (const c of clients) c.close();

@@ -27,6 +27,7 @@ export function registerServerCommand(program: Command): void {
     .option("--disable-agent", "run the control plane only (no kubelet)")
     .option("--disable-controller-manager", "do not run the controllers in this process")
     .option("--disable-scheduler", "do not run the scheduler in this process")
+    .option("--disable-kube-proxy", "do not run the service proxy (kube-proxy) on this node")
     .option(
       "--image-pull <mode>",
       "let the node pull images from registries: enabled or disabled (default: offline)",
