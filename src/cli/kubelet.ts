@@ -20,6 +20,7 @@ export function registerKubeletCommand(program: Command): void {
     .option("--node-ip <ip>", "the node's InternalIP", "127.0.0.1")
     .option("--cgroup-root <path>", "root cgroup of pods", "/kubepods")
     .option("--cluster-dns <ips>", "comma-separated DNS server IPs for pods")
+    .option("--cluster-domain <domain>", "cluster DNS domain of pod search paths", "cluster.local")
     .option(
       "--image-pull <mode>",
       "enabled or disabled: may the node pull images from registries (default: offline)",
@@ -60,6 +61,7 @@ export function registerKubeletCommand(program: Command): void {
         hostIP: flags.nodeIp,
         cgroupRoot: flags.cgroupRoot,
         clusterDNS: flags.clusterDns ? String(flags.clusterDns).split(",") : undefined,
+        clusterDomain: flags.clusterDomain,
         imagePull: flags.imagePull === "enabled",
       });
       await new Promise<void>((resolve) => {

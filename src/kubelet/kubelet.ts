@@ -67,6 +67,8 @@ export interface KubeletOptions {
   /** Build and import pause/busybox into an owned containerd (default true). */
   importImages?: boolean;
   clusterDNS?: string[];
+  /** kubelet --cluster-domain (default cluster.local). */
+  clusterDomain?: string;
   labels?: Record<string, string>;
   /** Options for the simulated runtime. */
   simulated?: SimulatedRuntimeOptions;
@@ -182,6 +184,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       ephemeralStorage: Number(allocatable["ephemeral-storage"]),
     },
     dnsServers: opts.clusterDNS,
+    clusterDomain: opts.clusterDomain,
     event: (pod, type, reason, message) => {
       const target = staticPods?.mirrorOf(pod) ?? pod;
       recorder.event(target as KObject, type, reason, message);

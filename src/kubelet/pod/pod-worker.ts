@@ -38,6 +38,8 @@ export interface PodWorkerDeps {
   memoryCapacity: number;
   allocatable: PodRuntimeFacts["allocatable"];
   dnsServers?: string[];
+  /** kubelet --cluster-domain (default cluster.local). */
+  clusterDomain?: string;
   event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
   /** Hands the pod's status to the status manager. */
   setStatus(pod: Pod, status: PodStatus): void;
@@ -225,6 +227,7 @@ export class PodWorker {
       logsDir: this.deps.logsDir,
       cgroupRoot: this.deps.cgroupRoot,
       dnsServers: this.deps.dnsServers,
+      clusterDomain: this.deps.clusterDomain,
     });
     if (!sandbox || sandbox.state !== "SANDBOX_READY") {
       if (this.sandboxFailedAt && this.deps.clock.now() - this.sandboxFailedAt < sandboxRetryMs) {

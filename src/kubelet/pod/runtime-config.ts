@@ -13,6 +13,7 @@ import type {
   NamespaceOptions,
   PodSandboxConfig,
 } from "../runtime/runtime.ts";
+import { podDnsConfig, type DnsConfig } from "./dns-config.ts";
 import { oomScoreAdj, podCgroupParent, podQOS, quantityValue } from "./qos.ts";
 
 export const labelPodName = "io.kubernetes.pod.name";
@@ -41,7 +42,14 @@ export function namespaceOptions(pod: Pod): NamespaceOptions {
 export function sandboxConfig(
   pod: Pod,
   attempt: number,
-  opts: { logsDir: string; cgroupRoot: string; dnsServers?: string[] },
+  opts: {
+    logsDir: string;
+    cgroupRoot: string;
+    /** kubelet --cluster-dns, --cluster-domain and the host's resolv.conf (see dns-config.ts). */
+    dnsServers?: string[];
+    clusterDomain?: string;
+    hostDns?: DnsConfig;
+  },
 ): PodSandboxConfig {
   const m = pod.metadata ?? {};
   const spec = pod.spec!;
@@ -63,22 +71,11 @@ export function sandboxConfig(
     metadata: { name: m.name ?? "", uid: m.uid ?? "", namespace: ns, attempt },
     hostname: spec.hostNetwork ? "" : hostname,
     logDirectory: podLogDir(opts.logsDir, pod),
-    dnsConfig:
-      spec.dnsPolicy === "None" || spec.dnsConfig
-        ? {
-            servers: spec.dnsConfig?.nameservers ?? [],
-            searches: spec.dnsConfig?.searches ?? [],
-            options: (spec.dnsConfig?.options ?? []).map((o) =>
-              o.value ? `${o.name}:${o.value}` : (o.name ?? ""),
-            ),
-          }
-        : opts.dnsServers?.length && spec.dnsPolicy !== "Default"
-          ? {
-              servers: opts.dnsServers,
-              searches: [`${ns}.svc.cluster.local`, "svc.cluster.local", "cluster.local"],
-              options: ["ndots:5"],
-            }
-          : undefined,
+    dnsConfig: podDnsConfig(pod, {
+      clusterDNS: opts.dnsServers,
+      clusterDomain: opts.clusterDomain,
+      host: opts.hostDns,
+    }),
     portMappings: ports,
     labels: {
       ...(m.labels ?? {}),
