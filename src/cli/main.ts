@@ -12,6 +12,7 @@ import { registerTokenCommand } from "./token.ts";
 import { registerEtcdCommand } from "./etcd.ts";
 import { registerDatastoreCommand } from "./datastore.ts";
 import { registerSimulateCommand } from "./simulate.ts";
+import { registerDnsCommand } from "./dns.ts";
 
 const program = new Command();
 program.name("k8ts").description("A Kubernetes-compatible cluster written in TypeScript");
@@ -28,6 +29,7 @@ registerProxyCommand(program);
 registerEtcdCommand(program);
 registerDatastoreCommand(program);
 registerSimulateCommand(program);
+registerDnsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`k8ts: ${err instanceof Error ? err.message : String(err)}\n`);

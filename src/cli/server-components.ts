@@ -21,6 +21,10 @@ export interface ServerComponentFlags {
   disableKubeProxy?: boolean;
   clusterCidr?: string;
   serviceClusterIpRange?: string;
+  /** --cluster-dns: the kube-dns service IP (default: 10th IP of the service range). */
+  clusterDns?: string;
+  /** --cluster-domain (default cluster.local). */
+  clusterDomain?: string;
 }
 
 export async function startServerComponents(
@@ -37,6 +41,11 @@ export async function startServerComponents(
     return c;
   };
   const nodeName = flags.nodeName ?? hostname().toLowerCase();
+  const { clusterIPRange, DEFAULT_SERVICE_CIDR } =
+    await import("../apiserver/services/service-ranges.ts");
+  const clusterDns =
+    flags.clusterDns ??
+    clusterIPRange(flags.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR).valueAt(9);
   if (!flags.disableControllerManager) {
     const { runControllerManager } = await import("../controllers/manager.ts");
     const log = createLogger("controller-manager");
@@ -85,6 +94,8 @@ export async function startServerComponents(
       dataDir: join(plane.dataDir, "agent"),
       runtime: "cri",
       imagePull: flags.imagePull === "enabled",
+      clusterDNS: [clusterDns],
+      clusterDomain: flags.clusterDomain,
     });
   }
   let proxy: { stop(): Promise<void> } | undefined;
@@ -98,10 +109,24 @@ export async function startServerComponents(
       log: createLogger("kube-proxy"),
     });
   }
+  // Cluster DNS add-on: on loopback (a free port) for the host, and on the
+  // node's pod bridge gateway (port 53) for pods once the bridge exists.
+  const { runDns } = await import("../proxy/dns/run-dns.ts");
+  const { DEFAULT_POD_GATEWAY } = await import("../apiserver/services/service-networking.ts");
+  const dnsLog = createLogger("dns");
+  const dns = await runDns({
+    client: clientFor("dns"),
+    clusterDomain: flags.clusterDomain,
+    listen: [{ host: "127.0.0.1", port: 0 }],
+    listenWhenAvailable: flags.disableAgent ? [] : [{ host: DEFAULT_POD_GATEWAY, port: 53 }],
+    kubeDnsService: { clusterIP: clusterDns, address: DEFAULT_POD_GATEWAY, port: 53 },
+    log: (msg, fields) => dnsLog.info(msg, fields),
+  });
   return {
     nodeName,
     async stop() {
       abort.abort();
+      await dns.stop();
       await proxy?.stop();
       await kubelet?.stop();
       await Promise.allSettled(running);

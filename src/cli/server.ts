@@ -34,6 +34,11 @@ export function registerServerCommand(program: Command): void {
       "disabled",
     )
     .option("--node-name <name>", "name of this node")
+    .option(
+      "--cluster-dns <ip>",
+      "kube-dns service IP for pods (default: 10th IP of the service range)",
+    )
+    .option("--cluster-domain <domain>", "cluster DNS domain", "cluster.local")
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
       const { startControlPlane, stopOnSignals, defaultDataDir } =

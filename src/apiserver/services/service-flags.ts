@@ -11,8 +11,9 @@ import {
   nodePortRange,
 } from "./service-ranges.ts";
 
+/** As commander names them (camel case of the flag). */
 export interface ServiceFlags {
-  serviceClusterIPRange?: string;
+  serviceClusterIpRange?: string;
   serviceNodePortRange?: string;
   advertiseAddress?: string;
 }
@@ -41,7 +42,7 @@ export function addServiceFlags(cmd: Command): Command {
  * loopback also accepts connections on the advertise address once it exists.
  */
 export function serviceOptionsFromFlags(flags: ServiceFlags): ServiceNetworkingOptions {
-  const serviceClusterIPRange = flags.serviceClusterIPRange ?? DEFAULT_SERVICE_CIDR;
+  const serviceClusterIPRange = flags.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR;
   const serviceNodePortRange = flags.serviceNodePortRange ?? DEFAULT_NODE_PORT_RANGE;
   clusterIPRange(serviceClusterIPRange);
   nodePortRange(serviceNodePortRange);
