@@ -30,6 +30,7 @@ import { acceptsSubpath, subresourceHandler } from "./handlers/subresources.ts";
 import { reply } from "./handlers/common.ts";
 import { handleBinding } from "./handlers/binding.ts";
 import { versionInfo } from "./version.ts";
+import { handleMetrics, METRICS_GROUP } from "../metrics/metrics-api.ts";
 
 export function notFoundPath(): StatusError {
   return new StatusError("NotFound", "the server could not find the requested resource", {});
@@ -86,6 +87,7 @@ export async function serveResource(ctx: RequestContext): Promise<void> {
   if (!def.namespaced && info.namespace && !isNamespaceObject) throw notFoundPath();
   if (def.namespaced && info.name && !info.namespace) throw notFoundPath();
   if (isNamespaceObject) info.namespace = "";
+  if (def.group === METRICS_GROUP) return handleMetrics(ctx, def);
   if (info.subresource) {
     const sub = (def.subresources ?? []).find((s) => s.name === info.subresource);
     const handler = sub ? subresourceHandler(def, sub.name) : undefined;

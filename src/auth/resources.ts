@@ -4,6 +4,7 @@
  * built-in resources (groups in upstream discovery order).
  */
 import { Registry, builtinResources } from "../api/registry.ts";
+import { metricsResources } from "../api/resources/metrics.ts";
 import type { ResourceDef } from "../api/types.ts";
 import { validateCsr } from "./csr/validation.ts";
 
@@ -85,5 +86,6 @@ export function registryWithAuth(): Registry {
     while (at < defs.length && mine.length && extra.some((d) => d.group === defs[at].group)) at++;
     defs.splice(at, 0, ...mine);
   }
-  return new Registry(defs);
+  // metrics.k8s.io last, where upstream's discovery lists aggregated groups.
+  return new Registry([...defs, ...metricsResources()]);
 }

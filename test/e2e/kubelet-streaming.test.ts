@@ -237,3 +237,63 @@ test("kubectl port-forward forwards a local port to the pod", async () => {
     await pf.stop();
   }
 });
+
+test("kubectl top node and top pod show real usage from metrics.k8s.io", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "burner", namespace: "default", labels: { app: "burner" } },
+      spec: {
+        nodeName,
+        containers: [
+          {
+            name: "spin",
+            image: "busybox",
+            imagePullPolicy: "IfNotPresent",
+            command: ["sh", "-c", "while true; do :; done"],
+            resources: { limits: { cpu: "250m", memory: "32Mi" } },
+          },
+        ],
+      },
+    }),
+  });
+  await until("burner Running", async () => {
+    const p = await getPod("burner");
+    return p.status?.phase === "Running" ? p : undefined;
+  });
+  const apis = await cluster.kubectlOk(["api-versions"]);
+  assert.match(apis, /^metrics\.k8s\.io\/v1beta1$/m);
+  const nodeLine = await until("top node", async () => {
+    const r = await cluster.kubectl(["top", "node", nodeName]);
+    return r.code === 0 ? r.stdout.split("\n").find((l) => l.startsWith(nodeName)) : undefined;
+  });
+  assert.match(nodeLine, new RegExp(`^${nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
+  const pods = await until("top pod --containers", async () => {
+    const r = await cluster.kubectl(["top", "pod", "--containers", "-l", "app=burner"]);
+    return r.code === 0 && /burner\s+spin/.test(r.stdout) ? r.stdout : undefined;
+  });
+  const m = /burner\s+spin\s+(\d+)m\s+(\d+)Mi/.exec(pods);
+  assert.ok(m, pods);
+  assert.ok(Number(m[1]) >= 20 && Number(m[1]) <= 400, `burner cpu ${m[1]}m`);
+  const all = await cluster.kubectlOk(["top", "pod", "-n", "default"]);
+  assert.match(all, /^web\s+\d+m\s+\d+Mi/m);
+  assert.doesNotMatch(all, /^short\s/m);
+  const raw = JSON.parse(
+    await cluster.kubectlOk([
+      "get",
+      "--raw",
+      "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/burner",
+    ]),
+  );
+  assert.equal(raw.kind, "PodMetrics");
+  assert.match(raw.containers[0].usage.cpu, /^\d+n$/);
+  assert.match(raw.containers[0].usage.memory, /^\d+Ki$/);
+  const missing = await cluster.kubectl([
+    "get",
+    "--raw",
+    "/apis/metrics.k8s.io/v1beta1/nodes/nope",
+  ]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /NotFound|not found/);
+});
