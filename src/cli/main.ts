@@ -11,6 +11,7 @@ import { registerProxyCommand } from "./proxy.ts";
 import { registerTokenCommand } from "./token.ts";
 import { registerEtcdCommand } from "./etcd.ts";
 import { registerDatastoreCommand } from "./datastore.ts";
+import { registerAgentCommand } from "./agent.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 import { registerDnsCommand } from "./dns.ts";
 
@@ -28,6 +29,7 @@ registerTokenCommand(program);
 registerProxyCommand(program);
 registerEtcdCommand(program);
 registerDatastoreCommand(program);
+registerAgentCommand(program);
 registerSimulateCommand(program);
 registerDnsCommand(program);
 

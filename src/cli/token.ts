@@ -46,13 +46,18 @@ export function registerTokenCommand(program: Command): void {
         groups.push(bt.CONTROL_PLANE_TOKEN_GROUP);
       const { client, config } = await clientFor(flags);
       try {
-        await createToken(client, t, {
-          ttlMs: parseDuration(flags.ttl),
-          now: Date.now(),
-          description: flags.description,
-          groups,
-          usages: flags.usages,
-        });
+        await createToken(
+          client,
+          t,
+          {
+            ttlMs: parseDuration(flags.ttl),
+            now: Date.now(),
+            description: flags.description,
+            groups,
+            usages: flags.usages,
+          },
+          { server: config.server, caPem: config.ca ?? "" },
+        );
       } finally {
         client.close();
       }

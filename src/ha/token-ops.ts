@@ -18,21 +18,37 @@ import {
   type TokenSecretOptions,
 } from "./bootstrap-token.ts";
 import { CLUSTER_INFO, JWS_KEY_PREFIX, signDetached } from "./cluster-info.ts";
+import { publishBootstrapInfo } from "./publish-bootstrap.ts";
 
-/** Creates the token's Secret and, for signing tokens, its cluster-info signature. */
+/**
+ * Creates the token's Secret and, for signing tokens, its cluster-info
+ * signature; cluster-info (and the discovery RBAC) is published from
+ * `cluster` first when the server has none.
+ */
 export async function createToken(
   client: RestClient,
   token: BootstrapToken,
   opts: TokenSecretOptions,
+  cluster?: { server: string; caPem: string },
 ): Promise<void> {
   const secret = tokenSecret(token, opts);
   await client.create(secretsRef, "kube-system", secret);
   if (!(opts.usages ?? ["authentication", "signing"]).includes("signing")) return;
-  const cm = await client.get<KObject & { data?: Record<string, string> }>(
-    configMapsRef,
-    CLUSTER_INFO.namespace,
-    CLUSTER_INFO.name,
-  );
+  const readClusterInfo = () =>
+    client.get<KObject & { data?: Record<string, string> }>(
+      configMapsRef,
+      CLUSTER_INFO.namespace,
+      CLUSTER_INFO.name,
+    );
+  let cm;
+  try {
+    cm = await readClusterInfo();
+  } catch (err) {
+    // A server that is not an HA server publishes no cluster-info: publish it now.
+    if (!isNotFound(err) || !cluster) throw err;
+    await publishBootstrapInfo(client, cluster);
+    cm = await readClusterInfo();
+  }
   const kubeconfig = cm.data?.kubeconfig;
   if (!kubeconfig)
     throw new Error(

@@ -5,10 +5,12 @@
  * with a bootstrap token; wrong tokens are refused; killing the process
  * holding the controller-manager and scheduler leases moves them to a
  * survivor while etcd keeps quorum with 2 of 3 and kubectl keeps working;
+ * a worker joins with `k8ts agent` through TLS bootstrapping;
  * an etcd snapshot taken before the fault restores exactly its objects.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -163,6 +165,80 @@ test("two servers join: three etcd members, one cluster", async () => {
   ]);
   assert.equal(snap.code, 0, snap.stderr);
   assert.match(snap.stdout, /Snapshot saved at .* \(\d+ bytes, revision \d+\)/);
+});
+
+test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its pods", async () => {
+  const s2 = byName("s2");
+  const token = await k8ts(["token", "create", "--print-join-command"], {
+    KUBECONFIG: s2.kubeconfig,
+  });
+  assert.equal(token.code, 0, token.stderr);
+  const args = token.stdout.trim().split(" ").slice(2);
+  assert.deepEqual(args.slice(0, 2), ["--server", s2.url]);
+  const agent = spawn(
+    process.execPath,
+    [
+      join(import.meta.dirname, "..", "..", "bin", "k8ts"),
+      "agent",
+      ...args,
+      "--data-dir",
+      join(root, "worker1"),
+      "--node-name",
+      "worker1",
+      "--container-runtime",
+      "simulated",
+      "--kubelet-port",
+      "0",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let log = "";
+  agent.stdout?.on("data", (d: Buffer) => (log += d));
+  agent.stderr?.on("data", (d: Buffer) => (log += d));
+  const exited = new Promise((r) => agent.once("exit", r));
+  try {
+    await eventually(
+      "node worker1 Ready",
+      async () => {
+        const r = await s2.kubectl([
+          "get",
+          "node",
+          "worker1",
+          "-o",
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ]);
+        return r.stdout === "True" ? true : undefined;
+      },
+      { timeoutMs: 60_000, context: () => log },
+    );
+    const csrs = await s2.kubectl(["get", "csr", "-o", "json"]);
+    const issued = (
+      JSON.parse(csrs.stdout).items as {
+        spec: { username: string };
+        status: { certificate?: string };
+      }[]
+    ).filter((c) => c.spec.username.startsWith("system:bootstrap:") && c.status.certificate);
+    assert.equal(issued.length, 1);
+    const run = await s2.kubectl([
+      "run",
+      "on-worker",
+      "--image=busybox",
+      "--restart=Never",
+      '--overrides={"spec":{"nodeName":"worker1"}}',
+      "--",
+      "sleep",
+      "1000",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    await eventually("pod on-worker Running", async () => {
+      const r = await s2.kubectl(["get", "pod", "on-worker", "-o", "jsonpath={.status.phase}"]);
+      return r.stdout === "Running" ? true : undefined;
+    });
+    await s2.kubectl(["delete", "pod", "on-worker", "--grace-period=0", "--force"]);
+  } finally {
+    agent.kill("SIGTERM");
+    await exited;
+  }
 });
 
 test("killing the leader's server moves the leases; survivors keep serving on 2 of 3 members", async (t) => {

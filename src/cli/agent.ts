@@ -1,0 +1,75 @@
+/**
+ * `k8ts agent --server URL --token TOKEN`: joins a worker node. Discovers
+ * and verifies the cluster CA with the token (cluster-info JWS, optional CA
+ * hash pin), bootstraps the kubelet's client certificate through a CSR
+ * (TLS bootstrapping) and runs the kubelet with that node identity.
+ */
+import type { Command } from "commander";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+
+/** Registers `k8ts agent`. */
+export function registerAgentCommand(program: Command): void {
+  program
+    .command("agent")
+    .description("Join a worker node to a cluster and run its kubelet")
+    .requiredOption("--server <url>", "API server to join (https://host:port)")
+    .requiredOption("--token <token>", "bootstrap token (k8ts token create)")
+    .option("--discovery-token-ca-cert-hash <sha256:hex>", "pin the cluster CA's public key hash")
+    .option("--data-dir <dir>", "agent state (default <k8ts data dir>/agent)")
+    .option("--node-name <name>", "name of this node (default: the hostname)")
+    .option("--container-runtime <kind>", "cri or simulated", "cri")
+    .option("--container-runtime-endpoint <endpoint>", "CRI endpoint (default: own containerd)")
+    .option("--node-ip <ip>", "the node's InternalIP", "127.0.0.1")
+    .option("--pod-cidr <cidr>", "pod CIDR of this node", "10.42.1.0/24")
+    .option("--kubelet-port <port>", "HTTPS port of the kubelet server (0: free)", "10250")
+    .option("--image-pull <mode>", "enabled or disabled (default: offline)", "disabled")
+    .action(async (flags) => {
+      const { defaultDataDir } = await import("./control-plane.ts");
+      const { parseToken } = await import("../ha/bootstrap-token.ts");
+      const { discoverCluster } = await import("../ha/join-discovery.ts");
+      const { bootstrapNodeKubeconfig } = await import("../ha/tls-bootstrap.ts");
+      const { loadKubeconfig } = await import("../client/kubeconfig.ts");
+      const { RestClient } = await import("../client/rest-client.ts");
+      const { startKubelet } = await import("../kubelet/kubelet.ts");
+      if (flags.imagePull !== "enabled" && flags.imagePull !== "disabled")
+        throw new Error(`Cannot parse --image-pull ${flags.imagePull}: use enabled or disabled`);
+      const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), "agent"));
+      const nodeName: string = flags.nodeName ?? hostname().toLowerCase();
+      const token = parseToken(flags.token);
+      const { caPem } = await discoverCluster(flags.server, token, {
+        caCertHash: flags.discoveryTokenCaCertHash,
+      });
+      const kubeconfig = await bootstrapNodeKubeconfig({
+        server: flags.server,
+        caPem,
+        token,
+        nodeName,
+        dataDir,
+      });
+      process.stderr.write(
+        `k8ts agent: node ${nodeName} has its client certificate (${kubeconfig})\n`,
+      );
+      const config = loadKubeconfig(kubeconfig);
+      const client = new RestClient({ ...config, qps: 50, burst: 100, userAgent: "k8ts-kubelet" });
+      const kubelet = await startKubelet({
+        client,
+        nodeName,
+        dataDir,
+        runtime: flags.containerRuntime === "simulated" ? "simulated" : "cri",
+        containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
+        podCIDR: flags.podCidr,
+        hostIP: flags.nodeIp,
+        port: Number(flags.kubeletPort),
+        clientCaPem: caPem,
+        imagePull: flags.imagePull === "enabled",
+      });
+      process.stdout.write(`k8ts agent: node ${nodeName} joined ${flags.server}\n`);
+      await new Promise<void>((r) => {
+        for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => r());
+      });
+      await kubelet.stop();
+      client.close();
+      process.exit(0);
+    });
+}
