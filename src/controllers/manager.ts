@@ -12,6 +12,7 @@ import { LeaderElector } from "../client/leader-election.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import { replicaSetsRef, replicationControllersRef } from "../client/resources.ts";
 import { CronJobController } from "./cronjob/cronjob.ts";
+import { DaemonSetController } from "./daemonset/daemonset.ts";
 import { DeploymentController } from "./deployment/deployment.ts";
 import { DisruptionController } from "./disruption/disruption.ts";
 import { EndpointsController } from "./endpoints/endpoints.ts";
@@ -71,6 +72,7 @@ export const controllerStarters: Record<string, Starter> = {
   deployment: (c) => new DeploymentController(c),
   job: (c) => new JobController(c),
   statefulset: (c) => new StatefulSetController(c),
+  daemonset: (c) => new DaemonSetController(c),
   cronjob: (c) => new CronJobController(c),
   "ttl-after-finished": (c) => new TTLAfterFinishedController(c),
   csrsigning: (c) =>
