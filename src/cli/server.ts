@@ -47,8 +47,8 @@ export function registerServerCommand(program: Command): void {
       const ha = wantsHa
         ? await (
             await import("../ha/ha-server.ts")
-          ).prepareHaServer(flags, defaultDataDir(), (m) =>
-            process.stderr.write(`k8ts server: ${m}\n`),
+          ).prepareHaServer(flags, defaultDataDir(), (m, f) =>
+            process.stderr.write(`k8ts server: ${m}${f ? ` ${JSON.stringify(f)}` : ""}\n`),
           )
         : undefined;
       const plane = await startControlPlane(flags).catch(async (err) => {

@@ -149,24 +149,33 @@ export async function prepareHaServer(
     etcd,
     async afterStart(plane) {
       const config = loadKubeconfig(plane.kubeconfigPath);
-      const endpoints =
-        etcd && pki
-          ? await withEtcd(
-              [etcd.endpoint],
-              { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile },
-              async (c) => (await listMembers(c)).flatMap((m) => m.clientURLs),
-            )
-          : [];
       const client = new RestClient({ ...config, userAgent: "k8ts-ha" });
-      try {
-        await publishBootstrapInfo(client, {
-          server: config.server,
-          caPem: config.ca ?? "",
-          bundle: await readLocalBundle(dataDir, endpoints),
-        });
-      } finally {
-        client.close();
+      // Servers starting together may race on the bundle Secret: retry, then only log.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const endpoints =
+            etcd && pki
+              ? await withEtcd(
+                  [etcd.endpoint],
+                  { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile },
+                  async (c) => (await listMembers(c)).flatMap((m) => m.clientURLs),
+                )
+              : [];
+          await publishBootstrapInfo(client, {
+            server: config.server,
+            caPem: config.ca ?? "",
+            bundle: await readLocalBundle(dataDir, endpoints),
+          });
+          break;
+        } catch (err) {
+          if (attempt >= 3) {
+            log("cannot publish the join information", { err: (err as Error).message });
+            break;
+          }
+          await new Promise<void>((r) => setTimeout(r, 500 * attempt));
+        }
       }
+      client.close();
     },
     async stop() {
       await etcd?.stop();
