@@ -85,14 +85,7 @@ export function writeOptions(
     const agent = String(ctx.req.headers["user-agent"] ?? "unknown");
     fieldManager = agent.split("/")[0].slice(0, 128) || "unknown";
   }
-  return {
-    dryRun: dryRun.length > 0,
-    user: ctx.user,
-    subresource,
-    fieldManager,
-    warnings: ctx.warnings,
-    auditAnnotations: (ctx.auditAnnotations ??= {}),
-  };
+  return { dryRun: dryRun.length > 0, user: ctx.user, subresource, fieldManager };
 }
 
 /** Reads and decodes an object body (JSON, YAML or protobuf). */
