@@ -48,5 +48,7 @@ export interface RequestContext {
   rawBody?: string;
   /** Collected warnings, sent as `Warning: 299 - "..."` headers. */
   warnings: string[];
+  /** Audit annotations added while serving (admission webhooks and policies). */
+  auditAnnotations?: Record<string, string>;
   server: ServerContext;
 }

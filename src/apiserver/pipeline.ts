@@ -34,6 +34,10 @@ export interface AdmissionAttributes {
   oldObject?: KObject;
   user: UserInfo;
   dryRun: boolean;
+  /** The request's warnings (sent as Warning headers): plugins append to it. */
+  warnings?: string[];
+  /** The request's audit annotations: plugins add keys ("<plugin-or-object>/<key>"). */
+  auditAnnotations?: Record<string, string>;
 }
 
 /** An admission plugin: `admit` may mutate attrs.object; `validate` may only reject (throw). */

@@ -25,6 +25,9 @@ export interface WriteOptions {
   fieldManager: string;
   /** Managed-fields operation recorded for this write. */
   operation?: "Update" | "Apply";
+  /** The request's warnings and audit annotations, passed to admission. */
+  warnings?: string[];
+  auditAnnotations?: Record<string, string>;
 }
 
 const MAX_UPDATE_ATTEMPTS = 16;
@@ -246,6 +249,8 @@ export class RestStore {
       oldObject,
       user: opts.user,
       dryRun: opts.dryRun,
+      warnings: opts.warnings,
+      auditAnnotations: opts.auditAnnotations,
     };
   }
 }

@@ -124,7 +124,10 @@ export function auditFilter(policy: AuditPolicy, sink: AuditSink, now: () => num
             // not JSON: omitted
           }
         }
-        e.annotations = { "authorization.k8s.io/decision": code === 403 ? "forbid" : "allow" };
+        e.annotations = {
+          ...ctx.auditAnnotations,
+          "authorization.k8s.io/decision": code === 403 ? "forbid" : "allow",
+        };
         sink.write(e);
       }
     }

@@ -1,0 +1,40 @@
+/**
+ * The API-extensibility admission plugins (MutatingAdmissionWebhook,
+ * ValidatingAdmissionPolicy, ValidatingAdmissionWebhook), built before the
+ * server exists and bound to it once it runs. Writes admitted before the
+ * binding (the server's own bootstrap) wait for it.
+ */
+import type { ServerContext } from "../../context.ts";
+import type { AdmissionPlugin } from "../../pipeline.ts";
+import { mutatingWebhookPlugin } from "./mutating-webhook.ts";
+import { validatingWebhookPlugin } from "./validating-webhook.ts";
+import type { ServiceResolver } from "./webhook-client.ts";
+
+export interface ExtensibilityAdmission {
+  /** Named as upstream, for ordering by the admission chain. */
+  plugins: AdmissionPlugin[];
+  /** Binds the running server; later calls are ignored. */
+  bind(server: ServerContext): void;
+}
+
+export interface ExtensibilityOptions {
+  /** Replaces Service → address resolution (tests). */
+  resolveService?: ServiceResolver;
+  /** Extra plugins sharing the binding (the policy plugin). */
+  more?: (server: () => Promise<ServerContext>) => AdmissionPlugin[];
+}
+
+/** Builds the plugins. */
+export function extensibilityAdmission(opts: ExtensibilityOptions = {}): ExtensibilityAdmission {
+  let bindServer!: (s: ServerContext) => void;
+  const bound = new Promise<ServerContext>((resolve) => (bindServer = resolve));
+  const deps = { server: () => bound, resolveService: opts.resolveService };
+  return {
+    plugins: [
+      mutatingWebhookPlugin(deps),
+      ...(opts.more?.(deps.server) ?? []),
+      validatingWebhookPlugin(deps),
+    ],
+    bind: (server) => bindServer(server),
+  };
+}
