@@ -79,7 +79,10 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const { admissionOptionsFromFlags } =
     await import("../apiserver/admission/builtin/admission-flags.ts");
   const admission = builtinAdmission(admissionOptionsFromFlags(flags));
-  auth.pipeline.admission = admission.chain(auth.pipeline.admission);
+  const { extensibilityAdmission } =
+    await import("../apiserver/admission/webhook/extensibility.ts");
+  const extensibility = extensibilityAdmission();
+  auth.pipeline.admission = admission.chain([...auth.pipeline.admission, ...extensibility.plugins]);
   const apiServer = await startApiServer({
     backend: storage,
     registry: registryWithAuth(),
@@ -94,6 +97,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     },
   });
   admission.bind(apiServer.context);
+  extensibility.bind(apiServer.context);
   const host =
     flags.bindAddress && flags.bindAddress !== "0.0.0.0" ? flags.bindAddress : "127.0.0.1";
   const server = `https://${host.includes(":") ? `[${host}]` : host}:${apiServer.port}`;

@@ -85,7 +85,14 @@ export function writeOptions(
     const agent = String(ctx.req.headers["user-agent"] ?? "unknown");
     fieldManager = agent.split("/")[0].slice(0, 128) || "unknown";
   }
-  return { dryRun: dryRun.length > 0, user: ctx.user, subresource, fieldManager };
+  return {
+    dryRun: dryRun.length > 0,
+    user: ctx.user,
+    subresource,
+    fieldManager,
+    warnings: ctx.warnings,
+    auditAnnotations: (ctx.auditAnnotations ??= {}),
+  };
 }
 
 /** Reads and decodes an object body (JSON, YAML or protobuf). */
