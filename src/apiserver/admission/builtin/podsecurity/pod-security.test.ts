@@ -2,7 +2,11 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { TestServer } from "../../../testing/test-server.ts";
 import { makePod, startAdmissionServer } from "../admission-test-server.ts";
+import type { KObject, ResourceDef } from "../../../../api/types.ts";
+import type { AdmissionAttributes } from "../../../pipeline.ts";
+import { ServerRef } from "../server-ref.ts";
 import { evaluatePod, formatFailures } from "./checks.ts";
+import { podSecurityPlugin } from "./pod-security.ts";
 
 let t: TestServer;
 before(async () => {
@@ -82,4 +86,45 @@ test("baseline checks name host namespaces, hostPath, capabilities and ports", (
     'non-default capabilities (container "a" must not include "NET_ADMIN" in securityContext.capabilities.add), host namespaces (hostNetwork=true, hostPID=true), hostPath volumes (volume "root"), hostPort (container "a" uses hostPort 8080), seccompProfile (container "b" must not set securityContext.seccompProfile.type to "Unconfined")',
   );
   assert.deepEqual(evaluatePod("privileged", spec), []);
+});
+
+test("warn labels produce upstream's warning for pods and workload templates", async () => {
+  const ns = await t.call("POST", "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: "warned",
+      labels: {
+        "pod-security.kubernetes.io/warn": "baseline",
+        "pod-security.kubernetes.io/warn-version": "v1.32",
+      },
+    },
+  });
+  assert.equal(ns.status, 201, ns.text);
+  const plugin = podSecurityPlugin(new ServerRef(t.server.context));
+  const registry = t.server.context.registry;
+  const cases: [ResourceDef, KObject][] = [
+    [registry.get("", "v1", "pods")!, privileged as KObject],
+    [
+      registry.get("apps", "v1", "deployments")!,
+      { metadata: { name: "d" }, spec: { template: { spec: privileged.spec } } } as KObject,
+    ],
+  ];
+  for (const [def, object] of cases) {
+    const warnings: string[] = [];
+    await plugin.validate!({
+      operation: "CREATE",
+      def,
+      subresource: "",
+      namespace: "warned",
+      name: object.metadata?.name ?? "",
+      object,
+      user: { username: "u", groups: [] },
+      dryRun: false,
+      warnings,
+    } as AdmissionAttributes);
+    assert.deepEqual(warnings, [
+      'would violate PodSecurity "baseline:v1.32": privileged (container "c" must not set securityContext.privileged=true)',
+    ]);
+  }
 });
