@@ -34,6 +34,11 @@ export function registerProxyCommand(program: Command): void {
       "10.43.0.0/16",
     )
     .option("--masquerade-all", "SNAT all traffic sent to cluster IPs")
+    .option(
+      "--iptables-backend <kind>",
+      "auto, legacy, nft or default (the iptables on the PATH)",
+      "auto",
+    )
     .option("--iptables-min-sync-period <duration>", "minimum interval between rule syncs", "1s")
     .option("--iptables-sync-period <duration>", "interval of full rule syncs", "30s")
     .option(
@@ -57,7 +62,8 @@ export function registerProxyCommand(program: Command): void {
         const { Iptables } = await import("../proxy/iptables/iptables.ts");
         const { ServiceRoutes } = await import("../proxy/service-routes.ts");
         const exec = hostExec(flags.netns);
-        await new Iptables(exec).cleanup();
+        for (const backend of ["legacy", "nft"] as const)
+          await new Iptables(exec, backend).cleanup();
         await new ServiceRoutes(exec).cleanup();
         return;
       }
@@ -80,6 +86,7 @@ export function registerProxyCommand(program: Command): void {
         clusterCIDR: flags.clusterCidr,
         serviceCIDR: flags.serviceClusterIpRange,
         masqueradeAll: !!flags.masqueradeAll,
+        iptablesBackend: flags.iptablesBackend,
         minSyncPeriodMs: parseDuration(flags.iptablesMinSyncPeriod),
         syncPeriodMs: parseDuration(flags.iptablesSyncPeriod),
         healthzBindAddress: flags.healthzBindAddress,

@@ -80,7 +80,11 @@ test("a service without endpoints rejects; an unused ClusterIP stays unreachable
     }),
   );
   await sync();
-  const rules = await mustExec(lab.exec, "iptables-save", ["-t", "filter"]);
+  const rules = await mustExec(
+    lab.exec,
+    `iptables${proxier.iptables!.backend === "default" ? "" : "-" + proxier.iptables!.backend}-save`,
+    ["-t", "filter"],
+  );
   const reject = rules.split("\n").filter((l) => l.includes("default/empty:http has no endpoints"));
   assert.ok(
     reject.some((l) => l.includes("-d 10.43.0.21/32") && l.includes("-j REJECT")),
@@ -114,11 +118,11 @@ test("endpoint changes and deletes are applied; stale chains are removed", async
   await sync();
   for (let i = 0; i < 6; i++)
     assert.equal((await lab.get(lab.nodeNetns, "http://10.43.0.20/")).body, "web2");
-  const before = await proxier.iptables.serviceChains();
+  const before = await proxier.iptables!.serviceChains();
   proxier.onServiceDelete(makeService("web", "10.43.0.20"));
   proxier.onServiceDelete(makeService("sticky", "10.43.0.22"));
   await sync();
-  const afterChains = await proxier.iptables.serviceChains();
+  const afterChains = await proxier.iptables!.serviceChains();
   assert.ok(before.size > afterChains.size, `${before.size} -> ${afterChains.size}`);
   assert.equal(afterChains.size, 0, [...afterChains].join(","));
   assert.equal((await lab.get(lab.nodeNetns, "http://10.43.0.20/")).code, 7);

@@ -12,7 +12,8 @@ import type { Logger } from "../util/logger.ts";
 import { BoundedFrequencyRunner } from "./bounded-frequency-runner.ts";
 import { endpointsByServicePort, sliceServiceKey, type EndpointInfo } from "./endpoint-info.ts";
 import type { HostExec } from "./host-exec.ts";
-import { Iptables } from "./iptables/iptables.ts";
+import { detectBackend, Iptables, type IptablesBackend } from "./iptables/iptables.ts";
+import { ChainNameCache } from "./iptables/chain-names.ts";
 import { buildProxyRules } from "./iptables/proxy-rules.ts";
 import { ProxyMetrics } from "./proxy-metrics.ts";
 import { servicePorts, type ServicePortInfo } from "./service-port.ts";
@@ -30,6 +31,8 @@ export interface ProxierOptions {
   syncPeriodMs?: number;
   /** Route ClusterIPs through a local device so the node itself reaches them (default true). */
   serviceRoutes?: boolean;
+  /** iptables implementation; "auto" (default): legacy when the kernel has it. */
+  iptablesBackend?: IptablesBackend | "auto";
   /** NodePorts answer on 127.0.0.1 (sets route_localnet, default true). */
   localhostNodePorts?: boolean;
   clock?: Clock;
@@ -55,7 +58,9 @@ function key(o: { metadata?: { namespace?: string; name?: string } }): string {
 
 export class Proxier {
   readonly metrics = new ProxyMetrics();
-  readonly iptables: Iptables;
+  /** Set by the first sync (the backend is detected then). */
+  iptables?: Iptables;
+  private readonly names = new ChainNameCache();
   readonly routes: ServiceRoutes;
   private readonly clock: Clock;
   private readonly runner: BoundedFrequencyRunner;
@@ -74,7 +79,6 @@ export class Proxier {
 
   constructor(private readonly opts: ProxierOptions) {
     this.clock = opts.clock ?? realClock;
-    this.iptables = new Iptables(opts.exec);
     this.routes = new ServiceRoutes(opts.exec);
     this.runner = new BoundedFrequencyRunner((periodic) => this.sync(periodic).then(() => {}), {
       minIntervalMs: opts.minSyncPeriodMs ?? 1000,
@@ -163,7 +167,8 @@ export class Proxier {
     this.queuedAt = undefined;
     try {
       if (full) await this.prepareNode();
-      const existing = full ? await this.iptables.serviceChains() : this.lastChains;
+      const iptables = this.iptables!;
+      const existing = full ? await iptables.serviceChains() : this.lastChains;
       const rules = buildProxyRules({
         servicePorts: [...this.services.values()].flat(),
         endpoints: this.flatEndpoints(),
@@ -172,8 +177,9 @@ export class Proxier {
         masqueradeAll: this.opts.masqueradeAll,
         changed,
         existingChains: existing,
+        names: this.names,
       });
-      await this.iptables.restore(rules.restore);
+      await iptables.restore(rules.restore);
       this.lastChains = rules.chains;
       if (this.opts.serviceRoutes !== false) await this.routes.sync(this.clusterIPs());
       this.needFullSync = false;
@@ -250,6 +256,14 @@ export class Proxier {
 
   /** Jumps, chains, sysctls and the service route device (idempotent). */
   private async prepareNode(): Promise<void> {
+    if (!this.iptables) {
+      const b = this.opts.iptablesBackend ?? "auto";
+      this.iptables = new Iptables(
+        this.opts.exec,
+        b === "auto" ? await detectBackend(this.opts.exec) : b,
+      );
+      this.opts.log?.info("iptables backend", { backend: this.iptables.backend });
+    }
     await this.iptables.ensureJumps();
     if (this.opts.localhostNodePorts !== false) {
       await this.opts.exec("sysctl", ["-qw", "net.ipv4.conf.all.route_localnet=1"]);

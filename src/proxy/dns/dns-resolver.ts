@@ -15,6 +15,11 @@
  * Unknown names are NXDOMAIN, known names without records of the asked type
  * NOERROR/NODATA, both with the zone's SOA. Names outside the zone and the
  * reverse zones are REFUSED: this server never forwards a query.
+ *
+ * One addition to CoreDNS: a bare `<svc>.<ns>` naming an existing service
+ * answers with a CNAME to its cluster name (and that name's records), so
+ * resolvers that ignore the search path (busybox >= 1.28 `nslookup
+ * kubernetes.default`) still find it. Other bare names stay REFUSED.
  */
 import { isIP } from "node:net";
 import type { Answer, RecordType, SoaData } from "dns-packet";
@@ -108,12 +113,30 @@ export class DnsResolver {
     if (name === this.zone || name.endsWith(`.${this.zone}`)) return this.#inZone(name, qtype);
     if (name.endsWith(`.${REVERSE_V4}`) || name.endsWith(`.${REVERSE_V6}`))
       return this.#reverse(name, qtype);
+    return (
+      this.#bareService(name, qtype) ?? {
+        rcode: "REFUSED",
+        authoritative: false,
+        answers: [],
+        authorities: [],
+        additionals: [],
+      }
+    );
+  }
+
+  /** `<svc>.<ns>` of an existing service: CNAME to the cluster name plus its records. */
+  #bareService(name: string, qtype: string): Resolution | undefined {
+    const labels = name.split(".");
+    if (labels.length !== 2 || !this.#lookup.service(labels[1], labels[0])) return undefined;
+    const target = `${name}.svc.${this.zone}`;
+    const cname: Answer = { type: "CNAME", name, ttl: this.#ttl, class: "IN", data: target };
+    if (qtype === "CNAME") return { ...this.#result("NOERROR", [cname]), authoritative: false };
+    const res = this.#inZone(target, qtype);
     return {
-      rcode: "REFUSED",
+      ...res,
       authoritative: false,
-      answers: [],
+      answers: [cname, ...res.answers],
       authorities: [],
-      additionals: [],
     };
   }
 

@@ -26,8 +26,23 @@ export function base32(bytes: Uint8Array): string {
   return out;
 }
 
-function hash16(text: string): string {
-  return base32(createHash("sha256").update(text).digest()).slice(0, 16);
+/** Memoizes hashes between syncs; owned by one proxier, bounded by `max` entries. */
+export class ChainNameCache {
+  private map = new Map<string, string>();
+  constructor(private readonly max = 200_000) {}
+  get(text: string): string {
+    let v = this.map.get(text);
+    if (v === undefined) {
+      if (this.map.size >= this.max) this.map.clear();
+      v = base32(createHash("sha256").update(text).digest()).slice(0, 16);
+      this.map.set(text, v);
+    }
+    return v;
+  }
+}
+
+function hash16(text: string, cache?: ChainNameCache): string {
+  return cache ? cache.get(text) : base32(createHash("sha256").update(text).digest()).slice(0, 16);
 }
 
 /** `ns/name:port` (port name; empty for an unnamed port gives `ns/name`). */
@@ -36,23 +51,28 @@ export function servicePortName(namespace: string, name: string, port: string): 
 }
 
 /** KUBE-SVC-*: the cluster-policy chain of a service port. */
-export function servicePortChain(spn: string, protocol: string): string {
-  return `KUBE-SVC-${hash16(spn + protocol.toLowerCase())}`;
+export function servicePortChain(spn: string, protocol: string, cache?: ChainNameCache): string {
+  return `KUBE-SVC-${hash16(spn + protocol.toLowerCase(), cache)}`;
 }
 
 /** KUBE-SVL-*: the local-policy chain (only node-local endpoints). */
-export function serviceLocalChain(spn: string, protocol: string): string {
-  return `KUBE-SVL-${hash16(spn + protocol.toLowerCase())}`;
+export function serviceLocalChain(spn: string, protocol: string, cache?: ChainNameCache): string {
+  return `KUBE-SVL-${hash16(spn + protocol.toLowerCase(), cache)}`;
 }
 
 /** KUBE-EXT-*: entry chain for traffic to a NodePort, LoadBalancer or external IP. */
-export function externalChain(spn: string, protocol: string): string {
-  return `KUBE-EXT-${hash16(spn + protocol.toLowerCase())}`;
+export function externalChain(spn: string, protocol: string, cache?: ChainNameCache): string {
+  return `KUBE-EXT-${hash16(spn + protocol.toLowerCase(), cache)}`;
 }
 
 /** KUBE-SEP-*: one endpoint (`ip:port`) of a service port. */
-export function endpointChain(spn: string, protocol: string, endpoint: string): string {
-  return `KUBE-SEP-${hash16(spn + protocol.toLowerCase() + endpoint)}`;
+export function endpointChain(
+  spn: string,
+  protocol: string,
+  endpoint: string,
+  cache?: ChainNameCache,
+): string {
+  return `KUBE-SEP-${hash16(spn + protocol.toLowerCase() + endpoint, cache)}`;
 }
 
 /** True for the per-service chains this proxier owns and may delete when stale. */

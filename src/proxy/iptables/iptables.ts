@@ -100,8 +100,33 @@ function jumpSpec(j: Jump): string[] {
   return [...(j.extra ?? []), "-m", "comment", "--comment", j.comment, "-j", j.to];
 }
 
+/**
+ * Which iptables implementation holds the rules. "legacy" (x_tables) is
+ * preferred when the kernel has it: iptables-nft-restore 1.8 takes 10-50 s
+ * for 1,000 services x 10 endpoints where iptables-legacy-restore takes
+ * under 2 s. "default" is whatever `iptables` is on the PATH.
+ */
+export type IptablesBackend = "legacy" | "nft" | "default";
+
+/** Picks legacy when its nat table works here, else the default iptables. */
+export async function detectBackend(exec: HostExec): Promise<IptablesBackend> {
+  const res = await exec("iptables-legacy", ["-w", "-t", "nat", "-S", "POSTROUTING"]);
+  return res.code === 0 ? "legacy" : "default";
+}
+
 export class Iptables {
-  constructor(private readonly exec: HostExec) {}
+  private readonly suffix: string;
+
+  constructor(
+    private readonly exec: HostExec,
+    readonly backend: IptablesBackend = "default",
+  ) {
+    this.suffix = backend === "default" ? "" : `-${backend}`;
+  }
+
+  private cmd(tool: "" | "-restore" | "-save"): string {
+    return `iptables${this.suffix}${tool}`;
+  }
 
   /** Creates the top-level chains and the jumps into them (idempotent). */
   async ensureJumps(): Promise<void> {
@@ -116,7 +141,7 @@ export class Iptables {
     }
     // -I prepends: insert in reverse so the chains read in the listed order.
     for (const j of [...jumps].reverse()) {
-      const check = await this.exec("iptables", [
+      const check = await this.exec(this.cmd(""), [
         "-w",
         "-t",
         j.table,
@@ -125,20 +150,20 @@ export class Iptables {
         ...jumpSpec(j),
       ]);
       if (check.code === 0) continue;
-      await mustExec(this.exec, "iptables", ["-w", "-t", j.table, "-I", j.from, ...jumpSpec(j)]);
+      await mustExec(this.exec, this.cmd(""), ["-w", "-t", j.table, "-I", j.from, ...jumpSpec(j)]);
     }
   }
 
   /** Applies one restore batch without flushing what it does not name. */
   async restore(input: string): Promise<void> {
-    await mustExec(this.exec, "iptables-restore", ["-w", "--noflush"], input);
+    await mustExec(this.exec, this.cmd("-restore"), ["-w", "--noflush"], input);
   }
 
   /** The chains of each table now in the kernel. */
   async chains(): Promise<Record<"nat" | "filter", Set<string>>> {
     const out = { nat: new Set<string>(), filter: new Set<string>() };
     for (const t of ["nat", "filter"] as const) {
-      const text = await mustExec(this.exec, "iptables-save", ["-t", t]);
+      const text = await mustExec(this.exec, this.cmd("-save"), ["-t", t]);
       for (const line of text.split("\n")) {
         if (line.startsWith(":")) out[t].add(line.slice(1).split(" ")[0]!);
       }
@@ -155,7 +180,7 @@ export class Iptables {
   async cleanup(): Promise<void> {
     for (const j of jumps) {
       for (;;) {
-        const res = await this.exec("iptables", [
+        const res = await this.exec(this.cmd(""), [
           "-w",
           "-t",
           j.table,

@@ -16,6 +16,7 @@ import { usableEndpoints } from "../endpoint-info.ts";
 import type { ServicePortInfo } from "../service-port.ts";
 import { usesExternalAddresses } from "../service-port.ts";
 import {
+  type ChainNameCache,
   endpointChain,
   externalChain,
   serviceLocalChain,
@@ -35,6 +36,8 @@ export interface ProxyRulesInput {
   changed?: ReadonlySet<string>;
   /** Per-service chains currently in the nat table. */
   existingChains: ReadonlySet<string>;
+  /** Chain-name hashes kept between syncs (optional). */
+  names?: ChainNameCache;
 }
 
 export interface ProxyRules {
@@ -68,7 +71,12 @@ class Table {
   add(chain: string, ...parts: string[]): void {
     this.rules.push(`-A ${chain} ${parts.join(" ")}`);
   }
+  /**
+   * Chain declarations are sorted: iptables-nft-restore keeps chains in a
+   * sorted list, and declaring them in order is several times faster.
+   */
   render(name: string): string {
+    this.chains.sort();
     return [`*${name}`, ...this.chains, ...this.rules, ...this.deletes, "COMMIT", ""].join("\n");
   }
 }
@@ -149,9 +157,10 @@ function writeServicePort(
   wanted: Set<string>,
   write: boolean,
 ): void {
-  const svcChain = servicePortChain(sp.name, sp.protocol);
-  const svlChain = serviceLocalChain(sp.name, sp.protocol);
-  const extChain = externalChain(sp.name, sp.protocol);
+  const names = input.names;
+  const svcChain = servicePortChain(sp.name, sp.protocol, names);
+  const svlChain = serviceLocalChain(sp.name, sp.protocol, names);
+  const extChain = externalChain(sp.name, sp.protocol, names);
   const clusterEps = usableEndpoints(all, false);
   const localEps = usableEndpoints(all, true);
   const internalEps = sp.internalPolicyLocal ? localEps : clusterEps;
@@ -214,7 +223,7 @@ function writeServicePort(
   const epChains = new Map<string, string>();
   const sepFor = (e: EndpointInfo) => {
     let c = epChains.get(e.endpoint);
-    if (!c) epChains.set(e.endpoint, (c = endpointChain(sp.name, sp.protocol, e.endpoint)));
+    if (!c) epChains.set(e.endpoint, (c = endpointChain(sp.name, sp.protocol, e.endpoint, names)));
     return c;
   };
   const used: EndpointInfo[] = [];

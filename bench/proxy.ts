@@ -1,0 +1,163 @@
+/**
+ * kube-proxy benchmark: the iptables proxier programming a private network
+ * namespace (never the host's tables). For each scale, S Services x E
+ * endpoints are fed to the proxier, then:
+ *  - the first (full) sync and periodic full syncs are timed;
+ *  - "change -> rules programmed": one EndpointSlice changes and the
+ *    partial sync that follows is timed, many times (p50/p99);
+ *  - connections per second through a NodePort (127.0.0.1) vs straight to
+ *    the pod IP, from the node namespace, with all rules in place.
+ * Figures come from the proxier's own sync_proxy_rules_duration metric path.
+ *
+ * Flags: --json FILE, --quick (100 services). Progress goes to stderr.
+ */
+import { spawn } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { Proxier } from "../src/proxy/proxier.ts";
+import { NetnsLab } from "../src/proxy/testing/netns-lab.ts";
+import { makeService, makeSlice } from "../src/proxy/testing/builders.ts";
+import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
+import { percentiles } from "./lib/percentiles.ts";
+import { printTable, type Row } from "./lib/table.ts";
+
+interface Scale {
+  services: number;
+  endpoints: number;
+  changes: number;
+}
+
+const serviceIP = (i: number) => `10.43.${1 + (i >> 8)}.${i & 255}`;
+const fakeEndpoint = (i: number, j: number) =>
+  `10.42.${100 + ((i * 16 + j) >> 16)}.${((i * 16 + j) >> 8) & 255}`;
+
+/** Sequential HTTP GETs from inside a namespace for a fixed count; connections per second. */
+async function connectionRate(netns: string, url: string, count: number): Promise<number> {
+  const script = `
+    const http = require("node:http");
+    const url = process.argv[1]; const n = Number(process.argv[2]);
+    const one = () => new Promise((res, rej) => http.get(url, { agent: false }, (r) => { r.resume(); r.on("end", res); }).on("error", rej));
+    (async () => { const t = performance.now(); for (let i = 0; i < n; i++) await one(); console.log((n / ((performance.now() - t) / 1000)).toFixed(1)); })().catch((e) => { console.error(String(e)); process.exit(1); });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", [
+      "netns",
+      "exec",
+      netns,
+      process.execPath,
+      "-e",
+      script,
+      url,
+      String(count),
+    ]);
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) =>
+      code === 0 ? resolve(Number(out.trim())) : reject(new Error(`rate ${url}: ${err}`)),
+    );
+  });
+}
+
+async function runScale(scale: Scale, quick: boolean): Promise<Row> {
+  const lab = new NetnsLab("10.42.12.0/24");
+  try {
+    await lab.create();
+    const pod = await lab.addPod("backend");
+    await lab.serveHttp(pod);
+    const proxier = new Proxier({
+      exec: lab.exec,
+      nodeName: "node1",
+      clusterCIDR: "10.42.0.0/16",
+      serviceCIDR: "10.43.0.0/16",
+      minSyncPeriodMs: 0,
+      syncPeriodMs: 0,
+    });
+    const slices = [];
+    for (let i = 0; i < scale.services; i++) {
+      const name = `svc-${i}`;
+      const spec =
+        i === 0
+          ? {
+              type: "NodePort" as const,
+              ports: [{ name: "http", port: 80, nodePort: 30090, protocol: "TCP" }],
+            }
+          : {};
+      proxier.onServiceAdd(makeService(name, serviceIP(i), spec));
+      const eps =
+        i === 0
+          ? [{ ip: pod.ip }]
+          : Array.from({ length: scale.endpoints }, (_, j) => ({ ip: fakeEndpoint(i, j) }));
+      const s = makeSlice(name, eps);
+      slices.push(s);
+      proxier.onEndpointSliceAdd(s);
+    }
+    progress("proxy", `${scale.services} services x ${scale.endpoints} endpoints: first sync`);
+    const first = await proxier.sync();
+    if (!first.ok) throw new Error(first.error);
+    const fulls: number[] = [];
+    for (let i = 0; i < (quick ? 2 : 3); i++) {
+      const r = await proxier.sync(true);
+      if (!r.ok) throw new Error(r.error);
+      fulls.push(r.durationSeconds * 1000);
+    }
+    progress("proxy", `${scale.changes} endpoint changes`);
+    const changes: number[] = [];
+    for (let k = 0; k < scale.changes; k++) {
+      const i = 1 + ((k * 7919) % (scale.services - 1));
+      const eps = Array.from({ length: scale.endpoints }, (_, j) => ({
+        ip: fakeEndpoint(i, j + (k % 2)),
+      }));
+      const t = performance.now();
+      proxier.onEndpointSliceUpdate(slices[i], makeSlice(`svc-${i}`, eps));
+      const r = await proxier.sync();
+      if (!r.ok || r.full) throw new Error(r.error ?? "expected a partial sync");
+      changes.push(performance.now() - t);
+    }
+    progress("proxy", "connection rates");
+    // Interleaved rounds, median of each: the machine is shared and noisy.
+    const n = quick ? 100 : 300;
+    const np: number[] = [];
+    const dr: number[] = [];
+    for (let round = 0; round < (quick ? 2 : 5); round++) {
+      np.push(await connectionRate(lab.nodeNetns, "http://127.0.0.1:30090/", n));
+      dr.push(await connectionRate(lab.nodeNetns, `http://${pod.ip}:8080/`, n));
+    }
+    const viaNodePort = percentiles(np).p50;
+    const direct = percentiles(dr).p50;
+    const p = percentiles(changes);
+    return {
+      backend: proxier.iptables?.backend ?? "",
+      services: scale.services,
+      endpoints: scale.endpoints,
+      "nat rules": first.natRules,
+      "first sync ms": first.durationSeconds * 1000,
+      "full sync p50 ms": percentiles(fulls).p50,
+      "change p50 ms": p.p50,
+      "change p99 ms": p.p99,
+      "conn/s NodePort": viaNodePort,
+      "conn/s direct": direct,
+      ratio: viaNodePort / direct,
+    };
+  } finally {
+    await lab.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs();
+  const scales: Scale[] = args.quick
+    ? [{ services: 100, endpoints: 10, changes: 20 }]
+    : [
+        { services: 1000, endpoints: 10, changes: 100 },
+        { services: 10000, endpoints: 2, changes: 50 },
+      ];
+  const rows: Row[] = [];
+  for (const s of scales) rows.push(await runScale(s, args.quick));
+  process.stdout.write(
+    "kube-proxy, iptables mode, in a private network namespace (ms; conn/s medians)\n",
+  );
+  printTable(rows);
+  await writeJson(args.json, { bench: "proxy", rows });
+}
+
+await main();

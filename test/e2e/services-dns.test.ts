@@ -1,0 +1,134 @@
+/**
+ * Cluster DNS from real pods: a `k8ts server --disable-agent`, a kubelet in
+ * this process with its own containerd and pod bridge, and the DNS server
+ * bound to that bridge's gateway as soon as it exists. A ClusterFirst pod
+ * gets the cluster resolv.conf; a pod pointed at the gateway resolves
+ * cluster names with busybox's resolver (search path, SRV), and names
+ * outside the cluster are refused, never forwarded. Everything is removed.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { eventually, startCluster, type TestCluster } from "./harness.ts";
+import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
+import { RestClient } from "../../src/client/rest-client.ts";
+import { podsRef } from "../../src/client/resources.ts";
+import { startKubelet, type Kubelet } from "../../src/kubelet/kubelet.ts";
+import { createLogger } from "../../src/util/logger.ts";
+import { runDns, type RunningDns } from "../../src/proxy/dns/run-dns.ts";
+
+const suffix = Math.random().toString(36).slice(2, 7);
+const nodeName = `dns-e2e-${suffix}`;
+const podCIDR = "10.42.203.0/24";
+const gateway = "10.42.203.1";
+
+let cluster: TestCluster;
+let client: RestClient;
+let kubelet: Kubelet;
+let dns: RunningDns;
+let dataDir: string;
+let logs = "";
+
+before(async () => {
+  cluster = await startCluster();
+  client = new RestClient(loadKubeconfig(cluster.kubeconfig));
+  dataDir = mkdtempSync(join(tmpdir(), "k8ts-dns-e2e-"));
+  dns = await runDns({
+    client,
+    listen: [{ host: "127.0.0.1", port: 0 }],
+    listenWhenAvailable: [{ host: gateway, port: 53 }],
+  });
+  kubelet = await startKubelet({
+    client,
+    nodeName,
+    dataDir,
+    podCIDR,
+    bridge: `k8tsd${suffix}`,
+    cgroupRoot: `/k8ts-dns-e2e-${suffix}`,
+    port: 0,
+    imagePull: false,
+    clusterDNS: ["10.43.0.10"],
+    log: createLogger("kubelet", { write: (l) => (logs += l), level: "info" }),
+  });
+});
+
+after(async () => {
+  await kubelet?.stop();
+  await dns?.stop();
+  client?.close();
+  await cluster?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function runToCompletion(name: string, script: string, spec: object = {}): Promise<string> {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace: "default" },
+      spec: {
+        nodeName,
+        restartPolicy: "Never",
+        containers: [
+          {
+            name: "main",
+            image: "busybox",
+            imagePullPolicy: "IfNotPresent",
+            command: ["sh", "-c", script],
+          },
+        ],
+        ...spec,
+      },
+    }),
+  });
+  const pod = await eventually(
+    `${name} finished`,
+    async () => {
+      const p = await client.get<Pod>(podsRef, "default", name);
+      return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
+    },
+    { timeoutMs: 90_000, context: () => logs.slice(-3000) },
+  );
+  const out = readFileSync(
+    join(kubelet.logsDir, `default_${name}_${pod.metadata!.uid}`, "main", "0.log"),
+    "utf8",
+  );
+  assert.equal(pod.status?.phase, "Succeeded", out);
+  return out;
+}
+
+test("ClusterFirst pods get the cluster DNS, search path and ndots:5", async () => {
+  const out = await runToCompletion("resolv", "cat /etc/resolv.conf");
+  assert.match(out, /nameserver 10\.43\.0\.10/);
+  assert.match(out, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
+  assert.match(out, /options ndots:5/);
+});
+
+test("a pod resolves cluster names through the DNS server on its gateway", async () => {
+  const script = [
+    // The server binds the gateway once the bridge exists (it appears with this pod).
+    "for i in $(seq 1 40); do nslookup kubernetes.default >/tmp/a 2>&1 && break; sleep 0.5; done",
+    "cat /tmp/a",
+    "echo ---srv",
+    "nslookup -type=srv _https._tcp.kubernetes.default.svc.cluster.local",
+    "echo ---outside",
+    "nslookup example.com; true",
+  ].join("; ");
+  const out = await runToCompletion("lookup", script, {
+    dnsPolicy: "None",
+    dnsConfig: {
+      nameservers: [gateway],
+      searches: ["default.svc.cluster.local", "svc.cluster.local", "cluster.local"],
+      options: [{ name: "ndots", value: "5" }],
+    },
+  });
+  const [a, rest] = out.split("---srv");
+  const [srv, outside] = rest.split("---outside");
+  assert.match(a, /kubernetes\.default\.svc\.cluster\.local[\s\S]*10\.43\.0\.1\b/);
+  assert.match(srv, /443 kubernetes\.default\.svc\.cluster\.local/);
+  assert.doesNotMatch(outside, /Address: \d+\.\d+\.\d+\.\d+\s*$/m);
+  assert.match(outside, /REFUSED|can't find|NXDOMAIN/);
+});
