@@ -9,6 +9,7 @@ import { realClock, type Clock } from "../../../client/clock.ts";
 import type { ServerContext } from "../../context.ts";
 import type { AdmissionPlugin } from "../../pipeline.ts";
 import { alwaysPullImagesPlugin } from "./always-pull-images.ts";
+import { defaultIngressClassPlugin } from "./default-ingress-class.ts";
 import { defaultStorageClassPlugin } from "./default-storage-class.ts";
 import { defaultTolerationSecondsPlugin } from "./default-toleration-seconds.ts";
 import { limitRangerPlugin } from "./limit-ranger.ts";
@@ -62,6 +63,7 @@ export const BUILTIN_PLUGINS: Record<string, Factory> = {
   DefaultStorageClass: (ref) => defaultStorageClassPlugin(ref),
   PersistentVolumeClaimResize: (ref) => pvcResizePlugin(ref),
   RuntimeClass: (ref) => runtimeClassPlugin(ref),
+  DefaultIngressClass: (ref) => defaultIngressClassPlugin(ref),
   ResourceQuota: (ref, o) => resourceQuotaPlugin(ref, o.clock ?? realClock),
 };
 
