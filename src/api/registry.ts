@@ -19,6 +19,7 @@ import { nodeResources } from "./resources/node.ts";
 import { rbacResources } from "./resources/rbac.ts";
 import { admissionregistrationResources } from "./resources/admissionregistration.ts";
 import { apiregistrationResources } from "./resources/apiregistration.ts";
+import { apiextensionsResources } from "./resources/apiextensions.ts";
 
 /** One served group version; `preferred` marks the group's preferred version. */
 export interface GroupVersion {
@@ -47,47 +48,140 @@ export function compareKubeVersions(a: string, b: string): number {
 
 const key = (group: string, version: string, name: string) => `${group}/${version}/${name}`;
 
-/** An immutable index over a set of resource definitions. */
+/** Thrown when a dynamic definition would take a group/version/resource already served. */
+export class RegistryConflictError extends Error {
+  readonly code = "RegistryConflict";
+  constructor(rk: string, owner: string) {
+    super(`Cannot register ${rk}: already registered${owner ? ` by ${owner}` : ""}`);
+    this.name = "RegistryConflictError";
+  }
+}
+
+/**
+ * An index over resource definitions: the fixed ones given to the
+ * constructor plus dynamic ones (custom resources) registered per owner at
+ * run time. Lookups are map reads; every change rebuilds the indexes (a few
+ * hundred definitions) and notifies listeners synchronously.
+ */
 export class Registry {
-  readonly #defs: ResourceDef[];
-  readonly #byResource = new Map<string, ResourceDef>();
-  readonly #byKind = new Map<string, ResourceDef>();
-  readonly #byGroupVersion = new Map<string, ResourceDef[]>();
-  readonly #groupVersions: GroupVersion[];
+  readonly #fixed: ResourceDef[];
+  readonly #dynamic = new Map<string, ResourceDef[]>();
+  #defs: ResourceDef[] = [];
+  #byResource = new Map<string, ResourceDef>();
+  #owners = new Map<string, string>();
+  #byKind = new Map<string, ResourceDef>();
+  #byGroupVersion = new Map<string, ResourceDef[]>();
+  #groupVersions: GroupVersion[] = [];
+  #generation = 0;
+  readonly #listeners = new Set<() => void>();
 
   /** Throws on a duplicate group/version/resource; kinds may repeat (first wins). */
   constructor(defs: ResourceDef[]) {
-    this.#defs = [...defs];
+    this.#fixed = [...defs];
+    this.#rebuild(this.#fixed, new Map());
+  }
+
+  #rebuild(fixed: ResourceDef[], dynamic: Map<string, ResourceDef[]>): void {
+    const byResource = new Map<string, ResourceDef>();
+    const owners = new Map<string, string>();
+    const byKind = new Map<string, ResourceDef>();
+    const byGroupVersion = new Map<string, ResourceDef[]>();
     const groupOrder: string[] = [];
     const versionsByGroup = new Map<string, string[]>();
-    for (const def of this.#defs) {
+    const all: ResourceDef[] = [...fixed];
+    const dynamicOwners = [...dynamic.keys()].sort();
+    const owned: [string, ResourceDef][] = fixed.map((d) => ["", d]);
+    for (const owner of dynamicOwners) {
+      for (const d of dynamic.get(owner)!) {
+        owned.push([owner, d]);
+        all.push(d);
+      }
+    }
+    // Dynamic groups come after the fixed ones, alphabetically (stable discovery order).
+    const fixedGroups = new Set(fixed.map((d) => d.group));
+    const dynGroups = [...new Set(owned.filter(([o]) => o !== "").map(([, d]) => d.group))]
+      .filter((g) => !fixedGroups.has(g))
+      .sort();
+    for (const [owner, def] of owned) {
       const rk = key(def.group, def.version, def.resource);
-      if (this.#byResource.has(rk)) throw new Error(`Cannot register ${rk}: already registered`);
-      this.#byResource.set(rk, def);
+      if (byResource.has(rk)) throw new RegistryConflictError(rk, owners.get(rk) ?? "");
+      byResource.set(rk, def);
+      owners.set(rk, owner);
       const kk = key(def.group, def.version, def.kind);
-      if (!this.#byKind.has(kk)) this.#byKind.set(kk, def);
+      if (!byKind.has(kk)) byKind.set(kk, def);
       const gv = `${def.group}/${def.version}`;
-      const list = this.#byGroupVersion.get(gv);
+      const list = byGroupVersion.get(gv);
       if (list) list.push(def);
-      else this.#byGroupVersion.set(gv, [def]);
+      else byGroupVersion.set(gv, [def]);
       let versions = versionsByGroup.get(def.group);
       if (!versions) {
         versions = [];
         versionsByGroup.set(def.group, versions);
-        groupOrder.push(def.group);
+        if (fixedGroups.has(def.group)) groupOrder.push(def.group);
       }
       if (!versions.includes(def.version)) versions.push(def.version);
     }
-    this.#groupVersions = [];
+    groupOrder.push(...dynGroups);
+    const groupVersions: GroupVersion[] = [];
     for (const group of groupOrder) {
       const versions = [...versionsByGroup.get(group)!].sort(compareKubeVersions);
-      versions.forEach((version, i) =>
-        this.#groupVersions.push({ group, version, preferred: i === 0 }),
-      );
+      versions.forEach((version, i) => groupVersions.push({ group, version, preferred: i === 0 }));
+    }
+    this.#defs = all;
+    this.#byResource = byResource;
+    this.#owners = owners;
+    this.#byKind = byKind;
+    this.#byGroupVersion = byGroupVersion;
+    this.#groupVersions = groupVersions;
+  }
+
+  /**
+   * Replaces the dynamic definitions registered by `owner` (e.g. a CRD name)
+   * with `defs`; an empty list removes them. Throws RegistryConflictError
+   * (and changes nothing) when a def's group/version/resource is served by
+   * someone else. Listeners run after the change.
+   */
+  setDynamic(owner: string, defs: ResourceDef[]): void {
+    if (owner === "") throw new Error("Cannot register dynamic definitions: owner is empty");
+    const next = new Map(this.#dynamic);
+    if (defs.length === 0) next.delete(owner);
+    else next.set(owner, [...defs]);
+    if (defs.length === 0 && !this.#dynamic.has(owner)) return;
+    this.#rebuild(this.#fixed, next);
+    if (defs.length === 0) this.#dynamic.delete(owner);
+    else this.#dynamic.set(owner, [...defs]);
+    this.#generation++;
+    for (const fn of [...this.#listeners]) {
+      try {
+        fn();
+      } catch {
+        // A listener's failure must not stop the others.
+      }
     }
   }
 
-  /** Every definition, in registration order. */
+  /** The dynamic definitions of `owner` (empty when none). */
+  dynamic(owner: string): ResourceDef[] {
+    return [...(this.#dynamic.get(owner) ?? [])];
+  }
+
+  /** Owner of the def serving group/version/resource: "" for fixed defs, undefined when not served. */
+  ownerOf(group: string, version: string, resource: string): string | undefined {
+    return this.#owners.get(key(group, version, resource));
+  }
+
+  /** Incremented on every change of the dynamic definitions (cache key for derived documents). */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Calls `fn` after every change; returns the unsubscribe function. */
+  onChange(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Every definition, fixed ones in registration order, then dynamic ones by owner. */
   all(): ResourceDef[] {
     return [...this.#defs];
   }
@@ -104,7 +198,8 @@ export class Registry {
 
   /**
    * Served group versions: the core group first, then groups in registration
-   * order; within a group the preferred (highest priority) version first.
+   * order (dynamic groups last, alphabetically); within a group the preferred
+   * (highest priority) version first.
    */
   groupVersions(): GroupVersion[] {
     return this.#groupVersions.map((gv) => ({ ...gv }));
@@ -158,6 +253,7 @@ export function builtinResources(): ResourceDef[] {
     ...rbacResources(),
     ...storageResources(),
     ...admissionregistrationResources(),
+    ...apiextensionsResources(),
     ...schedulingResources(),
     ...coordinationResources(),
     ...nodeResources(),
@@ -167,7 +263,11 @@ export function builtinResources(): ResourceDef[] {
 
 let builtin: Registry | undefined;
 
-/** The registry of built-in resources, built once per process. */
+/**
+ * The registry of built-in resources, built once per process. Shared: give
+ * each API server its own `new Registry(builtinResources())` when custom
+ * resources are registered into it.
+ */
 export function builtinRegistry(): Registry {
   builtin ??= new Registry(builtinResources());
   return builtin;

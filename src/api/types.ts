@@ -169,4 +169,6 @@ export interface ResourceDef {
    * The strategy works on objects in this def's own version.
    */
   convert?(obj: KObject, toApiVersion: string): KObject;
+  /** Table printer of this def (custom resources); default: the printers table by group/resource. */
+  printer?: TablePrinter;
 }

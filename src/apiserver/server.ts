@@ -13,7 +13,8 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { builtinRegistry, type Registry } from "../api/registry.ts";
+import { builtinResources, Registry } from "../api/registry.ts";
+import { installApiExtensions } from "../apiextensions/install.ts";
 import { realClock, type Clock } from "../client/clock.ts";
 import type { Backend } from "../storage/backend.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
@@ -88,7 +89,8 @@ const VERB_LABEL: Record<string, string> = {
 /** Starts listening; the returned promise resolves once the port is bound. */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const abort = new AbortController();
-  const registry = opts.registry ?? builtinRegistry();
+  // Each server gets its own registry: custom resources are registered into it.
+  const registry = opts.registry ?? new Registry(builtinResources());
   const store = new ObjectStore(opts.backend);
   const pipeline = opts.pipeline ?? defaultPipeline();
   pipeline.admission.unshift(namespaceLifecycle(store, registry));
@@ -103,6 +105,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     signal: abort.signal,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
   };
+  const apiExtensions = installApiExtensions(context);
   const services =
     opts.services === false ? undefined : installServiceNetworking(context, opts.services);
   const limiter = new InflightLimiter(opts.maxReadOnlyInflight, opts.maxMutatingInflight);
@@ -260,6 +263,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   serverAddress = `${host}:${port}`;
   const scheme = opts.tls ? "https" : "http";
   const ready = ((opts.bootstrap ?? true) ? bootstrapCluster(context) : Promise.resolve())
+    .then(() => apiExtensions.ready)
     .then(() => services?.start({ port, bindAddress: host, server }))
     .then(() => {
       bootstrapped = true;

@@ -12,7 +12,7 @@ test("every package is named as upstream OpenAPI names it", () => {
   for (const pkg of builtinPackages()) {
     assert.match(
       pkg.name,
-      /^io\.k8s\.(api\.[a-z0-9]+\.v[0-9a-z]+|apimachinery\.pkg\.[a-z.0-9]+|kube-aggregator\.pkg\.apis\.[a-z]+\.v[0-9a-z]+)$/,
+      /^io\.k8s\.(api\.[a-z0-9]+\.v[0-9a-z]+|apimachinery\.pkg\.[a-z.0-9]+|kube-aggregator\.pkg\.apis\.[a-z]+\.v[0-9a-z]+|apiextensions-apiserver\.pkg\.apis\.[a-z]+\.v[0-9a-z]+)$/,
       pkg.name,
     );
   }

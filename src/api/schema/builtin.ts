@@ -7,6 +7,7 @@ import { SchemaRegistry } from "./schema-registry.ts";
 import type { SchemaPackage } from "./types.ts";
 import { admissionregistrationV1 } from "./defs/admissionregistration-v1.ts";
 import { apiregistrationV1 } from "./defs/apiregistration-v1.ts";
+import { apiextensionsV1 } from "./defs/apiextensions-v1.ts";
 import { appsV1 } from "./defs/apps-v1.ts";
 import { authenticationV1 } from "./defs/authentication-v1.ts";
 import { authorizationV1 } from "./defs/authorization-v1.ts";
@@ -50,6 +51,7 @@ export function builtinPackages(): SchemaPackage[] {
     storageV1,
     admissionregistrationV1,
     apiregistrationV1,
+    apiextensionsV1,
   ];
 }
 

@@ -12,10 +12,11 @@ import {
   openapiV3Document,
   openapiV3Index,
   type GroupVersion,
+  type OpenAPIObject,
   type OpenAPIResource,
 } from "./openapi.ts";
 import type { SchemaRegistry } from "./schema-registry.ts";
-import { openapiV2Document } from "./openapi-v2.ts";
+import { openapiV2Document, toV2Schema } from "./openapi-v2.ts";
 import {
   OPENAPI_V2_PROTOBUF,
   OPENAPI_V2_PROTOBUF_LEGACY,
@@ -52,9 +53,14 @@ export class OpenAPIService {
   #index: string | undefined;
   #v2: { json: string; protobuf: Uint8Array; etag: string } | undefined;
 
+  /**
+   * `overrides` replace generated component schemas by full type name (custom
+   * resources: the CRD's own schema in place of its placeholder type).
+   */
   constructor(
     resources: readonly ServedResource[],
     readonly registry: SchemaRegistry,
+    readonly overrides: ReadonlyMap<string, OpenAPIObject> = new Map(),
   ) {
     for (const r of resources) {
       const key = openapiPathKey(r);
@@ -79,6 +85,11 @@ export class OpenAPIService {
     const entry = this.#byKey.get(key);
     if (!entry) return undefined;
     const doc = openapiV3Document(entry.gv.group, entry.gv.version, entry.resources, this.registry);
+    const schemas = (doc.components as { schemas: Record<string, OpenAPIObject> }).schemas;
+    for (const name of Object.keys(schemas)) {
+      const override = this.overrides.get(name);
+      if (override) schemas[name] = override;
+    }
     const json = openapiJSON(doc);
     const bytes = { json, hash: openapiHash(json) };
     this.#docs.set(key, bytes);
@@ -100,6 +111,11 @@ export class OpenAPIService {
         e.resources.map((r) => ({ ...r, ...e.gv })),
       );
       const doc = openapiV2Document(resources, this.registry);
+      const definitions = doc.definitions as Record<string, unknown>;
+      for (const name of Object.keys(definitions)) {
+        const override = this.overrides.get(name);
+        if (override) definitions[name] = toV2Schema(override);
+      }
       const json = openapiJSON(doc);
       this.#v2 = { json, protobuf: openapiV2Protobuf(doc), etag: `"${openapiHash(json)}"` };
     }

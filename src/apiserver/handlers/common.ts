@@ -61,7 +61,7 @@ export async function renderOptions(ctx: RequestContext, def: ResourceDef): Prom
     // Printers load on the first Table request, off the start-up path.
     printer:
       negotiated.as === "Table"
-        ? (await printersModule()).printerFor(def.group, def.resource)
+        ? (def.printer ?? (await printersModule()).printerFor(def.group, def.resource))
         : NO_PRINTER,
     includeObject: includeObjectParam(ctx.query),
     now: new Date(ctx.server.clock.now()),

@@ -1,0 +1,226 @@
+/**
+ * x-kubernetes-validations: compiles each rule of a structural schema with
+ * the Kubernetes CEL environment (variables self and oldSelf) and evaluates
+ * them over a custom resource, correlating old values by property name, map
+ * key and list-map keys for transition rules. Messages follow upstream.
+ */
+import {
+  compile,
+  fromCel,
+  PER_CALL_COST_LIMIT,
+  RUNTIME_COST_BUDGET,
+  type CelProgram,
+} from "../cel/index.ts";
+import type { FieldError } from "../api/status.ts";
+import { childPath, jsonTypeName } from "./validate.ts";
+import type { JSONSchemaProps, ValidationRule } from "./types.ts";
+
+interface CompiledRule {
+  rule: ValidationRule;
+  program?: CelProgram;
+  message?: CelProgram;
+  /** Compile error text when the rule does not compile. */
+  error?: string;
+}
+
+const compiled = new WeakMap<JSONSchemaProps, CompiledRule[]>();
+const VARIABLES = ["self", "oldSelf"];
+
+/** Go's %#v rendering of a ValidationRule, as upstream prints it in CRD errors. */
+export function goValidationRule(r: ValidationRule): string {
+  const reason = r.reason
+    ? `(*apiextensions.FieldValueErrorReason)("${r.reason}")`
+    : "(*apiextensions.FieldValueErrorReason)(nil)";
+  const oos = r.optionalOldSelf === undefined ? "(*bool)(nil)" : `(*bool)(${r.optionalOldSelf})`;
+  return (
+    `apiextensions.ValidationRule{Rule:${JSON.stringify(r.rule ?? "")}, Message:${JSON.stringify(r.message ?? "")}, ` +
+    `MessageExpression:${JSON.stringify(r.messageExpression ?? "")}, Reason:${reason}, ` +
+    `FieldPath:${JSON.stringify(r.fieldPath ?? "")}, OptionalOldSelf:${oos}}`
+  );
+}
+
+/** The compiled rules of one schema node (cached per node object). */
+export function rulesOf(schema: JSONSchemaProps): CompiledRule[] {
+  let out = compiled.get(schema);
+  if (out) return out;
+  out = (schema["x-kubernetes-validations"] ?? []).map((rule) => {
+    const c = compile(String(rule.rule ?? ""), { variables: VARIABLES });
+    if (!c.ok) return { rule, error: c.error.message };
+    const entry: CompiledRule = { rule, program: c.program };
+    if (rule.messageExpression) {
+      const m = compile(rule.messageExpression, { variables: VARIABLES });
+      if (!m.ok) return { rule, error: `messageExpression ${m.error.message}` };
+      entry.message = m.program;
+    }
+    return entry;
+  });
+  compiled.set(schema, out);
+  return out;
+}
+
+/** Compile problems of every rule in `schema`, with upstream-style field paths under `path`. */
+export function ruleCompileErrors(schema: JSONSchemaProps, path: string): FieldError[] {
+  const out: FieldError[] = [];
+  const visit = (s: JSONSchemaProps, p: string): void => {
+    rulesOf(s).forEach((c, i) => {
+      if (c.error === undefined) return;
+      const field = `${p}.x-kubernetes-validations[${i}].${c.error.startsWith("messageExpression") ? "messageExpression" : "rule"}`;
+      out.push({
+        type: "FieldValueInvalid",
+        field,
+        message: `Invalid value: ${goValidationRule(c.rule)}: ${c.error.replace(/^messageExpression /, "")}`,
+      });
+    });
+    for (const [k, ps] of Object.entries(s.properties ?? {})) visit(ps, `${p}.properties[${k}]`);
+    if (s.items) visit(s.items, `${p}.items`);
+    if (typeof s.additionalProperties === "object")
+      visit(s.additionalProperties, `${p}.additionalProperties`);
+  };
+  visit(schema, path);
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function reasonError(
+  reason: ValidationRule["reason"],
+  field: string,
+  typeName: string,
+  detail: string,
+): FieldError {
+  switch (reason) {
+    case "FieldValueForbidden":
+      return { type: reason, field, message: `Forbidden: ${detail}` };
+    case "FieldValueRequired":
+      return { type: reason, field, message: `Required value: ${detail}` };
+    case "FieldValueDuplicate":
+      return {
+        type: reason,
+        field,
+        message: `Duplicate value: ${JSON.stringify(typeName)}: ${detail}`,
+      };
+    default:
+      return {
+        type: "FieldValueInvalid",
+        field,
+        message: `Invalid value: ${JSON.stringify(typeName)}: ${detail}`,
+      };
+  }
+}
+
+interface Budget {
+  remaining: number;
+  exhausted: boolean;
+  /** Only rules reading oldSelf (the non-transition ones already ran). */
+  transitionOnly: boolean;
+}
+
+/**
+ * Evaluates every rule over `value` (and `old` for transition rules; pass
+ * undefined on create). Returns field errors; stops with upstream's budget
+ * error when the per-object cost budget runs out.
+ */
+export function evaluateRules(
+  schema: JSONSchemaProps,
+  value: unknown,
+  old: unknown,
+  path = "",
+  transitionOnly = false,
+): FieldError[] {
+  const out: FieldError[] = [];
+  const budget: Budget = { remaining: RUNTIME_COST_BUDGET, exhausted: false, transitionOnly };
+  walk(schema, value, old, path, out, budget);
+  return out;
+}
+
+function walk(
+  s: JSONSchemaProps,
+  v: unknown,
+  old: unknown,
+  path: string,
+  out: FieldError[],
+  budget: Budget,
+): void {
+  if (v === undefined || v === null || budget.exhausted) return;
+  for (const c of rulesOf(s)) {
+    if (budget.exhausted) return;
+    if (!c.program) continue;
+    const usesOld = c.program.references.has("oldSelf");
+    if (usesOld && old === undefined) continue;
+    if (budget.transitionOnly && !usesOld) continue;
+    const bindings = usesOld ? { self: v, oldSelf: old } : { self: v };
+    const schemas = { self: s, oldSelf: s };
+    const r = c.program.evaluate(bindings, {
+      costLimit: Math.min(PER_CALL_COST_LIMIT, budget.remaining),
+      schemas,
+    });
+    budget.remaining -= r.cost;
+    const field = c.rule.fieldPath ? childPath(path, c.rule.fieldPath.replace(/^\./, "")) : path;
+    if (!r.ok) {
+      if (r.error.code === "CEL_COST_LIMIT" && budget.remaining <= 0) {
+        budget.exhausted = true;
+        out.push({
+          type: "FieldValueForbidden",
+          field: path,
+          message:
+            "Forbidden: validation failed due to running out of cost budget, no further validation rules will be run",
+        });
+      } else if (r.error.code === "CEL_COST_LIMIT" || r.error.code === "CEL_TIMEOUT") {
+        out.push({
+          type: "FieldValueForbidden",
+          field: path,
+          message: `Forbidden: call cost exceeds limit for rule: ${c.rule.rule}`,
+        });
+      } else {
+        out.push(
+          reasonError(
+            undefined,
+            field,
+            s.type ?? jsonTypeName(v),
+            `${r.error.message} evaluating rule: ${c.rule.rule}`,
+          ),
+        );
+      }
+      continue;
+    }
+    if (r.value === true) continue;
+    let detail = c.rule.message || `failed rule: ${c.rule.rule}`;
+    if (c.message) {
+      const m = c.message.evaluate(bindings, {
+        costLimit: Math.min(PER_CALL_COST_LIMIT, Math.max(budget.remaining, 0)),
+        schemas,
+      });
+      budget.remaining -= m.cost;
+      const text = m.ok ? fromCel(m.value) : undefined;
+      if (typeof text === "string" && text.trim() !== "" && !text.includes("\n")) detail = text;
+    }
+    out.push(reasonError(c.rule.reason, field, s.type ?? jsonTypeName(v), detail));
+  }
+  if (Array.isArray(v) && s.items) {
+    const keys =
+      s["x-kubernetes-list-type"] === "map" ? (s["x-kubernetes-list-map-keys"] ?? []) : undefined;
+    const olds = Array.isArray(old) ? old : [];
+    v.forEach((item, i) => {
+      let o: unknown;
+      if (keys && isObject(item)) {
+        o = olds.find(
+          (x) => isObject(x) && keys.every((k) => JSON.stringify(x[k]) === JSON.stringify(item[k])),
+        );
+      } else if (s["x-kubernetes-list-type"] === "set") {
+        o = olds.find((x) => JSON.stringify(x) === JSON.stringify(item));
+      }
+      walk(s.items!, item, o, `${path}[${i}]`, out, budget);
+    });
+  }
+  if (isObject(v)) {
+    const o = isObject(old) ? old : undefined;
+    for (const [k, child] of Object.entries(v)) {
+      const ps = s.properties?.[k];
+      if (ps) walk(ps, child, o?.[k], childPath(path, k), out, budget);
+      else if (typeof s.additionalProperties === "object")
+        walk(s.additionalProperties, child, o?.[k], `${path}[${k}]`, out, budget);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * CustomResourceDefinition → ResourceDefs: one per served version, sharing
+ * storage under /registry/<group>/<plural>/ in the storage version, with
+ * `None` conversion (apiVersion rewrite, then the target version's pruning
+ * and defaults), the version's strategy, printer, subresources and
+ * selectable fields.
+ */
+import type { KObject, ResourceDef, SubresourceDef } from "../api/types.ts";
+import { evaluateJSONPath, parseJSONPath } from "./jsonpath.ts";
+import { customResourcePrinter } from "./printer.ts";
+import { customResourceStrategy, normalizeCustomResource } from "./strategy.ts";
+import type {
+  CustomResourceDefinition,
+  CustomResourceDefinitionVersion,
+  JSONSchemaProps,
+} from "./types.ts";
+
+/** Marks defs built from CRDs (the CRD's name), for the extensions wrapper. */
+const owners = new WeakMap<ResourceDef, { crd: string; schema: JSONSchemaProps | undefined }>();
+
+/** The CRD name and version schema a def was built from, undefined for built-in defs. */
+export function customResourceInfo(
+  def: ResourceDef,
+): { crd: string; schema: JSONSchemaProps | undefined } | undefined {
+  return owners.get(def);
+}
+
+/** The storage version's name (the version marked storage). */
+export function storageVersionOf(crd: CustomResourceDefinition): string | undefined {
+  return crd.spec.versions.find((v) => v.storage)?.name;
+}
+
+function subresources(
+  crd: CustomResourceDefinition,
+  v: CustomResourceDefinitionVersion,
+): SubresourceDef[] {
+  const out: SubresourceDef[] = [];
+  if (v.subresources?.status)
+    out.push({ name: "status", kind: crd.spec.names.kind, verbs: ["get", "patch", "update"] });
+  if (v.subresources?.scale) {
+    out.push({
+      name: "scale",
+      kind: "Scale",
+      group: "autoscaling",
+      version: "v1",
+      verbs: ["get", "patch", "update"],
+    });
+  }
+  return out;
+}
+
+function fieldSelectors(v: CustomResourceDefinitionVersion): ResourceDef["fieldSelectors"] {
+  const out: NonNullable<ResourceDef["fieldSelectors"]> = {};
+  for (const f of v.selectableFields ?? []) {
+    let steps: ReturnType<typeof parseJSONPath>;
+    try {
+      steps = parseJSONPath(f.jsonPath);
+    } catch {
+      continue;
+    }
+    out[f.jsonPath.replace(/^\./, "")] = (obj) => {
+      const [value] = evaluateJSONPath(steps, obj);
+      return value === undefined || value === null ? undefined : String(value);
+    };
+  }
+  return out;
+}
+
+/** The served versions of `crd` as ResourceDefs (names from status.acceptedNames when given). */
+export function customResourceDefs(crd: CustomResourceDefinition): ResourceDef[] {
+  const { group, names, scope } = crd.spec;
+  const storageVersion = storageVersionOf(crd) ?? crd.spec.versions[0]?.name ?? "v1";
+  const namespaced = scope === "Namespaced";
+  const schemas = new Map(crd.spec.versions.map((v) => [v.name, v.schema?.openAPIV3Schema]));
+  const convert = (obj: KObject, toApiVersion: string): KObject => {
+    const out = structuredClone(obj);
+    out.apiVersion = toApiVersion;
+    const version = toApiVersion.slice(toApiVersion.indexOf("/") + 1);
+    if (schemas.has(version)) normalizeCustomResource(out, schemas.get(version));
+    return out;
+  };
+  const name = crd.metadata?.name ?? `${names.plural}.${group}`;
+  return crd.spec.versions
+    .filter((v) => v.served)
+    .map((v) => {
+      const schema = v.schema?.openAPIV3Schema;
+      const subs = subresources(crd, v);
+      const def: ResourceDef = {
+        group,
+        version: v.name,
+        resource: names.plural,
+        singular: names.singular || names.kind.toLowerCase(),
+        kind: names.kind,
+        namespaced,
+        shortNames: names.shortNames?.length ? [...names.shortNames] : undefined,
+        categories: names.categories?.length ? [...names.categories] : undefined,
+        subresources: subs.length ? subs : undefined,
+        storage: { group, resource: `${group}/${names.plural}`, version: storageVersion },
+        strategy: customResourceStrategy({
+          schema,
+          namespaced,
+          hasStatus: !!v.subresources?.status,
+        }),
+        fieldSelectors: fieldSelectors(v),
+        hasGeneration: true,
+        convert,
+        printer: customResourcePrinter(v.additionalPrinterColumns),
+      };
+      owners.set(def, { crd: name, schema });
+      return def;
+    });
+}

@@ -1,0 +1,74 @@
+/**
+ * The write strategy of one custom resource version: pruning, defaulting,
+ * schema validation and CEL rules, status subresource handling.
+ */
+import type { FieldError } from "../api/status.ts";
+import type { KObject, Strategy } from "../api/types.ts";
+import { nameIsDNSSubdomain } from "../api/validation/names.ts";
+import { validateObjectMeta, validateObjectMetaUpdate } from "../api/validation/object-meta.ts";
+import { evaluateRules } from "./cel-rules.ts";
+import { applyDefaults, dropNulls, prune } from "./prune.ts";
+import type { JSONSchemaProps } from "./types.ts";
+import { validateValue } from "./validate.ts";
+
+/** Schema of the object without metadata (ObjectMeta is validated on its own). */
+function withoutMetadata(schema: JSONSchemaProps): JSONSchemaProps {
+  if (!schema.properties?.metadata) return schema;
+  const { metadata: _m, ...properties } = schema.properties;
+  return { ...schema, properties };
+}
+
+/** Prunes, drops non-nullable nulls and applies defaults, in place; returns pruned paths. */
+export function normalizeCustomResource(
+  obj: KObject,
+  schema: JSONSchemaProps | undefined,
+): string[] {
+  if (!schema) return [];
+  dropNulls(obj, schema);
+  const removed = prune(obj, schema, true);
+  applyDefaults(obj, schema);
+  return removed;
+}
+
+/** The strategy for a version with `schema` (undefined: no schema, nothing checked). */
+export function customResourceStrategy(opts: {
+  schema: JSONSchemaProps | undefined;
+  namespaced: boolean;
+  hasStatus: boolean;
+}): Strategy {
+  const schema = opts.schema;
+  const bodySchema = schema ? withoutMetadata(schema) : undefined;
+  const metaRules = { namespaced: opts.namespaced, nameFn: nameIsDNSSubdomain };
+  const validateBody = (
+    obj: KObject,
+    old: KObject | undefined,
+    transitionOnly: boolean,
+  ): FieldError[] => {
+    if (!bodySchema) return [];
+    const errs = transitionOnly ? [] : validateValue(bodySchema, obj, "");
+    return [...errs, ...evaluateRules(bodySchema, obj, old, "", transitionOnly)];
+  };
+  return {
+    defaults(obj) {
+      normalizeCustomResource(obj, schema);
+    },
+    prepareForCreate(obj) {
+      if (opts.hasStatus) delete obj.status;
+    },
+    validate(obj) {
+      return [...validateObjectMeta(obj, metaRules), ...validateBody(obj, undefined, false)];
+    },
+    validateUpdate(obj, old) {
+      return [...validateObjectMetaUpdate(obj, old), ...validateBody(obj, old, true)];
+    },
+    validateStatusUpdate(obj, old) {
+      normalizeCustomResource(obj, schema);
+      return [
+        ...validateObjectMeta(obj, metaRules),
+        ...validateObjectMetaUpdate(obj, old),
+        ...validateBody(obj, undefined, false),
+        ...validateBody(obj, old, true),
+      ];
+    },
+  };
+}
