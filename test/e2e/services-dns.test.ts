@@ -4,7 +4,9 @@
  * bound to that bridge's gateway as soon as it exists. A ClusterFirst pod
  * gets the cluster resolv.conf; a pod pointed at the gateway resolves
  * cluster names with busybox's resolver (search path, SRV), and names
- * outside the cluster are refused, never forwarded. Everything is removed.
+ * outside the cluster are refused, never forwarded. The API server,
+ * advertising the gateway, accepts pods' connections there. Everything is
+ * removed.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,7 +35,8 @@ let dataDir: string;
 let logs = "";
 
 before(async () => {
-  cluster = await startCluster();
+  // The API server advertises (and, once the bridge exists, listens on) the gateway.
+  cluster = await startCluster({ args: ["--advertise-address", gateway] });
   client = new RestClient(loadKubeconfig(cluster.kubeconfig));
   dataDir = mkdtempSync(join(tmpdir(), "k8ts-dns-e2e-"));
   dns = await runDns({
@@ -131,4 +134,21 @@ test("a pod resolves cluster names through the DNS server on its gateway", async
   assert.match(srv, /443 kubernetes\.default\.svc\.cluster\.local/);
   assert.doesNotMatch(outside, /Address: \d+\.\d+\.\d+\.\d+\s*$/m);
   assert.match(outside, /REFUSED|can't find|NXDOMAIN/);
+});
+
+test("pods reach the API server at the kubernetes endpoints (the gateway), not loopback", async () => {
+  const ep = await cluster.kubectlOk([
+    "get",
+    "endpoints",
+    "kubernetes",
+    "-o",
+    "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}",
+  ]);
+  assert.equal(ep, `${gateway}:${cluster.port}`);
+  const script = [
+    `for i in $(seq 1 20); do nc -w 2 ${gateway} ${cluster.port} </dev/null && echo CONNECTED && break; sleep 0.5; done`,
+    "true",
+  ].join("; ");
+  const out = await runToCompletion("apicheck", script);
+  assert.match(out, /CONNECTED/);
 });
