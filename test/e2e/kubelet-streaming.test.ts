@@ -219,8 +219,30 @@ test("kubectl exec runs commands, passes stdin and propagates exit codes", async
   );
   assert.equal(cat.code, 0, cat.stderr);
   assert.equal(cat.stdout, "HELLO\nWORLD\n");
+  // stdin ends (v5 close signal → SPDY FIN), the process sees EOF and its exit code comes back.
+  const eof = await cluster.kubectl(
+    ["exec", "-i", "web", "--", "sh", "-c", "cat; echo end; exit 5"],
+    {
+      input: "line-a\nline-b\n",
+    },
+  );
+  assert.equal(eof.code, 5, eof.stderr);
+  assert.equal(eof.stdout, "line-a\nline-b\nend\n");
+  const big = await cluster.kubectlOk(["exec", "web", "--", "sh", "-c", "seq 1 20000"]);
+  assert.equal(big.trim().split("\n").length, 20000);
   const missing = await cluster.kubectl(["exec", "web", "--", "/no/such/binary"]);
   assert.notEqual(missing.code, 0);
+});
+
+test("kubectl attach streams the running container's output", async () => {
+  const attach = cluster.kubectlStream(["attach", "web"]);
+  try {
+    const first = await attach.waitFor(/tick-(\d+)/);
+    const n = Number(/tick-(\d+)/.exec(first)![1]);
+    await attach.waitFor(new RegExp(`tick-${n + 1}\\b`));
+  } finally {
+    await attach.stop();
+  }
 });
 
 test("kubectl port-forward forwards a local port to the pod", async () => {

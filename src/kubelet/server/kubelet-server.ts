@@ -223,7 +223,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
         const cmd = q.getAll("command");
         return o.runtime.exec({ containerId: ref.id, cmd, ...stream });
       };
-      return relayExecWebSocket(req, socket, head, runtimeUrl);
+      return relayExecWebSocket(req, socket, head, runtimeUrl, stream);
     }
     if (kind === "portForward" && parts.length >= 3) {
       const runtimeUrl = async () => {

@@ -5,12 +5,11 @@
  * containerd's streaming server.
  *
  * - exec/attach: the client speaks WebSocket channel.k8s.io (v5, v4, v3,
- *   v2 or v1; kubectl 1.32 asks for v5 first); containerd 1.6 accepts
- *   v4.channel.k8s.io, whose framing (first byte = channel; 0 stdin, 1
- *   stdout, 2 stderr, 3 error/status, 4 resize) v5 shares. v5's close
- *   signal (channel 255) is the one message v4 lacks: stdin EOF then ends
- *   the runtime connection's stdin by closing it once output has drained
- *   (see `StdinCloseDelayMs`).
+ *   v2 or v1; kubectl 1.32 asks for v5 first: first byte = channel; 0
+ *   stdin, 1 stdout, 2 stderr, 3 error/status, 4 resize, and v5's close
+ *   signal 255). The kubelet talks remote-command v4 over SPDY to the
+ *   runtime (containerd 1.6's WebSocket support stops at v4, which cannot
+ *   half-close stdin; SPDY can), mapping channels to SPDY streams.
  * - portForward: kubectl 1.32 tunnels SPDY inside WebSocket binary
  *   messages (subprotocol `SPDY/3.1+portforward.k8s.io`); the kubelet opens
  *   a SPDY/3.1 upgrade (`portforward.k8s.io`) to the runtime and relays the
@@ -21,6 +20,11 @@
 import http, { type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
+import {
+  dialRemoteCommand,
+  type RemoteCommandOptions,
+  type RemoteCommandSession,
+} from "./spdy/remote-command.ts";
 
 /** Subprotocols for exec/attach, most preferred first. */
 export const CHANNEL_PROTOCOLS = [
@@ -75,58 +79,48 @@ function acceptWebSocket(
   });
 }
 
-/** Dials a WebSocket on the runtime's streaming server. */
-function dialRuntimeWebSocket(url: string, protocol: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, [protocol], { perMessageDeflate: false });
-    ws.once("open", () => resolve(ws));
-    ws.once("unexpected-response", (_req, res) =>
-      reject(new Error(`runtime streaming server answered ${res.statusCode}`)),
-    );
-    ws.once("error", reject);
-  });
-}
-
-/**
- * How long after a v5 stdin close the runtime connection is kept for
- * output before it is closed (v4 has no half-close).
- */
-export const StdinCloseDelayMs = 1000;
-
 /**
  * Accepts the client's exec/attach WebSocket and relays it to the runtime's
- * streaming URL (obtained lazily, after the client upgraded, so failures
- * reach the client as a Status on the error channel).
+ * streaming URL over SPDY (remote-command v4), obtained lazily after the
+ * client upgraded so failures reach the client as a Status on the error
+ * channel. Client channel 0 is stdin (v5's close signal half-closes it),
+ * 4 resize; the runtime's stdout, stderr and error streams go to channels
+ * 1, 2 and 3 in arrival order.
  */
 export async function relayExecWebSocket(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
   runtimeUrl: () => Promise<string>,
+  opts: RemoteCommandOptions,
 ): Promise<void> {
   const client = await acceptWebSocket(req, socket, head, CHANNEL_PROTOCOLS);
   if (!client) return;
   // Listen before dialing: what the client sends meanwhile is queued, not lost.
   const pending: Buffer[] = [];
-  let upstream: WebSocket | undefined;
-  let stdinClosed = false;
-  const closeStdin = () => {
-    if (stdinClosed || !upstream) return;
-    stdinClosed = true;
-    setTimeout(() => upstream?.close(1000), StdinCloseDelayMs).unref();
-  };
-  client.on("message", (data: Buffer) => {
+  let session: RemoteCommandSession | undefined;
+  const toRuntime = (data: Buffer) => {
+    if (!session) return void pending.push(data);
     if (data.length >= 2 && data[0] === CLOSE_SIGNAL) {
-      // v5 close of stdin: v4 cannot half-close, so end the runtime side after output drains.
-      if (data[1] === 0) pending.push(data);
-      if (data[1] === 0 && upstream) closeStdin();
-      return;
-    }
-    if (upstream?.readyState === WebSocket.OPEN) upstream.send(data);
-    else pending.push(data);
+      if (data[1] === 0) session.closeStdin();
+    } else if (data[0] === 0) session.writeStdin(data.subarray(1));
+    else if (data[0] === 4) session.resize(data.subarray(1));
+  };
+  let clientGone = false;
+  client.on("message", (data: Buffer) => toRuntime(data));
+  client.once("close", () => {
+    clientGone = true;
+    session?.close();
   });
+  client.on("error", () => undefined);
+  const channel = { stdout: 1, stderr: 2, error: 3 } as const;
   try {
-    upstream = await dialRuntimeWebSocket(await runtimeUrl(), "v4.channel.k8s.io");
+    session = await dialRemoteCommand(await runtimeUrl(), opts, {
+      onData: (stream, data) => {
+        if (client.readyState === WebSocket.OPEN)
+          client.send(Buffer.concat([Buffer.from([channel[stream]]), data]));
+      },
+    });
   } catch (err) {
     const status = {
       metadata: {},
@@ -135,29 +129,16 @@ export async function relayExecWebSocket(
       reason: "InternalError",
       code: 500,
     };
-    client.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
-    client.close(1000);
+    if (client.readyState === WebSocket.OPEN) {
+      client.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
+      client.close(1000);
+    }
     return;
   }
-  for (const d of pending.splice(0)) {
-    if (d[0] === CLOSE_SIGNAL) closeStdin();
-    else upstream.send(d);
-  }
-  const up = upstream;
-  up.on("message", (data: Buffer) => {
-    if (client.readyState === WebSocket.OPEN) client.send(data);
-  });
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      if (client.readyState === WebSocket.OPEN) client.close(1000);
-      if (up.readyState === WebSocket.OPEN) up.close(1000);
-      resolve();
-    };
-    client.once("close", done);
-    up.once("close", done);
-    client.once("error", done);
-    up.once("error", done);
-  });
+  if (clientGone) session.close();
+  for (const d of pending.splice(0)) toRuntime(d);
+  await session.done;
+  if (client.readyState === WebSocket.OPEN) client.close(1000);
 }
 
 /** Opens a SPDY/3.1 upgrade to the runtime's port-forward URL; resolves to the raw socket. */
