@@ -27,6 +27,8 @@ import { StatefulSetController } from "./statefulset/statefulset.ts";
 import { ServiceAccountsController } from "./serviceaccount/serviceaccount.ts";
 import { TTLAfterFinishedController } from "./ttlafterfinished/ttl-after-finished.ts";
 import { CsrSigningController } from "./certificates/csr-signing.ts";
+import { ServiceLBController } from "./servicelb/servicelb.ts";
+import { HorizontalController } from "./podautoscaler/horizontal.ts";
 
 export interface ControllerManagerOptions {
   client: RestClient;
@@ -88,7 +90,9 @@ export const controllerStarters: Record<string, Starter> = {
   endpoint: (c) => new EndpointsController({ ...c, endpointsOnly: true }),
   endpointslice: (c) => new EndpointsController({ ...c, slicesOnly: true }),
   serviceaccount: (c) => new ServiceAccountsController(c),
+  servicelb: (c) => new ServiceLBController(c),
   resourcequota: (c) => new ResourceQuotaController(c),
+  horizontalpodautoscaling: (c) => new HorizontalController(c),
   garbagecollector: async (c) => {
     const resources = (await discoverResources(c.client)).filter(
       (r) => r.verbs.includes("list") && r.verbs.includes("watch") && r.verbs.includes("delete"),

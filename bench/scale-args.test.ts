@@ -1,0 +1,20 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseScaleArgs } from "./scale-args.ts";
+
+test("parseScaleArgs", () => {
+  assert.deepEqual(parseScaleArgs([]), {
+    nodes: 100,
+    pods: 3000,
+    qps: 100,
+    churnQps: 20,
+    timeoutS: 600,
+    profile: "fast",
+  });
+  const a = parseScaleArgs(["--nodes", "5000", "--pods=150000", "--json", "out.json", "--quick"]);
+  assert.equal(a.nodes, 5000);
+  assert.equal(a.pods, 150000);
+  assert.equal(a.json, "out.json");
+  for (const bad of [["--nodes"], ["--nodes", "-1"], ["--bogus"], ["--qps", "x"]])
+    assert.throws(() => parseScaleArgs(bad), /Cannot parse/, bad.join(" "));
+});

@@ -1,0 +1,58 @@
+/** Command line of bench:scale. */
+export interface ScaleArgs {
+  nodes: number;
+  pods: number;
+  /** Object creates and deletes per second. */
+  qps: number;
+  /** Deployment scale changes per second. */
+  churnQps: number;
+  /** Bound on the whole run in seconds. */
+  timeoutS: number;
+  profile: string;
+  datastore?: string;
+  json?: string;
+}
+
+const numeric = ["--nodes", "--pods", "--qps", "--churn-qps", "--timeout"] as const;
+
+/** Parses argv (default process.argv.slice(2)); --quick is the default 100 nodes / 3,000 pods. */
+export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArgs {
+  const a: ScaleArgs = {
+    nodes: 100,
+    pods: 3000,
+    qps: 100,
+    churnQps: 20,
+    timeoutS: 600,
+    profile: "fast",
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let flag = argv[i]!;
+    let value: string | undefined;
+    const eq = flag.indexOf("=");
+    if (eq > 0) {
+      value = flag.slice(eq + 1);
+      flag = flag.slice(0, eq);
+    }
+    if (flag === "--quick") continue;
+    const take = () => {
+      const v = value ?? argv[++i];
+      if (v === undefined) throw new Error(`Cannot parse ${flag}: a value must follow`);
+      return v;
+    };
+    if ((numeric as readonly string[]).includes(flag)) {
+      const v = take();
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0)
+        throw new Error(`Cannot parse ${flag} ${v}: not a positive number`);
+      if (flag === "--nodes") a.nodes = Math.floor(n);
+      else if (flag === "--pods") a.pods = Math.floor(n);
+      else if (flag === "--qps") a.qps = n;
+      else if (flag === "--churn-qps") a.churnQps = n;
+      else a.timeoutS = n;
+    } else if (flag === "--profile") a.profile = take();
+    else if (flag === "--datastore-endpoint") a.datastore = take();
+    else if (flag === "--json") a.json = take();
+    else throw new Error(`Cannot parse argument ${argv[i]}: see bench/scale.ts for the flags`);
+  }
+  return a;
+}
