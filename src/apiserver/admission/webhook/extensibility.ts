@@ -6,6 +6,7 @@
  */
 import type { ServerContext } from "../../context.ts";
 import type { AdmissionPlugin } from "../../pipeline.ts";
+import { validatingAdmissionPolicyPlugin } from "../policy/validating-admission-policy.ts";
 import { mutatingWebhookPlugin } from "./mutating-webhook.ts";
 import { validatingWebhookPlugin } from "./validating-webhook.ts";
 import type { ServiceResolver } from "./webhook-client.ts";
@@ -20,8 +21,6 @@ export interface ExtensibilityAdmission {
 export interface ExtensibilityOptions {
   /** Replaces Service → address resolution (tests). */
   resolveService?: ServiceResolver;
-  /** Extra plugins sharing the binding (the policy plugin). */
-  more?: (server: () => Promise<ServerContext>) => AdmissionPlugin[];
 }
 
 /** Builds the plugins. */
@@ -32,7 +31,7 @@ export function extensibilityAdmission(opts: ExtensibilityOptions = {}): Extensi
   return {
     plugins: [
       mutatingWebhookPlugin(deps),
-      ...(opts.more?.(deps.server) ?? []),
+      validatingAdmissionPolicyPlugin(deps.server),
       validatingWebhookPlugin(deps),
     ],
     bind: (server) => bindServer(server),

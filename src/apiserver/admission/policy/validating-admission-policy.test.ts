@@ -1,0 +1,185 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { defaultPipeline } from "../../pipeline.ts";
+import { startTestServer, type TestServer } from "../../testing/test-server.ts";
+import { extensibilityAdmission } from "../webhook/extensibility.ts";
+
+type Rec = Record<string, unknown>;
+let api: TestServer;
+
+before(async () => {
+  const ext = extensibilityAdmission();
+  const pipeline = defaultPipeline();
+  pipeline.admission.push(...ext.plugins);
+  // Admission waits for bind(), so the bootstrap (which startTestServer awaits) is off.
+  api = await startTestServer({ pipeline, bootstrap: false });
+  ext.bind(api.server.context);
+  for (const name of ["default", "limits"])
+    await api.call("POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name },
+    });
+});
+
+after(async () => {
+  await api.close();
+});
+
+const AR = "/apis/admissionregistration.k8s.io/v1";
+
+async function create(path: string, obj: Rec) {
+  const r = await api.call("POST", path, obj);
+  assert.equal(r.status, 201, r.text);
+}
+
+function policy(name: string, spec: Rec): Rec {
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name },
+    spec: {
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: [""],
+            apiVersions: ["v1"],
+            operations: ["CREATE", "UPDATE"],
+            resources: ["configmaps"],
+          },
+        ],
+      },
+      ...spec,
+    },
+  };
+}
+
+function binding(name: string, spec: Rec): Rec {
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    metadata: { name },
+    spec,
+  };
+}
+
+/** Creates configmaps until `ok` accepts the reply (policy changes arrive through a watch). */
+async function createUntil(ns: string, data: Rec, labels: Rec, ok: (s: number, b: Rec) => boolean) {
+  let last = { status: 0, body: {} as Rec, headers: new Headers() };
+  for (let i = 0; i < 100; i++) {
+    const r = await api.call("POST", `/api/v1/namespaces/${ns}/configmaps`, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { generateName: "cm-", labels },
+      data,
+    });
+    last = { status: r.status, body: r.body as Rec, headers: r.headers };
+    if (ok(r.status, r.body as Rec)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`never accepted: ${last.status} ${JSON.stringify(last.body)}`);
+}
+
+test("Deny rejects with upstream's message; messageExpression, variables and reason apply", async () => {
+  await create(
+    `${AR}/validatingadmissionpolicies`,
+    policy("small-data", {
+      variables: [{ name: "n", expression: "has(object.data) ? object.data.size() : 0" }],
+      validations: [
+        {
+          expression: "variables.n <= 2",
+          messageExpression: "'too many keys: ' + string(variables.n)",
+          reason: "Forbidden",
+        },
+      ],
+    }),
+  );
+  await create(
+    `${AR}/validatingadmissionpolicybindings`,
+    binding("small-data-binding", {
+      policyName: "small-data",
+      validationActions: ["Deny"],
+      matchResources: { objectSelector: { matchLabels: { check: "deny" } } },
+    }),
+  );
+  const r = await createUntil(
+    "default",
+    { a: "1", b: "2", c: "3" },
+    { check: "deny" },
+    (s) => s === 403,
+  );
+  assert.match(
+    String(r.body.message),
+    /^configmaps "cm-[a-z0-9]{5}" is forbidden: ValidatingAdmissionPolicy 'small-data' with binding 'small-data-binding' denied request: too many keys: 3$/,
+  );
+  assert.equal(r.body.reason, "Forbidden");
+  await createUntil("default", { a: "1" }, { check: "deny" }, (s) => s === 201);
+  await createUntil("default", { a: "1", b: "2", c: "3" }, {}, (s) => s === 201);
+});
+
+test("Warn adds a warning and lets the request through", async () => {
+  await create(
+    `${AR}/validatingadmissionpolicies`,
+    policy("needs-owner", {
+      validations: [
+        {
+          expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels",
+          message: "an owner label is expected",
+        },
+      ],
+    }),
+  );
+  await create(
+    `${AR}/validatingadmissionpolicybindings`,
+    binding("needs-owner-warn", {
+      policyName: "needs-owner",
+      validationActions: ["Warn", "Audit"],
+      matchResources: { objectSelector: { matchLabels: { check: "warn" } } },
+    }),
+  );
+  const r = await createUntil("default", {}, { check: "warn" }, (s, _b) => s === 201);
+  const deadline = await createUntil("default", {}, { check: "warn" }, () => true);
+  const warning = deadline.headers.get("warning") ?? r.headers.get("warning") ?? "";
+  assert.match(
+    warning,
+    /Validation failed for ValidatingAdmissionPolicy 'needs-owner' with binding 'needs-owner-warn': an owner label is expected/,
+  );
+});
+
+test("params come from the binding's paramRef; a missing param follows parameterNotFoundAction", async () => {
+  await create(
+    `${AR}/validatingadmissionpolicies`,
+    policy("max-keys", {
+      paramKind: { apiVersion: "v1", kind: "ConfigMap" },
+      validations: [
+        { expression: "!has(object.data) || object.data.size() <= int(params.data.max)" },
+      ],
+    }),
+  );
+  await create("/api/v1/namespaces/limits/configmaps", {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "max-keys" },
+    data: { max: "1" },
+  });
+  await create(
+    `${AR}/validatingadmissionpolicybindings`,
+    binding("max-keys-binding", {
+      policyName: "max-keys",
+      validationActions: ["Deny"],
+      paramRef: { name: "max-keys", parameterNotFoundAction: "Deny" },
+      matchResources: { objectSelector: { matchLabels: { check: "params" } } },
+    }),
+  );
+  const r = await createUntil("limits", { a: "1", b: "2" }, { check: "params" }, (s) => s === 422);
+  assert.match(
+    String(r.body.message),
+    /denied request: failed expression: !has\(object.data\) \|\| object.data.size\(\) <= int\(params.data.max\)$/,
+  );
+  await createUntil("limits", { a: "1" }, { check: "params" }, (s) => s === 201);
+  const missing = await createUntil("default", { a: "1" }, { check: "params" }, (s) => s === 422);
+  assert.match(
+    String(missing.body.message),
+    /no params found for policy binding with `Deny` parameterNotFoundAction/,
+  );
+});
