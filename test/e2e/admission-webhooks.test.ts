@@ -1,0 +1,239 @@
+/**
+ * Admission webhooks and ValidatingAdmissionPolicy through the real kubectl:
+ * an HTTPS webhook server in this process (127.0.0.1, port 0, its own CA)
+ * denies unlabelled pods and labels configmaps; failurePolicy Ignore vs Fail
+ * with the webhook down; a timeout; a policy rejecting replicas > 5.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startCluster, type KubectlResult, type TestCluster } from "./harness.ts";
+import {
+  patchResponse,
+  startWebhookServer,
+  type TestWebhookServer,
+} from "../../src/apiserver/admission/webhook/testing.ts";
+
+type Rec = Record<string, unknown>;
+
+/** Retries `fn` until `done` accepts its result (configuration reaches the server through a watch). */
+async function until(
+  fn: () => Promise<KubectlResult>,
+  done: (r: KubectlResult) => boolean,
+): Promise<KubectlResult> {
+  let last: KubectlResult = { code: -1, stdout: "", stderr: "" };
+  for (let i = 0; i < 60; i++) {
+    last = await fn();
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`never reached the expected outcome: ${last.code} ${last.stderr}${last.stdout}`);
+}
+
+describe("admission webhooks and policies with kubectl", () => {
+  let cluster: TestCluster;
+  let hooks: TestWebhookServer;
+  let n = 0;
+
+  before(async () => {
+    hooks = await startWebhookServer((request, path) => {
+      const labels = (((request.object as Rec)?.metadata as Rec)?.labels ?? {}) as Rec;
+      if (path === "/pods")
+        return labels.team
+          ? { allowed: true, warnings: ["pod checked by the test webhook"] }
+          : {
+              allowed: false,
+              status: { code: 403, reason: "Forbidden", message: "pods need a team label" },
+            };
+      if (path === "/label")
+        return patchResponse([{ op: "add", path: "/metadata/labels", value: { injected: "yes" } }]);
+      if (path === "/hang") return "hang";
+      return { allowed: true };
+    });
+    cluster = await startCluster();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+    await hooks?.close();
+  });
+
+  const apply = (yaml: string) => cluster.kubectlOk(["apply", "-f", "-"], { input: yaml });
+  const hookYaml = (kind: string, name: string, body: string) => `
+apiVersion: admissionregistration.k8s.io/v1
+kind: ${kind}
+metadata:
+  name: ${name}
+webhooks:
+${body}`;
+  const webhook = (name: string, url: string, resources: string, extra = "") => `
+- name: ${name}
+  clientConfig:
+    url: ${url}
+    caBundle: ${hooks.caBundle}
+  rules:
+  - operations: ["CREATE"]
+    apiGroups: [""]
+    apiVersions: ["v1"]
+    resources: ["${resources}"]
+  sideEffects: None
+  admissionReviewVersions: ["v1"]
+${extra}`;
+
+  test("a validating webhook denies pods without a label, with upstream's message", async () => {
+    await apply(
+      hookYaml(
+        "ValidatingWebhookConfiguration",
+        "pod-policy",
+        webhook("pods.k8ts.test", `${hooks.url}/pods`, "pods"),
+      ),
+    );
+    const denied = await until(
+      () => cluster.kubectl(["run", `bare-${n++}`, "--image=busybox", "--restart=Never"]),
+      (r) => r.code !== 0 && r.stderr.includes("admission webhook"),
+    );
+    assert.match(
+      denied.stderr,
+      /Error from server \(Forbidden\): admission webhook "pods\.k8ts\.test" denied the request: pods need a team label/,
+    );
+    const ok = await until(
+      () =>
+        cluster.kubectl([
+          "run",
+          `team-${n++}`,
+          "--image=busybox",
+          "--restart=Never",
+          "--labels=team=a",
+        ]),
+      (r) => r.code === 0,
+    );
+    assert.match(ok.stderr, /Warning: pod checked by the test webhook/);
+    const table = await cluster.kubectlOk(["get", "validatingwebhookconfigurations"]);
+    assert.match(table, /^NAME\s+WEBHOOKS\s+AGE\npod-policy\s+1\s+\S+/);
+    await cluster.kubectlOk(["delete", "validatingwebhookconfiguration", "pod-policy"]);
+  });
+
+  test("a mutating webhook's patch shows in the stored configmap", async () => {
+    await apply(
+      hookYaml(
+        "MutatingWebhookConfiguration",
+        "labeller",
+        webhook("label.k8ts.test", `${hooks.url}/label`, "configmaps"),
+      ),
+    );
+    const name = await (async () => {
+      for (;;) {
+        const cm = `cm-${n++}`;
+        await cluster.kubectlOk(["create", "configmap", cm, "--from-literal=a=b"]);
+        const labels = await cluster.kubectlOk([
+          "get",
+          "configmap",
+          cm,
+          "-o",
+          "jsonpath={.metadata.labels.injected}",
+        ]);
+        if (labels === "yes") return cm;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    const shown = await cluster.kubectlOk(["get", "configmap", name, "--show-labels"]);
+    assert.match(shown, /injected=yes/);
+    await cluster.kubectlOk(["delete", "mutatingwebhookconfiguration", "labeller"]);
+  });
+
+  test("failurePolicy Ignore lets requests through a down webhook; Fail rejects them; timeouts fail", async () => {
+    const down = "https://127.0.0.1:1/down";
+    await apply(
+      hookYaml(
+        "ValidatingWebhookConfiguration",
+        "down",
+        [
+          webhook(
+            "ignore.k8ts.test",
+            down,
+            "configmaps",
+            "  failurePolicy: Ignore\n  objectSelector: {matchLabels: {probe: ignore}}",
+          ),
+          webhook(
+            "fail.k8ts.test",
+            down,
+            "configmaps",
+            "  failurePolicy: Fail\n  objectSelector: {matchLabels: {probe: fail}}",
+          ),
+          webhook(
+            "slow.k8ts.test",
+            `${hooks.url}/hang`,
+            "configmaps",
+            "  timeoutSeconds: 1\n  objectSelector: {matchLabels: {probe: slow}}",
+          ),
+        ].join(""),
+      ),
+    );
+    const cm = (probe: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe-${probe}-${n++}\n  labels: {probe: ${probe}}\n`;
+    const failed = await until(
+      () => cluster.kubectl(["create", "-f", "-"], { input: cm("fail") }),
+      (r) => r.code !== 0,
+    );
+    assert.match(
+      failed.stderr,
+      /Internal error occurred: failed calling webhook "fail\.k8ts\.test": failed to call webhook: Post "https:\/\/127\.0\.0\.1:1\/down\?timeout=10s": dial tcp 127\.0\.0\.1:1: connect: connection refused/,
+    );
+    await cluster.kubectlOk(["create", "-f", "-"], { input: cm("ignore") });
+    const slow = await cluster.kubectl(["create", "-f", "-"], { input: cm("slow") });
+    assert.notEqual(slow.code, 0);
+    assert.match(
+      slow.stderr,
+      /failed calling webhook "slow\.k8ts\.test": .*timeout=1s": context deadline exceeded/,
+    );
+    await cluster.kubectlOk(["delete", "validatingwebhookconfiguration", "down"]);
+  });
+
+  test("a ValidatingAdmissionPolicy rejects deployments with more than 5 replicas", async () => {
+    await apply(`
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: max-replicas
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["deployments"]
+  validations:
+  - expression: "object.spec.replicas <= 5"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: max-replicas-binding
+spec:
+  policyName: max-replicas
+  validationActions: [Deny]
+`);
+    const denied = await until(
+      () =>
+        cluster.kubectl(["create", "deployment", `big-${n++}`, "--image=busybox", "--replicas=6"]),
+      (r) => r.code !== 0,
+    );
+    assert.match(
+      denied.stderr,
+      /ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding' denied request: failed expression: object\.spec\.replicas <= 5/,
+    );
+    await cluster.kubectlOk(["create", "deployment", "small", "--image=busybox", "--replicas=5"]);
+    // An UPDATE through the main resource is checked too (/scale is a subresource the rule omits).
+    const patched = await cluster.kubectl([
+      "patch",
+      "deployment",
+      "small",
+      "-p",
+      '{"spec":{"replicas":7}}',
+    ]);
+    assert.notEqual(patched.code, 0);
+    assert.match(patched.stderr, /denied request: failed expression/);
+    const table = await cluster.kubectlOk(["get", "validatingadmissionpolicies"]);
+    assert.match(table, /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\nmax-replicas\s+1\s+<unset>\s+\S+/);
+  });
+});
