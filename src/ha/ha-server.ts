@@ -30,6 +30,8 @@ import { publishBootstrapInfo } from "./publish-bootstrap.ts";
 
 export interface HaServerFlags {
   dataDir?: string;
+  /** The API server's address: a SAN of its serving certificate and the etcd member's address. */
+  bindAddress?: string;
   nodeName?: string;
   clusterInit?: boolean;
   /** "managed": run an etcd member beside this server (default when joining or with --cluster-init and no --datastore-endpoint). */
@@ -105,7 +107,11 @@ export async function prepareHaServer(
       throw new Error(`Cannot join ${flags.server}: the cluster's datastore is not managed etcd`);
     joinEndpoints = bundle.etcdEndpoints;
   }
-  await ensureClusterPki(tlsDir);
+  const host =
+    flags.bindAddress && flags.bindAddress !== "0.0.0.0" && flags.bindAddress !== "::"
+      ? flags.bindAddress
+      : "127.0.0.1";
+  await ensureClusterPki(tlsDir, { ipAddresses: host === "127.0.0.1" ? [] : [host] });
 
   let etcd: ManagedEtcd | undefined;
   let pki: EtcdMemberPki | undefined;
@@ -114,10 +120,11 @@ export async function prepareHaServer(
     const name = flags.nodeName ?? `${hostname().toLowerCase()}-${randomBytes(3).toString("hex")}`;
     const member = await loadOrCreateMemberConfig(dataDir, {
       name,
+      host,
       clientPort: Number(flags.etcdClientPort ?? 0),
       peerPort: Number(flags.etcdPeerPort ?? 0),
     });
-    pki = await ensureEtcdMemberPki(tlsDir, member.name);
+    pki = await ensureEtcdMemberPki(tlsDir, member.name, [member.host]);
     const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
     let initialCluster = `${member.name}=${peerUrl(member)}`;
     let state: "new" | "existing" = "new";
