@@ -1,15 +1,17 @@
 /**
  * The ResourceQuota controller, as upstream's: keeps every quota's
  * status.hard equal to spec.hard and recalculates status.used from scratch
- * (never by increments) when the quota changes, when an object it counts
- * changes, and on a full resync every --resource-quota-sync-period (5 min).
+ * (never by increments) when the quota's spec changes, when an object it
+ * counts is deleted or changes its usage, and on a full resync every
+ * --resource-quota-sync-period (5 min).
  * Informers for the counted resources start on demand, so a quota on
  * count/deployments.apps watches deployments only once it exists.
  * Status writes carry the cached resourceVersion: a conflict with admission
  * charging the same quota is retried from fresh state.
  */
 import type { KObject } from "../../api/types.ts";
-import type { QuotaTarget } from "../../apiserver/admission/builtin/quota/usage.ts";
+import { usageOf, type QuotaTarget } from "../../apiserver/admission/builtin/quota/usage.ts";
+import { toJSONList } from "../../apiserver/admission/builtin/resource-list.ts";
 import { isConflict, isNotFound } from "../../client/api-error.ts";
 import type { Clock } from "../../client/clock.ts";
 import { discoverResources } from "../../client/discovery.ts";
@@ -48,7 +50,17 @@ export class ResourceQuotaController {
     this.queue = new WorkQueue({ clock: opts.clock });
     this.quotas = opts.informers.informerFor(resourceQuotasRef);
     const enqueue = (q: KObject) => this.queue.add(objectKey(q));
-    this.quotas.addEventHandler({ add: enqueue, update: (_, q) => enqueue(q), delete: enqueue });
+    // Status updates (admission's charges, this controller's writes) are not
+    // a reason to recalculate: that would race admission, whose charged object
+    // may not be in the caches yet. Spec changes are.
+    this.quotas.addEventHandler({
+      add: enqueue,
+      update: (old, q) => {
+        const hard = (o: KObject) => canonicalJSON((o.spec as { hard?: object })?.hard ?? {});
+        const statusHard = canonicalJSON((q.status as { hard?: object } | undefined)?.hard ?? {});
+        if (hard(old) !== hard(q) || statusHard !== hard(q)) enqueue(q);
+      },
+    });
   }
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
@@ -84,9 +96,19 @@ export class ResourceQuotaController {
       if (!inf) {
         inf = this.opts.informers.informerFor(ref);
         this.monitors.set(key, inf);
-        // Any change to a counted object recalculates the quotas of its namespace.
+        // Replenishment, as upstream: deletions and updates that change an
+        // object's usage (a pod finishing, a service changing type) recalculate
+        // the quotas of its namespace; creations were charged by admission.
         const changed = (obj: KObject) => this.enqueueNamespace(obj.metadata?.namespace ?? "", t);
-        inf.addEventHandler({ add: changed, update: (_, o) => changed(o), delete: changed });
+        inf.addEventHandler({
+          update: (old, obj) => {
+            const now = this.opts.clock.now();
+            const before = toJSONList(usageOf(t, old, now));
+            const after = toJSONList(usageOf(t, obj, now));
+            if (canonicalJSON(before) !== canonicalJSON(after)) changed(obj);
+          },
+          delete: changed,
+        });
       }
     }
     await inf.waitForSync();
