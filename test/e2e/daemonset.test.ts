@@ -248,3 +248,72 @@ test("kubectl drain --ignore-daemonsets leaves the daemon pod alone", async () =
   const ds = await json(["get", "ds", "agent"]);
   assert.equal(ds.status.desiredNumberScheduled, 3);
 });
+
+test("OnDelete replaces pods only when they are deleted; maxSurge rolls with new pods first", async () => {
+  await cluster.kubectlOk(["uncordon", "n1"]);
+  await cluster.kubectlOk([
+    "patch",
+    "ds/agent",
+    "--type=merge",
+    "-p",
+    JSON.stringify({ spec: { updateStrategy: { type: "OnDelete", rollingUpdate: null } } }),
+  ]);
+  await cluster.kubectlOk(["set", "image", "ds/agent", "c=busybox:1.37"]);
+  const ds = await eventually(
+    "new generation observed",
+    async () => {
+      const d = await json(["get", "ds", "agent"]);
+      return d.status.observedGeneration === d.metadata.generation ? d : undefined;
+    },
+    { context },
+  );
+  assert.equal(ds.status.updatedNumberScheduled, 0);
+  const imageOf = (p: { spec: { containers: { image: string }[] } }) => p.spec.containers[0]!.image;
+  const victim = (await agentPods()).find(
+    (p: { spec: { nodeName?: string } }) => p.spec.nodeName === "n2",
+  );
+  await cluster.kubectlOk(["delete", "pod", victim.metadata.name, "--wait=false"]);
+  const images = await eventually(
+    "n2 replaced with the new template only",
+    async () => {
+      const items = (await agentPods()).filter(
+        (p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp,
+      );
+      const byNode = Object.fromEntries(
+        items.map((p: { spec: { nodeName?: string } }) => [p.spec.nodeName, imageOf(p as never)]),
+      );
+      return items.length === 3 && byNode.n2 === "busybox:1.37" ? byNode : undefined;
+    },
+    { timeoutMs: 60_000, context },
+  );
+  assert.deepEqual(images, { n1: "busybox:1.35", n2: "busybox:1.37", n3: "busybox:1.35" });
+  await cluster.kubectlOk([
+    "patch",
+    "ds/agent",
+    "--type=merge",
+    "-p",
+    JSON.stringify({
+      spec: {
+        updateStrategy: {
+          type: "RollingUpdate",
+          rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+        },
+      },
+    }),
+  ]);
+  const status = await cluster.kubectl(["rollout", "status", "ds/agent", "--timeout=90s"]);
+  assert.equal(status.code, 0, `${status.stderr}\n${context()}`);
+  const done = await eventually(
+    "every pod on the new template",
+    async () => {
+      const items = (await agentPods()).filter(
+        (p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp,
+      );
+      return items.length === 3 && items.every((p: never) => imageOf(p) === "busybox:1.37")
+        ? items
+        : undefined;
+    },
+    { timeoutMs: 60_000, context },
+  );
+  assert.equal(done.length, 3);
+});
