@@ -27,8 +27,11 @@ interface Scale {
 }
 
 const serviceIP = (i: number) => `10.43.${1 + (i >> 8)}.${i & 255}`;
-const fakeEndpoint = (i: number, j: number) =>
-  `10.42.${100 + ((i * 16 + j) >> 16)}.${((i * 16 + j) >> 8) & 255}`;
+/** Endpoint j of service i: distinct addresses in 10.42.0.0/16 (rules only, never sent to). */
+const fakeEndpoint = (i: number, j: number, perService: number) => {
+  const k = i * perService + j;
+  return `10.42.${(k >> 8) & 255}.${k & 255}`;
+};
 
 /** Sequential HTTP GETs from inside a namespace for a fixed count; connections per second. */
 async function connectionRate(netns: string, url: string, count: number): Promise<number> {
@@ -86,7 +89,9 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
       const eps =
         i === 0
           ? [{ ip: pod.ip }]
-          : Array.from({ length: scale.endpoints }, (_, j) => ({ ip: fakeEndpoint(i, j) }));
+          : Array.from({ length: scale.endpoints }, (_, j) => ({
+              ip: fakeEndpoint(i, j, scale.endpoints),
+            }));
       const s = makeSlice(name, eps);
       slices.push(s);
       proxier.onEndpointSliceAdd(s);
@@ -103,14 +108,16 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
     progress("proxy", `${scale.changes} endpoint changes`);
     const changes: number[] = [];
     for (let k = 0; k < scale.changes; k++) {
+      // A different service each time loses its last endpoint (a real change).
       const i = 1 + ((k * 7919) % (scale.services - 1));
-      const eps = Array.from({ length: scale.endpoints }, (_, j) => ({
-        ip: fakeEndpoint(i, j + (k % 2)),
+      const eps = Array.from({ length: scale.endpoints - 1 }, (_, j) => ({
+        ip: fakeEndpoint(i, j, scale.endpoints),
       }));
       const t = performance.now();
       proxier.onEndpointSliceUpdate(slices[i], makeSlice(`svc-${i}`, eps));
       const r = await proxier.sync();
-      if (!r.ok || r.full) throw new Error(r.error ?? "expected a partial sync");
+      if (!r.ok || r.full || r.servicesWritten !== 1)
+        throw new Error(r.error ?? "expected a partial sync of one service");
       changes.push(performance.now() - t);
     }
     progress("proxy", "connection rates");
