@@ -43,7 +43,13 @@ export function registerServerCommand(program: Command): void {
       // Loaded on use so `k8ts --help` and other commands stay fast.
       const { startControlPlane, stopOnSignals, defaultDataDir } =
         await import("./control-plane.ts");
-      const wantsHa = flags.clusterInit || flags.server || flags.token || flags.etcd;
+      const { haMemberExists } = await import("../ha/ha-flags.ts");
+      const wantsHa =
+        flags.clusterInit ||
+        flags.server ||
+        flags.token ||
+        flags.etcd ||
+        haMemberExists(flags.dataDir ?? defaultDataDir());
       const ha = wantsHa
         ? await (
             await import("../ha/ha-server.ts")

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 
 /** Adds the HA flags of `k8ts server` (see ha-server.ts) to a command, returning it. */
@@ -15,4 +17,9 @@ export function addHaFlags(cmd: Command): Command {
     .option("--etcd-client-port <port>", "client port of the managed etcd member (0: free)", "0")
     .option("--etcd-peer-port <port>", "peer port of the managed etcd member (0: free)", "0")
     .option("--etcd-snapshot-count <n>", "committed transactions between etcd snapshots", "10000");
+}
+
+/** True when a data dir holds a managed etcd member (a server of an HA cluster). */
+export function haMemberExists(dataDir: string): boolean {
+  return existsSync(join(resolve(dataDir), "etcd", "member.json"));
 }

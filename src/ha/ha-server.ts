@@ -9,7 +9,8 @@
  *   its own etcd member through the member API and starts it.
  * - afterwards (every server of an HA cluster): publishes cluster-info, the
  *   join RBAC and the refreshed bundle through the API.
- * A server restarted on an existing data dir just brings its member back.
+ * A server restarted on an existing data dir (with or without those flags)
+ * just brings its member back.
  */
 import { existsSync } from "node:fs";
 import { copyFile, mkdir } from "node:fs/promises";
@@ -22,7 +23,7 @@ import { ensureClusterPki } from "../pki/self-signed.ts";
 import { parseToken } from "./bootstrap-token.ts";
 import { readLocalBundle, writeLocalBundle } from "./control-plane-bundle.ts";
 import { ensureEtcdCa, ensureEtcdMemberPki, type EtcdMemberPki } from "./etcd-pki.ts";
-import { loadOrCreateMemberConfig, peerUrl } from "./etcd-member-config.ts";
+import { etcdDir, loadOrCreateMemberConfig, peerUrl } from "./etcd-member-config.ts";
 import { addMember, listMembers, withEtcd } from "./etcd-membership.ts";
 import { discoverCluster, fetchControlPlaneBundle } from "./join-discovery.ts";
 import { etcdDataDir, ManagedEtcd } from "./managed-etcd.ts";
@@ -73,7 +74,11 @@ export async function prepareHaServer(
   log: Log,
 ): Promise<HaServer | undefined> {
   const joining = flags.server !== undefined || flags.token !== undefined;
-  if (!flags.clusterInit && !joining) {
+  // A server of an HA cluster restarted without its first-start flags keeps its member.
+  const restarting = existsSync(
+    join(etcdDir(resolve(flags.dataDir ?? defaultDataDir)), "member.json"),
+  );
+  if (!flags.clusterInit && !joining && !restarting) {
     if (flags.etcd === "managed")
       throw new Error(
         "--etcd managed needs --cluster-init (first server) or --server/--token (join)",
