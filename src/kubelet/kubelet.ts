@@ -41,6 +41,7 @@ import {
   type KubeletServer,
   type KubeletUser,
 } from "./server/kubelet-server.ts";
+import { sarAuthorizer } from "./server/sar-authorizer.ts";
 import { ensureServingCert } from "./server/serving-cert.ts";
 import { StatsProvider } from "./server/stats-provider.ts";
 import type { CertKeyPair } from "../pki/self-signed.ts";
@@ -86,7 +87,7 @@ export interface KubeletOptions {
   servingCA?: CertKeyPair;
   /** Client certificates signed by this CA are required (the API server's kubelet client). */
   clientCaPem?: string;
-  /** Authorizes a caller's use of a node subresource (default: allow). */
+  /** Authorizes a caller's use of a node subresource (default: SubjectAccessReview when clientCaPem is set, else allow). */
   authorize?(user: KubeletUser, verb: string, subresource: string): Promise<boolean>;
   clock?: Clock;
   log?: Logger;
@@ -239,7 +240,10 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
           ca: opts.servingCA,
         })),
       clientCaPem: opts.clientCaPem,
-      authorize: opts.authorize,
+      // With client certificates required, callers are authorized as upstream's Webhook mode.
+      authorize:
+        opts.authorize ??
+        (opts.clientCaPem ? sarAuthorizer({ client, nodeName: opts.nodeName, clock }) : undefined),
     });
   } catch (err) {
     if (criNode) await criNode.teardown();

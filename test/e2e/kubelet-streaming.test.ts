@@ -10,8 +10,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
@@ -21,6 +23,7 @@ import { RestClient } from "../../src/client/rest-client.ts";
 import { nodesRef, podsRef } from "../../src/client/resources.ts";
 import { startKubelet, type Kubelet } from "../../src/kubelet/kubelet.ts";
 import { createLogger } from "../../src/util/logger.ts";
+import { issueCertificate } from "../../src/pki/self-signed.ts";
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const nodeName = `stream-e2e-${suffix}`;
@@ -143,7 +146,49 @@ test("the node publishes the kubelet's port and nodes/proxy reaches it", async (
     `/api/v1/nodes/${nodeName}/proxy/healthz`,
   ]);
   assert.equal(health.trim(), "ok");
+  const summary = JSON.parse(
+    await cluster.kubectlOk(["get", "--raw", `/api/v1/nodes/${nodeName}/proxy/stats/summary`]),
+  );
+  assert.equal(summary.node.nodeName, nodeName);
+  assert.ok(summary.node.memory.workingSetBytes > 0);
+  // Directly: no client certificate → 401; a certificate of a user without nodes/proxy → 403.
+  assert.equal((await kubeletGet("/healthz")).status, 401);
+  const tls = join(cluster.dataDir, "tls");
+  const bob = await issueCertificate({
+    commonName: "bob",
+    usage: "client",
+    signer: {
+      certPem: readFileSync(join(tls, "ca.crt"), "utf8"),
+      keyPem: readFileSync(join(tls, "ca.key"), "utf8"),
+    },
+  });
+  assert.equal((await kubeletGet("/pods", bob)).status, 403);
 });
+
+function kubeletGet(
+  path: string,
+  cert?: { certPem: string; keyPem: string },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      {
+        host: "127.0.0.1",
+        port: kubelet.port,
+        path,
+        rejectUnauthorized: false,
+        cert: cert?.certPem,
+        key: cert?.keyPem,
+        agent: false,
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+  });
+}
 
 test("kubectl logs prints the log, --tail and --timestamps apply", async () => {
   await runPod("web", WEB);
@@ -232,6 +277,38 @@ test("kubectl exec runs commands, passes stdin and propagates exit codes", async
   assert.equal(big.trim().split("\n").length, 20000);
   const missing = await cluster.kubectl(["exec", "web", "--", "/no/such/binary"]);
   assert.notEqual(missing.code, 0);
+});
+
+test("kubectl exec -it runs with a terminal; kubectl cp copies through exec", async () => {
+  // `script` gives kubectl a pseudo-terminal, as an interactive shell would have.
+  const env = `KUBECONFIG=${cluster.kubeconfig}`;
+  const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn(
+      "script",
+      [
+        "-qec",
+        `${env} kubectl exec -it web -- sh -c 'tty; read line; echo "got:$line"; exit 4'`,
+        "/dev/null",
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    setTimeout(() => p.stdin.write("typed\r"), 1500).unref();
+    p.once("exit", (code) => resolve({ code, out }));
+  });
+  assert.match(r.out, /\/dev\/pts\/\d+/);
+  assert.match(r.out, /got:typed/);
+  assert.equal(r.code, 4, r.out);
+
+  const src = join(dataDir, "cp-source.txt");
+  writeFileSync(src, "copied through tar\n");
+  await cluster.kubectlOk(["cp", src, "web:/tmp/copied.txt"]);
+  assert.equal(
+    await cluster.kubectlOk(["exec", "web", "--", "cat", "/tmp/copied.txt"]),
+    "copied through tar\n",
+  );
 });
 
 test("kubectl attach streams the running container's output", async () => {
