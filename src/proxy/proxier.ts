@@ -14,7 +14,7 @@ import { endpointsByServicePort, sliceServiceKey, type EndpointInfo } from "./en
 import type { HostExec } from "./host-exec.ts";
 import { detectBackend, Iptables, type IptablesBackend } from "./iptables/iptables.ts";
 import { ChainNameCache } from "./iptables/chain-names.ts";
-import { buildProxyRules } from "./iptables/proxy-rules.ts";
+import { buildProxyRules, type RuleBlock } from "./iptables/proxy-rules.ts";
 import { ProxyMetrics } from "./proxy-metrics.ts";
 import { servicePorts, type ServicePortInfo } from "./service-port.ts";
 import { ServiceRoutes } from "./service-routes.ts";
@@ -61,6 +61,7 @@ export class Proxier {
   /** Set by the first sync (the backend is detected then). */
   iptables?: Iptables;
   private readonly names = new ChainNameCache();
+  private readonly blocks = new Map<string, RuleBlock>();
   readonly routes: ServiceRoutes;
   private readonly clock: Clock;
   private readonly runner: BoundedFrequencyRunner;
@@ -178,6 +179,7 @@ export class Proxier {
         changed,
         existingChains: existing,
         names: this.names,
+        blocks: this.blocks,
       });
       await iptables.restore(rules.restore);
       this.lastChains = rules.chains;

@@ -207,3 +207,45 @@ test("partial sync writes only changed services' chains and deletes stale ones",
   });
   assert.ok(gone.restore.includes(`:${stale} - [0:0]`) && gone.restore.includes(`-X ${stale}`));
 });
+
+test("cached blocks reproduce the top-level rules of unchanged services", () => {
+  const svcs = [
+    makeService("a", "10.43.0.20"),
+    makeService("b", "10.43.0.30", {
+      type: "NodePort",
+      ports: [{ name: "http", port: 80, nodePort: 30090 }],
+    }),
+    makeService("c", "10.43.0.40"),
+  ];
+  const slices = [makeSlice("a", [{ ip: "10.42.0.2" }]), makeSlice("b", [{ ip: "10.42.0.3" }])];
+  const input = {
+    servicePorts: svcs.flatMap(servicePorts),
+    endpoints: endpointsByServicePort(slices, "node1"),
+    clusterCIDR: "10.42.0.0/16",
+    serviceCIDR: "10.43.0.0/16",
+    existingChains: new Set<string>(),
+  };
+  const blocks = new Map();
+  const full = buildProxyRules({ ...input, blocks });
+  assert.equal(blocks.size, 3);
+  const top = (text: string) =>
+    lines(text).filter((l) => /^-A KUBE-(SERVICES|NODEPORTS|EXTERNAL-SERVICES) /.test(l));
+  const partial = buildProxyRules({
+    ...input,
+    blocks,
+    existingChains: full.chains,
+    changed: new Set(["default/a"]),
+  });
+  assert.equal(partial.written, 1);
+  assert.deepEqual(top(partial.restore), top(full.restore));
+  assert.deepEqual(partial.chains, full.chains);
+  const dropped = buildProxyRules({
+    ...input,
+    servicePorts: servicePorts(svcs[0]!),
+    blocks,
+    existingChains: full.chains,
+    changed: new Set(),
+  });
+  assert.equal(blocks.size, 1, "blocks of deleted services are dropped");
+  assert.ok(!dropped.restore.includes("10.43.0.30"));
+});

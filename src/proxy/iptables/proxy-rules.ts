@@ -38,7 +38,22 @@ export interface ProxyRulesInput {
   existingChains: ReadonlySet<string>;
   /** Chain-name hashes kept between syncs (optional). */
   names?: ChainNameCache;
+  /**
+   * Each service port's top-level rules and chains from earlier builds,
+   * reused for service ports not in `changed` (optional; owned by one
+   * proxier, updated in place). Must be dropped when options change.
+   */
+  blocks?: Map<string, RuleBlock>;
 }
+
+/** One service port's rules outside its own chains, and the chains it uses. */
+export interface RuleBlock {
+  nat: string[];
+  filter: string[];
+  chains: string[];
+}
+
+const topLevel = ["-A KUBE-SERVICES ", "-A KUBE-NODEPORTS "];
 
 export interface ProxyRules {
   /** The `iptables-restore --noflush` input. */
@@ -118,12 +133,32 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
   const sorted = [...input.servicePorts].sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : 1,
   );
+  const cache = input.blocks;
+  const seen = new Set<string>();
   for (const sp of sorted) {
-    const eps = input.endpoints.get(`${sp.name}/${sp.protocol}`) ?? [];
+    const id = `${sp.name}/${sp.protocol}`;
+    seen.add(id);
     const write = !input.changed || input.changed.has(`${sp.namespace}/${sp.serviceName}`);
+    const cached = cache?.get(id);
+    if (!write && cached) {
+      for (const l of cached.nat) nat.rules.push(l);
+      for (const l of cached.filter) filter.rules.push(l);
+      for (const c of cached.chains) wanted.add(c);
+      continue;
+    }
     if (write) written++;
-    writeServicePort(sp, eps, input, nat, filter, wanted, write);
+    const eps = input.endpoints.get(id) ?? [];
+    const [n0, f0] = [nat.rules.length, filter.rules.length];
+    const own = new Set<string>();
+    writeServicePort(sp, eps, input, nat, filter, own, write);
+    for (const c of own) wanted.add(c);
+    cache?.set(id, {
+      nat: nat.rules.slice(n0).filter((l) => topLevel.some((t) => l.startsWith(t))),
+      filter: filter.rules.slice(f0),
+      chains: [...own],
+    });
   }
+  if (cache) for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
   nat.add(
     "KUBE-SERVICES",
     `-m comment --comment ${q("kubernetes service nodeports; NOTE: this must be the last rule in this chain")} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`,
