@@ -1,6 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Registry, builtinRegistry, compareKubeVersions } from "./registry.ts";
+import {
+  Registry,
+  RegistryConflictError,
+  builtinRegistry,
+  compareKubeVersions,
+} from "./registry.ts";
 import type { ResourceDef } from "./types.ts";
 
 test("builtinRegistry is memoized", () => {
@@ -209,4 +214,48 @@ test("field selectors read upstream fields", () => {
     reg.get("batch", "v1", "jobs")!.fieldSelectors!["status.successful"]({ status: {} }),
     "0",
   );
+});
+
+test("dynamic definitions are added, replaced and removed per owner", () => {
+  const reg = new Registry([
+    { group: "", version: "v1", resource: "pods", singular: "pod", kind: "Pod", namespaced: true },
+  ]);
+  const def = (version: string, resource = "widgets"): ResourceDef => ({
+    group: "example.com",
+    version,
+    resource,
+    singular: resource.slice(0, -1),
+    kind: "Widget",
+    namespaced: true,
+    shortNames: ["wd"],
+  });
+  let changes = 0;
+  const off = reg.onChange(() => changes++);
+  const gen = reg.generation;
+  reg.setDynamic("widgets.example.com", [def("v1"), def("v2beta1")]);
+  assert.equal(changes, 1);
+  assert.equal(reg.generation, gen + 1);
+  assert.equal(reg.get("example.com", "v2beta1", "widgets")?.version, "v2beta1");
+  assert.equal(reg.preferredVersion("example.com"), "v1");
+  assert.deepEqual(
+    reg.groupVersions().map((g) => `${g.group}/${g.version}`),
+    ["/v1", "example.com/v1", "example.com/v2beta1"],
+  );
+  assert.equal(reg.resolve("wd")?.resource, "widgets");
+  assert.equal(reg.ownerOf("example.com", "v1", "widgets"), "widgets.example.com");
+  assert.equal(reg.ownerOf("", "v1", "pods"), "");
+  // A conflicting owner changes nothing.
+  assert.throws(() => reg.setDynamic("other", [def("v1")]), RegistryConflictError);
+  assert.equal(reg.ownerOf("example.com", "v1", "widgets"), "widgets.example.com");
+  assert.equal(changes, 1);
+  reg.setDynamic("widgets.example.com", [def("v2")]);
+  assert.equal(reg.get("example.com", "v1", "widgets"), undefined);
+  assert.equal(reg.preferredVersion("example.com"), "v2");
+  reg.setDynamic("widgets.example.com", []);
+  assert.equal(reg.resourcesIn("example.com", "v2").length, 0);
+  assert.equal(reg.preferredVersion("example.com"), undefined);
+  assert.equal(changes, 3);
+  off();
+  reg.setDynamic("widgets.example.com", [def("v1")]);
+  assert.equal(changes, 3);
 });

@@ -171,4 +171,9 @@ export interface ResourceDef {
   convert?(obj: KObject, toApiVersion: string): KObject;
   /** Table printer of this def (custom resources); default: the printers table by group/resource. */
   printer?: TablePrinter;
+  /**
+   * Adjusts an object just read from storage, in place, after conversion
+   * (custom resources: pruning and schema defaults, as upstream on read).
+   */
+  onRead?(obj: KObject): void;
 }

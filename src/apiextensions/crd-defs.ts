@@ -104,6 +104,7 @@ export function customResourceDefs(crd: CustomResourceDefinition): ResourceDef[]
         fieldSelectors: fieldSelectors(v),
         hasGeneration: true,
         convert,
+        onRead: (obj) => void normalizeCustomResource(obj, schema),
         printer: customResourcePrinter(v.additionalPrinterColumns),
       };
       owners.set(def, { crd: name, schema });

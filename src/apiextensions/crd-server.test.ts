@@ -237,3 +237,50 @@ test("deleting a CRD deletes its objects; CRDs are served again after a restart"
     await t.close();
   }
 });
+
+test("multiple versions share storage with None conversion; defaults apply on read", async () => {
+  const t = await startTestServer();
+  try {
+    const crd = cronTabCRD();
+    const v1 = crd.spec.versions[0]!;
+    const v1beta1 = structuredClone(v1);
+    v1beta1.name = "v1beta1";
+    v1beta1.storage = false;
+    v1beta1.schema!.openAPIV3Schema!.properties!.spec!.properties!.color!.default = "blue";
+    const v1alpha1 = { ...structuredClone(v1), name: "v1alpha1", storage: false, served: false };
+    crd.spec.versions = [v1beta1, v1, v1alpha1];
+    assert.equal((await t.call("POST", CRDS, crd)).status, 201);
+    await served(t);
+    await served(t, "/apis/stable.example.com/v1beta1");
+    assert.equal((await t.call("GET", "/apis/stable.example.com/v1alpha1")).status, 404);
+    const beta = "/apis/stable.example.com/v1beta1/namespaces/default/crontabs";
+    let r = await t.call("POST", beta, {
+      ...cronTab("m", { cronSpec: "* * * * *" }),
+      apiVersion: "stable.example.com/v1beta1",
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.apiVersion, "stable.example.com/v1beta1");
+    assert.equal(r.body.spec.color, "blue");
+    const stored = JSON.parse(
+      (await t.backend.get("/registry/stable.example.com/crontabs/default/m")).kv!.value,
+    );
+    assert.equal(stored.apiVersion, "stable.example.com/v1");
+    r = await t.call("GET", `${CTS}/m`);
+    assert.equal(r.body.apiVersion, "stable.example.com/v1");
+    assert.equal(r.body.spec.color, "blue");
+    const group = (await t.call("GET", "/apis/stable.example.com")).body;
+    assert.equal(group.preferredVersion.version, "v1");
+
+    // A default added later shows up when existing objects are read.
+    const current = (await t.call("GET", `${CRDS}/crontabs.stable.example.com`)).body;
+    current.spec.versions[1].schema.openAPIV3Schema.properties.spec.properties.image.default =
+      "busybox";
+    assert.equal((await t.call("PUT", `${CRDS}/crontabs.stable.example.com`, current)).status, 200);
+    await until(
+      async () => (await t.call("GET", `${CTS}/m`)).body.spec.image === "busybox",
+      "read default",
+    );
+  } finally {
+    await t.close();
+  }
+});

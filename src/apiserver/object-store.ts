@@ -52,6 +52,7 @@ export class ObjectStore {
     let obj = JSON.parse(kv.value) as KObject;
     const want = apiVersionOf(def);
     if (obj.apiVersion !== want && def.convert) obj = def.convert(obj, want);
+    else def.onRead?.(obj);
     obj.apiVersion = want;
     obj.kind ??= def.kind;
     obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(revision) };

@@ -110,3 +110,27 @@ test("schema hints keep number fields double", () => {
   const asInt = c.program.evaluate({ self: { x: 2 } });
   assert.ok(!asInt.ok || asInt.value === false);
 });
+
+test("schema properties are escaped and nulls are absent", () => {
+  const c = compile(
+    "self.x__dash__prop == 1 && self.__namespace__ == 'a' && !has(self.gone) && self.m['a-b'] == 2",
+    {
+      variables: ["self"],
+    },
+  );
+  assert.ok(c.ok);
+  const schema = {
+    type: "object",
+    properties: {
+      "x-prop": { type: "integer" },
+      namespace: { type: "string" },
+      gone: { type: "string" },
+      m: { type: "object", additionalProperties: { type: "integer" } },
+    },
+  };
+  const r = c.program.evaluate(
+    { self: { "x-prop": 1, namespace: "a", gone: null, m: { "a-b": 2 } } },
+    { schemas: { self: schema } },
+  );
+  assert.ok(r.ok && r.value === true, JSON.stringify(r));
+});

@@ -26,7 +26,47 @@ export interface CelSchemaHint {
   "x-kubernetes-int-or-string"?: boolean;
 }
 
-/** Converts a JSON value to a CEL input (integral numbers → int unless the schema says number). */
+const RESERVED = new Set([
+  "true",
+  "false",
+  "null",
+  "in",
+  "as",
+  "break",
+  "const",
+  "continue",
+  "else",
+  "for",
+  "function",
+  "if",
+  "import",
+  "let",
+  "loop",
+  "package",
+  "namespace",
+  "return",
+]);
+
+/**
+ * The CEL name of a schema property, escaped as upstream ("x-prop" →
+ * "x__dash__prop", "namespace" → "__namespace__"); undefined when the name
+ * is not accessible from CEL.
+ */
+export function escapeCelProperty(name: string): string | undefined {
+  if (RESERVED.has(name)) return `__${name}__`;
+  if (!/^[a-zA-Z_.\-/][a-zA-Z0-9_.\-/]*$/.test(name)) return undefined;
+  return name
+    .replace(/__/g, "__underscores__")
+    .replace(/\./g, "__dot__")
+    .replace(/-/g, "__dash__")
+    .replace(/\//g, "__slash__");
+}
+
+/**
+ * Converts a JSON value to a CEL input (integral numbers → int unless the
+ * schema says number). With a schema, declared properties are escaped for
+ * CEL and null-valued properties are absent, as upstream.
+ */
 export function toCel(value: unknown, schema?: CelSchemaHint): CelInput {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
@@ -44,7 +84,13 @@ export function toCel(value: unknown, schema?: CelSchemaHint): CelInput {
         typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined;
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (v === undefined) continue;
-        out.set(k, toCel(v, schema?.properties?.[k] ?? ap));
+        const prop = schema?.properties?.[k];
+        if (prop) {
+          const name = escapeCelProperty(k);
+          if (name !== undefined && v !== null) out.set(name, toCel(v, prop));
+          continue;
+        }
+        out.set(k, toCel(v, ap));
       }
       return out;
     }
