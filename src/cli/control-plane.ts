@@ -83,6 +83,9 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     await import("../apiserver/admission/webhook/extensibility.ts");
   const extensibility = extensibilityAdmission();
   auth.pipeline.admission = admission.chain([...auth.pipeline.admission, ...extensibility.plugins]);
+  const { Aggregator } = await import("../apiserver/aggregator/aggregator.ts");
+  const aggregator = new Aggregator();
+  auth.pipeline.filters.push(aggregator.filter());
   const apiServer = await startApiServer({
     backend: storage,
     registry: registryWithAuth(),
@@ -98,6 +101,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   });
   admission.bind(apiServer.context);
   extensibility.bind(apiServer.context);
+  await aggregator.start(apiServer.context);
   const host =
     flags.bindAddress && flags.bindAddress !== "0.0.0.0" ? flags.bindAddress : "127.0.0.1";
   const server = `https://${host.includes(":") ? `[${host}]` : host}:${apiServer.port}`;

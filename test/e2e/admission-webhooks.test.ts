@@ -12,6 +12,7 @@ import {
   startWebhookServer,
   type TestWebhookServer,
 } from "../../src/apiserver/admission/webhook/testing.ts";
+import { startExtensionServer } from "../../src/apiserver/aggregator/testing.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -235,5 +236,60 @@ spec:
     assert.match(patched.stderr, /denied request: failed expression/);
     const table = await cluster.kubectlOk(["get", "validatingadmissionpolicies"]);
     assert.match(table, /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\nmax-replicas\s+1\s+<unset>\s+\S+/);
+  });
+  test("an APIService backed by a loopback extension server answers kubectl get --raw", async () => {
+    const ext = await startExtensionServer({
+      group: "demo.k8ts.test",
+      version: "v1",
+      service: "demo-api",
+      namespace: "default",
+    });
+    try {
+      await apply(`
+apiVersion: v1
+kind: Service
+metadata: {name: demo-api, namespace: default}
+spec:
+  clusterIP: None
+  ports: [{port: 443, targetPort: ${ext.port}}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: demo-api, namespace: default}
+subsets:
+- addresses: [{ip: 127.0.0.1}]
+  ports: [{port: ${ext.port}}]
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1.demo.k8ts.test}
+spec:
+  group: demo.k8ts.test
+  version: v1
+  groupPriorityMinimum: 1000
+  versionPriority: 15
+  caBundle: ${ext.caBundle}
+  service: {namespace: default, name: demo-api}
+`);
+      const raw = await until(
+        () => cluster.kubectl(["get", "--raw", "/apis/demo.k8ts.test/v1"]),
+        (r) => r.code === 0,
+      );
+      assert.equal(JSON.parse(raw.stdout).groupVersion, "demo.k8ts.test/v1");
+      const widgets = await cluster.kubectlOk([
+        "get",
+        "--raw",
+        "/apis/demo.k8ts.test/v1/namespaces/default/widgets",
+      ]);
+      assert.equal(JSON.parse(widgets).items[0].metadata.name, "w1");
+      const table = await cluster.kubectlOk(["get", "apiservices"]);
+      assert.match(table, /^NAME\s+SERVICE\s+AVAILABLE\s+AGE\n/);
+      assert.match(table, /\nv1\.demo\.k8ts\.test\s+default\/demo-api\s+True\s+/);
+      assert.match(table, /\nv1\.apps\s+Local\s+True\s+/);
+      const versions = await cluster.kubectlOk(["api-versions"]);
+      assert.match(versions, /^demo\.k8ts\.test\/v1$/m);
+    } finally {
+      await ext.close();
+    }
   });
 });
