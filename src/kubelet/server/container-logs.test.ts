@@ -1,0 +1,103 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FakeClock } from "../../client/clock.ts";
+import type { ContainerRuntime, ContainerState } from "../runtime/runtime.ts";
+import { streamContainerLog } from "./container-logs.ts";
+import type { LogOptions } from "./cri-log.ts";
+
+const line = (s: number, text: string) => `2026-11-29T06:00:0${s}.000000000Z stdout F ${text}\n`;
+
+function fakeRuntime(state: () => ContainerState): ContainerRuntime {
+  return { containerStatus: async () => ({ state: state() }) } as unknown as ContainerRuntime;
+}
+
+async function collect(
+  path: string,
+  options: LogOptions,
+  state: () => ContainerState,
+  clock = new FakeClock(),
+) {
+  let out = "";
+  const abort = new AbortController();
+  const done = streamContainerLog({
+    runtime: fakeRuntime(state),
+    clock,
+    logPath: path,
+    containerId: "c1",
+    options,
+    write: (c) => (out += c),
+    signal: abort.signal,
+  });
+  return { done, out: () => out, abort };
+}
+
+test("streamContainerLog without follow prints the file with the options applied", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
+  try {
+    const path = join(dir, "0.log");
+    writeFileSync(path, line(1, "a") + line(2, "b") + line(3, "c"));
+    const cases: [LogOptions, string][] = [
+      [{}, "a\nb\nc\n"],
+      [{ tailLines: 1 }, "c\n"],
+      [{ limitBytes: 3 }, "a\nb"],
+      [{ sinceMs: Date.parse("2026-11-29T06:00:02Z") }, "b\nc\n"],
+    ];
+    for (const [opts, want] of cases) {
+      const r = await collect(path, opts, () => "CONTAINER_RUNNING");
+      await r.done;
+      assert.equal(r.out(), want, JSON.stringify(opts));
+    }
+    const missing = await collect(join(dir, "none.log"), {}, () => "CONTAINER_RUNNING");
+    await missing.done;
+    assert.equal(missing.out(), "");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("streamContainerLog with follow streams appended lines and ends once the container exited", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
+  try {
+    const path = join(dir, "0.log");
+    writeFileSync(path, line(1, "first"));
+    let state: ContainerState = "CONTAINER_RUNNING";
+    const clock = new FakeClock();
+    const r = await collect(path, { follow: true }, () => state, clock);
+    const untilWaiting = async () => {
+      while (clock.waiting() === 0) await new Promise((res) => setImmediate(res));
+    };
+    await untilWaiting();
+    assert.equal(r.out(), "first\n");
+    appendFileSync(path, line(2, "second"));
+    clock.advance(250);
+    await untilWaiting();
+    assert.equal(r.out(), "first\nsecond\n");
+    // The last line is written as the container exits: it is still sent.
+    appendFileSync(path, line(3, "last"));
+    state = "CONTAINER_EXITED";
+    clock.advance(250);
+    await r.done;
+    assert.equal(r.out(), "first\nsecond\nlast\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("streamContainerLog with follow stops when the client goes away", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
+  try {
+    const path = join(dir, "0.log");
+    writeFileSync(path, line(1, "x"));
+    const clock = new FakeClock();
+    const r = await collect(path, { follow: true }, () => "CONTAINER_RUNNING", clock);
+    while (clock.waiting() === 0) await new Promise((res) => setImmediate(res));
+    r.abort.abort();
+    await r.done;
+    assert.equal(r.out(), "x\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
