@@ -24,3 +24,17 @@ test("InflightLimiter bounds read-only and mutating requests separately; watches
   assert.equal(limiter.readOnly, 2);
   assert.equal(limiter.mutating, 1);
 });
+
+test("InflightLimiter does not count long-running subresources", () => {
+  const limiter = new InflightLimiter(1, 1);
+  limiter.acquire("get", true);
+  limiter.acquire("create", true);
+  for (const sub of ["log", "exec", "attach", "portforward", "proxy"]) {
+    limiter.acquire("get", true, sub);
+    limiter.acquire("create", true, sub);
+  }
+  assert.throws(() => limiter.acquire("get", true, "status"), /Too many requests/);
+  assert.throws(() => limiter.acquire("create", true, "binding"), /Too many requests/);
+  assert.equal(limiter.readOnly, 1);
+  assert.equal(limiter.mutating, 1);
+});

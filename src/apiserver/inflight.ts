@@ -1,7 +1,8 @@
 /**
  * Max-in-flight limits as upstream's --max-requests-inflight (400) and
- * --max-mutating-requests-inflight (200). Long-running requests (watches)
- * are not counted. Over the limit: 429 with Retry-After: 1.
+ * --max-mutating-requests-inflight (200). Long-running requests (watches;
+ * log, exec, attach, portforward and proxy subresources, as upstream's
+ * long-running check) are not counted. Over the limit: 429 with Retry-After: 1.
  */
 import { StatusError } from "../api/status.ts";
 
@@ -9,6 +10,7 @@ export const DEFAULT_MAX_READONLY_INFLIGHT = 400;
 export const DEFAULT_MAX_MUTATING_INFLIGHT = 200;
 
 const MUTATING = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+const LONG_RUNNING_SUBRESOURCES = new Set(["log", "exec", "attach", "portforward", "proxy"]);
 
 export class InflightLimiter {
   readOnly = 0;
@@ -25,8 +27,9 @@ export class InflightLimiter {
   }
 
   /** Takes a slot for `verb` or throws 429; call the returned release exactly once. */
-  acquire(verb: string, isResourceRequest: boolean): () => void {
-    if (verb === "watch") return () => {};
+  acquire(verb: string, isResourceRequest: boolean, subresource = ""): () => void {
+    if (verb === "watch" || (isResourceRequest && LONG_RUNNING_SUBRESOURCES.has(subresource)))
+      return () => {};
     const mutating = isResourceRequest && MUTATING.has(verb);
     if (mutating ? this.mutating >= this.maxMutating : this.readOnly >= this.maxReadOnly) {
       throw new StatusError("TooManyRequests", "Too many requests, please try again later.", {

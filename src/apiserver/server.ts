@@ -171,7 +171,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         code = res.statusCode;
         return;
       }
-      release = limiter.acquire(info.verb, info.isResourceRequest);
+      release = limiter.acquire(info.verb, info.isResourceRequest, info.subresource);
       context.metrics.setInflight(limiter.readOnly, limiter.mutating);
       await handle(ctx);
       code = res.statusCode;
