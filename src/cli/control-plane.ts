@@ -101,7 +101,6 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   });
   admission.bind(apiServer.context);
   extensibility.bind(apiServer.context);
-  await aggregator.start(apiServer.context);
   const host =
     flags.bindAddress && flags.bindAddress !== "0.0.0.0" ? flags.bindAddress : "127.0.0.1";
   const server = `https://${host.includes(":") ? `[${host}]` : host}:${apiServer.port}`;
@@ -123,6 +122,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     await mergeKubeconfigFile(target, kubeconfig);
   }
   await auth.start(apiServer.context);
+  await aggregator.start(apiServer.context);
   const { startCsrSigner } = await import("../controllers/certificates/run-signer.ts");
   const signer = await startCsrSigner(server, pki.ca, (msg) => process.stderr.write(`${msg}\n`));
   let stopped = false;
