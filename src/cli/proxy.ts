@@ -55,6 +55,7 @@ export function registerProxyCommand(program: Command): void {
       "--netns <name>",
       "program this named network namespace (ip netns) instead of the current one",
     )
+    .option("--sync-pod-routes", "route other nodes' podCIDRs via their InternalIPs (host-gw)")
     .option("--cleanup", "remove every rule, chain and route the proxy created, then exit")
     .action(async (flags) => {
       const { hostExec } = await import("../proxy/host-exec.ts");
@@ -87,6 +88,7 @@ export function registerProxyCommand(program: Command): void {
         serviceCIDR: flags.serviceClusterIpRange,
         masqueradeAll: !!flags.masqueradeAll,
         iptablesBackend: flags.iptablesBackend,
+        syncPodRoutes: !!flags.syncPodRoutes,
         minSyncPeriodMs: parseDuration(flags.iptablesMinSyncPeriod),
         syncPeriodMs: parseDuration(flags.iptablesSyncPeriod),
         healthzBindAddress: flags.healthzBindAddress,

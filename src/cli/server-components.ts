@@ -106,6 +106,7 @@ export async function startServerComponents(
       nodeName,
       clusterCIDR: flags.clusterCidr ?? "10.42.0.0/16",
       serviceCIDR: flags.serviceClusterIpRange ?? "10.43.0.0/16",
+      syncPodRoutes: true,
       log: createLogger("kube-proxy"),
     });
   }

@@ -6,16 +6,17 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Node, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { KObject } from "../api/types.ts";
 import type { Clock } from "../client/clock.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
-import { endpointSlicesRef, servicesRef } from "../client/resources.ts";
+import { endpointSlicesRef, nodesRef, servicesRef } from "../client/resources.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import type { Logger } from "../util/logger.ts";
 import { hostExec, type HostExec } from "./host-exec.ts";
 import { Proxier, type ProxierOptions } from "./proxier.ts";
+import { RouteSyncer } from "./route-syncer.ts";
 
 export interface ProxyServerOptions extends Omit<ProxierOptions, "exec"> {
   client: RestClient;
@@ -26,6 +27,8 @@ export interface ProxyServerOptions extends Omit<ProxierOptions, "exec"> {
   healthzBindAddress?: string;
   /** host:port for /metrics; "" disables (default 127.0.0.1:10249). */
   metricsBindAddress?: string;
+  /** Also route other nodes' podCIDRs via their InternalIPs (host-gw style; default false). */
+  syncPodRoutes?: boolean;
   clock?: Clock;
   log?: Logger;
 }
@@ -64,6 +67,21 @@ export async function startProxy(opts: ProxyServerOptions): Promise<RunningProxy
       ours(s) ? proxier.onEndpointSliceUpdate(o, s) : proxier.onEndpointSliceDelete(s),
     delete: (s) => proxier.onEndpointSliceDelete(s),
   });
+  let routes: RouteSyncer | undefined;
+  if (opts.syncPodRoutes) {
+    const syncer = new RouteSyncer({
+      exec,
+      nodeName: opts.nodeName,
+      clock: opts.clock,
+      log: opts.log,
+    });
+    informers.informerFor<Node & KObject>(nodesRef).addEventHandler({
+      add: (n) => syncer.onNode(n),
+      update: (_, n) => syncer.onNode(n),
+      delete: (n) => syncer.onNodeDelete(n),
+    });
+    routes = syncer;
+  }
   const servers: http.Server[] = [];
   const handler = httpHandler(proxier);
   const listen = async (bind: string | undefined, dflt: string) => {
@@ -88,6 +106,7 @@ export async function startProxy(opts: ProxyServerOptions): Promise<RunningProxy
   informers.start();
   await informers.waitForCacheSync();
   proxier.setInitialized();
+  routes?.start();
   opts.log?.info("kube-proxy started", { mode: "iptables", netns: opts.netns ?? "" });
   return {
     proxier,
@@ -95,7 +114,9 @@ export async function startProxy(opts: ProxyServerOptions): Promise<RunningProxy
     metricsAddress,
     async stop() {
       proxier.stop();
+      routes?.stop();
       await informers.stop();
+      await routes?.whenIdle();
       await proxier.whenIdle();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
       for (const s of servers) s.closeAllConnections();
