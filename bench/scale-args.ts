@@ -11,6 +11,8 @@ export interface ScaleArgs {
   profile: string;
   datastore?: string;
   json?: string;
+  /** Write the server's CPU profile (node --cpu-prof) into this directory. */
+  cpuProfDir?: string;
 }
 
 const numeric = ["--nodes", "--pods", "--qps", "--churn-qps", "--timeout"] as const;
@@ -52,6 +54,7 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
     } else if (flag === "--profile") a.profile = take();
     else if (flag === "--datastore-endpoint") a.datastore = take();
     else if (flag === "--json") a.json = take();
+    else if (flag === "--cpu-prof-dir") a.cpuProfDir = take();
     else throw new Error(`Cannot parse argument ${argv[i]}: see bench/scale.ts for the flags`);
   }
   return a;

@@ -9,7 +9,8 @@
  *
  * Flags: --nodes N (100) --pods P (3000) --qps Q object creates/s (100)
  * --churn-qps Q scale changes/s (20) --timeout S whole run (600)
- * --profile NAME (fast) --datastore-endpoint URL --json FILE --quick.
+ * --profile NAME (fast) --datastore-endpoint URL --json FILE --quick
+ * --cpu-prof-dir DIR (write the server's V8 CPU profile there on exit).
  * Only 127.0.0.1; every process and file it starts is removed at the end.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -53,9 +54,13 @@ const refs: Record<WorkloadObject["kind"], ResourceRef> = {
   Secret: secretsRef,
 };
 
-function startProcess(name: string, argv: string[]): { child: ChildProcess; output: () => string } {
+function startProcess(
+  name: string,
+  argv: string[],
+  nodeArgs: string[] = [],
+): { child: ChildProcess; output: () => string } {
   let out = "";
-  const child = spawn(process.execPath, [join(repoRoot, "bin", "k8ts"), ...argv], {
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, "bin", "k8ts"), ...argv], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, K8TS_LOG_LEVEL: "warn" },
   });
@@ -96,17 +101,21 @@ function dirSize(dir: string): number {
 
 const dataDir = mkdtempSync(join(tmpdir(), "k8ts-bench-scale-"));
 const port = await freePort();
-const server = startProcess("server", [
+const server = startProcess(
   "server",
-  "--disable-agent",
-  "--data-dir",
-  dataDir,
-  "--bind-address",
-  "127.0.0.1",
-  "--secure-port",
-  String(port),
-  ...(args.datastore ? ["--datastore-endpoint", args.datastore] : []),
-]);
+  [
+    "server",
+    "--disable-agent",
+    "--data-dir",
+    dataDir,
+    "--bind-address",
+    "127.0.0.1",
+    "--secure-port",
+    String(port),
+    ...(args.datastore ? ["--datastore-endpoint", args.datastore] : []),
+  ],
+  args.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${args.cpuProfDir}`] : [],
+);
 let sim: ReturnType<typeof startProcess> | undefined;
 let tracker: PodTracker | undefined;
 let client: RestClient | undefined;

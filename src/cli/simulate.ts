@@ -25,6 +25,7 @@ export function registerSimulateCommand(program: Command): void {
     .option("--node-labels <labels>", "key=value,... on every node", "")
     .option("--kube-api-qps <n>", "client requests per second", "2000")
     .option("--kube-api-burst <n>", "client burst", "4000")
+    .option("--no-serve-stats", "do not serve /stats/summary per node (no metrics for top/HPA)")
     .option("--data-dir <dir>", "scratch space for pod directories (default: a temp dir)")
     .option("--duration <seconds>", "exit after this many seconds (default: run until a signal)")
     .option("--report-interval <seconds>", "print a status line this often (0: never)", "30")

@@ -17,6 +17,8 @@ import type { Backoff } from "../kubelet/pod/backoff.ts";
 import { PodWorker, type PodWorkerDeps } from "../kubelet/pod/pod-worker.ts";
 import { HollowRuntime } from "./hollow-runtime.ts";
 import { LeaseRenewer } from "./lease-renewer.ts";
+import { serveStats } from "./stats-server.ts";
+import type { CertKeyPair } from "../pki/self-signed.ts";
 import type { SimulationProfile } from "./profile.ts";
 
 /** What every hollow node of one simulator shares. */
@@ -34,6 +36,8 @@ export interface HollowShared {
   /** A pod's worker finished: drop its status bookkeeping. */
   forget(uid: string): void;
   imageBackoff: Backoff;
+  /** When set, each node serves /stats/summary on its InternalIP with this certificate. */
+  statsCert?: CertKeyPair;
 }
 
 export interface HollowNodeSpec {
@@ -62,7 +66,8 @@ export function hollowPod(pod: Pod): Pod {
 export class HollowNode {
   readonly runtime: HollowRuntime;
   readonly lease: LeaseRenewer;
-  private readonly reporter: NodeStatusReporter;
+  private reporter?: NodeStatusReporter;
+  private stats?: { port: number; close(): Promise<void> };
   private readonly workers = new Map<string, PodWorker>();
   private readonly deps: PodWorkerDeps;
   private readonly machine: MachineInfo;
@@ -90,16 +95,6 @@ export class HollowNode {
       ipPrefix: hollowPodPrefix(spec.index),
       podFor: (uid) => this.workers.get(uid)?.current,
       exitsIn: (uid, ms) => shared.clock.after(ms, () => this.workers.get(uid)?.trigger()),
-    });
-    this.reporter = new NodeStatusReporter({
-      client: shared.client,
-      runtime: this.runtime,
-      clock: shared.clock,
-      nodeName: spec.name,
-      hostIP: hollowHostIP(spec.index),
-      machine: this.machine,
-      podCIDR: `${hollowPodPrefix(spec.index)}.0/24`,
-      labels: spec.labels,
     });
     this.lease = new LeaseRenewer(shared.client, shared.clock, spec.name);
     this.deps = {
@@ -138,8 +133,20 @@ export class HollowNode {
     return [...this.workers.values()].map((w) => w.current);
   }
 
-  /** Creates the Node (taints, labels, pod CIDR), or adopts an existing one; then status and lease. */
+  /** Starts the stats endpoint (if any), creates the Node (taints, labels, pod CIDR) or adopts it; then status and lease. */
   async register(): Promise<void> {
+    if (this.shared.statsCert && !this.stats)
+      this.stats = await serveStats(
+        {
+          name: this.spec.name,
+          hostIP: hollowHostIP(this.spec.index),
+          runtime: this.runtime,
+          memoryBytes: this.machine.memoryBytes,
+          pods: () => this.pods(),
+        },
+        this.shared.statsCert,
+        this.shared.clock,
+      );
     const o = {
       client: this.shared.client,
       runtime: this.runtime,
@@ -149,7 +156,9 @@ export class HollowNode {
       machine: this.machine,
       podCIDR: `${hollowPodPrefix(this.spec.index)}.0/24`,
       labels: this.spec.labels,
+      kubeletPort: this.stats?.port,
     };
+    this.reporter = new NodeStatusReporter(o);
     const node: Node = initialNode(o);
     if (this.spec.taints.length) node.spec = { ...node.spec, taints: this.spec.taints };
     try {
@@ -165,9 +174,15 @@ export class HollowNode {
     await this.lease.renew();
   }
 
-  /** Writes the node status if it changed (or 5 minutes passed). */
-  reportStatus(): Promise<boolean> {
-    return this.reporter.report();
+  /** Writes the node status if it changed (or 5 minutes passed); false before registration. */
+  async reportStatus(): Promise<boolean> {
+    return this.reporter ? this.reporter.report() : false;
+  }
+
+  /** Stops the stats endpoint. */
+  async close(): Promise<void> {
+    await this.stats?.close();
+    this.stats = undefined;
   }
 
   /** A pod bound to this node was added or changed. */

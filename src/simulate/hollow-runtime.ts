@@ -92,7 +92,9 @@ export class HollowRuntime extends SimulatedRuntime {
     const u = containerUsage(pod, s.metadata.name, this.h.profile);
     const status = await super.containerStatus(s.id);
     const now = this.h.clock.now();
-    const runningNs = status?.startedAt ? Math.max(0, now - status.startedAt) * 1e6 : 0;
+    // Counted from creation so the cumulative counter and a rate taken over the
+    // container's whole life (the kubelet's first-sample fallback) agree.
+    const runningNs = status?.createdAt ? Math.max(0, now - status.createdAt) * 1e6 : 0;
     return {
       ...s,
       cpu: {

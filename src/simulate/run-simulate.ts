@@ -26,6 +26,7 @@ export interface SimulateFlags {
   kubeApiQps: string;
   kubeApiBurst: string;
   dataDir?: string;
+  serveStats?: boolean;
   duration?: string;
   reportInterval: string;
 }
@@ -104,6 +105,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
       taints,
       labels,
       dataDir,
+      serveStats: flags.serveStats !== false,
       onRegistered,
     });
     stop = () => sim.stop();

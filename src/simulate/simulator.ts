@@ -20,6 +20,7 @@ import { StatusManager } from "../kubelet/status-manager.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { HollowNode, type HollowShared } from "./hollow-node.ts";
 import type { SimulationProfile } from "./profile.ts";
+import { hollowServingCert } from "./stats-server.ts";
 
 export interface SimulatorOptions {
   client: RestClient;
@@ -41,6 +42,8 @@ export interface SimulatorOptions {
   statusCheckMs?: number;
   /** Nodes registering at once (default 16). */
   registerConcurrency?: number;
+  /** Serve /stats/summary per node for metrics.k8s.io (default true). */
+  serveStats?: boolean;
   /** Called after each node registered. */
   onRegistered?(done: number, total: number): void;
   log?: Logger;
@@ -85,7 +88,7 @@ export class Simulator {
     return sim;
   }
 
-  private shared(): HollowShared {
+  private async shared(): Promise<HollowShared> {
     const { client, profile } = this.opts;
     const podsDir = join(this.opts.dataDir, "pods");
     const logsDir = join(this.opts.dataDir, "logs");
@@ -124,12 +127,13 @@ export class Simulator {
       },
       forget: (uid) => sm.forget(uid),
       imageBackoff: new Backoff(this.clock),
+      statsCert: this.opts.serveStats === false ? undefined : await hollowServingCert(),
     };
   }
 
   private async run(): Promise<void> {
     const o = this.opts;
-    const shared = this.shared();
+    const shared = await this.shared();
     const prefix = o.namePrefix ?? "hollow-node-";
     const zones = o.profile.zones;
     const nodes: HollowNode[] = [];
@@ -237,6 +241,7 @@ export class Simulator {
     for (const n of this.byName.values()) await n.settled();
     await this.statusManager.flush();
     this.statusManager.stop();
+    await Promise.all([...this.byName.values()].map((n) => n.close()));
     await Promise.all([...this.recorders.values()].map((r) => r.flush()));
     rmSync(this.opts.dataDir, { recursive: true, force: true });
   }

@@ -168,3 +168,85 @@ test("node leases are renewed", async () => {
   });
   assert.ok(Date.parse(next) > Date.parse(first));
 });
+
+test("kubectl top and an HPA work on simulated nodes' usage", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: [
+      "apiVersion: apps/v1",
+      "kind: Deployment",
+      "metadata: {name: busy}",
+      "spec:",
+      "  replicas: 1",
+      "  selector: {matchLabels: {app: busy}}",
+      "  template:",
+      "    metadata:",
+      "      labels: {app: busy}",
+      "      annotations: {simulate.k8ts.io/cpu-usage: 90m, simulate.k8ts.io/memory-usage: 64Mi}",
+      "    spec:",
+      "      containers:",
+      "      - name: main",
+      "        image: nginx",
+      "        resources: {requests: {cpu: 100m, memory: 100Mi}}",
+      "",
+    ].join("\n"),
+  });
+  // The first sample right after a start is a rate over less than a second; later ones are exact.
+  const top = await eventually("kubectl top pod shows the simulated usage", async () => {
+    const out = await cluster.kubectlOk(["top", "pod", "-l", "app=busy", "--no-headers"]);
+    return /busy-\S+\s+90m\s+64Mi/.test(out) ? out : undefined;
+  });
+  assert.match(top, /^busy-/);
+  const nodes = await cluster.kubectlOk(["top", "node", "--no-headers"]);
+  assert.equal(nodes.trim().split("\n").length, nodes_count());
+  await cluster.kubectlOk([
+    "autoscale",
+    "deployment",
+    "busy",
+    "--cpu-percent=50",
+    "--min=1",
+    "--max=2",
+  ]);
+  const hpa = JSON.parse(await cluster.kubectlOk(["get", "hpa", "busy", "-o", "json"])) as {
+    apiVersion: string;
+    spec: Record<string, unknown>;
+  };
+  assert.equal(hpa.apiVersion, "autoscaling/v2");
+  assert.deepEqual(hpa.spec.metrics, [
+    {
+      type: "Resource",
+      resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
+    },
+  ]);
+  await eventually("HPA scaled to 2", async () => {
+    const out = await cluster.kubectlOk([
+      "get",
+      "deployment",
+      "busy",
+      "-o",
+      "jsonpath={.spec.replicas}",
+    ]);
+    return out === "2" ? true : undefined;
+  });
+  const status = await cluster.kubectlOk([
+    "get",
+    "hpa",
+    "busy",
+    "-o",
+    'jsonpath={.status.desiredReplicas} {.status.currentMetrics[0].resource.current.averageUtilization} {.status.conditions[?(@.type=="ScalingLimited")].reason}',
+  ]);
+  assert.match(status, /^2 90 (DesiredWithinRange|TooManyReplicas)$/);
+  const events = await cluster.kubectlOk([
+    "get",
+    "events",
+    "--field-selector",
+    "reason=SuccessfulRescale",
+    "-o",
+    "jsonpath={.items[*].message}",
+  ]);
+  assert.match(
+    events,
+    /New size: 2; reason: cpu resource utilization \(percentage of request\) above target/,
+  );
+});
+
+const nodes_count = () => nodes;
