@@ -176,4 +176,10 @@ export interface ResourceDef {
    * (custom resources: pruning and schema defaults, as upstream on read).
    */
   onRead?(obj: KObject): void;
+  /**
+   * Where the scale subresource reads and writes (custom resources; dotted
+   * JSON paths such as ".spec.replicas"). Default: spec.replicas,
+   * status.replicas and the selector in spec.selector.
+   */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
 }

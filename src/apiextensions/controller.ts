@@ -7,11 +7,11 @@
  * and on deletion removes every custom resource before dropping the
  * customresourcecleanup finalizer.
  */
-import type { ResourceDef } from "../api/types.ts";
+import { ALL_VERBS, type ResourceDef } from "../api/types.ts";
 import type { ServerContext } from "../apiserver/context.ts";
 import { keyPrefix } from "../apiserver/object-store.ts";
 import type { KeyValue } from "../storage/backend.ts";
-import { customResourceDefs, storageVersionOf } from "./crd-defs.ts";
+import { customResourceDefs, storageVersionOf, withVerbs } from "./crd-defs.ts";
 import { namesAccepted } from "./names.ts";
 import {
   APIEXTENSIONS_GROUP,
@@ -201,6 +201,19 @@ export class CrdController {
     };
     await this.#writeStatus(crd, status);
     const defs = customResourceDefs(crd);
+    // While terminating, objects can be read and deleted but not created (405 as upstream).
+    if (this.#served.get(crd.metadata!.name!) !== "terminating") {
+      try {
+        const noCreate = withVerbs(
+          defs,
+          ALL_VERBS.filter((v) => v !== "create"),
+        );
+        this.#ctx.registry.setDynamic(crd.metadata!.name!, noCreate);
+        this.#served.set(crd.metadata!.name!, "terminating");
+      } catch {
+        // Names never accepted: nothing is served, nothing to block.
+      }
+    }
     const remaining =
       defs.length > 0 ? await deleteCustomResources(this.#ctx, defs[0]!, this.#now()) : 0;
     if (remaining > 0) {

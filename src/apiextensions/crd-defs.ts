@@ -5,7 +5,7 @@
  * and defaults), the version's strategy, printer, subresources and
  * selectable fields.
  */
-import type { KObject, ResourceDef, SubresourceDef } from "../api/types.ts";
+import type { KObject, ResourceDef, SubresourceDef, Verb } from "../api/types.ts";
 import { evaluateJSONPath, parseJSONPath } from "./jsonpath.ts";
 import { customResourcePrinter } from "./printer.ts";
 import { customResourceStrategy, normalizeCustomResource } from "./strategy.ts";
@@ -105,9 +105,20 @@ export function customResourceDefs(crd: CustomResourceDefinition): ResourceDef[]
         hasGeneration: true,
         convert,
         onRead: (obj) => void normalizeCustomResource(obj, schema),
+        scale: v.subresources?.scale ? { ...v.subresources.scale } : undefined,
         printer: customResourcePrinter(v.additionalPrinterColumns),
       };
       owners.set(def, { crd: name, schema });
       return def;
     });
+}
+
+/** Copies of custom resource defs serving only `verbs` (a terminating CRD refuses create). */
+export function withVerbs(defs: readonly ResourceDef[], verbs: Verb[]): ResourceDef[] {
+  return defs.map((d) => {
+    const copy = { ...d, verbs: [...verbs] };
+    const info = owners.get(d);
+    if (info) owners.set(copy, info);
+    return copy;
+  });
 }

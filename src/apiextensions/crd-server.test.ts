@@ -10,7 +10,7 @@ const TABLE = { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io" };
 
 /** Polls `check` until it returns true (bounded; the CRD controller reacts to a watch event). */
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1000; i++) {
     if (await check()) return;
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 5));
@@ -100,6 +100,7 @@ test("a CRD serves its custom resources with schema semantics", async () => {
     assert.equal(r.body.kind, "Scale");
     assert.equal(r.body.spec.replicas, 1);
     assert.equal(r.body.status.replicas, 2);
+    assert.equal(r.body.status.selector, "app=x");
     r = await t.call(
       "PATCH",
       `${CTS}/a/scale`,
@@ -279,6 +280,47 @@ test("multiple versions share storage with None conversion; defaults apply on re
     await until(
       async () => (await t.call("GET", `${CTS}/m`)).body.spec.image === "busybox",
       "read default",
+    );
+  } finally {
+    await t.close();
+  }
+});
+
+test("a terminating CRD waits for finalized objects and refuses creates", async () => {
+  const t = await startTestServer();
+  try {
+    await t.call("POST", CRDS, cronTabCRD());
+    await served(t);
+    const held = {
+      ...cronTab("held", { cronSpec: "* * * * *" }),
+      metadata: { name: "held", finalizers: ["example.com/hold"] },
+    };
+    assert.equal((await t.call("POST", CTS, held)).status, 201);
+    await t.call("DELETE", `${CRDS}/crontabs.stable.example.com`);
+    await until(
+      async () => Boolean((await t.call("GET", `${CTS}/held`)).body.metadata?.deletionTimestamp),
+      "CR marked deleted",
+    );
+    const crd = (await t.call("GET", `${CRDS}/crontabs.stable.example.com`)).body;
+    assert.ok(
+      crd.status.conditions.some(
+        (c: { type: string; status: string }) => c.type === "Terminating" && c.status === "True",
+      ),
+    );
+    assert.equal(
+      (await t.call("POST", CTS, cronTab("late", { cronSpec: "* * * * *" }))).status,
+      405,
+    );
+    const r = await t.call(
+      "PATCH",
+      `${CTS}/held`,
+      { metadata: { finalizers: null } },
+      { "Content-Type": "application/merge-patch+json" },
+    );
+    assert.equal(r.status, 200, r.text);
+    await until(
+      async () => (await t.call("GET", `${CRDS}/crontabs.stable.example.com`)).status === 404,
+      "CRD finalized",
     );
   } finally {
     await t.close();

@@ -17,8 +17,42 @@ import { RestStore } from "../rest-store.ts";
 import { readObject, reply, writeOptions } from "./common.ts";
 import { applyPatch } from "./patch.ts";
 
-/** Scale view of a scalable object. */
-export function scaleOf(obj: KObject): KObject {
+/** The value at a dotted JSON path (".spec.replicas"), undefined when absent. */
+function atPath(obj: unknown, path: string): unknown {
+  let v = obj;
+  for (const part of path.replace(/^\./, "").split(".")) {
+    v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
+  }
+  return v;
+}
+
+/** Sets the value at a dotted JSON path, creating objects on the way. */
+function setPath(obj: KObject, path: string, value: unknown): void {
+  const parts = path.replace(/^\./, "").split(".");
+  let v = obj as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) {
+    if (v[part] === null || typeof v[part] !== "object") v[part] = {};
+    v = v[part] as Record<string, unknown>;
+  }
+  v[parts[parts.length - 1]!] = value;
+}
+
+/** Scale view of an object whose def names its scale paths (custom resources). */
+function customScaleOf(obj: KObject, paths: NonNullable<ResourceDef["scale"]>): KObject {
+  const out = scaleOf({ ...obj, spec: {}, status: {} });
+  const replicas = atPath(obj, paths.specReplicasPath);
+  const status = atPath(obj, paths.statusReplicasPath);
+  (out.spec as Record<string, unknown>).replicas = typeof replicas === "number" ? replicas : 0;
+  (out.status as Record<string, unknown>).replicas = typeof status === "number" ? status : 0;
+  const selector = paths.labelSelectorPath ? atPath(obj, paths.labelSelectorPath) : undefined;
+  if (typeof selector === "string" && selector)
+    (out.status as Record<string, unknown>).selector = selector;
+  return out;
+}
+
+/** Scale view of a scalable object (of `def`, when given: custom scale paths apply). */
+export function scaleOf(obj: KObject, def?: ResourceDef): KObject {
+  if (def?.scale) return customScaleOf(obj, def.scale);
   const meta = obj.metadata as ObjectMeta;
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
   const status = (obj.status ?? {}) as { replicas?: number };
@@ -58,7 +92,7 @@ export async function handleScale(ctx: RequestContext, def: ResourceDef): Promis
   if (verb === "get") {
     const obj = await ctx.server.store.tryGet(def, namespace, name);
     if (!obj) throw notFound(def.group, def.resource, name);
-    await reply(ctx, 200, scaleOf(obj), negotiated);
+    await reply(ctx, 200, scaleOf(obj, def), negotiated);
     return;
   }
   const opts = writeOptions(ctx);
@@ -76,7 +110,7 @@ export async function handleScale(ctx: RequestContext, def: ResourceDef): Promis
         { ...def, ...SCALE_DEF, resource: "scale" } as ResourceDef,
         type,
         patch,
-        scaleOf(current),
+        scaleOf(current, def),
       );
   }
   const { obj } = await new RestStore(ctx.server).update(
@@ -103,7 +137,8 @@ export async function handleScale(ctx: RequestContext, def: ResourceDef): Promis
         );
       }
       const next = structuredClone(current!);
-      next.spec = { ...((next.spec as object) ?? {}), replicas };
+      if (def.scale) setPath(next, def.scale.specReplicasPath, replicas);
+      else next.spec = { ...((next.spec as object) ?? {}), replicas };
       const rv = scale.metadata?.resourceVersion;
       if (rv && rv !== current!.metadata?.resourceVersion && verb === "update")
         next.metadata!.resourceVersion = rv;
@@ -112,7 +147,7 @@ export async function handleScale(ctx: RequestContext, def: ResourceDef): Promis
     },
     opts,
   );
-  await reply(ctx, 200, scaleOf(obj), negotiated);
+  await reply(ctx, 200, scaleOf(obj, def), negotiated);
 }
 
 export { StatusError };
