@@ -337,6 +337,39 @@ test("kubectl port-forward forwards a local port to the pod", async () => {
   }
 });
 
+test("pods/proxy and services/proxy reach the pod's HTTP server", async () => {
+  const viaPod = await cluster.kubectlOk([
+    "get",
+    "--raw",
+    "/api/v1/namespaces/default/pods/web:8080/proxy/index.html",
+  ]);
+  assert.equal(viaPod, "hello-from-pod\n");
+  await cluster.kubectlOk([
+    "expose",
+    "pod",
+    "web",
+    "--port=80",
+    "--target-port=8080",
+    "--name=web",
+  ]);
+  const viaSvc = await until("service endpoints", async () => {
+    const r = await cluster.kubectl([
+      "get",
+      "--raw",
+      "/api/v1/namespaces/default/services/web:80/proxy/index.html",
+    ]);
+    return r.code === 0 ? r.stdout : undefined;
+  });
+  assert.equal(viaSvc, "hello-from-pod\n");
+  const nope = await cluster.kubectl([
+    "get",
+    "--raw",
+    "/api/v1/namespaces/default/pods/nope:80/proxy/",
+  ]);
+  assert.notEqual(nope.code, 0);
+  assert.match(nope.stderr, /not found/i);
+});
+
 test("kubectl top node and top pod show real usage from metrics.k8s.io", async () => {
   await cluster.kubectlOk(["apply", "-f", "-"], {
     input: JSON.stringify({

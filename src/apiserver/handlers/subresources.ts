@@ -13,6 +13,7 @@ import {
   handlePodLog,
   handlePodPortForward,
 } from "../proxy/pod-subresources.ts";
+import { handlePodProxy, handleServiceProxy } from "../proxy/workload-proxy.ts";
 
 export type Handler = (ctx: RequestContext, def: ResourceDef) => Promise<void>;
 
@@ -42,16 +43,21 @@ const POD_HANDLERS: Record<string, Handler> = {
   exec: handlePodExecAttach,
   attach: handlePodExecAttach,
   portforward: handlePodPortForward,
+  proxy: handlePodProxy,
 };
 
 /** The handler of a subresource, undefined when not served (yet). */
 export function subresourceHandler(def: ResourceDef, name: string): Handler | undefined {
   if (def.group === "" && def.resource === "pods" && POD_HANDLERS[name]) return POD_HANDLERS[name];
   if (def.group === "" && def.resource === "nodes" && name === "proxy") return handleNodeProxy;
+  if (def.group === "" && def.resource === "services" && name === "proxy")
+    return handleServiceProxy;
   return HANDLERS[name];
 }
 
 /** Subresources whose path continues after the subresource name (`nodes/n/proxy/a/b`). */
 export function acceptsSubpath(def: ResourceDef, name: string): boolean {
-  return name === "proxy" && def.group === "" && def.resource === "nodes";
+  return (
+    name === "proxy" && def.group === "" && ["nodes", "pods", "services"].includes(def.resource)
+  );
 }

@@ -110,3 +110,18 @@ test("nodeAddress prefers InternalIP, then Hostname", () => {
   assert.equal(nodeAddress(node([["Hostname", "n1"]])), "n1");
   assert.equal(nodeAddress(node([])), undefined);
 });
+
+test("splitSchemeNamePort parses [scheme:]name[:port]", async () => {
+  const { splitSchemeNamePort } = await import("./workload-proxy.ts");
+  const cases: [string, { scheme: string; name: string; port: string } | RegExp][] = [
+    ["web", { scheme: "", name: "web", port: "" }],
+    ["web:8080", { scheme: "", name: "web", port: "8080" }],
+    ["https:web:https", { scheme: "https", name: "web", port: "https" }],
+    ["ftp:web:21", /invalid service request/],
+    ["a:b:c:d", /invalid service request/],
+  ];
+  for (const [id, want] of cases) {
+    if (want instanceof RegExp) assert.throws(() => splitSchemeNamePort(id), want);
+    else assert.deepEqual(splitSchemeNamePort(id), want);
+  }
+});
