@@ -2,7 +2,9 @@
  * `k8ts agent --server URL --token TOKEN`: joins a worker node. Discovers
  * and verifies the cluster CA with the token (cluster-info JWS, optional CA
  * hash pin), bootstraps the kubelet's client certificate through a CSR
- * (TLS bootstrapping) and runs the kubelet with that node identity.
+ * (TLS bootstrapping) and runs the kubelet with that node identity, reaching
+ * the API through a local load balancer over every server listed in
+ * cluster-info (failover on connection errors).
  */
 import type { Command } from "commander";
 import { hostname } from "node:os";
@@ -23,6 +25,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--node-ip <ip>", "the node's InternalIP", "127.0.0.1")
     .option("--pod-cidr <cidr>", "pod CIDR of this node", "10.42.1.0/24")
     .option("--kubelet-port <port>", "HTTPS port of the kubelet server (0: free)", "10250")
+    .option("--lb-port <port>", "port of the local API load balancer (0: free)", "0")
     .option("--image-pull <mode>", "enabled or disabled (default: offline)", "disabled")
     .action(async (flags) => {
       const { defaultDataDir } = await import("./control-plane.ts");
@@ -37,11 +40,21 @@ export function registerAgentCommand(program: Command): void {
       const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), "agent"));
       const nodeName: string = flags.nodeName ?? hostname().toLowerCase();
       const token = parseToken(flags.token);
-      const { caPem } = await discoverCluster(flags.server, token, {
+      const { caPem, apiservers } = await discoverCluster(flags.server, token, {
         caCertHash: flags.discoveryTokenCaCertHash,
       });
+      // Every API call goes through a local load balancer over all known servers.
+      const { ApiServerLoadBalancer } = await import("../ha/apiserver-lb.ts");
+      const lb = new ApiServerLoadBalancer([flags.server, ...apiservers]);
+      const server = await lb.listen("127.0.0.1", Number(flags.lbPort));
+      process.stderr.write(
+        `k8ts agent: load balancer ${server} over ${lb
+          .order()
+          .map((u) => `${u.host}:${u.port}`)
+          .join(", ")}\n`,
+      );
       const kubeconfig = await bootstrapNodeKubeconfig({
-        server: flags.server,
+        server,
         caPem,
         token,
         nodeName,
@@ -50,7 +63,8 @@ export function registerAgentCommand(program: Command): void {
       process.stderr.write(
         `k8ts agent: node ${nodeName} has its client certificate (${kubeconfig})\n`,
       );
-      const config = loadKubeconfig(kubeconfig);
+      // The balancer's port may differ from the one the kubeconfig was written with.
+      const config = { ...loadKubeconfig(kubeconfig), server };
       const client = new RestClient({ ...config, qps: 50, burst: 100, userAgent: "k8ts-kubelet" });
       const kubelet = await startKubelet({
         client,
@@ -70,6 +84,7 @@ export function registerAgentCommand(program: Command): void {
       });
       await kubelet.stop();
       client.close();
+      await lb.close();
       process.exit(0);
     });
 }

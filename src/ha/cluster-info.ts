@@ -12,6 +12,8 @@ import type { BootstrapToken } from "./bootstrap-token.ts";
 
 export const CLUSTER_INFO = { namespace: "kube-public", name: "cluster-info" };
 export const JWS_KEY_PREFIX = "jws-kubeconfig-";
+/** Key listing every API server URL (comma-separated, unsigned), for agents' load balancers. */
+export const APISERVERS_KEY = "k8ts-apiservers";
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
 

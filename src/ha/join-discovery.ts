@@ -10,6 +10,7 @@ import { request } from "node:https";
 import type { KObject } from "../api/types.ts";
 import { formatToken, type BootstrapToken } from "./bootstrap-token.ts";
 import {
+  APISERVERS_KEY,
   CLUSTER_INFO,
   caCertHash,
   JWS_KEY_PREFIX,
@@ -87,7 +88,7 @@ export async function discoverCluster(
   server: string,
   token: BootstrapToken,
   opts: { caCertHash?: string } = {},
-): Promise<{ server: string; caPem: string }> {
+): Promise<{ server: string; caPem: string; apiservers: string[] }> {
   const url = new URL(clusterInfoPath, server).toString();
   let answer = await get(url, {});
   if (answer.status === 401 || answer.status === 403)
@@ -130,7 +131,10 @@ export async function discoverCluster(
   });
   if (check.status >= 500)
     throw new JoinError("Unreachable", `Cannot verify ${server}: HTTP ${check.status}`);
-  return { server, caPem };
+  const apiservers = (cm.data?.[APISERVERS_KEY] ?? "")
+    .split(",")
+    .filter((u) => u.startsWith("https://"));
+  return { server, caPem, apiservers };
 }
 
 /** Fetches the control-plane bundle with the token (which must be in the control-plane group). */

@@ -2,7 +2,8 @@
  * What a control-plane server publishes through the API once it serves, so
  * others can join (all idempotent, safe to run on every server start):
  * - kube-public/cluster-info (kubeconfig with the server URL and CA), kept
- *   with its existing token signatures when present;
+ *   with its existing token signatures when present, plus this server's URL
+ *   in its k8ts-apiservers list (agents balance over that list);
  * - the RBAC kubeadm sets up for discovery (anonymous and bootstrap tokens
  *   may get cluster-info) plus a k8ts role letting control-plane tokens get
  *   the control-plane bundle Secret;
@@ -13,7 +14,7 @@ import { isAlreadyExists, isNotFound } from "../client/api-error.ts";
 import type { ResourceRef, RestClient } from "../client/rest-client.ts";
 import { configMapsRef, secretsRef } from "../client/resources.ts";
 import { CONTROL_PLANE_TOKEN_GROUP } from "./bootstrap-token.ts";
-import { CLUSTER_INFO, clusterInfoKubeconfig } from "./cluster-info.ts";
+import { APISERVERS_KEY, CLUSTER_INFO, clusterInfoKubeconfig } from "./cluster-info.ts";
 import { BUNDLE_SECRET, bundleSecret, type ControlPlaneBundle } from "./control-plane-bundle.ts";
 
 const rbac = (resource: string): ResourceRef => ({
@@ -52,6 +53,21 @@ export function namedGetRole(
   };
 }
 
+/** Adds url to cluster-info's API server list (optimistic concurrency: a conflict throws). */
+async function addApiServer(client: RestClient, url: string): Promise<void> {
+  const cm = await client.get<KObject & { data?: Record<string, string> }>(
+    configMapsRef,
+    CLUSTER_INFO.namespace,
+    CLUSTER_INFO.name,
+  );
+  const list = (cm.data?.[APISERVERS_KEY] ?? "").split(",").filter((u) => u);
+  if (list.includes(url)) return;
+  await client.patch(configMapsRef, CLUSTER_INFO.namespace, CLUSTER_INFO.name, "merge", {
+    metadata: { resourceVersion: cm.metadata?.resourceVersion },
+    data: { [APISERVERS_KEY]: [...list, url].join(",") },
+  });
+}
+
 async function createIfMissing(client: RestClient, ref: ResourceRef, obj: KObject): Promise<void> {
   try {
     await client.create(ref, obj.metadata?.namespace, obj);
@@ -77,6 +93,7 @@ export async function publishBootstrapInfo(
       data: { kubeconfig },
     } as KObject);
   }
+  await addApiServer(client, opts.server);
   const discovery = namedGetRole(
     CLUSTER_INFO.namespace,
     "kubeadm:bootstrap-signer-clusterinfo",

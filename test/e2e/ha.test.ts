@@ -10,7 +10,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,8 @@ let root: string;
 const servers: HaServer[] = [];
 let joinArgs: string[] = [];
 let snapshotFile: string;
+let agent: ChildProcess | undefined;
+let agentLog = "";
 
 const byName = (name: string) => servers.find((s) => s.name === name && !s.exited)!;
 
@@ -46,6 +48,11 @@ before(async () => {
 });
 
 after(async () => {
+  if (agent && agent.exitCode === null) {
+    const exited = new Promise((r) => agent!.once("exit", r));
+    agent.kill("SIGTERM");
+    await exited;
+  }
   for (const s of servers) {
     const member = await etcdPid(s.dataDir).catch(() => 0);
     await s.kill("SIGTERM");
@@ -168,14 +175,19 @@ test("two servers join: three etcd members, one cluster", async () => {
 });
 
 test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its pods", async () => {
-  const s2 = byName("s2");
+  // Joined through the server the next test kills: its load balancer must fail over then.
+  const holder = await eventually("a controller-manager leader", async () => {
+    const h = await leaseHolder(servers[0]!, "kube-controller-manager");
+    return h || undefined;
+  });
+  const s2 = byName(holder.split("_")[0]!);
   const token = await k8ts(["token", "create", "--print-join-command"], {
     KUBECONFIG: s2.kubeconfig,
   });
   assert.equal(token.code, 0, token.stderr);
   const args = token.stdout.trim().split(" ").slice(2);
   assert.deepEqual(args.slice(0, 2), ["--server", s2.url]);
-  const agent = spawn(
+  agent = spawn(
     process.execPath,
     [
       join(import.meta.dirname, "..", "..", "bin", "k8ts"),
@@ -192,11 +204,9 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
-  let log = "";
-  agent.stdout?.on("data", (d: Buffer) => (log += d));
-  agent.stderr?.on("data", (d: Buffer) => (log += d));
-  const exited = new Promise((r) => agent.once("exit", r));
-  try {
+  agent.stdout?.on("data", (d: Buffer) => (agentLog += d));
+  agent.stderr?.on("data", (d: Buffer) => (agentLog += d));
+  {
     await eventually(
       "node worker1 Ready",
       async () => {
@@ -209,7 +219,7 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
         ]);
         return r.stdout === "True" ? true : undefined;
       },
-      { timeoutMs: 60_000, context: () => log },
+      { timeoutMs: 60_000, context: () => agentLog },
     );
     const csrs = await s2.kubectl(["get", "csr", "-o", "json"]);
     const issued = (
@@ -235,10 +245,11 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
       return r.stdout === "Running" ? true : undefined;
     });
     await s2.kubectl(["delete", "pod", "on-worker", "--grace-period=0", "--force"]);
-  } finally {
-    agent.kill("SIGTERM");
-    await exited;
   }
+  assert.match(
+    agentLog,
+    /load balancer https:\/\/127\.0\.0\.1:\d+ over [^,\n]+, [^,\n]+, [^,\n]+\n/,
+  );
 });
 
 test("killing the leader's server moves the leases; survivors keep serving on 2 of 3 members", async (t) => {
@@ -277,6 +288,23 @@ test("killing the leader's server moves the leases; survivors keep serving on 2 
   assert.equal(w.code, 0, w.stderr);
   const r = await survivors[1]!.kubectl(["get", "configmap", "after-snapshot", "-o", "name"]);
   assert.equal(r.stdout.trim(), "configmap/after-snapshot", r.stderr);
+  // The agent joined through the killed server: its balancer moved to a survivor.
+  await eventually(
+    "worker1's node lease renewed after the kill",
+    async () => {
+      const l = await survivors[0]!.kubectl([
+        "get",
+        "lease",
+        "-n",
+        "kube-node-lease",
+        "worker1",
+        "-o",
+        "jsonpath={.spec.renewTime}",
+      ]);
+      return Date.parse(l.stdout) > started ? true : undefined;
+    },
+    { timeoutMs: 40_000, context: () => agentLog.slice(-3000) },
+  );
   const members = await k8ts(["etcd", "member", "list", "--data-dir", survivors[0]!.dataDir]);
   assert.equal((members.stdout.match(/ healthy$/gm) ?? []).length, 2, members.stdout);
   assert.equal((members.stdout.match(/unhealthy$/gm) ?? []).length, 1, members.stdout);

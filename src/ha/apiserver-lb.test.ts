@@ -1,0 +1,48 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { connect, createServer, type AddressInfo, type Server } from "node:net";
+import { ApiServerLoadBalancer, upstreamOf } from "./apiserver-lb.ts";
+
+/** A TCP server answering every line with its name. */
+async function echo(name: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((s) => s.on("data", () => s.write(name)));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function ask(url: string): Promise<string> {
+  const { host, port } = upstreamOf(url);
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port }, () => s.write("?"));
+    s.once("data", (d) => {
+      resolve(d.toString());
+      s.destroy();
+    });
+    s.once("error", reject);
+    s.once("close", () => resolve(""));
+  });
+}
+
+test("load balancer sticks to a live server and fails over on connection errors", async () => {
+  const a = await echo("a");
+  const b = await echo("b");
+  const dead = await echo("dead");
+  await new Promise<void>((r) => dead.server.close(() => r()));
+  const lb = new ApiServerLoadBalancer([dead.url, a.url, b.url, a.url]);
+  try {
+    assert.equal(lb.order().length, 3);
+    const url = await lb.listen();
+    assert.equal(await ask(url), "a");
+    assert.equal(lb.order()[0]!.port, upstreamOf(a.url).port);
+    assert.equal(await ask(url), "a");
+    await new Promise<void>((r) => a.server.close(() => r()));
+    assert.equal(await ask(url), "b");
+    assert.equal(await ask(url), "b");
+    lb.setServers([dead.url]);
+    assert.equal(await ask(url), "");
+  } finally {
+    await lb.close();
+    a.server.close();
+    b.server.close();
+  }
+});
