@@ -1,9 +1,10 @@
 /**
  * Validation of admissionregistration.k8s.io/v1 objects with upstream's
  * field paths and messages: webhook configurations, ValidatingAdmissionPolicy
- * and ValidatingAdmissionPolicyBinding. CEL expressions are checked for
- * presence here; compilation is checked by the policy plugin (typeChecking).
+ * and ValidatingAdmissionPolicyBinding. CEL expressions must compile
+ * (src/cel) with the variables upstream declares for them.
  */
+import { compile } from "../../cel/index.ts";
 import { fieldErrors, type FieldError } from "../status.ts";
 import type { KObject } from "../types.ts";
 import { invalidRendered, isObject, obj, objects, str } from "../validation/field.ts";
@@ -15,6 +16,16 @@ import {
   nameIsDNSSubdomain,
 } from "../validation/names.ts";
 import { validateLabelSelector, validateObjectMeta } from "../validation/object-meta.ts";
+
+const WEBHOOK_CEL = ["object", "oldObject", "request", "authorizer"];
+const POLICY_CEL = [...WEBHOOK_CEL, "params", "namespaceObject", "variables"];
+
+/** Invalid(field, expression, "compilation failed: ...") when the expression does not compile. */
+function celErrors(field: string, expression: unknown, variables: string[]): FieldError[] {
+  if (typeof expression !== "string" || expression === "") return [];
+  const r = compile(expression, { variables });
+  return r.ok ? [] : [fieldErrors.invalid(field, expression, r.error.message)];
+}
 
 const meta = (o: KObject) =>
   validateObjectMeta(o, { namespaced: false, nameFn: nameIsDNSSubdomain });
@@ -178,7 +189,11 @@ export function validateWebhookUrl(raw: string, field: string): FieldError[] {
 }
 
 /** matchConditions: at most 64, unique qualified names, expressions present. */
-export function validateMatchConditions(v: unknown, field: string): FieldError[] {
+export function validateMatchConditions(
+  v: unknown,
+  field: string,
+  variables: string[] = WEBHOOK_CEL,
+): FieldError[] {
   const conds = objects(v);
   const errs: FieldError[] = [];
   if (conds.length > 64)
@@ -198,6 +213,7 @@ export function validateMatchConditions(v: unknown, field: string): FieldError[]
       seen.add(name);
     }
     if (!str(c.expression)) errs.push(fieldErrors.required(`${field}[${i}].expression`));
+    errs.push(...celErrors(`${field}[${i}].expression`, c.expression, variables));
   });
   return errs;
 }
@@ -331,7 +347,7 @@ export function validatePolicy(o: KObject): FieldError[] {
     if (objects(spec.matchConstraints.resourceRules).length === 0)
       errs.push(fieldErrors.required("spec.matchConstraints.resourceRules"));
   }
-  errs.push(...validateMatchConditions(spec.matchConditions, "spec.matchConditions"));
+  errs.push(...validateMatchConditions(spec.matchConditions, "spec.matchConditions", POLICY_CEL));
   objects(spec.variables).forEach((v, i) => {
     const name = str(v.name);
     if (!name) errs.push(fieldErrors.required(`spec.variables[${i}].name`));
@@ -344,6 +360,7 @@ export function validatePolicy(o: KObject): FieldError[] {
         ),
       );
     if (!str(v.expression)) errs.push(fieldErrors.required(`spec.variables[${i}].expression`));
+    errs.push(...celErrors(`spec.variables[${i}].expression`, v.expression, POLICY_CEL));
   });
   const validations = objects(spec.validations);
   const audits = objects(spec.auditAnnotations);
@@ -358,6 +375,8 @@ export function validatePolicy(o: KObject): FieldError[] {
     const path = `spec.validations[${i}]`;
     if (!str(v.expression))
       errs.push(fieldErrors.required(`${path}.expression`, "expression is not specified"));
+    errs.push(...celErrors(`${path}.expression`, v.expression, POLICY_CEL));
+    errs.push(...celErrors(`${path}.messageExpression`, v.messageExpression, POLICY_CEL));
     if (str(v.message).includes("\n"))
       errs.push(
         fieldErrors.invalid(`${path}.message`, v.message, "message must not contain line breaks"),
@@ -379,6 +398,7 @@ export function validatePolicy(o: KObject): FieldError[] {
       for (const msg of isQualifiedName(`${o.metadata?.name ?? ""}/${key}`))
         errs.push(fieldErrors.invalid(`${path}.key`, key, msg));
     if (!str(a.valueExpression)) errs.push(fieldErrors.required(`${path}.valueExpression`));
+    errs.push(...celErrors(`${path}.valueExpression`, a.valueExpression, POLICY_CEL));
   });
   return errs;
 }

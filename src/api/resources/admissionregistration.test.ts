@@ -172,3 +172,34 @@ test("APIService names must be version.group", () => {
     ["spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present"],
   );
 });
+
+test("CEL expressions must compile with the variables upstream declares", () => {
+  const rules = {
+    resourceRules: [
+      {
+        operations: ["CREATE"],
+        apiGroups: ["apps"],
+        apiVersions: ["v1"],
+        resources: ["deployments"],
+      },
+    ],
+  };
+  const errs = check("validatingadmissionpolicies", {
+    metadata: { name: "p" },
+    spec: {
+      matchConstraints: rules,
+      validations: [{ expression: "object.spec.replicas <=" }, { expression: "params == null" }],
+    },
+  });
+  assert.equal(errs.length, 1);
+  assert.match(
+    errs[0],
+    /^spec\.validations\[0\]\.expression: Invalid value: "object\.spec\.replicas <=": compilation failed: ERROR: <input>:1:\d+: Syntax error/,
+  );
+  const hookErrs = check("validatingwebhookconfigurations", {
+    metadata: { name: "c" },
+    webhooks: [hook({ matchConditions: [{ name: "p", expression: "params.x == 1" }] })],
+  });
+  assert.equal(hookErrs.length, 1);
+  assert.match(hookErrs[0], /matchConditions\[0\]\.expression: .*undeclared reference to 'params'/);
+});
