@@ -47,18 +47,25 @@ export interface AdmissionPlugin {
   validate?(attrs: AdmissionAttributes): Promise<void> | void;
 }
 
-/** Ends a write hook's work: called once, with whether the object was stored. */
-export type WriteFinish = (stored: boolean) => Promise<void>;
+/** What a write hook holds for one write. */
+export interface WriteHookHandle {
+  /**
+   * Runs after validating admission, just before the store stage: the place
+   * to take resources only a valid write may hold. May reject (throw).
+   */
+  beforeStore?(): Promise<void>;
+  /** Called once at the end, with whether the object was stored. */
+  finish(stored: boolean): Promise<void>;
+}
 
 /**
  * A stage between mutating admission and validation that may change the
  * object and hold resources for it, as upstream's BeginCreate/BeginUpdate
- * (service IP and port allocation): `begin` returns a finish function the
- * pipeline calls after the store stage, or after any later failure.
+ * (service IP and port allocation).
  */
 export interface WriteHook {
   name: string;
-  begin(attrs: AdmissionAttributes): Promise<WriteFinish | undefined>;
+  begin(attrs: AdmissionAttributes): Promise<WriteHookHandle | undefined>;
 }
 
 export interface Pipeline {
@@ -127,21 +134,22 @@ export async function runWriteStages<T>(
   store: (attrs: AdmissionAttributes) => Promise<T>,
 ): Promise<T> {
   for (const plugin of pipeline.admission) if (plugin.admit) await plugin.admit(attrs);
-  const finishers: WriteFinish[] = [];
+  const handles: WriteHookHandle[] = [];
   let stored = false;
   try {
     for (const hook of pipeline.writeHooks ?? []) {
-      const finish = await hook.begin(attrs);
-      if (finish) finishers.push(finish);
+      const handle = await hook.begin(attrs);
+      if (handle) handles.push(handle);
     }
     await validate(attrs);
     for (const plugin of pipeline.admission) if (plugin.validate) await plugin.validate(attrs);
+    for (const handle of handles) await handle.beforeStore?.();
     const result = await store(attrs);
     stored = true;
     return result;
   } finally {
     // Finishing never changes the request's outcome; a lost release is
     // picked up by the owner's repair loop.
-    for (const finish of finishers.reverse()) await finish(stored).catch(() => undefined);
+    for (const handle of handles.reverse()) await handle.finish(stored).catch(() => undefined);
   }
 }

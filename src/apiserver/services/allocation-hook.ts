@@ -1,22 +1,33 @@
 /**
  * The write hook that gives Services their cluster IPs and node ports:
  * create allocates, update adjusts (type changes, added or removed ports),
- * delete (and an update that removes the object) releases. Allocations of a
- * write that is not stored are released again; dry-run writes hold nothing.
+ * delete (and an update that removes the object) releases. Values are
+ * chosen before validation but taken only just before the store, so
+ * invalid writes leave the allocation maps untouched; a write that is not
+ * stored gives them back; dry-run writes hold nothing.
  */
 import type { KObject } from "../../api/types.ts";
 import { shouldDeleteDuringUpdate } from "../object-meta.ts";
-import type { AdmissionAttributes, WriteFinish, WriteHook } from "../pipeline.ts";
+import type { AdmissionAttributes, WriteHook, WriteHookHandle } from "../pipeline.ts";
 import type { AllocationTxn, ServiceAllocator } from "./service-allocator.ts";
 
-function finishOf(txn: AllocationTxn): WriteFinish {
-  return (stored) => (stored ? txn.commit() : txn.revert());
+function handleOf(txn: AllocationTxn): WriteHookHandle {
+  return {
+    beforeStore: () => txn.reserve(),
+    finish: (stored) => (stored ? txn.commit() : txn.revert()),
+  };
 }
 
 /** Releases `svc`'s holdings once the delete is stored. */
-function releaseAfterDelete(alloc: ServiceAllocator, svc: KObject, dryRun: boolean): WriteFinish {
-  return async (stored) => {
-    if (stored && !dryRun) await alloc.releaseService(svc);
+function releaseAfterDelete(
+  alloc: ServiceAllocator,
+  svc: KObject,
+  dryRun: boolean,
+): WriteHookHandle {
+  return {
+    finish: async (stored) => {
+      if (stored && !dryRun) await alloc.releaseService(svc);
+    },
   };
 }
 
@@ -29,11 +40,11 @@ export function serviceAllocationHook(alloc: ServiceAllocator): WriteHook {
       if (attrs.subresource !== "") return undefined;
       switch (attrs.operation) {
         case "CREATE":
-          return finishOf(await alloc.allocateCreate(attrs.object!, attrs.dryRun));
+          return handleOf(await alloc.allocateCreate(attrs.object!, attrs.dryRun));
         case "UPDATE":
           if (shouldDeleteDuringUpdate(attrs.def, attrs.object!))
             return releaseAfterDelete(alloc, attrs.oldObject!, attrs.dryRun);
-          return finishOf(
+          return handleOf(
             await alloc.allocateUpdate(attrs.object!, attrs.oldObject!, attrs.dryRun),
           );
         case "DELETE":

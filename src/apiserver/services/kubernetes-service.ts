@@ -23,7 +23,15 @@ export interface KubernetesServiceOptions {
   advertiseAddress: string;
   /** Lifetime of this server's lease; renewed on every reconcile (default 15 s). */
   leaseTtlSeconds?: number;
+  /**
+   * kube-apiserver --endpoint-reconciler-type: "lease" (default; every live
+   * server, through TTL leases), "master-count" (this server's address only,
+   * no lease writes: a single server) or "none" (endpoints left alone).
+   */
+  reconcilerType?: EndpointReconcilerType;
 }
+
+export type EndpointReconcilerType = "lease" | "master-count" | "none";
 
 export const MASTER_LEASES_PREFIX = "/registry/masterleases/";
 const SERVICE_NAME = "kubernetes";
@@ -49,7 +57,8 @@ export class KubernetesServiceController {
 
   /** One pass: lease renewed, then service, endpoints and slice brought in line. */
   async reconcile(): Promise<void> {
-    const addresses = await this.#renewLease();
+    const type = this.#opts.reconcilerType ?? "lease";
+    const addresses = type === "lease" ? await this.#renewLease() : [this.#opts.advertiseAddress];
     const ports = [
       { name: "https", protocol: "TCP", port: 443, targetPort: this.#opts.securePort },
     ];
@@ -76,6 +85,7 @@ export class KubernetesServiceController {
         return { ...cur, spec: { ...spec, type: "ClusterIP", ports } };
       },
     );
+    if (type === "none") return;
     const endpointPorts = [{ name: "https", port: this.#opts.securePort, protocol: "TCP" }];
     const subsets = [{ addresses: addresses.map((ip) => ({ ip })), ports: endpointPorts }];
     const skipMirror = { "endpointslice.kubernetes.io/skip-mirror": "true" };

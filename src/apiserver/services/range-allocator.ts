@@ -81,10 +81,18 @@ export class RangeAllocator<T> {
     });
   }
 
-  /** Takes a free value (undefined when the range is full). `dryRun` only picks one. */
-  allocateNext(dryRun = false): Promise<T | undefined> {
+  /**
+   * Takes a free value (undefined when the range is full). `dryRun` only
+   * picks one; `exclude` are values not to pick (already planned elsewhere).
+   */
+  allocateNext(dryRun = false, exclude: T[] = []): Promise<T | undefined> {
     return this.#mutate((bits) => {
-      const offset = findFree(bits, this.range.size, this.range.staticBand, this.#random);
+      const work = exclude.length > 0 ? bits.slice() : bits;
+      for (const v of exclude) {
+        const o = this.range.offsetOf(v);
+        if (o !== undefined) set(work, o, true);
+      }
+      const offset = findFree(work, this.range.size, this.range.staticBand, this.#random);
       if (offset === undefined) return { result: undefined, changed: false };
       if (!dryRun) set(bits, offset, true);
       return { result: this.range.valueAt(offset), changed: !dryRun };

@@ -1,10 +1,10 @@
 /**
  * Cluster IP and node port allocation for Services, as upstream's service
  * REST allocators (pkg/registry/core/service/storage/alloc.go): values are
- * taken before validation and handed back as a transaction the caller
- * commits once the object is stored (releasing what the update dropped) or
- * reverts when the write failed (releasing what it took). Dry-run writes
- * check and pick values without recording them.
+ * chosen before validation (requested ones checked: conflicts are 422 as
+ * upstream), taken just before the object is stored, and released again
+ * when the write fails; an update frees what it dropped once stored.
+ * Dry-run writes check and pick values without recording them.
  */
 import { isIP } from "node:net";
 import { invalid, StatusError, type FieldError } from "../../api/status.ts";
@@ -16,8 +16,15 @@ import type { AllocateOutcome, RangeAllocator } from "./range-allocator.ts";
 type Spec = Record<string, unknown>;
 type Port = Record<string, unknown>;
 
-/** Finishes an allocation: exactly one of the two is called, once. */
+/**
+ * One write's allocations. Values are planned before validation (requested
+ * ones checked, missing ones picked, nothing recorded), reserved right
+ * before the store (so invalid writes never touch the allocation maps), and
+ * finally committed (releasing what an update dropped) or reverted
+ * (releasing what was reserved). Each method is called at most once.
+ */
 export interface AllocationTxn {
+  reserve(): Promise<void>;
   commit(): Promise<void>;
   revert(): Promise<void>;
 }
@@ -94,9 +101,20 @@ function internalError(message: string): StatusError {
   });
 }
 
-/** One write's allocations: what it took (undone on revert) and what it frees on commit. */
+interface Planned {
+  kind: "ips" | "ports";
+  value: string | number;
+  /** Asked for by the client (a conflict fails the write) or picked by us (re-picked). */
+  requested: boolean;
+  conflict(outcome: AllocateOutcome): StatusError;
+  /** Writes a re-picked value into the object. */
+  set(value: string | number): void;
+}
+
+/** One write's plan: what it will take, and what it frees on commit. */
 class Operation {
-  readonly taken = { ips: [] as string[], ports: [] as number[] };
+  readonly #planned: Planned[] = [];
+  readonly #taken = { ips: [] as string[], ports: [] as number[] };
   readonly freeOnCommit = { ips: [] as string[], ports: [] as number[] };
   readonly #alloc: ServiceAllocator;
   readonly #name: string;
@@ -108,53 +126,78 @@ class Operation {
     this.#dryRun = dryRun;
   }
 
-  fail(errors: FieldError[]): StatusError {
+  #fail(errors: FieldError[]): StatusError {
     return invalid("", "Service", this.#name, errors);
   }
 
-  /** Allocates the requested IP or a free one; sets clusterIP and clusterIPs. */
+  #plannedValues<T extends string | number>(kind: "ips" | "ports"): T[] {
+    return this.#planned.filter((p) => p.kind === kind).map((p) => p.value as T);
+  }
+
+  /** Plans the requested IP or a free one; sets clusterIP and clusterIPs. */
   async clusterIP(spec: Spec): Promise<void> {
     const ips = this.#alloc.ips;
     const requested = clusterIPOf(spec);
     if (requested && isIP(requested) === 0) return; // validation rejects it
+    const setIP = (ip: string | number) => {
+      spec.clusterIP = String(ip);
+      spec.clusterIPs = [String(ip)];
+    };
     if (!requested) {
-      const ip = await ips.allocateNext(this.#dryRun);
+      const ip = await ips.allocateNext(true);
       if (ip === undefined) throw internalError("failed to allocate a serviceIP: range is full");
-      this.taken.ips.push(ip);
-      spec.clusterIP = ip;
-      spec.clusterIPs = [ip];
+      setIP(ip);
+      this.#planned.push({
+        kind: "ips",
+        value: ip,
+        requested: false,
+        conflict: () => internalError("failed to allocate a serviceIP: range is full"),
+        set: setIP,
+      });
       return;
     }
-    const outcome = await ips.allocate(requested, this.#dryRun);
-    if (outcome !== "ok") {
-      const detail = `failed to allocate IP ${requested}: ${ipMessage(outcome, requested, ips.range.spec)}`;
-      throw this.fail([
-        invalidRendered("spec.clusterIPs", goStrings(spec.clusterIPs ?? [requested]), detail),
+    const rendered = goStrings(spec.clusterIPs ?? [requested]);
+    const conflict = (outcome: AllocateOutcome) =>
+      this.#fail([
+        invalidRendered(
+          "spec.clusterIPs",
+          rendered,
+          `failed to allocate IP ${requested}: ${ipMessage(outcome, requested, ips.range.spec)}`,
+        ),
       ]);
-    }
-    this.taken.ips.push(requested);
+    const outcome = await ips.allocate(requested, true);
+    if (outcome !== "ok") throw conflict(outcome);
     spec.clusterIP = requested;
     if (!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0)
       spec.clusterIPs = [requested];
+    this.#planned.push({ kind: "ips", value: requested, requested: true, conflict, set: setIP });
   }
 
-  /** Takes one specific node port; `held` are ports this service already owns. */
+  /** Plans one requested node port; `held` are ports this service owns or already planned. */
   async nodePort(port: number, field: string, held: Set<number>): Promise<void> {
     if (held.has(port)) return;
-    const outcome = await this.#alloc.ports.allocate(port, this.#dryRun);
-    if (outcome !== "ok") {
-      throw this.fail([
-        fieldErrors.invalid(field, port, portMessage(outcome, this.#alloc.ports.range.spec)),
-      ]);
-    }
+    const range = this.#alloc.ports.range.spec;
+    const conflict = (outcome: AllocateOutcome) =>
+      this.#fail([fieldErrors.invalid(field, port, portMessage(outcome, range))]);
+    const outcome = await this.#alloc.ports.allocate(port, true);
+    if (outcome !== "ok") throw conflict(outcome);
     held.add(port);
-    this.taken.ports.push(port);
+    this.#planned.push({ kind: "ports", value: port, requested: true, conflict, set: () => {} });
   }
 
-  async nextNodePort(what: string): Promise<number> {
-    const port = await this.#alloc.ports.allocateNext(this.#dryRun);
-    if (port === undefined) throw internalError(`failed to allocate a ${what}: range is full`);
-    this.taken.ports.push(port);
+  /** Plans a free node port; `set` writes a re-picked one into the object. */
+  async nextNodePort(what: string, set: (port: number) => void): Promise<number> {
+    const exclude = this.#plannedValues<number>("ports");
+    const port = await this.#alloc.ports.allocateNext(true, exclude);
+    const full = () => internalError(`failed to allocate a ${what}: range is full`);
+    if (port === undefined) throw full();
+    this.#planned.push({
+      kind: "ports",
+      value: port,
+      requested: false,
+      conflict: full,
+      set: (v) => set(Number(v)),
+    });
     return port;
   }
 
@@ -179,7 +222,10 @@ class Operation {
           nodePort = Number(requested.nodePort);
           await this.nodePort(nodePort, field, held);
         } else {
-          nodePort = await this.nextNodePort("nodePort");
+          const sharing = ports.filter((q) => q.port === p.port && !(Number(q.nodePort) > 0));
+          nodePort = await this.nextNodePort("nodePort", (v) => {
+            for (const q of sharing) q.nodePort = v;
+          });
           held.add(nodePort);
         }
       } else {
@@ -193,16 +239,56 @@ class Operation {
   async healthCheckNodePort(spec: Spec): Promise<void> {
     const requested = Number(spec.healthCheckNodePort ?? 0) || 0;
     if (requested === 0) {
-      spec.healthCheckNodePort = await this.nextNodePort("HealthCheck NodePort");
+      spec.healthCheckNodePort = await this.nextNodePort("HealthCheck NodePort", (v) => {
+        spec.healthCheckNodePort = v;
+      });
       return;
     }
-    const outcome = await this.#alloc.ports.allocate(requested, this.#dryRun);
-    if (outcome !== "ok") {
-      throw internalError(
-        `failed to allocate requested HealthCheck NodePort ${requested}: ${portMessage(outcome, this.#alloc.ports.range.spec)}`,
+    const range = this.#alloc.ports.range.spec;
+    const conflict = (outcome: AllocateOutcome) =>
+      internalError(
+        `failed to allocate requested HealthCheck NodePort ${requested}: ${portMessage(outcome, range)}`,
       );
+    const outcome = await this.#alloc.ports.allocate(requested, true);
+    if (outcome !== "ok") throw conflict(outcome);
+    this.#planned.push({
+      kind: "ports",
+      value: requested,
+      requested: true,
+      conflict,
+      set: () => {},
+    });
+  }
+
+  /** Takes every planned value; a value taken meanwhile fails (requested) or is re-picked. */
+  async #reserve(): Promise<void> {
+    for (const p of this.#planned) {
+      if (p.kind === "ips") {
+        const ips = this.#alloc.ips;
+        let ip = String(p.value);
+        const outcome = await ips.allocate(ip);
+        if (outcome !== "ok") {
+          if (p.requested) throw p.conflict(outcome);
+          const next = await ips.allocateNext(false);
+          if (next === undefined) throw p.conflict(outcome);
+          ip = next;
+          p.set(ip);
+        }
+        this.#taken.ips.push(ip);
+      } else {
+        const ports = this.#alloc.ports;
+        let port = Number(p.value);
+        const outcome = await ports.allocate(port);
+        if (outcome !== "ok") {
+          if (p.requested) throw p.conflict(outcome);
+          const next = await ports.allocateNext(false, this.#plannedValues<number>("ports"));
+          if (next === undefined) throw p.conflict(outcome);
+          port = next;
+          p.set(port);
+        }
+        this.#taken.ports.push(port);
+      }
     }
-    this.taken.ports.push(requested);
   }
 
   txn(): AllocationTxn {
@@ -212,9 +298,21 @@ class Operation {
       done = true;
       await fn();
     };
+    const release = () => this.#alloc.release(this.#taken.ips, this.#taken.ports);
     return {
+      reserve: async () => {
+        if (this.#dryRun) return;
+        try {
+          await this.#reserve();
+        } catch (err) {
+          await release();
+          this.#taken.ips.length = 0;
+          this.#taken.ports.length = 0;
+          throw err;
+        }
+      },
       commit: once(() => this.#alloc.release(this.freeOnCommit.ips, this.freeOnCommit.ports)),
-      revert: once(() => this.#alloc.release(this.taken.ips, this.taken.ports)),
+      revert: once(release),
     };
   }
 }
@@ -272,18 +370,13 @@ export class ServiceAllocator {
     this.ports = ports;
   }
 
-  /** Fills clusterIP(s), node ports and the health check port of a new service (mutates it). */
+  /** Plans clusterIP(s), node ports and the health check port of a new service (mutates it). */
   async allocateCreate(svc: KObject, dryRun: boolean): Promise<AllocationTxn> {
     const spec = specOf(svc);
     const op = new Operation(this, svc.metadata?.name ?? "", dryRun);
-    try {
-      if (hasClusterIP(spec)) await op.clusterIP(spec);
-      if (needsNodePorts(spec)) await op.nodePorts(spec, []);
-      if (needsHealthCheck(spec)) await op.healthCheckNodePort(spec);
-    } catch (err) {
-      await op.txn().revert();
-      throw err;
-    }
+    if (hasClusterIP(spec)) await op.clusterIP(spec);
+    if (needsNodePorts(spec)) await op.nodePorts(spec, []);
+    if (needsHealthCheck(spec)) await op.healthCheckNodePort(spec);
     return op.txn();
   }
 
@@ -293,28 +386,23 @@ export class ServiceAllocator {
     const oldSpec = specOf(structuredClone(old));
     const op = new Operation(this, svc.metadata?.name ?? "", dryRun);
     dropTypeDependentFields(spec, oldSpec);
-    try {
-      const wasExternal = typeOf(oldSpec) === "ExternalName";
-      if (wasExternal && hasClusterIP(spec)) await op.clusterIP(spec);
-      if (!wasExternal && hasClusterIP(oldSpec) && typeOf(spec) === "ExternalName") {
-        op.freeOnCommit.ips.push(clusterIPOf(oldSpec));
-      }
-      const oldPorts = nodePortsOf(oldSpec);
-      if (needsNodePorts(spec)) await op.nodePorts(spec, oldPorts);
-      const newPorts = new Set(nodePortsOf(spec));
-      op.freeOnCommit.ports.push(...oldPorts.filter((p) => !newPorts.has(p)));
-      const hadCheck = needsHealthCheck(oldSpec);
-      const hasCheck = needsHealthCheck(spec);
-      if (!hadCheck && hasCheck) await op.healthCheckNodePort(spec);
-      if (hadCheck && !hasCheck && Number(oldSpec.healthCheckNodePort) > 0) {
-        op.freeOnCommit.ports.push(Number(oldSpec.healthCheckNodePort));
-      }
-      if (hadCheck && hasCheck && !spec.healthCheckNodePort)
-        spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
-    } catch (err) {
-      await op.txn().revert();
-      throw err;
+    const wasExternal = typeOf(oldSpec) === "ExternalName";
+    if (wasExternal && hasClusterIP(spec)) await op.clusterIP(spec);
+    if (!wasExternal && hasClusterIP(oldSpec) && typeOf(spec) === "ExternalName") {
+      op.freeOnCommit.ips.push(clusterIPOf(oldSpec));
     }
+    const oldPorts = nodePortsOf(oldSpec);
+    if (needsNodePorts(spec)) await op.nodePorts(spec, oldPorts);
+    const newPorts = new Set(nodePortsOf(spec));
+    op.freeOnCommit.ports.push(...oldPorts.filter((p) => !newPorts.has(p)));
+    const hadCheck = needsHealthCheck(oldSpec);
+    const hasCheck = needsHealthCheck(spec);
+    if (!hadCheck && hasCheck) await op.healthCheckNodePort(spec);
+    if (hadCheck && !hasCheck && Number(oldSpec.healthCheckNodePort) > 0) {
+      op.freeOnCommit.ports.push(Number(oldSpec.healthCheckNodePort));
+    }
+    if (hadCheck && hasCheck && !spec.healthCheckNodePort)
+      spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
     return op.txn();
   }
 

@@ -3,6 +3,7 @@
  * --service-node-port-range and --advertise-address.
  */
 import type { Command } from "commander";
+import type { EndpointReconcilerType } from "./kubernetes-service.ts";
 import type { ServiceNetworkingOptions } from "./service-networking.ts";
 import {
   clusterIPRange,
@@ -16,7 +17,15 @@ export interface ServiceFlags {
   serviceClusterIpRange?: string;
   serviceNodePortRange?: string;
   advertiseAddress?: string;
+  endpointReconcilerType?: string;
+  /** HA flags (src/ha/ha-flags.ts): several servers share the cluster. */
+  clusterInit?: boolean;
+  server?: string;
+  token?: string;
+  etcd?: string;
 }
+
+const RECONCILER_TYPES = ["lease", "master-count", "none"] as const;
 
 /** Adds the flags to a command (returns it, for chaining). */
 export function addServiceFlags(cmd: Command): Command {
@@ -34,6 +43,10 @@ export function addServiceFlags(cmd: Command): Command {
     .option(
       "--advertise-address <ip>",
       "address pods reach the API server at, published in the kubernetes Endpoints (default: the bind address, or the node pod bridge gateway 10.42.0.1 when bound to loopback)",
+    )
+    .option(
+      "--endpoint-reconciler-type <type>",
+      "how the kubernetes endpoints are kept: lease, master-count or none (default: lease when joining or starting an HA cluster, else master-count)",
     );
 }
 
@@ -46,7 +59,13 @@ export function serviceOptionsFromFlags(flags: ServiceFlags): ServiceNetworkingO
   const serviceNodePortRange = flags.serviceNodePortRange ?? DEFAULT_NODE_PORT_RANGE;
   clusterIPRange(serviceClusterIPRange);
   nodePortRange(serviceNodePortRange);
+  const type = flags.endpointReconcilerType;
+  if (type !== undefined && !(RECONCILER_TYPES as readonly string[]).includes(type))
+    throw new Error(`Invalid --endpoint-reconciler-type ${type}: want lease, master-count or none`);
+  const ha = !!(flags.clusterInit || flags.server || flags.token || flags.etcd);
   return {
+    endpointReconcilerType:
+      (type as EndpointReconcilerType | undefined) ?? (ha ? "lease" : "master-count"),
     serviceClusterIPRange,
     serviceNodePortRange,
     advertiseAddress: flags.advertiseAddress,

@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from "../../client/clock.ts";
 import type { ServerContext } from "../context.ts";
 import { AllocationRepair } from "./allocation-repair.ts";
 import { serviceAllocationHook } from "./allocation-hook.ts";
-import { KubernetesServiceController } from "./kubernetes-service.ts";
+import { KubernetesServiceController, type EndpointReconcilerType } from "./kubernetes-service.ts";
 import { RangeAllocator, SERVICE_IPS_KEY, SERVICE_NODE_PORTS_KEY } from "./range-allocator.ts";
 import { ServiceAllocator } from "./service-allocator.ts";
 import {
@@ -39,6 +39,8 @@ export interface ServiceNetworkingOptions {
   listenOnAdvertiseAddress?: boolean;
   /** Keep default/kubernetes (default true). */
   kubernetesService?: boolean;
+  /** How the kubernetes endpoints are kept (default "lease", as upstream). */
+  endpointReconcilerType?: EndpointReconcilerType;
   /** Random source for dynamic allocation (tests). */
   random?: () => number;
   repairIntervalMs?: number;
@@ -91,6 +93,7 @@ export function installServiceNetworking(
           serviceIP: ipRange.valueAt(0),
           securePort: port,
           advertiseAddress: advertise,
+          reconcilerType: opts.endpointReconcilerType,
         });
         // A failed first pass (e.g. no default namespace yet) is retried by the loop.
         await controller.reconcile().catch(() => undefined);
