@@ -137,12 +137,34 @@ export function impersonationFilter(authorizer: Authorizer): Filter {
   };
 }
 
+const CONNECT_SUBRESOURCES = new Set(["exec", "attach", "portforward"]);
+
+/** A WebSocket upgrade (GET) of pods/exec, pods/attach or pods/portforward. */
+export function isWebSocketConnect(ctx: RequestContext): boolean {
+  const i = ctx.info;
+  return (
+    i.isResourceRequest &&
+    i.verb === "get" &&
+    i.apiGroup === "" &&
+    i.resource === "pods" &&
+    CONNECT_SUBRESOURCES.has(i.subresource) &&
+    String(ctx.req.headers.upgrade ?? "").toLowerCase() === "websocket"
+  );
+}
+
 /** Authorizes the request; 403 Status in upstream's words when not allowed. */
 export function authorizeFilter(authorizer: Authorizer): Filter {
   return async (ctx, next) => {
     const attrs = attributesOf(ctx);
     const r = await authorizer.authorize(attrs);
     if (r.decision !== "allow") throw forbidden(attrs, r.reason);
+    if (isWebSocketConnect(ctx)) {
+      // As upstream 1.32 (AuthorizePodWebsocketUpgradeCreatePermission): a WebSocket
+      // GET on pods/exec, attach or portforward also needs the create verb.
+      const create = { ...attrs, verb: "create" };
+      const rc = await authorizer.authorize(create);
+      if (rc.decision !== "allow") throw forbidden(create, rc.reason);
+    }
     await next();
   };
 }
