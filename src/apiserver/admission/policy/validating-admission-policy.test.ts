@@ -183,3 +183,17 @@ test("params come from the binding's paramRef; a missing param follows parameter
     /no params found for policy binding with `Deny` parameterNotFoundAction/,
   );
 });
+
+test("policies get status.observedGeneration and typeChecking", async () => {
+  for (let i = 0; i < 100; i++) {
+    const r = await api.call("GET", `${AR}/validatingadmissionpolicies/small-data`);
+    const status = r.body.status as Rec | undefined;
+    if (status?.typeChecking) {
+      assert.equal(status.observedGeneration, 1);
+      assert.deepEqual(status.typeChecking, {});
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail("status never written");
+});

@@ -6,6 +6,7 @@
  */
 import type { ServerContext } from "../../context.ts";
 import type { AdmissionPlugin } from "../../pipeline.ts";
+import { runPolicyStatus } from "../policy/policy-status.ts";
 import { validatingAdmissionPolicyPlugin } from "../policy/validating-admission-policy.ts";
 import { mutatingWebhookPlugin } from "./mutating-webhook.ts";
 import { validatingWebhookPlugin } from "./validating-webhook.ts";
@@ -14,7 +15,7 @@ import type { ServiceResolver } from "./webhook-client.ts";
 export interface ExtensibilityAdmission {
   /** Named as upstream, for ordering by the admission chain. */
   plugins: AdmissionPlugin[];
-  /** Binds the running server; later calls are ignored. */
+  /** Binds the running server (and starts the policy status writer); call once. */
   bind(server: ServerContext): void;
 }
 
@@ -34,6 +35,9 @@ export function extensibilityAdmission(opts: ExtensibilityOptions = {}): Extensi
       validatingAdmissionPolicyPlugin(deps.server),
       validatingWebhookPlugin(deps),
     ],
-    bind: (server) => bindServer(server),
+    bind(server) {
+      bindServer(server);
+      void runPolicyStatus(server);
+    },
   };
 }

@@ -23,6 +23,7 @@ export class ObjectCache {
   #sub?: CacheSubscription;
   #generation = 0;
   #closed = false;
+  #waiters: (() => void)[] = [];
 
   constructor(server: ServerContext, def: ResourceDef) {
     this.#server = server;
@@ -47,10 +48,17 @@ export class ObjectCache {
     return this.#sorted;
   }
 
+  /** Resolves at the next change (or when the cache closes). */
+  changed(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
   /** Ends the watch; list() answers from the last state afterwards. */
   close(): void {
     this.#closed = true;
     this.#sub?.close();
+    for (const w of this.#waiters.splice(0)) w();
   }
 
   async #sync(): Promise<void> {
@@ -96,5 +104,6 @@ export class ObjectCache {
   #changed(): void {
     this.#sorted = undefined;
     this.#generation++;
+    for (const w of this.#waiters.splice(0)) w();
   }
 }
