@@ -50,6 +50,9 @@ export interface SyncResult {
   error?: string;
 }
 
+/** Upstream's largeClusterEndpointsThreshold. */
+export const largeClusterEndpointsThreshold = 1000;
+
 const triggerAnnotation = "endpoints.kubernetes.io/last-change-trigger-time";
 
 function key(o: { metadata?: { namespace?: string; name?: string } }): string {
@@ -72,6 +75,7 @@ export class Proxier {
   private triggerTimes: number[] = [];
   private lastChains = new Set<string>();
   private needFullSync = true;
+  private largeCluster = false;
   private initialized = false;
   private lastSyncAt?: number;
   private queuedAt?: number;
@@ -158,6 +162,10 @@ export class Proxier {
 
   /** Runs one sync now (the runner calls this; tests and the bench may too). */
   async sync(periodic = false): Promise<SyncResult> {
+    // In large-cluster mode every endpoint rule changes shape: a switch needs a full sync.
+    const large = this.endpointCount() > largeClusterEndpointsThreshold;
+    if (large !== this.largeCluster) this.needFullSync = true;
+    this.largeCluster = large;
     const full = this.needFullSync || periodic;
     const started = process.hrtime.bigint();
     const changed = full ? undefined : new Set(this.changed);
@@ -180,6 +188,7 @@ export class Proxier {
         existingChains: existing,
         names: this.names,
         blocks: this.blocks,
+        largeCluster: large,
       });
       await iptables.restore(rules.restore);
       this.lastChains = rules.chains;
@@ -220,6 +229,12 @@ export class Proxier {
       };
     }
     return this.lastResult;
+  }
+
+  private endpointCount(): number {
+    let n = 0;
+    for (const m of this.endpoints.values()) for (const eps of m.values()) n += eps.length;
+    return n;
   }
 
   private markChanged(svcKey: string): void {

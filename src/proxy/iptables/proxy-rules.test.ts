@@ -249,3 +249,20 @@ test("cached blocks reproduce the top-level rules of unchanged services", () => 
   assert.equal(blocks.size, 1, "blocks of deleted services are dropped");
   assert.ok(!dropped.restore.includes("10.43.0.30"));
 });
+
+test("large-cluster mode drops comments from endpoint rules only", () => {
+  const slice = makeSlice("web", [{ ip: "10.42.0.2" }, { ip: "10.42.0.3" }]);
+  const small = rules(makeService("web", "10.43.0.20"), slice).restore;
+  const large = rules(makeService("web", "10.43.0.20"), slice, { largeCluster: true }).restore;
+  const sepLines = (t: string) =>
+    lines(t).filter(
+      (l) =>
+        l.startsWith("-A KUBE-SEP-") || (l.startsWith(`-A ${svcChain}`) && l.includes("KUBE-SEP-")),
+    );
+  assert.ok(sepLines(small).every((l) => l.includes("--comment")));
+  assert.ok(
+    sepLines(large).length === 6 && sepLines(large).every((l) => !l.includes("--comment")),
+    large,
+  );
+  assert.ok(has(large, "-A KUBE-SERVICES", "--comment", "cluster IP"), "top-level comments stay");
+});

@@ -36,6 +36,12 @@ export interface ProxyRulesInput {
   changed?: ReadonlySet<string>;
   /** Per-service chains currently in the nat table. */
   existingChains: ReadonlySet<string>;
+  /**
+   * Upstream's large-cluster mode (more than 1,000 endpoints): endpoint
+   * rules carry no comments, which makes the tables smaller and restores
+   * faster. Changing it requires a full sync.
+   */
+  largeCluster?: boolean;
   /** Chain-name hashes kept between syncs (optional). */
   names?: ChainNameCache;
   /**
@@ -292,11 +298,11 @@ function writeServicePort(
         );
       }
     }
-    writeBalancing(nat, svcChain, sp, clusterEps, sepFor);
+    writeBalancing(nat, svcChain, sp, clusterEps, sepFor, !!input.largeCluster);
   }
   if (needSvl) {
     nat.chain(svlChain);
-    writeBalancing(nat, svlChain, sp, localEps, sepFor);
+    writeBalancing(nat, svlChain, sp, localEps, sepFor, !!input.largeCluster);
   }
   if (needExt) {
     nat.chain(extChain);
@@ -325,15 +331,13 @@ function writeServicePort(
     }
     nat.add(extChain, `-j ${externalPolicyChain}`);
   }
+  const sepComment = input.largeCluster ? "" : `-m comment --comment ${q(sp.name)} `;
   for (const e of used) {
     const c = sepFor(e);
     nat.chain(c);
-    nat.add(c, `-m comment --comment ${q(sp.name)} -s ${e.ip}/32 -j KUBE-MARK-MASQ`);
+    nat.add(c, `${sepComment}-s ${e.ip}/32 -j KUBE-MARK-MASQ`);
     const affinity = sp.affinitySeconds !== undefined ? `-m recent --name ${c} --set ` : "";
-    nat.add(
-      c,
-      `-m comment --comment ${q(sp.name)} ${affinity}${proto(sp)} -j DNAT --to-destination ${e.endpoint}`,
-    );
+    nat.add(c, `${sepComment}${affinity}${proto(sp)} -j DNAT --to-destination ${e.endpoint}`);
   }
 }
 
@@ -344,13 +348,16 @@ function writeBalancing(
   sp: ServicePortInfo,
   eps: readonly EndpointInfo[],
   sepFor: (e: EndpointInfo) => string,
+  large: boolean,
 ): void {
+  const comment = (e: EndpointInfo) =>
+    large ? "" : `-m comment --comment ${q(`${sp.name} -> ${e.endpoint}`)} `;
   if (sp.affinitySeconds !== undefined) {
     for (const e of eps) {
       const c = sepFor(e);
       nat.add(
         chain,
-        `-m comment --comment ${q(`${sp.name} -> ${e.endpoint}`)} -m recent --name ${c} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${c}`,
+        `${comment(e)}-m recent --name ${c} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${c}`,
       );
     }
   }
@@ -358,9 +365,6 @@ function writeBalancing(
     const left = eps.length - i;
     const prob =
       left > 1 ? `-m statistic --mode random --probability ${(1 / left).toFixed(10)} ` : "";
-    nat.add(
-      chain,
-      `-m comment --comment ${q(`${sp.name} -> ${e.endpoint}`)} ${prob}-j ${sepFor(e)}`,
-    );
+    nat.add(chain, `${comment(e)}${prob}-j ${sepFor(e)}`);
   });
 }
