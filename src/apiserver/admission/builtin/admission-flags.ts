@@ -1,8 +1,10 @@
 /**
  * kube-apiserver's admission flags: --enable-admission-plugins,
- * --disable-admission-plugins and the DefaultTolerationSeconds values.
+ * --disable-admission-plugins, --admission-control-config-file and the
+ * DefaultTolerationSeconds values.
  */
 import type { Command } from "commander";
+import { readAdmissionConfig } from "./admission-config.ts";
 import type { BuiltinAdmissionOptions } from "./builtin-admission.ts";
 
 export interface AdmissionFlags {
@@ -10,6 +12,7 @@ export interface AdmissionFlags {
   disableAdmissionPlugins?: string[];
   defaultNotReadyTolerationSeconds?: string;
   defaultUnreachableTolerationSeconds?: string;
+  admissionControlConfigFile?: string;
 }
 
 const list = (v: string, prev: string[] = []) => [
@@ -29,6 +32,10 @@ export function addAdmissionFlags(cmd: Command): Command {
       list,
     )
     .option("--disable-admission-plugins <names>", "admission plugins to disable", list)
+    .option(
+      "--admission-control-config-file <file>",
+      "AdmissionConfiguration with plugin configurations (PodSecurity, EventRateLimit)",
+    )
     .option(
       "--default-not-ready-toleration-seconds <seconds>",
       "tolerationSeconds of the not-ready:NoExecute toleration added to pods",
@@ -53,6 +60,9 @@ export function admissionOptionsFromFlags(flags: AdmissionFlags): BuiltinAdmissi
   return {
     enable: flags.enableAdmissionPlugins ?? [],
     disable: flags.disableAdmissionPlugins ?? [],
+    configs: flags.admissionControlConfigFile
+      ? readAdmissionConfig(flags.admissionControlConfigFile)
+      : undefined,
     defaultNotReadyTolerationSeconds: seconds(
       "default-not-ready-toleration-seconds",
       flags.defaultNotReadyTolerationSeconds,

@@ -14,7 +14,8 @@ import { defaultStorageClassPlugin } from "./default-storage-class.ts";
 import { defaultTolerationSecondsPlugin } from "./default-toleration-seconds.ts";
 import { limitRangerPlugin } from "./limit-ranger.ts";
 import { enabledPluginNames, orderAdmissionPlugins } from "./plugin-order.ts";
-import { podSecurityPlugin } from "./podsecurity/pod-security.ts";
+import { eventRateLimitPlugin, eventRateLimits } from "./event-rate-limit.ts";
+import { podSecurityPlugin, type PodSecurityConfiguration } from "./podsecurity/pod-security.ts";
 import { priorityPlugin } from "./priority.ts";
 import { pvcResizePlugin } from "./pvc-resize.ts";
 import { resourceQuotaPlugin } from "./quota/resource-quota.ts";
@@ -32,6 +33,8 @@ export interface BuiltinAdmissionOptions {
   defaultNotReadyTolerationSeconds?: number;
   /** --default-unreachable-toleration-seconds (300). */
   defaultUnreachableTolerationSeconds?: number;
+  /** Plugin configurations by name (from --admission-control-config-file). */
+  configs?: Map<string, unknown>;
   clock?: Clock;
   random?: () => number;
 }
@@ -53,7 +56,8 @@ export const BUILTIN_PLUGINS: Record<string, Factory> = {
   ServiceAccount: (ref, o) => serviceAccountPlugin(ref, { random: o.random, clock: o.clock }),
   TaintNodesByCondition: () => taintNodesByConditionPlugin(),
   AlwaysPullImages: () => alwaysPullImagesPlugin(),
-  PodSecurity: (ref) => podSecurityPlugin(ref),
+  PodSecurity: (ref, o) =>
+    podSecurityPlugin(ref, (o.configs?.get("PodSecurity") ?? {}) as PodSecurityConfiguration),
   Priority: (ref) => priorityPlugin(ref),
   DefaultTolerationSeconds: (_ref, o) =>
     defaultTolerationSecondsPlugin({
@@ -64,6 +68,8 @@ export const BUILTIN_PLUGINS: Record<string, Factory> = {
   PersistentVolumeClaimResize: (ref) => pvcResizePlugin(ref),
   RuntimeClass: (ref) => runtimeClassPlugin(ref),
   DefaultIngressClass: (ref) => defaultIngressClassPlugin(ref),
+  EventRateLimit: (_ref, o) =>
+    eventRateLimitPlugin(eventRateLimits(o.configs?.get("EventRateLimit")), o.clock ?? realClock),
   ResourceQuota: (ref, o) => resourceQuotaPlugin(ref, o.clock ?? realClock),
 };
 

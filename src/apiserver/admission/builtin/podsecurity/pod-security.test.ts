@@ -128,3 +128,34 @@ test("warn labels produce upstream's warning for pods and workload templates", a
     ]);
   }
 });
+
+test("configured defaults apply to unlabelled namespaces; exemptions skip checks", async () => {
+  const plugin = podSecurityPlugin(new ServerRef(t.server.context), {
+    defaults: { enforce: "baseline" },
+    exemptions: { usernames: ["system:admin"], namespaces: ["trusted"] },
+  });
+  const def = t.server.context.registry.get("", "v1", "pods")!;
+  const attempt = async (namespace: string, username: string) => {
+    try {
+      await plugin.validate!({
+        operation: "CREATE",
+        def,
+        subresource: "",
+        namespace,
+        name: "priv",
+        object: privileged as KObject,
+        user: { username, groups: [] },
+        dryRun: false,
+      });
+      return "allowed";
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  assert.match(
+    await attempt("default", "alice"),
+    /violates PodSecurity "baseline:latest": privileged/,
+  );
+  assert.equal(await attempt("trusted", "alice"), "allowed");
+  assert.equal(await attempt("default", "system:admin"), "allowed");
+});

@@ -6,7 +6,9 @@
  * `violates PodSecurity "<level>:<version>": ...`; pods and workload pod
  * templates violating the warn level produce `would violate PodSecurity ...`
  * warnings (when the pipeline carries warnings). Updates are evaluated only
- * when the pod spec changed. Audit annotations are not recorded.
+ * when the pod spec changed. Defaults and exemptions (usernames, namespaces,
+ * runtime classes) come from a PodSecurityConfiguration. Audit annotations
+ * are not recorded.
  */
 import type { KObject } from "../../../../api/types.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
@@ -22,10 +24,27 @@ export interface NamespacePolicy {
   version: string;
 }
 
-/** The policy of one mode from namespace labels; invalid levels evaluate as restricted. */
-export function policyFor(labels: Record<string, string>, mode: string): NamespacePolicy {
-  const raw = labels[`${LABEL_PREFIX}${mode}`];
-  const version = labels[`${LABEL_PREFIX}${mode}-version`] || "latest";
+/**
+ * PodSecurityConfiguration (pod-security.admission.config.k8s.io/v1):
+ * defaults for unlabelled namespaces and exemptions.
+ */
+export interface PodSecurityConfiguration {
+  defaults?: Record<string, string>;
+  exemptions?: { usernames?: string[]; namespaces?: string[]; runtimeClasses?: string[] };
+}
+
+/**
+ * The policy of one mode from namespace labels, falling back to the
+ * configured defaults (privileged, latest); invalid levels evaluate as restricted.
+ */
+export function policyFor(
+  labels: Record<string, string>,
+  mode: string,
+  defaults: Record<string, string> = {},
+): NamespacePolicy {
+  const raw = labels[`${LABEL_PREFIX}${mode}`] ?? defaults[mode];
+  const version =
+    labels[`${LABEL_PREFIX}${mode}-version`] || defaults[`${mode}-version`] || "latest";
   if (raw === undefined) return { level: "privileged", version };
   return { level: LEVELS.has(raw) ? raw : "restricted", version };
 }
@@ -71,19 +90,30 @@ function specUnchanged(attrs: AdmissionAttributes): boolean {
   return JSON.stringify(old?.spec) === JSON.stringify(now?.spec);
 }
 
-export function podSecurityPlugin(server: ServerRef): AdmissionPlugin {
+export function podSecurityPlugin(
+  server: ServerRef,
+  config: PodSecurityConfiguration = {},
+): AdmissionPlugin {
+  const exempt = config.exemptions ?? {};
   return {
     name: "PodSecurity",
     async validate(attrs) {
       if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return;
       const target = podSpecOf(attrs);
       if (!target || specUnchanged(attrs)) return;
+      if (
+        exempt.usernames?.includes(attrs.user.username) ||
+        exempt.namespaces?.includes(attrs.namespace) ||
+        (target.spec.runtimeClassName !== undefined &&
+          exempt.runtimeClasses?.includes(String(target.spec.runtimeClassName)))
+      )
+        return;
       const s = await server.get();
       const def = s.registry.get("", "v1", "namespaces")!;
       const ns: KObject | undefined = await s.store.tryGet(def, "", attrs.namespace);
       const labels = ns?.metadata?.labels ?? {};
-      const enforce = policyFor(labels, "enforce");
-      const warn = policyFor(labels, "warn");
+      const enforce = policyFor(labels, "enforce", config.defaults);
+      const warn = policyFor(labels, "warn", config.defaults);
       if (target.isPod && enforce.level !== "privileged") {
         const failures = evaluatePod(enforce.level, target.spec);
         if (failures.length)
