@@ -79,6 +79,28 @@ test("apply, get by plural and short name with printer columns, defaults and pru
   assert.match(spec, /replicas: 1/);
 });
 
+test("server-side apply of a custom resource", async () => {
+  const first = await cluster.kubectl(
+    ["apply", "--server-side", "--field-manager=e2e", "-f", "-"],
+    {
+      input: cronTabYaml("ssa", "  cronSpec: '1 * * * *'\n  tags: [a, b]\n"),
+    },
+  );
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /crontab\.stable\.example\.com\/ssa serverside-applied/);
+  await cluster.kubectlOk(["apply", "--server-side", "--field-manager=e2e", "-f", "-"], {
+    input: cronTabYaml("ssa", "  cronSpec: '2 * * * *'\n  tags: [a, b]\n"),
+  });
+  const out = await cluster.kubectlOk([
+    "get",
+    "ct",
+    "ssa",
+    "-o",
+    "jsonpath={.spec.cronSpec}|{.spec.tags}|{.spec.replicas}",
+  ]);
+  assert.equal(out, '2 * * * *|["a","b"]|1');
+});
+
 test("kubectl explain reads the CRD schema", async () => {
   const out = await cluster.kubectlOk(["explain", "crontab.spec"]);
   assert.match(out, /KIND:\s+CronTab/);
