@@ -1,8 +1,9 @@
 /**
  * etcd cluster membership through the etcd v3 Cluster API (what `etcdctl
  * member list|add|remove` call): a joining server adds its own member before
- * starting it, then starts etcd with --initial-cluster-state=existing and the
- * initial cluster this returns.
+ * starting it (as a learner), then starts etcd with
+ * --initial-cluster-state=existing and the initial cluster this returns, and
+ * promotes it once it has caught up.
  */
 import type { Etcd3, IMember } from "etcd3";
 import { newEtcdClient } from "../storage/drivers/etcd-client.ts";
@@ -67,16 +68,51 @@ export function initialClusterFor(members: MemberInfo[], name: string, peerUrl: 
 }
 
 /**
- * Adds a voting member at peerUrl unless one with that peer URL is already
- * there (a join retried after a crash), and returns the initial cluster.
+ * Adds a member at peerUrl unless one with that peer URL is already there
+ * (a join retried after a crash); returns its ID and the initial cluster.
+ * With `learner` it joins as a raft learner, which does not count toward
+ * quorum until promoted (see promoteMember): a member that never comes up
+ * cannot cost the cluster its quorum, and can still be removed.
  */
-export async function addMember(client: Etcd3, name: string, peerUrl: string): Promise<string> {
+export async function addMember(
+  client: Etcd3,
+  name: string,
+  peerUrl: string,
+  opts: { learner?: boolean } = {},
+): Promise<{ id: string; initialCluster: string }> {
   let members = await listMembers(client);
-  if (!members.some((m) => m.peerURLs.includes(peerUrl))) {
-    const res = await client.cluster.memberAdd({ peerURLs: [peerUrl] });
+  let id = members.find((m) => m.peerURLs.includes(peerUrl))?.id;
+  if (id === undefined) {
+    const res = await client.cluster.memberAdd({
+      peerURLs: [peerUrl],
+      isLearner: opts.learner ?? false,
+    });
     members = (res.members ?? []).map(info);
+    id = String(res.member.ID);
   }
-  return initialClusterFor(members, name, peerUrl);
+  return { id, initialCluster: initialClusterFor(members, name, peerUrl) };
+}
+
+/**
+ * Promotes a learner to a voting member; etcd refuses until the learner has
+ * caught up with the leader, so this retries (every 500 ms, up to
+ * timeoutMs). A member that is already a voter is left as it is.
+ */
+export async function promoteMember(client: Etcd3, id: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const member = (await listMembers(client)).find((m) => m.id === id);
+    if (!member) throw new Error(`Cannot promote etcd member ${id}: it is not in the cluster`);
+    if (!member.isLearner) return;
+    try {
+      await client.cluster.memberPromote({ ID: id });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`Cannot promote etcd member ${id}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** Removes the member with this name or peer URL; false when there is none. */

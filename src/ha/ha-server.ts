@@ -13,7 +13,7 @@
  * just brings its member back.
  */
 import { existsSync } from "node:fs";
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
@@ -24,7 +24,13 @@ import { parseToken } from "./bootstrap-token.ts";
 import { readLocalBundle, writeLocalBundle } from "./control-plane-bundle.ts";
 import { ensureEtcdCa, ensureEtcdMemberPki, type EtcdMemberPki } from "./etcd-pki.ts";
 import { etcdDir, loadOrCreateMemberConfig, peerUrl } from "./etcd-member-config.ts";
-import { addMember, listMembers, withEtcd } from "./etcd-membership.ts";
+import {
+  addMember,
+  listMembers,
+  promoteMember,
+  removeMember,
+  withEtcd,
+} from "./etcd-membership.ts";
 import { discoverCluster, fetchControlPlaneBundle } from "./join-discovery.ts";
 import { etcdDataDir, ManagedEtcd } from "./managed-etcd.ts";
 import { publishBootstrapInfo } from "./publish-bootstrap.ts";
@@ -133,12 +139,15 @@ export async function prepareHaServer(
     const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
     let initialCluster = `${member.name}=${peerUrl(member)}`;
     let state: "new" | "existing" = "new";
+    let learnerId: string | undefined;
     if (joining && !initialized) {
-      initialCluster = await withEtcd(joinEndpoints, tls, (c) =>
-        addMember(c, member.name, peerUrl(member)),
+      const added = await withEtcd(joinEndpoints, tls, (c) =>
+        addMember(c, member.name, peerUrl(member), { learner: true }),
       );
+      initialCluster = added.initialCluster;
+      learnerId = added.id;
       state = "existing";
-      log("etcd member added", { name: member.name, initialCluster });
+      log("etcd member added as a learner", { name: member.name, initialCluster });
     }
     etcd = new ManagedEtcd({
       dataDir,
@@ -149,7 +158,21 @@ export async function prepareHaServer(
       snapshotCount: flags.etcdSnapshotCount ? Number(flags.etcdSnapshotCount) : undefined,
       log,
     });
-    await etcd.start();
+    try {
+      await etcd.start();
+      if (learnerId) {
+        await withEtcd(joinEndpoints, tls, (c) => promoteMember(c, learnerId));
+        log("etcd member promoted to voter", { name: member.name });
+      }
+    } catch (err) {
+      await etcd.stop();
+      // A learner that never came up is taken out again (it holds no quorum vote).
+      if (learnerId) {
+        await withEtcd(joinEndpoints, tls, (c) => removeMember(c, learnerId)).catch(() => {});
+        await rm(etcdDataDir(dataDir), { recursive: true, force: true });
+      }
+      throw err;
+    }
     log("etcd member is healthy", { name: member.name, endpoint: etcd.endpoint, pid: etcd.pid });
     flags.datastoreEndpoint = etcd.endpoint;
     flags.etcdCafile = pki.caFile;
