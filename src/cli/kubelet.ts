@@ -26,6 +26,10 @@ export function registerKubeletCommand(program: Command): void {
       "enabled or disabled: may the node pull images from registries (default: offline)",
       "disabled",
     )
+    .option("--port <port>", "HTTPS port of the kubelet server (0: any free port)", "10250")
+    .option("--client-ca-file <file>", "require client certificates signed by this CA")
+    .option("--tls-cert-file <file>", "serving certificate (default: made under the data dir)")
+    .option("--tls-private-key-file <file>", "serving key")
     .action(async (flags) => {
       const { loadKubeconfig } = await import("../client/kubeconfig.ts");
       const { RestClient } = await import("../client/rest-client.ts");
