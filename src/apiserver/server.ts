@@ -31,6 +31,7 @@ import { toStatusError, writeError, writeText } from "./response.ts";
 import { StatusError } from "../api/status.ts";
 import { notFoundPath, route } from "./router.ts";
 import { WatchCacheSet } from "./watch-cache-set.ts";
+import { setWarnings } from "./handlers/common.ts";
 import { serveUpgradeRequests } from "./proxy/upgrade-requests.ts";
 import {
   installServiceNetworking,
@@ -176,6 +177,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await handle(ctx);
       code = res.statusCode;
     } catch (err) {
+      // Warnings collected before the failure (admission policies, webhooks) still reach the client.
+      setWarnings(ctx);
       code = writeError(res, toStatusError(err));
     } finally {
       release?.();

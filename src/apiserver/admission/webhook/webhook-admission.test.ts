@@ -24,6 +24,7 @@ before(async () => {
             }
           : {
               allowed: false,
+              warnings: ["no team label"],
               status: { code: 403, reason: "Forbidden", message: "pods need a team label" },
             };
       if (path === "/add-label")
@@ -115,6 +116,11 @@ test("a validating webhook denies with upstream's message and allows with warnin
     'admission webhook "deny.example.com" denied the request: pods need a team label',
   );
   assert.equal(denied.body.reason, "Forbidden");
+  assert.match(
+    denied.headers.get("warning") ?? "",
+    /no team label/,
+    "warnings reach denied requests",
+  );
   const ok = await createUntil(configMap("labelled", { team: "a" }), (s) => s === 201);
   assert.match(ok.headers.get("warning") ?? "", /team a noted/);
   await remove("Validating", "deny");
