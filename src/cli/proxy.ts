@@ -69,6 +69,11 @@ export function registerProxyCommand(program: Command): void {
         return;
       }
       if (!flags.kubeconfig) throw new Error("Cannot start the proxy: --kubeconfig is required");
+      if (!["auto", "legacy", "nft", "default"].includes(flags.iptablesBackend)) {
+        throw new Error(
+          `Cannot parse --iptables-backend ${flags.iptablesBackend}: use auto, legacy, nft or default`,
+        );
+      }
       const { hostname } = await import("node:os");
       const { loadKubeconfig } = await import("../client/kubeconfig.ts");
       const { RestClient } = await import("../client/rest-client.ts");
