@@ -182,4 +182,6 @@ export interface ResourceDef {
    * status.replicas and the selector in spec.selector.
    */
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** Sent as a Warning header on every request to this def (deprecated custom resource versions). */
+  deprecationWarning?: string;
 }

@@ -6,6 +6,7 @@
  * selectable fields.
  */
 import type { KObject, ResourceDef, SubresourceDef, Verb } from "../api/types.ts";
+import { compareKubeVersions } from "../api/registry.ts";
 import { evaluateJSONPath, parseJSONPath } from "./jsonpath.ts";
 import { customResourcePrinter } from "./printer.ts";
 import { customResourceStrategy, normalizeCustomResource } from "./strategy.ts";
@@ -66,6 +67,27 @@ function fieldSelectors(v: CustomResourceDefinitionVersion): ResourceDef["fieldS
   return out;
 }
 
+/**
+ * Upstream's warning for a deprecated version: the CRD's own text, else
+ * "<group>/<v> <Kind> is deprecated; use <group>/<newest> <Kind>" naming the
+ * highest-priority served, non-deprecated version of at least equal stability.
+ */
+export function deprecationWarning(
+  crd: CustomResourceDefinition,
+  v: CustomResourceDefinitionVersion,
+): string {
+  if (v.deprecationWarning) return v.deprecationWarning;
+  const { group, names } = crd.spec;
+  const stability = (name: string) =>
+    /^v\d+$/.test(name) ? 2 : /^v\d+beta\d+$/.test(name) ? 1 : 0;
+  const candidates = crd.spec.versions
+    .filter((x) => x.served && !x.deprecated && stability(x.name) >= stability(v.name))
+    .map((x) => x.name)
+    .sort(compareKubeVersions);
+  const base = `${group}/${v.name} ${names.kind} is deprecated`;
+  return candidates.length > 0 ? `${base}; use ${group}/${candidates[0]} ${names.kind}` : base;
+}
+
 /** The served versions of `crd` as ResourceDefs (names from status.acceptedNames when given). */
 export function customResourceDefs(crd: CustomResourceDefinition): ResourceDef[] {
   const { group, names, scope } = crd.spec;
@@ -106,6 +128,7 @@ export function customResourceDefs(crd: CustomResourceDefinition): ResourceDef[]
         convert,
         onRead: (obj) => void normalizeCustomResource(obj, schema),
         scale: v.subresources?.scale ? { ...v.subresources.scale } : undefined,
+        deprecationWarning: v.deprecated ? deprecationWarning(crd, v) : undefined,
         printer: customResourcePrinter(v.additionalPrinterColumns),
       };
       owners.set(def, { crd: name, schema });

@@ -247,6 +247,7 @@ test("multiple versions share storage with None conversion; defaults apply on re
     const v1beta1 = structuredClone(v1);
     v1beta1.name = "v1beta1";
     v1beta1.storage = false;
+    v1beta1.deprecated = true;
     v1beta1.schema!.openAPIV3Schema!.properties!.spec!.properties!.color!.default = "blue";
     const v1alpha1 = { ...structuredClone(v1), name: "v1alpha1", storage: false, served: false };
     crd.spec.versions = [v1beta1, v1, v1alpha1];
@@ -261,6 +262,10 @@ test("multiple versions share storage with None conversion; defaults apply on re
     });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.body.apiVersion, "stable.example.com/v1beta1");
+    assert.match(
+      r.headers.get("warning") ?? "",
+      /stable\.example\.com\/v1beta1 CronTab is deprecated; use stable\.example\.com\/v1 CronTab/,
+    );
     assert.equal(r.body.spec.color, "blue");
     const stored = JSON.parse(
       (await t.backend.get("/registry/stable.example.com/crontabs/default/m")).kv!.value,

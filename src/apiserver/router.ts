@@ -82,6 +82,7 @@ export async function serveResource(ctx: RequestContext): Promise<void> {
   const def = ctx.server.registry.get(info.apiGroup, info.apiVersion, info.resource);
   if (!def) throw notFoundPath();
   ctx.def = def;
+  if (def.deprecationWarning) ctx.warnings.push(def.deprecationWarning);
   // Scope checks: a namespaced object needs a namespace; a cluster-scoped one must not have one.
   const isNamespaceObject = def.group === "" && def.resource === "namespaces";
   if (!def.namespaced && info.namespace && !isNamespaceObject) throw notFoundPath();
