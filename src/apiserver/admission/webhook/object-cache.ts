@@ -38,10 +38,19 @@ export class ObjectCache {
 
   /** The current objects, sorted by name (upstream's order for configurations). */
   async list(): Promise<KObject[]> {
-    await (this.#synced ??= this.#sync().catch((err) => {
-      this.#synced = undefined;
-      throw err;
-    }));
+    // A watch cache started by others after our list may no longer cover its
+    // revision (410): list again, a few times, before failing.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await (this.#synced ??= this.#sync().catch((err) => {
+          this.#synced = undefined;
+          throw err;
+        }));
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     this.#sorted ??= [...this.#items.values()].sort((a, b) =>
       (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
     );
