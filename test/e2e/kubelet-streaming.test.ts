@@ -60,6 +60,11 @@ before(async () => {
     crashLoopBackOff: { initialMs: 1000, maxMs: 2000 },
     log: createLogger("kubelet", { write: (l) => (logs += l), level: "info" }),
   });
+  // Pods need the namespace's default service account (ServiceAccount admission).
+  await until("default service account", async () => {
+    const r = await cluster.kubectl(["get", "serviceaccount", "default", "-o", "name"]);
+    return r.code === 0 ? r : undefined;
+  });
 });
 
 after(async () => {
