@@ -180,6 +180,42 @@ test("PodSecurity restricted rejects a privileged pod", async () => {
   assert.equal(ok.code, 0, ok.stderr);
 });
 
+test("PodSecurity warns about existing pods on a stricter label and about workloads in warn mode", async () => {
+  await cluster.kubectlOk(["create", "namespace", "warned"]);
+  const created = await createPod("warned", pod("priv", { securityContext: { privileged: true } }));
+  assert.equal(created.code, 0, created.stderr);
+  const labelled = await cluster.kubectl([
+    "label",
+    "namespace",
+    "warned",
+    "pod-security.kubernetes.io/enforce=baseline",
+  ]);
+  assert.equal(labelled.code, 0, labelled.stderr);
+  assert.match(
+    labelled.stderr,
+    /Warning: existing pods in namespace "warned" violate the new PodSecurity enforce level "baseline:latest"\n.*Warning: priv: privileged/s,
+  );
+  await cluster.kubectlOk([
+    "label",
+    "namespace",
+    "warned",
+    "pod-security.kubernetes.io/warn=restricted",
+  ]);
+  const deploy = await cluster.kubectl([
+    "create",
+    "deployment",
+    "web",
+    "-n",
+    "warned",
+    "--image=busybox:1.36",
+  ]);
+  assert.equal(deploy.code, 0, deploy.stderr);
+  assert.match(
+    deploy.stderr,
+    /Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "busybox" must set securityContext.allowPrivilegeEscalation=false\)/,
+  );
+});
+
 test("priority classes resolve; an unknown class is forbidden", async () => {
   await cluster.kubectlOk(["create", "priorityclass", "high", "--value=1000"]);
   assert.equal(

@@ -95,10 +95,46 @@ export function podSecurityPlugin(
   config: PodSecurityConfiguration = {},
 ): AdmissionPlugin {
   const exempt = config.exemptions ?? {};
+  /**
+   * A namespace update that tightens the enforce level warns about the pods
+   * already there that violate it, as upstream (reasons without details).
+   */
+  async function warnAboutExistingPods(attrs: AdmissionAttributes): Promise<void> {
+    if (attrs.operation !== "UPDATE" || attrs.subresource !== "" || !attrs.object) return;
+    const labels = attrs.object.metadata?.labels ?? {};
+    const enforce = policyFor(labels, "enforce", config.defaults);
+    const before = policyFor(attrs.oldObject?.metadata?.labels ?? {}, "enforce", config.defaults);
+    if (enforce.level === "privileged") return;
+    if (enforce.level === before.level && enforce.version === before.version) return;
+    const name = attrs.object.metadata?.name ?? "";
+    if (exempt.namespaces?.includes(name)) return;
+    const s = await server.get();
+    const def = s.registry.get("", "v1", "pods")!;
+    const pods = (await s.store.list(def, name, {})).items.map((i) => i.obj);
+    const lines: string[] = [];
+    for (const pod of pods.sort((a, b) =>
+      (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1,
+    )) {
+      const failures = evaluatePod(enforce.level, (pod.spec ?? {}) as PodSpec);
+      if (failures.length)
+        lines.push(`${pod.metadata?.name}: ${failures.map((f) => f.reason).join(", ")}`);
+    }
+    if (lines.length === 0) return;
+    addWarning(
+      attrs,
+      `existing pods in namespace "${name}" violate the new PodSecurity enforce level "${enforce.level}:${enforce.version}"`,
+    );
+    for (const line of lines) addWarning(attrs, line);
+  }
+
   return {
     name: "PodSecurity",
     async validate(attrs) {
       if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return;
+      if (attrs.def.group === "" && attrs.def.resource === "namespaces") {
+        await warnAboutExistingPods(attrs);
+        return;
+      }
       const target = podSpecOf(attrs);
       if (!target || specUnchanged(attrs)) return;
       if (
