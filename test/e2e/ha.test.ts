@@ -252,7 +252,7 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
   );
 });
 
-test("killing the leader's server moves the leases; survivors keep serving on 2 of 3 members", async (t) => {
+test("killing the leader's server moves the leases, a deployment scaled meanwhile converges, survivors serve on 2 of 3 members", async (t) => {
   const holder = await eventually("a controller-manager leader", async () => {
     const h = await leaseHolder(servers[0]!, "kube-controller-manager");
     return h || undefined;
@@ -261,8 +261,13 @@ test("killing the leader's server moves the leases; survivors keep serving on 2 
   assert.ok(leader, `holder ${holder}`);
   const leaderEtcd = await etcdPid(leader.dataDir);
   const survivors = servers.filter((s) => s !== leader && !s.exited);
+  const dep = await survivors[0]!.kubectl(["create", "deployment", "web", "--image=busybox"]);
+  assert.equal(dep.code, 0, dep.stderr);
   const started = Date.now();
   await leader.kill("SIGKILL");
+  // Scaled during the failover: the new leader's controllers must converge it.
+  const scaled = await survivors[1]!.kubectl(["scale", "deployment", "web", "--replicas=3"]);
+  assert.equal(scaled.code, 0, scaled.stderr);
   // The killed server's member goes with it (its watchdog stops etcd).
   await eventually("the leader's etcd member gone", async () =>
     alive(leaderEtcd) ? undefined : true,
@@ -283,6 +288,20 @@ test("killing the leader's server moves the leases; survivors keep serving on 2 
       survivors.some((s) => h.startsWith(`${s.name}_`)),
       h,
     );
+  await eventually(
+    "deployment web at 3 replicas",
+    async () => {
+      const r = await survivors[0]!.kubectl([
+        "get",
+        "deployment",
+        "web",
+        "-o",
+        "jsonpath={.status.replicas}/{.status.updatedReplicas}",
+      ]);
+      return r.stdout === "3/3" ? true : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
   // Writes need quorum: 2 of 3 members keep it.
   const w = await survivors[0]!.kubectl(["create", "configmap", "after-snapshot"]);
   assert.equal(w.code, 0, w.stderr);
