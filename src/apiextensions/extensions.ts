@@ -8,7 +8,7 @@
 import type { Registry } from "../api/registry.ts";
 import type { Extensions } from "../apiserver/extensions.ts";
 import type { OpenAPIObject } from "../api/schema/openapi.ts";
-import type { OpenAPIService } from "../api/schema/openapi-service.ts";
+import type { OpenAPIDocumentBytes, OpenAPIService } from "../api/schema/openapi-service.ts";
 import { customResourceInfo } from "./crd-defs.ts";
 import { customResourcePackages, customResourceSchemas } from "./openapi.ts";
 import { dropNulls, prune } from "./prune.ts";
@@ -16,6 +16,7 @@ import { dropNulls, prune } from "./prune.ts";
 /** Extensions with custom resource handling in front of `base`. */
 export function crdExtensions(base: Extensions, registry: Registry): Extensions {
   let service: { generation: number; service: Promise<OpenAPIService> } | undefined;
+  const documents = new Map<string, OpenAPIDocumentBytes>();
   const openapiService = (): Promise<OpenAPIService> => {
     if (service?.generation === registry.generation) return service.service;
     const generation = registry.generation;
@@ -36,7 +37,7 @@ export function crdExtensions(base: Extensions, registry: Registry): Extensions 
         ...builtinSchemas().packages(),
         ...customResourcePackages(custom),
       ]);
-      return new OpenAPIService(defs, schemas, overrides);
+      return new OpenAPIService(defs, schemas, overrides, documents);
     })();
     service = { generation, service: built };
     return built;

@@ -61,6 +61,12 @@ export class OpenAPIService {
     resources: readonly ServedResource[],
     readonly registry: SchemaRegistry,
     readonly overrides: ReadonlyMap<string, OpenAPIObject> = new Map(),
+    /**
+     * Documents shared between services (keyed by what a document is built
+     * from), so a service rebuilt after a CRD change rebuilds only the
+     * group-versions that changed.
+     */
+    readonly documentCache?: Map<string, OpenAPIDocumentBytes>,
   ) {
     for (const r of resources) {
       const key = openapiPathKey(r);
@@ -84,6 +90,12 @@ export class OpenAPIService {
     if (cached) return cached;
     const entry = this.#byKey.get(key);
     if (!entry) return undefined;
+    const fingerprint = this.documentCache ? this.#fingerprint(key, entry) : "";
+    const shared = this.documentCache?.get(fingerprint);
+    if (shared) {
+      this.#docs.set(key, shared);
+      return shared;
+    }
     const doc = openapiV3Document(entry.gv.group, entry.gv.version, entry.resources, this.registry);
     const schemas = (doc.components as { schemas: Record<string, OpenAPIObject> }).schemas;
     for (const name of Object.keys(schemas)) {
@@ -93,7 +105,27 @@ export class OpenAPIService {
     const json = openapiJSON(doc);
     const bytes = { json, hash: openapiHash(json) };
     this.#docs.set(key, bytes);
+    if (this.documentCache) {
+      if (this.documentCache.size > 500) this.documentCache.clear();
+      this.documentCache.set(fingerprint, bytes);
+    }
     return bytes;
+  }
+
+  /** What a group-version's document depends on: its resources and their overridden schemas. */
+  #fingerprint(key: string, entry: { gv: GroupVersion; resources: OpenAPIResource[] }): string {
+    const resources = entry.resources.map((r) => [
+      r.resource,
+      r.kind,
+      r.namespaced,
+      r.verbs,
+      r.subresources,
+    ]);
+    const overrides = [...this.overrides].filter(([, schema]) => {
+      const gvks = schema["x-kubernetes-group-version-kind"] as GroupVersion[] | undefined;
+      return gvks?.some((g) => g.group === entry.gv.group && g.version === entry.gv.version);
+    });
+    return JSON.stringify([key, resources, overrides]);
   }
 
   /** The /openapi/v3 index JSON (builds every document once, for the hashes). */
