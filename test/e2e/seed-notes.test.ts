@@ -14,6 +14,7 @@ import { eventually, freePort, startCluster, type TestCluster } from "./harness.
 
 let cluster: TestCluster;
 let work: string;
+let renewing: NodeJS.Timeout | undefined;
 
 const replicaSetYaml = `apiVersion: apps/v1
 kind: ReplicaSet
@@ -74,6 +75,23 @@ const node = (name: string, labels: Record<string, string>) =>
     },
   });
 
+/** The nodes' Leases, renewed now: the test plays the kubelets' heartbeat so nodes stay Ready. */
+const leases = (names: string[]) =>
+  JSON.stringify({
+    apiVersion: "v1",
+    kind: "List",
+    items: names.map((name) => ({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name, namespace: "kube-node-lease" },
+      spec: {
+        holderIdentity: name,
+        leaseDurationSeconds: 40,
+        renewTime: new Date().toISOString().replace("Z", "000Z"),
+      },
+    })),
+  });
+
 const lines = (s: string) => s.split("\n").filter((l) => l.trim() !== "");
 
 /**
@@ -105,9 +123,14 @@ before(async () => {
     await cluster.kubectlOk(["create", "-f", "-"], {
       input: node(name, { "kubernetes.io/os": "linux", size }),
     });
+  const renew = () =>
+    cluster.kubectl(["apply", "-f", "-"], { input: leases(["node01", "node02"]) });
+  await renew();
+  renewing = setInterval(() => void renew(), 5_000);
 });
 
 after(async () => {
+  clearInterval(renewing);
   await cluster?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
