@@ -18,7 +18,8 @@ import { deploymentsRef, hpaRef, podsRef } from "../../client/resources.ts";
 import { RestClient } from "../../client/rest-client.ts";
 import { startApiServer, type ApiServer } from "../../apiserver/server.ts";
 import { SqliteBackend } from "../../storage/drivers/sqlite.ts";
-import { HorizontalController, scaleTargetResource } from "./horizontal.ts";
+import { HorizontalController } from "./horizontal.ts";
+import { scaleTargetResource } from "./hpa-status.ts";
 import type { ResourceMetricsSource } from "./metrics-source.ts";
 import type { PodMetrics } from "./replica-calculator.ts";
 

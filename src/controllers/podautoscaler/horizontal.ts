@@ -12,7 +12,6 @@
 import type {
   HorizontalPodAutoscaler,
   HorizontalPodAutoscalerCondition,
-  MetricSpec,
   MetricStatus,
 } from "kubernetes-types/autoscaling/v2.d.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
@@ -24,17 +23,13 @@ import type { InformerFactory } from "../../client/informer/informer-factory.ts"
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
 import { hpaRef, podsRef } from "../../client/resources.ts";
-import { resourcePath, type ResourceRef, type RestClient } from "../../client/rest-client.ts";
+import { resourcePath, type RestClient } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import { quantityValue } from "../../kubelet/pod/qos.ts";
 import { ScaleNormalizer } from "./behavior.ts";
+import { rfc3339, scaleTargetResource, setCondition } from "./hpa-status.ts";
 import { ApiMetricsSource, type ResourceMetricsSource } from "./metrics-source.ts";
-import {
-  defaultCalculatorOptions,
-  rawResourceReplicas,
-  resourceReplicas,
-  type CalculatorOptions,
-} from "./replica-calculator.ts";
+import { MetricError, metricReplicas, type MetricResult } from "./metric-replicas.ts";
+import { defaultCalculatorOptions, type CalculatorOptions } from "./replica-calculator.ts";
 
 type HPA = HorizontalPodAutoscaler & KObject;
 type PodObj = Pod & KObject;
@@ -57,65 +52,6 @@ export interface HorizontalControllerOptions {
   /** --horizontal-pod-autoscaler-sync-period (15 s). */
   resyncMs?: number;
   calculator?: CalculatorOptions;
-}
-
-/** The resource of a scale target kind ("Deployment" → apps/v1 deployments). */
-export function scaleTargetResource(apiVersion: string, kind: string): ResourceRef {
-  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  const lower = kind.toLowerCase();
-  const resource = lower.endsWith("s")
-    ? `${lower}es`
-    : lower.endsWith("y")
-      ? `${lower.slice(0, -1)}ies`
-      : `${lower}s`;
-  return { group: group!, version: version!, resource, namespaced: true };
-}
-
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
-
-/** A milli-unit value as a quantity string ("250m", or whole units without suffix). */
-export function milliQuantity(milli: number): string {
-  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
-}
-
-/** Sets or replaces a condition; lastTransitionTime changes only with the status. */
-export function setCondition(
-  conds: HorizontalPodAutoscalerCondition[],
-  type: string,
-  status: "True" | "False",
-  reason: string,
-  message: string,
-  now: number,
-): HorizontalPodAutoscalerCondition[] {
-  const prev = conds.find((c) => c.type === type);
-  const next: HorizontalPodAutoscalerCondition = {
-    type,
-    status,
-    reason,
-    message,
-    lastTransitionTime:
-      prev && prev.status === status && prev.lastTransitionTime
-        ? prev.lastTransitionTime
-        : rfc3339(now),
-  };
-  return prev ? conds.map((c) => (c === prev ? next : c)) : [...conds, next];
-}
-
-interface MetricResult {
-  replicas: number;
-  status: MetricStatus;
-  /** Name used in messages ("cpu resource utilization (percentage of request)"). */
-  name: string;
-}
-
-/** A metric that could not be computed: the condition reason and message detail. */
-class MetricError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class HorizontalController {
@@ -386,7 +322,10 @@ export class HorizontalController {
     const errors: MetricError[] = [];
     for (const m of specs) {
       try {
-        const r = await this.metricReplicas(m, ns, selector, pods, current, now);
+        const r = await metricReplicas(
+          { source: this.metrics, calculator: this.o.calculator ?? defaultCalculatorOptions },
+          { metric: m, namespace: ns, selector, pods, current, now },
+        );
         statuses.push(r.status);
         if (!best || r.replicas > best.replicas) best = r;
       } catch (err) {
@@ -410,90 +349,5 @@ export class HorizontalController {
       };
     }
     return { replicas: best.replicas, name: best.name, statuses: statuses.filter((s) => s.type) };
-  }
-
-  private async metricReplicas(
-    m: MetricSpec,
-    ns: string,
-    selector: string,
-    pods: PodObj[],
-    current: number,
-    now: number,
-  ): Promise<MetricResult> {
-    const src =
-      m.type === "Resource"
-        ? m.resource
-        : m.type === "ContainerResource"
-          ? m.containerResource
-          : undefined;
-    if (!src)
-      throw new MetricError(
-        "InvalidMetricSourceType",
-        `unsupported metric source type "${m.type}" (only Resource and ContainerResource metrics are served)`,
-      );
-    const container = m.type === "ContainerResource" ? m.containerResource!.container : undefined;
-    const reasonPrefix =
-      m.type === "Resource" ? "FailedGetResourceMetric" : "FailedGetContainerResourceMetric";
-    const what = `${src.name} ${container ? "container resource" : "resource"}`;
-    let metrics;
-    try {
-      metrics = await this.metrics.getResourceMetric(src.name, ns, selector, container);
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new MetricError(
-        reasonPrefix,
-        `failed to get ${src.name} resource metric value: unable to get metrics for resource ${src.name}: ${msg}`,
-      );
-    }
-    const opts = this.o.calculator ?? defaultCalculatorOptions;
-    const statusOf = (current: NonNullable<MetricStatus["resource"]>["current"]): MetricStatus =>
-      m.type === "Resource"
-        ? { type: "Resource", resource: { name: src.name, current } }
-        : {
-            type: "ContainerResource",
-            containerResource: { name: src.name, container: container!, current },
-          };
-    try {
-      if (src.target.type === "Utilization" || src.target.averageUtilization !== undefined) {
-        const target = src.target.averageUtilization ?? 80;
-        const r = resourceReplicas({
-          currentReplicas: current,
-          targetUtilization: target,
-          resource: src.name,
-          container,
-          pods,
-          metrics,
-          now,
-          opts,
-        });
-        return {
-          replicas: r.replicas,
-          name: `${what} utilization (percentage of request)`,
-          status: statusOf({
-            averageUtilization: r.utilization,
-            averageValue: milliQuantity(r.rawAverage),
-          }),
-        };
-      }
-      if (src.target.averageValue === undefined)
-        throw new Error(`invalid ${src.name} target: set averageUtilization or averageValue`);
-      const r = rawResourceReplicas({
-        currentReplicas: current,
-        targetUsage: quantityValue(src.target.averageValue, true),
-        resource: src.name,
-        pods,
-        metrics,
-        now,
-        opts,
-      });
-      return {
-        replicas: r.replicas,
-        name: what,
-        status: statusOf({ averageValue: milliQuantity(r.usage) }),
-      };
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new MetricError(reasonPrefix, `failed to get ${src.name} utilization: ${msg}`);
-    }
   }
 }
