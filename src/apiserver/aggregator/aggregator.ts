@@ -78,19 +78,22 @@ export class Aggregator {
     const def = server.registry.get("apiregistration.k8s.io", "v1", "apiservices")!;
     this.#cache = new ObjectCache(server, def);
     const rest = new RestStore(server);
-    for (const obj of localApiServices(server.registry, rest.now())) {
-      const name = obj.metadata!.name!;
-      if (await server.store.tryGet(def, "", name)) continue;
-      try {
-        await rest.create(def, structuredClone(obj), SYSTEM);
-        await rest.update(def, "", name, async (cur) => ({ ...cur!, status: obj.status }), {
-          ...SYSTEM,
-          subresource: "status",
-        });
-      } catch (err) {
-        if (!(err instanceof StatusError && err.reason === "AlreadyExists")) throw err;
-      }
-    }
+    // In parallel: start-up writes should settle quickly.
+    await Promise.all(
+      localApiServices(server.registry, rest.now()).map(async (obj) => {
+        const name = obj.metadata!.name!;
+        if (await server.store.tryGet(def, "", name)) return;
+        try {
+          await rest.create(def, structuredClone(obj), SYSTEM);
+          await rest.update(def, "", name, async (cur) => ({ ...cur!, status: obj.status }), {
+            ...SYSTEM,
+            subresource: "status",
+          });
+        } catch (err) {
+          if (!(err instanceof StatusError && err.reason === "AlreadyExists")) throw err;
+        }
+      }),
+    );
     void this.#loop(server);
   }
 
