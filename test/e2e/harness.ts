@@ -117,13 +117,16 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       headers: Record<string, string | string[] | undefined>;
       body: string;
     }>((resolve, reject) => {
+      // Node sends DELETE bodies without framing unless told their length.
+      const framing: Record<string, string> =
+        body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) };
       const req = https.request(
         {
           host: "127.0.0.1",
           port,
           method,
           path,
-          headers,
+          headers: { ...framing, ...headers },
           rejectUnauthorized: false,
           cert: clientCert.cert,
           key: clientCert.key,
