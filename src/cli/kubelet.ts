@@ -22,6 +22,11 @@ export function registerKubeletCommand(program: Command): void {
     .option("--cluster-dns <ips>", "comma-separated DNS server IPs for pods")
     .option("--cluster-domain <domain>", "cluster DNS domain of pod search paths", "cluster.local")
     .option(
+      "--resolv-conf <file>",
+      'host resolver config pods build on ("": none)',
+      "/etc/resolv.conf",
+    )
+    .option(
       "--image-pull <mode>",
       "enabled or disabled: may the node pull images from registries (default: offline)",
       "disabled",
@@ -66,6 +71,7 @@ export function registerKubeletCommand(program: Command): void {
         cgroupRoot: flags.cgroupRoot,
         clusterDNS: flags.clusterDns ? String(flags.clusterDns).split(",") : undefined,
         clusterDomain: flags.clusterDomain,
+        resolvConf: flags.resolvConf,
         imagePull: flags.imagePull === "enabled",
       });
       await new Promise<void>((resolve) => {

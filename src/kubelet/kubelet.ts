@@ -27,6 +27,7 @@ import { apiObjectSource, apiTokenSource } from "./object-source.ts";
 import { Backoff } from "./pod/backoff.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod/pod-worker.ts";
 import { quantityValue } from "./pod/qos.ts";
+import { readResolvConf } from "./pod/dns-config.ts";
 import { labelPodUID } from "./pod/runtime-config.ts";
 import { CriRuntime } from "./runtime/cri/cri-runtime.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
@@ -70,6 +71,8 @@ export interface KubeletOptions {
   clusterDNS?: string[];
   /** kubelet --cluster-domain (default cluster.local). */
   clusterDomain?: string;
+  /** kubelet --resolv-conf: the host resolver config pods build on (default /etc/resolv.conf; "": none). */
+  resolvConf?: string;
   labels?: Record<string, string>;
   /** Options for the simulated runtime. */
   simulated?: SimulatedRuntimeOptions;
@@ -186,6 +189,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     },
     dnsServers: opts.clusterDNS,
     clusterDomain: opts.clusterDomain,
+    hostDns: readResolvConf(opts.resolvConf ?? "/etc/resolv.conf"),
     event: (pod, type, reason, message) => {
       const target = staticPods?.mirrorOf(pod) ?? pod;
       recorder.event(target as KObject, type, reason, message);

@@ -96,3 +96,24 @@ test("at most 3 nameservers", () => {
   );
   assert.deepEqual(cfg?.servers, ["1.1.1.1", "2.2.2.2", "3.3.3.3"]);
 });
+
+test("the host resolv.conf is read from --resolv-conf; empty or missing means none", async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { readResolvConf } = await import("./dns-config.ts");
+  const dir = mkdtempSync(join(tmpdir(), "k8ts-resolv-"));
+  try {
+    const file = join(dir, "resolv.conf");
+    writeFileSync(file, "nameserver 192.0.2.1\nsearch a.example b.example\noptions rotate\n");
+    assert.deepEqual(readResolvConf(file), {
+      servers: ["192.0.2.1"],
+      searches: ["a.example", "b.example"],
+      options: ["rotate"],
+    });
+    assert.equal(readResolvConf(""), undefined);
+    assert.equal(readResolvConf(join(dir, "missing")), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,6 +14,7 @@
  * spec.dnsConfig is merged on top: nameservers and searches appended
  * (duplicates dropped), options replacing those of the same name.
  */
+import { readFileSync } from "node:fs";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 
 export interface DnsConfig {
@@ -34,6 +35,16 @@ export interface PodDnsOptions {
 /** Upstream's limits: 3 nameservers, 32 search domains. */
 const MAX_NAMESERVERS = 3;
 const MAX_SEARCHES = 32;
+
+/** The host's resolv.conf (kubelet --resolv-conf; "" or unreadable: none). */
+export function readResolvConf(path: string): DnsConfig | undefined {
+  if (!path) return undefined;
+  try {
+    return parseResolvConf(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Parses resolv.conf text (nameserver, search/domain, options lines). */
 export function parseResolvConf(text: string): DnsConfig {

@@ -20,6 +20,7 @@ import { computePodStatus, type Waiting } from "./pod-status.ts";
 import { ProbeManager } from "./probe-manager.ts";
 import { labelPodUID, podLogDir, sandboxConfig } from "./runtime-config.ts";
 import { setUpVolumes, tearDownPodDir, type TokenSource } from "./volumes.ts";
+import type { DnsConfig } from "./dns-config.ts";
 
 export interface PodWorkerDeps {
   runtime: ContainerRuntime;
@@ -40,6 +41,8 @@ export interface PodWorkerDeps {
   dnsServers?: string[];
   /** kubelet --cluster-domain (default cluster.local). */
   clusterDomain?: string;
+  /** The host's resolv.conf, parsed (kubelet --resolv-conf). */
+  hostDns?: DnsConfig;
   event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
   /** Hands the pod's status to the status manager. */
   setStatus(pod: Pod, status: PodStatus): void;
@@ -228,6 +231,7 @@ export class PodWorker {
       cgroupRoot: this.deps.cgroupRoot,
       dnsServers: this.deps.dnsServers,
       clusterDomain: this.deps.clusterDomain,
+      hostDns: this.deps.hostDns,
     });
     if (!sandbox || sandbox.state !== "SANDBOX_READY") {
       if (this.sandboxFailedAt && this.deps.clock.now() - this.sandboxFailedAt < sandboxRetryMs) {
