@@ -52,32 +52,10 @@ test("minimal pod gets upstream defaults, tolerations, phase and QoS", () => {
     securityContext: {},
     schedulerName: "default-scheduler",
     enableServiceLinks: true,
-    tolerations: [
-      {
-        key: "node.kubernetes.io/not-ready",
-        operator: "Exists",
-        effect: "NoExecute",
-        tolerationSeconds: 300,
-      },
-      {
-        key: "node.kubernetes.io/unreachable",
-        operator: "Exists",
-        effect: "NoExecute",
-        tolerationSeconds: 300,
-      },
-    ],
     priority: 0,
     preemptionPolicy: "PreemptLowerPriority",
   });
   assert.deepEqual(pod.status, { phase: "Pending", qosClass: "BestEffort" });
-});
-
-test("existing not-ready tolerations are not duplicated", () => {
-  const pod = create("", "pods", {
-    metadata: { name: "p", namespace: "default" },
-    spec: { containers: [container()], tolerations: [{ operator: "Exists" }] },
-  });
-  assert.deepEqual(pod.spec.tolerations, [{ operator: "Exists" }]);
 });
 
 test("QoS classes", () => {

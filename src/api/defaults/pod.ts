@@ -1,7 +1,7 @@
 /**
  * Pod defaulting as upstream's SetDefaults_Pod / SetDefaults_PodSpec /
  * SetDefaults_Container, plus what upstream admission and the pod strategy
- * add on create (default NoExecute tolerations, phase, QoS class, priority).
+ * add on create (phase, QoS class, priority).
  * Every function mutates in place and is idempotent.
  */
 import type { KObject } from "../types.ts";
@@ -110,24 +110,6 @@ export function defaultPod(pod: KObject): void {
     pod.spec.serviceAccount = pod.spec.serviceAccountName;
 }
 
-const NOT_READY = "node.kubernetes.io/not-ready";
-const UNREACHABLE = "node.kubernetes.io/unreachable";
-
-/** The DefaultTolerationSeconds admission plugin: 300 s NoExecute tolerations. */
-export function addDefaultTolerations(spec: Obj, seconds = 300): void {
-  const tolerations = objects(spec.tolerations);
-  const tolerates = (key: string) =>
-    tolerations.some(
-      (t) => (t.key === key || !str(t.key)) && (t.effect === "NoExecute" || !str(t.effect)),
-    );
-  const add: Obj[] = [];
-  for (const key of [NOT_READY, UNREACHABLE]) {
-    if (!tolerates(key))
-      add.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: seconds });
-  }
-  if (add.length > 0) spec.tolerations = [...tolerations, ...add];
-}
-
 /** Priorities of the built-in classes (others are resolved by admission). */
 export const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
   "system-node-critical": 2000001000,
@@ -156,13 +138,13 @@ export function computePodQOS(spec: Obj): string {
 
 /**
  * What a pod gets on create beyond defaulting: status {phase Pending, qosClass},
- * the default tolerations, priority for built-in classes or 0 without a class,
+ * priority for built-in classes or 0 without a class (the NoExecute
+ * tolerations come from the DefaultTolerationSeconds admission plugin),
  * preemptionPolicy, and the SchedulingGated condition when gates are set.
  */
 export function preparePodForCreate(pod: KObject): void {
   setDefault(pod, "spec", {});
   const spec = pod.spec as Obj;
-  addDefaultTolerations(spec);
   const className = str(spec.priorityClassName);
   if (spec.priority === undefined) {
     if (!className) spec.priority = 0;
