@@ -1,7 +1,11 @@
 /**
  * Objects every cluster has from the start, created idempotently: the
- * default, kube-system, kube-public and kube-node-lease namespaces and the
- * two system priority classes.
+ * default, kube-system, kube-public and kube-node-lease namespaces, their
+ * `default` ServiceAccounts and the two system priority classes.
+ *
+ * The service-account controller would make those accounts too, but only
+ * once it runs: creating them here means a pod created right after /readyz
+ * turns green is not refused by ServiceAccount admission for want of one.
  */
 import { StatusError } from "../api/status.ts";
 import type { KObject } from "../api/types.ts";
@@ -52,14 +56,26 @@ export async function bootstrapCluster(server: ServerContext): Promise<void> {
   ]);
   const pcs = server.registry.get("scheduling.k8s.io", "v1", "priorityclasses");
   if (pcs) for (const pc of SYSTEM_PRIORITY_CLASSES) wanted.push([pcs, structuredClone(pc)]);
-  await Promise.all(
-    wanted.map(async ([def, obj]) => {
-      if (await server.store.tryGet(def, "", obj.metadata!.name!)) return;
+  const ensure =
+    ([def, obj]: [typeof namespaces, KObject]) =>
+    async () => {
+      const ns = obj.metadata!.namespace ?? "";
+      if (await server.store.tryGet(def, ns, obj.metadata!.name!)) return;
       try {
         await rest.create(def, obj, opts);
       } catch (err) {
         if (!(err instanceof StatusError && err.reason === "AlreadyExists")) throw err;
       }
-    }),
+    };
+  await Promise.all(wanted.map((w) => ensure(w)()));
+  const accounts = server.registry.get("", "v1", "serviceaccounts");
+  if (!accounts) return;
+  await Promise.all(
+    SYSTEM_NAMESPACES.map((namespace) =>
+      ensure([
+        accounts,
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace } },
+      ])(),
+    ),
   );
 }

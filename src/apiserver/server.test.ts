@@ -47,10 +47,19 @@ test("version, health and discovery", async () => {
   assert.equal(scale.group, "autoscaling");
 });
 
-test("system namespaces exist", async () => {
+test("system namespaces exist, each with its default service account", async () => {
   const list = await t.call("GET", "/api/v1/namespaces");
   const names = list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name).sort();
   assert.deepEqual(names, ["default", "kube-node-lease", "kube-public", "kube-system"]);
+  const accounts = await t.call("GET", "/api/v1/serviceaccounts");
+  const keys = accounts.body.items
+    .map((a: { metadata: { namespace: string; name: string } }) => a.metadata)
+    .map((m: { namespace: string; name: string }) => `${m.namespace}/${m.name}`)
+    .sort();
+  assert.deepEqual(
+    keys,
+    names.map((n: string) => `${n}/default`),
+  );
 });
 
 test("create, get, update with resourceVersion CAS, delete", async () => {
