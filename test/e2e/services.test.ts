@@ -2,14 +2,17 @@
  * Service allocation through real kubectl against a real `k8ts server`:
  * expose, create service nodeport/clusterip/externalname, conflicts as
  * upstream's 422 messages, the printed columns, the kubernetes and kube-dns
- * services, and allocations kept across a restart on the same datastore.
+ * services, allocations kept across a restart on the same datastore, and
+ * the `k8ts dns` command answering from the API.
  */
+import { spawn } from "node:child_process";
+import { Resolver } from "node:dns/promises";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, startCluster, type TestCluster } from "./harness.ts";
+import { eventually, freePort, startCluster, type TestCluster } from "./harness.ts";
 
 let storeDir: string;
 let cluster: TestCluster;
@@ -226,4 +229,51 @@ test("allocations survive a restart on the same datastore", async () => {
     String(cluster.port),
     "the bootstrap controller points the endpoints at the new port",
   );
+});
+
+test("k8ts dns answers cluster names from the API and refuses the rest", async () => {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      join(import.meta.dirname, "..", "..", "bin", "k8ts"),
+      "dns",
+      "--kubeconfig",
+      cluster.kubeconfig,
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--metrics-bind-address",
+      `127.0.0.1:${metricsPort}`,
+      "--no-kube-dns-service",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  try {
+    const resolver = new Resolver({ timeout: 1000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${port}`]);
+    const fixed = await eventually(
+      "k8ts dns answers",
+      async () => resolver.resolve4("fixed.default.svc.cluster.local").catch(() => undefined),
+      { context: () => output },
+    );
+    assert.deepEqual(fixed, [await jsonpath("svc", "fixed", "{.spec.clusterIP}")]);
+    const srv = await resolver.resolveSrv("_https._tcp.kubernetes.default.svc.cluster.local");
+    assert.deepEqual(
+      srv.map((r) => [r.name, r.port]),
+      [["kubernetes.default.svc.cluster.local", 443]],
+    );
+    await assert.rejects(resolver.resolve4("ghost.default.svc.cluster.local"), {
+      code: "ENOTFOUND",
+    });
+    await assert.rejects(resolver.resolve4("example.com"), { code: "EREFUSED" });
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    assert.match(await metrics.text(), /coredns_dns_requests_total\{[^}]*type="SRV"/);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once("exit", r)));
+  }
 });
