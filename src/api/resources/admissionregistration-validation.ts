@@ -1,8 +1,7 @@
 /**
- * Validation of admissionregistration.k8s.io/v1 objects with upstream's
- * field paths and messages: webhook configurations, ValidatingAdmissionPolicy
- * and ValidatingAdmissionPolicyBinding. CEL expressions must compile
- * (src/cel) with the variables upstream declares for them.
+ * Validation of admissionregistration.k8s.io/v1 webhook configurations with
+ * upstream's field paths and messages, and the pieces policies share (rules,
+ * matchConditions, CEL compilation with the variables upstream declares).
  */
 import { compile } from "../../cel/index.ts";
 import { fieldErrors, type FieldError } from "../status.ts";
@@ -17,22 +16,30 @@ import {
 } from "../validation/names.ts";
 import { validateLabelSelector, validateObjectMeta } from "../validation/object-meta.ts";
 
-const WEBHOOK_CEL = ["object", "oldObject", "request", "authorizer"];
-const POLICY_CEL = [...WEBHOOK_CEL, "params", "namespaceObject", "variables"];
+export const WEBHOOK_CEL = ["object", "oldObject", "request", "authorizer"];
+export const POLICY_CEL = [...WEBHOOK_CEL, "params", "namespaceObject", "variables"];
 
 /** Invalid(field, expression, "compilation failed: ...") when the expression does not compile. */
-function celErrors(field: string, expression: unknown, variables: string[]): FieldError[] {
+export function celErrors(field: string, expression: unknown, variables: string[]): FieldError[] {
   if (typeof expression !== "string" || expression === "") return [];
   const r = compile(expression, { variables });
   return r.ok ? [] : [fieldErrors.invalid(field, expression, r.error.message)];
 }
 
-const meta = (o: KObject) =>
+/** ObjectMeta of a cluster-scoped admissionregistration object. */
+export const meta = (o: KObject) =>
   validateObjectMeta(o, { namespaced: false, nameFn: nameIsDNSSubdomain });
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(x)) : []);
+/** A JSON array as strings (empty otherwise). */
+export const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(x)) : []);
 
-function oneOf(field: string, value: unknown, allowed: string[], required = false): FieldError[] {
+/** NotSupported unless value is one of allowed; Required when absent and `required`. */
+export function oneOf(
+  field: string,
+  value: unknown,
+  allowed: string[],
+  required = false,
+): FieldError[] {
   if (value === undefined || value === null)
     return required
       ? [fieldErrors.required(field, `must specify one of ${allowed.join(", ")}`)]
@@ -50,7 +57,8 @@ function wildcardList(field: string, values: string[], what: string): FieldError
   return errs;
 }
 
-const goSlice = (values: string[]) =>
+/** Go's %#v of a []string. */
+export const goSlice = (values: string[]) =>
   `[]string{${values.map((v) => JSON.stringify(v)).join(", ")}}`;
 
 function validateResources(field: string, resources: string[]): FieldError[] {
@@ -299,154 +307,5 @@ export function validateWebhookConfiguration(o: KObject, mutating: boolean): Fie
     if (name && seen.has(name)) errs.push(fieldErrors.duplicate(`${field}.name`, name));
     seen.add(name);
   });
-  return errs;
-}
-
-/** MatchResources of a policy (matchConstraints) or binding (matchResources). */
-export function validateMatchResources(m: Record<string, unknown>, field: string): FieldError[] {
-  const errs: FieldError[] = [];
-  errs.push(...validateLabelSelector(m.namespaceSelector, `${field}.namespaceSelector`));
-  errs.push(...validateLabelSelector(m.objectSelector, `${field}.objectSelector`));
-  errs.push(...oneOf(`${field}.matchPolicy`, m.matchPolicy, ["Equivalent", "Exact"]));
-  for (const key of ["resourceRules", "excludeResourceRules"]) {
-    objects(m[key]).forEach((r, i) => {
-      const path = `${field}.${key}[${i}]`;
-      errs.push(...validateRule(r, path));
-      strings(r.resourceNames).forEach((n, j) => {
-        for (const msg of nameIsDNSSubdomain(n, false))
-          errs.push(fieldErrors.invalid(`${path}.resourceNames[${j}]`, n, msg));
-      });
-    });
-  }
-  return errs;
-}
-
-const CEL_IDENT = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
-
-/** A ValidatingAdmissionPolicy. */
-export function validatePolicy(o: KObject): FieldError[] {
-  const errs = meta(o);
-  const spec = obj(o.spec);
-  errs.push(...oneOf("spec.failurePolicy", spec.failurePolicy, ["Fail", "Ignore"]));
-  if (isObject(spec.paramKind)) {
-    if (!str(spec.paramKind.apiVersion))
-      errs.push(fieldErrors.required("spec.paramKind.apiVersion"));
-    else if (str(spec.paramKind.apiVersion).split("/").length > 2)
-      errs.push(
-        fieldErrors.invalid(
-          "spec.paramKind.apiVersion",
-          spec.paramKind.apiVersion,
-          "must be in the form group/version or version",
-        ),
-      );
-    if (!str(spec.paramKind.kind)) errs.push(fieldErrors.required("spec.paramKind.kind"));
-  }
-  if (!isObject(spec.matchConstraints)) errs.push(fieldErrors.required("spec.matchConstraints"));
-  else {
-    errs.push(...validateMatchResources(spec.matchConstraints, "spec.matchConstraints"));
-    if (objects(spec.matchConstraints.resourceRules).length === 0)
-      errs.push(fieldErrors.required("spec.matchConstraints.resourceRules"));
-  }
-  errs.push(...validateMatchConditions(spec.matchConditions, "spec.matchConditions", POLICY_CEL));
-  objects(spec.variables).forEach((v, i) => {
-    const name = str(v.name);
-    if (!name) errs.push(fieldErrors.required(`spec.variables[${i}].name`));
-    else if (!CEL_IDENT.test(name))
-      errs.push(
-        fieldErrors.invalid(
-          `spec.variables[${i}].name`,
-          name,
-          "name is not a valid CEL identifier",
-        ),
-      );
-    if (!str(v.expression)) errs.push(fieldErrors.required(`spec.variables[${i}].expression`));
-    errs.push(...celErrors(`spec.variables[${i}].expression`, v.expression, POLICY_CEL));
-  });
-  const validations = objects(spec.validations);
-  const audits = objects(spec.auditAnnotations);
-  if (validations.length === 0 && audits.length === 0)
-    errs.push(
-      fieldErrors.required(
-        "spec.validations",
-        "validations or auditAnnotations must contain at least one item",
-      ),
-    );
-  validations.forEach((v, i) => {
-    const path = `spec.validations[${i}]`;
-    if (!str(v.expression))
-      errs.push(fieldErrors.required(`${path}.expression`, "expression is not specified"));
-    errs.push(...celErrors(`${path}.expression`, v.expression, POLICY_CEL));
-    errs.push(...celErrors(`${path}.messageExpression`, v.messageExpression, POLICY_CEL));
-    if (str(v.message).includes("\n"))
-      errs.push(
-        fieldErrors.invalid(`${path}.message`, v.message, "message must not contain line breaks"),
-      );
-    errs.push(
-      ...oneOf(`${path}.reason`, v.reason, [
-        "Forbidden",
-        "Invalid",
-        "RequestEntityTooLarge",
-        "Unauthorized",
-      ]),
-    );
-  });
-  audits.forEach((a, i) => {
-    const path = `spec.auditAnnotations[${i}]`;
-    const key = str(a.key);
-    if (!key) errs.push(fieldErrors.required(`${path}.key`));
-    else
-      for (const msg of isQualifiedName(`${o.metadata?.name ?? ""}/${key}`))
-        errs.push(fieldErrors.invalid(`${path}.key`, key, msg));
-    if (!str(a.valueExpression)) errs.push(fieldErrors.required(`${path}.valueExpression`));
-    errs.push(...celErrors(`${path}.valueExpression`, a.valueExpression, POLICY_CEL));
-  });
-  return errs;
-}
-
-/** A ValidatingAdmissionPolicyBinding. */
-export function validatePolicyBinding(o: KObject): FieldError[] {
-  const errs = meta(o);
-  const spec = obj(o.spec);
-  if (!str(spec.policyName)) errs.push(fieldErrors.required("spec.policyName"));
-  if (isObject(spec.paramRef)) {
-    const ref = spec.paramRef;
-    const hasSelector = isObject(ref.selector);
-    if (str(ref.name) && hasSelector)
-      errs.push(
-        fieldErrors.forbidden("spec.paramRef.name", "name and selector are mutually exclusive"),
-      );
-    if (!str(ref.name) && !hasSelector)
-      errs.push(fieldErrors.required("spec.paramRef", "one of name or selector must be specified"));
-    if (hasSelector) errs.push(...validateLabelSelector(ref.selector, "spec.paramRef.selector"));
-    errs.push(
-      ...oneOf(
-        "spec.paramRef.parameterNotFoundAction",
-        ref.parameterNotFoundAction,
-        ["Allow", "Deny"],
-        true,
-      ),
-    );
-  }
-  if (isObject(spec.matchResources))
-    errs.push(...validateMatchResources(spec.matchResources, "spec.matchResources"));
-  const actions = strings(spec.validationActions);
-  if (actions.length === 0)
-    errs.push(
-      fieldErrors.required("spec.validationActions", "at least one validation action is required"),
-    );
-  const seen = new Set<string>();
-  actions.forEach((a, i) => {
-    if (seen.has(a)) errs.push(fieldErrors.duplicate(`spec.validationActions[${i}]`, a));
-    seen.add(a);
-    errs.push(...oneOf(`spec.validationActions[${i}]`, a, ["Audit", "Deny", "Warn"]));
-  });
-  if (seen.has("Deny") && seen.has("Warn"))
-    errs.push(
-      invalidRendered(
-        "spec.validationActions",
-        goSlice(actions),
-        "must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)",
-      ),
-    );
   return errs;
 }

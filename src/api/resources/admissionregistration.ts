@@ -7,11 +7,11 @@ import type { KObject, ResourceDef } from "../types.ts";
 import { statusSplit } from "../defaults/status.ts";
 import { validateMetaUpdate } from "../validation/cluster.ts";
 import { isObject } from "../validation/field.ts";
+import { validateWebhookConfiguration } from "./admissionregistration-validation.ts";
 import {
   validatePolicy,
   validatePolicyBinding,
-  validateWebhookConfiguration,
-} from "./admissionregistration-validation.ts";
+} from "./admissionregistration-policy-validation.ts";
 
 export const ADMISSION_GROUP = "admissionregistration.k8s.io";
 

@@ -1,0 +1,168 @@
+/**
+ * Validation of ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding
+ * with upstream's field paths and messages; CEL expressions must compile.
+ */
+import { fieldErrors, type FieldError } from "../status.ts";
+import type { KObject } from "../types.ts";
+import { invalidRendered, isObject, obj, objects, str } from "../validation/field.ts";
+import { isQualifiedName, nameIsDNSSubdomain } from "../validation/names.ts";
+import { validateLabelSelector } from "../validation/object-meta.ts";
+import {
+  POLICY_CEL,
+  celErrors,
+  goSlice,
+  meta,
+  oneOf,
+  strings,
+  validateMatchConditions,
+  validateRule,
+} from "./admissionregistration-validation.ts";
+
+/** MatchResources of a policy (matchConstraints) or binding (matchResources). */
+export function validateMatchResources(m: Record<string, unknown>, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  errs.push(...validateLabelSelector(m.namespaceSelector, `${field}.namespaceSelector`));
+  errs.push(...validateLabelSelector(m.objectSelector, `${field}.objectSelector`));
+  errs.push(...oneOf(`${field}.matchPolicy`, m.matchPolicy, ["Equivalent", "Exact"]));
+  for (const key of ["resourceRules", "excludeResourceRules"]) {
+    objects(m[key]).forEach((r, i) => {
+      const path = `${field}.${key}[${i}]`;
+      errs.push(...validateRule(r, path));
+      strings(r.resourceNames).forEach((n, j) => {
+        for (const msg of nameIsDNSSubdomain(n, false))
+          errs.push(fieldErrors.invalid(`${path}.resourceNames[${j}]`, n, msg));
+      });
+    });
+  }
+  return errs;
+}
+
+const CEL_IDENT = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+
+/** A ValidatingAdmissionPolicy. */
+export function validatePolicy(o: KObject): FieldError[] {
+  const errs = meta(o);
+  const spec = obj(o.spec);
+  errs.push(...oneOf("spec.failurePolicy", spec.failurePolicy, ["Fail", "Ignore"]));
+  if (isObject(spec.paramKind)) {
+    if (!str(spec.paramKind.apiVersion))
+      errs.push(fieldErrors.required("spec.paramKind.apiVersion"));
+    else if (str(spec.paramKind.apiVersion).split("/").length > 2)
+      errs.push(
+        fieldErrors.invalid(
+          "spec.paramKind.apiVersion",
+          spec.paramKind.apiVersion,
+          "must be in the form group/version or version",
+        ),
+      );
+    if (!str(spec.paramKind.kind)) errs.push(fieldErrors.required("spec.paramKind.kind"));
+  }
+  if (!isObject(spec.matchConstraints)) errs.push(fieldErrors.required("spec.matchConstraints"));
+  else {
+    errs.push(...validateMatchResources(spec.matchConstraints, "spec.matchConstraints"));
+    if (objects(spec.matchConstraints.resourceRules).length === 0)
+      errs.push(fieldErrors.required("spec.matchConstraints.resourceRules"));
+  }
+  errs.push(...validateMatchConditions(spec.matchConditions, "spec.matchConditions", POLICY_CEL));
+  objects(spec.variables).forEach((v, i) => {
+    const name = str(v.name);
+    if (!name) errs.push(fieldErrors.required(`spec.variables[${i}].name`));
+    else if (!CEL_IDENT.test(name))
+      errs.push(
+        fieldErrors.invalid(
+          `spec.variables[${i}].name`,
+          name,
+          "name is not a valid CEL identifier",
+        ),
+      );
+    if (!str(v.expression)) errs.push(fieldErrors.required(`spec.variables[${i}].expression`));
+    errs.push(...celErrors(`spec.variables[${i}].expression`, v.expression, POLICY_CEL));
+  });
+  const validations = objects(spec.validations);
+  const audits = objects(spec.auditAnnotations);
+  if (validations.length === 0 && audits.length === 0)
+    errs.push(
+      fieldErrors.required(
+        "spec.validations",
+        "validations or auditAnnotations must contain at least one item",
+      ),
+    );
+  validations.forEach((v, i) => {
+    const path = `spec.validations[${i}]`;
+    if (!str(v.expression))
+      errs.push(fieldErrors.required(`${path}.expression`, "expression is not specified"));
+    errs.push(...celErrors(`${path}.expression`, v.expression, POLICY_CEL));
+    errs.push(...celErrors(`${path}.messageExpression`, v.messageExpression, POLICY_CEL));
+    if (str(v.message).includes("\n"))
+      errs.push(
+        fieldErrors.invalid(`${path}.message`, v.message, "message must not contain line breaks"),
+      );
+    errs.push(
+      ...oneOf(`${path}.reason`, v.reason, [
+        "Forbidden",
+        "Invalid",
+        "RequestEntityTooLarge",
+        "Unauthorized",
+      ]),
+    );
+  });
+  audits.forEach((a, i) => {
+    const path = `spec.auditAnnotations[${i}]`;
+    const key = str(a.key);
+    if (!key) errs.push(fieldErrors.required(`${path}.key`));
+    else
+      for (const msg of isQualifiedName(`${o.metadata?.name ?? ""}/${key}`))
+        errs.push(fieldErrors.invalid(`${path}.key`, key, msg));
+    if (!str(a.valueExpression)) errs.push(fieldErrors.required(`${path}.valueExpression`));
+    errs.push(...celErrors(`${path}.valueExpression`, a.valueExpression, POLICY_CEL));
+  });
+  return errs;
+}
+
+/** A ValidatingAdmissionPolicyBinding. */
+export function validatePolicyBinding(o: KObject): FieldError[] {
+  const errs = meta(o);
+  const spec = obj(o.spec);
+  if (!str(spec.policyName)) errs.push(fieldErrors.required("spec.policyName"));
+  if (isObject(spec.paramRef)) {
+    const ref = spec.paramRef;
+    const hasSelector = isObject(ref.selector);
+    if (str(ref.name) && hasSelector)
+      errs.push(
+        fieldErrors.forbidden("spec.paramRef.name", "name and selector are mutually exclusive"),
+      );
+    if (!str(ref.name) && !hasSelector)
+      errs.push(fieldErrors.required("spec.paramRef", "one of name or selector must be specified"));
+    if (hasSelector) errs.push(...validateLabelSelector(ref.selector, "spec.paramRef.selector"));
+    errs.push(
+      ...oneOf(
+        "spec.paramRef.parameterNotFoundAction",
+        ref.parameterNotFoundAction,
+        ["Allow", "Deny"],
+        true,
+      ),
+    );
+  }
+  if (isObject(spec.matchResources))
+    errs.push(...validateMatchResources(spec.matchResources, "spec.matchResources"));
+  const actions = strings(spec.validationActions);
+  if (actions.length === 0)
+    errs.push(
+      fieldErrors.required("spec.validationActions", "at least one validation action is required"),
+    );
+  const seen = new Set<string>();
+  actions.forEach((a, i) => {
+    if (seen.has(a)) errs.push(fieldErrors.duplicate(`spec.validationActions[${i}]`, a));
+    seen.add(a);
+    errs.push(...oneOf(`spec.validationActions[${i}]`, a, ["Audit", "Deny", "Warn"]));
+  });
+  if (seen.has("Deny") && seen.has("Warn"))
+    errs.push(
+      invalidRendered(
+        "spec.validationActions",
+        goSlice(actions),
+        "must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)",
+      ),
+    );
+  return errs;
+}
