@@ -250,6 +250,8 @@ try {
     args.profile,
     "--report-interval",
     "0",
+    "--data-dir",
+    join(dataDir, "simulate"),
   ]);
   await waitFor("node registration", () => {
     if (sim!.child.exitCode !== null) throw new Error(`simulate exited:\n${sim!.output()}`);
