@@ -149,12 +149,61 @@ export function parseJSON(body: Buffer): unknown {
   return value;
 }
 
+/**
+ * An upper bound on a YAML text's nesting: open flow brackets carried across
+ * lines plus, per line, its indentation and the block sequence dashes and
+ * flow brackets opened on it. The YAML parser recurses once per level, and
+ * too deep a document exhausts the stack in places V8 cannot recover from,
+ * so over-deep texts are refused before parsing.
+ */
+export function yamlNestingBound(text: string): number {
+  let flow = 0;
+  let max = 0;
+  let quote = "";
+  let lineStart = true;
+  let lineDepth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\n") {
+      // Quoted scalars may span lines: the quote state carries over.
+      lineStart = true;
+      lineDepth = 0;
+      continue;
+    }
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = "";
+      continue;
+    }
+    if (lineStart && (c === " " || c === "-")) {
+      lineDepth++;
+    } else {
+      lineStart = false;
+      // A quote opens a quoted scalar only where a scalar can start.
+      if ((c === '"' || c === "'") && (i === 0 || " \t[{,:-".includes(text[i - 1]))) quote = c;
+      else if (c === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t")) {
+        while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+      } else if (c === "[" || c === "{") flow++;
+      else if ((c === "]" || c === "}") && flow > 0) flow--;
+    }
+    max = Math.max(max, flow + lineDepth);
+  }
+  return max;
+}
+
 async function parseYAML(body: Buffer): Promise<unknown> {
+  const text = body.toString("utf8");
+  if (yamlNestingBound(text) > MAX_JSON_DEPTH) {
+    throw new StatusError(
+      "BadRequest",
+      `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`,
+    );
+  }
   yamlModule ??= import("yaml");
   const { parseDocument } = await yamlModule;
   let value: unknown;
   try {
-    const doc = parseDocument(body.toString("utf8"), { uniqueKeys: true });
+    const doc = parseDocument(text, { uniqueKeys: true });
     if (doc.errors.length > 0) throw doc.errors[0];
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {

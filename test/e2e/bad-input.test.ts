@@ -7,13 +7,21 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { startCluster, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, type TestCluster } from "./harness.ts";
 
 let cluster: TestCluster;
 
 before(async () => {
   // No controllers or scheduler: nothing but this test may write, so "storage unchanged" is checkable.
   cluster = await startCluster({ args: ["--disable-controller-manager", "--disable-scheduler"] });
+  // The DNS add-on writes kube-dns (Service, Endpoints, then EndpointSlice) after /readyz.
+  await eventually("the kube-dns EndpointSlice", async () => {
+    const res = await cluster.request(
+      "GET",
+      "/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices/kube-dns",
+    );
+    return res.status === 200 ? true : undefined;
+  });
 });
 after(async () => {
   await cluster?.stop();

@@ -1,0 +1,46 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { StatusError } from "../api/status.ts";
+import { decodeObjectBody, MAX_JSON_DEPTH, yamlNestingBound } from "./request-body.ts";
+
+test("yamlNestingBound bounds a YAML text's nesting from above", () => {
+  const cases: [string, number, number][] = [
+    // text, at least, at most
+    ["apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n", 2, 2],
+    ["a: [[[1]]]\n", 3, 3],
+    ["a: [\n  [\n    [1]]]\n", 6, 7],
+    [`a: ${"[".repeat(5000)}${"]".repeat(5000)}`, 5000, 5000],
+    [`${"- ".repeat(3000)}x\n`, 3000, 6000],
+    ['a: \'[[[[\' # [[[[\nb: "{{{\\"{{"\n', 0, 0],
+    ["a: don't\nb: [[1]]\n", 2, 2],
+    ["a: x#[[[\n", 3, 3],
+  ];
+  for (const [text, atLeast, atMost] of cases) {
+    const bound = yamlNestingBound(text);
+    assert.ok(
+      bound >= atLeast && bound <= atMost,
+      `${JSON.stringify(text.slice(0, 40))}: ${bound}`,
+    );
+  }
+});
+
+test("over-deep YAML bodies are a 400 before the parser sees them", async () => {
+  for (const text of [
+    `{"metadata":{"labels":{"x":${"[".repeat(20000)}${"]".repeat(20000)}}}}`,
+    `metadata:\n  labels:\n    x:\n${" ".repeat(2000)}- 1\n`,
+  ]) {
+    await assert.rejects(
+      decodeObjectBody(Buffer.from(text), "application/yaml"),
+      (err: unknown) =>
+        err instanceof StatusError &&
+        err.code === 400 &&
+        err.message ===
+          `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`,
+    );
+  }
+  const ok = await decodeObjectBody(
+    Buffer.from('apiVersion: v1\nkind: ConfigMap\ndata:\n  a: "[x"\n'),
+    "application/yaml",
+  );
+  assert.deepEqual(ok, { apiVersion: "v1", kind: "ConfigMap", data: { a: "[x" } });
+});
