@@ -29,6 +29,9 @@ test("ensureClusterPki issues a CA, a serving and an admin certificate, and reus
       assert.ok(serving.checkHost(name), name);
     }
     assert.ok(serving.checkIP("127.0.0.1"));
+    assert.ok(serving.checkIP("10.43.0.1"), "the kubernetes Service ClusterIP");
+    assert.ok(serving.checkIP("10.42.0.1"), "the pod bridge gateway");
+    assert.ok(!serving.checkIP("10.42.0.2"));
     assert.match(admin.subject, /CN=kubernetes-admin/);
     assert.match(admin.subject, /O=system:masters/);
     const again = await ensureClusterPki(dir);

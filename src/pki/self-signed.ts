@@ -41,7 +41,12 @@ export const DEFAULT_SERVING_DNS_NAMES = [
   "kubernetes.default.svc",
   "kubernetes.default.svc.cluster.local",
 ];
-export const DEFAULT_SERVING_IPS = ["127.0.0.1"];
+/**
+ * The IPs every serving certificate carries: loopback, the `kubernetes`
+ * Service's ClusterIP (first IP of the default service range) and the
+ * default node's pod bridge gateway, where pods reach a loopback-bound server.
+ */
+export const DEFAULT_SERVING_IPS = ["127.0.0.1", "10.43.0.1", "10.42.0.1"];
 
 export interface IssueOptions {
   commonName: string;
