@@ -123,6 +123,8 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   }
   await auth.start(apiServer.context);
   await aggregator.start(apiServer.context);
+  const { setupKubeletClient } = await import("../apiserver/proxy/kubelet-client-cert.ts");
+  await setupKubeletClient(apiServer.context, join(dataDir, "tls"), pki.ca);
   const { startCsrSigner } = await import("../controllers/certificates/run-signer.ts");
   const signer = await startCsrSigner(server, pki.ca, (msg) => process.stderr.write(`${msg}\n`));
   let stopped = false;
