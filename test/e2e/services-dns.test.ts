@@ -24,8 +24,9 @@ import { runDns, type RunningDns } from "../../src/proxy/dns/run-dns.ts";
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const nodeName = `dns-e2e-${suffix}`;
-const podCIDR = "10.42.203.0/24";
-const gateway = "10.42.203.1";
+// Distinct from every other e2e file's pod CIDR: files run in parallel on one host.
+const podCIDR = "10.42.204.0/24";
+const gateway = "10.42.204.1";
 
 let cluster: TestCluster;
 let client: RestClient;
