@@ -30,8 +30,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server; `body` strings are sent verbatim, other values as JSON. */
-export async function startTestServer(opts: Partial<ApiServerOptions> = {}): Promise<TestServer> {
+/**
+ * Starts a server; `body` strings are sent verbatim, other values as JSON.
+ * `beforeReady` runs once the server listens but before its bootstrap
+ * objects are awaited: admission plugins that need the server (bound there)
+ * may be asked to admit those objects.
+ */
+export async function startTestServer(
+  opts: Partial<ApiServerOptions> & { beforeReady?: (server: ApiServer) => void } = {},
+): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "k8ts-apiserver-test-"));
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
   const backend = new SqliteBackend({
@@ -40,7 +47,9 @@ export async function startTestServer(opts: Partial<ApiServerOptions> = {}): Pro
     ttlCheckIntervalMs: 0,
   });
   await backend.start();
-  const server = await startApiServer({ backend, port: 0, clock, ...opts });
+  const { beforeReady, ...serverOpts } = opts;
+  const server = await startApiServer({ backend, port: 0, clock, ...serverOpts });
+  beforeReady?.(server);
   await server.ready;
   return {
     server,

@@ -4,6 +4,7 @@
  */
 import type { Clock } from "../../../client/clock.ts";
 import { defaultPipeline } from "../../pipeline.ts";
+import type { ApiServer } from "../../server.ts";
 import { startTestServer, type TestServer } from "../../testing/test-server.ts";
 import { builtinAdmission, type BuiltinAdmissionOptions } from "./builtin-admission.ts";
 
@@ -21,9 +22,11 @@ export async function startAdmissionServer(
   const admission = builtinAdmission({ random: () => 0, clock: instant, ...opts });
   const pipeline = defaultPipeline();
   pipeline.admission = admission.chain([]);
-  const t = await startTestServer({ pipeline, services: false } as never);
-  admission.bind(t.server.context);
-  return t;
+  return startTestServer({
+    pipeline,
+    services: false,
+    beforeReady: (server: ApiServer) => admission.bind(server.context),
+  } as never);
 }
 
 /** A minimal pod with the given containers (name → extra container fields). */
