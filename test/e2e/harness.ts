@@ -277,20 +277,30 @@ function streamKubectl(args: string[]): KubectlStream {
 }
 
 /**
- * Polls fn every 200 ms until it returns a value other than undefined; fails
- * with `what` (and `context()`, e.g. a component's log) after timeoutMs.
+ * Polls fn every 200 ms until it returns a value other than undefined or
+ * false (a throw counts as "not yet"); fails with `what`, the last error and
+ * `context()` (e.g. a component's log) after timeoutMs (default 30 s).
  */
 export async function eventually<T>(
   what: string,
-  fn: () => Promise<T | undefined>,
+  fn: () => Promise<T | undefined | false>,
   opts: { timeoutMs?: number; context?: () => string } = {},
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let last: unknown;
   for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${opts.context ? `\n${opts.context()}` : ""}`);
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const error = last === undefined ? "" : `: ${String(last)}`;
+      throw new Error(
+        `timed out waiting for ${what}${error}${opts.context ? `\n${opts.context()}` : ""}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

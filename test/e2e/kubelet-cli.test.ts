@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { startCluster, type TestCluster } from "./harness.ts";
+import { type TestCluster, eventually, startCluster } from "./harness.ts";
 import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { podsRef } from "../../src/client/resources.ts";
@@ -100,20 +100,11 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function until<T>(
+const until = <T>(
   what: string,
-  fn: () => Promise<T | undefined>,
+  fn: () => Promise<T | undefined | false>,
   timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}\n${output.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+): Promise<T> => eventually(what, fn, { timeoutMs, context: () => output.slice(-4000) });
 
 const getPod = (name: string) => client.get<Pod>(podsRef, "default", name);
 

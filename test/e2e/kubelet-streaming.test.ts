@@ -17,7 +17,7 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { freePort, startCluster, type TestCluster } from "./harness.ts";
+import { type TestCluster, eventually, freePort, startCluster } from "./harness.ts";
 import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { nodesRef, podsRef } from "../../src/client/resources.ts";
@@ -74,26 +74,11 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function until<T>(
+const until = <T>(
   what: string,
-  fn: () => Promise<T | undefined>,
+  fn: () => Promise<T | undefined | false>,
   timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}: ${String(last ?? "")}\n${logs.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+): Promise<T> => eventually(what, fn, { timeoutMs, context: () => logs.slice(-3000) });
 
 const getPod = (name: string) => client.get<Pod>(podsRef, "default", name);
 
