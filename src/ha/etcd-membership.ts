@@ -94,6 +94,33 @@ export async function addMember(
 }
 
 /**
+ * addMember through a fresh client per attempt, retried while etcd refuses
+ * the change as transient ("unhealthy cluster" until the leader has been
+ * connected to every member for a while, "too many learner members" while
+ * the previous joiner catches up): servers joining back to back wait for
+ * each other. A fresh client each time, because the etcd client's circuit
+ * breaker stays open after repeated failures.
+ */
+export async function addMemberWhenReady(
+  endpoints: string[],
+  tls: EtcdTls,
+  name: string,
+  peerUrl: string,
+  opts: { learner?: boolean; timeoutMs?: number } = {},
+): Promise<{ id: string; initialCluster: string }> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  for (;;) {
+    try {
+      return await withEtcd(endpoints, tls, (c) => addMember(c, name, peerUrl, opts));
+    } catch (err) {
+      const transient = /unhealthy cluster|too many learner/i.test((err as Error).message);
+      if (!transient || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/**
  * Promotes a learner to a voting member; etcd refuses until the learner has
  * caught up with the leader, so this retries (every 500 ms, up to
  * timeoutMs). A member that is already a voter is left as it is.

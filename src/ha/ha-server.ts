@@ -25,7 +25,7 @@ import { readLocalBundle, writeLocalBundle } from "./control-plane-bundle.ts";
 import { ensureEtcdCa, ensureEtcdMemberPki, type EtcdMemberPki } from "./etcd-pki.ts";
 import { etcdDir, loadOrCreateMemberConfig, peerUrl } from "./etcd-member-config.ts";
 import {
-  addMember,
+  addMemberWhenReady,
   listMembers,
   promoteMember,
   removeMember,
@@ -141,9 +141,9 @@ export async function prepareHaServer(
     let state: "new" | "existing" = "new";
     let learnerId: string | undefined;
     if (joining && !initialized) {
-      const added = await withEtcd(joinEndpoints, tls, (c) =>
-        addMember(c, member.name, peerUrl(member), { learner: true }),
-      );
+      const added = await addMemberWhenReady(joinEndpoints, tls, member.name, peerUrl(member), {
+        learner: true,
+      });
       initialCluster = added.initialCluster;
       learnerId = added.id;
       state = "existing";
