@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { freePorts } from "./free-ports.ts";
+import { freePorts } from "../util/free-ports.ts";
 
 export interface EtcdMemberConfig {
   name: string;

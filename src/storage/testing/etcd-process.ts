@@ -2,10 +2,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeEtcdTestCerts } from "./etcd-certs.ts";
+import { freePorts } from "../../util/free-ports.ts";
+
+/** Distinct free TCP ports on 127.0.0.1 (see util/free-ports.ts). */
+export { freePorts };
 
 /** A running single-member etcd on loopback, owned by the caller. */
 export interface EtcdProcess {
@@ -203,24 +206,6 @@ async function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise
   const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
   await exited;
   clearTimeout(timer);
-}
-
-/** Distinct free TCP ports on 127.0.0.1, found by binding port 0. */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const s = createServer();
-          s.once("error", reject);
-          s.listen(0, "127.0.0.1", () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {
