@@ -16,12 +16,14 @@ import { startEtcd } from "../src/storage/testing/etcd-process.ts";
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import {
+  compactionStall,
   fill,
   listMs,
   runConcurrent,
   valueOfSize,
   watchLatency,
   type Bounds,
+  type CompactionStall,
   type Throughput,
   type WatchLatency,
 } from "./lib/storage-workloads.ts";
@@ -42,6 +44,7 @@ const config = {
   listRepeat: 5,
   watchers: Math.max(10, Math.round(1000 * scale)),
   watchWrites: bounded(200, 15_000),
+  compactKeys: Math.max(500, Math.round(20_000 * scale)),
 };
 
 interface DriverResult {
@@ -50,6 +53,7 @@ interface DriverResult {
   reads: Throughput;
   listMs: number;
   watch: WatchLatency;
+  compaction: CompactionStall;
 }
 
 interface Driver {
@@ -136,7 +140,12 @@ async function benchDriver(d: Driver): Promise<DriverResult & { describe: string
     say(
       `  p50 ${watch.p50.toFixed(2)} ms, p99 ${watch.p99.toFixed(2)} ms over ${watch.count} deliveries`,
     );
-    return { writes1, writes64, reads, listMs: list, watch, describe };
+    say(`compaction: ${2 * config.compactKeys} superseded revisions, 8 writers meanwhile`);
+    const compaction = await compactionStall(b, "/bench/compact/", config.compactKeys, value);
+    say(
+      `  compacted in ${compaction.compactMs.toFixed(0)} ms; writes meanwhile p99 ${compaction.writesDuring.p99.toFixed(1)} ms, max ${compaction.writesDuring.max.toFixed(1)} ms`,
+    );
+    return { writes1, writes64, reads, listMs: list, watch, compaction, describe };
   } finally {
     await cleanup();
   }
@@ -189,6 +198,24 @@ const lines: Line[] = [
     metric: "watch p99 ms from write start",
     sqlite: s.watch.fromWriteStart.p99,
     etcd: e.watch.fromWriteStart.p99,
+  },
+  {
+    metric: `compaction of ${2 * config.compactKeys} revisions, ms`,
+    sqlite: s.compaction.compactMs,
+    etcd: e.compaction.compactMs,
+  },
+  {
+    metric: "write p99 ms during compaction",
+    sqlite: s.compaction.writesDuring.p99,
+    etcd: e.compaction.writesDuring.p99,
+  },
+  {
+    // A stall blocks every write in flight: the slowest write bounds it.
+    metric: "write max ms during compaction",
+    sqlite: s.compaction.writesDuring.max,
+    etcd: e.compaction.writesDuring.max,
+    target: "sqlite <= 50 ms",
+    met: s.compaction.writesDuring.max <= 50,
   },
 ];
 const rows: Row[] = lines.map((l) => ({

@@ -167,3 +167,46 @@ export async function watchLatency(
     fromWriteStart: percentiles(fromStart),
   };
 }
+
+/** Write latencies while the backend compacts away `rows` superseded revisions. */
+export interface CompactionStall {
+  rows: number;
+  compactMs: number;
+  writesDuring: Percentiles;
+}
+
+/**
+ * Builds history (creates then deletes n keys under prefix: 2n superseded
+ * revisions), then compacts it all while `writers` loops keep writing and
+ * timing each write. Reports how long compaction took and the write
+ * latencies seen meanwhile: a stall shows as the max.
+ */
+export async function compactionStall(
+  b: Backend & { compactionIdle?: () => Promise<void> },
+  prefix: string,
+  n: number,
+  value: string,
+  writers = 8,
+): Promise<CompactionStall> {
+  await fill(b, prefix, n, value);
+  await runConcurrent(64, { maxOps: n, maxMs: Infinity }, (i) => b.delete(`${prefix}${i}`));
+  const revision = await b.currentRevision();
+  const latencies: number[] = [];
+  let compacting = true;
+  let seq = 0;
+  const writer = async () => {
+    while (compacting) {
+      const t0 = performance.now();
+      await b.create(`${prefix}live/${seq++}`, value);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  const loops = Array.from({ length: writers }, writer);
+  const start = performance.now();
+  await b.compact(revision);
+  await b.compactionIdle?.();
+  const compactMs = performance.now() - start;
+  compacting = false;
+  await Promise.all(loops);
+  return { rows: 2 * n, compactMs, writesDuring: percentiles(latencies) };
+}
