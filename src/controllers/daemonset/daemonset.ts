@@ -33,6 +33,7 @@ import {
   trimRevisions,
   type ControllerRevision,
 } from "../util/history.ts";
+import { deletePods } from "../util/delete-pods.ts";
 import { podFromTemplate } from "../util/pod-template.ts";
 import { isPodAvailable, isPodReady, type Pod } from "../util/pods.ts";
 import {
@@ -279,22 +280,7 @@ export class DaemonSetController {
       batch *= 2;
     }
     for (let i = done; i < creates.length; i++) this.expectations.creationObserved(key);
-    await Promise.all(
-      deletes.map(async (pod) => {
-        try {
-          await this.opts.client.delete(podsRef, ns, pod.metadata?.name ?? "");
-          this.opts.recorder.event(
-            ds,
-            "Normal",
-            "SuccessfulDelete",
-            `Deleted pod: ${pod.metadata?.name}`,
-          );
-        } catch (err) {
-          this.expectations.deletionObserved(key);
-          if (!isNotFound(err)) throw err;
-        }
-      }),
-    );
+    await deletePods({ ...this.opts, expectations: this.expectations }, key, ds, ns, deletes);
   }
 
   private async createPod(ds: DaemonSet, node: string, hash: string): Promise<void> {

@@ -16,6 +16,7 @@ import type { EventRecorder } from "../../client/event-recorder.ts";
 import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey, splitKey } from "../../client/informer/store.ts";
+import { deletePods } from "../util/delete-pods.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
 import { podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
@@ -250,21 +251,12 @@ export class ReplicaSetController {
       );
       const victims = [...active].sort((a, b) => compareForDeletion(a, b, rank)).slice(0, toDelete);
       this.expectations.expect(key, 0, victims.length);
-      await Promise.all(
-        victims.map(async (pod) => {
-          try {
-            await this.opts.client.delete(podsRef, namespace, pod.metadata?.name ?? "");
-            this.opts.recorder.event(
-              owner,
-              "Normal",
-              "SuccessfulDelete",
-              `Deleted pod: ${pod.metadata?.name}`,
-            );
-          } catch (err) {
-            this.expectations.deletionObserved(key);
-            if (!isNotFound(err)) throw err;
-          }
-        }),
+      await deletePods(
+        { ...this.opts, expectations: this.expectations },
+        key,
+        owner,
+        namespace,
+        victims,
       );
     }
     return undefined;
