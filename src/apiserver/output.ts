@@ -67,13 +67,18 @@ export function renderObject(obj: KObject, opts: RenderOptions): KObject {
   }
 }
 
-/** A list in the negotiated form; `listKind` is "<Kind>List". */
+/**
+ * A list in the negotiated form; `listKind` is "<Kind>List". Items lose
+ * apiVersion/kind as in upstream's typed lists unless `keepItemTypeMeta`
+ * (custom resources: unstructured lists keep them).
+ */
 export function renderList(
   items: KObject[],
   listMeta: Record<string, unknown>,
   apiVersion: string,
   listKind: string,
   opts: RenderOptions,
+  keepItemTypeMeta = false,
 ): KObject {
   switch (opts.negotiated.as) {
     case "Table":
@@ -92,6 +97,7 @@ export function renderList(
         apiVersion,
         metadata: listMeta,
         items: items.map((o) => {
+          if (keepItemTypeMeta) return o;
           const { apiVersion: _a, kind: _k, ...rest } = o;
           return rest;
         }),

@@ -10,6 +10,7 @@ import type { RequestContext } from "../context.ts";
 import { encodeContinue, parseListOptions, type ListOptions } from "../list-options.ts";
 import { apiVersionOf, keyPrefix } from "../object-store.ts";
 import { renderList } from "../output.ts";
+import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import { reply, renderOptions } from "./common.ts";
 
 export interface ListResultPage {
@@ -113,7 +114,14 @@ export async function handleList(ctx: RequestContext, def: ResourceDef): Promise
   await reply(
     ctx,
     200,
-    renderList(page.items, listMeta, apiVersionOf(def), `${def.kind}List`, render),
+    renderList(
+      page.items,
+      listMeta,
+      apiVersionOf(def),
+      `${def.kind}List`,
+      render,
+      customResourceInfo(def) !== undefined,
+    ),
     render.negotiated,
   );
 }

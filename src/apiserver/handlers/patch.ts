@@ -14,6 +14,7 @@ import { negotiate } from "../negotiation.ts";
 import { checkNameMatchesURL, checkNamespace, checkTypeMeta, rfc3339 } from "../object-meta.ts";
 import { decodePatchBody, patchTypeOf, readBody, type PatchType } from "../request-body.ts";
 import { RestStore } from "../rest-store.ts";
+import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import { checkUnknownFields, reply, writeOptions } from "./common.ts";
 
 function invalidPatchOptions(field: string, message: string): StatusError {
@@ -71,6 +72,13 @@ export async function applyPatch(
 export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promise<void> {
   const negotiated = negotiate(ctx.req.headers.accept, false);
   const type = patchTypeOf(ctx.req.headers["content-type"]);
+  if (type === "strategic" && customResourceInfo(def)) {
+    // Custom resources have no patch strategies: upstream refuses strategic merge patch.
+    throw new StatusError(
+      "UnsupportedMediaType",
+      "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+    );
+  }
   const opts = writeOptions(ctx);
   const force = ctx.query.get("force");
   if (type === "apply" && !ctx.query.get("fieldManager")) {
