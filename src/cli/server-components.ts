@@ -25,6 +25,10 @@ export interface ServerComponentFlags {
   clusterDns?: string;
   /** --cluster-domain (default cluster.local). */
   clusterDomain?: string;
+  /** --pod-cidr: this node's podCIDR (default 10.42.0.0/24). */
+  podCidr?: string;
+  /** --cgroup-root: root cgroup of this node's pods (default /kubepods). */
+  cgroupRoot?: string;
 }
 
 export async function startServerComponents(
@@ -77,6 +81,9 @@ export async function startServerComponents(
       ).catch((err) => log.error("scheduler stopped", { err })),
     );
   }
+  const { podGateway } = await import("../apiserver/services/service-networking.ts");
+  const podCIDR = flags.podCidr ?? "10.42.0.0/24";
+  const gateway = podGateway(podCIDR);
   let kubelet: { stop(): Promise<void> } | undefined;
   if (!flags.disableAgent) {
     const { startKubelet } = await import("../kubelet/kubelet.ts");
@@ -96,6 +103,10 @@ export async function startServerComponents(
       imagePull: flags.imagePull === "enabled",
       clusterDNS: [clusterDns],
       clusterDomain: flags.clusterDomain,
+      podCIDR,
+      clusterCIDR: flags.clusterCidr,
+      serviceCIDR: flags.serviceClusterIpRange,
+      cgroupRoot: flags.cgroupRoot,
     });
   }
   let proxy: { stop(): Promise<void> } | undefined;
@@ -113,14 +124,15 @@ export async function startServerComponents(
   // Cluster DNS add-on: on loopback (a free port) for the host, and on the
   // node's pod bridge gateway (port 53) for pods once the bridge exists.
   const { runDns } = await import("../proxy/dns/run-dns.ts");
-  const { DEFAULT_POD_GATEWAY } = await import("../apiserver/services/service-networking.ts");
   const dnsLog = createLogger("dns");
   const dns = await runDns({
     client: clientFor("dns"),
     clusterDomain: flags.clusterDomain,
     listen: [{ host: "127.0.0.1", port: 0 }],
-    listenWhenAvailable: flags.disableAgent ? [] : [{ host: DEFAULT_POD_GATEWAY, port: 53 }],
-    kubeDnsService: { clusterIP: clusterDns, address: DEFAULT_POD_GATEWAY, port: 53 },
+    listenWhenAvailable: flags.disableAgent ? [] : [{ host: gateway, port: 53 }],
+    // CoreDNS's metrics port; taken by another server on this host: no metrics.
+    metrics: { host: "127.0.0.1", port: 9153 },
+    kubeDnsService: { clusterIP: clusterDns, address: gateway, port: 53 },
     log: (msg, fields) => dnsLog.info(msg, fields),
   });
   return {

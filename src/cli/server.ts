@@ -1,12 +1,15 @@
 import type { Command } from "commander";
 import { addAuthFlags } from "../auth/flags.ts";
+import { addFrontProxyFlags } from "../apiserver/aggregator/front-proxy.ts";
 import { addAdmissionFlags } from "../apiserver/admission/builtin/admission-flags.ts";
 import { addServiceFlags } from "../apiserver/services/service-flags.ts";
 import { addHaFlags } from "../ha/ha-flags.ts";
 
 /** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
-  addHaFlags(addServiceFlags(addAdmissionFlags(addAuthFlags(program.command("server")))))
+  addHaFlags(
+    addServiceFlags(addAdmissionFlags(addFrontProxyFlags(addAuthFlags(program.command("server"))))),
+  )
     .description("Run a single-node cluster (control plane and node)")
     .option(
       "--data-dir <dir>",
@@ -39,6 +42,9 @@ export function registerServerCommand(program: Command): void {
       "kube-dns service IP for pods (default: 10th IP of the service range)",
     )
     .option("--cluster-domain <domain>", "cluster DNS domain", "cluster.local")
+    .option("--cluster-cidr <cidr>", "pod CIDR of the cluster", "10.42.0.0/16")
+    .option("--pod-cidr <cidr>", "pod CIDR of this node (its first IP is the pod bridge gateway)")
+    .option("--cgroup-root <path>", "root cgroup of this node's pods", "/kubepods")
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
       const { startControlPlane, stopOnSignals, defaultDataDir } =

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import type { EndpointReconcilerType } from "./kubernetes-service.ts";
-import type { ServiceNetworkingOptions } from "./service-networking.ts";
+import { podGateway, type ServiceNetworkingOptions } from "./service-networking.ts";
 import {
   clusterIPRange,
   DEFAULT_NODE_PORT_RANGE,
@@ -18,6 +18,10 @@ export interface ServiceFlags {
   serviceNodePortRange?: string;
   advertiseAddress?: string;
   endpointReconcilerType?: string;
+  /** `k8ts server --pod-cidr`: the node's podCIDR; its gateway is the default advertise address. */
+  podCidr?: string;
+  /** `k8ts server --disable-agent`: no pod bridge on this host. */
+  disableAgent?: boolean;
   /** HA flags (src/ha/ha-flags.ts): several servers share the cluster. */
   clusterInit?: boolean;
   server?: string;
@@ -68,7 +72,9 @@ export function serviceOptionsFromFlags(flags: ServiceFlags): ServiceNetworkingO
       (type as EndpointReconcilerType | undefined) ?? (ha ? "lease" : "master-count"),
     serviceClusterIPRange,
     serviceNodePortRange,
-    advertiseAddress: flags.advertiseAddress,
+    advertiseAddress:
+      flags.advertiseAddress ??
+      (flags.podCidr && !flags.disableAgent ? podGateway(flags.podCidr) : undefined),
     listenOnAdvertiseAddress: true,
   };
 }

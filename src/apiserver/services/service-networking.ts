@@ -19,10 +19,18 @@ import {
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
   nodePortRange,
+  numberToIpv4,
+  parseIPv4CIDR,
 } from "./service-ranges.ts";
 
 /** The default gateway of the node pod bridge (first IP of the default podCIDR 10.42.0.0/24). */
 export const DEFAULT_POD_GATEWAY = "10.42.0.1";
+
+/** The pod bridge gateway of a node: the first address of its podCIDR (as the CNI bridge plugin picks it). */
+export function podGateway(podCIDR: string): string {
+  const { network } = parseIPv4CIDR(podCIDR);
+  return numberToIpv4(network + 1);
+}
 
 export interface ServiceNetworkingOptions {
   /** --service-cluster-ip-range (default 10.43.0.0/16). */

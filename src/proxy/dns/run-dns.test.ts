@@ -100,3 +100,25 @@ test("answers follow services created through the API", async () => {
   assert.equal(metrics.status, 200);
   assert.match(await metrics.text(), /coredns_dns_requests_total/);
 });
+
+test("a metrics address already in use leaves the DNS serving without metrics", async () => {
+  const taken = await import("node:net").then((net) => net.createServer());
+  await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+  const port = (taken.address() as { port: number }).port;
+  const logged: string[] = [];
+  const second = await runDns({
+    client,
+    listen: [{ host: "127.0.0.1", port: 0 }],
+    metrics: { host: "127.0.0.1", port },
+    clock: t.clock,
+    log: (msg) => logged.push(msg),
+  });
+  try {
+    assert.equal(second.metricsPort, undefined);
+    assert.ok(logged.includes("cannot serve DNS metrics"), logged.join(", "));
+    assert.equal(second.ports.length, 1);
+  } finally {
+    await second.stop();
+    await new Promise((r) => taken.close(r));
+  }
+});

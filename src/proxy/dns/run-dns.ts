@@ -25,7 +25,7 @@ export interface RunDnsOptions {
   listen: ListenAddress[];
   /** Addresses bound as soon as they exist on this host. */
   listenWhenAvailable?: ListenAddress[];
-  /** /metrics (CoreDNS: :9153); undefined: none. */
+  /** /metrics (CoreDNS: :9153); undefined: none. Failing to bind it is logged, not fatal. */
   metrics?: ListenAddress;
   /** Keep kube-system/kube-dns pointing at the server (undefined: leave it alone). */
   kubeDnsService?: KubeDnsServiceOptions;
@@ -69,8 +69,12 @@ export async function runDns(opts: RunDnsOptions): Promise<RunningDns> {
   }
   for (const addr of opts.listenWhenAvailable ?? [])
     server.listenWhenAvailable(addr, { clock, retryMs: 2000 });
+  // A metrics address already taken (another server on this host) costs only the metrics.
   const metricsServer = opts.metrics
-    ? await metrics.serve(opts.metrics.host, opts.metrics.port)
+    ? await metrics.serve(opts.metrics.host, opts.metrics.port).catch((err: unknown) => {
+        log("cannot serve DNS metrics", { err: String(err) });
+        return undefined;
+      })
     : undefined;
   let stopped = false;
   let timer: { cancel(): void } | undefined;
