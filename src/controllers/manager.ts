@@ -29,6 +29,8 @@ import { TTLAfterFinishedController } from "./ttlafterfinished/ttl-after-finishe
 import { CsrSigningController } from "./certificates/csr-signing.ts";
 import { ServiceLBController } from "./servicelb/servicelb.ts";
 import { HorizontalController } from "./podautoscaler/horizontal.ts";
+import { BootstrapSignerController } from "./bootstrap/bootstrap-signer.ts";
+import { TokenCleanerController } from "./bootstrap/token-cleaner.ts";
 
 export interface ControllerManagerOptions {
   client: RestClient;
@@ -93,6 +95,8 @@ export const controllerStarters: Record<string, Starter> = {
   servicelb: (c) => new ServiceLBController(c),
   resourcequota: (c) => new ResourceQuotaController(c),
   horizontalpodautoscaling: (c) => new HorizontalController(c),
+  bootstrapsigner: (c) => new BootstrapSignerController(c),
+  tokencleaner: (c) => new TokenCleanerController(c),
   garbagecollector: async (c) => {
     const resources = (await discoverResources(c.client)).filter(
       (r) => r.verbs.includes("list") && r.verbs.includes("watch") && r.verbs.includes("delete"),
