@@ -5,8 +5,9 @@
  * first). Stored form: `k8s:enc:<provider>:v1:<key name>:` followed by the
  * base64 ciphertext (the storage contract holds strings): aescbc is a random
  * 16-byte IV then AES-CBC with PKCS#7 padding, aesgcm a random 12-byte nonce,
- * the ciphertext and the 16-byte tag. identity stores plaintext. secretbox
- * (XSalsa20-Poly1305) is not available in Node's crypto and is refused.
+ * the ciphertext and the 16-byte tag, secretbox (XSalsa20-Poly1305, 32-byte
+ * keys) a random 24-byte nonce then the NaCl box (tag, ciphertext). identity
+ * stores plaintext.
  */
 import {
   createCipheriv,
@@ -16,6 +17,7 @@ import {
   type DecipherGCM,
 } from "node:crypto";
 import { parse } from "yaml";
+import { secretboxOpen, secretboxSeal } from "./secretbox.ts";
 
 export class EncryptionConfigError extends Error {
   constructor(message: string) {
@@ -38,7 +40,7 @@ interface Key {
 }
 
 export interface Provider {
-  kind: "aescbc" | "aesgcm" | "identity";
+  kind: "aescbc" | "aesgcm" | "secretbox" | "identity";
   keys: Key[];
 }
 
@@ -59,6 +61,9 @@ function encryptWith(p: Provider, plaintext: string): string {
     const iv = randomBytes(16);
     const c = createCipheriv(`aes-${key.secret.length * 8}-cbc`, key.secret, iv);
     out = Buffer.concat([iv, c.update(data), c.final()]);
+  } else if (p.kind === "secretbox") {
+    const nonce = randomBytes(24);
+    out = Buffer.concat([nonce, secretboxSeal(data, nonce, key.secret)]);
   } else {
     const nonce = randomBytes(12);
     const c = createCipheriv(`aes-${key.secret.length * 8}-gcm`, key.secret, nonce);
@@ -67,7 +72,15 @@ function encryptWith(p: Provider, plaintext: string): string {
   return `${PREFIX}${p.kind}:v1:${key.name}:${out.toString("base64")}`;
 }
 
-function decryptWith(kind: "aescbc" | "aesgcm", key: Key, payload: Buffer): string {
+function decryptWith(kind: "aescbc" | "aesgcm" | "secretbox", key: Key, payload: Buffer): string {
+  if (kind === "secretbox") {
+    const m =
+      payload.length >= 24
+        ? secretboxOpen(payload.subarray(24), payload.subarray(0, 24), key.secret)
+        : null;
+    if (!m) throw new DecryptionError("secretbox: authentication failed");
+    return m.toString("utf8");
+  }
   if (kind === "aescbc") {
     const d = createDecipheriv(
       `aes-${key.secret.length * 8}-cbc`,
@@ -106,7 +119,11 @@ export function decryptValue(cfg: ResourceEncryption, stored: string): string {
     const key = p.keys.find((k) => k.name === keyName);
     if (!key) continue;
     try {
-      return decryptWith(p.kind as "aescbc" | "aesgcm", key, Buffer.from(body, "base64"));
+      return decryptWith(
+        p.kind as "aescbc" | "aesgcm" | "secretbox",
+        key,
+        Buffer.from(body, "base64"),
+      );
     } catch {
       throw new DecryptionError(`failed to decrypt with ${kind} key ${keyName}`);
     }
@@ -136,7 +153,7 @@ export function parseEncryptionConfig(text: string): ResourceEncryption[] {
     const providers: Provider[] = (r.providers ?? []).map((entry, j) => {
       const [kind, body] = Object.entries(entry)[0] ?? [];
       if (kind === "identity") return { kind, keys: [] };
-      if (kind !== "aescbc" && kind !== "aesgcm")
+      if (kind !== "aescbc" && kind !== "aesgcm" && kind !== "secretbox")
         throw new EncryptionConfigError(
           `resources[${i}].providers[${j}]: unsupported provider ${kind}`,
         );
@@ -145,6 +162,10 @@ export function parseEncryptionConfig(text: string): ResourceEncryption[] {
         if (!k.name)
           throw new EncryptionConfigError(
             `resources[${i}].providers[${j}].${kind}.keys[${n}].name: Required value`,
+          );
+        if (kind === "secretbox" && secret.length !== 32)
+          throw new EncryptionConfigError(
+            `resources[${i}].providers[${j}].${kind}.keys[${n}].secret: must be 32 bytes`,
           );
         if (![16, 24, 32].includes(secret.length))
           throw new EncryptionConfigError(
