@@ -12,7 +12,7 @@ import {
   type CelProgram,
 } from "../cel/index.ts";
 import type { FieldError } from "../api/status.ts";
-import { childPath, jsonTypeName } from "./validate.ts";
+import { childPath, jsonEqual, jsonTypeName } from "./validate.ts";
 import type { JSONSchemaProps, ValidationRule } from "./types.ts";
 
 interface CompiledRule {
@@ -115,12 +115,15 @@ interface Budget {
   exhausted: boolean;
   /** Only rules reading oldSelf (the non-transition ones already ran). */
   transitionOnly: boolean;
+  /** Ratcheting: rules without oldSelf are skipped where the value equals its old value. */
+  ratchet: boolean;
 }
 
 /**
  * Evaluates every rule over `value` (and `old` for transition rules; pass
  * undefined on create). Returns field errors; stops with upstream's budget
- * error when the per-object cost budget runs out.
+ * error when the per-object cost budget runs out. With `ratchet` (updates),
+ * rules not reading oldSelf are not run on values equal to their old value.
  */
 export function evaluateRules(
   schema: JSONSchemaProps,
@@ -128,9 +131,15 @@ export function evaluateRules(
   old: unknown,
   path = "",
   transitionOnly = false,
+  ratchet = false,
 ): FieldError[] {
   const out: FieldError[] = [];
-  const budget: Budget = { remaining: RUNTIME_COST_BUDGET, exhausted: false, transitionOnly };
+  const budget: Budget = {
+    remaining: RUNTIME_COST_BUDGET,
+    exhausted: false,
+    transitionOnly,
+    ratchet,
+  };
   walk(schema, value, old, path, out, budget);
   return out;
 }
@@ -144,12 +153,14 @@ function walk(
   budget: Budget,
 ): void {
   if (v === undefined || v === null || budget.exhausted) return;
+  const unchanged = budget.ratchet && old !== undefined && jsonEqual(v, old);
   for (const c of rulesOf(s)) {
     if (budget.exhausted) return;
     if (!c.program) continue;
     const usesOld = c.program.references.has("oldSelf");
     if (usesOld && old === undefined) continue;
     if (budget.transitionOnly && !usesOld) continue;
+    if (unchanged && !usesOld) continue;
     const bindings = usesOld ? { self: v, oldSelf: old } : { self: v };
     const schemas = { self: s, oldSelf: s };
     const r = c.program.evaluate(bindings, {

@@ -73,3 +73,31 @@ test("custom resource lists keep apiVersion and kind on items; SMP is 415", asyn
     await t.close();
   }
 });
+
+test("updates ratchet: a tightened schema does not block unrelated changes", async () => {
+  const t = await startTestServer();
+  try {
+    assert.equal((await t.call("POST", CRDS, cronTabCRD())).status, 201);
+    await served(t);
+    const spec = { cronSpec: "* * * * *", image: "a-very-long-image-name" };
+    assert.equal((await t.call("POST", CTS, cronTab("r", spec))).status, 201);
+    // Tighten the schema: image at most 5 characters.
+    const crd = (await t.call("GET", `${CRDS}/crontabs.stable.example.com`)).body;
+    crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.image.maxLength = 5;
+    assert.equal((await t.call("PUT", `${CRDS}/crontabs.stable.example.com`, crd)).status, 200);
+    for (let i = 0; ; i++) {
+      const r = await t.call("POST", `${CTS}?dryRun=All`, cronTab("probe", spec));
+      if (r.status === 422) break;
+      assert.ok(i < 1000, "tightened schema not served");
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    const merge = { "Content-Type": "application/merge-patch+json" };
+    let r = await t.call("PATCH", `${CTS}/r`, { spec: { replicas: 3 } }, merge);
+    assert.equal(r.status, 200, r.text);
+    r = await t.call("PATCH", `${CTS}/r`, { spec: { image: "another-long-name" } }, merge);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.body.message, /spec\.image: Too long: may not be more than 5 bytes/);
+  } finally {
+    await t.close();
+  }
+});

@@ -48,6 +48,21 @@ export function customResourceStrategy(opts: {
     const errs = transitionOnly ? [] : validateValue(bodySchema, obj, "");
     return [...errs, ...evaluateRules(bodySchema, obj, old, "", transitionOnly)];
   };
+  /** Update validation with ratcheting: unchanged values are not re-validated. */
+  const validateBodyRatcheting = (obj: KObject, old: KObject): FieldError[] => {
+    if (!bodySchema) return [];
+    return [
+      ...validateValue(bodySchema, obj, "", { old }),
+      ...evaluateRules(bodySchema, obj, old, "", false, true),
+    ];
+  };
+  /**
+   * Objects being updated (marked by prepareForUpdate): validate() leaves
+   * their body to validateUpdate(), which knows the old object and ratchets.
+   * An object replaced by admission in between is unmarked and falls back to
+   * full validation in validate() plus transition rules in validateUpdate().
+   */
+  const updating = new WeakSet<KObject>();
   return {
     defaults(obj) {
       normalizeCustomResource(obj, schema);
@@ -55,19 +70,26 @@ export function customResourceStrategy(opts: {
     prepareForCreate(obj) {
       if (opts.hasStatus) delete obj.status;
     },
+    prepareForUpdate(obj) {
+      updating.add(obj);
+    },
     validate(obj) {
-      return [...validateObjectMeta(obj, metaRules), ...validateBody(obj, undefined, false)];
+      const meta = validateObjectMeta(obj, metaRules);
+      return updating.has(obj) ? meta : [...meta, ...validateBody(obj, undefined, false)];
     },
     validateUpdate(obj, old) {
-      return [...validateObjectMetaUpdate(obj, old), ...validateBody(obj, old, true)];
+      const body = updating.has(obj)
+        ? validateBodyRatcheting(obj, old)
+        : validateBody(obj, old, true);
+      updating.delete(obj);
+      return [...validateObjectMetaUpdate(obj, old), ...body];
     },
     validateStatusUpdate(obj, old) {
       normalizeCustomResource(obj, schema);
       return [
         ...validateObjectMeta(obj, metaRules),
         ...validateObjectMetaUpdate(obj, old),
-        ...validateBody(obj, undefined, false),
-        ...validateBody(obj, old, true),
+        ...validateBodyRatcheting(obj, old),
       ];
     },
   };

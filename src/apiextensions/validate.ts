@@ -4,6 +4,11 @@
  * property counts, formats, required, int-or-string, embedded resources,
  * list types (set, map) and allOf/anyOf/oneOf/not value validations.
  * CEL rules (x-kubernetes-validations) are checked by cel-rules.ts.
+ *
+ * Ratcheting (upstream's CRDValidationRatcheting, on by default since 1.30):
+ * given the old object, a node whose value equals its correlated old value
+ * (same property, same map key, same list-map keys or the same set member)
+ * is not validated at all, so errors in unchanged fields are not reported.
  */
 import { fieldErrors, type FieldError } from "../api/status.ts";
 import { STRING_FORMATS } from "./formats.ts";
@@ -194,15 +199,74 @@ function objectChecks(
   }
 }
 
-/** Field errors of `value` at `path` against `schema` (recursive). */
-export function validateValue(schema: JSONSchemaProps, value: unknown, path: string): FieldError[] {
+/** Deep equality of JSON values (object key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => jsonEqual(x, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  if (keys.length !== Object.keys(bo).filter((k) => bo[k] !== undefined).length) return false;
+  return keys.every((k) => k in bo && jsonEqual(ao[k], bo[k]));
+}
+
+/** A correlated old value; undefined when there is none. */
+export type OldValue = { value: unknown } | undefined;
+
+/** The old value of property/map key `key`, when the old object has it. */
+export function oldChild(old: OldValue, key: string): OldValue {
+  if (!old || !isObject(old.value) || !(key in old.value)) return undefined;
+  return { value: old.value[key] };
+}
+
+/**
+ * The old list item correlated with `item` (upstream's rules): list-map
+ * items by their keys, set items by value; atomic lists do not correlate.
+ */
+export function oldItem(s: JSONSchemaProps, item: unknown, old: OldValue): OldValue {
+  if (!old || !Array.isArray(old.value)) return undefined;
+  const listType = s["x-kubernetes-list-type"];
+  if (listType === "map" && isObject(item)) {
+    const keys = s["x-kubernetes-list-map-keys"] ?? [];
+    const found = old.value.find((x) => isObject(x) && keys.every((k) => jsonEqual(x[k], item[k])));
+    return found === undefined ? undefined : { value: found };
+  }
+  if (listType === "set") {
+    const found = old.value.find((x) => jsonEqual(x, item));
+    return found === undefined ? undefined : { value: found };
+  }
+  return undefined;
+}
+
+/**
+ * Field errors of `value` at `path` against `schema` (recursive). With
+ * `ratchet` (updates), unchanged nodes relative to `ratchet.old` are skipped.
+ */
+export function validateValue(
+  schema: JSONSchemaProps,
+  value: unknown,
+  path: string,
+  ratchet?: { old: unknown },
+): FieldError[] {
   const out: FieldError[] = [];
-  walk(schema, value, path, out);
+  walk(schema, value, path, out, ratchet ? { value: ratchet.old } : undefined);
   return out;
 }
 
-function walk(s: JSONSchemaProps, v: unknown, path: string, out: FieldError[]): void {
+function walk(
+  s: JSONSchemaProps,
+  v: unknown,
+  path: string,
+  out: FieldError[],
+  old: OldValue = undefined,
+): void {
   if (v === undefined) return;
+  if (old && jsonEqual(v, old.value)) return;
   if (v === null) {
     if (!s.nullable && s.type !== undefined && !s["x-kubernetes-preserve-unknown-fields"]) {
       out.push(typeError(path, v, s.type));
@@ -231,15 +295,17 @@ function walk(s: JSONSchemaProps, v: unknown, path: string, out: FieldError[]): 
   if (typeof v === "string") stringChecks(s, path, v, out);
   if (Array.isArray(v)) {
     arrayChecks(s, path, v, out);
-    if (s.items) v.forEach((item, i) => walk(s.items!, item, `${path}[${i}]`, out));
+    if (s.items) {
+      v.forEach((item, i) => walk(s.items!, item, `${path}[${i}]`, out, oldItem(s, item, old)));
+    }
   }
   if (isObject(v)) {
     objectChecks(s, path, v, out);
     for (const [k, child] of Object.entries(v)) {
       const ps = s.properties?.[k];
-      if (ps) walk(ps, child, childPath(path, k), out);
+      if (ps) walk(ps, child, childPath(path, k), out, oldChild(old, k));
       else if (typeof s.additionalProperties === "object")
-        walk(s.additionalProperties, child, `${path}[${k}]`, out);
+        walk(s.additionalProperties, child, `${path}[${k}]`, out, oldChild(old, k));
     }
   }
   junctors(s, v, path, out);
