@@ -10,12 +10,12 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
 import { realClock, type Clock, type TimerHandle } from "../client/clock.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
 import type { RestClient } from "../client/rest-client.ts";
-import { podsRef } from "../client/resources.ts";
+import { podsRef, servicesRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { bridgeName, startCriNode, type CriNode } from "./cri-node.ts";
@@ -167,6 +167,12 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   });
   const workers = new Map<string, PodWorker>();
   const source = apiObjectSource(client);
+  // Services of all namespaces (service environment variables), as upstream's service lister.
+  const factory = new InformerFactory(client, {
+    clock,
+    onError: (err) => log.warn("watch failed", { err }),
+  });
+  const serviceInformer = factory.informerFor<Service & KObject>(servicesRef);
 
   const deps: PodWorkerDeps = {
     runtime,
@@ -190,6 +196,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     dnsServers: opts.clusterDNS,
     clusterDomain: opts.clusterDomain,
     hostDns: readResolvConf(opts.resolvConf ?? "/etc/resolv.conf"),
+    services: () => serviceInformer.indexer.list(),
     event: (pod, type, reason, message) => {
       const target = staticPods?.mirrorOf(pod) ?? pod;
       recorder.event(target as KObject, type, reason, message);
@@ -320,10 +327,6 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   });
 
   // Pods bound to this node.
-  const factory = new InformerFactory(client, {
-    clock,
-    onError: (err) => log.warn("pod watch failed", { err }),
-  });
   const informer = factory.informerFor<Pod & KObject>(podsRef, {
     fieldSelector: `spec.nodeName=${opts.nodeName}`,
   });

@@ -6,7 +6,7 @@
  * as waiting reasons for the pod status, never as exceptions.
  */
 import http from "node:http";
-import type { Container, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
+import type { Container, LifecycleHandler, Pod, Service } from "kubernetes-types/core/v1.d.ts";
 import type { Clock } from "../../client/clock.ts";
 import type { ContainerRuntime, PodSandboxConfig } from "../runtime/runtime.ts";
 import type { ImagePuller } from "../images/image-puller.ts";
@@ -18,6 +18,7 @@ import {
   type PodRuntimeFacts,
 } from "./env.ts";
 import { containerConfig } from "./runtime-config.ts";
+import { serviceEnvVars } from "./service-env.ts";
 import { containerMounts, VolumeError } from "./volumes.ts";
 import { resolvePort } from "./probe.ts";
 import type { Waiting } from "./pod-status.ts";
@@ -30,6 +31,8 @@ export interface RunnerDeps {
   source: ObjectSource;
   clock: Clock;
   memoryCapacity: number;
+  /** The services known to the kubelet (all namespaces), for service environment variables. */
+  services?(): Service[];
 }
 
 export interface StartRequest {
@@ -65,7 +68,12 @@ export async function startContainer(
   for (const e of image.event) req.event(e.type, e.reason, e.message);
   let config;
   try {
-    const envs = await containerEnv(pod, c, deps.source, req.facts);
+    const serviceEnv = serviceEnvVars(
+      deps.services?.() ?? [],
+      pod.metadata?.namespace ?? "default",
+      pod.spec?.enableServiceLinks ?? true,
+    );
+    const envs = await containerEnv(pod, c, deps.source, req.facts, serviceEnv);
     const envMap = new Map(envs.map((e) => [e.key, e.value]));
     config = containerConfig(pod, c, req.attempt, {
       image: c.image ?? "",

@@ -28,11 +28,15 @@ export interface PodRuntimeFacts {
   allocatable: { cpuMilli: number; memory: number; ephemeralStorage: number };
 }
 
-/** Expands $(VAR) from env; $$ escapes; unknown references are kept as written. */
-export function expandVars(input: string, env: Map<string, string>): string {
-  return input.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name?: string) => {
+/**
+ * Expands $(VAR) from the maps (first match wins); $$ escapes; unknown
+ * references are kept as written (upstream third_party/forked/golang/expansion).
+ */
+export function expandVars(input: string, ...envs: Map<string, string>[]): string {
+  return input.replace(/\$\$|\$\(([^)]*)\)/g, (m, name?: string) => {
     if (m === "$$") return "$";
-    return name !== undefined && env.has(name) ? env.get(name)! : m;
+    for (const env of envs) if (name !== undefined && env.has(name)) return env.get(name)!;
+    return m;
   });
 }
 
@@ -95,12 +99,17 @@ export function resourceFieldValue(
   return String(Math.ceil(value / Math.max(div, 1e-9)));
 }
 
-/** The container's environment as ordered KEY=value pairs. */
+/**
+ * The container's environment as ordered KEY=value pairs: envFrom, env
+ * (values expand $(VAR) from the variables before them, then from the
+ * service variables), then the service variables not already set.
+ */
 export async function containerEnv(
   pod: Pod,
   container: Container,
   source: ObjectSource,
   facts: PodRuntimeFacts,
+  serviceEnv: Map<string, string> = new Map(),
 ): Promise<{ key: string; value: string }[]> {
   const ns = pod.metadata?.namespace ?? "default";
   const env = new Map<string, string>();
@@ -119,7 +128,8 @@ export async function containerEnv(
     for (const [k, v] of Object.entries(data ?? {})) env.set(prefix + k, v);
   }
   for (const e of container.env ?? [])
-    env.set(e.name, await envValue(pod, container, e, env, source, facts));
+    env.set(e.name, await envValue(pod, container, e, [env, serviceEnv], source, facts));
+  for (const [k, v] of serviceEnv) if (!env.has(k)) env.set(k, v);
   return [...env].map(([key, value]) => ({ key, value }));
 }
 
@@ -127,13 +137,13 @@ async function envValue(
   pod: Pod,
   container: Container,
   e: EnvVar,
-  env: Map<string, string>,
+  env: Map<string, string>[],
   source: ObjectSource,
   facts: PodRuntimeFacts,
 ): Promise<string> {
   const ns = pod.metadata?.namespace ?? "default";
   const from = e.valueFrom;
-  if (!from) return expandVars(e.value ?? "", env);
+  if (!from) return expandVars(e.value ?? "", ...env);
   if (from.fieldRef) return fieldPathValue(pod, from.fieldRef.fieldPath, facts);
   if (from.resourceFieldRef) {
     const target = from.resourceFieldRef.containerName

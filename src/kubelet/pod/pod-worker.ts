@@ -7,7 +7,7 @@
  * being deleted is killed with its grace period and then finalized.
  */
 import { mkdirSync, rmSync } from "node:fs";
-import type { Container, Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import type { Container, Pod, PodStatus, Service } from "kubernetes-types/core/v1.d.ts";
 import type { Clock, TimerHandle } from "../../client/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../runtime/runtime.ts";
@@ -43,6 +43,8 @@ export interface PodWorkerDeps {
   clusterDomain?: string;
   /** The host's resolv.conf, parsed (kubelet --resolv-conf). */
   hostDns?: DnsConfig;
+  /** Services of all namespaces (service environment variables). */
+  services?(): Service[];
   event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
   /** Hands the pod's status to the status manager. */
   setStatus(pod: Pod, status: PodStatus): void;
@@ -299,6 +301,7 @@ export class PodWorker {
           source: this.deps.source,
           clock: this.deps.clock,
           memoryCapacity: this.deps.memoryCapacity,
+          services: this.deps.services,
         },
         {
           pod: this.pod,

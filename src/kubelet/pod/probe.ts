@@ -1,13 +1,15 @@
 /**
- * One probe attempt (exec, httpGet, tcpSocket) as upstream's prober:
+ * One probe attempt (exec, httpGet, tcpSocket, grpc) as upstream's prober:
  * exec succeeds on exit 0, httpGet on a status in [200, 400), tcpSocket on
- * an accepted connection; each is bounded by timeoutSeconds.
+ * an accepted connection, grpc on Health/Check answering SERVING; each is
+ * bounded by timeoutSeconds.
  */
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import type { Container, Probe } from "kubernetes-types/core/v1.d.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
+import { grpcProbe } from "./grpc-probe.ts";
 
 export interface ProbeTarget {
   runtime: ContainerRuntime;
@@ -112,6 +114,13 @@ export async function runProbe(probe: Probe, t: ProbeTarget): Promise<ProbeResul
     }
     if (probe.httpGet) return await httpProbe(probe.httpGet, t, timeoutSeconds * 1000);
     if (probe.tcpSocket) return await tcpProbe(probe.tcpSocket, t, timeoutSeconds * 1000);
+    if (probe.grpc)
+      return await grpcProbe(
+        t.podIP,
+        probe.grpc.port,
+        probe.grpc.service ?? "",
+        timeoutSeconds * 1000,
+      );
     return { ok: false, message: "unsupported probe handler" };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
