@@ -4,7 +4,8 @@
  * hash pin), bootstraps the kubelet's client certificate through a CSR
  * (TLS bootstrapping) and runs the kubelet with that node identity, reaching
  * the API through a local load balancer over every server listed in
- * cluster-info (failover on connection errors).
+ * cluster-info (failover on connection errors), whose list then follows the
+ * default/kubernetes Endpoints.
  */
 import type { Command } from "commander";
 import { hostname } from "node:os";
@@ -66,6 +67,15 @@ export function registerAgentCommand(program: Command): void {
       // The balancer's port may differ from the one the kubeconfig was written with.
       const config = { ...loadKubeconfig(kubeconfig), server };
       const client = new RestClient({ ...config, qps: 50, burst: 100, userAgent: "k8ts-kubelet" });
+      // The server list follows default/kubernetes: servers joined later are used, removed ones dropped.
+      const { ApiServerListRefresher } = await import("../ha/apiserver-endpoints.ts");
+      const refresher = new ApiServerListRefresher({
+        client,
+        lb,
+        fallback: flags.server,
+        log: (msg) => process.stderr.write(`k8ts agent: ${msg}\n`),
+      });
+      refresher.start();
       const kubelet = await startKubelet({
         client,
         nodeName,
@@ -83,6 +93,7 @@ export function registerAgentCommand(program: Command): void {
         for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => r());
       });
       await kubelet.stop();
+      await refresher.stop();
       client.close();
       await lb.close();
       process.exit(0);

@@ -4,7 +4,9 @@
  * connection to one of the known API servers, TLS passing through
  * untouched. The server that last accepted a connection is tried first;
  * on a connection error the next one is tried, so clients fail over when a
- * server dies, at the price of one reconnect.
+ * server dies, at the price of one reconnect. setServers() replaces the
+ * list (the agent refreshes it from the default/kubernetes Endpoints) and
+ * closes the connections proxied to servers no longer listed.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 
@@ -22,8 +24,11 @@ export function upstreamOf(url: string): Upstream {
 export class ApiServerLoadBalancer {
   #servers: Upstream[];
   #preferred = 0;
+  #fallback: Upstream | undefined;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  /** Client connection → "host:port" of the upstream it is proxied to. */
+  readonly #routes = new Map<Socket, string>();
   readonly #connectTimeoutMs: number;
 
   constructor(servers: string[], opts: { connectTimeoutMs?: number } = {}) {
@@ -32,17 +37,35 @@ export class ApiServerLoadBalancer {
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
   }
 
-  /** Replaces the known servers (the preferred one stays first if still known). */
-  setServers(servers: string[]): void {
+  /**
+   * Replaces the known servers (the preferred one stays first if still
+   * known; an empty list is ignored) and closes the connections proxied to
+   * servers that are no longer listed, so their clients reconnect to one
+   * that is. A fallback (k3s's default server) is tried only after every
+   * listed server. Returns true when the order of servers changed.
+   */
+  setServers(servers: string[], fallback?: string): boolean {
+    const next = dedupe(servers.map(upstreamOf));
+    if (next.length === 0) return false;
+    const before = this.order().map(keyOf).join(",");
     const current = this.#servers[this.#preferred];
-    this.#servers = dedupe(servers.map(upstreamOf));
-    const i = this.#servers.findIndex((s) => s.host === current?.host && s.port === current?.port);
+    this.#servers = next;
+    const fb = fallback === undefined ? undefined : upstreamOf(fallback);
+    this.#fallback = fb && !next.some((s) => keyOf(s) === keyOf(fb)) ? fb : undefined;
+    const i = current ? next.findIndex((s) => keyOf(s) === keyOf(current)) : -1;
     this.#preferred = Math.max(0, i);
+    const known = new Set(this.order().map(keyOf));
+    for (const [client, route] of this.#routes) if (!known.has(route)) client.destroy();
+    return this.order().map(keyOf).join(",") !== before;
   }
 
   /** The upstreams in the order a new connection tries them. */
   order(): Upstream[] {
-    return [...this.#servers.slice(this.#preferred), ...this.#servers.slice(0, this.#preferred)];
+    return [
+      ...this.#servers.slice(this.#preferred),
+      ...this.#servers.slice(0, this.#preferred),
+      ...(this.#fallback ? [this.#fallback] : []),
+    ];
   }
 
   /** Listens on host:port (port 0: a free one); resolves to https://host:port. */
@@ -58,7 +81,10 @@ export class ApiServerLoadBalancer {
 
   #handle(client: Socket): void {
     this.#sockets.add(client);
-    client.once("close", () => this.#sockets.delete(client));
+    client.once("close", () => {
+      this.#sockets.delete(client);
+      this.#routes.delete(client);
+    });
     client.on("error", () => {});
     client.pause();
     const candidates = this.order();
@@ -83,7 +109,16 @@ export class ApiServerLoadBalancer {
         clearTimeout(timer);
         upstream.off("error", fail);
         upstream.on("error", () => client.destroy());
-        this.#preferred = this.#servers.findIndex((s) => s === target);
+        const index = this.#servers.findIndex((s) => keyOf(s) === keyOf(target));
+        const isFallback = this.#fallback !== undefined && keyOf(this.#fallback) === keyOf(target);
+        // Dropped from the list while connecting: try the next one.
+        if (index < 0 && !isFallback) {
+          upstream.destroy();
+          attempt(i + 1);
+          return;
+        }
+        if (index >= 0) this.#preferred = index;
+        this.#routes.set(client, keyOf(target));
         this.#sockets.add(upstream);
         upstream.once("close", () => {
           this.#sockets.delete(upstream);
@@ -107,10 +142,12 @@ export class ApiServerLoadBalancer {
   }
 }
 
+const keyOf = (u: Upstream) => `${u.host}:${u.port}`;
+
 function dedupe(list: Upstream[]): Upstream[] {
   const seen = new Set<string>();
   return list.filter((u) => {
-    const k = `${u.host}:${u.port}`;
+    const k = keyOf(u);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
