@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../types.ts";
 import { defaultPrinter, hasOwnPrinter, printerFor } from "./printers.ts";
-import { toTable } from "./table.ts";
+import { toTable, watchTables } from "./table.ts";
 import { podPrinter } from "./pod-printer.ts";
 import { eventPrinter } from "./event-printer.ts";
 import { horizontalPodAutoscalerPrinter } from "./hpa-printer.ts";
@@ -144,4 +144,26 @@ test("includeObject, noHeaders and empty list metadata", () => {
   const empty = toTable(podPrinter, [], { listMeta: { resourceVersion: "7", continue: "" } }, NOW);
   assert.deepEqual(empty.rows, []);
   assert.deepEqual(empty.metadata, { resourceVersion: "7" });
+});
+
+test("watchTables sends column definitions with the first event only, ages at send time", () => {
+  let now = NOW;
+  const next = watchTables(podPrinter, { includeObject: "None" }, () => now);
+  const first = next(pod("a"));
+  assert.equal(first.columnDefinitions?.length, 9);
+  assert.deepEqual(first.metadata, { resourceVersion: "42" });
+  assert.equal(first.rows[0]!.cells[4], "5m");
+  now = new Date(NOW.getTime() + 60 * 60 * 1000);
+  const second = next(pod("b"));
+  assert.equal(second.columnDefinitions, null);
+  assert.equal(second.rows[0]!.cells[0], "b");
+  assert.equal(second.rows[0]!.cells[4], "65m");
+  assert.equal(second.rows[0]!.object, null);
+  // every stream starts with its own header
+  assert.equal(watchTables(podPrinter, {}, () => now)(pod("c")).columnDefinitions?.length, 9);
+  // noHeaders suppresses it from the start
+  assert.equal(
+    watchTables(podPrinter, { noHeaders: true }, () => now)(pod("c")).columnDefinitions,
+    null,
+  );
 });

@@ -118,3 +118,31 @@ export function toTable(
     rows,
   };
 }
+
+/**
+ * The Tables of one watch stream, one per event: the first carries the column
+ * definitions, later ones `null`, as upstream's watch encoder sends them
+ * (kubectl get -w keeps the first header). Each Table is rendered at `now()`
+ * when its event is sent, so AGE is current.
+ */
+export function watchTables(
+  printer: TablePrinter,
+  opts: Omit<ToTableOptions, "listMeta">,
+  now: () => Date,
+): (obj: KObject) => Table {
+  let sentColumns = false;
+  return (obj) => {
+    const table = toTable(
+      printer,
+      [obj],
+      {
+        ...opts,
+        noHeaders: opts.noHeaders === true || sentColumns,
+        listMeta: { resourceVersion: obj.metadata?.resourceVersion ?? "" },
+      },
+      now(),
+    );
+    sentColumns = true;
+    return table;
+  };
+}

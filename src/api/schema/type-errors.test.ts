@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { findTypeErrors } from "./type-errors.ts";
+import { base64ErrorOffset, goDurationError } from "./unmarshaler-errors.ts";
 import { builtinSchemas } from "./builtin.ts";
 
 const reg = builtinSchemas();
@@ -92,8 +93,76 @@ test("findTypeErrors reports Go decode errors", async (t) => {
       name: "int-or-string rejects a bool",
       type: DEPLOYMENT,
       obj: { spec: { strategy: { rollingUpdate: { maxSurge: true } } } },
+      want: ["json: cannot unmarshal bool into Go value of type int32"],
+    },
+    {
+      name: "int-or-string rejects a fraction",
+      type: DEPLOYMENT,
+      obj: { spec: { strategy: { rollingUpdate: { maxUnavailable: 0.5 } } } },
+      want: ["json: cannot unmarshal number 0.5 into Go value of type int32"],
+    },
+    {
+      name: "a bad quantity is a decode error with upstream's text",
+      type: POD,
+      obj: { spec: { containers: [{ name: "a", resources: { limits: { cpu: "abc" } } }] } },
       want: [
-        "json: cannot unmarshal bool into Go struct field RollingUpdateDeployment.spec.strategy.rollingUpdate.maxSurge of type intstr.IntOrString",
+        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+      ],
+    },
+    {
+      name: "a quantity with an unknown suffix",
+      type: POD,
+      obj: { spec: { containers: [{ name: "a", resources: { requests: { memory: "192i" } } }] } },
+      want: ["unable to parse quantity's suffix"],
+    },
+    {
+      name: "a bool quantity",
+      type: POD,
+      obj: { spec: { containers: [{ name: "a", resources: { requests: { cpu: true } } }] } },
+      want: [
+        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+      ],
+    },
+    {
+      name: "a number for a timestamp",
+      type: POD,
+      obj: { metadata: { creationTimestamp: 12 } },
+      want: ["json: cannot unmarshal number into Go value of type string"],
+    },
+    {
+      name: "secret data that is not base64",
+      type: "io.k8s.api.core.v1.Secret",
+      obj: { data: { ok: "aGVsbG8=", bad: "hello" } },
+      want: ["illegal base64 data at input byte 4"],
+    },
+    {
+      name: "secret data of the wrong JSON type",
+      type: "io.k8s.api.core.v1.Secret",
+      obj: { data: { bad: 5 } },
+      want: ["json: cannot unmarshal number into Go struct field Secret.data of type []uint8"],
+    },
+    {
+      name: "a bool for a string, a string for a bool, an array for an object",
+      type: POD,
+      obj: { spec: { containers: [{ name: true }] } },
+      want: [
+        "json: cannot unmarshal bool into Go struct field Container.spec.containers.name of type string",
+      ],
+    },
+    {
+      name: "a string for a bool",
+      type: POD,
+      obj: { spec: { hostNetwork: "yes" } },
+      want: [
+        "json: cannot unmarshal string into Go struct field PodSpec.spec.hostNetwork of type bool",
+      ],
+    },
+    {
+      name: "an array for a struct",
+      type: DEPLOYMENT,
+      obj: { spec: { selector: [] } },
+      want: [
+        "json: cannot unmarshal array into Go struct field DeploymentSpec.spec.selector of type v1.LabelSelector",
       ],
     },
     {
@@ -112,4 +181,32 @@ test("findTypeErrors reports Go decode errors", async (t) => {
   for (const c of cases) {
     await t.test(c.name, () => assert.deepEqual(findTypeErrors(c.obj, c.type, reg), c.want));
   }
+});
+
+test("goDurationError and base64ErrorOffset follow Go", () => {
+  const durations: [string, string | undefined][] = [
+    ["1h30m", undefined],
+    ["-1.5s", undefined],
+    ["0", undefined],
+    ["300ms", undefined],
+    ["abc", 'time: invalid duration "abc"'],
+    ["", 'time: invalid duration ""'],
+    ["10", 'time: missing unit in duration "10"'],
+    ["10x", 'time: unknown unit "x" in duration "10x"'],
+  ];
+  for (const [s, want] of durations) assert.equal(goDurationError(s), want, s);
+  const b64: [string, number][] = [
+    ["aGVsbG8=", -1],
+    ["aGVs\nbG8=", -1],
+    ["", -1],
+    ["hello", 4],
+    ["abc", 0],
+    ["ab!d", 2],
+    ["a===", 1],
+    ["aGVsbG8=x", 8],
+    ["aGVsbA==", -1],
+    ["aGVsbA=", 7],
+    ["aGVsbA=x", 6],
+  ];
+  for (const [s, want] of b64) assert.equal(base64ErrorOffset(s), want, s);
 });

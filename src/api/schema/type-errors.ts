@@ -4,10 +4,16 @@
  *
  *   json: cannot unmarshal string into Go struct field PodSpec.spec.tolerations of type v1.Toleration
  *
+ * Types with their own unmarshalers (quantities, int-or-string, times,
+ * durations) and base64 []byte fields report upstream's texts for those
+ * instead (unmarshaler-errors.ts), e.g. a bad quantity string is a decode
+ * error, not a validation error, as upstream.
+ *
  * The API server wraps the first one as `<Kind> in version "<v>" cannot be
  * handled as a <Kind>: <message>` in a 400 BadRequest.
  */
 import { splitTypeName, type SchemaRegistry, type TypeRef } from "./schema-registry.ts";
+import { unmarshalerError } from "./unmarshaler-errors.ts";
 
 /** Go's name for a JSON value's type in decode errors. */
 function jsonValueName(value: unknown, wantInteger: boolean): string {
@@ -146,6 +152,13 @@ function walkField(
   out: string[],
 ): void {
   if (value === null) return;
+  if (type.kind === "special" || (type.kind === "scalar" && type.name === "bytes")) {
+    const message = unmarshalerError(value, type.name);
+    if (message !== undefined) {
+      out.push(message);
+      return;
+    }
+  }
   if (!fits(value, type)) {
     const integer = type.kind === "scalar" && (type.name === "int32" || type.name === "int64");
     out.push(

@@ -15,7 +15,7 @@ import { StatusError } from "../../api/status.ts";
 import type { RequestContext } from "../context.ts";
 import { parseListOptions, type ListOptions } from "../list-options.ts";
 import { apiVersionOf, keyPrefix, objectKey } from "../object-store.ts";
-import { buildTable, type RenderOptions } from "../output.ts";
+import { watchTables } from "../../api/printers/table.ts";
 import { toStatusError } from "../response.ts";
 import type { CacheEvent, CacheSubscription } from "../watch-cache.ts";
 import { renderOptions, setWarnings } from "./common.ts";
@@ -107,9 +107,15 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
       });
     }
   };
+  // Column definitions go with the first Table event only, as upstream.
+  const tableOf = watchTables(
+    render.printer,
+    { includeObject: render.includeObject },
+    () => new Date(server.clock.now()),
+  );
   const shape = (e: WatchEventOut): WatchEventOut =>
     render.negotiated.as === "Table" && e.type !== "BOOKMARK" && e.type !== "ERROR"
-      ? { type: e.type, object: tableOf(e.object as KObject, render) }
+      ? { type: e.type, object: tableOf(e.object as KObject) }
       : render.negotiated.as === "PartialObjectMetadata" && e.type !== "ERROR"
         ? {
             type: e.type,
@@ -204,14 +210,4 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
     server.signal.removeEventListener("abort", onAbort);
     if (!res.destroyed && !res.writableEnded) res.end();
   }
-}
-
-function tableOf(obj: KObject, render: RenderOptions): KObject {
-  return buildTable(
-    render.printer,
-    [obj],
-    render.includeObject,
-    { resourceVersion: obj.metadata?.resourceVersion ?? "" },
-    render.now,
-  );
 }
