@@ -43,6 +43,7 @@ import {
   type KubeletUser,
 } from "./server/kubelet-server.ts";
 import { sarAuthorizer } from "./server/sar-authorizer.ts";
+import { tokenReviewAuthenticator } from "./server/token-authenticator.ts";
 import { ensureServingCert } from "./server/serving-cert.ts";
 import { StatsProvider } from "./server/stats-provider.ts";
 import type { CertKeyPair } from "../pki/self-signed.ts";
@@ -90,6 +91,8 @@ export interface KubeletOptions {
   servingCA?: CertKeyPair;
   /** Client certificates signed by this CA are required (the API server's kubelet client). */
   clientCaPem?: string;
+  /** Authenticates bearer tokens (default: TokenReview when clientCaPem is set). */
+  authenticateToken?(token: string): Promise<KubeletUser | undefined>;
   /** Authorizes a caller's use of a node subresource (default: SubjectAccessReview when clientCaPem is set, else allow). */
   authorize?(user: KubeletUser, verb: string, subresource: string): Promise<boolean>;
   clock?: Clock;
@@ -251,6 +254,10 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
           ca: opts.servingCA,
         })),
       clientCaPem: opts.clientCaPem,
+      // Bearer tokens are reviewed by the API server (upstream --authentication-token-webhook).
+      authenticateToken: opts.clientCaPem
+        ? (opts.authenticateToken ?? tokenReviewAuthenticator({ client, clock }))
+        : opts.authenticateToken,
       // With client certificates required, callers are authorized as upstream's Webhook mode.
       authorize:
         opts.authorize ??

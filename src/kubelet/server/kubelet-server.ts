@@ -5,8 +5,9 @@
  * pods/portforward and nodes/proxy.
  *
  * Authentication: with a client CA, every request must present a client
- * certificate it signed (the API server's apiserver-kubelet-client);
- * requests without one get 401. Authorization: an optional `authorize`
+ * certificate it signed (the API server's apiserver-kubelet-client) or a
+ * bearer token the `authenticateToken` hook accepts (TokenReview);
+ * requests with neither get 401. Authorization: an optional `authorize`
  * hook (SubjectAccessReview on nodes/<subresource>, as upstream's webhook
  * mode); allowed when absent.
  */
@@ -48,6 +49,8 @@ export interface KubeletServerOptions {
   tls: { certPem: string; keyPem: string };
   /** Require client certificates signed by this CA. */
   clientCaPem?: string;
+  /** Authenticates a bearer token (upstream webhook token authentication); undefined: rejected. */
+  authenticateToken?(token: string): Promise<KubeletUser | undefined>;
   /** Decides whether `user` may use `subresource` (proxy, log, stats, metrics) of the node. */
   authorize?(user: KubeletUser, verb: string, subresource: string): Promise<boolean>;
 }
@@ -97,17 +100,25 @@ function json(res: ServerResponse, body: unknown): void {
 
 /** Starts the server; resolves once it listens. */
 export async function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServer> {
-  const userOf = (req: IncomingMessage): KubeletUser | undefined => {
+  // Client certificate first, then a bearer token; anonymous only without a client CA.
+  const userOf = async (req: IncomingMessage): Promise<KubeletUser | undefined> => {
     const sock = req.socket as TLSSocket;
+    if (o.clientCaPem && sock.authorized) {
+      const subject = sock.getPeerCertificate()?.subject as Record<string, string | string[]>;
+      if (!subject?.CN) return undefined;
+      const orgs = subject.O === undefined ? [] : ([] as string[]).concat(subject.O);
+      return { name: String(subject.CN), groups: [...orgs, "system:authenticated"] };
+    }
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
+    if (bearer && o.authenticateToken) {
+      const user = await o.authenticateToken(bearer);
+      return user && { ...user, groups: [...new Set([...user.groups, "system:authenticated"])] };
+    }
     if (!o.clientCaPem) return { name: "system:anonymous", groups: ["system:unauthenticated"] };
-    if (!sock.authorized) return undefined;
-    const subject = sock.getPeerCertificate()?.subject as Record<string, string | string[]>;
-    if (!subject?.CN) return undefined;
-    const orgs = subject.O === undefined ? [] : ([] as string[]).concat(subject.O);
-    return { name: String(subject.CN), groups: [...orgs, "system:authenticated"] };
+    return undefined;
   };
   const allowed = async (req: IncomingMessage, path: string): Promise<number> => {
-    const user = userOf(req);
+    const user = await userOf(req);
     if (!user) return 401;
     if (!o.authorize) return 200;
     const verb = req.method === "GET" || req.method === "HEAD" ? "get" : "create";
