@@ -3,7 +3,8 @@
  * HorizontalController, autoscaling/v2): every resync period (15 s) each
  * HPA reads its target's scale subresource, computes a replica count per
  * metric (Resource and ContainerResource metrics from metrics.k8s.io,
- * Utilization or AverageValue targets), takes the largest, normalizes it
+ * Utilization or AverageValue targets; Pods, Object and External metrics
+ * from custom.metrics.k8s.io and external.metrics.k8s.io), takes the largest, normalizes it
  * (stabilization window, behavior policies or the legacy scale-up limit,
  * min/max), writes the scale when it changes, and records status
  * (currentReplicas, desiredReplicas, currentMetrics, lastScaleTime and the
@@ -28,6 +29,7 @@ import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import { ScaleNormalizer } from "./behavior.ts";
 import { rfc3339, scaleTargetResource, setCondition } from "./hpa-status.ts";
 import { ApiMetricsSource, type ResourceMetricsSource } from "./metrics-source.ts";
+import { ApiCustomMetricsSource, type CustomMetricsSource } from "./custom-metrics-source.ts";
 import { MetricError, metricReplicas, type MetricResult } from "./metric-replicas.ts";
 import { defaultCalculatorOptions, type CalculatorOptions } from "./replica-calculator.ts";
 
@@ -49,6 +51,8 @@ export interface HorizontalControllerOptions {
   recorder: EventRecorder;
   /** Default: metrics.k8s.io through the API. */
   metrics?: ResourceMetricsSource;
+  /** Pods/Object/External metrics. Default: custom.metrics.k8s.io and external.metrics.k8s.io through the API. */
+  customMetrics?: CustomMetricsSource;
   /** --horizontal-pod-autoscaler-sync-period (15 s). */
   resyncMs?: number;
   calculator?: CalculatorOptions;
@@ -59,6 +63,7 @@ export class HorizontalController {
   private readonly hpas: SharedInformer<HPA>;
   private readonly pods: SharedInformer<PodObj>;
   private readonly metrics: ResourceMetricsSource;
+  private readonly customMetrics: CustomMetricsSource;
   private readonly normalizer = new ScaleNormalizer();
   private readonly resyncMs: number;
 
@@ -67,6 +72,7 @@ export class HorizontalController {
     this.hpas = o.informers.informerFor<HPA>(hpaRef);
     this.pods = o.informers.informerFor<PodObj>(podsRef);
     this.metrics = o.metrics ?? new ApiMetricsSource(o.client);
+    this.customMetrics = o.customMetrics ?? new ApiCustomMetricsSource(o.client);
     this.resyncMs = o.resyncMs ?? 15_000;
     const enqueue = (h: HPA) => this.queue.add(objectKey(h));
     this.hpas.addEventHandler({
@@ -172,7 +178,7 @@ export class HorizontalController {
           "ScalingActive",
           "False",
           computed.errorReason!,
-          `the HPA was unable to compute the replica count: ${computed.error}`,
+          `the HPA was unable to compute the replica count: ${computed.errorDetail ?? computed.error}`,
           now,
         );
         this.event(hpa, "Warning", "FailedComputeMetricsReplicas", computed.error!);
@@ -294,6 +300,8 @@ export class HorizontalController {
     statuses: MetricStatus[];
     error?: string;
     errorReason?: string;
+    /** The first failed metric's own error (the ScalingActive message). */
+    errorDetail?: string;
   }> {
     const specs = hpa.spec?.metrics?.length
       ? hpa.spec.metrics
@@ -323,18 +331,24 @@ export class HorizontalController {
     for (const m of specs) {
       try {
         const r = await metricReplicas(
-          { source: this.metrics, calculator: this.o.calculator ?? defaultCalculatorOptions },
+          {
+            source: this.metrics,
+            custom: this.customMetrics,
+            calculator: this.o.calculator ?? defaultCalculatorOptions,
+          },
           { metric: m, namespace: ns, selector, pods, current, now },
         );
         statuses.push(r.status);
         if (!best || r.replicas > best.replicas) best = r;
       } catch (err) {
         statuses.push({ type: "" } as MetricStatus);
-        errors.push(
+        const e =
           err instanceof MetricError
             ? err
-            : new MetricError("FailedGetResourceMetric", String(err)),
-        );
+            : new MetricError("FailedGetResourceMetric", String(err));
+        // As upstream getUnableComputeReplicaCountCondition: one warning per failed metric.
+        this.event(hpa, "Warning", e.reason, e.detail);
+        errors.push(e);
       }
     }
     // As upstream: fail when every metric failed, or when some failed and the rest would scale down.
@@ -346,6 +360,7 @@ export class HorizontalController {
         statuses: statuses.filter((s) => s.type),
         error,
         errorReason: first.reason,
+        errorDetail: first.detail,
       };
     }
     return { replicas: best.replicas, name: best.name, statuses: statuses.filter((s) => s.type) };

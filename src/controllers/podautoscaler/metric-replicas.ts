@@ -7,6 +7,8 @@ import type { MetricSpec, MetricStatus } from "kubernetes-types/autoscaling/v2.d
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { quantityValue } from "../../kubelet/pod/qos.ts";
 import { milliQuantity } from "./hpa-status.ts";
+import type { CustomMetricsSource } from "./custom-metrics-source.ts";
+import { CustomMetricError, customMetricReplicas } from "./custom-metric-replicas.ts";
 import type { ResourceMetricsSource } from "./metrics-source.ts";
 import {
   rawResourceReplicas,
@@ -23,17 +25,26 @@ export interface MetricResult {
 
 /** A metric that could not be computed: the condition reason and message detail. */
 export class MetricError extends Error {
+  /** What the ScalingActive condition and the per-metric event say (upstream's inner error). */
+  readonly detail: string;
   constructor(
     readonly reason: string,
     message: string,
+    detail?: string,
   ) {
     super(message);
+    this.detail = detail ?? message;
   }
 }
 
 /** The replica count metric m proposes, with its status; throws MetricError. */
 export async function metricReplicas(
-  deps: { source: ResourceMetricsSource; calculator: CalculatorOptions },
+  deps: {
+    source: ResourceMetricsSource;
+    /** Pods, Object and External metrics; without it those metric types fail. */
+    custom?: CustomMetricsSource;
+    calculator: CalculatorOptions;
+  },
   a: {
     metric: MetricSpec;
     namespace: string;
@@ -44,6 +55,15 @@ export async function metricReplicas(
   },
 ): Promise<MetricResult> {
   const { metric: m, namespace: ns, selector, pods, current, now } = a;
+  if ((m.type === "Pods" || m.type === "Object" || m.type === "External") && deps.custom) {
+    try {
+      return await customMetricReplicas({ source: deps.custom, calculator: deps.calculator }, a);
+    } catch (err) {
+      if (err instanceof CustomMetricError)
+        throw new MetricError(err.reason, err.message, err.detail);
+      throw err;
+    }
+  }
   const src =
     m.type === "Resource"
       ? m.resource
@@ -51,10 +71,7 @@ export async function metricReplicas(
         ? m.containerResource
         : undefined;
   if (!src)
-    throw new MetricError(
-      "InvalidMetricSourceType",
-      `unsupported metric source type "${m.type}" (only Resource and ContainerResource metrics are served)`,
-    );
+    throw new MetricError("InvalidMetricSourceType", `unknown metric source type "${m.type}"`);
   const container = m.type === "ContainerResource" ? m.containerResource!.container : undefined;
   const reasonPrefix =
     m.type === "Resource" ? "FailedGetResourceMetric" : "FailedGetContainerResourceMetric";
