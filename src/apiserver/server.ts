@@ -94,7 +94,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const registry = opts.registry ?? new Registry(builtinResources());
   const store = new ObjectStore(opts.backend);
   const pipeline = opts.pipeline ?? defaultPipeline();
-  pipeline.admission.unshift(namespaceLifecycle(store, registry));
+  pipeline.admission.unshift(namespaceLifecycle(() => context, registry));
   const context: ServerContext = {
     registry,
     store,

@@ -17,6 +17,8 @@ export interface ClientConfig {
   qps?: number;
   burst?: number;
   userAgent?: string;
+  /** Pooled connections to the server (default 64; each watch holds one). */
+  maxSockets?: number;
 }
 
 interface NamedEntry<T> {

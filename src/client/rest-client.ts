@@ -97,13 +97,13 @@ export class RestClient {
     this.agent = isHttps
       ? new https.Agent({
           keepAlive: true,
-          maxSockets: 64,
+          maxSockets: config.maxSockets ?? 64,
           ca: config.ca,
           cert: config.cert,
           key: config.key,
           rejectUnauthorized: !config.insecureSkipTLSVerify,
         })
-      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+      : new http.Agent({ keepAlive: true, maxSockets: config.maxSockets ?? 64 });
     this.limiter = new TokenBucket(config.qps ?? 50, config.burst ?? 100, this.clock);
   }
 

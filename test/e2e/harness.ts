@@ -61,6 +61,8 @@ export interface TestCluster {
   /** Starts a long-running kubectl (e.g. `get -w`) whose output can be awaited line by line. */
   kubectlStream(args: string[]): KubectlStream;
   logs(): string;
+  /** The server process's pid (benchmarks read its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,8 @@ export interface KubectlStream {
 export interface StartOptions {
   args?: string[];
   env?: Record<string, string>;
+  /** Extra node flags for the server process (e.g. --cpu-prof in benchmarks). */
+  nodeArgs?: string[];
 }
 
 /** Starts `k8ts server --disable-agent` and waits until /readyz answers 200. */
@@ -86,6 +90,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...(opts.nodeArgs ?? []),
       join(repoRoot, "bin", "k8ts"),
       "server",
       "--disable-agent",
@@ -206,6 +211,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       return streamKubectl(["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...args]);
     },
     logs: () => output,
+    pid: child.pid ?? 0,
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGTERM");

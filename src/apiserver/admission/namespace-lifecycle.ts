@@ -4,16 +4,30 @@
  */
 import { StatusError, notFound, qualifiedResource } from "../../api/status.ts";
 import type { Registry } from "../../api/registry.ts";
-import type { ObjectStore } from "../object-store.ts";
+import type { ServerContext } from "../context.ts";
+import { ObjectCache } from "../object-cache.ts";
+import { objectKey } from "../object-store.ts";
 import type { AdmissionPlugin } from "../pipeline.ts";
 
-export function namespaceLifecycle(store: ObjectStore, registry: Registry): AdmissionPlugin {
+/**
+ * Namespaces are read from the server's shared namespace cache (upstream's
+ * informer lister); one the cache does not hold yet is looked up in storage,
+ * so a namespace created a moment ago is never reported missing.
+ */
+export function namespaceLifecycle(
+  server: () => ServerContext,
+  registry: Registry,
+): AdmissionPlugin {
   const namespaces = registry.get("", "v1", "namespaces")!;
   return {
     name: "NamespaceLifecycle",
     async admit(attrs) {
       if (attrs.operation !== "CREATE" || !attrs.def.namespaced || attrs.subresource !== "") return;
-      const ns = await store.tryGet(namespaces, "", attrs.namespace);
+      const s = server();
+      const cached = await ObjectCache.shared(s, namespaces)
+        .get(objectKey(namespaces, "", attrs.namespace))
+        .catch(() => undefined);
+      const ns = cached ?? (await s.store.tryGet(namespaces, "", attrs.namespace));
       if (!ns) throw notFound("", "namespaces", attrs.namespace);
       const terminating =
         ns.metadata?.deletionTimestamp !== undefined ||

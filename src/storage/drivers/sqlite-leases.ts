@@ -14,7 +14,10 @@ export class SqliteLeases {
   load(db: Database.Database): void {
     const rows = db
       .prepare(
-        "SELECT c.name, c.id, k.expires_at FROM current c JOIN kv k ON k.id = c.id WHERE k.expires_at > 0",
+        // Through the partial index of expiring rows: start-up must not read
+        // every live object (a data dir may hold 100k of them).
+        "SELECT k.name, k.id, k.expires_at FROM kv k INDEXED BY kv_expiring" +
+          " JOIN current c ON c.name = k.name AND c.id = k.id WHERE k.expires_at > 0",
       )
       .all() as { name: string; id: number; expires_at: number }[];
     for (const r of rows) this.#byKey.set(r.name, { expiresAt: r.expires_at, revision: r.id });

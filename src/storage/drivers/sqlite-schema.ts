@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS kv (
   value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS kv_name_id ON kv (name, id);
+CREATE INDEX IF NOT EXISTS kv_expiring ON kv (expires_at) WHERE expires_at > 0;
 CREATE TABLE IF NOT EXISTS current (
   name TEXT PRIMARY KEY,
   id INTEGER NOT NULL

@@ -7,13 +7,18 @@
  * whose usage the controller has not computed yet reject with "status unknown
  * for quota"; pods must state cpu/memory when a quota tracks them. Dry runs
  * check without charging. Usage is released only by the controller's
- * recalculation (as upstream).
+ * recalculation (as upstream). Quotas are first read from the server's
+ * shared cache, as upstream reads its informer: a quota created a moment
+ * before a write may not charge it; the controller's recalculation then
+ * counts it.
  */
 import { Quantity } from "../../../../api/quantity.ts";
 import { StatusError } from "../../../../api/status.ts";
 import type { KObject } from "../../../../api/types.ts";
 import type { Clock } from "../../../../client/clock.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
+import { ObjectCache } from "../../../object-cache.ts";
+import { keyPrefix } from "../../../object-store.ts";
 import { admissionForbidden } from "../admission-error.ts";
 import {
   addLists,
@@ -97,7 +102,12 @@ export function resourceQuotaPlugin(server: ServerRef, clock: Clock): AdmissionP
       const def = s.registry.get("", "v1", "resourcequotas")!;
       const charged = new Set<string>();
       for (let attempt = 0; ; attempt++) {
-        const quotas = (await s.store.list(def, attrs.namespace, {})).items.map((i) => i.obj);
+        // First from the shared cache (upstream's quota lister); after a
+        // conflict, from storage so the retry charges the current status.
+        const quotas =
+          attempt === 0
+            ? await ObjectCache.shared(s, def).under(keyPrefix(def, attrs.namespace))
+            : (await s.store.list(def, attrs.namespace, {})).items.map((i) => i.obj);
         const pending: KObject[] = [];
         for (const quota of quotas) {
           if (charged.has(quota.metadata?.name ?? "")) continue;
