@@ -6,24 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { StatusError } from "../status.ts";
-import { appsV1 } from "./defs/apps-v1.ts";
-import { authenticationV1 } from "./defs/authentication-v1.ts";
-import { authorizationV1 } from "./defs/authorization-v1.ts";
-import { autoscalingV1 } from "./defs/autoscaling-v1.ts";
-import { autoscalingV2 } from "./defs/autoscaling-v2.ts";
-import { batchV1 } from "./defs/batch-v1.ts";
-import { certificatesV1 } from "./defs/certificates-v1.ts";
-import { coordinationV1 } from "./defs/coordination-v1.ts";
-import { coreV1 } from "./defs/core-v1.ts";
-import { discoveryV1 } from "./defs/discovery-v1.ts";
-import { eventsV1 } from "./defs/events-v1.ts";
-import { metaV1, runtimeTypes } from "./defs/meta-v1.ts";
-import { networkingV1 } from "./defs/networking-v1.ts";
-import { nodeV1 } from "./defs/node-v1.ts";
-import { policyV1 } from "./defs/policy-v1.ts";
-import { rbacV1 } from "./defs/rbac-v1.ts";
-import { schedulingV1 } from "./defs/scheduling-v1.ts";
-import { storageV1 } from "./defs/storage-v1.ts";
+import { builtinPackages } from "./builtin.ts";
 import { formatDuration, formatTime } from "./go-formats.ts";
 import { decodeKubernetesProtobuf, encodeKubernetesProtobuf } from "./protobuf.ts";
 import { decodeMessage } from "./protobuf-decode.ts";
@@ -31,27 +14,9 @@ import { encodeMessage } from "./protobuf-encode.ts";
 import { messagePlan } from "./protobuf-plan.ts";
 import { SchemaRegistry, type TypeRef } from "./schema-registry.ts";
 
-const registry = new SchemaRegistry([
-  metaV1,
-  runtimeTypes,
-  coreV1,
-  appsV1,
-  authenticationV1,
-  authorizationV1,
-  autoscalingV1,
-  autoscalingV2,
-  batchV1,
-  certificatesV1,
-  coordinationV1,
-  discoveryV1,
-  eventsV1,
-  networkingV1,
-  nodeV1,
-  policyV1,
-  rbacV1,
-  schedulingV1,
-  storageV1,
-]);
+// Every built-in package, the late additions (admissionregistration, apiregistration,
+// apiextensions) included.
+const registry = new SchemaRegistry(builtinPackages());
 
 /** mulberry32: a small seeded PRNG. */
 function rng(seed: number): () => number {
