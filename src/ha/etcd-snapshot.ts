@@ -5,13 +5,20 @@
  * dir from a snapshot with `etcdctl snapshot restore` (etcd-client package),
  * as a new one-member cluster with the member's own name and peer URL. The
  * server must be stopped for a restore; other members then re-join.
+ *
+ * As in k3s, restore is for managed (stacked) etcd only: a server on an
+ * external etcd (--datastore-endpoint) does not own that cluster's data, so
+ * restoring is refused with ExternalDatastoreError and left to the etcd
+ * cluster's operator (`etcdutl snapshot restore` on every member). Saving
+ * works for both: `k8ts etcd snapshot save --endpoints ...` reads any etcd.
  */
 import { execFile } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import type { Etcd3 } from "etcd3";
-import { loadMemberConfig, peerUrl } from "./etcd-member-config.ts";
+import { join } from "node:path";
+import { etcdDir, loadMemberConfig, peerUrl } from "./etcd-member-config.ts";
 import { etcdDataDir } from "./managed-etcd.ts";
 
 const execFileAsync = promisify(execFile);
@@ -54,6 +61,19 @@ export async function saveSnapshot(
   }
 }
 
+/** Restore asked of a server data dir with no managed etcd member (external or no etcd). */
+export class ExternalDatastoreError extends Error {
+  readonly code = "ExternalDatastore";
+  constructor(dataDir: string) {
+    super(
+      `Cannot restore into ${dataDir}: it has no managed etcd member (the server runs on an ` +
+        "external datastore or on SQLite). k8ts restores only etcd it manages (--etcd managed); " +
+        "restore an external etcd cluster with `etcdutl snapshot restore` on each of its members, " +
+        "and SQLite with `k8ts datastore restore`.",
+    );
+  }
+}
+
 /**
  * Replaces the managed member's data under a server data dir with the
  * snapshot (the old data is kept beside it as data.before-restore-<time>).
@@ -66,6 +86,8 @@ export async function restoreSnapshot(opts: {
   etcdctl?: string;
 }): Promise<string | undefined> {
   if (!existsSync(opts.file)) throw new Error(`Cannot restore: no snapshot file ${opts.file}`);
+  if (!existsSync(join(etcdDir(opts.dataDir), "member.json")))
+    throw new ExternalDatastoreError(opts.dataDir);
   const member = await loadMemberConfig(opts.dataDir);
   const target = etcdDataDir(opts.dataDir);
   const staging = `${target}.restoring`;

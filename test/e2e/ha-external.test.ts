@@ -4,7 +4,9 @@
  * --etcd-cafile/--etcd-certfile/--etcd-keyfile). The first starts the
  * cluster, the second joins with a token and gets the shared keys, so
  * objects and encrypted secrets written through one are read through the
- * other, and etcdctl shows the state under /registry/.
+ * other, and etcdctl shows the state under /registry/. Snapshots of the
+ * external etcd are saved through its API; restoring one through a server
+ * is refused (k8ts restores only etcd it manages, as k3s).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -74,4 +76,25 @@ test("two servers on one external TLS etcd: init, token join, shared state", asy
   const members = await k8ts(["etcd", "member", "list", "--data-dir", b.dataDir]);
   assert.notEqual(members.code, 0);
   assert.match(members.stderr, /No managed etcd member/);
+
+  const snap = join(root, "external.snap");
+  const saved = await k8ts([
+    "etcd",
+    "snapshot",
+    "save",
+    snap,
+    "--endpoints",
+    etcd.endpoints[0]!,
+    "--cacert",
+    etcd.caFile!,
+    "--cert",
+    etcd.certFile!,
+    "--key",
+    etcd.keyFile!,
+  ]);
+  assert.equal(saved.code, 0, saved.stderr);
+  assert.match(saved.stdout, /Snapshot saved at .* \(\d+ bytes, revision \d+\)/);
+  const restore = await k8ts(["etcd", "snapshot", "restore", snap, "--data-dir", b.dataDir]);
+  assert.notEqual(restore.code, 0);
+  assert.match(restore.stderr, /no managed etcd member .*etcdutl snapshot restore/s);
 });
