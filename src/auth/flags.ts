@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { AuthStack } from "./stack.ts";
+import type { RequestHeaderConfig } from "./authenticators/request-header.ts";
 
 export interface AuthFlags {
   clientCaFile?: string;
@@ -128,6 +129,8 @@ export interface AuthDefaults {
   clusterCaPem: string;
   /** The cluster's service-account key pair: used when no key files are given. */
   serviceAccountKeyPem: string;
+  /** Request-header (front-proxy) authentication settings, when enabled. */
+  requestHeader?: RequestHeaderConfig;
   now: () => number;
 }
 
@@ -183,6 +186,7 @@ export async function authStackFromFlags(flags: AuthFlags, d: AuthDefaults): Pro
     : undefined;
   return buildAuthStack({
     clientCaPem,
+    requestHeader: d.requestHeader,
     tokenFile: flags.tokenAuthFile
       ? parseTokenFile(await readFile(flags.tokenAuthFile, "utf8"))
       : undefined,

@@ -12,6 +12,10 @@ import { authApiFilter, storeGetter } from "./api-filter.ts";
 import { bootstrapTokenAuthenticator } from "./authenticators/bootstrap-token.ts";
 import { tokenFileAuthenticator } from "./authenticators/token-file.ts";
 import type { ChainOptions } from "./authenticators/union.ts";
+import {
+  requestHeaderAuthenticator,
+  type RequestHeaderConfig,
+} from "./authenticators/request-header.ts";
 import { x509Authenticator } from "./authenticators/x509.ts";
 import { abacAuthorizer, type AbacPolicySpec } from "./authorizers/abac.ts";
 import { nodeAuthorizer } from "./authorizers/node.ts";
@@ -39,6 +43,8 @@ export const AUTHORIZATION_MODES = ["AlwaysAllow", "AlwaysDeny", "ABAC", "Webhoo
 export interface AuthOptions {
   /** --client-ca-file contents: enables x509 client certificates. */
   clientCaPem?: string;
+  /** The --requestheader-* settings: front proxies assert users in headers. */
+  requestHeader?: RequestHeaderConfig;
   /** Parsed --token-auth-file. */
   tokenFile?: Map<string, UserInfo>;
   /** --anonymous-auth (default false). */
@@ -121,7 +127,12 @@ export function buildAuthStack(opts: AuthOptions): AuthStack {
       }, opts.now),
     );
   const chain: ChainOptions = {
-    request: opts.clientCaPem ? [x509Authenticator()] : [],
+    request: [
+      ...(opts.requestHeader
+        ? [requestHeaderAuthenticator(opts.requestHeader, { clientCaPem: opts.clientCaPem })]
+        : []),
+      ...(opts.clientCaPem ? [x509Authenticator()] : []),
+    ],
     tokens,
     anonymous: opts.anonymous,
   };

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { addAuthFlags } from "../auth/flags.ts";
+import { addFrontProxyFlags } from "../apiserver/aggregator/front-proxy.ts";
 import { addServiceFlags } from "../apiserver/services/service-flags.ts";
 import { addAdmissionFlags } from "../apiserver/admission/builtin/admission-flags.ts";
 
 /** `k8ts apiserver`: the API server alone. */
 export function registerApiserverCommand(program: Command): void {
-  addServiceFlags(addAdmissionFlags(addAuthFlags(program.command("apiserver"))))
+  addServiceFlags(addAdmissionFlags(addFrontProxyFlags(addAuthFlags(program.command("apiserver")))))
     .description("Run the Kubernetes API server")
     .option(
       "--data-dir <dir>",

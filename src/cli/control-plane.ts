@@ -15,8 +15,10 @@ import { writeKubeconfig } from "../pki/kubeconfig.ts";
 import type { AuthFlags } from "../auth/flags.ts";
 import { serviceOptionsFromFlags, type ServiceFlags } from "../apiserver/services/service-flags.ts";
 import type { AdmissionFlags } from "../apiserver/admission/builtin/admission-flags.ts";
+import type { FrontProxyFlags } from "../apiserver/aggregator/front-proxy.ts";
 
-export interface ControlPlaneFlags extends AuthFlags, AdmissionFlags, ServiceFlags {
+export interface ControlPlaneFlags
+  extends AuthFlags, AdmissionFlags, ServiceFlags, FrontProxyFlags {
   dataDir?: string;
   bindAddress?: string;
   securePort?: string | number;
@@ -67,7 +69,13 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`Invalid --secure-port ${flags.securePort}`);
   const { authStackFromFlags } = await import("../auth/flags.ts");
+  const { frontProxyFromFlags } = await import("../apiserver/aggregator/front-proxy.ts");
+  const frontProxy = await frontProxyFromFlags(flags, join(dataDir, "tls"));
+  const clientCaPem = flags.clientCaFile
+    ? await readFile(flags.clientCaFile, "utf8")
+    : pki.ca.certPem;
   const auth = await authStackFromFlags(flags, {
+    requestHeader: frontProxy.requestHeader,
     clusterCaPem: pki.ca.certPem,
     serviceAccountKeyPem: pki.serviceAccountKeyPem,
     now: () => Date.now(),
@@ -84,7 +92,10 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const extensibility = extensibilityAdmission();
   auth.pipeline.admission = admission.chain([...auth.pipeline.admission, ...extensibility.plugins]);
   const { Aggregator } = await import("../apiserver/aggregator/aggregator.ts");
-  const aggregator = new Aggregator();
+  const aggregator = new Aggregator({
+    proxyClient: frontProxy.proxyClient,
+    authenticationInfo: { clientCaPem, requestHeader: frontProxy.requestHeader },
+  });
   auth.pipeline.filters.push(aggregator.filter());
   const apiServer = await startApiServer({
     backend: storage,
@@ -96,7 +107,8 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     tls: {
       certPem: serving.certPem,
       keyPem: serving.keyPem,
-      clientCaPem: flags.clientCaFile ? await readFile(flags.clientCaFile, "utf8") : pki.ca.certPem,
+      // Front proxies' certificates are verified by the request-header authenticator.
+      clientCaPem: `${clientCaPem.trimEnd()}\n${frontProxy.requestHeader.clientCaPem}`,
     },
   });
   admission.bind(apiServer.context);

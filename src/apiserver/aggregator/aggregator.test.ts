@@ -3,20 +3,37 @@ import assert from "node:assert/strict";
 import { defaultPipeline } from "../pipeline.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import { Aggregator } from "./aggregator.ts";
+import { WebSocket } from "ws";
+import { issueCertificate, type CertKeyPair } from "../../pki/self-signed.ts";
+import { DEFAULT_REQUEST_HEADERS } from "../../auth/authenticators/request-header.ts";
 import { startExtensionServer, type TestExtensionServer } from "./testing.ts";
 
 type Rec = Record<string, unknown>;
 let api: TestServer;
 let ext: TestExtensionServer;
+let frontProxyCa: CertKeyPair;
 
 before(async () => {
+  frontProxyCa = await issueCertificate({ commonName: "front-proxy-ca", usage: "ca" });
+  const proxyClient = await issueCertificate({
+    commonName: "front-proxy-client",
+    usage: "client",
+    signer: frontProxyCa,
+  });
   ext = await startExtensionServer({
     group: "demo.k8ts.test",
     version: "v1",
     service: "demo-api",
     namespace: "default",
+    frontProxyCaPem: frontProxyCa.certPem,
   });
-  const aggregator = new Aggregator();
+  const aggregator = new Aggregator({
+    proxyClient,
+    authenticationInfo: {
+      clientCaPem: "client-ca-pem",
+      requestHeader: { clientCaPem: frontProxyCa.certPem, ...DEFAULT_REQUEST_HEADERS },
+    },
+  });
   const pipeline = defaultPipeline();
   pipeline.filters.push(aggregator.filter());
   api = await startTestServer({ pipeline });
@@ -145,4 +162,91 @@ test("an APIService whose service is missing is unavailable and answers 503", as
   assert.deepEqual([cond.status, cond.reason], ["False", "ServiceNotFound"]);
   const proxied = await api.call("GET", "/apis/missing.k8ts.test/v1/things");
   assert.equal(proxied.status, 503);
+});
+
+test("proxied requests carry the front-proxy client certificate and the user in X-Remote-* headers", async () => {
+  await eventually(async () => {
+    const r = await api.call("GET", "/apis/demo.k8ts.test/v1/namespaces/default/widgets");
+    return r.status === 200 ? r : undefined;
+  });
+  const list = ext.requests.filter((r) => r.path.endsWith("/widgets"));
+  assert.ok(list.length > 0);
+  for (const r of list) assert.equal(r.clientCN, "front-proxy-client");
+  const check = ext.requests.find((r) => r.path === "/apis/demo.k8ts.test/v1");
+  assert.deepEqual(
+    [check?.clientCN, check?.user, check?.groups],
+    ["front-proxy-client", "system:kube-aggregator", ["system:masters"]],
+  );
+});
+
+test("OpenAPI v2 and v3 include the aggregated group version", async () => {
+  const v3 = await eventually(async () => {
+    const r = await api.call("GET", "/openapi/v3");
+    return r.body?.paths?.["apis/demo.k8ts.test/v1"] ? r : undefined;
+  });
+  assert.ok(v3.body.paths["api/v1"], "built-in group versions stay listed");
+  const url = String(v3.body.paths["apis/demo.k8ts.test/v1"].serverRelativeURL);
+  assert.match(url, /^\/openapi\/v3\/apis\/demo\.k8ts\.test\/v1\?hash=[0-9A-F]{128}$/);
+  const doc = await api.call("GET", url);
+  assert.equal(doc.status, 200);
+  assert.equal(doc.headers.get("cache-control"), "public, immutable");
+  assert.ok(doc.body.components.schemas["io.k8ts.test.Widget"]);
+  const stale = await fetch(`${api.server.url}/openapi/v3/apis/demo.k8ts.test/v1?hash=OLD`, {
+    redirect: "manual",
+  });
+  assert.equal(stale.status, 301);
+  assert.equal(stale.headers.get("location"), url);
+  const v2 = await api.call("GET", "/openapi/v2");
+  assert.equal(v2.status, 200);
+  assert.ok(v2.body.definitions["io.k8ts.test.Widget"]);
+  assert.ok(v2.body.definitions["io.k8s.api.core.v1.Pod"], "own definitions kept");
+  assert.ok(v2.body.paths["/apis/demo.k8ts.test/v1/namespaces/{namespace}/widgets/{name}"]);
+  const again = await api.call("GET", "/openapi/v2", undefined, {
+    "If-None-Match": String(v2.headers.get("etag")),
+  });
+  assert.equal(again.status, 304);
+  const proto = await fetch(`${api.server.url}/openapi/v2`, {
+    headers: { Accept: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf" },
+  });
+  assert.equal(proto.status, 200);
+  const bytes = Buffer.from(await proto.arrayBuffer());
+  assert.ok(bytes.includes(Buffer.from("io.k8ts.test.Widget")));
+});
+
+test("upgrade requests (WebSocket) are relayed to the extension server", async () => {
+  const url = `${api.server.url.replace(/^http/, "ws")}/apis/demo.k8ts.test/v1/namespaces/default/widgets/w1/echo`;
+  const ws = new WebSocket(url);
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.once("open", () => ws.send("ping through the aggregator"));
+    ws.once("message", (data) => resolve(String(data)));
+    ws.once("error", reject);
+  });
+  ws.close();
+  assert.equal(reply, "ping through the aggregator");
+  const upgrade = ext.requests.find((r) => r.path.endsWith("/echo"));
+  assert.equal(upgrade?.clientCN, "front-proxy-client");
+});
+
+test("the extension-apiserver-authentication ConfigMap and its reader Role are published", async () => {
+  const cm = await eventually(async () => {
+    const r = await api.call(
+      "GET",
+      "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication",
+    );
+    return r.status === 200 ? r.body : undefined;
+  });
+  assert.deepEqual(cm.data, {
+    "client-ca-file": "client-ca-pem",
+    "requestheader-client-ca-file": frontProxyCa.certPem,
+    "requestheader-allowed-names": '["front-proxy-client"]',
+    "requestheader-username-headers": '["X-Remote-User"]',
+    "requestheader-group-headers": '["X-Remote-Group"]',
+    "requestheader-extra-headers-prefix": '["X-Remote-Extra-"]',
+  });
+  const role = await api.call(
+    "GET",
+    "/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles/extension-apiserver-authentication-reader",
+  );
+  assert.equal(role.status, 200, role.text);
+  assert.deepEqual(role.body.rules[0].resourceNames, ["extension-apiserver-authentication"]);
 });

@@ -10,6 +10,10 @@
  * - filter(): after authentication and authorization, proxies requests of
  *   remote group versions (503 while unavailable) and merges available
  *   remote groups into /apis (legacy and aggregated discovery) and /apis/<g>.
+ * - Requests to extension servers carry the front-proxy client certificate
+ *   (options.proxyClient) with the user in X-Remote-* headers; the server's
+ *   OpenAPI documents include the available extension servers' specs; the
+ *   extension-apiserver-authentication ConfigMap is published at start.
  */
 import { StatusError } from "../../api/status.ts";
 import type { KObject } from "../../api/types.ts";
@@ -25,8 +29,13 @@ import { RestStore } from "../rest-store.ts";
 import { writeJSON } from "../response.ts";
 import { ObjectCache } from "../admission/webhook/object-cache.ts";
 import { serviceResolver, type ServiceResolver } from "../admission/webhook/webhook-client.ts";
+import type { CertKeyPair } from "../../pki/self-signed.ts";
+import type { RequestHeaderConfig } from "../../auth/authenticators/request-header.ts";
+import { publishAuthenticationInfo } from "./authentication-info.ts";
 import { localApiServices } from "./local-apiservices.ts";
-import { apiServiceEndpoint, proxyRequest, upstreamRequest } from "./proxy.ts";
+import { fetchAggregatedSpec } from "./openapi-fetch.ts";
+import { aggregatedOpenAPI, type AggregatedSpec } from "./openapi-merge.ts";
+import { apiServiceEndpoint, proxyRequest, readBody, upstreamRequest } from "./proxy.ts";
 import {
   mergeAggregated,
   mergeGroupList,
@@ -47,6 +56,10 @@ export interface AggregatorOptions {
   resolveService?: ServiceResolver;
   /** Period of availability re-checks, ms (default 10000). */
   recheckMs?: number;
+  /** The front-proxy client certificate presented to extension servers. */
+  proxyClient?: CertKeyPair;
+  /** Published in kube-system/extension-apiserver-authentication when given. */
+  authenticationInfo?: { clientCaPem?: string; requestHeader?: RequestHeaderConfig };
 }
 
 interface Availability {
@@ -55,6 +68,8 @@ interface Availability {
   message: string;
   /** The APIResourceList served, when available. */
   resources?: Rec;
+  /** Its OpenAPI documents, when available. */
+  spec?: AggregatedSpec;
 }
 
 export class Aggregator {
@@ -77,6 +92,8 @@ export class Aggregator {
     this.#server = server;
     const def = server.registry.get("apiregistration.k8s.io", "v1", "apiservices")!;
     this.#cache = new ObjectCache(server, def);
+    server.extensions = aggregatedOpenAPI(server.extensions, () => this.#specs());
+    if (this.#opts.authenticationInfo) void this.#publish(server, this.#opts.authenticationInfo);
     const rest = new RestStore(server);
     // In parallel: start-up writes should settle quickly.
     await Promise.all(
@@ -95,6 +112,27 @@ export class Aggregator {
       }),
     );
     void this.#loop(server);
+  }
+
+  /** Publishes the authentication ConfigMap, retrying until the namespace exists. */
+  async #publish(
+    server: ServerContext,
+    info: NonNullable<AggregatorOptions["authenticationInfo"]>,
+  ): Promise<void> {
+    while (!server.signal.aborted) {
+      try {
+        await publishAuthenticationInfo(server, info.clientCaPem, info.requestHeader);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  #specs(): AggregatedSpec[] {
+    const out: AggregatedSpec[] = [];
+    for (const st of this.#state.values()) if (st.status === "True" && st.spec) out.push(st.spec);
+    return out;
   }
 
   async #loop(server: ServerContext): Promise<void> {
@@ -136,9 +174,9 @@ export class Aggregator {
           "x-remote-group": "system:masters",
         },
         timeoutMs: 5000,
+        client: this.#opts.proxyClient,
       });
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
+      const body = await readBody(res);
       if (res.statusCode !== 200) {
         result = {
           status: "False",
@@ -150,7 +188,13 @@ export class Aggregator {
           status: "True",
           reason: "Passed",
           message: "all checks passed",
-          resources: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Rec,
+          resources: JSON.parse(body.toString("utf8")) as Rec,
+          spec: await fetchAggregatedSpec(
+            endpoint,
+            String(spec.group),
+            String(spec.version),
+            this.#opts.proxyClient,
+          ),
         };
       }
     } catch (err) {
@@ -231,7 +275,7 @@ export class Aggregator {
         throw new StatusError("ServiceUnavailable", "service unavailable");
       });
       try {
-        await proxyRequest(ctx, endpoint);
+        await proxyRequest(ctx, endpoint, this.#opts.proxyClient);
       } catch (err) {
         throw new StatusError(
           "ServiceUnavailable",
