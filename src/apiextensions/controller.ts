@@ -21,6 +21,7 @@ import {
   type CustomResourceDefinitionStatus,
 } from "./types.ts";
 import { deleteCustomResources } from "./cleanup.ts";
+import { ConversionWebhooks } from "./conversion/conversion-webhooks.ts";
 
 const RETRY_MS = 1000;
 
@@ -32,9 +33,11 @@ export class CrdController {
   /** JSON of the spec each registered CRD was served from (skip no-op re-registrations). */
   readonly #served = new Map<string, string>();
   #queue: Promise<void> = Promise.resolve();
+  readonly #conversion: ConversionWebhooks;
 
   constructor(ctx: ServerContext) {
     this.#ctx = ctx;
+    this.#conversion = new ConversionWebhooks(ctx);
     this.#crdDef = ctx.registry.get(APIEXTENSIONS_GROUP, "v1", "customresourcedefinitions")!;
   }
 
@@ -140,8 +143,9 @@ export class CrdController {
     if (accepted.status === "True") {
       const key = JSON.stringify(crd.spec);
       if (this.#served.get(name) !== key) {
+        const webhook = await this.#conversion.converterFor(crd);
         try {
-          this.#ctx.registry.setDynamic(name, customResourceDefs(crd));
+          this.#ctx.registry.setDynamic(name, customResourceDefs(crd, webhook));
           this.#served.set(name, key);
         } catch (e) {
           accepted = {
@@ -200,7 +204,7 @@ export class CrdController {
       conditions: mergeConditions(crd.status?.conditions, [terminating], this.#now()),
     };
     await this.#writeStatus(crd, status);
-    const defs = customResourceDefs(crd);
+    const defs = customResourceDefs(crd, await this.#conversion.converterFor(crd));
     // While terminating, objects can be read and deleted but not created (405 as upstream).
     if (this.#served.get(crd.metadata!.name!) !== "terminating") {
       try {

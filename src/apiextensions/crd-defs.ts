@@ -1,9 +1,9 @@
 /**
  * CustomResourceDefinition → ResourceDefs: one per served version, sharing
  * storage under /registry/<group>/<plural>/ in the storage version, with
- * `None` conversion (apiVersion rewrite, then the target version's pruning
- * and defaults), the version's strategy, printer, subresources and
- * selectable fields.
+ * `None` conversion (apiVersion rewrite) or a `Webhook` converter, then the
+ * target version's pruning and defaults, the version's strategy, printer,
+ * subresources and selectable fields.
  */
 import type { KObject, ResourceDef, SubresourceDef, Verb } from "../api/types.ts";
 import { compareKubeVersions } from "../api/registry.ts";
@@ -88,14 +88,23 @@ export function deprecationWarning(
   return candidates.length > 0 ? `${base}; use ${group}/${candidates[0]} ${names.kind}` : base;
 }
 
-/** The served versions of `crd` as ResourceDefs (names from status.acceptedNames when given). */
-export function customResourceDefs(crd: CustomResourceDefinition): ResourceDef[] {
+/**
+ * The served versions of `crd` as ResourceDefs. `webhook` converts between
+ * versions when the CRD's strategy is Webhook (without it: None semantics).
+ */
+export function customResourceDefs(
+  crd: CustomResourceDefinition,
+  webhook?: (obj: KObject, toApiVersion: string) => KObject,
+): ResourceDef[] {
   const { group, names, scope } = crd.spec;
   const storageVersion = storageVersionOf(crd) ?? crd.spec.versions[0]?.name ?? "v1";
   const namespaced = scope === "Namespaced";
   const schemas = new Map(crd.spec.versions.map((v) => [v.name, v.schema?.openAPIV3Schema]));
   const convert = (obj: KObject, toApiVersion: string): KObject => {
-    const out = structuredClone(obj);
+    const out =
+      webhook && obj.apiVersion !== toApiVersion
+        ? webhook(obj, toApiVersion)
+        : structuredClone(obj);
     out.apiVersion = toApiVersion;
     const version = toApiVersion.slice(toApiVersion.indexOf("/") + 1);
     if (schemas.has(version)) normalizeCustomResource(out, schemas.get(version));

@@ -3,6 +3,7 @@
  * upstream's field paths and messages (names, scope, versions, structural
  * schemas, CEL rules, printer columns, subresources, conversion).
  */
+import { validateConversion } from "./conversion/validate-conversion.ts";
 import { fieldErrors, type FieldError } from "../api/status.ts";
 import type { KObject } from "../api/types.ts";
 import { isDNS1035Label, isDNS1123Subdomain } from "../api/validation/names.ts";
@@ -245,6 +246,7 @@ export function validateCRD(obj: KObject): FieldError[] {
       fieldErrors.required("spec.conversion.webhook", "required when strategy is set to Webhook"),
     );
   }
+  errs.push(...validateConversion(spec));
   if (spec.preserveUnknownFields) {
     errs.push(
       fieldErrors.invalid(
