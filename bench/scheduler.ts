@@ -101,6 +101,8 @@ async function runWorkload(w: Workload, timeoutMs: number): Promise<Result> {
   // No controller manager here, so nothing would lift the not-ready taint
   // that TaintNodesByCondition puts on every new node: leave that plugin out.
   const cluster = await startCluster({
+    // e.g. K8TS_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+    nodeArgs: process.env.K8TS_BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean),
     args: [
       "--disable-scheduler",
       "--disable-controller-manager",

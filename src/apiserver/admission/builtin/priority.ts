@@ -10,6 +10,7 @@ import { SYSTEM_PRIORITY_CLASSES } from "../../../api/defaults/pod.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
+import { ObjectCache } from "../../object-cache.ts";
 
 type PriorityClass = KObject & {
   value?: number;
@@ -41,7 +42,8 @@ export function priorityPlugin(server: ServerRef): AdmissionPlugin {
     const s = await server.get();
     const def = s.registry.get("scheduling.k8s.io", "v1", "priorityclasses");
     if (!def) return [];
-    return (await s.store.list(def, undefined, {})).items.map((i) => i.obj as PriorityClass);
+    // From the shared cache, as upstream's lister: no storage read per pod.
+    return (await ObjectCache.shared(s, def).list()) as PriorityClass[];
   };
   return {
     name: "Priority",

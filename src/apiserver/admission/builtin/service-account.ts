@@ -13,6 +13,8 @@ import { realClock, type Clock } from "../../../client/clock.ts";
 import type { AdmissionPlugin } from "../../pipeline.ts";
 import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
+import { ObjectCache } from "../../object-cache.ts";
+import { objectKey } from "../../object-store.ts";
 
 export const DEFAULT_SERVICE_ACCOUNT = "default";
 export const DEFAULT_API_TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -129,7 +131,12 @@ export function serviceAccountPlugin(
     const interval = 100 + Math.floor(random() * 100);
     for (let i = 0; i < attempts; i++) {
       if (i > 0) await new Promise<void>((resolve) => clock.after(interval, resolve));
-      const sa = await s.store.tryGet(def, namespace, name);
+      // The shared cache first (upstream's lister), then storage: an account
+      // created a moment ago is found either way.
+      const sa =
+        (await ObjectCache.shared(s, def)
+          .get(objectKey(def, namespace, name))
+          .catch(() => undefined)) ?? (await s.store.tryGet(def, namespace, name));
       if (sa) return sa;
     }
     return undefined;
