@@ -5,7 +5,7 @@
  */
 import { fieldErrors, type FieldError } from "../status.ts";
 import type { KObject } from "../types.ts";
-import { isDNS1123Label, isQualifiedName, isValidPortName, nameIsDNSSubdomain } from "./names.ts";
+import { isDNS1123Label, isQualifiedName, nameIsDNSSubdomain } from "./names.ts";
 import { deepEqual, obj, objects, str, validateImmutable, validateNonnegative } from "./field.ts";
 import { validateLabelSelector, validateObjectMeta } from "./object-meta.ts";
 import { validateIntOrPercent } from "./int-or-percent.ts";
@@ -88,8 +88,9 @@ export function validateEndpointSlice(o: KObject): FieldError[] {
   });
   objects(o.ports).forEach((p, i) => {
     const name = str(p.name);
+    // A DNS-1123 label as upstream (service port names like "80-8080" are copied here).
     if (name)
-      for (const msg of isValidPortName(name))
+      for (const msg of isDNS1123Label(name))
         errs.push(fieldErrors.invalid(`ports[${i}].name`, name, msg));
     if (p.protocol !== undefined && !SUPPORTED_PROTOCOLS.includes(str(p.protocol))) {
       errs.push(fieldErrors.notSupported(`ports[${i}].protocol`, p.protocol, SUPPORTED_PROTOCOLS));
