@@ -97,6 +97,8 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     authenticationInfo: { clientCaPem, requestHeader: frontProxy.requestHeader },
   });
   auth.pipeline.filters.push(aggregator.filter());
+  const { connectAdmissionFilter } = await import("../apiserver/admission/connect-admission.ts");
+  auth.pipeline.filters.push(connectAdmissionFilter());
   const apiServer = await startApiServer({
     backend: storage,
     registry: registryWithAuth(),

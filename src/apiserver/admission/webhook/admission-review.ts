@@ -1,7 +1,9 @@
 /**
- * admission.k8s.io/v1 AdmissionReview: the request sent to a webhook (also
+ * admission.k8s.io AdmissionReview (v1, and v1beta1 for webhooks listing
+ * only it in admissionReviewVersions): the request sent to a webhook (also
  * the `request` variable of CEL match conditions and policies) and the
- * checks upstream applies to a webhook's response.
+ * checks upstream applies to a webhook's response. CONNECT requests carry
+ * their connect options as the object and no operation options.
  */
 import { randomUUID } from "node:crypto";
 import type { KObject, ResourceDef } from "../../../api/types.ts";
@@ -63,9 +65,24 @@ export function admissionRequest(
   return req;
 }
 
+/** AdmissionReview versions k8ts sends, preferred first. */
+export type ReviewVersion = "v1" | "v1beta1";
+const REVIEW_VERSIONS: readonly ReviewVersion[] = ["v1", "v1beta1"];
+
+/**
+ * The first of a webhook's admissionReviewVersions that k8ts sends, as
+ * upstream picks it; undefined when it lists none of v1, v1beta1.
+ */
+export function reviewVersionFor(webhook: Rec): ReviewVersion | undefined {
+  const listed = Array.isArray(webhook.admissionReviewVersions)
+    ? webhook.admissionReviewVersions.map(String)
+    : [];
+  return listed.find((v): v is ReviewVersion => REVIEW_VERSIONS.includes(v as ReviewVersion));
+}
+
 /** The review envelope sent to a webhook. */
-export function admissionReview(request: Rec): Rec {
-  return { kind: "AdmissionReview", apiVersion: "admission.k8s.io/v1", request };
+export function admissionReview(request: Rec, version: ReviewVersion = "v1"): Rec {
+  return { kind: "AdmissionReview", apiVersion: `admission.k8s.io/${version}`, request };
 }
 
 /** A webhook's verdict, checked as upstream checks it. */
@@ -83,17 +100,29 @@ export class WebhookResponseError extends Error {
   readonly code = "WEBHOOK_RESPONSE";
 }
 
-/** Parses and checks a review response against the request uid. */
-export function parseReviewResponse(body: unknown, uid: string, mutating: boolean): WebhookVerdict {
+/**
+ * Parses and checks a review response against the request uid. v1beta1
+ * answers are checked leniently, as upstream: any apiVersion/kind and uid,
+ * and a patch without patchType is a JSONPatch.
+ */
+export function parseReviewResponse(
+  body: unknown,
+  uid: string,
+  mutating: boolean,
+  version: ReviewVersion = "v1",
+): WebhookVerdict {
   const review = (body ?? {}) as Rec;
-  if (review.apiVersion !== "admission.k8s.io/v1" || review.kind !== "AdmissionReview")
+  const strict = version === "v1";
+  if (strict && (review.apiVersion !== "admission.k8s.io/v1" || review.kind !== "AdmissionReview"))
     throw new WebhookResponseError(
       `expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got ${String(review.apiVersion)}, Kind=${String(review.kind)}`,
     );
   const resp = review.response as Rec | undefined;
   if (!resp || typeof resp !== "object")
     throw new WebhookResponseError("webhook response was absent");
-  if (resp.uid !== uid)
+  if (!strict && typeof resp.patch === "string" && resp.patch !== "" && !resp.patchType)
+    resp.patchType = "JSONPatch";
+  if (strict && resp.uid !== uid)
     throw new WebhookResponseError(`expected response.uid="${uid}", got "${String(resp.uid)}"`);
   const verdict: WebhookVerdict = {
     allowed: resp.allowed === true,

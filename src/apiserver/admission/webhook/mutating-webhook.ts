@@ -58,9 +58,12 @@ export function mutatingWebhookPlugin(deps: WebhookDeps): AdmissionPlugin {
         if (hook.webhook.failurePolicy === "Ignore") return;
         throw callFailed(hook.name, `failed to apply JSONPatch: ${(err as Error).message}`);
       }
-      if (hook.as !== attrs.def && attrs.def.convert)
-        patched = attrs.def.convert(patched, apiVersionOf(attrs.def));
-      attrs.def.strategy?.defaults?.(patched);
+      // CONNECT objects are connect options, not the resource: no conversion or defaults.
+      if (attrs.operation !== "CONNECT") {
+        if (hook.as !== attrs.def && attrs.def.convert)
+          patched = attrs.def.convert(patched, apiVersionOf(attrs.def));
+        attrs.def.strategy?.defaults?.(patched);
+      }
       mutated = snapshot(patched) !== snapshot(attrs.object);
       attrs.object = patched;
     }

@@ -2,6 +2,7 @@
  * A real admission webhook server for tests: HTTPS on 127.0.0.1 (port 0)
  * with its own CA, answering AdmissionReviews with a handler. Handlers
  * return a response body (uid is filled in), or "hang" to never answer.
+ * The answer has the apiVersion of the review received (v1 or v1beta1).
  */
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -18,7 +19,7 @@ export interface TestWebhookServer {
   /** The CA, base64 PEM as clientConfig.caBundle wants it. */
   caBundle: string;
   /** Requests received, in order. */
-  requests: { path: string; request: Rec }[];
+  requests: { path: string; request: Rec; apiVersion: string }[];
   close(): Promise<void>;
 }
 
@@ -56,7 +57,7 @@ export async function startWebhookServer(
         const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Rec;
         const request = review.request as Rec;
         const path = new URL(req.url ?? "/", "https://x").pathname;
-        requests.push({ path, request });
+        requests.push({ path, request, apiVersion: String(review.apiVersion) });
         const answer = handler(request, path);
         if (answer === "hang") {
           const end = () => res.destroy();
@@ -67,7 +68,7 @@ export async function startWebhookServer(
         res.setHeader("content-type", "application/json");
         res.end(
           JSON.stringify({
-            apiVersion: "admission.k8s.io/v1",
+            apiVersion: review.apiVersion,
             kind: "AdmissionReview",
             response: { uid: request.uid, ...answer },
           }),

@@ -14,6 +14,7 @@ import {
   admissionRequest,
   admissionReview,
   parseReviewResponse,
+  reviewVersionFor,
   type WebhookVerdict,
 } from "./admission-review.ts";
 import { authorizerFor, evaluateConditions, WEBHOOK_VARIABLES } from "./match-conditions.ts";
@@ -133,16 +134,21 @@ export class WebhookSource {
       );
     const uid = randomUUID();
     try {
+      const version = reviewVersionFor(w);
+      if (!version)
+        throw new Error(
+          `webhook does not accept known AdmissionReview versions: ${JSON.stringify(w.admissionReviewVersions ?? [])}`,
+        );
       const endpoint = await resolveClientConfig(
         w.clientConfig,
         this.#deps.resolveService ?? serviceResolver(server),
       );
       const body = await postJson(
         endpoint,
-        admissionReview(admissionRequest(attrs, hook.as, uid)),
+        admissionReview(admissionRequest(attrs, hook.as, uid), version),
         Number(w.timeoutSeconds ?? 10),
       );
-      return parseReviewResponse(body, uid, mutating);
+      return parseReviewResponse(body, uid, mutating, version);
     } catch (err) {
       if (err instanceof StatusError) throw err;
       if (w.failurePolicy === "Ignore") return undefined;

@@ -1,0 +1,162 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { defaultPipeline } from "../pipeline.ts";
+import { startTestServer, type TestServer } from "../testing/test-server.ts";
+import { connectAdmissionFilter } from "./connect-admission.ts";
+import { extensibilityAdmission } from "./webhook/extensibility.ts";
+import { patchResponse, startWebhookServer, type TestWebhookServer } from "./webhook/testing.ts";
+
+type Rec = Record<string, unknown>;
+
+let api: TestServer;
+let hooks: TestWebhookServer;
+
+before(async () => {
+  hooks = await startWebhookServer((request, path) => {
+    const obj = (request.object ?? {}) as Rec;
+    if (path === "/no-shell-rm")
+      return (obj.command as string[] | undefined)?.includes("rm")
+        ? { allowed: false, status: { code: 403, reason: "Forbidden", message: "no rm" } }
+        : { allowed: true };
+    if (path === "/beta-label")
+      return patchResponse([{ op: "add", path: "/metadata/labels", value: { beta: "yes" } }], {
+        patchType: undefined,
+      });
+    return { allowed: true };
+  });
+  const ext = extensibilityAdmission();
+  const pipeline = defaultPipeline();
+  pipeline.admission.push(...ext.plugins);
+  pipeline.filters.push(connectAdmissionFilter());
+  api = await startTestServer({ pipeline, bootstrap: false });
+  ext.bind(api.server.context);
+  await api.call("POST", "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "default" },
+  });
+});
+
+after(async () => {
+  await api.close();
+  await hooks.close();
+});
+
+async function configure(kind: "Validating" | "Mutating", name: string, webhooks: Rec[]) {
+  const resource = `${kind.toLowerCase()}webhookconfigurations`;
+  const r = await api.call("POST", `/apis/admissionregistration.k8s.io/v1/${resource}`, {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: `${kind}WebhookConfiguration`,
+    metadata: { name },
+    webhooks,
+  });
+  assert.equal(r.status, 201, r.text);
+}
+
+async function eventually<T>(fn: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition never held");
+}
+
+test("CONNECT webhooks see the connect options and can deny exec before it reaches a kubelet", async () => {
+  await configure("Validating", "connect", [
+    {
+      name: "exec.k8ts.test",
+      clientConfig: { url: `${hooks.url}/no-shell-rm`, caBundle: hooks.caBundle },
+      rules: [
+        {
+          operations: ["CONNECT"],
+          apiGroups: [""],
+          apiVersions: ["v1"],
+          resources: ["pods/exec", "pods/attach", "pods/portforward", "nodes/proxy"],
+        },
+      ],
+      sideEffects: "None",
+      admissionReviewVersions: ["v1"],
+    },
+  ]);
+  const denied = await eventually(async () => {
+    const r = await api.call(
+      "POST",
+      "/api/v1/namespaces/default/pods/web/exec?command=rm&command=-rf&container=c1&stdout=true&stderr=true",
+    );
+    return r.status === 403 ? r : undefined;
+  });
+  assert.equal(denied.body.message, 'admission webhook "exec.k8ts.test" denied the request: no rm');
+  const seen = hooks.requests.filter((r) => r.path === "/no-shell-rm");
+  const exec = seen.find((r) => (r.request.object as Rec).kind === "PodExecOptions")!.request;
+  assert.deepEqual(
+    [exec.operation, exec.kind, exec.resource, exec.subResource, exec.name, exec.namespace],
+    [
+      "CONNECT",
+      { group: "", version: "v1", kind: "PodExecOptions" },
+      { group: "", version: "v1", resource: "pods" },
+      "exec",
+      "web",
+      "default",
+    ],
+  );
+  assert.deepEqual(exec.object, {
+    kind: "PodExecOptions",
+    apiVersion: "v1",
+    stdout: true,
+    stderr: true,
+    container: "c1",
+    command: ["rm", "-rf"],
+  });
+  assert.equal(exec.options, undefined, "CONNECT has no operation options");
+
+  // Allowed: the request goes on to the handler (no pod here: 404 from the pod REST).
+  const allowed = await api.call("POST", "/api/v1/namespaces/default/pods/web/exec?command=ls");
+  assert.equal(allowed.status, 404, allowed.text);
+
+  const table: [string, Rec][] = [
+    [
+      "/api/v1/namespaces/default/pods/web/attach?stdin=true&tty=true",
+      { kind: "PodAttachOptions", apiVersion: "v1", stdin: true, tty: true },
+    ],
+    [
+      "/api/v1/namespaces/default/pods/web/portforward?ports=8080,9090",
+      { kind: "PodPortForwardOptions", apiVersion: "v1", ports: [8080, 9090] },
+    ],
+    [
+      "/api/v1/nodes/n1/proxy/stats/summary",
+      { kind: "NodeProxyOptions", apiVersion: "v1", path: "stats/summary" },
+    ],
+  ];
+  for (const [path, object] of table) {
+    const before = hooks.requests.length;
+    await api.call("GET", path);
+    const sent = hooks.requests.slice(before).map((r) => r.request.object);
+    assert.deepEqual(sent, [object], path);
+  }
+});
+
+test("a webhook listing only v1beta1 gets a v1beta1 AdmissionReview and may omit patchType", async () => {
+  await configure("Mutating", "beta", [
+    {
+      name: "beta.k8ts.test",
+      clientConfig: { url: `${hooks.url}/beta-label`, caBundle: hooks.caBundle },
+      rules: [
+        { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["secrets"] },
+      ],
+      sideEffects: "None",
+      admissionReviewVersions: ["v1beta1"],
+    },
+  ]);
+  const created = await eventually(async () => {
+    const r = await api.call("POST", "/api/v1/namespaces/default/secrets", {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `s${Math.random().toString(36).slice(2, 8)}` },
+    });
+    return r.body?.metadata?.labels?.beta === "yes" ? r : undefined;
+  });
+  assert.equal(created.status, 201);
+  const sent = hooks.requests.find((r) => r.path === "/beta-label");
+  assert.equal(sent?.apiVersion, "admission.k8s.io/v1beta1");
+});
