@@ -7,7 +7,11 @@
  */
 import { Worker } from "node:worker_threads";
 import { issueCertificate } from "../../pki/self-signed.ts";
-import type { CustomResourceDefinition } from "../types.ts";
+import type {
+  CustomResourceDefinition,
+  CustomResourceDefinitionVersion,
+  JSONSchemaProps,
+} from "../types.ts";
 
 export type ConversionMode = "ok" | "fail" | "wrong-uid" | "rename";
 
@@ -114,7 +118,11 @@ export async function startConversionWebhook(): Promise<TestConversionWebhook> {
 
 /** A two-version Gadget CRD (v1 stored, v2 served) converted by `clientConfig`. */
 export function gadgetCRD(clientConfig: Record<string, unknown>): CustomResourceDefinition {
-  const version = (name: string, storage: boolean, spec: Record<string, unknown>) => ({
+  const version = (
+    name: string,
+    storage: boolean,
+    spec: Record<string, JSONSchemaProps>,
+  ): CustomResourceDefinitionVersion => ({
     name,
     served: true,
     storage,
