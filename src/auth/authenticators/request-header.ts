@@ -81,6 +81,42 @@ function commonName(cert: X509Certificate): string {
   return line ? line.slice(3) : "";
 }
 
+/** What a peer certificate says, independent of the time of a request. */
+interface PeerFacts {
+  validFrom: number;
+  validTo: number;
+  byRequestHeaderCa: boolean;
+  byClientCa: boolean;
+  clientAuth: boolean;
+  cn: string;
+}
+
+function peerFacts(
+  leaf: X509Certificate,
+  cas: X509Certificate[],
+  clientCas: X509Certificate[],
+): PeerFacts {
+  const issuedBy = (list: X509Certificate[]) =>
+    list.some((ca) => {
+      try {
+        return leaf.checkIssued(ca) && leaf.verify(ca.publicKey);
+      } catch {
+        return false;
+      }
+    });
+  const eku = leaf.keyUsage;
+  const byRequestHeaderCa = issuedBy(cas);
+  return {
+    validFrom: Date.parse(leaf.validFrom),
+    validTo: Date.parse(leaf.validTo),
+    byRequestHeaderCa,
+    // Asked only of front-proxy certificates (as before: no username header).
+    byClientCa: byRequestHeaderCa && issuedBy(clientCas),
+    clientAuth: !eku || eku.length === 0 || eku.includes(CLIENT_AUTH) || eku.includes(ANY_EKU),
+    cn: commonName(leaf),
+  };
+}
+
 /** The request-header authenticator; `clientCaPem` is the ordinary --client-ca-file. */
 export function requestHeaderAuthenticator(
   config: RequestHeaderConfig,
@@ -96,24 +132,35 @@ export function requestHeaderAuthenticator(
     lower(config.uidHeaders).includes(h) ||
     lower(config.groupHeaders).includes(h) ||
     prefixes.some((p) => h.startsWith(p));
+  // A connection's certificate never changes: its parse and signature checks
+  // are kept per socket (they cost more than everything else in a request);
+  // the validity window is checked on every request.
+  const perSocket = new WeakMap<object, PeerFacts | null>();
+  const factsOf = (socket: Partial<TLSSocket>): PeerFacts | null => {
+    let facts = perSocket.get(socket);
+    if (facts === undefined) {
+      const peer = socket.getPeerCertificate!();
+      facts = peer?.raw ? peerFacts(new X509Certificate(peer.raw), cas, clientCas) : null;
+      perSocket.set(socket, facts);
+    }
+    return facts;
+  };
   return {
     name: "requestheader",
     async authenticate(req: IncomingMessage): Promise<AuthnResult> {
       const socket = req.socket as Partial<TLSSocket>;
       if (typeof socket.getPeerCertificate !== "function") return { kind: "none" };
-      const peer = socket.getPeerCertificate();
-      if (!peer?.raw) return { kind: "none" };
-      const leaf = new X509Certificate(peer.raw);
-      if (!chainsTo(leaf, cas, now())) return { kind: "none" };
-      const eku = leaf.keyUsage;
-      if (eku && eku.length > 0 && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EKU))
-        return { kind: "none" };
-      const cn = commonName(leaf);
+      const facts = factsOf(socket);
+      if (!facts?.byRequestHeaderCa) return { kind: "none" };
+      const at = now().getTime();
+      if (at < facts.validFrom || at > facts.validTo) return { kind: "none" };
+      if (!facts.clientAuth) return { kind: "none" };
+      const cn = facts.cn;
       if (config.allowedNames.length > 0 && !config.allowedNames.includes(cn))
         return { kind: "error", message: `x509: subject with cn=${cn} is not in the allowed list` };
       const username = values(req, usernameHeaders).find((v) => v !== "");
       if (!username) {
-        if (chainsTo(leaf, clientCas, now())) return { kind: "none" };
+        if (facts.byClientCa) return { kind: "none" };
         return { kind: "error", message: "x509: certificate signed by unknown authority" };
       }
       const uid = values(req, config.uidHeaders).find((v) => v !== "");
