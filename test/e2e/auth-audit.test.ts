@@ -14,10 +14,22 @@ rules:
   resources:
   - group: ""
     resources: ["configmaps"]
+- level: Request
+  verbs: ["create", "patch", "update"]
+  resources:
+  - group: ""
+    resources: ["services"]
 - level: Metadata
   resources:
   - group: ""
     resources: ["secrets"]
+- level: Metadata
+  users: ["kubernetes-admin"]
+  verbs: ["watch"]
+  namespaces: ["default"]
+  resources:
+  - group: ""
+    resources: ["pods"]
 - level: None
 `;
 
@@ -74,6 +86,8 @@ describe("audit logging", () => {
     assert.equal(create.user.username, "kubernetes-admin");
     assert.equal(create.responseStatus.code, 201);
     assert.equal(create.responseObject.metadata.name, "audited");
+    assert.equal(create.requestObject.kind, "ConfigMap", "RequestResponse has the request body");
+    assert.deepEqual(create.requestObject.data, { a: "b" });
     assert.match(create.requestReceivedTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     // The server's own components also read secrets; find the impersonated request.
     const secrets = events.find((e) => e.objectRef?.resource === "secrets" && e.impersonatedUser);
@@ -82,5 +96,78 @@ describe("audit logging", () => {
     assert.equal(secrets.impersonatedUser.username, "jane");
     assert.equal(secrets.responseStatus.code, 403);
     assert.equal(secrets.responseObject, undefined);
+  });
+});
+
+describe("audit logging: Request level bodies and long-running stages", () => {
+  let cluster: TestCluster;
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "k8ts-audit2-"));
+    await writeFile(
+      join(dir, "policy.yaml"),
+      POLICY.replace('omitStages: ["RequestReceived"]\n', ""),
+    );
+    cluster = await startCluster({
+      args: [
+        "--audit-policy-file",
+        join(dir, "policy.yaml"),
+        "--audit-log-path",
+        join(dir, "audit.log"),
+        "--disable-controller-manager",
+        "--disable-scheduler",
+      ],
+    });
+  });
+  after(async () => {
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("Request level logs request bodies (create and patch) but no response bodies", async () => {
+    await cluster.kubectlOk(["create", "service", "clusterip", "audsvc", "--tcp=80:8080"]);
+    await cluster.kubectlOk(["annotate", "service", "audsvc", "team=blue"]);
+    const events = (await readFile(join(dir, "audit.log"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const svc = (verb: string, stage: string) =>
+      events.find(
+        (e) => e.verb === verb && e.stage === stage && e.objectRef?.resource === "services",
+      );
+    const received = svc("create", "RequestReceived");
+    assert.ok(received, "RequestReceived is logged when not omitted");
+    assert.equal(received.requestObject, undefined, "the body is not read yet at RequestReceived");
+    const created = svc("create", "ResponseComplete");
+    assert.equal(created.level, "Request");
+    assert.equal(created.requestObject.kind, "Service");
+    assert.equal(created.requestObject.metadata.name, "audsvc");
+    assert.equal(created.requestObject.spec.ports[0].targetPort, 8080);
+    assert.equal(created.responseObject, undefined, "Request level has no response body");
+    assert.equal(created.responseStatus.code, 201);
+    const patched = svc("patch", "ResponseComplete");
+    assert.ok(patched, JSON.stringify(events.map((e) => [e.verb, e.stage])));
+    assert.equal(patched.requestObject.metadata.annotations.team, "blue", "the patch body");
+    assert.equal(patched.objectRef.name, "audsvc");
+  });
+
+  test("a watch logs RequestReceived, ResponseStarted and ResponseComplete", async () => {
+    const res = await cluster.request(
+      "GET",
+      "/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=1",
+    );
+    assert.equal(res.status, 200);
+    const events = (await readFile(join(dir, "audit.log"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.verb === "watch" && e.objectRef?.resource === "pods");
+    assert.deepEqual(
+      events.map((e) => e.stage),
+      ["RequestReceived", "ResponseStarted", "ResponseComplete"],
+    );
+    assert.ok(events.every((e) => e.level === "Metadata" && e.auditID === events[0].auditID));
+    assert.equal(events[1].responseStatus.code, 200);
+    assert.equal(events[2].responseObject, undefined);
   });
 });

@@ -1,12 +1,17 @@
 /**
  * The audit filter: for each request the policy's level decides whether
  * audit.k8s.io/v1 Event JSON lines are written to --audit-log-path, at the
- * RequestReceived and ResponseComplete stages, with the user, impersonated
- * user (filled by a later filter), objectRef, response status and, at
- * RequestResponse level, the response body when it was JSON.
+ * RequestReceived, ResponseStarted (long-running requests only, when the
+ * headers go out) and ResponseComplete stages, unless omitted; with the user,
+ * impersonated user (filled by a later filter), objectRef and response
+ * status; at Request and RequestResponse levels the request body as
+ * requestObject (JSON/YAML objects and JSON/merge/strategic patches), at
+ * RequestResponse the JSON response body as responseObject (not for
+ * long-running requests, whose bodies are streams).
  */
 import { randomUUID } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import type { Filter } from "../../apiserver/pipeline.ts";
 import type { RequestContext } from "../../apiserver/context.ts";
 import { attributesOf } from "../filters.ts";
@@ -41,6 +46,52 @@ function userOf(u: RequestContext["user"]): Record<string, unknown> {
   out.groups = u.groups;
   if (u.extra) out.extra = u.extra;
   return out;
+}
+
+const LONG_RUNNING_SUBRESOURCES = new Set(["log", "exec", "attach", "portforward", "proxy"]);
+
+/** Upstream's long-running check: watches and streaming subresources. */
+function isLongRunning(i: RequestContext["info"]): boolean {
+  return (
+    i.verb === "watch" || (i.isResourceRequest && LONG_RUNNING_SUBRESOURCES.has(i.subresource))
+  );
+}
+
+/**
+ * Tees every chunk the handler reads from the request body (handlers read it
+ * with `for await`) into `chunks`, whenever they read it.
+ */
+function teeRequestBody(req: RequestContext["req"], chunks: Buffer[]): void {
+  const original = req[Symbol.asyncIterator].bind(req);
+  req[Symbol.asyncIterator] = async function* () {
+    for await (const chunk of original() as AsyncIterable<Buffer>) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      yield chunk;
+    }
+  } as unknown as (typeof req)[typeof Symbol.asyncIterator];
+}
+
+/** The request body as an object for requestObject, when it is JSON, YAML or protobuf. */
+async function decodeRequestObject(
+  chunks: Buffer[],
+  contentType: string,
+  ctx: RequestContext,
+): Promise<unknown> {
+  if (chunks.length === 0) return undefined;
+  const body = Buffer.concat(chunks);
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  try {
+    if (type === "application/vnd.kubernetes.protobuf") {
+      const decode = await ctx.server.extensions.protobufDecoder();
+      return decode ? await decode(body) : undefined;
+    }
+    const text = body.toString("utf8");
+    if (type === "" || type.endsWith("json") || type === "*/*") return JSON.parse(text);
+    if (type.includes("yaml")) return parseYaml(text);
+  } catch {
+    // undecodable bodies are left out, as upstream does for unknown encodings
+  }
+  return undefined;
 }
 
 export function auditFilter(policy: AuditPolicy, sink: AuditSink, now: () => number): Filter {
@@ -81,14 +132,47 @@ export function auditFilter(policy: AuditPolicy, sink: AuditSink, now: () => num
       return e;
     };
     if (!omitStages.includes("RequestReceived")) sink.write(base("RequestReceived"));
-    let captured: string | undefined;
-    if (level === "RequestResponse") {
-      const end = ctx.res.end.bind(ctx.res) as (...args: unknown[]) => unknown;
-      (ctx.res as unknown as { end: (...args: unknown[]) => unknown }).end = (
-        ...args: unknown[]
-      ) => {
-        const chunk = args[0];
-        if (typeof chunk === "string" || Buffer.isBuffer(chunk)) captured = chunk.toString();
+    const longRunning = isLongRunning(i);
+    const requestChunks: Buffer[] = [];
+    if (level === "Request" || level === "RequestResponse") teeRequestBody(ctx.req, requestChunks);
+    const withBodies = async (e: Record<string, unknown>) => {
+      const contentType = String(ctx.req.headers["content-type"] ?? "");
+      const obj = await decodeRequestObject(requestChunks, contentType, ctx);
+      if (obj !== undefined) e.requestObject = obj;
+      return e;
+    };
+    if (longRunning && !omitStages.includes("ResponseStarted")) {
+      const res = ctx.res as unknown as { writeHead: (...args: unknown[]) => unknown };
+      const writeHead = res.writeHead.bind(ctx.res);
+      let started = false;
+      res.writeHead = (...args: unknown[]) => {
+        if (!started) {
+          started = true;
+          const e = base("ResponseStarted");
+          e.responseStatus = { metadata: {}, code: args[0] };
+          sink.write(e);
+        }
+        return writeHead(...args);
+      };
+    }
+    const responseChunks: Buffer[] = [];
+    if (level === "RequestResponse" && !longRunning) {
+      const res = ctx.res as unknown as {
+        write: (...args: unknown[]) => unknown;
+        end: (...args: unknown[]) => unknown;
+      };
+      const keep = (chunk: unknown) => {
+        if (typeof chunk === "string") responseChunks.push(Buffer.from(chunk));
+        else if (chunk instanceof Uint8Array) responseChunks.push(Buffer.from(chunk));
+      };
+      const write = res.write.bind(ctx.res);
+      const end = res.end.bind(ctx.res);
+      res.write = (...args: unknown[]) => {
+        keep(args[0]);
+        return write(...args);
+      };
+      res.end = (...args: unknown[]) => {
+        if (typeof args[0] !== "function") keep(args[0]);
         return end(...args);
       };
     }
@@ -106,7 +190,7 @@ export function auditFilter(policy: AuditPolicy, sink: AuditSink, now: () => num
       throw err;
     } finally {
       if (!omitStages.includes("ResponseComplete")) {
-        const e = base("ResponseComplete");
+        const e = await withBodies(base("ResponseComplete"));
         const status: Record<string, unknown> = { metadata: {}, code };
         if (code >= 400) {
           status.status = "Failure";
@@ -115,11 +199,11 @@ export function auditFilter(policy: AuditPolicy, sink: AuditSink, now: () => num
         }
         e.responseStatus = status;
         if (
-          captured !== undefined &&
+          responseChunks.length > 0 &&
           (ctx.res.getHeader("content-type") ?? "").toString().includes("json")
         ) {
           try {
-            e.responseObject = JSON.parse(captured);
+            e.responseObject = JSON.parse(Buffer.concat(responseChunks).toString("utf8"));
           } catch {
             // not JSON: omitted
           }
