@@ -4,9 +4,11 @@
  * (OrderedReady) or all at once (Parallel), removed from the highest ordinal,
  * and rolled to a new template from the highest ordinal down to the
  * partition, one pod at a time. Revisions are kept as ControllerRevisions.
+ * Claims get the owner references persistentVolumeClaimRetentionPolicy asks
+ * for (claim-retention.ts) before a condemned pod is deleted.
  */
 import type { KObject } from "../../api/types.ts";
-import { isAlreadyExists, isNotFound } from "../../client/api-error.ts";
+import { isAlreadyExists, isConflict, isNotFound } from "../../client/api-error.ts";
 import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
 import type { InformerFactory } from "../../client/informer/informer-factory.ts";
@@ -23,6 +25,7 @@ import {
   type ControllerRevision,
 } from "../util/history.ts";
 import { podFromTemplate } from "../util/pod-template.ts";
+import { claimOwnerRefs, sameOwnerRefs, type RetentionPolicy } from "./claim-retention.ts";
 import { isPodAvailable, isPodReady, type Pod } from "../util/pods.ts";
 
 const pvcsRef = { group: "", version: "v1", resource: "persistentvolumeclaims", namespaced: true };
@@ -42,6 +45,7 @@ type StatefulSet = KObject & {
     revisionHistoryLimit?: number;
     minReadySeconds?: number;
     ordinals?: { start?: number };
+    persistentVolumeClaimRetentionPolicy?: RetentionPolicy;
   };
   status?: Record<string, unknown>;
 };
@@ -58,6 +62,7 @@ export class StatefulSetController {
   private readonly sets: SharedInformer<StatefulSet>;
   private readonly pods: SharedInformer<Pod>;
   private readonly revisions: SharedInformer<ControllerRevision>;
+  private readonly claims: SharedInformer<KObject>;
 
   constructor(
     private readonly opts: {
@@ -71,6 +76,7 @@ export class StatefulSetController {
     this.sets = opts.informers.informerFor<StatefulSet>(statefulSetsRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
     this.revisions = opts.informers.informerFor<ControllerRevision>(controllerRevisionsRef);
+    this.claims = opts.informers.informerFor<KObject>(pvcsRef);
     const enqueue = (s: StatefulSet) => this.queue.add(objectKey(s));
     this.sets.addEventHandler({ add: enqueue, update: (_, s) => enqueue(s), delete: enqueue });
     this.pods.addEventHandler(enqueueControllerOf<Pod>(this.queue, "StatefulSet"));
@@ -82,6 +88,7 @@ export class StatefulSetController {
       this.sets.waitForSync(),
       this.pods.waitForSync(),
       this.revisions.waitForSync(),
+      this.claims.waitForSync(),
     ]);
     await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
@@ -123,6 +130,8 @@ export class StatefulSetController {
       }
       if (!parallel && !healthy(pod)) return this.writeStatus(set, pods, update);
     }
+    for (const [o, p] of byOrdinal)
+      await this.reconcileClaims(set, p, o < start || o >= start + replicas);
     // Remove pods beyond the range, highest ordinal first (one at a time unless Parallel).
     const extra = [...byOrdinal.entries()]
       .filter(([o]) => o >= start + replicas || o < start)
@@ -173,6 +182,16 @@ export class StatefulSetController {
             name: claim,
             namespace: ns,
             labels: { ...(set.spec?.selector?.matchLabels ?? {}) },
+            ownerReferences:
+              set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete"
+                ? claimOwnerRefs({
+                    current: [],
+                    policy: set.spec.persistentVolumeClaimRetentionPolicy,
+                    set,
+                    pod: {},
+                    condemned: false,
+                  })
+                : undefined,
           },
           spec: tpl.spec,
         });
@@ -213,6 +232,32 @@ export class StatefulSetController {
       );
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  /** Brings the owner references of pod's claims in line with the retention policy. */
+  private async reconcileClaims(set: StatefulSet, pod: Pod, condemned: boolean): Promise<void> {
+    const ns = set.metadata?.namespace ?? "";
+    for (const tpl of set.spec?.volumeClaimTemplates ?? []) {
+      const claim = this.claims.indexer.get(`${ns}/${tpl.metadata?.name}-${pod.metadata?.name}`);
+      if (!claim || claim.metadata?.deletionTimestamp) continue;
+      const current = claim.metadata?.ownerReferences ?? [];
+      const wanted = claimOwnerRefs({
+        current,
+        policy: set.spec?.persistentVolumeClaimRetentionPolicy,
+        set,
+        pod,
+        condemned,
+      });
+      if (sameOwnerRefs(current, wanted)) continue;
+      try {
+        await this.opts.client.update(pvcsRef, {
+          ...claim,
+          metadata: { ...claim.metadata, ownerReferences: wanted },
+        });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
     }
   }
 
@@ -264,7 +309,20 @@ export class StatefulSetController {
     try {
       await this.opts.client.update(statefulSetsRef, { ...set, status }, { subresource: "status" });
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      if (!isConflict(err)) throw err;
+      // The cache lags a spec change: as upstream's retry on conflict, once against the live object.
+      const live = await this.opts.client.get<StatefulSet>(
+        statefulSetsRef,
+        set.metadata?.namespace,
+        set.metadata?.name ?? "",
+      );
+      if (live.metadata?.uid !== set.metadata?.uid) return;
+      await this.opts.client.update(
+        statefulSetsRef,
+        { ...live, status },
+        { subresource: "status" },
+      );
     }
   }
 }
