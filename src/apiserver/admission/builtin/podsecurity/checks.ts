@@ -1,62 +1,30 @@
 /**
  * The Pod Security Standards checks (k8s.io/pod-security-admission policy),
- * each a pure function of a pod spec returning upstream's reason and detail
+ * each a pure function of a pod spec (and metadata) returning upstream's reason and detail
  * text, or undefined when the pod passes. `BASELINE_CHECKS` and
  * `RESTRICTED_CHECKS` list them in upstream's evaluation order; restricted
  * replaces the baseline capabilities and seccomp checks.
  */
-type Obj = Record<string, unknown>;
-type SecurityContext = {
-  privileged?: boolean;
-  allowPrivilegeEscalation?: boolean;
-  runAsNonRoot?: boolean;
-  runAsUser?: number;
-  seccompProfile?: { type?: string };
-  capabilities?: { add?: string[]; drop?: string[] };
-  sysctls?: { name?: string }[];
-};
-type Container = {
-  name?: string;
-  securityContext?: SecurityContext;
-  ports?: { hostPort?: number }[];
-};
-export type PodSpec = Obj & {
-  hostNetwork?: boolean;
-  hostPID?: boolean;
-  hostIPC?: boolean;
-  securityContext?: SecurityContext;
-  volumes?: (Obj & { name?: string })[];
-  containers?: Container[];
-  initContainers?: Container[];
-  ephemeralContainers?: Container[];
-};
+import {
+  allContainers,
+  named,
+  namesWhere,
+  plural,
+  quote,
+  type Check,
+  type CheckResult,
+  type PodMeta,
+  type PodSpec,
+  type SecurityContext,
+} from "./check-helpers.ts";
+import {
+  appArmorProfile,
+  procMount,
+  seLinuxOptions,
+  windowsHostProcess,
+} from "./more-baseline-checks.ts";
 
-export interface CheckResult {
-  reason: string;
-  detail?: string;
-}
-
-export interface Check {
-  id: string;
-  check(spec: PodSpec): CheckResult | undefined;
-}
-
-function allContainers(spec: PodSpec): Container[] {
-  return [
-    ...(spec.initContainers ?? []),
-    ...(spec.containers ?? []),
-    ...(spec.ephemeralContainers ?? []),
-  ];
-}
-
-const quote = (xs: string[]) => xs.map((x) => `"${x}"`).join(", ");
-const plural = (one: string, many: string, n: number) => (n === 1 ? one : many);
-const named = (noun: string, names: string[]) =>
-  `${plural(noun, `${noun}s`, names.length)} ${quote(names)}`;
-const namesWhere = (spec: PodSpec, f: (c: Container) => boolean) =>
-  allContainers(spec)
-    .filter(f)
-    .map((c) => c.name ?? "");
+export type { Check, CheckResult, PodMeta, PodSpec };
 
 const BASELINE_CAPABILITIES = new Set([
   "AUDIT_WRITE",
@@ -317,13 +285,17 @@ const sysctls: Check = {
 
 /** Baseline checks by id, in upstream's order. */
 export const BASELINE_CHECKS: Check[] = [
+  appArmorProfile,
   capabilitiesBaseline,
   hostNamespaces,
   hostPathVolumes,
   hostPorts,
   privileged,
+  procMount,
+  seLinuxOptions,
   seccompProfileBaseline,
   sysctls,
+  windowsHostProcess,
 ];
 
 /**
@@ -331,11 +303,15 @@ export const BASELINE_CHECKS: Check[] = [
  * group by id (upstream evaluates baseline first).
  */
 export const RESTRICTED_CHECKS: Check[] = [
+  appArmorProfile,
   hostNamespaces,
   hostPathVolumes,
   hostPorts,
   privileged,
+  procMount,
+  seLinuxOptions,
   sysctls,
+  windowsHostProcess,
   allowPrivilegeEscalation,
   capabilitiesRestricted,
   restrictedVolumes,
@@ -345,10 +321,10 @@ export const RESTRICTED_CHECKS: Check[] = [
 ];
 
 /** Failed checks of spec at level; an empty list means allowed. */
-export function evaluatePod(level: string, spec: PodSpec): CheckResult[] {
+export function evaluatePod(level: string, spec: PodSpec, meta: PodMeta = {}): CheckResult[] {
   const checks =
     level === "privileged" ? [] : level === "baseline" ? BASELINE_CHECKS : RESTRICTED_CHECKS;
-  return checks.flatMap((c) => c.check(spec) ?? []);
+  return checks.flatMap((c) => c.check(spec, meta) ?? []);
 }
 
 /** "reason (detail), reason (detail)", as upstream's aggregate message. */

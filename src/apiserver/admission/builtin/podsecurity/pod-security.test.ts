@@ -159,3 +159,116 @@ test("configured defaults apply to unlabelled namespaces; exemptions skip checks
   assert.equal(await attempt("trusted", "alice"), "allowed");
   assert.equal(await attempt("default", "system:admin"), "allowed");
 });
+
+test("baseline checks on AppArmor, procMount, SELinux and Windows HostProcess", () => {
+  const cases: [string, Record<string, unknown>, Record<string, unknown>, string][] = [
+    [
+      "AppArmor annotation and field",
+      {
+        securityContext: { appArmorProfile: { type: "Unconfined" } },
+        containers: [{ name: "a" }],
+      },
+      {
+        annotations: {
+          "container.apparmor.security.beta.kubernetes.io/a": "unconfined",
+          "container.apparmor.security.beta.kubernetes.io/b": "localhost/custom",
+        },
+      },
+      'forbidden AppArmor profiles (container.apparmor.security.beta.kubernetes.io/a="unconfined", pod must not set securityContext.appArmorProfile.type to "Unconfined")',
+    ],
+    [
+      "procMount",
+      {
+        containers: [
+          { name: "a", securityContext: { procMount: "Unmasked" } },
+          { name: "b", securityContext: { procMount: "Default" } },
+        ],
+      },
+      {},
+      'procMount (container "a" must not set securityContext.procMount to "Unmasked")',
+    ],
+    [
+      "SELinux type, user and role",
+      {
+        securityContext: { seLinuxOptions: { type: "spc_t", user: "root" } },
+        containers: [
+          { name: "a", securityContext: { seLinuxOptions: { role: "sysadm_r", type: "x_t" } } },
+          { name: "b", securityContext: { seLinuxOptions: { type: "container_t", level: "s0" } } },
+        ],
+      },
+      {},
+      'seLinuxOptions (pod and container "a" set forbidden securityContext.seLinuxOptions: types "spc_t", "x_t"; user may not be set; role may not be set)',
+    ],
+    [
+      "Windows HostProcess",
+      {
+        securityContext: { windowsOptions: { hostProcess: true } },
+        containers: [{ name: "w", securityContext: { windowsOptions: { hostProcess: true } } }],
+      },
+      {},
+      'hostProcess (pod and container "w" must not set securityContext.windowsOptions.hostProcess=true)',
+    ],
+  ];
+  for (const [name, spec, meta, want] of cases) {
+    assert.equal(formatFailures(evaluatePod("baseline", spec, meta)), want, name);
+    assert.match(
+      formatFailures(evaluatePod("restricted", spec, meta)),
+      new RegExp(want.split(" (")[0]),
+      name,
+    );
+  }
+  assert.deepEqual(
+    evaluatePod("baseline", {
+      containers: [
+        { name: "ok", securityContext: { seLinuxOptions: { type: "container_init_t" } } },
+      ],
+    }),
+    [],
+  );
+});
+
+test("audit labels record audit-violations; evaluated pods record enforce-policy; exemptions record exempt", async () => {
+  const ns = await t.call("POST", "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: "audited",
+      labels: {
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/enforce": "baseline",
+      },
+    },
+  });
+  assert.equal(ns.status, 201, ns.text);
+  const plugin = podSecurityPlugin(new ServerRef(t.server.context), {
+    exemptions: { usernames: ["ci-bot"] },
+  });
+  const def = t.server.context.registry.get("", "v1", "pods")!;
+  const run = async (object: Record<string, unknown>, username = "alice") => {
+    const auditAnnotations: Record<string, string> = {};
+    await plugin.validate!({
+      operation: "CREATE",
+      def,
+      subresource: "",
+      namespace: "audited",
+      name: "p",
+      object: object as KObject,
+      user: { username, groups: [] },
+      dryRun: false,
+      warnings: [],
+      auditAnnotations,
+    });
+    return auditAnnotations;
+  };
+  assert.deepEqual(await run(makePod("plain")), {
+    "pod-security.kubernetes.io/enforce-policy": "baseline:latest",
+    "pod-security.kubernetes.io/audit-violations":
+      'would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
+  });
+  assert.deepEqual(await run(compliant), {
+    "pod-security.kubernetes.io/enforce-policy": "baseline:latest",
+  });
+  assert.deepEqual(await run(privileged, "ci-bot"), {
+    "pod-security.kubernetes.io/exempt": "user",
+  });
+});

@@ -8,13 +8,15 @@
  * warnings (when the pipeline carries warnings). Updates are evaluated only
  * when the pod spec changed. Defaults and exemptions (usernames, namespaces,
  * runtime classes) come from a PodSecurityConfiguration. Audit annotations
- * are not recorded.
+ * as upstream: `pod-security.kubernetes.io/enforce-policy` on evaluated pods,
+ * `.../audit-violations` when the audit level is violated and `.../exempt`
+ * (namespace, user, runtimeClass) for exempted requests.
  */
 import type { KObject } from "../../../../api/types.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
 import { addWarning, admissionForbidden } from "../admission-error.ts";
 import type { ServerRef } from "../server-ref.ts";
-import { evaluatePod, formatFailures, type PodSpec } from "./checks.ts";
+import { evaluatePod, formatFailures, type PodMeta, type PodSpec } from "./checks.ts";
 
 export const LABEL_PREFIX = "pod-security.kubernetes.io/";
 const LEVELS = new Set(["privileged", "baseline", "restricted"]);
@@ -70,17 +72,28 @@ function dig(obj: unknown, path: string[]): unknown {
 /** The pod spec an object carries: its own for pods, its template's for workloads. */
 export function podSpecOf(
   attrs: AdmissionAttributes,
-): { spec: PodSpec; isPod: boolean } | undefined {
+): { spec: PodSpec; meta: PodMeta; isPod: boolean } | undefined {
   if (!attrs.object) return undefined;
   const key = `${attrs.def.group}/${attrs.def.resource}`;
   if (key === "/pods") {
     if (attrs.subresource !== "" && attrs.subresource !== "ephemeralcontainers") return undefined;
-    return { spec: (attrs.object.spec ?? {}) as PodSpec, isPod: true };
+    const meta = (attrs.object.metadata ?? {}) as PodMeta;
+    return { spec: (attrs.object.spec ?? {}) as PodSpec, meta, isPod: true };
   }
   if (attrs.subresource !== "") return undefined;
   const path = TEMPLATE_PATHS[key];
   const spec = path ? dig(attrs.object, path) : undefined;
-  return spec ? { spec: spec as PodSpec, isPod: false } : undefined;
+  if (!spec) return undefined;
+  const meta = (dig(attrs.object, [...path!.slice(0, -1), "metadata"]) ?? {}) as PodMeta;
+  return { spec: spec as PodSpec, meta, isPod: false };
+}
+
+const EXEMPT_ANNOTATION = `${LABEL_PREFIX}exempt`;
+const ENFORCE_POLICY_ANNOTATION = `${LABEL_PREFIX}enforce-policy`;
+const AUDIT_VIOLATIONS_ANNOTATION = `${LABEL_PREFIX}audit-violations`;
+
+function annotate(attrs: AdmissionAttributes, key: string, value: string): void {
+  if (attrs.auditAnnotations) attrs.auditAnnotations[key] ??= value;
 }
 
 function specUnchanged(attrs: AdmissionAttributes): boolean {
@@ -115,7 +128,11 @@ export function podSecurityPlugin(
     for (const pod of pods.sort((a, b) =>
       (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1,
     )) {
-      const failures = evaluatePod(enforce.level, (pod.spec ?? {}) as PodSpec);
+      const failures = evaluatePod(
+        enforce.level,
+        (pod.spec ?? {}) as PodSpec,
+        (pod.metadata ?? {}) as PodMeta,
+      );
       if (failures.length)
         lines.push(`${pod.metadata?.name}: ${failures.map((f) => f.reason).join(", ")}`);
     }
@@ -137,29 +154,45 @@ export function podSecurityPlugin(
       }
       const target = podSpecOf(attrs);
       if (!target || specUnchanged(attrs)) return;
-      if (
-        exempt.usernames?.includes(attrs.user.username) ||
-        exempt.namespaces?.includes(attrs.namespace) ||
-        (target.spec.runtimeClassName !== undefined &&
-          exempt.runtimeClasses?.includes(String(target.spec.runtimeClassName)))
-      )
+      const exemption = exempt.namespaces?.includes(attrs.namespace)
+        ? "namespace"
+        : exempt.usernames?.includes(attrs.user.username)
+          ? "user"
+          : target.spec.runtimeClassName !== undefined &&
+              exempt.runtimeClasses?.includes(String(target.spec.runtimeClassName))
+            ? "runtimeClass"
+            : undefined;
+      if (exemption) {
+        annotate(attrs, EXEMPT_ANNOTATION, exemption);
         return;
+      }
       const s = await server.get();
       const def = s.registry.get("", "v1", "namespaces")!;
       const ns: KObject | undefined = await s.store.tryGet(def, "", attrs.namespace);
       const labels = ns?.metadata?.labels ?? {};
       const enforce = policyFor(labels, "enforce", config.defaults);
       const warn = policyFor(labels, "warn", config.defaults);
-      if (target.isPod && enforce.level !== "privileged") {
-        const failures = evaluatePod(enforce.level, target.spec);
+      const audit = policyFor(labels, "audit", config.defaults);
+      if (target.isPod) {
+        annotate(attrs, ENFORCE_POLICY_ANNOTATION, `${enforce.level}:${enforce.version}`);
+        const failures = evaluatePod(enforce.level, target.spec, target.meta);
         if (failures.length)
           throw admissionForbidden(
             attrs,
             `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatFailures(failures)}`,
           );
       }
+      if (audit.level !== "privileged") {
+        const failures = evaluatePod(audit.level, target.spec, target.meta);
+        if (failures.length)
+          annotate(
+            attrs,
+            AUDIT_VIOLATIONS_ANNOTATION,
+            `would violate PodSecurity "${audit.level}:${audit.version}": ${formatFailures(failures)}`,
+          );
+      }
       if (warn.level !== "privileged") {
-        const failures = evaluatePod(warn.level, target.spec);
+        const failures = evaluatePod(warn.level, target.spec, target.meta);
         if (failures.length)
           addWarning(
             attrs,
