@@ -52,6 +52,15 @@ export function registerProxyCommand(program: Command): void {
       "127.0.0.1:10249",
     )
     .option(
+      "--health-check-bind-address <ip>",
+      "address of the health check node ports of Local LoadBalancer services (empty: off)",
+      "127.0.0.1",
+    )
+    .option(
+      "--node-ip <ip>",
+      "this node's IP (loadBalancerSourceRanges containing it admit the node)",
+    )
+    .option(
       "--netns <name>",
       "program this named network namespace (ip netns) instead of the current one",
     )
@@ -97,6 +106,8 @@ export function registerProxyCommand(program: Command): void {
         minSyncPeriodMs: parseDuration(flags.iptablesMinSyncPeriod),
         syncPeriodMs: parseDuration(flags.iptablesSyncPeriod),
         healthzBindAddress: flags.healthzBindAddress,
+        healthCheckBindAddress: flags.healthCheckBindAddress,
+        nodeIP: flags.nodeIp,
         metricsBindAddress: flags.metricsBindAddress,
         log: createLogger("kube-proxy"),
       });

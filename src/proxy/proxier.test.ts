@@ -5,15 +5,18 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
 import { Proxier } from "./proxier.ts";
 import { NetnsLab, type LabPod } from "./testing/netns-lab.ts";
 import { makeService, makeSlice } from "./testing/builders.ts";
 import { mustExec } from "./host-exec.ts";
+import { ServiceHealthServer } from "./service-health-server.ts";
 
 let lab: NetnsLab;
 let proxier: Proxier;
 let web1: LabPod;
 let web2: LabPod;
+let health: ServiceHealthServer;
 
 before(async () => {
   lab = new NetnsLab("10.42.9.0/24");
@@ -22,7 +25,9 @@ before(async () => {
   web2 = await lab.addPod("web2");
   await lab.serveHttp(web1);
   await lab.serveHttp(web2);
+  health = new ServiceHealthServer({ host: "127.0.0.1", proxyHealthy: () => true });
   proxier = new Proxier({
+    serviceHealth: health,
     exec: lab.exec,
     nodeName: "node1",
     clusterCIDR: "10.42.0.0/16",
@@ -34,6 +39,7 @@ before(async () => {
 
 after(async () => {
   proxier?.stop();
+  await health?.close();
   await lab?.destroy();
 });
 
@@ -128,4 +134,79 @@ test("endpoint changes and deletes are applied; stale chains are removed", async
   assert.equal((await lab.get(lab.nodeNetns, "http://10.43.0.20/")).code, 7);
   const routes = await proxier.routes.routed();
   assert.deepEqual([...routes], ["10.43.0.21"]);
+});
+
+test("loadBalancerSourceRanges admit only listed sources; the health check port follows local endpoints", async () => {
+  // Off the pod subnet, so pods send it to their gateway (the node namespace).
+  const lbIP = "10.42.8.250";
+  const hcPort = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const svc = makeService(
+    "guarded",
+    "10.43.0.23",
+    {
+      type: "LoadBalancer",
+      externalTrafficPolicy: "Local",
+      healthCheckNodePort: hcPort,
+      loadBalancerSourceRanges: [`${web2.ip}/32`],
+      ports: [{ name: "http", port: 80, targetPort: 8080, nodePort: 30083, protocol: "TCP" }],
+    },
+    [lbIP],
+  );
+  proxier.onServiceAdd(svc);
+  proxier.onEndpointSliceAdd(makeSlice("guarded", [{ ip: web1.ip }, { ip: web2.ip }]));
+  await sync();
+  const allowed = await lab.get(web2.netns, `http://${lbIP}/`);
+  assert.equal(allowed.code, 0, `allowed source: curl exit ${allowed.code}`);
+  assert.match(allowed.body, /^web[12]$/);
+  // Not DNATed: dropped by KUBE-PROXY-FIREWALL (or refused by the unreachable route).
+  assert.notEqual((await lab.get(web1.netns, `http://${lbIP}/`)).code, 0, "other sources");
+  const filter = await mustExec(
+    lab.exec,
+    `iptables${proxier.iptables!.backend === "default" ? "" : "-" + proxier.iptables!.backend}-save`,
+    ["-t", "filter"],
+  );
+  assert.ok(
+    filter
+      .split("\n")
+      .some(
+        (l) =>
+          l.startsWith("-A KUBE-PROXY-FIREWALL") &&
+          l.includes(`-d ${lbIP}/32`) &&
+          l.endsWith("-j DROP"),
+      ),
+    filter,
+  );
+  // NodePorts are not subject to the source ranges (as upstream).
+  assert.equal((await lab.get(web1.netns, `http://${lab.gateway}:30083/`)).code, 0);
+  const check = async () => {
+    const res = await fetch(`http://127.0.0.1:${hcPort}/healthz`);
+    return { status: res.status, body: (await res.json()) as { localEndpoints: number } };
+  };
+  assert.deepEqual(await check(), {
+    status: 200,
+    body: {
+      service: { namespace: "default", name: "guarded" },
+      localEndpoints: 2,
+      serviceProxyHealthy: true,
+    },
+  } as never);
+  proxier.onEndpointSliceUpdate(
+    undefined,
+    makeSlice("guarded", [
+      { ip: web1.ip, nodeName: "node2" },
+      { ip: web2.ip, nodeName: "node2" },
+    ]),
+  );
+  await sync();
+  const none = await check();
+  assert.equal(none.status, 503);
+  assert.equal(none.body.localEndpoints, 0);
+  proxier.onServiceDelete(svc);
+  await sync();
+  await assert.rejects(check(), "the health check port closes with its service");
 });

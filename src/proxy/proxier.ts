@@ -17,6 +17,7 @@ import { ChainNameCache } from "./iptables/chain-names.ts";
 import { buildProxyRules, type RuleBlock } from "./iptables/proxy-rules.ts";
 import { ProxyMetrics } from "./proxy-metrics.ts";
 import { servicePorts, type ServicePortInfo } from "./service-port.ts";
+import type { ServiceHealthServer } from "./service-health-server.ts";
 import { ServiceRoutes } from "./service-routes.ts";
 
 export interface ProxierOptions {
@@ -33,6 +34,10 @@ export interface ProxierOptions {
   serviceRoutes?: boolean;
   /** iptables implementation; "auto" (default): legacy when the kernel has it. */
   iptablesBackend?: IptablesBackend | "auto";
+  /** This node's IP (loadBalancerSourceRanges containing it admit the node's own LB traffic). */
+  nodeIP?: string;
+  /** Health check node ports of Local LoadBalancer services, kept after each sync. */
+  serviceHealth?: ServiceHealthServer;
   /** NodePorts answer on 127.0.0.1 (sets route_localnet, default true). */
   localhostNodePorts?: boolean;
   clock?: Clock;
@@ -184,6 +189,7 @@ export class Proxier {
         clusterCIDR: this.opts.clusterCIDR,
         serviceCIDR: this.opts.serviceCIDR,
         masqueradeAll: this.opts.masqueradeAll,
+        nodeIP: this.opts.nodeIP,
         changed,
         existingChains: existing,
         names: this.names,
@@ -194,6 +200,7 @@ export class Proxier {
       this.lastChains = rules.chains;
       if (this.opts.serviceRoutes !== false) await this.routes.sync(this.clusterIPs());
       this.needFullSync = false;
+      await this.syncServiceHealth();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.syncDuration.observe(seconds);
       (full ? this.metrics.syncFullDuration : this.metrics.syncPartialDuration).observe(seconds);
@@ -229,6 +236,29 @@ export class Proxier {
       };
     }
     return this.lastResult;
+  }
+
+  /** Upstream: one health check port per service; the count is its local ready endpoints. */
+  private async syncServiceHealth(): Promise<void> {
+    const health = this.opts.serviceHealth;
+    if (!health) return;
+    const wanted = new Map<string, number>();
+    const counts = new Map<string, number>();
+    for (const [k, ports] of this.services) {
+      const port = ports.find((p) => p.healthCheckNodePort !== undefined)?.healthCheckNodePort;
+      if (port === undefined) continue;
+      wanted.set(k, port);
+      let n = 0;
+      for (const eps of this.endpoints.get(k)?.values() ?? [])
+        n = Math.max(n, eps.filter((e) => e.isLocal && e.ready).length);
+      counts.set(k, n);
+    }
+    try {
+      await health.syncServices(wanted);
+    } catch (err) {
+      this.opts.log?.warn("cannot sync service health checks", { err: String(err) });
+    }
+    health.syncEndpoints(counts);
   }
 
   private endpointCount(): number {

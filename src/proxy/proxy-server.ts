@@ -17,6 +17,7 @@ import type { Logger } from "../util/logger.ts";
 import { hostExec, type HostExec } from "./host-exec.ts";
 import { Proxier, type ProxierOptions } from "./proxier.ts";
 import { RouteSyncer } from "./route-syncer.ts";
+import { ServiceHealthServer } from "./service-health-server.ts";
 
 export interface ProxyServerOptions extends Omit<ProxierOptions, "exec"> {
   client: RestClient;
@@ -27,6 +28,11 @@ export interface ProxyServerOptions extends Omit<ProxierOptions, "exec"> {
   healthzBindAddress?: string;
   /** host:port for /metrics; "" disables (default 127.0.0.1:10249). */
   metricsBindAddress?: string;
+  /**
+   * Address the health check node ports of Local LoadBalancer services
+   * listen on (upstream: the node's addresses; default 127.0.0.1; "" disables).
+   */
+  healthCheckBindAddress?: string;
   /** Also route other nodes' podCIDRs via their InternalIPs (host-gw style; default false). */
   syncPodRoutes?: boolean;
   clock?: Clock;
@@ -49,7 +55,16 @@ const ours = (o: { metadata?: { labels?: Record<string, string> } }) =>
 /** Starts informers, the proxier and its HTTP endpoints; resolves once the caches synced. */
 export async function startProxy(opts: ProxyServerOptions): Promise<RunningProxy> {
   const exec = opts.exec ?? hostExec(opts.netns);
-  const proxier = new Proxier({ ...opts, exec });
+  let proxier: Proxier | undefined;
+  const healthHost = opts.healthCheckBindAddress ?? "127.0.0.1";
+  const serviceHealth = healthHost
+    ? new ServiceHealthServer({
+        host: healthHost,
+        proxyHealthy: () => proxier?.health().healthy ?? false,
+        log: opts.log,
+      })
+    : undefined;
+  proxier = new Proxier({ ...opts, exec, serviceHealth });
   const informers = new InformerFactory(opts.client, {
     clock: opts.clock,
     onError: (err) => opts.log?.warn("informer error", { err: String(err) }),
@@ -118,6 +133,7 @@ export async function startProxy(opts: ProxyServerOptions): Promise<RunningProxy
       await informers.stop();
       await routes?.whenIdle();
       await proxier.whenIdle();
+      await serviceHealth?.close();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
       for (const s of servers) s.closeAllConnections();
     },

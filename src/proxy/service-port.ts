@@ -21,9 +21,21 @@ export interface ServicePortInfo {
   affinitySeconds?: number;
   externalPolicyLocal: boolean;
   internalPolicyLocal: boolean;
+  /** LoadBalancer only: sources allowed to the load balancer IPs (IPv4 CIDRs; empty: all). */
+  loadBalancerSourceRanges: string[];
+  /** LoadBalancer with externalTrafficPolicy Local: the health check node port. */
+  healthCheckNodePort?: number;
 }
 
 const defaultAffinitySeconds = 10800;
+
+/** Upstream's older way to give source ranges (used when the field is empty). */
+const sourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges";
+
+function isIPv4CIDR(cidr: string): boolean {
+  const [ip, len, ...rest] = cidr.split("/");
+  return rest.length === 0 && isIPv4(ip) && /^\d{1,2}$/.test(len ?? "") && Number(len) <= 32;
+}
 
 function isIPv4(ip: string | undefined): ip is string {
   return !!ip && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip);
@@ -50,6 +62,20 @@ export function servicePorts(svc: Service): ServicePortInfo[] {
     spec.sessionAffinity === "ClientIP"
       ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? defaultAffinitySeconds)
       : undefined;
+  const lb = spec.type === "LoadBalancer";
+  const rangesField = spec.loadBalancerSourceRanges ?? [];
+  const ranges = lb
+    ? (rangesField.length > 0
+        ? rangesField
+        : (svc.metadata?.annotations?.[sourceRangesAnnotation] ?? "").split(",")
+      )
+        .map((r) => r.trim())
+        .filter(isIPv4CIDR)
+    : [];
+  const externalLocal =
+    (external || (spec.externalIPs?.length ?? 0) > 0) && spec.externalTrafficPolicy === "Local";
+  const healthCheckNodePort =
+    lb && externalLocal && spec.healthCheckNodePort ? spec.healthCheckNodePort : undefined;
   return (spec.ports ?? []).map((p) => ({
     name: servicePortName(ns, name, p.name ?? ""),
     namespace: ns,
@@ -62,9 +88,10 @@ export function servicePorts(svc: Service): ServicePortInfo[] {
     externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
     loadBalancerIPs: lbIPs,
     affinitySeconds: affinity,
-    externalPolicyLocal:
-      (external || (spec.externalIPs?.length ?? 0) > 0) && spec.externalTrafficPolicy === "Local",
+    externalPolicyLocal: externalLocal,
     internalPolicyLocal: spec.internalTrafficPolicy === "Local",
+    loadBalancerSourceRanges: ranges,
+    healthCheckNodePort,
   }));
 }
 

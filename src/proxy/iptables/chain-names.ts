@@ -65,6 +65,11 @@ export function externalChain(spn: string, protocol: string, cache?: ChainNameCa
   return `KUBE-EXT-${hash16(spn + protocol.toLowerCase(), cache)}`;
 }
 
+/** KUBE-FW-*: loadBalancerSourceRanges filtering of a LoadBalancer service port. */
+export function firewallChain(spn: string, protocol: string, cache?: ChainNameCache): string {
+  return `KUBE-FW-${hash16(spn + protocol.toLowerCase(), cache)}`;
+}
+
 /** KUBE-SEP-*: one endpoint (`ip:port`) of a service port. */
 export function endpointChain(
   spn: string,

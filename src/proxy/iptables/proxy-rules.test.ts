@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { endpointsByServicePort } from "../endpoint-info.ts";
 import { servicePorts } from "../service-port.ts";
 import { makeService, makeSlice } from "../testing/builders.ts";
-import { buildProxyRules, type ProxyRulesInput } from "./proxy-rules.ts";
+import { buildProxyRules, cidrContains, type ProxyRulesInput } from "./proxy-rules.ts";
 import {
   endpointChain,
   externalChain,
+  firewallChain,
   serviceLocalChain,
   servicePortChain,
 } from "./chain-names.ts";
@@ -265,4 +266,93 @@ test("large-cluster mode drops comments from endpoint rules only", () => {
     large,
   );
   assert.ok(has(large, "-A KUBE-SERVICES", "--comment", "cluster IP"), "top-level comments stay");
+});
+
+test("loadBalancerSourceRanges: the LB IP goes through KUBE-FW; the rest is dropped in the filter table", () => {
+  const fwChain = firewallChain("default/web:http", "TCP");
+  const slice = makeSlice("web", [{ ip: "10.42.0.2" }]);
+  const lb = (spec: object, annotations?: Record<string, string>) => {
+    const svc = makeService(
+      "web",
+      "10.43.0.20",
+      {
+        type: "LoadBalancer",
+        ports: [{ name: "http", port: 80, targetPort: 8080, nodePort: 30080 }],
+        ...spec,
+      },
+      ["192.168.5.10"],
+    );
+    if (annotations) svc.metadata!.annotations = annotations;
+    return svc;
+  };
+  const cases: {
+    name: string;
+    svc: ReturnType<typeof makeService>;
+    nodeIP?: string;
+    want: string[][];
+    not: string[][];
+  }[] = [
+    {
+      name: "two ranges, node outside them",
+      svc: lb({ loadBalancerSourceRanges: ["10.1.0.0/16", "172.16.0.0/12"] }),
+      nodeIP: "192.168.7.7",
+      want: [
+        ["-A KUBE-SERVICES", "loadbalancer IP", "-d 192.168.5.10/32", `-j ${fwChain}`],
+        [`-A ${fwChain}`, "-s 10.1.0.0/16", `-j ${extChain}`],
+        [`-A ${fwChain}`, "-s 172.16.0.0/12", `-j ${extChain}`],
+        [`-A ${fwChain}`, "will be dropped by KUBE-PROXY-FIREWALL"],
+        [
+          "-A KUBE-PROXY-FIREWALL",
+          `traffic not accepted by ${fwChain}`,
+          "-d 192.168.5.10/32",
+          "--dport 80",
+          "-j DROP",
+        ],
+        // NodePorts are not subject to source ranges (as upstream).
+        ["-A KUBE-NODEPORTS", "--dport 30080", `-j ${extChain}`],
+      ],
+      not: [[`-A ${fwChain}`, "-s 192.168.5.10/32"]],
+    },
+    {
+      name: "a range containing the node allows the LB IP as source",
+      svc: lb({ loadBalancerSourceRanges: ["192.168.0.0/16"] }),
+      nodeIP: "192.168.7.7",
+      want: [[`-A ${fwChain}`, "-s 192.168.5.10/32", `-j ${extChain}`]],
+      not: [],
+    },
+    {
+      name: "the annotation when the field is empty",
+      svc: lb(
+        {},
+        { "service.beta.kubernetes.io/load-balancer-source-ranges": "10.9.0.0/16, bogus" },
+      ),
+      want: [[`-A ${fwChain}`, "-s 10.9.0.0/16", `-j ${extChain}`]],
+      not: [["bogus"]],
+    },
+    {
+      name: "no ranges: no firewall chain",
+      svc: lb({}),
+      want: [["-A KUBE-SERVICES", "loadbalancer IP", `-j ${extChain}`]],
+      not: [[fwChain], ["KUBE-PROXY-FIREWALL -m"]],
+    },
+  ];
+  for (const c of cases) {
+    const r = rules(c.svc, slice, { nodeIP: c.nodeIP });
+    for (const w of c.want)
+      assert.ok(has(r.restore, ...w), `${c.name}: want ${w.join(" … ")}\n${r.restore}`);
+    for (const n of c.not) assert.ok(!has(r.restore, ...n), `${c.name}: unwanted ${n.join(" … ")}`);
+    assert.equal(r.chains.has(fwChain), c.name !== "no ranges: no firewall chain", c.name);
+  }
+});
+
+test("cidrContains", () => {
+  for (const [cidr, ip, want] of [
+    ["10.0.0.0/8", "10.200.1.1", true],
+    ["10.0.0.0/8", "11.0.0.1", false],
+    ["192.168.5.10/32", "192.168.5.10", true],
+    ["192.168.5.10/32", "192.168.5.11", false],
+    ["0.0.0.0/0", "8.8.8.8", true],
+  ] as const) {
+    assert.equal(cidrContains(cidr, ip), want, `${cidr} ${ip}`);
+  }
 });

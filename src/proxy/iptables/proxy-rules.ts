@@ -19,6 +19,7 @@ import {
   type ChainNameCache,
   endpointChain,
   externalChain,
+  firewallChain,
   serviceLocalChain,
   servicePortChain,
 } from "./chain-names.ts";
@@ -32,6 +33,11 @@ export interface ProxyRulesInput {
   /** New connections to this CIDR that no service took are rejected locally. */
   serviceCIDR?: string;
   masqueradeAll?: boolean;
+  /**
+   * This node's IP: when a loadBalancerSourceRanges CIDR contains it, traffic
+   * from the node that loops back with a load balancer IP as source is allowed.
+   */
+  nodeIP?: string;
   /** Services (`ns/name`) whose chains to rewrite; undefined: all. */
   changed?: ReadonlySet<string>;
   /** Per-service chains currently in the nat table. */
@@ -212,6 +218,10 @@ function writeServicePort(
   const needExt = external && externalEps.length > 0;
   const needSvc = clusterEps.length > 0 && (!sp.internalPolicyLocal || needExt);
   const needSvl = localEps.length > 0 && (sp.internalPolicyLocal || sp.externalPolicyLocal);
+  // loadBalancerSourceRanges: LB traffic passes KUBE-FW first; what it does
+  // not DNAT is dropped by KUBE-PROXY-FIREWALL in the filter table.
+  const usesFw = needExt && sp.loadBalancerIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
+  const fwChain = firewallChain(sp.name, sp.protocol, names);
   const internalChain = sp.internalPolicyLocal ? svlChain : svcChain;
   const externalPolicyChain = sp.externalPolicyLocal ? svlChain : svcChain;
   const dports = (port: number) => `${proto(sp)} --dport ${port}`;
@@ -244,12 +254,19 @@ function writeServicePort(
   for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
     const kind = sp.externalIPs.includes(ip) ? "external IP" : "loadbalancer IP";
     const match = `-d ${ip}/32 ${dports(sp.port)}`;
+    const lb = kind === "loadbalancer IP";
     if (needExt) {
       nat.add(
         "KUBE-SERVICES",
-        `-m comment --comment ${q(`${sp.name} ${kind}`)} ${match} -j ${extChain}`,
+        `-m comment --comment ${q(`${sp.name} ${kind}`)} ${match} -j ${lb && usesFw ? fwChain : extChain}`,
       );
     } else noExternal(match);
+    if (lb && usesFw) {
+      filter.add(
+        "KUBE-PROXY-FIREWALL",
+        `-m comment --comment ${q(`${sp.name} traffic not accepted by ${fwChain}`)} ${match} -j DROP`,
+      );
+    }
   }
   if (sp.nodePort !== undefined) {
     if (needExt) {
@@ -280,8 +297,29 @@ function writeServicePort(
     use(localEps);
   }
   if (needExt) wanted.add(extChain);
+  if (usesFw) wanted.add(fwChain);
   for (const e of used) wanted.add(sepFor(e));
   if (!write) return;
+
+  if (usesFw) {
+    nat.chain(fwChain);
+    const lbComment = `-m comment --comment ${q(`${sp.name} loadbalancer IP`)}`;
+    let allowFromNode = false;
+    for (const cidr of sp.loadBalancerSourceRanges) {
+      nat.add(fwChain, `${lbComment} -s ${cidr} -j ${extChain}`);
+      if (input.nodeIP && cidrContains(cidr, input.nodeIP)) allowFromNode = true;
+    }
+    // A VIP-like LB address local to this node: the node's own requests
+    // loop back with the LB IP as source.
+    if (allowFromNode) {
+      for (const ip of sp.loadBalancerIPs)
+        nat.add(fwChain, `${lbComment} -s ${ip}/32 -j ${extChain}`);
+    }
+    nat.add(
+      fwChain,
+      `-m comment --comment ${q(`other traffic to ${sp.name} will be dropped by KUBE-PROXY-FIREWALL`)}`,
+    );
+  }
 
   if (needSvc) {
     nat.chain(svcChain);
@@ -367,4 +405,16 @@ function writeBalancing(
       left > 1 ? `-m statistic --mode random --probability ${(1 / left).toFixed(10)} ` : "";
     nat.add(chain, `${comment(e)}${prob}-j ${sepFor(e)}`);
   });
+}
+
+function ipv4Number(ip: string): number {
+  return ip.split(".").reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+/** True when the IPv4 `cidr` contains `ip`. */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [base, len] = cidr.split("/");
+  const bits = Number(len ?? 32);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return (ipv4Number(base ?? "") & mask) >>> 0 === (ipv4Number(ip) & mask) >>> 0;
 }

@@ -1,0 +1,289 @@
+/**
+ * The whole thing, as a user runs it: one `k8ts server` (API server,
+ * controller manager, scheduler, kubelet with its own containerd,
+ * kube-proxy and the DNS add-on) inside a network namespace this test
+ * creates, so its iptables rules, routes and bridge never touch the host.
+ *
+ * The issue's two-tier case: a `webapp` Deployment (busybox httpd, a CGI
+ * script on 8080) behind the NodePort service `web-service` (30081) reads
+ * from a `mysql` stand-in through `mysql-service:3306` by DNS name. A client
+ * pod resolves `kubernetes.default` and `<svc>.<ns>.svc.cluster.local`
+ * through 10.43.0.10, reaches the web tier through its ClusterIP by short
+ * name and the API server through 10.43.0.1; the namespace's host side
+ * reaches the NodePort on 127.0.0.1 and the ClusterIP, and an unserved
+ * service address is refused locally. Everything is removed at the end.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { eventually } from "./harness.ts";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const suffix = Math.random().toString(36).slice(2, 7);
+const netns = `k8ts-test-${suffix}-ps`;
+const nodeName = `proxy-server-${suffix}`;
+// Unique among the e2e files (they run in parallel and share /var/lib/cni).
+const podCIDR = "10.42.210.0/24";
+const dataDir = mkdtempSync(join(tmpdir(), "k8ts-proxy-server-"));
+const kubeconfig = join(dataDir, "admin.kubeconfig");
+let server: ChildProcess | undefined;
+let output = "";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command inside the test's network namespace. */
+function inNs(cmd: string, args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const p = execFile(
+      "nsenter",
+      [`--net=/var/run/netns/${netns}`, cmd, ...args],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) =>
+        resolve({
+          code: err ? (typeof err.code === "number" ? err.code : 1) : 0,
+          stdout: stdout.toString(),
+          stderr: stderr.toString(),
+        }),
+    );
+    p.stdin?.end(input ?? "");
+  });
+}
+
+const kubectl = (args: string[], input?: string) =>
+  inNs("kubectl", ["--kubeconfig", kubeconfig, ...args], input);
+
+async function kubectlOk(args: string[], input?: string): Promise<string> {
+  const r = await kubectl(args, input);
+  assert.equal(r.code, 0, `kubectl ${args.join(" ")}: ${r.stderr}\n${quiet(output).slice(-3000)}`);
+  return r.stdout;
+}
+
+/** The server's log without the routine optimistic-concurrency retries. */
+const quiet = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => !l.includes("the object has been modified"))
+    .join("\n");
+
+const curl = (url: string) => inNs("curl", ["-sS", "-m", "5", url]);
+
+before(async () => {
+  execFileSync("ip", ["netns", "add", netns]);
+  execFileSync("ip", ["-n", netns, "link", "set", "lo", "up"]);
+  server = spawn(
+    "nsenter",
+    [
+      `--net=/var/run/netns/${netns}`,
+      process.execPath,
+      join(repoRoot, "bin", "k8ts"),
+      "server",
+      "--data-dir",
+      dataDir,
+      "--bind-address",
+      "127.0.0.1",
+      "--secure-port",
+      "6443",
+      "--node-name",
+      nodeName,
+      "--pod-cidr",
+      podCIDR,
+      "--cgroup-root",
+      `/k8ts-proxy-server-${suffix}`,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  server.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  server.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  await eventually(
+    "the server and its node are ready",
+    async () => {
+      if (server?.exitCode !== null) throw new Error(`k8ts server exited:\n${output}`);
+      if (!existsSync(kubeconfig)) return undefined;
+      const r = await kubectl([
+        "get",
+        "node",
+        nodeName,
+        "-o",
+        `jsonpath={.status.conditions[?(@.type=="Ready")].status}`,
+      ]);
+      return r.stdout.trim() === "True" ? true : undefined;
+    },
+    { timeoutMs: 180_000, context: () => quiet(output).slice(-3000) },
+  );
+});
+
+after(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server!.once("exit", r));
+    server.kill("SIGTERM");
+    const timer = setTimeout(() => server?.kill("SIGKILL"), 90_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  execFileSync("ip", ["netns", "delete", netns]);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const container = (name: string, script: string, port?: number) => ({
+  name,
+  image: "busybox",
+  imagePullPolicy: "IfNotPresent",
+  command: ["sh", "-c", script],
+  ...(port
+    ? {
+        ports: [{ containerPort: port }],
+        readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
+      }
+    : {}),
+});
+
+const deployment = (name: string, replicas: number, c: object) => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: "default" },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [c] } },
+  },
+});
+
+const cgi = [
+  "#!/bin/sh",
+  'echo "Content-Type: text/plain"',
+  "echo",
+  'echo "web $(hostname) read: $(nc -w 5 mysql-service 3306 </dev/null)"',
+].join("\n");
+
+test("two tiers through ClusterIP, NodePort and cluster DNS in a full k8ts server", async () => {
+  const manifests = {
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      deployment(
+        "mysql",
+        1,
+        container(
+          "db",
+          'while true; do echo "row-42 from $(hostname)" | nc -l -p 3306; done',
+          3306,
+        ),
+      ),
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "mysql-service", namespace: "default" },
+        spec: { selector: { app: "mysql" }, ports: [{ port: 3306, targetPort: 3306 }] },
+      },
+      deployment(
+        "webapp",
+        2,
+        container(
+          "web",
+          `mkdir -p /www/cgi-bin && printf '%s\\n' '${cgi.split("\n").join("' '")}' > /www/cgi-bin/q && chmod +x /www/cgi-bin/q && exec httpd -f -p 8080 -h /www`,
+          8080,
+        ),
+      ),
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "web-service", namespace: "default" },
+        spec: {
+          type: "NodePort",
+          selector: { app: "webapp" },
+          ports: [{ port: 80, targetPort: 8080, nodePort: 30081 }],
+        },
+      },
+    ],
+  };
+  await kubectlOk(["apply", "-f", "-"], JSON.stringify(manifests));
+  const webPods = await eventually(
+    "two ready web pods",
+    async () => {
+      const r = await kubectl(["get", "pods", "-l", "app=webapp", "-o", "json"]);
+      const pods = (JSON.parse(r.stdout) as { items: Pod[] }).items;
+      const names = pods
+        .filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+        .map((p) => p.metadata!.name!);
+      return names.length === 2 ? names.sort() : undefined;
+    },
+    { timeoutMs: 180_000, context: () => quiet(output).slice(-3000) },
+  );
+
+  // The namespace's host side: the NodePort on 127.0.0.1 answers from both
+  // web pods, each having read from the mysql stand-in by DNS name.
+  const seen = new Set<string>();
+  let last: Run | undefined;
+  await eventually(
+    "both web pods answer on 127.0.0.1:30081 with the database's row",
+    async () => {
+      last = await curl("http://127.0.0.1:30081/cgi-bin/q");
+      const m = /^web (\S+) read: row-42 from mysql-/.exec(last.stdout.trim());
+      if (m) seen.add(m[1]!);
+      return seen.size === 2 ? true : undefined;
+    },
+    { timeoutMs: 120_000, context: () => `${JSON.stringify(last)}\n${quiet(output).slice(-2000)}` },
+  );
+  assert.deepEqual([...seen].sort(), webPods);
+  const clusterIP = (
+    await kubectlOk(["get", "svc", "web-service", "-o", "jsonpath={.spec.clusterIP}"])
+  ).trim();
+  assert.match((await curl(`http://${clusterIP}/cgi-bin/q`)).stdout, /read: row-42/);
+  // An address in the service CIDR with no service behind it: refused here (curl 7).
+  assert.equal((await curl("http://10.43.255.254/")).code, 7);
+
+  // A pod: cluster DNS at 10.43.0.10, the web tier by short name, the API at 10.43.0.1.
+  const script = [
+    "for i in $(seq 1 60); do nslookup kubernetes.default >/tmp/k 2>&1 && break; sleep 1; done",
+    "echo ---kubernetes; cat /tmp/k",
+    "echo ---mysql; nslookup mysql-service.default.svc.cluster.local",
+    // (busybox 1.35's wget crashes with -T: `timeout` bounds it instead.)
+    "echo ---web; for i in $(seq 1 30); do timeout 10 wget -qO- http://web-service/cgi-bin/q && break; sleep 1; done",
+    "echo ---api; timeout 10 wget -qO- --no-check-certificate https://10.43.0.1/version 2>&1",
+    "echo ---resolv; cat /etc/resolv.conf",
+    "echo ---end",
+  ].join("; ");
+  await kubectlOk(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "client", namespace: "default" },
+      spec: { restartPolicy: "Never", containers: [container("main", script)] },
+    }),
+  );
+  await eventually(
+    "the client pod finished",
+    async () => {
+      const r = await kubectl(["get", "pod", "client", "-o", "jsonpath={.status.phase}"]);
+      return ["Succeeded", "Failed"].includes(r.stdout.trim()) ? true : undefined;
+    },
+    { timeoutMs: 180_000, context: () => quiet(output).slice(-3000) },
+  );
+  const logs = await kubectlOk(["logs", "client"]);
+  const section = (name: string) => logs.split(`---${name}`)[1]?.split("\n---")[0] ?? "";
+  const mysqlIP = (
+    await kubectlOk(["get", "svc", "mysql-service", "-o", "jsonpath={.spec.clusterIP}"])
+  ).trim();
+  assert.match(section("resolv"), /nameserver 10\.43\.0\.10/, logs);
+  assert.match(section("kubernetes"), /kubernetes\.default\.svc\.cluster\.local/, logs);
+  assert.match(section("kubernetes"), /Address:\s*10\.43\.0\.1\b/, logs);
+  assert.ok(section("mysql").includes(mysqlIP), logs);
+  assert.match(section("web"), /^\s*web \S+ read: row-42 from mysql-/, logs);
+  // busybox's TLS client cannot agree on a cipher with the API server: the
+  // server's TLS alert shows the connection reached it through 10.43.0.1.
+  assert.match(section("api"), /"gitVersion"|HTTP\/1\.1 40[13]|TLS error from peer/, logs);
+  // From the namespace's host side, through the same service, with a full TLS client.
+  const api = await inNs("curl", ["-sSk", "-m", "5", "https://10.43.0.1/version"]);
+  assert.equal(api.code, 0, api.stderr);
+  assert.match(api.stdout, /"gitVersion"|"kind": ?"Status"/);
+});
