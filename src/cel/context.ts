@@ -36,6 +36,22 @@ export interface EvalContext {
 }
 
 let current: EvalContext | undefined;
+/** Authorizer for evaluations that name none (set by withAuthorizer). */
+let ambient: CelAuthorizer | undefined;
+
+/**
+ * Runs `fn` with `authorizer` answering the `authorizer` library in every
+ * evaluation inside it that passes no EvalOptions.authorizer of its own.
+ */
+export function withAuthorizer<T>(authorizer: CelAuthorizer, fn: () => T): T {
+  const outer = ambient;
+  ambient = authorizer;
+  try {
+    return fn();
+  } finally {
+    ambient = outer;
+  }
+}
 
 /** Runs `fn` with `ctx` as the evaluation context. */
 export function withEvalContext<T>(ctx: EvalContext, fn: () => T): T {
@@ -55,5 +71,5 @@ export function chargeCost(n: number): void {
 
 /** The authorizer of the current evaluation, if any. */
 export function currentAuthorizer(): CelAuthorizer | undefined {
-  return current?.authorizer;
+  return current?.authorizer ?? ambient;
 }

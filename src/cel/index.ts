@@ -19,7 +19,10 @@
  * - Admission variables (object, oldObject, request, params, namespaceObject,
  *   variables) are plain JSON bindings; bind `authorizer` to
  *   `authorizerValue({ user, requestResource })` and pass a synchronous
- *   `authorizer` callback in EvalOptions (default: every check denied).
+ *   `authorizer` callback in EvalOptions, or wrap the (synchronous) code
+ *   that evaluates in `await withAsyncAuthorizer(celAuthorizerFor(authz,
+ *   user), () => ...)`, which re-runs it until every check it makes was
+ *   answered by the asynchronous authorizer (default: every check denied).
  * - Libraries: standard CEL, strings ext (charAt, indexOf, lastIndexOf,
  *   lowerAscii, upperAscii, replace, split, substring, trim, join, format,
  *   strings.quote), lists (isSorted, sum, min, max, indexOf, lastIndexOf),
@@ -48,6 +51,9 @@ export type { CelIssue } from "./errors.ts";
 export { DEFAULT_EVAL_TIMEOUT_MS, PER_CALL_COST_LIMIT, RUNTIME_COST_BUDGET } from "./cost.ts";
 export type { AuthzCheck, AuthzDecision, CelAuthorizer } from "./context.ts";
 export { authorizerValue } from "./lib/authorizer.ts";
+export { withAuthorizer } from "./context.ts";
+export { celAuthorizerFor, MAX_AUTHZ_ROUNDS, withAsyncAuthorizer } from "./async-authorizer.ts";
+export type { AsyncCelAuthorizer } from "./async-authorizer.ts";
 export type { RequestResource } from "./lib/authorizer.ts";
 export { fromCel, toCel } from "./values.ts";
 export type { CelSchemaHint } from "./values.ts";
