@@ -55,7 +55,12 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
       certFile: flags.etcdCertfile,
       keyFile: flags.etcdKeyfile,
     }),
-    ensureClusterPki(join(dataDir, "tls")),
+    // The serving certificate also names the address this server binds and advertises.
+    ensureClusterPki(join(dataDir, "tls"), {
+      ipAddresses: [flags.bindAddress, flags.advertiseAddress].filter(
+        (ip): ip is string => !!ip && ip !== "0.0.0.0" && ip !== "::" && ip !== "127.0.0.1",
+      ),
+    }),
   ]);
   await backend.start();
   const serving =
@@ -86,7 +91,10 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const { builtinAdmission } = await import("../apiserver/admission/builtin/builtin-admission.ts");
   const { admissionOptionsFromFlags } =
     await import("../apiserver/admission/builtin/admission-flags.ts");
-  const admission = builtinAdmission(admissionOptionsFromFlags(flags));
+  const admission = builtinAdmission({
+    ...admissionOptionsFromFlags(flags),
+    authorizer: auth.authorizer,
+  });
   const { extensibilityAdmission } =
     await import("../apiserver/admission/webhook/extensibility.ts");
   const extensibility = extensibilityAdmission();

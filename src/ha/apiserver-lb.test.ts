@@ -46,3 +46,31 @@ test("load balancer sticks to a live server and fails over on connection errors"
     b.server.close();
   }
 });
+
+test("setServers reports changes of the listed servers or the fallback, keeps the preferred one", () => {
+  const u = (n: number) => `https://127.0.0.${n}:6443`;
+  const lb = new ApiServerLoadBalancer([u(2), u(3), u(4)]);
+  const order = () => lb.order().map((x) => x.host);
+  const steps: { servers: string[]; fallback?: string; changed: boolean; order: string[] }[] = [
+    { servers: [u(2), u(3), u(4)], changed: false, order: ["127.0.0.2", "127.0.0.3", "127.0.0.4"] },
+    // Same order of tries, but 127.0.0.2 is now only the fallback: a change.
+    {
+      servers: [u(3), u(4)],
+      fallback: u(2),
+      changed: true,
+      order: ["127.0.0.3", "127.0.0.4", "127.0.0.2"],
+    },
+    {
+      servers: [u(3), u(4)],
+      fallback: u(2),
+      changed: false,
+      order: ["127.0.0.3", "127.0.0.4", "127.0.0.2"],
+    },
+    { servers: [], fallback: u(5), changed: false, order: ["127.0.0.3", "127.0.0.4", "127.0.0.2"] },
+    { servers: [u(4), u(2)], fallback: u(2), changed: true, order: ["127.0.0.4", "127.0.0.2"] },
+  ];
+  for (const [i, s] of steps.entries()) {
+    assert.equal(lb.setServers(s.servers, s.fallback), s.changed, `step ${i}`);
+    assert.deepEqual(order(), s.order, `step ${i}`);
+  }
+});

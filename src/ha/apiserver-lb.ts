@@ -42,12 +42,14 @@ export class ApiServerLoadBalancer {
    * known; an empty list is ignored) and closes the connections proxied to
    * servers that are no longer listed, so their clients reconnect to one
    * that is. A fallback (k3s's default server) is tried only after every
-   * listed server. Returns true when the order of servers changed.
+   * listed server. Returns true when the listed servers or the fallback changed.
    */
   setServers(servers: string[], fallback?: string): boolean {
     const next = dedupe(servers.map(upstreamOf));
     if (next.length === 0) return false;
-    const before = this.order().map(keyOf).join(",");
+    const describe = () =>
+      `${this.#servers.map(keyOf).join(",")};${this.#fallback ? keyOf(this.#fallback) : ""}`;
+    const before = describe();
     const current = this.#servers[this.#preferred];
     this.#servers = next;
     const fb = fallback === undefined ? undefined : upstreamOf(fallback);
@@ -56,7 +58,7 @@ export class ApiServerLoadBalancer {
     this.#preferred = Math.max(0, i);
     const known = new Set(this.order().map(keyOf));
     for (const [client, route] of this.#routes) if (!known.has(route)) client.destroy();
-    return this.order().map(keyOf).join(",") !== before;
+    return describe() !== before;
   }
 
   /** The upstreams in the order a new connection tries them. */

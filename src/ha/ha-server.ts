@@ -39,6 +39,8 @@ export interface HaServerFlags {
   dataDir?: string;
   /** The API server's address: a SAN of its serving certificate and the etcd member's address. */
   bindAddress?: string;
+  /** --advertise-address: also a SAN of the serving certificate. */
+  advertiseAddress?: string;
   nodeName?: string;
   clusterInit?: boolean;
   /** "managed": run an etcd member beside this server (default when joining or with --cluster-init and no --datastore-endpoint). */
@@ -122,7 +124,11 @@ export async function prepareHaServer(
     flags.bindAddress && flags.bindAddress !== "0.0.0.0" && flags.bindAddress !== "::"
       ? flags.bindAddress
       : "127.0.0.1";
-  await ensureClusterPki(tlsDir, { ipAddresses: host === "127.0.0.1" ? [] : [host] });
+  await ensureClusterPki(tlsDir, {
+    ipAddresses: [...new Set([host, flags.advertiseAddress ?? host])].filter(
+      (ip) => ip !== "127.0.0.1",
+    ),
+  });
 
   let etcd: ManagedEtcd | undefined;
   let pki: EtcdMemberPki | undefined;

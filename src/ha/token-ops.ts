@@ -1,7 +1,9 @@
 /**
  * The API side of `k8ts token`: bootstrap token Secrets in kube-system and
- * their signatures in kube-public/cluster-info (the job upstream's
- * bootstrapsigner controller does; here the writer signs as it writes).
+ * their signatures in kube-public/cluster-info. The bootstrapsigner
+ * controller (src/controllers/bootstrap) keeps the signatures of every
+ * token, however created; `k8ts token` also signs as it writes, so a join
+ * command printed right away works before the controller's next pass.
  */
 import type { KObject } from "../api/types.ts";
 import { isNotFound } from "../client/api-error.ts";

@@ -5,6 +5,7 @@
  * temp root the caller removes.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { eventually, freePort } from "./harness.ts";
@@ -52,13 +53,46 @@ export interface HaServer {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `k8ts server --disable-agent` named `name` and waits for /readyz through kubectl. */
+/** A port free on every one of hosts at once (servers on distinct addresses sharing a port). */
+export async function freePortOn(hosts: string[]): Promise<number> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const held: Server[] = [];
+    try {
+      let port = 0;
+      for (const host of hosts) {
+        const s = createServer();
+        held.push(s);
+        await new Promise<void>((resolve, reject) => {
+          s.once("error", reject);
+          s.listen(port, host, () => resolve());
+        });
+        port = (s.address() as AddressInfo).port;
+      }
+      return port;
+    } catch (err) {
+      last = err;
+    } finally {
+      await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw new Error(`No port free on all of ${hosts.join(", ")}: ${String(last)}`);
+}
+
+/**
+ * Starts `k8ts server --disable-agent` named `name` and waits for /readyz
+ * through kubectl. With `host`, the server binds and advertises that
+ * address (e.g. 127.0.0.3) on `port`.
+ */
 export async function startHaServer(
   name: string,
   dataDir: string,
   args: string[],
+  at: { host?: string; port?: number } = {},
 ): Promise<HaServer> {
-  const port = await freePort();
+  const port = at.port ?? (await freePort());
+  const host = at.host ?? "127.0.0.1";
+  const address = at.host ? ["--bind-address", host, "--advertise-address", host] : [];
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
@@ -72,6 +106,7 @@ export async function startHaServer(
       String(port),
       "--node-name",
       name,
+      ...address,
       ...args,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
@@ -84,7 +119,7 @@ export async function startHaServer(
     name,
     dataDir,
     port,
-    url: `https://127.0.0.1:${port}`,
+    url: `https://${host}:${port}`,
     kubeconfig,
     get pid() {
       return child.pid!;
