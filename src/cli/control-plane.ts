@@ -91,10 +91,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const { builtinAdmission } = await import("../apiserver/admission/builtin/builtin-admission.ts");
   const { admissionOptionsFromFlags } =
     await import("../apiserver/admission/builtin/admission-flags.ts");
-  const admission = builtinAdmission({
-    ...admissionOptionsFromFlags(flags),
-    authorizer: auth.authorizer,
-  });
+  const admission = builtinAdmission(admissionOptionsFromFlags(flags));
   const { extensibilityAdmission } =
     await import("../apiserver/admission/webhook/extensibility.ts");
   const extensibility = extensibilityAdmission();
