@@ -12,6 +12,7 @@
 import { StatusError } from "../api/status.ts";
 import type { Backend, KeyValue, Watcher } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
+import { WatchEventMemo } from "./watch-event-memo.ts";
 
 export type CacheEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -56,6 +57,8 @@ export const DEFAULT_CLIENT_BUFFER = 10_000;
 
 export class WatchCache {
   readonly prefix: string;
+  /** Decoded and encoded events shared by this cache's client watches. */
+  readonly memo = new WatchEventMemo();
   readonly #backend: Backend;
   readonly #capacity: number;
   readonly #clientBuffer: number;

@@ -93,8 +93,8 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
     "Transfer-Encoding": "chunked",
   });
   res.flushHeaders();
-  const send = async (e: WatchEventOut) => {
-    const line = JSON.stringify(e) + "\n";
+  const send = (e: WatchEventOut) => sendLine(JSON.stringify(e) + "\n");
+  const sendLine = async (line: string) => {
     if (!res.write(line)) {
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -165,7 +165,11 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   const onAbort = () => wake("closed");
   server.signal.addEventListener("abort", onAbort);
 
-  const decode = (kv: CacheEvent["kv"]) => server.store.decode(def, kv);
+  const plainDecode = (kv: CacheEvent["kv"]) => server.store.decode(def, kv);
+  const decode = (kv: CacheEvent["kv"]) => cache.memo.decode(kv, def, plainDecode);
+  // Plain JSON events are the same bytes for every watcher of this version:
+  // serialized once (Tables and metadata-only answers are per watcher).
+  const plainJson = render.negotiated.as === "object";
   let pending: Promise<CacheEvent[] | null> | undefined;
   try {
     for (;;) {
@@ -197,7 +201,11 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
       for (const event of winner.events) {
         lastRevision = Math.max(lastRevision, event.revision);
         const out = filterEvent(event, decode, matches);
-        if (out) await send(shape(out));
+        if (out && plainJson)
+          await sendLine(
+            cache.memo.line(event.kv, def, out.type, () => JSON.stringify(out) + "\n"),
+          );
+        else if (out) await send(shape(out));
         if (res.destroyed) break;
       }
       if (res.destroyed) break;

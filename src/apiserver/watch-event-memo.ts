@@ -1,0 +1,63 @@
+/**
+ * The decoded objects and encoded JSON lines of recent watch events, shared
+ * by every client watch of one WatchCache: an event is decoded and serialized
+ * once per served version, not once per watcher (upstream's watch cache does
+ * the same with its caching objects). Entries are keyed by the event's
+ * KeyValue (the cache hands the same KeyValue to every subscriber) and the
+ * resource definition (one per served version). Bounded: the oldest
+ * KeyValues are dropped first. Returned objects are shared and must not be
+ * mutated.
+ */
+import type { KObject, ResourceDef } from "../api/types.ts";
+import type { KeyValue } from "../storage/backend.ts";
+
+interface Entry {
+  objects: Map<ResourceDef, KObject>;
+  lines: Map<ResourceDef, Map<string, string>>;
+}
+
+export const DEFAULT_MEMO_CAPACITY = 2048;
+
+export class WatchEventMemo {
+  readonly #entries = new Map<KeyValue, Entry>();
+  readonly #capacity: number;
+
+  constructor(capacity = DEFAULT_MEMO_CAPACITY) {
+    this.#capacity = capacity;
+  }
+
+  /** kv decoded for def, decoding at most once while kv is remembered. */
+  decode(kv: KeyValue, def: ResourceDef, decode: (kv: KeyValue) => KObject): KObject {
+    const entry = this.#entry(kv);
+    let obj = entry.objects.get(def);
+    if (!obj) entry.objects.set(def, (obj = decode(kv)));
+    return obj;
+  }
+
+  /** The wire line for (kv, def, key), made at most once while kv is remembered. */
+  line(kv: KeyValue, def: ResourceDef, key: string, make: () => string): string {
+    const entry = this.#entry(kv);
+    let lines = entry.lines.get(def);
+    if (!lines) entry.lines.set(def, (lines = new Map()));
+    let line = lines.get(key);
+    if (line === undefined) lines.set(key, (line = make()));
+    return line;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #entry(kv: KeyValue): Entry {
+    let entry = this.#entries.get(kv);
+    if (!entry) {
+      entry = { objects: new Map(), lines: new Map() };
+      this.#entries.set(kv, entry);
+      if (this.#entries.size > this.#capacity) {
+        const oldest = this.#entries.keys().next().value as KeyValue;
+        this.#entries.delete(oldest);
+      }
+    }
+    return entry;
+  }
+}
