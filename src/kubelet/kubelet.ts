@@ -23,7 +23,8 @@ import { ImagePuller } from "./images/image-puller.ts";
 import { machineInfo, nodeResources } from "./node/machine-info.ts";
 import { renewNodeLease, LEASE_RENEW_MS } from "./node/node-lease.ts";
 import { NodeStatusReporter } from "./node/node-status.ts";
-import { apiObjectSource, apiTokenSource } from "./object-source.ts";
+import { apiObjectSource, apiTokenRequester } from "./object-source.ts";
+import { TokenManager } from "./token-manager.ts";
 import { Backoff } from "./pod/backoff.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod/pod-worker.ts";
 import { quantityValue } from "./pod/qos.ts";
@@ -170,6 +171,10 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   });
   const workers = new Map<string, PodWorker>();
   const source = apiObjectSource(client);
+  const tokens = new TokenManager(
+    apiTokenRequester(client, () => clock.now()),
+    clock,
+  );
   // Services of all namespaces (service environment variables), as upstream's service lister.
   const factory = new InformerFactory(client, {
     clock,
@@ -185,7 +190,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     images,
     crashBackoff,
     source,
-    tokens: apiTokenSource(client),
+    tokens: tokens.source,
     hostIP,
     logsDir,
     podsDir,
@@ -208,6 +213,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     finalize: (pod, status) => statusManager.finalize(pod, status),
     done: (uid) => {
       workers.delete(uid);
+      tokens.forgetPod(uid);
       statusManager.forget(uid);
     },
   };

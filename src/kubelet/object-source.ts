@@ -6,7 +6,7 @@ import { isNotFound } from "../client/api-error.ts";
 import { resourcePath, type RestClient } from "../client/rest-client.ts";
 import { configMapsRef, secretsRef, serviceAccountsRef } from "../client/resources.ts";
 import type { ObjectSource } from "./pod/env.ts";
-import type { TokenSource } from "./pod/volumes.ts";
+import type { TokenRequester } from "./token-manager.ts";
 
 export function apiObjectSource(client: RestClient): ObjectSource {
   const read = async (ref: typeof configMapsRef, ns: string, name: string) => {
@@ -45,30 +45,33 @@ export function apiObjectSource(client: RestClient): ObjectSource {
 }
 
 /** TokenRequest against serviceaccounts/<name>/token, bound to the pod. */
-export function apiTokenSource(client: RestClient): TokenSource {
+export function apiTokenRequester(client: RestClient, now: () => number): TokenRequester {
   return async ({ namespace, serviceAccount, audience, expirationSeconds, pod }) => {
-    const res = await client.request<{ status?: { token?: string } }>(
-      "POST",
-      resourcePath(serviceAccountsRef, namespace, serviceAccount, "token"),
-      {
-        body: {
-          apiVersion: "authentication.k8s.io/v1",
-          kind: "TokenRequest",
-          spec: {
-            audiences: audience ? [audience] : [],
-            expirationSeconds,
-            boundObjectRef: {
-              apiVersion: "v1",
-              kind: "Pod",
-              name: pod.metadata?.name,
-              uid: pod.metadata?.uid,
-            },
+    const sent = now();
+    const res = await client.request<{
+      status?: { token?: string; expirationTimestamp?: string };
+    }>("POST", resourcePath(serviceAccountsRef, namespace, serviceAccount, "token"), {
+      body: {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: {
+          audiences: audience ? [audience] : [],
+          expirationSeconds,
+          boundObjectRef: {
+            apiVersion: "v1",
+            kind: "Pod",
+            name: pod.metadata?.name,
+            uid: pod.metadata?.uid,
           },
         },
       },
-    );
+    });
     if (!res.status?.token)
       throw new Error(`TokenRequest for ${namespace}/${serviceAccount} returned no token`);
-    return res.status.token;
+    const exp = Date.parse(res.status.expirationTimestamp ?? "");
+    return {
+      token: res.status.token,
+      expiresAt: Number.isFinite(exp) ? exp : sent + expirationSeconds * 1000,
+    };
   };
 }

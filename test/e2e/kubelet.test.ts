@@ -8,64 +8,42 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { type TestCluster, eventually, startCluster } from "./harness.ts";
-import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
-import { RestClient } from "../../src/client/rest-client.ts";
+import type { TestCluster } from "./harness.ts";
+import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
+import type { RestClient } from "../../src/client/rest-client.ts";
 import { leasesRef, nodesRef, podsRef } from "../../src/client/resources.ts";
-import { startKubelet, type Kubelet } from "../../src/kubelet/kubelet.ts";
-import { createLogger } from "../../src/util/logger.ts";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { Kubelet } from "../../src/kubelet/kubelet.ts";
 import { unreachableRoutes } from "../../src/kubelet/network/host-network.ts";
 
-const suffix = Math.random().toString(36).slice(2, 7);
-const nodeName = `kubelet-e2e-${suffix}`;
-const bridge = `k8tse${suffix}`;
-const cgroupRoot = `/k8ts-e2e-${suffix}`;
-const podCIDR = "10.42.201.0/24";
-
+let node: KubeletNode;
 let cluster: TestCluster;
 let client: RestClient;
 let kubelet: Kubelet;
+let nodeName: string;
 let dataDir: string;
-let logs = "";
 
 before(async () => {
-  cluster = await startCluster();
-  client = new RestClient(loadKubeconfig(cluster.kubeconfig));
-  dataDir = mkdtempSync(join(tmpdir(), "k8ts-kubelet-e2e-"));
-  kubelet = await startKubelet({
-    client,
-    nodeName,
-    dataDir,
-    podCIDR,
-    bridge,
-    cgroupRoot,
-    port: 0,
-    imagePull: false,
-    crashLoopBackOff: { initialMs: 1000, maxMs: 4000 },
-    leaseRenewMs: 1000,
-    log: createLogger("kubelet", { write: (l) => (logs += l), level: "debug" }),
+  node = await startKubeletNode({
+    prefix: "kubelet",
+    podCIDR: "10.42.201.0/24",
+    logLevel: "debug",
+    kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 4000 }, leaseRenewMs: 1000 },
   });
+  ({ cluster, client, kubelet, nodeName, dataDir } = node);
 });
 
 after(async () => {
-  await kubelet?.stop();
-  client?.close();
-  await cluster?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await node?.stop();
 });
 
-const until = <T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> => eventually(what, fn, { timeoutMs, context: () => logs.slice(-4000) });
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
+  node.until(what, fn, timeoutMs);
 
-const getPod = (name: string) => client.get<Pod>(podsRef, "default", name);
+const getPod = (name: string) => node.getPod(name);
 
 function podManifest(
   name: string,
@@ -351,16 +329,14 @@ test("the kubelet survives containerd restarting", async () => {
 
 test("stop() removes containerd, the bridge, mounts and cgroups", async () => {
   const pid = kubelet.containerd!.pid;
-  await kubelet.stop();
-  const stopped = kubelet;
-  kubelet = { ...stopped, stop: async () => {} };
+  await node.stopKubelet();
   assert.throws(() => process.kill(pid, 0));
-  assert.ok(!existsSync(`/sys/class/net/${bridge}`), "bridge still present");
+  assert.ok(!existsSync(`/sys/class/net/${node.bridge}`), "bridge still present");
   const mounts = readFileSync("/proc/mounts", "utf8")
     .split("\n")
     .filter((l) => l.includes(dataDir));
   assert.deepEqual(mounts, []);
-  assert.ok(!existsSync(`/sys/fs/cgroup/memory${cgroupRoot}`), "cgroup root still present");
+  assert.ok(!existsSync(`/sys/fs/cgroup/memory${node.cgroupRoot}`), "cgroup root still present");
   const netns = execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
   assert.ok(!netns.includes(dataDir));
 });

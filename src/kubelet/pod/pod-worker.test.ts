@@ -1,6 +1,6 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
@@ -10,6 +10,7 @@ import { ImagePuller } from "../images/image-puller.ts";
 import { SimulatedRuntime } from "../runtime/simulated/simulated-runtime.ts";
 import { Backoff } from "./backoff.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.ts";
+import { TokenManager } from "../token-manager.ts";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -199,4 +200,44 @@ test("deletion stops the pod, writes a terminal status and finalizes", async () 
   assert.equal(finalized[0].phase, "Failed");
   assert.deepEqual(await runtime.listPodSandbox(), []);
   assert.deepEqual(await runtime.listContainers(), []);
+});
+
+test("projected service-account tokens are rotated in place at 80% of their TTL", async () => {
+  const { clock, deps } = setup();
+  let issued = 0;
+  deps.tokens = new TokenManager(
+    async () => ({ token: `token-${++issued}`, expiresAt: clock.now() + 3600_000 }),
+    clock,
+    () => 0,
+  ).source;
+  const p = pod([{ name: "c", image: "busybox", command: ["sleep", "3600"] }], {
+    volumes: [
+      {
+        name: "kube-api-access",
+        projected: {
+          sources: [{ serviceAccountToken: { path: "token", expirationSeconds: 3600 } }],
+        },
+      },
+    ],
+  });
+  const w = new PodWorker(p, deps);
+  w.trigger();
+  await flush(w);
+  const dir = join(deps.podsDir, "uid-1", "volumes", "kubernetes.io~projected", "kube-api-access");
+  const ino = statSync(dir).ino;
+  assert.equal(readFileSync(join(dir, "token"), "utf8"), "token-1");
+  // Resyncs every minute; the token is due after 48 minutes.
+  for (let minute = 1; minute <= 47; minute++) {
+    clock.advance(60_000);
+    await flush(w);
+  }
+  assert.equal(readFileSync(join(dir, "token"), "utf8"), "token-1");
+  clock.advance(60_000);
+  await flush(w);
+  clock.advance(60_000);
+  await flush(w);
+  assert.equal(readFileSync(join(dir, "token"), "utf8"), "token-2");
+  assert.equal(statSync(dir).ino, ino, "the directory (bind-mounted) is kept");
+  assert.deepEqual(readdirSync(dir), ["token"]);
+  assert.equal(issued, 2);
 });

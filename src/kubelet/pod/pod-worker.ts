@@ -19,7 +19,7 @@ import { killContainer, startContainer, type EventFn } from "./container-runner.
 import { computePodStatus, type Waiting } from "./pod-status.ts";
 import { ProbeManager } from "./probe-manager.ts";
 import { labelPodUID, podLogDir, sandboxConfig } from "./runtime-config.ts";
-import { setUpVolumes, tearDownPodDir, type TokenSource } from "./volumes.ts";
+import { refreshTokenVolumes, setUpVolumes, tearDownPodDir, type TokenSource } from "./volumes.ts";
 import type { DnsConfig } from "./dns-config.ts";
 
 export interface PodWorkerDeps {
@@ -272,13 +272,7 @@ export class PodWorker {
     const ensureVolumes = async (): Promise<Map<string, string> | undefined> => {
       if (volumes) return volumes;
       try {
-        volumes = await setUpVolumes(this.pod, {
-          podsDir: this.deps.podsDir,
-          source: this.deps.source,
-          facts: this.facts(podIPs),
-          tokens: this.deps.tokens,
-          rootCA: this.deps.rootCA,
-        });
+        volumes = await setUpVolumes(this.pod, this.volumeContext(podIPs));
         return volumes;
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
@@ -411,7 +405,21 @@ export class PodWorker {
       await this.deps.runtime.stopPodSandbox(sandboxId);
       return;
     }
+    // Rotated service-account tokens (upstream's periodic volume remount); checked every resync.
+    await refreshTokenVolumes(this.pod, this.volumeContext(podIPs)).catch((err) =>
+      this.deps.log.warn("token volume refresh failed", { pod: this.key(), err }),
+    );
     this.resyncIn(resyncMs);
+  }
+
+  private volumeContext(podIPs: string[]) {
+    return {
+      podsDir: this.deps.podsDir,
+      source: this.deps.source,
+      facts: this.facts(podIPs),
+      tokens: this.deps.tokens,
+      rootCA: this.deps.rootCA,
+    };
   }
 
   /** Removes exited instances older than the previous attempt (keeps one for `logs --previous`). */

@@ -2,12 +2,24 @@
  * Sets up a pod's volumes as host directories under
  * `<podsDir>/<uid>/volumes/kubernetes.io~<plugin>/<name>` (emptyDir,
  * configMap, secret, downwardAPI, projected) or host paths (hostPath), and
- * turns volumeMounts into CRI mounts. Files are rewritten on every set-up,
- * so updated config maps and secrets reach restarted containers.
+ * turns volumeMounts into CRI mounts. Files are rewritten in place on every
+ * set-up (each file replaced by a rename, stale files removed, the
+ * directory itself kept so running containers' bind mounts see the new
+ * content): updated config maps and secrets reach restarted containers, and
+ * refreshTokenVolumes() puts rotated service-account tokens in place.
  */
 import { execFile } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative } from "node:path";
 import type { Container, KeyToPath, Pod, Volume } from "kubernetes-types/core/v1.d.ts";
 import type { Mount } from "../runtime/runtime.ts";
 import {
@@ -52,15 +64,26 @@ function run(cmd: string, args: string[]): Promise<void> {
   );
 }
 
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath ?? (e as { path: string }).path, e.name)));
+}
+
+/** Makes dir hold exactly these files, replacing each by a rename (the directory stays). */
 function writeFiles(dir: string, files: Map<string, { data: string; mode: number }>): void {
   mkdirSync(dir, { recursive: true });
   for (const [path, f] of files) {
     if (path.split("/").includes("..")) throw new VolumeError(`invalid path ${path}`);
     const full = join(dir, path);
     mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, f.data);
-    chmodSync(full, f.mode);
+    const tmp = join(dirname(full), `..tmp.${process.pid}.${Math.random().toString(36).slice(2)}`);
+    writeFileSync(tmp, f.data);
+    chmodSync(tmp, f.mode);
+    renameSync(tmp, full);
   }
+  for (const old of listFiles(dir)) if (!files.has(old)) rmSync(join(dir, old), { force: true });
 }
 
 function keyFiles(
@@ -96,7 +119,7 @@ async function projectedFiles(pod: Pod, vol: Volume, ctx: VolumeContext) {
         expirationSeconds: src.serviceAccountToken.expirationSeconds ?? 3607,
         pod,
       });
-      files.set(src.serviceAccountToken.path, { data: token, mode: 0o644 });
+      files.set(src.serviceAccountToken.path, { data: token, mode });
     }
     if (src.configMap) {
       let data = await ctx.source.configMap(ns, src.configMap.name ?? "");
@@ -196,7 +219,6 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
         if (!data && !optional)
           throw new VolumeError(`${isCM ? "configmap" : "secret"} "${name}" not found`);
         const d = dir(isCM ? "configmap" : "secret");
-        rmSync(d, { recursive: true, force: true });
         const mode = (isCM ? vol.configMap!.defaultMode : vol.secret!.defaultMode) ?? 0o644;
         writeFiles(
           d,
@@ -217,7 +239,6 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
         paths.set(vol.name, d);
       } else if (vol.projected) {
         const d = dir("projected");
-        rmSync(d, { recursive: true, force: true });
         writeFiles(d, await projectedFiles(pod, vol, ctx));
         paths.set(vol.name, d);
       } else {
@@ -229,6 +250,41 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
     throw err;
   }
   return paths;
+}
+
+/**
+ * Rewrites the projected volumes whose service-account token changed (the
+ * token source hands out a new one once the old one is due for rotation);
+ * resolves to the names of the volumes rewritten. Volumes not yet set up
+ * are left alone.
+ */
+export async function refreshTokenVolumes(pod: Pod, ctx: VolumeContext): Promise<string[]> {
+  if (!ctx.tokens) return [];
+  const ns = pod.metadata?.namespace ?? "default";
+  const base = podVolumesDir(ctx.podsDir, pod.metadata?.uid ?? "");
+  const done: string[] = [];
+  for (const vol of pod.spec?.volumes ?? []) {
+    const sources = (vol.projected?.sources ?? []).filter((s) => s.serviceAccountToken);
+    const d = join(base, "kubernetes.io~projected", vol.name);
+    if (!sources.length || !existsSync(d)) continue;
+    let changed = false;
+    for (const src of sources) {
+      const t = src.serviceAccountToken!;
+      const token = await ctx.tokens({
+        namespace: ns,
+        serviceAccount: pod.spec?.serviceAccountName || "default",
+        audience: t.audience,
+        expirationSeconds: t.expirationSeconds ?? 3607,
+        pod,
+      });
+      const file = join(d, t.path);
+      if (!existsSync(file) || readFileSync(file, "utf8") !== token) changed = true;
+    }
+    if (!changed) continue;
+    writeFiles(d, await projectedFiles(pod, vol, ctx));
+    done.push(vol.name);
+  }
+  return done;
 }
 
 /** CRI mounts for a container's volumeMounts. */
