@@ -36,3 +36,23 @@ test("malformed schedules are rejected", () => {
   assert.throws(() => parseSchedule("* * *"), /expected 5 fields/);
   assert.throws(() => parseSchedule("61 * * * *"));
 });
+
+test("past 100 missed times the most recent one is still found", () => {
+  const s = parseSchedule("* * * * *");
+  const cases: [string, string, string, string | undefined, number][] = [
+    ["100 missed", "2026-01-01T00:00:00Z", "2026-01-01T01:41:30Z", "2026-01-01T01:41:00Z", 100],
+    ["a year down", "2025-01-01T00:00:00Z", "2026-01-01T00:00:30Z", "2026-01-01T00:00:00Z", 101],
+    ["none due", "2026-01-01T00:00:00Z", "2026-01-01T00:00:30Z", undefined, 0],
+  ];
+  for (const [name, from, now, want, missed] of cases) {
+    const r = mostRecentScheduleTime(s, t(from), t(now));
+    assert.equal(r.time, want === undefined ? undefined : t(want), name);
+    assert.equal(r.missed, missed, name);
+  }
+  const yearly = mostRecentScheduleTime(
+    parseSchedule("@hourly"),
+    t("2010-01-01T00:00:00Z"),
+    t("2026-01-01T05:30:00Z"),
+  );
+  assert.equal(yearly.time, t("2026-01-01T05:00:00Z"));
+});

@@ -39,22 +39,34 @@ export function parseSchedule(text: string, timeZone?: string): Schedule {
 }
 
 /**
- * The latest scheduled time t with earliest < t <= now, and how many were
- * missed in between (the controller gives up past 100, as upstream).
+ * The latest scheduled time t with earliest < t <= now, and how many earlier
+ * ones were missed in between (upstream mostRecentScheduleTime). Past 100
+ * missed times the count stops at 101 (the controller warns, as upstream)
+ * and the most recent time is found in growing windows before now, so a
+ * CronJob whose controller was down for a year still starts only the latest.
  */
 export function mostRecentScheduleTime(
   schedule: Schedule,
   earliestMs: number,
   nowMs: number,
 ): { time?: number; missed: number } {
-  let t = schedule.next(earliestMs);
-  let last: number | undefined;
-  let missed = 0;
-  while (t !== undefined && t <= nowMs) {
-    last = t;
-    missed++;
-    if (missed > 100) break;
-    t = schedule.next(t);
+  const scan = (from: number, cap: number) => {
+    let t = schedule.next(from);
+    let last: number | undefined;
+    let n = 0;
+    while (t !== undefined && t <= nowMs && n <= cap) {
+      last = t;
+      n++;
+      t = schedule.next(t);
+    }
+    return { last, n };
+  };
+  const first = scan(earliestMs, 101);
+  if (first.n <= 101 && (first.last === undefined || schedule.next(first.last)! > nowMs))
+    return { time: first.last, missed: Math.max(0, first.n - 1) };
+  for (const w of [60_000, 3_600_000, 86_400_000, 32 * 86_400_000, 367 * 86_400_000]) {
+    const r = scan(Math.max(earliestMs, nowMs - w), Number.POSITIVE_INFINITY);
+    if (r.last !== undefined) return { time: r.last, missed: 101 };
   }
-  return { time: last, missed: Math.max(0, missed - 1) };
+  return { time: scan(earliestMs, Number.POSITIVE_INFINITY).last, missed: 101 };
 }
