@@ -28,6 +28,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--kubelet-port <port>", "HTTPS port of the kubelet server (0: free)", "10250")
     .option("--lb-port <port>", "port of the local API load balancer (0: free)", "0")
     .option("--image-pull <mode>", "enabled or disabled (default: offline)", "disabled")
+    .option("--disable-kube-proxy", "do not run the service proxy (never run with simulated pods)")
     .action(async (flags) => {
       const { defaultDataDir } = await import("./control-plane.ts");
       const { parseToken } = await import("../ha/bootstrap-token.ts");
@@ -88,10 +89,17 @@ export function registerAgentCommand(program: Command): void {
         clientCaPem: caPem,
         imagePull: flags.imagePull === "enabled",
       });
+      // kube-proxy on this node (real pods only), reading Endpoints, which the node identity may.
+      const { startAgentProxy } = await import("../proxy/agent-proxy.ts");
+      const proxy =
+        flags.containerRuntime === "simulated" || flags.disableKubeProxy
+          ? undefined
+          : await startAgentProxy({ client, nodeName, nodeIP: flags.nodeIp });
       process.stdout.write(`k8ts agent: node ${nodeName} joined ${flags.server}\n`);
       await new Promise<void>((r) => {
         for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => r());
       });
+      await proxy?.stop();
       await kubelet.stop();
       await refresher.stop();
       client.close();

@@ -6,14 +6,15 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Node, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Endpoints, Node, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { KObject } from "../api/types.ts";
 import type { Clock } from "../client/clock.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
-import { endpointSlicesRef, nodesRef, servicesRef } from "../client/resources.ts";
+import { endpointSlicesRef, endpointsRef, nodesRef, servicesRef } from "../client/resources.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import type { Logger } from "../util/logger.ts";
+import { applyEndpoints } from "./endpoints-slices.ts";
 import { hostExec, type HostExec } from "./host-exec.ts";
 import { Proxier, type ProxierOptions } from "./proxier.ts";
 import { RouteSyncer } from "./route-syncer.ts";
@@ -33,6 +34,11 @@ export interface ProxyServerOptions extends Omit<ProxierOptions, "exec"> {
    * listen on (upstream: the node's addresses; default 127.0.0.1; "" disables).
    */
   healthCheckBindAddress?: string;
+  /**
+   * Where endpoints come from: EndpointSlices (default, as upstream) or
+   * Endpoints, which a node's own credentials may read (system:node).
+   */
+  endpointsSource?: "EndpointSlice" | "Endpoints";
   /** Also route other nodes' podCIDRs via their InternalIPs (host-gw style; default false). */
   syncPodRoutes?: boolean;
   clock?: Clock;
@@ -70,18 +76,26 @@ export async function startProxy(opts: ProxyServerOptions): Promise<RunningProxy
     onError: (err) => opts.log?.warn("informer error", { err: String(err) }),
   });
   const services = informers.informerFor<Service & KObject>(servicesRef);
-  const slices = informers.informerFor<EndpointSlice & KObject>(endpointSlicesRef);
   services.addEventHandler({
     add: (s) => ours(s) && proxier.onServiceAdd(s),
     update: (o, s) => (ours(s) ? proxier.onServiceUpdate(o, s) : proxier.onServiceDelete(s)),
     delete: (s) => proxier.onServiceDelete(s),
   });
-  slices.addEventHandler({
-    add: (s) => ours(s) && proxier.onEndpointSliceAdd(s),
-    update: (o, s) =>
-      ours(s) ? proxier.onEndpointSliceUpdate(o, s) : proxier.onEndpointSliceDelete(s),
-    delete: (s) => proxier.onEndpointSliceDelete(s),
-  });
+  if (opts.endpointsSource === "Endpoints") {
+    const p = proxier;
+    informers.informerFor<Endpoints & KObject>(endpointsRef).addEventHandler({
+      add: (e) => ours(e) && applyEndpoints(p, undefined, e),
+      update: (o, e) => applyEndpoints(p, o, ours(e) ? e : undefined),
+      delete: (e) => applyEndpoints(p, e, undefined),
+    });
+  } else {
+    informers.informerFor<EndpointSlice & KObject>(endpointSlicesRef).addEventHandler({
+      add: (s) => ours(s) && proxier.onEndpointSliceAdd(s),
+      update: (o, s) =>
+        ours(s) ? proxier.onEndpointSliceUpdate(o, s) : proxier.onEndpointSliceDelete(s),
+      delete: (s) => proxier.onEndpointSliceDelete(s),
+    });
+  }
   let routes: RouteSyncer | undefined;
   if (opts.syncPodRoutes) {
     const syncer = new RouteSyncer({
