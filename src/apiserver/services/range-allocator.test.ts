@@ -131,3 +131,26 @@ test("update rewrites the used set (repair)", async () => {
   assert.deepEqual(await ports.used(), [30007]);
   await backend.close();
 });
+
+test("concurrent allocations share storage writes and never hand out a value twice", async () => {
+  const { backend } = await openBackend();
+  try {
+    const alloc = new RangeAllocator(
+      backend,
+      "/registry/ranges/serviceips",
+      clusterIPRange("10.96.0.0/24"),
+    );
+    const before = await backend.currentRevision();
+    const values = await Promise.all(Array.from({ length: 40 }, () => alloc.allocateNext()));
+    const writes = (await backend.currentRevision()) - before;
+    assert.equal(new Set(values).size, 40, "distinct values");
+    assert.ok(!values.includes(undefined));
+    assert.ok(writes < 40, `40 allocations took ${writes} writes; batching should share them`);
+    assert.deepEqual((await alloc.used()).length, 40);
+    // A batch mixing releases and allocations applies each in order.
+    const [, again] = await Promise.all([alloc.release([values[0]!]), alloc.allocate(values[0]!)]);
+    assert.equal(again, "ok");
+  } finally {
+    await backend.close();
+  }
+});

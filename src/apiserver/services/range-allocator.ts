@@ -6,8 +6,9 @@
  * and several API servers sharing one store never hand out a value twice.
  *
  * Contract: each method reads the latest stored bitmap, so callers never
- * need to refresh; writes from one process are serialized locally to avoid
- * needless CAS conflicts.
+ * need to refresh; writes from one process are serialized locally and
+ * batched (changes queued meanwhile share one write) to avoid needless CAS
+ * conflicts and one-by-one storage round trips.
  */
 import type { Backend, KeyValue } from "../../storage/backend.ts";
 import { isStorageError } from "../../storage/errors.ts";
@@ -56,7 +57,8 @@ export class RangeAllocator<T> {
   readonly #backend: Backend;
   readonly #key: string;
   readonly #random: () => number;
-  #queue: Promise<unknown> = Promise.resolve();
+  #pending: Pending[] = [];
+  #draining = false;
 
   constructor(
     backend: Backend,
@@ -165,36 +167,83 @@ export class RangeAllocator<T> {
     return { kv, bits };
   }
 
-  #mutate<R>(fn: (bits: Uint8Array) => { result: R; changed: boolean }): Promise<R> {
-    const run = async (): Promise<R> => {
-      for (let attempt = 0; ; attempt++) {
-        const { kv, bits } = await this.#read();
-        const { result, changed } = fn(bits);
-        if (!changed) return result;
-        const value = JSON.stringify({
-          apiVersion: "v1",
-          kind: "RangeAllocation",
-          metadata: { name: "", creationTimestamp: null },
-          range: this.range.spec,
-          data: Buffer.from(bits).toString("base64"),
+  /**
+   * Queues a read-modify-write of the bitmap. Changes queued while a write is
+   * in flight are applied together to one fresh read and stored in one
+   * compare-and-swap (a conflict re-runs the whole batch on the newer
+   * bitmap), so concurrent Service creates cost one storage write between
+   * them instead of one each, one after another.
+   */
+  #mutate<R>(fn: Mutation<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.push({ fn, resolve, reject } as Pending);
+      void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#pending.length > 0) await this.#applyBatch(this.#pending.splice(0));
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #applyBatch(batch: Pending[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }>;
+      let changed = false;
+      let kv: KeyValue | undefined;
+      let bits: Uint8Array;
+      try {
+        ({ kv, bits } = await this.#read());
+        outcomes = batch.map((p) => {
+          try {
+            const r = p.fn(bits);
+            changed ||= r.changed;
+            return { ok: true, value: r.result };
+          } catch (err) {
+            return { ok: false, err };
+          }
         });
-        try {
+        if (changed) {
+          const value = JSON.stringify({
+            apiVersion: "v1",
+            kind: "RangeAllocation",
+            metadata: { name: "", creationTimestamp: null },
+            range: this.range.spec,
+            data: Buffer.from(bits).toString("base64"),
+          });
           if (kv) await this.#backend.update(this.#key, value, kv.modRevision);
           else await this.#backend.create(this.#key, value);
-          return result;
-        } catch (err) {
-          const raced =
-            isStorageError(err, "Conflict") ||
-            isStorageError(err, "KeyExists") ||
-            isStorageError(err, "KeyNotFound");
-          if (!raced || attempt >= MAX_ATTEMPTS) throw err;
         }
+      } catch (err) {
+        const raced =
+          isStorageError(err, "Conflict") ||
+          isStorageError(err, "KeyExists") ||
+          isStorageError(err, "KeyNotFound");
+        if (raced && attempt < MAX_ATTEMPTS) continue;
+        for (const p of batch) p.reject(err);
+        return;
       }
-    };
-    const next = this.#queue.then(run, run);
-    this.#queue = next.catch(() => undefined);
-    return next;
+      batch.forEach((p, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) p.resolve(o.value);
+        else p.reject(o.err);
+      });
+      return;
+    }
   }
+}
+
+type Mutation<R> = (bits: Uint8Array) => { result: R; changed: boolean };
+
+interface Pending {
+  fn: Mutation<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (err: unknown) => void;
 }
 
 function isSet(bits: Uint8Array, offset: number): boolean {
