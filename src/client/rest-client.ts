@@ -276,9 +276,11 @@ export class RestClient {
       throw new ApiError(res.statusCode ?? 0, status, `watch ${path}: ${res.statusCode}`);
     }
     let buffered = "";
+    // Decoded as a stream: a multi-byte character split across chunks stays whole.
+    res.setEncoding("utf8");
     try {
       for await (const chunk of res) {
-        buffered += (chunk as Buffer).toString();
+        buffered += chunk as string;
         let nl: number;
         while ((nl = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, nl).trim();
