@@ -91,7 +91,10 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const { builtinAdmission } = await import("../apiserver/admission/builtin/builtin-admission.ts");
   const { admissionOptionsFromFlags } =
     await import("../apiserver/admission/builtin/admission-flags.ts");
-  const admission = builtinAdmission(admissionOptionsFromFlags(flags));
+  const admission = builtinAdmission({
+    ...admissionOptionsFromFlags(flags),
+    authorizer: auth.authorizer,
+  });
   const { extensibilityAdmission } =
     await import("../apiserver/admission/webhook/extensibility.ts");
   const extensibility = extensibilityAdmission();

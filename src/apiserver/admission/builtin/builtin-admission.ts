@@ -3,12 +3,24 @@
  * --enable-admission-plugins / --disable-admission-plugins and merged with
  * plugins built elsewhere (NodeRestriction and k8ts's RBAC/CSR checks from
  * the auth stack, webhooks and policies) into one chain in upstream's order.
- * NamespaceLifecycle is added by the API server itself (always first).
+ * NamespaceLifecycle is added by the API server itself (always first);
+ * disabling it removes it from the bound server's chain. The certificate
+ * plugins need the server's authorizer (CertificateApproval/Signing are left
+ * out without one). StorageObjectInUseProtection runs only when named in
+ * --enable-admission-plugins until k8ts has the controllers that remove its
+ * finalizers.
  */
 import { realClock, type Clock } from "../../../client/clock.ts";
+import type { Authorizer } from "../../../auth/types.ts";
 import type { ServerContext } from "../../context.ts";
 import type { AdmissionPlugin } from "../../pipeline.ts";
 import { alwaysPullImagesPlugin } from "./always-pull-images.ts";
+import {
+  certificateApprovalPlugin,
+  certificateSigningPlugin,
+  certificateSubjectRestrictionPlugin,
+} from "./certificates/certificate-plugins.ts";
+import { storageObjectInUseProtectionPlugin } from "./storage-object-in-use-protection.ts";
 import { defaultIngressClassPlugin } from "./default-ingress-class.ts";
 import { defaultStorageClassPlugin } from "./default-storage-class.ts";
 import { defaultTolerationSecondsPlugin } from "./default-toleration-seconds.ts";
@@ -37,6 +49,8 @@ export interface BuiltinAdmissionOptions {
   configs?: Map<string, unknown>;
   clock?: Clock;
   random?: () => number;
+  /** The server's authorizer (CertificateApproval, CertificateSigning). */
+  authorizer?: Authorizer;
 }
 
 export interface BuiltinAdmission {
@@ -48,7 +62,10 @@ export interface BuiltinAdmission {
   bind(server: ServerContext): void;
 }
 
-type Factory = (ref: ServerRef, opts: BuiltinAdmissionOptions) => AdmissionPlugin;
+type Factory = (ref: ServerRef, opts: BuiltinAdmissionOptions) => AdmissionPlugin | undefined;
+
+/** Default-on upstream, but run here only when named in --enable-admission-plugins. */
+const EXPLICIT_ONLY = new Set(["StorageObjectInUseProtection"]);
 
 /** Every built-in plugin k8ts implements, by upstream name. */
 export const BUILTIN_PLUGINS: Record<string, Factory> = {
@@ -71,6 +88,10 @@ export const BUILTIN_PLUGINS: Record<string, Factory> = {
   EventRateLimit: (_ref, o) =>
     eventRateLimitPlugin(eventRateLimits(o.configs?.get("EventRateLimit")), o.clock ?? realClock),
   ResourceQuota: (ref, o) => resourceQuotaPlugin(ref, o.clock ?? realClock),
+  StorageObjectInUseProtection: () => storageObjectInUseProtectionPlugin(),
+  CertificateApproval: (_ref, o) => o.authorizer && certificateApprovalPlugin(o.authorizer),
+  CertificateSigning: (_ref, o) => o.authorizer && certificateSigningPlugin(o.authorizer),
+  CertificateSubjectRestriction: () => certificateSubjectRestrictionPlugin(),
 };
 
 /** Builds the enabled built-ins; throws on unknown plugin names. */
@@ -82,13 +103,21 @@ export function builtinAdmission(opts: BuiltinAdmissionOptions = {}): BuiltinAdm
   const ref = new ServerRef();
   const plugins = Object.entries(BUILTIN_PLUGINS)
     .filter(([name]) => enabled.has(name))
-    .map(([, make]) => make(ref, opts));
+    .filter(([name]) => !EXPLICIT_ONLY.has(name) || (opts.enable ?? []).includes(name))
+    .flatMap(([, make]) => make(ref, opts) ?? []);
   return {
     enabled,
     chain(external) {
       const kept = external.filter((p) => !explicitlyDisabled.has(p.name));
       return orderAdmissionPlugins([...plugins, ...kept]);
     },
-    bind: (server) => ref.bind(server),
+    bind(server) {
+      ref.bind(server);
+      if (!enabled.has("NamespaceLifecycle")) {
+        const chain = server.pipeline.admission;
+        for (let i = chain.length - 1; i >= 0; i--)
+          if (chain[i].name === "NamespaceLifecycle") chain.splice(i, 1);
+      }
+    },
   };
 }

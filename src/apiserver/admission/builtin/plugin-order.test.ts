@@ -23,6 +23,7 @@ test("flags choose plugins; order is always upstream's", () => {
     "DefaultStorageClass",
     "PersistentVolumeClaimResize",
     "RuntimeClass",
+    "CertificateSubjectRestriction",
     "DefaultIngressClass",
     "RBACEscalation",
     "ValidatingAdmissionWebhook",
