@@ -5,12 +5,13 @@
 import { isCelError, isCelList, isCelMap, parse, plan } from "@bufbuild/cel";
 import type { CelInput, CelValue } from "@bufbuild/cel";
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
-import { checkExpr } from "./check.ts";
+import { checkExpr, location } from "./check.ts";
 import { currentAuthorizer, withEvalContext, type CelAuthorizer } from "./context.ts";
 import { CostTracker, DEFAULT_EVAL_TIMEOUT_MS, PER_CALL_COST_LIMIT } from "./cost.ts";
 import { CelCompileError, CelCostError, CelEvalError, type CelIssue } from "./errors.ts";
 import { COST_HOOK, kubernetesEnv } from "./environment.ts";
 import { toCel, type CelSchemaHint } from "./values.ts";
+import { chainOptionals, rewriteOptionalSyntax, type Rewritten } from "./optional-syntax.ts";
 
 /** Options of compile(). */
 export interface CompileOptions {
@@ -112,6 +113,16 @@ function syntaxIssue(e: unknown): CelIssue {
   };
 }
 
+/** An issue located in the rewritten text, moved to the original text's line and column. */
+function toOriginal(issue: CelIssue, rewritten: Rewritten, source: string): CelIssue {
+  if (!rewritten.changed) return issue;
+  const lines = rewritten.text.split("\n");
+  let offset = issue.column - 1;
+  for (let l = 0; l < issue.line - 1 && l < lines.length; l++) offset += lines[l]!.length + 1;
+  const at = rewritten.origin[Math.min(offset, rewritten.origin.length - 1)] ?? 0;
+  return { ...issue, ...location(source, at) };
+}
+
 /** Upstream (cel-go) wording for common runtime errors. */
 function evalMessage(message: string): string {
   const m = /^field not found: (.*)$/.exec(message) ?? /^key not found: (.*)$/.exec(message);
@@ -132,15 +143,22 @@ function bindValue(v: unknown, hint: CelSchemaHint | undefined): CelInput {
  */
 export function compile(source: string, options: CompileOptions): CompileResult {
   const { env, functions } = kubernetesEnv(options.variables);
+  const rewritten = rewriteOptionalSyntax(source);
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(source);
+    parsed = parse(rewritten.text);
   } catch (e) {
-    return { ok: false, error: new CelCompileError(source, [syntaxIssue(e)]) };
+    return {
+      ok: false,
+      error: new CelCompileError(source, [toOriginal(syntaxIssue(e), rewritten, source)]),
+    };
   }
-  const report = checkExpr(source, parsed, new Set(options.variables), functions);
-  if (report.issues.length > 0)
-    return { ok: false, error: new CelCompileError(source, report.issues) };
+  if (rewritten.changed) chainOptionals(parsed.expr);
+  const report = checkExpr(rewritten.text, parsed, new Set(options.variables), functions);
+  if (report.issues.length > 0) {
+    const issues = report.issues.map((i) => toOriginal(i, rewritten, source));
+    return { ok: false, error: new CelCompileError(source, issues) };
+  }
   instrument(parsed.expr);
   let run: (ctx: Record<string, CelInput>) => unknown;
   try {

@@ -1,12 +1,14 @@
 /**
- * Optional values (function forms only; the parser has no `?.` syntax):
- * `optional.of(x)`, `optional.none()`, `optional.ofNonZeroValue(x)` and the
- * methods hasValue, value, orValue.
+ * Optional values: `optional.of(x)`, `optional.none()`,
+ * `optional.ofNonZeroValue(x)`, the methods hasValue, value, orValue, and
+ * the calls the `x.?f` / `x[?k]` syntax is rewritten into
+ * (../optional-syntax.ts).
  */
 import { isCelList, isCelMap } from "@bufbuild/cel";
 import type { CelFunc, CelInput, CelValue } from "@bufbuild/cel";
 import { opaque, opaqueTag } from "../values.ts";
 import { dynFunc, dynMethod } from "./func.ts";
+import { OPT_CHAIN_INDEX, OPT_CHAIN_SELECT, OPT_INDEX, OPT_SELECT } from "../optional-syntax.ts";
 
 const TAG = "optional";
 
@@ -29,8 +31,49 @@ function isZero(v: CelValue): boolean {
   return false;
 }
 
+/** `v[key]` as an optional: none when the key or index is absent; undefined: unsupported. */
+function optionalEntry(v: CelValue, key: CelValue): CelValue | undefined {
+  if (isCelMap(v) && opaqueTag(v) === undefined) {
+    if (typeof key !== "string" && typeof key !== "bigint" && typeof key !== "boolean")
+      return undefined;
+    return optionalValue(v.has(key) ? v.get(key) : undefined);
+  }
+  if (isCelList(v) && typeof key === "bigint") {
+    const i = Number(key);
+    return optionalValue(i >= 0 && i < v.size ? v.get(i) : undefined);
+  }
+  return undefined;
+}
+
+/** `x.?f` / `x[?k]`: on an optional, none stays none and a value is looked into. */
+function optionalLookup(t: CelValue, key: CelValue): CelValue | undefined {
+  const p = parts(t);
+  if (p) return p.has ? optionalEntry(p.v!, key) : t;
+  return optionalEntry(t, key);
+}
+
+/** `x.?a.b` / `x.?a[i]`: none stays none; a present value is selected normally. */
+function chained(t: CelValue, key: CelValue, what: "field" | "index"): CelValue | undefined {
+  const p = parts(t);
+  if (!p) return undefined;
+  if (!p.has) return t;
+  const entry = optionalEntry(p.v!, key);
+  if (entry === undefined) return undefined;
+  const got = parts(entry)!;
+  if (!got.has) {
+    throw new Error(
+      what === "field" ? `no such key: ${String(key)}` : `index out of bounds: ${String(key)}`,
+    );
+  }
+  return entry;
+}
+
 /** The optional functions. */
 export const optionalFuncs: CelFunc[] = [
+  dynMethod(OPT_SELECT, 1, (t, [k]) => optionalLookup(t, k!)),
+  dynMethod(OPT_INDEX, 1, (t, [k]) => optionalLookup(t, k!)),
+  dynMethod(OPT_CHAIN_SELECT, 1, (t, [k]) => chained(t, k!, "field")),
+  dynMethod(OPT_CHAIN_INDEX, 1, (t, [k]) => chained(t, k!, "index")),
   dynFunc("optional.of", 1, ([v]) => optionalValue(v)),
   dynFunc("optional.none", 0, () => optionalValue(undefined)),
   dynFunc("optional.ofNonZeroValue", 1, ([v]) => optionalValue(isZero(v!) ? undefined : v)),
