@@ -28,6 +28,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--kubelet-port <port>", "HTTPS port of the kubelet server (0: free)", "10250")
     .option("--lb-port <port>", "port of the local API load balancer (0: free)", "0")
     .option("--image-pull <mode>", "enabled or disabled (default: offline)", "disabled")
+    .option("--cluster-dns <ip>", "cluster DNS service IP given to pods", "10.43.0.10")
     .option("--disable-kube-proxy", "do not run the service proxy (never run with simulated pods)")
     .action(async (flags) => {
       const { defaultDataDir } = await import("./control-plane.ts");
@@ -88,6 +89,7 @@ export function registerAgentCommand(program: Command): void {
         port: Number(flags.kubeletPort),
         clientCaPem: caPem,
         imagePull: flags.imagePull === "enabled",
+        clusterDNS: [flags.clusterDns],
       });
       // kube-proxy on this node (real pods only), reading Endpoints, which the node identity may.
       const { startAgentProxy } = await import("../proxy/agent-proxy.ts");
