@@ -11,55 +11,33 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { type TestCluster, eventually, freePort, startCluster } from "./harness.ts";
-import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
-import { RestClient } from "../../src/client/rest-client.ts";
-import { nodesRef, podsRef } from "../../src/client/resources.ts";
-import { startKubelet, type Kubelet } from "../../src/kubelet/kubelet.ts";
-import { createLogger } from "../../src/util/logger.ts";
+import { type TestCluster, freePort } from "./harness.ts";
+import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
+import type { RestClient } from "../../src/client/rest-client.ts";
+import { nodesRef } from "../../src/client/resources.ts";
+import type { Kubelet } from "../../src/kubelet/kubelet.ts";
 import { issueCertificate } from "../../src/pki/self-signed.ts";
 
-const suffix = Math.random().toString(36).slice(2, 7);
-const nodeName = `stream-e2e-${suffix}`;
-const bridge = `k8tss${suffix}`;
-const cgroupRoot = `/k8ts-e2e-stream-${suffix}`;
-const podCIDR = "10.42.203.0/24";
-
+let node: KubeletNode;
 let cluster: TestCluster;
 let client: RestClient;
 let kubelet: Kubelet;
+let nodeName: string;
 let dataDir: string;
-let logs = "";
 
 before(async () => {
-  cluster = await startCluster();
-  client = new RestClient(loadKubeconfig(cluster.kubeconfig));
-  dataDir = mkdtempSync(join(tmpdir(), "k8ts-stream-e2e-"));
-  const tls = join(cluster.dataDir, "tls");
-  const ca = {
-    certPem: readFileSync(join(tls, "ca.crt"), "utf8"),
-    keyPem: readFileSync(join(tls, "ca.key"), "utf8"),
-  };
-  kubelet = await startKubelet({
-    client,
-    nodeName,
-    dataDir,
-    podCIDR,
-    bridge,
-    cgroupRoot,
-    port: 0,
-    servingCA: ca,
-    clientCaPem: ca.certPem,
-    imagePull: false,
-    crashLoopBackOff: { initialMs: 1000, maxMs: 2000 },
-    log: createLogger("kubelet", { write: (l) => (logs += l), level: "info" }),
+  node = await startKubeletNode({
+    prefix: "stream",
+    podCIDR: "10.42.203.0/24",
+    clientCerts: true,
+    kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 2000 } },
   });
+  ({ cluster, client, kubelet, nodeName, dataDir } = node);
   // Pods need the namespace's default service account (ServiceAccount admission).
   await until("default service account", async () => {
     const r = await cluster.kubectl(["get", "serviceaccount", "default", "-o", "name"]);
@@ -68,19 +46,13 @@ before(async () => {
 });
 
 after(async () => {
-  await kubelet?.stop();
-  client?.close();
-  await cluster?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await node?.stop();
 });
 
-const until = <T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> => eventually(what, fn, { timeoutMs, context: () => logs.slice(-3000) });
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
+  node.until(what, fn, timeoutMs);
 
-const getPod = (name: string) => client.get<Pod>(podsRef, "default", name);
+const getPod = (name: string) => node.getPod(name);
 
 function podManifest(name: string, script: string, spec: Record<string, unknown> = {}): string {
   return JSON.stringify({
