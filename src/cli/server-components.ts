@@ -39,12 +39,28 @@ export async function startServerComponents(
   const abort = new AbortController();
   const running: Promise<unknown>[] = [];
   const clients: RestClient[] = [];
-  const clientFor = (agent: string) => {
-    const c = new RestClient({ ...config, qps: 200, burst: 400, userAgent: `k8ts-${agent}` });
+  const nodeName = flags.nodeName ?? hostname().toLowerCase();
+  // Each component under its upstream identity (system:kube-scheduler, system:node:NAME, ...).
+  const { ensureComponentCredentials } = await import("../pki/component-credentials.ts");
+  const { readFile } = await import("node:fs/promises");
+  const tlsDir = join(plane.dataDir, "tls");
+  const clusterCA = {
+    certPem: await readFile(join(tlsDir, "ca.crt"), "utf8"),
+    keyPem: await readFile(join(tlsDir, "ca.key"), "utf8"),
+  };
+  const identities = await ensureComponentCredentials(tlsDir, clusterCA, nodeName);
+  const clientFor = (agent: string, id?: { certPem: string; keyPem: string }) => {
+    const creds = id ? { cert: id.certPem, key: id.keyPem, token: undefined } : {};
+    const c = new RestClient({
+      ...config,
+      ...creds,
+      qps: 200,
+      burst: 400,
+      userAgent: `k8ts-${agent}`,
+    });
     clients.push(c);
     return c;
   };
-  const nodeName = flags.nodeName ?? hostname().toLowerCase();
   const { clusterIPRange, DEFAULT_SERVICE_CIDR } =
     await import("../apiserver/services/service-ranges.ts");
   const clusterDns =
@@ -56,7 +72,7 @@ export async function startServerComponents(
     running.push(
       runControllerManager(
         {
-          client: clientFor("controller-manager"),
+          client: clientFor("controller-manager", identities.controllerManager),
           leaderElect: true,
           identity: `${nodeName}_${process.pid}`,
           rootCA: config.ca,
@@ -72,7 +88,7 @@ export async function startServerComponents(
     running.push(
       runScheduler(
         {
-          client: clientFor("scheduler"),
+          client: clientFor("scheduler", identities.scheduler),
           leaderElect: true,
           identity: `${nodeName}_${process.pid}`,
           log: (msg, fields) => log.info(msg, fields),
@@ -87,16 +103,11 @@ export async function startServerComponents(
   let kubelet: { stop(): Promise<void> } | undefined;
   if (!flags.disableAgent) {
     const { startKubelet } = await import("../kubelet/kubelet.ts");
-    const { readFileSync } = await import("node:fs");
-    const tls = join(plane.dataDir, "tls");
-    const ca = {
-      certPem: readFileSync(join(tls, "ca.crt"), "utf8"),
-      keyPem: readFileSync(join(tls, "ca.key"), "utf8"),
-    };
+    const ca = clusterCA;
     kubelet = await startKubelet({
       servingCA: ca,
       clientCaPem: ca.certPem,
-      client: clientFor("kubelet"),
+      client: clientFor("kubelet", identities.kubelet),
       nodeName,
       dataDir: join(plane.dataDir, "agent"),
       runtime: "cri",
@@ -113,7 +124,7 @@ export async function startServerComponents(
   if (!flags.disableAgent && !flags.disableKubeProxy) {
     const { startProxy } = await import("../proxy/proxy-server.ts");
     proxy = await startProxy({
-      client: clientFor("kube-proxy"),
+      client: clientFor("kube-proxy", identities.kubeProxy),
       nodeName,
       clusterCIDR: flags.clusterCidr ?? "10.42.0.0/16",
       serviceCIDR: flags.serviceClusterIpRange ?? "10.43.0.0/16",

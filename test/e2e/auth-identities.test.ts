@@ -1,0 +1,156 @@
+/**
+ * Per-component identities in `k8ts server`: the in-process scheduler and
+ * controller manager authenticate with their own client certificates
+ * (system:kube-scheduler, system:kube-controller-manager), so RBAC decides
+ * what they may do. The audit log shows who bound and who created the pods
+ * of a Deployment; SubjectAccessReviews show the identities' limits; the
+ * certificate files sit in the data dir (keys 0600).
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eventually, startCluster, type TestCluster } from "./harness.ts";
+
+const POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+  verbs: ["create"]
+  resources:
+  - group: ""
+    resources: ["pods", "pods/binding"]
+- level: None
+`;
+
+describe("component identities", () => {
+  let cluster: TestCluster;
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "k8ts-identities-"));
+    await writeFile(join(dir, "policy.yaml"), POLICY);
+    cluster = await startCluster({
+      args: [
+        "--audit-policy-file",
+        join(dir, "policy.yaml"),
+        "--audit-log-path",
+        join(dir, "audit.log"),
+      ],
+    });
+  });
+  after(async () => {
+    await cluster?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("the scheduler binds as system:kube-scheduler, the controllers create pods as system:kube-controller-manager", async () => {
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: "idnode", labels: { "kubernetes.io/hostname": "idnode" } },
+      status: {
+        capacity: { cpu: "4", memory: "8Gi", pods: "110" },
+        allocatable: { cpu: "4", memory: "8Gi", pods: "110" },
+      },
+    };
+    await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "idweb" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "idweb" } },
+        template: {
+          metadata: { labels: { app: "idweb" } },
+          spec: {
+            // No kubelet runs: tolerate the not-ready taints the node gets.
+            tolerations: [{ operator: "Exists" }],
+            containers: [{ name: "c", image: "busybox" }],
+          },
+        },
+      },
+    };
+    await cluster.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(deployment) });
+    await eventually(
+      "both pods bound to idnode",
+      async () => {
+        const out = await cluster.kubectlOk([
+          "get",
+          "pods",
+          "-l",
+          "app=idweb",
+          "-o",
+          'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}',
+        ]);
+        const nodes = out.trim().split("\n").filter(Boolean);
+        return nodes.length === 2 && nodes.every((n) => n === "idnode") ? true : undefined;
+      },
+      { timeoutMs: 90_000, context: () => cluster.logs().slice(-3000) },
+    );
+    const events = (await readFile(join(dir, "audit.log"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.objectRef?.namespace === "default");
+    const bindings = events.filter((e) => e.objectRef.subresource === "binding");
+    assert.ok(bindings.length >= 2, JSON.stringify(events));
+    for (const b of bindings) {
+      assert.equal(b.user.username, "system:kube-scheduler");
+      assert.equal(b.responseStatus.code, 201);
+    }
+    const creates = events.filter((e) => !e.objectRef.subresource && e.responseStatus.code === 201);
+    assert.ok(creates.length >= 2);
+    for (const c of creates) assert.equal(c.user.username, "system:kube-controller-manager");
+  });
+
+  test("RBAC limits each identity as upstream's bootstrap roles", async () => {
+    const cases: [string[], string[], "yes" | "no"][] = [
+      [["create", "pods", "--subresource", "binding"], ["--as", "system:kube-scheduler"], "yes"],
+      [["update", "pods", "--subresource", "status"], ["--as", "system:kube-scheduler"], "yes"],
+      [["get", "secrets"], ["--as", "system:kube-scheduler"], "no"],
+      [["create", "deployments.apps"], ["--as", "system:kube-scheduler"], "no"],
+      [["watch", "endpointslices.discovery.k8s.io"], ["--as", "system:kube-proxy"], "yes"],
+      [["list", "services"], ["--as", "system:kube-proxy"], "yes"],
+      [["create", "pods"], ["--as", "system:kube-proxy"], "no"],
+      [["get", "secrets"], ["--as", "system:kube-proxy"], "no"],
+      [
+        ["update", "nodes/idnode", "--subresource", "status"],
+        ["--as", "system:node:idnode", "--as-group", "system:nodes"],
+        "yes",
+      ],
+      [
+        ["get", "secrets/other"],
+        ["--as", "system:node:idnode", "--as-group", "system:nodes"],
+        "no",
+      ],
+      [["create", "pods"], ["--as", "system:kube-controller-manager"], "yes"],
+    ];
+    for (const [what, as, want] of cases) {
+      const r = await cluster.kubectl(["auth", "can-i", ...what, ...as]);
+      assert.equal(
+        r.stdout.trim().split(" ")[0],
+        want,
+        `${as.join(" ")} can-i ${what.join(" ")}: ${r.stderr}`,
+      );
+    }
+  });
+
+  test("the component certificates are in the tls dir with upstream subjects, keys 0600", async () => {
+    const want: [string, RegExp][] = [
+      ["kube-scheduler", /^CN=system:kube-scheduler$/],
+      ["kube-controller-manager", /^CN=system:kube-controller-manager$/],
+    ];
+    for (const [file, subject] of want) {
+      const cert = new X509Certificate(await readFile(join(cluster.dataDir, "tls", `${file}.crt`)));
+      assert.match(cert.subject.trim(), subject);
+      const ca = new X509Certificate(await readFile(join(cluster.dataDir, "tls", "ca.crt")));
+      assert.ok(cert.verify(ca.publicKey), `${file} is signed by the cluster CA`);
+      const mode = (await stat(join(cluster.dataDir, "tls", `${file}.key`))).mode & 0o777;
+      assert.equal(mode, 0o600);
+    }
+  });
+});
