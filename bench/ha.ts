@@ -5,8 +5,10 @@
  * 1. the etcd raft leader's member is SIGKILLed (its supervisor restarts it);
  * 2. two of three members are frozen (SIGSTOP) for 15 s, then thawed;
  * 3. the server holding the controller-manager lease is SIGKILLed.
- * Prints write unavailability, error answers, lease failover time and
- * whether every acknowledged write is stored. Figures only, never asserted.
+ * Prints write unavailability, error answers, lease failover time,
+ * whether every acknowledged write is stored, and whether a watch kept open
+ * through all three faults (via the servers hit first) saw every
+ * acknowledged write exactly once. Figures only, never asserted.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,6 +22,7 @@ import { etcdPid, k8ts, startHaServer, type HaServer } from "../test/e2e/ha-clus
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { ContinuousWriter } from "./ha-writer.ts";
+import { WatchChecker } from "./ha-watch.ts";
 
 const args = parseBenchArgs();
 const rows: Row[] = [];
@@ -64,6 +67,7 @@ const root = await mkdtemp(join(tmpdir(), "k8ts-bench-ha-"));
 const servers: HaServer[] = [];
 const frozen: number[] = [];
 let writer: ContinuousWriter | undefined;
+let watch: WatchChecker | undefined;
 try {
   log("starting 3 servers");
   servers.push(await startHaServer("s1", join(root, "s1"), ["--cluster-init"]));
@@ -77,6 +81,12 @@ try {
   // Fault 1: kill the raft leader's member; write through a server whose member is a follower.
   const leader1 = await raftLeader(servers[0]!, servers);
   const via1 = servers.find((s) => s !== leader1)!;
+  // The watch goes through the server whose member dies first.
+  watch = new WatchChecker([
+    leader1.url,
+    ...servers.filter((s) => s !== leader1).map((s) => s.url),
+  ]);
+  await watch.start(via1.kubeconfig);
   writer = new ContinuousWriter(via1.kubeconfig, "f1");
   writer.start();
   await sleep(2000);
@@ -207,6 +217,23 @@ try {
     ).items.map((i) => i.metadata.name),
   );
   client.close();
+  const seen = await watch.finish(acked, stored);
+  watch = undefined;
+  rows.push(
+    {
+      fault: "all",
+      metric: "watch: acknowledged writes never delivered",
+      value: seen.missed.length,
+    },
+    { fault: "all", metric: "watch: objects added twice", value: seen.duplicated.length },
+    {
+      fault: "all",
+      metric: "watch: cache differing from storage",
+      value: seen.cacheMismatch.length,
+    },
+    { fault: "all", metric: "watch: dropped streams recovered", value: seen.recoveredErrors },
+  );
+  results.watch = seen;
   const lost = acked.filter((n) => !stored.has(n));
   rows.push(
     { fault: "all", metric: "acknowledged writes", value: acked.length },
@@ -218,6 +245,7 @@ try {
 } finally {
   for (const pid of frozen) process.kill(pid, "SIGCONT");
   await writer?.stop();
+  await watch?.close();
   for (const s of servers) await s.kill("SIGTERM");
   await rm(root, { recursive: true, force: true });
 }
