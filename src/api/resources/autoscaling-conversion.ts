@@ -102,7 +102,15 @@ function toV2(src: KObject): KObject {
   if (Array.isArray(extra)) metrics.push(...asList(extra));
   const v2spec: Obj = { scaleTargetRef: spec.scaleTargetRef, maxReplicas: spec.maxReplicas };
   if (spec.minReplicas !== undefined) v2spec.minReplicas = spec.minReplicas;
-  if (metrics.length > 0) v2spec.metrics = metrics;
+  // Upstream's autoscaling/v2 defaulting (applied when v2 is decoded, storage
+  // included) gives a v1 HPA without a CPU target the default 80% CPU metric.
+  if (metrics.length === 0) {
+    metrics.push({
+      type: "Resource",
+      resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+    });
+  }
+  v2spec.metrics = metrics;
   const behavior = takeAnnotation(meta, ANN_BEHAVIOR);
   if (behavior !== undefined) v2spec.behavior = behavior;
   out.spec = v2spec;

@@ -101,3 +101,20 @@ test("Events convert between core/v1 and events.k8s.io/v1", () => {
   assert.equal(ev.involvedObject, undefined);
   assert.deepEqual(convertEvent(ev, "v1"), core);
 });
+
+test("a v1 HPA without a CPU target gets v2's default 80% CPU metric, seen as 80 in v1", () => {
+  const v1 = {
+    apiVersion: "autoscaling/v1",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "h", namespace: "default" },
+    spec: { scaleTargetRef: { kind: "Deployment", name: "web" }, maxReplicas: 4 },
+  };
+  const v2 = convertHPA(v1, "v2") as any;
+  assert.deepEqual(v2.spec.metrics, [
+    {
+      type: "Resource",
+      resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+    },
+  ]);
+  assert.equal((convertHPA(v2, "v1") as any).spec.targetCPUUtilizationPercentage, 80);
+});
