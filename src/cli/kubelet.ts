@@ -32,6 +32,8 @@ export function registerKubeletCommand(program: Command): void {
       "disabled",
     )
     .option("--port <port>", "HTTPS port of the kubelet server (0: any free port)", "10250")
+    .option("--container-log-max-size <quantity>", "rotate a container's log at this size", "10Mi")
+    .option("--container-log-max-files <n>", "log files kept per container", "5")
     .option("--client-ca-file <file>", "require client certificates signed by this CA")
     .option("--tls-cert-file <file>", "serving certificate (default: made under the data dir)")
     .option("--tls-private-key-file <file>", "serving key")
@@ -48,9 +50,20 @@ export function registerKubeletCommand(program: Command): void {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new Error(`Invalid --port ${flags.port}`);
+      const { quantityValue } = await import("../kubelet/pod/qos.ts");
+      const containerLogMaxSize = quantityValue(String(flags.containerLogMaxSize));
+      const containerLogMaxFiles = Number(flags.containerLogMaxFiles);
+      if (!(containerLogMaxSize > 0))
+        throw new Error(`Invalid --container-log-max-size ${flags.containerLogMaxSize}`);
+      if (!Number.isInteger(containerLogMaxFiles) || containerLogMaxFiles < 2)
+        throw new Error(
+          `Invalid --container-log-max-files ${flags.containerLogMaxFiles}: at least 2`,
+        );
       const kubelet = await startKubelet({
         client,
         port,
+        containerLogMaxSize,
+        containerLogMaxFiles,
         clientCaPem: flags.clientCaFile ? readFileSync(flags.clientCaFile, "utf8") : undefined,
         tls:
           flags.tlsCertFile && flags.tlsPrivateKeyFile

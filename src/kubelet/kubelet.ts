@@ -20,6 +20,7 @@ import type { KObject } from "../api/types.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { bridgeName, startCriNode, type CriNode } from "./cri-node.ts";
 import { ImagePuller } from "./images/image-puller.ts";
+import { ContainerLogManager } from "./logs/container-log-manager.ts";
 import { machineInfo, nodeResources } from "./node/machine-info.ts";
 import { renewNodeLease, LEASE_RENEW_MS } from "./node/node-lease.ts";
 import { NodeStatusReporter } from "./node/node-status.ts";
@@ -84,6 +85,12 @@ export interface KubeletOptions {
   leaseRenewMs?: number;
   /** How often the runtime is relisted (default 1000 ms). */
   relistMs?: number;
+  /** containerLogMaxSize in bytes (default 10 MiB). */
+  containerLogMaxSize?: number;
+  /** containerLogMaxFiles (default 5). */
+  containerLogMaxFiles?: number;
+  /** How often container logs are checked for rotation (default 10 s). */
+  containerLogMonitorMs?: number;
   /** HTTPS port of the kubelet server (default 10250; 0 picks a free port, published in the Node). */
   port?: number;
   /** Serving certificate; default: made under the data dir, signed by servingCA when given. */
@@ -339,6 +346,17 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     lastSeen = now;
   });
 
+  // Container log rotation (upstream containerLogMaxSize / containerLogMaxFiles).
+  const logManager = new ContainerLogManager({
+    runtime,
+    clock,
+    log,
+    maxSize: opts.containerLogMaxSize,
+    maxFiles: opts.containerLogMaxFiles,
+    periodMs: opts.containerLogMonitorMs,
+  });
+  logManager.start();
+
   // Pods bound to this node.
   const informer = factory.informerFor<Pod & KObject>(podsRef, {
     fieldSelector: `spec.nodeName=${opts.nodeName}`,
@@ -383,6 +401,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     async stop() {
       stopped = true;
       for (const t of timers) t.cancel();
+      logManager.stop();
       await server.close();
       staticPods?.stop();
       await factory.stop();

@@ -267,7 +267,8 @@ export class PodWorker {
       changed = true;
     }
     const sandboxId = sandbox.id;
-    const podIPs = sandbox.ips;
+    // Host-network pods have the node's IP (probes, hooks, downward API).
+    const podIPs = sandbox.ips.length || !spec.hostNetwork ? sandbox.ips : [this.deps.hostIP];
     let volumes: Map<string, string> | undefined;
     const ensureVolumes = async (): Promise<Map<string, string> | undefined> => {
       if (volumes) return volumes;

@@ -299,6 +299,8 @@ export interface ContainerRuntime {
   /** Idempotent. */
   removeContainer(id: string): Promise<void>;
   listContainers(filter?: ContainerFilter): Promise<Container[]>;
+  /** Makes the runtime reopen the container's log file (after the kubelet renamed it; CRI ReopenContainerLog). */
+  reopenContainerLog?(id: string): Promise<void>;
   /** undefined when the container does not exist. */
   containerStatus(id: string): Promise<ContainerStatus | undefined>;
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeClock } from "../../client/clock.ts";
@@ -19,6 +19,7 @@ async function collect(
   options: LogOptions,
   state: () => ContainerState,
   clock = new FakeClock(),
+  watch = false,
 ) {
   let out = "";
   const abort = new AbortController();
@@ -28,6 +29,7 @@ async function collect(
     logPath: path,
     containerId: "c1",
     options,
+    watch,
     write: (c) => (out += c),
     signal: abort.signal,
   });
@@ -72,13 +74,13 @@ test("streamContainerLog with follow streams appended lines and ends once the co
     await untilWaiting();
     assert.equal(r.out(), "first\n");
     appendFileSync(path, line(2, "second"));
-    clock.advance(250);
+    clock.advance(1000);
     await untilWaiting();
     assert.equal(r.out(), "first\nsecond\n");
     // The last line is written as the container exits: it is still sent.
     appendFileSync(path, line(3, "last"));
     state = "CONTAINER_EXITED";
-    clock.advance(250);
+    clock.advance(1000);
     await r.done;
     assert.equal(r.out(), "first\nsecond\nlast\n");
   } finally {
@@ -101,3 +103,37 @@ test("streamContainerLog with follow stops when the client goes away", async () 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("streamContainerLog with follow wakes on file events and follows a rotated log", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
+  try {
+    const path = join(dir, "0.log");
+    writeFileSync(path, line(1, "one"));
+    let state: ContainerState = "CONTAINER_RUNNING";
+    const clock = new FakeClock();
+    const r = await collect(path, { follow: true }, () => state, clock, true);
+    await eventually(() => r.out() === "one\n" && clock.waiting() > 0);
+    // No clock advance: only the file event can wake the follower.
+    appendFileSync(path, line(2, "two"));
+    await eventually(() => r.out() === "one\ntwo\n");
+    // Rotation: the rest of the old file, then the new file from its start.
+    appendFileSync(path, line(3, "three"));
+    renameSync(path, `${path}.20261129-060003`);
+    writeFileSync(path, line(4, "four"));
+    await eventually(() => r.out() === "one\ntwo\nthree\nfour\n");
+    appendFileSync(path, line(5, "five"));
+    await eventually(() => r.out().endsWith("four\nfive\n"));
+    state = "CONTAINER_EXITED";
+    clock.advance(1000);
+    await r.done;
+    assert.equal(r.out(), "one\ntwo\nthree\nfour\nfive\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Waits (real time, generous bound) for a condition that file events make true. */
+async function eventually(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 3000 && !cond(); i++) await new Promise((res) => setTimeout(res, 10));
+  assert.ok(cond(), "condition not reached");
+}

@@ -152,6 +152,10 @@ export class CriRuntime implements ContainerRuntime {
     });
   }
 
+  async reopenContainerLog(id: string): Promise<void> {
+    await this.rt("ReopenContainerLog", { container_id: id });
+  }
+
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
     const res = await this.rt("ListContainers", {
       filter: {

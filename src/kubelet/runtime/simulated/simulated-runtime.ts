@@ -244,6 +244,12 @@ export class SimulatedRuntime implements ContainerRuntime {
     this.containers.delete(id);
   }
 
+  /** Simulated containers write no log; only a running container can reopen one. */
+  async reopenContainerLog(id: string): Promise<void> {
+    if (this.containers.get(id)?.state !== "CONTAINER_RUNNING")
+      throw new RuntimeError("ReopenContainerLog", "SIMULATED", `container ${id} is not running`);
+  }
+
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
     return [...this.containers.values()]
       .filter(
