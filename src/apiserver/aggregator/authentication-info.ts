@@ -6,6 +6,9 @@
  * requestheader-* keys (lists as JSON arrays), and the Role
  * extension-apiserver-authentication-reader that lets them read it.
  * Idempotent: existing objects are updated only when their content differs.
+ * As upstream's cluster authentication trust controller, the CA bundles are
+ * merged with the ones already published (several API servers share the
+ * ConfigMap), so each server's CAs stay trusted.
  */
 import { StatusError } from "../../api/status.ts";
 import type { KObject } from "../../api/types.ts";
@@ -68,6 +71,16 @@ async function upsert(
   }
 }
 
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The certificates of `published` not in `ours`, then ours (each once). */
+export function mergeCaBundles(published: string | undefined, ours: string): string {
+  const mine = ours.match(PEM_BLOCK) ?? [];
+  const theirs = (published ?? "").match(PEM_BLOCK) ?? [];
+  const all = [...new Set([...theirs, ...mine])];
+  return all.length > 0 ? `${all.join("\n")}\n` : ours;
+}
+
 /** Creates or updates the ConfigMap and the reader Role. */
 export async function publishAuthenticationInfo(
   server: ServerContext,
@@ -75,6 +88,11 @@ export async function publishAuthenticationInfo(
   requestHeader: RequestHeaderConfig | undefined,
 ): Promise<void> {
   const data = authenticationInfoData(clientCaPem, requestHeader);
+  const cmDef = server.registry.get("", "v1", "configmaps")!;
+  const published = (await server.store.tryGet(cmDef, "kube-system", AUTHENTICATION_CONFIGMAP))
+    ?.data as Record<string, string> | undefined;
+  for (const key of ["client-ca-file", "requestheader-client-ca-file"])
+    if (data[key]) data[key] = mergeCaBundles(published?.[key], data[key]);
   await upsert(
     server,
     ["", "v1", "configmaps"],
