@@ -74,3 +74,29 @@ test("setServers reports changes of the listed servers or the fallback, keeps th
     assert.deepEqual(order(), s.order, `step ${i}`);
   }
 });
+
+test("a fallback that answered while listed servers did not is tried first afterwards", async () => {
+  const live = await echo("fallback");
+  const dead = await echo("dead");
+  await new Promise<void>((r) => dead.server.close(() => r()));
+  const lb = new ApiServerLoadBalancer([live.url]);
+  try {
+    lb.setServers([dead.url], live.url);
+    assert.deepEqual(
+      lb.order().map((u) => u.port),
+      [upstreamOf(dead.url).port, upstreamOf(live.url).port],
+    );
+    const url = await lb.listen();
+    assert.equal(await ask(url), "fallback");
+    assert.equal(lb.order()[0]!.port, upstreamOf(live.url).port);
+    // Listed again as a regular server: no longer a fallback.
+    lb.setServers([live.url, dead.url], live.url);
+    assert.deepEqual(
+      lb.order().map((u) => u.port),
+      [upstreamOf(live.url).port, upstreamOf(dead.url).port],
+    );
+  } finally {
+    await lb.close();
+    live.server.close();
+  }
+});

@@ -25,6 +25,8 @@ export class ApiServerLoadBalancer {
   #servers: Upstream[];
   #preferred = 0;
   #fallback: Upstream | undefined;
+  /** The last connection went to the fallback: try it first (no listed server answered). */
+  #onFallback = false;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   /** Client connection → "host:port" of the upstream it is proxied to. */
@@ -41,8 +43,10 @@ export class ApiServerLoadBalancer {
    * Replaces the known servers (the preferred one stays first if still
    * known; an empty list is ignored) and closes the connections proxied to
    * servers that are no longer listed, so their clients reconnect to one
-   * that is. A fallback (k3s's default server) is tried only after every
-   * listed server. Returns true when the listed servers or the fallback changed.
+   * that is. A fallback (k3s's default server) is tried after every listed
+   * server, and first only while it was the last one to answer (so listed
+   * servers that do not answer cost one connect each, not one per request).
+   * Returns true when the listed servers or the fallback changed.
    */
   setServers(servers: string[], fallback?: string): boolean {
     const next = dedupe(servers.map(upstreamOf));
@@ -50,10 +54,12 @@ export class ApiServerLoadBalancer {
     const describe = () =>
       `${this.#servers.map(keyOf).join(",")};${this.#fallback ? keyOf(this.#fallback) : ""}`;
     const before = describe();
-    const current = this.#servers[this.#preferred];
+    const current = this.#onFallback ? this.#fallback : this.#servers[this.#preferred];
     this.#servers = next;
     const fb = fallback === undefined ? undefined : upstreamOf(fallback);
     this.#fallback = fb && !next.some((s) => keyOf(s) === keyOf(fb)) ? fb : undefined;
+    this.#onFallback =
+      this.#onFallback && !!this.#fallback && keyOf(this.#fallback) === keyOf(current!);
     const i = current ? next.findIndex((s) => keyOf(s) === keyOf(current)) : -1;
     this.#preferred = Math.max(0, i);
     const known = new Set(this.order().map(keyOf));
@@ -63,11 +69,12 @@ export class ApiServerLoadBalancer {
 
   /** The upstreams in the order a new connection tries them. */
   order(): Upstream[] {
-    return [
+    const listed = [
       ...this.#servers.slice(this.#preferred),
       ...this.#servers.slice(0, this.#preferred),
-      ...(this.#fallback ? [this.#fallback] : []),
     ];
+    if (!this.#fallback) return listed;
+    return this.#onFallback ? [this.#fallback, ...listed] : [...listed, this.#fallback];
   }
 
   /** Listens on host:port (port 0: a free one); resolves to https://host:port. */
@@ -120,6 +127,7 @@ export class ApiServerLoadBalancer {
           return;
         }
         if (index >= 0) this.#preferred = index;
+        this.#onFallback = isFallback;
         this.#routes.set(client, keyOf(target));
         this.#sockets.add(upstream);
         upstream.once("close", () => {
