@@ -6,8 +6,9 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo, type Server } from "node:net";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { nginxStreamConfig } from "../../src/ha/nginx-lb.ts";
 import { eventually, freePort } from "./harness.ts";
 
 const k8tsBin = join(import.meta.dirname, "..", "..", "bin", "k8ts");
@@ -172,4 +173,60 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Debian's nginx (stream module) balancing over the servers' URLs on a free
+ * 127.0.0.1 port, in the foreground as our child; stop() ends it (master
+ * and worker) and waits.
+ */
+export async function startNginx(
+  servers: string[],
+  dir: string,
+): Promise<{ url: string; logs(): string; stop(): Promise<void> }> {
+  await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const conf = join(dir, "nginx.conf");
+  const errorLog = join(dir, "error.log");
+  await writeFile(
+    conf,
+    nginxStreamConfig({
+      servers,
+      listen: `127.0.0.1:${port}`,
+      pidFile: join(dir, "nginx.pid"),
+      errorLog,
+    }),
+  );
+  let output = "";
+  const child = spawn("nginx", ["-c", conf, "-p", dir, "-e", errorLog, "-g", "daemon off;"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  };
+  const url = `https://127.0.0.1:${port}`;
+  try {
+    await eventually(
+      "nginx listening",
+      async () => {
+        if (child.exitCode !== null) throw new Error(`nginx exited: ${output}`);
+        const { connect } = await import("node:net");
+        return new Promise<boolean | undefined>((resolve) => {
+          const s = connect({ host: "127.0.0.1", port }, () => (s.destroy(), resolve(true)));
+          s.once("error", () => resolve(undefined));
+        });
+      },
+      { context: () => output },
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, logs: () => output, stop };
 }
