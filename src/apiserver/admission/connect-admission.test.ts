@@ -160,3 +160,52 @@ test("a webhook listing only v1beta1 gets a v1beta1 AdmissionReview and may omit
   const sent = hooks.requests.find((r) => r.path === "/beta-label");
   assert.equal(sent?.apiVersion, "admission.k8s.io/v1beta1");
 });
+
+test("a ValidatingAdmissionPolicy on CONNECT pods/exec sees the PodExecOptions as object", async () => {
+  const post = async (resource: string, body: Rec) => {
+    const r = await api.call("POST", `/apis/admissionregistration.k8s.io/v1/${resource}`, body);
+    assert.equal(r.status, 201, r.text);
+  };
+  await post("validatingadmissionpolicies", {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: "no-tty-exec" },
+    spec: {
+      matchConstraints: {
+        resourceRules: [
+          {
+            operations: ["CONNECT"],
+            apiGroups: [""],
+            apiVersions: ["v1"],
+            resources: ["pods/exec"],
+          },
+        ],
+      },
+      validations: [
+        {
+          expression: "!has(object.tty) || !object.tty",
+          message: "interactive exec is not allowed",
+        },
+      ],
+    },
+  });
+  await post("validatingadmissionpolicybindings", {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    metadata: { name: "no-tty-exec" },
+    spec: { policyName: "no-tty-exec", validationActions: ["Deny"] },
+  });
+  const denied = await eventually(async () => {
+    const r = await api.call(
+      "POST",
+      "/api/v1/namespaces/default/pods/web/exec?command=sh&tty=true",
+    );
+    return r.status === 422 ? r : undefined;
+  });
+  assert.equal(
+    denied.body.message,
+    `pods "web" is forbidden: ValidatingAdmissionPolicy 'no-tty-exec' with binding 'no-tty-exec' denied request: interactive exec is not allowed`,
+  );
+  const plain = await api.call("POST", "/api/v1/namespaces/default/pods/web/exec?command=ls");
+  assert.equal(plain.status, 404, "allowed through to the pod REST (no such pod)");
+});
