@@ -210,3 +210,28 @@ test("loadBalancerSourceRanges admit only listed sources; the health check port 
   await sync();
   await assert.rejects(check(), "the health check port closes with its service");
 });
+
+test("a UDP flow pinned to a removed endpoint is deleted from conntrack", async () => {
+  // Needs the conntrack tool (conntrack-tools; .ci/run installs it).
+  assert.equal((await lab.exec("conntrack", ["--version"])).code, 0, "conntrack is installed");
+  const svc = makeService("dns", "10.43.0.30", {
+    ports: [{ name: "dns", port: 53, targetPort: 5353, protocol: "UDP" }],
+  });
+  const slice = (ip: string) => ({
+    ...makeSlice("dns", [{ ip }], 5353, "dns"),
+    ports: [{ name: "dns", port: 5353, protocol: "UDP" as const }],
+  });
+  proxier.onServiceAdd(svc);
+  proxier.onEndpointSliceAdd(slice(web1.ip));
+  await sync();
+  // No listener needed: the first packet creates the (unreplied) DNATed flow.
+  await lab.exec("bash", ["-c", "echo q > /dev/udp/10.43.0.30/53"]);
+  const flows = async () =>
+    (await lab.exec("conntrack", ["-L", "-p", "udp", "--orig-dst", "10.43.0.30"])).stdout;
+  assert.match(await flows(), new RegExp(`src=${web1.ip.replace(/\./g, "\\.")} `));
+  proxier.onEndpointSliceUpdate(undefined, slice(web2.ip));
+  await sync();
+  assert.doesNotMatch(await flows(), new RegExp(`src=${web1.ip.replace(/\./g, "\\.")} `));
+  proxier.onServiceDelete(svc);
+  await sync();
+});

@@ -10,7 +10,13 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { realClock, type Clock } from "../client/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { BoundedFrequencyRunner } from "./bounded-frequency-runner.ts";
-import { endpointsByServicePort, sliceServiceKey, type EndpointInfo } from "./endpoint-info.ts";
+import { ConntrackCleaner, staleUdp, type UdpPortState } from "./conntrack.ts";
+import {
+  endpointsByServicePort,
+  sliceServiceKey,
+  usableEndpoints,
+  type EndpointInfo,
+} from "./endpoint-info.ts";
 import type { HostExec } from "./host-exec.ts";
 import { detectBackend, Iptables, type IptablesBackend } from "./iptables/iptables.ts";
 import { ChainNameCache } from "./iptables/chain-names.ts";
@@ -36,6 +42,8 @@ export interface ProxierOptions {
   iptablesBackend?: IptablesBackend | "auto";
   /** This node's IP (loadBalancerSourceRanges containing it admit the node's own LB traffic). */
   nodeIP?: string;
+  /** Delete stale UDP conntrack entries after syncs (default true; needs the conntrack tool). */
+  clearConntrack?: boolean;
   /** Health check node ports of Local LoadBalancer services, kept after each sync. */
   serviceHealth?: ServiceHealthServer;
   /** NodePorts answer on 127.0.0.1 (sets route_localnet, default true). */
@@ -71,6 +79,8 @@ export class Proxier {
   private readonly names = new ChainNameCache();
   private readonly blocks = new Map<string, RuleBlock>();
   readonly routes: ServiceRoutes;
+  private readonly conntrack: ConntrackCleaner;
+  private lastUdp = new Map<string, UdpPortState>();
   private readonly clock: Clock;
   private readonly runner: BoundedFrequencyRunner;
   private services = new Map<string, ServicePortInfo[]>();
@@ -90,6 +100,7 @@ export class Proxier {
   constructor(private readonly opts: ProxierOptions) {
     this.clock = opts.clock ?? realClock;
     this.routes = new ServiceRoutes(opts.exec);
+    this.conntrack = new ConntrackCleaner(opts.exec, opts.log);
     this.runner = new BoundedFrequencyRunner((periodic) => this.sync(periodic).then(() => {}), {
       minIntervalMs: opts.minSyncPeriodMs ?? 1000,
       maxIntervalMs: opts.syncPeriodMs ?? 30_000,
@@ -201,6 +212,7 @@ export class Proxier {
       if (this.opts.serviceRoutes !== false) await this.routes.sync(this.clusterIPs());
       this.needFullSync = false;
       await this.syncServiceHealth();
+      await this.clearStaleUdp();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.syncDuration.observe(seconds);
       (full ? this.metrics.syncFullDuration : this.metrics.syncPartialDuration).observe(seconds);
@@ -236,6 +248,29 @@ export class Proxier {
       };
     }
     return this.lastResult;
+  }
+
+  /** After rules changed: UDP flows pinned to gone endpoints (or to no DNAT) are deleted. */
+  private async clearStaleUdp(): Promise<void> {
+    if (this.opts.clearConntrack === false) return;
+    const now = new Map<string, UdpPortState>();
+    const eps = this.flatEndpoints();
+    for (const ports of this.services.values()) {
+      for (const sp of ports) {
+        if (sp.protocol !== "UDP") continue;
+        const id = `${sp.name}/${sp.protocol}`;
+        const all = eps.get(id) ?? [];
+        const used = [...usableEndpoints(all, false), ...usableEndpoints(all, true)];
+        now.set(id, {
+          ips: [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs],
+          nodePort: sp.nodePort,
+          endpointIPs: new Set(used.map((e) => e.ip)),
+        });
+      }
+    }
+    const stale = staleUdp(this.lastUdp, now);
+    this.lastUdp = now;
+    await this.conntrack.clear(stale);
   }
 
   /** Upstream: one health check port per service; the count is its local ready endpoints. */
