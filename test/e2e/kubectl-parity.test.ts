@@ -236,6 +236,15 @@ describe("kubectl create generators print upstream's messages and tables", () =>
     ]);
   });
 
+  test("autoscale without --cpu-percent targets the default 80% CPU", async () => {
+    await k("create", "deployment", "plain", "--image=busybox");
+    assert.equal(
+      (await k("autoscale", "deployment", "plain", "--max=2")).trim(),
+      "horizontalpodautoscaler.autoscaling/plain autoscaled",
+    );
+    assert.equal(row(await k("get", "hpa", "plain"), "plain")[2], "cpu: <unknown>/80%");
+  });
+
   test("cells as upstream prints them", async () => {
     assert.deepEqual(row(await k("get", "svc", "svc-d"), "svc-d").slice(1, 5), [
       "ExternalName",
@@ -336,7 +345,13 @@ describe("get output formats", () => {
       "nginx:1.25",
     );
     assert.equal(
-      await k("get", "deploy", "-o", "custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas"),
+      await k(
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas",
+      ),
       "NAME   REPLICAS\nweb    2\n",
     );
     assert.equal(
@@ -482,6 +497,39 @@ describe("describe and explain", () => {
     assert.match(ns, /^Status:\s+Active$/m);
     assert.match(ns, /^Resource Quotas\n\s+Name:\s+q\n/m);
     assert.match(await k("describe", "sa", "sa"), /^Mountable secrets:\s+<none>$/m);
+  });
+
+  test("describe job, cronjob, ingress, pdb, hpa, pod", async () => {
+    const job = await k("describe", "job", "once");
+    for (const re of [
+      /^Completion Mode:\s+NonIndexed$/m,
+      /^Backoff Limit:\s+6$/m,
+      /^Pods Statuses:\s+\d+ Active \(\d+ Ready\) \/ \d+ Succeeded \/ \d+ Failed$/m,
+    ]) {
+      assert.match(job, re);
+    }
+    const cj = await k("describe", "cronjob", "hello");
+    assert.match(cj, /^Schedule:\s+\*\/1 \* \* \* \*$/m);
+    assert.match(cj, /^Concurrency Policy:\s+Allow$/m);
+    assert.match(cj, /^Successful Job History Limit:\s+3$/m);
+    const ing = await k("describe", "ingress", "ing");
+    assert.match(ing, /^Rules:\n\s+Host\s+Path\s+Backends\n/m);
+    assert.match(ing, /^\s+\/bar\s+svc-a:80 /m);
+    const pdb = await k("describe", "pdb", "pdb");
+    assert.match(pdb, /^Min available:\s+1$/m);
+    assert.match(pdb, /^Selector:\s+app=web$/m);
+    const hpa = await k("describe", "hpa", "web");
+    assert.match(hpa, /^Reference:\s+Deployment\/web$/m);
+    assert.match(hpa, /^Max replicas:\s+3$/m);
+    const pod = (await k("get", "pods", "-l", "app=web", "-o", "name")).split("\n")[0]!;
+    const described = await k("describe", pod);
+    for (const re of [
+      /^Status:\s+Pending$/m,
+      /^QoS Class:\s+(BestEffort|Burstable|Guaranteed)$/m,
+      /^Containers:\n\s+nginx:$/m,
+    ]) {
+      assert.match(described, re);
+    }
   });
 
   test("explain a field path and a kind --recursive", async () => {
