@@ -32,6 +32,7 @@ import { serviceResolver, type ServiceResolver } from "../admission/webhook/webh
 import type { CertKeyPair } from "../../pki/self-signed.ts";
 import type { RequestHeaderConfig } from "../../auth/authenticators/request-header.ts";
 import { publishAuthenticationInfo } from "./authentication-info.ts";
+import { serviceProblem } from "./availability.ts";
 import { localApiServices } from "./local-apiservices.ts";
 import { fetchAggregatedSpec } from "./openapi-fetch.ts";
 import { aggregatedOpenAPI, type AggregatedSpec } from "./openapi-merge.ts";
@@ -163,6 +164,15 @@ export class Aggregator {
     const spec = apiService.spec as Rec;
     const name = apiService.metadata?.name ?? "";
     let result: Availability;
+    const problem = this.#opts.resolveService
+      ? undefined
+      : await serviceProblem(server, apiService);
+    if (problem) {
+      result = { status: "False", ...problem };
+      this.#state.set(name, result);
+      await this.#writeCondition(server, apiService, result).catch(() => undefined);
+      return;
+    }
     try {
       const endpoint = await apiServiceEndpoint(apiService, this.#resolver(server));
       const res = await upstreamRequest(endpoint, {
