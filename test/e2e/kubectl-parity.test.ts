@@ -285,6 +285,146 @@ describe("kubectl create generators print upstream's messages and tables", () =>
   });
 });
 
+describe("tables of the remaining kinds have upstream's columns", () => {
+  test("storage, networking, node, coordination, admission and workload kinds", async () => {
+    const manifest = [
+      "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: par-sc}\nprovisioner: example.com/x\n",
+      "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: par-pv}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: /tmp/par-pv}\n",
+      `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: pvc, namespace: ${NS}}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n`,
+      `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: ${NS}}\nspec:\n  podSelector: {matchLabels: {app: web}}\n`,
+      "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: par-ic}\nspec: {controller: example.com/ic}\n",
+      "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: par-rc}\nhandler: runc\n",
+      `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: lease, namespace: ${NS}}\nspec: {holderIdentity: me}\n`,
+      "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: par-vwc}\n",
+      "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {name: par-mwc}\n",
+      `apiVersion: v1\nkind: LimitRange\nmetadata: {name: lr, namespace: ${NS}}\nspec:\n  limits: [{type: Container, default: {cpu: 100m}}]\n`,
+      `apiVersion: v1\nkind: ReplicationController\nmetadata: {name: rc, namespace: ${NS}}\nspec:\n  replicas: 0\n  selector: {app: rc}\n  template:\n    metadata: {labels: {app: rc}}\n    spec: {containers: [{name: c, image: busybox}]}\n`,
+      `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: sts, namespace: ${NS}}\nspec:\n  replicas: 0\n  serviceName: sts\n  selector: {matchLabels: {app: sts}}\n  template:\n    metadata: {labels: {app: sts}}\n    spec: {containers: [{name: c, image: busybox}]}\n`,
+      `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds, namespace: ${NS}}\nspec:\n  selector: {matchLabels: {app: ds}}\n  template:\n    metadata: {labels: {app: ds}}\n    spec: {containers: [{name: c, image: busybox}]}\n`,
+    ].join("---\n");
+    const created = await cluster.kubectlOk(["create", "-f", "-"], { input: manifest });
+    assert.equal(created.trim().split("\n").length, 13, created);
+    const cases: [string[], string[]][] = [
+      [
+        ["get", "storageclass", "par-sc"],
+        [
+          "NAME",
+          "PROVISIONER",
+          "RECLAIMPOLICY",
+          "VOLUMEBINDINGMODE",
+          "ALLOWVOLUMEEXPANSION",
+          "AGE",
+        ],
+      ],
+      [
+        ["get", "pv", "par-pv"],
+        [
+          "NAME",
+          "CAPACITY",
+          "ACCESS MODES",
+          "RECLAIM POLICY",
+          "STATUS",
+          "CLAIM",
+          "STORAGECLASS",
+          "VOLUMEATTRIBUTESCLASS",
+          "REASON",
+          "AGE",
+        ],
+      ],
+      [
+        ["-n", NS, "get", "pvc", "pvc"],
+        [
+          "NAME",
+          "STATUS",
+          "VOLUME",
+          "CAPACITY",
+          "ACCESS MODES",
+          "STORAGECLASS",
+          "VOLUMEATTRIBUTESCLASS",
+          "AGE",
+        ],
+      ],
+      [
+        ["-n", NS, "get", "networkpolicy", "np"],
+        ["NAME", "POD-SELECTOR", "AGE"],
+      ],
+      [
+        ["get", "ingressclass", "par-ic"],
+        ["NAME", "CONTROLLER", "PARAMETERS", "AGE"],
+      ],
+      [
+        ["get", "runtimeclass", "par-rc"],
+        ["NAME", "HANDLER", "AGE"],
+      ],
+      [
+        ["-n", NS, "get", "lease", "lease"],
+        ["NAME", "HOLDER", "AGE"],
+      ],
+      [
+        ["get", "validatingwebhookconfigurations", "par-vwc"],
+        ["NAME", "WEBHOOKS", "AGE"],
+      ],
+      [
+        ["get", "mutatingwebhookconfigurations", "par-mwc"],
+        ["NAME", "WEBHOOKS", "AGE"],
+      ],
+      [
+        ["-n", NS, "get", "limitrange", "lr"],
+        ["NAME", "CREATED AT"],
+      ],
+      [
+        ["-n", NS, "get", "rc", "rc"],
+        ["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+      ],
+      [
+        ["-n", NS, "get", "sts", "sts"],
+        ["NAME", "READY", "AGE"],
+      ],
+      [
+        ["-n", NS, "get", "ds", "ds"],
+        ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
+      ],
+      [
+        ["-n", NS, "get", "endpoints", "svc-a"],
+        ["NAME", "ENDPOINTS", "AGE"],
+      ],
+      [
+        ["-n", NS, "get", "events"],
+        ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
+      ],
+      [
+        ["get", "apiservices", "v1.apps"],
+        ["NAME", "SERVICE", "AVAILABLE", "AGE"],
+      ],
+      [
+        ["get", "ns", NS],
+        ["NAME", "STATUS", "AGE"],
+      ],
+    ];
+    for (const [args, want] of cases) {
+      assert.deepEqual(header(await cluster.kubectlOk(args)), want, args.join(" "));
+    }
+    assert.deepEqual(
+      row(await cluster.kubectlOk(["-n", NS, "get", "networkpolicy", "np"]), "np")[1],
+      "app=web",
+    );
+    assert.deepEqual(
+      row(await cluster.kubectlOk(["-n", NS, "get", "lease", "lease"]), "lease")[1],
+      "me",
+    );
+    assert.deepEqual(
+      row(await cluster.kubectlOk(["get", "apiservices", "v1.apps"]), "v1.apps").slice(1, 3),
+      ["Local", "True"],
+    );
+    const revisions = await eventually("the daemon set's ControllerRevision", async () => {
+      const out = await cluster.kubectlOk(["-n", NS, "get", "controllerrevisions"]);
+      return /^ds-/m.test(out) ? out : undefined;
+    });
+    assert.deepEqual(header(revisions), ["NAME", "CONTROLLER", "REVISION", "AGE"]);
+    assert.match(revisions, /^ds-\S+\s+daemonset\.apps\/ds\s+1\s+/m);
+  });
+});
+
 describe("get output formats", () => {
   test("wide, name, jsonpath, custom-columns, go-template, yaml, json", async () => {
     const wide = await k("get", "deploy", "web", "-o", "wide");
@@ -488,7 +628,7 @@ describe("describe and explain", () => {
     ]) {
       assert.match(svc, re);
     }
-    assert.match(await k("describe", "cm", "cfg"), /^Data\n====\na:\n----\n1\n/m);
+    assert.match(await k("describe", "cm", "cfg"), /^Data\n====\n(?:.*\n)*?a:\n----\n1\n/m);
     assert.match(
       await k("describe", "secret", "gen"),
       /^Type:\s+Opaque\n\nData\n====\nuser:\s+5 bytes$/m,
