@@ -195,6 +195,7 @@ export async function authStackFromFlags(flags: AuthFlags, d: AuthDefaults): Pro
     serviceAccount: {
       publicKeys: keyPems.flatMap((p) => publicKeysFromPem(p)),
       signingKeyPem,
+      rootCaPem: d.clusterCaPem,
       issuers,
       apiAudiences,
       lookup: bool(flags.serviceAccountLookup, true),

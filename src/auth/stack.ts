@@ -9,6 +9,7 @@ import type { KeyObject } from "node:crypto";
 import type { ServerContext } from "../apiserver/context.ts";
 import type { AdmissionPlugin, NamedFilter, Pipeline } from "../apiserver/pipeline.ts";
 import { authApiFilter, storeGetter } from "./api-filter.ts";
+import { legacyTokenPlugin } from "./admission/legacy-token.ts";
 import { bootstrapTokenAuthenticator } from "./authenticators/bootstrap-token.ts";
 import { tokenFileAuthenticator } from "./authenticators/token-file.ts";
 import type { ChainOptions } from "./authenticators/union.ts";
@@ -53,8 +54,10 @@ export interface AuthOptions {
   bootstrapTokens: boolean;
   serviceAccount?: {
     publicKeys: KeyObject[];
-    /** Present: the TokenRequest API is served. */
+    /** Present: the TokenRequest API is served and legacy token secrets are filled. */
     signingKeyPem?: string;
+    /** The cluster CA, written into legacy token secrets as ca.crt. */
+    rootCaPem?: string;
     issuers: string[];
     apiAudiences: string[];
     lookup: boolean;
@@ -209,6 +212,14 @@ export function buildAuthStack(opts: AuthOptions): AuthStack {
     },
   ];
   const admission: AdmissionPlugin[] = [csrRequesterPlugin()];
+  if (sa?.signingKeyPem)
+    admission.push(
+      legacyTokenPlugin({
+        signingKeyPem: sa.signingKeyPem,
+        rootCaPem: sa.rootCaPem,
+        getServiceAccount: (ns, name) => storeGetter(bound())("ServiceAccount", ns, name),
+      }),
+    );
   if (opts.enableNodeRestriction ?? modes.includes("Node")) admission.push(nodeRestrictionPlugin());
   if (modes.includes("RBAC"))
     admission.push(rbacEscalationPlugin(authorizer, () => rbacSource().snapshot(true)));

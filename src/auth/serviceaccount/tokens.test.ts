@@ -53,6 +53,15 @@ for (const type of ["ec", "rsa"] as const) {
       { namespace: "ns", name: "bot", uid: "sa-1" },
       "bot-token",
     );
+    assert.equal(
+      (await auth.authenticateToken(legacy)).kind,
+      "error",
+      "the secret does not hold this token",
+    );
+    objects.set("Secret/ns/bot-token", {
+      metadata: { uid: "s-1" },
+      data: { token: Buffer.from(legacy).toString("base64") },
+    } as KObject);
     assert.equal((await auth.authenticateToken(legacy)).kind, "user");
     objects.delete("Pod/ns/p");
     assert.equal((await auth.authenticateToken(good)).kind, "error");

@@ -140,7 +140,7 @@ export class ServiceAccountTokenAuthenticator implements TokenAuthenticator {
     try {
       const claims = verifyJwt(token, this.#opts.publicKeys);
       return iss === LEGACY_ISSUER
-        ? await this.#legacy(claims)
+        ? await this.#legacy(claims, token)
         : await this.#bound(claims, audiences ?? this.#opts.audiences);
     } catch (err) {
       if (err instanceof JwtError) return { kind: "error", message: err.message };
@@ -148,7 +148,7 @@ export class ServiceAccountTokenAuthenticator implements TokenAuthenticator {
     }
   }
 
-  async #legacy(claims: Record<string, unknown>): Promise<AuthnResult> {
+  async #legacy(claims: Record<string, unknown>, token: string): Promise<AuthnResult> {
     const ns = str(claims["kubernetes.io/serviceaccount/namespace"]);
     const name = str(claims["kubernetes.io/serviceaccount/service-account.name"]);
     const uid = str(claims["kubernetes.io/serviceaccount/service-account.uid"]);
@@ -163,6 +163,9 @@ export class ServiceAccountTokenAuthenticator implements TokenAuthenticator {
         throw new JwtError(`service account ${ns}/${name} has been deleted`);
       const secret = await this.#opts.getObject("Secret", ns, secretName);
       if (!secret) throw new JwtError(`secret ${ns}/${secretName} has been deleted`);
+      const stored = (secret as { data?: Record<string, string> }).data?.token;
+      if (!stored || Buffer.from(stored, "base64").toString("utf8") !== token)
+        throw new JwtError("token does not match server's copy");
     }
     const user = serviceAccountUser(ns, name, uid);
     user.extra = { "authentication.kubernetes.io/credential-id": [`JTI=legacy:${secretName}`] };
