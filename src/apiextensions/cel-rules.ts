@@ -6,9 +6,13 @@
  */
 import {
   compile,
+  costErrorMessage,
   fromCel,
+  maxElements,
   PER_CALL_COST_LIMIT,
   RUNTIME_COST_BUDGET,
+  STATIC_ESTIMATED_COST_LIMIT,
+  STATIC_ESTIMATED_CRD_COST_LIMIT,
   type CelProgram,
 } from "../cel/index.ts";
 import type { FieldError } from "../api/status.ts";
@@ -43,12 +47,15 @@ export function goValidationRule(r: ValidationRule): string {
 export function rulesOf(schema: JSONSchemaProps): CompiledRule[] {
   let out = compiled.get(schema);
   if (out) return out;
+  const types = { self: schema, oldSelf: schema };
   out = (schema["x-kubernetes-validations"] ?? []).map((rule) => {
-    const c = compile(String(rule.rule ?? ""), { variables: VARIABLES });
+    const c = compile(String(rule.rule ?? ""), { variables: VARIABLES, types });
     if (!c.ok) return { rule, error: c.error.message };
+    if (c.program.resultType !== "bool" && c.program.resultType !== "dyn")
+      return { rule, error: "cel expression must evaluate to a bool" };
     const entry: CompiledRule = { rule, program: c.program };
     if (rule.messageExpression) {
-      const m = compile(rule.messageExpression, { variables: VARIABLES });
+      const m = compile(rule.messageExpression, { variables: VARIABLES, types });
       if (!m.ok) return { rule, error: `messageExpression ${m.error.message}` };
       entry.message = m.program;
     }
@@ -58,11 +65,37 @@ export function rulesOf(schema: JSONSchemaProps): CompiledRule[] {
   return out;
 }
 
-/** Compile problems of every rule in `schema`, with upstream-style field paths under `path`. */
+/**
+ * Compile problems of every rule in `schema`, with upstream-style field paths
+ * under `path`: compile and type errors, then estimated costs over
+ * upstream's limits (per rule, and for all rules times the most values each
+ * can apply to).
+ */
 export function ruleCompileErrors(schema: JSONSchemaProps, path: string): FieldError[] {
   const out: FieldError[] = [];
-  const visit = (s: JSONSchemaProps, p: string): void => {
+  const costly: FieldError[] = [];
+  let total = 0;
+  const visit = (s: JSONSchemaProps, p: string, cardinality: number): void => {
     rulesOf(s).forEach((c, i) => {
+      const rulePath = `${p}.x-kubernetes-validations[${i}].rule`;
+      if (c.program) {
+        const cost = c.program.estimatedCost;
+        total += cost * cardinality;
+        if (cost > STATIC_ESTIMATED_COST_LIMIT) {
+          costly.push({
+            type: "FieldValueForbidden",
+            field: rulePath,
+            message: `Forbidden: ${costErrorMessage("estimated rule cost", cost, STATIC_ESTIMATED_COST_LIMIT)}`,
+          });
+        } else if (cost * cardinality > STATIC_ESTIMATED_CRD_COST_LIMIT) {
+          costly.push({
+            type: "FieldValueForbidden",
+            field: rulePath,
+            message:
+              "Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema",
+          });
+        }
+      }
       if (c.error === undefined) return;
       const field = `${p}.x-kubernetes-validations[${i}].${c.error.startsWith("messageExpression") ? "messageExpression" : "rule"}`;
       out.push({
@@ -71,12 +104,21 @@ export function ruleCompileErrors(schema: JSONSchemaProps, path: string): FieldE
         message: `Invalid value: ${goValidationRule(c.rule)}: ${c.error.replace(/^messageExpression /, "")}`,
       });
     });
-    for (const [k, ps] of Object.entries(s.properties ?? {})) visit(ps, `${p}.properties[${k}]`);
-    if (s.items) visit(s.items, `${p}.items`);
+    for (const [k, ps] of Object.entries(s.properties ?? {}))
+      visit(ps, `${p}.properties[${k}]`, cardinality);
+    if (s.items) visit(s.items, `${p}.items`, cardinality * maxElements(s));
     if (typeof s.additionalProperties === "object")
-      visit(s.additionalProperties, `${p}.additionalProperties`);
+      visit(s.additionalProperties, `${p}.additionalProperties`, cardinality * maxElements(s));
   };
-  visit(schema, path);
+  visit(schema, path, 1);
+  out.push(...costly);
+  if (total > STATIC_ESTIMATED_CRD_COST_LIMIT) {
+    out.push({
+      type: "FieldValueForbidden",
+      field: path,
+      message: `Forbidden: ${costErrorMessage("x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema", total, STATIC_ESTIMATED_CRD_COST_LIMIT)}`,
+    });
+  }
   return out;
 }
 

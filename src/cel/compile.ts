@@ -6,6 +6,7 @@ import { isCelError, isCelList, isCelMap, parse, plan } from "@bufbuild/cel";
 import type { CelInput, CelValue } from "@bufbuild/cel";
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import { checkExpr, location } from "./check.ts";
+import { analyze, type TypeReport, type TypeSchema } from "./typecheck.ts";
 import { currentAuthorizer, withEvalContext, type CelAuthorizer } from "./context.ts";
 import { CostTracker, DEFAULT_EVAL_TIMEOUT_MS, PER_CALL_COST_LIMIT } from "./cost.ts";
 import { CelCompileError, CelCostError, CelEvalError, type CelIssue } from "./errors.ts";
@@ -17,6 +18,12 @@ import { chainOptionals, rewriteOptionalSyntax, type Rewritten } from "./optiona
 export interface CompileOptions {
   /** Variables the expression may use, e.g. ["self", "oldSelf"]. */
   variables: readonly string[];
+  /**
+   * OpenAPI schemas of variables (CRD rules: self and oldSelf). When given,
+   * the expression is type-checked against them (undefined fields, operator
+   * type mismatches are compile errors) and its cost is estimated.
+   */
+  types?: Readonly<Record<string, TypeSchema | undefined>>;
 }
 
 /** Options of one evaluation. */
@@ -43,6 +50,10 @@ export interface CelProgram {
   readonly source: string;
   /** Declared variables the expression references (e.g. has "oldSelf" for transition rules). */
   readonly references: ReadonlySet<string>;
+  /** Static result type ("bool", "string", "dyn", ...); "dyn" without `types`. */
+  readonly resultType: string;
+  /** Estimated worst-case cost (with `types`; else the node count). */
+  readonly estimatedCost: number;
   /**
    * Evaluates with `bindings` (JSON values, or values already in CEL form such
    * as authorizerValue()). Unbound variables are errors when read.
@@ -159,6 +170,14 @@ export function compile(source: string, options: CompileOptions): CompileResult 
     const issues = report.issues.map((i) => toOriginal(i, rewritten, source));
     return { ok: false, error: new CelCompileError(source, issues) };
   }
+  let typed: TypeReport | undefined;
+  if (options.types) {
+    typed = analyze(rewritten.text, parsed.expr, parsed.sourceInfo?.positions ?? {}, options.types);
+    if (typed.issues.length > 0) {
+      const issues = typed.issues.map((i) => toOriginal(i, rewritten, source));
+      return { ok: false, error: new CelCompileError(source, issues) };
+    }
+  }
   instrument(parsed.expr);
   let run: (ctx: Record<string, CelInput>) => unknown;
   try {
@@ -171,6 +190,8 @@ export function compile(source: string, options: CompileOptions): CompileResult 
   const program: CelProgram = {
     source,
     references: report.references,
+    resultType: typed?.resultType ?? "dyn",
+    estimatedCost: typed?.cost ?? report.nodes,
     evaluate(bindings, opts = {}) {
       const tracker = new CostTracker({
         limit: opts.costLimit ?? PER_CALL_COST_LIMIT,

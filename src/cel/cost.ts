@@ -46,3 +46,18 @@ export class CostTracker {
     }
   }
 }
+
+/** Upstream's limit on one CRD rule's estimated cost (apiextensions StaticEstimatedCostLimit). */
+export const STATIC_ESTIMATED_COST_LIMIT = 10_000_000;
+/** Upstream's limit on the estimated cost of all rules of one schema, times their cardinality. */
+export const STATIC_ESTIMATED_CRD_COST_LIMIT = 100_000_000;
+
+/** Upstream's "exceeds budget by factor of ..." text for an estimated cost over its limit. */
+export function costErrorMessage(costName: string, cost: number, limit: number): string {
+  const f = cost / limit;
+  const factor = f > 100 ? "more than 100x" : f < 1.5 ? `${f.toFixed(6)}x` : `${f.toFixed(1)}x`;
+  return (
+    `${costName} exceeds budget by factor of ${factor} (try simplifying the rule, or adding maxItems, ` +
+    "maxProperties, and maxLength where arrays, maps, and strings are declared)"
+  );
+}

@@ -48,7 +48,14 @@ export type {
 } from "./compile.ts";
 export { CelCompileError, CelCostError, CelEvalError, formatIssue } from "./errors.ts";
 export type { CelIssue } from "./errors.ts";
-export { DEFAULT_EVAL_TIMEOUT_MS, PER_CALL_COST_LIMIT, RUNTIME_COST_BUDGET } from "./cost.ts";
+export {
+  costErrorMessage,
+  DEFAULT_EVAL_TIMEOUT_MS,
+  PER_CALL_COST_LIMIT,
+  RUNTIME_COST_BUDGET,
+  STATIC_ESTIMATED_COST_LIMIT,
+  STATIC_ESTIMATED_CRD_COST_LIMIT,
+} from "./cost.ts";
 export type { AuthzCheck, AuthzDecision, CelAuthorizer } from "./context.ts";
 export { authorizerValue } from "./lib/authorizer.ts";
 export { withAuthorizer } from "./context.ts";
@@ -58,3 +65,5 @@ export type { RequestResource } from "./lib/authorizer.ts";
 export { fromCel, toCel } from "./values.ts";
 export type { CelSchemaHint } from "./values.ts";
 export { NAMED_FORMATS } from "./lib/format.ts";
+export { maxElements } from "./typecheck.ts";
+export type { TypeSchema } from "./typecheck.ts";
