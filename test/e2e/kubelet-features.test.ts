@@ -1,0 +1,275 @@
+/**
+ * Kubelet features end to end on real containerd/runc/CNI (pod CIDR
+ * 10.42.205.0/24): service environment variables and $(VAR) expansion,
+ * gRPC probes (a host-network pod probed against a grpc-js health server of
+ * this process), bearer tokens to the kubelet (TokenReview, then
+ * SubjectAccessReview), and container log rotation with `kubectl logs -f`
+ * following across rotations. Everything is removed at the end.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import https from "node:https";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import type { TestCluster } from "./harness.ts";
+import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
+import {
+  decodeHealthCheckResponse,
+  encodeHealthCheckRequest,
+} from "../../src/kubelet/pod/grpc-probe.ts";
+
+let node: KubeletNode;
+let cluster: TestCluster;
+
+before(async () => {
+  node = await startKubeletNode({
+    prefix: "feat",
+    podCIDR: "10.42.205.0/24",
+    clientCerts: true,
+    kubelet: {
+      containerLogMaxSize: 64 * 1024,
+      containerLogMaxFiles: 3,
+      containerLogMonitorMs: 300,
+    },
+  });
+  cluster = node.cluster;
+  await node.until("default service account", async () => {
+    const r = await cluster.kubectl(["get", "serviceaccount", "default", "-o", "name"]);
+    return r.code === 0 ? r : undefined;
+  });
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+function pod(name: string, script: string, spec: Record<string, unknown> = {}, extra = {}) {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default" },
+    spec: {
+      nodeName: node.nodeName,
+      restartPolicy: "Never",
+      containers: [
+        {
+          name: "main",
+          image: "busybox",
+          imagePullPolicy: "IfNotPresent",
+          command: ["sh", "-c", script],
+          ...extra,
+        },
+      ],
+      ...spec,
+    },
+  });
+}
+
+async function logsWhenDone(name: string): Promise<string> {
+  await node.until(`${name} Succeeded`, async () => {
+    const p = await node.getPod(name);
+    return p.status?.phase === "Succeeded" ? p : undefined;
+  });
+  return cluster.kubectlOk(["logs", name]);
+}
+
+test("service environment variables and $(VAR) expansion", async () => {
+  await cluster.kubectlOk(["create", "service", "clusterip", "my-svc", "--tcp=8080:80"]);
+  const ip = (
+    await cluster.kubectlOk(["get", "svc", "my-svc", "-o", "jsonpath={.spec.clusterIP}"])
+  ).trim();
+  const kip = (
+    await cluster.kubectlOk(["get", "svc", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"])
+  ).trim();
+  assert.match(ip, /^10\.43\./);
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: pod(
+      "env-links",
+      "env | sort; echo ARG=$0",
+      {},
+      {
+        command: [
+          "sh",
+          "-c",
+          "env | sort; echo ARG=$0",
+          "$(MY_SVC_SERVICE_HOST):$(MY_SVC_SERVICE_PORT)",
+        ],
+        env: [
+          { name: "URL", value: "http://$(MY_SVC_SERVICE_HOST):$(MY_SVC_SERVICE_PORT)/$(NOPE)" },
+        ],
+      },
+    ),
+  });
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: pod("env-nolinks", "env | sort", { enableServiceLinks: false }),
+  });
+  const out = await logsWhenDone("env-links");
+  for (const want of [
+    `MY_SVC_SERVICE_HOST=${ip}`,
+    "MY_SVC_SERVICE_PORT=8080",
+    "MY_SVC_SERVICE_PORT_8080_80=8080",
+    `MY_SVC_PORT=tcp://${ip}:8080`,
+    `MY_SVC_PORT_8080_TCP_ADDR=${ip}`,
+    "MY_SVC_PORT_8080_TCP_PROTO=tcp",
+    `KUBERNETES_SERVICE_HOST=${kip}`,
+    `URL=http://${ip}:8080/$(NOPE)`,
+    `ARG=${ip}:8080`,
+  ])
+    assert.ok(out.split("\n").includes(want), `${want} missing in:\n${out}`);
+  const none = await logsWhenDone("env-nolinks");
+  assert.ok(!none.includes("MY_SVC_"), none);
+  assert.ok(none.includes(`KUBERNETES_SERVICE_HOST=${kip}`), none);
+});
+
+test("a gRPC readiness probe follows the health server's answer", async () => {
+  let serving = 1;
+  const server = new grpc.Server();
+  server.addService(
+    {
+      Check: {
+        path: "/grpc.health.v1.Health/Check",
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (v: { service: string }) =>
+          encodeHealthCheckRequest(v.service).subarray(5),
+        requestDeserialize: (b: Buffer) => ({ service: b.subarray(2).toString() }),
+        responseSerialize: (s: number) => Buffer.from([0x08, s]),
+        responseDeserialize: (b: Buffer) => decodeHealthCheckResponse(b),
+      },
+    },
+    {
+      Check: (
+        call: grpc.ServerUnaryCall<{ service: string }, number>,
+        cb: grpc.sendUnaryData<number>,
+      ) => cb(null, call.request.service === "k8ts" ? serving : 3),
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  try {
+    // Host network: the pod IP is the node's (127.0.0.1), where this process serves health.
+    await cluster.kubectlOk(["apply", "-f", "-"], {
+      input: pod(
+        "grpc-probed",
+        "sleep 3600",
+        { hostNetwork: true, restartPolicy: "Always" },
+        {
+          readinessProbe: {
+            grpc: { port, service: "k8ts" },
+            periodSeconds: 1,
+            failureThreshold: 1,
+          },
+        },
+      ),
+    });
+    const ready = async (want: string) => {
+      const p = await node.getPod("grpc-probed");
+      return p.status?.conditions?.find((c) => c.type === "Ready")?.status === want ? p : undefined;
+    };
+    await node.until("Ready by gRPC probe", () => ready("True"), 90_000);
+    serving = 2;
+    await node.until("not Ready once NOT_SERVING", () => ready("False"), 90_000);
+    const events = await cluster.kubectlOk([
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.name=grpc-probed",
+    ]);
+    assert.match(
+      events,
+      /Readiness probe failed: service unhealthy \(responded with "NOT_SERVING"\)/,
+    );
+    await cluster.kubectlOk(["delete", "pod", "grpc-probed", "--grace-period=0", "--force"]);
+  } finally {
+    server.forceShutdown();
+  }
+});
+
+function kubeletGet(path: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      {
+        host: "127.0.0.1",
+        port: node.kubelet.port,
+        path,
+        rejectUnauthorized: false,
+        headers: { Authorization: `Bearer ${token}` },
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", reject);
+  });
+}
+
+test("bearer tokens to the kubelet: TokenReview, then SubjectAccessReview", async () => {
+  await cluster.kubectlOk(["create", "serviceaccount", "scraper"]);
+  const token = (await cluster.kubectlOk(["create", "token", "scraper"])).trim();
+  assert.equal(await kubeletGet("/pods", "not-a-token"), 401);
+  assert.equal(await kubeletGet("/pods", token), 403);
+  await cluster.kubectlOk([
+    "create",
+    "clusterrole",
+    "node-reader",
+    "--verb=get",
+    "--resource=nodes/proxy,nodes/stats",
+  ]);
+  await cluster.kubectlOk([
+    "create",
+    "clusterrolebinding",
+    "scraper-nodes",
+    "--clusterrole=node-reader",
+    "--serviceaccount=default:scraper",
+  ]);
+  // Stats was never asked (no cached denial): allowed at once.
+  await node.until(
+    "stats allowed",
+    async () => (await kubeletGet("/stats/summary", token)) === 200,
+  );
+  // Denials are cached 30 s, as upstream.
+  await node.until("pods allowed", async () => (await kubeletGet("/pods", token)) === 200, 120_000);
+});
+
+test("container logs rotate and kubectl logs -f follows across rotations", async () => {
+  const n = 6000;
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: pod(
+      "chatty",
+      `echo ready; while [ ! -f /tmp/go ]; do sleep 0.2; done; i=0; while [ $i -lt ${n / 100} ]; do seq $((i*100+1)) $((i*100+100)); i=$((i+1)); sleep 0.1; done`,
+    ),
+  });
+  await node.until(
+    "chatty Running",
+    async () => (await node.getPod("chatty")).status?.phase === "Running",
+  );
+  const follow = cluster.kubectlStream(["logs", "-f", "chatty"]);
+  try {
+    await follow.waitFor(/^ready$/);
+    await cluster.kubectlOk(["exec", "chatty", "--", "touch", "/tmp/go"]);
+    await follow.waitFor(new RegExp(`^${n}$`));
+  } finally {
+    await follow.stop();
+  }
+  const lines = follow.output().split("\n").filter(Boolean);
+  assert.equal(lines[0], "ready");
+  const numbers = lines.slice(1).map(Number);
+  const gaps = numbers.filter((v, i) => v !== i + 1).slice(0, 3);
+  assert.deepEqual(gaps, [], `lines out of sequence (got ${numbers.length} lines)`);
+  assert.equal(numbers.length, n);
+  // Rotated files beside the current log: at most containerLogMaxFiles (3) in all.
+  const p = await node.getPod("chatty");
+  const dir = join(node.kubelet.logsDir, `default_chatty_${p.metadata!.uid}`, "main");
+  const files = readdirSync(dir).sort();
+  assert.ok(
+    files.some((f) => /^0\.log\.\d{8}-\d{6}(\.gz)?$/.test(f)),
+    `no rotated log: ${files}`,
+  );
+  assert.ok(files.length <= 3, `too many log files: ${files}`);
+});
