@@ -225,6 +225,12 @@ test("a third server joins after the agent: own address in member list, endpoint
     ]);
     return ep.stdout === `127.0.0.2 127.0.0.3 127.0.0.4 ${port}` ? true : undefined;
   });
+  // Every server reports its own etcd check.
+  for (const s of servers.filter((x) => !x.exited)) {
+    const ready = await s.kubectl(["get", "--raw", "/readyz?verbose"]);
+    assert.equal(ready.code, 0, ready.stderr);
+    assert.match(ready.stdout, /^\[\+\]etcd ok$/m, s.name);
+  }
   // The agent joined before s3 existed: its balancer learns s3 from the endpoints.
   await eventually(
     "the agent balances over s3",
