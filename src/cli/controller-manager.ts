@@ -17,14 +17,38 @@ export function registerControllerManagerCommand(program: Command): void {
     .option("--leader-elect-retry-period <d>", "retry period", "2s")
     .option("--node-monitor-grace-period <d>", "how long a silent node stays Ready", "50s")
     .option("--root-ca-file <file>", "CA bundle published in kube-root-ca.crt config maps")
+    .option(
+      "--secure-port <port>",
+      "HTTPS port of /healthz and /metrics (0: do not serve)",
+      "10257",
+    )
+    .option("--bind-address <ip>", "address of the secure port", "127.0.0.1")
     .action(async (flags) => {
       const { readFileSync } = await import("node:fs");
       const { loadKubeconfig } = await import("../client/kubeconfig.ts");
       const { RestClient } = await import("../client/rest-client.ts");
-      const { runControllerManager } = await import("../controllers/manager.ts");
+      const { runControllerManager, unknownControllers } =
+        await import("../controllers/manager.ts");
+      const { serveControllerManagerMetrics } = await import("../controllers/metrics-server.ts");
       const { createLogger } = await import("../util/logger.ts");
       const { parseGoDuration } = await import("../util/go-duration.ts");
       const log = createLogger("controller-manager");
+      const controllers = String(flags.controllers).split(",");
+      const unknown = unknownControllers(controllers);
+      if (unknown.length > 0) {
+        process.stderr.write(
+          `error: ${unknown.map((n) => `"${n}" is not in the list of known controllers`).join(", ")}\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+      const port = Number(flags.securePort);
+      const endpoint =
+        port > 0
+          ? await serveControllerManagerMetrics({ host: flags.bindAddress, port })
+          : undefined;
+      if (endpoint)
+        log.info("serving securely", { address: `${flags.bindAddress}:${endpoint.port}` });
       const config = loadKubeconfig(flags.kubeconfig);
       const client = new RestClient({
         ...config,
@@ -37,7 +61,8 @@ export function registerControllerManagerCommand(program: Command): void {
       await runControllerManager(
         {
           client,
-          controllers: String(flags.controllers).split(","),
+          controllers,
+          queueMetrics: endpoint?.queueMetrics,
           leaderElect: flags.leaderElect !== "false" && flags.leaderElect !== false,
           leaseDurationMs: parseGoDuration(flags.leaderElectLeaseDuration),
           renewDeadlineMs: parseGoDuration(flags.leaderElectRenewDeadline),
@@ -49,5 +74,6 @@ export function registerControllerManagerCommand(program: Command): void {
         abort.signal,
       );
       client.close();
+      await endpoint?.close();
     });
 }

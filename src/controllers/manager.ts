@@ -10,6 +10,7 @@ import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
 import { LeaderElector } from "../client/leader-election.ts";
 import type { RestClient } from "../client/rest-client.ts";
+import type { WorkQueueMetricsProvider } from "../client/workqueue/metrics.ts";
 import { replicaSetsRef, replicationControllersRef } from "../client/resources.ts";
 import { CronJobController } from "./cronjob/cronjob.ts";
 import { DaemonSetController } from "./daemonset/daemonset.ts";
@@ -45,6 +46,8 @@ export interface ControllerManagerOptions {
   rootCA?: string;
   /** --node-monitor-grace-period (default 50 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** Work queue metrics of every controller (served on /metrics); none when absent. */
+  queueMetrics?: WorkQueueMetricsProvider;
   log?(msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -59,6 +62,7 @@ interface ControllerContext {
   recorder: EventRecorder;
   rootCA?: string;
   nodeMonitorGracePeriodMs?: number;
+  queueMetrics?: WorkQueueMetricsProvider;
 }
 
 type Starter = (ctx: ControllerContext) => Promise<Runnable> | Runnable;
@@ -112,6 +116,16 @@ export function enabledControllers(requested: string[] = ["*"]): string[] {
   return wanted.filter((n) => all.includes(n) && !disabled.has(n));
 }
 
+/**
+ * Names in a --controllers list that name no controller (upstream refuses
+ * them: "<name> is not in the list of known controllers").
+ */
+export function unknownControllers(requested: string[]): string[] {
+  return requested
+    .map((n) => n.replace(/^-/, ""))
+    .filter((n) => n !== "*" && n !== "" && !(n in controllerStarters));
+}
+
 /** Runs until signal aborts. */
 export async function runControllerManager(
   opts: ControllerManagerOptions,
@@ -134,6 +148,7 @@ export async function runControllerManager(
       recorder,
       rootCA: opts.rootCA,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs,
+      queueMetrics: opts.queueMetrics,
     };
     const names = enabledControllers(opts.controllers);
     const controllers = await Promise.all(

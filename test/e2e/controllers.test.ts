@@ -8,14 +8,16 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { startCluster, type TestCluster } from "./harness.ts";
+import { freePort, startCluster, type TestCluster } from "./harness.ts";
 
 let cluster: TestCluster;
 let manager: ChildProcess;
 let managerLog = "";
+let managerPort = 0;
 
 before(async () => {
   cluster = await startCluster({ args: ["--disable-controller-manager"] });
+  managerPort = await freePort();
   manager = spawn(
     process.execPath,
     [
@@ -24,6 +26,7 @@ before(async () => {
       "--kubeconfig",
       cluster.kubeconfig,
       "--leader-elect=false",
+      `--secure-port=${managerPort}`,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -128,7 +131,7 @@ test("set image rolls out a new revision; rollout status, history and undo work"
   await setPods("app=web");
   await cluster.kubectlOk(["set", "image", "deployment/web", "nginx=nginx:1.26"]);
   // Play the kubelet until the rollout completes.
-  const status = cluster.kubectl(["rollout", "status", "deployment/web", "--timeout=60s"]);
+  const status = cluster.kubectl(["rollout", "status", "deployment/web", "--timeout=180s"]);
   const pump = setInterval(() => void setPods("app=web").catch(() => {}), 300);
   const res = await status;
   clearInterval(pump);
@@ -186,7 +189,12 @@ test("a job runs to completion", async () => {
   await setPods("job-name=once", "Succeeded");
   const job = await eventually("job complete", async () => {
     const j = await json(["get", "job", "once"]);
-    return j.status?.succeeded === 1 && j;
+    // Complete follows SuccessCriteriaMet once the pod's tracking finalizer is gone (as upstream).
+    return (
+      j.status?.succeeded === 1 &&
+      j.status.conditions?.some((c: any) => c.type === "Complete" && c.status === "True") &&
+      j
+    );
   });
   assert.ok(job.status.conditions.some((c: any) => c.type === "Complete" && c.status === "True"));
   const wait = await cluster.kubectl([
@@ -339,4 +347,62 @@ test("a silent node goes Unknown and gets unreachable taints; its pods go when i
     "orphaned pod removed",
     async () => (await cluster.kubectl(["get", "pod", "stranded"])).code !== 0,
   );
+});
+
+/** GET on the controller manager's secure port (self-signed certificate). */
+async function managerGet(path: string): Promise<{ status: number; body: string }> {
+  const https = await import("node:https");
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: "127.0.0.1", port: managerPort, path, rejectUnauthorized: false }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on("error", reject);
+  });
+}
+
+test("the controller manager serves /healthz and per-queue workqueue metrics", async () => {
+  const health = await eventually("healthz", async () => {
+    const r = await managerGet("/healthz");
+    return r.status === 200 && r;
+  });
+  assert.equal(health.body, "ok");
+  const metrics = (await managerGet("/metrics")).body;
+  for (const name of ["deployment", "replicaset", "job", "garbage_collector_attempt_to_delete"]) {
+    assert.match(metrics, new RegExp(`^workqueue_depth\\{name="${name}"\\} \\d+$`, "m"));
+    const adds = metrics.match(
+      new RegExp(`^workqueue_adds_total\\{name="${name}"\\} (\\d+)$`, "m"),
+    );
+    assert.ok(Number(adds?.[1]) > 0, `${name} queue saw adds`);
+  }
+  assert.match(metrics, /^workqueue_work_duration_seconds_count\{name="deployment"\} [1-9]\d*$/m);
+  assert.match(
+    metrics,
+    /^workqueue_queue_duration_seconds_bucket\{le="1e-8",name="deployment"\} \d+$/m,
+  );
+  assert.match(metrics, /^process_cpu_seconds_total \d/m);
+  assert.equal((await managerGet("/nope")).status, 404);
+});
+
+test("--controllers names must be known, as upstream", async () => {
+  const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const p = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, "..", "..", "bin", "k8ts"),
+        "controller-manager",
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--controllers=*,-bogus",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    p.stderr?.on("data", (d: Buffer) => (stderr += d));
+    p.once("exit", (code) => resolve({ code, stderr }));
+  });
+  assert.equal(out.code, 1);
+  assert.match(out.stderr, /"bogus" is not in the list of known controllers/);
 });

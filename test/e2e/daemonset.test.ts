@@ -87,6 +87,7 @@ before(async () => {
       "--kubeconfig",
       cluster.kubeconfig,
       "--leader-elect=false",
+      "--secure-port=0",
       "--node-monitor-grace-period",
       "10m",
     ],

@@ -84,3 +84,39 @@ test("runWorkers retries failures and never syncs one key twice at once", async 
   assert.equal(maxInFlight, 1);
   assert.deepEqual(synced, ["k", "k"]);
 });
+
+test("queue metrics use client-go's names, labelled by queue name", async () => {
+  const { Registry } = await import("prom-client");
+  const { WorkQueueMetricsProvider } = await import("./metrics.ts");
+  const registry = new Registry();
+  const provider = new WorkQueueMetricsProvider(registry);
+  const clock = new FakeClock(1_000_000);
+  const q = new WorkQueue({ clock, name: "deployment", metrics: provider });
+  new WorkQueue({ clock, name: "job", metrics: provider });
+  q.add("a");
+  q.add("a");
+  q.add("b");
+  clock.advance(2_000);
+  const key = await q.get(); // "a" waited 2 s
+  clock.advance(3_000);
+  const text1 = await registry.metrics();
+  q.addRateLimited(key!);
+  q.done(key!);
+  const text = await registry.metrics();
+  const value = (t: string, series: string) =>
+    Number(t.match(new RegExp(`^${series.replace(/[{}"+]/g, "\\$&")} (\\S+)$`, "m"))?.[1]);
+  const cases: [string, string, number][] = [
+    [text1, 'workqueue_unfinished_work_seconds{name="deployment"}', 3],
+    [text1, 'workqueue_longest_running_processor_seconds{name="deployment"}', 3],
+    [text, 'workqueue_depth{name="deployment"}', 1],
+    [text, 'workqueue_adds_total{name="deployment"}', 2],
+    [text, 'workqueue_retries_total{name="deployment"}', 1],
+    [text, 'workqueue_queue_duration_seconds_sum{name="deployment"}', 2],
+    [text, 'workqueue_queue_duration_seconds_count{name="deployment"}', 1],
+    [text, 'workqueue_work_duration_seconds_sum{name="deployment"}', 3],
+    [text, 'workqueue_depth{name="job"}', 0],
+    [text, 'workqueue_adds_total{name="job"}', 0],
+  ];
+  for (const [t, series, want] of cases) assert.equal(value(t, series), want, series);
+  q.shutDown();
+});

@@ -6,6 +6,7 @@
  */
 import { realClock, type Clock, type TimerHandle } from "../clock.ts";
 import { createLogger } from "../../util/logger.ts";
+import type { WorkQueueMetrics, WorkQueueMetricsProvider } from "./metrics.ts";
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.ts";
 
 const defaultLog = createLogger("workqueue");
@@ -19,10 +20,24 @@ export class WorkQueue {
   private timers = new Map<string, { at: number; handle: TimerHandle }>();
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter;
+  private readonly metrics?: WorkQueueMetrics;
 
-  constructor(opts: { clock?: Clock; rateLimiter?: RateLimiter } = {}) {
+  /**
+   * `name` (upstream's queue name, e.g. "deployment") labels the queue's
+   * metrics when a metrics provider is given.
+   */
+  constructor(
+    opts: {
+      clock?: Clock;
+      rateLimiter?: RateLimiter;
+      name?: string;
+      metrics?: WorkQueueMetricsProvider;
+    } = {},
+  ) {
     this.clock = opts.clock ?? realClock;
     this.rateLimiter = opts.rateLimiter ?? defaultControllerRateLimiter(this.clock);
+    if (opts.name && opts.metrics)
+      this.metrics = opts.metrics.forQueue(opts.name, () => this.clock.now());
   }
 
   /** Marks key as needing processing. */
@@ -30,10 +45,12 @@ export class WorkQueue {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
     if (this.processing.has(key)) return;
+    this.metrics?.added(key, this.clock.now());
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.metrics?.started(key, this.clock.now());
       waiter(key);
     } else {
       this.queue.push(key);
@@ -57,6 +74,7 @@ export class WorkQueue {
 
   /** Re-adds key after its rate-limited backoff (a failed sync). */
   addRateLimited(key: string): void {
+    this.metrics?.retried();
     this.addAfter(key, this.rateLimiter.when(key));
   }
 
@@ -75,6 +93,7 @@ export class WorkQueue {
     if (key !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.metrics?.started(key, this.clock.now());
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -84,6 +103,7 @@ export class WorkQueue {
   /** Must be called once per key returned by get(), after processing. */
   done(key: string): void {
     this.processing.delete(key);
+    this.metrics?.finished(key, this.clock.now());
     if (this.dirty.has(key)) {
       this.dirty.delete(key);
       this.add(key);

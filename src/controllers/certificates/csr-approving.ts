@@ -13,6 +13,7 @@ import type { InformerFactory } from "../../client/informer/informer-factory.ts"
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { parseCsrPem } from "../../pki/csr.ts";
 import { csrRef } from "./csr-signing.ts";
 import { csrState, KUBE_APISERVER_CLIENT_KUBELET } from "./signing.ts";
@@ -31,9 +32,18 @@ export class CsrApprovingController {
   private readonly csrs: SharedInformer;
 
   constructor(
-    private readonly opts: { client: RestClient; informers: InformerFactory; clock: Clock },
+    private readonly opts: {
+      client: RestClient;
+      informers: InformerFactory;
+      clock: Clock;
+      queueMetrics?: WorkQueueMetricsProvider;
+    },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "csrapproving",
+      metrics: opts.queueMetrics,
+    });
     this.csrs = opts.informers.informerFor(csrRef);
     this.csrs.addEventHandler({ add: (o) => this.queue.add(o.metadata?.name ?? "") });
   }

@@ -12,6 +12,7 @@ import type { InformerFactory } from "../../client/informer/informer-factory.ts"
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import {
   csrState,
   isKnownSigner,
@@ -33,6 +34,8 @@ export interface CsrSigningOptions {
   client: RestClient;
   informers: InformerFactory;
   clock: Clock;
+  /** Work queue metrics (workqueue_* with name=<queue>). */
+  queueMetrics?: WorkQueueMetricsProvider;
   /** The cluster CA; without it the controller signs nothing. */
   ca?: CaPair;
   /** --cluster-signing-duration, default one year. */
@@ -44,7 +47,11 @@ export class CsrSigningController {
   private readonly csrs: SharedInformer;
 
   constructor(private readonly opts: CsrSigningOptions) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "certificate",
+      metrics: opts.queueMetrics,
+    });
     this.csrs = opts.informers.informerFor(csrRef);
     const enqueue = (o: KObject) => this.queue.add(o.metadata?.name ?? "");
     this.csrs.addEventHandler({ add: enqueue, update: (_, o) => enqueue(o) });

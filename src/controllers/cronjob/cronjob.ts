@@ -14,6 +14,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { cronJobsRef, jobsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import type { Job } from "../job/job-status.ts";
 import { mostRecentScheduleTime, parseSchedule } from "./schedule.ts";
@@ -69,10 +70,12 @@ export class CronJobController {
       client: RestClient;
       informers: InformerFactory;
       clock: Clock;
+      /** Work queue metrics (workqueue_* with name=<queue>). */
+      queueMetrics?: WorkQueueMetricsProvider;
       recorder: EventRecorder;
     },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({ clock: opts.clock, name: "cronjob", metrics: opts.queueMetrics });
     this.cronJobs = opts.informers.informerFor<CronJob>(cronJobsRef);
     this.jobs = opts.informers.informerFor<Job>(jobsRef);
     const enqueue = (c: CronJob) => this.queue.add(objectKey(c));

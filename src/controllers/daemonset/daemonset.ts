@@ -25,6 +25,7 @@ import {
   podsRef,
 } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { ControllerExpectations } from "../util/expectations.ts";
 import {
@@ -66,6 +67,8 @@ export interface DaemonSetControllerOptions {
   client: RestClient;
   informers: InformerFactory;
   clock: Clock;
+  /** Work queue metrics (workqueue_* with name=<queue>). */
+  queueMetrics?: WorkQueueMetricsProvider;
   recorder: EventRecorder;
 }
 
@@ -83,7 +86,11 @@ export class DaemonSetController {
   private readonly revisions: SharedInformer<ControllerRevision>;
 
   constructor(private readonly opts: DaemonSetControllerOptions) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "daemonset",
+      metrics: opts.queueMetrics,
+    });
     this.expectations = new ControllerExpectations(opts.clock);
     this.sets = opts.informers.informerFor<DaemonSet>(daemonSetsRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);

@@ -16,6 +16,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { deploymentsRef, replicaSetsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { canonicalJSON, computeHash } from "../util/hash.ts";
 import { maxOldScaleDown, newReplicaSetReplicas, resolveFenceposts } from "./rolling.ts";
@@ -38,6 +39,8 @@ export interface DeploymentControllerOptions {
   client: RestClient;
   informers: InformerFactory;
   clock: Clock;
+  /** Work queue metrics (workqueue_* with name=<queue>). */
+  queueMetrics?: WorkQueueMetricsProvider;
   recorder: EventRecorder;
 }
 
@@ -62,7 +65,11 @@ export class DeploymentController {
   private readonly replicaSets: SharedInformer<ReplicaSet>;
 
   constructor(private readonly opts: DeploymentControllerOptions) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "deployment",
+      metrics: opts.queueMetrics,
+    });
     this.deployments = opts.informers.informerFor<Deployment>(deploymentsRef);
     this.replicaSets = opts.informers.informerFor<ReplicaSet>(replicaSetsRef);
     const enqueue = (d: Deployment) => this.queue.add(objectKey(d));

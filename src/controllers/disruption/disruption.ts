@@ -20,6 +20,7 @@ import {
   statefulSetsRef,
 } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf } from "../util/controller-ref.ts";
 import { scaledValue } from "../util/int-or-percent.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
@@ -62,9 +63,18 @@ export class DisruptionController {
   private readonly scalables: Record<string, SharedInformer<Scalable>>;
 
   constructor(
-    private readonly opts: { client: RestClient; informers: InformerFactory; clock: Clock },
+    private readonly opts: {
+      client: RestClient;
+      informers: InformerFactory;
+      clock: Clock;
+      queueMetrics?: WorkQueueMetricsProvider;
+    },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "disruption",
+      metrics: opts.queueMetrics,
+    });
     this.pdbs = opts.informers.informerFor<PDB>(pdbRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
     this.scalables = {

@@ -12,6 +12,7 @@ import { objectKey, splitKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { endpointSlicesRef, endpointsRef, podsRef, servicesRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { newControllerRef } from "../util/controller-ref.ts";
 import { canonicalJSON } from "../util/hash.ts";
 import type { Pod } from "../util/pods.ts";
@@ -62,11 +63,17 @@ export class EndpointsController {
       client: RestClient;
       informers: InformerFactory;
       clock: Clock;
+      /** Work queue metrics (workqueue_* with name=<queue>). */
+      queueMetrics?: WorkQueueMetricsProvider;
       slicesOnly?: boolean;
       endpointsOnly?: boolean;
     },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: opts.endpointsOnly ? "endpoint" : opts.slicesOnly ? "endpoint_slice" : "endpoints",
+      metrics: opts.queueMetrics,
+    });
     this.services = opts.informers.informerFor<Service>(servicesRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
     this.endpoints = opts.informers.informerFor(endpointsRef);

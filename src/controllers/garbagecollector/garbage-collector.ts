@@ -11,6 +11,7 @@ import type { Clock } from "../../client/clock.ts";
 import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { OwnershipGraph, type GraphNode } from "./graph.ts";
 
 /** Resources the collector watches: anything that can own or be owned. */
@@ -30,10 +31,16 @@ export class GarbageCollector {
       client: RestClient;
       informers: InformerFactory;
       clock: Clock;
+      /** Work queue metrics (workqueue_* with name=<queue>). */
+      queueMetrics?: WorkQueueMetricsProvider;
       resources: CollectedResource[];
     },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "garbage_collector_attempt_to_delete",
+      metrics: opts.queueMetrics,
+    });
     this.informers = opts.resources.map(({ ref, kind }) => {
       const groupVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
       this.byKind.set(`${ref.group}/${kind}`, ref);

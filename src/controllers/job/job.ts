@@ -16,6 +16,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { jobsRef, podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { podFromTemplate } from "../util/pod-template.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
@@ -57,10 +58,12 @@ export class JobController {
       client: RestClient;
       informers: InformerFactory;
       clock: Clock;
+      /** Work queue metrics (workqueue_* with name=<queue>). */
+      queueMetrics?: WorkQueueMetricsProvider;
       recorder: EventRecorder;
     },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({ clock: opts.clock, name: "job", metrics: opts.queueMetrics });
     this.jobs = opts.informers.informerFor<Job>(jobsRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
     const enqueue = (j: Job) => this.queue.add(objectKey(j));

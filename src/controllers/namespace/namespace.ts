@@ -12,6 +12,7 @@ import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { resourcePath, type RestClient } from "../../client/rest-client.ts";
 import { namespacesRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 
 type Namespace = KObject & { spec?: { finalizers?: string[] }; status?: { phase?: string } };
 
@@ -20,9 +21,18 @@ export class NamespaceController {
   private readonly namespaces: SharedInformer<Namespace>;
 
   constructor(
-    private readonly opts: { client: RestClient; informers: InformerFactory; clock: Clock },
+    private readonly opts: {
+      client: RestClient;
+      informers: InformerFactory;
+      clock: Clock;
+      queueMetrics?: WorkQueueMetricsProvider;
+    },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "namespace",
+      metrics: opts.queueMetrics,
+    });
     this.namespaces = opts.informers.informerFor<Namespace>(namespacesRef);
     const enqueue = (ns: Namespace) => {
       if (ns.metadata?.deletionTimestamp) this.queue.add(ns.metadata.name ?? "");

@@ -16,6 +16,7 @@ import { nodeNameIndex, objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { leasesRef, nodesRef, podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import type { Pod } from "../util/pods.ts";
 import { evictionDelayMs, type Taint, type Toleration } from "./taints.ts";
 
@@ -47,6 +48,8 @@ export interface NodeLifecycleOptions {
   client: RestClient;
   informers: InformerFactory;
   clock: Clock;
+  /** Work queue metrics (workqueue_* with name=<queue>). */
+  queueMetrics?: WorkQueueMetricsProvider;
   recorder: EventRecorder;
   /** Upstream default 50 s (v1.32). */
   nodeMonitorGracePeriodMs?: number;
@@ -67,8 +70,16 @@ export class NodeLifecycleController {
   private ticker?: TimerHandle;
 
   constructor(private readonly opts: NodeLifecycleOptions) {
-    this.queue = new WorkQueue({ clock: opts.clock });
-    this.podQueue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "node_lifecycle_controller",
+      metrics: opts.queueMetrics,
+    });
+    this.podQueue = new WorkQueue({
+      clock: opts.clock,
+      name: "node_lifecycle_controller_pods",
+      metrics: opts.queueMetrics,
+    });
     this.grace = opts.nodeMonitorGracePeriodMs ?? 50_000;
     this.period = opts.nodeMonitorPeriodMs ?? 5_000;
     this.nodes = opts.informers.informerFor<Node>(nodesRef);

@@ -26,6 +26,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import { hpaRef, podsRef } from "../../client/resources.ts";
 import { resourcePath, type RestClient } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { ScaleNormalizer } from "./behavior.ts";
 import { rfc3339, scaleTargetResource, setCondition } from "./hpa-status.ts";
 import { ApiMetricsSource, type ResourceMetricsSource } from "./metrics-source.ts";
@@ -48,6 +49,8 @@ export interface HorizontalControllerOptions {
   client: RestClient;
   informers: InformerFactory;
   clock: Clock;
+  /** Work queue metrics (workqueue_* with name=<queue>). */
+  queueMetrics?: WorkQueueMetricsProvider;
   recorder: EventRecorder;
   /** Default: metrics.k8s.io through the API. */
   metrics?: ResourceMetricsSource;
@@ -68,7 +71,11 @@ export class HorizontalController {
   private readonly resyncMs: number;
 
   constructor(private readonly o: HorizontalControllerOptions) {
-    this.queue = new WorkQueue({ clock: o.clock });
+    this.queue = new WorkQueue({
+      clock: o.clock,
+      name: "horizontalpodautoscaler",
+      metrics: o.queueMetrics,
+    });
     this.hpas = o.informers.informerFor<HPA>(hpaRef);
     this.pods = o.informers.informerFor<PodObj>(podsRef);
     this.metrics = o.metrics ?? new ApiMetricsSource(o.client);

@@ -20,6 +20,7 @@ import { deletePods } from "../util/delete-pods.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
 import { podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import {
   adoptPatch,
   controllerOf,
@@ -44,6 +45,8 @@ export interface ReplicaSetControllerOptions {
   client: RestClient;
   informers: InformerFactory;
   clock: Clock;
+  /** Work queue metrics (workqueue_* with name=<queue>). */
+  queueMetrics?: WorkQueueMetricsProvider;
   recorder: EventRecorder;
   /** ReplicaSet (apps/v1) or ReplicationController (v1). */
   ownerRef: ResourceRef;
@@ -67,7 +70,11 @@ export class ReplicaSetController {
   private readonly pods: SharedInformer<Pod>;
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: opts.ownerKind === "ReplicaSet" ? "replicaset" : "replicationmanager",
+      metrics: opts.queueMetrics,
+    });
     this.expectations = new ControllerExpectations(opts.clock);
     this.owners = opts.informers.informerFor<Owner>(opts.ownerRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);

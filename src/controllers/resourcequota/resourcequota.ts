@@ -22,6 +22,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
 import { resourceQuotasRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { canonicalJSON } from "../util/hash.ts";
 import { computeQuotaStatus, targetsFor, type QuotaStatus } from "./quota-status.ts";
 
@@ -32,6 +33,8 @@ export interface ResourceQuotaControllerOptions {
   client: RestClient;
   informers: InformerFactory;
   clock: Clock;
+  /** Work queue metrics (workqueue_* with name=<queue>). */
+  queueMetrics?: WorkQueueMetricsProvider;
   recorder?: EventRecorder;
   resyncPeriodMs?: number;
   /** Resolves a target to where it is served (default: API discovery). */
@@ -47,7 +50,11 @@ export class ResourceQuotaController {
   private discovered?: Promise<Map<string, ResourceRef>>;
 
   constructor(private readonly opts: ResourceQuotaControllerOptions) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "resourcequota_primary",
+      metrics: opts.queueMetrics,
+    });
     this.quotas = opts.informers.informerFor(resourceQuotasRef);
     const enqueue = (q: KObject) => this.queue.add(objectKey(q));
     // Status updates (admission's charges, this controller's writes) are not

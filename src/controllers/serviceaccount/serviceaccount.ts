@@ -10,6 +10,7 @@ import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { configMapsRef, namespacesRef, serviceAccountsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 
 export const rootCAConfigMap = "kube-root-ca.crt";
 
@@ -24,11 +25,17 @@ export class ServiceAccountsController {
       client: RestClient;
       informers: InformerFactory;
       clock: Clock;
+      /** Work queue metrics (workqueue_* with name=<queue>). */
+      queueMetrics?: WorkQueueMetricsProvider;
       /** PEM of the cluster CA; without it no root CA config maps are published. */
       rootCA?: string;
     },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "serviceaccount",
+      metrics: opts.queueMetrics,
+    });
     this.namespaces = opts.informers.informerFor(namespacesRef);
     this.serviceAccounts = opts.informers.informerFor(serviceAccountsRef);
     this.configMaps = opts.informers.informerFor(configMapsRef);

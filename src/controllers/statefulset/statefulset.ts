@@ -17,6 +17,7 @@ import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { controllerRevisionsRef, podsRef, statefulSetsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import {
   ensureRevision,
@@ -69,10 +70,16 @@ export class StatefulSetController {
       client: RestClient;
       informers: InformerFactory;
       clock: Clock;
+      /** Work queue metrics (workqueue_* with name=<queue>). */
+      queueMetrics?: WorkQueueMetricsProvider;
       recorder: EventRecorder;
     },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "statefulset",
+      metrics: opts.queueMetrics,
+    });
     this.sets = opts.informers.informerFor<StatefulSet>(statefulSetsRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
     this.revisions = opts.informers.informerFor<ControllerRevision>(controllerRevisionsRef);

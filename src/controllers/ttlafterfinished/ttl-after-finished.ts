@@ -10,6 +10,7 @@ import { objectKey, splitKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { jobsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import type { Job } from "../job/job-status.ts";
 
 /** When the job finished (ms), if it has. */
@@ -27,9 +28,18 @@ export class TTLAfterFinishedController {
   private readonly jobs: SharedInformer<Job>;
 
   constructor(
-    private readonly opts: { client: RestClient; informers: InformerFactory; clock: Clock },
+    private readonly opts: {
+      client: RestClient;
+      informers: InformerFactory;
+      clock: Clock;
+      queueMetrics?: WorkQueueMetricsProvider;
+    },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock });
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      name: "ttl_jobs_to_delete",
+      metrics: opts.queueMetrics,
+    });
     this.jobs = opts.informers.informerFor<Job>(jobsRef);
     const enqueue = (j: Job) => {
       if (j.spec?.ttlSecondsAfterFinished !== undefined && finishTime(j) !== undefined)
