@@ -66,9 +66,13 @@ const RESTRICTED_VOLUME_SOURCES = new Set([
   "secret",
 ]);
 
+/** Linux-only restricted checks pass pods that declare spec.os.name windows (policy 1.25+). */
+const isWindows = (spec: PodSpec) => (spec.os as { name?: string } | undefined)?.name === "windows";
+
 const allowPrivilegeEscalation: Check = {
   id: "allowPrivilegeEscalation",
   check(spec) {
+    if (isWindows(spec)) return undefined;
     const bad = namesWhere(spec, (c) => c.securityContext?.allowPrivilegeEscalation !== false);
     if (!bad.length) return undefined;
     return {
@@ -105,6 +109,7 @@ const capabilitiesBaseline: Check = {
 const capabilitiesRestricted: Check = {
   id: "capabilities_restricted",
   check(spec) {
+    if (isWindows(spec)) return undefined;
     const noDrop = namesWhere(
       spec,
       (c) => !(c.securityContext?.capabilities?.drop ?? []).includes("ALL"),
@@ -246,6 +251,7 @@ const seccompProfileBaseline: Check = {
 const seccompProfileRestricted: Check = {
   id: "seccompProfile_restricted",
   check(spec) {
+    if (isWindows(spec)) return undefined;
     const valid = (t?: string) => t === "RuntimeDefault" || t === "Localhost";
     const parts: string[] = [];
     const podType = spec.securityContext?.seccompProfile?.type;

@@ -272,3 +272,12 @@ test("audit labels record audit-violations; evaluated pods record enforce-policy
     "pod-security.kubernetes.io/exempt": "user",
   });
 });
+
+test("restricted's Linux-only checks pass pods declaring spec.os.name windows", () => {
+  const containers = [{ name: "w", securityContext: { runAsNonRoot: true } }];
+  assert.deepEqual(
+    formatFailures(evaluatePod("restricted", { containers })).split(", (")[0].split(" (")[0],
+    "allowPrivilegeEscalation != false",
+  );
+  assert.deepEqual(evaluatePod("restricted", { os: { name: "windows" }, containers }), []);
+});
