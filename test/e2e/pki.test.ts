@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -322,6 +322,94 @@ describe("k8ts certs", () => {
         /certificate admin renewed/,
       );
       await ok("openssl", ["verify", "-CAfile", "ca.crt", "admin.crt"], pki);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("k8ts certs generate: the full set", () => {
+  test("RSA 2048 by default: every named certificate, SANs, usages, keys 0600, kept unless --force", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "k8ts-certs-all-"));
+    try {
+      const args = ["certs", "generate", "--dir", "pki", "--apiserver-san", "api.example.test"];
+      await ok(
+        process.execPath,
+        [
+          k8ts,
+          ...args,
+          "--apiserver-san",
+          "192.0.2.10",
+          "--node",
+          "w1=10.0.0.7",
+          "--etcd-member",
+          "e1=10.0.0.8",
+        ],
+        dir,
+      );
+      const pki = join(dir, "pki");
+      const want: [string, RegExp, RegExp][] = [
+        ["admin", /CN ?= ?kubernetes-admin/, /TLS Web Client Authentication/],
+        ["kube-scheduler", /CN ?= ?system:kube-scheduler/, /TLS Web Client Authentication/],
+        ["kube-controller-manager", /CN ?= ?system:kube-controller-manager/, /Client Auth/],
+        ["kube-proxy", /CN ?= ?system:kube-proxy/, /TLS Web Client Authentication/],
+        ["apiserver-kubelet-client", /O ?= ?system:masters/, /TLS Web Client Authentication/],
+        ["apiserver-etcd-client", /CN ?= ?kube-apiserver-etcd-client/, /Client Auth/],
+        ["apiserver", /CN ?= ?kube-apiserver/, /TLS Web Server Authentication/],
+        ["kubelet-w1", /CN ?= ?system:node:w1/, /TLS Web Server Authentication/],
+        ["kubelet-client-w1", /O ?= ?system:nodes/, /TLS Web Client Authentication/],
+        ["etcd/server-e1", /CN ?= ?e1/, /IP Address:10.0.0.8/],
+        ["etcd/peer-e1", /CN ?= ?e1/, /IP Address:10.0.0.8/],
+      ];
+      for (const [name, subject, usage] of want) {
+        const text = await ok("openssl", ["x509", "-in", `${name}.crt`, "-noout", "-text"], pki);
+        assert.match(text, subject, name);
+        assert.match(text, usage, name);
+        assert.match(text, /Public-Key: \(2048 bit\)/, `${name} is RSA 2048`);
+        assert.equal((await stat(join(pki, `${name}.key`))).mode & 0o777, 0o600, `${name}.key`);
+      }
+      for (const key of ["ca.key", "etcd/ca.key", "sa.key"])
+        assert.equal((await stat(join(pki, key))).mode & 0o777, 0o600, key);
+      await ok("openssl", ["pkey", "-pubin", "-in", "sa.pub", "-noout"], pki);
+      const api = await ok("openssl", ["x509", "-in", "apiserver.crt", "-noout", "-text"], pki);
+      for (const san of [
+        "DNS:kubernetes",
+        "DNS:kubernetes.default",
+        "DNS:kubernetes.default.svc",
+        "DNS:kubernetes.default.svc.cluster.local",
+        "DNS:api.example.test",
+        "IP Address:10.43.0.1",
+        "IP Address:127.0.0.1",
+        "IP Address:10.0.0.7",
+        "IP Address:192.0.2.10",
+      ])
+        assert.ok(api.includes(san), `apiserver SAN ${san}`);
+      const before = await readFile(join(pki, "admin.crt"), "utf8");
+      await ok(process.execPath, [k8ts, ...args], dir);
+      assert.equal(await readFile(join(pki, "admin.crt"), "utf8"), before, "kept without --force");
+      await ok(process.execPath, [k8ts, ...args, "--force"], dir);
+      assert.notEqual(await readFile(join(pki, "admin.crt"), "utf8"), before, "--force rewrites");
+      await ok("openssl", ["verify", "-CAfile", "ca.crt", "admin.crt"], pki);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("--key-type ecdsa makes P-256 keys", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "k8ts-certs-ec-"));
+    try {
+      await ok(
+        process.execPath,
+        [k8ts, "certs", "generate", "--dir", "pki", "--key-type", "ecdsa"],
+        dir,
+      );
+      const text = await ok(
+        "openssl",
+        ["x509", "-in", "admin.crt", "-noout", "-text"],
+        join(dir, "pki"),
+      );
+      assert.match(text, /id-ecPublicKey/);
+      assert.match(text, /prime256v1|P-256/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
