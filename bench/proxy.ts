@@ -107,6 +107,8 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
     }
     progress("proxy", `${scale.changes} endpoint changes`);
     const changes: number[] = [];
+    const gen: number[] = [];
+    const restore: number[] = [];
     for (let k = 0; k < scale.changes; k++) {
       // A different service each time loses its last endpoint (a real change).
       const i = 1 + ((k * 7919) % (scale.services - 1));
@@ -119,6 +121,8 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
       if (!r.ok || r.full || r.servicesWritten !== 1)
         throw new Error(r.error ?? "expected a partial sync of one service");
       changes.push(performance.now() - t);
+      gen.push((r.generateSeconds ?? 0) * 1000);
+      restore.push((r.restoreSeconds ?? 0) * 1000);
     }
     progress("proxy", "connection rates");
     // Interleaved rounds, median of each: the machine is shared and noisy.
@@ -141,6 +145,8 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
       "full sync p50 ms": percentiles(fulls).p50,
       "change p50 ms": p.p50,
       "change p99 ms": p.p99,
+      "of which rules p50 ms": percentiles(gen).p50,
+      "restore p50 ms": percentiles(restore).p50,
       "conn/s NodePort": viaNodePort,
       "conn/s direct": direct,
       ratio: viaNodePort / direct,

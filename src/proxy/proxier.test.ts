@@ -121,7 +121,8 @@ test("ClientIP session affinity sticks to one endpoint", async () => {
 
 test("endpoint changes and deletes are applied; stale chains are removed", async () => {
   proxier.onEndpointSliceUpdate(undefined, makeSlice("web", [{ ip: web2.ip }]));
-  await sync();
+  const res = await sync();
+  assert.equal(res.topLevelWritten, false, "an endpoint change rewrites only the service's chains");
   for (let i = 0; i < 6; i++)
     assert.equal((await lab.get(lab.nodeNetns, "http://10.43.0.20/")).body, "web2");
   const before = await proxier.iptables!.serviceChains();

@@ -57,7 +57,12 @@ export interface SyncResult {
   ok: boolean;
   full: boolean;
   durationSeconds: number;
+  /** Of which: building the rules (ours) and iptables-restore (the kernel tables). */
+  generateSeconds?: number;
+  restoreSeconds?: number;
   servicesWritten: number;
+  /** False when a partial sync left the top-level chains untouched. */
+  topLevelWritten?: boolean;
   natRules: number;
   filterRules: number;
   error?: string;
@@ -207,7 +212,9 @@ export class Proxier {
         blocks: this.blocks,
         largeCluster: large,
       });
+      const generated = process.hrtime.bigint();
       await iptables.restore(rules.restore);
+      const restored = process.hrtime.bigint();
       this.lastChains = rules.chains;
       if (this.opts.serviceRoutes !== false) await this.routes.sync(this.clusterIPs());
       this.needFullSync = false;
@@ -227,7 +234,10 @@ export class Proxier {
         ok: true,
         full,
         durationSeconds: seconds,
+        generateSeconds: Number(generated - started) / 1e9,
+        restoreSeconds: Number(restored - generated) / 1e9,
         servicesWritten: rules.written,
+        topLevelWritten: rules.topLevelWritten,
         natRules: rules.natRules,
         filterRules: rules.filterRules,
       };

@@ -238,8 +238,25 @@ test("cached blocks reproduce the top-level rules of unchanged services", () => 
     changed: new Set(["default/a"]),
   });
   assert.equal(partial.written, 1);
-  assert.deepEqual(top(partial.restore), top(full.restore));
+  assert.equal(full.topLevelWritten, true);
+  assert.equal(partial.topLevelWritten, false, "a's top-level rules did not change");
+  assert.deepEqual(top(partial.restore), []);
+  assert.ok(!partial.restore.includes("*filter") && !partial.restore.includes(":KUBE-SERVICES"));
+  assert.ok(partial.restore.includes(`:${servicePortChain("default/a:http", "TCP")} - [0:0]`));
   assert.deepEqual(partial.chains, full.chains);
+  // a loses its endpoint: its ClusterIP now rejects, so the top level is rewritten (others from the cache).
+  const emptied = buildProxyRules({
+    ...input,
+    endpoints: endpointsByServicePort([slices[1]!], "node1"),
+    blocks,
+    existingChains: full.chains,
+    changed: new Set(["default/a"]),
+  });
+  assert.equal(emptied.topLevelWritten, true);
+  assert.ok(has(emptied.restore, "default/a:http has no endpoints", "-j REJECT"));
+  const others = (t: string) => top(t).filter((l) => !l.includes("default/a:"));
+  assert.deepEqual(others(emptied.restore), others(full.restore));
+  assert.ok(others(full.restore).length >= 3);
   const dropped = buildProxyRules({
     ...input,
     servicePorts: servicePorts(svcs[0]!),

@@ -4,7 +4,9 @@
  * tables. Pure: same input, same text.
  *
  * Contract for partial syncs: the top-level chains (KUBE-SERVICES,
- * KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES, ...) are always rewritten in full;
+ * KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES, ...) are rewritten in full, unless
+ * `blocks` shows that no changed service port altered them (then they are
+ * left out of the restore: `topLevelWritten` false);
  * per-service chains (KUBE-SVC/SVL/EXT/SEP) are rewritten only for the
  * service ports in `changed` (all of them when `changed` is undefined), and
  * every chain in `existingChains` that is no longer wanted is flushed and
@@ -66,6 +68,13 @@ export interface RuleBlock {
 }
 
 const topLevel = ["-A KUBE-SERVICES ", "-A KUBE-NODEPORTS "];
+const fixedNatChains = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"];
+const fixedNatPrefixes = fixedNatChains.map((c) => `-A ${c} `);
+const isFixedNatRule = (l: string) => fixedNatPrefixes.some((p) => l.startsWith(p));
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((l, i) => l === b[i]);
+}
 
 export interface ProxyRules {
   /** The `iptables-restore --noflush` input. */
@@ -76,6 +85,12 @@ export interface ProxyRules {
   filterRules: number;
   /** Service ports whose chains were written. */
   written: number;
+  /**
+   * False for a partial sync whose changes left every top-level rule as it
+   * was: the restore then rewrites only per-service chains (no filter table,
+   * no KUBE-SERVICES), which with iptables-legacy is most of the cost.
+   */
+  topLevelWritten: boolean;
 }
 
 /** The mark (bit 14, upstream's default --iptables-masquerade-bit). */
@@ -112,8 +127,7 @@ class Table {
 export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
   const nat = new Table();
   const filter = new Table();
-  for (const c of ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"])
-    nat.chain(c);
+  for (const c of fixedNatChains) nat.chain(c);
   for (const c of [
     "KUBE-SERVICES",
     "KUBE-EXTERNAL-SERVICES",
@@ -147,6 +161,9 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
   );
   const cache = input.blocks;
   const seen = new Set<string>();
+  // Whether the fixed and top-level chains differ from what the last build
+  // (restored into the kernel) left: if not, a partial sync leaves them be.
+  let topChanged = !input.changed || !cache;
   for (const sp of sorted) {
     const id = `${sp.name}/${sp.protocol}`;
     seen.add(id);
@@ -164,13 +181,22 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
     const own = new Set<string>();
     writeServicePort(sp, eps, input, nat, filter, own, write);
     for (const c of own) wanted.add(c);
-    cache?.set(id, {
+    const block = {
       nat: nat.rules.slice(n0).filter((l) => topLevel.some((t) => l.startsWith(t))),
       filter: filter.rules.slice(f0),
       chains: [...own],
-    });
+    };
+    if (!cached || !sameLines(cached.nat, block.nat) || !sameLines(cached.filter, block.filter))
+      topChanged = true;
+    cache?.set(id, block);
   }
-  if (cache) for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
+  if (cache) {
+    for (const id of cache.keys()) {
+      if (seen.has(id)) continue;
+      cache.delete(id);
+      topChanged = true;
+    }
+  }
   nat.add(
     "KUBE-SERVICES",
     `-m comment --comment ${q("kubernetes service nodeports; NOTE: this must be the last rule in this chain")} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`,
@@ -186,11 +212,19 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
     nat.chain(c);
     nat.deletes.push(`-X ${c}`);
   }
+  const natRules = nat.rules.length;
+  const filterRules = filter.rules.length;
+  if (!topChanged) {
+    // Only per-service chains: the restore skips the large top-level chains.
+    nat.chains.splice(0, fixedNatChains.length);
+    nat.rules.splice(0, nat.rules.length, ...nat.rules.filter((l) => !isFixedNatRule(l)));
+  }
   return {
-    restore: filter.render("filter") + nat.render("nat"),
+    restore: (topChanged ? filter.render("filter") : "") + nat.render("nat"),
+    topLevelWritten: topChanged,
     chains: wanted,
-    natRules: nat.rules.length,
-    filterRules: filter.rules.length,
+    natRules,
+    filterRules,
     written,
   };
 }
