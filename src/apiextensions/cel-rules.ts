@@ -57,6 +57,8 @@ export function rulesOf(schema: JSONSchemaProps): CompiledRule[] {
     if (rule.messageExpression) {
       const m = compile(rule.messageExpression, { variables: VARIABLES, types });
       if (!m.ok) return { rule, error: `messageExpression ${m.error.message}` };
+      if (m.program.resultType !== "string" && m.program.resultType !== "dyn")
+        return { rule, error: "messageExpression messageExpression must evaluate to a string" };
       entry.message = m.program;
     }
     return entry;
@@ -87,7 +89,20 @@ export function ruleCompileErrors(schema: JSONSchemaProps, path: string): FieldE
             field: rulePath,
             message: `Forbidden: ${costErrorMessage("estimated rule cost", cost, STATIC_ESTIMATED_COST_LIMIT)}`,
           });
-        } else if (cost * cardinality > STATIC_ESTIMATED_CRD_COST_LIMIT) {
+        }
+        const messageCost = c.message?.estimatedCost ?? 0;
+        total += messageCost * cardinality;
+        if (messageCost > STATIC_ESTIMATED_COST_LIMIT) {
+          costly.push({
+            type: "FieldValueForbidden",
+            field: rulePath.replace(/rule$/, "messageExpression"),
+            message: `Forbidden: ${costErrorMessage("estimated messageExpression cost", messageCost, STATIC_ESTIMATED_COST_LIMIT)}`,
+          });
+        }
+        if (
+          cost <= STATIC_ESTIMATED_COST_LIMIT &&
+          cost * cardinality > STATIC_ESTIMATED_CRD_COST_LIMIT
+        ) {
           costly.push({
             type: "FieldValueForbidden",
             field: rulePath,

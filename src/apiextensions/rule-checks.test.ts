@@ -22,6 +22,8 @@ test("rules are type-checked against the schema", () => {
         { rule: "self.nope > 0" },
         { rule: "self.replicas == 'x'" },
         { rule: "self.replicas + 1" },
+        { rule: "true", messageExpression: "self.replicas" },
+        { rule: "true", messageExpression: "'have ' + string(self.replicas)" },
       ],
     }),
     P,
@@ -42,6 +44,10 @@ test("rules are type-checked against the schema", () => {
         "Invalid value: compilation failed: ERROR: <input>:1:15: found no matching overload for '_==_' applied to '(int, string)'",
       ],
       [`${base}[3].rule`, "Invalid value: cel expression must evaluate to a bool"],
+      [
+        `${base}[4].messageExpression`,
+        "Invalid value: messageExpression must evaluate to a string",
+      ],
     ],
   );
 });

@@ -184,8 +184,26 @@ test("a server reads, writes, lists and watches another version through the webh
         ["ADDED", "2 * * * *"],
       ],
     );
-    // A failing webhook: reads in the other version fail with upstream's message.
+    // A failing webhook: reads in the other version fail with upstream's message,
+    // an open watch in that version ends, and the server keeps serving.
+    const ac2 = new AbortController();
+    const watch = await fetch(
+      `${t.server.url}${V2}?watch=1&resourceVersion=${r.body.metadata.resourceVersion}`,
+      {
+        signal: ac2.signal,
+      },
+    );
     await hook.setMode("fail");
+    assert.equal(
+      (await t.call("POST", V1, { ...g1, metadata: { name: "c" }, spec: {} })).status,
+      201,
+    );
+    const ended = await watch.text().then(
+      (text) => text,
+      () => "aborted",
+    );
+    ac2.abort();
+    assert.doesNotMatch(ended, /"ADDED"/);
     r = await t.call("GET", `${V2}/a`);
     assert.equal(r.status, 500);
     assert.equal(
