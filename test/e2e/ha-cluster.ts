@@ -54,6 +54,32 @@ export interface HaServer {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
+/** Every child process started here and still running (a registry for the exit guard). */
+const running = new Set<ChildProcess>();
+let guarded = false;
+
+/**
+ * Tracks child until it exits. If this test process is ended early (the
+ * runner's file timeout sends SIGTERM; after() hooks then never run), every
+ * tracked child is killed so no server, agent or nginx outlives the test
+ * (a killed server's etcd member stops by its own watchdog).
+ */
+export function track(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  if (guarded) return;
+  guarded = true;
+  const killAll = () => {
+    for (const c of running) c.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
+  for (const sig of ["SIGTERM", "SIGINT"] as const)
+    process.once(sig, () => {
+      killAll();
+      process.exit(1);
+    });
+}
+
 /** A port free on every one of hosts at once (servers on distinct addresses sharing a port). */
 export async function freePortOn(hosts: string[]): Promise<number> {
   let last: unknown;
@@ -112,6 +138,7 @@ export async function startHaServer(
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
+  track(child);
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const exitedP = new Promise<void>((r) => child.once("exit", () => r()));
@@ -201,6 +228,7 @@ export async function startNginx(
   const child = spawn("nginx", ["-c", conf, "-p", dir, "-e", errorLog, "-g", "daemon off;"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  track(child);
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((r) => child.once("exit", () => r()));

@@ -34,6 +34,7 @@ import {
   run,
   startHaServer,
   startNginx,
+  track,
   type HaServer,
 } from "./ha-cluster.ts";
 
@@ -144,6 +145,7 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
+  track(agent);
   agent.stdout?.on("data", (d: Buffer) => (agentLog += d));
   agent.stderr?.on("data", (d: Buffer) => (agentLog += d));
   {
