@@ -2,8 +2,8 @@
  * The Job controller: runs pods until enough succeed, counting finished pods
  * exactly once through the batch.kubernetes.io/job-tracking finalizer and
  * status.uncountedTerminatedPods (as upstream), and applying parallelism,
- * completions (NonIndexed and Indexed), backoffLimit, activeDeadlineSeconds
- * and suspend.
+ * completions (NonIndexed and Indexed), backoffLimit, activeDeadlineSeconds,
+ * suspend, podFailurePolicy and successPolicy (job-policies.ts).
  */
 import type { KObject } from "../../api/types.ts";
 import { labelSelectorFromObject } from "../../api/selectors/label-selector.ts";
@@ -29,6 +29,21 @@ import {
   wantActive,
   type Job,
 } from "./job-status.ts";
+import {
+  matchPodFailurePolicy,
+  matchSuccessPolicy,
+  type PodFailurePolicyRule,
+  type SuccessPolicyRule,
+} from "./job-policies.ts";
+
+/** The policy fields of a Job's spec (beside job-status.ts's Job type). */
+const policiesOf = (job: Job) =>
+  job.spec as
+    | {
+        podFailurePolicy?: { rules?: PodFailurePolicyRule[] };
+        successPolicy?: { rules?: SuccessPolicyRule[] };
+      }
+    | undefined;
 
 export const trackingFinalizer = "batch.kubernetes.io/job-tracking";
 const indexAnnotation = "batch.kubernetes.io/job-completion-index";
@@ -107,7 +122,17 @@ export class JobController {
       return;
     }
     let failure: { reason: string; message: string } | undefined;
-    if (failed > (job.spec?.backoffLimit ?? 6)) {
+    // As upstream: an earlier FailureTarget stands; a FailJob rule comes before backoffLimit.
+    const target = conditions.find((c) => c.type === "FailureTarget" && c.status === "True");
+    const failJob = pods
+      .filter((p) => p.status?.phase === "Failed")
+      .map((p) => matchPodFailurePolicy(policiesOf(job)?.podFailurePolicy?.rules, p))
+      .find((m) => m?.action === "FailJob");
+    if (target) {
+      failure = { reason: target.reason ?? "", message: target.message ?? "" };
+    } else if (failJob) {
+      failure = { reason: "PodFailurePolicy", message: failJob.message };
+    } else if (failed > (job.spec?.backoffLimit ?? 6)) {
       failure = {
         reason: "BackoffLimitExceeded",
         message: "Job has reached the specified backoff limit",
@@ -122,10 +147,19 @@ export class JobController {
         message: "Job was active longer than specified deadline",
       };
     }
-    const complete =
+    const successRule =
       job.spec?.completionMode === "Indexed"
+        ? matchSuccessPolicy(policiesOf(job)?.successPolicy?.rules, status.completedIndexes)
+        : undefined;
+    const completion =
+      successRule !== undefined
+        ? { reason: "SuccessPolicy", message: `Matched rules at index ${successRule}` }
+        : { reason: "CompletionsReached", message: "Reached expected number of succeeded pods" };
+    const complete =
+      successRule !== undefined ||
+      (job.spec?.completionMode === "Indexed"
         ? parseIndexes(status.completedIndexes).length >= (job.spec?.completions ?? 1)
-        : isComplete(job, succeeded);
+        : isComplete(job, succeeded));
 
     if (failure) {
       await this.deletePods(active);
@@ -143,22 +177,12 @@ export class JobController {
     } else if (complete) {
       conditions = setJobCondition(
         conditions,
-        {
-          type: "SuccessCriteriaMet",
-          status: "True",
-          reason: "CompletionsReached",
-          message: "Reached expected number of succeeded pods",
-        },
+        { type: "SuccessCriteriaMet", status: "True", ...completion },
         stamp(now),
       );
       conditions = setJobCondition(
         conditions,
-        {
-          type: "Complete",
-          status: "True",
-          reason: "CompletionsReached",
-          message: "Reached expected number of succeeded pods",
-        },
+        { type: "Complete", status: "True", ...completion },
         stamp(now),
       );
       status.completionTime = stamp(now);
@@ -212,6 +236,8 @@ export class JobController {
     };
     const known = new Set([...uncounted.succeeded, ...uncounted.failed]);
     const completed = new Set(parseIndexes(status.completedIndexes));
+    /** Failed pods an Ignore rule keeps out of status.failed: only their finalizer goes. */
+    const ignored: string[] = [];
     let added = false;
     for (const p of pods) {
       const uid = p.metadata?.uid ?? "";
@@ -222,6 +248,11 @@ export class JobController {
         uncounted.succeeded.push(uid);
         const idx = podIndex(p);
         if (idx !== undefined) completed.add(idx);
+      } else if (
+        matchPodFailurePolicy(policiesOf(job)?.podFailurePolicy?.rules, p)?.action === "Ignore"
+      ) {
+        ignored.push(uid);
+        continue;
       } else {
         uncounted.failed.push(uid);
       }
@@ -235,8 +266,8 @@ export class JobController {
       if (!written) return undefined;
       job = written;
     }
-    if (uncounted.succeeded.length + uncounted.failed.length === 0) return job;
-    const pending = new Set([...uncounted.succeeded, ...uncounted.failed]);
+    if (uncounted.succeeded.length + uncounted.failed.length + ignored.length === 0) return job;
+    const pending = new Set([...uncounted.succeeded, ...uncounted.failed, ...ignored]);
     for (const p of pods) {
       if (!pending.has(p.metadata?.uid ?? "")) continue;
       const fins = p.metadata?.finalizers ?? [];
@@ -258,6 +289,7 @@ export class JobController {
         if (!isNotFound(err)) throw err;
       }
     }
+    if (uncounted.succeeded.length + uncounted.failed.length === 0) return job;
     const next = structuredClone(job.status ?? {});
     next.succeeded = (next.succeeded ?? 0) + uncounted.succeeded.length;
     next.failed = (next.failed ?? 0) + uncounted.failed.length;

@@ -1,0 +1,201 @@
+/**
+ * The Job controller against a real in-process API server with a fake
+ * clock: podFailurePolicy (FailJob, Ignore, Count against backoffLimit) and
+ * successPolicy of an Indexed Job. Tests play the kubelet by writing pod
+ * status, then run one sync at a time.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { KObject } from "../../api/types.ts";
+import { EventRecorder } from "../../client/event-recorder.ts";
+import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import { jobsRef, podsRef } from "../../client/resources.ts";
+import { RestClient } from "../../client/rest-client.ts";
+import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import { JobController } from "./job.ts";
+
+type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+const ns = "default";
+let api: TestServer;
+let client: RestClient;
+let informers: InformerFactory;
+let controller: JobController;
+
+async function until<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+): Promise<T> {
+  for (let i = 0; i < 1500; i++) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what} never happened`);
+}
+
+before(async () => {
+  api = await startTestServer();
+  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
+  informers = new InformerFactory(client, { clock: api.clock });
+  const recorder = new EventRecorder(client, { component: "job-controller" }, { clock: api.clock });
+  controller = new JobController({ client, informers, clock: api.clock, recorder });
+  informers.start();
+  await informers.waitForCacheSync();
+});
+
+after(async () => {
+  await informers.stop();
+  client.close();
+  await api.close();
+});
+
+const jobs = () => informers.informerFor<Obj>(jobsRef);
+const pods = () => informers.informerFor<Obj>(podsRef);
+const podsOf = (job: string) =>
+  pods()
+    .indexer.byIndex("namespace", ns)
+    .filter((p) => p.metadata?.labels?.["job-name"] === job);
+const live = (job: string) =>
+  podsOf(job).filter((p) => !p.status?.phase?.match(/Succeeded|Failed/));
+
+async function createJob(name: string, spec: Record<string, unknown>): Promise<void> {
+  await client.create(jobsRef, ns, {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name },
+    spec: {
+      template: {
+        spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] },
+      },
+      ...spec,
+    },
+  } as KObject);
+  await until("job cached", () => jobs().indexer.get(`${ns}/${name}`));
+}
+
+/** One sync, then waits until the cache reflects the job as written. */
+async function sync(name: string): Promise<Obj> {
+  await controller.syncHandler(`${ns}/${name}`);
+  const written = await client.get<Obj>(jobsRef, ns, name);
+  await until("job cache fresh", () =>
+    jobs().indexer.get(`${ns}/${name}`)?.metadata?.resourceVersion ===
+    written.metadata?.resourceVersion
+      ? true
+      : undefined,
+  );
+  return written;
+}
+
+/** Plays the kubelet: pod ends (exit code of container main, pod conditions). */
+async function end(pod: Obj, exitCode: number, conditions: [string, string][] = []) {
+  const at = new Date(api.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+  await client.update(
+    podsRef,
+    {
+      ...pod,
+      status: {
+        phase: exitCode === 0 ? "Succeeded" : "Failed",
+        conditions: conditions.map(([type, status]) => ({ type, status, lastTransitionTime: at })),
+        containerStatuses: [
+          {
+            name: "main",
+            image: "busybox",
+            imageID: "",
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode, startedAt: at, finishedAt: at } },
+          },
+        ],
+      },
+    } as KObject,
+    { subresource: "status" },
+  );
+  await until("pod ended in cache", () =>
+    pods().indexer.get(`${ns}/${pod.metadata?.name}`)?.status?.containerStatuses ? true : undefined,
+  );
+}
+
+const cond = (job: Obj, type: string) =>
+  (job.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
+
+const policy = {
+  rules: [
+    { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget" }] },
+    { action: "FailJob", onExitCodes: { containerName: "main", operator: "In", values: [42] } },
+    { action: "Count", onExitCodes: { operator: "NotIn", values: [0] } },
+  ],
+};
+
+test("a FailJob rule fails the Job at once with reason PodFailurePolicy", async () => {
+  await createJob("failjob", { backoffLimit: 6, podFailurePolicy: policy });
+  await sync("failjob");
+  const [pod] = await until("a pod", () => podsOf("failjob").length === 1 && podsOf("failjob"));
+  await end(pod!, 42);
+  await sync("failjob");
+  const job = await sync("failjob");
+  const failed = cond(job, "Failed");
+  assert.equal(failed?.status, "True");
+  assert.equal(failed?.reason, "PodFailurePolicy");
+  assert.equal(
+    failed?.message,
+    `Container main for pod ${ns}/${pod!.metadata?.name} failed with exit code 42 matching FailJob rule at index 1`,
+  );
+  assert.equal(cond(job, "FailureTarget")?.reason, "PodFailurePolicy");
+});
+
+test("an Ignore rule keeps a disrupted pod out of status.failed and replaces it", async () => {
+  await createJob("ignore", { backoffLimit: 0, podFailurePolicy: policy });
+  await sync("ignore");
+  const [pod] = await until("a pod", () => podsOf("ignore").length === 1 && podsOf("ignore"));
+  await end(pod!, 137, [["DisruptionTarget", "True"]]);
+  await sync("ignore");
+  const job = await sync("ignore");
+  assert.equal(job.status?.failed ?? 0, 0);
+  assert.equal(cond(job, "Failed"), undefined);
+  await until("a replacement pod", () => live("ignore").length === 1);
+  const old = await client.get<Obj>(podsRef, ns, pod!.metadata!.name!);
+  assert.ok(!old.metadata?.finalizers?.includes("batch.kubernetes.io/job-tracking"));
+});
+
+test("a Count rule counts against backoffLimit", async () => {
+  await createJob("count", { backoffLimit: 0, podFailurePolicy: policy });
+  await sync("count");
+  const [pod] = await until("a pod", () => podsOf("count").length === 1 && podsOf("count"));
+  await end(pod!, 3);
+  await sync("count");
+  const job = await sync("count");
+  assert.equal(job.status?.failed, 1);
+  assert.equal(cond(job, "Failed")?.reason, "BackoffLimitExceeded");
+});
+
+test("successPolicy completes an Indexed Job early and removes its other pods", async () => {
+  await createJob("leader", {
+    completionMode: "Indexed",
+    completions: 3,
+    parallelism: 3,
+    successPolicy: { rules: [{ succeededIndexes: "0" }] },
+  });
+  await sync("leader");
+  const all = await until("3 pods", () => podsOf("leader").length === 3 && podsOf("leader"));
+  const leader = all.find(
+    (p) => p.metadata?.annotations?.["batch.kubernetes.io/job-completion-index"] === "0",
+  )!;
+  await end(leader, 0);
+  await sync("leader");
+  const job = await sync("leader");
+  assert.equal(job.status?.completedIndexes, "0");
+  assert.deepEqual(
+    ["SuccessCriteriaMet", "Complete"].map((t) => [cond(job, t)?.reason, cond(job, t)?.message]),
+    [
+      ["SuccessPolicy", "Matched rules at index 0"],
+      ["SuccessPolicy", "Matched rules at index 0"],
+    ],
+  );
+  await until("the other pods deleted", async () => {
+    const left = await client.list<Obj>(podsRef, ns, { labelSelector: "job-name=leader" });
+    return (
+      left.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== "Succeeded")
+        .length === 0
+    );
+  });
+});
