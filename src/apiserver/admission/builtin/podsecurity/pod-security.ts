@@ -16,6 +16,8 @@ import type { KObject } from "../../../../api/types.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
 import { addWarning, admissionForbidden } from "../admission-error.ts";
 import type { ServerRef } from "../server-ref.ts";
+import { ObjectCache } from "../../../object-cache.ts";
+import { objectKey } from "../../../object-store.ts";
 import { evaluatePod, formatFailures, type PodMeta, type PodSpec } from "./checks.ts";
 
 export const LABEL_PREFIX = "pod-security.kubernetes.io/";
@@ -168,7 +170,11 @@ export function podSecurityPlugin(
       }
       const s = await server.get();
       const def = s.registry.get("", "v1", "namespaces")!;
-      const ns: KObject | undefined = await s.store.tryGet(def, "", attrs.namespace);
+      // The shared namespace cache first (upstream's lister), then storage.
+      const ns: KObject | undefined =
+        (await ObjectCache.shared(s, def)
+          .get(objectKey(def, "", attrs.namespace))
+          .catch(() => undefined)) ?? (await s.store.tryGet(def, "", attrs.namespace));
       const labels = ns?.metadata?.labels ?? {};
       const enforce = policyFor(labels, "enforce", config.defaults);
       const warn = policyFor(labels, "warn", config.defaults);
