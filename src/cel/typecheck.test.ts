@@ -15,6 +15,8 @@ const spec: TypeSchema = {
     port: { "x-kubernetes-int-or-string": true },
     free: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
     items: { type: "array", items: { type: "string" } },
+    "x-prop": { type: "integer" },
+    namespace: { type: "string" },
   },
 };
 
@@ -35,6 +37,7 @@ test("rules type-check against the schema", () => {
     ["self.metadata.name == 'x'", "bool"],
     ["self.?name.orValue('') == ''", "bool"],
     ["self.replicas + 1", "int"],
+    ["self.x__dash__prop > 0 && self.__namespace__ != ''", "bool"],
   ];
   for (const [source, type] of ok) {
     const c = check(source);

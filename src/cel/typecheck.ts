@@ -21,6 +21,15 @@
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import type { CelIssue } from "./errors.ts";
 import { location } from "./check.ts";
+import { escapeCelProperty } from "./values.ts";
+
+/** The property a CEL field name refers to (names are escaped as upstream: x-y → x__dash__y). */
+function propertyByCelName(s: TypeSchema, field: string): TypeSchema | undefined {
+  for (const [k, v] of Object.entries(s.properties ?? {})) {
+    if (escapeCelProperty(k) === field) return v;
+  }
+  return undefined;
+}
 
 /** The schema parts the checker reads (a CRD JSONSchemaProps fits). */
 export interface TypeSchema {
@@ -216,7 +225,7 @@ export function analyze(
         const t = op.t;
         let out: T = DYN;
         if (t.k === "object") {
-          const prop = t.schema.properties?.[field];
+          const prop = propertyByCelName(t.schema, field);
           if (prop) out = typeOfSchema(prop);
           else if (typeof t.schema.additionalProperties === "object")
             out = typeOfSchema(t.schema.additionalProperties);
