@@ -154,6 +154,44 @@ test("set image rolls out a new revision; rollout status, history and undo work"
   assert.equal(newest.spec.template.spec.containers[0].image, "nginx:1.25");
 });
 
+test("scaling mid-rollout spreads the new replicas proportionally (8 old + 5 new → 11 + 7)", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: prop}
+spec:
+  replicas: 10
+  selector: {matchLabels: {app: prop}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 3, maxUnavailable: 2}}
+  template:
+    metadata: {labels: {app: prop}}
+    spec: {containers: [{name: nginx, image: "nginx:1.25"}]}
+`,
+  });
+  await eventually("10 prop pods running", async () => {
+    await setPods("app=prop");
+    const d = await json(["get", "deploy", "prop"]);
+    return d.status?.availableReplicas === 10;
+  });
+  await cluster.kubectlOk(["set", "image", "deployment/prop", "nginx=nginx:1.26"]);
+  // The new pods never become ready: the rollout stops at 8 old + 5 new.
+  const sizes = async () => {
+    const list = (await json(["get", "rs", "-l", "app=prop"])).items;
+    return list
+      .map((r: any) => [r.spec.template.spec.containers[0].image, r.spec.replicas])
+      .sort()
+      .join();
+  };
+  await eventually(
+    "rollout stuck at 8 + 5",
+    async () => (await sizes()) === "nginx:1.25,8,nginx:1.26,5",
+  );
+  await cluster.kubectlOk(["scale", "deployment", "prop", "--replicas=15"]);
+  await eventually("11 + 7", async () => (await sizes()) === "nginx:1.25,11,nginx:1.26,7");
+  await cluster.kubectlOk(["delete", "deployment", "prop"]);
+});
+
 test("deleting a deployment removes its ReplicaSets and pods (garbage collection)", async () => {
   await cluster.kubectlOk(["delete", "deployment", "web"]);
   await eventually(

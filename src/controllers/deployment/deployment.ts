@@ -20,6 +20,7 @@ import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { canonicalJSON, computeHash } from "../util/hash.ts";
 import { maxOldScaleDown, newReplicaSetReplicas, resolveFenceposts } from "./rolling.ts";
+import { isScalingEvent, proportionalSizes } from "./proportional.ts";
 import { deploymentStatus, statusChanged, type Deployment, type ReplicaSet } from "./status.ts";
 
 export const revisionAnnotation = "deployment.kubernetes.io/revision";
@@ -123,8 +124,10 @@ export class DeploymentController {
     const olds = owned.filter((rs) => rs !== newRS);
     const maxOldRevision = Math.max(0, ...olds.map(revisionOf));
 
-    if (d.spec?.paused) {
-      await this.scaleOnly(d, newRS, olds);
+    const existing = [...(newRS ? [newRS] : []), ...olds];
+    // As upstream: paused, or resized since the last scaling: only scale (proportionally).
+    if (d.spec?.paused || isScalingEvent(d.spec?.replicas ?? 1, existing)) {
+      await this.scaleProportionally(d, newRS, olds);
     } else {
       newRS = await this.ensureNewReplicaSet(d, newRS, hash, maxOldRevision);
       const updated = await this.stampRevision(d, newRS);
@@ -270,17 +273,23 @@ export class DeploymentController {
 
   private async scaleRS(d: Deployment, rs: ReplicaSet, to: number): Promise<ReplicaSet> {
     const from = rs.spec?.replicas ?? 0;
-    if (from === to) return rs;
-    const updated = structuredClone(rs);
-    updated.spec = { ...(updated.spec ?? {}), replicas: to };
     const replicas = d.spec?.replicas ?? 1;
     const { surge } = resolveFenceposts(replicas, d.spec?.strategy?.rollingUpdate);
+    const ann = rs.metadata?.annotations ?? {};
+    // As upstream scaleReplicaSet: the size or the scaling annotations may need the write.
+    const annotated =
+      ann[desiredReplicasAnnotation] === String(replicas) &&
+      ann[maxReplicasAnnotation] === String(replicas + surge);
+    if (from === to && (annotated || to === 0)) return rs;
+    const updated = structuredClone(rs);
+    updated.spec = { ...(updated.spec ?? {}), replicas: to };
     updated.metadata!.annotations = {
       ...(updated.metadata?.annotations ?? {}),
       [desiredReplicasAnnotation]: String(replicas),
       [maxReplicasAnnotation]: String(replicas + surge),
     };
     const result = await this.opts.client.update<ReplicaSet>(replicaSetsRef, updated);
+    if (from === to) return result;
     const verb = to > from ? "up" : "down";
     this.opts.recorder.event(
       d,
@@ -291,16 +300,25 @@ export class DeploymentController {
     return result;
   }
 
-  /** Paused: only keep the replica count right, on the newest active ReplicaSet. */
-  private async scaleOnly(
+  /** upstream DeploymentController.scale: the count spread over the active ReplicaSets. */
+  private async scaleProportionally(
     d: Deployment,
     newRS: ReplicaSet | undefined,
     olds: ReplicaSet[],
   ): Promise<void> {
-    const active = [newRS, ...olds].filter(
-      (rs): rs is ReplicaSet => !!rs && (rs.spec?.replicas ?? 0) > 0,
-    );
-    if (active.length === 1) await this.scaleRS(d, active[0]!, d.spec?.replicas ?? 1);
+    const replicas = d.spec?.replicas ?? 1;
+    const sizes = proportionalSizes({
+      replicas,
+      surge: resolveFenceposts(replicas, d.spec?.strategy?.rollingUpdate).surge,
+      statusReplicas: d.status?.replicas ?? 0,
+      rollingUpdate: d.spec?.strategy?.type !== "Recreate",
+      newRS,
+      olds,
+    });
+    for (const rs of [...(newRS ? [newRS] : []), ...olds]) {
+      const to = sizes.get(rs.metadata?.name ?? "");
+      if (to !== undefined) await this.scaleRS(d, rs, to);
+    }
   }
 
   private async rolloutRecreate(
