@@ -29,7 +29,7 @@ export async function readBody(
 ): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
+    await drain(req, 0);
     throw tooLarge(limit);
   }
   const chunks: Buffer[] = [];
@@ -37,12 +37,49 @@ export async function readBody(
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
-      req.resume();
+      await drain(req, size);
       throw tooLarge(limit);
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** How much of an oversized body is read and dropped before the 413 goes out. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads and drops the rest of an oversized body (bounded in bytes and time),
+ * so a client still sending it gets the 413 instead of a broken pipe when the
+ * connection closes after the answer (HTTP/1.1 clients such as kubectl).
+ */
+async function drain(req: IncomingMessage, alreadyRead: number): Promise<void> {
+  if (req.readableEnded || req.destroyed) return;
+  await new Promise<void>((resolve) => {
+    let read = alreadyRead;
+    const done = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", done);
+      req.off("close", done);
+      req.off("error", done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > DRAIN_LIMIT_BYTES) {
+        req.pause();
+        done();
+      }
+    };
+    const timer = setTimeout(done, DRAIN_TIMEOUT_MS);
+    req.on("data", onData);
+    req.once("end", done);
+    req.once("close", done);
+    req.once("error", done);
+    req.resume();
+  });
 }
 
 function tooLarge(limit: number): StatusError {
