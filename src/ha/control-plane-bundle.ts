@@ -24,6 +24,10 @@ export const BUNDLE_FILES = {
   "etcd-ca.crt": "tls/etcd/ca.crt",
   "etcd-ca.key": "tls/etcd/ca.key",
   "encryption-config.json": "cred/encryption-config.json",
+  // One front-proxy CA for every server (as kubeadm shares it): extension API
+  // servers trust one request-header CA whichever server proxies to them.
+  "front-proxy-ca.crt": "tls/front-proxy-ca.crt",
+  "front-proxy-ca.key": "tls/front-proxy-ca.key",
 } as const;
 
 export type BundleKey = keyof typeof BUNDLE_FILES;
