@@ -4,6 +4,7 @@
  * `json:",inline"` nest on the wire. Plans are built lazily and cached per
  * registry; they are read-only once built.
  */
+import { inlinePath } from "./defs/spec-builders.ts";
 import type { SchemaRegistry, TypeRef } from "./schema-registry.ts";
 
 export interface FieldPlan {
@@ -23,9 +24,9 @@ export interface MessagePlan {
   typeName: string;
   /** Direct fields by protobuf number. */
   byNumber: Map<number, FieldPlan>;
-  /** Inline (embedded struct) messages by the field number carrying them. */
+  /** Inline (embedded struct) messages by the field number carrying them; they may nest. */
   inline: Map<number, MessagePlan>;
-  /** Every JSON field, inline ones included. */
+  /** Every JSON field, inline ones (at any depth) included. */
   byName: Map<string, FieldPlan>;
   /** Encoding order: direct fields and inline messages, by field number. */
   order: (
@@ -68,30 +69,35 @@ function buildPlan(registry: SchemaRegistry, typeName: string): MessagePlan {
       keepZero: opts?.pointer === true || opts?.required === true,
       wrapped: opts?.wrapped === true,
     };
-    plan.byName.set(name, field);
-    const via = opts?.inlineIn;
-    if (via === undefined) {
-      plan.byNumber.set(num, field);
-      continue;
+    // Walk down the embedded structs; every level knows the field by name
+    // (the encoder picks each level's JSON keys), the innermost by number.
+    let at = plan;
+    at.byName.set(name, field);
+    for (const via of inlinePath(opts?.inlineIn)) {
+      let sub = at.inline.get(via);
+      if (sub === undefined) {
+        sub = emptyPlan(`${at.typeName}(inline ${via})`);
+        at.inline.set(via, sub);
+      }
+      at = sub;
+      at.byName.set(name, field);
     }
-    let sub = plan.inline.get(via);
-    if (sub === undefined) {
-      sub = emptyPlan(`${typeName}(inline ${via})`);
-      plan.inline.set(via, sub);
-    }
-    sub.byNumber.set(num, field);
-    sub.byName.set(name, field);
+    at.byNumber.set(num, field);
   }
+  order(plan);
+  return plan;
+}
+
+/** Fills `order` of a plan and its inline plans: direct fields and inline messages by number. */
+function order(plan: MessagePlan): void {
+  plan.order = [];
   for (const field of plan.byNumber.values()) plan.order.push({ kind: "field", field });
   for (const [num, sub] of plan.inline) {
-    sub.order = [...sub.byNumber.values()]
-      .sort((a, b) => a.num - b.num)
-      .map((field) => ({ kind: "field" as const, field }));
+    order(sub);
     plan.order.push({ kind: "inline", num, plan: sub });
   }
   plan.order.sort(
     (a, b) =>
       (a.kind === "field" ? a.field.num : a.num) - (b.kind === "field" ? b.field.num : b.num),
   );
-  return plan;
 }

@@ -6,6 +6,7 @@
  * The registry is read-only after construction; callers must not mutate the
  * packages they passed in.
  */
+import { inlinePath } from "./defs/spec-builders.ts";
 import type { FieldSpec, SchemaPackage, TypeSpec } from "./types.ts";
 
 export type ScalarName = "string" | "bool" | "int32" | "int64" | "double" | "bytes";
@@ -163,20 +164,22 @@ export class SchemaRegistry {
     const problems: string[] = [];
     for (const [full, spec] of this.#types) {
       const seen = new Map<string, string>();
-      const inlineGroups = new Set<number>();
+      // Slots ("2", "2.2") carrying an embedded struct, at every depth.
+      const inlineGroups = new Set<string>();
       for (const field of Object.values(spec.fields)) {
-        if (field[2]?.inlineIn !== undefined) inlineGroups.add(field[2].inlineIn);
+        const path = inlinePath(field[2]?.inlineIn);
+        for (let i = 1; i <= path.length; i++) inlineGroups.add(path.slice(0, i).join("."));
       }
       for (const [name, field] of Object.entries(spec.fields)) {
         const num = field[0];
-        const via = field[2]?.inlineIn;
+        const path = inlinePath(field[2]?.inlineIn);
         if (!Number.isInteger(num) || num < 1 || num > 536870911) {
           problems.push(`${full}.${name}: invalid protobuf number ${num}`);
         }
-        if (via === undefined && inlineGroups.has(num)) {
-          problems.push(`${full}.${name}: protobuf number ${num} is taken by an inline struct`);
+        const slot = [...path, num].join(".");
+        if (inlineGroups.has(slot)) {
+          problems.push(`${full}.${name}: protobuf number ${slot} is taken by an inline struct`);
         }
-        const slot = via === undefined ? `${num}` : `${via}.${num}`;
         const other = seen.get(slot);
         if (other !== undefined) {
           problems.push(`${full}.${name}: protobuf number ${slot} also used by ${other}`);

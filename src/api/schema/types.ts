@@ -42,8 +42,10 @@ export interface FieldOptions {
    * `json:",inline"` (VolumeSource in Volume, ProbeHandler in Probe, ...). JSON
    * shows it flat; on the wire it sits inside the message carried by field
    * `inlineIn` of this type, and the FieldSpec number is its number there.
+   * Embeddings nest: a path `[2, 2]` is field 2 of the message carried by
+   * field 2 (NamedRuleWithOperations → RuleWithOperations → Rule).
    */
-  inlineIn?: number;
+  inlineIn?: number | readonly number[];
   /**
    * Protobuf wire only: the list (or, for a map of lists, each value) is
    * wrapped in a message whose field 1 holds the items (metav1.Verbs,

@@ -2,9 +2,9 @@
  * admissionregistration.k8s.io/v1: webhook configurations,
  * ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding.
  * Field names, protobuf numbers and list/patch markers follow k8s.io/api as
- * served by Kubernetes v1.32. The nested inline embedding of
- * NamedRuleWithOperations (RuleWithOperations → Rule) is flattened one level
- * on the protobuf wire.
+ * served by Kubernetes v1.32. JSON shows NamedRuleWithOperations flat; on the
+ * protobuf wire it nests two embedded structs: RuleWithOperations at field 2,
+ * and Rule at field 2 of that.
  */
 import type { SchemaPackage, TypeSpec } from "../types.ts";
 import {
@@ -157,12 +157,8 @@ export const admissionregistrationV1: SchemaPackage = {
       description: "Operations and resources, optionally limited to resource names.",
       fields: {
         resourceNames: f(1, "[]string", "Names the rule applies to; empty is every name.", ATOMIC),
-        ...inline(2, {
-          operations,
-          ...Object.fromEntries(
-            Object.entries(ruleFields).map(([k, [n, t, o]]) => [k, [n + 1, t, o]]),
-          ),
-        }),
+        // Embeds RuleWithOperations (field 2), which embeds Rule (its field 2).
+        ...inline(2, { operations, ...inline(2, ruleFields) }),
       },
     },
     ParamKind: {

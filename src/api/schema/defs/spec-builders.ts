@@ -83,12 +83,20 @@ export function listOf(
 
 /**
  * Fields of a Go struct embedded with `json:",inline"`: same JSON names, but
- * carried on the wire inside the message at field number `via`.
+ * carried on the wire inside the message at field number `via`. Fields that
+ * are already inline (a struct embedding another) nest one level deeper.
  */
 export function inline(via: number, fields: TypeSpec["fields"]): TypeSpec["fields"] {
   const out: TypeSpec["fields"] = {};
   for (const [name, [num, type, opts]] of Object.entries(fields)) {
-    out[name] = [num, type, { ...opts, inlineIn: via }];
+    const inner = inlinePath(opts?.inlineIn);
+    out[name] = [num, type, { ...opts, inlineIn: inner.length === 0 ? via : [via, ...inner] }];
   }
   return out;
+}
+
+/** The `inlineIn` option as a path of field numbers, outermost first (empty: not inline). */
+export function inlinePath(inlineIn: number | readonly number[] | undefined): readonly number[] {
+  if (inlineIn === undefined) return [];
+  return typeof inlineIn === "number" ? [inlineIn] : inlineIn;
 }
