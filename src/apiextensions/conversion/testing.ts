@@ -3,7 +3,7 @@
  * own CA, run in a worker thread so a server in the same process can call
  * it synchronously. It converts "Gadget" objects between v1 (spec.cronSpec)
  * and v2 (spec.schedule.cron); `setMode` makes it fail, answer with a wrong
- * uid or change an object's name, to exercise upstream's error paths.
+ * uid, change an object's name or never answer, to exercise error paths.
  */
 import { Worker } from "node:worker_threads";
 import { issueCertificate } from "../../pki/self-signed.ts";
@@ -13,7 +13,7 @@ import type {
   JSONSchemaProps,
 } from "../types.ts";
 
-export type ConversionMode = "ok" | "fail" | "wrong-uid" | "rename";
+export type ConversionMode = "ok" | "fail" | "wrong-uid" | "rename" | "hang";
 
 export interface TestConversionWebhook {
   /** https://127.0.0.1:<port>/convert */
@@ -32,6 +32,7 @@ const { parentPort, workerData } = require("node:worker_threads");
 const https = require("node:https");
 let mode = "ok";
 const reviews = [];
+const hanging = [];
 function convert(obj, to) {
   const out = JSON.parse(JSON.stringify(obj));
   const spec = out.spec || {};
@@ -47,6 +48,7 @@ const server = https.createServer({ cert: workerData.cert, key: workerData.key }
   req.on("end", () => {
     const review = JSON.parse(Buffer.concat(chunks).toString("utf8"));
     reviews.push(review);
+    if (mode === "hang") { hanging.push(res); return; }
     const rq = review.request;
     const response = { uid: mode === "wrong-uid" ? "not-" + rq.uid : rq.uid };
     if (mode === "fail") response.result = { status: "Failure", message: "refusing to convert" };
@@ -62,7 +64,10 @@ server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.addres
 parentPort.on("message", (m) => {
   if (m.mode) { mode = m.mode; parentPort.postMessage({ ack: true }); }
   if (m.reviews) parentPort.postMessage({ reviews });
-  if (m.close) server.close(() => parentPort.postMessage({ closed: true }));
+  if (m.close) {
+    for (const r of hanging.splice(0)) r.destroy();
+    server.close(() => parentPort.postMessage({ closed: true }));
+  }
 });
 `;
 

@@ -67,7 +67,28 @@ test("converter sends a v1 ConversionReview and checks the answer", async () => 
         reason: "InternalError",
       });
     }
+    // A hanging webhook times out once; within the next timeout period calls fail fast.
+    await hook.setMode("hang");
+    let clock = 0;
+    const hanging = webhookConverter(crd, {
+      poster,
+      resolveService: noServices,
+      timeoutMs: 200,
+      now: () => clock,
+    });
+    const before = (await hook.reviews()).length;
+    const deadline = /failed: Post "https:.*timeout=1s": context deadline exceeded$/;
+    assert.throws(() => hanging(obj, "conv.example.com/v2"), { message: deadline });
+    clock = 100;
+    assert.throws(() => hanging(obj, "conv.example.com/v2"), { message: deadline });
+    assert.equal(
+      (await hook.reviews()).length,
+      before + 1,
+      "the second call did not reach the webhook",
+    );
     await hook.setMode("ok");
+    clock = 300;
+    assert.deepEqual(hanging(obj, "conv.example.com/v2").spec, { schedule: { cron: "* * * * *" } });
     // Unverifiable certificate and refused connections.
     const untrusted = webhookConverter(gadgetCRD({ url: hook.url }), {
       poster,

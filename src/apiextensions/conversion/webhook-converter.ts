@@ -40,6 +40,8 @@ export interface WebhookConverterDeps {
   resolveService: SyncServiceResolve;
   timeoutMs?: number;
   newUID?: () => string;
+  /** Clock for the fail-fast window after a timeout (default Date.now). */
+  now?: () => number;
 }
 
 /** Converts one object to an apiVersion of the same group. */
@@ -133,9 +135,16 @@ export function webhookConverter(
   const reviewVersion = reviewVersionOf(crd);
   const timeoutMs = deps.timeoutMs ?? CONVERSION_TIMEOUT_MS;
   const newUID = deps.newUID ?? randomUUID;
+  const now = deps.now ?? Date.now;
+  // A webhook that timed out is not called again for one timeout period:
+  // every call blocks the server, so a hanging webhook must not stall it per object.
+  let timedOut: { at: number; error: string } | undefined;
   return (obj, toApiVersion) => {
     if (obj.apiVersion === toApiVersion) return structuredClone(obj);
     const prefix = `conversion webhook for ${gvkString(obj)}`;
+    if (timedOut && now() - timedOut.at < timeoutMs) {
+      throw internal(`${prefix} failed: ${timedOut.error}`);
+    }
     if (!reviewVersion) throw internal("no supported conversion review versions");
     const uid = newUID();
     const review = {
@@ -158,7 +167,12 @@ export function webhookConverter(
       servername: target.servername,
       timeoutMs,
     });
-    if (!answer.ok) throw internal(`${prefix} failed: Post "${url}": ${answer.error}`);
+    if (!answer.ok) {
+      const error = `Post "${url}": ${answer.error}`;
+      if (answer.error === "context deadline exceeded") timedOut = { at: now(), error };
+      throw internal(`${prefix} failed: ${error}`);
+    }
+    timedOut = undefined;
     if (answer.status < 200 || answer.status > 299) {
       throw internal(
         `${prefix} failed: the server responded with the status code ${answer.status} but did not return more information`,
