@@ -34,6 +34,10 @@ export function registerKubeletCommand(program: Command): void {
     .option("--port <port>", "HTTPS port of the kubelet server (0: any free port)", "10250")
     .option("--container-log-max-size <quantity>", "rotate a container's log at this size", "10Mi")
     .option("--container-log-max-files <n>", "log files kept per container", "5")
+    .option(
+      "--eviction-hard <thresholds>",
+      'hard eviction thresholds, e.g. "memory.available<100Mi,nodefs.available<10%" ("": none)',
+    )
     .option("--client-ca-file <file>", "require client certificates signed by this CA")
     .option("--tls-cert-file <file>", "serving certificate (default: made under the data dir)")
     .option("--tls-private-key-file <file>", "serving key")
@@ -64,6 +68,7 @@ export function registerKubeletCommand(program: Command): void {
         port,
         containerLogMaxSize,
         containerLogMaxFiles,
+        evictionHard: flags.evictionHard,
         clientCaPem: flags.clientCaFile ? readFileSync(flags.clientCaFile, "utf8") : undefined,
         tls:
           flags.tlsCertFile && flags.tlsPrivateKeyFile

@@ -21,6 +21,9 @@ import { createLogger, type Logger } from "../util/logger.ts";
 import { bridgeName, startCriNode, type CriNode } from "./cri-node.ts";
 import { ImagePuller } from "./images/image-puller.ts";
 import { ContainerLogManager } from "./logs/container-log-manager.ts";
+import { EvictionManager, type EvictionStats } from "./eviction/eviction-manager.ts";
+import { nodeEvictionStats } from "./eviction/eviction-stats.ts";
+import { defaultEvictionHard, parseThresholds } from "./eviction/thresholds.ts";
 import { machineInfo, nodeResources } from "./node/machine-info.ts";
 import { renewNodeLease, LEASE_RENEW_MS } from "./node/node-lease.ts";
 import { NodeStatusReporter } from "./node/node-status.ts";
@@ -91,6 +94,14 @@ export interface KubeletOptions {
   containerLogMaxFiles?: number;
   /** How often container logs are checked for rotation (default 10 s). */
   containerLogMonitorMs?: number;
+  /** --eviction-hard (default upstream's: memory.available<100Mi,nodefs.available<10%,...; "": none). */
+  evictionHard?: string;
+  /** --eviction-pressure-transition-period (default 5 min). */
+  evictionPressureTransitionMs?: number;
+  /** Eviction monitoring period (default 10 s). */
+  evictionMonitorMs?: number;
+  /** Replaces the node's observed memory/disk stats (tests inject pressure). */
+  evictionStats?(): Promise<EvictionStats>;
   /** HTTPS port of the kubelet server (default 10250; 0 picks a free port, published in the Node). */
   port?: number;
   /** Serving certificate; default: made under the data dir, signed by servingCA when given. */
@@ -125,6 +136,7 @@ export interface Kubelet {
 
 export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   const clock = opts.clock ?? realClock;
+  const thresholds = parseThresholds(opts.evictionHard ?? defaultEvictionHard);
   const log = opts.log ?? createLogger("kubelet", { fields: { node: opts.nodeName } });
   const client = opts.client;
   const dataDir = opts.dataDir;
@@ -282,8 +294,40 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     throw err;
   }
 
+  // Node-pressure eviction (hard thresholds); its pressure feeds the node conditions.
+  const eviction = new EvictionManager({
+    clock,
+    log,
+    thresholds,
+    stats:
+      opts.evictionStats ??
+      nodeEvictionStats({
+        runtime,
+        stats,
+        clock,
+        memoryCapacity: machine.memoryBytes,
+        fsPath: dataDir,
+      }),
+    activePods: () =>
+      [...workers.values()]
+        .map((w) => w.current)
+        .filter(
+          (p) =>
+            !p.metadata?.deletionTimestamp &&
+            p.status?.phase !== "Succeeded" &&
+            p.status?.phase !== "Failed",
+        ),
+    evict: async (pod, message, graceSeconds) => {
+      deps.event(pod, "Warning", "Evicted", message);
+      await workers.get(pod.metadata?.uid ?? "")?.evict(message, graceSeconds);
+    },
+    pressureTransitionMs: opts.evictionPressureTransitionMs,
+    periodMs: opts.evictionMonitorMs,
+  });
+
   // Node registration, status and lease.
   const reporter = new NodeStatusReporter({
+    pressure: () => eviction.pressure(),
     client,
     runtime,
     clock,
@@ -356,6 +400,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     periodMs: opts.containerLogMonitorMs,
   });
   logManager.start();
+  eviction.start();
 
   // Pods bound to this node.
   const informer = factory.informerFor<Pod & KObject>(podsRef, {
@@ -402,6 +447,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       stopped = true;
       for (const t of timers) t.cancel();
       logManager.stop();
+      eviction.stop();
       await server.close();
       staticPods?.stop();
       await factory.stop();

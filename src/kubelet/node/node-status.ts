@@ -24,6 +24,8 @@ export interface NodeStatusOptions {
   podCIDR?: string;
   labels?: Record<string, string>;
   kubeletPort?: number;
+  /** Node pressure from the eviction manager (default none). */
+  pressure?(): { memory: boolean; disk: boolean };
 }
 
 const iso = (ms: number) =>
@@ -114,24 +116,41 @@ export class NodeStatusReporter {
       runtimeMsg = `container runtime is down: ${err instanceof Error ? err.message : String(err)}`;
     }
     const images = await this.o.runtime.listImages().catch(() => []);
+    const pressure = this.o.pressure?.() ?? { memory: false, disk: false };
     return {
       capacity,
       allocatable,
       conditions: [
-        this.condition(
-          "MemoryPressure",
-          true,
-          "KubeletHasSufficientMemory",
-          "kubelet has sufficient memory available",
-          now,
-        ),
-        this.condition(
-          "DiskPressure",
-          true,
-          "KubeletHasNoDiskPressure",
-          "kubelet has no disk pressure",
-          now,
-        ),
+        pressure.memory
+          ? this.condition(
+              "MemoryPressure",
+              false,
+              "KubeletHasInsufficientMemory",
+              "kubelet has insufficient memory available",
+              now,
+            )
+          : this.condition(
+              "MemoryPressure",
+              true,
+              "KubeletHasSufficientMemory",
+              "kubelet has sufficient memory available",
+              now,
+            ),
+        pressure.disk
+          ? this.condition(
+              "DiskPressure",
+              false,
+              "KubeletHasDiskPressure",
+              "kubelet has disk pressure",
+              now,
+            )
+          : this.condition(
+              "DiskPressure",
+              true,
+              "KubeletHasNoDiskPressure",
+              "kubelet has no disk pressure",
+              now,
+            ),
         this.condition(
           "PIDPressure",
           true,

@@ -233,3 +233,20 @@ export function computePodStatus(pod: Pod, obs: PodObservation, old: PodStatus =
   if (hasInit) status.initContainerStatuses = init;
   return status;
 }
+
+/**
+ * The status of a pod the kubelet evicted under node pressure: phase
+ * Failed, reason Evicted, the eviction message, and condition
+ * DisruptionTarget (reason TerminationByKubelet) as upstream.
+ */
+export function evictedStatus(status: PodStatus, message: string, now: number): PodStatus {
+  const conditions = (status.conditions ?? []).filter((c) => c.type !== "DisruptionTarget");
+  conditions.push({
+    type: "DisruptionTarget",
+    status: "True",
+    reason: "TerminationByKubelet",
+    message,
+    lastTransitionTime: new Date(now).toISOString().replace(/\.\d+Z$/, "Z"),
+  });
+  return { ...status, phase: "Failed", reason: "Evicted", message, conditions };
+}

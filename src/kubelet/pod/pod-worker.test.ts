@@ -241,3 +241,28 @@ test("projected service-account tokens are rotated in place at 80% of their TTL"
   assert.deepEqual(readdirSync(dir), ["token"]);
   assert.equal(issued, 2);
 });
+
+test("evict kills the containers and leaves the pod Failed with reason Evicted", async () => {
+  const { deps, statuses, runtime, finalized } = setup();
+  const w = new PodWorker(pod([{ name: "c", image: "busybox", command: ["sleep", "3600"] }]), deps);
+  w.trigger();
+  await flush(w);
+  assert.equal(statuses.at(-1)!.phase, "Running");
+  const msg = "The node was low on resource: memory. ";
+  await w.evict(msg, 1);
+  await flush(w);
+  const s = statuses.at(-1)!;
+  assert.equal(s.phase, "Failed");
+  assert.equal(s.reason, "Evicted");
+  assert.equal(s.message, msg);
+  const dt = s.conditions!.find((c) => c.type === "DisruptionTarget")!;
+  assert.deepEqual([dt.status, dt.reason], ["True", "TerminationByKubelet"]);
+  assert.ok(s.containerStatuses![0].state!.terminated, "container terminated");
+  assert.equal((await runtime.listContainers({ state: "CONTAINER_RUNNING" })).length, 0);
+  assert.equal((await runtime.listPodSandbox({ state: "SANDBOX_READY" })).length, 0);
+  assert.equal(finalized.length, 0, "an evicted pod stays in the API");
+  // Later syncs keep the eviction status.
+  w.trigger();
+  await flush(w);
+  assert.equal(statuses.at(-1)!.reason, "Evicted");
+});

@@ -16,9 +16,10 @@ import { removeCgroup } from "../cgroups.ts";
 import type { Backoff } from "./backoff.ts";
 import type { ObjectSource, PodRuntimeFacts } from "./env.ts";
 import { killContainer, startContainer, type EventFn } from "./container-runner.ts";
-import { computePodStatus, type Waiting } from "./pod-status.ts";
+import { computePodStatus, evictedStatus, type Waiting } from "./pod-status.ts";
 import { ProbeManager } from "./probe-manager.ts";
-import { labelPodUID, podLogDir, sandboxConfig } from "./runtime-config.ts";
+import { observePod, type PodObserved } from "./observe-pod.ts";
+import { podLogDir, sandboxConfig } from "./runtime-config.ts";
 import { refreshTokenVolumes, setUpVolumes, tearDownPodDir, type TokenSource } from "./volumes.ts";
 import type { DnsConfig } from "./dns-config.ts";
 
@@ -70,6 +71,7 @@ export class PodWorker {
   private lastStatus: PodStatus = {};
   private sandboxFailedAt = 0;
   private idle?: Promise<void>;
+  private evicted?: { message: string; graceSeconds: number };
 
   constructor(
     pod: Pod,
@@ -108,6 +110,13 @@ export class PodWorker {
   remove(): void {
     this.removed = true;
     this.trigger();
+  }
+
+  /** Node-pressure eviction: kills the containers within graceSeconds and marks the pod Failed/Evicted. */
+  async evict(message: string, graceSeconds: number): Promise<void> {
+    this.evicted = { message, graceSeconds };
+    this.trigger();
+    await this.settled();
   }
 
   /** Requests a sync (coalesced with one in progress). */
@@ -162,34 +171,20 @@ export class PodWorker {
     };
   }
 
-  private async observe() {
-    const rt = this.deps.runtime;
-    const sandboxes = (
-      await rt.listPodSandbox({ labelSelector: { [labelPodUID]: this.uid } })
-    ).sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAt - a.createdAt);
-    const latest = sandboxes[0];
-    const sandbox = latest ? await rt.podSandboxStatus(latest.id) : undefined;
-    const list = await rt.listContainers({ labelSelector: { [labelPodUID]: this.uid } });
-    const statuses = (await Promise.all(list.map((c) => rt.containerStatus(c.id)))).filter(
-      (s): s is ContainerStatus => !!s,
-    );
-    const byName = new Map<string, ContainerStatus[]>();
-    for (const s of statuses) {
-      const arr = byName.get(s.metadata.name) ?? [];
-      arr.push(s);
-      byName.set(s.metadata.name, arr);
-    }
-    for (const arr of byName.values())
-      arr.sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAt - a.createdAt);
-    return { sandboxes, sandbox, containers: byName };
+  private observe(): Promise<PodObserved> {
+    return observePod(this.deps.runtime, this.uid);
   }
 
   private facts(podIPs: string[]): PodRuntimeFacts {
     return { hostIP: this.deps.hostIP, podIPs, allocatable: this.deps.allocatable };
   }
 
-  private publish(obs: Awaited<ReturnType<PodWorker["observe"]>>, terminating: boolean): PodStatus {
-    const status = computePodStatus(
+  private publish(
+    obs: PodObserved,
+    terminating: boolean,
+    decorate: (s: PodStatus) => PodStatus = (s) => s,
+  ): PodStatus {
+    const computed = computePodStatus(
       this.pod,
       {
         sandboxReady: obs.sandbox?.state === "SANDBOX_READY",
@@ -205,6 +200,7 @@ export class PodWorker {
       },
       this.lastStatus,
     );
+    const status = decorate(computed);
     this.lastStatus = status;
     if (!this.removed) this.deps.setStatus(this.pod, status);
     return status;
@@ -213,8 +209,10 @@ export class PodWorker {
   private async sync(): Promise<void> {
     if (this.finished) return;
     if (this.removed || this.pod.metadata?.deletionTimestamp) return this.terminate();
-    const obs = await this.observe();
     const phase = this.lastStatus.phase;
+    if (this.evicted && phase !== "Succeeded" && phase !== "Failed")
+      return this.terminate(this.evicted);
+    const obs = await this.observe();
     if (phase === "Succeeded" || phase === "Failed") {
       if (obs.sandbox?.state === "SANDBOX_READY")
         await this.deps.runtime.stopPodSandbox(obs.sandbox.id);
@@ -431,10 +429,12 @@ export class PodWorker {
     }
   }
 
-  private async terminate(): Promise<void> {
+  /** Kills the pod: deleted (then finalized and cleaned up) or evicted (then kept, Failed). */
+  private async terminate(evicted?: { message: string; graceSeconds: number }): Promise<void> {
     const spec = this.pod.spec!;
     const meta = this.pod.metadata!;
     const grace =
+      evicted?.graceSeconds ??
       meta.deletionGracePeriodSeconds ??
       (this.removed ? 0 : (spec.terminationGracePeriodSeconds ?? 30));
     this.probes.stop();
@@ -461,6 +461,10 @@ export class PodWorker {
     );
     for (const sb of obs.sandboxes) await this.deps.runtime.stopPodSandbox(sb.id);
     const final = await this.observe();
+    if (evicted)
+      return void this.publish(final, false, (s) =>
+        evictedStatus(s, evicted.message, this.deps.clock.now()),
+      );
     const status = this.publish(final, true);
     if (!this.removed) await this.deps.finalize(this.pod, status);
     for (const sb of final.sandboxes) await this.deps.runtime.removePodSandbox(sb.id);
