@@ -57,7 +57,7 @@ test("rules type-check against the schema", () => {
     ],
     [
       "self.enabled && self.replicas",
-      "ERROR: <input>:1:1: found no matching overload for '_&&_' applied to '(bool, int)'",
+      "ERROR: <input>:1:14: found no matching overload for '_&&_' applied to '(bool, int)'",
     ],
     ["self.name.first", "ERROR: <input>:1:10: type 'string' does not support field selection"],
   ];

@@ -186,8 +186,9 @@ export function analyze(
   variables: Readonly<Record<string, TypeSchema | undefined>>,
 ): TypeReport {
   const issues: CelIssue[] = [];
-  const issue = (e: Expr, message: string): void => {
-    issues.push({ kind: "undeclared", ...location(source, positions[String(e.id)] ?? 0), message });
+  const offsetOf = (e: Expr | undefined): number => (e ? (positions[String(e.id)] ?? 0) : 0);
+  const issue = (e: Expr, message: string, at = offsetOf(e)): void => {
+    issues.push({ kind: "undeclared", ...location(source, at), message });
   };
   const walk = (e: Expr | undefined, scope: ReadonlyMap<string, T>): { t: T; cost: number } => {
     if (!e) return { t: DYN, cost: 0 };
@@ -304,10 +305,14 @@ export function analyze(
     let cost = 1 + (target?.cost ?? 0) + args.reduce((s, a) => s + a.cost, 0);
     const fn = c.function;
     const types = args.map((a) => a.t);
+    // The parser places && and || at their first operand; cel-go reports the operator.
+    const logical = fn === "_&&_" ? "&&" : fn === "_||_" ? "||" : undefined;
+    const opAt = logical ? source.lastIndexOf(logical, offsetOf(c.args[1])) : -1;
     const mismatch = () =>
       issue(
         e,
         `found no matching overload for '${fn}' applied to '(${types.map(name).join(", ")})'`,
+        opAt >= offsetOf(c.args[0]) ? opAt : offsetOf(e),
       );
     if (LINEAR.has(fn)) {
       const sizes = [target, ...args].filter((x) => x !== undefined).map((x) => sizeOf(x!.t));
