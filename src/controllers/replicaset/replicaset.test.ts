@@ -1,0 +1,159 @@
+/**
+ * The ReplicaSet controller against a real in-process API server: slow-start
+ * creation batches (1, 2, 4, ...) stop at the first failure, and scale-down
+ * deletes the pods upstream ranks first (not-ready before ready).
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { KObject } from "../../api/types.ts";
+import { EventRecorder } from "../../client/event-recorder.ts";
+import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import { podsRef, replicaSetsRef } from "../../client/resources.ts";
+import { RestClient, type ResourceRef, type WriteOptions } from "../../client/rest-client.ts";
+import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import { ReplicaSetController } from "./replicaset.ts";
+
+type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+const ns = "default";
+
+/** Pod creations succeed until `allowed` is used up, then fail; every attempt is counted. */
+class QuotaClient extends RestClient {
+  attempts = 0;
+  allowed = Infinity;
+  override create<T = KObject>(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    obj: T,
+    opts?: WriteOptions,
+  ): Promise<T> {
+    if (ref.resource === "pods") {
+      this.attempts++;
+      if (this.allowed-- <= 0) return Promise.reject(new Error("exceeded quota: pods"));
+    }
+    return super.create<T>(ref, namespace, obj, opts);
+  }
+}
+
+let api: TestServer;
+let client: QuotaClient;
+let informers: InformerFactory;
+let controller: ReplicaSetController;
+
+async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 1500; i++) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what} never happened`);
+}
+
+before(async () => {
+  api = await startTestServer();
+  client = new QuotaClient({ server: api.server.url, qps: 1000, burst: 1000 });
+  informers = new InformerFactory(client, { clock: api.clock });
+  const recorder = new EventRecorder(
+    client,
+    { component: "replicaset-controller" },
+    { clock: api.clock },
+  );
+  controller = new ReplicaSetController({
+    client,
+    informers,
+    clock: api.clock,
+    recorder,
+    ownerRef: replicaSetsRef,
+    ownerKind: "ReplicaSet",
+  });
+  informers.start();
+  await informers.waitForCacheSync();
+});
+
+after(async () => {
+  await informers.stop();
+  client.close();
+  await api.close();
+});
+
+const podsOf = (app: string) =>
+  informers
+    .informerFor<Obj>(podsRef)
+    .indexer.byIndex("namespace", ns)
+    .filter((p) => p.metadata?.labels?.app === app && !p.metadata.deletionTimestamp);
+
+async function createRS(name: string, replicas: number): Promise<void> {
+  await client.create(replicaSetsRef, ns, {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: "c", image: "nginx" }] },
+      },
+    },
+  } as KObject);
+  await until("rs cached", () =>
+    informers.informerFor<Obj>(replicaSetsRef).indexer.get(`${ns}/${name}`),
+  );
+}
+
+test("slow start: creations go in batches of 1, 2, 4 and stop at the first failed batch", async () => {
+  client.attempts = 0;
+  client.allowed = 3;
+  try {
+    await createRS("slow", 10);
+    await controller.syncHandler(`${ns}/slow`);
+  } finally {
+    client.allowed = Infinity;
+  }
+  assert.equal(client.attempts, 7, "1 + 2 + 4 attempts, not 10");
+  await until("3 pods cached", () => podsOf("slow").length === 3);
+  const rs = await client.get<Obj>(replicaSetsRef, ns, "slow");
+  const failure = rs.status?.conditions?.find((c: { type: string }) => c.type === "ReplicaFailure");
+  assert.equal(failure?.reason, "FailedCreate");
+  assert.match(failure?.message ?? "", /exceeded quota: pods/);
+});
+
+test("scale-down deletes not-ready pods before ready ones", async () => {
+  await createRS("down", 3);
+  await controller.syncHandler(`${ns}/down`);
+  const pods = await until("3 pods", () => podsOf("down").length === 3 && podsOf("down"));
+  const ready = pods.slice(0, 2).map((p) => p.metadata!.name!);
+  const at = new Date(api.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+  for (const name of ready) {
+    const p = await client.get<Obj>(podsRef, ns, name);
+    await client.update(
+      podsRef,
+      {
+        ...p,
+        status: {
+          phase: "Running",
+          conditions: [{ type: "Ready", status: "True", lastTransitionTime: at }],
+        },
+      } as KObject,
+      { subresource: "status" },
+    );
+  }
+  await until(
+    "ready in cache",
+    () => podsOf("down").filter((p) => p.status?.phase === "Running").length === 2,
+  );
+  const rs = await client.get<Obj>(replicaSetsRef, ns, "down");
+  await client.update(replicaSetsRef, { ...rs, spec: { ...rs.spec, replicas: 2 } });
+  await until(
+    "rs scaled in cache",
+    () =>
+      informers.informerFor<Obj>(replicaSetsRef).indexer.get(`${ns}/down`)?.spec?.replicas === 2,
+  );
+  await controller.syncHandler(`${ns}/down`);
+  await until("one pod deleted", () => podsOf("down").length === 2);
+  assert.deepEqual(
+    podsOf("down")
+      .map((p) => p.metadata!.name!)
+      .sort(),
+    [...ready].sort(),
+  );
+});
