@@ -6,6 +6,7 @@
  */
 import { parseDuration, parseTime } from "./go-formats.ts";
 import { messagePlan, type FieldPlan, type MessagePlan } from "./protobuf-plan.ts";
+import { encodeUnion, type UnionEncodeIo } from "./protobuf-union.ts";
 import { ProtoWriter } from "./protobuf-wire.ts";
 import type { SchemaRegistry, TypeRef } from "./schema-registry.ts";
 
@@ -88,7 +89,32 @@ function writeField(
   value: unknown,
   path: string,
 ): void {
-  const { type } = field;
+  const { type, union } = field;
+  if (union !== undefined) {
+    const io: UnionEncodeIo<ProtobufEncodeError> = {
+      encodeSchema: (v, p) => {
+        const sub = new ProtoWriter();
+        writeMessage(sub, registry, messagePlan(registry, union.schemaType), v, p);
+        return sub.finish();
+      },
+      error: (p, message) => new ProtobufEncodeError(p, message),
+    };
+    if (type.kind !== "map") {
+      w.bytesField(field.num, encodeUnion(union.kind, value, path, io));
+      return;
+    }
+    if (typeof value !== "object" || Array.isArray(value))
+      throw new ProtobufEncodeError(path, "expected a map");
+    const map = value as Record<string, unknown>;
+    for (const key of Object.keys(map).sort()) {
+      const entry = new ProtoWriter().stringField(1, key);
+      const v = map[key];
+      if (v !== null && v !== undefined)
+        entry.bytesField(2, encodeUnion(union.kind, v, `${path}[${JSON.stringify(key)}]`, io));
+      w.bytesField(field.num, entry.finish());
+    }
+    return;
+  }
   if (type.kind === "list") {
     if (!Array.isArray(value)) throw new ProtobufEncodeError(path, "expected a list");
     if (field.wrapped) {

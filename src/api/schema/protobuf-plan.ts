@@ -6,6 +6,7 @@
  */
 import { inlinePath } from "./defs/spec-builders.ts";
 import type { SchemaRegistry, TypeRef } from "./schema-registry.ts";
+import type { FieldOptions } from "./types.ts";
 
 export interface FieldPlan {
   /** JSON name. */
@@ -17,6 +18,8 @@ export interface FieldPlan {
   keepZero: boolean;
   /** The list (or each map value) is wrapped in a message with the items at field 1. */
   wrapped: boolean;
+  /** The value (or each map value) is an apiextensions union message (see FieldOptions.union). */
+  union?: { kind: NonNullable<FieldOptions["union"]>; schemaType: string };
 }
 
 export interface MessagePlan {
@@ -69,6 +72,10 @@ function buildPlan(registry: SchemaRegistry, typeName: string): MessagePlan {
       keepZero: opts?.pointer === true || opts?.required === true,
       wrapped: opts?.wrapped === true,
     };
+    if (opts?.union !== undefined) {
+      const pkg = typeName.slice(0, typeName.lastIndexOf("."));
+      field.union = { kind: opts.union, schemaType: `${pkg}.JSONSchemaProps` };
+    }
     // Walk down the embedded structs; every level knows the field by name
     // (the encoder picks each level's JSON keys), the innermost by number.
     let at = plan;

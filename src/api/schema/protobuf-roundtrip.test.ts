@@ -98,9 +98,25 @@ class Sampler {
     for (const field of messagePlan(registry, typeName).byName.values()) {
       if (depth > 4 && (field.type.kind !== "scalar" || this.rand() < 0.5)) continue;
       if (this.rand() < 0.35) continue;
-      out[field.name] = this.value(field.type, depth);
+      out[field.name] = field.union
+        ? this.union(field.union.kind, field.union.schemaType, field.type.kind === "map", depth)
+        : this.value(field.type, depth);
     }
     return out;
+  }
+
+  /** A value of an apiextensions union (JSONSchemaPropsOr*), or a map of them. */
+  union(kind: string, schemaType: string, map: boolean, depth: number): unknown {
+    if (map) return { a: this.union(kind, schemaType, false, depth), b: null };
+    const schema = () => this.object(schemaType, depth + 3);
+    switch (kind) {
+      case "JSONSchemaPropsOrBool":
+        return this.pick([true, false, "schema"]) === "schema" ? schema() : this.rand() < 0.5;
+      case "JSONSchemaPropsOrArray":
+        return this.rand() < 0.5 ? schema() : [schema(), schema()];
+      default:
+        return this.rand() < 0.5 ? schema() : ["x", "y"];
+    }
   }
 }
 

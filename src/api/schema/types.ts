@@ -52,6 +52,14 @@ export interface FieldOptions {
    * authentication ExtraValue). JSON is unaffected.
    */
   wrapped?: boolean;
+  /**
+   * Protobuf wire only: the JSON value (type "JSON", or each value of a
+   * "map[JSON]") is one of apiextensions' union messages, whose schema fields
+   * hold JSONSchemaProps of the same package: JSONSchemaPropsOrArray
+   * {schema=1, jSONSchemas=2}, JSONSchemaPropsOrBool {allows=1, schema=2},
+   * JSONSchemaPropsOrStringArray {schema=1, property=2}. JSON is unaffected.
+   */
+  union?: "JSONSchemaPropsOrArray" | "JSONSchemaPropsOrBool" | "JSONSchemaPropsOrStringArray";
 }
 
 /** [protobuf field number, type string, options?] */
