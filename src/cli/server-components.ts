@@ -15,6 +15,8 @@ export interface ServerComponentFlags {
   disableAgent?: boolean;
   disableControllerManager?: boolean;
   disableScheduler?: boolean;
+  /** --use-service-account-credentials: each controller as kube-system/<controller>. */
+  useServiceAccountCredentials?: boolean;
   nodeName?: string;
   imagePull?: string;
   /** --disable-kube-proxy: no service proxy on this node. */
@@ -69,10 +71,19 @@ export async function startServerComponents(
   if (!flags.disableControllerManager) {
     const { runControllerManager } = await import("../controllers/manager.ts");
     const log = createLogger("controller-manager");
+    const managerClient = clientFor("controller-manager", identities.controllerManager);
+    const builder = flags.useServiceAccountCredentials
+      ? (await import("../auth/serviceaccount/controller-clients.ts")).controllerClientBuilder(
+          managerClient,
+          { server: config.server, ca: config.ca, qps: 200, burst: 400 },
+        )
+      : undefined;
+    if (builder) abort.signal.addEventListener("abort", () => builder.stop());
     running.push(
       runControllerManager(
         {
-          client: clientFor("controller-manager", identities.controllerManager),
+          client: managerClient,
+          clientFor: builder?.clientFor,
           leaderElect: true,
           identity: `${nodeName}_${process.pid}`,
           rootCA: config.ca,

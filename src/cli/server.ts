@@ -30,6 +30,10 @@ export function registerServerCommand(program: Command): void {
     .option("--disable-agent", "run the control plane only (no kubelet)")
     .option("--disable-controller-manager", "do not run the controllers in this process")
     .option("--disable-scheduler", "do not run the scheduler in this process")
+    .option(
+      "--use-service-account-credentials",
+      "each controller writes as its own service account kube-system/<controller> (system:controller:* roles)",
+    )
     .option("--disable-kube-proxy", "do not run the service proxy (kube-proxy) on this node")
     .option(
       "--image-pull <mode>",

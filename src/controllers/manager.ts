@@ -48,6 +48,11 @@ export interface ControllerManagerOptions {
   nodeMonitorGracePeriodMs?: number;
   /** Work queue metrics of every controller (served on /metrics); none when absent. */
   queueMetrics?: WorkQueueMetricsProvider;
+  /**
+   * --use-service-account-credentials: the client a controller writes with
+   * (undefined: the manager's own client). Informers keep the manager's client.
+   */
+  clientFor?(controller: string): Promise<RestClient | undefined>;
   log?(msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -152,7 +157,10 @@ export async function runControllerManager(
     };
     const names = enabledControllers(opts.controllers);
     const controllers = await Promise.all(
-      names.map(async (n) => ({ n, c: await controllerStarters[n]!(ctx) })),
+      names.map(async (n) => {
+        const client = (await opts.clientFor?.(n)) ?? opts.client;
+        return { n, c: await controllerStarters[n]!({ ...ctx, client }) };
+      }),
     );
     informers.start();
     log("controllers started", { controllers: names });

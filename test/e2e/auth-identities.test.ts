@@ -154,3 +154,101 @@ describe("component identities", () => {
     }
   });
 });
+
+describe("--use-service-account-credentials", () => {
+  let cluster: TestCluster;
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "k8ts-sa-creds-"));
+    await writeFile(
+      join(dir, "policy.yaml"),
+      [
+        "apiVersion: audit.k8s.io/v1",
+        "kind: Policy",
+        'omitStages: ["RequestReceived"]',
+        "rules:",
+        "- level: Metadata",
+        '  verbs: ["create", "delete", "update"]',
+        '  namespaces: ["sacreds"]',
+        "- level: None",
+        "",
+      ].join("\n"),
+    );
+    cluster = await startCluster({
+      args: [
+        "--use-service-account-credentials",
+        "--audit-policy-file",
+        join(dir, "policy.yaml"),
+        "--audit-log-path",
+        join(dir, "audit.log"),
+      ],
+    });
+  });
+  after(async () => {
+    await cluster?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("each controller writes as kube-system/<controller> under its system:controller role", async () => {
+    await cluster.kubectlOk(["create", "namespace", "sacreds"]);
+    // No node: the pods stay unscheduled, so deleting them needs no kubelet.
+    await cluster.kubectlOk(["apply", "-n", "sacreds", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "saweb" },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: "saweb" } },
+          template: {
+            metadata: { labels: { app: "saweb" } },
+            spec: { containers: [{ name: "c", image: "busybox" }] },
+          },
+        },
+      }),
+    });
+    const context = { timeoutMs: 90_000, context: () => cluster.logs().slice(-3000) };
+    await eventually(
+      "two pods",
+      async () => {
+        const out = await cluster.kubectlOk(["get", "pods", "-n", "sacreds", "-o", "name"]);
+        return out.trim().split("\n").filter(Boolean).length === 2 ? true : undefined;
+      },
+      context,
+    );
+    await cluster.kubectlOk(["delete", "deployment", "saweb", "-n", "sacreds"]);
+    await eventually(
+      "the garbage collector removed the pods",
+      async () => {
+        const out = await cluster.kubectlOk(["get", "pods,rs", "-n", "sacreds", "-o", "name"]);
+        return out.trim() === "" ? true : undefined;
+      },
+      context,
+    );
+    const events = (await readFile(join(dir, "audit.log"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const who = (verb: string, resource: string) =>
+      new Set(
+        events
+          .filter(
+            (e) =>
+              e.verb === verb &&
+              e.objectRef?.resource === resource &&
+              !e.objectRef.subresource &&
+              e.responseStatus.code < 300,
+          )
+          .map((e) => e.user.username),
+      );
+    const sa = (n: string) => `system:serviceaccount:kube-system:${n}`;
+    assert.deepEqual([...who("create", "replicasets")], [sa("deployment-controller")]);
+    assert.deepEqual([...who("create", "pods")], [sa("replicaset-controller")]);
+    assert.deepEqual([...who("delete", "replicasets")], [sa("generic-garbage-collector")]);
+    const can = async (user: string, args: string[]) =>
+      (await cluster.kubectl(["auth", "can-i", ...args, "--as", user])).stdout.trim().split(" ")[0];
+    assert.equal(await can(sa("replicaset-controller"), ["create", "pods"]), "yes");
+    assert.equal(await can(sa("replicaset-controller"), ["get", "secrets"]), "no");
+    assert.equal(await can(sa("deployment-controller"), ["delete", "pods"]), "no");
+  });
+});

@@ -2,12 +2,14 @@
  * The default cluster roles and bindings the API server creates at start,
  * as upstream's bootstrappolicy (labelled kubernetes.io/bootstrapping:
  * rbac-defaults, annotated rbac.authorization.kubernetes.io/autoupdate).
- * k8ts runs its controllers under one identity, so
- * system:kube-controller-manager holds the union of upstream's controller
- * roles' permissions rather than relying on per-controller service accounts.
+ * system:kube-controller-manager may do everything, for controllers run under
+ * the controller manager's own identity; with --use-service-account-credentials
+ * each controller runs as kube-system/<name> with its system:controller:<name>
+ * role (controller-policy.ts).
  */
 import type { KObject } from "../../api/types.ts";
 import type { PolicyRule } from "../types.ts";
+import { controllerClusterRoleBindings, controllerClusterRoles } from "./controller-policy.ts";
 
 const READ = ["get", "list", "watch"];
 const WRITE = ["create", "delete", "deletecollection", "patch", "update"];
@@ -353,6 +355,7 @@ export function bootstrapClusterRoles(): KObject[] {
         resourceNames: ["kubernetes.io/legacy-unknown"],
       },
     ]),
+    ...controllerClusterRoles(),
   ];
 }
 
@@ -411,5 +414,6 @@ export function bootstrapClusterRoleBindings(): KObject[] {
     binding("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", [
       group("system:bootstrappers"),
     ]),
+    ...controllerClusterRoleBindings(),
   ];
 }
