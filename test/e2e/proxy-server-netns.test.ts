@@ -11,7 +11,8 @@
  * through 10.43.0.10, reaches the web tier through its ClusterIP by short
  * name and the API server through 10.43.0.1; the namespace's host side
  * reaches the NodePort on 127.0.0.1 and the ClusterIP, and an unserved
- * service address is refused locally. Everything is removed at the end.
+ * service address is refused locally; the DNS add-on's /metrics and
+ * kube-proxy's /healthz answer. Everything is removed at the end.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -286,4 +287,12 @@ test("two tiers through ClusterIP, NodePort and cluster DNS in a full k8ts serve
   const api = await inNs("curl", ["-sSk", "-m", "5", "https://10.43.0.1/version"]);
   assert.equal(api.code, 0, api.stderr);
   assert.match(api.stdout, /"gitVersion"|"kind": ?"Status"/);
+
+  // The add-ons' own endpoints: the DNS add-on's metrics (it answered the
+  // pod's queries) and kube-proxy's healthz.
+  const metrics = await curl("http://127.0.0.1:9153/metrics");
+  assert.match(metrics.stdout, /coredns_dns_requests_total\{[^}]*\} [1-9]/, metrics.stderr);
+  const healthz = await curl("http://127.0.0.1:10256/healthz");
+  assert.equal(healthz.code, 0, healthz.stderr);
+  assert.match(healthz.stdout, /"lastUpdated":"\d{4}-/);
 });
