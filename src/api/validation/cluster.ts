@@ -164,7 +164,12 @@ export function validatePersistentVolumeClaimUpdate(o: KObject, old: KObject): F
   return errs;
 }
 
-/** Endpoints: addresses need an ip, ports valid. */
+/**
+ * Endpoints: addresses need an ip, ports valid. Unlike upstream, loopback
+ * and link-local IPs are accepted: webhook and aggregator tests point
+ * services at servers on 127.0.0.1 (the only address tests may serve on).
+ * Rejecting them needs the service resolver to follow ExternalName first.
+ */
 export function validateEndpoints(o: KObject): FieldError[] {
   const errs = namespaced(o);
   objects(o.subsets).forEach((subset, i) => {
