@@ -1,0 +1,73 @@
+/**
+ * The event recorder against a real in-process API server: repeated
+ * identical events bump one Event's count; past 10 similar messages within
+ * 10 minutes the rest fold into one "(combined from similar events)" Event.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { KObject } from "../api/types.ts";
+import { startTestServer, type TestServer } from "../apiserver/testing/test-server.ts";
+import { EventRecorder, eventsRef } from "./event-recorder.ts";
+import { RestClient } from "./rest-client.ts";
+
+type Ev = KObject & {
+  reason?: string;
+  message?: string;
+  count?: number;
+  involvedObject?: { name?: string };
+};
+let api: TestServer;
+let client: RestClient;
+
+before(async () => {
+  api = await startTestServer();
+  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
+});
+
+after(async () => {
+  client.close();
+  await api.close();
+});
+
+const target = (name: string): KObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: "default", uid: `uid-${name}` },
+});
+
+async function eventsOf(name: string): Promise<Ev[]> {
+  const list = await client.list<Ev>(eventsRef, "default");
+  return list.items.filter((e) => e.involvedObject?.name === name);
+}
+
+test("an identical event seen again bumps count and lastTimestamp", async () => {
+  const recorder = new EventRecorder(client, { component: "test" }, { clock: api.clock });
+  for (let i = 0; i < 3; i++) {
+    recorder.event(target("same"), "Normal", "ScalingReplicaSet", "Scaled up to 3");
+    await recorder.flush();
+    api.clock.advance(5_000);
+  }
+  const events = await eventsOf("same");
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.count, 3);
+  assert.notEqual((events[0] as any).firstTimestamp, (events[0] as any).lastTimestamp); // eslint-disable-line @typescript-eslint/no-explicit-any
+});
+
+test("more than 10 similar messages within 10 minutes are combined", async () => {
+  const recorder = new EventRecorder(client, { component: "test" }, { clock: api.clock });
+  for (let i = 0; i < 13; i++) {
+    recorder.event(target("noisy"), "Warning", "FailedCreate", `Error creating: try ${i}`);
+    await recorder.flush();
+  }
+  const events = await eventsOf("noisy");
+  const combined = events.filter((e) => e.message?.startsWith("(combined from similar events): "));
+  assert.equal(events.length - combined.length, 10);
+  assert.equal(combined.length, 1);
+  assert.equal(combined[0]!.count, 3);
+  assert.equal(combined[0]!.message, "(combined from similar events): Error creating: try 12");
+  // After the window the messages count afresh.
+  api.clock.advance(11 * 60_000);
+  recorder.event(target("noisy"), "Warning", "FailedCreate", "Error creating: later");
+  await recorder.flush();
+  assert.ok((await eventsOf("noisy")).some((e) => e.message === "Error creating: later"));
+});
