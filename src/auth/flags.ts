@@ -29,6 +29,10 @@ export interface AuthFlags {
   encryptionProviderConfig?: string;
   auditPolicyFile?: string;
   auditLogPath?: string;
+  /** --audit-log-maxsize (MB), --audit-log-maxbackup, --audit-log-maxage (days). */
+  auditLogMaxsize?: string;
+  auditLogMaxbackup?: string;
+  auditLogMaxage?: string;
   /** Merge the admin kubeconfig into ~/.kube/config (or the given file) as "k8ts". */
   mergeKubeconfig?: string | boolean;
 }
@@ -100,6 +104,9 @@ export function addAuthFlags(cmd: Command): Command {
     )
     .option("--audit-policy-file <file>", "audit.k8s.io/v1 Policy deciding what is logged")
     .option("--audit-log-path <file>", "where audit Event JSON lines are appended (- for stdout)")
+    .option("--audit-log-maxsize <mb>", "rotate the audit log before it grows past this many MB")
+    .option("--audit-log-maxbackup <n>", "old audit log files to keep (0: all)")
+    .option("--audit-log-maxage <days>", "days to keep old audit log files (0: no limit)")
     .option(
       "--encryption-provider-config <file>",
       "EncryptionConfiguration for data at rest (default: secrets with a generated aescbc key)",
@@ -215,7 +222,17 @@ export async function authStackFromFlags(flags: AuthFlags, d: AuthDefaults): Pro
             const { fileSink } = await import("./audit/audit-filter.ts");
             return {
               policy: parseAuditPolicy(await readFile(flags.auditPolicyFile!, "utf8")),
-              sink: fileSink(flags.auditLogPath!),
+              sink:
+                Number(flags.auditLogMaxsize ?? 0) > 0 && flags.auditLogPath !== "-"
+                  ? (await import("./audit/rotating-sink.ts")).rotatingFileSink(
+                      flags.auditLogPath!,
+                      {
+                        maxSizeBytes: Number(flags.auditLogMaxsize) * 1024 * 1024,
+                        maxBackups: Number(flags.auditLogMaxbackup ?? 0),
+                        maxAgeDays: Number(flags.auditLogMaxage ?? 0),
+                      },
+                    )
+                  : fileSink(flags.auditLogPath!),
             };
           })()
         : undefined,
