@@ -94,7 +94,7 @@ export interface KubeletOptions {
   containerLogMaxFiles?: number;
   /** How often container logs are checked for rotation (default 10 s). */
   containerLogMonitorMs?: number;
-  /** --eviction-hard (default upstream's: memory.available<100Mi,nodefs.available<10%,...; "": none). */
+  /** --eviction-hard (default upstream's: memory.available<100Mi,nodefs.available<10%,...; "": none; none for the simulated runtime). */
   evictionHard?: string;
   /** --eviction-pressure-transition-period (default 5 min). */
   evictionPressureTransitionMs?: number;
@@ -136,7 +136,10 @@ export interface Kubelet {
 
 export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   const clock = opts.clock ?? realClock;
-  const thresholds = parseThresholds(opts.evictionHard ?? defaultEvictionHard);
+  // Hollow (simulated) nodes share the real machine: no eviction unless asked for.
+  const thresholds = parseThresholds(
+    opts.evictionHard ?? (opts.runtime === "simulated" ? "" : defaultEvictionHard),
+  );
   const log = opts.log ?? createLogger("kubelet", { fields: { node: opts.nodeName } });
   const client = opts.client;
   const dataDir = opts.dataDir;

@@ -3,8 +3,9 @@
  * 10.42.205.0/24): service environment variables and $(VAR) expansion,
  * gRPC probes (a host-network pod probed against a grpc-js health server of
  * this process), bearer tokens to the kubelet (TokenReview, then
- * SubjectAccessReview), and container log rotation with `kubectl logs -f`
- * following across rotations. Everything is removed at the end.
+ * SubjectAccessReview), container log rotation with `kubectl logs -f`
+ * following across rotations, and node-pressure eviction from injected
+ * memory stats. Everything is removed at the end.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,6 +22,9 @@ import {
 
 let node: KubeletNode;
 let cluster: TestCluster;
+/** Injected node memory (eviction); undefined: plenty. */
+let memoryAvailable: number | undefined;
+const Mi = 1024 * 1024;
 
 before(async () => {
   node = await startKubeletNode({
@@ -31,6 +35,14 @@ before(async () => {
       containerLogMaxSize: 64 * 1024,
       containerLogMaxFiles: 3,
       containerLogMonitorMs: 300,
+      evictionHard: "memory.available<100Mi",
+      evictionMonitorMs: 500,
+      evictionPressureTransitionMs: 2000,
+      leaseRenewMs: 1000,
+      evictionStats: async () => ({
+        memory: { availableBytes: memoryAvailable ?? 8192 * Mi, capacityBytes: 16384 * Mi },
+        pods: new Map(),
+      }),
     },
   });
   cluster = node.cluster;
@@ -272,4 +284,52 @@ test("container logs rotate and kubectl logs -f follows across rotations", async
     `no rotated log: ${files}`,
   );
   assert.ok(files.length <= 3, `too many log files: ${files}`);
+});
+
+test("memory pressure evicts a pod (Failed, Evicted) and sets MemoryPressure", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: pod("hog", "sleep 3600", { restartPolicy: "Always" }),
+  });
+  await node.until(
+    "hog Running",
+    async () => (await node.getPod("hog")).status?.phase === "Running",
+  );
+  const pressure = async () =>
+    JSON.parse(
+      await cluster.kubectlOk([
+        "get",
+        "node",
+        node.nodeName,
+        "-o",
+        'jsonpath={.status.conditions[?(@.type=="MemoryPressure")]}',
+      ]),
+    ) as { status: string; reason: string };
+  memoryAvailable = 50 * Mi;
+  const evicted = await node.until("hog evicted", async () => {
+    const p = await node.getPod("hog");
+    return p.status?.reason === "Evicted" ? p : undefined;
+  });
+  assert.equal(evicted.status!.phase, "Failed");
+  assert.equal(
+    evicted.status!.message,
+    "The node was low on resource: memory. Threshold quantity: 100Mi, available: 50Mi. ",
+  );
+  assert.equal(
+    evicted.status!.conditions!.find((c) => c.type === "DisruptionTarget")?.reason,
+    "TerminationByKubelet",
+  );
+  const under = await node.until("MemoryPressure True", async () => {
+    const c = await pressure();
+    return c.status === "True" ? c : undefined;
+  });
+  assert.equal(under.reason, "KubeletHasInsufficientMemory");
+  const events = await cluster.kubectlOk([
+    "get",
+    "events",
+    "--field-selector",
+    "involvedObject.name=hog",
+  ]);
+  assert.match(events, /Evicted\s+pod\/hog\s+The node was low on resource: memory/);
+  memoryAvailable = undefined;
+  await node.until("MemoryPressure False", async () => (await pressure()).status === "False");
 });
