@@ -97,7 +97,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   });
   const { extensibilityAdmission } =
     await import("../apiserver/admission/webhook/extensibility.ts");
-  const extensibility = extensibilityAdmission();
+  const extensibility = extensibilityAdmission({ authorizer: auth.authorizer });
   auth.pipeline.admission = admission.chain([...auth.pipeline.admission, ...extensibility.plugins]);
   const { Aggregator } = await import("../apiserver/aggregator/aggregator.ts");
   const aggregator = new Aggregator({

@@ -2,13 +2,26 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { defaultPipeline } from "../../pipeline.ts";
 import { startTestServer, type TestServer } from "../../testing/test-server.ts";
+import type { Authorizer } from "../../../auth/types.ts";
 import { extensibilityAdmission } from "../webhook/extensibility.ts";
 
 type Rec = Record<string, unknown>;
 let api: TestServer;
 
+/** Checks the policies' CEL authorizer made: only listing secrets is allowed. */
+const checks: string[] = [];
+const authorizer: Authorizer = {
+  name: "test",
+  async authorize(a) {
+    checks.push(`${a.user.username}:${a.verb}:${a.resource}:${a.namespace}`);
+    return a.verb === "list" && a.resource === "secrets"
+      ? { decision: "allow", reason: "" }
+      : { decision: "noOpinion", reason: "" };
+  },
+};
+
 before(async () => {
-  const ext = extensibilityAdmission();
+  const ext = extensibilityAdmission({ authorizer });
   const pipeline = defaultPipeline();
   pipeline.admission.push(...ext.plugins);
   // Admission waits for bind(), so the bootstrap (which startTestServer awaits) is off.
@@ -196,4 +209,43 @@ test("policies get status.observedGeneration and typeChecking", async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   assert.fail("status never written");
+});
+
+test("authorizer checks in expressions are answered by the server's authorizer", async () => {
+  await create(
+    `${AR}/validatingadmissionpolicies`,
+    policy("needs-rights", {
+      validations: [
+        {
+          expression:
+            "authorizer.group('').resource('secrets').namespace('default').check('list').allowed()",
+          message: "cannot list secrets",
+        },
+        {
+          expression:
+            "!has(object.data) || !('admin' in object.data) || authorizer.group('').resource('pods').namespace('default').check('delete').allowed()",
+          message: "only pod deleters may set admin",
+        },
+      ],
+    }),
+  );
+  await create(
+    `${AR}/validatingadmissionpolicybindings`,
+    binding("needs-rights-binding", {
+      policyName: "needs-rights",
+      validationActions: ["Deny"],
+      matchResources: { objectSelector: { matchLabels: { check: "authz" } } },
+    }),
+  );
+  const denied = await createUntil("default", { admin: "x" }, { check: "authz" }, (s) => s === 422);
+  assert.match(String(denied.body.message), /only pod deleters may set admin$/);
+  await createUntil("default", { plain: "x" }, { check: "authz" }, (s) => s === 201);
+  assert.ok(
+    checks.some((c) => c.endsWith(":list:secrets:default")),
+    checks.join(", "),
+  );
+  assert.ok(
+    checks.some((c) => c.endsWith(":delete:pods:default")),
+    checks.join(", "),
+  );
 });

@@ -15,6 +15,8 @@ import type { ServerContext } from "../../context.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import { admissionRequest } from "../webhook/admission-review.ts";
 import { authorizerFor } from "../webhook/match-conditions.ts";
+import { celAuthorizerFor, withAsyncAuthorizer } from "../../../cel/index.ts";
+import type { Authorizer } from "../../../auth/types.ts";
 import { ObjectCache } from "../webhook/object-cache.ts";
 import { isExemptConfigurationResource } from "../webhook/rules.ts";
 import { namespaceObjectOf } from "../webhook/selectors.ts";
@@ -79,6 +81,7 @@ async function resolveParams(
 /** Builds the plugin; policies and bindings are read through watch-based caches. */
 export function validatingAdmissionPolicyPlugin(
   getServer: () => Promise<ServerContext>,
+  authorizer?: Authorizer,
 ): AdmissionPlugin {
   let caches: { policies: ObjectCache; bindings: ObjectCache } | undefined;
   const cachesOf = (server: ServerContext) =>
@@ -132,14 +135,20 @@ export function validatingAdmissionPolicyPlugin(
       }
       const namespaceObject = (await namespaceObjectOf(attrs, getNamespace)) ?? null;
       for (const param of params.params) {
-        const result = evaluatePolicy(policy, {
-          object: attrs.object ?? null,
-          oldObject: attrs.oldObject ?? null,
-          request: admissionRequest(attrs, as, ""),
-          params: param,
-          namespaceObject,
-          authorizer: authorizerFor(attrs),
-        });
+        const evaluate = () =>
+          evaluatePolicy(policy, {
+            object: attrs.object ?? null,
+            oldObject: attrs.oldObject ?? null,
+            request: admissionRequest(attrs, as, ""),
+            params: param,
+            namespaceObject,
+            authorizer: authorizerFor(attrs),
+          });
+        // authorizer.*.check() in expressions is answered by the server's
+        // authorizer (evaluation re-runs until every check has its answer).
+        const result = authorizer
+          ? await withAsyncAuthorizer(celAuthorizerFor(authorizer, attrs.user), evaluate)
+          : evaluate();
         if (result.skipped) continue;
         if (result.matchError !== undefined) {
           failWith(result.matchError);

@@ -4,6 +4,7 @@
  * server exists and bound to it once it runs. Writes admitted before the
  * binding (the server's own bootstrap) wait for it.
  */
+import type { Authorizer } from "../../../auth/types.ts";
 import type { ServerContext } from "../../context.ts";
 import type { AdmissionPlugin } from "../../pipeline.ts";
 import { runPolicyStatus } from "../policy/policy-status.ts";
@@ -22,6 +23,8 @@ export interface ExtensibilityAdmission {
 export interface ExtensibilityOptions {
   /** Replaces Service → address resolution (tests). */
   resolveService?: ServiceResolver;
+  /** Answers CEL `authorizer` checks in policies (without one they are denied). */
+  authorizer?: Authorizer;
 }
 
 /** Builds the plugins. */
@@ -32,7 +35,7 @@ export function extensibilityAdmission(opts: ExtensibilityOptions = {}): Extensi
   return {
     plugins: [
       mutatingWebhookPlugin(deps),
-      validatingAdmissionPolicyPlugin(deps.server),
+      validatingAdmissionPolicyPlugin(deps.server, opts.authorizer),
       validatingWebhookPlugin(deps),
     ],
     bind(server) {

@@ -34,7 +34,7 @@ export function compileConditions(conditions: Rec[], variables: readonly string[
   return out;
 }
 
-/** The `authorizer` binding for a request (checks are denied: no synchronous authorizer yet). */
+/** The `authorizer` binding for a request (checks are answered under withAsyncAuthorizer, else denied). */
 export function authorizerFor(attrs: AdmissionAttributes): unknown {
   return authorizerValue({
     user: attrs.user.username,
