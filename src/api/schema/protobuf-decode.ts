@@ -7,7 +7,7 @@
  */
 import { formatDuration, formatTime } from "./go-formats.ts";
 import { messagePlan, type FieldPlan, type MessagePlan } from "./protobuf-plan.ts";
-import { decodeUnion, type UnionDecodeIo, type UnionKind } from "./protobuf-union.ts";
+import { decodeUnion, decodeUnionMapEntry, type UnionDecodeIo } from "./protobuf-union.ts";
 import { ProtoReader, WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError } from "./protobuf-wire.ts";
 import type { SchemaRegistry, TypeRef } from "./schema-registry.ts";
 
@@ -113,7 +113,7 @@ function decodeField(
     if (type.kind === "map") {
       const map = (out[field.name] as Json | undefined) ?? {};
       out[field.name] = map;
-      decodeUnionEntry(map, union.kind, io, r.message(), path);
+      decodeUnionMapEntry(map, union.kind, r.message(), path, io);
       return;
     }
     const value = decodeUnion(union.kind, r.message(), path, io);
@@ -212,31 +212,6 @@ function unionIo(ctx: Ctx, schemaType: string): UnionDecodeIo<ProtobufDecodeErro
     decodeSchema: (r, path) => decodeInto({}, ctx, messagePlan(ctx.registry, schemaType), r, path),
     error: (path, message) => new ProtobufDecodeError(path, message),
   };
-}
-
-/** One map entry (key 1, value 2) whose value is a union message; an empty one is JSON null. */
-function decodeUnionEntry(
-  map: Json,
-  kind: UnionKind,
-  io: UnionDecodeIo<ProtobufDecodeError>,
-  r: ProtoReader,
-  path: string,
-): void {
-  let key = "";
-  let value: unknown;
-  while (!r.done) {
-    const [num, wt] = r.tag();
-    if (num === 1) {
-      expectWire(wt, WIRE_BYTES, path, "map key");
-      key = r.string();
-    } else if (num === 2) {
-      expectWire(wt, WIRE_BYTES, path, kind);
-      value = decodeUnion(kind, r.message(), `${path}[${JSON.stringify(key)}]`, io);
-    } else {
-      throw new ProtobufDecodeError(path, `unknown field number ${num} in map entry`);
-    }
-  }
-  map[key] = value ?? null;
 }
 
 /** Decodes one non-repeated value; undefined means "absent in JSON" (e.g. a zero Time). */

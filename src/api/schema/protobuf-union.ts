@@ -63,6 +63,27 @@ export function decodeUnion<E extends Error>(
   return many.length > 0 ? many : schema;
 }
 
+/** One map entry (key 1, value 2) whose value is a union message, into `map`; an empty value is JSON null. */
+export function decodeUnionMapEntry<E extends Error>(
+  map: Record<string, unknown>,
+  kind: UnionKind,
+  r: ProtoReader,
+  path: string,
+  io: UnionDecodeIo<E>,
+): void {
+  let key = "";
+  let value: unknown;
+  while (!r.done) {
+    const [num, wt] = r.tag();
+    expect(wt, WIRE_BYTES, path, io);
+    if (num === 1) key = r.string();
+    else if (num === 2)
+      value = decodeUnion(kind, r.message(), `${path}[${JSON.stringify(key)}]`, io);
+    else throw io.error(path, `unknown field number ${num} in map entry`);
+  }
+  map[key] = value ?? null;
+}
+
 /** The union message carrying a JSON value; throws `io.error` when the value has neither shape. */
 export function encodeUnion<E extends Error>(
   kind: UnionKind,
