@@ -1,0 +1,149 @@
+/**
+ * Node lifecycle timing on an injected clock against a real in-process API
+ * server: a node silent for the 50 s grace period goes Ready=Unknown with
+ * the unreachable taints, and its pods are evicted when their
+ * tolerationSeconds run out (30 s, the default 300 s, never without a limit).
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { KObject } from "../../api/types.ts";
+import { EventRecorder } from "../../client/event-recorder.ts";
+import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import { nodesRef, podsRef } from "../../client/resources.ts";
+import { RestClient } from "../../client/rest-client.ts";
+import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import { NodeLifecycleController, taintUnreachable } from "./node-lifecycle.ts";
+
+type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+let api: TestServer;
+let client: RestClient;
+let informers: InformerFactory;
+let controller: NodeLifecycleController;
+
+async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 1500; i++) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what} never happened`);
+}
+
+const stamp = () => new Date(api.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+const unreachable = (seconds?: number) => ({
+  key: taintUnreachable,
+  operator: "Exists",
+  effect: "NoExecute",
+  ...(seconds === undefined ? {} : { tolerationSeconds: seconds }),
+});
+
+before(async () => {
+  api = await startTestServer();
+  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
+  informers = new InformerFactory(client, { clock: api.clock });
+  const recorder = new EventRecorder(
+    client,
+    { component: "node-controller" },
+    { clock: api.clock },
+  );
+  controller = new NodeLifecycleController({ client, informers, clock: api.clock, recorder });
+  informers.start();
+  await informers.waitForCacheSync();
+  const node = await client.create<Obj>(nodesRef, undefined, {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "n1" },
+  } as KObject);
+  await client.update(
+    nodesRef,
+    {
+      ...node,
+      status: {
+        conditions: [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "KubeletReady",
+            lastHeartbeatTime: stamp(),
+            lastTransitionTime: stamp(),
+          },
+        ],
+      },
+    } as KObject,
+    { subresource: "status" },
+  );
+  for (const [name, tol] of [
+    ["short", [unreachable(30)]],
+    ["default", [unreachable(300)]],
+    ["forever", [unreachable()]],
+  ] as const)
+    await client.create(podsRef, "default", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name },
+      spec: { nodeName: "n1", tolerations: tol, containers: [{ name: "c", image: "busybox" }] },
+    } as KObject);
+  await until("cached", () =>
+    informers.informerFor(podsRef).indexer.keys().length === 3 &&
+    informers.informerFor<Obj>(nodesRef).indexer.get("n1")?.status?.conditions
+      ? true
+      : undefined,
+  );
+});
+
+after(async () => {
+  await informers.stop();
+  client.close();
+  await api.close();
+});
+
+const node = () => informers.informerFor<Obj>(nodesRef).indexer.get("n1")!;
+/** Pods not being deleted (a pod on a node is deleted gracefully: no kubelet finishes it here). */
+const podNames = () =>
+  informers
+    .informerFor<Obj>(podsRef)
+    .indexer.list()
+    .filter((p) => !p.metadata?.deletionTimestamp)
+    .map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)
+    .sort();
+const ready = () => node().status.conditions.find((c: { type: string }) => c.type === "Ready");
+
+async function evictionPass(): Promise<void> {
+  for (const key of podNames()) await controller.processPod(key);
+}
+
+test("silent for the grace period: Ready Unknown and unreachable taints; eviction by tolerationSeconds", async () => {
+  await controller.monitorNode("n1"); // first heartbeat seen now
+  api.clock.advance(49_000);
+  await controller.monitorNode("n1");
+  assert.equal(ready().status, "True", "within the 50 s grace period");
+  api.clock.advance(1_000);
+  await controller.monitorNode("n1");
+  await until("Ready Unknown", () => (ready().status === "Unknown" ? true : undefined));
+  // The taints follow the cached Ready status on the next pass (level-triggered).
+  await controller.monitorNode("n1");
+  await until("unreachable taints", () =>
+    (node().spec?.taints ?? []).length === 2 ? true : undefined,
+  );
+  assert.deepEqual(
+    node()
+      .spec.taints.map((t: { key: string; effect: string }) => `${t.key}:${t.effect}`)
+      .sort(),
+    [`${taintUnreachable}:NoExecute`, `${taintUnreachable}:NoSchedule`],
+  );
+  assert.equal(ready().reason, "NodeStatusUnknown");
+  const steps: [number, string[]][] = [
+    [29_000, ["default/default", "default/forever", "default/short"]],
+    [1_000, ["default/default", "default/forever"]],
+    [269_000, ["default/default", "default/forever"]],
+    [1_000, ["default/forever"]],
+    [3_600_000, ["default/forever"]],
+  ];
+  for (const [ms, left] of steps) {
+    api.clock.advance(ms);
+    await evictionPass();
+    await until(`pods ${left.join()}`, () =>
+      podNames().join() === left.join() ? true : undefined,
+    );
+  }
+});
