@@ -31,7 +31,11 @@ export interface ExtensibilityOptions {
 export function extensibilityAdmission(opts: ExtensibilityOptions = {}): ExtensibilityAdmission {
   let bindServer!: (s: ServerContext) => void;
   const bound = new Promise<ServerContext>((resolve) => (bindServer = resolve));
-  const deps = { server: () => bound, resolveService: opts.resolveService };
+  const deps = {
+    server: () => bound,
+    resolveService: opts.resolveService,
+    authorizer: opts.authorizer,
+  };
   return {
     plugins: [
       mutatingWebhookPlugin(deps),

@@ -5,6 +5,8 @@
  * objectSelector, matchConditions), calling it, and turning failures and
  * denials into upstream's errors.
  */
+import type { Authorizer } from "../../../auth/types.ts";
+import { celAuthorizerFor, withAsyncAuthorizer } from "../../../cel/index.ts";
 import { randomUUID } from "node:crypto";
 import { StatusError, type StatusReason } from "../../../api/status.ts";
 import type { KObject, ResourceDef } from "../../../api/types.ts";
@@ -46,6 +48,8 @@ export interface WebhookInvocation extends ConfiguredWebhook {
 export interface WebhookDeps {
   server: () => Promise<ServerContext>;
   resolveService?: ServiceResolver;
+  /** Answers CEL `authorizer` checks in matchConditions (without one they are denied). */
+  authorizer?: Authorizer;
 }
 
 /** Reads one kind of webhook configuration and calls its webhooks. */
@@ -99,12 +103,17 @@ export class WebhookSource {
       if (!as) continue;
       if (!(await namespaceMatches(w.namespaceSelector, attrs, getNamespace))) continue;
       if (!objectMatches(w.objectSelector, attrs)) continue;
-      const outcome = evaluateConditions(w.matchConditions, WEBHOOK_VARIABLES, {
-        object: attrs.object ?? null,
-        oldObject: attrs.oldObject ?? null,
-        request: admissionRequest(attrs, as, ""),
-        authorizer: authorizerFor(attrs),
-      });
+      const evaluate = () =>
+        evaluateConditions(w.matchConditions, WEBHOOK_VARIABLES, {
+          object: attrs.object ?? null,
+          oldObject: attrs.oldObject ?? null,
+          request: admissionRequest(attrs, as, ""),
+          authorizer: authorizerFor(attrs),
+        });
+      const authorizer = this.#deps.authorizer;
+      const outcome = authorizer
+        ? await withAsyncAuthorizer(celAuthorizerFor(authorizer, attrs.user), evaluate)
+        : evaluate();
       if ("error" in outcome) {
         if (w.failurePolicy === "Ignore") continue;
         throw callFailed(h.name, outcome.error);
