@@ -1,0 +1,136 @@
+/**
+ * The garbage collector against a real in-process API server: foreground
+ * deletion removes dependents first and the owner only after its blocking
+ * dependents are gone; background deletion removes orphaned dependents;
+ * orphan propagation strips the owner reference.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { KObject } from "../../api/types.ts";
+import { realClock } from "../../client/clock.ts";
+import { isNotFound } from "../../client/api-error.ts";
+import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import { configMapsRef } from "../../client/resources.ts";
+import { RestClient } from "../../client/rest-client.ts";
+import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import { GarbageCollector } from "./garbage-collector.ts";
+
+const ns = "default";
+let api: TestServer;
+let client: RestClient;
+let informers: InformerFactory;
+const abort = new AbortController();
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>): Promise<T> {
+  for (let i = 0; i < 1500; i++) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what} never happened`);
+}
+
+before(async () => {
+  api = await startTestServer();
+  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
+  informers = new InformerFactory(client, { clock: realClock });
+  const gc = new GarbageCollector({
+    client,
+    informers,
+    clock: realClock,
+    resources: [{ ref: configMapsRef, kind: "ConfigMap" }],
+  });
+  informers.start();
+  void gc.run(2, abort.signal);
+  await informers.waitForCacheSync();
+});
+
+after(async () => {
+  abort.abort();
+  await informers.stop();
+  client.close();
+  await api.close();
+});
+
+async function cm(
+  name: string,
+  owner?: KObject,
+  extra: Record<string, unknown> = {},
+): Promise<KObject> {
+  return client.create(configMapsRef, ns, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name,
+      ...(owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                name: owner.metadata!.name!,
+                uid: owner.metadata!.uid!,
+                ...extra,
+              },
+            ],
+          }
+        : {}),
+      ...(extra.finalizers ? { finalizers: extra.finalizers } : {}),
+    },
+  } as KObject);
+}
+
+const get = async (name: string) => {
+  try {
+    return await client.get<KObject>(configMapsRef, ns, name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+};
+
+const del = (name: string, propagationPolicy: string) =>
+  client.request("DELETE", `/api/v1/namespaces/${ns}/configmaps/${name}`, {
+    body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy },
+  });
+
+test("foreground: the owner waits for its blocking dependents", async () => {
+  const owner = await cm("fg-owner");
+  await cm("fg-held", owner, { blockOwnerDeletion: true, finalizers: ["k8ts.test/hold"] });
+  await cm("fg-free", owner);
+  await del("fg-owner", "Foreground");
+  await until("non-blocking dependent deleted", async () => (await get("fg-free")) === undefined);
+  const held = await until("held dependent terminating", async () => {
+    const d = await get("fg-held");
+    return d?.metadata?.deletionTimestamp ? d : undefined;
+  });
+  const waiting = await get("fg-owner");
+  assert.ok(waiting?.metadata?.deletionTimestamp, "owner is terminating");
+  assert.deepEqual(waiting?.metadata?.finalizers, ["foregroundDeletion"]);
+  await client.patch(configMapsRef, ns, "fg-held", "merge", {
+    metadata: { finalizers: null, resourceVersion: held.metadata?.resourceVersion },
+  });
+  await until(
+    "owner deleted after its dependent",
+    async () => (await get("fg-owner")) === undefined,
+  );
+});
+
+test("background: dependents of a deleted owner are collected", async () => {
+  const owner = await cm("bg-owner");
+  await cm("bg-dep", owner);
+  await del("bg-owner", "Background");
+  await until("dependent collected", async () => (await get("bg-dep")) === undefined);
+});
+
+test("orphan: dependents stay and lose the owner reference", async () => {
+  const owner = await cm("or-owner");
+  await cm("or-dep", owner);
+  await del("or-owner", "Orphan");
+  await until("owner gone", async () => (await get("or-owner")) === undefined);
+  const dep = await until("dependent orphaned", async () => {
+    const d = await get("or-dep");
+    return d && !d.metadata?.ownerReferences?.length ? d : undefined;
+  });
+  assert.equal(dep.metadata?.name, "or-dep");
+});
