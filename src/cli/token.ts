@@ -1,7 +1,8 @@
 /** `k8ts token create | list | delete | generate`: bootstrap tokens for joining servers and nodes. */
 import type { Command } from "commander";
+import { commaList } from "../util/comma-list.ts";
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((s) => s)];
+const collect = commaList;
 
 /** Registers `k8ts token`. */
 export function registerTokenCommand(program: Command): void {

@@ -15,6 +15,7 @@ import {
   DEFAULT_REQUEST_HEADERS,
   type RequestHeaderConfig,
 } from "../../auth/authenticators/request-header.ts";
+import { commaList } from "../../util/comma-list.ts";
 
 /** kube-apiserver's front-proxy flags. */
 export interface FrontProxyFlags {
@@ -34,13 +35,7 @@ export interface FrontProxySetup {
   proxyClient: CertKeyPair;
 }
 
-const list = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s),
-];
+const list = commaList;
 
 /** Adds the flags to a command (returns it, for chaining). */
 export function addFrontProxyFlags(cmd: Command): Command {

@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { readAdmissionConfig } from "./admission-config.ts";
 import type { BuiltinAdmissionOptions } from "./builtin-admission.ts";
+import { commaList } from "../../../util/comma-list.ts";
 
 export interface AdmissionFlags {
   enableAdmissionPlugins?: string[];
@@ -15,13 +16,7 @@ export interface AdmissionFlags {
   admissionControlConfigFile?: string;
 }
 
-const list = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s),
-];
+const list = commaList;
 
 /** Adds the flags to a command (returns it, for chaining). */
 export function addAdmissionFlags(cmd: Command): Command {
