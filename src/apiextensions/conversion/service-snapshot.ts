@@ -12,10 +12,7 @@
 import type { KObject } from "../../api/types.ts";
 import type { ServerContext } from "../../apiserver/context.ts";
 import { ObjectCache } from "../../apiserver/object-cache.ts";
-
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (v && typeof v === "object" ? (v as Rec) : {});
-const list = (v: unknown): Rec[] => (Array.isArray(v) ? v.map(rec) : []);
+import { serviceTarget } from "../../apiserver/service-target.ts";
 
 export class ServiceSnapshot {
   readonly #server: ServerContext;
@@ -59,22 +56,12 @@ export class ServiceSnapshot {
 
   /** The address for service port `port`; throws with upstream-like wording when none. */
   resolve(namespace: string, name: string, port: number): { host: string; port: number } {
-    const svc = this.#services.get(`${namespace}/${name}`);
-    if (!svc) throw new Error(`service "${name}" not found`);
-    const spec = rec(svc.spec);
-    const svcPort = list(spec.ports).find((p) => Number(p.port) === port);
-    if (!svcPort) throw new Error(`service "${name}" has no port ${port}`);
-    for (const subset of list(this.#endpoints.get(`${namespace}/${name}`)?.subsets)) {
-      const addr = list(subset.addresses)[0];
-      const ports = list(subset.ports);
-      const epPort =
-        ports.find((p) => (p.name ?? "") === (svcPort.name ?? "")) ??
-        (ports.length === 1 ? ports[0] : undefined);
-      if (addr && typeof addr.ip === "string" && epPort)
-        return { host: addr.ip, port: Number(epPort.port) };
-    }
-    const ip = spec.clusterIP;
-    if (typeof ip === "string" && ip && ip !== "None") return { host: ip, port };
-    throw new Error(`service "${namespace}/${name}" has no endpoints`);
+    const key = `${namespace}/${name}`;
+    return serviceTarget(
+      this.#services.get(key),
+      this.#endpoints.get(key),
+      { namespace, name, port },
+      (m) => new Error(m),
+    );
   }
 }

@@ -15,10 +15,10 @@
 import { request as httpsRequest } from "node:https";
 import type { KObject } from "../../../api/types.ts";
 import type { ServerContext } from "../../context.ts";
+import { serviceTarget } from "../../service-target.ts";
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (v && typeof v === "object" ? (v as Rec) : {});
-const list = (v: unknown): Rec[] => (Array.isArray(v) ? v.map(rec) : []);
 
 /** Where and how to reach a webhook. */
 export interface WebhookEndpoint {
@@ -47,26 +47,13 @@ export class WebhookCallError extends Error {
 export function serviceResolver(server: ServerContext): ServiceResolver {
   const get = (resource: string, ns: string, name: string): Promise<KObject | undefined> =>
     server.store.tryGet(server.registry.get("", "v1", resource)!, ns, name);
-  return async (namespace, name, port) => {
-    const svc = await get("services", namespace, name);
-    if (!svc) throw new WebhookCallError(`service "${name}" not found`);
-    const spec = rec(svc.spec);
-    const svcPort = list(spec.ports).find((p) => Number(p.port) === port);
-    if (!svcPort) throw new WebhookCallError(`service "${name}" has no port ${port}`);
-    const eps = await get("endpoints", namespace, name);
-    for (const subset of list(eps?.subsets)) {
-      const addr = list(subset.addresses)[0];
-      const ports = list(subset.ports);
-      const epPort =
-        ports.find((p) => (p.name ?? "") === (svcPort.name ?? "")) ??
-        (ports.length === 1 ? ports[0] : undefined);
-      if (addr && typeof addr.ip === "string" && epPort)
-        return { host: addr.ip, port: Number(epPort.port) };
-    }
-    const ip = spec.clusterIP;
-    if (typeof ip === "string" && ip && ip !== "None") return { host: ip, port };
-    throw new WebhookCallError(`service "${namespace}/${name}" has no endpoints`);
-  };
+  return async (namespace, name, port) =>
+    serviceTarget(
+      await get("services", namespace, name),
+      await get("endpoints", namespace, name),
+      { namespace, name, port },
+      (m) => new WebhookCallError(m),
+    );
 }
 
 /** The endpoint of a webhook clientConfig (url, or service + path). */
