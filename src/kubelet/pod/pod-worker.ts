@@ -233,11 +233,14 @@ export class PodWorker {
       clusterDomain: this.deps.clusterDomain,
       hostDns: this.deps.hostDns,
     });
+    // Volumes are set up while the sandbox starts (they need no pod IP), as upstream mounts them first.
+    let volumes: Promise<Map<string, string> | undefined> | undefined;
     if (!sandbox || sandbox.state !== "SANDBOX_READY") {
       if (this.sandboxFailedAt && this.deps.clock.now() - this.sandboxFailedAt < sandboxRetryMs) {
         this.publish(obs, false);
         return this.resyncIn(sandboxRetryMs);
       }
+      volumes = this.setUpVolumes([]);
       for (const list of obs.containers.values())
         for (const c of list)
           if (c.state === "CONTAINER_RUNNING") await this.deps.runtime.stopContainer(c.id, 0);
@@ -267,18 +270,7 @@ export class PodWorker {
     const sandboxId = sandbox.id;
     // Host-network pods have the node's IP (probes, hooks, downward API).
     const podIPs = sandbox.ips.length || !spec.hostNetwork ? sandbox.ips : [this.deps.hostIP];
-    let volumes: Map<string, string> | undefined;
-    const ensureVolumes = async (): Promise<Map<string, string> | undefined> => {
-      if (volumes) return volumes;
-      try {
-        volumes = await setUpVolumes(this.pod, this.volumeContext(podIPs));
-        return volumes;
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        this.event("Warning", "FailedMount", `MountVolume.SetUp failed: ${msg}`);
-        return undefined;
-      }
-    };
+    const ensureVolumes = () => (volumes ??= this.setUpVolumes(podIPs));
     const start = async (c: Container, isInit: boolean, attemptNo: number): Promise<boolean> => {
       changed = true;
       const vols = await ensureVolumes();
@@ -409,6 +401,17 @@ export class PodWorker {
       this.deps.log.warn("token volume refresh failed", { pod: this.key(), err }),
     );
     this.resyncIn(resyncMs);
+  }
+
+  /** Sets up the pod's volumes; undefined (and a FailedMount event) when that fails. */
+  private async setUpVolumes(podIPs: string[]): Promise<Map<string, string> | undefined> {
+    try {
+      return await setUpVolumes(this.pod, this.volumeContext(podIPs));
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.event("Warning", "FailedMount", `MountVolume.SetUp failed: ${msg}`);
+      return undefined;
+    }
   }
 
   private volumeContext(podIPs: string[]) {
