@@ -12,7 +12,10 @@ import {
   startWebhookServer,
   type TestWebhookServer,
 } from "../../src/apiserver/admission/webhook/testing.ts";
-import { startExtensionServer } from "../../src/apiserver/aggregator/testing.ts";
+import {
+  apiServiceManifest,
+  startExtensionServer,
+} from "../../src/apiserver/aggregator/testing.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -245,32 +248,15 @@ spec:
       namespace: "default",
     });
     try {
-      await apply(`
-apiVersion: v1
-kind: Service
-metadata: {name: demo-api, namespace: default}
-spec:
-  clusterIP: None
-  ports: [{port: 443, targetPort: ${ext.port}}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: demo-api, namespace: default}
-subsets:
-- addresses: [{ip: 127.0.0.1}]
-  ports: [{port: ${ext.port}}]
----
-apiVersion: apiregistration.k8s.io/v1
-kind: APIService
-metadata: {name: v1.demo.k8ts.test}
-spec:
-  group: demo.k8ts.test
-  version: v1
-  groupPriorityMinimum: 1000
-  versionPriority: 15
-  caBundle: ${ext.caBundle}
-  service: {namespace: default, name: demo-api}
-`);
+      await apply(
+        apiServiceManifest({
+          service: "demo-api",
+          group: "demo.k8ts.test",
+          version: "v1",
+          port: ext.port,
+          caBundle: ext.caBundle,
+        }),
+      );
       const raw = await until(
         () => cluster.kubectl(["get", "--raw", "/apis/demo.k8ts.test/v1"]),
         (r) => r.code === 0,

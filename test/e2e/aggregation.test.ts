@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { WebSocket } from "ws";
 import { eventually, startCluster, type TestCluster } from "./harness.ts";
 import {
+  apiServiceManifest,
   startExtensionServer,
   type TestExtensionServer,
 } from "../../src/apiserver/aggregator/testing.ts";
@@ -35,32 +36,13 @@ describe("API aggregation with kubectl", () => {
       frontProxyCaPem: await tls("front-proxy-ca.crt"),
     });
     await cluster.kubectlOk(["apply", "-f", "-"], {
-      input: `
-apiVersion: v1
-kind: Service
-metadata: {name: widgets-api, namespace: default}
-spec:
-  clusterIP: None
-  ports: [{port: 443, targetPort: ${ext.port}}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: widgets-api, namespace: default}
-subsets:
-- addresses: [{ip: 127.0.0.1}]
-  ports: [{port: ${ext.port}}]
----
-apiVersion: apiregistration.k8s.io/v1
-kind: APIService
-metadata: {name: v1alpha1.widgets.k8ts.test}
-spec:
-  group: widgets.k8ts.test
-  version: v1alpha1
-  groupPriorityMinimum: 1000
-  versionPriority: 15
-  caBundle: ${ext.caBundle}
-  service: {namespace: default, name: widgets-api}
-`,
+      input: apiServiceManifest({
+        service: "widgets-api",
+        group: "widgets.k8ts.test",
+        version: "v1alpha1",
+        port: ext.port,
+        caBundle: ext.caBundle,
+      }),
     });
     await eventually(
       "the APIService to be available",

@@ -191,3 +191,43 @@ export async function startExtensionServer(opts: {
     },
   };
 }
+
+/**
+ * YAML for a headless Service + Endpoints pointing at an extension server on
+ * 127.0.0.1:`port`, and the APIService that routes group/version to it.
+ */
+export function apiServiceManifest(opts: {
+  service: string;
+  group: string;
+  version: string;
+  port: number;
+  caBundle: string;
+}): string {
+  const { service, group, version, port, caBundle } = opts;
+  return `
+apiVersion: v1
+kind: Service
+metadata: {name: ${service}, namespace: default}
+spec:
+  clusterIP: None
+  ports: [{port: 443, targetPort: ${port}}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: ${service}, namespace: default}
+subsets:
+- addresses: [{ip: 127.0.0.1}]
+  ports: [{port: ${port}}]
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: ${version}.${group}}
+spec:
+  group: ${group}
+  version: ${version}
+  groupPriorityMinimum: 1000
+  versionPriority: 15
+  caBundle: ${caBundle}
+  service: {namespace: default, name: ${service}}
+`;
+}
