@@ -15,8 +15,8 @@ export interface ServerComponentFlags {
   disableAgent?: boolean;
   disableControllerManager?: boolean;
   disableScheduler?: boolean;
-  /** --use-service-account-credentials: each controller as kube-system/<controller>. */
-  useServiceAccountCredentials?: boolean;
+  /** --use-service-account-credentials[=false]: each controller as kube-system/<controller> (default on). */
+  useServiceAccountCredentials?: boolean | string;
   nodeName?: string;
   imagePull?: string;
   /** --disable-kube-proxy: no service proxy on this node. */
@@ -72,12 +72,13 @@ export async function startServerComponents(
     const { runControllerManager } = await import("../controllers/manager.ts");
     const log = createLogger("controller-manager");
     const managerClient = clientFor("controller-manager", identities.controllerManager);
-    const builder = flags.useServiceAccountCredentials
-      ? (await import("../auth/serviceaccount/controller-clients.ts")).controllerClientBuilder(
-          managerClient,
-          { server: config.server, ca: config.ca, qps: 200, burst: 400 },
-        )
-      : undefined;
+    const builder =
+      String(flags.useServiceAccountCredentials ?? true) !== "false"
+        ? (await import("../auth/serviceaccount/controller-clients.ts")).controllerClientBuilder(
+            managerClient,
+            { server: config.server, ca: config.ca, qps: 200, burst: 400 },
+          )
+        : undefined;
     if (builder) abort.signal.addEventListener("abort", () => builder.stop());
     running.push(
       runControllerManager(

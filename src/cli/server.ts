@@ -31,8 +31,8 @@ export function registerServerCommand(program: Command): void {
     .option("--disable-controller-manager", "do not run the controllers in this process")
     .option("--disable-scheduler", "do not run the scheduler in this process")
     .option(
-      "--use-service-account-credentials",
-      "each controller writes as its own service account kube-system/<controller> (system:controller:* roles)",
+      "--use-service-account-credentials [bool]",
+      "each controller writes as its own service account kube-system/<controller> (system:controller:* roles); =false: all as system:kube-controller-manager",
     )
     .option("--disable-kube-proxy", "do not run the service proxy (kube-proxy) on this node")
     .option(

@@ -2,7 +2,8 @@
  * Per-component identities in `k8ts server`: the in-process scheduler and
  * controller manager authenticate with their own client certificates
  * (system:kube-scheduler, system:kube-controller-manager), so RBAC decides
- * what they may do. The audit log shows who bound and who created the pods
+ * what they may do; by default each controller writes as its own service
+ * account (--use-service-account-credentials, =false to use the manager's). The audit log shows who bound and who created the pods
  * of a Deployment; SubjectAccessReviews show the identities' limits; the
  * certificate files sit in the data dir (keys 0600).
  */
@@ -34,6 +35,7 @@ describe("component identities", () => {
     await writeFile(join(dir, "policy.yaml"), POLICY);
     cluster = await startCluster({
       args: [
+        "--use-service-account-credentials=false",
         "--audit-policy-file",
         join(dir, "policy.yaml"),
         "--audit-log-path",
@@ -155,7 +157,7 @@ describe("component identities", () => {
   });
 });
 
-describe("--use-service-account-credentials", () => {
+describe("--use-service-account-credentials (on by default)", () => {
   let cluster: TestCluster;
   let dir: string;
   before(async () => {
@@ -175,8 +177,8 @@ describe("--use-service-account-credentials", () => {
       ].join("\n"),
     );
     cluster = await startCluster({
+      // The default: no flag.
       args: [
-        "--use-service-account-credentials",
         "--audit-policy-file",
         join(dir, "policy.yaml"),
         "--audit-log-path",
