@@ -10,61 +10,46 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { eventually, startCluster, type TestCluster } from "./harness.ts";
-import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
-import { RestClient } from "../../src/client/rest-client.ts";
+import { eventually, type TestCluster } from "./harness.ts";
+import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
+import type { RestClient } from "../../src/client/rest-client.ts";
 import { podsRef } from "../../src/client/resources.ts";
-import { startKubelet, type Kubelet } from "../../src/kubelet/kubelet.ts";
-import { createLogger } from "../../src/util/logger.ts";
+import type { Kubelet } from "../../src/kubelet/kubelet.ts";
 import { runDns, type RunningDns } from "../../src/proxy/dns/run-dns.ts";
 
-const suffix = Math.random().toString(36).slice(2, 7);
-const nodeName = `dns-e2e-${suffix}`;
 // Distinct from every other e2e file's pod CIDR: files run in parallel on one host.
 const podCIDR = "10.42.204.0/24";
 const gateway = "10.42.204.1";
 
+let node: KubeletNode;
 let cluster: TestCluster;
 let client: RestClient;
 let kubelet: Kubelet;
+let nodeName: string;
 let dns: RunningDns;
-let dataDir: string;
-let logs = "";
 
 before(async () => {
   // The API server advertises (and, once the bridge exists, listens on) the gateway.
-  cluster = await startCluster({ args: ["--advertise-address", gateway] });
-  client = new RestClient(loadKubeconfig(cluster.kubeconfig));
-  dataDir = mkdtempSync(join(tmpdir(), "k8ts-dns-e2e-"));
+  node = await startKubeletNode({
+    prefix: "dns",
+    podCIDR,
+    cluster: { args: ["--advertise-address", gateway] },
+    kubelet: { clusterDNS: ["10.43.0.10"] },
+  });
+  ({ cluster, client, kubelet, nodeName } = node);
   dns = await runDns({
     client,
     listen: [{ host: "127.0.0.1", port: 0 }],
     listenWhenAvailable: [{ host: gateway, port: 53 }],
   });
-  kubelet = await startKubelet({
-    client,
-    nodeName,
-    dataDir,
-    podCIDR,
-    bridge: `k8tsd${suffix}`,
-    cgroupRoot: `/k8ts-dns-e2e-${suffix}`,
-    port: 0,
-    imagePull: false,
-    clusterDNS: ["10.43.0.10"],
-    log: createLogger("kubelet", { write: (l) => (logs += l), level: "info" }),
-  });
 });
 
 after(async () => {
-  await kubelet?.stop();
   await dns?.stop();
-  client?.close();
-  await cluster?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await node?.stop();
 });
 
 async function runToCompletion(name: string, script: string, spec: object = {}): Promise<string> {
@@ -94,7 +79,7 @@ async function runToCompletion(name: string, script: string, spec: object = {}):
       const p = await client.get<Pod>(podsRef, "default", name);
       return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
     },
-    { timeoutMs: 90_000, context: () => logs.slice(-3000) },
+    { timeoutMs: 90_000, context: () => node.logs().slice(-3000) },
   );
   const out = readFileSync(
     join(kubelet.logsDir, `default_${name}_${pod.metadata!.uid}`, "main", "0.log"),
