@@ -80,6 +80,16 @@ export async function startServerComponents(
           )
         : undefined;
     if (builder) abort.signal.addEventListener("abort", () => builder.stop());
+    // Work-queue metrics on kube-controller-manager's port when free (several
+    // servers on one host: the first one serves them, the others log).
+    const { serveControllerManagerMetrics } = await import("../controllers/metrics-server.ts");
+    const metrics = await serveControllerManagerMetrics({ host: "127.0.0.1", port: 10257 }).catch(
+      (err: unknown) => {
+        log.info("controller-manager metrics not served", { err: String(err) });
+        return undefined;
+      },
+    );
+    if (metrics) abort.signal.addEventListener("abort", () => void metrics.close());
     running.push(
       runControllerManager(
         {
@@ -88,6 +98,7 @@ export async function startServerComponents(
           leaderElect: true,
           identity: `${nodeName}_${process.pid}`,
           rootCA: config.ca,
+          queueMetrics: metrics?.queueMetrics,
           log: (msg, fields) => log.info(msg, fields),
         },
         abort.signal,

@@ -1,6 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { controllerStarters, enabledControllers, unknownControllers } from "./manager.ts";
+import {
+  controllerStarters,
+  enabledControllers,
+  EVENT_COMPONENTS,
+  unknownControllers,
+} from "./manager.ts";
 
 test("--controllers: * runs all, -name disables, bare names select", () => {
   const all = Object.keys(controllerStarters);
@@ -39,4 +44,12 @@ test("--controllers: * runs all, -name disables, bare names select", () => {
 test("unknown --controllers names are reported", () => {
   assert.deepEqual(unknownControllers(["*", "-deployment", "job"]), []);
   assert.deepEqual(unknownControllers(["*", "-bogus", "nope"]), ["bogus", "nope"]);
+});
+
+test("every controller reports events under its upstream component name", () => {
+  for (const name of Object.keys(controllerStarters))
+    assert.ok(EVENT_COMPONENTS[name], `no event component for ${name}`);
+  assert.equal(EVENT_COMPONENTS.deployment, "deployment-controller");
+  assert.equal(EVENT_COMPONENTS.nodelifecycle, "node-controller");
+  assert.equal(EVENT_COMPONENTS.horizontalpodautoscaling, "horizontal-pod-autoscaler");
 });

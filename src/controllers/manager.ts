@@ -114,6 +114,32 @@ export const controllerStarters: Record<string, Starter> = {
   },
 };
 
+/** The event source component each controller reports as (upstream's names). */
+export const EVENT_COMPONENTS: Record<string, string> = {
+  replicaset: "replicaset-controller",
+  replicationcontroller: "replication-controller",
+  deployment: "deployment-controller",
+  job: "job-controller",
+  statefulset: "statefulset-controller",
+  daemonset: "daemonset-controller",
+  cronjob: "cronjob-controller",
+  "ttl-after-finished": "ttl-after-finished-controller",
+  csrsigning: "certificate-controller",
+  namespace: "namespace-controller",
+  nodelifecycle: "node-controller",
+  podgc: "pod-garbage-collector",
+  disruption: "controllermanager",
+  endpoint: "endpoint-controller",
+  endpointslice: "endpoint-slice-controller",
+  serviceaccount: "service-account-controller",
+  servicelb: "service-lb-controller",
+  resourcequota: "resource-quota-controller",
+  horizontalpodautoscaling: "horizontal-pod-autoscaler",
+  bootstrapsigner: "bootstrap-signer-controller",
+  tokencleaner: "token-cleaner-controller",
+  garbagecollector: "garbage-collector-controller",
+};
+
 export function enabledControllers(requested: string[] = ["*"]): string[] {
   const all = Object.keys(controllerStarters);
   const disabled = new Set(requested.filter((n) => n.startsWith("-")).map((n) => n.slice(1)));
@@ -145,7 +171,21 @@ export async function runControllerManager(
       clock,
       onError: (err) => log("informer error", { err: String(err) }),
     });
-    const recorder = new EventRecorder(opts.client, { component: "controller-manager" }, { clock });
+    // Each controller's events name it as their source, as upstream ("From" in describe).
+    const recorders = new Map<string, EventRecorder>();
+    const recorderFor = (name: string) => {
+      let r = recorders.get(name);
+      if (!r) {
+        r = new EventRecorder(
+          opts.client,
+          { component: EVENT_COMPONENTS[name] ?? `${name}-controller` },
+          { clock },
+        );
+        recorders.set(name, r);
+      }
+      return r;
+    };
+    const recorder = recorderFor("controller-manager");
     const ctx: ControllerContext = {
       client: opts.client,
       informers,
@@ -159,7 +199,7 @@ export async function runControllerManager(
     const controllers = await Promise.all(
       names.map(async (n) => {
         const client = (await opts.clientFor?.(n)) ?? opts.client;
-        return { n, c: await controllerStarters[n]!({ ...ctx, client }) };
+        return { n, c: await controllerStarters[n]!({ ...ctx, client, recorder: recorderFor(n) }) };
       }),
     );
     informers.start();
@@ -172,7 +212,7 @@ export async function runControllerManager(
       ),
     );
     await informers.stop();
-    await recorder.flush();
+    await Promise.all([...recorders.values()].map((r) => r.flush()));
   };
   if (!opts.leaderElect) {
     await runAll(signal);

@@ -262,12 +262,8 @@ export class DeploymentController {
       d.metadata?.namespace,
       rs,
     );
-    this.opts.recorder.event(
-      d,
-      "Normal",
-      "ScalingReplicaSet",
-      `Scaled up replica set ${created.metadata?.name} from 0 to 0`,
-    );
+    // Created at size 0: the scale-up that follows reports "from 0 to N" (upstream
+    // reports creation only when it creates at a non-zero size).
     return created;
   }
 
