@@ -12,7 +12,7 @@ import { InformerFactory } from "../../client/informer/informer-factory.ts";
 import { nodesRef, podsRef } from "../../client/resources.ts";
 import { RestClient } from "../../client/rest-client.ts";
 import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
-import { NodeLifecycleController, taintUnreachable } from "./node-lifecycle.ts";
+import { NodeLifecycleController, PRESSURE_TAINTS, taintUnreachable } from "./node-lifecycle.ts";
 
 type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 let api: TestServer;
@@ -146,4 +146,49 @@ test("silent for the grace period: Ready Unknown and unreachable taints; evictio
       podNames().join() === left.join() ? true : undefined,
     );
   }
+});
+
+test("pressure conditions carry NoSchedule taints while True", async () => {
+  const created = await client.create<Obj>(nodesRef, undefined, {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "p1" },
+  } as KObject);
+  const withConditions = async (base: Obj, memory: string) =>
+    client.update<Obj>(
+      nodesRef,
+      {
+        ...base,
+        status: {
+          conditions: [
+            { type: "Ready", status: "True", reason: "KubeletReady", lastHeartbeatTime: stamp() },
+            { type: "MemoryPressure", status: memory, reason: "KubeletHasInsufficientMemory" },
+            { type: "DiskPressure", status: "False", reason: "KubeletHasNoDiskPressure" },
+          ],
+        },
+      } as KObject,
+      { subresource: "status" },
+    );
+  const cached = () => informers.informerFor<Obj>(nodesRef).indexer.get("p1");
+  const taintKeys = () => (cached()?.spec?.taints ?? []).map((t: { key: string }) => t.key);
+  const updated = await withConditions(created, "True");
+  await until("cached", () =>
+    cached()?.metadata?.resourceVersion === updated.metadata?.resourceVersion ? true : undefined,
+  );
+  await controller.monitorNode("p1");
+  await until("memory-pressure taint", () =>
+    taintKeys().includes(PRESSURE_TAINTS.MemoryPressure!) ? true : undefined,
+  );
+  assert.ok(!taintKeys().includes(PRESSURE_TAINTS.DiskPressure!), "no disk pressure, no taint");
+  assert.equal(
+    cached()!.spec.taints.find((t: { key: string }) => t.key === PRESSURE_TAINTS.MemoryPressure)
+      .effect,
+    "NoSchedule",
+  );
+  const relieved = await withConditions(cached()!, "False");
+  await until("cached", () =>
+    cached()?.metadata?.resourceVersion === relieved.metadata?.resourceVersion ? true : undefined,
+  );
+  await controller.monitorNode("p1");
+  await until("taint removed", () => (taintKeys().length === 0 ? true : undefined));
 });

@@ -21,6 +21,13 @@ import type { Pod } from "../util/pods.ts";
 import { evictionDelayMs, type Taint, type Toleration } from "./taints.ts";
 
 export const taintNotReady = "node.kubernetes.io/not-ready";
+/** Node conditions that, while True, carry a NoSchedule taint (upstream's map). */
+export const PRESSURE_TAINTS: Record<string, string> = {
+  MemoryPressure: "node.kubernetes.io/memory-pressure",
+  DiskPressure: "node.kubernetes.io/disk-pressure",
+  PIDPressure: "node.kubernetes.io/pid-pressure",
+  NetworkUnavailable: "node.kubernetes.io/network-unavailable",
+};
 export const taintUnreachable = "node.kubernetes.io/unreachable";
 export const taintUnschedulable = "node.kubernetes.io/unschedulable";
 
@@ -197,13 +204,23 @@ export class NodeLifecycleController {
     }
   }
 
-  /** Desired taints follow the Ready condition and spec.unschedulable. */
+  /** Desired taints follow the Ready and pressure conditions and spec.unschedulable. */
   private async reconcileTaints(name: string, readyStatus: string | undefined): Promise<void> {
     const node = this.nodes.indexer.get(name);
     if (!node) return;
-    const managed = new Set([taintNotReady, taintUnreachable, taintUnschedulable]);
+    const managed = new Set([
+      taintNotReady,
+      taintUnreachable,
+      taintUnschedulable,
+      ...Object.values(PRESSURE_TAINTS),
+    ]);
     const current = node.spec?.taints ?? [];
     const want: Taint[] = [];
+    // As upstream's taint-by-condition pass: pressure conditions keep new pods away.
+    for (const c of node.status?.conditions ?? []) {
+      const key = PRESSURE_TAINTS[c.type ?? ""];
+      if (key && c.status === "True") want.push({ key, effect: "NoSchedule" });
+    }
     if (readyStatus === "False")
       want.push(
         { key: taintNotReady, effect: "NoSchedule" },
