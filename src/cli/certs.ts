@@ -1,7 +1,8 @@
 /** `k8ts certs generate | check-expiration | renew`: the cluster PKI on disk. */
 import type { Command } from "commander";
+import { commaList } from "../util/comma-list.ts";
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((s) => s)];
+const collect = commaList;
 
 function residual(ms: number): string {
   if (ms <= 0) return "<invalid>";
