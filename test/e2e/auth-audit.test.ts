@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCluster, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, type TestCluster } from "./harness.ts";
 
 const POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -33,6 +33,30 @@ rules:
 - level: None
 `;
 
+/**
+ * The audit log's events once `ready` accepts them: events are appended
+ * after the response is finished, which may be just after the client saw it.
+ */
+async function auditEvents(
+  dir: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ready: (events: any[]) => boolean,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<any[]> {
+  return eventually(
+    "the expected audit events",
+    async () => {
+      const events = (await readFile(join(dir, "audit.log"), "utf8"))
+        .trim()
+        .split("\n")
+        .filter((l) => l)
+        .map((l) => JSON.parse(l));
+      return ready(events) ? events : undefined;
+    },
+    { timeoutMs: 10_000 },
+  );
+}
+
 describe("audit logging", () => {
   let cluster: TestCluster;
   let dir: string;
@@ -60,10 +84,12 @@ describe("audit logging", () => {
     await cluster.kubectlOk(["get", "namespaces"]);
     const denied = await cluster.kubectl(["get", "secrets", "--as", "jane"]);
     assert.notEqual(denied.code, 0);
-    const events = (await readFile(join(dir, "audit.log"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const events = await auditEvents(
+      dir,
+      (all) =>
+        all.some((e) => e.verb === "create" && e.objectRef?.resource === "configmaps") &&
+        all.some((e) => e.objectRef?.resource === "secrets" && e.impersonatedUser),
+    );
     assert.ok(events.every((e) => e.kind === "Event" && e.apiVersion === "audit.k8s.io/v1"));
     assert.ok(
       events.every((e) => e.stage === "ResponseComplete"),
@@ -127,10 +153,14 @@ describe("audit logging: Request level bodies and long-running stages", () => {
   test("Request level logs request bodies (create and patch) but no response bodies", async () => {
     await cluster.kubectlOk(["create", "service", "clusterip", "audsvc", "--tcp=80:8080"]);
     await cluster.kubectlOk(["annotate", "service", "audsvc", "team=blue"]);
-    const events = (await readFile(join(dir, "audit.log"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const events = await auditEvents(dir, (all) =>
+      all.some(
+        (e) =>
+          e.verb === "patch" &&
+          e.stage === "ResponseComplete" &&
+          e.objectRef?.resource === "services",
+      ),
+    );
     const svc = (verb: string, stage: string) =>
       events.find(
         (e) => e.verb === verb && e.stage === stage && e.objectRef?.resource === "services",
@@ -157,11 +187,20 @@ describe("audit logging: Request level bodies and long-running stages", () => {
       "/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=1",
     );
     assert.equal(res.status, 200);
-    const events = (await readFile(join(dir, "audit.log"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l))
-      .filter((e) => e.verb === "watch" && e.objectRef?.resource === "pods");
+    // ResponseComplete is written once the server has finished the response,
+    // which may be just after the client saw its end.
+    const events = await eventually(
+      "the watch's ResponseComplete audit event",
+      async () => {
+        const all = (await readFile(join(dir, "audit.log"), "utf8"))
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l))
+          .filter((e) => e.verb === "watch" && e.objectRef?.resource === "pods");
+        return all.some((e) => e.stage === "ResponseComplete") ? all : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
     assert.deepEqual(
       events.map((e) => e.stage),
       ["RequestReceived", "ResponseStarted", "ResponseComplete"],
