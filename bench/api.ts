@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
-import { startCluster, type TestCluster } from "../test/e2e/harness.ts";
+import { startCluster } from "../test/e2e/harness.ts";
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { printTable, type Row } from "./lib/table.ts";
@@ -50,11 +50,10 @@ function record(name: string, clients: number, r: Awaited<ReturnType<typeof time
   results[`${name}@${clients}`] = r;
 }
 
-async function startupMs(cluster: TestCluster | undefined, dataDir?: string): Promise<number> {
+/** Milliseconds from spawning `k8ts server` on dataDir to /readyz answering. */
+async function startupMs(dir: string): Promise<number> {
   const { freePort } = await import("../test/e2e/harness.ts");
   const port = await freePort();
-  const { mkdtemp } = await import("node:fs/promises");
-  const dir = dataDir ?? (await mkdtemp("/tmp/k8ts-bench-start-"));
   const t = performance.now();
   const child = spawn(
     process.execPath,
@@ -79,7 +78,6 @@ async function startupMs(cluster: TestCluster | undefined, dataDir?: string): Pr
   const ms = performance.now() - t;
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
-  void cluster;
   return ms;
 }
 
@@ -253,12 +251,14 @@ try {
 progress("api", "start-up time on a fresh data dir");
 const { mkdtemp } = await import("node:fs/promises");
 const startDir = await mkdtemp("/tmp/k8ts-bench-start-");
-const fresh = await startupMs(undefined, startDir);
+const fresh = await startupMs(startDir);
 results.startupFreshMs = fresh;
 const manyObjects = Math.round(100_000 * scale);
 progress("api", `writing ${manyObjects} objects into the data dir, then start-up again`);
 await fillDataDir(startDir, manyObjects);
-const full = await startupMs(undefined, startDir);
+const full = await startupMs(startDir);
+const { rm } = await import("node:fs/promises");
+await rm(startDir, { recursive: true, force: true });
 results.startupManyObjects = { objects: manyObjects, ms: full };
 printTable(rows);
 process.stdout.write(
