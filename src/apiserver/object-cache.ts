@@ -35,6 +35,8 @@ export class ObjectCache {
   #synced?: Promise<void>;
   #sub?: CacheSubscription;
   #generation = 0;
+  #everSynced = false;
+  #retryAt = 0;
   #closed = false;
   #waiters: (() => void)[] = [];
 
@@ -49,8 +51,29 @@ export class ObjectCache {
     return this.#generation;
   }
 
-  /** The current objects, sorted by name (upstream's order for configurations). */
+  /**
+   * The current objects, sorted by name (upstream's order for configurations).
+   * Only the first call waits for a list; after a watch ends the re-list runs
+   * in the background and the last state is served meanwhile, as an
+   * informer's lister does (a storage outage must not stall every request
+   * behind a re-list).
+   */
   async list(): Promise<KObject[]> {
+    const now = this.#server.clock.now();
+    if (this.#everSynced && !this.#synced && now >= this.#retryAt) {
+      this.#synced = this.#sync().catch(() => {
+        // Storage unavailable: serve the last state, try again in a second.
+        this.#retryAt = this.#server.clock.now() + 1000;
+        this.#synced = undefined;
+      });
+    } else if (!this.#everSynced) await this.#firstSync();
+    this.#sorted ??= [...this.#items.values()].sort((a, b) =>
+      (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
+    );
+    return this.#sorted;
+  }
+
+  async #firstSync(): Promise<void> {
     // A watch cache started by others after our list may no longer cover its
     // revision (410): list again, a few times, before failing.
     for (let attempt = 1; ; attempt++) {
@@ -64,10 +87,6 @@ export class ObjectCache {
         if (attempt >= 3) throw err;
       }
     }
-    this.#sorted ??= [...this.#items.values()].sort((a, b) =>
-      (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
-    );
-    return this.#sorted;
   }
 
   /** The object stored at key (as ObjectStore keys it), or undefined when the cache has none. */
@@ -114,6 +133,7 @@ export class ObjectCache {
       after = page.items[page.items.length - 1].key;
     }
     this.#items = items;
+    this.#everSynced = true;
     this.#changed();
     if (this.#closed) return;
     const cache = watchCaches.forPrefix(keyPrefix(this.#def));
