@@ -31,32 +31,61 @@ export class ContinuousWriter {
     kubeconfig: string,
     private readonly prefix: string,
     private readonly timeoutMs = 10_000,
+    /**
+     * 0: one write after another. N > 0: a new write every N ms whatever the
+     * earlier ones do (clients of a real cluster do not wait on each other).
+     */
+    private readonly intervalMs = 0,
   ) {
     this.#client = new RestClient({ ...loadKubeconfig(kubeconfig), qps: 1000, burst: 1000 });
   }
 
   start(): void {
-    this.#loop = (async () => {
-      while (!this.#stop) {
-        const name = `${this.prefix}-${this.#seq++}`;
-        const start = performance.now();
-        try {
-          await this.#client.request("POST", "/api/v1/namespaces/default/configmaps", {
-            body: {
-              apiVersion: "v1",
-              kind: "ConfigMap",
-              metadata: { name, labels: { bench: "ha" } },
-            } as KObject,
-            signal: AbortSignal.timeout(this.timeoutMs),
-          });
-          this.attempts.push({ name, start, end: performance.now(), ok: true });
-        } catch (err) {
-          const error = err instanceof ApiError ? `${err.code} ${err.reason}` : (err as Error).name;
-          this.attempts.push({ name, start, end: performance.now(), ok: false, error });
-          await new Promise((r) => setTimeout(r, 50));
+    if (this.intervalMs > 0) {
+      this.#loop = (async () => {
+        const inFlight = new Set<Promise<void>>();
+        while (!this.#stop) {
+          if (inFlight.size < 64) {
+            const p: Promise<void> = this.#writeOnce().finally(() => inFlight.delete(p));
+            inFlight.add(p);
+          }
+          await new Promise((r) => setTimeout(r, this.intervalMs));
         }
-      }
+        await Promise.all(inFlight);
+      })();
+      return;
+    }
+    this.#loop = (async () => {
+      while (!this.#stop) await this.#writeOnce();
     })();
+  }
+
+  async #writeOnce(): Promise<void> {
+    const name = `${this.prefix}-${this.#seq++}`;
+    const start = performance.now();
+    try {
+      await this.#client.request("POST", "/api/v1/namespaces/default/configmaps", {
+        body: {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name, labels: { bench: "ha" } },
+        } as KObject,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      this.attempts.push({ name, start, end: performance.now(), ok: true });
+    } catch (err) {
+      const error = err instanceof ApiError ? `${err.code} ${err.reason}` : (err as Error).name;
+      this.attempts.push({ name, start, end: performance.now(), ok: false, error });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The slowest single write that started in [from, to], acknowledged or not (ms). */
+  slowest(from: number, to: number): number {
+    let max = 0;
+    for (const a of this.attempts)
+      if (a.start >= from && a.start <= to) max = Math.max(max, a.end - a.start);
+    return max;
   }
 
   async stop(): Promise<void> {
