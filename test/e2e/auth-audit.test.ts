@@ -161,14 +161,23 @@ describe("audit logging: Request level bodies and long-running stages", () => {
           e.objectRef?.resource === "services",
       ),
     );
+    // The test's own service (the DNS add-on creates kube-dns meanwhile):
+    // found by its name, and its RequestReceived by the same audit ID.
     const svc = (verb: string, stage: string) =>
       events.find(
-        (e) => e.verb === verb && e.stage === stage && e.objectRef?.resource === "services",
+        (e) =>
+          e.verb === verb &&
+          e.stage === stage &&
+          e.objectRef?.resource === "services" &&
+          (e.objectRef?.name === "audsvc" || e.requestObject?.metadata?.name === "audsvc"),
       );
-    const received = svc("create", "RequestReceived");
+    const created = svc("create", "ResponseComplete");
+    assert.ok(created, JSON.stringify(events.map((e) => [e.verb, e.stage, e.objectRef?.name])));
+    const received = events.find(
+      (e) => e.auditID === created.auditID && e.stage === "RequestReceived",
+    );
     assert.ok(received, "RequestReceived is logged when not omitted");
     assert.equal(received.requestObject, undefined, "the body is not read yet at RequestReceived");
-    const created = svc("create", "ResponseComplete");
     assert.equal(created.level, "Request");
     assert.equal(created.requestObject.kind, "Service");
     assert.equal(created.requestObject.metadata.name, "audsvc");

@@ -200,8 +200,13 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     async kubectlOk(args, o) {
       const res = await kubectl(args, o);
       if (res.code !== 0) {
+        // A server that died explains the failure: say how, with its last output.
+        const died =
+          child.exitCode !== null || child.signalCode !== null
+            ? `\nk8ts server exited (${child.exitCode ?? child.signalCode}); its last output:\n${output.slice(-4000)}`
+            : "";
         throw new Error(
-          `kubectl ${args.join(" ")} failed (${res.code}):\n${res.stderr}${res.stdout}`,
+          `kubectl ${args.join(" ")} failed (${res.code}):\n${res.stderr}${res.stdout}${died}`,
         );
       }
       return res.stdout;
