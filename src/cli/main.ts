@@ -14,6 +14,7 @@ import { registerDatastoreCommand } from "./datastore.ts";
 import { registerAgentCommand } from "./agent.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 import { registerDnsCommand } from "./dns.ts";
+import { createLogger } from "../util/logger.ts";
 
 const program = new Command();
 program.name("k8ts").description("A Kubernetes-compatible cluster written in TypeScript");
@@ -32,6 +33,15 @@ registerDatastoreCommand(program);
 registerAgentCommand(program);
 registerSimulateCommand(program);
 registerDnsCommand(program);
+
+// A long-running component must not die of one forgotten promise: log it
+// (with its stack) in the structured format and keep serving.
+const processLog = createLogger("k8ts");
+process.on("unhandledRejection", (reason: unknown) => {
+  processLog.error("unhandled promise rejection", {
+    err: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason),
+  });
+});
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`k8ts: ${err instanceof Error ? err.message : String(err)}\n`);

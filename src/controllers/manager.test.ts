@@ -4,8 +4,11 @@ import {
   controllerStarters,
   enabledControllers,
   EVENT_COMPONENTS,
+  runControllerManager,
   unknownControllers,
 } from "./manager.ts";
+import { RestClient } from "../client/rest-client.ts";
+import { startTestServer } from "../apiserver/testing/test-server.ts";
 
 test("--controllers: * runs all, -name disables, bare names select", () => {
   const all = Object.keys(controllerStarters);
@@ -52,4 +55,43 @@ test("every controller reports events under its upstream component name", () => 
   assert.equal(EVENT_COMPONENTS.deployment, "deployment-controller");
   assert.equal(EVENT_COMPONENTS.nodelifecycle, "node-controller");
   assert.equal(EVENT_COMPONENTS.horizontalpodautoscaling, "horizontal-pod-autoscaler");
+});
+
+test("a controller whose own credentials cannot be had runs with the manager's client", async () => {
+  const api = await startTestServer();
+  const client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
+  const abort = new AbortController();
+  const logs: string[] = [];
+  let asked = 0;
+  const running = runControllerManager(
+    {
+      client,
+      clock: api.clock,
+      controllers: ["ttl-after-finished"],
+      clientFor: async () => {
+        asked++;
+        throw new Error("token request refused");
+      },
+      log: (msg) => logs.push(msg),
+    },
+    abort.signal,
+  );
+  try {
+    // Retries wait on the (fake) clock: advance it until the manager gives up.
+    for (let i = 0; i < 200 && !logs.includes("controllers started"); i++) {
+      api.clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(
+      logs.includes("controller credentials unavailable; using the manager's"),
+      logs.join(),
+    );
+    assert.ok(logs.includes("controllers started"), logs.join());
+    assert.equal(asked, 5);
+  } finally {
+    abort.abort();
+    await running;
+    client.close();
+    await api.close();
+  }
 });

@@ -196,9 +196,28 @@ export async function runControllerManager(
       queueMetrics: opts.queueMetrics,
     };
     const names = enabledControllers(opts.controllers);
+    // A controller's own credentials (service-account token): retried a few
+    // times; still failing, it runs with the manager's client rather than not at all.
+    const ownClient = async (n: string): Promise<RestClient | undefined> => {
+      for (let attempt = 1; opts.clientFor; attempt++) {
+        try {
+          return await opts.clientFor(n);
+        } catch (err) {
+          if (attempt >= 5 || leading.aborted) {
+            log("controller credentials unavailable; using the manager's", {
+              controller: n,
+              err: String(err),
+            });
+            return undefined;
+          }
+          await new Promise<void>((r) => clock.after(attempt * 500, r));
+        }
+      }
+      return undefined;
+    };
     const controllers = await Promise.all(
       names.map(async (n) => {
-        const client = (await opts.clientFor?.(n)) ?? opts.client;
+        const client = (await ownClient(n)) ?? opts.client;
         return { n, c: await controllerStarters[n]!({ ...ctx, client, recorder: recorderFor(n) }) };
       }),
     );
@@ -229,7 +248,10 @@ export async function runControllerManager(
     clock,
     onStartedLeading: (leading) => {
       log("became leader", {});
-      current = runAll(leading);
+      // Awaited only at shutdown: a failure must be logged now, not left unhandled.
+      current = runAll(leading).catch((err) =>
+        log("controller manager failed", { err: String(err) }),
+      );
     },
     onStoppedLeading: () => log("lost leadership", {}),
   });
