@@ -13,6 +13,7 @@ import { cronJobsRef, jobsRef } from "../../client/resources.ts";
 import { RestClient } from "../../client/rest-client.ts";
 import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
 import { CronJobController } from "./cronjob.ts";
+import { until } from "../testing.ts";
 
 type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ns = "default";
@@ -21,15 +22,6 @@ let client: RestClient;
 let informers: InformerFactory;
 let recorder: EventRecorder;
 let controller: CronJobController;
-
-async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
-  for (let i = 0; i < 1500; i++) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 before(async () => {
   api = await startTestServer();

@@ -11,6 +11,7 @@ import { endpointSlicesRef, podsRef, servicesRef } from "../../client/resources.
 import { RestClient } from "../../client/rest-client.ts";
 import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
 import { EndpointsController } from "./endpoints.ts";
+import { until } from "../testing.ts";
 
 type Obj = KObject & { spec?: any; status?: any; endpoints?: any[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ns = "default";
@@ -18,15 +19,6 @@ let api: TestServer;
 let client: RestClient;
 let informers: InformerFactory;
 let controller: EndpointsController;
-
-async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
-  for (let i = 0; i < 3000; i++) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 before(async () => {
   api = await startTestServer();

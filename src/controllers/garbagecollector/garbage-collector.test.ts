@@ -14,21 +14,13 @@ import { configMapsRef } from "../../client/resources.ts";
 import { RestClient } from "../../client/rest-client.ts";
 import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
 import { GarbageCollector } from "./garbage-collector.ts";
+import { until } from "../testing.ts";
 
 const ns = "default";
 let api: TestServer;
 let client: RestClient;
 let informers: InformerFactory;
 const abort = new AbortController();
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>): Promise<T> {
-  for (let i = 0; i < 1500; i++) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 before(async () => {
   api = await startTestServer();

@@ -13,6 +13,7 @@ import { jobsRef, podsRef } from "../../client/resources.ts";
 import { RestClient } from "../../client/rest-client.ts";
 import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
 import { JobController } from "./job.ts";
+import { until } from "../testing.ts";
 
 type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ns = "default";
@@ -20,18 +21,6 @@ let api: TestServer;
 let client: RestClient;
 let informers: InformerFactory;
 let controller: JobController;
-
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-): Promise<T> {
-  for (let i = 0; i < 1500; i++) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 before(async () => {
   api = await startTestServer();

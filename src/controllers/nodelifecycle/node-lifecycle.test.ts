@@ -13,21 +13,13 @@ import { nodesRef, podsRef } from "../../client/resources.ts";
 import { RestClient } from "../../client/rest-client.ts";
 import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
 import { NodeLifecycleController, PRESSURE_TAINTS, taintUnreachable } from "./node-lifecycle.ts";
+import { until } from "../testing.ts";
 
 type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 let api: TestServer;
 let client: RestClient;
 let informers: InformerFactory;
 let controller: NodeLifecycleController;
-
-async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
-  for (let i = 0; i < 1500; i++) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 const stamp = () => new Date(api.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
 const unreachable = (seconds?: number) => ({

@@ -12,6 +12,7 @@ import { podsRef, replicaSetsRef } from "../../client/resources.ts";
 import { RestClient, type ResourceRef, type WriteOptions } from "../../client/rest-client.ts";
 import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
 import { ReplicaSetController } from "./replicaset.ts";
+import { until } from "../testing.ts";
 
 type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ns = "default";
@@ -38,15 +39,6 @@ let api: TestServer;
 let client: QuotaClient;
 let informers: InformerFactory;
 let controller: ReplicaSetController;
-
-async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
-  for (let i = 0; i < 1500; i++) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 before(async () => {
   api = await startTestServer();
