@@ -128,8 +128,24 @@ export class DnsServer {
     return buf;
   }
 
-  /** Binds UDP and TCP on the address; resolves with the port bound. */
+  /**
+   * Binds UDP and TCP on the address; resolves with the port bound. With
+   * port 0 the UDP port is picked first and TCP takes the same number; when
+   * that TCP port is taken (another process's connection or listener), a
+   * new pair is tried instead of failing.
+   */
   async listen(addr: ListenAddress): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#listenOnce(addr);
+      } catch (err) {
+        const taken = (err as NodeJS.ErrnoException).code === "EADDRINUSE";
+        if (addr.port !== 0 || !taken || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  async #listenOnce(addr: ListenAddress): Promise<number> {
     const udp = createSocket(isIPv6(addr.host) ? "udp6" : "udp4");
     udp.on("message", (msg, rinfo) => {
       const out = this.handle(msg, "udp");
