@@ -168,12 +168,16 @@ export async function startServerComponents(
     metrics: { host: "127.0.0.1", port: 9153 },
     kubeDnsService: { clusterIP: clusterDns, address: gateway, port: 53 },
     log: (msg, fields) => dnsLog.info(msg, fields),
+  }).catch((err: unknown) => {
+    // An add-on: the control plane keeps running without it.
+    dnsLog.error("cluster DNS add-on not started", { err: String(err) });
+    return undefined;
   });
   return {
     nodeName,
     async stop() {
       abort.abort();
-      await dns.stop();
+      await dns?.stop();
       await proxy?.stop();
       await kubelet?.stop();
       await Promise.allSettled(running);
