@@ -27,7 +27,7 @@ import type { RequestContext, ServerContext } from "../context.ts";
 import type { NamedFilter } from "../pipeline.ts";
 import { RestStore } from "../rest-store.ts";
 import { writeJSON } from "../response.ts";
-import { ObjectCache } from "../admission/webhook/object-cache.ts";
+import { ObjectCache } from "../object-cache.ts";
 import { serviceResolver, type ServiceResolver } from "../admission/webhook/webhook-client.ts";
 import type { CertKeyPair } from "../../pki/self-signed.ts";
 import type { RequestHeaderConfig } from "../../auth/authenticators/request-header.ts";

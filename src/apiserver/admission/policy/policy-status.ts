@@ -9,7 +9,7 @@
 import type { KObject } from "../../../api/types.ts";
 import type { ServerContext } from "../../context.ts";
 import { RestStore } from "../../rest-store.ts";
-import { ObjectCache } from "../webhook/object-cache.ts";
+import { ObjectCache } from "../../object-cache.ts";
 import { compilePolicy } from "./policy-evaluator.ts";
 
 type Rec = Record<string, unknown>;

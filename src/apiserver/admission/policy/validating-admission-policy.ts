@@ -17,7 +17,7 @@ import { admissionRequest } from "../webhook/admission-review.ts";
 import { authorizerFor } from "../webhook/match-conditions.ts";
 import { celAuthorizerFor, withAsyncAuthorizer } from "../../../cel/index.ts";
 import type { Authorizer } from "../../../auth/types.ts";
-import { ObjectCache } from "../webhook/object-cache.ts";
+import { ObjectCache } from "../../object-cache.ts";
 import { isExemptConfigurationResource } from "../webhook/rules.ts";
 import { namespaceObjectOf } from "../webhook/selectors.ts";
 import { matchResources } from "./match-resources.ts";

@@ -20,7 +20,7 @@ import {
   type WebhookVerdict,
 } from "./admission-review.ts";
 import { authorizerFor, evaluateConditions, WEBHOOK_VARIABLES } from "./match-conditions.ts";
-import { ObjectCache } from "./object-cache.ts";
+import { ObjectCache } from "../../object-cache.ts";
 import { isExemptConfigurationResource, matchRules } from "./rules.ts";
 import { namespaceMatches, objectMatches } from "./selectors.ts";
 import {

@@ -1,2 +1,0 @@
-/** ObjectCache moved to src/apiserver/object-cache.ts (shared by admission plugins). */
-export { ObjectCache } from "../../object-cache.ts";
