@@ -12,6 +12,7 @@ import { CostTracker, DEFAULT_EVAL_TIMEOUT_MS, PER_CALL_COST_LIMIT } from "./cos
 import { CelCompileError, CelCostError, CelEvalError, type CelIssue } from "./errors.ts";
 import { COST_HOOK, kubernetesEnv } from "./environment.ts";
 import { toCel, type CelSchemaHint } from "./values.ts";
+import { expandOptionals } from "./optional-macros.ts";
 import { chainOptionals, rewriteOptionalSyntax, type Rewritten } from "./optional-syntax.ts";
 
 /** Options of compile(). */
@@ -165,6 +166,7 @@ export function compile(source: string, options: CompileOptions): CompileResult 
     };
   }
   if (rewritten.changed) chainOptionals(parsed.expr);
+  expandOptionals(parsed.expr);
   const report = checkExpr(rewritten.text, parsed, new Set(options.variables), functions);
   if (report.issues.length > 0) {
     const issues = report.issues.map((i) => toOriginal(i, rewritten, source));

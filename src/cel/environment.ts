@@ -14,6 +14,7 @@ import { listFuncs } from "./lib/lists.ts";
 import { optionalFuncs } from "./lib/optional.ts";
 import { quantityFuncs } from "./lib/quantity.ts";
 import { regexFuncs } from "./lib/regex.ts";
+import { setsFuncs } from "./lib/sets.ts";
 import { urlFuncs } from "./lib/url.ts";
 
 /** Name of the hook wrapped around comprehension loop conditions to charge 1 per iteration. */
@@ -33,6 +34,7 @@ export const KUBERNETES_FUNCS: readonly CelFunc[] = [
   ...quantityFuncs,
   ...formatFuncs,
   ...optionalFuncs,
+  ...setsFuncs,
   ...authorizerFuncs,
   costHook,
 ];

@@ -23,6 +23,15 @@ test("Kubernetes libraries", () => {
     ["[1, 2, 1].lastIndexOf(1)", 2],
     ["[1, 2].indexOf(9)", -1],
     ["[].min()", { error: "min called on empty list" }],
+    // sets
+    ["sets.contains([1, 2, 3], [3, 1])", true],
+    ["sets.contains([1, 2], [2, 5])", false],
+    ["sets.contains([], [])", true],
+    ["sets.contains([1], [1.0, 1u])", true],
+    ["sets.equivalent([1, 2, 2], [2, 1])", true],
+    ["sets.equivalent([1, 2], [1])", false],
+    ["sets.intersects(['a', 'b'], ['c', 'b'])", true],
+    ["sets.intersects(['a'], [])", false],
     // regex
     ["'abc 123 def 456'.find('[0-9]+')", "123"],
     ["'abc'.find('[0-9]+')", ""],

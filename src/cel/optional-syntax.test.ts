@@ -42,3 +42,52 @@ test("errors after optional syntax point into the original text", () => {
     "compilation failed: ERROR: <input>:1:22: undeclared reference to 'nope' (in container '')\n | self.?a.orValue(1) + nope\n | .....................^",
   );
 });
+
+test("optional list and map entries, optMap/optFlatMap, or, unwrap", () => {
+  const cases: [string, unknown][] = [
+    ["[1, ?self.?a.?b, ?self.?zz, 3]", [1, 7, 3]],
+    ["[?optional.none()]", []],
+    ["[?optional.of([1, 2]), ?optional.none()]", [[1, 2]]],
+    ["size([?self.l[?0], ?self.l[?9]])", 1],
+    ["[\n ?optional.of(self.l.map(x, x * 2)),\n self.?m.k.orValue('')]", [[2, 4], "v"]],
+    ["{?'x': self.?a.?b, ?'y': self.?nope, 'z': 1}", { x: 7, z: 1 }],
+    ["{?'k' + 'e': optional.of('v')}", { ke: "v" }],
+    ["{'a': self.l.size() > 1 ? 'y' : 'n', ?'b': optional.ofNonZeroValue('')}", { a: "y" }],
+    ["'[?x]' + '{?k: v}'", "[?x]{?k: v}"],
+    ["[1, 2].exists(x, x > 1 ? true : false)", true],
+    ["self.?a.optMap(v, v.b * 2).orValue(0)", 14],
+    ["self.?zz.optMap(v, v.b * 2).orValue(0)", 0],
+    ["self.?a.optFlatMap(v, v.?b).orValue(0)", 7],
+    ["self.?a.optFlatMap(v, v.?zz).orValue(-1)", -1],
+    ["optional.none().or(optional.of(2)).value()", 2],
+    ["optional.of(1).or(optional.of(2)).value()", 1],
+    ["optional.none().or(optional.none()).hasValue()", false],
+    ["optional.unwrap([optional.of(1), optional.none(), optional.of(3)])", [1, 3]],
+    ["[optional.none(), optional.of('a')].unwrapOpt()", ["a"]],
+    ["self.l.first().value() * 10 + self.l.last().value()", 12],
+    ["[].first().hasValue() || [].last().hasValue()", false],
+    ["optional.ofNonZeroValue(0).hasValue()", false],
+    ["optional.ofNonZeroValue([1]).value()", [1]],
+  ];
+  for (const [source, want] of cases) {
+    const c = compile(source, { variables: ["self"] });
+    assert.ok(c.ok, `${source}: ${c.ok ? "" : c.error.message}`);
+    const r = c.program.evaluate({ self });
+    assert.ok(r.ok, `${source}: ${r.ok ? "" : r.error.message}`);
+    assert.deepEqual(fromCel(r.value), want, source);
+  }
+});
+
+test("errors inside optional entries point into the original text", () => {
+  const c = compile("[\n ?optional.of(f(1, 2))]", { variables: ["self"] });
+  assert.ok(!c.ok);
+  assert.equal(
+    c.error.message.split("\n")[0],
+    "compilation failed: ERROR: <input>:2:15: undeclared reference to 'f' (in container '')",
+  );
+  const none = compile("optional.none().value()", { variables: [] });
+  assert.ok(none.ok);
+  const r = none.program.evaluate({});
+  assert.ok(!r.ok);
+  assert.match(r.error.message, /optional.none\(\) dereference/);
+});

@@ -11,7 +11,8 @@
  *    `x.?a[0]`) stays optional, as cel-go: none stays none, a present value
  *    is selected normally (an error when absent).
  *
- * Optional list/map entries (`[?x]`, `{?k: v}`) are not supported.
+ * Optional list/map entries (`[?e]`, `{?k: v}`) become `k8sOptEntry__(e)` /
+ * `{k8sOptEntry__(k): v}`, finished by optional-macros.ts.
  */
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 
@@ -20,6 +21,8 @@ export const OPT_SELECT = "k8sOptSelect__";
 export const OPT_INDEX = "k8sOptIndex__";
 export const OPT_CHAIN_SELECT = "k8sOptChainSelect__";
 export const OPT_CHAIN_INDEX = "k8sOptChainIndex__";
+/** Marks an optional list element or map entry (`[?e]`, `{?k: v}`). */
+export const OPT_ENTRY = "k8sOptEntry__";
 
 /** The rewritten text and, per rewritten offset, the original offset. */
 export interface Rewritten {
@@ -29,9 +32,30 @@ export interface Rewritten {
   origin: number[];
 }
 
-/** Rewrites `.?` and `[?` (see module doc); unchanged text when neither occurs. */
+/** An open bracket while rewriting: what it opened and whether an optional entry awaits its `)`. */
+interface Frame {
+  kind: "list" | "map" | "index" | "optIndex" | "paren";
+  /** An optional entry's `k8sOptEntry__(` is open and closes at the next `,`, `:` (maps) or closer. */
+  entryOpen: boolean;
+}
+
+/** Whether `source` before `i` ends with an operand (so `[` indexes rather than opens a list). */
+function afterOperand(source: string, i: number): boolean {
+  return /[\w)\]}"']\s*$/.test(source.slice(0, i));
+}
+
+/** Whether position `i` starts an element of the innermost list or map literal. */
+function atEntryStart(source: string, i: number, frame: Frame | undefined): boolean {
+  if (!frame || (frame.kind !== "list" && frame.kind !== "map")) return false;
+  return /[[{,]\s*$/.test(source.slice(0, i));
+}
+
+/**
+ * Rewrites `.?f`, `[?k]` and optional entries `[?e]`, `{?k: v}` (see module
+ * doc); unchanged text when none occurs.
+ */
 export function rewriteOptionalSyntax(source: string): Rewritten {
-  if (!source.includes(".?") && !source.includes("[?")) {
+  if (!source.includes("?")) {
     return { text: source, changed: false, origin: [...Array(source.length + 1).keys()] };
   }
   let text = "";
@@ -40,7 +64,15 @@ export function rewriteOptionalSyntax(source: string): Rewritten {
     text += s;
     for (let k = 0; k < s.length; k++) origin.push(at);
   };
-  const closers: boolean[] = []; // per open '[': true when it became an optional index
+  const frames: Frame[] = [];
+  const top = () => frames[frames.length - 1];
+  const closeEntry = (at: number) => {
+    const f = top();
+    if (f?.entryOpen) {
+      emit(")", at);
+      f.entryOpen = false;
+    }
+  };
   let changed = false;
   let i = 0;
   while (i < source.length) {
@@ -71,21 +103,34 @@ export function rewriteOptionalSyntax(source: string): Rewritten {
         continue;
       }
     }
-    if (c === "[") {
-      const prev = /[\w)\]}"']\s*$/.test(source.slice(0, i));
-      const opt = prev && /^\[\s*\?/.test(source.slice(i));
-      closers.push(opt);
-      if (opt) {
-        emit(`.${OPT_INDEX}(`, i);
-        i = source.indexOf("?", i) + 1;
-        changed = true;
-        continue;
-      }
-    }
-    if (c === "]" && closers.length > 0 && closers.pop()) {
-      emit(")", i);
+    if (c === "?" && atEntryStart(source, i, top())) {
+      emit(`${OPT_ENTRY}(`, i);
+      top()!.entryOpen = true;
+      changed = true;
       i++;
       continue;
+    }
+    if (c === "[") {
+      if (afterOperand(source, i)) {
+        const opt = /^\[\s*\?/.test(source.slice(i));
+        frames.push({ kind: opt ? "optIndex" : "index", entryOpen: false });
+        if (opt) {
+          emit(`.${OPT_INDEX}(`, i);
+          i = source.indexOf("?", i) + 1;
+          changed = true;
+          continue;
+        }
+      } else frames.push({ kind: "list", entryOpen: false });
+    } else if (c === "{") frames.push({ kind: "map", entryOpen: false });
+    else if (c === "(") frames.push({ kind: "paren", entryOpen: false });
+    else if (c === "," || (c === ":" && top()?.kind === "map")) closeEntry(i);
+    else if (c === "]" || c === "}" || c === ")") {
+      closeEntry(i);
+      if (frames.pop()?.kind === "optIndex") {
+        emit(")", i);
+        i++;
+        continue;
+      }
     }
     emit(c, i);
     i++;
