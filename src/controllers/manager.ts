@@ -32,6 +32,8 @@ import { ServiceLBController } from "./servicelb/servicelb.ts";
 import { HorizontalController } from "./podautoscaler/horizontal.ts";
 import { BootstrapSignerController } from "./bootstrap/bootstrap-signer.ts";
 import { TokenCleanerController } from "./bootstrap/token-cleaner.ts";
+import { PVCProtectionController } from "./volume/pvc-protection.ts";
+import { PVProtectionController } from "./volume/pv-protection.ts";
 
 export interface ControllerManagerOptions {
   client: RestClient;
@@ -106,6 +108,8 @@ export const controllerStarters: Record<string, Starter> = {
   horizontalpodautoscaling: (c) => new HorizontalController(c),
   bootstrapsigner: (c) => new BootstrapSignerController(c),
   tokencleaner: (c) => new TokenCleanerController(c),
+  "pvc-protection": (c) => new PVCProtectionController(c),
+  "pv-protection": (c) => new PVProtectionController(c),
   garbagecollector: async (c) => {
     const resources = (await discoverResources(c.client)).filter(
       (r) => r.verbs.includes("list") && r.verbs.includes("watch") && r.verbs.includes("delete"),
@@ -137,6 +141,8 @@ export const EVENT_COMPONENTS: Record<string, string> = {
   horizontalpodautoscaling: "horizontal-pod-autoscaler",
   bootstrapsigner: "bootstrap-signer-controller",
   tokencleaner: "token-cleaner-controller",
+  "pvc-protection": "pvc-protection-controller",
+  "pv-protection": "pv-protection-controller",
   garbagecollector: "garbage-collector-controller",
 };
 

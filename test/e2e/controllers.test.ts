@@ -401,6 +401,31 @@ async function managerGet(path: string): Promise<{ status: number; body: string 
   });
 }
 
+test("a claim in use stays Terminating until its pod is gone (StorageObjectInUseProtection + pvc-protection)", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: held}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: free}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: claimer}\nspec:\n  nodeName: node-x\n  containers: [{name: c, image: busybox}]\n  volumes: [{name: d, persistentVolumeClaim: {claimName: held}}]\n`,
+  });
+  const held = await json(["get", "pvc", "held"]);
+  // The admission plugin (default-on, as upstream) added the finalizer at create.
+  assert.deepEqual(held.metadata.finalizers, ["kubernetes.io/pvc-protection"]);
+  // An unused claim is deleted right away (kubectl waits for it).
+  await cluster.kubectlOk(["delete", "pvc", "free", "--timeout=60s"]);
+  await cluster.kubectlOk(["delete", "pvc", "held", "--wait=false"]);
+  const terminating = await eventually("claim Terminating", async () => {
+    const out = await cluster.kubectlOk(["get", "pvc", "held", "--no-headers"]);
+    return /\bTerminating\b/.test(out) && out;
+  });
+  assert.match(terminating, /^held\s+Terminating/);
+  assert.deepEqual((await json(["get", "pvc", "held"])).metadata.finalizers, [
+    "kubernetes.io/pvc-protection",
+  ]);
+  await cluster.kubectlOk(["delete", "pod", "claimer", "--grace-period=0", "--force"]);
+  await eventually("claim gone once its pod is", async () => {
+    const out = await cluster.kubectl(["get", "pvc", "held"]);
+    return out.code !== 0 && /NotFound/.test(out.stderr);
+  });
+});
+
 test("the controller manager serves /healthz and per-queue workqueue metrics", async () => {
   const health = await eventually("healthz", async () => {
     const r = await managerGet("/healthz");

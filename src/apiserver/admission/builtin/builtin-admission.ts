@@ -6,9 +6,8 @@
  * NamespaceLifecycle is added by the API server itself (always first);
  * disabling it removes it from the bound server's chain. The certificate
  * plugins need the server's authorizer (CertificateApproval/Signing are left
- * out without one). StorageObjectInUseProtection runs only when named in
- * --enable-admission-plugins until k8ts has the controllers that remove its
- * finalizers.
+ * out without one). StorageObjectInUseProtection is default-on as upstream:
+ * the pvc-protection / pv-protection controllers remove its finalizers.
  */
 import { realClock, type Clock } from "../../../client/clock.ts";
 import type { Authorizer } from "../../../auth/types.ts";
@@ -64,8 +63,8 @@ export interface BuiltinAdmission {
 
 type Factory = (ref: ServerRef, opts: BuiltinAdmissionOptions) => AdmissionPlugin | undefined;
 
-/** Default-on upstream, but run here only when named in --enable-admission-plugins. */
-const EXPLICIT_ONLY = new Set(["StorageObjectInUseProtection"]);
+/** Default-on upstream, but run here only when named in --enable-admission-plugins (none now). */
+const EXPLICIT_ONLY = new Set<string>([]);
 
 /** Every built-in plugin k8ts implements, by upstream name. */
 export const BUILTIN_PLUGINS: Record<string, Factory> = {
