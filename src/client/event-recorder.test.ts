@@ -71,3 +71,23 @@ test("more than 10 similar messages within 10 minutes are combined", async () =>
   await recorder.flush();
   assert.ok((await eventsOf("noisy")).some((e) => e.message === "Error creating: later"));
 });
+
+test("past 25 events about one object the rest are dropped until the bucket refills", async () => {
+  const recorder = new EventRecorder(client, { component: "spam" }, { clock: api.clock });
+  for (let i = 0; i < 30; i++) {
+    recorder.event(target("spammy"), "Normal", `Reason${i}`, "same message");
+    await recorder.flush();
+  }
+  assert.equal((await eventsOf("spammy")).length, 25);
+  // Another object is not affected.
+  recorder.event(target("quiet"), "Normal", "Reason", "hello");
+  await recorder.flush();
+  assert.equal((await eventsOf("quiet")).length, 1);
+  api.clock.advance(300_000);
+  recorder.event(target("spammy"), "Normal", "Late1", "after 5 minutes");
+  recorder.event(target("spammy"), "Normal", "Late2", "dropped again");
+  await recorder.flush();
+  const reasons = (await eventsOf("spammy")).map((e) => e.reason);
+  assert.equal(reasons.length, 26);
+  assert.ok(reasons.includes("Late1") && !reasons.includes("Late2"));
+});

@@ -3,11 +3,14 @@
  * - an identical event (same object, type, reason, message, source) seen again
  *   bumps the stored event's count and lastTimestamp instead of creating one;
  * - more than 10 events that differ only by message within 10 minutes are
- *   folded into one event whose message starts "(combined from similar events): ".
+ *   folded into one event whose message starts "(combined from similar events): ";
+ * - then client-go's spam filter: per source and involved object, a burst of
+ *   25 events, then one per 5 minutes; the rest are dropped.
  * Recording never throws and never blocks the caller.
  */
 import type { KObject } from "../api/types.ts";
 import { realClock, type Clock } from "./clock.ts";
+import { EventSpamFilter } from "./event-spam-filter.ts";
 import type { ResourceRef, RestClient } from "./rest-client.ts";
 
 export const eventsRef: ResourceRef = {
@@ -32,13 +35,16 @@ export class EventRecorder {
   private similar = new Map<string, { messages: Set<string>; since: number }>();
   private readonly clock: Clock;
   private pending = new Set<Promise<void>>();
+  private readonly spamFilter: EventSpamFilter;
 
+  /** `spamBurst`/`spamQPS` override client-go's 25 and 1/300 per source and object. */
   constructor(
     private readonly client: RestClient,
     private readonly source: { component: string; host?: string },
-    opts: { clock?: Clock } = {},
+    opts: { clock?: Clock; spamBurst?: number; spamQPS?: number } = {},
   ) {
     this.clock = opts.clock ?? realClock;
+    this.spamFilter = new EventSpamFilter(this.clock, { burst: opts.spamBurst, qps: opts.spamQPS });
   }
 
   event(obj: KObject, type: "Normal" | "Warning", reason: string, message: string): void {
@@ -82,6 +88,8 @@ export class EventRecorder {
       if (sim.messages.size > similarLimit) message = `(combined from similar events): ${message}`;
     }
     const key = message.startsWith("(combined") ? `${base}|combined` : `${base}|${message}`;
+    // As client-go's correlator: aggregate first, then filter spam (new and repeated events alike).
+    if (this.spamFilter.filter({ source: this.source, involvedObject: involved })) return;
     const stamp = new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
     const existing = this.seen.get(key);
     if (existing) {
