@@ -49,8 +49,8 @@ export function crdExtensions(base: Extensions, registry: Registry): Extensions 
   };
   return {
     ...base,
-    async typeErrors(def, obj) {
-      return customResourceInfo(def) ? [] : base.typeErrors(def, obj);
+    async typeErrors(def, obj, style) {
+      return customResourceInfo(def) ? [] : base.typeErrors(def, obj, style);
     },
     async strictDecodingErrors(def, obj, raw) {
       const info = customResourceInfo(def);

@@ -8,6 +8,7 @@ import type { KObject, ResourceDef } from "../api/types.ts";
 import type { Registry } from "../api/registry.ts";
 import type { PatchSchema } from "../api/patch/patch-schema.ts";
 import type { SchemaRegistry } from "../api/schema/schema-registry.ts";
+import type { DecodeStyle } from "../api/schema/type-errors.ts";
 import type {
   OpenAPIHTTPResponse,
   OpenAPIRequest,
@@ -37,8 +38,11 @@ export interface Extensions {
    * `duplicate field "a"` (duplicates need the raw JSON text).
    */
   strictDecodingErrors(def: ResourceDef, obj: KObject, rawJson?: string): Promise<string[]>;
-  /** Go-style decode errors for values whose JSON type does not fit the def's kind. */
-  typeErrors(def: ResourceDef, obj: KObject): Promise<string[]>;
+  /**
+   * Go-style decode errors for values whose JSON type does not fit the def's
+   * kind, worded by encoding/json (default) or by the unstructured converter.
+   */
+  typeErrors(def: ResourceDef, obj: KObject, style?: DecodeStyle): Promise<string[]>;
   /** The reply to GET /openapi/v2, /openapi/v3 or /openapi/v3/<api/v1|apis/g/v>. */
   openapi(req: OpenAPIRequest): Promise<OpenAPIHTTPResponse>;
   /** Strategic-merge-patch schema of the def's kind (undefined: free-form). */
@@ -131,11 +135,11 @@ export function projectExtensions(resources: Registry): Extensions {
       if (entries && entries.length > 0) obj.metadata!.managedFields = entries;
       else delete obj.metadata!.managedFields;
     },
-    async typeErrors(def, obj) {
+    async typeErrors(def, obj, style) {
       const registry = await schemaRegistry();
       const typeName = registry.typeForKind(def.group, def.version, def.kind);
       if (!typeName) return [];
-      return (await typeErrorsModule()).findTypeErrors(obj, typeName, registry);
+      return (await typeErrorsModule()).findTypeErrors(obj, typeName, registry, style);
     },
     async strictDecodingErrors(def, obj, rawJson) {
       const registry = await schemaRegistry();

@@ -162,7 +162,7 @@ test("aggregated discovery v2 when asked for it", async () => {
   assert.equal(legacy.body.kind, "APIGroupList");
 });
 
-test("wrongly typed values are 400 on create and patch; PUT on a collection is 405", async () => {
+test("wrongly typed values are 400 on create and 422 on patch; PUT on a collection is 405", async () => {
   const bad = await t.call("POST", "/api/v1/namespaces/default/configmaps", {
     ...cm("typed"),
     data: "not-a-map",
@@ -170,15 +170,32 @@ test("wrongly typed values are 400 on create and patch; PUT on a collection is 4
   assert.equal(bad.status, 400, bad.text);
   assert.match(bad.body.message, /cannot unmarshal string into Go struct field/);
   await t.call("POST", "/api/v1/namespaces/default/configmaps", cm("typed"));
-  const patch = await t.call(
-    "PATCH",
-    "/api/v1/namespaces/default/configmaps/typed",
-    { data: "x" },
-    {
-      "Content-Type": "application/strategic-merge-patch+json",
-    },
-  );
-  assert.equal(patch.status, 400, patch.text);
+  const cases: [string, unknown, RegExp][] = [
+    [
+      "application/strategic-merge-patch+json",
+      { data: "x" },
+      /^ "" is invalid: patch: Invalid value: "map\[data:x\]": cannot restore map from string$/,
+    ],
+    [
+      "application/merge-patch+json",
+      { data: 5 },
+      /^ "" is invalid: patch: Invalid value: "\{.*\\"data\\":5.*\}": json: cannot unmarshal number into Go struct field ConfigMap.data of type map\[string\]string$/,
+    ],
+    [
+      "application/json-patch+json",
+      [{ op: "replace", path: "/data", value: ["x"] }],
+      /^ "" is invalid: patch: Invalid value: ".*": json: cannot unmarshal array into Go struct field ConfigMap.data of type map\[string\]string$/,
+    ],
+  ];
+  for (const [contentType, body, message] of cases) {
+    const patch = await t.call("PATCH", "/api/v1/namespaces/default/configmaps/typed", body, {
+      "Content-Type": contentType,
+    });
+    assert.equal(patch.status, 422, patch.text);
+    assert.equal(patch.body.reason, "Invalid");
+    assert.match(patch.body.message, message);
+    assert.equal(patch.body.details.causes[0].field, "patch");
+  }
   assert.equal(
     (await t.call("GET", "/api/v1/namespaces/default/configmaps/typed")).body.data.k,
     "v",

@@ -782,5 +782,35 @@ describe("watch and decode errors", () => {
       'Error from server (BadRequest): error when creating "STDIN": Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4',
     );
     assert.notEqual((await cluster.kubectl(["-n", NS, "get", "deploy", "typed"])).code, 0);
+    // A wrongly typed value in a patch is 422 Invalid on the field "patch", as upstream.
+    await cluster.kubectlOk(["-n", NS, "create", "configmap", "typed-patch", "--from-literal=k=v"]);
+    const patched = await cluster.kubectl([
+      "-n",
+      NS,
+      "patch",
+      "configmap",
+      "typed-patch",
+      "-p",
+      '{"data":"x"}',
+    ]);
+    assert.notEqual(patched.code, 0);
+    assert.equal(
+      patched.stderr.trim(),
+      'The request is invalid: patch: Invalid value: "map[data:x]": cannot restore map from string',
+    );
+    const merged = await cluster.kubectl([
+      "-n",
+      NS,
+      "patch",
+      "configmap",
+      "typed-patch",
+      "--type=merge",
+      "-p",
+      '{"data":{"k":1}}',
+    ]);
+    assert.match(
+      merged.stderr,
+      /^The request is invalid: patch: Invalid value: ".*": json: cannot unmarshal number into Go struct field ConfigMap.data of type string/,
+    );
   });
 });

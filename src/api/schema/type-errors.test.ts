@@ -210,3 +210,87 @@ test("goDurationError and base64ErrorOffset follow Go", () => {
   ];
   for (const [s, want] of b64) assert.equal(base64ErrorOffset(s), want, s);
 });
+
+test("findTypeErrors in the unstructured converter's words (strategic merge patch)", async (t) => {
+  const SECRET = "io.k8s.api.core.v1.Secret";
+  const cases: { name: string; type: string; obj: unknown; want: string[] }[] = [
+    {
+      name: "string for an int32",
+      type: DEPLOYMENT,
+      obj: { spec: { replicas: "3" } },
+      want: ["unrecognized type: int32"],
+    },
+    {
+      name: "bool for an int32",
+      type: DEPLOYMENT,
+      obj: { spec: { replicas: true } },
+      want: ["unrecognized type: int32"],
+    },
+    {
+      name: "fraction for an int32",
+      type: DEPLOYMENT,
+      obj: { spec: { replicas: 1.5 } },
+      want: ["cannot convert float64 to int32"],
+    },
+    {
+      name: "integer for a string",
+      type: POD,
+      obj: { spec: { nodeName: 7 } },
+      want: ["cannot convert int64 to string"],
+    },
+    {
+      name: "fraction for a string",
+      type: POD,
+      obj: { spec: { nodeName: 7.5 } },
+      want: ["unrecognized type: string"],
+    },
+    {
+      name: "bool for a string",
+      type: POD,
+      obj: { spec: { nodeName: false } },
+      want: ["unrecognized type: string"],
+    },
+    {
+      name: "number for a bool",
+      type: POD,
+      obj: { spec: { hostNetwork: 1 } },
+      want: ["unrecognized type: bool"],
+    },
+    {
+      name: "string for a struct",
+      type: DEPLOYMENT,
+      obj: { spec: { template: "x" } },
+      want: ["cannot restore struct from: string"],
+    },
+    {
+      name: "object for a list",
+      type: POD,
+      obj: { spec: { containers: { name: "a" } } },
+      want: ["cannot restore slice from map"],
+    },
+    {
+      name: "list for a map",
+      type: POD,
+      obj: { metadata: { labels: ["a"] } },
+      want: ["cannot restore map from slice"],
+    },
+    {
+      name: "bad base64",
+      type: SECRET,
+      obj: { data: { a: "!!!!" } },
+      want: ["error decoding from json: illegal base64 data at input byte 0"],
+    },
+    {
+      name: "number for bytes",
+      type: SECRET,
+      obj: { data: { a: 5 } },
+      want: ["cannot restore slice from int64"],
+    },
+    { name: "fitting values", type: DEPLOYMENT, obj: { spec: { replicas: 2 } }, want: [] },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () =>
+      assert.deepEqual(findTypeErrors(c.obj, c.type, reg, "unstructured"), c.want),
+    );
+  }
+});

@@ -11,6 +11,15 @@
  *
  * The API server wraps the first one as `<Kind> in version "<v>" cannot be
  * handled as a <Kind>: <message>` in a 400 BadRequest.
+ *
+ * A strategic merge patch is applied to a map and the result converted to
+ * the typed object by apimachinery's unstructured converter instead, whose
+ * messages differ (style "unstructured"):
+ *
+ *   unrecognized type: int32            (a string where an int32 belongs)
+ *   cannot convert int64 to string      (an integer where a string belongs)
+ *   cannot restore struct from: string  (a scalar where an object belongs)
+ *   cannot restore slice from map       (an object where a list belongs)
  */
 import { splitTypeName, type SchemaRegistry, type TypeRef } from "./schema-registry.ts";
 import { unmarshalerError } from "./unmarshaler-errors.ts";
@@ -23,6 +32,44 @@ function jsonValueName(value: unknown, wantInteger: boolean): string {
     return wantInteger && Number.isFinite(value) ? `number ${value}` : "number";
   if (Array.isArray(value)) return "array";
   return "object";
+}
+
+/** How the decoder that reports the errors words them (see the file comment). */
+export type DecodeStyle = "json" | "unstructured";
+
+/** reflect.Kind of the value the unstructured converter holds for a JSON value. */
+function goKind(value: unknown): string {
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number") return Number.isSafeInteger(value) ? "int64" : "float64";
+  if (Array.isArray(value)) return "slice";
+  return "map";
+}
+
+/** runtime.DefaultUnstructuredConverter's message for `value` not fitting `type`. */
+function converterError(value: unknown, type: TypeRef): string {
+  const kind = goKind(value);
+  switch (type.kind) {
+    case "ref":
+      return `cannot restore struct from: ${kind}`;
+    case "map":
+      return `cannot restore map from ${kind}`;
+    case "list":
+      return `cannot restore slice from ${kind}`;
+    case "special":
+      return `cannot restore struct from: ${kind}`;
+    case "scalar": {
+      if (type.name === "bytes") return `cannot restore slice from ${kind}`;
+      const target = goTypeName(type);
+      // Values Go could convert (numbers to numbers, integers to strings) but
+      // JSON semantics forbid are "cannot convert"; the rest are unrecognized.
+      const numeric = type.name !== "bool" && type.name !== "string";
+      if ((kind === "int64" && type.name !== "bool") || (kind === "float64" && numeric)) {
+        return `cannot convert ${kind} to ${target}`;
+      }
+      return `unrecognized type: ${target}`;
+    }
+  }
 }
 
 /** Go package-qualified type name of a schema type ("io.k8s.api.core.v1.Toleration" → "v1.Toleration"). */
@@ -114,65 +161,76 @@ function fits(value: unknown, type: TypeRef): boolean {
  * Only JSON types and integer ranges are checked, not formats (a bad
  * timestamp or quantity string is the validator's concern).
  */
-export function findTypeErrors(obj: unknown, typeName: string, registry: SchemaRegistry): string[] {
+export function findTypeErrors(
+  obj: unknown,
+  typeName: string,
+  registry: SchemaRegistry,
+  style: DecodeStyle = "json",
+): string[] {
   const out: string[] = [];
   const top: TypeRef = { kind: "ref", name: typeName };
   if (!fits(obj, top)) {
     out.push(
-      `json: cannot unmarshal ${jsonValueName(obj, false)} into Go value of type ${goRefName(typeName)}`,
+      style === "unstructured"
+        ? converterError(obj, top)
+        : `json: cannot unmarshal ${jsonValueName(obj, false)} into Go value of type ${goRefName(typeName)}`,
     );
   } else if (obj !== null) {
-    walkStruct(obj as Record<string, unknown>, typeName, "", registry, out);
+    walkStruct(obj as Record<string, unknown>, typeName, "", { registry, out, style });
   }
   return out;
+}
+
+interface Walk {
+  registry: SchemaRegistry;
+  out: string[];
+  style: DecodeStyle;
 }
 
 function walkStruct(
   obj: Record<string, unknown>,
   typeName: string,
   path: string,
-  registry: SchemaRegistry,
-  out: string[],
+  walk: Walk,
 ): void {
   for (const [name, value] of Object.entries(obj)) {
-    const field = registry.field(typeName, name);
+    const field = walk.registry.field(typeName, name);
     if (field === undefined) continue; // unknown fields are reported separately
     const fieldPath = path === "" ? name : `${path}.${name}`;
-    walkField(value, field.type, splitTypeName(typeName)[1], fieldPath, registry, out);
+    walkField(value, field.type, splitTypeName(typeName)[1], fieldPath, walk);
   }
 }
 
 /** Checks one value against `type`; `struct` and `path` name the Go field it lands in. */
-function walkField(
-  value: unknown,
-  type: TypeRef,
-  struct: string,
-  path: string,
-  registry: SchemaRegistry,
-  out: string[],
-): void {
+function walkField(value: unknown, type: TypeRef, struct: string, path: string, walk: Walk): void {
+  const { out, style } = walk;
   if (value === null) return;
-  if (type.kind === "special" || (type.kind === "scalar" && type.name === "bytes")) {
+  const bytes = type.kind === "scalar" && type.name === "bytes";
+  if (type.kind === "special" || (bytes && (style === "json" || typeof value === "string"))) {
     const message = unmarshalerError(value, type.name);
     if (message !== undefined) {
-      out.push(message);
+      out.push(
+        style === "unstructured" && bytes ? `error decoding from json: ${message}` : message,
+      );
       return;
     }
   }
   if (!fits(value, type)) {
     const integer = type.kind === "scalar" && (type.name === "int32" || type.name === "int64");
+    const outOfRange = integer && Number.isInteger(value);
     out.push(
-      `json: cannot unmarshal ${jsonValueName(value, integer)} into Go struct field ${struct}.${path} of type ${goTypeName(type)}`,
+      style === "unstructured" && !outOfRange
+        ? converterError(value, type)
+        : `json: cannot unmarshal ${jsonValueName(value, integer)} into Go struct field ${struct}.${path} of type ${goTypeName(type)}`,
     );
     return;
   }
-  if (type.kind === "ref")
-    walkStruct(value as Record<string, unknown>, type.name, path, registry, out);
+  if (type.kind === "ref") walkStruct(value as Record<string, unknown>, type.name, path, walk);
   else if (type.kind === "list") {
-    for (const item of value as unknown[]) walkField(item, type.of, struct, path, registry, out);
+    for (const item of value as unknown[]) walkField(item, type.of, struct, path, walk);
   } else if (type.kind === "map") {
     for (const item of Object.values(value as Record<string, unknown>)) {
-      walkField(item, type.of, struct, path, registry, out);
+      walkField(item, type.of, struct, path, walk);
     }
   }
 }

@@ -14,6 +14,7 @@ import { negotiate } from "../negotiation.ts";
 import { checkNameMatchesURL, checkNamespace, checkTypeMeta, rfc3339 } from "../object-meta.ts";
 import { decodePatchBody, patchTypeOf, readBody, type PatchType } from "../request-body.ts";
 import { RestStore } from "../rest-store.ts";
+import { goValueString } from "../../util/go-value-string.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import { checkUnknownFields, reply, writeOptions } from "./common.ts";
 
@@ -27,6 +28,34 @@ function invalidPatchOptions(field: string, message: string): StatusError {
       causes: [{ reason: "FieldValueInvalid", message, field }],
     },
   );
+}
+
+/**
+ * A patched object whose values do not decode into the kind: upstream
+ * answers 422 `"" is invalid: patch: Invalid value: ...` quoting the patched
+ * object (JSON and merge patches) or the patch as a Go map (strategic merge),
+ * with the decoder's message of that path.
+ */
+async function checkPatchedTypes(
+  ctx: RequestContext,
+  def: ResourceDef,
+  type: PatchType,
+  patch: unknown,
+  result: KObject,
+): Promise<void> {
+  if (type === "apply") return;
+  const strategic = type === "strategic";
+  const errors = await ctx.server.extensions.typeErrors(
+    def,
+    result,
+    strategic ? "unstructured" : "json",
+  );
+  if (errors.length === 0) return;
+  const value = JSON.stringify(strategic ? goValueString(patch) : JSON.stringify(result));
+  const message = `Invalid value: ${value}: ${errors[0]}`;
+  throw new StatusError("Invalid", ` "" is invalid: patch: ${message}`, {
+    causes: [{ reason: "FieldValueInvalid", message, field: "patch" }],
+  });
 }
 
 /** Applies a patch document of `type` to `current` (undefined: nothing stored yet). */
@@ -99,6 +128,7 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
       if (result === null || typeof result !== "object" || Array.isArray(result)) {
         throw new StatusError("BadRequest", "the patched object is not a JSON object");
       }
+      await checkPatchedTypes(ctx, def, type, patch, result);
       checkTypeMeta(result, def);
       await checkUnknownFields(ctx, def, result);
       checkNamespace(result, def, namespace);
