@@ -299,6 +299,66 @@ test("kubectl port-forward forwards a local port to the pod", async () => {
   }
 });
 
+test("plain SPDY clients (kubectl with WebSockets off) exec, attach and port-forward", async () => {
+  // kubectl 1.32 reads these to turn its WebSocket transports off: only SPDY/3.1 is spoken.
+  const spdy = {
+    KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false",
+    KUBECTL_PORT_FORWARD_WEBSOCKETS: "false",
+  };
+  const verbose = await cluster.kubectl(["exec", "web", "-v=8", "--", "true"], { env: spdy });
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, /Upgrade: SPDY\/3\.1|X-Stream-Protocol-Version/i);
+  assert.doesNotMatch(verbose.stderr, /Sec-Websocket/i);
+  const code = await cluster.kubectl(
+    ["exec", "web", "--", "sh", "-c", "echo out; echo err >&2; exit 3"],
+    {
+      env: spdy,
+    },
+  );
+  assert.equal(code.code, 3, code.stderr);
+  assert.equal(code.stdout, "out\n");
+  assert.equal(code.stderr.split("\n")[0], "err");
+  const eof = await cluster.kubectl(
+    ["exec", "-i", "web", "--", "sh", "-c", "cat; echo end; exit 5"],
+    {
+      input: "line-a\nline-b\n",
+      env: spdy,
+    },
+  );
+  assert.equal(eof.code, 5, eof.stderr);
+  assert.equal(eof.stdout, "line-a\nline-b\nend\n");
+  const missing = await cluster.kubectl(["exec", "web", "-c", "nope", "--", "true"], { env: spdy });
+  assert.notEqual(missing.code, 0);
+
+  // kubectlStream inherits this process's environment.
+  const saved = { ...process.env };
+  Object.assign(process.env, spdy);
+  try {
+    const attach = cluster.kubectlStream(["attach", "web"]);
+    try {
+      const first = await attach.waitFor(/tick-(\d+)/);
+      const n = Number(/tick-(\d+)/.exec(first)![1]);
+      await attach.waitFor(new RegExp(`tick-${n + 1}\\b`));
+    } finally {
+      await attach.stop();
+    }
+    const port = await freePort();
+    const pf = cluster.kubectlStream(["port-forward", "pod/web", `${port}:8080`]);
+    try {
+      await pf.waitFor(/Forwarding from 127\.0\.0\.1/);
+      for (let i = 0; i < 2; i++) {
+        const res = await httpGet(`http://127.0.0.1:${port}/`);
+        assert.equal(res.status, 200);
+        assert.equal(res.body, "hello-from-pod\n");
+      }
+    } finally {
+      await pf.stop();
+    }
+  } finally {
+    for (const k of Object.keys(spdy)) if (!(k in saved)) delete process.env[k];
+  }
+});
+
 test("pods/proxy and services/proxy reach the pod's HTTP server", async () => {
   const viaPod = await cluster.kubectlOk([
     "get",

@@ -24,7 +24,14 @@ import type { ContainerRuntime } from "../runtime/runtime.ts";
 import { streamContainerLog } from "./container-logs.ts";
 import type { LogOptions } from "./cri-log.ts";
 import { previousLogPath } from "./previous-log.ts";
-import { rejectUpgrade, relayExecWebSocket, relayPortForward } from "./stream-relay.ts";
+import {
+  isSpdyRequest,
+  rejectUpgrade,
+  relayExecWebSocket,
+  relayPortForward,
+  relaySpdy,
+} from "./stream-relay.ts";
+import { SPDY_CHANNEL_PROTOCOLS } from "./spdy/remote-command.ts";
 import { resourceMetricsText, type StatsProvider } from "./stats-provider.ts";
 
 /** Who is calling, from the client certificate. */
@@ -234,6 +241,8 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
         const cmd = q.getAll("command");
         return o.runtime.exec({ containerId: ref.id, cmd, ...stream });
       };
+      if (isSpdyRequest(req))
+        return relaySpdy(req, socket, head, runtimeUrl, SPDY_CHANNEL_PROTOCOLS);
       return relayExecWebSocket(req, socket, head, runtimeUrl, stream);
     }
     if (kind === "portForward" && parts.length >= 3) {

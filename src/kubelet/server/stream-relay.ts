@@ -14,8 +14,12 @@
  *   messages (subprotocol `SPDY/3.1+portforward.k8s.io`); the kubelet opens
  *   a SPDY/3.1 upgrade (`portforward.k8s.io`) to the runtime and relays the
  *   bytes unchanged, so the SPDY session runs end to end between kubectl
- *   and containerd. Plain SPDY clients (kubectl's fallback) are relayed
- *   the same way over the raw socket.
+ *   and containerd.
+ * - Plain SPDY/3.1 clients (kubectl's fallback, with
+ *   KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false or
+ *   KUBECTL_PORT_FORWARD_WEBSOCKETS=false) of all three are relayed byte
+ *   for byte over the raw socket, the protocol version negotiated with the
+ *   runtime.
  */
 import http, { type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -35,6 +39,8 @@ export const CHANNEL_PROTOCOLS = [
   "channel.k8s.io",
 ];
 export const PORT_FORWARD_TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io";
+/** The SPDY port-forward protocol version. */
+export const PORT_FORWARD_PROTOCOL = "portforward.k8s.io";
 
 /** v5's close signal: `[255, channel]` closes the client's side of a channel. */
 export const CLOSE_SIGNAL = 255;
@@ -141,24 +147,104 @@ export async function relayExecWebSocket(
   if (client.readyState === WebSocket.OPEN) client.close(1000);
 }
 
-/** Opens a SPDY/3.1 upgrade to the runtime's port-forward URL; resolves to the raw socket. */
-function dialRuntimeSpdy(url: string): Promise<{ socket: Duplex; head: Buffer }> {
+/**
+ * The protocol versions a SPDY client offered in X-Stream-Protocol-Version
+ * (one header each, or joined with commas by a proxy), in its order.
+ */
+export function offeredStreamProtocols(req: IncomingMessage): string[] {
+  const raw = req.headersDistinct?.["x-stream-protocol-version"] ?? [];
+  return raw
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Opens a SPDY/3.1 upgrade to a runtime streaming URL offering `protocols`
+ * (one X-Stream-Protocol-Version header each, as the runtime's handshake
+ * reads them); resolves to the raw socket and the version it chose.
+ */
+function dialRuntimeSpdy(
+  url: string,
+  protocols: string[],
+): Promise<{ socket: Duplex; head: Buffer; protocol?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: "POST",
       headers: {
         Connection: "Upgrade",
         Upgrade: "SPDY/3.1",
-        "X-Stream-Protocol-Version": "portforward.k8s.io",
+        "X-Stream-Protocol-Version": protocols,
       },
     });
-    req.once("upgrade", (_res, socket, head) => resolve({ socket, head }));
+    req.once("upgrade", (res, socket, head) => {
+      const chosen = res.headers["x-stream-protocol-version"];
+      resolve({ socket, head, protocol: Array.isArray(chosen) ? chosen[0] : chosen });
+    });
     req.once("response", (res) => {
-      res.resume();
-      reject(new Error(`runtime streaming server answered ${res.statusCode}`));
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        reject(
+          new Error(
+            `runtime streaming server answered ${res.statusCode}: ${Buffer.concat(chunks).toString().trim()}`,
+          ),
+        ),
+      );
     });
     req.once("error", reject);
     req.end();
+  });
+}
+
+/** True when the request asks for a SPDY/3.1 upgrade. */
+export function isSpdyRequest(req: IncomingMessage): boolean {
+  return (req.headers.upgrade ?? "").toLowerCase().startsWith("spdy/3.1");
+}
+
+/**
+ * Relays a plain SPDY/3.1 client (kubectl's fallback, or any client-go SPDY
+ * executor) to the runtime's streaming URL byte for byte, as upstream's
+ * kubelet proxies to the CRI streaming server: the client's offered
+ * protocol versions go to the runtime, whose choice is answered in the
+ * 101, so the SPDY session (exec/attach streams, or port-forward data and
+ * error streams) runs end to end between client and runtime. A failure
+ * before the upgrade is answered as a plain HTTP error.
+ */
+export async function relaySpdy(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  runtimeUrl: () => Promise<string>,
+  defaultProtocols: string[],
+): Promise<void> {
+  const offered = offeredStreamProtocols(req);
+  let up: { socket: Duplex; head: Buffer; protocol?: string };
+  try {
+    up = await dialRuntimeSpdy(await runtimeUrl(), offered.length ? offered : defaultProtocols);
+  } catch (err) {
+    rejectUpgrade(socket, 500, err instanceof Error ? err.message : String(err));
+    return;
+  }
+  socket.write(
+    "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n" +
+      (up.protocol ? `X-Stream-Protocol-Version: ${up.protocol}\r\n` : "") +
+      "\r\n",
+  );
+  if (head.length) up.socket.write(head);
+  if (up.head.length) socket.write(up.head);
+  up.socket.pipe(socket);
+  socket.pipe(up.socket);
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      up.socket.destroy();
+      socket.destroy();
+      resolve();
+    };
+    socket.once("close", done);
+    up.socket.once("close", done);
+    socket.once("error", done);
+    up.socket.once("error", done);
   });
 }
 
@@ -184,7 +270,7 @@ export async function relayPortForward(
     if (!client) return;
     let up: { socket: Duplex; head: Buffer };
     try {
-      up = await dialRuntimeSpdy(url);
+      up = await dialRuntimeSpdy(url, [PORT_FORWARD_PROTOCOL]);
     } catch {
       client.close(1011);
       return;
@@ -205,35 +291,7 @@ export async function relayPortForward(
     });
     return;
   }
-  if ((req.headers.upgrade ?? "").toLowerCase().startsWith("spdy/3.1")) {
-    let up: { socket: Duplex; head: Buffer };
-    try {
-      up = await dialRuntimeSpdy(await runtimeUrl());
-    } catch (err) {
-      rejectUpgrade(socket, 500, err instanceof Error ? err.message : String(err));
-      return;
-    }
-    socket.write(
-      "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n" +
-        "X-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n",
-    );
-    if (head.length) up.socket.write(head);
-    if (up.head.length) socket.write(up.head);
-    up.socket.pipe(socket);
-    socket.pipe(up.socket);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        up.socket.destroy();
-        socket.destroy();
-        resolve();
-      };
-      socket.once("close", done);
-      up.socket.once("close", done);
-      socket.once("error", done);
-      up.socket.once("error", done);
-    });
-    return;
-  }
+  if (isSpdyRequest(req)) return relaySpdy(req, socket, head, runtimeUrl, [PORT_FORWARD_PROTOCOL]);
   rejectUpgrade(socket, 400, "port-forward needs a WebSocket or SPDY/3.1 upgrade");
 }
 

@@ -21,6 +21,14 @@ import {
   type Frame,
 } from "./spdy-frames.ts";
 
+/** Remote-command versions over SPDY, most preferred first (containerd 1.6 serves up to v4). */
+export const SPDY_CHANNEL_PROTOCOLS = [
+  "v4.channel.k8s.io",
+  "v3.channel.k8s.io",
+  "v2.channel.k8s.io",
+  "channel.k8s.io",
+];
+
 export type StreamType = "error" | "stdin" | "stdout" | "stderr" | "resize";
 
 export interface RemoteCommandOptions {
