@@ -34,6 +34,8 @@ function keyOf(c: AuthzCheck): string {
     c.subresource ?? "",
     c.namespace ?? "",
     c.name ?? "",
+    c.fieldSelector ?? "",
+    c.labelSelector ?? "",
   ]);
 }
 

@@ -17,6 +17,9 @@ export interface AuthzCheck {
   subresource?: string;
   namespace?: string;
   name?: string;
+  /** Selector texts of `.fieldSelector(s)` / `.labelSelector(s)` (authorizers may ignore them, as RBAC does). */
+  fieldSelector?: string;
+  labelSelector?: string;
 }
 
 /** Result of an authorization check, as upstream: decision plus reason or error. */

@@ -10,6 +10,7 @@ import { chargeCost } from "./context.ts";
 import { authorizerFuncs } from "./lib/authorizer.ts";
 import { formatFuncs } from "./lib/format.ts";
 import { dynFunc } from "./lib/func.ts";
+import { ipFuncs } from "./lib/ip.ts";
 import { listFuncs } from "./lib/lists.ts";
 import { optionalFuncs } from "./lib/optional.ts";
 import { quantityFuncs } from "./lib/quantity.ts";
@@ -35,6 +36,7 @@ export const KUBERNETES_FUNCS: readonly CelFunc[] = [
   ...formatFuncs,
   ...optionalFuncs,
   ...setsFuncs,
+  ...ipFuncs,
   ...authorizerFuncs,
   costHook,
 ];

@@ -30,8 +30,11 @@
  *   getPort, getEscapedPath, getQuery), quantity (quantity, isQuantity,
  *   isInteger, asInteger, asApproximateFloat, sign, add, sub, isGreaterThan,
  *   isLessThan, compareTo), format (format.named, format.<name>(), validate),
+ *   ip (ip, isIP, ip.isCanonical, family, isUnspecified, isLoopback,
+ *   isLinkLocalMulticast, isLinkLocalUnicast, isGlobalUnicast, string), cidr (cidr,
+ *   isCIDR, containsIP, containsCIDR, ip, masked, prefixLength, string),
  *   optional (optional.of/none/ofNonZeroValue/unwrap, hasValue, value, or, orValue, unwrapOpt, first, last, optMap, optFlatMap, optional list/map entries `[?x]`, `{?k: v}`, and
- *   the `x.?f` / `x[?k]` syntax), sets (sets.contains, sets.equivalent, sets.intersects), authorizer (path, group, resource, subresource, namespace,
+ *   the `x.?f` / `x[?k]` syntax), sets (sets.contains, sets.equivalent, sets.intersects), authorizer (path, group, resource, subresource, namespace, fieldSelector, labelSelector,
  *   name, serviceAccount, check, allowed, reason, errored, error).
  * - Cost: 1 per AST node plus 1 per comprehension iteration plus size-based
  *   charges in library functions; over `costLimit` or `timeoutMs` the result

@@ -128,10 +128,28 @@ test("authorizer library asks the evaluation's authorizer", () => {
     subresource: undefined,
     namespace: "ns",
     name: "web",
+    fieldSelector: undefined,
+    labelSelector: undefined,
   });
   assert.equal(seen[1]?.resource, "pods");
   assert.equal(seen.at(-1)?.user, "system:serviceaccount:kube-system:sa");
   assert.equal(seen.at(-1)?.path, "/healthz");
+});
+
+test("authorizer selectors reach the check", () => {
+  const seen: AuthzCheck[] = [];
+  const c = compile(
+    "authorizer.group('').resource('pods').fieldSelector('spec.nodeName=n1').labelSelector('app=web').check('list').allowed()",
+    { variables: ["authorizer"] },
+  );
+  assert.ok(c.ok);
+  const r = c.program.evaluate(
+    { authorizer: authorizerValue({}) },
+    { authorizer: (chk) => (seen.push(chk), { decision: "allow" }) },
+  );
+  assert.ok(r.ok && r.value === true);
+  assert.equal(seen[0]?.fieldSelector, "spec.nodeName=n1");
+  assert.equal(seen[0]?.labelSelector, "app=web");
 });
 
 test("without an authorizer every check is denied", () => {

@@ -1,6 +1,7 @@
 /**
  * Kubernetes authorizer library: `authorizer.path(p)`,
  * `authorizer.group(g).resource(r).subresource(s).namespace(ns).name(n)`,
+ * `.fieldSelector(s)`, `.labelSelector(s)` (AuthorizeWithSelectors, on in 1.32),
  * `.check(verb)` → decision with allowed(), reason(), errored(), error();
  * `authorizer.serviceAccount(ns, name)`; `authorizer.requestResource`.
  * Checks call the evaluation's synchronous CelAuthorizer; without one every
@@ -74,7 +75,15 @@ function decide(f: Record<string, CelInput>, verb: string): AuthzDecision {
     path: s("path"),
     group: f["group"] as string | undefined,
   };
-  for (const k of ["resource", "subresource", "namespace", "name"] as const) check[k] = s(k);
+  for (const k of [
+    "resource",
+    "subresource",
+    "namespace",
+    "name",
+    "fieldSelector",
+    "labelSelector",
+  ] as const)
+    check[k] = s(k);
   try {
     return authz(check);
   } catch (e) {
@@ -97,6 +106,8 @@ export const authorizerFuncs: CelFunc[] = [
   builder("subresource", ["resource"], "resource", "subresource"),
   builder("namespace", ["resource"], "resource", "namespace"),
   builder("name", ["resource"], "resource", "name"),
+  builder("fieldSelector", ["resource"], "resource", "fieldSelector"),
+  builder("labelSelector", ["resource"], "resource", "labelSelector"),
   dynMethod("serviceAccount", 2, (t, [ns, n]) => {
     const f = fields(t, ["authorizer"]);
     if (f === undefined || typeof ns !== "string" || typeof n !== "string") return undefined;
