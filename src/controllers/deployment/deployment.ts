@@ -19,7 +19,8 @@ import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { canonicalJSON, computeHash } from "../util/hash.ts";
-import { maxOldScaleDown, newReplicaSetReplicas, resolveFenceposts } from "./rolling.ts";
+import { newReplicaSetReplicas, resolveFenceposts } from "./rolling.ts";
+import { planOldScaleDown } from "./old-scale-down.ts";
 import { isScalingEvent, proportionalSizes } from "./proportional.ts";
 import { deploymentStatus, statusChanged, type Deployment, type ReplicaSet } from "./status.ts";
 
@@ -351,21 +352,24 @@ export class DeploymentController {
     if (target !== (newRS.spec?.replicas ?? 0)) {
       newRS = await this.scaleRS(d, newRS, target);
     }
-    let budget = maxOldScaleDown({
+    // Unhealthy old replicas go first, then available ones within maxUnavailable.
+    const plan = planOldScaleDown({
       replicas,
-      unavailable,
-      totalReplicas: total(),
-      newReplicas: newRS.spec?.replicas ?? 0,
-      newAvailable: newRS.status?.availableReplicas ?? 0,
+      maxUnavailable: unavailable,
+      newRS: {
+        replicas: newRS.spec?.replicas ?? 0,
+        available: newRS.status?.availableReplicas ?? 0,
+      },
+      olds: activeOlds.map((rs) => ({
+        name: rs.metadata?.name ?? "",
+        replicas: rs.spec?.replicas ?? 0,
+        available: rs.status?.availableReplicas ?? 0,
+        created: Date.parse(rs.metadata?.creationTimestamp ?? "") || 0,
+      })),
     });
-    // Oldest revisions shrink first.
-    const ordered = [...activeOlds].sort((a, b) => revisionOf(a) - revisionOf(b));
-    for (const rs of ordered) {
-      if (budget <= 0) break;
-      const current = rs.spec?.replicas ?? 0;
-      const cut = Math.min(current, budget);
-      await this.scaleRS(d, rs, current - cut);
-      budget -= cut;
+    for (const [name, to] of plan.sizes) {
+      const rs = activeOlds.find((r) => r.metadata?.name === name);
+      if (rs) await this.scaleRS(d, rs, to);
     }
   }
 
