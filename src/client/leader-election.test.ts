@@ -1,12 +1,15 @@
 /**
  * Leader election over a real Lease (in-process API server, one fake clock):
  * a second candidate takes over only after leaseDuration without the record
- * changing (timed on its own clock), renewals keep it out, and a leader
- * stopping cleanly releases the lease at once.
+ * changing (timed on its own clock), renewals keep it out, a running
+ * candidate observes renewals by watch and takes over exactly leaseDuration
+ * after the last one it saw, and a leader stopping cleanly releases the
+ * lease at once.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../api/types.ts";
+import type { Clock } from "./clock.ts";
 import { startTestServer, type TestServer } from "../apiserver/testing/test-server.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { leasesRef } from "./resources.ts";
@@ -87,4 +90,64 @@ test("a leader stopping cleanly releases the lease", async () => {
   assert.deepEqual(log, ["a leads", "a stopped"]);
   assert.equal((await holder("released"))?.holderIdentity, "");
   assert.equal(await elector("released", "b").tryAcquireOrRenew(), true, "no need to wait 15 s");
+});
+
+/** Polls fn every 10 ms of real time (I/O needs it) for up to 30 s. */
+async function until<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+): Promise<T> {
+  for (let i = 0; i < 3000; i++) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what} never happened`);
+}
+
+test("a running candidate sees renewals by watch and takes over when the last one it saw is 15 s old", async () => {
+  const a = elector("watched", "a");
+  // b's clock is the server's; its timers are recorded to see when it means to wake.
+  const waits: number[] = [];
+  const bClock: Clock = {
+    now: () => api.clock.now(),
+    after: (ms, fn) => (waits.push(ms), api.clock.after(ms, fn)),
+  };
+  const log: string[] = [];
+  const b = new LeaderElector(client, {
+    namespace: "kube-system",
+    name: "watched",
+    identity: "b",
+    clock: bClock,
+    onStartedLeading: () => log.push("b leads"),
+    onStoppedLeading: () => log.push("b stopped"),
+  });
+  const t0 = api.clock.now();
+  assert.equal(await a.tryAcquireOrRenew(), true);
+  const stop = new AbortController();
+  const running = b.run(stop.signal);
+  try {
+    await until("b observes a's record", () => b.observed().holder === "a");
+    assert.equal(b.observed().at, t0);
+    // a renews 1 s later; b's next poll is due at 2 s, so only its watch can see it at 1 s.
+    api.clock.advance(1_000);
+    assert.equal(await a.tryAcquireOrRenew(), true);
+    await until("b observes the renewal", () => b.observed().at === t0 + 1_000);
+    // 1 ms before the renewal is 15 s old: b polls, finds the lease still held
+    // and sleeps exactly until it ends rather than a whole retry period.
+    api.clock.advance(14_999);
+    await until("b waits for the lease to end", () => waits.includes(1));
+    assert.equal(b.isLeader(), false, "not before the lease ends");
+    api.clock.advance(1);
+    await until("b leads", () => b.isLeader());
+    const spec = await holder("watched");
+    assert.deepEqual(
+      { holder: spec?.holderIdentity, acquired: (spec as { acquireTime?: string })?.acquireTime },
+      { holder: "b", acquired: new Date(t0 + 16_000).toISOString().replace("Z", "000Z") },
+    );
+  } finally {
+    stop.abort();
+    await running;
+  }
+  assert.deepEqual(log, ["b leads", "b stopped"]);
 });
