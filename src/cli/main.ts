@@ -14,6 +14,7 @@ import { registerDatastoreCommand } from "./datastore.ts";
 import { registerAgentCommand } from "./agent.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 import { registerDnsCommand } from "./dns.ts";
+import { registerDevCommand } from "./dev.ts";
 import { createLogger } from "../util/logger.ts";
 
 const program = new Command();
@@ -33,6 +34,7 @@ registerDatastoreCommand(program);
 registerAgentCommand(program);
 registerSimulateCommand(program);
 registerDnsCommand(program);
+registerDevCommand(program);
 
 // A long-running component must not die of one forgotten promise: log it
 // (with its stack) in the structured format and keep serving.

@@ -18,6 +18,8 @@ export interface ServerComponentFlags {
   /** --use-service-account-credentials[=false]: each controller as kube-system/<controller> (default on). */
   useServiceAccountCredentials?: boolean | string;
   nodeName?: string;
+  /** --node-ip: the node's InternalIP (default 127.0.0.1). */
+  nodeIp?: string;
   imagePull?: string;
   /** --disable-kube-proxy: no service proxy on this node. */
   disableKubeProxy?: boolean;
@@ -141,6 +143,7 @@ export async function startServerComponents(
       clusterCIDR: flags.clusterCidr,
       serviceCIDR: flags.serviceClusterIpRange,
       cgroupRoot: flags.cgroupRoot,
+      hostIP: flags.nodeIp,
     });
   }
   let proxy: { stop(): Promise<void> } | undefined;
@@ -149,6 +152,7 @@ export async function startServerComponents(
     proxy = await startProxy({
       client: clientFor("kube-proxy", identities.kubeProxy),
       nodeName,
+      nodeIP: flags.nodeIp,
       clusterCIDR: flags.clusterCidr ?? "10.42.0.0/16",
       serviceCIDR: flags.serviceClusterIpRange ?? "10.43.0.0/16",
       syncPodRoutes: true,

@@ -41,6 +41,7 @@ export function registerServerCommand(program: Command): void {
       "disabled",
     )
     .option("--node-name <name>", "name of this node")
+    .option("--node-ip <ip>", "the node's InternalIP (kubelet and kube-proxy; default 127.0.0.1)")
     .option(
       "--cluster-dns <ip>",
       "kube-dns service IP for pods (default: 10th IP of the service range)",

@@ -1,0 +1,82 @@
+/**
+ * `k8ts dev cluster [--nodes N]` and `k8ts dev cluster delete`: a
+ * multi-node cluster on one machine, each node in a network namespace on a
+ * bridge the command creates (see src/dev/dev-cluster.ts).
+ */
+import type { Command } from "commander";
+import { join, resolve } from "node:path";
+
+/** Registers `k8ts dev`. */
+export function registerDevCommand(program: Command): void {
+  const dev = program.command("dev").description("Local development clusters");
+  const stateDirOf = async (flags: { name: string; stateDir?: string }) => {
+    const { defaultDataDir } = await import("./control-plane.ts");
+    return resolve(flags.stateDir ?? join(defaultDataDir(), "dev", flags.name));
+  };
+  const cluster = dev
+    .command("cluster")
+    .description(
+      "Create a multi-node cluster on this machine: node 1 runs k8ts server, the others k8ts agent, each in its own network namespace",
+    )
+    .option("--name <name>", "cluster name (namespaces k8ts-<name>-*)", "dev")
+    .option(
+      "--state-dir <dir>",
+      "where node data, logs and state go (default <data dir>/dev/<name>)",
+    )
+    .option("--nodes <n>", "number of nodes", "3")
+    .option("--node-cidr <cidr>", "subnet of the node addresses on the bridge", "172.29.0.0/24")
+    .option("--cluster-cidr <cidr>", "pod CIDR of the cluster", "10.42.0.0/16")
+    .option(
+      "--first-pod-cidr <cidr>",
+      "pod CIDR of node 1; node i gets the next /24s",
+      "10.42.1.0/24",
+    )
+    .option("--timeout <seconds>", "time for every node to become Ready", "300")
+    .action(async (flags) => {
+      const { createDevCluster } = await import("../dev/dev-cluster.ts");
+      const state = await createDevCluster({
+        name: flags.name,
+        nodes: Number(flags.nodes),
+        stateDir: await stateDirOf(flags),
+        nodeCIDR: flags.nodeCidr,
+        clusterCIDR: flags.clusterCidr,
+        firstPodCIDR: flags.firstPodCidr,
+        k8tsBin: process.argv[1]!,
+        readyTimeoutMs: Number(flags.timeout) * 1000,
+        log: (msg) => process.stderr.write(`k8ts dev cluster: ${msg}\n`),
+      });
+      const { plan } = state;
+      const lines = [
+        `Dev cluster ${plan.name}: ${plan.nodes.length} nodes Ready`,
+        ...plan.nodes.map(
+          (n) =>
+            `  ${n.name}  ${n.role}  ${n.ip}  pods ${n.podCIDR}  netns ${n.netns}  pid ${state.pids[n.name]}`,
+        ),
+        `Admin kubeconfig: ${plan.kubeconfig} (API at ${plan.server}, inside the nodes' network)`,
+        `Use it: nsenter --net=/var/run/netns/${plan.nodes[0]!.netns} kubectl --kubeconfig ${plan.kubeconfig} get nodes`,
+        `Remove it: k8ts dev cluster delete --name ${plan.name}${flags.stateDir ? ` --state-dir ${plan.stateDir}` : ""}`,
+      ];
+      process.stdout.write(lines.join("\n") + "\n");
+    });
+  cluster
+    .command("delete")
+    .description(
+      "Stop a dev cluster's nodes and remove every namespace, link, mount and file it made",
+    )
+    .action(async (_flags, cmd: Command) => {
+      // --name/--state-dir belong to `dev cluster` (parsed there wherever they appear).
+      const parent = cmd.parent!.opts<{ name: string; stateDir?: string }>();
+      const { deleteDevCluster } = await import("../dev/dev-delete.ts");
+      const report = await deleteDevCluster(await stateDirOf(parent), {
+        log: (msg) => process.stderr.write(`k8ts dev cluster delete: ${msg}\n`),
+      });
+      if (report.failed.length) {
+        process.stderr.write(`Cannot delete namespaces:\n  ${report.failed.join("\n  ")}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(
+        `Dev cluster ${parent.name} deleted (${report.stopped.length} nodes stopped)\n`,
+      );
+    });
+}

@@ -1,0 +1,200 @@
+/**
+ * `k8ts dev cluster` (like kind): N nodes on one machine, each in its own
+ * network namespace on a bridge this code creates (see dev-network.ts).
+ * Node 1 runs `k8ts server` (control plane, kubelet with its own
+ * containerd, kube-proxy, DNS add-on) bound to its bridge address; the
+ * others join it with `k8ts agent` and a bootstrap token. Processes run
+ * detached, their PIDs kept in `<state-dir>/cluster.json`, so
+ * `k8ts dev cluster delete` stops exactly them (then whatever is left inside
+ * the namespaces it made), unmounts leftovers and deletes the namespaces
+ * and the state dir.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { hostExec, mustExec, type ExecResult, type HostExec } from "../proxy/host-exec.ts";
+import { deleteDevCluster } from "./dev-delete.ts";
+import { createDevNetwork } from "./dev-network.ts";
+import {
+  planDevCluster,
+  type DevClusterPlan,
+  type DevNodePlan,
+  type DevPlanOptions,
+} from "./dev-plan.ts";
+import { statePath, writeDevClusterState, type DevClusterState } from "./dev-state.ts";
+
+export interface DevClusterOptions extends DevPlanOptions {
+  /** The `k8ts` launcher to run in each node (bin/k8ts). */
+  k8tsBin: string;
+  exec?: HostExec;
+  /** Time for every node to become Ready (default 300 s). */
+  readyTimeoutMs?: number;
+  log?: (msg: string) => void;
+}
+
+const writeState = writeDevClusterState;
+
+const tail = (file: string) =>
+  existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-40).join("\n") : "";
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs kubectl against the cluster from inside node 1's namespace. */
+export function devKubectl(
+  plan: DevClusterPlan,
+  args: string[],
+  exec = hostExec(),
+): Promise<ExecResult> {
+  return exec("nsenter", [
+    `--net=/var/run/netns/${plan.nodes[0]!.netns}`,
+    "kubectl",
+    "--kubeconfig",
+    plan.kubeconfig,
+    ...args,
+  ]);
+}
+
+function startNode(node: DevNodePlan, k8tsBin: string, args: string[]): number {
+  mkdirSync(node.dataDir, { recursive: true });
+  const fd = openSync(node.logFile, "a");
+  // nsenter --net only (no mount namespace: the host's cgroup mounts stay visible).
+  const child = spawn(
+    "nsenter",
+    [`--net=/var/run/netns/${node.netns}`, process.execPath, k8tsBin, ...args],
+    { detached: true, stdio: ["ignore", fd, fd] },
+  );
+  closeSync(fd);
+  child.unref();
+  if (!child.pid) throw new Error(`Cannot start node ${node.name}`);
+  return child.pid;
+}
+
+async function readyNodes(plan: DevClusterPlan, exec: HostExec): Promise<Set<string>> {
+  const res = await devKubectl(plan, ["get", "nodes", "-o", "json"], exec);
+  const ready = new Set<string>();
+  if (res.code !== 0) return ready;
+  const list = JSON.parse(res.stdout) as {
+    items: {
+      metadata: { name: string };
+      status?: { conditions?: { type: string; status: string }[] };
+    }[];
+  };
+  for (const n of list.items)
+    if (n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+      ready.add(n.metadata.name);
+  return ready;
+}
+
+async function waitReady(
+  state: DevClusterState,
+  nodes: DevNodePlan[],
+  exec: HostExec,
+  deadline: number,
+): Promise<void> {
+  for (;;) {
+    for (const n of nodes) {
+      const pid = state.pids[n.name];
+      if (pid && !alive(pid))
+        throw new Error(`Node ${n.name} exited; its log ends with:\n${tail(n.logFile)}`);
+    }
+    if (existsSync(state.plan.kubeconfig)) {
+      const ready = await readyNodes(state.plan, exec);
+      if (nodes.every((n) => ready.has(n.name))) return;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `Nodes ${nodes.map((n) => n.name).join(", ")} not Ready in time; ${nodes[0]!.name}'s log ends with:\n${tail(nodes[0]!.logFile)}`,
+      );
+    await delay(500);
+  }
+}
+
+/** Creates a dev cluster and waits until every node is Ready; on failure removes what it made. */
+export async function createDevCluster(o: DevClusterOptions): Promise<DevClusterState> {
+  const plan = planDevCluster(o);
+  const exec = o.exec ?? hostExec();
+  const log = o.log ?? (() => {});
+  if (existsSync(statePath(plan.stateDir)))
+    throw new Error(`Dev cluster ${plan.name} exists (${plan.stateDir}): delete it first`);
+  mkdirSync(plan.stateDir, { recursive: true });
+  const state: DevClusterState = { plan, pids: {} };
+  writeState(state);
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 300_000);
+  try {
+    log(`creating network: hub ${plan.hubNetns}, ${plan.nodes.length} node namespaces`);
+    await createDevNetwork(plan, exec);
+    const [first, ...agents] = plan.nodes;
+    state.pids[first!.name] = startNode(first!, o.k8tsBin, [
+      "server",
+      "--data-dir",
+      first!.dataDir,
+      "--bind-address",
+      first!.ip,
+      "--secure-port",
+      "6443",
+      "--node-name",
+      first!.name,
+      "--node-ip",
+      first!.ip,
+      "--pod-cidr",
+      first!.podCIDR,
+      "--cluster-cidr",
+      plan.clusterCIDR,
+      "--cgroup-root",
+      plan.cgroupRoot,
+    ]);
+    writeState(state);
+    log(`starting server ${first!.name} at ${plan.server}`);
+    await waitReady(state, [first!], exec, deadline);
+    if (agents.length) {
+      const token = (
+        await mustExec(exec, "nsenter", [
+          `--net=/var/run/netns/${first!.netns}`,
+          process.execPath,
+          o.k8tsBin,
+          "token",
+          "create",
+          "--kubeconfig",
+          plan.kubeconfig,
+          "--ttl",
+          "1h",
+          "--description",
+          `k8ts dev cluster ${plan.name}`,
+        ])
+      ).trim();
+      for (const node of agents) {
+        state.pids[node.name] = startNode(node, o.k8tsBin, [
+          "agent",
+          "--server",
+          plan.server,
+          "--token",
+          token,
+          "--data-dir",
+          node.dataDir,
+          "--node-name",
+          node.name,
+          "--node-ip",
+          node.ip,
+          "--pod-cidr",
+          node.podCIDR,
+        ]);
+        log(`starting agent ${node.name}`);
+      }
+      writeState(state);
+      await waitReady(state, plan.nodes, exec, deadline);
+    }
+    log(`all ${plan.nodes.length} nodes Ready`);
+    return state;
+  } catch (err) {
+    await deleteDevCluster(plan.stateDir, { exec, log }).catch(() => {});
+    throw err;
+  }
+}
