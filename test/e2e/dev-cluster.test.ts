@@ -291,6 +291,55 @@ test("a pod on node 3 reaches pods on nodes 1 and 2, a ClusterIP whose only endp
   assert.equal(fromNode.stdout.trim(), "web2", fromNode.stderr);
 });
 
+test("a LoadBalancer service gets the nodes' addresses as EXTERNAL-IP, and each answers", async () => {
+  await kubectlOk(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web2-lb", namespace: "default" },
+      spec: {
+        type: "LoadBalancer",
+        selector: { app: "web2" },
+        ports: [{ port: 8081, targetPort: 8080 }],
+      },
+    }),
+  );
+  const ingress = await eventually(
+    "web2-lb has every node address as ingress",
+    async () => {
+      const r = await kubectl([
+        "get",
+        "svc",
+        "web2-lb",
+        "-o",
+        "jsonpath={.status.loadBalancer.ingress[*].ip}",
+      ]);
+      const ips = r.stdout.trim().split(/\s+/).filter(Boolean).sort();
+      return ips.length === nodes.length ? ips : undefined;
+    },
+    { timeoutMs: 60_000, context: logs },
+  );
+  assert.deepEqual(ingress, nodes.map((n) => n.ip).sort());
+  const table = await kubectlOk(["get", "svc", "web2-lb"]);
+  assert.match(
+    table,
+    new RegExp(`web2-lb\\s+LoadBalancer\\s+\\S+\\s+\\S*${nodes[0]!.ip.replace(/\./g, "\\.")}`),
+  );
+  // From node 3's namespace, to each node's address (the only endpoint is on node 2).
+  for (const ip of ingress) {
+    let last: Run | undefined;
+    await eventually(
+      `${ip}:8081 answers from web2`,
+      async () => {
+        last = await inNs(3, "curl", ["-sS", "-m", "5", `http://${ip}:8081/`]);
+        return last.stdout.trim() === "web2" ? true : undefined;
+      },
+      { timeoutMs: 60_000, context: () => JSON.stringify(last) },
+    );
+  }
+});
+
 test("node 3's kube-proxy runs under the node's certificate and programs the service", async () => {
   const n3 = nodes[2]!;
   const nodeKubeconfig = join(n3.dataDir, "kubelet.kubeconfig");
