@@ -169,6 +169,18 @@ export interface ResourceDef {
    * The strategy works on objects in this def's own version.
    */
   convert?(obj: KObject, toApiVersion: string): KObject;
+  /**
+   * Asynchronous conversion of several objects at once (custom resources
+   * converted by a webhook: one ConversionReview per call). Returns copies in
+   * `toApiVersion`, in input order. When present, every path that converts
+   * awaits it (ObjectStore, admission) and `convert` throws; `list` marks a
+   * list response, for upstream's wording of list errors.
+   */
+  convertMany?(
+    objs: KObject[],
+    toApiVersion: string,
+    opts?: { list?: boolean },
+  ): Promise<KObject[]>;
   /** Table printer of this def (custom resources); default: the printers table by group/resource. */
   printer?: TablePrinter;
   /**

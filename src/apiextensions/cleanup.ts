@@ -24,7 +24,7 @@ export async function deleteCustomResources(
         if (!meta.deletionTimestamp) {
           const kv = await store.getKV(def, ns, meta.name!);
           if (!kv) continue;
-          const cur: KObject = store.decode(def, kv);
+          const cur: KObject = await store.decodeAsync(def, kv);
           cur.metadata!.deletionTimestamp = now;
           cur.metadata!.deletionGracePeriodSeconds = 0;
           await store.update(def, cur, kv.modRevision);

@@ -143,7 +143,7 @@ export class CrdController {
     if (accepted.status === "True") {
       const key = JSON.stringify(crd.spec);
       if (this.#served.get(name) !== key) {
-        const webhook = await this.#conversion.converterFor(crd);
+        const webhook = this.#conversion.converterFor(crd);
         try {
           this.#ctx.registry.setDynamic(name, customResourceDefs(crd, webhook));
           this.#served.set(name, key);
@@ -204,7 +204,7 @@ export class CrdController {
       conditions: mergeConditions(crd.status?.conditions, [terminating], this.#now()),
     };
     await this.#writeStatus(crd, status);
-    const defs = customResourceDefs(crd, await this.#conversion.converterFor(crd));
+    const defs = customResourceDefs(crd, this.#conversion.converterFor(crd));
     // While terminating, objects can be read and deleted but not created (405 as upstream).
     if (this.#served.get(crd.metadata!.name!) !== "terminating") {
       try {
@@ -218,8 +218,10 @@ export class CrdController {
         // Names never accepted: nothing is served, nothing to block.
       }
     }
-    const remaining =
-      defs.length > 0 ? await deleteCustomResources(this.#ctx, defs[0]!, this.#now()) : 0;
+    // The storage version when served: its objects need no conversion to be deleted.
+    const storage = storageVersionOf(crd);
+    const def = defs.find((d) => d.version === storage) ?? defs[0];
+    const remaining = def ? await deleteCustomResources(this.#ctx, def, this.#now()) : 0;
     if (remaining > 0) {
       setTimeout(() => void this.#enqueue(crd.metadata!.name!), RETRY_MS).unref?.();
       return;

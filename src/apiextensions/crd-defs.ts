@@ -7,6 +7,8 @@
  */
 import type { KObject, ResourceDef, SubresourceDef, Verb } from "../api/types.ts";
 import { compareKubeVersions } from "../api/registry.ts";
+import { StatusError } from "../api/status.ts";
+import type { BatchConvertFn } from "./conversion/webhook-converter.ts";
 import { evaluateJSONPath, parseJSONPath } from "./jsonpath.ts";
 import { customResourcePrinter } from "./printer.ts";
 import { customResourceStrategy, normalizeCustomResource } from "./strategy.ts";
@@ -90,26 +92,38 @@ export function deprecationWarning(
 
 /**
  * The served versions of `crd` as ResourceDefs. `webhook` converts between
- * versions when the CRD's strategy is Webhook (without it: None semantics).
+ * versions when the CRD's strategy is Webhook: the defs then convert
+ * asynchronously (convertMany; their synchronous `convert` throws). Without
+ * it: None semantics (apiVersion rewrite). Either way the result gets the
+ * target version's pruning and defaults.
  */
 export function customResourceDefs(
   crd: CustomResourceDefinition,
-  webhook?: (obj: KObject, toApiVersion: string) => KObject,
+  webhook?: BatchConvertFn,
 ): ResourceDef[] {
   const { group, names, scope } = crd.spec;
   const storageVersion = storageVersionOf(crd) ?? crd.spec.versions[0]?.name ?? "v1";
   const namespaced = scope === "Namespaced";
   const schemas = new Map(crd.spec.versions.map((v) => [v.name, v.schema?.openAPIV3Schema]));
-  const convert = (obj: KObject, toApiVersion: string): KObject => {
-    const out =
-      webhook && obj.apiVersion !== toApiVersion
-        ? webhook(obj, toApiVersion)
-        : structuredClone(obj);
+  const normalize = (out: KObject, toApiVersion: string): KObject => {
     out.apiVersion = toApiVersion;
     const version = toApiVersion.slice(toApiVersion.indexOf("/") + 1);
     if (schemas.has(version)) normalizeCustomResource(out, schemas.get(version));
     return out;
   };
+  const convert = (obj: KObject, toApiVersion: string): KObject => {
+    if (webhook && obj.apiVersion !== toApiVersion) {
+      throw new StatusError(
+        "InternalError",
+        "Internal error occurred: webhook conversion is asynchronous (convertMany)",
+      );
+    }
+    return normalize(structuredClone(obj), toApiVersion);
+  };
+  const convertMany = webhook
+    ? async (objs: KObject[], toApiVersion: string, opts?: { list?: boolean }) =>
+        (await webhook(objs, toApiVersion, opts)).map((o) => normalize(o, toApiVersion))
+    : undefined;
   const name = crd.metadata?.name ?? `${names.plural}.${group}`;
   return crd.spec.versions
     .filter((v) => v.served)
@@ -135,6 +149,7 @@ export function customResourceDefs(
         fieldSelectors: fieldSelectors(v),
         hasGeneration: true,
         convert,
+        convertMany,
         onRead: (obj) => void normalizeCustomResource(obj, schema),
         scale: v.subresources?.scale ? { ...v.subresources.scale } : undefined,
         deprecationWarning: v.deprecated ? deprecationWarning(crd, v) : undefined,

@@ -1,11 +1,14 @@
 /**
  * API objects over the storage Backend: key layout, JSON encoding, the
  * resourceVersion ↔ modRevision mapping, version conversion for resources
- * sharing storage (HPA v1/v2, core/events.k8s.io events) and StorageError →
+ * sharing storage (HPA v1/v2, core/events.k8s.io events; custom resources,
+ * asynchronously when a webhook converts them) and StorageError →
  * Status translation. Handlers never touch keys or revisions themselves.
  */
 import type { Backend, KeyValue, ListResult } from "../storage/backend.ts";
+import { isDeepStrictEqual } from "node:util";
 import { isStorageError } from "../storage/errors.ts";
+import { StatusError } from "../api/status.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
 
@@ -39,38 +42,117 @@ export interface StoredList {
   remaining?: number;
 }
 
-/** Reads and writes objects of any registered resource. */
+/**
+ * Converts `objs` (any versions sharing def's storage) to `toApiVersion`:
+ * through def.convertMany (one asynchronous batch) when the def has it, else
+ * def.convert per object. Objects already in the target version are copied
+ * by convertMany defs and returned as they are otherwise.
+ */
+export async function convertObjects(
+  def: ResourceDef,
+  objs: KObject[],
+  toApiVersion: string,
+  opts?: { list?: boolean },
+): Promise<KObject[]> {
+  if (def.convertMany) return objs.length === 0 ? [] : def.convertMany(objs, toApiVersion, opts);
+  const convert = def.convert;
+  if (!convert) return objs;
+  return objs.map((o) => (o.apiVersion === toApiVersion ? o : convert(o, toApiVersion)));
+}
+
+/** A KeyValue to decode and the revision to report for it. */
+interface Stored {
+  kv: KeyValue;
+  revision: number;
+}
+
+/**
+ * Reads and writes objects of any registered resource.
+ *
+ * Conversion contract: defs with `convertMany` (webhook-converted custom
+ * resources) convert asynchronously; every read and write path of this class
+ * awaits them, a list page is converted in one call, and the event loop never
+ * waits on a conversion. The synchronous `decode`/`encode` serve defs without
+ * `convertMany` and throw an InternalError when such a def would need one.
+ */
 export class ObjectStore {
   readonly backend: Backend;
+  /** Watch events decoded for convertMany defs, shared by every watcher (dropped with the KeyValue). */
+  readonly #shared = new WeakMap<KeyValue, Map<ResourceDef, Promise<KObject>>>();
 
   constructor(backend: Backend) {
     this.backend = backend;
   }
 
-  /** Decodes a stored value into `def`'s version, with resourceVersion set. */
+  /** Decodes a stored value into `def`'s version, with resourceVersion set (no asynchronous conversion). */
   decode(def: ResourceDef, kv: KeyValue, revision = kv.modRevision): KObject {
-    let obj = JSON.parse(kv.value) as KObject;
+    const obj = JSON.parse(kv.value) as KObject;
     const want = apiVersionOf(def);
-    if (obj.apiVersion !== want && def.convert) obj = def.convert(obj, want);
-    else def.onRead?.(obj);
-    obj.apiVersion = want;
-    obj.kind ??= def.kind;
-    obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(revision) };
+    if (obj.apiVersion === want || !def.convert || def.convertMany) {
+      if (obj.apiVersion !== want && def.convertMany) throw needsAwait(def);
+      return finish(def, obj, false, revision);
+    }
+    return finish(def, def.convert(obj, want), true, revision);
+  }
+
+  /** Decodes a stored value into `def`'s version, awaiting its conversion. */
+  async decodeAsync(def: ResourceDef, kv: KeyValue, revision = kv.modRevision): Promise<KObject> {
+    if (!def.convertMany) return this.decode(def, kv, revision);
+    return (await this.#decodeMany(def, [{ kv, revision }]))[0]!;
+  }
+
+  /**
+   * A watch event's KeyValue decoded for `def`, converted at most once for
+   * every watcher while the KeyValue lives. The object is shared: never mutate it.
+   */
+  decodeShared(def: ResourceDef, kv: KeyValue): Promise<KObject> {
+    let byDef = this.#shared.get(kv);
+    if (!byDef) this.#shared.set(kv, (byDef = new Map()));
+    let obj = byDef.get(def);
+    if (!obj) byDef.set(def, (obj = this.decodeAsync(def, kv)));
     return obj;
   }
 
-  /** Encodes for storage: in the storage version, without resourceVersion. */
+  /** Encodes for storage: in the storage version, without resourceVersion (no asynchronous conversion). */
   encode(def: ResourceDef, obj: KObject): string {
-    let stored = obj;
-    if (def.storage && def.convert) {
-      const storageVersion = apiVersionOf({
-        group: def.storage.group,
-        version: def.storage.version,
-      });
-      if (obj.apiVersion !== storageVersion) stored = def.convert(obj, storageVersion);
-    }
-    const { resourceVersion: _rv, ...metadata } = stored.metadata ?? {};
-    return JSON.stringify({ ...stored, metadata });
+    const storageVersion = storageApiVersion(def);
+    if (storageVersion && obj.apiVersion !== storageVersion && def.convertMany)
+      throw needsAwait(def);
+    const stored =
+      storageVersion && def.convert && obj.apiVersion !== storageVersion
+        ? def.convert(obj, storageVersion)
+        : obj;
+    return serialize(stored);
+  }
+
+  /** Encodes for storage, awaiting the conversion to the storage version. */
+  async encodeAsync(def: ResourceDef, obj: KObject): Promise<string> {
+    const storageVersion = storageApiVersion(def);
+    if (!def.convertMany || !storageVersion || obj.apiVersion === storageVersion)
+      return this.encode(def, obj);
+    const [stored] = await def.convertMany([obj], storageVersion);
+    return serialize(stored!);
+  }
+
+  /**
+   * `next` encoded for storage, and whether storing it changes nothing: its
+   * bytes equal the stored ones (upstream's check), or, for defs converted
+   * synchronously, it encodes as `current` does.
+   */
+  async prepareUpdate(
+    def: ResourceDef,
+    next: KObject,
+    current: KObject,
+    currentKV: KeyValue,
+  ): Promise<{ value: string; unchanged: boolean }> {
+    const value = await this.encodeAsync(def, next);
+    if (value === currentKV.value) return { value, unchanged: true };
+    if (def.convertMany)
+      return {
+        value,
+        unchanged: isDeepStrictEqual(JSON.parse(value), JSON.parse(currentKV.value)),
+      };
+    return { value, unchanged: value === this.encode(def, current) };
   }
 
   /** The object, or undefined when absent. */
@@ -83,7 +165,7 @@ export class ObjectStore {
     const kv = await this.run(def, name, () =>
       this.backend.get(objectKey(def, namespace, name), { revision }),
     );
-    return kv.kv ? this.decode(def, kv.kv) : undefined;
+    return kv.kv ? this.decodeAsync(def, kv.kv) : undefined;
   }
 
   /** The object's current KeyValue, or undefined. */
@@ -91,7 +173,7 @@ export class ObjectStore {
     return (await this.run(def, name, () => this.backend.get(objectKey(def, namespace, name)))).kv;
   }
 
-  /** One page of a list. */
+  /** One page of a list; the page's objects are converted in one call. */
   async list(
     def: ResourceDef,
     namespace: string | undefined,
@@ -100,9 +182,13 @@ export class ObjectStore {
     const result: ListResult = await this.run(def, "", () =>
       this.backend.list(keyPrefix(def, namespace), opts),
     );
+    const stored = result.kvs.map((kv) => ({ kv, revision: kv.modRevision }));
+    const objs = def.convertMany
+      ? await this.#decodeMany(def, stored, { list: true })
+      : stored.map((s) => this.decode(def, s.kv));
     return {
       revision: result.revision,
-      items: result.kvs.map((kv) => ({ key: kv.key, obj: this.decode(def, kv) })),
+      items: result.kvs.map((kv, i) => ({ key: kv.key, obj: objs[i]! })),
       more: result.more,
       remaining: result.remaining,
     };
@@ -112,20 +198,28 @@ export class ObjectStore {
   async create(def: ResourceDef, obj: KObject): Promise<KObject> {
     const name = obj.metadata?.name ?? "";
     const key = objectKey(def, obj.metadata?.namespace ?? "", name);
-    const kv = await this.run(def, name, () =>
-      this.backend.create(key, this.encode(def, obj), ttl(def)),
-    );
-    return this.decode(def, kv);
+    const value = await this.encodeAsync(def, obj);
+    const kv = await this.run(def, name, () => this.backend.create(key, value, ttl(def)));
+    return this.decodeAsync(def, kv);
   }
 
-  /** Compare-and-swap update; Conflict when the object changed since expectedRevision. */
-  async update(def: ResourceDef, obj: KObject, expectedRevision: number): Promise<KObject> {
+  /**
+   * Compare-and-swap update; Conflict when the object changed since
+   * expectedRevision. `value` is obj already encoded (by prepareUpdate).
+   */
+  async update(
+    def: ResourceDef,
+    obj: KObject,
+    expectedRevision: number,
+    value?: string,
+  ): Promise<KObject> {
     const name = obj.metadata?.name ?? "";
     const key = objectKey(def, obj.metadata?.namespace ?? "", name);
+    const encoded = value ?? (await this.encodeAsync(def, obj));
     const kv = await this.run(def, name, () =>
-      this.backend.update(key, this.encode(def, obj), expectedRevision, ttl(def)),
+      this.backend.update(key, encoded, expectedRevision, ttl(def)),
     );
-    return this.decode(def, kv);
+    return this.decodeAsync(def, kv);
   }
 
   /** Deletes, guarded by expectedRevision; returns the last state with the delete's revision. */
@@ -138,7 +232,29 @@ export class ObjectStore {
     const result = await this.run(def, name, () =>
       this.backend.delete(objectKey(def, namespace, name), expectedRevision),
     );
-    return this.decode(def, result.prevKv, result.revision);
+    return this.decodeAsync(def, result.prevKv, result.revision);
+  }
+
+  /** Decodes several values, converting those in another version in one convertMany call. */
+  async #decodeMany(
+    def: ResourceDef,
+    stored: Stored[],
+    opts?: { list?: boolean },
+  ): Promise<KObject[]> {
+    const want = apiVersionOf(def);
+    const objs = stored.map((s) => JSON.parse(s.kv.value) as KObject);
+    const pending = objs.flatMap((o, i) => (o.apiVersion === want ? [] : [i]));
+    const converted = new Set(pending);
+    if (pending.length > 0) {
+      const out = await convertObjects(
+        def,
+        pending.map((i) => objs[i]!),
+        want,
+        opts,
+      );
+      pending.forEach((i, j) => (objs[i] = out[j]!));
+    }
+    return objs.map((o, i) => finish(def, o, converted.has(i), stored[i]!.revision));
   }
 
   /** Runs a backend call, translating StorageErrors into Status errors naming the object. */
@@ -152,6 +268,34 @@ export class ObjectStore {
       throw err;
     }
   }
+}
+
+/** The storage apiVersion of a def whose versions share storage, else undefined. */
+function storageApiVersion(def: ResourceDef): string | undefined {
+  if (!def.storage || (!def.convert && !def.convertMany)) return undefined;
+  return apiVersionOf({ group: def.storage.group, version: def.storage.version });
+}
+
+/** Completes a decoded object: read-time adjustments unless converted, apiVersion, kind, resourceVersion. */
+function finish(def: ResourceDef, obj: KObject, converted: boolean, revision: number): KObject {
+  if (!converted) def.onRead?.(obj);
+  obj.apiVersion = apiVersionOf(def);
+  obj.kind ??= def.kind;
+  obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(revision) };
+  return obj;
+}
+
+function serialize(stored: KObject): string {
+  const { resourceVersion: _rv, ...metadata } = stored.metadata ?? {};
+  return JSON.stringify({ ...stored, metadata });
+}
+
+/** A synchronous decode/encode asked of a def that converts asynchronously: a programming error. */
+function needsAwait(def: ResourceDef): StatusError {
+  const message = `${def.resource}.${def.group} converts asynchronously: use decodeAsync/encodeAsync`;
+  return new StatusError("InternalError", `Internal error occurred: ${message}`, {
+    causes: [{ message }],
+  });
 }
 
 function ttl(def: ResourceDef): { ttlSeconds?: number } | undefined {

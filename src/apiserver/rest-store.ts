@@ -82,7 +82,7 @@ export class RestStore {
     const server = this.#server;
     for (let attempt = 0; ; attempt++) {
       const kv = await server.store.getKV(def, namespace, name);
-      const current = kv ? server.store.decode(def, kv) : undefined;
+      const current = kv ? await server.store.decodeAsync(def, kv) : undefined;
       if (!current && !opts.allowCreate) {
         throw new StatusError(
           "NotFound",
@@ -127,8 +127,8 @@ export class RestStore {
             ),
           async (a) => {
             const next = a.object!;
-            if (server.store.encode(def, next) === server.store.encode(def, current))
-              return current;
+            const prepared = await server.store.prepareUpdate(def, next, current, kv!);
+            if (prepared.unchanged) return current;
             if (opts.dryRun) return next;
             if (shouldDeleteDuringUpdate(def, next)) {
               const gone = await server.store.delete(def, namespace, name, kv!.modRevision);
@@ -137,7 +137,7 @@ export class RestStore {
                 metadata: { ...next.metadata, resourceVersion: gone.metadata?.resourceVersion },
               };
             }
-            return server.store.update(def, next, kv!.modRevision);
+            return server.store.update(def, next, kv!.modRevision, prepared.value);
           },
         );
         return { obj: result, created: false };

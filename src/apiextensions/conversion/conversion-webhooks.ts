@@ -1,34 +1,30 @@
 /**
- * Per-server conversion webhook plumbing for the CRD controller: one
- * SyncPoster (worker thread) and one ServiceSnapshot, and a converter per
- * CRD whose spec.conversion.strategy is Webhook.
+ * Per-server conversion webhook plumbing for the CRD controller: a batch
+ * converter per CRD whose spec.conversion.strategy is Webhook, reaching
+ * clientConfig.service through the server's Services and Endpoints (read
+ * when a conversion needs them, as the admission webhook client does).
  */
 import type { ServerContext } from "../../apiserver/context.ts";
+import { serviceResolver } from "../../apiserver/admission/webhook/webhook-client.ts";
 import type { CustomResourceDefinition } from "../types.ts";
-import { ServiceSnapshot } from "./service-snapshot.ts";
-import { SyncPoster } from "./sync-post.ts";
-import { conversionWebhookOf, webhookConverter, type ConvertFn } from "./webhook-converter.ts";
+import {
+  conversionWebhookOf,
+  webhookConverter,
+  type BatchConvertFn,
+  type WebhookConverterDeps,
+} from "./webhook-converter.ts";
 
 export class ConversionWebhooks {
-  readonly #poster = new SyncPoster();
-  readonly #services: ServiceSnapshot;
+  readonly #deps: WebhookConverterDeps;
 
-  constructor(server: ServerContext) {
-    this.#services = new ServiceSnapshot(server);
-    server.signal.addEventListener("abort", () => this.#poster.close(), { once: true });
+  /** `deps` overrides the converter's defaults (tests: timeout, UIDs). */
+  constructor(server: ServerContext, deps: Partial<WebhookConverterDeps> = {}) {
+    this.#deps = { resolveService: serviceResolver(server), ...deps };
   }
 
-  /**
-   * The webhook converter of `crd`, or undefined when it converts with None.
-   * Awaits the service snapshot when the webhook is reached through a service.
-   */
-  async converterFor(crd: CustomResourceDefinition): Promise<ConvertFn | undefined> {
-    const clientConfig = conversionWebhookOf(crd);
-    if (!clientConfig) return undefined;
-    if (clientConfig.service) await this.#services.ensure();
-    return webhookConverter(crd, {
-      poster: this.#poster,
-      resolveService: (ns, name, port) => this.#services.resolve(ns, name, port),
-    });
+  /** The webhook converter of `crd`, or undefined when it converts with None. */
+  converterFor(crd: CustomResourceDefinition): BatchConvertFn | undefined {
+    if (!conversionWebhookOf(crd)) return undefined;
+    return webhookConverter(crd, this.#deps);
   }
 }

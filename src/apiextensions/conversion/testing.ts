@@ -1,9 +1,11 @@
 /**
  * A real conversion webhook for tests: HTTPS on 127.0.0.1 (port 0) with its
- * own CA, run in a worker thread so a server in the same process can call
- * it synchronously. It converts "Gadget" objects between v1 (spec.cronSpec)
- * and v2 (spec.schedule.cron); `setMode` makes it fail, answer with a wrong
- * uid, change an object's name or never answer, to exercise error paths.
+ * own CA, run in a worker thread (its own event loop, so a stalled server
+ * thread shows as a test failure rather than a deadlock). It converts
+ * "Gadget" objects between v1 (spec.cronSpec) and v2 (spec.schedule.cron);
+ * `setMode` makes it fail, answer with a wrong uid, drop an object, change
+ * an object's name, never answer ("hang") or hold reviews until `release`
+ * answers them in a chosen order ("hold").
  */
 import { Worker } from "node:worker_threads";
 import { issueCertificate } from "../../pki/self-signed.ts";
@@ -13,7 +15,7 @@ import type {
   JSONSchemaProps,
 } from "../types.ts";
 
-export type ConversionMode = "ok" | "fail" | "wrong-uid" | "rename" | "hang";
+export type ConversionMode = "ok" | "fail" | "wrong-uid" | "rename" | "drop" | "hang" | "hold";
 
 export interface TestConversionWebhook {
   /** https://127.0.0.1:<port>/convert */
@@ -24,6 +26,10 @@ export interface TestConversionWebhook {
   setMode(mode: ConversionMode): Promise<void>;
   /** The ConversionReview requests received so far. */
   reviews(): Promise<Record<string, unknown>[]>;
+  /** How many reviews are held (mode "hold") or hanging (mode "hang"). */
+  pending(): Promise<number>;
+  /** Answers every held or hanging review (converting normally), newest first when `reverse`. */
+  release(order: "fifo" | "reverse"): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,24 +54,35 @@ const server = https.createServer({ cert: workerData.cert, key: workerData.key }
   req.on("end", () => {
     const review = JSON.parse(Buffer.concat(chunks).toString("utf8"));
     reviews.push(review);
-    if (mode === "hang") { hanging.push(res); return; }
-    const rq = review.request;
-    const response = { uid: mode === "wrong-uid" ? "not-" + rq.uid : rq.uid };
-    if (mode === "fail") response.result = { status: "Failure", message: "refusing to convert" };
-    else {
-      response.result = { status: "Success" };
-      response.convertedObjects = rq.objects.map((o) => convert(o, rq.desiredAPIVersion));
-    }
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ apiVersion: review.apiVersion, kind: "ConversionReview", response }));
+    if (mode === "hang" || mode === "hold") { hanging.push({ res, review }); return; }
+    answer(res, review, mode);
   });
 });
+function answer(res, review, how) {
+  const rq = review.request;
+  const response = { uid: how === "wrong-uid" ? "not-" + rq.uid : rq.uid };
+  if (how === "fail") response.result = { status: "Failure", message: "refusing to convert" };
+  else {
+    response.result = { status: "Success" };
+    response.convertedObjects = rq.objects.map((o) => convert(o, rq.desiredAPIVersion));
+    if (how === "drop") response.convertedObjects.pop();
+  }
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify({ apiVersion: review.apiVersion, kind: "ConversionReview", response }));
+}
 server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on("message", (m) => {
   if (m.mode) { mode = m.mode; parentPort.postMessage({ ack: true }); }
   if (m.reviews) parentPort.postMessage({ reviews });
+  if (m.pending) parentPort.postMessage({ pendingCount: hanging.length });
+  if (m.release) {
+    const held = hanging.splice(0);
+    if (m.release === "reverse") held.reverse();
+    for (const h of held) answer(h.res, h.review, "ok");
+    parentPort.postMessage({ released: true });
+  }
   if (m.close) {
-    for (const r of hanging.splice(0)) r.destroy();
+    for (const h of hanging.splice(0)) h.res.destroy();
     server.close(() => parentPort.postMessage({ closed: true }));
   }
 });
@@ -111,6 +128,16 @@ export async function startConversionWebhook(): Promise<TestConversionWebhook> {
       const got = next((m) => m.reviews as Record<string, unknown>[] | undefined);
       worker.postMessage({ reviews: true });
       return got;
+    },
+    async pending() {
+      const got = next((m) => m.pendingCount as number | undefined);
+      worker.postMessage({ pending: true });
+      return got;
+    },
+    async release(order) {
+      const done = next((m) => m.released as boolean | undefined);
+      worker.postMessage({ release: order });
+      await done;
     },
     async close() {
       const closed = next((m) => m.closed as boolean | undefined);

@@ -1,51 +1,58 @@
 /**
  * Webhook conversion of custom resources (spec.conversion.strategy Webhook):
  * sends an apiextensions.k8s.io ConversionReview (v1, or v1beta1 when the
- * CRD lists only that) with request.uid, desiredAPIVersion and the objects,
- * checks the response as upstream does (kind, uid, result status, object
- * count, apiVersion and kind, unchanged name/namespace/uid) and restores the
- * original metadata except labels and annotations. Failures are errors with
- * upstream's wording, `conversion webhook for <group>/<version>,
- * Kind=<Kind> failed: ...`, thrown as 500 InternalError Status.
+ * CRD lists only that) with request.uid, desiredAPIVersion and every object
+ * not yet in that version — all objects of a list page in one review, as
+ * upstream converts an UnstructuredList — checks the response as upstream
+ * does (kind, uid, result status, object count, apiVersion and kind,
+ * unchanged name/namespace/uid) and restores the original metadata except
+ * labels and annotations. Failures are errors with upstream's wording,
+ * `conversion webhook for <group>/<version>, Kind=<Kind> failed: ...`,
+ * thrown as 500 InternalError Status ("Internal error occurred: ...").
  *
- * Conversion is synchronous (ResourceDef.convert): the HTTPS call goes
- * through a SyncPoster, blocking the server's event loop for its duration
- * (bounded by the timeout).
+ * Asynchronous: the HTTPS call never blocks the event loop; a hanging
+ * webhook delays only the requests that need it, up to the timeout.
  */
 import { randomUUID } from "node:crypto";
 import { StatusError } from "../../api/status.ts";
 import type { KObject } from "../../api/types.ts";
 import type { CustomResourceDefinition } from "../types.ts";
-import type { SyncPoster } from "./sync-post.ts";
+import { postConversionReview, type PostRequest, type PostResult } from "./post.ts";
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec =>
   v && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : {};
 
-/** Timeout of one conversion call (upstream has none of its own; k8ts bounds the blocking). */
-export const CONVERSION_TIMEOUT_MS = 10_000;
+/** Timeout of one conversion call: upstream's webhook client default (`?timeout=30s`). */
+export const CONVERSION_TIMEOUT_MS = 30_000;
 
 /** The review versions k8ts speaks, in preference order of the CRD's list. */
 const REVIEW_VERSIONS = ["v1", "v1beta1"];
 
-/** Resolves a service reference synchronously to a dialable address. */
-export type SyncServiceResolve = (
+/** Resolves a service reference to a dialable address (rejects when it cannot). */
+export type ServiceResolve = (
   namespace: string,
   name: string,
   port: number,
-) => { host: string; port: number };
+) => Promise<{ host: string; port: number }>;
 
 export interface WebhookConverterDeps {
-  poster: SyncPoster;
-  resolveService: SyncServiceResolve;
+  resolveService: ServiceResolve;
   timeoutMs?: number;
   newUID?: () => string;
-  /** Clock for the fail-fast window after a timeout (default Date.now). */
-  now?: () => number;
+  /** The HTTPS POST (default postConversionReview). */
+  post?: (req: PostRequest) => Promise<PostResult>;
 }
 
-/** Converts one object to an apiVersion of the same group. */
-export type ConvertFn = (obj: KObject, toApiVersion: string) => KObject;
+/**
+ * Converts objects of one CRD to an apiVersion of its group, in input order;
+ * `list` marks a list response (upstream's wording of per-item errors).
+ */
+export type BatchConvertFn = (
+  objs: KObject[],
+  toApiVersion: string,
+  opts?: { list?: boolean },
+) => Promise<KObject[]>;
 
 /** The webhook's clientConfig of a CRD, or undefined when it converts with None. */
 export function conversionWebhookOf(crd: CustomResourceDefinition): Rec | undefined {
@@ -61,14 +68,14 @@ export function reviewVersionOf(crd: CustomResourceDefinition): string | undefin
   return versions.find((v) => REVIEW_VERSIONS.includes(String(v))) as string | undefined;
 }
 
-function targetOf(clientConfig: Rec, resolve: SyncServiceResolve) {
+async function targetOf(clientConfig: Rec, resolve: ServiceResolve) {
   const caBundle = typeof clientConfig.caBundle === "string" ? clientConfig.caBundle : "";
   const ca = caBundle ? Buffer.from(caBundle, "base64").toString("utf8") : undefined;
   if (typeof clientConfig.url === "string") return { url: new URL(clientConfig.url), ca };
   const svc = rec(clientConfig.service);
   const namespace = String(svc.namespace ?? "");
   const name = String(svc.name ?? "");
-  const at = resolve(namespace, name, Number(svc.port ?? 443));
+  const at = await resolve(namespace, name, Number(svc.port ?? 443));
   const host = at.host.includes(":") ? `[${at.host}]` : at.host;
   const path = typeof svc.path === "string" ? svc.path : "/";
   return {
@@ -126,53 +133,48 @@ function sameIdentity(a: KObject, b: KObject): string | undefined {
   return undefined;
 }
 
-/** A converter calling the CRD's conversion webhook; objects already in the target pass through. */
+/**
+ * A converter calling the CRD's conversion webhook: objects already in the
+ * target version are copied without a call; the others go in one review.
+ */
 export function webhookConverter(
   crd: CustomResourceDefinition,
   deps: WebhookConverterDeps,
-): ConvertFn {
+): BatchConvertFn {
   const clientConfig = conversionWebhookOf(crd) ?? {};
   const reviewVersion = reviewVersionOf(crd);
   const timeoutMs = deps.timeoutMs ?? CONVERSION_TIMEOUT_MS;
   const newUID = deps.newUID ?? randomUUID;
-  const now = deps.now ?? Date.now;
-  // A webhook that timed out is not called again for one timeout period:
-  // every call blocks the server, so a hanging webhook must not stall it per object.
-  let timedOut: { at: number; error: string } | undefined;
-  return (obj, toApiVersion) => {
-    if (obj.apiVersion === toApiVersion) return structuredClone(obj);
-    const prefix = `conversion webhook for ${gvkString(obj)}`;
-    if (timedOut && now() - timedOut.at < timeoutMs) {
-      throw internal(`${prefix} failed: ${timedOut.error}`);
-    }
+  const post = deps.post ?? postConversionReview;
+  return async (objs, toApiVersion, opts = {}) => {
+    const out = objs.map((o) => structuredClone(o));
+    const sent = out.flatMap((o, i) => (o.apiVersion === toApiVersion ? [] : [i]));
+    if (sent.length === 0) return out;
+    const first = out[sent[0]!]!;
+    const prefix = `conversion webhook for ${gvkString(first)}`;
     if (!reviewVersion) throw internal("no supported conversion review versions");
     const uid = newUID();
     const review = {
       apiVersion: `apiextensions.k8s.io/${reviewVersion}`,
       kind: "ConversionReview",
-      request: { uid, desiredAPIVersion: toApiVersion, objects: [obj] },
+      request: { uid, desiredAPIVersion: toApiVersion, objects: sent.map((i) => out[i]) },
     };
     let target;
     try {
-      target = targetOf(clientConfig, deps.resolveService);
+      target = await targetOf(clientConfig, deps.resolveService);
     } catch (e) {
       throw internal(`${prefix} failed: ${(e as Error).message}`);
     }
     const url = new URL(target.url);
     url.searchParams.set("timeout", `${Math.ceil(timeoutMs / 1000)}s`);
-    const answer = deps.poster.post({
-      url: url.toString(),
+    const answer = await post({
+      url,
       body: JSON.stringify(review),
       ca: target.ca,
       servername: target.servername,
       timeoutMs,
     });
-    if (!answer.ok) {
-      const error = `Post "${url}": ${answer.error}`;
-      if (answer.error === "context deadline exceeded") timedOut = { at: now(), error };
-      throw internal(`${prefix} failed: ${error}`);
-    }
-    timedOut = undefined;
+    if (!answer.ok) throw internal(`${prefix} failed: Post "${url}": ${answer.error}`);
     if (answer.status < 200 || answer.status > 299) {
       throw internal(
         `${prefix} failed: the server responded with the status code ${answer.status} but did not return more information`,
@@ -188,25 +190,62 @@ export function webhookConverter(
     if (problem) throw internal(`${prefix} failed: ${problem}`);
     const objects = rec(body.response).convertedObjects;
     const converted = Array.isArray(objects) ? objects : [];
-    if (converted.length !== 1)
-      throw internal(`${prefix} returned ${converted.length} objects, expected 1`);
-    const out = rec(converted[0]) as KObject;
-    if (out.apiVersion !== toApiVersion) {
-      throw internal(
-        `${prefix} returned invalid object at index 0: invalid groupVersion (expected ${toApiVersion}, received ${String(out.apiVersion ?? "")})`,
-      );
-    }
-    if (out.kind !== obj.kind) {
-      throw internal(
-        `${prefix} returned invalid object at index 0: invalid kind (expected ${obj.kind}, received ${String(out.kind ?? "")})`,
-      );
-    }
-    const identity = sameIdentity(obj, out);
-    if (identity) throw internal(`${prefix} returned invalid object: ${identity}`);
-    const meta = restoreMeta(obj, out);
-    if (meta) throw internal(`${prefix} returned invalid metadata: ${meta}`);
+    if (converted.length !== sent.length)
+      throw internal(`${prefix} returned ${converted.length} objects, expected ${sent.length}`);
+    sent.forEach((at, j) => {
+      const problem = checkConverted(out[at]!, rec(converted[j]) as KObject, toApiVersion);
+      if (problem) throw internal(`${prefix} ${problemText(problem, j, opts.list === true)}`);
+      out[at] = rec(converted[j]) as KObject;
+    });
     return out;
   };
+}
+
+/** What is wrong with one converted object, by upstream's category. */
+interface Problem {
+  what: "groupVersion" | "kind" | "identity" | "metadata";
+  detail: string;
+}
+
+/** Checks `out` against `original` and restores its metadata; undefined when it is fine. */
+function checkConverted(
+  original: KObject,
+  out: KObject,
+  toApiVersion: string,
+): Problem | undefined {
+  if (out.apiVersion !== toApiVersion) {
+    return {
+      what: "groupVersion",
+      detail: `invalid groupVersion (expected ${toApiVersion}, received ${String(out.apiVersion ?? "")})`,
+    };
+  }
+  if (out.kind !== original.kind) {
+    return {
+      what: "kind",
+      detail: `invalid kind (expected ${original.kind}, received ${String(out.kind ?? "")})`,
+    };
+  }
+  const identity = sameIdentity(original, out);
+  if (identity) return { what: "identity", detail: identity };
+  const meta = restoreMeta(original, out);
+  if (meta) return { what: "metadata", detail: meta };
+  return undefined;
+}
+
+/**
+ * Upstream's wording: a single object's errors name index 0 or none; a
+ * list's name the item's position counted from 1 (upstream increments its
+ * index before reporting).
+ */
+function problemText(p: Problem, index: number, list: boolean): string {
+  if (list) {
+    if (p.what === "metadata")
+      return `returned invalid metadata in object at index ${index + 1}: ${p.detail}`;
+    return `returned invalid converted object at index ${index + 1}: ${p.detail}`;
+  }
+  if (p.what === "metadata") return `returned invalid metadata: ${p.detail}`;
+  if (p.what === "identity") return `returned invalid object: ${p.detail}`;
+  return `returned invalid object at index 0: ${p.detail}`;
 }
 
 function responseProblem(body: Rec, reviewVersion: string, uid: string): string | undefined {

@@ -29,17 +29,20 @@ interface WatchEventOut {
   object: unknown;
 }
 
-/** Turns a cache event into what this client should see (undefined: nothing). */
-export function filterEvent(
+/**
+ * Turns a cache event into what this client should see (undefined: nothing).
+ * `decode` may convert asynchronously (webhook-converted custom resources).
+ */
+export async function filterEvent(
   event: CacheEvent,
-  decode: (kv: CacheEvent["kv"], revision?: number) => KObject,
+  decode: (kv: CacheEvent["kv"]) => KObject | Promise<KObject>,
   matches: (obj: KObject) => boolean,
-): WatchEventOut | undefined {
-  const obj = decode(event.kv);
+): Promise<WatchEventOut | undefined> {
+  const obj = await decode(event.kv);
   const matchesNow = matches(obj);
   if (event.type === "ADDED") return matchesNow ? { type: "ADDED", object: obj } : undefined;
   if (event.type === "DELETED") return matchesNow ? { type: "DELETED", object: obj } : undefined;
-  const old = event.prevKv ? decode(event.prevKv) : undefined;
+  const old = event.prevKv ? await decode(event.prevKv) : undefined;
   const matchedBefore = old ? matches(old) : false;
   if (matchesNow && matchedBefore) return { type: "MODIFIED", object: obj };
   if (matchesNow) return { type: "ADDED", object: obj };
@@ -166,7 +169,10 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   server.signal.addEventListener("abort", onAbort);
 
   const plainDecode = (kv: CacheEvent["kv"]) => server.store.decode(def, kv);
-  const decode = (kv: CacheEvent["kv"]) => cache.memo.decode(kv, def, plainDecode);
+  // Webhook-converted resources decode asynchronously, once per event for all watchers.
+  const decode = def.convertMany
+    ? (kv: CacheEvent["kv"]) => server.store.decodeShared(def, kv)
+    : (kv: CacheEvent["kv"]) => cache.memo.decode(kv, def, plainDecode);
   // Plain JSON events are the same bytes for every watcher of this version:
   // serialized once (Tables and metadata-only answers are per watcher).
   const plainJson = render.negotiated.as === "object";
@@ -198,15 +204,30 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
           await send({ type: "ERROR", object: sub!.error.toStatus() });
         break;
       }
-      for (const event of winner.events) {
+      // Conversions of one batch run together; events are still sent in order.
+      const outs = winner.events.map((event) => filterEvent(event, decode, matches));
+      for (const o of outs) o.catch(() => {});
+      let failed: StatusError | undefined;
+      for (const [i, event] of winner.events.entries()) {
         lastRevision = Math.max(lastRevision, event.revision);
-        const out = filterEvent(event, decode, matches);
+        let out: WatchEventOut | undefined;
+        try {
+          out = await outs[i]!;
+        } catch (err) {
+          failed = toStatusError(err);
+          break;
+        }
         if (out && plainJson)
           await sendLine(
             cache.memo.line(event.kv, def, out.type, () => JSON.stringify(out) + "\n"),
           );
         else if (out) await send(shape(out));
         if (res.destroyed) break;
+      }
+      if (failed) {
+        // An event that cannot be converted ends the watch with its error.
+        if (!res.destroyed) await send({ type: "ERROR", object: failed.toStatus() });
+        break;
       }
       if (res.destroyed) break;
     }

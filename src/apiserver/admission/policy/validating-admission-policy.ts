@@ -134,12 +134,13 @@ export function validatingAdmissionPolicyPlugin(
         continue;
       }
       const namespaceObject = (await namespaceObjectOf(attrs, getNamespace)) ?? null;
+      const request = await admissionRequest(attrs, as, "");
       for (const param of params.params) {
         const evaluate = () =>
           evaluatePolicy(policy, {
             object: attrs.object ?? null,
             oldObject: attrs.oldObject ?? null,
-            request: admissionRequest(attrs, as, ""),
+            request,
             params: param,
             namespaceObject,
             authorizer: authorizerFor(attrs),

@@ -30,11 +30,11 @@ function kindOf(def: ResourceDef, subresource: string): Rec {
  * The AdmissionRequest for attrs, presented as `as` (the def a rule matched,
  * possibly an equivalent version of the request's own).
  */
-export function admissionRequest(
+export async function admissionRequest(
   attrs: AdmissionAttributes,
   as: ResourceDef,
   uid: string = randomUUID(),
-): Rec {
+): Promise<Rec> {
   const user: Rec = { username: attrs.user.username, groups: attrs.user.groups };
   if (attrs.user.uid) user.uid = attrs.user.uid;
   if (attrs.user.extra && Object.keys(attrs.user.extra).length > 0) user.extra = attrs.user.extra;
@@ -51,8 +51,8 @@ export function admissionRequest(
     name: attrs.name,
     operation: attrs.operation,
     userInfo: user,
-    object: inVersion(attrs.object, as) ?? null,
-    oldObject: inVersion(attrs.oldObject, as) ?? null,
+    object: (await inVersion(attrs.object, as)) ?? null,
+    oldObject: (await inVersion(attrs.oldObject, as)) ?? null,
     dryRun: attrs.dryRun,
   };
   if (attrs.subresource) {
@@ -159,6 +159,9 @@ export function parseReviewResponse(
 }
 
 /** The objects a webhook saw, for callers applying patches: the request's object in `as`'s version. */
-export function versionedObject(attrs: AdmissionAttributes, as: ResourceDef): KObject | undefined {
+export function versionedObject(
+  attrs: AdmissionAttributes,
+  as: ResourceDef,
+): Promise<KObject | undefined> {
   return inVersion(attrs.object, as);
 }

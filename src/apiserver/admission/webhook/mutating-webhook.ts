@@ -10,6 +10,7 @@ import type { KObject } from "../../../api/types.ts";
 import type { ServerContext } from "../../context.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import { inVersion } from "./rules.ts";
+import { convertObjects } from "../../object-store.ts";
 import {
   WebhookSource,
   annotate,
@@ -49,19 +50,17 @@ export function mutatingWebhookPlugin(deps: WebhookDeps): AdmissionPlugin {
     let mutated = false;
     if (verdict.patch && attrs.object) {
       let patched: KObject;
+      const seen = await inVersion(attrs.object, hook.as);
       try {
-        patched = applyJsonPatch(
-          structuredClone(inVersion(attrs.object, hook.as)),
-          verdict.patch,
-        ) as KObject;
+        patched = applyJsonPatch(structuredClone(seen), verdict.patch) as KObject;
       } catch (err) {
         if (hook.webhook.failurePolicy === "Ignore") return;
         throw callFailed(hook.name, `failed to apply JSONPatch: ${(err as Error).message}`);
       }
       // CONNECT objects are connect options, not the resource: no conversion or defaults.
       if (attrs.operation !== "CONNECT") {
-        if (hook.as !== attrs.def && attrs.def.convert)
-          patched = attrs.def.convert(patched, apiVersionOf(attrs.def));
+        if (hook.as !== attrs.def && (attrs.def.convert || attrs.def.convertMany))
+          [patched] = await convertObjects(attrs.def, [patched], apiVersionOf(attrs.def));
         attrs.def.strategy?.defaults?.(patched);
       }
       mutated = snapshot(patched) !== snapshot(attrs.object);

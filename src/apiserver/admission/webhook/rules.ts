@@ -8,6 +8,7 @@
  */
 import type { Registry } from "../../../api/registry.ts";
 import type { KObject, ResourceDef } from "../../../api/types.ts";
+import { convertObjects } from "../../object-store.ts";
 import type { AdmissionAttributes } from "../../pipeline.ts";
 
 type Rec = Record<string, unknown>;
@@ -82,12 +83,18 @@ export function matchRules(
   return undefined;
 }
 
-/** The object converted into `def`'s version (the same object when no conversion applies). */
-export function inVersion(obj: KObject | undefined, def: ResourceDef): KObject | undefined {
+/**
+ * The object converted into `def`'s version (the same object when no
+ * conversion applies); awaits webhook conversion of custom resources.
+ */
+export async function inVersion(
+  obj: KObject | undefined,
+  def: ResourceDef,
+): Promise<KObject | undefined> {
   if (!obj) return obj;
   const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
-  if (obj.apiVersion === apiVersion || !def.convert) return obj;
-  return def.convert(obj, apiVersion);
+  if (obj.apiVersion === apiVersion || (!def.convert && !def.convertMany)) return obj;
+  return (await convertObjects(def, [obj], apiVersion))[0];
 }
 
 /**

@@ -103,11 +103,12 @@ export class WebhookSource {
       if (!as) continue;
       if (!(await namespaceMatches(w.namespaceSelector, attrs, getNamespace))) continue;
       if (!objectMatches(w.objectSelector, attrs)) continue;
+      const request = await admissionRequest(attrs, as, "");
       const evaluate = () =>
         evaluateConditions(w.matchConditions, WEBHOOK_VARIABLES, {
           object: attrs.object ?? null,
           oldObject: attrs.oldObject ?? null,
-          request: admissionRequest(attrs, as, ""),
+          request,
           authorizer: authorizerFor(attrs),
         });
       const authorizer = this.#deps.authorizer;
@@ -154,7 +155,7 @@ export class WebhookSource {
       );
       const body = await postJson(
         endpoint,
-        admissionReview(admissionRequest(attrs, hook.as, uid), version),
+        admissionReview(await admissionRequest(attrs, hook.as, uid), version),
         Number(w.timeoutSeconds ?? 10),
       );
       return parseReviewResponse(body, uid, mutating, version);
