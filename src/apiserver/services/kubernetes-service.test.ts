@@ -48,10 +48,11 @@ test("reconciler types: none, master-count (no leases), lease (every live server
   await controller("lease", "10.0.0.2").reconcile();
   await controller("lease", "10.0.0.1").reconcile();
   assert.deepEqual(await endpointIPs(), ["10.0.0.1", "10.0.0.2"]);
-  await t.backend.delete(`${MASTER_LEASES_PREFIX}10.0.0.2`); // that server's lease expired
+  await t.backend.delete(`${MASTER_LEASES_PREFIX}10.0.0.2:6443`); // that server's lease expired
   await controller("lease", "10.0.0.1").reconcile();
   assert.deepEqual(await endpointIPs(), ["10.0.0.1"]);
 
+  await t.backend.delete(`${MASTER_LEASES_PREFIX}10.0.0.1:6443`); // restarted on another port
   await controller("lease", "10.0.0.1", 7443).reconcile();
   const svc2 = await t.call("GET", "/api/v1/namespaces/default/services/kubernetes");
   assert.equal(svc2.body.spec.ports[0].targetPort, 7443, "the target port follows the server");

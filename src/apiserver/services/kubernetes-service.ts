@@ -2,9 +2,12 @@
  * The API server's "bootstrap-controller": keeps the `default/kubernetes`
  * Service (the first IP of the service range, port 443 named https, target
  * the secure port) and its Endpoints and EndpointSlice pointing at every
- * live API server. Each server renews a lease key
- * `/registry/masterleases/<ip>` with a TTL (upstream's lease endpoint
- * reconciler), and the endpoints list the addresses of the leases present.
+ * live API server. Each server renews a lease key under
+ * `/registry/masterleases/` with a TTL (upstream's lease endpoint
+ * reconciler), and the endpoints list the addresses of the leases present
+ * (src/ha/master-leases.ts: keyed by IP and port, one subset per port, so
+ * servers sharing an IP on different ports are all listed; one EndpointSlice
+ * per port, "kubernetes" for the first).
  *
  * Contract: reconcile() is idempotent and writes only what differs.
  */
@@ -12,7 +15,12 @@ import { StatusError } from "../../api/status.ts";
 import type { KObject, ResourceDef } from "../../api/types.ts";
 import type { ServerContext } from "../context.ts";
 import { RestStore, type WriteOptions } from "../rest-store.ts";
-import { isStorageError } from "../../storage/errors.ts";
+import {
+  listMasterLeases,
+  masterSubsets,
+  renewMasterLease,
+  type MasterLease,
+} from "../../ha/master-leases.ts";
 
 export interface KubernetesServiceOptions {
   /** The service's cluster IP: the first IP of the service range. */
@@ -33,7 +41,7 @@ export interface KubernetesServiceOptions {
 
 export type EndpointReconcilerType = "lease" | "master-count" | "none";
 
-export const MASTER_LEASES_PREFIX = "/registry/masterleases/";
+export { MASTER_LEASES_PREFIX } from "../../ha/master-leases.ts";
 const SERVICE_NAME = "kubernetes";
 const NAMESPACE = "default";
 
@@ -49,6 +57,8 @@ export class KubernetesServiceController {
     subresource: "",
     fieldManager: "kube-apiserver",
   };
+  /** The slices the last pass wrote (none yet: the first pass looks for stale ones). */
+  #sliceNames = "";
 
   constructor(server: ServerContext, opts: KubernetesServiceOptions) {
     this.#server = server;
@@ -58,10 +68,11 @@ export class KubernetesServiceController {
   /** One pass: lease renewed, then service, endpoints and slice brought in line. */
   async reconcile(): Promise<void> {
     const type = this.#opts.reconcilerType ?? "lease";
-    const addresses = type === "lease" ? await this.#renewLease() : [this.#opts.advertiseAddress];
-    const ports = [
-      { name: "https", protocol: "TCP", port: 443, targetPort: this.#opts.securePort },
-    ];
+    const own = { ip: this.#opts.advertiseAddress, port: this.#opts.securePort };
+    const subsets = masterSubsets(type === "lease" ? await this.#renewLease(own) : [own]);
+    // Servers on different ports: the lowest live port, the same on every server.
+    const targetPort = subsets[0]?.ports[0]?.port ?? own.port;
+    const ports = [{ name: "https", protocol: "TCP", port: 443, targetPort }];
     await this.#ensure(
       this.#def("", "services"),
       {
@@ -86,8 +97,6 @@ export class KubernetesServiceController {
       },
     );
     if (type === "none") return;
-    const endpointPorts = [{ name: "https", port: this.#opts.securePort, protocol: "TCP" }];
-    const subsets = [{ addresses: addresses.map((ip) => ({ ip })), ports: endpointPorts }];
     const skipMirror = { "endpointslice.kubernetes.io/skip-mirror": "true" };
     await this.#ensure(
       this.#def("", "endpoints"),
@@ -104,6 +113,28 @@ export class KubernetesServiceController {
     );
     const sliceDef = this.#server.registry.get("discovery.k8s.io", "v1", "endpointslices");
     if (!sliceDef) return;
+    const names = subsets.map((sub, i) =>
+      i === 0 ? SERVICE_NAME : `${SERVICE_NAME}-${sub.ports[0]!.port}`,
+    );
+    for (const [i, sub] of subsets.entries())
+      await this.#ensureSlice(
+        sliceDef,
+        names[i]!,
+        sub.addresses.map((a) => a.ip),
+        sub.ports,
+      );
+    // Stale per-port slices are looked for only when the set of slices changes.
+    if (names.join(",") !== this.#sliceNames) await this.#dropStaleSlices(sliceDef, names);
+    this.#sliceNames = names.join(",");
+  }
+
+  /** One EndpointSlice of the kubernetes service: these addresses with these ports. */
+  async #ensureSlice(
+    sliceDef: ResourceDef,
+    name: string,
+    addresses: string[],
+    endpointPorts: Obj[],
+  ): Promise<void> {
     const endpoints = addresses.map((ip) => ({ addresses: [ip], conditions: { ready: true } }));
     const sliceLabels = { "kubernetes.io/service-name": SERVICE_NAME };
     await this.#ensure(
@@ -111,7 +142,7 @@ export class KubernetesServiceController {
       {
         apiVersion: "discovery.k8s.io/v1",
         kind: "EndpointSlice",
-        metadata: { name: SERVICE_NAME, namespace: NAMESPACE, labels: sliceLabels },
+        metadata: { name, namespace: NAMESPACE, labels: sliceLabels },
         addressType: "IPv4",
         endpoints,
         ports: endpointPorts,
@@ -131,36 +162,23 @@ export class KubernetesServiceController {
     );
   }
 
-  /** Writes this server's lease; returns the addresses of every live lease, sorted. */
-  async #renewLease(): Promise<string[]> {
-    const backend = this.#server.store.backend;
-    const ip = this.#opts.advertiseAddress;
-    const key = `${MASTER_LEASES_PREFIX}${ip}`;
-    const value = JSON.stringify({
-      apiVersion: "v1",
-      kind: "Endpoints",
-      metadata: { name: ip },
-      subsets: [{ addresses: [{ ip }] }],
-    });
-    const ttl = { ttlSeconds: this.#opts.leaseTtlSeconds ?? 15 };
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        const { kv } = await backend.get(key);
-        if (kv) await backend.update(key, value, kv.modRevision, ttl);
-        else await backend.create(key, value, ttl);
-        break;
-      } catch (err) {
-        const raced =
-          isStorageError(err, "Conflict") ||
-          isStorageError(err, "KeyExists") ||
-          isStorageError(err, "KeyNotFound");
-        if (!raced) throw err;
-      }
+  /** Deletes the per-port slices ("kubernetes-<port>") of ports no server uses any more. */
+  async #dropStaleSlices(sliceDef: ResourceDef, keep: string[]): Promise<void> {
+    const { items } = await this.#server.store.list(sliceDef, NAMESPACE, {});
+    for (const { obj } of items) {
+      const name = obj.metadata?.name ?? "";
+      if (keep.includes(name) || !new RegExp(`^${SERVICE_NAME}-\\d+$`).test(name)) continue;
+      if (obj.metadata?.labels?.["kubernetes.io/service-name"] !== SERVICE_NAME) continue;
+      await new RestStore(this.#server).deleteNow(sliceDef, obj, this.#writeOpts).catch(() => {});
     }
-    const { kvs } = await backend.list(MASTER_LEASES_PREFIX);
-    const ips = kvs.map((kv) => kv.key.slice(MASTER_LEASES_PREFIX.length)).filter(Boolean);
-    if (!ips.includes(ip)) ips.push(ip);
-    return [...new Set(ips)].sort();
+  }
+
+  /** Writes this server's lease; returns every live server (this one included). */
+  async #renewLease(own: MasterLease): Promise<MasterLease[]> {
+    const backend = this.#server.store.backend;
+    await renewMasterLease(backend, own, this.#opts.leaseTtlSeconds ?? 15);
+    const leases = await listMasterLeases(backend, own.port);
+    return leases.some((l) => l.ip === own.ip && l.port === own.port) ? leases : [...leases, own];
   }
 
   #def(group: string, resource: string): ResourceDef {
@@ -169,14 +187,15 @@ export class KubernetesServiceController {
     return def;
   }
 
-  /** Creates `desired` when absent; otherwise writes `change(current)` unless it is undefined. */
+  /** Creates `desired` (by its name) when absent; otherwise writes `change(current)` unless it is undefined. */
   async #ensure(
     def: ResourceDef,
     desired: KObject,
     change: (current: KObject) => KObject | undefined,
   ): Promise<void> {
     const rest = new RestStore(this.#server);
-    const current = await this.#server.store.tryGet(def, NAMESPACE, SERVICE_NAME);
+    const name = desired.metadata?.name ?? SERVICE_NAME;
+    const current = await this.#server.store.tryGet(def, NAMESPACE, name);
     if (!current) {
       try {
         await rest.create(def, structuredClone(desired), this.#writeOpts);
@@ -189,7 +208,7 @@ export class KubernetesServiceController {
     await rest.update(
       def,
       NAMESPACE,
-      SERVICE_NAME,
+      name,
       async (cur) => {
         const next = cur ? change(cur) : undefined;
         return next ?? cur ?? structuredClone(desired);
