@@ -6,7 +6,9 @@ import { isCelError, isCelList, isCelMap, parse, plan } from "@bufbuild/cel";
 import type { CelInput, CelValue } from "@bufbuild/cel";
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import { checkExpr, location } from "./check.ts";
-import { analyze, type TypeReport, type TypeSchema } from "./typecheck.ts";
+import { analyze } from "./typecheck.ts";
+import { DYN, opaqueOf, typeOfSchema, type T, type TypeSchema } from "./types.ts";
+import { NAMESPACE_TYPE, REQUEST_TYPE } from "./admission-types.ts";
 import { currentAuthorizer, withEvalContext, type CelAuthorizer } from "./context.ts";
 import { CostTracker, DEFAULT_EVAL_TIMEOUT_MS, PER_CALL_COST_LIMIT } from "./cost.ts";
 import { CelCompileError, CelCostError, CelEvalError, type CelIssue } from "./errors.ts";
@@ -20,11 +22,42 @@ export interface CompileOptions {
   /** Variables the expression may use, e.g. ["self", "oldSelf"]. */
   variables: readonly string[];
   /**
-   * OpenAPI schemas of variables (CRD rules: self and oldSelf). When given,
-   * the expression is type-checked against them (undefined fields, operator
-   * type mismatches are compile errors) and its cost is estimated.
+   * OpenAPI schemas of variables (CRD rules: self and oldSelf). The
+   * expression is type-checked (undefined fields, overload mismatches are
+   * compile errors) and its cost estimated against them; variables without
+   * a schema are dyn, except `request` and `namespaceObject` (upstream's
+   * admission types) and `authorizer`.
    */
   types?: Readonly<Record<string, TypeSchema | undefined>>;
+}
+
+/** Static types of the variables: schemas given, else upstream's admission types, else dyn. */
+function variableTypes(options: CompileOptions): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const v of options.variables) {
+    const schema = options.types?.[v];
+    if (schema) out[v] = typeOfSchema(schema);
+    else if (v === "request") out[v] = typeOfSchema(REQUEST_TYPE);
+    else if (v === "namespaceObject") out[v] = typeOfSchema(NAMESPACE_TYPE);
+    else if (v === "authorizer") out[v] = opaqueOf("kubernetes.authorization.Authorizer");
+    else out[v] = DYN;
+  }
+  return out;
+}
+
+/**
+ * Upstream's check of a compiled expression's result type (admission
+ * expressions): undefined when `program` returns one of `allowed` (cel-go
+ * names: "bool", "string", "null_type"; "any" allows everything), else
+ * "must evaluate to bool but got dyn" / "must evaluate to one of [string null_type] but got int".
+ */
+export function returnTypeError(
+  program: CelProgram,
+  allowed: readonly string[],
+): string | undefined {
+  if (allowed.includes("any") || allowed.includes(program.resultType)) return undefined;
+  const want = allowed.length === 1 ? allowed[0] : `one of [${allowed.join(" ")}]`;
+  return `must evaluate to ${want} but got ${program.resultType}`;
 }
 
 /** Options of one evaluation. */
@@ -51,9 +84,9 @@ export interface CelProgram {
   readonly source: string;
   /** Declared variables the expression references (e.g. has "oldSelf" for transition rules). */
   readonly references: ReadonlySet<string>;
-  /** Static result type ("bool", "string", "dyn", ...); "dyn" without `types`. */
+  /** Static result type as cel-go names it ("bool", "string", "dyn", "list(int)", ...). */
   readonly resultType: string;
-  /** Estimated worst-case cost (with `types`; else the node count). */
+  /** Estimated worst-case cost (sizes from `types`, else upstream's request-size bounds). */
   readonly estimatedCost: number;
   /**
    * Evaluates with `bindings` (JSON values, or values already in CEL form such
@@ -172,13 +205,11 @@ export function compile(source: string, options: CompileOptions): CompileResult 
     const issues = report.issues.map((i) => toOriginal(i, rewritten, source));
     return { ok: false, error: new CelCompileError(source, issues) };
   }
-  let typed: TypeReport | undefined;
-  if (options.types) {
-    typed = analyze(rewritten.text, parsed.expr, parsed.sourceInfo?.positions ?? {}, options.types);
-    if (typed.issues.length > 0) {
-      const issues = typed.issues.map((i) => toOriginal(i, rewritten, source));
-      return { ok: false, error: new CelCompileError(source, issues) };
-    }
+  const positions = parsed.sourceInfo?.positions ?? {};
+  const typed = analyze(rewritten.text, parsed.expr, positions, variableTypes(options));
+  if (typed.issues.length > 0) {
+    const issues = typed.issues.map((i) => toOriginal(i, rewritten, source));
+    return { ok: false, error: new CelCompileError(source, issues) };
   }
   instrument(parsed.expr);
   let run: (ctx: Record<string, CelInput>) => unknown;
@@ -192,8 +223,8 @@ export function compile(source: string, options: CompileOptions): CompileResult 
   const program: CelProgram = {
     source,
     references: report.references,
-    resultType: typed?.resultType ?? "dyn",
-    estimatedCost: typed?.cost ?? report.nodes,
+    resultType: typed.resultType,
+    estimatedCost: typed.cost,
     evaluate(bindings, opts = {}) {
       const tracker = new CostTracker({
         limit: opts.costLimit ?? PER_CALL_COST_LIMIT,

@@ -41,7 +41,7 @@
  *   is a CelCostError ("operation cancelled: actual cost limit exceeded").
  *   Evaluation never throws.
  */
-export { compile } from "./compile.ts";
+export { compile, returnTypeError } from "./compile.ts";
 export type {
   CelProgram,
   CompileOptions,
@@ -68,5 +68,6 @@ export type { RequestResource } from "./lib/authorizer.ts";
 export { fromCel, toCel } from "./values.ts";
 export type { CelSchemaHint } from "./values.ts";
 export { NAMED_FORMATS } from "./lib/format.ts";
-export { maxElements } from "./typecheck.ts";
-export type { TypeSchema } from "./typecheck.ts";
+export { maxElements } from "./types.ts";
+export type { TypeSchema } from "./types.ts";
+export { NAMESPACE_TYPE, REQUEST_TYPE } from "./admission-types.ts";

@@ -8,7 +8,7 @@
  * - a map literal with optional entries (`{?k: v}`, parsed as
  *   `{k8sOptEntry__(k): v}`) becomes `k8sOptMap__({k: k8sOptEntry__(v)})`;
  * - the macros `opt.optMap(x, e)` and `opt.optFlatMap(x, e)` become
- *   `opt.hasValue() ? k8sOptOf__(<e with x = opt.value()>) : opt` (the
+ *   `opt.hasValue() ? k8sOptOf__(<e with x = opt.value()>) : optional.none()` (the
  *   flat variant without the wrap), the binding being a one-shot
  *   comprehension as cel-go expands it.
  */
@@ -64,7 +64,15 @@ function expandOptMap(e: Expr, target: Expr, name: string, body: Expr, flat: boo
     },
   } as Expr["exprKind"]);
   const present = flat ? fold : call(OPT_OF, [fold]);
-  e.exprKind = call("_?_:_", [call("hasValue", [], copy()), present, target]).exprKind;
+  const none = call(
+    "none",
+    [],
+    node({
+      case: "identExpr",
+      value: { $typeName: "cel.expr.Expr.Ident", name: "optional" },
+    } as Expr["exprKind"]),
+  );
+  e.exprKind = call("_?_:_", [call("hasValue", [], target), present, none]).exprKind;
 }
 
 /** Applies the rewrites of the module doc to `e` in place. */

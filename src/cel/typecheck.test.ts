@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compile } from "./compile.ts";
+import { compile, returnTypeError } from "./compile.ts";
 import type { TypeSchema } from "./typecheck.ts";
 
 const spec: TypeSchema = {
@@ -78,4 +78,122 @@ test("estimated cost follows sizes from the schema", () => {
   assert.ok(cost("self.tags.all(t, t.size() < 5)") < 100);
   assert.ok(cost("self.items.all(a, self.items.exists(b, a == b))") > 10_000_000);
   assert.ok(cost("self.items.all(a, a.matches('^x+$'))") > cost("self.items.all(a, a == 'x')"));
+});
+
+const ADMISSION = [
+  "object",
+  "oldObject",
+  "request",
+  "params",
+  "namespaceObject",
+  "variables",
+  "authorizer",
+];
+
+test("admission expressions type-check as cel-go's checker with dyn objects", () => {
+  const ok: [string, string][] = [
+    ["object.spec.replicas > 5", "bool"],
+    ["request.operation == 'CREATE' && request.userInfo.groups.exists(g, g == 'x')", "bool"],
+    ["namespaceObject.metadata.labels['env'] == 'prod'", "bool"],
+    ["request.kind.group", "string"],
+    ["object.spec.x.matches('^a$') || 1 < 1.5", "bool"],
+    ["size(object.items) + object.items.size()", "int"],
+    ["authorizer.group('').resource('pods').check('get').allowed()", "bool"],
+    ["authorizer.requestResource.check('get').reason()", "string"],
+    ["quantity('1').add(1).isGreaterThan(quantity('2'))", "bool"],
+    ["[1, 2].map(x, x * 2)", "list(int)"],
+    ["{'a': 1}.a + 1", "int"],
+    ["object.spec.foo in ['a', 'b']", "bool"],
+    ["object.spec.list.isSorted() && object.spec.list.sum() > 0", "bool"],
+    ["format.dns1123Label().validate('x').hasValue()", "bool"],
+    ["'a,b'.split(',')", "list(string)"],
+    ["url('http://x').getQuery()['a'][0]", "string"],
+    ["timestamp('2020-01-01T00:00:00Z') + duration('1h')", "google.protobuf.Timestamp"],
+    ["object.x ? true : dyn(1)", "bool"],
+    ["object.x ? dyn(1) : true", "dyn"],
+    ["optional.of(1)", "optional_type(int)"],
+    ["[?optional.of(1), 2]", "list(int)"],
+    ["sets.contains([1], [1])", "bool"],
+    ["cidr('10.0.0.0/8').ip()", "net.IP"],
+  ];
+  for (const [source, type] of ok) {
+    const c = compile(source, { variables: ADMISSION });
+    assert.ok(c.ok, `${source}: ${c.ok ? "" : c.error.message}`);
+    assert.equal(c.program.resultType, type, source);
+  }
+  const bad: [string, string][] = [
+    ["request.operaton == 'CREATE'", "ERROR: <input>:1:8: undefined field 'operaton'"],
+    ["namespaceObject.spec.nope", "ERROR: <input>:1:21: undefined field 'nope'"],
+    [
+      "object.metadata.name.startsWith(1)",
+      "ERROR: <input>:1:32: found no matching overload for 'startsWith' applied to 'dyn.(int)'",
+    ],
+    [
+      "1 + 'a'",
+      "ERROR: <input>:1:3: found no matching overload for '_+_' applied to '(int, string)'",
+    ],
+    [
+      "1 == 1.0",
+      "ERROR: <input>:1:3: found no matching overload for '_==_' applied to '(int, double)'",
+    ],
+    [
+      "int('1') + 1u",
+      "ERROR: <input>:1:10: found no matching overload for '_+_' applied to '(int, uint)'",
+    ],
+    ["[1, 'a']", "ERROR: <input>:1:5: expected type 'int' but found 'string'"],
+    ["{'a': 1, 'b': true}", "ERROR: <input>:1:15: expected type 'int' but found 'bool'"],
+    [
+      "'abc'[0]",
+      "ERROR: <input>:1:6: found no matching overload for '_[_]' applied to '(string, int)'",
+    ],
+    [
+      "object.x ? 1 : 'a'",
+      "ERROR: <input>:1:10: found no matching overload for '_?_:_' applied to '(dyn, int, string)'",
+    ],
+    [
+      "'a'.all(x, true)",
+      "ERROR: <input>:1:1: expression of type 'string' cannot be the range of a comprehension (must be list, map, or dynamic)",
+    ],
+    ["size(1)", "ERROR: <input>:1:5: found no matching overload for 'size' applied to '(int)'"],
+    [
+      "object.a && 1",
+      "ERROR: <input>:1:10: found no matching overload for '_&&_' applied to '(dyn, int)'",
+    ],
+    ["!'x'", "ERROR: <input>:1:1: found no matching overload for '!_' applied to '(string)'"],
+    [
+      "quantity('1').isGreaterThan(1)",
+      "ERROR: <input>:1:28: found no matching overload for 'isGreaterThan' applied to 'kubernetes.Quantity.(int)'",
+    ],
+    [
+      "sets.contains([1], ['a'])",
+      "ERROR: <input>:1:14: found no matching overload for 'sets.contains' applied to '(list(int), list(string))'",
+    ],
+    [
+      "optional.of(1).orValue('x')",
+      "ERROR: <input>:1:23: found no matching overload for 'orValue' applied to 'optional_type(int).(string)'",
+    ],
+  ];
+  for (const [source, message] of bad) {
+    const c = compile(source, { variables: ADMISSION });
+    assert.ok(!c.ok, source);
+    assert.equal(c.error.message.split("\n")[0], `compilation failed: ${message}`, source);
+  }
+});
+
+test("result types are checked as upstream's admission compiler does", () => {
+  const cases: [string, string[], string | undefined][] = [
+    ["object.spec.paused", ["bool"], "must evaluate to bool but got dyn"],
+    ["object.spec.paused == true", ["bool"], undefined],
+    ["1", ["bool"], "must evaluate to bool but got int"],
+    ["object.spec.containers.map(c, c.name)", ["bool"], "must evaluate to bool but got list(dyn)"],
+    ["'x: ' + string(object.spec.replicas)", ["string"], undefined],
+    ["null", ["string", "null_type"], undefined],
+    ["1", ["string", "null_type"], "must evaluate to one of [string null_type] but got int"],
+    ["object", ["any"], undefined],
+  ];
+  for (const [source, returns, want] of cases) {
+    const c = compile(source, { variables: ADMISSION });
+    assert.ok(c.ok, source);
+    assert.equal(returnTypeError(c.program, returns), want, source);
+  }
 });

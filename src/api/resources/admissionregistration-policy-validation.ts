@@ -91,8 +91,10 @@ export function validatePolicy(o: KObject): FieldError[] {
     const path = `spec.validations[${i}]`;
     if (!str(v.expression))
       errs.push(fieldErrors.required(`${path}.expression`, "expression is not specified"));
-    errs.push(...celErrors(`${path}.expression`, v.expression, POLICY_CEL));
-    errs.push(...celErrors(`${path}.messageExpression`, v.messageExpression, POLICY_CEL));
+    errs.push(...celErrors(`${path}.expression`, v.expression, POLICY_CEL, ["bool"]));
+    errs.push(
+      ...celErrors(`${path}.messageExpression`, v.messageExpression, POLICY_CEL, ["string"]),
+    );
     if (str(v.message).includes("\n"))
       errs.push(
         fieldErrors.invalid(`${path}.message`, v.message, "message must not contain line breaks"),
@@ -114,7 +116,12 @@ export function validatePolicy(o: KObject): FieldError[] {
       for (const msg of isQualifiedName(`${o.metadata?.name ?? ""}/${key}`))
         errs.push(fieldErrors.invalid(`${path}.key`, key, msg));
     if (!str(a.valueExpression)) errs.push(fieldErrors.required(`${path}.valueExpression`));
-    errs.push(...celErrors(`${path}.valueExpression`, a.valueExpression, POLICY_CEL));
+    errs.push(
+      ...celErrors(`${path}.valueExpression`, a.valueExpression, POLICY_CEL, [
+        "string",
+        "null_type",
+      ]),
+    );
   });
   return errs;
 }

@@ -3,7 +3,7 @@
  * upstream's field paths and messages, and the pieces policies share (rules,
  * matchConditions, CEL compilation with the variables upstream declares).
  */
-import { compile } from "../../cel/index.ts";
+import { compile, returnTypeError } from "../../cel/index.ts";
 import { fieldErrors, type FieldError } from "../status.ts";
 import type { KObject } from "../types.ts";
 import { invalidRendered, isObject, obj, objects, str } from "../validation/field.ts";
@@ -19,11 +19,22 @@ import { validateLabelSelector, validateObjectMeta } from "../validation/object-
 export const WEBHOOK_CEL = ["object", "oldObject", "request", "authorizer"];
 export const POLICY_CEL = [...WEBHOOK_CEL, "params", "namespaceObject", "variables"];
 
-/** Invalid(field, expression, "compilation failed: ...") when the expression does not compile. */
-export function celErrors(field: string, expression: unknown, variables: string[]): FieldError[] {
+/**
+ * Invalid(field, expression, "compilation failed: ...") when the expression
+ * does not compile, or "must evaluate to bool but got dyn" when its static
+ * type is not one of `returns` (cel-go names: bool, string, null_type).
+ */
+export function celErrors(
+  field: string,
+  expression: unknown,
+  variables: string[],
+  returns?: string[],
+): FieldError[] {
   if (typeof expression !== "string" || expression === "") return [];
   const r = compile(expression, { variables });
-  return r.ok ? [] : [fieldErrors.invalid(field, expression, r.error.message)];
+  if (!r.ok) return [fieldErrors.invalid(field, expression, r.error.message)];
+  const wrong = returns && returnTypeError(r.program, returns);
+  return wrong ? [fieldErrors.invalid(field, expression, wrong)] : [];
 }
 
 /** ObjectMeta of a cluster-scoped admissionregistration object. */
@@ -221,7 +232,7 @@ export function validateMatchConditions(
       seen.add(name);
     }
     if (!str(c.expression)) errs.push(fieldErrors.required(`${field}[${i}].expression`));
-    errs.push(...celErrors(`${field}[${i}].expression`, c.expression, variables));
+    errs.push(...celErrors(`${field}[${i}].expression`, c.expression, variables, ["bool"]));
   });
   return errs;
 }

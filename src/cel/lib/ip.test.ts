@@ -66,9 +66,34 @@ test("ip library (upstream's cases)", () => {
     [`ip("fe80::1%eth0")`, { error: `IP address "fe80::1%eth0" with zone value is not allowed` }],
     [`ip("10.0.0.1") == ip("10.0.0.1") && ip("::1") != ip("::2")`, true],
     [`ip("2001:db8:0:0:0:0:0:1") == ip("2001:db8::1")`, true],
-    [`isIP(1)`, { error: "found no matching overload for 'isIP' applied to '(int)'" }],
   ];
   for (const [expr, want] of cases) assert.deepEqual(run(expr), want, expr);
+});
+
+test("ip and cidr functions type-check as upstream's", () => {
+  const cases: [string, string][] = [
+    [`isIP(1)`, "ERROR: <input>:1:5: found no matching overload for 'isIP' applied to '(int)'"],
+    [
+      `cidr(192168)`,
+      "ERROR: <input>:1:5: found no matching overload for 'cidr' applied to '(int)'",
+    ],
+    [
+      `isIP(cidr("192.168.0.0/24"))`,
+      "ERROR: <input>:1:5: found no matching overload for 'isIP' applied to '(net.CIDR)'",
+    ],
+    [
+      `ip("1.2.3.4").containsIP("1.2.3.4")`,
+      "ERROR: <input>:1:25: found no matching overload for 'containsIP' applied to 'net.IP.(string)'",
+    ],
+  ];
+  for (const [expr, want] of cases) {
+    const c = compile(expr, { variables: [] });
+    assert.ok(!c.ok, expr);
+    assert.equal(c.error.message.split("\n")[0], `compilation failed: ${want}`, expr);
+  }
+  const typed = compile(`cidr(dyn("10.0.0.0/8")).containsIP(ip("10.1.2.3"))`, { variables: [] });
+  assert.ok(typed.ok);
+  assert.equal(typed.program.resultType, "bool");
 });
 
 test("cidr library (upstream's cases)", () => {

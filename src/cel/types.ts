@@ -1,0 +1,175 @@
+/**
+ * Static CEL types of the checker (typecheck.ts): scalars, lists and maps
+ * with their most elements (for cost estimates), CRD object types carrying
+ * their schema, and named opaque types of the Kubernetes libraries
+ * (`kubernetes.Quantity`, `net.IP`, `optional_type(T)`, ...). Names print
+ * as cel-go prints them in "found no matching overload" messages.
+ */
+import { escapeCelProperty } from "./values.ts";
+
+/** The schema parts the checker reads (a CRD JSONSchemaProps fits). */
+export interface TypeSchema {
+  type?: string;
+  format?: string;
+  properties?: Record<string, TypeSchema>;
+  additionalProperties?: TypeSchema | boolean;
+  items?: TypeSchema;
+  maxLength?: number;
+  maxItems?: number;
+  maxProperties?: number;
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
+  "x-kubernetes-int-or-string"?: boolean;
+  "x-kubernetes-embedded-resource"?: boolean;
+  /** Name of an object type in messages (built-in admission types); CRD objects print "object". */
+  celTypeName?: string;
+}
+
+/** A static type. */
+export type T =
+  | {
+      k: "dyn" | "bool" | "int" | "uint" | "double" | "bytes" | "null";
+    }
+  | { k: "type" | "timestamp" | "duration" }
+  | { k: "string"; max: number }
+  | { k: "list"; elem: T; max: number }
+  | { k: "map"; key: T; val: T; max: number }
+  | { k: "object"; schema: TypeSchema }
+  | { k: "opaque"; name: string; elem?: T };
+
+/** Upstream's request size limit, the bound for unbounded strings, lists and maps. */
+export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+
+export const DYN: T = { k: "dyn" };
+/**
+ * The element type of an empty literal (`[]`, `{}`): prints as dyn but, as
+ * a free type variable in cel-go, takes the first concrete type it meets
+ * (compared by identity).
+ */
+export const FREE: T = { k: "dyn" };
+export const BOOL: T = { k: "bool" };
+export const INT: T = { k: "int" };
+export const UINT: T = { k: "uint" };
+export const DOUBLE: T = { k: "double" };
+export const BYTES: T = { k: "bytes" };
+export const NULL: T = { k: "null" };
+export const TYPE: T = { k: "type" };
+export const TIMESTAMP: T = { k: "timestamp" };
+export const DURATION: T = { k: "duration" };
+/** A string of unknown (request-bounded) length. */
+export const STRING: T = { k: "string", max: MAX_REQUEST_BYTES - 2 };
+
+/** A list of `elem` with at most `max` elements (default: request-bounded). */
+export const listOf = (elem: T, max = MAX_REQUEST_BYTES / 2): T => ({ k: "list", elem, max });
+/** A map with at most `max` entries (default: request-bounded). */
+export const mapOf = (key: T, val: T, max = MAX_REQUEST_BYTES / 2): T => ({
+  k: "map",
+  key,
+  val,
+  max,
+});
+/** A named opaque type; `optional_type` carries its element. */
+export const opaqueOf = (name: string, elem?: T): T => ({ k: "opaque", name, elem });
+
+function minEncodedSize(s: TypeSchema | undefined): number {
+  switch (s?.type) {
+    case "string":
+    case "object":
+    case "array":
+      return 2;
+    case "boolean":
+      return 4;
+    default:
+      return 1;
+  }
+}
+
+/** The CEL type of a value described by `s` (as upstream's SchemaDeclType). */
+export function typeOfSchema(s: TypeSchema | undefined): T {
+  if (!s || s["x-kubernetes-int-or-string"]) return DYN;
+  switch (s.type) {
+    case "boolean":
+      return BOOL;
+    case "integer":
+      return INT;
+    case "number":
+      return DOUBLE;
+    case "string":
+      if (s.format === "byte") return BYTES;
+      if (s.format === "date-time" || s.format === "duration" || s.format === "date") return DYN;
+      return { k: "string", max: s.maxLength ?? MAX_REQUEST_BYTES - 2 };
+    case "array":
+      return listOf(
+        typeOfSchema(s.items),
+        s.maxItems ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(s.items) + 1)),
+      );
+    case "object": {
+      if (s["x-kubernetes-embedded-resource"] || s["x-kubernetes-preserve-unknown-fields"])
+        return s.properties ? { k: "object", schema: s } : DYN;
+      if (s.properties) return { k: "object", schema: s };
+      const ap = typeof s.additionalProperties === "object" ? s.additionalProperties : undefined;
+      return mapOf(
+        STRING,
+        typeOfSchema(ap),
+        s.maxProperties ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(ap) + 4)),
+      );
+    }
+    default:
+      return DYN;
+  }
+}
+
+/** The property a CEL field name refers to (names are escaped as upstream: x-y → x__dash__y). */
+export function propertyByCelName(s: TypeSchema, field: string): TypeSchema | undefined {
+  for (const [k, v] of Object.entries(s.properties ?? {})) {
+    if (escapeCelProperty(k) === field) return v;
+  }
+  return undefined;
+}
+
+/** Most elements a list or map described by `s` can hold (1 for anything else). */
+export function maxElements(s: TypeSchema | undefined): number {
+  const t = typeOfSchema(s);
+  return t.k === "list" || t.k === "map" ? t.max : 1;
+}
+
+/** cel-go's name of a type: `int`, `list(string)`, `map(string, dyn)`, `google.protobuf.Timestamp`... */
+export function typeName(t: T): string {
+  switch (t.k) {
+    case "list":
+      return `list(${typeName(t.elem)})`;
+    case "map":
+      return `map(${typeName(t.key)}, ${typeName(t.val)})`;
+    case "object":
+      return t.schema.celTypeName ?? "object";
+    case "null":
+      return "null_type";
+    case "timestamp":
+      return "google.protobuf.Timestamp";
+    case "duration":
+      return "google.protobuf.Duration";
+    case "opaque":
+      return t.elem ? `${t.name}(${typeName(t.elem)})` : t.name;
+    default:
+      return t.k;
+  }
+}
+
+/** Most elements or characters a value of `t` holds (1 for scalars). */
+export const sizeOf = (t: T): number => ("max" in t ? t.max : 1);
+
+/** Whether two types can be the same type parameter (dyn and null meet everything). */
+export function unifies(a: T, b: T): boolean {
+  if (a.k === "dyn" || b.k === "dyn" || a.k === "null" || b.k === "null") return true;
+  if (a.k !== b.k) return false;
+  if (a.k === "list" && b.k === "list") return unifies(a.elem, b.elem);
+  if (a.k === "map" && b.k === "map") return unifies(a.key, b.key) && unifies(a.val, b.val);
+  if (a.k === "opaque" && b.k === "opaque")
+    return a.name === b.name && (!a.elem || !b.elem || unifies(a.elem, b.elem));
+  return true;
+}
+
+/** The more specific of two unifying types (dyn and null yield to the other). */
+export function join(a: T, b: T): T {
+  if (a.k === "dyn" || a.k === "null") return b;
+  return a;
+}
