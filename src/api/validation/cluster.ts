@@ -18,6 +18,7 @@ import { validatePodTemplateSpec } from "./pod.ts";
 import { SUPPORTED_PROTOCOLS, enumField } from "./container.ts";
 import { TAINT_EFFECTS } from "./pod-spec.ts";
 import { parseQuantity } from "./quantity.ts";
+import { endpointIPErrors } from "./endpoint-ip.ts";
 
 const namespaced = (o: KObject) =>
   validateObjectMeta(o, { namespaced: true, nameFn: nameIsDNSSubdomain });
@@ -165,10 +166,8 @@ export function validatePersistentVolumeClaimUpdate(o: KObject, old: KObject): F
 }
 
 /**
- * Endpoints: addresses need an ip, ports valid. Unlike upstream, loopback
- * and link-local IPs are accepted: webhook and aggregator tests point
- * services at servers on 127.0.0.1 (the only address tests may serve on).
- * Rejecting them needs the service resolver to follow ExternalName first.
+ * Endpoints: addresses need a valid, non-special ip (see endpoint-ip.ts:
+ * unlike upstream, loopback is accepted), ports valid.
  */
 export function validateEndpoints(o: KObject): FieldError[] {
   const errs = namespaced(o);
@@ -176,7 +175,21 @@ export function validateEndpoints(o: KObject): FieldError[] {
     const path = `subsets[${i}]`;
     for (const key of ["addresses", "notReadyAddresses"]) {
       objects(subset[key]).forEach((a, j) => {
-        if (!str(a.ip)) errs.push(fieldErrors.required(`${path}.${key}[${j}].ip`));
+        const at = `${path}.${key}[${j}].ip`;
+        if (!str(a.ip)) {
+          errs.push(fieldErrors.required(at));
+          return;
+        }
+        const ipErrs = endpointIPErrors(str(a.ip));
+        if (ipErrs[0] === "must be a valid IP address")
+          errs.push(
+            fieldErrors.invalid(
+              at,
+              a.ip,
+              "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+            ),
+          );
+        for (const msg of ipErrs) errs.push(fieldErrors.invalid(at, a.ip, msg));
       });
     }
     objects(subset.ports).forEach((p, j) => {

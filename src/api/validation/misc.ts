@@ -10,6 +10,8 @@ import { deepEqual, obj, objects, str, validateImmutable, validateNonnegative } 
 import { validateLabelSelector, validateObjectMeta } from "./object-meta.ts";
 import { validateIntOrPercent } from "./int-or-percent.ts";
 import { SUPPORTED_PROTOCOLS } from "./container.ts";
+import { endpointIPErrors } from "./endpoint-ip.ts";
+import { isIP } from "node:net";
 import { SYSTEM_PRIORITY_CLASSES } from "../defaults/pod.ts";
 
 const meta = (o: KObject, namespaced: boolean) =>
@@ -85,6 +87,15 @@ export function validateEndpointSlice(o: KObject): FieldError[] {
           "must contain at most 100 addresses",
         ),
       );
+    // IPv4/IPv6 addresses: of that family and non-special (see endpoint-ip.ts).
+    const family = type === "IPv4" ? 4 : type === "IPv6" ? 6 : 0;
+    if (family && Array.isArray(e.addresses))
+      e.addresses.forEach((a: unknown, j: number) => {
+        const at = `endpoints[${i}].addresses[${j}]`;
+        if (isIP(str(a)) !== family)
+          errs.push(fieldErrors.invalid(at, a, `must be a valid IPv${family} address`));
+        for (const msg of endpointIPErrors(str(a))) errs.push(fieldErrors.invalid(at, a, msg));
+      });
   });
   objects(o.ports).forEach((p, i) => {
     const name = str(p.name);
