@@ -123,9 +123,13 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   });
   admission.bind(apiServer.context);
   extensibility.bind(apiServer.context);
-  const host =
-    flags.bindAddress && flags.bindAddress !== "0.0.0.0" ? flags.bindAddress : "127.0.0.1";
-  const server = `https://${host.includes(":") ? `[${host}]` : host}:${apiServer.port}`;
+  // The admin kubeconfig names this server: its own address and port.
+  const { adminServerUrl } = await import("../ha/admin-client.ts");
+  const server = adminServerUrl({
+    bindAddress: flags.bindAddress,
+    advertiseAddress: flags.advertiseAddress,
+    port: apiServer.port,
+  });
   const kubeconfig = {
     server,
     caPem: pki.ca.certPem,

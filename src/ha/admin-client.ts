@@ -22,3 +22,24 @@ export function adminClient(opts: { kubeconfig?: string; dataDir: string }): {
   const config = adminConfig(opts);
   return { client: new RestClient({ ...config, userAgent: "k8ts-cli" }), config };
 }
+
+/**
+ * The URL a server's generated admin kubeconfig names: this server itself
+ * (kubeadm's admin.conf names the advertise address and bind port): its
+ * bind address when that is one address (the only one it listens on), else
+ * the --advertise-address given, else 127.0.0.1. Always the server's own
+ * port, so servers sharing an address on different ports each get their own.
+ */
+export function adminServerUrl(at: {
+  bindAddress?: string;
+  advertiseAddress?: string;
+  port: number;
+}): string {
+  const wildcard = (ip?: string) => !ip || ip === "0.0.0.0" || ip === "::";
+  const host = !wildcard(at.bindAddress)
+    ? at.bindAddress!
+    : !wildcard(at.advertiseAddress)
+      ? at.advertiseAddress!
+      : "127.0.0.1";
+  return `https://${host.includes(":") ? `[${host}]` : host}:${at.port}`;
+}

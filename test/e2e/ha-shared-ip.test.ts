@@ -1,0 +1,220 @@
+/**
+ * Three `k8ts server`s sharing one IP (127.0.0.1, each advertising it) on
+ * different secure ports, each with a managed etcd member: the second and
+ * third join with a control-plane token; every server is a member and
+ * serves the same state; the controller-manager and scheduler leases have
+ * one holder among them; `default/kubernetes` lists all three under their
+ * own ports (master leases keyed by IP and port); each server's admin
+ * kubeconfig names that server; an agent's load balancer learns all three
+ * from those endpoints and drops a killed one once its lease lapses.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KObject } from "../../src/api/types.ts";
+import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
+import { serversFromEndpoints } from "../../src/ha/apiserver-endpoints.ts";
+import { eventually } from "./harness.ts";
+import { alive, etcdPid, k8ts, startHaServer, track, type HaServer } from "./ha-cluster.ts";
+
+let root: string;
+const servers: HaServer[] = [];
+let agent: ChildProcess | undefined;
+let agentLog = "";
+/** Every server binds 127.0.0.1 (the harness default) and advertises it. */
+const advertise = ["--advertise-address", "127.0.0.1"];
+
+/** The server list the agent's balancer last logged. */
+const lastServerList = () =>
+  [...agentLog.matchAll(/API servers: ([^\n]*)/g)].at(-1)?.[1]?.split(" (fallback")[0] ?? "";
+
+const live = () => servers.filter((s) => !s.exited);
+
+/** The servers default/kubernetes lists, as seen through `via`. */
+async function listed(via: HaServer): Promise<string[] | undefined> {
+  const r = await via.kubectl(["get", "endpoints", "kubernetes", "-o", "json"]);
+  return r.code === 0 ? serversFromEndpoints(JSON.parse(r.stdout) as KObject) : undefined;
+}
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), "k8ts-ha-shared-ip-"));
+  servers.push(
+    await startHaServer("s1", join(root, "s1"), [
+      "--cluster-init",
+      "--etcd",
+      "managed",
+      ...advertise,
+    ]),
+  );
+  const created = await k8ts(["token", "create", "--control-plane", "--print-join-command"], {
+    KUBECONFIG: servers[0]!.kubeconfig,
+  });
+  assert.equal(created.code, 0, created.stderr);
+  const joinArgs = created.stdout.trim().split(" ").slice(2);
+  for (const name of ["s2", "s3"])
+    servers.push(await startHaServer(name, join(root, name), [...joinArgs, ...advertise]));
+});
+
+after(async () => {
+  if (agent && agent.exitCode === null) {
+    const exited = new Promise((r) => agent!.once("exit", r));
+    agent.kill("SIGTERM");
+    await exited;
+  }
+  for (const s of servers) {
+    const member = await etcdPid(s.dataDir).catch(() => 0);
+    await s.kill("SIGTERM");
+    if (member && alive(member)) process.kill(member, "SIGKILL");
+  }
+  await rm(root, { recursive: true, force: true });
+});
+
+test("three servers on 127.0.0.1, different ports: one etcd cluster, one state, leases, every server in the endpoints", async () => {
+  const ports = servers.map((s) => s.port);
+  assert.equal(new Set(ports).size, 3, `distinct ports ${ports.join(", ")}`);
+  const members = await k8ts(["etcd", "member", "list", "--data-dir", servers[2]!.dataDir]);
+  assert.equal(members.code, 0, members.stderr);
+  const rows = members.stdout.trim().split("\n").slice(1);
+  assert.deepEqual(rows.map((r) => r.split(/\s+/)[1]).sort(), ["s1", "s2", "s3"]);
+  for (const r of rows) assert.match(r, /https:\/\/127\.0\.0\.1:\d+.*false\s+healthy$/, r);
+
+  // A write through one server is read through the others.
+  const w = await servers[2]!.kubectl(["create", "configmap", "shared", "--from-literal=k=v"]);
+  assert.equal(w.code, 0, w.stderr);
+  for (const s of servers) {
+    const r = await s.kubectl(["get", "configmap", "shared", "-o", "jsonpath={.data.k}"]);
+    assert.equal(r.stdout, "v", `${s.name}: ${r.stderr}`);
+  }
+
+  // Each server's admin kubeconfig names that server: 127.0.0.1 and its own port.
+  for (const s of servers) {
+    assert.equal(loadKubeconfig(s.kubeconfig).server, s.url, s.name);
+    const ready = await s.kubectl(["get", "--raw", "/readyz?verbose"]);
+    assert.match(ready.stdout, /^\[\+\]etcd ok$/m, `${s.name}: ${ready.stderr}`);
+  }
+
+  // One holder per lease, among the three.
+  for (const lease of ["kube-controller-manager", "kube-scheduler"]) {
+    const holder = await eventually(`${lease} held`, async () => {
+      const r = await servers[0]!.kubectl([
+        "get",
+        "lease",
+        "-n",
+        "kube-system",
+        lease,
+        "-o",
+        "jsonpath={.spec.holderIdentity}",
+      ]);
+      return r.stdout.trim() || undefined;
+    });
+    assert.ok(
+      servers.some((s) => holder.startsWith(`${s.name}_`)),
+      `${lease} held by ${holder}`,
+    );
+  }
+
+  // Master leases keyed by IP and port: all three listed, each under its own port.
+  const want = servers.map((s) => s.url).sort();
+  for (const s of servers)
+    await eventually(`${s.name} sees the three servers in default/kubernetes`, async () =>
+      JSON.stringify(await listed(s)) === JSON.stringify(want) ? true : undefined,
+    );
+  const slices = await servers[0]!.kubectl([
+    "get",
+    "endpointslices",
+    "-l",
+    "kubernetes.io/service-name=kubernetes",
+    "-o",
+    "jsonpath={.items[*].ports[0].port}",
+  ]);
+  assert.deepEqual(
+    slices.stdout.trim().split(/\s+/).map(Number).sort(),
+    [...ports].sort(),
+    slices.stderr,
+  );
+});
+
+test("an agent balances over the three servers it learns from the endpoints and drops a killed one", async () => {
+  const token = await k8ts(["token", "create", "--print-join-command"], {
+    KUBECONFIG: servers[0]!.kubeconfig,
+  });
+  assert.equal(token.code, 0, token.stderr);
+  agent = spawn(
+    process.execPath,
+    [
+      join(import.meta.dirname, "..", "..", "bin", "k8ts"),
+      "agent",
+      ...token.stdout.trim().split(" ").slice(2),
+      "--data-dir",
+      join(root, "worker"),
+      "--node-name",
+      "worker",
+      "--container-runtime",
+      "simulated",
+      "--kubelet-port",
+      "0",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  track(agent);
+  agent.stdout?.on("data", (d: Buffer) => (agentLog += d));
+  agent.stderr?.on("data", (d: Buffer) => (agentLog += d));
+  const want = servers.map((s) => s.url).sort();
+  await eventually(
+    "the agent balances over the three servers",
+    async () => (lastServerList() === want.join(", ") ? true : undefined),
+    { timeoutMs: 90_000, context: () => agentLog.slice(-2000) },
+  );
+  await eventually(
+    "node worker Ready",
+    async () => {
+      const r = await servers[0]!.kubectl([
+        "get",
+        "node",
+        "worker",
+        "-o",
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      ]);
+      return r.stdout === "True" ? true : undefined;
+    },
+    { timeoutMs: 60_000, context: () => agentLog.slice(-2000) },
+  );
+
+  // s2 dies: once its master lease lapses, the endpoints and the agent's list drop it.
+  const victim = servers[1]!;
+  await victim.kill("SIGKILL");
+  const rest = live()
+    .map((s) => s.url)
+    .sort();
+  await eventually(
+    "default/kubernetes drops the killed server",
+    async () =>
+      JSON.stringify(await listed(servers[0]!)) === JSON.stringify(rest) ? true : undefined,
+    { timeoutMs: 90_000 },
+  );
+  await eventually(
+    "the agent drops the killed server",
+    async () => (lastServerList() === rest.join(", ") ? true : undefined),
+    { timeoutMs: 90_000, context: () => agentLog.slice(-2000) },
+  );
+  // The node stays Ready through the survivors (its lease keeps being renewed).
+  const renewed = async () =>
+    (
+      await servers[2]!.kubectl([
+        "get",
+        "lease",
+        "-n",
+        "kube-node-lease",
+        "worker",
+        "-o",
+        "jsonpath={.spec.renewTime}",
+      ])
+    ).stdout;
+  const before = await renewed();
+  await eventually("worker's node lease renewed after the kill", async () =>
+    (await renewed()) !== before ? true : undefined,
+  );
+});
