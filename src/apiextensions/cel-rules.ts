@@ -8,7 +8,7 @@ import {
   compile,
   costErrorMessage,
   fromCel,
-  maxElements,
+  maxCardinality,
   PER_CALL_COST_LIMIT,
   RUNTIME_COST_BUDGET,
   STATIC_ESTIMATED_COST_LIMIT,
@@ -23,8 +23,10 @@ interface CompiledRule {
   rule: ValidationRule;
   program?: CelProgram;
   message?: CelProgram;
-  /** Compile error text when the rule does not compile. */
+  /** Error text when the rule does not compile (upstream's detail, e.g. "compilation failed: ..."). */
   error?: string;
+  /** Error text when the messageExpression does not compile ("messageExpression compilation failed: ..."). */
+  messageError?: string;
 }
 
 const compiled = new WeakMap<JSONSchemaProps, CompiledRule[]>();
@@ -43,91 +45,119 @@ export function goValidationRule(r: ValidationRule): string {
   );
 }
 
+/**
+ * Compiles one rule as upstream: the rule must type-check and be exactly
+ * bool ("cel expression must evaluate to a bool"; dyn is refused too), a
+ * messageExpression exactly string.
+ */
+function compileRule(rule: ValidationRule, schema: JSONSchemaProps): CompiledRule {
+  const types = { self: schema, oldSelf: schema };
+  const c = compile(String(rule.rule ?? ""), { variables: VARIABLES, types });
+  if (!c.ok) return { rule, error: c.error.message };
+  if (c.program.resultType !== "bool")
+    return { rule, error: "cel expression must evaluate to a bool" };
+  const entry: CompiledRule = { rule, program: c.program };
+  if (rule.messageExpression) {
+    const m = compile(rule.messageExpression, { variables: VARIABLES, types });
+    if (!m.ok) entry.messageError = `messageExpression ${m.error.message}`;
+    else if (m.program.resultType !== "string")
+      entry.messageError = "messageExpression must evaluate to a string";
+    else entry.message = m.program;
+  }
+  return entry;
+}
+
 /** The compiled rules of one schema node (cached per node object). */
 export function rulesOf(schema: JSONSchemaProps): CompiledRule[] {
   let out = compiled.get(schema);
-  if (out) return out;
-  const types = { self: schema, oldSelf: schema };
-  out = (schema["x-kubernetes-validations"] ?? []).map((rule) => {
-    const c = compile(String(rule.rule ?? ""), { variables: VARIABLES, types });
-    if (!c.ok) return { rule, error: c.error.message };
-    if (c.program.resultType !== "bool" && c.program.resultType !== "dyn")
-      return { rule, error: "cel expression must evaluate to a bool" };
-    const entry: CompiledRule = { rule, program: c.program };
-    if (rule.messageExpression) {
-      const m = compile(rule.messageExpression, { variables: VARIABLES, types });
-      if (!m.ok) return { rule, error: `messageExpression ${m.error.message}` };
-      if (m.program.resultType !== "string" && m.program.resultType !== "dyn")
-        return { rule, error: "messageExpression messageExpression must evaluate to a string" };
-      entry.message = m.program;
-    }
-    return entry;
-  });
-  compiled.set(schema, out);
+  if (!out) {
+    out = (schema["x-kubernetes-validations"] ?? []).map((rule) => compileRule(rule, schema));
+    compiled.set(schema, out);
+  }
   return out;
 }
 
+/** How many values one rule may run on: product of maxItems/maxProperties above; undefined when unbounded. */
+type Cardinality = number | undefined;
+
+/** Cardinality of a child of `s` (upstream's extractMaxElements). */
+function childCardinality(s: JSONSchemaProps, parent: Cardinality): Cardinality {
+  if (parent === undefined) return undefined;
+  const max = s.type === "array" ? s.maxItems : s.type === "object" ? s.maxProperties : undefined;
+  return max === undefined ? undefined : parent * Math.max(0, max);
+}
+
 /**
- * Compile problems of every rule in `schema`, with upstream-style field paths
+ * Compile problems of every rule in `schema`, with upstream's field paths
  * under `path`: compile and type errors, then estimated costs over
- * upstream's limits (per rule, and for all rules times the most values each
- * can apply to).
+ * upstream's limits. A rule's estimated cost is its own cost times how many
+ * values it can run on (the product of maxItems/maxProperties above it, or,
+ * under an unbounded list or map, the request size over the value's
+ * minimum size); each must stay under 10,000,000 and their sum (with
+ * messageExpression costs) under 100,000,000, where the top 4 rules of at
+ * least 1% of that limit are named.
  */
 export function ruleCompileErrors(schema: JSONSchemaProps, path: string): FieldError[] {
   const out: FieldError[] = [];
   const costly: FieldError[] = [];
   let total = 0;
-  const visit = (s: JSONSchemaProps, p: string, cardinality: number): void => {
+  let expensive: { field: string; cost: number }[] = [];
+  const observe = (field: string, cost: number): void => {
+    total += cost;
+    if (cost < STATIC_ESTIMATED_CRD_COST_LIMIT / 100) return;
+    expensive = [...expensive, { field, cost }].sort((a, b) => b.cost - a.cost).slice(0, 4);
+  };
+  const forbidden = (field: string, what: string, cost: number): FieldError => ({
+    type: "FieldValueForbidden",
+    field,
+    message: `Forbidden: ${costErrorMessage(what, cost, STATIC_ESTIMATED_COST_LIMIT)}`,
+  });
+  const visit = (s: JSONSchemaProps, p: string, cardinality: Cardinality): void => {
     rulesOf(s).forEach((c, i) => {
-      const rulePath = `${p}.x-kubernetes-validations[${i}].rule`;
+      const base = `${p}.x-kubernetes-validations[${i}]`;
       if (c.program) {
-        const cost = c.program.estimatedCost;
-        total += cost * cardinality;
-        if (cost > STATIC_ESTIMATED_COST_LIMIT) {
-          costly.push({
-            type: "FieldValueForbidden",
-            field: rulePath,
-            message: `Forbidden: ${costErrorMessage("estimated rule cost", cost, STATIC_ESTIMATED_COST_LIMIT)}`,
-          });
-        }
-        const messageCost = c.message?.estimatedCost ?? 0;
-        total += messageCost * cardinality;
-        if (messageCost > STATIC_ESTIMATED_COST_LIMIT) {
-          costly.push({
-            type: "FieldValueForbidden",
-            field: rulePath.replace(/rule$/, "messageExpression"),
-            message: `Forbidden: ${costErrorMessage("estimated messageExpression cost", messageCost, STATIC_ESTIMATED_COST_LIMIT)}`,
-          });
-        }
-        if (
-          cost <= STATIC_ESTIMATED_COST_LIMIT &&
-          cost * cardinality > STATIC_ESTIMATED_CRD_COST_LIMIT
-        ) {
-          costly.push({
-            type: "FieldValueForbidden",
-            field: rulePath,
-            message:
-              "Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema",
-          });
-        }
+        const cost = c.program.estimatedCost * (cardinality ?? maxCardinality(s));
+        if (cost > STATIC_ESTIMATED_COST_LIMIT)
+          costly.push(forbidden(`${base}.rule`, "estimated rule cost", cost));
+        observe(`${base}.rule`, cost);
       }
-      if (c.error === undefined) return;
-      const field = `${p}.x-kubernetes-validations[${i}].${c.error.startsWith("messageExpression") ? "messageExpression" : "rule"}`;
-      out.push({
-        type: "FieldValueInvalid",
-        field,
-        message: `Invalid value: ${goValidationRule(c.rule)}: ${c.error.replace(/^messageExpression /, "")}`,
-      });
+      if (c.error !== undefined)
+        out.push({
+          type: "FieldValueInvalid",
+          field: `${base}.rule`,
+          message: `Invalid value: ${goValidationRule(c.rule)}: ${c.error}`,
+        });
+      if (c.messageError !== undefined)
+        costly.push({
+          type: "FieldValueInvalid",
+          field: `${base}.messageExpression`,
+          message: `Invalid value: ${goValidationRule(c.rule)}: ${c.messageError}`,
+        });
+      else if (c.message) {
+        const cost = c.message.estimatedCost;
+        if (cost > STATIC_ESTIMATED_COST_LIMIT)
+          costly.push(
+            forbidden(`${base}.messageExpression`, "estimated messageExpression cost", cost),
+          );
+        observe(`${base}.messageExpression`, cost);
+      }
     });
     for (const [k, ps] of Object.entries(s.properties ?? {}))
       visit(ps, `${p}.properties[${k}]`, cardinality);
-    if (s.items) visit(s.items, `${p}.items`, cardinality * maxElements(s));
+    if (s.items) visit(s.items, `${p}.items`, childCardinality(s, cardinality));
     if (typeof s.additionalProperties === "object")
-      visit(s.additionalProperties, `${p}.additionalProperties`, cardinality * maxElements(s));
+      visit(s.additionalProperties, `${p}.additionalProperties`, childCardinality(s, cardinality));
   };
   visit(schema, path, 1);
   out.push(...costly);
   if (total > STATIC_ESTIMATED_CRD_COST_LIMIT) {
+    for (const e of expensive)
+      out.push({
+        type: "FieldValueForbidden",
+        field: e.field,
+        message:
+          "Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema",
+      });
     out.push({
       type: "FieldValueForbidden",
       field: path,

@@ -68,6 +68,7 @@ test("rules over unbounded data are refused by estimated cost, as upstream", () 
     unbounded.map((e) => `${e.field}: ${e.message}`),
     [
       `${P}.properties[spec].x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x ${HINT}`,
+      `${P}.properties[spec].x-kubernetes-validations[0].rule: Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema`,
       `${P}: Forbidden: x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema exceeds budget by factor of more than 100x ${HINT}`,
     ],
   );
@@ -106,4 +107,99 @@ test("rules over unbounded data are refused by estimated cost, as upstream", () 
     JSON.stringify(many),
   );
   assert.ok(many.some((e) => e.field === P && /estimated rule cost total/.test(e.message)));
+});
+
+test("a rule's estimated cost is multiplied by how many values it can run on", () => {
+  // 3 per run (self, startsWith, 10 characters at 0.1 each).
+  const rule = { rule: "self.startsWith('a')" };
+  const item = { type: "string", maxLength: 10, "x-kubernetes-validations": [rule] };
+  const cases: [JSONSchemaProps, string[]][] = [
+    // 3,000,000 items x 3 = 9,000,000: under the per-rule limit.
+    [{ type: "array", maxItems: 3_000_000, items: item }, []],
+    // 4,000,000 x 3 = 12,000,000: 1.2 times the limit (printed as Go's %f).
+    [
+      { type: "array", maxItems: 4_000_000, items: item },
+      [
+        `${P}.properties[spec].items.x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of 1.200000x ${HINT}`,
+      ],
+    ],
+    // Maps multiply by maxProperties; 40 x 100,000 x 3 = 12,000,000 too.
+    [
+      {
+        type: "array",
+        maxItems: 40,
+        items: { type: "object", maxProperties: 100_000, additionalProperties: item },
+      },
+      [
+        `${P}.properties[spec].items.additionalProperties.x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of 1.200000x ${HINT}`,
+      ],
+    ],
+    // Unbounded: 3 MiB / (2 + 1) values x 3 = 3,145,728.
+    [{ type: "array", items: item }, []],
+    // Under a bounded list of 40 unbounded lists: still the request-size bound.
+    [{ type: "array", maxItems: 40, items: { type: "array", items: item } }, []],
+  ];
+  for (const [spec, want] of cases) {
+    const errs = ruleCompileErrors(schemaWith(spec), P);
+    assert.deepEqual(
+      errs.map((e) => `${e.field}: ${e.message}`),
+      want,
+      JSON.stringify(spec),
+    );
+  }
+});
+
+test("the schema total names its four most expensive rules", () => {
+  // Twelve rules of 3 x 3,000,000 = 9,000,000 each: 108,000,000, over the 100,000,000 total.
+  const item = {
+    type: "string",
+    maxLength: 10,
+    "x-kubernetes-validations": [{ rule: "self.startsWith('a')" }],
+  };
+  const properties: Record<string, JSONSchemaProps> = {};
+  for (let i = 0; i < 12; i++)
+    properties[`l${i}`] = { type: "array", maxItems: 3_000_000, items: item };
+  const errs = ruleCompileErrors(schemaWith({ type: "object", properties }), P);
+  assert.equal(errs.length, 5, JSON.stringify(errs));
+  for (const e of errs.slice(0, 4))
+    assert.match(e.message, /contributed to estimated rule cost total exceeding cost limit/);
+  assert.equal(
+    `${errs[4]!.field}: ${errs[4]!.message}`,
+    `${P}: Forbidden: x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema exceeds budget by factor of 1.080000x ${HINT}`,
+  );
+});
+
+test("messageExpression problems are reported on the messageExpression", () => {
+  const errs = ruleCompileErrors(
+    schemaWith({
+      type: "object",
+      properties: { n: { type: "integer" } },
+      "x-kubernetes-validations": [
+        { rule: "self.n > 0", messageExpression: "'n is ' + self.n" },
+        { rule: "self.n > 0", messageExpression: "self.?n.orValue(0)" },
+        {
+          rule: "self.?n.orValue(0) > 0 ? true : false",
+          messageExpression: "'n: ' + string(self.n)",
+        },
+      ],
+    }),
+    P,
+  );
+  const base = `${P}.properties[spec].x-kubernetes-validations`;
+  assert.deepEqual(
+    errs.map((e) => [
+      e.field,
+      e.message.split("\n")[0]!.replace(/apiextensions\.ValidationRule\{.*\}: /, ""),
+    ]),
+    [
+      [
+        `${base}[0].messageExpression`,
+        "Invalid value: messageExpression compilation failed: ERROR: <input>:1:9: found no matching overload for '_+_' applied to '(string, int)'",
+      ],
+      [
+        `${base}[1].messageExpression`,
+        "Invalid value: messageExpression must evaluate to a string",
+      ],
+    ],
+  );
 });

@@ -68,6 +68,6 @@ export type { RequestResource } from "./lib/authorizer.ts";
 export { fromCel, toCel } from "./values.ts";
 export type { CelSchemaHint } from "./values.ts";
 export { NAMED_FORMATS } from "./lib/format.ts";
-export { maxElements } from "./types.ts";
+export { maxCardinality, maxElements } from "./types.ts";
 export type { TypeSchema } from "./types.ts";
 export { NAMESPACE_TYPE, REQUEST_TYPE } from "./admission-types.ts";

@@ -126,6 +126,15 @@ export function propertyByCelName(s: TypeSchema, field: string): TypeSchema | un
   return undefined;
 }
 
+/**
+ * Upstream's worst-case count of values described by `s` in one request
+ * (3 MiB over the value's minimum JSON size plus a comma), the cardinality
+ * of a rule under an unbounded list or map.
+ */
+export function maxCardinality(s: TypeSchema | undefined): number {
+  return Math.floor(MAX_REQUEST_BYTES / (minEncodedSize(s) + 1));
+}
+
 /** Most elements a list or map described by `s` can hold (1 for anything else). */
 export function maxElements(s: TypeSchema | undefined): number {
   const t = typeOfSchema(s);
