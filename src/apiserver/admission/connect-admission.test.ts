@@ -1,5 +1,14 @@
+/**
+ * CONNECT admission against a real HTTPS webhook server: webhooks and
+ * policies see the connect options, can deny, and a mutating webhook's
+ * changes to the options are what the handlers use (checked at a fake
+ * kubelet that records the paths it is asked for).
+ */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
+import https from "node:https";
+import { issueCertificate } from "../../pki/self-signed.ts";
 import { defaultPipeline } from "../pipeline.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import { connectAdmissionFilter } from "./connect-admission.ts";
@@ -18,6 +27,18 @@ before(async () => {
       return (obj.command as string[] | undefined)?.includes("rm")
         ? { allowed: false, status: { code: 403, reason: "Forbidden", message: "no rm" } }
         : { allowed: true };
+    if (path === "/mutate-connect") {
+      const ops: Rec = {
+        PodExecOptions: [
+          { op: "replace", path: "/command", value: ["echo", "mutated"] },
+          { op: "add", path: "/container", value: "c2" },
+        ],
+        PodPortForwardOptions: [{ op: "replace", path: "/ports", value: [7070] }],
+        NodeProxyOptions: [{ op: "replace", path: "/path", value: "healthz" }],
+        PodAttachOptions: [{ op: "add", path: "/stdin", value: "yes" }],
+      };
+      return patchResponse((ops[String(obj.kind)] as unknown[]) ?? []);
+    }
     if (path === "/beta-label")
       return patchResponse([{ op: "add", path: "/metadata/labels", value: { beta: "yes" } }], {
         patchType: undefined,
@@ -208,4 +229,130 @@ test("a ValidatingAdmissionPolicy on CONNECT pods/exec sees the PodExecOptions a
   );
   const plain = await api.call("POST", "/api/v1/namespaces/default/pods/web/exec?command=ls");
   assert.equal(plain.status, 404, "allowed through to the pod REST (no such pod)");
+});
+
+/** A stand-in kubelet on 127.0.0.1 (HTTPS, self-signed) recording what it is asked for. */
+async function fakeKubelet(): Promise<{ port: number; seen: string[]; close(): Promise<void> }> {
+  const ca = await issueCertificate({ commonName: "kubelet-ca", usage: "ca" });
+  const cert = await issueCertificate({
+    signer: ca,
+    commonName: "kubelet",
+    usage: "server",
+    ipAddresses: ["127.0.0.1"],
+  });
+  const seen: string[] = [];
+  const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    seen.push(req.url ?? "");
+    res.end("ok");
+  });
+  server.on("upgrade", (req, socket) => {
+    seen.push(req.url ?? "");
+    socket.end("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as { port: number }).port,
+    seen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** An upgrade request through the API server; resolves with the status it got. */
+function upgrade(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${api.server.url}${path}`, {
+      method: "POST",
+      headers: { connection: "Upgrade", upgrade: "test" },
+    });
+    req.once("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once("error", reject);
+    req.end();
+  });
+}
+
+test("handlers connect with the options as a mutating webhook left them", async () => {
+  const kubelet = await fakeKubelet();
+  try {
+    let r = await api.call("POST", "/api/v1/nodes", { metadata: { name: "n1" } });
+    assert.equal(r.status, 201, r.text);
+    r = await api.call("PUT", "/api/v1/nodes/n1/status", {
+      ...r.body,
+      status: {
+        addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
+        daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },
+      },
+    });
+    assert.equal(r.status, 200, r.text);
+    r = await api.call("POST", "/api/v1/namespaces/default/pods", {
+      metadata: { name: "two" },
+      spec: {
+        nodeName: "n1",
+        containers: [
+          { name: "c1", image: "i" },
+          { name: "c2", image: "i" },
+        ],
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    await configure("Mutating", "connect-mutator", [
+      {
+        name: "mutate.k8ts.test",
+        clientConfig: { url: `${hooks.url}/mutate-connect`, caBundle: hooks.caBundle },
+        rules: [
+          {
+            operations: ["CONNECT"],
+            apiGroups: [""],
+            apiVersions: ["v1"],
+            resources: ["pods/exec", "pods/attach", "pods/portforward", "nodes/proxy"],
+          },
+        ],
+        sideEffects: "None",
+        admissionReviewVersions: ["v1"],
+      },
+    ]);
+    // exec of `rm` would be denied by the validating webhook: the mutated command is what it sees.
+    const execPath = "/api/v1/namespaces/default/pods/two/exec?command=rm&container=c1&stdout=true";
+    await eventually(async () => {
+      const status = await upgrade(execPath);
+      return status === 101 ? status : undefined;
+    });
+    assert.equal(kubelet.seen.at(-1), "/exec/default/two/c2?command=echo&command=mutated&output=1");
+    const cases: [string, string][] = [
+      [
+        "/api/v1/namespaces/default/pods/two/portforward?ports=80",
+        "/portForward/default/two?port=7070",
+      ],
+    ];
+    for (const [path, want] of cases) {
+      assert.equal(await upgrade(path), 101, path);
+      assert.equal(kubelet.seen.at(-1), want, path);
+    }
+    r = await api.call("GET", "/api/v1/nodes/n1/proxy/stats/summary?x=1");
+    assert.equal(r.status, 200, r.text);
+    assert.equal(kubelet.seen.at(-1), "/healthz?x=1");
+    // A patch giving a field the wrong type fails as upstream's decode would; nothing is dialed.
+    const before = kubelet.seen.length;
+    assert.equal(
+      await upgrade("/api/v1/namespaces/default/pods/two/attach?container=c1&stdout=true"),
+      500,
+    );
+    assert.equal(kubelet.seen.length, before);
+    // CONNECT refuses dryRun and unparsable ports before admission.
+    r = await api.call("POST", "/api/v1/namespaces/default/pods/two/exec?command=ls&dryRun=All");
+    assert.deepEqual([r.status, r.body.message], [400, "dryRun is not supported"]);
+    r = await api.call("POST", "/api/v1/namespaces/default/pods/two/portforward?ports=http");
+    assert.deepEqual(
+      [r.status, r.body.message],
+      [400, 'strconv.ParseInt: parsing "http": invalid syntax'],
+    );
+  } finally {
+    await kubelet.close();
+  }
 });

@@ -7,7 +7,13 @@
  * PodPortForwardOptions, PodProxyOptions, NodeProxyOptions,
  * ServiceProxyOptions) as the object and no operation options. A denial
  * fails the request before any connection to a kubelet or pod is made.
+ *
+ * As upstream's ConnectResource, the handler then connects with the options
+ * as admission left them: a mutating webhook's patch of the options (say a
+ * PodExecOptions command or container) is what reaches the kubelet
+ * (`admittedConnectOptions`). CONNECT with dryRun is refused with 400.
  */
+import { badRequest } from "../../api/status.ts";
 import type { KObject } from "../../api/types.ts";
 import type { RequestContext } from "../context.ts";
 import type { AdmissionAttributes, NamedFilter } from "../pipeline.ts";
@@ -59,7 +65,7 @@ export function connectOptions(ctx: RequestContext): KObject | undefined {
           .getAll("ports")
           .flatMap((p) => p.split(","))
           .filter((p) => p !== "")
-          .map(Number),
+          .map(parsePort),
       });
     case "pods/proxy":
       return typed("PodProxyOptions", { path: subpath(ctx) });
@@ -72,6 +78,28 @@ export function connectOptions(ctx: RequestContext): KObject | undefined {
   }
 }
 
+/** A query port as Go's strconv.ParseInt takes it (upstream decodes ports as int32). */
+function parsePort(p: string): number {
+  const n = /^[+-]?\d+$/.test(p) ? Number(p) : NaN;
+  if (!Number.isInteger(n))
+    throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(p)}: invalid syntax`);
+  if (n < -2147483648 || n > 2147483647)
+    throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(p)}: value out of range`);
+  return n;
+}
+
+/** Options as admission left them, per request (set by the filter). */
+const admitted = new WeakMap<RequestContext, KObject>();
+
+/**
+ * The connect options a handler must use: as CONNECT admission left them
+ * (possibly patched by a mutating webhook), else — no admission filter
+ * installed — as built from the query. Undefined for non-connect requests.
+ */
+export function admittedConnectOptions(ctx: RequestContext): KObject | undefined {
+  return admitted.get(ctx) ?? connectOptions(ctx);
+}
+
 /** The filter running CONNECT admission; place it after authorization. */
 export function connectAdmissionFilter(): NamedFilter {
   return {
@@ -80,6 +108,7 @@ export function connectAdmissionFilter(): NamedFilter {
       const object = connectOptions(ctx);
       const def = object && ctx.server.registry.get("", "v1", ctx.info.resource);
       if (!object || !def) return next();
+      if (ctx.query.has("dryRun")) throw badRequest("dryRun is not supported");
       const attrs: AdmissionAttributes = {
         operation: "CONNECT",
         def,
@@ -95,6 +124,7 @@ export function connectAdmissionFilter(): NamedFilter {
       const plugins = ctx.server.pipeline.admission.filter((p) => CONNECT_PLUGINS.has(p.name));
       for (const p of plugins) if (p.admit) await p.admit(attrs);
       for (const p of plugins) if (p.validate) await p.validate(attrs);
+      if (attrs.object) admitted.set(ctx, attrs.object);
       await next();
     },
   };

@@ -11,6 +11,7 @@ import type { ResourceDef } from "../../api/types.ts";
 import type { RequestContext } from "../context.ts";
 import { forwardToKubelet, isUpgrade } from "./forward.ts";
 import { locateKubelet } from "./kubelet-client.ts";
+import { portForwardPorts, proxyPath, streamOptions } from "./connect-options.ts";
 
 async function loadPod(ctx: RequestContext, def: ResourceDef): Promise<Pod> {
   const { namespace, name } = ctx.info;
@@ -108,11 +109,14 @@ function requireUpgrade(ctx: RequestContext): void {
   if (!isUpgrade(ctx)) throw badRequest("Upgrade request required");
 }
 
-/** pods/exec and pods/attach: an upgraded stream relayed to the kubelet. */
+/**
+ * pods/exec and pods/attach: an upgraded stream relayed to the kubelet,
+ * with the options as CONNECT admission left them.
+ */
 export async function handlePodExecAttach(ctx: RequestContext, def: ResourceDef): Promise<void> {
+  const opts = streamOptions(ctx);
   const pod = await loadPod(ctx, def);
-  const q = ctx.query;
-  const container = resolveContainer(pod, q.get("container"));
+  const container = resolveContainer(pod, opts.container ?? null);
   const phase = pod.status?.phase;
   if (phase === "Succeeded" || phase === "Failed") {
     throw badRequest(
@@ -122,15 +126,13 @@ export async function handlePodExecAttach(ctx: RequestContext, def: ResourceDef)
   requireUpgrade(ctx);
   const out = new URLSearchParams();
   if (ctx.info.subresource === "exec") {
-    const command = q.getAll("command");
-    if (command.length === 0) throw badRequest("you must specify at least 1 command");
-    for (const c of command) out.append("command", c);
+    if (opts.command.length === 0) throw badRequest("you must specify at least 1 command");
+    for (const c of opts.command) out.append("command", c);
   }
-  const flag = (k: string) => q.get(k) === "true" || q.get(k) === "1";
-  if (flag("stdin")) out.set("input", "1");
-  if (flag("stdout")) out.set("output", "1");
-  if (flag("stderr")) out.set("error", "1");
-  if (flag("tty")) out.set("tty", "1");
+  if (opts.stdin) out.set("input", "1");
+  if (opts.stdout) out.set("output", "1");
+  if (opts.stderr) out.set("error", "1");
+  if (opts.tty) out.set("tty", "1");
   const loc = await locateKubelet(ctx.server, nodeOf(pod));
   const ns = enc(pod.metadata?.namespace ?? "");
   const name = enc(pod.metadata?.name ?? "");
@@ -139,12 +141,13 @@ export async function handlePodExecAttach(ctx: RequestContext, def: ResourceDef)
   });
 }
 
-/** pods/portforward: an upgraded stream relayed to the kubelet. */
+/** pods/portforward: an upgraded stream relayed to the kubelet (admitted ports). */
 export async function handlePodPortForward(ctx: RequestContext, def: ResourceDef): Promise<void> {
+  const ports = portForwardPorts(ctx);
   const pod = await loadPod(ctx, def);
   requireUpgrade(ctx);
   const out = new URLSearchParams();
-  for (const p of ctx.query.getAll("ports")) for (const x of p.split(",")) out.append("port", x);
+  for (const p of ports) out.append("port", String(p));
   const loc = await locateKubelet(ctx.server, nodeOf(pod));
   const query = out.toString();
   await forwardToKubelet(ctx, loc, {
@@ -152,10 +155,11 @@ export async function handlePodPortForward(ctx: RequestContext, def: ResourceDef
   });
 }
 
-/** nodes/{name}/proxy/{path}: any request to the node's kubelet. */
+/** nodes/{name}/proxy/{path}: any request to the node's kubelet (at the admitted path). */
 export async function handleNodeProxy(ctx: RequestContext): Promise<void> {
   const loc = await locateKubelet(ctx.server, ctx.info.name);
-  const rest = ctx.info.parts.map(enc).join("/");
+  const path = proxyPath(ctx);
+  const rest = path ? path.split("/").map(enc).join("/") : "";
   const trailing = ctx.url.pathname.endsWith("/") && rest ? "/" : "";
   await forwardToKubelet(ctx, loc, { path: `/${rest}${trailing}${ctx.url.search}` });
 }

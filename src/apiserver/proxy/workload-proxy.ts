@@ -12,6 +12,7 @@ import type { Endpoints, Pod, Service } from "kubernetes-types/core/v1.d.ts";
 import { StatusError, badRequest, notFound } from "../../api/status.ts";
 import type { RequestContext } from "../context.ts";
 import { forwardedHeaders, isUpgrade } from "./forward.ts";
+import { proxyPath } from "./connect-options.ts";
 
 /** `[scheme:]name[:port]` as upstream's net.SplitSchemeNamePort. */
 export function splitSchemeNamePort(id: string): { scheme: string; name: string; port: string } {
@@ -30,8 +31,10 @@ async function getObject<T>(ctx: RequestContext, resource: string, name: string)
   return obj as unknown as T;
 }
 
+/** The admitted proxy path (a mutating webhook may change it) and the request's query. */
 function backendPath(ctx: RequestContext): string {
-  const rest = ctx.info.parts.map(encodeURIComponent).join("/");
+  const path = proxyPath(ctx);
+  const rest = path ? path.split("/").map(encodeURIComponent).join("/") : "";
   const trailing = ctx.url.pathname.endsWith("/") && rest ? "/" : "";
   return `/${rest}${trailing}${ctx.url.search}`;
 }
