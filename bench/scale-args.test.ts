@@ -10,11 +10,25 @@ test("parseScaleArgs", () => {
     churnQps: 20,
     timeoutS: 600,
     profile: "fast",
+    simCpuProf: false,
+    progressS: 10,
   });
   const a = parseScaleArgs(["--nodes", "5000", "--pods=150000", "--json", "out.json", "--quick"]);
   assert.equal(a.nodes, 5000);
   assert.equal(a.pods, 150000);
   assert.equal(a.json, "out.json");
-  for (const bad of [["--nodes"], ["--nodes", "-1"], ["--bogus"], ["--qps", "x"]])
+  const full = parseScaleArgs(["--full", "--pods", "60000", "--sim-cpu-prof"]);
+  assert.deepEqual(
+    [full.nodes, full.pods, full.timeoutS, full.simCpuProf],
+    [5000, 60000, 2400, true],
+  );
+  const badArgs = [
+    ["--nodes"],
+    ["--nodes", "-1"],
+    ["--bogus"],
+    ["--qps", "x"],
+    ["--churn-qps", "50"],
+  ];
+  for (const bad of badArgs)
     assert.throws(() => parseScaleArgs(bad), /Cannot parse/, bad.join(" "));
 });

@@ -13,11 +13,28 @@ export interface ScaleArgs {
   json?: string;
   /** Write the server's CPU profile (node --cpu-prof) into this directory. */
   cpuProfDir?: string;
+  /** Also profile the simulator (node --cpu-prof into cpuProfDir). */
+  simCpuProf: boolean;
+  /** Seconds between progress lines on stderr. */
+  progressS: number;
 }
 
-const numeric = ["--nodes", "--pods", "--qps", "--churn-qps", "--timeout"] as const;
+/** --full: the issue's target size (5,000 nodes, 150,000 pods) with a 40-minute bound. */
+export const fullSize = { nodes: 5000, pods: 150_000, timeoutS: 2400 } as const;
 
-/** Parses argv (default process.argv.slice(2)); --quick is the default 100 nodes / 3,000 pods. */
+const numeric = [
+  "--nodes",
+  "--pods",
+  "--qps",
+  "--churn-qps",
+  "--timeout",
+  "--progress-interval",
+] as const;
+
+/**
+ * Parses argv (default process.argv.slice(2)); --quick is the default 100
+ * nodes / 3,000 pods, --full sets fullSize (later flags override either).
+ */
 export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArgs {
   const a: ScaleArgs = {
     nodes: 100,
@@ -26,6 +43,8 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
     churnQps: 20,
     timeoutS: 600,
     profile: "fast",
+    simCpuProf: false,
+    progressS: 10,
   };
   for (let i = 0; i < argv.length; i++) {
     let flag = argv[i]!;
@@ -36,6 +55,14 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
       flag = flag.slice(0, eq);
     }
     if (flag === "--quick") continue;
+    if (flag === "--full") {
+      Object.assign(a, fullSize);
+      continue;
+    }
+    if (flag === "--sim-cpu-prof") {
+      a.simCpuProf = true;
+      continue;
+    }
     const take = () => {
       const v = value ?? argv[++i];
       if (v === undefined) throw new Error(`Cannot parse ${flag}: a value must follow`);
@@ -49,7 +76,10 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
       if (flag === "--nodes") a.nodes = Math.floor(n);
       else if (flag === "--pods") a.pods = Math.floor(n);
       else if (flag === "--qps") a.qps = n;
-      else if (flag === "--churn-qps") a.churnQps = n;
+      else if (flag === "--churn-qps") {
+        if (n > 20) throw new Error(`Cannot parse --churn-qps ${v}: at most 20 changes/s`);
+        a.churnQps = n;
+      } else if (flag === "--progress-interval") a.progressS = n;
       else a.timeoutS = n;
     } else if (flag === "--profile") a.profile = take();
     else if (flag === "--datastore-endpoint") a.datastore = take();

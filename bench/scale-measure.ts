@@ -4,6 +4,7 @@
  * peak RSS and CPU of child processes sampled from /proc.
  */
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { KObject } from "../src/api/types.ts";
 import type {
@@ -98,9 +99,11 @@ export class LatencyRecorder {
   }
 }
 
-/** Samples RSS and CPU time of processes by pid once a second. */
+/** Samples RSS and CPU time of processes by pid, and the 1-minute load average, once a second. */
 export class ProcessSampler {
   private peaks = new Map<string, number>();
+  private latest = new Map<string, number>();
+  private loads: number[] = [];
   private cpu0 = new Map<string, number>();
   private timer?: NodeJS.Timeout;
 
@@ -114,10 +117,25 @@ export class ProcessSampler {
   }
 
   private sample(): void {
+    this.loads.push(loadavg()[0]!);
     for (const [name, pid] of Object.entries(this.pids)) {
       const kib = statusField(pid, "VmRSS");
+      this.latest.set(name, kib);
       this.peaks.set(name, Math.max(this.peaks.get(name) ?? 0, kib));
     }
+  }
+
+  /** The last sampled RSS of each process in MiB. */
+  rssMiB(): Record<string, number> {
+    return Object.fromEntries([...this.latest].map(([n, kib]) => [n, kib / 1024]));
+  }
+
+  /** Mean and maximum of the 1-minute load average over the samples so far. */
+  load(): { mean: number; max: number } {
+    if (!this.loads.length) return { mean: NaN, max: NaN };
+    let sum = 0;
+    for (const l of this.loads) sum += l;
+    return { mean: sum / this.loads.length, max: Math.max(...this.loads) };
   }
 
   /** Peak RSS (MiB; the larger of sampled and the kernel's high-water mark) and CPU seconds used. */

@@ -8,17 +8,20 @@
  * peak RSS/CPU of the server and the simulator.
  *
  * Flags: --nodes N (100) --pods P (3000) --qps Q object creates/s (100)
- * --churn-qps Q scale changes/s (20) --timeout S whole run (600)
- * --profile NAME (fast) --datastore-endpoint URL --json FILE --quick
- * --cpu-prof-dir DIR (write the server's V8 CPU profile there on exit).
+ * --churn-qps Q scale changes/s (20, at most 20) --timeout S whole run (600)
+ * --full (5,000 nodes, 150,000 pods, 2,400 s) --profile NAME (fast)
+ * --datastore-endpoint URL --json FILE --quick --progress-interval S (10)
+ * --cpu-prof-dir DIR (write the server's V8 CPU profile there on exit)
+ * --sim-cpu-prof (the simulator's too). A progress line (phase, pods,
+ * load average, RSS) goes to stderr every few seconds. The run is bounded:
+ * at --timeout the current phase fails and the tables are printed with what
+ * was measured; 3 minutes later a watchdog kills every child and exits.
  * Only 127.0.0.1; every process and file it starts is removed at the end.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import {
   configMapsRef,
@@ -35,12 +38,14 @@ import { freePort } from "../test/e2e/harness.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { printTable, type Row } from "./lib/table.ts";
-import { LatencyRecorder, ProcessSampler, sloMs, type Scope } from "./scale-measure.ts";
+import { topSelfTimeOfFile } from "./lib/cpu-profile.ts";
+import { LatencyRecorder, ProcessSampler } from "./scale-measure.ts";
+import { dirSize, K8tsChild } from "./scale-procs.ts";
+import { callRows, memoryRows, sloRows, type MemoryPoints } from "./scale-report.ts";
 import { manifest, paced, planWorkload, type WorkloadObject } from "./scale-load.ts";
 import { PodTracker } from "./scale-pods.ts";
 import { parseScaleArgs } from "./scale-args.ts";
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = parseScaleArgs();
 const log = (m: string) => progress("scale", m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,54 +59,21 @@ const refs: Record<WorkloadObject["kind"], ResourceRef> = {
   Secret: secretsRef,
 };
 
-function startProcess(
-  name: string,
-  argv: string[],
-  nodeArgs: string[] = [],
-): { child: ChildProcess; output: () => string } {
-  let out = "";
-  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, "bin", "k8ts"), ...argv], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, K8TS_LOG_LEVEL: "warn" },
-  });
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  child.once("exit", (code) => log(`${name} exited (${code})`));
-  return { child, output: () => out };
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(t);
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, until = deadline) {
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  pollMs = 200,
+  until = deadline,
+) {
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
+    await sleep(pollMs);
   }
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    total += e.isDirectory() ? dirSize(p) : statSync(p).size;
-  }
-  return total;
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), "k8ts-bench-scale-"));
 const port = await freePort();
-const server = startProcess(
+const server = new K8tsChild(
   "server",
   [
     "server",
@@ -114,9 +86,23 @@ const server = startProcess(
     String(port),
     ...(args.datastore ? ["--datastore-endpoint", args.datastore] : []),
   ],
-  args.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${args.cpuProfDir}`] : [],
+  [],
+  log,
 );
-let sim: ReturnType<typeof startProcess> | undefined;
+let sim: K8tsChild | undefined;
+// The hard bound: whatever hangs, every child is killed and the temp dir removed.
+const watchdog = setTimeout(
+  () => {
+    log(`hard time bound (${args.timeoutS + 180} s) reached: killing the server and simulator`);
+    for (const c of [server, sim]) if (c?.running) c.child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(2);
+  },
+  (args.timeoutS + 180) * 1000,
+);
+watchdog.unref();
+let phaseName = "start";
+let ticker: NodeJS.Timeout | undefined;
 let tracker: PodTracker | undefined;
 let client: RestClient | undefined;
 const phases: Row[] = [];
@@ -128,59 +114,76 @@ let rampFrom = 0;
 let rampTo = 0;
 let scaleFrom = 0;
 let scaleTo = 0;
+const memory: MemoryPoints = { rssIdle: {}, rssLoaded: {}, heapIdle: {}, heapLoaded: {} };
+const profiles: Row[] = [];
+const fmt1 = (n: number) => n.toFixed(1);
+
+/** One progress line: elapsed, phase, pods, load, RSS. */
+function progressLine(): void {
+  const k = tracker?.counts();
+  const rss = sampler?.rssMiB() ?? {};
+  const pods = k ? `pods live ${k.live} stateless ${k.stateless} running ${k.running}` : "";
+  const mem = Object.entries(rss)
+    .map(([n, m]) => `${n} ${m.toFixed(0)} MiB`)
+    .join(", ");
+  const s = ((Date.now() - t0) / 1000).toFixed(0);
+  log(`${s} s ${phaseName}: ${pods}; load ${loadavg()[0]!.toFixed(1)}; ${mem}`);
+}
+
+/** Heap after a full GC of each child, in MiB (NaN entries left out). */
+async function heaps(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const c of [server, sim]) {
+    if (!c?.running) continue;
+    const mib = await c.heapMiB();
+    if (!Number.isNaN(mib)) out[c.name] = mib;
+  }
+  return out;
+}
+
+/** The children profiled with --cpu-prof-dir: the server, and the simulator with --sim-cpu-prof. */
+const profiled = () => (args.cpuProfDir ? [server, ...(args.simCpuProf && sim ? [sim] : [])] : []);
+
+/** Starts CPU profiles of the profiled children (a failure only skips the profile). */
+async function startProfiles(): Promise<void> {
+  for (const c of profiled())
+    await (await c.inspector())?.startProfile().catch((err: Error) => log(err.message));
+}
+
+/** Writes <dir>/<child>-<phase>.cpuprofile and keeps the top self times for the report. */
+async function stopProfiles(phase: string): Promise<void> {
+  for (const c of profiled()) {
+    const file = join(args.cpuProfDir!, `${c.name}-${phase}.cpuprofile`);
+    try {
+      await (await c.inspector())?.stopProfile(file);
+      for (const t of topSelfTimeOfFile(file, 12))
+        profiles.push({
+          process: c.name,
+          phase,
+          function: t.fn,
+          "self ms": t.selfMs,
+          "%": t.percent,
+        });
+    } catch (err) {
+      log(`profile ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
 
 /** Prints the tables and writes the JSON with whatever was measured so far. */
 async function report(status: string): Promise<void> {
   if (!api || !tracker || !sampler) return;
-  const rec = api;
+  const load = sampler.load();
   const usage = sampler.stop();
   const startup = percentiles(tracker.startupLatencies(rampFrom, rampTo || Infinity));
   const churnStartup = percentiles(
     tracker.startupLatencies(scaleFrom || Infinity, scaleTo || Infinity),
   );
-  const scopes = (["mutating", "get", "namespace-list", "cluster-list"] as Scope[]).map((s) => ({
-    scope: s,
-    ...rec.scope(s),
-  }));
-  const slo: Row[] = [
-    ...scopes.map((s) => ({
-      SLO: `API ${s.scope} p99`,
-      target: `${sloMs[s.scope] / 1000} s`,
-      "p50 ms": s.p50,
-      "p90 ms": s.p90,
-      "p99 ms": s.p99,
-      count: s.count,
-      result: s.count === 0 ? "n/a" : s.p99 <= sloMs[s.scope] && s.errors === 0 ? "PASS" : "FAIL",
-    })),
-    {
-      SLO: "pod startup p99 (ramp)",
-      target: "5 s",
-      "p50 ms": startup.p50,
-      "p90 ms": startup.p90,
-      "p99 ms": startup.p99,
-      count: startup.count,
-      result: startup.p99 <= 5000 ? "PASS" : "FAIL",
-    },
-    {
-      SLO: "pod startup p99 (scale-up)",
-      target: "5 s",
-      "p50 ms": churnStartup.p50,
-      "p90 ms": churnStartup.p90,
-      "p99 ms": churnStartup.p99,
-      count: churnStartup.count,
-      result: churnStartup.p99 <= 5000 ? "PASS" : "FAIL",
-    },
-  ];
-  const calls = api.calls().map((x) => ({
-    call: `${x.verb} ${x.resource}`,
-    scope: x.scope,
-    count: x.count,
-    errors: x.errors,
-    "p50 ms": x.p50,
-    "p90 ms": x.p90,
-    "p99 ms": x.p99,
-    "max ms": x.max,
-  }));
+  const slo = sloRows(api, [
+    ["ramp", startup],
+    ["scale-up", churnStartup],
+  ]);
+  const calls = callRows(api);
   const store = dirSize(join(dataDir, "db")) / 2 ** 20;
   const figures: Row[] = [
     {
@@ -199,17 +202,20 @@ async function report(status: string): Promise<void> {
     { figure: "simulator CPU (s)", value: usage.simulate!.cpuSeconds },
     { figure: "store on disk at end (MiB)", value: store },
     { figure: "watch re-lists", value: tracker.relists },
+    {
+      figure: "simulate heap per node at registration (KiB)",
+      value: Number(/~([\d.]+) KiB heap per node/.exec(sim?.output() ?? "")?.[1] ?? NaN),
+    },
+    ...memoryRows(memory, args.nodes, plan.deploymentPods),
+    { figure: "load average 1m mean / max", value: `${fmt1(load.mean)} / ${fmt1(load.max)}` },
   ];
   process.stdout.write(
     `\nbench:scale (${status}) ${args.nodes} nodes, ${args.pods} pods (profile ${args.profile})\n\n`,
   );
-  printTable(slo);
-  process.stdout.write("\n");
-  printTable(figures);
-  process.stdout.write("\n");
-  printTable(phases);
-  process.stdout.write("\n");
-  printTable(calls);
+  for (const t of [slo, figures, phases, calls, profiles]) {
+    if (t.length) printTable(t);
+    process.stdout.write("\n");
+  }
   const result = {
     nodes: args.nodes,
     pods: args.pods,
@@ -219,13 +225,14 @@ async function report(status: string): Promise<void> {
     figures: Object.fromEntries(figures.map((f) => [f.figure, f.value])),
     phases,
     calls,
+    profiles,
   };
   await writeJson(args.json, { ...result, status });
 }
 try {
   const kubeconfig = join(dataDir, "admin.kubeconfig");
   await waitFor("the server", async () => {
-    if (server.child.exitCode !== null) throw new Error(`server exited:\n${server.output()}`);
+    if (!server.running) throw new Error(`server exited:\n${server.output()}`);
     try {
       client ??= new RestClient({ ...loadKubeconfig(kubeconfig), qps: 1e6, burst: 1e6 });
       await client.list(namespacesRef);
@@ -240,56 +247,82 @@ try {
 
   log(`starting ${args.nodes} simulated nodes (profile ${args.profile})`);
   const tNodes = performance.now();
-  sim = startProcess("simulate", [
+  sim = new K8tsChild(
     "simulate",
-    "--nodes",
-    String(args.nodes),
-    "--kubeconfig",
-    kubeconfig,
-    "--profile",
-    args.profile,
-    "--report-interval",
-    "0",
-    "--data-dir",
-    join(dataDir, "simulate"),
-  ]);
+    [
+      "simulate",
+      "--nodes",
+      String(args.nodes),
+      "--kubeconfig",
+      kubeconfig,
+      "--profile",
+      args.profile,
+      "--report-interval",
+      "0",
+      "--data-dir",
+      join(dataDir, "simulate"),
+    ],
+    ["--expose-gc"],
+    log,
+  );
   await waitFor("node registration", () => {
-    if (sim!.child.exitCode !== null) throw new Error(`simulate exited:\n${sim!.output()}`);
+    if (!sim!.running) throw new Error(`simulate exited:\n${sim!.output()}`);
     return /nodes registered/.test(sim!.output());
   });
   registerS = (performance.now() - tNodes) / 1000;
-  await waitFor("nodes Ready", async () => {
-    const nodes = await c.list<{ status?: { conditions?: { type: string; status: string }[] } }>(
-      nodesRef,
-    );
-    const ready = nodes.items.filter((n) =>
-      n.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"),
-    ).length;
-    return ready >= args.nodes;
-  });
+  await waitFor(
+    "nodes Ready",
+    async () => {
+      const nodes = await c.list<{ status?: { conditions?: { type: string; status: string }[] } }>(
+        nodesRef,
+      );
+      const ready = nodes.items.filter((n) =>
+        n.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"),
+      ).length;
+      return ready >= args.nodes;
+    },
+    2000,
+  );
   log(`${args.nodes} nodes Ready after ${registerS.toFixed(1)} s`);
   sampler = new ProcessSampler({ server: server.child.pid!, simulate: sim.child.pid! });
   sampler.start();
+  memory.rssIdle = sampler.rssMiB();
+  memory.heapIdle = await heaps();
+  log(`nodes idle: heap after GC ${JSON.stringify(memory.heapIdle)} MiB`);
+  if (args.cpuProfDir) mkdirSync(args.cpuProfDir, { recursive: true });
+  ticker = setInterval(progressLine, args.progressS * 1000);
 
   tracker = new PodTracker(c, "bench=scale");
   await tracker.start();
   const phase = async (name: string, fn: () => Promise<Record<string, unknown> | void>) => {
     const start = performance.now();
+    phaseName = name;
     log(`phase ${name}`);
-    const extra = (await fn()) ?? {};
+    await startProfiles();
+    let extra: Record<string, unknown>;
+    try {
+      extra = (await fn()) ?? {};
+    } finally {
+      await stopProfiles(name);
+    }
     const s = (performance.now() - start) / 1000;
-    phases.push({ phase: name, seconds: s, ...extra } as Row);
+    phases.push({ phase: name, seconds: s, ...extra, load: fmt1(loadavg()[0]!) } as Row);
     return start;
   };
 
   // 1. Create everything at a steady rate, wait until the Deployments' pods run.
   await phase("create", async () => {
-    await paced(plan.namespaces, args.qps, 50, (ns) =>
-      calls.create(namespacesRef, undefined, {
-        apiVersion: "v1",
-        kind: "Namespace",
-        metadata: { name: ns, labels: { bench: "scale" } },
-      }),
+    await paced(
+      plan.namespaces,
+      args.qps,
+      50,
+      (ns) =>
+        calls.create(namespacesRef, undefined, {
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: { name: ns, labels: { bench: "scale" } },
+        }),
+      deadline,
     );
     rampFrom = performance.now();
     const r = await paced(
@@ -305,6 +338,7 @@ try {
       return k.stateless >= plan.deploymentPods && k.running >= plan.deploymentPods;
     });
     rampTo = performance.now();
+    memory.rssLoaded = sampler!.rssMiB();
     return {
       objects: r.done,
       failed: r.failed,
@@ -313,11 +347,15 @@ try {
     };
   });
 
+  memory.heapLoaded = await heaps();
+  log(`all Running: heap after GC ${JSON.stringify(memory.heapLoaded)} MiB`);
+
   // 2. Reads: single GETs, namespace LISTs, cluster LISTs.
   await phase("read", async () => {
     const deployments = plan.objects.filter((o) => o.kind === "Deployment");
     const reads = Array.from({ length: Math.min(600, deployments.length * 4) }, (_, i) => i);
     await paced(reads, 40, 20, async (i) => {
+      if (Date.now() > deadline) throw new Error("timed out");
       const d = deployments[i % deployments.length]!;
       if (i % 4 === 0) await calls.get(deploymentsRef, d.namespace, d.name);
       else if (i % 4 === 1) await calls.get(configMapsRef, d.namespace, d.name);
@@ -337,10 +375,15 @@ try {
   const extra = deployments.reduce((n, d) => n + Math.ceil(d.replicas / 2), 0);
   await phase("scale-up", async () => {
     scaleFrom = performance.now();
-    await paced(deployments, args.churnQps, 50, (d) =>
-      calls.patch(deploymentsRef, d.namespace, d.name, "merge", {
-        spec: { replicas: d.replicas + Math.ceil(d.replicas / 2) },
-      }),
+    await paced(
+      deployments,
+      args.churnQps,
+      50,
+      (d) =>
+        calls.patch(deploymentsRef, d.namespace, d.name, "merge", {
+          spec: { replicas: d.replicas + Math.ceil(d.replicas / 2) },
+        }),
+      deadline,
     );
     await waitFor("scaled-up pods Running", () => {
       const k = tracker!.counts();
@@ -350,8 +393,15 @@ try {
   });
   scaleTo = performance.now();
   await phase("scale-down", async () => {
-    await paced(deployments, args.churnQps, 50, (d) =>
-      calls.patch(deploymentsRef, d.namespace, d.name, "merge", { spec: { replicas: d.replicas } }),
+    await paced(
+      deployments,
+      args.churnQps,
+      50,
+      (d) =>
+        calls.patch(deploymentsRef, d.namespace, d.name, "merge", {
+          spec: { replicas: d.replicas },
+        }),
+      deadline,
     );
     await waitFor(
       "scaled-down pods gone",
@@ -369,7 +419,13 @@ try {
       (o) => calls.delete(refs[o.kind], o.namespace, o.name, { propagationPolicy: "Background" }),
       deadline,
     );
-    await paced(plan.namespaces, args.qps, 50, (ns) => calls.delete(namespacesRef, undefined, ns));
+    await paced(
+      plan.namespaces,
+      args.qps,
+      50,
+      (ns) => calls.delete(namespacesRef, undefined, ns),
+      deadline,
+    );
     await waitFor("all pods deleted", () => tracker!.counts().live <= 0);
     return { objects: r.done, failed: r.failed };
   });
@@ -380,9 +436,11 @@ try {
   await report(`incomplete: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 } finally {
+  if (ticker) clearInterval(ticker);
   await tracker?.stop();
   client?.close();
-  if (sim) await stopProcess(sim.child);
-  await stopProcess(server.child);
+  await sim?.stop();
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  clearTimeout(watchdog);
 }

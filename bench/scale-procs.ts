@@ -1,0 +1,91 @@
+/**
+ * The child processes of bench:scale (`k8ts server`, `k8ts simulate`): each
+ * runs bin/k8ts under this Node with the V8 inspector on a free loopback
+ * port, keeps the tail of its output, and is reachable through an inspector
+ * session (heap after GC, CPU profiles of chosen phases).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** A started bin/k8ts process. */
+export class K8tsChild {
+  readonly child: ChildProcess;
+  private out = "";
+  private session?: Promise<InspectorSession | undefined>;
+
+  /** Starts `node [nodeArgs] bin/k8ts argv` with K8TS_LOG_LEVEL=warn and the inspector on 127.0.0.1:0. */
+  constructor(
+    readonly name: string,
+    argv: string[],
+    nodeArgs: string[],
+    log: (m: string) => void,
+  ) {
+    this.child = spawn(
+      process.execPath,
+      ["--inspect=127.0.0.1:0", ...nodeArgs, join(repoRoot, "bin", "k8ts"), ...argv],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, K8TS_LOG_LEVEL: "warn" } },
+    );
+    const keep = (d: Buffer) => {
+      this.out += d.toString();
+      if (this.out.length > 200_000) this.out = this.out.slice(-100_000);
+    };
+    this.child.stdout!.on("data", keep);
+    this.child.stderr!.on("data", keep);
+    this.child.once("exit", (code, signal) => log(`${name} exited (${code ?? signal})`));
+  }
+
+  /** The tail of its stdout and stderr. */
+  output(): string {
+    return this.out;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Its inspector session (connected once), or undefined when the address is unknown or refused. */
+  inspector(): Promise<InspectorSession | undefined> {
+    if (!this.session) {
+      const url = inspectorUrl(this.out);
+      if (!url) return Promise.resolve(undefined);
+      this.session = InspectorSession.connect(url).catch(() => undefined);
+    }
+    return this.session;
+  }
+
+  /** JS heap in use after a full GC in MiB (NaN when the inspector is unavailable or slow). */
+  async heapMiB(): Promise<number> {
+    const s = await this.inspector();
+    if (!s) return NaN;
+    return s.heapUsedAfterGc().then(
+      (b) => b / 2 ** 20,
+      () => NaN,
+    );
+  }
+
+  /** SIGTERM, then SIGKILL after 15 s; resolves when it exited. */
+  async stop(): Promise<void> {
+    void this.session?.then((s) => s?.close());
+    if (!this.running) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGTERM");
+    const t = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+/** Bytes under dir (recursively). */
+export function dirSize(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? dirSize(p) : statSync(p).size;
+  }
+  return total;
+}
