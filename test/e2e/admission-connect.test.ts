@@ -1,7 +1,9 @@
 /**
  * Admission added for issue 12, through the real kubectl against `k8ts
  * server`: a validating webhook on CONNECT pods/exec (HTTPS on loopback, its
- * own CA) refuses `kubectl exec`; a mutating webhook that accepts only
+ * own CA) refuses `kubectl exec`; a mutating CONNECT webhook rewrites the
+ * exec command and a nodes/proxy path, and the (stand-in) kubelet is asked
+ * for the rewritten ones; a mutating webhook that accepts only
  * v1beta1 AdmissionReviews labels configmaps; PodSecurity audit labels put
  * `pod-security.kubernetes.io/audit-violations` into the audit log;
  * CertificateSubjectRestriction refuses a kube-apiserver-client CSR asking
@@ -20,6 +22,7 @@ import {
   startWebhookServer,
   type TestWebhookServer,
 } from "../../src/apiserver/admission/webhook/testing.ts";
+import { startFakeKubelet } from "../../src/apiserver/proxy/testing.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -40,6 +43,14 @@ describe("CONNECT admission, v1beta1 reviews and more built-in admission with ku
             message: `exec of ${JSON.stringify((request.object as Rec).command)} is not allowed`,
           },
         };
+      if (path === "/mutate-connect") {
+        const kind = (request.object as Rec).kind;
+        if (kind === "PodExecOptions")
+          return patchResponse([{ op: "replace", path: "/command", value: ["echo", "mutated"] }]);
+        if (kind === "NodeProxyOptions")
+          return patchResponse([{ op: "replace", path: "/path", value: "healthz" }]);
+        return { allowed: true };
+      }
       if (path === "/beta")
         return patchResponse([
           { op: "add", path: "/metadata/labels", value: { review: "v1beta1" } },
@@ -100,6 +111,81 @@ ${rule(["CREATE"], ["configmaps"])}  sideEffects: None
     assert.equal(seen.operation, "CONNECT");
     assert.deepEqual(seen.kind, { group: "", version: "v1", kind: "PodExecOptions" });
     assert.equal((seen.userInfo as Rec).username, "kubernetes-admin");
+  });
+
+  test("a mutating CONNECT webhook's changes are what the kubelet is asked for", async () => {
+    const kubelet = await startFakeKubelet();
+    try {
+      // The first test's webhook refuses every exec.
+      await cluster.kubectlOk(["delete", "validatingwebhookconfiguration", "no-exec"]);
+      await cluster.kubectlOk(["apply", "-f", "-"], {
+        input: `apiVersion: v1
+kind: Node
+metadata: {name: stand-in}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: on-stand-in}
+spec:
+  nodeName: stand-in
+  containers: [{name: main, image: busybox}]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: connect-mutator}
+webhooks:
+- name: connect-mutator.k8ts.test
+  clientConfig: {url: "${hooks.url}/mutate-connect", caBundle: ${hooks.caBundle}}
+  rules:
+  - operations: ["CONNECT"]
+    apiGroups: [""]
+    apiVersions: ["v1"]
+    resources: ["pods/exec", "nodes/proxy"]
+  sideEffects: None
+  admissionReviewVersions: ["v1"]
+`,
+      });
+      const status = {
+        addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
+        daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },
+      };
+      await cluster.kubectlOk([
+        "patch",
+        "node",
+        "stand-in",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ status }),
+      ]);
+      const exec = await eventually("kubectl exec to reach the kubelet mutated", async () => {
+        // The stand-in kubelet closes the stream at once: kubectl fails, the path is what counts.
+        await cluster.kubectl([
+          "exec",
+          "on-stand-in",
+          "--request-timeout=20s",
+          "--",
+          "rm",
+          "-rf",
+          "/",
+        ]);
+        return kubelet.seen.find((p) => p.startsWith("/exec/"));
+      });
+      assert.match(exec, /^\/exec\/default\/on-stand-in\/main\?command=echo&command=mutated&/);
+      assert.ok(
+        !kubelet.seen.some((p) => p.includes("command=rm")),
+        "the original command never left",
+      );
+      const raw = await cluster.kubectlOk([
+        "get",
+        "--raw",
+        "/api/v1/nodes/stand-in/proxy/stats/summary",
+      ]);
+      assert.equal(raw, "ok");
+      assert.equal(kubelet.seen.at(-1), "/healthz");
+    } finally {
+      await kubelet.close();
+    }
   });
 
   test("a webhook accepting only v1beta1 gets a v1beta1 review and its patch applies", async () => {

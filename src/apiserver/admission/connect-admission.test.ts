@@ -7,8 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import https from "node:https";
-import { issueCertificate } from "../../pki/self-signed.ts";
+import { startFakeKubelet } from "../proxy/testing.ts";
 import { defaultPipeline } from "../pipeline.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import { connectAdmissionFilter } from "./connect-admission.ts";
@@ -231,32 +230,6 @@ test("a ValidatingAdmissionPolicy on CONNECT pods/exec sees the PodExecOptions a
   assert.equal(plain.status, 404, "allowed through to the pod REST (no such pod)");
 });
 
-/** A stand-in kubelet on 127.0.0.1 (HTTPS, self-signed) recording what it is asked for. */
-async function fakeKubelet(): Promise<{ port: number; seen: string[]; close(): Promise<void> }> {
-  const ca = await issueCertificate({ commonName: "kubelet-ca", usage: "ca" });
-  const cert = await issueCertificate({
-    signer: ca,
-    commonName: "kubelet",
-    usage: "server",
-    ipAddresses: ["127.0.0.1"],
-  });
-  const seen: string[] = [];
-  const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
-    seen.push(req.url ?? "");
-    res.end("ok");
-  });
-  server.on("upgrade", (req, socket) => {
-    seen.push(req.url ?? "");
-    socket.end("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n");
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as { port: number }).port,
-    seen,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 /** An upgrade request through the API server; resolves with the status it got. */
 function upgrade(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -278,7 +251,7 @@ function upgrade(path: string): Promise<number> {
 }
 
 test("handlers connect with the options as a mutating webhook left them", async () => {
-  const kubelet = await fakeKubelet();
+  const kubelet = await startFakeKubelet();
   try {
     let r = await api.call("POST", "/api/v1/nodes", { metadata: { name: "n1" } });
     assert.equal(r.status, 201, r.text);
