@@ -15,6 +15,7 @@ import { CelCompileError, CelCostError, CelEvalError, type CelIssue } from "./er
 import { COST_HOOK, kubernetesEnv } from "./environment.ts";
 import { toCel, type CelSchemaHint } from "./values.ts";
 import { expandOptionals } from "./optional-macros.ts";
+import { expandTwoVarComprehensions } from "./two-var-comprehensions.ts";
 import { chainOptionals, rewriteOptionalSyntax, type Rewritten } from "./optional-syntax.ts";
 
 /** Options of compile(). */
@@ -200,6 +201,7 @@ export function compile(source: string, options: CompileOptions): CompileResult 
   }
   if (rewritten.changed) chainOptionals(parsed.expr);
   expandOptionals(parsed.expr);
+  expandTwoVarComprehensions(parsed.expr);
   const report = checkExpr(rewritten.text, parsed, new Set(options.variables), functions);
   if (report.issues.length > 0) {
     const issues = report.issues.map((i) => toOriginal(i, rewritten, source));

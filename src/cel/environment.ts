@@ -8,6 +8,7 @@ import type { CelEnv, CelFunc, CelType } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { chargeCost } from "./context.ts";
 import { authorizerFuncs } from "./lib/authorizer.ts";
+import { comprehensionFuncs } from "./lib/comprehensions.ts";
 import { formatFuncs } from "./lib/format.ts";
 import { dynFunc } from "./lib/func.ts";
 import { ipFuncs } from "./lib/ip.ts";
@@ -37,6 +38,7 @@ export const KUBERNETES_FUNCS: readonly CelFunc[] = [
   ...optionalFuncs,
   ...setsFuncs,
   ...ipFuncs,
+  ...comprehensionFuncs,
   ...authorizerFuncs,
   costHook,
 ];

@@ -23,6 +23,9 @@
  *   that evaluates in `await withAsyncAuthorizer(celAuthorizerFor(authz,
  *   user), () => ...)`, which re-runs it until every check it makes was
  *   answered by the asynchronous authorizer (default: every check denied).
+ * - Macros: the standard ones, cel-go's two-variable comprehensions
+ *   (all/exists/existsOne(i, v, p), transformList, transformMap,
+ *   transformMapEntry) and optMap/optFlatMap.
  * - Libraries: standard CEL, strings ext (charAt, indexOf, lastIndexOf,
  *   lowerAscii, upperAscii, replace, split, substring, trim, join, format,
  *   strings.quote), lists (isSorted, sum, min, max, indexOf, lastIndexOf),

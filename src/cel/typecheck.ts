@@ -29,6 +29,7 @@ import {
   OPT_SELECT,
 } from "./optional-syntax.ts";
 import { OPT_LIST, OPT_MAP, OPT_OF } from "./optional-macros.ts";
+import { ENTRIES } from "./two-var-comprehensions.ts";
 import {
   BOOL,
   BYTES,
@@ -36,6 +37,7 @@ import {
   DYN,
   FREE,
   INT,
+  listOf,
   NULL,
   opaqueOf,
   propertyByCelName,
@@ -317,6 +319,11 @@ export function analyze(
         return { t: types[0]!, cost };
       case OPT_OF:
         return { t: optionalOf(types[0]!), cost };
+      case ENTRIES: {
+        const r = types[0]!;
+        const n = r.k === "list" || r.k === "map" ? r.max : 1;
+        return { t: { k: "list", elem: listOf(DYN, 2), max: n }, cost };
+      }
     }
     const resolved = resolveCall(fn, target?.t, types);
     if (resolved && !resolved.ok) {
