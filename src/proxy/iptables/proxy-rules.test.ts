@@ -373,3 +373,42 @@ test("cidrContains", () => {
     assert.equal(cidrContains(cidr, ip), want, `${cidr} ${ip}`);
   }
 });
+
+test("a partial build reusing cached blocks renders top-level chains exactly as a full build", () => {
+  const svcs = ["a", "b", "c", "d"].map((n, i) => makeService(n, `10.43.0.${10 + i}`));
+  const slices = ["a", "b", "c", "d"].map((n, i) => makeSlice(n, [{ ip: `10.42.0.${10 + i}` }]));
+  const input = (upTo: number, extra: Partial<ProxyRulesInput>): ProxyRulesInput => ({
+    servicePorts: svcs.slice(0, upTo).flatMap((s) => servicePorts(s)),
+    endpoints: endpointsByServicePort(slices.slice(0, upTo), "node1"),
+    clusterCIDR: "10.42.0.0/16",
+    serviceCIDR: "10.43.0.0/16",
+    existingChains: new Set(),
+    ...extra,
+  });
+  const blocks = new Map();
+  const first = buildProxyRules(input(3, { blocks }));
+  // "b" is added back between cached ones: d is new, b changed.
+  const partial = buildProxyRules(
+    input(4, {
+      blocks,
+      changed: new Set(["default/b", "default/d"]),
+      existingChains: first.chains,
+    }),
+  );
+  const full = buildProxyRules(input(4, {}));
+  assert.equal(partial.topLevelWritten, true);
+  const top = (text: string) =>
+    lines(text).filter((l) => /^-A KUBE-(SERVICES|NODEPORTS|POSTROUTING|MARK-MASQ) /.test(l));
+  assert.deepEqual(top(partial.restore), top(full.restore));
+  assert.match(top(partial.restore).at(-1)!, /--dst-type LOCAL -j KUBE-NODEPORTS$/);
+  assert.equal(partial.natRules, full.natRules);
+  assert.equal(partial.written, 2);
+  // A second partial sync changing nothing at the top writes only the changed chains.
+  const quiet = buildProxyRules(
+    input(4, { blocks, changed: new Set(["default/c"]), existingChains: partial.chains }),
+  );
+  assert.equal(quiet.topLevelWritten, false);
+  assert.deepEqual(top(quiet.restore), []);
+  assert.ok(has(quiet.restore, "-j DNAT --to-destination 10.42.0.12:8080"), quiet.restore);
+  assert.ok(!has(quiet.restore, "10.42.0.10"), quiet.restore);
+});

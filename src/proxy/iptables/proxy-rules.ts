@@ -65,6 +65,8 @@ export interface RuleBlock {
   nat: string[];
   filter: string[];
   chains: string[];
+  /** Rules in the port's own chains (not rewritten while unchanged; counted in natRules). */
+  chainRules: number;
 }
 
 const topLevel = ["-A KUBE-SERVICES ", "-A KUBE-NODEPORTS "];
@@ -81,6 +83,7 @@ export interface ProxyRules {
   restore: string;
   /** Every per-service nat chain that exists after the restore. */
   chains: Set<string>;
+  /** Rules in the nat table after the restore (the unchanged chains a partial sync leaves counted too). */
   natRules: number;
   filterRules: number;
   /** Service ports whose chains were written. */
@@ -105,21 +108,56 @@ function proto(sp: ServicePortInfo): string {
 
 class Table {
   readonly chains: string[] = [];
-  readonly rules: string[] = [];
+  /** Rule lines in order: own arrays, and reused ones (shared with the cache, never mutated). */
+  private segments: { lines: readonly string[]; reused: boolean }[] = [];
+  private current: string[] = [];
   readonly deletes: string[] = [];
   chain(name: string): void {
     this.chains.push(`:${name} - [0:0]`);
   }
   add(chain: string, ...parts: string[]): void {
-    this.rules.push(`-A ${chain} ${parts.join(" ")}`);
+    this.current.push(`-A ${chain} ${parts.join(" ")}`);
+  }
+  /** A mark for since(): valid until the next reuse(). */
+  mark(): number {
+    return this.current.length;
+  }
+  /** Lines added since mark(). */
+  since(mark: number): string[] {
+    return this.current.slice(mark);
+  }
+  /** Appends an unchanged service port's lines by reference (no copy per line). */
+  reuse(lines: readonly string[]): void {
+    if (!lines.length) return;
+    this.flush();
+    this.segments.push({ lines, reused: true });
+  }
+  private flush(): void {
+    if (this.current.length) this.segments.push({ lines: this.current, reused: false });
+    this.current = [];
+  }
+  ruleCount(): number {
+    let n = this.current.length;
+    for (const s of this.segments) n += s.lines.length;
+    return n;
+  }
+  /** Drops every reused line and the own lines `keep` refuses. */
+  keepOwn(keep: (line: string) => boolean): void {
+    this.flush();
+    const own = this.segments.filter((s) => !s.reused).flatMap((s) => s.lines.filter(keep));
+    this.segments = [];
+    this.current = own;
   }
   /**
    * Chain declarations are sorted: iptables-nft-restore keeps chains in a
    * sorted list, and declaring them in order is several times faster.
    */
   render(name: string): string {
+    this.flush();
     this.chains.sort();
-    return [`*${name}`, ...this.chains, ...this.rules, ...this.deletes, "COMMIT", ""].join("\n");
+    const parts = [`*${name}`, ...this.chains];
+    for (const s of this.segments) parts.push(s.lines.join("\n"));
+    return [...parts, ...this.deletes, "COMMIT", ""].join("\n");
   }
 }
 
@@ -160,6 +198,7 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
     a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : 1,
   );
   const cache = input.blocks;
+  let unwrittenNatRules = 0;
   const seen = new Set<string>();
   // Whether the fixed and top-level chains differ from what the last build
   // (restored into the kernel) left: if not, a partial sync leaves them be.
@@ -170,21 +209,25 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
     const write = !input.changed || input.changed.has(`${sp.namespace}/${sp.serviceName}`);
     const cached = cache?.get(id);
     if (!write && cached) {
-      for (const l of cached.nat) nat.rules.push(l);
-      for (const l of cached.filter) filter.rules.push(l);
+      nat.reuse(cached.nat);
+      filter.reuse(cached.filter);
+      unwrittenNatRules += cached.chainRules;
       for (const c of cached.chains) wanted.add(c);
       continue;
     }
     if (write) written++;
     const eps = input.endpoints.get(id) ?? [];
-    const [n0, f0] = [nat.rules.length, filter.rules.length];
+    const [n0, f0] = [nat.mark(), filter.mark()];
     const own = new Set<string>();
     writeServicePort(sp, eps, input, nat, filter, own, write);
     for (const c of own) wanted.add(c);
+    const lines = nat.since(n0);
+    const top = lines.filter((l) => topLevel.some((t) => l.startsWith(t)));
     const block = {
-      nat: nat.rules.slice(n0).filter((l) => topLevel.some((t) => l.startsWith(t))),
-      filter: filter.rules.slice(f0),
+      nat: top,
+      filter: filter.since(f0),
       chains: [...own],
+      chainRules: lines.length - top.length,
     };
     if (!cached || !sameLines(cached.nat, block.nat) || !sameLines(cached.filter, block.filter))
       topChanged = true;
@@ -212,12 +255,13 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
     nat.chain(c);
     nat.deletes.push(`-X ${c}`);
   }
-  const natRules = nat.rules.length;
-  const filterRules = filter.rules.length;
+  const natRules = nat.ruleCount() + unwrittenNatRules;
+  const filterRules = filter.ruleCount();
   if (!topChanged) {
-    // Only per-service chains: the restore skips the large top-level chains.
+    // Only per-service chains: the restore skips the large top-level chains
+    // (the reused blocks hold only top-level lines).
     nat.chains.splice(0, fixedNatChains.length);
-    nat.rules.splice(0, nat.rules.length, ...nat.rules.filter((l) => !isFixedNatRule(l)));
+    nat.keepOwn((l) => !isFixedNatRule(l));
   }
   return {
     restore: (topChanged ? filter.render("filter") : "") + nat.render("nat"),
