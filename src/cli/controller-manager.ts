@@ -16,6 +16,26 @@ export function registerControllerManagerCommand(program: Command): void {
     .option("--leader-elect-renew-deadline <d>", "renew deadline", "10s")
     .option("--leader-elect-retry-period <d>", "retry period", "2s")
     .option("--node-monitor-grace-period <d>", "how long a silent node stays Ready", "50s")
+    .option(
+      "--node-eviction-rate <qps>",
+      "nodes tainted NoExecute per second in a healthy zone",
+      "0.1",
+    )
+    .option(
+      "--secondary-node-eviction-rate <qps>",
+      "nodes tainted NoExecute per second in an unhealthy zone larger than --large-cluster-size-threshold",
+      "0.01",
+    )
+    .option(
+      "--unhealthy-zone-threshold <fraction>",
+      "share of not-Ready nodes (at least 3) that makes a zone unhealthy",
+      "0.55",
+    )
+    .option(
+      "--large-cluster-size-threshold <n>",
+      "zones with more nodes than this are tainted at the secondary rate when unhealthy",
+      "50",
+    )
     .option("--root-ca-file <file>", "CA bundle published in kube-root-ca.crt config maps")
     .option(
       "--secure-port <port>",
@@ -39,6 +59,18 @@ export function registerControllerManagerCommand(program: Command): void {
         process.stderr.write(
           `error: ${unknown.map((n) => `"${n}" is not in the list of known controllers`).join(", ")}\n`,
         );
+        process.exitCode = 1;
+        return;
+      }
+      const rates = {
+        "--node-eviction-rate": flags.nodeEvictionRate,
+        "--secondary-node-eviction-rate": flags.secondaryNodeEvictionRate,
+        "--unhealthy-zone-threshold": flags.unhealthyZoneThreshold,
+        "--large-cluster-size-threshold": flags.largeClusterSizeThreshold,
+      };
+      const badRate = Object.entries(rates).find(([, v]) => !(Number(v) >= 0));
+      if (badRate) {
+        process.stderr.write(`error: invalid argument "${badRate[1]}" for "${badRate[0]}" flag\n`);
         process.exitCode = 1;
         return;
       }
@@ -68,6 +100,12 @@ export function registerControllerManagerCommand(program: Command): void {
           renewDeadlineMs: parseGoDuration(flags.leaderElectRenewDeadline),
           retryPeriodMs: parseGoDuration(flags.leaderElectRetryPeriod),
           nodeMonitorGracePeriodMs: parseGoDuration(flags.nodeMonitorGracePeriod),
+          zoneEviction: {
+            nodeEvictionRate: Number(flags.nodeEvictionRate),
+            secondaryNodeEvictionRate: Number(flags.secondaryNodeEvictionRate),
+            unhealthyZoneThreshold: Number(flags.unhealthyZoneThreshold),
+            largeClusterSizeThreshold: Number(flags.largeClusterSizeThreshold),
+          },
           rootCA: flags.rootCaFile ? readFileSync(flags.rootCaFile, "utf8") : config.ca,
           log: (msg, fields) => log.info(msg, fields),
         },

@@ -20,6 +20,7 @@ import { EndpointsController } from "./endpoints/endpoints.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { JobController } from "./job/job.ts";
 import { NodeLifecycleController } from "./nodelifecycle/node-lifecycle.ts";
+import type { ZoneEvictionOptions } from "./nodelifecycle/zones.ts";
 import { PodGCController } from "./podgc/podgc.ts";
 import { NamespaceController } from "./namespace/namespace.ts";
 import { ReplicaSetController } from "./replicaset/replicaset.ts";
@@ -48,6 +49,8 @@ export interface ControllerManagerOptions {
   rootCA?: string;
   /** --node-monitor-grace-period (default 50 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** --node-eviction-rate and friends (upstream defaults when absent). */
+  zoneEviction?: Partial<ZoneEvictionOptions>;
   /** Work queue metrics of every controller (served on /metrics); none when absent. */
   queueMetrics?: WorkQueueMetricsProvider;
   /**
@@ -69,6 +72,7 @@ interface ControllerContext {
   recorder: EventRecorder;
   rootCA?: string;
   nodeMonitorGracePeriodMs?: number;
+  zoneEviction?: Partial<ZoneEvictionOptions>;
   queueMetrics?: WorkQueueMetricsProvider;
 }
 
@@ -97,7 +101,11 @@ export const controllerStarters: Record<string, Starter> = {
     }),
   namespace: (c) => new NamespaceController(c),
   nodelifecycle: (c) =>
-    new NodeLifecycleController({ ...c, nodeMonitorGracePeriodMs: c.nodeMonitorGracePeriodMs }),
+    new NodeLifecycleController({
+      ...c,
+      nodeMonitorGracePeriodMs: c.nodeMonitorGracePeriodMs,
+      zoneEviction: c.zoneEviction,
+    }),
   podgc: (c) => new PodGCController(c),
   disruption: (c) => new DisruptionController(c),
   endpoint: (c) => new EndpointsController({ ...c, endpointsOnly: true }),
@@ -199,6 +207,7 @@ export async function runControllerManager(
       recorder,
       rootCA: opts.rootCA,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs,
+      zoneEviction: opts.zoneEviction,
       queueMetrics: opts.queueMetrics,
     };
     const names = enabledControllers(opts.controllers);
@@ -233,10 +242,13 @@ export async function runControllerManager(
       controllers.map(({ n, c }) =>
         c
           .run(n === "garbagecollector" ? 4 : 2, leading)
+          .then(() => process.stderr.write(`DEBUGSTOP ctrl ${n} done\n`))
           .catch((err) => log("controller failed", { controller: n, err: String(err) })),
       ),
     );
+    process.stderr.write(`DEBUGSTOP all ctrl done\n`);
     await informers.stop();
+    process.stderr.write(`DEBUGSTOP informers stopped\n`);
     await Promise.all([...recorders.values()].map((r) => r.flush()));
   };
   if (!opts.leaderElect) {

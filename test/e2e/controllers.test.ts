@@ -308,6 +308,9 @@ test("a disruption budget blocks an eviction that would break it", async () => {
 });
 
 test("a silent node goes Unknown and gets unreachable taints; its pods go when it is deleted", async () => {
+  // A second node keeps renewing its Lease: were every node silent, the
+  // controller would (as upstream) take it for its own outage and taint nobody.
+  const steady = await heartbeatingNode("steady");
   const now = new Date().toISOString().replace(/\.\d+Z/, "Z");
   const node = {
     apiVersion: "v1",
@@ -385,7 +388,68 @@ test("a silent node goes Unknown and gets unreachable taints; its pods go when i
     "orphaned pod removed",
     async () => (await cluster.kubectl(["get", "pod", "stranded"])).code !== 0,
   );
+  const steadyNode = await json(["get", "node", "steady"]);
+  assert.equal(
+    steadyNode.status.conditions.find((c: any) => c.type === "Ready").status,
+    "True",
+    "the heartbeating node stayed Ready",
+  );
+  await steady.stop();
 });
+
+/**
+ * Plays a kubelet that only heartbeats: a Ready node whose Lease in
+ * kube-node-lease is renewed every 5 s until stop() (which deletes both).
+ */
+async function heartbeatingNode(name: string): Promise<{ stop(): Promise<void> }> {
+  const now = () => new Date().toISOString().replace(/Z$/, "000Z");
+  const stampNow = new Date().toISOString().replace(/\.\d+Z/, "Z");
+  const node = {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name },
+    status: {
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "KubeletReady",
+          lastHeartbeatTime: stampNow,
+          lastTransitionTime: stampNow,
+        },
+      ],
+    },
+  };
+  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
+  await cluster.request("PUT", `/api/v1/nodes/${name}/status`, JSON.stringify(node), {
+    "Content-Type": "application/json",
+  });
+  const lease = {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name, namespace: "kube-node-lease" },
+    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: now() },
+  };
+  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(lease) });
+  const renew = setInterval(() => {
+    void cluster
+      .request(
+        "PATCH",
+        `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`,
+        JSON.stringify({ spec: { renewTime: now() } }),
+        { "Content-Type": "application/merge-patch+json" },
+      )
+      .catch(() => {});
+  }, 5_000);
+  renew.unref(); // a failed test must not keep the process alive
+  return {
+    async stop() {
+      clearInterval(renew);
+      await cluster.kubectlOk(["delete", "node", name]);
+      await cluster.kubectlOk(["-n", "kube-node-lease", "delete", "lease", name]);
+    },
+  };
+}
 
 /** GET on the controller manager's secure port (self-signed certificate). */
 async function managerGet(path: string): Promise<{ status: number; body: string }> {

@@ -41,29 +41,9 @@ before(async () => {
   controller = new NodeLifecycleController({ client, informers, clock: api.clock, recorder });
   informers.start();
   await informers.waitForCacheSync();
-  const node = await client.create<Obj>(nodesRef, undefined, {
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: { name: "n1" },
-  } as KObject);
-  await client.update(
-    nodesRef,
-    {
-      ...node,
-      status: {
-        conditions: [
-          {
-            type: "Ready",
-            status: "True",
-            reason: "KubeletReady",
-            lastHeartbeatTime: stamp(),
-            lastTransitionTime: stamp(),
-          },
-        ],
-      },
-    } as KObject,
-    { subresource: "status" },
-  );
+  // n0 stays Ready (it is never monitored here): with every node of the
+  // cluster not Ready, upstream stops tainting altogether.
+  for (const name of ["n0", "n1"]) await readyNode(name);
   for (const [name, tol] of [
     ["short", [unreachable(30)]],
     ["default", [unreachable(300)]],
@@ -82,6 +62,33 @@ before(async () => {
       : undefined,
   );
 });
+
+/** Creates a node whose Ready condition is True. */
+async function readyNode(name: string, labels: Record<string, string> = {}): Promise<Obj> {
+  const node = await client.create<Obj>(nodesRef, undefined, {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name, labels },
+  } as KObject);
+  return client.update<Obj>(
+    nodesRef,
+    {
+      ...node,
+      status: {
+        conditions: [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "KubeletReady",
+            lastHeartbeatTime: stamp(),
+            lastTransitionTime: stamp(),
+          },
+        ],
+      },
+    } as KObject,
+    { subresource: "status" },
+  );
+}
 
 after(async () => {
   await informers.stop();
@@ -112,8 +119,14 @@ test("silent for the grace period: Ready Unknown and unreachable taints; evictio
   api.clock.advance(1_000);
   await controller.monitorNode("n1");
   await until("Ready Unknown", () => (ready().status === "Unknown" ? true : undefined));
-  // The taints follow the cached Ready status on the next pass (level-triggered).
+  // The taints follow the cached Ready status on the next pass (level-triggered);
+  // NoSchedule at once, NoExecute from the zone's rate-limited queue.
   await controller.monitorNode("n1");
+  await until("unreachable NoSchedule taint", () =>
+    (node().spec?.taints ?? []).length === 1 ? true : undefined,
+  );
+  await controller.doNoExecuteTaintingPass();
+  assert.equal(controller.zoneState(""), "Normal");
   await until("unreachable taints", () =>
     (node().spec?.taints ?? []).length === 2 ? true : undefined,
   );

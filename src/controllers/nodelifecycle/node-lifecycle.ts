@@ -5,6 +5,10 @@
  * not-ready / unreachable / unschedulable taints in step with the node's
  * state, marks pods on lost nodes not ready, and evicts pods from nodes with
  * NoExecute taints they do not tolerate (after their tolerationSeconds).
+ * NoExecute taints are added at a per-zone rate (upstream's zone states:
+ * --node-eviction-rate, --secondary-node-eviction-rate,
+ * --unhealthy-zone-threshold, --large-cluster-size-threshold), and not at all
+ * while every zone is fully disrupted.
  */
 import type { KObject } from "../../api/types.ts";
 import { isConflict, isNotFound } from "../../client/api-error.ts";
@@ -19,6 +23,14 @@ import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import type { Pod } from "../util/pods.ts";
 import { evictionDelayMs, type Taint, type Toleration } from "./taints.ts";
+import { ZoneDisruption } from "./zone-disruption.ts";
+import {
+  DEFAULT_ZONE_EVICTION,
+  EXCLUDE_DISRUPTION_LABEL,
+  zoneKey,
+  type ZoneEvictionOptions,
+  type ZoneState,
+} from "./zones.ts";
 
 export const taintNotReady = "node.kubernetes.io/not-ready";
 /** Node conditions that, while True, carry a NoSchedule taint (upstream's map). */
@@ -62,7 +74,19 @@ export interface NodeLifecycleOptions {
   nodeMonitorGracePeriodMs?: number;
   /** Upstream default 5 s. */
   nodeMonitorPeriodMs?: number;
+  /** How often queued NoExecute taints are tried (upstream NodeEvictionPeriod, 100 ms). */
+  nodeEvictionPeriodMs?: number;
+  /** Eviction rates and thresholds (upstream defaults). */
+  zoneEviction?: Partial<ZoneEvictionOptions>;
 }
+
+const NO_EXECUTE_TAINTS = {
+  False: { key: "node.kubernetes.io/not-ready", effect: "NoExecute" },
+  Unknown: { key: "node.kubernetes.io/unreachable", effect: "NoExecute" },
+} as const;
+
+const hasTaint = (taints: Taint[] | undefined, t: { key: string; effect: string }) =>
+  (taints ?? []).some((x) => x.key === t.key && x.effect === t.effect);
 
 export class NodeLifecycleController {
   private readonly queue: WorkQueue;
@@ -75,6 +99,8 @@ export class NodeLifecycleController {
   /** Per node: the last heartbeat seen and when (on our clock) we saw it change. */
   private heartbeats = new Map<string, { seen: string; at: number }>();
   private ticker?: TimerHandle;
+  private evictionTicker?: TimerHandle;
+  private readonly zones: ZoneDisruption;
 
   constructor(private readonly opts: NodeLifecycleOptions) {
     this.queue = new WorkQueue({
@@ -89,6 +115,7 @@ export class NodeLifecycleController {
     });
     this.grace = opts.nodeMonitorGracePeriodMs ?? 50_000;
     this.period = opts.nodeMonitorPeriodMs ?? 5_000;
+    this.zones = new ZoneDisruption({ ...DEFAULT_ZONE_EVICTION, ...opts.zoneEviction }, opts.clock);
     this.nodes = opts.informers.informerFor<Node>(nodesRef);
     this.leases = opts.informers.informerFor<Lease>(leasesRef, { namespace: "kube-node-lease" });
     this.pods = opts.informers.informerFor<Pod>(podsRef);
@@ -120,6 +147,7 @@ export class NodeLifecycleController {
         this.queue.shutDown();
         this.podQueue.shutDown();
         this.ticker?.cancel();
+        this.evictionTicker?.cancel();
       },
       { once: true },
     );
@@ -130,9 +158,22 @@ export class NodeLifecycleController {
     ]);
     const tick = () => {
       for (const n of this.nodes.indexer.keys()) this.queue.add(n);
+      void this.handleDisruption().catch(() => {});
       this.ticker = this.opts.clock.after(this.period, tick);
     };
     tick();
+    const evictionTick = () => {
+      void this.doNoExecuteTaintingPass()
+        .catch(() => {})
+        .finally(() => {
+          if (!signal.aborted)
+            this.evictionTicker = this.opts.clock.after(
+              this.opts.nodeEvictionPeriodMs ?? 100,
+              evictionTick,
+            );
+        });
+    };
+    evictionTick();
     await Promise.all([
       runWorkers(this.queue, workers, (name) => this.monitorNode(name)),
       runWorkers(this.podQueue, workers, (key) => this.processPod(key)),
@@ -221,16 +262,9 @@ export class NodeLifecycleController {
       const key = PRESSURE_TAINTS[c.type ?? ""];
       if (key && c.status === "True") want.push({ key, effect: "NoSchedule" });
     }
-    if (readyStatus === "False")
-      want.push(
-        { key: taintNotReady, effect: "NoSchedule" },
-        { key: taintNotReady, effect: "NoExecute" },
-      );
-    if (readyStatus === "Unknown")
-      want.push(
-        { key: taintUnreachable, effect: "NoSchedule" },
-        { key: taintUnreachable, effect: "NoExecute" },
-      );
+    if (readyStatus === "False") want.push({ key: taintNotReady, effect: "NoSchedule" });
+    if (readyStatus === "Unknown") want.push({ key: taintUnreachable, effect: "NoSchedule" });
+    want.push(...this.noExecuteTaints(node, readyStatus));
     if (node.spec?.unschedulable) want.push({ key: taintUnschedulable, effect: "NoSchedule" });
     const keep = current.filter(
       (t) => !managed.has(t.key) || want.some((w) => w.key === t.key && w.effect === t.effect),
@@ -242,14 +276,118 @@ export class NodeLifecycleController {
       ...keep,
       ...add.map((t) => (t.effect === "NoExecute" ? { ...t, timeAdded: now } : t)),
     ];
+    if (!(await this.writeTaints(node, taints))) this.queue.add(name);
+  }
+
+  /**
+   * The NoExecute taints a node keeps or gets right away (upstream's
+   * processTaintBaseEviction): a Ready node loses them; a node already
+   * tainted for the other not-Ready status has its taint swapped at once;
+   * otherwise the node waits in its zone's queue (doNoExecuteTaintingPass).
+   */
+  private noExecuteTaints(node: Node, readyStatus: string | undefined): Taint[] {
+    const name = node.metadata?.name ?? "";
+    const taints = node.spec?.taints;
+    if (readyStatus === "True") {
+      this.zones.tainter(zoneKey(node)).remove(name);
+      return [];
+    }
+    if (readyStatus !== "False" && readyStatus !== "Unknown")
+      return Object.values(NO_EXECUTE_TAINTS).filter((t) => hasTaint(taints, t));
+    const wanted = NO_EXECUTE_TAINTS[readyStatus];
+    const other = NO_EXECUTE_TAINTS[readyStatus === "False" ? "Unknown" : "False"];
+    if (hasTaint(taints, wanted) || hasTaint(taints, other)) return [wanted];
+    this.zones.tainter(zoneKey(node)).add(name);
+    return [];
+  }
+
+  /** The disruption state of a zone ("" for nodes without zone labels). */
+  zoneState(zone: string): ZoneState | undefined {
+    return this.zones.stateOf(zone);
+  }
+
+  /**
+   * Upstream's handleDisruption over the cached nodes' Ready statuses. On
+   * entering all-zones FullDisruption the NoExecute taints are removed from
+   * every node; on leaving it every node's grace period starts afresh.
+   */
+  async handleDisruption(): Promise<void> {
+    const byZone = new Map<string, (string | undefined)[]>();
+    const nodes = this.nodes.indexer.list();
+    for (const node of nodes) {
+      if (node.metadata?.labels?.[EXCLUDE_DISRUPTION_LABEL] !== undefined) continue;
+      const zone = zoneKey(node);
+      const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status;
+      byZone.set(zone, [...(byZone.get(zone) ?? []), ready]);
+    }
+    const transition = this.zones.update(byZone);
+    if (transition === "exitedFullDisruption") {
+      const now = this.opts.clock.now();
+      for (const node of nodes)
+        this.heartbeats.set(node.metadata?.name ?? "", { seen: this.heartbeatOf(node), at: now });
+    }
+    if (transition !== "enteredFullDisruption") return;
+    for (const node of nodes) {
+      this.zones.tainter(zoneKey(node)).remove(node.metadata?.name ?? "");
+      await this.removeNoExecuteTaints(node);
+    }
+  }
+
+  /** upstream markNodeAsReachable: drops both NoExecute taints, re-reading the node on conflicts. */
+  private async removeNoExecuteTaints(cached: Node): Promise<void> {
+    let node: Node | undefined = cached;
+    for (let attempt = 0; node && attempt < 5; attempt++) {
+      const taints = node.spec?.taints ?? [];
+      const kept = taints.filter(
+        (t) =>
+          !Object.values(NO_EXECUTE_TAINTS).some((x) => x.key === t.key && x.effect === t.effect),
+      );
+      if (kept.length === taints.length || (await this.writeTaints(node, kept))) return;
+      node = await this.opts.client
+        .get<Node>(nodesRef, undefined, node.metadata?.name ?? "")
+        .catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
+    }
+  }
+
+  /**
+   * Adds queued NoExecute taints, each zone at its own rate (upstream's
+   * doNoExecuteTaintingPass); zone states are brought up to date first.
+   */
+  async doNoExecuteTaintingPass(): Promise<void> {
+    if (this.zones.allTainters().every((q) => q.size === 0)) return;
+    await this.handleDisruption();
+    for (const queue of this.zones.allTainters()) {
+      await queue.try(async (name) => {
+        const node = this.nodes.indexer.get(name);
+        const ready = node?.status?.conditions?.find((c) => c.type === "Ready")?.status;
+        if (!node || (ready !== "False" && ready !== "Unknown")) return true;
+        const wanted = NO_EXECUTE_TAINTS[ready];
+        const other = NO_EXECUTE_TAINTS[ready === "False" ? "Unknown" : "False"];
+        const taints = (node.spec?.taints ?? []).filter(
+          (t) => !(t.key === other.key && t.effect === other.effect),
+        );
+        if (hasTaint(taints, wanted) && taints.length === (node.spec?.taints ?? []).length)
+          return true;
+        if (!hasTaint(taints, wanted))
+          taints.push({ ...wanted, timeAdded: stamp(this.opts.clock.now()) });
+        // Upstream retries a failed swap after 50 ms.
+        return (await this.writeTaints(node, taints)) ? true : 50;
+      });
+    }
+  }
+
+  /** Writes spec.taints; false on a conflict (the caller retries), nothing on NotFound. */
+  private async writeTaints(node: Node, taints: Taint[]): Promise<boolean> {
     try {
       await this.opts.client.update(nodesRef, {
         ...node,
         spec: { ...node.spec, taints: taints.length ? taints : undefined },
       });
+      return true;
     } catch (err) {
-      if (isConflict(err)) this.queue.add(name);
-      else if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return true;
+      if (isConflict(err)) return false;
+      throw err;
     }
   }
 
