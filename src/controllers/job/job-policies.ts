@@ -4,7 +4,7 @@
  * - podFailurePolicy: the first rule matching a failed pod decides: FailJob
  *   fails the Job at once, Ignore keeps the failure out of status.failed
  *   (and of backoffLimit), Count counts it as usual. FailIndex (which needs
- *   backoffLimitPerIndex) counts as usual here.
+ *   backoffLimitPerIndex) fails the pod's index (index-failures.ts).
  * - successPolicy (Indexed Jobs): the Job succeeds once any rule holds over
  *   the completed indexes.
  */

@@ -34,6 +34,8 @@ export type Job = KObject & {
     startTime?: string;
     completionTime?: string;
     completedIndexes?: string;
+    /** Indexes failed under backoffLimitPerIndex (same format). */
+    failedIndexes?: string | null;
     conditions?: JobCondition[];
     uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
   };

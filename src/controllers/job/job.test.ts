@@ -188,3 +188,86 @@ test("successPolicy completes an Indexed Job early and removes its other pods", 
     );
   });
 });
+
+const indexOf = (p: Obj) => p.metadata?.annotations?.["batch.kubernetes.io/job-completion-index"];
+const liveAt = (job: string, index: string) => live(job).filter((p) => indexOf(p) === index);
+
+test("backoffLimitPerIndex: an index retries on its own, fails past its limit; the Job fails with FailedIndexes", async () => {
+  await createJob("perindex", {
+    completionMode: "Indexed",
+    completions: 2,
+    parallelism: 2,
+    backoffLimitPerIndex: 1,
+  });
+  let job = await sync("perindex");
+  assert.equal(job.spec.backoffLimit, 2147483647, "backoffLimit defaults to MaxInt32");
+  assert.equal(job.status.failedIndexes, "");
+  const first = await until("2 pods", () => live("perindex").length === 2 && live("perindex"));
+  const at0 = first.find((p) => indexOf(p) === "0")!;
+  assert.equal(at0.metadata?.annotations?.["batch.kubernetes.io/job-index-failure-count"], "0");
+  await end(at0, 1);
+  await sync("perindex");
+  job = await sync("perindex");
+  assert.equal(job.status.failed, 1);
+  assert.equal(job.status.failedIndexes, "", "one failure is within the per-index limit");
+  assert.equal(liveAt("perindex", "0").length, 0, "index 0 backs off 10 s");
+  api.clock.advance(10_000);
+  await sync("perindex");
+  const retry = await until("index 0 retried", () => liveAt("perindex", "0")[0]);
+  assert.equal(retry.metadata?.annotations?.["batch.kubernetes.io/job-index-failure-count"], "1");
+  await end(retry, 1);
+  await sync("perindex");
+  job = await sync("perindex");
+  assert.equal(job.status.failedIndexes, "0");
+  assert.equal(cond(job, "Failed"), undefined, "index 1 still runs");
+  api.clock.advance(3_600_000);
+  await sync("perindex");
+  assert.equal(liveAt("perindex", "0").length, 0, "a failed index gets no more pods");
+  await end(liveAt("perindex", "1")[0]!, 0);
+  await sync("perindex");
+  job = await sync("perindex");
+  assert.equal(job.status.completedIndexes, "1");
+  assert.deepEqual(
+    ["FailureTarget", "Failed"].map((t) => [cond(job, t)?.reason, cond(job, t)?.message]),
+    [
+      ["FailedIndexes", "Job has failed indexes"],
+      ["FailedIndexes", "Job has failed indexes"],
+    ],
+  );
+});
+
+test("FailIndex fails an index at once; past maxFailedIndexes the Job fails and its pods go", async () => {
+  await createJob("maxfailed", {
+    completionMode: "Indexed",
+    completions: 4,
+    parallelism: 4,
+    backoffLimitPerIndex: 3,
+    maxFailedIndexes: 1,
+    podFailurePolicy: {
+      rules: [{ action: "FailIndex", onExitCodes: { operator: "In", values: [42] } }],
+    },
+  });
+  await sync("maxfailed");
+  await until("4 pods", () => live("maxfailed").length === 4);
+  await end(liveAt("maxfailed", "0")[0]!, 42);
+  await sync("maxfailed");
+  let job = await sync("maxfailed");
+  assert.equal(job.status.failedIndexes, "0");
+  assert.equal(cond(job, "Failed"), undefined, "1 failed index is allowed");
+  await end(liveAt("maxfailed", "2")[0]!, 42);
+  await sync("maxfailed");
+  job = await sync("maxfailed");
+  assert.equal(job.status.failedIndexes, "0,2");
+  assert.equal(cond(job, "Failed")?.reason, "MaxFailedIndexesExceeded");
+  assert.equal(
+    cond(job, "Failed")?.message,
+    "Job has exceeded the specified maximal number of failed indexes",
+  );
+  await until("the running pods deleted", async () => {
+    const left = await client.list<Obj>(podsRef, ns, { labelSelector: "job-name=maxfailed" });
+    return (
+      left.items.filter((p) => !p.metadata?.deletionTimestamp && !p.status?.phase?.match(/Failed/))
+        .length === 0
+    );
+  });
+});

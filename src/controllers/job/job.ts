@@ -3,7 +3,8 @@
  * exactly once through the batch.kubernetes.io/job-tracking finalizer and
  * status.uncountedTerminatedPods (as upstream), and applying parallelism,
  * completions (NonIndexed and Indexed), backoffLimit, activeDeadlineSeconds,
- * suspend, podFailurePolicy and successPolicy (job-policies.ts).
+ * suspend, podFailurePolicy and successPolicy (job-policies.ts), and
+ * backoffLimitPerIndex / maxFailedIndexes / FailIndex (index-failures.ts).
  */
 import type { KObject } from "../../api/types.ts";
 import { labelSelectorFromObject } from "../../api/selectors/label-selector.ts";
@@ -17,8 +18,7 @@ import type { RestClient } from "../../client/rest-client.ts";
 import { jobsRef, podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
-import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
-import { podFromTemplate } from "../util/pod-template.ts";
+import { controllerOf, enqueueControllerOf } from "../util/controller-ref.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
 import {
   formatIndexes,
@@ -35,6 +35,16 @@ import {
   type PodFailurePolicyRule,
   type SuccessPolicyRule,
 } from "./job-policies.ts";
+import {
+  failedIndexesOutcome,
+  indexFailureCounts,
+  isIndexFailed,
+  podIndex,
+  type IndexFailureCounts,
+} from "./index-failures.ts";
+import { newJobPod, trackingFinalizer } from "./job-pod.ts";
+
+export { trackingFinalizer };
 
 /** The policy fields of a Job's spec (beside job-status.ts's Job type). */
 const policiesOf = (job: Job) =>
@@ -42,22 +52,25 @@ const policiesOf = (job: Job) =>
     | {
         podFailurePolicy?: { rules?: PodFailurePolicyRule[] };
         successPolicy?: { rules?: SuccessPolicyRule[] };
+        backoffLimitPerIndex?: number | null;
+        maxFailedIndexes?: number | null;
       }
     | undefined;
 
-export const trackingFinalizer = "batch.kubernetes.io/job-tracking";
-const indexAnnotation = "batch.kubernetes.io/job-completion-index";
+/** backoffLimitPerIndex of an Indexed Job, undefined otherwise. */
+const perIndexLimit = (job: Job): number | undefined => {
+  const v = policiesOf(job)?.backoffLimitPerIndex;
+  return job.spec?.completionMode === "Indexed" && typeof v === "number" ? v : undefined;
+};
+const rulesOf = (job: Job) => policiesOf(job)?.podFailurePolicy?.rules;
 /** Pod re-creation backoff after failures: 10 s doubling, at most 6 minutes. */
 const backoffBaseMs = 10_000;
 const backoffMaxMs = 360_000;
+const backoffDelay = (failures: number) =>
+  Math.min(backoffBaseMs * 2 ** (failures - 1), backoffMaxMs);
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-function podIndex(pod: Pod): number | undefined {
-  const v = pod.metadata?.annotations?.[indexAnnotation];
-  return v === undefined ? undefined : Number(v);
 }
 
 const terminal = (p: Pod) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
@@ -67,6 +80,8 @@ export class JobController {
   private readonly jobs: SharedInformer<Job>;
   private readonly pods: SharedInformer<Pod>;
   private lastFailure = new Map<string, { at: number; count: number }>();
+  /** With backoffLimitPerIndex: when each index last failed (ms), per job key. */
+  private lastIndexFailure = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly opts: {
@@ -105,6 +120,7 @@ export class JobController {
     let job = this.jobs.indexer.get(key);
     if (!job) {
       this.lastFailure.delete(key);
+      this.lastIndexFailure.delete(key);
       return;
     }
     const pods = this.ownedPods(job);
@@ -137,6 +153,16 @@ export class JobController {
         reason: "BackoffLimitExceeded",
         message: "Job has reached the specified backoff limit",
       };
+    } else if (
+      perIndexLimit(job) !== undefined &&
+      (failure = failedIndexesOutcome({
+        failed: parseIndexes(status.failedIndexes ?? undefined),
+        completed: parseIndexes(status.completedIndexes),
+        completions: job.spec?.completions ?? 1,
+        maxFailedIndexes: policiesOf(job)?.maxFailedIndexes ?? undefined,
+      }))
+    ) {
+      // failure set above
     } else if (
       job.spec?.activeDeadlineSeconds !== undefined &&
       status.startTime &&
@@ -208,7 +234,8 @@ export class JobController {
         status.startTime = stamp(now);
       }
       status.startTime ??= stamp(now);
-      await this.managePods(key, job, active, succeeded, status.completedIndexes);
+      if (perIndexLimit(job) !== undefined) status.failedIndexes ??= "";
+      await this.managePods(key, job, active, pods, succeeded, status);
       if (job.spec?.activeDeadlineSeconds !== undefined) {
         const left = Date.parse(status.startTime) + job.spec.activeDeadlineSeconds * 1000 - now;
         this.queue.addAfter(key, Math.max(left, 0) + 1);
@@ -236,6 +263,8 @@ export class JobController {
     };
     const known = new Set([...uncounted.succeeded, ...uncounted.failed]);
     const completed = new Set(parseIndexes(status.completedIndexes));
+    const failedIndexes = new Set(parseIndexes(status.failedIndexes ?? undefined));
+    const limit = perIndexLimit(job);
     /** Failed pods an Ignore rule keeps out of status.failed: only their finalizer goes. */
     const ignored: string[] = [];
     let added = false;
@@ -248,13 +277,18 @@ export class JobController {
         uncounted.succeeded.push(uid);
         const idx = podIndex(p);
         if (idx !== undefined) completed.add(idx);
-      } else if (
-        matchPodFailurePolicy(policiesOf(job)?.podFailurePolicy?.rules, p)?.action === "Ignore"
-      ) {
+      } else if (matchPodFailurePolicy(rulesOf(job), p)?.action === "Ignore") {
         ignored.push(uid);
         continue;
       } else {
         uncounted.failed.push(uid);
+        const idx = podIndex(p);
+        if (limit !== undefined && idx !== undefined) {
+          if (isIndexFailed(p, limit, rulesOf(job))) failedIndexes.add(idx);
+          const key = objectKey(job);
+          const perIndex = this.lastIndexFailure.get(key) ?? new Map<number, number>();
+          this.lastIndexFailure.set(key, perIndex.set(idx, this.opts.clock.now()));
+        }
       }
       added = true;
     }
@@ -262,6 +296,7 @@ export class JobController {
       status.uncountedTerminatedPods = uncounted;
       if (job.spec?.completionMode === "Indexed")
         status.completedIndexes = formatIndexes([...completed]);
+      if (limit !== undefined) status.failedIndexes = formatIndexes([...failedIndexes]);
       const written = await this.writeStatus(job, status);
       if (!written) return undefined;
       job = written;
@@ -294,7 +329,7 @@ export class JobController {
     next.succeeded = (next.succeeded ?? 0) + uncounted.succeeded.length;
     next.failed = (next.failed ?? 0) + uncounted.failed.length;
     next.uncountedTerminatedPods = {};
-    if (uncounted.failed.length) {
+    if (uncounted.failed.length && limit === undefined) {
       const key = objectKey(job);
       const prev = this.lastFailure.get(key);
       this.lastFailure.set(key, {
@@ -309,13 +344,15 @@ export class JobController {
     key: string,
     job: Job,
     active: Pod[],
+    pods: Pod[],
     succeeded: number,
-    completedIndexes?: string,
+    status: NonNullable<Job["status"]>,
   ): Promise<void> {
-    const backoff = this.lastFailure.get(key);
+    const now = this.opts.clock.now();
+    const limit = perIndexLimit(job);
+    const backoff = limit === undefined ? this.lastFailure.get(key) : undefined;
     if (backoff) {
-      const delay = Math.min(backoffBaseMs * 2 ** (backoff.count - 1), backoffMaxMs);
-      const wait = backoff.at + delay - this.opts.clock.now();
+      const wait = backoff.at + backoffDelay(backoff.count) - now;
       if (wait > 0) {
         this.queue.addAfter(key, wait);
         return;
@@ -325,14 +362,32 @@ export class JobController {
     if (job.spec?.completionMode === "Indexed") {
       const completions = job.spec.completions ?? 1;
       const taken = new Set([
-        ...parseIndexes(completedIndexes),
+        ...parseIndexes(status.completedIndexes),
+        ...parseIndexes(status.failedIndexes ?? undefined),
         ...active.map(podIndex).filter((i): i is number => i !== undefined),
       ]);
+      // With backoffLimitPerIndex each index backs off on its own failures.
+      const counts = limit === undefined ? undefined : indexFailureCounts(pods, rulesOf(job));
+      const failedAt = this.lastIndexFailure.get(key);
+      let soonest = Infinity;
+      const due = (i: number) => {
+        const n = counts?.get(i)?.failed ?? 0;
+        const at = failedAt?.get(i);
+        if (!counts || n === 0 || at === undefined) return true;
+        const wait = at + backoffDelay(n) - now;
+        if (wait > 0) soonest = Math.min(soonest, wait);
+        return wait <= 0;
+      };
       const room = Math.max(0, (job.spec.parallelism ?? 1) - active.length);
       const todo = Array.from({ length: completions }, (_, i) => i)
-        .filter((i) => !taken.has(i))
+        .filter((i) => !taken.has(i) && due(i))
         .slice(0, room);
-      await Promise.all(todo.map((i) => this.createPod(job, namespace, i)));
+      if (soonest < Infinity) this.queue.addAfter(key, soonest);
+      await Promise.all(
+        todo.map((i) =>
+          this.createPod(job, namespace, i, counts && (counts.get(i) ?? { failed: 0, ignored: 0 })),
+        ),
+      );
       return;
     }
     const diff = wantActive(job, succeeded) - active.length;
@@ -341,41 +396,18 @@ export class JobController {
     else if (diff < 0) await this.deletePods(active.slice(0, -diff));
   }
 
-  private async createPod(job: Job, namespace: string, index?: number): Promise<void> {
-    const name = job.metadata?.name ?? "";
-    const pod = podFromTemplate(job, newControllerRef(job, "batch/v1", "Job"), {
-      generateName: index === undefined ? `${name}-` : `${name}-${index}-`,
-      labels: {
-        "batch.kubernetes.io/controller-uid": job.metadata?.uid ?? "",
-        "batch.kubernetes.io/job-name": name,
-        "controller-uid": job.metadata?.uid ?? "",
-        "job-name": name,
-        ...(index === undefined ? {} : { [indexAnnotation]: String(index) }),
-      },
-    });
-    pod.metadata!.finalizers = [...(pod.metadata?.finalizers ?? []), trackingFinalizer];
-    if (index !== undefined) {
-      pod.metadata!.annotations = {
-        ...(pod.metadata?.annotations ?? {}),
-        [indexAnnotation]: String(index),
-      };
-      const spec = pod.spec as {
-        hostname?: string;
-        subdomain?: string;
-        containers?: { env?: unknown[] }[];
-      };
-      spec.hostname = `${name}-${index}`;
-      for (const c of spec.containers ?? [])
-        c.env = [
-          ...(c.env ?? []),
-          {
-            name: "JOB_COMPLETION_INDEX",
-            valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${indexAnnotation}']` } },
-          },
-        ];
-    }
+  private async createPod(
+    job: Job,
+    namespace: string,
+    index?: number,
+    counts?: IndexFailureCounts,
+  ): Promise<void> {
     try {
-      const created = await this.opts.client.create<Pod>(podsRef, namespace, pod);
+      const created = await this.opts.client.create<Pod>(
+        podsRef,
+        namespace,
+        newJobPod(job, index, counts),
+      );
       this.opts.recorder.event(
         job,
         "Normal",
