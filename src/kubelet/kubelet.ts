@@ -11,19 +11,20 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
-import { realClock, type Clock, type TimerHandle } from "../client/clock.ts";
+import { realClock, type TimerHandle } from "../client/clock.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
-import type { RestClient } from "../client/rest-client.ts";
 import { podsRef, servicesRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
-import { createLogger, type Logger } from "../util/logger.ts";
+import { createLogger } from "../util/logger.ts";
 import { bridgeName, startCriNode, type CriNode } from "./cri-node.ts";
 import { ImagePuller } from "./images/image-puller.ts";
 import { ContainerLogManager } from "./logs/container-log-manager.ts";
-import { EvictionManager, type EvictionStats } from "./eviction/eviction-manager.ts";
-import { nodeEvictionStats } from "./eviction/eviction-stats.ts";
-import { defaultEvictionHard, parseThresholds } from "./eviction/thresholds.ts";
+import type { KubeletOptions } from "./kubelet-options.ts";
+import { nodePressureManagers } from "./eviction/node-pressure.ts";
+import { defaultEvictionHard, parseThresholdConfig } from "./eviction/thresholds.ts";
+import { PAUSE_IMAGE } from "./images/builtin-images.ts";
+import { defaultImageGCPolicy, validateImageGCPolicy } from "./images/image-gc-manager.ts";
 import { machineInfo, nodeResources } from "./node/machine-info.ts";
 import { renewNodeLease, LEASE_RENEW_MS } from "./node/node-lease.ts";
 import { NodeStatusReporter } from "./node/node-status.ts";
@@ -33,90 +34,19 @@ import { Backoff } from "./pod/backoff.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod/pod-worker.ts";
 import { quantityValue } from "./pod/qos.ts";
 import { readResolvConf } from "./pod/dns-config.ts";
-import { labelPodUID } from "./pod/runtime-config.ts";
+import { podLifecycleRelister } from "./pleg.ts";
 import { CriRuntime } from "./runtime/cri/cri-runtime.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
-import {
-  SimulatedRuntime,
-  type SimulatedRuntimeOptions,
-} from "./runtime/simulated/simulated-runtime.ts";
+import { SimulatedRuntime } from "./runtime/simulated/simulated-runtime.ts";
 import { isMirrorPod, StaticPods } from "./static-pods.ts";
 import { StatusManager } from "./status-manager.ts";
-import {
-  startKubeletServer,
-  type KubeletServer,
-  type KubeletUser,
-} from "./server/kubelet-server.ts";
+import { startKubeletServer, type KubeletServer } from "./server/kubelet-server.ts";
 import { sarAuthorizer } from "./server/sar-authorizer.ts";
 import { tokenReviewAuthenticator } from "./server/token-authenticator.ts";
 import { ensureServingCert } from "./server/serving-cert.ts";
 import { StatsProvider } from "./server/stats-provider.ts";
-import type { CertKeyPair } from "../pki/self-signed.ts";
 
-export interface KubeletOptions {
-  client: RestClient;
-  nodeName: string;
-  dataDir: string;
-  runtime?: "cri" | "simulated";
-  /** Connect to this CRI endpoint instead of starting our own containerd. */
-  containerRuntimeEndpoint?: string;
-  podCIDR?: string;
-  clusterCIDR?: string;
-  serviceCIDR?: string;
-  /** Allow PullImage (default false: absent images fail with ErrImageNeverPull). */
-  imagePull?: boolean;
-  podManifestPath?: string;
-  /** The node's InternalIP (default 127.0.0.1). */
-  hostIP?: string;
-  /** Root of the pods' cgroups (default /kubepods). */
-  cgroupRoot?: string;
-  /** CNI bridge device name (default derived from the node name). */
-  bridge?: string;
-  /** Build and import pause/busybox into an owned containerd (default true). */
-  importImages?: boolean;
-  clusterDNS?: string[];
-  /** kubelet --cluster-domain (default cluster.local). */
-  clusterDomain?: string;
-  /** kubelet --resolv-conf: the host resolver config pods build on (default /etc/resolv.conf; "": none). */
-  resolvConf?: string;
-  labels?: Record<string, string>;
-  /** Options for the simulated runtime. */
-  simulated?: SimulatedRuntimeOptions;
-  /** CrashLoopBackOff bounds (default 10 s doubling to 300 s; tests shorten them). */
-  crashLoopBackOff?: { initialMs: number; maxMs: number };
-  /** Lease renewal and node status check period (default 10 s). */
-  leaseRenewMs?: number;
-  /** How often the runtime is relisted (default 1000 ms). */
-  relistMs?: number;
-  /** containerLogMaxSize in bytes (default 10 MiB). */
-  containerLogMaxSize?: number;
-  /** containerLogMaxFiles (default 5). */
-  containerLogMaxFiles?: number;
-  /** How often container logs are checked for rotation (default 10 s). */
-  containerLogMonitorMs?: number;
-  /** --eviction-hard (default upstream's: memory.available<100Mi,nodefs.available<10%,...; "": none; none for the simulated runtime). */
-  evictionHard?: string;
-  /** --eviction-pressure-transition-period (default 5 min). */
-  evictionPressureTransitionMs?: number;
-  /** Eviction monitoring period (default 10 s). */
-  evictionMonitorMs?: number;
-  /** Replaces the node's observed memory/disk stats (tests inject pressure). */
-  evictionStats?(): Promise<EvictionStats>;
-  /** HTTPS port of the kubelet server (default 10250; 0 picks a free port, published in the Node). */
-  port?: number;
-  /** Serving certificate; default: made under the data dir, signed by servingCA when given. */
-  tls?: CertKeyPair;
-  /** The cluster CA that signs the serving certificate when `tls` is absent. */
-  servingCA?: CertKeyPair;
-  /** Client certificates signed by this CA are required (the API server's kubelet client). */
-  clientCaPem?: string;
-  /** Authenticates bearer tokens (default: TokenReview when clientCaPem is set). */
-  authenticateToken?(token: string): Promise<KubeletUser | undefined>;
-  /** Authorizes a caller's use of a node subresource (default: SubjectAccessReview when clientCaPem is set, else allow). */
-  authorize?(user: KubeletUser, verb: string, subresource: string): Promise<boolean>;
-  clock?: Clock;
-  log?: Logger;
-}
+export type { KubeletOptions } from "./kubelet-options.ts";
 
 export interface Kubelet {
   runtime: ContainerRuntime;
@@ -137,9 +67,15 @@ export interface Kubelet {
 export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   const clock = opts.clock ?? realClock;
   // Hollow (simulated) nodes share the real machine: no eviction unless asked for.
-  const thresholds = parseThresholds(
-    opts.evictionHard ?? (opts.runtime === "simulated" ? "" : defaultEvictionHard),
-  );
+  const evictionFlags = {
+    hard: opts.evictionHard ?? (opts.runtime === "simulated" ? "" : defaultEvictionHard),
+    soft: opts.evictionSoft,
+    softGracePeriod: opts.evictionSoftGracePeriod,
+    minimumReclaim: opts.evictionMinimumReclaim,
+  };
+  // Bad flags fail before anything starts.
+  parseThresholdConfig(evictionFlags);
+  validateImageGCPolicy({ ...defaultImageGCPolicy, ...opts.imageGC });
   const log = opts.log ?? createLogger("kubelet", { fields: { node: opts.nodeName } });
   const client = opts.client;
   const dataDir = opts.dataDir;
@@ -297,40 +233,48 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     throw err;
   }
 
-  // Node-pressure eviction (hard thresholds); its pressure feeds the node conditions.
-  const eviction = new EvictionManager({
+  // Node-pressure eviction and image GC; the pressure feeds the node conditions.
+  const nodeRef = {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: opts.nodeName, uid: opts.nodeName },
+  } as KObject;
+  const nodePressure = nodePressureManagers({
+    runtime,
     clock,
     log,
-    thresholds,
-    stats:
-      opts.evictionStats ??
-      nodeEvictionStats({
-        runtime,
-        stats,
-        clock,
-        memoryCapacity: machine.memoryBytes,
-        fsPath: dataDir,
-      }),
+    stats,
+    memoryCapacity: machine.memoryBytes,
+    dataDir,
+    podsDir,
+    logsDir,
+    cgroupRoot,
+    eviction: evictionFlags,
+    maxPodGracePeriodSeconds: opts.evictionMaxPodGracePeriod,
+    pressureTransitionMs: opts.evictionPressureTransitionMs,
+    monitorMs: opts.evictionMonitorMs,
+    imageGC: opts.imageGC,
+    imageGCPeriodMs: opts.imageGCPeriodMs,
+    pinnedImages: [PAUSE_IMAGE],
+    evictionStats: opts.evictionStats,
+    pods,
     activePods: () =>
-      [...workers.values()]
-        .map((w) => w.current)
-        .filter(
-          (p) =>
-            !p.metadata?.deletionTimestamp &&
-            p.status?.phase !== "Succeeded" &&
-            p.status?.phase !== "Failed",
-        ),
+      pods().filter(
+        (p) =>
+          !p.metadata?.deletionTimestamp &&
+          p.status?.phase !== "Succeeded" &&
+          p.status?.phase !== "Failed",
+      ),
     evict: async (pod, message, graceSeconds) => {
       deps.event(pod, "Warning", "Evicted", message);
       await workers.get(pod.metadata?.uid ?? "")?.evict(message, graceSeconds);
     },
-    pressureTransitionMs: opts.evictionPressureTransitionMs,
-    periodMs: opts.evictionMonitorMs,
+    nodeEvent: (reason, message) => recorder.event(nodeRef, "Warning", reason, message),
   });
 
   // Node registration, status and lease.
   const reporter = new NodeStatusReporter({
-    pressure: () => eviction.pressure(),
+    pressure: () => nodePressure.pressure(),
     client,
     runtime,
     clock,
@@ -372,25 +316,9 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   });
 
   // PLEG: wake the workers of pods whose sandboxes or containers changed.
-  let lastSeen = new Map<string, string>();
+  const relist = podLifecycleRelister(runtime);
   every(opts.relistMs ?? 1000, async () => {
-    const [sandboxes, containers] = await Promise.all([
-      runtime.listPodSandbox(),
-      runtime.listContainers(),
-    ]);
-    const seen = new Map<string, string[]>();
-    for (const s of sandboxes) {
-      const uid = s.labels[labelPodUID] ?? s.metadata.uid;
-      seen.set(uid, [...(seen.get(uid) ?? []), `${s.id}:${s.state}`]);
-    }
-    for (const c of containers) {
-      const uid = c.labels[labelPodUID] ?? "";
-      seen.set(uid, [...(seen.get(uid) ?? []), `${c.id}:${c.state}`]);
-    }
-    const now = new Map([...seen].map(([uid, parts]) => [uid, parts.sort().join(",")]));
-    for (const [uid, sig] of now) if (lastSeen.get(uid) !== sig) workers.get(uid)?.trigger();
-    for (const uid of lastSeen.keys()) if (!now.has(uid)) workers.get(uid)?.trigger();
-    lastSeen = now;
+    for (const uid of await relist()) workers.get(uid)?.trigger();
   });
 
   // Container log rotation (upstream containerLogMaxSize / containerLogMaxFiles).
@@ -403,7 +331,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     periodMs: opts.containerLogMonitorMs,
   });
   logManager.start();
-  eviction.start();
+  nodePressure.start();
 
   // Pods bound to this node.
   const informer = factory.informerFor<Pod & KObject>(podsRef, {
@@ -450,7 +378,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       stopped = true;
       for (const t of timers) t.cancel();
       logManager.stop();
-      eviction.stop();
+      nodePressure.stop();
       await server.close();
       staticPods?.stop();
       await factory.stop();

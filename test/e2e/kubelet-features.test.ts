@@ -24,6 +24,7 @@ let node: KubeletNode;
 let cluster: TestCluster;
 /** Injected node memory (eviction); undefined: plenty. */
 let memoryAvailable: number | undefined;
+let pidAvailable: number | undefined;
 const Mi = 1024 * 1024;
 
 before(async () => {
@@ -36,11 +37,15 @@ before(async () => {
       containerLogMaxFiles: 3,
       containerLogMonitorMs: 300,
       evictionHard: "memory.available<100Mi",
+      evictionSoft: "pid.available<1000",
+      evictionSoftGracePeriod: "pid.available=1s",
+      evictionMaxPodGracePeriod: 3,
       evictionMonitorMs: 500,
       evictionPressureTransitionMs: 2000,
       leaseRenewMs: 1000,
       evictionStats: async () => ({
         memory: { availableBytes: memoryAvailable ?? 8192 * Mi, capacityBytes: 16384 * Mi },
+        pid: { available: pidAvailable ?? 30_000, capacity: 32_768 },
         pods: new Map(),
       }),
     },
@@ -332,4 +337,50 @@ test("memory pressure evicts a pod (Failed, Evicted) and sets MemoryPressure", a
   assert.match(events, /Evicted\s+pod\/hog\s+The node was low on resource: memory/);
   memoryAvailable = undefined;
   await node.until("MemoryPressure False", async () => (await pressure()).status === "False");
+});
+
+test("PID pressure past the soft grace period sets PIDPressure and evicts a pod", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: pod("forker", "trap 'exit 0' TERM; sleep 3600 & wait", { restartPolicy: "Always" }),
+  });
+  await node.until(
+    "forker Running",
+    async () => (await node.getPod("forker")).status?.phase === "Running",
+  );
+  const condition = async () =>
+    JSON.parse(
+      await cluster.kubectlOk([
+        "get",
+        "node",
+        node.nodeName,
+        "-o",
+        'jsonpath={.status.conditions[?(@.type=="PIDPressure")]}',
+      ]),
+    ) as { status: string; reason: string; message: string };
+  assert.equal((await condition()).reason, "KubeletHasSufficientPID");
+  pidAvailable = 500;
+  const evicted = await node.until("forker evicted", async () => {
+    const p = await node.getPod("forker");
+    return p.status?.reason === "Evicted" ? p : undefined;
+  });
+  assert.equal(evicted.status!.phase, "Failed");
+  assert.equal(
+    evicted.status!.message,
+    "The node was low on resource: pids. Threshold quantity: 1000, available: 500. ",
+  );
+  const under = await node.until("PIDPressure True", async () => {
+    const c = await condition();
+    return c.status === "True" ? c : undefined;
+  });
+  assert.equal(under.reason, "KubeletHasInsufficientPID");
+  assert.equal(under.message, "kubelet has insufficient PID available");
+  const events = await cluster.kubectlOk([
+    "get",
+    "events",
+    "--field-selector",
+    `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
+  ]);
+  assert.match(events, /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim pids/);
+  pidAvailable = undefined;
+  await node.until("PIDPressure False", async () => (await condition()).status === "False");
 });

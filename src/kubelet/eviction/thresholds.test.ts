@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import {
   defaultEvictionHard,
   formatBinary,
+  isHardThreshold,
+  parseThresholdConfig,
   parseThresholds,
   thresholdMet,
   ThresholdError,
@@ -51,4 +53,70 @@ test("formatBinary prints as resource.Quantity does in BinarySI", () => {
     [3 * 1024 ** 3, "3Gi"],
   ];
   for (const [n, want] of cases) assert.equal(formatBinary(n), want);
+});
+
+test("parseThresholdConfig: soft thresholds need grace periods; minimum reclaims attach to signals", () => {
+  const got = parseThresholdConfig({
+    hard: "memory.available<100Mi,pid.available<5%",
+    soft: "memory.available<1.5Gi,nodefs.available<15%",
+    softGracePeriod: "memory.available=1m30s,nodefs.available=2m",
+    minimumReclaim: "memory.available=0Mi,nodefs.available=500Mi,imagefs.available=2Gi",
+  });
+  assert.deepEqual(got, [
+    {
+      signal: "memory.available",
+      quantity: "100Mi",
+      value: 100 * 1024 * 1024,
+      minReclaim: { quantity: "0Mi", value: 0 },
+    },
+    { signal: "pid.available", percentage: 0.05 },
+    {
+      signal: "memory.available",
+      quantity: "1.5Gi",
+      value: 1.5 * 1024 ** 3,
+      gracePeriodMs: 90_000,
+      minReclaim: { quantity: "0Mi", value: 0 },
+    },
+    {
+      signal: "nodefs.available",
+      percentage: 0.15,
+      gracePeriodMs: 120_000,
+      minReclaim: { quantity: "500Mi", value: 500 * 1024 * 1024 },
+    },
+  ]);
+  assert.equal(isHardThreshold(got[0]), true);
+  assert.equal(isHardThreshold(got[2]), false);
+  const bad: [Parameters<typeof parseThresholdConfig>[0], RegExp][] = [
+    [
+      { soft: "memory.available<1Gi" },
+      /grace period must be specified for the soft eviction threshold memory.available/,
+    ],
+    [
+      { soft: "memory.available<1Gi", softGracePeriod: "memory.available=-1s" },
+      /must be a positive value/,
+    ],
+    [
+      { soft: "memory.available<1Gi", softGracePeriod: "memory.available=soon" },
+      /Cannot parse eviction grace period/,
+    ],
+    [{ softGracePeriod: "cpu.available=1m" }, /unsupported eviction signal cpu.available/],
+    [
+      { minimumReclaim: "memory.available=-1Mi" },
+      /negative reclaim defined for signal memory.available/,
+    ],
+    [{ minimumReclaim: "memory.available" }, /want signal=value/],
+    [{ hard: "memory.available<1Gi,memory.available<2Gi" }, /duplicate eviction threshold/],
+  ];
+  for (const [flags, re] of bad)
+    assert.throws(() => parseThresholdConfig(flags), re, JSON.stringify(flags));
+});
+
+test("thresholdMet with enforceMinReclaim adds the minimum reclaim", () => {
+  const [t] = parseThresholdConfig({
+    hard: "nodefs.available<10%",
+    minimumReclaim: "nodefs.available=5%",
+  });
+  assert.equal(thresholdMet(t, 12, 100), false);
+  assert.equal(thresholdMet(t, 12, 100, true), true);
+  assert.equal(thresholdMet(t, 15, 100, true), false);
 });

@@ -25,7 +25,7 @@ export interface NodeStatusOptions {
   labels?: Record<string, string>;
   kubeletPort?: number;
   /** Node pressure from the eviction manager (default none). */
-  pressure?(): { memory: boolean; disk: boolean };
+  pressure?(): { memory: boolean; disk: boolean; pid?: boolean };
 }
 
 const iso = (ms: number) =>
@@ -116,7 +116,7 @@ export class NodeStatusReporter {
       runtimeMsg = `container runtime is down: ${err instanceof Error ? err.message : String(err)}`;
     }
     const images = await this.o.runtime.listImages().catch(() => []);
-    const pressure = this.o.pressure?.() ?? { memory: false, disk: false };
+    const pressure = this.o.pressure?.() ?? { memory: false, disk: false, pid: false };
     return {
       capacity,
       allocatable,
@@ -151,13 +151,21 @@ export class NodeStatusReporter {
               "kubelet has no disk pressure",
               now,
             ),
-        this.condition(
-          "PIDPressure",
-          true,
-          "KubeletHasSufficientPID",
-          "kubelet has sufficient PID available",
-          now,
-        ),
+        pressure.pid
+          ? this.condition(
+              "PIDPressure",
+              false,
+              "KubeletHasInsufficientPID",
+              "kubelet has insufficient PID available",
+              now,
+            )
+          : this.condition(
+              "PIDPressure",
+              true,
+              "KubeletHasSufficientPID",
+              "kubelet has sufficient PID available",
+              now,
+            ),
         runtimeOk
           ? this.condition("Ready", true, "KubeletReady", "kubelet is posting ready status", now)
           : this.condition("Ready", false, "KubeletNotReady", runtimeMsg, now),

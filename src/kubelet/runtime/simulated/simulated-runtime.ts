@@ -385,8 +385,10 @@ export class SimulatedRuntime implements ContainerRuntime {
     );
   }
 
+  /** Removes an image by name or id (as CRI RemoveImage). */
   async removeImage(image: string): Promise<void> {
     this.images.delete(normalizeImageName(image));
+    for (const [name, i] of this.images) if (i.id === image) this.images.delete(name);
   }
 
   async imageFsInfo() {
