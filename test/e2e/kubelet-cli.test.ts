@@ -24,7 +24,7 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { type TestCluster, eventually, startCluster } from "./harness.ts";
 import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
-import { podsRef } from "../../src/client/resources.ts";
+import { nodesRef, podsRef } from "../../src/client/resources.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const suffix = Math.random().toString(36).slice(2, 7);
@@ -88,6 +88,14 @@ before(async () => {
   kubelet.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   kubelet.stderr!.on("data", (d: Buffer) => (output += d.toString()));
   kubeletExit = new Promise((r) => kubelet.once("exit", (code) => r(code)));
+  // Pods are bound by nodeName: until the kubelet has registered its Node, the pod GC
+  // controller may force-delete them as orphans (ours does not yet keep upstream's 40 s
+  // quarantine), which is how "envvol" once vanished right after apply on a loaded machine.
+  await eventually(
+    "node registered",
+    async () => client.get(nodesRef, undefined, nodeName).catch(() => undefined),
+    { timeoutMs: 120_000, context: () => output.slice(-4000) },
+  );
 });
 
 after(async () => {
