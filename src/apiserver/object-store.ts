@@ -103,13 +103,21 @@ export class ObjectStore {
 
   /**
    * A watch event's KeyValue decoded for `def`, converted at most once for
-   * every watcher while the KeyValue lives. The object is shared: never mutate it.
+   * every watcher while the KeyValue lives (a failure is not remembered).
+   * The object is shared: never mutate it.
    */
   decodeShared(def: ResourceDef, kv: KeyValue): Promise<KObject> {
     let byDef = this.#shared.get(kv);
     if (!byDef) this.#shared.set(kv, (byDef = new Map()));
     let obj = byDef.get(def);
-    if (!obj) byDef.set(def, (obj = this.decodeAsync(def, kv)));
+    if (!obj) {
+      const decoding = this.decodeAsync(def, kv);
+      byDef.set(def, (obj = decoding));
+      // A failed conversion is not remembered: a later watcher retries it.
+      decoding.catch(() => {
+        if (byDef.get(def) === decoding) byDef.delete(def);
+      });
+    }
     return obj;
   }
 
@@ -182,10 +190,13 @@ export class ObjectStore {
     const result: ListResult = await this.run(def, "", () =>
       this.backend.list(keyPrefix(def, namespace), opts),
     );
-    const stored = result.kvs.map((kv) => ({ kv, revision: kv.modRevision }));
     const objs = def.convertMany
-      ? await this.#decodeMany(def, stored, { list: true })
-      : stored.map((s) => this.decode(def, s.kv));
+      ? await this.#decodeMany(
+          def,
+          result.kvs.map((kv) => ({ kv, revision: kv.modRevision })),
+          { list: true },
+        )
+      : result.kvs.map((kv) => this.decode(def, kv));
     return {
       revision: result.revision,
       items: result.kvs.map((kv, i) => ({ key: kv.key, obj: objs[i]! })),

@@ -4,11 +4,12 @@
  * by a real HTTPS conversion webhook on 127.0.0.1 with its own CA, reached
  * by url and then through a Service with Endpoints; kubectl reads, writes,
  * lists and watches both versions; a failing webhook gives upstream's error.
- * Also strategic merge patch refused on custom resources, list items keeping kind.
+ * Also strategic merge patch refused on custom resources, list items keeping kind;
+ * a conversion held by the webhook stalls nothing else; a list is one review.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startCluster, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, type TestCluster } from "./harness.ts";
 import {
   gadgetCRD,
   startConversionWebhook,
@@ -201,4 +202,45 @@ test("kubectl patch on a custom resource: strategic refused as upstream, merge w
     assert.equal(item.apiVersion, "conv.example.com/v1");
     assert.equal(item.kind, "Gadget");
   }
+});
+
+test("kubectl keeps working while a conversion waits on the webhook; a list is one review", async () => {
+  await hook.setMode("hold");
+  try {
+    const held = cluster.kubectl([
+      "get",
+      "gadgets.v2.conv.example.com",
+      "one",
+      "-o",
+      "jsonpath={.spec.schedule.cron}",
+    ]);
+    await eventually("the GET's conversion to be held", async () => (await hook.pending()) > 0);
+    // The API server answers other requests meanwhile (a blocking conversion froze it).
+    await cluster.kubectlOk(["get", "configmaps", "-A"]);
+    await cluster.kubectlOk(["get", "gadgets.v1.conv.example.com", "one"]);
+    await hook.setMode("ok");
+    await hook.release("fifo");
+    const got = await held;
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stdout, "5 * * * *", got.stderr);
+  } finally {
+    await hook.setMode("ok");
+    await hook.release("fifo");
+  }
+  const before = (await hook.reviews()).length;
+  const names = await cluster.kubectlOk(["get", "gadgets.v2.conv.example.com", "-o", "name"]);
+  const items = names.split("\n").filter((l) => l);
+  assert.ok(items.length >= 3, names);
+  type Review = { request: { desiredAPIVersion: string; objects: unknown[] } };
+  const toV2 = ((await hook.reviews()) as Review[])
+    .slice(before)
+    .filter((r) => r.request.desiredAPIVersion === "conv.example.com/v2");
+  // Controllers' metadata informers may list the preferred version (v2) at any
+  // time too; every list-sized review carries all objects, none goes per object.
+  assert.ok(toV2.length > 0, "the list needed a review");
+  assert.deepEqual(
+    toV2.map((r) => r.request.objects.length),
+    toV2.map(() => items.length),
+    JSON.stringify(toV2),
+  );
 });

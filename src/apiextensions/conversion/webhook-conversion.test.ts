@@ -3,7 +3,8 @@
  * worker thread): the converter's batched review and error handling, then a
  * server storing v1 and serving v2 through the webhook on get, create,
  * list and watch — asynchronously (a held conversion stalls nobody else),
- * one review per list, watch events in order, upstream's errors.
+ * one review per list, watch events in order, upstream's errors (a failed
+ * watch conversion is retried by the next watcher).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -349,6 +350,17 @@ test("a failing webhook gives upstream's 500 on get, list, create and watch", as
     );
     // The storage version needs no conversion.
     assert.equal((await t.call("GET", `${V1}/a`)).status, 200);
+    // Once the webhook works again, a new watch converts the same event.
+    await hook.setMode("ok");
+    const [again] = await watchEvents(t, `${V2}?watch=1&resourceVersion=${rv}`, 1);
+    assert.deepEqual(
+      [
+        again!.type,
+        (again!.object as KObject).apiVersion,
+        (again!.object as KObject).metadata?.name,
+      ],
+      ["ADDED", "conv.example.com/v2", "b"],
+    );
   } finally {
     await hook.setMode("ok");
     await t.close();
