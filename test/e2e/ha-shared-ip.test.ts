@@ -6,7 +6,10 @@
  * one holder among them; `default/kubernetes` lists all three under their
  * own ports (master leases keyed by IP and port); each server's admin
  * kubeconfig names that server; an agent's load balancer learns all three
- * from those endpoints and drops a killed one once its lease lapses.
+ * from those endpoints and drops a killed one once its lease lapses; with
+ * two of three members down, writes fail at once with a 503 Status, a
+ * watch open through the outage keeps its stream, and writes resume by
+ * themselves once a member returns (the watch then delivers them).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,7 +18,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KObject } from "../../src/api/types.ts";
+import { ApiError } from "../../src/client/api-error.ts";
 import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
+import { RestClient } from "../../src/client/rest-client.ts";
+import { configMapsRef } from "../../src/client/resources.ts";
 import { serversFromEndpoints } from "../../src/ha/apiserver-endpoints.ts";
 import { eventually } from "./harness.ts";
 import { alive, etcdPid, k8ts, startHaServer, track, type HaServer } from "./ha-cluster.ts";
@@ -24,12 +30,26 @@ let root: string;
 const servers: HaServer[] = [];
 let agent: ChildProcess | undefined;
 let agentLog = "";
+/** etcd members stopped with SIGSTOP, resumed in after() whatever happens. */
+const frozen: number[] = [];
 /** Every server binds 127.0.0.1 (the harness default) and advertises it. */
 const advertise = ["--advertise-address", "127.0.0.1"];
 
-/** The server list the agent's balancer last logged. */
-const lastServerList = () =>
-  [...agentLog.matchAll(/API servers: ([^\n]*)/g)].at(-1)?.[1]?.split(" (fallback")[0] ?? "";
+/**
+ * The server list the agent's balancer last logged: at start ("load
+ * balancer URL over host:port, ...") or refreshed from the endpoints
+ * ("API servers: URL, ... (fallback URL)"), as sorted URLs.
+ */
+function lastServerList(): string {
+  const lines = [...agentLog.matchAll(/(?:load balancer \S+ over|API servers:) ([^\n]*)/g)];
+  const list = lines.at(-1)?.[1]?.split(" (fallback")[0] ?? "";
+  return list
+    .split(", ")
+    .filter(Boolean)
+    .map((s) => (s.startsWith("https://") ? s : `https://${s}`))
+    .sort()
+    .join(", ");
+}
 
 const live = () => servers.filter((s) => !s.exited);
 
@@ -59,6 +79,7 @@ before(async () => {
 });
 
 after(async () => {
+  for (const pid of frozen) if (alive(pid)) process.kill(pid, "SIGCONT");
   if (agent && agent.exitCode === null) {
     const exited = new Promise((r) => agent!.once("exit", r));
     agent.kill("SIGTERM");
@@ -137,7 +158,7 @@ test("three servers on 127.0.0.1, different ports: one etcd cluster, one state, 
   );
 });
 
-test("an agent balances over the three servers it learns from the endpoints and drops a killed one", async () => {
+test("an agent balances over the three servers and drops a killed one once the endpoints do", async () => {
   const token = await k8ts(["token", "create", "--print-join-command"], {
     KUBECONFIG: servers[0]!.kubeconfig,
   });
@@ -217,4 +238,63 @@ test("an agent balances over the three servers it learns from the endpoints and 
   await eventually("worker's node lease renewed after the kill", async () =>
     (await renewed()) !== before ? true : undefined,
   );
+});
+
+test("two of three members down: writes fail with a 503 Status, a watch keeps its stream, writes resume when a member returns", async () => {
+  // s2 was killed above: its member goes with it, leaving s1's and s3's.
+  const s2Member = await etcdPid(servers[1]!.dataDir);
+  await eventually("s2's etcd member gone", async () => (alive(s2Member) ? undefined : true));
+  const [s1, s3] = [servers[0]!, servers[2]!];
+  const client = new RestClient({ ...loadKubeconfig(s1.kubeconfig), userAgent: "ha-quorum" });
+  const cm = (name: string) =>
+    ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name } }) as KObject;
+  // A watch from the current state, open through the outage.
+  const start = await client.list(configMapsRef, "default");
+  const stopWatch = new AbortController();
+  const seen: string[] = [];
+  const watching = (async () => {
+    const events = client.watch<KObject>(
+      configMapsRef,
+      "default",
+      { resourceVersion: start.metadata.resourceVersion },
+      stopWatch.signal,
+    );
+    for await (const ev of events) seen.push(`${ev.type} ${ev.object.metadata?.name ?? ""}`);
+    return stopWatch.signal.aborted ? "stopped" : "ended";
+  })().catch((err: unknown) => `failed: ${String(err)}`);
+  try {
+    const s3Member = await etcdPid(s3.dataDir);
+    process.kill(s3Member, "SIGSTOP");
+    frozen.push(s3Member);
+    // Bounded by the test's own timeout: a write must be answered, never left hanging.
+    const failed = await client.create(configMapsRef, "default", cm("no-quorum")).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(failed instanceof ApiError, `a Status error, got ${String(failed)}`);
+    assert.equal(failed.code, 503, failed.message);
+    assert.equal(failed.status?.kind, "Status");
+    assert.equal(failed.status?.code, 503);
+    // One member back: two of three, writes resume without any other action.
+    process.kill(s3Member, "SIGCONT");
+    frozen.splice(frozen.indexOf(s3Member), 1);
+    await eventually("writes resume", async () => {
+      try {
+        await client.create(configMapsRef, "default", cm("after-quorum"));
+        return true;
+      } catch {
+        return undefined;
+      }
+    });
+    const r = await s3.kubectl(["get", "configmap", "after-quorum", "-o", "name"]);
+    assert.equal(r.stdout.trim(), "configmap/after-quorum", r.stderr);
+    await eventually("the watch delivers the write made after the outage", async () =>
+      seen.includes("ADDED after-quorum") ? true : undefined,
+    );
+    assert.ok(!seen.some((e) => e.startsWith("ERROR")), seen.join(", "));
+  } finally {
+    stopWatch.abort();
+    assert.equal(await watching, "stopped", "the watch stream lasted through the outage");
+    client.close();
+  }
 });
