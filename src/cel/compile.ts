@@ -32,6 +32,12 @@ export interface CompileOptions {
   types?: Readonly<Record<string, TypeSchema | undefined>>;
 }
 
+/** Conversion hints of the admission variables upstream types (timestamps stay timestamps). */
+const DEFAULT_HINTS: Readonly<Record<string, CelSchemaHint>> = {
+  request: REQUEST_TYPE,
+  namespaceObject: NAMESPACE_TYPE,
+};
+
 /** Static types of the variables: schemas given, else upstream's admission types, else dyn. */
 function variableTypes(options: CompileOptions): Record<string, T> {
   const out: Record<string, T> = {};
@@ -240,7 +246,8 @@ export function compile(source: string, options: CompileOptions): CompileResult 
           tracker.charge(report.nodes);
           const ctx: Record<string, CelInput> = {};
           for (const [k, v] of Object.entries(bindings)) {
-            if (declared.has(k) && v !== undefined) ctx[k] = bindValue(v, opts.schemas?.[k]);
+            if (declared.has(k) && v !== undefined)
+              ctx[k] = bindValue(v, opts.schemas?.[k] ?? DEFAULT_HINTS[k]);
           }
           out = run(ctx);
         } catch (e) {

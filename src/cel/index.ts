@@ -12,10 +12,18 @@
  * fromCel(out.value)                                    // back to JSON (messageExpression results, variables)
  * ```
  *
- * - Variables are declared by name and typed `dyn`; bind JSON values (objects,
- *   arrays, numbers: integral → int, else double; pass `schemas` hints to keep
- *   `type: number` fields double). Unbound variables error only when read;
- *   `program.references` tells whether a rule reads e.g. `oldSelf`.
+ * - Variables are declared by name. compile() type-checks as cel-go's
+ *   checker does (undefined fields, no matching overload, mixed literals;
+ *   messages as upstream's): `types` gives schemas (CRD rules: self and
+ *   oldSelf; date-time/date fields are timestamps, duration fields
+ *   durations), `request` and `namespaceObject` get upstream's admission
+ *   types, `authorizer` its type, anything else is dyn. `program.resultType`
+ *   is the static result type (check it with returnTypeError(program,
+ *   ["bool"]) as upstream's admission compiler does). Bind JSON values
+ *   (objects, arrays, numbers: integral → int, else double; pass `schemas`
+ *   hints to keep `type: number` fields double and formats typed). Unbound
+ *   variables error only when read; `program.references` tells whether a
+ *   rule reads e.g. `oldSelf`.
  * - Admission variables (object, oldObject, request, params, namespaceObject,
  *   variables) are plain JSON bindings; bind `authorizer` to
  *   `authorizerValue({ user, requestResource })` and pass a synchronous

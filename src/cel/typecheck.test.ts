@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compile, returnTypeError } from "./compile.ts";
 import type { TypeSchema } from "./typecheck.ts";
+import { fromCel } from "./values.ts";
 
 const spec: TypeSchema = {
   type: "object",
@@ -196,4 +197,47 @@ test("result types are checked as upstream's admission compiler does", () => {
     assert.ok(c.ok, source);
     assert.equal(returnTypeError(c.program, returns), want, source);
   }
+});
+
+test("date-time, date and duration fields are timestamps and durations, statically and at run time", () => {
+  const schema: TypeSchema = {
+    type: "object",
+    properties: {
+      ts: { type: "string", format: "date-time" },
+      day: { type: "string", format: "date" },
+      d: { type: "string", format: "duration" },
+    },
+  };
+  const self = { ts: "2020-01-01T10:00:00Z", day: "2020-01-01", d: "1h30m" };
+  const cases: [string, string, unknown][] = [
+    ["self.ts > timestamp('2019-01-01T00:00:00Z') && self.ts.getFullYear() == 2020", "bool", true],
+    ["self.day < self.ts", "bool", true],
+    ["self.d == duration('90m')", "bool", true],
+    ["self.ts + self.d", "google.protobuf.Timestamp", "2020-01-01T11:30:00Z"],
+    ["self.ts - timestamp('2020-01-01T00:00:00Z') > self.d", "bool", true],
+  ];
+  for (const [source, type, want] of cases) {
+    const c = compile(source, { variables: ["self"], types: { self: schema } });
+    assert.ok(c.ok, `${source}: ${c.ok ? "" : c.error.message}`);
+    assert.equal(c.program.resultType, type, source);
+    const r = c.program.evaluate({ self }, { schemas: { self: schema } });
+    assert.ok(r.ok, `${source}: ${r.ok ? "" : r.error.message}`);
+    assert.deepEqual(fromCel(r.value), want, source);
+  }
+  const bad = compile("self.ts == '2020'", { variables: ["self"], types: { self: schema } });
+  assert.ok(!bad.ok);
+  assert.match(
+    bad.error.message,
+    /found no matching overload for '_==_' applied to '\(google\.protobuf\.Timestamp, string\)'/,
+  );
+  // namespaceObject is typed as upstream's: its timestamps compare as timestamps.
+  const ns = compile(
+    "namespaceObject.metadata.creationTimestamp < timestamp('2021-01-01T00:00:00Z')",
+    { variables: ["namespaceObject"] },
+  );
+  assert.ok(ns.ok);
+  const r = ns.program.evaluate({
+    namespaceObject: { metadata: { name: "a", creationTimestamp: "2020-05-01T00:00:00Z" } },
+  });
+  assert.ok(r.ok && r.value === true, JSON.stringify(r));
 });

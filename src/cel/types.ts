@@ -95,7 +95,8 @@ export function typeOfSchema(s: TypeSchema | undefined): T {
       return DOUBLE;
     case "string":
       if (s.format === "byte") return BYTES;
-      if (s.format === "date-time" || s.format === "duration" || s.format === "date") return DYN;
+      if (s.format === "date-time" || s.format === "date") return TIMESTAMP;
+      if (s.format === "duration") return DURATION;
       return { k: "string", max: s.maxLength ?? MAX_REQUEST_BYTES - 2 };
     case "array":
       return listOf(

@@ -8,7 +8,9 @@
  */
 import { celList, celMap, isCelList, isCelMap, isCelUint, isCelType } from "@bufbuild/cel";
 import type { CelInput, CelMap, CelValue } from "@bufbuild/cel";
-import { formatDuration, formatTime } from "../api/schema/go-formats.ts";
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { formatDuration, formatTime, parseDuration, parseTime } from "../api/schema/go-formats.ts";
 
 /** Tag key of opaque values. */
 export const OPAQUE_TAG = "@k8s";
@@ -20,6 +22,8 @@ export const OPAQUE_TAG = "@k8s";
  */
 export interface CelSchemaHint {
   type?: string;
+  /** date-time and date strings become timestamps, duration strings durations (as upstream). */
+  format?: string;
   properties?: Record<string, CelSchemaHint>;
   items?: CelSchemaHint;
   additionalProperties?: CelSchemaHint | boolean;
@@ -74,6 +78,7 @@ export function toCel(value: unknown, schema?: CelSchemaHint): CelInput {
       if (schema?.type === "number" || !Number.isInteger(value)) return value;
       return BigInt(value);
     case "string":
+      return schema?.type === "string" && schema.format ? formatted(value, schema.format) : value;
     case "boolean":
     case "bigint":
       return value;
@@ -97,6 +102,31 @@ export function toCel(value: unknown, schema?: CelSchemaHint): CelInput {
     default:
       return null;
   }
+}
+
+/**
+ * A string of a schema format CEL types specially: date-time and date as
+ * google.protobuf.Timestamp, duration (Go syntax, "1h30m") as
+ * google.protobuf.Duration; the string itself when it does not parse.
+ */
+function formatted(value: string, format: string): CelInput {
+  try {
+    if (format === "date-time" || format === "date") {
+      const t = parseTime(format === "date" ? `${value}T00:00:00Z` : value);
+      return create(TimestampSchema, { seconds: BigInt(t.seconds), nanos: t.nanos }) as CelInput;
+    }
+    if (format === "duration") {
+      const n = parseDuration(value);
+      const seconds = n / 1_000_000_000n;
+      return create(DurationSchema, {
+        seconds,
+        nanos: Number(n - seconds * 1_000_000_000n),
+      }) as CelInput;
+    }
+  } catch {
+    return value;
+  }
+  return value;
 }
 
 /** Creates an opaque value with tag `tag` and payload entries. */
