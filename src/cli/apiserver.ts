@@ -27,8 +27,9 @@ export function registerApiserverCommand(program: Command): void {
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
       const { startControlPlane, stopOnSignals } = await import("./control-plane.ts");
-      const plane = await startControlPlane(flags);
-      stopOnSignals(plane);
+      const started = startControlPlane(flags);
+      stopOnSignals(started);
+      const plane = await started;
       await plane.apiServer.ready;
       process.stdout.write(
         `k8ts apiserver listening on ${plane.apiServer.url}\nkubeconfig: ${plane.kubeconfigPath}\n`,

@@ -169,11 +169,48 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   };
 }
 
-/** Stops cleanly on SIGINT/SIGTERM. */
-export function stopOnSignals(plane: RunningControlPlane): void {
-  const onSignal = () => {
-    void plane.stop().finally(() => process.exit(0));
+/** Something that can be stopped once it has started. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * Stops cleanly on SIGINT/SIGTERM and exits. Installed before start-up
+ * begins: a signal that arrives while `started` is pending waits for it and
+ * then stops everything it started (stopping half-started parts instead left
+ * a server running without its API). A second signal, or a stop that takes
+ * longer than `graceMs`, exits at once.
+ */
+export function stopOnSignals(started: Promise<Stoppable>, graceMs = 30_000): void {
+  started.catch(() => {}); // start-up errors are reported by the command itself
+  let signalled = false;
+  const onSignal = (signal: string) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    setTimeout(() => {
+      process.stderr.write(`k8ts: still stopping ${graceMs} ms after ${signal}; exiting\n`);
+      process.exit(1);
+    }, graceMs).unref();
+    void started
+      .then((s) => s.stop())
+      .catch((err) => process.stderr.write(`k8ts: stopping failed: ${String(err)}\n`))
+      .finally(() => process.exit(0));
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+/** A promise with its resolve/reject functions (Promise.withResolvers is Node 22). */
+export function deferred<T>(): {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

@@ -4,6 +4,9 @@ import { addFrontProxyFlags } from "../apiserver/aggregator/front-proxy.ts";
 import { addAdmissionFlags } from "../apiserver/admission/builtin/admission-flags.ts";
 import { addServiceFlags } from "../apiserver/services/service-flags.ts";
 import { addHaFlags } from "../ha/ha-flags.ts";
+import type { ControlPlaneFlags } from "./control-plane.ts";
+import type { ServerComponentFlags } from "./server-components.ts";
+import type { HaServerFlags } from "../ha/ha-server.ts";
 
 /** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
@@ -52,54 +55,71 @@ export function registerServerCommand(program: Command): void {
     .option("--cgroup-root <path>", "root cgroup of this node's pods", "/kubepods")
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
-      const { startControlPlane, stopOnSignals, defaultDataDir } =
+      const { startControlPlane, stopOnSignals, defaultDataDir, deferred } =
         await import("./control-plane.ts");
-      const { haMemberExists } = await import("../ha/ha-flags.ts");
-      const wantsHa =
-        flags.clusterInit ||
-        flags.server ||
-        flags.token ||
-        flags.etcd ||
-        haMemberExists(flags.dataDir ?? defaultDataDir());
-      const ha = wantsHa
-        ? await (
-            await import("../ha/ha-server.ts")
-          ).prepareHaServer(flags, defaultDataDir(), (m, f) =>
-            process.stderr.write(`k8ts server: ${m}${f ? ` ${JSON.stringify(f)}` : ""}\n`),
-          )
-        : undefined;
-      const plane = await startControlPlane(flags).catch(async (err) => {
-        await ha?.stop();
+      const started = deferred<{ stop(): Promise<void> }>();
+      stopOnSignals(started.promise);
+      await startServer(flags, startControlPlane, defaultDataDir).then(started.resolve, (err) => {
+        started.reject(err);
         throw err;
       });
-      if (ha) {
-        const stopApi = plane.stop.bind(plane);
-        plane.stop = async () => {
-          await stopApi();
-          await ha.stop();
-        };
-      }
-      stopOnSignals(plane);
-      await plane.apiServer.ready;
-      await ha?.afterStart(plane);
-      const { startServerComponents } = await import("./server-components.ts");
-      const components = await startServerComponents(plane, flags);
-      const stopPlane = plane.stop.bind(plane);
-      plane.stop = async () => {
-        await components.stop();
-        await stopPlane();
-      };
-      process.stdout.write(
-        [
-          `k8ts server: API server listening on ${plane.apiServer.url}`,
-          flags.disableAgent
-            ? "agent disabled: control plane only"
-            : `node ${components.nodeName} is running pods through containerd`,
-          `To use the cluster:`,
-          `  export KUBECONFIG=${plane.kubeconfigPath}`,
-          `  kubectl get namespaces`,
-          "",
-        ].join("\n"),
-      );
     });
+}
+
+/** Starts the control plane, the HA parts and the server components; resolves once all run. */
+async function startServer(
+  flags: ControlPlaneFlags & ServerComponentFlags & HaServerFlags & { disableAgent?: boolean },
+  startControlPlane: typeof import("./control-plane.ts").startControlPlane,
+  defaultDataDir: () => string,
+): Promise<{ stop(): Promise<void> }> {
+  const { haMemberExists } = await import("../ha/ha-flags.ts");
+  const wantsHa =
+    flags.clusterInit ||
+    flags.server ||
+    flags.token ||
+    flags.etcd ||
+    haMemberExists(flags.dataDir ?? defaultDataDir());
+  const ha = wantsHa
+    ? await (
+        await import("../ha/ha-server.ts")
+      ).prepareHaServer(flags, defaultDataDir(), (m, f) =>
+        process.stderr.write(`k8ts server: ${m}${f ? ` ${JSON.stringify(f)}` : ""}\n`),
+      )
+    : undefined;
+  const plane = await startControlPlane(flags).catch(async (err) => {
+    await ha?.stop();
+    throw err;
+  });
+  if (ha) {
+    const stopApi = plane.stop.bind(plane);
+    plane.stop = async () => {
+      await stopApi();
+      await ha.stop();
+    };
+  }
+  await plane.apiServer.ready;
+  await ha?.afterStart(plane);
+  const { startServerComponents } = await import("./server-components.ts");
+  const components = await startServerComponents(plane, flags).catch(async (err) => {
+    await plane.stop();
+    throw err;
+  });
+  const stopPlane = plane.stop.bind(plane);
+  plane.stop = async () => {
+    await components.stop();
+    await stopPlane();
+  };
+  process.stdout.write(
+    [
+      `k8ts server: API server listening on ${plane.apiServer.url}`,
+      flags.disableAgent
+        ? "agent disabled: control plane only"
+        : `node ${components.nodeName} is running pods through containerd`,
+      `To use the cluster:`,
+      `  export KUBECONFIG=${plane.kubeconfigPath}`,
+      `  kubectl get namespaces`,
+      "",
+    ].join("\n"),
+  );
+  return plane;
 }

@@ -236,19 +236,19 @@ export async function runControllerManager(
         return { n, c: await controllerStarters[n]!({ ...ctx, client, recorder: recorderFor(n) }) };
       }),
     );
+    // Leadership lost (or shutdown) while the controllers were being built:
+    // their run() would wait for an abort event that has already fired.
+    if (leading.aborted) return;
     informers.start();
     log("controllers started", { controllers: names });
     await Promise.all(
       controllers.map(({ n, c }) =>
         c
           .run(n === "garbagecollector" ? 4 : 2, leading)
-          .then(() => process.stderr.write(`DEBUGSTOP ctrl ${n} done\n`))
           .catch((err) => log("controller failed", { controller: n, err: String(err) })),
       ),
     );
-    process.stderr.write(`DEBUGSTOP all ctrl done\n`);
     await informers.stop();
-    process.stderr.write(`DEBUGSTOP informers stopped\n`);
     await Promise.all([...recorders.values()].map((r) => r.flush()));
   };
   if (!opts.leaderElect) {
