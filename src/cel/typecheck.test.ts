@@ -108,6 +108,7 @@ test("admission expressions type-check as cel-go's checker with dyn objects", ()
     ["object.spec.list.isSorted() && object.spec.list.sum() > 0", "bool"],
     ["format.dns1123Label().validate('x').hasValue()", "bool"],
     ["'a,b'.split(',')", "list(string)"],
+    ["'%s-%d'.format([object.x, 1, [1, 'a']])", "string"],
     ["url('http://x').getQuery()['a'][0]", "string"],
     ["timestamp('2020-01-01T00:00:00Z') + duration('1h')", "google.protobuf.Timestamp"],
     ["object.x ? true : dyn(1)", "bool"],

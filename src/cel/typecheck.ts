@@ -154,15 +154,22 @@ export function analyze(
   const issue = (e: Expr | undefined, message: string, at = offsetOf(e)): void => {
     issues.push({ kind: "undeclared", ...location(source, at), message });
   };
+  /** Literals inside a string format call are exempt from the homogeneity check (as cel-go). */
+  let inFormat = 0;
   /** Checks literal elements are of one type (HomogeneousAggregateLiterals). */
   const homogeneous = (els: (Expr | undefined)[], types: T[]): T => {
     let first: T | undefined;
+    let mixed = false;
     types.forEach((t, i) => {
       if (t.k === "dyn") return;
       if (first === undefined) first = t;
-      else if (!unifies(first, t))
-        issue(els[i], `expected type '${typeName(first)}' but found '${typeName(t)}'`);
+      else if (!unifies(first, t)) {
+        mixed = true;
+        if (inFormat === 0)
+          issue(els[i], `expected type '${typeName(first)}' but found '${typeName(t)}'`);
+      }
     });
+    if (mixed) return DYN;
     if (types.length === 0) return FREE;
     return types.some((t) => t.k === "dyn") || first === undefined ? DYN : first;
   };
@@ -290,7 +297,9 @@ export function analyze(
     const q = qualifier(c.target, scope);
     const fn = q !== undefined ? `${q}.${c.function}` : c.function;
     const target = c.target && q === undefined ? walk(c.target, scope) : undefined;
+    if (fn === "format" && target) inFormat++;
     const args = c.args.map((a) => walk(a, scope));
+    if (fn === "format" && target) inFormat--;
     let cost = 1 + (target?.cost ?? 0) + args.reduce((s, a) => s + a.cost, 0);
     const types = args.map((a) => a.t);
     if (LINEAR.has(fn)) {
