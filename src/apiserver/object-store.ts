@@ -60,6 +60,13 @@ export async function convertObjects(
   return objs.map((o) => (o.apiVersion === toApiVersion ? o : convert(o, toApiVersion)));
 }
 
+/** A shared decode waiting to be converted with the others of its tick. */
+interface QueuedDecode {
+  kv: KeyValue;
+  resolve: (obj: KObject) => void;
+  reject: (err: unknown) => void;
+}
+
 /** A KeyValue to decode and the revision to report for it. */
 interface Stored {
   kv: KeyValue;
@@ -79,6 +86,8 @@ export class ObjectStore {
   readonly backend: Backend;
   /** Watch events decoded for convertMany defs, shared by every watcher (dropped with the KeyValue). */
   readonly #shared = new WeakMap<KeyValue, Map<ResourceDef, Promise<KObject>>>();
+  /** Shared decodes waiting for the end of the tick, per def. */
+  readonly #queued = new Map<ResourceDef, QueuedDecode[]>();
 
   constructor(backend: Backend) {
     this.backend = backend;
@@ -104,14 +113,15 @@ export class ObjectStore {
   /**
    * A watch event's KeyValue decoded for `def`, converted at most once for
    * every watcher while the KeyValue lives (a failure is not remembered).
-   * The object is shared: never mutate it.
+   * Decodes asked for in the same tick (the events of one watch batch) are
+   * converted in one call. The object is shared: never mutate it.
    */
   decodeShared(def: ResourceDef, kv: KeyValue): Promise<KObject> {
     let byDef = this.#shared.get(kv);
     if (!byDef) this.#shared.set(kv, (byDef = new Map()));
     let obj = byDef.get(def);
     if (!obj) {
-      const decoding = this.decodeAsync(def, kv);
+      const decoding = this.#queueDecode(def, kv);
       byDef.set(def, (obj = decoding));
       // A failed conversion is not remembered: a later watcher retries it.
       decoding.catch(() => {
@@ -244,6 +254,29 @@ export class ObjectStore {
       this.backend.delete(objectKey(def, namespace, name), expectedRevision),
     );
     return this.decodeAsync(def, result.prevKv, result.revision);
+  }
+
+  /** Queues a decode; the queue of a def is converted in one call at the end of the tick. */
+  #queueDecode(def: ResourceDef, kv: KeyValue): Promise<KObject> {
+    if (!def.convertMany) return this.decodeAsync(def, kv);
+    return new Promise((resolve, reject) => {
+      let queue = this.#queued.get(def);
+      if (!queue) {
+        this.#queued.set(def, (queue = []));
+        queueMicrotask(() => this.#flush(def));
+      }
+      queue.push({ kv, resolve, reject });
+    });
+  }
+
+  #flush(def: ResourceDef): void {
+    const queue = this.#queued.get(def) ?? [];
+    this.#queued.delete(def);
+    const stored = queue.map((q) => ({ kv: q.kv, revision: q.kv.modRevision }));
+    this.#decodeMany(def, stored, { list: queue.length > 1 }).then(
+      (objs) => queue.forEach((q, i) => q.resolve(objs[i]!)),
+      (err: unknown) => queue.forEach((q) => q.reject(err)),
+    );
   }
 
   /** Decodes several values, converting those in another version in one convertMany call. */

@@ -265,7 +265,7 @@ test("a server reads, writes, lists and watches another version through the webh
   }
 });
 
-test("a held conversion stalls only the requests that need it; watch events keep their order", async () => {
+test("a held conversion stalls only the requests that need it; watch batches convert once, in order", async () => {
   await hook.setMode("ok");
   const t = await gadgetServer();
   try {
@@ -291,18 +291,26 @@ test("a held conversion stalls only the requests that need it; watch events keep
     assert.equal(got.status, 200, got.text);
     assert.deepEqual(got.body.spec.schedule, { cron: "a * * * *", zone: "UTC" });
 
-    // Three events replayed to a new watch convert concurrently; the webhook
-    // answers them newest first, and the watcher still sees a, b, c.
-    const events = watchEvents(t, `${V2}?watch=1&resourceVersion=${start}`, 3);
-    await until("three reviews held", async () => (await hook.pending()) === 3);
+    // Three events replayed to two watches: one review carries them all (the
+    // second watcher shares the first one's conversion), events in order.
+    const before = (await hook.reviews()).length;
+    const first = watchEvents(t, `${V2}?watch=1&resourceVersion=${start}`, 3);
+    await until("the replay's review held", async () => (await hook.pending()) === 1);
+    const second = watchEvents(t, `${V2}?watch=1&resourceVersion=${start}`, 3);
     await hook.release("reverse");
+    for (const events of [await first, await second]) {
+      assert.deepEqual(
+        events.map((e) => [e.type, (e.object as KObject).metadata?.name]),
+        [
+          ["ADDED", "a"],
+          ["ADDED", "b"],
+          ["ADDED", "c"],
+        ],
+      );
+    }
     assert.deepEqual(
-      (await events).map((e) => [e.type, (e.object as KObject).metadata?.name]),
-      [
-        ["ADDED", "a"],
-        ["ADDED", "b"],
-        ["ADDED", "c"],
-      ],
+      (await reviewsSince(before)).map((r) => r.request.objects.map((o) => o.metadata?.name)),
+      [["a", "b", "c"]],
     );
   } finally {
     await hook.release("fifo");

@@ -204,7 +204,7 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
           await send({ type: "ERROR", object: sub!.error.toStatus() });
         break;
       }
-      // Conversions of one batch run together; events are still sent in order.
+      // A batch converts together (one review for webhook-converted resources); sent in order.
       const outs = winner.events.map((event) => filterEvent(event, decode, matches));
       for (const o of outs) o.catch(() => {});
       let failed: StatusError | undefined;
