@@ -227,8 +227,9 @@ test("a third server joins after the agent: own address in member list, endpoint
     ]);
     return ep.stdout === `127.0.0.2 127.0.0.3 127.0.0.4 ${port}` ? true : undefined;
   });
-  // Every server reports its own etcd check.
+  // Every server reports its own etcd check; its admin kubeconfig names that server.
   for (const s of servers.filter((x) => !x.exited)) {
+    assert.equal(loadKubeconfig(s.kubeconfig).server, `https://${HOSTS[s.name]}:${port}`, s.name);
     const ready = await s.kubectl(["get", "--raw", "/readyz?verbose"]);
     assert.equal(ready.code, 0, ready.stderr);
     assert.match(ready.stdout, /^\[\+\]etcd ok$/m, s.name);
