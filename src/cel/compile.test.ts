@@ -88,6 +88,30 @@ test("cost budget stops nested comprehensions", () => {
   assert.equal(limited.error.message, "operation cancelled: actual cost limit exceeded");
 });
 
+test("each iteration costs its loop body's nodes, as cel-go's runtime cost", () => {
+  const l = Array.from({ length: 1000 }, (_, i) => i);
+  const cases: [string, number, number][] = [
+    // cond @not_strictly_false(@result): 2; step @result && x >= 0: 4; plus 1.
+    ["self.all(x, x >= 0)", 7000, 7100],
+    ["self.all(x, x >= 0 && x < 5000 && x != 7000)", 13000, 13100],
+    ["self.map(x, x + 1).size() > 0", 6000, 6100],
+  ];
+  for (const [source, min, max] of cases) {
+    const c = compile(source, { variables: ["self"] });
+    assert.ok(c.ok, source);
+    const r = c.program.evaluate({ self: l }, { now: () => 0 });
+    assert.ok(r.ok, source);
+    assert.ok(r.cost >= min && r.cost <= max, `${source}: cost ${r.cost}`);
+  }
+  // 150,000 iterations of 7 pass the per-call limit of 1,000,000.
+  const big = Array.from({ length: 150_000 }, () => 1);
+  const c = compile("self.all(x, x >= 0)", { variables: ["self"] });
+  assert.ok(c.ok);
+  const r = c.program.evaluate({ self: big }, { now: () => 0 });
+  assert.ok(!r.ok);
+  assert.equal(r.error.message, "operation cancelled: actual cost limit exceeded");
+});
+
 test("time limit stops evaluation using the injected clock", () => {
   const c = compile("self.l.all(x, self.l.all(y, x + y >= 0))", { variables: ["self"] });
   assert.ok(c.ok);

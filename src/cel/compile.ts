@@ -108,7 +108,44 @@ export type CompileResult =
 
 let hookIds = 1n << 40n;
 
-/** Wraps each comprehension's loop condition in the cost hook (1 per iteration). */
+/**
+ * Nodes of `e` that cost 1 each time they are evaluated, as in cel-go's
+ * runtime cost (identifiers, selections, calls, list and map literals;
+ * constants are free; nested comprehensions charge their own iterations).
+ */
+function runtimeNodes(e: Expr | undefined): number {
+  if (!e) return 0;
+  const k = e.exprKind;
+  switch (k.case) {
+    case "identExpr":
+      return 1;
+    case "selectExpr":
+      return 1 + runtimeNodes(k.value.operand);
+    case "callExpr":
+      return (
+        1 + runtimeNodes(k.value.target) + k.value.args.reduce((s, a) => s + runtimeNodes(a), 0)
+      );
+    case "listExpr":
+      return 1 + k.value.elements.reduce((s, a) => s + runtimeNodes(a), 0);
+    case "structExpr":
+      return k.value.entries.reduce(
+        (s, en) =>
+          s +
+          runtimeNodes(en.value) +
+          (en.keyKind.case === "mapKey" ? runtimeNodes(en.keyKind.value) : 0),
+        1,
+      );
+    case "comprehensionExpr":
+      return runtimeNodes(k.value.iterRange) + runtimeNodes(k.value.accuInit);
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Wraps each comprehension's loop condition in the cost hook, which charges
+ * per iteration 1 plus the nodes of the loop condition and step.
+ */
 function instrument(e: Expr | undefined): void {
   if (!e) return;
   const k = e.exprKind;
@@ -131,14 +168,30 @@ function instrument(e: Expr | undefined): void {
       return;
     case "comprehensionExpr": {
       const c = k.value;
+      const perIteration = 1 + runtimeNodes(c.loopCondition) + runtimeNodes(c.loopStep);
       [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result].forEach(instrument);
       const cond = c.loopCondition;
+      const charge = {
+        $typeName: "cel.expr.Expr",
+        id: hookIds++,
+        exprKind: {
+          case: "constExpr",
+          value: {
+            $typeName: "cel.expr.Constant",
+            constantKind: { case: "int64Value", value: BigInt(perIteration) },
+          },
+        },
+      } as Expr;
       c.loopCondition = {
         $typeName: "cel.expr.Expr",
         id: hookIds++,
         exprKind: {
           case: "callExpr",
-          value: { $typeName: "cel.expr.Expr.Call", function: COST_HOOK, args: cond ? [cond] : [] },
+          value: {
+            $typeName: "cel.expr.Expr.Call",
+            function: COST_HOOK,
+            args: cond ? [cond, charge] : [charge],
+          },
         },
       } as Expr;
       return;

@@ -19,13 +19,19 @@ import { regexFuncs } from "./lib/regex.ts";
 import { setsFuncs } from "./lib/sets.ts";
 import { urlFuncs } from "./lib/url.ts";
 
-/** Name of the hook wrapped around comprehension loop conditions to charge 1 per iteration. */
+/** Name of the hook wrapped around comprehension loop conditions to charge each iteration. */
 export const COST_HOOK = "@k8s.cost";
 
-const costHook = dynFunc(COST_HOOK, 1, ([v]) => {
-  chargeCost(1);
-  return v;
-});
+const costHook = [
+  dynFunc(COST_HOOK, 2, ([v, n]) => {
+    chargeCost(Number(n));
+    return v;
+  }),
+  dynFunc(COST_HOOK, 1, ([n]) => {
+    chargeCost(Number(n));
+    return true;
+  }),
+];
 
 /** All non-standard functions of the environment. */
 export const KUBERNETES_FUNCS: readonly CelFunc[] = [
@@ -40,7 +46,7 @@ export const KUBERNETES_FUNCS: readonly CelFunc[] = [
   ...ipFuncs,
   ...comprehensionFuncs,
   ...authorizerFuncs,
-  costHook,
+  ...costHook,
 ];
 
 /** Call names the planner handles itself (operators and macros' helpers). */

@@ -47,7 +47,8 @@
  *   optional (optional.of/none/ofNonZeroValue/unwrap, hasValue, value, or, orValue, unwrapOpt, first, last, optMap, optFlatMap, optional list/map entries `[?x]`, `{?k: v}`, and
  *   the `x.?f` / `x[?k]` syntax), sets (sets.contains, sets.equivalent, sets.intersects), authorizer (path, group, resource, subresource, namespace, fieldSelector, labelSelector,
  *   name, serviceAccount, check, allowed, reason, errored, error).
- * - Cost: 1 per AST node plus 1 per comprehension iteration plus size-based
+ * - Cost: 1 per AST node plus, per comprehension iteration, 1 plus the nodes
+ *   of its loop condition and step, plus size-based
  *   charges in library functions; over `costLimit` or `timeoutMs` the result
  *   is a CelCostError ("operation cancelled: actual cost limit exceeded").
  *   Evaluation never throws.
