@@ -6,7 +6,7 @@
  * `tls: failed to verify certificate: x509: certificate signed by unknown
  * authority`). Never rejects; the request is aborted at `timeoutMs`.
  */
-import { request as httpsRequest } from "node:https";
+import { request as httpsRequest, type Agent } from "node:https";
 
 /** One request. */
 export interface PostRequest {
@@ -17,6 +17,8 @@ export interface PostRequest {
   /** TLS server name when it differs from the URL host. */
   servername?: string;
   timeoutMs: number;
+  /** Connection pool (keep-alive); default: a new connection per request. */
+  agent?: Agent;
 }
 
 /** The answer: an HTTP status and body, or a transport error in Go's words. */
@@ -56,7 +58,7 @@ export function postConversionReview(req: PostRequest): Promise<PostResult> {
         },
         ca: req.ca,
         servername: req.servername,
-        agent: false,
+        agent: req.agent ?? false,
       },
       (res) => {
         const chunks: Buffer[] = [];

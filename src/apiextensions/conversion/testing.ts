@@ -83,6 +83,7 @@ parentPort.on("message", (m) => {
   }
   if (m.close) {
     for (const h of hanging.splice(0)) h.res.destroy();
+    server.closeAllConnections();
     server.close(() => parentPort.postMessage({ closed: true }));
   }
 });

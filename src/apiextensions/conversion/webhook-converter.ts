@@ -14,6 +14,7 @@
  * webhook delays only the requests that need it, up to the timeout.
  */
 import { randomUUID } from "node:crypto";
+import type { Agent } from "node:https";
 import { StatusError } from "../../api/status.ts";
 import type { KObject } from "../../api/types.ts";
 import type { CustomResourceDefinition } from "../types.ts";
@@ -40,6 +41,8 @@ export interface WebhookConverterDeps {
   resolveService: ServiceResolve;
   timeoutMs?: number;
   newUID?: () => string;
+  /** Keep-alive connection pool for the webhook calls (default: one connection per call). */
+  agent?: Agent;
   /** The HTTPS POST (default postConversionReview). */
   post?: (req: PostRequest) => Promise<PostResult>;
 }
@@ -173,6 +176,7 @@ export function webhookConverter(
       ca: target.ca,
       servername: target.servername,
       timeoutMs,
+      agent: deps.agent,
     });
     if (!answer.ok) throw internal(`${prefix} failed: Post "${url}": ${answer.error}`);
     if (answer.status < 200 || answer.status > 299) {
