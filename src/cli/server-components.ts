@@ -122,6 +122,17 @@ export async function startServerComponents(
       ).catch((err) => log.error("scheduler stopped", { err })),
     );
   }
+  {
+    // API server identity: upstream's apiserver-<hash> Lease, the node name as hostname.
+    const { ApiServerIdentityLease } = await import("../ha/apiserver-identity.ts");
+    const log = createLogger("apiserver");
+    const identity = new ApiServerIdentityLease({
+      client: clientFor("apiserver"),
+      hostname: nodeName,
+      log: (msg) => log.info(msg),
+    });
+    running.push(identity.run(abort.signal));
+  }
   const { podGateway } = await import("../apiserver/services/service-networking.ts");
   const podCIDR = flags.podCidr ?? "10.42.0.0/24";
   const gateway = podGateway(podCIDR);

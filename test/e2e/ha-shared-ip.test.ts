@@ -3,7 +3,8 @@
  * different secure ports, each with a managed etcd member: the second and
  * third join with a control-plane token; every server is a member and
  * serves the same state; the controller-manager and scheduler leases have
- * one holder among them; `default/kubernetes` lists all three under their
+ * one holder among them; each has its identity Lease (apiserver-<hash>);
+ * `default/kubernetes` lists all three under their
  * own ports (master leases keyed by IP and port); each server's admin
  * kubeconfig names that server; an agent's load balancer learns all three
  * from those endpoints and drops a killed one once its lease lapses; with
@@ -137,6 +138,20 @@ test("three servers on 127.0.0.1, different ports: one etcd cluster, one state, 
     );
   }
 
+  // Each server's identity Lease (upstream's apiserver-<hash>, its node name as hostname).
+  await eventually("three API server identity leases", async () => {
+    const r = await servers[0]!.kubectl([
+      "get",
+      "lease",
+      "-n",
+      "kube-system",
+      "-l",
+      "apiserver.kubernetes.io/identity=kube-apiserver",
+      "-o",
+      "jsonpath={.items[*].metadata.labels.kubernetes\\.io/hostname}",
+    ]);
+    return r.stdout.trim().split(/\s+/).sort().join(",") === "s1,s2,s3" ? true : undefined;
+  });
   // Master leases keyed by IP and port: all three listed, each under its own port.
   const want = servers.map((s) => s.url).sort();
   for (const s of servers)
