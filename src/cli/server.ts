@@ -1,8 +1,5 @@
 import type { Command } from "commander";
-import { addAuthFlags } from "../auth/flags.ts";
-import { addFrontProxyFlags } from "../apiserver/aggregator/front-proxy.ts";
-import { addAdmissionFlags } from "../apiserver/admission/builtin/admission-flags.ts";
-import { addServiceFlags } from "../apiserver/services/service-flags.ts";
+import { addControlPlaneFlags } from "./control-plane-flags.ts";
 import { addHaFlags } from "../ha/ha-flags.ts";
 import type { ControlPlaneFlags } from "./control-plane.ts";
 import type { ServerComponentFlags } from "./server-components.ts";
@@ -10,26 +7,8 @@ import type { HaServerFlags } from "../ha/ha-server.ts";
 
 /** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
-  addHaFlags(
-    addServiceFlags(addAdmissionFlags(addFrontProxyFlags(addAuthFlags(program.command("server"))))),
-  )
+  addHaFlags(addControlPlaneFlags(program.command("server")))
     .description("Run a single-node cluster (control plane and node)")
-    .option(
-      "--data-dir <dir>",
-      "state directory (default /var/lib/k8ts as root, ~/.k8ts otherwise)",
-    )
-    .option("--bind-address <ip>", "address to listen on", "127.0.0.1")
-    .option("--secure-port <port>", "HTTPS port of the API server (0: any free port)", "6443")
-    .option(
-      "--datastore-endpoint <url>",
-      "sqlite:///FILE, etcd://H:P,... (default: SQLite under the data dir)",
-    )
-    .option("--write-kubeconfig <file>", "also write the admin kubeconfig here")
-    .option("--tls-cert-file <file>", "serving certificate (generated when absent)")
-    .option("--tls-private-key-file <file>", "serving key")
-    .option("--etcd-cafile <file>", "CA bundle for etcd TLS")
-    .option("--etcd-certfile <file>", "client certificate for etcd TLS")
-    .option("--etcd-keyfile <file>", "client key for etcd TLS")
     .option("--disable-agent", "run the control plane only (no kubelet)")
     .option("--disable-controller-manager", "do not run the controllers in this process")
     .option("--disable-scheduler", "do not run the scheduler in this process")
