@@ -45,6 +45,8 @@ export interface StartRequest {
   volumes: Map<string, string>;
   facts: PodRuntimeFacts;
   event: EventFn;
+  /** Told the container's id once it was started. */
+  started?(id: string): void;
 }
 
 /** Starts the container; resolves to undefined on success or the waiting reason to show. */
@@ -108,6 +110,7 @@ export async function startContainer(
     return { reason: "RunContainerError", message: msg };
   }
   req.event("Normal", "Started", `Started container ${c.name}`);
+  req.started?.(id);
   if (c.lifecycle?.postStart) {
     const res = await runHook(
       deps.runtime,

@@ -43,3 +43,17 @@ export async function observePod(rt: ContainerRuntime, uid: string): Promise<Pod
     arr.sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAt - a.createdAt);
   return { sandboxes, sandbox: sandbox as PodSandboxStatus | undefined, containers: byName };
 }
+
+/** `obs` with the statuses of the containers just started put first under their names. */
+export async function withStarted(
+  rt: ContainerRuntime,
+  obs: PodObserved,
+  ids: string[],
+): Promise<PodObserved> {
+  const containers = new Map([...obs.containers].map(([k, v]) => [k, [...v]]));
+  for (const s of await Promise.all(ids.map((id) => rt.containerStatus(id)))) {
+    if (!s) continue;
+    containers.set(s.metadata.name, [s, ...(containers.get(s.metadata.name) ?? [])]);
+  }
+  return { ...obs, containers };
+}

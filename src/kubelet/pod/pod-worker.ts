@@ -18,8 +18,9 @@ import type { ObjectSource, PodRuntimeFacts } from "./env.ts";
 import { killContainer, startContainer, type EventFn } from "./container-runner.ts";
 import { computePodStatus, evictedStatus, type Waiting } from "./pod-status.ts";
 import { ProbeManager } from "./probe-manager.ts";
-import { observePod, type PodObserved } from "./observe-pod.ts";
+import { observePod, withStarted, type PodObserved } from "./observe-pod.ts";
 import { podLogDir, sandboxConfig } from "./runtime-config.ts";
+import { podCgroupParent, podQOS } from "./qos.ts";
 import { refreshTokenVolumes, setUpVolumes, tearDownPodDir, type TokenSource } from "./volumes.ts";
 import type { DnsConfig } from "./dns-config.ts";
 
@@ -221,6 +222,9 @@ export class PodWorker {
     }
     const spec = this.pod.spec!;
     let changed = false;
+    // Containers started by this sync; when nothing else changed, only they are re-read.
+    const startedIds: string[] = [];
+    let otherChange = false;
     let sandbox = obs.sandbox;
     let sbConfig: PodSandboxConfig;
     const attempt = sandbox
@@ -241,6 +245,8 @@ export class PodWorker {
         return this.resyncIn(sandboxRetryMs);
       }
       volumes = this.setUpVolumes([]);
+      // A replaced sandbox stops the old containers: re-read everything afterwards.
+      if (obs.sandbox || obs.containers.size) otherChange = true;
       for (const list of obs.containers.values())
         for (const c of list)
           if (c.state === "CONTAINER_RUNNING") await this.deps.runtime.stopContainer(c.id, 0);
@@ -271,6 +277,7 @@ export class PodWorker {
     // Host-network pods have the node's IP (probes, hooks, downward API).
     const podIPs = sandbox.ips.length || !spec.hostNetwork ? sandbox.ips : [this.deps.hostIP];
     const ensureVolumes = () => (volumes ??= this.setUpVolumes(podIPs));
+
     const start = async (c: Container, isInit: boolean, attemptNo: number): Promise<boolean> => {
       changed = true;
       const vols = await ensureVolumes();
@@ -298,6 +305,7 @@ export class PodWorker {
           volumes: vols,
           facts: this.facts(podIPs),
           event: this.event,
+          started: (id) => startedIds.push(id),
         },
       );
       if (w) {
@@ -370,6 +378,7 @@ export class PodWorker {
             });
             this.pending = true;
             changed = true;
+            otherChange = true;
           }
           continue;
         }
@@ -380,8 +389,13 @@ export class PodWorker {
         }
       }
     }
-    // Re-read the runtime only when this sync changed something.
-    const now = changed ? await this.observe() : obs;
+    // Re-read the runtime only when this sync changed something; after starts alone, only the
+    // started containers (one round trip instead of two before the status is written).
+    const now = !changed
+      ? obs
+      : otherChange || !startedIds.length
+        ? await this.observe()
+        : await withStarted(this.deps.runtime, obs, startedIds);
     this.probes.sync(
       spec.containers.flatMap((c) => {
         const s = now.containers.get(c.name)?.[0];
@@ -473,14 +487,9 @@ export class PodWorker {
     for (const sb of final.sandboxes) await this.deps.runtime.removePodSandbox(sb.id);
     await tearDownPodDir(this.deps.podsDir, this.uid);
     rmSync(podLogDir(this.deps.logsDir, this.pod), { recursive: true, force: true });
-    const cg = sbCgroup(this.pod, this.deps.cgroupRoot);
-    removeCgroup(cg);
+    removeCgroup(podCgroupParent(this.deps.cgroupRoot, podQOS(this.pod), this.uid));
     this.deps.crashBackoff.forgetPrefix(`${this.uid}/`);
     this.finished = true;
     this.deps.done(this.uid);
   }
-}
-
-function sbCgroup(pod: Pod, root: string): string {
-  return sandboxConfig(pod, 0, { logsDir: "/", cgroupRoot: root }).linux.cgroupParent;
 }
