@@ -284,3 +284,87 @@ test("persistentVolumeClaimRetentionPolicy Delete removes claims on scale-down a
   const kept = (await json(["get", "pvc", "-l", "app=web"])).items.map((c: any) => c.metadata.name);
   assert.deepEqual(kept.sort(), ["www-web-0", "www-web-1", "www-web-2", "www-web-3", "www-web-4"]);
 });
+
+test("OnDelete: a new template reaches a pod only when that pod is deleted; rollout status refuses as upstream", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: statefulSet("od", "  replicas: 2\n  updateStrategy: {type: OnDelete}"),
+  });
+  await eventually("2 od pods ready", async () => {
+    await readyPods("app=od");
+    const s = await json(["get", "sts", "od"]);
+    return s.status?.readyReplicas === 2;
+  });
+  // kubectl itself refuses: rollout status only follows RollingUpdate.
+  const refused = await cluster.kubectl(["rollout", "status", "sts/od", "--timeout=10s"]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /rollout status is only available for RollingUpdate strategy type/);
+  await cluster.kubectlOk(["set", "image", "sts/od", "nginx=nginx:1.26"]);
+  const pending = await eventually("the new revision observed", async () => {
+    const s = await json(["get", "sts", "od"]);
+    return (
+      s.status?.observedGeneration === s.metadata.generation &&
+      s.status.updateRevision !== s.status.currentRevision &&
+      s
+    );
+  });
+  assert.equal(pending.status.updatedReplicas, 0);
+  assert.equal(pending.status.currentReplicas, 2);
+  // Upstream's StatefulSet controller sets no status conditions.
+  assert.equal(pending.status.conditions, undefined);
+  assert.deepEqual(await images("app=od"), { "od-0": "nginx:1.25", "od-1": "nginx:1.25" });
+  const oldUid = (await json(["get", "pod", "od-0"])).metadata.uid;
+  await cluster.kubectlOk(["delete", "pod", "od-1"]);
+  await eventually("od-1 re-created at the new revision", async () => {
+    await readyPods("app=od");
+    const imgs = await images("app=od");
+    const s = await json(["get", "sts", "od"]);
+    return imgs["od-1"] === "nginx:1.26" && s.status?.updatedReplicas === 1;
+  });
+  const half = await json(["get", "sts", "od"]);
+  assert.notEqual(half.status.currentRevision, half.status.updateRevision);
+  const od0 = await json(["get", "pod", "od-0"]);
+  assert.equal(od0.metadata.uid, oldUid, "od-0 was left alone");
+  assert.equal(od0.spec.containers[0].image, "nginx:1.25");
+  await cluster.kubectlOk(["delete", "pod", "od-0"]);
+  await eventually("every pod updated; currentRevision follows", async () => {
+    await readyPods("app=od");
+    const s = await json(["get", "sts", "od"]);
+    const imgs = Object.values(await images("app=od"));
+    return (
+      imgs.length === 2 &&
+      imgs.every((i) => i === "nginx:1.26") &&
+      s.status?.updatedReplicas === 2 &&
+      s.status.currentRevision === s.status.updateRevision
+    );
+  });
+  await cluster.kubectlOk(["delete", "sts", "od"]);
+});
+
+test("a pod deleted below a RollingUpdate partition comes back at the current revision", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: statefulSet(
+      "part",
+      "  replicas: 2\n  updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 1}}",
+    ),
+  });
+  await eventually("2 part pods ready", async () => {
+    await readyPods("app=part");
+    return (await json(["get", "sts", "part"])).status?.readyReplicas === 2;
+  });
+  await cluster.kubectlOk(["set", "image", "sts/part", "nginx=nginx:1.26"]);
+  await eventually("part-1 updated", async () => {
+    await readyPods("app=part");
+    return (await images("app=part"))["part-1"] === "nginx:1.26";
+  });
+  await cluster.kubectlOk(["delete", "pod", "part-0"]);
+  const back = await eventually("part-0 re-created", async () => {
+    const pods = (await json(["get", "pods", "-l", "app=part"])).items.filter(
+      (p: any) => p.metadata.name === "part-0" && !p.metadata.deletionTimestamp,
+    );
+    return pods[0];
+  });
+  assert.equal(back.spec.containers[0].image, "nginx:1.25");
+  const s = await json(["get", "sts", "part"]);
+  assert.equal(back.metadata.labels["controller-revision-hash"], s.status.currentRevision.slice(5));
+  await cluster.kubectlOk(["delete", "sts", "part"]);
+});

@@ -22,6 +22,7 @@ import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/con
 import {
   ensureRevision,
   revisionHashLabel,
+  templateOf,
   trimRevisions,
   type ControllerRevision,
 } from "../util/history.ts";
@@ -127,11 +128,22 @@ export class StatefulSetController {
       if (p.status?.phase === "Failed" && !p.metadata?.deletionTimestamp)
         await this.deletePod(set, p);
     }
-    // Create missing pods in range, in order unless Parallel.
+    // Create missing pods in range, in order unless Parallel. As upstream
+    // (newVersionedStatefulSetPod): below a RollingUpdate partition a pod is
+    // re-created at the current revision; otherwise (and always with OnDelete)
+    // at the update revision.
+    const rolling = (set.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate";
+    const partition = set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+    const current = revisions.find((r) => r.metadata?.name === set.status?.currentRevision);
     for (let i = start; i < start + replicas; i++) {
       const pod = byOrdinal.get(i);
       if (!pod) {
-        await this.createPod(set, i, updateHash);
+        const atCurrent = rolling && i < start + partition && current && templateOf(current);
+        await this.createPod(
+          atCurrent ? { ...set, spec: { ...set.spec, template: atCurrent as never } } : set,
+          i,
+          atCurrent ? (current.metadata?.labels?.[revisionHashLabel] ?? updateHash) : updateHash,
+        );
         if (!parallel) return this.writeStatus(set, pods, update);
         continue;
       }
@@ -152,8 +164,7 @@ export class StatefulSetController {
       if (!parallel) return this.writeStatus(set, pods, update);
     }
     // Rolling update from the highest ordinal down to the partition.
-    if ((set.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate") {
-      const partition = set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+    if (rolling) {
       for (let i = start + replicas - 1; i >= start + partition; i--) {
         const p = byOrdinal.get(i);
         if (!p) break;
