@@ -110,6 +110,7 @@ const plan = planWorkload(args.pods);
 let api: LatencyRecorder | undefined;
 let sampler: ProcessSampler | undefined;
 let registerS = NaN;
+let readyS = NaN;
 let rampFrom = 0;
 let rampTo = 0;
 let scaleFrom = 0;
@@ -191,6 +192,7 @@ async function report(status: string): Promise<void> {
       value: `${args.nodes} / ${plan.deploymentPods + plan.jobPods}`,
     },
     { figure: "node registration (s)", value: registerS },
+    { figure: "nodes Ready (s)", value: readyS },
     { figure: "time to all Running (s)", value: ((rampTo || performance.now()) - rampFrom) / 1000 },
     {
       figure: "scheduler bindings/s (ramp)",
@@ -283,7 +285,10 @@ try {
     },
     2000,
   );
-  log(`${args.nodes} nodes Ready after ${registerS.toFixed(1)} s`);
+  readyS = (performance.now() - tNodes) / 1000;
+  log(
+    `${args.nodes} nodes registered after ${registerS.toFixed(1)} s, Ready after ${readyS.toFixed(1)} s`,
+  );
   sampler = new ProcessSampler({ server: server.child.pid!, simulate: sim.child.pid! });
   sampler.start();
   memory.rssIdle = sampler.rssMiB();
@@ -297,7 +302,7 @@ try {
   const phase = async (name: string, fn: () => Promise<Record<string, unknown> | void>) => {
     const start = performance.now();
     phaseName = name;
-    log(`phase ${name}`);
+    log(`phase ${name} at ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     await startProfiles();
     let extra: Record<string, unknown>;
     try {

@@ -2,8 +2,9 @@
  * Hollow nodes in one process (issue 11). Each node runs the kubelet's pod
  * workers, status reporter and lease against the simulated runtime, but the
  * process holds one shared pod informer (field selector spec.nodeName!=) for
- * all of them instead of one watch per node, one status manager, and one
- * heartbeat timer per node with the renewals spread evenly over the period.
+ * all of them instead of one watch per node, one status manager, one
+ * ConfigMap/Secret cache, and one heartbeat timer per node with the renewals
+ * spread evenly over the period.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import { StatusManager } from "../kubelet/status-manager.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { HollowNode, type HollowShared } from "./hollow-node.ts";
 import type { SimulationProfile } from "./profile.ts";
+import { sharedObjectSource } from "./shared-object-source.ts";
 import { hollowServingCert } from "./stats-server.ts";
 
 export interface SimulatorOptions {
@@ -104,7 +106,7 @@ export class Simulator {
         clock: this.clock,
         log: this.log,
         crashBackoff: new Backoff(this.clock),
-        source: apiObjectSource(client),
+        source: sharedObjectSource(apiObjectSource(client), this.clock),
         tokens: simulatedToken,
         podsDir,
         logsDir,
