@@ -43,6 +43,11 @@ export function registerControllerManagerCommand(program: Command): void {
       "10257",
     )
     .option("--bind-address <ip>", "address of the secure port", "127.0.0.1")
+    .option(
+      "--authorization-always-allow-paths <list>",
+      "paths of the secure port served without authentication or authorization",
+      "/healthz,/readyz,/livez",
+    )
     .action(async (flags) => {
       const { readFileSync } = await import("node:fs");
       const { loadKubeconfig } = await import("../client/kubeconfig.ts");
@@ -74,13 +79,6 @@ export function registerControllerManagerCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const port = Number(flags.securePort);
-      const endpoint =
-        port > 0
-          ? await serveControllerManagerMetrics({ host: flags.bindAddress, port })
-          : undefined;
-      if (endpoint)
-        log.info("serving securely", { address: `${flags.bindAddress}:${endpoint.port}` });
       const config = loadKubeconfig(flags.kubeconfig);
       const client = new RestClient({
         ...config,
@@ -88,6 +86,26 @@ export function registerControllerManagerCommand(program: Command): void {
         burst: 200,
         userAgent: "k8ts-controller-manager",
       });
+      // As upstream: callers of the secure port are authenticated and authorized
+      // by the API server (TokenReview, SubjectAccessReview).
+      const { delegatedSecurePort } = await import("../controllers/delegated-auth.ts");
+      const { realClock } = await import("../client/clock.ts");
+      const port = Number(flags.securePort);
+      const endpoint =
+        port > 0
+          ? await serveControllerManagerMetrics({
+              host: flags.bindAddress,
+              port,
+              ...(await delegatedSecurePort(client, {
+                clock: realClock,
+                alwaysAllowPaths: String(flags.authorizationAlwaysAllowPaths)
+                  .split(",")
+                  .filter(Boolean),
+              })),
+            })
+          : undefined;
+      if (endpoint)
+        log.info("serving securely", { address: `${flags.bindAddress}:${endpoint.port}` });
       const abort = new AbortController();
       for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => abort.abort());
       await runControllerManager(

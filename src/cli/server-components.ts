@@ -85,12 +85,16 @@ export async function startServerComponents(
     // Work-queue metrics on kube-controller-manager's port when free (several
     // servers on one host: the first one serves them, the others log).
     const { serveControllerManagerMetrics } = await import("../controllers/metrics-server.ts");
-    const metrics = await serveControllerManagerMetrics({ host: "127.0.0.1", port: 10257 }).catch(
-      (err: unknown) => {
-        log.info("controller-manager metrics not served", { err: String(err) });
-        return undefined;
-      },
-    );
+    const { delegatedSecurePort } = await import("../controllers/delegated-auth.ts");
+    const { realClock } = await import("../client/clock.ts");
+    const metrics = await serveControllerManagerMetrics({
+      host: "127.0.0.1",
+      port: 10257,
+      ...(await delegatedSecurePort(managerClient, { clock: realClock })),
+    }).catch((err: unknown) => {
+      log.info("controller-manager metrics not served", { err: String(err) });
+      return undefined;
+    });
     if (metrics) abort.signal.addEventListener("abort", () => void metrics.close());
     running.push(
       runControllerManager(

@@ -452,15 +452,24 @@ async function heartbeatingNode(name: string): Promise<{ stop(): Promise<void> }
 }
 
 /** GET on the controller manager's secure port (self-signed certificate). */
-async function managerGet(path: string): Promise<{ status: number; body: string }> {
+async function managerGet(path: string, token?: string): Promise<{ status: number; body: string }> {
   const https = await import("node:https");
   return new Promise((resolve, reject) => {
     https
-      .get({ host: "127.0.0.1", port: managerPort, path, rejectUnauthorized: false }, (res) => {
-        let body = "";
-        res.on("data", (d: Buffer) => (body += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      })
+      .get(
+        {
+          host: "127.0.0.1",
+          port: managerPort,
+          path,
+          rejectUnauthorized: false,
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        },
+        (res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      )
       .on("error", reject);
   });
 }
@@ -496,7 +505,28 @@ test("the controller manager serves /healthz and per-queue workqueue metrics", a
     return r.status === 200 && r;
   });
   assert.equal(health.body, "ok");
-  const metrics = (await managerGet("/metrics")).body;
+  // /metrics is authorized through the API server as upstream (delegated
+  // authn/authz): anonymous is refused, a system:monitoring account may read.
+  const anonymous = await managerGet("/metrics");
+  assert.equal(anonymous.status, 403);
+  assert.equal(
+    JSON.parse(anonymous.body).message,
+    'forbidden: User "system:anonymous" cannot get path "/metrics"',
+  );
+  assert.equal((await managerGet("/metrics", "not-a-token")).status, 401);
+  await cluster.kubectlOk(["create", "serviceaccount", "prom"]);
+  await cluster.kubectlOk([
+    "create",
+    "clusterrolebinding",
+    "prom-monitoring",
+    "--clusterrole=system:monitoring",
+    "--serviceaccount=default:prom",
+  ]);
+  const token = (await cluster.kubectlOk(["create", "token", "prom"])).trim();
+  const metrics = await eventually("metrics readable with the token", async () => {
+    const r = await managerGet("/metrics", token);
+    return r.status === 200 && r.body;
+  });
   for (const name of ["deployment", "replicaset", "job", "garbage_collector_attempt_to_delete"]) {
     assert.match(metrics, new RegExp(`^workqueue_depth\\{name="${name}"\\} \\d+$`, "m"));
     const adds = metrics.match(
