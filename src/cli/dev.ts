@@ -31,6 +31,11 @@ export function registerDevCommand(program: Command): void {
       "pod CIDR of node 1; node i gets the next /24s",
       "10.42.1.0/24",
     )
+    .option(
+      "--api-port <port>",
+      "host port on 127.0.0.1 forwarded to the API server (0: free)",
+      "0",
+    )
     .option("--timeout <seconds>", "time for every node to become Ready", "300")
     .action(async (flags) => {
       const { createDevCluster } = await import("../dev/dev-cluster.ts");
@@ -43,6 +48,7 @@ export function registerDevCommand(program: Command): void {
         firstPodCIDR: flags.firstPodCidr,
         k8tsBin: process.argv[1]!,
         readyTimeoutMs: Number(flags.timeout) * 1000,
+        apiPort: Number(flags.apiPort),
         log: (msg) => process.stderr.write(`k8ts dev cluster: ${msg}\n`),
       });
       const { plan } = state;
@@ -52,11 +58,27 @@ export function registerDevCommand(program: Command): void {
           (n) =>
             `  ${n.name}  ${n.role}  ${n.ip}  pods ${n.podCIDR}  netns ${n.netns}  pid ${state.pids[n.name]}`,
         ),
-        `Admin kubeconfig: ${plan.kubeconfig} (API at ${plan.server}, inside the nodes' network)`,
-        `Use it: nsenter --net=/var/run/netns/${plan.nodes[0]!.netns} kubectl --kubeconfig ${plan.kubeconfig} get nodes`,
+        `API: ${plan.server} inside the nodes' network, forwarded to https://127.0.0.1:${state.apiPort}`,
+        `Use it: kubectl --kubeconfig ${state.hostKubeconfig} get nodes`,
+        `  (inside node 1: nsenter --net=/var/run/netns/${plan.nodes[0]!.netns} kubectl --kubeconfig ${plan.kubeconfig} ...)`,
         `Remove it: k8ts dev cluster delete --name ${plan.name}${flags.stateDir ? ` --state-dir ${plan.stateDir}` : ""}`,
       ];
       process.stdout.write(lines.join("\n") + "\n");
+    });
+  dev
+    .command("forward")
+    .description(
+      "Internal to dev clusters: pipe connections accepted on --listen to --connect (IPv4:port or a unix socket path)",
+    )
+    .requiredOption("--listen <end>", "IPv4:port or unix socket path to accept on")
+    .requiredOption("--connect <end>", "IPv4:port or unix socket path to connect to")
+    .action(async (flags) => {
+      const { parseForwardEnd, startForward } = await import("../dev/api-forward.ts");
+      await startForward({
+        listen: parseForwardEnd(flags.listen),
+        connect: parseForwardEnd(flags.connect),
+      });
+      process.stderr.write(`k8ts dev forward: ${flags.listen} -> ${flags.connect}\n`);
     });
   cluster
     .command("delete")

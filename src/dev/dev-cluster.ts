@@ -10,7 +10,9 @@
  * and the state dir.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { createConnection, createServer, type AddressInfo } from "node:net";
+import { join } from "node:path";
 import { hostExec, mustExec, type ExecResult, type HostExec } from "../proxy/host-exec.ts";
 import { deleteDevCluster } from "./dev-delete.ts";
 import { createDevNetwork } from "./dev-network.ts";
@@ -26,6 +28,8 @@ export interface DevClusterOptions extends DevPlanOptions {
   /** The `k8ts` launcher to run in each node (bin/k8ts). */
   k8tsBin: string;
   exec?: HostExec;
+  /** Host port (on 127.0.0.1) forwarded to the API server; 0 (default): a free one. */
+  apiPort?: number;
   /** Time for every node to become Ready (default 300 s). */
   readyTimeoutMs?: number;
   log?: (msg: string) => void;
@@ -62,19 +66,95 @@ export function devKubectl(
   ]);
 }
 
-function startNode(node: DevNodePlan, k8tsBin: string, args: string[]): number {
-  mkdirSync(node.dataDir, { recursive: true });
-  const fd = openSync(node.logFile, "a");
+/** Starts a detached `k8ts` process (inside `netns` when given), output appended to `logFile`. */
+function startDetached(
+  netns: string | undefined,
+  k8tsBin: string,
+  args: string[],
+  logFile: string,
+): number {
+  const fd = openSync(logFile, "a");
   // nsenter --net only (no mount namespace: the host's cgroup mounts stay visible).
-  const child = spawn(
-    "nsenter",
-    [`--net=/var/run/netns/${node.netns}`, process.execPath, k8tsBin, ...args],
-    { detached: true, stdio: ["ignore", fd, fd] },
-  );
+  const argv = [process.execPath, k8tsBin, ...args];
+  const child = netns
+    ? spawn("nsenter", [`--net=/var/run/netns/${netns}`, ...argv], {
+        detached: true,
+        stdio: ["ignore", fd, fd],
+      })
+    : spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   child.unref();
-  if (!child.pid) throw new Error(`Cannot start node ${node.name}`);
+  if (!child.pid) throw new Error(`Cannot start k8ts ${args[0]}`);
   return child.pid;
+}
+
+function startNode(node: DevNodePlan, k8tsBin: string, args: string[]): number {
+  mkdirSync(node.dataDir, { recursive: true });
+  return startDetached(node.netns, k8tsBin, args, node.logFile);
+}
+
+/** A free TCP port on 127.0.0.1 (bound, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const c = createConnection(port, "127.0.0.1", () => (c.destroy(), resolve(true)));
+    c.once("error", () => resolve(false));
+  });
+
+/**
+ * The API on the host's 127.0.0.1:<port>: a forwarder in node 1's
+ * namespace and one on the host, joined by a unix socket (api-forward.ts);
+ * writes `<state-dir>/kubeconfig` pointing there.
+ */
+async function forwardApi(state: DevClusterState, k8tsBin: string, wanted: number): Promise<void> {
+  const { plan } = state;
+  const first = plan.nodes[0]!;
+  const port = wanted || (await freePort());
+  const socket = join(plan.stateDir, "api.sock");
+  const log = join(plan.stateDir, "forward.log");
+  state.apiSocket = socket;
+  state.forwarders = [
+    startDetached(
+      first.netns,
+      k8tsBin,
+      ["dev", "forward", "--listen", socket, "--connect", `${first.ip}:6443`],
+      log,
+    ),
+  ];
+  writeDevClusterState(state);
+  state.forwarders.push(
+    startDetached(
+      undefined,
+      k8tsBin,
+      ["dev", "forward", "--listen", `127.0.0.1:${port}`, "--connect", socket],
+      log,
+    ),
+  );
+  writeDevClusterState(state);
+  const deadline = Date.now() + 60_000;
+  while (!(await accepts(port))) {
+    if (Date.now() > deadline || !state.forwarders.every(alive))
+      throw new Error(`API forward to 127.0.0.1:${port} not up; log:\n${tail(log)}`);
+    await delay(200);
+  }
+  const kubeconfig = join(plan.stateDir, "kubeconfig");
+  const admin = readFileSync(plan.kubeconfig, "utf8");
+  writeFileSync(kubeconfig, admin.split(plan.server).join(`https://127.0.0.1:${port}`), {
+    mode: 0o600,
+  });
+  state.apiPort = port;
+  state.hostKubeconfig = kubeconfig;
+  writeDevClusterState(state);
 }
 
 async function readyNodes(plan: DevClusterPlan, exec: HostExec): Promise<Set<string>> {
@@ -191,7 +271,8 @@ export async function createDevCluster(o: DevClusterOptions): Promise<DevCluster
       writeState(state);
       await waitReady(state, plan.nodes, exec, deadline);
     }
-    log(`all ${plan.nodes.length} nodes Ready`);
+    await forwardApi(state, o.k8tsBin, o.apiPort ?? 0);
+    log(`all ${plan.nodes.length} nodes Ready; API on 127.0.0.1:${state.apiPort}`);
     return state;
   } catch (err) {
     await deleteDevCluster(plan.stateDir, { exec, log }).catch(() => {});

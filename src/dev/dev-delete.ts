@@ -45,10 +45,10 @@ const alive = (pid: number) => {
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Whether `pid` is still the process we started (its command line names its data dir). */
-function isOurs(pid: number, dataDir: string): boolean {
+/** Whether `pid` is still the process we started (its command line names `arg`: its data dir or socket). */
+function isOurs(pid: number, arg: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(dataDir);
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(arg);
   } catch {
     return false;
   }
@@ -83,6 +83,12 @@ export async function deleteDevCluster(
     const pid = state.pids[n.name];
     return pid !== undefined && isOurs(pid, n.dataDir);
   });
+  // The API forwarders first (plain pipes: nothing to drain).
+  const forwarders = (state.forwarders ?? []).filter(
+    (pid) => state.apiSocket && isOurs(pid, state.apiSocket),
+  );
+  for (const pid of forwarders) process.kill(pid, "SIGKILL");
+  await waitGone(forwarders, 10_000);
   for (const n of running) process.kill(state.pids[n.name]!, "SIGTERM");
   const pids = running.map((n) => state.pids[n.name]!);
   const stuck = await waitGone(pids, o.stopTimeoutMs ?? 120_000);

@@ -8,6 +8,13 @@ export interface DevClusterState {
   plan: DevClusterPlan;
   /** node name -> PID of its `k8ts server` / `k8ts agent`. */
   pids: Record<string, number>;
+  /** PIDs of the API forwarders (host side and node 1 side; see api-forward.ts). */
+  forwarders?: number[];
+  /** The unix socket joining them. */
+  apiSocket?: string;
+  /** The host's 127.0.0.1 port of the API, and a kubeconfig pointing there. */
+  apiPort?: number;
+  hostKubeconfig?: string;
 }
 
 /** Path of a dev cluster's state file. */

@@ -11,6 +11,7 @@
  * - node 3's kube-proxy is the agent's, under the node's own certificate
  *   (system:node:<name>, Node authorizer): its rules carry the service, its
  *   healthz answers, and the node identity reads Endpoints, not EndpointSlices;
+ * - the host reaches the API through the forwarded 127.0.0.1 port;
  * - `k8ts dev cluster delete` leaves no namespace, process, mount or file.
  */
 import { after, before, test } from "node:test";
@@ -86,6 +87,7 @@ const nsList = async () =>
     .filter((n) => n?.startsWith(`k8ts-${name}-`));
 
 let pids: number[] = [];
+let apiPort = 0;
 
 before(async () => {
   const r = await k8ts(
@@ -111,9 +113,13 @@ before(async () => {
   assert.match(r.stdout, new RegExp(`Dev cluster ${name}: 3 nodes Ready`));
   const state = JSON.parse(readFileSync(join(stateDir, "cluster.json"), "utf8")) as {
     pids: Record<string, number>;
+    forwarders: number[];
+    apiPort: number;
   };
-  pids = Object.values(state.pids);
-  assert.equal(pids.length, 3);
+  assert.equal(Object.keys(state.pids).length, 3);
+  assert.equal(state.forwarders.length, 2);
+  pids = [...Object.values(state.pids), ...state.forwarders];
+  apiPort = state.apiPort;
 });
 
 after(async () => {
@@ -160,6 +166,20 @@ test("nodes: own addresses and pod CIDRs, unreachable cluster and service CIDRs,
   // The hub namespace too: nothing to the cluster ranges leaves through it.
   const hubRoutes = await run("ip", ["-n", hub, "route", "show", "type", "unreachable"]);
   assert.match(hubRoutes.stdout, /10\.42\.0\.0\/16[\s\S]*10\.43\.0\.0\/16/);
+});
+
+test("the host reaches the API through 127.0.0.1:<port> with the kubeconfig the command wrote", async () => {
+  const hostKubeconfig = join(stateDir, "kubeconfig");
+  assert.match(
+    readFileSync(hostKubeconfig, "utf8"),
+    new RegExp(`server: "?https://127\\.0\\.0\\.1:${apiPort}\\b`),
+  );
+  const r = await run("kubectl", ["--kubeconfig", hostKubeconfig, "get", "nodes", "-o", "name"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    r.stdout.trim().split("\n").sort(),
+    nodes.map((n) => `node/${n.name}`),
+  );
 });
 
 const web = (pod: string, node: string) => ({
@@ -392,6 +412,9 @@ test("k8ts dev cluster delete removes every namespace, process, mount and file",
   const mounts = readFileSync("/proc/mounts", "utf8");
   assert.ok(!mounts.includes(stateDir), mounts);
   // No process anywhere still names the cluster's state dir.
+  // The host side of the API forward is gone too.
+  const api = await run("curl", ["-sk", "-m", "3", `https://127.0.0.1:${apiPort}/version`]);
+  assert.equal(api.code, 7, `port ${apiPort} still answers`);
   const ps = await run("ps", ["-eo", "args"]);
   assert.ok(!ps.stdout.includes(stateDir), ps.stdout);
 });
