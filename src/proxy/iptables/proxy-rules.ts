@@ -25,6 +25,7 @@ import {
   serviceLocalChain,
   servicePortChain,
 } from "./chain-names.ts";
+import { RuleTable as Table } from "./rule-table.ts";
 
 export interface ProxyRulesInput {
   servicePorts: readonly ServicePortInfo[];
@@ -104,61 +105,6 @@ const q = (s: string) => `"${s.replace(/"/g, "'")}"`;
 function proto(sp: ServicePortInfo): string {
   const p = sp.protocol.toLowerCase();
   return `-p ${p} -m ${p}`;
-}
-
-class Table {
-  readonly chains: string[] = [];
-  /** Rule lines in order: own arrays, and reused ones (shared with the cache, never mutated). */
-  private segments: { lines: readonly string[]; reused: boolean }[] = [];
-  private current: string[] = [];
-  readonly deletes: string[] = [];
-  chain(name: string): void {
-    this.chains.push(`:${name} - [0:0]`);
-  }
-  add(chain: string, ...parts: string[]): void {
-    this.current.push(`-A ${chain} ${parts.join(" ")}`);
-  }
-  /** A mark for since(): valid until the next reuse(). */
-  mark(): number {
-    return this.current.length;
-  }
-  /** Lines added since mark(). */
-  since(mark: number): string[] {
-    return this.current.slice(mark);
-  }
-  /** Appends an unchanged service port's lines by reference (no copy per line). */
-  reuse(lines: readonly string[]): void {
-    if (!lines.length) return;
-    this.flush();
-    this.segments.push({ lines, reused: true });
-  }
-  private flush(): void {
-    if (this.current.length) this.segments.push({ lines: this.current, reused: false });
-    this.current = [];
-  }
-  ruleCount(): number {
-    let n = this.current.length;
-    for (const s of this.segments) n += s.lines.length;
-    return n;
-  }
-  /** Drops every reused line and the own lines `keep` refuses. */
-  keepOwn(keep: (line: string) => boolean): void {
-    this.flush();
-    const own = this.segments.filter((s) => !s.reused).flatMap((s) => s.lines.filter(keep));
-    this.segments = [];
-    this.current = own;
-  }
-  /**
-   * Chain declarations are sorted: iptables-nft-restore keeps chains in a
-   * sorted list, and declaring them in order is several times faster.
-   */
-  render(name: string): string {
-    this.flush();
-    this.chains.sort();
-    const parts = [`*${name}`, ...this.chains];
-    for (const s of this.segments) parts.push(s.lines.join("\n"));
-    return [...parts, ...this.deletes, "COMMIT", ""].join("\n");
-  }
 }
 
 /** Renders the rules; see the module contract for partial syncs. */
