@@ -22,15 +22,15 @@ import { leasesRef, nodesRef, podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import type { Pod } from "../util/pods.ts";
-import { evictionDelayMs, type Taint, type Toleration } from "./taints.ts";
-import { ZoneDisruption } from "./zone-disruption.ts";
 import {
-  DEFAULT_ZONE_EVICTION,
-  EXCLUDE_DISRUPTION_LABEL,
-  zoneKey,
-  type ZoneEvictionOptions,
-  type ZoneState,
-} from "./zones.ts";
+  evictionDelayMs,
+  type Node,
+  type NodeCondition,
+  type Taint,
+  type Toleration,
+} from "./taints.ts";
+import { NoExecuteTainter, writeNodeTaints } from "./no-execute-tainter.ts";
+import type { ZoneEvictionOptions, ZoneState } from "./zones.ts";
 
 export const taintNotReady = "node.kubernetes.io/not-ready";
 /** Node conditions that, while True, carry a NoSchedule taint (upstream's map). */
@@ -42,20 +42,6 @@ export const PRESSURE_TAINTS: Record<string, string> = {
 };
 export const taintUnreachable = "node.kubernetes.io/unreachable";
 export const taintUnschedulable = "node.kubernetes.io/unschedulable";
-
-interface NodeCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastHeartbeatTime?: string;
-  lastTransitionTime?: string;
-}
-
-type Node = KObject & {
-  spec?: { unschedulable?: boolean; taints?: Taint[] };
-  status?: { conditions?: NodeCondition[] };
-};
 
 type Lease = KObject & { spec?: { renewTime?: string } };
 
@@ -80,14 +66,6 @@ export interface NodeLifecycleOptions {
   zoneEviction?: Partial<ZoneEvictionOptions>;
 }
 
-const NO_EXECUTE_TAINTS = {
-  False: { key: "node.kubernetes.io/not-ready", effect: "NoExecute" },
-  Unknown: { key: "node.kubernetes.io/unreachable", effect: "NoExecute" },
-} as const;
-
-const hasTaint = (taints: Taint[] | undefined, t: { key: string; effect: string }) =>
-  (taints ?? []).some((x) => x.key === t.key && x.effect === t.effect);
-
 export class NodeLifecycleController {
   private readonly queue: WorkQueue;
   private readonly podQueue: WorkQueue;
@@ -100,7 +78,7 @@ export class NodeLifecycleController {
   private heartbeats = new Map<string, { seen: string; at: number }>();
   private ticker?: TimerHandle;
   private evictionTicker?: TimerHandle;
-  private readonly zones: ZoneDisruption;
+  private readonly tainter: NoExecuteTainter;
 
   constructor(private readonly opts: NodeLifecycleOptions) {
     this.queue = new WorkQueue({
@@ -115,11 +93,22 @@ export class NodeLifecycleController {
     });
     this.grace = opts.nodeMonitorGracePeriodMs ?? 50_000;
     this.period = opts.nodeMonitorPeriodMs ?? 5_000;
-    this.zones = new ZoneDisruption({ ...DEFAULT_ZONE_EVICTION, ...opts.zoneEviction }, opts.clock);
     this.nodes = opts.informers.informerFor<Node>(nodesRef);
     this.leases = opts.informers.informerFor<Lease>(leasesRef, { namespace: "kube-node-lease" });
     this.pods = opts.informers.informerFor<Pod>(podsRef);
     this.pods.indexer.addIndex("nodeName", nodeNameIndex);
+    this.tainter = new NoExecuteTainter({
+      client: opts.client,
+      nodes: this.nodes,
+      clock: opts.clock,
+      zoneEviction: opts.zoneEviction,
+      // Leaving all-zones FullDisruption: every node's grace period starts afresh.
+      onExitFullDisruption: (nodes) => {
+        const now = opts.clock.now();
+        for (const node of nodes)
+          this.heartbeats.set(node.metadata?.name ?? "", { seen: this.heartbeatOf(node), at: now });
+      },
+    });
     const byName = (o: KObject) => this.queue.add(o.metadata?.name ?? "");
     // A node's taints decide its pods' fate: look at them whenever the node changes.
     const nodeChanged = (n: Node) => {
@@ -264,7 +253,7 @@ export class NodeLifecycleController {
     }
     if (readyStatus === "False") want.push({ key: taintNotReady, effect: "NoSchedule" });
     if (readyStatus === "Unknown") want.push({ key: taintUnreachable, effect: "NoSchedule" });
-    want.push(...this.noExecuteTaints(node, readyStatus));
+    want.push(...this.tainter.noExecuteTaints(node, readyStatus));
     if (node.spec?.unschedulable) want.push({ key: taintUnschedulable, effect: "NoSchedule" });
     const keep = current.filter(
       (t) => !managed.has(t.key) || want.some((w) => w.key === t.key && w.effect === t.effect),
@@ -276,119 +265,22 @@ export class NodeLifecycleController {
       ...keep,
       ...add.map((t) => (t.effect === "NoExecute" ? { ...t, timeAdded: now } : t)),
     ];
-    if (!(await this.writeTaints(node, taints))) this.queue.add(name);
-  }
-
-  /**
-   * The NoExecute taints a node keeps or gets right away (upstream's
-   * processTaintBaseEviction): a Ready node loses them; a node already
-   * tainted for the other not-Ready status has its taint swapped at once;
-   * otherwise the node waits in its zone's queue (doNoExecuteTaintingPass).
-   */
-  private noExecuteTaints(node: Node, readyStatus: string | undefined): Taint[] {
-    const name = node.metadata?.name ?? "";
-    const taints = node.spec?.taints;
-    if (readyStatus === "True") {
-      this.zones.tainter(zoneKey(node)).remove(name);
-      return [];
-    }
-    if (readyStatus !== "False" && readyStatus !== "Unknown")
-      return Object.values(NO_EXECUTE_TAINTS).filter((t) => hasTaint(taints, t));
-    const wanted = NO_EXECUTE_TAINTS[readyStatus];
-    const other = NO_EXECUTE_TAINTS[readyStatus === "False" ? "Unknown" : "False"];
-    if (hasTaint(taints, wanted) || hasTaint(taints, other)) return [wanted];
-    this.zones.tainter(zoneKey(node)).add(name);
-    return [];
+    if (!(await writeNodeTaints(this.opts.client, node, taints))) this.queue.add(name);
   }
 
   /** The disruption state of a zone ("" for nodes without zone labels). */
   zoneState(zone: string): ZoneState | undefined {
-    return this.zones.stateOf(zone);
+    return this.tainter.zoneState(zone);
   }
 
-  /**
-   * Upstream's handleDisruption over the cached nodes' Ready statuses. On
-   * entering all-zones FullDisruption the NoExecute taints are removed from
-   * every node; on leaving it every node's grace period starts afresh.
-   */
-  async handleDisruption(): Promise<void> {
-    const byZone = new Map<string, (string | undefined)[]>();
-    const nodes = this.nodes.indexer.list();
-    for (const node of nodes) {
-      if (node.metadata?.labels?.[EXCLUDE_DISRUPTION_LABEL] !== undefined) continue;
-      const zone = zoneKey(node);
-      const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status;
-      byZone.set(zone, [...(byZone.get(zone) ?? []), ready]);
-    }
-    const transition = this.zones.update(byZone);
-    if (transition === "exitedFullDisruption") {
-      const now = this.opts.clock.now();
-      for (const node of nodes)
-        this.heartbeats.set(node.metadata?.name ?? "", { seen: this.heartbeatOf(node), at: now });
-    }
-    if (transition !== "enteredFullDisruption") return;
-    for (const node of nodes) {
-      this.zones.tainter(zoneKey(node)).remove(node.metadata?.name ?? "");
-      await this.removeNoExecuteTaints(node);
-    }
+  /** See NoExecuteTainter.handleDisruption. */
+  handleDisruption(): Promise<void> {
+    return this.tainter.handleDisruption();
   }
 
-  /** upstream markNodeAsReachable: drops both NoExecute taints, re-reading the node on conflicts. */
-  private async removeNoExecuteTaints(cached: Node): Promise<void> {
-    let node: Node | undefined = cached;
-    for (let attempt = 0; node && attempt < 5; attempt++) {
-      const taints = node.spec?.taints ?? [];
-      const kept = taints.filter(
-        (t) =>
-          !Object.values(NO_EXECUTE_TAINTS).some((x) => x.key === t.key && x.effect === t.effect),
-      );
-      if (kept.length === taints.length || (await this.writeTaints(node, kept))) return;
-      node = await this.opts.client
-        .get<Node>(nodesRef, undefined, node.metadata?.name ?? "")
-        .catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
-    }
-  }
-
-  /**
-   * Adds queued NoExecute taints, each zone at its own rate (upstream's
-   * doNoExecuteTaintingPass); zone states are brought up to date first.
-   */
-  async doNoExecuteTaintingPass(): Promise<void> {
-    if (this.zones.allTainters().every((q) => q.size === 0)) return;
-    await this.handleDisruption();
-    for (const queue of this.zones.allTainters()) {
-      await queue.try(async (name) => {
-        const node = this.nodes.indexer.get(name);
-        const ready = node?.status?.conditions?.find((c) => c.type === "Ready")?.status;
-        if (!node || (ready !== "False" && ready !== "Unknown")) return true;
-        const wanted = NO_EXECUTE_TAINTS[ready];
-        const other = NO_EXECUTE_TAINTS[ready === "False" ? "Unknown" : "False"];
-        const taints = (node.spec?.taints ?? []).filter(
-          (t) => !(t.key === other.key && t.effect === other.effect),
-        );
-        if (hasTaint(taints, wanted) && taints.length === (node.spec?.taints ?? []).length)
-          return true;
-        if (!hasTaint(taints, wanted))
-          taints.push({ ...wanted, timeAdded: stamp(this.opts.clock.now()) });
-        // Upstream retries a failed swap after 50 ms.
-        return (await this.writeTaints(node, taints)) ? true : 50;
-      });
-    }
-  }
-
-  /** Writes spec.taints; false on a conflict (the caller retries), nothing on NotFound. */
-  private async writeTaints(node: Node, taints: Taint[]): Promise<boolean> {
-    try {
-      await this.opts.client.update(nodesRef, {
-        ...node,
-        spec: { ...node.spec, taints: taints.length ? taints : undefined },
-      });
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return true;
-      if (isConflict(err)) return false;
-      throw err;
-    }
+  /** See NoExecuteTainter.doNoExecuteTaintingPass. */
+  doNoExecuteTaintingPass(): Promise<void> {
+    return this.tainter.doNoExecuteTaintingPass();
   }
 
   private async markPodsNotReady(nodeName: string): Promise<void> {

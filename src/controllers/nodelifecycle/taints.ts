@@ -1,4 +1,5 @@
 /** Taints and tolerations as the node lifecycle controller uses them (upstream v1 helpers). */
+import type { KObject } from "../../api/types.ts";
 
 export interface Taint {
   key: string;
@@ -37,3 +38,18 @@ export function evictionDelayMs(tolerations: Toleration[], taints: Taint[]): num
   }
   return delay;
 }
+
+export interface NodeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
+/** The parts of a Node the node lifecycle controller reads. */
+export type Node = KObject & {
+  spec?: { unschedulable?: boolean; taints?: Taint[] };
+  status?: { conditions?: NodeCondition[] };
+};
