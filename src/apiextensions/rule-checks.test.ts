@@ -110,31 +110,31 @@ test("rules over unbounded data are refused by estimated cost, as upstream", () 
 });
 
 test("a rule's estimated cost is multiplied by how many values it can run on", () => {
-  // 3 per run (self, startsWith, 10 characters at 0.1 each).
+  // 2 per run (self 1, startsWith: its 1-character prefix at 0.1 per character, rounded up).
   const rule = { rule: "self.startsWith('a')" };
   const item = { type: "string", maxLength: 10, "x-kubernetes-validations": [rule] };
   const cases: [JSONSchemaProps, string[]][] = [
-    // 3,000,000 items x 3 = 9,000,000: under the per-rule limit.
-    [{ type: "array", maxItems: 3_000_000, items: item }, []],
-    // 4,000,000 x 3 = 12,000,000: 1.2 times the limit (printed as Go's %f).
+    // 4,500,000 items x 2 = 9,000,000: under the per-rule limit.
+    [{ type: "array", maxItems: 4_500_000, items: item }, []],
+    // 6,000,000 x 2 = 12,000,000: 1.2 times the limit (printed as Go's %f).
     [
-      { type: "array", maxItems: 4_000_000, items: item },
+      { type: "array", maxItems: 6_000_000, items: item },
       [
         `${P}.properties[spec].items.x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of 1.200000x ${HINT}`,
       ],
     ],
-    // Maps multiply by maxProperties; 40 x 100,000 x 3 = 12,000,000 too.
+    // Maps multiply by maxProperties; 40 x 150,000 x 2 = 12,000,000 too.
     [
       {
         type: "array",
         maxItems: 40,
-        items: { type: "object", maxProperties: 100_000, additionalProperties: item },
+        items: { type: "object", maxProperties: 150_000, additionalProperties: item },
       },
       [
         `${P}.properties[spec].items.additionalProperties.x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of 1.200000x ${HINT}`,
       ],
     ],
-    // Unbounded: 3 MiB / (2 + 1) values x 3 = 3,145,728.
+    // Unbounded: 3 MiB / (2 + 1) values x 2 = 2,097,152.
     [{ type: "array", items: item }, []],
     // Under a bounded list of 40 unbounded lists: still the request-size bound.
     [{ type: "array", maxItems: 40, items: { type: "array", items: item } }, []],
@@ -150,7 +150,7 @@ test("a rule's estimated cost is multiplied by how many values it can run on", (
 });
 
 test("the schema total names its four most expensive rules", () => {
-  // Twelve rules of 3 x 3,000,000 = 9,000,000 each: 108,000,000, over the 100,000,000 total.
+  // Twelve rules of 2 x 4,500,000 = 9,000,000 each: 108,000,000, over the 100,000,000 total.
   const item = {
     type: "string",
     maxLength: 10,
@@ -158,7 +158,7 @@ test("the schema total names its four most expensive rules", () => {
   };
   const properties: Record<string, JSONSchemaProps> = {};
   for (let i = 0; i < 12; i++)
-    properties[`l${i}`] = { type: "array", maxItems: 3_000_000, items: item };
+    properties[`l${i}`] = { type: "array", maxItems: 4_500_000, items: item };
   const errs = ruleCompileErrors(schemaWith({ type: "object", properties }), P);
   assert.equal(errs.length, 5, JSON.stringify(errs));
   for (const e of errs.slice(0, 4))

@@ -242,3 +242,72 @@ test("date-time, date and duration fields are timestamps and durations, statical
   });
   assert.ok(r.ok && r.value === true, JSON.stringify(r));
 });
+
+test("estimated costs equal upstream's published estimates (apiextensions cost tests)", () => {
+  // Array/map/string schemas with and without maxItems/maxProperties/maxLength.
+  const arr = (t: string, max?: number, fmt?: string) => ({
+    type: "array",
+    ...(max !== undefined ? { maxItems: max } : {}),
+    items:
+      t === "int-or-string"
+        ? { "x-kubernetes-int-or-string": true }
+        : { type: t, ...(fmt ? { format: fmt } : {}) },
+  });
+  const map = (t: string, max?: number, fmt?: string) => ({
+    type: "object",
+    ...(max !== undefined ? { maxProperties: max } : {}),
+    additionalProperties: { type: t, ...(fmt ? { format: fmt } : {}) },
+  });
+  const str = (max?: number) => ({
+    type: "string",
+    ...(max !== undefined ? { maxLength: max } : {}),
+  });
+  const cases: [TypeSchema, string, number][] = [
+    [arr("number"), "self.all(x, true)", 4718591],
+    [arr("number", 10), "self.all(x, true)", 32],
+    [arr("string"), "self.all(x, true)", 3145727],
+    [arr("string", 20), "self.all(x, true)", 62],
+    [arr("boolean"), "self.all(x, true)", 1887437],
+    [arr("boolean", 5), "self.all(x, true)", 17],
+    [map("number"), "self.all(x, true)", 1348169],
+    [map("number", 10), "self.all(x, true)", 32],
+    [map("number"), "has(self.x)", 0],
+    [map("string"), "self.all(x, true)", 1179647],
+    [map("boolean"), "self.all(x, true)", 943718],
+    [str(), "self.contains('test')", 314574],
+    [str(), "self.startsWith('test')", 2],
+    [str(30), "self.endsWith('test')", 2],
+    [str(), `size(self + "hello") > size("hello")`, 314578],
+
+    [arr("number"), "self[1] == 0.0", 2],
+    [arr("number", 10), "self.all(x, self.all(y, true))", 352],
+    [arr("number", 10), "self.all(x, self.all(y, self.all(z, true)))", 3552],
+    [str(), `self.matches("x")`, 314574],
+    [str(), `self == "x"`, 2],
+    [str(0), `self == "x"`, 1],
+    [arr("number"), "self.all(x, x == 0.0)", 6291454],
+    [arr("int-or-string"), "self.all(x, true)", 4718591],
+    [arr("int-or-string", 10), "self[0] == 5", 3],
+    [arr("string", undefined, "duration"), "self.all(x, true)", 2359295],
+    [arr("string", undefined, "date"), "self.all(x, true)", 725936],
+    [arr("string", undefined, "date-time"), "self.all(x, true)", 428963],
+    [map("string", undefined, "duration"), "self.all(x, true)", 1048577],
+    [map("string", undefined, "date"), "self.all(x, true)", 524288],
+    [map("string", undefined, "date-time"), "self.all(x, true)", 349526],
+    [str(), `self.matches("")`, 1],
+    [str(), "self.lowerAscii() == 'lower!'", 314575],
+    [map("integer"), "oldSelf.size() == self.size()", 5],
+    [arr("boolean", 25), "self[0] == false", 2],
+    [arr("string", undefined, "duration"), "self[0].getHours() == 2", 4],
+    [str(), "self.find('[0-9]+') == ''", 629147],
+  ];
+
+  for (const [schema, rule, want] of cases) {
+    const c = compile(rule, {
+      variables: ["self", "oldSelf"],
+      types: { self: schema, oldSelf: schema },
+    });
+    assert.ok(c.ok, rule);
+    assert.equal(c.program.estimatedCost, want, `${rule} on ${JSON.stringify(schema)}`);
+  }
+});

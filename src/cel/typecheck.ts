@@ -11,11 +11,14 @@
  * - `expected type 'int' but found 'string'` for mixed list/map literals,
  * - a comprehension over something that is not a list or map.
  *
- * Cost: 1 per node; comprehensions multiply their loop body by the range's
- * maximum size; string/list functions add 0.1 per element or character.
- * Maximum sizes come from maxLength/maxItems/maxProperties, else from
- * upstream's 3 MiB request limit divided by the element's minimum encoded
- * size.
+ * Cost follows cel-go's estimator (checked against upstream's published
+ * estimates): identifiers and selections 1, constants and has() 0, list
+ * literals 10, map literals 30, calls 1 (logical operators 0, a ternary
+ * its condition plus its dearer branch), string/list work 0.1 per
+ * character or element (regexes times 0.25 per pattern character),
+ * comprehensions their range's maximum size times loop condition plus
+ * step. Maximum sizes come from maxLength/maxItems/maxProperties, else
+ * from upstream's 3 MiB request limit over the element's minimum JSON size.
  */
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import type { CelIssue } from "./errors.ts";
@@ -101,6 +104,50 @@ const OPERATOR_TEXT: Record<string, string> = {
   "@in": "in",
   "_[_]": "[",
 };
+
+/** cel-go's estimated costs of building a list or map literal. */
+const LIST_CREATE_COST = 10;
+const MAP_CREATE_COST = 30;
+const TRAVERSAL = 0.1;
+const SIZED = new Set(["string", "bytes", "list", "map"]);
+
+/**
+ * The estimated cost of a call itself, beyond its arguments, as cel-go's
+ * estimator: logical operators are free; equality and concatenation of
+ * strings, bytes, lists and maps and the string/list library functions cost
+ * 0.1 per character or element; everything else 1.
+ */
+function ownCost(fn: string, target: T | undefined, args: T[]): number {
+  const sizes = [target, ...args].filter((x) => x !== undefined).map((x) => sizeOf(x!));
+  switch (fn) {
+    case "_&&_":
+    case "_||_":
+    case "_?_:_":
+      return 0;
+    case "_==_":
+    case "_!=_":
+      if (args.some((a) => SIZED.has(a.k)))
+        return Math.ceil(Math.min(...args.map(sizeOf)) * TRAVERSAL);
+      return args.some((a) => "field" in a && a.field) ? 0 : 1;
+    case "matches":
+    case "find":
+    case "findAll": {
+      // Receiver traversal times the pattern's length at 0.25 (cel-go's regex estimate).
+      const text = target ?? args[0]!;
+      const pattern = target ? args[0]! : args[1]!;
+      return Math.ceil(sizeOf(text) * TRAVERSAL) * Math.ceil(sizeOf(pattern) * 0.25);
+    }
+    case "_+_":
+      return args.some((a) => SIZED.has(a.k))
+        ? Math.ceil((sizeOf(args[0]!) + sizeOf(args[1]!)) * TRAVERSAL)
+        : 1;
+    case "startsWith":
+    case "endsWith":
+      return Math.ceil(sizeOf(args[0]!) * TRAVERSAL);
+  }
+  if (LINEAR.has(fn)) return Math.ceil(Math.max(0, ...sizes) * TRAVERSAL);
+  return 1;
+}
 
 /** What analyze() found. */
 export interface TypeReport {
@@ -204,7 +251,8 @@ export function analyze(
       case "selectExpr": {
         const op = walk(k.value.operand, scope);
         const out = selectType(op.t, k.value.field, (m) => issue(e, m));
-        return { t: k.value.testOnly ? BOOL : out, cost: op.cost + 1 };
+        // has() is free (upstream disables its presence-test cost).
+        return k.value.testOnly ? { t: BOOL, cost: 0 } : { t: out, cost: op.cost + 1 };
       }
       case "listExpr": {
         const rs = k.value.elements.map((el) => walk(el, scope));
@@ -212,11 +260,11 @@ export function analyze(
           k.value.elements,
           rs.map((r) => r.t),
         );
-        const cost = 1 + rs.reduce((s, r) => s + r.cost, 0);
+        const cost = LIST_CREATE_COST + rs.reduce((s, r) => s + r.cost, 0);
         return { t: { k: "list", elem, max: rs.length }, cost };
       }
       case "structExpr": {
-        let cost = 1;
+        let cost = MAP_CREATE_COST;
         const keys: T[] = [];
         const vals: T[] = [];
         for (const en of k.value.entries) {
@@ -262,7 +310,7 @@ export function analyze(
         if (t.k === "list" && (r.k === "list" || r.k === "map")) t = { ...t, max: n };
         return {
           t,
-          cost: range.cost + init.cost + n * (cond.cost + step.cost + 1) + result.cost,
+          cost: range.cost + init.cost + n * (cond.cost + step.cost) + result.cost,
         };
       }
       case "callExpr":
@@ -300,12 +348,10 @@ export function analyze(
     if (fn === "format" && target) inFormat++;
     const args = c.args.map((a) => walk(a, scope));
     if (fn === "format" && target) inFormat--;
-    let cost = 1 + (target?.cost ?? 0) + args.reduce((s, a) => s + a.cost, 0);
     const types = args.map((a) => a.t);
-    if (LINEAR.has(fn)) {
-      const sizes = [target, ...args].filter((x) => x !== undefined).map((x) => sizeOf(x!.t));
-      cost += Math.ceil(Math.max(0, ...sizes) * 0.1);
-    }
+    let cost =
+      (target?.cost ?? 0) + args.reduce((s, a) => s + a.cost, 0) + ownCost(fn, target?.t, types);
+    if (fn === "_?_:_") cost = args[0]!.cost + Math.max(args[1]!.cost, args[2]!.cost);
     // Internal functions of the optional syntax and macros.
     switch (fn) {
       case OPT_SELECT:
@@ -352,12 +398,8 @@ export function analyze(
       return { t: DYN, cost };
     }
     let t = resolved?.t ?? DYN;
-    if (fn === "_==_" || fn === "_!=_") cost += Math.ceil(Math.min(...types.map(sizeOf)) * 0.1);
-    if (fn === "_+_" && (t.k === "string" || t.k === "list")) {
-      const max = sizeOf(types[0]!) + sizeOf(types[1]!);
-      cost += Math.ceil(max * 0.1);
-      t = { ...t, max };
-    }
+    if (fn === "_+_" && (t.k === "string" || t.k === "list"))
+      t = { ...t, max: sizeOf(types[0]!) + sizeOf(types[1]!) };
     if (fn === "_?_:_" && types[1]!.k === "dyn") t = DYN;
     if (t.k === "string" && t === STRING && target && target.t.k === "string")
       t = { k: "string", max: target.t.max };

@@ -28,6 +28,8 @@ export interface TypeSchema {
 export type T =
   | {
       k: "dyn" | "bool" | "int" | "uint" | "double" | "bytes" | "null";
+      /** A scalar read from an object field: its size estimate is 0 (free to compare). */
+      field?: true;
     }
   | { k: "type" | "timestamp" | "duration" }
   | { k: "string"; max: number }
@@ -71,6 +73,9 @@ export const mapOf = (key: T, val: T, max = MAX_REQUEST_BYTES / 2): T => ({
 export const opaqueOf = (name: string, elem?: T): T => ({ k: "opaque", name, elem });
 
 function minEncodedSize(s: TypeSchema | undefined): number {
+  if (s?.type === "string" && s.format === "date-time") return 21;
+  if (s?.type === "string" && s.format === "date") return 12;
+  if (s?.type === "string" && s.format === "duration") return 3;
   switch (s?.type) {
     case "string":
     case "object":
@@ -88,11 +93,11 @@ export function typeOfSchema(s: TypeSchema | undefined): T {
   if (!s || s["x-kubernetes-int-or-string"]) return DYN;
   switch (s.type) {
     case "boolean":
-      return BOOL;
+      return { k: "bool", field: true };
     case "integer":
-      return INT;
+      return { k: "int", field: true };
     case "number":
-      return DOUBLE;
+      return { k: "double", field: true };
     case "string":
       if (s.format === "byte") return BYTES;
       if (s.format === "date-time" || s.format === "date") return TIMESTAMP;
@@ -111,7 +116,7 @@ export function typeOfSchema(s: TypeSchema | undefined): T {
       return mapOf(
         STRING,
         typeOfSchema(ap),
-        s.maxProperties ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(ap) + 4)),
+        s.maxProperties ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(ap) + 6)),
       );
     }
     default:
