@@ -1,0 +1,126 @@
+/**
+ * ObjectStore's asynchronous conversion contract with a counting in-process
+ * batch converter (v1 stored, v2 served; v2 renames spec.a to spec.b): every
+ * path awaits it, a list page converts in one call, the synchronous
+ * decode refuses, watch-event decodes of one tick share one call and a
+ * failure is retried by the next caller, unchanged updates are detected.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KObject, ResourceDef } from "../api/types.ts";
+import { SqliteBackend } from "../storage/drivers/sqlite.ts";
+import { ObjectStore } from "./object-store.ts";
+
+let dir: string;
+let backend: SqliteBackend;
+let store: ObjectStore;
+const calls: { to: string; names: string[] }[] = [];
+let failing = false;
+
+function rename(obj: KObject, to: string): KObject {
+  const out = structuredClone(obj) as KObject & { spec?: Record<string, unknown> };
+  const spec = out.spec ?? {};
+  if (to.endsWith("/v2") && "a" in spec) [spec.b, spec.a] = [spec.a, undefined];
+  if (to.endsWith("/v1") && "b" in spec) [spec.a, spec.b] = [spec.b, undefined];
+  out.spec = JSON.parse(JSON.stringify(spec));
+  out.apiVersion = to;
+  return out;
+}
+
+const def = (version: string): ResourceDef => ({
+  group: "ex.test",
+  version,
+  resource: "things",
+  singular: "thing",
+  kind: "Thing",
+  namespaced: true,
+  storage: { group: "ex.test", resource: "ex.test/things", version: "v1" },
+  async convertMany(objs, to) {
+    await Promise.resolve();
+    calls.push({ to, names: objs.map((o) => o.metadata?.name ?? "") });
+    if (failing) throw new Error("converter down");
+    return objs.map((o) => rename(o, to));
+  },
+});
+const v1 = def("v1");
+const v2 = def("v2");
+const thing = (name: string, apiVersion: string, spec: Record<string, unknown>): KObject =>
+  ({ apiVersion, kind: "Thing", metadata: { name, namespace: "ns" }, spec }) as KObject;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "k8ts-object-store-"));
+  backend = new SqliteBackend({
+    path: join(dir, "db"),
+    compactIntervalMs: 0,
+    ttlCheckIntervalMs: 0,
+  });
+  await backend.start();
+  store = new ObjectStore(backend);
+});
+after(async () => {
+  await backend.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("writes in v2 store v1; reads and lists convert, a page in one call", async () => {
+  calls.length = 0;
+  const made = await store.create(v2, thing("x", "ex.test/v2", { b: 1 }));
+  assert.deepEqual([made.apiVersion, (made as { spec: unknown }).spec], ["ex.test/v2", { b: 1 }]);
+  const kv = await store.getKV(v1, "ns", "x");
+  assert.equal(JSON.parse(kv!.value).spec.a, 1, "stored in v1");
+  await store.create(v1, thing("y", "ex.test/v1", { a: 2 }));
+  await store.create(v1, thing("z", "ex.test/v1", { a: 3 }));
+  calls.length = 0;
+  const page = await store.list(v2, "ns", {});
+  assert.deepEqual(
+    page.items.map((i) => (i.obj as { spec: { b: number } }).spec.b),
+    [1, 2, 3],
+  );
+  assert.deepEqual(calls, [{ to: "ex.test/v2", names: ["x", "y", "z"] }]);
+  assert.throws(() => store.decode(v2, kv!), { reason: "InternalError" });
+  assert.equal(store.decode(v1, kv!).apiVersion, "ex.test/v1", "no conversion: sync is fine");
+});
+
+test("prepareUpdate: an unchanged object is detected, a change is encoded once", async () => {
+  const kv = (await store.getKV(v1, "ns", "y"))!;
+  const current = await store.decodeAsync(v2, kv);
+  const cases: [Record<string, unknown>, boolean][] = [
+    [{ b: 2 }, true],
+    [{ b: 5 }, false],
+  ];
+  for (const [spec, unchanged] of cases) {
+    calls.length = 0;
+    const next = { ...current, spec } as KObject;
+    const prepared = await store.prepareUpdate(v2, next, current, kv);
+    assert.equal(prepared.unchanged, unchanged, JSON.stringify(spec));
+    assert.equal(calls.length, 1, "one conversion to the storage version");
+    if (!unchanged) {
+      calls.length = 0;
+      const updated = await store.update(v2, next, kv.modRevision, prepared.value);
+      assert.deepEqual((updated as { spec: unknown }).spec, { b: 5 });
+      assert.deepEqual(calls, [{ to: "ex.test/v2", names: ["y"] }], "only the read back");
+    }
+  }
+});
+
+test("shared decodes of one tick convert together; a failure is retried later", async () => {
+  const kvs = await Promise.all(["x", "y", "z"].map((n) => store.getKV(v1, "ns", n)));
+  calls.length = 0;
+  failing = true;
+  const first = kvs.map((kv) => store.decodeShared(v2, kv!));
+  await assert.rejects(first[0]!, /converter down/);
+  await Promise.allSettled(first);
+  assert.deepEqual(calls, [{ to: "ex.test/v2", names: ["x", "y", "z"] }]);
+  failing = false;
+  const again = await Promise.all(kvs.map((kv) => store.decodeShared(v2, kv!)));
+  assert.equal(calls.length, 2, "retried in one call");
+  const shared = await Promise.all(kvs.map((kv) => store.decodeShared(v2, kv!)));
+  assert.equal(calls.length, 2, "remembered once it worked");
+  assert.ok(
+    shared.every((o, i) => o === again[i]),
+    "the same objects for every watcher",
+  );
+});
