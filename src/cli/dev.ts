@@ -38,6 +38,11 @@ export function registerDevCommand(program: Command): void {
     )
     .option("--timeout <seconds>", "time for every node to become Ready", "300")
     .action(async (flags) => {
+      // k8ts agent has no --cluster-cidr: its kubelet and kube-proxy assume the default.
+      if (flags.clusterCidr !== "10.42.0.0/16")
+        throw new Error(
+          `Cannot use --cluster-cidr ${flags.clusterCidr}: agents assume 10.42.0.0/16 (k8ts agent has no --cluster-cidr yet)`,
+        );
       const { createDevCluster } = await import("../dev/dev-cluster.ts");
       const state = await createDevCluster({
         name: flags.name,
