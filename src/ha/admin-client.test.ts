@@ -3,9 +3,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { adminServerUrl } from "./admin-client.ts";
 
-test("adminServerUrl: bind address, else advertise address, else 127.0.0.1; own port", () => {
+test("adminServerUrl: bind address (default 127.0.0.1), if a wildcard the advertise address, else 127.0.0.1; own port", () => {
   const cases: { at: Parameters<typeof adminServerUrl>[0]; want: string }[] = [
     { at: { port: 6443 }, want: "https://127.0.0.1:6443" },
+    {
+      at: { advertiseAddress: "10.42.0.1", port: 6443 },
+      want: "https://127.0.0.1:6443",
+    },
     { at: { bindAddress: "127.0.0.1", port: 6444 }, want: "https://127.0.0.1:6444" },
     {
       at: { bindAddress: "127.0.0.3", advertiseAddress: "10.0.0.3", port: 6443 },

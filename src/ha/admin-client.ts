@@ -26,20 +26,22 @@ export function adminClient(opts: { kubeconfig?: string; dataDir: string }): {
 /**
  * The URL a server's generated admin kubeconfig names: this server itself
  * (kubeadm's admin.conf names the advertise address and bind port): its
- * bind address when that is one address (the only one it listens on), else
- * the --advertise-address given, else 127.0.0.1. Always the server's own
- * port, so servers sharing an address on different ports each get their own.
+ * bind address (default 127.0.0.1, the only address it then listens on)
+ * unless that is a wildcard, then the --advertise-address given, else
+ * 127.0.0.1. Always the server's own port, so servers sharing an address on
+ * different ports each get their own.
  */
 export function adminServerUrl(at: {
   bindAddress?: string;
   advertiseAddress?: string;
   port: number;
 }): string {
-  const wildcard = (ip?: string) => !ip || ip === "0.0.0.0" || ip === "::";
-  const host = !wildcard(at.bindAddress)
-    ? at.bindAddress!
-    : !wildcard(at.advertiseAddress)
-      ? at.advertiseAddress!
+  const wildcard = (ip: string) => ip === "" || ip === "0.0.0.0" || ip === "::";
+  const bind = at.bindAddress ?? "127.0.0.1";
+  const host = !wildcard(bind)
+    ? bind
+    : at.advertiseAddress && !wildcard(at.advertiseAddress)
+      ? at.advertiseAddress
       : "127.0.0.1";
   return `https://${host.includes(":") ? `[${host}]` : host}:${at.port}`;
 }
