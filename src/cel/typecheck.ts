@@ -23,6 +23,7 @@
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import type { CelIssue } from "./errors.ts";
 import { location } from "./check.ts";
+import { LIST_CREATE_COST, MAP_CREATE_COST, ownCost } from "./estimate.ts";
 import { resolveCall } from "./signatures.ts";
 import {
   OPT_CHAIN_INDEX,
@@ -59,33 +60,6 @@ export { maxElements } from "./types.ts";
 /** Fields every root or embedded object has even when its schema omits them. */
 const IMPLICIT_FIELDS = new Set(["apiVersion", "kind", "metadata"]);
 
-/** Functions whose cost grows with their string or list receiver/argument. */
-const LINEAR = new Set([
-  "contains",
-  "startsWith",
-  "endsWith",
-  "matches",
-  "find",
-  "findAll",
-  "lowerAscii",
-  "upperAscii",
-  "replace",
-  "split",
-  "trim",
-  "indexOf",
-  "lastIndexOf",
-  "join",
-  "substring",
-  "isSorted",
-  "sum",
-  "min",
-  "max",
-  "@in",
-  "sets.contains",
-  "sets.equivalent",
-  "sets.intersects",
-]);
-
 /** Source text of binary operators, to report mismatches at the operator as cel-go does. */
 const OPERATOR_TEXT: Record<string, string> = {
   "_&&_": "&&",
@@ -104,50 +78,6 @@ const OPERATOR_TEXT: Record<string, string> = {
   "@in": "in",
   "_[_]": "[",
 };
-
-/** cel-go's estimated costs of building a list or map literal. */
-const LIST_CREATE_COST = 10;
-const MAP_CREATE_COST = 30;
-const TRAVERSAL = 0.1;
-const SIZED = new Set(["string", "bytes", "list", "map"]);
-
-/**
- * The estimated cost of a call itself, beyond its arguments, as cel-go's
- * estimator: logical operators are free; equality and concatenation of
- * strings, bytes, lists and maps and the string/list library functions cost
- * 0.1 per character or element; everything else 1.
- */
-function ownCost(fn: string, target: T | undefined, args: T[]): number {
-  const sizes = [target, ...args].filter((x) => x !== undefined).map((x) => sizeOf(x!));
-  switch (fn) {
-    case "_&&_":
-    case "_||_":
-    case "_?_:_":
-      return 0;
-    case "_==_":
-    case "_!=_":
-      if (args.some((a) => SIZED.has(a.k)))
-        return Math.ceil(Math.min(...args.map(sizeOf)) * TRAVERSAL);
-      return args.some((a) => "field" in a && a.field) ? 0 : 1;
-    case "matches":
-    case "find":
-    case "findAll": {
-      // Receiver traversal times the pattern's length at 0.25 (cel-go's regex estimate).
-      const text = target ?? args[0]!;
-      const pattern = target ? args[0]! : args[1]!;
-      return Math.ceil(sizeOf(text) * TRAVERSAL) * Math.ceil(sizeOf(pattern) * 0.25);
-    }
-    case "_+_":
-      return args.some((a) => SIZED.has(a.k))
-        ? Math.ceil((sizeOf(args[0]!) + sizeOf(args[1]!)) * TRAVERSAL)
-        : 1;
-    case "startsWith":
-    case "endsWith":
-      return Math.ceil(sizeOf(args[0]!) * TRAVERSAL);
-  }
-  if (LINEAR.has(fn)) return Math.ceil(Math.max(0, ...sizes) * TRAVERSAL);
-  return 1;
-}
 
 /** What analyze() found. */
 export interface TypeReport {
