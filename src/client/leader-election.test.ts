@@ -9,7 +9,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../api/types.ts";
-import type { Clock } from "./clock.ts";
+import { ApiError } from "./api-error.ts";
+import { FakeClock, type Clock } from "./clock.ts";
 import { startTestServer, type TestServer } from "../apiserver/testing/test-server.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { leasesRef } from "./resources.ts";
@@ -150,4 +151,44 @@ test("a running candidate sees renewals by watch and takes over when the last on
     await running;
   }
   assert.deepEqual(log, ["b leads", "b stopped"]);
+});
+
+test("a candidate not allowed to watch leases (403) stops watching and keeps polling", async () => {
+  const clock = new FakeClock();
+  const calls = { get: 0, watch: 0 };
+  const held = {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name: "nowatch", namespace: "kube-system" },
+    spec: {
+      holderIdentity: "a",
+      leaseDurationSeconds: 15,
+      renewTime: "2026-01-01T00:00:00.000000Z",
+    },
+  };
+  const stub = {
+    get: async () => (calls.get++, structuredClone(held)),
+    watch: async function* () {
+      calls.watch++;
+      throw new ApiError(403, undefined, "forbidden");
+    },
+  } as unknown as RestClient;
+  const b = new LeaderElector(stub, {
+    namespace: "kube-system",
+    name: "nowatch",
+    identity: "b",
+    clock,
+    onStartedLeading: () => {},
+    onStoppedLeading: () => {},
+  });
+  const stop = new AbortController();
+  const running = b.run(stop.signal);
+  for (let i = 0; i < 5; i++) {
+    await until(`poll ${i + 1}`, () => calls.get === i + 1);
+    clock.advance(2_000);
+  }
+  assert.equal(calls.watch, 1, "the forbidden watch is not re-opened every retry period");
+  assert.equal(b.isLeader(), false);
+  stop.abort();
+  await running;
 });

@@ -15,10 +15,13 @@
  * (plus request latency), not up to two retry periods later; the upstream
  * bound of leaseDuration + retryPeriod after a leader dies holds with room.
  * Polling every retryPeriod stays (the watch may lag or break; a later
- * observation only delays a takeover, never hastens it).
+ * observation only delays a takeover, never hastens it); a candidate not
+ * allowed to watch leases (403) only polls, so its takeover comes up to a
+ * retry period later (still within leaseDuration + retryPeriod of the last
+ * renewal).
  */
 import type { KObject } from "../api/types.ts";
-import { isAlreadyExists, isConflict, isNotFound } from "./api-error.ts";
+import { ApiError, isAlreadyExists, isConflict, isNotFound } from "./api-error.ts";
 import { realClock, type Clock } from "./clock.ts";
 import type { RestClient } from "./rest-client.ts";
 import { leasesRef } from "./resources.ts";
@@ -211,8 +214,11 @@ export class LeaderElector {
           if (ev.type === "ADDED" || ev.type === "MODIFIED")
             this.note(ev.object.spec ?? {}, this.clock.now());
         }
-      } catch {
-        // re-opened below; polling goes on meanwhile
+      } catch (err) {
+        // Not allowed to watch (upstream's system:kube-scheduler may only get,
+        // create and update leases): polling alone, as client-go.
+        if (err instanceof ApiError && err.code === 403) return;
+        // Otherwise re-opened below; polling goes on meanwhile.
       }
       await this.sleep(this.retryPeriodMs, signal);
     }
