@@ -311,3 +311,22 @@ test("estimated costs equal upstream's published estimates (apiextensions cost t
     assert.equal(c.program.estimatedCost, want, `${rule} on ${JSON.stringify(schema)}`);
   }
 });
+
+test("objects' minimum size counts their required properties without defaults", () => {
+  // {"name":"","n":0} is 2 + (4 + 2 + 4) + (1 + 1 + 4) = 18 bytes, plus a comma: 19.
+  const item: TypeSchema = {
+    type: "object",
+    required: ["name", "n", "opt"],
+    properties: {
+      name: { type: "string" },
+      n: { type: "integer" },
+      opt: { type: "integer", default: 1 },
+    },
+  };
+  const c = compile("self.all(x, true)", {
+    variables: ["self"],
+    types: { self: { type: "array", items: item } },
+  });
+  assert.ok(c.ok);
+  assert.equal(c.program.estimatedCost, 3 * Math.floor((3 * 1024 * 1024 - 2) / 19) + 2);
+});

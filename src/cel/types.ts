@@ -17,6 +17,9 @@ export interface TypeSchema {
   maxLength?: number;
   maxItems?: number;
   maxProperties?: number;
+  /** Required properties (those without a default count toward an object's minimum size). */
+  required?: string[];
+  default?: unknown;
   "x-kubernetes-preserve-unknown-fields"?: boolean;
   "x-kubernetes-int-or-string"?: boolean;
   "x-kubernetes-embedded-resource"?: boolean;
@@ -72,15 +75,27 @@ export const mapOf = (key: T, val: T, max = MAX_REQUEST_BYTES / 2): T => ({
 /** A named opaque type; `optional_type` carries its element. */
 export const opaqueOf = (name: string, elem?: T): T => ({ k: "opaque", name, elem });
 
+/**
+ * Upstream's minimum JSON size of a value described by `s`: `0`, `""`,
+ * `true`, `[]`, a formatted string's shortest form, `{}` plus every
+ * required property without a default (`"name":value,`).
+ */
 function minEncodedSize(s: TypeSchema | undefined): number {
   if (s?.type === "string" && s.format === "date-time") return 21;
   if (s?.type === "string" && s.format === "date") return 12;
   if (s?.type === "string" && s.format === "duration") return 3;
   switch (s?.type) {
     case "string":
-    case "object":
     case "array":
       return 2;
+    case "object": {
+      let size = 2;
+      for (const name of s.required ?? []) {
+        const prop = s.properties?.[name];
+        if (prop && prop.default === undefined) size += name.length + minEncodedSize(prop) + 4;
+      }
+      return size;
+    }
     case "boolean":
       return 4;
     default:
