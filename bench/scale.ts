@@ -115,6 +115,8 @@ let rampFrom = 0;
 let rampTo = 0;
 let scaleFrom = 0;
 let scaleTo = 0;
+/** Pods present at the "loaded" memory point (all Deployment pods, or whatever ran at a timeout). */
+let podsLoaded = plan.deploymentPods;
 const memory: MemoryPoints = { rssIdle: {}, rssLoaded: {}, heapIdle: {}, heapLoaded: {} };
 const profiles: Row[] = [];
 const fmt1 = (n: number) => n.toFixed(1);
@@ -208,7 +210,7 @@ async function report(status: string): Promise<void> {
       figure: "simulate heap per node at registration (KiB)",
       value: Number(/~([\d.]+) KiB heap per node/.exec(sim?.output() ?? "")?.[1] ?? NaN),
     },
-    ...memoryRows(memory, args.nodes, plan.deploymentPods),
+    ...memoryRows(memory, args.nodes, podsLoaded),
     { figure: "load average 1m mean / max", value: `${fmt1(load.mean)} / ${fmt1(load.max)}` },
   ];
   process.stdout.write(
@@ -438,6 +440,15 @@ try {
   await report("complete");
 } catch (err) {
   log(`failed: ${err instanceof Error ? err.message : String(err)}`);
+  if (tracker && sampler && !Object.keys(memory.heapLoaded).length) {
+    // Timed out before all pods ran: the memory point is taken with the pods there are.
+    podsLoaded = tracker.counts().live;
+    memory.rssLoaded = sampler.rssMiB();
+    memory.heapLoaded = await heaps();
+    log(
+      `at the timeout: ${podsLoaded} pods, heap after GC ${JSON.stringify(memory.heapLoaded)} MiB`,
+    );
+  }
   await report(`incomplete: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 } finally {
