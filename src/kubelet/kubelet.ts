@@ -10,7 +10,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Pod, PodStatus, Service } from "kubernetes-types/core/v1.d.ts";
 import { realClock, type TimerHandle } from "../client/clock.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
@@ -32,7 +32,7 @@ import { apiObjectSource, apiTokenRequester } from "./object-source.ts";
 import { TokenManager } from "./token-manager.ts";
 import { Backoff } from "./pod/backoff.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod/pod-worker.ts";
-import { quantityValue } from "./pod/qos.ts";
+import { podQOS, quantityValue } from "./pod/qos.ts";
 import { readResolvConf } from "./pod/dns-config.ts";
 import { podLifecycleRelister } from "./pleg.ts";
 import { CriRuntime } from "./runtime/cri/cri-runtime.ts";
@@ -176,11 +176,37 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     },
   };
 
+  // Pods rejected at admission (node pressure), by uid, with the status written for them.
+  const rejected = new Map<string, PodStatus>();
+  const admit = (pod: Pod): boolean => {
+    const phase = pod.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed" || pod.metadata?.deletionTimestamp) return true;
+    const verdict = nodePressure.eviction.admit(pod);
+    if (verdict.admit) return true;
+    const status: PodStatus = {
+      qosClass: podQOS(pod),
+      phase: "Failed",
+      reason: verdict.reason,
+      message: `Pod was rejected: ${verdict.message}`,
+    };
+    rejected.set(pod.metadata?.uid ?? "", status);
+    deps.event(pod, "Warning", verdict.reason, verdict.message);
+    statusManager.setStatus(pod, status);
+    return false;
+  };
   const upsert = (pod: Pod) => {
     if (pod.spec?.nodeName !== opts.nodeName || isMirrorPod(pod)) return;
     const uid = pod.metadata?.uid ?? "";
     const w = workers.get(uid);
-    if (w) w.update(pod);
+    const rejectedStatus = rejected.get(uid);
+    if (rejectedStatus) {
+      // Never run; a deleted rejected pod is finalized at once (no containers to stop).
+      if (pod.metadata?.deletionTimestamp) {
+        rejected.delete(uid);
+        void statusManager.finalize(pod, rejectedStatus);
+      }
+    } else if (w) w.update(pod);
+    else if (!admit(pod)) return;
     else {
       const nw = new PodWorker(pod, deps);
       workers.set(uid, nw);
@@ -340,7 +366,11 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   informer.addEventHandler({
     add: (pod) => upsert(pod),
     update: (_old, pod) => upsert(pod),
-    delete: (pod) => workers.get(pod.metadata?.uid ?? "")?.remove(),
+    delete: (pod) => {
+      const uid = pod.metadata?.uid ?? "";
+      if (rejected.delete(uid)) statusManager.forget(uid);
+      workers.get(uid)?.remove();
+    },
   });
   factory.start();
   await factory.waitForCacheSync();

@@ -16,6 +16,11 @@ import * as grpc from "@grpc/grpc-js";
 import type { TestCluster } from "./harness.ts";
 import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
 import {
+  BUSYBOX_IMAGE,
+  NGINX_STANDIN_IMAGE,
+  PAUSE_IMAGE,
+} from "../../src/kubelet/images/builtin-images.ts";
+import {
   decodeHealthCheckResponse,
   encodeHealthCheckRequest,
 } from "../../src/kubelet/pod/grpc-probe.ts";
@@ -25,7 +30,10 @@ let cluster: TestCluster;
 /** Injected node memory (eviction); undefined: plenty. */
 let memoryAvailable: number | undefined;
 let pidAvailable: number | undefined;
+/** Injected nodefs shortage, lasting while the unused nginx stand-in image is present. */
+let diskShortUntilImageGone = false;
 const Mi = 1024 * 1024;
+const Gi = 1024 * Mi;
 
 before(async () => {
   node = await startKubeletNode({
@@ -36,7 +44,8 @@ before(async () => {
       containerLogMaxSize: 64 * 1024,
       containerLogMaxFiles: 3,
       containerLogMonitorMs: 300,
-      evictionHard: "memory.available<100Mi",
+      evictionHard: "memory.available<100Mi,nodefs.available<10%",
+      imageGC: { minAgeMs: 0 },
       evictionSoft: "pid.available<1000",
       evictionSoftGracePeriod: "pid.available=1s",
       evictionMaxPodGracePeriod: 3,
@@ -46,6 +55,13 @@ before(async () => {
       evictionStats: async () => ({
         memory: { availableBytes: memoryAvailable ?? 8192 * Mi, capacityBytes: 16384 * Mi },
         pid: { available: pidAvailable ?? 30_000, capacity: 32_768 },
+        nodefs: {
+          availableBytes:
+            diskShortUntilImageGone && (await node.kubelet.runtime.imageStatus(NGINX_STANDIN_IMAGE))
+              ? 5 * Gi
+              : 50 * Gi,
+          capacityBytes: 100 * Gi,
+        },
         pods: new Map(),
       }),
     },
@@ -381,6 +397,64 @@ test("PID pressure past the soft grace period sets PIDPressure and evicts a pod"
     `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
   ]);
   assert.match(events, /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim pids/);
+  // Under pressure, a new pod is rejected at admission (never run) and can still be deleted.
+  await cluster.kubectlOk(["apply", "-f", "-"], { input: pod("latecomer", "sleep 3600") });
+  const rejected = await node.until("latecomer rejected", async () => {
+    const p = await node.getPod("latecomer");
+    return p.status?.phase === "Failed" ? p : undefined;
+  });
+  assert.equal(rejected.status!.reason, "Evicted");
+  assert.equal(
+    rejected.status!.message,
+    "Pod was rejected: The node had condition: [PIDPressure]. ",
+  );
+  assert.equal(rejected.status!.containerStatuses, undefined);
+  await cluster.kubectlOk(["delete", "pod", "latecomer", "--wait=true", "--timeout=60s"]);
   pidAvailable = undefined;
   await node.until("PIDPressure False", async () => (await condition()).status === "False");
+});
+
+test("disk pressure removes unused images (real CRI RemoveImage) before evicting any pod", async () => {
+  const rt = node.kubelet.runtime;
+  assert.ok(await rt.imageStatus(NGINX_STANDIN_IMAGE), "the nginx stand-in is imported");
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: pod("keeper", "sleep 3600", { restartPolicy: "Always" }),
+  });
+  await node.until(
+    "keeper Running",
+    async () => (await node.getPod("keeper")).status?.phase === "Running",
+  );
+  const condition = async () =>
+    JSON.parse(
+      await cluster.kubectlOk([
+        "get",
+        "node",
+        node.nodeName,
+        "-o",
+        'jsonpath={.status.conditions[?(@.type=="DiskPressure")]}',
+      ]),
+    ) as { status: string; reason: string };
+  diskShortUntilImageGone = true;
+  await node.until(
+    "nginx stand-in removed",
+    async () => !(await rt.imageStatus(NGINX_STANDIN_IMAGE)),
+  );
+  // In use (a running container) or the sandbox image: kept.
+  assert.ok(await rt.imageStatus(BUSYBOX_IMAGE));
+  assert.ok(await rt.imageStatus(PAUSE_IMAGE));
+  const events = await cluster.kubectlOk([
+    "get",
+    "events",
+    "--field-selector",
+    `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
+  ]);
+  assert.match(
+    events,
+    /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/,
+  );
+  const keeper = await node.getPod("keeper");
+  assert.equal(keeper.status?.phase, "Running");
+  assert.notEqual(keeper.status?.reason, "Evicted");
+  diskShortUntilImageGone = false;
+  await node.until("DiskPressure False", async () => (await condition()).status === "False");
 });

@@ -245,3 +245,38 @@ test("disk pressure: unused images are reclaimed first; pods are evicted only if
   );
   assert.equal((await h.m.synchronize())?.metadata?.name, "layer");
 });
+
+test("admit rejects pods under pressure as upstream's eviction admit handler", async () => {
+  const burstable = pod("burstable", { memRequest: "10Mi" });
+  const besteffort = pod("besteffort");
+  const tolerant: Pod = {
+    ...pod("tolerant"),
+    spec: {
+      ...pod("tolerant").spec!,
+      tolerations: [
+        { key: "node.kubernetes.io/memory-pressure", operator: "Exists", effect: "NoSchedule" },
+      ],
+    },
+  };
+  const critical = pod("critical", { static: true });
+  const h = harness({ hard: "memory.available<100Mi,nodefs.available<10%,pid.available<100" });
+  const verdicts = () =>
+    [burstable, besteffort, tolerant, critical].map((p) => {
+      const v = h.m.admit(p);
+      return v.admit ? "admit" : v.message;
+    });
+  assert.deepEqual(verdicts(), ["admit", "admit", "admit", "admit"]);
+  h.set(stats(50, {}));
+  await h.m.synchronize();
+  assert.deepEqual(verdicts(), [
+    "admit",
+    "The node had condition: [MemoryPressure]. ",
+    "admit",
+    "admit",
+  ]);
+  h.set(stats(50, {}, { diskAvail: 5, pidAvail: 10 }));
+  await h.m.synchronize();
+  const all = "The node had condition: [MemoryPressure DiskPressure PIDPressure]. ";
+  assert.deepEqual(verdicts(), [all, all, all, "admit"]);
+  assert.equal((h.m.admit(besteffort) as { reason: string }).reason, "Evicted");
+});

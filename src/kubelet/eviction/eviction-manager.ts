@@ -21,10 +21,14 @@
  *   at most --eviction-max-pod-grace-period (and at most the pod's own
  *   terminationGracePeriodSeconds) for a soft one, and marked Failed with
  *   reason Evicted and upstream's message.
+ *
+ * While the node is under pressure, admit() rejects new pods as upstream's
+ * eviction admit handler does.
  */
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { Clock, TimerHandle } from "../../client/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { podQOS } from "../pod/qos.ts";
 import { evictionMessage, rankPods, resourceOf, type PodUsage } from "./ranking.ts";
 import { isHardThreshold, thresholdMet, type Signal, type Threshold } from "./thresholds.ts";
 
@@ -93,6 +97,16 @@ export function isCriticalPod(pod: Pod): boolean {
   return (pod.spec?.priority ?? 0) >= 2_000_000_000;
 }
 
+/** True when a toleration of the pod tolerates node.kubernetes.io/memory-pressure:NoSchedule. */
+function toleratesMemoryPressure(pod: Pod): boolean {
+  return (pod.spec?.tolerations ?? []).some(
+    (t) =>
+      (!t.effect || t.effect === "NoSchedule") &&
+      (t.key === "node.kubernetes.io/memory-pressure" || (!t.key && t.operator === "Exists")) &&
+      (t.operator === "Exists" || !t.value),
+  );
+}
+
 /** Upstream makeSignalObservations: available and capacity per signal. */
 export function observe(s: EvictionStats): Map<Signal, { available: number; capacity: number }> {
   const out = new Map<Signal, { available: number; capacity: number }>();
@@ -141,6 +155,30 @@ export class EvictionManager {
       return at !== undefined && now - at < (this.o.pressureTransitionMs ?? 300_000);
     };
     return { memory: within("memory"), disk: within("disk"), pid: within("pid") };
+  }
+
+  /**
+   * Upstream Admit: under any pressure, pods other than critical ones are
+   * rejected, except under memory pressure alone, which rejects only
+   * BestEffort pods that do not tolerate the memory-pressure taint.
+   */
+  admit(pod: Pod): { admit: true } | { admit: false; reason: "Evicted"; message: string } {
+    const p = this.pressure();
+    const conditions = [
+      p.memory && "MemoryPressure",
+      p.disk && "DiskPressure",
+      p.pid && "PIDPressure",
+    ].filter((c): c is string => !!c);
+    if (!conditions.length || isCriticalPod(pod)) return { admit: true };
+    if (conditions.length === 1 && p.memory) {
+      if (podQOS(pod) !== "BestEffort") return { admit: true };
+      if (toleratesMemoryPressure(pod)) return { admit: true };
+    }
+    return {
+      admit: false,
+      reason: "Evicted",
+      message: `The node had condition: [${conditions.join(" ")}]. `,
+    };
   }
 
   start(): void {

@@ -132,6 +132,37 @@ test("streamContainerLog with follow wakes on file events and follows a rotated 
   }
 });
 
+test("streamContainerLog switches to a rotated log's new file only once the runtime writes there", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
+  try {
+    const path = join(dir, "0.log");
+    const rotated = `${path}.20261129-060002`;
+    writeFileSync(path, line(1, "one"));
+    let state: ContainerState = "CONTAINER_RUNNING";
+    const clock = new FakeClock();
+    const r = await collect(path, { follow: true }, () => state, clock);
+    const untilWaiting = async () => {
+      while (clock.waiting() === 0) await new Promise((res) => setImmediate(res));
+    };
+    await untilWaiting();
+    // Renamed, and the runtime opened the new (still empty) file but still writes to the old one.
+    renameSync(path, rotated);
+    writeFileSync(path, "");
+    clock.advance(1000);
+    await untilWaiting();
+    appendFileSync(rotated, line(2, "late-in-old"));
+    appendFileSync(path, line(3, "first-in-new"));
+    clock.advance(1000);
+    await untilWaiting();
+    assert.equal(r.out(), "one\nlate-in-old\nfirst-in-new\n");
+    state = "CONTAINER_EXITED";
+    clock.advance(1000);
+    await r.done;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** Waits (real time, generous bound) for a condition that file events make true. */
 async function eventually(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 3000 && !cond(); i++) await new Promise((res) => setTimeout(res, 10));

@@ -96,10 +96,15 @@ export async function streamContainerLog(o: StreamLogOptions): Promise<void> {
           if (e && entryWanted(e, opts) && !emit(renderEntry(e, opts.timestamps ?? false))) return;
         }
         if (more.text) continue;
-        // At the end of this file: a rotated log continues in the new file at the same path.
+        // At the end of this file: a rotated log continues in the new file at the same path,
+        // once the runtime writes there (until it reopened the log it still wrote to the old
+        // file, whose last lines a switch at the first sight of the new file would lose).
         const now = await stat(o.logPath).catch(() => undefined);
+        if (now && now.ino !== ino && now.size > 0 && (await readFrom(fh, offset)).text) continue;
         const next =
-          now && now.ino !== ino ? await open(o.logPath, "r").catch(() => undefined) : undefined;
+          now && now.ino !== ino && now.size > 0
+            ? await open(o.logPath, "r").catch(() => undefined)
+            : undefined;
         if (next) {
           await fh.close();
           fh = next;
