@@ -1,7 +1,11 @@
-import { test } from "node:test";
+import { before, test } from "node:test";
+import { loadCel } from "../cel/lazy.ts";
 import assert from "node:assert/strict";
 import { evaluateRules, ruleCompileErrors } from "./cel-rules.ts";
 import type { JSONSchemaProps } from "./types.ts";
+
+// CEL is loaded on first need; the API server awaits it before validating writes.
+before(() => loadCel());
 
 const schema: JSONSchemaProps = {
   type: "object",

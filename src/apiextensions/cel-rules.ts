@@ -4,17 +4,17 @@
  * them over a custom resource, correlating old values by property name, map
  * key and list-map keys for transition rules. Messages follow upstream.
  */
+import type { CelProgram } from "../cel/index.ts";
 import {
-  compile,
   costErrorMessage,
-  fromCel,
-  maxCardinality,
   PER_CALL_COST_LIMIT,
   RUNTIME_COST_BUDGET,
   STATIC_ESTIMATED_COST_LIMIT,
   STATIC_ESTIMATED_CRD_COST_LIMIT,
-  type CelProgram,
-} from "../cel/index.ts";
+} from "../cel/cost.ts";
+// CEL itself is loaded on first need (see src/cel/lazy.ts): rules are
+// compiled and evaluated only in writes, after the API server's loadCel().
+import { cel } from "../cel/lazy.ts";
 import type { FieldError } from "../api/status.ts";
 import { childPath, jsonEqual, jsonTypeName } from "./validate.ts";
 import type { JSONSchemaProps, ValidationRule } from "./types.ts";
@@ -52,13 +52,13 @@ export function goValidationRule(r: ValidationRule): string {
  */
 function compileRule(rule: ValidationRule, schema: JSONSchemaProps): CompiledRule {
   const types = { self: schema, oldSelf: schema };
-  const c = compile(String(rule.rule ?? ""), { variables: VARIABLES, types });
+  const c = cel().compile(String(rule.rule ?? ""), { variables: VARIABLES, types });
   if (!c.ok) return { rule, error: c.error.message };
   if (c.program.resultType !== "bool")
     return { rule, error: "cel expression must evaluate to a bool" };
   const entry: CompiledRule = { rule, program: c.program };
   if (rule.messageExpression) {
-    const m = compile(rule.messageExpression, { variables: VARIABLES, types });
+    const m = cel().compile(rule.messageExpression, { variables: VARIABLES, types });
     if (!m.ok) entry.messageError = `messageExpression ${m.error.message}`;
     else if (m.program.resultType !== "string")
       entry.messageError = "messageExpression must evaluate to a string";
@@ -116,7 +116,7 @@ export function ruleCompileErrors(schema: JSONSchemaProps, path: string): FieldE
     rulesOf(s).forEach((c, i) => {
       const base = `${p}.x-kubernetes-validations[${i}]`;
       if (c.program) {
-        const cost = c.program.estimatedCost * (cardinality ?? maxCardinality(s));
+        const cost = c.program.estimatedCost * (cardinality ?? cel().maxCardinality(s));
         if (cost > STATIC_ESTIMATED_COST_LIMIT)
           costly.push(forbidden(`${base}.rule`, "estimated rule cost", cost));
         observe(`${base}.rule`, cost);
@@ -291,7 +291,7 @@ function walk(
         schemas,
       });
       budget.remaining -= m.cost;
-      const text = m.ok ? fromCel(m.value) : undefined;
+      const text = m.ok ? cel().fromCel(m.value) : undefined;
       if (typeof text === "string" && text.trim() !== "" && !text.includes("\n")) detail = text;
     }
     out.push(reasonError(c.rule.reason, field, s.type ?? jsonTypeName(v), detail));

@@ -1,9 +1,13 @@
 /** Validation ratcheting: errors on values unchanged from the old object are not reported. */
-import { test } from "node:test";
+import { before, test } from "node:test";
+import { loadCel } from "../cel/lazy.ts";
 import assert from "node:assert/strict";
 import { evaluateRules } from "./cel-rules.ts";
 import type { JSONSchemaProps } from "./types.ts";
 import { validateValue } from "./validate.ts";
+
+// CEL is loaded on first need; the API server awaits it before validating writes.
+before(() => loadCel());
 
 const schema: JSONSchemaProps = {
   type: "object",

@@ -1,8 +1,12 @@
 /** CRD-creation checks of x-kubernetes-validations: types against the schema and estimated cost. */
-import { test } from "node:test";
+import { before, test } from "node:test";
+import { loadCel } from "../cel/lazy.ts";
 import assert from "node:assert/strict";
 import { ruleCompileErrors } from "./cel-rules.ts";
 import type { JSONSchemaProps } from "./types.ts";
+
+// CEL is loaded on first need; the API server awaits it before validating writes.
+before(() => loadCel());
 
 const P = "spec.versions[0].schema.openAPIV3Schema";
 const HINT =

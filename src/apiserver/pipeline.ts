@@ -11,6 +11,7 @@
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { RequestContext, UserInfo } from "./context.ts";
+import { loadCel } from "../cel/lazy.ts";
 
 /** A request filter: do work, then call next() to continue (or throw a StatusError). */
 export type Filter = (ctx: RequestContext, next: () => Promise<void>) => Promise<void>;
@@ -133,6 +134,8 @@ export async function runWriteStages<T>(
   validate: (attrs: AdmissionAttributes) => void | Promise<void>,
   store: (attrs: AdmissionAttributes) => Promise<T>,
 ): Promise<T> {
+  // Admission and validation may compile CEL (policies, matchConditions, CRD rules).
+  await loadCel();
   for (const plugin of pipeline.admission) if (plugin.admit) await plugin.admit(attrs);
   const handles: WriteHookHandle[] = [];
   let stored = false;

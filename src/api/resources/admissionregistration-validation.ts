@@ -3,7 +3,7 @@
  * upstream's field paths and messages, and the pieces policies share (rules,
  * matchConditions, CEL compilation with the variables upstream declares).
  */
-import { compile, returnTypeError } from "../../cel/index.ts";
+import { cel } from "../../cel/lazy.ts";
 import { fieldErrors, type FieldError } from "../status.ts";
 import type { KObject } from "../types.ts";
 import { invalidRendered, isObject, obj, objects, str } from "../validation/field.ts";
@@ -31,9 +31,9 @@ export function celErrors(
   returns?: string[],
 ): FieldError[] {
   if (typeof expression !== "string" || expression === "") return [];
-  const r = compile(expression, { variables });
+  const r = cel().compile(expression, { variables });
   if (!r.ok) return [fieldErrors.invalid(field, expression, r.error.message)];
-  const wrong = returns && returnTypeError(r.program, returns);
+  const wrong = returns && cel().returnTypeError(r.program, returns);
   return wrong ? [fieldErrors.invalid(field, expression, wrong)] : [];
 }
 

@@ -1,6 +1,7 @@
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../types.ts";
+import { loadCel } from "../../cel/lazy.ts";
 import { admissionregistrationResources } from "./admissionregistration.ts";
 import { apiregistrationResources } from "./apiregistration.ts";
 
@@ -8,6 +9,9 @@ const def = (resource: string) =>
   [...admissionregistrationResources(), ...apiregistrationResources()].find(
     (d) => d.resource === resource,
   )!;
+
+// Expression checks compile CEL; the API server loads it before validating writes.
+before(() => loadCel());
 
 /** Defaults then validates, returning "field: message" lines. */
 function check(resource: string, obj: KObject): string[] {

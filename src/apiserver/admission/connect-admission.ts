@@ -17,6 +17,7 @@ import { badRequest } from "../../api/status.ts";
 import type { KObject } from "../../api/types.ts";
 import type { RequestContext } from "../context.ts";
 import type { AdmissionAttributes, NamedFilter } from "../pipeline.ts";
+import { loadCel } from "../../cel/lazy.ts";
 
 /** The admission plugins that handle CONNECT (none of upstream's default built-ins do). */
 export const CONNECT_PLUGINS: ReadonlySet<string> = new Set([
@@ -122,6 +123,7 @@ export function connectAdmissionFilter(): NamedFilter {
         auditAnnotations: (ctx.auditAnnotations ??= {}),
       };
       const plugins = ctx.server.pipeline.admission.filter((p) => CONNECT_PLUGINS.has(p.name));
+      await loadCel();
       for (const p of plugins) if (p.admit) await p.admit(attrs);
       for (const p of plugins) if (p.validate) await p.validate(attrs);
       if (attrs.object) admitted.set(ctx, attrs.object);

@@ -5,7 +5,8 @@
  * reason) and auditAnnotations, with src/cel. Compiled programs are cached
  * per policy object (cached objects are immutable, so the object is the key).
  */
-import { compile, fromCel, type CelProgram } from "../../../cel/index.ts";
+import type { CelProgram } from "../../../cel/index.ts";
+import { cel } from "../../../cel/lazy.ts";
 import type { KObject } from "../../../api/types.ts";
 import { evaluateConditions } from "../webhook/match-conditions.ts";
 
@@ -53,7 +54,7 @@ interface CompiledPolicy {
 const compiled = new WeakMap<KObject, CompiledPolicy>();
 
 function prog(source: string): Program {
-  const r = compile(source, { variables: POLICY_VARIABLES });
+  const r = cel().compile(source, { variables: POLICY_VARIABLES });
   return r.ok ? { program: r.program } : { error: r.error.message };
 }
 
@@ -97,7 +98,7 @@ export function evaluatePolicy(policy: KObject, bindings: Rec): PolicyEvaluation
   const env = { ...bindings, variables };
   for (const v of c.variables) {
     const r = v.p.program?.evaluate(env);
-    if (r?.ok) variables[v.name] = fromCel(r.value);
+    if (r?.ok) variables[v.name] = cel().fromCel(r.value);
   }
   const failures: ValidationFailure[] = [];
   c.validations.forEach((v, i) => {

@@ -15,7 +15,7 @@ import type { ServerContext } from "../../context.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import { admissionRequest } from "../webhook/admission-review.ts";
 import { authorizerFor } from "../webhook/match-conditions.ts";
-import { celAuthorizerFor, withAsyncAuthorizer } from "../../../cel/index.ts";
+import { loadCel } from "../../../cel/lazy.ts";
 import type { Authorizer } from "../../../auth/types.ts";
 import { ObjectCache } from "../../object-cache.ts";
 import { isExemptConfigurationResource } from "../webhook/rules.ts";
@@ -135,6 +135,7 @@ export function validatingAdmissionPolicyPlugin(
       }
       const namespaceObject = (await namespaceObjectOf(attrs, getNamespace)) ?? null;
       const request = await admissionRequest(attrs, as, "");
+      const { celAuthorizerFor, withAsyncAuthorizer } = await loadCel();
       for (const param of params.params) {
         const evaluate = () =>
           evaluatePolicy(policy, {

@@ -5,7 +5,8 @@
  * Compiled programs are cached per condition list (configuration objects
  * from the ObjectCache are immutable, so the list itself is the key).
  */
-import { authorizerValue, compile, type CelProgram } from "../../../cel/index.ts";
+import type { CelProgram } from "../../../cel/index.ts";
+import { cel } from "../../../cel/lazy.ts";
 import type { AdmissionAttributes } from "../../pipeline.ts";
 
 type Rec = Record<string, unknown>;
@@ -19,12 +20,12 @@ export const WEBHOOK_VARIABLES = ["object", "oldObject", "request", "authorizer"
 type Compiled = { name: string; program?: CelProgram; error?: string };
 const compiledLists = new WeakMap<object, Compiled[]>();
 
-/** Compiles (once per list object) the conditions. */
+/** Compiles (once per list object) the conditions; needs loadCel() resolved. */
 export function compileConditions(conditions: Rec[], variables: readonly string[]): Compiled[] {
   let out = compiledLists.get(conditions);
   if (!out) {
     out = conditions.map((c) => {
-      const r = compile(String(c.expression ?? ""), { variables });
+      const r = cel().compile(String(c.expression ?? ""), { variables });
       return r.ok
         ? { name: String(c.name ?? ""), program: r.program }
         : { name: String(c.name ?? ""), error: r.error.message };
@@ -36,7 +37,7 @@ export function compileConditions(conditions: Rec[], variables: readonly string[
 
 /** The `authorizer` binding for a request (checks are answered under withAsyncAuthorizer, else denied). */
 export function authorizerFor(attrs: AdmissionAttributes): unknown {
-  return authorizerValue({
+  return cel().authorizerValue({
     user: attrs.user.username,
     requestResource: {
       group: attrs.def.group,

@@ -6,7 +6,7 @@
  * denials into upstream's errors.
  */
 import type { Authorizer } from "../../../auth/types.ts";
-import { celAuthorizerFor, withAsyncAuthorizer } from "../../../cel/index.ts";
+import { loadCel } from "../../../cel/lazy.ts";
 import { randomUUID } from "node:crypto";
 import { StatusError, type StatusReason } from "../../../api/status.ts";
 import type { KObject, ResourceDef } from "../../../api/types.ts";
@@ -104,6 +104,7 @@ export class WebhookSource {
       if (!(await namespaceMatches(w.namespaceSelector, attrs, getNamespace))) continue;
       if (!objectMatches(w.objectSelector, attrs)) continue;
       const request = await admissionRequest(attrs, as, "");
+      const { celAuthorizerFor, withAsyncAuthorizer } = await loadCel();
       const evaluate = () =>
         evaluateConditions(w.matchConditions, WEBHOOK_VARIABLES, {
           object: attrs.object ?? null,

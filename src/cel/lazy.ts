@@ -1,0 +1,26 @@
+/**
+ * CEL loaded on first need. Loading src/cel (with @bufbuild/cel and its
+ * protobuf descriptors) costs ~100-200 ms of CPU, a fifth of the API
+ * server's start-up, and most clusters compile no CEL until a policy,
+ * webhook matchCondition or CRD rule arrives. So code outside src/cel uses
+ * CEL through `cel()`, after `await loadCel()` somewhere up its call chain:
+ * the API server awaits it before admission and validation of every write
+ * (a resolved promise once loaded) and starts loading it in the background
+ * once it serves; admission plugins await it themselves.
+ */
+type CelModule = typeof import("./index.ts");
+
+let loaded: CelModule | undefined;
+let loading: Promise<CelModule> | undefined;
+
+/** Loads CEL (once); resolves when cel() can be called. */
+export function loadCel(): Promise<CelModule> {
+  loading ??= import("./index.ts").then((m) => (loaded = m));
+  return loading;
+}
+
+/** The CEL module; throws when loadCel() has not resolved yet (a missing await is a bug). */
+export function cel(): CelModule {
+  if (!loaded) throw new Error("CEL used before loadCel() resolved");
+  return loaded;
+}
