@@ -40,7 +40,10 @@ async function podNames(selector: string): Promise<string[]> {
 async function readyPods(selector: string): Promise<void> {
   const pods = (await json(["get", "pods", "-l", selector])).items;
   for (const p of pods) {
-    if (p.metadata.deletionTimestamp || p.status?.phase === "Running") continue;
+    // Re-patched when the Ready condition is gone: the scheduler's
+    // PodScheduled=False merge patch (no nodes here) may replace the conditions list.
+    const readyCond = (p.status?.conditions ?? []).some((c: any) => c.type === "Ready");
+    if (p.metadata.deletionTimestamp || (p.status?.phase === "Running" && readyCond)) continue;
     const at = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z/, "Z");
     const status = {
       phase: "Running",
