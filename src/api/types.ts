@@ -75,6 +75,11 @@ export const ALL_VERBS: Verb[] = [
  * annotations, owner references) as well as the kind's own fields.
  */
 export interface Strategy {
+  /**
+   * The validators compile or evaluate CEL (src/cel/lazy.ts): the API server
+   * loads CEL before calling them.
+   */
+  usesCel?: boolean;
   /** Fills defaults in place (called on create, update and patch results). */
   defaults?(obj: KObject): void;
   /** Field errors for a new object. */

@@ -64,6 +64,7 @@ export function customResourceStrategy(opts: {
    */
   const updating = new WeakSet<KObject>();
   return {
+    usesCel: true, // x-kubernetes-validations rules
     defaults(obj) {
       normalizeCustomResource(obj, schema);
     },

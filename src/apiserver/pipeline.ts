@@ -11,7 +11,6 @@
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { RequestContext, UserInfo } from "./context.ts";
-import { loadCel } from "../cel/lazy.ts";
 
 /** A request filter: do work, then call next() to continue (or throw a StatusError). */
 export type Filter = (ctx: RequestContext, next: () => Promise<void>) => Promise<void>;
@@ -134,8 +133,6 @@ export async function runWriteStages<T>(
   validate: (attrs: AdmissionAttributes) => void | Promise<void>,
   store: (attrs: AdmissionAttributes) => Promise<T>,
 ): Promise<T> {
-  // Admission and validation may compile CEL (policies, matchConditions, CRD rules).
-  await loadCel();
   for (const plugin of pipeline.admission) if (plugin.admit) await plugin.admit(attrs);
   const handles: WriteHookHandle[] = [];
   let stored = false;

@@ -8,6 +8,7 @@ import { StatusError, alreadyExists, invalid, type FieldError } from "../api/sta
 import type { KObject, ObjectMeta, ResourceDef } from "../api/types.ts";
 import type { ServerContext, UserInfo } from "./context.ts";
 import { runWriteStages, type AdmissionAttributes, type AdmissionOperation } from "./pipeline.ts";
+import { loadCel } from "../cel/lazy.ts";
 import {
   prepareMetaForCreate,
   prepareMetaForUpdate,
@@ -54,7 +55,10 @@ export class RestStore {
     return runWriteStages(
       server.pipeline,
       attrs,
-      (a) => throwIfInvalid(def, a.object!, def.strategy?.validate?.(a.object!) ?? []),
+      async (a) => {
+        if (def.strategy?.usesCel) await loadCel();
+        throwIfInvalid(def, a.object!, def.strategy?.validate?.(a.object!) ?? []);
+      },
       async (a) => {
         if (!opts.dryRun) return server.store.create(def, a.object!);
         const meta = a.object!.metadata as ObjectMeta;
@@ -119,12 +123,14 @@ export class RestStore {
         const result = await runWriteStages(
           server.pipeline,
           attrs,
-          (a) =>
+          async (a) => {
+            if (def.strategy?.usesCel) await loadCel();
             throwIfInvalid(
               def,
               a.object!,
               this.validateUpdate(def, a.object!, current, opts.subresource),
-            ),
+            );
+          },
           async (a) => {
             const next = a.object!;
             const prepared = await server.store.prepareUpdate(def, next, current, kv!);

@@ -4,9 +4,10 @@
  * server's start-up, and most clusters compile no CEL until a policy,
  * webhook matchCondition or CRD rule arrives. So code outside src/cel uses
  * CEL through `cel()`, after `await loadCel()` somewhere up its call chain:
- * the API server awaits it before admission and validation of every write
- * (a resolved promise once loaded) and starts loading it in the background
- * once it serves; admission plugins await it themselves.
+ * the API server awaits it before calling validators of strategies marked
+ * `usesCel` (admissionregistration objects, CRDs, custom resources), and
+ * admission plugins that evaluate CEL await it themselves. The first such
+ * write pays the load once.
  */
 type CelModule = typeof import("./index.ts");
 

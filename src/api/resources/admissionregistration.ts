@@ -62,6 +62,7 @@ function defaultBinding(o: KObject): void {
 }
 
 const withMetaUpdate = (validate: (o: KObject) => ReturnType<typeof validatePolicy>) => ({
+  usesCel: true, // expressions are compiled
   validate,
   validateUpdate: (o: KObject, old: KObject) => validateMetaUpdate(o, old),
 });

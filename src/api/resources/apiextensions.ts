@@ -37,6 +37,7 @@ export function apiextensionsResources(): ResourceDef[] {
       categories: ["api-extensions"],
       subresources: [{ name: "status", kind, verbs: ["get", "patch", "update"] }],
       strategy: {
+        usesCel: true, // x-kubernetes-validations rules are compiled
         defaults: defaultCRD,
         prepareForCreate,
         validate: validateCRD,
