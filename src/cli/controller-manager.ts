@@ -38,6 +38,16 @@ export function registerControllerManagerCommand(program: Command): void {
     )
     .option("--root-ca-file <file>", "CA bundle published in kube-root-ca.crt config maps")
     .option(
+      "--allocate-node-cidrs [bool]",
+      "node IPAM: give each node without one a podCIDR from --cluster-cidr",
+      "false",
+    )
+    .option("--cluster-cidr <cidrs>", "CIDR range of pods in the cluster (one per IP family)")
+    .option("--node-cidr-mask-size <n>", "mask size of node CIDRs (single stack; default 24 / 64)")
+    .option("--node-cidr-mask-size-ipv4 <n>", "mask size of IPv4 node CIDRs (dual stack)")
+    .option("--node-cidr-mask-size-ipv6 <n>", "mask size of IPv6 node CIDRs (dual stack)")
+    .option("--service-cluster-ip-range <cidrs>", "service range, never given to nodes")
+    .option(
       "--secure-port <port>",
       "HTTPS port of /healthz and /metrics (0: do not serve)",
       "10257",
@@ -76,6 +86,14 @@ export function registerControllerManagerCommand(program: Command): void {
       const badRate = Object.entries(rates).find(([, v]) => !(Number(v) >= 0));
       if (badRate) {
         process.stderr.write(`error: invalid argument "${badRate[1]}" for "${badRate[0]}" flag\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const allocate = flags.allocateNodeCidrs === true || flags.allocateNodeCidrs === "true";
+      const { nodeIpamConfigFromFlags } = await import("../controllers/nodeipam/ipam-flags.ts");
+      const nodeIpam = allocate ? nodeIpamConfigFromFlags(flags) : undefined;
+      if (typeof nodeIpam === "string") {
+        process.stderr.write(`error: ${nodeIpam}\n`);
         process.exitCode = 1;
         return;
       }
@@ -125,6 +143,7 @@ export function registerControllerManagerCommand(program: Command): void {
             largeClusterSizeThreshold: Number(flags.largeClusterSizeThreshold),
           },
           rootCA: flags.rootCaFile ? readFileSync(flags.rootCaFile, "utf8") : config.ca,
+          nodeIpam,
           log: (msg, fields) => log.info(msg, fields),
         },
         abort.signal,

@@ -33,6 +33,10 @@ export interface ServerComponentFlags {
   podCidr?: string;
   /** --cgroup-root: root cgroup of this node's pods (default /kubepods). */
   cgroupRoot?: string;
+  /** --allocate-node-cidrs[=false]: the nodeipam controller assigns podCIDRs (default on). */
+  allocateNodeCidrs?: boolean | string;
+  /** --node-cidr-mask-size (default 24 for IPv4, 64 for IPv6). */
+  nodeCidrMaskSize?: string;
 }
 
 export async function startServerComponents(
@@ -72,6 +76,18 @@ export async function startServerComponents(
     clusterIPRange(flags.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR).valueAt(9);
   if (!flags.disableControllerManager) {
     const { runControllerManager } = await import("../controllers/manager.ts");
+    // Node IPAM over the cluster CIDR; this server's own node keeps its --pod-cidr.
+    const { nodeIpamConfigFromFlags } = await import("../controllers/nodeipam/ipam-flags.ts");
+    const nodeIpam =
+      String(flags.allocateNodeCidrs ?? true) !== "false"
+        ? nodeIpamConfigFromFlags({
+            clusterCidr: flags.clusterCidr ?? "10.42.0.0/16",
+            nodeCidrMaskSize: flags.nodeCidrMaskSize,
+            serviceClusterIpRange: flags.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR,
+            reservedCidrs: flags.disableAgent ? [] : [flags.podCidr ?? "10.42.0.0/24"],
+          })
+        : undefined;
+    if (typeof nodeIpam === "string") throw new Error(`node IPAM: ${nodeIpam}`);
     const log = createLogger("controller-manager");
     const managerClient = clientFor("controller-manager", identities.controllerManager);
     const builder =
@@ -105,6 +121,7 @@ export async function startServerComponents(
           identity: `${nodeName}_${process.pid}`,
           rootCA: config.ca,
           queueMetrics: metrics?.queueMetrics,
+          nodeIpam,
           log: (msg, fields) => log.info(msg, fields),
         },
         abort.signal,

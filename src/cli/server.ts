@@ -32,6 +32,12 @@ export function registerServerCommand(program: Command): void {
     .option("--cluster-cidr <cidr>", "pod CIDR of the cluster", "10.42.0.0/16")
     .option("--pod-cidr <cidr>", "pod CIDR of this node (its first IP is the pod bridge gateway)")
     .option("--cgroup-root <path>", "root cgroup of this node's pods", "/kubepods")
+    .option(
+      "--allocate-node-cidrs [bool]",
+      "node IPAM: give each node without one a podCIDR from --cluster-cidr",
+      "true",
+    )
+    .option("--node-cidr-mask-size <n>", "mask size of each node's podCIDR (default 24 for IPv4)")
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
       const { startControlPlane, stopOnSignals, defaultDataDir, deferred } =

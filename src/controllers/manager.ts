@@ -35,6 +35,7 @@ import { BootstrapSignerController } from "./bootstrap/bootstrap-signer.ts";
 import { TokenCleanerController } from "./bootstrap/token-cleaner.ts";
 import { PVCProtectionController } from "./volume/pvc-protection.ts";
 import { PVProtectionController } from "./volume/pv-protection.ts";
+import { nodeIpamController, type NodeIpamConfig } from "./nodeipam/node-ipam.ts";
 
 export interface ControllerManagerOptions {
   client: RestClient;
@@ -53,6 +54,8 @@ export interface ControllerManagerOptions {
   zoneEviction?: Partial<ZoneEvictionOptions>;
   /** Work queue metrics of every controller (served on /metrics); none when absent. */
   queueMetrics?: WorkQueueMetricsProvider;
+  /** --allocate-node-cidrs with --cluster-cidr etc. (absent: nodeipam allocates nothing). */
+  nodeIpam?: NodeIpamConfig;
   /**
    * --use-service-account-credentials: the client a controller writes with
    * (undefined: the manager's own client). Informers keep the manager's client.
@@ -74,6 +77,7 @@ interface ControllerContext {
   nodeMonitorGracePeriodMs?: number;
   zoneEviction?: Partial<ZoneEvictionOptions>;
   queueMetrics?: WorkQueueMetricsProvider;
+  nodeIpam?: NodeIpamConfig;
 }
 
 type Starter = (ctx: ControllerContext) => Promise<Runnable> | Runnable;
@@ -106,6 +110,7 @@ export const controllerStarters: Record<string, Starter> = {
       nodeMonitorGracePeriodMs: c.nodeMonitorGracePeriodMs,
       zoneEviction: c.zoneEviction,
     }),
+  nodeipam: (c) => nodeIpamController(c),
   podgc: (c) => new PodGCController(c),
   disruption: (c) => new DisruptionController(c),
   endpoint: (c) => new EndpointsController({ ...c, endpointsOnly: true }),
@@ -139,6 +144,7 @@ export const EVENT_COMPONENTS: Record<string, string> = {
   csrsigning: "certificate-controller",
   namespace: "namespace-controller",
   nodelifecycle: "node-controller",
+  nodeipam: "cidrAllocator",
   podgc: "pod-garbage-collector",
   disruption: "controllermanager",
   endpoint: "endpoint-controller",
@@ -209,6 +215,7 @@ export async function runControllerManager(
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs,
       zoneEviction: opts.zoneEviction,
       queueMetrics: opts.queueMetrics,
+      nodeIpam: opts.nodeIpam,
     };
     const names = enabledControllers(opts.controllers);
     // A controller's own credentials (service-account token): retried a few

@@ -28,6 +28,8 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   "ttl-after-finished": "ttl-after-finished-controller",
   namespace: "namespace-controller",
   nodelifecycle: "node-controller",
+  // Upstream builds nodeipam's client as node-controller too.
+  nodeipam: "node-controller",
   podgc: "pod-garbage-collector",
   disruption: "disruption-controller",
   endpoint: "endpoint-controller",
