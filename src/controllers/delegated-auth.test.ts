@@ -13,24 +13,28 @@ import { serveControllerManagerMetrics, type MetricsEndpoint } from "./metrics-s
 
 const clock = new FakeClock();
 const asked: string[] = [];
-/** The API server: token "good" is user "prom" in group "system:monitoring", who may get /metrics. */
+/**
+ * The API server: token "good" is user "prom" in group "system:monitoring",
+ * who may get /metrics; token "admin" (system:masters) may get anything.
+ */
 const client = {
   async request<T>(_method: string, path: string, opts?: { body?: unknown }): Promise<T> {
     const body = opts?.body as { spec: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (path.endsWith("/tokenreviews")) {
       asked.push(`token:${body.spec.token}`);
-      const ok = body.spec.token === "good";
-      return {
-        status: ok
-          ? { authenticated: true, user: { username: "prom", groups: ["system:monitoring"] } }
-          : { authenticated: false },
-      } as T;
+      const users: Record<string, { username: string; groups: string[] }> = {
+        good: { username: "prom", groups: ["system:monitoring"] },
+        admin: { username: "admin", groups: ["system:masters"] },
+      };
+      const user = users[body.spec.token];
+      return { status: user ? { authenticated: true, user } : { authenticated: false } } as T;
     }
     const { user, groups, nonResourceAttributes: a } = body.spec;
     asked.push(`sar:${user}:${a.verb}:${a.path}`);
-    return {
-      status: { allowed: groups.includes("system:monitoring") && a.path === "/metrics" },
-    } as T;
+    const allowed =
+      groups.includes("system:masters") ||
+      (groups.includes("system:monitoring") && a.path === "/metrics");
+    return { status: { allowed } } as T;
   },
 };
 
@@ -74,6 +78,7 @@ test("who may read what on the controller manager's port", async () => {
     ["monitoring user", "/metrics", "good", 200, ["token:good", "sar:prom:get:/metrics"]],
     ["cached for 10 s", "/metrics", "good", 200, []],
     ["monitoring user, other path", "/debug/pprof", "good", 403, ["sar:prom:get:/debug/pprof"]],
+    ["authorized, unknown path", "/nope", "admin", 404, ["token:admin", "sar:admin:get:/nope"]],
   ];
   for (const [what, path, token, status, reviews] of rows) {
     asked.length = 0;
