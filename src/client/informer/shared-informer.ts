@@ -137,6 +137,7 @@ export class SharedInformer<T extends KObject = KObject> {
     for (const obj of items) {
       const key = objectKey(obj);
       seen.add(key);
+      stripManagedFields(obj);
       const old = this.indexer.put(obj);
       for (const h of this.handlers) {
         if (old) {
@@ -186,6 +187,7 @@ export class SharedInformer<T extends KObject = KObject> {
           const old = this.indexer.remove(key);
           for (const h of this.handlers) h.delete?.(old ?? ev.object);
         } else {
+          stripManagedFields(ev.object);
           const old = this.indexer.put(ev.object);
           for (const h of this.handlers) {
             if (old) h.update?.(old, ev.object);
@@ -200,4 +202,14 @@ export class SharedInformer<T extends KObject = KObject> {
       throw err;
     }
   }
+}
+
+/**
+ * Informers keep objects without metadata.managedFields, as upstream's
+ * controller manager and scheduler transform theirs: no consumer reads them,
+ * they are often the bulk of an object, and an update sent without them
+ * keeps the stored ones.
+ */
+function stripManagedFields(obj: { metadata?: { managedFields?: unknown } }): void {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
 }

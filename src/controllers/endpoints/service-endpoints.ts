@@ -4,7 +4,6 @@
  * resolved against the pod's named container ports.
  */
 import type { KObject } from "../../api/types.ts";
-import { selectorFromSet } from "../../api/selectors/label-selector.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
 
 export interface ServicePort {
@@ -67,10 +66,13 @@ export function serviceEndpoints(svc: Service, pods: Pod[]): PodEndpoint[] | und
   const selector = svc.spec?.selector;
   if (!selector || Object.keys(selector).length === 0) return undefined;
   if (svc.spec?.type === "ExternalName") return [];
-  const sel = selectorFromSet(selector);
+  // A set selector is plain equality: compared directly (this loop runs over
+  // every pod of the namespace on each service sync).
+  const wanted = Object.entries(selector);
   const out: PodEndpoint[] = [];
   for (const pod of pods) {
-    if (!sel.matches(pod.metadata?.labels ?? {})) continue;
+    const labels = pod.metadata?.labels;
+    if (!labels || !wanted.every(([k, v]) => labels[k] === v)) continue;
     const ip = (pod.status as { podIP?: string } | undefined)?.podIP;
     if (!ip) continue;
     const phase = pod.status?.phase;
