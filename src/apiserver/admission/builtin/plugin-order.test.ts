@@ -21,6 +21,7 @@ test("flags choose plugins; order is always upstream's", () => {
     "Priority",
     "DefaultTolerationSeconds",
     "DefaultStorageClass",
+    "StorageObjectInUseProtection",
     "PersistentVolumeClaimResize",
     "RuntimeClass",
     "CertificateSubjectRestriction",

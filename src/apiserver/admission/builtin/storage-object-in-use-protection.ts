@@ -3,9 +3,8 @@
  * PersistentVolumeClaim gets the kubernetes.io/pvc-protection finalizer and
  * every new PersistentVolume kubernetes.io/pv-protection, so the
  * pvc-protection / pv-protection controllers can hold their deletion while
- * a pod (or claim) still uses them. Without those controllers the
- * finalizers are never removed: the plugin then runs only when named in
- * --enable-admission-plugins (see builtin-admission.ts).
+ * a pod (or claim) still uses them. On by default, as upstream (the
+ * controllers run in the controller manager, src/controllers/volume/).
  */
 import type { AdmissionPlugin } from "../../pipeline.ts";
 
