@@ -1,7 +1,10 @@
 /**
  * The pod garbage collector: force-deletes pods bound to nodes that no longer
  * exist, terminating pods that were never scheduled, and the oldest finished
- * pods beyond terminatedPodGCThreshold (12500), as upstream.
+ * pods beyond terminatedPodGCThreshold (12500), as upstream. A node must be
+ * missing for the quarantine time (40 s, upstream's quarantineTime) and then
+ * confirmed missing by a live read before its pods go: a pod bound by
+ * nodeName before its kubelet registers the Node is not lost.
  */
 import { isNotFound } from "../../client/api-error.ts";
 import type { Clock, TimerHandle } from "../../client/clock.ts";
@@ -13,11 +16,15 @@ import type { Pod } from "../util/pods.ts";
 
 /** Upstream's gcCheckPeriod. */
 const checkPeriodMs = 20_000;
+/** Upstream's quarantineTime. */
+const quarantineMs = 40_000;
 
 export class PodGCController {
   private readonly pods: SharedInformer<Pod>;
   private readonly nodes: SharedInformer;
   private timer?: TimerHandle;
+  /** Nodes pods are bound to that were missing from the cache, and since when. */
+  private readonly missingSince = new Map<string, number>();
 
   constructor(
     private readonly opts: {
@@ -63,17 +70,32 @@ export class PodGCController {
 
   async gc(): Promise<void> {
     const pods = this.pods.indexer.list();
-    // Orphaned pods: their node is gone (the cache may lag, so a live read confirms).
+    // Orphaned pods: their node has been missing for the quarantine time
+    // (the cache may lag, so a live read confirms).
+    const now = this.opts.clock.now();
+    const missing = new Set<string>();
     for (const pod of pods) {
       const node = pod.spec?.nodeName;
-      if (!node || this.nodes.indexer.get(node)) continue;
+      if (node && !this.nodes.indexer.get(node)) missing.add(node);
+    }
+    for (const node of this.missingSince.keys()) {
+      if (!missing.has(node)) this.missingSince.delete(node);
+    }
+    const gone = new Set<string>();
+    for (const node of missing) {
+      const since = this.missingSince.get(node);
+      if (since === undefined) this.missingSince.set(node, now);
+      if (since === undefined || now - since < (this.opts.quarantineMs ?? quarantineMs)) continue;
       try {
         await this.opts.client.get(nodesRef, undefined, node);
-        continue;
+        this.missingSince.delete(node);
       } catch (err) {
         if (!isNotFound(err)) throw err;
+        gone.add(node);
       }
-      await this.forceDelete(pod);
+    }
+    for (const pod of pods) {
+      if (gone.has(pod.spec?.nodeName ?? "")) await this.forceDelete(pod);
     }
     // Terminating pods that were never scheduled have no kubelet to finish them.
     for (const pod of pods) {
