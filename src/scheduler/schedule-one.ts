@@ -208,9 +208,10 @@ export class ScheduleOne {
       lastTransitionTime:
         old?.status === "False" && old.lastTransitionTime ? old.lastTransitionTime : stamp,
     };
-    const status: Record<string, unknown> = {
-      conditions: [...conditions.filter((c) => c.type !== "PodScheduled"), cond],
-    };
+    // A strategic merge patch merges conditions by type (as upstream's
+    // scheduler patches): a whole-list merge patch built from the cache
+    // could drop a condition the kubelet or a controller wrote meanwhile.
+    const status: Record<string, unknown> = { conditions: [cond] };
     if (nominated) status.nominatedNodeName = nominated;
     const meta = pod.metadata ?? {};
     try {
@@ -218,7 +219,7 @@ export class ScheduleOne {
         podsRef,
         meta.namespace,
         meta.name ?? "",
-        "merge",
+        "strategic",
         { status },
         { subresource: "status" },
       );
