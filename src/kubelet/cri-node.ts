@@ -5,6 +5,7 @@
  * containerd by PID, bridge, leftover mounts, cgroups).
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../util/logger.ts";
@@ -36,11 +37,13 @@ export interface CriNode {
   teardown(): Promise<void>;
 }
 
-/** A bridge name for a node (at most 15 characters, as Linux requires). */
+/**
+ * A bridge name for a node (at most 15 characters, as Linux requires): a
+ * digest, so names differing only at the end (node1, node2) do not collide
+ * (the bridge also names the CNI network and its host-local IPAM directory).
+ */
 export function bridgeName(nodeName: string): string {
-  let h = 0;
-  for (const ch of nodeName) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return `k8ts${h.toString(36).slice(0, 6)}`;
+  return `k8ts${createHash("sha256").update(nodeName).digest("hex").slice(0, 8)}`;
 }
 
 function umountLazy(path: string): Promise<void> {
