@@ -24,7 +24,18 @@ export function registerAgentCommand(program: Command): void {
     .option("--container-runtime <kind>", "cri or simulated", "cri")
     .option("--container-runtime-endpoint <endpoint>", "CRI endpoint (default: own containerd)")
     .option("--node-ip <ip>", "the node's InternalIP", "127.0.0.1")
-    .option("--pod-cidr <cidr>", "pod CIDR of this node", "10.42.1.0/24")
+    .option(
+      "--pod-cidr <cidr>",
+      "pod CIDR of this node (default: the podCIDR the node IPAM controller assigns)",
+    )
+    .option("--pod-cidr-timeout <seconds>", "how long to wait for an assigned podCIDR", "120")
+    .option("--cluster-cidr <cidr>", "pod CIDR of the cluster", "10.42.0.0/16")
+    .option(
+      "--service-cidr, --service-cluster-ip-range <cidr>",
+      "service CIDR of the cluster",
+      "10.43.0.0/16",
+    )
+    .option("--cgroup-root <path>", "root cgroup of this node's pods", "/kubepods")
     .option("--kubelet-port <port>", "HTTPS port of the kubelet server (0: free)", "10250")
     .option("--lb-port <port>", "port of the local API load balancer (0: free)", "0")
     .option("--image-pull <mode>", "enabled or disabled (default: offline)", "disabled")
@@ -78,13 +89,31 @@ export function registerAgentCommand(program: Command): void {
         log: (msg) => process.stderr.write(`k8ts agent: ${msg}\n`),
       });
       refresher.start();
+      // No --pod-cidr: the one the controller manager's node IPAM gives this node.
+      let podCIDR: string | undefined = flags.podCidr;
+      if (!podCIDR) {
+        const { awaitPodCidr } = await import("../controllers/nodeipam/await-pod-cidr.ts");
+        const { realClock } = await import("../client/clock.ts");
+        const cidrs = await awaitPodCidr({
+          client,
+          clock: realClock,
+          nodeName,
+          timeoutMs: Number(flags.podCidrTimeout) * 1000,
+          log: (msg) => process.stderr.write(`k8ts agent: ${msg}\n`),
+        });
+        podCIDR = cidrs[0];
+        process.stderr.write(`k8ts agent: node ${nodeName} podCIDR ${cidrs.join(",")}\n`);
+      }
       const kubelet = await startKubelet({
         client,
         nodeName,
         dataDir,
         runtime: flags.containerRuntime === "simulated" ? "simulated" : "cri",
         containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
-        podCIDR: flags.podCidr,
+        podCIDR,
+        clusterCIDR: flags.clusterCidr,
+        serviceCIDR: flags.serviceClusterIpRange,
+        cgroupRoot: flags.cgroupRoot,
         hostIP: flags.nodeIp,
         port: Number(flags.kubeletPort),
         clientCaPem: caPem,
@@ -96,7 +125,13 @@ export function registerAgentCommand(program: Command): void {
       const proxy =
         flags.containerRuntime === "simulated" || flags.disableKubeProxy
           ? undefined
-          : await startAgentProxy({ client, nodeName, nodeIP: flags.nodeIp });
+          : await startAgentProxy({
+              client,
+              nodeName,
+              nodeIP: flags.nodeIp,
+              clusterCIDR: flags.clusterCidr,
+              serviceCIDR: flags.serviceClusterIpRange,
+            });
       process.stdout.write(`k8ts agent: node ${nodeName} joined ${flags.server}\n`);
       await new Promise<void>((r) => {
         for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => r());
