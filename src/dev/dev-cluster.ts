@@ -228,8 +228,9 @@ export async function createDevCluster(o: DevClusterOptions): Promise<DevCluster
       first!.podCIDR,
       "--cluster-cidr",
       plan.clusterCIDR,
+      // Each node's pods under its own cgroup of the cluster's root (deleted with it).
       "--cgroup-root",
-      plan.cgroupRoot,
+      `${plan.cgroupRoot}/${first!.name}`,
     ]);
     writeState(state);
     log(`starting server ${first!.name} at ${plan.server}`);
@@ -263,8 +264,15 @@ export async function createDevCluster(o: DevClusterOptions): Promise<DevCluster
           node.name,
           "--node-ip",
           node.ip,
+          // Explicit: the dev network routes each node's planned pod CIDR to it.
           "--pod-cidr",
           node.podCIDR,
+          "--cluster-cidr",
+          plan.clusterCIDR,
+          "--service-cidr",
+          plan.serviceCIDR,
+          "--cgroup-root",
+          `${plan.cgroupRoot}/${node.name}`,
         ]);
         log(`starting agent ${node.name}`);
       }
