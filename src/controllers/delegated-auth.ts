@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { cachedAccessReviewer } from "../client/access-review.ts";
 import type { Clock } from "../client/clock.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import { tokenReviewAuthenticator } from "../kubelet/server/token-authenticator.ts";
@@ -61,33 +62,14 @@ export function delegatedAuth(
     clock: o.clock,
     cacheTtlMs: o.tokenCacheTtlMs ?? 10_000,
   });
-  const decisions = new Map<string, { until: number; allowed: boolean }>();
-  const authorize = async (user: User, verb: string, path: string): Promise<boolean> => {
-    const key = JSON.stringify([user.name, [...user.groups].sort(), verb, path]);
-    const now = o.clock.now();
-    const hit = decisions.get(key);
-    if (hit && hit.until > now) return hit.allowed;
-    let allowed = false;
-    try {
-      const res = await o.client.request<{ status?: { allowed?: boolean } }>(
-        "POST",
-        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-        {
-          body: {
-            apiVersion: "authorization.k8s.io/v1",
-            kind: "SubjectAccessReview",
-            spec: { user: user.name, groups: user.groups, nonResourceAttributes: { path, verb } },
-          },
-        },
-      );
-      allowed = res.status?.allowed === true;
-    } catch {
-      return false;
-    }
-    if (decisions.size > 1000) decisions.clear();
-    decisions.set(key, { until: now + (o.authzCacheTtlMs ?? 10_000), allowed });
-    return allowed;
-  };
+  const review = cachedAccessReviewer({
+    client: o.client,
+    clock: o.clock,
+    allowedTtlMs: o.authzCacheTtlMs ?? 10_000,
+    deniedTtlMs: o.authzCacheTtlMs ?? 10_000,
+  });
+  const authorize = (user: User, verb: string, path: string): Promise<boolean> =>
+    review(user, { nonResourceAttributes: { path, verb } });
   return async (req) => {
     const path = new URL(req.url ?? "/", "https://x").pathname;
     if (pathAllowed(path, always)) return { allowed: true };

@@ -43,13 +43,14 @@ after(async () => {
   await cluster?.stop();
 });
 
-/** Polls until check returns a value (kubectl is the observer), or fails after ~60 s. */
+/** Polls until check returns a value (kubectl is the observer), or fails after ~60 s (or timeoutMs). */
 async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
+  opts: { timeoutMs?: number } = {},
 ): Promise<T> {
   let last: unknown;
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < (opts.timeoutMs ?? 60_000) / 200; i++) {
     try {
       const v = await check();
       if (v) return v;

@@ -6,6 +6,7 @@
  * 5 minutes, denied 30 seconds, upstream's defaults); a failed review
  * denies.
  */
+import { cachedAccessReviewer } from "../../client/access-review.ts";
 import type { Clock } from "../../client/clock.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import type { KubeletUser } from "./kubelet-server.ts";
@@ -40,28 +41,14 @@ export function accessReview(
 export function sarAuthorizer(
   o: SarAuthorizerOptions,
 ): (user: KubeletUser, verb: string, subresource: string) => Promise<boolean> {
-  const cache = new Map<string, { until: number; allowed: boolean }>();
-  return async (user, verb, subresource) => {
-    const key = JSON.stringify([user.name, [...user.groups].sort(), verb, subresource]);
-    const now = o.clock.now();
-    const hit = cache.get(key);
-    if (hit && hit.until > now) return hit.allowed;
-    let allowed = false;
-    try {
-      const res = await o.client.request<{ status?: { allowed?: boolean } }>(
-        "POST",
-        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-        { body: accessReview(o.nodeName, user, verb, subresource) },
-      );
-      allowed = res.status?.allowed === true;
-    } catch {
-      return false;
-    }
-    if (cache.size > 1000) cache.clear();
-    cache.set(key, {
-      until: now + (allowed ? (o.allowedTtlMs ?? 300_000) : (o.deniedTtlMs ?? 30_000)),
-      allowed,
+  const review = cachedAccessReviewer({
+    client: o.client,
+    clock: o.clock,
+    allowedTtlMs: o.allowedTtlMs ?? 300_000,
+    deniedTtlMs: o.deniedTtlMs ?? 30_000,
+  });
+  return (user, verb, subresource) =>
+    review(user, {
+      resourceAttributes: accessReview(o.nodeName, user, verb, subresource).spec.resourceAttributes,
     });
-    return allowed;
-  };
 }
