@@ -2,15 +2,17 @@
  * Keeps ValidatingAdmissionPolicy status as upstream's type-checking
  * controller does: once a policy's generation is observed, status gets
  * observedGeneration and typeChecking. Expressions are compiled with
- * src/cel; k8ts has no schema-typed checking yet, so expressionWarnings
- * only lists expressions that fail to compile (validation normally rejects
- * those first).
+ * src/cel (object and oldObject untyped: upstream also checks them against
+ * the schemas of the kinds the policy matches, k8ts does not yet), so
+ * expressionWarnings only lists expressions that fail to compile
+ * (validation normally rejects those first).
  */
 import type { KObject } from "../../../api/types.ts";
 import type { ServerContext } from "../../context.ts";
 import { RestStore } from "../../rest-store.ts";
 import { ObjectCache } from "../../object-cache.ts";
 import { compilePolicy } from "./policy-evaluator.ts";
+import { loadCel } from "../../../cel/lazy.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -50,7 +52,10 @@ export async function runPolicyStatus(server: ServerContext): Promise<void> {
           def,
           "",
           p.metadata?.name ?? "",
-          async (cur) => ({ ...cur!, status: policyStatus(cur!) }),
+          async (cur) => {
+            await loadCel(); // a policy stored before this server started may be new to it
+            return { ...cur!, status: policyStatus(cur!) };
+          },
           {
             dryRun: false,
             user,
