@@ -91,3 +91,13 @@ test("past 25 events about one object the rest are dropped until the bucket refi
   assert.equal(reasons.length, 26);
   assert.ok(reasons.includes("Late1") && !reasons.includes("Late2"));
 });
+
+test("events recorded while the clock stands still all get distinct names", async () => {
+  const recorder = new EventRecorder(client, { component: "names" }, { clock: api.clock });
+  for (let i = 0; i < 100; i++) recorder.event(target(`same-ms-${i}`), "Normal", "Tick", "x");
+  await recorder.flush();
+  const names = new Set<string>();
+  for (let i = 0; i < 100; i++)
+    for (const e of await eventsOf(`same-ms-${i}`)) names.add(e.metadata!.name!);
+  assert.equal(names.size, 100);
+});

@@ -35,6 +35,8 @@ export class EventRecorder {
   private similar = new Map<string, { messages: Set<string>; since: number }>();
   private readonly clock: Clock;
   private pending = new Set<Promise<void>>();
+  /** The last name suffix used: suffixes only grow, so one recorder never repeats a name. */
+  private lastNanos = 0n;
   private readonly spamFilter: EventSpamFilter;
 
   /** `spamBurst`/`spamQPS` override client-go's 25 and 1/300 per source and object. */
@@ -54,6 +56,19 @@ export class EventRecorder {
   }
 
   /** Waits for events being written (for clean shutdown and tests). */
+  /**
+   * Upstream names events `<object>.<unix nanoseconds in hex>`. Milliseconds
+   * times 1e6 exceed a double's integer precision, so this is BigInt; a
+   * random sub-millisecond part separates recorders of one process, and a
+   * recorder's own names never repeat (two events in one millisecond, or a
+   * test clock that stands still, used to collide and lose one).
+   */
+  private nextNanos(nowMs: number): bigint {
+    const candidate = BigInt(nowMs) * 1_000_000n + BigInt(Math.floor(Math.random() * 1e6));
+    this.lastNanos = candidate > this.lastNanos ? candidate : this.lastNanos + 1n;
+    return this.lastNanos;
+  }
+
   async flush(): Promise<void> {
     await Promise.all([...this.pending]);
   }
@@ -105,7 +120,7 @@ export class EventRecorder {
         this.seen.delete(key);
       }
     }
-    const name = `${meta.name ?? "unknown"}.${(now * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
+    const name = `${meta.name ?? "unknown"}.${this.nextNanos(now).toString(16)}`;
     const created = await this.client.create<KObject>(eventsRef, namespace, {
       apiVersion: "v1",
       kind: "Event",
