@@ -8,7 +8,8 @@
  * Deployment and wait until its pods are gone.
  *
  * Flags: --sizes 1000,10000 --nodes 100 --timeout SECONDS (per size, 300)
- * --json FILE; --quick: 1,000 replicas on 20 nodes. Target: 10,000 replicas Ready in <= 30 s on this machine.
+ * --json FILE; --quick: 1,000 replicas on 20 nodes; --cpu-prof-dir DIR writes
+ * the server's CPU profile there when it exits. Target: 10,000 replicas Ready in <= 30 s on this machine.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -73,7 +74,7 @@ const port = await freePort();
 const server = new K8tsChild(
   "server",
   ["server", "--disable-agent", "--data-dir", dataDir, "--secure-port", String(port)],
-  [],
+  flag("cpu-prof-dir", "") ? ["--cpu-prof", `--cpu-prof-dir=${flag("cpu-prof-dir", "")}`] : [],
   log,
 );
 let sim: K8tsChild | undefined;

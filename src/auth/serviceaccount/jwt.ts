@@ -77,8 +77,26 @@ export function unverifiedClaims(token: string): JwtClaims {
   }
 }
 
+/**
+ * Tokens whose signature verified, per key set: a token string's signature
+ * never changes, and every request of a controller or kubelet carries the
+ * same token (RSA verification was 2% of the server's CPU under load).
+ * Claims (expiry, bound objects) are still checked by the callers each time.
+ */
+const verifiedTokens = new WeakMap<KeyObject[], Set<string>>();
+
 /** Verifies the signature against any of the public keys; returns the claims or throws JwtError. */
 export function verifyJwt(token: string, publicKeys: KeyObject[]): JwtClaims {
+  let verified = verifiedTokens.get(publicKeys);
+  if (verified?.has(token)) return unverifiedClaims(token);
+  const claims = verifySignature(token, publicKeys);
+  if (!verified) verifiedTokens.set(publicKeys, (verified = new Set()));
+  if (verified.size >= 10_000) verified.clear();
+  verified.add(token);
+  return claims;
+}
+
+function verifySignature(token: string, publicKeys: KeyObject[]): JwtClaims {
   const parts = token.split(".");
   if (parts.length !== 3) throw new JwtError("malformed token");
   let header: { alg?: unknown };
