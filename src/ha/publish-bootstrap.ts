@@ -10,7 +10,7 @@
  * - the bundle Secret itself (see control-plane-bundle.ts), refreshed.
  */
 import type { KObject } from "../api/types.ts";
-import { isAlreadyExists, isNotFound } from "../client/api-error.ts";
+import { isAlreadyExists, isConflict, isNotFound } from "../client/api-error.ts";
 import type { ResourceRef, RestClient } from "../client/rest-client.ts";
 import { configMapsRef, secretsRef } from "../client/resources.ts";
 import { CONTROL_PLANE_TOKEN_GROUP } from "./bootstrap-token.ts";
@@ -54,18 +54,30 @@ export function namedGetRole(
 }
 
 /** Adds url to cluster-info's API server list (optimistic concurrency: a conflict throws). */
+/**
+ * Adds `url` to cluster-info's server list: read, then a patch guarded by
+ * the resourceVersion read, re-read on conflicts (the bootstrap signer and
+ * other servers write the same ConfigMap).
+ */
 async function addApiServer(client: RestClient, url: string): Promise<void> {
-  const cm = await client.get<KObject & { data?: Record<string, string> }>(
-    configMapsRef,
-    CLUSTER_INFO.namespace,
-    CLUSTER_INFO.name,
-  );
-  const list = (cm.data?.[APISERVERS_KEY] ?? "").split(",").filter((u) => u);
-  if (list.includes(url)) return;
-  await client.patch(configMapsRef, CLUSTER_INFO.namespace, CLUSTER_INFO.name, "merge", {
-    metadata: { resourceVersion: cm.metadata?.resourceVersion },
-    data: { [APISERVERS_KEY]: [...list, url].join(",") },
-  });
+  for (let attempt = 1; ; attempt++) {
+    const cm = await client.get<KObject & { data?: Record<string, string> }>(
+      configMapsRef,
+      CLUSTER_INFO.namespace,
+      CLUSTER_INFO.name,
+    );
+    const list = (cm.data?.[APISERVERS_KEY] ?? "").split(",").filter((u) => u);
+    if (list.includes(url)) return;
+    try {
+      await client.patch(configMapsRef, CLUSTER_INFO.namespace, CLUSTER_INFO.name, "merge", {
+        metadata: { resourceVersion: cm.metadata?.resourceVersion },
+        data: { [APISERVERS_KEY]: [...list, url].join(",") },
+      });
+      return;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 10) throw err;
+    }
+  }
 }
 
 async function createIfMissing(client: RestClient, ref: ResourceRef, obj: KObject): Promise<void> {
