@@ -12,6 +12,7 @@ import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
 import { startCluster } from "../test/e2e/harness.ts";
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { percentiles } from "./lib/percentiles.ts";
+import { bucketDelta, durationBuckets, processCpuMs } from "./lib/server-side.ts";
 import { printTable, type Row } from "./lib/table.ts";
 
 const args = parseBenchArgs();
@@ -37,7 +38,10 @@ async function timed(n: number, concurrency: number, op: (i: number) => Promise<
   return { ...percentiles(samples), perSecond: n / seconds };
 }
 
-function record(name: string, clients: number, r: Awaited<ReturnType<typeof timed>>) {
+type Timed = Awaited<ReturnType<typeof timed>>;
+type ServerSide = { cpuMsPerOp: number; shareWithin50ms: number; p99Bound: number };
+
+function record(name: string, clients: number, r: Timed, server?: ServerSide) {
   rows.push({
     operation: name,
     clients,
@@ -46,8 +50,29 @@ function record(name: string, clients: number, r: Awaited<ReturnType<typeof time
     "p99 ms": r.p99,
     "max ms": r.max,
     "p99 ≤ 50 ms": r.p99 <= 50 ? "yes" : "no",
+    "srv CPU ms/op": server ? server.cpuMsPerOp : "",
+    "srv ≤ 50 ms": server ? `${(100 * server.shareWithin50ms).toFixed(1)}%` : "",
+    "srv p99 ≤ s": server ? server.p99Bound : "",
   });
-  results[`${name}@${clients}`] = r;
+  results[`${name}@${clients}`] = { ...r, server };
+}
+
+/**
+ * Runs a timed phase and also reads the server's side of it: its CPU time
+ * per operation and its own latency histogram for `verb` on configmaps.
+ */
+async function timedWithServer(
+  verb: string,
+  n: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<[Timed, ServerSide]> {
+  const before = await durationBuckets(clientConfig, verb, "configmaps");
+  const cpu0 = processCpuMs(cluster.pid);
+  const r = await timed(n, concurrency, op);
+  const cpuMsPerOp = (processCpuMs(cluster.pid) - cpu0) / n;
+  const d = bucketDelta(before, await durationBuckets(clientConfig, verb, "configmaps"), 0.05);
+  return [r, { cpuMsPerOp, shareWithin50ms: d.shareWithin, p99Bound: d.p99Bound }];
 }
 
 /** Milliseconds from spawning `k8ts server` on dataDir to /readyz answering. */
@@ -129,6 +154,7 @@ async function fillDataDir(dataDir: string, n: number): Promise<void> {
 const cluster = await startCluster({
   args: ["--disable-controller-manager", "--disable-scheduler"],
 });
+const clientConfig = loadKubeconfig(cluster.kubeconfig);
 try {
   // More pooled connections than clients: latency is the server's, not a client-side queue.
   const client = new RestClient({
@@ -158,19 +184,23 @@ try {
     record(
       "create",
       clients,
-      await timed(n, clients, (i) => client.create(cms, "default", body(`c${clients}-${i}`))),
+      ...(await timedWithServer("POST", n, clients, (i) =>
+        client.create(cms, "default", body(`c${clients}-${i}`)),
+      )),
     );
     record(
       "get",
       clients,
-      await timed(n, clients, (i) => client.get(cms, "default", `c${clients}-${i}`)),
+      ...(await timedWithServer("GET", n, clients, (i) =>
+        client.get(cms, "default", `c${clients}-${i}`),
+      )),
     );
     record(
       "update",
       clients,
-      await timed(n, clients, (i) =>
+      ...(await timedWithServer("PATCH", n, clients, (i) =>
         client.patch(cms, "default", `c${clients}-${i}`, "merge", { data: { k: "y" } }),
-      ),
+      )),
     );
   }
   for (const [label, count] of [
