@@ -29,6 +29,11 @@ export class WatchCacheSet {
     return cache;
   }
 
+  /** The cache for a prefix if one was made, without making one. */
+  get(prefix: string): WatchCache | undefined {
+    return this.#caches.get(prefix);
+  }
+
   stopAll(): void {
     for (const cache of this.#caches.values()) cache.stop();
     this.#caches.clear();

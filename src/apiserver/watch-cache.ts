@@ -1,17 +1,24 @@
 /**
- * One storage watch per stored resource, shared by every client watch on it.
+ * One storage watch per stored resource, shared by every client watch on it,
+ * and the resource's current state (upstream's cacher and watch cache).
  *
- * Contract: events are kept in a ring buffer of the most recent `capacity`
- * batches' events, so a client watch from resourceVersion N is served from
- * memory when every event after N is still buffered (else 410 Gone, "too old
- * resource version", as upstream's watch cache). Each client has a bounded
- * queue; a client that falls `clientBuffer` events behind is cut off (its
- * watch ends and it re-watches) so a slow client never holds up the others
- * or the storage watch.
+ * Contract: starting lists the prefix at revision S and watches from S+1;
+ * from then on `store` is storage's state under the prefix at `lastRevision`
+ * (reads from it are consistent snapshots taken synchronously). Events are
+ * kept in a ring buffer of the most recent `capacity` events, so a client
+ * watch from resourceVersion N is served from memory when every event after
+ * N is still buffered (else 410 Gone, "too old resource version", as
+ * upstream's watch cache). Each client has a bounded queue; a client that
+ * falls `clientBuffer` events behind is cut off (its watch ends and it
+ * re-watches) so a slow client never holds up the others or the storage
+ * watch. When the storage watch ends the cache is not `ready` until the next
+ * ensureStarted() lists again.
  */
 import { StatusError } from "../api/status.ts";
 import type { Backend, KeyValue, Watcher } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
+import type { KObject, ResourceDef } from "../api/types.ts";
+import { WatchCacheStore } from "./watch-cache-store.ts";
 import { WatchEventMemo } from "./watch-event-memo.ts";
 
 export type CacheEventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -54,11 +61,15 @@ interface Subscriber {
 
 export const DEFAULT_CACHE_CAPACITY = 10_000;
 export const DEFAULT_CLIENT_BUFFER = 10_000;
+/** Keys per storage list page when the cache (re)starts (upstream's storageWatchListPageSize). */
+export const LIST_PAGE_SIZE = 10_000;
 
 export class WatchCache {
   readonly prefix: string;
   /** Decoded and encoded events shared by this cache's client watches. */
   readonly memo = new WatchEventMemo();
+  /** The current state (valid while `ready`). */
+  readonly store = new WatchCacheStore();
   readonly #backend: Backend;
   readonly #capacity: number;
   readonly #clientBuffer: number;
@@ -69,6 +80,7 @@ export class WatchCache {
   #subscribers = new Set<Subscriber>();
   #starting?: Promise<void>;
   #watcher?: Watcher;
+  #ready = false;
   #stopped = false;
   /** Why the storage watch ended; subscriptions fail with it until the cache restarts. */
   #failure?: StatusError;
@@ -83,6 +95,20 @@ export class WatchCache {
   /** The newest revision the cache knows to be complete for its prefix. */
   get lastRevision(): number {
     return this.#lastRevision;
+  }
+
+  /** True while `store` holds the state at `lastRevision` (listed, and the storage watch is live). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /**
+   * kv decoded for def, shared with the state and every watcher: the
+   * store's decoding when it holds this version of the key, else the event
+   * memo's. Never mutate the result.
+   */
+  decode(kv: KeyValue, def: ResourceDef, decode: (kv: KeyValue) => KObject): KObject {
+    return this.store.decodedLike(kv, def, decode) ?? this.memo.decode(kv, def, decode);
   }
 
   /**
@@ -102,9 +128,12 @@ export class WatchCache {
         fromRevision !== undefined && fromRevision > compacted && fromRevision < current
           ? fromRevision
           : current;
+      await this.#load(start);
+      if (this.#stopped) return;
       this.#coveredFrom = start;
-      this.#lastRevision = current;
+      this.#lastRevision = start;
       this.#watcher = this.#backend.watch(this.prefix, { startRevision: start + 1 });
+      this.#ready = true;
       void this.#pump(this.#watcher);
     })().catch((err) => {
       this.#starting = undefined;
@@ -145,6 +174,7 @@ export class WatchCache {
   /** Stops the storage watch and ends every subscription. */
   stop(): void {
     this.#stopped = true;
+    this.#ready = false;
     this.#watcher?.cancel();
     for (const sub of this.#subscribers) this.#end(sub);
   }
@@ -152,6 +182,23 @@ export class WatchCache {
   /** Number of live subscriptions (for tests and metrics). */
   subscriberCount(): number {
     return this.#subscribers.size;
+  }
+
+  /** Lists the prefix at revision into the store, page by page. */
+  async #load(revision: number): Promise<void> {
+    const kvs: KeyValue[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#backend.list(this.prefix, {
+        revision,
+        limit: LIST_PAGE_SIZE,
+        after,
+      });
+      kvs.push(...page.kvs);
+      if (!page.more || page.kvs.length === 0) break;
+      after = page.kvs[page.kvs.length - 1]!.key;
+    }
+    this.store.replace(kvs);
   }
 
   async #pump(watcher: Watcher): Promise<void> {
@@ -168,6 +215,8 @@ export class WatchCache {
       for (const sub of this.#subscribers) this.#end(sub, status);
     }
     // The storage watch ended: restart lazily on the next ensureStarted().
+    this.#ready = false;
+    this.store.replace([]);
     if (!this.#stopped) {
       this.#ring = [];
       this.#starting = undefined;
@@ -180,6 +229,8 @@ export class WatchCache {
     if (events.length === 0) return;
     for (const e of events) {
       this.#ring.push(e);
+      if (e.type === "DELETED") this.store.remove(e.key);
+      else this.store.put(e.kv);
       this.#lastRevision = Math.max(this.#lastRevision, e.revision);
     }
     if (this.#ring.length > this.#capacity) {

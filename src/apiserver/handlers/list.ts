@@ -1,8 +1,10 @@
 /**
- * LIST with selectors and pagination. Pages are read at one revision (the
- * continue token carries it); with selectors the handler keeps reading
- * storage pages until `limit` matches are found or the keys run out, as
- * upstream's etcd3 store does.
+ * LIST with selectors and pagination. Lists upstream answers from its watch
+ * cache (resourceVersion "0", NotOlderThan) come from the cache's state (see
+ * watch-cache-reader.ts); the others read storage. Storage pages are read at
+ * one revision (the continue token carries it); with selectors the handler
+ * keeps reading storage pages until `limit` matches are found or the keys
+ * run out, as upstream's etcd3 store does.
  */
 import { StatusError } from "../../api/status.ts";
 import type { KObject, ResourceDef } from "../../api/types.ts";
@@ -11,6 +13,7 @@ import { encodeContinue, parseListOptions, type ListOptions } from "../list-opti
 import { apiVersionOf, keyPrefix } from "../object-store.ts";
 import { renderList } from "../output.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
+import { listFromCache, listServedFromCache, listStorage } from "../watch-cache-reader.ts";
 import { reply, renderOptions } from "./common.ts";
 
 export interface ListResultPage {
@@ -27,6 +30,10 @@ export async function listObjects(
   namespace: string,
   opts: ListOptions,
 ): Promise<ListResultPage> {
+  if (listServedFromCache(def, opts)) {
+    const page = await listFromCache(ctx.server, def, namespace, opts);
+    if (page) return page;
+  }
   const store = ctx.server.store;
   const prefix = keyPrefix(def, namespace || undefined);
   let revision: number | undefined;
@@ -72,7 +79,7 @@ export async function listObjects(
   const items: KObject[] = [];
   const pageSize = opts.limit > 0 ? Math.max(opts.limit, filtering ? 500 : opts.limit) : 0;
   for (;;) {
-    const page = await store.list(def, namespace || undefined, {
+    const page = await listStorage(ctx.server, def, namespace || undefined, {
       revision,
       limit: pageSize,
       after,

@@ -69,11 +69,12 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   let startError: StatusError | undefined;
   let lastRevision: number;
   if (initial) {
+    // "0" (and N with sendInitialEvents): the cache's state; unset: a consistent read.
     const page = await listObjects(ctx, def, namespace, {
       ...opts,
       limit: 0,
       continueToken: undefined,
-      resourceVersion: undefined,
+      resourceVersion: rv === "0" || opts.sendInitialEvents ? rv : undefined,
       matches,
     } as ListOptions);
     initialObjects = page.items;
@@ -172,7 +173,7 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   // Webhook-converted resources decode asynchronously, once per event for all watchers.
   const decode = def.convertMany
     ? (kv: CacheEvent["kv"]) => server.store.decodeShared(def, kv)
-    : (kv: CacheEvent["kv"]) => cache.memo.decode(kv, def, plainDecode);
+    : (kv: CacheEvent["kv"]) => cache.decode(kv, def, plainDecode);
   // Plain JSON events are the same bytes for every watcher of this version:
   // serialized once (Tables and metadata-only answers are per watcher).
   const plainJson = render.negotiated.as === "object";

@@ -1,0 +1,59 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { KObject, ResourceDef } from "../api/types.ts";
+import type { KeyValue } from "../storage/backend.ts";
+import { WatchCacheStore } from "./watch-cache-store.ts";
+
+const kv = (key: string, modRevision: number): KeyValue => ({
+  key,
+  value: JSON.stringify({ metadata: { name: key.split("/").pop() } }),
+  createRevision: 1,
+  modRevision,
+});
+
+test("under() returns a prefix's elements in key order, after puts and removes", () => {
+  const store = new WatchCacheStore();
+  store.replace([kv("/r/cm/b/y", 2), kv("/r/cm/a/x", 1), kv("/r/cm/ab/z", 3)]);
+  const keys = (prefix: string) => store.under(prefix).map((e) => e.kv.key);
+  const cases: [string, string[]][] = [
+    ["/r/cm/", ["/r/cm/a/x", "/r/cm/ab/z", "/r/cm/b/y"]],
+    // "a/" must not match "ab/".
+    ["/r/cm/a/", ["/r/cm/a/x"]],
+    ["/r/cm/c/", []],
+    ["/r/other/", []],
+  ];
+  for (const [prefix, want] of cases) assert.deepEqual(keys(prefix), want, prefix);
+  store.put(kv("/r/cm/a/w", 4));
+  store.remove("/r/cm/b/y");
+  store.put(kv("/r/cm/a/x", 5));
+  assert.deepEqual(keys("/r/cm/"), ["/r/cm/a/w", "/r/cm/a/x", "/r/cm/ab/z"]);
+  assert.equal(store.get("/r/cm/a/x")?.kv.modRevision, 5);
+  assert.equal(store.size, 3);
+});
+
+test("an element decodes once per served version; storage reads of the same version share it", () => {
+  const store = new WatchCacheStore();
+  const v1 = { resource: "v1" } as ResourceDef;
+  const v2 = { resource: "v2" } as ResourceDef;
+  let decodes = 0;
+  const decode = (k: KeyValue): KObject => {
+    decodes++;
+    return JSON.parse(k.value) as KObject;
+  };
+  store.replace([kv("/r/cm/a/x", 7)]);
+  const el = store.get("/r/cm/a/x")!;
+  const first = WatchCacheStore.objectOf(el, v1, decode);
+  assert.equal(WatchCacheStore.objectOf(el, v1, decode), first);
+  assert.notEqual(WatchCacheStore.objectOf(el, v2, decode), first);
+  assert.equal(decodes, 2);
+  // A storage read of the same key and revision shares the decoding ...
+  assert.equal(store.decodedLike(kv("/r/cm/a/x", 7), v1, decode), first);
+  // ... another revision or an unknown key does not.
+  assert.equal(store.decodedLike(kv("/r/cm/a/x", 8), v1, decode), undefined);
+  assert.equal(store.decodedLike(kv("/r/cm/a/q", 7), v1, decode), undefined);
+  assert.equal(decodes, 2);
+  // A new version replaces the decodings.
+  store.put(kv("/r/cm/a/x", 9));
+  assert.notEqual(WatchCacheStore.objectOf(store.get("/r/cm/a/x")!, v1, decode), first);
+  assert.equal(decodes, 3);
+});
