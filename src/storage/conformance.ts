@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { MAX_VALUE_BYTES, type Backend } from "./backend.ts";
-import { expectStorageError, uniquePrefix, WatchReader } from "./testing/watch-reader.ts";
+import { expectStorageError, WatchReader } from "./testing/watch-reader.ts";
 import { watchConformance } from "./testing/conformance-watch.ts";
-import type { ConformanceFixture, MakeBackend } from "./testing/conformance-fixture.ts";
+import {
+  eachCase,
+  type ConformanceFixture,
+  type MakeBackend,
+} from "./testing/conformance-fixture.ts";
 
 export type { ConformanceFixture, MakeBackend };
 
@@ -17,13 +21,10 @@ export function backendConformance(makeBackend: MakeBackend): void {
     let fx: ConformanceFixture;
     let b: Backend;
     let p: string;
-    beforeEach(async () => {
-      fx = await makeBackend();
-      b = fx.backend;
-      p = uniquePrefix("kv");
-    });
-    afterEach(async () => {
-      await fx.cleanup();
+    eachCase(makeBackend, "kv", (f, prefix) => {
+      fx = f;
+      b = f.backend;
+      p = prefix;
     });
 
     test("revisions increase strictly and track create/mod revisions", async () => {

@@ -1,4 +1,6 @@
+import { afterEach, beforeEach } from "node:test";
 import type { Backend } from "../backend.ts";
+import { uniquePrefix } from "./watch-reader.ts";
 
 /** What a driver's test hands the conformance suite for each test case. */
 export interface ConformanceFixture {
@@ -15,3 +17,24 @@ export interface ConformanceFixture {
 }
 
 export type MakeBackend = () => Promise<ConformanceFixture>;
+
+/**
+ * Registers the per-case hooks of a conformance block: before each case a
+ * fresh fixture and key prefix are handed to `use`; after it the fixture is
+ * cleaned up.
+ */
+export function eachCase(
+  makeBackend: MakeBackend,
+  prefixName: string,
+  use: (fx: ConformanceFixture, prefix: string) => void,
+): void {
+  let fx: ConformanceFixture | undefined;
+  beforeEach(async () => {
+    fx = await makeBackend();
+    use(fx, uniquePrefix(prefixName));
+  });
+  afterEach(async () => {
+    await fx?.cleanup();
+    fx = undefined;
+  });
+}

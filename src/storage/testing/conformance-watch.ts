@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Backend, WatchEvent } from "../backend.ts";
-import type { ConformanceFixture, MakeBackend } from "./conformance-fixture.ts";
-import { expectStorageError, uniquePrefix, WatchReader } from "./watch-reader.ts";
+import { eachCase, type ConformanceFixture, type MakeBackend } from "./conformance-fixture.ts";
+import { expectStorageError, WatchReader } from "./watch-reader.ts";
 
 /** The watch and compaction half of backendConformance (see conformance.ts). */
 export function watchConformance(makeBackend: MakeBackend): void {
@@ -10,13 +10,10 @@ export function watchConformance(makeBackend: MakeBackend): void {
     let fx: ConformanceFixture;
     let b: Backend;
     let p: string;
-    beforeEach(async () => {
-      fx = await makeBackend();
-      b = fx.backend;
-      p = uniquePrefix("watch");
-    });
-    afterEach(async () => {
-      await fx.cleanup();
+    eachCase(makeBackend, "watch", (f, prefix) => {
+      fx = f;
+      b = f.backend;
+      p = prefix;
     });
 
     test("replays history from a revision, then streams live events with prevKv", async () => {
