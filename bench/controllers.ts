@@ -23,6 +23,7 @@ import { freePort } from "../test/e2e/harness.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { ProcessSampler } from "./scale-measure.ts";
+import { diffRequestCounts, fetchRequestCounts } from "./controllers-requests.ts";
 import { K8tsChild } from "./scale-procs.ts";
 
 const argv = process.argv.slice(2);
@@ -79,6 +80,8 @@ const server = new K8tsChild(
 );
 let sim: K8tsChild | undefined;
 const rows: Row[] = [];
+/** API requests per replica while the Deployment rolled out (the busiest kinds). */
+const perReplica: Record<string, string | number>[] = [];
 try {
   const kubeconfig = join(dataDir, "admin.kubeconfig");
   let client: RestClient | undefined;
@@ -126,6 +129,7 @@ try {
     const sampler = new ProcessSampler({ server: server.child.pid! });
     sampler.start();
     const load0 = loadavg()[0]!;
+    const requests0 = await fetchRequestCounts(loadKubeconfig(kubeconfig));
     log(`Deployment ${name}: ${size} replicas`);
     const t0 = performance.now();
     await c.create(deploymentsRef, "default", deployment(name, size));
@@ -151,6 +155,19 @@ try {
     );
     const seconds = (performance.now() - t0) / 1000;
     const used = sampler.stop().server!;
+    const requests = diffRequestCounts(
+      requests0,
+      await fetchRequestCounts(loadKubeconfig(kubeconfig)),
+    );
+    perReplica.push({
+      replicas: size,
+      ...Object.fromEntries(
+        [...requests]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 12)
+          .map(([k, v]) => [k, (v / size).toFixed(2)]),
+      ),
+    });
     rows.push({
       replicas: size,
       nodes,
@@ -185,4 +202,8 @@ console.log(
   "controllers benchmark (Deployment created to all replicas Ready; controller manager and scheduler inside k8ts server; simulated nodes)",
 );
 printTable(rows);
-await writeJson(flag("json", "") || undefined, { rows });
+for (const r of perReplica) {
+  console.log(`API requests per replica while ${r.replicas} replicas rolled out:`);
+  for (const [k, v] of Object.entries(r)) if (k !== "replicas") console.log(`  ${v}  ${k}`);
+}
+await writeJson(flag("json", "") || undefined, { rows, requestsPerReplica: perReplica });

@@ -27,6 +27,7 @@ import {
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
+import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
 import { ControllerExpectations } from "../util/expectations.ts";
 import {
   ensureRevision,
@@ -94,6 +95,7 @@ export class DaemonSetController {
     this.expectations = new ControllerExpectations(opts.clock);
     this.sets = opts.informers.informerFor<DaemonSet>(daemonSetsRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
+    addControllerUIDIndex(this.pods.indexer);
     this.nodes = opts.informers.informerFor(nodesRef);
     this.revisions = opts.informers.informerFor<ControllerRevision>(controllerRevisionsRef);
     const enqueue = (ds: DaemonSet) => this.queue.add(objectKey(ds));
@@ -232,7 +234,7 @@ export class DaemonSetController {
     const sel = labelSelectorFromObject(ds.spec?.selector as never);
     const uid = ds.metadata?.uid;
     const out: Pod[] = [];
-    for (const pod of this.pods.indexer.byIndex("namespace", ds.metadata?.namespace ?? "")) {
+    for (const pod of ownedAndOrphans(this.pods.indexer, ds.metadata?.namespace ?? "", uid ?? "")) {
       const ref = controllerOf(pod);
       if (ref) {
         if (ref.uid === uid) out.push(pod);

@@ -19,6 +19,7 @@ import { jobsRef, podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf } from "../util/controller-ref.ts";
+import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
 import {
   formatIndexes,
@@ -96,6 +97,7 @@ export class JobController {
     this.queue = new WorkQueue({ clock: opts.clock, name: "job", metrics: opts.queueMetrics });
     this.jobs = opts.informers.informerFor<Job>(jobsRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
+    addControllerUIDIndex(this.pods.indexer);
     const enqueue = (j: Job) => this.queue.add(objectKey(j));
     this.jobs.addEventHandler({ add: enqueue, update: (_, j) => enqueue(j), delete: enqueue });
     this.pods.addEventHandler(enqueueControllerOf<Pod>(this.queue, "Job"));
@@ -110,10 +112,12 @@ export class JobController {
   private ownedPods(job: Job): Pod[] {
     const uid = job.metadata?.uid;
     const sel = labelSelectorFromObject(job.spec?.selector as never);
-    return this.pods.indexer.byIndex("namespace", job.metadata?.namespace ?? "").filter((p) => {
-      const ref = controllerOf(p);
-      return ref?.uid === uid && (!sel.ok || sel.selector.matches(p.metadata?.labels ?? {}));
-    });
+    return ownedAndOrphans(this.pods.indexer, job.metadata?.namespace ?? "", uid ?? "").filter(
+      (p) => {
+        const ref = controllerOf(p);
+        return ref?.uid === uid && (!sel.ok || sel.selector.matches(p.metadata?.labels ?? {}));
+      },
+    );
   }
 
   async syncHandler(key: string): Promise<void> {

@@ -28,6 +28,7 @@ import {
   releasePatch,
 } from "../util/controller-ref.ts";
 import { ControllerExpectations } from "../util/expectations.ts";
+import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
 import {
   compareForDeletion,
   isPodActive,
@@ -36,6 +37,12 @@ import {
   type Pod,
 } from "../util/pods.ts";
 import { podFromTemplate } from "../util/pod-template.ts";
+
+function sameLabels(a?: Record<string, string>, b?: Record<string, string>): boolean {
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => a![k] === b?.[k]);
+}
 
 /** Upstream's cap on creations/deletions per sync, and slow-start's first batch. */
 const burstReplicas = 500;
@@ -78,6 +85,7 @@ export class ReplicaSetController {
     this.expectations = new ControllerExpectations(opts.clock);
     this.owners = opts.informers.informerFor<Owner>(opts.ownerRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
+    addControllerUIDIndex(this.pods.indexer);
     this.owners.addEventHandler({
       add: (o) => this.queue.add(objectKey(o)),
       update: (_, o) => this.queue.add(objectKey(o)),
@@ -88,10 +96,7 @@ export class ReplicaSetController {
     });
     this.pods.addEventHandler({
       add: (p) => this.podChanged(p, "add"),
-      update: (old, p) => {
-        this.podChanged(p);
-        if (old.metadata?.labels !== p.metadata?.labels) this.enqueueMatchingOwners(old);
-      },
+      update: (old, p) => this.podUpdated(old, p),
       delete: (p) => this.podChanged(p, "delete"),
     });
   }
@@ -123,6 +128,22 @@ export class ReplicaSetController {
       return;
     }
     this.enqueueMatchingOwners(pod);
+  }
+
+  /**
+   * As upstream's updatePod: a resync (same resourceVersion) is ignored; a
+   * changed controllerRef syncs the old controller too; an orphan whose
+   * labels or controllerRef changed syncs every owner that selects it.
+   */
+  private podUpdated(old: Pod, pod: Pod): void {
+    if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
+    const oldRef = controllerOf(old);
+    const ref = controllerOf(pod);
+    const refChanged = oldRef?.uid !== ref?.uid;
+    if (refChanged && oldRef) this.podChanged(old);
+    if (ref) return this.podChanged(pod);
+    if (refChanged || !sameLabels(old.metadata?.labels, pod.metadata?.labels))
+      this.enqueueMatchingOwners(pod);
   }
 
   private enqueueMatchingOwners(pod: Pod): void {
@@ -164,7 +185,7 @@ export class ReplicaSetController {
   ): Promise<Pod[]> {
     const uid = owner.metadata?.uid ?? "";
     const claimed: Pod[] = [];
-    for (const pod of this.pods.indexer.byIndex("namespace", namespace)) {
+    for (const pod of ownedAndOrphans(this.pods.indexer, namespace, uid)) {
       const ref = controllerOf(pod);
       const matches = selector?.matches(pod.metadata?.labels ?? {}) ?? false;
       if (ref) {
@@ -289,14 +310,19 @@ export class ReplicaSetController {
     failure: string | undefined,
   ): Promise<void> {
     const now = this.opts.clock.now();
-    const templateLabels = owner.spec?.template?.metadata?.labels ?? {};
-    const fullyLabeled = active.filter((p) =>
-      Object.entries(templateLabels).every(([k, v]) => p.metadata?.labels?.[k] === v),
-    ).length;
-    const ready = active.filter(isPodReady).length;
-    const available = active.filter((p) =>
-      isPodAvailable(p, owner.spec?.minReadySeconds ?? 0, now),
-    ).length;
+    const templateLabels = Object.entries(owner.spec?.template?.metadata?.labels ?? {});
+    const minReadySeconds = owner.spec?.minReadySeconds ?? 0;
+    // One pass: this runs on every sync over every owned pod.
+    let fullyLabeled = 0;
+    let ready = 0;
+    let available = 0;
+    for (const p of active) {
+      const labels = p.metadata?.labels;
+      if (templateLabels.every(([k, v]) => labels?.[k] === v)) fullyLabeled++;
+      if (!isPodReady(p)) continue;
+      ready++;
+      if (isPodAvailable(p, minReadySeconds, now)) available++;
+    }
     const old = owner.status ?? {};
     const conditions = ((old.conditions as { type: string }[] | undefined) ?? []).filter(
       (c) => c.type !== "ReplicaFailure",

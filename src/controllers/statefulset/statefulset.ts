@@ -19,6 +19,7 @@ import { controllerRevisionsRef, podsRef, statefulSetsRef } from "../../client/r
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
+import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
 import {
   ensureRevision,
   revisionHashLabel,
@@ -83,6 +84,7 @@ export class StatefulSetController {
     });
     this.sets = opts.informers.informerFor<StatefulSet>(statefulSetsRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
+    addControllerUIDIndex(this.pods.indexer);
     this.revisions = opts.informers.informerFor<ControllerRevision>(controllerRevisionsRef);
     this.claims = opts.informers.informerFor<KObject>(pvcsRef);
     const enqueue = (s: StatefulSet) => this.queue.add(objectKey(s));
@@ -111,7 +113,7 @@ export class StatefulSetController {
     const revisions = this.revisions.indexer.byIndex("namespace", ns).filter(owned);
     const update = await ensureRevision(this.opts.client, set, "StatefulSet", revisions);
     const updateHash = update.metadata?.labels?.[revisionHashLabel] ?? "";
-    const pods = this.pods.indexer.byIndex("namespace", ns).filter(owned);
+    const pods = ownedAndOrphans(this.pods.indexer, ns, uid ?? "").filter(owned);
     const start = set.spec?.ordinals?.start ?? 0;
     const replicas = set.spec?.replicas ?? 1;
     const parallel = set.spec?.podManagementPolicy === "Parallel";
