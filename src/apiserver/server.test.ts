@@ -1,21 +1,10 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startTestServer, type TestServer } from "./testing/test-server.ts";
+import { configMap, useTestServer } from "./testing/test-server.ts";
 
-let t: TestServer;
-before(async () => {
-  t = await startTestServer();
-});
-after(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
-const cm = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  metadata: { name, ...extra },
-  data: { k: "v" },
-});
+const cm = configMap;
 
 test("version, health and discovery", async () => {
   const v = await t.call("GET", "/version");

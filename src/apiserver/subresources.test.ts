@@ -1,14 +1,8 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startTestServer, type TestServer } from "./testing/test-server.ts";
+import { useTestServer } from "./testing/test-server.ts";
 
-let t: TestServer;
-before(async () => {
-  t = await startTestServer();
-});
-after(async () => {
-  await t.close();
-});
+const t = useTestServer();
 
 const pods = "/api/v1/namespaces/default/pods";
 const pod = (name: string, extra: Record<string, unknown> = {}) => ({

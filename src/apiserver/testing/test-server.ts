@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { FakeClock } from "../../client/clock.ts";
 import { SqliteBackend } from "../../storage/drivers/sqlite.ts";
 import { startApiServer, type ApiServer, type ApiServerOptions } from "../server.ts";
@@ -79,4 +80,40 @@ export async function startTestServer(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One server for a test file: started in `before`, closed in `after`. The
+ * returned object forwards to it (use it only inside tests and hooks).
+ */
+export function useTestServer(opts: Parameters<typeof startTestServer>[0] = {}): TestServer {
+  let current: TestServer | undefined;
+  before(async () => {
+    current = await startTestServer(opts);
+  });
+  after(async () => {
+    await current?.close();
+  });
+  const now = (): TestServer => {
+    if (!current) throw new Error("the test server is used before it started");
+    return current;
+  };
+  return {
+    get server() {
+      return now().server;
+    },
+    get clock() {
+      return now().clock;
+    },
+    get backend() {
+      return now().backend;
+    },
+    call: (method, path, body, headers) => now().call(method, path, body, headers),
+    close: () => now().close(),
+  };
+}
+
+/** A ConfigMap body with data {k: v}; `extra` goes into its metadata. */
+export function configMap(name: string, extra: Record<string, unknown> = {}) {
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, ...extra }, data: { k: "v" } };
 }
