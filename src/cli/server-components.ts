@@ -3,6 +3,8 @@
  * talking to it through the API like any other client: the controller
  * manager and the scheduler (each leader-elected, so several servers can
  * share a cluster), and unless --disable-agent, the node's kubelet.
+ * Their informers share one list+watch per resource (SharedListWatch): one
+ * server watch and one decoded copy of each object for the whole process.
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -10,6 +12,7 @@ import { loadKubeconfig } from "../client/kubeconfig.ts";
 import { RestClient } from "../client/rest-client.ts";
 import { createLogger } from "../util/logger.ts";
 import type { RunningControlPlane } from "./control-plane.ts";
+import { SharedListWatch, SharingRestClient } from "./sharing-rest-client.ts";
 
 export interface ServerComponentFlags {
   disableAgent?: boolean;
@@ -57,15 +60,27 @@ export async function startServerComponents(
     keyPem: await readFile(join(tlsDir, "ca.key"), "utf8"),
   };
   const identities = await ensureComponentCredentials(tlsDir, clusterCA, nodeName);
+  const credsOf = (id?: { certPem: string; keyPem: string }) =>
+    id ? { cert: id.certPem, key: id.keyPem, token: undefined } : {};
+  // The shared informers list and watch as the controller manager, which may
+  // read every resource (upstream's system:kube-controller-manager role).
+  const sharedSource = new RestClient({
+    ...config,
+    ...credsOf(identities.controllerManager),
+    qps: 1000,
+    burst: 2000,
+    userAgent: "k8ts-shared-informers",
+  });
+  clients.push(sharedSource);
+  const sharedLog = createLogger("shared-informers");
+  const shared = new SharedListWatch(sharedSource, {
+    onError: (err) => sharedLog.info("shared watch error", { err: String(err) }),
+  });
   const clientFor = (agent: string, id?: { certPem: string; keyPem: string }) => {
-    const creds = id ? { cert: id.certPem, key: id.keyPem, token: undefined } : {};
-    const c = new RestClient({
-      ...config,
-      ...creds,
-      qps: 200,
-      burst: 400,
-      userAgent: `k8ts-${agent}`,
-    });
+    const c = new SharingRestClient(
+      { ...config, ...credsOf(id), qps: 200, burst: 400, userAgent: `k8ts-${agent}` },
+      shared,
+    );
     clients.push(c);
     return c;
   };
@@ -217,6 +232,7 @@ export async function startServerComponents(
       await proxy?.stop();
       await kubelet?.stop();
       await Promise.allSettled(running);
+      await shared.stop();
       for (const c of clients) c.close();
     },
   };
