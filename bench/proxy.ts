@@ -9,11 +9,16 @@
  *    the pod IP, from the node namespace, with all rules in place.
  * Figures come from the proxier's own sync_proxy_rules_duration metric path.
  *
- * Flags: --json FILE, --quick (100 services). Progress goes to stderr.
+ *  - "service added -> rules programmed": a new Service with one endpoint
+ *    (the partial sync then also rewrites the top-level chains).
+ *
+ * Flags: --json FILE, --quick (100 services), --backend auto|nft|legacy
+ * (the iptables implementation; auto as `k8ts proxy`). Progress goes to stderr.
  */
 import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { Proxier } from "../src/proxy/proxier.ts";
+import type { IptablesBackend } from "../src/proxy/iptables/iptables.ts";
 import { NetnsLab } from "../src/proxy/testing/netns-lab.ts";
 import { makeService, makeSlice } from "../src/proxy/testing/builders.ts";
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
@@ -61,7 +66,11 @@ async function connectionRate(netns: string, url: string, count: number): Promis
   });
 }
 
-async function runScale(scale: Scale, quick: boolean): Promise<Row> {
+async function runScale(
+  scale: Scale,
+  quick: boolean,
+  backend: IptablesBackend | "auto",
+): Promise<Row> {
   const lab = new NetnsLab("10.42.12.0/24");
   try {
     await lab.create();
@@ -74,6 +83,7 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
       serviceCIDR: "10.43.0.0/16",
       minSyncPeriodMs: 0,
       syncPeriodMs: 0,
+      iptablesBackend: backend,
     });
     const slices = [];
     for (let i = 0; i < scale.services; i++) {
@@ -124,6 +134,18 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
       gen.push((r.generateSeconds ?? 0) * 1000);
       restore.push((r.restoreSeconds ?? 0) * 1000);
     }
+    progress("proxy", "services added");
+    const adds: number[] = [];
+    for (let k = 0; k < (quick ? 3 : 5); k++) {
+      const name = `added-${k}`;
+      const t = performance.now();
+      proxier.onServiceAdd(makeService(name, serviceIP(scale.services + k)));
+      proxier.onEndpointSliceAdd(makeSlice(name, [{ ip: pod.ip }]));
+      const r = await proxier.sync();
+      if (!r.ok || r.full || !r.topLevelWritten)
+        throw new Error(r.error ?? "expected a partial sync rewriting the top-level chains");
+      adds.push(performance.now() - t);
+    }
     progress("proxy", "connection rates");
     // Interleaved rounds, median of each: the machine is shared and noisy.
     const n = quick ? 100 : 300;
@@ -147,6 +169,7 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
       "change p99 ms": p.p99,
       "of which rules p50 ms": percentiles(gen).p50,
       "restore p50 ms": percentiles(restore).p50,
+      "svc add p50 ms": percentiles(adds).p50,
       "conn/s NodePort": viaNodePort,
       "conn/s direct": direct,
       ratio: viaNodePort / direct,
@@ -156,8 +179,21 @@ async function runScale(scale: Scale, quick: boolean): Promise<Row> {
   }
 }
 
+/** Takes `--backend X` out of argv (the shared parser knows only --json and --quick). */
+function backendArg(argv: string[]): IptablesBackend | "auto" {
+  const i = argv.indexOf("--backend");
+  if (i < 0) return "auto";
+  const b = argv[i + 1] ?? "";
+  if (!["auto", "nft", "legacy", "default"].includes(b))
+    throw new Error(`Cannot parse --backend ${b}: use auto, nft, legacy or default`);
+  argv.splice(i, 2);
+  return b as IptablesBackend | "auto";
+}
+
 async function main(): Promise<void> {
-  const args = parseBenchArgs();
+  const argv = process.argv.slice(2);
+  const backend = backendArg(argv);
+  const args = parseBenchArgs(argv);
   const scales: Scale[] = args.quick
     ? [{ services: 100, endpoints: 10, changes: 20 }]
     : [
@@ -165,7 +201,7 @@ async function main(): Promise<void> {
         { services: 10000, endpoints: 2, changes: 50 },
       ];
   const rows: Row[] = [];
-  for (const s of scales) rows.push(await runScale(s, args.quick));
+  for (const s of scales) rows.push(await runScale(s, args.quick, backend));
   process.stdout.write(
     "kube-proxy, iptables mode, in a private network namespace (ms; conn/s medians)\n",
   );

@@ -40,7 +40,11 @@ export function registerProxyCommand(program: Command): void {
       "auto",
     )
     .option("--iptables-min-sync-period <duration>", "minimum interval between rule syncs", "1s")
-    .option("--iptables-sync-period <duration>", "interval of full rule syncs", "30s")
+    .option(
+      "--iptables-sync-period <duration>",
+      "interval of periodic rule syncs (full ones at most hourly, as upstream)",
+      "30s",
+    )
     .option(
       "--healthz-bind-address <host:port>",
       "healthz server address (empty: off)",

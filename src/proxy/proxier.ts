@@ -3,7 +3,9 @@
  * about, and on a rate-limited schedule (minSyncPeriod, syncPeriod) writes
  * the nat and filter rules in one `iptables-restore --noflush` batch.
  * Syncs are partial (only changed services' chains) unless this is the
- * first sync, a periodic sync, or the last sync failed.
+ * first sync, the last sync failed, or a full sync is older than
+ * fullSyncPeriod (upstream's FullSyncPeriod, one hour): periodic syncs
+ * (syncPeriod) are partial otherwise, as upstream's since v1.27.
  */
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
@@ -34,8 +36,10 @@ export interface ProxierOptions {
   masqueradeAll?: boolean;
   /** Upstream --iptables-min-sync-period (default 1 s). */
   minSyncPeriodMs?: number;
-  /** Upstream --iptables-sync-period: periodic full syncs (default 30 s). */
+  /** Upstream --iptables-sync-period: periodic syncs (default 30 s). */
   syncPeriodMs?: number;
+  /** Upstream's FullSyncPeriod: a sync after this long since the last full one is full (default 1 h). */
+  fullSyncPeriodMs?: number;
   /** Route ClusterIPs through a local device so the node itself reaches them (default true). */
   serviceRoutes?: boolean;
   /** iptables implementation; "auto" (default): legacy when the kernel has it. */
@@ -98,6 +102,7 @@ export class Proxier {
   private largeCluster = false;
   private initialized = false;
   private lastSyncAt?: number;
+  private lastFullSyncAt?: number;
   private queuedAt?: number;
   /** The result of the most recent sync (for tests and the bench). */
   lastResult?: SyncResult;
@@ -106,7 +111,7 @@ export class Proxier {
     this.clock = opts.clock ?? realClock;
     this.routes = new ServiceRoutes(opts.exec);
     this.conntrack = new ConntrackCleaner(opts.exec, opts.log);
-    this.runner = new BoundedFrequencyRunner((periodic) => this.sync(periodic).then(() => {}), {
+    this.runner = new BoundedFrequencyRunner(() => this.sync().then(() => {}), {
       minIntervalMs: opts.minSyncPeriodMs ?? 1000,
       maxIntervalMs: opts.syncPeriodMs ?? 30_000,
       clock: this.clock,
@@ -181,13 +186,19 @@ export class Proxier {
     this.runner.stop();
   }
 
-  /** Runs one sync now (the runner calls this; tests and the bench may too). */
-  async sync(periodic = false): Promise<SyncResult> {
+  /**
+   * Runs one sync now (the runner calls this; tests and the bench may too);
+   * `forceFull` rewrites every chain even when a partial sync would do.
+   */
+  async sync(forceFull = false): Promise<SyncResult> {
     // In large-cluster mode every endpoint rule changes shape: a switch needs a full sync.
     const large = this.endpointCount() > largeClusterEndpointsThreshold;
     if (large !== this.largeCluster) this.needFullSync = true;
     this.largeCluster = large;
-    const full = this.needFullSync || periodic;
+    const fullEvery = this.opts.fullSyncPeriodMs ?? 3_600_000;
+    const stale =
+      this.lastFullSyncAt === undefined || this.clock.now() - this.lastFullSyncAt >= fullEvery;
+    const full = this.needFullSync || forceFull || stale;
     const started = process.hrtime.bigint();
     const changed = full ? undefined : new Set(this.changed);
     const pendingChanges = [...this.changed];
@@ -224,6 +235,7 @@ export class Proxier {
       this.metrics.syncDuration.observe(seconds);
       (full ? this.metrics.syncFullDuration : this.metrics.syncPartialDuration).observe(seconds);
       this.lastSyncAt = this.clock.now();
+      if (full) this.lastFullSyncAt = this.lastSyncAt;
       this.metrics.lastSyncTimestamp.set(this.lastSyncAt / 1000);
       this.metrics.iptablesRules.set({ table: "nat" }, rules.natRules);
       this.metrics.iptablesRules.set({ table: "filter" }, rules.filterRules);

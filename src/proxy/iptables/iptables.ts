@@ -101,17 +101,33 @@ function jumpSpec(j: Jump): string[] {
 }
 
 /**
- * Which iptables implementation holds the rules. "legacy" (x_tables) is
- * preferred when the kernel has it: iptables-nft-restore 1.8 takes 10-50 s
- * for 1,000 services x 10 endpoints where iptables-legacy-restore takes
- * under 2 s. "default" is whatever `iptables` is on the PATH.
+ * Which iptables implementation holds the rules. "nft" (iptables-nft,
+ * the system default here, the one CNI plugins use) applies a restore as a
+ * per-chain netlink transaction: a partial sync at 10,000 services costs
+ * tens of milliseconds, where iptables-legacy-restore replaces the whole
+ * table (0.6-1 s). Its full syncs are slower (its restore looks chains up
+ * in sorted lists), which upstream's hourly full sync keeps rare.
+ * "default" is whatever `iptables` is on the PATH.
  */
 export type IptablesBackend = "legacy" | "nft" | "default";
 
-/** Picks legacy when its nat table works here, else the default iptables. */
+/**
+ * Picks the backend as upstream's iptables-wrapper does: the one that
+ * already holds kube-proxy's chains (a restarted proxy keeps its tables),
+ * else nft when its nat table works here, else legacy, else the default.
+ */
 export async function detectBackend(exec: HostExec): Promise<IptablesBackend> {
-  const res = await exec("iptables-legacy", ["-w", "-t", "nat", "-S", "POSTROUTING"]);
-  return res.code === 0 ? "legacy" : "default";
+  const has = async (b: "legacy" | "nft") => {
+    const res = await exec(`iptables-${b}`, ["-w", "-t", "nat", "-S", "KUBE-SERVICES"]);
+    return res.code === 0;
+  };
+  const works = async (b: "legacy" | "nft") =>
+    (await exec(`iptables-${b}`, ["-w", "-t", "nat", "-S", "POSTROUTING"])).code === 0;
+  const [legacyInUse, nftInUse] = [await has("legacy"), await has("nft")];
+  if (legacyInUse && !nftInUse) return "legacy";
+  if (await works("nft")) return "nft";
+  if (await works("legacy")) return "legacy";
+  return "default";
 }
 
 export class Iptables {

@@ -46,12 +46,14 @@ export class RuleTable {
     this.current = own;
   }
   /**
-   * Chain declarations are sorted: iptables-nft-restore keeps chains in a
-   * sorted list, and declaring them in order is several times faster.
+   * Chain declarations are sorted in descending order: iptables-nft-restore
+   * inserts each named chain into an ascending sorted list, walking from
+   * its head, so descending declarations insert at the head (30,000 chains:
+   * 0.4 s instead of 3 s). iptables-legacy-restore does not care.
    */
   render(name: string): string {
     this.flush();
-    this.chains.sort();
+    this.chains.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
     const parts = [`*${name}`, ...this.chains];
     for (const s of this.segments) parts.push(s.lines.join("\n"));
     return [...parts, ...this.deletes, "COMMIT", ""].join("\n");
