@@ -17,6 +17,8 @@ test("parseScaleArgs", () => {
   assert.equal(a.nodes, 5000);
   assert.equal(a.pods, 150000);
   assert.equal(a.json, "out.json");
+  const dirs = parseScaleArgs(["--cpu-prof-dir", "p", "--heap-snapshot-dir=h"]);
+  assert.deepEqual([dirs.cpuProfDir, dirs.heapSnapshotDir], ["p", "h"]);
   const full = parseScaleArgs(["--full", "--pods", "60000", "--sim-cpu-prof"]);
   assert.deepEqual(
     [full.nodes, full.pods, full.timeoutS, full.simCpuProf],

@@ -13,6 +13,8 @@ export interface ScaleArgs {
   json?: string;
   /** Write the server's CPU profile (node --cpu-prof) into this directory. */
   cpuProfDir?: string;
+  /** Write the server's heap snapshot there when every pod runs (server-loaded.heapsnapshot). */
+  heapSnapshotDir?: string;
   /** Also profile the simulator (node --cpu-prof into cpuProfDir). */
   simCpuProf: boolean;
   /** Seconds between progress lines on stderr. */
@@ -85,6 +87,7 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
     else if (flag === "--datastore-endpoint") a.datastore = take();
     else if (flag === "--json") a.json = take();
     else if (flag === "--cpu-prof-dir") a.cpuProfDir = take();
+    else if (flag === "--heap-snapshot-dir") a.heapSnapshotDir = take();
     else throw new Error(`Cannot parse argument ${argv[i]}: see bench/scale.ts for the flags`);
   }
   return a;

@@ -68,6 +68,14 @@ export class K8tsChild {
     );
   }
 
+  /** Writes its heap snapshot (after a full GC) to file; false when the inspector is unavailable. */
+  async heapSnapshot(file: string): Promise<boolean> {
+    const s = await this.inspector();
+    if (!s) return false;
+    await s.writeHeapSnapshot(file);
+    return true;
+  }
+
   /** SIGTERM, then SIGKILL after 15 s; resolves when it exited. */
   async stop(): Promise<void> {
     void this.session?.then((s) => s?.close());

@@ -12,8 +12,10 @@
  * --full (5,000 nodes, 150,000 pods, 2,400 s) --profile NAME (fast)
  * --datastore-endpoint URL --json FILE --quick --progress-interval S (10)
  * --cpu-prof-dir DIR (write the server's V8 CPU profile there on exit)
- * --sim-cpu-prof (the simulator's too). A progress line (phase, pods,
- * load average, RSS) goes to stderr every few seconds. The run is bounded:
+ * --sim-cpu-prof (the simulator's too) --heap-snapshot-dir DIR (the
+ * server's heap snapshot when every pod runs; read it with
+ * bench/scale-heap.ts). A progress line (phase, pods, load average, RSS)
+ * goes to stderr every few seconds. The run is bounded:
  * at --timeout the current phase fails and the tables are printed with what
  * was measured; 3 minutes later a watchdog kills every child and exits.
  * Only 127.0.0.1; every process and file it starts is removed at the end.
@@ -356,6 +358,14 @@ try {
 
   memory.heapLoaded = await heaps();
   log(`all Running: heap after GC ${JSON.stringify(memory.heapLoaded)} MiB`);
+  if (args.heapSnapshotDir) {
+    mkdirSync(args.heapSnapshotDir, { recursive: true });
+    const file = join(args.heapSnapshotDir, "server-loaded.heapsnapshot");
+    await server
+      .heapSnapshot(file)
+      .then((ok) => log(ok ? `heap snapshot: ${file}` : "heap snapshot: no inspector"))
+      .catch((err: Error) => log(`heap snapshot failed: ${err.message}`));
+  }
 
   // 2. Reads: single GETs, namespace LISTs, cluster LISTs.
   await phase("read", async () => {

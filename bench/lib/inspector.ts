@@ -5,6 +5,7 @@
  * in use (what the process really retains, unlike RSS, which V8 lets grow),
  * and records CPU profiles over chosen phases.
  */
+import { createWriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import WebSocket from "ws";
 
@@ -22,14 +23,19 @@ interface Pending {
 export class InspectorSession {
   private next = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Receives protocol notifications (messages without an id), e.g. heap snapshot chunks. */
+  private onNotification?: (method: string, params: unknown) => void;
 
   private constructor(private readonly ws: WebSocket) {
     ws.on("message", (data) => {
       const msg = JSON.parse(String(data)) as {
         id?: number;
+        method?: string;
+        params?: unknown;
         result?: unknown;
         error?: { message: string };
       };
+      if (msg.id === undefined && msg.method) this.onNotification?.(msg.method, msg.params);
       const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id!);
@@ -91,6 +97,26 @@ export class InspectorSession {
   async stopProfile(file: string): Promise<void> {
     const r = await this.call<{ profile: unknown }>("Profiler.stop");
     await writeFile(file, JSON.stringify(r.profile));
+  }
+
+  /** Writes a heap snapshot (after a full GC; Chrome DevTools format) to file. */
+  async writeHeapSnapshot(file: string, timeoutMs = 600_000): Promise<void> {
+    const out = createWriteStream(file);
+    this.onNotification = (method, params) => {
+      if (method === "HeapProfiler.addHeapSnapshotChunk")
+        out.write((params as { chunk: string }).chunk);
+    };
+    try {
+      await this.call("HeapProfiler.enable");
+      await this.call("HeapProfiler.collectGarbage");
+      // Every chunk arrives before the command's answer.
+      await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false }, timeoutMs);
+    } finally {
+      this.onNotification = undefined;
+      await new Promise<void>((resolve, reject) =>
+        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
+    }
   }
 
   close(): void {
