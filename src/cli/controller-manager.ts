@@ -1,9 +1,9 @@
 import type { Command } from "commander";
+import { addNodeLifecycleFlags } from "../controllers/nodelifecycle/node-lifecycle-flags.ts";
 
 /** `k8ts controller-manager`: the controllers, talking to an API server through a kubeconfig. */
 export function registerControllerManagerCommand(program: Command): void {
-  program
-    .command("controller-manager")
+  addNodeLifecycleFlags(program.command("controller-manager"))
     .description("Run the Kubernetes controller manager")
     .requiredOption("--kubeconfig <file>", "kubeconfig of the API server to manage")
     .option("--controllers <list>", "controllers to run: * for all, -name to disable one", "*")
@@ -15,27 +15,6 @@ export function registerControllerManagerCommand(program: Command): void {
     .option("--leader-elect-lease-duration <d>", "lease duration", "15s")
     .option("--leader-elect-renew-deadline <d>", "renew deadline", "10s")
     .option("--leader-elect-retry-period <d>", "retry period", "2s")
-    .option("--node-monitor-grace-period <d>", "how long a silent node stays Ready", "50s")
-    .option(
-      "--node-eviction-rate <qps>",
-      "nodes tainted NoExecute per second in a healthy zone",
-      "0.1",
-    )
-    .option(
-      "--secondary-node-eviction-rate <qps>",
-      "nodes tainted NoExecute per second in an unhealthy zone larger than --large-cluster-size-threshold",
-      "0.01",
-    )
-    .option(
-      "--unhealthy-zone-threshold <fraction>",
-      "share of not-Ready nodes (at least 3) that makes a zone unhealthy",
-      "0.55",
-    )
-    .option(
-      "--large-cluster-size-threshold <n>",
-      "zones with more nodes than this are tainted at the secondary rate when unhealthy",
-      "50",
-    )
     .option("--root-ca-file <file>", "CA bundle published in kube-root-ca.crt config maps")
     .option(
       "--allocate-node-cidrs [bool]",
@@ -77,15 +56,11 @@ export function registerControllerManagerCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const rates = {
-        "--node-eviction-rate": flags.nodeEvictionRate,
-        "--secondary-node-eviction-rate": flags.secondaryNodeEvictionRate,
-        "--unhealthy-zone-threshold": flags.unhealthyZoneThreshold,
-        "--large-cluster-size-threshold": flags.largeClusterSizeThreshold,
-      };
-      const badRate = Object.entries(rates).find(([, v]) => !(Number(v) >= 0));
-      if (badRate) {
-        process.stderr.write(`error: invalid argument "${badRate[1]}" for "${badRate[0]}" flag\n`);
+      const { nodeLifecycleSettings } =
+        await import("../controllers/nodelifecycle/node-lifecycle-flags.ts");
+      const nodeLifecycle = nodeLifecycleSettings(flags);
+      if (typeof nodeLifecycle === "string") {
+        process.stderr.write(`error: ${nodeLifecycle}\n`);
         process.exitCode = 1;
         return;
       }
@@ -135,13 +110,7 @@ export function registerControllerManagerCommand(program: Command): void {
           leaseDurationMs: parseGoDuration(flags.leaderElectLeaseDuration),
           renewDeadlineMs: parseGoDuration(flags.leaderElectRenewDeadline),
           retryPeriodMs: parseGoDuration(flags.leaderElectRetryPeriod),
-          nodeMonitorGracePeriodMs: parseGoDuration(flags.nodeMonitorGracePeriod),
-          zoneEviction: {
-            nodeEvictionRate: Number(flags.nodeEvictionRate),
-            secondaryNodeEvictionRate: Number(flags.secondaryNodeEvictionRate),
-            unhealthyZoneThreshold: Number(flags.unhealthyZoneThreshold),
-            largeClusterSizeThreshold: Number(flags.largeClusterSizeThreshold),
-          },
+          ...nodeLifecycle,
           rootCA: flags.rootCaFile ? readFileSync(flags.rootCaFile, "utf8") : config.ca,
           nodeIpam,
           log: (msg, fields) => log.info(msg, fields),

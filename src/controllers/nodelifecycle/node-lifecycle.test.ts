@@ -125,6 +125,7 @@ test("silent for the grace period: Ready Unknown and unreachable taints; evictio
   await until("unreachable NoSchedule taint", () =>
     (node().spec?.taints ?? []).length === 1 ? true : undefined,
   );
+  await controller.handleDisruption(); // the monitor pass's end
   await controller.doNoExecuteTaintingPass();
   assert.equal(controller.zoneState(""), "Normal");
   await until("unreachable taints", () =>
@@ -196,4 +197,69 @@ test("pressure conditions carry NoSchedule taints while True", async () => {
   );
   await controller.monitorNode("p1");
   await until("taint removed", () => (taintKeys().length === 0 ? true : undefined));
+});
+
+test("pods are looked at when their node's NoExecute taints or their tolerations change, not on every update", async () => {
+  const queued = async () => {
+    const keys: string[] = [];
+    while (controller.podQueue.len() > 0) {
+      const key = (await controller.podQueue.get())!;
+      keys.push(key);
+      controller.podQueue.done(key);
+    }
+    return keys.sort();
+  };
+  const cachedNode = () => informers.informerFor<Obj>(nodesRef).indexer.get("q1");
+  const cachedPod = () => informers.informerFor<Obj>(podsRef).indexer.get("default/qp");
+  const write = async (ref: typeof nodesRef, obj: Obj, opts = {}) => {
+    const done = await client.update<Obj>(ref, obj as KObject, opts);
+    const cached = ref === nodesRef ? cachedNode : cachedPod;
+    await until("cached", () =>
+      cached()?.metadata?.resourceVersion === done.metadata?.resourceVersion ? true : undefined,
+    );
+  };
+  await readyNode("q1");
+  await client.create(podsRef, "default", {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "qp" },
+    spec: { nodeName: "q1", containers: [{ name: "c", image: "busybox" }] },
+  } as KObject);
+  await until("cached", () => (cachedPod() && cachedNode()?.status ? true : undefined));
+  await queued();
+  const relabel = async (v: string) =>
+    write(podsRef, { ...cachedPod()!, metadata: { ...cachedPod()!.metadata, labels: { v } } });
+  const taint = { key: "example.com/broken", effect: "NoExecute", timeAdded: stamp() };
+  const steps: [string, () => Promise<void>, string[]][] = [
+    ["pod relabelled, node untainted", () => relabel("1"), []],
+    [
+      "node gets a NoExecute taint",
+      () => write(nodesRef, { ...cachedNode()!, spec: { taints: [taint] } }),
+      ["default/qp"],
+    ],
+    ["pod relabelled, tolerations unchanged", () => relabel("2"), []],
+    [
+      "node heartbeat, same taints",
+      () => write(nodesRef, cachedNode()!, { subresource: "status" }),
+      [],
+    ],
+    [
+      "pod tolerates the taint now",
+      async () => {
+        const pod = cachedPod()!;
+        const tolerations = [{ key: taint.key, operator: "Exists", effect: "NoExecute" }];
+        await write(podsRef, { ...pod, spec: { ...pod.spec, tolerations } });
+      },
+      ["default/qp"],
+    ],
+    [
+      "node taint removed",
+      () => write(nodesRef, { ...cachedNode()!, spec: { taints: undefined } }),
+      ["default/qp"],
+    ],
+  ];
+  for (const [what, step, want] of steps) {
+    await step();
+    assert.deepEqual(await queued(), want, what);
+  }
 });

@@ -45,6 +45,16 @@ export const taintUnschedulable = "node.kubernetes.io/unschedulable";
 
 type Lease = KObject & { spec?: { renewTime?: string } };
 
+/** A node's NoExecute taints as a comparable string ("" when none). */
+function noExecuteTaintsOf(node: Node | undefined): string {
+  const taints = (node?.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
+  return taints.length ? JSON.stringify(taints) : "";
+}
+
+function tolerationsOf(pod: Pod): string {
+  return JSON.stringify((pod.spec as { tolerations?: unknown } | undefined)?.tolerations ?? []);
+}
+
 function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
@@ -68,7 +78,8 @@ export interface NodeLifecycleOptions {
 
 export class NodeLifecycleController {
   private readonly queue: WorkQueue;
-  private readonly podQueue: WorkQueue;
+  /** Pods to look at for taint-based eviction (keys "namespace/name"). */
+  readonly podQueue: WorkQueue;
   private readonly nodes: SharedInformer<Node>;
   private readonly leases: SharedInformer<Lease>;
   private readonly pods: SharedInformer<Pod>;
@@ -110,23 +121,30 @@ export class NodeLifecycleController {
       },
     });
     const byName = (o: KObject) => this.queue.add(o.metadata?.name ?? "");
-    // A node's taints decide its pods' fate: look at them whenever the node changes.
-    const nodeChanged = (n: Node) => {
+    // A node's NoExecute taints decide its pods' fate: look at them when those
+    // change (upstream's taint manager NodeUpdated), not on every heartbeat.
+    const nodeChanged = (old: Node | undefined, n: Node) => {
       byName(n);
+      if (noExecuteTaintsOf(old) === noExecuteTaintsOf(n)) return;
       for (const p of this.pods.indexer.byIndex("nodeName", n.metadata?.name ?? "")) {
         this.podQueue.add(objectKey(p));
       }
     };
     this.nodes.addEventHandler({
-      add: nodeChanged,
-      update: (_, n) => nodeChanged(n),
+      add: (n) => nodeChanged(undefined, n),
+      update: nodeChanged,
       delete: (n) => this.heartbeats.delete(n.metadata?.name ?? ""),
     });
     this.leases.addEventHandler({ add: byName, update: (_, l) => byName(l) });
-    const podChanged = (p: Pod) => {
-      if (p.spec?.nodeName) this.podQueue.add(objectKey(p));
+    // As upstream's PodUpdated: only a pod's node or tolerations change its
+    // fate, and only on a node with NoExecute taints.
+    const podChanged = (old: Pod | undefined, p: Pod) => {
+      const nodeName = p.spec?.nodeName;
+      if (!nodeName || noExecuteTaintsOf(this.nodes.indexer.get(nodeName)) === "") return;
+      if (old && old.spec?.nodeName === nodeName && tolerationsOf(old) === tolerationsOf(p)) return;
+      this.podQueue.add(objectKey(p));
     };
-    this.pods.addEventHandler({ add: podChanged, update: (_, p) => podChanged(p) });
+    this.pods.addEventHandler({ add: (p) => podChanged(undefined, p), update: podChanged });
   }
 
   async run(workers: number, signal: AbortSignal): Promise<void> {

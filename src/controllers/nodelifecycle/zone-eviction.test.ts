@@ -109,8 +109,10 @@ async function noExecuteTainted(): Promise<string[]> {
   );
 }
 
+/** A node monitor pass (zone states) then a tainting pass, as the controller's tickers do. */
 async function taintingPass(advanceMs = 0): Promise<string[]> {
   api.clock.advance(advanceMs);
+  await controller.handleDisruption();
   await controller.doNoExecuteTaintingPass();
   return noExecuteTainted();
 }
@@ -148,4 +150,17 @@ test("NoExecute taints follow each zone's rate and stop when every zone is down"
   await setReady("a1", "True");
   assert.deepEqual(await taintingPass(10_000), ["a2"]);
   assert.equal(controller.zoneState(zoneA), "PartialDisruption");
+});
+
+test("the 100 ms tainting pass uses the zone states of the last monitor pass", async () => {
+  // From the end of the test above: a2, a3, a4 not Ready, zone a partially disrupted.
+  await setReady("a3", "True");
+  api.clock.advance(60_000);
+  await controller.doNoExecuteTaintingPass();
+  assert.equal(controller.zoneState(zoneA), "PartialDisruption", "not recomputed by the pass");
+  assert.deepEqual(await noExecuteTainted(), ["a2"], "a4 waits: the zone's rate is still 0");
+  // The monitor pass sees 2 of 4 not Ready (< 55 %): Normal, one taint per 10 s.
+  assert.deepEqual(await taintingPass(), ["a2"], "the new limiter starts drained");
+  assert.equal(controller.zoneState(zoneA), "Normal");
+  assert.deepEqual(await taintingPass(10_000), ["a2", "a4"]);
 });
