@@ -8,9 +8,11 @@
  * own ports (master leases keyed by IP and port); each server's admin
  * kubeconfig names that server; an agent's load balancer learns all three
  * from those endpoints and drops a killed one once its lease lapses; with
- * two of three members down, writes fail at once with a 503 Status, a
- * watch open through the outage keeps its stream, and writes resume by
- * themselves once a member returns (the watch then delivers them).
+ * two of three members down, writes fail at once with a 503 Status, reads
+ * with resourceVersion=0 answer from the watch cache while kubectl's
+ * consistent list fails (as upstream), a watch open through the outage
+ * keeps its stream, and writes resume by themselves once a member returns
+ * (the watch then delivers them).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -255,7 +257,7 @@ test("an agent balances over the three servers and drops a killed one once the e
   );
 });
 
-test("two of three members down: writes fail with a 503 Status, a watch keeps its stream, writes resume when a member returns", async () => {
+test("two of three members down: writes fail with a 503 Status, RV=0 reads answer from the cache, consistent reads fail, a watch keeps its stream, writes resume when a member returns", async () => {
   // s2 was killed above: its member goes with it, leaving s1's and s3's.
   const s2Member = await etcdPid(servers[1]!.dataDir);
   await eventually("s2's etcd member gone", async () => (alive(s2Member) ? undefined : true));
@@ -278,6 +280,10 @@ test("two of three members down: writes fail with a 503 Status, a watch keeps it
     return stopWatch.signal.aborted ? "stopped" : "ended";
   })().catch((err: unknown) => `failed: ${String(err)}`);
   try {
+    await client.create(configMapsRef, "default", cm("before-outage"));
+    await eventually("the watch (and s1's cache) has the last write before the outage", async () =>
+      seen.includes("ADDED before-outage") ? true : undefined,
+    );
     const s3Member = await etcdPid(s3.dataDir);
     process.kill(s3Member, "SIGSTOP");
     frozen.push(s3Member);
@@ -290,6 +296,30 @@ test("two of three members down: writes fail with a 503 Status, a watch keeps it
     assert.equal(failed.code, 503, failed.message);
     assert.equal(failed.status?.kind, "Status");
     assert.equal(failed.status?.code, 503);
+    // Reads upstream serves from its watch cache answer from s1's cache without quorum:
+    // client-go style list and get with resourceVersion=0 ...
+    const cached = await client.list(configMapsRef, "default", {
+      resourceVersion: "0",
+      limit: 500,
+    });
+    assert.ok(
+      cached.items.some((i) => i.metadata?.name === "before-outage"),
+      JSON.stringify(cached.items.map((i) => i.metadata?.name)),
+    );
+    const one = await client.request<KObject>(
+      "GET",
+      "/api/v1/namespaces/default/configmaps/before-outage?resourceVersion=0",
+    );
+    assert.equal(one.metadata?.name, "before-outage");
+    // ... while kubectl's consistent list (resourceVersion unset) needs a quorum read: it
+    // fails, with a 5xx Status or (as upstream, whose quorum read waits out the request
+    // timeout) by kubectl's own --request-timeout (20 s in these tests).
+    const consistent = await s1.kubectl(["get", "configmaps", "-n", "default"]);
+    assert.notEqual(consistent.code, 0, consistent.stdout);
+    assert.match(
+      consistent.stderr,
+      /ServiceUnavailable|unavailable|Timeout|timed out|deadline exceeded/i,
+    );
     // One member back: two of three, writes resume without any other action.
     process.kill(s3Member, "SIGCONT");
     frozen.splice(frozen.indexOf(s3Member), 1);
