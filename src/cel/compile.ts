@@ -30,6 +30,11 @@ export interface CompileOptions {
    * admission types) and `authorizer`.
    */
   types?: Readonly<Record<string, TypeSchema | undefined>>;
+  /**
+   * Static types of variables, taking precedence over `types` (admission:
+   * `variables` as variablesType() builds it; another program's staticType).
+   */
+  staticTypes?: Readonly<Record<string, T | undefined>>;
 }
 
 /** Conversion hints of the admission variables upstream types (timestamps stay timestamps). */
@@ -43,7 +48,9 @@ function variableTypes(options: CompileOptions): Record<string, T> {
   const out: Record<string, T> = {};
   for (const v of options.variables) {
     const schema = options.types?.[v];
-    if (schema) out[v] = typeOfSchema(schema);
+    const declared = options.staticTypes?.[v];
+    if (declared) out[v] = declared;
+    else if (schema) out[v] = typeOfSchema(schema);
     else if (v === "request") out[v] = typeOfSchema(REQUEST_TYPE);
     else if (v === "namespaceObject") out[v] = typeOfSchema(NAMESPACE_TYPE);
     else if (v === "authorizer") out[v] = opaqueOf("kubernetes.authorization.Authorizer");
@@ -93,6 +100,8 @@ export interface CelProgram {
   readonly references: ReadonlySet<string>;
   /** Static result type as cel-go names it ("bool", "string", "dyn", "list(int)", ...). */
   readonly resultType: string;
+  /** The static result type, for declaring variables of this type (staticTypes). */
+  readonly staticType: T;
   /** Estimated worst-case cost (sizes from `types`, else upstream's request-size bounds). */
   readonly estimatedCost: number;
   /**
@@ -285,6 +294,7 @@ export function compile(source: string, options: CompileOptions): CompileResult 
     source,
     references: report.references,
     resultType: typed.resultType,
+    staticType: typed.type,
     estimatedCost: typed.cost,
     evaluate(bindings, opts = {}) {
       const tracker = new CostTracker({

@@ -17,7 +17,9 @@
  *   messages as upstream's): `types` gives schemas (CRD rules: self and
  *   oldSelf; date-time/date fields are timestamps, duration fields
  *   durations), `request` and `namespaceObject` get upstream's admission
- *   types, `authorizer` its type, anything else is dyn. `program.resultType`
+ *   types, `authorizer` its type, `staticTypes` declares types directly
+ *   (compileVariables() types a policy's `variables` as upstream's
+ *   composition does), anything else is dyn. `program.resultType`
  *   is the static result type (check it with returnTypeError(program,
  *   ["bool"]) as upstream's admission compiler does). Bind JSON values
  *   (objects, arrays, numbers: integral → int, else double; pass `schemas`
@@ -54,6 +56,8 @@
  *   Evaluation never throws.
  */
 export { compile, returnTypeError } from "./compile.ts";
+export { compileVariables, declaredType, variablesType } from "./composition.ts";
+export type { CelStaticType, NamedExpression } from "./composition.ts";
 export type {
   CelProgram,
   CompileOptions,

@@ -61,3 +61,45 @@ test("two-variable comprehensions are typed and costed over their range", () => 
   assert.ok(!bad.ok);
   assert.match(bad.error.message, /undefined field 'nope'/);
 });
+
+test("two-variable comprehension variables have the range's key and value types", () => {
+  const schema: TypeSchema = {
+    type: "object",
+    properties: {
+      names: { type: "array", items: { type: "string" } },
+      counts: { type: "object", additionalProperties: { type: "integer" } },
+    },
+  };
+  const cases: [string, string | RegExp][] = [
+    ["self.names.all(i, v, v.startsWith('a') && i >= 0)", "bool"],
+    ["self.counts.exists(k, v, k.size() == v)", "bool"],
+    ["self.names.transformList(i, v, v + string(i))", "list(string)"],
+    [
+      "self.names.all(i, v, v == 1)",
+      /no matching overload for '_==_' applied to '\(string, int\)'/,
+    ],
+    [
+      "self.names.all(i, v, i == 'a')",
+      /no matching overload for '_==_' applied to '\(int, string\)'/,
+    ],
+    [
+      "self.counts.all(k, v, v == 'x')",
+      /no matching overload for '_==_' applied to '\(int, string\)'/,
+    ],
+    [
+      "self.counts.all(k, v, k == 1)",
+      /no matching overload for '_==_' applied to '\(string, int\)'/,
+    ],
+    ["[1, 2].exists(i, v, v.size() > 0)", /no matching overload for 'size' applied to 'int\.\(\)'/],
+  ];
+  for (const [source, want] of cases) {
+    const r = compile(source, { variables: ["self"], types: { self: schema } });
+    if (typeof want === "string") {
+      assert.ok(r.ok, `${source}: ${r.ok ? "" : r.error.message}`);
+      assert.equal(r.program.resultType, want, source);
+    } else {
+      assert.ok(!r.ok, source);
+      assert.match(r.error.message, want, source);
+    }
+  }
+});

@@ -41,7 +41,6 @@ import {
   DYN,
   FREE,
   INT,
-  listOf,
   NULL,
   opaqueOf,
   propertyByCelName,
@@ -52,6 +51,7 @@ import {
   UINT,
   unifies,
   type T,
+  type TypeSchema,
 } from "./types.ts";
 
 export type { TypeSchema } from "./types.ts";
@@ -86,6 +86,8 @@ export interface TypeReport {
   resultType: string;
   /** Estimated worst-case cost. */
   cost: number;
+  /** The static result type itself. */
+  type: T;
 }
 
 type Scope = ReadonlyMap<string, T>;
@@ -96,6 +98,11 @@ interface Typed {
 
 /** The type of field `field` of a value of type `t`; reports what cel-go reports. */
 function selectType(t: T, field: string, report: (m: string) => void): T {
+  if (t.k === "object" && t.fields) {
+    const declared = t.fields[field];
+    if (!declared) report(`undefined field '${field}'`);
+    return declared ?? DYN;
+  }
   if (t.k === "object") {
     const prop = propertyByCelName(t.schema, field);
     if (prop) return typeOfSchema(prop);
@@ -115,6 +122,18 @@ function selectType(t: T, field: string, report: (m: string) => void): T {
   report(`type '${typeName(t)}' does not support field selection`);
   return DYN;
 }
+
+/**
+ * The type of one element of `k8sEntries__(range)` (two-variable
+ * comprehensions): field "0" is the index or key, "1" the element or value.
+ */
+const PAIR_SCHEMA: TypeSchema = { type: "object", celTypeName: "list(dyn)" };
+const entryPair = (key: T, val: T): T => ({
+  k: "object",
+  schema: PAIR_SCHEMA,
+  fields: { "0": key, "1": val },
+});
+const PAIR = entryPair(DYN, DYN);
 
 const optionalOf = (t: T): T => opaqueOf("optional_type", t);
 const optionalElem = (t: T): T => (t.k === "opaque" && t.elem ? t.elem : DYN);
@@ -307,8 +326,16 @@ export function analyze(
       case ENTRIES: {
         const r = types[0]!;
         const n = r.k === "list" || r.k === "map" ? r.max : 1;
-        return { t: { k: "list", elem: listOf(DYN, 2), max: n }, cost };
+        const pair =
+          r.k === "list" ? entryPair(INT, r.elem) : r.k === "map" ? entryPair(r.key, r.val) : PAIR;
+        return { t: { k: "list", elem: pair, max: n }, cost };
       }
+    }
+    // The two variables of a two-variable comprehension: `@it[0]`, `@it[1]` of an entry pair.
+    if (fn === "_[_]" && types[0]?.k === "object" && types[0].schema === PAIR_SCHEMA) {
+      const at = c.args[1]?.exprKind;
+      const j = at?.case === "constExpr" ? String(at.value.constantKind.value) : "";
+      return { t: types[0].fields?.[j] ?? DYN, cost };
     }
     const resolved = resolveCall(fn, target?.t, types);
     if (resolved && !resolved.ok) {
@@ -336,5 +363,5 @@ export function analyze(
     return { t, cost };
   };
   const r = walk(expr, new Map());
-  return { issues, resultType: typeName(r.t), cost: r.cost };
+  return { issues, resultType: typeName(r.t), cost: r.cost, type: r.t };
 }

@@ -38,7 +38,15 @@ export type T =
   | { k: "string"; max: number }
   | { k: "list"; elem: T; max: number }
   | { k: "map"; key: T; val: T; max: number }
-  | { k: "object"; schema: TypeSchema }
+  | {
+      k: "object";
+      schema: TypeSchema;
+      /**
+       * Declared field types, when the object type is not described by a
+       * schema (upstream's `kubernetes.variables`); any other field is undefined.
+       */
+      fields?: Readonly<Record<string, T>>;
+    }
   | { k: "opaque"; name: string; elem?: T };
 
 /** Upstream's request size limit, the bound for unbounded strings, lists and maps. */

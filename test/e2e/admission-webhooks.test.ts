@@ -2,7 +2,8 @@
  * Admission webhooks and ValidatingAdmissionPolicy through the real kubectl:
  * an HTTPS webhook server in this process (127.0.0.1, port 0, its own CA)
  * denies unlabelled pods and labels configmaps; failurePolicy Ignore vs Fail
- * with the webhook down; a timeout; a policy rejecting replicas > 5.
+ * with the webhook down; a timeout; a policy rejecting replicas > 5; a
+ * policy's type-checking warnings in its status.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -240,6 +241,49 @@ spec:
     const table = await cluster.kubectlOk(["get", "validatingadmissionpolicies"]);
     assert.match(table, /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\nmax-replicas\s+1\s+<unset>\s+\S+/);
   });
+  test("a policy's status reports type-checking warnings against the matched kinds' schemas", async () => {
+    await apply(`
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: typo-policy
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["CREATE"]
+      resources: ["deployments", "replicasets"]
+  variables:
+  - name: replicas
+    expression: "object.spec.replicas"
+  validations:
+  - expression: "object.spec.replicaz <= 5"
+  - expression: "variables.replicas <= 5"
+    messageExpression: "'too many: ' + variables.replicas"
+`);
+    const yaml = await until(
+      () => cluster.kubectl(["get", "validatingadmissionpolicy", "typo-policy", "-o", "yaml"]),
+      (r) => r.code === 0 && r.stdout.includes("expressionWarnings"),
+    );
+    const status = yaml.stdout.slice(yaml.stdout.indexOf("\nstatus:"));
+    assert.match(status, /observedGeneration: 1/);
+    assert.match(status, /fieldRef: spec\.validations\[0\]\.expression/);
+    assert.match(
+      status,
+      /apps\/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicaz'/,
+    );
+    assert.match(
+      status,
+      /apps\/v1, Kind=ReplicaSet: ERROR: <input>:1:12: undefined field 'replicaz'/,
+    );
+    // variables.replicas is an int: only the message expression adding it to a string is wrong.
+    assert.doesNotMatch(status, /spec\.validations\[1\]\.expression/);
+    assert.match(status, /fieldRef: spec\.validations\[1\]\.messageExpression/);
+    assert.match(status, /found no matching overload for '_\+_' applied to '\(string, int\)'/);
+    await cluster.kubectlOk(["delete", "validatingadmissionpolicy", "typo-policy"]);
+  });
+
   test("an APIService backed by a loopback extension server answers kubectl get --raw", async () => {
     const ext = await startExtensionServer({
       group: "demo.k8ts.test",

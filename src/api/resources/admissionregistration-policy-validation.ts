@@ -2,6 +2,7 @@
  * Validation of ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding
  * with upstream's field paths and messages; CEL expressions must compile.
  */
+import { cel } from "../../cel/lazy.ts";
 import { fieldErrors, type FieldError } from "../status.ts";
 import type { KObject } from "../types.ts";
 import { invalidRendered, isObject, obj, objects, str } from "../validation/field.ts";
@@ -64,6 +65,12 @@ export function validatePolicy(o: KObject): FieldError[] {
       errs.push(fieldErrors.required("spec.matchConstraints.resourceRules"));
   }
   errs.push(...validateMatchConditions(spec.matchConditions, "spec.matchConditions", POLICY_CEL));
+  // `variables` is typed by the variables' expressions, each seeing the ones before it.
+  const composed = cel().compileVariables(
+    objects(spec.variables).map((v) => ({ name: str(v.name), expression: str(v.expression) })),
+    { variables: POLICY_CEL },
+  );
+  const exprs = composed.options;
   objects(spec.variables).forEach((v, i) => {
     const name = str(v.name);
     if (!name) errs.push(fieldErrors.required(`spec.variables[${i}].name`));
@@ -76,7 +83,11 @@ export function validatePolicy(o: KObject): FieldError[] {
         ),
       );
     if (!str(v.expression)) errs.push(fieldErrors.required(`spec.variables[${i}].expression`));
-    errs.push(...celErrors(`spec.variables[${i}].expression`, v.expression, POLICY_CEL));
+    const r = composed.results[i]!;
+    if (!r.ok && str(v.expression))
+      errs.push(
+        fieldErrors.invalid(`spec.variables[${i}].expression`, v.expression, r.error.message),
+      );
   });
   const validations = objects(spec.validations);
   const audits = objects(spec.auditAnnotations);
@@ -91,10 +102,8 @@ export function validatePolicy(o: KObject): FieldError[] {
     const path = `spec.validations[${i}]`;
     if (!str(v.expression))
       errs.push(fieldErrors.required(`${path}.expression`, "expression is not specified"));
-    errs.push(...celErrors(`${path}.expression`, v.expression, POLICY_CEL, ["bool"]));
-    errs.push(
-      ...celErrors(`${path}.messageExpression`, v.messageExpression, POLICY_CEL, ["string"]),
-    );
+    errs.push(...celErrors(`${path}.expression`, v.expression, exprs, ["bool"]));
+    errs.push(...celErrors(`${path}.messageExpression`, v.messageExpression, exprs, ["string"]));
     if (str(v.message).includes("\n"))
       errs.push(
         fieldErrors.invalid(`${path}.message`, v.message, "message must not contain line breaks"),
@@ -117,10 +126,7 @@ export function validatePolicy(o: KObject): FieldError[] {
         errs.push(fieldErrors.invalid(`${path}.key`, key, msg));
     if (!str(a.valueExpression)) errs.push(fieldErrors.required(`${path}.valueExpression`));
     errs.push(
-      ...celErrors(`${path}.valueExpression`, a.valueExpression, POLICY_CEL, [
-        "string",
-        "null_type",
-      ]),
+      ...celErrors(`${path}.valueExpression`, a.valueExpression, exprs, ["string", "null_type"]),
     );
   });
   return errs;

@@ -4,6 +4,7 @@
  * matchConditions, CEL compilation with the variables upstream declares).
  */
 import { cel } from "../../cel/lazy.ts";
+import type { CompileOptions } from "../../cel/index.ts";
 import { fieldErrors, type FieldError } from "../status.ts";
 import type { KObject } from "../types.ts";
 import { invalidRendered, isObject, obj, objects, str } from "../validation/field.ts";
@@ -27,11 +28,11 @@ export const POLICY_CEL = [...WEBHOOK_CEL, "params", "namespaceObject", "variabl
 export function celErrors(
   field: string,
   expression: unknown,
-  variables: string[],
+  variables: string[] | CompileOptions,
   returns?: string[],
 ): FieldError[] {
   if (typeof expression !== "string" || expression === "") return [];
-  const r = cel().compile(expression, { variables });
+  const r = cel().compile(expression, Array.isArray(variables) ? { variables } : variables);
   if (!r.ok) return [fieldErrors.invalid(field, expression, r.error.message)];
   const wrong = returns && cel().returnTypeError(r.program, returns);
   return wrong ? [fieldErrors.invalid(field, expression, wrong)] : [];

@@ -53,21 +53,33 @@ interface CompiledPolicy {
 
 const compiled = new WeakMap<KObject, CompiledPolicy>();
 
-function prog(source: string): Program {
-  const r = cel().compile(source, { variables: POLICY_VARIABLES });
-  return r.ok ? { program: r.program } : { error: r.error.message };
+/** The policy's variables as named expressions. */
+export function policyVariables(spec: Rec): { name: string; expression: string }[] {
+  return objects(spec.variables).map((v) => ({
+    name: String(v.name ?? ""),
+    expression: String(v.expression ?? ""),
+  }));
 }
 
-/** Compiles the policy's expressions (cached). */
+/**
+ * Compiles the policy's expressions (cached), `variables` typed by the
+ * variables' expressions as upstream's composition types them.
+ */
 export function compilePolicy(policy: KObject): CompiledPolicy {
   let c = compiled.get(policy);
   if (c) return c;
   const spec = (policy.spec ?? {}) as Rec;
+  const vars = policyVariables(spec);
+  const composed = cel().compileVariables(vars, { variables: POLICY_VARIABLES });
+  const prog = (source: string): Program => {
+    const r = cel().compile(source, composed.options);
+    return r.ok ? { program: r.program } : { error: r.error.message };
+  };
   c = {
-    variables: objects(spec.variables).map((v) => ({
-      name: String(v.name),
-      p: prog(String(v.expression ?? "")),
-    })),
+    variables: vars.map((v, i) => {
+      const r = composed.results[i]!;
+      return { name: v.name, p: r.ok ? { program: r.program } : { error: r.error.message } };
+    }),
     validations: objects(spec.validations).map((v) => ({
       expression: String(v.expression ?? ""),
       message: typeof v.message === "string" ? v.message : "",

@@ -1,29 +1,32 @@
 /**
- * Keeps ValidatingAdmissionPolicy status as upstream's type-checking
- * controller does: once a policy's generation is observed, status gets
- * observedGeneration and typeChecking. Expressions are compiled with
- * src/cel (object and oldObject untyped: upstream also checks them against
- * the schemas of the kinds the policy matches, k8ts does not yet), so
- * expressionWarnings only lists expressions that fail to compile
- * (validation normally rejects those first).
+ * Keeps ValidatingAdmissionPolicy status as upstream's status controller
+ * does: once a policy's generation is observed, status gets
+ * observedGeneration and typeChecking, whose expressionWarnings come from
+ * type-checking the policy against the schemas of the kinds it matches
+ * (type-checker.ts).
  */
 import type { KObject } from "../../../api/types.ts";
+import type { Registry } from "../../../api/registry.ts";
 import type { ServerContext } from "../../context.ts";
 import { RestStore } from "../../rest-store.ts";
 import { ObjectCache } from "../../object-cache.ts";
-import { compilePolicy } from "./policy-evaluator.ts";
 import { loadCel } from "../../../cel/lazy.ts";
+import { serverSchemaResolver, type SchemaResolver } from "./schema-resolver.ts";
+import { typeCheckPolicy, type KindsFor } from "./type-checker.ts";
 
 type Rec = Record<string, unknown>;
 
-/** The status a policy should have. */
-export function policyStatus(policy: KObject): Rec {
-  const c = compilePolicy(policy);
-  const warnings: Rec[] = [];
-  c.validations.forEach((v, i) => {
-    if (v.p.error)
-      warnings.push({ fieldRef: `spec.validations[${i}].expression`, warning: v.p.error });
-  });
+/** KindsFor over the kinds `registry` serves. */
+export function registryKindsFor(registry: Registry): KindsFor {
+  return (group, version, resource) => {
+    const def = registry.get(group, version, resource);
+    return def ? [{ group, version, kind: def.kind }] : [];
+  };
+}
+
+/** The status a policy should have (CEL must be loaded). */
+export function policyStatus(policy: KObject, kindsFor: KindsFor, resolve: SchemaResolver): Rec {
+  const warnings = typeCheckPolicy(policy, kindsFor, resolve);
   const typeChecking: Rec = warnings.length > 0 ? { expressionWarnings: warnings } : {};
   return {
     ...((policy.status as Rec) ?? {}),
@@ -42,6 +45,8 @@ export async function runPolicyStatus(server: ServerContext): Promise<void> {
   const cache = new ObjectCache(server, def);
   const rest = new RestStore(server);
   const user = { username: "system:kube-apiserver", groups: ["system:masters"] };
+  const kindsFor = registryKindsFor(server.registry);
+  let resolve: SchemaResolver | undefined;
   while (!server.signal.aborted) {
     const next = cache.changed();
     for (const p of await cache.list().catch(() => [] as KObject[])) {
@@ -54,7 +59,8 @@ export async function runPolicyStatus(server: ServerContext): Promise<void> {
           p.metadata?.name ?? "",
           async (cur) => {
             await loadCel(); // a policy stored before this server started may be new to it
-            return { ...cur!, status: policyStatus(cur!) };
+            resolve ??= await serverSchemaResolver(server.registry);
+            return { ...cur!, status: policyStatus(cur!, kindsFor, resolve) };
           },
           {
             dryRun: false,
