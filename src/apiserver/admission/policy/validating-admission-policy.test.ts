@@ -249,3 +249,29 @@ test("authorizer checks in expressions are answered by the server's authorizer",
     checks.join(", "),
   );
 });
+
+test("variables are typed by their expressions when a policy is validated", async () => {
+  const cases: [string, string, number, RegExp?][] = [
+    // A bool variable is a bool validation (dyn would fail "must evaluate to bool").
+    ["typed-ok", "!variables.big", 201],
+    ["typed-missing", "variables.nope", 422, /undefined field 'nope'/],
+    [
+      "typed-wrong",
+      "variables.big == 'yes'",
+      422,
+      /no matching overload for '_==_' applied to '\(bool, string\)'/,
+    ],
+  ];
+  for (const [name, expression, status, message] of cases) {
+    const r = await api.call(
+      "POST",
+      `${AR}/validatingadmissionpolicies`,
+      policy(name, {
+        variables: [{ name: "big", expression: "has(object.data) && object.data.size() > 2" }],
+        validations: [{ expression }],
+      }),
+    );
+    assert.equal(r.status, status, `${name}: ${r.text}`);
+    if (message) assert.match(r.text, message, name);
+  }
+});
