@@ -7,6 +7,8 @@ import {
 } from "./controller-policy.ts";
 import { controllerStarters } from "../../controllers/manager.ts";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./bootstrap-policy.ts";
+import { ruleAllows } from "./rules.ts";
+import type { PolicyRule } from "../types.ts";
 
 test("every mapped controller exists and has its system:controller role bound to kube-system/<sa>", () => {
   const roles = new Set(controllerClusterRoles().map((r) => r.metadata?.name));
@@ -29,4 +31,46 @@ test("every mapped controller exists and has its system:controller role bound to
       (b) => b.metadata?.name === "system:controller:generic-garbage-collector",
     ),
   );
+});
+
+test("the protection controllers' roles allow what they do and no more (upstream's rules)", () => {
+  const rulesOf = (sa: string) =>
+    (controllerClusterRoles().find((r) => r.metadata?.name === `system:controller:${sa}`) as
+      { rules: PolicyRule[] } | undefined)!.rules;
+  const allowed = (sa: string, verb: string, resource: string, subresource = "") =>
+    rulesOf(sa).some((rule) =>
+      ruleAllows(
+        {
+          user: { username: `system:serviceaccount:kube-system:${sa}`, groups: [] },
+          verb,
+          isResourceRequest: true,
+          namespace: "default",
+          apiGroup: "",
+          apiVersion: "v1",
+          resource,
+          subresource,
+          name: "x",
+          path: "",
+        },
+        rule,
+      ),
+    );
+  assert.equal(CONTROLLER_SERVICE_ACCOUNTS["pvc-protection"], "pvc-protection-controller");
+  assert.equal(CONTROLLER_SERVICE_ACCOUNTS["pv-protection"], "pv-protection-controller");
+  const cases: [string, string, string, boolean][] = [
+    ["pvc-protection-controller", "update", "persistentvolumeclaims", true],
+    ["pvc-protection-controller", "watch", "persistentvolumeclaims", true],
+    ["pvc-protection-controller", "list", "pods", true],
+    ["pvc-protection-controller", "create", "events", true],
+    ["pvc-protection-controller", "delete", "persistentvolumeclaims", false],
+    ["pvc-protection-controller", "update", "pods", false],
+    ["pvc-protection-controller", "update", "persistentvolumes", false],
+    ["pv-protection-controller", "update", "persistentvolumes", true],
+    ["pv-protection-controller", "get", "persistentvolumes", true],
+    ["pv-protection-controller", "delete", "persistentvolumes", false],
+    ["pv-protection-controller", "list", "pods", false],
+    ["pv-protection-controller", "update", "persistentvolumeclaims", false],
+  ];
+  for (const [sa, verb, resource, want] of cases)
+    assert.equal(allowed(sa, verb, resource), want, `${sa} ${verb} ${resource}`);
 });

@@ -38,6 +38,8 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   resourcequota: "resourcequota-controller",
   horizontalpodautoscaling: "horizontal-pod-autoscaler",
   garbagecollector: "generic-garbage-collector",
+  "pvc-protection": "pvc-protection-controller",
+  "pv-protection": "pv-protection-controller",
 };
 
 /** The rules of each controller's role, by service account name. */
@@ -142,6 +144,13 @@ function controllerRules(): Record<string, PolicyRule[]> {
     ],
     "generic-garbage-collector": [
       r(["get", "list", "watch", "patch", "update", "delete"], ["*"], ["*"]),
+    ],
+    "pvc-protection-controller": [
+      r(["get", "list", "watch", "update"], [""], ["persistentvolumeclaims"]),
+      r(["list", "watch", "get"], [""], ["pods"]),
+    ],
+    "pv-protection-controller": [
+      r(["get", "list", "watch", "update"], [""], ["persistentvolumes"]),
     ],
   };
 }
