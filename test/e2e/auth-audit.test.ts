@@ -1,10 +1,7 @@
 /** Audit logging: --audit-policy-file levels and audit.k8s.io/v1 Event JSON lines in --audit-log-path. */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { eventually, startCluster, type TestCluster } from "./harness.ts";
+import { useAuditedCluster } from "./audited-cluster.ts";
 
 const POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -33,59 +30,18 @@ rules:
 - level: None
 `;
 
-/**
- * The audit log's events once `ready` accepts them: events are appended
- * after the response is finished, which may be just after the client saw it.
- */
-async function auditEvents(
-  dir: string,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ready: (events: any[]) => boolean,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-): Promise<any[]> {
-  return eventually(
-    "the expected audit events",
-    async () => {
-      const events = (await readFile(join(dir, "audit.log"), "utf8"))
-        .trim()
-        .split("\n")
-        .filter((l) => l)
-        .map((l) => JSON.parse(l));
-      return ready(events) ? events : undefined;
-    },
-    { timeoutMs: 10_000 },
-  );
-}
-
 describe("audit logging", () => {
-  let cluster: TestCluster;
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "k8ts-audit-"));
-    await writeFile(join(dir, "policy.yaml"), POLICY);
-    cluster = await startCluster({
-      args: [
-        "--audit-policy-file",
-        join(dir, "policy.yaml"),
-        "--audit-log-path",
-        join(dir, "audit.log"),
-        "--disable-controller-manager",
-        "--disable-scheduler",
-      ],
-    });
-  });
-  after(async () => {
-    await cluster?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const audited = useAuditedCluster(POLICY, [
+    "--disable-controller-manager",
+    "--disable-scheduler",
+  ]);
 
   test("levels per rule, stages, users, objectRef and response status", async () => {
-    await cluster.kubectlOk(["create", "configmap", "audited", "--from-literal=a=b"]);
-    await cluster.kubectlOk(["get", "namespaces"]);
-    const denied = await cluster.kubectl(["get", "secrets", "--as", "jane"]);
+    await audited.cluster.kubectlOk(["create", "configmap", "audited", "--from-literal=a=b"]);
+    await audited.cluster.kubectlOk(["get", "namespaces"]);
+    const denied = await audited.cluster.kubectl(["get", "secrets", "--as", "jane"]);
     assert.notEqual(denied.code, 0);
-    const events = await auditEvents(
-      dir,
+    const events = await audited.eventsWhen(
       (all) =>
         all.some((e) => e.verb === "create" && e.objectRef?.resource === "configmaps") &&
         all.some((e) => e.objectRef?.resource === "secrets" && e.impersonatedUser),
@@ -126,34 +82,15 @@ describe("audit logging", () => {
 });
 
 describe("audit logging: Request level bodies and long-running stages", () => {
-  let cluster: TestCluster;
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "k8ts-audit2-"));
-    await writeFile(
-      join(dir, "policy.yaml"),
-      POLICY.replace('omitStages: ["RequestReceived"]\n', ""),
-    );
-    cluster = await startCluster({
-      args: [
-        "--audit-policy-file",
-        join(dir, "policy.yaml"),
-        "--audit-log-path",
-        join(dir, "audit.log"),
-        "--disable-controller-manager",
-        "--disable-scheduler",
-      ],
-    });
-  });
-  after(async () => {
-    await cluster?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const audited = useAuditedCluster(POLICY.replace('omitStages: ["RequestReceived"]\n', ""), [
+    "--disable-controller-manager",
+    "--disable-scheduler",
+  ]);
 
   test("Request level logs request bodies (create and patch) but no response bodies", async () => {
-    await cluster.kubectlOk(["create", "service", "clusterip", "audsvc", "--tcp=80:8080"]);
-    await cluster.kubectlOk(["annotate", "service", "audsvc", "team=blue"]);
-    const events = await auditEvents(dir, (all) =>
+    await audited.cluster.kubectlOk(["create", "service", "clusterip", "audsvc", "--tcp=80:8080"]);
+    await audited.cluster.kubectlOk(["annotate", "service", "audsvc", "team=blue"]);
+    const events = await audited.eventsWhen((all) =>
       all.some(
         (e) =>
           e.verb === "patch" &&
@@ -191,25 +128,23 @@ describe("audit logging: Request level bodies and long-running stages", () => {
   });
 
   test("a watch logs RequestReceived, ResponseStarted and ResponseComplete", async () => {
-    const res = await cluster.request(
+    const res = await audited.cluster.request(
       "GET",
       "/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=1",
     );
     assert.equal(res.status, 200);
     // ResponseComplete is written once the server has finished the response,
     // which may be just after the client saw its end.
-    const events = await eventually(
-      "the watch's ResponseComplete audit event",
-      async () => {
-        const all = (await readFile(join(dir, "audit.log"), "utf8"))
-          .trim()
-          .split("\n")
-          .map((l) => JSON.parse(l))
-          .filter((e) => e.verb === "watch" && e.objectRef?.resource === "pods");
-        return all.some((e) => e.stage === "ResponseComplete") ? all : undefined;
-      },
-      { timeoutMs: 10_000 },
-    );
+    const events = (
+      await audited.eventsWhen((all) =>
+        all.some(
+          (e) =>
+            e.verb === "watch" &&
+            e.objectRef?.resource === "pods" &&
+            e.stage === "ResponseComplete",
+        ),
+      )
+    ).filter((e) => e.verb === "watch" && e.objectRef?.resource === "pods");
     assert.deepEqual(
       events.map((e) => e.stage),
       ["RequestReceived", "ResponseStarted", "ResponseComplete"],

@@ -7,13 +7,13 @@
  * of a Deployment; SubjectAccessReviews show the identities' limits; the
  * certificate files sit in the data dir (keys 0600).
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { eventually, startCluster, type TestCluster } from "./harness.ts";
+import { useAuditedCluster } from "./audited-cluster.ts";
+import { eventually } from "./harness.ts";
 
 const POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -28,25 +28,7 @@ rules:
 `;
 
 describe("component identities", () => {
-  let cluster: TestCluster;
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "k8ts-identities-"));
-    await writeFile(join(dir, "policy.yaml"), POLICY);
-    cluster = await startCluster({
-      args: [
-        "--use-service-account-credentials=false",
-        "--audit-policy-file",
-        join(dir, "policy.yaml"),
-        "--audit-log-path",
-        join(dir, "audit.log"),
-      ],
-    });
-  });
-  after(async () => {
-    await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const audited = useAuditedCluster(POLICY, ["--use-service-account-credentials=false"]);
 
   test("the scheduler binds as system:kube-scheduler, the controllers create pods as system:kube-controller-manager", async () => {
     const node = {
@@ -58,7 +40,7 @@ describe("component identities", () => {
         allocatable: { cpu: "4", memory: "8Gi", pods: "110" },
       },
     };
-    await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
+    await audited.cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
     const deployment = {
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -76,11 +58,11 @@ describe("component identities", () => {
         },
       },
     };
-    await cluster.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(deployment) });
+    await audited.cluster.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(deployment) });
     await eventually(
       "both pods bound to idnode",
       async () => {
-        const out = await cluster.kubectlOk([
+        const out = await audited.cluster.kubectlOk([
           "get",
           "pods",
           "-l",
@@ -91,13 +73,9 @@ describe("component identities", () => {
         const nodes = out.trim().split("\n").filter(Boolean);
         return nodes.length === 2 && nodes.every((n) => n === "idnode") ? true : undefined;
       },
-      { timeoutMs: 90_000, context: () => cluster.logs().slice(-3000) },
+      { timeoutMs: 90_000, context: () => audited.cluster.logs().slice(-3000) },
     );
-    const events = (await readFile(join(dir, "audit.log"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l))
-      .filter((e) => e.objectRef?.namespace === "default");
+    const events = (await audited.read()).filter((e) => e.objectRef?.namespace === "default");
     const bindings = events.filter((e) => e.objectRef.subresource === "binding");
     assert.ok(bindings.length >= 2, JSON.stringify(events));
     for (const b of bindings) {
@@ -132,7 +110,7 @@ describe("component identities", () => {
       [["create", "pods"], ["--as", "system:kube-controller-manager"], "yes"],
     ];
     for (const [what, as, want] of cases) {
-      const r = await cluster.kubectl(["auth", "can-i", ...what, ...as]);
+      const r = await audited.cluster.kubectl(["auth", "can-i", ...what, ...as]);
       assert.equal(
         r.stdout.trim().split(" ")[0],
         want,
@@ -147,54 +125,40 @@ describe("component identities", () => {
       ["kube-controller-manager", /^CN=system:kube-controller-manager$/],
     ];
     for (const [file, subject] of want) {
-      const cert = new X509Certificate(await readFile(join(cluster.dataDir, "tls", `${file}.crt`)));
+      const cert = new X509Certificate(
+        await readFile(join(audited.cluster.dataDir, "tls", `${file}.crt`)),
+      );
       assert.match(cert.subject.trim(), subject);
-      const ca = new X509Certificate(await readFile(join(cluster.dataDir, "tls", "ca.crt")));
+      const ca = new X509Certificate(
+        await readFile(join(audited.cluster.dataDir, "tls", "ca.crt")),
+      );
       assert.ok(cert.verify(ca.publicKey), `${file} is signed by the cluster CA`);
-      const mode = (await stat(join(cluster.dataDir, "tls", `${file}.key`))).mode & 0o777;
+      const mode = (await stat(join(audited.cluster.dataDir, "tls", `${file}.key`))).mode & 0o777;
       assert.equal(mode, 0o600);
     }
   });
 });
 
 describe("--use-service-account-credentials (on by default)", () => {
-  let cluster: TestCluster;
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "k8ts-sa-creds-"));
-    await writeFile(
-      join(dir, "policy.yaml"),
-      [
-        "apiVersion: audit.k8s.io/v1",
-        "kind: Policy",
-        'omitStages: ["RequestReceived"]',
-        "rules:",
-        "- level: Metadata",
-        '  verbs: ["create", "delete", "update"]',
-        '  namespaces: ["sacreds"]',
-        "- level: None",
-        "",
-      ].join("\n"),
-    );
-    cluster = await startCluster({
-      // The default: no flag.
-      args: [
-        "--audit-policy-file",
-        join(dir, "policy.yaml"),
-        "--audit-log-path",
-        join(dir, "audit.log"),
-      ],
-    });
-  });
-  after(async () => {
-    await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  // The default: no --use-service-account-credentials flag.
+  const audited = useAuditedCluster(
+    [
+      "apiVersion: audit.k8s.io/v1",
+      "kind: Policy",
+      'omitStages: ["RequestReceived"]',
+      "rules:",
+      "- level: Metadata",
+      '  verbs: ["create", "delete", "update"]',
+      '  namespaces: ["sacreds"]',
+      "- level: None",
+      "",
+    ].join("\n"),
+  );
 
   test("each controller writes as kube-system/<controller> under its system:controller role", async () => {
-    await cluster.kubectlOk(["create", "namespace", "sacreds"]);
+    await audited.cluster.kubectlOk(["create", "namespace", "sacreds"]);
     // No node: the pods stay unscheduled, so deleting them needs no kubelet.
-    await cluster.kubectlOk(["apply", "-n", "sacreds", "-f", "-"], {
+    await audited.cluster.kubectlOk(["apply", "-n", "sacreds", "-f", "-"], {
       input: JSON.stringify({
         apiVersion: "apps/v1",
         kind: "Deployment",
@@ -209,28 +173,32 @@ describe("--use-service-account-credentials (on by default)", () => {
         },
       }),
     });
-    const context = { timeoutMs: 90_000, context: () => cluster.logs().slice(-3000) };
+    const context = { timeoutMs: 90_000, context: () => audited.cluster.logs().slice(-3000) };
     await eventually(
       "two pods",
       async () => {
-        const out = await cluster.kubectlOk(["get", "pods", "-n", "sacreds", "-o", "name"]);
+        const out = await audited.cluster.kubectlOk(["get", "pods", "-n", "sacreds", "-o", "name"]);
         return out.trim().split("\n").filter(Boolean).length === 2 ? true : undefined;
       },
       context,
     );
-    await cluster.kubectlOk(["delete", "deployment", "saweb", "-n", "sacreds"]);
+    await audited.cluster.kubectlOk(["delete", "deployment", "saweb", "-n", "sacreds"]);
     await eventually(
       "the garbage collector removed the pods",
       async () => {
-        const out = await cluster.kubectlOk(["get", "pods,rs", "-n", "sacreds", "-o", "name"]);
+        const out = await audited.cluster.kubectlOk([
+          "get",
+          "pods,rs",
+          "-n",
+          "sacreds",
+          "-o",
+          "name",
+        ]);
         return out.trim() === "" ? true : undefined;
       },
       context,
     );
-    const events = (await readFile(join(dir, "audit.log"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const events = await audited.read();
     const who = (verb: string, resource: string) =>
       new Set(
         events
@@ -248,7 +216,9 @@ describe("--use-service-account-credentials (on by default)", () => {
     assert.deepEqual([...who("create", "pods")], [sa("replicaset-controller")]);
     assert.deepEqual([...who("delete", "replicasets")], [sa("generic-garbage-collector")]);
     const can = async (user: string, args: string[]) =>
-      (await cluster.kubectl(["auth", "can-i", ...args, "--as", user])).stdout.trim().split(" ")[0];
+      (await audited.cluster.kubectl(["auth", "can-i", ...args, "--as", user])).stdout
+        .trim()
+        .split(" ")[0];
     assert.equal(await can(sa("replicaset-controller"), ["create", "pods"]), "yes");
     assert.equal(await can(sa("replicaset-controller"), ["get", "secrets"]), "no");
     assert.equal(await can(sa("deployment-controller"), ["delete", "pods"]), "no");
