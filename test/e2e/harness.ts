@@ -80,12 +80,20 @@ export interface StartOptions {
   nodeArgs?: string[];
 }
 
-/** Starts `k8ts server --disable-agent` and waits until /readyz answers 200. */
-export async function startCluster(opts: StartOptions = {}): Promise<TestCluster> {
-  const dataDir = await mkdtemp(join(tmpdir(), "k8ts-e2e-"));
-  const port = await freePort();
-  const kubeconfig = join(dataDir, "admin.kubeconfig");
-  const cacheDir = join(dataDir, "kubectl-cache");
+/** A spawned `k8ts server` process and its combined output. */
+export interface ServerProcess {
+  child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Spawns `k8ts server --disable-agent` on 127.0.0.1:`port` with `dataDir`
+ * (plus opts.args), output collected; does not wait for readiness.
+ */
+export function spawnServer(opts: StartOptions & { dataDir: string; port: number }): ServerProcess {
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
@@ -95,18 +103,31 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       "server",
       "--disable-agent",
       "--data-dir",
-      dataDir,
+      opts.dataDir,
       "--bind-address",
       "127.0.0.1",
       "--secure-port",
-      String(port),
+      String(opts.port),
       ...(opts.args ?? []),
     ],
     { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  return { child, output: () => output, exited };
+}
+
+/** Starts `k8ts server --disable-agent` and waits until /readyz answers 200. */
+export async function startCluster(opts: StartOptions = {}): Promise<TestCluster> {
+  const dataDir = await mkdtemp(join(tmpdir(), "k8ts-e2e-"));
+  const port = await freePort();
+  const kubeconfig = join(dataDir, "admin.kubeconfig");
+  const cacheDir = join(dataDir, "kubectl-cache");
+  const server = spawnServer({ ...opts, dataDir, port });
+  const { child, exited } = server;
 
   const url = `https://127.0.0.1:${port}`;
   let clientCert: { cert?: string; key?: string } = {};
@@ -157,7 +178,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`k8ts server exited early:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`k8ts server exited early:\n${server.output()}`);
     try {
       const res = await request("GET", "/readyz");
       if (res.status === 200) break;
@@ -166,7 +187,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`k8ts server not ready within 60 s:\n${output}`);
+      throw new Error(`k8ts server not ready within 60 s:\n${server.output()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -203,7 +224,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
         // A server that died explains the failure: say how, with its last output.
         const died =
           child.exitCode !== null || child.signalCode !== null
-            ? `\nk8ts server exited (${child.exitCode ?? child.signalCode}); its last output:\n${output.slice(-4000)}`
+            ? `\nk8ts server exited (${child.exitCode ?? child.signalCode}); its last output:\n${server.output().slice(-4000)}`
             : "";
         throw new Error(
           `kubectl ${args.join(" ")} failed (${res.code}):\n${res.stderr}${res.stdout}${died}`,
@@ -215,7 +236,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     kubectlStream(args) {
       return streamKubectl(["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...args]);
     },
-    logs: () => output,
+    logs: () => server.output(),
     pid: child.pid ?? 0,
     async stop() {
       if (child.exitCode === null) {

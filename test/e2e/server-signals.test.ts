@@ -6,15 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import https from "node:https";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort } from "./harness.ts";
-
-const root = resolve(fileURLToPath(import.meta.url), "../../..");
+import { join } from "node:path";
+import { freePort, spawnServer } from "./harness.ts";
 
 function readyz(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -33,25 +29,7 @@ function readyz(port: number): Promise<boolean> {
 async function signalDuringStart(when: (port: number) => Promise<void>) {
   const dataDir = await mkdtemp(join(tmpdir(), "k8ts-signals-"));
   const port = await freePort();
-  let output = "";
-  const child = spawn(
-    process.execPath,
-    [
-      join(root, "bin", "k8ts"),
-      "server",
-      "--disable-agent",
-      "--data-dir",
-      dataDir,
-      "--bind-address",
-      "127.0.0.1",
-      "--secure-port",
-      String(port),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
-  );
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const { child, output, exited } = spawnServer({ dataDir, port });
   try {
     await when(port);
     child.kill("SIGTERM");
@@ -59,7 +37,7 @@ async function signalDuringStart(when: (port: number) => Promise<void>) {
       exited,
       new Promise<"hung">((r) => setTimeout(() => r("hung"), 90_000).unref()),
     ]);
-    return { code, output };
+    return { code, output: output() };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGKILL");
