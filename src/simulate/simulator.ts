@@ -4,13 +4,13 @@
  * process holds one shared pod informer (field selector spec.nodeName!=) for
  * all of them instead of one watch per node, one status manager, one
  * ConfigMap/Secret cache, and one heartbeat timer per node with the renewals
- * spread evenly over the period.
+ * spread evenly over the period (and kept spread by upstream's 4% jitter).
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod, Taint } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../api/types.ts";
-import { realClock, type Clock, type TimerHandle } from "../client/clock.ts";
+import { realClock, type Clock } from "../client/clock.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
 import type { RestClient } from "../client/rest-client.ts";
@@ -19,6 +19,7 @@ import { apiObjectSource } from "../kubelet/object-source.ts";
 import { Backoff } from "../kubelet/pod/backoff.ts";
 import { StatusManager } from "../kubelet/status-manager.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
+import { Heartbeats } from "./heartbeats.ts";
 import { HollowNode, type HollowShared } from "./hollow-node.ts";
 import type { SimulationProfile } from "./profile.ts";
 import { sharedObjectSource } from "./shared-object-source.ts";
@@ -48,6 +49,8 @@ export interface SimulatorOptions {
   serveStats?: boolean;
   /** Called after each node registered. */
   onRegistered?(done: number, total: number): void;
+  /** Uniform in [0, 1) for the heartbeat jitter (default Math.random). */
+  random?: () => number;
   log?: Logger;
 }
 
@@ -64,7 +67,7 @@ const simulatedToken = async () => "simulated-service-account-token";
 
 export class Simulator {
   private readonly byName = new Map<string, HollowNode>();
-  private readonly timers = new Set<TimerHandle>();
+  private readonly heartbeats: Heartbeats;
   private readonly recorders = new Map<string, EventRecorder>();
   private readonly statusManager: StatusManager;
   private readonly factory: InformerFactory;
@@ -76,6 +79,13 @@ export class Simulator {
   private constructor(private readonly opts: SimulatorOptions) {
     this.clock = opts.clock ?? realClock;
     this.log = opts.log ?? createLogger("simulate");
+    this.heartbeats = new Heartbeats(this.clock, {
+      random: opts.random,
+      onError: (err) => {
+        this.heartbeatErrors++;
+        this.log.warn("node heartbeat failed", { err });
+      },
+    });
     this.statusManager = new StatusManager(opts.client, { clock: this.clock, log: this.log });
     this.factory = new InformerFactory(opts.client, {
       clock: this.clock,
@@ -175,8 +185,8 @@ export class Simulator {
     const statusMs = o.statusCheckMs ?? 10_000;
     nodes.forEach((node, i) => {
       const offset = Math.floor((i * leaseMs) / nodes.length);
-      this.every(offset, leaseMs, () => node.lease.renew());
-      this.every(offset + statusMs / 2, statusMs, async () => void (await node.reportStatus()));
+      this.heartbeats.every(offset, leaseMs, () => node.lease.renew());
+      this.heartbeats.every(offset + statusMs / 2, statusMs, () => node.reportStatus());
     });
 
     const informer = this.factory.informerFor<Pod & KObject>(podsRef, {
@@ -190,24 +200,6 @@ export class Simulator {
     });
     this.factory.start();
     await this.factory.waitForCacheSync();
-  }
-
-  /** Runs fn first after offsetMs, then every periodMs after the previous run ended. */
-  private every(offsetMs: number, periodMs: number, fn: () => Promise<void>): void {
-    const schedule = (ms: number) => {
-      if (this.stopped) return;
-      const t = this.clock.after(ms, () => {
-        this.timers.delete(t);
-        fn()
-          .catch((err) => {
-            this.heartbeatErrors++;
-            this.log.warn("node heartbeat failed", { err });
-          })
-          .finally(() => schedule(periodMs));
-      });
-      this.timers.add(t);
-    };
-    schedule(offsetMs);
   }
 
   /** The simulated nodes in index order. */
@@ -238,7 +230,7 @@ export class Simulator {
   /** Stops heartbeats and the informer, lets workers finish, removes the scratch space. Nodes stay. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) t.cancel();
+    this.heartbeats.stop();
     await this.factory.stop();
     for (const n of this.byName.values()) await n.settled();
     await this.statusManager.flush();
