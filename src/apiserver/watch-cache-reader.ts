@@ -10,12 +10,14 @@
  *   and the continue token carries the cache's revision (later pages are
  *   read from storage at that revision, as upstream);
  * - GET with resourceVersion "0", or N when the cache is at N or later.
- * Everything else (continue, Exact, legacy exact with limit, unset
- * resourceVersion = consistent read) reads storage; decodings of objects the
- * cache holds in the same version are shared instead of parsed again.
- * Upstream's ConsistentListFromCache (wait for the cache to reach storage's
- * current revision) needs storage progress notifications our Backend does
- * not offer; a consistent read here is a storage read.
+ * - LIST with resourceVersion unset (a consistent read; upstream's
+ *   ConsistentListFromCache, beta and on in v1.32): when the cache can
+ *   confirm it holds storage's latest revision (in-process backends, see
+ *   WatchCache.freshRevision); `limit` is honoured. On etcd (no progress
+ *   notifications in our Backend) consistent lists read storage.
+ * Everything else (continue, Exact, legacy exact with limit, consistent GET)
+ * reads storage; decodings of objects the cache holds in the same version
+ * are shared instead of parsed again.
  *
  * Selectors filter the cached objects (decoded once per version). Returned
  * objects are shared: callers render them and must never mutate them.
@@ -43,9 +45,9 @@ export function listServedFromCache(def: ResourceDef, opts: ListOptions): boolea
   // Webhook-converted resources decode asynchronously: always read storage.
   if (def.convertMany || opts.continueToken) return false;
   const rv = opts.resourceVersion;
-  if (rv === undefined || opts.resourceVersionMatch === "Exact") return false;
+  if (opts.resourceVersionMatch === "Exact") return false;
   // Legacy exact match: a limit with resourceVersion N and no match.
-  return !(opts.resourceVersionMatch === undefined && opts.limit > 0 && rv !== "0");
+  return !(rv && opts.resourceVersionMatch === undefined && opts.limit > 0 && rv !== "0");
 }
 
 /**
@@ -59,14 +61,19 @@ export async function listFromCache(
   namespace: string,
   opts: ListOptions,
 ): Promise<CachedListPage | undefined> {
+  const consistent = opts.resourceVersion === undefined;
+  // Only caches that can confirm freshness serve consistent reads: none is started for them otherwise.
+  if (consistent && !server.watchCaches.forPrefix(keyPrefix(def)).canConfirmFresh) return undefined;
   const cache = await readyCache(server, def);
+  if (!cache) return undefined;
   const rv = Number(opts.resourceVersion ?? 0);
-  if (!cache || rv > cache.lastRevision) return undefined;
+  if (consistent ? (await cache.freshRevision()) === undefined : rv > cache.lastRevision)
+    return undefined;
   // From here on synchronous: one consistent snapshot at cache.lastRevision.
   const revision = cache.lastRevision;
   const prefix = keyPrefix(def, namespace || undefined);
   const elements = cache.store.under(prefix);
-  const limit = rv === 0 ? 0 : opts.limit;
+  const limit = opts.resourceVersion === "0" ? 0 : opts.limit;
   const decode = (kv: KeyValue) => server.store.decode(def, kv);
   const items: KObject[] = [];
   for (let i = 0; i < elements.length; i++) {

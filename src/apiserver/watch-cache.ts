@@ -17,6 +17,7 @@
 import { StatusError } from "../api/status.ts";
 import type { Backend, KeyValue, Watcher } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
+import { hasLatestRevision } from "../storage/latest-revision.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { WatchCacheStore } from "./watch-cache-store.ts";
 import { WatchEventMemo } from "./watch-event-memo.ts";
@@ -100,6 +101,32 @@ export class WatchCache {
   /** True while `store` holds the state at `lastRevision` (listed, and the storage watch is live). */
   get ready(): boolean {
     return this.#ready;
+  }
+
+  /** Whether freshRevision() can confirm freshness (the backend publishes events in-process). */
+  get canConfirmFresh(): boolean {
+    return hasLatestRevision(this.#backend);
+  }
+
+  /**
+   * For a consistent read (upstream's ConsistentListFromCache): the revision
+   * the ready cache is complete at, not older than storage's latest revision
+   * at the call; undefined when that cannot be confirmed (not ready, or a
+   * backend without in-process events, e.g. etcd: upstream asks etcd for a
+   * progress notification, which our Backend does not offer). With an
+   * in-process backend (SQLite) every event up to latestRevision() is
+   * already with the storage watch's broadcaster, and its batches reach
+   * this cache in microtasks: after one macrotask turn the cache has them.
+   */
+  async freshRevision(): Promise<number | undefined> {
+    if (!this.#ready || !hasLatestRevision(this.#backend)) return undefined;
+    const latest = this.#backend.latestRevision();
+    if (this.#lastRevision < latest) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!this.#ready) return undefined;
+      this.#lastRevision = Math.max(this.#lastRevision, latest);
+    }
+    return this.#lastRevision;
   }
 
   /**
