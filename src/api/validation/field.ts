@@ -49,6 +49,12 @@ export function goLabelSelector(sel: unknown): string {
   return `v1.LabelSelector{MatchLabels:${goStringMap(labels)}, MatchExpressions:${exprText}}`;
 }
 
+/** An optional enum field: absent is fine, any other value must be one of `valid`. */
+export function optionalEnum(field: string, value: unknown, valid: string[]): FieldError[] {
+  if (value === undefined || valid.includes(str(value))) return [];
+  return [fieldErrors.notSupported(field, value, valid)];
+}
+
 /** Invalid(field, new, "field is immutable") when new and old differ (deep). */
 export function validateImmutable(field: string, value: unknown, old: unknown): FieldError[] {
   return deepEqual(value, old) ? [] : [fieldErrors.invalid(field, value, FIELD_IMMUTABLE)];

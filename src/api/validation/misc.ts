@@ -6,7 +6,15 @@
 import { fieldErrors, type FieldError } from "../status.ts";
 import type { KObject } from "../types.ts";
 import { isDNS1123Label, isQualifiedName, nameIsDNSSubdomain } from "./names.ts";
-import { deepEqual, obj, objects, str, validateImmutable, validateNonnegative } from "./field.ts";
+import {
+  deepEqual,
+  obj,
+  objects,
+  optionalEnum,
+  str,
+  validateImmutable,
+  validateNonnegative,
+} from "./field.ts";
 import { validateLabelSelector, validateObjectMeta } from "./object-meta.ts";
 import { validateIntOrPercent } from "./int-or-percent.ts";
 import { SUPPORTED_PROTOCOLS } from "./container.ts";
@@ -103,9 +111,7 @@ export function validateEndpointSlice(o: KObject): FieldError[] {
     if (name)
       for (const msg of isDNS1123Label(name))
         errs.push(fieldErrors.invalid(`ports[${i}].name`, name, msg));
-    if (p.protocol !== undefined && !SUPPORTED_PROTOCOLS.includes(str(p.protocol))) {
-      errs.push(fieldErrors.notSupported(`ports[${i}].protocol`, p.protocol, SUPPORTED_PROTOCOLS));
-    }
+    errs.push(...optionalEnum(`ports[${i}].protocol`, p.protocol, SUPPORTED_PROTOCOLS));
   });
   return errs;
 }
@@ -123,20 +129,13 @@ export function validateStorageClass(o: KObject): FieldError[] {
   else
     for (const msg of isQualifiedName(provisioner.toLowerCase()))
       errs.push(fieldErrors.invalid("provisioner", provisioner, msg));
-  if (o.reclaimPolicy !== undefined && !["Delete", "Retain"].includes(str(o.reclaimPolicy))) {
-    errs.push(fieldErrors.notSupported("reclaimPolicy", o.reclaimPolicy, ["Delete", "Retain"]));
-  }
-  if (
-    o.volumeBindingMode !== undefined &&
-    !["Immediate", "WaitForFirstConsumer"].includes(str(o.volumeBindingMode))
-  ) {
-    errs.push(
-      fieldErrors.notSupported("volumeBindingMode", o.volumeBindingMode, [
-        "Immediate",
-        "WaitForFirstConsumer",
-      ]),
-    );
-  }
+  errs.push(...optionalEnum("reclaimPolicy", o.reclaimPolicy, ["Delete", "Retain"]));
+  errs.push(
+    ...optionalEnum("volumeBindingMode", o.volumeBindingMode, [
+      "Immediate",
+      "WaitForFirstConsumer",
+    ]),
+  );
   return errs;
 }
 
@@ -174,17 +173,9 @@ export function validatePriorityClass(o: KObject): FieldError[] {
       ),
     );
   }
-  if (
-    o.preemptionPolicy !== undefined &&
-    !["Never", "PreemptLowerPriority"].includes(str(o.preemptionPolicy))
-  ) {
-    errs.push(
-      fieldErrors.notSupported("preemptionPolicy", o.preemptionPolicy, [
-        "Never",
-        "PreemptLowerPriority",
-      ]),
-    );
-  }
+  errs.push(
+    ...optionalEnum("preemptionPolicy", o.preemptionPolicy, ["Never", "PreemptLowerPriority"]),
+  );
   return errs;
 }
 

@@ -9,7 +9,15 @@ import {
   isValidPortNum,
   nameIsDNSSubdomain,
 } from "./names.ts";
-import { invalidRendered, isObject, obj, objects, str, validateImmutable } from "./field.ts";
+import {
+  invalidRendered,
+  isObject,
+  obj,
+  objects,
+  optionalEnum,
+  str,
+  validateImmutable,
+} from "./field.ts";
 import { validateLabelSelector, validateObjectMeta } from "./object-meta.ts";
 import { SUPPORTED_PROTOCOLS } from "./container.ts";
 
@@ -19,9 +27,7 @@ const meta = (o: KObject, namespaced = true) =>
 function validatePolicyPorts(ports: unknown, field: string, errs: FieldError[]): void {
   objects(ports).forEach((p, i) => {
     const path = `${field}[${i}]`;
-    if (p.protocol !== undefined && !SUPPORTED_PROTOCOLS.includes(str(p.protocol))) {
-      errs.push(fieldErrors.notSupported(`${path}.protocol`, p.protocol, SUPPORTED_PROTOCOLS));
-    }
+    errs.push(...optionalEnum(`${path}.protocol`, p.protocol, SUPPORTED_PROTOCOLS));
     if (typeof p.port === "number") {
       for (const msg of isValidPortNum(p.port))
         errs.push(fieldErrors.invalid(`${path}.port`, p.port, msg));
