@@ -10,10 +10,13 @@
  * scheduler's own speed from the API server's write throughput.
  *
  * Flags: --json FILE, --quick (scale 0.05), --scale F (0 < F <= 1),
- * --workload NAME (repeatable), --core-only. Progress goes to stderr; every phase is
- * bounded in count and time.
+ * --workload NAME (repeatable), --core-only, --cpu-prof-dir DIR (V8 CPU
+ * profiles of the API server and of the scheduler process, one pair per
+ * workload, written under DIR/<workload>/{server,scheduler}). Progress goes
+ * to stderr; every phase is bounded in count and time.
  */
 import { spawn } from "node:child_process";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -23,6 +26,7 @@ import { nodesRef, podsRef } from "../src/client/resources.ts";
 import { RestClient } from "../src/client/rest-client.ts";
 import { startCluster } from "../test/e2e/harness.ts";
 import { progress, writeJson } from "./lib/args.ts";
+import { processCpuMs } from "./lib/server-side.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { runCore, type CoreResult } from "./lib/scheduler-core.ts";
 import { workloads, type Workload } from "./lib/scheduler-workloads.ts";
@@ -36,6 +40,8 @@ interface Args {
   only: string[];
   /** Skip the end-to-end phase (in-process decision rate only). */
   coreOnly: boolean;
+  /** Where the server's and scheduler's CPU profiles go (none when unset). */
+  cpuProfDir?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -52,9 +58,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--scale") args.scale = Number(next());
     else if (a === "--workload") args.only.push(next());
     else if (a === "--core-only") args.coreOnly = true;
+    else if (a === "--cpu-prof-dir") args.cpuProfDir = next();
     else
       throw new Error(
-        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME or --core-only`,
+        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME, --core-only or --cpu-prof-dir DIR`,
       );
   }
   if (!(args.scale > 0 && args.scale <= 1))
@@ -74,6 +81,11 @@ interface Result {
   floorText: string;
   floor: number;
   target: number;
+  /** CPU ms per bound pod from the first create to the last bind (load-independent cost). */
+  serverCpuMsPerPod: number;
+  schedulerCpuMsPerPod: number;
+  /** 1-minute load average when the pod phase started and ended. */
+  load: [number, number];
 }
 
 /** Runs op(i) for i in [0, n) with `concurrency` loops. */
@@ -96,13 +108,20 @@ async function concurrently(
   await Promise.all(Array.from({ length: concurrency }, loop));
 }
 
-async function runWorkload(w: Workload, timeoutMs: number): Promise<Result> {
+/** Node flags writing a CPU profile under dir/workload/what (none without dir). */
+const profFlags = (dir: string | undefined, workload: string, what: string): string[] =>
+  dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, workload, what)}`] : [];
+
+async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Promise<Result> {
   progress("scheduler", `${w.name}: starting API server`);
   // No controller manager here, so nothing would lift the not-ready taint
   // that TaintNodesByCondition puts on every new node: leave that plugin out.
   const cluster = await startCluster({
     // e.g. K8TS_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
-    nodeArgs: process.env.K8TS_BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean),
+    nodeArgs: [
+      ...(process.env.K8TS_BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+      ...profFlags(profDir, w.name, "server"),
+    ],
     args: [
       "--disable-scheduler",
       "--disable-controller-manager",
@@ -126,6 +145,7 @@ async function runWorkload(w: Workload, timeoutMs: number): Promise<Result> {
     sched = spawn(
       process.execPath,
       [
+        ...profFlags(profDir, w.name, "scheduler"),
         join(repoRoot, "bin", "k8ts"),
         "scheduler",
         "--kubeconfig",
@@ -175,6 +195,9 @@ async function runWorkload(w: Workload, timeoutMs: number): Promise<Result> {
       }
     })();
     progress("scheduler", `${w.name}: creating ${w.pods} pods`);
+    const load0 = loadavg()[0]!;
+    const serverCpu0 = processCpuMs(cluster.pid);
+    const schedCpu0 = processCpuMs(sched.pid!);
     const start = performance.now();
     await concurrently(
       w.pods,
@@ -193,6 +216,8 @@ async function runWorkload(w: Workload, timeoutMs: number): Promise<Result> {
       5000,
     );
     await finished;
+    const serverCpuMs = processCpuMs(cluster.pid) - serverCpu0;
+    const schedCpuMs = processCpuMs(sched.pid!) - schedCpu0;
     clearTimeout(timer);
     clearInterval(ticker);
     const last = Math.max(...boundAt.values());
@@ -212,6 +237,9 @@ async function runWorkload(w: Workload, timeoutMs: number): Promise<Result> {
       floorText: w.floorText,
       floor: w.floor,
       target: w.target,
+      serverCpuMsPerPod: serverCpuMs / Math.max(1, boundAt.size),
+      schedulerCpuMsPerPod: schedCpuMs / Math.max(1, boundAt.size),
+      load: [load0, loadavg()[0]!],
     };
   } finally {
     abort.abort();
@@ -242,7 +270,7 @@ for (const w of selected) {
   progress("scheduler", `${w.name}: in-process scheduling of ${w.pods} pods on ${w.nodes} nodes`);
   const core = runCore(w);
   progress("scheduler", `${w.name}: core ${core.podsPerSec.toFixed(0)} pods/s`);
-  const r: Partial<Result> = args.coreOnly ? {} : await runWorkload(w, 600_000);
+  const r: Partial<Result> = args.coreOnly ? {} : await runWorkload(w, 600_000, args.cpuProfDir);
   if (r.podsPerSec !== undefined)
     progress("scheduler", `${w.name}: end to end ${r.podsPerSec.toFixed(0)} pods/s`);
   results.push({
@@ -266,12 +294,17 @@ const rows: Row[] = results.map((r) => ({
   "e2e pods/s": r.podsPerSec,
   "e2e p50 ms": r.p50Ms,
   "e2e p99 ms": r.p99Ms,
+  "server cpu ms/pod": r.serverCpuMsPerPod,
+  "sched cpu ms/pod": r.schedulerCpuMsPerPod,
+  load: r.load ? `${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)}` : undefined,
   "upstream floor": r.floorText,
   target: r.target,
 }));
 process.stdout.write(
   `scheduler benchmark (scale ${args.scale}; floors are upstream's pods/s at 5,000 nodes; ` +
-    `core = in-process scheduling cycles without I/O, e2e = first create to last bind through the API server)\n`,
+    `core = in-process scheduling cycles without I/O, e2e = first create to last bind through the API server; ` +
+    `cpu ms/pod = each process's CPU time over the pod phase per bound pod, the load-independent cost; ` +
+    `load = 1-minute load average at the phase's start-end)\n`,
 );
 printTable(rows);
 await writeJson(args.json, { scale: args.scale, results });

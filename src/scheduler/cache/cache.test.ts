@@ -75,3 +75,69 @@ test("node list interleaves zones; affinity lists track pods with affinity", () 
   cache.removeNode(makeNode("c1").obj());
   assert.equal(cache.nodeInfoList().length, 4);
 });
+
+test("change journal: changedSince lists the nodes changed after a sequence number", () => {
+  const cache = new SchedulerCache();
+  cache.addNode(makeNode("n1").obj());
+  cache.addNode(makeNode("n2").obj());
+  const s0 = cache.changeSeq();
+  assert.deepEqual(cache.changedSince(s0), []);
+  cache.addPod(makePod("p").node("n2").obj());
+  const s1 = cache.changeSeq();
+  assert.ok(s1 > s0);
+  assert.deepEqual(
+    cache.changedSince(s0)!.map((n) => n.name),
+    ["n2"],
+  );
+  cache.removeNode(makeNode("n1").obj());
+  const gone = cache.changedSince(s1)!;
+  assert.equal(gone.length, 1);
+  assert.equal(gone[0]!.node, undefined, "a removed node is journalled without its Node");
+  // Compaction keeps the latest entry per live node and drops removed ones:
+  // a caller from before a dropped removal must start over.
+  for (let i = 0; i < 1100; i++)
+    cache.addNode(
+      makeNode("n2")
+        .labels({ i: String(i) })
+        .obj(),
+    );
+  assert.equal(cache.changedSince(s0), undefined);
+  const s2 = cache.changeSeq();
+  cache.addNode(makeNode("n3").obj());
+  assert.deepEqual(
+    cache.changedSince(s2)!.map((n) => n.name),
+    ["n3"],
+  );
+});
+
+test("affinity lists are rebuilt only when a node gains its first or loses its last such pod", () => {
+  const cache = new SchedulerCache();
+  cache.addNode(makeNode("n1").obj());
+  cache.addNode(makeNode("n2").obj());
+  const anti = (name: string) =>
+    makePod(name)
+      .node("n1")
+      .spec({
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { topologyKey: "kubernetes.io/hostname", labelSelector: {} },
+            ],
+          },
+        },
+      })
+      .obj();
+  cache.addPod(anti("a"));
+  const list = cache.havePodsWithRequiredAntiAffinityList();
+  assert.deepEqual(
+    list.map((n) => n.name),
+    ["n1"],
+  );
+  cache.addPod(anti("b"));
+  assert.equal(cache.havePodsWithRequiredAntiAffinityList(), list, "same list object reused");
+  cache.removePod(anti("a"));
+  assert.equal(cache.havePodsWithAffinityList().length, 1);
+  cache.removePod(anti("b"));
+  assert.deepEqual(cache.havePodsWithRequiredAntiAffinityList(), []);
+  assert.deepEqual(cache.havePodsWithAffinityList(), []);
+});

@@ -5,6 +5,11 @@
  * a bound pod seen through the informer confirms its assumed copy.
  * Also serves as the cycle's SharedLister (the cycle is synchronous, so the
  * view cannot change under a running cycle).
+ *
+ * Every change to a NodeInfo is journalled with a sequence number (as
+ * upstream's per-NodeInfo generations let its snapshot copy only changed
+ * nodes): plugins keeping totals over all nodes re-read only the nodes
+ * changed since their last look (see changedSince).
  */
 import type { Node, Pod } from "kubernetes-types/core/v1.d.ts";
 import type { SharedLister } from "../framework/interfaces.ts";
@@ -25,6 +30,12 @@ export class SchedulerCache implements SharedLister {
   private list: NodeInfo[] | undefined;
   private affinityList: NodeInfo[] | undefined;
   private antiAffinityList: NodeInfo[] | undefined;
+  /** Sequence number of the latest NodeInfo change. */
+  private seq = 0;
+  /** Changed NodeInfos in sequence order (a NodeInfo may appear more than once). */
+  private journal: { ni: NodeInfo; seq: number }[] = [];
+  /** Changes at or before this sequence number are no longer all journalled. */
+  private journalFloor = 0;
 
   private nodeInfo(name: string): NodeInfo {
     let ni = this.nodes.get(name);
@@ -33,6 +44,26 @@ export class SchedulerCache implements SharedLister {
       this.nodes.set(name, ni);
     }
     return ni;
+  }
+
+  /** Journals a change of ni (after it happened). */
+  private touch(ni: NodeInfo): void {
+    this.journal.push({ ni, seq: ++this.seq });
+    if (this.journal.length > 2 * this.nodes.size + 1024) this.compactJournal();
+  }
+
+  /** Keeps the latest entry per NodeInfo; entries of NodeInfos gone from the cache are dropped. */
+  private compactJournal(): void {
+    const seen = new Set<NodeInfo>();
+    const kept: { ni: NodeInfo; seq: number }[] = [];
+    for (let i = this.journal.length - 1; i >= 0; i--) {
+      const e = this.journal[i]!;
+      if (seen.has(e.ni)) continue;
+      seen.add(e.ni);
+      if (this.nodes.get(e.ni.name) === e.ni || (!e.ni.node && e.ni.pods.size > 0)) kept.push(e);
+      else this.journalFloor = Math.max(this.journalFloor, e.seq);
+    }
+    this.journal = kept.reverse();
   }
 
   private changedNodes(): void {
@@ -56,6 +87,7 @@ export class SchedulerCache implements SharedLister {
     this.countImages(ni.node, -1);
     const zoneChanged = !ni.node || zoneOf(ni.node) !== zoneOf(node);
     ni.setNode(node);
+    this.touch(ni);
     this.countImages(node, 1);
     if (zoneChanged) this.changedNodes();
   }
@@ -69,8 +101,9 @@ export class SchedulerCache implements SharedLister {
     const ni = this.nodes.get(name);
     if (!ni) return;
     this.countImages(ni.node, -1);
+    ni.node = undefined;
     if (ni.pods.size === 0) this.nodes.delete(name);
-    else ni.node = undefined;
+    this.touch(ni);
     this.changedNodes();
   }
 
@@ -119,8 +152,12 @@ export class SchedulerCache implements SharedLister {
     this.unplace(pi.key);
     const ni = this.nodeInfo(nodeName);
     ni.addPod(pi);
+    this.touch(ni);
     this.podNodes.set(pi.key, nodeName);
-    if (pi.hasAffinity()) this.affinityList = this.antiAffinityList = undefined;
+    // The affinity lists change only when a node gains its first such pod.
+    if (pi.hasAffinity() && ni.podsWithAffinity.size === 1) this.affinityList = undefined;
+    if (pi.requiredAntiAffinityTerms.length && ni.podsWithRequiredAntiAffinity.size === 1)
+      this.antiAffinityList = undefined;
   }
 
   private unplace(key: string): void {
@@ -131,8 +168,12 @@ export class SchedulerCache implements SharedLister {
     if (!ni) return;
     const pi = ni.pods.get(key);
     ni.removePod(key);
-    if (pi?.hasAffinity()) this.affinityList = this.antiAffinityList = undefined;
+    // The affinity lists change only when a node loses its last such pod.
+    if (pi?.hasAffinity() && ni.podsWithAffinity.size === 0) this.affinityList = undefined;
+    if (pi?.requiredAntiAffinityTerms.length && ni.podsWithRequiredAntiAffinity.size === 0)
+      this.antiAffinityList = undefined;
     if (!ni.node && ni.pods.size === 0) this.nodes.delete(nodeName);
+    this.touch(ni);
   }
 
   podCount(): number {
@@ -171,6 +212,25 @@ export class SchedulerCache implements SharedLister {
 
   imageNumNodes(image: string): number {
     return this.images.get(image) ?? 0;
+  }
+
+  changeSeq(): number {
+    return this.seq;
+  }
+
+  changedSince(seq: number): readonly NodeInfo[] | undefined {
+    if (seq < this.journalFloor) return undefined;
+    // First entry with a larger sequence number (entries are in sequence order).
+    let lo = 0;
+    let hi = this.journal.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.journal[mid]!.seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: NodeInfo[] = [];
+    for (let i = lo; i < this.journal.length; i++) out.push(this.journal[i]!.ni);
+    return out;
   }
 }
 

@@ -140,6 +140,14 @@ export interface SharedLister {
   havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[];
   /** On how many nodes an image is present (ImageLocality). */
   imageNumNodes(image: string): number;
+  /** Sequence number of the latest change to any NodeInfo (node or pods). */
+  changeSeq(): number;
+  /**
+   * NodeInfos changed after `seq` (a NodeInfo may repeat; one whose `node`
+   * is unset is no longer listed), or undefined when the journal no longer
+   * reaches back to `seq` and the caller must start over from nodeInfoList().
+   */
+  changedSince(seq: number): readonly NodeInfo[] | undefined;
 }
 
 /** What plugins see of the scheduler (never the scheduler itself). */

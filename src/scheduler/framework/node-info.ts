@@ -8,8 +8,13 @@ import type { Node } from "kubernetes-types/core/v1.d.ts";
 import type { HostPort, PodInfo } from "./pod-info.ts";
 import { addInto, addResourceList, emptyResource, type Resource } from "./resource.ts";
 
+const noLabels: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export class NodeInfo {
-  node: Node | undefined;
+  private current: Node | undefined;
+  /** The node's name and labels, read once per Node object (hot in every filter and score). */
+  private nameOf = "";
+  private labelsOf: Record<string, string> = noLabels;
   readonly pods = new Map<string, PodInfo>();
   /** Pods with any pod (anti-)affinity term. */
   readonly podsWithAffinity = new Map<string, PodInfo>();
@@ -26,12 +31,23 @@ export class NodeInfo {
     if (node) this.setNode(node);
   }
 
+  /** The Node object; undefined while only pods are known (or after the node's deletion). */
+  get node(): Node | undefined {
+    return this.current;
+  }
+
+  set node(node: Node | undefined) {
+    this.current = node;
+    this.nameOf = node?.metadata?.name ?? "";
+    this.labelsOf = node?.metadata?.labels ?? noLabels;
+  }
+
   get name(): string {
-    return this.node?.metadata?.name ?? "";
+    return this.nameOf;
   }
 
   get labels(): Record<string, string> {
-    return this.node?.metadata?.labels ?? {};
+    return this.labelsOf;
   }
 
   setNode(node: Node): void {

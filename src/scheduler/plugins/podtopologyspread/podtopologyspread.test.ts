@@ -107,3 +107,76 @@ test("PodTopologySpread: pods without constraints or owners are skipped", () => 
     nozone: "",
   });
 });
+
+test("PodTopologySpread: kept counts follow cluster changes exactly as a fresh count", () => {
+  const cluster = fakeCluster({ nodes, pods: [web("w1", "a1")] });
+  const pods = [
+    spread({}).obj(),
+    spread({ maxSkew: 2, minDomains: 4 }).obj(),
+    spread({})
+      .spec({ nodeSelector: { tier: "gpu" } })
+      .obj(),
+    spread({ nodeTaintsPolicy: "Honor" }).obj(),
+    spread({ topologyKey: "kubernetes.io/hostname" }).obj(),
+  ];
+  const check = (what: string, finalNodes: typeof nodes, finalPods: ReturnType<typeof web>[]) => {
+    const fresh = fakeCluster({ nodes: finalNodes, pods: finalPods });
+    for (const p of pods)
+      assert.deepEqual(filterAll(cluster, Name, p), filterAll(fresh, Name, p), what);
+    const soft = spread({ whenUnsatisfiable: "ScheduleAnyway" }).obj();
+    assert.deepEqual(scoreAll(cluster, Name, soft), scoreAll(fresh, Name, soft), what);
+  };
+  check("initial", nodes, [web("w1", "a1")]);
+  cluster.cache.addPod(web("w2", "b1"));
+  cluster.cache.addPod(web("w3", "b1"));
+  check("pods added", nodes, [web("w1", "a1"), web("w2", "b1"), web("w3", "b1")]);
+  const tainted = makeNode("c1")
+    .labels({ [zone]: "c", tier: "gpu" })
+    .taint({ key: "k", effect: "NoSchedule" })
+    .obj();
+  cluster.cache.updateNode(tainted);
+  const relabelled = makeNode("a2")
+    .labels({ [zone]: "b" })
+    .obj();
+  cluster.cache.updateNode(relabelled);
+  const changed = [nodes[0]!, relabelled, nodes[2]!, tainted, nodes[4]!];
+  check("nodes relabelled and tainted", changed, [
+    web("w1", "a1"),
+    web("w2", "b1"),
+    web("w3", "b1"),
+  ]);
+  cluster.cache.removePod(web("w2", "b1"));
+  cluster.cache.removeNode(nodes[0]!);
+  cluster.cache.addPod(makePod("other").labels({ app: "db" }).node("b1").obj());
+  check(
+    "pod and node removed",
+    [relabelled, nodes[2]!, tainted, nodes[4]!],
+    [web("w3", "b1"), makePod("other").labels({ app: "db" }).node("b1").obj()],
+  );
+});
+
+test("PodTopologySpread score: system default constraints do not require every topology key", () => {
+  // Nodes without a zone label still score by the hostname constraint (upstream requireAllTopologies=false).
+  const owned = (name: string, node?: string) => {
+    const p = makePod(name).labels({ app: "web" });
+    if (node) p.node(node);
+    const obj = p.obj();
+    obj.metadata!.ownerReferences = [
+      { apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u", controller: true },
+    ];
+    return obj;
+  };
+  const rs = {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name: "rs", namespace: "default" },
+    spec: { selector: { matchLabels: { app: "web" } } },
+  };
+  const cluster = fakeCluster({
+    nodes: [makeNode("n1").obj(), makeNode("n2").obj()],
+    pods: [owned("r1", "n1"), owned("r2", "n1")],
+    objects: { replicasets: [rs] },
+  });
+  const scores = scoreAll(cluster, Name, owned("new"));
+  assert.ok(scores.n2! > scores.n1!, JSON.stringify(scores));
+});

@@ -21,10 +21,18 @@ import { maxNodeScore } from "../../framework/interfaces.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
 import type { PodInfo } from "../../framework/pod-info.ts";
 import { skip, unresolvable, unschedulable, type MaybeStatus } from "../../framework/status.ts";
-import { podMatchesNodeSelectorAndAffinity } from "../nodeaffinity/nodeaffinity.ts";
-import { findUntoleratedTaint } from "../helper/taints.ts";
 import { buildConstraints, defaultSelector, type Constraint } from "./constraints.ts";
 import { NodeMemo } from "../../framework/node-memo.ts";
+import { AggregateCache } from "../../framework/node-aggregate.ts";
+import {
+  aggregateKey,
+  countOnNode,
+  domainCountsSpec,
+  DomainCounts,
+  hasAllKeys,
+  nodeEligible,
+  SpreadState,
+} from "./spread-counts.ts";
 
 export const Name = "PodTopologySpread";
 export const ErrReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints";
@@ -33,7 +41,7 @@ export const ErrReasonNodeLabelNotMatch =
 
 const preFilterKey = "PreFilter" + Name;
 const preScoreKey = "PreScore" + Name;
-const taintEffects = new Set(["NoSchedule", "NoExecute"]);
+const hostnameKey = "kubernetes.io/hostname";
 
 export interface PodTopologySpreadArgs {
   defaultConstraints?: TopologySpreadConstraint[];
@@ -41,81 +49,35 @@ export interface PodTopologySpreadArgs {
 }
 
 export const systemDefaultConstraints: TopologySpreadConstraint[] = [
-  { topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", maxSkew: 3 },
+  { topologyKey: hostnameKey, whenUnsatisfiable: "ScheduleAnyway", maxSkew: 3 },
   { topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", maxSkew: 5 },
 ];
 
-/** Matching pods per domain (topology value), one map per constraint; the minimum is cached. */
-class SpreadState {
-  private mins: (number | undefined)[];
-
-  constructor(
-    readonly constraints: Constraint[],
-    readonly counts: Map<string, number>[] = constraints.map(() => new Map()),
-  ) {
-    this.mins = constraints.map(() => undefined);
-  }
-
-  clone(): SpreadState {
-    return new SpreadState(
-      this.constraints,
-      this.counts.map((m) => new Map(m)),
-    );
-  }
-
-  add(i: number, value: string, by: number): void {
-    const m = this.counts[i]!;
-    m.set(value, (m.get(value) ?? 0) + by);
-    this.mins[i] = undefined;
-  }
-
-  /** Smallest count over the constraint's domains (0 when fewer than minDomains domains exist). */
-  minMatch(i: number): number {
-    let min = this.mins[i];
-    if (min === undefined) {
-      const m = this.counts[i]!;
-      min = m.size < this.constraints[i]!.minDomains || m.size === 0 ? 0 : Math.min(...m.values());
-      this.mins[i] = min;
-    }
-    return min;
-  }
-}
-
-function countOnNode(c: Constraint, node: NodeInfo, ns: string): number {
-  let n = 0;
-  for (const p of node.pods.values()) {
-    if (p.namespace !== ns || p.pod.metadata?.deletionTimestamp) continue;
-    if (c.selector.matches(p.labels)) n++;
-  }
-  return n;
-}
-
-/** Whether the node counts as a domain member for the constraint (node policies). */
-function nodeEligible(c: Constraint, pod: Pod, node: NodeInfo): boolean {
-  if (c.nodeAffinityPolicy === "Honor" && !podMatchesNodeSelectorAndAffinity(pod, node))
-    return false;
-  if (
-    c.nodeTaintsPolicy === "Honor" &&
-    findUntoleratedTaint(node.node?.spec?.taints, pod.spec?.tolerations, taintEffects)
-  )
-    return false;
-  return true;
-}
-
-function hasAllKeys(constraints: Constraint[], node: NodeInfo): boolean {
-  return constraints.every((c) => node.labels[c.topologyKey] !== undefined);
+interface PreScoreState {
+  constraints: Constraint[];
+  /** Totals per constraint over all eligible nodes (undefined for hostname: counted per node). */
+  counts: (DomainCounts | undefined)[];
+  weights: number[];
+  /** Feasible nodes lacking a required topology key: scored 0. */
+  ignored: Set<NodeInfo>;
 }
 
 export function newPodTopologySpread(
   args: PodTopologySpreadArgs,
   handle: Handle,
 ): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
-  // Matching-pod counts per node, by selector and namespace.
+  // Matching-pod counts per node (hostname constraints), by selector and namespace.
   const memo = new NodeMemo<number>();
   const count = (c: Constraint, node: NodeInfo, ns: string): number =>
     memo.get(node, `${ns}|${c.selectorKey}`, () => countOnNode(c, node, ns));
-  const defaults =
-    args.defaultingType === "List" ? (args.defaultConstraints ?? []) : systemDefaultConstraints;
+  // Per-domain totals over all nodes, kept up to date from the cache's change journal.
+  const aggregates = new AggregateCache<{ domain: string; pods: number }, DomainCounts>();
+  const totals = (c: Constraint, pod: Pod, required: readonly Constraint[]): DomainCounts =>
+    aggregates.sync(aggregateKey(c, pod, required), handle.snapshot(), () =>
+      domainCountsSpec(c, pod, required),
+    );
+  const systemDefaulted = args.defaultingType !== "List";
+  const defaults = systemDefaulted ? systemDefaultConstraints : (args.defaultConstraints ?? []);
 
   const constraintsFor = (pod: PodInfo, mode: "DoNotSchedule" | "ScheduleAnyway"): Constraint[] => {
     const own = pod.pod.spec?.topologySpreadConstraints ?? [];
@@ -146,18 +108,12 @@ export function newPodTopologySpread(
 
   return {
     name: Name,
-    preFilter(state, pod, nodes) {
+    /** `nodes` must be the snapshot's node list (the totals are kept over it). */
+    preFilter(state, pod) {
       const constraints = constraintsFor(pod, "DoNotSchedule");
       if (!constraints.length) return skip();
-      const s = new SpreadState(constraints);
-      for (const node of nodes) {
-        if (!node.node || !hasAllKeys(constraints, node)) continue;
-        constraints.forEach((c, i) => {
-          if (nodeEligible(c, pod.pod, node))
-            s.add(i, node.labels[c.topologyKey]!, count(c, node, pod.namespace));
-        });
-      }
-      state.write(preFilterKey, s);
+      const counts = constraints.map((c) => totals(c, pod.pod, constraints));
+      state.write(preFilterKey, new SpreadState(constraints, counts));
       return null;
     },
     preFilterExtensions: () => ({ addPod: accountPod(1), removePod: accountPod(-1) }),
@@ -169,8 +125,7 @@ export function newPodTopologySpread(
         const value = node.labels[c.topologyKey];
         if (value === undefined) return unresolvable(ErrReasonNodeLabelNotMatch);
         const self = c.selector.matches(pod.labels) ? 1 : 0;
-        const matched = s.counts[i]!.get(value) ?? 0;
-        if (matched + self - s.minMatch(i) > c.maxSkew)
+        if (s.count(i, value) + self - s.minMatch(i) > c.maxSkew)
           return unschedulable(ErrReasonConstraintsNotMatch);
       }
       return null;
@@ -178,38 +133,44 @@ export function newPodTopologySpread(
     preScore(state, pod, nodes) {
       const constraints = constraintsFor(pod, "ScheduleAnyway");
       if (!constraints.length) return skip();
-      const counts = new Map<string, number>();
+      // As upstream: system-default constraints do not require every topology key on a node.
+      const requireAll = !!pod.pod.spec?.topologySpreadConstraints?.length || !systemDefaulted;
+      const ignored = new Set<NodeInfo>();
       const domains = constraints.map(() => new Set<string>());
-      const filtered = new Set(nodes.map((n) => n.name));
-      for (const node of handle.snapshot().nodeInfoList()) {
-        if (!hasAllKeys(constraints, node)) continue;
+      for (const node of nodes) {
+        if (requireAll && !hasAllKeys(constraints, node)) {
+          ignored.add(node);
+          continue;
+        }
         constraints.forEach((c, i) => {
-          if (!nodeEligible(c, pod.pod, node)) return;
-          const isHost = c.topologyKey === "kubernetes.io/hostname";
-          if (isHost && !filtered.has(node.name)) return;
-          const value = node.labels[c.topologyKey]!;
-          if (filtered.has(node.name)) domains[i]!.add(value);
-          const k = `${c.topologyKey}\0${value}`;
-          counts.set(k, (counts.get(k) ?? 0) + count(c, node, pod.namespace));
+          if (c.topologyKey !== hostnameKey) domains[i]!.add(node.labels[c.topologyKey] ?? "");
         });
       }
-      const weights = domains.map((d) => Math.log(d.size + 2));
-      state.write(preScoreKey, { constraints, counts, weights });
+      const candidates = nodes.length - ignored.size;
+      const weights = constraints.map((c, i) =>
+        Math.log((c.topologyKey === hostnameKey ? candidates : domains[i]!.size) + 2),
+      );
+      const counts = constraints.map((c) =>
+        c.topologyKey === hostnameKey
+          ? undefined
+          : totals(c, pod.pod, requireAll ? constraints : [c]),
+      );
+      state.write<PreScoreState>(preScoreKey, { constraints, counts, weights, ignored });
       return null;
     },
-    score(state, _pod, node) {
-      const s = state.read<{
-        constraints: Constraint[];
-        counts: Map<string, number>;
-        weights: number[];
-      }>(preScoreKey);
+    score(state, pod, node) {
+      const s = state.read<PreScoreState>(preScoreKey);
       if (!s) return 0;
-      if (!hasAllKeys(s.constraints, node)) return -1;
+      if (s.ignored.has(node)) return -1;
       let score = 0;
-      s.constraints.forEach((c, i) => {
-        const n = s.counts.get(`${c.topologyKey}\0${node.labels[c.topologyKey]}`) ?? 0;
+      for (let i = 0; i < s.constraints.length; i++) {
+        const c = s.constraints[i]!;
+        const value = node.labels[c.topologyKey];
+        if (value === undefined) continue;
+        const totals = s.counts[i];
+        const n = totals ? (totals.counts.get(value) ?? 0) : count(c, node, pod.namespace);
         score += n * s.weights[i]! + (c.maxSkew - 1);
-      });
+      }
       return Math.round(score);
     },
     normalizeScore(_state, _pod, scores) {
