@@ -3,6 +3,7 @@ import type { Clock } from "../client/clock.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import type { CertKeyPair } from "../pki/self-signed.ts";
 import type { Logger } from "../util/logger.ts";
+import type { ContainerGCPolicy } from "./container-gc.ts";
 import type { EvictionStats } from "./eviction/eviction-manager.ts";
 import type { ImageGCPolicy } from "./images/image-gc-manager.ts";
 import type { SimulatedRuntimeOptions } from "./runtime/simulated/simulated-runtime.ts";
@@ -65,6 +66,10 @@ export interface KubeletOptions {
   imageGC?: Partial<ImageGCPolicy>;
   /** Image detection and GC period (default 5 min). */
   imageGCPeriodMs?: number;
+  /** --minimum-container-ttl-duration / --maximum-dead-containers-per-container / --maximum-dead-containers (default 0, 1, -1). */
+  containerGC?: Partial<ContainerGCPolicy>;
+  /** Dead-container GC period (default 1 min). */
+  containerGCPeriodMs?: number;
   /** Eviction monitoring period (default 10 s). */
   evictionMonitorMs?: number;
   /** Replaces the node's observed memory/disk stats (tests inject pressure). */

@@ -10,17 +10,19 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Pod, PodStatus, Service } from "kubernetes-types/core/v1.d.ts";
-import { realClock, type TimerHandle } from "../client/clock.ts";
+import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
+import { realClock } from "../client/clock.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
 import { podsRef, servicesRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
 import { createLogger } from "../util/logger.ts";
-import { bridgeName, startCriNode, type CriNode } from "./cri-node.ts";
+import { ContainerGC } from "./container-gc.ts";
 import { ImagePuller } from "./images/image-puller.ts";
 import { ContainerLogManager } from "./logs/container-log-manager.ts";
+import { kubeletConfigz } from "./kubelet-configz.ts";
 import type { KubeletOptions } from "./kubelet-options.ts";
+import { openKubeletRuntime } from "./kubelet-runtime.ts";
 import { nodePressureManagers } from "./eviction/node-pressure.ts";
 import { defaultEvictionHard, parseThresholdConfig } from "./eviction/thresholds.ts";
 import { PAUSE_IMAGE } from "./images/builtin-images.ts";
@@ -29,16 +31,16 @@ import { machineInfo, nodeResources } from "./node/machine-info.ts";
 import { renewNodeLease, LEASE_RENEW_MS } from "./node/node-lease.ts";
 import { NodeStatusReporter } from "./node/node-status.ts";
 import { apiObjectSource, apiTokenRequester } from "./object-source.ts";
+import { PeriodicTasks } from "./periodic.ts";
+import { PodWorkers } from "./pod-workers.ts";
 import { TokenManager } from "./token-manager.ts";
 import { Backoff } from "./pod/backoff.ts";
-import { PodWorker, type PodWorkerDeps } from "./pod/pod-worker.ts";
-import { podQOS, quantityValue } from "./pod/qos.ts";
+import type { PodWorkerDeps } from "./pod/pod-worker.ts";
+import { quantityValue } from "./pod/qos.ts";
 import { readResolvConf } from "./pod/dns-config.ts";
 import { podLifecycleRelister } from "./pleg.ts";
-import { CriRuntime } from "./runtime/cri/cri-runtime.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
-import { SimulatedRuntime } from "./runtime/simulated/simulated-runtime.ts";
-import { isMirrorPod, StaticPods } from "./static-pods.ts";
+import { StaticPods } from "./static-pods.ts";
 import { StatusManager } from "./status-manager.ts";
 import { startKubeletServer, type KubeletServer } from "./server/kubelet-server.ts";
 import { sarAuthorizer } from "./server/sar-authorizer.ts";
@@ -61,6 +63,8 @@ export interface Kubelet {
   pods(): Pod[];
   /** Waits until every pod worker is idle (tests). */
   settled(): Promise<void>;
+  /** The dead-container collector (tests run passes at will). */
+  containerGC: ContainerGC;
   stop(): Promise<void>;
 }
 
@@ -87,28 +91,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   const cgroupRoot = opts.cgroupRoot ?? "/kubepods";
   const podCIDR = opts.podCIDR ?? "10.42.0.0/24";
 
-  let criNode: CriNode | undefined;
-  let runtime: ContainerRuntime;
-  let runtimeName = "containerd";
-  if (opts.runtime === "simulated") {
-    runtime = new SimulatedRuntime({ clock, ...opts.simulated });
-    runtimeName = "simulated";
-  } else if (opts.containerRuntimeEndpoint) {
-    runtime = new CriRuntime(opts.containerRuntimeEndpoint);
-  } else {
-    criNode = await startCriNode({
-      dataDir,
-      nodeName: opts.nodeName,
-      podCIDR,
-      clusterCIDR: opts.clusterCIDR ?? "10.42.0.0/16",
-      serviceCIDR: opts.serviceCIDR ?? "10.43.0.0/16",
-      bridge: opts.bridge ?? bridgeName(opts.nodeName),
-      cgroupRoot,
-      log,
-      importImages: opts.importImages ?? true,
-    });
-    runtime = criNode.runtime;
-  }
+  const rt = await openKubeletRuntime(opts, { clock, log, podCIDR, cgroupRoot });
+  const { runtime, runtimeName, criNode } = rt;
 
   const machine = machineInfo(dataDir);
   const { allocatable } = nodeResources(machine);
@@ -127,7 +111,6 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     pullEnabled: opts.imagePull ?? false,
     now: () => clock.now(),
   });
-  const workers = new Map<string, PodWorker>();
   const source = apiObjectSource(client);
   const tokens = new TokenManager(
     apiTokenRequester(client, () => clock.now()),
@@ -140,6 +123,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   });
   const serviceInformer = factory.informerFor<Service & KObject>(servicesRef);
 
+  let staticPods: StaticPods | undefined;
   const deps: PodWorkerDeps = {
     runtime,
     runtimeName,
@@ -170,52 +154,18 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     setStatus: (pod, status) => statusManager.setStatus(staticPods?.mirrorOf(pod) ?? pod, status),
     finalize: (pod, status) => statusManager.finalize(pod, status),
     done: (uid) => {
-      workers.delete(uid);
       tokens.forgetPod(uid);
       statusManager.forget(uid);
     },
   };
-
-  // Pods rejected at admission (node pressure), by uid, with the status written for them.
-  const rejected = new Map<string, PodStatus>();
-  const admit = (pod: Pod): boolean => {
-    const phase = pod.status?.phase;
-    if (phase === "Succeeded" || phase === "Failed" || pod.metadata?.deletionTimestamp) return true;
-    const verdict = nodePressure.eviction.admit(pod);
-    if (verdict.admit) return true;
-    const status: PodStatus = {
-      qosClass: podQOS(pod),
-      phase: "Failed",
-      reason: verdict.reason,
-      message: `Pod was rejected: ${verdict.message}`,
-    };
-    rejected.set(pod.metadata?.uid ?? "", status);
-    deps.event(pod, "Warning", verdict.reason, verdict.message);
-    statusManager.setStatus(pod, status);
-    return false;
-  };
-  const upsert = (pod: Pod) => {
-    if (pod.spec?.nodeName !== opts.nodeName || isMirrorPod(pod)) return;
-    const uid = pod.metadata?.uid ?? "";
-    const w = workers.get(uid);
-    const rejectedStatus = rejected.get(uid);
-    if (rejectedStatus) {
-      // Never run; a deleted rejected pod is finalized at once (no containers to stop).
-      if (pod.metadata?.deletionTimestamp) {
-        rejected.delete(uid);
-        void statusManager.finalize(pod, rejectedStatus);
-      }
-    } else if (w) w.update(pod);
-    else if (!admit(pod)) return;
-    else {
-      const nw = new PodWorker(pod, deps);
-      workers.set(uid, nw);
-      nw.trigger();
-    }
-  };
+  const podWorkers = new PodWorkers({
+    nodeName: opts.nodeName,
+    deps,
+    admit: (pod) => nodePressure.eviction.admit(pod),
+  });
 
   // The HTTPS server (logs, exec, port-forward, stats); its port goes into the Node.
-  const pods = () => [...workers.values()].map((w) => w.current);
+  const pods = () => podWorkers.pods();
   const stats = new StatsProvider({
     runtime,
     nodeName: opts.nodeName,
@@ -233,6 +183,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       pods,
       stats,
       logsDir,
+      configz: () => kubeletConfigz(opts, { podCIDR, cgroupRoot, hostIP, evictionFlags }),
       port: opts.port,
       bindAddress: hostIP,
       tls:
@@ -254,10 +205,22 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
         (opts.clientCaPem ? sarAuthorizer({ client, nodeName: opts.nodeName, clock }) : undefined),
     });
   } catch (err) {
-    if (criNode) await criNode.teardown();
-    else runtime.close();
+    await rt.close();
     throw err;
   }
+
+  // Dead containers, sandboxes and log directories (upstream container GC).
+  let sourcesReady = false;
+  const containerGC = new ContainerGC({
+    runtime,
+    clock,
+    log,
+    policy: opts.containerGC,
+    podState: podWorkers,
+    sourcesReady: () => sourcesReady,
+    logsDir,
+    periodMs: opts.containerGCPeriodMs,
+  });
 
   // Node-pressure eviction and image GC; the pressure feeds the node conditions.
   const nodeRef = {
@@ -284,16 +247,11 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     pinnedImages: [PAUSE_IMAGE],
     evictionStats: opts.evictionStats,
     pods,
-    activePods: () =>
-      pods().filter(
-        (p) =>
-          !p.metadata?.deletionTimestamp &&
-          p.status?.phase !== "Succeeded" &&
-          p.status?.phase !== "Failed",
-      ),
+    activePods: () => podWorkers.activePods(),
+    deleteAllUnusedContainers: () => containerGC.deleteAllUnusedContainers(),
     evict: async (pod, message, graceSeconds) => {
       deps.event(pod, "Warning", "Evicted", message);
-      await workers.get(pod.metadata?.uid ?? "")?.evict(message, graceSeconds);
+      await podWorkers.evict(pod, message, graceSeconds);
     },
     nodeEvent: (reason, message) => recorder.event(nodeRef, "Warning", reason, message),
   });
@@ -315,36 +273,16 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   await reporter.report(true);
   await renewNodeLease(client, clock, opts.nodeName);
 
-  let stopped = false;
-  const timers = new Set<TimerHandle>();
-  const every = (ms: number, fn: () => Promise<void>) => {
-    let running = false;
-    const schedule = () => {
-      if (stopped) return;
-      const t = clock.after(ms, () => {
-        timers.delete(t);
-        if (running) return schedule();
-        running = true;
-        fn()
-          .catch((err) => log.warn("periodic task failed", { err }))
-          .finally(() => {
-            running = false;
-            schedule();
-          });
-      });
-      timers.add(t);
-    };
-    schedule();
-  };
-  every(opts.leaseRenewMs ?? LEASE_RENEW_MS, () => renewNodeLease(client, clock, opts.nodeName));
-  every(opts.leaseRenewMs ?? 10_000, async () => {
-    await reporter.report();
-  });
+  const periodic = new PeriodicTasks(clock, log);
+  periodic.every(opts.leaseRenewMs ?? LEASE_RENEW_MS, () =>
+    renewNodeLease(client, clock, opts.nodeName),
+  );
+  periodic.every(opts.leaseRenewMs ?? 10_000, () => reporter.report());
 
   // PLEG: wake the workers of pods whose sandboxes or containers changed.
   const relist = podLifecycleRelister(runtime);
-  every(opts.relistMs ?? 1000, async () => {
-    for (const uid of await relist()) workers.get(uid)?.trigger();
+  periodic.every(opts.relistMs ?? 1000, async () => {
+    for (const uid of await relist()) podWorkers.trigger(uid);
   });
 
   // Container log rotation (upstream containerLogMaxSize / containerLogMaxFiles).
@@ -358,24 +296,20 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   });
   logManager.start();
   nodePressure.start();
+  containerGC.start();
 
   // Pods bound to this node.
   const informer = factory.informerFor<Pod & KObject>(podsRef, {
     fieldSelector: `spec.nodeName=${opts.nodeName}`,
   });
   informer.addEventHandler({
-    add: (pod) => upsert(pod),
-    update: (_old, pod) => upsert(pod),
-    delete: (pod) => {
-      const uid = pod.metadata?.uid ?? "";
-      if (rejected.delete(uid)) statusManager.forget(uid);
-      workers.get(uid)?.remove();
-    },
+    add: (pod) => podWorkers.upsert(pod),
+    update: (_old, pod) => podWorkers.upsert(pod),
+    delete: (pod) => podWorkers.remove(pod.metadata?.uid ?? ""),
   });
   factory.start();
   await factory.waitForCacheSync();
 
-  let staticPods: StaticPods | undefined;
   if (opts.podManifestPath) {
     staticPods = new StaticPods({
       client,
@@ -383,11 +317,12 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       log,
       dir: opts.podManifestPath,
       nodeName: opts.nodeName,
-      onPod: (pod) => upsert(pod),
-      onRemove: (uid) => workers.get(uid)?.remove(),
+      onPod: (pod) => podWorkers.upsert(pod),
+      onRemove: (uid) => podWorkers.remove(uid),
     });
     await staticPods.start();
   }
+  sourcesReady = true;
   log.info("kubelet started", {
     runtime: runtimeName,
     podCIDR,
@@ -401,22 +336,20 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     containerd: criNode?.containerd,
     port: server.port,
     pods,
-    async settled() {
-      for (const w of [...workers.values()]) await w.settled();
-    },
+    settled: () => podWorkers.settled(),
+    containerGC,
     async stop() {
-      stopped = true;
-      for (const t of timers) t.cancel();
+      periodic.stop();
       logManager.stop();
       nodePressure.stop();
+      containerGC.stop();
       await server.close();
       staticPods?.stop();
       await factory.stop();
-      for (const w of [...workers.values()]) await w.settled();
+      await podWorkers.settled();
       statusManager.stop();
       await recorder.flush();
-      if (criNode) await criNode.teardown();
-      else runtime.close();
+      await rt.close();
     },
   };
 }

@@ -124,7 +124,10 @@ test("EvictionManager evicts one pod per period with upstream's message and trac
   h.set(stats(2000, {}, { diskAvail: 5 }));
   h.active.push(pod("logger"));
   assert.equal((await h.m.synchronize())?.metadata?.name, "logger", "disk pressure evicts too");
-  assert.match(h.evicted.at(-1)!.message, /^The node was low on resource: ephemeral-storage\. $/);
+  assert.equal(
+    h.evicted.at(-1)!.message,
+    "The node was low on resource: ephemeral-storage. Threshold quantity: 10, available: 5. ",
+  );
   assert.deepEqual(h.m.pressure(), { memory: true, disk: true, pid: false });
   h.set(stats(2000, {}));
   h.clock.advance(35_000);
@@ -240,10 +243,42 @@ test("disk pressure: unused images are reclaimed first; pods are evicted only if
   assert.equal((await h.m.synchronize())?.metadata?.name, "logs");
   assert.equal(
     h.evicted[1].message,
-    "The node was low on resource: ephemeral-storage. " +
+    "The node was low on resource: ephemeral-storage. Threshold quantity: 10, available: 12. " +
       "Container main was using 31Mi, request is 0, has larger consumption of ephemeral-storage. ",
   );
   assert.equal((await h.m.synchronize())?.metadata?.name, "layer");
+});
+
+test("inode pressure: node-level reclaim first, then the pod using the most inodes", async () => {
+  let reclaims = 0;
+  const h = harness(
+    { hard: "nodefs.inodesFree<5%" },
+    { reclaimDisk: async () => void reclaims++ },
+    [pod("big-file"), pod("many-files")],
+  );
+  const files = (bytes: number, inodes: number): PodUsage => ({
+    containers: [
+      { name: "main", memoryBytes: 0, rootfsBytes: bytes, logsBytes: 0, rootfsInodes: inodes },
+    ],
+    volumeBytes: 0,
+    processes: 1,
+  });
+  h.set({
+    ...stats(4000, {}),
+    nodefs: { availableBytes: 50, capacityBytes: 100, inodesFree: 100, inodes: 10_000 },
+    pods: new Map([
+      ["uid-big-file", files(900 * Mi, 3)],
+      ["uid-many-files", files(1 * Mi, 8_000)],
+    ]),
+  });
+  assert.equal((await h.m.synchronize())?.metadata?.name, "many-files");
+  assert.equal(reclaims, 1);
+  assert.deepEqual(h.events, ["EvictionThresholdMet: Attempting to reclaim inodes"]);
+  assert.equal(
+    h.evicted[0].message,
+    "The node was low on resource: inodes. Threshold quantity: 500, available: 100. ",
+  );
+  assert.equal(h.m.pressure().disk, true);
 });
 
 test("admit rejects pods under pressure as upstream's eviction admit handler", async () => {

@@ -29,7 +29,7 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { Clock, TimerHandle } from "../../client/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { podQOS } from "../pod/qos.ts";
-import { evictionMessage, rankPods, resourceOf, type PodUsage } from "./ranking.ts";
+import { evictionMessage, isDiskSignal, rankPods, resourceOf, type PodUsage } from "./ranking.ts";
 import { isHardThreshold, thresholdMet, type Signal, type Threshold } from "./thresholds.ts";
 
 export type { PodUsage, ContainerUsage } from "./ranking.ts";
@@ -231,8 +231,14 @@ export class EvictionManager {
       this.o.log.warn("eviction threshold met but no pod to evict", { signal: t.signal });
       return undefined;
     }
-    const available = observe(stats).get(t.signal)?.available ?? 0;
-    const message = evictionMessage(victim, t, available, stats.pods);
+    const observed = observe(stats).get(t.signal);
+    const message = evictionMessage(
+      victim,
+      t,
+      observed?.available ?? 0,
+      stats.pods,
+      observed?.capacity,
+    );
     this.o.log.info("evicting pod", {
       pod: `${victim.metadata?.namespace}/${victim.metadata?.name}`,
       signal: t.signal,
@@ -252,7 +258,7 @@ export class EvictionManager {
    * reclaim included.
    */
   private async reclaimNodeLevel(signal: Signal, before: EvictionStats): Promise<boolean> {
-    if (!this.o.reclaimDisk || resourceOf(signal) !== "ephemeral-storage") return false;
+    if (!this.o.reclaimDisk || !isDiskSignal(signal)) return false;
     if (signal.startsWith("nodefs.") && before.dedicatedImageFs) return false;
     try {
       await this.o.reclaimDisk();

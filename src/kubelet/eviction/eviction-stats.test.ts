@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { diskUsage, pidStats } from "./eviction-stats.ts";
+import { diskUsage, diskUsageInodes, pidStats } from "./eviction-stats.ts";
 
 test("pidStats: min(pid_max, threads-max) minus the running tasks of /proc/loadavg", () => {
   const dir = mkdtempSync(join(tmpdir(), "k8ts-pidstats-"));
@@ -32,6 +32,9 @@ test("diskUsage counts allocated blocks of every file below a directory", async 
     const n = await diskUsage(dir);
     assert.ok(n >= 192 * 1024 && n < 256 * 1024, String(n));
     assert.equal(await diskUsage(join(dir, "missing")), 0);
+    // dir, a, a/one, a/b, a/b/two
+    assert.equal((await diskUsageInodes(dir)).inodes, 5);
+    assert.deepEqual(await diskUsageInodes(join(dir, "missing")), { bytes: 0, inodes: 0 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

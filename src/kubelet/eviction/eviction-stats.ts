@@ -6,7 +6,8 @@
  * pid.available as min(kernel.pid_max, kernel.threads-max) minus the
  * running tasks (/proc/loadavg, as upstream's pidlimit); per pod: each
  * container's CRI working set and writable layer, its log files, its local
- * ephemeral volumes on disk and the tasks in its pids cgroup.
+ * ephemeral volumes on disk (bytes and inodes of each) and the tasks in
+ * its pids cgroup.
  */
 import { readFileSync } from "node:fs";
 import { lstat, readdir, stat, statfs } from "node:fs/promises";
@@ -56,36 +57,53 @@ async function fsStats(path: string): Promise<(FsStats & { dev: number }) | unde
   }
 }
 
-/** Bytes used by the files under `dir` (allocated blocks, as du; symlinks not followed). */
-export async function diskUsage(dir: string): Promise<number> {
-  let total = 0;
+/** Bytes and inodes a directory tree uses: allocated blocks (as du), and the directory with every entry below it (as du --inodes); symlinks not followed; 0 when missing. */
+export async function diskUsageInodes(dir: string): Promise<{ bytes: number; inodes: number }> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {
-    return 0;
+    return { bytes: 0, inodes: 0 };
   }
+  const total = { bytes: 0, inodes: 1 };
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) total += await diskUsage(p);
-    else
-      total += await lstat(p)
-        .then((s) => s.blocks * 512)
+    if (e.isDirectory()) {
+      const sub = await diskUsageInodes(p);
+      total.bytes += sub.bytes;
+      total.inodes += sub.inodes;
+    } else {
+      total.inodes++;
+      total.bytes += await lstat(p)
+        .then((st) => st.blocks * 512)
         .catch(() => 0);
+    }
   }
   return total;
 }
 
+/** Bytes used by the files under `dir` (allocated blocks, as du; symlinks not followed). */
+export async function diskUsage(dir: string): Promise<number> {
+  return (await diskUsageInodes(dir)).bytes;
+}
+
 /** Local ephemeral volumes of a pod on disk (a tmpfs emptyDir is memory, not disk). */
-async function volumeUsage(podsDir: string, uid: string): Promise<number> {
-  let total = 0;
+async function volumeUsage(
+  podsDir: string,
+  uid: string,
+): Promise<{ bytes: number; inodes: number }> {
+  const total = { bytes: 0, inodes: 0 };
   for (const plugin of LOCAL_VOLUME_PLUGINS) {
     const base = join(podVolumesDir(podsDir, uid), `kubernetes.io~${plugin}`);
     const vols = await readdir(base).catch(() => [] as string[]);
     for (const v of vols) {
       const dir = join(base, v);
       const fs = await statfs(dir).catch(() => undefined);
-      if (fs && fs.type !== TMPFS_MAGIC) total += await diskUsage(dir);
+      if (fs && fs.type !== TMPFS_MAGIC) {
+        const u = await diskUsageInodes(dir);
+        total.bytes += u.bytes;
+        total.inodes += u.inodes;
+      }
     }
   }
   return total;
@@ -129,9 +147,11 @@ export function nodeEvictionStats(o: NodeEvictionStatsOptions): () => Promise<Ev
     const pods: EvictionStats["pods"] = new Map();
     for (const pod of o.pods()) {
       const uid = pod.metadata?.uid ?? "";
+      const volumes = await volumeUsage(o.podsDir, uid);
       const usage: PodUsage = {
         containers: [],
-        volumeBytes: await volumeUsage(o.podsDir, uid),
+        volumeBytes: volumes.bytes,
+        volumeInodes: volumes.inodes,
         processes:
           readInt(
             join(cgroupFs, "pids", podCgroupParent(o.cgroupRoot, podQOS(pod), uid), "pids.current"),
@@ -145,13 +165,17 @@ export function nodeEvictionStats(o: NodeEvictionStatsOptions): () => Promise<Ev
           // Another instance of the same container: its logs share one directory.
           seen.memoryBytes += c.memory?.workingSetBytes ?? 0;
           seen.rootfsBytes += c.writableLayer?.usedBytes ?? 0;
+          seen.rootfsInodes = (seen.rootfsInodes ?? 0) + (c.writableLayer?.inodesUsed ?? 0);
           continue;
         }
+        const logs = await diskUsageInodes(join(podLogDir(o.logsDir, pod), name));
         usage.containers.push({
           name,
           memoryBytes: c.memory?.workingSetBytes ?? 0,
           rootfsBytes: c.writableLayer?.usedBytes ?? 0,
-          logsBytes: await diskUsage(join(podLogDir(o.logsDir, pod), name)),
+          rootfsInodes: c.writableLayer?.inodesUsed ?? 0,
+          logsBytes: logs.bytes,
+          logsInodes: logs.inodes,
         });
       }
       pods.set(uid, usage);

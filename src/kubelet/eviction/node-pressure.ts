@@ -1,7 +1,7 @@
 /**
  * The kubelet's node-pressure machinery, put together: the image garbage
- * collector and the eviction manager (which tries image GC before
- * evicting for disk pressure), observing the real node unless a test
+ * collector and the eviction manager (which, for disk pressure, removes
+ * dead containers and then unused images before evicting any pod), observing the real node unless a test
  * injects stats. Both run on the kubelet's clock; stop() ends them.
  */
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
@@ -44,6 +44,8 @@ export interface NodePressureOptions {
   evictionStats?(): Promise<EvictionStats>;
   /** Every pod the kubelet runs. */
   pods(): Pod[];
+  /** Upstream DeleteAllUnusedContainers: dead containers and sandboxes, terminated pods' included. */
+  deleteAllUnusedContainers?(): Promise<unknown>;
   /** The pods eligible for eviction (not terminal, not being deleted). */
   activePods(): Pod[];
   evict(pod: Pod, message: string, graceSeconds: number): Promise<void>;
@@ -96,7 +98,11 @@ export function nodePressureManagers(o: NodePressureOptions): NodePressureManage
     stats,
     activePods: o.activePods,
     evict: o.evict,
-    reclaimDisk: async () => void (await imageGC.deleteUnusedImages()),
+    // Containers first: an image used only by dead containers is in use until they are gone.
+    reclaimDisk: async () => {
+      await o.deleteAllUnusedContainers?.();
+      await imageGC.deleteUnusedImages();
+    },
     nodeEvent: o.nodeEvent,
     pressureTransitionMs: o.pressureTransitionMs,
     maxPodGracePeriodSeconds: o.maxPodGracePeriodSeconds,

@@ -49,3 +49,40 @@ export class Backoff {
     for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
   }
 }
+
+/** A container held back by CrashLoopBackOff: its waiting state, BackOff event and retry delay. */
+export interface CrashLoop {
+  waiting: { reason: "CrashLoopBackOff"; message: string };
+  event: string;
+  retryInMs: number;
+}
+
+/**
+ * Upstream doBackOff for a container that exited at `finishedAt` (ms; 0:
+ * now): undefined when it may restart now (the back-off is then advanced),
+ * else why and for how long it waits.
+ */
+export function crashLoopBackOff(
+  backoff: Backoff,
+  clock: Clock,
+  pod: { name?: string; namespace?: string; uid?: string },
+  container: string,
+  finishedAt: number,
+): CrashLoop | undefined {
+  const key = `${pod.uid}/${container}`;
+  const since = finishedAt || clock.now();
+  if (!backoff.isInBackOffSince(key, since)) {
+    backoff.next(key);
+    return undefined;
+  }
+  const secs = Math.round(backoff.get(key) / 1000);
+  const podRef = `${pod.name}_${pod.namespace}(${pod.uid})`;
+  return {
+    waiting: {
+      reason: "CrashLoopBackOff",
+      message: `back-off ${secs}s restarting failed container=${container} pod=${podRef}`,
+    },
+    event: `Back-off restarting failed container ${container} in pod ${podRef}`,
+    retryInMs: Math.max(1, backoff.expiresAt(key, since) - clock.now()),
+  };
+}

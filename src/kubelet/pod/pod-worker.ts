@@ -6,55 +6,24 @@
  * restarts), and hands the computed status to the status manager. A pod
  * being deleted is killed with its grace period and then finalized.
  */
-import { mkdirSync, rmSync } from "node:fs";
-import type { Container, Pod, PodStatus, Service } from "kubernetes-types/core/v1.d.ts";
-import type { Clock, TimerHandle } from "../../client/clock.ts";
-import type { Logger } from "../../util/logger.ts";
-import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../runtime/runtime.ts";
-import type { ImagePuller } from "../images/image-puller.ts";
+import { rmSync } from "node:fs";
+import type { Container, Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import type { TimerHandle } from "../../client/clock.ts";
+import type { ContainerStatus, PodSandboxConfig } from "../runtime/runtime.ts";
 import { removeCgroup } from "../cgroups.ts";
-import type { Backoff } from "./backoff.ts";
-import type { ObjectSource, PodRuntimeFacts } from "./env.ts";
+import { crashLoopBackOff } from "./backoff.ts";
+import type { PodRuntimeFacts } from "./env.ts";
 import { killContainer, startContainer, type EventFn } from "./container-runner.ts";
 import { computePodStatus, evictedStatus, type Waiting } from "./pod-status.ts";
 import { ProbeManager } from "./probe-manager.ts";
 import { observePod, withStarted, type PodObserved } from "./observe-pod.ts";
+import { killPod, recreateSandbox } from "./pod-sandbox.ts";
 import { podLogDir, sandboxConfig } from "./runtime-config.ts";
 import { podCgroupParent, podQOS } from "./qos.ts";
-import { refreshTokenVolumes, setUpVolumes, tearDownPodDir, type TokenSource } from "./volumes.ts";
-import type { DnsConfig } from "./dns-config.ts";
+import { refreshTokenVolumes, setUpVolumes, tearDownPodDir } from "./volumes.ts";
+import type { PodWorkerDeps } from "./pod-worker-deps.ts";
 
-export interface PodWorkerDeps {
-  runtime: ContainerRuntime;
-  runtimeName: string;
-  clock: Clock;
-  log: Logger;
-  images: ImagePuller;
-  crashBackoff: Backoff;
-  source: ObjectSource;
-  tokens?: TokenSource;
-  rootCA?: string;
-  hostIP: string;
-  logsDir: string;
-  podsDir: string;
-  cgroupRoot: string;
-  memoryCapacity: number;
-  allocatable: PodRuntimeFacts["allocatable"];
-  dnsServers?: string[];
-  /** kubelet --cluster-domain (default cluster.local). */
-  clusterDomain?: string;
-  /** The host's resolv.conf, parsed (kubelet --resolv-conf). */
-  hostDns?: DnsConfig;
-  /** Services of all namespaces (service environment variables). */
-  services?(): Service[];
-  event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
-  /** Hands the pod's status to the status manager. */
-  setStatus(pod: Pod, status: PodStatus): void;
-  /** The pod was deleted in the API and is now stopped: write final status and remove it. */
-  finalize(pod: Pod, status: PodStatus): Promise<void>;
-  /** The worker has nothing left to do (pod gone and cleaned up). */
-  done(uid: string): void;
-}
+export type { PodWorkerDeps } from "./pod-worker-deps.ts";
 
 /** How often a worker re-syncs with nothing else happening. */
 const resyncMs = 60_000;
@@ -99,6 +68,11 @@ export class PodWorker {
 
   get uid(): string {
     return this.pod.metadata?.uid ?? "";
+  }
+
+  /** Killed by node-pressure eviction and marked Failed/Evicted (upstream IsEvicted). */
+  get isEvicted(): boolean {
+    return !!this.evicted && this.lastStatus.reason === "Evicted";
   }
 
   /** A newer version of the pod from the API (or a static manifest). */
@@ -247,28 +221,20 @@ export class PodWorker {
       volumes = this.setUpVolumes([]);
       // A replaced sandbox stops the old containers: re-read everything afterwards.
       if (obs.sandbox || obs.containers.size) otherChange = true;
-      for (const list of obs.containers.values())
-        for (const c of list)
-          if (c.state === "CONTAINER_RUNNING") await this.deps.runtime.stopContainer(c.id, 0);
-      if (sandbox) await this.deps.runtime.stopPodSandbox(sandbox.id);
-      mkdirSync(podLogDir(this.deps.logsDir, this.pod), { recursive: true });
-      try {
-        const id = await this.deps.runtime.runPodSandbox(sbConfig, spec.runtimeClassName ?? "");
-        this.sandboxFailedAt = 0;
-        sandbox = await this.deps.runtime.podSandboxStatus(id);
-        if (obs.sandbox)
-          this.event(
-            "Normal",
-            "SandboxChanged",
-            "Pod sandbox changed, it will be killed and re-created.",
-          );
-      } catch (err) {
+      const created = await recreateSandbox(this.deps.runtime, {
+        pod: this.pod,
+        observed: obs,
+        config: sbConfig,
+        logsDir: this.deps.logsDir,
+        event: this.event,
+      });
+      if (created.error !== undefined) {
         this.sandboxFailedAt = this.deps.clock.now();
-        const msg = err instanceof Error ? err.message : String(err);
-        this.event("Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${msg}`);
         this.publish(obs, false);
         return this.resyncIn(sandboxRetryMs);
       }
+      this.sandboxFailedAt = 0;
+      sandbox = created.sandbox;
       if (!sandbox) return this.resyncIn(1000);
       obs.sandbox = sandbox;
       changed = true;
@@ -314,37 +280,23 @@ export class PodWorker {
         return false;
       }
       this.waiting.delete(c.name);
-      await this.gcContainers(obs.containers.get(c.name) ?? [], attemptNo);
       return true;
     };
     const policy = spec.restartPolicy ?? "Always";
-    // Restart with CrashLoopBackOff; returns true when a new attempt was started.
-    const restart = async (
-      c: Container,
-      latest: ContainerStatus,
-      isInit: boolean,
-    ): Promise<void> => {
-      const key = `${this.uid}/${c.name}`;
-      const since = latest.finishedAt || this.deps.clock.now();
-      if (this.deps.crashBackoff.isInBackOffSince(key, since)) {
-        const secs = Math.round(this.deps.crashBackoff.get(key) / 1000);
-        const m = this.pod.metadata!;
-        this.waiting.set(c.name, {
-          reason: "CrashLoopBackOff",
-          message: `back-off ${secs}s restarting failed container=${c.name} pod=${m.name}_${m.namespace}(${m.uid})`,
-        });
-        this.event(
-          "Warning",
-          "BackOff",
-          `Back-off restarting failed container ${c.name} in pod ${m.name}_${m.namespace}(${m.uid})`,
-        );
-        this.resyncIn(
-          Math.max(1, this.deps.crashBackoff.expiresAt(key, since) - this.deps.clock.now()),
-        );
-        return;
-      }
-      this.deps.crashBackoff.next(key);
-      await start(c, isInit, latest.metadata.attempt + 1);
+    // Restart with CrashLoopBackOff.
+    const restart = async (c: Container, latest: ContainerStatus, isInit: boolean) => {
+      const { crashBackoff, clock } = this.deps;
+      const held = crashLoopBackOff(
+        crashBackoff,
+        clock,
+        this.pod.metadata!,
+        c.name,
+        latest.finishedAt,
+      );
+      if (!held) return void (await start(c, isInit, latest.metadata.attempt + 1));
+      this.waiting.set(c.name, held.waiting);
+      this.event("Warning", "BackOff", held.event);
+      this.resyncIn(held.retryInMs);
     };
 
     // Init containers, one at a time.
@@ -438,14 +390,6 @@ export class PodWorker {
     };
   }
 
-  /** Removes exited instances older than the previous attempt (keeps one for `logs --previous`). */
-  private async gcContainers(list: ContainerStatus[], current: number): Promise<void> {
-    for (const s of list) {
-      if (s.state === "CONTAINER_EXITED" && s.metadata.attempt < current - 1)
-        await this.deps.runtime.removeContainer(s.id);
-    }
-  }
-
   /** Kills the pod: deleted (then finalized and cleaned up) or evicted (then kept, Failed). */
   private async terminate(evicted?: { message: string; graceSeconds: number }): Promise<void> {
     const spec = this.pod.spec!;
@@ -456,27 +400,12 @@ export class PodWorker {
       (this.removed ? 0 : (spec.terminationGracePeriodSeconds ?? 30));
     this.probes.stop();
     this.timer?.handle.cancel();
-    const obs = await this.observe();
-    const byName = new Map(
-      [...(spec.initContainers ?? []), ...spec.containers].map((c) => [c.name, c]),
-    );
-    await Promise.all(
-      [...obs.containers.values()].flatMap((list) =>
-        list
-          .filter((s) => s.state === "CONTAINER_RUNNING" || s.state === "CONTAINER_CREATED")
-          .map((s) =>
-            killContainer(this.deps, {
-              containerId: s.id,
-              container: byName.get(s.metadata.name),
-              podIP: obs.sandbox?.ips[0] ?? "",
-              graceSeconds: grace,
-              reason: `Stopping container ${s.metadata.name}`,
-              event: this.event,
-            }),
-          ),
-      ),
-    );
-    for (const sb of obs.sandboxes) await this.deps.runtime.stopPodSandbox(sb.id);
+    await killPod(this.deps, {
+      pod: this.pod,
+      observed: await this.observe(),
+      graceSeconds: grace,
+      event: this.event,
+    });
     const final = await this.observe();
     if (evicted)
       return void this.publish(final, false, (s) =>

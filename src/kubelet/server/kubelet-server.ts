@@ -49,6 +49,8 @@ export interface KubeletServerOptions {
   stats: StatsProvider;
   /** Where container logs live (previous-instance fallback). */
   logsDir: string;
+  /** The effective configuration served on /configz (upstream `{"kubeletconfig": ...}`). */
+  configz?(): unknown;
   /** Default 10250; 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -142,6 +144,9 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
         return text(res, 200, "ok");
       case "pods":
         return json(res, { kind: "PodList", apiVersion: "v1", metadata: {}, items: o.pods() });
+      case "configz":
+        if (o.configz) return json(res, o.configz());
+        break;
       case "stats":
         if (parts[1] === "summary" || parts.length === 1) return json(res, await o.stats.summary());
         break;

@@ -1,0 +1,117 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import { FakeClock } from "../client/clock.ts";
+import { createLogger } from "../util/logger.ts";
+import { ImagePuller } from "./images/image-puller.ts";
+import { Backoff } from "./pod/backoff.ts";
+import type { PodWorkerDeps } from "./pod/pod-worker.ts";
+import { PodWorkers, type AdmitResult } from "./pod-workers.ts";
+import { SimulatedRuntime } from "./runtime/simulated/simulated-runtime.ts";
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function setup(admit: (pod: Pod) => AdmitResult = () => ({ admit: true })) {
+  const clock = new FakeClock();
+  const runtime = new SimulatedRuntime({ clock });
+  const dir = mkdtempSync(join(tmpdir(), "k8ts-podworkers-"));
+  dirs.push(dir);
+  const statuses = new Map<string, PodStatus>();
+  const done: string[] = [];
+  const deps: PodWorkerDeps = {
+    runtime,
+    runtimeName: "containerd",
+    clock,
+    log: createLogger("test", { write: () => {} }),
+    images: new ImagePuller(runtime, new Backoff(clock), {
+      pullEnabled: false,
+      now: () => clock.now(),
+    }),
+    crashBackoff: new Backoff(clock),
+    source: { configMap: async () => undefined, secret: async () => undefined },
+    hostIP: "127.0.0.1",
+    logsDir: join(dir, "logs"),
+    podsDir: join(dir, "pods"),
+    cgroupRoot: "/k8ts-unit-test-none",
+    memoryCapacity: 1 << 30,
+    allocatable: { cpuMilli: 2000, memory: 1 << 30, ephemeralStorage: 1 << 30 },
+    event: () => {},
+    setStatus: (pod, s) => void statuses.set(pod.metadata!.uid!, s),
+    finalize: async (pod, s) => void statuses.set(pod.metadata!.uid!, s),
+    done: (uid) => void done.push(uid),
+  };
+  const workers = new PodWorkers({ nodeName: "n", deps, admit });
+  return { workers, statuses, done };
+}
+
+const pod = (uid: string, extra: Partial<Pod> = {}): Pod => ({
+  metadata: { name: uid, namespace: "default", uid },
+  spec: { nodeName: "n", containers: [{ name: "c", image: "busybox" }] },
+  ...extra,
+});
+
+test("pods of other nodes and mirror pods are ignored; admitted pods get a worker", async () => {
+  const { workers } = setup();
+  workers.upsert({ ...pod("other"), spec: { nodeName: "m", containers: [] } });
+  workers.upsert(
+    pod("mirror", {
+      metadata: { uid: "mirror", annotations: { "kubernetes.io/config.mirror": "x" } },
+    }),
+  );
+  workers.upsert(pod("a"));
+  await workers.settled();
+  assert.deepEqual(
+    workers.pods().map((p) => p.metadata?.uid),
+    ["a"],
+  );
+  assert.deepEqual(
+    workers.activePods().map((p) => p.metadata?.uid),
+    ["a"],
+  );
+});
+
+test("a pod rejected at admission never runs and is finalized at once when deleted", async () => {
+  const { workers, statuses, done } = setup(() => ({
+    admit: false,
+    reason: "Evicted",
+    message: "The node had condition: [DiskPressure]. ",
+  }));
+  workers.upsert(pod("r"));
+  assert.deepEqual(workers.pods(), []);
+  assert.equal(statuses.get("r")?.phase, "Failed");
+  assert.equal(
+    statuses.get("r")?.message,
+    "Pod was rejected: The node had condition: [DiskPressure]. ",
+  );
+  // A terminal pod is not subject to admission.
+  workers.upsert(pod("t", { status: { phase: "Succeeded" } }));
+  assert.equal(workers.pods().length, 1);
+  workers.remove("r");
+  assert.deepEqual(done, ["r"]);
+});
+
+test("pod state for the container GC: unknown, running, terminal and evicted pods", async () => {
+  const { workers } = setup();
+  workers.upsert(pod("live"));
+  workers.upsert(pod("done", { status: { phase: "Succeeded" } }));
+  workers.upsert(pod("evicted"));
+  await workers.settled();
+  const victim = workers.pods().find((p) => p.metadata?.uid === "evicted")!;
+  await workers.evict(victim, "The node was low on resource: memory. ", 0);
+  const state = (uid: string) => [
+    workers.shouldPodContentBeRemoved(uid),
+    workers.shouldPodRuntimeBeRemoved(uid),
+  ];
+  assert.deepEqual(state("unknown"), [true, true]);
+  assert.deepEqual(state("live"), [false, false]);
+  assert.deepEqual(state("done"), [false, true]);
+  assert.deepEqual(state("evicted"), [true, true]);
+  assert.deepEqual(
+    workers.activePods().map((p) => p.metadata?.uid),
+    ["live"],
+  );
+});

@@ -1,0 +1,125 @@
+/**
+ * The kubelet's set of pod workers (upstream podWorkers with the pod
+ * admission step of HandlePodAdditions): one PodWorker per pod bound to
+ * this node, created when the pod first arrives and admitted, updated on
+ * every change, removed when the pod is gone and its worker has cleaned
+ * up. A pod rejected at admission never runs: it gets a Failed status with
+ * the rejection's reason, and is finalized at once when deleted.
+ *
+ * It is also the pod state the container GC asks (upstream
+ * PodStateProvider): a pod's content may go once it is unknown (deleted
+ * and cleaned up, or never seen) or evicted; its runtime (dead containers,
+ * sandboxes) may go under disk pressure once it is terminated.
+ */
+import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import type { PodStateProvider } from "./container-gc.ts";
+import { PodWorker, type PodWorkerDeps } from "./pod/pod-worker.ts";
+import { podQOS } from "./pod/qos.ts";
+import { isMirrorPod } from "./static-pods.ts";
+
+/** The admission verdict for a new pod (upstream PodAdmitResult). */
+export type AdmitResult = { admit: true } | { admit: false; reason: string; message: string };
+
+export interface PodWorkersOptions {
+  nodeName: string;
+  /** Everything a worker needs; `done` is called after the worker is dropped. */
+  deps: PodWorkerDeps;
+  /** Admission of a pod about to run for the first time (node pressure). */
+  admit(pod: Pod): AdmitResult;
+}
+
+const isTerminalPhase = (s?: PodStatus) => s?.phase === "Succeeded" || s?.phase === "Failed";
+
+export class PodWorkers implements PodStateProvider {
+  private readonly workers = new Map<string, PodWorker>();
+  /** Pods rejected at admission, by uid, with the status written for them. */
+  private readonly rejected = new Map<string, PodStatus>();
+  private readonly deps: PodWorkerDeps;
+
+  constructor(private readonly o: PodWorkersOptions) {
+    this.deps = {
+      ...o.deps,
+      done: (uid) => {
+        this.workers.delete(uid);
+        o.deps.done(uid);
+      },
+    };
+  }
+
+  /** A pod from the API or a static manifest, new or changed. */
+  upsert(pod: Pod): void {
+    if (pod.spec?.nodeName !== this.o.nodeName || isMirrorPod(pod)) return;
+    const uid = pod.metadata?.uid ?? "";
+    const w = this.workers.get(uid);
+    const rejectedStatus = this.rejected.get(uid);
+    if (rejectedStatus) {
+      // Never run; a deleted rejected pod is finalized at once (no containers to stop).
+      if (pod.metadata?.deletionTimestamp) {
+        this.rejected.delete(uid);
+        void this.deps.finalize(pod, rejectedStatus);
+      }
+    } else if (w) w.update(pod);
+    else if (this.admit(pod)) {
+      const nw = new PodWorker(pod, this.deps);
+      this.workers.set(uid, nw);
+      nw.trigger();
+    }
+  }
+
+  /** The pod is gone from its source: its worker stops everything. */
+  remove(uid: string): void {
+    if (this.rejected.delete(uid)) this.o.deps.done(uid);
+    this.workers.get(uid)?.remove();
+  }
+
+  private admit(pod: Pod): boolean {
+    if (isTerminalPhase(pod.status) || pod.metadata?.deletionTimestamp) return true;
+    const verdict = this.o.admit(pod);
+    if (verdict.admit) return true;
+    const status: PodStatus = {
+      qosClass: podQOS(pod),
+      phase: "Failed",
+      reason: verdict.reason,
+      message: `Pod was rejected: ${verdict.message}`,
+    };
+    this.rejected.set(pod.metadata?.uid ?? "", status);
+    this.deps.event(pod, "Warning", verdict.reason, verdict.message);
+    this.deps.setStatus(pod, status);
+    return false;
+  }
+
+  /** The pods the kubelet runs, with their latest computed status. */
+  pods(): Pod[] {
+    return [...this.workers.values()].map((w) => w.current);
+  }
+
+  /** The pods eligible for eviction: not terminal, not being deleted. */
+  activePods(): Pod[] {
+    return this.pods().filter((p) => !p.metadata?.deletionTimestamp && !isTerminalPhase(p.status));
+  }
+
+  /** Node-pressure eviction of one pod; resolves once it is stopped. */
+  async evict(pod: Pod, message: string, graceSeconds: number): Promise<void> {
+    await this.workers.get(pod.metadata?.uid ?? "")?.evict(message, graceSeconds);
+  }
+
+  /** Kicks the worker of a pod whose runtime state changed (PLEG). */
+  trigger(uid: string): void {
+    this.workers.get(uid)?.trigger();
+  }
+
+  /** Waits until every worker is idle. */
+  async settled(): Promise<void> {
+    for (const w of [...this.workers.values()]) await w.settled();
+  }
+
+  shouldPodContentBeRemoved(uid: string): boolean {
+    const w = this.workers.get(uid);
+    return !w || w.isEvicted;
+  }
+
+  shouldPodRuntimeBeRemoved(uid: string): boolean {
+    const w = this.workers.get(uid);
+    return !w || isTerminalPhase(w.current.status);
+  }
+}
