@@ -25,11 +25,10 @@ export function registerDevCommand(program: Command): void {
     )
     .option("--nodes <n>", "number of nodes", "3")
     .option("--node-cidr <cidr>", "subnet of the node addresses on the bridge", "172.29.0.0/24")
-    .option("--cluster-cidr <cidr>", "pod CIDR of the cluster", "10.42.0.0/16")
     .option(
-      "--first-pod-cidr <cidr>",
-      "pod CIDR of node 1; node i gets the next /24s",
-      "10.42.1.0/24",
+      "--cluster-cidr <cidr>",
+      "pod CIDR of the cluster; node IPAM gives each node a /24 of it",
+      "10.42.0.0/16",
     )
     .option(
       "--api-port <port>",
@@ -38,11 +37,6 @@ export function registerDevCommand(program: Command): void {
     )
     .option("--timeout <seconds>", "time for every node to become Ready", "300")
     .action(async (flags) => {
-      // k8ts agent has no --cluster-cidr: its kubelet and kube-proxy assume the default.
-      if (flags.clusterCidr !== "10.42.0.0/16")
-        throw new Error(
-          `Cannot use --cluster-cidr ${flags.clusterCidr}: agents assume 10.42.0.0/16 (k8ts agent has no --cluster-cidr yet)`,
-        );
       const { createDevCluster } = await import("../dev/dev-cluster.ts");
       const state = await createDevCluster({
         name: flags.name,
@@ -50,7 +44,6 @@ export function registerDevCommand(program: Command): void {
         stateDir: await stateDirOf(flags),
         nodeCIDR: flags.nodeCidr,
         clusterCIDR: flags.clusterCidr,
-        firstPodCIDR: flags.firstPodCidr,
         k8tsBin: process.argv[1]!,
         readyTimeoutMs: Number(flags.timeout) * 1000,
         apiPort: Number(flags.apiPort),
@@ -61,7 +54,7 @@ export function registerDevCommand(program: Command): void {
         `Dev cluster ${plan.name}: ${plan.nodes.length} nodes Ready`,
         ...plan.nodes.map(
           (n) =>
-            `  ${n.name}  ${n.role}  ${n.ip}  pods ${n.podCIDR}  netns ${n.netns}  pid ${state.pids[n.name]}`,
+            `  ${n.name}  ${n.role}  ${n.ip}  pods ${state.podCIDRs?.[n.name] ?? "?"}  netns ${n.netns}  pid ${state.pids[n.name]}`,
         ),
         `API: ${plan.server} inside the nodes' network, forwarded to https://127.0.0.1:${state.apiPort}`,
         `Use it: kubectl --kubeconfig ${state.hostKubeconfig} get nodes`,

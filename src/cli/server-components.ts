@@ -32,7 +32,7 @@ export interface ServerComponentFlags {
   clusterDns?: string;
   /** --cluster-domain (default cluster.local). */
   clusterDomain?: string;
-  /** --pod-cidr: this node's podCIDR (default 10.42.0.0/24). */
+  /** --pod-cidr: this node's podCIDR (default: node IPAM's, else 10.42.0.0/24). */
   podCidr?: string;
   /** --cgroup-root: root cgroup of this node's pods (default /kubepods). */
   cgroupRoot?: string;
@@ -91,15 +91,17 @@ export async function startServerComponents(
     clusterIPRange(flags.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR).valueAt(9);
   if (!flags.disableControllerManager) {
     const { runControllerManager } = await import("../controllers/manager.ts");
-    // Node IPAM over the cluster CIDR; this server's own node keeps its --pod-cidr.
+    // Node IPAM over the cluster CIDR; this server's own node keeps its --pod-cidr
+    // when given, else takes one from node IPAM like any other node.
     const { nodeIpamConfigFromFlags } = await import("../controllers/nodeipam/ipam-flags.ts");
+    const { serverReservedCidrs } = await import("../controllers/nodeipam/own-pod-cidr.ts");
     const nodeIpam =
       String(flags.allocateNodeCidrs ?? true) !== "false"
         ? nodeIpamConfigFromFlags({
             clusterCidr: flags.clusterCidr ?? "10.42.0.0/16",
             nodeCidrMaskSize: flags.nodeCidrMaskSize,
             serviceClusterIpRange: flags.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR,
-            reservedCidrs: flags.disableAgent ? [] : [flags.podCidr ?? "10.42.0.0/24"],
+            reservedCidrs: serverReservedCidrs(flags.podCidr, !!flags.disableAgent),
           })
         : undefined;
     if (typeof nodeIpam === "string") throw new Error(`node IPAM: ${nodeIpam}`);
@@ -170,16 +172,29 @@ export async function startServerComponents(
     running.push(identity.run(abort.signal));
   }
   const { podGateway } = await import("../apiserver/services/service-networking.ts");
-  const podCIDR = flags.podCidr ?? "10.42.0.0/24";
+  const { ownNodePodCidr, defaultServerPodCidr } =
+    await import("../controllers/nodeipam/own-pod-cidr.ts");
+  const kubeletClient = flags.disableAgent ? undefined : clientFor("kubelet", identities.kubelet);
+  const podCIDR = kubeletClient
+    ? await ownNodePodCidr({
+        podCidr: flags.podCidr,
+        nodeIpam:
+          !flags.disableControllerManager && String(flags.allocateNodeCidrs ?? true) !== "false",
+        client: kubeletClient,
+        clock: (await import("../client/clock.ts")).realClock,
+        nodeName,
+        log: (msg) => createLogger("kubelet").info(msg),
+      })
+    : (flags.podCidr ?? defaultServerPodCidr);
   const gateway = podGateway(podCIDR);
   let kubelet: { stop(): Promise<void> } | undefined;
-  if (!flags.disableAgent) {
+  if (kubeletClient) {
     const { startKubelet } = await import("../kubelet/kubelet.ts");
     const ca = clusterCA;
     kubelet = await startKubelet({
       servingCA: ca,
       clientCaPem: ca.certPem,
-      client: clientFor("kubelet", identities.kubelet),
+      client: kubeletClient,
       nodeName,
       dataDir: join(plane.dataDir, "agent"),
       runtime: "cri",

@@ -30,7 +30,10 @@ export function registerServerCommand(program: Command): void {
     )
     .option("--cluster-domain <domain>", "cluster DNS domain", "cluster.local")
     .option("--cluster-cidr <cidr>", "pod CIDR of the cluster", "10.42.0.0/16")
-    .option("--pod-cidr <cidr>", "pod CIDR of this node (its first IP is the pod bridge gateway)")
+    .option(
+      "--pod-cidr <cidr>",
+      "pod CIDR of this node (default: the one node IPAM assigns; its first IP is the pod bridge gateway)",
+    )
     .option("--cgroup-root <path>", "root cgroup of this node's pods", "/kubepods")
     .option(
       "--allocate-node-cidrs [bool]",

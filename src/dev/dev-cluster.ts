@@ -157,20 +157,28 @@ async function forwardApi(state: DevClusterState, k8tsBin: string, wanted: numbe
   writeDevClusterState(state);
 }
 
-async function readyNodes(plan: DevClusterPlan, exec: HostExec): Promise<Set<string>> {
+/** The Ready nodes, with the podCIDR node IPAM gave each node so far. */
+async function readyNodes(
+  plan: DevClusterPlan,
+  exec: HostExec,
+): Promise<{ ready: Set<string>; podCIDRs: Record<string, string> }> {
   const res = await devKubectl(plan, ["get", "nodes", "-o", "json"], exec);
   const ready = new Set<string>();
-  if (res.code !== 0) return ready;
+  const podCIDRs: Record<string, string> = {};
+  if (res.code !== 0) return { ready, podCIDRs };
   const list = JSON.parse(res.stdout) as {
     items: {
       metadata: { name: string };
+      spec?: { podCIDR?: string };
       status?: { conditions?: { type: string; status: string }[] };
     }[];
   };
-  for (const n of list.items)
+  for (const n of list.items) {
+    if (n.spec?.podCIDR) podCIDRs[n.metadata.name] = n.spec.podCIDR;
     if (n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
       ready.add(n.metadata.name);
-  return ready;
+  }
+  return { ready, podCIDRs };
 }
 
 async function waitReady(
@@ -186,8 +194,12 @@ async function waitReady(
         throw new Error(`Node ${n.name} exited; its log ends with:\n${tail(n.logFile)}`);
     }
     if (existsSync(state.plan.kubeconfig)) {
-      const ready = await readyNodes(state.plan, exec);
-      if (nodes.every((n) => ready.has(n.name))) return;
+      const { ready, podCIDRs } = await readyNodes(state.plan, exec);
+      if (nodes.every((n) => ready.has(n.name))) {
+        state.podCIDRs = { ...state.podCIDRs, ...podCIDRs };
+        writeState(state);
+        return;
+      }
     }
     if (Date.now() > deadline)
       throw new Error(
@@ -224,8 +236,7 @@ export async function createDevCluster(o: DevClusterOptions): Promise<DevCluster
       first!.name,
       "--node-ip",
       first!.ip,
-      "--pod-cidr",
-      first!.podCIDR,
+      // No --pod-cidr: node IPAM (this server's nodeipam controller) gives every node one.
       "--cluster-cidr",
       plan.clusterCIDR,
       // Each node's pods under its own cgroup of the cluster's root (deleted with it).
@@ -264,9 +275,10 @@ export async function createDevCluster(o: DevClusterOptions): Promise<DevCluster
           node.name,
           "--node-ip",
           node.ip,
-          // Explicit: the dev network routes each node's planned pod CIDR to it.
-          "--pod-cidr",
-          node.podCIDR,
+          // No --pod-cidr: the agent waits for node IPAM's (other nodes route to it by
+          // the Node's podCIDR, see route-syncer.ts).
+          "--pod-cidr-timeout",
+          String(Math.max(30, Math.ceil((deadline - Date.now()) / 1000))),
           "--cluster-cidr",
           plan.clusterCIDR,
           "--service-cidr",

@@ -2,21 +2,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DevPlanError, planDevCluster, type DevPlanOptions } from "./dev-plan.ts";
 
-test("a 3-node plan: names, addresses, pod CIDRs, roles and paths", () => {
-  const p = planDevCluster({
-    name: "dev",
-    nodes: 3,
-    stateDir: "/s",
-    firstPodCIDR: "10.42.211.0/24",
-  });
+test("a 3-node plan: names, addresses, roles and paths (pod CIDRs are node IPAM's)", () => {
+  const p = planDevCluster({ name: "dev", nodes: 3, stateDir: "/s" });
   assert.deepEqual(
-    p.nodes.map((n) => [n.name, n.role, n.netns, n.ip, n.hubLink, n.podCIDR, n.dataDir]),
+    p.nodes.map((n) => [n.name, n.role, n.netns, n.ip, n.hubLink, n.dataDir]),
     [
-      ["dev-node1", "server", "k8ts-dev-n1", "172.29.0.11", "n1", "10.42.211.0/24", "/s/node1"],
-      ["dev-node2", "agent", "k8ts-dev-n2", "172.29.0.12", "n2", "10.42.212.0/24", "/s/node2"],
-      ["dev-node3", "agent", "k8ts-dev-n3", "172.29.0.13", "n3", "10.42.213.0/24", "/s/node3"],
+      ["dev-node1", "server", "k8ts-dev-n1", "172.29.0.11", "n1", "/s/node1"],
+      ["dev-node2", "agent", "k8ts-dev-n2", "172.29.0.12", "n2", "/s/node2"],
+      ["dev-node3", "agent", "k8ts-dev-n3", "172.29.0.13", "n3", "/s/node3"],
     ],
   );
+  assert.ok(p.nodes.every((n) => !("podCIDR" in n)));
   assert.equal(p.hubNetns, "k8ts-dev-hub");
   assert.equal(p.server, "https://172.29.0.11:6443");
   assert.equal(p.kubeconfig, "/s/node1/admin.kubeconfig");
@@ -25,23 +21,20 @@ test("a 3-node plan: names, addresses, pod CIDRs, roles and paths", () => {
   assert.deepEqual([p.clusterCIDR, p.serviceCIDR], ["10.42.0.0/16", "10.43.0.0/16"]);
 });
 
-test("pod CIDRs carry into the next octet and node subnets may be larger than /24", () => {
+test("node subnets may be larger than /24; a cluster CIDR just big enough for the nodes", () => {
   const p = planDevCluster({
     name: "x",
-    nodes: 2,
+    nodes: 4,
     stateDir: "/s",
     nodeCIDR: "192.168.4.0/22",
-    clusterCIDR: "10.64.0.0/10",
-    firstPodCIDR: "10.65.255.0/24",
+    clusterCIDR: "10.42.212.0/22",
   });
   assert.deepEqual(
-    p.nodes.map((n) => [n.ip, n.podCIDR]),
-    [
-      ["192.168.4.11", "10.65.255.0/24"],
-      ["192.168.4.12", "10.66.0.0/24"],
-    ],
+    p.nodes.map((n) => n.ip),
+    ["192.168.4.11", "192.168.4.12", "192.168.4.13", "192.168.4.14"],
   );
   assert.equal(p.prefixLength, 22);
+  assert.equal(p.clusterCIDR, "10.42.212.0/22");
 });
 
 const bad: [string, Partial<DevPlanOptions>, RegExp][] = [
@@ -52,9 +45,13 @@ const bad: [string, Partial<DevPlanOptions>, RegExp][] = [
   ["node CIDR smaller than /24", { nodeCIDR: "172.29.0.0/25" }, /\/24 or larger/],
   ["host bits", { nodeCIDR: "172.29.0.1/24" }, /host bits/],
   ["not a CIDR", { clusterCIDR: "10.42.0.0" }, /Cannot parse --cluster-cidr/],
-  ["octet out of range", { firstPodCIDR: "10.42.256.0/24" }, /Cannot parse --first-pod-cidr/],
-  ["pod CIDR not a /24", { firstPodCIDR: "10.42.0.0/23" }, /must be a \/24/],
-  ["pod CIDRs past the cluster CIDR", { nodes: 3, firstPodCIDR: "10.42.254.0/24" }, /do not fit/],
+  ["octet out of range", { clusterCIDR: "10.42.256.0/24" }, /Cannot parse --cluster-cidr/],
+  ["cluster CIDR smaller than one node's /24", { clusterCIDR: "10.42.0.0/25" }, /fewer than 2/],
+  [
+    "cluster CIDR for fewer /24s than nodes",
+    { nodes: 3, clusterCIDR: "10.42.0.0/23" },
+    /fewer than 3/,
+  ],
   [
     "node subnet inside the cluster CIDR",
     { nodeCIDR: "10.42.100.0/24" },

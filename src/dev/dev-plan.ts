@@ -2,9 +2,10 @@
  * The layout of a `k8ts dev cluster` (like kind, without containers): one
  * "hub" network namespace holding a bridge, and one network namespace per
  * node joined to it by a veth pair, each node with its own address on the
- * bridge's subnet and its own /24 pod CIDR. Node 1 runs `k8ts server`
- * (control plane and node), the others `k8ts agent`. Pure: computing the
- * plan touches nothing.
+ * bridge's subnet. Node 1 runs `k8ts server` (control plane and node), the
+ * others `k8ts agent`. Pod CIDRs are not planned: as in a real cluster,
+ * node IPAM (the server's nodeipam controller) gives each node a /24 of the
+ * cluster CIDR. Pure: computing the plan touches nothing.
  */
 import { join } from "node:path";
 
@@ -21,7 +22,6 @@ export interface DevNodePlan {
   ip: string;
   /** The veth end left in the hub, attached to the bridge. */
   hubLink: string;
-  podCIDR: string;
   dataDir: string;
   logFile: string;
 }
@@ -57,8 +57,6 @@ export interface DevPlanOptions {
   clusterCIDR?: string;
   /** Default 10.43.0.0/16. */
   serviceCIDR?: string;
-  /** Node 1's pod CIDR, a /24 inside the cluster CIDR; node i gets the i-1'th next /24 (default 10.42.1.0/24). */
-  firstPodCIDR?: string;
 }
 
 /** A plan that cannot be made, with the reason. */
@@ -95,18 +93,14 @@ export function planDevCluster(o: DevPlanOptions): DevClusterPlan {
   const nodeCIDR = o.nodeCIDR ?? "172.29.0.0/24";
   const clusterCIDR = o.clusterCIDR ?? "10.42.0.0/16";
   const serviceCIDR = o.serviceCIDR ?? "10.43.0.0/16";
-  const firstPodCIDR = o.firstPodCIDR ?? "10.42.1.0/24";
   const nodeNet = parseCidr("--node-cidr", nodeCIDR);
   const cluster = parseCidr("--cluster-cidr", clusterCIDR);
   const service = parseCidr("--service-cidr", serviceCIDR);
-  const firstPod = parseCidr("--first-pod-cidr", firstPodCIDR);
   if (nodeNet.bits > 24) throw new DevPlanError(`--node-cidr ${nodeCIDR} must be a /24 or larger`);
-  if (firstPod.bits !== 24)
-    throw new DevPlanError(`--first-pod-cidr ${firstPodCIDR} must be a /24`);
-  const lastPod = firstPod.base + (o.nodes - 1) * 256;
-  if (!contains(cluster, firstPod.base) || !contains(cluster, lastPod + 255))
+  // Node IPAM gives each node a /24 (its default mask size).
+  if (cluster.bits > 24 || 2 ** (24 - cluster.bits) < o.nodes)
     throw new DevPlanError(
-      `${o.nodes} pod CIDRs from ${firstPodCIDR} do not fit in --cluster-cidr ${clusterCIDR}`,
+      `--cluster-cidr ${clusterCIDR} holds fewer than ${o.nodes} /24 node pod CIDRs`,
     );
   for (const [flag, net] of [
     ["--cluster-cidr", cluster],
@@ -129,7 +123,6 @@ export function planDevCluster(o: DevPlanOptions): DevClusterPlan {
       // .1 stays free (a gateway by convention); nodes from .11 up.
       ip: ipString(nodeNet.base + 10 + i),
       hubLink: `n${i}`,
-      podCIDR: `${ipString(firstPod.base + (i - 1) * 256)}/24`,
       dataDir,
       logFile: join(o.stateDir, `node${i}.log`),
     });

@@ -8,6 +8,8 @@ export interface DevClusterState {
   plan: DevClusterPlan;
   /** node name -> PID of its `k8ts server` / `k8ts agent`. */
   pids: Record<string, number>;
+  /** node name -> the podCIDR node IPAM gave it (once Ready). */
+  podCIDRs?: Record<string, string>;
   /** PIDs of the API forwarders (host side and node 1 side; see api-forward.ts). */
   forwarders?: number[];
   /** The unix socket joining them. */

@@ -4,7 +4,8 @@
  * its own bridge; node 1 runs `k8ts server`, nodes 2 and 3 `k8ts agent`.
  *
  * - every node namespace has `unreachable` routes for the cluster and
- *   service CIDRs, and a route to each other node's pod CIDR via its address;
+ *   service CIDRs; every node (server and agents) has a distinct podCIDR
+ *   from node IPAM, and a route to each other node's pod CIDR via its address;
  * - a pod on node 3 reaches pods on nodes 1 and 2 by pod IP, a ClusterIP
  *   service whose only endpoint is on node 2, and the cluster DNS (served
  *   on node 1); an unserved service address is refused locally;
@@ -33,11 +34,14 @@ const nodes = [1, 2, 3].map((i) => ({
   name: `${name}-node${i}`,
   netns: `k8ts-${name}-n${i}`,
   ip: `172.29.211.${10 + i}`,
-  // Unique among the e2e files (H3's range 211-219).
-  podCIDR: `10.42.${210 + i}.0/24`,
   dataDir: join(stateDir, `node${i}`),
 }));
 const hub = `k8ts-${name}-hub`;
+// Node IPAM hands out its /24s (212-214: unique among the e2e files).
+const clusterCIDR = "10.42.212.0/22";
+const clusterCIDRPattern = clusterCIDR.replace(/\./g, "\\.").replace("/", "\\/");
+/** node name -> podCIDR, as node IPAM assigned them (read by the first test). */
+const podCIDRs = new Map<string, string>();
 
 interface Run {
   code: number;
@@ -102,8 +106,8 @@ before(async () => {
       stateDir,
       "--node-cidr",
       "172.29.211.0/24",
-      "--first-pod-cidr",
-      "10.42.211.0/24",
+      "--cluster-cidr",
+      clusterCIDR,
       "--timeout",
       "400",
     ],
@@ -130,7 +134,7 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test("nodes: own addresses and pod CIDRs, unreachable cluster and service CIDRs, routes to each other", async () => {
+test("nodes: own addresses, distinct pod CIDRs from node IPAM, unreachable cluster and service CIDRs, routes to each other", async () => {
   const list = JSON.parse(await kubectlOk(["get", "nodes", "-o", "json"])) as {
     items: {
       metadata: { name: string };
@@ -139,33 +143,42 @@ test("nodes: own addresses and pod CIDRs, unreachable cluster and service CIDRs,
     }[];
   };
   const seen = list.items
-    .map((n) => [
-      n.metadata.name,
-      n.status.addresses.find((a) => a.type === "InternalIP")?.address,
-      n.spec.podCIDR,
-    ])
+    .map((n) => [n.metadata.name, n.status.addresses.find((a) => a.type === "InternalIP")?.address])
     .sort();
   assert.deepEqual(
     seen,
-    nodes.map((n) => [n.name, n.ip, n.podCIDR]),
+    nodes.map((n) => [n.name, n.ip]),
   );
+  for (const n of list.items) podCIDRs.set(n.metadata.name, n.spec.podCIDR ?? "");
+  // Each node, the server's own included, got its own /24 of the cluster CIDR.
+  assert.deepEqual(
+    [...podCIDRs.values()].sort(),
+    ["10.42.212.0/24", "10.42.213.0/24", "10.42.214.0/24"],
+    JSON.stringify([...podCIDRs]),
+  );
+  const podCIDROf = (node: string) => podCIDRs.get(node)!;
   for (const [i, n] of nodes.entries()) {
     const routes = await inNs(i + 1, "ip", ["route", "show"]);
-    assert.match(routes.stdout, /^unreachable 10\.42\.0\.0\/16/m, `${n.name}: ${routes.stdout}`);
+    assert.match(
+      routes.stdout,
+      new RegExp(`^unreachable ${clusterCIDRPattern}`, "m"),
+      `${n.name}: ${routes.stdout}`,
+    );
     assert.match(routes.stdout, /^unreachable 10\.43\.0\.0\/16/m, `${n.name}: ${routes.stdout}`);
     for (const other of nodes.filter((o) => o !== n)) {
+      const cidr = podCIDROf(other.name);
       const want = new RegExp(
-        `^${other.podCIDR.replace(/\./g, "\\.")} via ${other.ip.replace(/\./g, "\\.")} dev eth0`,
+        `^${cidr.replace(/\./g, "\\.")} via ${other.ip.replace(/\./g, "\\.")} dev eth0`,
         "m",
       );
-      await eventually(`${n.name} routes ${other.podCIDR} via ${other.ip}`, async () =>
+      await eventually(`${n.name} routes ${cidr} via ${other.ip}`, async () =>
         want.test((await inNs(i + 1, "ip", ["route", "show"])).stdout) ? true : undefined,
       );
     }
   }
   // The hub namespace too: nothing to the cluster ranges leaves through it.
   const hubRoutes = await run("ip", ["-n", hub, "route", "show", "type", "unreachable"]);
-  assert.match(hubRoutes.stdout, /10\.42\.0\.0\/16[\s\S]*10\.43\.0\.0\/16/);
+  assert.match(hubRoutes.stdout, new RegExp(`${clusterCIDRPattern}[\\s\\S]*10\\.43\\.0\\.0\\/16`));
 });
 
 test("the host reaches the API through 127.0.0.1:<port> with the kubeconfig the command wrote", async () => {
@@ -266,10 +279,11 @@ test("a pod on node 3 reaches pods on nodes 1 and 2, a ClusterIP whose only endp
     },
     { timeoutMs: 240_000, context: logs },
   );
-  // Each pod has an address from its own node's pod CIDR.
-  assert.ok(podIPs.web1.startsWith("10.42.211."), JSON.stringify(podIPs));
-  assert.ok(podIPs.web2.startsWith("10.42.212."), JSON.stringify(podIPs));
-  assert.ok(podIPs.client.startsWith("10.42.213."), JSON.stringify(podIPs));
+  // Each pod has an address from its own node's pod CIDR (node IPAM's).
+  const prefix = (i: number) => podCIDRs.get(nodes[i]!.name)!.replace(/0\/24$/, "");
+  assert.ok(podIPs.web1.startsWith(prefix(0)), JSON.stringify([podIPs, ...podCIDRs]));
+  assert.ok(podIPs.web2.startsWith(prefix(1)), JSON.stringify([podIPs, ...podCIDRs]));
+  assert.ok(podIPs.client.startsWith(prefix(2)), JSON.stringify([podIPs, ...podCIDRs]));
   const clusterIP = (
     await kubectlOk(["get", "svc", "web2", "-o", "jsonpath={.spec.clusterIP}"])
   ).trim();
@@ -385,7 +399,7 @@ test("node 3's kube-proxy runs under the node's certificate and programs the ser
   const clusterIP = (
     await kubectlOk(["get", "svc", "web2", "-o", "jsonpath={.spec.clusterIP}"])
   ).trim();
-  // Either backend (the proxy picks legacy when the kernel has it).
+  // Either backend (auto picks nft on a fresh node, legacy where its rules already are).
   const rules = [
     await inNs(3, "iptables-legacy-save", ["-t", "nat"]),
     await inNs(3, "iptables-nft-save", ["-t", "nat"]),
