@@ -8,15 +8,12 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { parseCsrPem } from "../../pki/csr.ts";
 import { csrRef } from "./csr-signing.ts";
 import { csrState, KUBE_APISERVER_CLIENT_KUBELET } from "./signing.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 
 const sarRef: ResourceRef = {
   group: "authorization.k8s.io",
@@ -27,31 +24,13 @@ const sarRef: ResourceRef = {
 
 const CLIENT_USAGES = new Set(["digital signature", "key encipherment", "client auth"]);
 
-export class CsrApprovingController {
-  private readonly queue: WorkQueue;
+export class CsrApprovingController extends QueueController {
   private readonly csrs: SharedInformer;
 
-  constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      queueMetrics?: WorkQueueMetricsProvider;
-    },
-  ) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "csrapproving",
-      metrics: opts.queueMetrics,
-    });
-    this.csrs = opts.informers.informerFor(csrRef);
+  constructor(private readonly opts: ControllerDeps) {
+    super("csrapproving", opts);
+    this.csrs = this.informer(csrRef);
     this.csrs.addEventHandler({ add: (o) => this.queue.add(o.metadata?.name ?? "") });
-  }
-
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await this.csrs.waitForSync();
-    await runWorkers(this.queue, workers, (name) => this.sync(name));
   }
 
   private async allowed(spec: Record<string, unknown>, subresource: string): Promise<boolean> {

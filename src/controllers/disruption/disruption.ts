@@ -7,11 +7,8 @@
 import type { KObject } from "../../api/types.ts";
 import { labelSelectorFromObject } from "../../api/selectors/label-selector.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import {
   pdbRef,
   podsRef,
@@ -19,11 +16,10 @@ import {
   replicationControllersRef,
   statefulSetsRef,
 } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf } from "../util/controller-ref.ts";
 import { scaledValue } from "../util/int-or-percent.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 
 type PDB = KObject & {
   spec?: { selector?: unknown; minAvailable?: number | string; maxUnavailable?: number | string };
@@ -56,31 +52,19 @@ export function budget(
   return { desired, allowed: Math.max(0, healthy - desired) };
 }
 
-export class DisruptionController {
-  private readonly queue: WorkQueue;
+export class DisruptionController extends QueueController {
   private readonly pdbs: SharedInformer<PDB>;
   private readonly pods: SharedInformer<Pod>;
   private readonly scalables: Record<string, SharedInformer<Scalable>>;
 
-  constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      queueMetrics?: WorkQueueMetricsProvider;
-    },
-  ) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "disruption",
-      metrics: opts.queueMetrics,
-    });
-    this.pdbs = opts.informers.informerFor<PDB>(pdbRef);
-    this.pods = opts.informers.informerFor<Pod>(podsRef);
+  constructor(private readonly opts: ControllerDeps) {
+    super("disruption", opts);
+    this.pdbs = this.informer<PDB>(pdbRef);
+    this.pods = this.informer<Pod>(podsRef);
     this.scalables = {
-      ReplicaSet: opts.informers.informerFor<Scalable>(replicaSetsRef),
-      ReplicationController: opts.informers.informerFor<Scalable>(replicationControllersRef),
-      StatefulSet: opts.informers.informerFor<Scalable>(statefulSetsRef),
+      ReplicaSet: this.informer<Scalable>(replicaSetsRef),
+      ReplicationController: this.informer<Scalable>(replicationControllersRef),
+      StatefulSet: this.informer<Scalable>(statefulSetsRef),
     };
     const enqueue = (p: PDB) => this.queue.add(objectKey(p));
     this.pdbs.addEventHandler({ add: enqueue, update: (_, p) => enqueue(p) });
@@ -96,16 +80,6 @@ export class DisruptionController {
       update: (_, p) => podChanged(p),
       delete: podChanged,
     });
-  }
-
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([
-      this.pdbs.waitForSync(),
-      this.pods.waitForSync(),
-      ...Object.values(this.scalables).map((i) => i.waitForSync()),
-    ]);
-    await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
 
   /** Pods the budget expects: the controllers' replica counts when known, else the pod count. */

@@ -5,48 +5,27 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
 import { discoverResources, type DiscoveredResource } from "../../client/discovery.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { resourcePath, type RestClient } from "../../client/rest-client.ts";
 import { namespacesRef } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 
 type Namespace = KObject & { spec?: { finalizers?: string[] }; status?: { phase?: string } };
 
-export class NamespaceController {
-  private readonly queue: WorkQueue;
+export class NamespaceController extends QueueController {
   private readonly namespaces: SharedInformer<Namespace>;
 
-  constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      queueMetrics?: WorkQueueMetricsProvider;
-    },
-  ) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "namespace",
-      metrics: opts.queueMetrics,
-    });
-    this.namespaces = opts.informers.informerFor<Namespace>(namespacesRef);
+  constructor(private readonly opts: ControllerDeps) {
+    super("namespace", opts);
+    this.namespaces = this.informer<Namespace>(namespacesRef);
     const enqueue = (ns: Namespace) => {
       if (ns.metadata?.deletionTimestamp) this.queue.add(ns.metadata.name ?? "");
     };
     this.namespaces.addEventHandler({ add: enqueue, update: (_, ns) => enqueue(ns) });
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await this.namespaces.waitForSync();
-    await runWorkers(this.queue, workers, (name) => this.syncNamespace(name));
-  }
-
-  async syncNamespace(name: string): Promise<void> {
+  async sync(name: string): Promise<void> {
     const ns = this.namespaces.indexer.get(name);
     if (!ns?.metadata?.deletionTimestamp) return;
     if (!(ns.spec?.finalizers ?? []).includes("kubernetes")) return;

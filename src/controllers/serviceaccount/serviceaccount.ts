@@ -4,41 +4,27 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isAlreadyExists, isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { configMapsRef, namespacesRef, serviceAccountsRef } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 
 export const rootCAConfigMap = "kube-root-ca.crt";
 
-export class ServiceAccountsController {
-  private readonly queue: WorkQueue;
+export class ServiceAccountsController extends QueueController {
   private readonly namespaces: SharedInformer;
   private readonly serviceAccounts: SharedInformer;
   private readonly configMaps: SharedInformer;
 
   constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      /** Work queue metrics (workqueue_* with name=<queue>). */
-      queueMetrics?: WorkQueueMetricsProvider;
+    private readonly opts: ControllerDeps & {
       /** PEM of the cluster CA; without it no root CA config maps are published. */
       rootCA?: string;
     },
   ) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "serviceaccount",
-      metrics: opts.queueMetrics,
-    });
-    this.namespaces = opts.informers.informerFor(namespacesRef);
-    this.serviceAccounts = opts.informers.informerFor(serviceAccountsRef);
-    this.configMaps = opts.informers.informerFor(configMapsRef);
+    super("serviceaccount", opts);
+    this.namespaces = this.informer(namespacesRef);
+    this.serviceAccounts = this.informer(serviceAccountsRef);
+    this.configMaps = this.informer(configMapsRef);
     const byName = (o: KObject) => this.queue.add(o.metadata?.name ?? "");
     const byNamespace = (o: KObject) => this.queue.add(o.metadata?.namespace ?? "");
     this.namespaces.addEventHandler({ add: byName, update: (_, o) => byName(o) });
@@ -46,17 +32,7 @@ export class ServiceAccountsController {
     this.configMaps.addEventHandler({ update: (_, o) => byNamespace(o), delete: byNamespace });
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([
-      this.namespaces.waitForSync(),
-      this.serviceAccounts.waitForSync(),
-      this.configMaps.waitForSync(),
-    ]);
-    await runWorkers(this.queue, workers, (ns) => this.syncNamespace(ns));
-  }
-
-  async syncNamespace(name: string): Promise<void> {
+  async sync(name: string): Promise<void> {
     const ns = this.namespaces.indexer.get(name);
     if (!ns || ns.metadata?.deletionTimestamp) return;
     if (!this.serviceAccounts.indexer.get(`${name}/default`)) {

@@ -3,15 +3,11 @@
  * (foreground, so their pods go first), waking at the expiry time.
  */
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey, splitKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { jobsRef } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import type { Job } from "../job/job-status.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 
 /** When the job finished (ms), if it has. */
 export function finishTime(job: Job): number | undefined {
@@ -23,35 +19,17 @@ export function finishTime(job: Job): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-export class TTLAfterFinishedController {
-  private readonly queue: WorkQueue;
+export class TTLAfterFinishedController extends QueueController {
   private readonly jobs: SharedInformer<Job>;
 
-  constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      queueMetrics?: WorkQueueMetricsProvider;
-    },
-  ) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "ttl_jobs_to_delete",
-      metrics: opts.queueMetrics,
-    });
-    this.jobs = opts.informers.informerFor<Job>(jobsRef);
+  constructor(private readonly opts: ControllerDeps) {
+    super("ttl_jobs_to_delete", opts);
+    this.jobs = this.informer<Job>(jobsRef);
     const enqueue = (j: Job) => {
       if (j.spec?.ttlSecondsAfterFinished !== undefined && finishTime(j) !== undefined)
         this.queue.add(objectKey(j));
     };
     this.jobs.addEventHandler({ add: enqueue, update: (_, j) => enqueue(j) });
-  }
-
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await this.jobs.waitForSync();
-    await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
 
   async sync(key: string): Promise<void> {

@@ -5,14 +5,10 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { persistentVolumesRef } from "../../client/resources.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 import {
   PV_PROTECTION_FINALIZER,
   isDeletionCandidate,
@@ -25,24 +21,12 @@ export function pvIsBeingUsed(pv: KObject): boolean {
   return (pv as { status?: { phase?: string } }).status?.phase === "Bound";
 }
 
-export class PVProtectionController {
-  readonly queue: WorkQueue;
+export class PVProtectionController extends QueueController {
   private readonly pvs: SharedInformer;
 
-  constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      queueMetrics?: WorkQueueMetricsProvider;
-    },
-  ) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "pvprotection",
-      metrics: opts.queueMetrics,
-    });
-    this.pvs = opts.informers.informerFor(persistentVolumesRef);
+  constructor(private readonly opts: ControllerDeps) {
+    super("pvprotection", opts);
+    this.pvs = this.informer(persistentVolumesRef);
     const changed = (pv: KObject) => {
       if (
         needToAddFinalizer(pv, PV_PROTECTION_FINALIZER) ||
@@ -51,12 +35,6 @@ export class PVProtectionController {
         this.queue.add(objectKey(pv));
     };
     this.pvs.addEventHandler({ add: changed, update: (_, pv) => changed(pv) });
-  }
-
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await this.pvs.waitForSync();
-    await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
 
   async sync(key: string): Promise<void> {

@@ -8,15 +8,11 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { persistentVolumeClaimsRef, podsRef } from "../../client/resources.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { Pod } from "../util/pods.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 import {
   PVC_PROTECTION_FINALIZER,
   isDeletionCandidate,
@@ -74,26 +70,14 @@ export function podUsesPVC(pod: Pod, pvc: KObject): boolean {
   });
 }
 
-export class PVCProtectionController {
-  readonly queue: WorkQueue;
+export class PVCProtectionController extends QueueController {
   private readonly pvcs: SharedInformer;
   private readonly pods: SharedInformer<Pod>;
 
-  constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      queueMetrics?: WorkQueueMetricsProvider;
-    },
-  ) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "pvcprotection",
-      metrics: opts.queueMetrics,
-    });
-    this.pvcs = opts.informers.informerFor(persistentVolumeClaimsRef);
-    this.pods = opts.informers.informerFor<Pod>(podsRef);
+  constructor(private readonly opts: ControllerDeps) {
+    super("pvcprotection", opts);
+    this.pvcs = this.informer(persistentVolumeClaimsRef);
+    this.pods = this.informer<Pod>(podsRef);
     this.pods.indexer.addIndex(POD_PVC_INDEX, (p) =>
       claimNamesOf(p as Pod).map((c) => `${p.metadata?.namespace}/${c}`),
     );
@@ -116,12 +100,6 @@ export class PVCProtectionController {
       update: (o, p) => podChanged(o, p),
       delete: (p) => podChanged(p),
     });
-  }
-
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([this.pvcs.waitForSync(), this.pods.waitForSync()]);
-    await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
 
   async sync(key: string): Promise<void> {
