@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../client/clock.ts";
 import type { InformerFactory } from "../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../client/informer/shared-informer.ts";
-import type { ResourceRef, RestClient } from "../client/rest-client.ts";
+import type { ResourceRef } from "../client/rest-client.ts";
 import { configMapsRef, podsRef } from "../client/resources.ts";
 import { QueueController } from "./queue-controller.ts";
 import { until } from "./testing.ts";
@@ -24,7 +24,7 @@ class Recorder extends QueueController {
   seen: string[] = [];
   failOnce = new Set<string>();
   constructor(deps: { informers: InformerFactory; clock: FakeClock }) {
-    super("test", { ...deps, client: {} as RestClient });
+    super("test", deps);
     this.informer(podsRef);
     this.informer(configMapsRef);
   }
