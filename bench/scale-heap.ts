@@ -2,7 +2,8 @@
  * What holds a process's heap: `tsx bench/scale-heap.ts FILE.heapsnapshot
  * [--pods N] [--min-share 0.01]` prints the retainers where memory fans out
  * (retained MiB, share, KiB per pod when --pods is given, and the dominator
- * path that holds them) and self sizes by constructor name. Snapshots come
+ * path that holds them), memory by owning class instance and field, and
+ * self sizes by constructor name. Snapshots come
  * from `bench:scale --heap-snapshot-dir DIR`. Large snapshots need
  * `NODE_OPTIONS=--max-old-space-size=8192`.
  */
@@ -10,6 +11,7 @@ import { readFileSync } from "node:fs";
 import {
   dominatorTree,
   fanOutRetainers,
+  ownerSummary,
   readHeapGraph,
   selfSizeByName,
   type HeapSnapshotJson,
@@ -37,6 +39,16 @@ printTable(
     "%": (100 * r.retained) / total,
     ...(pods ? { "KiB/pod": r.retained / 1024 / pods } : {}),
     "held by": r.path,
+  })),
+);
+process.stdout.write("\n");
+printTable(
+  ownerSummary(g, tree.idom, 40).map((r) => ({
+    "owner.field": r.owner,
+    objects: r.count,
+    MiB: r.bytes / MiB,
+    "%": (100 * r.bytes) / total,
+    ...(pods ? { "KiB/pod": r.bytes / 1024 / pods } : {}),
   })),
 );
 process.stdout.write("\n");

@@ -4,6 +4,7 @@ import {
   dominatorPath,
   dominatorTree,
   fanOutRetainers,
+  ownerSummary,
   readHeapGraph,
   selfSizeByName,
   type HeapSnapshotJson,
@@ -78,4 +79,50 @@ test("fan-out retainers and self sizes by name", () => {
       ["(string)", 1, 50],
     ],
   );
+});
+
+test("memory by owning class instance and field", () => {
+  // root → Cache (named class) .items → Map → 2 entries; root → Object → string.
+  const strings = ["", "Cache", "Map", "Object", "s", "items", "x", "e", "k", "o"];
+  const node = (type: number, name: number, self: number, edges: number) => [
+    type,
+    name,
+    0,
+    self,
+    edges,
+  ];
+  const edge = (name: number, to: number) => [0, name, to * 5];
+  const g = readHeapGraph({
+    snapshot: {
+      meta: {
+        node_fields: ["type", "name", "id", "self_size", "edge_count"],
+        node_types: [["synthetic", "object", "string"]],
+        edge_fields: ["type", "name_or_index", "to_node"],
+        edge_types: [["property"]],
+      },
+    },
+    nodes: [
+      ...node(0, 0, 0, 2),
+      ...node(1, 1, 8, 1),
+      ...node(1, 2, 16, 2),
+      ...node(1, 3, 32, 0),
+      ...node(1, 3, 32, 0),
+      ...node(1, 3, 4, 1),
+      ...node(2, 4, 64, 0),
+    ],
+    edges: [
+      ...edge(8, 1),
+      ...edge(9, 5),
+      ...edge(5, 2),
+      ...edge(7, 3),
+      ...edge(7, 4),
+      ...edge(6, 6),
+    ],
+    strings,
+  });
+  const rows = ownerSummary(g, dominatorTree(g).idom).map((r) => [r.owner, r.count, r.bytes]);
+  assert.deepEqual(rows, [
+    ["Cache.items", 3, 80],
+    ["(no owner)", 4, 76],
+  ]);
 });

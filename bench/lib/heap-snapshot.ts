@@ -230,3 +230,74 @@ export function selfSizeByName(
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, limit);
 }
+
+const GENERIC = new Set([
+  "Object",
+  "Array",
+  "Map",
+  "Set",
+  "Promise",
+  "WeakMap",
+  "WeakSet",
+  "Error",
+]);
+
+/** Whether a node is an instance of a named class (an owner worth reporting). */
+function isOwner(g: HeapGraph, v: number): boolean {
+  const name = g.name[v]!;
+  return g.type[v] === "object" && /^[A-Z]/.test(name) && !GENERIC.has(name) && !name.includes(" ");
+}
+
+/**
+ * Self sizes summed by owner: the nearest dominating instance of a named
+ * class, and the field of it the memory hangs under ("WatchCache.#ring").
+ * Memory no single instance dominates (shared, or held by closures and
+ * plain objects only) is "(no owner)".
+ */
+export function ownerSummary(
+  g: HeapGraph,
+  idom: Int32Array,
+  limit = 30,
+): { owner: string; count: number; bytes: number }[] {
+  const n = g.count;
+  // Visit dominators before what they dominate: depth-first over the dominator tree.
+  const childCount = new Uint32Array(n + 1);
+  for (let v = 1; v < n; v++) if (idom[v]! >= 0) childCount[idom[v]! + 1]!++;
+  for (let v = 0; v < n; v++) childCount[v + 1]! += childCount[v]!;
+  const children = new Uint32Array(childCount[n]!);
+  const fill = childCount.slice(0, n);
+  for (let v = 1; v < n; v++) if (idom[v]! >= 0) children[fill[idom[v]!]!++] = v;
+  const owner = new Int32Array(n).fill(-1);
+  const field = new Array<string>(n);
+  const by = new Map<string, { count: number; bytes: number }>();
+  const stack = [0];
+  while (stack.length) {
+    const v = stack.pop()!;
+    const d = idom[v]!;
+    if (v !== 0) {
+      if (isOwner(g, d)) {
+        owner[v] = d;
+        field[v] ??= "";
+      } else {
+        owner[v] = owner[d]!;
+        field[v] = field[d]!;
+      }
+    }
+    const key = owner[v]! >= 0 ? `${g.name[owner[v]!]}.${field[v]}` : "(no owner)";
+    const e = by.get(key) ?? { count: 0, bytes: 0 };
+    e.count++;
+    e.bytes += g.selfSize[v]!;
+    by.set(key, e);
+    // An owner names the fields its dominated children hang under (one pass over its edges).
+    if (isOwner(g, v))
+      for (let k = g.firstEdge[v]!; k < g.firstEdge[v + 1]!; k++) {
+        const w = g.edgeTo[k]!;
+        if (idom[w] === v && field[w] === undefined) field[w] = g.edgeName[k]!;
+      }
+    for (let c = childCount[v]!; c < childCount[v + 1]!; c++) stack.push(children[c]!);
+  }
+  return [...by.entries()]
+    .map(([o, e]) => ({ owner: o, ...e }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, limit);
+}

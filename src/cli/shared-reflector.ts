@@ -30,7 +30,7 @@ export type ListWatchSource = Pick<RestClient, "list" | "watch">;
 
 export interface SharedReflectorOptions {
   clock?: Clock;
-  /** Recent events kept for watches that start behind the current state (default 10,000). */
+  /** Recent events kept for watches that start behind the current state (default 1,024). */
   ringSize?: number;
   /** Events a consumer may lag before its watch ends with 410 (default 100,000). */
   bufferSize?: number;
@@ -100,7 +100,7 @@ export class SharedReflector {
     private readonly opts: SharedReflectorOptions = {},
   ) {
     this.#clock = opts.clock ?? realClock;
-    this.#ringSize = opts.ringSize ?? 10_000;
+    this.#ringSize = opts.ringSize ?? 1024;
     this.#bufferSize = opts.bufferSize ?? 100_000;
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#settle = (err) => (err === undefined ? resolve() : reject(err));
