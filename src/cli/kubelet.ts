@@ -1,9 +1,9 @@
 import type { Command } from "commander";
+import { addKubeletNodeFlags, kubeletNodeOptions } from "./kubelet-flags.ts";
 
 /** `k8ts kubelet`: the node agent, talking to an API server through a kubeconfig. */
 export function registerKubeletCommand(program: Command): void {
-  program
-    .command("kubelet")
+  addKubeletNodeFlags(program.command("kubelet"))
     .description("Run the node agent (kubelet) against an API server")
     .requiredOption("--kubeconfig <file>", "kubeconfig of the API server")
     .requiredOption("--node-name <name>", "name of this node")
@@ -34,35 +34,6 @@ export function registerKubeletCommand(program: Command): void {
     .option("--port <port>", "HTTPS port of the kubelet server (0: any free port)", "10250")
     .option("--container-log-max-size <quantity>", "rotate a container's log at this size", "10Mi")
     .option("--container-log-max-files <n>", "log files kept per container", "5")
-    .option(
-      "--eviction-hard <thresholds>",
-      'hard eviction thresholds, e.g. "memory.available<100Mi,nodefs.available<10%" ("": none)',
-    )
-    .option(
-      "--eviction-soft <thresholds>",
-      'soft eviction thresholds, e.g. "memory.available<1.5Gi"',
-    )
-    .option(
-      "--eviction-soft-grace-period <periods>",
-      'grace period of each soft threshold, e.g. "memory.available=1m30s"',
-    )
-    .option(
-      "--eviction-max-pod-grace-period <seconds>",
-      "longest pod grace period for soft evictions",
-      "0",
-    )
-    .option(
-      "--eviction-minimum-reclaim <amounts>",
-      'least amount reclaimed once a threshold is met, e.g. "nodefs.available=500Mi"',
-    )
-    .option(
-      "--eviction-pressure-transition-period <duration>",
-      "how long a pressure condition outlasts its last threshold met",
-      "5m0s",
-    )
-    .option("--image-gc-high-threshold <percent>", "disk usage that starts image GC", "85")
-    .option("--image-gc-low-threshold <percent>", "disk usage image GC frees down to", "80")
-    .option("--image-minimum-gc-age <duration>", "unused images younger than this are kept", "2m0s")
     .option("--client-ca-file <file>", "require client certificates signed by this CA")
     .option("--tls-cert-file <file>", "serving certificate (default: made under the data dir)")
     .option("--tls-private-key-file <file>", "serving key")
@@ -88,43 +59,12 @@ export function registerKubeletCommand(program: Command): void {
         throw new Error(
           `Invalid --container-log-max-files ${flags.containerLogMaxFiles}: at least 2`,
         );
-      const { parseDuration } = await import("../api/schema/go-formats.ts");
-      const durationMs = (flag: string, v: string) => {
-        try {
-          const ns = parseDuration(v);
-          if (ns >= 0n) return Number(ns / 1_000_000n);
-        } catch {
-          // reported below
-        }
-        throw new Error(`Invalid ${flag} ${v}: want a duration such as 5m0s`);
-      };
-      const int = (flag: string, v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) throw new Error(`Invalid ${flag} ${v}`);
-        return n;
-      };
       const kubelet = await startKubelet({
         client,
         port,
         containerLogMaxSize,
         containerLogMaxFiles,
-        evictionHard: flags.evictionHard,
-        evictionSoft: flags.evictionSoft,
-        evictionSoftGracePeriod: flags.evictionSoftGracePeriod,
-        evictionMinimumReclaim: flags.evictionMinimumReclaim,
-        evictionMaxPodGracePeriod: int(
-          "--eviction-max-pod-grace-period",
-          flags.evictionMaxPodGracePeriod,
-        ),
-        evictionPressureTransitionMs: durationMs(
-          "--eviction-pressure-transition-period",
-          flags.evictionPressureTransitionPeriod,
-        ),
-        imageGC: {
-          highThresholdPercent: int("--image-gc-high-threshold", flags.imageGcHighThreshold),
-          lowThresholdPercent: int("--image-gc-low-threshold", flags.imageGcLowThreshold),
-          minAgeMs: durationMs("--image-minimum-gc-age", flags.imageMinimumGcAge),
-        },
+        ...kubeletNodeOptions(flags),
         clientCaPem: flags.clientCaFile ? readFileSync(flags.clientCaFile, "utf8") : undefined,
         tls:
           flags.tlsCertFile && flags.tlsPrivateKeyFile
