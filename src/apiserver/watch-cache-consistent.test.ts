@@ -86,3 +86,31 @@ test("a consistent list honours limit; its continue pages read storage at the li
   }
   assert.deepEqual(rest, ["rw-2", "rw-3", "rw-4", "s1", "s2", "s3"]);
 });
+
+test("NotOlderThan reads of a write's own resourceVersion come from the cache at once", async () => {
+  const gets: string[] = [];
+  const get: Backend["get"] = t.backend.get.bind(t.backend);
+  t.backend.get = (key, opts) => {
+    gets.push(key);
+    return get(key, opts);
+  };
+  try {
+    storageLists = [];
+    const created = await t.call("POST", NS, secret("nt-1"));
+    assert.equal(created.status, 201, created.text);
+    const rv = created.body.metadata.resourceVersion as string;
+    gets.length = 0;
+    const listed = await t.call(
+      "GET",
+      `${NS}?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan&fieldSelector=metadata.name%3Dnt-1`,
+    );
+    assert.deepEqual(names(listed.body), ["nt-1"]);
+    const got = await t.call("GET", `${NS}/nt-1?resourceVersion=${rv}`);
+    assert.equal(got.status, 200, got.text);
+    assert.equal(got.body.metadata.resourceVersion, rv);
+    assert.deepEqual(storageLists, []);
+    assert.deepEqual(gets, []);
+  } finally {
+    t.backend.get = get;
+  }
+});

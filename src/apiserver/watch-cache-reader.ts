@@ -67,7 +67,7 @@ export async function listFromCache(
   const cache = await readyCache(server, def);
   if (!cache) return undefined;
   const rv = Number(opts.resourceVersion ?? 0);
-  if (consistent ? (await cache.freshRevision()) === undefined : rv > cache.lastRevision)
+  if (consistent ? (await cache.freshRevision()) === undefined : !(await atLeast(cache, rv)))
     return undefined;
   // From here on synchronous: one consistent snapshot at cache.lastRevision.
   const revision = cache.lastRevision;
@@ -114,7 +114,7 @@ export async function getFromCache(
     // Upstream reads storage while its cache is not initialized.
     return undefined;
   }
-  if (!cache || rv > cache.lastRevision) return undefined;
+  if (!cache || !(await atLeast(cache, rv))) return undefined;
   const el = cache.store.get(objectKey(def, namespace, name));
   if (!el) return {};
   return { obj: WatchCacheStore.objectOf(el, def, (kv) => server.store.decode(def, kv)) };
@@ -161,6 +161,13 @@ function sharedDecoder(server: ServerContext, def: ResourceDef): (kv: KeyValue) 
   const cache = server.watchCaches.get(keyPrefix(def));
   if (!cache?.ready) return decode;
   return (kv) => cache.store.decodedLike(kv, def, decode) ?? decode(kv);
+}
+
+/** Whether the cache is (or, confirmed fresh, gets) at revision rv or later. */
+async function atLeast(cache: WatchCache, rv: number): Promise<boolean> {
+  if (rv <= cache.lastRevision) return true;
+  const fresh = await cache.freshRevision();
+  return fresh !== undefined && rv <= fresh;
 }
 
 /**
