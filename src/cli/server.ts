@@ -1,13 +1,17 @@
 import type { Command } from "commander";
 import { addControlPlaneFlags } from "./control-plane-flags.ts";
+import { addKubeletNodeFlags, type KubeletNodeFlags } from "./kubelet-flags.ts";
 import { addHaFlags } from "../ha/ha-flags.ts";
+import { addNodeLifecycleFlags } from "../controllers/nodelifecycle/node-lifecycle-flags.ts";
 import type { ControlPlaneFlags } from "./control-plane.ts";
 import type { ServerComponentFlags } from "./server-components.ts";
 import type { HaServerFlags } from "../ha/ha-server.ts";
 
 /** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
-  addHaFlags(addControlPlaneFlags(program.command("server")))
+  addKubeletNodeFlags(
+    addNodeLifecycleFlags(addHaFlags(addControlPlaneFlags(program.command("server")))),
+  )
     .description("Run a single-node cluster (control plane and node)")
     .option("--disable-agent", "run the control plane only (no kubelet)")
     .option("--disable-controller-manager", "do not run the controllers in this process")
@@ -45,6 +49,8 @@ export function registerServerCommand(program: Command): void {
       // Loaded on use so `k8ts --help` and other commands stay fast.
       const { startControlPlane, stopOnSignals, defaultDataDir, deferred } =
         await import("./control-plane.ts");
+      // Bad kubelet flags fail before anything starts.
+      (await import("./kubelet-flags.ts")).kubeletNodeOptions(flags);
       const started = deferred<{ stop(): Promise<void> }>();
       stopOnSignals(started.promise);
       await startServer(flags, startControlPlane, defaultDataDir).then(started.resolve, (err) => {
@@ -56,7 +62,10 @@ export function registerServerCommand(program: Command): void {
 
 /** Starts the control plane, the HA parts and the server components; resolves once all run. */
 async function startServer(
-  flags: ControlPlaneFlags & ServerComponentFlags & HaServerFlags & { disableAgent?: boolean },
+  flags: ControlPlaneFlags &
+    ServerComponentFlags &
+    HaServerFlags &
+    KubeletNodeFlags & { disableAgent?: boolean },
   startControlPlane: typeof import("./control-plane.ts").startControlPlane,
   defaultDataDir: () => string,
 ): Promise<{ stop(): Promise<void> }> {

@@ -1,0 +1,109 @@
+/**
+ * The controller manager inside `k8ts server` (service-account credentials
+ * on, as by default): the node lifecycle flags reach its controller, and the
+ * protection controllers work under their own system:controller roles.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { eventually, startCluster, type TestCluster } from "./harness.ts";
+
+let cluster: TestCluster;
+
+before(async () => {
+  cluster = await startCluster({ args: ["--node-monitor-grace-period=3s"] });
+});
+
+after(async () => {
+  await cluster?.stop();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function json(args: string[]): Promise<any> {
+  return JSON.parse(await cluster.kubectlOk([...args, "-o", "json"]));
+}
+
+test("k8ts server --node-monitor-grace-period reaches the node lifecycle controller", async () => {
+  const stamp = new Date().toISOString().replace(/\.\d+Z/, "Z");
+  const status = {
+    conditions: [
+      {
+        type: "Ready",
+        status: "True",
+        reason: "KubeletReady",
+        lastHeartbeatTime: stamp,
+        lastTransitionTime: stamp,
+      },
+    ],
+  };
+  const node = { apiVersion: "v1", kind: "Node", metadata: { name: "silent" } };
+  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
+  const created = Date.now();
+  const res = await cluster.request(
+    "PUT",
+    "/api/v1/nodes/silent/status",
+    JSON.stringify({ ...(await json(["get", "node", "silent"])), status }),
+    { "Content-Type": "application/json" },
+  );
+  assert.equal(res.status, 200, res.body);
+  // With the default 50 s this node would stay Ready for 50 s after the
+  // controller first saw it; with 3 s it goes Unknown long before that.
+  const ready = await eventually(
+    "node Ready Unknown",
+    async () => {
+      const n = await json(["get", "node", "silent"]);
+      const c = n.status.conditions.find((x: { type: string }) => x.type === "Ready");
+      return c.status === "Unknown" && c;
+    },
+    { timeoutMs: 45_000, context: () => cluster.logs() },
+  );
+  assert.equal(ready.reason, "NodeStatusUnknown");
+  assert.ok(Date.now() - created < 50_000, "went Unknown before the default grace period");
+});
+
+test("pvc-protection and pv-protection run as their own service accounts and may do their work", async () => {
+  for (const sa of ["pvc-protection-controller", "pv-protection-controller"]) {
+    await eventually(`service account kube-system/${sa}`, async () => {
+      const r = await cluster.kubectl(["get", "serviceaccount", "-n", "kube-system", sa]);
+      return r.code === 0;
+    });
+    const role = await json(["get", "clusterrole", `system:controller:${sa}`]);
+    assert.ok(role.rules.length > 0, sa);
+  }
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: [
+      "apiVersion: v1",
+      "kind: PersistentVolumeClaim",
+      "metadata: {name: held}",
+      "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}",
+      "---",
+      "apiVersion: v1",
+      "kind: Pod",
+      "metadata: {name: claimer}",
+      "spec:",
+      "  nodeName: node-x",
+      "  containers: [{name: c, image: busybox}]",
+      "  volumes: [{name: d, persistentVolumeClaim: {claimName: held}}]",
+      "---",
+      "apiVersion: v1",
+      "kind: PersistentVolume",
+      "metadata: {name: spare}",
+      "spec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/spare}}",
+      "",
+    ].join("\n"),
+  });
+  // The finalizers come from admission; only the controllers (as their
+  // service accounts) remove them.
+  assert.deepEqual((await json(["get", "pv", "spare"])).metadata.finalizers, [
+    "kubernetes.io/pv-protection",
+  ]);
+  await cluster.kubectlOk(["delete", "pv", "spare", "--timeout=60s"]);
+  await cluster.kubectlOk(["delete", "pvc", "held", "--wait=false"]);
+  await eventually("claim Terminating", async () =>
+    /\bTerminating\b/.test(await cluster.kubectlOk(["get", "pvc", "held", "--no-headers"])),
+  );
+  await cluster.kubectlOk(["delete", "pod", "claimer", "--grace-period=0", "--force"]);
+  await eventually("claim gone once its pod is", async () => {
+    const out = await cluster.kubectl(["get", "pvc", "held"]);
+    return out.code !== 0 && /NotFound/.test(out.stderr);
+  });
+});
