@@ -36,6 +36,7 @@ export const LIST_CREATE_COST = 10;
 export const MAP_CREATE_COST = 30;
 const TRAVERSAL = 0.1;
 const SIZED = new Set(["string", "bytes", "list", "map"]);
+const TIMES = new Set(["timestamp", "duration"]);
 
 /**
  * The estimated cost of a call itself, beyond its arguments, as cel-go's
@@ -54,14 +55,21 @@ export function ownCost(fn: string, target: T | undefined, args: T[]): number {
     case "_!=_":
       if (args.some((a) => SIZED.has(a.k)))
         return Math.ceil(Math.min(...args.map(sizeOf)) * TRAVERSAL);
+      // Timestamps and durations read from fields are sized by their longest JSON form.
+      if (args.some((a) => TIMES.has(a.k) && "max" in a && a.max !== undefined))
+        return Math.ceil(
+          Math.min(...args.map((a) => ("max" in a && a.max !== undefined ? a.max : Infinity))) *
+            TRAVERSAL,
+        );
       return args.some((a) => "field" in a && a.field) ? 0 : 1;
     case "matches":
     case "find":
     case "findAll": {
-      // Receiver traversal times the pattern's length at 0.25 (cel-go's regex estimate).
+      // Receiver traversal (one more character, so an empty string still costs) times
+      // the pattern's length at 0.25 (upstream's regex estimate).
       const text = target ?? args[0]!;
       const pattern = target ? args[0]! : args[1]!;
-      return Math.ceil(sizeOf(text) * TRAVERSAL) * Math.ceil(sizeOf(pattern) * 0.25);
+      return Math.ceil((sizeOf(text) + 1) * TRAVERSAL) * Math.ceil(sizeOf(pattern) * 0.25);
     }
     case "_+_":
       return args.some((a) => SIZED.has(a.k))

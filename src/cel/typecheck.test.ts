@@ -330,3 +330,45 @@ test("objects' minimum size counts their required properties without defaults", 
   assert.ok(c.ok);
   assert.equal(c.program.estimatedCost, 3 * Math.floor((3 * 1024 * 1024 - 2) / 19) + 2);
 });
+
+test("bounded strings, bytes and times cost as upstream's published estimates (set maxLength cases)", () => {
+  // maxLength counts code points: upstream bounds a string at 4 bytes each; an enum
+  // bounds it at its longest value; regexes charge one more character of the text.
+  const str = (max?: number, extra: TypeSchema = {}): TypeSchema => ({
+    type: "string",
+    ...(max !== undefined ? { maxLength: max } : {}),
+    ...extra,
+  });
+  const enumValues = { enum: ["A", "B", "C", "LongValue"] };
+  const cases: [TypeSchema, string, number][] = [
+    [str(10), "self.contains('test')", 5],
+    [str(15), "self.startsWith('test')", 2],
+    [str(30), "self.endsWith('test')", 2],
+    [str(4), `size(self + "hello") > size("hello")`, 7],
+    [str(50), `self.matches("x")`, 22],
+    [str(10), `"".matches("(((((((((())))))))))[0-9]")`, 7],
+    [str(100), `self.matches("")`, 1],
+    [str(0), `self == "x"`, 1],
+    [str(0, { format: "byte" }), `self == b"x"`, 1],
+    [str(undefined, { format: "byte" }), `self == b"x"`, 2],
+    [str(10), "self.find('[0-9]+') == ''", 11],
+    [str(10), "self.lowerAscii() == 'lower!'", 6],
+    [str(undefined, enumValues), "self.contains('A')", 2],
+    [str(1000, enumValues), "self.contains('A')", 401],
+    [
+      { type: "object", additionalProperties: { type: "string", format: "date-time" } },
+      `self["a"] == self["b"]`,
+      8,
+    ],
+    [
+      { type: "object", additionalProperties: { type: "string", format: "duration" } },
+      `self["c"] == self["d"]`,
+      8,
+    ],
+  ];
+  for (const [schema, rule, want] of cases) {
+    const c = compile(rule, { variables: ["self"], types: { self: schema } });
+    assert.ok(c.ok, rule);
+    assert.equal(c.program.estimatedCost, want, `${rule} on ${JSON.stringify(schema)}`);
+  }
+});

@@ -17,8 +17,10 @@
  * its condition plus its dearer branch), string/list work 0.1 per
  * character or element (regexes times 0.25 per pattern character),
  * comprehensions their range's maximum size times loop condition plus
- * step. Maximum sizes come from maxLength/maxItems/maxProperties, else
- * from upstream's 3 MiB request limit over the element's minimum JSON size.
+ * step. Maximum sizes come from maxLength (4 bytes per character; else a
+ * string enum's longest value)/maxItems/maxProperties, else from upstream's
+ * 3 MiB request limit over the element's minimum JSON size; timestamps and
+ * durations read from fields compare at their longest JSON size.
  */
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import type { CelIssue } from "./errors.ts";

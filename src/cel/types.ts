@@ -17,6 +17,8 @@ export interface TypeSchema {
   maxLength?: number;
   maxItems?: number;
   maxProperties?: number;
+  /** Allowed values (a string's longest one bounds its length when maxLength is absent). */
+  enum?: unknown[];
   /** Required properties (those without a default count toward an object's minimum size). */
   required?: string[];
   default?: unknown;
@@ -30,11 +32,21 @@ export interface TypeSchema {
 /** A static type. */
 export type T =
   | {
-      k: "dyn" | "bool" | "int" | "uint" | "double" | "bytes" | "null";
+      k: "dyn" | "bool" | "int" | "uint" | "double" | "null";
       /** A scalar read from an object field: its size estimate is 0 (free to compare). */
       field?: true;
     }
-  | { k: "type" | "timestamp" | "duration" }
+  | {
+      k: "bytes";
+      /** Most bytes (a schema's maxLength, else request-bounded); absent for literals and results (1). */
+      max?: number;
+    }
+  | { k: "type" }
+  | {
+      k: "timestamp" | "duration";
+      /** JSON size of a schema field (upstream's max date-time/date/duration sizes), for equality costs. */
+      max?: number;
+    }
   | { k: "string"; max: number }
   | { k: "list"; elem: T; max: number }
   | { k: "map"; key: T; val: T; max: number }
@@ -51,6 +63,11 @@ export type T =
 
 /** Upstream's request size limit, the bound for unbounded strings, lists and maps. */
 export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+
+/** Upstream's largest JSON sizes of date-time and duration strings, and of a date. */
+const MAX_DATETIME_SIZE_JSON = 32;
+const MAX_DURATION_SIZE_JSON = 32;
+const JSON_DATE_SIZE = 12;
 
 export const DYN: T = { k: "dyn" };
 /**
@@ -111,6 +128,18 @@ function minEncodedSize(s: TypeSchema | undefined): number {
   }
 }
 
+/**
+ * Upstream's bound on a string's length in bytes: maxLength counts code
+ * points, so 4 bytes each; without it, the longest enum value; else the
+ * request size.
+ */
+function maxStringLength(s: TypeSchema): number {
+  if (s.maxLength !== undefined) return Math.max(0, s.maxLength) * 4;
+  const values = (s.enum ?? []).filter((v): v is string => typeof v === "string");
+  if (values.length > 0) return Math.max(...values.map((v) => Buffer.byteLength(v)));
+  return MAX_REQUEST_BYTES - 2;
+}
+
 /** The CEL type of a value described by `s` (as upstream's SchemaDeclType). */
 export function typeOfSchema(s: TypeSchema | undefined): T {
   if (!s || s["x-kubernetes-int-or-string"]) return DYN;
@@ -122,10 +151,12 @@ export function typeOfSchema(s: TypeSchema | undefined): T {
     case "number":
       return { k: "double", field: true };
     case "string":
-      if (s.format === "byte") return BYTES;
-      if (s.format === "date-time" || s.format === "date") return TIMESTAMP;
-      if (s.format === "duration") return DURATION;
-      return { k: "string", max: s.maxLength ?? MAX_REQUEST_BYTES - 2 };
+      if (s.format === "byte")
+        return { k: "bytes", max: Math.max(0, s.maxLength ?? MAX_REQUEST_BYTES - 2) };
+      if (s.format === "date-time") return { k: "timestamp", max: MAX_DATETIME_SIZE_JSON };
+      if (s.format === "date") return { k: "timestamp", max: JSON_DATE_SIZE };
+      if (s.format === "duration") return { k: "duration", max: MAX_DURATION_SIZE_JSON };
+      return { k: "string", max: maxStringLength(s) };
     case "array":
       return listOf(
         typeOfSchema(s.items),
@@ -193,7 +224,7 @@ export function typeName(t: T): string {
 }
 
 /** Most elements or characters a value of `t` holds (1 for scalars). */
-export const sizeOf = (t: T): number => ("max" in t ? t.max : 1);
+export const sizeOf = (t: T): number => ("max" in t && t.max !== undefined ? t.max : 1);
 
 /** Whether two types can be the same type parameter (dyn and null meet everything). */
 export function unifies(a: T, b: T): boolean {
