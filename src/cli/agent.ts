@@ -10,11 +10,11 @@
 import type { Command } from "commander";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { addKubeletNodeFlags, kubeletNodeOptions } from "./kubelet-flags.ts";
 
 /** Registers `k8ts agent`. */
 export function registerAgentCommand(program: Command): void {
-  program
-    .command("agent")
+  addKubeletNodeFlags(program.command("agent"))
     .description("Join a worker node to a cluster and run its kubelet")
     .requiredOption("--server <url>", "API server to join (https://host:port)")
     .requiredOption("--token <token>", "bootstrap token (k8ts token create)")
@@ -51,6 +51,7 @@ export function registerAgentCommand(program: Command): void {
       const { startKubelet } = await import("../kubelet/kubelet.ts");
       if (flags.imagePull !== "enabled" && flags.imagePull !== "disabled")
         throw new Error(`Cannot parse --image-pull ${flags.imagePull}: use enabled or disabled`);
+      const kubeletFlags = kubeletNodeOptions(flags);
       const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), "agent"));
       const nodeName: string = flags.nodeName ?? hostname().toLowerCase();
       const token = parseToken(flags.token);
@@ -119,6 +120,7 @@ export function registerAgentCommand(program: Command): void {
         clientCaPem: caPem,
         imagePull: flags.imagePull === "enabled",
         clusterDNS: [flags.clusterDns],
+        ...kubeletFlags,
       });
       // kube-proxy on this node (real pods only), reading Endpoints, which the node identity may.
       const { startAgentProxy } = await import("../proxy/agent-proxy.ts");
