@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Command } from "commander";
 import { addKubeletNodeFlags, KubeletFlagError, kubeletNodeOptions } from "./kubelet-flags.ts";
+import { registerAgentCommand } from "./agent.ts";
 import { registerKubeletCommand } from "./kubelet.ts";
+import { registerServerCommand } from "./server.ts";
 
 /** The kubelet options a command line gives (options parsed, action not run). */
 function optionsOf(cmd: Command, argv: string[]) {
@@ -87,11 +89,23 @@ test("bad values are rejected with the flag named", () => {
     );
 });
 
-test("k8ts kubelet declares the flags", () => {
+test("k8ts kubelet, server and agent declare the flags", () => {
   const program = new Command();
   registerKubeletCommand(program);
-  const cmd = program.commands.find((c) => c.name() === "kubelet")!;
-  const o = optionsOf(cmd, ["--image-gc-high-threshold", "95", "--maximum-dead-containers", "5"]);
-  assert.equal(o.imageGC?.highThresholdPercent, 95);
-  assert.equal(o.containerGC?.maxContainers, 5);
+  registerServerCommand(program);
+  registerAgentCommand(program);
+  for (const name of ["kubelet", "server", "agent"]) {
+    const cmd = program.commands.find((c) => c.name() === name)!;
+    const o = optionsOf(cmd, [
+      "--eviction-hard",
+      "nodefs.available<5%",
+      "--image-gc-high-threshold",
+      "95",
+      "--maximum-dead-containers",
+      "5",
+    ]);
+    assert.equal(o.evictionHard, "nodefs.available<5%", name);
+    assert.equal(o.imageGC?.highThresholdPercent, 95, name);
+    assert.equal(o.containerGC?.maxContainers, 5, name);
+  }
 });
