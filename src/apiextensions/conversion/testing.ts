@@ -3,7 +3,8 @@
  * own CA, run in a worker thread (its own event loop, so a stalled server
  * thread shows as a test failure rather than a deadlock). It converts
  * "Gadget" objects between v1 (spec.cronSpec) and v2 (spec.schedule.cron);
- * `setMode` makes it fail, answer with a wrong uid, drop an object, change
+ * `setMode` makes it fail (every review, or "fail-bad": those carrying an
+ * object named "bad"), answer with a wrong uid, drop an object, change
  * an object's name, never answer ("hang") or hold reviews until `release`
  * answers them in a chosen order ("hold").
  */
@@ -15,7 +16,8 @@ import type {
   JSONSchemaProps,
 } from "../types.ts";
 
-export type ConversionMode = "ok" | "fail" | "wrong-uid" | "rename" | "drop" | "hang" | "hold";
+export type ConversionMode =
+  "ok" | "fail" | "fail-bad" | "wrong-uid" | "rename" | "drop" | "hang" | "hold";
 
 export interface TestConversionWebhook {
   /** https://127.0.0.1:<port>/convert */
@@ -61,6 +63,7 @@ const server = https.createServer({ cert: workerData.cert, key: workerData.key }
 function answer(res, review, how) {
   const rq = review.request;
   const response = { uid: how === "wrong-uid" ? "not-" + rq.uid : rq.uid };
+  if (how === "fail-bad" && rq.objects.some((o) => o.metadata.name === "bad")) how = "fail";
   if (how === "fail") response.result = { status: "Failure", message: "refusing to convert" };
   else {
     response.result = { status: "Success" };
@@ -91,7 +94,10 @@ parentPort.on("message", (m) => {
 
 /** Starts the webhook worker and waits until it listens. */
 export async function startConversionWebhook(): Promise<TestConversionWebhook> {
-  const ca = await issueCertificate({ commonName: "conversion-test-ca", usage: "ca" });
+  const ca = await issueCertificate({
+    commonName: "conversion-test-ca",
+    usage: "ca",
+  });
   const serving = await issueCertificate({
     commonName: "conversion-webhook",
     usage: "server",
@@ -179,7 +185,10 @@ export function gadgetCRD(clientConfig: Record<string, unknown>): CustomResource
         version("v2", false, {
           schedule: {
             type: "object",
-            properties: { cron: { type: "string" }, zone: { type: "string", default: "UTC" } },
+            properties: {
+              cron: { type: "string" },
+              zone: { type: "string", default: "UTC" },
+            },
           },
         }),
       ],
