@@ -154,10 +154,14 @@ export class SchedulerCache implements SharedLister {
     ni.addPod(pi);
     this.touch(ni);
     this.podNodes.set(pi.key, nodeName);
-    // The affinity lists change only when a node gains its first such pod.
-    if (pi.hasAffinity() && ni.podsWithAffinity.size === 1) this.affinityList = undefined;
-    if (pi.requiredAntiAffinityTerms.length && ni.podsWithRequiredAntiAffinity.size === 1)
-      this.antiAffinityList = undefined;
+    // The affinity lists change only when a listed node gains its first such pod.
+    if (ni.node && pi.hasAffinity() && ni.podsWithAffinity.size === 1) this.affinityList?.push(ni);
+    if (
+      ni.node &&
+      pi.requiredAntiAffinityTerms.length &&
+      ni.podsWithRequiredAntiAffinity.size === 1
+    )
+      this.antiAffinityList?.push(ni);
   }
 
   private unplace(key: string): void {
@@ -169,9 +173,9 @@ export class SchedulerCache implements SharedLister {
     const pi = ni.pods.get(key);
     ni.removePod(key);
     // The affinity lists change only when a node loses its last such pod.
-    if (pi?.hasAffinity() && ni.podsWithAffinity.size === 0) this.affinityList = undefined;
+    if (pi?.hasAffinity() && ni.podsWithAffinity.size === 0) dropFrom(this.affinityList, ni);
     if (pi?.requiredAntiAffinityTerms.length && ni.podsWithRequiredAntiAffinity.size === 0)
-      this.antiAffinityList = undefined;
+      dropFrom(this.antiAffinityList, ni);
     if (!ni.node && ni.pods.size === 0) this.nodes.delete(nodeName);
     this.touch(ni);
   }
@@ -232,6 +236,11 @@ export class SchedulerCache implements SharedLister {
     for (let i = lo; i < this.journal.length; i++) out.push(this.journal[i]!.ni);
     return out;
   }
+}
+
+function dropFrom(list: NodeInfo[] | undefined, ni: NodeInfo): void {
+  const i = list ? list.indexOf(ni) : -1;
+  if (i >= 0) list!.splice(i, 1);
 }
 
 function zoneOf(node: Node): string {

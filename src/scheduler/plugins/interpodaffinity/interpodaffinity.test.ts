@@ -180,3 +180,78 @@ test("InterPodAffinity score: preferred affinity and anti-affinity weights", () 
     .obj();
   assert.deepEqual(scoreAll(cluster, Name, anti), { a1: 0, a2: 100, b1: 100, nozone: 100 });
 });
+
+test("InterPodAffinity: kept counts follow cluster changes exactly as a fresh count", () => {
+  const withAffinity = (name: string, node: string, labels: Record<string, string>) =>
+    makePod(name)
+      .node(node)
+      .labels(labels)
+      .spec({
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [term({ app: "web" })],
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 5, podAffinityTerm: term({ app: "db" }, "kubernetes.io/hostname") },
+            ],
+          },
+          podAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 3, podAffinityTerm: term({ app: "web" }) },
+            ],
+          },
+        },
+      })
+      .obj();
+  const probes = [
+    makePod("p").labels({ app: "web" }).obj(),
+    makePod("p")
+      .labels({ app: "db" })
+      .spec({
+        affinity: {
+          podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: "web" })] },
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              term({ app: "db" }, "kubernetes.io/hostname"),
+            ],
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 7, podAffinityTerm: term({ app: "web" }) },
+            ],
+          },
+        },
+      })
+      .obj(),
+  ];
+  let pods = [
+    withAffinity("w1", "a1", { app: "web" }),
+    makePod("d1").node("b1").labels({ app: "db" }).obj(),
+  ];
+  let current = [...nodes];
+  const cluster = fakeCluster({ nodes: current, pods });
+  const check = (what: string) => {
+    const fresh = fakeCluster({ nodes: current, pods });
+    for (const p of probes) {
+      assert.deepEqual(filterAll(cluster, Name, p), filterAll(fresh, Name, p), what);
+      assert.deepEqual(scoreAll(cluster, Name, p), scoreAll(fresh, Name, p), what);
+    }
+  };
+  check("initial");
+  const w2 = withAffinity("w2", "b1", { app: "web" });
+  cluster.cache.addPod(w2);
+  pods = [...pods, w2];
+  check("pod with affinity added");
+  const moved = makeNode("a2")
+    .labels({ [zone]: "b" })
+    .obj();
+  cluster.cache.updateNode(moved);
+  current = [nodes[0]!, moved, nodes[2]!, nodes[3]!];
+  check("node relabelled");
+  cluster.cache.removePod(pods[0]!);
+  pods = pods.slice(1);
+  check("pod removed");
+  cluster.cache.removeNode(nodes[2]!);
+  current = [nodes[0]!, moved, nodes[3]!];
+  pods = pods.filter((p) => p.spec?.nodeName !== "b1");
+  for (const p of [w2, makePod("d1").node("b1").labels({ app: "db" }).obj()])
+    cluster.cache.removePod(p);
+  check("node removed");
+});

@@ -19,7 +19,7 @@ import type { NodeInfo } from "../../framework/node-info.ts";
 import { termMatches, type AffinityTerm, type PodInfo } from "../../framework/pod-info.ts";
 import { skip, unresolvable, unschedulable, type MaybeStatus } from "../../framework/status.ts";
 import type { CycleState } from "../../framework/cycle-state.ts";
-import { NodeMemo } from "../../framework/node-memo.ts";
+import { AggregateCache, type AggregateSpec } from "../../framework/node-aggregate.ts";
 
 export const Name = "InterPodAffinity";
 export const ErrReasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules";
@@ -47,7 +47,10 @@ class TopologyCounts {
 
   bump(node: NodeInfo, key: string, by: number): void {
     const value = node.labels[key];
-    if (value === undefined) return;
+    if (value !== undefined) this.bumpValue(key, value, by);
+  }
+
+  bumpValue(key: string, value: string, by: number): void {
     let m = this.byKey.get(key);
     if (!m) this.byKey.set(key, (m = new Map()));
     const before = m.get(value) ?? 0;
@@ -78,11 +81,17 @@ class TopologyCounts {
   }
 }
 
+/**
+ * PreFilter's counts. Shared states read totals owned by the plugin's
+ * aggregates (valid for this cycle only); clones own copies and may be
+ * changed (preemption what-ifs).
+ */
 class PreFilterState {
   constructor(
     readonly existingAntiAffinity = new TopologyCounts(),
     readonly affinity = new TopologyCounts(),
     readonly antiAffinity = new TopologyCounts(),
+    readonly shared = false,
   ) {}
 
   clone(): PreFilterState {
@@ -94,14 +103,46 @@ class PreFilterState {
   }
 }
 
-/** A memo key for the pod's required terms; undefined when a namespaceSelector makes it depend on namespace labels. */
+/** One (topology key, value) count a node contributes; `to` picks the total it goes to. */
+interface Pair {
+  to: 0 | 1;
+  key: string;
+  value: string;
+  n: number;
+}
+
+/** Per-node pair lists folded into two TopologyCounts (NodeAggregate spec). */
+function pairsSpec(
+  scan: (node: NodeInfo) => { pairs: Pair[]; volatile: boolean } | undefined,
+): AggregateSpec<Pair[], [TopologyCounts, TopologyCounts]> {
+  return {
+    init: () => [new TopologyCounts(), new TopologyCounts()],
+    contribution(node) {
+      const r = scan(node);
+      return r && (r.pairs.length || r.volatile)
+        ? { value: r.pairs, volatile: r.volatile }
+        : undefined;
+    },
+    apply(total, pairs, sign) {
+      for (const p of pairs) total[p.to].bumpValue(p.key, p.value, sign * p.n);
+    },
+  };
+}
+
+/** A pair for the node's value of key (none when the node lacks the label or n is 0). */
+function pushPair(out: Pair[], to: 0 | 1, node: NodeInfo, key: string, n: number): void {
+  const value = node.labels[key];
+  if (value !== undefined && n !== 0) out.push({ to, key, value, n });
+}
+
+/** An aggregate key for the pod's required terms (namespaces, selector, topology key); undefined when a namespaceSelector makes it depend on namespace labels. */
 function termsKey(pod: PodInfo): string | undefined {
   const parts: string[] = [];
   for (const list of [pod.requiredAffinityTerms, pod.requiredAntiAffinityTerms]) {
     for (const t of list) {
       if (t.namespaceSelector) return undefined;
       parts.push(
-        `${[...t.namespaces].sort().join(",")}/${t.selector.matchesNothing ? "<nothing>" : t.selector.toString()}`,
+        `${[...t.namespaces].sort().join(",")}/${t.selector.matchesNothing ? "<nothing>" : t.selector.toString()}/${t.topologyKey}`,
       );
     }
     parts.push("|");
@@ -144,13 +185,15 @@ export function newInterPodAffinity(
   const extension =
     (by: number) =>
     (state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): MaybeStatus => {
-      const s = state.read<PreFilterState>(preFilterKey);
-      if (s) account(s, pod, other, node, by);
+      let s = state.read<PreFilterState>(preFilterKey);
+      if (!s) return null;
+      if (s.shared) state.write(preFilterKey, (s = s.clone()));
+      account(s, pod, other, node, by);
       return null;
     };
 
-  const existingMemo = new NodeMemo<{ keys: string[]; volatile: boolean }>();
-  const incomingMemo = new NodeMemo<{ affinityAll: number; anti: number[] }>();
+  // Totals over all nodes, kept current from the cache's change journal.
+  const aggregates = new AggregateCache<Pair[], [TopologyCounts, TopologyCounts]>();
 
   /** Topology keys of the existing pods' required anti-affinity terms that select `pod`. */
   const scanExisting = (node: NodeInfo, pod: PodInfo) => {
@@ -179,39 +222,65 @@ export function newInterPodAffinity(
     return { affinityAll, anti };
   };
 
+  /** Existing pods' anti-affinity terms selecting `pod` (pairs to 0), per node. */
+  const existingPairs = (node: NodeInfo, pod: PodInfo) => {
+    if (node.podsWithRequiredAntiAffinity.size === 0) return undefined;
+    const r = scanExisting(node, pod);
+    const pairs: Pair[] = [];
+    for (const key of r.keys) pushPair(pairs, 0, node, key, 1);
+    return { pairs, volatile: r.volatile };
+  };
+
+  /** The pod's affinity (pairs to 0) and anti-affinity (pairs to 1) matches, per node. */
+  const incomingPairs = (node: NodeInfo, pod: PodInfo) => {
+    if (node.pods.size === 0) return undefined;
+    const r = scanIncoming(node, pod);
+    const pairs: Pair[] = [];
+    for (const t of pod.requiredAffinityTerms)
+      pushPair(pairs, 0, node, t.topologyKey, r.affinityAll);
+    pod.requiredAntiAffinityTerms.forEach((t, i) =>
+      pushPair(pairs, 1, node, t.topologyKey, r.anti[i]!),
+    );
+    return { pairs, volatile: false };
+  };
+
   return {
     name: Name,
     preFilter(state, pod) {
       const snapshot = handle.snapshot();
-      const s = new PreFilterState();
       if (pod.parseErrors.length) return unresolvable(...pod.parseErrors);
-      // Existing pods' anti-affinity against this pod: memoized per node by the pod's namespace and labels.
-      const selfKey = `x|${pod.namespace}|${JSON.stringify(pod.labels)}`;
-      for (const node of snapshot.havePodsWithRequiredAntiAffinityList()) {
-        let r = existingMemo.get(node, selfKey, () => scanExisting(node, pod));
-        if (r.volatile) r = scanExisting(node, pod);
-        for (const key of r.keys) s.existingAntiAffinity.bump(node, key, 1);
-      }
-      const affinity = pod.requiredAffinityTerms;
-      const anti = pod.requiredAntiAffinityTerms;
-      if (affinity.length || anti.length) {
+      // Existing pods' anti-affinity against this pod: depends on the pod's namespace and labels only.
+      const [existing] = aggregates.sync(
+        `x|${pod.namespace}|${JSON.stringify(pod.labels)}`,
+        snapshot,
+        () => pairsSpec((node) => existingPairs(node, pod)),
+      );
+      let affinity = new TopologyCounts();
+      let antiAffinity = new TopologyCounts();
+      let shared = true;
+      if (pod.requiredAffinityTerms.length || pod.requiredAntiAffinityTerms.length) {
         const key = termsKey(pod);
-        for (const node of snapshot.nodeInfoList()) {
-          if (node.pods.size === 0) continue;
-          const r = key
-            ? incomingMemo.get(node, key, () => scanIncoming(node, pod))
-            : scanIncoming(node, pod);
-          if (r.affinityAll)
-            for (const t of affinity) s.affinity.bump(node, t.topologyKey, r.affinityAll);
-          for (let i = 0; i < anti.length; i++)
-            if (r.anti[i]) s.antiAffinity.bump(node, anti[i]!.topologyKey, r.anti[i]!);
+        if (key) {
+          [affinity, antiAffinity] = aggregates.sync(`i|${key}`, snapshot, () =>
+            pairsSpec((node) => incomingPairs(node, pod)),
+          );
+        } else {
+          // namespaceSelector terms read namespace labels: counted afresh.
+          shared = false;
+          for (const node of snapshot.nodeInfoList()) {
+            for (const p of incomingPairs(node, pod)?.pairs ?? [])
+              (p.to === 0 ? affinity : antiAffinity).bumpValue(p.key, p.value, p.n);
+          }
         }
       }
       const nothing =
-        s.existingAntiAffinity.size === 0 &&
+        existing.size === 0 &&
         !pod.requiredAffinityTerms.length &&
         !pod.requiredAntiAffinityTerms.length;
       if (nothing) return skip();
+      const s = shared
+        ? new PreFilterState(existing, affinity, antiAffinity, true)
+        : new PreFilterState(existing.copy(), affinity, antiAffinity);
       state.write(preFilterKey, s);
       return null;
     },
@@ -245,29 +314,45 @@ export function newInterPodAffinity(
     },
     preScore(state, pod) {
       const snapshot = handle.snapshot();
-      const hasPreferred =
-        pod.preferredAffinityTerms.length + pod.preferredAntiAffinityTerms.length > 0;
-      const withAffinity = snapshot.havePodsWithAffinityList();
-      if (!hasPreferred && withAffinity.length === 0) return skip();
-      const scores = new TopologyCounts();
-      const process = (existing: PodInfo, node: NodeInfo) => {
-        for (const t of pod.preferredAffinityTerms)
-          if (termMatches(t, existing, nsLabels)) scores.bump(node, t.topologyKey, t.weight);
-        for (const t of pod.preferredAntiAffinityTerms)
-          if (termMatches(t, existing, nsLabels)) scores.bump(node, t.topologyKey, -t.weight);
-        if (hardWeight > 0)
-          for (const t of existing.requiredAffinityTerms)
-            if (termMatches(t, pod, nsLabels)) scores.bump(node, t.topologyKey, hardWeight);
-        for (const t of existing.preferredAffinityTerms)
-          if (termMatches(t, pod, nsLabels)) scores.bump(node, t.topologyKey, t.weight);
-        for (const t of existing.preferredAntiAffinityTerms)
-          if (termMatches(t, pod, nsLabels)) scores.bump(node, t.topologyKey, -t.weight);
-      };
-      const nodes = hasPreferred ? snapshot.nodeInfoList() : withAffinity;
-      for (const node of nodes) {
+      const preferred = [...pod.preferredAffinityTerms, ...pod.preferredAntiAffinityTerms];
+      const hasPreferred = preferred.length > 0;
+      if (!hasPreferred && snapshot.havePodsWithAffinityList().length === 0) return skip();
+      const podVolatile = preferred.some((t) => t.namespaceSelector);
+      // The pairs of one node: its pods' terms selecting this pod and this pod's preferred terms selecting them.
+      const scan = (node: NodeInfo) => {
         const pods = hasPreferred ? node.pods : node.podsWithAffinity;
-        for (const existing of pods.values()) process(existing, node);
-      }
+        if (pods.size === 0) return undefined;
+        const pairs: Pair[] = [];
+        let volatile = podVolatile;
+        const add = (t: AffinityTerm, target: PodInfo, n: number) => {
+          if (t.namespaceSelector) volatile = true;
+          if (termMatches(t, target, nsLabels)) pushPair(pairs, 0, node, t.topologyKey, n);
+        };
+        for (const existing of pods.values()) {
+          for (const t of pod.preferredAffinityTerms) add(t, existing, t.weight);
+          for (const t of pod.preferredAntiAffinityTerms) add(t, existing, -t.weight);
+          if (hardWeight > 0)
+            for (const t of existing.requiredAffinityTerms) add(t, pod, hardWeight);
+          for (const t of existing.preferredAffinityTerms) add(t, pod, t.weight);
+          for (const t of existing.preferredAntiAffinityTerms) add(t, pod, -t.weight);
+        }
+        return { pairs, volatile };
+      };
+      const key = [
+        "s",
+        pod.namespace,
+        JSON.stringify(pod.labels),
+        ...[pod.preferredAffinityTerms, pod.preferredAntiAffinityTerms].map((list) =>
+          list
+            .map(
+              (t) =>
+                `${[...t.namespaces].sort().join(",")}/${t.namespaceSelector?.toString() ?? "-"}/` +
+                `${t.selector.matchesNothing ? "<nothing>" : t.selector.toString()}/${t.topologyKey}/${t.weight}`,
+            )
+            .join(";"),
+        ),
+      ].join("|");
+      const [scores] = aggregates.sync(key, snapshot, () => pairsSpec(scan));
       if (scores.size === 0) return skip();
       state.write(preScoreKey, { scores, keys: scores.keys() });
       return null;
