@@ -13,7 +13,7 @@
  * --datastore-endpoint URL --json FILE --quick --progress-interval S (10)
  * --cpu-prof-dir DIR (write the server's V8 CPU profile there on exit)
  * --sim-cpu-prof (the simulator's too) --heap-snapshot-dir DIR (the
- * server's heap snapshot when every pod runs; read it with
+ * server's heap snapshot when every pod runs, or at a timeout before; read it with
  * bench/scale-heap.ts). A progress line (phase, pods, load average, RSS)
  * goes to stderr every few seconds. The run is bounded:
  * at --timeout the current phase fails and the tables are printed with what
@@ -144,6 +144,17 @@ async function heaps(): Promise<Record<string, number>> {
     if (!Number.isNaN(mib)) out[c.name] = mib;
   }
   return out;
+}
+
+/** With --heap-snapshot-dir: the server's heap snapshot (a failure is only logged). */
+async function heapSnapshot(): Promise<void> {
+  if (!args.heapSnapshotDir) return;
+  mkdirSync(args.heapSnapshotDir, { recursive: true });
+  const file = join(args.heapSnapshotDir, "server-loaded.heapsnapshot");
+  await server
+    .heapSnapshot(file)
+    .then((ok) => log(ok ? `heap snapshot: ${file}` : "heap snapshot: no inspector"))
+    .catch((err: Error) => log(`heap snapshot failed: ${err.message}`));
 }
 
 /** The children profiled with --cpu-prof-dir: the server, and the simulator with --sim-cpu-prof. */
@@ -358,14 +369,7 @@ try {
 
   memory.heapLoaded = await heaps();
   log(`all Running: heap after GC ${JSON.stringify(memory.heapLoaded)} MiB`);
-  if (args.heapSnapshotDir) {
-    mkdirSync(args.heapSnapshotDir, { recursive: true });
-    const file = join(args.heapSnapshotDir, "server-loaded.heapsnapshot");
-    await server
-      .heapSnapshot(file)
-      .then((ok) => log(ok ? `heap snapshot: ${file}` : "heap snapshot: no inspector"))
-      .catch((err: Error) => log(`heap snapshot failed: ${err.message}`));
-  }
+  await heapSnapshot();
 
   // 2. Reads: single GETs, namespace LISTs, cluster LISTs.
   await phase("read", async () => {
@@ -458,6 +462,7 @@ try {
     log(
       `at the timeout: ${podsLoaded} pods, heap after GC ${JSON.stringify(memory.heapLoaded)} MiB`,
     );
+    await heapSnapshot();
   }
   await report(`incomplete: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;

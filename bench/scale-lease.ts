@@ -1,0 +1,168 @@
+/**
+ * bench:scale's lease-renewal cost (issue 11): `k8ts server --disable-agent`
+ * and N hollow nodes in this process renewing their node Leases every R ms —
+ * by default 1,000 nodes every 2 s, the 500 PUT/s that 5,000 nodes make at
+ * upstream's 10 s — measured for S seconds once every node registered:
+ * renewals/s, PUT latency p50/p99 from the client, how evenly renewals are
+ * spread (the busiest 100 ms against the mean), the server's CPU (share of a
+ * core and ms per renewal) and, with --cpu-prof-dir, its top functions.
+ *
+ * `tsx bench/scale-lease.ts [--nodes N] [--renew-ms R] [--seconds S]
+ * [--cpu-prof-dir DIR]`. Only 127.0.0.1; everything started is removed.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { KObject } from "../src/api/types.ts";
+import { loadKubeconfig } from "../src/client/kubeconfig.ts";
+import { namespacesRef } from "../src/client/resources.ts";
+import { RestClient, type ResourceRef, type WriteOptions } from "../src/client/rest-client.ts";
+import { loadProfile } from "../src/simulate/profile.ts";
+import { Simulator } from "../src/simulate/simulator.ts";
+import { createLogger } from "../src/util/logger.ts";
+import { freePort } from "../test/e2e/harness.ts";
+import { progress } from "./lib/args.ts";
+import { topSelfTimeOfFile } from "./lib/cpu-profile.ts";
+import { percentiles } from "./lib/percentiles.ts";
+import { printTable } from "./lib/table.ts";
+import { ProcessSampler } from "./scale-measure.ts";
+import { K8tsChild } from "./scale-procs.ts";
+
+const flag = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const nodes = flag("--nodes", 1000);
+const renewMs = flag("--renew-ms", 2000);
+const seconds = flag("--seconds", 60);
+const profDirAt = process.argv.indexOf("--cpu-prof-dir");
+const profDir = profDirAt >= 0 ? process.argv[profDirAt + 1] : undefined;
+const log = (m: string) => progress("scale-lease", m);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Times every Lease PUT (start time and latency). */
+class TimedClient extends RestClient {
+  starts: number[] = [];
+  latencies: number[] = [];
+  errors = 0;
+
+  override async update<T extends KObject>(
+    ref: ResourceRef,
+    obj: T,
+    opts?: WriteOptions & { subresource?: string },
+  ): Promise<T> {
+    if (ref.resource !== "leases") return super.update(ref, obj, opts);
+    const t = performance.now();
+    try {
+      return await super.update(ref, obj, opts);
+    } catch (err) {
+      this.errors++;
+      throw err;
+    } finally {
+      this.starts.push(t);
+      this.latencies.push(performance.now() - t);
+    }
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "k8ts-bench-lease-"));
+const port = await freePort();
+const server = new K8tsChild(
+  "server",
+  ["server", "--disable-agent", "--data-dir", dataDir, "--bind-address", "127.0.0.1"].concat([
+    "--secure-port",
+    String(port),
+  ]),
+  [],
+  log,
+);
+let sim: Simulator | undefined;
+let client: TimedClient | undefined;
+try {
+  const kubeconfig = join(dataDir, "admin.kubeconfig");
+  for (let i = 0; ; i++) {
+    if (!server.running) throw new Error(`server exited:\n${server.output()}`);
+    try {
+      client ??= new TimedClient({ ...loadKubeconfig(kubeconfig), qps: 1e6, burst: 1e6 });
+      await client.list(namespacesRef);
+      break;
+    } catch {
+      if (i > 600) throw new Error("the server did not answer");
+      await sleep(200);
+    }
+  }
+  log(`registering ${nodes} hollow nodes (lease renewal every ${renewMs} ms)`);
+  const t0 = performance.now();
+  sim = await Simulator.start({
+    client: client!,
+    nodes,
+    profile: loadProfile("fast"),
+    dataDir: join(dataDir, "simulate"),
+    leaseRenewMs: renewMs,
+    serveStats: false,
+    log: createLogger("simulate", { level: "warn" }),
+  });
+  log(`registered in ${((performance.now() - t0) / 1000).toFixed(1)} s; settling one period`);
+  await sleep(renewMs * 2);
+  const c = client!;
+  const sampler = new ProcessSampler({ server: server.child.pid! });
+  sampler.start();
+  const inspector = profDir ? await server.inspector() : undefined;
+  await inspector?.startProfile();
+  const from = performance.now();
+  const first = c.starts.length;
+  await sleep(seconds * 1000);
+  const to = performance.now();
+  const starts = c.starts.slice(first).filter((t) => t < to);
+  const latencies = c.latencies.slice(first, first + starts.length);
+  const usage = sampler.stop().server!;
+  const load = sampler.load();
+  const profile: { function: string; "%": number }[] = [];
+  if (inspector && profDir) {
+    mkdirSync(profDir, { recursive: true });
+    const file = join(profDir, "server-lease.cpuprofile");
+    await inspector.stopProfile(file);
+    for (const t of topSelfTimeOfFile(file, 15)) profile.push({ function: t.fn, "%": t.percent });
+  }
+  // Spread: renewals per 100 ms window, busiest against the mean.
+  const windows = new Map<number, number>();
+  for (const t of starts) {
+    const w = Math.floor((t - from) / 100);
+    windows.set(w, (windows.get(w) ?? 0) + 1);
+  }
+  const mean = starts.length / (((to - from) / 1000) * 10);
+  const busiest = Math.max(0, ...windows.values());
+  const lat = percentiles(latencies);
+  const secondsRun = (to - from) / 1000;
+  process.stdout.write(`\nbench:scale lease renewals, ${nodes} nodes every ${renewMs} ms\n\n`);
+  printTable([
+    { figure: "renewals/s (target)", value: (nodes * 1000) / renewMs },
+    { figure: "renewals/s (measured)", value: starts.length / secondsRun },
+    { figure: "PUT errors", value: c.errors },
+    {
+      figure: "PUT latency p50 / p99 (ms)",
+      value: `${lat.p50.toFixed(1)} / ${lat.p99.toFixed(1)}`,
+    },
+    { figure: "renewals per 100 ms: mean / busiest", value: `${mean.toFixed(1)} / ${busiest}` },
+    { figure: "server CPU (share of one core)", value: usage.cpuSeconds / secondsRun },
+    { figure: "server CPU per renewal (ms)", value: (usage.cpuSeconds * 1000) / starts.length },
+    { figure: "server peak RSS (MiB)", value: usage.peakRssMiB },
+    {
+      figure: "load average 1m mean / max",
+      value: `${load.mean.toFixed(1)} / ${load.max.toFixed(1)}`,
+    },
+  ]);
+  if (profile.length) {
+    process.stdout.write("\n");
+    printTable(profile);
+  }
+} catch (err) {
+  log(`failed: ${err instanceof Error ? err.message : String(err)} (load ${loadavg()[0]})`);
+  process.exitCode = 1;
+} finally {
+  await sim?.stop();
+  client?.close();
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
