@@ -271,3 +271,43 @@ test("FailIndex fails an index at once; past maxFailedIndexes the Job fails and 
     );
   });
 });
+
+test("per-index backoff is read from the failed pods: a restarted controller still waits", async () => {
+  await createJob("restarts", {
+    completionMode: "Indexed",
+    completions: 1,
+    parallelism: 1,
+    backoffLimitPerIndex: 5,
+  });
+  await sync("restarts");
+  /** A fresh controller (nothing in memory), as after a controller-manager restart. */
+  const restart = () => {
+    const recorder = new EventRecorder(
+      client,
+      { component: "job-controller" },
+      { clock: api.clock },
+    );
+    controller = new JobController({ client, informers, clock: api.clock, recorder });
+  };
+  // Failure n waits 10 s x 2^(n-1) from the failed pod's finish time.
+  for (const [failures, waitMs] of [
+    [1, 10_000],
+    [2, 20_000],
+    [3, 40_000],
+  ] as const) {
+    await end(await until(`pod ${failures}`, () => liveAt("restarts", "0")[0]), 1);
+    await sync("restarts");
+    await sync("restarts");
+    restart();
+    api.clock.advance(waitMs - 1_000);
+    await sync("restarts");
+    assert.equal(liveAt("restarts", "0").length, 0, `failure ${failures}: still backing off`);
+    api.clock.advance(1_000);
+    await sync("restarts");
+    const next = await until("replacement", () => liveAt("restarts", "0")[0]);
+    assert.equal(
+      next.metadata?.annotations?.["batch.kubernetes.io/job-index-failure-count"],
+      String(failures),
+    );
+  }
+});

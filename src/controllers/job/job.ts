@@ -19,6 +19,7 @@ import { jobsRef, podsRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf } from "../util/controller-ref.ts";
+import { backoffDelay, lastFailedPodPerIndex, remainingIndexBackoff } from "./pod-backoff.ts";
 import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
 import {
@@ -64,11 +65,6 @@ const perIndexLimit = (job: Job): number | undefined => {
   return job.spec?.completionMode === "Indexed" && typeof v === "number" ? v : undefined;
 };
 const rulesOf = (job: Job) => policiesOf(job)?.podFailurePolicy?.rules;
-/** Pod re-creation backoff after failures: 10 s doubling, at most 6 minutes. */
-const backoffBaseMs = 10_000;
-const backoffMaxMs = 360_000;
-const backoffDelay = (failures: number) =>
-  Math.min(backoffBaseMs * 2 ** (failures - 1), backoffMaxMs);
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -81,8 +77,6 @@ export class JobController {
   private readonly jobs: SharedInformer<Job>;
   private readonly pods: SharedInformer<Pod>;
   private lastFailure = new Map<string, { at: number; count: number }>();
-  /** With backoffLimitPerIndex: when each index last failed (ms), per job key. */
-  private lastIndexFailure = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly opts: {
@@ -124,7 +118,6 @@ export class JobController {
     let job = this.jobs.indexer.get(key);
     if (!job) {
       this.lastFailure.delete(key);
-      this.lastIndexFailure.delete(key);
       return;
     }
     const pods = this.ownedPods(job);
@@ -289,9 +282,6 @@ export class JobController {
         const idx = podIndex(p);
         if (limit !== undefined && idx !== undefined) {
           if (isIndexFailed(p, limit, rulesOf(job))) failedIndexes.add(idx);
-          const key = objectKey(job);
-          const perIndex = this.lastIndexFailure.get(key) ?? new Map<number, number>();
-          this.lastIndexFailure.set(key, perIndex.set(idx, this.opts.clock.now()));
         }
       }
       added = true;
@@ -370,15 +360,14 @@ export class JobController {
         ...parseIndexes(status.failedIndexes ?? undefined),
         ...active.map(podIndex).filter((i): i is number => i !== undefined),
       ]);
-      // With backoffLimitPerIndex each index backs off on its own failures.
+      // With backoffLimitPerIndex each index backs off on its own failures,
+      // read from its last failed pod (count and finish time), as upstream.
       const counts = limit === undefined ? undefined : indexFailureCounts(pods, rulesOf(job));
-      const failedAt = this.lastIndexFailure.get(key);
+      const lastFailed =
+        limit === undefined ? undefined : lastFailedPodPerIndex(pods, rulesOf(job));
       let soonest = Infinity;
       const due = (i: number) => {
-        const n = counts?.get(i)?.failed ?? 0;
-        const at = failedAt?.get(i);
-        if (!counts || n === 0 || at === undefined) return true;
-        const wait = at + backoffDelay(n) - now;
+        const wait = remainingIndexBackoff(lastFailed?.get(i), now);
         if (wait > 0) soonest = Math.min(soonest, wait);
         return wait <= 0;
       };
