@@ -78,6 +78,32 @@ export function ownCost(fn: string, target: T | undefined, args: T[]): number {
     case "startsWith":
     case "endsWith":
       return Math.ceil(sizeOf(args[0]!) * TRAVERSAL);
+    case "replace":
+    case "split":
+      // Traversal plus building the result (upstream's library estimates).
+      if (target?.k === "string") return Math.ceil(sizeOf(target) * 2 * TRAVERSAL);
+      break;
+    case "join":
+      if (target?.k === "list") {
+        const n = target.max;
+        const separators = args[0] ? sizeOf(args[0]) * Math.max(0, n - 1) : 0;
+        return Math.ceil((n * sizeOf(target.elem) + separators) * TRAVERSAL);
+      }
+      break;
+    case "isSorted":
+    case "sum":
+    case "min":
+    case "max":
+    case "indexOf":
+    case "lastIndexOf":
+      // 1 per element compared, plus traversing string or bytes elements.
+      if (target?.k === "list") {
+        const e = target.elem;
+        const perElement =
+          e.k === "string" || e.k === "bytes" ? 1 + Math.ceil(sizeOf(e) * TRAVERSAL) : 1;
+        return target.max * perElement;
+      }
+      break;
   }
   if (LINEAR.has(fn)) return Math.ceil(Math.max(0, ...sizes) * TRAVERSAL);
   return 1;

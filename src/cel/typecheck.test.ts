@@ -331,7 +331,7 @@ test("objects' minimum size counts their required properties without defaults", 
   assert.equal(c.program.estimatedCost, 3 * Math.floor((3 * 1024 * 1024 - 2) / 19) + 2);
 });
 
-test("bounded strings, bytes and times cost as upstream's published estimates (set maxLength cases)", () => {
+test("bounded strings, bytes, times and string-list functions cost as upstream's published estimates", () => {
   // maxLength counts code points: upstream bounds a string at 4 bytes each; an enum
   // bounds it at its longest value; regexes charge one more character of the text.
   const str = (max?: number, extra: TypeSchema = {}): TypeSchema => ({
@@ -355,6 +355,30 @@ test("bounded strings, bytes and times cost as upstream's published estimates (s
     [str(10), "self.lowerAscii() == 'lower!'", 6],
     [str(undefined, enumValues), "self.contains('A')", 2],
     [str(1000, enumValues), "self.contains('A')", 401],
+    [{ type: "array", maxItems: 10, items: str(10) }, "self.join(' ') == 'aa bb'", 43],
+    [{ type: "array", items: str() }, "self.join(' ') == 'aa bb'", 329853068905],
+    [{ type: "array", maxItems: 10, items: str(10) }, "self.isSorted() == true", 52],
+    [{ type: "array", items: str() }, "self.isSorted() == true", 329854432052],
+    [
+      { type: "object", properties: { str: str(4), before: str(2), after: str(4) } },
+      "self.str.replace(self.before, self.after) == 'does not matter'",
+      12,
+    ],
+    [
+      { type: "object", properties: { str: str(), before: str(2), after: str(4) } },
+      "self.str.replace(self.before, self.after) == 'does not matter'",
+      629154,
+    ],
+    [
+      { type: "object", properties: { str: str(10), separator: str(10) } },
+      "self.str.split(self.separator) == []",
+      22,
+    ],
+    [
+      { type: "object", properties: { str: str(), separator: str() } },
+      "self.str.split(self.separator) == []",
+      629160,
+    ],
     [
       { type: "object", additionalProperties: { type: "string", format: "date-time" } },
       `self["a"] == self["b"]`,
