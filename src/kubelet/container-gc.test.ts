@@ -129,6 +129,11 @@ test("dead containers: the newest per pod container is kept, per policy and pod 
       removed: ["a-web-0", "a-web-1"],
     },
     {
+      name: "a created (about to start) instance does not cost the previous one",
+      containers: ["a/web#0:exited@1", "a/web#1:exited@2", "a/web#2:created@3"],
+      removed: ["a-web-0"],
+    },
+    {
       name: "groups are per container name",
       containers: ["a/web#0:exited@1", "a/log#0:exited@1", "a/log#1:exited@5"],
       removed: ["a-log-0"],

@@ -143,10 +143,14 @@ export class ContainerGC {
   private async evictContainers(ready: boolean, evictNonDeleted: boolean): Promise<string[]> {
     const newest = this.o.clock.now() - this.policy.minAgeMs;
     const units = new Map<string, { uid: string; list: Container[] }>();
+    const canRemoveAll = (uid: string) => ready && this.removable(uid, evictNonDeleted);
     for (const c of await this.o.runtime.listContainers()) {
       const uid = c.labels[labelPodUID];
-      // Only containers a kubelet made; running ones and young ones stay.
+      // Only containers a kubelet made; running ones and young ones stay. A created one
+      // (about to start) counts only for a pod whose containers all go: as the newest of
+      // its group it would otherwise cost the previous instance (`logs --previous`).
       if (!uid || c.state === "CONTAINER_RUNNING" || c.createdAt > newest) continue;
+      if (c.state === "CONTAINER_CREATED" && !canRemoveAll(uid)) continue;
       const key = `${uid}/${c.metadata.name}`;
       const unit = units.get(key) ?? { uid, list: [] };
       unit.list.push(c);
@@ -162,7 +166,7 @@ export class ContainerGC {
     };
     if (ready) {
       for (const [key, unit] of units) {
-        if (!this.removable(unit.uid, evictNonDeleted)) continue;
+        if (!canRemoveAll(unit.uid)) continue;
         await removeOldest(unit.list, unit.list.length);
         units.delete(key);
       }

@@ -124,8 +124,7 @@ test("streamContainerLog with follow wakes on file events and follows a rotated 
     appendFileSync(path, line(5, "five"));
     await eventually(() => r.out().endsWith("four\nfive\n"));
     state = "CONTAINER_EXITED";
-    clock.advance(1000);
-    await r.done;
+    await finish(r.done, clock);
     assert.equal(r.out(), "one\ntwo\nthree\nfour\nfive\n");
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -162,6 +161,20 @@ test("streamContainerLog switches to a rotated log's new file only once the runt
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * Advances the clock whenever the follower waits on it, until it ends (a file
+ * event may have it busy reading at the moment the test would advance).
+ */
+async function finish(done: Promise<void>, clock: FakeClock): Promise<void> {
+  let ended = false;
+  void done.then(() => (ended = true));
+  while (!ended) {
+    if (clock.waiting() > 0) clock.advance(1000);
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  await done;
+}
 
 /** Waits (real time, generous bound) for a condition that file events make true. */
 async function eventually(cond: () => boolean): Promise<void> {
