@@ -3,7 +3,8 @@
  * `k8ts server`: apply a CRD (a CronTab in our own words), get custom
  * resources by plural and short name with printer columns, explain, apply,
  * patch, status and scale subresources, schema and CEL rejections, pruning
- * and defaulting, and deleting the CRD deleting its objects. Also the
+ * and defaulting, a policy type-checked against the CRD schema, and
+ * deleting the CRD deleting its objects. Also the
  * official JavaScript client's CustomObjectsApi.
  */
 import { after, before, test } from "node:test";
@@ -233,6 +234,51 @@ test("CustomObjectsApi of @kubernetes/client-node", async () => {
     api.getNamespacedCustomObject({ ...base, name: "js" }),
     (err: unknown) => (err as { code?: number }).code === 404,
   );
+});
+
+test("a ValidatingAdmissionPolicy on custom resources is type-checked against the CRD schema", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: JSON.stringify({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "crontab-typo" },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: ["stable.example.com"],
+              apiVersions: ["v1"],
+              operations: ["CREATE"],
+              resources: ["crontabs"],
+            },
+          ],
+        },
+        validations: [
+          { expression: "object.spec.replicas <= object.spec.maxReplicas" },
+          { expression: "object.spec.cronspec != ''" },
+        ],
+      },
+    }),
+  });
+  let yaml = "";
+  for (let i = 0; i < 80 && !yaml.includes("observedGeneration"); i++) {
+    yaml = await cluster.kubectlOk([
+      "get",
+      "validatingadmissionpolicy",
+      "crontab-typo",
+      "-o",
+      "yaml",
+    ]);
+    if (!yaml.includes("observedGeneration")) await new Promise((r) => setTimeout(r, 250));
+  }
+  const status = yaml.slice(yaml.indexOf("\nstatus:"));
+  assert.doesNotMatch(status, /spec\.validations\[0\]/);
+  assert.match(status, /fieldRef: spec\.validations\[1\]\.expression/);
+  assert.match(
+    status,
+    /stable\.example\.com\/v1, Kind=CronTab: ERROR: <input>:1:12: undefined field 'cronspec'/,
+  );
+  await cluster.kubectlOk(["delete", "validatingadmissionpolicy", "crontab-typo"]);
 });
 
 test("deleting the CRD deletes its custom resources", async () => {
