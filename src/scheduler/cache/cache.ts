@@ -109,7 +109,7 @@ export class SchedulerCache implements SharedLister {
 
   /** Places the pod on nodeName before its binding is observed. */
   assumePod(pi: PodInfo, nodeName: string): PodInfo {
-    const bound = new PodInfo({ ...pi.pod, spec: { ...pi.pod.spec!, nodeName } });
+    const bound = new PodInfo({ ...pi.pod, spec: { ...pi.pod.spec!, nodeName } }, pi);
     this.place(bound, nodeName);
     this.assumed.add(bound.key);
     return bound;

@@ -194,11 +194,16 @@ export class Framework implements Handle {
     const totals = new Array<number>(nodes.length).fill(0);
     for (const { plugin, weight } of this.plugins.score) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
+      if (!plugin.normalizeScore) {
+        for (let i = 0; i < nodes.length; i++)
+          totals[i]! += plugin.score(state, pod, nodes[i]!) * weight;
+        continue;
+      }
       const scores: NodeScore[] = nodes.map((n) => ({
         name: n.name,
         score: plugin.score(state, pod, n),
       }));
-      plugin.normalizeScore?.(state, pod, scores);
+      plugin.normalizeScore(state, pod, scores);
       for (let i = 0; i < scores.length; i++) totals[i]! += scores[i]!.score * weight;
     }
     return totals;

@@ -15,6 +15,8 @@ export class NodeInfo {
   /** The node's name and labels, read once per Node object (hot in every filter and score). */
   private nameOf = "";
   private labelsOf: Record<string, string> = noLabels;
+  /** spec.unschedulable of the current Node (cordoned). */
+  unschedulable = false;
   readonly pods = new Map<string, PodInfo>();
   /** Pods with any pod (anti-)affinity term. */
   readonly podsWithAffinity = new Map<string, PodInfo>();
@@ -40,6 +42,7 @@ export class NodeInfo {
     this.current = node;
     this.nameOf = node?.metadata?.name ?? "";
     this.labelsOf = node?.metadata?.labels ?? noLabels;
+    this.unschedulable = node?.spec?.unschedulable === true;
   }
 
   get name(): string {

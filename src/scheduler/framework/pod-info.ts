@@ -50,14 +50,38 @@ export class PodInfo {
   readonly hostPorts: HostPort[];
   readonly priority: number;
   /** Errors parsing affinity selectors (the pod is then unschedulable). */
-  readonly parseErrors: string[] = [];
+  readonly parseErrors: string[];
 
-  constructor(readonly pod: Pod) {
+  /**
+   * With `parsed` (a PodInfo of the same pod whose spec differs at most in
+   * nodeName), its parsed fields are reused instead of parsing again.
+   */
+  constructor(
+    readonly pod: Pod,
+    parsed?: PodInfo,
+  ) {
     const meta = pod.metadata ?? {};
+    if (parsed) {
+      this.key = parsed.key;
+      this.namespace = parsed.namespace;
+      this.labels = parsed.labels;
+      this.requests = parsed.requests;
+      this.nonZeroCPU = parsed.nonZeroCPU;
+      this.nonZeroMemory = parsed.nonZeroMemory;
+      this.requiredAffinityTerms = parsed.requiredAffinityTerms;
+      this.requiredAntiAffinityTerms = parsed.requiredAntiAffinityTerms;
+      this.preferredAffinityTerms = parsed.preferredAffinityTerms;
+      this.preferredAntiAffinityTerms = parsed.preferredAntiAffinityTerms;
+      this.hostPorts = parsed.hostPorts;
+      this.priority = parsed.priority;
+      this.parseErrors = parsed.parseErrors;
+      return;
+    }
     this.key = `${meta.namespace ?? ""}/${meta.name ?? ""}`;
     this.namespace = meta.namespace ?? "";
     this.labels = meta.labels ?? {};
     this.requests = podRequests(pod);
+    this.parseErrors = [];
     const nz = podRequests(pod, true);
     this.nonZeroCPU = nz.milliCPU || defaultMilliCPURequest;
     this.nonZeroMemory = nz.memory || defaultMemoryRequest;

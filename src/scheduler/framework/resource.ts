@@ -29,11 +29,23 @@ export const emptyResource = (): Resource => ({
 export const defaultMilliCPURequest = 100;
 export const defaultMemoryRequest = 200 * 1024 * 1024;
 
+/** Parsed quantities by spelling ("100m", "500Mi"): pods repeat a handful of them. */
+const parsedMilli = new Map<string, number>();
+const parsedValue = new Map<string, number>();
+const maxParsed = 4096;
+
 function quantity(value: unknown, milli: boolean): number {
   if (value === undefined || value === null) return 0;
-  const r = parseQuantity(String(value));
-  if (!r.ok) return 0;
-  return Number(milli ? r.quantity.milliValue() : r.quantity.value());
+  const text = String(value);
+  const memo = milli ? parsedMilli : parsedValue;
+  let n = memo.get(text);
+  if (n === undefined) {
+    const r = parseQuantity(text);
+    n = r.ok ? Number(milli ? r.quantity.milliValue() : r.quantity.value()) : 0;
+    if (memo.size >= maxParsed) memo.clear();
+    memo.set(text, n);
+  }
+  return n;
 }
 
 /** Adds a resource list (requests or allocatable) into `into`. */

@@ -8,6 +8,7 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { maxNodeScore, type Handle, type ScorePlugin } from "../../framework/interfaces.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
 import { NodeMemo } from "../../framework/node-memo.ts";
+import type { PodInfo } from "../../framework/pod-info.ts";
 
 export const Name = "ImageLocality";
 const mb = 1024 * 1024;
@@ -38,13 +39,17 @@ function containerImages(pod: Pod): string[] {
 
 export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
   const sizesMemo = new NodeMemo<Map<string, number>>();
+  // The pod's images, read once per pod rather than once per node.
+  const imagesOf = new WeakMap<PodInfo, string[]>();
   return {
     name: Name,
     score(_state, pod, node) {
+      if (!node.node?.status?.images?.length) return 0;
       const snapshot = handle.snapshot();
       const total = snapshot.nodeInfoList().length;
-      const images = containerImages(pod.pod);
-      if (total === 0 || images.length === 0 || !node.node?.status?.images?.length) return 0;
+      let images = imagesOf.get(pod);
+      if (!images) imagesOf.set(pod, (images = containerImages(pod.pod)));
+      if (total === 0 || images.length === 0) return 0;
       const sizes = sizesMemo.get(node, "images", () => nodeImageSizes(node));
       let sum = 0;
       for (const image of images) {

@@ -78,6 +78,20 @@ export function fitsRequest(
   return out;
 }
 
+/** True when the pod surely fits (no extended resources asked, every basic one available): the common case, without allocating. */
+function fitsQuickly(pod: PodInfo, node: NodeInfo): boolean {
+  const req = pod.requests;
+  const alloc = node.allocatable;
+  const used = node.requested;
+  return (
+    req.scalar.size === 0 &&
+    node.pods.size + 1 <= alloc.allowedPodNumber &&
+    req.milliCPU <= alloc.milliCPU - used.milliCPU &&
+    req.memory <= alloc.memory - used.memory &&
+    req.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage
+  );
+}
+
 function amount(r: Resource, name: string): number {
   switch (name) {
     case "cpu":
@@ -159,6 +173,7 @@ export function newNodeResourcesFit(
       return null;
     },
     filter(_state, pod, node) {
+      if (fitsQuickly(pod, node)) return null;
       const insufficient = fitsRequest(pod, node, ignored);
       return insufficient.length ? unschedulable(...insufficient.map((i) => i.reason)) : null;
     },
@@ -166,8 +181,14 @@ export function newNodeResourcesFit(
       let total = 0;
       let weights = 0;
       for (const r of resources) {
-        const [req, alloc] = requestedAndAllocatable(pod, node, r.name, true);
+        const alloc = amount(node.allocatable, r.name);
         if (alloc === 0) continue;
+        const req =
+          r.name === "cpu"
+            ? node.nonZeroCPU + pod.nonZeroCPU
+            : r.name === "memory"
+              ? node.nonZeroMemory + pod.nonZeroMemory
+              : amount(node.requested, r.name) + amount(pod.requests, r.name);
         total += scorer(req, alloc) * r.weight;
         weights += r.weight;
       }

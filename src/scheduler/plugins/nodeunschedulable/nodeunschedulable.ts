@@ -16,7 +16,7 @@ export function newNodeUnschedulable(): FilterPlugin & EnqueueExtensions {
     name: Name,
     filter(_state, pod, node) {
       if (!node.node) return unresolvable(ErrReasonUnknownCondition);
-      if (!node.node.spec?.unschedulable) return null;
+      if (!node.unschedulable) return null;
       const tolerated = tolerationsTolerateTaint(pod.pod.spec?.tolerations, {
         key: taintNodeUnschedulable,
         effect: "NoSchedule",
