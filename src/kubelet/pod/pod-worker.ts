@@ -17,6 +17,7 @@ import { killContainer, startContainer, type EventFn } from "./container-runner.
 import { computePodStatus, evictedStatus, type Waiting } from "./pod-status.ts";
 import { ProbeManager } from "./probe-manager.ts";
 import { observePod, withStarted, type PodObserved } from "./observe-pod.ts";
+import { computePodActions } from "./pod-actions.ts";
 import { killPod, recreateSandbox } from "./pod-sandbox.ts";
 import { podLogDir, sandboxConfig } from "./runtime-config.ts";
 import { podCgroupParent, podQOS } from "./qos.ts";
@@ -282,7 +283,6 @@ export class PodWorker {
       this.waiting.delete(c.name);
       return true;
     };
-    const policy = spec.restartPolicy ?? "Always";
     // Restart with CrashLoopBackOff.
     const restart = async (c: Container, latest: ContainerStatus, isInit: boolean) => {
       const { crashBackoff, clock } = this.deps;
@@ -299,46 +299,23 @@ export class PodWorker {
       this.resyncIn(held.retryInMs);
     };
 
-    // Init containers, one at a time.
-    let initDone = true;
-    for (const c of spec.initContainers ?? []) {
-      const latest = obs.containers.get(c.name)?.[0];
-      if (latest?.state === "CONTAINER_EXITED" && latest.exitCode === 0) continue;
-      initDone = false;
-      if (!latest) await start(c, true, 0);
-      else if (latest.state === "CONTAINER_EXITED" && policy !== "Never")
-        await restart(c, latest, true);
-      break;
-    }
-    if (initDone) {
-      for (const c of spec.containers) {
-        const latest = obs.containers.get(c.name)?.[0];
-        if (!latest) {
-          await start(c, false, 0);
-          continue;
-        }
-        if (latest.state === "CONTAINER_RUNNING") {
-          const unhealthy = this.probes.unhealthy(latest.id);
-          if (unhealthy) {
-            await killContainer(this.deps, {
-              containerId: latest.id,
-              container: c,
-              podIP: podIPs[0] ?? "",
-              graceSeconds: spec.terminationGracePeriodSeconds ?? 30,
-              reason: `Container ${c.name} failed ${unhealthy} probe, will be restarted`,
-              event: this.event,
-            });
-            this.pending = true;
-            changed = true;
-            otherChange = true;
-          }
-          continue;
-        }
-        if (latest.state === "CONTAINER_EXITED") {
-          const again = policy === "Always" || (policy === "OnFailure" && latest.exitCode !== 0);
-          if (again) await restart(c, latest, false);
-          else this.waiting.delete(c.name);
-        }
+    for (const a of computePodActions(spec, obs.containers, (id) => this.probes.unhealthy(id))) {
+      const c = a.container;
+      if (a.type === "start") await start(c, a.isInit, 0);
+      else if (a.type === "restart") await restart(c, a.latest, a.isInit);
+      else if (a.type === "done") this.waiting.delete(c.name);
+      else {
+        await killContainer(this.deps, {
+          containerId: a.latest.id,
+          container: c,
+          podIP: podIPs[0] ?? "",
+          graceSeconds: spec.terminationGracePeriodSeconds ?? 30,
+          reason: `Container ${c.name} failed ${a.probe} probe, will be restarted`,
+          event: this.event,
+        });
+        this.pending = true;
+        changed = true;
+        otherChange = true;
       }
     }
     // Re-read the runtime only when this sync changed something; after starts alone, only the
