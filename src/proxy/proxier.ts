@@ -222,6 +222,7 @@ export class Proxier {
         names: this.names,
         blocks: this.blocks,
         largeCluster: large,
+        topLevelDiff: true,
       });
       const generated = process.hrtime.bigint();
       await iptables.restore(rules.restore);

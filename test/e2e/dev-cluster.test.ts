@@ -17,12 +17,12 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eventually } from "./harness.ts";
+import { inNetns, netnsKubectl, run, type Run } from "./proxy-netns-run.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const suffix = Math.random().toString(36).slice(2, 7);
@@ -43,32 +43,10 @@ const clusterCIDRPattern = clusterCIDR.replace(/\./g, "\\.").replace("/", "\\/")
 /** node name -> podCIDR, as node IPAM assigned them (read by the first test). */
 const podCIDRs = new Map<string, string>();
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], timeout = 120_000, input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024, timeout }, (err, stdout, stderr) =>
-      resolve({
-        code: err ? (typeof err.code === "number" ? err.code : 1) : 0,
-        stdout: stdout.toString(),
-        stderr: stderr.toString(),
-      }),
-    );
-    p.stdin?.on("error", () => {});
-    p.stdin?.end(input ?? "");
-  });
-}
-
 const k8ts = (args: string[], timeout?: number) =>
   run(process.execPath, [join(repoRoot, "bin", "k8ts"), ...args], timeout);
 const inNs = (i: number, cmd: string, args: string[], input?: string) =>
-  run("nsenter", [`--net=/var/run/netns/${nodes[i - 1]!.netns}`, cmd, ...args], 120_000, input);
-const kubectl = (args: string[], input?: string) =>
-  inNs(1, "kubectl", ["--kubeconfig", kubeconfig, ...args], input);
+  inNetns(nodes[i - 1]!.netns, cmd, args, input);
 
 const logs = () =>
   nodes
@@ -78,11 +56,7 @@ const logs = () =>
     })
     .join("\n");
 
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(" ")}: ${r.stderr}\n${logs()}`);
-  return r.stdout;
-}
+const { kubectl, kubectlOk } = netnsKubectl(nodes[0]!.netns, kubeconfig, logs);
 
 const nsList = async () =>
   (await run("ip", ["netns", "list"])).stdout

@@ -16,13 +16,14 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { eventually } from "./harness.ts";
+import { inNetns, netnsKubectl, type Run } from "./proxy-netns-run.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const suffix = Math.random().toString(36).slice(2, 7);
@@ -35,38 +36,8 @@ const kubeconfig = join(dataDir, "admin.kubeconfig");
 let server: ChildProcess | undefined;
 let output = "";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command inside the test's network namespace. */
-function inNs(cmd: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = execFile(
-      "nsenter",
-      [`--net=/var/run/netns/${netns}`, cmd, ...args],
-      { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
-      (err, stdout, stderr) =>
-        resolve({
-          code: err ? (typeof err.code === "number" ? err.code : 1) : 0,
-          stdout: stdout.toString(),
-          stderr: stderr.toString(),
-        }),
-    );
-    p.stdin?.end(input ?? "");
-  });
-}
-
-const kubectl = (args: string[], input?: string) =>
-  inNs("kubectl", ["--kubeconfig", kubeconfig, ...args], input);
-
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(" ")}: ${r.stderr}\n${quiet(output).slice(-3000)}`);
-  return r.stdout;
-}
+const { kubectl, kubectlOk } = netnsKubectl(netns, kubeconfig, () => quiet(output).slice(-3000));
+const inNs = (cmd: string, args: string[], input?: string) => inNetns(netns, cmd, args, input);
 
 /** The server's log without the routine optimistic-concurrency retries. */
 const quiet = (text: string) =>

@@ -6,7 +6,11 @@
  * Contract for partial syncs: the top-level chains (KUBE-SERVICES,
  * KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES, ...) are rewritten in full, unless
  * `blocks` shows that no changed service port altered them (then they are
- * left out of the restore: `topLevelWritten` false);
+ * left out of the restore: `topLevelWritten` false), or `topLevelDiff` is
+ * set (then only the changed ports' top-level rules are deleted with `-D`
+ * and inserted with `-I <chain> 1`, which keeps each chain's catch-all rule
+ * last; with iptables-nft a rewrite of 10,000 KUBE-SERVICES rules costs
+ * seconds, the diff milliseconds);
  * per-service chains (KUBE-SVC/SVL/EXT/SEP) are rewritten only for the
  * service ports in `changed` (all of them when `changed` is undefined), and
  * every chain in `existingChains` that is no longer wanted is flushed and
@@ -59,6 +63,8 @@ export interface ProxyRulesInput {
    * proxier, updated in place). Must be dropped when options change.
    */
   blocks?: Map<string, RuleBlock>;
+  /** Partial syncs change top-level chains rule by rule (see the module contract; needs `blocks`). */
+  topLevelDiff?: boolean;
 }
 
 /** One service port's rules outside its own chains, and the chains it uses. */
@@ -149,6 +155,10 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
   // Whether the fixed and top-level chains differ from what the last build
   // (restored into the kernel) left: if not, a partial sync leaves them be.
   let topChanged = !input.changed || !cache;
+  // For topLevelDiff: the changed ports' top-level rules before and after.
+  const diffMode = !!(input.topLevelDiff && input.changed && cache);
+  const before = { nat: [] as string[], filter: [] as string[] };
+  const after = { nat: [] as string[], filter: [] as string[] };
   for (const sp of sorted) {
     const id = `${sp.name}/${sp.protocol}`;
     seen.add(id);
@@ -177,11 +187,21 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
     };
     if (!cached || !sameLines(cached.nat, block.nat) || !sameLines(cached.filter, block.filter))
       topChanged = true;
+    if (diffMode) {
+      before.nat.push(...(cached?.nat ?? []));
+      before.filter.push(...(cached?.filter ?? []));
+      after.nat.push(...block.nat);
+      after.filter.push(...block.filter);
+    }
     cache?.set(id, block);
   }
   if (cache) {
-    for (const id of cache.keys()) {
+    for (const [id, old] of cache) {
       if (seen.has(id)) continue;
+      if (diffMode) {
+        before.nat.push(...old.nat);
+        before.filter.push(...old.filter);
+      }
       cache.delete(id);
       topChanged = true;
     }
@@ -203,20 +223,39 @@ export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
   }
   const natRules = nat.ruleCount() + unwrittenNatRules;
   const filterRules = filter.ruleCount();
-  if (!topChanged) {
+  let filterText = topChanged ? filter.render("filter") : "";
+  if (!topChanged || diffMode) {
     // Only per-service chains: the restore skips the large top-level chains
     // (the reused blocks hold only top-level lines).
     nat.chains.splice(0, fixedNatChains.length);
     nat.keepOwn((l) => !isFixedNatRule(l));
   }
+  if (topChanged && diffMode) {
+    for (const l of topLevelDiffLines(before.nat, after.nat)) nat.raw(l);
+    const filterDiff = topLevelDiffLines(before.filter, after.filter);
+    filterText = filterDiff.length ? ["*filter", ...filterDiff, "COMMIT", ""].join("\n") : "";
+  }
   return {
-    restore: (topChanged ? filter.render("filter") : "") + nat.render("nat"),
+    restore: filterText + nat.render("nat"),
     topLevelWritten: topChanged,
     chains: wanted,
     natRules,
     filterRules,
     written,
   };
+}
+
+/** One table's `-D` for top-level rules that went, then `-I <chain> 1` for new ones. */
+function topLevelDiffLines(before: readonly string[], after: readonly string[]): string[] {
+  const [had, has] = [new Set(before), new Set(after)];
+  const out: string[] = [];
+  for (const l of before) if (!has.has(l)) out.push(`-D ${l.slice(3)}`);
+  for (const l of after) {
+    if (had.has(l)) continue;
+    const [chain, ...spec] = l.slice(3).split(" ");
+    out.push(`-I ${chain} 1 ${spec.join(" ")}`);
+  }
+  return out;
 }
 
 function writeServicePort(

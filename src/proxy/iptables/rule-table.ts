@@ -15,6 +15,10 @@ export class RuleTable {
   add(chain: string, ...parts: string[]): void {
     this.current.push(`-A ${chain} ${parts.join(" ")}`);
   }
+  /** Appends a whole command line (`-D ...`, `-I ...`) as is. */
+  raw(line: string): void {
+    this.current.push(line);
+  }
   /** A mark for since(): valid until the next reuse(). */
   mark(): number {
     return this.current.length;

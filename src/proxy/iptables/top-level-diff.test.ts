@@ -1,0 +1,180 @@
+/**
+ * Partial syncs with topLevelDiff against the real iptables-restore (nft
+ * and legacy) in a private network namespace: after services are added,
+ * changed and removed rule by rule, the kernel's top-level chains hold the
+ * same rules as a full build, and the catch-all rules stay last.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { endpointsByServicePort } from "../endpoint-info.ts";
+import { mustExec } from "../host-exec.ts";
+import { servicePorts } from "../service-port.ts";
+import { NetnsLab } from "../testing/netns-lab.ts";
+import { makeService, makeSlice } from "../testing/builders.ts";
+import { Iptables } from "./iptables.ts";
+import { buildProxyRules, type ProxyRulesInput, type RuleBlock } from "./proxy-rules.ts";
+
+let lab: NetnsLab;
+
+before(async () => {
+  lab = new NetnsLab("10.42.214.0/24");
+  await lab.create();
+});
+
+after(async () => {
+  await lab?.destroy();
+});
+
+const names = ["a", "b", "c", "d"];
+const svc = (n: string, nodePort?: number) =>
+  makeService(
+    n,
+    `10.43.0.${10 + names.indexOf(n)}`,
+    nodePort
+      ? {
+          type: "NodePort",
+          ports: [{ name: "http", port: 80, targetPort: 8080, nodePort, protocol: "TCP" }],
+        }
+      : {},
+  );
+const slice = (n: string, ips: string[]) =>
+  makeSlice(
+    n,
+    ips.map((ip) => ({ ip })),
+  );
+
+/** The rules of the given chains in one table, sorted (order within is checked apart). */
+async function chainRules(ipt: string, table: string, chains: string[]): Promise<string[]> {
+  const text = await mustExec(lab.exec, `${ipt}-save`, ["-t", table]);
+  return text
+    .split("\n")
+    .filter((l) => chains.some((c) => l.startsWith(`-A ${c} `)))
+    .sort();
+}
+
+for (const backend of ["nft", "legacy"] as const) {
+  test(`top-level diffs keep ${backend} tables equal to a full build`, async () => {
+    const ipt = `iptables-${backend}`;
+    const iptables = new Iptables(lab.exec, backend);
+    await iptables.ensureJumps();
+    const blocks = new Map<string, RuleBlock>();
+    let chains = new Set<string>();
+    const sync = async (
+      services: ReturnType<typeof svc>[],
+      slices: ReturnType<typeof slice>[],
+      changed?: string[],
+    ) => {
+      const input: ProxyRulesInput = {
+        servicePorts: services.flatMap((s) => servicePorts(s)),
+        endpoints: endpointsByServicePort(slices, "node1"),
+        clusterCIDR: "10.42.0.0/16",
+        serviceCIDR: "10.43.0.0/16",
+        existingChains: chains,
+      };
+      const r = buildProxyRules({
+        ...input,
+        blocks,
+        topLevelDiff: true,
+        changed: changed && new Set(changed.map((n) => `default/${n}`)),
+      });
+      await iptables.restore(r.restore);
+      chains = r.chains;
+      return { r, full: buildProxyRules(input) };
+    };
+    const steps: {
+      name: string;
+      services: ReturnType<typeof svc>[];
+      slices: ReturnType<typeof slice>[];
+      changed?: string[];
+      diff: boolean;
+    }[] = [
+      {
+        name: "first (full) sync",
+        services: [svc("a"), svc("b", 30101)],
+        slices: [slice("a", ["10.42.214.2"]), slice("b", ["10.42.214.3"])],
+        diff: false,
+      },
+      {
+        name: "services c (no endpoints) and d added",
+        services: [svc("a"), svc("b", 30101), svc("c", 30102), svc("d")],
+        slices: [
+          slice("a", ["10.42.214.2"]),
+          slice("b", ["10.42.214.3"]),
+          slice("d", ["10.42.214.4"]),
+        ],
+        changed: ["c", "d"],
+        diff: true,
+      },
+      {
+        name: "b loses its endpoints, c gets one",
+        services: [svc("a"), svc("b", 30101), svc("c", 30102), svc("d")],
+        slices: [
+          slice("a", ["10.42.214.2"]),
+          slice("c", ["10.42.214.5"]),
+          slice("d", ["10.42.214.4"]),
+        ],
+        changed: ["b", "c"],
+        diff: true,
+      },
+      {
+        name: "a and c deleted",
+        services: [svc("b", 30101), svc("d")],
+        slices: [slice("d", ["10.42.214.4"])],
+        changed: ["a", "c"],
+        diff: true,
+      },
+    ];
+    for (const s of steps) {
+      const { r, full } = await sync(s.services, s.slices, s.changed);
+      assert.equal(r.topLevelWritten, true, s.name);
+      if (s.diff) {
+        assert.ok(!/^:KUBE-SERVICES /m.test(r.restore), `${s.name}: KUBE-SERVICES not flushed`);
+        assert.match(r.restore, /^-(I|D) KUBE-/m, s.name);
+      }
+      const want = (table: string, cs: string[]) =>
+        full.restore
+          .split("\nCOMMIT\n")
+          .filter((t) => t.startsWith(`*${table}`) || t.includes(`\n*${table}`))
+          .join("\n")
+          .split("\n")
+          .filter((l) => cs.some((c) => l.startsWith(`-A ${c} `)))
+          .sort();
+      const natChains = ["KUBE-SERVICES", "KUBE-NODEPORTS"];
+      const filterChains = ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-PROXY-FIREWALL"];
+      // iptables-save prints rules in its own canonical form (not our text):
+      // compare rule counts per table and which services have rules.
+      const gotNat = await chainRules(ipt, "nat", natChains);
+      const gotFilter = await chainRules(ipt, "filter", filterChains);
+      assert.equal(
+        gotNat.length,
+        want("nat", natChains).length,
+        `${s.name}: nat rules\n${gotNat.join("\n")}`,
+      );
+      assert.equal(
+        gotFilter.length,
+        want("filter", filterChains).length,
+        `${s.name}: filter rules\n${gotFilter.join("\n")}`,
+      );
+      for (const n of s.services.map((x) => x.metadata!.name!))
+        assert.ok(
+          [...gotNat, ...gotFilter].some((l) => l.includes(`default/${n}:http`)),
+          `${s.name}: rules of ${n}`,
+        );
+      for (const gone of names.filter((n) => !s.services.some((x) => x.metadata!.name === n)))
+        assert.ok(
+          ![...gotNat, ...gotFilter].some((l) => l.includes(`default/${gone}:http`)),
+          `${s.name}: no rules of ${gone}`,
+        );
+      // The catch-alls stay last.
+      const save = async (t: string) =>
+        (await mustExec(lab.exec, `${ipt}-save`, ["-t", t])).split("\n");
+      const natServices = (await save("nat")).filter((l) => l.startsWith("-A KUBE-SERVICES "));
+      assert.match(natServices.at(-1)!, /-j KUBE-NODEPORTS$/, s.name);
+      const filterServices = (await save("filter")).filter((l) =>
+        l.startsWith("-A KUBE-SERVICES "),
+      );
+      assert.match(filterServices.at(-1)!, /no service at this cluster IP and port/, s.name);
+    }
+    await iptables.cleanup();
+  });
+}
