@@ -30,7 +30,12 @@ export type ListWatchSource = Pick<RestClient, "list" | "watch">;
 
 export interface SharedReflectorOptions {
   clock?: Clock;
-  /** Recent events kept for watches that start behind the current state (default 1,024). */
+  /**
+   * Recent events kept for watches that start behind the current state
+   * (default 128: consumers list and start watching in one turn and re-watch
+   * as soon as a stream ends, so only a few events ever need replaying;
+   * further behind costs a 410 and a re-list from memory, not the server).
+   */
   ringSize?: number;
   /** Events a consumer may lag before its watch ends with 410 (default 100,000). */
   bufferSize?: number;
@@ -100,7 +105,7 @@ export class SharedReflector {
     private readonly opts: SharedReflectorOptions = {},
   ) {
     this.#clock = opts.clock ?? realClock;
-    this.#ringSize = opts.ringSize ?? 1024;
+    this.#ringSize = opts.ringSize ?? 128;
     this.#bufferSize = opts.bufferSize ?? 100_000;
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#settle = (err) => (err === undefined ? resolve() : reject(err));
