@@ -6,7 +6,6 @@ import { sizeOf, type T } from "./types.ts";
 
 /** Functions whose cost grows with their string or list receiver/argument. */
 const LINEAR = new Set([
-  "contains",
   "startsWith",
   "endsWith",
   "matches",
@@ -75,6 +74,11 @@ export function ownCost(fn: string, target: T | undefined, args: T[]): number {
       return args.some((a) => SIZED.has(a.k))
         ? Math.ceil((sizeOf(args[0]!) + sizeOf(args[1]!)) * TRAVERSAL)
         : 1;
+    case "contains":
+      // Traversal of the text times traversal of the substring (cel-go's estimate).
+      if (target && args.length === 1)
+        return Math.ceil(sizeOf(target) * TRAVERSAL) * Math.ceil(sizeOf(args[0]!) * TRAVERSAL);
+      return Math.ceil(Math.max(0, ...sizes) * TRAVERSAL);
     case "startsWith":
     case "endsWith":
       return Math.ceil(sizeOf(args[0]!) * TRAVERSAL);

@@ -379,6 +379,32 @@ test("bounded strings, bytes, times and string-list functions cost as upstream's
       "self.str.split(self.separator) == []",
       629160,
     ],
+    // Map keys have no size; a map value read as a field has an unknown size.
+    [
+      { type: "object", maxProperties: 10, additionalProperties: str(10) },
+      "self.all(x, x.contains(self[x]))",
+      72,
+    ],
+    [{ type: "object", additionalProperties: str() }, "self.all(x, x.contains(self[x]))", 2752507],
+    [
+      {
+        type: "array",
+        maxItems: 12,
+        items: { type: "object", additionalProperties: { type: "number" } },
+      },
+      "self.all(x, x.y == 25.2)",
+      74,
+    ],
+    [
+      { type: "array", items: { type: "object", additionalProperties: { type: "number" } } },
+      "self.all(x, x.y == 25.2)",
+      6291452,
+    ],
+    [
+      { type: "object", maxProperties: 0, additionalProperties: { type: "number" } },
+      `self["x"] == 0.0`,
+      2,
+    ],
     [
       { type: "object", additionalProperties: { type: "string", format: "date-time" } },
       `self["a"] == self["b"]`,

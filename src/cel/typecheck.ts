@@ -119,7 +119,7 @@ function selectType(t: T, field: string, report: (m: string) => void): T {
       report(`undefined field '${field}'`);
     return DYN;
   }
-  if (t.k === "map") return t.val;
+  if (t.k === "map") return unsized(t.val);
   if (t.k === "dyn" || t.k === "null" || t.k === "opaque") return DYN;
   report(`type '${typeName(t)}' does not support field selection`);
   return DYN;
@@ -136,6 +136,28 @@ const entryPair = (key: T, val: T): T => ({
   fields: { "0": key, "1": val },
 });
 const PAIR = entryPair(DYN, DYN);
+
+/**
+ * A map value read with field syntax (`m.key`): upstream's size estimator
+ * finds no size for it (unlike `m['key']`), so scalars compare at cost 1
+ * and strings are request-bounded.
+ */
+function unsized(t: T): T {
+  switch (t.k) {
+    case "bool":
+    case "int":
+    case "uint":
+    case "double":
+      return { k: t.k };
+    case "timestamp":
+    case "duration":
+      return { k: t.k };
+    case "string":
+      return STRING;
+    default:
+      return t;
+  }
+}
 
 const optionalOf = (t: T): T => opaqueOf("optional_type", t);
 const optionalElem = (t: T): T => (t.k === "opaque" && t.elem ? t.elem : DYN);

@@ -85,6 +85,8 @@ export const NULL: T = { k: "null" };
 export const TYPE: T = { k: "type" };
 export const TIMESTAMP: T = { k: "timestamp" };
 export const DURATION: T = { k: "duration" };
+/** The key of a schema map: upstream's key type has no size estimate (0). */
+const MAP_KEY: T = { k: "string", max: 0 };
 /** A string of unknown (request-bounded) length. */
 export const STRING: T = { k: "string", max: MAX_REQUEST_BYTES - 2 };
 
@@ -168,7 +170,7 @@ export function typeOfSchema(s: TypeSchema | undefined): T {
       if (s.properties) return { k: "object", schema: s };
       const ap = typeof s.additionalProperties === "object" ? s.additionalProperties : undefined;
       return mapOf(
-        STRING,
+        MAP_KEY,
         typeOfSchema(ap),
         s.maxProperties ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(ap) + 6)),
       );
