@@ -6,7 +6,12 @@
  * ones, --image-pull) are not part of it.
  */
 import { formatDuration } from "../api/schema/go-formats.ts";
-import { parseThresholdConfig, type EvictionFlags, type Threshold } from "./eviction/thresholds.ts";
+import {
+  formatBinary,
+  parseThresholdConfig,
+  type EvictionFlags,
+  type Threshold,
+} from "./eviction/thresholds.ts";
 import { defaultImageGCPolicy } from "./images/image-gc-manager.ts";
 import type { KubeletOptions } from "./kubelet-options.ts";
 
@@ -48,7 +53,7 @@ export function kubeletConfigz(
       clusterDNS: opts.clusterDNS ?? [],
       resolvConf: opts.resolvConf ?? "/etc/resolv.conf",
       containerRuntimeEndpoint: opts.containerRuntimeEndpoint ?? "",
-      containerLogMaxSize: `${Math.round((opts.containerLogMaxSize ?? 10 * 1024 * 1024) / 1024 / 1024)}Mi`,
+      containerLogMaxSize: formatBinary(opts.containerLogMaxSize ?? 10 * 1024 * 1024),
       containerLogMaxFiles: opts.containerLogMaxFiles ?? 5,
       imageMinimumGCAge: duration(gc.minAgeMs),
       imageGCHighThresholdPercent: gc.highThresholdPercent,
