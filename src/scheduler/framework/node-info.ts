@@ -4,7 +4,7 @@
  * Owned by the cache; plugins read it during a (synchronous) scheduling cycle
  * and must not mutate it.
  */
-import type { Node } from "kubernetes-types/core/v1.d.ts";
+import type { Node, Taint } from "kubernetes-types/core/v1.d.ts";
 import type { HostPort, PodInfo } from "./pod-info.ts";
 import { addInto, addResourceList, emptyResource, type Resource } from "./resource.ts";
 
@@ -17,6 +17,8 @@ export class NodeInfo {
   private labelsOf: Record<string, string> = noLabels;
   /** spec.unschedulable of the current Node (cordoned). */
   unschedulable = false;
+  /** spec.taints of the current Node (empty when none). */
+  taints: readonly Taint[] = [];
   readonly pods = new Map<string, PodInfo>();
   /** Pods with any pod (anti-)affinity term. */
   readonly podsWithAffinity = new Map<string, PodInfo>();
@@ -43,6 +45,7 @@ export class NodeInfo {
     this.nameOf = node?.metadata?.name ?? "";
     this.labelsOf = node?.metadata?.labels ?? noLabels;
     this.unschedulable = node?.spec?.unschedulable === true;
+    this.taints = node?.spec?.taints ?? [];
   }
 
   get name(): string {

@@ -25,11 +25,8 @@ export function newTaintToleration(): FilterPlugin &
   return {
     name: Name,
     filter(_state, pod, node) {
-      const taint = findUntoleratedTaint(
-        node.node?.spec?.taints,
-        pod.pod.spec?.tolerations,
-        filterEffects,
-      );
+      if (node.taints.length === 0) return null;
+      const taint = findUntoleratedTaint(node.taints, pod.pod.spec?.tolerations, filterEffects);
       if (!taint) return null;
       return unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`);
     },
@@ -43,7 +40,7 @@ export function newTaintToleration(): FilterPlugin &
     score(state, _pod, node) {
       const tolerations = state.read<Toleration[]>(stateKey) ?? [];
       let n = 0;
-      for (const taint of node.node?.spec?.taints ?? []) {
+      for (const taint of node.taints) {
         if (taint.effect === "PreferNoSchedule" && !tolerationsTolerateTaint(tolerations, taint))
           n++;
       }
