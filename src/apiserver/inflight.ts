@@ -5,12 +5,12 @@
  * long-running check) are not counted. Over the limit: 429 with Retry-After: 1.
  */
 import { StatusError } from "../api/status.ts";
+import { isLongRunning } from "./request-deadline.ts";
 
 export const DEFAULT_MAX_READONLY_INFLIGHT = 400;
 export const DEFAULT_MAX_MUTATING_INFLIGHT = 200;
 
 const MUTATING = new Set(["create", "update", "patch", "delete", "deletecollection"]);
-const LONG_RUNNING_SUBRESOURCES = new Set(["log", "exec", "attach", "portforward", "proxy"]);
 
 export class InflightLimiter {
   readOnly = 0;
@@ -28,8 +28,7 @@ export class InflightLimiter {
 
   /** Takes a slot for `verb` or throws 429; call the returned release exactly once. */
   acquire(verb: string, isResourceRequest: boolean, subresource = ""): () => void {
-    if (verb === "watch" || (isResourceRequest && LONG_RUNNING_SUBRESOURCES.has(subresource)))
-      return () => {};
+    if (isLongRunning({ verb, isResourceRequest, subresource })) return () => {};
     const mutating = isResourceRequest && MUTATING.has(verb);
     if (mutating ? this.mutating >= this.maxMutating : this.readOnly >= this.maxReadOnly) {
       throw new StatusError("TooManyRequests", "Too many requests, please try again later.", {

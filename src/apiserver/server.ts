@@ -23,6 +23,12 @@ import type { RequestContext, ServerContext } from "./context.ts";
 import { projectExtensions, type Extensions } from "./extensions.ts";
 import { runHealthChecks, type HealthCheck } from "./health.ts";
 import { InflightLimiter } from "./inflight.ts";
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  isLongRunning,
+  requestDeadlineMs,
+  withDeadline,
+} from "./request-deadline.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { ObjectStore } from "./object-store.ts";
 import { composeFilters, defaultPipeline, type Pipeline } from "./pipeline.ts";
@@ -60,6 +66,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   maxReadOnlyInflight?: number;
   maxMutatingInflight?: number;
+  /** Deadline of requests that are not long-running (--request-timeout; default 1 min). */
+  requestTimeoutMs?: number;
   /** Create the system namespaces and priority classes (default true). */
   bootstrap?: boolean;
   /** Service IP/port allocation and the kubernetes service; false: neither. */
@@ -174,7 +182,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       release = limiter.acquire(info.verb, info.isResourceRequest, info.subresource);
       context.metrics.setInflight(limiter.readOnly, limiter.mutating);
-      await handle(ctx);
+      if (isLongRunning(info)) await handle(ctx);
+      else {
+        const ms = requestDeadlineMs(
+          ctx.query,
+          opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        );
+        await withDeadline(ms, handle(ctx)).catch((err) => {
+          // The handler goes on; whatever it writes later must not crash the server.
+          if (err instanceof StatusError && err.reason === "Timeout") res.on("error", () => {});
+          throw err;
+        });
+      }
       code = res.statusCode;
     } catch (err) {
       // Warnings collected before the failure (admission policies, webhooks) still reach the client.

@@ -26,5 +26,10 @@ export function addControlPlaneFlags(command: Command): Command {
     .option("--tls-private-key-file <file>", "serving key")
     .option("--etcd-cafile <file>", "CA bundle for etcd TLS")
     .option("--etcd-certfile <file>", "client certificate for etcd TLS")
-    .option("--etcd-keyfile <file>", "client key for etcd TLS");
+    .option("--etcd-keyfile <file>", "client key for etcd TLS")
+    .option(
+      "--request-timeout <duration>",
+      "deadline of requests other than watches and streams; clients may ask for less with ?timeout=",
+      "1m0s",
+    );
 }

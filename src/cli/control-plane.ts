@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Backend } from "../storage/backend.ts";
 import { openBackend } from "../storage/open-backend.ts";
+import { parseGoDuration } from "../util/go-duration.ts";
 import { startApiServer, type ApiServer } from "../apiserver/server.ts";
 import { ensureClusterPki } from "../pki/self-signed.ts";
 import { writeKubeconfig } from "../pki/kubeconfig.ts";
@@ -30,6 +31,8 @@ export interface ControlPlaneFlags
   etcdCafile?: string;
   etcdCertfile?: string;
   etcdKeyfile?: string;
+  /** Deadline of requests that are not long-running (Go duration; default 1m0s). */
+  requestTimeout?: string;
 }
 
 export interface RunningControlPlane {
@@ -38,6 +41,14 @@ export interface RunningControlPlane {
   dataDir: string;
   kubeconfigPath: string;
   stop(): Promise<void>;
+}
+
+/** --request-timeout in ms; a value that is not a positive Go duration stops start-up. */
+export function requestTimeoutMs(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const ms = parseGoDuration(flag);
+  if (!(ms > 0)) throw new Error(`--request-timeout must be a positive duration, got "${flag}"`);
+  return ms;
 }
 
 /** /var/lib/k8ts as root, ~/.k8ts otherwise. */
@@ -112,6 +123,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     registry: registryWithAuth(),
     pipeline: auth.pipeline,
     services: serviceOptionsFromFlags(flags),
+    requestTimeoutMs: requestTimeoutMs(flags.requestTimeout),
     bindAddress: flags.bindAddress ?? "127.0.0.1",
     port,
     tls: {
