@@ -275,7 +275,14 @@ export class ObjectStore {
     const stored = queue.map((q) => ({ kv: q.kv, revision: q.kv.modRevision }));
     this.#decodeMany(def, stored, { list: queue.length > 1 }).then(
       (objs) => queue.forEach((q, i) => q.resolve(objs[i]!)),
-      (err: unknown) => queue.forEach((q) => q.reject(err)),
+      (err: unknown) => {
+        // Upstream converts watch events one object at a time: when the shared
+        // batch fails, each is retried alone so only a bad object's event errors.
+        if (queue.length === 1) return queue[0]!.reject(err);
+        queue.forEach((q, i) =>
+          this.#decodeMany(def, [stored[i]!]).then(([obj]) => q.resolve(obj!), q.reject),
+        );
+      },
     );
   }
 

@@ -374,3 +374,42 @@ test("a failing webhook gives upstream's 500 on get, list, create and watch", as
     await t.close();
   }
 });
+
+test("a bad object in a watch batch fails only its own event; a list still fails whole", async () => {
+  await hook.setMode("ok");
+  const t = await gadgetServer();
+  try {
+    const start = (await t.call("GET", V1)).body.metadata.resourceVersion;
+    for (const name of ["good-1", "bad", "good-2"]) {
+      const obj = { apiVersion: "conv.example.com/v1", kind: "Gadget", metadata: { name } };
+      const r = await t.call("POST", V1, { ...obj, spec: { cronSpec: `${name} * * * *` } });
+      assert.equal(r.status, 201, r.text);
+    }
+    await hook.setMode("fail-bad");
+    const before = (await hook.reviews()).length;
+    // Replayed together: one review for all three fails, then each is retried alone.
+    const events = await watchEvents(t, `${V2}?watch=1&resourceVersion=${start}`, 2);
+    assert.deepEqual(
+      events.map((e) =>
+        e.type === "ERROR" ? ["ERROR"] : [e.type, (e.object as KObject).metadata?.name],
+      ),
+      [["ADDED", "good-1"], ["ERROR"]],
+    );
+    const sent = (await reviewsSince(before)).map((r) =>
+      r.request.objects.map((o) => o.metadata?.name),
+    );
+    assert.deepEqual(sent[0], ["good-1", "bad", "good-2"], "the batch went first");
+    assert.ok(sent.slice(1).some((names) => names.length === 1 && names[0] === "good-1"));
+    const badRv = (await t.call("GET", `${V1}/bad`)).body.metadata.resourceVersion;
+    const after = await watchEvents(t, `${V2}?watch=1&resourceVersion=${badRv}`, 1);
+    assert.deepEqual(
+      after.map((e) => [e.type, (e.object as KObject).metadata?.name]),
+      [["ADDED", "good-2"]],
+    );
+    const list = await t.call("GET", V2);
+    assert.equal(list.status, 500, list.text);
+  } finally {
+    await hook.setMode("ok");
+    await t.close();
+  }
+});
