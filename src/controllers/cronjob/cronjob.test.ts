@@ -8,15 +8,16 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../../api/types.ts";
 import { EventRecorder, eventsRef } from "../../client/event-recorder.ts";
-import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import { cronJobsRef, jobsRef } from "../../client/resources.ts";
-import { RestClient } from "../../client/rest-client.ts";
-import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import type { RestClient } from "../../client/rest-client.ts";
+import type { TestServer } from "../../apiserver/testing/test-server.ts";
 import { CronJobController } from "./cronjob.ts";
-import { until } from "../testing.ts";
+import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
 
 type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ns = "default";
+let env: ControllerTestEnv;
 let api: TestServer;
 let client: RestClient;
 let informers: InformerFactory;
@@ -24,20 +25,14 @@ let recorder: EventRecorder;
 let controller: CronJobController;
 
 before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-  informers = new InformerFactory(client, { clock: api.clock });
+  env = await controllerTestEnv();
+  ({ api, client, informers } = env);
   recorder = new EventRecorder(client, { component: "cronjob-controller" }, { clock: api.clock });
   controller = new CronJobController({ client, informers, clock: api.clock, recorder });
-  informers.start();
-  await informers.waitForCacheSync();
+  await env.start();
 });
 
-after(async () => {
-  await informers.stop();
-  client.close();
-  await api.close();
-});
+after(() => env.close());
 
 const cronInformer = () => informers.informerFor<Obj>(cronJobsRef);
 const jobInformer = () => informers.informerFor<Obj>(jobsRef);

@@ -9,39 +9,32 @@ import assert from "node:assert/strict";
 import type { KObject } from "../../api/types.ts";
 import { realClock } from "../../client/clock.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import { configMapsRef } from "../../client/resources.ts";
-import { RestClient } from "../../client/rest-client.ts";
-import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import type { RestClient } from "../../client/rest-client.ts";
 import { GarbageCollector } from "./garbage-collector.ts";
-import { until } from "../testing.ts";
+import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
 
 const ns = "default";
-let api: TestServer;
+let env: ControllerTestEnv;
 let client: RestClient;
 let informers: InformerFactory;
 const abort = new AbortController();
 
 before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-  informers = new InformerFactory(client, { clock: realClock });
+  env = await controllerTestEnv({ clock: realClock });
+  ({ client, informers } = env);
   const gc = new GarbageCollector({
-    client,
-    informers,
-    clock: realClock,
+    ...env,
     resources: [{ ref: configMapsRef, kind: "ConfigMap" }],
   });
-  informers.start();
   void gc.run(2, abort.signal);
-  await informers.waitForCacheSync();
+  await env.start();
 });
 
 after(async () => {
   abort.abort();
-  await informers.stop();
-  client.close();
-  await api.close();
+  await env.close();
 });
 
 async function cm(

@@ -7,15 +7,15 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../../api/types.ts";
-import { EventRecorder } from "../../client/event-recorder.ts";
-import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import { nodesRef, podsRef } from "../../client/resources.ts";
-import { RestClient } from "../../client/rest-client.ts";
-import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import type { RestClient } from "../../client/rest-client.ts";
+import type { TestServer } from "../../apiserver/testing/test-server.ts";
 import { NodeLifecycleController, PRESSURE_TAINTS, taintUnreachable } from "./node-lifecycle.ts";
-import { until } from "../testing.ts";
+import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
 
 type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+let env: ControllerTestEnv;
 let api: TestServer;
 let client: RestClient;
 let informers: InformerFactory;
@@ -30,17 +30,10 @@ const unreachable = (seconds?: number) => ({
 });
 
 before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-  informers = new InformerFactory(client, { clock: api.clock });
-  const recorder = new EventRecorder(
-    client,
-    { component: "node-controller" },
-    { clock: api.clock },
-  );
-  controller = new NodeLifecycleController({ client, informers, clock: api.clock, recorder });
-  informers.start();
-  await informers.waitForCacheSync();
+  env = await controllerTestEnv();
+  ({ api, client, informers } = env);
+  controller = new NodeLifecycleController({ ...env, recorder: env.recorder("node-controller") });
+  await env.start();
   // n0 stays Ready (it is never monitored here): with every node of the
   // cluster not Ready, upstream stops tainting altogether.
   for (const name of ["n0", "n1"]) await readyNode(name);
@@ -90,11 +83,7 @@ async function readyNode(name: string, labels: Record<string, string> = {}): Pro
   );
 }
 
-after(async () => {
-  await informers.stop();
-  client.close();
-  await api.close();
-});
+after(() => env.close());
 
 const node = () => informers.informerFor<Obj>(nodesRef).indexer.get("n1")!;
 /** Pods not being deleted (a pod on a node is deleted gracefully: no kubelet finishes it here). */

@@ -7,15 +7,15 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../../api/types.ts";
-import { EventRecorder } from "../../client/event-recorder.ts";
-import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import { nodesRef } from "../../client/resources.ts";
-import { RestClient } from "../../client/rest-client.ts";
-import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import type { RestClient } from "../../client/rest-client.ts";
+import type { TestServer } from "../../apiserver/testing/test-server.ts";
 import { NodeLifecycleController } from "./node-lifecycle.ts";
-import { until } from "../testing.ts";
+import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
 
 type Obj = KObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+let env: ControllerTestEnv;
 let api: TestServer;
 let client: RestClient;
 let informers: InformerFactory;
@@ -28,17 +28,10 @@ const stamp = () => new Date(api.clock.now()).toISOString().replace(/\.\d+Z$/, "
 const cached = (name: string) => informers.informerFor<Obj>(nodesRef).indexer.get(name);
 
 before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-  informers = new InformerFactory(client, { clock: api.clock });
-  const recorder = new EventRecorder(
-    client,
-    { component: "node-controller" },
-    { clock: api.clock },
-  );
-  controller = new NodeLifecycleController({ client, informers, clock: api.clock, recorder });
-  informers.start();
-  await informers.waitForCacheSync();
+  env = await controllerTestEnv();
+  ({ api, client, informers } = env);
+  controller = new NodeLifecycleController({ ...env, recorder: env.recorder("node-controller") });
+  await env.start();
   for (const [name, zone] of Object.entries(nodes)) {
     await client.create(nodesRef, undefined, {
       apiVersion: "v1",
@@ -50,11 +43,7 @@ before(async () => {
   await controller.handleDisruption();
 });
 
-after(async () => {
-  await informers.stop();
-  client.close();
-  await api.close();
-});
+after(() => env.close());
 
 /** Plays the kubelet: sets the node's Ready status, then lets the controller look at it. */
 async function setReady(name: Name, status: string): Promise<void> {

@@ -8,34 +8,27 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../../api/types.ts";
 import { FakeClock } from "../../client/clock.ts";
-import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import { nodesRef, podsRef } from "../../client/resources.ts";
-import { RestClient } from "../../client/rest-client.ts";
-import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import type { RestClient } from "../../client/rest-client.ts";
 import { PodGCController } from "./podgc.ts";
-import { until } from "../testing.ts";
+import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
 
 const ns = "default";
-let api: TestServer;
+let env: ControllerTestEnv;
 let client: RestClient;
 let informers: InformerFactory;
 const clock = new FakeClock();
 let gc: PodGCController;
 
 before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-  informers = new InformerFactory(client, { clock });
+  env = await controllerTestEnv({ clock });
+  ({ client, informers } = env);
   gc = new PodGCController({ client, informers, clock, terminatedPodThreshold: 2 });
-  informers.start();
-  await informers.waitForCacheSync();
+  await env.start();
 });
 
-after(async () => {
-  await informers.stop();
-  client.close();
-  await api.close();
-});
+after(() => env.close());
 
 const pod = (name: string, nodeName?: string, phase?: string): KObject => ({
   apiVersion: "v1",

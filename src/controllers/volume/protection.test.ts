@@ -9,22 +9,21 @@ import assert from "node:assert/strict";
 import type { KObject } from "../../api/types.ts";
 import { realClock } from "../../client/clock.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import {
   persistentVolumeClaimsRef,
   persistentVolumesRef,
   podsRef,
 } from "../../client/resources.ts";
-import { RestClient } from "../../client/rest-client.ts";
-import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import type { RestClient } from "../../client/rest-client.ts";
 import { PVCProtectionController, podUsesPVC } from "./pvc-protection.ts";
 import { PVProtectionController } from "./pv-protection.ts";
 import { PVC_PROTECTION_FINALIZER, PV_PROTECTION_FINALIZER } from "./protection-util.ts";
-import { until } from "../testing.ts";
+import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
 import { builtinAdmission } from "../../apiserver/admission/builtin/builtin-admission.ts";
 
 const ns = "default";
-let api: TestServer;
+let env: ControllerTestEnv;
 let client: RestClient;
 let informers: InformerFactory;
 let pvcController: PVCProtectionController;
@@ -32,22 +31,18 @@ let pvController: PVProtectionController;
 const abort = new AbortController();
 
 before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-  informers = new InformerFactory(client, { clock: realClock });
-  pvcController = new PVCProtectionController({ client, informers, clock: realClock });
-  pvController = new PVProtectionController({ client, informers, clock: realClock });
-  informers.start();
+  env = await controllerTestEnv({ clock: realClock });
+  ({ client, informers } = env);
+  pvcController = new PVCProtectionController(env);
+  pvController = new PVProtectionController(env);
   void pvcController.run(2, abort.signal);
   void pvController.run(1, abort.signal);
-  await informers.waitForCacheSync();
+  await env.start();
 });
 
 after(async () => {
   abort.abort();
-  await informers.stop();
-  client.close();
-  await api.close();
+  await env.close();
 });
 
 const claim = (name: string): KObject => ({
