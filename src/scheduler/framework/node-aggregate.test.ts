@@ -85,3 +85,16 @@ test("AggregateCache keeps the most recently used aggregates", () => {
   use("y");
   assert.deepEqual(built, ["x", "y", "z", "y"]);
 });
+
+test("NodeAggregate: a full rebuild reads only the spec's candidate nodes", () => {
+  const cache = new SchedulerCache();
+  for (const n of ["a1", "a2", "a3"]) cache.addNode(makeNode(n).labels({ zone: "a" }).obj());
+  cache.addPod(web("w1", "a2"));
+  const calls: string[] = [];
+  const agg = new NodeAggregate({
+    ...spec(calls),
+    candidates: (lister) => lister.nodeInfoList().filter((n) => n.pods.size > 0),
+  });
+  assert.deepEqual([...agg.sync(cache)], [["a", 1]]);
+  assert.deepEqual(calls, ["a2"]);
+});

@@ -23,6 +23,8 @@ export interface AggregateSpec<C, T> {
   contribution(node: NodeInfo): { value: C; volatile?: boolean } | undefined;
   /** Folds a contribution into (sign 1) or out of (sign -1) the total. */
   apply(total: T, value: C, sign: 1 | -1): void;
+  /** The nodes a full rebuild reads (default: all listed); others must contribute nothing. */
+  candidates?(lister: SharedLister): readonly NodeInfo[];
 }
 
 export class NodeAggregate<C, T> {
@@ -43,7 +45,8 @@ export class NodeAggregate<C, T> {
       this.contributions.clear();
       this.volatile.clear();
       this.current = this.spec.init();
-      for (const node of lister.nodeInfoList()) this.refresh(node);
+      const nodes = this.spec.candidates?.(lister) ?? lister.nodeInfoList();
+      for (const node of nodes) this.refresh(node);
     } else {
       for (const node of changed) this.refresh(node);
       // refresh() is idempotent; copied because it re-adds volatile nodes.

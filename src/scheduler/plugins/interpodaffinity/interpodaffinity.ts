@@ -114,8 +114,10 @@ interface Pair {
 /** Per-node pair lists folded into two TopologyCounts (NodeAggregate spec). */
 function pairsSpec(
   scan: (node: NodeInfo) => { pairs: Pair[]; volatile: boolean } | undefined,
+  candidates?: AggregateSpec<Pair[], [TopologyCounts, TopologyCounts]>["candidates"],
 ): AggregateSpec<Pair[], [TopologyCounts, TopologyCounts]> {
   return {
+    candidates,
     init: () => [new TopologyCounts(), new TopologyCounts()],
     contribution(node) {
       const r = scan(node);
@@ -253,7 +255,11 @@ export function newInterPodAffinity(
       const [existing] = aggregates.sync(
         `x|${pod.namespace}|${JSON.stringify(pod.labels)}`,
         snapshot,
-        () => pairsSpec((node) => existingPairs(node, pod)),
+        () =>
+          pairsSpec(
+            (node) => existingPairs(node, pod),
+            (lister) => lister.havePodsWithRequiredAntiAffinityList(),
+          ),
       );
       let affinity = new TopologyCounts();
       let antiAffinity = new TopologyCounts();
@@ -352,7 +358,9 @@ export function newInterPodAffinity(
             .join(";"),
         ),
       ].join("|");
-      const [scores] = aggregates.sync(key, snapshot, () => pairsSpec(scan));
+      const [scores] = aggregates.sync(key, snapshot, () =>
+        pairsSpec(scan, hasPreferred ? undefined : (lister) => lister.havePodsWithAffinityList()),
+      );
       if (scores.size === 0) return skip();
       state.write(preScoreKey, { scores, keys: scores.keys() });
       return null;
