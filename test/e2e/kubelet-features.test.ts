@@ -442,16 +442,18 @@ test("disk pressure removes unused images (real CRI RemoveImage) before evicting
   // In use (a running container) or the sandbox image: kept.
   assert.ok(await rt.imageStatus(BUSYBOX_IMAGE));
   assert.ok(await rt.imageStatus(PAUSE_IMAGE));
-  const events = await cluster.kubectlOk([
-    "get",
-    "events",
-    "--field-selector",
-    `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
-  ]);
-  assert.match(
-    events,
-    /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/,
-  );
+  // Events are posted asynchronously: the image may be gone before the event is listed.
+  await node.until("EvictionThresholdMet event for ephemeral-storage", async () => {
+    const events = await cluster.kubectlOk([
+      "get",
+      "events",
+      "--field-selector",
+      `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
+    ]);
+    return /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/.test(
+      events,
+    );
+  });
   const keeper = await node.getPod("keeper");
   assert.equal(keeper.status?.phase, "Running");
   assert.notEqual(keeper.status?.reason, "Evicted");

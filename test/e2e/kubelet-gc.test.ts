@@ -157,16 +157,18 @@ test("disk pressure: a terminated pod's dead containers go first, then the image
   assert.notEqual(keeper.status?.reason, "Evicted");
   // The finished pod keeps its status in the API.
   assert.equal((await node.getPod("finished")).status?.phase, "Succeeded");
-  const events = await cluster.kubectlOk([
-    "get",
-    "events",
-    "--field-selector",
-    `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
-  ]);
-  assert.match(
-    events,
-    /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/,
-  );
+  // Events are posted asynchronously: the image may be gone before the event is listed.
+  await node.until("EvictionThresholdMet event for ephemeral-storage", async () => {
+    const events = await cluster.kubectlOk([
+      "get",
+      "events",
+      "--field-selector",
+      `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
+    ]);
+    return /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/.test(
+      events,
+    );
+  });
   diskShortUntilImageGone = false;
   await cluster.kubectlOk(["delete", "pod", "finished", "keeper", "--wait=true", "--timeout=60s"]);
 });
