@@ -22,7 +22,8 @@ export const namespaceIndex: IndexFunc = (obj) => [obj.metadata?.namespace ?? ""
 
 export class Indexer<T extends KObject = KObject> {
   private items = new Map<string, T>();
-  private indices = new Map<string, Map<string, Set<string>>>();
+  /** Per index: value → (key → object); objects held directly so byIndex needs no lookups. */
+  private indices = new Map<string, Map<string, Map<string, T>>>();
 
   constructor(
     private readonly indexers: Record<string, IndexFunc> = { namespace: namespaceIndex },
@@ -56,14 +57,8 @@ export class Indexer<T extends KObject = KObject> {
 
   /** Objects whose index `name` yields `value` (e.g. byIndex("namespace", "default")). */
   byIndex(name: string, value: string): T[] {
-    const keys = this.indices.get(name)?.get(value);
-    if (!keys) return [];
-    const out: T[] = [];
-    for (const k of keys) {
-      const obj = this.items.get(k);
-      if (obj) out.push(obj);
-    }
-    return out;
+    const objects = this.indices.get(name)?.get(value);
+    return objects ? [...objects.values()] : [];
   }
 
   /** Inserts or replaces; returns the previous object. */
@@ -90,9 +85,9 @@ export class Indexer<T extends KObject = KObject> {
       if (only && name !== only) continue;
       const idx = this.indices.get(name)!;
       for (const v of fn(obj)) {
-        let set = idx.get(v);
-        if (!set) idx.set(v, (set = new Set()));
-        set.add(key);
+        let objects = idx.get(v);
+        if (!objects) idx.set(v, (objects = new Map()));
+        objects.set(key, obj);
       }
     }
   }
@@ -101,9 +96,9 @@ export class Indexer<T extends KObject = KObject> {
     for (const [name, fn] of Object.entries(this.indexers)) {
       const idx = this.indices.get(name)!;
       for (const v of fn(obj)) {
-        const set = idx.get(v);
-        set?.delete(key);
-        if (set && set.size === 0) idx.delete(v);
+        const objects = idx.get(v);
+        objects?.delete(key);
+        if (objects && objects.size === 0) idx.delete(v);
       }
     }
   }

@@ -38,6 +38,13 @@ import {
 } from "../util/pods.ts";
 import { podFromTemplate } from "../util/pod-template.ts";
 
+/** What a pod's labels say about it for one owner version (selector and template are immutable within it). */
+interface PodFacts {
+  ownerVersion: string;
+  matches: boolean;
+  fullyLabeled: boolean;
+}
+
 function sameLabels(a?: Record<string, string>, b?: Record<string, string>): boolean {
   const ka = Object.keys(a ?? {});
   if (ka.length !== Object.keys(b ?? {}).length) return false;
@@ -75,6 +82,13 @@ export class ReplicaSetController {
   private readonly expectations: ControllerExpectations;
   private readonly owners: SharedInformer<Owner>;
   private readonly pods: SharedInformer<Pod>;
+  /**
+   * Per cached pod object (immutable, replaced on every change): whether it
+   * matches the selector and carries the template's labels of the owner
+   * version it was computed for. A sync of a large owner looks at every one
+   * of its pods, many times during a rollout; this keeps that cheap.
+   */
+  private readonly podFacts = new WeakMap<Pod, PodFacts>();
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
     this.queue = new WorkQueue({
@@ -187,7 +201,7 @@ export class ReplicaSetController {
     const claimed: Pod[] = [];
     for (const pod of ownedAndOrphans(this.pods.indexer, namespace, uid)) {
       const ref = controllerOf(pod);
-      const matches = selector?.matches(pod.metadata?.labels ?? {}) ?? false;
+      const matches = this.factsOf(owner, selector, pod).matches;
       if (ref) {
         if (ref.uid !== uid) continue;
         if (matches || owner.metadata?.deletionTimestamp) {
@@ -207,6 +221,24 @@ export class ReplicaSetController {
       if (adopted) claimed.push(adopted);
     }
     return claimed;
+  }
+
+  /** The pod's PodFacts for this owner version (computed once per pod object and owner version). */
+  private factsOf(owner: Owner, selector: LabelSelector | undefined, pod: Pod): PodFacts {
+    const version = `${owner.metadata?.uid}/${owner.metadata?.generation ?? 0}`;
+    let facts = this.podFacts.get(pod);
+    if (facts?.ownerVersion === version) return facts;
+    const labels = pod.metadata?.labels ?? {};
+    let fullyLabeled = true;
+    for (const [k, v] of Object.entries(owner.spec?.template?.metadata?.labels ?? {}))
+      if (labels[k] !== v) fullyLabeled = false;
+    facts = {
+      ownerVersion: version,
+      matches: (selector ?? this.selectorOf(owner))?.matches(labels) ?? false,
+      fullyLabeled,
+    };
+    this.podFacts.set(pod, facts);
+    return facts;
   }
 
   private async patchPod(
@@ -310,15 +342,13 @@ export class ReplicaSetController {
     failure: string | undefined,
   ): Promise<void> {
     const now = this.opts.clock.now();
-    const templateLabels = Object.entries(owner.spec?.template?.metadata?.labels ?? {});
     const minReadySeconds = owner.spec?.minReadySeconds ?? 0;
     // One pass: this runs on every sync over every owned pod.
     let fullyLabeled = 0;
     let ready = 0;
     let available = 0;
     for (const p of active) {
-      const labels = p.metadata?.labels;
-      if (templateLabels.every(([k, v]) => labels?.[k] === v)) fullyLabeled++;
+      if (this.factsOf(owner, undefined, p).fullyLabeled) fullyLabeled++;
       if (!isPodReady(p)) continue;
       ready++;
       if (isPodAvailable(p, minReadySeconds, now)) available++;
