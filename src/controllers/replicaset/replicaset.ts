@@ -89,6 +89,8 @@ export class ReplicaSetController {
    * of its pods, many times during a rollout; this keeps that cheap.
    */
   private readonly podFacts = new WeakMap<Pod, PodFacts>();
+  /** "uid/generation" per cached owner object (asked once per pod per sync). */
+  private readonly ownerVersions = new WeakMap<Owner, string>();
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
     this.queue = new WorkQueue({
@@ -225,7 +227,11 @@ export class ReplicaSetController {
 
   /** The pod's PodFacts for this owner version (computed once per pod object and owner version). */
   private factsOf(owner: Owner, selector: LabelSelector | undefined, pod: Pod): PodFacts {
-    const version = `${owner.metadata?.uid}/${owner.metadata?.generation ?? 0}`;
+    let version = this.ownerVersions.get(owner);
+    if (version === undefined) {
+      version = `${owner.metadata?.uid}/${owner.metadata?.generation ?? 0}`;
+      this.ownerVersions.set(owner, version);
+    }
     let facts = this.podFacts.get(pod);
     if (facts?.ownerVersion === version) return facts;
     const labels = pod.metadata?.labels ?? {};
