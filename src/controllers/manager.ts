@@ -17,7 +17,7 @@ import { DaemonSetController } from "./daemonset/daemonset.ts";
 import { DeploymentController } from "./deployment/deployment.ts";
 import { DisruptionController } from "./disruption/disruption.ts";
 import { EndpointsController } from "./endpoints/endpoints.ts";
-import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
+import { collectableResources, GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { JobController } from "./job/job.ts";
 import { NodeLifecycleController } from "./nodelifecycle/node-lifecycle.ts";
 import type { ZoneEvictionOptions } from "./nodelifecycle/zones.ts";
@@ -124,9 +124,7 @@ export const controllerStarters: Record<string, Starter> = {
   "pvc-protection": (c) => new PVCProtectionController(c),
   "pv-protection": (c) => new PVProtectionController(c),
   garbagecollector: async (c) => {
-    const resources = (await discoverResources(c.client)).filter(
-      (r) => r.verbs.includes("list") && r.verbs.includes("watch") && r.verbs.includes("delete"),
-    );
+    const resources = collectableResources(await discoverResources(c.client));
     return new GarbageCollector({ ...c, resources });
   },
 };

@@ -20,6 +20,26 @@ export interface CollectedResource {
   kind: string;
 }
 
+/** Never watched, as upstream's DefaultIgnoredResources: core and events.k8s.io Events. */
+export const GC_IGNORED_RESOURCES: readonly { group: string; resource: string }[] = [
+  { group: "", resource: "events" },
+  { group: "events.k8s.io", resource: "events" },
+];
+
+/**
+ * The discovered resources the collector watches: those it can list, watch
+ * and delete, minus the ignored ones.
+ */
+export function collectableResources<R extends CollectedResource & { verbs: string[] }>(
+  discovered: R[],
+): R[] {
+  return discovered.filter(
+    (r) =>
+      ["list", "watch", "delete"].every((v) => r.verbs.includes(v)) &&
+      !GC_IGNORED_RESOURCES.some((i) => i.group === r.ref.group && i.resource === r.ref.resource),
+  );
+}
+
 export class GarbageCollector {
   readonly graph = new OwnershipGraph();
   private readonly queue: WorkQueue;
