@@ -255,6 +255,7 @@ export class WatchCache {
   #accept(events: CacheEvent[]): void {
     if (events.length === 0) return;
     for (const e of events) {
+      shareHeldValue(e, this.store.get(e.key)?.kv);
       this.#ring.push(e);
       if (e.type === "DELETED") this.store.remove(e.key);
       else this.store.put(e.kv);
@@ -295,6 +296,18 @@ export class WatchCache {
       resolve(null);
     }
   }
+}
+
+/**
+ * Points the event's previous state at the copy the cache already holds
+ * (storage hands each event its own copy of the old value), so the ring
+ * keeps one string per object version instead of two.
+ */
+function shareHeldValue(e: CacheEvent, held: KeyValue | undefined): void {
+  if (!e.prevKv || !held || held.modRevision !== e.prevKv.modRevision) return;
+  if (held.value !== e.prevKv.value) return;
+  e.prevKv = held;
+  if (e.type === "DELETED") e.kv = { ...held, modRevision: e.kv.modRevision };
 }
 
 function toCacheEvent(e: { type: "PUT" | "DELETE"; kv: KeyValue; prevKv?: KeyValue }): CacheEvent {
