@@ -68,3 +68,28 @@ test("a subscriber that falls behind its buffer is cut off; others continue", as
     cache.stop();
   });
 });
+
+test("an event's previous state is the cache's own copy of it (one string per version)", async () => {
+  await withBackend(async (backend) => {
+    const cache = new WatchCache({ backend, prefix: "/registry/configmaps/" });
+    await cache.ensureStarted();
+    const start = await backend.currentRevision();
+    const sub = cache.subscribe(start);
+    const key = "/registry/configmaps/ns/a";
+    const created = await backend.create(key, '{"v":1}');
+    await backend.update(key, '{"v":2}', created.modRevision);
+    await backend.delete(key);
+    const events = [];
+    while (events.length < 3) events.push(...(await sub.next())!);
+    const [added, modified, deleted] = events;
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["ADDED", "MODIFIED", "DELETED"],
+    );
+    assert.equal(modified!.prevKv, added!.kv, "MODIFIED's prevKv is the held ADDED state");
+    assert.equal(deleted!.prevKv, modified!.kv, "DELETED's prevKv is the held MODIFIED state");
+    assert.equal(deleted!.kv.value, '{"v":2}');
+    assert.equal(deleted!.kv.modRevision, deleted!.revision);
+    cache.stop();
+  });
+});
