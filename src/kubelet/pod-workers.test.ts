@@ -1,51 +1,16 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
-import { FakeClock } from "../client/clock.ts";
-import { createLogger } from "../util/logger.ts";
-import { ImagePuller } from "./images/image-puller.ts";
-import { Backoff } from "./pod/backoff.ts";
-import type { PodWorkerDeps } from "./pod/pod-worker.ts";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { PodWorkerFixtures } from "./pod/testing.ts";
 import { PodWorkers, type AdmitResult } from "./pod-workers.ts";
-import { SimulatedRuntime } from "./runtime/simulated/simulated-runtime.ts";
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const fixtures = new PodWorkerFixtures();
+after(() => fixtures.dispose());
 
 function setup(admit: (pod: Pod) => AdmitResult = () => ({ admit: true })) {
-  const clock = new FakeClock();
-  const runtime = new SimulatedRuntime({ clock });
-  const dir = mkdtempSync(join(tmpdir(), "k8ts-podworkers-"));
-  dirs.push(dir);
-  const statuses = new Map<string, PodStatus>();
-  const done: string[] = [];
-  const deps: PodWorkerDeps = {
-    runtime,
-    runtimeName: "containerd",
-    clock,
-    log: createLogger("test", { write: () => {} }),
-    images: new ImagePuller(runtime, new Backoff(clock), {
-      pullEnabled: false,
-      now: () => clock.now(),
-    }),
-    crashBackoff: new Backoff(clock),
-    source: { configMap: async () => undefined, secret: async () => undefined },
-    hostIP: "127.0.0.1",
-    logsDir: join(dir, "logs"),
-    podsDir: join(dir, "pods"),
-    cgroupRoot: "/k8ts-unit-test-none",
-    memoryCapacity: 1 << 30,
-    allocatable: { cpuMilli: 2000, memory: 1 << 30, ephemeralStorage: 1 << 30 },
-    event: () => {},
-    setStatus: (pod, s) => void statuses.set(pod.metadata!.uid!, s),
-    finalize: async (pod, s) => void statuses.set(pod.metadata!.uid!, s),
-    done: (uid) => void done.push(uid),
-  };
-  const workers = new PodWorkers({ nodeName: "n", deps, admit });
-  return { workers, statuses, done };
+  const f = fixtures.make();
+  const workers = new PodWorkers({ nodeName: "n", deps: f.deps, admit });
+  return { ...f, workers, statuses: f.statusOf };
 }
 
 const pod = (uid: string, extra: Partial<Pod> = {}): Pod => ({

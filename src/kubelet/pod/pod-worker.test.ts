@@ -1,52 +1,17 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
-import { FakeClock } from "../../client/clock.ts";
-import { createLogger } from "../../util/logger.ts";
-import { ImagePuller } from "../images/image-puller.ts";
-import { SimulatedRuntime } from "../runtime/simulated/simulated-runtime.ts";
-import { Backoff } from "./backoff.ts";
-import { PodWorker, type PodWorkerDeps } from "./pod-worker.ts";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { PodWorker } from "./pod-worker.ts";
+import { PodWorkerFixtures } from "./testing.ts";
 import { TokenManager } from "../token-manager.ts";
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const fixtures = new PodWorkerFixtures();
+after(() => fixtures.dispose());
 
-function setup(opts: { execExitCode?: number } = {}) {
-  const clock = new FakeClock();
-  const runtime = new SimulatedRuntime({ clock, execExitCode: () => opts.execExitCode ?? 0 });
-  const dir = mkdtempSync(join(tmpdir(), "k8ts-podworker-"));
-  dirs.push(dir);
-  const statuses: PodStatus[] = [];
-  const events: string[] = [];
-  const finalized: PodStatus[] = [];
-  const deps: PodWorkerDeps = {
-    runtime,
-    runtimeName: "containerd",
-    clock,
-    log: createLogger("test", { write: () => {} }),
-    images: new ImagePuller(runtime, new Backoff(clock), {
-      pullEnabled: false,
-      now: () => clock.now(),
-    }),
-    crashBackoff: new Backoff(clock),
-    source: { configMap: async () => undefined, secret: async () => undefined },
-    hostIP: "127.0.0.1",
-    logsDir: join(dir, "logs"),
-    podsDir: join(dir, "pods"),
-    cgroupRoot: "/k8ts-unit-test-none",
-    memoryCapacity: 1 << 30,
-    allocatable: { cpuMilli: 2000, memory: 1 << 30, ephemeralStorage: 1 << 30 },
-    event: (_pod, type, reason, message) => events.push(`${type} ${reason} ${message}`),
-    setStatus: (_pod, s) => statuses.push(s),
-    finalize: async (_pod, s) => void finalized.push(s),
-    done: () => {},
-  };
-  return { clock, runtime, deps, statuses, events, finalized };
-}
+const setup = (opts: { execExitCode?: number } = {}) =>
+  fixtures.make({ execExitCode: () => opts.execExitCode ?? 0 });
 
 type Spec = NonNullable<Pod["spec"]>;
 
