@@ -45,22 +45,20 @@ export interface ServerComponentFlags extends NodeLifecycleFlags, KubeletNodeFla
 }
 
 /**
- * Client-side rate limits (requests/s, burst) of the in-process components.
- * Upstream's defaults are kube-controller-manager 20/30 (per controller
- * client with service-account credentials), kube-scheduler 50/100 and
- * kubelet 50/100; its own large-cluster tests raise them, since the
- * limits, not the API server, would bound the ramp. The issue 11 target
- * (150,000 pods Running in 10 minutes) needs ~250 pod creates/s from the
- * ReplicaSet controller and ~250 binds/s plus events from the scheduler, so:
- * the scheduler gets what `k8ts scheduler` defaults to (1,000/2,000), every
- * other component (each controller separately) 200/400, which the ramp
- * only reaches at the target rate. Overload protection is the API server's
- * (in-flight limits), as for any client.
+ * Client-side rate limits of the in-process components: none (qps -1, as
+ * client-go reads a negative QPS). Upstream's defaults (kube-controller-manager
+ * 20/30 per controller client, kube-scheduler 50/100, kubelet 50/100) protect
+ * a shared API server from remote processes; here the clients are loopback
+ * connections inside the server's own process, so a token bucket cannot save
+ * the server any work, it only queues requests the server is idle for (at
+ * 200/s it alone put a 50 s floor under a 10,000-replica rollout: 10,000 pod
+ * creates plus their events). Overload protection stays the API server's own,
+ * applied to these clients as to any other: max-in-flight limits answer 429 +
+ * Retry-After, which the client retries; and each client holds at most
+ * maxSockets (64) requests at once. Standalone components (`k8ts
+ * controller-manager`, `k8ts scheduler`) keep their flags' limits.
  */
-export const IN_PROCESS_CLIENT_LIMITS = {
-  scheduler: { qps: 1000, burst: 2000 },
-  default: { qps: 200, burst: 400 },
-} as const;
+export const IN_PROCESS_CLIENT_LIMITS = { qps: -1, burst: 0 } as const;
 
 export async function startServerComponents(
   plane: RunningControlPlane,
@@ -87,8 +85,7 @@ export async function startServerComponents(
   const sharedSource = new RestClient({
     ...config,
     ...credsOf(identities.controllerManager),
-    qps: 1000,
-    burst: 2000,
+    ...IN_PROCESS_CLIENT_LIMITS,
     userAgent: "k8ts-shared-informers",
   });
   clients.push(sharedSource);
@@ -97,10 +94,8 @@ export async function startServerComponents(
     onError: (err) => sharedLog.info("shared watch error", { err: String(err) }),
   });
   const clientFor = (agent: string, id?: { certPem: string; keyPem: string }) => {
-    const limits =
-      agent === "scheduler" ? IN_PROCESS_CLIENT_LIMITS.scheduler : IN_PROCESS_CLIENT_LIMITS.default;
     const c = new SharingRestClient(
-      { ...config, ...credsOf(id), ...limits, userAgent: `k8ts-${agent}` },
+      { ...config, ...credsOf(id), ...IN_PROCESS_CLIENT_LIMITS, userAgent: `k8ts-${agent}` },
       shared,
     );
     clients.push(c);
@@ -137,7 +132,7 @@ export async function startServerComponents(
       String(flags.useServiceAccountCredentials ?? true) !== "false"
         ? (await import("../auth/serviceaccount/controller-clients.ts")).controllerClientBuilder(
             managerClient,
-            { server: config.server, ca: config.ca, ...IN_PROCESS_CLIENT_LIMITS.default },
+            { server: config.server, ca: config.ca, ...IN_PROCESS_CLIENT_LIMITS },
           )
         : undefined;
     if (builder) abort.signal.addEventListener("abort", () => builder.stop());

@@ -1,10 +1,12 @@
 /**
  * A small typed REST client for the Kubernetes API: JSON requests over HTTPS
- * with keep-alive, client certificates or bearer tokens, a QPS/burst limit,
- * and streaming watches. Every component talks to the API server through it.
+ * with keep-alive, client certificates or bearer tokens, a QPS/burst limit
+ * (none when qps < 0, as client-go), retries of requests the server turned
+ * away with 429 + Retry-After, and streaming watches. Every component talks to the API server through it.
  */
 import https from "node:https";
 import http from "node:http";
+import tls from "node:tls";
 import { URL } from "node:url";
 import type { KObject } from "../api/types.ts";
 import type { Status } from "../api/status.ts";
@@ -81,10 +83,21 @@ function queryString(params: Record<string, string | number | boolean | undefine
   return s ? `?${s}` : "";
 }
 
+/** client-go's maxRetries for responses carrying Retry-After. */
+const MAX_RETRY_AFTER_ATTEMPTS = 10;
+
+/** The wait (ms) a 429 response asks for with Retry-After seconds; undefined for any other answer. */
+function retryAfterMs(res: http.IncomingMessage): number | undefined {
+  if (res.statusCode !== 429) return undefined;
+  const seconds = Number(res.headers["retry-after"]);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 10) * 1000 : undefined;
+}
+
 export class RestClient {
   private readonly url: URL;
   private readonly agent: http.Agent;
-  private readonly limiter: TokenBucket;
+  /** Client-side rate limit; undefined when config.qps < 0 (client-go: no limiter). */
+  private readonly limiter?: TokenBucket;
   private readonly clock: Clock;
 
   constructor(
@@ -98,13 +111,19 @@ export class RestClient {
       ? new https.Agent({
           keepAlive: true,
           maxSockets: config.maxSockets ?? 64,
-          ca: config.ca,
-          cert: config.cert,
-          key: config.key,
+          // One TLS context for every connection: given ca/cert/key instead,
+          // Node builds a context per new connection and, worse, puts the
+          // PEM texts into the pool key it builds and hashes on every request.
+          secureContext: tls.createSecureContext({
+            ca: config.ca,
+            cert: config.cert,
+            key: config.key,
+          }),
           rejectUnauthorized: !config.insecureSkipTLSVerify,
         })
       : new http.Agent({ keepAlive: true, maxSockets: config.maxSockets ?? 64 });
-    this.limiter = new TokenBucket(config.qps ?? 50, config.burst ?? 100, this.clock);
+    const qps = config.qps ?? 50;
+    if (qps >= 0) this.limiter = new TokenBucket(qps, config.burst ?? 100, this.clock);
   }
 
   /** Closes pooled connections. */
@@ -113,6 +132,7 @@ export class RestClient {
   }
 
   private async throttle(): Promise<void> {
+    if (!this.limiter) return;
     const wait = this.limiter.reserve();
     if (wait > 0) await new Promise<void>((r) => this.clock.after(wait, r));
   }
@@ -166,16 +186,26 @@ export class RestClient {
         : typeof opts.body === "string"
           ? opts.body
           : JSON.stringify(opts.body);
-    const res = await this.open(
-      method,
-      path,
-      body,
-      opts.contentType ?? "application/json",
-      opts.signal,
-    );
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString();
+    let res: http.IncomingMessage;
+    let text: string;
+    for (let attempt = 1; ; attempt++) {
+      res = await this.open(
+        method,
+        path,
+        body,
+        opts.contentType ?? "application/json",
+        opts.signal,
+      );
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      text = Buffer.concat(chunks).toString();
+      // As client-go: a 429 with Retry-After was turned away before any work
+      // (max-in-flight), so any verb is sent again after the wait, 10 times at most.
+      const after = retryAfterMs(res);
+      if (after === undefined || attempt >= MAX_RETRY_AFTER_ATTEMPTS || opts.signal?.aborted) break;
+      await new Promise<void>((r) => this.clock.after(after, r));
+      await this.throttle();
+    }
     const code = res.statusCode ?? 0;
     if (code < 200 || code >= 300) {
       let status: Status | undefined;
