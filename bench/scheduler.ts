@@ -25,6 +25,11 @@ import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { nodesRef, podsRef } from "../src/client/resources.ts";
 import { RestClient } from "../src/client/rest-client.ts";
 import { startCluster } from "../test/e2e/harness.ts";
+import {
+  diffRequestCounts,
+  fetchRequestCounts,
+  type RequestCounts,
+} from "./controllers-requests.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { processCpuMs } from "./lib/server-side.ts";
 import { percentiles } from "./lib/percentiles.ts";
@@ -86,6 +91,8 @@ interface Result {
   schedulerCpuMsPerPod: number;
   /** 1-minute load average when the pod phase started and ended. */
   load: [number, number];
+  /** API requests the server counted over the pod phase, per bound pod ("VERB resource[/sub]"). */
+  requestsPerPod: Record<string, number>;
 }
 
 /** Runs op(i) for i in [0, n) with `concurrency` loops. */
@@ -195,6 +202,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       }
     })();
     progress("scheduler", `${w.name}: creating ${w.pods} pods`);
+    const requests0 = await fetchRequestCounts(loadKubeconfig(cluster.kubeconfig));
     const load0 = loadavg()[0]!;
     const serverCpu0 = processCpuMs(cluster.pid);
     const schedCpu0 = processCpuMs(sched.pid!);
@@ -220,6 +228,10 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
     const schedCpuMs = processCpuMs(sched.pid!) - schedCpu0;
     clearTimeout(timer);
     clearInterval(ticker);
+    const requests: RequestCounts = diffRequestCounts(
+      requests0,
+      await fetchRequestCounts(loadKubeconfig(cluster.kubeconfig)),
+    );
     const last = Math.max(...boundAt.values());
     const latencies = [...boundAt].map(([name, t]) => t - (sent.get(name) ?? t));
     const p = percentiles(latencies);
@@ -240,6 +252,11 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       serverCpuMsPerPod: serverCpuMs / Math.max(1, boundAt.size),
       schedulerCpuMsPerPod: schedCpuMs / Math.max(1, boundAt.size),
       load: [load0, loadavg()[0]!],
+      requestsPerPod: Object.fromEntries(
+        [...requests]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => [k, Number((v / Math.max(1, boundAt.size)).toFixed(3))]),
+      ),
     };
   } finally {
     abort.abort();
@@ -307,4 +324,11 @@ process.stdout.write(
     `load = 1-minute load average at the phase's start-end)\n`,
 );
 printTable(rows);
+for (const r of results)
+  if (r.requestsPerPod)
+    process.stdout.write(
+      `${r.workload}: API requests per pod: ${Object.entries(r.requestsPerPod)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}\n`,
+    );
 await writeJson(args.json, { scale: args.scale, results });
