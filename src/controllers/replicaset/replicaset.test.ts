@@ -149,3 +149,52 @@ test("scale-down deletes not-ready pods before ready ones", async () => {
     [...ready].sort(),
   );
 });
+
+async function scale(name: string, replicas: number): Promise<void> {
+  const rs = await client.get<Obj>(replicaSetsRef, ns, name);
+  await client.update(replicaSetsRef, { ...rs, spec: { ...rs.spec, replicas } });
+  await until(
+    `${name} scaled to ${replicas} in cache`,
+    () =>
+      informers.informerFor<Obj>(replicaSetsRef).indexer.get(`${ns}/${name}`)?.spec?.replicas ===
+      replicas,
+  );
+}
+
+test("scale-down: a terminating pod counts as deleted at once (deletions tracked by UID)", async () => {
+  await createRS("grace", 3);
+  await controller.syncHandler(`${ns}/grace`);
+  const pods = await until("3 pods", () => podsOf("grace").length === 3 && podsOf("grace"));
+  // Bound pods are deleted gracefully: marked with a deletionTimestamp, kept until a kubelet removes them.
+  for (const p of pods)
+    await client.request("POST", `/api/v1/namespaces/${ns}/pods/${p.metadata!.name}/binding`, {
+      body: {
+        apiVersion: "v1",
+        kind: "Binding",
+        metadata: { name: p.metadata!.name },
+        target: { kind: "Node", name: "node-1" },
+      },
+    });
+  await until("bound in cache", () => podsOf("grace").every((p) => p.spec?.nodeName));
+  const all = () =>
+    informers
+      .informerFor<Obj>(podsRef)
+      .indexer.byIndex("namespace", ns)
+      .filter((p) => p.metadata?.labels?.app === "grace");
+  await scale("grace", 2);
+  await controller.syncHandler(`${ns}/grace`);
+  const terminating = await until("one pod terminating", () =>
+    all().find((p) => p.metadata?.deletionTimestamp),
+  );
+  assert.equal(podsOf("grace").length, 2);
+  // Back to 3 while that pod still terminates: the controller replaces it
+  // now instead of waiting for it to be gone.
+  await scale("grace", 3);
+  await controller.syncHandler(`${ns}/grace`);
+  await until("a replacement created", () => podsOf("grace").length === 3);
+  assert.ok(
+    all().some((p) => p.metadata?.uid === terminating.metadata?.uid),
+    "the terminating pod is still there",
+  );
+  assert.equal(all().length, 4);
+});

@@ -111,7 +111,8 @@ export class ReplicaSetController {
       },
     });
     this.pods.addEventHandler({
-      add: (p) => this.podChanged(p, "add"),
+      // As upstream's addPod: a pod that shows up already terminating counts as deleted.
+      add: (p) => this.podChanged(p, p.metadata?.deletionTimestamp ? "delete" : "add"),
       update: (old, p) => this.podUpdated(old, p),
       delete: (p) => this.podChanged(p, "delete"),
     });
@@ -139,7 +140,7 @@ export class ReplicaSetController {
       const owner = this.owners.indexer.get(key);
       if (!owner || owner.metadata?.uid !== ref.uid) return;
       if (event === "add") this.expectations.creationObserved(key);
-      if (event === "delete") this.expectations.deletionObserved(key);
+      if (event === "delete") this.expectations.deletionObserved(key, pod.metadata?.uid);
       this.queue.add(key);
       return;
     }
@@ -148,14 +149,22 @@ export class ReplicaSetController {
 
   /**
    * As upstream's updatePod: a resync (same resourceVersion) is ignored; a
-   * changed controllerRef syncs the old controller too; an orphan whose
-   * labels or controllerRef changed syncs every owner that selects it.
+   * terminating pod (deletionTimestamp set) counts as deleted at once, so
+   * the owner replaces it without waiting for the kubelet to remove it (the
+   * expectations track deletions by UID: its later removal is not counted
+   * again); a changed controllerRef syncs the old controller too; an orphan
+   * whose labels or controllerRef changed syncs every owner that selects it.
    */
   private podUpdated(old: Pod, pod: Pod): void {
     if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
     const oldRef = controllerOf(old);
     const ref = controllerOf(pod);
     const refChanged = oldRef?.uid !== ref?.uid;
+    if (pod.metadata?.deletionTimestamp) {
+      this.podChanged(pod, "delete");
+      if (refChanged && oldRef) this.podChanged(old, "delete");
+      return;
+    }
     if (refChanged && oldRef) this.podChanged(old);
     if (ref) return this.podChanged(pod);
     if (refChanged || !sameLabels(old.metadata?.labels, pod.metadata?.labels))
@@ -316,7 +325,10 @@ export class ReplicaSetController {
         ]),
       );
       const victims = [...active].sort((a, b) => compareForDeletion(a, b, rank)).slice(0, toDelete);
-      this.expectations.expect(key, 0, victims.length);
+      this.expectations.expectDeletions(
+        key,
+        victims.map((p) => p.metadata?.uid ?? ""),
+      );
       await deletePods(
         { ...this.opts, expectations: this.expectations },
         key,

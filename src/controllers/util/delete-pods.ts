@@ -10,7 +10,7 @@ import type { Pod } from "./pods.ts";
 /**
  * Deletes `pods` at once, recording SuccessfulDelete on `owner` for each.
  * A deletion that fails will never be observed, so it settles its
- * expectation at once; NotFound counts as done, other errors are rethrown.
+ * expectation (by the pod's UID when deletions are tracked by UID) at once; NotFound counts as done, other errors are rethrown.
  */
 export async function deletePods(
   deps: { client: RestClient; recorder: EventRecorder; expectations: ControllerExpectations },
@@ -30,7 +30,7 @@ export async function deletePods(
           `Deleted pod: ${pod.metadata?.name}`,
         );
       } catch (err) {
-        deps.expectations.deletionObserved(key);
+        deps.expectations.deletionObserved(key, pod.metadata?.uid);
         if (!isNotFound(err)) throw err;
       }
     }),

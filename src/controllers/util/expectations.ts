@@ -3,6 +3,12 @@
  * N creations or deletions does not act on the same owner again until its
  * informer has seen them (or the expectation expired), so it never double-creates
  * from a stale cache.
+ *
+ * Deletions may also be tracked by pod UID (upstream's
+ * UIDTrackingControllerExpectations, which the ReplicaSet controller uses):
+ * a pod counts as deleted the first time it is seen terminating
+ * (deletionTimestamp set) or gone, and never again, so the later "gone"
+ * event of a pod already counted cannot lower a newer expectation.
  */
 import type { Clock } from "../../client/clock.ts";
 
@@ -12,6 +18,8 @@ interface Expectation {
   add: number;
   del: number;
   at: number;
+  /** UIDs whose deletion is expected and not yet observed (expectDeletions only). */
+  uids?: Set<string>;
 }
 
 export class ControllerExpectations {
@@ -19,8 +27,15 @@ export class ControllerExpectations {
 
   constructor(private readonly clock: Clock) {}
 
+  /** Expects `adds` creations and `dels` deletions (counted, not tracked by UID). */
   expect(key: string, adds: number, dels: number): void {
     this.items.set(key, { add: adds, del: dels, at: this.clock.now() });
+  }
+
+  /** Expects the deletion of exactly these pod UIDs (upstream's ExpectDeletions). */
+  expectDeletions(key: string, uids: string[]): void {
+    const set = new Set(uids);
+    this.items.set(key, { add: 0, del: set.size, at: this.clock.now(), uids: set });
   }
 
   creationObserved(key: string): void {
@@ -28,9 +43,17 @@ export class ControllerExpectations {
     if (e) e.add--;
   }
 
-  deletionObserved(key: string): void {
+  /**
+   * One deletion seen. When the key's deletions are tracked by UID, only a
+   * UID still expected counts (once); otherwise every call counts.
+   */
+  deletionObserved(key: string, uid?: string): void {
     const e = this.items.get(key);
-    if (e) e.del--;
+    if (!e) return;
+    if (e.uids) {
+      if (uid === undefined || !e.uids.delete(uid)) return;
+    }
+    e.del--;
   }
 
   /** True when nothing is outstanding, nothing was recorded, or the record is stale. */
