@@ -6,7 +6,7 @@
  * functions recognise the tag, and equality of two opaque values compares
  * their canonical content.
  */
-import { celList, celMap, isCelList, isCelMap, isCelUint, isCelType } from "@bufbuild/cel";
+import { celList, celMap, celType, isCelList, isCelMap, isCelUint, isCelType } from "@bufbuild/cel";
 import type { CelInput, CelMap, CelValue } from "@bufbuild/cel";
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
@@ -199,4 +199,10 @@ function opaqueToJSON(tag: string, v: CelMap): unknown {
 /** A CEL list from JS values already in CEL form. */
 export function list(values: readonly CelInput[]): CelValue {
   return celList(values);
+}
+
+/** The CEL type name of a runtime value ("int", "bool", "list", "map", ...; opaque values "map"). */
+export function celTypeName(v: CelValue): string {
+  const name = celType(v).name;
+  return name.replace(/\(.*$/, "");
 }

@@ -39,6 +39,9 @@ export function validateMatchResources(m: Record<string, unknown>, field: string
 }
 
 const CEL_IDENT = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+/** Upstream's limits on auditAnnotations: how many, and a valueExpression's length. */
+const MAX_AUDIT_ANNOTATIONS = 20;
+const MAX_VALUE_EXPRESSION_BYTES = 5 * 1024;
 
 /** A ValidatingAdmissionPolicy. */
 export function validatePolicy(o: KObject): FieldError[] {
@@ -64,13 +67,24 @@ export function validatePolicy(o: KObject): FieldError[] {
     if (objects(spec.matchConstraints.resourceRules).length === 0)
       errs.push(fieldErrors.required("spec.matchConstraints.resourceRules"));
   }
-  errs.push(...validateMatchConditions(spec.matchConditions, "spec.matchConditions", POLICY_CEL));
+  // As upstream: `params` is declared only with a paramKind; matchConditions
+  // compile without `variables` (a stateless compiler), messageExpressions
+  // without `authorizer`.
+  const declared = POLICY_CEL.filter((v) => v !== "params" || isObject(spec.paramKind));
+  errs.push(
+    ...validateMatchConditions(
+      spec.matchConditions,
+      "spec.matchConditions",
+      declared.filter((v) => v !== "variables"),
+    ),
+  );
   // `variables` is typed by the variables' expressions, each seeing the ones before it.
   const composed = cel().compileVariables(
     objects(spec.variables).map((v) => ({ name: str(v.name), expression: str(v.expression) })),
-    { variables: POLICY_CEL },
+    { variables: declared },
   );
   const exprs = composed.options;
+  const messageExprs = { ...exprs, variables: declared.filter((v) => v !== "authorizer") };
   objects(spec.variables).forEach((v, i) => {
     const name = str(v.name);
     if (!name) errs.push(fieldErrors.required(`spec.variables[${i}].name`));
@@ -92,10 +106,24 @@ export function validatePolicy(o: KObject): FieldError[] {
   const validations = objects(spec.validations);
   const audits = objects(spec.auditAnnotations);
   if (validations.length === 0 && audits.length === 0)
+    for (const field of ["spec.validations", "spec.auditAnnotations"])
+      errs.push(
+        fieldErrors.required(
+          field,
+          "validations or auditAnnotations must contain at least one item",
+        ),
+      );
+  if (audits.length > MAX_AUDIT_ANNOTATIONS)
     errs.push(
-      fieldErrors.required(
-        "spec.validations",
-        "validations or auditAnnotations must contain at least one item",
+      invalidRendered(
+        "spec.auditAnnotations",
+        `[]admissionregistration.AuditAnnotation{${audits
+          .map(
+            (a) =>
+              `admissionregistration.AuditAnnotation{Key:${JSON.stringify(str(a.key))}, ValueExpression:${JSON.stringify(str(a.valueExpression))}}`,
+          )
+          .join(", ")}}`,
+        `must not have more than ${MAX_AUDIT_ANNOTATIONS} auditAnnotations`,
       ),
     );
   validations.forEach((v, i) => {
@@ -103,7 +131,9 @@ export function validatePolicy(o: KObject): FieldError[] {
     if (!str(v.expression))
       errs.push(fieldErrors.required(`${path}.expression`, "expression is not specified"));
     errs.push(...celErrors(`${path}.expression`, v.expression, exprs, ["bool"]));
-    errs.push(...celErrors(`${path}.messageExpression`, v.messageExpression, exprs, ["string"]));
+    errs.push(
+      ...celErrors(`${path}.messageExpression`, v.messageExpression, messageExprs, ["string"]),
+    );
     if (str(v.message).includes("\n"))
       errs.push(
         fieldErrors.invalid(`${path}.message`, v.message, "message must not contain line breaks"),
@@ -117,6 +147,7 @@ export function validatePolicy(o: KObject): FieldError[] {
       ]),
     );
   });
+  const keys = new Set<string>();
   audits.forEach((a, i) => {
     const path = `spec.auditAnnotations[${i}]`;
     const key = str(a.key);
@@ -124,7 +155,19 @@ export function validatePolicy(o: KObject): FieldError[] {
     else
       for (const msg of isQualifiedName(`${o.metadata?.name ?? ""}/${key}`))
         errs.push(fieldErrors.invalid(`${path}.key`, key, msg));
-    if (!str(a.valueExpression)) errs.push(fieldErrors.required(`${path}.valueExpression`));
+    if (keys.has(key)) errs.push(fieldErrors.duplicate(`${path}.key`, key));
+    keys.add(key);
+    if (!str(a.valueExpression).trim())
+      errs.push(
+        fieldErrors.required(`${path}.valueExpression`, "valueExpression is not specified"),
+      );
+    else if (Buffer.byteLength(str(a.valueExpression).trim()) > MAX_VALUE_EXPRESSION_BYTES)
+      errs.push(
+        fieldErrors.required(
+          `${path}.valueExpression`,
+          `must not exceed ${MAX_VALUE_EXPRESSION_BYTES} bytes in length`,
+        ),
+      );
     errs.push(
       ...celErrors(`${path}.valueExpression`, a.valueExpression, exprs, ["string", "null_type"]),
     );

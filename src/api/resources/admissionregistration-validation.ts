@@ -17,8 +17,9 @@ import {
 } from "../validation/names.ts";
 import { validateLabelSelector, validateObjectMeta } from "../validation/object-meta.ts";
 
-export const WEBHOOK_CEL = ["object", "oldObject", "request", "authorizer"];
-export const POLICY_CEL = [...WEBHOOK_CEL, "params", "namespaceObject", "variables"];
+/** Variables of matchConditions, as upstream's stateless compiler declares them (params only for policies with a paramKind). */
+export const WEBHOOK_CEL = ["object", "oldObject", "request", "namespaceObject", "authorizer"];
+export const POLICY_CEL = [...WEBHOOK_CEL, "params", "variables"];
 
 /**
  * Invalid(field, expression, "compilation failed: ...") when the expression

@@ -122,6 +122,7 @@ test("policies and bindings validate as upstream", () => {
   assert.deepEqual(check("validatingadmissionpolicies", policy({})), [
     "spec.matchConstraints: Required value",
     "spec.validations: Required value: validations or auditAnnotations must contain at least one item",
+    "spec.auditAnnotations: Required value: validations or auditAnnotations must contain at least one item",
   ]);
   assert.deepEqual(
     check(
@@ -192,7 +193,7 @@ test("CEL expressions must compile with the variables upstream declares", () => 
     metadata: { name: "p" },
     spec: {
       matchConstraints: rules,
-      validations: [{ expression: "object.spec.replicas <=" }, { expression: "params == null" }],
+      validations: [{ expression: "object.spec.replicas <=" }, { expression: "object != null" }],
     },
   });
   assert.equal(errs.length, 1);
@@ -206,4 +207,130 @@ test("CEL expressions must compile with the variables upstream declares", () => 
   });
   assert.equal(hookErrs.length, 1);
   assert.match(hookErrs[0], /matchConditions\[0\]\.expression: .*undeclared reference to 'params'/);
+});
+
+test("policy expressions declare what upstream's compilers declare", () => {
+  const rules = {
+    resourceRules: [
+      { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] },
+    ],
+  };
+  const paramKind = { apiVersion: "v1", kind: "ConfigMap" };
+  const undeclared = (name: string) => `undeclared reference to '${name}'`;
+  // [spec fields, field with the error (or undefined), what the error names]
+  const cases: [Record<string, unknown>, string | undefined, string?][] = [
+    // matchConditions compile without composition: no `variables`, even when declared.
+    [
+      {
+        variables: [{ name: "big", expression: "true" }],
+        matchConditions: [{ name: "m", expression: "variables.big" }],
+      },
+      "spec.matchConditions[0].expression",
+      undeclared("variables"),
+    ],
+    [{ matchConditions: [{ name: "m", expression: "namespaceObject == null" }] }, undefined],
+    [
+      {
+        matchConditions: [
+          { name: "m", expression: "authorizer.requestResource.check('get').allowed()" },
+        ],
+      },
+      undefined,
+    ],
+    // `params` only with a paramKind, everywhere.
+    [
+      { matchConditions: [{ name: "m", expression: "params == null" }] },
+      "spec.matchConditions[0].expression",
+      undeclared("params"),
+    ],
+    [{ paramKind, matchConditions: [{ name: "m", expression: "params == null" }] }, undefined],
+    [
+      { validations: [{ expression: "params != null" }] },
+      "spec.validations[1].expression",
+      undeclared("params"),
+    ],
+    [{ paramKind, validations: [{ expression: "params != null" }] }, undefined],
+    [
+      { variables: [{ name: "p", expression: "params" }] },
+      "spec.variables[0].expression",
+      undeclared("params"),
+    ],
+    [
+      { auditAnnotations: [{ key: "k", valueExpression: "string(params)" }] },
+      "spec.auditAnnotations[0].valueExpression",
+      undeclared("params"),
+    ],
+    // messageExpressions get no authorizer.
+    [
+      {
+        validations: [
+          {
+            expression: "true",
+            messageExpression: "authorizer.requestResource.check('get').reason()",
+          },
+        ],
+      },
+      "spec.validations[1].messageExpression",
+      undeclared("authorizer"),
+    ],
+    [
+      { validations: [{ expression: "authorizer.requestResource.check('get').allowed()" }] },
+      undefined,
+    ],
+  ];
+  for (const [extra, field, named] of cases) {
+    const { validations, ...rest } = extra as { validations?: unknown[] };
+    const errs = check("validatingadmissionpolicies", {
+      metadata: { name: "p" },
+      spec: {
+        matchConstraints: rules,
+        validations: [{ expression: "true" }, ...(validations ?? [])],
+        ...rest,
+      },
+    });
+    if (field === undefined) assert.deepEqual(errs, [], JSON.stringify(extra));
+    else {
+      assert.equal(errs.length, 1, `${JSON.stringify(extra)}: ${errs.join("; ")}`);
+      assert.ok(errs[0]!.startsWith(`${field}: Invalid value: `), errs[0]);
+      assert.ok(errs[0]!.includes(named!), errs[0]);
+    }
+  }
+});
+
+test("auditAnnotations: unique keys, at most 20, valueExpression at most 5 KiB", () => {
+  const spec = (auditAnnotations: unknown[]) => ({
+    metadata: { name: "p" },
+    spec: {
+      matchConstraints: {
+        resourceRules: [
+          { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] },
+        ],
+      },
+      auditAnnotations,
+    },
+  });
+  assert.deepEqual(
+    check(
+      "validatingadmissionpolicies",
+      spec([
+        { key: "a", valueExpression: "'x'" },
+        { key: "a", valueExpression: "'y'" },
+      ]),
+    ),
+    ['spec.auditAnnotations[1].key: Duplicate value: "a"'],
+  );
+  const many = Array.from({ length: 21 }, (_, i) => ({ key: `k${i}`, valueExpression: "'v'" }));
+  const errs = check("validatingadmissionpolicies", spec(many));
+  assert.equal(errs.length, 1);
+  assert.match(
+    errs[0]!,
+    /^spec\.auditAnnotations: Invalid value: \[\]admissionregistration\.AuditAnnotation\{admissionregistration\.AuditAnnotation\{Key:"k0", ValueExpression:"'v'"\}, .*: must not have more than 20 auditAnnotations$/,
+  );
+  const long = `'${"x".repeat(5 * 1024)}'`;
+  assert.deepEqual(
+    check("validatingadmissionpolicies", spec([{ key: "a", valueExpression: long }])),
+    [
+      "spec.auditAnnotations[0].valueExpression: Required value: must not exceed 5120 bytes in length",
+    ],
+  );
 });

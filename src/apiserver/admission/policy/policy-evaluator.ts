@@ -1,19 +1,31 @@
 /**
  * Evaluates one ValidatingAdmissionPolicy against one request (and one
- * param): matchConditions, then variables (in order; each sees the earlier
- * ones as `variables.<name>`), validations (message, messageExpression,
- * reason) and auditAnnotations, with src/cel. Compiled programs are cached
- * per policy object (cached objects are immutable, so the object is the key).
+ * param) as upstream's validator: matchConditions first, then validations
+ * (message, messageExpression, reason) and auditAnnotations. Variables are
+ * lazy, as upstream's composition: a variable runs when an expression
+ * first reads `variables.<name>` (each of matchConditions, validations,
+ * messageExpressions and auditAnnotations has its own context), and a
+ * failing one fails only the expressions that read it, with upstream's
+ * `composited variable "x" fails to evaluate: ...`. Expressions declare
+ * `params` only when the policy has a paramKind, and messageExpressions
+ * get no `authorizer` (upstream's declarations); matchConditions see
+ * `namespaceObject` as null (upstream's matcher passes no namespace).
+ * Compiled programs are cached per policy object (cached objects are
+ * immutable, so the object is the key).
  */
-import type { CelProgram } from "../../../cel/index.ts";
+import type { CelProgram, CompileOptions, EvalResult } from "../../../cel/index.ts";
 import { cel } from "../../../cel/lazy.ts";
 import type { KObject } from "../../../api/types.ts";
-import { evaluateConditions } from "../webhook/match-conditions.ts";
+import {
+  compileConditionList,
+  evaluateCompiledConditions,
+  type CompiledCondition,
+} from "../webhook/match-conditions.ts";
 
 type Rec = Record<string, unknown>;
 const objects = (v: unknown): Rec[] => (Array.isArray(v) ? (v as Rec[]) : []);
 
-/** Variables every policy expression may use. */
+/** Variables every policy expression may use (the type checker declares them all). */
 export const POLICY_VARIABLES = [
   "object",
   "oldObject",
@@ -23,6 +35,29 @@ export const POLICY_VARIABLES = [
   "variables",
   "authorizer",
 ] as const;
+
+/**
+ * The variables upstream declares for a policy's expressions: `params`
+ * only with a paramKind, `authorizer` unless `authorizer` is false
+ * (messageExpressions), `variables` unless `variables` is false
+ * (matchConditions at validation, compiled without composition).
+ */
+export function policyVariableNames(
+  spec: Rec,
+  opts: { authorizer?: boolean; variables?: boolean } = {},
+): string[] {
+  return POLICY_VARIABLES.filter(
+    (v) =>
+      (v !== "params" || (typeof spec.paramKind === "object" && spec.paramKind !== null)) &&
+      (v !== "authorizer" || opts.authorizer !== false) &&
+      (v !== "variables" || opts.variables !== false),
+  );
+}
+
+/** Upstream's cap on a messageExpression's result (celconfig.MaxEvaluatedMessageExpressionSizeBytes). */
+export const MAX_MESSAGE_EXPRESSION_BYTES = 5 * 1024;
+/** Upstream's cap on an audit annotation value (longer values are cut). */
+export const MAX_AUDIT_ANNOTATION_VALUE_BYTES = 10 * 1024;
 
 /** One failed (or erroring) validation. */
 export interface ValidationFailure {
@@ -42,13 +77,16 @@ export type PolicyEvaluation =
       matchError?: undefined;
       failures: ValidationFailure[];
       auditAnnotations: Record<string, string>;
+      /** auditAnnotations that errored (upstream denies on them under failurePolicy Fail). */
+      auditErrors: string[];
     };
 
 type Program = { program?: CelProgram; error?: string };
 interface CompiledPolicy {
-  variables: { name: string; p: Program }[];
+  variables: Map<string, Program>;
+  conditions: CompiledCondition[];
   validations: { expression: string; message: string; reason: string; p: Program; m?: Program }[];
-  audits: { key: string; p: Program }[];
+  audits: { key: string; expression: string; p: Program }[];
 }
 
 const compiled = new WeakMap<KObject, CompiledPolicy>();
@@ -61,6 +99,9 @@ export function policyVariables(spec: Rec): { name: string; expression: string }
   }));
 }
 
+const toProgram = (r: ReturnType<ReturnType<typeof cel>["compile"]>): Program =>
+  r.ok ? { program: r.program } : { error: r.error.message };
+
 /**
  * Compiles the policy's expressions (cached), `variables` typed by the
  * variables' expressions as upstream's composition types them.
@@ -70,28 +111,30 @@ export function compilePolicy(policy: KObject): CompiledPolicy {
   if (c) return c;
   const spec = (policy.spec ?? {}) as Rec;
   const vars = policyVariables(spec);
-  const composed = cel().compileVariables(vars, { variables: POLICY_VARIABLES });
-  const prog = (source: string): Program => {
-    const r = cel().compile(source, composed.options);
-    return r.ok ? { program: r.program } : { error: r.error.message };
+  const composed = cel().compileVariables(vars, { variables: policyVariableNames(spec) });
+  const options = composed.options;
+  const messageOptions: CompileOptions = {
+    ...options,
+    variables: policyVariableNames(spec, { authorizer: false }),
   };
+  const prog = (source: string, o: CompileOptions = options): Program =>
+    toProgram(cel().compile(source, o));
   c = {
-    variables: vars.map((v, i) => {
-      const r = composed.results[i]!;
-      return { name: v.name, p: r.ok ? { program: r.program } : { error: r.error.message } };
-    }),
+    variables: new Map(vars.map((v, i) => [v.name, toProgram(composed.results[i]!)])),
+    conditions: compileConditionList(objects(spec.matchConditions), options),
     validations: objects(spec.validations).map((v) => ({
       expression: String(v.expression ?? ""),
       message: typeof v.message === "string" ? v.message : "",
       reason: typeof v.reason === "string" && v.reason ? v.reason : "Invalid",
       p: prog(String(v.expression ?? "")),
       m:
-        typeof v.messageExpression === "string" && v.messageExpression
-          ? prog(v.messageExpression)
+        typeof v.messageExpression === "string" && v.messageExpression.trim()
+          ? prog(v.messageExpression, messageOptions)
           : undefined,
     })),
     audits: objects(spec.auditAnnotations).map((a) => ({
       key: String(a.key),
+      expression: String(a.valueExpression ?? ""),
       p: prog(String(a.valueExpression ?? "")),
     })),
   };
@@ -99,73 +142,108 @@ export function compilePolicy(policy: KObject): CompiledPolicy {
   return c;
 }
 
-/** Evaluates the policy with the request's bindings (object, oldObject, request, params, ...). */
-export function evaluatePolicy(policy: KObject, bindings: Rec): PolicyEvaluation {
-  const spec = (policy.spec ?? {}) as Rec;
-  const match = evaluateConditions(spec.matchConditions, POLICY_VARIABLES, bindings);
-  if ("error" in match) return { skipped: false, matchError: match.error };
-  if (!match.matched) return { skipped: true };
-  const c = compilePolicy(policy);
-  const variables: Rec = {};
-  const env = { ...bindings, variables };
-  for (const v of c.variables) {
-    const r = v.p.program?.evaluate(env);
-    if (r?.ok) variables[v.name] = cel().fromCel(r.value);
-  }
-  const failures: ValidationFailure[] = [];
-  c.validations.forEach((v, i) => {
-    if (!v.p.program) {
-      failures.push({
-        message: `compilation error: ${v.p.error}`,
-        reason: v.reason,
-        expressionIndex: i,
-        error: true,
-      });
-      return;
-    }
-    const r = v.p.program.evaluate(env);
-    if (!r.ok) {
-      failures.push({
-        message: `expression '${v.expression}' resulted in error: ${r.error.message}`,
-        reason: v.reason,
-        expressionIndex: i,
-        error: true,
-      });
-      return;
-    }
-    if (r.value === true) return;
-    if (r.value !== false) {
-      failures.push({
-        message: `expression '${v.expression}' resulted in error: must evaluate to bool`,
-        reason: v.reason,
-        expressionIndex: i,
-        error: true,
-      });
-      return;
-    }
-    failures.push({
-      message: failureMessage(v, env),
-      reason: v.reason,
-      expressionIndex: i,
-      error: false,
-    });
+/**
+ * One composition context: `bindings` plus `variables`, a lazy map whose
+ * entries run the policy's variables (against these same bindings) on
+ * first read.
+ */
+function withVariables(c: CompiledPolicy, bindings: Rec): Rec {
+  const env: Rec = { ...bindings };
+  env.variables = cel().lazyCelMap([...c.variables.keys()], (name) => {
+    const p = c.variables.get(name)!;
+    if (!p.program)
+      return { ok: false, message: `composited variable "${name}" fails to compile: ${p.error}` };
+    const r = p.program.evaluate(env);
+    return r.ok
+      ? { ok: true, value: r.value }
+      : {
+          ok: false,
+          message: `composited variable "${name}" fails to evaluate: ${r.error.message}`,
+        };
   });
-  const auditAnnotations: Record<string, string> = {};
-  for (const a of c.audits) {
-    const r = a.p.program?.evaluate(env);
-    if (r?.ok && typeof r.value === "string" && r.value !== "")
-      auditAnnotations[`${policy.metadata?.name ?? ""}/${a.key}`] = r.value;
-  }
-  return { skipped: false, failures, auditAnnotations };
+  return env;
 }
 
-/** messageExpression (when it yields a usable string), else message, else `failed expression: <expr>`. */
-function failureMessage(v: CompiledPolicy["validations"][number], env: Rec): string {
-  if (v.m?.program) {
-    const r = v.m.program.evaluate(env);
-    if (r.ok && typeof r.value === "string" && r.value.trim() !== "" && !r.value.includes("\n"))
-      return r.value;
+/** Evaluates the policy with the request's bindings (object, oldObject, request, params, ...). */
+export function evaluatePolicy(policy: KObject, bindings: Rec): PolicyEvaluation {
+  const c = compilePolicy(policy);
+  if (c.conditions.length > 0) {
+    const match = evaluateCompiledConditions(
+      c.conditions,
+      withVariables(c, { ...bindings, namespaceObject: null }),
+    );
+    if ("error" in match) return { skipped: false, matchError: match.error };
+    if (!match.matched) return { skipped: true };
   }
-  if (v.message) return v.message;
-  return `failed expression: ${v.expression}`;
+  const env = withVariables(c, bindings);
+  const { authorizer: _authorizer, ...withoutAuthorizer } = bindings;
+  let messageEnv: Rec | undefined;
+  const failures: ValidationFailure[] = [];
+  c.validations.forEach((v, i) => {
+    const fail = (message: string, error: boolean) =>
+      failures.push({ message, reason: v.reason, expressionIndex: i, error });
+    if (!v.p.program) return fail(`compilation error: ${v.p.error}`, true);
+    const r = v.p.program.evaluate(env);
+    if (!r.ok)
+      return fail(`expression '${v.expression}' resulted in error: ${r.error.message}`, true);
+    if (r.value === true) return;
+    messageEnv ??= withVariables(c, withoutAuthorizer);
+    fail(failureMessage(v, v.m?.program?.evaluate(messageEnv)), false);
+  });
+  const auditEnv = withVariables(c, withoutAuthorizer);
+  const auditAnnotations: Record<string, string> = {};
+  const auditErrors: string[] = [];
+  for (const a of c.audits) {
+    if (!a.p.program) {
+      auditErrors.push(`compilation error: ${a.p.error}`);
+      continue;
+    }
+    const r = a.p.program.evaluate(auditEnv);
+    if (!r.ok) {
+      auditErrors.push(`expression '${a.expression}' resulted in error: ${r.error.message}`);
+      continue;
+    }
+    if (r.value === null) continue;
+    if (typeof r.value !== "string") {
+      auditErrors.push(
+        `valueExpression '${a.expression}' resulted in unsupported return type: ${cel().celTypeName(r.value)}. Return type must be either string or null.`,
+      );
+      continue;
+    }
+    const value = r.value.trim();
+    if (value !== "")
+      auditAnnotations[`${policy.metadata?.name ?? ""}/${a.key}`] = cutBytes(
+        value,
+        MAX_AUDIT_ANNOTATION_VALUE_BYTES,
+      );
+  }
+  return { skipped: false, failures, auditAnnotations, auditErrors };
+}
+
+/** `s` cut to at most `max` UTF-8 bytes (as Go slices a string). */
+function cutBytes(s: string, max: number): string {
+  const b = Buffer.from(s);
+  return b.length <= max ? s : b.subarray(0, max).toString();
+}
+
+/**
+ * Upstream's failure message: the messageExpression's result (trimmed)
+ * when it is a non-empty single-line string of at most 5 KiB, else the
+ * message (trimmed), else `failed expression: <expression>`.
+ */
+function failureMessage(
+  v: CompiledPolicy["validations"][number],
+  m: EvalResult | undefined,
+): string {
+  if (m?.ok && typeof m.value === "string") {
+    const text = m.value.trim();
+    if (
+      text !== "" &&
+      !text.includes("\n") &&
+      Buffer.byteLength(text) <= MAX_MESSAGE_EXPRESSION_BYTES
+    )
+      return text;
+  }
+  if (v.message.trim()) return v.message.trim();
+  return `failed expression: ${v.expression.trim()}`;
 }

@@ -159,6 +159,17 @@ export function validatingAdmissionPolicyPlugin(
         for (const [k, v] of Object.entries(result.auditAnnotations))
           if (attrs.auditAnnotations) attrs.auditAnnotations[k] ??= v;
         for (const f of result.failures) if (!f.error || fail) out.push({ ...base, ...f });
+        // An auditAnnotation that errors denies under Fail, whatever the actions (as upstream).
+        if (fail)
+          for (const message of result.auditErrors)
+            out.push({
+              ...base,
+              actions: ["Deny"],
+              message,
+              reason: "",
+              expressionIndex: -1,
+              error: true,
+            });
       }
     }
     return out;

@@ -4,8 +4,11 @@
  * (compile or runtime) → an error for the failure policy; else match.
  * Compiled programs are cached per condition list (configuration objects
  * from the ObjectCache are immutable, so the list itself is the key).
+ * Errors read as upstream's condition evaluator words them
+ * (`compilation error: ...`, `expression '...' resulted in error: ...`),
+ * several joined as Go's error aggregate (`[a, b]`).
  */
-import type { CelProgram } from "../../../cel/index.ts";
+import type { CelProgram, CompileOptions } from "../../../cel/index.ts";
 import { cel } from "../../../cel/lazy.ts";
 import type { AdmissionAttributes } from "../../pipeline.ts";
 
@@ -14,22 +17,50 @@ type Rec = Record<string, unknown>;
 export type MatchOutcome =
   { matched: true } | { matched: false; condition: string } | { error: string };
 
-/** Variables of webhook match conditions. */
-export const WEBHOOK_VARIABLES = ["object", "oldObject", "request", "authorizer"] as const;
+/**
+ * Variables of webhook match conditions (upstream declares namespaceObject
+ * too; its matcher binds it to null).
+ */
+export const WEBHOOK_VARIABLES = [
+  "object",
+  "oldObject",
+  "request",
+  "namespaceObject",
+  "authorizer",
+] as const;
 
-type Compiled = { name: string; program?: CelProgram; error?: string };
-const compiledLists = new WeakMap<object, Compiled[]>();
+/** One compiled condition. */
+export type CompiledCondition = {
+  name: string;
+  expression: string;
+  program?: CelProgram;
+  error?: string;
+};
+const compiledLists = new WeakMap<object, CompiledCondition[]>();
+
+/** Compiles conditions (no caching); needs loadCel() resolved. */
+export function compileConditionList(
+  conditions: Rec[],
+  options: CompileOptions,
+): CompiledCondition[] {
+  return conditions.map((c) => {
+    const expression = String(c.expression ?? "");
+    const r = cel().compile(expression, options);
+    const name = String(c.name ?? "");
+    return r.ok
+      ? { name, expression, program: r.program }
+      : { name, expression, error: r.error.message };
+  });
+}
 
 /** Compiles (once per list object) the conditions; needs loadCel() resolved. */
-export function compileConditions(conditions: Rec[], variables: readonly string[]): Compiled[] {
+export function compileConditions(
+  conditions: Rec[],
+  variables: readonly string[],
+): CompiledCondition[] {
   let out = compiledLists.get(conditions);
   if (!out) {
-    out = conditions.map((c) => {
-      const r = cel().compile(String(c.expression ?? ""), { variables });
-      return r.ok
-        ? { name: String(c.name ?? ""), program: r.program }
-        : { name: String(c.name ?? ""), error: r.error.message };
-    });
+    out = compileConditionList(conditions, { variables });
     compiledLists.set(conditions, out);
   }
   return out;
@@ -56,17 +87,29 @@ export function evaluateConditions(
   bindings: Record<string, unknown>,
 ): MatchOutcome {
   if (!Array.isArray(conditions) || conditions.length === 0) return { matched: true };
+  return evaluateCompiledConditions(compileConditions(conditions as Rec[], variables), bindings);
+}
+
+/**
+ * Evaluates compiled conditions: any false → no match (even after an
+ * error), else any error → error, else match.
+ */
+export function evaluateCompiledConditions(
+  conditions: readonly CompiledCondition[],
+  bindings: Record<string, unknown>,
+): MatchOutcome {
   const errors: string[] = [];
-  for (const c of compileConditions(conditions as Rec[], variables)) {
+  for (const c of conditions) {
     if (!c.program) {
-      errors.push(`compilation failed for matchCondition "${c.name}": ${c.error}`);
+      errors.push(`compilation error: ${c.error}`);
       continue;
     }
     const r = c.program.evaluate(bindings);
-    if (!r.ok) errors.push(`matchCondition "${c.name}": ${r.error.message}`);
+    if (!r.ok) errors.push(`expression '${c.expression}' resulted in error: ${r.error.message}`);
     else if (r.value === false) return { matched: false, condition: c.name };
     else if (r.value !== true)
-      errors.push(`matchCondition "${c.name}" evaluated to a non-bool result`);
+      errors.push(`expression '${c.expression}' resulted in error: must evaluate to bool`);
   }
-  return errors.length > 0 ? { error: errors.join("; ") } : { matched: true };
+  if (errors.length === 0) return { matched: true };
+  return { error: errors.length === 1 ? errors[0]! : `[${errors.join(", ")}]` };
 }

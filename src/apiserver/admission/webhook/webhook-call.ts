@@ -110,6 +110,7 @@ export class WebhookSource {
           object: attrs.object ?? null,
           oldObject: attrs.oldObject ?? null,
           request,
+          namespaceObject: null,
           authorizer: authorizerFor(attrs),
         });
       const authorizer = this.#deps.authorizer;

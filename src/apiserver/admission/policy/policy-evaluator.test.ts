@@ -1,0 +1,185 @@
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { loadCel } from "../../../cel/lazy.ts";
+import type { KObject } from "../../../api/types.ts";
+import { evaluatePolicy, type PolicyEvaluation } from "./policy-evaluator.ts";
+
+type Rec = Record<string, unknown>;
+
+before(async () => {
+  await loadCel();
+});
+
+/** A policy object (not validated: stored policies may hold what validation now refuses). */
+const policy = (spec: Rec): KObject => ({ metadata: { name: "p" }, spec });
+const bindings = (object: Rec): Rec => ({
+  object,
+  oldObject: null,
+  request: { operation: "CREATE" },
+  namespaceObject: { metadata: { name: "default" } },
+});
+const cm = (data: Rec): Rec => ({ metadata: { name: "c" }, data });
+
+/** The failures' messages, or "skipped" / "match error: ...". */
+function outcome(e: PolicyEvaluation): string[] | string {
+  if (e.skipped) return "skipped";
+  if (e.matchError !== undefined) return `match error: ${e.matchError}`;
+  return e.failures.map((f) => `${f.error ? "error" : "deny"}: ${f.message}`);
+}
+
+test("matchConditions run before validations and read variables lazily, as upstream", () => {
+  const variables = [
+    { name: "size", expression: "object.data.size()" },
+    { name: "bad", expression: "object.data.missing == 'x'" },
+  ];
+  const cases: [string, Rec, Rec, string[] | string][] = [
+    [
+      "a condition reads a variable",
+      { matchConditions: [{ name: "big", expression: "variables.size > 1" }] },
+      cm({ a: "1" }),
+      "skipped",
+    ],
+    [
+      "the condition matches",
+      { matchConditions: [{ name: "big", expression: "variables.size > 1" }] },
+      cm({ a: "1", b: "2" }),
+      ["deny: failed expression: false"],
+    ],
+    [
+      "a failing variable fails only the expressions that read it",
+      { matchConditions: [{ name: "m", expression: "variables.bad" }] },
+      cm({ a: "1" }),
+      `match error: expression 'variables.bad' resulted in error: composited variable "bad" fails to evaluate: no such key: missing`,
+    ],
+    [
+      "an unread failing variable is never run",
+      { matchConditions: [{ name: "m", expression: "true || variables.bad" }] },
+      cm({}),
+      ["deny: failed expression: false"],
+    ],
+    [
+      "matchConditions see namespaceObject as null",
+      { matchConditions: [{ name: "ns", expression: "namespaceObject == null" }] },
+      cm({}),
+      ["deny: failed expression: false"],
+    ],
+    [
+      "several errors are aggregated",
+      {
+        matchConditions: [
+          { name: "a", expression: "variables.bad" },
+          { name: "b", expression: "object.nope" },
+        ],
+      },
+      cm({}),
+      `match error: [expression 'variables.bad' resulted in error: composited variable "bad" fails to evaluate: no such key: missing, expression 'object.nope' resulted in error: no such key: nope]`,
+    ],
+    [
+      "false wins over errors",
+      {
+        matchConditions: [
+          { name: "a", expression: "variables.bad" },
+          { name: "b", expression: "false" },
+        ],
+      },
+      cm({}),
+      "skipped",
+    ],
+  ];
+  for (const [name, spec, object, want] of cases) {
+    const p = policy({ variables, validations: [{ expression: "false" }], ...spec });
+    assert.deepEqual(outcome(evaluatePolicy(p, bindings(object))), want, name);
+  }
+});
+
+test("validations see variables and namespaceObject; failures read as upstream's", () => {
+  const variables = [
+    { name: "bad", expression: "object.data.missing == 'x'" },
+    { name: "name", expression: "namespaceObject.metadata.name" },
+  ];
+  const long = "x".repeat(5 * 1024 + 1);
+  const cases: [string, Rec[], string[]][] = [
+    [
+      "variables chain to namespaceObject",
+      [{ expression: "variables.name == 'other'" }],
+      ["deny: failed expression: variables.name == 'other'"],
+    ],
+    [
+      "a failing variable is an error of the expression reading it",
+      [{ expression: "variables.bad" }],
+      [
+        `error: expression 'variables.bad' resulted in error: composited variable "bad" fails to evaluate: no such key: missing`,
+      ],
+    ],
+    [
+      "messageExpression is trimmed",
+      [{ expression: "false", messageExpression: "'  too big  '" }],
+      ["deny: too big"],
+    ],
+    [
+      "an over-long messageExpression falls back to message",
+      [{ expression: "false", message: " m ", messageExpression: `'${long}'` }],
+      ["deny: m"],
+    ],
+    [
+      "a multi-line messageExpression falls back to the expression",
+      [{ expression: " false ", messageExpression: "'a\\nb'" }],
+      ["deny: failed expression: false"],
+    ],
+    [
+      "a non-bool result denies",
+      [{ expression: "object.data.a" }],
+      ["deny: failed expression: object.data.a"],
+    ],
+  ];
+  for (const [name, validations, want] of cases) {
+    const e = evaluatePolicy(policy({ variables, validations }), bindings(cm({ a: "1" })));
+    assert.deepEqual(outcome(e), want, name);
+  }
+});
+
+test("auditAnnotations: trimmed values, null skipped, errors and wrong types reported", () => {
+  const e = evaluatePolicy(
+    policy({
+      variables: [{ name: "bad", expression: "object.nope" }],
+      auditAnnotations: [
+        { key: "a", valueExpression: "'  v  '" },
+        { key: "b", valueExpression: "null" },
+        { key: "c", valueExpression: "'   '" },
+        { key: "d", valueExpression: "variables.bad" },
+        { key: "e", valueExpression: "object.data.size()" },
+      ],
+    }),
+    bindings(cm({ a: "1" })),
+  );
+  assert.ok(!e.skipped && e.matchError === undefined);
+  assert.deepEqual(e.auditAnnotations, { "p/a": "v" });
+  assert.deepEqual(e.auditErrors, [
+    `expression 'variables.bad' resulted in error: composited variable "bad" fails to evaluate: no such key: nope`,
+    "valueExpression 'object.data.size()' resulted in unsupported return type: int. Return type must be either string or null.",
+  ]);
+});
+
+test("params are declared only with a paramKind", () => {
+  const withParams = evaluatePolicy(
+    policy({
+      paramKind: { apiVersion: "v1", kind: "ConfigMap" },
+      validations: [{ expression: "params.data.max == '1'" }],
+    }),
+    { ...bindings(cm({})), params: cm({ max: "2" }) },
+  );
+  assert.deepEqual(outcome(withParams), ["deny: failed expression: params.data.max == '1'"]);
+  const without = evaluatePolicy(policy({ validations: [{ expression: "params == null" }] }), {
+    ...bindings(cm({})),
+    params: null,
+  });
+  const out = outcome(without);
+  assert.ok(
+    Array.isArray(out) &&
+      out.length === 1 &&
+      out[0]!.startsWith(
+        "error: compilation error: compilation failed: ERROR: <input>:1:1: undeclared reference to 'params'",
+      ),
+    String(out),
+  );
+});
