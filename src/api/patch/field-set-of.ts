@@ -110,10 +110,25 @@ function compareMaps(
   path: string[],
   c: Comparison,
 ) {
-  const keys = new Set([...Object.keys(l), ...Object.keys(r)]);
-  for (const key of keys) {
-    compareValues(l[key], r[key], schema?.field(key), [...path, fieldElement(key)], c, false);
-  }
+  for (const key in l) compareField(l, r, key, schema, path, c);
+  for (const key in r) if (!Object.hasOwn(l, key)) compareField(l, r, key, schema, path, c);
+}
+
+/** Compares one field; `path` is extended for the call and restored after. */
+function compareField(
+  l: Record<string, unknown>,
+  r: Record<string, unknown>,
+  key: string,
+  schema: PatchSchema | undefined,
+  path: string[],
+  c: Comparison,
+) {
+  const lv = l[key];
+  const rv = r[key];
+  if (lv === rv && (typeof lv !== "object" || lv === null)) return;
+  path.push(fieldElement(key));
+  compareValues(lv, rv, schema?.field(key), path, c, false);
+  path.pop();
 }
 
 function isEmptyContainer(v: unknown): boolean {
@@ -156,7 +171,9 @@ function compareValues(
   const ri = indexList(r as unknown[], info, false);
   const itemInfo: FieldPatchInfo | undefined = info?.schema ? { schema: info.schema } : undefined;
   for (const pe of new Set([...li.order, ...ri.order])) {
-    compareValues(li.items.get(pe), ri.items.get(pe), itemInfo, [...path, pe], c, true);
+    path.push(pe);
+    compareValues(li.items.get(pe), ri.items.get(pe), itemInfo, path, c, true);
+    path.pop();
   }
 }
 
@@ -176,13 +193,19 @@ function collect(
     into.insert(path);
     const { order, items } = indexList(v, info, false);
     const itemInfo: FieldPatchInfo | undefined = info?.schema ? { schema: info.schema } : undefined;
-    for (const pe of order) collect(items.get(pe), itemInfo, [...path, pe], into, true);
+    for (const pe of order) {
+      path.push(pe);
+      collect(items.get(pe), itemInfo, path, into, true);
+      path.pop();
+    }
     return;
   }
   const obj = v as Record<string, unknown>;
   const schema = info?.schema;
   if (isItem || schema === undefined || schema.isMap) into.insert(path);
-  for (const [key, val] of Object.entries(obj)) {
-    collect(val, schema?.field(key), [...path, fieldElement(key)], into, false);
+  for (const key in obj) {
+    path.push(fieldElement(key));
+    collect(obj[key], schema?.field(key), path, into, false);
+    path.pop();
   }
 }

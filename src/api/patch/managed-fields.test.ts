@@ -148,6 +148,42 @@ test("subresource and ignored fields are recorded per write", () => {
   ]);
 });
 
+test("a status write keeps the stored entry of a manager it does not touch, and moves what it changes", () => {
+  const created = updateManagedFields(undefined, pod(), info("creator"), podSchema);
+  const creatorEntry = managed(created)[0]!;
+  const statusInfo = { ...info("kubelet", T2), subresource: "status", ignoredFields: [["f:spec"]] };
+  const running = {
+    ...created,
+    metadata: { ...created.metadata, labels: { app: "web", tier: "x" } },
+    spec: { containers: [{ name: "web", image: "changed-but-ignored" }] },
+    status: { phase: "Running" },
+  };
+  const out = updateManagedFields(created, running, statusInfo, podSchema);
+  assert.equal(managed(out).length, 2);
+  // Untouched: the stored entry's fields are written back as they were stored.
+  assert.equal(managed(out)[0]!.fieldsV1, creatorEntry.fieldsV1);
+  assert.deepEqual(managed(out)[1]!.fieldsV1, {
+    "f:metadata": { "f:labels": { "f:tier": {} } },
+    "f:status": { "f:phase": {} },
+  });
+  // A later status write removing the creator's label takes it from the creator only.
+  const relabelled = {
+    ...out,
+    metadata: { ...out.metadata, labels: {} },
+    status: { phase: "Running" },
+  };
+  const after = decodeManagedFields(
+    managed(updateManagedFields(out, relabelled, statusInfo, podSchema)),
+  )!;
+  assert.deepEqual(
+    after.map((m) => [m.manager, m.set.has(["f:metadata", "f:labels", "f:app"])]),
+    [
+      ["creator", false],
+      ["kubelet", false],
+    ],
+  );
+});
+
 test("encodeManagedFields orders Apply before Update, then by time and manager", () => {
   const s = new FieldSet().insert(["f:a"]);
   const entries = encodeManagedFields([

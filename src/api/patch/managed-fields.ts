@@ -7,7 +7,7 @@
 import type { KObject, ManagedFieldsEntry } from "../types.ts";
 import { FieldSet, fieldElement } from "./field-set.ts";
 import { compareObjects } from "./field-set-of.ts";
-import { isJsonObject } from "./patch-errors.ts";
+import { isJsonObject, jsonEqual } from "./patch-errors.ts";
 import type { PatchSchema } from "./patch-schema.ts";
 
 /** One manager's entry with its decoded field set. */
@@ -78,6 +78,68 @@ export function managerIdentity(
   });
 }
 
+/**
+ * The stored FieldsV1 of sets decoded lazily from a live object's entries,
+ * valid while their `set` has not been read (so cannot have been changed).
+ */
+const storedEncodings = new WeakMap<
+  ManagedSet,
+  { fieldsV1: Record<string, unknown>; read: () => boolean }
+>();
+
+/** The FieldsV1 to write for `s` without re-encoding, when it is still its stored one. */
+function storedEncoding(s: ManagedSet): Record<string, unknown> | undefined {
+  const stored = storedEncodings.get(s);
+  return stored && !stored.read() ? stored.fieldsV1 : undefined;
+}
+
+function isEmptyManaged(s: ManagedSet): boolean {
+  const stored = storedEncoding(s);
+  return stored ? Object.keys(stored).length === 0 : s.set.isEmpty();
+}
+
+/**
+ * Entries of a stored object as sets decoded only when read. Stored entries
+ * were written by this server (malformed ones never reach storage), so they
+ * are not validated here; a bad one throws when its set is read.
+ */
+function lazyManagedSets(entries: readonly ManagedFieldsEntry[]): ManagedSet[] {
+  return entries.map((e) => {
+    const fieldsV1 = (isJsonObject(e.fieldsV1) ? e.fieldsV1 : {}) as Record<string, unknown>;
+    let decoded: FieldSet | undefined;
+    const m: ManagedSet = {
+      manager: e.manager ?? "",
+      operation: e.operation === "Apply" ? "Apply" : "Update",
+      apiVersion: e.apiVersion,
+      time: typeof e.time === "string" ? e.time : undefined,
+      subresource: e.subresource || undefined,
+      get set() {
+        return (decoded ??= FieldSet.fromFieldsV1(fieldsV1));
+      },
+    };
+    storedEncodings.set(m, { fieldsV1, read: () => decoded !== undefined });
+    return m;
+  });
+}
+
+/** True when some member of `set` is also a member of the FieldsV1 tree `raw`. */
+function intersectsFieldsV1(set: FieldSet, raw: Record<string, unknown>): boolean {
+  for (const [pe, child] of set.children) {
+    const r = raw[pe];
+    if (!isJsonObject(r)) continue;
+    if (child.member) {
+      let leaf = true;
+      for (const k in r) {
+        leaf = false;
+        break;
+      }
+      if (leaf || Object.hasOwn(r, ".")) return true;
+    }
+    if (child.children.size && intersectsFieldsV1(child, r)) return true;
+  }
+  return false;
+}
+
 /** Decodes entries; undefined when any entry is malformed. */
 export function decodeManagedFields(entries: unknown): ManagedSet[] | undefined {
   if (entries === undefined || entries === null) return [];
@@ -115,7 +177,7 @@ export const ANCIENT_CHANGES_MANAGER = "ancient-changes";
  * managedFields cannot grow without bound.
  */
 export function capUpdateManagers(sets: ManagedSet[], max = MAX_UPDATE_MANAGERS): ManagedSet[] {
-  const live = sets.filter((s) => !s.set.isEmpty());
+  const live = sets.filter((s) => !isEmptyManaged(s));
   const updaters = live.filter((s) => s.operation === "Update");
   if (updaters.length <= max) return live;
   const result = live.slice();
@@ -177,7 +239,7 @@ export function encodeManagedFields(sets: ManagedSet[]): ManagedFieldsEntry[] {
       if (s.apiVersion !== undefined) e.apiVersion = s.apiVersion;
       if (s.time !== undefined) e.time = s.time;
       e.fieldsType = "FieldsV1";
-      e.fieldsV1 = s.set.toFieldsV1();
+      e.fieldsV1 = storedEncoding(s) ?? s.set.toFieldsV1();
       if (s.subresource) e.subresource = s.subresource;
       return e;
     });
@@ -235,11 +297,42 @@ export function updateManagedFields(
   info: ManagerInfo,
   schema: PatchSchema | undefined,
 ): KObject {
+  const stored = oldObj?.metadata?.managedFields;
+  const sent = newObj.metadata?.managedFields as unknown;
+  // The usual write sends back the live entries (or none): start from the
+  // stored ones, decoding only the sets this write touches.
+  const echoed =
+    sent === undefined ||
+    sent === null ||
+    (Array.isArray(sent) && sent.length === 0) ||
+    (stored !== undefined && jsonEqual(sent, stored));
+  if (echoed && (stored === undefined || Array.isArray(stored))) {
+    try {
+      return recordUpdate(lazyManagedSets(stored ?? []), oldObj, newObj, info, schema);
+    } catch {
+      // A malformed stored entry: fall through to the validating path.
+    }
+  }
   const base = baseManagedFields(oldObj, newObj);
   if (base === "reset") return withManagedFields(newObj, []);
-  const cmp = compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), schema);
+  return recordUpdate(base, oldObj, newObj, info, schema);
+}
+
+function recordUpdate(
+  base: ManagedSet[],
+  oldObj: KObject | undefined,
+  newObj: KObject,
+  info: ManagerInfo,
+  schema: PatchSchema | undefined,
+): KObject {
+  const cmp = compareObjects(
+    comparable(oldObj, info.ignoredFields),
+    comparable(newObj, info.ignoredFields),
+    schema,
+  );
   const changed = stripUntracked(cmp.added.union(cmp.modified), info.ignoredFields);
   const removed = stripUntracked(cmp.removed, info.ignoredFields);
+  const touched = changed.union(removed);
   const self: Omit<ManagedSet, "set"> = {
     manager: info.manager,
     operation: "Update",
@@ -250,11 +343,31 @@ export function updateManagedFields(
   let mine: ManagedSet | undefined;
   const others: ManagedSet[] = [];
   for (const m of base) {
-    if (managerIdentity(m) === selfId) mine = { ...m, set: m.set.difference(removed) };
-    else others.push({ ...m, set: m.set.difference(changed).difference(removed) });
+    const raw = storedEncoding(m);
+    const untouched = raw !== undefined && !intersectsFieldsV1(touched, raw);
+    if (managerIdentity(m) === selfId)
+      mine = untouched ? m : { ...m, set: m.set.difference(removed) };
+    else others.push(untouched ? m : { ...m, set: m.set.difference(touched) });
   }
   if (!changed.isEmpty()) {
     mine = { ...self, time: info.time, set: (mine?.set ?? new FieldSet()).union(changed) };
   }
   return withManagedFields(newObj, encodeManagedFields(mine ? [...others, mine] : others));
+}
+
+/**
+ * A shallow copy of `obj` for comparing: without metadata.managedFields and
+ * without the top-level fields this write never tracks (status through the
+ * main resource, spec through /status), so their sub-trees are not walked.
+ */
+function comparable(
+  obj: KObject | undefined,
+  ignoredFields: string[][] | undefined,
+): KObject | undefined {
+  const bare = withoutManagedFields(obj);
+  if (!bare || !ignoredFields?.length) return bare;
+  const copy: Record<string, unknown> = { ...bare };
+  for (const p of ignoredFields)
+    if (p.length === 1 && p[0].startsWith("f:")) delete copy[p[0].slice(2)];
+  return copy as KObject;
 }
