@@ -24,7 +24,7 @@ import { nodesRef, podsRef } from "../src/client/resources.ts";
 import { RestClient } from "../src/client/rest-client.ts";
 import { removeCgroup } from "../src/kubelet/cgroups.ts";
 import { CriRuntime } from "../src/kubelet/runtime/cri/cri-runtime.ts";
-import { containerConfig, sandboxConfig } from "../src/kubelet/pod/runtime-config.ts";
+import { containerConfig, labelPodUID, sandboxConfig } from "../src/kubelet/pod/runtime-config.ts";
 import { startCluster } from "../test/e2e/harness.ts";
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { percentiles } from "./lib/percentiles.ts";
@@ -37,6 +37,8 @@ const burstPods = args.quick ? 10 : 50;
 const ratePerSec = 5;
 const nodeName = `bench-node-${process.pid}`;
 const cgroupRoot = `/k8ts-bench-${process.pid}`;
+/** The raw-CRI pods' own cgroup root, outside the kubelet's (whose housekeeping scans its own). */
+const rawCgroupRoot = `${cgroupRoot}-raw`;
 const log = (m: string) => progress("pods", m);
 
 const podSpec = (name: string): Pod => ({
@@ -108,6 +110,12 @@ async function runThroughApi(client: RestClient, prefix: string, starts: number[
   return { latencies, totalMs: Math.max(...running.values()) - t0 };
 }
 
+/** A CRI config without the kubelet's pod-uid label. */
+function unlabelled<T extends { labels: Record<string, string> }>(config: T): T {
+  const { [labelPodUID]: _uid, ...labels } = config.labels;
+  return { ...config, labels };
+}
+
 /** The same pod shape straight through CRI. */
 async function runThroughCri(rt: CriRuntime, logsDir: string, starts: number[]) {
   const latencies: number[] = [];
@@ -122,21 +130,25 @@ async function runThroughCri(rt: CriRuntime, logsDir: string, starts: number[]) 
       const uid = `raw-${process.pid}-${i}-${Math.random().toString(36).slice(2, 8)}`;
       const pod: Pod = { ...base, metadata: { ...base.metadata, uid } };
       const t = performance.now();
-      const sb = sandboxConfig(pod, 0, { logsDir, cgroupRoot });
+      // Without the kubelet's pod-uid label: the kubelet sharing this containerd would
+      // otherwise take these pods for orphans of its own and kill them.
+      const sb = unlabelled(sandboxConfig(pod, 0, { logsDir, cgroupRoot: rawCgroupRoot }));
       const id = await rt.runPodSandbox(sb);
       sandboxes.push(id);
       const c = pod.spec!.containers[0];
       const cid = await rt.createContainer(
         id,
-        containerConfig(pod, c, 0, {
-          image: "busybox",
-          command: c.command!,
-          args: [],
-          envs: [],
-          mounts: [],
-          memoryCapacity: 1 << 30,
-          isInit: false,
-        }),
+        unlabelled(
+          containerConfig(pod, c, 0, {
+            image: "busybox",
+            command: c.command!,
+            args: [],
+            envs: [],
+            mounts: [],
+            memoryCapacity: 1 << 30,
+            isInit: false,
+          }),
+        ),
         sb,
       );
       await rt.startContainer(cid);
@@ -149,8 +161,8 @@ async function runThroughCri(rt: CriRuntime, logsDir: string, starts: number[]) 
   await Promise.all(
     sandboxes.map(async (id) => {
       await rt.stopPodSandbox(id);
-      // The kubelet shares this containerd and its container GC removes the
-      // stopped sandboxes of pods it does not know, maybe before we do.
+      // Unlabelled, these are not the kubelet's to collect; a removal racing
+      // ours (an older kubelet's GC) is still no error.
       await rt.removePodSandbox(id).catch((err: unknown) => {
         if (!/not found|removing state/i.test(String(err))) throw err;
       });
@@ -317,6 +329,7 @@ try {
   await Promise.race([kubeletExit, sleep(30_000)]);
   if (kubelet.exitCode === null) kubelet.kill("SIGKILL");
   removeCgroup(cgroupRoot);
+  removeCgroup(rawCgroupRoot);
   client.close();
   await cluster.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -39,6 +39,7 @@ import type { PodWorkerDeps } from "./pod/pod-worker.ts";
 import { quantityValue } from "./pod/qos.ts";
 import { readResolvConf } from "./pod/dns-config.ts";
 import { podLifecycleRelister } from "./pleg.ts";
+import { PodCleanups } from "./pod-cleanups.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import { StaticPods } from "./static-pods.ts";
 import { StatusManager } from "./status-manager.ts";
@@ -279,10 +280,22 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   );
   periodic.every(opts.leaseRenewMs ?? 10_000, () => reporter.report());
 
-  // PLEG: wake the workers of pods whose sandboxes or containers changed.
+  // PLEG: wake the workers of pods whose sandboxes or containers changed; then
+  // housekeeping over the same listing (orphaned pods, pod directories, cgroups).
   const relist = podLifecycleRelister(runtime);
+  const cleanups = new PodCleanups({
+    clock,
+    log,
+    workers: podWorkers,
+    sourcesReady: () => sourcesReady,
+    podsDir,
+    cgroupRoot: runtimeName === "simulated" ? undefined : cgroupRoot,
+  });
   periodic.every(opts.relistMs ?? 1000, async () => {
-    for (const uid of await relist()) podWorkers.trigger(uid);
+    podWorkers.markHousekeeping();
+    const r = await relist();
+    for (const uid of r.changed) podWorkers.trigger(uid);
+    await cleanups.handle(r.sandboxes, r.containers);
   });
 
   // Container log rotation (upstream containerLogMaxSize / containerLogMaxFiles).

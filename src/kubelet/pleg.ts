@@ -2,13 +2,21 @@
  * The kubelet's pod lifecycle event generator (upstream GenericPLEG), as a
  * relist: each call lists the runtime's sandboxes and containers, and
  * reports the pod uids whose sandbox/container ids or states changed since
- * the previous call (pods that appeared or vanished included).
+ * the previous call (pods that appeared or vanished included), with the
+ * listing itself (the kubelet's pod clean-ups reuse it).
  */
 import { labelPodUID } from "./pod/runtime-config.ts";
-import type { ContainerRuntime } from "./runtime/runtime.ts";
+import type { Container, ContainerRuntime, PodSandbox } from "./runtime/runtime.ts";
 
-/** Returns a relist function; each call resolves to the uids of changed pods. */
-export function podLifecycleRelister(runtime: ContainerRuntime): () => Promise<string[]> {
+/** One relist: the uids of changed pods and what the runtime showed. */
+export interface Relist {
+  changed: string[];
+  sandboxes: PodSandbox[];
+  containers: Container[];
+}
+
+/** Returns a relist function; each call lists the runtime once. */
+export function podLifecycleRelister(runtime: ContainerRuntime): () => Promise<Relist> {
   let lastSeen = new Map<string, string>();
   return async () => {
     const [sandboxes, containers] = await Promise.all([
@@ -29,6 +37,6 @@ export function podLifecycleRelister(runtime: ContainerRuntime): () => Promise<s
     for (const [uid, sig] of now) if (lastSeen.get(uid) !== sig) changed.push(uid);
     for (const uid of lastSeen.keys()) if (!now.has(uid)) changed.push(uid);
     lastSeen = now;
-    return changed;
+    return { changed, sandboxes, containers };
   };
 }

@@ -10,8 +10,14 @@
  * PodStateProvider): a pod's content may go once it is unknown (deleted
  * and cleaned up, or never seen) or evicted; its runtime (dead containers,
  * sandboxes) may go under disk pressure once it is terminated.
+ *
+ * Pods found running in the runtime but unknown here (deleted from the API
+ * while the kubelet was down) get a worker of their own that kills them
+ * (upstream's runtime-only pods of HandlePodCleanups, SyncPodKill with a
+ * RunningPod); such workers are not among pods().
  */
 import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import type { PodSandboxMetadata } from "./runtime/runtime.ts";
 import type { PodStateProvider } from "./container-gc.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod/pod-worker.ts";
 import { podQOS } from "./pod/qos.ts";
@@ -30,10 +36,20 @@ export interface PodWorkersOptions {
 
 const isTerminalPhase = (s?: PodStatus) => s?.phase === "Succeeded" || s?.phase === "Failed";
 
+/**
+ * The grace period orphaned containers get: upstream overrides it to 1 s
+ * and then raises it to its 2 s minimum (minimumGracePeriodInSeconds).
+ */
+export const orphanGracePeriodSeconds = 2;
+
 export class PodWorkers implements PodStateProvider {
   private readonly workers = new Map<string, PodWorker>();
   /** Pods rejected at admission, by uid, with the status written for them. */
   private readonly rejected = new Map<string, PodStatus>();
+  /** Uids of the workers of runtime-only (orphaned) pods. */
+  private readonly orphans = new Set<string>();
+  /** Uids whose worker finished since the last markHousekeeping(). */
+  private recentlyDone = new Set<string>();
   private readonly deps: PodWorkerDeps;
 
   constructor(private readonly o: PodWorkersOptions) {
@@ -41,9 +57,51 @@ export class PodWorkers implements PodStateProvider {
       ...o.deps,
       done: (uid) => {
         this.workers.delete(uid);
+        this.orphans.delete(uid);
+        this.recentlyDone.add(uid);
         o.deps.done(uid);
       },
     };
+  }
+
+  /**
+   * Starts a housekeeping round: call it before listing the runtime, so
+   * that a worker finishing while the listing is in flight still counts
+   * as known to that round (its sandboxes in the listing are not orphans).
+   */
+  markHousekeeping(): void {
+    this.recentlyDone = new Set();
+  }
+
+  /** A worker exists (or finished this round) for the pod, or it was rejected at admission. */
+  isKnown(uid: string): boolean {
+    return this.workers.has(uid) || this.rejected.has(uid) || this.recentlyDone.has(uid);
+  }
+
+  /**
+   * Kills a pod the runtime runs but no source knows (upstream: a
+   * runtime-only pod): its containers are stopped with
+   * orphanGracePeriodSeconds (no hooks: the spec is gone), its sandboxes
+   * stopped and removed, its volumes, log directory and cgroup removed.
+   * False when the pod is already known.
+   */
+  killOrphan(meta: PodSandboxMetadata): boolean {
+    if (this.isKnown(meta.uid)) return false;
+    const pod: Pod = {
+      metadata: {
+        name: meta.name,
+        namespace: meta.namespace,
+        uid: meta.uid,
+        deletionTimestamp: new Date(this.deps.clock.now()).toISOString(),
+        deletionGracePeriodSeconds: orphanGracePeriodSeconds,
+      },
+      spec: { containers: [] },
+    };
+    const w = new PodWorker(pod, this.deps, true);
+    this.workers.set(meta.uid, w);
+    this.orphans.add(meta.uid);
+    w.remove();
+    return true;
   }
 
   /** A pod from the API or a static manifest, new or changed. */
@@ -90,7 +148,9 @@ export class PodWorkers implements PodStateProvider {
 
   /** The pods the kubelet runs, with their latest computed status. */
   pods(): Pod[] {
-    return [...this.workers.values()].map((w) => w.current);
+    const out: Pod[] = [];
+    for (const [uid, w] of this.workers) if (!this.orphans.has(uid)) out.push(w.current);
+    return out;
   }
 
   /** The pods eligible for eviction: not terminal, not being deleted. */

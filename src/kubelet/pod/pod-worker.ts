@@ -20,7 +20,7 @@ import { observePod, withStarted, type PodObserved } from "./observe-pod.ts";
 import { computePodActions } from "./pod-actions.ts";
 import { killPod, recreateSandbox } from "./pod-sandbox.ts";
 import { podLogDir, sandboxConfig } from "./runtime-config.ts";
-import { podCgroupParent, podQOS } from "./qos.ts";
+import { podCgroupParent, podQOS, type QOSClass } from "./qos.ts";
 import { refreshTokenVolumes, setUpVolumes, tearDownPodDir } from "./volumes.ts";
 import type { PodWorkerDeps } from "./pod-worker-deps.ts";
 
@@ -29,6 +29,7 @@ export type { PodWorkerDeps } from "./pod-worker-deps.ts";
 /** How often a worker re-syncs with nothing else happening. */
 const resyncMs = 60_000;
 const sandboxRetryMs = 5_000;
+const allQOSClasses: QOSClass[] = ["Guaranteed", "Burstable", "BestEffort"];
 
 export class PodWorker {
   private pod: Pod;
@@ -44,9 +45,14 @@ export class PodWorker {
   private idle?: Promise<void>;
   private evicted?: { message: string; graceSeconds: number };
 
+  /**
+   * `runtimeOnly`: the pod is known only from the runtime (an orphan: its
+   * API object is gone); its cgroup is looked for under every QoS class.
+   */
   constructor(
     pod: Pod,
     private readonly deps: PodWorkerDeps,
+    private readonly runtimeOnly = false,
   ) {
     this.pod = pod;
     this.lastStatus = pod.status ?? {};
@@ -393,7 +399,8 @@ export class PodWorker {
     for (const sb of final.sandboxes) await this.deps.runtime.removePodSandbox(sb.id);
     await tearDownPodDir(this.deps.podsDir, this.uid);
     rmSync(podLogDir(this.deps.logsDir, this.pod), { recursive: true, force: true });
-    removeCgroup(podCgroupParent(this.deps.cgroupRoot, podQOS(this.pod), this.uid));
+    const classes = this.runtimeOnly ? allQOSClasses : [podQOS(this.pod)];
+    for (const q of classes) removeCgroup(podCgroupParent(this.deps.cgroupRoot, q, this.uid));
     this.deps.crashBackoff.forgetPrefix(`${this.uid}/`);
     this.finished = true;
     this.deps.done(this.uid);
