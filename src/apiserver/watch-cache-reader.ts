@@ -86,7 +86,7 @@ export async function listFromCache(
       return {
         items,
         revision,
-        continueToken: encodeContinue(revision, elements[i]!.kv.key.slice(prefix.length)),
+        continueToken: encodeContinue(revision, elements[i]!.key.slice(prefix.length)),
         remainingItemCount: filtering ? undefined : elements.length - i - 1,
       };
     }

@@ -14,7 +14,7 @@ const kv = (key: string, modRevision: number): KeyValue => ({
 test("under() returns a prefix's elements in key order, after puts and removes", () => {
   const store = new WatchCacheStore();
   store.replace([kv("/r/cm/b/y", 2), kv("/r/cm/a/x", 1), kv("/r/cm/ab/z", 3)]);
-  const keys = (prefix: string) => store.under(prefix).map((e) => e.kv.key);
+  const keys = (prefix: string) => store.under(prefix).map((e) => e.key);
   const cases: [string, string[]][] = [
     ["/r/cm/", ["/r/cm/a/x", "/r/cm/ab/z", "/r/cm/b/y"]],
     // "a/" must not match "ab/".
@@ -27,7 +27,7 @@ test("under() returns a prefix's elements in key order, after puts and removes",
   store.remove("/r/cm/b/y");
   store.put(kv("/r/cm/a/x", 5));
   assert.deepEqual(keys("/r/cm/"), ["/r/cm/a/w", "/r/cm/a/x", "/r/cm/ab/z"]);
-  assert.equal(store.get("/r/cm/a/x")?.kv.modRevision, 5);
+  assert.equal(store.get("/r/cm/a/x")?.modRevision, 5);
   assert.equal(store.size, 3);
 });
 
@@ -56,4 +56,33 @@ test("an element decodes once per served version; storage reads of the same vers
   store.put(kv("/r/cm/a/x", 9));
   assert.notEqual(WatchCacheStore.objectOf(store.get("/r/cm/a/x")!, v1, decode), first);
   assert.equal(decodes, 3);
+});
+
+test("an element keeps one form: a sole version's decoding replaces the stored JSON", () => {
+  const decode = (k: KeyValue): KObject => {
+    const obj = JSON.parse(k.value) as KObject;
+    obj.metadata = { ...obj.metadata, resourceVersion: String(k.modRevision) };
+    return obj;
+  };
+  const sole = { resource: "configmaps" } as ResourceDef;
+  const versioned = {
+    resource: "horizontalpodautoscalers",
+    storage: { group: "autoscaling", resource: "horizontalpodautoscalers", version: "v2" },
+    convert: (o: KObject) => o,
+  } as unknown as ResourceDef;
+  const cases: [string, ResourceDef, boolean][] = [
+    ["sole version", sole, false],
+    ["a version sharing its storage", versioned, true],
+  ];
+  for (const [name, def, keepsJson] of cases) {
+    const store = new WatchCacheStore();
+    store.replace([kv("/r/cm/a/x", 7)]);
+    const el = store.get("/r/cm/a/x")!;
+    assert.equal(el.value, '{"metadata":{"name":"x"}}', name);
+    const obj = WatchCacheStore.objectOf(el, def, decode);
+    assert.equal(obj.metadata?.resourceVersion, "7", name);
+    assert.equal(el.value !== undefined, keepsJson, name);
+    // Either way the stored KeyValue can be had again, without resourceVersion.
+    assert.deepEqual(el.toKeyValue(), kv("/r/cm/a/x", 7), name);
+  }
 });

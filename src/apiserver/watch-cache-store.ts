@@ -1,20 +1,53 @@
 /**
- * The current state of one WatchCache's prefix: every stored KeyValue by key,
+ * The current state of one WatchCache's prefix: every stored object by key,
  * each decoded at most once per served version (as upstream's watch cache
  * store keeps decoded objects with their labels and fields).
+ *
+ * Memory contract: an element holds one form of its object. It keeps the
+ * stored JSON until its first decoding; a decoding for a def that is the
+ * only one of its storage (no `storage`, `convert` or `convertMany`: no other
+ * version reads these keys) then replaces the JSON, as upstream keeps only
+ * decoded objects. Elements of multi-version resources (HPA, Events, custom
+ * resources) keep the JSON beside their decodings, since every version is
+ * decoded from it.
  *
  * Contract: the store is the state of storage under the prefix at the cache's
  * revision; it is replaced by a list and then changed only by the storage
  * watch's events, in order. Decoded objects are shared by every reader (LIST,
- * GET, watch events of the same KeyValue) and must never be mutated.
+ * GET, watch events of the same version) and must never be mutated.
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { KeyValue } from "../storage/backend.ts";
 
-/** One stored object and its decodings, per served version. */
-export interface CacheElement {
-  readonly kv: KeyValue;
-  objects?: Map<ResourceDef, KObject>;
+/** One stored object: its key and revisions, and its stored JSON or decodings. */
+export class CacheElement {
+  readonly key: string;
+  readonly createRevision: number;
+  readonly modRevision: number;
+  /** The stored JSON; undefined once a sole-version decoding replaced it. */
+  value: string | undefined;
+  /** The first decoding and its def (most resources are served in one version). */
+  def?: ResourceDef;
+  obj?: KObject;
+  /** Decodings for further defs (multi-version resources). */
+  more?: Map<ResourceDef, KObject>;
+
+  constructor(kv: KeyValue) {
+    this.key = kv.key;
+    this.createRevision = kv.createRevision;
+    this.modRevision = kv.modRevision;
+    this.value = kv.value;
+  }
+
+  /** The stored KeyValue (re-encoded from the decoding when the JSON was dropped). */
+  toKeyValue(): KeyValue {
+    return {
+      key: this.key,
+      value: this.value ?? reencode(this.obj!),
+      createRevision: this.createRevision,
+      modRevision: this.modRevision,
+    };
+  }
 }
 
 export class WatchCacheStore {
@@ -25,14 +58,16 @@ export class WatchCacheStore {
   /** Replaces the whole state (after a list). */
   replace(kvs: Iterable<KeyValue>): void {
     this.#items = new Map();
-    for (const kv of kvs) this.#items.set(kv.key, { kv });
+    for (const kv of kvs) this.#items.set(kv.key, new CacheElement(kv));
     this.#sorted = undefined;
   }
 
-  /** Sets key's current value (an ADDED or MODIFIED event). */
-  put(kv: KeyValue): void {
+  /** Sets key's current value (an ADDED or MODIFIED event); returns the new element. */
+  put(kv: KeyValue): CacheElement {
     if (!this.#items.has(kv.key)) this.#sorted = undefined;
-    this.#items.set(kv.key, { kv });
+    const el = new CacheElement(kv);
+    this.#items.set(kv.key, el);
+    return el;
   }
 
   /** Removes key (a DELETED event). */
@@ -63,12 +98,19 @@ export class WatchCacheStore {
 
   /**
    * The element's object decoded for def, decoding at most once per
-   * element. `decode` must return a fresh object; the result is shared.
+   * element and def. `decode` must return a fresh object; the result is
+   * shared. A sole-version def's decoding replaces the stored JSON.
    */
   static objectOf(el: CacheElement, def: ResourceDef, decode: (kv: KeyValue) => KObject): KObject {
-    el.objects ??= new Map();
-    let obj = el.objects.get(def);
-    if (!obj) el.objects.set(def, (obj = decode(el.kv)));
+    if (el.def === def) return el.obj!;
+    const known = el.more?.get(def);
+    if (known) return known;
+    const obj = decode(el.toKeyValue());
+    if (!el.def) {
+      el.def = def;
+      el.obj = obj;
+      if (soleVersion(def)) el.value = undefined;
+    } else (el.more ??= new Map()).set(def, obj);
     return obj;
   }
 
@@ -82,9 +124,24 @@ export class WatchCacheStore {
     decode: (kv: KeyValue) => KObject,
   ): KObject | undefined {
     const el = this.#items.get(kv.key);
-    if (!el || el.kv.modRevision !== kv.modRevision) return undefined;
+    if (!el || el.modRevision !== kv.modRevision) return undefined;
     return WatchCacheStore.objectOf(el, def, decode);
   }
+}
+
+/**
+ * Whether def is the only def reading its storage keys, so a decoding for
+ * it can stand in for the stored JSON (builtin multi-version resources and
+ * every custom resource name their storage).
+ */
+function soleVersion(def: ResourceDef): boolean {
+  return !def.storage && !def.convert && !def.convertMany;
+}
+
+/** The stored JSON of a decoded object (storage does not hold resourceVersion). */
+function reencode(obj: KObject): string {
+  const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
+  return JSON.stringify({ ...obj, metadata });
 }
 
 /** Byte order of keys, as etcd and SQLite order them (keys are ASCII). */

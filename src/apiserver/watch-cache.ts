@@ -75,6 +75,8 @@ export class WatchCache {
   readonly #capacity: number;
   readonly #clientBuffer: number;
   #ring: CacheEvent[] = [];
+  /** The newest PUT KeyValue per key among the ring's events (to share its string). */
+  #recent = new Map<string, KeyValue>();
   /** Every event with revision > coveredFrom is in the ring. */
   #coveredFrom = 0;
   #lastRevision = 0;
@@ -246,6 +248,7 @@ export class WatchCache {
     this.store.replace([]);
     if (!this.#stopped) {
       this.#ring = [];
+      this.#recent = new Map();
       this.#starting = undefined;
       this.#failure ??= new StatusError("Gone", "watch closed: storage watch ended");
       for (const sub of this.#subscribers) this.#end(sub);
@@ -255,14 +258,20 @@ export class WatchCache {
   #accept(events: CacheEvent[]): void {
     if (events.length === 0) return;
     for (const e of events) {
-      shareHeldValue(e, this.store.get(e.key)?.kv);
+      this.#sharePrevious(e);
       this.#ring.push(e);
-      if (e.type === "DELETED") this.store.remove(e.key);
-      else this.store.put(e.kv);
+      if (e.type === "DELETED") {
+        this.store.remove(e.key);
+        this.#recent.delete(e.key);
+      } else {
+        this.store.put(e.kv);
+        this.#recent.set(e.key, e.kv);
+      }
       this.#lastRevision = Math.max(this.#lastRevision, e.revision);
     }
     if (this.#ring.length > this.#capacity) {
       const dropped = this.#ring.splice(0, this.#ring.length - this.#capacity);
+      for (const d of dropped) if (this.#recent.get(d.key) === d.kv) this.#recent.delete(d.key);
       this.#coveredFrom = dropped[dropped.length - 1].revision;
     }
     for (const sub of this.#subscribers) {
@@ -285,6 +294,25 @@ export class WatchCache {
     }
   }
 
+  /**
+   * Points the event's previous state at a copy the cache already holds
+   * (storage hands each event its own copy of the old value): the ring's
+   * newest event for the key, else the store's JSON, so the ring keeps one
+   * string per object version. The store's decoding of that state goes to
+   * the memo, so watchers filtering MODIFIED events do not parse it again.
+   */
+  #sharePrevious(e: CacheEvent): void {
+    const held = this.store.get(e.key);
+    if (!e.prevKv || !held || held.modRevision !== e.prevKv.modRevision) return;
+    const recent = this.#recent.get(e.key);
+    let prev = e.prevKv;
+    if (recent?.modRevision === held.modRevision) prev = recent;
+    else if (held.value !== undefined) prev = held.toKeyValue();
+    e.prevKv = prev;
+    if (e.type === "DELETED") e.kv = { ...prev, modRevision: e.kv.modRevision };
+    else if (held.def && this.#subscribers.size > 0) this.memo.adopt(prev, held.def, held.obj!);
+  }
+
   #end(sub: Subscriber, error?: StatusError): void {
     if (sub.closed) return;
     sub.closed = true;
@@ -296,18 +324,6 @@ export class WatchCache {
       resolve(null);
     }
   }
-}
-
-/**
- * Points the event's previous state at the copy the cache already holds
- * (storage hands each event its own copy of the old value), so the ring
- * keeps one string per object version instead of two.
- */
-function shareHeldValue(e: CacheEvent, held: KeyValue | undefined): void {
-  if (!e.prevKv || !held || held.modRevision !== e.prevKv.modRevision) return;
-  if (held.value !== e.prevKv.value) return;
-  e.prevKv = held;
-  if (e.type === "DELETED") e.kv = { ...held, modRevision: e.kv.modRevision };
 }
 
 function toCacheEvent(e: { type: "PUT" | "DELETE"; kv: KeyValue; prevKv?: KeyValue }): CacheEvent {

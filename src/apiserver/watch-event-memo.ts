@@ -16,7 +16,12 @@ interface Entry {
   lines: Map<ResourceDef, Map<string, string>>;
 }
 
-export const DEFAULT_MEMO_CAPACITY = 2048;
+/**
+ * Events remembered: every watcher of an event is handed it within one
+ * batch, so the memo only has to span the events in flight (a watcher
+ * lagging further behind decodes and serializes for itself).
+ */
+export const DEFAULT_MEMO_CAPACITY = 512;
 
 export class WatchEventMemo {
   readonly #entries = new Map<KeyValue, Entry>();
@@ -32,6 +37,12 @@ export class WatchEventMemo {
     let obj = entry.objects.get(def);
     if (!obj) entry.objects.set(def, (obj = decode(kv)));
     return obj;
+  }
+
+  /** Remembers obj as kv decoded for def (a decoding the caller already holds). */
+  adopt(kv: KeyValue, def: ResourceDef, obj: KObject): void {
+    const entry = this.#entry(kv);
+    if (!entry.objects.has(def)) entry.objects.set(def, obj);
   }
 
   /** The wire line for (kv, def, key), made at most once while kv is remembered. */
