@@ -3,12 +3,11 @@
  * identical events bump one Event's count; past 10 similar messages within
  * 10 minutes the rest fold into one "(combined from similar events)" Event.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../api/types.ts";
-import { startTestServer, type TestServer } from "../apiserver/testing/test-server.ts";
+import { useRestClient, useTestServer } from "../apiserver/testing/test-server.ts";
 import { EventRecorder, eventsRef } from "./event-recorder.ts";
-import { RestClient } from "./rest-client.ts";
 
 type Ev = KObject & {
   reason?: string;
@@ -16,18 +15,8 @@ type Ev = KObject & {
   count?: number;
   involvedObject?: { name?: string };
 };
-let api: TestServer;
-let client: RestClient;
-
-before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-});
-
-after(async () => {
-  client.close();
-  await api.close();
-});
+const api = useTestServer();
+const client = useRestClient(api);
 
 const target = (name: string): KObject => ({
   apiVersion: "apps/v1",

@@ -6,28 +6,18 @@
  * after the last one it saw, and a leader stopping cleanly releases the
  * lease at once.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../api/types.ts";
 import { ApiError } from "./api-error.ts";
 import { FakeClock, type Clock } from "./clock.ts";
-import { startTestServer, type TestServer } from "../apiserver/testing/test-server.ts";
+import { useRestClient, useTestServer } from "../apiserver/testing/test-server.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { leasesRef } from "./resources.ts";
 import { RestClient } from "./rest-client.ts";
 
-let api: TestServer;
-let client: RestClient;
-
-before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-});
-
-after(async () => {
-  client.close();
-  await api.close();
-});
+const api = useTestServer();
+const client = useRestClient(api);
 
 const elector = (name: string, identity: string, log: string[] = []) =>
   new LeaderElector(client, {

@@ -4,12 +4,11 @@
  * garbage collection of leases not renewed within their duration (on the
  * in-process API server's fake clock).
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject } from "../api/types.ts";
-import { startTestServer, type TestServer } from "../apiserver/testing/test-server.ts";
+import { useRestClient, useTestServer } from "../apiserver/testing/test-server.ts";
 import type { Clock } from "../client/clock.ts";
-import { RestClient } from "../client/rest-client.ts";
 import { leasesRef } from "../client/resources.ts";
 import { ApiServerIdentityLease, apiServerIdentity, IDENTITY_LABEL } from "./apiserver-identity.ts";
 
@@ -23,16 +22,8 @@ test("apiServerIdentity: base32 of SHA-256 over the length-prefixed hostname and
   for (const [host, want] of cases) assert.equal(apiServerIdentity(host), want, host);
 });
 
-let api: TestServer;
-let client: RestClient;
-before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-});
-after(async () => {
-  client.close();
-  await api.close();
-});
+const api = useTestServer();
+const client = useRestClient(api);
 
 type Lease = KObject & {
   spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string };

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { FakeClock } from "../../client/clock.ts";
+import { RestClient } from "../../client/rest-client.ts";
 import { SqliteBackend } from "../../storage/drivers/sqlite.ts";
 import { startApiServer, type ApiServer, type ApiServerOptions } from "../server.ts";
 
@@ -111,6 +112,23 @@ export function useTestServer(opts: Parameters<typeof startTestServer>[0] = {}):
     call: (method, path, body, headers) => now().call(method, path, body, headers),
     close: () => now().close(),
   };
+}
+
+/**
+ * A RestClient (1000 QPS) on a test server from useTestServer, made on first
+ * use inside a test (Node 20 runs a file's top-level `before` hooks
+ * concurrently, so it cannot be made in one) and closed in `after`.
+ */
+export function useRestClient(api: TestServer): RestClient {
+  let current: RestClient | undefined;
+  after(() => current?.close());
+  return new Proxy({} as RestClient, {
+    get(_, prop) {
+      current ??= new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
+      const value: unknown = Reflect.get(current, prop);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  });
 }
 
 /** A ConfigMap body with data {k: v}; `extra` goes into its metadata. */

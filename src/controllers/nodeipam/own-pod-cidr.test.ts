@@ -1,24 +1,13 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { realClock } from "../../client/clock.ts";
 import { nodesRef } from "../../client/resources.ts";
-import { RestClient } from "../../client/rest-client.ts";
-import { startTestServer, type TestServer } from "../../apiserver/testing/test-server.ts";
+import { useRestClient, useTestServer } from "../../apiserver/testing/test-server.ts";
 import { until } from "../testing.ts";
 import { defaultServerPodCidr, ownNodePodCidr, serverReservedCidrs } from "./own-pod-cidr.ts";
 
-let api: TestServer;
-let client: RestClient;
-
-before(async () => {
-  api = await startTestServer();
-  client = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
-});
-
-after(async () => {
-  client.close();
-  await api.close();
-});
+const api = useTestServer();
+const client = useRestClient(api);
 
 test("serverReservedCidrs: only a given --pod-cidr of a server running a node", () => {
   const cases: [string | undefined, boolean, string[]][] = [
