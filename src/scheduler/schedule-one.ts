@@ -47,6 +47,11 @@ export class ScheduleOne {
 
   constructor(private readonly d: ScheduleOneDeps) {}
 
+  /** Bind operations in flight (scheduler_goroutines{operation="binding"}). */
+  bindingInFlight(): number {
+    return this.binding.size;
+  }
+
   /** Waits for binds in flight (shutdown, tests). */
   async drain(): Promise<void> {
     while (this.binding.size) await Promise.all([...this.binding]);
@@ -64,7 +69,9 @@ export class ScheduleOne {
     const start = d.clock.now();
     const cycle = d.queue.schedulingCycle;
     const state = new CycleState();
+    const algoStart = performance.now();
     const result = this.algorithm.schedulePod(fw, d.cache, state, pi);
+    d.metrics.algorithm((performance.now() - algoStart) / 1000);
     if (!result.ok) {
       if (result.kind === "error") {
         qp.unschedulablePlugins.clear();
@@ -86,7 +93,7 @@ export class ScheduleOne {
         if (pf.status && pf.status.code !== Code.Success) postFilterMsg = pf.status.message();
         nominated = pf.nominatedNodeName;
         if (fw.plugins.postFilter.some((p) => p.name === "DefaultPreemption"))
-          d.metrics.preemption(nominated ? 1 : 0);
+          d.metrics.preemption(nominated ? (pf.victims ?? 0) : 0);
       }
       d.metrics.attempt("unschedulable", fw.profileName, (d.clock.now() - start) / 1000);
       this.failure(fw, qp, cycle, fitErrorOf(result, postFilterMsg), "Unschedulable", nominated);

@@ -30,7 +30,7 @@ import { SchedulerCache } from "./cache/cache.ts";
 import { addClusterEventHandlers, addNodeHandlers, addPodHandlers } from "./event-handlers.ts";
 import type { Framework } from "./framework/framework.ts";
 import type { ClusterEvent, Lister } from "./framework/interfaces.ts";
-import { SchedulerMetrics } from "./metrics/metrics.ts";
+import { SchedulerMetrics, type ExtensionPoint } from "./metrics/metrics.ts";
 import { inTreeRegistry, type Registry } from "./plugins/registry.ts";
 import { buildFramework } from "./profile/build-framework.ts";
 import { defaultConfiguration, type KubeSchedulerConfiguration } from "./profile/config.ts";
@@ -117,10 +117,19 @@ export class Scheduler {
         this.listers.get("namespaces")?.indexer.get(ns)?.metadata?.labels,
       lister: (resource: string) => listerOf(this.listers.get(resource)),
     };
+    this.metrics = opts.metrics ?? new SchedulerMetrics();
     for (const profile of config.profiles) {
+      const name = profile.schedulerName;
+      const observeExtensionPoint = (point: ExtensionPoint, status: string, seconds: number) =>
+        this.metrics.extensionPoint(point, status, name, seconds);
       this.frameworks.set(
-        profile.schedulerName,
-        buildFramework(profile, registry, deps, config.percentageOfNodesToScore),
+        name,
+        buildFramework(
+          profile,
+          registry,
+          { ...deps, observeExtensionPoint },
+          config.percentageOfNodesToScore,
+        ),
       );
       this.recorders.set(
         profile.schedulerName,
@@ -137,9 +146,8 @@ export class Scheduler {
       podInitialBackoffMs: config.podInitialBackoffSeconds * 1000,
       podMaxBackoffMs: config.podMaxBackoffSeconds * 1000,
       pluginEvents,
+      onIncoming: (queue, event) => this.metrics.incoming(queue, event),
     });
-    this.metrics = opts.metrics ?? new SchedulerMetrics();
-    this.metrics.setQueueSource(() => this.queue.sizes());
     this.podInformer = this.informers.informerFor(podsRef);
     const handlerDeps = {
       cache: this.cache,
@@ -161,6 +169,16 @@ export class Scheduler {
       frameworks: this.frameworks,
       recorders: this.recorders,
       currentPod: (key) => this.podInformer.indexer.get(key) as Pod | undefined,
+    });
+    this.metrics.setSources({
+      queue: () => this.queue.sizes(),
+      unschedulable: () => this.queue.unschedulableByPlugin(),
+      cache: () => ({
+        nodes: this.cache.nodeInfoList().length,
+        pods: this.cache.podCount(),
+        assumedPods: this.cache.assumedCount(),
+      }),
+      binding: () => this.one.bindingInFlight(),
     });
   }
 

@@ -273,8 +273,36 @@ describe("kube-scheduler against a real API server", () => {
       metrics,
       /scheduler_schedule_attempts_total\{result="scheduled",profile="default-scheduler"\} \d+/,
     );
-    assert.match(metrics, /scheduler_pending_pods\{queue="unschedulable"\} \d+/);
-    assert.match(metrics, /scheduler_scheduling_attempt_duration_seconds_bucket/);
+    // The earlier tests bound pods (default-scheduler), left one unschedulable
+    // for lack of cpu, and created pods (PodAdd into activeQ).
+    const cases: [string, RegExp][] = [
+      ["pending", /^scheduler_pending_pods\{queue="unschedulable"\} [1-9]\d*$/m],
+      [
+        "attempt latency",
+        /^scheduler_scheduling_attempt_duration_seconds_count\{result="scheduled",profile="default-scheduler"\} [1-9]/m,
+      ],
+      ["algorithm latency", /^scheduler_scheduling_algorithm_duration_seconds_count [1-9]/m],
+      [
+        "bind latency",
+        /^scheduler_framework_extension_point_duration_seconds_count\{extension_point="Bind",status="Success",profile="default-scheduler"\} [1-9]/m,
+      ],
+      ["SLI", /^scheduler_pod_scheduling_sli_duration_seconds_count\{attempts="1"\} [1-9]/m],
+      ["attempts per pod", /^scheduler_pod_scheduling_attempts_count [1-9]/m],
+      ["incoming", /^scheduler_queue_incoming_pods_total\{queue="active",event="PodAdd"\} [1-9]/m],
+      [
+        "unschedulable per plugin",
+        /^scheduler_unschedulable_pods\{plugin="NodeResourcesFit",profile="default-scheduler"\} [1-9]/m,
+      ],
+      ["cache nodes", /^scheduler_scheduler_cache_size\{type="nodes"\} 4$/m],
+      ["preemption", /^scheduler_preemption_attempts_total [1-9]/m],
+    ];
+    // The unschedulable pod may still be in backoffQ: wait until it settles.
+    const settled =
+      (await eventually("scheduler metrics", async () => {
+        const text = (await get("/metrics")).body;
+        return cases.every(([, re]) => re.test(text)) ? text : undefined;
+      }).catch(() => undefined)) ?? (await get("/metrics")).body;
+    for (const [name, re] of cases) assert.match(settled, re, name);
     const lease = await cluster.kubectlOk([
       "get",
       "lease",

@@ -29,6 +29,7 @@ import type {
 import type { NodeInfo } from "./node-info.ts";
 import type { PodInfo } from "./pod-info.ts";
 import { asStatus, Code, isSuccess, Status, type MaybeStatus } from "./status.ts";
+import type { ExtensionPoint } from "../metrics/metrics.ts";
 
 /** Plugin instances per extension point, in order; score plugins with weights. */
 export interface ProfilePlugins {
@@ -48,6 +49,11 @@ export interface ProfilePlugins {
 
 export interface FrameworkDeps {
   clock: Clock;
+  /**
+   * Receives how long all plugins of an extension point took and the
+   * resulting status code's name (scheduler_framework_extension_point_duration_seconds).
+   */
+  observeExtensionPoint?(point: ExtensionPoint, status: string, seconds: number): void;
   client?: RestClient;
   snapshot(): SharedLister;
   namespaceLabels(ns: string): Record<string, string> | undefined;
@@ -55,6 +61,7 @@ export interface FrameworkDeps {
 }
 
 const tag = (s: MaybeStatus, plugin: string): MaybeStatus => (s ? s.withPlugin(plugin) : s);
+const codeName = (s: MaybeStatus): string => Code[s ? s.code : Code.Success] ?? "Error";
 
 export class Framework implements Handle {
   plugins!: ProfilePlugins;
@@ -69,6 +76,10 @@ export class Framework implements Handle {
   ) {
     this.clock = deps.clock;
     this.client = deps.client;
+  }
+
+  private observe(point: ExtensionPoint, status: string, t0: number): void {
+    this.deps.observeExtensionPoint?.(point, status, (performance.now() - t0) / 1000);
   }
 
   snapshot(): SharedLister {
@@ -94,6 +105,13 @@ export class Framework implements Handle {
   }
 
   runPreFilterPlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): MaybeStatus {
+    const t0 = performance.now();
+    const s = this.preFilterImpl(state, pod, nodes);
+    this.observe("PreFilter", codeName(s), t0);
+    return s;
+  }
+
+  private preFilterImpl(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): MaybeStatus {
     for (const p of this.plugins.preFilter) {
       let s: MaybeStatus;
       try {
@@ -161,6 +179,17 @@ export class Framework implements Handle {
     pod: PodInfo,
     filtered: ReadonlyMap<string, Status>,
   ): Promise<PostFilterResult> {
+    const t0 = performance.now();
+    const r = await this.postFilterImpl(state, pod, filtered);
+    this.observe("PostFilter", codeName(r.status), t0);
+    return r;
+  }
+
+  private async postFilterImpl(
+    state: CycleState,
+    pod: PodInfo,
+    filtered: ReadonlyMap<string, Status>,
+  ): Promise<PostFilterResult> {
     const messages: string[] = [];
     for (const p of this.plugins.postFilter) {
       let r: PostFilterResult;
@@ -177,6 +206,13 @@ export class Framework implements Handle {
   }
 
   runPreScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): MaybeStatus {
+    const t0 = performance.now();
+    const s = this.preScoreImpl(state, pod, nodes);
+    this.observe("PreScore", codeName(s), t0);
+    return s;
+  }
+
+  private preScoreImpl(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): MaybeStatus {
     for (const p of this.plugins.preScore) {
       const s = p.preScore(state, pod, nodes);
       if (!s) continue;
@@ -191,6 +227,13 @@ export class Framework implements Handle {
 
   /** Weighted sum of every Score plugin's normalized score, per node (same order as nodes). */
   runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): number[] {
+    const t0 = performance.now();
+    const totals = this.scoreImpl(state, pod, nodes);
+    this.observe("Score", "Success", t0);
+    return totals;
+  }
+
+  private scoreImpl(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): number[] {
     const totals = new Array<number>(nodes.length).fill(0);
     for (const { plugin, weight } of this.plugins.score) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
@@ -210,6 +253,13 @@ export class Framework implements Handle {
   }
 
   runReservePluginsReserve(state: CycleState, pod: PodInfo, nodeName: string): MaybeStatus {
+    const t0 = performance.now();
+    const s = this.reserveImpl(state, pod, nodeName);
+    this.observe("Reserve", codeName(s), t0);
+    return s;
+  }
+
+  private reserveImpl(state: CycleState, pod: PodInfo, nodeName: string): MaybeStatus {
     for (const p of this.plugins.reserve) {
       const s = p.reserve(state, pod, nodeName);
       if (!isSuccess(s)) return tag(s, p.name);
@@ -219,10 +269,19 @@ export class Framework implements Handle {
 
   /** Every Reserve plugin's unreserve, in reverse order. */
   runReservePluginsUnreserve(state: CycleState, pod: PodInfo, nodeName: string): void {
+    const t0 = performance.now();
     for (const p of [...this.plugins.reserve].reverse()) p.unreserve(state, pod, nodeName);
+    this.observe("Unreserve", "Success", t0);
   }
 
   runPermitPlugins(state: CycleState, pod: PodInfo, nodeName: string): MaybeStatus {
+    const t0 = performance.now();
+    const s = this.permitImpl(state, pod, nodeName);
+    this.observe("Permit", codeName(s), t0);
+    return s;
+  }
+
+  private permitImpl(state: CycleState, pod: PodInfo, nodeName: string): MaybeStatus {
     for (const p of this.plugins.permit) {
       const s = p.permit(state, pod, nodeName);
       if (s && s.code === Code.Wait)
@@ -233,6 +292,17 @@ export class Framework implements Handle {
   }
 
   async runPreBindPlugins(state: CycleState, pod: PodInfo, nodeName: string): Promise<MaybeStatus> {
+    const t0 = performance.now();
+    const s = await this.preBindImpl(state, pod, nodeName);
+    this.observe("PreBind", codeName(s), t0);
+    return s;
+  }
+
+  private async preBindImpl(
+    state: CycleState,
+    pod: PodInfo,
+    nodeName: string,
+  ): Promise<MaybeStatus> {
     for (const p of this.plugins.preBind) {
       const s = await p.preBind(state, pod, nodeName);
       if (!isSuccess(s)) return tag(s, p.name);
@@ -241,6 +311,13 @@ export class Framework implements Handle {
   }
 
   async runBindPlugins(state: CycleState, pod: PodInfo, nodeName: string): Promise<MaybeStatus> {
+    const t0 = performance.now();
+    const s = await this.bindImpl(state, pod, nodeName);
+    this.observe("Bind", codeName(s), t0);
+    return s;
+  }
+
+  private async bindImpl(state: CycleState, pod: PodInfo, nodeName: string): Promise<MaybeStatus> {
     for (const p of this.plugins.bind) {
       const s = await p.bind(state, pod, nodeName);
       if (s?.code === Code.Skip) continue;

@@ -50,6 +50,8 @@ export interface FilterPlugin extends Plugin {
 export interface PostFilterResult {
   status: MaybeStatus;
   nominatedNodeName?: string;
+  /** How many pods the PostFilter evicts for the nominated node (preemption victims). */
+  victims?: number;
 }
 
 export interface PostFilterPlugin extends Plugin {

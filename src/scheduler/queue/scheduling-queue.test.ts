@@ -121,3 +121,61 @@ test("updating or deleting a queued pod", async () => {
   q.delete(makePod("p").obj());
   assert.deepEqual(q.sizes(), { active: 0, backoff: 0, unschedulable: 0, inFlight: 0 });
 });
+
+test("onIncoming reports each sub-queue entry with upstream's event label", async () => {
+  const clock = new FakeClock();
+  const seen: string[] = [];
+  const q = new SchedulingQueue({
+    clock,
+    less: newPrioritySort().less,
+    pluginEvents: new Map([["NodeAffinity", [{ resource: "Node", actions: ["Add"] }]]]),
+    onIncoming: (queue, event) => seen.push(`${queue}:${event}`),
+  });
+  q.add(makePod("p").obj());
+  const qp = (await q.pop())!;
+  qp.unschedulablePlugins.add("NodeAffinity");
+  q.addUnschedulable(qp, q.schedulingCycle);
+  q.moveAllToActiveOrBackoffQueue("Node", "Add");
+  clock.advance(1000);
+  q.flushBackoffQCompleted();
+  const again = (await q.pop())!;
+  q.addUnschedulable(again, q.schedulingCycle - 1);
+  assert.deepEqual(seen, [
+    "active:PodAdd",
+    "unschedulable:ScheduleAttemptFailure",
+    "backoff:NodeAdd",
+    "active:BackoffComplete",
+    "backoff:ScheduleAttemptFailure",
+  ]);
+});
+
+test("unschedulableByPlugin counts unschedulable pods per rejecting plugin and profile", async () => {
+  const { q } = newQueue(
+    new Map([
+      ["NodeAffinity", [{ resource: "Node", actions: ["Add"] }]],
+      ["TaintToleration", [{ resource: "Node", actions: ["Update"] }]],
+    ]),
+  );
+  const cases: [string, string[], string?][] = [
+    ["a", ["NodeAffinity"]],
+    ["b", ["NodeAffinity", "TaintToleration"]],
+    ["c", ["TaintToleration"], "other-scheduler"],
+  ];
+  for (const [name, plugins, schedulerName] of cases) {
+    const pod = makePod(name).obj();
+    if (schedulerName) pod.spec!.schedulerName = schedulerName;
+    q.add(pod);
+    const qp = (await q.pop())!;
+    for (const p of plugins) qp.unschedulablePlugins.add(p);
+    q.addUnschedulable(qp, q.schedulingCycle);
+  }
+  const got = q
+    .unschedulableByPlugin()
+    .map((u) => `${u.plugin}/${u.profile}=${u.count}`)
+    .sort();
+  assert.deepEqual(got, [
+    "NodeAffinity/default-scheduler=2",
+    "TaintToleration/default-scheduler=1",
+    "TaintToleration/other-scheduler=1",
+  ]);
+});

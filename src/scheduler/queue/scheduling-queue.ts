@@ -27,7 +27,17 @@ export interface QueueOptions {
   podMaxInUnschedulablePodsDurationMs?: number;
   /** Events each plugin registered (a pod rejected by a plugin waits for that plugin's events). */
   pluginEvents?: ReadonlyMap<string, readonly ClusterEvent[]>;
+  /**
+   * Called when a pod enters a sub-queue, with upstream's event label
+   * (PodAdd, PodUpdate, ScheduleAttemptFailure, BackoffComplete,
+   * UnschedulableTimeout, or a cluster event such as NodeAdd or AssignedPodDelete).
+   */
+  onIncoming?(queue: "active" | "backoff" | "unschedulable", event: string): void;
 }
+
+/** Upstream's label of a cluster event (an assigned pod's events are "AssignedPod..."). */
+export const clusterEventLabel = (resource: ClusterEventResource, action: ActionType): string =>
+  `${resource === "Pod" ? "AssignedPod" : resource}${action}`;
 
 const keyOf = (qp: QueuedPodInfo) => qp.podInfo.key;
 
@@ -98,12 +108,24 @@ export class SchedulingQueue {
     };
   }
 
-  private toActive(qp: QueuedPodInfo): void {
+  private toActive(qp: QueuedPodInfo, event: string): void {
+    this.opts.onIncoming?.("active", event);
     const w = this.waiters.shift();
     if (w) {
       this.markInFlight(qp);
       w(qp);
     } else this.activeQ.addOrUpdate(qp);
+  }
+
+  private toBackoff(qp: QueuedPodInfo, event: string): void {
+    this.opts.onIncoming?.("backoff", event);
+    this.backoffQ.addOrUpdate(qp);
+  }
+
+  /** To backoffQ while the pod's backoff lasts, else to activeQ. */
+  private toActiveOrBackoff(qp: QueuedPodInfo, event: string): void {
+    if (this.isBackingOff(qp)) this.toBackoff(qp, event);
+    else this.toActive(qp, event);
   }
 
   private markInFlight(qp: QueuedPodInfo): void {
@@ -114,11 +136,11 @@ export class SchedulingQueue {
   }
 
   /** A new pending pod. */
-  add(pod: Pod): void {
+  add(pod: Pod, event = "PodAdd"): void {
     const qp = this.newQueued(pod);
     this.backoffQ.delete(qp.podInfo.key);
     this.unschedulable.delete(qp.podInfo.key);
-    this.toActive(qp);
+    this.toActive(qp, event);
   }
 
   /** A pending pod changed: refresh it where it is; a changed unschedulable pod gets another try. */
@@ -137,13 +159,11 @@ export class SchedulingQueue {
         JSON.stringify(old.metadata?.labels) !== JSON.stringify(pod.metadata?.labels);
       if (!changed) return void this.unschedulable.set(key, refresh(unsched));
       this.unschedulable.delete(key);
-      const qp = refresh(unsched);
-      if (this.isBackingOff(qp)) this.backoffQ.addOrUpdate(qp);
-      else this.toActive(qp);
+      this.toActiveOrBackoff(refresh(unsched), "PodUpdate");
       return;
     }
     if (this.inFlight.has(key)) return;
-    this.add(pod);
+    this.add(pod, "PodUpdate");
   }
 
   delete(pod: Pod): void {
@@ -183,8 +203,11 @@ export class SchedulingQueue {
       this.moveRequestCycle >= podSchedulingCycle ||
       qp.unschedulablePlugins.size === 0 ||
       this.eventWhileInFlight.has(key);
-    if (retryNow) this.backoffQ.addOrUpdate(qp);
-    else this.unschedulable.set(key, qp);
+    if (retryNow) this.toBackoff(qp, "ScheduleAttemptFailure");
+    else {
+      this.opts.onIncoming?.("unschedulable", "ScheduleAttemptFailure");
+      this.unschedulable.set(key, qp);
+    }
     this.done(key);
   }
 
@@ -211,7 +234,7 @@ export class SchedulingQueue {
       const top = this.backoffQ.peek();
       if (!top || this.backoffExpiry(top) > now) return;
       this.backoffQ.pop();
-      this.toActive(top);
+      this.toActive(top, "BackoffComplete");
     }
   }
 
@@ -220,8 +243,7 @@ export class SchedulingQueue {
     for (const [key, qp] of this.unschedulable) {
       if (now - qp.timestamp < this.maxUnschedulable) continue;
       this.unschedulable.delete(key);
-      if (this.isBackingOff(qp)) this.backoffQ.addOrUpdate(qp);
-      else this.toActive(qp);
+      this.toActiveOrBackoff(qp, "UnschedulableTimeout");
     }
   }
 
@@ -239,14 +261,29 @@ export class SchedulingQueue {
 
   /** A cluster event: unschedulable pods it may help go to activeQ (or backoffQ if still backing off). */
   moveAllToActiveOrBackoffQueue(resource: ClusterEventResource, action: ActionType): void {
+    const label = clusterEventLabel(resource, action);
     for (const [key, qp] of this.unschedulable) {
       if (!this.relevant(qp, resource, action)) continue;
       this.unschedulable.delete(key);
-      if (this.isBackingOff(qp)) this.backoffQ.addOrUpdate(qp);
-      else this.toActive(qp);
+      this.toActiveOrBackoff(qp, label);
     }
     for (const key of this.inFlight) this.eventWhileInFlight.add(key);
     this.moveRequestCycle = this.schedulingCycle;
+  }
+
+  /** Pods in unschedulablePods per rejecting plugin and profile (scheduler_unschedulable_pods). */
+  unschedulableByPlugin(): { plugin: string; profile: string; count: number }[] {
+    const counts = new Map<string, { plugin: string; profile: string; count: number }>();
+    for (const qp of this.unschedulable.values()) {
+      const profile = qp.podInfo.pod.spec?.schedulerName ?? "default-scheduler";
+      for (const plugin of qp.unschedulablePlugins) {
+        const k = `${plugin}\0${profile}`;
+        const c = counts.get(k);
+        if (c) c.count++;
+        else counts.set(k, { plugin, profile, count: 1 });
+      }
+    }
+    return [...counts.values()];
   }
 
   /** Pending pods of every sub-queue (for debugging and tests). */

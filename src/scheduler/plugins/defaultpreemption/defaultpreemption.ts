@@ -81,7 +81,11 @@ export function newDefaultPreemption(_args: unknown, handle: Handle): PostFilter
           ),
         );
       }
-      return { status: null, nominatedNodeName: chosen };
+      return {
+        status: null,
+        nominatedNodeName: chosen,
+        victims: candidates.get(chosen)!.pods.length,
+      };
     },
   } satisfies PostFilterPlugin;
 }
