@@ -55,6 +55,14 @@ export class Indexer<T extends KObject = KObject> {
     return this.items.size;
   }
 
+  /**
+   * The objects of byIndex without copying them into an array: a live view,
+   * to be iterated at once (not across an await, while the cache may change).
+   */
+  indexed(name: string, value: string): Iterable<T> {
+    return this.indices.get(name)?.get(value)?.values() ?? [];
+  }
+
   /** Objects whose index `name` yields `value` (e.g. byIndex("namespace", "default")). */
   byIndex(name: string, value: string): T[] {
     const objects = this.indices.get(name)?.get(value);

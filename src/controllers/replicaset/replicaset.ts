@@ -28,22 +28,14 @@ import {
   releasePatch,
 } from "../util/controller-ref.ts";
 import { ControllerExpectations } from "../util/expectations.ts";
-import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
 import {
-  compareForDeletion,
-  isPodActive,
-  isPodAvailable,
-  isPodReady,
-  type Pod,
-} from "../util/pods.ts";
+  addControllerUIDIndex,
+  CONTROLLER_UID_INDEX,
+  orphanIndexKey,
+} from "../util/controller-uid-index.ts";
+import { compareForDeletion, isPodActive, podReadyCondition, type Pod } from "../util/pods.ts";
 import { podFromTemplate } from "../util/pod-template.ts";
-
-/** What a pod's labels say about it for one owner version (selector and template are immutable within it). */
-interface PodFacts {
-  ownerVersion: string;
-  matches: boolean;
-  fullyLabeled: boolean;
-}
+import { addClaimed, scanPods, type PodFacts, type PodScan, type ScanContext } from "./pod-scan.ts";
 
 function sameLabels(a?: Record<string, string>, b?: Record<string, string>): boolean {
   const ka = Object.keys(a ?? {});
@@ -83,10 +75,10 @@ export class ReplicaSetController {
   private readonly owners: SharedInformer<Owner>;
   private readonly pods: SharedInformer<Pod>;
   /**
-   * Per cached pod object (immutable, replaced on every change): whether it
-   * matches the selector and carries the template's labels of the owner
-   * version it was computed for. A sync of a large owner looks at every one
-   * of its pods, many times during a rollout; this keeps that cheap.
+   * Per cached pod object (immutable, replaced on every change): its
+   * PodFacts for the owner version they were computed for. A sync of a
+   * large owner looks at every one of its pods, many times during a
+   * rollout; this keeps that cheap.
    */
   private readonly podFacts = new WeakMap<Pod, PodFacts>();
   /** "uid/generation" per cached owner object (asked once per pod per sync). */
@@ -191,47 +183,42 @@ export class ReplicaSetController {
       this.expectations.forget(key);
       return;
     }
-    const { namespace } = splitKey(key);
+    const namespace = splitKey(key).namespace ?? "";
     const selector = this.selectorOf(owner);
-    const pods = await this.claimPods(owner, selector, namespace ?? "");
-    const active = pods.filter(isPodActive);
+    const ctx: ScanContext = {
+      ownerUid: owner.metadata?.uid ?? "",
+      namespace,
+      ownerDeleting: !!owner.metadata?.deletionTimestamp,
+      minReadySeconds: owner.spec?.minReadySeconds ?? 0,
+      now: this.opts.clock.now(),
+      facts: (pod) => this.factsOf(owner, selector, pod),
+    };
+    const index = this.pods.indexer;
+    const scan = scanPods(
+      ctx.ownerUid ? index.indexed(CONTROLLER_UID_INDEX, ctx.ownerUid) : [],
+      index.indexed(CONTROLLER_UID_INDEX, orphanIndexKey(namespace)),
+      ctx,
+    );
+    await this.releaseAndAdopt(owner, scan, ctx);
     let failure: string | undefined;
-    if (this.expectations.satisfied(key) && !owner.metadata?.deletionTimestamp) {
-      failure = await this.manageReplicas(key, owner, active);
+    if (this.expectations.satisfied(key) && !ctx.ownerDeleting) {
+      failure = await this.manageReplicas(key, owner, scan.active);
     }
-    await this.updateStatus(owner, active, failure);
+    await this.updateStatus(owner, scan, failure);
   }
 
-  /** Owned pods after adopting matching orphans and releasing non-matching ones. */
-  private async claimPods(
-    owner: Owner,
-    selector: LabelSelector | undefined,
-    namespace: string,
-  ): Promise<Pod[]> {
-    const uid = owner.metadata?.uid ?? "";
-    const claimed: Pod[] = [];
-    for (const pod of ownedAndOrphans(this.pods.indexer, namespace, uid)) {
-      const ref = controllerOf(pod);
-      const matches = this.factsOf(owner, selector, pod).matches;
-      if (ref) {
-        if (ref.uid !== uid) continue;
-        if (matches || owner.metadata?.deletionTimestamp) {
-          claimed.push(pod);
-          continue;
-        }
-        await this.patchPod(pod, "strategic", releasePatch(pod, uid));
-        continue;
-      }
-      if (!matches || owner.metadata?.deletionTimestamp || pod.metadata?.deletionTimestamp)
-        continue;
+  /** Releases owned pods that stopped matching and adopts matching orphans (claimed once adopted). */
+  private async releaseAndAdopt(owner: Owner, scan: PodScan, ctx: ScanContext): Promise<void> {
+    for (const pod of scan.release)
+      await this.patchPod(pod, "strategic", releasePatch(pod, ctx.ownerUid));
+    for (const pod of scan.adopt) {
       const adopted = await this.patchPod(
         pod,
         "merge",
         adoptPatch(pod, newControllerRef(owner, this.apiVersion, this.opts.ownerKind)),
       );
-      if (adopted) claimed.push(adopted);
+      if (adopted) addClaimed(scan, adopted, ctx.facts(adopted), ctx);
     }
-    return claimed;
   }
 
   /** The pod's PodFacts for this owner version (computed once per pod object and owner version). */
@@ -242,15 +229,22 @@ export class ReplicaSetController {
       this.ownerVersions.set(owner, version);
     }
     let facts = this.podFacts.get(pod);
-    if (facts?.ownerVersion === version) return facts;
+    if (facts !== undefined && facts.ownerVersion === version) return facts;
     const labels = pod.metadata?.labels ?? {};
     let fullyLabeled = true;
     for (const [k, v] of Object.entries(owner.spec?.template?.metadata?.labels ?? {}))
       if (labels[k] !== v) fullyLabeled = false;
+    const ready = podReadyCondition(pod);
     facts = {
       ownerVersion: version,
+      namespace: pod.metadata?.namespace ?? "",
+      controllerUid: controllerOf(pod)?.uid,
       matches: (selector ?? this.selectorOf(owner))?.matches(labels) ?? false,
       fullyLabeled,
+      terminating: !!pod.metadata?.deletionTimestamp,
+      active: isPodActive(pod),
+      ready: ready?.status === "True",
+      readySinceMs: ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN,
     };
     this.podFacts.set(pod, facts);
     return facts;
@@ -356,21 +350,11 @@ export class ReplicaSetController {
 
   private async updateStatus(
     owner: Owner,
-    active: Pod[],
+    scan: PodScan,
     failure: string | undefined,
   ): Promise<void> {
     const now = this.opts.clock.now();
-    const minReadySeconds = owner.spec?.minReadySeconds ?? 0;
-    // One pass: this runs on every sync over every owned pod.
-    let fullyLabeled = 0;
-    let ready = 0;
-    let available = 0;
-    for (const p of active) {
-      if (this.factsOf(owner, undefined, p).fullyLabeled) fullyLabeled++;
-      if (!isPodReady(p)) continue;
-      ready++;
-      if (isPodAvailable(p, minReadySeconds, now)) available++;
-    }
+    const { fullyLabeled, ready, available } = scan;
     const old = owner.status ?? {};
     const conditions = ((old.conditions as { type: string }[] | undefined) ?? []).filter(
       (c) => c.type !== "ReplicaFailure",
@@ -385,7 +369,7 @@ export class ReplicaSetController {
       } as { type: string });
     }
     const status: Record<string, unknown> = {
-      replicas: active.length,
+      replicas: scan.active.length,
       fullyLabeledReplicas: fullyLabeled,
       readyReplicas: ready,
       availableReplicas: available,
