@@ -64,8 +64,8 @@ export interface ContainerGCOptions {
   podState: PodStateProvider;
   /** True once every pod source (API, static manifests) was listed. */
   sourcesReady(): boolean;
-  /** Root of the pod log directories. */
-  logsDir: string;
+  /** Root of the pod log directories (undefined: none to collect, as on hollow nodes sharing one). */
+  logsDir?: string;
   /** GC period (default 1 min). */
   periodMs?: number;
 }
@@ -136,7 +136,7 @@ export class ContainerGC {
     const ready = this.o.sourcesReady();
     const containers = await this.evictContainers(ready, evictNonDeletedPods);
     const sandboxes = await this.evictSandboxes(ready, evictNonDeletedPods);
-    const logDirs = ready ? await this.evictPodLogDirs() : [];
+    const logDirs = ready && this.o.logsDir ? await this.evictPodLogDirs(this.o.logsDir) : [];
     return { containers, sandboxes, logDirs };
   }
 
@@ -239,12 +239,12 @@ export class ContainerGC {
     return removed;
   }
 
-  private async evictPodLogDirs(): Promise<string[]> {
+  private async evictPodLogDirs(logsDir: string): Promise<string[]> {
     const removed: string[] = [];
-    for (const dir of await readdir(this.o.logsDir).catch(() => [] as string[])) {
+    for (const dir of await readdir(logsDir).catch(() => [] as string[])) {
       const uid = logDirPodUID(dir);
       if (!uid || !this.o.podState.shouldPodContentBeRemoved(uid)) continue;
-      await rm(join(this.o.logsDir, dir), { recursive: true, force: true });
+      await rm(join(logsDir, dir), { recursive: true, force: true });
       removed.push(dir);
     }
     return removed;

@@ -2,7 +2,10 @@
  * One simulated node: the kubelet's own pieces (simulated runtime, pod
  * workers, node status reporter, lease) without a watch of its own. The
  * Simulator feeds it the pods bound to it from one shared informer and
- * drives its heartbeats; everything it writes goes through the API.
+ * drives its heartbeats and container GC passes; everything it writes goes
+ * through the API. Dead containers are collected as on a real node (upstream
+ * container GC: the newest dead instance kept per pod container), so
+ * crash-looping pods do not pile up dead containers in memory.
  */
 import type { Node, Pod, Taint, Volume } from "kubernetes-types/core/v1.d.ts";
 import type { Clock } from "../client/clock.ts";
@@ -10,6 +13,7 @@ import { isAlreadyExists } from "../client/api-error.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import { nodesRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
+import { ContainerGC, type PodStateProvider } from "../kubelet/container-gc.ts";
 import { ImagePuller } from "../kubelet/images/image-puller.ts";
 import type { MachineInfo } from "../kubelet/node/machine-info.ts";
 import { initialNode, NodeStatusReporter } from "../kubelet/node/node-status.ts";
@@ -35,6 +39,8 @@ export interface HollowShared {
   event(node: string, pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
   /** A pod's worker finished: drop its status bookkeeping. */
   forget(uid: string): void;
+  /** True once the shared pod informer has synced (pods unknown to a node may then go). */
+  sourcesReady(): boolean;
   imageBackoff: Backoff;
   /** When set, each node serves /stats/summary on its InternalIP with this certificate. */
   statsCert?: CertKeyPair;
@@ -63,8 +69,10 @@ export function hollowPod(pod: Pod): Pod {
   return { ...pod, spec: { ...pod.spec!, volumes: safe } };
 }
 
-export class HollowNode {
+export class HollowNode implements PodStateProvider {
   readonly runtime: HollowRuntime;
+  /** Dead containers and sandboxes (the simulator runs a pass every GC period). */
+  readonly containerGC: ContainerGC;
   readonly lease: LeaseRenewer;
   private reporter?: NodeStatusReporter;
   private stats?: { port: number; close(): Promise<void> };
@@ -117,6 +125,29 @@ export class HollowNode {
         shared.forget(uid);
       },
     };
+    // Log directories are not collected here: the nodes share one directory, and
+    // a pod's worker removes its own when the pod goes.
+    this.containerGC = new ContainerGC({
+      runtime: this.runtime,
+      clock: shared.clock,
+      log: shared.podDeps.log,
+      podState: this,
+      sourcesReady: () => shared.sourcesReady(),
+    });
+  }
+
+  /** One container GC pass. */
+  async collectGarbage(): Promise<void> {
+    await this.containerGC.garbageCollect();
+  }
+
+  shouldPodContentBeRemoved(uid: string): boolean {
+    return !this.workers.has(uid);
+  }
+
+  shouldPodRuntimeBeRemoved(uid: string): boolean {
+    const phase = this.workers.get(uid)?.current.status?.phase;
+    return phase === undefined || phase === "Succeeded" || phase === "Failed";
   }
 
   get name(): string {

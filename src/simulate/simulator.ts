@@ -45,6 +45,8 @@ export interface SimulatorOptions {
   statusCheckMs?: number;
   /** Nodes registering at once (default 16). */
   registerConcurrency?: number;
+  /** Container GC period of every node (default 1 min, upstream). */
+  containerGCPeriodMs?: number;
   /** Serve /stats/summary per node for metrics.k8s.io (default true). */
   serveStats?: boolean;
   /** Called after each node registered. */
@@ -74,6 +76,7 @@ export class Simulator {
   private readonly clock: Clock;
   private readonly log: Logger;
   private stopped = false;
+  private synced = false;
   private heartbeatErrors = 0;
 
   private constructor(private readonly opts: SimulatorOptions) {
@@ -138,6 +141,7 @@ export class Simulator {
         r.event(pod as KObject, type, reason, message);
       },
       forget: (uid) => sm.forget(uid),
+      sourcesReady: () => this.synced,
       imageBackoff: new Backoff(this.clock),
       statsCert: this.opts.serveStats === false ? undefined : await hollowServingCert(),
     };
@@ -187,6 +191,10 @@ export class Simulator {
       const offset = Math.floor((i * leaseMs) / nodes.length);
       this.heartbeats.every(offset, leaseMs, () => node.lease.renew());
       this.heartbeats.every(offset + statusMs / 2, statusMs, () => node.reportStatus());
+      const gcMs = o.containerGCPeriodMs ?? 60_000;
+      this.heartbeats.every(Math.floor((i * gcMs) / nodes.length), gcMs, () =>
+        node.collectGarbage(),
+      );
     });
 
     const informer = this.factory.informerFor<Pod & KObject>(podsRef, {
@@ -200,6 +208,7 @@ export class Simulator {
     });
     this.factory.start();
     await this.factory.waitForCacheSync();
+    this.synced = true;
   }
 
   /** The simulated nodes in index order. */

@@ -1,0 +1,114 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { RestClient } from "../client/rest-client.ts";
+import { Backoff } from "../kubelet/pod/backoff.ts";
+import { labelPodUID } from "../kubelet/pod/runtime-config.ts";
+import { PodWorkerFixtures } from "../kubelet/pod/testing.ts";
+import { HollowNode } from "./hollow-node.ts";
+import { makeProfile } from "./profile.ts";
+
+const fixtures = new PodWorkerFixtures();
+after(() => fixtures.dispose());
+
+function setup() {
+  const f = fixtures.make();
+  const {
+    runtime: _r,
+    images: _i,
+    hostIP: _h,
+    memoryCapacity: _m,
+    allocatable: _a,
+    done: _d,
+    event: _e,
+    ...podDeps
+  } = f.deps;
+  let synced = false;
+  const node = new HollowNode(
+    { name: "hollow-0", index: 0, labels: {}, taints: [] },
+    {
+      client: {} as RestClient,
+      clock: f.clock,
+      profile: makeProfile({}),
+      podDeps,
+      event: () => {},
+      forget: () => {},
+      sourcesReady: () => synced,
+      imageBackoff: new Backoff(f.clock),
+    },
+  );
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    await node.settled();
+  };
+  /** The pod's containers in the hollow runtime, as `attempt:state`, oldest first. */
+  const containers = async (uid: string) =>
+    (await node.runtime.listContainers({ labelSelector: { [labelPodUID]: uid } }))
+      .sort((a, b) => a.metadata.attempt - b.metadata.attempt)
+      .map((c) => `${c.metadata.attempt}:${c.state.replace("CONTAINER_", "").toLowerCase()}`);
+  return { f, node, settle, containers, sync: () => void (synced = true) };
+}
+
+const crasher: Pod = {
+  metadata: { name: "crasher", namespace: "default", uid: "crash-1" },
+  spec: {
+    nodeName: "hollow-0",
+    restartPolicy: "Always",
+    containers: [{ name: "main", image: "busybox", command: ["sh", "-c", "exit 1"] }],
+  },
+};
+
+test("a hollow node's container GC keeps one dead instance of a crash-looping container", async () => {
+  const { f, node, settle, containers, sync } = setup();
+  /** The next restart (past its CrashLoopBackOff, at most 5 min) and its crash. */
+  const crashAgain = async () => {
+    f.clock.advance(301_000);
+    await settle();
+    f.clock.advance(1);
+    await settle();
+  };
+  node.upsert(crasher);
+  await settle();
+  for (let i = 0; i < 5; i++) await crashAgain();
+  const piled = await containers("crash-1");
+  assert.ok(piled.length >= 5, `dead containers pile up without GC: ${piled}`);
+  assert.ok(piled.every((c) => c.endsWith(":exited")), String(piled));
+
+  // Before the pod informer synced: only the per-container limit (upstream default 1).
+  await node.collectGarbage();
+  assert.deepEqual(await containers("crash-1"), [piled.at(-1)]);
+  sync();
+  // Another crash: again only the newest dead instance is left after a pass.
+  await crashAgain();
+  assert.equal((await containers("crash-1")).length, 2);
+  await node.collectGarbage();
+  const left = await containers("crash-1");
+  assert.equal(left.length, 1);
+  assert.notDeepEqual(left, [piled.at(-1)], "the newer instance is the one kept");
+
+  // A pod the node no longer knows has nothing left after a pass.
+  node.remove("crash-1");
+  await settle();
+  await node.collectGarbage();
+  assert.deepEqual(await containers("crash-1"), []);
+  assert.deepEqual(await node.runtime.listPodSandbox(), []);
+  assert.equal(node.podCount, 0);
+});
+
+test("a hollow node's pod state for the GC: unknown and terminated pods", async () => {
+  const { node, settle } = setup();
+  node.upsert({ ...crasher, metadata: { ...crasher.metadata, uid: "live" } });
+  node.upsert({
+    ...crasher,
+    metadata: { ...crasher.metadata, name: "done", uid: "done" },
+    status: { phase: "Succeeded" },
+  });
+  await settle();
+  const state = (uid: string) => [
+    node.shouldPodContentBeRemoved(uid),
+    node.shouldPodRuntimeBeRemoved(uid),
+  ];
+  assert.deepEqual(state("unknown"), [true, true]);
+  assert.deepEqual(state("live"), [false, false]);
+  assert.deepEqual(state("done"), [false, true]);
+});
