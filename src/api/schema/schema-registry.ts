@@ -83,7 +83,8 @@ export class SchemaRegistry {
   readonly #types = new Map<string, TypeSpec>();
   readonly #byKind = new Map<string, string>();
   /** Parsed field types, keyed by "fullTypeName\0jsonName". */
-  readonly #fieldTypes = new Map<string, TypeRef>();
+  /** Resolved fields per type and JSON name (null: no such field), filled on first use. */
+  readonly #fields = new Map<string, Map<string, { spec: FieldSpec; type: TypeRef } | null>>();
 
   /** Later packages may not redefine a type or a GVK: that throws. */
   constructor(packages: SchemaPackage[]) {
@@ -145,15 +146,22 @@ export class SchemaRegistry {
 
   /** One field of a type, with its resolved type; undefined if either is unknown. */
   field(fullTypeName: string, jsonName: string): { spec: FieldSpec; type: TypeRef } | undefined {
-    const spec = this.#types.get(fullTypeName)?.fields[jsonName];
-    if (spec === undefined) return undefined;
-    const key = `${fullTypeName}\0${jsonName}`;
-    let type = this.#fieldTypes.get(key);
-    if (type === undefined) {
-      type = parseTypeString(splitTypeName(fullTypeName)[0], spec[1]);
-      this.#fieldTypes.set(key, type);
+    let byName = this.#fields.get(fullTypeName);
+    if (byName === undefined) {
+      byName = new Map();
+      this.#fields.set(fullTypeName, byName);
     }
-    return { spec, type };
+    let field = byName.get(jsonName);
+    if (field === undefined) {
+      const fields = this.#types.get(fullTypeName)?.fields;
+      const spec = fields && Object.hasOwn(fields, jsonName) ? fields[jsonName] : undefined;
+      field = spec
+        ? { spec, type: parseTypeString(splitTypeName(fullTypeName)[0], spec[1]) }
+        : null;
+      // Only declared names are kept: unknown names come from clients, unbounded.
+      if (field) byName.set(jsonName, field);
+    }
+    return field ?? undefined;
   }
 
   /**

@@ -193,11 +193,13 @@ function walkStruct(
   path: string,
   walk: Walk,
 ): void {
-  for (const [name, value] of Object.entries(obj)) {
+  let struct: string | undefined;
+  for (const name in obj) {
     const field = walk.registry.field(typeName, name);
     if (field === undefined) continue; // unknown fields are reported separately
     const fieldPath = path === "" ? name : `${path}.${name}`;
-    walkField(value, field.type, splitTypeName(typeName)[1], fieldPath, walk);
+    struct ??= splitTypeName(typeName)[1];
+    walkField(obj[name], field.type, struct, fieldPath, walk);
   }
 }
 
