@@ -110,7 +110,9 @@ export class RestStore {
         throw staleConflict(def, name);
       prepareMetaForUpdate(def, desired, current);
       this.prepareStrategy(def, desired, current, opts.subresource);
-      if (opts.operation !== "Apply") {
+      // A binding writes the pod straight to storage upstream (assignPod), so
+      // it records no managedFields entry.
+      if (opts.operation !== "Apply" && opts.subresource !== "binding") {
         await server.extensions.updateManagedFields(
           def,
           desired,

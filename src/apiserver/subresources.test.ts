@@ -14,7 +14,8 @@ const pod = (name: string, extra: Record<string, unknown> = {}) => ({
 const merge = { "Content-Type": "application/merge-patch+json" };
 
 test("binding assigns a node once", async () => {
-  assert.equal((await t.call("POST", pods, pod("b1"))).status, 201);
+  const created = await t.call("POST", pods, pod("b1"));
+  assert.equal(created.status, 201);
   const binding = {
     apiVersion: "v1",
     kind: "Binding",
@@ -23,7 +24,10 @@ test("binding assigns a node once", async () => {
   };
   const bound = await t.call("POST", `${pods}/b1/binding`, binding);
   assert.equal(bound.status, 201, bound.text);
-  assert.equal((await t.call("GET", `${pods}/b1`)).body.spec.nodeName, "n1");
+  const boundPod = (await t.call("GET", `${pods}/b1`)).body;
+  assert.equal(boundPod.spec.nodeName, "n1");
+  // As upstream's assignPod (a storage update), binding records no manager.
+  assert.deepEqual(boundPod.metadata.managedFields, created.body.metadata.managedFields);
   const again = await t.call("POST", `${pods}/b1/binding`, {
     ...binding,
     target: { kind: "Node", name: "n2" },

@@ -63,7 +63,7 @@ export async function handleBinding(ctx: RequestContext, _def: ResourceDef): Pro
           },
         );
       }
-      const next: KObject = structuredClone(current);
+      const next: KObject = current; // the store hands the transform its own copy
       next.spec = { ...spec, nodeName: target.name };
       const annotations = binding.metadata?.annotations;
       if (annotations)
