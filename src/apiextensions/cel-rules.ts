@@ -29,7 +29,11 @@ interface CompiledRule {
   messageError?: string;
 }
 
-const compiled = new WeakMap<JSONSchemaProps, CompiledRule[]>();
+/** Compiled rules per schema node: [nested nodes, resource roots]. */
+const compiled = [
+  new WeakMap<JSONSchemaProps, CompiledRule[]>(),
+  new WeakMap<JSONSchemaProps, CompiledRule[]>(),
+];
 const VARIABLES = ["self", "oldSelf"];
 
 /** Go's %#v rendering of a ValidationRule, as upstream prints it in CRD errors. */
@@ -50,8 +54,12 @@ export function goValidationRule(r: ValidationRule): string {
  * bool ("cel expression must evaluate to a bool"; dyn is refused too), a
  * messageExpression exactly string.
  */
-function compileRule(rule: ValidationRule, schema: JSONSchemaProps): CompiledRule {
-  const types = { self: schema, oldSelf: schema };
+function compileRule(rule: ValidationRule, schema: JSONSchemaProps, root: boolean): CompiledRule {
+  // At the resource root, kind, apiVersion and metadata.name/generateName
+  // are readable (upstream's WithTypeAndObjectMeta); embedded resources get
+  // the same from their x-kubernetes-embedded-resource.
+  const typed = root ? cel().withTypeAndObjectMeta(schema) : schema;
+  const types = { self: typed, oldSelf: typed };
   const c = cel().compile(String(rule.rule ?? ""), { variables: VARIABLES, types });
   if (!c.ok) return { rule, error: c.error.message };
   if (c.program.resultType !== "bool")
@@ -67,12 +75,13 @@ function compileRule(rule: ValidationRule, schema: JSONSchemaProps): CompiledRul
   return entry;
 }
 
-/** The compiled rules of one schema node (cached per node object). */
-export function rulesOf(schema: JSONSchemaProps): CompiledRule[] {
-  let out = compiled.get(schema);
+/** The compiled rules of one schema node (cached per node object); `root`: the resource's root schema. */
+export function rulesOf(schema: JSONSchemaProps, root = false): CompiledRule[] {
+  const cache = compiled[root ? 1 : 0]!;
+  let out = cache.get(schema);
   if (!out) {
-    out = (schema["x-kubernetes-validations"] ?? []).map((rule) => compileRule(rule, schema));
-    compiled.set(schema, out);
+    out = (schema["x-kubernetes-validations"] ?? []).map((rule) => compileRule(rule, schema, root));
+    cache.set(schema, out);
   }
   return out;
 }
@@ -112,8 +121,8 @@ export function ruleCompileErrors(schema: JSONSchemaProps, path: string): FieldE
     field,
     message: `Forbidden: ${costErrorMessage(what, cost, STATIC_ESTIMATED_COST_LIMIT)}`,
   });
-  const visit = (s: JSONSchemaProps, p: string, cardinality: Cardinality): void => {
-    rulesOf(s).forEach((c, i) => {
+  const visit = (s: JSONSchemaProps, p: string, cardinality: Cardinality, root = false): void => {
+    rulesOf(s, root).forEach((c, i) => {
       const base = `${p}.x-kubernetes-validations[${i}]`;
       if (c.program) {
         const cost = c.program.estimatedCost * (cardinality ?? cel().maxCardinality(s));
@@ -148,7 +157,7 @@ export function ruleCompileErrors(schema: JSONSchemaProps, path: string): FieldE
     if (typeof s.additionalProperties === "object")
       visit(s.additionalProperties, `${p}.additionalProperties`, childCardinality(s, cardinality));
   };
-  visit(schema, path, 1);
+  visit(schema, path, 1, true);
   out.push(...costly);
   if (total > STATIC_ESTIMATED_CRD_COST_LIMIT) {
     for (const e of expensive)
@@ -227,7 +236,7 @@ export function evaluateRules(
     transitionOnly,
     ratchet,
   };
-  walk(schema, value, old, path, out, budget);
+  walk(schema, value, old, path, out, budget, true);
   return out;
 }
 
@@ -238,10 +247,11 @@ function walk(
   path: string,
   out: FieldError[],
   budget: Budget,
+  root = false,
 ): void {
   if (v === undefined || v === null || budget.exhausted) return;
   const unchanged = budget.ratchet && old !== undefined && jsonEqual(v, old);
-  for (const c of rulesOf(s)) {
+  for (const c of rulesOf(s, root)) {
     if (budget.exhausted) return;
     if (!c.program) continue;
     const usesOld = c.program.references.has("oldSelf");

@@ -1,8 +1,9 @@
 /**
  * Static types of the admission CEL variables upstream declares with a
  * fixed shape (BuildRequestType, BuildNamespaceType): `request` and
- * `namespaceObject`, as TypeSchemas for the checker. `object`,
- * `oldObject`, `params` and `variables` stay dyn.
+ * `namespaceObject`, as TypeSchemas for the checker (`request.options` is
+ * upstream's AnyType). `object`, `oldObject`, `params` and `variables` are
+ * typed elsewhere or stay dyn.
  */
 import type { TypeSchema } from "./types.ts";
 
@@ -35,7 +36,7 @@ export const REQUEST_TYPE: TypeSchema = obj("kubernetes.AdmissionRequest", {
     extra: { type: "object", additionalProperties: strings },
   }),
   dryRun: { type: "boolean" },
-  options: { "x-kubernetes-preserve-unknown-fields": true },
+  options: { celAny: true },
 });
 
 /** `namespaceObject` (a Namespace without managedFields, ownerReferences...). */

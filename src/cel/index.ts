@@ -86,6 +86,6 @@ export { lazyCelMap } from "./lazy-map.ts";
 export type { LazyValue } from "./lazy-map.ts";
 export type { CelSchemaHint } from "./values.ts";
 export { NAMED_FORMATS } from "./lib/format.ts";
-export { maxCardinality, maxElements } from "./types.ts";
+export { declTypeOfSchema, maxCardinality, maxElements, withTypeAndObjectMeta } from "./types.ts";
 export type { TypeSchema } from "./types.ts";
 export { NAMESPACE_TYPE, REQUEST_TYPE } from "./admission-types.ts";

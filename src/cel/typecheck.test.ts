@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compile, returnTypeError } from "./compile.ts";
+import { withTypeAndObjectMeta } from "./types.ts";
 import type { TypeSchema } from "./typecheck.ts";
 import { fromCel } from "./values.ts";
 
@@ -33,9 +34,7 @@ test("rules type-check against the schema", () => {
     ["self.tags.all(t, t.size() < 5)", "bool"],
     ["self.labels.foo == 'x'", "bool"],
     ["self.port == 80 || self.port == 'http'", "bool"],
-    ["self.free.anything.goes", "dyn"],
     ["has(self.name) ? self.name : 'x'", "string"],
-    ["self.metadata.name == 'x'", "bool"],
     ["self.?name.orValue('') == ''", "bool"],
     ["self.replicas + 1", "int"],
     ["self.x__dash__prop > 0 && self.__namespace__ != ''", "bool"],
@@ -61,6 +60,10 @@ test("rules type-check against the schema", () => {
       "ERROR: <input>:1:14: found no matching overload for '_&&_' applied to '(bool, int)'",
     ],
     ["self.name.first", "ERROR: <input>:1:10: type 'string' does not support field selection"],
+    // Unknown fields of preserve-unknown-fields objects are not readable.
+    ["self.free.anything == 1", "ERROR: <input>:1:10: undefined field 'anything'"],
+    // Only resource roots and embedded resources have implicit metadata.
+    ["self.metadata.name == 'x'", "ERROR: <input>:1:5: undefined field 'metadata'"],
   ];
   for (const [source, message] of bad) {
     const c = check(source);
@@ -421,4 +424,63 @@ test("bounded strings, bytes, times and string-list functions cost as upstream's
     assert.ok(c.ok, rule);
     assert.equal(c.program.estimatedCost, want, `${rule} on ${JSON.stringify(schema)}`);
   }
+});
+
+test("schemas are exposed to CEL as upstream's SchemaDeclType exposes them", () => {
+  const quantity: TypeSchema = { oneOf: [{ type: "string" }, { type: "number" }] } as TypeSchema;
+  const root: TypeSchema = withTypeAndObjectMeta({
+    type: "object",
+    properties: {
+      quantity,
+      raw: { "x-kubernetes-preserve-unknown-fields": true },
+      limits: { type: "object", additionalProperties: quantity },
+      list: { type: "array", items: quantity },
+      rawObject: { type: "object" },
+      free: {
+        type: "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+        properties: { known: { type: "integer" } },
+      },
+      port: { "x-kubernetes-int-or-string": true },
+      embedded: {
+        type: "object",
+        "x-kubernetes-embedded-resource": true,
+        properties: { spec: { type: "object", properties: { n: { type: "integer" } } } },
+      },
+      metadata: { type: "object" },
+    },
+  });
+  // [expression, result type or the undefined field]
+  const cases: [string, { type: string } | { undefinedField: string }][] = [
+    ["self.quantity == '1'", { undefinedField: "quantity" }],
+    ["has(self.raw)", { undefinedField: "raw" }],
+    ["self.limits.size()", { undefinedField: "limits" }],
+    ["self.list.size()", { undefinedField: "list" }],
+    ["self.rawObject.x", { undefinedField: "x" }],
+    ["self.free.known", { type: "int" }],
+    ["self.free.unknown", { undefinedField: "unknown" }],
+    ["self.port", { type: "dyn" }],
+    [
+      "self.kind + self.apiVersion + self.metadata.name + self.metadata.generateName",
+      { type: "string" },
+    ],
+    // A declared metadata without name and generateName is replaced: nothing else is visible.
+    ["self.metadata.labels", { undefinedField: "labels" }],
+    ["self.embedded.metadata.name + self.embedded.kind", { type: "string" }],
+    ["self.embedded.spec.n", { type: "int" }],
+    ["self.embedded.metadata.namespace", { undefinedField: "namespace" }],
+  ];
+  for (const [source, want] of cases) {
+    const c = compile(source, { variables: ["self"], types: { self: root } });
+    if ("type" in want) {
+      assert.ok(c.ok, `${source}: ${c.ok ? "" : c.error.message}`);
+      assert.equal(c.program.resultType, want.type, source);
+    } else {
+      assert.ok(!c.ok, source);
+      assert.match(c.error.message, new RegExp(`undefined field '${want.undefinedField}'`), source);
+    }
+  }
+  // request.options is upstream's AnyType.
+  const r = compile("request.options.dryRun == true", { variables: ["request"] });
+  assert.ok(r.ok, r.ok ? "" : r.error.message);
 });

@@ -39,6 +39,7 @@ import { ENTRIES } from "./two-var-comprehensions.ts";
 import {
   BOOL,
   BYTES,
+  childType,
   DOUBLE,
   DYN,
   FREE,
@@ -49,7 +50,6 @@ import {
   sizeOf,
   STRING,
   typeName,
-  typeOfSchema,
   UINT,
   unifies,
   type T,
@@ -58,9 +58,6 @@ import {
 
 export type { TypeSchema } from "./types.ts";
 export { maxElements } from "./types.ts";
-
-/** Fields every root or embedded object has even when its schema omits them. */
-const IMPLICIT_FIELDS = new Set(["apiVersion", "kind", "metadata"]);
 
 /** Source text of binary operators, to report mismatches at the operator as cel-go does. */
 const OPERATOR_TEXT: Record<string, string> = {
@@ -106,18 +103,13 @@ function selectType(t: T, field: string, report: (m: string) => void): T {
     return declared ?? DYN;
   }
   if (t.k === "object") {
+    // Only exposed properties are fields (upstream's SchemaDeclType): not
+    // unknown fields of preserve-unknown-fields objects, nor properties
+    // without a type (Quantity, raw JSON).
     const prop = propertyByCelName(t.schema, field);
-    if (prop) return typeOfSchema(prop);
-    if (typeof t.schema.additionalProperties === "object")
-      return typeOfSchema(t.schema.additionalProperties);
-    if (
-      !IMPLICIT_FIELDS.has(field) &&
-      !t.schema["x-kubernetes-preserve-unknown-fields"] &&
-      !t.schema["x-kubernetes-embedded-resource"] &&
-      t.schema.additionalProperties !== true
-    )
-      report(`undefined field '${field}'`);
-    return DYN;
+    const declared = prop && childType(prop);
+    if (!declared) report(`undefined field '${field}'`);
+    return declared ?? DYN;
   }
   if (t.k === "map") return unsized(t.val);
   if (t.k === "dyn" || t.k === "null" || t.k === "opaque") return DYN;

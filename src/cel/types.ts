@@ -27,6 +27,8 @@ export interface TypeSchema {
   "x-kubernetes-embedded-resource"?: boolean;
   /** Name of an object type in messages (built-in admission types); CRD objects print "object". */
   celTypeName?: string;
+  /** Declared dyn whatever its shape (upstream's AnyType fields of the admission types). */
+  celAny?: boolean;
 }
 
 /** A static type. */
@@ -142,9 +144,52 @@ function maxStringLength(s: TypeSchema): number {
   return MAX_REQUEST_BYTES - 2;
 }
 
-/** The CEL type of a value described by `s` (as upstream's SchemaDeclType). */
-export function typeOfSchema(s: TypeSchema | undefined): T {
-  if (!s || s["x-kubernetes-int-or-string"]) return DYN;
+const STRING_SCHEMA: TypeSchema = { type: "string" };
+
+/**
+ * `s` with string `kind` and `apiVersion` and a `metadata` object holding
+ * string `name` and `generateName`, which CEL may always read at the root of
+ * a resource or an embedded resource (upstream's WithTypeAndObjectMeta: a
+ * declared metadata without both is replaced, so nothing else of metadata
+ * is visible).
+ */
+export function withTypeAndObjectMeta(s: TypeSchema): TypeSchema {
+  const p = s.properties ?? {};
+  const meta = p.metadata;
+  if (
+    p.kind?.type === "string" &&
+    p.apiVersion?.type === "string" &&
+    meta?.type === "object" &&
+    meta.properties?.name?.type === "string" &&
+    meta.properties.generateName?.type === "string"
+  )
+    return s;
+  return {
+    ...s,
+    properties: {
+      ...p,
+      kind: STRING_SCHEMA,
+      apiVersion: STRING_SCHEMA,
+      metadata: {
+        type: "object",
+        properties: { name: STRING_SCHEMA, generateName: STRING_SCHEMA },
+      },
+    },
+  };
+}
+
+/**
+ * The CEL type of values described by `s`, as upstream's SchemaDeclType;
+ * undefined when CEL does not expose them: a schema without a type (other
+ * than int-or-string, which is dyn), a list whose items or a map whose
+ * values are not exposed. An object type declares only its exposed
+ * properties (unknown fields of preserve-unknown-fields objects are not
+ * readable); `isResourceRoot` (a resource's root or an embedded resource)
+ * adds kind, apiVersion and metadata.name/generateName.
+ */
+export function declTypeOfSchema(s: TypeSchema, isResourceRoot = false): T | undefined {
+  if (s["x-kubernetes-int-or-string"] || s.celAny) return DYN;
+  if (isResourceRoot) s = withTypeAndObjectMeta(s);
   switch (s.type) {
     case "boolean":
       return { k: "bool", field: true };
@@ -159,25 +204,40 @@ export function typeOfSchema(s: TypeSchema | undefined): T {
       if (s.format === "date") return { k: "timestamp", max: JSON_DATE_SIZE };
       if (s.format === "duration") return { k: "duration", max: MAX_DURATION_SIZE_JSON };
       return { k: "string", max: maxStringLength(s) };
-    case "array":
-      return listOf(
-        typeOfSchema(s.items),
-        s.maxItems ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(s.items) + 1)),
-      );
+    case "array": {
+      const elem = s.items && childType(s.items);
+      return elem && listOf(elem, listMax(s));
+    }
     case "object": {
-      if (s["x-kubernetes-embedded-resource"] || s["x-kubernetes-preserve-unknown-fields"])
-        return s.properties ? { k: "object", schema: s } : DYN;
-      if (s.properties) return { k: "object", schema: s };
-      const ap = typeof s.additionalProperties === "object" ? s.additionalProperties : undefined;
-      return mapOf(
-        MAP_KEY,
-        typeOfSchema(ap),
-        s.maxProperties ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(ap) + 6)),
-      );
+      if (typeof s.additionalProperties === "object") {
+        const val = childType(s.additionalProperties);
+        return val && mapOf(MAP_KEY, val, mapMax(s));
+      }
+      return { k: "object", schema: s };
     }
     default:
-      return DYN;
+      return undefined;
   }
+}
+
+/** The type of a property, item or map value (an embedded resource is a resource root). */
+export const childType = (s: TypeSchema): T | undefined =>
+  declTypeOfSchema(s, s["x-kubernetes-embedded-resource"] === true);
+
+const listMax = (s: TypeSchema): number =>
+  s.maxItems ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(s.items) + 1));
+const mapMax = (s: TypeSchema): number => {
+  const ap = typeof s.additionalProperties === "object" ? s.additionalProperties : undefined;
+  return s.maxProperties ?? Math.floor((MAX_REQUEST_BYTES - 2) / (minEncodedSize(ap) + 6));
+};
+
+/**
+ * The CEL type of a variable described by `s` (declTypeOfSchema, an
+ * embedded resource as a root); dyn when there is no schema or CEL does
+ * not expose it.
+ */
+export function typeOfSchema(s: TypeSchema | undefined): T {
+  return (s && childType(s)) ?? DYN;
 }
 
 /** The property a CEL field name refers to (names are escaped as upstream: x-y → x__dash__y). */
@@ -199,8 +259,9 @@ export function maxCardinality(s: TypeSchema | undefined): number {
 
 /** Most elements a list or map described by `s` can hold (1 for anything else). */
 export function maxElements(s: TypeSchema | undefined): number {
-  const t = typeOfSchema(s);
-  return t.k === "list" || t.k === "map" ? t.max : 1;
+  if (s?.type === "array") return listMax(s);
+  if (s?.type === "object" && typeof s.additionalProperties === "object") return mapMax(s);
+  return 1;
 }
 
 /** cel-go's name of a type: `int`, `list(string)`, `map(string, dyn)`, `google.protobuf.Timestamp`... */

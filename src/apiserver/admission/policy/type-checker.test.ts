@@ -249,7 +249,7 @@ test("built-in kinds are typed by the server's OpenAPI schemas", () => {
   assert.deepEqual(check("object.spec.replicas <= 5"), []);
   assert.deepEqual(
     check(
-      "object.spec.template.spec.containers.all(c, c.image != '' && has(c.resources.limits)) && " +
+      "object.spec.template.spec.containers.all(c, c.image != '' && has(c.resources)) && " +
         "object.metadata.labels['app'] == 'x' && object.metadata.creationTimestamp < now()".replace(
           "now()",
           "timestamp('2020-01-01T00:00:00Z')",
@@ -264,8 +264,34 @@ test("built-in kinds are typed by the server's OpenAPI schemas", () => {
   );
   const [p] = check("object.spec.replicas > 1", ["pods"], "");
   assert.match(p!, /^\/v1, Kind=Pod: ERROR: <input>:1:12: undefined field 'replicas'/);
-  // intOrString and quantities are dyn: no false warnings.
+  // intOrString is dyn; schemas without a type are not exposed (upstream's
+  // SchemaDeclType): a Quantity has none (oneOf string/number), so a map of
+  // them is not a field.
   assert.deepEqual(check("object.spec.strategy.rollingUpdate.maxSurge == 1"), []);
+  const cases: [string, string, string | undefined][] = [
+    [
+      "deployments",
+      "object.spec.template.spec.containers[0].resources.limits.size() > 0",
+      "limits",
+    ],
+    ["deployments", "object.spec.template.spec.overhead.size() > 0", "overhead"],
+    [
+      "deployments",
+      "object.spec.template.spec.containers[0].resources.claims.size() > 0",
+      undefined,
+    ],
+  ];
+  for (const [resource, expression, undefinedField] of cases) {
+    const got = check(expression, [resource]);
+    if (undefinedField === undefined) assert.deepEqual(got, [], expression);
+    else {
+      assert.equal(got.length, 1, expression);
+      assert.match(
+        got[0]!,
+        new RegExp(`ERROR: <input>:1:\\d+: undefined field '${undefinedField}'`),
+      );
+    }
+  }
 });
 
 test("custom resources are typed by their CRD version's schema, with ObjectMeta", () => {

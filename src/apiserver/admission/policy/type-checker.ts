@@ -9,10 +9,12 @@
  * checked. Each failing expression gets one warning listing, per kind,
  * `apps/v1, Kind=Deployment: ERROR: <input>:1:8: undefined field 'foo'`
  * plus cel-go's source and caret lines. Kinds whose schema is unknown are
- * skipped. CEL must be loaded (loadCel) before calling typeCheckPolicy.
+ * skipped. Schemas are typed as upstream's SchemaDeclType: properties
+ * without a type (Quantity, raw JSON) and unknown fields of
+ * preserve-unknown-fields objects are undefined fields. CEL must be loaded (loadCel) before calling typeCheckPolicy.
  */
 import type { KObject } from "../../../api/types.ts";
-import type { CompileOptions } from "../../../cel/index.ts";
+import type { CompileOptions, TypeSchema } from "../../../cel/index.ts";
 import { cel } from "../../../cel/lazy.ts";
 import { POLICY_VARIABLES, policyVariables } from "./policy-evaluator.ts";
 import type { GroupVersionKind, SchemaResolver } from "./schema-resolver.ts";
@@ -82,14 +84,16 @@ export function typeCheckPolicy(
   kindsFor: KindsFor,
   resolve: SchemaResolver,
 ): ExpressionWarning[] {
+  // Resolved schemas are resource roots (upstream: SchemaDeclType(s, true)).
+  const root = (s: TypeSchema | undefined) => s && cel().withTypeAndObjectMeta(s);
   const kinds = typesToCheck(policy, kindsFor).flatMap((gvk) => {
-    const schema = resolve(gvk);
+    const schema = root(resolve(gvk));
     return schema ? [{ gvk, schema }] : [];
   });
   if (kinds.length === 0) return [];
   const spec = (policy.spec ?? {}) as Rec;
   const pk = paramsKind(policy);
-  const params = pk ? resolve(pk) : undefined;
+  const params = pk ? root(resolve(pk)) : undefined;
   const variables = policyVariables(spec);
   const perKind = kinds.map(({ gvk, schema }) => {
     const base: CompileOptions = {
