@@ -70,7 +70,7 @@ async function create(name: string, spec: Record<string, unknown>): Promise<void
 async function tick(name: string, ms: number, jobs: number): Promise<string[]> {
   api.clock.advance(ms);
   const rv = cronInformer().indexer.get(`${ns}/${name}`)?.metadata?.resourceVersion;
-  await controller.syncHandler(`${ns}/${name}`);
+  await controller.sync(`${ns}/${name}`);
   await until(`${jobs} jobs of ${name}`, () => jobsOf(name).length === jobs);
   // Let the status write (if any) reach the cache before the next tick reads it.
   const live = await client.get<Obj>(cronJobsRef, ns, name);

@@ -13,7 +13,7 @@ import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { cronJobsRef, jobsRef } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import type { Job } from "../job/job-status.ts";
@@ -60,8 +60,7 @@ function finished(job: Job): "Complete" | "Failed" | undefined {
   return c?.type as "Complete" | "Failed" | undefined;
 }
 
-export class CronJobController {
-  readonly queue: WorkQueue;
+export class CronJobController extends QueueController {
   private readonly cronJobs: SharedInformer<CronJob>;
   private readonly jobs: SharedInformer<Job>;
 
@@ -75,21 +74,15 @@ export class CronJobController {
       recorder: EventRecorder;
     },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock, name: "cronjob", metrics: opts.queueMetrics });
-    this.cronJobs = opts.informers.informerFor<CronJob>(cronJobsRef);
-    this.jobs = opts.informers.informerFor<Job>(jobsRef);
+    super("cronjob", opts);
+    this.cronJobs = this.informer<CronJob>(cronJobsRef);
+    this.jobs = this.informer<Job>(jobsRef);
     const enqueue = (c: CronJob) => this.queue.add(objectKey(c));
     this.cronJobs.addEventHandler({ add: enqueue, update: (_, c) => enqueue(c) });
     this.jobs.addEventHandler(enqueueControllerOf<Job>(this.queue, "CronJob"));
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([this.cronJobs.waitForSync(), this.jobs.waitForSync()]);
-    await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
-  }
-
-  async syncHandler(key: string): Promise<void> {
+  async sync(key: string): Promise<void> {
     const cj = this.cronJobs.indexer.get(key);
     if (!cj || cj.metadata?.deletionTimestamp) return;
     const now = this.opts.clock.now();

@@ -6,7 +6,7 @@
  * ControllerRevisions (pods carry controller-revision-hash) and rolled with
  * RollingUpdate (maxUnavailable/maxSurge, see rolling-update.ts) or left to
  * the user with OnDelete. Level-triggered: handlers enqueue DaemonSet keys;
- * syncHandler recomputes everything from the caches.
+ * sync recomputes everything from the caches.
  */
 import type { Node } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../../api/types.ts";
@@ -24,7 +24,7 @@ import {
   nodesRef,
   podsRef,
 } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
@@ -78,8 +78,7 @@ const oldestFirst = (a: Pod, b: Pod) =>
     (Date.parse(b.metadata?.creationTimestamp ?? "") || 0) ||
   ((a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1);
 
-export class DaemonSetController {
-  readonly queue: WorkQueue;
+export class DaemonSetController extends QueueController {
   private readonly expectations: ControllerExpectations;
   private readonly sets: SharedInformer<DaemonSet>;
   private readonly pods: SharedInformer<Pod>;
@@ -87,17 +86,13 @@ export class DaemonSetController {
   private readonly revisions: SharedInformer<ControllerRevision>;
 
   constructor(private readonly opts: DaemonSetControllerOptions) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "daemonset",
-      metrics: opts.queueMetrics,
-    });
+    super("daemonset", opts);
     this.expectations = new ControllerExpectations(opts.clock);
-    this.sets = opts.informers.informerFor<DaemonSet>(daemonSetsRef);
-    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    this.sets = this.informer<DaemonSet>(daemonSetsRef);
+    this.pods = this.informer<Pod>(podsRef);
     addControllerUIDIndex(this.pods.indexer);
-    this.nodes = opts.informers.informerFor(nodesRef);
-    this.revisions = opts.informers.informerFor<ControllerRevision>(controllerRevisionsRef);
+    this.nodes = this.informer(nodesRef);
+    this.revisions = this.informer<ControllerRevision>(controllerRevisionsRef);
     const enqueue = (ds: DaemonSet) => this.queue.add(objectKey(ds));
     this.sets.addEventHandler({
       add: enqueue,
@@ -141,19 +136,8 @@ export class DaemonSetController {
     this.queue.add(key);
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([
-      this.sets.waitForSync(),
-      this.pods.waitForSync(),
-      this.nodes.waitForSync(),
-      this.revisions.waitForSync(),
-    ]);
-    await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
-  }
-
   /** Reconciles one DaemonSet by key. Idempotent. */
-  async syncHandler(key: string): Promise<void> {
+  async sync(key: string): Promise<void> {
     const ds = this.sets.indexer.get(key);
     if (!ds) {
       this.expectations.forget(key);

@@ -15,7 +15,7 @@ import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { deploymentsRef, replicaSetsRef } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { canonicalJSON, computeHash } from "../util/hash.ts";
@@ -61,19 +61,14 @@ function templateWithoutHash(rs: ReplicaSet): unknown {
   return t;
 }
 
-export class DeploymentController {
-  readonly queue: WorkQueue;
+export class DeploymentController extends QueueController {
   private readonly deployments: SharedInformer<Deployment>;
   private readonly replicaSets: SharedInformer<ReplicaSet>;
 
   constructor(private readonly opts: DeploymentControllerOptions) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "deployment",
-      metrics: opts.queueMetrics,
-    });
-    this.deployments = opts.informers.informerFor<Deployment>(deploymentsRef);
-    this.replicaSets = opts.informers.informerFor<ReplicaSet>(replicaSetsRef);
+    super("deployment", opts);
+    this.deployments = this.informer<Deployment>(deploymentsRef);
+    this.replicaSets = this.informer<ReplicaSet>(replicaSetsRef);
     const enqueue = (d: Deployment) => this.queue.add(objectKey(d));
     this.deployments.addEventHandler({
       add: enqueue,
@@ -99,13 +94,7 @@ export class DeploymentController {
     }
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([this.deployments.waitForSync(), this.replicaSets.waitForSync()]);
-    await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
-  }
-
-  async syncHandler(key: string): Promise<void> {
+  async sync(key: string): Promise<void> {
     let d = this.deployments.indexer.get(key);
     if (!d || d.metadata?.deletionTimestamp) return;
     const sel = labelSelectorFromObject(d.spec?.selector as never);

@@ -59,7 +59,7 @@ async function createJob(name: string, spec: Record<string, unknown>): Promise<v
 
 /** One sync, then waits until the cache reflects the job as written. */
 async function sync(name: string): Promise<Obj> {
-  await controller.syncHandler(`${ns}/${name}`);
+  await controller.sync(`${ns}/${name}`);
   const written = await client.get<Obj>(jobsRef, ns, name);
   await until("job cache fresh", () =>
     jobs().indexer.get(`${ns}/${name}`)?.metadata?.resourceVersion ===

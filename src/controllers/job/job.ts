@@ -16,7 +16,7 @@ import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { jobsRef, podsRef } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf } from "../util/controller-ref.ts";
 import { backoffDelay, lastFailedPodPerIndex, remainingIndexBackoff } from "./pod-backoff.ts";
@@ -72,8 +72,7 @@ function stamp(ms: number): string {
 
 const terminal = (p: Pod) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
 
-export class JobController {
-  readonly queue: WorkQueue;
+export class JobController extends QueueController {
   private readonly jobs: SharedInformer<Job>;
   private readonly pods: SharedInformer<Pod>;
   private lastFailure = new Map<string, { at: number; count: number }>();
@@ -88,19 +87,13 @@ export class JobController {
       recorder: EventRecorder;
     },
   ) {
-    this.queue = new WorkQueue({ clock: opts.clock, name: "job", metrics: opts.queueMetrics });
-    this.jobs = opts.informers.informerFor<Job>(jobsRef);
-    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    super("job", opts);
+    this.jobs = this.informer<Job>(jobsRef);
+    this.pods = this.informer<Pod>(podsRef);
     addControllerUIDIndex(this.pods.indexer);
     const enqueue = (j: Job) => this.queue.add(objectKey(j));
     this.jobs.addEventHandler({ add: enqueue, update: (_, j) => enqueue(j), delete: enqueue });
     this.pods.addEventHandler(enqueueControllerOf<Pod>(this.queue, "Job"));
-  }
-
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([this.jobs.waitForSync(), this.pods.waitForSync()]);
-    await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
   }
 
   private ownedPods(job: Job): Pod[] {
@@ -114,7 +107,7 @@ export class JobController {
     );
   }
 
-  async syncHandler(key: string): Promise<void> {
+  async sync(key: string): Promise<void> {
     let job = this.jobs.indexer.get(key);
     if (!job) {
       this.lastFailure.delete(key);

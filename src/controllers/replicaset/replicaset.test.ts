@@ -97,7 +97,7 @@ test("slow start: creations go in batches of 1, 2, 4 and stop at the first faile
   client.allowed = 3;
   try {
     await createRS("slow", 10);
-    await controller.syncHandler(`${ns}/slow`);
+    await controller.sync(`${ns}/slow`);
   } finally {
     client.allowed = Infinity;
   }
@@ -111,7 +111,7 @@ test("slow start: creations go in batches of 1, 2, 4 and stop at the first faile
 
 test("scale-down deletes not-ready pods before ready ones", async () => {
   await createRS("down", 3);
-  await controller.syncHandler(`${ns}/down`);
+  await controller.sync(`${ns}/down`);
   const pods = await until("3 pods", () => podsOf("down").length === 3 && podsOf("down"));
   const ready = pods.slice(0, 2).map((p) => p.metadata!.name!);
   const at = new Date(api.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
@@ -140,7 +140,7 @@ test("scale-down deletes not-ready pods before ready ones", async () => {
     () =>
       informers.informerFor<Obj>(replicaSetsRef).indexer.get(`${ns}/down`)?.spec?.replicas === 2,
   );
-  await controller.syncHandler(`${ns}/down`);
+  await controller.sync(`${ns}/down`);
   await until("one pod deleted", () => podsOf("down").length === 2);
   assert.deepEqual(
     podsOf("down")
@@ -163,7 +163,7 @@ async function scale(name: string, replicas: number): Promise<void> {
 
 test("scale-down: a terminating pod counts as deleted at once (deletions tracked by UID)", async () => {
   await createRS("grace", 3);
-  await controller.syncHandler(`${ns}/grace`);
+  await controller.sync(`${ns}/grace`);
   const pods = await until("3 pods", () => podsOf("grace").length === 3 && podsOf("grace"));
   // Bound pods are deleted gracefully: marked with a deletionTimestamp, kept until a kubelet removes them.
   for (const p of pods)
@@ -182,7 +182,7 @@ test("scale-down: a terminating pod counts as deleted at once (deletions tracked
       .indexer.byIndex("namespace", ns)
       .filter((p) => p.metadata?.labels?.app === "grace");
   await scale("grace", 2);
-  await controller.syncHandler(`${ns}/grace`);
+  await controller.sync(`${ns}/grace`);
   const terminating = await until("one pod terminating", () =>
     all().find((p) => p.metadata?.deletionTimestamp),
   );
@@ -190,7 +190,7 @@ test("scale-down: a terminating pod counts as deleted at once (deletions tracked
   // Back to 3 while that pod still terminates: the controller replaces it
   // now instead of waiting for it to be gone.
   await scale("grace", 3);
-  await controller.syncHandler(`${ns}/grace`);
+  await controller.sync(`${ns}/grace`);
   await until("a replacement created", () => podsOf("grace").length === 3);
   assert.ok(
     all().some((p) => p.metadata?.uid === terminating.metadata?.uid),

@@ -2,7 +2,7 @@
  * The ReplicaSet controller (also run for ReplicationControllers): keeps the
  * number of active pods matching an owner's selector at spec.replicas,
  * adopting orphans and releasing pods that no longer match, and reports
- * status. Level-triggered: handlers enqueue owner keys; syncHandler recomputes.
+ * status. Level-triggered: handlers enqueue owner keys; sync recomputes.
  */
 import type { KObject } from "../../api/types.ts";
 import {
@@ -19,7 +19,7 @@ import { objectKey, splitKey } from "../../client/informer/store.ts";
 import { deletePods } from "../util/delete-pods.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
 import { podsRef } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import {
   adoptPatch,
@@ -69,8 +69,7 @@ type Owner = KObject & {
   status?: Record<string, unknown>;
 };
 
-export class ReplicaSetController {
-  readonly queue: WorkQueue;
+export class ReplicaSetController extends QueueController {
   private readonly expectations: ControllerExpectations;
   private readonly owners: SharedInformer<Owner>;
   private readonly pods: SharedInformer<Pod>;
@@ -85,14 +84,10 @@ export class ReplicaSetController {
   private readonly ownerVersions = new WeakMap<Owner, string>();
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: opts.ownerKind === "ReplicaSet" ? "replicaset" : "replicationmanager",
-      metrics: opts.queueMetrics,
-    });
+    super(opts.ownerKind === "ReplicaSet" ? "replicaset" : "replicationmanager", opts);
     this.expectations = new ControllerExpectations(opts.clock);
-    this.owners = opts.informers.informerFor<Owner>(opts.ownerRef);
-    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    this.owners = this.informer<Owner>(opts.ownerRef);
+    this.pods = this.informer<Pod>(podsRef);
     addControllerUIDIndex(this.pods.indexer);
     this.owners.addEventHandler({
       add: (o) => this.queue.add(objectKey(o)),
@@ -170,14 +165,8 @@ export class ReplicaSetController {
     }
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([this.owners.waitForSync(), this.pods.waitForSync()]);
-    await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
-  }
-
   /** Reconciles one owner by key. Idempotent. */
-  async syncHandler(key: string): Promise<void> {
+  async sync(key: string): Promise<void> {
     const owner = this.owners.indexer.get(key);
     if (!owner) {
       this.expectations.forget(key);

@@ -16,7 +16,7 @@ import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { controllerRevisionsRef, podsRef, statefulSetsRef } from "../../client/resources.ts";
-import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
@@ -60,8 +60,7 @@ export function ordinalOf(setName: string, podName: string): number | undefined 
   return /^\d+$/.test(rest) ? Number(rest) : undefined;
 }
 
-export class StatefulSetController {
-  private readonly queue: WorkQueue;
+export class StatefulSetController extends QueueController {
   private readonly sets: SharedInformer<StatefulSet>;
   private readonly pods: SharedInformer<Pod>;
   private readonly revisions: SharedInformer<ControllerRevision>;
@@ -77,30 +76,15 @@ export class StatefulSetController {
       recorder: EventRecorder;
     },
   ) {
-    this.queue = new WorkQueue({
-      clock: opts.clock,
-      name: "statefulset",
-      metrics: opts.queueMetrics,
-    });
-    this.sets = opts.informers.informerFor<StatefulSet>(statefulSetsRef);
-    this.pods = opts.informers.informerFor<Pod>(podsRef);
+    super("statefulset", opts);
+    this.sets = this.informer<StatefulSet>(statefulSetsRef);
+    this.pods = this.informer<Pod>(podsRef);
     addControllerUIDIndex(this.pods.indexer);
-    this.revisions = opts.informers.informerFor<ControllerRevision>(controllerRevisionsRef);
-    this.claims = opts.informers.informerFor<KObject>(pvcsRef);
+    this.revisions = this.informer<ControllerRevision>(controllerRevisionsRef);
+    this.claims = this.informer<KObject>(pvcsRef);
     const enqueue = (s: StatefulSet) => this.queue.add(objectKey(s));
     this.sets.addEventHandler({ add: enqueue, update: (_, s) => enqueue(s), delete: enqueue });
     this.pods.addEventHandler(enqueueControllerOf<Pod>(this.queue, "StatefulSet"));
-  }
-
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([
-      this.sets.waitForSync(),
-      this.pods.waitForSync(),
-      this.revisions.waitForSync(),
-      this.claims.waitForSync(),
-    ]);
-    await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
 
   async sync(key: string): Promise<void> {
