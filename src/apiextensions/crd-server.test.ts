@@ -131,6 +131,7 @@ test("a CRD serves its custom resources with schema semantics", async () => {
     );
     assert.equal(group.versions[0].resources[0].resource, "crontabs");
     assert.deepEqual(group.versions[0].resources[0].shortNames, ["ct"]);
+    assert.deepEqual(group.versions[0].resources[0].categories, ["all"]);
     r = await t.call("GET", "/openapi/v3/apis/stable.example.com/v1");
     const schema = r.body.components.schemas["com.example.stable.v1.CronTab"];
     assert.equal(

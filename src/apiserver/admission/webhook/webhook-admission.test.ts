@@ -29,6 +29,10 @@ before(async () => {
             };
       if (path === "/add-label")
         return patchResponse([{ op: "add", path: "/metadata/labels/injected", value: "true" }]);
+      if (path === "/copy-label")
+        return patchResponse([
+          { op: "add", path: "/metadata/labels/copied", value: labels.injected ?? "none" },
+        ]);
       if (path === "/hang") return "hang";
       return { allowed: true };
     },
@@ -145,6 +149,37 @@ test("a mutating webhook's JSON patch is stored, and the request it saw is an Ad
     configMap("n"),
     (s, b) => s === 201 && !((b.metadata as Rec)?.labels as Rec)?.injected,
   );
+});
+
+test("reinvocationPolicy IfNeeded calls a webhook again after a later one changed the object", async () => {
+  const labelsOf = (b: Rec) => (b.metadata as Rec)?.labels as Rec | undefined;
+  // [policy of the first webhook, its label on the stored object, times it was called]
+  const cases: [string, string, number][] = [
+    ["IfNeeded", "true", 2],
+    ["Never", "none", 1],
+  ];
+  for (const [policy, copied, calls] of cases) {
+    await configure("Mutating", `reinvoke-${policy.toLowerCase()}`, [
+      webhook("copy.example.com", "/copy-label", { reinvocationPolicy: policy }),
+      webhook("label.example.com", "/add-label"),
+    ]);
+    // Until this configuration alone is in the cache (the previous one's removal arrives by watch).
+    const created = await createUntil(
+      configMap(`re-${policy.toLowerCase()}`, { policy }),
+      (s, b) =>
+        s === 201 &&
+        !!labelsOf(b)?.injected &&
+        (policy === "Never" ? labelsOf(b)?.copied === "none" : !!labelsOf(b)?.copied),
+    );
+    assert.equal(labelsOf(created.body)?.copied, copied, policy);
+    const name = (created.body.metadata as Rec).name;
+    const seen = hooks.requests.filter(
+      (r) =>
+        r.path === "/copy-label" && ((r.request.object as Rec)?.metadata as Rec)?.name === name,
+    );
+    assert.equal(seen.length, calls, policy);
+    await remove("Mutating", `reinvoke-${policy.toLowerCase()}`);
+  }
 });
 
 test("failurePolicy decides what an unreachable webhook means", async () => {
