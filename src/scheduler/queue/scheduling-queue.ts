@@ -16,7 +16,7 @@ import type {
   QueuedPodInfo,
 } from "../framework/interfaces.ts";
 import { PodInfo } from "../framework/pod-info.ts";
-import { Heap } from "./heap.ts";
+import { Heap } from "../../util/heap.ts";
 
 export interface QueueOptions {
   clock: Clock;

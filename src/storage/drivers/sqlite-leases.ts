@@ -1,5 +1,13 @@
 import type Database from "better-sqlite3";
+import { Heap } from "../../util/heap.ts";
 import type { WriteResult } from "./sqlite-writer.ts";
+
+interface Lease {
+  key: string;
+  /** Clock ms. */
+  expiresAt: number;
+  revision: number;
+}
 
 /**
  * The live keys that carry a TTL: key -> expiry (clock ms) and the revision
@@ -8,7 +16,11 @@ import type { WriteResult } from "./sqlite-writer.ts";
  * after it became due is never deleted by a stale lease.
  */
 export class SqliteLeases {
-  readonly #byKey = new Map<string, { expiresAt: number; revision: number }>();
+  /** Ordered by expiry, so a check reads only the due keys. */
+  readonly #byExpiry = new Heap<Lease>(
+    (l) => l.key,
+    (a, b) => a.expiresAt < b.expiresAt,
+  );
 
   /** Loads the TTLs of the live keys. */
   load(db: Database.Database): void {
@@ -20,28 +32,38 @@ export class SqliteLeases {
           " JOIN current c ON c.name = k.name AND c.id = k.id WHERE k.expires_at > 0",
       )
       .all() as { name: string; id: number; expires_at: number }[];
-    for (const r of rows) this.#byKey.set(r.name, { expiresAt: r.expires_at, revision: r.id });
+    for (const r of rows)
+      this.#byExpiry.addOrUpdate({ key: r.name, expiresAt: r.expires_at, revision: r.id });
   }
 
   /** Applies durable writes: a PUT sets or clears its key's TTL, a DELETE clears it. */
   record(results: readonly WriteResult[]): void {
     for (const r of results) {
       const key = r.event.kv.key;
-      if (r.expiresAt > 0) this.#byKey.set(key, { expiresAt: r.expiresAt, revision: r.revision });
-      else this.#byKey.delete(key);
+      if (r.expiresAt > 0)
+        this.#byExpiry.addOrUpdate({ key, expiresAt: r.expiresAt, revision: r.revision });
+      else this.#byExpiry.delete(key);
     }
   }
 
-  /** Keys whose TTL ended at or before now, with the revision their delete must match. */
+  /**
+   * Keys whose TTL ended at or before now, with the revision their delete
+   * must match. They stay tracked (and due) until their delete is recorded.
+   */
   due(now: number): Array<{ key: string; revision: number }> {
-    const out: Array<{ key: string; revision: number }> = [];
-    for (const [key, lease] of this.#byKey) {
-      if (lease.expiresAt <= now) out.push({ key, revision: lease.revision });
+    const out: Lease[] = [];
+    for (
+      let top = this.#byExpiry.peek();
+      top && top.expiresAt <= now;
+      top = this.#byExpiry.peek()
+    ) {
+      out.push(this.#byExpiry.pop()!);
     }
-    return out;
+    for (const lease of out) this.#byExpiry.addOrUpdate(lease);
+    return out.map(({ key, revision }) => ({ key, revision }));
   }
 
   get size(): number {
-    return this.#byKey.size;
+    return this.#byExpiry.size;
   }
 }
