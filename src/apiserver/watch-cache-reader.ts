@@ -13,8 +13,10 @@
  * - LIST with resourceVersion unset (a consistent read; upstream's
  *   ConsistentListFromCache, beta and on in v1.32): when the cache can
  *   confirm it holds storage's latest revision (in-process backends, see
- *   WatchCache.freshRevision); `limit` is honoured. On etcd (no progress
- *   notifications in our Backend) consistent lists read storage.
+ *   WatchCache.freshRevision: in-process backends, and etcd with trusted
+ *   watch progress notifications); `limit` is honoured. Otherwise, or when
+ *   the cache does not catch up within its bound, consistent lists read
+ *   storage.
  * Everything else (continue, Exact, legacy exact with limit, consistent GET)
  * reads storage; decodings of objects the cache holds in the same version
  * are shared instead of parsed again.
@@ -63,12 +65,15 @@ export async function listFromCache(
 ): Promise<CachedListPage | undefined> {
   const consistent = opts.resourceVersion === undefined;
   // Only caches that can confirm freshness serve consistent reads: none is started for them otherwise.
-  if (consistent && !server.watchCaches.forPrefix(keyPrefix(def)).canConfirmFresh) return undefined;
+  if (consistent && !(await server.watchCaches.forPrefix(keyPrefix(def)).canConfirmFresh()))
+    return undefined;
   const cache = await readyCache(server, def);
   if (!cache) return undefined;
   const rv = Number(opts.resourceVersion ?? 0);
-  if (consistent ? (await cache.freshRevision()) === undefined : !(await atLeast(cache, rv)))
-    return undefined;
+  const fresh = consistent
+    ? (await storageCall(def, "", () => cache.freshRevision())) !== undefined
+    : await atLeast(cache, rv);
+  if (!fresh) return undefined;
   // From here on synchronous: one consistent snapshot at cache.lastRevision.
   const revision = cache.lastRevision;
   const prefix = keyPrefix(def, namespace || undefined);
@@ -166,7 +171,8 @@ function sharedDecoder(server: ServerContext, def: ResourceDef): (kv: KeyValue) 
 /** Whether the cache is (or, confirmed fresh, gets) at revision rv or later. */
 async function atLeast(cache: WatchCache, rv: number): Promise<boolean> {
   if (rv <= cache.lastRevision) return true;
-  const fresh = await cache.freshRevision();
+  // Storage unreachable: the caller reads storage and reports its error.
+  const fresh = await cache.freshRevision().catch(() => undefined);
   return fresh !== undefined && rv <= fresh;
 }
 

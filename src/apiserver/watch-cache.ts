@@ -64,6 +64,10 @@ export const DEFAULT_CACHE_CAPACITY = 10_000;
 export const DEFAULT_CLIENT_BUFFER = 10_000;
 /** Keys per storage list page when the cache (re)starts (upstream's storageWatchListPageSize). */
 export const LIST_PAGE_SIZE = 10_000;
+/** How often a consistent read waiting on etcd asks for watch progress (upstream's progress requester ticks at 100 ms). */
+export const PROGRESS_REQUEST_MS = 100;
+/** How long a consistent read waits for the cache to catch up before reading storage (upstream's 3 s block timeout). */
+export const FRESH_WAIT_MS = 3_000;
 
 export class WatchCache {
   readonly prefix: string;
@@ -87,6 +91,10 @@ export class WatchCache {
   #stopped = false;
   /** Why the storage watch ended; subscriptions fail with it until the cache restarts. */
   #failure?: StatusError;
+  /** Whether storage's watch progress notifications can confirm freshness (asked once). */
+  #progress?: Promise<boolean>;
+  /** Consistent reads waiting for lastRevision to reach a revision. */
+  #freshWaiters = new Set<{ revision: number; resolve: () => void }>();
 
   constructor(opts: WatchCacheOptions) {
     this.prefix = opts.prefix;
@@ -105,30 +113,83 @@ export class WatchCache {
     return this.#ready;
   }
 
-  /** Whether freshRevision() can confirm freshness (the backend publishes events in-process). */
-  get canConfirmFresh(): boolean {
-    return hasLatestRevision(this.#backend);
+  /**
+   * Whether freshRevision() can confirm freshness: the backend publishes
+   * events in-process (SQLite), or its watch progress notifications are
+   * trusted (etcd v3.4.31+ / v3.5.13+, see Backend.watchProgressSupported).
+   */
+  async canConfirmFresh(): Promise<boolean> {
+    if (hasLatestRevision(this.#backend)) return true;
+    const backend = this.#backend;
+    if (!backend.requestWatchProgress || !backend.watchProgressSupported) return false;
+    this.#progress ??= backend.watchProgressSupported().catch(() => {
+      this.#progress = undefined;
+      return false;
+    });
+    return this.#progress;
   }
 
   /**
    * For a consistent read (upstream's ConsistentListFromCache): the revision
    * the ready cache is complete at, not older than storage's latest revision
-   * at the call; undefined when that cannot be confirmed (not ready, or a
-   * backend without in-process events, e.g. etcd: upstream asks etcd for a
-   * progress notification, which our Backend does not offer). With an
-   * in-process backend (SQLite) every event up to latestRevision() is
-   * already with the storage watch's broadcaster, and its batches reach
-   * this cache in microtasks: after one macrotask turn the cache has them.
+   * at the call; undefined when that cannot be confirmed in time (the caller
+   * reads storage, as upstream falls back to etcd).
+   * - In-process backend (SQLite): every event up to latestRevision() is
+   *   already with the storage watch's broadcaster, and its batches reach
+   *   this cache in microtasks: after one macrotask turn the cache has them.
+   * - etcd: reads the current revision R (one round trip), then, unless the
+   *   cache is already at R, asks for watch progress notifications every
+   *   PROGRESS_REQUEST_MS until the cache reaches R, for at most
+   *   FRESH_WAIT_MS (upstream: 100 ms ticks, 3 s block timeout).
+   * Fails with the storage error when the current revision cannot be read.
    */
   async freshRevision(): Promise<number | undefined> {
-    if (!this.#ready || !hasLatestRevision(this.#backend)) return undefined;
-    const latest = this.#backend.latestRevision();
-    if (this.#lastRevision < latest) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (!this.#ready) return undefined;
-      this.#lastRevision = Math.max(this.#lastRevision, latest);
+    if (!this.#ready) return undefined;
+    if (hasLatestRevision(this.#backend)) {
+      const latest = this.#backend.latestRevision();
+      if (this.#lastRevision < latest) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!this.#ready) return undefined;
+        this.#lastRevision = Math.max(this.#lastRevision, latest);
+      }
+      return this.#lastRevision;
     }
-    return this.#lastRevision;
+    if (!(await this.canConfirmFresh())) return undefined;
+    const target = await this.#backend.currentRevision();
+    if (this.#lastRevision < target && !(await this.#waitFor(target))) return undefined;
+    return this.#ready ? this.#lastRevision : undefined;
+  }
+
+  /** Waits (asking for progress) until lastRevision >= revision; false after FRESH_WAIT_MS or when the watch ends. */
+  async #waitFor(revision: number): Promise<boolean> {
+    let resolve!: () => void;
+    const reached = new Promise<void>((r) => (resolve = r));
+    const waiter = { revision, resolve };
+    this.#freshWaiters.add(waiter);
+    const ask = () => this.#backend.requestWatchProgress?.();
+    ask();
+    const ticker = setInterval(ask, PROGRESS_REQUEST_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((r) => (timer = setTimeout(r, FRESH_WAIT_MS)));
+    try {
+      await Promise.race([reached, expired]);
+    } finally {
+      clearInterval(ticker);
+      clearTimeout(timer);
+      this.#freshWaiters.delete(waiter);
+    }
+    return this.#ready && this.#lastRevision >= revision;
+  }
+
+  /** The storage watch confirmed every event up to revision was applied. */
+  #progressed(revision: number): void {
+    this.#lastRevision = Math.max(this.#lastRevision, revision);
+    this.#wakeFresh();
+  }
+
+  #wakeFresh(): void {
+    for (const w of this.#freshWaiters)
+      if (!this.#ready || this.#lastRevision >= w.revision) w.resolve();
   }
 
   /**
@@ -161,7 +222,10 @@ export class WatchCache {
       if (this.#stopped) return;
       this.#coveredFrom = start;
       this.#lastRevision = start;
-      this.#watcher = this.#backend.watch(this.prefix, { startRevision: start + 1 });
+      this.#watcher = this.#backend.watch(this.prefix, {
+        startRevision: start + 1,
+        onProgress: (revision) => this.#progressed(revision),
+      });
       this.#ready = true;
       void this.#pump(this.#watcher);
     })().catch((err) => {
@@ -205,6 +269,7 @@ export class WatchCache {
     this.#stopped = true;
     this.#ready = false;
     this.#watcher?.cancel();
+    this.#wakeFresh();
     for (const sub of this.#subscribers) this.#end(sub);
   }
 
@@ -245,6 +310,7 @@ export class WatchCache {
     }
     // The storage watch ended: restart lazily on the next ensureStarted().
     this.#ready = false;
+    this.#wakeFresh();
     this.store.replace([]);
     if (!this.#stopped) {
       this.#ring = [];
@@ -269,6 +335,7 @@ export class WatchCache {
       }
       this.#lastRevision = Math.max(this.#lastRevision, e.revision);
     }
+    if (this.#freshWaiters.size > 0) this.#wakeFresh();
     if (this.#ring.length > this.#capacity) {
       const dropped = this.#ring.splice(0, this.#ring.length - this.#capacity);
       for (const d of dropped) if (this.#recent.get(d.key) === d.kv) this.#recent.delete(d.key);

@@ -57,6 +57,14 @@ export interface WatchOptions {
   /** Events buffered for this watcher before it is cut off with WatcherTooSlow. Default 10000. */
   bufferSize?: number;
   signal?: AbortSignal;
+  /**
+   * Progress notifications (etcd's watch progress): called with revision R
+   * once every event of this watch with modRevision <= R has been yielded
+   * by the iterator (so a consumer that applies each batch before asking for
+   * the next holds storage's state at R). Called from within the iteration,
+   * between batches. Only backends with `requestWatchProgress` call it.
+   */
+  onProgress?: (revision: number) => void;
 }
 
 /**
@@ -102,6 +110,19 @@ export interface Backend {
   compact(revision: number): Promise<void>;
   /** The oldest revision still readable. */
   compactedRevision(): Promise<number>;
+  /**
+   * Optional (etcd): asks storage to confirm the progress of this backend's
+   * open watches (etcd's RequestProgress); each watcher then reports it
+   * through WatchOptions.onProgress. Confirmations may be skipped (a watch
+   * still catching up); callers re-ask while they wait.
+   */
+  requestWatchProgress?(): void;
+  /**
+   * Optional, with requestWatchProgress: whether its confirmations can be
+   * trusted (etcd before v3.4.31 / v3.5.13 may send a progress notification
+   * ahead of events still queued for the stream, as upstream notes).
+   */
+  watchProgressSupported?(): Promise<boolean>;
 }
 
 /** etcd's request size limit; values larger than this are rejected with TooLarge. */

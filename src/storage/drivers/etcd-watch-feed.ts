@@ -75,6 +75,12 @@ export class EtcdWatchFeed implements WatchTarget {
     }
   }
 
+  /** etcd confirmed every event up to revision was sent: each subscriber learns it after its queued events. */
+  progress(revision: number): void {
+    if (this.#ended) return;
+    for (const w of this.#subs) w.progress(revision);
+  }
+
   /**
    * Ends the feed. On Compacted (the feed's start was compacted away), a
    * subscriber that started at or after the compacted revision lost nothing

@@ -56,6 +56,7 @@ class Target implements WatchTarget {
   readonly rangeEnd = Buffer.from("/k0");
   got: WatchEvent[] = [];
   errors: StorageError[] = [];
+  progressed: number[] = [];
   constructor(
     readonly id: number,
     public nextRevision: number,
@@ -66,6 +67,9 @@ class Target implements WatchTarget {
   }
   fail(err: StorageError): void {
     this.errors.push(err);
+  }
+  progress(revision: number): void {
+    this.progressed.push(revision);
   }
   cancel(): void {}
 }
@@ -177,4 +181,40 @@ test("remove sends a cancel request; close cancels the stream and refuses new wa
   const late = new Target(2, 1);
   ws.add(late);
   assert.equal(late.errors[0]?.code, "Unavailable");
+});
+
+test("progress: a request goes on the stream; notifications reach every watch (id -1) or one", async () => {
+  const { ws, streams } = setup();
+  ws.requestProgress(); // no stream yet: nothing to ask
+  const a = new Target(1, 5);
+  const b = new Target(2, 7);
+  ws.add(a);
+  ws.add(b);
+  await tick();
+  ws.requestProgress();
+  assert.equal(streams[0]!.written.filter((r) => r.progress_request).length, 1);
+  const at = (revision: number) => ({
+    header: { cluster_id: "1", member_id: "1", revision: String(revision), raft_term: "2" },
+  });
+  const cases: [string, IWatchResponse, number[], number[]][] = [
+    ["for every watch", response(-1, at(120)), [120], [120]],
+    ["for one watch", response(2, at(130)), [120], [120, 130]],
+    [
+      "a created response is not progress",
+      response(1, { ...at(140), created: true }),
+      [120],
+      [120, 130],
+    ],
+    [
+      "events are not progress",
+      response(1, { ...at(150), events: [putEvent(150)] }),
+      [120],
+      [120, 130],
+    ],
+  ];
+  for (const [name, res, wantA, wantB] of cases) {
+    streams[0]!.emit("data", res);
+    assert.deepEqual(a.progressed, wantA, name);
+    assert.deepEqual(b.progressed, wantB, name);
+  }
 });

@@ -15,6 +15,8 @@ export interface WatchTarget {
   readonly nextRevision: number;
   /** Receives each response's events, in revision order; must not block. */
   push(events: WatchEvent[]): void;
+  /** etcd confirmed every event of this watch up to revision was sent (a progress notification). */
+  progress(revision: number): void;
   /** The watch cannot continue (compacted, or cancelled by etcd). */
   fail(err: StorageError): void;
   /** The stream is closing. */
@@ -90,6 +92,21 @@ export class EtcdWatchStream {
     }
   }
 
+  /**
+   * Asks etcd for a progress notification on the stream (RequestProgress):
+   * etcd answers with its current revision once, for every watch (watch_id
+   * -1) or per watch. Nothing happens while the stream is down; callers ask
+   * again while they wait.
+   */
+  requestProgress(): void {
+    if (!this.#stream || this.#watchers.size === 0) return;
+    try {
+      this.#stream.write({ progress_request: {} });
+    } catch (err) {
+      this.#broken(this.#stream, err);
+    }
+  }
+
   /** Ends the stream; open targets are cancelled. */
   close(): void {
     this.#closed = true;
@@ -155,7 +172,14 @@ export class EtcdWatchStream {
   #onResponse(res: IWatchResponse): void {
     this.#backoffMs = BACKOFF_MS.first;
     if (res.header) this.#onRevision(Number(res.header.revision));
-    const w = this.#watchers.get(Number(res.watch_id));
+    const id = Number(res.watch_id);
+    if (isProgressNotify(res)) {
+      const revision = Number(res.header.revision);
+      if (id === PROGRESS_WATCH_ID) for (const t of this.#watchers.values()) t.progress(revision);
+      else this.#watchers.get(id)?.progress(revision);
+      return;
+    }
+    const w = this.#watchers.get(id);
     if (!w) return;
     if (res.canceled) {
       const compacted = Number(res.compact_revision);
@@ -176,6 +200,14 @@ export class EtcdWatchStream {
     }
     if (res.events.length > 0) w.push(res.events.map(toWatchEvent));
   }
+}
+
+/** The watch_id of a progress notification that concerns every watch on the stream. */
+const PROGRESS_WATCH_ID = -1;
+
+/** A response with no events that neither creates nor cancels a watch: a progress notification. */
+function isProgressNotify(res: IWatchResponse): boolean {
+  return !!res.header && res.events.length === 0 && !res.created && !res.canceled && !res.fragment;
 }
 
 function toWatchEvent(e: IEvent): WatchEvent {

@@ -74,3 +74,34 @@ test("a watcher may be iterated only once", () => {
   w[Symbol.asyncIterator]();
   assert.throws(() => w[Symbol.asyncIterator](), /twice/);
 });
+
+test("progress is reported after the batches queued before it, and only with onProgress", async () => {
+  const seen: (number | string)[] = [];
+  const w = new EtcdWatcher({
+    what: "/k",
+    startRevision: 5,
+    detach: () => {},
+    onProgress: (rev) => seen.push(`progress ${rev}`),
+  });
+  const it = w[Symbol.asyncIterator]();
+  w.push([put(5)]);
+  w.progress(9);
+  w.push([put(10)]);
+  for (const e of (await it.next()).value as WatchEvent[]) seen.push(e.kv.modRevision);
+  assert.deepEqual(seen, [5], "not before the earlier batch is taken");
+  for (const e of (await it.next()).value as WatchEvent[]) seen.push(e.kv.modRevision);
+  assert.deepEqual(seen, [5, "progress 9", 10]);
+  // A waiting consumer hears of progress without a batch.
+  const pending = it.next();
+  w.progress(12);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen, [5, "progress 9", 10, "progress 12"]);
+  w.cancel();
+  assert.equal((await pending).done, true);
+  // Without onProgress, notifications are dropped.
+  const { w: plain } = makeWatcher();
+  const plainIt = plain[Symbol.asyncIterator]();
+  plain.progress(7);
+  plain.push([put(8)]);
+  assert.deepEqual((await plainIt.next()).value, [put(8)]);
+});

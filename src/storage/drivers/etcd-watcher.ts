@@ -18,7 +18,9 @@ export class EtcdWatcher implements Watcher {
 
   readonly #bufferSize: number;
   readonly #detach: (w: EtcdWatcher) => void;
-  #queue: WatchEvent[][] = [];
+  readonly #onProgress?: (revision: number) => void;
+  /** Event batches and progress confirmations (numbers), in arrival order. */
+  #queue: (WatchEvent[] | number)[] = [];
   #queued = 0;
   #error: StorageError | undefined;
   #done = false;
@@ -31,11 +33,14 @@ export class EtcdWatcher implements Watcher {
     bufferSize?: number;
     /** Called once when the watcher ends for any reason, to take it off its feed. */
     detach: (w: EtcdWatcher) => void;
+    /** WatchOptions.onProgress. */
+    onProgress?: (revision: number) => void;
   }) {
     this.what = opts.what;
     this.nextRevision = opts.startRevision;
     this.#bufferSize = opts.bufferSize ?? DEFAULT_WATCH_BUFFER;
     this.#detach = opts.detach;
+    this.#onProgress = opts.onProgress;
   }
 
   /** True once cancelled or failed; pushes are ignored then. */
@@ -58,6 +63,16 @@ export class EtcdWatcher implements Watcher {
     }
     this.#queue.push(events);
     this.#queued += events.length;
+    this.#notify();
+  }
+
+  /**
+   * Storage confirmed every event up to revision was pushed: onProgress
+   * gets it once the batches queued before it have been yielded.
+   */
+  progress(revision: number): void {
+    if (this.ended || !this.#onProgress) return;
+    this.#queue.push(revision);
     this.#notify();
   }
 
@@ -95,6 +110,10 @@ export class EtcdWatcher implements Watcher {
   async #next(): Promise<IteratorResult<WatchEvent[]>> {
     for (;;) {
       const batch = this.#queue.shift();
+      if (typeof batch === "number") {
+        this.#onProgress!(batch);
+        continue;
+      }
       if (batch) {
         this.#queued -= batch.length;
         return { done: false, value: batch };

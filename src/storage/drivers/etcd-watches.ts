@@ -38,7 +38,12 @@ export class EtcdWatches {
    */
   watch(
     prefix: string,
-    opts: { startRevision: number; bufferSize?: number; signal?: AbortSignal },
+    opts: {
+      startRevision: number;
+      bufferSize?: number;
+      signal?: AbortSignal;
+      onProgress?: (revision: number) => void;
+    },
   ): EtcdWatcher {
     const { signal } = opts;
     const onAbort = () => w.cancel();
@@ -46,6 +51,7 @@ export class EtcdWatches {
       what: prefix,
       startRevision: opts.startRevision,
       bufferSize: opts.bufferSize,
+      onProgress: opts.onProgress,
       detach: (x) => {
         signal?.removeEventListener("abort", onAbort);
         this.#feedOf.get(x)?.leave(x);
@@ -59,6 +65,11 @@ export class EtcdWatches {
     signal?.addEventListener("abort", onAbort, { once: true });
     this.#subscribe(prefix, w);
     return w;
+  }
+
+  /** Asks etcd to confirm the progress of every watch (see EtcdWatchStream.requestProgress). */
+  requestProgress(): void {
+    this.#stream.requestProgress();
   }
 
   /** Cancels every watcher and ends the stream. */

@@ -51,6 +51,26 @@ export interface EtcdBackendOptions extends EtcdClientOptions {
    * compacts to the revision of the previous round (see compactRound).
    */
   compactIntervalMs?: number;
+  /**
+   * Whether watch progress notifications are trusted for consistent reads
+   * from the API server's watch cache: "auto" (default) when every member
+   * runs etcd v3.4.31+ or v3.5.13+ (upstream's check: older members may
+   * send a notification ahead of queued events), "on" or "off".
+   */
+  watchProgress?: "auto" | "on" | "off";
+}
+
+/**
+ * Whether an etcd version sends progress notifications only after the
+ * events queued before them (fixed in v3.4.31 and v3.5.13; upstream
+ * serves consistent lists from its watch cache only from those on).
+ */
+export function progressNotifyIsOrdered(version: string): boolean {
+  const [major = 0, minor = 0, patch = 0] = version.split(/[.-]/).map((x) => Number(x) || 0);
+  if (major !== 3) return major > 3;
+  if (minor === 4) return patch >= 31;
+  if (minor === 5) return patch >= 13;
+  return minor > 5;
 }
 
 /** A key that is never written: ranges over it only read the store's revision. */
@@ -79,6 +99,7 @@ export class EtcdBackend implements Backend {
   #compacted = 0;
   #compactTimer: NodeJS.Timeout | undefined;
   #compactState: CompactorState = { version: 0, revision: 0 };
+  #progressSupported: Promise<boolean> | undefined;
 
   constructor(opts: EtcdBackendOptions) {
     if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) {
@@ -283,7 +304,33 @@ export class EtcdBackend implements Backend {
       startRevision: opts.startRevision || this.#seenRevision + 1,
       bufferSize: opts.bufferSize,
       signal: opts.signal,
+      onProgress: opts.onProgress,
     });
+  }
+
+  requestWatchProgress(): void {
+    this.#watches?.requestProgress();
+  }
+
+  /** Per watchProgress; "auto" asks etcd's version once (false while it cannot answer). */
+  watchProgressSupported(): Promise<boolean> {
+    const mode = this.#opts.watchProgress ?? "auto";
+    if (mode !== "auto") return Promise.resolve(mode === "on");
+    this.#progressSupported ??= this.#memberVersions().then(
+      (versions) => versions.length > 0 && versions.every(progressNotifyIsOrdered),
+      () => {
+        this.#progressSupported = undefined;
+        return false;
+      },
+    );
+    return this.#progressSupported;
+  }
+
+  /** The version of the member answering (members of one cluster run one version). */
+  async #memberVersions(): Promise<string[]> {
+    const client = this.#client;
+    if (!client) throw new StorageError("Unavailable", "the etcd backend is not started");
+    return [(await client.maintenance.status({})).version];
   }
 
   async compact(revision: number): Promise<void> {
