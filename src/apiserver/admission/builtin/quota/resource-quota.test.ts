@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { TestServer } from "../../../testing/test-server.ts";
 import { makePod, startAdmissionServer } from "../admission-test-server.ts";
-import { podConstraints, usageOf } from "./usage.ts";
+import { podConstraints, scopesMatch, usageOf } from "./usage.ts";
 import { toJSONList } from "../resource-list.ts";
 
 let t: TestServer;
@@ -152,6 +152,24 @@ test("usage of objects follows upstream's evaluators", () => {
         "requests.storage": "1Gi",
       },
     ],
+    // Extended resources are charged as requests only.
+    [
+      "",
+      "pods",
+      {
+        spec: {
+          containers: [
+            {
+              resources: {
+                requests: { "example.com/gpu": "2" },
+                limits: { "example.com/gpu": "2" },
+              },
+            },
+          ],
+        },
+      },
+      { "count/pods": "1", pods: "1", "requests.example.com/gpu": "2" },
+    ],
     ["apps", "deployments", {}, { "count/deployments.apps": "1" }],
     ["", "secrets", {}, { "count/secrets": "1", secrets: "1" }],
   ];
@@ -169,4 +187,75 @@ test("usage of objects follows upstream's evaluators", () => {
     ),
     "must specify limits.memory for: x; requests.cpu for: x,y",
   );
+});
+
+test("quota scopes and scopeSelector select pods as upstream", () => {
+  const pods = { group: "", resource: "pods" };
+  const pod = (spec: Record<string, unknown>) => ({ spec: { containers: [{}], ...spec } });
+  const burstable = pod({ containers: [{ resources: { requests: { cpu: "1" } } }] });
+  const deadline = pod({ activeDeadlineSeconds: 60 });
+  const high = pod({ priorityClassName: "high" });
+  const quota = (spec: Record<string, unknown>) => ({ spec: { hard: { pods: "1" }, ...spec } });
+  // [quota spec, object's target, object, selected]
+  const cases: [Record<string, unknown>, typeof pods, Record<string, unknown>, boolean][] = [
+    [{}, { group: "", resource: "configmaps" }, {}, true],
+    [{ scopes: ["BestEffort"] }, pods, pod({}), true],
+    [{ scopes: ["BestEffort"] }, pods, burstable, false],
+    [{ scopes: ["NotBestEffort"] }, pods, burstable, true],
+    [{ scopes: ["Terminating"] }, pods, deadline, true],
+    [{ scopes: ["Terminating"] }, pods, pod({}), false],
+    [{ scopes: ["NotTerminating"] }, pods, pod({}), true],
+    [{ scopes: ["BestEffort", "NotTerminating"] }, pods, deadline, false],
+    // Scoped quotas select pods only.
+    [{ scopes: ["NotTerminating"] }, { group: "", resource: "services" }, {}, false],
+    [
+      {
+        scopeSelector: {
+          matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["high"] }],
+        },
+      },
+      pods,
+      high,
+      true,
+    ],
+    [
+      {
+        scopeSelector: {
+          matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["low"] }],
+        },
+      },
+      pods,
+      high,
+      false,
+    ],
+    [
+      {
+        scopeSelector: {
+          matchExpressions: [{ scopeName: "PriorityClass", operator: "NotIn", values: ["low"] }],
+        },
+      },
+      pods,
+      high,
+      true,
+    ],
+    [
+      { scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] } },
+      pods,
+      pod({}),
+      false,
+    ],
+    [
+      {
+        scopeSelector: {
+          matchExpressions: [{ scopeName: "PriorityClass", operator: "DoesNotExist" }],
+        },
+      },
+      pods,
+      pod({}),
+      true,
+    ],
+  ];
+  for (const [spec, target, obj, want] of cases) {
+    assert.equal(scopesMatch(quota(spec), target, obj), want, JSON.stringify([spec, obj]));
+  }
 });
