@@ -14,7 +14,7 @@ import https from "node:https";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { TestCluster } from "./harness.ts";
-import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
+import { nodefsStats, startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
 import {
   BUSYBOX_IMAGE,
   NGINX_STANDIN_IMAGE,
@@ -33,7 +33,6 @@ let pidAvailable: number | undefined;
 /** Injected nodefs shortage, lasting while the unused nginx stand-in image is present. */
 let diskShortUntilImageGone = false;
 const Mi = 1024 * 1024;
-const Gi = 1024 * Mi;
 
 before(async () => {
   node = await startKubeletNode({
@@ -55,55 +54,28 @@ before(async () => {
       evictionStats: async () => ({
         memory: { availableBytes: memoryAvailable ?? 8192 * Mi, capacityBytes: 16384 * Mi },
         pid: { available: pidAvailable ?? 30_000, capacity: 32_768 },
-        nodefs: {
-          availableBytes:
-            diskShortUntilImageGone && (await node.kubelet.runtime.imageStatus(NGINX_STANDIN_IMAGE))
-              ? 5 * Gi
-              : 50 * Gi,
-          capacityBytes: 100 * Gi,
-        },
+        nodefs: await nodefsStats(
+          node.runtime,
+          diskShortUntilImageGone ? NGINX_STANDIN_IMAGE : undefined,
+        ),
         pods: new Map(),
       }),
     },
+    waitForServiceAccount: true,
   });
   cluster = node.cluster;
-  await node.until("default service account", async () => {
-    const r = await cluster.kubectl(["get", "serviceaccount", "default", "-o", "name"]);
-    return r.code === 0 ? r : undefined;
-  });
 });
 
 after(async () => {
   await node?.stop();
 });
 
-function pod(name: string, script: string, spec: Record<string, unknown> = {}, extra = {}) {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: "default" },
-    spec: {
-      nodeName: node.nodeName,
-      restartPolicy: "Never",
-      containers: [
-        {
-          name: "main",
-          image: "busybox",
-          imagePullPolicy: "IfNotPresent",
-          command: ["sh", "-c", script],
-          ...extra,
-        },
-      ],
-      ...spec,
-    },
-  });
-}
+/** A busybox pod (restartPolicy Never unless `spec` says otherwise); `extra`: container fields. */
+const pod = (name: string, script: string, spec: Record<string, unknown> = {}, extra = {}) =>
+  node.podManifest(name, script, { spec, container: extra });
 
 async function logsWhenDone(name: string): Promise<string> {
-  await node.until(`${name} Succeeded`, async () => {
-    const p = await node.getPod(name);
-    return p.status?.phase === "Succeeded" ? p : undefined;
-  });
+  await node.podInPhase(name, "Succeeded");
   return cluster.kubectlOk(["logs", name]);
 }
 
@@ -278,10 +250,7 @@ test("container logs rotate and kubectl logs -f follows across rotations", async
       `echo ready; while [ ! -f /tmp/go ]; do sleep 0.2; done; i=0; while [ $i -lt ${n / 100} ]; do seq $((i*100+1)) $((i*100+100)); i=$((i+1)); sleep 0.1; done`,
     ),
   });
-  await node.until(
-    "chatty Running",
-    async () => (await node.getPod("chatty")).status?.phase === "Running",
-  );
+  await node.podInPhase("chatty", "Running");
   const follow = cluster.kubectlStream(["logs", "-f", "chatty"]);
   try {
     await follow.waitFor(/^ready$/);
@@ -311,20 +280,8 @@ test("memory pressure evicts a pod (Failed, Evicted) and sets MemoryPressure", a
   await cluster.kubectlOk(["apply", "-f", "-"], {
     input: pod("hog", "sleep 3600", { restartPolicy: "Always" }),
   });
-  await node.until(
-    "hog Running",
-    async () => (await node.getPod("hog")).status?.phase === "Running",
-  );
-  const pressure = async () =>
-    JSON.parse(
-      await cluster.kubectlOk([
-        "get",
-        "node",
-        node.nodeName,
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="MemoryPressure")]}',
-      ]),
-    ) as { status: string; reason: string };
+  await node.podInPhase("hog", "Running");
+  const pressure = () => node.nodeCondition("MemoryPressure");
   memoryAvailable = 50 * Mi;
   const evicted = await node.until("hog evicted", async () => {
     const p = await node.getPod("hog");
@@ -359,20 +316,8 @@ test("PID pressure past the soft grace period sets PIDPressure and evicts a pod"
   await cluster.kubectlOk(["apply", "-f", "-"], {
     input: pod("forker", "trap 'exit 0' TERM; sleep 3600 & wait", { restartPolicy: "Always" }),
   });
-  await node.until(
-    "forker Running",
-    async () => (await node.getPod("forker")).status?.phase === "Running",
-  );
-  const condition = async () =>
-    JSON.parse(
-      await cluster.kubectlOk([
-        "get",
-        "node",
-        node.nodeName,
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="PIDPressure")]}',
-      ]),
-    ) as { status: string; reason: string; message: string };
+  await node.podInPhase("forker", "Running");
+  const condition = () => node.nodeCondition("PIDPressure");
   assert.equal((await condition()).reason, "KubeletHasSufficientPID");
   pidAvailable = 500;
   const evicted = await node.until("forker evicted", async () => {
@@ -390,19 +335,10 @@ test("PID pressure past the soft grace period sets PIDPressure and evicts a pod"
   });
   assert.equal(under.reason, "KubeletHasInsufficientPID");
   assert.equal(under.message, "kubelet has insufficient PID available");
-  const events = await cluster.kubectlOk([
-    "get",
-    "events",
-    "--field-selector",
-    `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
-  ]);
-  assert.match(events, /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim pids/);
+  await node.nodeEvent(/EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim pids/);
   // Under pressure, a new pod is rejected at admission (never run) and can still be deleted.
   await cluster.kubectlOk(["apply", "-f", "-"], { input: pod("latecomer", "sleep 3600") });
-  const rejected = await node.until("latecomer rejected", async () => {
-    const p = await node.getPod("latecomer");
-    return p.status?.phase === "Failed" ? p : undefined;
-  });
+  const rejected = await node.podInPhase("latecomer", "Failed");
   assert.equal(rejected.status!.reason, "Evicted");
   assert.equal(
     rejected.status!.message,
@@ -420,20 +356,8 @@ test("disk pressure removes unused images (real CRI RemoveImage) before evicting
   await cluster.kubectlOk(["apply", "-f", "-"], {
     input: pod("keeper", "sleep 3600", { restartPolicy: "Always" }),
   });
-  await node.until(
-    "keeper Running",
-    async () => (await node.getPod("keeper")).status?.phase === "Running",
-  );
-  const condition = async () =>
-    JSON.parse(
-      await cluster.kubectlOk([
-        "get",
-        "node",
-        node.nodeName,
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="DiskPressure")]}',
-      ]),
-    ) as { status: string; reason: string };
+  await node.podInPhase("keeper", "Running");
+  const condition = () => node.nodeCondition("DiskPressure");
   diskShortUntilImageGone = true;
   await node.until(
     "nginx stand-in removed",
@@ -443,17 +367,9 @@ test("disk pressure removes unused images (real CRI RemoveImage) before evicting
   assert.ok(await rt.imageStatus(BUSYBOX_IMAGE));
   assert.ok(await rt.imageStatus(PAUSE_IMAGE));
   // Events are posted asynchronously: the image may be gone before the event is listed.
-  await node.until("EvictionThresholdMet event for ephemeral-storage", async () => {
-    const events = await cluster.kubectlOk([
-      "get",
-      "events",
-      "--field-selector",
-      `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
-    ]);
-    return /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/.test(
-      events,
-    );
-  });
+  await node.nodeEvent(
+    /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/,
+  );
   const keeper = await node.getPod("keeper");
   assert.equal(keeper.status?.phase, "Running");
   assert.notEqual(keeper.status?.reason, "Evicted");

@@ -14,15 +14,13 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { TestCluster } from "./harness.ts";
-import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
+import { nodefsStats, startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
 import { NGINX_STANDIN_IMAGE } from "../../src/kubelet/images/builtin-images.ts";
-import { labelPodUID } from "../../src/kubelet/pod/runtime-config.ts";
 
 let node: KubeletNode;
 let cluster: TestCluster;
 /** Injected nodefs shortage, lasting while the nginx stand-in image is present. */
 let diskShortUntilImageGone = false;
-const Gi = 1024 * 1024 * 1024;
 
 before(async () => {
   node = await startKubeletNode({
@@ -38,60 +36,32 @@ before(async () => {
       evictionPressureTransitionMs: 2000,
       leaseRenewMs: 1000,
       evictionStats: async () => ({
-        nodefs: {
-          availableBytes:
-            diskShortUntilImageGone && (await node.kubelet.runtime.imageStatus(NGINX_STANDIN_IMAGE))
-              ? 5 * Gi
-              : 50 * Gi,
-          capacityBytes: 100 * Gi,
-        },
+        nodefs: await nodefsStats(
+          node.runtime,
+          diskShortUntilImageGone ? NGINX_STANDIN_IMAGE : undefined,
+        ),
         pods: new Map(),
       }),
     },
+    waitForServiceAccount: true,
   });
   cluster = node.cluster;
-  await node.until("default service account", async () => {
-    const r = await cluster.kubectl(["get", "serviceaccount", "default", "-o", "name"]);
-    return r.code === 0 ? r : undefined;
-  });
 });
 
 after(async () => {
   await node?.stop();
 });
 
-function pod(name: string, script: string, o: { image?: string; policy?: string } = {}) {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: "default" },
-    spec: {
-      nodeName: node.nodeName,
-      restartPolicy: o.policy ?? "Always",
-      terminationGracePeriodSeconds: 0,
-      volumes: [{ name: "state", emptyDir: {} }],
-      containers: [
-        {
-          name: "main",
-          image: o.image ?? "busybox",
-          imagePullPolicy: "IfNotPresent",
-          command: ["sh", "-c", script],
-          volumeMounts: [{ name: "state", mountPath: "/state" }],
-        },
-      ],
-    },
+/** A busybox pod with an emptyDir at /state, deleted at once (grace 0). */
+const pod = (name: string, script: string, o: { image?: string; policy?: string } = {}) =>
+  node.podManifest(name, script, {
+    image: o.image,
+    restartPolicy: o.policy ?? "Always",
+    spec: { terminationGracePeriodSeconds: 0, volumes: [{ name: "state", emptyDir: {} }] },
+    container: { volumeMounts: [{ name: "state", mountPath: "/state" }] },
   });
-}
 
-/** The pod's containers in the runtime: `attempt:state`, oldest attempt first. */
-async function runtimeContainers(p: Pod): Promise<string[]> {
-  const list = await node.kubelet.runtime.listContainers({
-    labelSelector: { [labelPodUID]: p.metadata!.uid! },
-  });
-  return list
-    .sort((a, b) => a.metadata.attempt - b.metadata.attempt)
-    .map((c) => `${c.metadata.attempt}:${c.state.replace("CONTAINER_", "").toLowerCase()}`);
-}
+const runtimeContainers = (p: Pod) => node.runtimeContainers(p.metadata!.uid!);
 
 test("dead containers beyond the newest go with their logs; logs --previous still works", async () => {
   // Fails three times, then keeps running (attempts 0-2 exit 1, attempt 3 sleeps).
@@ -135,14 +105,8 @@ test("disk pressure: a terminated pod's dead containers go first, then the image
     input: pod("finished", "echo done", { image: NGINX_STANDIN_IMAGE, policy: "Never" }),
   });
   await cluster.kubectlOk(["apply", "-f", "-"], { input: pod("keeper", "sleep 3600") });
-  const finished = await node.until("finished Succeeded", async () => {
-    const x = await node.getPod("finished");
-    return x.status?.phase === "Succeeded" ? x : undefined;
-  });
-  await node.until(
-    "keeper Running",
-    async () => (await node.getPod("keeper")).status?.phase === "Running",
-  );
+  const finished = await node.podInPhase("finished", "Succeeded");
+  await node.podInPhase("keeper", "Running");
   // A regular pass keeps a terminated (not deleted) pod's dead container, and so its image.
   await node.kubelet.containerGC.garbageCollect();
   assert.deepEqual(await runtimeContainers(finished), ["0:exited"]);
@@ -158,17 +122,9 @@ test("disk pressure: a terminated pod's dead containers go first, then the image
   // The finished pod keeps its status in the API.
   assert.equal((await node.getPod("finished")).status?.phase, "Succeeded");
   // Events are posted asynchronously: the image may be gone before the event is listed.
-  await node.until("EvictionThresholdMet event for ephemeral-storage", async () => {
-    const events = await cluster.kubectlOk([
-      "get",
-      "events",
-      "--field-selector",
-      `involvedObject.kind=Node,involvedObject.name=${node.nodeName}`,
-    ]);
-    return /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/.test(
-      events,
-    );
-  });
+  await node.nodeEvent(
+    /EvictionThresholdMet\s+node\/\S+\s+Attempting to reclaim ephemeral-storage/,
+  );
   diskShortUntilImageGone = false;
   await cluster.kubectlOk(["delete", "pod", "finished", "keeper", "--wait=true", "--timeout=60s"]);
 });

@@ -61,6 +61,8 @@ export interface KubeletNode {
   /** eventually() with the kubelet's log tail as context (default 60 s). */
   until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   getPod(name: string, namespace?: string): Promise<Pod>;
+  /** Waits until the pod (namespace default) reports this phase; resolves to it. */
+  podInPhase(name: string, phase: string, timeoutMs?: number): Promise<Pod>;
   /** Stops the kubelet only (once); stop() then leaves it alone. */
   stopKubelet(): Promise<void>;
   /** Stops the kubelet if it runs and starts a new one with the same options (`kubelet` then is the new one). */
@@ -71,6 +73,8 @@ export interface KubeletNode {
   podManifest(name: string, script: string, o?: PodManifestOptions): string;
   /** Waits for an event about this Node whose `kubectl get events` line matches. */
   nodeEvent(line: RegExp): Promise<string>;
+  /** The Node's condition of this type, read with kubectl. */
+  nodeCondition(type: string): Promise<{ status: string; reason: string; message: string }>;
   stop(): Promise<void>;
 }
 
@@ -196,6 +200,15 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<KubeletNo
     logs: () => logs,
     until,
     getPod: (name, namespace = "default") => client.get<Pod>(podsRef, namespace, name),
+    podInPhase: (name, phase, timeoutMs) =>
+      until(
+        `${name} ${phase}`,
+        async () => {
+          const p = await client.get<Pod>(podsRef, "default", name);
+          return p.status?.phase === phase ? p : undefined;
+        },
+        timeoutMs,
+      ),
     async restartKubelet() {
       await stopKubelet();
       kubelet = await startKubelet(opts);
@@ -239,6 +252,16 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<KubeletNo
         ]);
         return line.test(events) ? events : undefined;
       }),
+    nodeCondition: async (type) =>
+      JSON.parse(
+        await cluster.kubectlOk([
+          "get",
+          "node",
+          nodeName,
+          "-o",
+          `jsonpath={.status.conditions[?(@.type=="${type}")]}`,
+        ]),
+      ),
     stop: stopAll,
   };
 }

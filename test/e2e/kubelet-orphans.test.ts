@@ -66,13 +66,8 @@ test("a pod deleted while the kubelet was down is killed and cleaned up when it 
         container: { volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] },
       }),
     });
-  const running = async (name: string) =>
-    node.until(`${name} Running`, async () => {
-      const p = await node.getPod(name);
-      return p.status?.phase === "Running" ? p : undefined;
-    });
-  const gone: Pod = await running("gone");
-  const kept: Pod = await running("kept");
+  const gone: Pod = await node.podInPhase("gone", "Running");
+  const kept: Pod = await node.podInPhase("kept", "Running");
   const goneUID = gone.metadata!.uid!;
   const keptUID = kept.metadata!.uid!;
   const keptID = kept.status!.containerStatuses![0].containerID;

@@ -36,13 +36,10 @@ before(async () => {
     podCIDR: "10.42.203.0/24",
     clientCerts: true,
     kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 2000 } },
+    // Pods need the namespace's default service account (ServiceAccount admission).
+    waitForServiceAccount: true,
   });
   ({ cluster, client, kubelet, nodeName, dataDir } = node);
-  // Pods need the namespace's default service account (ServiceAccount admission).
-  await until("default service account", async () => {
-    const r = await cluster.kubectl(["get", "serviceaccount", "default", "-o", "name"]);
-    return r.code === 0 ? r : undefined;
-  });
 });
 
 after(async () => {
