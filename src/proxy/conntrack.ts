@@ -10,7 +10,9 @@
  * `staleUdp` is pure; `ConntrackCleaner` runs the commands.
  */
 import type { Logger } from "../util/logger.ts";
+import { usableEndpoints, type EndpointInfo } from "./endpoint-info.ts";
 import type { HostExec } from "./host-exec.ts";
+import type { ServicePortInfo } from "./service-port.ts";
 
 /** What one UDP service port looked like after a sync. */
 export interface UdpPortState {
@@ -53,6 +55,46 @@ export function staleUdp(
     if (next.nodePort !== undefined) out.nodePorts.push(next.nodePort);
   }
   return out;
+}
+
+/** Each service's UDP ports as the last sync left them; a sync updates only the services it changed. */
+export class UdpTracker {
+  private readonly last = new Map<string, Map<string, UdpPortState>>();
+
+  /** Services (`ns/name`) with UDP ports. */
+  services(): IterableIterator<string> {
+    return this.last.keys();
+  }
+
+  /** Records the `keys` services as they are now; returns what went stale. */
+  update(
+    keys: Iterable<string>,
+    services: ReadonlyMap<string, readonly ServicePortInfo[]>,
+    endpoints: ReadonlyMap<string, readonly EndpointInfo[]>,
+  ): StaleUdp {
+    const before = new Map<string, UdpPortState>();
+    const now = new Map<string, UdpPortState>();
+    for (const k of keys) {
+      for (const [id, s] of this.last.get(k) ?? []) before.set(id, s);
+      const next = new Map<string, UdpPortState>();
+      for (const sp of services.get(k) ?? []) {
+        if (sp.protocol !== "UDP") continue;
+        const id = `${sp.name}/${sp.protocol}`;
+        const all = endpoints.get(id) ?? [];
+        const used = [...usableEndpoints(all, false), ...usableEndpoints(all, true)];
+        const state = {
+          ips: [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs],
+          nodePort: sp.nodePort,
+          endpointIPs: new Set(used.map((e) => e.ip)),
+        };
+        next.set(id, state);
+        now.set(id, state);
+      }
+      if (next.size > 0) this.last.set(k, next);
+      else this.last.delete(k);
+    }
+    return staleUdp(before, now);
+  }
 }
 
 export class ConntrackCleaner {

@@ -1,7 +1,10 @@
 /**
  * The iptables proxier: keeps the Services and EndpointSlices it is told
  * about, and on a rate-limited schedule (minSyncPeriod, syncPeriod) writes
- * the nat and filter rules in one `iptables-restore --noflush` batch.
+ * the nat and filter rules with `iptables-restore --noflush` (a partial
+ * sync in one transaction; a full one with iptables-nft in several, see
+ * proxy-rules.ts). A partial sync's work grows with the services that
+ * changed, not with all services.
  * Syncs are partial (only changed services' chains) unless this is the
  * first sync, the last sync failed, or a full sync is older than
  * fullSyncPeriod (upstream's FullSyncPeriod, one hour): periodic syncs
@@ -12,17 +15,13 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { realClock, type Clock } from "../client/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { BoundedFrequencyRunner } from "./bounded-frequency-runner.ts";
-import { ConntrackCleaner, staleUdp, type UdpPortState } from "./conntrack.ts";
-import {
-  endpointsByServicePort,
-  sliceServiceKey,
-  usableEndpoints,
-  type EndpointInfo,
-} from "./endpoint-info.ts";
+import { ConntrackCleaner, UdpTracker } from "./conntrack.ts";
+import { endpointsByServicePort, sliceServiceKey, type EndpointInfo } from "./endpoint-info.ts";
 import type { HostExec } from "./host-exec.ts";
 import { detectBackend, Iptables, type IptablesBackend } from "./iptables/iptables.ts";
 import { ChainNameCache } from "./iptables/chain-names.ts";
-import { buildProxyRules, type RuleBlock } from "./iptables/proxy-rules.ts";
+import { buildProxyRules } from "./iptables/proxy-rules.ts";
+import { RuleCache } from "./iptables/rule-cache.ts";
 import { ProxyMetrics } from "./proxy-metrics.ts";
 import { servicePorts, type ServicePortInfo } from "./service-port.ts";
 import type { ServiceHealthServer } from "./service-health-server.ts";
@@ -40,6 +39,12 @@ export interface ProxierOptions {
   syncPeriodMs?: number;
   /** Upstream's FullSyncPeriod: a sync after this long since the last full one is full (default 1 h). */
   fullSyncPeriodMs?: number;
+  /**
+   * iptables-nft only: service ports per COMMIT in a full sync's restore
+   * (default 1,000; 0: one transaction). Its restore slows down faster than
+   * linearly with the chains in one transaction.
+   */
+  fullSyncBatchPorts?: number;
   /** Route ClusterIPs through a local device so the node itself reaches them (default true). */
   serviceRoutes?: boolean;
   /** iptables implementation; "auto" (default): legacy when the kernel has it. */
@@ -86,18 +91,22 @@ export class Proxier {
   /** Set by the first sync (the backend is detected then). */
   iptables?: Iptables;
   private readonly names = new ChainNameCache();
-  private readonly blocks = new Map<string, RuleBlock>();
+  private readonly rules = new RuleCache();
   readonly routes: ServiceRoutes;
   private readonly conntrack: ConntrackCleaner;
-  private lastUdp = new Map<string, UdpPortState>();
+  private readonly udp = new UdpTracker();
   private readonly clock: Clock;
   private readonly runner: BoundedFrequencyRunner;
   private services = new Map<string, ServicePortInfo[]>();
   private slices = new Map<string, Map<string, EndpointSlice>>();
   private endpoints = new Map<string, Map<string, EndpointInfo[]>>();
+  /** The same endpoints keyed by service port id alone, and their count. */
+  private portEndpoints = new Map<string, EndpointInfo[]>();
+  private endpointTotal = 0;
   private changed = new Set<string>();
+  /** Whether ClusterIPs may have changed since the service routes were synced. */
+  private routesStale = true;
   private triggerTimes: number[] = [];
-  private lastChains = new Set<string>();
   private needFullSync = true;
   private largeCluster = false;
   private initialized = false;
@@ -129,6 +138,7 @@ export class Proxier {
     if (prev && JSON.stringify(prev) === JSON.stringify(ports)) return;
     if (ports.length > 0) this.services.set(k, ports);
     else this.services.delete(k);
+    this.routesStale = true;
     this.metrics.serviceChanges.inc();
     this.markChanged(k);
   }
@@ -136,6 +146,7 @@ export class Proxier {
   onServiceDelete(svc: Service): void {
     const k = key(svc);
     if (!this.services.delete(k)) return;
+    this.routesStale = true;
     this.metrics.serviceChanges.inc();
     this.markChanged(k);
   }
@@ -192,7 +203,7 @@ export class Proxier {
    */
   async sync(forceFull = false): Promise<SyncResult> {
     // In large-cluster mode every endpoint rule changes shape: a switch needs a full sync.
-    const large = this.endpointCount() > largeClusterEndpointsThreshold;
+    const large = this.endpointTotal > largeClusterEndpointsThreshold;
     if (large !== this.largeCluster) this.needFullSync = true;
     this.largeCluster = large;
     const fullEvery = this.opts.fullSyncPeriodMs ?? 3_600_000;
@@ -209,29 +220,35 @@ export class Proxier {
     try {
       if (full) await this.prepareNode();
       const iptables = this.iptables!;
-      const existing = full ? await iptables.serviceChains() : this.lastChains;
+      const existingChains = full ? await iptables.serviceChains() : new Set<string>();
+      const building = process.hrtime.bigint();
       const rules = buildProxyRules({
-        servicePorts: [...this.services.values()].flat(),
-        endpoints: this.flatEndpoints(),
+        services: this.services,
+        endpoints: this.portEndpoints,
         clusterCIDR: this.opts.clusterCIDR,
         serviceCIDR: this.opts.serviceCIDR,
         masqueradeAll: this.opts.masqueradeAll,
         nodeIP: this.opts.nodeIP,
         changed,
-        existingChains: existing,
+        existingChains,
         names: this.names,
-        blocks: this.blocks,
+        cache: this.rules,
         largeCluster: large,
-        topLevelDiff: true,
+        batchSize:
+          iptables.backend === "nft"
+            ? (this.opts.fullSyncBatchPorts ?? 1000) || undefined
+            : undefined,
       });
       const generated = process.hrtime.bigint();
-      await iptables.restore(rules.restore);
+      if (rules.restore) await iptables.restore(rules.restore);
       const restored = process.hrtime.bigint();
-      this.lastChains = rules.chains;
-      if (this.opts.serviceRoutes !== false) await this.routes.sync(this.clusterIPs());
+      if (this.opts.serviceRoutes !== false && (full || this.routesStale)) {
+        this.routesStale = false;
+        await this.routes.sync(this.clusterIPs());
+      }
       this.needFullSync = false;
       await this.syncServiceHealth();
-      await this.clearStaleUdp();
+      await this.clearStaleUdp(changed);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.syncDuration.observe(seconds);
       (full ? this.metrics.syncFullDuration : this.metrics.syncPartialDuration).observe(seconds);
@@ -247,7 +264,7 @@ export class Proxier {
         ok: true,
         full,
         durationSeconds: seconds,
-        generateSeconds: Number(generated - started) / 1e9,
+        generateSeconds: Number(generated - building) / 1e9,
         restoreSeconds: Number(restored - generated) / 1e9,
         servicesWritten: rules.written,
         topLevelWritten: rules.topLevelWritten,
@@ -273,27 +290,11 @@ export class Proxier {
     return this.lastResult;
   }
 
-  /** After rules changed: UDP flows pinned to gone endpoints (or to no DNAT) are deleted. */
-  private async clearStaleUdp(): Promise<void> {
+  /** After rules changed: UDP flows of the `changed` services (all when undefined) pinned to gone endpoints. */
+  private async clearStaleUdp(changed?: ReadonlySet<string>): Promise<void> {
     if (this.opts.clearConntrack === false) return;
-    const now = new Map<string, UdpPortState>();
-    const eps = this.flatEndpoints();
-    for (const ports of this.services.values()) {
-      for (const sp of ports) {
-        if (sp.protocol !== "UDP") continue;
-        const id = `${sp.name}/${sp.protocol}`;
-        const all = eps.get(id) ?? [];
-        const used = [...usableEndpoints(all, false), ...usableEndpoints(all, true)];
-        now.set(id, {
-          ips: [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs],
-          nodePort: sp.nodePort,
-          endpointIPs: new Set(used.map((e) => e.ip)),
-        });
-      }
-    }
-    const stale = staleUdp(this.lastUdp, now);
-    this.lastUdp = now;
-    await this.conntrack.clear(stale);
+    const keys = changed ?? new Set([...this.services.keys(), ...this.udp.services()]);
+    await this.conntrack.clear(this.udp.update(keys, this.services, this.portEndpoints));
   }
 
   /** Upstream: one health check port per service; the count is its local ready endpoints. */
@@ -319,12 +320,6 @@ export class Proxier {
     health.syncEndpoints(counts);
   }
 
-  private endpointCount(): number {
-    let n = 0;
-    for (const m of this.endpoints.values()) for (const eps of m.values()) n += eps.length;
-    return n;
-  }
-
   private markChanged(svcKey: string): void {
     this.changed.add(svcKey);
     this.queuedAt ??= this.clock.now();
@@ -338,18 +333,20 @@ export class Proxier {
     );
     const prev = this.endpoints.get(svc);
     if (prev && JSON.stringify([...prev]) === JSON.stringify([...next])) return;
+    for (const [id, eps] of prev ?? []) {
+      this.portEndpoints.delete(id);
+      this.endpointTotal -= eps.length;
+    }
+    for (const [id, eps] of next) {
+      this.portEndpoints.set(id, eps);
+      this.endpointTotal += eps.length;
+    }
     if (next.size > 0) this.endpoints.set(svc, next);
     else this.endpoints.delete(svc);
     const t = Date.parse(slice.metadata?.annotations?.[triggerAnnotation] ?? "");
     if (!Number.isNaN(t)) this.triggerTimes.push(t);
     this.metrics.endpointChanges.inc();
     this.markChanged(svc);
-  }
-
-  private flatEndpoints(): Map<string, EndpointInfo[]> {
-    const out = new Map<string, EndpointInfo[]>();
-    for (const m of this.endpoints.values()) for (const [k, v] of m) out.set(k, v);
-    return out;
   }
 
   private clusterIPs(): Set<string> {

@@ -1,414 +1,248 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { endpointsByServicePort } from "../endpoint-info.ts";
 import { servicePorts } from "../service-port.ts";
 import { makeService, makeSlice } from "../testing/builders.ts";
-import { buildProxyRules, cidrContains, type ProxyRulesInput } from "./proxy-rules.ts";
-import {
-  endpointChain,
-  externalChain,
-  firewallChain,
-  serviceLocalChain,
-  servicePortChain,
-} from "./chain-names.ts";
+import { buildProxyRules, type ProxyRulesInput } from "./proxy-rules.ts";
+import { RuleCache } from "./rule-cache.ts";
+import { servicePortChain } from "./chain-names.ts";
 
-const svcChain = servicePortChain("default/web:http", "TCP");
-const extChain = externalChain("default/web:http", "TCP");
-const svlChain = serviceLocalChain("default/web:http", "TCP");
-const sep = (ep: string) => endpointChain("default/web:http", "TCP", ep);
+type Tables = Map<string, Map<string, string[]>>;
 
-function rules(
-  svc: ReturnType<typeof makeService>,
-  slice?: ReturnType<typeof makeSlice>,
-  extra: Partial<ProxyRulesInput> = {},
-) {
-  return buildProxyRules({
-    servicePorts: servicePorts(svc),
-    endpoints: endpointsByServicePort(slice ? [slice] : [], "node1"),
-    clusterCIDR: "10.42.0.0/16",
-    existingChains: new Set(),
-    ...extra,
-  });
+/** The chains kube-proxy's jumps create before any restore (ensureJumps). */
+function freshTables(): Tables {
+  return new Map([
+    [
+      "nat",
+      new Map(
+        ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"].map((c) => [
+          c,
+          [],
+        ]),
+      ),
+    ],
+    [
+      "filter",
+      new Map(
+        [
+          "KUBE-SERVICES",
+          "KUBE-EXTERNAL-SERVICES",
+          "KUBE-FORWARD",
+          "KUBE-NODEPORTS",
+          "KUBE-PROXY-FIREWALL",
+        ].map((c) => [c, []]),
+      ),
+    ],
+  ]);
 }
 
-const lines = (text: string) => text.split("\n");
-const has = (text: string, ...parts: string[]) =>
-  lines(text).some((l) => parts.every((p) => l.includes(p)));
+const target = (rule: string) => / -j (KUBE-[A-Z0-9-]+)/.exec(rule)?.[1];
 
-test("rule layout per case", () => {
-  const twoEps = makeSlice("web", [{ ip: "10.42.0.2" }, { ip: "10.42.0.3", nodeName: "node2" }]);
-  const cases: {
-    name: string;
-    svc: ReturnType<typeof makeService>;
-    slice?: ReturnType<typeof makeSlice>;
-    want: string[][];
-    not?: string[][];
-  }[] = [
-    {
-      name: "cluster IP with two endpoints",
-      svc: makeService("web", "10.43.0.20"),
-      slice: twoEps,
-      want: [
-        ["-A KUBE-SERVICES", "-d 10.43.0.20/32", "--dport 80", `-j ${svcChain}`],
-        [`-A ${svcChain}`, "! -s 10.42.0.0/16", "-j KUBE-MARK-MASQ"],
-        [`-A ${svcChain}`, "--probability 0.5000000000", `-j ${sep("10.42.0.2:8080")}`],
-        [`-A ${sep("10.42.0.2:8080")}`, "-s 10.42.0.2/32 -j KUBE-MARK-MASQ"],
-        [`-A ${sep("10.42.0.3:8080")}`, "-j DNAT --to-destination 10.42.0.3:8080"],
-        ["-A KUBE-SERVICES", "-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS"],
-      ],
-      not: [["REJECT"], ["-m recent"]],
-    },
-    {
-      name: "no endpoints rejects in filter",
-      svc: makeService(
-        "web",
-        "10.43.0.20",
-        { type: "LoadBalancer", ports: [{ name: "http", port: 80, nodePort: 30080 }] },
-        ["192.0.2.10"],
-      ),
-      want: [
-        ["-A KUBE-SERVICES", "has no endpoints", "-d 10.43.0.20/32", "REJECT"],
-        [
-          "-A KUBE-EXTERNAL-SERVICES",
-          "has no endpoints",
-          "--dst-type LOCAL",
-          "--dport 30080",
-          "REJECT",
-        ],
-        ["-A KUBE-EXTERNAL-SERVICES", "-d 192.0.2.10/32", "REJECT"],
-      ],
-      not: [[`:${svcChain}`], [`:${extChain}`]],
-    },
-    {
-      name: "NodePort and LoadBalancer go through KUBE-EXT with masquerade",
-      svc: makeService(
-        "web",
-        "10.43.0.20",
-        { type: "LoadBalancer", ports: [{ name: "http", port: 80, nodePort: 30080 }] },
-        ["192.0.2.10"],
-      ),
-      slice: twoEps,
-      want: [
-        ["-A KUBE-NODEPORTS", "--dport 30080", `-j ${extChain}`],
-        ["-A KUBE-SERVICES", "loadbalancer IP", "-d 192.0.2.10/32", "--dport 80", `-j ${extChain}`],
-        [`-A ${extChain}`, "masquerade traffic", "-j KUBE-MARK-MASQ"],
-        [`-A ${extChain} -j ${svcChain}`],
-      ],
-    },
-    {
-      name: "externalTrafficPolicy Local uses only local endpoints externally",
-      svc: makeService("web", "10.43.0.20", {
-        type: "NodePort",
-        externalTrafficPolicy: "Local",
-        ports: [{ name: "http", port: 80, nodePort: 30080 }],
-      }),
-      slice: twoEps,
-      want: [
-        [`-A ${extChain}`, "-s 10.42.0.0/16", `-j ${svcChain}`],
-        [`-A ${extChain}`, "--src-type LOCAL", "-j KUBE-MARK-MASQ"],
-        [`-A ${extChain} -j ${svlChain}`],
-        [`-A ${svlChain}`, `-j ${sep("10.42.0.2:8080")}`],
-      ],
-      not: [[`-A ${svlChain}`, sep("10.42.0.3:8080")]],
-    },
-    {
-      name: "externalTrafficPolicy Local without local endpoints drops",
-      svc: makeService("web", "10.43.0.20", {
-        type: "NodePort",
-        externalTrafficPolicy: "Local",
-        ports: [{ name: "http", port: 80, nodePort: 30080 }],
-      }),
-      slice: makeSlice("web", [{ ip: "10.42.0.3", nodeName: "node2" }]),
-      want: [["-A KUBE-EXTERNAL-SERVICES", "has no local endpoints", "--dport 30080", "-j DROP"]],
-      not: [[`-A KUBE-NODEPORTS`, "30080"]],
-    },
-    {
-      name: "internalTrafficPolicy Local routes the ClusterIP to the local chain",
-      svc: makeService("web", "10.43.0.20", { internalTrafficPolicy: "Local" }),
-      slice: twoEps,
-      want: [["-A KUBE-SERVICES", "-d 10.43.0.20/32", `-j ${svlChain}`]],
-      not: [[`:${svcChain}`]],
-    },
-    {
-      name: "ClientIP affinity checks recent before balancing and sets it on DNAT",
-      svc: makeService("web", "10.43.0.20", {
-        sessionAffinity: "ClientIP",
-        sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } },
-      }),
-      slice: twoEps,
-      want: [
-        [
-          `-A ${svcChain}`,
-          `-m recent --name ${sep("10.42.0.2:8080")} --rcheck --seconds 600 --reap`,
-        ],
-        [`-A ${sep("10.42.0.2:8080")}`, `-m recent --name ${sep("10.42.0.2:8080")} --set`, "DNAT"],
-      ],
-    },
-    {
-      name: "not-ready endpoints receive no traffic",
-      svc: makeService("web", "10.43.0.20"),
-      slice: makeSlice("web", [{ ip: "10.42.0.2" }, { ip: "10.42.0.3", ready: false }]),
-      want: [[`-A ${svcChain}`, `-j ${sep("10.42.0.2:8080")}`]],
-      not: [["10.42.0.3"], ["--probability"]],
-    },
-  ];
-  for (const c of cases) {
-    const out = rules(c.svc, c.slice).restore;
-    for (const w of c.want)
-      assert.ok(has(out, ...w), `${c.name}: missing ${w.join(" … ")}\n${out}`);
-    for (const n of c.not ?? [])
-      assert.ok(!has(out, ...n), `${c.name}: unexpected ${n.join(" … ")}\n${out}`);
+/**
+ * Applies a restore input to a model of the tables the way iptables-restore
+ * --noflush does, one COMMIT at a time, failing on what the kernel would
+ * refuse (a jump to a missing chain, deleting a missing rule, deleting a
+ * chain still holding rules or still referenced). Returns how many COMMITs ran.
+ */
+function apply(tables: Tables, restore: string): number {
+  let commits = 0;
+  let t: Map<string, string[]> | undefined;
+  for (const line of restore.split("\n")) {
+    if (!line) continue;
+    if (line.startsWith("*")) t = tables.get(line.slice(1));
+    else if (line === "COMMIT") commits++;
+    else if (line.startsWith(":")) t!.set(line.slice(1).split(" ")[0]!, []);
+    else {
+      const [op, chain, ...rest] = line.split(" ");
+      const rules = t!.get(chain!);
+      assert.ok(rules, `${line}: no chain ${chain}`);
+      if (op === "-X") {
+        assert.equal(rules.length, 0, `${line}: chain not empty`);
+        for (const [c, rs] of t!)
+          assert.ok(!rs.some((r) => target(r) === chain), `${line}: still referenced from ${c}`);
+        t!.delete(chain!);
+        continue;
+      }
+      const rule = (op === "-I" ? rest.slice(1) : rest).join(" ");
+      const to = target(rule);
+      assert.ok(!to || t!.has(to), `${line}: jump to missing ${to}`);
+      if (op === "-A") rules.push(rule);
+      else if (op === "-I") rules.unshift(rule);
+      else {
+        const i = rules.indexOf(rule);
+        assert.ok(i >= 0, `${line}: no such rule`);
+        rules.splice(i, 1);
+      }
+    }
   }
-});
+  return commits;
+}
 
-test("three endpoints get probabilities 1/3, 1/2, then an unconditional jump", () => {
-  const out = rules(
-    makeService("web", "10.43.0.20"),
-    makeSlice("web", [{ ip: "10.42.0.2" }, { ip: "10.42.0.3" }, { ip: "10.42.0.4" }]),
-  ).restore;
-  const jumps = lines(out).filter((l) => l.startsWith(`-A ${svcChain}`) && l.includes("KUBE-SEP-"));
-  assert.equal(jumps.length, 3);
-  assert.match(jumps[0]!, /--probability 0\.3333333333 /);
-  assert.match(jumps[1]!, /--probability 0\.5000000000 /);
-  assert.doesNotMatch(jumps[2]!, /probability/);
-});
+/** Each chain's rules, sorted (order is checked apart where it matters). */
+const normalized = (tables: Tables) =>
+  [...tables].map(([n, t]) => [n, [...t].map(([c, rs]) => [c, [...rs].sort()]).sort()]);
 
-test("partial sync writes only changed services' chains and deletes stale ones", () => {
-  const a = makeService("web", "10.43.0.20");
-  const b = makeService("other", "10.43.0.30");
-  const input = {
-    servicePorts: [...servicePorts(a), ...servicePorts(b)],
-    endpoints: endpointsByServicePort(
-      [makeSlice("web", [{ ip: "10.42.0.2" }]), makeSlice("other", [{ ip: "10.42.0.9" }])],
-      "node1",
-    ),
-    clusterCIDR: "10.42.0.0/16",
-  };
-  const full = buildProxyRules({ ...input, existingChains: new Set() });
-  assert.equal(full.written, 2);
-  const otherChain = servicePortChain("default/other:http", "TCP");
-  assert.ok(full.restore.includes(`:${otherChain}`));
-  const partial = buildProxyRules({
-    ...input,
-    existingChains: full.chains,
-    changed: new Set(["default/web"]),
-  });
-  assert.equal(partial.written, 1);
-  assert.ok(!partial.restore.includes(`:${otherChain}`), "unchanged chain not rewritten");
-  assert.ok(
-    partial.restore.includes(`-j ${otherChain}`),
-    "but still referenced from KUBE-SERVICES",
+const names = ["a", "b", "c", "d", "e"];
+const svc = (n: string, nodePort?: number): Service =>
+  makeService(
+    n,
+    `10.43.0.${10 + names.indexOf(n)}`,
+    nodePort
+      ? { type: "NodePort", ports: [{ name: "http", port: 80, targetPort: 8080, nodePort }] }
+      : {},
   );
-  assert.deepEqual(partial.chains, full.chains);
-  const stale = "KUBE-SVC-AAAAAAAAAAAAAAAA";
-  const gone = buildProxyRules({
-    ...input,
-    existingChains: new Set([...full.chains, stale]),
-    changed: new Set(),
-  });
-  assert.ok(gone.restore.includes(`:${stale} - [0:0]`) && gone.restore.includes(`-X ${stale}`));
-});
+const slice = (n: string, count: number): EndpointSlice =>
+  makeSlice(
+    n,
+    Array.from({ length: count }, (_, i) => ({ ip: `10.42.${names.indexOf(n)}.${10 + i}` })),
+  );
 
-test("cached blocks reproduce the top-level rules of unchanged services", () => {
-  const svcs = [
-    makeService("a", "10.43.0.20"),
-    makeService("b", "10.43.0.30", {
-      type: "NodePort",
-      ports: [{ name: "http", port: 80, nodePort: 30090 }],
-    }),
-    makeService("c", "10.43.0.40"),
-  ];
-  const slices = [makeSlice("a", [{ ip: "10.42.0.2" }]), makeSlice("b", [{ ip: "10.42.0.3" }])];
-  const input = {
-    servicePorts: svcs.flatMap(servicePorts),
+function input(
+  services: Service[],
+  slices: EndpointSlice[],
+  extra: Partial<ProxyRulesInput> = {},
+): ProxyRulesInput {
+  return {
+    services: new Map(services.map((s) => [`default/${s.metadata!.name}`, servicePorts(s)])),
     endpoints: endpointsByServicePort(slices, "node1"),
     clusterCIDR: "10.42.0.0/16",
     serviceCIDR: "10.43.0.0/16",
-    existingChains: new Set<string>(),
-  };
-  const blocks = new Map();
-  const full = buildProxyRules({ ...input, blocks });
-  assert.equal(blocks.size, 3);
-  const top = (text: string) =>
-    lines(text).filter((l) => /^-A KUBE-(SERVICES|NODEPORTS|EXTERNAL-SERVICES) /.test(l));
-  const partial = buildProxyRules({
-    ...input,
-    blocks,
-    existingChains: full.chains,
-    changed: new Set(["default/a"]),
-  });
-  assert.equal(partial.written, 1);
-  assert.equal(full.topLevelWritten, true);
-  assert.equal(partial.topLevelWritten, false, "a's top-level rules did not change");
-  assert.deepEqual(top(partial.restore), []);
-  assert.ok(!partial.restore.includes("*filter") && !partial.restore.includes(":KUBE-SERVICES"));
-  assert.ok(partial.restore.includes(`:${servicePortChain("default/a:http", "TCP")} - [0:0]`));
-  assert.deepEqual(partial.chains, full.chains);
-  // a loses its endpoint: its ClusterIP now rejects, so the top level is rewritten (others from the cache).
-  const emptied = buildProxyRules({
-    ...input,
-    endpoints: endpointsByServicePort([slices[1]!], "node1"),
-    blocks,
-    existingChains: full.chains,
-    changed: new Set(["default/a"]),
-  });
-  assert.equal(emptied.topLevelWritten, true);
-  assert.ok(has(emptied.restore, "default/a:http has no endpoints", "-j REJECT"));
-  const others = (t: string) => top(t).filter((l) => !l.includes("default/a:"));
-  assert.deepEqual(others(emptied.restore), others(full.restore));
-  assert.ok(others(full.restore).length >= 3);
-  const dropped = buildProxyRules({
-    ...input,
-    servicePorts: servicePorts(svcs[0]!),
-    blocks,
-    existingChains: full.chains,
-    changed: new Set(),
-  });
-  assert.equal(blocks.size, 1, "blocks of deleted services are dropped");
-  assert.ok(!dropped.restore.includes("10.43.0.30"));
-});
-
-test("large-cluster mode drops comments from endpoint rules only", () => {
-  const slice = makeSlice("web", [{ ip: "10.42.0.2" }, { ip: "10.42.0.3" }]);
-  const small = rules(makeService("web", "10.43.0.20"), slice).restore;
-  const large = rules(makeService("web", "10.43.0.20"), slice, { largeCluster: true }).restore;
-  const sepLines = (t: string) =>
-    lines(t).filter(
-      (l) =>
-        l.startsWith("-A KUBE-SEP-") || (l.startsWith(`-A ${svcChain}`) && l.includes("KUBE-SEP-")),
-    );
-  assert.ok(sepLines(small).every((l) => l.includes("--comment")));
-  assert.ok(
-    sepLines(large).length === 6 && sepLines(large).every((l) => !l.includes("--comment")),
-    large,
-  );
-  assert.ok(has(large, "-A KUBE-SERVICES", "--comment", "cluster IP"), "top-level comments stay");
-});
-
-test("loadBalancerSourceRanges: the LB IP goes through KUBE-FW; the rest is dropped in the filter table", () => {
-  const fwChain = firewallChain("default/web:http", "TCP");
-  const slice = makeSlice("web", [{ ip: "10.42.0.2" }]);
-  const lb = (spec: object, annotations?: Record<string, string>) => {
-    const svc = makeService(
-      "web",
-      "10.43.0.20",
-      {
-        type: "LoadBalancer",
-        ports: [{ name: "http", port: 80, targetPort: 8080, nodePort: 30080 }],
-        ...spec,
-      },
-      ["192.168.5.10"],
-    );
-    if (annotations) svc.metadata!.annotations = annotations;
-    return svc;
-  };
-  const cases: {
-    name: string;
-    svc: ReturnType<typeof makeService>;
-    nodeIP?: string;
-    want: string[][];
-    not: string[][];
-  }[] = [
-    {
-      name: "two ranges, node outside them",
-      svc: lb({ loadBalancerSourceRanges: ["10.1.0.0/16", "172.16.0.0/12"] }),
-      nodeIP: "192.168.7.7",
-      want: [
-        ["-A KUBE-SERVICES", "loadbalancer IP", "-d 192.168.5.10/32", `-j ${fwChain}`],
-        [`-A ${fwChain}`, "-s 10.1.0.0/16", `-j ${extChain}`],
-        [`-A ${fwChain}`, "-s 172.16.0.0/12", `-j ${extChain}`],
-        [`-A ${fwChain}`, "will be dropped by KUBE-PROXY-FIREWALL"],
-        [
-          "-A KUBE-PROXY-FIREWALL",
-          `traffic not accepted by ${fwChain}`,
-          "-d 192.168.5.10/32",
-          "--dport 80",
-          "-j DROP",
-        ],
-        // NodePorts are not subject to source ranges (as upstream).
-        ["-A KUBE-NODEPORTS", "--dport 30080", `-j ${extChain}`],
-      ],
-      not: [[`-A ${fwChain}`, "-s 192.168.5.10/32"]],
-    },
-    {
-      name: "a range containing the node allows the LB IP as source",
-      svc: lb({ loadBalancerSourceRanges: ["192.168.0.0/16"] }),
-      nodeIP: "192.168.7.7",
-      want: [[`-A ${fwChain}`, "-s 192.168.5.10/32", `-j ${extChain}`]],
-      not: [],
-    },
-    {
-      name: "the annotation when the field is empty",
-      svc: lb(
-        {},
-        { "service.beta.kubernetes.io/load-balancer-source-ranges": "10.9.0.0/16, bogus" },
-      ),
-      want: [[`-A ${fwChain}`, "-s 10.9.0.0/16", `-j ${extChain}`]],
-      not: [["bogus"]],
-    },
-    {
-      name: "no ranges: no firewall chain",
-      svc: lb({}),
-      want: [["-A KUBE-SERVICES", "loadbalancer IP", `-j ${extChain}`]],
-      not: [[fwChain], ["KUBE-PROXY-FIREWALL -m"]],
-    },
-  ];
-  for (const c of cases) {
-    const r = rules(c.svc, slice, { nodeIP: c.nodeIP });
-    for (const w of c.want)
-      assert.ok(has(r.restore, ...w), `${c.name}: want ${w.join(" … ")}\n${r.restore}`);
-    for (const n of c.not) assert.ok(!has(r.restore, ...n), `${c.name}: unwanted ${n.join(" … ")}`);
-    assert.equal(r.chains.has(fwChain), c.name !== "no ranges: no firewall chain", c.name);
-  }
-});
-
-test("cidrContains", () => {
-  for (const [cidr, ip, want] of [
-    ["10.0.0.0/8", "10.200.1.1", true],
-    ["10.0.0.0/8", "11.0.0.1", false],
-    ["192.168.5.10/32", "192.168.5.10", true],
-    ["192.168.5.10/32", "192.168.5.11", false],
-    ["0.0.0.0/0", "8.8.8.8", true],
-  ] as const) {
-    assert.equal(cidrContains(cidr, ip), want, `${cidr} ${ip}`);
-  }
-});
-
-test("a partial build reusing cached blocks renders top-level chains exactly as a full build", () => {
-  const svcs = ["a", "b", "c", "d"].map((n, i) => makeService(n, `10.43.0.${10 + i}`));
-  const slices = ["a", "b", "c", "d"].map((n, i) => makeSlice(n, [{ ip: `10.42.0.${10 + i}` }]));
-  const input = (upTo: number, extra: Partial<ProxyRulesInput>): ProxyRulesInput => ({
-    servicePorts: svcs.slice(0, upTo).flatMap((s) => servicePorts(s)),
-    endpoints: endpointsByServicePort(slices.slice(0, upTo), "node1"),
-    clusterCIDR: "10.42.0.0/16",
-    serviceCIDR: "10.43.0.0/16",
     existingChains: new Set(),
     ...extra,
-  });
-  const blocks = new Map();
-  const first = buildProxyRules(input(3, { blocks }));
-  // "b" is added back between cached ones: d is new, b changed.
-  const partial = buildProxyRules(
-    input(4, {
-      blocks,
-      changed: new Set(["default/b", "default/d"]),
-      existingChains: first.chains,
-    }),
+  };
+}
+
+test("a batched full build commits consistent states and ends where one transaction does", () => {
+  const services = [svc("a"), svc("b", 30101), svc("c"), svc("d", 30102), svc("e")];
+  const slices = [slice("a", 2), slice("b", 1), slice("d", 3), slice("e", 1)];
+  const stale = ["KUBE-SVC-AAAAAAAAAAAAAAAA", "KUBE-SEP-AAAAAAAAAAAAAAAA"];
+  const cases: { name: string; batchSize?: number; transactions: number }[] = [
+    { name: "one transaction per table", transactions: 2 },
+    // 3 batches of ports (2+2+1), filter, top level, stale flush, stale delete.
+    { name: "two ports per batch", batchSize: 2, transactions: 7 },
+    { name: "one batch", batchSize: 100, transactions: 5 },
+  ];
+  let reference: unknown;
+  for (const c of cases) {
+    const tables = freshTables();
+    // A stale service chain jumping to a stale endpoint chain, referenced from KUBE-SERVICES.
+    apply(
+      tables,
+      `*nat\n:${stale[0]} - [0:0]\n:${stale[1]} - [0:0]\n-A ${stale[1]} -j DNAT --to-destination 10.42.9.9:80\n-A ${stale[0]} -j ${stale[1]}\n-A KUBE-SERVICES -d 10.43.0.99/32 -j ${stale[0]}\nCOMMIT\n`,
+    );
+    const r = buildProxyRules(
+      input(services, slices, { existingChains: new Set(stale), batchSize: c.batchSize }),
+    );
+    assert.equal(r.transactions, c.transactions, c.name);
+    assert.equal(apply(tables, r.restore), c.transactions, c.name);
+    const nat = tables.get("nat")!;
+    for (const s of stale) assert.ok(!nat.has(s), `${c.name}: ${s} deleted`);
+    assert.equal(
+      [...nat.values()].reduce((n, rs) => n + rs.length, 0),
+      r.natRules,
+      `${c.name}: natRules`,
+    );
+    assert.match(nat.get("KUBE-SERVICES")!.at(-1)!, /-j KUBE-NODEPORTS$/, c.name);
+    assert.equal(r.written, 5);
+    reference ??= normalized(tables);
+    assert.deepEqual(normalized(tables), reference, `${c.name}: same tables as one transaction`);
+  }
+});
+
+test("partial builds touch only changed services and leave the tables a full build would", () => {
+  const steps: {
+    name: string;
+    services: Service[];
+    slices: EndpointSlice[];
+    changed: string[];
+    top: boolean;
+    filter: boolean;
+  }[] = [
+    {
+      name: "an endpoint added to a",
+      services: [svc("a"), svc("b", 30101), svc("c")],
+      slices: [slice("a", 3), slice("b", 1)],
+      changed: ["a"],
+      top: false,
+      filter: false,
+    },
+    {
+      name: "c gets endpoints (filter reject goes, nat jump comes), d added without",
+      services: [svc("a"), svc("b", 30101), svc("c"), svc("d", 30102)],
+      slices: [slice("a", 3), slice("b", 1), slice("c", 2)],
+      changed: ["c", "d"],
+      top: true,
+      filter: true,
+    },
+    {
+      name: "b deleted, a loses an endpoint",
+      services: [svc("a"), svc("c"), svc("d", 30102)],
+      slices: [slice("a", 2), slice("c", 2)],
+      changed: ["a", "b"],
+      top: true,
+      filter: false,
+    },
+  ];
+  const tables = freshTables();
+  const cache = new RuleCache();
+  const first = buildProxyRules(
+    input([svc("a"), svc("b", 30101), svc("c")], [slice("a", 2), slice("b", 1)], { cache }),
   );
-  const full = buildProxyRules(input(4, {}));
-  assert.equal(partial.topLevelWritten, true);
-  const top = (text: string) =>
-    lines(text).filter((l) => /^-A KUBE-(SERVICES|NODEPORTS|POSTROUTING|MARK-MASQ) /.test(l));
-  assert.deepEqual(top(partial.restore), top(full.restore));
-  assert.match(top(partial.restore).at(-1)!, /--dst-type LOCAL -j KUBE-NODEPORTS$/);
-  assert.equal(partial.natRules, full.natRules);
-  assert.equal(partial.written, 2);
-  // A second partial sync changing nothing at the top writes only the changed chains.
-  const quiet = buildProxyRules(
-    input(4, { blocks, changed: new Set(["default/c"]), existingChains: partial.chains }),
+  apply(tables, first.restore);
+  assert.equal(cache.size, 3);
+  for (const s of steps) {
+    const changed = new Set(s.changed.map((n) => `default/${n}`));
+    const r = buildProxyRules(input(s.services, s.slices, { cache, changed }));
+    const full = buildProxyRules(input(s.services, s.slices));
+    assert.equal(apply(tables, r.restore), r.transactions, s.name);
+    assert.equal(r.topLevelWritten, s.top, s.name);
+    assert.ok(!/^:KUBE-SERVICES /m.test(r.restore), `${s.name}: top-level chains not flushed`);
+    assert.equal(/^\*filter/m.test(r.restore), s.filter, s.name);
+    assert.equal(
+      r.written,
+      s.services.filter((x) => changed.has(`default/${x.metadata!.name}`)).length,
+    );
+    const unchanged = s.services.find((x) => !changed.has(`default/${x.metadata!.name}`))!;
+    const keep = servicePortChain(`default/${unchanged.metadata!.name}:http`, "TCP");
+    assert.ok(!r.restore.includes(`:${keep} `), `${s.name}: unchanged chain not rewritten`);
+    const want = freshTables();
+    apply(want, full.restore);
+    assert.deepEqual(normalized(tables), normalized(want), s.name);
+    assert.deepEqual([...r.chains].sort(), [...full.chains].sort(), s.name);
+    assert.equal(r.natRules, full.natRules, s.name);
+    assert.equal(r.filterRules, full.filterRules, s.name);
+    assert.equal(cache.size, s.services.length, s.name);
+    for (const t of ["nat", "filter"])
+      assert.match(
+        tables.get(t)!.get("KUBE-SERVICES")!.at(-1)!,
+        /KUBE-NODEPORTS$|no service at this/,
+        s.name,
+      );
+  }
+  // Nothing changed: nothing to restore.
+  const none = buildProxyRules(
+    input(steps[2]!.services, steps[2]!.slices, { cache, changed: new Set() }),
   );
-  assert.equal(quiet.topLevelWritten, false);
-  assert.deepEqual(top(quiet.restore), []);
-  assert.ok(has(quiet.restore, "-j DNAT --to-destination 10.42.0.12:8080"), quiet.restore);
-  assert.ok(!has(quiet.restore, "10.42.0.10"), quiet.restore);
+  assert.equal(none.restore, "");
+  assert.equal(none.transactions, 0);
+});
+
+test("a full build without a cache ignores changed; with one it refills the cache", () => {
+  const all = input([svc("a"), svc("b")], [slice("a", 1), slice("b", 1)]);
+  const noCache = buildProxyRules({ ...all, changed: new Set(["default/a"]) });
+  assert.equal(noCache.written, 2);
+  const cache = new RuleCache();
+  cache.set(
+    "default/gone",
+    new Map([
+      ["x", { nat: ["-A KUBE-SERVICES x"], filter: [], chains: ["KUBE-SVC-X"], chainRules: 1 }],
+    ]),
+  );
+  const r = buildProxyRules({ ...all, cache });
+  assert.equal(cache.size, 2);
+  assert.ok(!cache.chains.has("KUBE-SVC-X"));
+  assert.equal(cache.natTopRules, 2);
+  assert.equal(r.natRules, 5 + cache.natTopRules + cache.chainRules);
 });

@@ -1,247 +1,243 @@
 /**
- * The iptables proxier's rules, as upstream's iptables mode lays them out,
- * rendered as one `iptables-restore --noflush` input for the nat and filter
- * tables. Pure: same input, same text.
+ * The iptables proxier's rules for the nat and filter tables, rendered as
+ * `iptables-restore --noflush` input. Pure apart from the RuleCache the
+ * caller passes (which the build updates).
  *
- * Contract for partial syncs: the top-level chains (KUBE-SERVICES,
- * KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES, ...) are rewritten in full, unless
- * `blocks` shows that no changed service port altered them (then they are
- * left out of the restore: `topLevelWritten` false), or `topLevelDiff` is
- * set (then only the changed ports' top-level rules are deleted with `-D`
- * and inserted with `-I <chain> 1`, which keeps each chain's catch-all rule
- * last; with iptables-nft a rewrite of 10,000 KUBE-SERVICES rules costs
- * seconds, the diff milliseconds);
- * per-service chains (KUBE-SVC/SVL/EXT/SEP) are rewritten only for the
- * service ports in `changed` (all of them when `changed` is undefined), and
- * every chain in `existingChains` that is no longer wanted is flushed and
- * deleted. The caller must pass in `existingChains` what is really in the
- * kernel (or what the last successful restore left there).
+ * A full build (no `changed`, or no `cache`) writes every chain the proxier
+ * owns and deletes every chain in `existingChains` (what the kernel holds)
+ * that is no longer wanted. With `batchSize` it splits the work into
+ * several COMMITs, each its own transaction (iptables-nft-restore's cost
+ * grows faster than linearly with the chains of one transaction), ordered
+ * so that every committed state is consistent: the per-service chains in
+ * batches of `batchSize` service ports (a port's chains jump only to each
+ * other and to KUBE-MARK-MASQ, so each batch is complete), then the filter
+ * table, then the top-level nat chains that jump to them, then the stale
+ * chains are flushed (nothing else references them any more) and only then
+ * deleted. A failure part way leaves earlier COMMITs applied: still a
+ * consistent table, which the next full build (reading the kernel's chains)
+ * repairs.
+ *
+ * A partial build (`changed` and `cache`) touches only the changed
+ * services, in one transaction: their chains are rewritten, their top-level
+ * rules are changed rule by rule (`-D` for rules that went, `-I <chain> 1`
+ * for new ones, so each chain's catch-all rule stays last; with iptables-nft
+ * a rewrite of 10,000 KUBE-SERVICES rules costs seconds, the diff
+ * milliseconds), and the chains they no longer use are deleted. Its cost
+ * does not grow with the number of unchanged services.
  */
 import type { EndpointInfo } from "../endpoint-info.ts";
-import { usableEndpoints } from "../endpoint-info.ts";
 import type { ServicePortInfo } from "../service-port.ts";
-import { usesExternalAddresses } from "../service-port.ts";
+import { restoreSection } from "./restore-section.ts";
+import type { RuleCache } from "./rule-cache.ts";
 import {
-  type ChainNameCache,
-  endpointChain,
-  externalChain,
-  firewallChain,
-  serviceLocalChain,
-  servicePortChain,
-} from "./chain-names.ts";
-import { RuleTable as Table } from "./rule-table.ts";
+  masqMark,
+  quote as q,
+  servicePortRules,
+  type PortRuleOptions,
+  type RuleBlock,
+} from "./service-port-rules.ts";
 
-export interface ProxyRulesInput {
-  servicePorts: readonly ServicePortInfo[];
-  /** Keyed `${servicePortName}/${protocol}`. */
+export { cidrContains, masqMark, type RuleBlock } from "./service-port-rules.ts";
+
+export interface ProxyRulesInput extends PortRuleOptions {
+  /** Every service's ports, keyed by service (`ns/name`). */
+  services: ReadonlyMap<string, readonly ServicePortInfo[]>;
+  /** Keyed by service port id `${servicePortName}/${protocol}`. */
   endpoints: ReadonlyMap<string, readonly EndpointInfo[]>;
-  /** Pod traffic (from this CIDR) to a ClusterIP is not masqueraded. */
-  clusterCIDR?: string;
   /** New connections to this CIDR that no service took are rejected locally. */
   serviceCIDR?: string;
-  masqueradeAll?: boolean;
-  /**
-   * This node's IP: when a loadBalancerSourceRanges CIDR contains it, traffic
-   * from the node that loops back with a load balancer IP as source is allowed.
-   */
-  nodeIP?: string;
-  /** Services (`ns/name`) whose chains to rewrite; undefined: all. */
+  /** Services (`ns/name`) that changed since the last build; undefined: a full build. Needs `cache`. */
   changed?: ReadonlySet<string>;
-  /** Per-service chains currently in the nat table. */
+  /** Full builds: the per-service chains now in the nat table. */
   existingChains: ReadonlySet<string>;
-  /**
-   * Upstream's large-cluster mode (more than 1,000 endpoints): endpoint
-   * rules carry no comments, which makes the tables smaller and restores
-   * faster. Changing it requires a full sync.
-   */
-  largeCluster?: boolean;
-  /** Chain-name hashes kept between syncs (optional). */
-  names?: ChainNameCache;
-  /**
-   * Each service port's top-level rules and chains from earlier builds,
-   * reused for service ports not in `changed` (optional; owned by one
-   * proxier, updated in place). Must be dropped when options change.
-   */
-  blocks?: Map<string, RuleBlock>;
-  /** Partial syncs change top-level chains rule by rule (see the module contract; needs `blocks`). */
-  topLevelDiff?: boolean;
-}
-
-/** One service port's rules outside its own chains, and the chains it uses. */
-export interface RuleBlock {
-  nat: string[];
-  filter: string[];
-  chains: string[];
-  /** Rules in the port's own chains (not rewritten while unchanged; counted in natRules). */
-  chainRules: number;
-}
-
-const topLevel = ["-A KUBE-SERVICES ", "-A KUBE-NODEPORTS "];
-const fixedNatChains = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"];
-const fixedNatPrefixes = fixedNatChains.map((c) => `-A ${c} `);
-const isFixedNatRule = (l: string) => fixedNatPrefixes.some((p) => l.startsWith(p));
-
-function sameLines(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((l, i) => l === b[i]);
+  /** The last builds' rules (see RuleCache); a full build refills it. */
+  cache?: RuleCache;
+  /** Full builds: service ports per COMMIT batch (undefined: everything in one transaction). */
+  batchSize?: number;
 }
 
 export interface ProxyRules {
-  /** The `iptables-restore --noflush` input. */
+  /** The `iptables-restore --noflush` input (one or more COMMITs). */
   restore: string;
-  /** Every per-service nat chain that exists after the restore. */
-  chains: Set<string>;
-  /** Rules in the nat table after the restore (the unchanged chains a partial sync leaves counted too). */
+  /** How many COMMITs `restore` holds. */
+  transactions: number;
+  /** Every per-service nat chain that exists after the restore (read before the next build). */
+  chains: ReadonlySet<string>;
+  /** Rules in each table after the restore (the unchanged services' counted too). */
   natRules: number;
   filterRules: number;
   /** Service ports whose chains were written. */
   written: number;
-  /**
-   * False for a partial sync whose changes left every top-level rule as it
-   * was: the restore then rewrites only per-service chains (no filter table,
-   * no KUBE-SERVICES), which with iptables-legacy is most of the cost.
-   */
+  /** False for a partial build that left every top-level rule as it was. */
   topLevelWritten: boolean;
 }
 
-/** The mark (bit 14, upstream's default --iptables-masquerade-bit). */
-export const masqMark = "0x4000";
+const fixedNatChains = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"];
+const fixedFilterChains = [
+  "KUBE-SERVICES",
+  "KUBE-EXTERNAL-SERVICES",
+  "KUBE-FORWARD",
+  "KUBE-NODEPORTS",
+  "KUBE-PROXY-FIREWALL",
+];
 
-const q = (s: string) => `"${s.replace(/"/g, "'")}"`;
+/** The nat rules every build writes, apart from the services'. */
+const fixedNatRules = [
+  `-A KUBE-POSTROUTING -m mark ! --mark ${masqMark}/${masqMark} -j RETURN`,
+  `-A KUBE-POSTROUTING -j MARK --xor-mark ${masqMark}`,
+  `-A KUBE-POSTROUTING -m comment --comment ${q("kubernetes service traffic requiring SNAT")} -j MASQUERADE --random-fully`,
+  `-A KUBE-MARK-MASQ -j MARK --or-mark ${masqMark}`,
+];
+const nodePortsLast = `-A KUBE-SERVICES -m comment --comment ${q("kubernetes service nodeports; NOTE: this must be the last rule in this chain")} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`;
+const fixedFilterRules = [
+  "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP",
+  `-A KUBE-FORWARD -m comment --comment ${q("kubernetes forwarding rules")} -m mark --mark ${masqMark}/${masqMark} -j ACCEPT`,
+  `-A KUBE-FORWARD -m comment --comment ${q("kubernetes forwarding conntrack rule")} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+];
+const rejectLast = (cidr: string) =>
+  `-A KUBE-SERVICES -d ${cidr} -m comment --comment ${q("no service at this cluster IP and port")} -j REJECT --reject-with icmp-port-unreachable`;
 
-function proto(sp: ServicePortInfo): string {
-  const p = sp.protocol.toLowerCase();
-  return `-p ${p} -m ${p}`;
+const portId = (sp: ServicePortInfo) => `${sp.name}/${sp.protocol}`;
+const byId = (a: ServicePortInfo, b: ServicePortInfo) => {
+  const [x, y] = [portId(a), portId(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** Renders the rules; see the module contract for full and partial builds. */
+export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
+  return input.changed && input.cache
+    ? buildPartial(input, input.changed, input.cache)
+    : buildFull(input);
 }
 
-/** Renders the rules; see the module contract for partial syncs. */
-export function buildProxyRules(input: ProxyRulesInput): ProxyRules {
-  const nat = new Table();
-  const filter = new Table();
-  for (const c of fixedNatChains) nat.chain(c);
-  for (const c of [
-    "KUBE-SERVICES",
-    "KUBE-EXTERNAL-SERVICES",
-    "KUBE-FORWARD",
-    "KUBE-NODEPORTS",
-    "KUBE-PROXY-FIREWALL",
-  ])
-    filter.chain(c);
-
-  nat.add("KUBE-POSTROUTING", `-m mark ! --mark ${masqMark}/${masqMark} -j RETURN`);
-  nat.add("KUBE-POSTROUTING", `-j MARK --xor-mark ${masqMark}`);
-  nat.add(
-    "KUBE-POSTROUTING",
-    `-m comment --comment ${q("kubernetes service traffic requiring SNAT")} -j MASQUERADE --random-fully`,
-  );
-  nat.add("KUBE-MARK-MASQ", `-j MARK --or-mark ${masqMark}`);
-  filter.add("KUBE-FORWARD", "-m conntrack --ctstate INVALID -j DROP");
-  filter.add(
-    "KUBE-FORWARD",
-    `-m comment --comment ${q("kubernetes forwarding rules")} -m mark --mark ${masqMark}/${masqMark} -j ACCEPT`,
-  );
-  filter.add(
-    "KUBE-FORWARD",
-    `-m comment --comment ${q("kubernetes forwarding conntrack rule")} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-  );
-
+function buildFull(input: ProxyRulesInput): ProxyRules {
+  const cache = input.cache;
+  cache?.clear();
+  const ports: [string, ServicePortInfo][] = [];
+  for (const [svc, sps] of input.services) for (const sp of sps) ports.push([svc, sp]);
+  ports.sort((a, b) => byId(a[1], b[1]));
+  const natTop: string[] = [];
+  const filterTop: string[] = [];
   const wanted = new Set<string>();
-  let written = 0;
-  const sorted = [...input.servicePorts].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : 1,
+  // Per-service chains: batches of `batchSize` ports (one batch unless set).
+  const batches: { chains: string[]; lines: string[] }[] = [];
+  const perBatch = input.batchSize && input.batchSize > 0 ? input.batchSize : Infinity;
+  let chainRules = 0;
+  let service: { key: string; blocks: Map<string, RuleBlock> } | undefined;
+  for (const [i, [svc, sp]] of ports.entries()) {
+    if (i % perBatch === 0) batches.push({ chains: [], lines: [] });
+    const batch = batches.at(-1)!;
+    const { block, chainLines } = servicePortRules(
+      sp,
+      input.endpoints.get(portId(sp)) ?? [],
+      input,
+    );
+    natTop.push(...block.nat);
+    filterTop.push(...block.filter);
+    batch.chains.push(...block.chains);
+    batch.lines.push(...chainLines);
+    for (const c of block.chains) wanted.add(c);
+    chainRules += block.chainRules;
+    if (cache) {
+      // Ports sort by service first (`ns/name:port`), so a service's ports are adjacent.
+      if (service?.key !== svc) {
+        if (service) cache.set(service.key, service.blocks);
+        service = { key: svc, blocks: new Map(cache.get(svc)) };
+      }
+      service.blocks.set(portId(sp), block);
+    }
+  }
+  if (cache && service) cache.set(service.key, service.blocks);
+  // Sorting only the stale chains: tens of thousands exist in a large cluster.
+  const stale = [...input.existingChains].filter((c) => !wanted.has(c)).sort();
+  const filterLines = [
+    fixedFilterRules,
+    filterTop,
+    input.serviceCIDR ? [rejectLast(input.serviceCIDR)] : [],
+  ];
+  const filterText = restoreSection("filter", { chains: fixedFilterChains, lines: filterLines });
+  const natLines = [fixedNatRules, natTop, [nodePortsLast]];
+  const counts = {
+    chains: wanted,
+    natRules: fixedNatRules.length + natTop.length + 1 + chainRules,
+    filterRules: filterLines.reduce((n, l) => n + l.length, 0),
+    written: ports.length,
+    topLevelWritten: true,
+  };
+  if (perBatch === Infinity) {
+    const nat = restoreSection("nat", {
+      chains: [...fixedNatChains, ...(batches[0]?.chains ?? []), ...stale],
+      lines: [...natLines, batches[0]?.lines ?? []],
+      deletes: stale,
+    });
+    return { restore: filterText + nat, transactions: 2, ...counts };
+  }
+  const sections = batches.map((b) =>
+    restoreSection("nat", { chains: b.chains, lines: [b.lines] }),
   );
-  const cache = input.blocks;
-  let unwrittenNatRules = 0;
-  const seen = new Set<string>();
-  // Whether the fixed and top-level chains differ from what the last build
-  // (restored into the kernel) left: if not, a partial sync leaves them be.
-  let topChanged = !input.changed || !cache;
-  // For topLevelDiff: the changed ports' top-level rules before and after.
-  const diffMode = !!(input.topLevelDiff && input.changed && cache);
+  sections.push(filterText, restoreSection("nat", { chains: fixedNatChains, lines: natLines }));
+  // Stale chains may jump to each other: flush them all, then delete them.
+  for (let i = 0; i < stale.length; i += perBatch * 3)
+    sections.push(restoreSection("nat", { chains: stale.slice(i, i + perBatch * 3) }));
+  for (let i = 0; i < stale.length; i += perBatch * 3)
+    sections.push(restoreSection("nat", { deletes: stale.slice(i, i + perBatch * 3) }));
+  return { restore: sections.join(""), transactions: sections.length, ...counts };
+}
+
+function buildPartial(
+  input: ProxyRulesInput,
+  changed: ReadonlySet<string>,
+  cache: RuleCache,
+): ProxyRules {
   const before = { nat: [] as string[], filter: [] as string[] };
   const after = { nat: [] as string[], filter: [] as string[] };
-  for (const sp of sorted) {
-    const id = `${sp.name}/${sp.protocol}`;
-    seen.add(id);
-    const write = !input.changed || input.changed.has(`${sp.namespace}/${sp.serviceName}`);
-    const cached = cache?.get(id);
-    if (!write && cached) {
-      nat.reuse(cached.nat);
-      filter.reuse(cached.filter);
-      unwrittenNatRules += cached.chainRules;
-      for (const c of cached.chains) wanted.add(c);
-      continue;
+  const chains: string[] = [];
+  const lines: string[] = [];
+  const stale: string[] = [];
+  let written = 0;
+  for (const svc of [...changed].sort()) {
+    const old = cache.get(svc);
+    const next = new Map<string, RuleBlock>();
+    for (const sp of [...(input.services.get(svc) ?? [])].sort(byId)) {
+      const r = servicePortRules(sp, input.endpoints.get(portId(sp)) ?? [], input);
+      next.set(portId(sp), r.block);
+      chains.push(...r.block.chains);
+      lines.push(...r.chainLines);
+      after.nat.push(...r.block.nat);
+      after.filter.push(...r.block.filter);
+      written++;
     }
-    if (write) written++;
-    const eps = input.endpoints.get(id) ?? [];
-    const [n0, f0] = [nat.mark(), filter.mark()];
-    const own = new Set<string>();
-    writeServicePort(sp, eps, input, nat, filter, own, write);
-    for (const c of own) wanted.add(c);
-    const lines = nat.since(n0);
-    const top = lines.filter((l) => topLevel.some((t) => l.startsWith(t)));
-    const block = {
-      nat: top,
-      filter: filter.since(f0),
-      chains: [...own],
-      chainRules: lines.length - top.length,
-    };
-    if (!cached || !sameLines(cached.nat, block.nat) || !sameLines(cached.filter, block.filter))
-      topChanged = true;
-    if (diffMode) {
-      before.nat.push(...(cached?.nat ?? []));
-      before.filter.push(...(cached?.filter ?? []));
-      after.nat.push(...block.nat);
-      after.filter.push(...block.filter);
+    const kept = new Set([...next.values()].flatMap((b) => b.chains));
+    for (const b of old.values()) {
+      before.nat.push(...b.nat);
+      before.filter.push(...b.filter);
+      for (const c of b.chains) if (!kept.has(c)) stale.push(c);
     }
-    cache?.set(id, block);
+    cache.set(svc, next);
   }
-  if (cache) {
-    for (const [id, old] of cache) {
-      if (seen.has(id)) continue;
-      if (diffMode) {
-        before.nat.push(...old.nat);
-        before.filter.push(...old.filter);
-      }
-      cache.delete(id);
-      topChanged = true;
-    }
-  }
-  nat.add(
-    "KUBE-SERVICES",
-    `-m comment --comment ${q("kubernetes service nodeports; NOTE: this must be the last rule in this chain")} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`,
-  );
-  if (input.serviceCIDR) {
-    filter.add(
-      "KUBE-SERVICES",
-      `-d ${input.serviceCIDR} -m comment --comment ${q("no service at this cluster IP and port")} -j REJECT --reject-with icmp-port-unreachable`,
+  const natDiff = topLevelDiffLines(before.nat, after.nat);
+  const filterDiff = topLevelDiffLines(before.filter, after.filter);
+  const parts: string[] = [];
+  if (filterDiff.length) parts.push(restoreSection("filter", { lines: [filterDiff] }));
+  // Stale chains are flushed by their declaration and deleted after the
+  // top-level rules that jumped to them.
+  if (chains.length || natDiff.length || stale.length) {
+    parts.push(
+      restoreSection("nat", {
+        chains: [...chains, ...stale],
+        lines: [lines, natDiff],
+        deletes: stale,
+      }),
     );
   }
-  // Sorting only the stale chains: tens of thousands exist in a large cluster.
-  for (const c of [...input.existingChains].filter((c) => !wanted.has(c)).sort()) {
-    nat.chain(c);
-    nat.deletes.push(`-X ${c}`);
-  }
-  const natRules = nat.ruleCount() + unwrittenNatRules;
-  const filterRules = filter.ruleCount();
-  let filterText = topChanged ? filter.render("filter") : "";
-  if (!topChanged || diffMode) {
-    // Only per-service chains: the restore skips the large top-level chains
-    // (the reused blocks hold only top-level lines).
-    nat.chains.splice(0, fixedNatChains.length);
-    nat.keepOwn((l) => !isFixedNatRule(l));
-  }
-  if (topChanged && diffMode) {
-    for (const l of topLevelDiffLines(before.nat, after.nat)) nat.raw(l);
-    const filterDiff = topLevelDiffLines(before.filter, after.filter);
-    filterText = filterDiff.length ? ["*filter", ...filterDiff, "COMMIT", ""].join("\n") : "";
-  }
   return {
-    restore: filterText + nat.render("nat"),
-    topLevelWritten: topChanged,
-    chains: wanted,
-    natRules,
-    filterRules,
+    restore: parts.join(""),
+    transactions: parts.length,
+    chains: cache.chains,
+    natRules: fixedNatRules.length + 1 + cache.natTopRules + cache.chainRules,
+    filterRules: fixedFilterRules.length + (input.serviceCIDR ? 1 : 0) + cache.filterRules,
     written,
+    topLevelWritten: natDiff.length + filterDiff.length > 0,
   };
 }
 
@@ -256,228 +252,4 @@ function topLevelDiffLines(before: readonly string[], after: readonly string[]):
     out.push(`-I ${chain} 1 ${spec.join(" ")}`);
   }
   return out;
-}
-
-function writeServicePort(
-  sp: ServicePortInfo,
-  all: readonly EndpointInfo[],
-  input: ProxyRulesInput,
-  nat: Table,
-  filter: Table,
-  wanted: Set<string>,
-  write: boolean,
-): void {
-  const names = input.names;
-  const svcChain = servicePortChain(sp.name, sp.protocol, names);
-  const svlChain = serviceLocalChain(sp.name, sp.protocol, names);
-  const extChain = externalChain(sp.name, sp.protocol, names);
-  const clusterEps = usableEndpoints(all, false);
-  const localEps = usableEndpoints(all, true);
-  const internalEps = sp.internalPolicyLocal ? localEps : clusterEps;
-  const externalEps = sp.externalPolicyLocal ? localEps : clusterEps;
-  const external = usesExternalAddresses(sp);
-  // Which chains this port needs: the cluster chain serves the cluster
-  // policy; the local chain serves a Local policy.
-  const needExt = external && externalEps.length > 0;
-  const needSvc = clusterEps.length > 0 && (!sp.internalPolicyLocal || needExt);
-  const needSvl = localEps.length > 0 && (sp.internalPolicyLocal || sp.externalPolicyLocal);
-  // loadBalancerSourceRanges: LB traffic passes KUBE-FW first; what it does
-  // not DNAT is dropped by KUBE-PROXY-FIREWALL in the filter table.
-  const usesFw = needExt && sp.loadBalancerIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
-  const fwChain = firewallChain(sp.name, sp.protocol, names);
-  const internalChain = sp.internalPolicyLocal ? svlChain : svcChain;
-  const externalPolicyChain = sp.externalPolicyLocal ? svlChain : svcChain;
-  const dports = (port: number) => `${proto(sp)} --dport ${port}`;
-  const hasEndpointsMsg = (why: string) => `-m comment --comment ${q(`${sp.name} ${why}`)}`;
-
-  // Entry points.
-  for (const ip of sp.clusterIPs) {
-    if (internalEps.length > 0) {
-      nat.add(
-        "KUBE-SERVICES",
-        `-m comment --comment ${q(`${sp.name} cluster IP`)} -d ${ip}/32 ${dports(sp.port)} -j ${internalChain}`,
-      );
-    } else {
-      const why = clusterEps.length > 0 ? "has no local endpoints" : "has no endpoints";
-      filter.add(
-        "KUBE-SERVICES",
-        `${hasEndpointsMsg(why)} -d ${ip}/32 ${dports(sp.port)} -j REJECT --reject-with icmp-port-unreachable`,
-      );
-    }
-  }
-  const noExternal = (match: string) => {
-    // Upstream: REJECT when the service has no endpoints at all, DROP when
-    // it has endpoints but none on this node for a Local policy.
-    const none = clusterEps.length === 0;
-    filter.add(
-      "KUBE-EXTERNAL-SERVICES",
-      `${hasEndpointsMsg(none ? "has no endpoints" : "has no local endpoints")} ${match} -j ${none ? "REJECT --reject-with icmp-port-unreachable" : "DROP"}`,
-    );
-  };
-  for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
-    const kind = sp.externalIPs.includes(ip) ? "external IP" : "loadbalancer IP";
-    const match = `-d ${ip}/32 ${dports(sp.port)}`;
-    const lb = kind === "loadbalancer IP";
-    if (needExt) {
-      nat.add(
-        "KUBE-SERVICES",
-        `-m comment --comment ${q(`${sp.name} ${kind}`)} ${match} -j ${lb && usesFw ? fwChain : extChain}`,
-      );
-    } else noExternal(match);
-    if (lb && usesFw) {
-      filter.add(
-        "KUBE-PROXY-FIREWALL",
-        `-m comment --comment ${q(`${sp.name} traffic not accepted by ${fwChain}`)} ${match} -j DROP`,
-      );
-    }
-  }
-  if (sp.nodePort !== undefined) {
-    if (needExt) {
-      nat.add(
-        "KUBE-NODEPORTS",
-        `-m comment --comment ${q(sp.name)} ${dports(sp.nodePort)} -j ${extChain}`,
-      );
-    } else noExternal(`-m addrtype --dst-type LOCAL ${dports(sp.nodePort)}`);
-  }
-
-  // Per-service chains.
-  const epChains = new Map<string, string>();
-  const sepFor = (e: EndpointInfo) => {
-    let c = epChains.get(e.endpoint);
-    if (!c) epChains.set(e.endpoint, (c = endpointChain(sp.name, sp.protocol, e.endpoint, names)));
-    return c;
-  };
-  const used: EndpointInfo[] = [];
-  const use = (eps: readonly EndpointInfo[]) => {
-    for (const e of eps) if (!used.includes(e)) used.push(e);
-  };
-  if (needSvc) {
-    wanted.add(svcChain);
-    use(clusterEps);
-  }
-  if (needSvl) {
-    wanted.add(svlChain);
-    use(localEps);
-  }
-  if (needExt) wanted.add(extChain);
-  if (usesFw) wanted.add(fwChain);
-  for (const e of used) wanted.add(sepFor(e));
-  if (!write) return;
-
-  if (usesFw) {
-    nat.chain(fwChain);
-    const lbComment = `-m comment --comment ${q(`${sp.name} loadbalancer IP`)}`;
-    let allowFromNode = false;
-    for (const cidr of sp.loadBalancerSourceRanges) {
-      nat.add(fwChain, `${lbComment} -s ${cidr} -j ${extChain}`);
-      if (input.nodeIP && cidrContains(cidr, input.nodeIP)) allowFromNode = true;
-    }
-    // A VIP-like LB address local to this node: the node's own requests
-    // loop back with the LB IP as source.
-    if (allowFromNode) {
-      for (const ip of sp.loadBalancerIPs)
-        nat.add(fwChain, `${lbComment} -s ${ip}/32 -j ${extChain}`);
-    }
-    nat.add(
-      fwChain,
-      `-m comment --comment ${q(`other traffic to ${sp.name} will be dropped by KUBE-PROXY-FIREWALL`)}`,
-    );
-  }
-
-  if (needSvc) {
-    nat.chain(svcChain);
-    for (const ip of sp.clusterIPs) {
-      const src = input.masqueradeAll
-        ? ""
-        : input.clusterCIDR
-          ? `! -s ${input.clusterCIDR} `
-          : null;
-      if (src !== null) {
-        nat.add(
-          svcChain,
-          `-m comment --comment ${q(`${sp.name} cluster IP`)} ${src}-d ${ip}/32 ${dports(sp.port)} -j KUBE-MARK-MASQ`,
-        );
-      }
-    }
-    writeBalancing(nat, svcChain, sp, clusterEps, sepFor, !!input.largeCluster);
-  }
-  if (needSvl) {
-    nat.chain(svlChain);
-    writeBalancing(nat, svlChain, sp, localEps, sepFor, !!input.largeCluster);
-  }
-  if (needExt) {
-    nat.chain(extChain);
-    if (sp.externalPolicyLocal) {
-      if (input.clusterCIDR && clusterEps.length > 0) {
-        nat.add(
-          extChain,
-          `-s ${input.clusterCIDR} -m comment --comment ${q(`pod traffic for ${sp.name} external destinations`)} -j ${svcChain}`,
-        );
-      }
-      nat.add(
-        extChain,
-        `-m comment --comment ${q(`masquerade LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
-      );
-      if (clusterEps.length > 0) {
-        nat.add(
-          extChain,
-          `-m comment --comment ${q(`route LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
-        );
-      }
-    } else {
-      nat.add(
-        extChain,
-        `-m comment --comment ${q(`masquerade traffic for ${sp.name} external destinations`)} -j KUBE-MARK-MASQ`,
-      );
-    }
-    nat.add(extChain, `-j ${externalPolicyChain}`);
-  }
-  const sepComment = input.largeCluster ? "" : `-m comment --comment ${q(sp.name)} `;
-  for (const e of used) {
-    const c = sepFor(e);
-    nat.chain(c);
-    nat.add(c, `${sepComment}-s ${e.ip}/32 -j KUBE-MARK-MASQ`);
-    const affinity = sp.affinitySeconds !== undefined ? `-m recent --name ${c} --set ` : "";
-    nat.add(c, `${sepComment}${affinity}${proto(sp)} -j DNAT --to-destination ${e.endpoint}`);
-  }
-}
-
-/** Affinity checks first, then random-probability jumps (1/n, 1/(n-1), ..., 1). */
-function writeBalancing(
-  nat: Table,
-  chain: string,
-  sp: ServicePortInfo,
-  eps: readonly EndpointInfo[],
-  sepFor: (e: EndpointInfo) => string,
-  large: boolean,
-): void {
-  const comment = (e: EndpointInfo) =>
-    large ? "" : `-m comment --comment ${q(`${sp.name} -> ${e.endpoint}`)} `;
-  if (sp.affinitySeconds !== undefined) {
-    for (const e of eps) {
-      const c = sepFor(e);
-      nat.add(
-        chain,
-        `${comment(e)}-m recent --name ${c} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${c}`,
-      );
-    }
-  }
-  eps.forEach((e, i) => {
-    const left = eps.length - i;
-    const prob =
-      left > 1 ? `-m statistic --mode random --probability ${(1 / left).toFixed(10)} ` : "";
-    nat.add(chain, `${comment(e)}${prob}-j ${sepFor(e)}`);
-  });
-}
-
-function ipv4Number(ip: string): number {
-  return ip.split(".").reduce((n, p) => n * 256 + Number(p), 0);
-}
-
-/** True when the IPv4 `cidr` contains `ip`. */
-export function cidrContains(cidr: string, ip: string): boolean {
-  const [base, len] = cidr.split("/");
-  const bits = Number(len ?? 32);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return (ipv4Number(base ?? "") & mask) >>> 0 === (ipv4Number(ip) & mask) >>> 0;
 }

@@ -1,8 +1,10 @@
 /**
- * Partial syncs with topLevelDiff against the real iptables-restore (nft
- * and legacy) in a private network namespace: after services are added,
- * changed and removed rule by rule, the kernel's top-level chains hold the
- * same rules as a full build, and the catch-all rules stay last.
+ * Builds against the real iptables-restore (nft and legacy) in a private
+ * network namespace: full builds in the most batches (one service port per
+ * COMMIT), partial builds changing top-level chains rule by rule. After
+ * each, the kernel's top-level chains hold the same rules as a full build
+ * in one transaction, the catch-all rules stay last, and exactly the wanted
+ * per-service chains exist (leftovers of an earlier proxy deleted).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +14,8 @@ import { servicePorts } from "../service-port.ts";
 import { NetnsLab } from "../testing/netns-lab.ts";
 import { makeService, makeSlice } from "../testing/builders.ts";
 import { Iptables } from "./iptables.ts";
-import { buildProxyRules, type ProxyRulesInput, type RuleBlock } from "./proxy-rules.ts";
+import { buildProxyRules, type ProxyRulesInput } from "./proxy-rules.ts";
+import { RuleCache } from "./rule-cache.ts";
 
 let lab: NetnsLab;
 
@@ -26,6 +29,7 @@ after(async () => {
 });
 
 const names = ["a", "b", "c", "d"];
+const stale = ["KUBE-SVC-AAAAAAAAAAAAAAAA", "KUBE-SEP-AAAAAAAAAAAAAAAA"];
 const svc = (n: string, nodePort?: number) =>
   makeService(
     n,
@@ -57,28 +61,27 @@ for (const backend of ["nft", "legacy"] as const) {
     const ipt = `iptables-${backend}`;
     const iptables = new Iptables(lab.exec, backend);
     await iptables.ensureJumps();
-    const blocks = new Map<string, RuleBlock>();
-    let chains = new Set<string>();
+    const cache = new RuleCache();
     const sync = async (
       services: ReturnType<typeof svc>[],
       slices: ReturnType<typeof slice>[],
       changed?: string[],
     ) => {
       const input: ProxyRulesInput = {
-        servicePorts: services.flatMap((s) => servicePorts(s)),
+        services: new Map(services.map((s) => [`default/${s.metadata!.name}`, servicePorts(s)])),
         endpoints: endpointsByServicePort(slices, "node1"),
         clusterCIDR: "10.42.0.0/16",
         serviceCIDR: "10.43.0.0/16",
-        existingChains: chains,
+        existingChains: changed ? new Set() : await iptables.serviceChains(),
       };
       const r = buildProxyRules({
         ...input,
-        blocks,
-        topLevelDiff: true,
+        cache,
+        // Full builds commit one service port per transaction (the most batches).
+        batchSize: 1,
         changed: changed && new Set(changed.map((n) => `default/${n}`)),
       });
-      await iptables.restore(r.restore);
-      chains = r.chains;
+      if (r.restore) await iptables.restore(r.restore);
       return { r, full: buildProxyRules(input) };
     };
     const steps: {
@@ -87,6 +90,8 @@ for (const backend of ["nft", "legacy"] as const) {
       slices: ReturnType<typeof slice>[];
       changed?: string[];
       diff: boolean;
+      /** Applied first: what an earlier proxy left behind. */
+      leftover?: string;
     }[] = [
       {
         name: "first (full) sync",
@@ -123,8 +128,25 @@ for (const backend of ["nft", "legacy"] as const) {
         changed: ["a", "c"],
         diff: true,
       },
+      {
+        name: "full resync deletes chains an earlier proxy left, still referenced",
+        services: [svc("b", 30101), svc("d")],
+        slices: [slice("d", ["10.42.214.4"])],
+        diff: false,
+        leftover: [
+          "*nat",
+          `:${stale[0]} - [0:0]`,
+          `:${stale[1]} - [0:0]`,
+          `-A ${stale[1]} -p tcp -m tcp -j DNAT --to-destination 10.42.214.9:80`,
+          `-A ${stale[0]} -j ${stale[1]}`,
+          `-A KUBE-SERVICES -d 10.43.0.99/32 -p tcp -m tcp --dport 80 -j ${stale[0]}`,
+          "COMMIT",
+          "",
+        ].join("\n"),
+      },
     ];
     for (const s of steps) {
+      if (s.leftover) await iptables.restore(s.leftover);
       const { r, full } = await sync(s.services, s.slices, s.changed);
       assert.equal(r.topLevelWritten, true, s.name);
       if (s.diff) {
@@ -165,6 +187,9 @@ for (const backend of ["nft", "legacy"] as const) {
           ![...gotNat, ...gotFilter].some((l) => l.includes(`default/${gone}:http`)),
           `${s.name}: no rules of ${gone}`,
         );
+      const kernelChains = await iptables.serviceChains();
+      for (const c of stale) assert.ok(!kernelChains.has(c), `${s.name}: ${c} deleted`);
+      assert.deepEqual([...kernelChains].sort(), [...r.chains].sort(), `${s.name}: chains`);
       // The catch-alls stay last.
       const save = async (t: string) =>
         (await mustExec(lab.exec, `${ipt}-save`, ["-t", t])).split("\n");
