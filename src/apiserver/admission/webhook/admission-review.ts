@@ -61,7 +61,11 @@ export async function admissionRequest(
   }
   if (attrs.namespace) req.namespace = attrs.namespace;
   const optionsKind = OPTIONS_KIND[attrs.operation];
-  if (optionsKind) req.options = { kind: optionsKind, apiVersion: "meta.k8s.io/v1" };
+  if (optionsKind) {
+    req.options = { kind: optionsKind, apiVersion: "meta.k8s.io/v1" };
+    // The operation's options carry the dry run, as the request's query gave it.
+    if (attrs.dryRun) (req.options as Rec).dryRun = ["All"];
+  }
   return req;
 }
 

@@ -182,6 +182,37 @@ test("reinvocationPolicy IfNeeded calls a webhook again after a later one change
   }
 });
 
+test("a dry run calls webhooks with dryRun set and stores nothing", async () => {
+  await configure("Mutating", "dry", [
+    webhook("dry.example.com", "/add-label", {
+      objectSelector: { matchLabels: { probe: "dry" } },
+    }),
+  ]);
+  let r = { status: 0, body: {} as Rec };
+  for (let i = 0; i < 100; i++) {
+    const res = await api.call(
+      "POST",
+      "/api/v1/namespaces/default/configmaps?dryRun=All",
+      configMap("dry-run", { probe: "dry" }),
+    );
+    r = { status: res.status, body: res.body as Rec };
+    if (((r.body.metadata as Rec)?.labels as Rec)?.injected) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.equal(((r.body.metadata as Rec).labels as Rec).injected, "true");
+  const seen = hooks.requests.filter((x) => x.path === "/add-label").at(-1)!.request;
+  assert.equal(seen.dryRun, true);
+  assert.deepEqual(seen.options, {
+    kind: "CreateOptions",
+    apiVersion: "meta.k8s.io/v1",
+    dryRun: ["All"],
+  });
+  const stored = await api.call("GET", "/api/v1/namespaces/default/configmaps/dry-run");
+  assert.equal(stored.status, 404);
+  await remove("Mutating", "dry");
+});
+
 test("failurePolicy decides what an unreachable webhook means", async () => {
   const down = { url: "https://127.0.0.1:1/x", caBundle: hooks.caBundle };
   await configure("Validating", "down-fail", [
