@@ -197,6 +197,32 @@ test("params come from the binding's paramRef; a missing param follows parameter
   );
 });
 
+test("an auditAnnotation that errors denies under Fail, whatever the binding's actions", async () => {
+  await create(
+    `${AR}/validatingadmissionpolicies`,
+    policy("audited", {
+      auditAnnotations: [
+        { key: "size", valueExpression: "'  ' + string(object.data.size()) + '  '" },
+        { key: "mode", valueExpression: "string(object.data.mode)" },
+      ],
+    }),
+  );
+  await create(
+    `${AR}/validatingadmissionpolicybindings`,
+    binding("audited-binding", {
+      policyName: "audited",
+      validationActions: ["Audit"],
+      matchResources: { objectSelector: { matchLabels: { check: "audit" } } },
+    }),
+  );
+  const denied = await createUntil("default", { a: "1" }, { check: "audit" }, (s) => s === 422);
+  assert.match(
+    String(denied.body.message),
+    /ValidatingAdmissionPolicy 'audited' with binding 'audited-binding' denied request: expression .string\(object.data.mode\). resulted in error: no such key: mode$/,
+  );
+  await createUntil("default", { a: "1", mode: "x" }, { check: "audit" }, (s) => s === 201);
+});
+
 test("policies get status.observedGeneration and typeChecking", async () => {
   for (let i = 0; i < 100; i++) {
     const r = await api.call("GET", `${AR}/validatingadmissionpolicies/small-data`);
