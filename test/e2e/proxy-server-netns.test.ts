@@ -14,30 +14,12 @@
  * service address is refused locally; the DNS add-on's /metrics and
  * kube-proxy's /healthz answer. Everything is removed at the end.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { eventually } from "./harness.ts";
-import { inNetns, netnsKubectl, type Run } from "./proxy-netns-run.ts";
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const suffix = Math.random().toString(36).slice(2, 7);
-const netns = `k8ts-test-${suffix}-ps`;
-const nodeName = `proxy-server-${suffix}`;
-// Unique among the e2e files (they run in parallel and share /var/lib/cni).
-const podCIDR = "10.42.210.0/24";
-const dataDir = mkdtempSync(join(tmpdir(), "k8ts-proxy-server-"));
-const kubeconfig = join(dataDir, "admin.kubeconfig");
-let server: ChildProcess | undefined;
-let output = "";
-
-const { kubectl, kubectlOk } = netnsKubectl(netns, kubeconfig, () => quiet(output).slice(-3000));
-const inNs = (cmd: string, args: string[], input?: string) => inNetns(netns, cmd, args, input);
+import { useNetnsServer } from "./netns-server.ts";
+import type { Run } from "./proxy-netns-run.ts";
 
 /** The server's log without the routine optimistic-concurrency retries. */
 const quiet = (text: string) =>
@@ -46,64 +28,10 @@ const quiet = (text: string) =>
     .filter((l) => !l.includes("the object has been modified"))
     .join("\n");
 
+// Pod CIDR unique among the e2e files (they run in parallel and share /var/lib/cni).
+const cluster = useNetnsServer({ tag: "ps", podCidr: "10.42.210.0/24", quiet });
+const { kubectl, kubectlOk, inNs } = cluster;
 const curl = (url: string) => inNs("curl", ["-sS", "-m", "5", url]);
-
-before(async () => {
-  execFileSync("ip", ["netns", "add", netns]);
-  execFileSync("ip", ["-n", netns, "link", "set", "lo", "up"]);
-  server = spawn(
-    "nsenter",
-    [
-      `--net=/var/run/netns/${netns}`,
-      process.execPath,
-      join(repoRoot, "bin", "k8ts"),
-      "server",
-      "--data-dir",
-      dataDir,
-      "--bind-address",
-      "127.0.0.1",
-      "--secure-port",
-      "6443",
-      "--node-name",
-      nodeName,
-      "--pod-cidr",
-      podCIDR,
-      "--cgroup-root",
-      `/k8ts-proxy-server-${suffix}`,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  server.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  server.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  await eventually(
-    "the server and its node are ready",
-    async () => {
-      if (server?.exitCode !== null) throw new Error(`k8ts server exited:\n${output}`);
-      if (!existsSync(kubeconfig)) return undefined;
-      const r = await kubectl([
-        "get",
-        "node",
-        nodeName,
-        "-o",
-        `jsonpath={.status.conditions[?(@.type=="Ready")].status}`,
-      ]);
-      return r.stdout.trim() === "True" ? true : undefined;
-    },
-    { timeoutMs: 180_000, context: () => quiet(output).slice(-3000) },
-  );
-});
-
-after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once("exit", r));
-    server.kill("SIGTERM");
-    const timer = setTimeout(() => server?.kill("SIGKILL"), 90_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  execFileSync("ip", ["netns", "delete", netns]);
-  rmSync(dataDir, { recursive: true, force: true });
-});
 
 const container = (name: string, script: string, port?: number) => ({
   name,
@@ -188,7 +116,7 @@ test("two tiers through ClusterIP, NodePort and cluster DNS in a full k8ts serve
         .map((p) => p.metadata!.name!);
       return names.length === 2 ? names.sort() : undefined;
     },
-    { timeoutMs: 180_000, context: () => quiet(output).slice(-3000) },
+    { timeoutMs: 180_000, context: () => cluster.log() },
   );
 
   // The namespace's host side: the NodePort on 127.0.0.1 answers from both
@@ -203,7 +131,7 @@ test("two tiers through ClusterIP, NodePort and cluster DNS in a full k8ts serve
       if (m) seen.add(m[1]!);
       return seen.size === 2 ? true : undefined;
     },
-    { timeoutMs: 120_000, context: () => `${JSON.stringify(last)}\n${quiet(output).slice(-2000)}` },
+    { timeoutMs: 120_000, context: () => `${JSON.stringify(last)}\n${cluster.log().slice(-2000)}` },
   );
   assert.deepEqual([...seen].sort(), webPods);
   const clusterIP = (
@@ -239,7 +167,7 @@ test("two tiers through ClusterIP, NodePort and cluster DNS in a full k8ts serve
       const r = await kubectl(["get", "pod", "client", "-o", "jsonpath={.status.phase}"]);
       return ["Succeeded", "Failed"].includes(r.stdout.trim()) ? true : undefined;
     },
-    { timeoutMs: 180_000, context: () => quiet(output).slice(-3000) },
+    { timeoutMs: 180_000, context: () => cluster.log() },
   );
   const logs = await kubectlOk(["logs", "client"]);
   const section = (name: string) => logs.split(`---${name}`)[1]?.split("\n---")[0] ?? "";
