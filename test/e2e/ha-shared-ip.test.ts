@@ -311,6 +311,20 @@ test("two of three members down: writes fail with a 503 Status, RV=0 reads answe
       "/api/v1/namespaces/default/configmaps/before-outage?resourceVersion=0",
     );
     assert.equal(one.metadata?.name, "before-outage");
+    // Consistent reads (quorum reads) with a short ?timeout=: a clear 5xx Status by the
+    // deadline (504 Timeout, or 503 when etcd answers first), never a hang past it.
+    for (const path of [
+      "/api/v1/namespaces/default/configmaps?timeout=4s",
+      "/api/v1/namespaces/default/configmaps/before-outage?timeout=4s",
+    ]) {
+      const err = await client.request("GET", path).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ApiError, `${path}: a Status error, got ${String(err)}`);
+      assert.ok([503, 504].includes(err.code), `${path}: ${err.code} ${err.message}`);
+      assert.equal(err.status?.kind, "Status", path);
+    }
     // ... while kubectl's consistent list (resourceVersion unset) needs a quorum read: it
     // fails, with a 5xx Status or (as upstream, whose quorum read waits out the request
     // timeout) by kubectl's own --request-timeout (20 s in these tests).
