@@ -80,7 +80,7 @@ export class ReplicaSetController extends QueueController {
    * rollout; this keeps that cheap.
    */
   private readonly podFacts = new WeakMap<Pod, PodFacts>();
-  /** "uid/generation" per cached owner object (asked once per pod per sync). */
+  /** "uid/generation" per cached owner object (asked once per sync). */
   private readonly ownerVersions = new WeakMap<Owner, string>();
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
@@ -174,13 +174,14 @@ export class ReplicaSetController extends QueueController {
     }
     const namespace = splitKey(key).namespace ?? "";
     const selector = this.selectorOf(owner);
+    const version = this.versionOf(owner);
     const ctx: ScanContext = {
       ownerUid: owner.metadata?.uid ?? "",
       namespace,
       ownerDeleting: !!owner.metadata?.deletionTimestamp,
       minReadySeconds: owner.spec?.minReadySeconds ?? 0,
       now: this.opts.clock.now(),
-      facts: (pod) => this.factsOf(owner, selector, pod),
+      facts: (pod) => this.factsOf(owner, version, selector, pod),
     };
     const index = this.pods.indexer;
     const scan = scanPods(
@@ -210,13 +211,23 @@ export class ReplicaSetController extends QueueController {
     }
   }
 
-  /** The pod's PodFacts for this owner version (computed once per pod object and owner version). */
-  private factsOf(owner: Owner, selector: LabelSelector | undefined, pod: Pod): PodFacts {
+  /** The owner's "uid/generation", one string per cached owner object. */
+  private versionOf(owner: Owner): string {
     let version = this.ownerVersions.get(owner);
     if (version === undefined) {
       version = `${owner.metadata?.uid}/${owner.metadata?.generation ?? 0}`;
       this.ownerVersions.set(owner, version);
     }
+    return version;
+  }
+
+  /** The pod's PodFacts for this owner version (computed once per pod object and owner version). */
+  private factsOf(
+    owner: Owner,
+    version: string,
+    selector: LabelSelector | undefined,
+    pod: Pod,
+  ): PodFacts {
     let facts = this.podFacts.get(pod);
     if (facts !== undefined && facts.ownerVersion === version) return facts;
     const labels = pod.metadata?.labels ?? {};
