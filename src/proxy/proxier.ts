@@ -41,7 +41,7 @@ export interface ProxierOptions {
   fullSyncPeriodMs?: number;
   /**
    * iptables-nft only: service ports per COMMIT in a full sync's restore
-   * (default 1,000; 0: one transaction). Its restore slows down faster than
+   * (default 250; 0: one transaction). Its restore slows down faster than
    * linearly with the chains in one transaction.
    */
   fullSyncBatchPorts?: number;
@@ -218,9 +218,8 @@ export class Proxier {
     const queuedAt = this.queuedAt;
     this.queuedAt = undefined;
     try {
-      if (full) await this.prepareNode();
+      const existingChains = full ? await this.prepareNode() : new Set<string>();
       const iptables = this.iptables!;
-      const existingChains = full ? await iptables.serviceChains() : new Set<string>();
       const building = process.hrtime.bigint();
       const rules = buildProxyRules({
         services: this.services,
@@ -356,8 +355,8 @@ export class Proxier {
     return out;
   }
 
-  /** Jumps, chains, sysctls and the service route device (idempotent). */
-  private async prepareNode(): Promise<void> {
+  /** Jumps, chains, sysctls and the service route device (idempotent); returns the service chains. */
+  private async prepareNode(): Promise<Set<string>> {
     if (!this.iptables) {
       const b = this.opts.iptablesBackend ?? "auto";
       this.iptables = new Iptables(
@@ -366,10 +365,11 @@ export class Proxier {
       );
       this.opts.log?.info("iptables backend", { backend: this.iptables.backend });
     }
-    await this.iptables.ensureJumps();
+    const chains = await this.iptables.ensureJumps();
     if (this.opts.localhostNodePorts !== false) {
       await this.opts.exec("sysctl", ["-qw", "net.ipv4.conf.all.route_localnet=1"]);
     }
     if (this.opts.serviceRoutes !== false) await this.routes.ensureDevice();
+    return chains;
   }
 }

@@ -96,6 +96,24 @@ const ownChains: Record<"nat" | "filter", string[]> = {
   ],
 };
 
+/** The nat and filter chains in iptables-save output. */
+function parseChains(save: string): Record<"nat" | "filter", Set<string>> {
+  const out = { nat: new Set<string>(), filter: new Set<string>() };
+  let table: Set<string> | undefined;
+  for (const line of save.split("\n")) {
+    if (line.startsWith("*"))
+      table = line === "*nat" ? out.nat : line === "*filter" ? out.filter : undefined;
+    else if (line.startsWith(":")) table?.add(line.slice(1).split(" ")[0]!);
+  }
+  return out;
+}
+
+/** A jump as iptables-save prints it (the comment quoted). */
+export function jumpLine(j: Jump): string {
+  const extra = j.extra ? `${j.extra.join(" ")} ` : "";
+  return `-A ${j.from} ${extra}-m comment --comment "${j.comment}" -j ${j.to}`;
+}
+
 function jumpSpec(j: Jump): string[] {
   return [...(j.extra ?? []), "-m", "comment", "--comment", j.comment, "-j", j.to];
 }
@@ -144,10 +162,17 @@ export class Iptables {
     return `iptables${this.suffix}${tool}`;
   }
 
-  /** Creates the top-level chains and the jumps into them (idempotent). */
-  async ensureJumps(): Promise<void> {
+  /**
+   * Creates the top-level chains and the jumps into them (idempotent);
+   * returns the per-service nat chains that exist. One iptables-save reads
+   * both (with iptables-nft each save fetches the whole ruleset: seconds at
+   * 80,000 rules); a jump the save shows verbatim needs no `-C` check.
+   */
+  async ensureJumps(): Promise<Set<string>> {
+    const save = await mustExec(this.exec, this.cmd("-save"), []);
+    const have = parseChains(save);
+    const lines = new Set(save.split("\n"));
     // Declaring flushes; only do it for chains that are missing.
-    const have = await this.chains();
     for (const t of ["filter", "nat"] as const) {
       const missing = ownChains[t].filter((c) => !have[t].has(c));
       if (missing.length === 0) continue;
@@ -157,6 +182,7 @@ export class Iptables {
     }
     // -I prepends: insert in reverse so the chains read in the listed order.
     for (const j of [...jumps].reverse()) {
+      if (lines.has(jumpLine(j))) continue;
       const check = await this.exec(this.cmd(""), [
         "-w",
         "-t",
@@ -168,6 +194,7 @@ export class Iptables {
       if (check.code === 0) continue;
       await mustExec(this.exec, this.cmd(""), ["-w", "-t", j.table, "-I", j.from, ...jumpSpec(j)]);
     }
+    return new Set([...have.nat].filter(isServiceChain));
   }
 
   /** Applies one restore batch without flushing what it does not name. */
@@ -175,16 +202,9 @@ export class Iptables {
     await mustExec(this.exec, this.cmd("-restore"), ["-w", "--noflush"], input);
   }
 
-  /** The chains of each table now in the kernel. */
+  /** The chains of each table now in the kernel (one iptables-save). */
   async chains(): Promise<Record<"nat" | "filter", Set<string>>> {
-    const out = { nat: new Set<string>(), filter: new Set<string>() };
-    for (const t of ["nat", "filter"] as const) {
-      const text = await mustExec(this.exec, this.cmd("-save"), ["-t", t]);
-      for (const line of text.split("\n")) {
-        if (line.startsWith(":")) out[t].add(line.slice(1).split(" ")[0]!);
-      }
-    }
-    return out;
+    return parseChains(await mustExec(this.exec, this.cmd("-save"), []));
   }
 
   /** The per-service nat chains now in the kernel. */
