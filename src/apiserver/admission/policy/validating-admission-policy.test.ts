@@ -7,6 +7,7 @@ import { extensibilityAdmission } from "../webhook/extensibility.ts";
 
 type Rec = Record<string, unknown>;
 let api: TestServer;
+const audited = new Map<string, Record<string, string>>();
 
 /** Checks the policies' CEL authorizer made: only listing secrets is allowed. */
 const checks: string[] = [];
@@ -23,7 +24,14 @@ const authorizer: Authorizer = {
 before(async () => {
   const ext = extensibilityAdmission({ authorizer });
   const pipeline = defaultPipeline();
-  pipeline.admission.push(...ext.plugins);
+  pipeline.admission.push(...ext.plugins, {
+    // Records the audit annotations admission left on each configmap.
+    name: "CaptureAuditAnnotations",
+    validate(a) {
+      if (a.def.resource === "configmaps" && a.object?.metadata?.name)
+        audited.set(a.object.metadata.name, { ...a.auditAnnotations });
+    },
+  });
   // Admission waits for bind(), so the bootstrap (which startTestServer awaits) is off.
   api = await startTestServer({ pipeline, bootstrap: false });
   ext.bind(api.server.context);
@@ -156,6 +164,51 @@ test("Warn adds a warning and lets the request through", async () => {
   assert.match(
     warning,
     /Validation failed for ValidatingAdmissionPolicy 'needs-owner' with binding 'needs-owner-warn': an owner label is expected/,
+  );
+});
+
+test("Audit records the failure and auditAnnotations publish trimmed values, as upstream", async () => {
+  await create(
+    `${AR}/validatingadmissionpolicies`,
+    policy("count-keys", {
+      validations: [
+        { expression: "!has(object.data) || object.data.size() < 2", message: "at most one key" },
+      ],
+      auditAnnotations: [
+        {
+          key: "keys",
+          valueExpression: "'  ' + string(has(object.data) ? object.data.size() : 0) + '  '",
+        },
+      ],
+    }),
+  );
+  await create(
+    `${AR}/validatingadmissionpolicybindings`,
+    binding("count-keys-audit", {
+      policyName: "count-keys",
+      validationActions: ["Audit"],
+      matchResources: { objectSelector: { matchLabels: { check: "audit-only" } } },
+    }),
+  );
+  const r = await createUntil(
+    "default",
+    { a: "1", b: "2" },
+    { check: "audit-only" },
+    (s, b) => s === 201 && !!audited.get(String((b.metadata as Rec).name))?.["count-keys/keys"],
+  );
+  const annotations = audited.get(String((r.body.metadata as Rec).name))!;
+  assert.equal(annotations["count-keys/keys"], "2");
+  assert.deepEqual(
+    JSON.parse(annotations["validation.policy.admission.k8s.io/validation_failure"]!),
+    [
+      {
+        message: "at most one key",
+        policy: "count-keys",
+        binding: "count-keys-audit",
+        expressionIndex: 0,
+        validationActions: ["Audit"],
+      },
+    ],
   );
 });
 
