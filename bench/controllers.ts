@@ -198,6 +198,11 @@ try {
       child.child.kill("SIGTERM");
       await new Promise((r) => child.child.once("exit", r));
     }
+    // A failed shutdown is worth seeing (the output is otherwise dropped).
+    if (child && child.child.exitCode)
+      log(
+        `${child.name} exited ${child.child.exitCode}; its output ends:\n${child.output().slice(-3000)}`,
+      );
   }
   rmSync(dataDir, { recursive: true, force: true });
 }
