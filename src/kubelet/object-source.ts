@@ -1,25 +1,32 @@
 /**
  * What pods reference in the API, read on demand: config maps and secrets
- * (decoded to strings) and service-account tokens (TokenRequest).
+ * (decoded to strings), persistent volume claims and their volumes, and
+ * service-account tokens (TokenRequest).
  */
 import { isNotFound } from "../client/api-error.ts";
 import { resourcePath, type RestClient } from "../client/rest-client.ts";
-import { configMapsRef, secretsRef, serviceAccountsRef } from "../client/resources.ts";
+import type { PersistentVolume, PersistentVolumeClaim } from "kubernetes-types/core/v1.d.ts";
+import {
+  configMapsRef,
+  persistentVolumeClaimsRef,
+  persistentVolumesRef,
+  secretsRef,
+  serviceAccountsRef,
+} from "../client/resources.ts";
 import type { ObjectSource } from "./pod/env.ts";
 import type { TokenRequester } from "./token-manager.ts";
 
 export function apiObjectSource(client: RestClient): ObjectSource {
-  const read = async (ref: typeof configMapsRef, ns: string, name: string) => {
+  const get = async <T>(ref: typeof configMapsRef, ns: string | undefined, name: string) => {
     try {
-      return (await client.get(ref, ns, name)) as {
-        data?: Record<string, string>;
-        binaryData?: Record<string, string>;
-      };
+      return (await client.get(ref, ns, name)) as T;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   };
+  type Data = { data?: Record<string, string>; binaryData?: Record<string, string> };
+  const read = (ref: typeof configMapsRef, ns: string, name: string) => get<Data>(ref, ns, name);
   return {
     async configMap(ns, name) {
       const cm = await read(configMapsRef, ns, name);
@@ -41,6 +48,9 @@ export function apiObjectSource(client: RestClient): ObjectSource {
         out[k] = v;
       return out;
     },
+    persistentVolumeClaim: (ns, name) =>
+      get<PersistentVolumeClaim>(persistentVolumeClaimsRef, ns, name),
+    persistentVolume: (name) => get<PersistentVolume>(persistentVolumesRef, undefined, name),
   };
 }
 

@@ -59,13 +59,16 @@ export const hollowHostIP = (i: number) => `127.1.${(i >> 8) & 255}.${i & 255}`;
 /** The node's pod CIDR: 10.64.0.0/24, 10.64.1.0/24, ... (16,384 nodes fit). */
 export const hollowPodPrefix = (i: number) => `10.${64 + (i >> 8)}.${i & 255}`;
 
-/** Volumes that would touch the real host (hostPath, memory-backed emptyDir) become plain emptyDirs. */
+/**
+ * Volumes that would touch the real host (hostPath, persistentVolumeClaim,
+ * memory-backed emptyDir) become plain emptyDirs.
+ */
 export function hollowPod(pod: Pod): Pod {
   const vols = pod.spec?.volumes;
-  if (!vols?.some((v) => v.hostPath || v.emptyDir?.medium === "Memory")) return pod;
-  const safe: Volume[] = vols.map((v) =>
-    v.hostPath || v.emptyDir?.medium === "Memory" ? { name: v.name, emptyDir: {} } : v,
-  );
+  const onHost = (v: Volume) =>
+    !!v.hostPath || !!v.persistentVolumeClaim || v.emptyDir?.medium === "Memory";
+  if (!vols?.some(onHost)) return pod;
+  const safe: Volume[] = vols.map((v) => (onHost(v) ? { name: v.name, emptyDir: {} } : v));
   return { ...pod, spec: { ...pod.spec!, volumes: safe } };
 }
 

@@ -118,6 +118,7 @@ test("hollowPod replaces host-touching volumes", () => {
         { name: "h", hostPath: { path: "/etc", type: "Directory" } },
         { name: "m", emptyDir: { medium: "Memory" } },
         { name: "c", configMap: { name: "x" } },
+        { name: "v", persistentVolumeClaim: { claimName: "data" } },
       ],
     },
   };
@@ -125,6 +126,7 @@ test("hollowPod replaces host-touching volumes", () => {
     { name: "h", emptyDir: {} },
     { name: "m", emptyDir: {} },
     { name: "c", configMap: { name: "x" } },
+    { name: "v", emptyDir: {} },
   ]);
   const plain: Pod = { metadata: { name: "q" }, spec: { containers: [] } };
   assert.equal(hollowPod(plain), plain);

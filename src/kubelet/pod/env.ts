@@ -5,10 +5,12 @@
  * objects or keys fail with EnvError unless marked optional.
  */
 import type { Container, EnvVar, Pod } from "kubernetes-types/core/v1.d.ts";
+import type { ClaimSource } from "./claim-volume.ts";
 import { quantityValue } from "./qos.ts";
 
 /** Reads config maps and secrets (`data` already decoded to strings). */
-export interface ObjectSource {
+/** Config maps and secrets (decoded), and the claims and volumes of persistentVolumeClaim volumes. */
+export interface ObjectSource extends Partial<ClaimSource> {
   configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
 }

@@ -231,3 +231,59 @@ test("evict kills the containers and leaves the pod Failed with reason Evicted",
   await flush(w);
   assert.equal(statuses.at(-1)!.reason, "Evicted");
 });
+
+test("a persistentVolumeClaim volume mounts its bound volume's host path; unbound, the pod waits", async () => {
+  const { clock, deps, runtime, statuses, events, dir } = setup();
+  const hostDir = join(dir, "pv-data");
+  let bound = false;
+  deps.source = {
+    ...deps.source,
+    persistentVolumeClaim: async () => ({
+      metadata: { name: "data", uid: "claim-uid" },
+      spec: { volumeName: bound ? "pv-1" : "" },
+      status: { phase: bound ? "Bound" : "Pending" },
+    }),
+    persistentVolume: async () => ({
+      metadata: { name: "pv-1" },
+      spec: { hostPath: { path: hostDir, type: "DirectoryOrCreate" } },
+    }),
+  };
+  const mounts: string[] = [];
+  const create = runtime.createContainer.bind(runtime);
+  runtime.createContainer = async (sid, config, sb) => {
+    mounts.push(...config.mounts.map((m) => `${m.containerPath}=${m.hostPath}`));
+    return create(sid, config, sb);
+  };
+  const w = new PodWorker(
+    pod(
+      [
+        {
+          name: "c",
+          image: "busybox",
+          command: ["sleep", "3600"],
+          volumeMounts: [{ name: "data", mountPath: "/data" }],
+        },
+      ],
+      { volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] },
+    ),
+    deps,
+  );
+  w.trigger();
+  await flush(w);
+  assert.equal(statuses.at(-1)!.containerStatuses![0].state!.waiting!.reason, "ContainerCreating");
+  assert.ok(
+    events.some((e) =>
+      e.startsWith(
+        'Warning FailedMount MountVolume.SetUp failed: PVC default/data has non-bound phase ("Pending")',
+      ),
+    ),
+    events.join("\n"),
+  );
+  assert.deepEqual(mounts, []);
+  bound = true;
+  clock.advance(5000);
+  await flush(w);
+  assert.equal(statuses.at(-1)!.phase, "Running");
+  assert.deepEqual(mounts, [`/data=${hostDir}`]);
+  assert.ok(statSync(hostDir).isDirectory(), "DirectoryOrCreate made the host directory");
+});

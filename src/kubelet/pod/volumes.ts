@@ -1,7 +1,8 @@
 /**
  * Sets up a pod's volumes as host directories under
  * `<podsDir>/<uid>/volumes/kubernetes.io~<plugin>/<name>` (emptyDir,
- * configMap, secret, downwardAPI, projected) or host paths (hostPath), and
+ * configMap, secret, downwardAPI, projected) or host paths (hostPath, and
+ * persistentVolumeClaim bound to a hostPath or local volume), and
  * turns volumeMounts into CRI mounts. Files are rewritten in place on every
  * set-up (each file replaced by a rename, stale files removed, the
  * directory itself kept so running containers' bind mounts see the new
@@ -22,6 +23,7 @@ import {
 import { dirname, join, relative } from "node:path";
 import type { Container, KeyToPath, Pod, Volume } from "kubernetes-types/core/v1.d.ts";
 import type { Mount } from "../runtime/runtime.ts";
+import { ClaimError, claimHostPath } from "./claim-volume.ts";
 import {
   EnvError,
   fieldPathValue,
@@ -190,15 +192,10 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
     for (const vol of pod.spec?.volumes ?? []) {
       const dir = (plugin: string) => join(base, `kubernetes.io~${plugin}`, vol.name);
       if (vol.hostPath) {
-        const p = vol.hostPath.path;
-        const type = vol.hostPath.type ?? "";
-        if (type === "DirectoryOrCreate") mkdirSync(p, { recursive: true });
-        else if (type === "FileOrCreate" && !existsSync(p)) {
-          mkdirSync(dirname(p), { recursive: true });
-          writeFileSync(p, "");
-        } else if (type && !existsSync(p))
-          throw new VolumeError(`hostPath type check failed: ${p} does not exist`);
-        paths.set(vol.name, p);
+        paths.set(vol.name, hostPathVolume(vol.hostPath.path, vol.hostPath.type ?? ""));
+      } else if (vol.persistentVolumeClaim) {
+        const claim = await claimHostPath(ctx.source, ns, vol.persistentVolumeClaim.claimName);
+        paths.set(vol.name, hostPathVolume(claim.path, claim.type));
       } else if (vol.emptyDir) {
         const d = dir("empty-dir");
         const fresh = !existsSync(d);
@@ -246,10 +243,21 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
       }
     }
   } catch (err) {
-    if (err instanceof EnvError) throw new VolumeError(err.message);
+    if (err instanceof EnvError || err instanceof ClaimError) throw new VolumeError(err.message);
     throw err;
   }
   return paths;
+}
+
+/** A host path checked (or created) as its hostPath type says; returns the path. */
+function hostPathVolume(p: string, type: string): string {
+  if (type === "DirectoryOrCreate") mkdirSync(p, { recursive: true });
+  else if (type === "FileOrCreate" && !existsSync(p)) {
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, "");
+  } else if (type && !existsSync(p))
+    throw new VolumeError(`hostPath type check failed: ${p} does not exist`);
+  return p;
 }
 
 /**
