@@ -42,6 +42,8 @@ export interface WatchCacheOptions {
   capacity?: number;
   /** Per-client queue bound in events. */
   clientBuffer?: number;
+  /** How long a consistent read waits for watch progress before reading storage (default FRESH_WAIT_MS). */
+  freshWaitMs?: number;
 }
 
 /** A client's subscription. `next()` resolves with events, or null when the watch ended. */
@@ -78,6 +80,7 @@ export class WatchCache {
   readonly #backend: Backend;
   readonly #capacity: number;
   readonly #clientBuffer: number;
+  readonly #freshWaitMs: number;
   #ring: CacheEvent[] = [];
   /** The newest PUT KeyValue per key among the ring's events (to share its string). */
   #recent = new Map<string, KeyValue>();
@@ -101,6 +104,7 @@ export class WatchCache {
     this.#backend = opts.backend;
     this.#capacity = opts.capacity ?? DEFAULT_CACHE_CAPACITY;
     this.#clientBuffer = opts.clientBuffer ?? DEFAULT_CLIENT_BUFFER;
+    this.#freshWaitMs = opts.freshWaitMs ?? FRESH_WAIT_MS;
   }
 
   /** The newest revision the cache knows to be complete for its prefix. */
@@ -140,7 +144,7 @@ export class WatchCache {
    * - etcd: reads the current revision R (one round trip), then, unless the
    *   cache is already at R, asks for watch progress notifications every
    *   PROGRESS_REQUEST_MS until the cache reaches R, for at most
-   *   FRESH_WAIT_MS (upstream: 100 ms ticks, 3 s block timeout).
+   *   freshWaitMs (upstream: 100 ms ticks, 3 s block timeout).
    * Fails with the storage error when the current revision cannot be read.
    */
   async freshRevision(): Promise<number | undefined> {
@@ -160,7 +164,7 @@ export class WatchCache {
     return this.#ready ? this.#lastRevision : undefined;
   }
 
-  /** Waits (asking for progress) until lastRevision >= revision; false after FRESH_WAIT_MS or when the watch ends. */
+  /** Waits (asking for progress) until lastRevision >= revision; false after freshWaitMs or when the watch ends. */
   async #waitFor(revision: number): Promise<boolean> {
     let resolve!: () => void;
     const reached = new Promise<void>((r) => (resolve = r));
@@ -170,7 +174,7 @@ export class WatchCache {
     ask();
     const ticker = setInterval(ask, PROGRESS_REQUEST_MS);
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((r) => (timer = setTimeout(r, FRESH_WAIT_MS)));
+    const expired = new Promise<void>((r) => (timer = setTimeout(r, this.#freshWaitMs)));
     try {
       await Promise.race([reached, expired]);
     } finally {
