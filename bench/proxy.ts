@@ -12,10 +12,19 @@
  *  - "service added -> rules programmed": a new Service with one endpoint
  *    (the partial sync then also rewrites the top-level chains).
  *
+ * CPU columns are load-independent enough to argue from on a shared
+ * machine: "cpu" is this process's CPU time per change (rule building and
+ * the proxier's bookkeeping), "restore cpu" the CPU time of the
+ * iptables-restore (and other) processes the sync ran (from
+ * /proc/self/stat cutime+cstime, 10 ms ticks).
+ *
  * Flags: --json FILE, --quick (100 services), --backend auto|nft|legacy
- * (the iptables implementation; auto as `k8ts proxy`). Progress goes to stderr.
+ * (the iptables implementation; auto as `k8ts proxy`), --services N[,M]
+ * (only these scales of the full run: 1000 and/or 10000). Progress goes to
+ * stderr.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { Proxier } from "../src/proxy/proxier.ts";
 import type { IptablesBackend } from "../src/proxy/iptables/iptables.ts";
@@ -37,6 +46,19 @@ const fakeEndpoint = (i: number, j: number, perService: number) => {
   const k = i * perService + j;
   return `10.42.${(k >> 8) & 255}.${k & 255}`;
 };
+
+/** CPU milliseconds of this process's waited-for children (the commands a sync runs). */
+function childCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+/** CPU milliseconds of this process. */
+function selfCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /** Sequential HTTP GETs from inside a namespace for a fixed count; connections per second. */
 async function connectionRate(netns: string, url: string, count: number): Promise<number> {
@@ -107,27 +129,36 @@ async function runScale(
       proxier.onEndpointSliceAdd(s);
     }
     progress("proxy", `${scale.services} services x ${scale.endpoints} endpoints: first sync`);
+    let c0 = childCpuMs();
     const first = await proxier.sync();
     if (!first.ok) throw new Error(first.error);
+    const firstCpu = childCpuMs() - c0;
     const fulls: number[] = [];
+    const fullCpu: number[] = [];
     for (let i = 0; i < (quick ? 2 : 3); i++) {
+      c0 = childCpuMs();
       const r = await proxier.sync(true);
       if (!r.ok) throw new Error(r.error);
       fulls.push(r.durationSeconds * 1000);
+      fullCpu.push(childCpuMs() - c0);
     }
     progress("proxy", `${scale.changes} endpoint changes`);
     const changes: number[] = [];
     const gen: number[] = [];
     const restore: number[] = [];
+    const cpu: number[] = [];
+    const restoreCpu: number[] = [];
     for (let k = 0; k < scale.changes; k++) {
       // A different service each time loses its last endpoint (a real change).
       const i = 1 + ((k * 7919) % (scale.services - 1));
       const eps = Array.from({ length: scale.endpoints - 1 }, (_, j) => ({
         ip: fakeEndpoint(i, j, scale.endpoints),
       }));
-      const t = performance.now();
+      const [t, s0, r0] = [performance.now(), selfCpuMs(), childCpuMs()];
       proxier.onEndpointSliceUpdate(slices[i], makeSlice(`svc-${i}`, eps));
       const r = await proxier.sync();
+      cpu.push(selfCpuMs() - s0);
+      restoreCpu.push(childCpuMs() - r0);
       if (!r.ok || r.full || r.servicesWritten !== 1)
         throw new Error(r.error ?? "expected a partial sync of one service");
       changes.push(performance.now() - t);
@@ -164,11 +195,17 @@ async function runScale(
       endpoints: scale.endpoints,
       "nat rules": first.natRules,
       "first sync ms": first.durationSeconds * 1000,
+      "first sync cmd cpu ms": firstCpu,
       "full sync p50 ms": percentiles(fulls).p50,
+      "full sync cmd cpu ms": percentiles(fullCpu).p50,
       "change p50 ms": p.p50,
       "change p99 ms": p.p99,
       "of which rules p50 ms": percentiles(gen).p50,
       "restore p50 ms": percentiles(restore).p50,
+      "change cpu p50 ms": percentiles(cpu).p50,
+      "change cpu p99 ms": percentiles(cpu).p99,
+      "restore cpu p50 ms": percentiles(restoreCpu).p50,
+      "restore cpu p99 ms": percentiles(restoreCpu).p99,
       "svc add p50 ms": percentiles(adds).p50,
       "conn/s NodePort": viaNodePort,
       "conn/s direct": direct,
@@ -190,20 +227,33 @@ function backendArg(argv: string[]): IptablesBackend | "auto" {
   return b as IptablesBackend | "auto";
 }
 
+/** Takes `--services N[,M]` out of argv: which scales of the full run. */
+function servicesArg(argv: string[]): number[] | undefined {
+  const i = argv.indexOf("--services");
+  if (i < 0) return undefined;
+  const list = (argv[i + 1] ?? "").split(",").map(Number);
+  if (list.some((n) => n !== 1000 && n !== 10000))
+    throw new Error(`Cannot parse --services ${argv[i + 1]}: use 1000, 10000 or 1000,10000`);
+  argv.splice(i, 2);
+  return list;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const backend = backendArg(argv);
+  const only = servicesArg(argv);
   const args = parseBenchArgs(argv);
   const scales: Scale[] = args.quick
     ? [{ services: 100, endpoints: 10, changes: 20 }]
     : [
         { services: 1000, endpoints: 10, changes: 100 },
-        { services: 10000, endpoints: 2, changes: 50 },
-      ];
+        { services: 10000, endpoints: 2, changes: 100 },
+      ].filter((s) => !only || only.includes(s.services));
   const rows: Row[] = [];
   for (const s of scales) rows.push(await runScale(s, args.quick, backend));
+  const load = (await import("node:os")).loadavg().map((l) => l.toFixed(1));
   process.stdout.write(
-    "kube-proxy, iptables mode, in a private network namespace (ms; conn/s medians)\n",
+    `kube-proxy, iptables mode, in a private network namespace (ms; conn/s medians); load average at end ${load.join(" ")}\n`,
   );
   printTable(rows);
   await writeJson(args.json, { bench: "proxy", rows });
