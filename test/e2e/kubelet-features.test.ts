@@ -4,12 +4,12 @@
  * gRPC probes (a host-network pod probed against a grpc-js health server of
  * this process), bearer tokens to the kubelet (TokenReview, then
  * SubjectAccessReview), container log rotation with `kubectl logs -f`
- * following across rotations, and node-pressure eviction from injected
- * memory stats. Everything is removed at the end.
+ * following across rotations, a persistentVolumeClaim bound to a hostPath
+ * PersistentVolume, and node-pressure eviction from injected memory stats. Everything is removed at the end.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import https from "node:https";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -274,6 +274,85 @@ test("container logs rotate and kubectl logs -f follows across rotations", async
     `no rotated log: ${files}`,
   );
   assert.ok(files.length <= 3, `too many log files: ${files}`);
+});
+
+test("a persistentVolumeClaim bound to a hostPath volume: the pod waits until bound, then writes there", async () => {
+  const hostDir = join(node.dataDir, "pv-data");
+  const pvName = `pv-${node.nodeName}`;
+  const manifest = (o: object) => ({ input: JSON.stringify(o) });
+  await cluster.kubectlOk(
+    ["apply", "-f", "-"],
+    manifest({
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: pvName },
+      spec: {
+        capacity: { storage: "1Gi" },
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: "",
+        hostPath: { path: hostDir, type: "DirectoryOrCreate" },
+      },
+    }),
+  );
+  await cluster.kubectlOk(
+    ["apply", "-f", "-"],
+    manifest({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "data", namespace: "default" },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: "",
+        volumeName: pvName,
+        resources: { requests: { storage: "1Gi" } },
+      },
+    }),
+  );
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: pod(
+      "claimer",
+      "echo from-the-pod > /data/out",
+      { volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] },
+      { volumeMounts: [{ name: "data", mountPath: "/data" }] },
+    ),
+  });
+  // No binder runs here: the claim stays Pending and the pod waits with FailedMount.
+  await node.until("FailedMount for the unbound claim", async () => {
+    const events = await cluster.kubectlOk([
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.name=claimer",
+    ]);
+    return /FailedMount.*PVC default\/data has non-bound phase/.test(events);
+  });
+  assert.equal((await node.getPod("claimer")).status?.phase, "Pending");
+  // Bind both sides as the PersistentVolume controller would.
+  const claimUID = (
+    await cluster.kubectlOk(["get", "pvc", "data", "-o", "jsonpath={.metadata.uid}"])
+  ).trim();
+  await cluster.kubectlOk([
+    "patch",
+    "pv",
+    pvName,
+    "--type=merge",
+    "-p",
+    JSON.stringify({
+      spec: { claimRef: { namespace: "default", name: "data", uid: claimUID } },
+    }),
+  ]);
+  await cluster.kubectlOk([
+    "patch",
+    "pvc",
+    "data",
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    JSON.stringify({ status: { phase: "Bound" } }),
+  ]);
+  await node.podInPhase("claimer", "Succeeded");
+  assert.equal(readFileSync(join(hostDir, "out"), "utf8"), "from-the-pod\n");
+  await cluster.kubectlOk(["delete", "pod", "claimer", "--wait=true", "--timeout=60s"]);
 });
 
 test("memory pressure evicts a pod (Failed, Evicted) and sets MemoryPressure", async () => {
