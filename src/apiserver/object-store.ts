@@ -221,7 +221,23 @@ export class ObjectStore {
     const key = objectKey(def, obj.metadata?.namespace ?? "", name);
     const value = await this.encodeAsync(def, obj);
     const kv = await this.run(def, name, () => this.backend.create(key, value, ttl(def)));
-    return this.decodeAsync(def, kv);
+    return this.#asStored(def, obj, kv);
+  }
+
+  /**
+   * What was just stored from `obj`, as a read would return it: `obj` itself
+   * with the new resourceVersion when it was stored unconverted and reads
+   * change nothing (so it equals the stored bytes decoded), else a decode.
+   * Saves parsing back every write's own bytes.
+   */
+  #asStored(def: ResourceDef, obj: KObject, kv: KeyValue): Promise<KObject> | KObject {
+    const version = apiVersionOf(def);
+    const storage = storageApiVersion(def) ?? version;
+    if (def.onRead || def.convertMany || obj.apiVersion !== version || storage !== version)
+      return this.decodeAsync(def, kv);
+    obj.kind ??= def.kind;
+    obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(kv.modRevision) };
+    return obj;
   }
 
   /**
@@ -240,7 +256,7 @@ export class ObjectStore {
     const kv = await this.run(def, name, () =>
       this.backend.update(key, encoded, expectedRevision, ttl(def)),
     );
-    return this.decodeAsync(def, kv);
+    return this.#asStored(def, obj, kv);
   }
 
   /** Deletes, guarded by expectedRevision; returns the last state with the delete's revision. */
