@@ -8,7 +8,7 @@
 import type { Pod, PodCondition } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../api/types.ts";
 import type { Clock } from "../client/clock.ts";
-import type { EventRecorder } from "../client/event-recorder.ts";
+import type { EventsRecorder } from "./events/event-broadcaster.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import { podsRef } from "../client/resources.ts";
 import { isNotFound } from "../client/api-error.ts";
@@ -30,7 +30,7 @@ export interface ScheduleOneDeps {
   clock: Clock;
   log(msg: string, fields?: Record<string, unknown>): void;
   frameworks: ReadonlyMap<string, Framework>;
-  recorders: ReadonlyMap<string, EventRecorder>;
+  recorders: ReadonlyMap<string, EventsRecorder>;
   /** The informer's current copy of a pod ("namespace/name"). */
   currentPod(key: string): Pod | undefined;
 }
@@ -156,10 +156,12 @@ export class ScheduleOne {
     const meta = assumed.pod.metadata ?? {};
     d.recorders
       .get(fw.profileName)
-      ?.event(
+      ?.eventf(
         asEventObject(assumed.pod),
+        undefined,
         "Normal",
         "Scheduled",
+        "Binding",
         `Successfully assigned ${meta.namespace}/${meta.name} to ${host}`,
       );
   }
@@ -188,7 +190,14 @@ export class ScheduleOne {
     d.log("pod unschedulable", { pod: key, reason, message });
     d.recorders
       .get(fw.profileName)
-      ?.event(asEventObject(current), "Warning", "FailedScheduling", message);
+      ?.eventf(
+        asEventObject(current),
+        undefined,
+        "Warning",
+        "FailedScheduling",
+        "Scheduling",
+        message,
+      );
     void this.updateStatus(current, message, reason, nominatedNodeName);
   }
 

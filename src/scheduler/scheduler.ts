@@ -10,7 +10,6 @@
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../api/types.ts";
 import { realClock, type Clock } from "../client/clock.ts";
-import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../client/informer/shared-informer.ts";
 import { LeaderElector } from "../client/leader-election.ts";
@@ -37,6 +36,7 @@ import { defaultConfiguration, type KubeSchedulerConfiguration } from "./profile
 import { SchedulingQueue } from "./queue/scheduling-queue.ts";
 import { pvcRef, pvRef, priorityClassesRef, storageClassesRef } from "./resources.ts";
 import { ScheduleOne } from "./schedule-one.ts";
+import { EventBroadcaster, type EventsRecorder } from "./events/event-broadcaster.ts";
 
 export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -94,7 +94,9 @@ export class Scheduler {
   private readonly podInformer: SharedInformer<KObject>;
   private readonly clock: Clock;
   private readonly log: LogFn;
-  private readonly recorders = new Map<string, EventRecorder>();
+  /** events.k8s.io/v1 events, one recorder per profile (reportingController = schedulerName). */
+  private readonly events: EventBroadcaster;
+  private readonly recorders = new Map<string, EventsRecorder>();
   private readonly one: ScheduleOne;
 
   constructor(
@@ -118,8 +120,11 @@ export class Scheduler {
       lister: (resource: string) => listerOf(this.listers.get(resource)),
     };
     this.metrics = opts.metrics ?? new SchedulerMetrics();
+    this.events = new EventBroadcaster(opts.client, { clock: this.clock });
     for (const profile of config.profiles) {
       const name = profile.schedulerName;
+      const eventRecorder = this.events.newRecorder(name);
+      this.recorders.set(name, eventRecorder);
       const observeExtensionPoint = (point: ExtensionPoint, status: string, seconds: number) =>
         this.metrics.extensionPoint(point, status, name, seconds);
       this.frameworks.set(
@@ -127,13 +132,9 @@ export class Scheduler {
         buildFramework(
           profile,
           registry,
-          { ...deps, observeExtensionPoint },
+          { ...deps, observeExtensionPoint, eventRecorder },
           config.percentageOfNodesToScore,
         ),
-      );
-      this.recorders.set(
-        profile.schedulerName,
-        new EventRecorder(opts.client, { component: profile.schedulerName }, { clock: this.clock }),
       );
     }
     const first = this.frameworks.values().next().value as Framework;
@@ -226,7 +227,8 @@ export class Scheduler {
     this.queue.close();
     await this.one.drain();
     await this.informers.stop();
-    await Promise.all([...this.recorders.values()].map((r) => r.flush()));
+    this.events.close();
+    await this.events.flush();
   }
 }
 

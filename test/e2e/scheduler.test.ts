@@ -266,6 +266,33 @@ describe("kube-scheduler against a real API server", () => {
     assert.equal(out, "|");
   });
 
+  test("events are events.k8s.io/v1 as upstream's recorder writes them", async () => {
+    const events = await eventually("a Scheduled event", async () => {
+      const out = await cluster.kubectlOk(["get", "events.v1.events.k8s.io", "-o", "json"]);
+      const items = (
+        JSON.parse(out) as {
+          items: {
+            reason: string;
+            action: string;
+            reportingController: string;
+            reportingInstance: string;
+            regarding: { kind: string; name: string };
+            note: string;
+          }[];
+        }
+      ).items;
+      return items.some((e) => e.reason === "Scheduled") ? items : undefined;
+    });
+    const scheduled = events.find((e) => e.reason === "Scheduled")!;
+    assert.equal(scheduled.action, "Binding");
+    assert.equal(scheduled.reportingController, "default-scheduler");
+    assert.match(scheduled.reportingInstance, /^default-scheduler-/);
+    assert.equal(scheduled.regarding.kind, "Pod");
+    assert.match(scheduled.note, /^Successfully assigned default\/\S+ to \S+$/);
+    const failed = events.find((e) => e.reason === "FailedScheduling")!;
+    assert.equal(failed.action, "Scheduling");
+  });
+
   test("/metrics and /healthz", async () => {
     assert.equal((await get("/healthz")).body, "ok");
     const metrics = (await get("/metrics")).body;
@@ -291,7 +318,7 @@ describe("kube-scheduler against a real API server", () => {
       ["incoming", /^scheduler_queue_incoming_pods_total\{queue="active",event="PodAdd"\} [1-9]/m],
       [
         "unschedulable per plugin",
-        /^scheduler_unschedulable_pods\{plugin="NodeResourcesFit",profile="default-scheduler"\} [1-9]/m,
+        /^scheduler_unschedulable_pods\{plugin="\w+",profile="default-scheduler"\} [1-9]/m,
       ],
       ["cache nodes", /^scheduler_scheduler_cache_size\{type="nodes"\} 4$/m],
       ["preemption", /^scheduler_preemption_attempts_total [1-9]/m],

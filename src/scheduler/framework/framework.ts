@@ -30,6 +30,7 @@ import type { NodeInfo } from "./node-info.ts";
 import type { PodInfo } from "./pod-info.ts";
 import { asStatus, Code, isSuccess, Status, type MaybeStatus } from "./status.ts";
 import type { ExtensionPoint } from "../metrics/metrics.ts";
+import type { EventsRecorder } from "../events/event-broadcaster.ts";
 
 /** Plugin instances per extension point, in order; score plugins with weights. */
 export interface ProfilePlugins {
@@ -54,6 +55,8 @@ export interface FrameworkDeps {
    * resulting status code's name (scheduler_framework_extension_point_duration_seconds).
    */
   observeExtensionPoint?(point: ExtensionPoint, status: string, seconds: number): void;
+  /** The profile's events.k8s.io/v1 recorder (absent in unit tests). */
+  eventRecorder?: EventsRecorder;
   client?: RestClient;
   snapshot(): SharedLister;
   namespaceLabels(ns: string): Record<string, string> | undefined;
@@ -67,6 +70,7 @@ export class Framework implements Handle {
   plugins!: ProfilePlugins;
   readonly clock: Clock;
   readonly client?: RestClient;
+  readonly eventRecorder?: EventsRecorder;
 
   constructor(
     readonly profileName: string,
@@ -76,6 +80,7 @@ export class Framework implements Handle {
   ) {
     this.clock = deps.clock;
     this.client = deps.client;
+    this.eventRecorder = deps.eventRecorder;
   }
 
   private observe(point: ExtensionPoint, status: string, t0: number): void {

@@ -12,6 +12,7 @@
 import type { KObject } from "../../api/types.ts";
 import type { Clock } from "../../client/clock.ts";
 import type { RestClient } from "../../client/rest-client.ts";
+import type { EventsRecorder } from "../events/event-broadcaster.ts";
 import type { CycleState } from "./cycle-state.ts";
 import type { NodeInfo } from "./node-info.ts";
 import type { PodInfo } from "./pod-info.ts";
@@ -157,6 +158,8 @@ export interface Handle {
   readonly clock: Clock;
   /** Absent in unit tests that do no I/O. */
   readonly client?: RestClient;
+  /** The profile's event recorder (events.k8s.io/v1); absent in unit tests. */
+  readonly eventRecorder?: EventsRecorder;
   snapshot(): SharedLister;
   /** Labels of a namespace (namespaceSelector terms); undefined when unknown. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;

@@ -3,6 +3,8 @@
  * `makePod("web").req({ cpu: "1" }).node("n1").obj()`, `makeNode("n1").capacity({ cpu: "4" }).obj()`,
  * and a Handle over an in-memory cache for plugin tests.
  */
+import type { RestClient } from "../../client/rest-client.ts";
+import type { EventsRecorder } from "../events/event-broadcaster.ts";
 import type { Node, Pod, PodSpec, Taint, Toleration } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../../api/types.ts";
 import { FakeClock } from "../../client/clock.ts";
@@ -159,6 +161,9 @@ export interface FakeClusterOptions {
   namespaces?: Record<string, Record<string, string>>;
   objects?: Record<string, KObject[]>;
   profile?: Profile;
+  /** API client and event recorder the plugins see (none by default: no I/O). */
+  client?: RestClient;
+  eventRecorder?: EventsRecorder;
 }
 
 /** A cache holding the nodes and bound pods, and a default-profile Framework over it. */
@@ -184,6 +189,8 @@ export function fakeCluster(opts: FakeClusterOptions = {}): {
     inTreeRegistry(),
     {
       clock,
+      client: opts.client,
+      eventRecorder: opts.eventRecorder,
       snapshot: () => cache,
       namespaceLabels: (ns) =>
         opts.namespaces?.[ns] ?? (ns ? { "kubernetes.io/metadata.name": ns } : undefined),

@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../../../api/types.ts";
+import type { RestClient } from "../../../client/rest-client.ts";
+import type { EventsRecorder } from "../../events/event-broadcaster.ts";
 import { CycleState } from "../../framework/cycle-state.ts";
 import { PodInfo } from "../../framework/pod-info.ts";
 import type { Status } from "../../framework/status.ts";
@@ -102,4 +104,40 @@ test("DefaultPreemption failure messages", async () => {
     assert.equal(r.nominatedNodeName, undefined, c.name);
     assert.equal(r.status?.message(), c.want, c.name);
   }
+});
+
+test("DefaultPreemption marks, deletes and reports each victim, then nominates the node", async () => {
+  const calls: string[] = [];
+  const client = {
+    patch: async (_ref: unknown, ns: string, name: string, type: string, body: unknown) => {
+      calls.push(`patch ${type} ${ns}/${name} ${JSON.stringify(body)}`);
+      return {};
+    },
+    delete: async (_ref: unknown, ns: string, name: string, opts: unknown) => {
+      calls.push(`delete ${ns}/${name} ${JSON.stringify(opts)}`);
+      return {};
+    },
+  } as unknown as RestClient;
+  const events: string[] = [];
+  const eventRecorder: EventsRecorder = {
+    eventf: (regarding, related, type, reason, action, note) =>
+      events.push(
+        [regarding.metadata?.name, related?.metadata?.name, type, reason, action, note].join("|"),
+      ),
+  };
+  const v = makePod("v1").node("n1").priority(1).req({ cpu: "2" }).obj();
+  const cluster = fakeCluster({ nodes: [small("n1")], pods: [v], client, eventRecorder });
+  const hi = makePod("hi").priority(100).req({ cpu: "2" }).obj();
+  const r = await preempt(cluster, hi);
+  assert.equal(r.nominatedNodeName, "n1");
+  assert.equal(r.victims, 1);
+  const stamp = new Date(cluster.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  assert.deepEqual(calls, [
+    'patch merge default/hi {"status":{"nominatedNodeName":"n1"}}',
+    `patch strategic default/v1 {"status":{"conditions":[{"type":"DisruptionTarget","status":"True","reason":"PreemptionByScheduler","message":"default-scheduler: preempting to accommodate a higher priority pod","lastTransitionTime":"${stamp}"}]}}`,
+    'delete default/v1 {"preconditions":{"uid":"uid-v1"}}',
+  ]);
+  assert.deepEqual(events, [
+    "v1|hi|Normal|Preempted|Preempting|Preempted by pod uid-hi on node n1",
+  ]);
 });

@@ -2,13 +2,16 @@
  * DefaultPreemption (PostFilter): when no node fits, find the node where
  * evicting the fewest, least important lower-priority pods (respecting
  * PodDisruptionBudgets where possible) lets the pod fit; delete those victims
- * and nominate the node (status.nominatedNodeName). The pod itself is retried
- * once the victims are gone.
+ * (each marked DisruptionTarget/PreemptionByScheduler first, and a Preempted
+ * event recorded) and nominate the node (status.nominatedNodeName). The pod
+ * itself is retried once the victims are gone.
  */
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.d.ts";
+import type { KObject } from "../../../api/types.ts";
 import { podsRef } from "../../../client/resources.ts";
 import { fitErrorMessage } from "../../framework/fit-error.ts";
 import type { Handle, PostFilterPlugin } from "../../framework/interfaces.ts";
+import type { PodInfo } from "../../framework/pod-info.ts";
 import { Code, Status, unschedulable, unresolvable } from "../../framework/status.ts";
 import { pickOneNode, selectVictimsOnNode, type Victims } from "./select-victims.ts";
 
@@ -71,15 +74,7 @@ export function newDefaultPreemption(_args: unknown, handle: Handle): PostFilter
             },
           )
           .catch(() => undefined);
-        await Promise.all(
-          candidates.get(chosen)!.pods.map((v) =>
-            client
-              .delete(podsRef, v.namespace, v.pod.metadata?.name ?? "", {
-                preconditions: { uid: v.pod.metadata?.uid },
-              })
-              .catch(() => undefined),
-          ),
-        );
+        await Promise.all(candidates.get(chosen)!.pods.map((v) => evict(handle, pod, v, chosen)));
       }
       return {
         status: null,
@@ -88,4 +83,52 @@ export function newDefaultPreemption(_args: unknown, handle: Handle): PostFilter
       };
     },
   } satisfies PostFilterPlugin;
+}
+
+/**
+ * Upstream's victim eviction: mark the victim with the DisruptionTarget
+ * condition (reason PreemptionByScheduler) unless it has one, delete it
+ * (uid precondition), and record a Preempted event regarding it.
+ */
+async function evict(handle: Handle, preemptor: PodInfo, victim: PodInfo, node: string) {
+  const client = handle.client!;
+  const meta = victim.pod.metadata ?? {};
+  const hasCondition = victim.pod.status?.conditions?.some(
+    (c) => c.type === "DisruptionTarget" && c.status === "True",
+  );
+  if (!hasCondition) {
+    const schedulerName = preemptor.pod.spec?.schedulerName ?? "default-scheduler";
+    const condition = {
+      type: "DisruptionTarget",
+      status: "True",
+      reason: "PreemptionByScheduler",
+      message: `${schedulerName}: preempting to accommodate a higher priority pod`,
+      lastTransitionTime: new Date(handle.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    };
+    await client
+      .patch(
+        podsRef,
+        meta.namespace,
+        meta.name ?? "",
+        "strategic",
+        { status: { conditions: [condition] } },
+        { subresource: "status" },
+      )
+      .catch(() => undefined);
+  }
+  try {
+    await client.delete(podsRef, meta.namespace, meta.name ?? "", {
+      preconditions: { uid: meta.uid },
+    });
+  } catch {
+    return;
+  }
+  handle.eventRecorder?.eventf(
+    { ...victim.pod, apiVersion: "v1", kind: "Pod" } as KObject,
+    { ...preemptor.pod, apiVersion: "v1", kind: "Pod" } as KObject,
+    "Normal",
+    "Preempted",
+    "Preempting",
+    `Preempted by pod ${preemptor.pod.metadata?.uid} on node ${node}`,
+  );
 }
