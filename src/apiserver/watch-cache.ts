@@ -21,6 +21,7 @@ import { hasLatestRevision } from "../storage/latest-revision.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { WatchCacheStore } from "./watch-cache-store.ts";
 import { WatchEventMemo } from "./watch-event-memo.ts";
+import { FreshWaiters } from "./watch-cache-waiters.ts";
 
 export type CacheEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -97,7 +98,7 @@ export class WatchCache {
   /** Whether storage's watch progress notifications can confirm freshness (asked once). */
   #progress?: Promise<boolean>;
   /** Consistent reads waiting for lastRevision to reach a revision. */
-  #freshWaiters = new Set<{ revision: number; resolve: () => void }>();
+  readonly #freshWaiters = new FreshWaiters();
 
   constructor(opts: WatchCacheOptions) {
     this.prefix = opts.prefix;
@@ -166,22 +167,11 @@ export class WatchCache {
 
   /** Waits (asking for progress) until lastRevision >= revision; false after freshWaitMs or when the watch ends. */
   async #waitFor(revision: number): Promise<boolean> {
-    let resolve!: () => void;
-    const reached = new Promise<void>((r) => (resolve = r));
-    const waiter = { revision, resolve };
-    this.#freshWaiters.add(waiter);
-    const ask = () => this.#backend.requestWatchProgress?.();
-    ask();
-    const ticker = setInterval(ask, PROGRESS_REQUEST_MS);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((r) => (timer = setTimeout(r, this.#freshWaitMs)));
-    try {
-      await Promise.race([reached, expired]);
-    } finally {
-      clearInterval(ticker);
-      clearTimeout(timer);
-      this.#freshWaiters.delete(waiter);
-    }
+    await this.#freshWaiters.wait(revision, {
+      ask: () => this.#backend.requestWatchProgress?.(),
+      askEveryMs: PROGRESS_REQUEST_MS,
+      boundMs: this.#freshWaitMs,
+    });
     return this.#ready && this.#lastRevision >= revision;
   }
 
@@ -192,8 +182,7 @@ export class WatchCache {
   }
 
   #wakeFresh(): void {
-    for (const w of this.#freshWaiters)
-      if (!this.#ready || this.#lastRevision >= w.revision) w.resolve();
+    this.#freshWaiters.wake((revision) => !this.#ready || this.#lastRevision >= revision);
   }
 
   /**
