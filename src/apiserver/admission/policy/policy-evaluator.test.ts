@@ -183,3 +183,62 @@ test("params are declared only with a paramKind", () => {
     String(out),
   );
 });
+
+test("each set of expressions has a runtime cost budget, variables included, as upstream", () => {
+  const many = cm(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, "v"])));
+  const heavy = [{ name: "n", expression: "object.data.map(k, k + k).size()" }];
+  const OUT =
+    "validation failed due to running out of cost budget, no further validation rules will be run";
+  // [spec, budget, outcome]
+  const cases: [Rec, number, string[] | string][] = [
+    [{ variables: heavy, validations: [{ expression: "variables.n > 0" }] }, 10_000_000, []],
+    // The expression alone is cheap; the variable it reads is not.
+    [{ variables: heavy, validations: [{ expression: "variables.n > 0" }] }, 50, [`error: ${OUT}`]],
+    [{ variables: heavy, validations: [{ expression: "true" }] }, 50, []],
+    [
+      {
+        variables: heavy,
+        matchConditions: [{ name: "m", expression: "variables.n > 0" }],
+        validations: [{ expression: "true" }],
+      },
+      50,
+      `match error: ${OUT}`,
+    ],
+    // Messages get what the validations left.
+    [
+      {
+        variables: heavy,
+        validations: [
+          { expression: "false", messageExpression: "string(variables.n)" },
+          { expression: "true" },
+        ],
+      },
+      50,
+      [`error: failed messageExpression: ${OUT}`, `error: failed messageExpression: ${OUT}`],
+    ],
+    [
+      {
+        variables: heavy,
+        validations: [{ expression: "false", messageExpression: "string(variables.n)" }],
+      },
+      10_000_000,
+      ["deny: 50"],
+    ],
+  ];
+  for (const [spec, budget, want] of cases) {
+    assert.deepEqual(
+      outcome(evaluatePolicy(policy(spec), bindings(many), budget)),
+      want,
+      JSON.stringify([spec, budget]),
+    );
+  }
+  const audits = evaluatePolicy(
+    policy({
+      variables: heavy,
+      auditAnnotations: [{ key: "n", valueExpression: "string(variables.n)" }],
+    }),
+    bindings(many),
+    50,
+  );
+  assert.deepEqual(outcome(audits), [`error: ${OUT}`]);
+});

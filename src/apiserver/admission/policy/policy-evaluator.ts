@@ -15,6 +15,7 @@
  */
 import type { CelProgram, CompileOptions, EvalResult } from "../../../cel/index.ts";
 import { cel } from "../../../cel/lazy.ts";
+import { RUNTIME_COST_BUDGET } from "../../../cel/cost.ts";
 import type { KObject } from "../../../api/types.ts";
 import {
   compileConditionList,
@@ -147,13 +148,14 @@ export function compilePolicy(policy: KObject): CompiledPolicy {
  * entries run the policy's variables (against these same bindings) on
  * first read.
  */
-function withVariables(c: CompiledPolicy, bindings: Rec): Rec {
+function withVariables(c: CompiledPolicy, bindings: Rec, budget?: Budget): Rec {
   const env: Rec = { ...bindings };
   env.variables = cel().lazyCelMap([...c.variables.keys()], (name) => {
     const p = c.variables.get(name)!;
     if (!p.program)
       return { ok: false, message: `composited variable "${name}" fails to compile: ${p.error}` };
     const r = p.program.evaluate(env);
+    if (budget) budget.variables += r.cost;
     return r.ok
       ? { ok: true, value: r.value }
       : {
@@ -164,33 +166,101 @@ function withVariables(c: CompiledPolicy, bindings: Rec): Rec {
   return env;
 }
 
-/** Evaluates the policy with the request's bindings (object, oldObject, request, params, ...). */
-export function evaluatePolicy(policy: KObject, bindings: Rec): PolicyEvaluation {
+/** Upstream's error when a set of expressions runs out of its runtime cost budget. */
+export const OUT_OF_BUDGET =
+  "validation failed due to running out of cost budget, no further validation rules will be run";
+
+/**
+ * The runtime cost budget of one set of expressions (upstream's
+ * RuntimeCELCostBudget, 10,000,000): every expression's cost plus that of
+ * the variables it made run.
+ */
+class Budget {
+  variables = 0;
+  constructor(public remaining: number) {}
+  /** Charges one evaluation; OUT_OF_BUDGET once the budget is spent. */
+  charge = (cost: number): string | undefined => {
+    this.remaining -= cost + this.variables;
+    this.variables = 0;
+    return this.remaining < 0 ? OUT_OF_BUDGET : undefined;
+  };
+}
+
+/**
+ * Evaluates the policy with the request's bindings (object, oldObject,
+ * request, params, ...). Each of matchConditions, validations (then
+ * messageExpressions with what validations left) and auditAnnotations has
+ * a runtime budget of `budget` (upstream's RuntimeCELCostBudget; smaller
+ * in tests); running out fails the policy's evaluation with OUT_OF_BUDGET.
+ */
+export function evaluatePolicy(
+  policy: KObject,
+  bindings: Rec,
+  budget = RUNTIME_COST_BUDGET,
+): PolicyEvaluation {
   const c = compilePolicy(policy);
   if (c.conditions.length > 0) {
+    const b = new Budget(budget);
     const match = evaluateCompiledConditions(
       c.conditions,
-      withVariables(c, { ...bindings, namespaceObject: null }),
+      withVariables(c, { ...bindings, namespaceObject: null }, b),
+      b.charge,
     );
     if ("error" in match) return { skipped: false, matchError: match.error };
     if (!match.matched) return { skipped: true };
   }
-  const env = withVariables(c, bindings);
+  const spent = new Budget(budget);
+  const env = withVariables(c, bindings, spent);
   const { authorizer: _authorizer, ...withoutAuthorizer } = bindings;
-  let messageEnv: Rec | undefined;
-  const failures: ValidationFailure[] = [];
-  c.validations.forEach((v, i) => {
+  const outOfBudget = (): PolicyEvaluation => ({
+    skipped: false,
+    failures: [{ message: OUT_OF_BUDGET, reason: "Invalid", expressionIndex: -1, error: true }],
+    auditAnnotations: {},
+    auditErrors: [],
+  });
+  let failures: ValidationFailure[] = [];
+  const denied: { v: CompiledPolicy["validations"][number]; i: number }[] = [];
+  for (const [i, v] of c.validations.entries()) {
     const fail = (message: string, error: boolean) =>
       failures.push({ message, reason: v.reason, expressionIndex: i, error });
-    if (!v.p.program) return fail(`compilation error: ${v.p.error}`, true);
+    if (!v.p.program) {
+      fail(`compilation error: ${v.p.error}`, true);
+      continue;
+    }
     const r = v.p.program.evaluate(env);
-    if (!r.ok)
-      return fail(`expression '${v.expression}' resulted in error: ${r.error.message}`, true);
-    if (r.value === true) return;
-    messageEnv ??= withVariables(c, withoutAuthorizer);
-    fail(failureMessage(v, v.m?.program?.evaluate(messageEnv)), false);
-  });
-  const auditEnv = withVariables(c, withoutAuthorizer);
+    if (spent.charge(r.cost)) return outOfBudget();
+    if (!r.ok) fail(`expression '${v.expression}' resulted in error: ${r.error.message}`, true);
+    else if (r.value !== true) {
+      denied.push({ v, i });
+      failures.push({ message: "", reason: v.reason, expressionIndex: i, error: false });
+    }
+  }
+  // Messages of the denials, from what the validations left of the budget.
+  if (denied.length > 0) {
+    const messages = new Budget(Math.max(spent.remaining, 0));
+    const messageEnv = withVariables(c, withoutAuthorizer, messages);
+    for (const { v, i } of denied) {
+      const m = v.m?.program?.evaluate(messageEnv);
+      if (m && messages.charge(m.cost)) {
+        // As upstream: every validation that did not error becomes this error.
+        const errored = new Set(failures.filter((f) => f.error).map((f) => f.expressionIndex));
+        failures = c.validations.map((x, j) =>
+          errored.has(j)
+            ? failures.find((f) => f.expressionIndex === j)!
+            : {
+                message: `failed messageExpression: ${OUT_OF_BUDGET}`,
+                reason: x.reason,
+                expressionIndex: j,
+                error: true,
+              },
+        );
+        break;
+      }
+      failures.find((f) => f.expressionIndex === i)!.message = failureMessage(v, m);
+    }
+  }
+  const audits = new Budget(budget);
+  const auditEnv = withVariables(c, withoutAuthorizer, audits);
   const auditAnnotations: Record<string, string> = {};
   const auditErrors: string[] = [];
   for (const a of c.audits) {
@@ -199,6 +269,7 @@ export function evaluatePolicy(policy: KObject, bindings: Rec): PolicyEvaluation
       continue;
     }
     const r = a.p.program.evaluate(auditEnv);
+    if (audits.charge(r.cost)) return outOfBudget();
     if (!r.ok) {
       auditErrors.push(`expression '${a.expression}' resulted in error: ${r.error.message}`);
       continue;

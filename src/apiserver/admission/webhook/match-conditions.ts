@@ -92,11 +92,13 @@ export function evaluateConditions(
 
 /**
  * Evaluates compiled conditions: any false → no match (even after an
- * error), else any error → error, else match.
+ * error), else any error → error, else match. `charge` is told each
+ * evaluation's cost and may end the evaluation with an error (a budget).
  */
 export function evaluateCompiledConditions(
   conditions: readonly CompiledCondition[],
   bindings: Record<string, unknown>,
+  charge?: (cost: number) => string | undefined,
 ): MatchOutcome {
   const errors: string[] = [];
   for (const c of conditions) {
@@ -105,6 +107,9 @@ export function evaluateCompiledConditions(
       continue;
     }
     const r = c.program.evaluate(bindings);
+    // `charge` (a runtime budget) may stop everything with an error.
+    const over = charge?.(r.cost);
+    if (over !== undefined) return { error: over };
     if (!r.ok) errors.push(`expression '${c.expression}' resulted in error: ${r.error.message}`);
     else if (r.value === false) return { matched: false, condition: c.name };
     else if (r.value !== true)
