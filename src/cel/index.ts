@@ -16,7 +16,10 @@
  *   checker does (undefined fields, no matching overload, mixed literals;
  *   messages as upstream's): `types` gives schemas (CRD rules: self and
  *   oldSelf; date-time/date fields are timestamps, duration fields
- *   durations), `request` and `namespaceObject` get upstream's admission
+ *   durations; as upstream's SchemaDeclType, properties without a type and
+ *   unknown fields of preserve-unknown-fields objects are undefined fields,
+ *   and only resource roots — withTypeAndObjectMeta() — and embedded
+ *   resources have kind, apiVersion and metadata.name/generateName), `request` and `namespaceObject` get upstream's admission
  *   types, `authorizer` its type, `staticTypes` declares types directly
  *   (compileVariables() types a policy's `variables` as upstream's
  *   composition does), anything else is dyn. `program.resultType`
@@ -26,8 +29,9 @@
  *   hints to keep `type: number` fields double and formats typed). Unbound
  *   variables error only when read; `program.references` tells whether a
  *   rule reads e.g. `oldSelf`.
- * - Admission variables (object, oldObject, request, params, namespaceObject,
- *   variables) are plain JSON bindings; bind `authorizer` to
+ * - Admission variables (object, oldObject, request, params, namespaceObject)
+ *   are plain JSON bindings, `variables` may be a lazyCelMap() (each value
+ *   computed on first read, failures as CEL errors); bind `authorizer` to
  *   `authorizerValue({ user, requestResource })` and pass a synchronous
  *   `authorizer` callback in EvalOptions, or wrap the (synchronous) code
  *   that evaluates in `await withAsyncAuthorizer(celAuthorizerFor(authz,
