@@ -27,6 +27,33 @@ test("FieldSet: malformed FieldsV1 is rejected", () => {
   assert.throws(() => FieldSet.fromFieldsV1([]), /expected an object/);
 });
 
+test("FieldSet: merge, subtract and prune change the set in place as union, difference and withoutPrefixes", () => {
+  const a = () =>
+    FieldSet.fromFieldsV1({
+      "f:spec": { ".": {}, "f:x": {}, "f:y": { "f:z": {} } },
+      "f:status": {},
+    });
+  const b = FieldSet.fromFieldsV1({ "f:spec": { "f:y": { "f:z": {} }, "f:w": {} } });
+  const cases: [string, (s: FieldSet) => FieldSet, (s: FieldSet) => FieldSet][] = [
+    ["merge", (s) => s.merge(b), (s) => s.union(b)],
+    ["subtract", (s) => s.subtract(b), (s) => s.difference(b)],
+    [
+      "prune",
+      (s) => s.prune([["f:spec", "f:y"], ["f:status"]]),
+      (s) => s.withoutPrefixes([["f:spec", "f:y"], ["f:status"]]),
+    ],
+    ["prune all", (s) => s.prune([[]]), (s) => s.withoutPrefixes([[]])],
+  ];
+  for (const [name, inPlace, copying] of cases) {
+    const target = a();
+    const result = inPlace(target);
+    assert.equal(result, target, `${name} returns the same set`);
+    assert.deepEqual(target.toFieldsV1(), copying(a()).toFieldsV1(), name);
+  }
+  // Subtracting everything leaves no empty nodes behind.
+  assert.ok(a().subtract(a()).isEmpty());
+});
+
 test("FieldSet: union, difference, intersection are exact-path", () => {
   const a = new FieldSet().insert(["f:a"]).insert(["f:b", "f:c"]);
   const b = new FieldSet().insert(["f:b", "f:c"]).insert(["f:b"]);

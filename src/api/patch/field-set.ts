@@ -73,10 +73,37 @@ export class FieldSet {
 
   /** A copy without the sub-trees at the given paths (members at and below them). */
   withoutPrefixes(prefixes: readonly (readonly string[])[]): FieldSet {
-    const copy = this.union(new FieldSet());
+    return this.union(new FieldSet()).prune(prefixes);
+  }
+
+  /** Adds every member of `other` to this set, in place. */
+  merge(other: FieldSet): this {
+    if (other.member) this.member = true;
+    for (const [pe, o] of other.children) this.child(pe).merge(o);
+    return this;
+  }
+
+  /** Removes every member of `other` from this set, in place (emptied nodes pruned). */
+  subtract(other: FieldSet): this {
+    if (other.member) this.member = false;
+    for (const [pe, o] of other.children) {
+      const mine = this.children.get(pe);
+      if (!mine) continue;
+      mine.subtract(o);
+      if (mine.isEmpty()) this.children.delete(pe);
+    }
+    return this;
+  }
+
+  /** Removes the sub-trees at the given paths (members at and below them), in place. */
+  prune(prefixes: readonly (readonly string[])[]): this {
     for (const prefix of prefixes) {
-      if (prefix.length === 0) return new FieldSet();
-      const chain: FieldSet[] = [copy];
+      if (prefix.length === 0) {
+        this.member = false;
+        this.children.clear();
+        return this;
+      }
+      const chain: FieldSet[] = [this];
       for (const pe of prefix.slice(0, -1)) {
         const next = chain[chain.length - 1].children.get(pe);
         if (!next) break;
@@ -88,7 +115,7 @@ export class FieldSet {
         chain[i - 1].children.delete(prefix[i - 1]);
       }
     }
-    return copy;
+    return this;
   }
 
   /** Every member path, members of a node before its children, children in sorted order. */

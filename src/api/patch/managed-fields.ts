@@ -53,9 +53,9 @@ const STRIPPED: string[][] = [
 
 const STRIPPED_SET = STRIPPED.reduce((s, p) => s.insert(p), new FieldSet());
 
-/** Drops the untracked paths from a set. */
+/** Drops the untracked paths from `set`, in place: callers pass sets they have just built. */
 export function stripUntracked(set: FieldSet, ignoredFields: string[][] = []): FieldSet {
-  return set.difference(STRIPPED_SET).withoutPrefixes(ignoredFields);
+  return set.subtract(STRIPPED_SET).prune(ignoredFields);
 }
 
 /** RFC 3339 in UTC with seconds precision, as metav1.Time serializes. */
@@ -330,7 +330,7 @@ function recordUpdate(
     comparable(newObj, info.ignoredFields),
     schema,
   );
-  const changed = stripUntracked(cmp.added.union(cmp.modified), info.ignoredFields);
+  const changed = stripUntracked(cmp.added.merge(cmp.modified), info.ignoredFields);
   const removed = stripUntracked(cmp.removed, info.ignoredFields);
   const touched = changed.union(removed);
   const self: Omit<ManagedSet, "set"> = {
