@@ -1,9 +1,11 @@
 /**
  * An events.k8s.io/v1 event broadcaster, as client-go's tools/events that
  * kube-scheduler records with:
- * - recording never blocks the caller: events go to a queue of at most 1,000
- *   (more are dropped, as upstream's DropIfChannelFull) and are written in
- *   the background, at most `maxInFlight` requests at a time;
+ * - recording never blocks the caller: events go to a queue and are written
+ *   in the background, at most `maxInFlight` requests at a time. Upstream's
+ *   channel holds 1,000 events (DropIfChannelFull) but is drained at once
+ *   into one goroutine per event, so its backlog of unwritten events is
+ *   unbounded; this queue drops events beyond 10,000 unwritten ones;
  * - isomorphic events (same type, action, reason, reporting controller and
  *   instance, regarding and related objects; the note is not compared) form
  *   a series: the second one PATCHes `series` {count 2, lastObservedTime},
@@ -29,7 +31,7 @@ export const eventsV1Ref: ResourceRef = {
 const maxTriesPerEvent = 12;
 const finishTimeMs = 6 * 60_000;
 const refreshTimeMs = 30 * 60_000;
-export const maxQueuedEvents = 1000;
+export const maxQueuedEvents = 10_000;
 
 interface ObjectRef {
   kind?: string;
@@ -100,7 +102,7 @@ export interface BroadcasterOptions {
   clock: Clock;
   /** Concurrent writes (default 16). */
   maxInFlight?: number;
-  /** Queue bound; later events are dropped (default 1,000). */
+  /** Unwritten events kept; later ones are dropped (default 10,000). */
   maxQueued?: number;
   /** Delay between retries of a failed write (default 10 s, jittered by 25%). */
   retryDelayMs?: number;
