@@ -128,13 +128,26 @@ export function validatePolicy(o: KObject): FieldError[] {
     );
   validations.forEach((v, i) => {
     const path = `spec.validations[${i}]`;
-    if (!str(v.expression))
+    if (!str(v.expression).trim())
       errs.push(fieldErrors.required(`${path}.expression`, "expression is not specified"));
-    errs.push(...celErrors(`${path}.expression`, v.expression, exprs, ["bool"]));
-    errs.push(
-      ...celErrors(`${path}.messageExpression`, v.messageExpression, messageExprs, ["string"]),
-    );
-    if (str(v.message).includes("\n"))
+    else errs.push(...celErrors(`${path}.expression`, v.expression, exprs, ["bool"]));
+    if (str(v.messageExpression) && !str(v.messageExpression).trim())
+      errs.push(
+        fieldErrors.invalid(
+          `${path}.messageExpression`,
+          v.messageExpression,
+          "must be non-empty if specified",
+        ),
+      );
+    else
+      errs.push(
+        ...celErrors(`${path}.messageExpression`, v.messageExpression, messageExprs, ["string"]),
+      );
+    if (str(v.message) && !str(v.message).trim())
+      errs.push(
+        fieldErrors.invalid(`${path}.message`, v.message, "message must be non-empty if specified"),
+      );
+    else if (/[\n\r]/.test(str(v.message).trim()))
       errs.push(
         fieldErrors.invalid(`${path}.message`, v.message, "message must not contain line breaks"),
       );
@@ -175,18 +188,30 @@ export function validatePolicy(o: KObject): FieldError[] {
   return errs;
 }
 
+/** Upstream's ValidatePathSegmentName (a name that goes into a URL path). */
+function pathSegmentNameErrors(name: string): string[] {
+  if (name === "." || name === "..") return [`may not be '${name}'`];
+  const out: string[] = [];
+  for (const c of ["/", "%"]) if (name.includes(c)) out.push(`may not contain '${c}'`);
+  return out;
+}
+
 /** A ValidatingAdmissionPolicyBinding. */
 export function validatePolicyBinding(o: KObject): FieldError[] {
   const errs = meta(o);
   const spec = obj(o.spec);
   if (!str(spec.policyName)) errs.push(fieldErrors.required("spec.policyName"));
+  else
+    for (const msg of nameIsDNSSubdomain(str(spec.policyName), false))
+      errs.push(fieldErrors.invalid("spec.policyName", spec.policyName, msg));
   if (isObject(spec.paramRef)) {
     const ref = spec.paramRef;
     const hasSelector = isObject(ref.selector);
+    for (const msg of pathSegmentNameErrors(str(ref.name)))
+      errs.push(fieldErrors.invalid("spec.paramRef.name", ref.name, msg));
     if (str(ref.name) && hasSelector)
-      errs.push(
-        fieldErrors.forbidden("spec.paramRef.name", "name and selector are mutually exclusive"),
-      );
+      for (const f of ["spec.paramRef.name", "spec.paramRef.selector"])
+        errs.push(fieldErrors.forbidden(f, "name and selector are mutually exclusive"));
     if (!str(ref.name) && !hasSelector)
       errs.push(fieldErrors.required("spec.paramRef", "one of name or selector must be specified"));
     if (hasSelector) errs.push(...validateLabelSelector(ref.selector, "spec.paramRef.selector"));

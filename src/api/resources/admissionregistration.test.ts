@@ -334,3 +334,59 @@ test("auditAnnotations: unique keys, at most 20, valueExpression at most 5 KiB",
     ],
   );
 });
+
+test("policy messages and binding references validate as upstream", () => {
+  const rules = {
+    resourceRules: [
+      { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] },
+    ],
+  };
+  const policyErrs = (validation: Record<string, unknown>) =>
+    check("validatingadmissionpolicies", {
+      metadata: { name: "p" },
+      spec: { matchConstraints: rules, validations: [validation] },
+    });
+  const cases: [Record<string, unknown>, string[]][] = [
+    [
+      { expression: "  " },
+      ["spec.validations[0].expression: Required value: expression is not specified"],
+    ],
+    [
+      { expression: "true", messageExpression: "  " },
+      [
+        'spec.validations[0].messageExpression: Invalid value: "  ": must be non-empty if specified',
+      ],
+    ],
+    [
+      { expression: "true", message: " " },
+      ['spec.validations[0].message: Invalid value: " ": message must be non-empty if specified'],
+    ],
+    [{ expression: "true", message: "trailing newline\n" }, []],
+    [
+      { expression: "true", message: "two\nlines" },
+      [
+        'spec.validations[0].message: Invalid value: "two\\nlines": message must not contain line breaks',
+      ],
+    ],
+  ];
+  for (const [validation, want] of cases)
+    assert.deepEqual(policyErrs(validation), want, JSON.stringify(validation));
+  const bindingErrs = (spec: Record<string, unknown>) =>
+    check("validatingadmissionpolicybindings", {
+      metadata: { name: "b" },
+      spec: { policyName: "p", validationActions: ["Deny"], ...spec },
+    });
+  assert.deepEqual(bindingErrs({ policyName: "Not_A_Name" }), [
+    "spec.policyName: Invalid value: \"Not_A_Name\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+  ]);
+  assert.deepEqual(bindingErrs({ paramRef: { name: "a/b", parameterNotFoundAction: "Deny" } }), [
+    `spec.paramRef.name: Invalid value: "a/b": may not contain '/'`,
+  ]);
+  assert.deepEqual(
+    bindingErrs({ paramRef: { name: "a", selector: {}, parameterNotFoundAction: "Deny" } }),
+    [
+      "spec.paramRef.name: Forbidden: name and selector are mutually exclusive",
+      "spec.paramRef.selector: Forbidden: name and selector are mutually exclusive",
+    ],
+  );
+});
