@@ -246,3 +246,28 @@ test("a full build without a cache ignores changed; with one it refills the cach
   assert.equal(cache.natTopRules, 2);
   assert.equal(r.natRules, 5 + cache.natTopRules + cache.chainRules);
 });
+
+test("a batched full build failing at any COMMIT leaves tables the next full build repairs", () => {
+  const before = [svc("a"), svc("b", 30101), svc("c"), svc("d", 30102)];
+  const slicesBefore = [slice("a", 2), slice("b", 1), slice("c", 1), slice("d", 2)];
+  // The next sync sees b deleted, c without endpoints, e added.
+  const after = [svc("a"), svc("c"), svc("d", 30102), svc("e")];
+  const slicesAfter = [slice("a", 2), slice("d", 1), slice("e", 2)];
+  const want = freshTables();
+  apply(want, buildProxyRules(input(after, slicesAfter)).restore);
+  const isService = (c: string) => /^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(c);
+  const first = buildProxyRules(input(before, slicesBefore, { batchSize: 1 }));
+  const sections = first.restore.split(/(?<=^COMMIT\n)/m);
+  assert.equal(sections.length, first.transactions);
+  for (let k = 0; k < sections.length; k++) {
+    const tables = freshTables();
+    // Only the first k COMMITs of the first sync took effect.
+    apply(tables, sections.slice(0, k).join(""));
+    const existing = new Set([...tables.get("nat")!.keys()].filter(isService));
+    const r = buildProxyRules(
+      input(after, slicesAfter, { batchSize: 1, existingChains: existing }),
+    );
+    apply(tables, r.restore);
+    assert.deepEqual(normalized(tables), normalized(want), `failed after ${k} COMMITs`);
+  }
+});
