@@ -75,6 +75,12 @@ test("matchConditions run before validations and read variables lazily, as upstr
       `match error: [expression 'variables.bad' resulted in error: composited variable "bad" fails to evaluate: no such key: missing, expression 'object.nope' resulted in error: no such key: nope]`,
     ],
     [
+      "a non-bool result is not false",
+      { matchConditions: [{ name: "n", expression: "object.data.a" }] },
+      cm({ a: "x" }),
+      ["deny: failed expression: false"],
+    ],
+    [
       "false wins over errors",
       {
         matchConditions: [

@@ -111,9 +111,8 @@ export function evaluateCompiledConditions(
     const over = charge?.(r.cost);
     if (over !== undefined) return { error: over };
     if (!r.ok) errors.push(`expression '${c.expression}' resulted in error: ${r.error.message}`);
+    // Only false stops a match: like upstream's matcher, a (dyn) non-bool result counts as true.
     else if (r.value === false) return { matched: false, condition: c.name };
-    else if (r.value !== true)
-      errors.push(`expression '${c.expression}' resulted in error: must evaluate to bool`);
   }
   if (errors.length === 0) return { matched: true };
   return { error: errors.length === 1 ? errors[0]! : `[${errors.join(", ")}]` };
