@@ -16,6 +16,11 @@ export function registerControllerManagerCommand(program: Command): void {
     .option("--leader-elect-renew-deadline <d>", "renew deadline", "10s")
     .option("--leader-elect-retry-period <d>", "retry period", "2s")
     .option("--root-ca-file <file>", "CA bundle published in kube-root-ca.crt config maps")
+    // Upstream's defaults are 20/30; k8ts keeps 100/200 so one standalone
+    // controller manager can ramp large ReplicaSets. A negative QPS means no
+    // client-side limit (client-go's reading).
+    .option("--kube-api-qps <n>", "requests per second to the API server (< 0: unlimited)", "100")
+    .option("--kube-api-burst <n>", "request burst to the API server", "200")
     .option(
       "--allocate-node-cidrs [bool]",
       "node IPAM: give each node without one a podCIDR from --cluster-cidr",
@@ -72,11 +77,20 @@ export function registerControllerManagerCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const qps = Number(flags.kubeApiQps);
+      const burst = Number(flags.kubeApiBurst);
+      if (!Number.isFinite(qps) || !Number.isInteger(burst) || burst < 0) {
+        process.stderr.write(
+          `error: invalid --kube-api-qps ${flags.kubeApiQps} or --kube-api-burst ${flags.kubeApiBurst}\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
       const config = loadKubeconfig(flags.kubeconfig);
       const client = new RestClient({
         ...config,
-        qps: 100,
-        burst: 200,
+        qps,
+        burst,
         userAgent: "k8ts-controller-manager",
       });
       // As upstream: callers of the secure port are authenticated and authorized
