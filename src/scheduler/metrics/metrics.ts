@@ -8,6 +8,7 @@
  * One registry per scheduler instance; gauges read their sources at scrape.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { FastHistogram, type HistogramChild } from "./fast-histogram.ts";
 
 export type AttemptResult = "scheduled" | "unschedulable" | "error";
 
@@ -47,11 +48,13 @@ export const attemptsLabel = (attempts: number): string =>
 export class SchedulerMetrics {
   readonly registry = new Registry();
   private readonly attempts: Counter<string>;
-  private readonly attemptDuration: Histogram<string>;
-  private readonly algorithmDuration: Histogram<string>;
-  private readonly extensionPointDuration: Histogram<string>;
-  private readonly sliDuration: Histogram<string>;
-  private readonly podAttempts: Histogram<string>;
+  private readonly attemptDuration: FastHistogram;
+  private readonly algorithmDuration: HistogramChild;
+  private readonly extensionPointDuration: FastHistogram;
+  /** Children of the hot-path histograms by label values, looked up once each. */
+  private readonly children = new Map<string, HistogramChild>();
+  private readonly sliDuration: FastHistogram;
+  private readonly podAttempts: HistogramChild;
   private readonly incomingPods: Counter<string>;
   private readonly preemptionAttempts: Counter<string>;
   private readonly preemptionVictims: Histogram<string>;
@@ -66,39 +69,41 @@ export class SchedulerMetrics {
       labelNames: ["result", "profile"],
       registers,
     });
-    this.attemptDuration = new Histogram({
-      name: "scheduler_scheduling_attempt_duration_seconds",
-      help: "Scheduling attempt latency in seconds (scheduling algorithm + binding)",
-      labelNames: ["result", "profile"],
-      buckets: exponentialBuckets(0.001, 2, 15),
-      registers,
-    });
-    this.algorithmDuration = new Histogram({
-      name: "scheduler_scheduling_algorithm_duration_seconds",
-      help: "Scheduling algorithm latency in seconds",
-      buckets: exponentialBuckets(0.001, 2, 15),
-      registers,
-    });
-    this.extensionPointDuration = new Histogram({
-      name: "scheduler_framework_extension_point_duration_seconds",
-      help: "Latency for running all plugins of a specific extension point.",
-      labelNames: ["extension_point", "status", "profile"],
-      buckets: exponentialBuckets(0.0001, 2, 12),
-      registers,
-    });
-    this.sliDuration = new Histogram({
-      name: "scheduler_pod_scheduling_sli_duration_seconds",
-      help: "E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue and might involve multiple scheduling attempts.",
-      labelNames: ["attempts"],
-      buckets: exponentialBuckets(0.01, 2, 20),
-      registers,
-    });
-    this.podAttempts = new Histogram({
-      name: "scheduler_pod_scheduling_attempts",
-      help: "Number of attempts to successfully schedule a pod.",
-      buckets: exponentialBuckets(1, 2, 5),
-      registers,
-    });
+    this.attemptDuration = new FastHistogram(
+      "scheduler_scheduling_attempt_duration_seconds",
+      "Scheduling attempt latency in seconds (scheduling algorithm + binding)",
+      ["result", "profile"],
+      exponentialBuckets(0.001, 2, 15),
+      this.registry,
+    );
+    this.algorithmDuration = new FastHistogram(
+      "scheduler_scheduling_algorithm_duration_seconds",
+      "Scheduling algorithm latency in seconds",
+      [],
+      exponentialBuckets(0.001, 2, 15),
+      this.registry,
+    ).child({});
+    this.extensionPointDuration = new FastHistogram(
+      "scheduler_framework_extension_point_duration_seconds",
+      "Latency for running all plugins of a specific extension point.",
+      ["extension_point", "status", "profile"],
+      exponentialBuckets(0.0001, 2, 12),
+      this.registry,
+    );
+    this.sliDuration = new FastHistogram(
+      "scheduler_pod_scheduling_sli_duration_seconds",
+      "E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue and might involve multiple scheduling attempts.",
+      ["attempts"],
+      exponentialBuckets(0.01, 2, 20),
+      this.registry,
+    );
+    this.podAttempts = new FastHistogram(
+      "scheduler_pod_scheduling_attempts",
+      "Number of attempts to successfully schedule a pod.",
+      [],
+      exponentialBuckets(1, 2, 5),
+      this.registry,
+    ).child({});
     this.incomingPods = new Counter({
       name: "scheduler_queue_incoming_pods_total",
       help: "Number of pods added to scheduling queues by event and queue type.",
@@ -175,7 +180,10 @@ export class SchedulerMetrics {
 
   attempt(result: AttemptResult, profile: string, seconds: number): void {
     this.attempts.inc({ result, profile });
-    this.attemptDuration.observe({ result, profile }, seconds);
+    const key = `a\0${result}\0${profile}`;
+    let c = this.children.get(key);
+    if (!c) this.children.set(key, (c = this.attemptDuration.child({ result, profile })));
+    c.observe(seconds);
   }
 
   algorithm(seconds: number): void {
@@ -183,7 +191,14 @@ export class SchedulerMetrics {
   }
 
   extensionPoint(point: ExtensionPoint, status: string, profile: string, seconds: number): void {
-    this.extensionPointDuration.observe({ extension_point: point, status, profile }, seconds);
+    const key = `e\0${point}\0${status}\0${profile}`;
+    let c = this.children.get(key);
+    if (!c)
+      this.children.set(
+        key,
+        (c = this.extensionPointDuration.child({ extension_point: point, status, profile })),
+      );
+    c.observe(seconds);
   }
 
   /** A pod bound: its attempts and the time since its first attempt. */
