@@ -7,6 +7,7 @@ import type { ContainerGCPolicy } from "./container-gc.ts";
 import type { EvictionStats } from "./eviction/eviction-manager.ts";
 import type { ImageGCPolicy } from "./images/image-gc-manager.ts";
 import type { SimulatedRuntimeOptions } from "./runtime/simulated/simulated-runtime.ts";
+import type { ShutdownPolicy } from "./node/node-shutdown.ts";
 import type { KubeletUser } from "./server/kubelet-server.ts";
 
 export interface KubeletOptions {
@@ -68,6 +69,8 @@ export interface KubeletOptions {
   imageGCPeriodMs?: number;
   /** --minimum-container-ttl-duration / --maximum-dead-containers-per-container / --maximum-dead-containers (default 0, 1, -1). */
   containerGC?: Partial<ContainerGCPolicy>;
+  /** shutdownGracePeriod / shutdownGracePeriodCriticalPods: graceful node shutdown of pods on stop() (default 0: off). */
+  shutdown?: Partial<ShutdownPolicy>;
   /** Dead-container GC period (default 1 min). */
   containerGCPeriodMs?: number;
   /** Eviction monitoring period (default 10 s). */

@@ -30,6 +30,7 @@ import { defaultImageGCPolicy, validateImageGCPolicy } from "./images/image-gc-m
 import { machineInfo, nodeResources } from "./node/machine-info.ts";
 import { renewNodeLease, LEASE_RENEW_MS } from "./node/node-lease.ts";
 import { NodeStatusReporter } from "./node/node-status.ts";
+import { podShutdownMessage, podShutdownReason, shutdownPods } from "./node/node-shutdown.ts";
 import { apiObjectSource, apiTokenRequester } from "./object-source.ts";
 import { PeriodicTasks } from "./periodic.ts";
 import { PodWorkers } from "./pod-workers.ts";
@@ -258,7 +259,9 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   });
 
   // Node registration, status and lease.
+  let shuttingDown = false;
   const reporter = new NodeStatusReporter({
+    shuttingDown: () => shuttingDown,
     pressure: () => nodePressure.pressure(),
     client,
     runtime,
@@ -352,6 +355,17 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     settled: () => podWorkers.settled(),
     containerGC,
     async stop() {
+      const shutdown = { gracePeriodMs: 0, criticalGracePeriodMs: 0, ...opts.shutdown };
+      if (shutdown.gracePeriodMs > 0) {
+        // Graceful node shutdown: NotReady first, then the pods, their statuses written.
+        shuttingDown = true;
+        log.info("shutting down the node's pods", shutdown);
+        await reporter.report(true).catch((err) => log.warn("node status failed", { err }));
+        await shutdownPods(podWorkers.activePods(), shutdown, (pod, grace) =>
+          podWorkers.evict(pod, podShutdownMessage, grace, podShutdownReason),
+        );
+        await statusManager.flush();
+      }
       periodic.stop();
       logManager.stop();
       nodePressure.stop();

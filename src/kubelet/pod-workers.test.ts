@@ -80,3 +80,26 @@ test("pod state for the container GC: unknown, running, terminal and evicted pod
     ["live"],
   );
 });
+
+test("a node-shutdown kill leaves the pod Failed with reason Terminated, in the API", async () => {
+  const { workers, statuses, finalized } = setup();
+  workers.upsert(pod("s"));
+  await workers.settled();
+  const p = workers.pods()[0]!;
+  await workers.evict(
+    p,
+    "Pod was terminated in response to imminent node shutdown.",
+    0,
+    "Terminated",
+  );
+  const s = statuses.get("s")!;
+  assert.equal(s.phase, "Failed");
+  assert.equal(s.reason, "Terminated");
+  assert.equal(s.message, "Pod was terminated in response to imminent node shutdown.");
+  assert.equal(
+    s.conditions?.find((c) => c.type === "DisruptionTarget")?.reason,
+    "TerminationByKubelet",
+  );
+  assert.deepEqual(finalized, []);
+  assert.equal(workers.shouldPodContentBeRemoved("s"), false, "not an eviction");
+});

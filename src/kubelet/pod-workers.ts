@@ -158,9 +158,9 @@ export class PodWorkers implements PodStateProvider {
     return this.pods().filter((p) => !p.metadata?.deletionTimestamp && !isTerminalPhase(p.status));
   }
 
-  /** Node-pressure eviction of one pod; resolves once it is stopped. */
-  async evict(pod: Pod, message: string, graceSeconds: number): Promise<void> {
-    await this.workers.get(pod.metadata?.uid ?? "")?.evict(message, graceSeconds);
+  /** Node-pressure eviction of one pod (reason Evicted, or another); resolves once it is stopped. */
+  async evict(pod: Pod, message: string, graceSeconds: number, reason?: string): Promise<void> {
+    await this.workers.get(pod.metadata?.uid ?? "")?.evict(message, graceSeconds, reason);
   }
 
   /** Kicks the worker of a pod whose runtime state changed (PLEG). */

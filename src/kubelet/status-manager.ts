@@ -109,9 +109,15 @@ export class StatusManager {
     this.entries.delete(uid);
   }
 
-  /** Waits for writes in flight. */
+  /** Waits for writes in flight, and for the few that follow them (an entry dirtied meanwhile). */
   async flush(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((e) => e.writing));
+    // A write that found its entry dirty again starts the next one as it ends; a few rounds
+    // at most, so a failing API server cannot hold the caller.
+    for (let round = 0; round < 3; round++) {
+      const writing = [...this.entries.values()].flatMap((e) => (e.writing ? [e.writing] : []));
+      if (!writing.length) return;
+      await Promise.all(writing);
+    }
   }
 
   stop(): void {

@@ -10,6 +10,7 @@ import type { Clock } from "../../client/clock.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { nodesRef } from "../../client/resources.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
+import { nodeShuttingDownMessage } from "./node-shutdown.ts";
 import { nodeResources, type MachineInfo } from "./machine-info.ts";
 
 export const KUBELET_VERSION = "v1.32.0";
@@ -24,6 +25,8 @@ export interface NodeStatusOptions {
   podCIDR?: string;
   labels?: Record<string, string>;
   kubeletPort?: number;
+  /** True while the node shuts down: Ready is False with "node is shutting down". */
+  shuttingDown?(): boolean;
   /** Node pressure from the eviction manager (default none). */
   pressure?(): { memory: boolean; disk: boolean; pid?: boolean };
 }
@@ -166,9 +169,11 @@ export class NodeStatusReporter {
               "kubelet has sufficient PID available",
               now,
             ),
-        runtimeOk
-          ? this.condition("Ready", true, "KubeletReady", "kubelet is posting ready status", now)
-          : this.condition("Ready", false, "KubeletNotReady", runtimeMsg, now),
+        this.o.shuttingDown?.()
+          ? this.condition("Ready", false, "KubeletNotReady", nodeShuttingDownMessage, now)
+          : runtimeOk
+            ? this.condition("Ready", true, "KubeletReady", "kubelet is posting ready status", now)
+            : this.condition("Ready", false, "KubeletNotReady", runtimeMsg, now),
       ],
       addresses: [
         { type: "InternalIP", address: this.o.hostIP },

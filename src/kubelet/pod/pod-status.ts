@@ -239,7 +239,12 @@ export function computePodStatus(pod: Pod, obs: PodObservation, old: PodStatus =
  * Failed, reason Evicted, the eviction message, and condition
  * DisruptionTarget (reason TerminationByKubelet) as upstream.
  */
-export function evictedStatus(status: PodStatus, message: string, now: number): PodStatus {
+export function evictedStatus(
+  status: PodStatus,
+  message: string,
+  now: number,
+  reason = "Evicted",
+): PodStatus {
   const conditions = (status.conditions ?? []).filter((c) => c.type !== "DisruptionTarget");
   conditions.push({
     type: "DisruptionTarget",
@@ -248,5 +253,5 @@ export function evictedStatus(status: PodStatus, message: string, now: number): 
     message,
     lastTransitionTime: new Date(now).toISOString().replace(/\.\d+Z$/, "Z"),
   });
-  return { ...status, phase: "Failed", reason: "Evicted", message, conditions };
+  return { ...status, phase: "Failed", reason, message, conditions };
 }

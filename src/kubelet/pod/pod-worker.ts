@@ -43,7 +43,7 @@ export class PodWorker {
   private lastStatus: PodStatus = {};
   private sandboxFailedAt = 0;
   private idle?: Promise<void>;
-  private evicted?: { message: string; graceSeconds: number };
+  private evicted?: { message: string; graceSeconds: number; reason?: string };
 
   /**
    * `runtimeOnly`: the pod is known only from the runtime (an orphan: its
@@ -94,9 +94,12 @@ export class PodWorker {
     this.trigger();
   }
 
-  /** Node-pressure eviction: kills the containers within graceSeconds and marks the pod Failed/Evicted. */
-  async evict(message: string, graceSeconds: number): Promise<void> {
-    this.evicted = { message, graceSeconds };
+  /**
+   * Node-pressure eviction (or, with reason Terminated, node shutdown): kills
+   * the containers within graceSeconds and marks the pod Failed/<reason>.
+   */
+  async evict(message: string, graceSeconds: number, reason = "Evicted"): Promise<void> {
+    this.evicted = { message, graceSeconds, reason };
     this.trigger();
     await this.settled();
   }
@@ -374,7 +377,11 @@ export class PodWorker {
   }
 
   /** Kills the pod: deleted (then finalized and cleaned up) or evicted (then kept, Failed). */
-  private async terminate(evicted?: { message: string; graceSeconds: number }): Promise<void> {
+  private async terminate(evicted?: {
+    message: string;
+    graceSeconds: number;
+    reason?: string;
+  }): Promise<void> {
     const spec = this.pod.spec!;
     const meta = this.pod.metadata!;
     const grace =
@@ -392,7 +399,7 @@ export class PodWorker {
     const final = await this.observe();
     if (evicted)
       return void this.publish(final, false, (s) =>
-        evictedStatus(s, evicted.message, this.deps.clock.now()),
+        evictedStatus(s, evicted.message, this.deps.clock.now(), evicted.reason),
       );
     const status = this.publish(final, true);
     if (!this.removed) await this.deps.finalize(this.pod, status);
