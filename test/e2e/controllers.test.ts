@@ -551,8 +551,9 @@ test("the controller manager serves /healthz and per-queue workqueue metrics", a
   assert.equal((await managerGet("/nope", token)).status, 403);
 });
 
-test("--controllers names must be known, as upstream", async () => {
-  const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+/** Runs `k8ts controller-manager --kubeconfig <cluster> ...args` to its exit. */
+function controllerManagerExit(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
     const p = spawn(
       process.execPath,
       [
@@ -560,7 +561,7 @@ test("--controllers names must be known, as upstream", async () => {
         "controller-manager",
         "--kubeconfig",
         cluster.kubeconfig,
-        "--controllers=*,-bogus",
+        ...args,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
@@ -568,6 +569,18 @@ test("--controllers names must be known, as upstream", async () => {
     p.stderr?.on("data", (d: Buffer) => (stderr += d));
     p.once("exit", (code) => resolve({ code, stderr }));
   });
+}
+
+test("--controllers names must be known, as upstream", async () => {
+  const out = await controllerManagerExit(["--controllers=*,-bogus"]);
   assert.equal(out.code, 1);
   assert.match(out.stderr, /"bogus" is not in the list of known controllers/);
+});
+
+test("--kube-api-qps and --kube-api-burst must be numbers", async () => {
+  for (const args of [["--kube-api-qps=fast"], ["--kube-api-burst=-1"]]) {
+    const out = await controllerManagerExit(args);
+    assert.equal(out.code, 1, args.join(" "));
+    assert.match(out.stderr, /invalid --kube-api-qps/);
+  }
 });
