@@ -38,19 +38,22 @@ const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList";
 
 /**
  * Applies a strategic merge patch to `doc` (a JSON object) and returns the
- * new object. Neither argument is mutated. `schema` describes the root type;
+ * new object. The patch is never mutated; `doc` is not either unless the
+ * caller passes `ownsDoc` (a copy it gives up: it may be changed and
+ * returned, saving a deep copy). `schema` describes the root type;
  * undefined means free-form (merge-patch semantics plus directives).
  */
 export function applyStrategicMergePatch(
   doc: unknown,
   patch: unknown,
   schema: PatchSchema | undefined,
+  opts: { ownsDoc?: boolean } = {},
 ): JsonObject {
   if (!isJsonObject(patch)) {
     const kind = patch === null ? "null" : Array.isArray(patch) ? "array" : typeof patch;
     throw badPatch(`json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`);
   }
-  const original = isJsonObject(doc) ? cloneJson(doc) : {};
+  const original = isJsonObject(doc) ? (opts.ownsDoc ? doc : cloneJson(doc)) : {};
   return mergeMap(original, cloneJson(patch), schema);
 }
 

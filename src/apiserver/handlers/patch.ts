@@ -58,7 +58,10 @@ async function checkPatchedTypes(
   });
 }
 
-/** Applies a patch document of `type` to `current` (undefined: nothing stored yet). */
+/**
+ * Applies a patch document of `type` to `current` (undefined: nothing stored
+ * yet). `current` must be the caller's own copy: it may be changed.
+ */
 export async function applyPatch(
   ctx: RequestContext,
   def: ResourceDef,
@@ -92,6 +95,9 @@ export async function applyPatch(
         current,
         patch,
         await ctx.server.extensions.patchSchema(def),
+        {
+          ownsDoc: true,
+        },
       ) as KObject;
     case "apply":
       return ctx.server.extensions.serverSideApply(def, current, patch as KObject, ssaOptions);
@@ -124,6 +130,7 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
     namespace,
     name,
     async (current) => {
+      const currentRv = current?.metadata?.resourceVersion;
       const result = await applyPatch(ctx, def, type, patch, current);
       if (result === null || typeof result !== "object" || Array.isArray(result)) {
         throw new StatusError("BadRequest", "the patched object is not a JSON object");
@@ -134,7 +141,7 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
       checkNamespace(result, def, namespace);
       checkNameMatchesURL(result, name);
       // An unchanged resourceVersion is no precondition: let conflicts retry.
-      if (current && result.metadata?.resourceVersion === current.metadata?.resourceVersion) {
+      if (current && result.metadata?.resourceVersion === currentRv) {
         delete result.metadata!.resourceVersion;
       }
       return result;
