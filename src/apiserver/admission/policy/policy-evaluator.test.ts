@@ -68,17 +68,17 @@ test("matchConditions run before validations and read variables lazily, as upstr
       {
         matchConditions: [
           { name: "a", expression: "variables.bad" },
-          { name: "b", expression: "object.nope" },
+          { name: "b", expression: "object.nope == 1" },
         ],
       },
       cm({}),
-      `match error: [expression 'variables.bad' resulted in error: composited variable "bad" fails to evaluate: no such key: missing, expression 'object.nope' resulted in error: no such key: nope]`,
+      `match error: [expression 'variables.bad' resulted in error: composited variable "bad" fails to evaluate: no such key: missing, expression 'object.nope == 1' resulted in error: no such key: nope]`,
     ],
     [
-      "a non-bool result is not false",
+      "a condition typed dyn does not compile (upstream's compiler wants bool)",
       { matchConditions: [{ name: "n", expression: "object.data.a" }] },
       cm({ a: "x" }),
-      ["deny: failed expression: false"],
+      "match error: compilation error: must evaluate to bool but got dyn",
     ],
     [
       "false wins over errors",
@@ -133,9 +133,9 @@ test("validations see variables and namespaceObject; failures read as upstream's
       ["deny: failed expression: false"],
     ],
     [
-      "a non-bool result denies",
+      "a validation typed dyn does not compile (upstream's compiler wants bool)",
       [{ expression: "object.data.a" }],
-      ["deny: failed expression: object.data.a"],
+      ["error: compilation error: must evaluate to bool but got dyn"],
     ],
   ];
   for (const [name, validations, want] of cases) {
@@ -144,7 +144,7 @@ test("validations see variables and namespaceObject; failures read as upstream's
   }
 });
 
-test("auditAnnotations: trimmed values, null skipped, errors and wrong types reported", () => {
+test("auditAnnotations: trimmed values, null skipped, errors and wrongly typed expressions reported", () => {
   const e = evaluatePolicy(
     policy({
       variables: [{ name: "bad", expression: "object.nope" }],
@@ -152,7 +152,7 @@ test("auditAnnotations: trimmed values, null skipped, errors and wrong types rep
         { key: "a", valueExpression: "'  v  '" },
         { key: "b", valueExpression: "null" },
         { key: "c", valueExpression: "'   '" },
-        { key: "d", valueExpression: "variables.bad" },
+        { key: "d", valueExpression: "string(variables.bad)" },
         { key: "e", valueExpression: "object.data.size()" },
       ],
     }),
@@ -161,8 +161,8 @@ test("auditAnnotations: trimmed values, null skipped, errors and wrong types rep
   assert.ok(!e.skipped && e.matchError === undefined);
   assert.deepEqual(e.auditAnnotations, { "p/a": "v" });
   assert.deepEqual(e.auditErrors, [
-    `expression 'variables.bad' resulted in error: composited variable "bad" fails to evaluate: no such key: nope`,
-    "valueExpression 'object.data.size()' resulted in unsupported return type: int. Return type must be either string or null.",
+    `expression 'string(variables.bad)' resulted in error: composited variable "bad" fails to evaluate: no such key: nope`,
+    "compilation error: must evaluate to one of [string null_type] but got int",
   ]);
 });
 

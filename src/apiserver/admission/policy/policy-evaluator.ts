@@ -100,8 +100,12 @@ export function policyVariables(spec: Rec): { name: string; expression: string }
   }));
 }
 
-const toProgram = (r: ReturnType<ReturnType<typeof cel>["compile"]>): Program =>
-  r.ok ? { program: r.program } : { error: r.error.message };
+/** A compiled expression; with `returns`, one of another static type is an error (as upstream's compiler). */
+function toProgram(r: ReturnType<ReturnType<typeof cel>["compile"]>, returns?: string[]): Program {
+  if (!r.ok) return { error: r.error.message };
+  const wrong = returns && cel().returnTypeError(r.program, returns);
+  return wrong ? { error: wrong } : { program: r.program };
+}
 
 /**
  * Compiles the policy's expressions (cached), `variables` typed by the
@@ -118,8 +122,8 @@ export function compilePolicy(policy: KObject): CompiledPolicy {
     ...options,
     variables: policyVariableNames(spec, { authorizer: false }),
   };
-  const prog = (source: string, o: CompileOptions = options): Program =>
-    toProgram(cel().compile(source, o));
+  const prog = (source: string, o: CompileOptions, returns: string[]): Program =>
+    toProgram(cel().compile(source, o), returns);
   c = {
     variables: new Map(vars.map((v, i) => [v.name, toProgram(composed.results[i]!)])),
     conditions: compileConditionList(objects(spec.matchConditions), options),
@@ -127,16 +131,16 @@ export function compilePolicy(policy: KObject): CompiledPolicy {
       expression: String(v.expression ?? ""),
       message: typeof v.message === "string" ? v.message : "",
       reason: typeof v.reason === "string" && v.reason ? v.reason : "Invalid",
-      p: prog(String(v.expression ?? "")),
+      p: prog(String(v.expression ?? ""), options, ["bool"]),
       m:
         typeof v.messageExpression === "string" && v.messageExpression.trim()
-          ? prog(v.messageExpression, messageOptions)
+          ? prog(v.messageExpression, messageOptions, ["string"])
           : undefined,
     })),
     audits: objects(spec.auditAnnotations).map((a) => ({
       key: String(a.key),
       expression: String(a.valueExpression ?? ""),
-      p: prog(String(a.valueExpression ?? "")),
+      p: prog(String(a.valueExpression ?? ""), options, ["string", "null_type"]),
     })),
   };
   compiled.set(policy, c);

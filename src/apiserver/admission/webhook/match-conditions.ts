@@ -47,9 +47,10 @@ export function compileConditionList(
     const expression = String(c.expression ?? "");
     const r = cel().compile(expression, options);
     const name = String(c.name ?? "");
-    return r.ok
-      ? { name, expression, program: r.program }
-      : { name, expression, error: r.error.message };
+    if (!r.ok) return { name, expression, error: r.error.message };
+    // As upstream's compiler, a condition must be typed bool.
+    const wrong = cel().returnTypeError(r.program, ["bool"]);
+    return wrong ? { name, expression, error: wrong } : { name, expression, program: r.program };
   });
 }
 
