@@ -65,5 +65,12 @@ export function encryptingBackend(inner: Backend, config: ResourceEncryption[]):
     },
     compact: (revision) => inner.compact(revision),
     compactedRevision: () => inner.compactedRevision(),
+    // Progress confirmations carry revisions only: forwarded as they are.
+    ...(inner.requestWatchProgress && {
+      requestWatchProgress: () => inner.requestWatchProgress!(),
+    }),
+    ...(inner.watchProgressSupported && {
+      watchProgressSupported: () => inner.watchProgressSupported!(),
+    }),
   };
 }
