@@ -72,7 +72,10 @@ test("a hollow node's container GC keeps one dead instance of a crash-looping co
   for (let i = 0; i < 5; i++) await crashAgain();
   const piled = await containers("crash-1");
   assert.ok(piled.length >= 5, `dead containers pile up without GC: ${piled}`);
-  assert.ok(piled.every((c) => c.endsWith(":exited")), String(piled));
+  assert.ok(
+    piled.every((c) => c.endsWith(":exited")),
+    String(piled),
+  );
 
   // Before the pod informer synced: only the per-container limit (upstream default 1).
   await node.collectGarbage();
