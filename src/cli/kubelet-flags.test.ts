@@ -23,6 +23,7 @@ test("defaults are upstream's", () => {
     evictionPressureTransitionMs: 300_000,
     imageGC: { highThresholdPercent: 85, lowThresholdPercent: 80, minAgeMs: 120_000 },
     containerGC: { minAgeMs: 0, maxPerPodContainer: 1, maxContainers: -1 },
+    shutdown: { gracePeriodMs: 0, criticalGracePeriodMs: 0 },
   });
 });
 
@@ -51,6 +52,10 @@ test("every flag reaches the kubelet options", () => {
     "2",
     "--maximum-dead-containers",
     "100",
+    "--shutdown-grace-period",
+    "30s",
+    "--shutdown-grace-period-critical-pods",
+    "10s",
   ]);
   assert.deepEqual(o, {
     evictionHard: "memory.available<200Mi",
@@ -61,6 +66,7 @@ test("every flag reaches the kubelet options", () => {
     evictionPressureTransitionMs: 30_000,
     imageGC: { highThresholdPercent: 90, lowThresholdPercent: 70, minAgeMs: 3_600_000 },
     containerGC: { minAgeMs: 60_000, maxPerPodContainer: 2, maxContainers: 100 },
+    shutdown: { gracePeriodMs: 30_000, criticalGracePeriodMs: 10_000 },
   });
   // "" turns hard eviction off.
   assert.equal(
@@ -80,6 +86,11 @@ test("bad values are rejected with the flag named", () => {
     [["--image-minimum-gc-age", "-1s"], /--image-minimum-gc-age -1s/],
     [["--maximum-dead-containers", "many"], /--maximum-dead-containers many/],
     [["--minimum-container-ttl-duration", "x"], /--minimum-container-ttl-duration x/],
+    [["--shutdown-grace-period", "soon"], /--shutdown-grace-period soon/],
+    [
+      ["--shutdown-grace-period", "10s", "--shutdown-grace-period-critical-pods", "20s"],
+      /shutdownGracePeriodCriticalPods \(20s\) must be <= shutdownGracePeriod \(10s\)/,
+    ],
   ];
   for (const [argv, re] of cases)
     assert.throws(

@@ -2,8 +2,10 @@
  * The kubelet's node-pressure and garbage-collection flags, declared once
  * for `k8ts kubelet`, `k8ts server` and `k8ts agent` (upstream kubelet flag
  * names and defaults): eviction thresholds and timings, image GC
- * thresholds and age, and the (deprecated upstream, still honoured)
- * dead-container limits. kubeletNodeOptions() turns the parsed values into
+ * thresholds and age, the (deprecated upstream, still honoured)
+ * dead-container limits, and graceful node shutdown (upstream's
+ * shutdownGracePeriod / shutdownGracePeriodCriticalPods settings; here the
+ * node shuts down when the kubelet stops). kubeletNodeOptions() turns the parsed values into
  * startKubelet options, throwing KubeletFlagError on bad input.
  */
 import type { Command } from "commander";
@@ -34,6 +36,8 @@ export interface KubeletNodeFlags {
   minimumContainerTtlDuration?: string;
   maximumDeadContainersPerContainer?: string;
   maximumDeadContainers?: string;
+  shutdownGracePeriod?: string;
+  shutdownGracePeriodCriticalPods?: string;
 }
 
 /** Declares the flags on a command. */
@@ -82,6 +86,16 @@ export function addKubeletNodeFlags(command: Command): Command {
       "--maximum-dead-containers <n>",
       "dead containers kept on the node (-1: no limit)",
       "-1",
+    )
+    .option(
+      "--shutdown-grace-period <duration>",
+      "on stop, time to shut the node's pods down gracefully (0s: off)",
+      "0s",
+    )
+    .option(
+      "--shutdown-grace-period-critical-pods <duration>",
+      "the part of --shutdown-grace-period kept for critical pods",
+      "0s",
     );
 }
 
@@ -143,7 +157,19 @@ export function kubeletNodeOptions(f: KubeletNodeFlags): Partial<KubeletOptions>
         Number.MIN_SAFE_INTEGER,
       ),
     },
+    shutdown: {
+      gracePeriodMs: durationMs("--shutdown-grace-period", f.shutdownGracePeriod ?? "0s"),
+      criticalGracePeriodMs: durationMs(
+        "--shutdown-grace-period-critical-pods",
+        f.shutdownGracePeriodCriticalPods ?? "0s",
+      ),
+    },
   };
+  const sd = o.shutdown!;
+  if (sd.criticalGracePeriodMs! > sd.gracePeriodMs!)
+    throw new KubeletFlagError(
+      `invalid configuration: shutdownGracePeriodCriticalPods (${f.shutdownGracePeriodCriticalPods}) must be <= shutdownGracePeriod (${f.shutdownGracePeriod ?? "0s"})`,
+    );
   try {
     parseThresholdConfig({
       hard: o.evictionHard,

@@ -70,6 +70,8 @@ export function kubeletConfigz(
       ...(Object.keys(minReclaim).length ? { evictionMinimumReclaim: minReclaim } : {}),
       evictionPressureTransitionPeriod: duration(opts.evictionPressureTransitionMs ?? 300_000),
       evictionMaxPodGracePeriod: opts.evictionMaxPodGracePeriod ?? 0,
+      shutdownGracePeriod: duration(opts.shutdown?.gracePeriodMs ?? 0),
+      shutdownGracePeriodCriticalPods: duration(opts.shutdown?.criticalGracePeriodMs ?? 0),
     },
   };
 }
