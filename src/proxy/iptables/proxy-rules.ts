@@ -37,7 +37,6 @@ import {
   type RuleBlock,
 } from "./service-port-rules.ts";
 
-
 export interface ProxyRulesInput extends PortRuleOptions {
   /** Every service's ports, keyed by service (`ns/name`). */
   services: ReadonlyMap<string, readonly ServicePortInfo[]>;
