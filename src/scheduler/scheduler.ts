@@ -212,6 +212,7 @@ export class Scheduler {
     );
     await Promise.race([this.informers.waitForCacheSync(), stopped]);
     this.queue.run();
+    this.events.start();
     signal.addEventListener("abort", () => this.queue.close(), { once: true });
     this.log("scheduler started", {
       profiles: [...this.frameworks.keys()],

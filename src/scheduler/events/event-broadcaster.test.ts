@@ -85,6 +85,7 @@ test("isomorphic events form a series: create, patch count 2, then counted until
   const clock = new FakeClock();
   const { client, calls } = fakeClient();
   const b = new EventBroadcaster(client, { clock, hostname: "h" });
+  b.start();
   const r = b.newRecorder("default-scheduler");
   const cases = [
     { note: "0/3 nodes are available: a", want: ["create"] },

@@ -133,6 +133,11 @@ export class EventBroadcaster {
     this.maxQueued = opts.maxQueued ?? maxQueuedEvents;
     this.retryDelayMs = opts.retryDelayMs ?? 10_000;
     this.host = opts.hostname ?? hostname();
+  }
+
+  /** Starts the periodic series writes (30-minute refresh, 6-minute finish); close() stops them. */
+  start(): void {
+    if (this.timers.length || this.closed) return;
     this.every(refreshTimeMs, () => this.refreshSeries());
     this.every(finishTimeMs, () => this.finishSeries());
   }
