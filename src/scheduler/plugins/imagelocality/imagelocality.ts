@@ -39,7 +39,7 @@ function containerImages(pod: Pod): string[] {
 
 export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
   const sizesMemo = new NodeMemo<Map<string, number>>();
-  // The pod's images, read once per pod rather than once per node.
+  // The pod's normalized image names, computed once per pod rather than once per node.
   const imagesOf = new WeakMap<PodInfo, string[]>();
   return {
     name: Name,
@@ -48,12 +48,11 @@ export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
       const snapshot = handle.snapshot();
       const total = snapshot.nodeInfoList().length;
       let images = imagesOf.get(pod);
-      if (!images) imagesOf.set(pod, (images = containerImages(pod.pod)));
+      if (!images) imagesOf.set(pod, (images = containerImages(pod.pod).map(normalizedImageName)));
       if (total === 0 || images.length === 0) return 0;
       const sizes = sizesMemo.get(node, "images", () => nodeImageSizes(node));
       let sum = 0;
-      for (const image of images) {
-        const name = normalizedImageName(image);
+      for (const name of images) {
         const size = sizes.get(name);
         if (size === undefined) continue;
         sum += size * (snapshot.imageNumNodes(name) / total);
