@@ -86,6 +86,12 @@ export interface Strategy {
   validate?(obj: KObject): FieldError[];
   /** Field errors for an update (immutable fields etc.). Called in addition to validate. */
   validateUpdate?(obj: KObject, old: KObject): FieldError[];
+  /**
+   * validateUpdate checks the whole object itself (as upstream's
+   * ValidateUpdate functions that validate a new object against its old
+   * one): updates then skip validate.
+   */
+  validateUpdateIsComplete?: boolean;
   /** Adjusts a new object before storing (e.g. drop status, set phase). */
   prepareForCreate?(obj: KObject): void;
   /** Adjusts an updated object before storing (e.g. keep old status on main resource). */

@@ -227,6 +227,7 @@ export class RestStore {
     const s = def.strategy;
     if (!s || subresource === "binding") return [];
     if (subresource === "status" && s.validateStatusUpdate) return s.validateStatusUpdate(obj, old);
+    if (s.validateUpdateIsComplete) return s.validateUpdate?.(obj, old) ?? [];
     return [...(s.validate?.(obj) ?? []), ...(s.validateUpdate?.(obj, old) ?? [])];
   }
 

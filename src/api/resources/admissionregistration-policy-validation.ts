@@ -2,6 +2,7 @@
  * Validation of ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding
  * with upstream's field paths and messages; CEL expressions must compile.
  */
+import { isDeepStrictEqual } from "node:util";
 import { cel } from "../../cel/lazy.ts";
 import { fieldErrors, type FieldError } from "../status.ts";
 import type { KObject } from "../types.ts";
@@ -43,8 +44,12 @@ const CEL_IDENT = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 const MAX_AUDIT_ANNOTATIONS = 20;
 const MAX_VALUE_EXPRESSION_BYTES = 5 * 1024;
 
-/** A ValidatingAdmissionPolicy. */
-export function validatePolicy(o: KObject): FieldError[] {
+/**
+ * A ValidatingAdmissionPolicy; `old` on update. As upstream, an update that
+ * keeps paramKind and matchConditions does not re-check matchConditions (a
+ * policy stored under older rules stays updatable).
+ */
+export function validatePolicy(o: KObject, old?: KObject): FieldError[] {
   const errs = meta(o);
   const spec = obj(o.spec);
   errs.push(...oneOf("spec.failurePolicy", spec.failurePolicy, ["Fail", "Ignore"]));
@@ -71,13 +76,19 @@ export function validatePolicy(o: KObject): FieldError[] {
   // compile without `variables` (a stateless compiler), messageExpressions
   // without `authorizer`.
   const declared = POLICY_CEL.filter((v) => v !== "params" || isObject(spec.paramKind));
-  errs.push(
-    ...validateMatchConditions(
-      spec.matchConditions,
-      "spec.matchConditions",
-      declared.filter((v) => v !== "variables"),
-    ),
-  );
+  const oldSpec = old && obj(old.spec);
+  const keepsConditions =
+    oldSpec !== undefined &&
+    isDeepStrictEqual(oldSpec.paramKind, spec.paramKind) &&
+    isDeepStrictEqual(oldSpec.matchConditions, spec.matchConditions);
+  if (!keepsConditions)
+    errs.push(
+      ...validateMatchConditions(
+        spec.matchConditions,
+        "spec.matchConditions",
+        declared.filter((v) => v !== "variables"),
+      ),
+    );
   // `variables` is typed by the variables' expressions, each seeing the ones before it.
   const composed = cel().compileVariables(
     objects(spec.variables).map((v) => ({ name: str(v.name), expression: str(v.expression) })),

@@ -390,3 +390,38 @@ test("policy messages and binding references validate as upstream", () => {
     ],
   );
 });
+
+test("a policy update keeping paramKind and matchConditions does not re-check them, as upstream", () => {
+  const d = def("validatingadmissionpolicies");
+  const rules = {
+    resourceRules: [
+      { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] },
+    ],
+  };
+  // Stored under older rules: a matchCondition reading `variables`.
+  const stored: KObject = {
+    metadata: { name: "p", resourceVersion: "5" },
+    spec: {
+      matchConstraints: rules,
+      variables: [{ name: "big", expression: "true" }],
+      matchConditions: [{ name: "m", expression: "variables.big" }],
+      validations: [{ expression: "true" }],
+    },
+  };
+  d.strategy?.defaults?.(stored);
+  assert.equal(d.strategy?.validateUpdateIsComplete, true);
+  const update = (spec: Record<string, unknown>) => {
+    const next = structuredClone(stored);
+    Object.assign(next.spec as object, spec);
+    return (d.strategy?.validateUpdate?.(next, stored) ?? []).map((e) => e.field);
+  };
+  assert.deepEqual(update({ validations: [{ expression: "object != null" }] }), []);
+  assert.deepEqual(update({ matchConditions: [{ name: "m2", expression: "variables.big" }] }), [
+    "spec.matchConditions[0].expression",
+  ]);
+  assert.deepEqual(update({ paramKind: { apiVersion: "v1", kind: "ConfigMap" } }), [
+    "spec.matchConditions[0].expression",
+  ]);
+  // A create is always checked.
+  assert.equal(check("validatingadmissionpolicies", stored).length, 1);
+});

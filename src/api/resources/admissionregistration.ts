@@ -95,7 +95,13 @@ export function admissionregistrationResources(): ResourceDef[] {
       strategy: {
         defaults: defaultPolicy,
         ...statusSplit(),
-        ...withMetaUpdate(validatePolicy),
+        usesCel: true,
+        validate: (o: KObject) => validatePolicy(o),
+        validateUpdate: (o: KObject, old: KObject) => [
+          ...validatePolicy(o, old),
+          ...validateMetaUpdate(o, old),
+        ],
+        validateUpdateIsComplete: true,
       },
       hasGeneration: true,
     },
