@@ -34,6 +34,8 @@ export interface AdmissionAttributes {
   oldObject?: KObject;
   user: UserInfo;
   dryRun: boolean;
+  /** The request's ?fieldManager=, when it gave one (create, update, patch). */
+  fieldManager?: string;
   /** The request's warnings (sent as Warning headers): plugins append to it. */
   warnings?: string[];
   /** The request's audit annotations: plugins add keys ("<plugin-or-object>/<key>"). */

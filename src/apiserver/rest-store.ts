@@ -24,6 +24,8 @@ export interface WriteOptions {
   /** "" for the main resource, else "status", "scale", "finalize" ... */
   subresource: string;
   fieldManager: string;
+  /** The request's ?fieldManager= as given (admission's options show it). */
+  requestedFieldManager?: string;
   /** Managed-fields operation recorded for this write. */
   operation?: "Update" | "Apply";
   /** The request's warnings and audit annotations, passed to admission. */
@@ -258,6 +260,7 @@ export class RestStore {
       oldObject,
       user: opts.user,
       dryRun: opts.dryRun,
+      ...(opts.requestedFieldManager && { fieldManager: opts.requestedFieldManager }),
       warnings: opts.warnings,
       auditAnnotations: opts.auditAnnotations,
     };

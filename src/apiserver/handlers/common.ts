@@ -77,7 +77,8 @@ export function writeOptions(
   for (const v of dryRun) {
     if (v !== "All") throw badRequest(`Invalid dryRun value: "${v}": supported values: "All"`);
   }
-  let fieldManager = ctx.query.get("fieldManager") ?? "";
+  const requestedFieldManager = ctx.query.get("fieldManager") ?? "";
+  let fieldManager = requestedFieldManager;
   if (fieldManager.length > 128) {
     throw badRequest(`fieldManager: Too long: may not be more than 128 bytes`);
   }
@@ -90,6 +91,7 @@ export function writeOptions(
     user: ctx.user,
     subresource,
     fieldManager,
+    ...(requestedFieldManager && { requestedFieldManager }),
     warnings: ctx.warnings,
     auditAnnotations: (ctx.auditAnnotations ??= {}),
   };

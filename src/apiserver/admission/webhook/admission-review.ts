@@ -65,6 +65,8 @@ export async function admissionRequest(
     req.options = { kind: optionsKind, apiVersion: "meta.k8s.io/v1" };
     // The operation's options carry the dry run, as the request's query gave it.
     if (attrs.dryRun) (req.options as Rec).dryRun = ["All"];
+    if (attrs.fieldManager && attrs.operation !== "DELETE")
+      (req.options as Rec).fieldManager = attrs.fieldManager;
   }
   return req;
 }

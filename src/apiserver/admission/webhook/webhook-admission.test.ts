@@ -182,7 +182,7 @@ test("reinvocationPolicy IfNeeded calls a webhook again after a later one change
   }
 });
 
-test("a dry run calls webhooks with dryRun set and stores nothing", async () => {
+test("a dry run calls webhooks with dryRun (and the request's fieldManager) in the options and stores nothing", async () => {
   await configure("Mutating", "dry", [
     webhook("dry.example.com", "/add-label", {
       objectSelector: { matchLabels: { probe: "dry" } },
@@ -192,7 +192,7 @@ test("a dry run calls webhooks with dryRun set and stores nothing", async () => 
   for (let i = 0; i < 100; i++) {
     const res = await api.call(
       "POST",
-      "/api/v1/namespaces/default/configmaps?dryRun=All",
+      "/api/v1/namespaces/default/configmaps?dryRun=All&fieldManager=probe-manager",
       configMap("dry-run", { probe: "dry" }),
     );
     r = { status: res.status, body: res.body as Rec };
@@ -207,6 +207,7 @@ test("a dry run calls webhooks with dryRun set and stores nothing", async () => 
     kind: "CreateOptions",
     apiVersion: "meta.k8s.io/v1",
     dryRun: ["All"],
+    fieldManager: "probe-manager",
   });
   const stored = await api.call("GET", "/api/v1/namespaces/default/configmaps/dry-run");
   assert.equal(stored.status, 404);
