@@ -75,7 +75,7 @@ function setup() {
   return { f, workers, round, stops, cgroup, setReady: () => void (ready = true) };
 }
 
-test("runningRuntimePods: ready sandboxes and running containers, by pod uid", () => {
+test("runningRuntimePods: ready sandboxes and running containers a kubelet labelled, by pod uid", () => {
   const sb = (uid: string, state: PodSandbox["state"]): PodSandbox => ({
     id: `sb-${uid}`,
     metadata: { name: `p-${uid}`, namespace: "ns", uid, attempt: 1 },
@@ -99,8 +99,10 @@ test("runningRuntimePods: ready sandboxes and running containers, by pod uid", (
     },
     annotations: {},
   });
+  const foreign = { ...sb("foreign", "SANDBOX_READY"), labels: {} };
   const running = runningRuntimePods(
     [
+      foreign,
       sb("ready", "SANDBOX_READY"),
       sb("stopped", "SANDBOX_NOTREADY"),
       sb("dead", "SANDBOX_NOTREADY"),

@@ -60,7 +60,10 @@ export interface PodCleanupsResult {
   cgroups: string[];
 }
 
-/** The pods with a ready sandbox or a running container, by uid (upstream runningRuntimePods). */
+/**
+ * The pods with a ready sandbox or a running container, by uid (upstream
+ * runningRuntimePods); only sandboxes and containers a kubelet labelled.
+ */
 export function runningRuntimePods(
   sandboxes: PodSandbox[],
   containers: Container[],
@@ -68,7 +71,8 @@ export function runningRuntimePods(
   const running = new Map<string, PodSandboxMetadata>();
   const byUid = new Map<string, PodSandboxMetadata>();
   for (const s of sandboxes) {
-    const uid = s.labels[labelPodUID] ?? s.metadata.uid;
+    // Only what a kubelet made (labelled with the pod uid); other users of the runtime are left alone.
+    const uid = s.labels[labelPodUID];
     if (!uid) continue;
     byUid.set(uid, s.metadata);
     if (s.state === "SANDBOX_READY") running.set(uid, s.metadata);
