@@ -36,6 +36,64 @@ export async function reply(
   ctx.res.end(ctx.req.method === "HEAD" ? undefined : text);
 }
 
+/** Lists with at least this many items are written item by item. */
+const STREAMED_LIST_ITEMS = 500;
+/** How much of a streamed list is written at once. */
+const STREAM_CHUNK_CHARS = 1 << 20;
+
+/**
+ * Sends a rendered list. Large JSON lists are written item by item in
+ * chunks, respecting backpressure, instead of as one string: that string
+ * would be a second copy of the whole list (hundreds of MiB for a
+ * cluster-wide pod list at scale) and V8 cannot hold one past ~512 MiB.
+ */
+export async function replyList(
+  ctx: RequestContext,
+  list: KObject,
+  negotiated: Negotiated,
+): Promise<void> {
+  const items = (list as { items?: unknown }).items;
+  if (
+    negotiated.format !== "json" ||
+    !Array.isArray(items) ||
+    items.length < STREAMED_LIST_ITEMS ||
+    ctx.req.method === "HEAD"
+  ) {
+    await reply(ctx, 200, list, negotiated);
+    return;
+  }
+  setWarnings(ctx);
+  if (ctx.res.headersSent) return;
+  const { items: _, ...rest } = list as Record<string, unknown>;
+  const head = JSON.stringify(rest);
+  ctx.res.writeHead(200, {
+    "Content-Type": negotiated.contentType,
+    "Cache-Control": "no-cache, private",
+  });
+  let chunk = `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"items":[`;
+  for (let i = 0; i < items.length; i++) {
+    chunk += (i === 0 ? "" : ",") + JSON.stringify(items[i]);
+    if (chunk.length < STREAM_CHUNK_CHARS) continue;
+    const flowing = ctx.res.write(chunk);
+    chunk = "";
+    if (!flowing) await drained(ctx.res);
+    if (ctx.res.destroyed) return;
+  }
+  ctx.res.end(`${chunk}]}`);
+}
+
+function drained(res: RequestContext["res"]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
 /** Adds collected warnings as `Warning: 299 - "..."` headers. */
 export function setWarnings(ctx: RequestContext): void {
   if (ctx.warnings.length === 0 || ctx.res.headersSent) return;

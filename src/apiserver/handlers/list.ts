@@ -14,7 +14,7 @@ import { apiVersionOf, keyPrefix } from "../object-store.ts";
 import { renderList } from "../output.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import { listFromCache, listServedFromCache, listStorage } from "../watch-cache-reader.ts";
-import { reply, renderOptions } from "./common.ts";
+import { renderOptions, replyList } from "./common.ts";
 
 export interface ListResultPage {
   items: KObject[];
@@ -118,9 +118,8 @@ export async function handleList(ctx: RequestContext, def: ResourceDef): Promise
   const listMeta: Record<string, unknown> = { resourceVersion: String(page.revision) };
   if (page.continueToken) listMeta.continue = page.continueToken;
   if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;
-  await reply(
+  await replyList(
     ctx,
-    200,
     renderList(
       page.items,
       listMeta,
