@@ -42,7 +42,7 @@ import { readResolvConf } from "./pod/dns-config.ts";
 import { podLifecycleRelister } from "./pleg.ts";
 import { PodCleanups } from "./pod-cleanups.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
-import { StaticPods } from "./static-pods.ts";
+import { orphanedMirrorPods, StaticPods } from "./static-pods.ts";
 import { StatusManager } from "./status-manager.ts";
 import { startKubeletServer, type KubeletServer } from "./server/kubelet-server.ts";
 import { sarAuthorizer } from "./server/sar-authorizer.ts";
@@ -299,7 +299,22 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     const r = await relist();
     for (const uid of r.changed) podWorkers.trigger(uid);
     await cleanups.handle(r.sandboxes, r.containers);
+    if (sourcesReady) deleteOrphanedMirrors();
   });
+  // Mirror pods whose static pod is gone (one delete at a time per pod).
+  const deletingMirrors = new Set<string>();
+  const deleteOrphanedMirrors = () => {
+    for (const m of orphanedMirrorPods(informer.indexer.list(), staticPods?.list() ?? [])) {
+      const { namespace, name, uid = "" } = m.metadata ?? {};
+      if (deletingMirrors.has(uid)) continue;
+      deletingMirrors.add(uid);
+      log.info("deleting orphaned mirror pod", { pod: `${namespace}/${name}` });
+      void client
+        .delete(podsRef, namespace, name!, { gracePeriodSeconds: 0, preconditions: { uid } })
+        .catch((err) => log.warn("deleting orphaned mirror pod failed", { err }))
+        .finally(() => deletingMirrors.delete(uid));
+    }
+  };
 
   // Container log rotation (upstream containerLogMaxSize / containerLogMaxFiles).
   const logManager = new ContainerLogManager({

@@ -70,6 +70,17 @@ export function staticPodFrom(manifest: Pod, text: string, nodeName: string, see
   };
 }
 
+/**
+ * The mirror pods whose static pod is gone (same namespace/name), e.g. its
+ * manifest removed while the kubelet was down: upstream's HandlePodCleanups
+ * deletes them.
+ */
+export function orphanedMirrorPods(mirrors: Pod[], staticPods: Pod[]): Pod[] {
+  const key = (p: Pod) => `${p.metadata?.namespace}/${p.metadata?.name}`;
+  const present = new Set(staticPods.map(key));
+  return mirrors.filter((m) => isMirrorPod(m) && !present.has(key(m)));
+}
+
 export class StaticPods {
   private pods = new Map<string, Pod>();
   private timer?: TimerHandle;
@@ -84,6 +95,11 @@ export class StaticPods {
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();
+  }
+
+  /** The static pods read from the manifests. */
+  list(): Pod[] {
+    return [...this.pods.values()];
   }
 
   /** For a static pod, the identity of its mirror pod (events and status go there). */

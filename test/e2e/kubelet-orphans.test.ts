@@ -5,18 +5,21 @@
  * force-deleted, and the kubelet started again kills that pod's
  * container, removes its sandbox (and so its network namespace), its
  * volumes, log directory and cgroup, and adopts the other pod without
- * restarting it (upstream HandlePodCleanups). Everything is removed at the
- * end.
+ * restarting it (upstream HandlePodCleanups). Likewise a static pod whose
+ * manifest was removed while the kubelet was down: its container is killed
+ * and its mirror pod deleted. Everything is removed at the end.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
 import { labelPodUID } from "../../src/kubelet/pod/runtime-config.ts";
 
 let node: KubeletNode;
+const manifests = mkdtempSync(join(tmpdir(), "k8ts-orph-manifests-"));
 
 before(async () => {
   node = await startKubeletNode({
@@ -24,12 +27,13 @@ before(async () => {
     podCIDR: "10.42.208.0/24",
     externalRuntime: true,
     waitForServiceAccount: true,
-    kubelet: { containerGCPeriodMs: 500 },
+    kubelet: { containerGCPeriodMs: 500, podManifestPath: manifests },
   });
 });
 
 after(async () => {
   await node?.stop();
+  rmSync(manifests, { recursive: true, force: true });
 });
 
 /** The network namespaces containerd holds (under its state dir). */
@@ -107,4 +111,38 @@ test("a pod deleted while the kubelet was down is killed and cleaned up when it 
   assert.equal(cs.restartCount, 0);
   assert.ok(existsSync(join(node.dataDir, "pods", keptUID)));
   await cluster.kubectlOk(["delete", "pod", "kept", "--wait=true", "--timeout=60s"]);
+});
+
+test("a static pod whose manifest went while the kubelet was down is killed, its mirror deleted", async () => {
+  const file = join(manifests, "static-web.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "static-web", namespace: "default" },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: "main", image: "busybox", command: ["sleep", "3600"] }],
+      },
+    }),
+  );
+  const name = `static-web-${node.nodeName}`;
+  await node.podInPhase(name, "Running");
+  const uid = (await node.kubelet.runtime.listPodSandbox()).find((s) => s.metadata.name === name)
+    ?.labels[labelPodUID];
+  assert.ok(uid, "the static pod's sandbox");
+  await node.stopKubelet();
+  rmSync(file);
+  assert.deepEqual(await node.runtimeContainers(uid), ["0:running"]);
+  await node.restartKubelet();
+  await node.until("the static pod's containers and sandbox removed", async () => {
+    const left = [...(await node.runtimeContainers(uid)), ...(await sandboxesOf(uid))];
+    return left.length === 0;
+  });
+  await node.until("its mirror pod deleted", async () => {
+    const r = await node.cluster.kubectl(["get", "pod", name, "-o", "name"]);
+    return r.code !== 0 && /NotFound/.test(r.stderr);
+  });
+  assert.match(node.logs(), /deleting orphaned mirror pod/);
 });
