@@ -36,7 +36,7 @@ export async function reply(
   ctx.res.end(ctx.req.method === "HEAD" ? undefined : text);
 }
 
-/** Lists with at least this many items are written item by item. */
+/** Lists (and Tables) with at least this many items (rows) are written item by item. */
 const STREAMED_LIST_ITEMS = 500;
 /** How much of a streamed list is written at once. */
 const STREAM_CHUNK_CHARS = 1 << 20;
@@ -52,7 +52,9 @@ export async function replyList(
   list: KObject,
   negotiated: Negotiated,
 ): Promise<void> {
-  const items = (list as { items?: unknown }).items;
+  // A list's items, or a Table's rows.
+  const field = list.kind === "Table" ? "rows" : "items";
+  const items = (list as Record<string, unknown>)[field];
   if (
     negotiated.format !== "json" ||
     !Array.isArray(items) ||
@@ -64,13 +66,13 @@ export async function replyList(
   }
   setWarnings(ctx);
   if (ctx.res.headersSent) return;
-  const { items: _, ...rest } = list as Record<string, unknown>;
+  const { [field]: _, ...rest } = list as Record<string, unknown>;
   const head = JSON.stringify(rest);
   ctx.res.writeHead(200, {
     "Content-Type": negotiated.contentType,
     "Cache-Control": "no-cache, private",
   });
-  let chunk = `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"items":[`;
+  let chunk = `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"${field}":[`;
   for (let i = 0; i < items.length; i++) {
     chunk += (i === 0 ? "" : ",") + JSON.stringify(items[i]);
     if (chunk.length < STREAM_CHUNK_CHARS) continue;

@@ -26,6 +26,15 @@ test("a large JSON list is streamed item by item and parses as the whole list", 
   assert.equal(names.length, n);
   assert.equal(new Set(names).size, n);
   assert.equal(r.body.items[0].kind, undefined, "items carry no type meta, as before");
+  // kubectl's Table form streams its rows the same way.
+  const table = await t.call("GET", cms, undefined, {
+    Accept: "application/json;as=Table;v=v1;g=meta.k8s.io",
+  });
+  assert.equal(table.headers.get("content-length"), null);
+  assert.equal(table.body.kind, "Table");
+  assert.ok(table.body.columnDefinitions.length > 0);
+  assert.equal(table.body.rows.length, n);
+  assert.equal(table.body.rows[0].object.kind, "PartialObjectMetadata");
   // A small list keeps its Content-Length.
   const small = await t.call("GET", `${cms}?limit=10`);
   assert.equal(small.body.items.length, 10);
