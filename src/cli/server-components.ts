@@ -230,6 +230,16 @@ export async function startServerComponents(
       hostIP: flags.nodeIp,
       ...(await import("./kubelet-flags.ts")).kubeletNodeOptions(flags),
     });
+    // Its node shows as the control plane's (set by the server: kubelets may not).
+    const { labelControlPlaneNode } = await import("./control-plane-label.ts");
+    const labeller = new RestClient({ ...config, ...IN_PROCESS_CLIENT_LIMITS, userAgent: "k8ts" });
+    clients.push(labeller);
+    running.push(
+      labelControlPlaneNode(labeller, nodeName, {
+        clock: (await import("../client/clock.ts")).realClock,
+        signal: abort.signal,
+      }),
+    );
   }
   let proxy: { stop(): Promise<void> } | undefined;
   if (!flags.disableAgent && !flags.disableKubeProxy) {

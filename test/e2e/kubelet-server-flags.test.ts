@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "./harness.ts";
 import { repoRoot, useNetnsServer } from "./netns-server.ts";
 
 const cluster = useNetnsServer({
@@ -58,6 +59,19 @@ test("k8ts server's kubelet flags show in its kubelet's /configz", async () => {
   assert.equal(c.imageGCLowThresholdPercent, 75);
   assert.equal(c.imageMinimumGCAge, "10m0s");
   assert.equal(c.podCIDR, "10.42.207.0/24");
+});
+
+test("k8ts server's own node shows ROLES control-plane (labelled by the server)", async () => {
+  const roles = await eventually(
+    "the control-plane role on the server's node",
+    async () => {
+      const r = await kubectl(["get", "node", nodeName, "--no-headers"]);
+      const role = r.stdout.trim().split(/\s+/)[2];
+      return role === "control-plane" ? role : undefined;
+    },
+    { timeoutMs: 60_000, context: cluster.log },
+  );
+  assert.equal(roles, "control-plane");
 });
 
 test("a bad kubelet flag stops k8ts server before it starts anything", async () => {
