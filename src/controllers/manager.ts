@@ -35,6 +35,7 @@ import { BootstrapSignerController } from "./bootstrap/bootstrap-signer.ts";
 import { TokenCleanerController } from "./bootstrap/token-cleaner.ts";
 import { PVCProtectionController } from "./volume/pvc-protection.ts";
 import { PVProtectionController } from "./volume/pv-protection.ts";
+import { PVBinderController } from "./volume/pv-binder.ts";
 import { nodeIpamController, type NodeIpamConfig } from "./nodeipam/node-ipam.ts";
 
 export interface ControllerManagerOptions {
@@ -123,6 +124,7 @@ export const controllerStarters: Record<string, Starter> = {
   tokencleaner: (c) => new TokenCleanerController(c),
   "pvc-protection": (c) => new PVCProtectionController(c),
   "pv-protection": (c) => new PVProtectionController(c),
+  "persistentvolume-binder": (c) => new PVBinderController(c),
   garbagecollector: async (c) => {
     const resources = collectableResources(await discoverResources(c.client));
     return new GarbageCollector({ ...c, resources });
@@ -155,6 +157,7 @@ export const EVENT_COMPONENTS: Record<string, string> = {
   tokencleaner: "token-cleaner-controller",
   "pvc-protection": "pvc-protection-controller",
   "pv-protection": "pv-protection-controller",
+  "persistentvolume-binder": "persistentvolume-controller",
   garbagecollector: "garbage-collector-controller",
 };
 

@@ -87,7 +87,8 @@ test("pvc-protection and pv-protection run as their own service accounts and may
       "apiVersion: v1",
       "kind: PersistentVolume",
       "metadata: {name: spare}",
-      "spec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/spare}}",
+      // Another class than the claim's: the binder leaves it Available.
+      "spec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], storageClassName: spare, hostPath: {path: /tmp/spare}}",
       "",
     ].join("\n"),
   });
@@ -106,4 +107,35 @@ test("pvc-protection and pv-protection run as their own service accounts and may
     const out = await cluster.kubectl(["get", "pvc", "held"]);
     return out.code !== 0 && /NotFound/.test(out.stderr);
   });
+});
+
+test("the persistentvolume-binder binds a claim to a matching volume, as kubectl shows", async () => {
+  await cluster.kubectlOk(["apply", "-f", "-"], {
+    input: [
+      "apiVersion: v1",
+      "kind: PersistentVolume",
+      "metadata: {name: task-pv}",
+      "spec: {storageClassName: manual, capacity: {storage: 2Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/task-pv}}",
+      "---",
+      "apiVersion: v1",
+      "kind: PersistentVolumeClaim",
+      "metadata: {name: task-pvc}",
+      "spec: {storageClassName: manual, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}",
+      "",
+    ].join("\n"),
+  });
+  const row = await eventually("task-pvc Bound", async () => {
+    const out = await cluster.kubectlOk(["get", "pvc", "task-pvc", "--no-headers"]);
+    return /\bBound\b/.test(out) ? out.trim().split(/\s+/) : undefined;
+  });
+  // NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS ...
+  assert.deepEqual(row.slice(0, 6), ["task-pvc", "Bound", "task-pv", "2Gi", "RWO", "manual"]);
+  const pv = (await cluster.kubectlOk(["get", "pv", "task-pv", "--no-headers"]))
+    .trim()
+    .split(/\s+/);
+  assert.equal(pv[4], "Bound");
+  assert.equal(pv[5], "default/task-pvc");
+  // As its own service account, with upstream's role.
+  const role = await json(["get", "clusterrole", "system:controller:persistent-volume-binder"]);
+  assert.ok(role.rules.length > 0);
 });

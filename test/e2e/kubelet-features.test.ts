@@ -280,20 +280,7 @@ test("a persistentVolumeClaim bound to a hostPath volume: the pod waits until bo
   const hostDir = join(node.dataDir, "pv-data");
   const pvName = `pv-${node.nodeName}`;
   const manifest = (o: object) => ({ input: JSON.stringify(o) });
-  await cluster.kubectlOk(
-    ["apply", "-f", "-"],
-    manifest({
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: { name: pvName },
-      spec: {
-        capacity: { storage: "1Gi" },
-        accessModes: ["ReadWriteOnce"],
-        storageClassName: "",
-        hostPath: { path: hostDir, type: "DirectoryOrCreate" },
-      },
-    }),
-  );
+  // The claim names a volume that does not exist yet: it stays Pending.
   await cluster.kubectlOk(
     ["apply", "-f", "-"],
     manifest({
@@ -316,7 +303,6 @@ test("a persistentVolumeClaim bound to a hostPath volume: the pod waits until bo
       { volumeMounts: [{ name: "data", mountPath: "/data" }] },
     ),
   });
-  // No binder runs here: the claim stays Pending and the pod waits with FailedMount.
   await node.until("FailedMount for the unbound claim", async () => {
     const events = await cluster.kubectlOk([
       "get",
@@ -327,29 +313,21 @@ test("a persistentVolumeClaim bound to a hostPath volume: the pod waits until bo
     return /FailedMount.*PVC default\/data has non-bound phase/.test(events);
   });
   assert.equal((await node.getPod("claimer")).status?.phase, "Pending");
-  // Bind both sides as the PersistentVolume controller would.
-  const claimUID = (
-    await cluster.kubectlOk(["get", "pvc", "data", "-o", "jsonpath={.metadata.uid}"])
-  ).trim();
-  await cluster.kubectlOk([
-    "patch",
-    "pv",
-    pvName,
-    "--type=merge",
-    "-p",
-    JSON.stringify({
-      spec: { claimRef: { namespace: "default", name: "data", uid: claimUID } },
+  // The volume appears: the persistentvolume-binder binds both sides and the pod runs.
+  await cluster.kubectlOk(
+    ["apply", "-f", "-"],
+    manifest({
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: pvName },
+      spec: {
+        capacity: { storage: "1Gi" },
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: "",
+        hostPath: { path: hostDir, type: "DirectoryOrCreate" },
+      },
     }),
-  ]);
-  await cluster.kubectlOk([
-    "patch",
-    "pvc",
-    "data",
-    "--subresource=status",
-    "--type=merge",
-    "-p",
-    JSON.stringify({ status: { phase: "Bound" } }),
-  ]);
+  );
   await node.podInPhase("claimer", "Succeeded");
   assert.equal(readFileSync(join(hostDir, "out"), "utf8"), "from-the-pod\n");
   await cluster.kubectlOk(["delete", "pod", "claimer", "--wait=true", "--timeout=60s"]);

@@ -40,6 +40,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   garbagecollector: "generic-garbage-collector",
   "pvc-protection": "pvc-protection-controller",
   "pv-protection": "pv-protection-controller",
+  "persistentvolume-binder": "persistent-volume-binder",
 };
 
 /** The rules of each controller's role, by service account name. */
@@ -151,6 +152,15 @@ function controllerRules(): Record<string, PolicyRule[]> {
     ],
     "pv-protection-controller": [
       r(["get", "list", "watch", "update"], [""], ["persistentvolumes"]),
+    ],
+    "persistent-volume-binder": [
+      r(["list", "watch", "get", "update", "create", "delete"], [""], ["persistentvolumes"]),
+      r(["update"], [""], ["persistentvolumes/status"]),
+      r(["list", "watch", "get", "update"], [""], ["persistentvolumeclaims"]),
+      r(["update"], [""], ["persistentvolumeclaims/status"]),
+      r(["list", "watch", "get", "create", "delete"], [""], ["pods"]),
+      r(["list", "watch", "get"], ["storage.k8s.io"], ["storageclasses"]),
+      r(["get", "list", "watch"], [""], ["nodes"]),
     ],
   };
 }
