@@ -84,7 +84,8 @@ export async function replyList(
   ctx.res.end(`${chunk}]}`);
 }
 
-function drained(res: RequestContext["res"]): Promise<void> {
+/** Resolves when a response that refused a write drains, or closes. */
+export function drained(res: RequestContext["res"]): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off("drain", done);

@@ -18,7 +18,7 @@ import { apiVersionOf, keyPrefix, objectKey } from "../object-store.ts";
 import { watchTables } from "../../api/printers/table.ts";
 import { toStatusError } from "../response.ts";
 import type { CacheEvent, CacheSubscription } from "../watch-cache.ts";
-import { renderOptions, setWarnings } from "./common.ts";
+import { drained, renderOptions, setWarnings } from "./common.ts";
 import { listObjects } from "./list.ts";
 
 /** Default watch length when the client gives no timeoutSeconds: upstream's 30-60 min. */
@@ -99,17 +99,7 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   res.flushHeaders();
   const send = (e: WatchEventOut) => sendLine(JSON.stringify(e) + "\n");
   const sendLine = async (line: string) => {
-    if (!res.write(line)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off("drain", done);
-          res.off("close", done);
-          resolve();
-        };
-        res.on("drain", done);
-        res.on("close", done);
-      });
-    }
+    if (!res.write(line)) await drained(res);
   };
   // Column definitions go with the first Table event only, as upstream.
   const tableOf = watchTables(
