@@ -18,6 +18,7 @@ import { cel } from "../../../cel/lazy.ts";
 import { RUNTIME_COST_BUDGET } from "../../../cel/cost.ts";
 import type { KObject } from "../../../api/types.ts";
 import {
+  OUT_OF_BUDGET,
   compileConditionList,
   evaluateCompiledConditions,
   type CompiledCondition,
@@ -170,9 +171,7 @@ function withVariables(c: CompiledPolicy, bindings: Rec, budget?: Budget): Rec {
   return env;
 }
 
-/** Upstream's error when a set of expressions runs out of its runtime cost budget. */
-export const OUT_OF_BUDGET =
-  "validation failed due to running out of cost budget, no further validation rules will be run";
+export { OUT_OF_BUDGET };
 
 /**
  * The runtime cost budget of one set of expressions (upstream's

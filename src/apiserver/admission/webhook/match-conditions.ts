@@ -9,6 +9,7 @@
  * several joined as Go's error aggregate (`[a, b]`).
  */
 import type { CelProgram, CompileOptions } from "../../../cel/index.ts";
+import { RUNTIME_COST_BUDGET } from "../../../cel/cost.ts";
 import { cel } from "../../../cel/lazy.ts";
 import type { AdmissionAttributes } from "../../pipeline.ts";
 
@@ -81,14 +82,27 @@ export function authorizerFor(attrs: AdmissionAttributes): unknown {
   });
 }
 
-/** Evaluates conditions against bindings. */
+/** Upstream's error when a set of expressions runs out of its runtime cost budget. */
+export const OUT_OF_BUDGET =
+  "validation failed due to running out of cost budget, no further validation rules will be run";
+
+/**
+ * Evaluates a webhook's conditions against bindings, within one runtime
+ * cost budget for all of them (upstream's 10,000,000 by default).
+ */
 export function evaluateConditions(
   conditions: unknown,
   variables: readonly string[],
   bindings: Record<string, unknown>,
+  budget = RUNTIME_COST_BUDGET,
 ): MatchOutcome {
   if (!Array.isArray(conditions) || conditions.length === 0) return { matched: true };
-  return evaluateCompiledConditions(compileConditions(conditions as Rec[], variables), bindings);
+  let remaining = budget;
+  return evaluateCompiledConditions(
+    compileConditions(conditions as Rec[], variables),
+    bindings,
+    (cost) => ((remaining -= cost) < 0 ? OUT_OF_BUDGET : undefined),
+  );
 }
 
 /**
