@@ -19,7 +19,7 @@ import {
 } from "./env.ts";
 import { containerConfig } from "./runtime-config.ts";
 import { serviceEnvVars } from "./service-env.ts";
-import { containerMounts, VolumeError } from "./volumes.ts";
+import { containerMounts, readOnlyVolumes, VolumeError } from "./volumes.ts";
 import { resolvePort } from "./probe.ts";
 import type { Waiting } from "./pod-status.ts";
 
@@ -82,7 +82,7 @@ export async function startContainer(
       command: (c.command ?? []).map((s) => expandVars(s, envMap)),
       args: (c.args ?? []).map((s) => expandVars(s, envMap)),
       envs,
-      mounts: containerMounts(c, req.volumes),
+      mounts: containerMounts(c, req.volumes, readOnlyVolumes(pod)),
       memoryCapacity: deps.memoryCapacity,
       isInit: req.isInit,
     });

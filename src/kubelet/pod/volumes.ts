@@ -295,8 +295,27 @@ export async function refreshTokenVolumes(pod: Pod, ctx: VolumeContext): Promise
   return done;
 }
 
-/** CRI mounts for a container's volumeMounts. */
-export function containerMounts(container: Container, volumes: Map<string, string>): Mount[] {
+/**
+ * Pod volumes mounted read-only whatever the volumeMount says: claims with
+ * `persistentVolumeClaim.readOnly` (upstream's mounter takes either flag).
+ */
+export function readOnlyVolumes(pod: { spec?: { volumes?: unknown[] } }): Set<string> {
+  const out = new Set<string>();
+  for (const v of (pod.spec?.volumes ?? []) as {
+    name?: string;
+    persistentVolumeClaim?: { readOnly?: boolean };
+  }[]) {
+    if (v.name && v.persistentVolumeClaim?.readOnly) out.add(v.name);
+  }
+  return out;
+}
+
+/** CRI mounts for a container's volumeMounts (`readOnly`: volumes always mounted read-only). */
+export function containerMounts(
+  container: Container,
+  volumes: Map<string, string>,
+  readOnly: ReadonlySet<string> = new Set(),
+): Mount[] {
   return (container.volumeMounts ?? []).map((vm) => {
     const host = volumes.get(vm.name);
     if (!host) throw new VolumeError(`volume ${vm.name} not found for mount ${vm.mountPath}`);
@@ -310,7 +329,7 @@ export function containerMounts(container: Container, volumes: Map<string, strin
     return {
       containerPath: vm.mountPath,
       hostPath,
-      readonly: !!vm.readOnly,
+      readonly: !!vm.readOnly || readOnly.has(vm.name),
       propagation:
         vm.mountPropagation === "Bidirectional"
           ? "PROPAGATION_BIDIRECTIONAL"
