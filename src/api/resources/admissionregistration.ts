@@ -61,10 +61,20 @@ function defaultBinding(o: KObject): void {
   if (isObject(o.spec.paramRef)) o.spec.paramRef.parameterNotFoundAction ??= "Deny";
 }
 
-const withMetaUpdate = (validate: (o: KObject) => ReturnType<typeof validatePolicy>) => ({
+/**
+ * Create validates the object; update validates it against the old one
+ * (a validator may relax checks of what the update keeps) plus metadata.
+ */
+const withMetaUpdate = (
+  validate: (o: KObject, old?: KObject) => ReturnType<typeof validatePolicy>,
+) => ({
   usesCel: true, // expressions are compiled
-  validate,
-  validateUpdate: (o: KObject, old: KObject) => validateMetaUpdate(o, old),
+  validate: (o: KObject) => validate(o),
+  validateUpdate: (o: KObject, old: KObject) => [
+    ...validate(o, old),
+    ...validateMetaUpdate(o, old),
+  ],
+  validateUpdateIsComplete: true,
 });
 
 /** Every admissionregistration.k8s.io/v1 resource definition. */
@@ -95,13 +105,7 @@ export function admissionregistrationResources(): ResourceDef[] {
       strategy: {
         defaults: defaultPolicy,
         ...statusSplit(),
-        usesCel: true,
-        validate: (o: KObject) => validatePolicy(o),
-        validateUpdate: (o: KObject, old: KObject) => [
-          ...validatePolicy(o, old),
-          ...validateMetaUpdate(o, old),
-        ],
-        validateUpdateIsComplete: true,
+        ...withMetaUpdate(validatePolicy),
       },
       hasGeneration: true,
     },
