@@ -13,6 +13,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { chmod, rm } from "node:fs/promises";
 import { builtinResources, Registry } from "../api/registry.ts";
 import { installApiExtensions } from "../apiextensions/install.ts";
 import { realClock, type Clock } from "../client/clock.ts";
@@ -23,6 +24,7 @@ import type { RequestContext, ServerContext } from "./context.ts";
 import { projectExtensions, type Extensions } from "./extensions.ts";
 import { runHealthChecks, type HealthCheck } from "./health.ts";
 import { InflightLimiter } from "./inflight.ts";
+import { markLoopbackSocket } from "./loopback.ts";
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   isLongRunning,
@@ -72,6 +74,12 @@ export interface ApiServerOptions {
   bootstrap?: boolean;
   /** Service IP/port allocation and the kubernetes service; false: neither. */
   services?: ServiceNetworkingOptions | false;
+  /**
+   * Also serve plain HTTP on this Unix socket (mode 0600) for the process's
+   * own components (see loopback.ts). Skipped, with `loopbackSocket` unset in
+   * the result, when the path cannot be bound (e.g. longer than 107 bytes).
+   */
+  loopbackSocket?: string;
 }
 
 export interface ApiServer {
@@ -81,6 +89,8 @@ export interface ApiServer {
   context: ServerContext;
   /** Resolves when the bootstrap objects exist (readyz turns green). */
   ready: Promise<void>;
+  /** The loopback socket's path, when it is served. */
+  loopbackSocket?: string;
   close(): Promise<void>;
 }
 
@@ -282,6 +292,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const loopback = opts.loopbackSocket
+    ? await listenLoopback(opts.loopbackSocket, onRequest)
+    : undefined;
   serverAddress = `${host}:${port}`;
   const scheme = opts.tls ? "https" : "http";
   const ready = ((opts.bootstrap ?? true) ? bootstrapCluster(context) : Promise.resolve())
@@ -298,13 +311,46 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     context,
     ready,
+    loopbackSocket: loopback ? opts.loopbackSocket : undefined,
     async close() {
       abort.abort();
       context.watchCaches.stopAll();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all(
+        [server, loopback].map(
+          (s) =>
+            s &&
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
+}
+
+/** Serves `onRequest` as plain HTTP on a Unix socket; undefined when it cannot listen there. */
+async function listenLoopback(
+  path: string,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<Server | undefined> {
+  if (Buffer.byteLength(path) > 107) return undefined;
+  await rm(path, { force: true });
+  const server = createHttpServer(onRequest);
+  server.on("connection", markLoopbackSocket);
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0;
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    // Created 0600 from the start: no window in which others could connect.
+    const mask = process.umask(0o177);
+    try {
+      server.listen(path, () => resolve(true));
+    } finally {
+      process.umask(mask);
+    }
+  });
+  if (!listening) return undefined;
+  await chmod(path, 0o600);
+  return server;
 }

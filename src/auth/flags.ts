@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { AuthStack } from "./stack.ts";
 import type { RequestHeaderConfig } from "./authenticators/request-header.ts";
+import type { LoopbackIdentities } from "../apiserver/loopback.ts";
 
 export interface AuthFlags {
   clientCaFile?: string;
@@ -138,6 +139,8 @@ export interface AuthDefaults {
   serviceAccountKeyPem: string;
   /** Request-header (front-proxy) authentication settings, when enabled. */
   requestHeader?: RequestHeaderConfig;
+  /** Tokens of `k8ts server`'s in-process components (the loopback socket). */
+  loopback?: LoopbackIdentities;
   now: () => number;
 }
 
@@ -194,6 +197,7 @@ export async function authStackFromFlags(flags: AuthFlags, d: AuthDefaults): Pro
   return buildAuthStack({
     clientCaPem,
     requestHeader: d.requestHeader,
+    loopback: d.loopback,
     tokenFile: flags.tokenAuthFile
       ? parseTokenFile(await readFile(flags.tokenAuthFile, "utf8"))
       : undefined,

@@ -18,6 +18,7 @@ import {
   type RequestHeaderConfig,
 } from "./authenticators/request-header.ts";
 import { x509Authenticator } from "./authenticators/x509.ts";
+import { loopbackAuthenticator, type LoopbackIdentities } from "../apiserver/loopback.ts";
 import { abacAuthorizer, type AbacPolicySpec } from "./authorizers/abac.ts";
 import { nodeAuthorizer } from "./authorizers/node.ts";
 import { rbacAuthorizer } from "./authorizers/rbac.ts";
@@ -48,6 +49,8 @@ export interface AuthOptions {
   requestHeader?: RequestHeaderConfig;
   /** Parsed --token-auth-file. */
   tokenFile?: Map<string, UserInfo>;
+  /** The in-process components' tokens, accepted on the loopback socket only. */
+  loopback?: LoopbackIdentities;
   /** --anonymous-auth (default false). */
   anonymous: boolean;
   /** --enable-bootstrap-token-auth. */
@@ -131,6 +134,7 @@ export function buildAuthStack(opts: AuthOptions): AuthStack {
     );
   const chain: ChainOptions = {
     request: [
+      ...(opts.loopback ? [loopbackAuthenticator(opts.loopback)] : []),
       ...(opts.requestHeader
         ? [requestHeaderAuthenticator(opts.requestHeader, { clientCaPem: opts.clientCaPem })]
         : []),

@@ -11,6 +11,7 @@ import type { Backend } from "../storage/backend.ts";
 import { openBackend } from "../storage/open-backend.ts";
 import { parseGoDuration } from "../util/go-duration.ts";
 import { startApiServer, type ApiServer } from "../apiserver/server.ts";
+import { LoopbackIdentities } from "../apiserver/loopback.ts";
 import { ensureClusterPki } from "../pki/self-signed.ts";
 import { writeKubeconfig } from "../pki/kubeconfig.ts";
 import type { AuthFlags } from "../auth/flags.ts";
@@ -40,6 +41,8 @@ export interface RunningControlPlane {
   backend: Backend;
   dataDir: string;
   kubeconfigPath: string;
+  /** The in-process components' transport: the socket and the tokens it accepts. */
+  loopback?: { socketPath: string; identities: LoopbackIdentities };
   stop(): Promise<void>;
 }
 
@@ -90,7 +93,9 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
   const clientCaPem = flags.clientCaFile
     ? await readFile(flags.clientCaFile, "utf8")
     : pki.ca.certPem;
+  const loopbackIdentities = new LoopbackIdentities();
   const auth = await authStackFromFlags(flags, {
+    loopback: loopbackIdentities,
     requestHeader: frontProxy.requestHeader,
     clusterCaPem: pki.ca.certPem,
     serviceAccountKeyPem: pki.serviceAccountKeyPem,
@@ -126,6 +131,7 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     requestTimeoutMs: requestTimeoutMs(flags.requestTimeout),
     bindAddress: flags.bindAddress ?? "127.0.0.1",
     port,
+    loopbackSocket: join(dataDir, "apiserver.sock"),
     tls: {
       certPem: serving.certPem,
       keyPem: serving.keyPem,
@@ -171,6 +177,9 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     backend,
     dataDir,
     kubeconfigPath: flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : kubeconfigPath,
+    loopback: apiServer.loopbackSocket
+      ? { socketPath: apiServer.loopbackSocket, identities: loopbackIdentities }
+      : undefined,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -78,8 +78,20 @@ export async function startServerComponents(
     keyPem: await readFile(join(tlsDir, "ca.key"), "utf8"),
   };
   const identities = await ensureComponentCredentials(tlsDir, clusterCA, nodeName);
-  const credsOf = (id?: { certPem: string; keyPem: string }) =>
-    id ? { cert: id.certPem, key: id.keyPem, token: undefined } : {};
+  // Through the loopback socket (plain HTTP) when the server serves one: each
+  // identity's certificate becomes a token only that socket accepts.
+  const loopback = plane.loopback;
+  const credsOf = (id?: { certPem: string; keyPem: string }) => {
+    const certPem = id?.certPem ?? config.cert;
+    if (loopback && certPem)
+      return {
+        socketPath: loopback.socketPath,
+        token: loopback.identities.mintForCertificate(certPem),
+        cert: undefined,
+        key: undefined,
+      };
+    return id ? { cert: id.certPem, key: id.keyPem, token: undefined } : {};
+  };
   // The shared informers list and watch as the controller manager, which may
   // read every resource (upstream's system:kube-controller-manager role).
   const sharedSource = new RestClient({
@@ -132,7 +144,12 @@ export async function startServerComponents(
       String(flags.useServiceAccountCredentials ?? true) !== "false"
         ? (await import("../auth/serviceaccount/controller-clients.ts")).controllerClientBuilder(
             managerClient,
-            { server: config.server, ca: config.ca, ...IN_PROCESS_CLIENT_LIMITS },
+            {
+              server: config.server,
+              ca: config.ca,
+              socketPath: loopback?.socketPath,
+              ...IN_PROCESS_CLIENT_LIMITS,
+            },
           )
         : undefined;
     if (builder) abort.signal.addEventListener("abort", () => builder.stop());
@@ -232,7 +249,12 @@ export async function startServerComponents(
     });
     // Its node shows as the control plane's (set by the server: kubelets may not).
     const { labelControlPlaneNode } = await import("./control-plane-label.ts");
-    const labeller = new RestClient({ ...config, ...IN_PROCESS_CLIENT_LIMITS, userAgent: "k8ts" });
+    const labeller = new RestClient({
+      ...config,
+      ...credsOf(),
+      ...IN_PROCESS_CLIENT_LIMITS,
+      userAgent: "k8ts",
+    });
     clients.push(labeller);
     running.push(
       labelControlPlaneNode(labeller, nodeName, {

@@ -19,6 +19,11 @@ export interface ClientConfig {
   userAgent?: string;
   /** Pooled connections to the server (default 64; each watch holds one). */
   maxSockets?: number;
+  /**
+   * Connect through this Unix socket with plain HTTP instead of to `server`
+   * (the API server's loopback socket; in-process components only).
+   */
+  socketPath?: string;
 }
 
 interface NamedEntry<T> {

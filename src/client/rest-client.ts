@@ -1,6 +1,6 @@
 /**
  * A small typed REST client for the Kubernetes API: JSON requests over HTTPS
- * with keep-alive, client certificates or bearer tokens, a QPS/burst limit
+ * (or plain HTTP on the API server's loopback socket) with keep-alive, client certificates or bearer tokens, a QPS/burst limit
  * (none when qps < 0, as client-go), retries of requests the server turned
  * away with 429 + Retry-After, and streaming watches. Every component talks to the API server through it.
  */
@@ -106,7 +106,7 @@ export class RestClient {
   ) {
     this.url = new URL(config.server);
     this.clock = opts.clock ?? realClock;
-    const isHttps = this.url.protocol === "https:";
+    const isHttps = this.url.protocol === "https:" && !config.socketPath;
     this.agent = isHttps
       ? new https.Agent({
           keepAlive: true,
@@ -153,12 +153,12 @@ export class RestClient {
       headers["Content-Type"] = contentType;
       headers["Content-Length"] = String(Buffer.byteLength(body));
     }
-    const mod = this.url.protocol === "https:" ? https : http;
+    const socketPath = this.config.socketPath;
+    const mod = this.url.protocol === "https:" && !socketPath ? https : http;
     return new Promise((resolve, reject) => {
       const req = mod.request(
         {
-          hostname: this.url.hostname,
-          port: this.url.port,
+          ...(socketPath ? { socketPath } : { hostname: this.url.hostname, port: this.url.port }),
           method,
           path,
           headers,

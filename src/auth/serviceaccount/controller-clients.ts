@@ -27,7 +27,7 @@ export interface ControllerClientBuilder {
  */
 export function controllerClientBuilder(
   root: RestClient,
-  base: Pick<ClientConfig, "server" | "ca" | "qps" | "burst">,
+  base: Pick<ClientConfig, "server" | "ca" | "qps" | "burst" | "socketPath">,
 ): ControllerClientBuilder {
   const timers: NodeJS.Timeout[] = [];
   const clients: RestClient[] = [];
@@ -66,6 +66,7 @@ export function controllerClientBuilder(
       const config: ClientConfig = {
         server: base.server,
         ca: base.ca,
+        socketPath: base.socketPath,
         token: first.token,
         qps: base.qps,
         burst: base.burst,
