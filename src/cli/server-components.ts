@@ -42,6 +42,8 @@ export interface ServerComponentFlags extends NodeLifecycleFlags, KubeletNodeFla
   allocateNodeCidrs?: boolean | string;
   /** --node-cidr-mask-size (default 24 for IPv4, 64 for IPv6). */
   nodeCidrMaskSize?: string;
+  /** --default-local-storage-path (k3s's): where local-path volumes live (default <data-dir>/storage). */
+  defaultLocalStoragePath?: string;
 }
 
 /**
@@ -177,6 +179,10 @@ export async function startServerComponents(
           rootCA: config.ca,
           queueMetrics: metrics?.queueMetrics,
           nodeIpam,
+          localPath: {
+            storageDir: flags.defaultLocalStoragePath ?? join(plane.dataDir, "storage"),
+            nodeName: flags.disableAgent ? undefined : nodeName,
+          },
           ...nodeLifecycle,
           log: (msg, fields) => log.info(msg, fields),
         },

@@ -45,6 +45,10 @@ export function registerServerCommand(program: Command): void {
       "true",
     )
     .option("--node-cidr-mask-size <n>", "mask size of each node's podCIDR (default 24 for IPv4)")
+    .option(
+      "--default-local-storage-path <path>",
+      "where the local-path provisioner puts volumes on each node (default <data-dir>/storage)",
+    )
     .action(async (flags) => {
       // Loaded on use so `k8ts --help` and other commands stay fast.
       const { startControlPlane, stopOnSignals, defaultDataDir, deferred } =

@@ -37,6 +37,11 @@ import { PVCProtectionController } from "./volume/pvc-protection.ts";
 import { PVProtectionController } from "./volume/pv-protection.ts";
 import { PVBinderController } from "./volume/pv-binder.ts";
 import { nodeIpamController, type NodeIpamConfig } from "./nodeipam/node-ipam.ts";
+import {
+  DEFAULT_STORAGE_DIR,
+  LocalPathProvisioner,
+  type LocalPathOptions,
+} from "./localpath/local-path-provisioner.ts";
 
 export interface ControllerManagerOptions {
   client: RestClient;
@@ -57,6 +62,8 @@ export interface ControllerManagerOptions {
   queueMetrics?: WorkQueueMetricsProvider;
   /** --allocate-node-cidrs with --cluster-cidr etc. (absent: nodeipam allocates nothing). */
   nodeIpam?: NodeIpamConfig;
+  /** The local-path provisioner's storage dir and own node (default dir /var/lib/k8ts/storage). */
+  localPath?: LocalPathOptions;
   /**
    * --use-service-account-credentials: the client a controller writes with
    * (undefined: the manager's own client). Informers keep the manager's client.
@@ -79,6 +86,7 @@ interface ControllerContext {
   zoneEviction?: Partial<ZoneEvictionOptions>;
   queueMetrics?: WorkQueueMetricsProvider;
   nodeIpam?: NodeIpamConfig;
+  localPath?: LocalPathOptions;
 }
 
 type Starter = (ctx: ControllerContext) => Promise<Runnable> | Runnable;
@@ -125,6 +133,8 @@ export const controllerStarters: Record<string, Starter> = {
   "pvc-protection": (c) => new PVCProtectionController(c),
   "pv-protection": (c) => new PVProtectionController(c),
   "persistentvolume-binder": (c) => new PVBinderController(c),
+  "local-path-provisioner": (c) =>
+    new LocalPathProvisioner({ ...c, ...(c.localPath ?? { storageDir: DEFAULT_STORAGE_DIR }) }),
   garbagecollector: async (c) => {
     const resources = collectableResources(await discoverResources(c.client));
     return new GarbageCollector({ ...c, resources });
@@ -158,6 +168,7 @@ export const EVENT_COMPONENTS: Record<string, string> = {
   "pvc-protection": "pvc-protection-controller",
   "pv-protection": "pv-protection-controller",
   "persistentvolume-binder": "persistentvolume-controller",
+  "local-path-provisioner": "rancher.io/local-path",
   garbagecollector: "garbage-collector-controller",
 };
 
@@ -217,6 +228,7 @@ export async function runControllerManager(
       zoneEviction: opts.zoneEviction,
       queueMetrics: opts.queueMetrics,
       nodeIpam: opts.nodeIpam,
+      localPath: opts.localPath,
     };
     const names = enabledControllers(opts.controllers);
     // A controller's own credentials (service-account token): retried a few

@@ -11,7 +11,7 @@ import { realClock } from "../../client/clock.ts";
 import { isNotFound } from "../../client/api-error.ts";
 import { persistentVolumeClaimsRef, persistentVolumesRef } from "../../client/resources.ts";
 import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
-import { BIND_COMPLETED, PVBinderController, findVolume, volumeFits } from "./pv-binder.ts";
+import { BIND_COMPLETED, PVBinderController, findMatchingVolume, volumeFits } from "./pv-binder.ts";
 
 const ns = "default";
 let env: ControllerTestEnv;
@@ -19,7 +19,10 @@ const abort = new AbortController();
 
 before(async () => {
   env = await controllerTestEnv({ clock: realClock });
-  void new PVBinderController(env).run(2, abort.signal);
+  void new PVBinderController({
+    ...env,
+    recorder: env.recorder("persistentvolume-controller"),
+  }).run(2, abort.signal);
   await env.start();
 });
 
@@ -54,7 +57,7 @@ const claim = (name: string, size: string, extra: Record<string, unknown> = {}):
   },
 });
 
-test("volumeFits and findVolume: class, mode, access modes, size, selector; smallest fit wins", () => {
+test("volumeFits and findMatchingVolume: class, mode, access modes, size, selector; smallest fit wins", () => {
   const c = claim("c", "1Gi");
   const rows: [string, boolean][] = [
     ["fits", volumeFits(volume("a", "2Gi"), c)],
@@ -83,7 +86,7 @@ test("volumeFits and findVolume: class, mode, access modes, size, selector; smal
   ]);
   const taken = volume("t", "1Gi", { claimRef: { namespace: ns, name: "other" } });
   assert.equal(
-    findVolume([volume("big", "10Gi"), taken, volume("small", "2Gi")], c)?.metadata?.name,
+    findMatchingVolume([volume("big", "10Gi"), taken, volume("small", "2Gi")], c)?.metadata?.name,
     "small",
   );
 });
@@ -153,4 +156,118 @@ test("a claim with no fitting volume stays Pending until one appears", async () 
   assert.notEqual(pending.status?.phase, "Bound");
   await client.create(persistentVolumesRef, undefined, volume("pv-50g", "50Gi"));
   assert.equal((await bound("waits")).spec.volumeName, "pv-50g");
+});
+
+const storageClassesRef = {
+  group: "storage.k8s.io",
+  version: "v1",
+  resource: "storageclasses",
+  namespaced: false,
+};
+
+async function eventReasons(claimName: string): Promise<string[]> {
+  const list = await env.client.list<KObject & { reason?: string; involvedObject?: any }>(
+    { group: "", version: "v1", resource: "events", namespaced: true },
+    ns,
+  );
+  return list.items.filter((e) => e.involvedObject?.name === claimName).map((e) => e.reason!);
+}
+
+test("WaitForFirstConsumer: Pending with an event until a node is selected; then the provisioner is asked", async () => {
+  const { client } = env;
+  await client.create(storageClassesRef, undefined, {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: "lazy" },
+    provisioner: "example.com/lazy",
+    volumeBindingMode: "WaitForFirstConsumer",
+  });
+  // An Available volume of the class is left to the scheduler, not bound here.
+  await client.create(
+    persistentVolumesRef,
+    undefined,
+    volume("pv-lazy", "1Gi", { storageClassName: "lazy" }),
+  );
+  await client.create(
+    persistentVolumeClaimsRef,
+    ns,
+    claim("lazy", "5Gi", { storageClassName: "lazy" }),
+  );
+  await client.create(
+    persistentVolumeClaimsRef,
+    ns,
+    claim("lazy-small", "1Gi", { storageClassName: "lazy" }),
+  );
+  await until("WaitForFirstConsumer event", async () =>
+    (await eventReasons("lazy")).includes("WaitForFirstConsumer"),
+  );
+  const small = await client.get<Obj>(persistentVolumeClaimsRef, ns, "lazy-small");
+  assert.equal(small.status.phase, "Pending");
+  assert.equal(small.spec.volumeName, undefined);
+  // The scheduler's PreBind: the claim gets the node; the class's provisioner is then named.
+  const c = await client.get<Obj>(persistentVolumeClaimsRef, ns, "lazy");
+  c.metadata!.annotations = { "volume.kubernetes.io/selected-node": "n1" };
+  await client.update(persistentVolumeClaimsRef, c);
+  const asked = await until("provisioner annotations", async () => {
+    const got = await client.get<Obj>(persistentVolumeClaimsRef, ns, "lazy");
+    return got.metadata?.annotations?.["volume.kubernetes.io/storage-provisioner"]
+      ? got
+      : undefined;
+  });
+  assert.equal(
+    asked.metadata?.annotations?.["volume.beta.kubernetes.io/storage-provisioner"],
+    "example.com/lazy",
+  );
+  await until("ExternalProvisioning event", async () =>
+    (await eventReasons("lazy")).includes("ExternalProvisioning"),
+  );
+  // The provisioner's volume, reserved for the claim, is bound; deleting the claim
+  // releases it and leaves its deletion to the provisioner.
+  await client.create(
+    persistentVolumesRef,
+    undefined,
+    volume("pvc-made", "5Gi", {
+      storageClassName: "lazy",
+      persistentVolumeReclaimPolicy: "Delete",
+      claimRef: {
+        kind: "PersistentVolumeClaim",
+        namespace: ns,
+        name: "lazy",
+        uid: asked.metadata?.uid,
+      },
+    }),
+  );
+  await client.patch(persistentVolumesRef, undefined, "pvc-made", "merge", {
+    metadata: { annotations: { "pv.kubernetes.io/provisioned-by": "example.com/lazy" } },
+  });
+  assert.equal((await bound("lazy")).spec.volumeName, "pvc-made");
+  await client.delete(persistentVolumeClaimsRef, ns, "lazy");
+  await until("provisioned volume Released", async () => {
+    const v = await client.get<Obj>(persistentVolumesRef, undefined, "pvc-made");
+    return v.status?.phase === "Released";
+  });
+  const still = await client.get<Obj>(persistentVolumesRef, undefined, "pvc-made");
+  assert.equal(still.metadata?.deletionTimestamp, undefined);
+});
+
+test("no volume and no class: FailedBinding; a class with an in-tree name: ProvisioningFailed", async () => {
+  const { client } = env;
+  await client.create(persistentVolumeClaimsRef, ns, claim("nothing", "99Gi"));
+  await until("FailedBinding event", async () =>
+    (await eventReasons("nothing")).includes("FailedBinding"),
+  );
+  await client.create(storageClassesRef, undefined, {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: "manual" },
+    provisioner: "kubernetes.io/no-provisioner",
+  });
+  await client.create(
+    persistentVolumeClaimsRef,
+    ns,
+    claim("manual", "1Gi", { storageClassName: "manual" }),
+  );
+  await until("ProvisioningFailed event", async () =>
+    (await eventReasons("manual")).includes("ProvisioningFailed"),
+  );
 });
