@@ -7,6 +7,9 @@ test("parseScaleArgs", () => {
     nodes: 100,
     pods: 3000,
     qps: 100,
+    podThroughput: "auto",
+    maxBacklog: 250,
+    latencyQps: 5,
     churnQps: 20,
     timeoutS: 600,
     profile: "fast",
@@ -24,7 +27,18 @@ test("parseScaleArgs", () => {
     [full.nodes, full.pods, full.timeoutS, full.simCpuProf],
     [5000, 60000, 2400, true],
   );
+  const paced = parseScaleArgs([
+    "--pod-throughput",
+    "20",
+    "--latency-pods=50",
+    "--max-backlog",
+    "9",
+  ]);
+  assert.deepEqual([paced.podThroughput, paced.latencyPods, paced.maxBacklog], ["20", 50, 9]);
   const badArgs = [
+    ["--pod-throughput", "fast"],
+    ["--pod-throughput", "0"],
+    ["--latency-qps", "0"],
     ["--nodes"],
     ["--nodes", "-1"],
     ["--bogus"],

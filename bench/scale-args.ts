@@ -1,9 +1,19 @@
+import { parsePodPace } from "./scale-pace.ts";
+
 /** Command line of bench:scale. */
 export interface ScaleArgs {
   nodes: number;
   pods: number;
-  /** Object creates and deletes per second. */
+  /** Object creates and deletes per second (Services, ConfigMaps, Secrets; deletions). */
   qps: number;
+  /** Saturation pace: "auto" (adaptive, see maxBacklog) or pods per second (CL2_LOAD_TEST_THROUGHPUT). */
+  podThroughput: string;
+  /** Adaptive pacing: pods asked for but not yet run before the next object waits. */
+  maxBacklog: number;
+  /** Latency pods (1-replica Deployments, CL2's pod-startup-latency module): max(500, nodes) unless set. */
+  latencyPods?: number;
+  /** Latency pods created per second (CL2's Uniform5qps). */
+  latencyQps: number;
   /** Deployment scale changes per second. */
   churnQps: number;
   /** Bound on the whole run in seconds. */
@@ -25,6 +35,9 @@ export interface ScaleArgs {
 export const fullSize = { nodes: 5000, pods: 150_000, timeoutS: 2400 } as const;
 
 const numeric = [
+  "--max-backlog",
+  "--latency-pods",
+  "--latency-qps",
   "--nodes",
   "--pods",
   "--qps",
@@ -42,6 +55,9 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
     nodes: 100,
     pods: 3000,
     qps: 100,
+    podThroughput: "auto",
+    maxBacklog: 250,
+    latencyQps: 5,
     churnQps: 20,
     timeoutS: 600,
     profile: "fast",
@@ -82,7 +98,13 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
         if (n > 20) throw new Error(`Cannot parse --churn-qps ${v}: at most 20 changes/s`);
         a.churnQps = n;
       } else if (flag === "--progress-interval") a.progressS = n;
+      else if (flag === "--max-backlog") a.maxBacklog = Math.floor(n);
+      else if (flag === "--latency-pods") a.latencyPods = Math.floor(n);
+      else if (flag === "--latency-qps") a.latencyQps = n;
       else a.timeoutS = n;
+    } else if (flag === "--pod-throughput") {
+      a.podThroughput = take();
+      parsePodPace(a.podThroughput, a.maxBacklog);
     } else if (flag === "--profile") a.profile = take();
     else if (flag === "--datastore-endpoint") a.datastore = take();
     else if (flag === "--json") a.json = take();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planWorkload } from "./scale-load.ts";
+import { manifest, planLatency, planWorkload, scaleTargets } from "./scale-load.ts";
 
 test("planWorkload splits pods over namespaces, sizes and jobs", () => {
   const cases: [number, number, number][] = [
@@ -24,4 +24,32 @@ test("planWorkload splits pods over namespaces, sizes and jobs", () => {
     const names = plan.objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`);
     assert.equal(new Set(names).size, names.length, "names unique");
   }
+});
+
+test("planLatency spreads 1-replica latency Deployments over namespaces", () => {
+  const l = planLatency(["a", "b"], 5);
+  assert.deepEqual(
+    l.map((o) => `${o.namespace}/${o.name}/${o.replicas}/${o.group}`),
+    [
+      "a/latency-deployment-0/1/latency",
+      "b/latency-deployment-0/1/latency",
+      "a/latency-deployment-1/1/latency",
+      "b/latency-deployment-1/1/latency",
+      "a/latency-deployment-2/1/latency",
+    ],
+  );
+  const pod = (manifest(l[0]!) as { spec: { template: { metadata: { labels: object } } } }).spec
+    .template.metadata.labels;
+  assert.deepEqual(pod, { app: "latency-deployment-0", bench: "scale", group: "latency" });
+});
+
+test("scaleTargets: each size in [X/2, 3X/2], repeatable, not all equal", () => {
+  const sizes = Array.from({ length: 200 }, (_, i) => [250, 30, 5, 1][i % 4]!);
+  const t = scaleTargets(sizes, 7);
+  assert.deepEqual(t, scaleTargets(sizes, 7), "same seed, same sizes");
+  sizes.forEach((x, i) => {
+    assert.ok(t[i]! >= Math.max(1, Math.ceil(x / 2)), `${t[i]} >= ${x}/2`);
+    assert.ok(t[i]! <= Math.max(1, Math.floor((3 * x) / 2)), `${t[i]} <= 3*${x}/2`);
+  });
+  assert.ok(new Set(t.filter((_, i) => sizes[i] === 250)).size > 10, "spread out");
 });

@@ -3,7 +3,9 @@
  * per namespace, Deployments of three sizes (big 250, medium 30, small 5
  * replicas, about half, a quarter and a quarter of the pods), a Service, a
  * ConfigMap and a Secret per Deployment, and Jobs for a tenth of the pods.
- * Pods request little (10m CPU, 10Mi) so 110 fit a simulated node.
+ * Pods request little (10m CPU, 10Mi) so 110 fit a simulated node. Their
+ * pods carry `group: load`; the latency pods of CL2's pod-startup-latency
+ * module (1-replica Deployments, 100m CPU, 350M memory) carry `group: latency`.
  */
 import type { KObject } from "../src/api/types.ts";
 
@@ -13,6 +15,8 @@ export interface WorkloadObject {
   name: string;
   /** Pods it asks for (Deployments, Jobs). */
   replicas: number;
+  /** The pods' group label (default load). */
+  group?: "load" | "latency";
 }
 
 export interface WorkloadPlan {
@@ -69,8 +73,47 @@ export function planWorkload(
   return { namespaces, objects, deploymentPods, jobPods };
 }
 
-const podTemplate = (app: string, restartPolicy: "Always" | "Never") => ({
-  metadata: { labels: { app, bench: "scale" } },
+/**
+ * CL2's latency Deployments: `count` 1-replica Deployments spread
+ * round-robin over the namespaces (latency-deployment-N).
+ */
+export function planLatency(namespaces: readonly string[], count: number): WorkloadObject[] {
+  return Array.from({ length: count }, (_, i) => ({
+    kind: "Deployment" as const,
+    namespace: namespaces[i % namespaces.length]!,
+    name: `latency-deployment-${Math.floor(i / namespaces.length)}`,
+    replicas: 1,
+    group: "latency" as const,
+  }));
+}
+
+/**
+ * CL2's "scale" step: each Deployment to a uniformly random size in
+ * [X/2, 3X/2] (rounded; at least 1), from a seeded generator so runs repeat.
+ */
+export function scaleTargets(replicas: readonly number[], seed = 1): number[] {
+  let a = seed >>> 0;
+  const random = () => {
+    // mulberry32
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return replicas.map((x) => {
+    const lo = Math.max(1, Math.ceil(x / 2));
+    const hi = Math.max(lo, Math.floor((3 * x) / 2));
+    return lo + Math.floor(random() * (hi - lo + 1));
+  });
+}
+
+const podTemplate = (
+  app: string,
+  restartPolicy: "Always" | "Never",
+  group: "load" | "latency" = "load",
+) => ({
+  metadata: { labels: { app, bench: "scale", group } },
   spec: {
     restartPolicy,
     terminationGracePeriodSeconds: 1,
@@ -79,7 +122,10 @@ const podTemplate = (app: string, restartPolicy: "Always" | "Never") => ({
         name: "main",
         image: "registry.k8s.io/pause:3.10",
         imagePullPolicy: "IfNotPresent",
-        resources: { requests: { cpu: "10m", memory: "10Mi" } },
+        resources: {
+          requests:
+            group === "latency" ? { cpu: "100m", memory: "350M" } : { cpu: "10m", memory: "10Mi" },
+        },
       },
     ],
   },
@@ -97,7 +143,7 @@ export function manifest(o: WorkloadObject): KObject {
         spec: {
           replicas: o.replicas,
           selector: { matchLabels: { app: o.name } },
-          template: podTemplate(o.name, "Always"),
+          template: podTemplate(o.name, "Always", o.group),
         },
       } as KObject;
     case "Job":

@@ -1,24 +1,52 @@
 /**
- * Follows the benchmark's pods through one cluster-wide watch (as the
- * pod-startup SLI does): when each was first seen (created), bound and
- * Running with all containers running; re-lists when the watch ends.
+ * Follows the benchmark's pods through one cluster-wide watch, the way
+ * ClusterLoader2's PodStartupLatency measurement does: a pod's "create" time
+ * is when the watch first shows it, "schedule" when it first shows a
+ * nodeName, "run" when it first shows status.phase Running; pod_startup is
+ * create → run. Pods are grouped by their `group` label (load, latency), as
+ * CL2 selects `group = load` and `group = latency`; "stateless" is CL2's
+ * isPodStateless (only emptyDir, downwardAPI, configMap, secret and projected
+ * volumes). Re-lists when the watch ends.
  */
 import { performance } from "node:perf_hooks";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { podsRef } from "../src/client/resources.ts";
 import type { RestClient } from "../src/client/rest-client.ts";
 
-interface Seen {
+export interface PodTimes {
+  group: string;
+  /** First seen by the watch (CL2 createPhase). */
   created: number;
-  bound?: number;
+  /** First seen with spec.nodeName (CL2 schedulePhase). */
+  scheduled?: number;
+  /** First seen with status.phase Running (CL2 runPhase = watchPhase). */
   running?: number;
-  /** Owned by a ReplicaSet (startup latency counts only these, as upstream counts stateless pods). */
+  /** First seen Running or in a terminal phase (a Job pod may skip Running between watch events). */
+  ran?: number;
+  /** Owned by a ReplicaSet (the Deployment pods the phases wait for). */
+  replicaSet: boolean;
+  /** CL2's isPodStateless. */
   stateless: boolean;
   finished: boolean;
 }
 
+/** CL2's isPodStateless: every volume is emptyDir, downwardAPI, configMap, secret or projected. */
+export function isPodStateless(pod: Pod): boolean {
+  return (pod.spec?.volumes ?? []).every(
+    (v) => !!(v.emptyDir || v.downwardAPI || v.configMap || v.secret || v.projected),
+  );
+}
+
+/** Transitions (ms) of CL2's pod startup measurement for a set of pods. */
+export interface StartupTransitions {
+  /** create → run: the SLI the SLO is checked on. */
+  podStartup: number[];
+  createToSchedule: number[];
+  scheduleToRun: number[];
+}
+
 export class PodTracker {
-  private pods = new Map<string, Seen>();
+  private pods = new Map<string, PodTimes>();
   private abort = new AbortController();
   private done?: Promise<void>;
   /** Pods currently present. */
@@ -28,6 +56,7 @@ export class PodTracker {
   constructor(
     private readonly client: RestClient,
     private readonly selector: string,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   async start(): Promise<void> {
@@ -68,15 +97,18 @@ export class PodTracker {
     return list.metadata.resourceVersion ?? "";
   }
 
-  private observe(p: Pod, deleted: boolean): void {
+  /** Records one observation of a pod (exported for tests). */
+  observe(p: Pod, deleted: boolean): void {
     const uid = p.metadata?.uid ?? "";
-    const now = performance.now();
+    const now = this.now();
     let s = this.pods.get(uid);
     if (!s) {
       if (deleted) return;
       s = {
+        group: p.metadata?.labels?.group ?? "",
         created: now,
-        stateless: !!p.metadata?.ownerReferences?.some((o) => o.kind === "ReplicaSet"),
+        replicaSet: !!p.metadata?.ownerReferences?.some((o) => o.kind === "ReplicaSet"),
+        stateless: isPodStateless(p),
         finished: false,
       };
       this.pods.set(uid, s);
@@ -87,57 +119,66 @@ export class PodTracker {
       s.finished = true;
       return;
     }
-    if (s.bound === undefined && p.spec?.nodeName) s.bound = now;
-    const cs = p.status?.containerStatuses ?? [];
-    if (
-      s.running === undefined &&
-      p.status?.phase === "Running" &&
-      cs.length > 0 &&
-      cs.every((c) => c.state?.running)
-    )
-      s.running = now;
+    if (s.scheduled === undefined && p.spec?.nodeName) s.scheduled = now;
+    const phase = p.status?.phase;
+    if (s.running === undefined && phase === "Running") s.running = now;
+    if (s.ran === undefined && (phase === "Running" || phase === "Succeeded" || phase === "Failed"))
+      s.ran = now;
   }
 
-  /** Stateless pods present and Running, and present in total. */
-  counts(): { running: number; stateless: number; live: number } {
+  /** ReplicaSet-owned pods present and Running, and pods present in total. */
+  counts(group?: string): { running: number; replicaSet: number; live: number } {
     let running = 0;
-    let stateless = 0;
+    let replicaSet = 0;
     for (const s of this.pods.values())
-      if (s.stateless && !s.finished) {
-        stateless++;
+      if (s.replicaSet && !s.finished && (group === undefined || s.group === group)) {
+        replicaSet++;
         if (s.running !== undefined) running++;
       }
-    return { running, stateless, live: this.live };
+    return { running, replicaSet, live: this.live };
   }
 
-  /** Startup latencies (ms) of stateless pods first seen in [from, to). */
-  startupLatencies(from = 0, to = Infinity): number[] {
-    const out: number[] = [];
+  /** Pods of the group first seen at or after `from` that have run (Running or terminal). */
+  ranSince(group: string, from = 0): number {
+    let n = 0;
     for (const s of this.pods.values())
-      if (s.stateless && s.running !== undefined && s.created >= from && s.created < to)
-        out.push(s.running - s.created);
+      if (s.group === group && s.created >= from && s.ran !== undefined) n++;
+    return n;
+  }
+
+  /**
+   * CL2's transitions for the pods of a group first seen in [from, to);
+   * `stateless` filters as CL2's Stateless check (undefined: all pods).
+   */
+  transitions(group: string, from = 0, to = Infinity, stateless?: boolean): StartupTransitions {
+    const out: StartupTransitions = { podStartup: [], createToSchedule: [], scheduleToRun: [] };
+    for (const s of this.pods.values()) {
+      if (s.group !== group || s.created < from || s.created >= to) continue;
+      if (stateless !== undefined && s.stateless !== stateless) continue;
+      if (s.running !== undefined) out.podStartup.push(s.running - s.created);
+      if (s.scheduled !== undefined) out.createToSchedule.push(s.scheduled - s.created);
+      if (s.scheduled !== undefined && s.running !== undefined)
+        out.scheduleToRun.push(s.running - s.scheduled);
+    }
     return out;
   }
 
-  /** Pods bound per second between the first and last binding in [from, to). */
+  /** Pods of the group first seen in [from, to) that never showed Running (missing samples). */
+  neverRan(group: string, from = 0, to = Infinity): number {
+    let n = 0;
+    for (const s of this.pods.values())
+      if (s.group === group && s.created >= from && s.created < to && s.running === undefined) n++;
+    return n;
+  }
+
+  /** Pods bound per second between the first and last scheduling seen in [from, to). */
   bindingThroughput(from = 0, to = Infinity): number {
     const times = [...this.pods.values()]
-      .map((s) => s.bound)
+      .map((s) => s.scheduled)
       .filter((t): t is number => t !== undefined && t >= from && t < to)
       .sort((a, b) => a - b);
     if (times.length < 2) return NaN;
     return ((times.length - 1) / (times[times.length - 1]! - times[0]!)) * 1000;
-  }
-
-  /** Time the last stateless pod first seen in [from, to) became Running (NaN if any is not). */
-  lastRunning(from = 0, to = Infinity): number {
-    let last = 0;
-    for (const s of this.pods.values())
-      if (s.stateless && s.created >= from && s.created < to) {
-        if (s.running === undefined) return NaN;
-        last = Math.max(last, s.running);
-      }
-    return last;
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { memoryRows } from "./scale-report.ts";
+import { memoryRows, startupResult, type StartupWindow } from "./scale-report.ts";
 
 test("memoryRows: idle totals, simulator per node, per-pod growth", () => {
   const rows = memoryRows(
@@ -31,4 +31,17 @@ test("memoryRows: idle totals, simulator per node, per-pod growth", () => {
     ).length,
     1,
   );
+});
+
+test("startupResult checks p50, p90 and p99 and counts pods that never ran", () => {
+  const p = (p50: number, p90: number, p99: number, count = 10) =>
+    ({ count, min: 0, mean: 0, p50, p90, p99, max: p99 }) as const;
+  const cases: [StartupWindow, string][] = [
+    [{ name: "a", samples: p(1000, 2000, 4999), thresholdMs: 5000 }, "PASS"],
+    [{ name: "b", samples: p(1000, 2000, 5001), thresholdMs: 5000 }, "FAIL"],
+    [{ name: "c", samples: p(6000, 6000, 6000), thresholdMs: 3_600_000 }, "PASS"],
+    [{ name: "d", samples: p(1, 1, 1), thresholdMs: 5000, missing: 2 }, "FAIL (2 never Running)"],
+    [{ name: "e", samples: p(NaN, NaN, NaN, 0), thresholdMs: 5000 }, "n/a"],
+  ];
+  for (const [w, want] of cases) assert.equal(startupResult(w), want, w.name);
 });

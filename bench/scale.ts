@@ -1,13 +1,20 @@
 /**
  * bench:scale — a ClusterLoader2 "load"-like run in one process tree (issue
  * 11): `k8ts server --disable-agent` on a temp dir, `k8ts simulate` with N
- * hollow nodes, then namespaces, Deployments, Services, ConfigMaps, Secrets
- * and Jobs created at a bounded rate, every Deployment scaled up and back,
- * and everything deleted. Prints the SLO table (API call latency p99 per
- * scope, pod startup p99) with PASS/FAIL, per-call latencies, throughput and
- * peak RSS/CPU of the server and the simulator.
+ * hollow nodes, then the phases of ClusterLoader2's load test: namespaces,
+ * Services, ConfigMaps and Secrets; Deployments and Jobs paced by their pods
+ * (saturation); reads; CL2's latency pods (1-replica Deployments at 5/s on
+ * the loaded cluster, on which the 5 s pod startup SLO is checked); every
+ * Deployment scaled to a random size in [X/2, 3X/2]; everything deleted.
+ * Pod startup is CL2's PodStartupLatency (watch-observed create → Running;
+ * see scale-pods.ts). Prints the SLO table with PASS/FAIL, per-call
+ * latencies, throughput and peak RSS/CPU of the server and the simulator.
  *
- * Flags: --nodes N (100) --pods P (3000) --qps Q object creates/s (100)
+ * Flags: --nodes N (100) --pods P (3000) --qps Q object creates and deletes/s
+ * (100) --pod-throughput auto|P (saturation pace: adaptive, or P pods/s as
+ * CL2_LOAD_TEST_THROUGHPUT; auto) --max-backlog B (adaptive: pods asked for
+ * and not yet run before the next object waits; 250) --latency-pods N
+ * (max(500, nodes)) --latency-qps Q (5)
  * --churn-qps Q scale changes/s (20, at most 20) --timeout S whole run (600)
  * --full (5,000 nodes, 150,000 pods, 2,400 s) --profile NAME (fast)
  * --datastore-endpoint URL --json FILE --quick --progress-interval S (10)
@@ -20,18 +27,17 @@
  * was measured; 3 minutes later a watchdog kills every child and exits.
  * Only 127.0.0.1; every process and file it starts is removed at the end.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { loadKubeconfig } from "../src/client/kubeconfig.ts";
+import { loadKubeconfig, type ClientConfig } from "../src/client/kubeconfig.ts";
 import {
   configMapsRef,
   deploymentsRef,
   jobsRef,
   namespacesRef,
   nodesRef,
-  podsRef,
   secretsRef,
   servicesRef,
 } from "../src/client/resources.ts";
@@ -40,12 +46,28 @@ import { freePort } from "../test/e2e/harness.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { printTable, type Row } from "./lib/table.ts";
-import { topSelfTimeOfFile } from "./lib/cpu-profile.ts";
+import { heapSnapshot, heaps, PhaseProfiles } from "./scale-inspect.ts";
 import { LatencyRecorder, ProcessSampler } from "./scale-measure.ts";
 import { dirSize, K8tsChild } from "./scale-procs.ts";
-import { callRows, memoryRows, sloRows, type MemoryPoints } from "./scale-report.ts";
-import { manifest, paced, planWorkload, type WorkloadObject } from "./scale-load.ts";
+import {
+  callRows,
+  memoryRows,
+  podStartupSloMs,
+  sloRows,
+  type MemoryPoints,
+} from "./scale-report.ts";
+import {
+  manifest,
+  paced,
+  planLatency,
+  planWorkload,
+  scaleTargets,
+  type WorkloadObject,
+} from "./scale-load.ts";
+import { pacedByPods, parsePodPace, type PacedByPodsResult } from "./scale-pace.ts";
 import { PodTracker } from "./scale-pods.ts";
+import { readLoad } from "./scale-reads.ts";
+import { fetchRequestCounts, requestRows, type RequestCounts } from "./scale-requests.ts";
 import { parseScaleArgs } from "./scale-args.ts";
 
 const args = parseScaleArgs();
@@ -104,9 +126,16 @@ const watchdog = setTimeout(
 );
 watchdog.unref();
 let phaseName = "start";
+/** --cpu-prof-dir: the server's profile per phase, and the simulator's with --sim-cpu-prof. */
+const profiles = new PhaseProfiles(
+  args.cpuProfDir,
+  () => [server, ...(args.simCpuProf && sim ? [sim] : [])],
+  log,
+);
 let ticker: NodeJS.Timeout | undefined;
 let tracker: PodTracker | undefined;
 let client: RestClient | undefined;
+let cfg: ClientConfig;
 const phases: Row[] = [];
 const plan = planWorkload(args.pods);
 let api: LatencyRecorder | undefined;
@@ -117,17 +146,28 @@ let rampFrom = 0;
 let rampTo = 0;
 let scaleFrom = 0;
 let scaleTo = 0;
+let latencyFrom = 0;
+let latencyTo = 0;
+let saturation: PacedByPodsResult | undefined;
+/** apiserver_request_total around the saturation phase. */
+let requestsBefore: RequestCounts = new Map();
+let requestsAfter: RequestCounts = new Map();
+const latency = planLatency(plan.namespaces, args.latencyPods ?? Math.max(500, args.nodes));
+const pace = parsePodPace(args.podThroughput, args.maxBacklog);
+const paceText =
+  "podsPerSecond" in pace
+    ? `${pace.podsPerSecond} pods/s`
+    : `adaptive, backlog < ${pace.maxBacklog} pods`;
 /** Pods present at the "loaded" memory point (all Deployment pods, or whatever ran at a timeout). */
 let podsLoaded = plan.deploymentPods;
 const memory: MemoryPoints = { rssIdle: {}, rssLoaded: {}, heapIdle: {}, heapLoaded: {} };
-const profiles: Row[] = [];
 const fmt1 = (n: number) => n.toFixed(1);
 
 /** One progress line: elapsed, phase, pods, load, RSS. */
 function progressLine(): void {
   const k = tracker?.counts();
   const rss = sampler?.rssMiB() ?? {};
-  const pods = k ? `pods live ${k.live} stateless ${k.stateless} running ${k.running}` : "";
+  const pods = k ? `pods live ${k.live} replicaset ${k.replicaSet} running ${k.running}` : "";
   const mem = Object.entries(rss)
     .map(([n, m]) => `${n} ${m.toFixed(0)} MiB`)
     .join(", ");
@@ -135,70 +175,30 @@ function progressLine(): void {
   log(`${s} s ${phaseName}: ${pods}; load ${loadavg()[0]!.toFixed(1)}; ${mem}`);
 }
 
-/** Heap after a full GC of each child, in MiB (NaN entries left out). */
-async function heaps(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const c of [server, sim]) {
-    if (!c?.running) continue;
-    const mib = await c.heapMiB();
-    if (!Number.isNaN(mib)) out[c.name] = mib;
-  }
-  return out;
-}
-
-/** With --heap-snapshot-dir: the server's heap snapshot (a failure is only logged). */
-async function heapSnapshot(): Promise<void> {
-  if (!args.heapSnapshotDir) return;
-  mkdirSync(args.heapSnapshotDir, { recursive: true });
-  const file = join(args.heapSnapshotDir, "server-loaded.heapsnapshot");
-  await server
-    .heapSnapshot(file)
-    .then((ok) => log(ok ? `heap snapshot: ${file}` : "heap snapshot: no inspector"))
-    .catch((err: Error) => log(`heap snapshot failed: ${err.message}`));
-}
-
-/** The children profiled with --cpu-prof-dir: the server, and the simulator with --sim-cpu-prof. */
-const profiled = () => (args.cpuProfDir ? [server, ...(args.simCpuProf && sim ? [sim] : [])] : []);
-
-/** Starts CPU profiles of the profiled children (a failure only skips the profile). */
-async function startProfiles(): Promise<void> {
-  for (const c of profiled())
-    await (await c.inspector())?.startProfile().catch((err: Error) => log(err.message));
-}
-
-/** Writes <dir>/<child>-<phase>.cpuprofile and keeps the top self times for the report. */
-async function stopProfiles(phase: string): Promise<void> {
-  for (const c of profiled()) {
-    const file = join(args.cpuProfDir!, `${c.name}-${phase}.cpuprofile`);
-    try {
-      await (await c.inspector())?.stopProfile(file);
-      for (const t of topSelfTimeOfFile(file, 12))
-        profiles.push({
-          process: c.name,
-          phase,
-          function: t.fn,
-          "self ms": t.selfMs,
-          "%": t.percent,
-        });
-    } catch (err) {
-      log(`profile ${file}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-}
-
 /** Prints the tables and writes the JSON with whatever was measured so far. */
 async function report(status: string): Promise<void> {
   if (!api || !tracker || !sampler) return;
   const load = sampler.load();
   const usage = sampler.stop();
-  const startup = percentiles(tracker.startupLatencies(rampFrom, rampTo || Infinity));
-  const churnStartup = percentiles(
-    tracker.startupLatencies(scaleFrom || Infinity, scaleTo || Infinity),
-  );
+  const until = (t: number) => t || Infinity;
+  const window = (name: string, group: string, from: number, to: number, thresholdMs: number) => ({
+    name,
+    samples: percentiles(tracker!.transitions(group, from || Infinity, until(to)).podStartup),
+    thresholdMs,
+    missing: to ? tracker!.neverRan(group, from, to) : 0,
+  });
+  const hour = 3_600_000;
   const slo = sloRows(api, [
-    ["ramp", startup],
-    ["scale-up", churnStartup],
+    window("latency pods: CL2 SLO", "latency", latencyFrom, latencyTo, podStartupSloMs),
+    window("load pods, saturation: CL2 1 h", "load", rampFrom, rampTo, hour),
+    window("load pods, saturation: vs 5 s, info", "load", rampFrom, rampTo, podStartupSloMs),
+    window("load pods, scale: CL2 1 h", "load", scaleFrom, scaleTo, hour),
   ]);
+  const lat = tracker.transitions("latency", latencyFrom || Infinity, until(latencyTo));
+  const ms = (xs: number[]) => {
+    const p = percentiles(xs);
+    return `${p.p50.toFixed(0)} / ${p.p99.toFixed(0)}`;
+  };
   const calls = callRows(api);
   const store = dirSize(join(dataDir, "db")) / 2 ** 20;
   const figures: Row[] = [
@@ -208,7 +208,14 @@ async function report(status: string): Promise<void> {
     },
     { figure: "node registration (s)", value: registerS },
     { figure: "nodes Ready (s)", value: readyS },
+    { figure: "saturation pace", value: paceText },
+    {
+      figure: "saturation pods asked/s",
+      value: saturation ? saturation.pods / (saturation.spanMs / 1000 || NaN) : NaN,
+    },
     { figure: "time to all Running (s)", value: ((rampTo || performance.now()) - rampFrom) / 1000 },
+    { figure: "latency pods create→schedule p50 / p99 (ms)", value: ms(lat.createToSchedule) },
+    { figure: "latency pods schedule→run p50 / p99 (ms)", value: ms(lat.scheduleToRun) },
     {
       figure: "scheduler bindings/s (ramp)",
       value: tracker.bindingThroughput(rampFrom, rampTo || Infinity),
@@ -229,7 +236,8 @@ async function report(status: string): Promise<void> {
   process.stdout.write(
     `\nbench:scale (${status}) ${args.nodes} nodes, ${args.pods} pods (profile ${args.profile})\n\n`,
   );
-  for (const t of [slo, figures, phases, calls, profiles]) {
+  const perPod = requestRows(requestsBefore, requestsAfter, plan.deploymentPods + plan.jobPods);
+  for (const t of [slo, figures, phases, calls, perPod, profiles.rows]) {
     if (t.length) printTable(t);
     process.stdout.write("\n");
   }
@@ -242,7 +250,8 @@ async function report(status: string): Promise<void> {
     figures: Object.fromEntries(figures.map((f) => [f.figure, f.value])),
     phases,
     calls,
-    profiles,
+    requestsPerPod: perPod,
+    profiles: profiles.rows,
   };
   await writeJson(args.json, { ...result, status });
 }
@@ -251,7 +260,8 @@ try {
   await waitFor("the server", async () => {
     if (!server.running) throw new Error(`server exited:\n${server.output()}`);
     try {
-      client ??= new RestClient({ ...loadKubeconfig(kubeconfig), qps: 1e6, burst: 1e6 });
+      cfg = loadKubeconfig(kubeconfig);
+      client ??= new RestClient({ ...cfg, qps: 1e6, burst: 1e6 });
       await client.list(namespacesRef);
       return true;
     } catch {
@@ -307,9 +317,8 @@ try {
   sampler = new ProcessSampler({ server: server.child.pid!, simulate: sim.child.pid! });
   sampler.start();
   memory.rssIdle = sampler.rssMiB();
-  memory.heapIdle = await heaps();
+  memory.heapIdle = await heaps([server, sim]);
   log(`nodes idle: heap after GC ${JSON.stringify(memory.heapIdle)} MiB`);
-  if (args.cpuProfDir) mkdirSync(args.cpuProfDir, { recursive: true });
   ticker = setInterval(progressLine, args.progressS * 1000);
 
   tracker = new PodTracker(c, "bench=scale");
@@ -318,20 +327,21 @@ try {
     const start = performance.now();
     phaseName = name;
     log(`phase ${name} at ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    await startProfiles();
+    await profiles.start();
     let extra: Record<string, unknown>;
     try {
       extra = (await fn()) ?? {};
     } finally {
-      await stopProfiles(name);
+      await profiles.stop(name);
     }
     const s = (performance.now() - start) / 1000;
     phases.push({ phase: name, seconds: s, ...extra, load: fmt1(loadavg()[0]!) } as Row);
     return start;
   };
 
-  // 1. Create everything at a steady rate, wait until the Deployments' pods run.
-  await phase("create", async () => {
+  // 1. Namespaces, then Services, ConfigMaps and Secrets (CL2 creates them before the pods).
+  const podOwners = plan.objects.filter((o) => o.kind === "Deployment" || o.kind === "Job");
+  await phase("objects", async () => {
     await paced(
       plan.namespaces,
       args.qps,
@@ -344,97 +354,101 @@ try {
         }),
       deadline,
     );
-    rampFrom = performance.now();
+    const others = plan.objects.filter((o) => o.replicas === 0);
     const r = await paced(
-      plan.objects,
+      others,
       args.qps,
       200,
       (o) => calls.create(refs[o.kind], o.namespace, manifest(o)),
       deadline,
     );
-    const createdS = (performance.now() - rampFrom) / 1000;
+    return { objects: r.done, failed: r.failed };
+  });
+
+  // 2. Saturation: Deployments and Jobs paced by their pods (CL2's load throughput, or
+  // adaptive), then wait until every Deployment pod runs.
+  await phase("saturation", async () => {
+    requestsBefore = await fetchRequestCounts(cfg).catch(() => new Map());
+    rampFrom = performance.now();
+    const r = await pacedByPods(
+      podOwners,
+      (o) => calls.create(refs[o.kind], o.namespace, manifest(o)),
+      {
+        pace,
+        ran: () => tracker!.ranSince("load", rampFrom),
+        inFlight: 50,
+        deadline,
+      },
+    );
+    saturation = r;
     await waitFor("all Deployment pods Running", () => {
-      const k = tracker!.counts();
-      return k.stateless >= plan.deploymentPods && k.running >= plan.deploymentPods;
+      const k = tracker!.counts("load");
+      return k.replicaSet >= plan.deploymentPods && k.running >= plan.deploymentPods;
     });
     rampTo = performance.now();
+    requestsAfter = await fetchRequestCounts(cfg).catch(() => new Map());
     memory.rssLoaded = sampler!.rssMiB();
     return {
       objects: r.done,
       failed: r.failed,
-      "objects/s": r.done / createdS,
+      "pods asked/s": r.pods / (r.spanMs / 1000 || NaN),
+      "held by backlog (s)": r.heldMs / 1000,
       "pods Running/s": plan.deploymentPods / ((rampTo - rampFrom) / 1000),
     };
   });
 
-  memory.heapLoaded = await heaps();
+  memory.heapLoaded = await heaps([server, sim]);
   log(`all Running: heap after GC ${JSON.stringify(memory.heapLoaded)} MiB`);
-  await heapSnapshot();
+  await heapSnapshot(server, args.heapSnapshotDir, log);
 
-  // 2. Reads: single GETs, namespace LISTs, cluster LISTs.
-  await phase("read", async () => {
-    const deployments = plan.objects.filter((o) => o.kind === "Deployment");
-    const reads = Array.from({ length: Math.min(600, deployments.length * 4) }, (_, i) => i);
-    await paced(reads, 40, 20, async (i) => {
-      if (Date.now() > deadline) throw new Error("timed out");
-      const d = deployments[i % deployments.length]!;
-      if (i % 4 === 0) await calls.get(deploymentsRef, d.namespace, d.name);
-      else if (i % 4 === 1) await calls.get(configMapsRef, d.namespace, d.name);
-      else if (i % 4 === 2)
-        await calls.list(podsRef, d.namespace, { labelSelector: `app=${d.name}` });
-      else await calls.list(servicesRef, d.namespace);
-    });
-    for (let i = 0; i < 3; i++) {
-      await calls.list(nodesRef, undefined);
-      await calls.list(podsRef, undefined);
-      await calls.list(deploymentsRef, undefined);
-    }
-  });
-
-  // 3. Churn: scale every Deployment up by half, then back (bounded change rate).
+  // 3. Reads: single GETs, namespace LISTs, cluster LISTs.
   const deployments = plan.objects.filter((o) => o.kind === "Deployment");
-  const extra = deployments.reduce((n, d) => n + Math.ceil(d.replicas / 2), 0);
-  await phase("scale-up", async () => {
-    scaleFrom = performance.now();
-    await paced(
-      deployments,
-      args.churnQps,
+  await phase("read", () => readLoad(calls, deployments, deadline));
+
+  // 4. CL2's pod-startup-latency module: 1-replica Deployments at 5/s on the loaded
+  // cluster; the 5 s pod startup SLO is checked on these pods.
+  await phase("latency", async () => {
+    latencyFrom = performance.now();
+    const r = await paced(
+      latency,
+      args.latencyQps,
       50,
-      (d) =>
-        calls.patch(deploymentsRef, d.namespace, d.name, "merge", {
-          spec: { replicas: d.replicas + Math.ceil(d.replicas / 2) },
-        }),
+      (o) => calls.create(deploymentsRef, o.namespace, manifest(o)),
       deadline,
     );
-    await waitFor("scaled-up pods Running", () => {
-      const k = tracker!.counts();
-      return k.running >= plan.deploymentPods + extra;
+    await waitFor("latency pods Running", () => {
+      const k = tracker!.counts("latency");
+      return k.replicaSet >= latency.length && k.running >= latency.length;
     });
-    return { changes: deployments.length, pods: extra };
-  });
-  scaleTo = performance.now();
-  await phase("scale-down", async () => {
-    await paced(
-      deployments,
-      args.churnQps,
-      50,
-      (d) =>
-        calls.patch(deploymentsRef, d.namespace, d.name, "merge", {
-          spec: { replicas: d.replicas },
-        }),
-      deadline,
-    );
-    await waitFor(
-      "scaled-down pods gone",
-      () => tracker!.counts().stateless <= plan.deploymentPods,
-    );
-    return { changes: deployments.length };
+    latencyTo = performance.now();
+    return { objects: r.done, failed: r.failed };
   });
 
-  // 4. Delete everything, then the namespaces; wait for every pod to go.
+  // 5. Churn: every load Deployment to a random size in [X/2, 3X/2] (CL2's scale step).
+  const targets = scaleTargets(deployments.map((d) => d.replicas));
+  const scaledPods = targets.reduce((a, b) => a + b, 0);
+  await phase("scale", async () => {
+    scaleFrom = performance.now();
+    const r = await paced(
+      deployments.map((d, i) => ({ d, replicas: targets[i]! })),
+      args.churnQps,
+      50,
+      ({ d, replicas }) =>
+        calls.patch(deploymentsRef, d.namespace, d.name, "merge", { spec: { replicas } }),
+      deadline,
+    );
+    await waitFor("scaled Deployments' pods Running", () => {
+      const k = tracker!.counts("load");
+      return k.replicaSet === scaledPods && k.running >= scaledPods;
+    });
+    scaleTo = performance.now();
+    return { changes: r.done, failed: r.failed, pods: scaledPods - plan.deploymentPods };
+  });
+
+  // 6. Delete everything, then the namespaces; wait for every pod to go.
   await phase("delete", async () => {
     const r = await paced(
-      [...plan.objects].reverse(),
+      [...plan.objects, ...latency].reverse(),
       args.qps,
       200,
       (o) => calls.delete(refs[o.kind], o.namespace, o.name, { propagationPolicy: "Background" }),
@@ -458,11 +472,11 @@ try {
     // Timed out before all pods ran: the memory point is taken with the pods there are.
     podsLoaded = tracker.counts().live;
     memory.rssLoaded = sampler.rssMiB();
-    memory.heapLoaded = await heaps();
+    memory.heapLoaded = await heaps([server, sim]);
     log(
       `at the timeout: ${podsLoaded} pods, heap after GC ${JSON.stringify(memory.heapLoaded)} MiB`,
     );
-    await heapSnapshot();
+    await heapSnapshot(server, args.heapSnapshotDir, log);
   }
   await report(`incomplete: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
