@@ -22,6 +22,7 @@ import type { KObject, ResourceDef } from "../api/types.ts";
 import { WatchCacheStore } from "./watch-cache-store.ts";
 import { WatchEventMemo } from "./watch-event-memo.ts";
 import { FreshWaiters } from "./watch-cache-waiters.ts";
+import { Subscribers, type Subscriber, type WatchTrigger } from "./watch-cache-subscribers.ts";
 
 export type CacheEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -55,14 +56,6 @@ export interface CacheSubscription {
   close(): void;
 }
 
-interface Subscriber {
-  prefix: string;
-  queue: CacheEvent[];
-  waiting?: (v: CacheEvent[] | null) => void;
-  closed: boolean;
-  error?: StatusError;
-}
-
 export const DEFAULT_CACHE_CAPACITY = 10_000;
 export const DEFAULT_CLIENT_BUFFER = 10_000;
 /** Keys per storage list page when the cache (re)starts (upstream's storageWatchListPageSize). */
@@ -88,7 +81,7 @@ export class WatchCache {
   /** Every event with revision > coveredFrom is in the ring. */
   #coveredFrom = 0;
   #lastRevision = 0;
-  #subscribers = new Set<Subscriber>();
+  #subscribers = new Subscribers();
   #starting?: Promise<void>;
   #watcher?: Watcher;
   #ready = false;
@@ -231,8 +224,10 @@ export class WatchCache {
   /**
    * Subscribes to events with revision > fromRevision under `prefix` (a
    * sub-prefix of the cache's, e.g. one namespace). 410 when too old.
+   * `trigger`: the watch only wants objects whose indexed field has (or had)
+   * this value; other events may be left out (see watch-cache-subscribers.ts).
    */
-  subscribe(fromRevision: number, prefix = this.prefix): CacheSubscription {
+  subscribe(fromRevision: number, prefix = this.prefix, trigger?: WatchTrigger): CacheSubscription {
     if (this.#failure) throw this.#failure;
     if (fromRevision < this.#coveredFrom) {
       throw new StatusError(
@@ -240,7 +235,7 @@ export class WatchCache {
         `too old resource version: ${fromRevision} (${this.#coveredFrom + 1})`,
       );
     }
-    const sub: Subscriber = { prefix, queue: [], closed: false };
+    const sub: Subscriber = { prefix, queue: [], closed: false, trigger };
     for (const e of this.#ring)
       if (e.revision > fromRevision && e.key.startsWith(prefix)) sub.queue.push(e);
     this.#subscribers.add(sub);
@@ -334,9 +329,8 @@ export class WatchCache {
       for (const d of dropped) if (this.#recent.get(d.key) === d.kv) this.#recent.delete(d.key);
       this.#coveredFrom = dropped[dropped.length - 1].revision;
     }
-    for (const sub of this.#subscribers) {
-      const mine = events.filter((e) => e.key.startsWith(sub.prefix));
-      if (mine.length === 0) continue;
+    if (this.#subscribers.size === 0) return;
+    for (const [sub, mine] of this.#subscribers.route(events)) {
       if (sub.waiting) {
         const resolve = sub.waiting;
         sub.waiting = undefined;

@@ -170,3 +170,45 @@ test("watches accept Table output", async () => {
   assert.equal(e.object.rows[0].cells[0], "tab");
   w.close();
 });
+
+test("a spec.nodeName watch sees pods arriving on, leaving and deleted from its node", async () => {
+  const pods = "/api/v1/namespaces/default/pods";
+  const pod = (name: string, nodeName?: string) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: "c", image: "busybox" }] },
+  });
+  const list = await t.call("GET", "/api/v1/pods");
+  const rv = list.body.metadata.resourceVersion;
+  const w = await openWatch(
+    `/api/v1/pods?watch=true&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dn1`,
+  );
+  const other = await openWatch(
+    `/api/v1/pods?watch=true&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dn2`,
+  );
+  try {
+    assert.equal((await t.call("POST", pods, pod("on-n2", "n2"))).status, 201);
+    assert.equal((await t.call("POST", pods, pod("later"))).status, 201);
+    assert.equal((await t.call("POST", pods, pod("on-n1", "n1"))).status, 201);
+    const bind = await t.call("POST", `${pods}/later/binding`, {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name: "later" },
+      target: { kind: "Node", name: "n1" },
+    });
+    assert.equal(bind.status, 201);
+    assert.equal((await t.call("DELETE", `${pods}/on-n1?gracePeriodSeconds=0`)).status, 200);
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = (await w.next())!;
+      seen.push(`${e.type} ${e.object.metadata.name}`);
+    }
+    assert.deepEqual(seen, ["ADDED on-n1", "ADDED later", "DELETED on-n1"]);
+    const e = (await other.next())!;
+    assert.equal(`${e.type} ${e.object.metadata.name}`, "ADDED on-n2");
+  } finally {
+    w.close();
+    other.close();
+  }
+});

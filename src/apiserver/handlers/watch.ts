@@ -18,6 +18,8 @@ import { apiVersionOf, keyPrefix, objectKey } from "../object-store.ts";
 import { watchTables } from "../../api/printers/table.ts";
 import { toStatusError } from "../response.ts";
 import type { CacheEvent, CacheSubscription } from "../watch-cache.ts";
+import type { WatchTrigger } from "../watch-cache-subscribers.ts";
+import type { FieldSelector } from "../../api/selectors/field-selector.ts";
 import { drained, renderOptions, setWarnings } from "./common.ts";
 import { listObjects } from "./list.ts";
 
@@ -50,6 +52,24 @@ export async function filterEvent(
   return undefined;
 }
 
+/** Fields whose exact-match watches are indexed, as upstream's cacher triggers (pods by node). */
+const TRIGGER_FIELDS = ["spec.nodeName"];
+
+/** The index entry of a watch whose selector demands one value of an indexed field. */
+function watchTrigger(
+  def: ResourceDef,
+  selector: FieldSelector,
+  decode: (kv: CacheEvent["kv"]) => KObject,
+): WatchTrigger | undefined {
+  if (def.convertMany) return undefined;
+  for (const field of TRIGGER_FIELDS) {
+    const read = def.fieldSelectors?.[field];
+    const value = read && selector.requiresExactMatch(field);
+    if (read && value !== undefined) return { field, value, valueOf: (kv) => read(decode(kv)) };
+  }
+  return undefined;
+}
+
 export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promise<void> {
   const render = await renderOptions(ctx, def);
   const opts = parseListOptions(def, ctx.query, true);
@@ -62,6 +82,8 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   const subPrefix = name ? objectKey(def, namespace, name) : keyPrefix(def, namespace || undefined);
   const rv = opts.resourceVersion;
   const initial = opts.sendInitialEvents ?? (rv === undefined || rv === "0");
+  const plainDecode = (kv: CacheEvent["kv"]) => server.store.decode(def, kv);
+  const trigger = watchTrigger(def, opts.fieldSelector, (kv) => cache.decode(kv, def, plainDecode));
   await cache.ensureStarted(rv && rv !== "0" ? Number(rv) : undefined);
 
   let initialObjects: KObject[] = [];
@@ -79,11 +101,11 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
     } as ListOptions);
     initialObjects = page.items;
     lastRevision = page.revision;
-    sub = cache.subscribe(page.revision, subPrefix);
+    sub = cache.subscribe(page.revision, subPrefix, trigger);
   } else {
     lastRevision = Number(rv);
     try {
-      sub = cache.subscribe(lastRevision, subPrefix);
+      sub = cache.subscribe(lastRevision, subPrefix, trigger);
     } catch (err) {
       startError = toStatusError(err);
     }
@@ -159,7 +181,6 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   const onAbort = () => wake("closed");
   server.signal.addEventListener("abort", onAbort);
 
-  const plainDecode = (kv: CacheEvent["kv"]) => server.store.decode(def, kv);
   // Webhook-converted resources decode asynchronously, once per event for all watchers.
   const decode = def.convertMany
     ? (kv: CacheEvent["kv"]) => server.store.decodeShared(def, kv)
