@@ -29,17 +29,28 @@ import type { KeyValue } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
 import type { ServerContext } from "./context.ts";
 import { encodeContinue, type ListOptions } from "./list-options.ts";
-import { keyPrefix, objectKey, type StoredList } from "./object-store.ts";
+import { keyPrefix, objectKey } from "./object-store.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
 import type { WatchCache } from "./watch-cache.ts";
-import { WatchCacheStore } from "./watch-cache-store.ts";
+import { WatchCacheStore, type CacheElement } from "./watch-cache-store.ts";
 
-/** One page of a list: items, the revision read, and the continuation. */
-export interface CachedListPage {
-  items: KObject[];
+/** Items per batch of a list whose items are produced lazily. */
+export const LIST_BATCH = 64;
+
+/**
+ * One page of a list: the revision read, the continuation, and the matching
+ * items in order, in batches. Iterate `batches` once. Pages without a limit
+ * (no look-ahead needed) decode and filter their items lazily, batch by
+ * batch, so a large LIST can be written while it is read; the items are
+ * still those of the snapshot taken when the page was read, whenever they
+ * are iterated (cache elements and storage values are per-version and never
+ * change).
+ */
+export interface ListPage {
   revision: number;
   continueToken?: string;
   remainingItemCount?: number;
+  batches: Iterable<KObject[]>;
 }
 
 /** Whether upstream v1.32 answers this LIST from its watch cache. */
@@ -62,7 +73,7 @@ export async function listFromCache(
   def: ResourceDef,
   namespace: string,
   opts: ListOptions,
-): Promise<CachedListPage | undefined> {
+): Promise<ListPage | undefined> {
   const consistent = opts.resourceVersion === undefined;
   // Only caches that can confirm freshness serve consistent reads: none is started for them otherwise.
   if (consistent && !(await server.watchCaches.forPrefix(keyPrefix(def)).canConfirmFresh()))
@@ -80,23 +91,44 @@ export async function listFromCache(
   const elements = cache.store.under(prefix);
   const limit = opts.resourceVersion === "0" ? 0 : opts.limit;
   const decode = (kv: KeyValue) => server.store.decode(def, kv);
+  if (limit === 0) return { revision, batches: cachedBatches(elements, def, decode, opts.matches) };
   const items: KObject[] = [];
   for (let i = 0; i < elements.length; i++) {
     const obj = WatchCacheStore.objectOf(elements[i]!, def, decode);
     if (!opts.matches(obj)) continue;
     items.push(obj);
-    if (limit > 0 && items.length === limit) {
+    if (items.length === limit) {
       if (i === elements.length - 1) break;
       const filtering = !opts.labelSelector.isEmpty() || !opts.fieldSelector.isEmpty();
       return {
-        items,
+        batches: [items],
         revision,
         continueToken: encodeContinue(revision, elements[i]!.key.slice(prefix.length)),
         remainingItemCount: filtering ? undefined : elements.length - i - 1,
       };
     }
   }
-  return { items, revision };
+  return { revision, batches: [items] };
+}
+
+/** The snapshot's matching objects in batches of LIST_BATCH, decoded as they are reached. */
+function* cachedBatches(
+  elements: readonly CacheElement[],
+  def: ResourceDef,
+  decode: (kv: KeyValue) => KObject,
+  matches: (obj: KObject) => boolean,
+): Generator<KObject[]> {
+  let batch: KObject[] = [];
+  for (const el of elements) {
+    const obj = WatchCacheStore.objectOf(el, def, decode);
+    if (!matches(obj)) continue;
+    batch.push(obj);
+    if (batch.length === LIST_BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /**
@@ -125,26 +157,55 @@ export async function getFromCache(
   return { obj: WatchCacheStore.objectOf(el, def, (kv) => server.store.decode(def, kv)) };
 }
 
+/** One page of a storage list whose objects are decoded on demand. */
+export interface StoragePage {
+  revision: number;
+  more: boolean;
+  remaining?: number;
+  /** The keys read, in order. */
+  keys: string[];
+  /**
+   * The object at index i, decoded when asked (sharing the running cache's
+   * decodings). Ask each index at most once: the stored value is released
+   * once decoded, so a page being written holds only what is still to come.
+   */
+  object(i: number): KObject;
+}
+
 /**
- * One page of a storage list (as ObjectStore.list), sharing the decodings
- * of the objects the running cache holds in the same version.
+ * One page of a storage list (as ObjectStore.list), its objects decoded on
+ * demand and sharing the decodings of the objects the running cache holds
+ * in the same version.
  */
 export async function listStorage(
   server: ServerContext,
   def: ResourceDef,
   namespace: string | undefined,
   opts: { revision?: number; limit?: number; after?: string },
-): Promise<StoredList> {
-  if (def.convertMany) return server.store.list(def, namespace, opts);
+): Promise<StoragePage> {
+  if (def.convertMany) {
+    // Webhook conversion decodes the whole page at once, asynchronously.
+    const page = await server.store.list(def, namespace, opts);
+    const objs = page.items.map((item) => item.obj);
+    const keys = page.items.map((item) => item.key);
+    return { ...page, keys, object: (i) => objs[i]! };
+  }
   const result = await storageCall(def, "", () =>
     server.store.backend.list(keyPrefix(def, namespace), opts),
   );
   const decode = sharedDecoder(server, def);
+  const kvs: (KeyValue | undefined)[] = result.kvs;
   return {
     revision: result.revision,
-    items: result.kvs.map((kv) => ({ key: kv.key, obj: decode(kv) })),
     more: result.more,
     remaining: result.remaining,
+    keys: result.kvs.map((kv) => kv.key),
+    object(i) {
+      const kv = kvs[i];
+      if (!kv) throw new Error(`Cannot decode storage list item ${i}: already decoded or absent`);
+      kvs[i] = undefined;
+      return decode(kv);
+    },
   };
 }
 

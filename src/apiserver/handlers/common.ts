@@ -36,51 +36,70 @@ export async function reply(
   ctx.res.end(ctx.req.method === "HEAD" ? undefined : text);
 }
 
-/** Lists (and Tables) with at least this many items (rows) are written item by item. */
+/** Lists (and Tables) with at least this many items (rows) are streamed. */
 const STREAMED_LIST_ITEMS = 500;
 /** How much of a streamed list is written at once. */
 const STREAM_CHUNK_CHARS = 1 << 20;
+/** Items rendered and serialized together when streaming (one JSON.stringify call). */
+const SERIALIZE_BATCH = 64;
 
 /**
- * Sends a rendered list. Large JSON lists are written item by item in
- * chunks, respecting backpressure, instead of as one string: that string
- * would be a second copy of the whole list (hundreds of MiB for a
- * cluster-wide pod list at scale) and V8 cannot hold one past ~512 MiB.
+ * Sends a list whose items come in batches (see ListPage), rendered by
+ * `render` (a list or Table of the given items, with the list's metadata).
+ * Lists of STREAMED_LIST_ITEMS or more in JSON are streamed: the head, then
+ * the items rendered and serialized SERIALIZE_BATCH at a time, written in
+ * chunks with backpressure, as the batches are produced. No array of every
+ * rendered item and no string of the whole list is built (a cluster-wide pod
+ * list at scale would be hundreds of MiB, and V8 cannot hold a string past
+ * ~512 MiB). Smaller lists and other forms are sent whole, with a length.
+ * `render` must render each item independently of the others, and its
+ * result for no items must be the list's head.
  */
 export async function replyList(
   ctx: RequestContext,
-  list: KObject,
+  batches: Iterable<KObject[]>,
+  render: (items: KObject[]) => KObject,
   negotiated: Negotiated,
 ): Promise<void> {
-  // A list's items, or a Table's rows.
-  const field = list.kind === "Table" ? "rows" : "items";
-  const items = (list as Record<string, unknown>)[field];
-  if (
-    negotiated.format !== "json" ||
-    !Array.isArray(items) ||
-    items.length < STREAMED_LIST_ITEMS ||
-    ctx.req.method === "HEAD"
-  ) {
-    await reply(ctx, 200, list, negotiated);
+  const it = batches[Symbol.iterator]();
+  const first: KObject[] = [];
+  let next = it.next();
+  for (; !next.done && first.length < STREAMED_LIST_ITEMS; next = it.next())
+    for (const obj of next.value) first.push(obj);
+  if (next.done || negotiated.format !== "json" || ctx.req.method === "HEAD") {
+    for (; !next.done; next = it.next()) for (const obj of next.value) first.push(obj);
+    await reply(ctx, 200, render(first), negotiated);
     return;
   }
   setWarnings(ctx);
   if (ctx.res.headersSent) return;
-  const { [field]: _, ...rest } = list as Record<string, unknown>;
-  const head = JSON.stringify(rest);
+  // A list's items, or a Table's rows.
+  const head = render([]) as Record<string, unknown>;
+  const field = head.kind === "Table" ? "rows" : "items";
+  const { [field]: _, ...rest } = head;
+  const headJson = JSON.stringify(rest);
   ctx.res.writeHead(200, {
     "Content-Type": negotiated.contentType,
     "Cache-Control": "no-cache, private",
   });
-  let chunk = `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"${field}":[`;
-  for (let i = 0; i < items.length; i++) {
-    chunk += (i === 0 ? "" : ",") + JSON.stringify(items[i]);
-    if (chunk.length < STREAM_CHUNK_CHARS) continue;
-    const flowing = ctx.res.write(chunk);
-    chunk = "";
-    if (!flowing) await drained(ctx.res);
-    if (ctx.res.destroyed) return;
-  }
+  let chunk = `${headJson.slice(0, -1)}${headJson.length > 2 ? "," : ""}"${field}":[`;
+  let written = 0;
+  const write = async (items: KObject[]): Promise<boolean> => {
+    for (let i = 0; i < items.length; i += SERIALIZE_BATCH) {
+      const part = items.length <= SERIALIZE_BATCH ? items : items.slice(i, i + SERIALIZE_BATCH);
+      const json = JSON.stringify((render(part) as Record<string, unknown>)[field]);
+      if (json.length <= 2) continue;
+      chunk += (written++ === 0 ? "" : ",") + json.slice(1, -1);
+      if (chunk.length < STREAM_CHUNK_CHARS) continue;
+      const flowing = ctx.res.write(chunk);
+      chunk = "";
+      if (!flowing) await drained(ctx.res);
+      if (ctx.res.destroyed) return false;
+    }
+    return true;
+  };
+  if (!(await write(first))) return;
+  for (; !next.done; next = it.next()) if (!(await write(next.value))) return;
   ctx.res.end(`${chunk}]}`);
 }
 

@@ -13,7 +13,14 @@ import { encodeContinue, parseListOptions, type ListOptions } from "../list-opti
 import { apiVersionOf, keyPrefix } from "../object-store.ts";
 import { renderList } from "../output.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
-import { listFromCache, listServedFromCache, listStorage } from "../watch-cache-reader.ts";
+import {
+  LIST_BATCH,
+  listFromCache,
+  listServedFromCache,
+  listStorage,
+  type ListPage,
+  type StoragePage,
+} from "../watch-cache-reader.ts";
 import { renderOptions, replyList } from "./common.ts";
 
 export interface ListResultPage {
@@ -30,6 +37,22 @@ export async function listObjects(
   namespace: string,
   opts: ListOptions,
 ): Promise<ListResultPage> {
+  const { batches, ...page } = await listPage(ctx, def, namespace, opts);
+  const items: KObject[] = [];
+  for (const batch of batches) for (const obj of batch) items.push(obj);
+  return { ...page, items };
+}
+
+/**
+ * One page of matching objects; without a limit its items are decoded and
+ * filtered lazily as they are iterated (see ListPage).
+ */
+export async function listPage(
+  ctx: RequestContext,
+  def: ResourceDef,
+  namespace: string,
+  opts: ListOptions,
+): Promise<ListPage> {
   if (listServedFromCache(def, opts)) {
     const page = await listFromCache(ctx.server, def, namespace, opts);
     if (page) return page;
@@ -76,8 +99,14 @@ export async function listObjects(
     }
   }
   const filtering = !opts.labelSelector.isEmpty() || !opts.fieldSelector.isEmpty();
+  if (opts.limit === 0) {
+    // No limit: one storage read, decoded and filtered as it is written.
+    const page = await listStorage(ctx.server, def, namespace || undefined, { revision, after });
+    // Backends return every key when no limit is given (Backend.list's contract).
+    return { revision: revision ?? page.revision, batches: storageBatches(page, opts.matches) };
+  }
   const items: KObject[] = [];
-  const pageSize = opts.limit > 0 ? Math.max(opts.limit, filtering ? 500 : opts.limit) : 0;
+  const pageSize = Math.max(opts.limit, filtering ? 500 : opts.limit);
   for (;;) {
     const page = await listStorage(ctx.server, def, namespace || undefined, {
       revision,
@@ -86,48 +115,62 @@ export async function listObjects(
     });
     revision ??= page.revision;
     let lastKey: string | undefined;
-    for (const { key, obj } of page.items) {
-      lastKey = key;
+    for (let i = 0; i < page.keys.length; i++) {
+      lastKey = page.keys[i];
+      const obj = page.object(i);
       if (opts.matches(obj)) {
         items.push(obj);
-        if (opts.limit > 0 && items.length === opts.limit) break;
+        if (items.length === opts.limit) break;
       }
     }
-    const stoppedEarly =
-      lastKey !== undefined && lastKey !== page.items[page.items.length - 1]?.key;
-    if (opts.limit > 0 && items.length === opts.limit) {
+    const stoppedEarly = lastKey !== undefined && lastKey !== page.keys[page.keys.length - 1];
+    if (items.length === opts.limit) {
       const more = stoppedEarly || page.more;
-      if (!more) return { items, revision };
+      if (!more) return { batches: [items], revision };
       const remaining = !filtering && page.remaining !== undefined ? page.remaining : undefined;
       return {
-        items,
+        batches: [items],
         revision,
         continueToken: encodeContinue(revision, lastKey!.slice(prefix.length)),
         remainingItemCount: remaining,
       };
     }
-    if (!page.more || lastKey === undefined) return { items, revision };
+    if (!page.more || lastKey === undefined) return { batches: [items], revision };
     after = lastKey;
   }
+}
+
+/** A storage page's matching objects in batches of LIST_BATCH, decoded as they are reached. */
+function* storageBatches(
+  page: StoragePage,
+  matches: (obj: KObject) => boolean,
+): Generator<KObject[]> {
+  let batch: KObject[] = [];
+  for (let i = 0; i < page.keys.length; i++) {
+    const obj = page.object(i);
+    if (!matches(obj)) continue;
+    batch.push(obj);
+    if (batch.length === LIST_BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 export async function handleList(ctx: RequestContext, def: ResourceDef): Promise<void> {
   const render = await renderOptions(ctx, def);
   const opts = parseListOptions(def, ctx.query);
-  const page = await listObjects(ctx, def, ctx.info.namespace, opts);
+  const page = await listPage(ctx, def, ctx.info.namespace, opts);
   const listMeta: Record<string, unknown> = { resourceVersion: String(page.revision) };
   if (page.continueToken) listMeta.continue = page.continueToken;
   if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;
+  const keepItemTypeMeta = customResourceInfo(def) !== undefined;
+  const listKind = `${def.kind}List`;
   await replyList(
     ctx,
-    renderList(
-      page.items,
-      listMeta,
-      apiVersionOf(def),
-      `${def.kind}List`,
-      render,
-      customResourceInfo(def) !== undefined,
-    ),
+    page.batches,
+    (items) => renderList(items, listMeta, apiVersionOf(def), listKind, render, keepItemTypeMeta),
     render.negotiated,
   );
 }
