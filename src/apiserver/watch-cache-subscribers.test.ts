@@ -9,12 +9,10 @@ const kv = (key: string, node: string | undefined, rev: number): KeyValue => ({
   value: JSON.stringify({ spec: node === undefined ? {} : { nodeName: node } }),
   createRevision: 1,
   modRevision: rev,
-  version: 1,
-  lease: 0,
 });
 const nodeOf = (k: KeyValue) => {
   if (k.value === "broken") throw new Error("undecodable");
-  return (JSON.parse(k.value!) as { spec: { nodeName?: string } }).spec.nodeName;
+  return (JSON.parse(k.value) as { spec: { nodeName?: string } }).spec.nodeName;
 };
 const ev = (type: CacheEvent["type"], key: string, now?: string, before?: string | null) => ({
   type,
