@@ -1,8 +1,9 @@
 /**
  * The objects bench:scale creates, shaped like ClusterLoader2's "load" test:
  * per namespace, Deployments of three sizes (big 250, medium 30, small 5
- * replicas, about half, a quarter and a quarter of the pods), a Service, a
- * ConfigMap and a Secret per Deployment, and Jobs for a tenth of the pods.
+ * replicas, a quarter, a quarter and half of the pods, as CL2), a ConfigMap
+ * and a Secret per Deployment, a Service for every other Deployment (CL2
+ * assigns half of them one), and Jobs for a tenth of the pods.
  * Pods request little (10m CPU, 10Mi) so 110 fit a simulated node. Their
  * pods carry `group: load`; the latency pods of CL2's pod-startup-latency
  * module (1-replica Deployments, 100m CPU, 350M memory) carry `group: latency`.
@@ -27,9 +28,9 @@ export interface WorkloadPlan {
 }
 
 const sizes = [
-  { name: "big", replicas: 250, share: 0.5 },
+  { name: "big", replicas: 250, share: 0.25 },
   { name: "medium", replicas: 30, share: 0.25 },
-  { name: "small", replicas: 5, share: 0.25 },
+  { name: "small", replicas: 5, share: 0.5 },
 ];
 
 /** Splits `pods` over namespaces of at most podsPerNamespace; about 10% of pods are Job pods. */
@@ -56,7 +57,8 @@ export function planWorkload(
         const name = `${size.name}-${i}`;
         objects.push({ kind: "ConfigMap", namespace: ns, name, replicas: 0 });
         objects.push({ kind: "Secret", namespace: ns, name, replicas: 0 });
-        objects.push({ kind: "Service", namespace: ns, name, replicas: 0 });
+        // As CL2: Services for half of the Deployments, each selecting one Deployment's pods.
+        if (i % 2 === 0) objects.push({ kind: "Service", namespace: ns, name, replicas: 0 });
         objects.push({ kind: "Deployment", namespace: ns, name, replicas });
         deploymentPods += replicas;
         budget -= replicas;

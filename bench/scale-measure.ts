@@ -138,6 +138,13 @@ export class ProcessSampler {
     return { mean: sum / this.loads.length, max: Math.max(...this.loads) };
   }
 
+  /** CPU seconds each process has used since the sampler was made. */
+  cpuSeconds(): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.pids).map(([n, pid]) => [n, cpuSeconds(pid) - (this.cpu0.get(n) ?? 0)]),
+    );
+  }
+
   /** Peak RSS (MiB; the larger of sampled and the kernel's high-water mark) and CPU seconds used. */
   stop(): Record<string, { peakRssMiB: number; cpuSeconds: number }> {
     if (this.timer) clearInterval(this.timer);

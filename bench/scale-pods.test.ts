@@ -37,6 +37,7 @@ test("PodTracker records CL2's create, schedule and run times from watch observa
   assert.deepEqual(tr.scheduleToRun, [300]);
   assert.equal(t.neverRan("latency"), 1);
   assert.equal(t.ranSince("load"), 1, "a terminal phase counts as having run");
+  assert.deepEqual([t.seenSince("latency"), t.seenSince("latency", 1)], [2, 1]);
   assert.deepEqual(t.counts("latency"), { running: 1, replicaSet: 2, live: 3 });
   t.observe(pod("a", "latency"), true);
   assert.deepEqual(t.counts("latency"), { running: 0, replicaSet: 1, live: 2 });

@@ -138,6 +138,13 @@ export class PodTracker {
     return { running, replicaSet, live: this.live };
   }
 
+  /** Pods of the group first seen at or after `from`. */
+  seenSince(group: string, from = 0): number {
+    let n = 0;
+    for (const s of this.pods.values()) if (s.group === group && s.created >= from) n++;
+    return n;
+  }
+
   /** Pods of the group first seen at or after `from` that have run (Running or terminal). */
   ranSince(group: string, from = 0): number {
     let n = 0;

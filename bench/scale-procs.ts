@@ -97,3 +97,29 @@ export function dirSize(dir: string): number {
   }
   return total;
 }
+
+/** `k8ts server --disable-agent` on dataDir, on 127.0.0.1:port (sqlite, or the datastore given). */
+export function startServer(
+  dataDir: string,
+  port: number,
+  datastore: string | undefined,
+  log: (m: string) => void,
+): K8tsChild {
+  const argv = ["server", "--disable-agent", "--data-dir", dataDir, "--bind-address", "127.0.0.1"];
+  argv.push("--secure-port", String(port));
+  if (datastore) argv.push("--datastore-endpoint", datastore);
+  return new K8tsChild("server", argv, [], log);
+}
+
+/** `k8ts simulate` with `nodes` hollow nodes against dataDir/admin.kubeconfig (scratch in dataDir/simulate). */
+export function startSimulator(
+  nodes: number,
+  profile: string,
+  dataDir: string,
+  log: (m: string) => void,
+): K8tsChild {
+  const argv = ["simulate", "--nodes", String(nodes), "--profile", profile];
+  argv.push("--kubeconfig", join(dataDir, "admin.kubeconfig"), "--report-interval", "0");
+  argv.push("--data-dir", join(dataDir, "simulate"));
+  return new K8tsChild("simulate", argv, ["--expose-gc"], log);
+}

@@ -48,7 +48,7 @@ import { percentiles } from "./lib/percentiles.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { heapSnapshot, heaps, PhaseProfiles } from "./scale-inspect.ts";
 import { LatencyRecorder, ProcessSampler } from "./scale-measure.ts";
-import { dirSize, K8tsChild } from "./scale-procs.ts";
+import { dirSize, K8tsChild, startServer, startSimulator } from "./scale-procs.ts";
 import {
   callRows,
   memoryRows,
@@ -97,22 +97,7 @@ async function waitFor(
 
 const dataDir = mkdtempSync(join(tmpdir(), "k8ts-bench-scale-"));
 const port = await freePort();
-const server = new K8tsChild(
-  "server",
-  [
-    "server",
-    "--disable-agent",
-    "--data-dir",
-    dataDir,
-    "--bind-address",
-    "127.0.0.1",
-    "--secure-port",
-    String(port),
-    ...(args.datastore ? ["--datastore-endpoint", args.datastore] : []),
-  ],
-  [],
-  log,
-);
+const server = startServer(dataDir, port, args.datastore, log);
 let sim: K8tsChild | undefined;
 // The hard bound: whatever hangs, every child is killed and the temp dir removed.
 const watchdog = setTimeout(
@@ -141,6 +126,8 @@ const plan = planWorkload(args.pods);
 let api: LatencyRecorder | undefined;
 let sampler: ProcessSampler | undefined;
 let registerS = NaN;
+/** CPU ms per second per 1,000 idle nodes, by process. */
+const idleCpu: Record<string, number> = {};
 let readyS = NaN;
 let rampFrom = 0;
 let rampTo = 0;
@@ -230,13 +217,21 @@ async function report(status: string): Promise<void> {
       figure: "simulate heap per node at registration (KiB)",
       value: Number(/~([\d.]+) KiB heap per node/.exec(sim?.output() ?? "")?.[1] ?? NaN),
     },
+    ...Object.entries(idleCpu).map(([n, ms]) => ({
+      figure: `${n} CPU per 1,000 idle nodes (ms/s)`,
+      value: ms,
+    })),
     ...memoryRows(memory, args.nodes, podsLoaded),
     { figure: "load average 1m mean / max", value: `${fmt1(load.mean)} / ${fmt1(load.max)}` },
   ];
   process.stdout.write(
     `\nbench:scale (${status}) ${args.nodes} nodes, ${args.pods} pods (profile ${args.profile})\n\n`,
   );
-  const perPod = requestRows(requestsBefore, requestsAfter, plan.deploymentPods + plan.jobPods);
+  // Saturation cut short: requests so far over the load pods seen so far.
+  const cut = !requestsAfter.size && server.running;
+  if (cut) requestsAfter = await fetchRequestCounts(cfg).catch(() => new Map());
+  const satPods = cut ? tracker.seenSince("load", rampFrom) : plan.deploymentPods + plan.jobPods;
+  const perPod = requestRows(requestsBefore, requestsAfter, satPods);
   for (const t of [slo, figures, phases, calls, perPod, profiles.rows]) {
     if (t.length) printTable(t);
     process.stdout.write("\n");
@@ -274,24 +269,7 @@ try {
 
   log(`starting ${args.nodes} simulated nodes (profile ${args.profile})`);
   const tNodes = performance.now();
-  sim = new K8tsChild(
-    "simulate",
-    [
-      "simulate",
-      "--nodes",
-      String(args.nodes),
-      "--kubeconfig",
-      kubeconfig,
-      "--profile",
-      args.profile,
-      "--report-interval",
-      "0",
-      "--data-dir",
-      join(dataDir, "simulate"),
-    ],
-    ["--expose-gc"],
-    log,
-  );
+  sim = startSimulator(args.nodes, args.profile, dataDir, log);
   await waitFor("node registration", () => {
     if (!sim!.running) throw new Error(`simulate exited:\n${sim!.output()}`);
     return /nodes registered/.test(sim!.output());
@@ -318,6 +296,12 @@ try {
   sampler.start();
   memory.rssIdle = sampler.rssMiB();
   memory.heapIdle = await heaps([server, sim]);
+  // Nodes idle for 20 s: what heartbeats (leases, node status) cost each process.
+  const idle0 = sampler.cpuSeconds();
+  await sleep(20_000);
+  const idle1 = sampler.cpuSeconds();
+  for (const n of ["server", "simulate"])
+    idleCpu[n] = ((idle1[n]! - idle0[n]!) * 1000) / 20 / (args.nodes / 1000);
   log(`nodes idle: heap after GC ${JSON.stringify(memory.heapIdle)} MiB`);
   ticker = setInterval(progressLine, args.progressS * 1000);
 
