@@ -156,6 +156,23 @@ test("statefulset and daemonset specifics", () => {
     [["spec.selector", /empty selector is invalid for daemonset$/]],
     "ds selector",
   );
+  // Containers may mount a volumeClaimTemplate by its name; other names stay unknown.
+  const mounting = (name: string) =>
+    workload("StatefulSet", (o) => {
+      o.spec.template.spec.containers[0].volumeMounts = [{ name, mountPath: "/data" }];
+      o.spec.volumeClaimTemplates = [
+        {
+          metadata: { name: "data" },
+          spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+        },
+      ];
+    });
+  assertErrors(createErrors("apps", "statefulsets", mounting("data")), [], "claim mount");
+  assertErrors(
+    createErrors("apps", "statefulsets", mounting("other")),
+    [["spec.template.spec.containers[0].volumeMounts[0].name", 'Not found: "other"']],
+    "unknown mount",
+  );
   const old = workload("StatefulSet");
   createErrors("apps", "statefulsets", old);
   const renamed = structuredClone(old) as any;

@@ -120,10 +120,31 @@ export function validateReplicaSet(o: KObject): FieldError[] {
   return [...meta(o), ...commonSpec(o, "deployment", "ReplicaSet")];
 }
 
+/**
+ * The template as its pods will be: each volumeClaimTemplate is a volume of
+ * that name (the controller adds it), so containers may mount it.
+ */
+function withClaimVolumes(template: unknown, claimTemplates: unknown): unknown {
+  if (!isObject(template) || !Array.isArray(claimTemplates)) return template;
+  const spec = obj(template.spec);
+  const volumes = Array.isArray(spec.volumes) ? [...spec.volumes] : [];
+  const names = new Set(volumes.map((v) => obj(v).name));
+  for (const t of claimTemplates) {
+    const name = str(obj(obj(t).metadata).name);
+    if (name && !names.has(name))
+      volumes.push({ name, persistentVolumeClaim: { claimName: name } });
+  }
+  return { ...template, spec: { ...spec, volumes } };
+}
+
 /** A StatefulSet. */
 export function validateStatefulSet(o: KObject): FieldError[] {
-  const errs = [...meta(o), ...commonSpec(o, "statefulset", "StatefulSet")];
   const spec = obj(o.spec);
+  const withClaims = {
+    ...o,
+    spec: { ...spec, template: withClaimVolumes(spec.template, spec.volumeClaimTemplates) },
+  };
+  const errs = [...meta(o), ...commonSpec(withClaims, "statefulset", "StatefulSet")];
   const policy = str(spec.podManagementPolicy);
   if (!policy) errs.push(fieldErrors.required("spec.podManagementPolicy", ""));
   else if (policy !== "OrderedReady" && policy !== "Parallel") {

@@ -195,7 +195,9 @@ test("VolumeBinding preBind: selected-node on claims to provision, claimRef on c
   const client: Partial<RestClient> = {
     patch: (async (_ref: unknown, ns: string, name: string, _t: unknown, body: any) => {
       calls.push(`patch ${ns}/${name} ${JSON.stringify(body.metadata.annotations)}`);
-      return {};
+      // Newer than the cache's copy: until the cache catches up, a missing
+      // annotation there is not a reset.
+      return { metadata: { resourceVersion: "10" } };
     }) as RestClient["patch"],
     update: (async (_ref: unknown, obj: any) => {
       calls.push(`update ${obj.metadata.name} claimRef=${obj.spec.claimRef.name}`);
@@ -205,7 +207,7 @@ test("VolumeBinding preBind: selected-node on claims to provision, claimRef on c
   const c = cluster({ persistentvolumes: [pv("static", {})] }, client);
   const claims = c.fw.lister("persistentvolumeclaims").list() as any[];
   const volumes = c.fw.lister("persistentvolumes").list() as any[];
-  const { p, pi, state } = schedule(c, withClaims("lazy", "provisioned"), "n2");
+  const { p, pi, state } = schedule(c, withClaims("provisioned", "lazy"), "n2");
   let done: unknown = "pending";
   const result = p.preBind(state, pi, "n2").then((s) => (done = s));
   await new Promise((r) => setImmediate(r));

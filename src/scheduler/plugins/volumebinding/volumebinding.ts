@@ -105,14 +105,33 @@ export function newVolumeBinding(
       assumedVolumes.delete(pv.metadata?.name ?? "");
   };
 
-  /** Whether every claim is bound to a volume usable on the node (true), not yet (false), or never (throws). */
-  const checkBindings = (pod: PodInfo, chosen: PodVolumes, node: string): boolean => {
+  /** Whether the cache holds an object at least as new as resourceVersion `rv`. */
+  const caughtUp = (obj: PVC, rv: string | undefined): boolean => {
+    const have = obj.metadata?.resourceVersion;
+    if (!rv || !/^\d+$/.test(rv)) return true;
+    return !!have && /^\d+$/.test(have) && BigInt(have) >= BigInt(rv);
+  };
+
+  /**
+   * Whether every claim is bound to a volume usable on the node (true), not
+   * yet (false), or never will be (throws). `written` holds the claims'
+   * resourceVersions after PreBind's own writes: an older cached claim is
+   * not yet evidence of anything.
+   */
+  const checkBindings = (
+    pod: PodInfo,
+    chosen: PodVolumes,
+    node: string,
+    written: ReadonlyMap<string, string>,
+  ): boolean => {
     const provisioned = new Set(chosen.dynamicProvisions.map(claimKey));
     for (const name of podClaimNames(pod)) {
       const pvc = listers.claims.get(pod.namespace, name) as PVC | undefined;
       if (!pvc) throw new BindingError(`cannot get PVC "${pod.namespace}/${name}"`);
-      if (provisioned.has(claimKey(pvc)) && !pvc.metadata?.annotations?.[ANN_SELECTED_NODE])
+      if (provisioned.has(claimKey(pvc)) && !pvc.metadata?.annotations?.[ANN_SELECTED_NODE]) {
+        if (!caughtUp(pvc, written.get(claimKey(pvc)))) return false;
         throw new BindingError(`selectedNode annotation reset for PVC "${name}"`);
+      }
       if (!isClaimFullyBound(pvc)) return false;
       const pv = listers.volumes.get(undefined, pvc.spec?.volumeName ?? "") as PV | undefined;
       if (!pv) return false;
@@ -125,12 +144,17 @@ export function newVolumeBinding(
     return true;
   };
 
-  const waitForBindings = (pod: PodInfo, chosen: PodVolumes, node: string): Promise<void> =>
+  const waitForBindings = (
+    pod: PodInfo,
+    chosen: PodVolumes,
+    node: string,
+    written: ReadonlyMap<string, string>,
+  ): Promise<void> =>
     new Promise((resolve, reject) => {
       const deadline = handle.clock.now() + bindTimeoutMs;
       const poll = () => {
         try {
-          if (checkBindings(pod, chosen, node)) return resolve();
+          if (checkBindings(pod, chosen, node, written)) return resolve();
         } catch (err) {
           return reject(err);
         }
@@ -142,8 +166,12 @@ export function newVolumeBinding(
       poll();
     });
 
-  /** Writes the choices: volumes' claimRefs, then the claims' selected node. */
+  /**
+   * Writes the choices: volumes' claimRefs, then the claims' selected node.
+   * Resolves to the written claims' resourceVersions by claim key.
+   */
   const bindAPIUpdate = async (chosen: PodVolumes, node: string) => {
+    const written = new Map<string, string>();
     const client = handle.client;
     if (!client) throw new Error("no API client");
     for (const { pv, claim } of chosen.staticBindings) {
@@ -169,14 +197,17 @@ export function newVolumeBinding(
     }
     for (const claim of chosen.dynamicProvisions) {
       if (claim.metadata?.annotations?.[ANN_SELECTED_NODE] === node) continue;
-      await client.patch(
+      const saved = await client.patch<PVC>(
         claimsRef,
         claim.metadata?.namespace,
         claim.metadata?.name ?? "",
         "merge",
         { metadata: { annotations: { [ANN_SELECTED_NODE]: node } } },
       );
+      const rv = saved?.metadata?.resourceVersion;
+      if (rv) written.set(claimKey(claim), rv);
     }
+    return written;
   };
 
   return {
@@ -227,8 +258,8 @@ export function newVolumeBinding(
       if (!s || s.allBound) return null;
       const chosen = reservedByPod.get(pod.key) ?? { staticBindings: [], dynamicProvisions: [] };
       try {
-        await bindAPIUpdate(chosen, nodeName);
-        await waitForBindings(pod, chosen, nodeName);
+        const written = await bindAPIUpdate(chosen, nodeName);
+        await waitForBindings(pod, chosen, nodeName, written);
         return null;
       } catch (err) {
         return asStatus(new Error(`binding volumes: ${(err as Error).message}`));
