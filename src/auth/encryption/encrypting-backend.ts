@@ -5,6 +5,7 @@
  */
 import type { Backend, KeyValue, WatchEvent, Watcher } from "../../storage/backend.ts";
 import { isStorageError, StorageError } from "../../storage/errors.ts";
+import { hasLatestRevision } from "../../storage/latest-revision.ts";
 import { decryptValue, encryptValue, type ResourceEncryption } from "./providers.ts";
 
 /** Wraps `inner` so values under the configured prefixes are stored encrypted. */
@@ -72,5 +73,10 @@ export function encryptingBackend(inner: Backend, config: ResourceEncryption[]):
     ...(inner.watchProgressSupported && {
       watchProgressSupported: () => inner.watchProgressSupported!(),
     }),
+    // An in-process latest revision (SQLite) keeps its contract through the
+    // wrapper: the watch generator above adds only microtask hops, so events
+    // up to it still reach consumers before the next macrotask. Without it,
+    // consistent LISTs could never be served from the watch cache.
+    ...(hasLatestRevision(inner) && { latestRevision: () => inner.latestRevision() }),
   };
 }
