@@ -2,8 +2,8 @@
  * The local-path provisioner with the persistentvolume-binder against a real
  * in-process API server: the default class appears at start; a claim whose
  * node is selected gets a hostPath volume on that node, bound to it; deleting
- * the claim removes the directory (own node) and the volume; other nodes'
- * directories are left; a vanished node sends the claim back to the scheduler.
+ * the claim removes the directory (own node, or a helper pod on another node)
+ * and the volume; a vanished node sends the claim back to the scheduler.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,9 +14,11 @@ import type { KObject } from "../../api/types.ts";
 import { realClock } from "../../client/clock.ts";
 import { isNotFound } from "../../client/api-error.ts";
 import {
+  namespacesRef,
   nodesRef,
   persistentVolumeClaimsRef,
   persistentVolumesRef,
+  podsRef,
 } from "../../client/resources.ts";
 import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
 import { PVBinderController } from "../volume/pv-binder.ts";
@@ -167,7 +169,14 @@ test("a claim with a selected node is provisioned there and bound; deletion remo
   assert.equal(existsSync(dir), false, "directory removed");
 });
 
-test("a volume on another node is deleted with its directory left there", async () => {
+test("a volume on another node is cleaned by a helper pod there, retried when it fails", async () => {
+  await env.client
+    .create(namespacesRef, undefined, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "kube-system" },
+    })
+    .catch(() => undefined);
   await env.client.create(persistentVolumeClaimsRef, ns, claim("remote"));
   await selectNode("remote", "n2");
   const c = await until("claim Bound", async () => {
@@ -178,14 +187,41 @@ test("a volume on another node is deleted with its directory left there", async 
   const dir = join(storageDir, `${pvName}_default_remote`);
   mkdirSync(dir);
   await env.client.delete(persistentVolumeClaimsRef, ns, "remote");
+  const helper = () =>
+    env.client
+      .get<Obj>(podsRef, "kube-system", `helper-pod-delete-${pvName}`)
+      .catch(() => undefined);
+  const finish = async (pod: Obj, phase: string) =>
+    env.client.update(podsRef, { ...pod, status: { phase } }, { subresource: "status" });
+  const first = await until("helper pod", helper);
+  assert.equal(first.spec.nodeName, "n2");
+  assert.deepEqual(first.spec.containers[0].command, [
+    "rm",
+    "-rf",
+    `/storage/${pvName}_default_remote`,
+  ]);
+  assert.equal(first.spec.volumes[0].hostPath.path, storageDir);
+  assert.equal(existsSync(dir), true, "this process does not touch another node's directory");
+  assert.equal(await gone(pvName), false, "the volume waits for its helper");
+  // A failed helper is replaced; a successful one lets the volume go.
+  await finish(first, "Failed");
+  const second = await until("a new helper pod", async () => {
+    const p = await helper();
+    return p && p.metadata?.uid !== first.metadata?.uid && !p.status?.phase?.match(/Failed/)
+      ? p
+      : undefined;
+  });
+  await finish(second, "Succeeded");
   await until("volume deleted", () => gone(pvName));
-  assert.equal(existsSync(dir), true, "another node's directory is not touched");
+  await until("helper pod deleted", async () => !(await helper()));
   const events = await env.client.list<KObject & { reason?: string; involvedObject?: any }>(
     { group: "", version: "v1", resource: "events", namespaced: true },
     "",
   );
   assert.ok(
-    events.items.some((e) => e.involvedObject?.name === pvName && e.reason === "VolumeDelete"),
+    events.items.some(
+      (e) => e.involvedObject?.name === pvName && e.reason === "VolumeFailedDelete",
+    ),
   );
 });
 

@@ -11,9 +11,10 @@
  *   by node affinity and reserved for the claim (claimRef), which the PV
  *   controller then binds;
  * - a volume it provisioned that is Released with reclaimPolicy Delete has
- *   its directory removed when it lives on this process's own node, and is
- *   then deleted. Volumes on other nodes are deleted with their directory
- *   left on that node (no helper pod runs there), and the event says so.
+ *   its directory removed, then is deleted: directly when it lives on this
+ *   process's own node, else by a helper pod (busybox, `rm -rf`) run on its
+ *   node, as k3s does. When that node no longer exists the volume is deleted
+ *   and an event says the directory was left.
  * The default StorageClass `local-path` is created at start when absent.
  */
 import { rm } from "node:fs/promises";
@@ -27,6 +28,7 @@ import {
   nodesRef,
   persistentVolumeClaimsRef,
   persistentVolumesRef,
+  podsRef,
 } from "../../client/resources.ts";
 import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 import {
@@ -41,6 +43,7 @@ import {
   type StorageClass,
 } from "../volume/volume-util.ts";
 import { ensureDefaultStorageClass, LOCAL_PATH_PROVISIONER } from "./default-storage-class.ts";
+import { HELPER_NAMESPACE, HELPER_VOLUME_LABEL, helperPod, helperPodName } from "./helper-pod.ts";
 
 const HOSTNAME_LABEL = "kubernetes.io/hostname";
 /** Where volumes live when no data dir is given (k8ts's default data dir as root, plus /storage). */
@@ -56,9 +59,12 @@ export interface LocalPathOptions {
   provisionerName?: string;
   /** Create the default StorageClass at start when absent (default true). */
   createDefaultClass?: boolean;
+  /** Image of the pods that remove directories on other nodes (default busybox). */
+  helperImage?: string;
 }
 
 type Node = KObject & { metadata?: { labels?: Record<string, string> } };
+type Pod = KObject & { status?: { phase?: string } };
 
 /** The directory of a volume: `<storageDir>/<pv>_<namespace>_<claim>` (local-path's layout). */
 export function volumePath(storageDir: string, pvName: string, claim: PVC): string {
@@ -133,6 +139,7 @@ export class LocalPathProvisioner extends QueueController {
   private readonly pvs: SharedInformer<PV>;
   private readonly classes: SharedInformer<StorageClass>;
   private readonly nodes: SharedInformer<Node>;
+  private readonly pods: SharedInformer<Pod>;
   private readonly name: string;
 
   constructor(
@@ -151,6 +158,12 @@ export class LocalPathProvisioner extends QueueController {
         this.queue.add(`pv/${objectKey(pv)}`);
     };
     this.pvs.addEventHandler({ add: pvChanged, update: (_, pv) => pvChanged(pv) });
+    this.pods = this.informer<Pod>(podsRef);
+    const helperChanged = (p: Pod) => {
+      const pv = p.metadata?.labels?.[HELPER_VOLUME_LABEL];
+      if (pv && p.metadata?.namespace === HELPER_NAMESPACE) this.queue.add(`pv/${pv}`);
+    };
+    this.pods.addEventHandler({ add: helperChanged, update: (_, p) => helperChanged(p) });
   }
 
   override async run(workers: number, signal: AbortSignal): Promise<void> {
@@ -258,22 +271,56 @@ export class LocalPathProvisioner extends QueueController {
       return;
     const path = pv.spec?.hostPath?.path;
     const node = volumeNode(pv);
-    if (path && node && node === this.opts.nodeName && this.inStorageDir(path)) {
+    const ours = !!path && this.inStorageDir(path);
+    if (ours && node && node === this.opts.nodeName) {
       try {
         await rm(path, { recursive: true, force: true });
       } catch (err) {
         this.event(pv, "Warning", "VolumeFailedDelete", `failed to remove ${path}: ${String(err)}`);
         throw err;
       }
+    } else if (ours && node && this.nodes.indexer.get(node)) {
+      if (!(await this.removedByHelper(pv, path, node))) return; // its pod's events bring us back
     } else if (path) {
       this.event(
         pv,
         "Normal",
         "VolumeDelete",
-        `directory ${path} is left on node ${node ?? "(none)"}: only the node of this provisioner's process (${this.opts.nodeName ?? "none"}) is cleaned`,
+        `directory ${path} is left on node ${node ?? "(none)"}: the node no longer exists`,
       );
     }
     await this.opts.client.delete(persistentVolumesRef, undefined, name);
+  }
+
+  /**
+   * Runs (or checks) the helper pod removing `path` on `node`: true once it
+   * has succeeded (and is deleted), false while it runs; throws when it failed
+   * (deleted, so the retry runs a new one).
+   */
+  private async removedByHelper(pv: PV, path: string, node: string): Promise<boolean> {
+    const pvName = pv.metadata?.name ?? "";
+    const podName = helperPodName(pvName);
+    const pod = this.pods.indexer.get(`${HELPER_NAMESPACE}/${podName}`);
+    if (!pod) {
+      const image = this.opts.helperImage ?? "busybox";
+      await this.opts.client
+        .create(podsRef, HELPER_NAMESPACE, helperPod({ pvName, node, path, image }))
+        .catch((err: unknown) => {
+          if (!isAlreadyExists(err)) throw err;
+        });
+      return false;
+    }
+    const phase = pod.status?.phase;
+    if (phase !== "Succeeded" && phase !== "Failed") return false;
+    await this.opts.client.delete(podsRef, HELPER_NAMESPACE, podName).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+    if (phase === "Failed") {
+      const msg = `helper pod ${HELPER_NAMESPACE}/${podName} failed to remove ${path} on node ${node}`;
+      this.event(pv, "Warning", "VolumeFailedDelete", msg);
+      throw new Error(msg);
+    }
+    return true;
   }
 
   /** Only paths strictly inside the storage dir are ever removed. */
