@@ -172,30 +172,25 @@ export class Simulator {
       nodes.push(node);
       this.byName.set(name, node);
     }
+    // Each node's heartbeats start as soon as it registered (its lease was just
+    // renewed): with thousands of nodes, registration takes longer than the
+    // node monitor grace period (40 s), and nodes waiting for the last one would
+    // be marked NotReady. Registration order spreads the renewals over the
+    // period; upstream's jitter keeps them spread.
     let next = 0;
     let done = 0;
     const registerOne = async (): Promise<void> => {
       while (next < nodes.length && !this.stopped) {
-        const node = nodes[next++]!;
+        const i = next++;
+        const node = nodes[i]!;
         await node.register();
+        this.startHeartbeats(node, i, nodes.length);
         o.onRegistered?.(++done, nodes.length);
       }
     };
     await Promise.all(
       Array.from({ length: Math.min(o.registerConcurrency ?? 16, nodes.length) }, registerOne),
     );
-
-    const leaseMs = o.leaseRenewMs ?? 10_000;
-    const statusMs = o.statusCheckMs ?? 10_000;
-    nodes.forEach((node, i) => {
-      const offset = Math.floor((i * leaseMs) / nodes.length);
-      this.heartbeats.every(offset, leaseMs, () => node.lease.renew());
-      this.heartbeats.every(offset + statusMs / 2, statusMs, () => node.reportStatus());
-      const gcMs = o.containerGCPeriodMs ?? 60_000;
-      this.heartbeats.every(Math.floor((i * gcMs) / nodes.length), gcMs, () =>
-        node.collectGarbage(),
-      );
-    });
 
     const informer = this.factory.informerFor<Pod & KObject>(podsRef, {
       fieldSelector: "spec.nodeName!=",
@@ -209,6 +204,21 @@ export class Simulator {
     this.factory.start();
     await this.factory.waitForCacheSync();
     this.synced = true;
+  }
+
+  /**
+   * A registered node's periodic work: lease renewals and node status checks
+   * a full period after registration, container GC passes spread over the GC
+   * period by node index.
+   */
+  private startHeartbeats(node: HollowNode, index: number, total: number): void {
+    const o = this.opts;
+    const leaseMs = o.leaseRenewMs ?? 10_000;
+    const statusMs = o.statusCheckMs ?? 10_000;
+    const gcMs = o.containerGCPeriodMs ?? 60_000;
+    this.heartbeats.every(leaseMs, leaseMs, () => node.lease.renew());
+    this.heartbeats.every(statusMs, statusMs, () => node.reportStatus());
+    this.heartbeats.every(Math.floor((index * gcMs) / total), gcMs, () => node.collectGarbage());
   }
 
   /** The simulated nodes in index order. */

@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { useRestClient, useTestServer } from "../apiserver/testing/test-server.ts";
+import { FakeClock } from "../client/clock.ts";
+import { leasesRef } from "../client/resources.ts";
+import type { KObject } from "../api/types.ts";
+import { makeProfile } from "./profile.ts";
+import { Simulator } from "./simulator.ts";
+
+const api = useTestServer();
+const client = useRestClient(api);
+
+/** Polls until check() holds (a bound on waiting, not a timing assertion). */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test("a node's heartbeats start when it registers, not when the last node has", async () => {
+  const clock = new FakeClock(Date.now());
+  const dataDir = mkdtempSync(join(tmpdir(), "k8ts-sim-test-"));
+  // Timers pending on the simulator's clock right after each node registered.
+  const waiting: number[] = [];
+  const sim = await Simulator.start({
+    client,
+    nodes: 3,
+    profile: makeProfile({}),
+    namePrefix: "early-",
+    dataDir,
+    clock,
+    serveStats: false,
+    registerConcurrency: 1,
+    random: () => 0,
+    onRegistered: () => void waiting.push(clock.waiting()),
+  });
+  try {
+    // Lease, node status and container GC timers: three per registered node.
+    assert.deepEqual(
+      waiting.map((w) => w - waiting[0]!),
+      [0, 3, 6],
+      `timers after each registration: ${waiting}`,
+    );
+    assert.ok(waiting[0]! >= 3, "the first node's heartbeats are scheduled at once");
+    const renewTime = async (name: string) =>
+      (
+        await client.get<KObject & { spec: { renewTime: string } }>(
+          leasesRef,
+          "kube-node-lease",
+          name,
+        )
+      ).spec.renewTime;
+    const first = await renewTime("early-0");
+    clock.advance(10_000);
+    await eventually("every lease renewed once more", async () => {
+      const s = sim.stats();
+      return s.leaseRenewals >= 6 && (await renewTime("early-0")) !== first;
+    });
+    assert.equal(sim.stats().heartbeatErrors, 0);
+  } finally {
+    await sim.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
