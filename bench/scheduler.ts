@@ -264,7 +264,8 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       const proc = sched;
       const exited = new Promise((r) => proc.once("exit", r));
       proc.kill("SIGTERM");
-      const kill = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      // A profiled process needs time to write its profile (a SIGKILL loses it).
+      const kill = setTimeout(() => proc.kill("SIGKILL"), profDir ? 120_000 : 5000);
       await exited;
       clearTimeout(kill);
     }

@@ -3,12 +3,19 @@
  * (e.g. PreFilter computes what Filter reads). Keys are plugin-owned strings;
  * a plugin must only read keys it wrote. Not shared across pods.
  */
+import type { FilterPlugin } from "./interfaces.ts";
+
 export class CycleState {
   private data = new Map<string, unknown>();
   /** Plugins whose PreFilter returned Skip: their Filter is not run. */
   readonly skipFilterPlugins = new Set<string>();
   /** Plugins whose PreScore returned Skip: their Score is not run. */
   readonly skipScorePlugins = new Set<string>();
+  /**
+   * The profile's Filter plugins minus skipFilterPlugins, resolved by the
+   * framework on the cycle's first Filter call (not copied by clone()).
+   */
+  activeFilters: readonly FilterPlugin[] | undefined;
 
   write<T>(key: string, value: T): void {
     this.data.set(key, value);

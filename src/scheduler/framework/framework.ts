@@ -127,6 +127,7 @@ export class Framework implements Handle {
       if (!s) continue;
       if (s.code === Code.Skip) {
         state.skipFilterPlugins.add(p.name);
+        state.activeFilters = undefined;
         continue;
       }
       return tag(s, p.name);
@@ -134,9 +135,15 @@ export class Framework implements Handle {
     return null;
   }
 
+  /** Runs the Filter plugins not skipped by PreFilter; the first rejection wins. Hot: once per node. */
   runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo): MaybeStatus {
-    for (const p of this.plugins.filter) {
-      if (state.skipFilterPlugins.has(p.name)) continue;
+    let active = state.activeFilters;
+    if (!active)
+      active = state.activeFilters = this.plugins.filter.filter(
+        (p) => !state.skipFilterPlugins.has(p.name),
+      );
+    for (let i = 0; i < active.length; i++) {
+      const p = active[i]!;
       const s = p.filter(state, pod, node);
       if (s && s.code !== Code.Success) return tag(s, p.name);
     }

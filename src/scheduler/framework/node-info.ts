@@ -19,6 +19,8 @@ export class NodeInfo {
   unschedulable = false;
   /** spec.taints of the current Node (empty when none). */
   taints: readonly Taint[] = [];
+  /** How many images the current Node lists in status.images. */
+  imageCount = 0;
   readonly pods = new Map<string, PodInfo>();
   /** Pods with any pod (anti-)affinity term. */
   readonly podsWithAffinity = new Map<string, PodInfo>();
@@ -46,6 +48,7 @@ export class NodeInfo {
     this.labelsOf = node?.metadata?.labels ?? noLabels;
     this.unschedulable = node?.spec?.unschedulable === true;
     this.taints = node?.spec?.taints ?? [];
+    this.imageCount = node?.status?.images?.length ?? 0;
   }
 
   get name(): string {

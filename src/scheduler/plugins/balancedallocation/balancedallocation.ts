@@ -4,9 +4,11 @@
  * pod: score = (1 - standard deviation of the fractions) * 100.
  */
 import { maxNodeScore, type ScorePlugin } from "../../framework/interfaces.ts";
+import type { NodeInfo } from "../../framework/node-info.ts";
+import type { PodInfo } from "../../framework/pod-info.ts";
 import {
+  amount,
   defaultResources,
-  requestedAndAllocatable,
   type ResourceSpec,
 } from "../noderesourcesfit/noderesourcesfit.ts";
 
@@ -16,22 +18,41 @@ export interface BalancedAllocationArgs {
   resources?: ResourceSpec[];
 }
 
+/** The share of one resource the node's pods plus this pod would use (capped at 1); -1 when the node has none. */
+function fraction(pod: PodInfo, node: NodeInfo, name: string): number {
+  const alloc = amount(node.allocatable, name);
+  if (alloc === 0) return -1;
+  return Math.min(1, (amount(node.requested, name) + amount(pod.requests, name)) / alloc);
+}
+
 export function newBalancedAllocation(args: BalancedAllocationArgs = {}): ScorePlugin {
-  const resources = args.resources ?? defaultResources;
+  const names = (args.resources ?? defaultResources).map((r) => r.name);
   return {
     name: Name,
+    // Runs once per feasible node: two passes over the resources, no allocation.
     score(_state, pod, node) {
-      const fractions: number[] = [];
-      for (const r of resources) {
-        const [req, alloc] = requestedAndAllocatable(pod, node, r.name, false);
-        if (alloc === 0) continue;
-        fractions.push(Math.min(1, req / alloc));
+      let n = 0;
+      let sum = 0;
+      let first = 0;
+      let second = 0;
+      for (let i = 0; i < names.length; i++) {
+        const f = fraction(pod, node, names[i]!);
+        if (f < 0) continue;
+        if (n === 0) first = f;
+        else if (n === 1) second = f;
+        n++;
+        sum += f;
       }
       let std = 0;
-      if (fractions.length === 2) std = Math.abs(fractions[0]! - fractions[1]!) / 2;
-      else if (fractions.length > 2) {
-        const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
-        std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) ** 2, 0) / fractions.length);
+      if (n === 2) std = Math.abs(first - second) / 2;
+      else if (n > 2) {
+        const mean = sum / n;
+        let sq = 0;
+        for (let i = 0; i < names.length; i++) {
+          const f = fraction(pod, node, names[i]!);
+          if (f >= 0) sq += (f - mean) ** 2;
+        }
+        std = Math.sqrt(sq / n);
       }
       return Math.floor((1 - std) * maxNodeScore);
     },

@@ -44,7 +44,7 @@ export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
   return {
     name: Name,
     score(_state, pod, node) {
-      if (!node.node?.status?.images?.length) return 0;
+      if (node.imageCount === 0) return 0;
       const snapshot = handle.snapshot();
       const total = snapshot.nodeInfoList().length;
       let images = imagesOf.get(pod);

@@ -92,7 +92,8 @@ function fitsQuickly(pod: PodInfo, node: NodeInfo): boolean {
   );
 }
 
-function amount(r: Resource, name: string): number {
+/** The amount of one resource (cpu in millicores, memory and storage in bytes) in r. */
+export function amount(r: Resource, name: string): number {
   switch (name) {
     case "cpu":
       return r.milliCPU;
