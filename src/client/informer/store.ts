@@ -63,6 +63,11 @@ export class Indexer<T extends KObject = KObject> {
     return this.indices.get(name)?.get(value)?.values() ?? [];
   }
 
+  /** How many objects index `name` files under `value`. */
+  countIndexed(name: string, value: string): number {
+    return this.indices.get(name)?.get(value)?.size ?? 0;
+  }
+
   /** Objects whose index `name` yields `value` (e.g. byIndex("namespace", "default")). */
   byIndex(name: string, value: string): T[] {
     const objects = this.indices.get(name)?.get(value);

@@ -100,3 +100,66 @@ test("130 pods make two slices of at most 100 endpoints; readiness is kept per e
     assert.deepEqual((s as any).ports, [{ name: "http", protocol: "TCP", port: 8080 }]); // eslint-disable-line @typescript-eslint/no-explicit-any
   }
 });
+
+test("a two-label selector takes exactly the pods carrying both labels, in its own namespace", async () => {
+  await client.create(servicesRef, ns, {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "web" },
+    spec: { selector: { app: "web", tier: "front" }, ports: [{ port: 80 }] },
+  } as KObject);
+  const at = new Date(api.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+  const pods: [string, string, Record<string, string>, string][] = [
+    ["both", ns, { app: "web", tier: "front" }, "10.42.9.1"],
+    ["both-and-more", ns, { app: "web", tier: "front", x: "y" }, "10.42.9.2"],
+    ["app-only", ns, { app: "web" }, "10.42.9.3"],
+    ["tier-only", ns, { tier: "front" }, "10.42.9.4"],
+    ["other-ns", "kube-public", { app: "web", tier: "front" }, "10.42.9.5"],
+  ];
+  for (const [name, podNs, labels, ip] of pods) {
+    const pod = await client.create<Obj>(podsRef, podNs, {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, labels },
+      spec: { nodeName: "n1", containers: [{ name: "c", image: "nginx" }] },
+    } as KObject);
+    await client.update(
+      podsRef,
+      {
+        ...pod,
+        status: {
+          phase: "Running",
+          podIP: ip,
+          conditions: [{ type: "Ready", status: "True", lastTransitionTime: at }],
+        },
+      } as KObject,
+      { subresource: "status" },
+    );
+  }
+  const cache = informers.informerFor<Obj>(podsRef);
+  await until("pods cached", () =>
+    pods.every(([name, podNs]) => cache.indexer.get(`${podNs}/${name}`)?.status?.podIP)
+      ? true
+      : undefined,
+  );
+  await until("service cached", () => informers.informerFor(servicesRef).indexer.get(`${ns}/web`));
+  const addresses = async () => {
+    await controller.sync(`${ns}/web`);
+    const slices = (
+      await client.list<Obj>(endpointSlicesRef, ns, {
+        labelSelector: "kubernetes.io/service-name=web",
+      })
+    ).items;
+    return slices.flatMap((s) => (s.endpoints ?? []).map((e) => e.addresses[0])).sort();
+  };
+  assert.deepEqual(await addresses(), ["10.42.9.1", "10.42.9.2"]);
+  // Relabelled out of the selector: gone from the slice at the next sync.
+  const p = await client.get<Obj>(podsRef, ns, "both-and-more");
+  await client.update(podsRef, { ...p, metadata: { ...p.metadata, labels: { app: "web" } } });
+  await until("relabel cached", () =>
+    cache.indexer.get(`${ns}/both-and-more`)?.metadata?.labels?.tier === undefined
+      ? true
+      : undefined,
+  );
+  assert.deepEqual(await addresses(), ["10.42.9.1"]);
+});

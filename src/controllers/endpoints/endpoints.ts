@@ -19,6 +19,14 @@ import type { Pod } from "../util/pods.ts";
 import { serviceEndpoints, type PodEndpoint, type Service } from "./service-endpoints.ts";
 
 const managedBy = "endpointslice-controller.k8s.io";
+
+/** Pods by namespace and each label pair they carry. */
+const POD_LABEL_INDEX = "namespaceLabel";
+const labelIndexValue = (ns: string, key: string, value: string) => `${ns}\0${key}=${value}`;
+const podLabelIndex = (p: KObject): string[] =>
+  Object.entries(p.metadata?.labels ?? {}).map(([k, v]) =>
+    labelIndexValue(p.metadata?.namespace ?? "", k, v),
+  );
 const maxEndpointsPerSlice = 100;
 
 function targetRef(e: PodEndpoint) {
@@ -76,6 +84,7 @@ export class EndpointsController {
     });
     this.services = opts.informers.informerFor<Service>(servicesRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
+    this.pods.indexer.addIndex(POD_LABEL_INDEX, podLabelIndex);
     this.endpoints = opts.informers.informerFor(endpointsRef);
     this.slices = opts.informers.informerFor(endpointSlicesRef);
     const enqueue = (s: KObject) => this.queue.add(objectKey(s));
@@ -120,10 +129,28 @@ export class EndpointsController {
       }
       return;
     }
-    const eps = serviceEndpoints(svc, this.pods.indexer.byIndex("namespace", namespace ?? ""));
+    const eps = serviceEndpoints(svc, this.candidatePods(svc));
     if (!eps) return;
     if (!this.opts.slicesOnly) await this.syncEndpoints(svc, eps);
     if (!this.opts.endpointsOnly) await this.syncSlices(svc, eps);
+  }
+
+  /**
+   * The pods that may match the service's selector: those carrying its
+   * rarest label pair (serviceEndpoints checks the whole selector). Scanning
+   * the namespace instead made each sync O(pods in the namespace), and there
+   * is a sync per write of every selected pod.
+   */
+  private candidatePods(svc: Service): Pod[] {
+    const ns = svc.metadata?.namespace ?? "";
+    let best: string | undefined;
+    let bestCount = Infinity;
+    for (const [k, v] of Object.entries(svc.spec?.selector ?? {})) {
+      const value = labelIndexValue(ns, k, v);
+      const count = this.pods.indexer.countIndexed(POD_LABEL_INDEX, value);
+      if (count < bestCount) [best, bestCount] = [value, count];
+    }
+    return best === undefined ? [] : this.pods.indexer.byIndex(POD_LABEL_INDEX, best);
   }
 
   private async ignoreNotFound(p: Promise<unknown>): Promise<void> {
