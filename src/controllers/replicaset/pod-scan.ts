@@ -32,10 +32,15 @@ export interface PodFacts {
 
 /** A pass's result: claimed pods, work to do, and status counts over the active ones. */
 export interface PodScan {
-  /** Owned pods that match (all owned ones while the owner is being deleted), then adopted ones. */
-  claimed: Pod[];
+  /** Owned pods that match (all owned ones while the owner is being deleted), plus adopted ones. */
+  claimed: number;
   /** The active ones among claimed. */
-  active: Pod[];
+  active: number;
+  /**
+   * The active claimed pods themselves (built on demand: only scaling down
+   * needs them, and a tally holds them by key rather than in a list).
+   */
+  activePods(): Pod[];
   /** Owned pods that no longer match: to release. */
   release: Pod[];
   /** Matching orphans: to adopt. */
@@ -57,11 +62,13 @@ export interface ScanContext {
   facts(pod: Pod): PodFacts;
 }
 
-/** An empty scan, to fill with addClaimed. */
+/** An empty scan, to fill with addClaimed; activePods lists what was added. */
 export function emptyScan(): PodScan {
+  const active: Pod[] = [];
   return {
-    claimed: [],
-    active: [],
+    claimed: 0,
+    active: 0,
+    activePods: () => active,
     release: [],
     adopt: [],
     fullyLabeled: 0,
@@ -72,14 +79,22 @@ export function emptyScan(): PodScan {
 
 /** Adds one claimed pod (owned and matching, or just adopted) to the scan. */
 export function addClaimed(scan: PodScan, pod: Pod, f: PodFacts, ctx: ScanContext): void {
-  scan.claimed.push(pod);
-  if (!f.active) return;
-  scan.active.push(pod);
+  if (!countClaimed(scan, f, ctx)) return;
+  const before = scan.activePods;
+  scan.activePods = () => [...before(), pod];
+}
+
+/** Counts one claimed pod's facts into scan; true when the pod is active. */
+function countClaimed(scan: PodScan, f: PodFacts, ctx: ScanContext): boolean {
+  scan.claimed++;
+  if (!f.active) return false;
+  scan.active++;
   if (f.fullyLabeled) scan.fullyLabeled++;
-  if (!f.ready) return;
+  if (!f.ready) return true;
   scan.ready++;
   if (ctx.minReadySeconds <= 0 || f.readySinceMs + ctx.minReadySeconds * 1000 <= ctx.now)
     scan.available++;
+  return true;
 }
 
 /**
@@ -88,17 +103,27 @@ export function addClaimed(scan: PodScan, pod: Pod, f: PodFacts, ctx: ScanContex
  */
 export function scanPods(owned: Iterable<Pod>, orphans: Iterable<Pod>, ctx: ScanContext): PodScan {
   const scan = emptyScan();
+  const active = scan.activePods();
   for (const pod of owned) {
     const f = ctx.facts(pod);
     if (f.namespace !== ctx.namespace || f.controllerUid !== ctx.ownerUid) continue;
-    if (f.matches || ctx.ownerDeleting) addClaimed(scan, pod, f, ctx);
-    else scan.release.push(pod);
+    if (!f.matches && !ctx.ownerDeleting) {
+      scan.release.push(pod);
+      continue;
+    }
+    if (countClaimed(scan, f, ctx)) active.push(pod);
   }
-  if (ctx.ownerDeleting) return scan;
+  if (!ctx.ownerDeleting) scan.adopt = adoptable(orphans, ctx);
+  return scan;
+}
+
+/** The namespace's orphans the owner would adopt: matching and not terminating. */
+export function adoptable(orphans: Iterable<Pod>, ctx: ScanContext): Pod[] {
+  const adopt: Pod[] = [];
   for (const pod of orphans) {
     const f = ctx.facts(pod);
     if (f.controllerUid !== undefined || !f.matches || f.terminating) continue;
-    scan.adopt.push(pod);
+    adopt.push(pod);
   }
-  return scan;
+  return adopt;
 }

@@ -36,6 +36,7 @@ import {
 import { compareForDeletion, isPodActive, podReadyCondition, type Pod } from "../util/pods.ts";
 import { podFromTemplate } from "../util/pod-template.ts";
 import { addClaimed, scanPods, type PodFacts, type PodScan, type ScanContext } from "./pod-scan.ts";
+import { PodTallies, tallied } from "./pod-tally.ts";
 
 function sameLabels(a?: Record<string, string>, b?: Record<string, string>): boolean {
   const ka = Object.keys(a ?? {});
@@ -82,6 +83,8 @@ export class ReplicaSetController extends QueueController {
   private readonly podFacts = new WeakMap<Pod, PodFacts>();
   /** "uid/generation" per cached owner object (asked once per sync). */
   private readonly ownerVersions = new WeakMap<Owner, string>();
+  /** Running counts per owner, so a sync re-reads only the pods that changed. */
+  private readonly tallies = new PodTallies();
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
     super(opts.ownerKind === "ReplicaSet" ? "replicaset" : "replicationmanager", opts);
@@ -94,14 +97,27 @@ export class ReplicaSetController extends QueueController {
       update: (_, o) => this.queue.add(objectKey(o)),
       delete: (o) => {
         this.expectations.forget(objectKey(o));
+        if (o.metadata?.uid) this.tallies.forget(o.metadata.uid);
         this.queue.add(objectKey(o));
       },
     });
+    // The tallies hear of every pod change before any sync can run.
+    const touch = (p: Pod) => this.tallies.touch(controllerOf(p)?.uid, objectKey(p));
     this.pods.addEventHandler({
       // As upstream's addPod: a pod that shows up already terminating counts as deleted.
-      add: (p) => this.podChanged(p, p.metadata?.deletionTimestamp ? "delete" : "add"),
-      update: (old, p) => this.podUpdated(old, p),
-      delete: (p) => this.podChanged(p, "delete"),
+      add: (p) => {
+        touch(p);
+        this.podChanged(p, p.metadata?.deletionTimestamp ? "delete" : "add");
+      },
+      update: (old, p) => {
+        touch(old);
+        if (controllerOf(old)?.uid !== controllerOf(p)?.uid) touch(p);
+        this.podUpdated(old, p);
+      },
+      delete: (p) => {
+        touch(p);
+        this.podChanged(p, "delete");
+      },
     });
   }
 
@@ -184,15 +200,23 @@ export class ReplicaSetController extends QueueController {
       facts: (pod) => this.factsOf(owner, version, selector, pod),
     };
     const index = this.pods.indexer;
-    const scan = scanPods(
-      ctx.ownerUid ? index.indexed(CONTROLLER_UID_INDEX, ctx.ownerUid) : [],
-      index.indexed(CONTROLLER_UID_INDEX, orphanIndexKey(namespace)),
-      ctx,
-    );
+    const owned = ctx.ownerUid ? index.indexed(CONTROLLER_UID_INDEX, ctx.ownerUid) : [];
+    const orphans = index.indexed(CONTROLLER_UID_INDEX, orphanIndexKey(namespace));
+    let scan: PodScan;
+    if (ctx.ownerUid && tallied(ctx)) {
+      scan = this.tallies.scan(
+        version,
+        { owned, orphans, get: (k) => index.get(k), keyOf: objectKey },
+        ctx,
+      );
+    } else {
+      this.tallies.forget(ctx.ownerUid);
+      scan = scanPods(owned, orphans, ctx);
+    }
     await this.releaseAndAdopt(owner, scan, ctx);
     let failure: string | undefined;
     if (this.expectations.satisfied(key) && !ctx.ownerDeleting) {
-      failure = await this.manageReplicas(key, owner, scan.active);
+      failure = await this.manageReplicas(key, owner, scan);
     }
     await this.updateStatus(owner, scan, failure);
   }
@@ -273,10 +297,10 @@ export class ReplicaSetController extends QueueController {
   private async manageReplicas(
     key: string,
     owner: Owner,
-    active: Pod[],
+    scan: PodScan,
   ): Promise<string | undefined> {
     const want = owner.spec?.replicas ?? 1;
-    const diff = active.length - want;
+    const diff = scan.active - want;
     const namespace = owner.metadata?.namespace ?? "";
     if (diff < 0) {
       const toCreate = Math.min(-diff, burstReplicas);
@@ -306,6 +330,7 @@ export class ReplicaSetController extends QueueController {
       return failure;
     }
     if (diff > 0) {
+      const active = scan.activePods();
       const toDelete = Math.min(diff, burstReplicas);
       const perNode = new Map<string, number>();
       for (const p of active) {
@@ -369,7 +394,7 @@ export class ReplicaSetController extends QueueController {
       } as { type: string });
     }
     const status: Record<string, unknown> = {
-      replicas: scan.active.length,
+      replicas: scan.active,
       fullyLabeledReplicas: fullyLabeled,
       readyReplicas: ready,
       availableReplicas: available,

@@ -1,0 +1,237 @@
+/**
+ * bench:controllers broken down: where a Deployment replica's server CPU
+ * goes. One `k8ts server --disable-agent` and one `k8ts simulate`, then the
+ * same N pods brought to Ready three ways, each measured alone (server CPU
+ * seconds and API requests per pod, which the machine's load barely
+ * changes, and optionally a CPU profile of the phase through the inspector):
+ *
+ *   bound       pods created by this client with spec.nodeName set
+ *               (create + the simulated kubelet's status patch);
+ *   scheduled   pods created without a node (+ scheduler, binding, event);
+ *   deployment  a Deployment of N replicas (+ deployment and ReplicaSet
+ *               controllers, which also create the pods in-process).
+ *
+ * "deployment − scheduled" is what the controllers cost per replica.
+ *
+ * Flags: --pods N (1000) --nodes N (20) --phases bound,scheduled,deployment
+ * --concurrency N (creates in flight, 32) --timeout SECONDS (300)
+ * --profile-dir DIR (one .cpuprofile per phase) --json FILE.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { KObject } from "../src/api/types.ts";
+import { loadKubeconfig } from "../src/client/kubeconfig.ts";
+import { deploymentsRef, namespacesRef, nodesRef, podsRef } from "../src/client/resources.ts";
+import { RestClient } from "../src/client/rest-client.ts";
+import { freePort } from "../test/e2e/harness.ts";
+import { progress, writeJson } from "./lib/args.ts";
+import { printTable, type Row } from "./lib/table.ts";
+import { diffRequestCounts, fetchRequestCounts } from "./controllers-requests.ts";
+import { ProcessSampler } from "./scale-measure.ts";
+import { K8tsChild } from "./scale-procs.ts";
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
+};
+const pods = Number(flag("pods", "1000"));
+const nodes = Number(flag("nodes", "20"));
+const concurrency = Number(flag("concurrency", "32"));
+const timeoutS = Number(flag("timeout", "300"));
+const phases = flag("phases", "bound,scheduled,deployment").split(",");
+const profileDir = flag("profile-dir", "");
+if (!(pods > 0) || !(nodes > 0) || !(concurrency > 0) || pods > nodes * 110)
+  throw new Error("Cannot parse arguments: expected --pods N --nodes N (110 pods per node)");
+
+const log = (m: string) => progress("controllers-breakdown", m);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(what: string, check: () => Promise<boolean>, limitS: number, pollMs = 500) {
+  const until = Date.now() + limitS * 1000;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out after ${limitS} s waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
+const template = (app: string) => ({
+  metadata: { labels: { app } },
+  spec: {
+    containers: [
+      { name: "c", image: "pause", resources: { requests: { cpu: "1m", memory: "1Mi" } } },
+    ],
+  },
+});
+
+/** Creates count pods labelled app, concurrency at a time, on nodeNames round-robin when given. */
+async function createPods(c: RestClient, app: string, count: number, nodeNames?: string[]) {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const t = template(app);
+      await c.create(podsRef, "default", {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: `${app}-${i}`, namespace: "default", labels: t.metadata.labels },
+        spec: nodeNames ? { ...t.spec, nodeName: nodeNames[i % nodeNames.length] } : t.spec,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/**
+ * True when the phase's pods are all Running: a Deployment's readyReplicas,
+ * else no labelled pod left outside Running (the pods were all created before
+ * the first check; one cheap list of at most one pod).
+ */
+async function allRunning(c: RestClient, app: string, count: number, phase: string) {
+  if (phase === "deployment") {
+    const d = await c.get<KObject & { status?: { readyReplicas?: number } }>(
+      deploymentsRef,
+      "default",
+      app,
+    );
+    return (d.status?.readyReplicas ?? 0) >= count;
+  }
+  const notRunning = await c.list(podsRef, "default", {
+    labelSelector: `app=${app}`,
+    fieldSelector: "status.phase!=Running",
+    limit: 1,
+  });
+  return notRunning.items.length === 0;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "k8ts-bench-breakdown-"));
+const port = await freePort();
+const server = new K8tsChild(
+  "server",
+  ["server", "--disable-agent", "--data-dir", dataDir, "--secure-port", String(port)],
+  [],
+  log,
+);
+let sim: K8tsChild | undefined;
+const rows: Row[] = [];
+const requestRows: Record<string, Record<string, number>> = {};
+try {
+  const kubeconfig = join(dataDir, "admin.kubeconfig");
+  let client: RestClient | undefined;
+  await waitFor(
+    "the server",
+    async () => {
+      if (!server.running) throw new Error(`server exited:\n${server.output()}`);
+      try {
+        client ??= new RestClient({ ...loadKubeconfig(kubeconfig), qps: -1 });
+        await client.list(namespacesRef);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    120,
+    200,
+  );
+  const c = client!;
+  log(`starting ${nodes} simulated nodes`);
+  sim = new K8tsChild(
+    "simulate",
+    ["simulate", "--nodes", String(nodes), "--kubeconfig", kubeconfig, "--report-interval", "0"],
+    [],
+    log,
+  );
+  let nodeNames: string[] = [];
+  await waitFor(
+    "nodes Ready",
+    async () => {
+      if (!sim!.running) throw new Error(`simulate exited:\n${sim!.output()}`);
+      const list = await c.list<
+        KObject & { status?: { conditions?: { type: string; status: string }[] } }
+      >(nodesRef);
+      nodeNames = list.items
+        .filter((n) => n.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"))
+        .map((n) => n.metadata!.name!)
+        .filter((n) => n !== undefined);
+      return nodeNames.length >= nodes;
+    },
+    300,
+    1000,
+  );
+  // Let start-up work (node registration, first syncs) settle before measuring.
+  await sleep(5000);
+  for (const phase of phases) {
+    const app = `bd-${phase}`;
+    const inspector = profileDir ? await server.inspector() : undefined;
+    await inspector?.startProfile();
+    const sampler = new ProcessSampler({ server: server.child.pid!, simulate: sim.child.pid! });
+    sampler.start();
+    const load0 = loadavg()[0]!;
+    const requests0 = await fetchRequestCounts(loadKubeconfig(kubeconfig));
+    log(`${phase}: ${pods} pods`);
+    const t0 = performance.now();
+    if (phase === "bound") await createPods(c, app, pods, nodeNames);
+    else if (phase === "scheduled") await createPods(c, app, pods);
+    else if (phase === "deployment")
+      await c.create(deploymentsRef, "default", {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: app, namespace: "default" },
+        spec: { replicas: pods, selector: { matchLabels: { app } }, template: template(app) },
+      });
+    else throw new Error(`unknown phase ${phase}: expected bound, scheduled or deployment`);
+    await waitFor(`${phase} pods Running`, () => allRunning(c, app, pods, phase), timeoutS, 500);
+    const seconds = (performance.now() - t0) / 1000;
+    const used = sampler.stop();
+    if (inspector) await inspector.stopProfile(join(profileDir, `${phase}.cpuprofile`));
+    const requests = diffRequestCounts(
+      requests0,
+      await fetchRequestCounts(loadKubeconfig(kubeconfig)),
+    );
+    requestRows[phase] = Object.fromEntries(requests);
+    rows.push({
+      phase,
+      pods,
+      "Running s": seconds.toFixed(1),
+      "server CPU ms/pod": ((1000 * used.server!.cpuSeconds) / pods).toFixed(2),
+      "simulate CPU ms/pod": ((1000 * used.simulate!.cpuSeconds) / pods).toFixed(2),
+      "requests/pod": ([...requests.values()].reduce((a, b) => a + b, 0) / pods).toFixed(2),
+      "load before": load0.toFixed(1),
+      "load mean": sampler.load().mean.toFixed(1),
+    });
+    log(JSON.stringify(rows[rows.length - 1]));
+    log(
+      [...requests]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${(v / pods).toFixed(3)} ${k}`)
+        .join(", "),
+    );
+    // Nothing to clean up after the last phase: the server goes anyway.
+    if (phase === phases[phases.length - 1]) break;
+    if (phase === "deployment")
+      await c.delete(deploymentsRef, "default", app, { propagationPolicy: "Background" });
+    else await c.request("DELETE", `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`);
+    await waitFor(
+      `${app}'s pods gone`,
+      async () =>
+        (await c.list(podsRef, "default", { labelSelector: `app=${app}`, limit: 1 })).items
+          .length === 0,
+      timeoutS,
+      1000,
+    );
+    await sleep(3000);
+  }
+  client?.close();
+} finally {
+  for (const child of [sim, server]) await child?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+console.log("controllers breakdown (server CPU per pod brought to Running, by how it was created)");
+printTable(rows);
+const kinds = [...new Set(Object.values(requestRows).flatMap((r) => Object.keys(r)))].sort();
+console.log(`API requests per pod (${phases.join(" / ")}):`);
+for (const k of kinds) {
+  const cells = phases.map((p) => ((requestRows[p]?.[k] ?? 0) / pods).toFixed(3));
+  if (cells.some((x) => Number(x) >= 0.005)) console.log(`  ${cells.join(" / ")}  ${k}`);
+}
+await writeJson(flag("json", "") || undefined, { rows, requests: requestRows });
