@@ -90,7 +90,18 @@ async function failedScheduling(pod: string, re: RegExp): Promise<string> {
 }
 
 before(async () => {
-  cluster = await startCluster({ args: ["--disable-scheduler"] });
+  // The scheduler alone: no controller manager, whose node lifecycle controller
+  // would taint these kubelet-less nodes unreachable after its grace period
+  // (every pending pod would then fail on TaintToleration alone), and no
+  // TaintNodesByCondition not-ready taint that only that controller lifts.
+  cluster = await startCluster({
+    args: [
+      "--disable-scheduler",
+      "--disable-controller-manager",
+      "--disable-admission-plugins",
+      "TaintNodesByCondition",
+    ],
+  });
   const nodes = [
     node("controlplane", { "node-role.kubernetes.io/control-plane": "" }, [
       { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
@@ -255,7 +266,10 @@ describe("kube-scheduler against a real API server", () => {
 
   test("pods for another scheduler are left alone", async () => {
     await createPod("other", { schedulerName: "other-scheduler" });
-    await nodeOf("huge").catch(() => undefined);
+    // The informer delivers pods in order: once a later pod is bound, the
+    // scheduler has seen (and passed over) "other".
+    await createPod("after-other");
+    await nodeOf("after-other");
     const out = await cluster.kubectlOk([
       "get",
       "pod",
@@ -316,9 +330,21 @@ describe("kube-scheduler against a real API server", () => {
       ["SLI", /^scheduler_pod_scheduling_sli_duration_seconds_count\{attempts="1"\} [1-9]/m],
       ["attempts per pod", /^scheduler_pod_scheduling_attempts_count [1-9]/m],
       ["incoming", /^scheduler_queue_incoming_pods_total\{queue="active",event="PodAdd"\} [1-9]/m],
+      // Upstream's semantics: each waiting pod counts once for every plugin
+      // that rejected its last attempt. intolerant and on-cp: TaintToleration
+      // (node01, controlplane) + NodeAffinity (node02, node03); huge:
+      // TaintToleration + NodeResourcesFit. "other" is another scheduler's.
       [
-        "unschedulable per plugin",
-        /^scheduler_unschedulable_pods\{plugin="\w+",profile="default-scheduler"\} [1-9]/m,
+        "unschedulable per plugin: TaintToleration",
+        /^scheduler_unschedulable_pods\{plugin="TaintToleration",profile="default-scheduler"\} 3$/m,
+      ],
+      [
+        "unschedulable per plugin: NodeAffinity",
+        /^scheduler_unschedulable_pods\{plugin="NodeAffinity",profile="default-scheduler"\} 2$/m,
+      ],
+      [
+        "unschedulable per plugin: NodeResourcesFit",
+        /^scheduler_unschedulable_pods\{plugin="NodeResourcesFit",profile="default-scheduler"\} 1$/m,
       ],
       ["cache nodes", /^scheduler_scheduler_cache_size\{type="nodes"\} 4$/m],
       ["preemption", /^scheduler_preemption_attempts_total [1-9]/m],
@@ -330,6 +356,10 @@ describe("kube-scheduler against a real API server", () => {
         return cases.every(([, re]) => re.test(text)) ? text : undefined;
       }).catch(() => undefined)) ?? (await get("/metrics")).body;
     for (const [name, re] of cases) assert.match(settled, re, name);
+    const perPlugin = settled
+      .split("\n")
+      .filter((l) => l.startsWith("scheduler_unschedulable_pods{") && !l.endsWith(" 0"));
+    assert.equal(perPlugin.length, 3, `no other plugin counts: ${perPlugin.join("; ")}`);
     const lease = await cluster.kubectlOk([
       "get",
       "lease",

@@ -150,7 +150,7 @@ test("onIncoming reports each sub-queue entry with upstream's event label", asyn
 });
 
 test("unschedulableByPlugin counts unschedulable pods per rejecting plugin and profile", async () => {
-  const { q } = newQueue(
+  const { clock, q } = newQueue(
     new Map([
       ["NodeAffinity", [{ resource: "Node", actions: ["Add"] }]],
       ["TaintToleration", [{ resource: "Node", actions: ["Update"] }]],
@@ -178,4 +178,32 @@ test("unschedulableByPlugin counts unschedulable pods per rejecting plugin and p
     "TaintToleration/default-scheduler=1",
     "TaintToleration/other-scheduler=1",
   ]);
+  const counts = () =>
+    q
+      .unschedulableByPlugin()
+      .map((u) => `${u.plugin}/${u.profile}=${u.count}`)
+      .sort();
+  // As upstream: moved pods still count (backoffQ/activeQ) until popped.
+  q.moveAllToActiveOrBackoffQueue("Node", "Add");
+  assert.equal(q.sizes().unschedulable, 1, "only c stays in unschedulablePods");
+  assert.deepEqual(counts(), got, "moved pods keep counting");
+  // Deleted pods stop counting.
+  q.delete(makePod("c").obj());
+  assert.deepEqual(counts(), [
+    "NodeAffinity/default-scheduler=2",
+    "TaintToleration/default-scheduler=1",
+  ]);
+  // A popped pod starts its next attempt with no rejecting plugins.
+  q.flushBackoffQCompleted();
+  clock.advance(60_000);
+  q.flushBackoffQCompleted();
+  const next = (await q.pop())!;
+  assert.equal(next.unschedulablePlugins.size, 0);
+  assert.equal(
+    q.unschedulableByPlugin().reduce((n, u) => n + u.count, 0),
+    2,
+  );
+  const last = (await q.pop())!;
+  assert.equal(last.unschedulablePlugins.size, 0);
+  assert.deepEqual(counts(), []);
 });

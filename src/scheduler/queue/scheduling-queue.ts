@@ -131,6 +131,10 @@ export class SchedulingQueue {
   private markInFlight(qp: QueuedPodInfo): void {
     this.schedulingCycle++;
     qp.attempts++;
+    // As upstream's pop: the next attempt starts with no rejecting plugins
+    // (so the pod no longer counts in scheduler_unschedulable_pods).
+    qp.unschedulablePlugins.clear();
+    qp.pendingPlugins.clear();
     qp.initialAttemptTimestamp ??= this.clock.now();
     this.inFlight.add(qp.podInfo.key);
   }
@@ -271,12 +275,22 @@ export class SchedulingQueue {
     this.moveRequestCycle = this.schedulingCycle;
   }
 
-  /** Pods in unschedulablePods per rejecting plugin and profile (scheduler_unschedulable_pods). */
+  /**
+   * scheduler_unschedulable_pods as upstream: a pod counts for every plugin
+   * that rejected (or left pending) its last attempt, from its requeue after
+   * that failure (into any sub-queue: unschedulablePods, backoffQ, or activeQ
+   * after a move) until it is popped for its next attempt or deleted.
+   */
   unschedulableByPlugin(): { plugin: string; profile: string; count: number }[] {
     const counts = new Map<string, { plugin: string; profile: string; count: number }>();
-    for (const qp of this.unschedulable.values()) {
+    const queued = [
+      ...this.activeQ.list(),
+      ...this.backoffQ.list(),
+      ...this.unschedulable.values(),
+    ];
+    for (const qp of queued) {
       const profile = qp.podInfo.pod.spec?.schedulerName ?? "default-scheduler";
-      for (const plugin of qp.unschedulablePlugins) {
+      for (const plugin of new Set([...qp.unschedulablePlugins, ...qp.pendingPlugins])) {
         const k = `${plugin}\0${profile}`;
         const c = counts.get(k);
         if (c) c.count++;
