@@ -3,14 +3,14 @@
  * containerd (inside a network namespace, pod CIDR 10.42.230.0/24) has the
  * default StorageClass local-path; a plain claim without a class gets it,
  * waits for its first consumer, and is provisioned on the pod's node when the
- * pod is scheduled; a StatefulSet's volumeClaimTemplates get one volume per
+ * pod is scheduled (and writable by a non-root container); a StatefulSet's volumeClaimTemplates get one volume per
  * pod, and a deleted pod's replacement sees what the first one wrote;
  * deleting a claim removes its volume and directory. Everything is removed
  * at the end.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { eventually } from "./harness.ts";
 import { useNetnsServer } from "./netns-server.ts";
@@ -91,6 +91,8 @@ test("a claim without a class waits for its first consumer, then is provisioned 
       "spec:",
       "  restartPolicy: Never",
       "  terminationGracePeriodSeconds: 1",
+      // Not root: the volume's directory is writable by any user, as local-path's.
+      "  securityContext: {runAsUser: 1000}",
       "  containers:",
       "  - {name: w, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'echo hello > /data/out'], volumeMounts: [{name: d, mountPath: /data}]}",
       "  volumes: [{name: d, persistentVolumeClaim: {claimName: plain}}]",
@@ -101,6 +103,7 @@ test("a claim without a class waits for its first consumer, then is provisioned 
   assert.ok(dir.startsWith(storageDir() + "/"), dir);
   await until("writer Succeeded", async () => (await podPhase("writer")) === "Succeeded");
   assert.equal(readFileSync(join(dir, "out"), "utf8"), "hello\n");
+  assert.equal(statSync(join(dir, "out")).uid, 1000);
   const row = (await kubectlOk(["get", "pvc", "plain", "--no-headers"])).trim().split(/\s+/);
   assert.deepEqual([row[1], row[3], row[4], row[5]], ["Bound", "64Mi", "RWO", "local-path"]);
   // The claim goes (after its pod): the volume and its directory go too (reclaimPolicy Delete).

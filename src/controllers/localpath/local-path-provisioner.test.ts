@@ -7,7 +7,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KObject } from "../../api/types.ts";
@@ -161,8 +161,8 @@ test("a claim with a selected node is provisioned there and bound; deletion remo
     const r = await reasons("data");
     return r.includes("Provisioning") && r.includes("ProvisioningSucceeded");
   });
-  // The kubelet makes the directory on first mount (DirectoryOrCreate).
-  mkdirSync(dir);
+  // Made at once on the provisioner's own node, writable by any user.
+  assert.equal(statSync(dir).mode & 0o777, 0o777);
   writeFileSync(join(dir, "file"), "x");
   await env.client.delete(persistentVolumeClaimsRef, ns, "data");
   await until("volume deleted", () => gone(pvName));

@@ -17,7 +17,7 @@
  *   and an event says the directory was left.
  * The default StorageClass `local-path` is created at start when absent.
  */
-import { rm } from "node:fs/promises";
+import { chmod, mkdir, rm } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
 import type { KObject } from "../../api/types.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
@@ -249,6 +249,14 @@ export class LocalPathProvisioner extends QueueController {
         `failed to provision volume with StorageClass "${sc.metadata?.name}": ${pv}`,
       );
       return;
+    }
+    // On this process's own node the directory is made now, writable by any
+    // user (0777, as local-path's setup script), so non-root containers can
+    // use it; elsewhere the kubelet makes it on first mount (DirectoryOrCreate, 0755).
+    const dir = pv.spec?.hostPath?.path ?? "";
+    if (nodeName === this.opts.nodeName && this.inStorageDir(dir)) {
+      await mkdir(dir, { recursive: true });
+      await chmod(dir, 0o777);
     }
     try {
       await this.opts.client.create(persistentVolumesRef, undefined, pv);
