@@ -24,19 +24,21 @@ export class Indexer<T extends KObject = KObject> {
   private items = new Map<string, T>();
   /** Per index: value → (key → object); objects held directly so byIndex needs no lookups. */
   private indices = new Map<string, Map<string, Map<string, T>>>();
+  /** The index functions with their maps, in the order added (walked on every put). */
+  private readonly funcs: { name: string; fn: IndexFunc; idx: Map<string, Map<string, T>> }[] = [];
 
-  constructor(
-    private readonly indexers: Record<string, IndexFunc> = { namespace: namespaceIndex },
-  ) {
-    for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
+  constructor(indexers: Record<string, IndexFunc> = { namespace: namespaceIndex }) {
+    for (const [name, fn] of Object.entries(indexers)) this.addIndex(name, fn);
   }
 
   /** Adds an index (idempotent by name), indexing the objects already cached. */
   addIndex(name: string, fn: IndexFunc): void {
     if (this.indices.has(name)) return;
-    this.indexers[name] = fn;
-    this.indices.set(name, new Map());
-    for (const [key, obj] of this.items) this.index(key, obj, name);
+    const idx = new Map<string, Map<string, T>>();
+    this.indices.set(name, idx);
+    const entry = { name, fn, idx };
+    this.funcs.push(entry);
+    for (const [key, obj] of this.items) addTo(idx, fn(obj), key, obj);
   }
 
   get(key: string): T | undefined {
@@ -93,27 +95,27 @@ export class Indexer<T extends KObject = KObject> {
     return old;
   }
 
-  private index(key: string, obj: T, only?: string): void {
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      if (only && name !== only) continue;
-      const idx = this.indices.get(name)!;
-      for (const v of fn(obj)) {
-        let objects = idx.get(v);
-        if (!objects) idx.set(v, (objects = new Map()));
-        objects.set(key, obj);
-      }
-    }
+  private index(key: string, obj: T): void {
+    for (const { fn, idx } of this.funcs) addTo(idx, fn(obj), key, obj);
   }
 
   private unindex(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const idx = this.indices.get(name)!;
+    for (const { fn, idx } of this.funcs) {
       for (const v of fn(obj)) {
         const objects = idx.get(v);
-        objects?.delete(key);
-        if (objects && objects.size === 0) idx.delete(v);
+        if (!objects) continue;
+        objects.delete(key);
+        if (objects.size === 0) idx.delete(v);
       }
     }
+  }
+}
+
+function addTo<T>(idx: Map<string, Map<string, T>>, values: string[], key: string, obj: T): void {
+  for (const v of values) {
+    let objects = idx.get(v);
+    if (!objects) idx.set(v, (objects = new Map()));
+    objects.set(key, obj);
   }
 }
 
