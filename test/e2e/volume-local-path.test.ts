@@ -5,7 +5,9 @@
  * waits for its first consumer, and is provisioned on the pod's node when the
  * pod is scheduled (and writable by a non-root container); a StatefulSet's volumeClaimTemplates get one volume per
  * pod, and a deleted pod's replacement sees what the first one wrote;
- * deleting a claim removes its volume and directory. Everything is removed
+ * deleting a claim removes its volume and directory; a pod whose Immediate
+ * claim is unbound is unschedulable (upstream's message) until a hand-made
+ * hostPath volume binds it, as in the course notes. Everything is removed
  * at the end.
  */
 import { test } from "node:test";
@@ -188,4 +190,58 @@ test("a StatefulSet's pods each get a volume, and a replaced pod sees what its p
     "volumes and directories removed",
     async () => dirs.every((d) => !existsSync(d)) && (await json(["get", "pv"])).items.length === 0,
   );
+});
+
+test("a pod whose Immediate claim is unbound is unschedulable until a hand-made volume binds it", async () => {
+  const hostDir = join(cluster.dataDir, "manual-pv");
+  await kubectlOk(
+    ["apply", "-f", "-"],
+    [
+      "apiVersion: v1",
+      "kind: PersistentVolumeClaim",
+      "metadata: {name: manual}",
+      "spec: {storageClassName: manual, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}",
+      "---",
+      "apiVersion: v1",
+      "kind: Pod",
+      "metadata: {name: manual-user}",
+      "spec:",
+      "  terminationGracePeriodSeconds: 1",
+      "  containers:",
+      "  - {name: w, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'echo static > /data/out; exec sleep 3600'], volumeMounts: [{name: d, mountPath: /data}]}",
+      "  volumes: [{name: d, persistentVolumeClaim: {claimName: manual}}]",
+      "",
+    ].join("\n"),
+  );
+  await until("FailedScheduling with upstream's message", async () => {
+    const out = await kubectlOk(["describe", "pod", "manual-user"]);
+    return /FailedScheduling.*0\/1 nodes are available: pod has unbound immediate PersistentVolumeClaims/.test(
+      out.replace(/\s+/g, " "),
+    );
+  });
+  // The course's static recipe: a hostPath volume of the claim's class.
+  await kubectlOk(
+    ["apply", "-f", "-"],
+    [
+      "apiVersion: v1",
+      "kind: PersistentVolume",
+      "metadata: {name: manual-pv}",
+      `spec: {storageClassName: manual, capacity: {storage: 2Gi}, accessModes: [ReadWriteOnce], hostPath: {path: ${hostDir}, type: DirectoryOrCreate}}`,
+      "",
+    ].join("\n"),
+  );
+  await until("manual-user Running", async () => (await podPhase("manual-user")) === "Running");
+  const row = (await kubectlOk(["get", "pvc", "manual", "--no-headers"])).trim().split(/\s+/);
+  assert.deepEqual(row.slice(1, 4), ["Bound", "manual-pv", "2Gi"]);
+  await until("the pod's file", async () => existsSync(join(hostDir, "out")));
+  assert.equal(readFileSync(join(hostDir, "out"), "utf8"), "static\n");
+  await kubectlOk(["delete", "pod", "manual-user", "--wait=true", "--timeout=60s"]);
+  await kubectlOk(["delete", "pvc", "manual", "--wait=true", "--timeout=60s"]);
+  // Retain (a hand-made volume's default): Released, its data kept.
+  await until("manual-pv Released", async () => {
+    const pv = await json(["get", "pv", "manual-pv"]);
+    return pv.status?.phase === "Released";
+  });
+  assert.equal(existsSync(join(hostDir, "out")), true);
+  await kubectlOk(["delete", "pv", "manual-pv", "--wait=true", "--timeout=60s"]);
 });
