@@ -3,8 +3,9 @@
  * containerd (inside a network namespace, pod CIDR 10.42.230.0/24) has the
  * default StorageClass local-path; a plain claim without a class gets it,
  * waits for its first consumer, and is provisioned on the pod's node when the
- * pod is scheduled (and writable by a non-root container); a StatefulSet's volumeClaimTemplates get one volume per
- * pod, and a deleted pod's replacement sees what the first one wrote;
+ * pod is scheduled (and writable by a non-root container); a StatefulSet's
+ * volumeClaimTemplates get one volume per pod, and a deleted pod's
+ * replacement sees what the first one wrote;
  * deleting a claim removes its volume and directory; a pod whose Immediate
  * claim is unbound is unschedulable (upstream's message) until a hand-made
  * hostPath volume binds it, as in the course notes. Everything is removed
