@@ -37,6 +37,7 @@ import { SchedulingQueue } from "./queue/scheduling-queue.ts";
 import { pvcRef, pvRef, priorityClassesRef, storageClassesRef } from "./resources.ts";
 import { ScheduleOne } from "./schedule-one.ts";
 import { EventBroadcaster, type EventsRecorder } from "./events/event-broadcaster.ts";
+import { detectEventsApi } from "./events/core-v1-events.ts";
 
 export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -211,11 +212,14 @@ export class Scheduler {
       signal.addEventListener("abort", () => r(), { once: true }),
     );
     await Promise.race([this.informers.waitForCacheSync(), stopped]);
+    // As upstream's EventBroadcasterAdapter: core/v1 Events when events.k8s.io/v1 is not served.
+    this.events.useApi(await detectEventsApi(this.opts.client));
     this.queue.run();
     this.events.start();
     signal.addEventListener("abort", () => this.queue.close(), { once: true });
     this.log("scheduler started", {
       profiles: [...this.frameworks.keys()],
+      events: this.events.eventsApi,
       nodes: this.cache.nodeInfoList().length,
     });
     while (!signal.aborted) {

@@ -13,13 +13,25 @@
  *   6-minute finish writes the count;
  * - a write that fails in transport is retried up to 12 times, about 10 s
  *   apart; one the server rejects is dropped (a series patch of a vanished
- *   event becomes a create).
+ *   event becomes a create);
+ * - with useApi("v1") (the server does not serve events.k8s.io/v1, see
+ *   detectEventsApi) events are written as core/v1 Events instead, as
+ *   client-go's EventBroadcasterAdapter falls back to the legacy recorder
+ *   (see core-v1-events.ts).
  */
 import { hostname } from "node:os";
 import type { KObject } from "../../api/types.ts";
 import { isAlreadyExists, isNotFound, ApiError } from "../../client/api-error.ts";
 import type { Clock, TimerHandle } from "../../client/clock.ts";
 import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import {
+  coreEventsRef,
+  coreV1Event,
+  coreV1RepeatPatch,
+  SpamFilter,
+  type CoreEventInput,
+  type EventsApi,
+} from "./core-v1-events.ts";
 
 export const eventsV1Ref: ResourceRef = {
   group: "events.k8s.io",
@@ -108,7 +120,12 @@ export interface BroadcasterOptions {
   retryDelayMs?: number;
   /** Host part of reportingInstance (default os.hostname()). */
   hostname?: string;
+  /** The Event API written (default events.k8s.io/v1); see useApi. */
+  api?: EventsApi;
 }
+
+/** Legacy recorder's cache size (maxLruCacheEntries). */
+const maxCoreCacheEntries = 4096;
 
 export class EventBroadcaster {
   private readonly queue: EventV1[] = [];
@@ -124,6 +141,8 @@ export class EventBroadcaster {
   private readonly maxQueued: number;
   private readonly retryDelayMs: number;
   private readonly host: string;
+  private api: EventsApi;
+  private readonly spam: SpamFilter;
 
   constructor(
     private readonly client: RestClient,
@@ -133,6 +152,18 @@ export class EventBroadcaster {
     this.maxQueued = opts.maxQueued ?? maxQueuedEvents;
     this.retryDelayMs = opts.retryDelayMs ?? 10_000;
     this.host = opts.hostname ?? hostname();
+    this.api = opts.api ?? "events.k8s.io/v1";
+    this.spam = new SpamFilter(opts.clock);
+  }
+
+  /** The Event API events are written to from now on (chosen by discovery before start). */
+  useApi(api: EventsApi): void {
+    this.api = api;
+  }
+
+  /** The Event API in use. */
+  get eventsApi(): EventsApi {
+    return this.api;
   }
 
   /** Starts the periodic series writes (30-minute refresh, 6-minute finish); close() stops them. */
@@ -220,6 +251,7 @@ export class EventBroadcaster {
 
   /** upstream recordToSink's cache step: what to write for ev, if anything. */
   private toRecord(ev: EventV1): EventV1 | undefined {
+    if (this.api === "v1") return this.toCoreRecord(ev);
     const key = isomorphicKey(ev);
     const prior = this.cache.get(key);
     if (!prior) {
@@ -235,6 +267,32 @@ export class EventBroadcaster {
     return { ...prior };
   }
 
+  /**
+   * The legacy correlator's steps for core/v1: a repeat (same key and
+   * message) counts up in `series` and is written as a count patch; the spam
+   * filter then drops floods per object.
+   */
+  private toCoreRecord(ev: EventV1): EventV1 | undefined {
+    // upstream getEventKey: source, involved object, type, reason and message (no action or related).
+    const key = [ev.reportingController, refKey(ev.regarding), ev.type, ev.reason, ev.note].join(
+      "\0",
+    );
+    let out = this.cache.get(key);
+    if (out) {
+      out.series = {
+        count: (out.series?.count ?? 1) + 1,
+        lastObservedTime: microTime(this.opts.clock.now()),
+      };
+      this.cache.delete(key);
+    } else out = ev;
+    this.cache.set(key, out);
+    if (this.cache.size > maxCoreCacheEntries) this.cache.delete(this.cache.keys().next().value!);
+    const r = out.regarding;
+    const spamKey = [out.reportingController, r.kind, r.namespace, r.name, r.uid, r.apiVersion];
+    if (!this.spam.allow([...spamKey, out.type, out.reason].join("\0"))) return undefined;
+    return { ...out };
+  }
+
   private async attempt(ev: EventV1): Promise<void> {
     for (let tries = 1; ; tries++) {
       if ((await this.write(ev)) !== "retry" || tries >= maxTriesPerEvent) return;
@@ -246,10 +304,13 @@ export class EventBroadcaster {
   /** upstream recordEvent: a series is patched (created when gone), a single event created. */
   private async write(ev: EventV1): Promise<"done" | "retry"> {
     const { namespace, name } = ev.metadata;
+    const core = this.api === "v1" ? coreInput(ev) : undefined;
+    const ref = core ? coreEventsRef : eventsV1Ref;
     let err: unknown;
     if (ev.series) {
       try {
-        await this.client.patch(eventsV1Ref, namespace, name, "strategic", { series: ev.series });
+        const patch = core ? coreV1RepeatPatch(core) : { series: ev.series };
+        await this.client.patch(ref, namespace, name, "strategic", patch);
         return "done";
       } catch (e) {
         if (!isNotFound(e)) err = e;
@@ -257,7 +318,11 @@ export class EventBroadcaster {
     }
     if (!ev.series || err === undefined) {
       try {
-        await this.client.create(eventsV1Ref, namespace, ev as unknown as KObject);
+        await this.client.create(
+          ref,
+          namespace,
+          core ? coreV1Event(core) : (ev as unknown as KObject),
+        );
         return "done";
       } catch (e) {
         err = e;
@@ -268,10 +333,12 @@ export class EventBroadcaster {
   }
 
   private refreshSeries(): void {
+    if (this.api === "v1") return;
     for (const ev of this.cache.values()) if (ev.series) void this.write({ ...ev });
   }
 
   private finishSeries(): void {
+    if (this.api === "v1") return;
     const cutoff = this.opts.clock.now() - finishTimeMs;
     for (const [key, ev] of this.cache) {
       const last = Date.parse(ev.series?.lastObservedTime ?? ev.eventTime);
@@ -280,4 +347,29 @@ export class EventBroadcaster {
       if (ev.series) void this.write({ ...ev });
     }
   }
+}
+
+/** An event record in core/v1 terms (count and last time from its series). */
+function coreInput(ev: EventV1): CoreEventInput {
+  const first = Date.parse(ev.eventTime);
+  const r = ev.regarding;
+  return {
+    name: ev.metadata.name,
+    namespace: ev.metadata.namespace,
+    involvedObject: {
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      uid: r.uid,
+      apiVersion: r.apiVersion,
+      resourceVersion: r.resourceVersion,
+    },
+    reason: ev.reason,
+    message: ev.note,
+    type: ev.type,
+    component: ev.reportingController,
+    firstMs: first,
+    lastMs: ev.series ? Date.parse(ev.series.lastObservedTime) : first,
+    count: ev.series?.count ?? 1,
+  };
 }
