@@ -11,7 +11,13 @@ import { realClock } from "../../client/clock.ts";
 import { isNotFound } from "../../client/api-error.ts";
 import { persistentVolumeClaimsRef, persistentVolumesRef } from "../../client/resources.ts";
 import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
-import { BIND_COMPLETED, PVBinderController, findMatchingVolume, volumeFits } from "./pv-binder.ts";
+import {
+  BIND_COMPLETED,
+  PVBinderController,
+  findMatchingVolume,
+  unscheduledPodsOf,
+  volumeFits,
+} from "./pv-binder.ts";
 
 const ns = "default";
 let env: ControllerTestEnv;
@@ -270,4 +276,23 @@ test("no volume and no class: FailedBinding; a class with an in-tree name: Provi
   await until("ProvisioningFailed event", async () =>
     (await eventReasons("manual")).includes("ProvisioningFailed"),
   );
+});
+
+test("unscheduledPodsOf: live pods using the claim that have no node yet", () => {
+  const pod = (name: string, claimName: string, extra: Record<string, unknown> = {}) => ({
+    metadata: { name },
+    spec: { volumes: [{ persistentVolumeClaim: { claimName } }] },
+    ...extra,
+  });
+  const pods = [
+    pod("waiting", "c"),
+    pod("other-claim", "d"),
+    {
+      ...pod("placed", "c"),
+      spec: { nodeName: "n1", volumes: [{ persistentVolumeClaim: { claimName: "c" } }] },
+    },
+    pod("done", "c", { status: { phase: "Succeeded" } }),
+    pod("also-waiting", "c"),
+  ];
+  assert.deepEqual(unscheduledPodsOf(pods, claim("c", "1Gi")), ["waiting", "also-waiting"]);
 });
