@@ -298,7 +298,9 @@ try {
   memory.heapIdle = await heaps([server, sim]);
   // Nodes idle for 20 s: what heartbeats (leases, node status) cost each process.
   const idle0 = sampler.cpuSeconds();
+  await profiles.start();
   await sleep(20_000);
+  await profiles.stop("idle");
   const idle1 = sampler.cpuSeconds();
   for (const n of ["server", "simulate"])
     idleCpu[n] = ((idle1[n]! - idle0[n]!) * 1000) / 20 / (args.nodes / 1000);
