@@ -20,12 +20,20 @@ let env: ControllerTestEnv;
 let client: RestClient;
 let informers: InformerFactory;
 const abort = new AbortController();
+/** Names of the objects the collector read live (its owner lookups). */
+const lookedUp: string[] = [];
 
 before(async () => {
   env = await controllerTestEnv({ clock: realClock });
   ({ client, informers } = env);
+  const counting: RestClient = Object.create(client);
+  counting.get = (ref, namespace, name) => {
+    lookedUp.push(name);
+    return client.get(ref, namespace, name);
+  };
   const gc = new GarbageCollector({
     ...env,
+    client: counting,
     resources: [{ ref: configMapsRef, kind: "ConfigMap" }],
   });
   void gc.run(2, abort.signal);
@@ -118,4 +126,23 @@ test("orphan: dependents stay and lose the owner reference", async () => {
     return d && !d.metadata?.ownerReferences?.length ? d : undefined;
   });
   assert.equal(dep.metadata?.name, "or-dep");
+});
+
+test("absent owners are remembered: one lookup however many dependents", async () => {
+  const owner = await cm("many-owner");
+  const deps = Array.from({ length: 10 }, (_, i) => `many-dep-${i}`);
+  for (const d of deps) await cm(d, owner);
+  await del("many-owner", "Background");
+  for (const d of deps) await until(`${d} collected`, async () => (await get(d)) === undefined);
+  // Seen deleted: no dependent needed a live read of the owner.
+  assert.equal(lookedUp.filter((n) => n === "many-owner").length, 0);
+  // An owner that never existed is read once, then known absent.
+  const ghost = {
+    metadata: { name: "ghost-owner", uid: "00000000-0000-0000-0000-00000000dead" },
+  } as KObject;
+  for (const d of ["ghost-dep-1", "ghost-dep-2"]) {
+    await cm(d, ghost);
+    await until(`${d} collected`, async () => (await get(d)) === undefined);
+  }
+  assert.equal(lookedUp.filter((n) => n === "ghost-owner").length, 1);
 });
