@@ -82,9 +82,14 @@ export class PVBinderController extends QueueController {
     this.pods = this.informer<Pod>(podsRef);
     const pvChanged = (pv: PV) => {
       this.queue.add(`pv/${objectKey(pv)}`);
-      // A volume appearing or freed may be what a pending claim waits for.
-      for (const c of this.claims.indexer.list())
-        if (c.status?.phase !== "Bound") this.queue.add(`pvc/${objectKey(c)}`);
+      // A volume appearing or freed may be what a pending claim waits for
+      // (a claim waiting for its first consumer only takes one reserved for it).
+      const getClass = (n: string) => this.classes.indexer.get(n);
+      for (const c of this.claims.indexer.list()) {
+        if (c.status?.phase === "Bound") continue;
+        const waits = isDelayBindingMode(c, getClass) && !isDelayBindingProvisioning(c);
+        if (!waits || isVolumeBoundToClaim(pv, c)) this.queue.add(`pvc/${objectKey(c)}`);
+      }
     };
     this.pvs.addEventHandler({ add: pvChanged, update: (_, pv) => pvChanged(pv) });
     const claimChanged = (c: PVC) => this.queue.add(`pvc/${objectKey(c)}`);
