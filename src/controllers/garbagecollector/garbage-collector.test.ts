@@ -22,6 +22,15 @@ let informers: InformerFactory;
 const abort = new AbortController();
 /** Names of the objects the collector read live (its owner lookups). */
 const lookedUp: string[] = [];
+/** UIDs the collector processed, in order. */
+const processed: string[] = [];
+
+class RecordingCollector extends GarbageCollector {
+  override processItem(uid: string): Promise<void> {
+    processed.push(uid);
+    return super.processItem(uid);
+  }
+}
 
 before(async () => {
   env = await controllerTestEnv({ clock: realClock });
@@ -31,7 +40,7 @@ before(async () => {
     lookedUp.push(name);
     return client.get(ref, namespace, name);
   };
-  const gc = new GarbageCollector({
+  const gc = new RecordingCollector({
     ...env,
     client: counting,
     resources: [{ ref: configMapsRef, kind: "ConfigMap" }],
@@ -145,4 +154,23 @@ test("absent owners are remembered: one lookup however many dependents", async (
     await until(`${d} collected`, async () => (await get(d)) === undefined);
   }
   assert.equal(lookedUp.filter((n) => n === "ghost-owner").length, 1);
+});
+
+test("updates that change no ownership, deletion or finalizers are not processed again", async () => {
+  const owner = await cm("quiet-owner");
+  const dep = await cm("quiet-dep", owner);
+  const uid = dep.metadata!.uid!;
+  await until("dependent processed once", async () => processed.includes(uid));
+  for (let i = 0; i < 5; i++)
+    await client.patch(configMapsRef, ns, "quiet-dep", "merge", { data: { n: String(i) } });
+  // A later change that matters is processed: it also proves the patches above were seen.
+  await client.patch(configMapsRef, ns, "quiet-dep", "merge", {
+    metadata: { finalizers: ["k8ts.test/hold"] },
+  });
+  await until(
+    "finalizer change processed",
+    async () => processed.filter((u) => u === uid).length >= 2,
+  );
+  assert.equal(processed.filter((u) => u === uid).length, 2);
+  await client.patch(configMapsRef, ns, "quiet-dep", "merge", { metadata: { finalizers: null } });
 });

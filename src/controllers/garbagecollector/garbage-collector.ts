@@ -76,8 +76,9 @@ export class GarbageCollector {
       this.byKind.set(`${ref.group}/${kind}`, ref);
       const inf = opts.informers.informerFor(ref);
       const seen = (obj: KObject) => {
+        const before = this.graph.get(obj.metadata?.uid ?? "");
         const node = this.graph.upsert({ ...obj, kind, apiVersion: groupVersion }, ref);
-        this.queue.add(node.uid);
+        if (this.worthAttempt(before, node)) this.queue.add(node.uid);
         if (node.deleting) for (const d of this.graph.dependentsOf(node.uid)) this.queue.add(d.uid);
       };
       inf.addEventHandler({
@@ -100,6 +101,26 @@ export class GarbageCollector {
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
     await Promise.all(this.informers.map((i) => i.waitForSync()));
     await runWorkers(this.queue, workers, (uid) => this.processItem(uid));
+  }
+
+  /**
+   * Whether an add or update of node can change what the collector does with
+   * it, as upstream's processGraphChanges: a new node, changed owner
+   * references, deletion state or finalizers, or an owner missing from the
+   * graph (to be confirmed by a read). An update that changes none of these
+   * (a pod's status) is not queued: if an owner goes later, its delete event
+   * queues its dependents.
+   */
+  private worthAttempt(before: GraphNode | undefined, node: GraphNode): boolean {
+    if (!before || before.deleting !== node.deleting) return true;
+    if (!sameList(before.finalizers, node.finalizers)) return true;
+    if (before.owners.length !== node.owners.length) return true;
+    for (let i = 0; i < node.owners.length; i++) {
+      const [a, b] = [before.owners[i]!, node.owners[i]!];
+      if (a.uid !== b.uid || a.blockOwnerDeletion !== b.blockOwnerDeletion) return true;
+      if (!this.graph.get(b.uid)) return true;
+    }
+    return false;
   }
 
   private refForOwner(o: OwnerReference): ResourceRef | undefined {
@@ -256,4 +277,8 @@ export class GarbageCollector {
     if (blocking.length === 0) await this.removeFinalizer(owner, "foregroundDeletion");
     else this.queue.addAfter(owner.uid, 5000);
   }
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
