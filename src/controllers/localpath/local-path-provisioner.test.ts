@@ -169,7 +169,7 @@ test("a claim with a selected node is provisioned there and bound; deletion remo
   assert.equal(existsSync(dir), false, "directory removed");
 });
 
-test("a volume on another node is cleaned by a helper pod there, retried when it fails", async () => {
+test("on another node helper pods make and remove the directory; a failed one is replaced", async () => {
   await env.client
     .create(namespacesRef, undefined, {
       apiVersion: "v1",
@@ -177,13 +177,31 @@ test("a volume on another node is cleaned by a helper pod there, retried when it
       metadata: { name: "kube-system" },
     })
     .catch(() => undefined);
-  await env.client.create(persistentVolumeClaimsRef, ns, claim("remote"));
+  const finish = async (pod: Obj, phase: string) =>
+    env.client.update(podsRef, { ...pod, status: { phase } }, { subresource: "status" });
+  const created = await env.client.create<Obj>(persistentVolumeClaimsRef, ns, claim("remote"));
   await selectNode("remote", "n2");
+  const pvName = `pvc-${created.metadata?.uid}`;
+  const maker = await until("create helper pod", () =>
+    env.client
+      .get<Obj>(podsRef, "kube-system", `helper-pod-create-${pvName}`)
+      .catch(() => undefined),
+  );
+  assert.equal(maker.spec.nodeName, "n2");
+  assert.deepEqual(maker.spec.containers[0].command, [
+    "mkdir",
+    "-m",
+    "0777",
+    "-p",
+    `/storage/${pvName}_default_remote`,
+  ]);
+  assert.equal(await gone(pvName), true, "no volume before its directory exists");
+  await finish(maker, "Succeeded");
   const c = await until("claim Bound", async () => {
     const got = await env.client.get<Obj>(persistentVolumeClaimsRef, ns, "remote");
     return got.status?.phase === "Bound" ? got : undefined;
   });
-  const pvName = c.spec.volumeName;
+  assert.equal(c.spec.volumeName, pvName);
   const dir = join(storageDir, `${pvName}_default_remote`);
   mkdirSync(dir);
   await env.client.delete(persistentVolumeClaimsRef, ns, "remote");
@@ -191,8 +209,6 @@ test("a volume on another node is cleaned by a helper pod there, retried when it
     env.client
       .get<Obj>(podsRef, "kube-system", `helper-pod-delete-${pvName}`)
       .catch(() => undefined);
-  const finish = async (pod: Obj, phase: string) =>
-    env.client.update(podsRef, { ...pod, status: { phase } }, { subresource: "status" });
   const first = await until("helper pod", helper);
   assert.equal(first.spec.nodeName, "n2");
   assert.deepEqual(first.spec.containers[0].command, [

@@ -13,7 +13,8 @@
  * - a volume it provisioned that is Released with reclaimPolicy Delete has
  *   its directory removed, then is deleted: directly when it lives on this
  *   process's own node, else by a helper pod (busybox, `rm -rf`) run on its
- *   node, as k3s does. When that node no longer exists the volume is deleted
+ *   node, as k3s does. Directories are made the same way (mode 0777) before
+ *   the volume is created. When that node no longer exists the volume is deleted
  *   and an event says the directory was left.
  * The default StorageClass `local-path` is created at start when absent.
  */
@@ -43,7 +44,14 @@ import {
   type StorageClass,
 } from "../volume/volume-util.ts";
 import { ensureDefaultStorageClass, LOCAL_PATH_PROVISIONER } from "./default-storage-class.ts";
-import { HELPER_NAMESPACE, HELPER_VOLUME_LABEL, helperPod, helperPodName } from "./helper-pod.ts";
+import {
+  HELPER_CLAIM_ANNOTATION,
+  HELPER_NAMESPACE,
+  HELPER_VOLUME_LABEL,
+  helperPod,
+  helperPodName,
+  type HelperAction,
+} from "./helper-pod.ts";
 
 const HOSTNAME_LABEL = "kubernetes.io/hostname";
 /** Where volumes live when no data dir is given (k8ts's default data dir as root, plus /storage). */
@@ -161,7 +169,9 @@ export class LocalPathProvisioner extends QueueController {
     this.pods = this.informer<Pod>(podsRef);
     const helperChanged = (p: Pod) => {
       const pv = p.metadata?.labels?.[HELPER_VOLUME_LABEL];
-      if (pv && p.metadata?.namespace === HELPER_NAMESPACE) this.queue.add(`pv/${pv}`);
+      if (!pv || p.metadata?.namespace !== HELPER_NAMESPACE) return;
+      const claim = p.metadata?.annotations?.[HELPER_CLAIM_ANNOTATION];
+      this.queue.add(claim ? `pvc/${claim}` : `pv/${pv}`);
     };
     this.pods.addEventHandler({ add: helperChanged, update: (_, p) => helperChanged(p) });
   }
@@ -250,13 +260,19 @@ export class LocalPathProvisioner extends QueueController {
       );
       return;
     }
-    // On this process's own node the directory is made now, writable by any
-    // user (0777, as local-path's setup script), so non-root containers can
-    // use it; elsewhere the kubelet makes it on first mount (DirectoryOrCreate, 0755).
+    // The directory is made first, writable by any user (0777, as
+    // local-path's setup script) so non-root containers can use it: here on
+    // this process's own node, by a helper pod on another node.
     const dir = pv.spec?.hostPath?.path ?? "";
     if (nodeName === this.opts.nodeName && this.inStorageDir(dir)) {
       await mkdir(dir, { recursive: true });
       await chmod(dir, 0o777);
+    } else if (this.inStorageDir(dir)) {
+      const done = await this.helperDone(pv, dir, nodeName, "create", key).catch((err: unknown) => {
+        this.event(claim, "Warning", "ProvisioningFailed", (err as Error).message);
+        throw err;
+      });
+      if (!done) return; // its pod's events bring the claim back
     }
     try {
       await this.opts.client.create(persistentVolumesRef, undefined, pv);
@@ -288,7 +304,7 @@ export class LocalPathProvisioner extends QueueController {
         throw err;
       }
     } else if (ours && node && this.nodes.indexer.get(node)) {
-      if (!(await this.removedByHelper(pv, path, node))) return; // its pod's events bring us back
+      if (!(await this.helperDone(pv, path, node, "delete"))) return; // its pod's events bring us back
     } else if (path) {
       this.event(
         pv,
@@ -301,18 +317,28 @@ export class LocalPathProvisioner extends QueueController {
   }
 
   /**
-   * Runs (or checks) the helper pod removing `path` on `node`: true once it
-   * has succeeded (and is deleted), false while it runs; throws when it failed
-   * (deleted, so the retry runs a new one).
+   * Runs (or checks) the helper pod making or removing `path` on `node`: true
+   * once it has succeeded (and is deleted), false while it runs; throws when
+   * it failed (deleted, so the retry runs a new one).
    */
-  private async removedByHelper(pv: PV, path: string, node: string): Promise<boolean> {
+  private async helperDone(
+    pv: PV,
+    path: string,
+    node: string,
+    action: HelperAction,
+    claimKey?: string,
+  ): Promise<boolean> {
     const pvName = pv.metadata?.name ?? "";
-    const podName = helperPodName(pvName);
+    const podName = helperPodName(pvName, action);
     const pod = this.pods.indexer.get(`${HELPER_NAMESPACE}/${podName}`);
     if (!pod) {
       const image = this.opts.helperImage ?? "busybox";
       await this.opts.client
-        .create(podsRef, HELPER_NAMESPACE, helperPod({ pvName, node, path, image }))
+        .create(
+          podsRef,
+          HELPER_NAMESPACE,
+          helperPod({ pvName, node, path, image, action, claimKey }),
+        )
         .catch((err: unknown) => {
           if (!isAlreadyExists(err)) throw err;
         });
@@ -324,8 +350,8 @@ export class LocalPathProvisioner extends QueueController {
       if (!isNotFound(err)) throw err;
     });
     if (phase === "Failed") {
-      const msg = `helper pod ${HELPER_NAMESPACE}/${podName} failed to remove ${path} on node ${node}`;
-      this.event(pv, "Warning", "VolumeFailedDelete", msg);
+      const msg = `helper pod ${HELPER_NAMESPACE}/${podName} failed to ${action} ${path} on node ${node}`;
+      if (action === "delete") this.event(pv, "Warning", "VolumeFailedDelete", msg);
       throw new Error(msg);
     }
     return true;
