@@ -69,15 +69,23 @@ export class PodGCController {
   }
 
   async gc(): Promise<void> {
-    const pods = this.pods.indexer.list();
+    // One pass over the cache sorts out every candidate (10,000s of pods, every 20 s).
+    const bound: Pod[] = [];
+    const unscheduledTerminating: Pod[] = [];
+    const finished: Pod[] = [];
+    const missing = new Set<string>();
+    for (const pod of this.pods.indexer.list()) {
+      const node = pod.spec?.nodeName;
+      if (node) {
+        bound.push(pod);
+        if (!this.nodes.indexer.get(node)) missing.add(node);
+      } else if (pod.metadata?.deletionTimestamp) unscheduledTerminating.push(pod);
+      const phase = pod.status?.phase;
+      if (phase === "Succeeded" || phase === "Failed") finished.push(pod);
+    }
     // Orphaned pods: their node has been missing for the quarantine time
     // (the cache may lag, so a live read confirms).
     const now = this.opts.clock.now();
-    const missing = new Set<string>();
-    for (const pod of pods) {
-      const node = pod.spec?.nodeName;
-      if (node && !this.nodes.indexer.get(node)) missing.add(node);
-    }
     for (const node of this.missingSince.keys()) {
       if (!missing.has(node)) this.missingSince.delete(node);
     }
@@ -94,18 +102,12 @@ export class PodGCController {
         gone.add(node);
       }
     }
-    for (const pod of pods) {
-      if (gone.has(pod.spec?.nodeName ?? "")) await this.forceDelete(pod);
-    }
+    if (gone.size > 0)
+      for (const pod of bound) if (gone.has(pod.spec!.nodeName!)) await this.forceDelete(pod);
     // Terminating pods that were never scheduled have no kubelet to finish them.
-    for (const pod of pods) {
-      if (pod.metadata?.deletionTimestamp && !pod.spec?.nodeName) await this.forceDelete(pod);
-    }
+    for (const pod of unscheduledTerminating) await this.forceDelete(pod);
     // Finished pods beyond the threshold, oldest first.
     const threshold = this.opts.terminatedPodThreshold ?? 12_500;
-    const finished = pods.filter(
-      (p) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed",
-    );
     if (finished.length > threshold) {
       finished.sort(
         (a, b) =>
