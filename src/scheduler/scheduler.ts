@@ -99,6 +99,8 @@ export class Scheduler {
   private readonly events: EventBroadcaster;
   private readonly recorders = new Map<string, EventsRecorder>();
   private readonly one: ScheduleOne;
+  /** Aborted when run()'s signal aborts: plugins' waits (Handle.signal) end with it. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly opts: SchedulerOptions,
@@ -115,6 +117,7 @@ export class Scheduler {
     const deps = {
       clock: this.clock,
       client: opts.client,
+      signal: this.stopping.signal,
       snapshot: () => this.cache,
       namespaceLabels: (ns: string) =>
         this.listers.get("namespaces")?.indexer.get(ns)?.metadata?.labels,
@@ -217,6 +220,7 @@ export class Scheduler {
     this.queue.run();
     this.events.start();
     signal.addEventListener("abort", () => this.queue.close(), { once: true });
+    signal.addEventListener("abort", () => this.stopping.abort(), { once: true });
     this.log("scheduler started", {
       profiles: [...this.frameworks.keys()],
       events: this.events.eventsApi,

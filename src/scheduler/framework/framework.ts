@@ -58,6 +58,8 @@ export interface FrameworkDeps {
   /** The profile's events.k8s.io/v1 recorder (absent in unit tests). */
   eventRecorder?: EventsRecorder;
   client?: RestClient;
+  /** Aborts when the scheduler stops (Handle.signal). */
+  signal?: AbortSignal;
   snapshot(): SharedLister;
   namespaceLabels(ns: string): Record<string, string> | undefined;
   lister(resource: string): Lister;
@@ -71,6 +73,7 @@ export class Framework implements Handle {
   readonly clock: Clock;
   readonly client?: RestClient;
   readonly eventRecorder?: EventsRecorder;
+  readonly signal?: AbortSignal;
 
   constructor(
     readonly profileName: string,
@@ -81,6 +84,7 @@ export class Framework implements Handle {
     this.clock = deps.clock;
     this.client = deps.client;
     this.eventRecorder = deps.eventRecorder;
+    this.signal = deps.signal;
   }
 
   private observe(point: ExtensionPoint, status: string, t0: number): void {

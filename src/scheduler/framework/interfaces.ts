@@ -160,6 +160,8 @@ export interface Handle {
   readonly client?: RestClient;
   /** The profile's event recorder (events.k8s.io/v1); absent in unit tests. */
   readonly eventRecorder?: EventsRecorder;
+  /** Aborts when the scheduler stops: plugins waiting on the API (PreBind) give up. */
+  readonly signal?: AbortSignal;
   snapshot(): SharedLister;
   /** Labels of a namespace (namespaceSelector terms); undefined when unknown. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;

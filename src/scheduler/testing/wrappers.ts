@@ -164,6 +164,8 @@ export interface FakeClusterOptions {
   /** API client and event recorder the plugins see (none by default: no I/O). */
   client?: RestClient;
   eventRecorder?: EventsRecorder;
+  /** Handle.signal (the scheduler stopping). */
+  signal?: AbortSignal;
 }
 
 /** A cache holding the nodes and bound pods, and a default-profile Framework over it. */
@@ -191,6 +193,7 @@ export function fakeCluster(opts: FakeClusterOptions = {}): {
       clock,
       client: opts.client,
       eventRecorder: opts.eventRecorder,
+      signal: opts.signal,
       snapshot: () => cache,
       namespaceLabels: (ns) =>
         opts.namespaces?.[ns] ?? (ns ? { "kubernetes.io/metadata.name": ns } : undefined),

@@ -60,10 +60,15 @@ const withClaims = (...claimNames: string[]) =>
     })
     .obj();
 
-function cluster(extra: Record<string, KObject[]> = {}, client?: Partial<RestClient>) {
+function cluster(
+  extra: Record<string, KObject[]> = {},
+  client?: Partial<RestClient>,
+  signal?: AbortSignal,
+) {
   return fakeCluster({
     nodes: [node("n1", "a"), node("n2", "b")],
     client: client as RestClient | undefined,
+    signal,
     objects: {
       persistentvolumeclaims: [
         pvc("bound", { volumeName: "pv-n1" }, bound),
@@ -255,4 +260,27 @@ test("VolumeBinding preBind fails when the selected node is reset or the binding
   await new Promise((r) => setImmediate(r));
   for (let i = 0; i < 6001; i++) c.clock.advance(100);
   assert.equal((await slow)?.message(), "binding volumes: timed out waiting for the condition");
+});
+
+test("VolumeBinding preBind stops waiting when the scheduler stops", async () => {
+  const client: Partial<RestClient> = {
+    patch: (async () => ({})) as RestClient["patch"],
+    update: (async (_r: unknown, o: KObject) => o) as RestClient["update"],
+  };
+  const stopping = new AbortController();
+  const c = cluster({}, client, stopping.signal);
+  const claims = c.fw.lister("persistentvolumeclaims").list() as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  claims.find((x) => x.metadata.name === "provisioned").metadata.annotations = {
+    "volume.kubernetes.io/selected-node": "n1",
+  };
+  const s = schedule(c, withClaims("provisioned"), "n1");
+  let settled = false;
+  const waiting = s.p.preBind(s.state, s.pi, "n1").finally(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  c.clock.advance(100);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, "still waiting for the binding");
+  stopping.abort();
+  c.clock.advance(100);
+  assert.equal((await waiting)?.message(), "binding volumes: scheduler is shutting down");
 });

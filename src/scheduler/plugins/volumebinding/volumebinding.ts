@@ -96,7 +96,7 @@ export function newVolumeBinding(
   const assumedVolumes = new Map<string, string>();
   const reservedByPod = new Map<string, PodVolumes>();
   // Shutdown, when the framework offers it: waits in PreBind end early.
-  const signal = (handle as Handle & { signal?: AbortSignal }).signal;
+  const signal = handle.signal;
 
   const release = (podKey: string) => {
     const chosen = reservedByPod.get(podKey);
