@@ -168,8 +168,8 @@ export class RestClient {
         resolve,
       );
       req.on("error", reject);
-      if (body !== undefined) req.write(body);
-      req.end();
+      // Headers and body leave in one socket write.
+      req.end(body);
     });
   }
 
