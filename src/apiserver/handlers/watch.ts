@@ -38,9 +38,11 @@ interface WatchEventOut {
 export async function filterEvent(
   event: CacheEvent,
   decode: (kv: CacheEvent["kv"]) => KObject | Promise<KObject>,
-  matches: (obj: KObject) => boolean,
+  matches: ((obj: KObject) => boolean) | "all",
 ): Promise<WatchEventOut | undefined> {
   const obj = await decode(event.kv);
+  // Without selectors every version matches: the previous one need not be decoded.
+  if (matches === "all") return { type: event.type, object: obj };
   const matchesNow = matches(obj);
   if (event.type === "ADDED") return matchesNow ? { type: "ADDED", object: obj } : undefined;
   if (event.type === "DELETED") return matchesNow ? { type: "DELETED", object: obj } : undefined;
@@ -77,6 +79,7 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   const matches = name
     ? (obj: KObject) => obj.metadata?.name === name && opts.matches(obj)
     : opts.matches;
+  const matchesAll = !name && opts.labelSelector.isEmpty() && opts.fieldSelector.isEmpty();
   const server = ctx.server;
   const cache = server.watchCaches.forPrefix(keyPrefix(def));
   const subPrefix = name ? objectKey(def, namespace, name) : keyPrefix(def, namespace || undefined);
@@ -217,7 +220,9 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
         break;
       }
       // A batch converts together (one review for webhook-converted resources); sent in order.
-      const outs = winner.events.map((event) => filterEvent(event, decode, matches));
+      const outs = winner.events.map((event) =>
+        filterEvent(event, decode, matchesAll ? "all" : matches),
+      );
       for (const o of outs) o.catch(() => {});
       let failed: StatusError | undefined;
       for (const [i, event] of winner.events.entries()) {
