@@ -29,6 +29,11 @@ export interface NodeStatusOptions {
   shuttingDown?(): boolean;
   /** Node pressure from the eviction manager (default none). */
   pressure?(): { memory: boolean; disk: boolean; pid?: boolean };
+  /**
+   * The Node as the API server has it (default: a GET with resourceVersion=0,
+   * served from the watch cache, as upstream's kubelet reads it each period).
+   */
+  serverNode?(): Promise<Node | undefined>;
 }
 
 const iso = (ms: number) =>
@@ -58,12 +63,34 @@ export function initialNode(o: NodeStatusOptions): Node {
   };
 }
 
+/** Whether the server's conditions say what ours say (type, status, reason, message). */
+function sameConditions(server: NodeCondition[] | undefined, ours: NodeCondition[]): boolean {
+  const byType = new Map((server ?? []).map((c) => [c.type, c]));
+  return ours.every((c) => {
+    const s = byType.get(c.type);
+    return (
+      s !== undefined &&
+      s.status === c.status &&
+      (s.reason ?? "") === (c.reason ?? "") &&
+      (s.message ?? "") === (c.message ?? "")
+    );
+  });
+}
+
 export class NodeStatusReporter {
   private lastReported = 0;
   private lastBody = "";
   private conditions = new Map<string, NodeCondition>();
 
   constructor(private readonly o: NodeStatusOptions) {}
+
+  private serverNode(): Promise<Node | undefined> {
+    if (this.o.serverNode) return this.o.serverNode();
+    return this.o.client.request<Node>(
+      "GET",
+      `/api/v1/nodes/${encodeURIComponent(this.o.nodeName)}?resourceVersion=0`,
+    );
+  }
 
   /** Creates the Node (or adopts an existing one, merging our labels and podCIDR). */
   async register(): Promise<void> {
@@ -198,7 +225,13 @@ export class NodeStatusReporter {
     };
   }
 
-  /** Writes the status if it changed (ignoring heartbeat times) or force / 5 min passed. */
+  /**
+   * Writes the status if it differs (ignoring heartbeat times) from the last
+   * one written or from the server's Node, or on force / after 5 min, as
+   * upstream's tryUpdateNodeStatus compares with the Node it reads: when the
+   * node lifecycle controller marked the node Unknown, the next period puts
+   * Ready back instead of waiting for the 5-minute report.
+   */
   async report(force = false): Promise<boolean> {
     const status = await this.status();
     const body = JSON.stringify({
@@ -206,7 +239,10 @@ export class NodeStatusReporter {
       conditions: status.conditions!.map((c) => ({ ...c, lastHeartbeatTime: undefined })),
     });
     const now = this.o.clock.now();
-    if (!force && body === this.lastBody && now - this.lastReported < 5 * 60_000) return false;
+    if (!force && body === this.lastBody && now - this.lastReported < 5 * 60_000) {
+      const server = await this.serverNode().catch(() => undefined);
+      if (!server || sameConditions(server.status?.conditions, status.conditions!)) return false;
+    }
     await this.o.client.patch(
       nodesRef,
       undefined,
