@@ -22,7 +22,7 @@ import { chmod, mkdir, rm } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
 import type { KObject } from "../../api/types.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import { isAlreadyExists, isConflict, isNotFound } from "../../client/api-error.ts";
+import { isAlreadyExists, isNotFound } from "../../client/api-error.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
 import {
@@ -38,7 +38,9 @@ import {
   ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   claimClass,
+  claimRefOf,
   storageClassesRef,
+  syncVolumeKey,
   type PV,
   type PVC,
   type StorageClass,
@@ -130,14 +132,7 @@ export function provisionedVolume(
           ],
         },
       },
-      claimRef: {
-        kind: "PersistentVolumeClaim",
-        apiVersion: "v1",
-        namespace: claim.metadata?.namespace,
-        name: claim.metadata?.name,
-        uid: claim.metadata?.uid,
-        resourceVersion: claim.metadata?.resourceVersion,
-      },
+      claimRef: claimRefOf(claim),
     },
   };
 }
@@ -186,14 +181,12 @@ export class LocalPathProvisioner extends QueueController {
     await super.run(workers, signal);
   }
 
-  async sync(key: string): Promise<void> {
-    try {
-      if (key.startsWith("pv/")) await this.syncVolume(key.slice(3));
-      else await this.syncClaim(key.slice(4));
-    } catch (err) {
-      if (isConflict(err) || isNotFound(err)) return;
-      throw err;
-    }
+  sync(key: string): Promise<void> {
+    return syncVolumeKey(
+      key,
+      (name) => this.syncVolume(name),
+      (claimKey) => this.syncClaim(claimKey),
+    );
   }
 
   private event(obj: KObject, type: "Normal" | "Warning", reason: string, message: string) {

@@ -18,7 +18,7 @@
  * here, where upstream (no deleter plugin for it) marks it Failed.
  */
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import { isConflict, isNotFound } from "../../client/api-error.ts";
+import { isNotFound } from "../../client/api-error.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
 import {
@@ -35,11 +35,13 @@ import {
   ANN_DYNAMICALLY_PROVISIONED,
   ANN_STORAGE_PROVISIONER,
   claimClass,
+  claimRefOf,
   findMatchingVolume,
   isDelayBindingMode,
   isDelayBindingProvisioning,
   isVolumeBoundToClaim,
   storageClassesRef,
+  syncVolumeKey,
   type PV,
   type PVC,
   type StorageClass,
@@ -112,15 +114,12 @@ export class PVBinderController extends QueueController {
     this.classes.addEventHandler({ add: classChanged, update: classChanged });
   }
 
-  async sync(key: string): Promise<void> {
-    try {
-      if (key.startsWith("pv/")) await this.syncVolume(key.slice(3));
-      else await this.syncClaim(key.slice(4));
-    } catch (err) {
-      // A stale cache: the informer's next event brings the key back.
-      if (isConflict(err) || isNotFound(err)) return;
-      throw err;
-    }
+  sync(key: string): Promise<void> {
+    return syncVolumeKey(
+      key,
+      (name) => this.syncVolume(name),
+      (claimKey) => this.syncClaim(claimKey),
+    );
   }
 
   private event(obj: KObject, type: "Normal" | "Warning", reason: string, message: string) {
@@ -316,14 +315,7 @@ export class PVBinderController extends QueueController {
       volume = structuredClone(pv);
       volume.spec = {
         ...volume.spec,
-        claimRef: {
-          kind: "PersistentVolumeClaim",
-          namespace: claim.metadata?.namespace,
-          name: claim.metadata?.name,
-          uid: claim.metadata?.uid,
-          apiVersion: "v1",
-          resourceVersion: claim.metadata?.resourceVersion,
-        },
+        claimRef: claimRefOf(claim),
       };
       volume.metadata!.annotations = {
         ...volume.metadata?.annotations,

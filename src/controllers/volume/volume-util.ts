@@ -8,6 +8,7 @@ import type { KObject } from "../../api/types.ts";
 import { parseQuantity } from "../../api/quantity.ts";
 import { selectorMatches } from "../../api/validation/object-meta.ts";
 import type { ResourceRef } from "../../client/rest-client.ts";
+import { isConflict, isNotFound } from "../../client/api-error.ts";
 
 /** Set on a claim once the controller has finished binding it. */
 export const ANN_BIND_COMPLETED = "pv.kubernetes.io/bind-completed";
@@ -37,6 +38,38 @@ export interface ClaimRef {
   name?: string;
   uid?: string;
   resourceVersion?: string;
+}
+
+/**
+ * Runs a volume controller's work-queue key: "pv/<name>" or
+ * "pvc/<namespace>/<name>". A conflict or a vanished object ends the sync
+ * quietly: the cache was stale, and the informer's next event brings the
+ * key back.
+ */
+export async function syncVolumeKey(
+  key: string,
+  volume: (name: string) => Promise<void>,
+  claim: (claimKey: string) => Promise<void>,
+): Promise<void> {
+  try {
+    if (key.startsWith("pv/")) await volume(key.slice(3));
+    else await claim(key.slice(4));
+  } catch (err) {
+    if (isConflict(err) || isNotFound(err)) return;
+    throw err;
+  }
+}
+
+/** The claimRef that binds a volume to `claim` (pinned to its uid and resourceVersion). */
+export function claimRefOf(claim: KObject): ClaimRef {
+  return {
+    kind: "PersistentVolumeClaim",
+    apiVersion: "v1",
+    namespace: claim.metadata?.namespace,
+    name: claim.metadata?.name,
+    uid: claim.metadata?.uid,
+    resourceVersion: claim.metadata?.resourceVersion,
+  };
 }
 
 export type PV = KObject & {

@@ -20,6 +20,7 @@ import type { Node } from "kubernetes-types/core/v1.d.ts";
 import {
   ANN_BOUND_BY_CONTROLLER,
   ANN_SELECTED_NODE,
+  claimRefOf,
   isClaimFullyBound,
   type PV,
   type PVC,
@@ -180,14 +181,7 @@ export function newVolumeBinding(
       const next = structuredClone(current);
       next.spec = {
         ...next.spec,
-        claimRef: {
-          kind: "PersistentVolumeClaim",
-          apiVersion: "v1",
-          namespace: claim.metadata?.namespace,
-          name: claim.metadata?.name,
-          uid: claim.metadata?.uid,
-          resourceVersion: claim.metadata?.resourceVersion,
-        },
+        claimRef: claimRefOf(claim),
       };
       next.metadata = {
         ...next.metadata,
