@@ -17,20 +17,18 @@
  * --concurrency N (creates in flight, 32) --timeout SECONDS (300)
  * --profile-dir DIR (one .cpuprofile per phase) --json FILE.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { KObject } from "../src/api/types.ts";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
-import { deploymentsRef, namespacesRef, nodesRef, podsRef } from "../src/client/resources.ts";
+import { deploymentsRef, podsRef } from "../src/client/resources.ts";
 import { RestClient } from "../src/client/rest-client.ts";
-import { freePort } from "../test/e2e/harness.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { diffRequestCounts, fetchRequestCounts } from "./controllers-requests.ts";
 import { ProcessSampler } from "./scale-measure.ts";
-import { K8tsChild } from "./scale-procs.ts";
+import { sleep, startSimulatedCluster, waitFor } from "./lib/simulated-cluster.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -47,14 +45,6 @@ if (!(pods > 0) || !(nodes > 0) || !(concurrency > 0) || pods > nodes * 110)
   throw new Error("Cannot parse arguments: expected --pods N --nodes N (110 pods per node)");
 
 const log = (m: string) => progress("controllers-breakdown", m);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what: string, check: () => Promise<boolean>, limitS: number, pollMs = 500) {
-  const until = Date.now() + limitS * 1000;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out after ${limitS} s waiting for ${what}`);
-    await sleep(pollMs);
-  }
-}
 
 const template = (app: string) => ({
   metadata: { labels: { app } },
@@ -104,60 +94,13 @@ async function allRunning(c: RestClient, app: string, count: number, phase: stri
   return notRunning.items.length === 0;
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), "k8ts-bench-breakdown-"));
-const port = await freePort();
-const server = new K8tsChild(
-  "server",
-  ["server", "--disable-agent", "--data-dir", dataDir, "--secure-port", String(port)],
-  [],
-  log,
-);
-let sim: K8tsChild | undefined;
+const cluster = await startSimulatedCluster({ name: "breakdown", nodes, log });
+const { server, kubeconfig, client: c } = cluster;
+const sim = cluster.sim!;
+const nodeNames = cluster.nodeNames;
 const rows: Row[] = [];
 const requestRows: Record<string, Record<string, number>> = {};
 try {
-  const kubeconfig = join(dataDir, "admin.kubeconfig");
-  let client: RestClient | undefined;
-  await waitFor(
-    "the server",
-    async () => {
-      if (!server.running) throw new Error(`server exited:\n${server.output()}`);
-      try {
-        client ??= new RestClient({ ...loadKubeconfig(kubeconfig), qps: -1 });
-        await client.list(namespacesRef);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    120,
-    200,
-  );
-  const c = client!;
-  log(`starting ${nodes} simulated nodes`);
-  sim = new K8tsChild(
-    "simulate",
-    ["simulate", "--nodes", String(nodes), "--kubeconfig", kubeconfig, "--report-interval", "0"],
-    [],
-    log,
-  );
-  let nodeNames: string[] = [];
-  await waitFor(
-    "nodes Ready",
-    async () => {
-      if (!sim!.running) throw new Error(`simulate exited:\n${sim!.output()}`);
-      const list = await c.list<
-        KObject & { status?: { conditions?: { type: string; status: string }[] } }
-      >(nodesRef);
-      nodeNames = list.items
-        .filter((n) => n.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"))
-        .map((n) => n.metadata!.name!)
-        .filter((n) => n !== undefined);
-      return nodeNames.length >= nodes;
-    },
-    300,
-    1000,
-  );
   // Let start-up work (node registration, first syncs) settle before measuring.
   await sleep(5000);
   for (const phase of phases) {
@@ -221,10 +164,8 @@ try {
     );
     await sleep(3000);
   }
-  client?.close();
 } finally {
-  for (const child of [sim, server]) await child?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await cluster.stop();
 }
 console.log("controllers breakdown (server CPU per pod brought to Running, by how it was created)");
 printTable(rows);

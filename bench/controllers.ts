@@ -11,20 +11,16 @@
  * --json FILE; --quick: 1,000 replicas on 20 nodes; --cpu-prof-dir DIR writes
  * the server's CPU profile there when it exits. Target: 10,000 replicas Ready in <= 30 s on this machine.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { KObject } from "../src/api/types.ts";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
-import { deploymentsRef, namespacesRef, nodesRef, podsRef } from "../src/client/resources.ts";
-import { RestClient } from "../src/client/rest-client.ts";
-import { freePort } from "../test/e2e/harness.ts";
+import { deploymentsRef, podsRef } from "../src/client/resources.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { ProcessSampler } from "./scale-measure.ts";
 import { diffRequestCounts, fetchRequestCounts } from "./controllers-requests.ts";
-import { K8tsChild } from "./scale-procs.ts";
+import { startSimulatedCluster, waitFor } from "./lib/simulated-cluster.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -43,14 +39,6 @@ if (Math.max(...sizes) > nodes * 110)
   throw new Error(`--nodes ${nodes} hold at most ${nodes * 110} pods (110 per node)`);
 
 const log = (m: string) => progress("controllers", m);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what: string, check: () => Promise<boolean>, limitS: number, pollMs = 500) {
-  const until = Date.now() + limitS * 1000;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out after ${limitS} s waiting for ${what}`);
-    await sleep(pollMs);
-  }
-}
 
 const deployment = (name: string, replicas: number): KObject => ({
   apiVersion: "apps/v1",
@@ -70,60 +58,18 @@ const deployment = (name: string, replicas: number): KObject => ({
   },
 });
 
-const dataDir = mkdtempSync(join(tmpdir(), "k8ts-bench-controllers-"));
-const port = await freePort();
-const server = new K8tsChild(
-  "server",
-  ["server", "--disable-agent", "--data-dir", dataDir, "--secure-port", String(port)],
-  flag("cpu-prof-dir", "") ? ["--cpu-prof", `--cpu-prof-dir=${flag("cpu-prof-dir", "")}`] : [],
+const profileDir = flag("cpu-prof-dir", "");
+const cluster = await startSimulatedCluster({
+  name: "controllers",
+  nodes,
+  serverNodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   log,
-);
-let sim: K8tsChild | undefined;
+});
+const { server, kubeconfig, client: c } = cluster;
 const rows: Row[] = [];
 /** API requests per replica while the Deployment rolled out (the busiest kinds). */
 const perReplica: Record<string, string | number>[] = [];
 try {
-  const kubeconfig = join(dataDir, "admin.kubeconfig");
-  let client: RestClient | undefined;
-  await waitFor(
-    "the server",
-    async () => {
-      if (!server.running) throw new Error(`server exited:\n${server.output()}`);
-      try {
-        client ??= new RestClient({ ...loadKubeconfig(kubeconfig), qps: 1e6, burst: 1e6 });
-        await client.list(namespacesRef);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    120,
-    200,
-  );
-  const c = client!;
-  log(`starting ${nodes} simulated nodes`);
-  sim = new K8tsChild(
-    "simulate",
-    ["simulate", "--nodes", String(nodes), "--kubeconfig", kubeconfig, "--report-interval", "0"],
-    [],
-    log,
-  );
-  await waitFor(
-    "nodes Ready",
-    async () => {
-      if (!sim!.running) throw new Error(`simulate exited:\n${sim!.output()}`);
-      const list = await c.list<
-        KObject & { status?: { conditions?: { type: string; status: string }[] } }
-      >(nodesRef);
-      return (
-        list.items.filter((n) =>
-          n.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"),
-        ).length >= nodes
-      );
-    },
-    300,
-    1000,
-  );
   for (const size of sizes) {
     const name = `bench-${size}`;
     const sampler = new ProcessSampler({ server: server.child.pid! });
@@ -191,20 +137,8 @@ try {
       1000,
     );
   }
-  client?.close();
 } finally {
-  for (const child of [sim, server]) {
-    if (child?.running) {
-      child.child.kill("SIGTERM");
-      await new Promise((r) => child.child.once("exit", r));
-    }
-    // A failed shutdown is worth seeing (the output is otherwise dropped).
-    if (child && child.child.exitCode)
-      log(
-        `${child.name} exited ${child.child.exitCode}; its output ends:\n${child.output().slice(-3000)}`,
-      );
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  await cluster.stop();
 }
 console.log(
   "controllers benchmark (Deployment created to all replicas Ready; controller manager and scheduler inside k8ts server; simulated nodes)",
