@@ -116,7 +116,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const context: ServerContext = {
     registry,
     store,
-    watchCaches: new WatchCacheSet(opts.backend),
+    watchCaches: new WatchCacheSet(opts.backend, { clock: opts.clock }),
     clock: opts.clock ?? realClock,
     pipeline,
     metrics: new ApiMetrics(),

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend, WatchOptions } from "../storage/backend.ts";
+import { FakeClock } from "../client/clock.ts";
 import { SqliteBackend } from "../storage/drivers/sqlite.ts";
 import { WatchCache } from "./watch-cache.ts";
 
@@ -92,6 +93,8 @@ for (const c of cases) {
       backend,
       prefix: "/registry/configmaps/",
       freshWaitMs: c.freshWaitMs,
+      // Liveness probes (on this clock) must not count as freshness requests.
+      clock: new FakeClock(),
     });
     try {
       assert.equal(await cache.canConfirmFresh(), c.trusted);

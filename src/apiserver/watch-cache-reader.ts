@@ -21,6 +21,10 @@
  * reads storage; decodings of objects the cache holds in the same version
  * are shared instead of parsed again.
  *
+ * While the cache re-initializes after storage went quiet (see
+ * WatchCache.initializing), GETs and limited unfiltered LISTs read storage
+ * and other LISTs get 429 "storage is (re)initializing", as upstream v1.32.
+ *
  * Selectors filter the cached objects (decoded once per version). Returned
  * objects are shared: callers render them and must never mutate them.
  */
@@ -78,6 +82,14 @@ export async function listFromCache(
   // Only caches that can confirm freshness serve consistent reads: none is started for them otherwise.
   if (consistent && !(await server.watchCaches.forPrefix(keyPrefix(def)).canConfirmFresh()))
     return undefined;
+  const filtering = !opts.labelSelector.isEmpty() || !opts.fieldSelector.isEmpty();
+  if (server.watchCaches.get(keyPrefix(def))?.initializing) {
+    // Re-initializing after storage went quiet (upstream's Pending cacher,
+    // KEP-4568): a limited unfiltered list has a bounded cost in storage;
+    // the rest are refused with 429 until the cache has listed again.
+    if (opts.limit > 0 && !filtering) return undefined;
+    throw server.watchCaches.get(keyPrefix(def))!.unavailable();
+  }
   const cache = await readyCache(server, def);
   if (!cache) return undefined;
   const rv = Number(opts.resourceVersion ?? 0);
@@ -99,7 +111,6 @@ export async function listFromCache(
     items.push(obj);
     if (items.length === limit) {
       if (i === elements.length - 1) break;
-      const filtering = !opts.labelSelector.isEmpty() || !opts.fieldSelector.isEmpty();
       return {
         batches: [items],
         revision,

@@ -1,4 +1,5 @@
 /** One WatchCache per storage prefix, created on first use. */
+import type { Clock } from "../client/clock.ts";
 import type { Backend } from "../storage/backend.ts";
 import { WatchCache } from "./watch-cache.ts";
 
@@ -7,11 +8,17 @@ export class WatchCacheSet {
   readonly #caches = new Map<string, WatchCache>();
   readonly #capacity?: number;
   readonly #clientBuffer?: number;
+  readonly #clock?: Clock;
 
-  constructor(backend: Backend, opts: { capacity?: number; clientBuffer?: number } = {}) {
+  /** `clock` times the caches' liveness checks and re-initialization (default the wall clock). */
+  constructor(
+    backend: Backend,
+    opts: { capacity?: number; clientBuffer?: number; clock?: Clock } = {},
+  ) {
     this.#backend = backend;
     this.#capacity = opts.capacity;
     this.#clientBuffer = opts.clientBuffer;
+    this.#clock = opts.clock;
   }
 
   /** The cache for a storage prefix ("/registry/pods/"). */
@@ -23,6 +30,7 @@ export class WatchCacheSet {
         prefix,
         capacity: this.#capacity,
         clientBuffer: this.#clientBuffer,
+        clock: this.#clock,
       });
       this.#caches.set(prefix, cache);
     }

@@ -11,7 +11,7 @@
  */
 import type { StatusError } from "../api/status.ts";
 import type { KeyValue } from "../storage/backend.ts";
-import type { CacheEvent } from "./watch-cache.ts";
+import type { CacheEvent } from "./watch-cache-events.ts";
 
 /** An indexed field and the value one watch demands of it. */
 export interface WatchTrigger {

@@ -12,9 +12,14 @@
  * falls `clientBuffer` events behind is cut off (its watch ends and it
  * re-watches) so a slow client never holds up the others or the storage
  * watch. When the storage watch ends the cache is not `ready` until the next
- * ensureStarted() lists again.
+ * ensureStarted() lists again. When storage goes quiet for too long (see
+ * watch-cache-liveness.ts) the cache turns `initializing`, as upstream's
+ * Pending cacher: it ends every client watch, refuses ensureStarted() with
+ * 429 "storage is (re)initializing", and lists again in the background every
+ * REINIT_RETRY_MS until that succeeds.
  */
 import { StatusError } from "../api/status.ts";
+import { realClock, type Clock, type TimerHandle } from "../client/clock.ts";
 import type { Backend, KeyValue, Watcher } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
 import { hasLatestRevision } from "../storage/latest-revision.ts";
@@ -22,19 +27,13 @@ import type { KObject, ResourceDef } from "../api/types.ts";
 import { WatchCacheStore } from "./watch-cache-store.ts";
 import { WatchEventMemo } from "./watch-event-memo.ts";
 import { FreshWaiters } from "./watch-cache-waiters.ts";
-import { Subscribers, type Subscriber, type WatchTrigger } from "./watch-cache-subscribers.ts";
+import { EventHistory } from "./watch-cache-history.ts";
+import { retryAfterForUnreadyCache, StorageLiveness } from "./watch-cache-liveness.ts";
+import type { WatchTrigger } from "./watch-cache-subscribers.ts";
+import { toCacheEvent, type CacheEvent, type CacheSubscription } from "./watch-cache-events.ts";
 
-export type CacheEventType = "ADDED" | "MODIFIED" | "DELETED";
-
-/** One storage event; objects are decoded per served version by the consumer. */
-export interface CacheEvent {
-  type: CacheEventType;
-  revision: number;
-  key: string;
-  /** The object after the event (for DELETED: the last state, with the delete's revision). */
-  kv: KeyValue;
-  prevKv?: KeyValue;
-}
+export type { CacheEvent, CacheEventType, CacheSubscription } from "./watch-cache-events.ts";
+import { WatchFanout } from "./watch-cache-fanout.ts";
 
 export interface WatchCacheOptions {
   backend: Backend;
@@ -46,14 +45,10 @@ export interface WatchCacheOptions {
   clientBuffer?: number;
   /** How long a consistent read waits for watch progress before reading storage (default FRESH_WAIT_MS). */
   freshWaitMs?: number;
-}
-
-/** A client's subscription. `next()` resolves with events, or null when the watch ended. */
-export interface CacheSubscription {
-  next(): Promise<CacheEvent[] | null>;
-  /** Why the subscription ended early (slow client, storage failure), if it did. */
-  readonly error?: StatusError;
-  close(): void;
+  /** Time for the liveness checks and re-initialization (default the wall clock). */
+  clock?: Clock;
+  /** How long storage may be silent before the cache stops serving (default STALE_AFTER_MS). */
+  staleAfterMs?: number;
 }
 
 export const DEFAULT_CACHE_CAPACITY = 10_000;
@@ -64,6 +59,8 @@ export const LIST_PAGE_SIZE = 10_000;
 export const PROGRESS_REQUEST_MS = 100;
 /** How long a consistent read waits for the cache to catch up before reading storage (upstream's 3 s block timeout). */
 export const FRESH_WAIT_MS = 3_000;
+/** How often a cache that went stale tries to list again (upstream's cacher restarts its reflector every second). */
+export const REINIT_RETRY_MS = 1_000;
 
 export class WatchCache {
   readonly prefix: string;
@@ -73,15 +70,17 @@ export class WatchCache {
   readonly store = new WatchCacheStore();
   readonly #backend: Backend;
   readonly #capacity: number;
-  readonly #clientBuffer: number;
   readonly #freshWaitMs: number;
-  #ring: CacheEvent[] = [];
-  /** The newest PUT KeyValue per key among the ring's events (to share its string). */
-  #recent = new Map<string, KeyValue>();
-  /** Every event with revision > coveredFrom is in the ring. */
-  #coveredFrom = 0;
+  readonly #clock: Clock;
+  readonly #history: EventHistory;
+  /** Set for backends with watch progress: notices a storage watch gone quiet. */
+  readonly #liveness?: StorageLiveness;
+  /** Since when the cache is re-initializing after going stale (undefined: it is not). */
+  #pendingSince?: number;
+  #reinitTimer?: TimerHandle;
   #lastRevision = 0;
-  #subscribers = new Subscribers();
+  /** The client watches. */
+  readonly #fanout: WatchFanout;
   #starting?: Promise<void>;
   #watcher?: Watcher;
   #ready = false;
@@ -97,8 +96,19 @@ export class WatchCache {
     this.prefix = opts.prefix;
     this.#backend = opts.backend;
     this.#capacity = opts.capacity ?? DEFAULT_CACHE_CAPACITY;
-    this.#clientBuffer = opts.clientBuffer ?? DEFAULT_CLIENT_BUFFER;
+    this.#fanout = new WatchFanout(opts.clientBuffer ?? DEFAULT_CLIENT_BUFFER);
     this.#freshWaitMs = opts.freshWaitMs ?? FRESH_WAIT_MS;
+    this.#clock = opts.clock ?? realClock;
+    this.#history = new EventHistory(this.#capacity);
+    const backend = this.#backend;
+    if (backend.requestWatchProgress) {
+      this.#liveness = new StorageLiveness({
+        clock: this.#clock,
+        probe: () => backend.requestWatchProgress?.(),
+        onStale: () => this.#goStale(),
+        staleAfterMs: opts.staleAfterMs,
+      });
+    }
   }
 
   /** The newest revision the cache knows to be complete for its prefix. */
@@ -109,6 +119,22 @@ export class WatchCache {
   /** True while `store` holds the state at `lastRevision` (listed, and the storage watch is live). */
   get ready(): boolean {
     return this.#ready;
+  }
+
+  /**
+   * True while the cache re-initializes after storage went quiet (upstream's
+   * Pending cacher): reads should go to storage or be refused with 429.
+   */
+  get initializing(): boolean {
+    return this.#pendingSince !== undefined;
+  }
+
+  /** The 429 a request gets while the cache re-initializes (Retry-After grows with the downtime). */
+  unavailable(): StatusError {
+    const downtime = this.#clock.now() - (this.#pendingSince ?? this.#clock.now());
+    return new StatusError("TooManyRequests", "storage is (re)initializing", {
+      retryAfterSeconds: retryAfterForUnreadyCache(downtime),
+    });
   }
 
   /**
@@ -170,6 +196,7 @@ export class WatchCache {
 
   /** The storage watch confirmed every event up to revision was applied. */
   #progressed(revision: number): void {
+    this.#liveness?.heard();
     this.#lastRevision = Math.max(this.#lastRevision, revision);
     this.#wakeFresh();
   }
@@ -192,6 +219,11 @@ export class WatchCache {
    * events after it be covered when the cache starts now.
    */
   ensureStarted(fromRevision?: number): Promise<void> {
+    if (this.#pendingSince !== undefined) return Promise.reject(this.unavailable());
+    return this.#start(fromRevision);
+  }
+
+  #start(fromRevision?: number): Promise<void> {
     this.#starting ??= (async () => {
       this.#failure = undefined;
       const [current, compacted] = await Promise.all([
@@ -206,13 +238,15 @@ export class WatchCache {
           : current;
       await this.#load(start);
       if (this.#stopped) return;
-      this.#coveredFrom = start;
+      this.#history.reset(start);
       this.#lastRevision = start;
       this.#watcher = this.#backend.watch(this.prefix, {
         startRevision: start + 1,
         onProgress: (revision) => this.#progressed(revision),
       });
       this.#ready = true;
+      this.#pendingSince = undefined;
+      this.#liveness?.start();
       void this.#pump(this.#watcher);
     })().catch((err) => {
       this.#starting = undefined;
@@ -228,42 +262,25 @@ export class WatchCache {
    * this value; other events may be left out (see watch-cache-subscribers.ts).
    */
   subscribe(fromRevision: number, prefix = this.prefix, trigger?: WatchTrigger): CacheSubscription {
+    if (this.#pendingSince !== undefined) throw this.unavailable();
     if (this.#failure) throw this.#failure;
-    if (fromRevision < this.#coveredFrom) {
-      throw new StatusError(
-        "Gone",
-        `too old resource version: ${fromRevision} (${this.#coveredFrom + 1})`,
-      );
-    }
-    const sub: Subscriber = { prefix, queue: [], closed: false, trigger };
-    for (const e of this.#ring)
-      if (e.revision > fromRevision && e.key.startsWith(prefix)) sub.queue.push(e);
-    this.#subscribers.add(sub);
-    return {
-      next: () => {
-        if (sub.queue.length > 0) return Promise.resolve(sub.queue.splice(0));
-        if (sub.closed) return Promise.resolve(null);
-        return new Promise((resolve) => (sub.waiting = resolve));
-      },
-      get error() {
-        return sub.error;
-      },
-      close: () => this.#end(sub),
-    };
+    return this.#fanout.add(prefix, this.#history.since(fromRevision, prefix), trigger);
   }
 
   /** Stops the storage watch and ends every subscription. */
   stop(): void {
     this.#stopped = true;
     this.#ready = false;
+    this.#liveness?.stop();
+    this.#reinitTimer?.cancel();
     this.#watcher?.cancel();
     this.#wakeFresh();
-    for (const sub of this.#subscribers) this.#end(sub);
+    this.#fanout.endAll();
   }
 
   /** Number of live subscriptions (for tests and metrics). */
   subscriberCount(): number {
-    return this.#subscribers.size;
+    return this.#fanout.size;
   }
 
   /** Lists the prefix at revision into the store, page by page. */
@@ -287,65 +304,71 @@ export class WatchCache {
     try {
       for await (const batch of watcher) this.#accept(batch.map(toCacheEvent));
     } catch (err) {
+      if (this.#watcher !== watcher) return;
       const status = isStorageError(err, "Compacted")
         ? new StatusError(
             "Gone",
-            `too old resource version: ${this.#coveredFrom} (${err.compactedRevision ?? 0})`,
+            `too old resource version: ${this.#history.coveredFrom} (${err.compactedRevision ?? 0})`,
           )
         : new StatusError("Gone", "watch closed: storage watch ended");
       this.#failure = status;
-      for (const sub of this.#subscribers) this.#end(sub, status);
+      this.#fanout.endAll(status);
     }
-    // The storage watch ended: restart lazily on the next ensureStarted().
+    // The storage watch ended (unless the cache went stale and dropped it):
+    // restart lazily on the next ensureStarted().
+    if (this.#watcher !== watcher) return;
+    this.#reset();
+    if (!this.#stopped)
+      this.#failure ??= new StatusError("Gone", "watch closed: storage watch ended");
+  }
+
+  /** Drops the state and the storage watch; ends every subscription (without an error). */
+  #reset(): void {
     this.#ready = false;
+    this.#liveness?.stop();
+    this.#watcher = undefined;
     this.#wakeFresh();
     this.store.replace([]);
-    if (!this.#stopped) {
-      this.#ring = [];
-      this.#recent = new Map();
-      this.#starting = undefined;
-      this.#failure ??= new StatusError("Gone", "watch closed: storage watch ended");
-      for (const sub of this.#subscribers) this.#end(sub);
-    }
+    if (this.#stopped) return;
+    this.#history.reset(0);
+    this.#starting = undefined;
+    this.#fanout.endAll();
+  }
+
+  /**
+   * Storage went quiet: stop serving, as upstream's cacher does once its
+   * reflector gives up. Client watches end cleanly (they re-watch and get
+   * 429 meanwhile), and the cache lists again in the background.
+   */
+  #goStale(): void {
+    if (!this.#ready || this.#stopped) return;
+    const watcher = this.#watcher;
+    this.#pendingSince = this.#clock.now();
+    this.#reset();
+    watcher?.cancel();
+    this.#scheduleReinit();
+  }
+
+  #scheduleReinit(): void {
+    this.#reinitTimer = this.#clock.after(REINIT_RETRY_MS, () => {
+      this.#reinitTimer = undefined;
+      if (this.#stopped) return;
+      this.#start().catch(() => this.#scheduleReinit());
+    });
   }
 
   #accept(events: CacheEvent[]): void {
+    this.#liveness?.heard();
     if (events.length === 0) return;
     for (const e of events) {
       this.#sharePrevious(e);
-      this.#ring.push(e);
-      if (e.type === "DELETED") {
-        this.store.remove(e.key);
-        this.#recent.delete(e.key);
-      } else {
-        this.store.put(e.kv);
-        this.#recent.set(e.key, e.kv);
-      }
+      this.#history.append(e);
+      if (e.type === "DELETED") this.store.remove(e.key);
+      else this.store.put(e.kv);
       this.#lastRevision = Math.max(this.#lastRevision, e.revision);
     }
     if (this.#freshWaiters.size > 0) this.#wakeFresh();
-    if (this.#ring.length > this.#capacity) {
-      const dropped = this.#ring.splice(0, this.#ring.length - this.#capacity);
-      for (const d of dropped) if (this.#recent.get(d.key) === d.kv) this.#recent.delete(d.key);
-      this.#coveredFrom = dropped[dropped.length - 1].revision;
-    }
-    if (this.#subscribers.size === 0) return;
-    for (const [sub, mine] of this.#subscribers.route(events)) {
-      if (sub.waiting) {
-        const resolve = sub.waiting;
-        sub.waiting = undefined;
-        resolve(mine);
-        continue;
-      }
-      sub.queue.push(...mine);
-      if (sub.queue.length > this.#clientBuffer) {
-        sub.queue = [];
-        this.#end(
-          sub,
-          new StatusError("Gone", "watch closed: the client did not keep up with events"),
-        );
-      }
-    }
+    this.#fanout.dispatch(events);
   }
 
   /**
@@ -358,44 +381,12 @@ export class WatchCache {
   #sharePrevious(e: CacheEvent): void {
     const held = this.store.get(e.key);
     if (!e.prevKv || !held || held.modRevision !== e.prevKv.modRevision) return;
-    const recent = this.#recent.get(e.key);
+    const recent = this.#history.recentPut(e.key, held.modRevision);
     let prev = e.prevKv;
-    if (recent?.modRevision === held.modRevision) prev = recent;
+    if (recent) prev = recent;
     else if (held.value !== undefined) prev = held.toKeyValue();
     e.prevKv = prev;
     if (e.type === "DELETED") e.kv = { ...prev, modRevision: e.kv.modRevision };
-    else if (held.def && this.#subscribers.size > 0) this.memo.adopt(prev, held.def, held.obj!);
+    else if (held.def && this.#fanout.size > 0) this.memo.adopt(prev, held.def, held.obj!);
   }
-
-  #end(sub: Subscriber, error?: StatusError): void {
-    if (sub.closed) return;
-    sub.closed = true;
-    sub.error ??= error;
-    this.#subscribers.delete(sub);
-    if (sub.waiting) {
-      const resolve = sub.waiting;
-      sub.waiting = undefined;
-      resolve(null);
-    }
-  }
-}
-
-function toCacheEvent(e: { type: "PUT" | "DELETE"; kv: KeyValue; prevKv?: KeyValue }): CacheEvent {
-  if (e.type === "DELETE") {
-    const last = e.prevKv ?? e.kv;
-    return {
-      type: "DELETED",
-      revision: e.kv.modRevision,
-      key: e.kv.key,
-      kv: { ...last, modRevision: e.kv.modRevision },
-      prevKv: e.prevKv,
-    };
-  }
-  return {
-    type: e.kv.createRevision === e.kv.modRevision ? "ADDED" : "MODIFIED",
-    revision: e.kv.modRevision,
-    key: e.kv.key,
-    kv: e.kv,
-    prevKv: e.prevKv,
-  };
 }
