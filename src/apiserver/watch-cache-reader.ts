@@ -122,16 +122,16 @@ export async function listFromCache(
   return { revision, batches: [items] };
 }
 
-/** The snapshot's matching objects in batches of LIST_BATCH, decoded as they are reached. */
-function* cachedBatches(
-  elements: readonly CacheElement[],
-  def: ResourceDef,
-  decode: (kv: KeyValue) => KObject,
+/**
+ * The objects that match, in batches of LIST_BATCH; `objects` is pulled
+ * (and may decode) only as the batches are consumed.
+ */
+export function* matchingBatches(
+  objects: Iterable<KObject>,
   matches: (obj: KObject) => boolean,
 ): Generator<KObject[]> {
   let batch: KObject[] = [];
-  for (const el of elements) {
-    const obj = WatchCacheStore.objectOf(el, def, decode);
+  for (const obj of objects) {
     if (!matches(obj)) continue;
     batch.push(obj);
     if (batch.length === LIST_BATCH) {
@@ -140,6 +140,21 @@ function* cachedBatches(
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+/** The snapshot's matching objects in batches of LIST_BATCH, decoded as they are reached. */
+function cachedBatches(
+  elements: readonly CacheElement[],
+  def: ResourceDef,
+  decode: (kv: KeyValue) => KObject,
+  matches: (obj: KObject) => boolean,
+): Generator<KObject[]> {
+  return matchingBatches(
+    (function* () {
+      for (const el of elements) yield WatchCacheStore.objectOf(el, def, decode);
+    })(),
+    matches,
+  );
 }
 
 /**

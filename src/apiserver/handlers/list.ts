@@ -14,10 +14,10 @@ import { apiVersionOf, keyPrefix } from "../object-store.ts";
 import { renderList } from "../output.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import {
-  LIST_BATCH,
   listFromCache,
   listServedFromCache,
   listStorage,
+  matchingBatches,
   type ListPage,
   type StoragePage,
 } from "../watch-cache-reader.ts";
@@ -141,21 +141,16 @@ export async function listPage(
 }
 
 /** A storage page's matching objects in batches of LIST_BATCH, decoded as they are reached. */
-function* storageBatches(
+function storageBatches(
   page: StoragePage,
   matches: (obj: KObject) => boolean,
 ): Generator<KObject[]> {
-  let batch: KObject[] = [];
-  for (let i = 0; i < page.keys.length; i++) {
-    const obj = page.object(i);
-    if (!matches(obj)) continue;
-    batch.push(obj);
-    if (batch.length === LIST_BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
+  return matchingBatches(
+    (function* () {
+      for (let i = 0; i < page.keys.length; i++) yield page.object(i);
+    })(),
+    matches,
+  );
 }
 
 export async function handleList(ctx: RequestContext, def: ResourceDef): Promise<void> {
