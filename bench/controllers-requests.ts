@@ -47,6 +47,7 @@ export function fetchRequestCounts(config: ClientConfig): Promise<RequestCounts>
         ca: config.ca,
         cert: config.cert,
         key: config.key,
+        rejectUnauthorized: !config.insecureSkipTLSVerify,
         headers: config.token ? { Authorization: `Bearer ${config.token}` } : {},
       },
       (res) => {
