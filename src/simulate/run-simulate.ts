@@ -67,6 +67,10 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     userAgent: "k8ts-simulate",
   });
   const dataDir = flags.dataDir ?? mkdtempSync(join(tmpdir(), "k8ts-simulate-"));
+  // A temporary data dir is removed on stop; one given with --data-dir is the user's.
+  const removeDataDir = () => {
+    if (flags.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+  };
 
   const { SingleBar, Presets } = await import("cli-progress");
   const bar = new SingleBar(
@@ -93,7 +97,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     });
     stop = async () => {
       await k.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir();
     };
     stats = () => `pods=${k.kubelets.reduce((n, x) => n + x.pods().length, 0)}`;
   } else {
@@ -108,7 +112,10 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
       serveStats: flags.serveStats !== false,
       onRegistered,
     });
-    stop = () => sim.stop();
+    stop = async () => {
+      await sim.stop();
+      removeDataDir();
+    };
     stats = () => {
       const s = sim.stats();
       return `pods=${s.pods} leaseRenewals=${s.leaseRenewals} heartbeatErrors=${s.heartbeatErrors}`;
