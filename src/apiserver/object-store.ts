@@ -11,6 +11,7 @@ import { isStorageError } from "../storage/errors.ts";
 import { StatusError } from "../api/status.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
+import { sameJson } from "./json-copy.ts";
 
 /** The stored identity of a resource: several served versions may share it. */
 export function storageResourceOf(def: ResourceDef): string {
@@ -170,6 +171,10 @@ export class ObjectStore {
         value,
         unchanged: isDeepStrictEqual(JSON.parse(value), JSON.parse(currentKV.value)),
       };
+    // Both stored unconverted: compare the stored forms without encoding current again.
+    const storage = storageApiVersion(def);
+    if (!storage || (next.apiVersion === storage && current.apiVersion === storage))
+      return { value, unchanged: sameJson(storedForm(next), storedForm(current)) };
     return { value, unchanged: value === this.encode(def, current) };
   }
 
@@ -353,8 +358,13 @@ function finish(def: ResourceDef, obj: KObject, converted: boolean, revision: nu
 }
 
 function serialize(stored: KObject): string {
-  const { resourceVersion: _rv, ...metadata } = stored.metadata ?? {};
-  return JSON.stringify({ ...stored, metadata });
+  return JSON.stringify(storedForm(stored));
+}
+
+/** The object as storage holds it (serialized as is): metadata without resourceVersion. */
+function storedForm(obj: KObject): KObject {
+  const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
+  return { ...obj, metadata };
 }
 
 /** A synchronous decode/encode asked of a def that converts asynchronously: a programming error. */

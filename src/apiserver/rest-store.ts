@@ -17,6 +17,7 @@ import {
   staleConflict,
   validatePathName,
 } from "./object-meta.ts";
+import { copyJson } from "./json-copy.ts";
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -100,7 +101,7 @@ export class RestStore {
           },
         );
       }
-      const desired = await transform(current ? structuredClone(current) : undefined);
+      const desired = await transform(current ? copyJson(current) : undefined);
       if (!current) {
         (desired.metadata as ObjectMeta).resourceVersion = undefined;
         delete (desired.metadata as ObjectMeta).resourceVersion;
@@ -198,7 +199,7 @@ export class RestStore {
           if (!["apiVersion", "kind", "metadata", "status"].includes(key)) delete obj[key];
         for (const [key, value] of Object.entries(old)) {
           if (!["apiVersion", "kind", "metadata", "status"].includes(key))
-            obj[key] = structuredClone(value);
+            obj[key] = copyJson(value);
         }
         (obj.metadata as ObjectMeta).generation = old.metadata?.generation;
         if (obj.metadata?.generation === undefined) delete (obj.metadata as ObjectMeta).generation;
@@ -209,13 +210,13 @@ export class RestStore {
       // namespaces/finalize and pods/binding change exactly what their handlers
       // set (spec.finalizers, spec.nodeName) and bypass the update strategy, as upstream.
       if (old.status === undefined) delete obj.status;
-      else obj.status = structuredClone(old.status);
+      else obj.status = copyJson(old.status);
       return;
     }
     def.strategy?.defaults?.(obj);
     if (hasStatus && subresource === "") {
       if (old.status === undefined) delete obj.status;
-      else obj.status = structuredClone(old.status);
+      else obj.status = copyJson(old.status);
     }
     def.strategy?.prepareForUpdate?.(obj, old);
   }

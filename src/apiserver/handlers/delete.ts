@@ -15,6 +15,7 @@ import { RestStore } from "../rest-store.ts";
 import { successStatus } from "../response.ts";
 import { reply, writeOptions } from "./common.ts";
 import { checkPreconditions, readDeleteOptions, type DeleteOptions } from "./delete-options.ts";
+import { copyJson } from "../json-copy.ts";
 
 /** Namespaces that may never be deleted. */
 const PROTECTED_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
@@ -61,7 +62,7 @@ export async function deleteObject(
     checkPreconditions(options, current, qualifiedResource(def.group, def.resource), name);
     const meta = current.metadata as ObjectMeta;
     const now = ctx.server.clock.now();
-    const marked = structuredClone(current);
+    const marked = copyJson(current);
     const mmeta = marked.metadata as ObjectMeta;
     let keep = false;
 

@@ -17,6 +17,7 @@ import { successStatus } from "../response.ts";
 import { readObject, reply } from "./common.ts";
 import { deleteObject } from "./delete.ts";
 import type { DeleteOptions } from "./delete-options.ts";
+import { copyJson } from "../json-copy.ts";
 
 function tooMany(message: string, causes: { reason: string; message: string }[] = []): StatusError {
   return new StatusError("TooManyRequests", message, { causes, retryAfterSeconds: 10 });
@@ -113,7 +114,7 @@ async function consumeDisruption(
       ]);
     }
     if (dryRun) return;
-    const next = structuredClone(pdb);
+    const next = copyJson(pdb);
     next.status = {
       ...status,
       disruptionsAllowed: (status.disruptionsAllowed ?? 0) - 1,

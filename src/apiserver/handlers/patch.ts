@@ -17,6 +17,7 @@ import { RestStore } from "../rest-store.ts";
 import { goValueString } from "../../util/go-value-string.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import { checkUnknownFields, reply, writeOptions } from "./common.ts";
+import { copyJson } from "../json-copy.ts";
 
 function invalidPatchOptions(field: string, message: string): StatusError {
   return new StatusError(
@@ -79,11 +80,11 @@ export async function applyPatch(
   if (!current) {
     // Only apply patches create; the applied configuration is the whole object.
     if (type === "apply") {
-      const obj = structuredClone(patch) as KObject;
+      const obj = copyJson(patch) as KObject;
       checkTypeMeta(obj, def);
       return ctx.server.extensions.serverSideApply(def, undefined, obj, ssaOptions);
     }
-    return structuredClone(patch) as KObject;
+    return copyJson(patch) as KObject;
   }
   switch (type) {
     case "json":

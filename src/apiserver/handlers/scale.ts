@@ -16,6 +16,7 @@ import { decodePatchBody, patchTypeOf, readBody } from "../request-body.ts";
 import { RestStore } from "../rest-store.ts";
 import { readObject, reply, writeOptions } from "./common.ts";
 import { applyPatch } from "./patch.ts";
+import { copyJson } from "../json-copy.ts";
 
 /** The value at a dotted JSON path (".spec.replicas"), undefined when absent. */
 function atPath(obj: unknown, path: string): unknown {
@@ -136,7 +137,7 @@ export async function handleScale(ctx: RequestContext, def: ResourceDef): Promis
           `the name of the object (${scale.metadata.name}) does not match the name on the URL (${name})`,
         );
       }
-      const next = structuredClone(current!);
+      const next = copyJson(current!);
       if (def.scale) setPath(next, def.scale.specReplicasPath, replicas);
       else next.spec = { ...((next.spec as object) ?? {}), replicas };
       const rv = scale.metadata?.resourceVersion;

@@ -9,6 +9,7 @@ import { negotiate } from "../negotiation.ts";
 import { checkNameMatchesURL, checkNamespace, checkTypeMeta } from "../object-meta.ts";
 import { RestStore } from "../rest-store.ts";
 import { checkUnknownFields, readObject, reply, writeOptions } from "./common.ts";
+import { copyJson } from "../json-copy.ts";
 
 /** Resources whose strategies have AllowCreateOnUpdate upstream. */
 const CREATE_ON_UPDATE = new Set([
@@ -42,7 +43,7 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
     async (current) => {
       if (current && subresource === "finalize") {
         // Only spec.finalizers changes through namespaces/finalize.
-        const next = structuredClone(current);
+        const next = copyJson(current);
         const spec = (body.spec ?? {}) as Record<string, unknown>;
         next.spec = { ...((current.spec as object) ?? {}), finalizers: spec.finalizers ?? [] };
         if (body.metadata?.resourceVersion)
@@ -50,7 +51,7 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
         else delete next.metadata!.resourceVersion;
         return next;
       }
-      return structuredClone(body);
+      return copyJson(body);
     },
     { ...opts, allowCreate: subresource === "" && allowsCreateOnUpdate(def) },
   );

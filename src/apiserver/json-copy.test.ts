@@ -1,0 +1,65 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { copyJson, sameJson } from "./json-copy.ts";
+
+test("copyJson equals structuredClone on JSON values and shares nothing mutable", () => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 5 }), (value) => {
+      const copied = copyJson(value);
+      assert.deepStrictEqual(copied, structuredClone(value));
+      assert.equal(JSON.stringify(copied), JSON.stringify(value), "same key order");
+      if (typeof value === "object" && value !== null) assert.notEqual(copied, value);
+    }),
+  );
+});
+
+test("copyJson: nested objects are fresh; __proto__ stays an own key; other values as structuredClone", () => {
+  const parsed = JSON.parse('{"a":{"b":[1,{"c":null}]},"__proto__":{"x":1},"u":1}') as Record<
+    string,
+    unknown
+  >;
+  parsed.u = undefined;
+  const copied = copyJson(parsed);
+  (copied.a as { b: unknown[] }).b.push(2);
+  assert.deepEqual(parsed.a, { b: [1, { c: null }] }, "the original is untouched");
+  assert.equal(Object.getPrototypeOf(copied), Object.prototype);
+  assert.ok(Object.hasOwn(copied, "__proto__"));
+  assert.deepEqual(Object.keys(copied), ["a", "__proto__", "u"]);
+  assert.equal(copied.u, undefined);
+  const date = new Date(0);
+  const withDate = copyJson({ d: date });
+  assert.notEqual(withDate.d, date);
+  assert.equal(withDate.d.getTime(), 0);
+});
+
+test("sameJson(a, b) is JSON.stringify(a) === JSON.stringify(b) on JSON values", () => {
+  const value = fc.jsonValue({ maxDepth: 4 });
+  fc.assert(
+    fc.property(value, value, (a, b) => {
+      assert.equal(sameJson(a, b), JSON.stringify(a) === JSON.stringify(b));
+      assert.equal(sameJson(a, copyJson(a)), true);
+    }),
+  );
+});
+
+test("sameJson: what JSON leaves out or rewrites", () => {
+  const cases: [string, unknown, unknown][] = [
+    ["key order matters", { a: 1, b: 2 }, { b: 2, a: 1 }],
+    ["undefined values are left out", { a: 1, u: undefined }, { a: 1 }],
+    ["undefined in arrays is null", [undefined, 1], [null, 1]],
+    ["functions are left out", { a: 1, f: () => 1 }, { a: 1 }],
+    ["NaN and Infinity are null", [NaN, Infinity], [null, null]],
+    ["-0 is 0", { n: -0 }, { n: 0 }],
+    ["number vs string", { n: 1 }, { n: "1" }],
+    ["length differs", [1, 2], [1]],
+    ["extra key", { a: 1 }, { a: 1, b: null }],
+    ["nested difference", { a: { b: [1, { c: "x" }] } }, { a: { b: [1, { c: "y" }] } }],
+    ["dates by their JSON", { d: new Date(0) }, { d: "1970-01-01T00:00:00.000Z" }],
+    ["empty object vs empty array", {}, []],
+  ];
+  for (const [name, a, b] of cases) {
+    assert.equal(sameJson(a, b), JSON.stringify(a) === JSON.stringify(b), name);
+    assert.equal(sameJson(b, a), JSON.stringify(a) === JSON.stringify(b), `${name} (swapped)`);
+  }
+});
