@@ -150,8 +150,8 @@ function compareValues(
   isItem: boolean,
 ) {
   if (l === undefined && r === undefined) return;
-  if (l === undefined) return collect(r, info, path, c.added, isItem);
-  if (r === undefined) return collect(l, info, path, c.removed, isItem);
+  if (l === undefined) return collect(r, info, nodeAt(c.added, path), isItem);
+  if (r === undefined) return collect(l, info, nodeAt(c.removed, path), isItem);
   const bothObjects = isJsonObject(l) && isJsonObject(r);
   const bothLists = Array.isArray(l) && Array.isArray(r);
   const leafy =
@@ -177,35 +177,32 @@ function compareValues(
   }
 }
 
-/** Adds `path` and everything below it that a value specifies to `into`. */
-function collect(
-  v: unknown,
-  info: FieldPatchInfo | undefined,
-  path: string[],
-  into: FieldSet,
-  isItem: boolean,
-) {
+/** The node of `set` at `path`, created when missing (callers make it non-empty). */
+function nodeAt(set: FieldSet, path: readonly string[]): FieldSet {
+  let node = set;
+  for (const pe of path) node = node.child(pe);
+  return node;
+}
+
+/**
+ * Makes `node` (the node of some path) and everything below it that a value
+ * specifies members. Leaves `node` non-empty: every value specifies something.
+ */
+function collect(v: unknown, info: FieldPatchInfo | undefined, node: FieldSet, isItem: boolean) {
   if (isLeaf(v, info)) {
-    into.insert(path);
+    node.member = true;
     return;
   }
   if (Array.isArray(v)) {
-    into.insert(path);
+    node.member = true;
     const { order, items } = indexList(v, info, false);
     const itemInfo: FieldPatchInfo | undefined = info?.schema ? { schema: info.schema } : undefined;
-    for (const pe of order) {
-      path.push(pe);
-      collect(items.get(pe), itemInfo, path, into, true);
-      path.pop();
-    }
+    for (const pe of order) collect(items.get(pe), itemInfo, node.child(pe), true);
     return;
   }
   const obj = v as Record<string, unknown>;
   const schema = info?.schema;
-  if (isItem || schema === undefined || schema.isMap) into.insert(path);
-  for (const key in obj) {
-    path.push(fieldElement(key));
-    collect(obj[key], schema?.field(key), path, into, false);
-    path.pop();
-  }
+  if (isItem || schema === undefined || schema.isMap) node.member = true;
+  for (const key in obj)
+    collect(obj[key], schema?.field(key), node.child(fieldElement(key)), false);
 }

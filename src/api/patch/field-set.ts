@@ -60,15 +60,26 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a || b);
+    return combine(this, other, UNION);
   }
 
   difference(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a && !b);
+    return combine(this, other, DIFFERENCE);
   }
 
   intersection(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a && b);
+    return combine(this, other, INTERSECTION);
+  }
+
+  /** A deep copy. */
+  clone(): FieldSet {
+    const out = new FieldSet();
+    out.member = this.member;
+    for (const [pe, c] of this.children) {
+      const copy = c.clone();
+      if (!copy.isEmpty()) out.children.set(pe, copy);
+    }
+    return out;
   }
 
   /** A copy without the sub-trees at the given paths (members at and below them). */
@@ -122,9 +133,12 @@ export class FieldSet {
   paths(): string[][] {
     const out: string[][] = [];
     const walk = (node: FieldSet, prefix: string[]) => {
-      const sorted = sortedChildren(node);
-      for (const [pe, child] of sorted) if (child.member) out.push([...prefix, pe]);
-      for (const [pe, child] of sorted) if (child.children.size) walk(child, [...prefix, pe]);
+      const sorted = sortedKeys(node);
+      for (const pe of sorted) if (node.children.get(pe)!.member) out.push([...prefix, pe]);
+      for (const pe of sorted) {
+        const child = node.children.get(pe)!;
+        if (child.children.size) walk(child, [...prefix, pe]);
+      }
     };
     if (this.member) out.push([]);
     walk(this, []);
@@ -133,14 +147,7 @@ export class FieldSet {
 
   /** FieldsV1 JSON object (`.` marks a member that also has children). */
   toFieldsV1(): Record<string, unknown> {
-    const encode = (node: FieldSet): Record<string, unknown> => {
-      const out: Record<string, unknown> = {};
-      const children = sortedChildren(node).filter(([, c]) => !c.isEmpty());
-      if (node.member && children.length) out["."] = {};
-      for (const [pe, child] of children) out[pe] = encode(child);
-      return out;
-    };
-    return encode(this);
+    return encodeFieldsV1(this);
   }
 
   /** Parses FieldsV1; throws an Error naming the bad element on malformed input. */
@@ -195,14 +202,54 @@ export class FieldSet {
   }
 }
 
-function combine(a: FieldSet, b: FieldSet, op: (x: boolean, y: boolean) => boolean): FieldSet {
+type Op = (x: boolean, y: boolean) => boolean;
+const UNION: Op = (a, b) => a || b;
+const DIFFERENCE: Op = (a, b) => a && !b;
+const INTERSECTION: Op = (a, b) => a && b;
+const EMPTY = new FieldSet();
+
+/**
+ * The set `op` makes of `a` and `b`, node by node; children in `a`'s order,
+ * then those only in `b`. A side missing below a node is copied (union,
+ * difference) or dropped without walking it.
+ */
+function combine(a: FieldSet, b: FieldSet, op: Op): FieldSet {
   const out = new FieldSet();
   out.member = op(a.member, b.member);
-  const keys = new Set([...a.children.keys(), ...b.children.keys()]);
-  const empty = new FieldSet();
-  for (const pe of keys) {
-    const child = combine(a.children.get(pe) ?? empty, b.children.get(pe) ?? empty, op);
+  for (const [pe, ac] of a.children) {
+    const bc = b.children.get(pe);
+    let child: FieldSet;
+    if (bc) child = combine(ac, bc, op);
+    else if (op === UNION || op === DIFFERENCE) child = ac.clone();
+    else if (op === INTERSECTION) continue;
+    else child = combine(ac, EMPTY, op);
     if (!child.isEmpty()) out.children.set(pe, child);
+  }
+  for (const [pe, bc] of b.children) {
+    if (a.children.has(pe)) continue;
+    let child: FieldSet;
+    if (op === UNION) child = bc.clone();
+    else if (op === DIFFERENCE || op === INTERSECTION) continue;
+    else child = combine(EMPTY, bc, op);
+    if (!child.isEmpty()) out.children.set(pe, child);
+  }
+  return out;
+}
+
+/** FieldsV1 of a node: `.` first when it is a member with children, then children sorted. */
+function encodeFieldsV1(node: FieldSet): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (node.children.size === 0) return out;
+  const keys = sortedKeys(node);
+  let dot = node.member;
+  for (const pe of keys) {
+    const child = node.children.get(pe)!;
+    if (child.isEmpty()) continue;
+    if (dot) {
+      out["."] = {};
+      dot = false;
+    }
+    out[pe] = encodeFieldsV1(child);
   }
   return out;
 }
@@ -217,8 +264,9 @@ export function comparePathElements(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function sortedChildren(node: FieldSet): [string, FieldSet][] {
-  return [...node.children].sort(([a], [b]) => comparePathElements(a, b));
+function sortedKeys(node: FieldSet): string[] {
+  const keys = [...node.children.keys()];
+  return keys.length > 1 ? keys.sort(comparePathElements) : keys;
 }
 
 /** `f:name` */

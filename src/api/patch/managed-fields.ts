@@ -5,7 +5,7 @@
  * same entries (server-side-apply.ts).
  */
 import type { KObject, ManagedFieldsEntry } from "../types.ts";
-import { FieldSet, fieldElement } from "./field-set.ts";
+import { FieldSet, comparePathElements, fieldElement } from "./field-set.ts";
 import { compareObjects } from "./field-set-of.ts";
 import { isJsonObject, jsonEqual } from "./patch-errors.ts";
 import type { PatchSchema } from "./patch-schema.ts";
@@ -332,27 +332,99 @@ function recordUpdate(
   );
   const changed = stripUntracked(cmp.added.merge(cmp.modified), info.ignoredFields);
   const removed = stripUntracked(cmp.removed, info.ignoredFields);
-  const touched = changed.union(removed);
+  const touched = removed.isEmpty() ? changed : changed.union(removed);
   const self: Omit<ManagedSet, "set"> = {
     manager: info.manager,
     operation: "Update",
     apiVersion: info.apiVersion,
     subresource: info.subresource,
   };
-  const selfId = managerIdentity(self);
   let mine: ManagedSet | undefined;
   const others: ManagedSet[] = [];
   for (const m of base) {
     const raw = storedEncoding(m);
-    const untouched = raw !== undefined && !intersectsFieldsV1(touched, raw);
-    if (managerIdentity(m) === selfId)
-      mine = untouched ? m : { ...m, set: m.set.difference(removed) };
-    else others.push(untouched ? m : { ...m, set: m.set.difference(touched) });
+    if (isSelf(m, self)) {
+      const keep = raw !== undefined && (removed.isEmpty() || !intersectsFieldsV1(removed, raw));
+      mine = keep ? m : { ...m, set: m.set.difference(removed) };
+    } else {
+      const untouched = raw !== undefined && !intersectsFieldsV1(touched, raw);
+      others.push(untouched ? m : { ...m, set: m.set.difference(touched) });
+    }
   }
   if (!changed.isEmpty()) {
-    mine = { ...self, time: info.time, set: (mine?.set ?? new FieldSet()).union(changed) };
+    // The common "a manager rewrites its own fields" case: its set stays as
+    // stored, only the time moves, so the stored encoding is kept.
+    const raw = mine && storedEncoding(mine);
+    mine =
+      mine && raw && containsFieldsV1(raw, changed) && isCanonicalFieldsV1(raw)
+        ? restamped(mine, self, info.time)
+        : { ...self, time: info.time, set: mine ? mine.set.union(changed) : changed };
   }
   return withManagedFields(newObj, encodeManagedFields(mine ? [...others, mine] : others));
+}
+
+/** Whether `m` is the entry `self` (an Update) writes: managerIdentity, without the JSON. */
+function isSelf(m: ManagedSet, self: Omit<ManagedSet, "set">): boolean {
+  return (
+    m.operation === "Update" &&
+    m.manager === self.manager &&
+    (m.apiVersion ?? "") === (self.apiVersion ?? "") &&
+    (m.subresource ?? "") === (self.subresource ?? "")
+  );
+}
+
+/** `m` as `self` at `time`, sharing its (still stored) set and encoding. */
+function restamped(m: ManagedSet, self: Omit<ManagedSet, "set">, time: string): ManagedSet {
+  const out = { ...self, time } as ManagedSet;
+  Object.defineProperty(out, "set", { get: () => m.set, enumerable: true });
+  storedEncodings.set(out, storedEncodings.get(m)!);
+  return out;
+}
+
+/** True when every member of `set` is a member of the FieldsV1 tree `raw`. */
+function containsFieldsV1(raw: Record<string, unknown>, set: FieldSet): boolean {
+  if (set.member) return false; // the root is never a member of an entry
+  for (const [pe, child] of set.children) {
+    const r = raw[pe];
+    if (!isJsonObject(r)) return false;
+    if (child.member) {
+      let leaf = true;
+      for (const k in r) {
+        leaf = false;
+        break;
+      }
+      if (!leaf && !Object.hasOwn(r, ".")) return false;
+    }
+    if (child.children.size && !containsFieldsV1(r, child)) return false;
+  }
+  return true;
+}
+
+/**
+ * True when `raw` is exactly what FieldSet.toFieldsV1 writes for its set:
+ * `.` first and only beside children, children in comparePathElements
+ * order, every value an object. Entries this server stored are; checking
+ * keeps the output identical for any that are not.
+ */
+function isCanonicalFieldsV1(raw: Record<string, unknown>, root = true): boolean {
+  let prev: string | undefined;
+  let first = true;
+  let dot = false;
+  for (const pe in raw) {
+    const v = raw[pe];
+    if (!isJsonObject(v)) return false;
+    if (pe === ".") {
+      if (!first || root) return false;
+      for (const _ in v) return false;
+      dot = true;
+    } else {
+      if (prev !== undefined && comparePathElements(prev, pe) >= 0) return false;
+      prev = pe;
+      if (!isCanonicalFieldsV1(v, false)) return false;
+    }
+    first = false;
+  }
+  return !dot || prev !== undefined;
 }
 
 /**
