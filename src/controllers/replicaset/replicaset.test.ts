@@ -1,7 +1,9 @@
 /**
  * The ReplicaSet controller against a real in-process API server: slow-start
  * creation batches (1, 2, 4, ...) stop at the first failure, and scale-down
- * deletes the pods upstream ranks first (not-ready before ready).
+ * deletes the pods upstream ranks first (not-ready before ready); status
+ * writes of count-only changes are spaced by a second (fewer ready pods are
+ * written at once).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,6 +23,19 @@ const ns = "default";
 class QuotaClient extends RestClient {
   attempts = 0;
   allowed = Infinity;
+  /** Status PUTs per ReplicaSet name. */
+  statusWrites = new Map<string, number>();
+  override update<T extends KObject>(
+    ref: ResourceRef,
+    obj: T,
+    opts?: WriteOptions & { subresource?: string },
+  ): Promise<T> {
+    if (ref.resource === "replicasets" && opts?.subresource === "status") {
+      const name = obj.metadata?.name ?? "";
+      this.statusWrites.set(name, (this.statusWrites.get(name) ?? 0) + 1);
+    }
+    return super.update<T>(ref, obj, opts);
+  }
   override create<T = KObject>(
     ref: ResourceRef,
     namespace: string | undefined,
@@ -197,4 +212,87 @@ test("scale-down: a terminating pod counts as deleted at once (deletions tracked
     "the terminating pod is still there",
   );
   assert.equal(all().length, 4);
+});
+
+async function setReady(name: string, ready: boolean): Promise<void> {
+  const p = await client.get<Obj>(podsRef, ns, name);
+  const at = new Date(api.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+  await client.update(
+    podsRef,
+    {
+      ...p,
+      status: {
+        phase: "Running",
+        conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: at }],
+      },
+    } as KObject,
+    { subresource: "status" },
+  );
+  await until(`${name} ready=${ready} in cache`, () =>
+    podsOf(p.metadata!.labels!.app!).some(
+      (x) =>
+        x.metadata?.name === name &&
+        x.status?.conditions?.[0]?.status === (ready ? "True" : "False"),
+    ),
+  );
+}
+
+test("status: count-only changes within a second of the last write wait; fewer ready pods are written at once", async () => {
+  const rsStatus = () =>
+    informers.informerFor<Obj>(replicaSetsRef).indexer.get(`${ns}/st`)?.status ?? {};
+  const writes = () => client.statusWrites.get("st") ?? 0;
+  await createRS("st", 2);
+  await controller.sync(`${ns}/st`);
+  assert.equal(writes(), 1, "observedGeneration is never held");
+  await until("status observed", () => rsStatus().observedGeneration === 1);
+  const pods = await until("2 pods", () => podsOf("st").length === 2 && podsOf("st"));
+  const names = pods.map((p) => p.metadata!.name!);
+  // Each row: what changes, the clock moved since, then the write count and
+  // replicas/readyReplicas the cached status shows after one sync.
+  const steps: {
+    what: string;
+    act?: () => Promise<void>;
+    advance: number;
+    writes: number;
+    replicas: number;
+    ready: number;
+  }[] = [
+    { what: "2 pods within the interval: held", advance: 0, writes: 1, replicas: 0, ready: 0 },
+    { what: "interval over: written", advance: 1000, writes: 2, replicas: 2, ready: 0 },
+    {
+      what: "one ready 1 s later: written",
+      act: () => setReady(names[0]!, true),
+      advance: 1000,
+      writes: 3,
+      replicas: 2,
+      ready: 1,
+    },
+    {
+      what: "a second ready at once: held",
+      act: () => setReady(names[1]!, true),
+      advance: 0,
+      writes: 3,
+      replicas: 2,
+      ready: 1,
+    },
+    { what: "interval over: written", advance: 1000, writes: 4, replicas: 2, ready: 2 },
+    {
+      what: "one not ready: written though within the interval",
+      act: () => setReady(names[0]!, false),
+      advance: 0,
+      writes: 5,
+      replicas: 2,
+      ready: 1,
+    },
+  ];
+  for (const s of steps) {
+    await s.act?.();
+    api.clock.advance(s.advance);
+    await controller.sync(`${ns}/st`);
+    assert.equal(writes(), s.writes, s.what);
+    await until(
+      `${s.what}: status in cache`,
+      () => rsStatus().replicas === s.replicas && (rsStatus().readyReplicas ?? 0) === s.ready,
+    );
+  }
 });

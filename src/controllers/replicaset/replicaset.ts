@@ -28,6 +28,7 @@ import {
   releasePatch,
 } from "../util/controller-ref.ts";
 import { ControllerExpectations } from "../util/expectations.ts";
+import { StatusThrottle } from "../util/status-throttle.ts";
 import {
   addControllerUIDIndex,
   CONTROLLER_UID_INDEX,
@@ -58,6 +59,8 @@ export interface ReplicaSetControllerOptions {
   /** ReplicaSet (apps/v1) or ReplicationController (v1). */
   ownerRef: ResourceRef;
   ownerKind: "ReplicaSet" | "ReplicationController";
+  /** Spacing of count-only status writes per owner (StatusThrottle; default 1 s, 0: none). */
+  statusWriteIntervalMs?: number;
 }
 
 type Owner = KObject & {
@@ -85,10 +88,12 @@ export class ReplicaSetController extends QueueController {
   private readonly ownerVersions = new WeakMap<Owner, string>();
   /** Running counts per owner, so a sync re-reads only the pods that changed. */
   private readonly tallies = new PodTallies();
+  private readonly statusThrottle: StatusThrottle;
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
     super(opts.ownerKind === "ReplicaSet" ? "replicaset" : "replicationmanager", opts);
     this.expectations = new ControllerExpectations(opts.clock);
+    this.statusThrottle = new StatusThrottle(opts.clock, opts.statusWriteIntervalMs);
     this.owners = this.informer<Owner>(opts.ownerRef);
     this.pods = this.informer<Pod>(podsRef);
     addControllerUIDIndex(this.pods.indexer);
@@ -97,6 +102,7 @@ export class ReplicaSetController extends QueueController {
       update: (_, o) => this.queue.add(objectKey(o)),
       delete: (o) => {
         this.expectations.forget(objectKey(o));
+        this.statusThrottle.forget(objectKey(o));
         if (o.metadata?.uid) this.tallies.forget(o.metadata.uid);
         this.queue.add(objectKey(o));
       },
@@ -401,17 +407,23 @@ export class ReplicaSetController extends QueueController {
       observedGeneration: owner.metadata?.generation ?? 0,
     };
     if (conditions.length) status.conditions = conditions;
-    const same =
-      JSON.stringify({ ...status, conditions: undefined }) ===
-        JSON.stringify({
-          replicas: old.replicas ?? 0,
-          fullyLabeledReplicas: old.fullyLabeledReplicas ?? 0,
-          readyReplicas: old.readyReplicas ?? 0,
-          availableReplicas: old.availableReplicas ?? 0,
-          observedGeneration: old.observedGeneration ?? 0,
-          conditions: undefined,
-        }) && JSON.stringify(conditions) === JSON.stringify(old.conditions ?? []);
-    if (same) return;
+    const num = (v: unknown) => (typeof v === "number" ? v : 0);
+    const counts = ["replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas"];
+    const countsSame = counts.every((k) => status[k] === num(old[k]));
+    const restSame =
+      status.observedGeneration === num(old.observedGeneration) &&
+      JSON.stringify(conditions) === JSON.stringify(old.conditions ?? []);
+    if (countsSame && restSame) return;
+    // Count-only changes in a burst are spaced (StatusThrottle), unless ready
+    // or available pods went down: the deployment controller must see those at once.
+    const key = objectKey(owner);
+    const fewerUp = ready < num(old.readyReplicas) || available < num(old.availableReplicas);
+    const hold = restSame && !fewerUp ? this.statusThrottle.holdFor(key) : 0;
+    if (hold > 0) {
+      this.queue.addAfter(key, hold);
+      return;
+    }
+    this.statusThrottle.wrote(key);
     try {
       await this.opts.client.update(
         this.opts.ownerRef,
