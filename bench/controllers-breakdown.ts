@@ -11,9 +11,12 @@
  *   deployment  a Deployment of N replicas (+ deployment and ReplicaSet
  *               controllers, which also create the pods in-process).
  *
- * "deployment − scheduled" is what the controllers cost per replica.
+ * "deployment − scheduled" is what the controllers cost per replica. A
+ * fourth phase, delete (right after deployment), deletes that Deployment
+ * with Background propagation and measures until its last pod is gone
+ * (garbage collector, graceful deletion by the simulated kubelet).
  *
- * Flags: --pods N (1000) --nodes N (20) --phases bound,scheduled,deployment
+ * Flags: --pods N (1000) --nodes N (20) --phases bound,scheduled,deployment[,delete]
  * --concurrency N (creates in flight, 32) --timeout SECONDS (300)
  * --profile-dir DIR (one .cpuprofile per phase) --json FILE.
  */
@@ -21,6 +24,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { KObject } from "../src/api/types.ts";
+import { ApiError } from "../src/client/api-error.ts";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { deploymentsRef, podsRef } from "../src/client/resources.ts";
 import { RestClient } from "../src/client/rest-client.ts";
@@ -29,6 +33,7 @@ import { printTable, type Row } from "./lib/table.ts";
 import { diffRequestCounts, fetchRequestCounts } from "./controllers-requests.ts";
 import { ProcessSampler } from "./scale-measure.ts";
 import { sleep, startSimulatedCluster, waitFor } from "./lib/simulated-cluster.ts";
+import { waitPodsGone } from "./lib/pods-left.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -72,6 +77,13 @@ async function createPods(c: RestClient, app: string, count: number, nodeNames?:
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
+/** True when no pod labelled app is left (one cheap list of at most one pod). */
+async function allGone(c: RestClient, app: string) {
+  return (
+    (await c.list(podsRef, "default", { labelSelector: `app=${app}`, limit: 1 })).items.length === 0
+  );
+}
+
 /**
  * True when the phase's pods are all Running: a Deployment's readyReplicas,
  * else no labelled pod left outside Running (the pods were all created before
@@ -103,8 +115,11 @@ const requestRows: Record<string, Record<string, number>> = {};
 try {
   // Let start-up work (node registration, first syncs) settle before measuring.
   await sleep(5000);
-  for (const phase of phases) {
-    const app = `bd-${phase}`;
+  for (const [i, phase] of phases.entries()) {
+    const deleting = phase === "delete";
+    if (deleting && phases[i - 1] !== "deployment")
+      throw new Error("the delete phase must follow the deployment phase");
+    const app = deleting ? "bd-deployment" : `bd-${phase}`;
     const inspector = profileDir ? await server.inspector() : undefined;
     await inspector?.startProfile();
     const sampler = new ProcessSampler({ server: server.child.pid!, simulate: sim.child.pid! });
@@ -122,8 +137,19 @@ try {
         metadata: { name: app, namespace: "default" },
         spec: { replicas: pods, selector: { matchLabels: { app } }, template: template(app) },
       });
-    else throw new Error(`unknown phase ${phase}: expected bound, scheduled or deployment`);
-    await waitFor(`${phase} pods Running`, () => allRunning(c, app, pods, phase), timeoutS, 500);
+    else if (deleting)
+      await c.delete(deploymentsRef, "default", app, { propagationPolicy: "Background" });
+    else throw new Error(`unknown phase ${phase}: expected bound, scheduled, deployment or delete`);
+    if (deleting)
+      await waitPodsGone(c, {
+        namespace: "default",
+        labelSelector: `app=${app}`,
+        t0,
+        timeoutS,
+        progress: (left, s) => log(`delete: ${left} pods left after ${s.toFixed(1)} s`),
+      });
+    else
+      await waitFor(`${phase} pods Running`, () => allRunning(c, app, pods, phase), timeoutS, 500);
     const seconds = (performance.now() - t0) / 1000;
     const used = sampler.stop();
     if (inspector) await inspector.stopProfile(join(profileDir, `${phase}.cpuprofile`));
@@ -135,7 +161,8 @@ try {
     rows.push({
       phase,
       pods,
-      "Running s": seconds.toFixed(1),
+      "Running (delete: gone) s": seconds.toFixed(1),
+      "pods/s": Math.round(pods / seconds),
       "server CPU ms/pod": ((1000 * used.server!.cpuSeconds) / pods).toFixed(2),
       "simulate CPU ms/pod": ((1000 * used.simulate!.cpuSeconds) / pods).toFixed(2),
       "requests/pod": ([...requests.values()].reduce((a, b) => a + b, 0) / pods).toFixed(2),
@@ -149,19 +176,19 @@ try {
         .map(([k, v]) => `${(v / pods).toFixed(3)} ${k}`)
         .join(", "),
     );
-    // Nothing to clean up after the last phase: the server goes anyway.
-    if (phase === phases[phases.length - 1]) break;
+    // Nothing to clean up after the last phase (the server goes anyway), after
+    // a delete phase, or before one (it deletes this phase's Deployment).
+    if (i === phases.length - 1 || deleting || phases[i + 1] === "delete") continue;
     if (phase === "deployment")
       await c.delete(deploymentsRef, "default", app, { propagationPolicy: "Background" });
-    else await c.request("DELETE", `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`);
-    await waitFor(
-      `${app}'s pods gone`,
-      async () =>
-        (await c.list(podsRef, "default", { labelSelector: `app=${app}`, limit: 1 })).items
-          .length === 0,
-      timeoutS,
-      1000,
-    );
+    else
+      await c
+        .request("DELETE", `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)
+        .catch((err) => {
+          // The server goes on deleting after its request timeout (60 s); wait below.
+          if (!(err instanceof ApiError && err.code === 504)) throw err;
+        });
+    await waitFor(`${app}'s pods gone`, () => allGone(c, app), timeoutS, 1000);
     await sleep(3000);
   }
 } finally {

@@ -4,23 +4,27 @@
  * CI gate is 10,000 pods Running on one node in <= 120 s). One `k8ts server
  * --disable-agent` (controller manager and scheduler in its process) and one
  * `k8ts simulate`; for each size: create, wait for status.readyReplicas = N,
- * report pods/s and the server's CPU and peak memory, then delete the
- * Deployment and wait until its pods are gone.
+ * report pods/s and the server's CPU and peak memory; then the delete phase:
+ * DELETE the Deployment (Background propagation: the garbage collector
+ * deletes its ReplicaSet, then the pods, which the simulated kubelets finish
+ * gracefully) and report the time to the last pod gone, pods/s and the
+ * server's CPU for it.
  *
  * Flags: --sizes 1000,10000 --nodes 100 --timeout SECONDS (per size, 300)
  * --json FILE; --quick: 1,000 replicas on 20 nodes; --cpu-prof-dir DIR writes
- * the server's CPU profile there when it exits. Target: 10,000 replicas Ready in <= 30 s on this machine.
+ * the server's CPU profile there when it exits (rollouts and deletions). Target: 10,000 replicas Ready in <= 30 s on this machine.
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { KObject } from "../src/api/types.ts";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
-import { deploymentsRef, podsRef } from "../src/client/resources.ts";
+import { deploymentsRef } from "../src/client/resources.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { ProcessSampler } from "./scale-measure.ts";
 import { diffRequestCounts, fetchRequestCounts } from "./controllers-requests.ts";
 import { startSimulatedCluster, waitFor } from "./lib/simulated-cluster.ts";
+import { waitPodsGone } from "./lib/pods-left.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -114,7 +118,7 @@ try {
           .map(([k, v]) => [k, (v / size).toFixed(2)]),
       ),
     });
-    rows.push({
+    const row: Row = {
       replicas: size,
       nodes,
       "ready s": seconds.toFixed(1),
@@ -123,25 +127,36 @@ try {
       "server peak RSS MiB": Math.round(used.peakRssMiB),
       "load before": load0.toFixed(1),
       target: size === 10_000 ? "<= 30 s" : "",
-    });
-    // After the last size everything is torn down anyway (and a CPU profile
-    // should show the rollout, not the clean-up).
-    if (size === sizes[sizes.length - 1]) break;
+    };
+    rows.push(row);
+    // The delete phase: DELETE deployment to the last pod gone.
+    const deleteSampler = new ProcessSampler({ server: server.child.pid! });
+    deleteSampler.start();
+    const loadDelete = loadavg()[0]!;
+    log(`Deployment ${name}: deleting (Background propagation)`);
+    const t1 = performance.now();
     await c.delete(deploymentsRef, "default", name, { propagationPolicy: "Background" });
-    await waitFor(
-      `${name}'s pods gone`,
-      async () =>
-        (await c.list(podsRef, "default", { labelSelector: `app=${name}`, limit: 1 })).items
-          .length === 0,
+    const deleteS = await waitPodsGone(c, {
+      namespace: "default",
+      labelSelector: `app=${name}`,
+      t0: t1,
       timeoutS,
-      1000,
-    );
+      progress: (left, s) => log(`${name}: ${left} pods left after ${s.toFixed(1)} s`),
+    });
+    const deleteUsed = deleteSampler.stop().server!;
+    Object.assign(row, {
+      "delete s": deleteS.toFixed(1),
+      "deleted pods/s": Math.round(size / deleteS),
+      "delete server CPU s": deleteUsed.cpuSeconds.toFixed(1),
+      "load before delete": loadDelete.toFixed(1),
+    });
+    log(`${name}: all ${size} pods gone ${deleteS.toFixed(1)} s after DELETE`);
   }
 } finally {
   await cluster.stop();
 }
 console.log(
-  "controllers benchmark (Deployment created to all replicas Ready; controller manager and scheduler inside k8ts server; simulated nodes)",
+  "controllers benchmark (Deployment created to all replicas Ready, then deleted to its last pod gone; controller manager and scheduler inside k8ts server; simulated nodes)",
 );
 printTable(rows);
 for (const r of perReplica) {

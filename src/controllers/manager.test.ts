@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  CONCURRENT_SYNCS,
   controllerStarters,
   enabledControllers,
   EVENT_COMPONENTS,
@@ -9,6 +10,14 @@ import {
 } from "./manager.ts";
 import { RestClient } from "../client/rest-client.ts";
 import { startTestServer } from "../apiserver/testing/test-server.ts";
+
+test("worker counts: the garbage collector runs upstream's 20 (--concurrent-gc-syncs), keys name controllers", () => {
+  assert.equal(CONCURRENT_SYNCS.garbagecollector, 20);
+  for (const [name, n] of Object.entries(CONCURRENT_SYNCS)) {
+    assert.ok(name in controllerStarters, `${name} is a controller`);
+    assert.ok(Number.isInteger(n) && n > 0, `${name}: ${n} workers`);
+  }
+});
 
 test("--controllers: * runs all, -name disables, bare names select", () => {
   const all = Object.keys(controllerStarters);

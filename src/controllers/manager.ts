@@ -141,6 +141,13 @@ export const controllerStarters: Record<string, Starter> = {
   },
 };
 
+/**
+ * Workers per controller where not 2: the garbage collector as upstream's
+ * --concurrent-gc-syncs (20), since each of its deletions waits for a round
+ * trip (4 workers deleted ≈10 pods/s on a loaded machine).
+ */
+export const CONCURRENT_SYNCS: Record<string, number> = { garbagecollector: 20 };
+
 /** The event source component each controller reports as (upstream's names). */
 export const EVENT_COMPONENTS: Record<string, string> = {
   replicaset: "replicaset-controller",
@@ -264,7 +271,7 @@ export async function runControllerManager(
     await Promise.all(
       controllers.map(({ n, c }) =>
         c
-          .run(n === "garbagecollector" ? 4 : 2, leading)
+          .run(CONCURRENT_SYNCS[n] ?? 2, leading)
           .catch((err) => log("controller failed", { controller: n, err: String(err) })),
       ),
     );
