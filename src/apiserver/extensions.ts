@@ -59,12 +59,23 @@ export interface Extensions {
   ): Promise<KObject>;
 }
 
-/** Fields a write does not own: status through the main resource, the rest through /status. */
+const IGNORE_STATUS = [["f:status"]];
+const IGNORE_SPEC = [["f:spec"]];
+const HAS_STATUS = new WeakMap<ResourceDef, boolean>();
+
+/**
+ * Fields a write does not own: status through the main resource, the rest
+ * through /status. The arrays are shared: callers must not change them.
+ */
 function ignoredFields(def: ResourceDef, subresource: string): string[][] | undefined {
-  const hasStatus = (def.subresources ?? []).some((s) => s.name === "status");
+  let hasStatus = HAS_STATUS.get(def);
+  if (hasStatus === undefined) {
+    hasStatus = (def.subresources ?? []).some((s) => s.name === "status");
+    HAS_STATUS.set(def, hasStatus);
+  }
   if (!hasStatus) return undefined;
-  if (subresource === "") return [["f:status"]];
-  if (subresource === "status") return [["f:spec"]];
+  if (subresource === "") return IGNORE_STATUS;
+  if (subresource === "status") return IGNORE_SPEC;
   return undefined;
 }
 
@@ -72,10 +83,22 @@ function apiVersionOf(def: ResourceDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
+/** A value loaded once; `now` holds it once loaded, so hot paths need not await. */
+interface Lazy<T> {
+  (): Promise<T>;
+  now: T | undefined;
+}
+
 /** Memoizes a dynamic import so hot paths pay the module loader once. */
-function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+function lazy<T>(load: () => Promise<T>): Lazy<T> {
   let loaded: Promise<T> | undefined;
-  return () => (loaded ??= load());
+  const get = (() =>
+    (loaded ??= load().then((value) => {
+      get.now = value;
+      return value;
+    }))) as Lazy<T>;
+  get.now = undefined;
+  return get;
 }
 
 /** Extensions backed by the project's modules, loaded lazily. */
@@ -88,12 +111,15 @@ export function projectExtensions(resources: Registry): Extensions {
   const ssaModule = lazy(() => import("../api/patch/server-side-apply.ts"));
   const typeErrorsModule = lazy(() => import("../api/schema/type-errors.ts"));
   const conflictModule = lazy(() => import("../api/patch/apply-conflict-error.ts"));
-  let schemas: Promise<SchemaRegistry> | undefined;
-  const schemaRegistry = () =>
-    (schemas ??= import("../api/schema/builtin.ts").then((m) => m.builtinSchemas()));
+  const schemaRegistry = lazy(() =>
+    import("../api/schema/builtin.ts").then((m) => m.builtinSchemas()),
+  );
   const patchSchemas = new Map<string, PatchSchema | undefined>();
+  /** Per def object: its patch schema once known (defs are long-lived registry values). */
+  const patchSchemaOfDef = new WeakMap<ResourceDef, PatchSchema | undefined>();
 
   const patchSchema = async (def: ResourceDef): Promise<PatchSchema | undefined> => {
+    if (patchSchemaOfDef.has(def)) return patchSchemaOfDef.get(def);
     const key = `${def.group}/${def.version}/${def.kind}`;
     if (patchSchemas.has(key)) return patchSchemas.get(key);
     const registry = await schemaRegistry();
@@ -101,6 +127,7 @@ export function projectExtensions(resources: Registry): Extensions {
     const typeName = registry.typeForKind(def.group, def.version, def.kind);
     const schema = typeName ? patchSchemaFor(registry, typeName) : undefined;
     patchSchemas.set(key, schema);
+    patchSchemaOfDef.set(def, schema);
     return schema;
   };
 
@@ -118,7 +145,8 @@ export function projectExtensions(resources: Registry): Extensions {
       return async (bytes) => mod.decodeKubernetesProtobuf(bytes, registry);
     },
     async updateManagedFields(def, obj, old, update) {
-      const { updateManagedFields } = await managedFieldsModule();
+      const { updateManagedFields } = managedFieldsModule.now ?? (await managedFieldsModule());
+      const schema = patchSchemaOfDef.has(def) ? patchSchemaOfDef.get(def) : await patchSchema(def);
       const next = updateManagedFields(
         old,
         obj,
@@ -129,21 +157,22 @@ export function projectExtensions(resources: Registry): Extensions {
           subresource: update.subresource || undefined,
           ignoredFields: ignoredFields(def, update.subresource),
         },
-        await patchSchema(def),
+        schema,
       );
       const entries = next.metadata?.managedFields;
       if (entries && entries.length > 0) obj.metadata!.managedFields = entries;
       else delete obj.metadata!.managedFields;
     },
     async typeErrors(def, obj, style) {
-      const registry = await schemaRegistry();
+      const registry = schemaRegistry.now ?? (await schemaRegistry());
       const typeName = registry.typeForKind(def.group, def.version, def.kind);
       if (!typeName) return [];
-      return (await typeErrorsModule()).findTypeErrors(obj, typeName, registry, style);
+      const mod = typeErrorsModule.now ?? (await typeErrorsModule());
+      return mod.findTypeErrors(obj, typeName, registry, style);
     },
     async strictDecodingErrors(def, obj, rawJson) {
-      const registry = await schemaRegistry();
-      const mod = await unknownFieldsModule();
+      const registry = schemaRegistry.now ?? (await schemaRegistry());
+      const mod = unknownFieldsModule.now ?? (await unknownFieldsModule());
       const typeName = registry.typeForKind(def.group, def.version, def.kind);
       const unknown = typeName ? mod.findUnknownFields(obj, typeName, registry) : [];
       let duplicates: string[] = [];

@@ -176,7 +176,7 @@ export function findTypeErrors(
         : `json: cannot unmarshal ${jsonValueName(obj, false)} into Go value of type ${goRefName(typeName)}`,
     );
   } else if (obj !== null) {
-    walkStruct(obj as Record<string, unknown>, typeName, "", { registry, out, style });
+    walkStruct(obj as Record<string, unknown>, typeName, { registry, out, style, path: [] });
   }
   return out;
 }
@@ -185,26 +185,26 @@ interface Walk {
   registry: SchemaRegistry;
   out: string[];
   style: DecodeStyle;
+  /** JSON names from the top to the field being checked (joined only for a message). */
+  path: string[];
 }
 
-function walkStruct(
-  obj: Record<string, unknown>,
-  typeName: string,
-  path: string,
-  walk: Walk,
-): void {
-  let struct: string | undefined;
+function walkStruct(obj: Record<string, unknown>, typeName: string, walk: Walk): void {
+  const path = walk.path;
   for (const name in obj) {
     const field = walk.registry.field(typeName, name);
     if (field === undefined) continue; // unknown fields are reported separately
-    const fieldPath = path === "" ? name : `${path}.${name}`;
-    struct ??= splitTypeName(typeName)[1];
-    walkField(obj[name], field.type, struct, fieldPath, walk);
+    path.push(name);
+    walkField(obj[name], field.type, typeName, walk);
+    path.pop();
   }
 }
 
-/** Checks one value against `type`; `struct` and `path` name the Go field it lands in. */
-function walkField(value: unknown, type: TypeRef, struct: string, path: string, walk: Walk): void {
+/**
+ * Checks one value against `type`; `structType` (the full name of the
+ * innermost struct) and `walk.path` name the Go field it lands in.
+ */
+function walkField(value: unknown, type: TypeRef, structType: string, walk: Walk): void {
   const { out, style } = walk;
   if (value === null) return;
   const bytes = type.kind === "scalar" && type.name === "bytes";
@@ -220,19 +220,19 @@ function walkField(value: unknown, type: TypeRef, struct: string, path: string, 
   if (!fits(value, type)) {
     const integer = type.kind === "scalar" && (type.name === "int32" || type.name === "int64");
     const outOfRange = integer && Number.isInteger(value);
+    const struct = splitTypeName(structType)[1];
     out.push(
       style === "unstructured" && !outOfRange
         ? converterError(value, type)
-        : `json: cannot unmarshal ${jsonValueName(value, integer)} into Go struct field ${struct}.${path} of type ${goTypeName(type)}`,
+        : `json: cannot unmarshal ${jsonValueName(value, integer)} into Go struct field ${struct}.${walk.path.join(".")} of type ${goTypeName(type)}`,
     );
     return;
   }
-  if (type.kind === "ref") walkStruct(value as Record<string, unknown>, type.name, path, walk);
+  if (type.kind === "ref") walkStruct(value as Record<string, unknown>, type.name, walk);
   else if (type.kind === "list") {
-    for (const item of value as unknown[]) walkField(item, type.of, struct, path, walk);
+    for (const item of value as unknown[]) walkField(item, type.of, structType, walk);
   } else if (type.kind === "map") {
-    for (const item of Object.values(value as Record<string, unknown>)) {
-      walkField(item, type.of, struct, path, walk);
-    }
+    const map = value as Record<string, unknown>;
+    for (const key in map) walkField(map[key], type.of, structType, walk);
   }
 }

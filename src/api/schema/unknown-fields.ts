@@ -12,8 +12,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function join(path: string, name: string): string {
-  return path === "" ? name : `${path}.${name}`;
+/** A path being walked: field names and map keys, list indexes as numbers. */
+type Path = (string | number)[];
+
+/** Upstream's text for a path: dotted names with `[i]` appended for list items. */
+function pathText(path: Path): string {
+  let out = "";
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    out += typeof seg === "number" ? `[${seg}]` : i === 0 ? seg : `.${seg}`;
+  }
+  return out;
 }
 
 /**
@@ -30,14 +39,14 @@ export function findUnknownFields(
 ): string[] {
   const out: string[] = [];
   if (!isObject(obj)) return out;
-  walkObject(obj, typeName, "", true, registry, out);
+  walkObject(obj, typeName, [], true, registry, out);
   return out;
 }
 
 function walkObject(
   obj: Record<string, unknown>,
   typeName: string,
-  path: string,
+  path: Path,
   topLevel: boolean,
   registry: SchemaRegistry,
   out: string[],
@@ -45,22 +54,24 @@ function walkObject(
   const spec = registry.type(typeName);
   if (spec === undefined) return;
   const typeMetaAllowed = topLevel || (spec.gvk?.length ?? 0) > 0;
-  for (const [name, value] of Object.entries(obj)) {
+  for (const name in obj) {
     const field = registry.field(typeName, name);
+    path.push(name);
     if (field === undefined) {
       if (!(typeMetaAllowed && (name === "apiVersion" || name === "kind"))) {
-        out.push(join(path, name));
+        out.push(pathText(path));
       }
-      continue;
+    } else {
+      walkValue(obj[name], field.type, path, registry, out);
     }
-    walkValue(value, field.type, join(path, name), registry, out);
+    path.pop();
   }
 }
 
 function walkValue(
   value: unknown,
   type: TypeRef,
-  path: string,
+  path: Path,
   registry: SchemaRegistry,
   out: string[],
 ): void {
@@ -70,13 +81,19 @@ function walkValue(
       return;
     case "list":
       if (Array.isArray(value)) {
-        value.forEach((item, i) => walkValue(item, type.of, `${path}[${i}]`, registry, out));
+        for (let i = 0; i < value.length; i++) {
+          path.push(i);
+          walkValue(value[i], type.of, path, registry, out);
+          path.pop();
+        }
       }
       return;
     case "map":
       if (isObject(value)) {
-        for (const [key, item] of Object.entries(value)) {
-          walkValue(item, type.of, join(path, key), registry, out);
+        for (const key in value) {
+          path.push(key);
+          walkValue(value[key], type.of, path, registry, out);
+          path.pop();
         }
       }
       return;

@@ -23,8 +23,15 @@ function jsonKind(value: unknown): string {
   return "object";
 }
 
+/**
+ * Quantities in the everyday form (an integer of at most 15 digits with an
+ * optional SI or binary suffix) always parse: no need to run the parser.
+ */
+const PLAIN_QUANTITY = /^[0-9]{1,15}(?:[numkMGTPE]|[KMGTPE]i)?$/;
+
 /** resource.Quantity.UnmarshalJSON: any JSON text is parsed as a quantity string. */
-function quantityError(value: unknown): string | undefined {
+export function quantityError(value: unknown): string | undefined {
+  if (typeof value === "string" && PLAIN_QUANTITY.test(value)) return undefined;
   const text = typeof value === "string" ? value : JSON.stringify(value);
   const r = parseQuantity(text.trim());
   return r.ok ? undefined : r.error.message;
