@@ -5,7 +5,7 @@ import type { RestClient } from "../client/rest-client.ts";
 import { Backoff } from "../kubelet/pod/backoff.ts";
 import { labelPodUID } from "../kubelet/pod/runtime-config.ts";
 import { PodWorkerFixtures } from "../kubelet/pod/testing.ts";
-import { HollowNode } from "./hollow-node.ts";
+import { HollowNode, podsDifferSemantically } from "./hollow-node.ts";
 import { makeProfile } from "./profile.ts";
 
 const fixtures = new PodWorkerFixtures();
@@ -114,4 +114,68 @@ test("a hollow node's pod state for the GC: unknown and terminated pods", async 
   assert.deepEqual(state("unknown"), [true, true]);
   assert.deepEqual(state("live"), [false, false]);
   assert.deepEqual(state("done"), [false, true]);
+});
+
+const running: Pod = {
+  metadata: { name: "web", namespace: "default", uid: "web-1", labels: { app: "web" } },
+  spec: { nodeName: "hollow-0", containers: [{ name: "main", image: "pause" }] },
+};
+
+test("podsDifferSemantically: spec, labels, annotations and deletion count; status does not", () => {
+  const m = running.metadata!;
+  const cases: { name: string; pod: Pod; differ: boolean }[] = [
+    { name: "same", pod: structuredClone(running), differ: false },
+    {
+      name: "status, resourceVersion, managedFields",
+      pod: {
+        ...running,
+        metadata: { ...m, resourceVersion: "9", managedFields: [{ manager: "kubelet" }] },
+        status: { phase: "Running" },
+      },
+      differ: false,
+    },
+    { name: "labels", pod: { ...running, metadata: { ...m, labels: { app: "x" } } }, differ: true },
+    {
+      name: "annotations",
+      pod: { ...running, metadata: { ...m, annotations: { a: "b" } } },
+      differ: true,
+    },
+    {
+      name: "deletion",
+      pod: {
+        ...running,
+        metadata: {
+          ...m,
+          deletionTimestamp: "2026-01-01T00:00:00Z",
+          deletionGracePeriodSeconds: 30,
+        },
+      },
+      differ: true,
+    },
+    {
+      name: "spec",
+      pod: { ...running, spec: { ...running.spec!, activeDeadlineSeconds: 5 } },
+      differ: true,
+    },
+  ];
+  for (const c of cases) assert.equal(podsDifferSemantically(running, c.pod), c.differ, c.name);
+});
+
+test("a status-only update does not sync the pod; a label change does", async () => {
+  const { f, node, settle } = setup();
+  node.upsert(running);
+  await settle();
+  const syncs = f.statuses.length;
+  assert.equal(f.statuses.at(-1)?.phase, "Running");
+  // The echo of the node's own status write.
+  node.upsert({
+    ...running,
+    metadata: { ...running.metadata, resourceVersion: "2" },
+    status: f.statuses.at(-1),
+  });
+  await settle();
+  assert.equal(f.statuses.length, syncs, "no sync for a status-only update");
+  node.upsert({ ...running, metadata: { ...running.metadata, labels: { app: "web", v: "2" } } });
+  await settle();
+  assert.equal(f.statuses.length, syncs + 1, "one sync for a label change");
 });

@@ -7,6 +7,7 @@
  * container GC: the newest dead instance kept per pod container), so
  * crash-looping pods do not pile up dead containers in memory.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Node, Pod, Taint, Volume } from "kubernetes-types/core/v1.d.ts";
 import type { Clock } from "../client/clock.ts";
 import { isAlreadyExists } from "../client/api-error.ts";
@@ -70,6 +71,23 @@ export function hollowPod(pod: Pod): Pod {
   if (!vols?.some(onHost)) return pod;
   const safe: Volume[] = vols.map((v) => (onHost(v) ? { name: v.name, emptyDir: {} } : v));
   return { ...pod, spec: { ...pod.spec!, volumes: safe } };
+}
+
+/**
+ * Upstream's podsDifferSemantically: whether an update of a pod is one a
+ * kubelet syncs on (spec, labels, annotations, deletion timestamp or grace
+ * period changed); status, resourceVersion and managedFields do not count.
+ */
+export function podsDifferSemantically(a: Pod, b: Pod): boolean {
+  const ma = a.metadata ?? {};
+  const mb = b.metadata ?? {};
+  return !(
+    ma.deletionTimestamp === mb.deletionTimestamp &&
+    ma.deletionGracePeriodSeconds === mb.deletionGracePeriodSeconds &&
+    isDeepStrictEqual(ma.labels ?? {}, mb.labels ?? {}) &&
+    isDeepStrictEqual(ma.annotations ?? {}, mb.annotations ?? {}) &&
+    isDeepStrictEqual(a.spec, b.spec)
+  );
 }
 
 export class HollowNode implements PodStateProvider {
@@ -219,13 +237,18 @@ export class HollowNode implements PodStateProvider {
     this.stats = undefined;
   }
 
-  /** A pod bound to this node was added or changed. */
+  /**
+   * A pod bound to this node was added or changed. As upstream's pod config
+   * (checkAndUpdatePod), an update that changes nothing but the status (the
+   * echo of the node's own status writes, mostly) does not sync the pod.
+   */
   upsert(pod: Pod): void {
     const uid = pod.metadata?.uid ?? "";
     const safe = hollowPod(pod);
     const w = this.workers.get(uid);
-    if (w) w.update(safe);
-    else {
+    if (w) {
+      if (podsDifferSemantically(w.current, safe)) w.update(safe);
+    } else {
       const nw = new PodWorker(safe, this.deps);
       this.workers.set(uid, nw);
       nw.trigger();

@@ -124,6 +124,8 @@ export class Simulator {
         podsDir,
         logsDir,
         cgroupRoot: `/k8ts-simulated-${process.pid}`,
+        // Pods exist only in the runtime: no pod, volume or log directories, no cgroups.
+        hostless: true,
         setStatus: (pod, status) => sm.setStatus(pod, status),
         finalize: (pod, status) => sm.finalize(pod, status),
       },

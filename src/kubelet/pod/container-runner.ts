@@ -33,6 +33,8 @@ export interface RunnerDeps {
   memoryCapacity: number;
   /** The services known to the kubelet (all namespaces), for service environment variables. */
   services?(): Service[];
+  /** A simulated node: nothing is made on the host (see VolumeContext.hostless). */
+  hostless?: boolean;
 }
 
 export interface StartRequest {
@@ -82,7 +84,7 @@ export async function startContainer(
       command: (c.command ?? []).map((s) => expandVars(s, envMap)),
       args: (c.args ?? []).map((s) => expandVars(s, envMap)),
       envs,
-      mounts: containerMounts(c, req.volumes, readOnlyVolumes(pod)),
+      mounts: containerMounts(c, req.volumes, readOnlyVolumes(pod), deps.hostless),
       memoryCapacity: deps.memoryCapacity,
       isInit: req.isInit,
     });

@@ -32,13 +32,15 @@ export async function recreateSandbox(
     config: PodSandboxConfig;
     logsDir: string;
     event: EventFn;
+    /** Make no log directory (a simulated node). */
+    hostless?: boolean;
   },
 ): Promise<SandboxResult> {
   const old = req.observed.sandbox;
   for (const list of req.observed.containers.values())
     for (const c of list) if (c.state === "CONTAINER_RUNNING") await runtime.stopContainer(c.id, 0);
   if (old) await runtime.stopPodSandbox(old.id);
-  mkdirSync(podLogDir(req.logsDir, req.pod), { recursive: true });
+  if (!req.hostless) mkdirSync(podLogDir(req.logsDir, req.pod), { recursive: true });
   try {
     const id = await runtime.runPodSandbox(req.config, req.pod.spec?.runtimeClassName ?? "");
     const sandbox = await runtime.podSandboxStatus(id);

@@ -39,4 +39,10 @@ export interface PodWorkerDeps {
   finalize(pod: Pod, status: PodStatus): Promise<void>;
   /** The worker has nothing left to do (pod gone and cleaned up). */
   done(uid: string): void;
+  /**
+   * Simulated (hollow) nodes: the pod's volumes are resolved as usual but no
+   * pod, volume or log directory is made or removed and no cgroup is looked
+   * for; the runtime alone holds the pod. Default false.
+   */
+  hostless?: boolean;
 }

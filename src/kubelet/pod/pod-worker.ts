@@ -237,6 +237,7 @@ export class PodWorker {
         config: sbConfig,
         logsDir: this.deps.logsDir,
         event: this.event,
+        hostless: this.deps.hostless,
       });
       if (created.error !== undefined) {
         this.sandboxFailedAt = this.deps.clock.now();
@@ -270,6 +271,7 @@ export class PodWorker {
           clock: this.deps.clock,
           memoryCapacity: this.deps.memoryCapacity,
           services: this.deps.services,
+          hostless: this.deps.hostless,
         },
         {
           pod: this.pod,
@@ -373,6 +375,7 @@ export class PodWorker {
       facts: this.facts(podIPs),
       tokens: this.deps.tokens,
       rootCA: this.deps.rootCA,
+      hostless: this.deps.hostless,
     };
   }
 
@@ -404,10 +407,12 @@ export class PodWorker {
     const status = this.publish(final, true);
     if (!this.removed) await this.deps.finalize(this.pod, status);
     for (const sb of final.sandboxes) await this.deps.runtime.removePodSandbox(sb.id);
-    await tearDownPodDir(this.deps.podsDir, this.uid);
-    rmSync(podLogDir(this.deps.logsDir, this.pod), { recursive: true, force: true });
-    const classes = this.runtimeOnly ? allQOSClasses : [podQOS(this.pod)];
-    for (const q of classes) removeCgroup(podCgroupParent(this.deps.cgroupRoot, q, this.uid));
+    if (!this.deps.hostless) {
+      await tearDownPodDir(this.deps.podsDir, this.uid);
+      rmSync(podLogDir(this.deps.logsDir, this.pod), { recursive: true, force: true });
+      const classes = this.runtimeOnly ? allQOSClasses : [podQOS(this.pod)];
+      for (const q of classes) removeCgroup(podCgroupParent(this.deps.cgroupRoot, q, this.uid));
+    }
     this.deps.crashBackoff.forgetPrefix(`${this.uid}/`);
     this.finished = true;
     this.deps.done(this.uid);

@@ -48,6 +48,12 @@ export interface VolumeContext {
   tokens?: TokenSource;
   /** The CA bundle the API server publishes as kube-root-ca.crt (fallback when the config map is absent). */
   rootCA?: string;
+  /**
+   * Simulated (hollow) nodes: every volume is resolved as usual (objects and
+   * tokens read, the same errors) and gets its usual path, but nothing is
+   * made, written or mounted on the host.
+   */
+  hostless?: boolean;
 }
 
 /** A volume cannot be set up (upstream FailedMount). */
@@ -191,13 +197,22 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
   try {
     for (const vol of pod.spec?.volumes ?? []) {
       const dir = (plugin: string) => join(base, `kubernetes.io~${plugin}`, vol.name);
+      // Files go to the host unless the node is hostless.
+      const write = (d: string, files: Map<string, { data: string; mode: number }>) => {
+        if (!ctx.hostless) writeFiles(d, files);
+      };
+      const onHost = (p: string, type: string) => (ctx.hostless ? p : hostPathVolume(p, type));
       if (vol.hostPath) {
-        paths.set(vol.name, hostPathVolume(vol.hostPath.path, vol.hostPath.type ?? ""));
+        paths.set(vol.name, onHost(vol.hostPath.path, vol.hostPath.type ?? ""));
       } else if (vol.persistentVolumeClaim) {
         const claim = await claimHostPath(ctx.source, ns, vol.persistentVolumeClaim.claimName);
-        paths.set(vol.name, hostPathVolume(claim.path, claim.type));
+        paths.set(vol.name, onHost(claim.path, claim.type));
       } else if (vol.emptyDir) {
         const d = dir("empty-dir");
+        if (ctx.hostless) {
+          paths.set(vol.name, d);
+          continue;
+        }
         const fresh = !existsSync(d);
         mkdirSync(d, { recursive: true, mode: 0o777 });
         if (fresh) chmodSync(d, 0o777);
@@ -217,14 +232,11 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
           throw new VolumeError(`${isCM ? "configmap" : "secret"} "${name}" not found`);
         const d = dir(isCM ? "configmap" : "secret");
         const mode = (isCM ? vol.configMap!.defaultMode : vol.secret!.defaultMode) ?? 0o644;
-        writeFiles(
-          d,
-          keyFiles(data ?? {}, isCM ? vol.configMap!.items : vol.secret!.items, mode, name),
-        );
+        write(d, keyFiles(data ?? {}, isCM ? vol.configMap!.items : vol.secret!.items, mode, name));
         paths.set(vol.name, d);
       } else if (vol.downwardAPI) {
         const d = dir("downward-api");
-        writeFiles(
+        write(
           d,
           downwardFiles(
             pod,
@@ -236,7 +248,7 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
         paths.set(vol.name, d);
       } else if (vol.projected) {
         const d = dir("projected");
-        writeFiles(d, await projectedFiles(pod, vol, ctx));
+        write(d, await projectedFiles(pod, vol, ctx));
         paths.set(vol.name, d);
       } else {
         throw new VolumeError(`volume ${vol.name}: unsupported volume type`);
@@ -264,10 +276,10 @@ function hostPathVolume(p: string, type: string): string {
  * Rewrites the projected volumes whose service-account token changed (the
  * token source hands out a new one once the old one is due for rotation);
  * resolves to the names of the volumes rewritten. Volumes not yet set up
- * are left alone.
+ * are left alone, and so are a hostless node's (nothing on the host to rewrite).
  */
 export async function refreshTokenVolumes(pod: Pod, ctx: VolumeContext): Promise<string[]> {
-  if (!ctx.tokens) return [];
+  if (!ctx.tokens || ctx.hostless) return [];
   const ns = pod.metadata?.namespace ?? "default";
   const base = podVolumesDir(ctx.podsDir, pod.metadata?.uid ?? "");
   const done: string[] = [];
@@ -310,11 +322,15 @@ export function readOnlyVolumes(pod: { spec?: { volumes?: unknown[] } }): Set<st
   return out;
 }
 
-/** CRI mounts for a container's volumeMounts (`readOnly`: volumes always mounted read-only). */
+/**
+ * CRI mounts for a container's volumeMounts (`readOnly`: volumes always
+ * mounted read-only); subPath directories are made unless `hostless`.
+ */
 export function containerMounts(
   container: Container,
   volumes: Map<string, string>,
   readOnly: ReadonlySet<string> = new Set(),
+  hostless = false,
 ): Mount[] {
   return (container.volumeMounts ?? []).map((vm) => {
     const host = volumes.get(vm.name);
@@ -324,7 +340,7 @@ export function containerMounts(
       if (vm.subPath.split("/").includes(".."))
         throw new VolumeError(`invalid subPath ${vm.subPath}`);
       hostPath = join(host, vm.subPath);
-      if (!existsSync(hostPath)) mkdirSync(hostPath, { recursive: true });
+      if (!hostless && !existsSync(hostPath)) mkdirSync(hostPath, { recursive: true });
     }
     return {
       containerPath: vm.mountPath,

@@ -22,6 +22,7 @@ import type {
   SandboxFilter,
 } from "../runtime.ts";
 import { RuntimeError } from "../runtime.ts";
+import { PodIndexedMap } from "./simulated-pod-index.ts";
 
 export interface SimulatedBehaviour {
   /** Exit this long after start (undefined: run until stopped). */
@@ -73,8 +74,8 @@ export const normalizeImageName = (image: string): string => {
 
 export class SimulatedRuntime implements ContainerRuntime {
   private readonly clock: Clock;
-  private sandboxes = new Map<string, PodSandboxStatus>();
-  private containers = new Map<string, SimContainer>();
+  private sandboxes = new PodIndexedMap<PodSandboxStatus>();
+  private containers = new PodIndexedMap<SimContainer>();
   /** Images present, by normalized name (subclasses may add). */
   protected readonly images = new Map<string, Image>();
   private seq = 0;
@@ -150,7 +151,8 @@ export class SimulatedRuntime implements ContainerRuntime {
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    for (const [cid, c] of this.containers) if (c.podSandboxId === id) this.containers.delete(cid);
+    for (const [cid, c] of this.containers.entries())
+      if (c.podSandboxId === id) this.containers.delete(cid);
     this.sandboxes.delete(id);
   }
 
@@ -160,7 +162,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   }
 
   async listPodSandbox(filter: SandboxFilter = {}): Promise<PodSandbox[]> {
-    return [...this.sandboxes.values()]
+    return [...this.sandboxes.candidates(filter)]
       .filter(
         (s) => (!filter.id || s.id === filter.id) && (!filter.state || s.state === filter.state),
       )
@@ -251,7 +253,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
-    return [...this.containers.values()]
+    return [...this.containers.candidates(filter)]
       .filter(
         (c) =>
           (!filter.id || c.id === filter.id) &&
