@@ -5,6 +5,7 @@
  * (authenticate → audit → authorize) and is routed; every failure becomes a
  * metav1.Status. Metrics are recorded per request.
  */
+import { setMaxListeners } from "node:events";
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -108,6 +109,8 @@ const VERB_LABEL: Record<string, string> = {
 /** Starts listening; the returned promise resolves once the port is bound. */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const abort = new AbortController();
+  // Every watch and background loop listens for the stop (and removes its listener).
+  setMaxListeners(0, abort.signal);
   // Each server gets its own registry: custom resources are registered into it.
   const registry = opts.registry ?? new Registry(builtinResources());
   const store = new ObjectStore(opts.backend);

@@ -9,6 +9,7 @@
  * competing with the API server for its event loop, as kube-controller-manager
  * and kube-scheduler are separate processes upstream.
  */
+import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { ClientConfig } from "../client/kubeconfig.ts";
 import { RestClient } from "../client/rest-client.ts";
@@ -73,6 +74,8 @@ export async function startControlComponents(
 ): Promise<{ stop(): Promise<void> }> {
   const { config, flags, nodeName } = spec;
   const abort = new AbortController();
+  // Every watch and background loop listens for the stop (and removes its listener).
+  setMaxListeners(0, abort.signal);
   const running: Promise<unknown>[] = [];
   const clients: RestClient[] = [];
   // The shared informers list and watch as the controller manager, which may

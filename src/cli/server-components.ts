@@ -7,6 +7,7 @@
  * The informers of each thread share one list+watch per resource
  * (SharedListWatch): one server watch and one decoded copy of each object.
  */
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { loadKubeconfig } from "../client/kubeconfig.ts";
@@ -43,6 +44,8 @@ export async function startServerComponents(
 ): Promise<{ nodeName: string; stop(): Promise<void> }> {
   const config = loadKubeconfig(plane.kubeconfigPath);
   const abort = new AbortController();
+  // Every watch and background loop listens for the stop (and removes its listener).
+  setMaxListeners(0, abort.signal);
   const running: Promise<unknown>[] = [];
   const clients: RestClient[] = [];
   const nodeName = flags.nodeName ?? hostname().toLowerCase();

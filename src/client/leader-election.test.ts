@@ -8,6 +8,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import type { KObject } from "../api/types.ts";
 import { ApiError } from "./api-error.ts";
 import { FakeClock, type Clock } from "./clock.ts";
@@ -181,4 +182,28 @@ test("a candidate not allowed to watch leases (403) stops watching and keeps pol
   assert.equal(b.isLeader(), false);
   stop.abort();
   await running;
+});
+
+test("a leader renewing for many periods leaves no abort listeners behind", async () => {
+  const a = elector("renewing-long", "a");
+  const stop = new AbortController();
+  const running = a.run(stop.signal);
+  try {
+    await until("a leads", () => a.isLeader());
+    const renewTime = async () =>
+      (await holder("renewing-long"))?.["renewTime" as keyof object] as string | undefined;
+    // Each renewal period is one sleep on the signal: 30 periods of 2 s.
+    for (let i = 0; i < 30; i++) {
+      const before = await renewTime();
+      api.clock.advance(2_000);
+      await until(`renewal ${i + 1}`, async () => (await renewTime()) !== before);
+    }
+    assert.ok(
+      getEventListeners(stop.signal, "abort").length <= 2,
+      `abort listeners: ${getEventListeners(stop.signal, "abort").length}`,
+    );
+  } finally {
+    stop.abort();
+    await running;
+  }
 });

@@ -252,10 +252,15 @@ export class LeaderElector {
   }
 
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    // The abort listener goes with the sleep (one per retry period would pile up on the signal).
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
-      const t = this.clock.after(ms, resolve);
-      signal.addEventListener("abort", () => (t.cancel(), resolve()), { once: true });
+      const onAbort = () => (t.cancel(), resolve());
+      const t = this.clock.after(ms, () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
     });
   }
 }

@@ -158,12 +158,18 @@ export function listenWhenAvailable(
     server.emit("connection", socket);
   });
   let timer: TimerHandle | undefined;
+  // Each attempt's pair of listeners goes with it (a failed listen leaves its
+  // "listening" listener behind otherwise: one more per retry, forever).
   const attempt = () => {
     if (opts.signal.aborted) return;
-    listener.once("error", () => {
+    const onError = () => {
+      listener.off("listening", onListening);
       timer = opts.clock.after(opts.retryMs, attempt);
-    });
-    listener.listen(port, host, () => listener.removeAllListeners("error"));
+    };
+    const onListening = () => listener.off("error", onError);
+    listener.once("error", onError);
+    listener.once("listening", onListening);
+    listener.listen(port, host);
   };
   opts.signal.addEventListener(
     "abort",
