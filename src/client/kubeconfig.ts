@@ -13,6 +13,10 @@ export interface ClientConfig {
   key?: string;
   token?: string;
   insecureSkipTLSVerify?: boolean;
+  /** Name checked against the server's certificate and sent as SNI (default: the URL's host unless an IP). */
+  tlsServerName?: string;
+  /** Time limit (ms) of each non-watch request; none when absent (client-go: no timeout by default). */
+  timeoutMs?: number;
   /** Requests per second and burst (client-go defaults 5/10; components raise them). */
   qps?: number;
   burst?: number;
@@ -62,6 +66,8 @@ export function loadKubeconfig(path: string, context?: string): ClientConfig {
     server: cluster.server,
     ca: inlineOrFile(cluster["certificate-authority-data"], cluster["certificate-authority"]),
     insecureSkipTLSVerify: cluster["insecure-skip-tls-verify"] === true,
+    tlsServerName:
+      typeof cluster["tls-server-name"] === "string" ? cluster["tls-server-name"] : undefined,
     cert: inlineOrFile(user["client-certificate-data"], user["client-certificate"]),
     key: inlineOrFile(user["client-key-data"], user["client-key"]),
     token:

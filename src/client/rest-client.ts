@@ -4,8 +4,6 @@
  * (none when qps < 0, as client-go), retries of requests the server turned
  * away with 429 + Retry-After, and streaming watches. Every component talks to the API server through it.
  */
-import https from "node:https";
-import http from "node:http";
 import tls from "node:tls";
 import { URL } from "node:url";
 import type { KObject } from "../api/types.ts";
@@ -14,6 +12,9 @@ import { ApiError } from "./api-error.ts";
 import type { ClientConfig } from "./kubeconfig.ts";
 import { TokenBucket } from "./workqueue/rate-limiter.ts";
 import { realClock, type Clock } from "./clock.ts";
+import { HttpTransport, type TransportResponse } from "./transport/http-transport.ts";
+import { formatHeaders } from "./transport/request-head.ts";
+import type { BodyStream } from "./transport/body-stream.ts";
 
 /** Where a resource lives in the API. */
 export interface ResourceRef {
@@ -87,15 +88,45 @@ function queryString(params: Record<string, string | number | boolean | undefine
 const MAX_RETRY_AFTER_ATTEMPTS = 10;
 
 /** The wait (ms) a 429 response asks for with Retry-After seconds; undefined for any other answer. */
-function retryAfterMs(res: http.IncomingMessage): number | undefined {
-  if (res.statusCode !== 429) return undefined;
+function retryAfterMs(res: TransportResponse): number | undefined {
+  if (res.status !== 429) return undefined;
   const seconds = Number(res.headers["retry-after"]);
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 10) * 1000 : undefined;
 }
 
+/** The transport to config's server: its Unix socket, TLS for https URLs, else plain TCP. */
+function newTransport(config: ClientConfig, url: URL): HttpTransport {
+  const maxSockets = config.maxSockets ?? 64;
+  if (config.socketPath) return new HttpTransport({ socketPath: config.socketPath, maxSockets });
+  const https = url.protocol === "https:";
+  // URL keeps the brackets of an IPv6 literal; sockets want the bare address.
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  return new HttpTransport({
+    host,
+    port: Number(url.port || (https ? 443 : 80)),
+    authority: url.host,
+    maxSockets,
+    tls: https
+      ? {
+          // One TLS context for every connection.
+          secureContext: tls.createSecureContext({
+            ca: config.ca,
+            cert: config.cert,
+            key: config.key,
+          }),
+          rejectUnauthorized: !config.insecureSkipTLSVerify,
+          servername: config.tlsServerName,
+        }
+      : undefined,
+  });
+}
+
 export class RestClient {
-  private readonly url: URL;
-  private readonly agent: http.Agent;
+  private readonly transport: HttpTransport;
+  /** Accept, User-Agent and Authorization lines, the same on every request. */
+  private readonly fixedHeaders: string;
+  /** Content-Type lines by content type. */
+  private readonly contentTypeLines = new Map<string, string>();
   /** Client-side rate limit; undefined when config.qps < 0 (client-go: no limiter). */
   private readonly limiter?: TokenBucket;
   private readonly clock: Clock;
@@ -104,31 +135,20 @@ export class RestClient {
     private readonly config: ClientConfig,
     opts: { clock?: Clock } = {},
   ) {
-    this.url = new URL(config.server);
     this.clock = opts.clock ?? realClock;
-    const isHttps = this.url.protocol === "https:" && !config.socketPath;
-    this.agent = isHttps
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets: config.maxSockets ?? 64,
-          // One TLS context for every connection: given ca/cert/key instead,
-          // Node builds a context per new connection and, worse, puts the
-          // PEM texts into the pool key it builds and hashes on every request.
-          secureContext: tls.createSecureContext({
-            ca: config.ca,
-            cert: config.cert,
-            key: config.key,
-          }),
-          rejectUnauthorized: !config.insecureSkipTLSVerify,
-        })
-      : new http.Agent({ keepAlive: true, maxSockets: config.maxSockets ?? 64 });
+    this.transport = newTransport(config, new URL(config.server));
+    this.fixedHeaders = formatHeaders({
+      Accept: "application/json",
+      "User-Agent": config.userAgent ?? "k8ts",
+      Authorization: config.token ? `Bearer ${config.token}` : undefined,
+    });
     const qps = config.qps ?? 50;
     if (qps >= 0) this.limiter = new TokenBucket(qps, config.burst ?? 100, this.clock);
   }
 
   /** Closes pooled connections. */
   close(): void {
-    this.agent.destroy();
+    this.transport.close();
   }
 
   private async throttle(): Promise<void> {
@@ -137,40 +157,14 @@ export class RestClient {
     if (wait > 0) await new Promise<void>((r) => this.clock.after(wait, r));
   }
 
-  private open(
-    method: string,
-    path: string,
-    body: string | undefined,
-    contentType: string,
-    signal?: AbortSignal,
-  ): Promise<http.IncomingMessage> {
-    const headers: Record<string, string> = {
-      Accept: "application/json",
-      "User-Agent": this.config.userAgent ?? "k8ts",
-    };
-    if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
-    if (body !== undefined) {
-      headers["Content-Type"] = contentType;
-      headers["Content-Length"] = String(Buffer.byteLength(body));
+  private headers(body: string | undefined, contentType: string): string {
+    if (body === undefined) return this.fixedHeaders;
+    let line = this.contentTypeLines.get(contentType);
+    if (line === undefined) {
+      line = formatHeaders({ "Content-Type": contentType });
+      this.contentTypeLines.set(contentType, line);
     }
-    const socketPath = this.config.socketPath;
-    const mod = this.url.protocol === "https:" && !socketPath ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = mod.request(
-        {
-          ...(socketPath ? { socketPath } : { hostname: this.url.hostname, port: this.url.port }),
-          method,
-          path,
-          headers,
-          agent: this.agent,
-          signal,
-        },
-        resolve,
-      );
-      req.on("error", reject);
-      // Headers and body leave in one socket write.
-      req.end(body);
-    });
+    return this.fixedHeaders + line;
   }
 
   /** Sends one request and parses the JSON answer; non-2xx answers throw ApiError. */
@@ -186,19 +180,19 @@ export class RestClient {
         : typeof opts.body === "string"
           ? opts.body
           : JSON.stringify(opts.body);
-    let res: http.IncomingMessage;
+    const headers = this.headers(body, opts.contentType ?? "application/json");
+    let res: TransportResponse;
     let text: string;
     for (let attempt = 1; ; attempt++) {
-      res = await this.open(
+      res = await this.transport.request({
         method,
         path,
+        headers,
         body,
-        opts.contentType ?? "application/json",
-        opts.signal,
-      );
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
-      text = Buffer.concat(chunks).toString();
+        signal: opts.signal,
+        timeoutMs: this.config.timeoutMs,
+      });
+      text = res.body.toString();
       // As client-go: a 429 with Retry-After was turned away before any work
       // (max-in-flight), so any verb is sent again after the wait, 10 times at most.
       const after = retryAfterMs(res);
@@ -206,7 +200,7 @@ export class RestClient {
       await new Promise<void>((r) => this.clock.after(after, r));
       await this.throttle();
     }
-    const code = res.statusCode ?? 0;
+    const code = res.status;
     if (code < 200 || code >= 300) {
       let status: Status | undefined;
       try {
@@ -293,36 +287,47 @@ export class RestClient {
   ): AsyncGenerator<WatchEvent<T>> {
     await this.throttle();
     const path = resourcePath(ref, namespace) + queryString({ ...opts, watch: true });
-    const res = await this.open("GET", path, undefined, "", signal);
-    if ((res.statusCode ?? 0) >= 300) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
+    const res: BodyStream = await this.transport.stream({
+      method: "GET",
+      path,
+      headers: this.fixedHeaders,
+      signal,
+    });
+    if (res.status >= 300) {
+      const text = (await res.readAll()).toString();
       let status: Status | undefined;
       try {
-        status = JSON.parse(Buffer.concat(chunks).toString());
+        status = JSON.parse(text);
       } catch {
         // not JSON
       }
-      throw new ApiError(res.statusCode ?? 0, status, `watch ${path}: ${res.statusCode}`);
+      throw new ApiError(res.status, status, `watch ${path}: ${res.status}`);
     }
-    let buffered = "";
-    // Decoded as a stream: a multi-byte character split across chunks stays whole.
-    res.setEncoding("utf8");
+    // One event per line. Lines are cut on the newline byte, which never
+    // occurs inside a multi-byte UTF-8 character, then decoded whole.
+    const partial: Buffer[] = [];
     try {
       for await (const chunk of res) {
-        buffered += chunk as string;
+        let start = 0;
         let nl: number;
-        while ((nl = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
+        while ((nl = chunk.indexOf(0x0a, start)) >= 0) {
+          let line: string;
+          if (partial.length) {
+            partial.push(chunk.subarray(start, nl));
+            line = Buffer.concat(partial).toString();
+            partial.length = 0;
+          } else line = chunk.toString("utf8", start, nl);
+          start = nl + 1;
+          line = line.trim();
           if (line) yield JSON.parse(line) as WatchEvent<T>;
         }
+        if (start < chunk.length) partial.push(chunk.subarray(start));
       }
     } catch (err) {
       if (signal?.aborted) return;
       throw err;
     } finally {
-      res.destroy();
+      res.close();
     }
   }
 }
