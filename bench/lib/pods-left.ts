@@ -19,8 +19,9 @@ export async function podsInNamespace(c: RestClient, namespace: string): Promise
 
 /**
  * Waits until no pod in namespace matches labelSelector (a list of at most
- * one pod every pollMs); every 5 s calls progress with the namespace's pod
- * count and the seconds since t0 (a performance.now() value). Returns the
+ * one pod every pollMs); every progressEveryMs (5 s) calls progress with the
+ * namespace's pod count and the seconds since t0 (a performance.now()
+ * value). Returns the
  * seconds from t0 to the first poll that found none.
  */
 export async function waitPodsGone(
@@ -31,6 +32,7 @@ export async function waitPodsGone(
     t0: number;
     timeoutS: number;
     pollMs?: number;
+    progressEveryMs?: number;
     progress?: (podsInNamespace: number, seconds: number) => void;
   },
 ): Promise<number> {
@@ -44,7 +46,7 @@ export async function waitPodsGone(
       });
       if (some.items.length === 0) return true;
       const now = performance.now();
-      if (opts.progress && now - lastLog >= 5000) {
+      if (opts.progress && now - lastLog >= (opts.progressEveryMs ?? 5000)) {
         lastLog = now;
         opts.progress(await podsInNamespace(c, opts.namespace), (now - opts.t0) / 1000);
       }
