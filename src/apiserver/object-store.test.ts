@@ -94,7 +94,7 @@ test("prepareUpdate: an unchanged object is detected, a change is encoded once",
   for (const [spec, unchanged] of cases) {
     calls.length = 0;
     const next = { ...current, spec } as KObject;
-    const prepared = await store.prepareUpdate(v2, next, current, kv);
+    const prepared = await store.prepareUpdate(v2, next, current, kv.value);
     assert.equal(prepared.unchanged, unchanged, JSON.stringify(spec));
     assert.equal(calls.length, 1, "one conversion to the storage version");
     if (!unchanged) {

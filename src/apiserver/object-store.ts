@@ -155,22 +155,23 @@ export class ObjectStore {
 
   /**
    * `next` encoded for storage, and whether storing it changes nothing: its
-   * bytes equal the stored ones (upstream's check), or, for defs converted
-   * synchronously, it encodes as `current` does.
+   * bytes equal the stored ones `currentValue` (upstream's check), or, for
+   * defs converted synchronously, it encodes as `current` does. `currentValue`
+   * undefined: the stored bytes are not at hand (the watch cache dropped them
+   * for their decoding `current`, which encodes to them).
    */
   async prepareUpdate(
     def: ResourceDef,
     next: KObject,
     current: KObject,
-    currentKV: KeyValue,
+    currentValue: string | undefined,
   ): Promise<{ value: string; unchanged: boolean }> {
     const value = await this.encodeAsync(def, next);
-    if (value === currentKV.value) return { value, unchanged: true };
-    if (def.convertMany)
-      return {
-        value,
-        unchanged: isDeepStrictEqual(JSON.parse(value), JSON.parse(currentKV.value)),
-      };
+    if (value === currentValue) return { value, unchanged: true };
+    if (def.convertMany) {
+      const stored = currentValue ?? (await this.encodeAsync(def, current));
+      return { value, unchanged: isDeepStrictEqual(JSON.parse(value), JSON.parse(stored)) };
+    }
     // Both stored unconverted: compare the stored forms without encoding current again.
     const storage = storageApiVersion(def);
     if (!storage || (next.apiVersion === storage && current.apiVersion === storage))

@@ -18,6 +18,7 @@ import {
   validatePathName,
 } from "./object-meta.ts";
 import { copyJson } from "./json-copy.ts";
+import { currentFromCache } from "./watch-cache-reader.ts";
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -35,6 +36,33 @@ export interface WriteOptions {
 }
 
 const MAX_UPDATE_ATTEMPTS = 16;
+
+/**
+ * The object a write starts from: read from storage, or suggested by the
+ * watch cache (possibly stale; the compare-and-swap on modRevision decides).
+ */
+interface CurrentState {
+  /** Undefined when absent (modRevision 0). */
+  obj?: KObject;
+  modRevision: number;
+  /** The stored bytes; undefined when only the decoding is at hand (it encodes to them). */
+  value?: string;
+  suggested: boolean;
+}
+
+/** The cache's state of the object as a suggestion, or undefined (read storage). */
+function suggestedState(
+  server: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+): CurrentState | undefined {
+  const cached = currentFromCache(server, def, namespace, name);
+  return cached && { ...cached, suggested: true };
+}
+
+/** A no-op update decided on a cached state: confirm it against storage first. */
+const STALE = Symbol("stale suggestion");
 
 /** Create, update and delete with the object semantics shared by every resource. */
 export class RestStore {
@@ -86,82 +114,133 @@ export class RestStore {
     transform: (current: KObject | undefined) => Promise<KObject>,
     opts: WriteOptions & { allowCreate?: boolean },
   ): Promise<{ obj: KObject; created: boolean }> {
-    const server = this.#server;
+    // Dry runs read storage, as upstream's DryRunnableStorage.
+    let state: CurrentState | undefined = opts.dryRun
+      ? undefined
+      : suggestedState(this.#server, def, namespace, name);
+    const note: { precondition?: string } = {};
     for (let attempt = 0; ; attempt++) {
-      const kv = await server.store.getKV(def, namespace, name);
-      const current = kv ? await server.store.decodeAsync(def, kv) : undefined;
-      if (!current && !opts.allowCreate) {
-        throw new StatusError(
-          "NotFound",
-          `${def.group ? `${def.resource}.${def.group}` : def.resource} "${name}" not found`,
-          {
-            name,
-            group: def.group || undefined,
-            kind: def.resource,
-          },
-        );
-      }
-      const desired = await transform(current ? copyJson(current) : undefined);
-      if (!current) {
-        (desired.metadata as ObjectMeta).resourceVersion = undefined;
-        delete (desired.metadata as ObjectMeta).resourceVersion;
-        return { obj: await this.create(def, desired, opts), created: true };
-      }
-      const meta = desired.metadata as ObjectMeta;
-      const precondition = meta.resourceVersion;
-      if (precondition && precondition !== current.metadata?.resourceVersion)
-        throw staleConflict(def, name);
-      prepareMetaForUpdate(def, desired, current);
-      this.prepareStrategy(def, desired, current, opts.subresource);
-      // A binding writes the pod straight to storage upstream (assignPod), so
-      // it records no managedFields entry.
-      if (opts.operation !== "Apply" && opts.subresource !== "binding") {
-        await server.extensions.updateManagedFields(
-          def,
-          desired,
-          current,
-          this.managedUpdate(opts),
-        );
-      }
-      const attrs = this.attrs("UPDATE", def, desired, current, opts);
+      state ??= await this.#read(def, namespace, name);
+      const from = state;
+      state = undefined;
+      note.precondition = undefined;
       try {
-        const result = await runWriteStages(
-          server.pipeline,
-          attrs,
-          async (a) => {
-            if (def.strategy?.usesCel) await loadCel();
-            throwIfInvalid(
-              def,
-              a.object!,
-              this.validateUpdate(def, a.object!, current, opts.subresource),
-            );
-          },
-          async (a) => {
-            const next = a.object!;
-            const prepared = await server.store.prepareUpdate(def, next, current, kv!);
-            if (prepared.unchanged) return current;
-            if (opts.dryRun) return next;
-            if (shouldDeleteDuringUpdate(def, next)) {
-              const gone = await server.store.delete(def, namespace, name, kv!.modRevision);
-              return {
-                ...next,
-                metadata: { ...next.metadata, resourceVersion: gone.metadata?.resourceVersion },
-              };
-            }
-            return server.store.update(def, next, kv!.modRevision, prepared.value);
-          },
-        );
-        return { obj: result, created: false };
+        const out = await this.#attempt(def, {
+          namespace,
+          name,
+          state: from,
+          transform,
+          opts,
+          note,
+        });
+        if (out !== STALE) return out;
+        state = await this.#read(def, namespace, name);
       } catch (err) {
+        if (from.suggested) {
+          // Upstream's GuaranteedUpdate with a cached object: any failure
+          // re-reads storage, and stands only when the object did not change.
+          state = await this.#read(def, namespace, name);
+          if (state.modRevision === from.modRevision) throw err;
+          continue;
+        }
         const retry =
           err instanceof StatusError &&
           err.reason === "Conflict" &&
-          !precondition &&
+          !note.precondition &&
           attempt < MAX_UPDATE_ATTEMPTS &&
           !err.message.includes("Precondition");
         if (!retry) throw err;
       }
     }
+  }
+
+  /** The object's current state in storage (modRevision 0: absent). */
+  async #read(def: ResourceDef, namespace: string, name: string): Promise<CurrentState> {
+    const store = this.#server.store;
+    const kv = await store.getKV(def, namespace, name);
+    if (!kv) return { modRevision: 0, suggested: false };
+    const obj = await store.decodeAsync(def, kv);
+    return { obj, modRevision: kv.modRevision, value: kv.value, suggested: false };
+  }
+
+  /**
+   * One read-modify-write from `state`. STALE: the write would change
+   * nothing, but `state` came from the cache and may be out of date (upstream
+   * re-reads storage before short-circuiting a write).
+   */
+  async #attempt(
+    def: ResourceDef,
+    a: {
+      namespace: string;
+      name: string;
+      state: CurrentState;
+      transform: (current: KObject | undefined) => Promise<KObject>;
+      opts: WriteOptions & { allowCreate?: boolean };
+      /** Set to the desired object's resourceVersion precondition, if any. */
+      note: { precondition?: string };
+    },
+  ): Promise<{ obj: KObject; created: boolean } | typeof STALE> {
+    const { namespace, name, state, transform, opts } = a;
+    const server = this.#server;
+    // Shared with the watch cache when suggested by it: read, never changed.
+    const current = state.obj;
+    if (!current && !opts.allowCreate) {
+      throw new StatusError(
+        "NotFound",
+        `${def.group ? `${def.resource}.${def.group}` : def.resource} "${name}" not found`,
+        {
+          name,
+          group: def.group || undefined,
+          kind: def.resource,
+        },
+      );
+    }
+    const desired = await transform(current ? copyJson(current) : undefined);
+    if (!current) {
+      (desired.metadata as ObjectMeta).resourceVersion = undefined;
+      delete (desired.metadata as ObjectMeta).resourceVersion;
+      return { obj: await this.create(def, desired, opts), created: true };
+    }
+    const meta = desired.metadata as ObjectMeta;
+    const precondition = meta.resourceVersion;
+    a.note.precondition = precondition;
+    if (precondition && precondition !== current.metadata?.resourceVersion)
+      throw staleConflict(def, name);
+    prepareMetaForUpdate(def, desired, current);
+    this.prepareStrategy(def, desired, current, opts.subresource);
+    // A binding writes the pod straight to storage upstream (assignPod), so
+    // it records no managedFields entry.
+    if (opts.operation !== "Apply" && opts.subresource !== "binding") {
+      await server.extensions.updateManagedFields(def, desired, current, this.managedUpdate(opts));
+    }
+    const attrs = this.attrs("UPDATE", def, desired, current, opts);
+    const result = await runWriteStages(
+      server.pipeline,
+      attrs,
+      async (a) => {
+        if (def.strategy?.usesCel) await loadCel();
+        throwIfInvalid(
+          def,
+          a.object!,
+          this.validateUpdate(def, a.object!, current, opts.subresource),
+        );
+      },
+      async (a) => {
+        const next = a.object!;
+        const prepared = await server.store.prepareUpdate(def, next, current, state.value);
+        if (prepared.unchanged) return state.suggested ? STALE : current;
+        if (opts.dryRun) return next;
+        if (shouldDeleteDuringUpdate(def, next)) {
+          const gone = await server.store.delete(def, namespace, name, state.modRevision);
+          return {
+            ...next,
+            metadata: { ...next.metadata, resourceVersion: gone.metadata?.resourceVersion },
+          };
+        }
+        return server.store.update(def, next, state.modRevision, prepared.value);
+      },
+    );
+    return result === STALE ? STALE : { obj: result, created: false };
   }
 
   /** Deletes now, guarded by the revision the caller read. */

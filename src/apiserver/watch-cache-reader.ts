@@ -31,6 +31,7 @@
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { KeyValue } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
+import { hasLatestRevision } from "../storage/latest-revision.ts";
 import type { ServerContext } from "./context.ts";
 import { encodeContinue, type ListOptions } from "./list-options.ts";
 import { keyPrefix, objectKey } from "./object-store.ts";
@@ -181,6 +182,40 @@ export async function getFromCache(
   const el = cache.store.get(objectKey(def, namespace, name));
   if (!el) return {};
   return { obj: WatchCacheStore.objectOf(el, def, (kv) => server.store.decode(def, kv)) };
+}
+
+/** An object's state as the watch cache holds it, offered to a write as its starting point. */
+export interface CachedCurrent {
+  /** The cache's decoding (shared: never mutate it). */
+  obj: KObject;
+  modRevision: number;
+  /** The stored bytes, or undefined when the cache keeps only the decoding (which encodes to them). */
+  value?: string;
+}
+
+/**
+ * The object at (namespace, name) as the running cache holds it, for a
+ * guaranteed update to start from instead of reading storage (upstream's
+ * cacher hands its cached object to GuaranteedUpdate). Only a suggestion:
+ * the write's compare-and-swap confirms it. Undefined when the cache is not
+ * running, does not hold the key, converts asynchronously, or (in-process
+ * backends) has not yet applied storage's latest revision.
+ */
+export function currentFromCache(
+  server: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+): CachedCurrent | undefined {
+  if (def.convertMany) return undefined;
+  const cache = server.watchCaches.get(keyPrefix(def));
+  if (!cache?.ready || cache.initializing) return undefined;
+  const backend = server.store.backend;
+  if (hasLatestRevision(backend) && cache.lastRevision < backend.latestRevision()) return undefined;
+  const el = cache.store.get(objectKey(def, namespace, name));
+  if (!el) return undefined;
+  const obj = WatchCacheStore.objectOf(el, def, (kv) => server.store.decode(def, kv));
+  return { obj, modRevision: el.modRevision, value: el.value };
 }
 
 /** One page of a storage list whose objects are decoded on demand. */
