@@ -9,9 +9,18 @@ import { StatusError, badRequest, fieldErrors, invalid, type FieldError } from "
 import type { KObject, ObjectMeta, ResourceDef } from "../api/types.ts";
 import { apiVersionOf } from "./object-store.ts";
 
+/** The last second formatted by rfc3339 (writes in the same second share it). */
+let lastSecond = NaN;
+let lastText = "";
+
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(".000Z", "Z");
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 const NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";

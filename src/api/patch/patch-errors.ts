@@ -28,9 +28,39 @@ export function patchNotApplicable(detail: string): PatchApplyError {
   return new PatchApplyError(detail);
 }
 
-/** Deep copy of a JSON value. */
+/**
+ * Deep copy of a JSON value, equal to structuredClone's for JSON values
+ * (objects, arrays, primitives; undefined members kept) and several times
+ * faster. Values that are not plain objects or arrays (Date, Map, ...) are
+ * copied by structuredClone.
+ */
 export function cloneJson<T>(value: T): T {
-  return value === undefined ? value : (structuredClone(value) as T);
+  return cloneValue(value) as T;
+}
+
+function cloneValue(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) out.push(cloneValue(value[i]));
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  const src = value as Record<string, unknown>;
+  for (const key of Object.keys(src)) {
+    if (key === "__proto__") {
+      // An own "__proto__" key (JSON.parse makes one): define it, never set the prototype.
+      Object.defineProperty(out, key, {
+        value: cloneValue(src[key]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[key] = cloneValue(src[key]);
+  }
+  return out;
 }
 
 /** A plain JSON object (not null, not an array). */

@@ -8,7 +8,7 @@ import type { KObject } from "../types.ts";
 import { isDNS1123Subdomain, isQualifiedName, nameIsDNSSubdomain } from "./names.ts";
 import { obj, str } from "./field.ts";
 import { validateObjectMeta } from "./object-meta.ts";
-import { convertEvent } from "../resources/events-conversion.ts";
+import { eventInVersion } from "../resources/events-conversion.ts";
 
 const REPORTING_INSTANCE_LIMIT = 128;
 const ACTION_LIMIT = 128;
@@ -75,7 +75,7 @@ export function validateEvent(o: KObject): FieldError[] {
 
 /** An events.k8s.io/v1 Event: eventTime required, then the core rules. */
 export function validateEventsV1Event(o: KObject): FieldError[] {
-  const core = convertEvent(o, "v1");
+  const core = eventInVersion(o, "v1"); // read only: no copy
   const errs = str(o.eventTime) ? [] : [fieldErrors.required("eventTime")];
   const type = o.type;
   if (type !== undefined && type !== "Normal" && type !== "Warning") {
