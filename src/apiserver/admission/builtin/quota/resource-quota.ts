@@ -96,17 +96,20 @@ export function resourceQuotaPlugin(server: ServerRef, clock: Clock): AdmissionP
       if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return;
       if (attrs.subresource !== "" || !attrs.def.namespaced || !attrs.object) return;
       const t: QuotaTarget = { group: attrs.def.group, resource: attrs.def.resource };
-      const delta = usageDelta(t, attrs.object, attrs.oldObject, clock.now());
-      if (delta.size === 0) return;
       const s = await server.get();
       const def = s.registry.get("", "v1", "resourcequotas")!;
+      // First from the shared cache (upstream's quota lister): a namespace
+      // without quotas has nothing to charge, so its usage is not computed.
+      const cached = await ObjectCache.shared(s, def).under(keyPrefix(def, attrs.namespace));
+      if (cached.length === 0) return;
+      const delta = usageDelta(t, attrs.object, attrs.oldObject, clock.now());
+      if (delta.size === 0) return;
       const charged = new Set<string>();
       for (let attempt = 0; ; attempt++) {
-        // First from the shared cache (upstream's quota lister); after a
-        // conflict, from storage so the retry charges the current status.
+        // After a conflict, from storage so the retry charges the current status.
         const quotas =
           attempt === 0
-            ? await ObjectCache.shared(s, def).under(keyPrefix(def, attrs.namespace))
+            ? cached
             : (await s.store.list(def, attrs.namespace, {})).items.map((i) => i.obj);
         const pending: KObject[] = [];
         for (const quota of quotas) {
