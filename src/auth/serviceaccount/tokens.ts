@@ -9,7 +9,14 @@ import type { KeyObject } from "node:crypto";
 import { randomUUID } from "node:crypto";
 import type { KObject } from "../../api/types.ts";
 import type { AuthnResult, TokenAuthenticator, UserInfo } from "../types.ts";
-import { JwtError, looksLikeJwt, signJwt, unverifiedClaims, verifyJwt } from "./jwt.ts";
+import {
+  JwtError,
+  looksLikeJwt,
+  signJwt,
+  unverifiedClaims,
+  verifyJwt,
+  type JwtClaims,
+} from "./jwt.ts";
 
 /** The issuer of legacy secret-based tokens. */
 export const LEGACY_ISSUER = "kubernetes/serviceaccount";
@@ -119,26 +126,47 @@ export interface ServiceAccountAuthenticatorOptions {
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
+/** Verified tokens remembered per authenticator (the map starts over when full). */
+const MAX_VERIFIED_TOKENS = 10_000;
+
 /** Authenticates service-account JWTs (legacy and bound). */
 export class ServiceAccountTokenAuthenticator implements TokenAuthenticator {
   readonly name = "serviceaccount";
   readonly #opts: ServiceAccountAuthenticatorOptions;
+  /**
+   * The claims of tokens whose signature verified (a token's claims never
+   * change; every request of a controller carries the same token, and
+   * decoding them again was half of this authenticator's cost). Expiry,
+   * audiences and bound objects are still checked on every request.
+   */
+  readonly #verified = new Map<string, JwtClaims>();
 
   constructor(opts: ServiceAccountAuthenticatorOptions) {
     this.#opts = opts;
   }
 
   async authenticateToken(token: string, audiences?: string[]): Promise<AuthnResult> {
-    if (!looksLikeJwt(token)) return { kind: "none" };
-    let iss: string;
-    try {
-      iss = str(unverifiedClaims(token).iss);
-    } catch {
-      return { kind: "none" };
+    let claims = this.#verified.get(token);
+    if (!claims) {
+      if (!looksLikeJwt(token)) return { kind: "none" };
+      let iss: string;
+      try {
+        iss = str(unverifiedClaims(token).iss);
+      } catch {
+        return { kind: "none" };
+      }
+      if (iss !== LEGACY_ISSUER && !this.#opts.issuers.includes(iss)) return { kind: "none" };
+      try {
+        claims = verifyJwt(token, this.#opts.publicKeys);
+      } catch (err) {
+        if (err instanceof JwtError) return { kind: "error", message: err.message };
+        throw err;
+      }
+      if (this.#verified.size >= MAX_VERIFIED_TOKENS) this.#verified.clear();
+      this.#verified.set(token, claims);
     }
-    if (iss !== LEGACY_ISSUER && !this.#opts.issuers.includes(iss)) return { kind: "none" };
+    const iss = str(claims.iss);
     try {
-      const claims = verifyJwt(token, this.#opts.publicKeys);
       return iss === LEGACY_ISSUER
         ? await this.#legacy(claims, token)
         : await this.#bound(claims, audiences ?? this.#opts.audiences);
