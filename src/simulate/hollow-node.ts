@@ -42,6 +42,12 @@ export interface HollowShared {
   forget(uid: string): void;
   /** True once the shared pod informer has synced (pods unknown to a node may then go). */
   sourcesReady(): boolean;
+  /**
+   * The Node as the shared node informer has it (undefined: not seen yet, and
+   * the status check writes nothing unless due); without it, each status
+   * check GETs the Node.
+   */
+  serverNode?(name: string): Node | undefined;
   imageBackoff: Backoff;
   /** When set, each node serves /stats/summary on its InternalIP with this certificate. */
   statsCert?: CertKeyPair;
@@ -209,6 +215,7 @@ export class HollowNode implements PodStateProvider {
       podCIDR: `${hollowPodPrefix(this.spec.index)}.0/24`,
       labels: this.spec.labels,
       kubeletPort: this.stats?.port,
+      serverNode: this.shared.serverNode && (async () => this.shared.serverNode!(this.spec.name)),
     };
     this.reporter = new NodeStatusReporter(o);
     const node: Node = initialNode(o);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useRestClient, useTestServer } from "../apiserver/testing/test-server.ts";
 import { FakeClock } from "../client/clock.ts";
-import { leasesRef } from "../client/resources.ts";
+import { leasesRef, nodesRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
 import { makeProfile } from "./profile.ts";
 import { Simulator } from "./simulator.ts";
@@ -61,6 +61,64 @@ test("a node's heartbeats start when it registers, not when the last node has", 
       const s = sim.stats();
       return s.leaseRenewals >= 6 && (await renewTime("early-0")) !== first;
     });
+    assert.equal(sim.stats().heartbeatErrors, 0);
+  } finally {
+    await sim.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("node status checks read the shared node informer: a Ready condition overwritten on the server is written back without a GET of the Node", async () => {
+  const clock = new FakeClock(Date.now());
+  const dataDir = mkdtempSync(join(tmpdir(), "k8ts-sim-test-"));
+  // The simulator's client, counting the Node GETs it sends.
+  let nodeGets = 0;
+  const counting = Object.create(client) as typeof client;
+  counting.get = ((ref: { resource: string }, ...rest: unknown[]) => {
+    if (ref.resource === "nodes") nodeGets++;
+    return (client.get as (...a: unknown[]) => unknown)(ref, ...rest);
+  }) as typeof client.get;
+  const sim = await Simulator.start({
+    client: counting,
+    nodes: 2,
+    profile: makeProfile({}),
+    namePrefix: "informed-",
+    dataDir,
+    clock,
+    serveStats: false,
+    random: () => 0,
+  });
+  // Registration reads each Node once (the Lease's owner reference); status checks never.
+  nodeGets = 0;
+  type NodeObj = KObject & {
+    status: { conditions: { type: string; status: string; reason?: string }[] };
+  };
+  const ready = async (name: string) =>
+    (await client.get<NodeObj>(nodesRef, undefined, name)).status.conditions.find(
+      (c) => c.type === "Ready",
+    )?.status;
+  try {
+    // As the node lifecycle controller does when leases stop (a strategic merge on type).
+    await client.patch(
+      nodesRef,
+      undefined,
+      "informed-1",
+      "strategic",
+      {
+        status: {
+          conditions: [{ type: "Ready", status: "Unknown", reason: "NodeStatusUnknown" }],
+        },
+      },
+      { subresource: "status" },
+    );
+    assert.equal(await ready("informed-1"), "Unknown");
+    // A status check after the informer saw the change writes Ready back.
+    await eventually("Ready written back", async () => {
+      clock.advance(10_000);
+      return (await ready("informed-1")) === "True";
+    });
+    assert.equal(await ready("informed-0"), "True");
+    assert.equal(nodeGets, 0, "no GET of a Node");
     assert.equal(sim.stats().heartbeatErrors, 0);
   } finally {
     await sim.stop();

@@ -3,18 +3,20 @@
  * workers, status reporter and lease against the simulated runtime, but the
  * process holds one shared pod informer (field selector spec.nodeName!=) for
  * all of them instead of one watch per node, one status manager, one
- * ConfigMap/Secret cache, and one heartbeat timer per node with the renewals
+ * ConfigMap/Secret cache, one node informer (each node's status check reads
+ * its Node there, as upstream's kubelet reads its node lister, instead of a
+ * GET per node every 10 s), and one heartbeat timer per node with the renewals
  * spread evenly over the period (and kept spread by upstream's 4% jitter).
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Pod, Taint } from "kubernetes-types/core/v1.d.ts";
+import type { Node, Pod, Taint } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../api/types.ts";
 import { realClock, type Clock } from "../client/clock.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
 import type { RestClient } from "../client/rest-client.ts";
-import { podsRef } from "../client/resources.ts";
+import { nodesRef, podsRef } from "../client/resources.ts";
 import { apiObjectSource } from "../kubelet/object-source.ts";
 import { Backoff } from "../kubelet/pod/backoff.ts";
 import { StatusManager } from "../kubelet/status-manager.ts";
@@ -105,6 +107,9 @@ export class Simulator {
 
   private async shared(): Promise<HollowShared> {
     const { client, profile } = this.opts;
+    // Started before registration: each node finds its Node there by its first status check.
+    const nodes = this.factory.informerFor<Node & KObject>(nodesRef);
+    this.factory.start();
     const podsDir = join(this.opts.dataDir, "pods");
     const logsDir = join(this.opts.dataDir, "logs");
     mkdirSync(podsDir, { recursive: true });
@@ -143,6 +148,7 @@ export class Simulator {
         r.event(pod as KObject, type, reason, message);
       },
       forget: (uid) => sm.forget(uid),
+      serverNode: (name) => nodes.indexer.get(name),
       sourcesReady: () => this.synced,
       imageBackoff: new Backoff(this.clock),
       statsCert: this.opts.serveStats === false ? undefined : await hollowServingCert(),
@@ -203,7 +209,7 @@ export class Simulator {
       update: (_old, pod) => nodeOf(pod)?.upsert(pod),
       delete: (pod) => nodeOf(pod)?.remove(pod.metadata?.uid ?? ""),
     });
-    this.factory.start();
+    // The factory runs already (the node informer): the pod informer starts as it is made.
     await this.factory.waitForCacheSync();
     this.synced = true;
   }
