@@ -177,8 +177,13 @@ export const ANCIENT_CHANGES_MANAGER = "ancient-changes";
  * managedFields cannot grow without bound.
  */
 export function capUpdateManagers(sets: ManagedSet[], max = MAX_UPDATE_MANAGERS): ManagedSet[] {
-  const live = sets.filter((s) => !isEmptyManaged(s));
-  const updaters = live.filter((s) => s.operation === "Update");
+  const live: ManagedSet[] = [];
+  const updaters: ManagedSet[] = [];
+  for (const s of sets) {
+    if (isEmptyManaged(s)) continue;
+    live.push(s);
+    if (s.operation === "Update") updaters.push(s);
+  }
   if (updaters.length <= max) return live;
   const result = live.slice();
   const byAge = updaters
@@ -220,29 +225,33 @@ function maxTime(a: string | undefined, b: string | undefined): string | undefin
 
 /** Encodes entries in upstream's order (Apply before Update, then time, manager, version, subresource), dropping empty sets. */
 export function encodeManagedFields(sets: ManagedSet[]): ManagedFieldsEntry[] {
-  const key = (s: ManagedSet) => [
-    s.operation,
-    s.time ?? "",
-    s.manager,
-    s.apiVersion ?? "",
-    s.subresource ?? "",
-  ];
-  return capUpdateManagers(sets)
-    .sort((a, b) => {
-      const ka = key(a);
-      const kb = key(b);
-      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
-      return 0;
-    })
-    .map((s) => {
-      const e: ManagedFieldsEntry = { manager: s.manager, operation: s.operation };
-      if (s.apiVersion !== undefined) e.apiVersion = s.apiVersion;
-      if (s.time !== undefined) e.time = s.time;
-      e.fieldsType = "FieldsV1";
-      e.fieldsV1 = storedEncoding(s) ?? s.set.toFieldsV1();
-      if (s.subresource) e.subresource = s.subresource;
-      return e;
-    });
+  const sorted = capUpdateManagers(sets).sort(compareEntries);
+  const out: ManagedFieldsEntry[] = [];
+  for (const s of sorted) {
+    const e: ManagedFieldsEntry = { manager: s.manager, operation: s.operation };
+    if (s.apiVersion !== undefined) e.apiVersion = s.apiVersion;
+    if (s.time !== undefined) e.time = s.time;
+    e.fieldsType = "FieldsV1";
+    e.fieldsV1 = storedEncoding(s) ?? s.set.toFieldsV1();
+    if (s.subresource) e.subresource = s.subresource;
+    out.push(e);
+  }
+  return out;
+}
+
+/** Upstream's entry order: operation, time, manager, apiVersion, subresource. */
+function compareEntries(a: ManagedSet, b: ManagedSet): number {
+  return (
+    compareStrings(a.operation, b.operation) ||
+    compareStrings(a.time ?? "", b.time ?? "") ||
+    compareStrings(a.manager, b.manager) ||
+    compareStrings(a.apiVersion ?? "", b.apiVersion ?? "") ||
+    compareStrings(a.subresource ?? "", b.subresource ?? "")
+  );
+}
+
+function compareStrings(a: string, b: string): number {
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /** A shallow copy of `obj` without metadata.managedFields (for comparisons). */
@@ -375,8 +384,16 @@ function isSelf(m: ManagedSet, self: Omit<ManagedSet, "set">): boolean {
 
 /** `m` as `self` at `time`, sharing its (still stored) set and encoding. */
 function restamped(m: ManagedSet, self: Omit<ManagedSet, "set">, time: string): ManagedSet {
-  const out = { ...self, time } as ManagedSet;
-  Object.defineProperty(out, "set", { get: () => m.set, enumerable: true });
+  const out: ManagedSet = {
+    manager: self.manager,
+    operation: self.operation,
+    apiVersion: self.apiVersion,
+    time,
+    subresource: self.subresource,
+    get set() {
+      return m.set;
+    },
+  };
   storedEncodings.set(out, storedEncodings.get(m)!);
   return out;
 }

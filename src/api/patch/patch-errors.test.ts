@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { cloneJson } from "./patch-errors.ts";
+import { cloneJson, jsonEqual } from "./patch-errors.ts";
 
 test("property: cloneJson equals structuredClone on JSON values and shares nothing", () => {
   fc.assert(
@@ -34,4 +34,47 @@ test("cloneJson: undefined members, own __proto__ keys, nested sharing, non-plai
   assert.notEqual(out.d, date);
   assert.equal(cloneJson(undefined), undefined);
   assert.equal(cloneJson("s"), "s");
+});
+
+/** JSON text with object keys sorted: equal texts mean equal JSON values. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object" && v !== null) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** A copy with every object's keys in reverse order. */
+function reversed(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reversed);
+  if (typeof v === "object" && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v).reverse())
+      Object.defineProperty(out, k, { value: reversed(x), enumerable: true });
+    return out;
+  }
+  return v;
+}
+
+test("property: jsonEqual is deep equality of JSON values, key order ignored", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+      assert.equal(jsonEqual(a, reversed(a)), true);
+      assert.equal(jsonEqual(a, b), canonical(a) === canonical(b));
+    }),
+  );
+  const cases: [unknown, unknown, boolean][] = [
+    [{ a: 1, b: 2 }, { b: 2, a: 1 }, true],
+    [{ a: undefined }, { b: undefined }, false],
+    [[1, 2], [2, 1], false],
+    [[], {}, false],
+    [{}, [], false],
+    [null, {}, false],
+    [NaN, NaN, false],
+    ["1", 1, false],
+  ];
+  for (const [a, b, want] of cases) assert.equal(jsonEqual(a, b), want, JSON.stringify([a, b]));
 });
