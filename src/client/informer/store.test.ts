@@ -18,7 +18,10 @@ test("Indexer: byIndex follows puts, replacements and removals, returning the cu
   idx.put(pod("a", "p2", "n1"));
   idx.put(pod("b", "p3", "n2"));
   const names = (index: string, value: string) =>
-    idx.byIndex(index, value).map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`);
+    idx
+      .byIndex(index, value)
+      .map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)
+      .sort(); // order unspecified, as upstream's
   const steps: [string, () => void, [string, string, string[]][]][] = [
     [
       "initial",
@@ -33,9 +36,9 @@ test("Indexer: byIndex follows puts, replacements and removals, returning the cu
       "p1 replaced, moved to n2",
       () => idx.put(pod("a", "p1", "n2", "2")),
       [
-        ["namespace", "a", ["p2@1", "p1@2"]],
+        ["namespace", "a", ["p1@2", "p2@1"]],
         ["nodeName", "n1", ["p2@1"]],
-        ["nodeName", "n2", ["p3@1", "p1@2"]],
+        ["nodeName", "n2", ["p1@2", "p3@1"]],
       ],
     ],
     [
@@ -52,5 +55,69 @@ test("Indexer: byIndex follows puts, replacements and removals, returning the cu
     step();
     for (const [index, value, expected] of want)
       assert.deepEqual(names(index, value), expected, `${what}: ${index}=${value}`);
+  }
+});
+
+test("Indexer: index values are computed once per put; unchanged ones only swap the object", () => {
+  let calls = 0;
+  const counted = (o: KObject) => {
+    calls++;
+    return nodeNameIndex(o);
+  };
+  const idx = new Indexer();
+  idx.put(pod("a", "early", "n1"));
+  idx.addIndex("node", counted);
+  const steps: { what: string; act: () => void; calls: number; n1: string[]; n2: string[] }[] = [
+    { what: "addIndex indexes what is cached", act: () => {}, calls: 1, n1: ["early@1"], n2: [] },
+    {
+      what: "new pod",
+      act: () => idx.put(pod("a", "p", "n1")),
+      calls: 1,
+      n1: ["early@1", "p@1"],
+      n2: [],
+    },
+    {
+      what: "same node: object swapped",
+      act: () => idx.put(pod("a", "p", "n1", "2")),
+      calls: 1,
+      n1: ["early@1", "p@2"],
+      n2: [],
+    },
+    {
+      what: "moved",
+      act: () => idx.put(pod("a", "p", "n2", "3")),
+      calls: 1,
+      n1: ["early@1"],
+      n2: ["p@3"],
+    },
+    {
+      what: "removed without recomputing",
+      act: () => idx.remove("a/p"),
+      calls: 0,
+      n1: ["early@1"],
+      n2: [],
+    },
+    {
+      what: "early moved after addIndex",
+      act: () => idx.put(pod("a", "early", "n2", "2")),
+      calls: 1,
+      n1: [],
+      n2: ["early@2"],
+    },
+  ];
+  const at = (node: string) =>
+    idx
+      .byIndex("node", node)
+      .map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)
+      .sort();
+  calls = 0;
+  idx.addIndex("node-again", () => []); // idempotent per name; unrelated index
+  for (const s of steps) {
+    const before = calls;
+    s.act();
+    if (s.what !== steps[0]!.what) assert.equal(calls - before, s.calls, `${s.what}: index calls`);
+    assert.deepEqual(at("n1"), s.n1, `${s.what}: n1`);
+    assert.deepEqual(at("n2"), s.n2, `${s.what}: n2`);
+    assert.equal(idx.countIndexed("node", "n1"), s.n1.length, `${s.what}: count`);
   }
 });

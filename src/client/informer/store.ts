@@ -26,6 +26,12 @@ export class Indexer<T extends KObject = KObject> {
   private indices = new Map<string, Map<string, Map<string, T>>>();
   /** The index functions with their maps, in the order added (walked on every put). */
   private readonly funcs: { name: string; fn: IndexFunc; idx: Map<string, Map<string, T>> }[] = [];
+  /**
+   * Per cached key, the values each index function gave its object (in
+   * funcs order): a put whose values did not change only swaps the object in
+   * (most updates, e.g. a pod's status), and a remove needs no recomputation.
+   */
+  private readonly indexValues = new Map<string, string[][]>();
 
   constructor(indexers: Record<string, IndexFunc> = { namespace: namespaceIndex }) {
     for (const [name, fn] of Object.entries(indexers)) this.addIndex(name, fn);
@@ -38,7 +44,11 @@ export class Indexer<T extends KObject = KObject> {
     this.indices.set(name, idx);
     const entry = { name, fn, idx };
     this.funcs.push(entry);
-    for (const [key, obj] of this.items) addTo(idx, fn(obj), key, obj);
+    for (const [key, obj] of this.items) {
+      const values = fn(obj);
+      addTo(idx, values, key, obj);
+      this.indexValues.get(key)?.push(values);
+    }
   }
 
   get(key: string): T | undefined {
@@ -80,34 +90,50 @@ export class Indexer<T extends KObject = KObject> {
   put(obj: T): T | undefined {
     const key = objectKey(obj);
     const old = this.items.get(key);
-    if (old) this.unindex(key, old);
     this.items.set(key, obj);
-    this.index(key, obj);
+    const before = this.indexValues.get(key);
+    const after: string[][] = new Array(this.funcs.length);
+    for (let i = 0; i < this.funcs.length; i++) {
+      const { fn, idx } = this.funcs[i]!;
+      const values = fn(obj);
+      after[i] = values;
+      const was = before?.[i];
+      if (was && sameValues(was, values)) {
+        for (const v of values) idx.get(v)!.set(key, obj);
+        continue;
+      }
+      if (was) removeFrom(idx, was, key);
+      addTo(idx, values, key, obj);
+    }
+    this.indexValues.set(key, after);
     return old;
   }
 
   remove(key: string): T | undefined {
     const old = this.items.get(key);
     if (old) {
-      this.unindex(key, old);
+      const before = this.indexValues.get(key);
+      for (let i = 0; i < this.funcs.length; i++)
+        removeFrom(this.funcs[i]!.idx, before?.[i] ?? [], key);
+      this.indexValues.delete(key);
       this.items.delete(key);
     }
     return old;
   }
+}
 
-  private index(key: string, obj: T): void {
-    for (const { fn, idx } of this.funcs) addTo(idx, fn(obj), key, obj);
-  }
+function sameValues(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
-  private unindex(key: string, obj: T): void {
-    for (const { fn, idx } of this.funcs) {
-      for (const v of fn(obj)) {
-        const objects = idx.get(v);
-        if (!objects) continue;
-        objects.delete(key);
-        if (objects.size === 0) idx.delete(v);
-      }
-    }
+function removeFrom<T>(idx: Map<string, Map<string, T>>, values: string[], key: string): void {
+  for (const v of values) {
+    const objects = idx.get(v);
+    if (!objects) continue;
+    objects.delete(key);
+    if (objects.size === 0) idx.delete(v);
   }
 }
 
