@@ -7,7 +7,9 @@
 import { StatusError } from "../../api/status.ts";
 import type { KObject, ResourceDef } from "../../api/types.ts";
 import type { ServerContext } from "../../apiserver/context.ts";
+import { keyPrefix } from "../../apiserver/object-store.ts";
 import { RestStore } from "../../apiserver/rest-store.ts";
+import type { CacheSubscription } from "../../apiserver/watch-cache-events.ts";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./bootstrap-policy.ts";
 import { buildSnapshot, type RbacSnapshot } from "./snapshot.ts";
 
@@ -19,6 +21,9 @@ const SYSTEM_WRITE = {
 };
 
 const RBAC = "rbac.authorization.k8s.io";
+
+/** Wait before watching the RBAC resources again after their watch failed or ended. */
+const WATCH_RETRY_MS = 5_000;
 
 function defs(server: ServerContext): Record<string, ResourceDef> {
   const get = (r: string) => {
@@ -45,13 +50,25 @@ async function listAll(server: ServerContext, def: ResourceDef): Promise<KObject
   }
 }
 
-/** A cached snapshot source bound to one server. */
+/**
+ * A cached snapshot source bound to one server. While it watches the four
+ * RBAC resources through the server's watch caches (as upstream's authorizer
+ * reads them from informers), a snapshot stays current until one of them
+ * changes; without that watch (not started yet, or ended) it is re-read once
+ * older than maxAgeMs.
+ */
 export class RbacSource {
   readonly #server: ServerContext;
   readonly #maxAgeMs: number;
-  #snapshot?: { at: number; value: RbacSnapshot };
+  #snapshot?: { at: number; generation: number; value: RbacSnapshot };
   #loading?: Promise<RbacSnapshot>;
   #aggregating = false;
+  /** Bumped by every RBAC change the watch sees (and when the watch ends). */
+  #generation = 0;
+  #watching?: Promise<void>;
+  #watchLive = false;
+  /** When a failed watch may be tried again. */
+  #watchRetryAt = 0;
 
   constructor(server: ServerContext, maxAgeMs = 1000) {
     this.#server = server;
@@ -61,16 +78,56 @@ export class RbacSource {
   /** The current snapshot; `fresh` forces a re-read (coalesced with one in flight). */
   async snapshot(fresh: boolean): Promise<RbacSnapshot> {
     const now = this.#server.clock.now();
-    if (!fresh && this.#snapshot && now - this.#snapshot.at < this.#maxAgeMs)
-      return this.#snapshot.value;
+    if (!this.#watching && now >= this.#watchRetryAt) this.#watching = this.#watchChanges();
+    const s = this.#snapshot;
+    if (!fresh && s) {
+      if (this.#watchLive && s.generation === this.#generation) return s.value;
+      if (now - s.at < this.#maxAgeMs) return s.value;
+    }
     this.#loading ??= this.#load().finally(() => {
       this.#loading = undefined;
     });
     return this.#loading;
   }
 
+  /**
+   * Follows the RBAC resources' watch caches, bumping the generation on every
+   * event; on any failure or end, falls back to the age limit (and tries
+   * again on a later snapshot call).
+   */
+  async #watchChanges(): Promise<void> {
+    const subs: CacheSubscription[] = [];
+    try {
+      for (const def of Object.values(defs(this.#server))) {
+        const cache = this.#server.watchCaches.forPrefix(keyPrefix(def));
+        await cache.ensureStarted();
+        subs.push(cache.subscribe(cache.lastRevision));
+      }
+      // Changes from here on bump the generation: a snapshot loaded after
+      // this point is current until then.
+      this.#generation++;
+      this.#watchLive = true;
+      await Promise.race(
+        subs.map(async (sub) => {
+          // Empty batches are progress (the revision moved elsewhere): no change here.
+          for (let events = await sub.next(); events !== null; events = await sub.next())
+            if (events.length > 0) this.#generation++;
+        }),
+      );
+    } catch {
+      // Not watchable now (storage down, cache re-initializing): ages out instead.
+    } finally {
+      this.#watchLive = false;
+      this.#generation++;
+      for (const sub of subs) sub.close();
+      this.#watching = undefined;
+      this.#watchRetryAt = this.#server.clock.now() + WATCH_RETRY_MS;
+    }
+  }
+
   async #load(): Promise<RbacSnapshot> {
     const at = this.#server.clock.now();
+    const generation = this.#generation;
     const d = defs(this.#server);
     const [cr, r, crb, rb] = await Promise.all([
       listAll(this.#server, d.clusterroles),
@@ -79,7 +136,7 @@ export class RbacSource {
       listAll(this.#server, d.rolebindings),
     ]);
     const value = buildSnapshot(cr, r, crb, rb);
-    this.#snapshot = { at, value };
+    this.#snapshot = { at, generation, value };
     if (value.staleAggregations.length > 0) void this.#writeAggregations(value);
     return value;
   }
