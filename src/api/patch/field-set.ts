@@ -254,11 +254,25 @@ function encodeFieldsV1(node: FieldSet): Record<string, unknown> {
   return out;
 }
 
-const RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+/** Sort rank of a path element's kind character: f, k, v, i, then anything else. */
+function rank(code: number): number {
+  switch (code) {
+    case 102: // f
+      return 0;
+    case 107: // k
+      return 1;
+    case 118: // v
+      return 2;
+    case 105: // i
+      return 3;
+    default:
+      return 9;
+  }
+}
 
 /** Orders path elements as upstream: fields, then keys, values, indexes. */
 export function comparePathElements(a: string, b: string): number {
-  const r = (RANK[a[0]] ?? 9) - (RANK[b[0]] ?? 9);
+  const r = rank(a.charCodeAt(0)) - rank(b.charCodeAt(0));
   if (r !== 0) return r;
   if (a[0] === "i") return Number(a.slice(2)) - Number(b.slice(2));
   return a < b ? -1 : a > b ? 1 : 0;

@@ -4,7 +4,7 @@
  * from everyone else (`updateManagedFields`); server-side apply builds on the
  * same entries (server-side-apply.ts).
  */
-import type { KObject, ManagedFieldsEntry } from "../types.ts";
+import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../types.ts";
 import { FieldSet, comparePathElements, fieldElement } from "./field-set.ts";
 import { compareObjects } from "./field-set-of.ts";
 import { isJsonObject, jsonEqual } from "./patch-errors.ts";
@@ -257,8 +257,15 @@ function compareStrings(a: string, b: string): number {
 /** A shallow copy of `obj` without metadata.managedFields (for comparisons). */
 export function withoutManagedFields(obj: KObject | undefined): KObject | undefined {
   if (!obj?.metadata || !Object.hasOwn(obj.metadata, "managedFields")) return obj;
-  const { managedFields: _, ...metadata } = obj.metadata;
-  return { ...obj, metadata };
+  return { ...obj, metadata: metadataWithoutManagedFields(obj.metadata) };
+}
+
+/** A shallow copy of `meta` without managedFields (a loop: object rest is slower). */
+function metadataWithoutManagedFields(meta: ObjectMeta): ObjectMeta {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(meta))
+    if (key !== "managedFields") out[key] = (meta as Record<string, unknown>)[key];
+  return out as ObjectMeta;
 }
 
 /** A shallow copy of `obj` whose metadata.managedFields is `entries` (removed when empty). */
@@ -453,10 +460,24 @@ function comparable(
   obj: KObject | undefined,
   ignoredFields: string[][] | undefined,
 ): KObject | undefined {
-  const bare = withoutManagedFields(obj);
-  if (!bare || !ignoredFields?.length) return bare;
-  const copy: Record<string, unknown> = { ...bare };
-  for (const p of ignoredFields)
-    if (p.length === 1 && p[0].startsWith("f:")) delete copy[p[0].slice(2)];
+  if (!obj || !ignoredFields?.length) return withoutManagedFields(obj);
+  // One copy without the ignored top-level fields (no `delete`: it would
+  // make the copy a slow dictionary-mode object for the walk).
+  let ignored: string | undefined;
+  let more: Set<string> | undefined;
+  for (const p of ignoredFields) {
+    if (p.length !== 1 || !p[0].startsWith("f:")) continue;
+    if (ignored === undefined) ignored = p[0].slice(2);
+    else (more ??= new Set()).add(p[0].slice(2));
+  }
+  const copy: Record<string, unknown> = {};
+  const src = obj as Record<string, unknown>;
+  for (const key of Object.keys(src)) {
+    if (key === ignored || more?.has(key)) continue;
+    copy[key] = src[key];
+  }
+  const meta = obj.metadata;
+  if (meta && Object.hasOwn(copy, "metadata") && Object.hasOwn(meta, "managedFields"))
+    copy.metadata = metadataWithoutManagedFields(meta);
   return copy as KObject;
 }
