@@ -5,7 +5,7 @@ import type { RestClient } from "../client/rest-client.ts";
 import { Backoff } from "../kubelet/pod/backoff.ts";
 import { labelPodUID } from "../kubelet/pod/runtime-config.ts";
 import { PodWorkerFixtures } from "../kubelet/pod/testing.ts";
-import { HollowNode, podsDifferSemantically } from "./hollow-node.ts";
+import { HollowNode, jsonEqual, podsDifferSemantically } from "./hollow-node.ts";
 import { makeProfile } from "./profile.ts";
 
 const fixtures = new PodWorkerFixtures();
@@ -120,6 +120,27 @@ const running: Pod = {
   metadata: { name: "web", namespace: "default", uid: "web-1", labels: { app: "web" } },
   spec: { nodeName: "hollow-0", containers: [{ name: "main", image: "pause" }] },
 };
+
+test("jsonEqual: JSON values by structure", () => {
+  const cases: [unknown, unknown, boolean][] = [
+    [1, 1, true],
+    ["a", "b", false],
+    [null, null, true],
+    [null, {}, false],
+    [[], {}, false],
+    [{}, [], false],
+    [[1, [2, { a: 3 }]], [1, [2, { a: 3 }]], true],
+    [[1, 2], [2, 1], false],
+    [[1], [1, 2], false],
+    [{ a: 1, b: { c: [true] } }, { b: { c: [true] }, a: 1 }, true],
+    [{ a: 1 }, { a: 1, b: 2 }, false],
+    [{ a: 1, b: 2 }, { a: 1 }, false],
+    [{ a: 1, b: 2 }, { a: 1, c: 2 }, false],
+    [{ a: "1" }, { a: 1 }, false],
+  ];
+  for (const [a, b, want] of cases)
+    assert.equal(jsonEqual(a, b), want, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+});
 
 test("podsDifferSemantically: spec, labels, annotations and deletion count; status does not", () => {
   const m = running.metadata!;

@@ -7,7 +7,6 @@
  * container GC: the newest dead instance kept per pod container), so
  * crash-looping pods do not pile up dead containers in memory.
  */
-import { isDeepStrictEqual } from "node:util";
 import type { Node, Pod, Taint, Volume } from "kubernetes-types/core/v1.d.ts";
 import type { Clock } from "../client/clock.ts";
 import { isAlreadyExists } from "../client/api-error.ts";
@@ -79,6 +78,28 @@ export function hollowPod(pod: Pod): Pod {
   return { ...pod, spec: { ...pod.spec!, volumes: safe } };
 }
 
+/** Deep equality of JSON values (what the API decodes: no undefined, no cycles). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ra) {
+    if (!Object.hasOwn(ra, k)) continue;
+    if (!Object.hasOwn(rb, k) || !jsonEqual(ra[k], rb[k])) return false;
+    n++;
+  }
+  for (const k in rb) if (Object.hasOwn(rb, k)) n--;
+  return n === 0;
+}
+
 /**
  * Upstream's podsDifferSemantically: whether an update of a pod is one a
  * kubelet syncs on (spec, labels, annotations, deletion timestamp or grace
@@ -90,9 +111,9 @@ export function podsDifferSemantically(a: Pod, b: Pod): boolean {
   return !(
     ma.deletionTimestamp === mb.deletionTimestamp &&
     ma.deletionGracePeriodSeconds === mb.deletionGracePeriodSeconds &&
-    isDeepStrictEqual(ma.labels ?? {}, mb.labels ?? {}) &&
-    isDeepStrictEqual(ma.annotations ?? {}, mb.annotations ?? {}) &&
-    isDeepStrictEqual(a.spec, b.spec)
+    jsonEqual(ma.labels ?? {}, mb.labels ?? {}) &&
+    jsonEqual(ma.annotations ?? {}, mb.annotations ?? {}) &&
+    jsonEqual(a.spec, b.spec)
   );
 }
 

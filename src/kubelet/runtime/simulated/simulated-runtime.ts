@@ -50,6 +50,8 @@ export interface SimulatedRuntimeOptions {
 
 interface SimContainer extends ContainerStatus {
   podSandboxId: string;
+  /** How it behaves once started (decided at creation). */
+  behaviour: SimulatedBehaviour;
 }
 
 /** Default behaviour from the command line. */
@@ -197,12 +199,8 @@ export class SimulatedRuntime implements ContainerRuntime {
       reason: "",
       message: "",
       labels: { ...config.labels },
-      annotations: {
-        ...config.annotations,
-        "k8ts.simulated/behaviour": JSON.stringify(
-          (this.opts.behaviour ?? defaultBehaviour)(config),
-        ),
-      },
+      annotations: { ...config.annotations },
+      behaviour: (this.opts.behaviour ?? defaultBehaviour)(config),
       logPath: `${sandbox.logDirectory}/${config.logPath}`,
     });
     return id;
@@ -220,7 +218,7 @@ export class SimulatedRuntime implements ContainerRuntime {
     const c = this.containers.get(id);
     if (!c) throw new RuntimeError("StartContainer", "NOT_FOUND", `container ${id} not found`);
     await this.delay(this.opts.startDelayMs);
-    const b = JSON.parse(c.annotations["k8ts.simulated/behaviour"]) as SimulatedBehaviour;
+    const b = c.behaviour;
     c.startedAt = this.clock.now();
     if (b.startError) {
       c.state = "CONTAINER_EXITED";
@@ -279,7 +277,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const c = this.containers.get(id);
     if (!c) return undefined;
-    const { podSandboxId: _s, ...status } = c;
+    const { podSandboxId: _s, behaviour: _b, ...status } = c;
     return { ...status, metadata: { ...c.metadata } };
   }
 
