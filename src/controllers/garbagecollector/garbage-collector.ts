@@ -77,7 +77,7 @@ export class GarbageCollector {
       const inf = opts.informers.informerFor(ref);
       const seen = (obj: KObject) => {
         const before = this.graph.get(obj.metadata?.uid ?? "");
-        const node = this.graph.upsert({ ...obj, kind, apiVersion: groupVersion }, ref);
+        const node = this.graph.upsert(obj, ref, kind, groupVersion);
         if (this.worthAttempt(before, node)) this.queue.add(node.uid);
         if (node.deleting) for (const d of this.graph.dependentsOf(node.uid)) this.queue.add(d.uid);
       };
