@@ -63,6 +63,8 @@ export class Connection {
       noBody,
     );
     this.socket.ref();
+    // A streamed body's reader may have paused reading just as that body ended.
+    if (this.socket.isPaused()) this.socket.resume();
     this.socket.write(data);
   }
 

@@ -338,6 +338,37 @@ test("watch streams: events as they come, abort and close free the socket, an en
   }
 });
 
+test("a streamed body larger than the read-ahead limit pauses reading, then ends and frees its connection", async () => {
+  let finished: Promise<void> = Promise.resolve();
+  const srv = await serve((req, res) => {
+    const n = Number(req.url!.slice(1));
+    finished = new Promise((r) => res.on("finish", () => r()));
+    res.end(n ? Buffer.alloc(n, 0x61) : "next");
+  });
+  const tr = new HttpTransport(srv.opts);
+  try {
+    // Just over the limit, handed whole to the kernel before the reader starts:
+    // the last packet both crosses the limit and ends the body; the reader then
+    // drops the stream unread, or reads it.
+    // Three times the limit: reading pauses and resumes while the reader drains.
+    for (const [n, waitAll, read] of [
+      [1024 * 1024 + 1, true, false],
+      [1024 * 1024 + 1, true, true],
+      [3 * 1024 * 1024, false, true],
+    ] as const) {
+      const s = await tr.stream({ method: "GET", path: `/${n}` });
+      if (waitAll) await finished;
+      if (read) assert.equal((await s.readAll()).length, n);
+      else s.close();
+      assert.equal((await tr.request({ method: "GET", path: "/0" })).body.toString(), "next");
+    }
+    assert.ok(srv.connections() <= 2);
+  } finally {
+    tr.close();
+    await srv.close();
+  }
+});
+
 test("max sockets: requests beyond the limit wait for a free connection", async () => {
   let inFlight = 0;
   let peak = 0;
