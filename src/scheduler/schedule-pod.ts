@@ -76,38 +76,45 @@ export class GenericScheduler {
     }
     const feasible: NodeInfo[] = [];
     const want = numFeasibleNodesToFind(fw.percentageOfNodesToScore, nodes.length);
-    const check = (node: NodeInfo): Status | null => {
-      const s = fw.runFilterPlugins(state, pod, node);
-      if (!s) {
-        feasible.push(node);
-        return null;
+    // Rejections are kept as two parallel lists and turned into the
+    // diagnosis's map only when no node fits (the map is read only then):
+    // thousands of nodes may be rejected per pod on a successful cycle.
+    const rejected: NodeInfo[] = [];
+    const statuses: Status[] = [];
+    const fitError = () => {
+      for (let i = 0; i < rejected.length; i++) {
+        const s = statuses[i]!;
+        diagnosis.nodeStatuses.set(rejected[i]!.name, s);
+        diagnosis.unschedulablePlugins.add(s.plugin);
       }
-      if (s.code === Code.Error) return s;
-      diagnosis.nodeStatuses.set(node.name, s);
-      diagnosis.unschedulablePlugins.add(s.plugin);
-      return null;
+      return { ok: false as const, kind: "fit" as const, numAllNodes: nodes.length, diagnosis };
     };
     // A nominated node (from an earlier preemption) is tried first.
     const nominated = pod.pod.status?.nominatedNodeName;
     const nominatedNode = nominated ? snapshot.get(nominated) : undefined;
     if (nominatedNode) {
-      const err = check(nominatedNode);
-      if (err) return { ok: false, kind: "error", message: err.message() };
-      if (feasible.length)
-        return { ok: true, host: nominatedNode.name, evaluatedNodes: 1, feasibleNodes: 1 };
+      const s = fw.runFilterPlugins(state, pod, nominatedNode);
+      if (!s) return { ok: true, host: nominatedNode.name, evaluatedNodes: 1, feasibleNodes: 1 };
+      if (s.code === Code.Error) return { ok: false, kind: "error", message: s.message() };
+      rejected.push(nominatedNode);
+      statuses.push(s);
     }
     const start = this.nextStartNodeIndex % nodes.length;
     let processed = 0;
-    for (let i = 0; i < nodes.length && feasible.length < want; i++) {
-      const node = nodes[(start + i) % nodes.length]!;
-      processed++;
+    for (let i = start; processed < nodes.length && feasible.length < want; processed++) {
+      const node = nodes[i]!;
+      if (++i === nodes.length) i = 0;
       if (node === nominatedNode) continue;
-      const err = check(node);
-      if (err) return { ok: false, kind: "error", message: err.message() };
+      const s = fw.runFilterPlugins(state, pod, node);
+      if (!s) feasible.push(node);
+      else if (s.code === Code.Error) return { ok: false, kind: "error", message: s.message() };
+      else {
+        rejected.push(node);
+        statuses.push(s);
+      }
     }
     this.nextStartNodeIndex = (start + processed) % nodes.length;
-    if (feasible.length === 0)
-      return { ok: false, kind: "fit", numAllNodes: nodes.length, diagnosis };
+    if (feasible.length === 0) return fitError();
     const evaluatedNodes = processed;
     if (feasible.length === 1)
       return { ok: true, host: feasible[0]!.name, evaluatedNodes, feasibleNodes: 1 };

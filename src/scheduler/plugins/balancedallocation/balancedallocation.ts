@@ -7,8 +7,10 @@ import { maxNodeScore, type ScorePlugin } from "../../framework/interfaces.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
 import type { PodInfo } from "../../framework/pod-info.ts";
 import {
+  allocatableAmount,
   amount,
   defaultResources,
+  requestedAmount,
   type ResourceSpec,
 } from "../noderesourcesfit/noderesourcesfit.ts";
 
@@ -20,9 +22,9 @@ export interface BalancedAllocationArgs {
 
 /** The share of one resource the node's pods plus this pod would use (capped at 1); -1 when the node has none. */
 function fraction(pod: PodInfo, node: NodeInfo, name: string): number {
-  const alloc = amount(node.allocatable, name);
+  const alloc = allocatableAmount(node, name);
   if (alloc === 0) return -1;
-  return Math.min(1, (amount(node.requested, name) + amount(pod.requests, name)) / alloc);
+  return Math.min(1, (requestedAmount(node, name) + amount(pod.requests, name)) / alloc);
 }
 
 export function newBalancedAllocation(args: BalancedAllocationArgs = {}): ScorePlugin {

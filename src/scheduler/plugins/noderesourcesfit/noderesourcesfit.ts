@@ -81,14 +81,12 @@ export function fitsRequest(
 /** True when the pod surely fits (no extended resources asked, every basic one available): the common case, without allocating. */
 function fitsQuickly(pod: PodInfo, node: NodeInfo): boolean {
   const req = pod.requests;
-  const alloc = node.allocatable;
-  const used = node.requested;
   return (
     req.scalar.size === 0 &&
-    node.pods.size + 1 <= alloc.allowedPodNumber &&
-    req.milliCPU <= alloc.milliCPU - used.milliCPU &&
-    req.memory <= alloc.memory - used.memory &&
-    req.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage
+    node.freePods >= 1 &&
+    req.milliCPU <= node.freeMilliCPU &&
+    req.memory <= node.freeMemory &&
+    req.ephemeralStorage <= node.freeEphemeralStorage
   );
 }
 
@@ -106,6 +104,20 @@ export function amount(r: Resource, name: string): number {
   }
 }
 
+/** The node's allocatable amount of one resource (cpu and memory read off the NodeInfo itself). */
+export function allocatableAmount(node: NodeInfo, name: string): number {
+  if (name === "cpu") return node.allocMilliCPU;
+  if (name === "memory") return node.allocMemory;
+  return amount(node.allocatable, name);
+}
+
+/** What the node's pods request of one resource (cpu and memory read off the NodeInfo itself). */
+export function requestedAmount(node: NodeInfo, name: string): number {
+  if (name === "cpu") return node.reqMilliCPU;
+  if (name === "memory") return node.reqMemory;
+  return amount(node.requested, name);
+}
+
 /**
  * Requested (node's pods plus this pod) and allocatable of one resource.
  * With `nonZero`, cpu/memory use upstream's non-zero defaults (scoring).
@@ -116,10 +128,10 @@ export function requestedAndAllocatable(
   name: string,
   nonZero: boolean,
 ): [number, number] {
-  const alloc = amount(node.allocatable, name);
+  const alloc = allocatableAmount(node, name);
   if (nonZero && name === "cpu") return [node.nonZeroCPU + pod.nonZeroCPU, alloc];
   if (nonZero && name === "memory") return [node.nonZeroMemory + pod.nonZeroMemory, alloc];
-  return [amount(node.requested, name) + amount(pod.requests, name), alloc];
+  return [requestedAmount(node, name) + amount(pod.requests, name), alloc];
 }
 
 type Scorer = (requested: number, allocatable: number) => number;
@@ -182,7 +194,7 @@ export function newNodeResourcesFit(
       let total = 0;
       let weights = 0;
       for (const r of resources) {
-        const alloc = amount(node.allocatable, r.name);
+        const alloc = allocatableAmount(node, r.name);
         if (alloc === 0) continue;
         const req =
           r.name === "cpu"

@@ -76,6 +76,9 @@ export function newPodTopologySpread(
     aggregates.sync(aggregateKey(c, pod, required), handle.snapshot(), () =>
       domainCountsSpec(c, pod, required),
     );
+  // Every rejection of one reason is the same immutable Status (thousands of nodes per pod).
+  const rejectLabel = unresolvable(ErrReasonNodeLabelNotMatch);
+  const rejectSkew = unschedulable(ErrReasonConstraintsNotMatch);
   const systemDefaulted = args.defaultingType !== "List";
   const defaults = systemDefaulted ? systemDefaultConstraints : (args.defaultConstraints ?? []);
 
@@ -113,20 +116,19 @@ export function newPodTopologySpread(
       const constraints = constraintsFor(pod, "DoNotSchedule");
       if (!constraints.length) return skip();
       const counts = constraints.map((c) => totals(c, pod.pod, constraints));
-      state.write(preFilterKey, new SpreadState(constraints, counts));
+      const self = constraints.map((c) => (c.selector.matches(pod.labels) ? 1 : 0));
+      state.write(preFilterKey, new SpreadState(constraints, counts, self));
       return null;
     },
     preFilterExtensions: () => ({ addPod: accountPod(1), removePod: accountPod(-1) }),
-    filter(state, pod, node) {
+    filter(state, _pod, node) {
       const s = state.read<SpreadState>(preFilterKey);
       if (!s) return null;
       for (let i = 0; i < s.constraints.length; i++) {
         const c = s.constraints[i]!;
         const value = node.labels[c.topologyKey];
-        if (value === undefined) return unresolvable(ErrReasonNodeLabelNotMatch);
-        const self = c.selector.matches(pod.labels) ? 1 : 0;
-        if (s.count(i, value) + self - s.minMatch(i) > c.maxSkew)
-          return unschedulable(ErrReasonConstraintsNotMatch);
+        if (value === undefined) return rejectLabel;
+        if (s.count(i, value) + s.self[i]! - s.minMatch(i) > c.maxSkew) return rejectSkew;
       }
       return null;
     },

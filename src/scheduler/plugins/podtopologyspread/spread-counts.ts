@@ -122,9 +122,14 @@ export function domainCountsSpec(
  * pods). Valid for the cycle that built it: the totals move at the next sync.
  */
 export class SpreadState {
+  /** Smallest count per constraint over `own` (undefined until read after a write). */
+  private mins: (number | undefined)[] = [];
+
   constructor(
     readonly constraints: readonly Constraint[],
     private readonly shared: readonly DomainCounts[],
+    /** 1 where the incoming pod matches the constraint's own selector, else 0. */
+    readonly self: readonly number[],
     private own?: Map<string, number>[],
   ) {}
 
@@ -132,6 +137,7 @@ export class SpreadState {
     return new SpreadState(
       this.constraints,
       this.shared,
+      this.self,
       this.own?.map((m) => new Map(m)),
     );
   }
@@ -148,12 +154,14 @@ export class SpreadState {
     this.own ??= this.shared.map((d) => new Map(d.counts));
     const m = this.own[i]!;
     m.set(domain, (m.get(domain) ?? 0) + by);
+    this.mins[i] = undefined;
   }
 
   /** Smallest count over the constraint's domains (0 when fewer than minDomains domains exist). */
   minMatch(i: number): number {
     const m = this.map(i);
     if (m.size === 0 || m.size < this.constraints[i]!.minDomains) return 0;
-    return this.own ? minOf(m) : this.shared[i]!.min();
+    if (!this.own) return this.shared[i]!.min();
+    return (this.mins[i] ??= minOf(m));
   }
 }
