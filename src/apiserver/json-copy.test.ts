@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { copyJson, sameJson } from "./json-copy.ts";
+import { copyAsJson, copyJson, sameJson } from "./json-copy.ts";
 
 test("copyJson equals structuredClone on JSON values and shares nothing mutable", () => {
   fc.assert(
@@ -62,4 +62,26 @@ test("sameJson: what JSON leaves out or rewrites", () => {
     assert.equal(sameJson(a, b), JSON.stringify(a) === JSON.stringify(b), name);
     assert.equal(sameJson(b, a), JSON.stringify(a) === JSON.stringify(b), `${name} (swapped)`);
   }
+});
+
+test("copyAsJson is JSON.parse(JSON.stringify(x)), key order included", () => {
+  const roundTrip = (v: object) => JSON.parse(JSON.stringify(v));
+  fc.assert(
+    fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 })), (value) => {
+      const copied = copyAsJson(value);
+      assert.deepStrictEqual(copied, roundTrip(value));
+      assert.equal(JSON.stringify(copied), JSON.stringify(value));
+    }),
+  );
+  const odd = {
+    u: undefined,
+    f: () => 1,
+    arr: [undefined, () => 1, NaN, -0, Infinity, { d: new Date(0) }],
+    n: -0,
+    nested: { x: undefined, y: [null] },
+  };
+  assert.deepStrictEqual(copyAsJson(odd), roundTrip(odd));
+  assert.ok(Object.is((copyAsJson(odd) as { n: number }).n, 0), "-0 is written as 0");
+  const parsed = JSON.parse('{"__proto__":{"a":1}}') as object;
+  assert.ok(Object.hasOwn(copyAsJson(parsed), "__proto__"));
 });

@@ -34,6 +34,40 @@ function copy(value: unknown): unknown {
 }
 
 /**
+ * JSON.parse(JSON.stringify(value)) for an object, without the string: a
+ * deep copy that leaves out what JSON leaves out (undefined, functions,
+ * symbols; null in arrays), writes non-finite numbers as null and -0 as 0,
+ * and turns anything with toJSON (a Date) or that is not a plain object or
+ * array into its JSON form.
+ */
+export function copyAsJson<T extends object>(value: T): T {
+  return asJson(value) as T;
+}
+
+function asJson(value: unknown): unknown {
+  if (typeof value === "number") return Number.isFinite(value) ? value + 0 : null;
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      out[i] = omitted(v) ? null : asJson(v);
+    }
+    return out;
+  }
+  if (!isPlain(value)) return JSON.parse(JSON.stringify(value) ?? "null");
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (omitted(v)) continue;
+    const c = asJson(v);
+    if (k === "__proto__") Object.defineProperty(out, k, ownValue(c));
+    else out[k] = c;
+  }
+  return out;
+}
+
+/**
  * Whether JSON.stringify(a) === JSON.stringify(b), without building either
  * string: same keys in the same order (keys whose value JSON leaves out, such
  * as undefined, do not count), equal values. For plain JSON values only:

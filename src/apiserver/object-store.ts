@@ -11,7 +11,7 @@ import { isStorageError } from "../storage/errors.ts";
 import { StatusError } from "../api/status.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
-import { sameJson } from "./json-copy.ts";
+import { copyAsJson, sameJson } from "./json-copy.ts";
 
 /** The stored identity of a resource: several served versions may share it. */
 export function storageResourceOf(def: ResourceDef): string {
@@ -221,29 +221,41 @@ export class ObjectStore {
     };
   }
 
-  /** Stores a new object; KeyExists → AlreadyExists. */
-  async create(def: ResourceDef, obj: KObject): Promise<KObject> {
+  /**
+   * Stores a new object; KeyExists → AlreadyExists. `value` is obj already
+   * encoded (by encodeAsync), if at hand.
+   */
+  async create(def: ResourceDef, obj: KObject, value?: string): Promise<KObject> {
     const name = obj.metadata?.name ?? "";
     const key = objectKey(def, obj.metadata?.namespace ?? "", name);
-    const value = await this.encodeAsync(def, obj);
-    const kv = await this.run(def, name, () => this.backend.create(key, value, ttl(def)));
+    const encoded = value ?? (await this.encodeAsync(def, obj));
+    const kv = await this.run(def, name, () => this.backend.create(key, encoded, ttl(def)));
     return this.#asStored(def, obj, kv);
   }
 
   /**
    * What was just stored from `obj`, as a read would return it: `obj` itself
-   * with the new resourceVersion when it was stored unconverted and reads
-   * change nothing (so it equals the stored bytes decoded), else a decode.
+   * with the new resourceVersion (last in metadata, where a decode puts it)
+   * when it was stored unconverted and reads change nothing, else a decode.
    * Saves parsing back every write's own bytes.
    */
   #asStored(def: ResourceDef, obj: KObject, kv: KeyValue): Promise<KObject> | KObject {
-    const version = apiVersionOf(def);
-    const storage = storageApiVersion(def) ?? version;
-    if (def.onRead || def.convertMany || obj.apiVersion !== version || storage !== version)
-      return this.decodeAsync(def, kv);
+    if (!storedAsIs(def, obj)) return this.decodeAsync(def, kv);
     obj.kind ??= def.kind;
-    obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(kv.modRevision) };
+    obj.metadata = { ...storedMetadata(obj), resourceVersion: String(kv.modRevision) };
     return obj;
+  }
+
+  /**
+   * For `obj` about to be stored: what decode will return for its stored
+   * bytes at a revision, from a private copy taken now (no parse of the
+   * bytes). Undefined when reads would convert or adjust it. Call the
+   * result at most once; its object is the caller's.
+   */
+  decodingOf(def: ResourceDef, obj: KObject): ((revision: number) => KObject) | undefined {
+    if (!storedAsIs(def, obj)) return undefined;
+    const stored = copyAsJson(storedForm(obj));
+    return (revision) => finish(def, stored, false, revision);
   }
 
   /**
@@ -343,6 +355,13 @@ export class ObjectStore {
   }
 }
 
+/** Whether obj is stored as it is and read back unchanged (no conversion, no read-time adjustment). */
+function storedAsIs(def: ResourceDef, obj: KObject): boolean {
+  const version = apiVersionOf(def);
+  const storage = storageApiVersion(def) ?? version;
+  return !def.onRead && !def.convertMany && obj.apiVersion === version && storage === version;
+}
+
 /** The storage apiVersion of a def whose versions share storage, else undefined. */
 function storageApiVersion(def: ResourceDef): string | undefined {
   if (!def.storage || (!def.convert && !def.convertMany)) return undefined;
@@ -364,8 +383,13 @@ function serialize(stored: KObject): string {
 
 /** The object as storage holds it (serialized as is): metadata without resourceVersion. */
 function storedForm(obj: KObject): KObject {
+  return { ...obj, metadata: storedMetadata(obj) };
+}
+
+/** A copy of obj's metadata without resourceVersion. */
+function storedMetadata(obj: KObject): NonNullable<KObject["metadata"]> {
   const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
-  return { ...obj, metadata };
+  return metadata;
 }
 
 /** A synchronous decode/encode asked of a def that converts asynchronously: a programming error. */

@@ -19,6 +19,7 @@ import {
 } from "./object-meta.ts";
 import { copyJson } from "./json-copy.ts";
 import { currentFromCache } from "./watch-cache-reader.ts";
+import { announceWrite } from "./watch-cache-writes.ts";
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -61,6 +62,28 @@ function suggestedState(
   return cached && { ...cached, suggested: true };
 }
 
+/**
+ * Runs a write of obj (encoded as value), its decoding announced to the
+ * running watch cache first, so the cache and its watchers need not parse
+ * the stored bytes again. A stored write's announcement waits for its
+ * storage event; a failed one is withdrawn.
+ */
+async function announced<T>(
+  server: ServerContext,
+  def: ResourceDef,
+  obj: KObject,
+  value: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  const withdraw = announceWrite(server, def, obj, value);
+  try {
+    return await write();
+  } catch (err) {
+    withdraw?.();
+    throw err;
+  }
+}
+
 /** A no-op update decided on a cached state: confirm it against storage first. */
 const STALE = Symbol("stale suggestion");
 
@@ -91,7 +114,12 @@ export class RestStore {
         throwIfInvalid(def, a.object!, def.strategy?.validate?.(a.object!) ?? []);
       },
       async (a) => {
-        if (!opts.dryRun) return server.store.create(def, a.object!);
+        if (!opts.dryRun) {
+          const value = await server.store.encodeAsync(def, a.object!);
+          return announced(server, def, a.object!, value, () =>
+            server.store.create(def, a.object!, value),
+          );
+        }
         const meta = a.object!.metadata as ObjectMeta;
         if (await server.store.getKV(def, meta.namespace ?? "", meta.name ?? "")) {
           throw alreadyExists(def.group, def.resource, meta.name ?? "");
@@ -237,7 +265,9 @@ export class RestStore {
             metadata: { ...next.metadata, resourceVersion: gone.metadata?.resourceVersion },
           };
         }
-        return server.store.update(def, next, state.modRevision, prepared.value);
+        return announced(server, def, next, prepared.value, () =>
+          server.store.update(def, next, state.modRevision, prepared.value),
+        );
       },
     );
     return result === STALE ? STALE : { obj: result, created: false };

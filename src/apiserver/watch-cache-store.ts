@@ -106,12 +106,22 @@ export class WatchCacheStore {
     const known = el.more?.get(def);
     if (known) return known;
     const obj = decode(el.toKeyValue());
+    WatchCacheStore.adopt(el, def, obj);
+    return obj;
+  }
+
+  /**
+   * Records obj as the element's decoding for def (unless it has one): obj
+   * must equal what decoding the element's value for def returns, and
+   * becomes shared (never mutated again).
+   */
+  static adopt(el: CacheElement, def: ResourceDef, obj: KObject): void {
+    if (el.def === def || el.more?.has(def)) return;
     if (!el.def) {
       el.def = def;
       el.obj = obj;
       if (soleVersion(def)) el.value = undefined;
     } else (el.more ??= new Map()).set(def, obj);
-    return obj;
   }
 
   /**

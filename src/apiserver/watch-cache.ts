@@ -34,6 +34,7 @@ import { toCacheEvent, type CacheEvent, type CacheSubscription } from "./watch-c
 
 export type { CacheEvent, CacheEventType, CacheSubscription } from "./watch-cache-events.ts";
 import { WatchFanout } from "./watch-cache-fanout.ts";
+import { ExpectedWrites, type ExpectedWrite } from "./watch-cache-writes.ts";
 
 export interface WatchCacheOptions {
   backend: Backend;
@@ -91,6 +92,8 @@ export class WatchCache {
   #progress?: Promise<boolean>;
   /** Consistent reads waiting for lastRevision to reach a revision. */
   readonly #freshWaiters = new FreshWaiters();
+  /** Writes in flight, announced with their decodings. */
+  readonly #writes = new ExpectedWrites();
 
   constructor(opts: WatchCacheOptions) {
     this.prefix = opts.prefix;
@@ -329,6 +332,7 @@ export class WatchCache {
     this.#watcher = undefined;
     this.#wakeFresh();
     this.store.replace([]);
+    this.#writes.clear();
     if (this.#stopped) return;
     this.#history.reset(0);
     this.#starting = undefined;
@@ -364,11 +368,27 @@ export class WatchCache {
       this.#sharePrevious(e);
       this.#history.append(e);
       if (e.type === "DELETED") this.store.remove(e.key);
-      else this.store.put(e.kv);
+      else this.#put(e.kv);
       this.#lastRevision = Math.max(this.#lastRevision, e.revision);
     }
     if (this.#freshWaiters.size > 0) this.#wakeFresh();
     this.#fanout.dispatch(events);
+  }
+
+  /** Stores a PUT, with the decoding its writer announced for exactly these bytes, if any. */
+  #put(kv: KeyValue): void {
+    const el = this.store.put(kv);
+    const announced = this.#writes.size > 0 ? this.#writes.take(kv) : undefined;
+    if (announced) WatchCacheStore.adopt(el, announced.def, announced.obj);
+  }
+
+  /**
+   * Announces a write under the prefix with its decoding (see
+   * watch-cache-writes.ts); returns the withdrawal, to call if the write
+   * fails.
+   */
+  expectWrite(key: string, write: ExpectedWrite): () => void {
+    return this.#writes.expect(key, write);
   }
 
   /**
