@@ -241,17 +241,19 @@ export class HollowNode implements PodStateProvider {
     this.reporter = new NodeStatusReporter(o);
     const node: Node = initialNode(o);
     if (this.spec.taints.length) node.spec = { ...node.spec, taints: this.spec.taints };
+    let created: KObject;
     try {
-      await this.shared.client.create(nodesRef, undefined, node as KObject);
+      created = await this.shared.client.create(nodesRef, undefined, node as KObject);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
-      await this.shared.client.patch(nodesRef, undefined, this.spec.name, "merge", {
+      created = await this.shared.client.patch(nodesRef, undefined, this.spec.name, "merge", {
         metadata: { labels: node.metadata!.labels },
         spec: { taints: this.spec.taints.length ? this.spec.taints : null },
       });
     }
     await this.reporter.report(true);
-    await this.lease.renew();
+    const uid = created.metadata?.uid;
+    await (uid ? this.lease.create(uid) : this.lease.renew());
   }
 
   /** Writes the node status if it changed (or 5 minutes passed); false before registration. */

@@ -2,10 +2,12 @@
  * A node's heartbeat Lease renewed the way upstream's kubelet lease
  * controller does it: the last written Lease is kept and updated in place
  * (one PUT per renewal); it is re-read only after a conflict or when absent,
- * and created (owned by the Node) through the kubelet's renewNodeLease.
+ * and created (owned by the Node) through the kubelet's renewNodeLease — or,
+ * at registration, when the Node's uid is known, by one POST whose answer is
+ * kept (instead of four reads and a create per node).
  */
 import type { Clock } from "../client/clock.ts";
-import { isConflict, isNotFound } from "../client/api-error.ts";
+import { isAlreadyExists, isConflict, isNotFound } from "../client/api-error.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import { leasesRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
@@ -27,6 +29,34 @@ export class LeaseRenewer {
     private readonly clock: Clock,
     private readonly nodeName: string,
   ) {}
+
+  /**
+   * Creates the node's Lease owned by the Node with uid nodeUid (its first
+   * renewal); when it exists already (a node adopted), renews it instead.
+   */
+  async create(nodeUid: string): Promise<void> {
+    try {
+      this.latest = await this.client.create(leasesRef, LEASE_NAMESPACE, {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: {
+          name: this.nodeName,
+          namespace: LEASE_NAMESPACE,
+          ownerReferences: [{ apiVersion: "v1", kind: "Node", name: this.nodeName, uid: nodeUid }],
+        },
+        spec: {
+          holderIdentity: this.nodeName,
+          leaseDurationSeconds: LEASE_DURATION_SECONDS,
+          renewTime: microTime(this.clock.now()),
+        },
+      } as KObject);
+      this.renewals++;
+    } catch (err) {
+      // Already there: renewed as usual; namespace missing: renewNodeLease makes it.
+      if (!isAlreadyExists(err) && !isNotFound(err)) throw err;
+      await this.renew();
+    }
+  }
 
   /** Renews the lease once; at most one call at a time per renewer (caller's contract). */
   async renew(): Promise<void> {
