@@ -4,6 +4,7 @@
  * (none when qps < 0, as client-go), retries of requests the server turned
  * away with 429 + Retry-After, and streaming watches. Every component talks to the API server through it.
  */
+import { StringDecoder } from "node:string_decoder";
 import tls from "node:tls";
 import { URL } from "node:url";
 import type { KObject } from "../api/types.ts";
@@ -303,25 +304,18 @@ export class RestClient {
       }
       throw new ApiError(res.status, status, `watch ${path}: ${res.status}`);
     }
-    // One event per line. Lines are cut on the newline byte, which never
-    // occurs inside a multi-byte UTF-8 character, then decoded whole.
-    const partial: Buffer[] = [];
+    // Decoded as a stream: a multi-byte character split across chunks stays whole.
+    const decoder = new StringDecoder("utf8");
+    let buffered = "";
     try {
       for await (const chunk of res) {
-        let start = 0;
+        buffered += decoder.write(chunk);
         let nl: number;
-        while ((nl = chunk.indexOf(0x0a, start)) >= 0) {
-          let line: string;
-          if (partial.length) {
-            partial.push(chunk.subarray(start, nl));
-            line = Buffer.concat(partial).toString();
-            partial.length = 0;
-          } else line = chunk.toString("utf8", start, nl);
-          start = nl + 1;
-          line = line.trim();
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
           if (line) yield JSON.parse(line) as WatchEvent<T>;
         }
-        if (start < chunk.length) partial.push(chunk.subarray(start));
       }
     } catch (err) {
       if (signal?.aborted) return;
