@@ -7,6 +7,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -128,5 +129,26 @@ test("shared decodes of one tick convert together; a failed batch is retried per
   assert.ok(
     shared.every((o, i) => o === again[i]),
     "the same objects for every watcher",
+  );
+});
+
+test("encode writes what JSON.stringify writes of the object without resourceVersion, whatever its shape", () => {
+  const plain: ResourceDef = { ...v1, storage: undefined, convertMany: undefined };
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })),
+      fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+      fc.boolean(),
+      (rest, metadata, withRv) => {
+        const obj = {
+          apiVersion: "ex.test/v1",
+          kind: "Thing",
+          ...rest,
+          metadata: withRv ? { ...metadata, resourceVersion: "5" } : metadata,
+        } as KObject;
+        const { resourceVersion: _rv, ...stored } = obj.metadata!;
+        assert.equal(store.encode(plain, obj), JSON.stringify({ ...obj, metadata: stored }));
+      },
+    ),
   );
 });

@@ -89,6 +89,10 @@ export class ObjectStore {
   readonly #shared = new WeakMap<KeyValue, Map<ResourceDef, Promise<KObject>>>();
   /** Shared decodes waiting for the end of the tick, per def. */
   readonly #queued = new Map<ResourceDef, QueuedDecode[]>();
+  /** Objects encoded as they are, with their stored text (see serializeMarked). */
+  readonly #encodings = new WeakMap<KObject, Marked>();
+  /** Write answers' JSON, made from their stored text. */
+  readonly #answers = new WeakMap<KObject, string>();
 
   constructor(backend: Backend) {
     this.backend = backend;
@@ -134,6 +138,13 @@ export class ObjectStore {
 
   /** Encodes for storage: in the storage version, without resourceVersion (no asynchronous conversion). */
   encode(def: ResourceDef, obj: KObject): string {
+    if (storedAsIs(def, obj) && typeof obj.kind === "string") {
+      const marked = serializeMarked(obj);
+      if (marked) {
+        this.#encodings.set(obj, marked);
+        return marked.text;
+      }
+    }
     const storageVersion = storageApiVersion(def);
     if (storageVersion && obj.apiVersion !== storageVersion && def.convertMany)
       throw needsAwait(def);
@@ -241,9 +252,24 @@ export class ObjectStore {
    */
   #asStored(def: ResourceDef, obj: KObject, kv: KeyValue): Promise<KObject> | KObject {
     if (!storedAsIs(def, obj)) return this.decodeAsync(def, kv);
+    const marked = this.#encodings.get(obj);
     obj.kind ??= def.kind;
     obj.metadata = { ...storedMetadata(obj), resourceVersion: String(kv.modRevision) };
+    if (marked?.text === kv.value)
+      this.#answers.set(obj, withResourceVersion(marked, kv.modRevision));
     return obj;
+  }
+
+  /**
+   * The JSON of a write's answer (from create or update), made from the
+   * stored text instead of serializing the object again; undefined when not
+   * known. Asked once (forgotten after): the answer must not have changed
+   * since it was returned.
+   */
+  answerJson(obj: KObject): string | undefined {
+    const json = this.#answers.get(obj);
+    if (json !== undefined) this.#answers.delete(obj);
+    return json;
   }
 
   /**
@@ -252,10 +278,17 @@ export class ObjectStore {
    * bytes). Undefined when reads would convert or adjust it. Call the
    * result at most once; its object is the caller's.
    */
-  decodingOf(def: ResourceDef, obj: KObject): ((revision: number) => KObject) | undefined {
+  decodingOf(
+    def: ResourceDef,
+    obj: KObject,
+  ): { decoded: (revision: number) => KObject; json?: (revision: number) => string } | undefined {
     if (!storedAsIs(def, obj)) return undefined;
     const stored = copyAsJson(storedForm(obj));
-    return (revision) => finish(def, stored, false, revision);
+    const marked = this.#encodings.get(obj);
+    return {
+      decoded: (revision) => finish(def, stored, false, revision),
+      ...(marked && { json: (revision: number) => withResourceVersion(marked, revision) }),
+    };
   }
 
   /**
@@ -379,6 +412,38 @@ function finish(def: ResourceDef, obj: KObject, converted: boolean, revision: nu
 
 function serialize(stored: KObject): string {
   return JSON.stringify(storedForm(stored));
+}
+
+/** An object's stored text and the offset of its metadata's closing brace in it. */
+interface Marked {
+  text: string;
+  metaEnd: number;
+}
+
+/**
+ * serialize(obj), noting where metadata ends, so the JSON of obj with a
+ * resourceVersion last in its metadata (a read's form) can be made from the
+ * stored text. Undefined when obj's metadata is not a plain object.
+ */
+function serializeMarked(obj: KObject): Marked | undefined {
+  const meta = obj.metadata;
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return undefined;
+  let text = "{";
+  let metaEnd = -1;
+  for (const key of Object.keys(obj)) {
+    const json = JSON.stringify(key === "metadata" ? storedMetadata(obj) : obj[key]);
+    if (json === undefined) continue;
+    text += `${text.length > 1 ? "," : ""}${JSON.stringify(key)}:${json}`;
+    if (key === "metadata") metaEnd = text.length - 1;
+  }
+  return { text: `${text}}`, metaEnd };
+}
+
+/** The stored text with resourceVersion added last to its metadata. */
+function withResourceVersion(marked: Marked, revision: number): string {
+  const { text, metaEnd } = marked;
+  const sep = text[metaEnd - 1] === "{" ? "" : ",";
+  return `${text.slice(0, metaEnd)}${sep}"resourceVersion":"${revision}"${text.slice(metaEnd)}`;
 }
 
 /** The object as storage holds it (serialized as is): metadata without resourceVersion. */

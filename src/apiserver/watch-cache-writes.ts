@@ -22,6 +22,8 @@ export interface ExpectedWrite {
   value: string;
   /** Called at most once, with the event's revision; returns a private object. */
   decoded: (revision: number) => KObject;
+  /** JSON.stringify of that object, if known without serializing it. */
+  json?: (revision: number) => string;
 }
 
 export class ExpectedWrites {
@@ -43,11 +45,16 @@ export class ExpectedWrites {
    * The announced decoding of a PUT event's KeyValue, if its bytes are the
    * announced ones (consumed), else undefined.
    */
-  take(kv: KeyValue): { def: ResourceDef; obj: KObject } | undefined {
+  take(kv: KeyValue): { def: ResourceDef; obj: KObject; json?: () => string } | undefined {
     const write = this.#byKey.get(kv.key);
     if (!write || write.value !== kv.value) return undefined;
     this.#byKey.delete(kv.key);
-    return { def: write.def, obj: write.decoded(kv.modRevision) };
+    const json = write.json;
+    return {
+      def: write.def,
+      obj: write.decoded(kv.modRevision),
+      ...(json && { json: () => json(kv.modRevision) }),
+    };
   }
 
   /** Forgets every announcement (the cache dropped its state). */
@@ -74,8 +81,8 @@ export function announceWrite(
 ): (() => void) | undefined {
   const cache = server.watchCaches.get(keyPrefix(def));
   if (!cache?.ready) return undefined;
-  const decoded = server.store.decodingOf(def, obj);
-  if (!decoded) return undefined;
+  const decoding = server.store.decodingOf(def, obj);
+  if (!decoding) return undefined;
   const key = objectKey(def, obj.metadata?.namespace ?? "", obj.metadata?.name ?? "");
-  return cache.expectWrite(key, { def, value, decoded });
+  return cache.expectWrite(key, { def, value, ...decoding });
 }

@@ -379,7 +379,10 @@ export class WatchCache {
   #put(kv: KeyValue): void {
     const el = this.store.put(kv);
     const announced = this.#writes.size > 0 ? this.#writes.take(kv) : undefined;
-    if (announced) WatchCacheStore.adopt(el, announced.def, announced.obj);
+    if (!announced) return;
+    WatchCacheStore.adopt(el, announced.def, announced.obj);
+    if (announced.json && this.#fanout.size > 0)
+      this.memo.adoptJson(kv, announced.def, announced.json());
   }
 
   /**

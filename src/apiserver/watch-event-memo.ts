@@ -13,6 +13,8 @@ import type { KeyValue } from "../storage/backend.ts";
 
 interface Entry {
   objects: Map<ResourceDef, KObject>;
+  /** JSON.stringify of the objects, when known without serializing them. */
+  json?: Map<ResourceDef, string>;
   lines: Map<ResourceDef, Map<string, string>>;
 }
 
@@ -43,6 +45,16 @@ export class WatchEventMemo {
   adopt(kv: KeyValue, def: ResourceDef, obj: KObject): void {
     const entry = this.#entry(kv);
     if (!entry.objects.has(def)) entry.objects.set(def, obj);
+  }
+
+  /** Remembers json as JSON.stringify of kv decoded for def (known to the caller). */
+  adoptJson(kv: KeyValue, def: ResourceDef, json: string): void {
+    (this.#entry(kv).json ??= new Map()).set(def, json);
+  }
+
+  /** JSON.stringify of kv decoded for def, if adopted. */
+  json(kv: KeyValue, def: ResourceDef): string | undefined {
+    return this.#entries.get(kv)?.json?.get(def);
   }
 
   /** The wire line for (kv, def, key), made at most once while kv is remembered. */

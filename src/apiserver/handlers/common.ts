@@ -25,7 +25,9 @@ export async function reply(
     const { stringify } = await yamlModule();
     text = stringify(body);
   } else {
-    text = JSON.stringify(body);
+    // A write's answer: its JSON was made from the stored text.
+    const known = typeof body === "object" && body !== null;
+    text = (known && ctx.server.store.answerJson(body as KObject)) || JSON.stringify(body);
   }
   if (ctx.res.headersSent) return;
   ctx.res.writeHead(code, {

@@ -189,8 +189,14 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
     ? (kv: CacheEvent["kv"]) => server.store.decodeShared(def, kv)
     : (kv: CacheEvent["kv"]) => cache.decode(kv, def, plainDecode);
   // Plain JSON events are the same bytes for every watcher of this version:
-  // serialized once (Tables and metadata-only answers are per watcher).
+  // serialized once (Tables and metadata-only answers are per watcher), from
+  // the writer's JSON of the object when the cache has it.
   const plainJson = render.negotiated.as === "object";
+  const lineOf = (event: CacheEvent, out: WatchEventOut): string => {
+    const json = cache.memo.json(event.kv, def);
+    if (json === undefined) return JSON.stringify(out) + "\n";
+    return `{"type":${JSON.stringify(out.type)},"object":${json}}\n`;
+  };
   let pending: Promise<CacheEvent[] | null> | undefined;
   try {
     for (;;) {
@@ -235,9 +241,7 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
           break;
         }
         if (out && plainJson)
-          await sendLine(
-            cache.memo.line(event.kv, def, out.type, () => JSON.stringify(out) + "\n"),
-          );
+          await sendLine(cache.memo.line(event.kv, def, out.type, () => lineOf(event, out)));
         else if (out) await send(shape(out));
         if (res.destroyed) break;
       }
