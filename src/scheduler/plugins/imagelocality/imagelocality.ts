@@ -7,7 +7,6 @@
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { maxNodeScore, type Handle, type ScorePlugin } from "../../framework/interfaces.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
-import { NodeMemo } from "../../framework/node-memo.ts";
 import type { PodInfo } from "../../framework/pod-info.ts";
 
 export const Name = "ImageLocality";
@@ -38,7 +37,8 @@ function containerImages(pod: Pod): string[] {
 }
 
 export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
-  const sizesMemo = new NodeMemo<Map<string, number>>();
+  // Image sizes depend on the Node object only (not on its pods): kept per Node object.
+  const sizesOf = new WeakMap<object, Map<string, number>>();
   // The pod's normalized image names, computed once per pod rather than once per node.
   const imagesOf = new WeakMap<PodInfo, string[]>();
   return {
@@ -50,7 +50,9 @@ export function newImageLocality(_args: unknown, handle: Handle): ScorePlugin {
       let images = imagesOf.get(pod);
       if (!images) imagesOf.set(pod, (images = containerImages(pod.pod).map(normalizedImageName)));
       if (total === 0 || images.length === 0) return 0;
-      const sizes = sizesMemo.get(node, "images", () => nodeImageSizes(node));
+      const key = node.node ?? node;
+      let sizes = sizesOf.get(key);
+      if (!sizes) sizesOf.set(key, (sizes = nodeImageSizes(node)));
       let sum = 0;
       for (const name of images) {
         const size = sizes.get(name);

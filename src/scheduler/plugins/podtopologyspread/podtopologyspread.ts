@@ -22,11 +22,11 @@ import type { NodeInfo } from "../../framework/node-info.ts";
 import type { PodInfo } from "../../framework/pod-info.ts";
 import { skip, unresolvable, unschedulable, type MaybeStatus } from "../../framework/status.ts";
 import { buildConstraints, defaultSelector, type Constraint } from "./constraints.ts";
-import { NodeMemo } from "../../framework/node-memo.ts";
+import { PodCountMemo } from "../../framework/pod-count-memo.ts";
 import { AggregateCache } from "../../framework/node-aggregate.ts";
 import {
   aggregateKey,
-  countOnNode,
+  nodeCounter,
   domainCountsSpec,
   DomainCounts,
   hasAllKeys,
@@ -57,6 +57,8 @@ interface PreScoreState {
   constraints: Constraint[];
   /** Totals per constraint over all eligible nodes (undefined for hostname: counted per node). */
   counts: (DomainCounts | undefined)[];
+  /** Per-node counters of the hostname constraints (undefined for the others). */
+  perNode: (((node: NodeInfo) => number) | undefined)[];
   weights: number[];
   /** Feasible nodes lacking a required topology key: scored 0. */
   ignored: Set<NodeInfo>;
@@ -66,15 +68,13 @@ export function newPodTopologySpread(
   args: PodTopologySpreadArgs,
   handle: Handle,
 ): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
-  // Matching-pod counts per node (hostname constraints), by selector and namespace.
-  const memo = new NodeMemo<number>();
-  const count = (c: Constraint, node: NodeInfo, ns: string): number =>
-    memo.get(node, `${ns}|${c.selectorKey}`, () => countOnNode(c, node, ns));
+  // Matching-pod counts per node, by selector and namespace, kept by delta.
+  const tallies = new PodCountMemo();
   // Per-domain totals over all nodes, kept up to date from the cache's change journal.
   const aggregates = new AggregateCache<{ domain: string; pods: number }, DomainCounts>();
   const totals = (c: Constraint, pod: Pod, required: readonly Constraint[]): DomainCounts =>
     aggregates.sync(aggregateKey(c, pod, required), handle.snapshot(), () =>
-      domainCountsSpec(c, pod, required),
+      domainCountsSpec(c, pod, required, nodeCounter(tallies, c, pod.metadata?.namespace ?? "")),
     );
   // Every rejection of one reason is the same immutable Status (thousands of nodes per pod).
   const rejectLabel = unresolvable(ErrReasonNodeLabelNotMatch);
@@ -157,7 +157,10 @@ export function newPodTopologySpread(
           ? undefined
           : totals(c, pod.pod, requireAll ? constraints : [c]),
       );
-      state.write<PreScoreState>(preScoreKey, { constraints, counts, weights, ignored });
+      const perNode = constraints.map((c) =>
+        c.topologyKey === hostnameKey ? nodeCounter(tallies, c, pod.namespace) : undefined,
+      );
+      state.write<PreScoreState>(preScoreKey, { constraints, counts, perNode, weights, ignored });
       return null;
     },
     score(state, pod, node) {
@@ -170,7 +173,7 @@ export function newPodTopologySpread(
         const value = node.labels[c.topologyKey];
         if (value === undefined) continue;
         const totals = s.counts[i];
-        const n = totals ? (totals.counts.get(value) ?? 0) : count(c, node, pod.namespace);
+        const n = totals ? (totals.counts.get(value) ?? 0) : s.perNode[i]!(node);
         score += n * s.weights[i]! + (c.maxSkew - 1);
       }
       return Math.round(score);

@@ -8,6 +8,8 @@
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { AggregateSpec } from "../../framework/node-aggregate.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
+import type { PodCountMemo } from "../../framework/pod-count-memo.ts";
+import type { PodInfo } from "../../framework/pod-info.ts";
 import { findUntoleratedTaint } from "../helper/taints.ts";
 import { podMatchesNodeSelectorAndAffinity } from "../nodeaffinity/nodeaffinity.ts";
 import type { Constraint } from "./constraints.ts";
@@ -47,14 +49,18 @@ function minOf(m: ReadonlyMap<string, number>): number {
   return min;
 }
 
-/** Matching pods of the constraint on one node (terminating pods and other namespaces excluded). */
-export function countOnNode(c: Constraint, node: NodeInfo, ns: string): number {
-  let n = 0;
-  for (const p of node.pods.values()) {
-    if (p.namespace !== ns || p.pod.metadata?.deletionTimestamp) continue;
-    if (c.selector.matches(p.labels)) n++;
-  }
-  return n;
+/** Whether an existing pod counts for the constraint (same namespace, not terminating, selected). */
+export function podCounts(c: Constraint, ns: string, p: PodInfo): boolean {
+  return p.namespace === ns && !p.pod.metadata?.deletionTimestamp && c.selector.matches(p.labels);
+}
+
+/** Matching pods of the constraint on one node, tallied by delta (terminating pods and other namespaces excluded). */
+export function nodeCounter(
+  memo: PodCountMemo,
+  c: Constraint,
+  ns: string,
+): (node: NodeInfo) => number {
+  return memo.counter(`${ns}\0${c.selectorKey}`, (p) => podCounts(c, ns, p));
 }
 
 /** Whether the node counts as a domain member for the constraint (node inclusion policies). */
@@ -102,15 +108,15 @@ export function domainCountsSpec(
   c: Constraint,
   pod: Pod,
   required: readonly Constraint[],
+  countOnNode: (node: NodeInfo) => number,
 ): AggregateSpec<{ domain: string; pods: number }, DomainCounts> {
-  const ns = pod.metadata?.namespace ?? "";
   return {
     init: () => new DomainCounts(),
     contribution(node) {
       const domain = node.labels[c.topologyKey];
       if (domain === undefined || !hasAllKeys(required, node) || !nodeEligible(c, pod, node))
         return undefined;
-      return { value: { domain, pods: countOnNode(c, node, ns) } };
+      return { value: { domain, pods: countOnNode(node) } };
     },
     apply: (total, v, sign) => total.add(v.domain, v.pods, sign),
   };
