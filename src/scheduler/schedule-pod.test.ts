@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CycleState } from "./framework/cycle-state.ts";
+import { PodInfo } from "./framework/pod-info.ts";
 import { fakeCluster, makeNode, makePod } from "./testing/wrappers.ts";
 import { fitErrorOf, GenericScheduler, numFeasibleNodesToFind } from "./schedule-pod.ts";
 
@@ -86,4 +87,21 @@ test("selectHost breaks ties with the injected random source", () => {
   assert.equal(first.selectHost([1, 5, 5, 5]), 1);
   assert.equal(last.selectHost([1, 5, 5, 5]), 3);
   assert.equal(last.selectHost([9, 5]), 0);
+});
+
+test("schedulePod: a rejected nominated node is tried first and counted in the FitError", () => {
+  const cluster = fakeCluster({
+    nodes: ["a", "b", "c"].map((n) => makeNode(n).capacity({ cpu: "1", pods: "10" }).obj()),
+  });
+  const pod = { ...makePod("p").req({ cpu: "2" }).obj(), status: { nominatedNodeName: "b" } };
+  const f = new GenericScheduler().schedulePod(
+    cluster.fw,
+    cluster.cache,
+    new CycleState(),
+    new PodInfo(pod),
+  );
+  assert.ok(!f.ok && f.kind === "fit");
+  assert.deepEqual([...f.diagnosis.nodeStatuses.keys()].sort(), ["a", "b", "c"]);
+  assert.equal([...f.diagnosis.nodeStatuses.keys()][0], "b", "nominated node first");
+  assert.equal(fitErrorOf(f), "0/3 nodes are available: 3 Insufficient cpu.");
 });
