@@ -15,7 +15,7 @@
  */
 import type { KObject } from "../api/types.ts";
 import { isGone } from "../client/api-error.ts";
-import { realClock, type Clock } from "../client/clock.ts";
+import { realClock, sleep, type Clock } from "../client/clock.ts";
 import { objectKey } from "../client/informer/store.ts";
 import type {
   ListOptions,
@@ -256,10 +256,7 @@ export class SharedReflector {
           return;
         }
         this.opts.onError?.(err);
-        await new Promise<void>((r) => {
-          const t = this.#clock.after(backoff, r);
-          this.#abort.signal.addEventListener("abort", () => (t.cancel(), r()), { once: true });
-        });
+        await sleep(this.#clock, backoff, this.#abort.signal);
         backoff = Math.min(backoff * 2, 30_000);
       }
     }

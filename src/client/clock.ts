@@ -23,6 +23,26 @@ export const realClock: Clock = {
   },
 };
 
+/**
+ * Resolves after ms of clock time, or at once when signal aborts. The abort
+ * listener is removed when the time is up (loops that sleep on one
+ * long-lived signal would otherwise pile up one listener per sleep).
+ */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      t.cancel();
+      resolve();
+    };
+    const t = clock.after(ms, () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 interface Pending {
   at: number;
   seq: number;

@@ -22,7 +22,7 @@
  */
 import type { KObject } from "../api/types.ts";
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from "./api-error.ts";
-import { realClock, type Clock } from "./clock.ts";
+import { realClock, sleep, type Clock } from "./clock.ts";
 import type { RestClient } from "./rest-client.ts";
 import { leasesRef } from "./resources.ts";
 
@@ -252,15 +252,6 @@ export class LeaderElector {
   }
 
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    // The abort listener goes with the sleep (one per retry period would pile up on the signal).
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const onAbort = () => (t.cancel(), resolve());
-      const t = this.clock.after(ms, () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      });
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleep(this.clock, ms, signal);
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isGone } from "../api-error.ts";
-import { realClock, type Clock, type TimerHandle } from "../clock.ts";
+import { realClock, sleep, type Clock, type TimerHandle } from "../clock.ts";
 import type { ListOptions, ResourceRef, RestClient } from "../rest-client.ts";
 import { Indexer, objectKey, type IndexFunc } from "./store.ts";
 
@@ -91,10 +91,7 @@ export class SharedInformer<T extends KObject = KObject> {
       } catch (err) {
         if (this.abort.signal.aborted) break;
         this.opts.onError?.(err);
-        await new Promise<void>((r) => {
-          const t = this.clock.after(backoff, r);
-          this.abort.signal.addEventListener("abort", () => (t.cancel(), r()), { once: true });
-        });
+        await sleep(this.clock, backoff, this.abort.signal);
         backoff = Math.min(backoff * 2, 30_000);
       }
     }

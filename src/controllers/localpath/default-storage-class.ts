@@ -9,7 +9,7 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isAlreadyExists } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
+import { sleep, type Clock } from "../../client/clock.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { storageClassesRef } from "../volume/volume-util.ts";
 
@@ -51,10 +51,7 @@ export async function ensureDefaultStorageClass(
     } catch (err) {
       if (isAlreadyExists(err)) return false;
     }
-    await new Promise<void>((r) => {
-      const t = opts.clock.after(2000, r);
-      opts.signal?.addEventListener("abort", () => (t.cancel(), r()), { once: true });
-    });
+    await sleep(opts.clock, 2000, opts.signal);
   }
   return false;
 }
