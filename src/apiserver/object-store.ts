@@ -11,7 +11,7 @@ import { isStorageError } from "../storage/errors.ts";
 import { StatusError } from "../api/status.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
-import { copyAsJson, sameJson } from "./json-copy.ts";
+import { copyAsJson, sameJson } from "../util/json-copy.ts";
 
 /** The stored identity of a resource: several served versions may share it. */
 export function storageResourceOf(def: ResourceDef): string {

@@ -17,7 +17,7 @@ import {
   staleConflict,
   validatePathName,
 } from "./object-meta.ts";
-import { copyJson } from "./json-copy.ts";
+import { copyJson } from "../util/json-copy.ts";
 import { currentFromCache } from "./watch-cache-reader.ts";
 import { announceWrite } from "./watch-cache-writes.ts";
 

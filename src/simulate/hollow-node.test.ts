@@ -5,7 +5,8 @@ import type { RestClient } from "../client/rest-client.ts";
 import { Backoff } from "../kubelet/pod/backoff.ts";
 import { labelPodUID } from "../kubelet/pod/runtime-config.ts";
 import { PodWorkerFixtures } from "../kubelet/pod/testing.ts";
-import { HollowNode, jsonEqual, podsDifferSemantically } from "./hollow-node.ts";
+import { HollowNode, podsDifferSemantically } from "./hollow-node.ts";
+import { jsonEqual } from "../util/json-copy.ts";
 import { makeProfile } from "./profile.ts";
 
 const fixtures = new PodWorkerFixtures();

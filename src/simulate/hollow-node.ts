@@ -13,6 +13,7 @@ import { isAlreadyExists } from "../client/api-error.ts";
 import type { RestClient } from "../client/rest-client.ts";
 import { nodesRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
+import { jsonEqual } from "../util/json-copy.ts";
 import { ContainerGC, type PodStateProvider } from "../kubelet/container-gc.ts";
 import { ImagePuller } from "../kubelet/images/image-puller.ts";
 import type { MachineInfo } from "../kubelet/node/machine-info.ts";
@@ -76,28 +77,6 @@ export function hollowPod(pod: Pod): Pod {
   if (!vols?.some(onHost)) return pod;
   const safe: Volume[] = vols.map((v) => (onHost(v) ? { name: v.name, emptyDir: {} } : v));
   return { ...pod, spec: { ...pod.spec!, volumes: safe } };
-}
-
-/** Deep equality of JSON values (what the API decodes: no undefined, no cycles). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in ra) {
-    if (!Object.hasOwn(ra, k)) continue;
-    if (!Object.hasOwn(rb, k) || !jsonEqual(ra[k], rb[k])) return false;
-    n++;
-  }
-  for (const k in rb) if (Object.hasOwn(rb, k)) n--;
-  return n === 0;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { KObject } from "../types.ts";
 import { isObject, objects, str } from "../validation/field.ts";
 import { setDefault } from "./workloads.ts";
-import { cloneJson } from "../patch/patch-errors.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -36,15 +36,15 @@ export function prepareNamespaceForUpdate(o: KObject, old: KObject): void {
   const spec = setDefault<Obj>(o as Obj, "spec", {});
   const oldFinalizers = isObject(old.spec) ? old.spec.finalizers : undefined;
   if (oldFinalizers === undefined) delete spec.finalizers;
-  else spec.finalizers = cloneJson(oldFinalizers);
+  else spec.finalizers = copyJson(oldFinalizers);
   if (old.status === undefined) delete o.status;
-  else o.status = cloneJson(old.status);
+  else o.status = copyJson(old.status);
 }
 
 /** namespaces/finalize writes change spec.finalizers only: keep the old status. */
 export function prepareNamespaceForFinalize(o: KObject, old: KObject): void {
   if (old.status === undefined) delete o.status;
-  else o.status = cloneJson(old.status);
+  else o.status = copyJson(old.status);
 }
 
 /**
@@ -98,7 +98,7 @@ export function defaultPersistentVolumeClaim(o: KObject): void {
 export function defaultNode(o: KObject): void {
   if (!isObject(o.status)) return;
   if (o.status.allocatable === undefined && isObject(o.status.capacity)) {
-    o.status.allocatable = cloneJson(o.status.capacity);
+    o.status.allocatable = copyJson(o.status.capacity);
   }
 }
 

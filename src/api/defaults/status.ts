@@ -4,7 +4,7 @@
  * stored spec and most metadata (upstream's ResetObjectMetaForStatus).
  */
 import type { KObject, Strategy } from "../types.ts";
-import { cloneJson } from "../patch/patch-errors.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 /** Metadata a /status write may not change: taken from the stored object. */
 const STATUS_RESET_META = [
@@ -23,14 +23,14 @@ export function resetObjectMetaForStatus(obj: KObject, old: KObject): void {
   const oldMeta = (old.metadata ?? {}) as Record<string, unknown>;
   for (const k of STATUS_RESET_META) {
     if (oldMeta[k] === undefined) delete meta[k];
-    else meta[k] = cloneJson(oldMeta[k]);
+    else meta[k] = copyJson(oldMeta[k]);
   }
 }
 
 /** Replaces obj[key] with a copy of old[key] (or removes it). */
 export function keepOld(obj: KObject, old: KObject, key: string): void {
   if (old[key] === undefined) delete obj[key];
-  else obj[key] = cloneJson(old[key]);
+  else obj[key] = copyJson(old[key]);
 }
 
 export interface StatusSplitOptions {

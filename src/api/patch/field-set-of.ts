@@ -4,7 +4,8 @@
  * versions of an object (`compareObjects`).
  */
 import { FieldSet, fieldElement, pathString } from "./field-set.ts";
-import { isJsonObject, jsonEqual } from "./patch-errors.ts";
+import { isJsonObject } from "./patch-errors.ts";
+import { jsonEqual } from "../../util/json-copy.ts";
 import type { FieldPatchInfo, PatchSchema } from "./patch-schema.ts";
 import { isAtomicMap } from "./patch-schema.ts";
 import { indexList, isGranularList } from "./list-items.ts";

@@ -5,13 +5,8 @@
  * (failed test, missing path, bad index) is 422 Invalid.
  */
 import { StatusError } from "../status.ts";
-import {
-  badPatch,
-  cloneJson,
-  isJsonObject,
-  jsonEqual,
-  patchNotApplicable,
-} from "./patch-errors.ts";
+import { badPatch, isJsonObject, patchNotApplicable } from "./patch-errors.ts";
+import { copyJson, jsonEqual } from "../../util/json-copy.ts";
 
 /** Upstream's cap on operations in one JSON patch. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
@@ -70,7 +65,7 @@ export function decodeJsonPatch(patch: unknown): Record<string, unknown>[] {
  */
 export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
   const ops = decodeJsonPatch(patch);
-  let result = cloneJson(doc);
+  let result = copyJson(doc);
   for (const op of ops) result = applyOperation(result, op);
   return result;
 }
@@ -90,16 +85,16 @@ function applyOperation(doc: unknown, op: Record<string, unknown>): unknown {
     case "add":
       if (!Object.hasOwn(op, "value"))
         throw patchNotApplicable(`add operation missing value: ${path}`);
-      return add(doc, parseJsonPointer(path), cloneJson(op.value), "add");
+      return add(doc, parseJsonPointer(path), copyJson(op.value), "add");
     case "remove":
       return remove(doc, parseJsonPointer(path), "remove").doc;
     case "replace": {
       if (!Object.hasOwn(op, "value"))
         throw patchNotApplicable(`replace operation missing value: ${path}`);
       const tokens = parseJsonPointer(path);
-      if (tokens.length === 0) return cloneJson(op.value);
+      if (tokens.length === 0) return copyJson(op.value);
       const removed = remove(doc, tokens, "replace");
-      return add(removed.doc, tokens, cloneJson(op.value), "replace", removed.index);
+      return add(removed.doc, tokens, copyJson(op.value), "replace", removed.index);
     }
     case "move": {
       const from = stringField(op, "from");
@@ -111,7 +106,7 @@ function applyOperation(doc: unknown, op: Record<string, unknown>): unknown {
     }
     case "copy": {
       const value = get(doc, parseJsonPointer(stringField(op, "from")), "copy");
-      return add(doc, parseJsonPointer(path), cloneJson(value), "copy");
+      return add(doc, parseJsonPointer(path), copyJson(value), "copy");
     }
     case "test": {
       const tokens = parseJsonPointer(path);

@@ -7,7 +7,8 @@
 import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../types.ts";
 import { FieldSet, comparePathElements, fieldElement } from "./field-set.ts";
 import { compareObjects } from "./field-set-of.ts";
-import { isJsonObject, jsonEqual } from "./patch-errors.ts";
+import { isJsonObject } from "./patch-errors.ts";
+import { jsonEqual } from "../../util/json-copy.ts";
 import type { PatchSchema } from "./patch-schema.ts";
 
 /** One manager's entry with its decoded field set. */

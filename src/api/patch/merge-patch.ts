@@ -1,7 +1,8 @@
 /**
  * RFC 7386 JSON Merge Patch (`application/merge-patch+json`).
  */
-import { badPatch, cloneJson, isJsonObject } from "./patch-errors.ts";
+import { badPatch, isJsonObject } from "./patch-errors.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 /**
  * Applies a merge patch to `doc` and returns the new document; `doc` and
@@ -16,7 +17,7 @@ export function applyMergePatch(doc: unknown, patch: unknown): unknown {
 
 /** RFC 7386 MergePatch(target, patch) on any JSON values. */
 export function mergeValue(target: unknown, patch: unknown): unknown {
-  if (!isJsonObject(patch)) return cloneJson(patch);
+  if (!isJsonObject(patch)) return copyJson(patch);
   const out: Record<string, unknown> = isJsonObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];

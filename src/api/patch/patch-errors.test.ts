@@ -1,39 +1,39 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { cloneJson, jsonEqual } from "./patch-errors.ts";
+import { copyJson, jsonEqual } from "../../util/json-copy.ts";
 
-test("property: cloneJson equals structuredClone on JSON values and shares nothing", () => {
+test("property: copyJson equals structuredClone on JSON values and shares nothing", () => {
   fc.assert(
     fc.property(fc.jsonValue(), (value) => {
-      const copy = cloneJson(value);
+      const copy = copyJson(value);
       assert.deepStrictEqual(copy, structuredClone(value));
       if (typeof value === "object" && value !== null) assert.notEqual(copy, value);
     }),
   );
 });
 
-test("cloneJson: undefined members, own __proto__ keys, nested sharing, non-plain values", () => {
+test("copyJson: undefined members, own __proto__ keys, nested sharing, non-plain values", () => {
   const parsed = JSON.parse('{"__proto__": {"polluted": true}, "a": [{"b": 1}]}') as Record<
     string,
     unknown
   >;
-  const copy = cloneJson(parsed);
+  const copy = copyJson(parsed);
   assert.equal(Object.getPrototypeOf(copy), Object.prototype);
   assert.deepStrictEqual(Object.keys(copy), ["__proto__", "a"]);
   assert.deepStrictEqual(copy, structuredClone(parsed));
   assert.notEqual((copy.a as unknown[])[0], (parsed.a as unknown[])[0]);
 
   const withUndefined = { a: undefined, b: [undefined, null] };
-  assert.deepStrictEqual(cloneJson(withUndefined), structuredClone(withUndefined));
-  assert.ok(Object.hasOwn(cloneJson(withUndefined), "a"));
+  assert.deepStrictEqual(copyJson(withUndefined), structuredClone(withUndefined));
+  assert.ok(Object.hasOwn(copyJson(withUndefined), "a"));
 
   const date = new Date(0);
-  const out = cloneJson({ d: date });
+  const out = copyJson({ d: date });
   assert.ok(out.d instanceof Date);
   assert.notEqual(out.d, date);
-  assert.equal(cloneJson(undefined), undefined);
-  assert.equal(cloneJson("s"), "s");
+  assert.equal(copyJson(undefined), undefined);
+  assert.equal(copyJson("s"), "s");
 });
 
 /** JSON text with object keys sorted: equal texts mean equal JSON values. */

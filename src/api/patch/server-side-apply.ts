@@ -19,7 +19,8 @@ import {
   withManagedFields,
   withoutManagedFields,
 } from "./managed-fields.ts";
-import { badPatch, jsonEqual } from "./patch-errors.ts";
+import { badPatch } from "./patch-errors.ts";
+import { jsonEqual } from "../../util/json-copy.ts";
 import type { PatchSchema } from "./patch-schema.ts";
 import { isKeyFieldOfItem, mergeApplied, removePath } from "./apply-merge.ts";
 import {

@@ -16,7 +16,8 @@
  *
  * Malformed directives are 400 BadRequest; lists of lists are 422, as upstream.
  */
-import { badPatch, cloneJson, isJsonObject } from "./patch-errors.ts";
+import { badPatch, isJsonObject } from "./patch-errors.ts";
+import { copyJson } from "../../util/json-copy.ts";
 import type { FieldPatchInfo, PatchSchema } from "./patch-schema.ts";
 import { smpStrategy } from "./patch-schema.ts";
 import {
@@ -53,8 +54,8 @@ export function applyStrategicMergePatch(
     const kind = patch === null ? "null" : Array.isArray(patch) ? "array" : typeof patch;
     throw badPatch(`json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`);
   }
-  const original = isJsonObject(doc) ? (opts.ownsDoc ? doc : cloneJson(doc)) : {};
-  return mergeMap(original, cloneJson(patch), schema);
+  const original = isJsonObject(doc) ? (opts.ownsDoc ? doc : copyJson(doc)) : {};
+  return mergeMap(original, copyJson(patch), schema);
 }
 
 /** Key after a `<prefix>/` directive prefix, or a 400 with upstream's message. */

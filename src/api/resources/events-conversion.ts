@@ -3,7 +3,7 @@
  * stored as core/v1 under /registry/events, as upstream does.
  */
 import type { KObject } from "../types.ts";
-import { cloneJson } from "../patch/patch-errors.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 /** [core/v1 field, events.k8s.io/v1 field] for fields that are renamed. */
 const RENAMED: [string, string][] = [
@@ -29,7 +29,7 @@ const SHARED = [
 
 /** Returns a copy of `obj` in `toApiVersion`: "v1" (core) or "events.k8s.io/v1". */
 export function convertEvent(obj: KObject, toApiVersion: string): KObject {
-  return eventInVersion(cloneJson(obj), toApiVersion);
+  return eventInVersion(copyJson(obj), toApiVersion);
 }
 
 /**

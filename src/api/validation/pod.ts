@@ -13,7 +13,7 @@ import {
   validateObjectMetaUpdate,
 } from "./object-meta.ts";
 import { validatePodSpec } from "./pod-spec.ts";
-import { cloneJson } from "../patch/patch-errors.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 /** A new pod. */
 export function validatePod(pod: KObject): FieldError[] {
@@ -80,7 +80,7 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
     ...validateOnlyAddedTolerations(newSpec.tolerations, oldSpec.tolerations, "spec.tolerations"),
   );
   // Munge the mutable fields of the new spec to the old values, then require equality.
-  const munged = cloneJson(newSpec);
+  const munged = copyJson(newSpec);
   const mungeImages = (key: "containers" | "initContainers") => {
     const olds = objects(oldSpec[key]);
     const news = objects(munged[key]);

@@ -15,7 +15,7 @@ import { RestStore } from "../rest-store.ts";
 import { successStatus } from "../response.ts";
 import { reply, writeOptions } from "./common.ts";
 import { checkPreconditions, readDeleteOptions, type DeleteOptions } from "./delete-options.ts";
-import { copyJson } from "../json-copy.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 /** Namespaces that may never be deleted. */
 const PROTECTED_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);

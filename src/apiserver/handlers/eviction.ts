@@ -17,7 +17,7 @@ import { successStatus } from "../response.ts";
 import { readObject, reply } from "./common.ts";
 import { deleteObject } from "./delete.ts";
 import type { DeleteOptions } from "./delete-options.ts";
-import { copyJson } from "../json-copy.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 function tooMany(message: string, causes: { reason: string; message: string }[] = []): StatusError {
   return new StatusError("TooManyRequests", message, { causes, retryAfterSeconds: 10 });

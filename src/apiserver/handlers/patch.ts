@@ -17,7 +17,7 @@ import { RestStore } from "../rest-store.ts";
 import { goValueString } from "../../util/go-value-string.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import { checkUnknownFields, reply, writeOptions } from "./common.ts";
-import { copyJson } from "../json-copy.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 function invalidPatchOptions(field: string, message: string): StatusError {
   return new StatusError(

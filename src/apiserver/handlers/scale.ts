@@ -16,7 +16,7 @@ import { decodePatchBody, patchTypeOf, readBody } from "../request-body.ts";
 import { RestStore } from "../rest-store.ts";
 import { readObject, reply, writeOptions } from "./common.ts";
 import { applyPatch } from "./patch.ts";
-import { copyJson } from "../json-copy.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 /** The value at a dotted JSON path (".spec.replicas"), undefined when absent. */
 function atPath(obj: unknown, path: string): unknown {

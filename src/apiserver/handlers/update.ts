@@ -9,7 +9,7 @@ import { negotiate } from "../negotiation.ts";
 import { checkNameMatchesURL, checkNamespace, checkTypeMeta } from "../object-meta.ts";
 import { RestStore } from "../rest-store.ts";
 import { checkUnknownFields, readObject, reply, writeOptions } from "./common.ts";
-import { copyJson } from "../json-copy.ts";
+import { copyJson } from "../../util/json-copy.ts";
 
 /** Resources whose strategies have AllowCreateOnUpdate upstream. */
 const CREATE_ON_UPDATE = new Set([
