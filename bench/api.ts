@@ -14,6 +14,7 @@ import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { bucketDelta, durationBuckets, processCpuMs } from "./lib/server-side.ts";
 import { printTable, type Row } from "./lib/table.ts";
+import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 
 const args = parseBenchArgs();
 const scale = args.quick ? 0.1 : 1;
@@ -82,7 +83,16 @@ async function startupMs(dir: string): Promise<number> {
   const t = performance.now();
   const child = spawn(
     process.execPath,
-    ["bin/k8ts", "server", "--disable-agent", "--data-dir", dir, "--secure-port", String(port)],
+    [
+      ...K8TS_NODE_FLAGS,
+      "bin/k8ts",
+      "server",
+      "--disable-agent",
+      "--data-dir",
+      dir,
+      "--secure-port",
+      String(port),
+    ],
     { stdio: "ignore" },
   );
   const https = await import("node:https");

@@ -29,6 +29,7 @@ import { startCluster } from "../test/e2e/harness.ts";
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { printTable, type Row } from "./lib/table.ts";
+import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = parseBenchArgs();
@@ -203,6 +204,7 @@ const kubeletLog: string[] = [];
 const kubelet = spawn(
   process.execPath,
   [
+    ...K8TS_NODE_FLAGS,
     join(repoRoot, "bin", "k8ts"),
     "kubelet",
     "--kubeconfig",

@@ -9,6 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
+import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,7 +28,13 @@ export class K8tsChild {
   ) {
     this.child = spawn(
       process.execPath,
-      ["--inspect=127.0.0.1:0", ...nodeArgs, join(repoRoot, "bin", "k8ts"), ...argv],
+      [
+        "--inspect=127.0.0.1:0",
+        ...K8TS_NODE_FLAGS,
+        ...nodeArgs,
+        join(repoRoot, "bin", "k8ts"),
+        ...argv,
+      ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, K8TS_LOG_LEVEL: "warn" } },
     );
     const keep = (d: Buffer) => {

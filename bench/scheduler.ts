@@ -36,6 +36,7 @@ import { percentiles } from "./lib/percentiles.ts";
 import { runCore, type CoreResult } from "./lib/scheduler-core.ts";
 import { workloads, type Workload } from "./lib/scheduler-workloads.ts";
 import { printTable, type Row } from "./lib/table.ts";
+import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -153,6 +154,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       process.execPath,
       [
         ...profFlags(profDir, w.name, "scheduler"),
+        ...K8TS_NODE_FLAGS,
         join(repoRoot, "bin", "k8ts"),
         "scheduler",
         "--kubeconfig",

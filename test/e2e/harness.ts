@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import https from "node:https";
+import { K8TS_NODE_FLAGS } from "../../src/util/node-flags.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -98,6 +99,7 @@ export function spawnServer(opts: StartOptions & { dataDir: string; port: number
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...K8TS_NODE_FLAGS,
       ...(opts.nodeArgs ?? []),
       join(repoRoot, "bin", "k8ts"),
       "server",
