@@ -77,28 +77,7 @@ export async function startControlComponents(
   // Every watch and background loop listens for the stop (and removes its listener).
   setMaxListeners(0, abort.signal);
   const running: Promise<unknown>[] = [];
-  const clients: RestClient[] = [];
-  // The shared informers list and watch as the controller manager, which may
-  // read every resource (upstream's system:kube-controller-manager role).
-  const sharedSource = new RestClient({
-    ...config,
-    ...spec.controllerManager,
-    ...IN_PROCESS_CLIENT_LIMITS,
-    userAgent: "k8ts-shared-informers",
-  });
-  clients.push(sharedSource);
-  const sharedLog = createLogger("shared-informers");
-  const shared = new SharedListWatch(sharedSource, {
-    onError: (err) => sharedLog.info("shared watch error", { err: String(err) }),
-  });
-  const clientFor = (agent: string, creds: ComponentCredentials) => {
-    const c = new SharingRestClient(
-      { ...config, ...creds, ...IN_PROCESS_CLIENT_LIMITS, userAgent: `k8ts-${agent}` },
-      shared,
-    );
-    clients.push(c);
-    return c;
-  };
+  const { clients, shared, clientFor } = sharedInformerClients(config, spec.controllerManager);
   const identity = `${nodeName}_${process.pid}`;
   if (!flags.disableControllerManager) {
     const { runControllerManager } = await import("../controllers/manager.ts");
@@ -194,4 +173,35 @@ export async function startControlComponents(
       for (const c of clients) c.close();
     },
   };
+}
+
+/**
+ * The clients of one thread's components: their informers' all-namespace
+ * lists and watches share one SharedListWatch, which lists and watches as
+ * the controller manager (upstream's system:kube-controller-manager may read
+ * every resource); everything else goes out under each component's own
+ * credentials. Close every client in `clients` (and stop `shared`) on stop.
+ */
+export function sharedInformerClients(config: ClientConfig, listerCreds: ComponentCredentials) {
+  const clients: RestClient[] = [];
+  const sharedSource = new RestClient({
+    ...config,
+    ...listerCreds,
+    ...IN_PROCESS_CLIENT_LIMITS,
+    userAgent: "k8ts-shared-informers",
+  });
+  clients.push(sharedSource);
+  const sharedLog = createLogger("shared-informers");
+  const shared = new SharedListWatch(sharedSource, {
+    onError: (err) => sharedLog.info("shared watch error", { err: String(err) }),
+  });
+  const clientFor = (agent: string, creds: ComponentCredentials) => {
+    const c = new SharingRestClient(
+      { ...config, ...creds, ...IN_PROCESS_CLIENT_LIMITS, userAgent: `k8ts-${agent}` },
+      shared,
+    );
+    clients.push(c);
+    return c;
+  };
+  return { clients, shared, clientFor };
 }

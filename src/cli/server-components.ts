@@ -15,13 +15,13 @@ import { RestClient } from "../client/rest-client.ts";
 import { createLogger } from "../util/logger.ts";
 import {
   IN_PROCESS_CLIENT_LIMITS,
+  sharedInformerClients,
   type ComponentCredentials,
   type ControlComponentFlags,
   type ControlComponentsSpec,
 } from "./control-components.ts";
 import type { RunningControlPlane } from "./control-plane.ts";
 import type { KubeletNodeFlags } from "./kubelet-flags.ts";
-import { SharedListWatch, SharingRestClient } from "./sharing-rest-client.ts";
 
 export interface ServerComponentFlags extends ControlComponentFlags, KubeletNodeFlags {
   nodeName?: string;
@@ -47,7 +47,6 @@ export async function startServerComponents(
   // Every watch and background loop listens for the stop (and removes its listener).
   setMaxListeners(0, abort.signal);
   const running: Promise<unknown>[] = [];
-  const clients: RestClient[] = [];
   const nodeName = flags.nodeName ?? hostname().toLowerCase();
   // Each component under its upstream identity (system:kube-scheduler, system:node:NAME, ...).
   const { ensureComponentCredentials } = await import("../pki/component-credentials.ts");
@@ -72,27 +71,10 @@ export async function startServerComponents(
       };
     return id ? { cert: id.certPem, key: id.keyPem, token: undefined } : {};
   };
-  // The shared informers list and watch as the controller manager, which may
-  // read every resource (upstream's system:kube-controller-manager role).
-  const sharedSource = new RestClient({
-    ...config,
-    ...credsOf(identities.controllerManager),
-    ...IN_PROCESS_CLIENT_LIMITS,
-    userAgent: "k8ts-shared-informers",
-  });
-  clients.push(sharedSource);
-  const sharedLog = createLogger("shared-informers");
-  const shared = new SharedListWatch(sharedSource, {
-    onError: (err) => sharedLog.info("shared watch error", { err: String(err) }),
-  });
-  const clientFor = (agent: string, id?: { certPem: string; keyPem: string }) => {
-    const c = new SharingRestClient(
-      { ...config, ...credsOf(id), ...IN_PROCESS_CLIENT_LIMITS, userAgent: `k8ts-${agent}` },
-      shared,
-    );
-    clients.push(c);
-    return c;
-  };
+  const shared = sharedInformerClients(config, credsOf(identities.controllerManager));
+  const clients = shared.clients;
+  const clientFor = (agent: string, id?: { certPem: string; keyPem: string }) =>
+    shared.clientFor(agent, credsOf(id));
   const { clusterIPRange, DEFAULT_SERVICE_CIDR } =
     await import("../apiserver/services/service-ranges.ts");
   const clusterDns =
@@ -220,7 +202,7 @@ export async function startServerComponents(
       await kubelet?.stop();
       await control?.stop();
       await Promise.allSettled(running);
-      await shared.stop();
+      await shared.shared.stop();
       for (const c of clients) c.close();
     },
   };
