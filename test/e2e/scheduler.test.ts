@@ -349,17 +349,26 @@ describe("kube-scheduler against a real API server", () => {
       ["cache nodes", /^scheduler_scheduler_cache_size\{type="nodes"\} 4$/m],
       ["preemption", /^scheduler_preemption_attempts_total [1-9]/m],
     ];
-    // The unschedulable pod may still be in backoffQ: wait until it settles.
+    const perPlugin = (text: string) =>
+      text
+        .split("\n")
+        .filter((l) => l.startsWith("scheduler_unschedulable_pods{") && !l.endsWith(" 0"));
+    // The unschedulable pods may still be in backoffQ, and a pod whose last
+    // attempt met the cordoned node still counts NodeUnschedulable until its
+    // retry after the uncordon: wait until every count settles.
     const settled =
       (await eventually("scheduler metrics", async () => {
         const text = (await get("/metrics")).body;
-        return cases.every(([, re]) => re.test(text)) ? text : undefined;
+        return cases.every(([, re]) => re.test(text)) && perPlugin(text).length === 3
+          ? text
+          : undefined;
       }).catch(() => undefined)) ?? (await get("/metrics")).body;
     for (const [name, re] of cases) assert.match(settled, re, name);
-    const perPlugin = settled
-      .split("\n")
-      .filter((l) => l.startsWith("scheduler_unschedulable_pods{") && !l.endsWith(" 0"));
-    assert.equal(perPlugin.length, 3, `no other plugin counts: ${perPlugin.join("; ")}`);
+    assert.equal(
+      perPlugin(settled).length,
+      3,
+      `no other plugin counts: ${perPlugin(settled).join("; ")}`,
+    );
     const lease = await cluster.kubectlOk([
       "get",
       "lease",
