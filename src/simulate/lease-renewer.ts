@@ -44,11 +44,7 @@ export class LeaseRenewer {
           namespace: LEASE_NAMESPACE,
           ownerReferences: [{ apiVersion: "v1", kind: "Node", name: this.nodeName, uid: nodeUid }],
         },
-        spec: {
-          holderIdentity: this.nodeName,
-          leaseDurationSeconds: LEASE_DURATION_SECONDS,
-          renewTime: microTime(this.clock.now()),
-        },
+        spec: this.renewedSpec(),
       } as KObject);
       this.renewals++;
     } catch (err) {
@@ -56,6 +52,15 @@ export class LeaseRenewer {
       if (!isAlreadyExists(err) && !isNotFound(err)) throw err;
       await this.renew();
     }
+  }
+
+  /** The spec fields a renewal writes: this node holds the lease, renewed now. */
+  private renewedSpec() {
+    return {
+      holderIdentity: this.nodeName,
+      leaseDurationSeconds: LEASE_DURATION_SECONDS,
+      renewTime: microTime(this.clock.now()),
+    };
   }
 
   /** Renews the lease once; at most one call at a time per renewer (caller's contract). */
@@ -75,12 +80,7 @@ export class LeaseRenewer {
     try {
       this.latest = await this.client.update(leasesRef, {
         ...cur,
-        spec: {
-          ...cur.spec,
-          holderIdentity: this.nodeName,
-          leaseDurationSeconds: LEASE_DURATION_SECONDS,
-          renewTime: microTime(this.clock.now()),
-        },
+        spec: { ...cur.spec, ...this.renewedSpec() },
       } as KObject);
       this.renewals++;
     } catch (err) {
