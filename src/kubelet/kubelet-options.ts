@@ -37,6 +37,11 @@ export interface KubeletOptions {
   /** kubelet --resolv-conf: the host resolver config pods build on (default /etc/resolv.conf; "": none). */
   resolvConf?: string;
   labels?: Record<string, string>;
+  /**
+   * A hollow node (simulated runtime only): pods' volumes, logs and cgroups
+   * are resolved but nothing is written on the host (PodWorkerDeps.hostless).
+   */
+  hostless?: boolean;
   /** Options for the simulated runtime. */
   simulated?: SimulatedRuntimeOptions;
   /** CrashLoopBackOff bounds (default 10 s doubling to 300 s; tests shorten them). */

@@ -10,11 +10,11 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Node, Pod, Service } from "kubernetes-types/core/v1.d.ts";
 import { realClock } from "../client/clock.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer/informer-factory.ts";
-import { podsRef, servicesRef } from "../client/resources.ts";
+import { nodesRef, podsRef, servicesRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
 import { createLogger } from "../util/logger.ts";
 import { ContainerGC } from "./container-gc.ts";
@@ -124,6 +124,11 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     onError: (err) => log.warn("watch failed", { err }),
   });
   const serviceInformer = factory.informerFor<Service & KObject>(servicesRef);
+  // Our own Node: the periodic status check reads it here instead of a GET
+  // per period, as upstream's kubelet reads its node lister (since v1.30).
+  const nodeInformer = factory.informerFor<Node & KObject>(nodesRef, {
+    fieldSelector: `metadata.name=${opts.nodeName}`,
+  });
 
   let staticPods: StaticPods | undefined;
   const deps: PodWorkerDeps = {
@@ -135,6 +140,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     crashBackoff,
     source,
     tokens: tokens.source,
+    hostless: runtimeName === "simulated" && opts.hostless === true,
     hostIP,
     logsDir,
     podsDir,
@@ -272,6 +278,14 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     podCIDR,
     labels: opts.labels,
     kubeletPort: server.port,
+    // Until the informer has synced, the check GETs the Node as before.
+    serverNode: async () =>
+      nodeInformer.hasSynced()
+        ? nodeInformer.indexer.get(opts.nodeName)
+        : client.request<Node>(
+            "GET",
+            `/api/v1/nodes/${encodeURIComponent(opts.nodeName)}?resourceVersion=0`,
+          ),
   });
   await reporter.register();
   await reporter.report(true);

@@ -32,6 +32,7 @@ export async function startKubeletNodes(
         nodeName: name,
         dataDir: join(o.dataDir, name),
         runtime: "simulated",
+        hostless: true,
         hostIP: `127.1.${(i >> 8) & 255}.${i & 255}`,
         podCIDR: `10.${64 + (i >> 8)}.${i & 255}.0/24`,
         labels: { "topology.kubernetes.io/zone": o.zones[i % o.zones.length]!, ...o.labels },
