@@ -10,7 +10,7 @@ after(() => fixtures.dispose());
 function setup(admit: (pod: Pod) => AdmitResult = () => ({ admit: true })) {
   const f = fixtures.make();
   const workers = new PodWorkers({ nodeName: "n", deps: f.deps, admit });
-  return { ...f, workers, statuses: f.statusOf };
+  return { ...f, workers, statuses: f.statusOf, handedIn: f.statuses };
 }
 
 const pod = (uid: string, extra: Partial<Pod> = {}): Pod => ({
@@ -102,4 +102,57 @@ test("a node-shutdown kill leaves the pod Failed with reason Terminated, in the 
   );
   assert.deepEqual(finalized, []);
   assert.equal(workers.shouldPodContentBeRemoved("s"), false, "not an eviction");
+});
+
+const deleted = (p: Pod): Pod => ({
+  ...p,
+  metadata: {
+    ...p.metadata,
+    deletionTimestamp: "2026-01-01T00:00:00Z",
+    deletionGracePeriodSeconds: 0,
+  },
+});
+
+test("a deleted pod is terminated once: updates after its worker finished start nothing until it is gone", async () => {
+  const cases: { name: string; admit: AdmitResult }[] = [
+    { name: "running pod", admit: { admit: true } },
+    { name: "rejected pod", admit: { admit: false, reason: "OutOfcpu", message: "no cpu" } },
+  ];
+  for (const c of cases) {
+    const { workers, finalized, handedIn } = setup(() => c.admit);
+    workers.upsert(pod("d"));
+    await workers.settled();
+    workers.upsert(deleted(pod("d")));
+    await workers.settled();
+    assert.equal(finalized.length, 1, c.name);
+    const written = handedIn.length;
+    // The echo of the final status write, then any later update, before the pod is gone.
+    for (let i = 0; i < 2; i++) {
+      workers.upsert(deleted(pod("d", { status: { phase: "Running" } })));
+      await workers.settled();
+    }
+    assert.equal(finalized.length, 1, c.name);
+    assert.equal(handedIn.length, written, c.name);
+    assert.deepEqual(workers.pods(), [], c.name);
+    // Gone from the source: the uid is forgotten (a re-added pod of that uid would run).
+    workers.remove("d");
+    workers.upsert(deleted(pod("d")));
+    await workers.settled();
+    assert.equal(finalized.length, 2, c.name);
+  }
+});
+
+test("a pod removed from its source runs again when re-added with the same uid (static pods)", async () => {
+  const { workers, done } = setup();
+  workers.upsert(pod("s"));
+  await workers.settled();
+  workers.remove("s");
+  await workers.settled();
+  assert.deepEqual(done, ["s"]);
+  workers.upsert(pod("s"));
+  await workers.settled();
+  assert.deepEqual(
+    workers.pods().map((p) => p.metadata?.uid),
+    ["s"],
+  );
 });

@@ -11,6 +11,12 @@
  * and cleaned up, or never seen) or evicted; its runtime (dead containers,
  * sandboxes) may go under disk pressure once it is terminated.
  *
+ * A pod whose worker finished after its deletion (killed, finalized) does
+ * not get a worker again until the source reports it gone (upstream: once
+ * a pod is terminated by uid it cannot re-enter the pod workers until the
+ * uid is purged): the echo of its final status write would otherwise start
+ * a second termination, writing the status and deleting the pod again.
+ *
  * Pods found running in the runtime but unknown here (deleted from the API
  * while the kubelet was down) get a worker of their own that kills them
  * (upstream's runtime-only pods of HandlePodCleanups, SyncPodKill with a
@@ -48,6 +54,10 @@ export class PodWorkers implements PodStateProvider {
   private readonly rejected = new Map<string, PodStatus>();
   /** Uids of the workers of runtime-only (orphaned) pods. */
   private readonly orphans = new Set<string>();
+  /** Uids of deleted pods whose worker finished, until the source reports them gone. */
+  private readonly terminated = new Set<string>();
+  /** Uids whose pods the source reported gone while their worker still ran. */
+  private readonly removing = new Set<string>();
   /** Uids whose worker finished since the last markHousekeeping(). */
   private recentlyDone = new Set<string>();
   private readonly deps: PodWorkerDeps;
@@ -56,6 +66,8 @@ export class PodWorkers implements PodStateProvider {
     this.deps = {
       ...o.deps,
       done: (uid) => {
+        // A worker that finished on its own (not removed, not an orphan) terminated a deleted pod.
+        if (!this.removing.delete(uid) && !this.orphans.has(uid)) this.terminated.add(uid);
         this.workers.delete(uid);
         this.orphans.delete(uid);
         this.recentlyDone.add(uid);
@@ -108,12 +120,14 @@ export class PodWorkers implements PodStateProvider {
   upsert(pod: Pod): void {
     if (pod.spec?.nodeName !== this.o.nodeName || isMirrorPod(pod)) return;
     const uid = pod.metadata?.uid ?? "";
+    if (this.terminated.has(uid)) return;
     const w = this.workers.get(uid);
     const rejectedStatus = this.rejected.get(uid);
     if (rejectedStatus) {
       // Never run; a deleted rejected pod is finalized at once (no containers to stop).
       if (pod.metadata?.deletionTimestamp) {
         this.rejected.delete(uid);
+        this.terminated.add(uid);
         void this.deps.finalize(pod, rejectedStatus);
       }
     } else if (w) w.update(pod);
@@ -127,7 +141,11 @@ export class PodWorkers implements PodStateProvider {
   /** The pod is gone from its source: its worker stops everything. */
   remove(uid: string): void {
     if (this.rejected.delete(uid)) this.o.deps.done(uid);
-    this.workers.get(uid)?.remove();
+    this.terminated.delete(uid);
+    const w = this.workers.get(uid);
+    if (!w) return;
+    if (!this.orphans.has(uid)) this.removing.add(uid);
+    w.remove();
   }
 
   private admit(pod: Pod): boolean {

@@ -5,6 +5,13 @@
  * the kubelet has finished killing after deletion, `finalize` writes the
  * final status and deletes the pod with grace period 0 (uid precondition).
  * Static pods are written through their mirror pods (same name/namespace).
+ *
+ * A pod is finalized once: its uid is remembered for finalizedMemoryMs to
+ * 2x that after its delete succeeded (or found it gone), and later statuses
+ * and finalize calls for it are dropped. The echo of the final status write
+ * can reach a pod source after the worker that finalized the pod is gone,
+ * and a new worker for the still-terminating pod would write both again
+ * (upstream keeps such a pod's finished state until housekeeping purges it).
  */
 import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
 import { isNotFound, isConflict } from "../client/api-error.ts";
@@ -23,22 +30,50 @@ interface Entry {
   dirty: boolean;
 }
 
+/** How long (at least; at most twice) a finalized pod's uid is remembered. */
+export const finalizedMemoryMs = 5 * 60_000;
+
 export class StatusManager {
   private entries = new Map<string, Entry>();
   private stopped = false;
+  /** Finalize calls in flight, by uid (a second call waits for the first). */
+  private readonly finalizing = new Map<string, Promise<void>>();
+  /** Finalized uids: this period's and the previous one's (rotated lazily, by the clock). */
+  private finalized = new Set<string>();
+  private finalizedBefore = new Set<string>();
+  private periodStart: number;
 
   constructor(
     private readonly client: RestClient,
     private readonly opts: { clock: Clock; log: Logger },
-  ) {}
+  ) {
+    this.periodStart = opts.clock.now();
+  }
+
+  /** The pod uid was finalized (deleted, or found gone) in the last finalizedMemoryMs at least. */
+  isFinalized(uid: string): boolean {
+    this.rotate();
+    return this.finalized.has(uid) || this.finalizedBefore.has(uid);
+  }
+
+  private rotate(): void {
+    const now = this.opts.clock.now();
+    const age = now - this.periodStart;
+    if (age < finalizedMemoryMs) return;
+    this.finalizedBefore = age < 2 * finalizedMemoryMs ? this.finalized : new Set();
+    this.finalized = new Set();
+    this.periodStart = now;
+  }
 
   /** The last status handed in for the pod uid. */
   getStatus(uid: string): PodStatus | undefined {
     return this.entries.get(uid)?.status;
   }
 
+  /** Hands in the pod's latest status (dropped for a pod finalized already). */
   setStatus(pod: Pod, status: PodStatus): void {
     const uid = pod.metadata?.uid ?? "";
+    if (this.finalizing.has(uid) || this.isFinalized(uid)) return;
     let e = this.entries.get(uid);
     if (!e) {
       e = {
@@ -88,23 +123,47 @@ export class StatusManager {
     }
   }
 
-  /** Writes the final status now, then deletes the pod (grace 0, same uid). */
-  async finalize(pod: Pod, status: PodStatus): Promise<void> {
+  /**
+   * Writes the final status now, then deletes the pod (grace 0, same uid).
+   * A pod finalized already (or being finalized) is not written again.
+   */
+  finalize(pod: Pod, status: PodStatus): Promise<void> {
+    const uid = pod.metadata?.uid ?? "";
+    const running = this.finalizing.get(uid);
+    if (running) return running;
+    if (this.isFinalized(uid)) return Promise.resolve();
     this.setStatus(pod, status);
-    const e = this.entries.get(pod.metadata?.uid ?? "")!;
+    const done = this.finalizeOnce(this.entries.get(uid)!).finally(() =>
+      this.finalizing.delete(uid),
+    );
+    this.finalizing.set(uid, done);
+    return done;
+  }
+
+  private async finalizeOnce(e: Entry): Promise<void> {
     while (e.writing) await e.writing;
+    let gone = true;
     try {
       await this.client.delete(podsRef, e.namespace, e.name, {
         gracePeriodSeconds: 0,
         preconditions: { uid: e.uid },
       });
     } catch (err) {
-      if (!isNotFound(err) && !isConflict(err))
+      // Not found or another uid under the name: this uid is gone all the same.
+      if (!isNotFound(err) && !isConflict(err)) {
+        gone = false;
         this.opts.log.warn("pod delete failed", { pod: `${e.namespace}/${e.name}`, err });
+      }
+    }
+    // A failed delete is not remembered: the next finalize (the pod's next sync) retries it.
+    if (gone) {
+      this.rotate();
+      this.finalized.add(e.uid);
     }
     this.entries.delete(e.uid);
   }
 
+  /** Drops the pod's status entry (its worker is gone); a finalized uid stays remembered. */
   forget(uid: string): void {
     this.entries.delete(uid);
   }
