@@ -12,6 +12,14 @@ import { StatusError } from "../api/status.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
 import { copyAsJson, sameJson } from "../util/json-copy.ts";
+import {
+  storedForm,
+  storedJson,
+  storedMetadata,
+  storedText,
+  withResourceVersion,
+  type StoredText,
+} from "./stored-text.ts";
 
 /** The stored identity of a resource: several served versions may share it. */
 export function storageResourceOf(def: ResourceDef): string {
@@ -25,9 +33,13 @@ export function apiVersionOf(def: { group: string; version: string }): string {
 
 /** Storage key prefix; with a namespace, only that namespace's objects. */
 export function keyPrefix(def: ResourceDef, namespace?: string): string {
-  const base = `/registry/${storageResourceOf(def)}/`;
+  let base = PREFIXES.get(def);
+  if (base === undefined) PREFIXES.set(def, (base = `/registry/${storageResourceOf(def)}/`));
   return def.namespaced && namespace ? `${base}${namespace}/` : base;
 }
+
+/** Each def's key prefix, made once (a flat string: map lookups by it need no flattening). */
+const PREFIXES = new WeakMap<ResourceDef, string>();
 
 /** The storage key of one object. */
 export function objectKey(def: ResourceDef, namespace: string, name: string): string {
@@ -89,8 +101,8 @@ export class ObjectStore {
   readonly #shared = new WeakMap<KeyValue, Map<ResourceDef, Promise<KObject>>>();
   /** Shared decodes waiting for the end of the tick, per def. */
   readonly #queued = new Map<ResourceDef, QueuedDecode[]>();
-  /** Objects encoded as they are, with their stored text (see serializeMarked). */
-  readonly #encodings = new WeakMap<KObject, Marked>();
+  /** Objects encoded as they are, with their stored text (see storedText). */
+  readonly #encodings = new WeakMap<KObject, StoredText>();
   /** Write answers' JSON, made from their stored text. */
   readonly #answers = new WeakMap<KObject, string>();
 
@@ -139,12 +151,13 @@ export class ObjectStore {
   /** Encodes for storage: in the storage version, without resourceVersion (no asynchronous conversion). */
   encode(def: ResourceDef, obj: KObject): string {
     if (storedAsIs(def, obj) && typeof obj.kind === "string") {
-      const marked = serializeMarked(obj);
+      const marked = storedText(obj);
       if (marked) {
         this.#encodings.set(obj, marked);
         return marked.text;
       }
     }
+    this.#encodings.delete(obj);
     const storageVersion = storageApiVersion(def);
     if (storageVersion && obj.apiVersion !== storageVersion && def.convertMany)
       throw needsAwait(def);
@@ -152,7 +165,7 @@ export class ObjectStore {
       storageVersion && def.convert && obj.apiVersion !== storageVersion
         ? def.convert(obj, storageVersion)
         : obj;
-    return serialize(stored);
+    return storedJson(stored);
   }
 
   /** Encodes for storage, awaiting the conversion to the storage version. */
@@ -161,7 +174,7 @@ export class ObjectStore {
     if (!def.convertMany || !storageVersion || obj.apiVersion === storageVersion)
       return this.encode(def, obj);
     const [stored] = await def.convertMany([obj], storageVersion);
-    return serialize(stored!);
+    return storedJson(stored!);
   }
 
   /**
@@ -185,8 +198,10 @@ export class ObjectStore {
     }
     // Both stored unconverted: compare the stored forms without encoding current again.
     const storage = storageApiVersion(def);
-    if (!storage || (next.apiVersion === storage && current.apiVersion === storage))
-      return { value, unchanged: sameJson(storedForm(next), storedForm(current)) };
+    if (!storage || (next.apiVersion === storage && current.apiVersion === storage)) {
+      const nextStored = storedForm(next, this.#encodings.get(next)?.meta);
+      return { value, unchanged: sameJson(nextStored, storedForm(current)) };
+    }
     return { value, unchanged: value === this.encode(def, current) };
   }
 
@@ -254,9 +269,16 @@ export class ObjectStore {
     if (!storedAsIs(def, obj)) return this.decodeAsync(def, kv);
     const marked = this.#encodings.get(obj);
     obj.kind ??= def.kind;
-    obj.metadata = { ...storedMetadata(obj), resourceVersion: String(kv.modRevision) };
-    if (marked?.text === kv.value)
+    const resourceVersion = String(kv.modRevision);
+    if (marked?.text === kv.value) {
+      // The encoding's private metadata copy becomes the answer's (used once).
+      this.#encodings.delete(obj);
+      marked.meta.resourceVersion = resourceVersion;
+      obj.metadata = marked.meta;
       this.#answers.set(obj, withResourceVersion(marked, kv.modRevision));
+    } else {
+      obj.metadata = { ...storedMetadata(obj), resourceVersion };
+    }
     return obj;
   }
 
@@ -283,8 +305,8 @@ export class ObjectStore {
     obj: KObject,
   ): { decoded: (revision: number) => KObject; json?: (revision: number) => string } | undefined {
     if (!storedAsIs(def, obj)) return undefined;
-    const stored = copyAsJson(storedForm(obj));
     const marked = this.#encodings.get(obj);
+    const stored = copyAsJson(storedForm(obj, marked?.meta));
     return {
       decoded: (revision) => finish(def, stored, false, revision),
       ...(marked && { json: (revision: number) => withResourceVersion(marked, revision) }),
@@ -408,53 +430,6 @@ function finish(def: ResourceDef, obj: KObject, converted: boolean, revision: nu
   obj.kind ??= def.kind;
   obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(revision) };
   return obj;
-}
-
-function serialize(stored: KObject): string {
-  return JSON.stringify(storedForm(stored));
-}
-
-/** An object's stored text and the offset of its metadata's closing brace in it. */
-interface Marked {
-  text: string;
-  metaEnd: number;
-}
-
-/**
- * serialize(obj), noting where metadata ends, so the JSON of obj with a
- * resourceVersion last in its metadata (a read's form) can be made from the
- * stored text. Undefined when obj's metadata is not a plain object.
- */
-function serializeMarked(obj: KObject): Marked | undefined {
-  const meta = obj.metadata;
-  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return undefined;
-  let text = "{";
-  let metaEnd = -1;
-  for (const key of Object.keys(obj)) {
-    const json = JSON.stringify(key === "metadata" ? storedMetadata(obj) : obj[key]);
-    if (json === undefined) continue;
-    text += `${text.length > 1 ? "," : ""}${JSON.stringify(key)}:${json}`;
-    if (key === "metadata") metaEnd = text.length - 1;
-  }
-  return { text: `${text}}`, metaEnd };
-}
-
-/** The stored text with resourceVersion added last to its metadata. */
-function withResourceVersion(marked: Marked, revision: number): string {
-  const { text, metaEnd } = marked;
-  const sep = text[metaEnd - 1] === "{" ? "" : ",";
-  return `${text.slice(0, metaEnd)}${sep}"resourceVersion":"${revision}"${text.slice(metaEnd)}`;
-}
-
-/** The object as storage holds it (serialized as is): metadata without resourceVersion. */
-function storedForm(obj: KObject): KObject {
-  return { ...obj, metadata: storedMetadata(obj) };
-}
-
-/** A copy of obj's metadata without resourceVersion. */
-function storedMetadata(obj: KObject): NonNullable<KObject["metadata"]> {
-  const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
-  return metadata;
 }
 
 /** A synchronous decode/encode asked of a def that converts asynchronously: a programming error. */

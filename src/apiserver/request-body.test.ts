@@ -44,3 +44,35 @@ test("over-deep YAML bodies are a 400 before the parser sees them", async () => 
   );
   assert.deepEqual(ok, { apiVersion: "v1", kind: "ConfigMap", data: { a: "[x" } });
 });
+
+test("JSON bodies: nesting past MAX_JSON_DEPTH is a 400 at any length, blank bodies are a 400", async () => {
+  const nested = (depth: number, pad = "") =>
+    `{"a":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}${pad}}`;
+  const deep = (err: unknown) =>
+    err instanceof StatusError &&
+    err.code === 400 &&
+    err.message === `json: exceeded max depth of ${MAX_JSON_DEPTH}`;
+  // depth, padding after the value (makes the text long with few brackets)
+  const cases: [number, string, boolean][] = [
+    [MAX_JSON_DEPTH, "", true],
+    [MAX_JSON_DEPTH + 1, "", false],
+    [MAX_JSON_DEPTH, " ".repeat(5000), true],
+    [MAX_JSON_DEPTH + 1, " ".repeat(5000), false],
+    [3, `,"s":"${"[".repeat(3000)}"`, true],
+  ];
+  for (const [depth, pad, ok] of cases) {
+    const body = Buffer.from(nested(depth, pad));
+    if (ok) assert.equal(typeof (await decodeObjectBody(body, "application/json")), "object");
+    else await assert.rejects(decodeObjectBody(body, "application/json"), deep, `depth ${depth}`);
+  }
+  for (const blank of ["", "  \n\t", "\u00a0", "\ufeff "]) {
+    await assert.rejects(
+      decodeObjectBody(Buffer.from(blank), "application/json"),
+      (err: unknown) =>
+        err instanceof StatusError &&
+        err.code === 400 &&
+        err.message === "couldn't get version/kind; json parse error: unexpected end of JSON input",
+      JSON.stringify(blank),
+    );
+  }
+});

@@ -167,7 +167,7 @@ function unsupported(contentType: string): StatusError {
 /** JSON.parse with upstream-style error text and a nesting limit. */
 export function parseJSON(body: Buffer): unknown {
   const text = body.toString("utf8");
-  if (text.trim() === "") {
+  if (isBlank(text)) {
     throw new StatusError(
       "BadRequest",
       "couldn't get version/kind; json parse error: unexpected end of JSON input",
@@ -182,8 +182,32 @@ export function parseJSON(body: Buffer): unknown {
       `couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  checkDepth(value);
+  if (openingBrackets(text) > MAX_JSON_DEPTH) checkDepth(value);
   return value;
+}
+
+/** Whether text is empty or white space only (as `text.trim() === ""`, without the copy). */
+function isBlank(text: string): boolean {
+  const first = text.charCodeAt(0); // NaN when empty
+  // A printable ASCII character is never white space.
+  if (first > 0x20 && first < 0x7f) return false;
+  return text.trim() === "";
+}
+
+/**
+ * The number of "[" and "{" in text, counted up to MAX_JSON_DEPTH + 1: a
+ * bound on the nesting of what it parses to (each level opens one), so only
+ * texts that could be too deep are walked by checkDepth.
+ */
+function openingBrackets(text: string): number {
+  // Each level also closes: a text this short cannot be too deep.
+  if (text.length <= 2 * MAX_JSON_DEPTH) return 0;
+  let n = 0;
+  for (let i = 0; i < text.length && n <= MAX_JSON_DEPTH; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) n++;
+  }
+  return n;
 }
 
 /**

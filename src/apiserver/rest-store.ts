@@ -109,10 +109,10 @@ export class RestStore {
     return runWriteStages(
       server.pipeline,
       attrs,
-      async (a) => {
-        if (def.strategy?.usesCel) await loadCel();
-        throwIfInvalid(def, a.object!, def.strategy?.validate?.(a.object!) ?? []);
-      },
+      (a) =>
+        withCel(def, () =>
+          throwIfInvalid(def, a.object!, def.strategy?.validate?.(a.object!) ?? []),
+        ),
       async (a) => {
         if (!opts.dryRun) {
           const value = await server.store.encodeAsync(def, a.object!);
@@ -245,14 +245,14 @@ export class RestStore {
     const result = await runWriteStages(
       server.pipeline,
       attrs,
-      async (a) => {
-        if (def.strategy?.usesCel) await loadCel();
-        throwIfInvalid(
-          def,
-          a.object!,
-          this.validateUpdate(def, a.object!, current, opts.subresource),
-        );
-      },
+      (a) =>
+        withCel(def, () =>
+          throwIfInvalid(
+            def,
+            a.object!,
+            this.validateUpdate(def, a.object!, current, opts.subresource),
+          ),
+        ),
       async (a) => {
         const next = a.object!;
         const prepared = await server.store.prepareUpdate(def, next, current, state.value);
@@ -375,6 +375,12 @@ export class RestStore {
       auditAnnotations: opts.auditAnnotations,
     };
   }
+}
+
+/** Runs a validation once CEL is loaded when def's strategy uses it, else at once (no promise). */
+function withCel(def: ResourceDef, validate: () => void): Promise<void> | void {
+  if (!def.strategy?.usesCel) return validate();
+  return loadCel().then(validate);
 }
 
 function throwIfInvalid(def: ResourceDef, obj: KObject, errors: FieldError[]): void {

@@ -213,9 +213,11 @@ export async function checkUnknownFields(
   ctx: RequestContext,
   def: ResourceDef,
   obj: KObject,
+  opts: { typesChecked?: boolean } = {},
 ): Promise<void> {
-  // Values of the wrong JSON type never decode, whatever fieldValidation says.
-  const typeErrors = await ctx.server.extensions.typeErrors(def, obj);
+  // Values of the wrong JSON type never decode, whatever fieldValidation says
+  // (typesChecked: the caller found none, in the "json" style, on this object).
+  const typeErrors = opts.typesChecked ? [] : await ctx.server.extensions.typeErrors(def, obj);
   if (typeErrors.length > 0) {
     throw new StatusError(
       "BadRequest",

@@ -18,6 +18,7 @@ import { goValueString } from "../../util/go-value-string.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import { checkUnknownFields, reply, writeOptions } from "./common.ts";
 import { copyJson } from "../../util/json-copy.ts";
+import { storedMetadata } from "../stored-text.ts";
 
 function invalidPatchOptions(field: string, message: string): StatusError {
   return new StatusError(
@@ -138,12 +139,17 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
       }
       await checkPatchedTypes(ctx, def, type, patch, result);
       checkTypeMeta(result, def);
-      await checkUnknownFields(ctx, def, result);
+      // JSON and merge patches' results were just checked for type errors as a body is.
+      await checkUnknownFields(ctx, def, result, {
+        typesChecked: type === "json" || type === "merge",
+      });
       checkNamespace(result, def, namespace);
       checkNameMatchesURL(result, name);
       // An unchanged resourceVersion is no precondition: let conflicts retry.
+      // (A copy without it rather than a `delete`, which would leave the
+      // metadata in V8's slow dictionary mode for the rest of the write.)
       if (current && result.metadata?.resourceVersion === currentRv) {
-        delete result.metadata!.resourceVersion;
+        result.metadata = storedMetadata(result);
       }
       return result;
     },

@@ -1,0 +1,129 @@
+/**
+ * The write path of `npm run bench:api` alone, for profiling: configmap
+ * create and update (merge patch) at a chosen concurrency against a real
+ * `k8ts server` on SQLite, reporting throughput, client p50/p99, the
+ * server's CPU milliseconds per operation (from /proc) and the load average;
+ * optionally a CPU profile of the server's main thread per phase (through
+ * the V8 inspector).
+ *
+ * Flags: --clients N (100) --ops N (3000 per phase) --rounds N (1; phases
+ * repeat, figures per round) --watchers N (0; watches on the namespace, so
+ * the watch cache runs as in a busy cluster) --profile-dir DIR (one
+ * .cpuprofile per phase and round) --json FILE.
+ */
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { loadKubeconfig } from "../src/client/kubeconfig.ts";
+import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
+import { startCluster } from "../test/e2e/harness.ts";
+import { progress, writeJson } from "./lib/args.ts";
+import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
+import { percentiles } from "./lib/percentiles.ts";
+import { processCpuMs } from "./lib/server-side.ts";
+import { printTable, type Row } from "./lib/table.ts";
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const clients = Number(flag("clients", "100"));
+const ops = Number(flag("ops", "3000"));
+const rounds = Number(flag("rounds", "1"));
+const watchers = Number(flag("watchers", "0"));
+const profileDir = flag("profile-dir", "");
+const jsonFile = flag("json", "");
+const cms: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
+const nsRef: ResourceRef = { group: "", version: "v1", resource: "namespaces", namespaced: false };
+
+async function timed(n: number, concurrency: number, op: (i: number) => Promise<unknown>) {
+  const samples: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < n; i = next++) {
+        const t = performance.now();
+        await op(i);
+        samples.push(performance.now() - t);
+      }
+    }),
+  );
+  return { ...percentiles(samples), perSecond: n / ((performance.now() - start) / 1000) };
+}
+
+const cluster = await startCluster({
+  args: ["--disable-controller-manager", "--disable-scheduler"],
+  nodeArgs: profileDir ? ["--inspect=127.0.0.1:0"] : [],
+});
+const rows: Row[] = [];
+const abort = new AbortController();
+let inspector: InspectorSession | undefined;
+const client = new RestClient({
+  ...loadKubeconfig(cluster.kubeconfig),
+  qps: 1e6,
+  burst: 1e6,
+  maxSockets: 128,
+});
+const watchClient = new RestClient({ ...loadKubeconfig(cluster.kubeconfig), qps: 1e6, burst: 1e6 });
+try {
+  if (profileDir) {
+    const url = inspectorUrl(cluster.logs());
+    if (!url) throw new Error("the server printed no inspector address");
+    inspector = await InspectorSession.connect(url);
+  }
+  await client.create(nsRef, undefined, { metadata: { name: "bench" } });
+  for (let w = 0; w < watchers; w++)
+    void (async () => {
+      try {
+        for await (const _ of watchClient.watch(cms, "bench", {}, abort.signal));
+      } catch {
+        // aborted
+      }
+    })();
+  // Untimed: open the clients' connections and warm the server's code paths.
+  await timed(clients * 4, clients, () => client.get(nsRef, undefined, "default"));
+  await timed(500, clients, (i) =>
+    client.create(cms, "bench", { metadata: { name: `warm-${i}` }, data: { k: "x" } }),
+  );
+  const body = (name: string) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name },
+    data: { k: "x".repeat(200) },
+  });
+  for (let round = 0; round < rounds; round++) {
+    for (const phase of ["create", "update"] as const) {
+      const label = `${phase}-${round}`;
+      progress("api-profile", `${label}: ${ops} ops at ${clients} clients`);
+      await inspector?.startProfile();
+      const load0 = loadavg()[0]!;
+      const cpu0 = processCpuMs(cluster.pid);
+      const r = await timed(ops, clients, (i) =>
+        phase === "create"
+          ? client.create(cms, "bench", body(`r${round}-${i}`))
+          : client.patch(cms, "bench", `r${round}-${i}`, "merge", { data: { k: "y" } }),
+      );
+      const cpuMsPerOp = (processCpuMs(cluster.pid) - cpu0) / ops;
+      if (inspector) await inspector.stopProfile(join(profileDir, `${label}.cpuprofile`));
+      rows.push({
+        operation: phase,
+        round,
+        "ops/s": r.perSecond,
+        "p50 ms": r.p50,
+        "p99 ms": r.p99,
+        "srv CPU ms/op": cpuMsPerOp,
+        load: `${load0.toFixed(1)}→${loadavg()[0]!.toFixed(1)}`,
+      });
+    }
+  }
+} finally {
+  abort.abort();
+  inspector?.close();
+  client.close();
+  watchClient.close();
+  await cluster.stop();
+}
+printTable(rows);
+if (jsonFile) await writeJson(jsonFile, rows);
