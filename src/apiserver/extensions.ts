@@ -145,9 +145,9 @@ export function projectExtensions(resources: Registry): Extensions {
       return async (bytes) => mod.decodeKubernetesProtobuf(bytes, registry);
     },
     async updateManagedFields(def, obj, old, update) {
-      const { updateManagedFields } = managedFieldsModule.now ?? (await managedFieldsModule());
+      const { managedFieldsAfterUpdate } = managedFieldsModule.now ?? (await managedFieldsModule());
       const schema = patchSchemaOfDef.has(def) ? patchSchemaOfDef.get(def) : await patchSchema(def);
-      const next = updateManagedFields(
+      const entries = managedFieldsAfterUpdate(
         old,
         obj,
         {
@@ -159,8 +159,7 @@ export function projectExtensions(resources: Registry): Extensions {
         },
         schema,
       );
-      const entries = next.metadata?.managedFields;
-      if (entries && entries.length > 0) obj.metadata!.managedFields = entries;
+      if (entries.length > 0) obj.metadata!.managedFields = entries;
       else delete obj.metadata!.managedFields;
     },
     async typeErrors(def, obj, style) {

@@ -104,6 +104,33 @@ export function compareObjects(
   return c;
 }
 
+const EMPTY_OBJECT = Object.freeze({});
+
+/**
+ * The fields a create records: the added and modified sets of
+ * `compareObjects(undefined, obj, schema)`, built in one walk.
+ */
+export function fieldSetOfCreated(
+  obj: Record<string, unknown>,
+  schema: PatchSchema | undefined,
+): FieldSet {
+  const set = new FieldSet();
+  for (const key in obj) {
+    // compareObjects reads the old side's `key` from `{}`: a name such as
+    // "constructor" finds Object.prototype's value there and compares.
+    if ((EMPTY_OBJECT as Record<string, unknown>)[key] !== undefined)
+      return compareAsCreated(obj, schema);
+    const v = obj[key];
+    if (v !== undefined) collect(v, schema?.field(key), set.child(fieldElement(key)), false);
+  }
+  return set;
+}
+
+function compareAsCreated(obj: Record<string, unknown>, schema: PatchSchema | undefined) {
+  const c = compareObjects(undefined, obj, schema);
+  return c.added.merge(c.modified);
+}
+
 function compareMaps(
   l: Record<string, unknown>,
   r: Record<string, unknown>,

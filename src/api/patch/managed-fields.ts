@@ -5,8 +5,9 @@
  * same entries (server-side-apply.ts).
  */
 import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../types.ts";
-import { FieldSet, comparePathElements, fieldElement } from "./field-set.ts";
-import { compareObjects } from "./field-set-of.ts";
+import { FieldSet, fieldElement } from "./field-set.ts";
+import { containsFieldsV1, intersectsFieldsV1, isCanonicalFieldsV1 } from "./fields-v1-tree.ts";
+import { compareObjects, fieldSetOfCreated } from "./field-set-of.ts";
 import { isJsonObject } from "./patch-errors.ts";
 import { jsonEqual } from "../../util/json-copy.ts";
 import type { PatchSchema } from "./patch-schema.ts";
@@ -37,26 +38,42 @@ export interface ManagerInfo {
 }
 
 /** Paths upstream never records (set by the server, identity of the object). */
-const STRIPPED: string[][] = [
-  ["apiVersion"],
-  ["kind"],
-  ["metadata"],
-  ["metadata", "name"],
-  ["metadata", "namespace"],
-  ["metadata", "creationTimestamp"],
-  ["metadata", "selfLink"],
-  ["metadata", "uid"],
-  ["metadata", "clusterName"],
-  ["metadata", "generation"],
-  ["metadata", "managedFields"],
-  ["metadata", "resourceVersion"],
-].map((p) => p.map(fieldElement));
+const STRIPPED_TOP = ["f:apiVersion", "f:kind"];
+const STRIPPED_META = [
+  "name",
+  "namespace",
+  "creationTimestamp",
+  "selfLink",
+  "uid",
+  "clusterName",
+  "generation",
+  "managedFields",
+  "resourceVersion",
+].map(fieldElement);
 
-const STRIPPED_SET = STRIPPED.reduce((s, p) => s.insert(p), new FieldSet());
+/** Un-marks `node`'s child at `pe` as a member, dropping it when that empties it. */
+function unmark(node: FieldSet, pe: string): void {
+  const child = node.children.get(pe);
+  if (!child) return;
+  child.member = false;
+  if (child.isEmpty()) node.children.delete(pe);
+}
 
-/** Drops the untracked paths from `set`, in place: callers pass sets they have just built. */
+/**
+ * Drops the untracked paths from `set`, in place: callers pass sets they have
+ * just built. Removes exactly the members apiVersion, kind, metadata and the
+ * identity fields of metadata (what lies below them stays, as upstream's set
+ * difference), then the sub-trees at `ignoredFields`.
+ */
 export function stripUntracked(set: FieldSet, ignoredFields: string[][] = []): FieldSet {
-  return set.subtract(STRIPPED_SET).prune(ignoredFields);
+  for (const pe of STRIPPED_TOP) unmark(set, pe);
+  const meta = set.children.get("f:metadata");
+  if (meta) {
+    meta.member = false;
+    for (const pe of STRIPPED_META) unmark(meta, pe);
+    if (meta.isEmpty()) set.children.delete("f:metadata");
+  }
+  return ignoredFields.length ? set.prune(ignoredFields) : set;
 }
 
 /** RFC 3339 in UTC with seconds precision, as metav1.Time serializes. */
@@ -121,24 +138,6 @@ function lazyManagedSets(entries: readonly ManagedFieldsEntry[]): ManagedSet[] {
     storedEncodings.set(m, { fieldsV1, read: () => decoded !== undefined });
     return m;
   });
-}
-
-/** True when some member of `set` is also a member of the FieldsV1 tree `raw`. */
-function intersectsFieldsV1(set: FieldSet, raw: Record<string, unknown>): boolean {
-  for (const [pe, child] of set.children) {
-    const r = raw[pe];
-    if (!isJsonObject(r)) continue;
-    if (child.member) {
-      let leaf = true;
-      for (const k in r) {
-        leaf = false;
-        break;
-      }
-      if (leaf || Object.hasOwn(r, ".")) return true;
-    }
-    if (child.children.size && intersectsFieldsV1(child, r)) return true;
-  }
-  return false;
 }
 
 /** Decodes entries; undefined when any entry is malformed. */
@@ -314,6 +313,20 @@ export function updateManagedFields(
   info: ManagerInfo,
   schema: PatchSchema | undefined,
 ): KObject {
+  return withManagedFields(newObj, managedFieldsAfterUpdate(oldObj, newObj, info, schema));
+}
+
+/**
+ * The metadata.managedFields that `updateManagedFields` gives `newObj`
+ * (empty: none), without copying the object. Entries it returns may share
+ * their fieldsV1 objects with `oldObj`'s entries.
+ */
+export function managedFieldsAfterUpdate(
+  oldObj: KObject | undefined,
+  newObj: KObject,
+  info: ManagerInfo,
+  schema: PatchSchema | undefined,
+): ManagedFieldsEntry[] {
   const stored = oldObj?.metadata?.managedFields;
   const sent = newObj.metadata?.managedFields as unknown;
   // The usual write sends back the live entries (or none): start from the
@@ -323,6 +336,7 @@ export function updateManagedFields(
     sent === null ||
     (Array.isArray(sent) && sent.length === 0) ||
     (stored !== undefined && jsonEqual(sent, stored));
+  if (echoed && oldObj === undefined) return createdEntries(newObj, info, schema);
   if (echoed && (stored === undefined || Array.isArray(stored))) {
     try {
       return recordUpdate(lazyManagedSets(stored ?? []), oldObj, newObj, info, schema);
@@ -331,8 +345,32 @@ export function updateManagedFields(
     }
   }
   const base = baseManagedFields(oldObj, newObj);
-  if (base === "reset") return withManagedFields(newObj, []);
+  if (base === "reset") return [];
   return recordUpdate(base, oldObj, newObj, info, schema);
+}
+
+/**
+ * A create with no managedFields of its own: one entry for the writer
+ * holding every tracked field of the object (what recordUpdate computes
+ * with nothing stored, without its diff, merges and sorting).
+ */
+function createdEntries(
+  newObj: KObject,
+  info: ManagerInfo,
+  schema: PatchSchema | undefined,
+): ManagedFieldsEntry[] {
+  const set = stripUntracked(
+    fieldSetOfCreated(comparable(newObj, info.ignoredFields)!, schema),
+    info.ignoredFields,
+  );
+  if (set.isEmpty()) return [];
+  const e: ManagedFieldsEntry = { manager: info.manager, operation: "Update" };
+  if (info.apiVersion !== undefined) e.apiVersion = info.apiVersion;
+  if (info.time !== undefined) e.time = info.time;
+  e.fieldsType = "FieldsV1";
+  e.fieldsV1 = set.toFieldsV1();
+  if (info.subresource) e.subresource = info.subresource;
+  return [e];
 }
 
 function recordUpdate(
@@ -341,7 +379,7 @@ function recordUpdate(
   newObj: KObject,
   info: ManagerInfo,
   schema: PatchSchema | undefined,
-): KObject {
+): ManagedFieldsEntry[] {
   const cmp = compareObjects(
     comparable(oldObj, info.ignoredFields),
     comparable(newObj, info.ignoredFields),
@@ -377,7 +415,8 @@ function recordUpdate(
         ? restamped(mine, self, info.time)
         : { ...self, time: info.time, set: mine ? mine.set.union(changed) : changed };
   }
-  return withManagedFields(newObj, encodeManagedFields(mine ? [...others, mine] : others));
+  if (mine) others.push(mine);
+  return encodeManagedFields(others);
 }
 
 /** Whether `m` is the entry `self` (an Update) writes: managerIdentity, without the JSON. */
@@ -404,52 +443,6 @@ function restamped(m: ManagedSet, self: Omit<ManagedSet, "set">, time: string): 
   };
   storedEncodings.set(out, storedEncodings.get(m)!);
   return out;
-}
-
-/** True when every member of `set` is a member of the FieldsV1 tree `raw`. */
-function containsFieldsV1(raw: Record<string, unknown>, set: FieldSet): boolean {
-  if (set.member) return false; // the root is never a member of an entry
-  for (const [pe, child] of set.children) {
-    const r = raw[pe];
-    if (!isJsonObject(r)) return false;
-    if (child.member) {
-      let leaf = true;
-      for (const k in r) {
-        leaf = false;
-        break;
-      }
-      if (!leaf && !Object.hasOwn(r, ".")) return false;
-    }
-    if (child.children.size && !containsFieldsV1(r, child)) return false;
-  }
-  return true;
-}
-
-/**
- * True when `raw` is exactly what FieldSet.toFieldsV1 writes for its set:
- * `.` first and only beside children, children in comparePathElements
- * order, every value an object. Entries this server stored are; checking
- * keeps the output identical for any that are not.
- */
-function isCanonicalFieldsV1(raw: Record<string, unknown>, root = true): boolean {
-  let prev: string | undefined;
-  let first = true;
-  let dot = false;
-  for (const pe in raw) {
-    const v = raw[pe];
-    if (!isJsonObject(v)) return false;
-    if (pe === ".") {
-      if (!first || root) return false;
-      for (const _ in v) return false;
-      dot = true;
-    } else {
-      if (prev !== undefined && comparePathElements(prev, pe) >= 0) return false;
-      prev = pe;
-      if (!isCanonicalFieldsV1(v, false)) return false;
-    }
-    first = false;
-  }
-  return !dot || prev !== undefined;
 }
 
 /**

@@ -39,18 +39,39 @@ export function mapSchema(value: FieldPatchInfo = {}): PatchSchema {
   return { field: () => value, isMap: true };
 }
 
-/** Strategic-merge-patch view of a field. */
-export function smpStrategy(info: FieldPatchInfo | undefined): {
+/** What smpStrategy answers: shared values, callers must not change them. */
+export interface SmpStrategy {
   merge: boolean;
   replace: boolean;
   mergeKey?: string;
-} {
-  const parts = (info?.strategy ?? "").split(",").map((s) => s.trim());
-  return {
-    merge: parts.includes("merge"),
-    replace: parts.includes("replace"),
-    mergeKey: info?.mergeKey,
-  };
+}
+
+const NO_STRATEGY: SmpStrategy = Object.freeze({
+  merge: false,
+  replace: false,
+  mergeKey: undefined,
+});
+const ATOMIC: ListSemantics = Object.freeze({ kind: "atomic" });
+const SET: ListSemantics = Object.freeze({ kind: "set" });
+/** Per info object (schema infos are long-lived): its strategy and list semantics. */
+const strategies = new WeakMap<FieldPatchInfo, SmpStrategy>();
+const semanticsOf = new WeakMap<FieldPatchInfo, ListSemantics>();
+
+/** Strategic-merge-patch view of a field (memoized per info; the result is shared). */
+export function smpStrategy(info: FieldPatchInfo | undefined): Readonly<SmpStrategy> {
+  if (info === undefined || (info.strategy === undefined && info.mergeKey === undefined))
+    return NO_STRATEGY;
+  let s = strategies.get(info);
+  if (s === undefined) {
+    const parts = (info.strategy ?? "").split(",").map((p) => p.trim());
+    s = Object.freeze({
+      merge: parts.includes("merge"),
+      replace: parts.includes("replace"),
+      mergeKey: info.mergeKey,
+    });
+    strategies.set(info, s);
+  }
+  return s;
 }
 
 export type ListSemantics = { kind: "atomic" } | { kind: "set" } | { kind: "map"; keys: string[] };
@@ -58,19 +79,31 @@ export type ListSemantics = { kind: "atomic" } | { kind: "set" } | { kind: "map"
 /**
  * Server-side-apply view of a list field: +listType when declared, otherwise
  * derived from the patch strategy as upstream's schema conversion does
- * (merge + key → map, merge without key → set, else atomic).
+ * (merge + key → map, merge without key → set, else atomic). Memoized per
+ * info; the result is shared.
  */
-export function listSemantics(info: FieldPatchInfo | undefined): ListSemantics {
-  if (info?.listType === "map") {
-    const keys = info.listMapKeys?.length ? info.listMapKeys : info.mergeKey ? [info.mergeKey] : [];
-    return keys.length ? { kind: "map", keys } : { kind: "atomic" };
+export function listSemantics(info: FieldPatchInfo | undefined): Readonly<ListSemantics> {
+  if (info === undefined || (info.listType === undefined && info.strategy === undefined))
+    return ATOMIC;
+  let s = semanticsOf.get(info);
+  if (s === undefined) {
+    s = computeListSemantics(info);
+    semanticsOf.set(info, s);
   }
-  if (info?.listType === "set") return { kind: "set" };
-  if (info?.listType === "atomic") return { kind: "atomic" };
+  return s;
+}
+
+function computeListSemantics(info: FieldPatchInfo): ListSemantics {
+  if (info.listType === "map") {
+    const keys = info.listMapKeys?.length ? info.listMapKeys : info.mergeKey ? [info.mergeKey] : [];
+    return keys.length ? { kind: "map", keys } : ATOMIC;
+  }
+  if (info.listType === "set") return SET;
+  if (info.listType === "atomic") return ATOMIC;
   const s = smpStrategy(info);
   if (s.merge && s.mergeKey) return { kind: "map", keys: [s.mergeKey] };
-  if (s.merge) return { kind: "set" };
-  return { kind: "atomic" };
+  if (s.merge) return SET;
+  return ATOMIC;
 }
 
 /** Whether a map/struct field is owned and replaced as a whole. */
