@@ -189,7 +189,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     let code = 500;
     let release: (() => void) | undefined;
     try {
-      if (await serveSpecial(ctx)) {
+      // Resource requests (/api/v1/..., /apis/g/v/...) are never special.
+      if (!info.isResourceRequest && (await serveSpecial(ctx))) {
         code = res.statusCode;
         return;
       }

@@ -10,6 +10,7 @@ import type { Filter } from "../apiserver/pipeline.ts";
 import type { RequestContext, ServerContext } from "../apiserver/context.ts";
 import { readObject, reply, writeOptions } from "../apiserver/handlers/common.ts";
 import { RestStore } from "../apiserver/rest-store.ts";
+import { currentFromCache } from "../apiserver/watch-cache-reader.ts";
 import { forbidden } from "./forbidden.ts";
 import {
   selfSubjectAccessReview,
@@ -30,7 +31,12 @@ export interface AuthApiDeps {
   tokenRequest?: TokenRequestConfig;
 }
 
-/** An ObjectGetter over the server's store. */
+/**
+ * An ObjectGetter over the server's store: the running watch cache's copy
+ * when it has seen every write (as upstream's authenticator reads
+ * informers; a token whose account was just deleted is refused at once),
+ * else a storage read.
+ */
 export function storeGetter(server: ServerContext): ObjectGetter {
   const resources = {
     ServiceAccount: "serviceaccounts",
@@ -41,7 +47,10 @@ export function storeGetter(server: ServerContext): ObjectGetter {
   return async (kind, namespace, name) => {
     const def = server.registry.get("", "v1", resources[kind]);
     if (!def || !name) return undefined;
-    return server.store.tryGet(def, def.namespaced ? namespace : "", name);
+    const ns = def.namespaced ? namespace : "";
+    const cached = currentFromCache(server, def, ns, name);
+    if (cached) return cached.obj;
+    return server.store.tryGet(def, ns, name);
   };
 }
 
