@@ -6,6 +6,7 @@
 import type { Socket } from "node:net";
 import { hangUpError, truncatedError } from "./errors.ts";
 import { ResponseParser, type ResponseHead } from "./response-parser.ts";
+import { keepAliveTimeoutMs } from "./keep-alive.ts";
 
 /** Receives one exchange's response; exactly one of onComplete / onError ends it. */
 export interface ExchangeHandler {
@@ -31,6 +32,9 @@ export class Connection {
   private socketError?: Error;
   /** Exchanges sent on this connection so far. */
   exchanges = 0;
+  /** The idle timeout the server's last answer announced (Keep-Alive: timeout=N), in ms. */
+  serverIdleTimeoutMs?: number;
+  private keepAliveHeader?: string;
 
   constructor(
     readonly socket: Socket,
@@ -55,6 +59,11 @@ export class Connection {
       {
         onHead: (head) => {
           if (!head.keepAlive) this.keepAlive = false;
+          const ka = head.headers["keep-alive"];
+          if (ka !== this.keepAliveHeader) {
+            this.keepAliveHeader = ka;
+            this.serverIdleTimeoutMs = keepAliveTimeoutMs(ka);
+          }
           handler.onHead(head);
         },
         onBody: (chunk) => handler.onBody(chunk),

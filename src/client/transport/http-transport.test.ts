@@ -270,9 +270,10 @@ test("idle connections the server closed are not reused; a stale one is retried 
   }
 });
 
-test("an idle connection older than idleTimeoutMs is replaced", async () => {
+test("an idle connection older than its idle limit is replaced", async () => {
   const srv = await serve((_req, res) => res.end("ok"));
-  const tr = new HttpTransport({ ...srv.opts, idleTimeoutMs: 0 });
+  // Node's server announces Keep-Alive: timeout=5; maxIdleMs bounds it (see http-transport-idle.test.ts).
+  const tr = new HttpTransport({ ...srv.opts, idleTimeoutMs: 0, maxIdleMs: 0 });
   try {
     await tr.request({ method: "GET", path: "/" });
     await tr.request({ method: "GET", path: "/" });

@@ -12,9 +12,11 @@
  * (code ABORT_ERR); a timeout with ETIMEDOUT. An idempotent request (GET,
  * HEAD, OPTIONS) that found a reused connection closed by the server before
  * any byte of the answer (the keep-alive race) is sent again on another
- * connection. Idle connections older than `idleTimeoutMs` are not reused
- * (Node's server closes them after 5 s) and idle sockets do not keep the
- * process alive.
+ * connection. An idle connection is reused while the server keeps it: up
+ * to a second before the timeout its answers announce (`Keep-Alive:
+ * timeout=N`, as Node's agent reads it; at most `maxIdleMs`), else up to
+ * `idleTimeoutMs` (Node's server closes idle connections after 5 s by
+ * default). Idle sockets do not keep the process alive.
  */
 import net from "node:net";
 import tls from "node:tls";
@@ -40,8 +42,15 @@ export interface TransportOptions {
   authority?: string;
   /** Connections at once, streams included (default 64). */
   maxSockets?: number;
-  /** An idle connection older than this is closed instead of reused (default 4000). */
+  /**
+   * An idle connection older than this is closed instead of reused, unless
+   * the server announced its own idle timeout (default 4000).
+   */
   idleTimeoutMs?: number;
+  /** Upper bound on idle reuse whatever the server announces (default 90,000, Go's IdleConnTimeout). */
+  maxIdleMs?: number;
+  /** Monotonic milliseconds (default performance.now; tests pass a fake clock). */
+  now?: () => number;
 }
 
 export interface TransportRequest {
@@ -66,6 +75,8 @@ export interface TransportResponse {
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Sends of one idempotent request on reused connections closed under it. */
 const MAX_STALE_RETRIES = 3;
+/** How long before the server's announced idle timeout a connection stops being reused. */
+const KEEP_ALIVE_MARGIN_MS = 1000;
 
 export class HttpTransport implements ConnectionOwner {
   private readonly all = new Set<Connection>();
@@ -74,12 +85,16 @@ export class HttpTransport implements ConnectionOwner {
   private readonly waiting: Exchange[] = [];
   private readonly maxSockets: number;
   private readonly idleTimeoutMs: number;
+  private readonly maxIdleMs: number;
+  private readonly now: () => number;
   private readonly authority: string;
   private session?: Buffer;
 
   constructor(private readonly opts: TransportOptions) {
     this.maxSockets = opts.maxSockets ?? 64;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 4000;
+    this.maxIdleMs = opts.maxIdleMs ?? 90_000;
+    this.now = opts.now ?? (() => performance.now());
     this.authority =
       opts.authority ??
       (opts.socketPath ? "localhost" : `${opts.host ?? "localhost"}:${opts.port ?? 80}`);
@@ -114,7 +129,14 @@ export class HttpTransport implements ConnectionOwner {
     const next = this.waiting.shift();
     if (next) return this.send(conn, next);
     conn.socket.unref();
-    this.idle.push({ conn, since: performance.now() });
+    this.idle.push({ conn, since: this.now() });
+  }
+
+  /** How long conn may sit idle and still be reused. */
+  private idleLimit(conn: Connection): number {
+    const announced = conn.serverIdleTimeoutMs;
+    if (announced === undefined) return this.idleTimeoutMs;
+    return Math.min(announced - KEEP_ALIVE_MARGIN_MS, this.maxIdleMs);
   }
 
   closed(conn: Connection): void {
@@ -127,9 +149,9 @@ export class HttpTransport implements ConnectionOwner {
 
   /** Puts an exchange on a connection, or in line for one. */
   dispatch(ex: Exchange): void {
-    const now = this.idle.length ? performance.now() : 0;
+    const now = this.idle.length ? this.now() : 0;
     for (let e = this.idle.pop(); e; e = this.idle.pop()) {
-      if (now - e.since < this.idleTimeoutMs && e.conn.usable) return this.send(e.conn, ex);
+      if (now - e.since < this.idleLimit(e.conn) && e.conn.usable) return this.send(e.conn, ex);
       e.conn.destroy();
     }
     if (this.all.size < this.maxSockets) return this.send(this.connect(), ex);
