@@ -55,11 +55,28 @@ export function parseAccept(header: string | undefined): MediaRange[] {
 const NOT_ACCEPTABLE =
   "only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io";
 
+/** Answers per Accept header: clients send the same few headers on every request. */
+const answers = [new Map<string, Negotiated>(), new Map<string, Negotiated>()];
+const MAX_ANSWERS = 256;
+
 /**
  * Picks the reply form. `allowTransform` is false for endpoints whose output
- * cannot be a Table (discovery, Status-only replies).
+ * cannot be a Table (discovery, Status-only replies). The answer is shared
+ * between requests: callers must not change it.
  */
 export function negotiate(accept: string | undefined, allowTransform = true): Negotiated {
+  const memo = answers[allowTransform ? 1 : 0]!;
+  const key = accept ?? "";
+  let answer = memo.get(key);
+  if (!answer) {
+    answer = Object.freeze(choose(accept, allowTransform));
+    if (memo.size >= MAX_ANSWERS) memo.clear();
+    memo.set(key, answer);
+  }
+  return answer;
+}
+
+function choose(accept: string | undefined, allowTransform: boolean): Negotiated {
   for (const r of parseAccept(accept)) {
     if (r.q <= 0) continue;
     const jsonish =
