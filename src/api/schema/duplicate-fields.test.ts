@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { findDuplicateFields } from "./duplicate-fields.ts";
+import { referenceDuplicateFields } from "./duplicate-fields-reference.ts";
 
 test("findDuplicateFields", async (t) => {
   const cases: { name: string; json: string; want: string[] }[] = [
@@ -56,5 +57,49 @@ test("a key repeated in a random object is found at its path", () => {
         assert.deepEqual(findDuplicateFields(dup), want);
       },
     ),
+  );
+});
+
+/** JSON text with some keys repeated and, optionally, damaged: valid and invalid inputs alike. */
+const jsonWithRepeats = fc
+  .tuple(
+    fc.jsonValue({ maxDepth: 4 }),
+    fc.array(fc.nat(), { maxLength: 3 }),
+    fc.option(fc.tuple(fc.nat(), fc.constantFrom("", "}", "]", ",", '"', "\\", "1", " ", "tru"))),
+    fc.constantFrom("", " ", "\n  "),
+  )
+  .map(([value, picks, damage, space]) => {
+    let text = JSON.stringify(value, null, space);
+    // Repeat the key of some `"key":` occurrences right after it: `"key":<v>,"key":`.
+    const keys = [...text.matchAll(/"((?:[^"\\]|\\.)*)":/g)];
+    for (const p of picks) {
+      if (!keys.length) break;
+      const m = keys[p % keys.length];
+      const at = m.index + m[0].length;
+      text = `${text.slice(0, at)}0,${m[0]}${text.slice(at)}`;
+      break;
+    }
+    if (damage) {
+      const at = damage[0] % (text.length + 1);
+      text = text.slice(0, at) + damage[1] + text.slice(at);
+    }
+    return text;
+  });
+
+test("property: findDuplicateFields answers as the reference scanner on any text", () => {
+  fc.assert(
+    fc.property(jsonWithRepeats, (text) => {
+      assert.deepEqual(findDuplicateFields(text), referenceDuplicateFields(text));
+    }),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(
+      fc.string({ unit: fc.constantFrom(...'{}[]":,.-+eE0123 truefalsn\\u') }),
+      (text) => {
+        assert.deepEqual(findDuplicateFields(text), referenceDuplicateFields(text));
+      },
+    ),
+    { numRuns: 2000 },
   );
 });
