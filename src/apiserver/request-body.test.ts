@@ -76,3 +76,58 @@ test("JSON bodies: nesting past MAX_JSON_DEPTH is a 400 at any length, blank bod
     );
   }
 });
+
+test("readBody: whole bodies in any chunking, 413 past the limit, a rejection when the client goes away", async () => {
+  const http = await import("node:http");
+  const { readBody } = await import("./request-body.ts");
+  const outcomes: (string | Error)[] = [];
+  let started: (() => void) | undefined;
+  const server = http.createServer((req, res) => {
+    readBody(req, 1000).then(
+      (body) => {
+        outcomes.push(body.toString());
+        res.end("ok");
+      },
+      (err: Error) => {
+        outcomes.push(err);
+        if (!res.destroyed) res.writeHead(413).end();
+      },
+    );
+    started?.();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const send = (chunks: string[], opts: { abort?: boolean } = {}) =>
+    new Promise<number>((resolve) => {
+      const req = http.request({ port, host: "127.0.0.1", method: "POST", path: "/" }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", () => resolve(0));
+      for (const c of chunks) req.write(c);
+      // Gone once the server reads the body.
+      if (opts.abort) started = () => req.destroy();
+      else req.end();
+    });
+  try {
+    assert.equal(await send([]), 200);
+    assert.equal(await send(["a".repeat(10), "b".repeat(990)]), 200);
+    assert.equal(await send(["a".repeat(600), "b".repeat(600)]), 413);
+    assert.equal(await send(["a".repeat(10)], { abort: true }), 0);
+    await eventually(() => outcomes.length === 4);
+    assert.equal(outcomes[0], "");
+    assert.equal(outcomes[1], "a".repeat(10) + "b".repeat(990));
+    assert.ok(outcomes[2] instanceof StatusError && outcomes[2].code === 413);
+    assert.ok(outcomes[3] instanceof Error && !(outcomes[3] instanceof StatusError));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+async function eventually(ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+  for (const start = Date.now(); !ok();) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -32,17 +32,56 @@ export async function readBody(
     await drain(req, 0);
     throw tooLarge(limit);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      await drain(req, size);
-      throw tooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (req.readableEnded) return Buffer.alloc(0);
+  if (req.destroyed) throw prematureClose();
+  // Listeners, not `for await`: the stream's async iterator costs ~5% of a
+  // small write (end-of-stream tracking per request).
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        req.pause();
+        // Then destroyed, as leaving a `for await` over it early does.
+        drain(req, size).then(() => {
+          req.destroy();
+          reject(tooLarge(limit));
+        }, reject);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    // Closed before its end (the client went away): as the stream's iterator reports it.
+    const onClose = () => {
+      stop();
+      reject(prematureClose());
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+/** What a stream's async iterator throws when the stream closes before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }
 
 /** How much of an oversized body is read and dropped before the 413 goes out. */
