@@ -8,7 +8,9 @@ import {
   runControllerManager,
   unknownControllers,
 } from "./manager.ts";
-import { RestClient } from "../client/rest-client.ts";
+import { ApiError } from "../client/api-error.ts";
+import { RestClient, type ResourceRef } from "../client/rest-client.ts";
+import { until } from "./testing.ts";
 import { startTestServer } from "../apiserver/testing/test-server.ts";
 
 test("worker counts: the garbage collector runs upstream's 20 (--concurrent-gc-syncs), keys name controllers", () => {
@@ -104,3 +106,59 @@ test("a controller whose own credentials cannot be had runs with the manager's c
     await api.close();
   }
 });
+
+test(
+  "stopped while informers are in error back-off (a resource not served), every controller returns and informers stop",
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    const api = await startTestServer();
+    const real = new RestClient({ server: api.server.url, qps: 1000, burst: 1000 });
+    // Every LIST of pods fails as for a resource the server does not serve.
+    let podLists = 0;
+    const notServed = (ref: ResourceRef) => ref.resource === "pods";
+    const client = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === "list")
+          return async (ref: ResourceRef, ...rest: unknown[]) => {
+            if (!notServed(ref)) return (target.list as (...a: unknown[]) => unknown)(ref, ...rest);
+            podLists++;
+            throw new ApiError(404, undefined, "the server could not find the requested resource");
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const abort = new AbortController();
+    const logs: string[] = [];
+    const running = runControllerManager(
+      { client, clock: api.clock, log: (msg) => logs.push(msg) },
+      abort.signal,
+    );
+    try {
+      await until("pods listed and failed", () => logs.includes("informer error") && podLists > 0);
+      // Back-off timers fire on the fake clock: a few rounds of errors.
+      for (let i = 0; i < 5; i++) {
+        api.clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      abort.abort();
+      await running;
+      const [errors, lists] = [logs.filter((l) => l === "informer error").length, podLists];
+      // Nothing retries once stopped: advancing the clock past every back-off lists nothing.
+      for (let i = 0; i < 10; i++) {
+        api.clock.advance(30_000);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(podLists, lists);
+      assert.equal(logs.filter((l) => l === "informer error").length, errors);
+      assert.ok(!logs.includes("controller failed"), logs.join());
+    } finally {
+      abort.abort();
+      await running;
+      real.close();
+      await api.close();
+    }
+  },
+);

@@ -13,8 +13,13 @@ function fakeInformers() {
   const synced = new Map<string, () => void>();
   const factory = {
     informerFor(ref: ResourceRef) {
-      const ready = new Promise<void>((r) => synced.set(ref.resource, r));
-      return { waitForSync: () => ready } as unknown as SharedInformer;
+      const ready = new Promise<boolean>((r) => synced.set(ref.resource, () => r(true)));
+      const waitForSync = (signal?: AbortSignal) =>
+        Promise.race([
+          ready,
+          new Promise<boolean>((r) => signal?.addEventListener("abort", () => r(false))),
+        ]);
+      return { waitForSync } as unknown as SharedInformer;
     },
   } as unknown as InformerFactory;
   return { factory, sync: (resource: string) => synced.get(resource)!() };
@@ -59,4 +64,19 @@ test("QueueController: workers start once every cache synced; failures retry wit
   await running;
   c.queue.add("late");
   assert.equal(c.queue.len(), 0, "a shut-down queue takes nothing");
+});
+
+test("QueueController: stopped before its caches synced, run returns and syncs nothing", async () => {
+  const clock = new FakeClock();
+  const { factory, sync } = fakeInformers();
+  const c = new Recorder({ informers: factory, clock });
+  const abort = new AbortController();
+  c.queue.add("a");
+  const running = c.run(2, abort.signal);
+  sync("pods");
+  abort.abort();
+  await running;
+  sync("configmaps");
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(c.seen, []);
 });

@@ -12,6 +12,7 @@ import type { InformerOptions, SharedInformer } from "../client/informer/shared-
 import type { ResourceRef, RestClient } from "../client/rest-client.ts";
 import type { WorkQueueMetricsProvider } from "../client/workqueue/metrics.ts";
 import { WorkQueue, runWorkers } from "../client/workqueue/queue.ts";
+import { waitForCacheSync } from "../client/informer/shared-informer.ts";
 
 /** What every queue-driven controller is built from. */
 export interface ControllerDeps {
@@ -54,7 +55,7 @@ export abstract class QueueController {
   /** Runs until signal aborts: waits for the caches, then `workers` workers. */
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all(this.caches.map((c) => c.waitForSync()));
+    if (!(await waitForCacheSync(signal, this.caches))) return;
     await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
 }

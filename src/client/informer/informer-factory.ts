@@ -53,8 +53,12 @@ export class InformerFactory {
     for (const inf of this.informers.values()) inf.start();
   }
 
-  async waitForCacheSync(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+  /** True once every informer made so far synced; false if signal aborts first. */
+  async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
+    const synced = await Promise.all(
+      [...this.informers.values()].map((i) => i.waitForSync(signal)),
+    );
+    return synced.every(Boolean);
   }
 
   async stop(): Promise<void> {

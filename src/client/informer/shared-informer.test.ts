@@ -89,3 +89,39 @@ test("a 410 on watch re-lists; the differences reach the handlers", async () => 
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test("waitForSync(signal): false once the signal aborts before the first list, true after it", async () => {
+  let fail = true;
+  const lists: string[] = [];
+  const client = {
+    list: async () => {
+      lists.push("list");
+      if (fail) throw new Error("the server could not find the requested resource");
+      return { items: [], metadata: { resourceVersion: "5" } };
+    },
+    watch: (_r: unknown, _ns: unknown, _o: unknown, signal: AbortSignal) =>
+      (async function* () {
+        await new Promise((r) => signal.addEventListener("abort", r));
+      })(),
+  } as unknown as RestClient;
+  const clock = new FakeClock();
+  const errors: unknown[] = [];
+  const informer = new SharedInformer(client, podsRef, { clock, onError: (e) => errors.push(e) });
+  informer.start();
+  const abort = new AbortController();
+  const waiting = informer.waitForSync(abort.signal);
+  const other = informer.waitForSync();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(errors.length, 1, "first list failed; back-off");
+  abort.abort();
+  assert.equal(await waiting, false);
+  assert.equal(await informer.waitForSync(abort.signal), false, "already aborted");
+  fail = false;
+  clock.advance(200);
+  assert.equal(await other, true, "a waiter without a signal still waits for the list");
+  assert.equal(await informer.waitForSync(abort.signal), true, "synced wins over aborted");
+  await informer.stop();
+  const listed = lists.length;
+  clock.advance(60_000);
+  assert.equal(lists.length, listed, "stopped: no more lists");
+});

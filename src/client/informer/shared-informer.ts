@@ -57,10 +57,27 @@ export class SharedInformer<T extends KObject = KObject> {
     return this.synced;
   }
 
-  /** Resolves once the first list has been stored and delivered. */
-  waitForSync(): Promise<void> {
-    if (this.synced) return Promise.resolve();
-    return new Promise((r) => this.syncWaiters.push(r));
+  /**
+   * Resolves true once the first list has been stored and delivered, or
+   * false as soon as signal aborts before that (upstream WaitForCacheSync's
+   * stop channel): a caller stopped while the cache cannot fill (the
+   * resource not served, the server down) must return, not wait forever.
+   */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        this.syncWaiters = this.syncWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      };
+      const waiter = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(true);
+      };
+      this.syncWaiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   lastSyncResourceVersion(): string {
@@ -209,4 +226,17 @@ export class SharedInformer<T extends KObject = KObject> {
  */
 function stripManagedFields(obj: { metadata?: { managedFields?: unknown } }): void {
   if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+}
+
+/**
+ * Waits for every informer's first list (upstream cache.WaitForCacheSync):
+ * true once all synced, false as soon as signal aborts (the caller returns
+ * without touching its caches).
+ */
+export async function waitForCacheSync(
+  signal: AbortSignal,
+  informers: readonly { waitForSync(signal?: AbortSignal): Promise<boolean> }[],
+): Promise<boolean> {
+  const synced = await Promise.all(informers.map((i) => i.waitForSync(signal)));
+  return synced.every(Boolean);
 }

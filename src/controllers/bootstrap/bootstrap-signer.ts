@@ -26,6 +26,7 @@ import {
   type TokenInfo,
 } from "../../ha/bootstrap-token.ts";
 import { CLUSTER_INFO, JWS_KEY_PREFIX, signDetached } from "../../ha/cluster-info.ts";
+import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
 
 export const TOKEN_NAMESPACE = "kube-system";
 
@@ -110,7 +111,7 @@ export class BootstrapSignerController {
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.#queue.shutDown(), { once: true });
-    await Promise.all([this.#secrets.waitForSync(), this.#configMaps.waitForSync()]);
+    if (!(await waitForCacheSync(signal, [this.#secrets, this.#configMaps]))) return;
     this.#queue.add(this.#key);
     // One key only: more workers would just wait.
     await runWorkers(this.#queue, Math.min(workers, 1), () => this.sync());

@@ -45,7 +45,7 @@ export class TokenCleanerController {
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.#queue.shutDown(), { once: true });
-    await this.#secrets.waitForSync();
+    if (!(await this.#secrets.waitForSync(signal))) return;
     await runWorkers(this.#queue, workers, (key) => this.sync(key));
   }
 

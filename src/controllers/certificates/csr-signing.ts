@@ -59,7 +59,7 @@ export class CsrSigningController {
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await this.csrs.waitForSync();
+    if (!(await this.csrs.waitForSync(signal))) return;
     await runWorkers(this.queue, workers, (name) => this.sync(name));
   }
 

@@ -17,6 +17,7 @@ import { newControllerRef } from "../util/controller-ref.ts";
 import { canonicalJSON } from "../util/hash.ts";
 import type { Pod } from "../util/pods.ts";
 import { serviceEndpoints, type PodEndpoint, type Service } from "./service-endpoints.ts";
+import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
 
 const managedBy = "endpointslice-controller.k8s.io";
 
@@ -108,9 +109,8 @@ export class EndpointsController {
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all(
-      [this.services, this.pods, this.endpoints, this.slices].map((i) => i.waitForSync()),
-    );
+    const caches = [this.services, this.pods, this.endpoints, this.slices];
+    if (!(await waitForCacheSync(signal, caches))) return;
     await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
 

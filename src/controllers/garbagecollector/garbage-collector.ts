@@ -13,6 +13,7 @@ import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { OwnershipGraph, type GraphNode } from "./graph.ts";
+import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
 
 /** Resources the collector watches: anything that can own or be owned. */
 export interface CollectedResource {
@@ -99,7 +100,7 @@ export class GarbageCollector {
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all(this.informers.map((i) => i.waitForSync()));
+    if (!(await waitForCacheSync(signal, this.informers))) return;
     await runWorkers(this.queue, workers, (uid) => this.processItem(uid));
   }
 

@@ -31,6 +31,7 @@ import {
 } from "./taints.ts";
 import { NoExecuteTainter, writeNodeTaints } from "./no-execute-tainter.ts";
 import type { ZoneEvictionOptions, ZoneState } from "./zones.ts";
+import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
 
 export const taintNotReady = "node.kubernetes.io/not-ready";
 /** Node conditions that, while True, carry a NoSchedule taint (upstream's map). */
@@ -158,11 +159,7 @@ export class NodeLifecycleController {
       },
       { once: true },
     );
-    await Promise.all([
-      this.nodes.waitForSync(),
-      this.leases.waitForSync(),
-      this.pods.waitForSync(),
-    ]);
+    if (!(await waitForCacheSync(signal, [this.nodes, this.leases, this.pods]))) return;
     const tick = () => {
       for (const n of this.nodes.indexer.keys()) this.queue.add(n);
       void this.handleDisruption().catch(() => {});

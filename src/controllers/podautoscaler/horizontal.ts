@@ -33,6 +33,7 @@ import { ApiMetricsSource, type ResourceMetricsSource } from "./metrics-source.t
 import { ApiCustomMetricsSource, type CustomMetricsSource } from "./custom-metrics-source.ts";
 import { MetricError, metricReplicas, type MetricResult } from "./metric-replicas.ts";
 import { defaultCalculatorOptions, type CalculatorOptions } from "./replica-calculator.ts";
+import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
 
 type HPA = HorizontalPodAutoscaler & KObject;
 type PodObj = Pod & KObject;
@@ -93,7 +94,7 @@ export class HorizontalController {
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([this.hpas.waitForSync(), this.pods.waitForSync()]);
+    if (!(await waitForCacheSync(signal, [this.hpas, this.pods]))) return;
     await runWorkers(this.queue, workers, async (key) => {
       try {
         await this.sync(key);

@@ -13,6 +13,7 @@ import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { nodesRef, podsRef } from "../../client/resources.ts";
 import type { Pod } from "../util/pods.ts";
+import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
 
 /** Upstream's gcCheckPeriod. */
 const checkPeriodMs = 20_000;
@@ -43,7 +44,7 @@ export class PodGCController {
   }
 
   async run(_workers: number, signal: AbortSignal): Promise<void> {
-    await Promise.all([this.pods.waitForSync(), this.nodes.waitForSync()]);
+    if (!(await waitForCacheSync(signal, [this.pods, this.nodes]))) return;
     await new Promise<void>((resolve) => {
       const loop = () => {
         void this.gc()

@@ -48,6 +48,8 @@ export class ResourceQuotaController {
   private readonly quotas: SharedInformer;
   private readonly monitors = new Map<string, SharedInformer>();
   private discovered?: Promise<Map<string, ResourceRef>>;
+  /** run()'s signal: a monitor's cache sync waits no longer than it. */
+  private stopping?: AbortSignal;
 
   constructor(private readonly opts: ResourceQuotaControllerOptions) {
     this.queue = new WorkQueue({
@@ -71,8 +73,9 @@ export class ResourceQuotaController {
   }
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
+    this.stopping = signal;
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await this.quotas.waitForSync();
+    if (!(await this.quotas.waitForSync(signal))) return;
     await runWorkers(this.queue, workers, (key) => this.syncHandler(key));
   }
 
@@ -118,7 +121,8 @@ export class ResourceQuotaController {
         });
       }
     }
-    await inf.waitForSync();
+    // Stopped first: no status from an empty cache (the throw ends the sync).
+    if (!(await inf.waitForSync(this.stopping))) throw new Error(`stopped before ${key} synced`);
     return inf;
   }
 

@@ -16,6 +16,7 @@ import { objectKey, splitKey } from "../../client/informer/store.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { nodesRef, servicesRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
+import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
 
 type Svc = Service & KObject;
 type NodeObj = Node & KObject;
@@ -73,7 +74,7 @@ export class ServiceLBController {
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await Promise.all([this.services.waitForSync(), this.nodes.waitForSync()]);
+    if (!(await waitForCacheSync(signal, [this.services, this.nodes]))) return;
     await runWorkers(this.queue, workers, (key) => this.sync(key));
   }
 
