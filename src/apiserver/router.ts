@@ -130,7 +130,8 @@ async function dispatchVerb(ctx: RequestContext, def: ResourceDef, verb: Verb): 
 
 /** Routes any API request that is not a health/metrics/openapi path. */
 export async function route(ctx: RequestContext, serverAddress: string): Promise<void> {
-  if (await serveNonResource(ctx, serverAddress)) return;
+  // Resource requests have 3+ segments after /api or 4+ after /apis: never discovery.
+  if (!ctx.info.isResourceRequest && (await serveNonResource(ctx, serverAddress))) return;
   if (!ctx.info.isResourceRequest) throw notFoundPath();
   await serveResource(ctx);
 }
