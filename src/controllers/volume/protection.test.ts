@@ -16,7 +16,7 @@ import {
   podsRef,
 } from "../../client/resources.ts";
 import type { RestClient } from "../../client/rest-client.ts";
-import { PVCProtectionController, podUsesPVC } from "./pvc-protection.ts";
+import { PVCProtectionController, claimNamesOf, podUsesPVC } from "./pvc-protection.ts";
 import { PVProtectionController } from "./pv-protection.ts";
 import { PVC_PROTECTION_FINALIZER, PV_PROTECTION_FINALIZER } from "./protection-util.ts";
 import { controllerTestEnv, until, type ControllerTestEnv } from "../testing.ts";
@@ -194,4 +194,32 @@ test("StorageObjectInUseProtection is default-on now that its controllers exist"
   assert.ok(
     !names({ disable: ["StorageObjectInUseProtection"] }).includes("StorageObjectInUseProtection"),
   );
+});
+
+test("claimNamesOf: claims of persistentVolumeClaim and ephemeral volumes, in volume order", () => {
+  const cases: [string, unknown[] | undefined, string[]][] = [
+    ["no volumes", undefined, []],
+    [
+      "no claim volumes",
+      [
+        { name: "token", projected: {} },
+        { name: "tmp", emptyDir: {} },
+      ],
+      [],
+    ],
+    [
+      "claims and ephemeral",
+      [
+        { name: "data", persistentVolumeClaim: { claimName: "data-0" } },
+        { name: "token", projected: {} },
+        { name: "scratch", ephemeral: { volumeClaimTemplate: {} } },
+      ],
+      ["data-0", "web-scratch"],
+    ],
+    ["empty claimName", [{ name: "x", persistentVolumeClaim: { claimName: "" } }], []],
+  ];
+  for (const [name, volumes, want] of cases) {
+    const pod = { metadata: { name: "web", namespace: ns }, spec: { containers: [], volumes } };
+    assert.deepEqual(claimNamesOf(pod as never), want, name);
+  }
 });

@@ -33,15 +33,27 @@ function podVolumes(pod: Pod): PodVolume[] {
   return ((pod.spec as { volumes?: PodVolume[] } | undefined)?.volumes ?? []) as PodVolume[];
 }
 
-/** Claim names a pod's volumes refer to (ephemeral claims are "<pod>-<volume>"). */
+/** No claims: one shared, never-mutated empty list (most pods). */
+const noClaims: string[] = [];
+
+/**
+ * Claim names a pod's volumes refer to (ephemeral claims are
+ * "<pod>-<volume>"). Runs for every pod event (index and handlers): a pod
+ * without claim volumes allocates nothing; callers must not mutate the result.
+ */
 export function claimNamesOf(pod: Pod): string[] {
-  return podVolumes(pod).flatMap((v) =>
-    v.persistentVolumeClaim?.claimName
-      ? [v.persistentVolumeClaim.claimName]
+  const volumes = (pod.spec as { volumes?: PodVolume[] } | undefined)?.volumes;
+  if (!volumes) return noClaims;
+  let out: string[] | undefined;
+  for (const v of volumes) {
+    const name = v.persistentVolumeClaim?.claimName
+      ? v.persistentVolumeClaim.claimName
       : v.ephemeral
-        ? [`${pod.metadata?.name}-${v.name}`]
-        : [],
-  );
+        ? `${pod.metadata?.name}-${v.name}`
+        : undefined;
+    if (name !== undefined) (out ??= []).push(name);
+  }
+  return out ?? noClaims;
 }
 
 /**
@@ -78,9 +90,10 @@ export class PVCProtectionController extends QueueController {
     super("pvcprotection", opts);
     this.pvcs = this.informer(persistentVolumeClaimsRef);
     this.pods = this.informer<Pod>(podsRef);
-    this.pods.indexer.addIndex(POD_PVC_INDEX, (p) =>
-      claimNamesOf(p as Pod).map((c) => `${p.metadata?.namespace}/${c}`),
-    );
+    this.pods.indexer.addIndex(POD_PVC_INDEX, (p) => {
+      const claims = claimNamesOf(p as Pod);
+      return claims.length ? claims.map((c) => `${p.metadata?.namespace}/${c}`) : noClaims;
+    });
     const pvcChanged = (pvc: KObject) => {
       if (
         needToAddFinalizer(pvc, PVC_PROTECTION_FINALIZER) ||
