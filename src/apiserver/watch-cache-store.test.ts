@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { KeyValue } from "../storage/backend.ts";
+import { SHARED_FIELDS_LEAF } from "./watch-cache-compact.ts";
 import { WatchCacheStore } from "./watch-cache-store.ts";
 
 const kv = (key: string, modRevision: number): KeyValue => ({
@@ -85,4 +86,31 @@ test("an element keeps one form: a sole version's decoding replaces the stored J
     // Either way the stored KeyValue can be had again, without resourceVersion.
     assert.deepEqual(el.toKeyValue(), kv("/r/cm/a/x", 7), name);
   }
+});
+
+test("decodings and adopted objects are compacted: fieldsV1 leaves shared, values unchanged", () => {
+  const store = new WatchCacheStore();
+  const def = { resource: "pods" } as ResourceDef;
+  const stored = {
+    metadata: {
+      name: "p",
+      managedFields: [{ manager: "m", fieldsV1: { "f:metadata": { "f:labels": { "f:a": {} } } } }],
+    },
+  };
+  const el = store.put({
+    key: "/r/pods/ns/p",
+    value: JSON.stringify(stored),
+    createRevision: 1,
+    modRevision: 1,
+  });
+  const leafOf = (o: KObject) =>
+    (o.metadata!.managedFields![0]!.fieldsV1 as any)["f:metadata"]["f:labels"]["f:a"];
+  const decoded = WatchCacheStore.objectOf(el, def, (k) => JSON.parse(k.value) as KObject);
+  assert.equal(leafOf(decoded), SHARED_FIELDS_LEAF);
+  assert.deepEqual(JSON.parse(el.toKeyValue().value), stored);
+  const el2 = store.put({ ...el.toKeyValue(), modRevision: 2 });
+  const announced = structuredClone(stored) as KObject;
+  WatchCacheStore.adopt(el2, def, announced);
+  assert.equal(leafOf(announced), SHARED_FIELDS_LEAF);
+  assert.equal(JSON.stringify(announced), JSON.stringify(stored));
 });

@@ -9,7 +9,9 @@
  * version reads these keys) then replaces the JSON, as upstream keeps only
  * decoded objects. Elements of multi-version resources (HPA, Events, custom
  * resources) keep the JSON beside their decodings, since every version is
- * decoded from it.
+ * decoded from it. Decodings are compacted as they are recorded (the
+ * managedFields trees' empty leaves are one shared object, see
+ * watch-cache-compact.ts).
  *
  * Contract: the store is the state of storage under the prefix at the cache's
  * revision; it is replaced by a list and then changed only by the storage
@@ -18,6 +20,7 @@
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { KeyValue } from "../storage/backend.ts";
+import { compactDecoded } from "./watch-cache-compact.ts";
 
 /** One stored object: its key and revisions, and its stored JSON or decodings. */
 export class CacheElement {
@@ -117,6 +120,7 @@ export class WatchCacheStore {
    */
   static adopt(el: CacheElement, def: ResourceDef, obj: KObject): void {
     if (el.def === def || el.more?.has(def)) return;
+    compactDecoded(obj);
     if (!el.def) {
       el.def = def;
       el.obj = obj;

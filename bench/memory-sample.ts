@@ -1,0 +1,81 @@
+/**
+ * One memory sample of a k8ts process for bench:memory: the kernel's view
+ * (/proc/PID/status VmRSS, RssAnon, RssFile, VmHWM) and V8's view of the
+ * main thread through the inspector (process.memoryUsage() after a full GC),
+ * in bytes.
+ */
+import { readFileSync } from "node:fs";
+import type { K8tsChild } from "./scale-procs.ts";
+
+export interface MemorySample {
+  rss: number;
+  rssAnon: number;
+  rssFile: number;
+  /** Peak RSS so far. */
+  hwm: number;
+  /** V8 heap in use after a full GC (main thread). */
+  heapUsed: number;
+  /** V8 heap committed (main thread). */
+  heapTotal: number;
+  /** Memory of C++ objects bound to JS objects (Buffers and others). */
+  external: number;
+  arrayBuffers: number;
+}
+
+/** The fields of /proc/PID/status in bytes (kB lines), by name. */
+export function procStatus(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of readFileSync(`/proc/${pid}/status`, "utf8").split("\n")) {
+    const m = /^(\w+):\s+(\d+) kB$/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]) * 1024;
+  }
+  return out;
+}
+
+/** Collects garbage in the child, then samples it; throws when its inspector is unavailable. */
+export async function sampleMemory(child: K8tsChild): Promise<MemorySample> {
+  const s = await child.inspector();
+  if (!s) throw new Error("Cannot sample memory: the server's inspector is unavailable");
+  await s.call("HeapProfiler.collectGarbage");
+  const r = await s.call<{ result: { value: string } }>("Runtime.evaluate", {
+    expression: "JSON.stringify(process.memoryUsage())",
+    returnByValue: true,
+  });
+  const mu = JSON.parse(r.result.value) as {
+    heapUsed: number;
+    heapTotal: number;
+    external: number;
+    arrayBuffers: number;
+  };
+  const st = procStatus(child.child.pid!);
+  return {
+    rss: st.VmRSS ?? NaN,
+    rssAnon: st.RssAnon ?? NaN,
+    rssFile: st.RssFile ?? NaN,
+    hwm: st.VmHWM ?? NaN,
+    heapUsed: mu.heapUsed,
+    heapTotal: mu.heapTotal,
+    external: mu.external,
+    arrayBuffers: mu.arrayBuffers,
+  };
+}
+
+const MiB = 2 ** 20;
+
+/** A table row: the sample in MiB, and per object (KiB above `base`) when count > 0. */
+export function sampleRow(
+  phase: string,
+  s: MemorySample,
+  base?: MemorySample,
+  count = 0,
+): Record<string, string | number> {
+  const row: Record<string, string | number> = { phase };
+  const keys = ["rss", "rssAnon", "rssFile", "heapUsed", "heapTotal", "external"] as const;
+  for (const k of keys) row[`${k} MiB`] = Math.round((s[k] / MiB) * 10) / 10;
+  row["hwm MiB"] = Math.round((s.hwm / MiB) * 10) / 10;
+  if (base && count > 0) {
+    for (const k of ["rss", "rssAnon", "heapUsed", "heapTotal"] as const)
+      row[`${k} KiB/pod`] = Math.round(((s[k] - base[k]) / 1024 / count) * 10) / 10;
+  }
+  return row;
+}
