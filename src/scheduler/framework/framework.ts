@@ -250,22 +250,37 @@ export class Framework implements Handle {
   }
 
   private scoreImpl(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): number[] {
-    const totals = new Array<number>(nodes.length).fill(0);
+    const n = nodes.length;
+    const totals = new Array<number>(n).fill(0);
+    let scores: NodeScore[] | undefined;
     for (const { plugin, weight } of this.plugins.score) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
       if (!plugin.normalizeScore) {
-        for (let i = 0; i < nodes.length; i++)
-          totals[i]! += plugin.score(state, pod, nodes[i]!) * weight;
+        for (let i = 0; i < n; i++) totals[i]! += plugin.score(state, pod, nodes[i]!) * weight;
         continue;
       }
-      const scores: NodeScore[] = nodes.map((n) => ({
-        name: n.name,
-        score: plugin.score(state, pod, n),
-      }));
+      scores ??= this.scoreList(nodes);
+      for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);
       plugin.normalizeScore(state, pod, scores);
-      for (let i = 0; i < scores.length; i++) totals[i]! += scores[i]!.score * weight;
+      for (let i = 0; i < n; i++) totals[i]! += scores[i]!.score * weight;
     }
     return totals;
+  }
+
+  /** NodeScore entries reused by every cycle (normalizeScore rewrites them in place and keeps none). */
+  private readonly scorePool: NodeScore[] = [];
+
+  /** A list of one NodeScore per node (names set, scores to be written), from the pool. */
+  private scoreList(nodes: readonly NodeInfo[]): NodeScore[] {
+    const pool = this.scorePool;
+    const scores = new Array<NodeScore>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      let s = pool[i];
+      if (!s) pool.push((s = { name: "", score: 0 }));
+      s.name = nodes[i]!.name;
+      scores[i] = s;
+    }
+    return scores;
   }
 
   runReservePluginsReserve(state: CycleState, pod: PodInfo, nodeName: string): MaybeStatus {

@@ -77,7 +77,7 @@ export interface NodeScore {
 export interface ScorePlugin extends Plugin {
   /** A raw score for the node (any range if normalizeScore maps it into 0..maxNodeScore). */
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
-  /** Rewrites scores in place into 0..maxNodeScore. */
+  /** Rewrites scores in place into 0..maxNodeScore (the entries are reused by the next cycle: keep none). */
   normalizeScore?(state: CycleState, pod: PodInfo, scores: NodeScore[]): void;
 }
 

@@ -7,11 +7,14 @@
 import type { Node, Taint } from "kubernetes-types/core/v1.d.ts";
 import type { HostPort, PodInfo } from "./pod-info.ts";
 import { addInto, addResourceList, emptyResource, type Resource } from "./resource.ts";
+import { topologyValues } from "./topology-values.ts";
 
 /** How many of its latest changes a NodeInfo logs (changedPodAt). */
 export const podLogSize = 8;
 
 const noLabels: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** One shared empty taint list: an untainted node's check reads no object of its own. */
+const noTaints: readonly Taint[] = Object.freeze([]);
 
 export class NodeInfo {
   private current: Node | undefined;
@@ -56,6 +59,15 @@ export class NodeInfo {
   generation = 0;
   private readonly logPods: (PodInfo | undefined)[] = new Array<PodInfo | undefined>(podLogSize);
   private readonly logSigns: number[] = new Array<number>(podLogSize).fill(0);
+  /**
+   * The last two topology keys asked of topologyId, with their domain ids
+   * (valid for the current labels and topologyValues' epoch `topoEpoch`).
+   */
+  private topoKey0: string | undefined = undefined;
+  private topoId0 = -1;
+  private topoKey1: string | undefined = undefined;
+  private topoId1 = -1;
+  private topoEpoch = -1;
 
   constructor(node?: Node) {
     if (node) this.setNode(node);
@@ -70,8 +82,10 @@ export class NodeInfo {
     this.current = node;
     this.nameOf = node?.metadata?.name ?? "";
     this.labelsOf = node?.metadata?.labels ?? noLabels;
+    this.topoKey0 = this.topoKey1 = undefined;
     this.unschedulable = node?.spec?.unschedulable === true;
-    this.taints = node?.spec?.taints ?? [];
+    const taints = node?.spec?.taints;
+    this.taints = taints && taints.length > 0 ? taints : noTaints;
     this.imageCount = node?.status?.images?.length ?? 0;
   }
 
@@ -106,6 +120,39 @@ export class NodeInfo {
     this.allocMemory = alloc.memory;
     this.reqMilliCPU = used.milliCPU;
     this.reqMemory = used.memory;
+  }
+
+  /**
+   * The id (topologyValues) of this node's domain for a topology key, -1
+   * when the node lacks the label. Remembers the last two keys asked, so a
+   * cycle asking about one or two keys for every node reads no label.
+   */
+  topologyId(key: string): number {
+    if (this.topoEpoch === topologyValues.epoch) {
+      if (key === this.topoKey0) return this.topoId0;
+      if (key === this.topoKey1) {
+        const id = this.topoId1;
+        this.topoKey1 = this.topoKey0;
+        this.topoId1 = this.topoId0;
+        this.topoKey0 = key;
+        this.topoId0 = id;
+        return id;
+      }
+    } else {
+      this.topoKey0 = this.topoKey1 = undefined;
+    }
+    const v: unknown = this.labelsOf[key];
+    const id = topologyValues.id(key, typeof v === "string" ? v : undefined);
+    if (this.topoEpoch !== topologyValues.epoch) {
+      // New epoch (before or during id()): the remembered ids are void.
+      this.topoKey0 = undefined;
+      this.topoEpoch = topologyValues.epoch;
+    }
+    this.topoKey1 = this.topoKey0;
+    this.topoId1 = this.topoId0;
+    this.topoKey0 = key;
+    this.topoId0 = id;
+    return id;
   }
 
   /** Bumps the generation and logs what changed at it (a pod and its sign, or none). */

@@ -53,6 +53,8 @@ export class SchedulerMetrics {
   private readonly extensionPointDuration: FastHistogram;
   /** Children of the hot-path histograms by label values, looked up once each. */
   private readonly children = new Map<string, HistogramChild>();
+  /** extensionPointDuration's children by profile, extension point, then status. */
+  private readonly pointChildren = new Map<string, Map<string, Map<string, HistogramChild>>>();
   private readonly sliDuration: FastHistogram;
   private readonly podAttempts: HistogramChild;
   private readonly incomingPods: Counter<string>;
@@ -191,11 +193,15 @@ export class SchedulerMetrics {
   }
 
   extensionPoint(point: ExtensionPoint, status: string, profile: string, seconds: number): void {
-    const key = `e\0${point}\0${status}\0${profile}`;
-    let c = this.children.get(key);
+    // Called about ten times per pod: nested maps over the (few, constant) label values, no key built.
+    let byPoint = this.pointChildren.get(profile);
+    if (!byPoint) this.pointChildren.set(profile, (byPoint = new Map()));
+    let byStatus = byPoint.get(point);
+    if (!byStatus) byPoint.set(point, (byStatus = new Map()));
+    let c = byStatus.get(status);
     if (!c)
-      this.children.set(
-        key,
+      byStatus.set(
+        status,
         (c = this.extensionPointDuration.child({ extension_point: point, status, profile })),
       );
     c.observe(seconds);

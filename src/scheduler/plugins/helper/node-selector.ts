@@ -18,7 +18,15 @@ import type {
 /** Whether a node with these labels and this name matches (a compiled selector or term). */
 export type NodeMatcher = (labels: Readonly<Record<string, string>>, name: string) => boolean;
 
-const hasOwn = Object.prototype.hasOwnProperty;
+/**
+ * The label's value, or undefined when absent: one property read (a label is
+ * always a string, so an inherited Object.prototype member is never taken
+ * for one).
+ */
+function labelValue(labels: Readonly<Record<string, string>>, key: string): string | undefined {
+  const v: unknown = labels[key];
+  return typeof v === "string" ? v : undefined;
+}
 const never: NodeMatcher = () => false;
 
 function parseInteger(s: string): number | undefined {
@@ -71,11 +79,10 @@ export function compileNodeSelectorTerm(term: NodeSelectorTerm): NodeMatcher {
   const nameChecks = fields.map(compileRequirement);
   if (labelChecks.length === 1 && nameChecks.length === 0) {
     const { key, test } = labelChecks[0]!;
-    return (labels) => test(hasOwn.call(labels, key) ? labels[key] : undefined);
+    return (labels) => test(labelValue(labels, key));
   }
   return (labels, name) => {
-    for (const { key, test } of labelChecks)
-      if (!test(hasOwn.call(labels, key) ? labels[key] : undefined)) return false;
+    for (const { key, test } of labelChecks) if (!test(labelValue(labels, key))) return false;
     for (const test of nameChecks) if (!test(name)) return false;
     return true;
   };

@@ -20,6 +20,7 @@ import { termMatches, type AffinityTerm, type PodInfo } from "../../framework/po
 import { skip, unresolvable, unschedulable, type MaybeStatus } from "../../framework/status.ts";
 import type { CycleState } from "../../framework/cycle-state.ts";
 import { AggregateCache, type AggregateSpec } from "../../framework/node-aggregate.ts";
+import { TopologyCounts } from "./topology-counts.ts";
 
 export const Name = "InterPodAffinity";
 export const ErrReasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules";
@@ -29,57 +30,6 @@ export const ErrReasonExistingAntiAffinityRulesNotMatch =
 
 const preFilterKey = "PreFilter" + Name;
 const preScoreKey = "PreScore" + Name;
-
-/** Counts of matching pods per topology key, then value. */
-class TopologyCounts {
-  private readonly byKey: Map<string, Map<string, number>>;
-  /** Number of (key, value) pairs with a non-zero count. */
-  size = 0;
-  private keyCache: string[] | undefined;
-
-  constructor(from?: TopologyCounts) {
-    this.byKey = new Map();
-    if (from) {
-      for (const [k, m] of from.byKey) this.byKey.set(k, new Map(m));
-      this.size = from.size;
-    }
-  }
-
-  bump(node: NodeInfo, key: string, by: number): void {
-    const value = node.labels[key];
-    if (value !== undefined) this.bumpValue(key, value, by);
-  }
-
-  bumpValue(key: string, value: string, by: number): void {
-    let m = this.byKey.get(key);
-    if (!m) this.byKey.set(key, (m = new Map()));
-    const before = m.get(value) ?? 0;
-    const n = before + by;
-    if (n === 0) {
-      m.delete(value);
-      if (before !== 0) this.size--;
-    } else {
-      m.set(value, n);
-      if (before === 0) this.size++;
-    }
-    if ((n === 0) !== (before === 0)) this.keyCache = undefined;
-  }
-
-  at(node: NodeInfo, key: string): number {
-    const value = node.labels[key];
-    return value === undefined ? 0 : (this.byKey.get(key)?.get(value) ?? 0);
-  }
-
-  /** Keys with at least one non-zero value (cached until the set changes). */
-  keys(): string[] {
-    this.keyCache ??= [...this.byKey].filter(([, m]) => m.size > 0).map(([k]) => k);
-    return this.keyCache;
-  }
-
-  copy(): TopologyCounts {
-    return new TopologyCounts(this);
-  }
-}
 
 /**
  * PreFilter's counts. Shared states read totals owned by the plugin's

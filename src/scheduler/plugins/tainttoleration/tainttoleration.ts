@@ -38,9 +38,11 @@ export function newTaintToleration(): FilterPlugin &
       return null;
     },
     score(state, _pod, node) {
+      const taints = node.taints;
+      if (taints.length === 0) return 0;
       const tolerations = state.read<Toleration[]>(stateKey) ?? [];
       let n = 0;
-      for (const taint of node.taints) {
+      for (const taint of taints) {
         if (taint.effect === "PreferNoSchedule" && !tolerationsTolerateTaint(tolerations, taint))
           n++;
       }
