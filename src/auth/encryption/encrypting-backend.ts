@@ -11,6 +11,10 @@ import { decryptValue, encryptValue, type ResourceEncryption } from "./providers
 /** Wraps `inner` so values under the configured prefixes are stored encrypted. */
 export function encryptingBackend(inner: Backend, config: ResourceEncryption[]): Backend {
   const configFor = (key: string) => config.find((c) => c.prefixes.some((p) => key.startsWith(p)));
+  // Whether keys under `prefix` may be encrypted: other reads, writes and
+  // watches go straight to `inner` (no copies, no extra async hops).
+  const mayHold = (prefix: string) =>
+    config.some((c) => c.prefixes.some((p) => p.startsWith(prefix) || prefix.startsWith(p)));
   const enc = (key: string, value: string) => {
     const c = configFor(key);
     return c ? encryptValue(c, value) : value;
@@ -29,28 +33,34 @@ export function encryptingBackend(inner: Backend, config: ResourceEncryption[]):
     close: () => inner.close(),
     currentRevision: () => inner.currentRevision(),
     async get(key, opts) {
+      if (!configFor(key)) return inner.get(key, opts);
       const r = await inner.get(key, opts);
       return r.kv ? { ...r, kv: dec(r.kv) } : r;
     },
     async list(prefix, opts) {
+      if (!mayHold(prefix)) return inner.list(prefix, opts);
       const r = await inner.list(prefix, opts);
       return { ...r, kvs: r.kvs.map(dec) };
     },
     count: (prefix) => inner.count(prefix),
     async create(key, value, opts) {
+      if (!configFor(key)) return inner.create(key, value, opts);
       return { ...(await inner.create(key, enc(key, value), opts).catch(rethrow)), value };
     },
     async update(key, value, expected, opts) {
+      if (!configFor(key)) return inner.update(key, value, expected, opts);
       return {
         ...(await inner.update(key, enc(key, value), expected, opts).catch(rethrow)),
         value,
       };
     },
     async delete(key, expected) {
+      if (!configFor(key)) return inner.delete(key, expected);
       const r = await inner.delete(key, expected).catch(rethrow);
       return { ...r, prevKv: dec(r.prevKv) };
     },
     watch(prefix, opts): Watcher {
+      if (!mayHold(prefix)) return inner.watch(prefix, opts);
       const w = inner.watch(prefix, opts);
       const mapEvent = (e: WatchEvent): WatchEvent => ({
         ...e,
