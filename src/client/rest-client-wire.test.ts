@@ -155,6 +155,34 @@ test("over the Unix socket: methods, paths, headers, content types and errors as
         /GET \/api\/v1\/namespaces\/ns\/configmaps\/teapot: 500 plain failure/,
       );
     });
+    await t.test("patchIgnoringAnswer: same request, no answer; failures still throw", async () => {
+      const ok = await client.patchIgnoringAnswer(
+        configMaps,
+        "ns",
+        "x",
+        "merge",
+        '{"status":{"phase":"Running"}}',
+        { subresource: "status" },
+      );
+      assert.equal(ok, undefined);
+      const s = seen.at(-1)!;
+      assert.equal(s.method, "PATCH");
+      assert.equal(s.url, "/api/v1/namespaces/ns/configmaps/x/status");
+      assert.equal(s.headers["content-type"], "application/merge-patch+json");
+      assert.equal(s.body, '{"status":{"phase":"Running"}}');
+      const cases = [
+        { name: "missing", code: 404, reason: "NotFound" },
+        { name: "teapot", code: 500, reason: "Unknown" },
+      ];
+      for (const c of cases) {
+        const err = await client
+          .patchIgnoringAnswer(configMaps, "ns", c.name, "merge", {})
+          .catch((e: unknown) => e);
+        assert.ok(err instanceof ApiError, c.name);
+        assert.equal(err.code, c.code);
+        assert.equal(err.reason, c.reason);
+      }
+    });
     await t.test("a watch error answer becomes an ApiError", async () => {
       const it = client.watch(configMaps, "ns", { fieldSelector: "metadata.name=missing" });
       await assert.rejects(it.next(), (e: unknown) => e instanceof ApiError && e.code === 404);

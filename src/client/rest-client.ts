@@ -172,7 +172,13 @@ export class RestClient {
   async request<T>(
     method: string,
     path: string,
-    opts: { body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+    opts: {
+      body?: unknown;
+      contentType?: string;
+      signal?: AbortSignal;
+      /** A 2xx answer's body is not decoded; the call resolves with undefined. */
+      ignoreAnswer?: boolean;
+    } = {},
   ): Promise<T> {
     await this.throttle();
     const body =
@@ -193,6 +199,7 @@ export class RestClient {
         signal: opts.signal,
         timeoutMs: this.config.timeoutMs,
       });
+      if (opts.ignoreAnswer && res.status >= 200 && res.status < 300) return undefined as T;
       text = res.body.toString();
       // As client-go: a 429 with Retry-After was turned away before any work
       // (max-in-flight), so any verb is sent again after the wait, 10 times at most.
@@ -259,6 +266,27 @@ export class RestClient {
   ): Promise<T> {
     const path = resourcePath(ref, namespace, name, opts.subresource) + writeQuery(opts);
     return this.request("PATCH", path, { body: patch, contentType: patchContentTypes[type] });
+  }
+
+  /**
+   * A PATCH whose answer the caller never reads (a kubelet's status PATCH):
+   * a failure throws ApiError as patch() does, but a 2xx answer's body (the
+   * whole object) is not decoded.
+   */
+  async patchIgnoringAnswer(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts: WriteOptions & { subresource?: string } = {},
+  ): Promise<void> {
+    const path = resourcePath(ref, namespace, name, opts.subresource) + writeQuery(opts);
+    await this.request("PATCH", path, {
+      body: patch,
+      contentType: patchContentTypes[type],
+      ignoreAnswer: true,
+    });
   }
 
   delete<T = KObject>(
