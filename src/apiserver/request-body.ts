@@ -205,7 +205,16 @@ function unsupported(contentType: string): StatusError {
 
 /** JSON.parse with upstream-style error text and a nesting limit. */
 export function parseJSON(body: Buffer): unknown {
-  const text = body.toString("utf8");
+  return parseJSONText(body.toString("utf8"));
+}
+
+/** A JSON object body given as text (as decodeObjectBody decodes a JSON body). */
+export function decodeJSONObject(text: string): Record<string, unknown> {
+  return asObject(parseJSONText(text));
+}
+
+/** parseJSON of a body already decoded as UTF-8. */
+export function parseJSONText(text: string): unknown {
   if (isBlank(text)) {
     throw new StatusError(
       "BadRequest",

@@ -8,7 +8,7 @@ import type { KObject, ResourceDef, TablePrinter } from "../../api/types.ts";
 import type { RequestContext } from "../context.ts";
 import { negotiate, type Negotiated } from "../negotiation.ts";
 import { includeObjectParam, type RenderOptions } from "../output.ts";
-import { decodeObjectBody, mediaType, readBody } from "../request-body.ts";
+import { decodeJSONObject, decodeObjectBody, mediaType, readBody } from "../request-body.ts";
 import type { WriteOptions } from "../rest-store.ts";
 
 /** Sends `body` (already rendered) with the negotiated serialization, plus warning headers. */
@@ -182,14 +182,18 @@ export function writeOptions(
 /** Reads and decodes an object body (JSON, YAML or protobuf). */
 export async function readObject(ctx: RequestContext): Promise<KObject> {
   const body = await readBody(ctx.req);
+  const type = mediaType(ctx.req.headers["content-type"]);
+  if (type === "" || type === "application/json" || type === "*/*") {
+    // Duplicate-field detection needs the JSON text (parsing keeps only the last value).
+    const text = body.toString();
+    const obj = decodeJSONObject(text) as KObject;
+    ctx.rawBody = text;
+    return obj;
+  }
   const decoder = (ctx.req.headers["content-type"] ?? "").includes("protobuf")
     ? await ctx.server.extensions.protobufDecoder()
     : undefined;
-  const obj = (await decodeObjectBody(body, ctx.req.headers["content-type"], decoder)) as KObject;
-  // Duplicate-field detection needs the JSON text (parsing keeps only the last value).
-  const type = mediaType(ctx.req.headers["content-type"]);
-  if (type === "" || type === "application/json" || type === "*/*") ctx.rawBody = body.toString();
-  return obj;
+  return (await decodeObjectBody(body, ctx.req.headers["content-type"], decoder)) as KObject;
 }
 
 type FieldValidation = "Strict" | "Warn" | "Ignore";
