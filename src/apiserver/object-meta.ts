@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { StatusError, badRequest, fieldErrors, invalid, type FieldError } from "../api/status.ts";
 import type { KObject, ObjectMeta, ResourceDef } from "../api/types.ts";
 import { apiVersionOf } from "./object-store.ts";
+import { sameSortedJson } from "./object-meta-json.ts";
 
 /** The last second formatted by rfc3339 (writes in the same second share it). */
 let lastSecond = NaN;
@@ -166,21 +167,35 @@ export function prepareMetaForCreate(
     meta.name = generateObjectName(meta.generateName, opts.random);
   meta.uid = randomUUID();
   meta.creationTimestamp = rfc3339(opts.now);
-  delete meta.deletionTimestamp;
-  delete meta.deletionGracePeriodSeconds;
-  delete meta.selfLink;
+  // `delete` only what is there: deleting is a runtime call even when absent.
+  if (Object.hasOwn(meta, "deletionTimestamp")) delete meta.deletionTimestamp;
+  if (Object.hasOwn(meta, "deletionGracePeriodSeconds")) delete meta.deletionGracePeriodSeconds;
+  if (Object.hasOwn(meta, "selfLink")) delete meta.selfLink;
   if (def.hasGeneration ?? true) meta.generation = 1;
-  else delete meta.generation;
+  else if (Object.hasOwn(meta, "generation")) delete meta.generation;
   if (meta.finalizers && meta.finalizers.length === 0) delete meta.finalizers;
 }
 
 /** Top-level fields other than metadata/status/apiVersion/kind changed. */
 export function specChanged(obj: KObject, old: KObject): boolean {
+  const same = sameSortedJson(withoutSystemFields(obj), withoutSystemFields(old));
+  if (same !== undefined) return !same;
+  // Values whose JSON text is not plain: compare the texts themselves.
   const strip = (o: KObject) => {
     const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
     return JSON.stringify(sortKeys(rest));
   };
   return strip(obj) !== strip(old);
+}
+
+/** A shallow copy of `o` without metadata, status, apiVersion and kind (a loop: no object rest). */
+function withoutSystemFields(o: KObject): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    if (k === "metadata" || k === "status" || k === "apiVersion" || k === "kind") continue;
+    out[k] = (o as Record<string, unknown>)[k];
+  }
+  return out;
 }
 
 function sortKeys(v: unknown): unknown {
@@ -204,16 +219,19 @@ export function prepareMetaForUpdate(def: ResourceDef, obj: KObject, old: KObjec
   const oldMeta = old.metadata as ObjectMeta;
   meta.uid = oldMeta.uid;
   meta.creationTimestamp = oldMeta.creationTimestamp;
-  meta.deletionTimestamp = oldMeta.deletionTimestamp;
-  meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
-  if (meta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
-  if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
-  delete meta.selfLink;
+  // Set when the stored object has them, else removed (never added and then deleted).
+  if (oldMeta.deletionTimestamp !== undefined) meta.deletionTimestamp = oldMeta.deletionTimestamp;
+  else if (Object.hasOwn(meta, "deletionTimestamp")) delete meta.deletionTimestamp;
+  if (oldMeta.deletionGracePeriodSeconds !== undefined)
+    meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+  else if (Object.hasOwn(meta, "deletionGracePeriodSeconds"))
+    delete meta.deletionGracePeriodSeconds;
+  if (Object.hasOwn(meta, "selfLink")) delete meta.selfLink;
   if (meta.finalizers && meta.finalizers.length === 0) delete meta.finalizers;
   if (def.hasGeneration ?? true) {
     const oldGen = oldMeta.generation ?? 1;
     meta.generation = specChanged(obj, old) ? oldGen + 1 : oldGen;
-  } else {
+  } else if (Object.hasOwn(meta, "generation")) {
     delete meta.generation;
   }
 }
