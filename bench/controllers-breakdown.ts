@@ -15,6 +15,7 @@
  * fourth phase, delete (right after deployment), deletes that Deployment
  * with Background propagation and measures until its last pod is gone
  * (garbage collector, graceful deletion by the simulated kubelet).
+ * Failed requests are listed apart, by code ("DELETE pods 404").
  *
  * Flags: --pods N (1000) --nodes N (20) --phases bound,scheduled,deployment[,delete]
  * --concurrency N (creates in flight, 32) --timeout SECONDS (300)
@@ -125,7 +126,7 @@ try {
     const sampler = new ProcessSampler({ server: server.child.pid!, simulate: sim.child.pid! });
     sampler.start();
     const load0 = loadavg()[0]!;
-    const requests0 = await fetchRequestCounts(loadKubeconfig(kubeconfig));
+    const requests0 = await fetchRequestCounts(loadKubeconfig(kubeconfig), { errors: true });
     log(`${phase}: ${pods} pods`);
     const t0 = performance.now();
     if (phase === "bound") await createPods(c, app, pods, nodeNames);
@@ -155,7 +156,7 @@ try {
     if (inspector) await inspector.stopProfile(join(profileDir, `${phase}.cpuprofile`));
     const requests = diffRequestCounts(
       requests0,
-      await fetchRequestCounts(loadKubeconfig(kubeconfig)),
+      await fetchRequestCounts(loadKubeconfig(kubeconfig), { errors: true }),
     );
     requestRows[phase] = Object.fromEntries(requests);
     rows.push({

@@ -20,6 +20,17 @@ test("parseRequestCounts sums codes per verb and resource/subresource", () => {
   );
 });
 
+test("parseRequestCounts with errors: failed requests apart, by code", () => {
+  assert.deepEqual(
+    [...parseRequestCounts(page(10), { errors: true })],
+    [
+      ["POST pods", 10],
+      ["POST pods 409", 2],
+      ["PUT replicasets/status", 7],
+    ],
+  );
+});
+
 test("diffRequestCounts keeps what grew", () => {
   const d = diffRequestCounts(parseRequestCounts(page(10)), parseRequestCounts(page(25)));
   assert.deepEqual([...d], [["POST pods", 15]]);

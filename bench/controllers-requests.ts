@@ -13,15 +13,20 @@ export type RequestCounts = Map<string, number>;
 const sample = /^apiserver_request_total\{([^}]*)\}\s+([0-9.e+-]+)$/;
 const label = /(\w+)="((?:[^"\\]|\\.)*)"/g;
 
-/** Sums apiserver_request_total samples of a Prometheus text page per verb and resource. */
-export function parseRequestCounts(text: string): RequestCounts {
+/**
+ * Sums apiserver_request_total samples of a Prometheus text page per verb and
+ * resource; with `errors`, failed requests (code 400 and up) are counted
+ * apart, their code appended to the key ("PUT replicasets/status 409").
+ */
+export function parseRequestCounts(text: string, opts: { errors?: boolean } = {}): RequestCounts {
   const out: RequestCounts = new Map();
   for (const line of text.split("\n")) {
     const m = sample.exec(line.trim());
     if (!m) continue;
     const labels: Record<string, string> = {};
     for (const [, k, v] of m[1]!.matchAll(label)) labels[k!] = v!;
-    const key = `${labels.verb ?? "?"} ${labels.resource ?? "?"}${labels.subresource ? `/${labels.subresource}` : ""}`;
+    const failed = opts.errors && Number(labels.code) >= 400 ? ` ${labels.code}` : "";
+    const key = `${labels.verb ?? "?"} ${labels.resource ?? "?"}${labels.subresource ? `/${labels.subresource}` : ""}${failed}`;
     out.set(key, (out.get(key) ?? 0) + Number(m[2]));
   }
   return out;
@@ -37,8 +42,11 @@ export function diffRequestCounts(before: RequestCounts, after: RequestCounts): 
   return out;
 }
 
-/** Reads the server's /metrics with an admin kubeconfig's credentials. */
-export function fetchRequestCounts(config: ClientConfig): Promise<RequestCounts> {
+/** Reads the server's /metrics with an admin kubeconfig's credentials (`opts` as parseRequestCounts). */
+export function fetchRequestCounts(
+  config: ClientConfig,
+  opts: { errors?: boolean } = {},
+): Promise<RequestCounts> {
   const url = new URL("/metrics", config.server);
   return new Promise((resolve, reject) => {
     const req = https.get(
@@ -56,7 +64,7 @@ export function fetchRequestCounts(config: ClientConfig): Promise<RequestCounts>
         res.on("data", (c: string) => (text += c));
         res.on("end", () =>
           res.statusCode === 200
-            ? resolve(parseRequestCounts(text))
+            ? resolve(parseRequestCounts(text, opts))
             : reject(new Error(`GET /metrics: ${res.statusCode}`)),
         );
       },

@@ -86,6 +86,8 @@ export class ReplicaSetController extends QueueController {
   private readonly podFacts = new WeakMap<Pod, PodFacts>();
   /** "uid/generation" per cached owner object (asked once per sync). */
   private readonly ownerVersions = new WeakMap<Owner, string>();
+  /** The parsed selector per cached owner object (parsed once, not on every sync). */
+  private readonly selectors = new WeakMap<Owner, LabelSelector | null>();
   /** Running counts per owner, so a sync re-reads only the pods that changed. */
   private readonly tallies = new PodTallies();
   private readonly statusThrottle: StatusThrottle;
@@ -133,6 +135,15 @@ export class ReplicaSetController extends QueueController {
   }
 
   private selectorOf(owner: Owner): LabelSelector | undefined {
+    let sel = this.selectors.get(owner);
+    if (sel === undefined) {
+      sel = this.parseSelector(owner) ?? null;
+      this.selectors.set(owner, sel);
+    }
+    return sel ?? undefined;
+  }
+
+  private parseSelector(owner: Owner): LabelSelector | undefined {
     if (this.opts.ownerKind === "ReplicationController") {
       const sel = owner.spec?.selector as Record<string, string> | undefined;
       return sel && Object.keys(sel).length ? selectorFromSet(sel) : undefined;
