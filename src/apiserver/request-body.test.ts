@@ -131,3 +131,16 @@ async function eventually(ok: () => boolean, timeoutMs = 30_000): Promise<void> 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test("mediaType: the media type without parameters, trimmed and lowercased", async () => {
+  const { mediaType } = await import("./request-body.ts");
+  const cases: [string | undefined, string][] = [
+    [undefined, ""],
+    ["", ""],
+    ["application/json", "application/json"],
+    [" Application/JSON ; charset=utf-8", "application/json"],
+    ["application/merge-patch+json;a=b;c=d", "application/merge-patch+json"],
+    [";x", ""],
+  ];
+  for (const [header, want] of cases) assert.equal(mediaType(header), want, String(header));
+});

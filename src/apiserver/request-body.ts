@@ -127,7 +127,9 @@ function tooLarge(limit: number): StatusError {
 
 /** The media type without parameters, lowercased ("" when absent). */
 export function mediaType(contentType: string | undefined): string {
-  return (contentType ?? "").split(";")[0].trim().toLowerCase();
+  if (contentType === undefined) return "";
+  const semi = contentType.indexOf(";");
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
 }
 
 /** Decoder for protobuf bodies, supplied by the schema module. */
