@@ -283,9 +283,23 @@ function sortedKeys(node: FieldSet): string[] {
   return keys.length > 1 ? keys.sort(comparePathElements) : keys;
 }
 
+/**
+ * Recent `f:` elements by field name, so the usual names (a few hundred)
+ * give the same flat, hashed string on every write instead of a new
+ * concatenation to hash again in every set. Bounded: names beyond the
+ * limit are built each time.
+ */
+const fieldElements = new Map<string, string>();
+const MAX_CACHED_FIELD_ELEMENTS = 4096;
+
 /** `f:name` */
 export function fieldElement(name: string): string {
-  return `f:${name}`;
+  let pe = fieldElements.get(name);
+  if (pe === undefined) {
+    pe = `f:${name}`;
+    if (fieldElements.size < MAX_CACHED_FIELD_ELEMENTS) fieldElements.set(name, pe);
+  }
+  return pe;
 }
 
 /** `k:{"name":"x"}` with the key fields in sorted order. */
