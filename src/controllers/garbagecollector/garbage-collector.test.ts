@@ -156,6 +156,32 @@ test("absent owners are remembered: one lookup however many dependents", async (
   assert.equal(lookedUp.filter((n) => n === "ghost-owner").length, 1);
 });
 
+test("objects deleted without dependents do not evict deleted owners from the absent owners", async () => {
+  const owner = await cm("evict-owner");
+  await cm("evict-dep", owner);
+  await del("evict-owner", "Background");
+  await until("dependent collected", async () => (await get("evict-dep")) === undefined);
+  // More leaf deletions than the absent owner cache holds.
+  const leaves = Array.from({ length: 520 }, (_, i) => `evict-leaf-${i}`);
+  for (let i = 0; i < leaves.length; i += 52)
+    await Promise.all(
+      leaves.slice(i, i + 52).map((name) =>
+        client.create(configMapsRef, ns, {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name, labels: { leaf: "evict" } },
+        } as KObject),
+      ),
+    );
+  await client.request("DELETE", `/api/v1/namespaces/${ns}/configmaps?labelSelector=leaf%3Devict`);
+  const cache = informers.informerFor(configMapsRef).indexer;
+  await until("leaf deletions seen", () => leaves.every((n) => !cache.get(`${ns}/${n}`)));
+  // A dependent of the deleted owner showing up now is collected without reading the owner.
+  await cm("evict-late", owner);
+  await until("late dependent collected", async () => (await get("evict-late")) === undefined);
+  assert.equal(lookedUp.filter((n) => n === "evict-owner").length, 0);
+});
+
 test("updates that change no ownership, deletion or finalizers are not processed again", async () => {
   const owner = await cm("quiet-owner");
   const dep = await cm("quiet-dep", owner);

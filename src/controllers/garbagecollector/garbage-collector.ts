@@ -47,10 +47,12 @@ const ABSENT_OWNER_CACHE_SIZE = 500;
 export class GarbageCollector {
   readonly graph = new OwnershipGraph();
   /**
-   * UIDs of owners known to be gone (seen deleted, or not found by a live
-   * read), most recent last, at most ABSENT_OWNER_CACHE_SIZE: as upstream's
-   * absentOwnerCache, so the dependents of one deleted owner (all 10,000 pods
-   * of a ReplicaSet) cost one owner lookup, not one each. A UID never returns.
+   * UIDs of owners known to be gone (seen deleted with dependents, or not
+   * found by a live read), most recent last, at most ABSENT_OWNER_CACHE_SIZE:
+   * as upstream's absentOwnerCache, so the dependents of one deleted owner
+   * (all 10,000 pods of a ReplicaSet) cost one owner lookup, not one each.
+   * Objects deleted without dependents (the pods themselves) are not added,
+   * as upstream: thousands of them would evict the owner. A UID never returns.
    */
   private readonly absentOwners = new Set<string>();
   private readonly queue: WorkQueue;
@@ -87,9 +89,10 @@ export class GarbageCollector {
         update: (_, obj) => seen(obj),
         delete: (obj) => {
           const uid = obj.metadata?.uid ?? "";
-          if (uid) this.ownerAbsent(uid);
           const gone = this.graph.remove(uid);
-          for (const d of this.graph.dependentsOf(uid)) this.queue.add(d.uid);
+          const dependents = this.graph.dependentsOf(uid);
+          if (uid && dependents.length) this.ownerAbsent(uid);
+          for (const d of dependents) this.queue.add(d.uid);
           // An owner waiting in foreground deletion may now be free to go.
           for (const o of gone?.owners ?? []) this.queue.add(o.uid);
         },
