@@ -13,26 +13,33 @@ export interface WatchSpec {
   fieldSelector?: string;
 }
 
+/** Watches per client: a client's transport has at most 64 connections and a watch holds one. */
+const WATCHES_PER_CLIENT = 32;
+
 /** Running watches; `events` counts what they received. */
 export class Watchers {
   events = 0;
   readonly #abort = new AbortController();
   readonly #done: Promise<void>[] = [];
+  readonly #clients: RestClient[] = [];
 
-  constructor(private readonly client: RestClient) {
+  /** newClient makes the clients the watches use (one per WATCHES_PER_CLIENT). */
+  constructor(private readonly newClient: () => RestClient) {
     // Every watch listens for the one abort.
     setMaxListeners(0, this.#abort.signal);
   }
 
   /** Starts one list+watch loop; resolves once its first list is done. */
   async start(spec: WatchSpec): Promise<void> {
-    let rv = await this.#list(spec);
+    if (this.#done.length % WATCHES_PER_CLIENT === 0) this.#clients.push(this.newClient());
+    const client = this.#clients[this.#clients.length - 1]!;
+    let rv = await this.#list(client, spec);
     const signal = this.#abort.signal;
     this.#done.push(
       (async () => {
         while (!signal.aborted) {
           try {
-            for await (const e of this.client.watch<KObject>(
+            for await (const e of client.watch<KObject>(
               spec.ref,
               undefined,
               {
@@ -49,17 +56,17 @@ export class Watchers {
             }
           } catch {
             if (signal.aborted) return;
-            rv = await this.#list(spec).catch(() => rv);
+            rv = await this.#list(client, spec).catch(() => rv);
           }
         }
       })(),
     );
   }
 
-  async #list(spec: WatchSpec): Promise<string> {
+  async #list(client: RestClient, spec: WatchSpec): Promise<string> {
     let cont: string | undefined;
     for (;;) {
-      const page = await this.client.list(spec.ref, undefined, {
+      const page = await client.list(spec.ref, undefined, {
         fieldSelector: spec.fieldSelector,
         limit: 500,
         continue: cont,
@@ -73,6 +80,7 @@ export class Watchers {
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled(this.#done);
+    for (const c of this.#clients) c.close();
   }
 }
 

@@ -112,19 +112,24 @@ let client: RestClient | undefined;
 let watchers: Watchers | undefined;
 const samples: { phase: string; sample: MemorySample; count: number }[] = [];
 
+const newClient = () =>
+  new RestClient({
+    ...loadKubeconfig(join(dataDir, "admin.kubeconfig")),
+    qps: -1,
+    userAgent: "bench-memory",
+  });
+
 async function waitForServer(): Promise<RestClient> {
   const until = Date.now() + 180_000;
   for (;;) {
     if (!server.running) throw new Error(`server exited:\n${server.output().slice(-3000)}`);
+    let c: RestClient | undefined;
     try {
-      const c = new RestClient({
-        ...loadKubeconfig(join(dataDir, "admin.kubeconfig")),
-        qps: -1,
-        userAgent: "bench-memory",
-      });
+      c = newClient();
       await c.list(namespacesRef);
       return c;
     } catch {
+      c?.close();
       if (Date.now() > until) throw new Error("timed out waiting for the server");
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -192,7 +197,7 @@ async function run(c: RestClient): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
   await sample("empty", 0);
 
-  const w = (watchers = new Watchers(c));
+  const w = (watchers = new Watchers(newClient));
   for (const spec of [
     { ref: podsRef },
     { ref: podsRef },
