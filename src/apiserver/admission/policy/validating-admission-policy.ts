@@ -84,6 +84,8 @@ export function validatingAdmissionPolicyPlugin(
   authorizer?: Authorizer,
 ): AdmissionPlugin {
   let caches: { policies: ObjectCache; bindings: ObjectCache } | undefined;
+  /** The server once getServer has given it (it never changes). */
+  let boundServer: ServerContext | undefined;
   const cachesOf = (server: ServerContext) =>
     (caches ??= {
       policies: new ObjectCache(
@@ -98,8 +100,10 @@ export function validatingAdmissionPolicyPlugin(
 
   async function decisions(server: ServerContext, attrs: AdmissionAttributes): Promise<Decision[]> {
     const { policies, bindings } = cachesOf(server);
-    const [policyList, bindingList] = await Promise.all([policies.list(), bindings.list()]);
+    // No bindings (the usual case): no policy applies, and the policies need not be read.
+    const bindingList = await bindings.list();
     if (bindingList.length === 0) return [];
+    const policyList = await policies.list();
     const byName = new Map(policyList.map((p) => [p.metadata?.name ?? "", p]));
     const getNamespace = (name: string) =>
       server.store.tryGet(server.registry.get("", "v1", "namespaces")!, "", name);
@@ -179,7 +183,7 @@ export function validatingAdmissionPolicyPlugin(
     name: "ValidatingAdmissionPolicy",
     async validate(attrs) {
       if (isExemptConfigurationResource(attrs)) return;
-      const server = await getServer();
+      const server = (boundServer ??= await getServer());
       const found = await decisions(server, attrs);
       const audits: Rec[] = [];
       for (const d of found) {
