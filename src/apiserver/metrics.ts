@@ -41,6 +41,11 @@ const COUNT_LABELS = [
 ] as const;
 const DURATION_LABELS = COUNT_LABELS.slice(0, -1);
 
+/** One counter series. */
+interface CountSeries {
+  n: number;
+}
+
 /** One histogram series: cumulative counts are summed at render time. */
 interface DurationSeries {
   labels: string;
@@ -55,9 +60,11 @@ export class ApiMetrics {
   #loading?: Promise<Loaded>;
   #inflight = { readOnly: 0, mutating: 0 };
   /** apiserver_request_total by rendered label set. */
-  readonly #counts = new Map<string, number>();
+  readonly #counts = new Map<string, CountSeries>();
   /** apiserver_request_duration_seconds by rendered label set. */
   readonly #durations = new Map<string, DurationSeries>();
+  /** Both series of a label set, by its raw values (rendered once per label set). */
+  readonly #byValues = new Map<string, { count: CountSeries; duration: DurationSeries }>();
 
   /** Imports prom-client and registers the collectors. Idempotent. */
   load(): Promise<Loaded> {
@@ -84,23 +91,43 @@ export class ApiMetrics {
 
   /** Records one finished request. */
   observe(labels: RequestLabels, seconds: number): void {
-    const countKey = renderLabels(labels, COUNT_LABELS);
-    this.#counts.set(countKey, (this.#counts.get(countKey) ?? 0) + 1);
-    const durationKey = renderLabels(labels, DURATION_LABELS);
-    let series = this.#durations.get(durationKey);
+    const values = `${labels.verb}\u0000${labels.group}\u0000${labels.version}\u0000${labels.resource}\u0000${labels.subresource}\u0000${labels.scope}\u0000${labels.code}`;
+    let series = this.#byValues.get(values);
+    if (!series) {
+      series = { count: this.#countSeries(labels), duration: this.#durationSeries(labels) };
+      this.#byValues.set(values, series);
+    }
+    series.count.n++;
+    const duration = series.duration;
+    const b = REQUEST_DURATION_BUCKETS.findIndex((le) => seconds <= le);
+    if (b >= 0) duration.perBucket[b]++;
+    duration.sum += seconds;
+    duration.count++;
+  }
+
+  #countSeries(labels: RequestLabels): CountSeries {
+    const key = renderLabels(labels, COUNT_LABELS);
+    let series = this.#counts.get(key);
+    if (!series) {
+      series = { n: 0 };
+      this.#counts.set(key, series);
+    }
+    return series;
+  }
+
+  #durationSeries(labels: RequestLabels): DurationSeries {
+    const key = renderLabels(labels, DURATION_LABELS);
+    let series = this.#durations.get(key);
     if (!series) {
       series = {
-        labels: durationKey,
+        labels: key,
         perBucket: new Array<number>(REQUEST_DURATION_BUCKETS.length).fill(0),
         sum: 0,
         count: 0,
       };
-      this.#durations.set(durationKey, series);
+      this.#durations.set(key, series);
     }
-    const b = REQUEST_DURATION_BUCKETS.findIndex((le) => seconds <= le);
-    if (b >= 0) series.perBucket[b]++;
-    series.sum += seconds;
-    series.count++;
+    return series;
   }
 
   /** Tracks in-flight requests for the gauge. */
@@ -121,7 +148,7 @@ export class ApiMetrics {
       "# HELP apiserver_request_total Counter of apiserver requests broken out for each verb, group, version, resource, scope, subresource and HTTP response code.",
       "# TYPE apiserver_request_total counter",
     ];
-    for (const [labels, n] of this.#counts) out.push(`apiserver_request_total{${labels}} ${n}`);
+    for (const [labels, { n }] of this.#counts) out.push(`apiserver_request_total{${labels}} ${n}`);
     out.push(
       "# HELP apiserver_request_duration_seconds Response latency distribution in seconds for each verb, group, version, resource, subresource and scope.",
       "# TYPE apiserver_request_duration_seconds histogram",
