@@ -12,9 +12,8 @@ function setup(deleteError: (n: number) => ApiError | undefined = () => undefine
   const calls: string[] = [];
   let deletes = 0;
   const client = {
-    patch: async (_r: unknown, _ns: string, name: string, _t: string, body: Pod) => {
+    patchIgnoringAnswer: async (_r: unknown, _ns: string, name: string, _t: string, body: Pod) => {
       calls.push(`PATCH ${name} ${body.status?.phase}`);
-      return {};
     },
     delete: async (_r: unknown, _ns: string, name: string) => {
       calls.push(`DELETE ${name}`);

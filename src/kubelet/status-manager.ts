@@ -103,7 +103,8 @@ export class StatusManager {
     const body = JSON.stringify(e.status);
     if (body === e.written) return;
     try {
-      await this.client.patch(
+      // The answer (the whole pod) is never read: not decoded.
+      await this.client.patchIgnoringAnswer(
         podsRef,
         e.namespace,
         e.name,
