@@ -111,6 +111,10 @@ export function newInterPodAffinity(
   handle: Handle,
 ): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
   const hardWeight = args.hardPodAffinityWeight ?? 1;
+  // Every rejection of one reason is the same immutable Status (thousands of nodes per pod).
+  const rejectAffinity = unresolvable(ErrReasonAffinityRulesNotMatch);
+  const rejectAntiAffinity = unschedulable(ErrReasonAntiAffinityRulesNotMatch);
+  const rejectExisting = unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
   const nsLabels = (ns: string) => handle.namespaceLabels(ns);
   const matchesAll = (terms: AffinityTerm[], p: PodInfo) =>
     terms.every((t) => termMatches(t, p, nsLabels));
@@ -247,23 +251,20 @@ export function newInterPodAffinity(
       // Affinity: every term's domain on this node must already hold a matching pod.
       let podsExist = true;
       for (const t of pod.requiredAffinityTerms) {
-        if (node.labels[t.topologyKey] === undefined)
-          return unresolvable(ErrReasonAffinityRulesNotMatch);
+        if (node.labels[t.topologyKey] === undefined) return rejectAffinity;
         if (s.affinity.at(node, t.topologyKey) <= 0) podsExist = false;
       }
       if (!podsExist) {
         // The first pod of a group with affinity to itself may go anywhere.
         const selfMatch = s.affinity.size === 0 && matchesAll(pod.requiredAffinityTerms, pod);
-        if (!selfMatch) return unresolvable(ErrReasonAffinityRulesNotMatch);
+        if (!selfMatch) return rejectAffinity;
       }
       for (const t of pod.requiredAntiAffinityTerms) {
-        if (s.antiAffinity.at(node, t.topologyKey) > 0)
-          return unschedulable(ErrReasonAntiAffinityRulesNotMatch);
+        if (s.antiAffinity.at(node, t.topologyKey) > 0) return rejectAntiAffinity;
       }
       if (s.existingAntiAffinity.size) {
         for (const key of s.existingAntiAffinity.keys()) {
-          if (s.existingAntiAffinity.at(node, key) > 0)
-            return unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
+          if (s.existingAntiAffinity.at(node, key) > 0) return rejectExisting;
         }
       }
       return null;
