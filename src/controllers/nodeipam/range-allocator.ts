@@ -123,8 +123,7 @@ export class RangeAllocator {
 
   async run(workers: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
-    await this.nodes.waitForSync();
-    if (signal.aborted) return;
+    if (!(await this.nodes.waitForSync(signal))) return;
     // Every CIDR already on a node is used before anything is handed out.
     for (const n of this.nodes.indexer.list()) this.occupyAll(n);
     this.rebuilt = true;
