@@ -23,6 +23,8 @@ export function newDefaultBinder(_args: unknown, handle: Handle): BindPlugin {
               metadata: { name: meta.name, namespace: meta.namespace, uid: meta.uid },
               target: { apiVersion: "v1", kind: "Node", name: nodeName },
             },
+            // The answer (a Success Status) is not read; a failure still throws ApiError.
+            ignoreAnswer: true,
           },
         );
         return null;
