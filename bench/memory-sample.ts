@@ -1,10 +1,12 @@
 /**
  * One memory sample of a k8ts process for bench:memory: the kernel's view
  * (/proc/PID/status VmRSS, RssAnon, RssFile, VmHWM) and V8's view of the
- * main thread through the inspector (process.memoryUsage() after a full GC),
- * in bytes.
+ * main thread through the inspector (process.memoryUsage() after a full GC)
+ * and of its worker threads (memory-workers.ts), in bytes.
  */
 import { readFileSync } from "node:fs";
+import { inspectorUrl } from "./lib/inspector.ts";
+import { workerHeaps } from "./memory-workers.ts";
 import type { K8tsChild } from "./scale-procs.ts";
 
 export interface MemorySample {
@@ -20,6 +22,9 @@ export interface MemorySample {
   /** Memory of C++ objects bound to JS objects (Buffers and others). */
   external: number;
   arrayBuffers: number;
+  /** V8 heap in use after a full GC in the worker threads (the components thread, SQLite's checkpointer ...). */
+  workersHeapUsed: number;
+  workersHeapTotal: number;
 }
 
 /** The fields of /proc/PID/status in bytes (kB lines), by name. */
@@ -47,6 +52,8 @@ export async function sampleMemory(child: K8tsChild): Promise<MemorySample> {
     external: number;
     arrayBuffers: number;
   };
+  const url = inspectorUrl(child.output());
+  const workers = url ? await workerHeaps(url).catch(() => []) : [];
   const st = procStatus(child.child.pid!);
   return {
     rss: st.VmRSS ?? NaN,
@@ -57,6 +64,8 @@ export async function sampleMemory(child: K8tsChild): Promise<MemorySample> {
     heapTotal: mu.heapTotal,
     external: mu.external,
     arrayBuffers: mu.arrayBuffers,
+    workersHeapUsed: workers.reduce((a, w) => a + w.heapUsed, 0),
+    workersHeapTotal: workers.reduce((a, w) => a + w.heapTotal, 0),
   };
 }
 
@@ -70,11 +79,20 @@ export function sampleRow(
   count = 0,
 ): Record<string, string | number> {
   const row: Record<string, string | number> = { phase };
-  const keys = ["rss", "rssAnon", "rssFile", "heapUsed", "heapTotal", "external"] as const;
+  const keys = [
+    "rss",
+    "rssAnon",
+    "rssFile",
+    "heapUsed",
+    "heapTotal",
+    "external",
+    "workersHeapUsed",
+    "workersHeapTotal",
+  ] as const;
   for (const k of keys) row[`${k} MiB`] = Math.round((s[k] / MiB) * 10) / 10;
   row["hwm MiB"] = Math.round((s.hwm / MiB) * 10) / 10;
   if (base && count > 0) {
-    for (const k of ["rss", "rssAnon", "heapUsed", "heapTotal"] as const)
+    for (const k of ["rss", "rssAnon", "heapUsed", "workersHeapUsed"] as const)
       row[`${k} KiB/pod`] = Math.round(((s[k] - base[k]) / 1024 / count) * 10) / 10;
   }
   return row;
