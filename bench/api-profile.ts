@@ -19,7 +19,7 @@ import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
 import { startCluster } from "../test/e2e/harness.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
-import { percentiles } from "./lib/percentiles.ts";
+import { timedOps } from "./lib/percentiles.ts";
 import { processCpuMs } from "./lib/server-side.ts";
 import { printTable, type Row } from "./lib/table.ts";
 
@@ -37,21 +37,7 @@ const jsonFile = flag("json", "");
 const cms: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
 const nsRef: ResourceRef = { group: "", version: "v1", resource: "namespaces", namespaced: false };
 
-async function timed(n: number, concurrency: number, op: (i: number) => Promise<unknown>) {
-  const samples: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const t = performance.now();
-        await op(i);
-        samples.push(performance.now() - t);
-      }
-    }),
-  );
-  return { ...percentiles(samples), perSecond: n / ((performance.now() - start) / 1000) };
-}
+const timed = timedOps;
 
 const cluster = await startCluster({
   args: ["--disable-controller-manager", "--disable-scheduler"],

@@ -11,7 +11,7 @@ import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
 import { startCluster } from "../test/e2e/harness.ts";
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
-import { percentiles } from "./lib/percentiles.ts";
+import { percentiles, timedOps } from "./lib/percentiles.ts";
 import { bucketDelta, durationBuckets, processCpuMs } from "./lib/server-side.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
@@ -22,22 +22,7 @@ const cms: ResourceRef = { group: "", version: "v1", resource: "configmaps", nam
 const rows: Row[] = [];
 const results: Record<string, unknown> = {};
 
-async function timed(n: number, concurrency: number, op: (i: number) => Promise<unknown>) {
-  const samples: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const t = performance.now();
-        await op(i);
-        samples.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  return { ...percentiles(samples), perSecond: n / seconds };
-}
+const timed = timedOps;
 
 type Timed = Awaited<ReturnType<typeof timed>>;
 type ServerSide = { cpuMsPerOp: number; shareWithin50ms: number; p99Bound: number };

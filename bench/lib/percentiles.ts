@@ -32,3 +32,27 @@ export function percentiles(samples: readonly number[]): Percentiles {
     max: arr.length ? arr[arr.length - 1]! : NaN,
   };
 }
+
+/**
+ * Runs op(0..n-1) with `concurrency` in flight; the latency percentiles of
+ * the calls (ms) and the throughput (calls per second).
+ */
+export async function timedOps(
+  n: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<Percentiles & { perSecond: number }> {
+  const samples: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < n; i = next++) {
+        const t = performance.now();
+        await op(i);
+        samples.push(performance.now() - t);
+      }
+    }),
+  );
+  return { ...percentiles(samples), perSecond: n / ((performance.now() - start) / 1000) };
+}
