@@ -14,6 +14,7 @@ test("parseScaleArgs", () => {
     timeoutS: 600,
     profile: "fast",
     simCpuProf: false,
+    cl2: false,
     progressS: 10,
   });
   const a = parseScaleArgs(["--nodes", "5000", "--pods=150000", "--json", "out.json", "--quick"]);
@@ -22,10 +23,10 @@ test("parseScaleArgs", () => {
   assert.equal(a.json, "out.json");
   const dirs = parseScaleArgs(["--cpu-prof-dir", "p", "--heap-snapshot-dir=h"]);
   assert.deepEqual([dirs.cpuProfDir, dirs.heapSnapshotDir], ["p", "h"]);
-  const full = parseScaleArgs(["--full", "--pods", "60000", "--sim-cpu-prof"]);
+  const full = parseScaleArgs(["--full", "--pods", "60000", "--sim-cpu-prof", "--cl2"]);
   assert.deepEqual(
-    [full.nodes, full.pods, full.timeoutS, full.simCpuProf],
-    [5000, 60000, 2400, true],
+    [full.nodes, full.pods, full.timeoutS, full.simCpuProf, full.cl2],
+    [5000, 60000, 2400, true, true],
   );
   const paced = parseScaleArgs([
     "--pod-throughput",

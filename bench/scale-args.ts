@@ -27,6 +27,8 @@ export interface ScaleArgs {
   heapSnapshotDir?: string;
   /** Also profile the simulator (node --cpu-prof into cpuProfDir). */
   simCpuProf: boolean;
+  /** CL2's own paces at any size (see scale-params.ts); else a run below full size scales them. */
+  cl2: boolean;
   /** Seconds between progress lines on stderr. */
   progressS: number;
 }
@@ -62,6 +64,7 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
     timeoutS: 600,
     profile: "fast",
     simCpuProf: false,
+    cl2: false,
     progressS: 10,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -79,6 +82,10 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
     }
     if (flag === "--sim-cpu-prof") {
       a.simCpuProf = true;
+      continue;
+    }
+    if (flag === "--cl2") {
+      a.cl2 = true;
       continue;
     }
     const take = () => {

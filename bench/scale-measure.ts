@@ -62,7 +62,9 @@ export class LatencyRecorder {
   }
 
   patch(ref: ResourceRef, ns: string | undefined, name: string, type: PatchType, body: unknown) {
-    return this.time("PATCH", ref, "mutating", () => this.client.patch(ref, ns, name, type, body));
+    return this.time("PATCH", ref, "mutating", () =>
+      this.client.patchIgnoringAnswer(ref, ns, name, type, body),
+    );
   }
 
   delete(ref: ResourceRef, ns: string | undefined, name: string, opts?: DeleteOptions) {

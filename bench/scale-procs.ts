@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
 import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 
@@ -83,15 +84,50 @@ export class K8tsChild {
     return true;
   }
 
-  /** SIGTERM, then SIGKILL after 15 s; resolves when it exited. */
-  async stop(): Promise<void> {
-    void this.session?.then((s) => s?.close());
-    if (!this.running) return;
+  /**
+   * SIGTERM, then SIGKILL after graceMs (15 s); resolves with the seconds it
+   * took to exit. With `diagnose`, a stop still running 2 s before the kill
+   * is looked into through the inspector first: its active resources
+   * (process.getActiveResourcesInfo) go to diagnose.log and, when
+   * diagnose.profile is set, its CPU profile since the SIGTERM to that file.
+   */
+  async stop(
+    diagnose?: { profile?: string; log: (m: string) => void },
+    graceMs = 15_000,
+  ): Promise<number> {
+    const t0 = performance.now();
+    if (!this.running) return 0;
+    const session = diagnose ? await this.inspector() : undefined;
+    if (diagnose?.profile) await session?.startProfile().catch(() => undefined);
     const exited = new Promise((r) => this.child.once("exit", r));
     this.child.kill("SIGTERM");
-    const t = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    let look: NodeJS.Timeout | undefined;
+    if (session && diagnose)
+      look = setTimeout(() => void this.lookInto(session, diagnose), Math.max(0, graceMs - 2000));
+    const t = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
     await exited;
     clearTimeout(t);
+    clearTimeout(look);
+    void this.session?.then((s) => s?.close());
+    return (performance.now() - t0) / 1000;
+  }
+
+  /** What a slow stop is doing: its active resources and its CPU profile so far. */
+  private async lookInto(
+    s: InspectorSession,
+    d: { profile?: string; log: (m: string) => void },
+  ): Promise<void> {
+    const expression =
+      "JSON.stringify(Object.entries(process.getActiveResourcesInfo().reduce((a, r) => (a[r] = (a[r] ?? 0) + 1, a), {})))";
+    await s
+      .call<{ result: { value?: string } }>("Runtime.evaluate", { expression }, 1500)
+      .then((r) => d.log(`${this.name} still stopping; active resources ${r.result.value}`))
+      .catch((err: Error) => d.log(`${this.name} still stopping; no answer (${err.message})`));
+    if (!d.profile) return;
+    await s
+      .stopProfile(d.profile)
+      .then(() => d.log(`${this.name} stop profile: ${d.profile}`))
+      .catch((err: Error) => d.log(`${this.name} stop profile failed: ${err.message}`));
   }
 }
 

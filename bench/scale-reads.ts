@@ -14,7 +14,7 @@ import type { LatencyRecorder } from "./scale-measure.ts";
 import { paced, type WorkloadObject } from "./scale-load.ts";
 
 /**
- * Up to 600 reads at 40/s (20 in flight), a quarter each of Deployment GET,
+ * Up to `reads` reads at `qps` (20 in flight), a quarter each of Deployment GET,
  * ConfigMap GET, pod LIST by label and Service LIST in a namespace; then
  * three rounds of cluster-wide node, pod and Deployment LISTs.
  */
@@ -22,9 +22,11 @@ export async function readLoad(
   calls: LatencyRecorder,
   deployments: readonly WorkloadObject[],
   deadline: number,
+  pace: { reads: number; qps: number },
 ): Promise<void> {
-  const reads = Array.from({ length: Math.min(600, deployments.length * 4) }, (_, i) => i);
-  await paced(reads, 40, 20, async (i) => {
+  const count = Math.min(pace.reads, deployments.length * 4);
+  const reads = Array.from({ length: count }, (_, i) => i);
+  await paced(reads, pace.qps, 20, async (i) => {
     if (Date.now() > deadline) throw new Error("timed out");
     const d = deployments[i % deployments.length]!;
     if (i % 4 === 0) await calls.get(deploymentsRef, d.namespace, d.name);

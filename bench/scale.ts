@@ -1,11 +1,14 @@
 /**
  * bench:scale — a ClusterLoader2 "load"-like run in one process tree (issue
  * 11): `k8ts server --disable-agent` on a temp dir, `k8ts simulate` with N
- * hollow nodes, then the phases of ClusterLoader2's load test: namespaces,
- * Services, ConfigMaps and Secrets; Deployments and Jobs paced by their pods
- * (saturation); reads; CL2's latency pods (1-replica Deployments at 5/s on
- * the loaded cluster, on which the 5 s pod startup SLO is checked); every
- * Deployment scaled to a random size in [X/2, 3X/2]; everything deleted.
+ * hollow nodes, then the phases of ClusterLoader2's load test: namespaces
+ * and Services; Deployments (each with its ConfigMap and Secret) and Jobs
+ * paced by their pods (saturation); reads; CL2's latency pods (1-replica
+ * Deployments at 5/s on the loaded cluster, on which the 5 s pod startup
+ * SLO is checked); Deployments scaled to a random size in [X/2, 3X/2];
+ * everything deleted. Below the full size (150,000 pods) the fixed paces
+ * (latency pods, scale step, reads, idle window) are scaled to the run's
+ * size unless --cl2 (scale-params.ts); the table says which were used.
  * Pod startup is CL2's PodStartupLatency (watch-observed create → Running;
  * see scale-pods.ts). Prints the SLO table with PASS/FAIL, per-call
  * latencies, throughput and peak RSS/CPU of the server and the simulator.
@@ -14,7 +17,7 @@
  * (100) --pod-throughput auto|P (saturation pace: adaptive, or P pods/s as
  * CL2_LOAD_TEST_THROUGHPUT; auto) --max-backlog B (adaptive: pods asked for
  * and not yet run before the next object waits; 250) --latency-pods N
- * (max(500, nodes)) --latency-qps Q (5)
+ * (CL2: max(500, nodes); scaled: see scale-params.ts) --latency-qps Q (5) --cl2
  * --churn-qps Q scale changes/s (20, at most 20) --timeout S whole run (600)
  * --full (5,000 nodes, 150,000 pods, 2,400 s) --profile NAME (fast)
  * --datastore-endpoint URL --json FILE --quick --progress-interval S (10)
@@ -32,16 +35,8 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadKubeconfig, type ClientConfig } from "../src/client/kubeconfig.ts";
-import {
-  configMapsRef,
-  deploymentsRef,
-  jobsRef,
-  namespacesRef,
-  nodesRef,
-  secretsRef,
-  servicesRef,
-} from "../src/client/resources.ts";
-import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
+import { deploymentsRef, namespacesRef, nodesRef } from "../src/client/resources.ts";
+import { RestClient } from "../src/client/rest-client.ts";
 import { freePort } from "../test/e2e/harness.ts";
 import { progress, writeJson } from "./lib/args.ts";
 import { percentiles } from "./lib/percentiles.ts";
@@ -56,14 +51,16 @@ import {
   sloRows,
   type MemoryPoints,
 } from "./scale-report.ts";
+import { manifest, paced, planLatency, planWorkload, scaleTargets } from "./scale-load.ts";
+import { paramRows, runParams } from "./scale-params.ts";
 import {
-  manifest,
-  paced,
-  planLatency,
-  planWorkload,
-  scaleTargets,
-  type WorkloadObject,
-} from "./scale-load.ts";
+  bundleCreator,
+  createNamespacesAndServices,
+  deleteEverything,
+  scaleDeployments,
+  type StepContext,
+} from "./scale-steps.ts";
+import { benchCpuSeconds, PhaseRunner } from "./scale-phase.ts";
 import { pacedByPods, parsePodPace, type PacedByPodsResult } from "./scale-pace.ts";
 import { PodTracker } from "./scale-pods.ts";
 import { readLoad } from "./scale-reads.ts";
@@ -75,13 +72,6 @@ const log = (m: string) => progress("scale", m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
 const deadline = t0 + args.timeoutS * 1000;
-const refs: Record<WorkloadObject["kind"], ResourceRef> = {
-  Deployment: deploymentsRef,
-  Job: jobsRef,
-  Service: servicesRef,
-  ConfigMap: configMapsRef,
-  Secret: secretsRef,
-};
 
 async function waitFor(
   what: string,
@@ -121,7 +111,7 @@ let ticker: NodeJS.Timeout | undefined;
 let tracker: PodTracker | undefined;
 let client: RestClient | undefined;
 let cfg: ClientConfig;
-const phases: Row[] = [];
+let phases: Row[] = [];
 const plan = planWorkload(args.pods);
 let api: LatencyRecorder | undefined;
 let sampler: ProcessSampler | undefined;
@@ -139,7 +129,15 @@ let saturation: PacedByPodsResult | undefined;
 /** apiserver_request_total around the saturation phase. */
 let requestsBefore: RequestCounts = new Map();
 let requestsAfter: RequestCounts = new Map();
-const latency = planLatency(plan.namespaces, args.latencyPods ?? Math.max(500, args.nodes));
+const params = runParams({
+  nodes: args.nodes,
+  pods: args.pods,
+  deployments: plan.objects.filter((o) => o.kind === "Deployment"),
+  cl2: args.cl2,
+  latencyPods: args.latencyPods,
+  latencyQps: args.latencyQps,
+});
+const latency = planLatency(plan.namespaces, params.latencyPods);
 const pace = parsePodPace(args.podThroughput, args.maxBacklog);
 const paceText =
   "podsPerSecond" in pace
@@ -195,6 +193,7 @@ async function report(status: string): Promise<void> {
     },
     { figure: "node registration (s)", value: registerS },
     { figure: "nodes Ready (s)", value: readyS },
+    ...paramRows(params, plan.objects.filter((o) => o.kind === "Deployment").length),
     { figure: "saturation pace", value: paceText },
     {
       figure: "saturation pods asked/s",
@@ -211,6 +210,7 @@ async function report(status: string): Promise<void> {
     { figure: "server CPU (s)", value: usage.server!.cpuSeconds },
     { figure: "simulator peak RSS (MiB)", value: usage.simulate!.peakRssMiB },
     { figure: "simulator CPU (s)", value: usage.simulate!.cpuSeconds },
+    { figure: "bench process CPU (s)", value: benchCpuSeconds() },
     { figure: "store on disk at end (MiB)", value: store },
     { figure: "watch re-lists", value: tracker.relists },
     {
@@ -296,76 +296,54 @@ try {
   sampler.start();
   memory.rssIdle = sampler.rssMiB();
   memory.heapIdle = await heaps([server, sim]);
-  // Nodes idle for 20 s: what heartbeats (leases, node status) cost each process.
+  // Nodes idle for a while: what heartbeats (leases, node status) cost each process.
   const idle0 = sampler.cpuSeconds();
   await profiles.start();
-  await sleep(20_000);
+  await sleep(params.idleSeconds * 1000);
   await profiles.stop("idle");
   const idle1 = sampler.cpuSeconds();
   for (const n of ["server", "simulate"])
-    idleCpu[n] = ((idle1[n]! - idle0[n]!) * 1000) / 20 / (args.nodes / 1000);
+    idleCpu[n] = ((idle1[n]! - idle0[n]!) * 1000) / params.idleSeconds / (args.nodes / 1000);
   log(`nodes idle: heap after GC ${JSON.stringify(memory.heapIdle)} MiB`);
   ticker = setInterval(progressLine, args.progressS * 1000);
 
   tracker = new PodTracker(c, "bench=scale");
   await tracker.start();
-  const phase = async (name: string, fn: () => Promise<Record<string, unknown> | void>) => {
-    const start = performance.now();
-    phaseName = name;
-    log(`phase ${name} at ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    await profiles.start();
-    let extra: Record<string, unknown>;
-    try {
-      extra = (await fn()) ?? {};
-    } finally {
-      await profiles.stop(name);
-    }
-    const s = (performance.now() - start) / 1000;
-    phases.push({ phase: name, seconds: s, ...extra, load: fmt1(loadavg()[0]!) } as Row);
-    return start;
-  };
-
-  // 1. Namespaces, then Services, ConfigMaps and Secrets (CL2 creates them before the pods).
-  const podOwners = plan.objects.filter((o) => o.kind === "Deployment" || o.kind === "Job");
-  await phase("objects", async () => {
-    await paced(
-      plan.namespaces,
-      args.qps,
-      50,
-      (ns) =>
-        calls.create(namespacesRef, undefined, {
-          apiVersion: "v1",
-          kind: "Namespace",
-          metadata: { name: ns, labels: { bench: "scale" } },
-        }),
-      deadline,
-    );
-    const others = plan.objects.filter((o) => o.replicas === 0);
-    const r = await paced(
-      others,
-      args.qps,
-      200,
-      (o) => calls.create(refs[o.kind], o.namespace, manifest(o)),
-      deadline,
-    );
-    return { objects: r.done, failed: r.failed };
+  const runner = new PhaseRunner(() => sampler!.cpuSeconds(), {
+    onStart: async (name) => {
+      phaseName = name;
+      log(`phase ${name} at ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      await profiles.start();
+    },
+    onEnd: (name) => profiles.stop(name),
   });
+  phases = runner.rows;
+  const phase = runner.run.bind(runner);
 
-  // 2. Saturation: Deployments and Jobs paced by their pods (CL2's load throughput, or
-  // adaptive), then wait until every Deployment pod runs.
+  const steps: StepContext = {
+    calls,
+    tracker,
+    plan,
+    deadline,
+    qps: args.qps,
+    waitFor: (what, check) => waitFor(what, check),
+  };
+  // 1. Namespaces and Services (CL2 creates them before the workload).
+  const podOwners = plan.objects.filter((o) => o.kind === "Deployment" || o.kind === "Job");
+  await phase("objects", () => createNamespacesAndServices(steps));
+
+  // 2. Saturation: Deployments (each with its ConfigMap and Secret, CL2's bundle) and
+  // Jobs paced by their pods (CL2's load throughput, or adaptive), then wait until every
+  // Deployment pod runs.
   await phase("saturation", async () => {
     requestsBefore = await fetchRequestCounts(cfg).catch(() => new Map());
     rampFrom = performance.now();
-    const r = await pacedByPods(
-      podOwners,
-      (o) => calls.create(refs[o.kind], o.namespace, manifest(o)),
-      {
-        pace,
-        ran: () => tracker!.ranSince("load", rampFrom),
-        inFlight: 50,
-        deadline,
-      },
-    );
+    const r = await pacedByPods(podOwners, bundleCreator(steps), {
+      pace,
+      ran: () => tracker!.ranSince("load", rampFrom),
+      inFlight: 50,
+      deadline,
+    });
     saturation = r;
     await waitFor("all Deployment pods Running", () => {
       const k = tracker!.counts("load");
@@ -389,7 +367,9 @@ try {
 
   // 3. Reads: single GETs, namespace LISTs, cluster LISTs.
   const deployments = plan.objects.filter((o) => o.kind === "Deployment");
-  await phase("read", () => readLoad(calls, deployments, deadline));
+  await phase("read", () =>
+    readLoad(calls, deployments, deadline, { reads: params.reads, qps: params.readQps }),
+  );
 
   // 4. CL2's pod-startup-latency module: 1-replica Deployments at 5/s on the loaded
   // cluster; the 5 s pod startup SLO is checked on these pods.
@@ -397,7 +377,7 @@ try {
     latencyFrom = performance.now();
     const r = await paced(
       latency,
-      args.latencyQps,
+      params.latencyQps,
       50,
       (o) => calls.create(deploymentsRef, o.namespace, manifest(o)),
       deadline,
@@ -410,46 +390,18 @@ try {
     return { objects: r.done, failed: r.failed };
   });
 
-  // 5. Churn: every load Deployment to a random size in [X/2, 3X/2] (CL2's scale step).
+  // 5. Churn: Deployments to a random size in [X/2, 3X/2] (CL2's scale step; a scaled-down
+  // run changes params.scaled of them).
   const targets = scaleTargets(deployments.map((d) => d.replicas));
-  const scaledPods = targets.reduce((a, b) => a + b, 0);
   await phase("scale", async () => {
     scaleFrom = performance.now();
-    const r = await paced(
-      deployments.map((d, i) => ({ d, replicas: targets[i]! })),
-      args.churnQps,
-      50,
-      ({ d, replicas }) =>
-        calls.patch(deploymentsRef, d.namespace, d.name, "merge", { spec: { replicas } }),
-      deadline,
-    );
-    await waitFor("scaled Deployments' pods Running", () => {
-      const k = tracker!.counts("load");
-      return k.replicaSet === scaledPods && k.running >= scaledPods;
-    });
+    const r = await scaleDeployments(steps, deployments, params.scaled, targets, args.churnQps);
     scaleTo = performance.now();
-    return { changes: r.done, failed: r.failed, pods: scaledPods - plan.deploymentPods };
+    return r;
   });
 
   // 6. Delete everything, then the namespaces; wait for every pod to go.
-  await phase("delete", async () => {
-    const r = await paced(
-      [...plan.objects, ...latency].reverse(),
-      args.qps,
-      200,
-      (o) => calls.delete(refs[o.kind], o.namespace, o.name, { propagationPolicy: "Background" }),
-      deadline,
-    );
-    await paced(
-      plan.namespaces,
-      args.qps,
-      50,
-      (ns) => calls.delete(namespacesRef, undefined, ns),
-      deadline,
-    );
-    await waitFor("all pods deleted", () => tracker!.counts().live <= 0);
-    return { objects: r.done, failed: r.failed };
-  });
+  await phase("delete", () => deleteEverything(steps, latency));
 
   await report("complete");
 } catch (err) {
@@ -470,8 +422,10 @@ try {
   if (ticker) clearInterval(ticker);
   await tracker?.stop();
   client?.close();
-  await sim?.stop();
-  await server.stop();
+  const simStopS = (await sim?.stop()) ?? 0;
+  const profile = args.cpuProfDir ? join(args.cpuProfDir, "server-stop.cpuprofile") : undefined;
+  const serverStopS = await server.stop({ profile, log });
+  log(`stopped: simulator in ${fmt1(simStopS)} s, server in ${fmt1(serverStopS)} s`);
   rmSync(dataDir, { recursive: true, force: true });
   clearTimeout(watchdog);
 }
