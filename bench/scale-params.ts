@@ -87,8 +87,7 @@ export function pickScaled(deployments: readonly WorkloadObject[], count: number
   deployments.forEach((d, i) => (d.replicas > 5 ? big : small).push(i));
   const chosen = new Set(big.slice(0, count));
   const left = Math.min(count - chosen.size, small.length);
-  for (let k = 0; k < left; k++)
-    chosen.add(small[Math.floor((k * small.length) / left)]!);
+  for (let k = 0; k < left; k++) chosen.add(small[Math.floor((k * small.length) / left)]!);
   return [...chosen].sort((a, b) => a - b);
 }
 
