@@ -120,3 +120,16 @@ test("queue metrics use client-go's names, labelled by queue name", async () => 
   for (const [t, series, want] of cases) assert.equal(value(t, series), want, series);
   q.shutDown();
 });
+
+test("runWorkers stops taking keys once the queue shuts down: the key in hand finishes, queued keys stay undone", async () => {
+  const q = new WorkQueue({ clock: new FakeClock() });
+  for (const k of ["a", "b", "c", "d"]) q.add(k);
+  const synced: string[] = [];
+  await runWorkers(q, 1, async (key) => {
+    synced.push(key);
+    if (key === "b") q.shutDown();
+    await new Promise((r) => setImmediate(r));
+  });
+  assert.deepEqual(synced, ["a", "b"]);
+  assert.equal(q.len(), 2, "c and d were left queued");
+});

@@ -129,7 +129,12 @@ export class WorkQueue {
 
 /**
  * Runs `workers` loops that take keys and call sync(key); failures are retried
- * with backoff, successes forget the key. Resolves when the queue shuts down.
+ * with backoff, successes forget the key. Resolves when the queue shuts down:
+ * each loop finishes the key in hand and takes no more, leaving the queued
+ * keys undone (a stopping controller manager ends like upstream's process
+ * exit; a new leader re-lists everything). Draining a deep queue on stop
+ * kept a stopping server busy for seconds (the garbage collector's queue
+ * during a mass deletion).
  */
 export async function runWorkers(
   queue: WorkQueue,
@@ -139,7 +144,7 @@ export async function runWorkers(
     defaultLog.warn("sync failed; retrying with backoff", { key, err }),
 ): Promise<void> {
   const loop = async () => {
-    for (;;) {
+    while (!queue.isShuttingDown()) {
       const key = await queue.get();
       if (key === undefined) return;
       try {
