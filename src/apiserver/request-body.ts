@@ -22,6 +22,14 @@ const PATCH_TYPES: Record<string, PatchType> = {
   "application/apply-patch+cbor": "apply",
 };
 
+/** Who wants to see each request's body once it is read (the audit log's requestObject). */
+const bodyObservers = new WeakMap<IncomingMessage, (body: Buffer) => void>();
+
+/** Has `observe` called with the body when a handler has read it whole (readBody). */
+export function observeBody(req: IncomingMessage, observe: (body: Buffer) => void): void {
+  bodyObservers.set(req, observe);
+}
+
 /** Reads the whole body, failing with 413 past `limit` bytes. */
 export async function readBody(
   req: IncomingMessage,
@@ -61,7 +69,9 @@ export async function readBody(
     };
     const onEnd = () => {
       stop();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      bodyObservers.get(req)?.(body);
+      resolve(body);
     };
     const onError = (err: Error) => {
       stop();

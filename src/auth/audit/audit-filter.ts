@@ -14,6 +14,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { Filter } from "../../apiserver/pipeline.ts";
 import type { RequestContext } from "../../apiserver/context.ts";
+import { observeBody } from "../../apiserver/request-body.ts";
 import { attributesOf } from "../filters.ts";
 import { evaluatePolicy, type AuditPolicy, type AuditStage } from "./policy.ts";
 
@@ -55,20 +56,6 @@ function isLongRunning(i: RequestContext["info"]): boolean {
   return (
     i.verb === "watch" || (i.isResourceRequest && LONG_RUNNING_SUBRESOURCES.has(i.subresource))
   );
-}
-
-/**
- * Tees every chunk the handler reads from the request body (handlers read it
- * with `for await`) into `chunks`, whenever they read it.
- */
-function teeRequestBody(req: RequestContext["req"], chunks: Buffer[]): void {
-  const original = req[Symbol.asyncIterator].bind(req);
-  req[Symbol.asyncIterator] = async function* () {
-    for await (const chunk of original() as AsyncIterable<Buffer>) {
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      yield chunk;
-    }
-  } as unknown as (typeof req)[typeof Symbol.asyncIterator];
 }
 
 /** The request body as an object for requestObject, when it is JSON, YAML or protobuf. */
@@ -134,7 +121,8 @@ export function auditFilter(policy: AuditPolicy, sink: AuditSink, now: () => num
     if (!omitStages.includes("RequestReceived")) sink.write(base("RequestReceived"));
     const longRunning = isLongRunning(i);
     const requestChunks: Buffer[] = [];
-    if (level === "Request" || level === "RequestResponse") teeRequestBody(ctx.req, requestChunks);
+    if (level === "Request" || level === "RequestResponse")
+      observeBody(ctx.req, (body) => void requestChunks.push(body));
     const withBodies = async (e: Record<string, unknown>) => {
       const contentType = String(ctx.req.headers["content-type"] ?? "");
       const obj = await decodeRequestObject(requestChunks, contentType, ctx);
