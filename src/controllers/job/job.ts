@@ -20,7 +20,17 @@ import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { controllerOf, enqueueControllerOf } from "../util/controller-ref.ts";
 import { backoffDelay, lastFailedPodPerIndex, remainingIndexBackoff } from "./pod-backoff.ts";
-import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
+import {
+  addControllerUIDIndex,
+  CONTROLLER_UID_INDEX,
+  ownedAndOrphans,
+} from "../util/controller-uid-index.ts";
+import {
+  ORPHAN_POD_PREFIX,
+  orphanedWithFinalizer,
+  orphanPodKey,
+  syncOrphanPod,
+} from "./job-orphans.ts";
 import { isPodReady, type Pod } from "../util/pods.ts";
 import {
   formatIndexes,
@@ -92,8 +102,21 @@ export class JobController extends QueueController {
     this.pods = this.informer<Pod>(podsRef);
     addControllerUIDIndex(this.pods.indexer);
     const enqueue = (j: Job) => this.queue.add(objectKey(j));
-    this.jobs.addEventHandler({ add: enqueue, update: (_, j) => enqueue(j), delete: enqueue });
+    this.jobs.addEventHandler({
+      add: enqueue,
+      update: (_, j) => enqueue(j),
+      delete: (j) => {
+        enqueue(j);
+        // Its pods' tracking finalizers are nobody's now (upstream cleanupPodFinalizers).
+        for (const p of this.pods.indexer.byIndex(CONTROLLER_UID_INDEX, j.metadata?.uid ?? ""))
+          if (p.metadata?.finalizers?.includes(trackingFinalizer)) this.queue.add(orphanPodKey(p));
+      },
+    });
     this.pods.addEventHandler(enqueueControllerOf<Pod>(this.queue, "Job"));
+    const orphan = (p: Pod) => {
+      if (orphanedWithFinalizer(p, this.jobs.indexer)) this.queue.add(orphanPodKey(p));
+    };
+    this.pods.addEventHandler({ add: orphan, update: (_, p) => orphan(p) });
   }
 
   private ownedPods(job: Job): Pod[] {
@@ -108,6 +131,10 @@ export class JobController extends QueueController {
   }
 
   async sync(key: string): Promise<void> {
+    if (key.startsWith(ORPHAN_POD_PREFIX)) {
+      const podKey = key.slice(ORPHAN_POD_PREFIX.length);
+      return syncOrphanPod(podKey, this.pods.indexer, this.jobs.indexer, this.opts.client);
+    }
     let job = this.jobs.indexer.get(key);
     if (!job) {
       this.lastFailure.delete(key);
