@@ -264,8 +264,7 @@ export class RestClient {
     patch: unknown,
     opts: WriteOptions & { subresource?: string } = {},
   ): Promise<T> {
-    const path = resourcePath(ref, namespace, name, opts.subresource) + writeQuery(opts);
-    return this.request("PATCH", path, { body: patch, contentType: patchContentTypes[type] });
+    return this.patchRequest<T>(ref, namespace, name, type, patch, opts, false);
   }
 
   /**
@@ -281,11 +280,23 @@ export class RestClient {
     patch: unknown,
     opts: WriteOptions & { subresource?: string } = {},
   ): Promise<void> {
+    await this.patchRequest(ref, namespace, name, type, patch, opts, true);
+  }
+
+  private patchRequest<T>(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts: WriteOptions & { subresource?: string },
+    ignoreAnswer: boolean,
+  ): Promise<T> {
     const path = resourcePath(ref, namespace, name, opts.subresource) + writeQuery(opts);
-    await this.request("PATCH", path, {
+    return this.request<T>("PATCH", path, {
       body: patch,
       contentType: patchContentTypes[type],
-      ignoreAnswer: true,
+      ignoreAnswer,
     });
   }
 
