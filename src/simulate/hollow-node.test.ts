@@ -25,6 +25,8 @@ function setup() {
     ...podDeps
   } = f.deps;
   let synced = false;
+  /** Uids whose worker finished (the node's done). */
+  const forgotten: string[] = [];
   const node = new HollowNode(
     { name: "hollow-0", index: 0, labels: {}, taints: [] },
     {
@@ -33,7 +35,7 @@ function setup() {
       profile: makeProfile({}),
       podDeps,
       event: () => {},
-      forget: () => {},
+      forget: (uid) => void forgotten.push(uid),
       sourcesReady: () => synced,
       imageBackoff: new Backoff(f.clock),
     },
@@ -47,7 +49,7 @@ function setup() {
     (await node.runtime.listContainers({ labelSelector: { [labelPodUID]: uid } }))
       .sort((a, b) => a.metadata.attempt - b.metadata.attempt)
       .map((c) => `${c.metadata.attempt}:${c.state.replace("CONTAINER_", "").toLowerCase()}`);
-  return { f, node, settle, containers, sync: () => void (synced = true) };
+  return { f, node, settle, containers, forgotten, sync: () => void (synced = true) };
 }
 
 const crasher: Pod = {
@@ -200,4 +202,34 @@ test("a status-only update does not sync the pod; a label change does", async ()
   node.upsert({ ...running, metadata: { ...running.metadata, labels: { app: "web", v: "2" } } });
   await settle();
   assert.equal(f.statuses.length, syncs + 1, "one sync for a label change");
+});
+
+test("a deleted pod is finalized once: its later updates start no worker until it is gone", async () => {
+  const { f, node, settle, forgotten } = setup();
+  const deleted = (p: Pod): Pod => ({
+    ...p,
+    metadata: { ...p.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" },
+  });
+  node.upsert(running);
+  await settle();
+  node.upsert(deleted(running));
+  await settle();
+  assert.equal(f.finalized.length, 1);
+  assert.deepEqual(forgotten, ["web-1"]);
+  const written = f.statuses.length;
+  // The echo of the final status write, then any later update, before the pod is gone.
+  for (const phase of ["Running", "Succeeded"]) {
+    node.upsert({ ...deleted(running), status: { phase } });
+    assert.equal(node.podCount, 0, "no new worker");
+    await settle();
+  }
+  assert.equal(f.finalized.length, 1);
+  assert.equal(f.statuses.length, written);
+  assert.deepEqual(forgotten, ["web-1"]);
+  // Gone from the API: forgotten, so a pod of that uid would run again.
+  node.remove("web-1");
+  node.upsert(running);
+  assert.equal(node.podCount, 1);
+  await settle();
+  assert.equal(f.statuses.at(-1)?.phase, "Running");
 });

@@ -104,6 +104,10 @@ export class HollowNode implements PodStateProvider {
   private reporter?: NodeStatusReporter;
   private stats?: { port: number; close(): Promise<void> };
   private readonly workers = new Map<string, PodWorker>();
+  /** Uids of deleted pods whose worker finished, until the informer reports them gone. */
+  private readonly terminated = new Set<string>();
+  /** Uids reported gone while their worker still ran. */
+  private readonly removing = new Set<string>();
   private readonly deps: PodWorkerDeps;
   private readonly machine: MachineInfo;
 
@@ -148,6 +152,8 @@ export class HollowNode implements PodStateProvider {
       },
       event: (pod, type, reason, message) => shared.event(spec.name, pod, type, reason, message),
       done: (uid) => {
+        // A worker that finished on its own terminated a deleted pod (see upsert).
+        if (!this.removing.delete(uid)) this.terminated.add(uid);
         this.workers.delete(uid);
         shared.forget(uid);
       },
@@ -249,10 +255,14 @@ export class HollowNode implements PodStateProvider {
   /**
    * A pod bound to this node was added or changed. As upstream's pod config
    * (checkAndUpdatePod), an update that changes nothing but the status (the
-   * echo of the node's own status writes, mostly) does not sync the pod.
+   * echo of the node's own status writes, mostly) does not sync the pod. A
+   * deleted pod whose worker finished gets no new worker until it is gone
+   * (as the kubelet's PodWorkers): the echo of its final status write would
+   * start a worker that terminates it again.
    */
   upsert(pod: Pod): void {
     const uid = pod.metadata?.uid ?? "";
+    if (this.terminated.has(uid)) return;
     const safe = hollowPod(pod);
     const w = this.workers.get(uid);
     if (w) {
@@ -266,7 +276,11 @@ export class HollowNode implements PodStateProvider {
 
   /** The pod is gone from the API. */
   remove(uid: string): void {
-    this.workers.get(uid)?.remove();
+    this.terminated.delete(uid);
+    const w = this.workers.get(uid);
+    if (!w) return;
+    this.removing.add(uid);
+    w.remove();
   }
 
   /** Waits until every pod worker is idle. */
