@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseScaleArgs } from "./scale-args.ts";
+import { backendRunArgv, parseScaleArgs } from "./scale-args.ts";
 
 test("parseScaleArgs", () => {
   assert.deepEqual(parseScaleArgs([]), {
@@ -13,6 +13,7 @@ test("parseScaleArgs", () => {
     churnQps: 20,
     timeoutS: 600,
     profile: "fast",
+    backend: "sqlite",
     simCpuProf: false,
     cl2: false,
     progressS: 10,
@@ -45,7 +46,48 @@ test("parseScaleArgs", () => {
     ["--bogus"],
     ["--qps", "x"],
     ["--churn-qps", "50"],
+    ["--backend", "mysql"],
+    ["--backend"],
+    ["--backend", "etcd", "--datastore-endpoint", "etcd://127.0.0.1:2379"],
+    ["--datastore-endpoint=sqlite:///x.db", "--backend=both"],
   ];
   for (const bad of badArgs)
     assert.throws(() => parseScaleArgs(bad), /Cannot parse/, bad.join(" "));
+});
+
+test("parseScaleArgs --backend", () => {
+  assert.equal(parseScaleArgs(["--backend", "etcd"]).backend, "etcd");
+  assert.equal(parseScaleArgs(["--backend=both"]).backend, "both");
+  const ext = parseScaleArgs(["--backend", "sqlite", "--datastore-endpoint", "sqlite:///x.db"]);
+  assert.deepEqual([ext.backend, ext.datastore], ["sqlite", "sqlite:///x.db"]);
+});
+
+test("backendRunArgv: one backend, its own JSON and profile dirs, other flags kept", () => {
+  const argv = [
+    "--nodes",
+    "100",
+    "--backend=both",
+    "--json",
+    "all.json",
+    "--cpu-prof-dir=prof",
+    "--heap-snapshot-dir",
+    "heap",
+    "--cl2",
+  ];
+  const run = backendRunArgv(argv, "etcd", "/tmp/x/etcd.json");
+  assert.deepEqual(run, [
+    "--nodes",
+    "100",
+    "--cpu-prof-dir",
+    "prof/etcd",
+    "--heap-snapshot-dir",
+    "heap/etcd",
+    "--cl2",
+    "--backend",
+    "etcd",
+    "--json",
+    "/tmp/x/etcd.json",
+  ]);
+  const parsed = parseScaleArgs(run);
+  assert.deepEqual([parsed.backend, parsed.json, parsed.nodes], ["etcd", "/tmp/x/etcd.json", 100]);
 });

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { parsePodPace } from "./scale-pace.ts";
 
 /** Command line of bench:scale. */
@@ -19,6 +20,9 @@ export interface ScaleArgs {
   /** Bound on the whole run in seconds. */
   timeoutS: number;
   profile: string;
+  /** The server's store: embedded SQLite, a real etcd started for the run, or both runs one after another. */
+  backend: "sqlite" | "etcd" | "both";
+  /** --datastore-endpoint: an existing store for the server (only with --backend sqlite, the default). */
   datastore?: string;
   json?: string;
   /** Write the server's CPU profile (node --cpu-prof) into this directory. */
@@ -63,6 +67,7 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
     churnQps: 20,
     timeoutS: 600,
     profile: "fast",
+    backend: "sqlite",
     simCpuProf: false,
     cl2: false,
     progressS: 10,
@@ -113,11 +118,51 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
       a.podThroughput = take();
       parsePodPace(a.podThroughput, a.maxBacklog);
     } else if (flag === "--profile") a.profile = take();
-    else if (flag === "--datastore-endpoint") a.datastore = take();
+    else if (flag === "--backend") {
+      const v = take();
+      if (v !== "sqlite" && v !== "etcd" && v !== "both")
+        throw new Error(`Cannot parse --backend ${v}: want sqlite, etcd or both`);
+      a.backend = v;
+    } else if (flag === "--datastore-endpoint") a.datastore = take();
     else if (flag === "--json") a.json = take();
     else if (flag === "--cpu-prof-dir") a.cpuProfDir = take();
     else if (flag === "--heap-snapshot-dir") a.heapSnapshotDir = take();
     else throw new Error(`Cannot parse argument ${argv[i]}: see bench/scale.ts for the flags`);
   }
+  if (a.datastore && a.backend !== "sqlite")
+    throw new Error(
+      `Cannot parse --datastore-endpoint with --backend ${a.backend}: it starts its own etcd`,
+    );
   return a;
+}
+
+/**
+ * The command line of one run of `--backend both`: argv with --backend set
+ * to kind, --json to jsonFile, and the profile and snapshot dirs given a
+ * subdir per backend (so the two runs' files do not overwrite each other).
+ */
+export function backendRunArgv(
+  argv: string[],
+  kind: "sqlite" | "etcd",
+  jsonFile: string,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    let flag = argv[i]!;
+    let value: string | undefined;
+    const eq = flag.indexOf("=");
+    if (eq > 0) {
+      value = flag.slice(eq + 1);
+      flag = flag.slice(0, eq);
+    }
+    if (!["--backend", "--json", "--cpu-prof-dir", "--heap-snapshot-dir"].includes(flag)) {
+      out.push(argv[i]!);
+      continue;
+    }
+    value ??= argv[++i];
+    if (flag === "--cpu-prof-dir" || flag === "--heap-snapshot-dir")
+      out.push(flag, join(value!, kind));
+  }
+  out.push("--backend", kind, "--json", jsonFile);
+  return out;
 }

@@ -4,7 +4,7 @@
  * per node and per pod from RSS and from the heap after a full GC.
  */
 import type { Percentiles } from "./lib/percentiles.ts";
-import type { Row } from "./lib/table.ts";
+import type { Cell, Row } from "./lib/table.ts";
 import { sloMs, type LatencyRecorder, type Scope } from "./scale-measure.ts";
 
 /** The pod startup SLO (CL2's default PodStartupLatency threshold, applied to p50, p90 and p99). */
@@ -101,5 +101,62 @@ export function memoryRows(m: MemoryPoints, nodes: number, pods: number): Row[] 
         });
     }
   }
+  return rows;
+}
+
+/** What one run's JSON holds that the sqlite-vs-etcd table compares. */
+export interface RunSummary {
+  slo: Row[];
+  figures: Record<string, Cell>;
+}
+
+/** Figures compared as they are (CPU and RSS also summed over the server and etcd). */
+const comparedFigures = [
+  "time to all Running (s)",
+  "scheduler bindings/s (ramp)",
+  "server CPU (s)",
+  "server peak RSS (MiB)",
+  "store at all Running (MiB)",
+  "store on disk at end (MiB)",
+];
+
+/**
+ * The sqlite-vs-etcd table of `--backend both`: per SLO its p99, then the
+ * compared figures, then the control plane's CPU and peak RSS (server plus
+ * etcd's own process; SQLite has none), each with sqlite/etcd (below 1x:
+ * SQLite's is smaller). A missing or non-numeric value shows "-".
+ */
+export function ratioRows(sqlite: RunSummary, etcd: RunSummary): Row[] {
+  const num = (c: Cell) => (typeof c === "number" && Number.isFinite(c) ? c : undefined);
+  const row = (metric: string, s: Cell, e: Cell): Row => {
+    const a = num(s);
+    const b = num(e);
+    return {
+      metric,
+      sqlite: a ?? "-",
+      etcd: b ?? "-",
+      "sqlite/etcd": a !== undefined && b ? `${(a / b).toFixed(2)}x` : "-",
+    };
+  };
+  const p99 = (r: RunSummary, slo: Cell) => r.slo.find((x) => x.SLO === slo)?.["p99 ms"];
+  const sloName = (slo: Cell) => String(slo).replace(/ p99$/, "").replace("p50/90/99 ", "");
+  const rows = sqlite.slo.map((s) =>
+    row(`${sloName(s.SLO)}: p99 (ms)`, s["p99 ms"], p99(etcd, s.SLO)),
+  );
+  for (const f of comparedFigures) rows.push(row(f, sqlite.figures[f], etcd.figures[f]));
+  const plus = (r: RunSummary, what: string) => {
+    const server = num(r.figures[`server ${what}`]);
+    return server === undefined ? undefined : server + (num(r.figures[`etcd ${what}`]) ?? 0);
+  };
+  rows.push(
+    row("control plane CPU, server + etcd (s)", plus(sqlite, "CPU (s)"), plus(etcd, "CPU (s)")),
+  );
+  rows.push(
+    row(
+      "control plane peak RSS, server + etcd (MiB)",
+      plus(sqlite, "peak RSS (MiB)"),
+      plus(etcd, "peak RSS (MiB)"),
+    ),
+  );
   return rows;
 }

@@ -20,7 +20,10 @@
  * (CL2: max(500, nodes); scaled: see scale-params.ts) --latency-qps Q (5) --cl2
  * --churn-qps Q scale changes/s (20, at most 20) --timeout S whole run (600)
  * --full (5,000 nodes, 150,000 pods, 2,400 s) --profile NAME (fast)
- * --datastore-endpoint URL --json FILE --quick --progress-interval S (10)
+ * --backend sqlite|etcd|both (sqlite: the embedded store; etcd: a real etcd
+ * started for the run on loopback, its data in the run's temp dir; both: the
+ * same load on each, one after another, then a sqlite-vs-etcd table; sqlite)
+ * --datastore-endpoint URL (an existing store, with sqlite) --json FILE --quick --progress-interval S (10)
  * --cpu-prof-dir DIR (write the server's V8 CPU profile there on exit)
  * --sim-cpu-prof (the simulator's too) --heap-snapshot-dir DIR (the
  * server's heap snapshot when every pod runs, or at a timeout before; read it with
@@ -43,7 +46,7 @@ import { percentiles } from "./lib/percentiles.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { heapSnapshot, heaps, PhaseProfiles } from "./scale-inspect.ts";
 import { LatencyRecorder, ProcessSampler } from "./scale-measure.ts";
-import { dirSize, K8tsChild, startServer, startSimulator } from "./scale-procs.ts";
+import { K8tsChild, startServer, startSimulator } from "./scale-procs.ts";
 import {
   callRows,
   memoryRows,
@@ -66,9 +69,13 @@ import { PodTracker } from "./scale-pods.ts";
 import { readLoad } from "./scale-reads.ts";
 import { fetchRequestCounts, requestRows, type RequestCounts } from "./scale-requests.ts";
 import { parseScaleArgs } from "./scale-args.ts";
+import { startBackend } from "./scale-backend.ts";
+import { runBoth } from "./scale-both.ts";
 
 const args = parseScaleArgs();
 const log = (m: string) => progress("scale", m);
+// Both backends: this bench runs once per backend in a child process, then compares.
+if (args.backend === "both") process.exit(await runBoth(process.argv.slice(2), args.json, log));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
 const deadline = t0 + args.timeoutS * 1000;
@@ -87,7 +94,13 @@ async function waitFor(
 
 const dataDir = mkdtempSync(join(tmpdir(), "k8ts-bench-scale-"));
 const port = await freePort();
-const server = startServer(dataDir, port, args.datastore, log);
+const backend = await startBackend(
+  args.backend === "etcd" ? "etcd" : "sqlite",
+  dataDir,
+  args.datastore,
+);
+if (backend.pid) log(`etcd (pid ${backend.pid}) serving at ${backend.endpoint}`);
+const server = startServer(dataDir, port, backend.endpoint, log);
 let sim: K8tsChild | undefined;
 // The hard bound: whatever hangs, every child is killed and the temp dir removed.
 const watchdog = setTimeout(
@@ -145,8 +158,12 @@ const paceText =
     : `adaptive, backlog < ${pace.maxBacklog} pods`;
 /** Pods present at the "loaded" memory point (all Deployment pods, or whatever ran at a timeout). */
 let podsLoaded = plan.deploymentPods;
+/** The store's size when every Deployment pod runs (MiB). */
+let storeLoaded = NaN;
 const memory: MemoryPoints = { rssIdle: {}, rssLoaded: {}, heapIdle: {}, heapLoaded: {} };
 const fmt1 = (n: number) => n.toFixed(1);
+/** The store the run's server used, for the tables and the JSON. */
+const storeName = args.datastore ?? (backend.kind === "etcd" ? "etcd" : "sqlite");
 
 /** One progress line: elapsed, phase, pods, load, RSS. */
 function progressLine(): void {
@@ -185,7 +202,13 @@ async function report(status: string): Promise<void> {
     return `${p.p50.toFixed(0)} / ${p.p99.toFixed(0)}`;
   };
   const calls = callRows(api);
-  const store = dirSize(join(dataDir, "db")) / 2 ** 20;
+  const store = backend.storeBytes() / 2 ** 20;
+  const etcdUsage = usage.etcd
+    ? [
+        { figure: "etcd peak RSS (MiB)", value: usage.etcd.peakRssMiB },
+        { figure: "etcd CPU (s)", value: usage.etcd.cpuSeconds },
+      ]
+    : [];
   const figures: Row[] = [
     {
       figure: "nodes / pods planned",
@@ -210,7 +233,9 @@ async function report(status: string): Promise<void> {
     { figure: "server CPU (s)", value: usage.server!.cpuSeconds },
     { figure: "simulator peak RSS (MiB)", value: usage.simulate!.peakRssMiB },
     { figure: "simulator CPU (s)", value: usage.simulate!.cpuSeconds },
+    ...etcdUsage,
     { figure: "bench process CPU (s)", value: benchCpuSeconds() },
+    { figure: "store at all Running (MiB)", value: storeLoaded },
     { figure: "store on disk at end (MiB)", value: store },
     { figure: "watch re-lists", value: tracker.relists },
     {
@@ -225,7 +250,7 @@ async function report(status: string): Promise<void> {
     { figure: "load average 1m mean / max", value: `${fmt1(load.mean)} / ${fmt1(load.max)}` },
   ];
   process.stdout.write(
-    `\nbench:scale (${status}) ${args.nodes} nodes, ${args.pods} pods (profile ${args.profile})\n\n`,
+    `\nbench:scale (${status}) ${args.nodes} nodes, ${args.pods} pods (profile ${args.profile}, ${storeName})\n\n`,
   );
   // Saturation cut short: requests so far over the load pods seen so far.
   const cut = !requestsAfter.size && server.running;
@@ -240,7 +265,7 @@ async function report(status: string): Promise<void> {
     nodes: args.nodes,
     pods: args.pods,
     profile: args.profile,
-    datastore: args.datastore ?? "sqlite",
+    datastore: storeName,
     slo,
     figures: Object.fromEntries(figures.map((f) => [f.figure, f.value])),
     phases,
@@ -292,7 +317,11 @@ try {
   log(
     `${args.nodes} nodes registered after ${registerS.toFixed(1)} s, Ready after ${readyS.toFixed(1)} s`,
   );
-  sampler = new ProcessSampler({ server: server.child.pid!, simulate: sim.child.pid! });
+  sampler = new ProcessSampler({
+    server: server.child.pid!,
+    simulate: sim.child.pid!,
+    ...(backend.pid ? { etcd: backend.pid } : {}),
+  });
   sampler.start();
   memory.rssIdle = sampler.rssMiB();
   memory.heapIdle = await heaps([server, sim]);
@@ -302,7 +331,7 @@ try {
   await sleep(params.idleSeconds * 1000);
   await profiles.stop("idle");
   const idle1 = sampler.cpuSeconds();
-  for (const n of ["server", "simulate"])
+  for (const n of Object.keys(idle0))
     idleCpu[n] = ((idle1[n]! - idle0[n]!) * 1000) / params.idleSeconds / (args.nodes / 1000);
   log(`nodes idle: heap after GC ${JSON.stringify(memory.heapIdle)} MiB`);
   ticker = setInterval(progressLine, args.progressS * 1000);
@@ -352,6 +381,7 @@ try {
     rampTo = performance.now();
     requestsAfter = await fetchRequestCounts(cfg).catch(() => new Map());
     memory.rssLoaded = sampler!.rssMiB();
+    storeLoaded = backend.storeBytes() / 2 ** 20;
     return {
       objects: r.done,
       failed: r.failed,
@@ -410,6 +440,7 @@ try {
     // Timed out before all pods ran: the memory point is taken with the pods there are.
     podsLoaded = tracker.counts().live;
     memory.rssLoaded = sampler.rssMiB();
+    storeLoaded = backend.storeBytes() / 2 ** 20;
     memory.heapLoaded = await heaps([server, sim]);
     log(
       `at the timeout: ${podsLoaded} pods, heap after GC ${JSON.stringify(memory.heapLoaded)} MiB`,
@@ -426,6 +457,7 @@ try {
   const profile = args.cpuProfDir ? join(args.cpuProfDir, "server-stop.cpuprofile") : undefined;
   const serverStopS = await server.stop({ profile, log });
   log(`stopped: simulator in ${fmt1(simStopS)} s, server in ${fmt1(serverStopS)} s`);
+  await backend.stop();
   rmSync(dataDir, { recursive: true, force: true });
   clearTimeout(watchdog);
 }

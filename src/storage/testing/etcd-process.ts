@@ -37,6 +37,8 @@ export interface StartEtcdOptions {
   binary?: string;
   /** Give up waiting for readiness after this many ms (default 30000). */
   readyTimeoutMs?: number;
+  /** Where the data dir is made (default: the system temp dir). */
+  parentDir?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProces
 }
 
 async function startOnce(opts: StartEtcdOptions): Promise<EtcdProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), "k8ts-etcd-"));
+  const dataDir = await mkdtemp(join(opts.parentDir ?? tmpdir(), "k8ts-etcd-"));
   try {
     const scheme = opts.tls ? "https" : "http";
     const ports = await freePorts((opts.clientListeners ?? 1) + 1);
