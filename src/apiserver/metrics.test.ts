@@ -19,8 +19,9 @@ test("request counts and latency histograms render in the Prometheus text format
   m.observe(labels(), 0.03);
   m.observe(labels({ code: "404" }), 0.2);
   m.observe(labels({ verb: "POST", code: "201" }), 100);
+  m.setInflight(3, 1);
   const { contentType, text } = await m.expose();
-  assert.match(contentType, /^text\/plain/);
+  assert.equal(contentType, "text/plain; version=0.0.4; charset=utf-8");
   const lines = text.split("\n");
   const get = 'verb="GET",group="",version="v1",resource="pods",subresource="",scope="resource"';
   assert.ok(lines.includes("# TYPE apiserver_request_total counter"));
@@ -38,8 +39,10 @@ test("request counts and latency histograms render in the Prometheus text format
   const post = get.replace('"GET"', '"POST"');
   assert.ok(lines.includes(`apiserver_request_duration_seconds_bucket{${post},le="60"} 0`));
   assert.ok(lines.includes(`apiserver_request_duration_seconds_bucket{${post},le="+Inf"} 1`));
-  // prom-client's own collectors follow.
-  assert.ok(lines.some((l) => l.startsWith("apiserver_current_inflight_requests{")));
+  // The in-flight gauge, per request kind.
+  assert.ok(lines.includes("# TYPE apiserver_current_inflight_requests gauge"));
+  assert.ok(lines.includes('apiserver_current_inflight_requests{request_kind="readOnly"} 3'));
+  assert.ok(lines.includes('apiserver_current_inflight_requests{request_kind="mutating"} 1'));
 });
 
 test("label values are escaped", async () => {

@@ -308,8 +308,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       bootstrapped = true;
     });
   ready.catch(() => undefined);
-  // Metrics collectors load after listening so they never delay readiness.
-  setImmediate(() => void context.metrics.load().catch(() => undefined));
   return {
     url: `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
