@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { parse } from "yaml";
+import { parseYaml as parse } from "../util/yaml-on-use.ts";
 
 export interface ClientConfig {
   server: string;

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { parseYaml } from "../../util/yaml-on-use.ts";
 import type { Filter } from "../../apiserver/pipeline.ts";
 import type { RequestContext } from "../../apiserver/context.ts";
 import { observeBody } from "../../apiserver/request-body.ts";

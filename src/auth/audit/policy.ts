@@ -5,7 +5,7 @@
  * "res/sub", "*", "*\/sub", resourceNames), namespaces and nonResourceURLs
  * ("/prefix*"), as upstream's policy checker.
  */
-import { parse } from "yaml";
+import { parseYaml as parse } from "../../util/yaml-on-use.ts";
 import type { AuthzAttributes } from "../types.ts";
 
 export type AuditLevel = "None" | "Metadata" | "Request" | "RequestResponse";

@@ -8,7 +8,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { parse } from "yaml";
+import { parseYaml as parse } from "../../util/yaml-on-use.ts";
 import type { Authorizer, AuthzAttributes, AuthzResult } from "../types.ts";
 
 export interface WebhookTarget {

@@ -16,7 +16,7 @@ import {
   type CipherGCM,
   type DecipherGCM,
 } from "node:crypto";
-import { parse } from "yaml";
+import { parseJsonOrYaml } from "../../util/yaml-on-use.ts";
 import { secretboxOpen, secretboxSeal } from "./secretbox.ts";
 
 export class EncryptionConfigError extends Error {
@@ -138,7 +138,7 @@ function prefixOf(resource: string): string {
 
 /** Parses an EncryptionConfiguration (YAML or JSON). Throws EncryptionConfigError. */
 export function parseEncryptionConfig(text: string): ResourceEncryption[] {
-  const doc = parse(text) as {
+  const doc = parseJsonOrYaml(text) as {
     kind?: string;
     resources?: {
       resources?: string[];

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parse } from "yaml";
+import { parseYaml as parse } from "../../../util/yaml-on-use.ts";
 
 type PluginEntry = { name?: string; path?: string; configuration?: unknown };
 
