@@ -56,12 +56,23 @@ export class K8tsChild {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Its inspector session (connected once), or undefined when the address is unknown or refused. */
+  /**
+   * Its inspector session (connected once), or undefined when the address is
+   * unknown or refused. The session lets the child exit (releaseAtExit):
+   * otherwise a stopped child would wait in process.exit for it to go.
+   */
   inspector(): Promise<InspectorSession | undefined> {
     if (!this.session) {
       const url = inspectorUrl(this.out);
       if (!url) return Promise.resolve(undefined);
-      this.session = InspectorSession.connect(url).catch(() => undefined);
+      this.session = InspectorSession.connect(url).then(
+        (s) =>
+          s.releaseAtExit().then(
+            () => s,
+            () => (s.close(), undefined),
+          ),
+        () => undefined,
+      );
     }
     return this.session;
   }
@@ -85,49 +96,66 @@ export class K8tsChild {
   }
 
   /**
-   * SIGTERM, then SIGKILL after graceMs (15 s); resolves with the seconds it
-   * took to exit. With `diagnose`, a stop still running 2 s before the kill
-   * is looked into through the inspector first: its active resources
-   * (process.getActiveResourcesInfo) go to diagnose.log and, when
-   * diagnose.profile is set, its CPU profile since the SIGTERM to that file.
+   * SIGTERM, then SIGKILL after graceMs (15 s); resolves with the seconds
+   * from the SIGTERM until the child reached process.exit (seen through its
+   * inspector), or else until it exited. With `diagnose`, a stop still
+   * running 2 s before the kill is looked into through the inspector: its
+   * active resources (process.getActiveResourcesInfo) go to diagnose.log.
+   * With diagnose.profile, its CPU profile from the SIGTERM to its exit (or
+   * to that look) is written to that file.
    */
   async stop(
     diagnose?: { profile?: string; log: (m: string) => void },
     graceMs = 15_000,
   ): Promise<number> {
-    const t0 = performance.now();
     if (!this.running) return 0;
-    const session = diagnose ? await this.inspector() : undefined;
-    if (diagnose?.profile) await session?.startProfile().catch(() => undefined);
+    const session = diagnose ? await this.inspector() : await this.session;
+    const profile = diagnose?.profile;
+    let profiling = false;
+    if (session && profile)
+      profiling = await session.startProfile().then(
+        () => true,
+        () => false,
+      );
+    const stopProfile = async () => {
+      if (!session || !profile || !profiling) return;
+      profiling = false;
+      await session
+        .stopProfile(profile)
+        .then(() => diagnose!.log(`${this.name} stop profile: ${profile}`))
+        .catch((err: Error) => diagnose!.log(`${this.name} stop profile failed: ${err.message}`));
+    };
+    let atExit: number | undefined;
+    if (session)
+      session.beforeExitClose = () => {
+        atExit = performance.now();
+        return stopProfile();
+      };
     const exited = new Promise((r) => this.child.once("exit", r));
+    const t0 = performance.now();
     this.child.kill("SIGTERM");
     let look: NodeJS.Timeout | undefined;
     if (session && diagnose)
-      look = setTimeout(() => void this.lookInto(session, diagnose), Math.max(0, graceMs - 2000));
+      look = setTimeout(
+        () => void this.lookInto(session, diagnose.log).then(stopProfile),
+        Math.max(0, graceMs - 2000),
+      );
     const t = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
     await exited;
     clearTimeout(t);
     clearTimeout(look);
-    void this.session?.then((s) => s?.close());
-    return (performance.now() - t0) / 1000;
+    session?.close();
+    return ((atExit ?? performance.now()) - t0) / 1000;
   }
 
-  /** What a slow stop is doing: its active resources and its CPU profile so far. */
-  private async lookInto(
-    s: InspectorSession,
-    d: { profile?: string; log: (m: string) => void },
-  ): Promise<void> {
+  /** What a slow stop is doing: its active resources. */
+  private async lookInto(s: InspectorSession, log: (m: string) => void): Promise<void> {
     const expression =
       "JSON.stringify(Object.entries(process.getActiveResourcesInfo().reduce((a, r) => (a[r] = (a[r] ?? 0) + 1, a), {})))";
     await s
       .call<{ result: { value?: string } }>("Runtime.evaluate", { expression }, 1500)
-      .then((r) => d.log(`${this.name} still stopping; active resources ${r.result.value}`))
-      .catch((err: Error) => d.log(`${this.name} still stopping; no answer (${err.message})`));
-    if (!d.profile) return;
-    await s
-      .stopProfile(d.profile)
-      .then(() => d.log(`${this.name} stop profile: ${d.profile}`))
-      .catch((err: Error) => d.log(`${this.name} stop profile failed: ${err.message}`));
+      .then((r) => log(`${this.name} still stopping; active resources ${r.result.value}`))
+      .catch((err: Error) => log(`${this.name} still stopping; no answer (${err.message})`));
   }
 }
 

@@ -25,6 +25,12 @@ export class InspectorSession {
   private readonly pending = new Map<number, Pending>();
   /** Receives protocol notifications (messages without an id), e.g. heap snapshot chunks. */
   private onNotification?: (method: string, params: unknown) => void;
+  /**
+   * After releaseAtExit: runs when the child waits at exit for this session
+   * to go (its JavaScript context still there: a profile can still be
+   * stopped), before the session closes.
+   */
+  beforeExitClose?: () => Promise<unknown>;
 
   private constructor(private readonly ws: WebSocket) {
     ws.on("message", (data) => {
@@ -35,6 +41,7 @@ export class InspectorSession {
         result?: unknown;
         error?: { message: string };
       };
+      if (msg.method === "NodeRuntime.waitingForDisconnect") void this.closeAtExit();
       if (msg.id === undefined && msg.method) this.onNotification?.(msg.method, msg.params);
       const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
       if (!p) return;
@@ -79,6 +86,28 @@ export class InspectorSession {
     });
   }
 
+  /**
+   * Lets the child exit while this session is open. A process started with
+   * --inspect waits in process.exit until every inspector session is gone
+   * ("Waiting for the debugger to disconnect..."), so a child stopped with
+   * this session open hangs until SIGKILL. Once released, the child announces
+   * that wait (NodeRuntime.waitingForDisconnect) and the session closes
+   * itself, after beforeExitClose.
+   */
+  async releaseAtExit(): Promise<void> {
+    await this.call("NodeRuntime.notifyWhenWaitingForDisconnect", { enabled: true });
+  }
+
+  private async closeAtExit(): Promise<void> {
+    try {
+      await this.beforeExitClose?.();
+    } catch {
+      // The hook reports its own failures; the child must exit regardless.
+    } finally {
+      this.close();
+    }
+  }
+
   /** Forces a full garbage collection, then returns the JS heap in use in bytes. */
   async heapUsedAfterGc(): Promise<number> {
     await this.call("HeapProfiler.collectGarbage");
@@ -96,6 +125,25 @@ export class InspectorSession {
   /** Stops sampling and writes the .cpuprofile (Chrome DevTools format) to file. */
   async stopProfile(file: string): Promise<void> {
     const r = await this.call<{ profile: unknown }>("Profiler.stop");
+    await writeFile(file, JSON.stringify(r.profile));
+  }
+
+  /**
+   * Starts sampling allocations (one sample per `intervalBytes` allocated on
+   * average), keeping samples of objects the GC collected since.
+   */
+  async startAllocationSampling(intervalBytes = 8192): Promise<void> {
+    await this.call("HeapProfiler.enable");
+    await this.call("HeapProfiler.startSampling", {
+      samplingInterval: intervalBytes,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
+
+  /** Stops sampling allocations and writes the .heapprofile (Chrome DevTools format) to file. */
+  async stopAllocationSampling(file: string): Promise<void> {
+    const r = await this.call<{ profile: unknown }>("HeapProfiler.stopSampling");
     await writeFile(file, JSON.stringify(r.profile));
   }
 
