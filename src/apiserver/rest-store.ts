@@ -68,7 +68,7 @@ function suggestedState(
  * the stored bytes again. A stored write's announcement waits for its
  * storage event; a failed one is withdrawn.
  */
-async function announced<T>(
+export async function announced<T>(
   server: ServerContext,
   def: ResourceDef,
   obj: KObject,

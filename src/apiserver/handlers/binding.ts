@@ -1,16 +1,36 @@
 /**
- * pods/binding and the bindings resource: sets spec.nodeName of an unbound
- * pod (409 when already bound or being deleted). Replies 201 Status Success.
+ * pods/binding and the bindings resource, as upstream's BindingREST: the
+ * Binding is admitted as a CREATE (kind Binding), then assignPod writes the
+ * pod straight to storage (no pod strategy, admission, managedFields or
+ * no-op check): spec.nodeName, the Binding's annotations and the
+ * PodScheduled=True condition. 409 when the pod is already bound, being
+ * deleted or scheduling-gated, or a uid/resourceVersion precondition of the
+ * Binding fails. Replies 201 Status Success.
  */
 import { StatusError, badRequest, notFound } from "../../api/status.ts";
 import type { KObject, ResourceDef } from "../../api/types.ts";
-import type { RequestContext } from "../context.ts";
+import type { RequestContext, ServerContext } from "../context.ts";
 import { negotiate } from "../negotiation.ts";
-import { RestStore } from "../rest-store.ts";
+import { rfc3339 } from "../object-meta.ts";
+import { runWriteStages, type AdmissionAttributes } from "../pipeline.ts";
 import { successStatus } from "../response.ts";
+import { announced } from "../rest-store.ts";
+import { currentFromCache } from "../watch-cache-reader.ts";
 import { readObject, reply, writeOptions } from "./common.ts";
+import { checkPreconditions } from "./delete-options.ts";
 
-export async function handleBinding(ctx: RequestContext, _def: ResourceDef): Promise<void> {
+/** Storage conflicts retried before giving up (as RestStore's updates). */
+const MAX_ATTEMPTS = 16;
+
+/** What a Binding asks of its pod. */
+interface Assignment {
+  node: string;
+  annotations?: Record<string, string>;
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export async function handleBinding(ctx: RequestContext, def: ResourceDef): Promise<void> {
   const negotiated = negotiate(ctx.req.headers.accept, false);
   const pods = ctx.server.registry.get("", "v1", "pods")!;
   const binding = await readObject(ctx);
@@ -28,61 +48,190 @@ export async function handleBinding(ctx: RequestContext, _def: ResourceDef): Pro
   }
   if (!podName)
     throw new StatusError("Invalid", `Binding "" is invalid: metadata.name: Required value`);
-  const target = (binding.target ?? {}) as { kind?: string; name?: string };
-  if (!target.name) {
-    throw new StatusError(
-      "Invalid",
-      `Binding "${podName}" is invalid: target.name: Required value`,
-      {
-        name: podName,
-        kind: "Binding",
-        causes: [{ reason: "FieldValueRequired", message: "Required value", field: "target.name" }],
-      },
-    );
-  }
-  const opts = { ...writeOptions(ctx), subresource: "binding" };
-  await new RestStore(ctx.server).update(
-    pods,
+  checkTarget(binding, podName);
+  const opts = writeOptions(ctx);
+  const attrs: AdmissionAttributes = {
+    operation: "CREATE",
+    def,
+    subresource: ctx.info.subresource,
     namespace,
-    podName,
-    async (current) => {
-      if (!current) throw notFound("", "pods", podName);
-      const spec = (current.spec ?? {}) as { nodeName?: string };
-      const why = current.metadata?.deletionTimestamp
-        ? `pod ${podName} is being deleted, cannot be assigned to a host`
-        : spec.nodeName
-          ? `pod ${podName} is already assigned to node "${spec.nodeName}"`
-          : undefined;
-      if (why) {
-        throw new StatusError(
-          "Conflict",
-          `Operation cannot be fulfilled on pods/binding "${podName}": ${why}`,
-          {
-            name: podName,
-            kind: "pods/binding",
-          },
-        );
-      }
-      const next: KObject = current; // the store hands the transform its own copy
-      next.spec = { ...spec, nodeName: target.name };
-      const annotations = binding.metadata?.annotations;
-      if (annotations)
-        next.metadata!.annotations = { ...(next.metadata!.annotations ?? {}), ...annotations };
-      const rv = binding.metadata?.resourceVersion;
-      if (rv) next.metadata!.resourceVersion = rv;
-      else delete next.metadata!.resourceVersion;
-      const uid = binding.metadata?.uid;
-      if (uid && uid !== current.metadata?.uid) {
-        throw new StatusError(
-          "Conflict",
-          `Operation cannot be fulfilled on pods/binding "${podName}": the UID in the precondition (${uid}) does not match the UID in record (${current.metadata?.uid})`,
-        );
-      }
-      return next;
+    name: podName,
+    object: binding,
+    user: opts.user,
+    dryRun: opts.dryRun,
+    ...(opts.requestedFieldManager && { fieldManager: opts.requestedFieldManager }),
+    warnings: opts.warnings,
+    auditAnnotations: opts.auditAnnotations,
+  };
+  await runWriteStages(
+    ctx.server.pipeline,
+    attrs,
+    (a) => checkTarget(a.object!, podName),
+    (a) => {
+      const admitted = a.object!;
+      const meta = admitted.metadata ?? {};
+      return assignPod(ctx.server, pods, namespace, podName, opts.dryRun, {
+        node: (admitted.target as { name: string }).name,
+        annotations: meta.annotations,
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
+      });
     },
-    opts,
   );
   const status = successStatus();
   status.code = 201;
   await reply(ctx, 201, status, negotiated);
+}
+
+/** 422 unless the Binding names a target node. */
+function checkTarget(binding: KObject, podName: string): void {
+  const target = (binding.target ?? {}) as { name?: string };
+  if (target.name) return;
+  throw new StatusError("Invalid", `Binding "${podName}" is invalid: target.name: Required value`, {
+    name: podName,
+    kind: "Binding",
+    causes: [{ reason: "FieldValueRequired", message: "Required value", field: "target.name" }],
+  });
+}
+
+/** The pod as read: from the watch cache (a suggestion) or from storage. */
+interface PodState {
+  obj?: KObject;
+  modRevision: number;
+  suggested: boolean;
+}
+
+async function readPod(
+  server: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+): Promise<PodState> {
+  const kv = await server.store.getKV(def, namespace, name);
+  if (!kv) return { modRevision: 0, suggested: false };
+  return {
+    obj: await server.store.decodeAsync(def, kv),
+    modRevision: kv.modRevision,
+    suggested: false,
+  };
+}
+
+/**
+ * upstream's assignPod: a guaranteed update of the stored pod. The cached pod
+ * is only a suggestion: a refusal based on it is confirmed against storage,
+ * and the compare-and-swap on its revision decides a write.
+ */
+async function assignPod(
+  server: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+  dryRun: boolean,
+  assignment: Assignment,
+): Promise<void> {
+  // Dry runs read storage, as upstream's DryRunnableStorage.
+  const cached = dryRun ? undefined : currentFromCache(server, def, namespace, name);
+  let state: PodState | undefined = cached && { ...cached, suggested: true };
+  for (let attempt = 1; ; attempt++) {
+    state ??= await readPod(server, def, namespace, name);
+    const from = state;
+    state = undefined;
+    let next: KObject;
+    try {
+      if (!from.obj) throw notFound("", "pods", name);
+      next = boundPod(from.obj, assignment, rfc3339(server.clock.now()));
+    } catch (err) {
+      if (!from.suggested) throw err;
+      state = await readPod(server, def, namespace, name);
+      if (state.modRevision === from.modRevision) throw err;
+      continue;
+    }
+    if (dryRun) return;
+    const value = await server.store.encodeAsync(def, next);
+    try {
+      await announced(server, def, next, value, () =>
+        server.store.update(def, next, from.modRevision, value),
+      );
+      return;
+    } catch (err) {
+      // The pod changed (or went) since it was read: read it again and retry.
+      const changed =
+        err instanceof StatusError && (err.reason === "Conflict" || err.reason === "NotFound");
+      if (!changed || attempt >= MAX_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/**
+ * The bound pod made from `current` (shared with the cache: never changed):
+ * new top-level, spec and status objects, everything else shared. Throws
+ * 409 when the pod cannot be bound.
+ */
+function boundPod(current: KObject, a: Assignment, now: string): KObject {
+  const name = current.metadata?.name ?? "";
+  checkPreconditions(
+    { dryRun: false, preconditions: { uid: a.uid, resourceVersion: a.resourceVersion } },
+    current,
+    "pods",
+    name,
+  );
+  const spec = (current.spec ?? {}) as { nodeName?: string; schedulingGates?: unknown[] };
+  const why = current.metadata?.deletionTimestamp
+    ? `pod ${name} is being deleted, cannot be assigned to a host`
+    : spec.nodeName
+      ? `pod ${name} is already assigned to node "${spec.nodeName}"`
+      : spec.schedulingGates?.length
+        ? `pod ${name} has non-empty .spec.schedulingGates`
+        : undefined;
+  if (why) {
+    throw new StatusError(
+      "Conflict",
+      `Operation cannot be fulfilled on pods/binding "${name}": ${why}`,
+      {
+        name,
+        kind: "pods/binding",
+      },
+    );
+  }
+  const next: KObject = { ...current, spec: { ...spec, nodeName: a.node } };
+  if (a.annotations && Object.keys(a.annotations).length) {
+    next.metadata = {
+      ...current.metadata,
+      annotations: { ...current.metadata?.annotations, ...a.annotations },
+    };
+  }
+  next.status = withScheduledCondition(current.status as PodStatus | undefined, now);
+  return next;
+}
+
+interface PodCondition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+}
+
+interface PodStatus {
+  conditions?: PodCondition[];
+}
+
+/**
+ * upstream UpdatePodCondition with PodScheduled=True: the condition replaces
+ * any PodScheduled one (reason and message go), keeping its transition time
+ * when it was already True.
+ */
+function withScheduledCondition(status: PodStatus | undefined, now: string): PodStatus {
+  const conditions = status?.conditions ?? [];
+  const i = conditions.findIndex((c) => c.type === "PodScheduled");
+  const old = conditions[i];
+  const scheduled = {
+    type: "PodScheduled",
+    status: "True",
+    lastProbeTime: null,
+    lastTransitionTime:
+      old?.status === "True" && old.lastTransitionTime ? old.lastTransitionTime : now,
+  };
+  const next = [...conditions];
+  if (i < 0) next.push(scheduled);
+  else next[i] = scheduled;
+  return { ...status, conditions: next };
 }
