@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { SqliteBackend } from "../storage/drivers/sqlite.ts";
-import { ObjectStore } from "./object-store.ts";
+import { FREEZE_ANSWERS, ObjectStore } from "./object-store.ts";
 
 let dir: string;
 let backend: SqliteBackend;
@@ -151,4 +151,44 @@ test("encode writes what JSON.stringify writes of the object without resourceVer
       },
     ),
   );
+});
+
+test("a write's answer is its own decoding when its stored form is plain JSON (frozen in tests), else a copy", async () => {
+  const plain: ResourceDef = { ...v1, storage: undefined, convertMany: undefined };
+  assert.ok(FREEZE_ANSWERS, "node --test freezes write answers");
+  // As RestStore does: encode, announce (decodingOf), store; the event may settle first.
+  for (const eventFirst of [true, false]) {
+    const obj = thing(`clean-${eventFirst}`, "ex.test/v1", { a: 1, list: [{ b: "c" }] });
+    obj.metadata!.managedFields = [{ manager: "m", fieldsV1: { "f:spec": { "f:a": {} } } }];
+    const value = store.encode(plain, obj);
+    const decoding = store.decodingOf(plain, obj)!;
+    // The write's revision: this test's writes are the only ones.
+    const revision = (await backend.currentRevision()) + 1;
+    const decoded = eventFirst ? decoding.decoded(revision) : undefined;
+    const answer = await store.create(plain, obj, value);
+    const stored = (await backend.get(`/registry/things/ns/${obj.metadata!.name}`)).kv!;
+    assert.equal(stored.modRevision, revision);
+    assert.equal(answer, obj, "the answer is the written object");
+    const event = decoded ?? decoding.decoded(revision);
+    assert.equal(event, answer, "the decoding is the answer itself, not a copy");
+    assert.equal(JSON.stringify(answer), JSON.stringify(store.decode(plain, stored)));
+    assert.equal(decoding.json!(stored.modRevision), JSON.stringify(answer));
+    assert.ok(
+      Object.isFrozen(answer) && Object.isFrozen((answer.spec as { list: object[] }).list[0]),
+    );
+    assert.throws(() => {
+      (answer.spec as Record<string, unknown>).a = 2;
+    }, TypeError);
+  }
+  // Not plain JSON (an undefined field): the decoding is a copy as JSON gives it; nothing frozen.
+  const odd = thing("odd", "ex.test/v1", { a: 1, gone: undefined });
+  const value = store.encode(plain, odd);
+  const decoding = store.decodingOf(plain, odd)!;
+  const answer = await store.create(plain, odd, value);
+  const kv = (await backend.get("/registry/things/ns/odd")).kv!;
+  const event = decoding.decoded(kv.modRevision);
+  assert.notEqual(event, answer);
+  assert.ok(!("gone" in (event.spec as object)), "the copy is JSON's");
+  assert.deepEqual(event, store.decode(plain, kv));
+  assert.ok(!Object.isFrozen(answer));
 });

@@ -13,13 +13,16 @@ import type { KObject, ResourceDef } from "../api/types.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
 import { copyAsJson, sameJson } from "../util/json-copy.ts";
 import {
+  deepFreeze,
   storedForm,
+  storedFormClean,
   storedJson,
   storedMetadata,
   storedText,
   withResourceVersion,
   type StoredText,
 } from "./stored-text.ts";
+import { compactDecoded } from "./watch-cache-compact.ts";
 
 /** The stored identity of a resource: several served versions may share it. */
 export function storageResourceOf(def: ResourceDef): string {
@@ -105,6 +108,8 @@ export class ObjectStore {
   readonly #encodings = new WeakMap<KObject, StoredText>();
   /** Write answers' JSON, made from their stored text. */
   readonly #answers = new WeakMap<KObject, string>();
+  /** Answers announced as their own decoding (see decodingOf); tracked only to freeze them in tests. */
+  readonly #selfDecoded = new WeakSet<KObject>();
 
   constructor(backend: Backend) {
     this.backend = backend;
@@ -271,14 +276,13 @@ export class ObjectStore {
     obj.kind ??= def.kind;
     const resourceVersion = String(kv.modRevision);
     if (marked?.text === kv.value) {
-      // The encoding's private metadata copy becomes the answer's (used once).
       this.#encodings.delete(obj);
-      marked.meta.resourceVersion = resourceVersion;
-      obj.metadata = marked.meta;
+      settle(obj, marked, kv.modRevision);
       this.#answers.set(obj, withResourceVersion(marked, kv.modRevision));
     } else {
       obj.metadata = { ...storedMetadata(obj), resourceVersion };
     }
+    if (FREEZE_ANSWERS && this.#selfDecoded.has(obj)) freezeShared(obj);
     return obj;
   }
 
@@ -296,9 +300,16 @@ export class ObjectStore {
 
   /**
    * For `obj` about to be stored: what decode will return for its stored
-   * bytes at a revision, from a private copy taken now (no parse of the
-   * bytes). Undefined when reads would convert or adjust it. Call the
-   * result at most once; its object is the caller's.
+   * bytes at a revision, without parsing them. Undefined when reads would
+   * convert or adjust it. Call the result at most once; its object is the
+   * caller's, shared with the write's answer.
+   *
+   * Write answers are immutable: once stored, the object a write answers
+   * (create and update here, RestStore's) is never changed again by
+   * anyone, so when its stored form is plain JSON (storedFormClean) the
+   * answer itself, settled at the revision, is the decoding: no copy.
+   * Tests freeze answers (FREEZE_ANSWERS), so a later mutation throws
+   * there. Otherwise the decoding is a copy taken now, as JSON would give.
    */
   decodingOf(
     def: ResourceDef,
@@ -306,6 +317,17 @@ export class ObjectStore {
   ): { decoded: (revision: number) => KObject; json?: (revision: number) => string } | undefined {
     if (!storedAsIs(def, obj)) return undefined;
     const marked = this.#encodings.get(obj);
+    if (marked && storedFormClean(obj, marked.meta)) {
+      if (FREEZE_ANSWERS) this.#selfDecoded.add(obj);
+      return {
+        decoded: (revision) => {
+          settle(obj, marked, revision);
+          if (FREEZE_ANSWERS) freezeShared(obj);
+          return obj;
+        },
+        json: (revision) => withResourceVersion(marked, revision),
+      };
+    }
     const stored = copyAsJson(storedForm(obj, marked?.meta));
     return {
       decoded: (revision) => finish(def, stored, false, revision),
@@ -408,6 +430,36 @@ export class ObjectStore {
       throw err;
     }
   }
+}
+
+/**
+ * Write answers that are their own decoding (see decodingOf) are
+ * deep-frozen under the test runner (node --test sets NODE_TEST_CONTEXT)
+ * or with K8TS_FREEZE_WRITE_ANSWERS=1: a mutation after the write, which
+ * would change the watch cache's object, throws there instead.
+ */
+export const FREEZE_ANSWERS =
+  process.env.NODE_TEST_CONTEXT !== undefined || process.env.K8TS_FREEZE_WRITE_ANSWERS === "1";
+
+/**
+ * obj as a read of its stored bytes at revision returns it: the metadata
+ * copy made with its stored text, resourceVersion last, becomes its
+ * metadata. Idempotent (the write's answer and its watch event may settle
+ * it in either order).
+ */
+function settle(obj: KObject, marked: StoredText, revision: number): KObject {
+  if (obj.metadata !== marked.meta) {
+    marked.meta.resourceVersion = String(revision);
+    obj.metadata = marked.meta;
+  }
+  return obj;
+}
+
+/** Freezes a write's answer; compacted first as the watch cache would (it compacts in place). */
+function freezeShared(obj: KObject): void {
+  if (Object.isFrozen(obj)) return;
+  compactDecoded(obj);
+  deepFreeze(obj);
 }
 
 /** Whether obj is stored as it is and read back unchanged (no conversion, no read-time adjustment). */

@@ -8,7 +8,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { KObject } from "../api/types.ts";
-import { storedMetadata, storedText, withResourceVersion } from "./stored-text.ts";
+import { isDeepStrictEqual } from "node:util";
+import {
+  deepFreeze,
+  jsonClean,
+  storedFormClean,
+  storedMetadata,
+  storedText,
+  withResourceVersion,
+} from "./stored-text.ts";
 
 /** The reference: an object rest copy without resourceVersion. */
 function restCopy(obj: KObject): Record<string, unknown> {
@@ -74,4 +82,59 @@ test("storedText refuses metadata that is not a plain object; storedMetadata cop
     storedText({ apiVersion: "v1", kind: "Thing", metadata: [] } as unknown as KObject),
     undefined,
   );
+});
+
+test("jsonClean: true exactly for values that JSON round-trips to a deep-equal value", () => {
+  // Parsed JSON is always clean.
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
+      assert.ok(jsonClean(JSON.parse(JSON.stringify(v))));
+    }),
+  );
+  // Anything clean survives the round trip unchanged (prototypes included).
+  fc.assert(
+    fc.property(
+      fc.anything({ maxDepth: 3, withNullPrototype: true, withBoxedValues: true }),
+      (v) => {
+        const json = JSON.stringify(v);
+        if (jsonClean(v)) assert.ok(isDeepStrictEqual(JSON.parse(json), v), json);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  const sparse: unknown[] = [1];
+  sparse[2] = 3;
+  for (const [i, bad] of [
+    { a: undefined },
+    { a: [1, undefined] },
+    { a: NaN },
+    { a: Infinity },
+    { a: -0 },
+    { a: () => 1 },
+    { a: Symbol("s") },
+    { a: new Date(0) },
+    { a: Object.create(null) },
+    { a: { toJSON: () => 1 } },
+    { a: sparse },
+    { a: 1n },
+  ].entries())
+    assert.equal(jsonClean(bad), false, `case ${i}`);
+});
+
+test("storedFormClean judges the stored form: metadata as given, not the object's own", () => {
+  const obj = { kind: "K", metadata: { resourceVersion: undefined, name: "a" }, data: { b: "c" } };
+  assert.equal(jsonClean(obj), false);
+  assert.equal(storedFormClean(obj, { name: "a" }), true);
+  assert.equal(storedFormClean({ ...obj, data: { b: undefined } }, { name: "a" }), false);
+  assert.equal(storedFormClean(obj, { name: "a", labels: { x: NaN } as never }), false);
+});
+
+test("deepFreeze freezes every nested object and array", () => {
+  const v = { a: { b: [{ c: 1 }] }, d: "e" };
+  deepFreeze(v);
+  assert.ok(Object.isFrozen(v) && Object.isFrozen(v.a) && Object.isFrozen(v.a.b));
+  assert.ok(Object.isFrozen(v.a.b[0]));
+  assert.throws(() => {
+    (v.a.b[0] as { c: number }).c = 2;
+  }, TypeError);
 });

@@ -77,3 +77,48 @@ export function withResourceVersion(stored: StoredText, revision: number): strin
 function ownValue(value: unknown): PropertyDescriptor {
   return { value, writable: true, enumerable: true, configurable: true };
 }
+
+/**
+ * Whether JSON.parse(JSON.stringify(value)) would deep-equal value, so value
+ * itself can stand for the decoding of its JSON: only null, strings,
+ * booleans, finite numbers other than -0, arrays without holes and objects
+ * whose prototype is Object.prototype (no undefined, functions, symbols,
+ * toJSON or class instances). Walks without allocating.
+ */
+export function jsonClean(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonClean(value[i])) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const rec = value as Record<string, unknown>;
+  for (const key in rec) if (!jsonClean(rec[key])) return false;
+  return true;
+}
+
+/** jsonClean of the stored form of obj whose stored metadata is meta (see storedForm). */
+export function storedFormClean(obj: KObject, meta: ObjectMeta): boolean {
+  if (Object.getPrototypeOf(obj) !== Object.prototype) return false;
+  const rec = obj as Record<string, unknown>;
+  for (const key in rec) if (!jsonClean(key === "metadata" ? meta : rec[key])) return false;
+  return true;
+}
+
+/** Freezes value and everything in it (objects already frozen are taken as frozen through). */
+export function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  Object.freeze(value);
+}
