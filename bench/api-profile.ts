@@ -1,6 +1,6 @@
 /**
- * The write path of `npm run bench:api` alone, for profiling: configmap
- * create and update (merge patch) at a chosen concurrency against a real
+ * The create/get/update phases of `npm run bench:api` alone, for profiling:
+ * configmap create, get and update (merge patch) at a chosen concurrency against a real
  * `k8ts server` on SQLite, reporting throughput, client p50/p99, the
  * server's CPU milliseconds per operation (from /proc) and the load average;
  * optionally a CPU profile of the server's main thread per phase (through
@@ -9,7 +9,8 @@
  * Flags: --clients N (100) --ops N (3000 per phase) --rounds N (1; phases
  * repeat, figures per round) --watchers N (0; watches on the namespace, so
  * the watch cache runs as in a busy cluster) --profile-dir DIR (one
- * .cpuprofile per phase and round) --json FILE.
+ * .cpuprofile per phase and round) --alloc-dir DIR (one .heapprofile per
+ * phase and round: sampled allocations, collected ones included) --json FILE.
  */
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,7 @@ const ops = Number(flag("ops", "3000"));
 const rounds = Number(flag("rounds", "1"));
 const watchers = Number(flag("watchers", "0"));
 const profileDir = flag("profile-dir", "");
+const allocDir = flag("alloc-dir", "");
 const jsonFile = flag("json", "");
 const cms: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
 const nsRef: ResourceRef = { group: "", version: "v1", resource: "namespaces", namespaced: false };
@@ -41,7 +43,7 @@ const timed = timedOps;
 
 const cluster = await startCluster({
   args: ["--disable-controller-manager", "--disable-scheduler"],
-  nodeArgs: profileDir ? ["--inspect=127.0.0.1:0"] : [],
+  nodeArgs: profileDir || allocDir ? ["--inspect=127.0.0.1:0"] : [],
 });
 const rows: Row[] = [];
 const abort = new AbortController();
@@ -54,7 +56,7 @@ const client = new RestClient({
 });
 const watchClient = new RestClient({ ...loadKubeconfig(cluster.kubeconfig), qps: 1e6, burst: 1e6 });
 try {
-  if (profileDir) {
+  if (profileDir || allocDir) {
     const url = inspectorUrl(cluster.logs());
     if (!url) throw new Error("the server printed no inspector address");
     inspector = await InspectorSession.connect(url);
@@ -80,19 +82,23 @@ try {
     data: { k: "x".repeat(200) },
   });
   for (let round = 0; round < rounds; round++) {
-    for (const phase of ["create", "update"] as const) {
+    for (const phase of ["create", "get", "update"] as const) {
       const label = `${phase}-${round}`;
       progress("api-profile", `${label}: ${ops} ops at ${clients} clients`);
-      await inspector?.startProfile();
+      if (profileDir) await inspector?.startProfile();
+      if (allocDir) await inspector?.startAllocationSampling();
       const load0 = loadavg()[0]!;
       const cpu0 = processCpuMs(cluster.pid);
       const r = await timed(ops, clients, (i) =>
         phase === "create"
           ? client.create(cms, "bench", body(`r${round}-${i}`))
-          : client.patch(cms, "bench", `r${round}-${i}`, "merge", { data: { k: "y" } }),
+          : phase === "get"
+            ? client.get(cms, "bench", `r${round}-${i}`)
+            : client.patch(cms, "bench", `r${round}-${i}`, "merge", { data: { k: "y" } }),
       );
       const cpuMsPerOp = (processCpuMs(cluster.pid) - cpu0) / ops;
-      if (inspector) await inspector.stopProfile(join(profileDir, `${label}.cpuprofile`));
+      if (profileDir) await inspector!.stopProfile(join(profileDir, `${label}.cpuprofile`));
+      if (allocDir) await inspector!.stopAllocationSampling(join(allocDir, `${label}.heapprofile`));
       rows.push({
         operation: phase,
         round,
