@@ -40,7 +40,7 @@ export function addPodHandlers(informer: SharedInformer<KObject>, d: HandlerDeps
       const pod = newObj as Pod;
       if (pod.spec?.nodeName) {
         if (!(oldObj as Pod).spec?.nodeName) d.queue.delete(pod);
-        d.cache.updatePod(pod);
+        d.cache.updatePod(oldObj as Pod, pod);
         if (terminal(pod)) d.queue.moveAllToActiveOrBackoffQueue("Pod", "Delete");
         else d.queue.moveAllToActiveOrBackoffQueue("Pod", "Update");
       } else if (d.cache.isAssumed(podKey(pod))) {

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeNode, makePod } from "../testing/wrappers.ts";
+import { PodInfo } from "../framework/pod-info.ts";
 import { SchedulerCache } from "./cache.ts";
 
 test("assumed pods count until confirmed or forgotten", () => {
@@ -20,6 +21,32 @@ test("assumed pods count until confirmed or forgotten", () => {
   assert.equal(cache.get("n1")!.pods.size, 0);
 });
 
+test("the bind of an assumed pod reuses its parsing only when it was assumed from the old version", () => {
+  const cache = new SchedulerCache();
+  cache.addNode(makeNode("n1").obj());
+  const withRv = (pod: ReturnType<typeof makePod>, rv: string) => {
+    const obj = pod.obj();
+    return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv } };
+  };
+  const p = makePod("p").req({ cpu: "1" }).labels({ app: "a" });
+  const assumed = cache.assumePod(new PodInfo(withRv(p, "5")), "n1");
+  cache.updatePod(withRv(p, "5"), withRv(p.node("n1"), "6"));
+  const bound = cache.get("n1")!.pods.get("default/p")!;
+  assert.equal(bound.pod.metadata!.resourceVersion, "6", "the informer's object is kept");
+  assert.equal(bound.requests, assumed.requests, "parsing reused");
+  assert.equal(cache.get("n1")!.requested.milliCPU, 1000);
+
+  // Assumed from rv 7, but the pod changed (labels) before its bind: parse again.
+  const q = makePod("q").req({ cpu: "1" }).labels({ app: "a" });
+  cache.assumePod(new PodInfo(withRv(q, "7")), "n1");
+  const relabelled = q.labels({ app: "b" });
+  cache.updatePod(withRv(relabelled, "8"), withRv(relabelled.node("n1"), "9"));
+  const qi = cache.get("n1")!.pods.get("default/q")!;
+  assert.deepEqual(qi.labels, { app: "b" });
+  assert.equal(cache.get("n1")!.requested.milliCPU, 2000);
+  assert.ok(!cache.isAssumed("default/q"));
+});
+
 test("terminal pods leave the cache; pods may arrive before their node", () => {
   const cache = new SchedulerCache();
   cache.addPod(makePod("early").node("n2").obj());
@@ -27,7 +54,7 @@ test("terminal pods leave the cache; pods may arrive before their node", () => {
   cache.addNode(makeNode("n2").obj());
   assert.equal(cache.get("n2")!.pods.size, 1);
   const done = { ...makePod("early").node("n2").obj(), status: { phase: "Succeeded" } };
-  cache.updatePod(done);
+  cache.updatePod(undefined, done);
   assert.equal(cache.get("n2")!.pods.size, 0);
 });
 

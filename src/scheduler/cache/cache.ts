@@ -127,6 +127,17 @@ export class SchedulerCache implements SharedLister {
 
   /** A bound pod seen by the informer (confirms an assumed one). Terminal pods are removed. */
   addPod(pod: Pod): void {
+    this.updatePod(undefined, pod);
+  }
+
+  /**
+   * The informer's update of a pod from `old` to `pod`. The bind of a pod we
+   * assumed reuses the assumed PodInfo's parsing: a binding changes only
+   * spec.nodeName, annotations and status, so when `old` is the unbound
+   * version the pod was assumed from (same resourceVersion), everything a
+   * PodInfo parses is unchanged.
+   */
+  updatePod(old: Pod | undefined, pod: Pod): void {
     const key = podKey(pod);
     const nodeName = pod.spec?.nodeName;
     const phase = pod.status?.phase;
@@ -134,12 +145,18 @@ export class SchedulerCache implements SharedLister {
       this.removePod(pod);
       return;
     }
-    this.assumed.delete(key);
-    this.place(new PodInfo(pod), nodeName);
-  }
-
-  updatePod(pod: Pod): void {
-    this.addPod(pod);
+    let parsed: PodInfo | undefined;
+    if (this.assumed.delete(key) && old && !old.spec?.nodeName) {
+      const assumed = this.nodes.get(this.podNodes.get(key) ?? "")?.pods.get(key);
+      const from = assumed?.pod.metadata;
+      if (
+        from?.resourceVersion !== undefined &&
+        from.resourceVersion === old.metadata?.resourceVersion &&
+        from.uid === pod.metadata?.uid
+      )
+        parsed = assumed;
+    }
+    this.place(new PodInfo(pod, parsed), nodeName);
   }
 
   removePod(pod: Pod): void {

@@ -27,16 +27,20 @@ function fakeClient(fail: (c: Call) => unknown = () => undefined) {
     if (err) throw err;
     return c.body as KObject;
   };
+  // Answers are never read: creates go through request() with ignoreAnswer, patches through patchIgnoringAnswer.
   const client = {
-    create: (ref: ResourceRef, _ns: string, body: KObject) =>
-      run({
+    request: (method: string, path: string, opts: { body: KObject; ignoreAnswer?: boolean }) => {
+      assert.equal(method, "POST");
+      assert.equal(opts.ignoreAnswer, true);
+      return run({
         verb: "create",
-        group: ref.group,
-        resource: ref.resource,
-        name: body.metadata!.name!,
-        body: body as Record<string, unknown>,
-      }),
-    patch: (ref: ResourceRef, _ns: string, name: string, _t: string, body: unknown) =>
+        group: path.startsWith("/apis/events.k8s.io/") ? "events.k8s.io" : "",
+        resource: path.slice(path.lastIndexOf("/") + 1),
+        name: opts.body.metadata!.name!,
+        body: opts.body as Record<string, unknown>,
+      });
+    },
+    patchIgnoringAnswer: (ref: ResourceRef, _ns: string, name: string, _t: string, body: unknown) =>
       run({
         verb: "patch",
         group: ref.group,

@@ -21,10 +21,14 @@ function fakeClient(fail: (c: Call, n: number) => unknown = () => undefined) {
     if (err) throw err;
     return c.body as KObject;
   };
+  // Answers are never read: creates go through request() with ignoreAnswer, patches through patchIgnoringAnswer.
   const client = {
-    create: (_ref: unknown, _ns: string, body: EventV1) =>
-      run({ verb: "create", name: body.metadata.name, body }),
-    patch: (_ref: unknown, _ns: string, name: string, _type: string, body: unknown) =>
+    request: (method: string, _path: string, opts: { body: EventV1; ignoreAnswer?: boolean }) => {
+      assert.equal(method, "POST");
+      assert.equal(opts.ignoreAnswer, true);
+      return run({ verb: "create", name: opts.body.metadata.name, body: opts.body });
+    },
+    patchIgnoringAnswer: (_ref: unknown, _ns: string, name: string, _t: string, body: unknown) =>
       run({ verb: "patch", name, body }),
   } as unknown as RestClient;
   return { client, calls };
@@ -126,9 +130,9 @@ test("the queue is bounded: events beyond it are dropped", async () => {
   const gate = new Promise<void>((r) => (release = r));
   const { client, calls } = fakeClient();
   const slow = {
-    create: async (...args: unknown[]) => {
+    request: async (...args: unknown[]) => {
       await gate;
-      return (client.create as (...a: unknown[]) => Promise<unknown>)(...args);
+      return (client.request as (...a: unknown[]) => Promise<unknown>)(...args);
     },
   } as unknown as RestClient;
   const b = new EventBroadcaster(slow, { clock, maxInFlight: 1, maxQueued: 2 });

@@ -23,7 +23,7 @@ import { hostname } from "node:os";
 import type { KObject } from "../../api/types.ts";
 import { isAlreadyExists, isNotFound, ApiError } from "../../client/api-error.ts";
 import type { Clock, TimerHandle } from "../../client/clock.ts";
-import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import { resourcePath, type ResourceRef, type RestClient } from "../../client/rest-client.ts";
 import {
   coreEventsRef,
   coreV1Event,
@@ -310,7 +310,7 @@ export class EventBroadcaster {
     if (ev.series) {
       try {
         const patch = core ? coreV1RepeatPatch(core) : { series: ev.series };
-        await this.client.patch(ref, namespace, name, "strategic", patch);
+        await this.client.patchIgnoringAnswer(ref, namespace, name, "strategic", patch);
         return "done";
       } catch (e) {
         if (!isNotFound(e)) err = e;
@@ -318,11 +318,11 @@ export class EventBroadcaster {
     }
     if (!ev.series || err === undefined) {
       try {
-        await this.client.create(
-          ref,
-          namespace,
-          core ? coreV1Event(core) : (ev as unknown as KObject),
-        );
+        // Nothing of the answer is read (the event's name is ours): not decoded.
+        await this.client.request("POST", resourcePath(ref, namespace), {
+          body: core ? coreV1Event(core) : ev,
+          ignoreAnswer: true,
+        });
         return "done";
       } catch (e) {
         err = e;

@@ -104,14 +104,16 @@ export class PodInfo {
       aff?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution,
     );
     this.hostPorts = [];
-    for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
-      for (const p of c.ports ?? []) {
-        if (!p.hostPort || p.hostPort <= 0) continue;
-        this.hostPorts.push({
-          protocol: p.protocol ?? "TCP",
-          hostIP: p.hostIP || "0.0.0.0",
-          port: p.hostPort,
-        });
+    for (const list of [pod.spec?.containers, pod.spec?.initContainers]) {
+      for (const c of list ?? []) {
+        for (const p of c.ports ?? []) {
+          if (!p.hostPort || p.hostPort <= 0) continue;
+          this.hostPorts.push({
+            protocol: p.protocol ?? "TCP",
+            hostIP: p.hostIP || "0.0.0.0",
+            port: p.hostPort,
+          });
+        }
       }
     }
     this.priority = pod.spec?.priority ?? 0;
