@@ -18,6 +18,8 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 export class K8tsChild {
   readonly child: ChildProcess;
   private out = "";
+  /** Characters of output received in all. */
+  private received = 0;
   private session?: Promise<InspectorSession | undefined>;
 
   /** Starts `node [nodeArgs] bin/k8ts argv` with K8TS_LOG_LEVEL=warn and the inspector on 127.0.0.1:0. */
@@ -25,7 +27,7 @@ export class K8tsChild {
     readonly name: string,
     argv: string[],
     nodeArgs: string[],
-    log: (m: string) => void,
+    private readonly log: (m: string) => void,
   ) {
     this.child = spawn(
       process.execPath,
@@ -39,7 +41,9 @@ export class K8tsChild {
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, K8TS_LOG_LEVEL: "warn" } },
     );
     const keep = (d: Buffer) => {
-      this.out += d.toString();
+      const text = d.toString();
+      this.received += text.length;
+      this.out += text;
       if (this.out.length > 200_000) this.out = this.out.slice(-100_000);
     };
     this.child.stdout!.on("data", keep);
@@ -102,7 +106,8 @@ export class K8tsChild {
    * running 2 s before the kill is looked into through the inspector: its
    * active resources (process.getActiveResourcesInfo) go to diagnose.log.
    * With diagnose.profile, its CPU profile from the SIGTERM to its exit (or
-   * to that look) is written to that file.
+   * to that look) is written to that file. The last 10 lines it printed
+   * while stopping (step times of a slow stop, errors) are logged.
    */
   async stop(
     diagnose?: { profile?: string; log: (m: string) => void },
@@ -132,6 +137,7 @@ export class K8tsChild {
         return stopProfile();
       };
     const exited = new Promise((r) => this.child.once("exit", r));
+    const before = this.received;
     const t0 = performance.now();
     this.child.kill("SIGTERM");
     let look: NodeJS.Timeout | undefined;
@@ -145,6 +151,10 @@ export class K8tsChild {
     clearTimeout(t);
     clearTimeout(look);
     session?.close();
+    // What it said while stopping (a slow stop's step times, errors): the last 10 lines.
+    const n = Math.min(this.received - before, this.out.length);
+    const said = n > 0 ? this.out.slice(-n).trim() : "";
+    for (const line of said ? said.split("\n").slice(-10) : []) this.log(`${this.name}: ${line}`);
     return ((atExit ?? performance.now()) - t0) / 1000;
   }
 

@@ -10,6 +10,8 @@ import { join, resolve } from "node:path";
 import type { Backend } from "../storage/backend.ts";
 import { openBackend } from "../storage/open-backend.ts";
 import { parseGoDuration } from "../util/go-duration.ts";
+import { createLogger } from "../util/logger.ts";
+import { logSteps, StepTimer } from "../util/step-timer.ts";
 import { startApiServer, type ApiServer } from "../apiserver/server.ts";
 import { LoopbackIdentities } from "../apiserver/loopback.ts";
 import { ensureClusterPki } from "../pki/self-signed.ts";
@@ -183,9 +185,14 @@ export async function startControlPlane(flags: ControlPlaneFlags): Promise<Runni
     async stop() {
       if (stopped) return;
       stopped = true;
+      const t = new StepTimer();
       await signer.stop();
+      t.lap("csrSignerMs");
       await apiServer.close();
+      t.lap("apiServerMs");
       await backend.close();
+      t.lap("storageMs");
+      logSteps(createLogger("server"), "control plane stopped", t);
     },
   };
 }

@@ -6,6 +6,8 @@ import { addNodeLifecycleFlags } from "../controllers/nodelifecycle/node-lifecyc
 import type { ControlPlaneFlags } from "./control-plane.ts";
 import type { ServerComponentFlags } from "./server-components.ts";
 import type { HaServerFlags } from "../ha/ha-server.ts";
+import { createLogger } from "../util/logger.ts";
+import { logSteps, StepTimer } from "../util/step-timer.ts";
 
 /** `k8ts server`: the control plane (and, later, a node unless --disable-agent). */
 export function registerServerCommand(program: Command): void {
@@ -107,8 +109,12 @@ async function startServer(
   });
   const stopPlane = plane.stop.bind(plane);
   plane.stop = async () => {
+    const t = new StepTimer();
     await components.stop();
+    t.lap("componentsMs");
     await stopPlane();
+    t.lap("controlPlaneMs");
+    logSteps(createLogger("server"), "server stopped", t);
   };
   process.stdout.write(
     [

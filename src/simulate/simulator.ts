@@ -21,6 +21,7 @@ import { apiObjectSource } from "../kubelet/object-source.ts";
 import { Backoff } from "../kubelet/pod/backoff.ts";
 import { StatusManager } from "../kubelet/status-manager.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
+import { logSteps, StepTimer } from "../util/step-timer.ts";
 import { Heartbeats } from "./heartbeats.ts";
 import { HollowNode, type HollowShared } from "./hollow-node.ts";
 import type { SimulationProfile } from "./profile.ts";
@@ -257,13 +258,21 @@ export class Simulator {
   /** Stops heartbeats and the informer, lets workers finish, removes the scratch space. Nodes stay. */
   async stop(): Promise<void> {
     this.stopped = true;
+    const t = new StepTimer();
     this.heartbeats.stop();
     await this.factory.stop();
+    t.lap("informersMs");
     for (const n of this.byName.values()) await n.settled();
+    t.lap("podWorkersMs");
     await this.statusManager.flush();
     this.statusManager.stop();
+    t.lap("statusWritesMs");
     await Promise.all([...this.byName.values()].map((n) => n.close()));
+    t.lap("statsServersMs");
     await Promise.all([...this.recorders.values()].map((r) => r.flush()));
+    t.lap("eventsMs");
     rmSync(this.opts.dataDir, { recursive: true, force: true });
+    t.lap("scratchMs");
+    logSteps(this.log, "simulator stopped", t);
   }
 }

@@ -56,6 +56,9 @@ test("SIGTERM right after /readyz first answers stops the whole server", async (
     }
   });
   assert.equal(code, 0, output.slice(-3000));
+  // Every step of the stop ran to its end (its step times are logged last).
+  assert.match(output, /control plane stopped.*storageMs/, output.slice(-3000));
+  assert.match(output, /server stopped.*componentsMs.*controlPlaneMs/, output.slice(-3000));
 });
 
 test("SIGTERM early in start-up stops the server", async () => {
