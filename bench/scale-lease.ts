@@ -6,9 +6,12 @@
  * renewals/s, PUT latency p50/p99 from the client, how evenly renewals are
  * spread (the busiest 100 ms against the mean), the server's CPU (share of a
  * core and ms per renewal) and, with --cpu-prof-dir, its top functions.
+ * Then the hollow nodes stop and the server's CPU is read for B more
+ * seconds without renewals (its background: controllers, timers), so the
+ * cost per renewal is also given above that baseline.
  *
  * `tsx bench/scale-lease.ts [--nodes N] [--renew-ms R] [--seconds S]
- * [--cpu-prof-dir DIR]`. Only 127.0.0.1; everything started is removed.
+ * [--baseline-seconds B (20; 0: none)] [--cpu-prof-dir DIR]`. Only 127.0.0.1; everything started is removed.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -36,6 +39,7 @@ const flag = (name: string, dflt: number) => {
 const nodes = flag("--nodes", 1000);
 const renewMs = flag("--renew-ms", 2000);
 const seconds = flag("--seconds", 60);
+const baselineSeconds = flag("--baseline-seconds", 20);
 const profDirAt = process.argv.indexOf("--cpu-prof-dir");
 const profDir = profDirAt >= 0 ? process.argv[profDirAt + 1] : undefined;
 const log = (m: string) => progress("scale-lease", m);
@@ -133,6 +137,17 @@ try {
   }
   const mean = starts.length / (((to - from) / 1000) * 10);
   const busiest = Math.max(0, ...windows.values());
+  // Baseline: the same server with no renewals (the nodes stopped; the node
+  // lifecycle controller's 40 s grace keeps the nodes Ready meanwhile).
+  let baseline = NaN;
+  if (baselineSeconds > 0) {
+    await sim.stop();
+    sim = undefined;
+    await sleep(2000);
+    const idle = new ProcessSampler({ server: server.child.pid! });
+    await sleep(baselineSeconds * 1000);
+    baseline = idle.cpuSeconds().server! / baselineSeconds;
+  }
   const lat = percentiles(latencies);
   const secondsRun = (to - from) / 1000;
   process.stdout.write(`\nbench:scale lease renewals, ${nodes} nodes every ${renewMs} ms\n\n`);
@@ -147,6 +162,11 @@ try {
     { figure: "renewals per 100 ms: mean / busiest", value: `${mean.toFixed(1)} / ${busiest}` },
     { figure: "server CPU (share of one core)", value: usage.cpuSeconds / secondsRun },
     { figure: "server CPU per renewal (ms)", value: (usage.cpuSeconds * 1000) / starts.length },
+    { figure: "server CPU without renewals (share of one core)", value: baseline },
+    {
+      figure: "server CPU per renewal above that (ms)",
+      value: ((usage.cpuSeconds - baseline * secondsRun) * 1000) / starts.length,
+    },
     { figure: "server peak RSS (MiB)", value: usage.peakRssMiB },
     {
       figure: "load average 1m mean / max",

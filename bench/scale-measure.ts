@@ -14,6 +14,7 @@ import type {
   ResourceRef,
   RestClient,
 } from "../src/client/rest-client.ts";
+import { ApiError } from "../src/client/api-error.ts";
 import { percentiles, type Percentiles } from "./lib/percentiles.ts";
 
 type DeleteOptions = Parameters<RestClient["delete"]>[3];
@@ -34,23 +35,38 @@ export interface CallStats extends Percentiles {
   resource: string;
   scope: Scope;
   errors: number;
+  /** Failed calls by kind: the HTTP code of an API error, else the error's code or name. */
+  errorKinds: Record<string, number>;
+}
+
+/** What kind of failure err is: "429", "504", "ECONNRESET", "Error". */
+export function errorKind(err: unknown): string {
+  if (err instanceof ApiError) return String(err.code);
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string") return code;
+  return err instanceof Error ? err.name : typeof err;
 }
 
 /** Records the latency of every call made through it; the client must not throttle (qps very high). */
 export class LatencyRecorder {
-  private samples = new Map<string, { scope: Scope; ms: number[]; errors: number }>();
+  private samples = new Map<
+    string,
+    { scope: Scope; ms: number[]; errors: number; kinds: Record<string, number> }
+  >();
 
   constructor(private readonly client: RestClient) {}
 
   async time<T>(verb: string, ref: ResourceRef, scope: Scope, fn: () => Promise<T>): Promise<T> {
     const key = `${verb}|${ref.resource}`;
     let s = this.samples.get(key);
-    if (!s) this.samples.set(key, (s = { scope, ms: [], errors: 0 }));
+    if (!s) this.samples.set(key, (s = { scope, ms: [], errors: 0, kinds: {} }));
     const t = performance.now();
     try {
       return await fn();
     } catch (err) {
       s.errors++;
+      const kind = errorKind(err);
+      s.kinds[kind] = (s.kinds[kind] ?? 0) + 1;
       throw err;
     } finally {
       s.ms.push(performance.now() - t);
@@ -84,7 +100,8 @@ export class LatencyRecorder {
   calls(): CallStats[] {
     return [...this.samples].map(([key, s]) => {
       const [verb, resource] = key.split("|") as [string, string];
-      return { verb, resource, scope: s.scope, errors: s.errors, ...percentiles(s.ms) };
+      const { scope, errors, kinds } = s;
+      return { verb, resource, scope, errors, errorKinds: kinds, ...percentiles(s.ms) };
     });
   }
 

@@ -66,6 +66,9 @@ export function callRows(api: LatencyRecorder): Row[] {
     scope: x.scope,
     count: x.count,
     errors: x.errors,
+    "error kinds": Object.entries(x.errorKinds)
+      .map(([k, n]) => `${k} x${n}`)
+      .join(", "),
     "p50 ms": x.p50,
     "p90 ms": x.p90,
     "p99 ms": x.p99,
