@@ -98,6 +98,28 @@ test("minimal deployment gets upstream defaults and an empty status", () => {
   assert.deepEqual(d.status, {});
 });
 
+test("pod templates get SetDefaults_PodSpec only: no enableServiceLinks, no requests from limits", () => {
+  const limits = { cpu: "1", memory: "1Gi" };
+  const d = create("apps", "deployments", {
+    metadata: { name: "d", namespace: "default" },
+    spec: {
+      selector: { matchLabels: { app: "d" } },
+      template: {
+        metadata: { labels: { app: "d" } },
+        spec: { containers: [{ ...container(), resources: { limits } }] },
+      },
+    },
+  });
+  const spec = d.spec.template.spec;
+  assert.equal(spec.enableServiceLinks, undefined);
+  assert.deepEqual(spec.containers[0].resources, { limits });
+  assert.equal(spec.dnsPolicy, "ClusterFirst");
+  // The pods made from it get both.
+  const pod = create("", "pods", { metadata: { name: "p", namespace: "default" }, spec });
+  assert.equal(pod.spec.enableServiceLinks, true);
+  assert.deepEqual(pod.spec.containers[0].resources.requests, limits);
+});
+
 test("minimal service gets upstream defaults", () => {
   const svc = create("", "services", {
     metadata: { name: "s", namespace: "default" },

@@ -56,7 +56,10 @@ export function defaultContainer(c: Obj, hostNetwork: boolean): void {
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
-  // Requests default to limits when absent (SetDefaults_Pod).
+}
+
+/** Requests default to limits when absent (SetDefaults_Pod: pods only, not templates). */
+function defaultRequestsToLimits(c: Obj): void {
   if (isObject(c.resources) && isObject(c.resources.limits)) {
     const requests = isObject(c.resources.requests) ? c.resources.requests : {};
     for (const [name, q] of Object.entries(c.resources.limits)) setDefault(requests, name, q);
@@ -86,7 +89,6 @@ export function defaultPodSpec(spec: Obj): void {
   setDefault(spec, "terminationGracePeriodSeconds", 30);
   setDefault(spec, "securityContext", {});
   setDefault(spec, "schedulerName", "default-scheduler");
-  setDefault(spec, "enableServiceLinks", true);
   if (str(spec.serviceAccount) && !str(spec.serviceAccountName))
     spec.serviceAccountName = spec.serviceAccount;
   const hostNetwork = spec.hostNetwork === true;
@@ -102,10 +104,19 @@ export function defaultPodTemplate(template: unknown): void {
   defaultPodSpec(template.spec as Obj);
 }
 
-/** Defaults of a Pod (called on create, update and patch). */
+/**
+ * Defaults of a Pod (called on create, update and patch): SetDefaults_PodSpec
+ * plus what upstream's SetDefaults_Pod adds to pods but not to pod templates
+ * (a Deployment's template has no enableServiceLinks, nor requests copied
+ * from limits: its pods get them when created).
+ */
 export function defaultPod(pod: KObject): void {
   setDefault(pod, "spec", {});
-  defaultPodSpec(pod.spec as Obj);
+  const spec = pod.spec as Obj;
+  defaultPodSpec(spec);
+  for (const c of objects(spec.initContainers)) defaultRequestsToLimits(c);
+  for (const c of objects(spec.containers)) defaultRequestsToLimits(c);
+  setDefault(spec, "enableServiceLinks", true);
   if (isObject(pod.spec) && str(pod.spec.serviceAccountName))
     pod.spec.serviceAccount = pod.spec.serviceAccountName;
 }
