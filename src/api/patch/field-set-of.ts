@@ -86,9 +86,12 @@ export interface Comparison {
  * Compares two objects of type `schema`. Leaves (scalars, atomic values,
  * empty containers) that differ are modified; nodes present on one side
  * only are added or removed together with everything below them. A node
- * that is itself a map, a granular list or a list item counts as
- * added/removed too; a struct-typed node does not (upstream keeps
- * zero-valued structs, so they never appear or vanish).
+ * with children counts as added or removed itself (its "." in FieldsV1)
+ * only when Go's form of the other side lacks it: upstream compares typed
+ * objects, in which required fields (null) and structs held by value ({})
+ * are always present (FieldPatchInfo.inZero), so `f:spec` and
+ * `f:containers` never get one, while a new list item, a new map such as
+ * `f:labels` or a new pointer struct such as `f:rollingUpdate` does.
  */
 export function compareObjects(
   oldObj: Record<string, unknown> | undefined,
@@ -121,7 +124,10 @@ export function fieldSetOfCreated(
     if ((EMPTY_OBJECT as Record<string, unknown>)[key] !== undefined)
       return compareAsCreated(obj, schema);
     const v = obj[key];
-    if (v !== undefined) collect(v, schema?.field(key), set.child(fieldElement(key)), false);
+    if (v !== undefined) {
+      const info = schema?.field(key);
+      collect(v, info, set.child(fieldElement(key)), info?.inZero === true);
+    }
   }
   return set;
 }
@@ -178,8 +184,10 @@ function compareValues(
   isItem: boolean,
 ) {
   if (l === undefined && r === undefined) return;
-  if (l === undefined) return collect(r, info, nodeAt(c.added, path), isItem);
-  if (r === undefined) return collect(l, info, nodeAt(c.removed, path), isItem);
+  // A field missing from one side is still in Go's form of it when inZero.
+  const present = !isItem && info?.inZero === true;
+  if (l === undefined) return collect(r, info, nodeAt(c.added, path), present);
+  if (r === undefined) return collect(l, info, nodeAt(c.removed, path), present);
   const bothObjects = isJsonObject(l) && isJsonObject(r);
   const bothLists = Array.isArray(l) && Array.isArray(r);
   const leafy =
@@ -215,22 +223,27 @@ function nodeAt(set: FieldSet, path: readonly string[]): FieldSet {
 /**
  * Makes `node` (the node of some path) and everything below it that a value
  * specifies members. Leaves `node` non-empty: every value specifies something.
+ * `present`: Go's form of the other side has this node (see compareObjects),
+ * so it is no member of its own when it has children. Free-form objects (no
+ * schema) are members at every level.
  */
-function collect(v: unknown, info: FieldPatchInfo | undefined, node: FieldSet, isItem: boolean) {
+function collect(v: unknown, info: FieldPatchInfo | undefined, node: FieldSet, present: boolean) {
   if (isLeaf(v, info)) {
     node.member = true;
     return;
   }
+  if (!present) node.member = true;
   if (Array.isArray(v)) {
-    node.member = true;
     const { order, items } = indexList(v, info, false);
     const itemInfo: FieldPatchInfo | undefined = info?.schema ? { schema: info.schema } : undefined;
-    for (const pe of order) collect(items.get(pe), itemInfo, node.child(pe), true);
+    for (const pe of order) collect(items.get(pe), itemInfo, node.child(pe), false);
     return;
   }
   const obj = v as Record<string, unknown>;
   const schema = info?.schema;
-  if (isItem || schema === undefined || schema.isMap) node.member = true;
-  for (const key in obj)
-    collect(obj[key], schema?.field(key), node.child(fieldElement(key)), false);
+  if (schema === undefined) node.member = true;
+  for (const key in obj) {
+    const child = schema?.field(key);
+    collect(obj[key], child, node.child(fieldElement(key)), present && child?.inZero === true);
+  }
 }

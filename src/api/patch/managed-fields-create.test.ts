@@ -145,7 +145,6 @@ const cases: { name: string; obj: Record<string, unknown>; want: unknown }[] = [
           "f:metadata": { "f:labels": { ".": {}, "f:app": {} } },
           "f:spec": {
             "f:containers": {
-              ".": {},
               'k:{"name":"web"}': { ".": {}, "f:image": {}, "f:name": {} },
             },
           },

@@ -37,7 +37,6 @@ test("create: the creator owns every field it set, not the object's identity", (
         "f:metadata": { "f:labels": { ".": {}, "f:app": {} } },
         "f:spec": {
           "f:containers": {
-            ".": {},
             'k:{"name":"web"}': { ".": {}, "f:image": {}, "f:name": {} },
           },
         },

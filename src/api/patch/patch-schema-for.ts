@@ -26,6 +26,71 @@ const ATOMIC_STRUCTS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Struct fields Go holds by value (not by pointer): present as `{}` in the
+ * zero value of their struct. By field name, with the pointers of the same
+ * name listed apart (by short type name).
+ */
+const BY_VALUE_STRUCT_FIELDS: ReadonlySet<string> = new Set([
+  "metadata",
+  "spec",
+  "status",
+  "template",
+  "strategy",
+  "updateStrategy",
+  "resources",
+  "target",
+  "current",
+  "metric",
+  "describedObject",
+  "scaleTargetRef",
+  "clientConfig",
+  "names",
+  "acceptedNames",
+  "userInfo",
+  "user",
+  "state",
+  "lastState",
+  "podAffinityTerm",
+  "preference",
+  "loadBalancer",
+  "daemonEndpoints",
+  "nodeInfo",
+  "kubeletEndpoint",
+  "involvedObject",
+  "source",
+  "regarding",
+  "deprecatedSource",
+  "backend",
+  "port",
+  "roleRef",
+  "podSelector",
+  "conditions",
+  "preferredVersion",
+  "typeMeta",
+]);
+const POINTER_STRUCT_FIELDS: ReadonlySet<string> = new Set([
+  "CustomResourceSubresources.status",
+  "ReplicationControllerSpec.template",
+  "PodSpec.resources",
+  "ContainerStatus.resources",
+  "ContainerStatus.user",
+  "WebhookConversion.clientConfig",
+  "NetworkPolicyPeer.podSelector",
+]);
+
+/** FieldPatchInfo.inZero of field `name` of struct `typeName` (fully qualified). */
+function inZeroValue(
+  typeName: string,
+  name: string,
+  opts: FieldOptions | undefined,
+  type: TypeRef,
+): boolean {
+  if (opts?.required) return true;
+  if (type.kind !== "ref" || !BY_VALUE_STRUCT_FIELDS.has(name)) return false;
+  return !POINTER_STRUCT_FIELDS.has(`${typeName.slice(typeName.lastIndexOf(".") + 1)}.${name}`);
+}
+
+/**
  * The PatchSchema of type `fullTypeName` ("io.k8s.api.apps.v1.Deployment").
  * Nodes are built lazily and memoized per returned schema, so one call per
  * request (or one per type, cached by the caller) is cheap. Unknown types
@@ -44,6 +109,7 @@ export function patchSchemaFor(registry: SchemaRegistry, fullTypeName: string): 
           if (info === undefined) {
             const f = registry.field(typeName, name);
             info = f ? infoFor(f.spec[2], f.type) : null;
+            if (f && info && inZeroValue(typeName, name, f.spec[2], f.type)) info.inZero = true;
             fields.set(name, info);
           }
           return info ?? undefined;

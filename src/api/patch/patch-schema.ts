@@ -15,6 +15,15 @@ export interface FieldPatchInfo {
   listMapKeys?: string[];
   mapType?: "atomic" | "granular";
   /**
+   * The field is present in the Go zero value of its struct: required fields
+   * (no omitempty: null) and structs held by value (`{}`). Upstream's
+   * managedFields compare an Update against the old object as Go serializes
+   * it (a create against the kind's zero value), so a node with children gets
+   * its own member ("." in FieldsV1) only when it was absent there: `f:spec`
+   * and `f:containers` never, a new `f:rollingUpdate` or `f:labels` does.
+   */
+  inZero?: boolean;
+  /**
    * Schema of the value: the struct or map itself, or for a list the schema
    * of its elements. Undefined for scalars and free-form values.
    */

@@ -1,6 +1,8 @@
 /**
  * Hand-written PatchSchemas for tests of the patch code: a slice of core/v1
- * Pod and apps/v1 Deployment with upstream's patch tags and list types.
+ * Pod and apps/v1 Deployment with upstream's patch tags and list types, and
+ * inZero where Go has the field in its zero value (structs held by value,
+ * required fields).
  */
 import { mapSchema, structSchema } from "./patch-schema.ts";
 import type { FieldPatchInfo, PatchSchema } from "./patch-schema.ts";
@@ -35,7 +37,7 @@ export const containerSchema: PatchSchema = structSchema({
   env: mergeBy("name", envVar),
   ports: mergeBy("containerPort", containerPort, { listMapKeys: ["containerPort", "protocol"] }),
   volumeMounts: mergeBy("mountPath", volumeMount),
-  resources: { schema: resources },
+  resources: { schema: resources, inZero: true },
 });
 
 const volumeSchema = structSchema({
@@ -67,7 +69,7 @@ const objectMeta = structSchema({
 const toleration = structSchema({ key: {}, operator: {}, value: {}, effect: {} });
 
 export const podSpecSchema: PatchSchema = structSchema({
-  containers: mergeBy("name", containerSchema),
+  containers: mergeBy("name", containerSchema, { inZero: true }),
   initContainers: mergeBy("name", containerSchema),
   volumes: mergeBy("name", volumeSchema, { strategy: "merge,retainKeys" }),
   tolerations: { listType: "atomic", schema: toleration },
@@ -80,25 +82,28 @@ export const podSpecSchema: PatchSchema = structSchema({
 export const podSchema: PatchSchema = structSchema({
   apiVersion: {},
   kind: {},
-  metadata: { schema: objectMeta },
-  spec: { schema: podSpecSchema },
+  metadata: { schema: objectMeta, inZero: true },
+  spec: { schema: podSpecSchema, inZero: true },
   status: {
     schema: structSchema({
       phase: {},
       conditions: mergeBy("type", structSchema({ type: {}, status: {} })),
     }),
+    inZero: true,
   },
 });
 
 export const deploymentSchema: PatchSchema = structSchema({
   apiVersion: {},
   kind: {},
-  metadata: { schema: objectMeta },
+  metadata: { schema: objectMeta, inZero: true },
   spec: {
+    inZero: true,
     schema: structSchema({
       replicas: {},
-      selector: { schema: labelSelector, mapType: "atomic" },
+      selector: { schema: labelSelector, mapType: "atomic", inZero: true },
       strategy: {
+        inZero: true,
         strategy: "retainKeys",
         schema: structSchema({
           type: {},
@@ -106,9 +111,13 @@ export const deploymentSchema: PatchSchema = structSchema({
         }),
       },
       template: {
-        schema: structSchema({ metadata: { schema: objectMeta }, spec: { schema: podSpecSchema } }),
+        inZero: true,
+        schema: structSchema({
+          metadata: { schema: objectMeta, inZero: true },
+          spec: { schema: podSpecSchema, inZero: true },
+        }),
       },
     }),
   },
-  status: { schema: structSchema({ replicas: {} }) },
+  status: { schema: structSchema({ replicas: {} }), inZero: true },
 });
