@@ -11,11 +11,12 @@
  *
  * Flags: --json FILE, --quick (scale 0.05), --scale F (0 < F <= 1),
  * --workload NAME (repeatable), --core-only, --cpu-prof-dir DIR (V8 CPU
- * profiles of the API server and of the scheduler process, one pair per
- * workload, written under DIR/<workload>/{server,scheduler}). Progress goes
- * to stderr; every phase is bounded in count and time.
+ * profiles of the API server and of the scheduler process over the pod phase
+ * only, through their inspectors: DIR/<workload>-{server,scheduler}.cpuprofile).
+ * Progress goes to stderr; every phase is bounded in count and time.
  */
 import { spawn } from "node:child_process";
+import { mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -23,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import type { KObject } from "../src/api/types.ts";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { nodesRef, podsRef } from "../src/client/resources.ts";
-import { RestClient } from "../src/client/rest-client.ts";
+import { RestClient, resourcePath } from "../src/client/rest-client.ts";
 import { startCluster } from "../test/e2e/harness.ts";
 import {
   diffRequestCounts,
@@ -31,6 +32,7 @@ import {
   type RequestCounts,
 } from "./controllers-requests.ts";
 import { progress, writeJson } from "./lib/args.ts";
+import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { processCpuMs } from "./lib/server-side.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { runCore, type CoreResult } from "./lib/scheduler-core.ts";
@@ -90,6 +92,8 @@ interface Result {
   /** CPU ms per bound pod from the first create to the last bind (load-independent cost). */
   serverCpuMsPerPod: number;
   schedulerCpuMsPerPod: number;
+  /** The bench's own CPU (pod creates, the watch of bindings) per bound pod. */
+  benchCpuMsPerPod: number;
   /** 1-minute load average when the pod phase started and ended. */
   load: [number, number];
   /** API requests the server counted over the pod phase, per bound pod ("VERB resource[/sub]"). */
@@ -116,9 +120,15 @@ async function concurrently(
   await Promise.all(Array.from({ length: concurrency }, loop));
 }
 
-/** Node flags writing a CPU profile under dir/workload/what (none without dir). */
-const profFlags = (dir: string | undefined, workload: string, what: string): string[] =>
-  dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, workload, what)}`] : [];
+/** Node flags opening an inspector when profiling (none without dir). */
+const profFlags = (dir: string | undefined): string[] => (dir ? ["--inspect=127.0.0.1:0"] : []);
+
+/** An inspector session on a process that printed its address in output. */
+async function connectInspector(what: string, output: string): Promise<InspectorSession> {
+  const url = inspectorUrl(output);
+  if (!url) throw new Error(`the ${what} printed no inspector address`);
+  return InspectorSession.connect(url);
+}
 
 async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Promise<Result> {
   progress("scheduler", `${w.name}: starting API server`);
@@ -128,7 +138,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
     // e.g. K8TS_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
     nodeArgs: [
       ...(process.env.K8TS_BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-      ...profFlags(profDir, w.name, "server"),
+      ...profFlags(profDir),
     ],
     args: [
       "--disable-scheduler",
@@ -140,6 +150,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
   const client = new RestClient({ ...loadKubeconfig(cluster.kubeconfig), qps: 1e6, burst: 1e6 });
   let schedLog = "";
   let sched: ReturnType<typeof spawn> | undefined;
+  const inspectors: InspectorSession[] = [];
   const abort = new AbortController();
   try {
     progress("scheduler", `${w.name}: creating ${w.nodes} nodes`);
@@ -153,7 +164,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
     sched = spawn(
       process.execPath,
       [
-        ...profFlags(profDir, w.name, "scheduler"),
+        ...profFlags(profDir),
         ...K8TS_NODE_FLAGS,
         join(repoRoot, "bin", "k8ts"),
         "scheduler",
@@ -185,7 +196,9 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
           for await (const ev of client.watch<KObject>(
             podsRef,
             "default",
-            { resourceVersion: rv, allowWatchBookmarks: true },
+            // Bound pods only: the bench sees each pod once, at its bind (the
+            // server does not send it every create, nor decode them here).
+            { resourceVersion: rv, allowWatchBookmarks: true, fieldSelector: "spec.nodeName!=" },
             abort.signal,
           )) {
             rv = ev.object.metadata?.resourceVersion ?? rv;
@@ -205,9 +218,15 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
     })();
     progress("scheduler", `${w.name}: creating ${w.pods} pods`);
     const requests0 = await fetchRequestCounts(loadKubeconfig(cluster.kubeconfig));
+    if (profDir) {
+      inspectors.push(await connectInspector("API server", cluster.logs()));
+      inspectors.push(await connectInspector("scheduler", schedLog));
+      for (const inspector of inspectors) await inspector.startProfile();
+    }
     const load0 = loadavg()[0]!;
     const serverCpu0 = processCpuMs(cluster.pid);
     const schedCpu0 = processCpuMs(sched.pid!);
+    const benchCpu0 = process.cpuUsage();
     const start = performance.now();
     await concurrently(
       w.pods,
@@ -215,7 +234,11 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       async (i) => {
         const pod = w.pod(i);
         sent.set(pod.metadata!.name!, performance.now());
-        await client.create(podsRef, "default", pod);
+        // The answer (the created pod) is not read: not decoded either.
+        await client.request("POST", resourcePath(podsRef, "default"), {
+          body: pod,
+          ignoreAnswer: true,
+        });
       },
       (d) => progress("scheduler", `${w.name}: ${d}/${w.pods} pods created, ${boundAt.size} bound`),
     );
@@ -228,6 +251,13 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
     await finished;
     const serverCpuMs = processCpuMs(cluster.pid) - serverCpu0;
     const schedCpuMs = processCpuMs(sched.pid!) - schedCpu0;
+    const benchCpu = process.cpuUsage(benchCpu0);
+    const benchCpuMs = (benchCpu.user + benchCpu.system) / 1000;
+    if (profDir) {
+      await mkdir(profDir, { recursive: true });
+      await inspectors[0]!.stopProfile(join(profDir, `${w.name}-server.cpuprofile`));
+      await inspectors[1]!.stopProfile(join(profDir, `${w.name}-scheduler.cpuprofile`));
+    }
     clearTimeout(timer);
     clearInterval(ticker);
     const requests: RequestCounts = diffRequestCounts(
@@ -253,6 +283,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       target: w.target,
       serverCpuMsPerPod: serverCpuMs / Math.max(1, boundAt.size),
       schedulerCpuMsPerPod: schedCpuMs / Math.max(1, boundAt.size),
+      benchCpuMsPerPod: benchCpuMs / Math.max(1, boundAt.size),
       load: [load0, loadavg()[0]!],
       requestsPerPod: Object.fromEntries(
         [...requests]
@@ -262,12 +293,12 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
     };
   } finally {
     abort.abort();
+    for (const inspector of inspectors) inspector.close();
     if (sched && sched.exitCode === null) {
       const proc = sched;
       const exited = new Promise((r) => proc.once("exit", r));
       proc.kill("SIGTERM");
-      // A profiled process needs time to write its profile (a SIGKILL loses it).
-      const kill = setTimeout(() => proc.kill("SIGKILL"), profDir ? 120_000 : 5000);
+      const kill = setTimeout(() => proc.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(kill);
     }
@@ -316,6 +347,7 @@ const rows: Row[] = results.map((r) => ({
   "e2e p99 ms": r.p99Ms,
   "server cpu ms/pod": r.serverCpuMsPerPod,
   "sched cpu ms/pod": r.schedulerCpuMsPerPod,
+  "bench cpu ms/pod": r.benchCpuMsPerPod,
   load: r.load ? `${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)}` : undefined,
   "upstream floor": r.floorText,
   target: r.target,
