@@ -4,7 +4,7 @@
  * main thread through the inspector (process.memoryUsage() after a full GC)
  * and of its worker threads (memory-workers.ts), in bytes.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { inspectorUrl } from "./lib/inspector.ts";
 import { workerHeaps } from "./memory-workers.ts";
 import type { K8tsChild } from "./scale-procs.ts";
@@ -25,6 +25,9 @@ export interface MemorySample {
   /** V8 heap in use after a full GC in the worker threads (the components thread, SQLite's checkpointer ...). */
   workersHeapUsed: number;
   workersHeapTotal: number;
+  /** CPU seconds (user + system) of the main thread so far, and of all the other threads. */
+  cpuMain: number;
+  cpuOthers: number;
 }
 
 /** The fields of /proc/PID/status in bytes (kB lines), by name. */
@@ -37,8 +40,39 @@ export function procStatus(pid: number): Record<string, number> {
   return out;
 }
 
-/** Collects garbage in the child, then samples it; throws when its inspector is unavailable. */
-export async function sampleMemory(child: K8tsChild): Promise<MemorySample> {
+/**
+ * CPU seconds of a process's main thread and of all its other threads
+ * (worker threads, V8's GC helpers, libuv's pool), from /proc/PID/task/TID/stat.
+ */
+export function threadCpu(pid: number): { main: number; others: number } {
+  const tick = 100; // USER_HZ
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // the thread ended
+    }
+    // Fields after "(comm) ": state is [0], utime [11], stime [12].
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const s = (Number(f[11]) + Number(f[12])) / tick;
+    if (Number(tid) === pid) main += s;
+    else others += s;
+  }
+  return { main, others };
+}
+
+/**
+ * Collects garbage in the child, then samples it; throws when its inspector
+ * is unavailable. With workerSnapshot, writes each worker thread's heap
+ * snapshot to the file it names.
+ */
+export async function sampleMemory(
+  child: K8tsChild,
+  workerSnapshot?: (index: number, title: string) => string,
+): Promise<MemorySample> {
   const s = await child.inspector();
   if (!s) throw new Error("Cannot sample memory: the server's inspector is unavailable");
   await s.call("HeapProfiler.collectGarbage");
@@ -53,8 +87,9 @@ export async function sampleMemory(child: K8tsChild): Promise<MemorySample> {
     arrayBuffers: number;
   };
   const url = inspectorUrl(child.output());
-  const workers = url ? await workerHeaps(url).catch(() => []) : [];
+  const workers = url ? await workerHeaps(url, 60_000, workerSnapshot).catch(() => []) : [];
   const st = procStatus(child.child.pid!);
+  const cpu = threadCpu(child.child.pid!);
   return {
     rss: st.VmRSS ?? NaN,
     rssAnon: st.RssAnon ?? NaN,
@@ -66,6 +101,8 @@ export async function sampleMemory(child: K8tsChild): Promise<MemorySample> {
     arrayBuffers: mu.arrayBuffers,
     workersHeapUsed: workers.reduce((a, w) => a + w.heapUsed, 0),
     workersHeapTotal: workers.reduce((a, w) => a + w.heapTotal, 0),
+    cpuMain: cpu.main,
+    cpuOthers: cpu.others,
   };
 }
 
@@ -91,6 +128,8 @@ export function sampleRow(
   ] as const;
   for (const k of keys) row[`${k} MiB`] = Math.round((s[k] / MiB) * 10) / 10;
   row["hwm MiB"] = Math.round((s.hwm / MiB) * 10) / 10;
+  row["cpu main s"] = Math.round(s.cpuMain * 10) / 10;
+  row["cpu others s"] = Math.round(s.cpuOthers * 10) / 10;
   if (base && count > 0) {
     for (const k of ["rss", "rssAnon", "heapUsed", "workersHeapUsed"] as const)
       row[`${k} KiB/pod`] = Math.round(((s[k] - base[k]) / 1024 / count) * 10) / 10;

@@ -13,8 +13,8 @@
  * empty, with every pod Running, after deleting every pod (graceful DELETE,
  * then the kubelet's grace-0 DELETE) and their ReplicaSets, and once more
  * after a pause; per-pod figures are above the empty sample. With
- * --snapshot-dir it writes a heap snapshot of the server at each sample
- * (read them with bench/scale-heap.ts).
+ * --snapshot-dir it writes heap snapshots of the server's main thread and
+ * of each worker thread at each sample (read them with bench/scale-heap.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -137,14 +137,19 @@ async function waitForServer(): Promise<RestClient> {
 }
 
 async function sample(phase: string, count: number): Promise<void> {
-  const s = await sampleMemory(server);
+  const dir = opts.snapshotDir;
+  if (dir) mkdirSync(dir, { recursive: true });
+  const n = samples.length + 1;
+  const s = await sampleMemory(
+    server,
+    dir ? (i) => join(dir, `${n}-${phase}-worker${i}.heapsnapshot`) : undefined,
+  );
   samples.push({ phase, sample: s, count });
   log(
     `${phase}: rss ${(s.rss / 2 ** 20).toFixed(0)} MiB, heap ${(s.heapUsed / 2 ** 20).toFixed(0)} MiB`,
   );
-  if (opts.snapshotDir) {
-    mkdirSync(opts.snapshotDir, { recursive: true });
-    const file = join(opts.snapshotDir, `${samples.length}-${phase}.heapsnapshot`);
+  if (dir) {
+    const file = join(dir, `${n}-${phase}.heapsnapshot`);
     await server.heapSnapshot(file);
     log(`wrote ${file}`);
   }
