@@ -5,7 +5,8 @@
  * them, so N informers of the same resource cost one server watch and one
  * decoded copy of each object (consumers get the same instances; cached
  * objects are read-only, as in any informer). managedFields are dropped, as
- * the informers themselves do.
+ * the informers themselves do, and repeated string values are shared
+ * (`interner`: one instance of each image name, timestamp, owner uid ...).
  *
  * Contracts: a list answers the state at its resourceVersion; a watch from
  * resourceVersion R delivers, in order, every event after R (ring entries,
@@ -17,6 +18,7 @@ import type { KObject } from "../api/types.ts";
 import { isGone } from "../client/api-error.ts";
 import { realClock, sleep, type Clock } from "../client/clock.ts";
 import { objectKey } from "../client/informer/store.ts";
+import { StringInterner } from "../util/string-intern.ts";
 import type {
   ListOptions,
   ObjectList,
@@ -41,6 +43,8 @@ export interface SharedReflectorOptions {
   bufferSize?: number;
   /** Page size of the reflector's own lists (default 500). */
   pageSize?: number;
+  /** The table the objects' repeated strings are shared through (default: the reflector's own). */
+  interner?: StringInterner;
   onError?(err: unknown): void;
 }
 
@@ -93,6 +97,7 @@ export class SharedReflector {
   readonly #clock: Clock;
   readonly #ringSize: number;
   readonly #bufferSize: number;
+  readonly #interner: StringInterner;
   #synced = false;
   #failed = false;
   readonly #ready: Promise<void>;
@@ -107,6 +112,7 @@ export class SharedReflector {
     this.#clock = opts.clock ?? realClock;
     this.#ringSize = opts.ringSize ?? 128;
     this.#bufferSize = opts.bufferSize ?? 100_000;
+    this.#interner = opts.interner ?? new StringInterner();
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#settle = (err) => (err === undefined ? resolve() : reject(err));
     });
@@ -276,7 +282,7 @@ export class SharedReflector {
     } while (cont);
     const rv = page.metadata.resourceVersion ?? "";
     this.#items.clear();
-    for (const obj of items) this.#items.set(objectKey(obj), stripManagedFields(obj));
+    for (const obj of items) this.#items.set(objectKey(obj), this.#compact(obj));
     this.#kind = page.kind ?? "";
     this.#apiVersion = page.apiVersion ?? "";
     this.#rv = rv;
@@ -322,9 +328,10 @@ export class SharedReflector {
           continue;
         }
         const key = objectKey(ev.object);
-        stripManagedFields(ev.object);
-        if (ev.type === "DELETED") this.#items.delete(key);
-        else this.#items.set(key, ev.object);
+        if (ev.type === "DELETED") {
+          stripManagedFields(ev.object);
+          this.#items.delete(key);
+        } else this.#items.set(key, this.#compact(ev.object));
         this.#rv = rvText!;
         this.#record(rv, ev);
         this.#deliver(ev, false);
@@ -334,6 +341,11 @@ export class SharedReflector {
       if (isGone(err)) return "relist";
       throw err;
     }
+  }
+
+  /** obj as the reflector keeps it: without managedFields, its repeated strings shared. */
+  #compact(obj: KObject): KObject {
+    return this.#interner.internValues(stripManagedFields(obj));
   }
 }
 

@@ -25,6 +25,7 @@ import {
   type ResourceRef,
   type WatchEvent,
 } from "../client/rest-client.ts";
+import { StringInterner } from "../util/string-intern.ts";
 import {
   parseRv,
   SharedReflector,
@@ -62,17 +63,22 @@ export class SharedListWatch {
   #nextSnapshot = 0;
   #stopped = false;
 
+  readonly #opts: SharedReflectorOptions;
+
+  /** Every reflector shares one string table (opts.interner, else a new one). */
   constructor(
     private readonly source: ListWatchSource,
-    private readonly opts: SharedReflectorOptions = {},
-  ) {}
+    opts: SharedReflectorOptions = {},
+  ) {
+    this.#opts = { ...opts, interner: opts.interner ?? new StringInterner() };
+  }
 
   /** The started reflector of ref (a failed one is replaced). */
   reflectorFor(ref: ResourceRef): SharedReflector {
     const key = `${ref.group}/${ref.version}/${ref.resource}`;
     let r = this.#reflectors.get(key);
     if (!r || r.failed) {
-      r = new SharedReflector(this.source, ref, this.opts);
+      r = new SharedReflector(this.source, ref, this.#opts);
       this.#reflectors.set(key, r);
       if (!this.#stopped) r.start();
     }
