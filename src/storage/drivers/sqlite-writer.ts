@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import type Database from "better-sqlite3";
 import type { KeyValue, WatchEvent } from "../backend.ts";
 import { StorageError } from "../errors.ts";
+import type { SqliteLiveCache } from "./sqlite-live-cache.ts";
 import { toKeyValue, type LiveRow } from "./sqlite-schema.ts";
 
 /** One write as the API asked for it; checks run inside the commit transaction. */
@@ -36,6 +37,8 @@ export interface WriterOptions {
   onDurable(results: WriteResult[]): void;
   /** Called when the WAL cannot be synced; the writer refuses all work afterwards. */
   onFatal?(err: StorageError): void;
+  /** Kept in step with every write (see SqliteLiveCache); its hits spare the live-row query. */
+  live?: SqliteLiveCache;
 }
 
 /** fdatasync's shape: sync fd, then call back once durable (or with the failure). */
@@ -77,6 +80,7 @@ export class SqliteWriter {
   readonly #maxBatch: number;
   readonly #onDurable: (results: WriteResult[]) => void;
   readonly #onFatal?: (err: StorageError) => void;
+  readonly #live?: SqliteLiveCache;
   readonly #selLive: Database.Statement;
   readonly #insKv: Database.Statement;
   readonly #upsertCur: Database.Statement;
@@ -111,6 +115,7 @@ export class SqliteWriter {
     this.#maxBatch = opts.maxBatch ?? 2000;
     this.#onDurable = opts.onDurable;
     this.#onFatal = opts.onFatal;
+    this.#live = opts.live;
     this.#committed = opts.revision;
     this.#durable = opts.revision;
     this.#next = opts.revision;
@@ -223,6 +228,8 @@ export class SqliteWriter {
       outcomes = this.#txn(batch);
     } catch (err) {
       this.#next = base;
+      // Rolled back: the cache may hold writes of this transaction.
+      this.#live?.clear();
       const failure = new StorageError("Unavailable", `SQLite commit failed: ${String(err)}`);
       for (const p of batch) p.reject(failure);
       return;
@@ -302,43 +309,52 @@ export class SqliteWriter {
 
   /** Runs inside the transaction. Returns (not throws) check failures so the batch continues. */
   #apply(req: WriteRequest): WriteResult | StorageError {
-    const live = this.#selLive.get(req.key) as LiveRow | undefined;
-    const prevKv = live ? toKeyValue(live) : undefined;
+    const prevKv = this.#liveKv(req.key);
     if (req.kind === "create") {
-      if (live) {
+      if (prevKv) {
         return new StorageError("KeyExists", `Key ${req.key} already exists`, { key: req.key });
       }
     } else {
-      if (!live)
+      if (!prevKv)
         return new StorageError("KeyNotFound", `Key ${req.key} not found`, { key: req.key });
-      if (req.expected !== undefined && req.expected !== live.id) {
+      if (req.expected !== undefined && req.expected !== prevKv.modRevision) {
         return new StorageError(
           "Conflict",
-          `Key ${req.key} was modified at revision ${live.id}, expected ${req.expected}`,
+          `Key ${req.key} was modified at revision ${prevKv.modRevision}, expected ${req.expected}`,
           { key: req.key, current: prevKv },
         );
       }
     }
     const revision = ++this.#next;
     if (req.kind === "delete") {
-      this.#insKv.run(revision, req.key, live!.create_revision, live!.id, 1, 0, "");
+      this.#insKv.run(revision, req.key, prevKv!.createRevision, prevKv!.modRevision, 1, 0, "");
       this.#delCur.run(req.key);
+      this.#live?.delete(req.key);
       const kv: KeyValue = { key: req.key, value: "", createRevision: 0, modRevision: revision };
       return { revision, event: { type: "DELETE", kv, prevKv }, expiresAt: 0 };
     }
-    const createRevision = live ? live.create_revision : revision;
+    const createRevision = prevKv ? prevKv.createRevision : revision;
     this.#insKv.run(
       revision,
       req.key,
       createRevision,
-      live ? live.id : 0,
+      prevKv ? prevKv.modRevision : 0,
       0,
       req.expiresAt,
       req.value,
     );
     this.#upsertCur.run(req.key, revision);
     const kv: KeyValue = { key: req.key, value: req.value, createRevision, modRevision: revision };
+    this.#live?.set(kv);
     const event: WatchEvent = prevKv ? { type: "PUT", kv, prevKv } : { type: "PUT", kv };
     return { revision, event, expiresAt: req.expiresAt };
+  }
+
+  /** key's live KeyValue inside the transaction: from the live cache, else the database. */
+  #liveKv(key: string): KeyValue | undefined {
+    const cached = this.#live?.get(key);
+    if (cached) return cached;
+    const row = this.#selLive.get(key) as LiveRow | undefined;
+    return row && toKeyValue(row);
   }
 }

@@ -16,6 +16,7 @@ import { StorageError } from "../errors.ts";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.ts";
 import { SqliteCompactor, type CompactionStats } from "./sqlite-compactor.ts";
 import { SqliteLeases } from "./sqlite-leases.ts";
+import { SqliteLiveCache } from "./sqlite-live-cache.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import { initSchema } from "./sqlite-schema.ts";
 import { checkKey, checkPrefix, checkRevision, checkTtl, checkValue } from "./sqlite-validate.ts";
@@ -55,6 +56,8 @@ export interface SqliteBackendOptions {
   walRestartFrames?: number;
   /** Upper bound on log rows per compaction step. */
   compactionStepRows?: number;
+  /** Bounds of the cache of hot keys' latest values (default 4,096 entries, 8 Mi value chars). */
+  liveCache?: { maxEntries?: number; maxChars?: number };
 }
 
 /** Counters exposed for tests, metrics and benchmarks. */
@@ -81,6 +84,8 @@ interface Open {
   /** Absent for an in-memory database. */
   checkpointer?: SqliteCheckpointer;
   reader: SqliteReader;
+  /** Latest values of hot keys, kept exact by the writer. */
+  live: SqliteLiveCache;
   writer: SqliteWriter;
   compactor: SqliteCompactor;
   timers: NodeJS.Timeout[];
@@ -118,7 +123,9 @@ export class SqliteBackend implements Backend {
       // WAL off the event loop before acknowledging (durability "full").
       const state = initSchema(db, { synchronous: "NORMAL" });
       if (o.durability !== "normal" && !inMemory) walFd = openSync(`${o.path}-wal`, "r+");
+      const live = new SqliteLiveCache(o.liveCache);
       const writer = new SqliteWriter(db, {
+        live,
         revision: state.revision,
         walFd,
         sync: o.walSync,
@@ -151,7 +158,16 @@ export class SqliteBackend implements Backend {
             },
           });
       const reader = new SqliteReader(db);
-      const open: Open = { db, walFd, checkpointer, reader, writer, compactor, timers: [] };
+      const open: Open = {
+        db,
+        walFd,
+        checkpointer,
+        reader,
+        live,
+        writer,
+        compactor,
+        timers: [],
+      };
       this.#leases.load(db);
       this.#open = open;
       compactor.resumeAfterRestart();
@@ -193,10 +209,14 @@ export class SqliteBackend implements Backend {
   async get(key: string, opts?: GetOptions): Promise<{ revision: number; kv?: KeyValue }> {
     checkKey(key);
     checkRevision("revision", opts?.revision);
-    const { reader } = this.#use();
+    const { reader, live } = this.#use();
     const at = this.#readAt(opts?.revision);
     if (at !== undefined) return { revision: at, kv: reader.get(key, at) };
-    const kv = reader.get(key);
+    let kv = live.get(key);
+    if (!kv) {
+      kv = reader.get(key);
+      if (kv) live.set(kv);
+    }
     return { revision: await this.#durable(), kv };
   }
 
