@@ -121,3 +121,24 @@ test("Indexer: index values are computed once per put; unchanged ones only swap 
     assert.equal(idx.countIndexed("node", "n1"), s.n1.length, `${s.what}: count`);
   }
 });
+
+test("Indexer: index functions may return frozen or fresh arrays; values that change move the object", () => {
+  const label = (o: KObject) =>
+    Object.freeze([`${o.metadata?.namespace} app=${o.metadata?.labels?.app ?? ""}`]) as string[];
+  const idx = new Indexer({ label });
+  const labelled = (name: string, app: string, rv: string) =>
+    ({ metadata: { namespace: "a", name, labels: { app }, resourceVersion: rv } }) as KObject;
+  for (let i = 0; i < 10; i++) idx.put(labelled(`p${i}`, "web", "1"));
+  idx.put(labelled("p0", "web", "2")); // same value: swapped in place
+  idx.put(labelled("p1", "db", "2")); // changed value: moved
+  assert.equal(idx.countIndexed("label", "a app=web"), 9);
+  assert.equal(idx.countIndexed("label", "a app=db"), 1);
+  assert.equal(
+    idx.byIndex("label", "a app=web").find((o) => o.metadata?.name === "p0")?.metadata
+      ?.resourceVersion,
+    "2",
+  );
+  for (let i = 0; i < 10; i++) idx.remove(`a/p${i}`);
+  assert.equal(idx.countIndexed("label", "a app=web"), 0);
+  assert.equal(idx.countIndexed("label", "a app=db"), 0);
+});

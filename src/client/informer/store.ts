@@ -20,16 +20,26 @@ export function splitKey(key: string): { namespace?: string; name: string } {
 
 export const namespaceIndex: IndexFunc = (obj) => [obj.metadata?.namespace ?? ""];
 
+/** The objects one index files under one value; `value` is the one instance of it every key's entry shares. */
+interface Bucket<T> {
+  readonly value: string;
+  readonly objects: Map<string, T>;
+}
+
 export class Indexer<T extends KObject = KObject> {
   private items = new Map<string, T>();
-  /** Per index: value → (key → object); objects held directly so byIndex needs no lookups. */
-  private indices = new Map<string, Map<string, Map<string, T>>>();
+  /** Per index: value → its bucket; objects held directly so byIndex needs no lookups. */
+  private indices = new Map<string, Map<string, Bucket<T>>>();
   /** The index functions with their maps, in the order added (walked on every put). */
-  private readonly funcs: { name: string; fn: IndexFunc; idx: Map<string, Map<string, T>> }[] = [];
+  private readonly funcs: { name: string; fn: IndexFunc; idx: Map<string, Bucket<T>> }[] = [];
   /**
    * Per cached key, the values each index function gave its object (in
-   * funcs order): a put whose values did not change only swaps the object in
-   * (most updates, e.g. a pod's status), and a remove needs no recomputation.
+   * funcs order), each the bucket's own instance of the value: a put whose
+   * values did not change only swaps the object in (most updates, e.g. a
+   * pod's status), and a remove needs no recomputation. Memory: one array
+   * per key, updated in place, and no string of its own (an index function
+   * returns a new string per call, e.g. a namespace+label pair, which
+   * thousands of pods would otherwise each keep).
    */
   private readonly indexValues = new Map<string, string[][]>();
 
@@ -40,13 +50,12 @@ export class Indexer<T extends KObject = KObject> {
   /** Adds an index (idempotent by name), indexing the objects already cached. */
   addIndex(name: string, fn: IndexFunc): void {
     if (this.indices.has(name)) return;
-    const idx = new Map<string, Map<string, T>>();
+    const idx = new Map<string, Bucket<T>>();
     this.indices.set(name, idx);
     const entry = { name, fn, idx };
     this.funcs.push(entry);
     for (const [key, obj] of this.items) {
-      const values = fn(obj);
-      addTo(idx, values, key, obj);
+      const values = addTo(idx, fn(obj), key, obj);
       this.indexValues.get(key)?.push(values);
     }
   }
@@ -72,18 +81,18 @@ export class Indexer<T extends KObject = KObject> {
    * to be iterated at once (not across an await, while the cache may change).
    */
   indexed(name: string, value: string): Iterable<T> {
-    return this.indices.get(name)?.get(value)?.values() ?? [];
+    return this.indices.get(name)?.get(value)?.objects.values() ?? [];
   }
 
   /** How many objects index `name` files under `value`. */
   countIndexed(name: string, value: string): number {
-    return this.indices.get(name)?.get(value)?.size ?? 0;
+    return this.indices.get(name)?.get(value)?.objects.size ?? 0;
   }
 
   /** Objects whose index `name` yields `value` (e.g. byIndex("namespace", "default")). */
   byIndex(name: string, value: string): T[] {
-    const objects = this.indices.get(name)?.get(value);
-    return objects ? [...objects.values()] : [];
+    const bucket = this.indices.get(name)?.get(value);
+    return bucket ? [...bucket.objects.values()] : [];
   }
 
   /** Inserts or replaces; returns the previous object. */
@@ -91,21 +100,19 @@ export class Indexer<T extends KObject = KObject> {
     const key = objectKey(obj);
     const old = this.items.get(key);
     this.items.set(key, obj);
-    const before = this.indexValues.get(key);
-    const after: string[][] = new Array(this.funcs.length);
+    let stored = this.indexValues.get(key);
+    if (!stored) this.indexValues.set(key, (stored = new Array<string[]>(this.funcs.length)));
     for (let i = 0; i < this.funcs.length; i++) {
       const { fn, idx } = this.funcs[i]!;
       const values = fn(obj);
-      after[i] = values;
-      const was = before?.[i];
+      const was = stored[i];
       if (was && sameValues(was, values)) {
-        for (const v of values) idx.get(v)!.set(key, obj);
+        for (const v of was) idx.get(v)!.objects.set(key, obj);
         continue;
       }
       if (was) removeFrom(idx, was, key);
-      addTo(idx, values, key, obj);
+      stored[i] = addTo(idx, values, key, obj);
     }
-    this.indexValues.set(key, after);
     return old;
   }
 
@@ -128,21 +135,29 @@ function sameValues(a: string[], b: string[]): boolean {
   return true;
 }
 
-function removeFrom<T>(idx: Map<string, Map<string, T>>, values: string[], key: string): void {
+function removeFrom<T>(idx: Map<string, Bucket<T>>, values: string[], key: string): void {
   for (const v of values) {
-    const objects = idx.get(v);
-    if (!objects) continue;
-    objects.delete(key);
-    if (objects.size === 0) idx.delete(v);
+    const bucket = idx.get(v);
+    if (!bucket) continue;
+    bucket.objects.delete(key);
+    if (bucket.objects.size === 0) idx.delete(v);
   }
 }
 
-function addTo<T>(idx: Map<string, Map<string, T>>, values: string[], key: string, obj: T): void {
-  for (const v of values) {
-    let objects = idx.get(v);
-    if (!objects) idx.set(v, (objects = new Map()));
-    objects.set(key, obj);
+/**
+ * Files obj under values; returns them as the buckets' own instances (a new
+ * array: an index function may return an array it does not own).
+ */
+function addTo<T>(idx: Map<string, Bucket<T>>, values: string[], key: string, obj: T): string[] {
+  const out = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let bucket = idx.get(v);
+    if (!bucket) idx.set(v, (bucket = { value: v, objects: new Map() }));
+    bucket.objects.set(key, obj);
+    out[i] = bucket.value;
   }
+  return out;
 }
 
 /** Pods by spec.nodeName. */
