@@ -4,7 +4,7 @@ import type { KObject } from "../../api/types.ts";
 import { ApiError } from "../../client/api-error.ts";
 import { FakeClock } from "../../client/clock.ts";
 import type { RestClient } from "../../client/rest-client.ts";
-import { EventBroadcaster, type EventV1 } from "./event-broadcaster.ts";
+import { EventBroadcaster, microTime, type EventV1 } from "./event-broadcaster.ts";
 
 interface Call {
   verb: "create" | "patch";
@@ -192,4 +192,13 @@ test("a series patch of a vanished event creates it", async () => {
   );
   assert.equal((calls[2]!.body as EventV1).series?.count, 2);
   b.close();
+});
+
+test("microTime: metav1.MicroTime of each millisecond, whatever the order asked", () => {
+  const t = Date.UTC(2026, 10, 30, 10, 0, 0, 5);
+  assert.equal(microTime(t), "2026-11-30T10:00:00.005000Z");
+  assert.equal(microTime(t), "2026-11-30T10:00:00.005000Z");
+  assert.equal(microTime(t + 1), "2026-11-30T10:00:00.006000Z");
+  assert.equal(microTime(t), "2026-11-30T10:00:00.005000Z");
+  assert.equal(microTime(0), "1970-01-01T00:00:00.000000Z");
 });

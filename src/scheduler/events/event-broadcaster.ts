@@ -84,7 +84,16 @@ export interface EventsRecorder {
 }
 
 /** metav1.MicroTime: RFC 3339 with microseconds. */
-export const microTime = (ms: number): string => new Date(ms).toISOString().replace("Z", "000Z");
+export function microTime(ms: number): string {
+  // Events come in bursts within one millisecond: format each millisecond once.
+  if (ms !== lastMicroMs) {
+    lastMicroText = new Date(ms).toISOString().replace("Z", "000Z");
+    lastMicroMs = ms;
+  }
+  return lastMicroText;
+}
+let lastMicroMs = NaN;
+let lastMicroText = "";
 
 const refOf = (o: KObject): ObjectRef => ({
   kind: o.kind,

@@ -105,6 +105,7 @@ export function addInto(into: Resource, other: Resource, sign = 1): void {
   into.memory += sign * other.memory;
   into.ephemeralStorage += sign * other.ephemeralStorage;
   into.allowedPodNumber += sign * other.allowedPodNumber;
+  if (other.scalar.size === 0) return;
   for (const [k, v] of other.scalar) scalarsOf(into).set(k, (into.scalar.get(k) ?? 0) + sign * v);
 }
 
