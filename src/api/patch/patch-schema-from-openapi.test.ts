@@ -4,6 +4,7 @@ import { patchSchemaFromOpenAPI } from "./patch-schema-from-openapi.ts";
 import { listSemantics, structSchema } from "./patch-schema.ts";
 import { fieldSetOf } from "./field-set-of.ts";
 import { serverSideApply } from "./server-side-apply.ts";
+import { updateManagedFields } from "./managed-fields.ts";
 
 const crd = {
   type: "object",
@@ -79,4 +80,27 @@ test("SSA over a CRD schema merges map-lists by key", () => {
       "f:spec": { "f:tags": {}, "f:selector": {} },
     },
   );
+});
+
+test("a custom resource's create owns f:spec itself ('.'), as upstream's unstructured compare", () => {
+  // Upstream compares against an empty unstructured object: every node is new.
+  const created = updateManagedFields(
+    undefined,
+    {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w", labels: { app: "w" } },
+      spec: { size: 3, ports: [{ name: "http", port: 80 }] },
+    },
+    { manager: "kubectl-create", apiVersion: "example.com/v1", time: "2026-01-01T00:00:00Z" },
+    schema,
+  );
+  assert.deepEqual(created.metadata?.managedFields?.[0]?.fieldsV1, {
+    "f:metadata": { "f:labels": { ".": {}, "f:app": {} } },
+    "f:spec": {
+      ".": {},
+      "f:ports": { ".": {}, 'k:{"name":"http"}': { ".": {}, "f:name": {}, "f:port": {} } },
+      "f:size": {},
+    },
+  });
 });
