@@ -94,6 +94,11 @@ interface Result {
   schedulerCpuMsPerPod: number;
   /** The bench's own CPU (pod creates, the watch of bindings) per bound pod. */
   benchCpuMsPerPod: number;
+  /** Server and scheduler CPU per bound pod once every Scheduled event is written too. */
+  serverCpuMsPerPodAllEvents: number;
+  schedulerCpuMsPerPodAllEvents: number;
+  /** POST events per bound pod when those were read (1 once all are written). */
+  eventsPerPod: number;
   /** 1-minute load average when the pod phase started and ended. */
   load: [number, number];
   /** API requests the server counted over the pod phase, per bound pod ("VERB resource[/sub]"). */
@@ -264,6 +269,20 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       requests0,
       await fetchRequestCounts(loadKubeconfig(cluster.kubeconfig)),
     );
+    // The Scheduled events trail the binds: the cost per pod with every
+    // event written counts them all (bounded wait of 60 s).
+    const eventsDeadline = performance.now() + 60_000;
+    let events = requests.get("POST events") ?? 0;
+    while (events < boundAt.size && performance.now() < eventsDeadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      const now = await fetchRequestCounts(loadKubeconfig(cluster.kubeconfig));
+      events = diffRequestCounts(requests0, now).get("POST events") ?? 0;
+    }
+    const withEvents = {
+      server: processCpuMs(cluster.pid) - serverCpu0,
+      scheduler: processCpuMs(sched.pid!) - schedCpu0,
+      events,
+    };
     const last = Math.max(...boundAt.values());
     const latencies = [...boundAt].map(([name, t]) => t - (sent.get(name) ?? t));
     const p = percentiles(latencies);
@@ -284,6 +303,9 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       serverCpuMsPerPod: serverCpuMs / Math.max(1, boundAt.size),
       schedulerCpuMsPerPod: schedCpuMs / Math.max(1, boundAt.size),
       benchCpuMsPerPod: benchCpuMs / Math.max(1, boundAt.size),
+      serverCpuMsPerPodAllEvents: withEvents.server / Math.max(1, boundAt.size),
+      schedulerCpuMsPerPodAllEvents: withEvents.scheduler / Math.max(1, boundAt.size),
+      eventsPerPod: withEvents.events / Math.max(1, boundAt.size),
       load: [load0, loadavg()[0]!],
       requestsPerPod: Object.fromEntries(
         [...requests]
@@ -348,6 +370,8 @@ const rows: Row[] = results.map((r) => ({
   "server cpu ms/pod": r.serverCpuMsPerPod,
   "sched cpu ms/pod": r.schedulerCpuMsPerPod,
   "bench cpu ms/pod": r.benchCpuMsPerPod,
+  "server+events ms/pod": r.serverCpuMsPerPodAllEvents,
+  "sched+events ms/pod": r.schedulerCpuMsPerPodAllEvents,
   load: r.load ? `${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)}` : undefined,
   "upstream floor": r.floorText,
   target: r.target,
@@ -356,6 +380,7 @@ process.stdout.write(
   `scheduler benchmark (scale ${args.scale}; floors are upstream's pods/s at 5,000 nodes; ` +
     `core = in-process scheduling cycles without I/O, e2e = first create to last bind through the API server; ` +
     `cpu ms/pod = each process's CPU time over the pod phase per bound pod, the load-independent cost; ` +
+    `+events = the same once every Scheduled event is written (they trail the binds); ` +
     `load = 1-minute load average at the phase's start-end)\n`,
 );
 printTable(rows);
