@@ -278,7 +278,7 @@ export class RestClient {
     name: string,
     type: PatchType,
     patch: unknown,
-    opts: WriteOptions & { subresource?: string } = {},
+    opts: WriteOptions & { subresource?: string; signal?: AbortSignal } = {},
   ): Promise<void> {
     await this.patchRequest(ref, namespace, name, type, patch, opts, true);
   }
@@ -289,13 +289,14 @@ export class RestClient {
     name: string,
     type: PatchType,
     patch: unknown,
-    opts: WriteOptions & { subresource?: string },
+    opts: WriteOptions & { subresource?: string; signal?: AbortSignal },
     ignoreAnswer: boolean,
   ): Promise<T> {
     const path = resourcePath(ref, namespace, name, opts.subresource) + writeQuery(opts);
     return this.request<T>("PATCH", path, {
       body: patch,
       contentType: patchContentTypes[type],
+      signal: opts.signal,
       ignoreAnswer,
     });
   }

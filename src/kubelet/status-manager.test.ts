@@ -101,3 +101,44 @@ test("statuses of other pods are written as before", async () => {
   await sm.flush();
   assert.deepEqual(calls, ["PATCH p Succeeded", "DELETE p", "PATCH q Running"]);
 });
+
+test("cancel abandons the status writes in flight: flush waits for nothing, and nothing more is written", async () => {
+  const signals: AbortSignal[] = [];
+  const calls: string[] = [];
+  // A server that never answers: a write ends only when its request is aborted.
+  const client = {
+    patchIgnoringAnswer: (
+      _r: unknown,
+      _ns: string,
+      name: string,
+      _t: string,
+      body: Pod,
+      o: { signal?: AbortSignal },
+    ) => {
+      calls.push(`PATCH ${name} ${body.status?.phase}`);
+      signals.push(o.signal!);
+      return new Promise((_resolve, reject) =>
+        o.signal!.addEventListener("abort", () => reject(new Error("aborted"))),
+      );
+    },
+  } as unknown as RestClient;
+  const sm = new StatusManager(client, {
+    clock: new FakeClock(),
+    log: createLogger("test", { level: "error" }),
+  });
+  sm.setStatus(pod, running);
+  sm.setStatus({ metadata: { name: "q", namespace: "default", uid: "u2" } }, running);
+  // Dirty again while its write is in flight: would be written once more after it.
+  sm.setStatus(pod, final);
+  assert.deepEqual(calls, ["PATCH p Running", "PATCH q Running"]);
+  assert.ok(signals.every((s) => !s.aborted));
+  sm.cancel();
+  assert.ok(
+    signals.every((s) => s.aborted),
+    "requests aborted",
+  );
+  await sm.flush();
+  sm.setStatus(pod, { phase: "Failed" });
+  await sm.flush();
+  assert.deepEqual(calls, ["PATCH p Running", "PATCH q Running"], "nothing written after cancel");
+});

@@ -36,6 +36,8 @@ export const finalizedMemoryMs = 5 * 60_000;
 export class StatusManager {
   private entries = new Map<string, Entry>();
   private stopped = false;
+  /** Aborted by cancel(): the status writes in flight are abandoned. */
+  private readonly abandon = new AbortController();
   /** Finalize calls in flight, by uid (a second call waits for the first). */
   private readonly finalizing = new Map<string, Promise<void>>();
   /** Finalized uids: this period's and the previous one's (rotated lazily, by the clock). */
@@ -110,10 +112,11 @@ export class StatusManager {
         e.name,
         "merge",
         { status: e.status },
-        { subresource: "status" },
+        { subresource: "status", signal: this.abandon.signal },
       );
       e.written = body;
     } catch (err) {
+      if (this.abandon.signal.aborted) return;
       if (isNotFound(err)) {
         e.written = body;
         return;
@@ -182,5 +185,15 @@ export class StatusManager {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /**
+   * Stops and abandons the status writes in flight (their requests are
+   * aborted), for a prompt stop that leaves the API as it is, as a killed
+   * kubelet would; flush() then waits for nothing. Finalizing deletes go on.
+   */
+  cancel(): void {
+    this.stopped = true;
+    this.abandon.abort();
   }
 }

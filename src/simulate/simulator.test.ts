@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useRestClient, useTestServer } from "../apiserver/testing/test-server.ts";
 import { FakeClock } from "../client/clock.ts";
-import { leasesRef, nodesRef } from "../client/resources.ts";
+import { leasesRef, nodesRef, podsRef } from "../client/resources.ts";
 import type { KObject } from "../api/types.ts";
 import { makeProfile } from "./profile.ts";
 import { Simulator } from "./simulator.ts";
@@ -122,6 +122,58 @@ test("node status checks read the shared node informer: a Ready condition overwr
     assert.equal(sim.stats().heartbeatErrors, 0);
   } finally {
     await sim.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("stop abandons pod status writes the API server has not answered", async () => {
+  const clock = new FakeClock(Date.now());
+  const dataDir = mkdtempSync(join(tmpdir(), "k8ts-sim-test-"));
+  // The simulator's client; its pod status writes get no answer until aborted.
+  const stalling = Object.create(client) as typeof client;
+  const stalled: AbortSignal[] = [];
+  stalling.patchIgnoringAnswer = ((...args: Parameters<typeof client.patchIgnoringAnswer>) => {
+    const [ref, , , , , opts] = args;
+    if (ref.resource !== "pods") return client.patchIgnoringAnswer(...args);
+    stalled.push(opts!.signal!);
+    return new Promise((_resolve, reject) =>
+      opts!.signal!.addEventListener("abort", () => reject(new Error("aborted"))),
+    );
+  }) as typeof client.patchIgnoringAnswer;
+  const sim = await Simulator.start({
+    client: stalling,
+    nodes: 1,
+    profile: makeProfile({}),
+    namePrefix: "stalled-",
+    dataDir,
+    clock,
+    serveStats: false,
+    random: () => 0,
+  });
+  let stopped: Promise<"stopped" | "hung"> | undefined;
+  try {
+    await client.create(podsRef, "default", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "stalled-pod" },
+      spec: { nodeName: "stalled-0", containers: [{ name: "c", image: "pause" }] },
+    } as KObject);
+    await eventually("a pod status write in flight", async () => stalled.length > 0);
+    // Only a bound against a hang: what is asserted is that stop returned.
+    stopped = Promise.race([
+      sim.stop().then(() => "stopped" as const),
+      new Promise<"hung">((r) => setTimeout(() => r("hung"), 60_000).unref()),
+    ]);
+    assert.equal(await stopped, "stopped");
+    assert.ok(
+      stalled.every((s) => s.aborted),
+      "the writes in flight were aborted",
+    );
+  } finally {
+    if (!stopped) await sim.stop();
+    await client
+      .delete(podsRef, "default", "stalled-pod", { gracePeriodSeconds: 0 })
+      .catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -255,17 +255,22 @@ export class Simulator {
     await this.statusManager.flush();
   }
 
-  /** Stops heartbeats and the informer, lets workers finish, removes the scratch space. Nodes stay. */
+  /**
+   * Stops heartbeats and the informer, abandons status writes in flight,
+   * lets workers finish, removes the scratch space. Nodes stay.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     const t = new StepTimer();
     this.heartbeats.stop();
     await this.factory.stop();
     t.lap("informersMs");
+    // Status writes not done yet are abandoned, as by a killed kubelet: under load
+    // thousands wait in the client (7.4 s of a stop at 8,700 pods, load 20).
+    this.statusManager.cancel();
     for (const n of this.byName.values()) await n.settled();
     t.lap("podWorkersMs");
     await this.statusManager.flush();
-    this.statusManager.stop();
     t.lap("statusWritesMs");
     await Promise.all([...this.byName.values()].map((n) => n.close()));
     t.lap("statsServersMs");
