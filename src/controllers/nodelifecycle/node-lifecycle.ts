@@ -136,7 +136,9 @@ export class NodeLifecycleController {
       update: nodeChanged,
       delete: (n) => this.heartbeats.delete(n.metadata?.name ?? ""),
     });
-    this.leases.addEventHandler({ add: byName, update: (_, l) => byName(l) });
+    // Leases are read from the cache on each monitor pass, never handled one by
+    // one: upstream's controller has no Lease event handler, and a renewal
+    // (every node, every 10 s) queued a whole monitorNode pass each.
     // As upstream's PodUpdated: only a pod's node or tolerations change its
     // fate, and only on a node with NoExecute taints.
     const podChanged = (old: Pod | undefined, p: Pod) => {
