@@ -11,9 +11,14 @@
  * cost per renewal is also given above that baseline.
  *
  * `tsx bench/scale-lease.ts [--nodes N] [--renew-ms R] [--seconds S]
- * [--baseline-seconds B (20; 0: none)] [--cpu-prof-dir DIR]`. Only 127.0.0.1; everything started is removed.
+ * [--baseline-seconds B (20; 0: none)] [--cpu-prof-dir DIR] [--perf FILE]`.
+ * --perf records the server with Linux perf (on-CPU samples of every thread,
+ * JavaScript named through --perf-basic-prof) into FILE over the window: the
+ * V8 profile samples wall time, so under load it charges preemption to
+ * whatever ran (a socket write that woke the reader, say); perf does not. Only 127.0.0.1; everything started is removed.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -30,6 +35,7 @@ import { topSelfTimeOfFile } from "./lib/cpu-profile.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { printTable } from "./lib/table.ts";
 import { ProcessSampler } from "./scale-measure.ts";
+import { fetchRequestCounts, requestRows } from "./scale-requests.ts";
 import { K8tsChild } from "./scale-procs.ts";
 
 const flag = (name: string, dflt: number) => {
@@ -42,7 +48,15 @@ const seconds = flag("--seconds", 60);
 const baselineSeconds = flag("--baseline-seconds", 20);
 const profDirAt = process.argv.indexOf("--cpu-prof-dir");
 const profDir = profDirAt >= 0 ? process.argv[profDirAt + 1] : undefined;
+const perfAt = process.argv.indexOf("--perf");
+const perfFile = perfAt >= 0 ? process.argv[perfAt + 1] : undefined;
 const log = (m: string) => progress("scale-lease", m);
+
+/** CPU seconds of a process's main thread (its task with tid = pid). */
+function mainThreadCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Times every Lease PUT (start time and latency). */
@@ -78,7 +92,7 @@ const server = new K8tsChild(
     "--secure-port",
     String(port),
   ]),
-  [],
+  perfFile ? ["--perf-basic-prof"] : [],
   log,
 );
 let sim: Simulator | undefined;
@@ -112,15 +126,30 @@ try {
   const c = client!;
   const sampler = new ProcessSampler({ server: server.child.pid! });
   sampler.start();
+  const main0 = mainThreadCpuSeconds(server.child.pid!);
   const inspector = profDir ? await server.inspector() : undefined;
   await inspector?.startProfile();
+  const perf = perfFile
+    ? spawn("perf", ["record", "-F", "999", "-g", "-o", perfFile, "-p", String(server.child.pid)], {
+        stdio: "ignore",
+      })
+    : undefined;
+  const cfg = loadKubeconfig(join(dataDir, "admin.kubeconfig"));
+  const requests0 = await fetchRequestCounts(cfg);
   const from = performance.now();
   const first = c.starts.length;
   await sleep(seconds * 1000);
   const to = performance.now();
+  const requests = requestRows(requests0, await fetchRequestCounts(cfg), 1, 8);
+  if (perf) {
+    const done = new Promise((r) => perf.once("exit", r));
+    perf.kill("SIGINT");
+    await done;
+  }
   const starts = c.starts.slice(first).filter((t) => t < to);
   const latencies = c.latencies.slice(first, first + starts.length);
   const usage = sampler.stop().server!;
+  const mainCpu = mainThreadCpuSeconds(server.child.pid!) - main0;
   const load = sampler.load();
   const profile: { function: string; "%": number }[] = [];
   if (inspector && profDir) {
@@ -140,13 +169,16 @@ try {
   // Baseline: the same server with no renewals (the nodes stopped; the node
   // lifecycle controller's 40 s grace keeps the nodes Ready meanwhile).
   let baseline = NaN;
+  let mainBaseline = NaN;
   if (baselineSeconds > 0) {
     await sim.stop();
     sim = undefined;
     await sleep(2000);
     const idle = new ProcessSampler({ server: server.child.pid! });
+    const idleMain0 = mainThreadCpuSeconds(server.child.pid!);
     await sleep(baselineSeconds * 1000);
     baseline = idle.cpuSeconds().server! / baselineSeconds;
+    mainBaseline = (mainThreadCpuSeconds(server.child.pid!) - idleMain0) / baselineSeconds;
   }
   const lat = percentiles(latencies);
   const secondsRun = (to - from) / 1000;
@@ -167,12 +199,21 @@ try {
       figure: "server CPU per renewal above that (ms)",
       value: ((usage.cpuSeconds - baseline * secondsRun) * 1000) / starts.length,
     },
+    {
+      figure: "of which the main thread (ms; the rest: components, GC, pool)",
+      value: ((mainCpu - mainBaseline * secondsRun) * 1000) / starts.length,
+    },
     { figure: "server peak RSS (MiB)", value: usage.peakRssMiB },
     {
       figure: "load average 1m mean / max",
       value: `${load.mean.toFixed(1)} / ${load.max.toFixed(1)}`,
     },
   ]);
+  // Every request the server answered in the window (the bench's own metrics GET included).
+  process.stdout.write("\n");
+  printTable(
+    requests.map((r) => ({ call: r.call, "per second": Number(r.requests) / secondsRun })),
+  );
   if (profile.length) {
     process.stdout.write("\n");
     printTable(profile);
@@ -185,4 +226,6 @@ try {
   client?.close();
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  // --perf-basic-prof's symbol map; kept while FILE is read (perf report) unless removed by hand.
+  if (!perfFile) rmSync(`/tmp/perf-${server.child.pid}.map`, { force: true });
 }
