@@ -52,6 +52,12 @@ const numeric = [
   "--progress-interval",
 ] as const;
 
+/** "--flag=value" as ["--flag", "value"]; "--flag" as ["--flag", undefined]. */
+function splitFlag(arg: string): [string, string | undefined] {
+  const eq = arg.indexOf("=");
+  return eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+}
+
 /**
  * Parses argv (default process.argv.slice(2)); --quick is the default 100
  * nodes / 3,000 pods, --full sets fullSize (later flags override either).
@@ -73,13 +79,7 @@ export function parseScaleArgs(argv: string[] = process.argv.slice(2)): ScaleArg
     progressS: 10,
   };
   for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i]!;
-    let value: string | undefined;
-    const eq = flag.indexOf("=");
-    if (eq > 0) {
-      value = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    }
+    const [flag, value] = splitFlag(argv[i]!);
     if (flag === "--quick") continue;
     if (flag === "--full") {
       Object.assign(a, fullSize);
@@ -148,20 +148,14 @@ export function backendRunArgv(
 ): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i]!;
-    let value: string | undefined;
-    const eq = flag.indexOf("=");
-    if (eq > 0) {
-      value = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    }
+    const [flag, value] = splitFlag(argv[i]!);
     if (!["--backend", "--json", "--cpu-prof-dir", "--heap-snapshot-dir"].includes(flag)) {
       out.push(argv[i]!);
       continue;
     }
-    value ??= argv[++i];
+    const dir = value ?? argv[++i];
     if (flag === "--cpu-prof-dir" || flag === "--heap-snapshot-dir")
-      out.push(flag, join(value!, kind));
+      out.push(flag, join(dir!, kind));
   }
   out.push("--backend", kind, "--json", jsonFile);
   return out;
