@@ -6,6 +6,7 @@
  * objects. Bounded in count; figures only, never asserted.
  */
 import { spawn } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
@@ -231,6 +232,7 @@ try {
   );
   const seen = new Map<string, number[]>();
   const abort = new AbortController();
+  setMaxListeners(watchers, abort.signal); // one abort listener per watch
   const started: Promise<void>[] = [];
   for (let w = 0; w < watchers; w++) {
     started.push(

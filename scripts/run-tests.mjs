@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under the given folders (default: src and test) with node:test through tsx.
+// Runs every *.test.ts under the given folders (default: src, test and bench) with node:test through tsx.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -15,7 +15,7 @@ function walk(dir) {
     else if (name.endsWith(".test.ts")) files.push(path);
   }
 }
-for (const root of roots.length ? roots : ["src", "test"]) {
+for (const root of roots.length ? roots : ["src", "test", "bench"]) {
   try {
     if (statSync(root).isFile()) files.push(root);
     else walk(root);
