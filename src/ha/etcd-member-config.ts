@@ -22,6 +22,8 @@ export interface MemberConfigRequest {
   /** 0 or absent: a free port, chosen once and persisted. */
   clientPort?: number;
   peerPort?: number;
+  /** Ports the server itself listens on (its secure port): never chosen for the member. */
+  avoidPorts?: number[];
 }
 
 /** Directory of the managed member under a server data dir. */
@@ -45,7 +47,7 @@ export async function loadOrCreateMemberConfig(
   const file = join(etcdDir(dataDir), "member.json");
   if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as EtcdMemberConfig;
   const wanted = [req.clientPort ?? 0, req.peerPort ?? 0];
-  const free = await freePorts(wanted.filter((p) => p === 0).length, req.host);
+  const free = await freePorts(wanted.filter((p) => p === 0).length, req.host, req.avoidPorts);
   const ports = wanted.map((p) => (p === 0 ? free.shift()! : p));
   const config: EtcdMemberConfig = {
     name: req.name,

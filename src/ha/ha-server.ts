@@ -49,6 +49,8 @@ export interface HaServerFlags {
   token?: string;
   discoveryTokenCaCertHash?: string;
   pkiDir?: string;
+  /** The API server's port, kept out of the managed member's free-port choice. */
+  securePort?: string | number;
   etcdClientPort?: string;
   etcdPeerPort?: string;
   etcdSnapshotCount?: string;
@@ -140,6 +142,7 @@ export async function prepareHaServer(
       host,
       clientPort: Number(flags.etcdClientPort ?? 0),
       peerPort: Number(flags.etcdPeerPort ?? 0),
+      avoidPorts: flags.securePort ? [Number(flags.securePort)] : [],
     });
     pki = await ensureEtcdMemberPki(tlsDir, member.name, [member.host]);
     const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
