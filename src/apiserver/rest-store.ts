@@ -4,7 +4,7 @@
  * stages around each write. Every resource is served by this one piece of
  * code; strategies from the registry supply the per-kind parts.
  */
-import { StatusError, alreadyExists, invalid, type FieldError } from "../api/status.ts";
+import { StatusError, alreadyExists, invalid, notFound, type FieldError } from "../api/status.ts";
 import type { KObject, ObjectMeta, ResourceDef } from "../api/types.ts";
 import type { ServerContext, UserInfo } from "./context.ts";
 import { runWriteStages, type AdmissionAttributes, type AdmissionOperation } from "./pipeline.ts";
@@ -62,6 +62,19 @@ function suggestedState(
   return cached && { ...cached, suggested: true };
 }
 
+/** The object's current state in storage (modRevision 0: absent). */
+async function storedState(
+  server: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+): Promise<CurrentState> {
+  const kv = await server.store.getKV(def, namespace, name);
+  if (!kv) return { modRevision: 0, suggested: false };
+  const obj = await server.store.decodeAsync(def, kv);
+  return { obj, modRevision: kv.modRevision, value: kv.value, suggested: false };
+}
+
 /**
  * Runs a write of obj (encoded as value), its decoding announced to the
  * running watch cache first, so the cache and its watchers need not parse
@@ -84,8 +97,82 @@ export async function announced<T>(
   }
 }
 
-/** A no-op update decided on a cached state: confirm it against storage first. */
-const STALE = Symbol("stale suggestion");
+/** A step's answer: read storage again and re-run the step from there. */
+const REREAD = Symbol("read storage again");
+
+/**
+ * upstream's GuaranteedUpdate loop: `step` writes from a state of the
+ * object (the watch cache's suggestion first, unless a dry run) or answers
+ * REREAD. A failure from a suggested state stands only when storage holds
+ * that same revision; else the step re-runs from storage. A failure from
+ * storage is retried (from a fresh read) while `retryable` says so, up to
+ * MAX_UPDATE_ATTEMPTS.
+ */
+async function guaranteed<T>(
+  server: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+  dryRun: boolean,
+  step: (from: CurrentState, attempt: number) => Promise<T | typeof REREAD>,
+  retryable: (err: unknown) => boolean,
+): Promise<T> {
+  // Dry runs read storage, as upstream's DryRunnableStorage.
+  let state = dryRun ? undefined : suggestedState(server, def, namespace, name);
+  for (let attempt = 0; ; attempt++) {
+    state ??= await storedState(server, def, namespace, name);
+    const from = state;
+    state = undefined;
+    try {
+      const out = await step(from, attempt);
+      if (out !== REREAD) return out;
+      state = await storedState(server, def, namespace, name);
+    } catch (err) {
+      if (from.suggested) {
+        state = await storedState(server, def, namespace, name);
+        if (state.modRevision === from.modRevision) throw err;
+        continue;
+      }
+      if (attempt >= MAX_UPDATE_ATTEMPTS || !retryable(err)) throw err;
+    }
+  }
+}
+
+/**
+ * A raw guaranteed update, as upstream's storage-level GuaranteedUpdate
+ * (pods/binding's assignPod): no strategy, admission, managedFields or
+ * no-op check. `transform` makes the next object from the current one
+ * (possibly the watch cache's: never change it) or throws (404 when
+ * absent). The compare-and-swap on the read revision decides; a pod
+ * changed or gone meanwhile is read again and transformed again.
+ * Answers the stored object (a dry run: the transformed one).
+ */
+export function guaranteedUpdate(
+  server: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+  dryRun: boolean,
+  transform: (current: KObject) => KObject,
+): Promise<KObject> {
+  const step = async (from: CurrentState, attempt: number) => {
+    if (!from.obj) throw notFound(def.group, def.resource, name);
+    const next = transform(from.obj);
+    if (dryRun) return next;
+    const value = await server.store.encodeAsync(def, next);
+    try {
+      return await announced(server, def, next, value, () =>
+        server.store.update(def, next, from.modRevision, value),
+      );
+    } catch (err) {
+      const changed =
+        err instanceof StatusError && (err.reason === "Conflict" || err.reason === "NotFound");
+      if (changed && attempt < MAX_UPDATE_ATTEMPTS) return REREAD;
+      throw err;
+    }
+  };
+  return guaranteed(server, def, namespace, name, dryRun, step, () => false);
+}
 
 /** Create, update and delete with the object semantics shared by every resource. */
 export class RestStore {
@@ -142,57 +229,22 @@ export class RestStore {
     transform: (current: KObject | undefined) => Promise<KObject>,
     opts: WriteOptions & { allowCreate?: boolean },
   ): Promise<{ obj: KObject; created: boolean }> {
-    // Dry runs read storage, as upstream's DryRunnableStorage.
-    let state: CurrentState | undefined = opts.dryRun
-      ? undefined
-      : suggestedState(this.#server, def, namespace, name);
     const note: { precondition?: string } = {};
-    for (let attempt = 0; ; attempt++) {
-      state ??= await this.#read(def, namespace, name);
-      const from = state;
-      state = undefined;
+    const step = (from: CurrentState) => {
       note.precondition = undefined;
-      try {
-        const out = await this.#attempt(def, {
-          namespace,
-          name,
-          state: from,
-          transform,
-          opts,
-          note,
-        });
-        if (out !== STALE) return out;
-        state = await this.#read(def, namespace, name);
-      } catch (err) {
-        if (from.suggested) {
-          // Upstream's GuaranteedUpdate with a cached object: any failure
-          // re-reads storage, and stands only when the object did not change.
-          state = await this.#read(def, namespace, name);
-          if (state.modRevision === from.modRevision) throw err;
-          continue;
-        }
-        const retry =
-          err instanceof StatusError &&
-          err.reason === "Conflict" &&
-          !note.precondition &&
-          attempt < MAX_UPDATE_ATTEMPTS &&
-          !err.message.includes("Precondition");
-        if (!retry) throw err;
-      }
-    }
-  }
-
-  /** The object's current state in storage (modRevision 0: absent). */
-  async #read(def: ResourceDef, namespace: string, name: string): Promise<CurrentState> {
-    const store = this.#server.store;
-    const kv = await store.getKV(def, namespace, name);
-    if (!kv) return { modRevision: 0, suggested: false };
-    const obj = await store.decodeAsync(def, kv);
-    return { obj, modRevision: kv.modRevision, value: kv.value, suggested: false };
+      return this.#attempt(def, { namespace, name, state: from, transform, opts, note });
+    };
+    // Storage conflicts are retried; a failed resourceVersion precondition is not.
+    const retryable = (err: unknown) =>
+      err instanceof StatusError &&
+      err.reason === "Conflict" &&
+      !note.precondition &&
+      !err.message.includes("Precondition");
+    return guaranteed(this.#server, def, namespace, name, opts.dryRun, step, retryable);
   }
 
   /**
-   * One read-modify-write from `state`. STALE: the write would change
+   * One read-modify-write from `state`. REREAD: the write would change
    * nothing, but `state` came from the cache and may be out of date (upstream
    * re-reads storage before short-circuiting a write).
    */
@@ -207,22 +259,12 @@ export class RestStore {
       /** Set to the desired object's resourceVersion precondition, if any. */
       note: { precondition?: string };
     },
-  ): Promise<{ obj: KObject; created: boolean } | typeof STALE> {
+  ): Promise<{ obj: KObject; created: boolean } | typeof REREAD> {
     const { namespace, name, state, transform, opts } = a;
     const server = this.#server;
     // Shared with the watch cache when suggested by it: read, never changed.
     const current = state.obj;
-    if (!current && !opts.allowCreate) {
-      throw new StatusError(
-        "NotFound",
-        `${def.group ? `${def.resource}.${def.group}` : def.resource} "${name}" not found`,
-        {
-          name,
-          group: def.group || undefined,
-          kind: def.resource,
-        },
-      );
-    }
+    if (!current && !opts.allowCreate) throw notFound(def.group, def.resource, name);
     const desired = await transform(current ? copyJson(current) : undefined);
     if (!current) {
       (desired.metadata as ObjectMeta).resourceVersion = undefined;
@@ -236,9 +278,7 @@ export class RestStore {
       throw staleConflict(def, name);
     prepareMetaForUpdate(def, desired, current);
     this.prepareStrategy(def, desired, current, opts.subresource);
-    // A binding writes the pod straight to storage upstream (assignPod), so
-    // it records no managedFields entry.
-    if (opts.operation !== "Apply" && opts.subresource !== "binding") {
+    if (opts.operation !== "Apply") {
       await server.extensions.updateManagedFields(def, desired, current, this.managedUpdate(opts));
     }
     const attrs = this.attrs("UPDATE", def, desired, current, opts);
@@ -256,7 +296,7 @@ export class RestStore {
       async (a) => {
         const next = a.object!;
         const prepared = await server.store.prepareUpdate(def, next, current, state.value);
-        if (prepared.unchanged) return state.suggested ? STALE : current;
+        if (prepared.unchanged) return state.suggested ? REREAD : current;
         if (opts.dryRun) return next;
         if (shouldDeleteDuringUpdate(def, next)) {
           const gone = await server.store.delete(def, namespace, name, state.modRevision);
@@ -270,7 +310,7 @@ export class RestStore {
         );
       },
     );
-    return result === STALE ? STALE : { obj: result, created: false };
+    return result === REREAD ? REREAD : { obj: result, created: false };
   }
 
   /** Deletes now, guarded by the revision the caller read. */
@@ -315,9 +355,9 @@ export class RestStore {
       }
       return;
     }
-    if (subresource === "finalize" || subresource === "binding") {
-      // namespaces/finalize and pods/binding change exactly what their handlers
-      // set (spec.finalizers, spec.nodeName) and bypass the update strategy, as upstream.
+    if (subresource === "finalize") {
+      // namespaces/finalize changes exactly what its handler sets
+      // (spec.finalizers) and bypasses the update strategy, as upstream.
       if (old.status === undefined) delete obj.status;
       else obj.status = copyJson(old.status);
       return;
@@ -337,7 +377,7 @@ export class RestStore {
     subresource: string,
   ): FieldError[] {
     const s = def.strategy;
-    if (!s || subresource === "binding") return [];
+    if (!s) return [];
     if (subresource === "status" && s.validateStatusUpdate) return s.validateStatusUpdate(obj, old);
     if (s.validateUpdateIsComplete) return s.validateUpdate?.(obj, old) ?? [];
     return [...(s.validate?.(obj) ?? []), ...(s.validateUpdate?.(obj, old) ?? [])];

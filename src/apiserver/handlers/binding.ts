@@ -7,20 +7,16 @@
  * deleted or scheduling-gated, or a uid/resourceVersion precondition of the
  * Binding fails. Replies 201 Status Success.
  */
-import { StatusError, badRequest, notFound } from "../../api/status.ts";
+import { StatusError, badRequest } from "../../api/status.ts";
 import type { KObject, ResourceDef } from "../../api/types.ts";
-import type { RequestContext, ServerContext } from "../context.ts";
+import type { RequestContext } from "../context.ts";
 import { negotiate } from "../negotiation.ts";
 import { rfc3339 } from "../object-meta.ts";
 import { runWriteStages, type AdmissionAttributes } from "../pipeline.ts";
 import { successStatus } from "../response.ts";
-import { announced } from "../rest-store.ts";
-import { currentFromCache } from "../watch-cache-reader.ts";
+import { guaranteedUpdate } from "../rest-store.ts";
 import { readObject, reply, writeOptions } from "./common.ts";
 import { checkPreconditions } from "./delete-options.ts";
-
-/** Storage conflicts retried before giving up (as RestStore's updates). */
-const MAX_ATTEMPTS = 16;
 
 /** What a Binding asks of its pod. */
 interface Assignment {
@@ -70,12 +66,17 @@ export async function handleBinding(ctx: RequestContext, def: ResourceDef): Prom
     (a) => {
       const admitted = a.object!;
       const meta = admitted.metadata ?? {};
-      return assignPod(ctx.server, pods, namespace, podName, opts.dryRun, {
+      const assignment: Assignment = {
         node: (admitted.target as { name: string }).name,
         annotations: meta.annotations,
         uid: meta.uid,
         resourceVersion: meta.resourceVersion,
-      });
+      };
+      // upstream's assignPod: a guaranteed update of the stored pod.
+      const now = rfc3339(ctx.server.clock.now());
+      return guaranteedUpdate(ctx.server, pods, namespace, podName, opts.dryRun, (current) =>
+        boundPod(current, assignment, now),
+      );
     },
   );
   const status = successStatus();
@@ -92,74 +93,6 @@ function checkTarget(binding: KObject, podName: string): void {
     kind: "Binding",
     causes: [{ reason: "FieldValueRequired", message: "Required value", field: "target.name" }],
   });
-}
-
-/** The pod as read: from the watch cache (a suggestion) or from storage. */
-interface PodState {
-  obj?: KObject;
-  modRevision: number;
-  suggested: boolean;
-}
-
-async function readPod(
-  server: ServerContext,
-  def: ResourceDef,
-  namespace: string,
-  name: string,
-): Promise<PodState> {
-  const kv = await server.store.getKV(def, namespace, name);
-  if (!kv) return { modRevision: 0, suggested: false };
-  return {
-    obj: await server.store.decodeAsync(def, kv),
-    modRevision: kv.modRevision,
-    suggested: false,
-  };
-}
-
-/**
- * upstream's assignPod: a guaranteed update of the stored pod. The cached pod
- * is only a suggestion: a refusal based on it is confirmed against storage,
- * and the compare-and-swap on its revision decides a write.
- */
-async function assignPod(
-  server: ServerContext,
-  def: ResourceDef,
-  namespace: string,
-  name: string,
-  dryRun: boolean,
-  assignment: Assignment,
-): Promise<void> {
-  // Dry runs read storage, as upstream's DryRunnableStorage.
-  const cached = dryRun ? undefined : currentFromCache(server, def, namespace, name);
-  let state: PodState | undefined = cached && { ...cached, suggested: true };
-  for (let attempt = 1; ; attempt++) {
-    state ??= await readPod(server, def, namespace, name);
-    const from = state;
-    state = undefined;
-    let next: KObject;
-    try {
-      if (!from.obj) throw notFound("", "pods", name);
-      next = boundPod(from.obj, assignment, rfc3339(server.clock.now()));
-    } catch (err) {
-      if (!from.suggested) throw err;
-      state = await readPod(server, def, namespace, name);
-      if (state.modRevision === from.modRevision) throw err;
-      continue;
-    }
-    if (dryRun) return;
-    const value = await server.store.encodeAsync(def, next);
-    try {
-      await announced(server, def, next, value, () =>
-        server.store.update(def, next, from.modRevision, value),
-      );
-      return;
-    } catch (err) {
-      // The pod changed (or went) since it was read: read it again and retry.
-      const changed =
-        err instanceof StatusError && (err.reason === "Conflict" || err.reason === "NotFound");
-      if (!changed || attempt >= MAX_ATTEMPTS) throw err;
-    }
-  }
 }
 
 /**
