@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { FakeClock } from "../clock.ts";
 import { RestClient } from "../rest-client.ts";
 import { podsRef } from "../resources.ts";
-import { SharedInformer } from "./shared-informer.ts";
+import { SharedInformer, stripManagedFields } from "./shared-informer.ts";
 
 const pod = (name: string, rv: string) => ({
   apiVersion: "v1",
@@ -124,4 +124,25 @@ test("waitForSync(signal): false once the signal aborts before the first list, t
   const listed = lists.length;
   clock.advance(60_000);
   assert.equal(lists.length, listed, "stopped: no more lists");
+});
+
+test("stripManagedFields leaves metadata without the key, other fields in their order", () => {
+  const obj = {
+    metadata: {
+      name: "a",
+      namespace: "default",
+      managedFields: [{ manager: "kubectl" }],
+      resourceVersion: "7",
+    },
+  };
+  const before = obj.metadata;
+  stripManagedFields(obj);
+  assert.equal("managedFields" in obj.metadata, false);
+  assert.deepEqual(Object.keys(obj.metadata), ["name", "namespace", "resourceVersion"]);
+  // A fresh object: the parsed one never becomes a dictionary by a deletion.
+  assert.notEqual(obj.metadata, before);
+  const none: { metadata: { name: string; managedFields?: unknown } } = { metadata: { name: "b" } };
+  const kept = none.metadata;
+  stripManagedFields(none);
+  assert.equal(none.metadata, kept);
 });

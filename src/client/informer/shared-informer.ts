@@ -222,10 +222,16 @@ export class SharedInformer<T extends KObject = KObject> {
  * Informers keep objects without metadata.managedFields, as upstream's
  * controller manager and scheduler transform theirs: no consumer reads them,
  * they are often the bulk of an object, and an update sent without them
- * keeps the stored ones.
+ * keeps the stored ones. The metadata is copied without the field rather
+ * than the field deleted: a deletion that is not of the last property added
+ * turns the object into a dictionary (V8), whose reads are ~4x slower and
+ * which holds ~0.4 KiB more per pod.
  */
-function stripManagedFields(obj: { metadata?: { managedFields?: unknown } }): void {
-  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+export function stripManagedFields(obj: { metadata?: { managedFields?: unknown } }): void {
+  const meta = obj.metadata;
+  if (meta?.managedFields === undefined) return;
+  const { managedFields: _, ...rest } = meta;
+  obj.metadata = rest;
 }
 
 /**
