@@ -12,7 +12,10 @@
  * Flags: --json FILE, --quick (scale 0.05), --scale F (0 < F <= 1),
  * --workload NAME (repeatable), --core-only, --cpu-prof-dir DIR (V8 CPU
  * profiles of the API server and of the scheduler process over the pod phase
- * only, through their inspectors: DIR/<workload>-{server,scheduler}.cpuprofile).
+ * only, through their inspectors: DIR/<workload>-{server,scheduler}.cpuprofile),
+ * --perf-dir DIR (Linux perf on-CPU samples of both over the pod phase,
+ * JavaScript named through --perf-basic-prof: DIR/<workload>-{server,scheduler}.perf.data;
+ * the V8 profiles sample wall time, which a loaded machine's preemption inflates).
  * Progress goes to stderr; every phase is bounded in count and time.
  */
 import { spawn } from "node:child_process";
@@ -50,6 +53,8 @@ interface Args {
   coreOnly: boolean;
   /** Where the server's and scheduler's CPU profiles go (none when unset). */
   cpuProfDir?: string;
+  /** Where the server's and scheduler's perf records go (none when unset). */
+  perfDir?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -67,9 +72,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--workload") args.only.push(next());
     else if (a === "--core-only") args.coreOnly = true;
     else if (a === "--cpu-prof-dir") args.cpuProfDir = next();
+    else if (a === "--perf-dir") args.perfDir = next();
     else
       throw new Error(
-        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME, --core-only or --cpu-prof-dir DIR`,
+        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME, --core-only, --cpu-prof-dir DIR or --perf-dir DIR`,
       );
   }
   if (!(args.scale > 0 && args.scale <= 1))
@@ -128,6 +134,21 @@ async function concurrently(
 /** Node flags opening an inspector when profiling (none without dir). */
 const profFlags = (dir: string | undefined): string[] => (dir ? ["--inspect=127.0.0.1:0"] : []);
 
+/** Node flags writing a perf symbol map when recording with perf (none without dir). */
+const perfFlags = (dir: string | undefined): string[] => (dir ? ["--perf-basic-prof"] : []);
+
+/** Starts `perf record` on pid into file; the returned function stops it. */
+function recordPerf(pid: number, file: string): () => Promise<void> {
+  const perf = spawn("perf", ["record", "-F", "999", "-g", "-o", file, "-p", String(pid)], {
+    stdio: "ignore",
+  });
+  const exited = new Promise((r) => perf.once("exit", r));
+  return async () => {
+    if (perf.exitCode === null) perf.kill("SIGINT");
+    await exited;
+  };
+}
+
 /** An inspector session on a process that printed its address in output. */
 async function connectInspector(what: string, output: string): Promise<InspectorSession> {
   const url = inspectorUrl(output);
@@ -135,7 +156,12 @@ async function connectInspector(what: string, output: string): Promise<Inspector
   return InspectorSession.connect(url);
 }
 
-async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Promise<Result> {
+async function runWorkload(
+  w: Workload,
+  timeoutMs: number,
+  profDir?: string,
+  perfDir?: string,
+): Promise<Result> {
   progress("scheduler", `${w.name}: starting API server`);
   // No controller manager here, so nothing would lift the not-ready taint
   // that TaintNodesByCondition puts on every new node: leave that plugin out.
@@ -144,6 +170,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
     nodeArgs: [
       ...(process.env.K8TS_BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
       ...profFlags(profDir),
+      ...perfFlags(perfDir),
     ],
     args: [
       "--disable-scheduler",
@@ -156,6 +183,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
   let schedLog = "";
   let sched: ReturnType<typeof spawn> | undefined;
   const inspectors: InspectorSession[] = [];
+  const perfStops: (() => Promise<void>)[] = [];
   const abort = new AbortController();
   try {
     progress("scheduler", `${w.name}: creating ${w.nodes} nodes`);
@@ -170,6 +198,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       process.execPath,
       [
         ...profFlags(profDir),
+        ...perfFlags(perfDir),
         ...K8TS_NODE_FLAGS,
         join(repoRoot, "bin", "k8ts"),
         "scheduler",
@@ -228,6 +257,11 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
       inspectors.push(await connectInspector("scheduler", schedLog));
       for (const inspector of inspectors) await inspector.startProfile();
     }
+    if (perfDir) {
+      await mkdir(perfDir, { recursive: true });
+      perfStops.push(recordPerf(cluster.pid, join(perfDir, `${w.name}-server.perf.data`)));
+      perfStops.push(recordPerf(sched.pid!, join(perfDir, `${w.name}-scheduler.perf.data`)));
+    }
     const load0 = loadavg()[0]!;
     const serverCpu0 = processCpuMs(cluster.pid);
     const schedCpu0 = processCpuMs(sched.pid!);
@@ -258,6 +292,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
     const schedCpuMs = processCpuMs(sched.pid!) - schedCpu0;
     const benchCpu = process.cpuUsage(benchCpu0);
     const benchCpuMs = (benchCpu.user + benchCpu.system) / 1000;
+    for (const stop of perfStops.splice(0)) await stop();
     if (profDir) {
       await mkdir(profDir, { recursive: true });
       await inspectors[0]!.stopProfile(join(profDir, `${w.name}-server.cpuprofile`));
@@ -316,6 +351,7 @@ async function runWorkload(w: Workload, timeoutMs: number, profDir?: string): Pr
   } finally {
     abort.abort();
     for (const inspector of inspectors) inspector.close();
+    for (const stop of perfStops) await stop();
     if (sched && sched.exitCode === null) {
       const proc = sched;
       const exited = new Promise((r) => proc.once("exit", r));
@@ -343,7 +379,9 @@ for (const w of selected) {
   progress("scheduler", `${w.name}: in-process scheduling of ${w.pods} pods on ${w.nodes} nodes`);
   const core = runCore(w);
   progress("scheduler", `${w.name}: core ${core.podsPerSec.toFixed(0)} pods/s`);
-  const r: Partial<Result> = args.coreOnly ? {} : await runWorkload(w, 600_000, args.cpuProfDir);
+  const r: Partial<Result> = args.coreOnly
+    ? {}
+    : await runWorkload(w, 600_000, args.cpuProfDir, args.perfDir);
   if (r.podsPerSec !== undefined)
     progress("scheduler", `${w.name}: end to end ${r.podsPerSec.toFixed(0)} pods/s`);
   results.push({
