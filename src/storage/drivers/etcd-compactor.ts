@@ -1,5 +1,6 @@
-import type { Etcd3 } from "etcd3";
+import type { EtcdRpc } from "./etcd-client.ts";
 import { toStorageError } from "./etcd-kv.ts";
+import { CompareResult, CompareTarget } from "./etcd-proto.ts";
 
 /** The key API servers sharing one etcd use to elect who compacts each round (upstream's name). */
 export const COMPACT_REV_KEY = "compact_rev_key";
@@ -19,23 +20,28 @@ export interface CompactorState {
  * COMPACT_REV_KEY's version lets exactly one of them win a round and compact.
  * Returns the state for the next round.
  */
-export async function compactRound(client: Etcd3, state: CompactorState): Promise<CompactorState> {
-  const key = Buffer.from(COMPACT_REV_KEY);
+export async function compactRound(
+  client: EtcdRpc,
+  state: CompactorState,
+): Promise<CompactorState> {
+  const key = COMPACT_REV_KEY;
   try {
-    const res = await client.kv.txn({
-      compare: [{ key, target: "Version", result: "Equal", version: state.version }],
-      success: [{ request_put: { key, value: Buffer.from(String(state.revision)) } }],
-      failure: [{ request_range: { key } }],
+    const res = await client.txn({
+      compare: [
+        { key, target: CompareTarget.Version, result: CompareResult.Equal, value: state.version },
+      ],
+      success: [{ put: { key, value: String(state.revision) } }],
+      failure: [{ range: { key } }],
     });
-    const revision = Number(res.header.revision);
+    const revision = res.revision;
     if (!res.succeeded) {
       // Another client won this round; follow its version.
-      const kv = res.responses[0]?.response_range?.kvs[0];
-      return { version: kv ? Number(kv.version) : 0, revision };
+      const range = res.responses[0]?.range;
+      return { version: range && range.kvs.length > 0 ? range.versions[0]! : 0, revision };
     }
     if (state.revision > 0) {
       try {
-        await client.kv.compact({ revision: state.revision, physical: false });
+        await client.compact(state.revision);
       } catch (err) {
         // Already compacted further (by hand or by another client) is fine.
         if (toStorageError(err).code !== "Compacted") throw err;

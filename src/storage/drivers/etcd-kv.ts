@@ -1,23 +1,5 @@
-import { MAX_VALUE_BYTES, type KeyValue } from "../backend.ts";
+import { MAX_VALUE_BYTES } from "../backend.ts";
 import { StorageError } from "../errors.ts";
-
-/** A KeyValue as the etcd3 package decodes it (int64 fields as decimal strings). */
-export interface EtcdKeyValue {
-  key: Buffer;
-  value: Buffer;
-  create_revision: string;
-  mod_revision: string;
-}
-
-/** Converts an etcd key-value to the Backend's KeyValue (exactly its four fields). */
-export function fromEtcdKv(kv: EtcdKeyValue): KeyValue {
-  return {
-    key: kv.key.toString("utf8"),
-    value: kv.value.toString("utf8"),
-    createRevision: Number(kv.create_revision),
-    modRevision: Number(kv.mod_revision),
-  };
-}
 
 /** The exclusive range end of all keys starting with prefix; [0] (no bound) when none exists. */
 export function prefixEnd(prefix: Buffer): Buffer {

@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { test } from "node:test";
-import type { IDuplexStream, IWatchRequest, IWatchResponse } from "etcd3";
 import type { WatchEvent } from "../backend.ts";
 import type { StorageError } from "../errors.ts";
-import { EtcdWatchStream, type WatchTarget } from "./etcd-watch-stream.ts";
+import type { WatchRequest, WatchResponse } from "./etcd-proto.ts";
+import { EtcdWatchStream, type Stream, type WatchTarget } from "./etcd-watch-stream.ts";
 
 /** A Watch RPC stand-in: records what the client writes; the test plays etcd's responses. */
 class FakeStream extends EventEmitter {
-  written: IWatchRequest[] = [];
+  written: WatchRequest[] = [];
   cancelled = false;
-  write(req: IWatchRequest): void {
+  write(req: WatchRequest): void {
     this.written.push(req);
   }
   end(): void {}
@@ -20,35 +20,31 @@ class FakeStream extends EventEmitter {
   /** The create requests written, as [watch_id, start_revision]. */
   creates(): Array<[number, number]> {
     return this.written
-      .filter((r) => r.create_request)
-      .map((r) => [Number(r.create_request!.watch_id), Number(r.create_request!.start_revision)]);
+      .flatMap((r) => ("create" in r ? [r.create] : []))
+      .map((c) => [c.watchId, c.startRevision]);
   }
 }
 
-function response(watchId: number, fields: Partial<IWatchResponse>): IWatchResponse {
+function response(watchId: number, fields: Partial<WatchResponse>): WatchResponse {
   return {
-    header: { cluster_id: "1", member_id: "1", revision: "100", raft_term: "2" },
-    watch_id: String(watchId),
+    hasHeader: true,
+    revision: 100,
+    watchId,
     created: false,
     canceled: false,
-    compact_revision: "0",
-    cancel_reason: "",
+    compactRevision: 0,
+    cancelReason: "",
     fragment: false,
     events: [],
     ...fields,
   };
 }
 
-function putEvent(rev: number): IWatchResponse["events"][number] {
-  const kv = {
-    key: Buffer.from(`/k/${rev}`),
-    value: Buffer.from("v"),
-    create_revision: String(rev),
-    mod_revision: String(rev),
-    version: "1",
-    lease: "0",
+function putEvent(rev: number): WatchEvent {
+  return {
+    type: "PUT",
+    kv: { key: `/k/${rev}`, value: "v", createRevision: rev, modRevision: rev },
   };
-  return { type: "Put", kv, prev_kv: null as never };
 }
 
 class Target implements WatchTarget {
@@ -83,7 +79,7 @@ function setup() {
     async () => {
       const s = new FakeStream();
       streams.push(s);
-      return s as unknown as IDuplexStream<IWatchRequest, IWatchResponse>;
+      return s as Stream;
     },
     (rev) => revisions.push(rev),
     {
@@ -153,8 +149,8 @@ test("a cancel with compact_revision fails the target with Compacted; other canc
   ws.add(a);
   ws.add(b);
   await tick();
-  streams[0]!.emit("data", response(1, { canceled: true, compact_revision: "40" }));
-  streams[0]!.emit("data", response(2, { canceled: true, cancel_reason: "permission denied" }));
+  streams[0]!.emit("data", response(1, { canceled: true, compactRevision: 40 }));
+  streams[0]!.emit("data", response(2, { canceled: true, cancelReason: "permission denied" }));
   assert.deepEqual(
     [...a.errors, ...b.errors].map((e) => [e.code, e.compactedRevision]),
     [
@@ -173,7 +169,7 @@ test("remove sends a cancel request; close cancels the stream and refuses new wa
   ws.remove(a);
   ws.remove(a);
   assert.deepEqual(
-    streams[0]!.written.filter((r) => r.cancel_request).map((r) => r.cancel_request!.watch_id),
+    streams[0]!.written.flatMap((r) => ("cancel" in r ? [r.cancel.watchId] : [])),
     [1],
   );
   ws.close();
@@ -192,11 +188,9 @@ test("progress: a request goes on the stream; notifications reach every watch (i
   ws.add(b);
   await tick();
   ws.requestProgress();
-  assert.equal(streams[0]!.written.filter((r) => r.progress_request).length, 1);
-  const at = (revision: number) => ({
-    header: { cluster_id: "1", member_id: "1", revision: String(revision), raft_term: "2" },
-  });
-  const cases: [string, IWatchResponse, number[], number[]][] = [
+  assert.equal(streams[0]!.written.filter((r) => "progress" in r).length, 1);
+  const at = (revision: number) => ({ hasHeader: true, revision });
+  const cases: [string, WatchResponse, number[], number[]][] = [
     ["for every watch", response(-1, at(120)), [120], [120]],
     ["for one watch", response(2, at(130)), [120], [120, 130]],
     [

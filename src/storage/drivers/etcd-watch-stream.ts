@@ -1,9 +1,14 @@
-import type { IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from "etcd3";
 import type { WatchEvent } from "../backend.ts";
 import { StorageError } from "../errors.ts";
-import { fromEtcdKv } from "./etcd-kv.ts";
+import type { WatchRequest, WatchResponse } from "./etcd-proto.ts";
 
-type Stream = IDuplexStream<IWatchRequest, IWatchResponse>;
+/** A Watch RPC (WatchRpc in etcd-client.ts): "data" carries WatchResponses, then "error" or "end". */
+export interface Stream {
+  write(req: WatchRequest): void;
+  on(event: "data", fn: (res: WatchResponse) => void): unknown;
+  on(event: "error" | "end", fn: (err?: unknown) => void): unknown;
+  cancel(): void;
+}
 
 /** One etcd watch on the stream. */
 export interface WatchTarget {
@@ -86,7 +91,7 @@ export class EtcdWatchStream {
   remove(w: WatchTarget): void {
     if (!this.#watchers.delete(w.id)) return;
     try {
-      this.#stream?.write({ cancel_request: { watch_id: w.id } });
+      this.#stream?.write({ cancel: { watchId: w.id } });
     } catch {
       // A broken stream cancels every watch on it anyway.
     }
@@ -101,7 +106,7 @@ export class EtcdWatchStream {
   requestProgress(): void {
     if (!this.#stream || this.#watchers.size === 0) return;
     try {
-      this.#stream.write({ progress_request: {} });
+      this.#stream.write({ progress: true });
     } catch (err) {
       this.#broken(this.#stream, err);
     }
@@ -128,7 +133,7 @@ export class EtcdWatchStream {
           return;
         }
         this.#stream = stream;
-        stream.on("data", (res) => {
+        stream.on("data", (res: WatchResponse) => {
           if (stream === this.#stream) this.#onResponse(res);
         });
         stream.on("error", (err) => this.#broken(stream, err));
@@ -145,12 +150,12 @@ export class EtcdWatchStream {
   #create(stream: Stream, w: WatchTarget): void {
     try {
       stream.write({
-        create_request: {
+        create: {
           key: w.key,
-          range_end: w.rangeEnd,
-          start_revision: w.nextRevision,
-          prev_kv: true,
-          watch_id: w.id,
+          rangeEnd: w.rangeEnd,
+          startRevision: w.nextRevision,
+          prevKv: true,
+          watchId: w.id,
         },
       });
     } catch (err) {
@@ -169,12 +174,12 @@ export class EtcdWatchStream {
     this.#backoffMs = Math.min(this.#backoffMs * 2, BACKOFF_MS.max);
   }
 
-  #onResponse(res: IWatchResponse): void {
+  #onResponse(res: WatchResponse): void {
     this.#backoffMs = BACKOFF_MS.first;
-    if (res.header) this.#onRevision(Number(res.header.revision));
-    const id = Number(res.watch_id);
+    if (res.hasHeader) this.#onRevision(res.revision);
+    const id = res.watchId;
     if (isProgressNotify(res)) {
-      const revision = Number(res.header.revision);
+      const revision = res.revision;
       if (id === PROGRESS_WATCH_ID) for (const t of this.#watchers.values()) t.progress(revision);
       else this.#watchers.get(id)?.progress(revision);
       return;
@@ -182,7 +187,7 @@ export class EtcdWatchStream {
     const w = this.#watchers.get(id);
     if (!w) return;
     if (res.canceled) {
-      const compacted = Number(res.compact_revision);
+      const compacted = res.compactRevision;
       if (compacted > 0) this.#onCompacted(compacted);
       w.fail(
         compacted > 0
@@ -193,12 +198,12 @@ export class EtcdWatchStream {
             )
           : new StorageError(
               "Unavailable",
-              `etcd cancelled the watch on ${w.key.toString()}: ${res.cancel_reason}`,
+              `etcd cancelled the watch on ${w.key.toString()}: ${res.cancelReason}`,
             ),
       );
       return;
     }
-    if (res.events.length > 0) w.push(res.events.map(toWatchEvent));
+    if (res.events.length > 0) w.push(res.events);
   }
 }
 
@@ -206,23 +211,6 @@ export class EtcdWatchStream {
 const PROGRESS_WATCH_ID = -1;
 
 /** A response with no events that neither creates nor cancels a watch: a progress notification. */
-function isProgressNotify(res: IWatchResponse): boolean {
-  return !!res.header && res.events.length === 0 && !res.created && !res.canceled && !res.fragment;
-}
-
-function toWatchEvent(e: IEvent): WatchEvent {
-  const ev: WatchEvent =
-    e.type === "Delete"
-      ? {
-          type: "DELETE",
-          kv: {
-            key: e.kv.key.toString("utf8"),
-            value: "",
-            createRevision: 0,
-            modRevision: Number(e.kv.mod_revision),
-          },
-        }
-      : { type: "PUT", kv: fromEtcdKv(e.kv) };
-  if (e.prev_kv) ev.prevKv = fromEtcdKv(e.prev_kv);
-  return ev;
+function isProgressNotify(res: WatchResponse): boolean {
+  return res.hasHeader && res.events.length === 0 && !res.created && !res.canceled && !res.fragment;
 }

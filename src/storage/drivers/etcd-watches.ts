@@ -1,8 +1,7 @@
-import type { IDuplexStream, IWatchRequest, IWatchResponse } from "etcd3";
 import { StorageError } from "../errors.ts";
 import { prefixRange } from "./etcd-kv.ts";
 import { EtcdWatchFeed } from "./etcd-watch-feed.ts";
-import { EtcdWatchStream } from "./etcd-watch-stream.ts";
+import { EtcdWatchStream, type Stream } from "./etcd-watch-stream.ts";
 import { EtcdWatcher } from "./etcd-watcher.ts";
 
 /**
@@ -25,7 +24,7 @@ export class EtcdWatches {
    * @param onCompacted receives the compacted revision etcd reports when refusing a watch.
    */
   constructor(
-    open: () => Promise<IDuplexStream<IWatchRequest, IWatchResponse>>,
+    open: () => Promise<Stream>,
     onRevision: (revision: number) => void,
     onCompacted: (revision: number) => void,
   ) {

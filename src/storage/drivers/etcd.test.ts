@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { getEventListeners } from "node:events";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { promisify } from "node:util";
-import { Etcd3 } from "etcd3";
 import { after, before, describe, test } from "node:test";
 import { backendConformance } from "../conformance.ts";
 import { isStorageError } from "../errors.ts";
 import { freePorts, startEtcd, type EtcdProcess } from "../testing/etcd-process.ts";
 import { uniquePrefix, WatchReader } from "../testing/watch-reader.ts";
+import { newEtcdRpc } from "./etcd-client.ts";
 import { compactRound, type CompactorState } from "./etcd-compactor.ts";
 import { EtcdBackend, type EtcdBackendOptions } from "./etcd.ts";
 
@@ -75,6 +76,17 @@ describe("EtcdBackend on a real etcd", () => {
       async () => [`http://127.0.0.1:${(await freePorts(1))[0]}`, etcd.endpoints[1]!],
     ],
   ];
+  // Accepts TCP connections and drops them at once (a member going away mid-handshake).
+  let dropper: Server | undefined;
+  after(() => dropper?.close());
+  endpointCases.push([
+    "a listener that drops every connection and a live listener",
+    async () => {
+      dropper = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => dropper!.listen(0, "127.0.0.1", resolve));
+      return [`http://127.0.0.1:${(dropper.address() as AddressInfo).port}`, etcd.endpoints[1]!];
+    },
+  ]);
   for (const [name, endpoints] of endpointCases) {
     test(`serves reads, writes and watches across endpoints: ${name}`, async () => {
       const b = await open({ endpoints: await endpoints() });
@@ -177,7 +189,10 @@ describe("EtcdBackend on a real etcd", () => {
   });
 
   test("compaction rounds compact to the previous round's revision; one client wins each round", async () => {
-    const clients = [new Etcd3({ hosts: etcd.endpoints }), new Etcd3({ hosts: etcd.endpoints })];
+    const clients = [
+      await newEtcdRpc({ endpoints: etcd.endpoints }),
+      await newEtcdRpc({ endpoints: etcd.endpoints }),
+    ];
     const b = await open({ endpoints: etcd.endpoints });
     try {
       let a: CompactorState = { version: 0, revision: 0 };

@@ -1,10 +1,3 @@
-import {
-  type Etcd3,
-  type IRangeRequest,
-  type IRangeResponse,
-  type IResponseHeader,
-  type ITxnResponse,
-} from "etcd3";
 import type {
   Backend,
   GetOptions,
@@ -22,13 +15,19 @@ import {
   checkPrefix,
   checkTtl,
   checkValue,
-  fromEtcdKv,
   isUnbounded,
   prefixRange,
   toStorageError,
-  type EtcdKeyValue,
 } from "./etcd-kv.ts";
-import { newEtcdClient, type EtcdClientOptions } from "./etcd-client.ts";
+import { newEtcdRpc, type EtcdClientOptions, type EtcdRpc } from "./etcd-client.ts";
+import {
+  CompareResult,
+  CompareTarget,
+  type RangeRequest,
+  type RangeResponse,
+  type TxnRequest,
+  type TxnResponse,
+} from "./etcd-proto.ts";
 import { compactRound, type CompactorState } from "./etcd-compactor.ts";
 import { EtcdLeases } from "./etcd-leases.ts";
 import { EtcdWatches } from "./etcd-watches.ts";
@@ -90,7 +89,7 @@ const PROBE_KEY = Buffer.from("\0k8ts-revision-probe");
  */
 export class EtcdBackend implements Backend {
   readonly #opts: EtcdBackendOptions;
-  #client: Etcd3 | undefined;
+  #client: EtcdRpc | undefined;
   #leases: EtcdLeases | undefined;
   #watches: EtcdWatches | undefined;
   /** The highest store revision seen in any response; startRevision 0 watches begin after it. */
@@ -111,14 +110,14 @@ export class EtcdBackend implements Backend {
   /** Connects and checks etcd answers; a second call while started does nothing. */
   async start(): Promise<void> {
     if (this.#client) return;
-    const client = await newEtcdClient(this.#opts);
+    const client = await newEtcdRpc(this.#opts);
     this.#client = client;
     this.#leases = new EtcdLeases(
       {
         grant: async (ttl) => {
           try {
-            const res = await client.leaseClient.leaseGrant({ TTL: ttl });
-            return { id: res.ID, ttlSeconds: Number(res.TTL) };
+            const res = await client.leaseGrant(ttl);
+            return { id: res.id, ttlSeconds: res.ttlSeconds };
           } catch (err) {
             throw toStorageError(err);
           }
@@ -127,7 +126,7 @@ export class EtcdBackend implements Backend {
       { now: this.#opts.now },
     );
     this.#watches = new EtcdWatches(
-      () => client.watchClient.watch(),
+      async () => client.watch(),
       (rev) => this.#saw(rev),
       (rev) => (this.#compacted = Math.max(this.#compacted, rev)),
     );
@@ -162,8 +161,8 @@ export class EtcdBackend implements Backend {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.#range({ key: PROBE_KEY, count_only: true });
-    return Number(res.header.revision);
+    const res = await this.#range({ key: PROBE_KEY, countOnly: true });
+    return res.revision;
   }
 
   async get(key: string, opts: GetOptions = {}): Promise<{ revision: number; kv?: KeyValue }> {
@@ -171,8 +170,8 @@ export class EtcdBackend implements Backend {
     checkInteger("revision", opts.revision, 0);
     const res = await this.#range({ key: Buffer.from(key), revision: opts.revision ?? 0 }, key);
     const kv = res.kvs[0];
-    const revision = opts.revision || Number(res.header.revision);
-    return kv ? { revision, kv: fromEtcdKv(kv) } : { revision };
+    const revision = opts.revision || res.revision;
+    return kv ? { revision, kv } : { revision };
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -189,45 +188,44 @@ export class EtcdBackend implements Backend {
     const revisionAsked = opts.revision ?? 0;
     if (!isUnbounded(end) && Buffer.compare(from, end) >= 0) {
       // Continuing past the prefix: nothing is left, but the revision must still be valid.
-      const res = await this.#range({ key: PROBE_KEY, count_only: true, revision: revisionAsked });
-      return { revision: revisionAsked || Number(res.header.revision), kvs: [], more: false };
+      const res = await this.#range({ key: PROBE_KEY, countOnly: true, revision: revisionAsked });
+      return { revision: revisionAsked || res.revision, kvs: [], more: false };
     }
     const res = await this.#range({
       key: from,
-      range_end: end,
+      rangeEnd: end,
       revision: revisionAsked,
       limit: opts.limit ?? 0,
     });
-    const kvs = res.kvs.map(fromEtcdKv);
+    const kvs = res.kvs;
     const result: ListResult = {
-      revision: revisionAsked || Number(res.header.revision),
+      revision: revisionAsked || res.revision,
       kvs,
       more: res.more,
     };
-    if (res.more) result.remaining = Number(res.count) - kvs.length;
+    if (res.more) result.remaining = res.count - kvs.length;
     return result;
   }
 
   async count(prefix: string): Promise<{ revision: number; count: number }> {
     checkPrefix(prefix);
     const [start, end] = prefixRange(prefix);
-    const res = await this.#range({ key: start, range_end: end, count_only: true });
-    return { revision: Number(res.header.revision), count: Number(res.count) };
+    const res = await this.#range({ key: start, rangeEnd: end, countOnly: true });
+    return { revision: res.revision, count: res.count };
   }
 
   async create(key: string, value: string, opts: WriteOptions = {}): Promise<KeyValue> {
     checkKey(key);
     checkValue(key, value);
     checkTtl(key, opts.ttlSeconds);
-    const k = Buffer.from(key);
     const res = await this.#putTxn(key, opts.ttlSeconds, (lease) => ({
-      compare: [{ key: k, target: "Create", result: "Equal", create_revision: 0 }],
-      success: [{ request_put: { key: k, value: Buffer.from(value), lease } }],
+      compare: [{ key, target: CompareTarget.Create, result: CompareResult.Equal, value: 0 }],
+      success: [{ put: { key, value, lease } }],
       failure: [],
     }));
     if (!res.succeeded)
       throw new StorageError("KeyExists", `Cannot create ${key}: the key exists`, { key });
-    const rev = Number(res.header.revision);
+    const rev = res.revision;
     return { key, value, createRevision: rev, modRevision: rev };
   }
 
@@ -248,19 +246,25 @@ export class EtcdBackend implements Backend {
       );
     }
     checkTtl(key, opts.ttlSeconds);
-    const k = Buffer.from(key);
     const res = await this.#putTxn(key, opts.ttlSeconds, (lease) => ({
-      compare: [{ key: k, target: "Mod", result: "Equal", mod_revision: expectedModRevision }],
-      success: [{ request_put: { key: k, value: Buffer.from(value), lease, prev_kv: true } }],
-      failure: [{ request_range: { key: k } }],
+      compare: [
+        {
+          key,
+          target: CompareTarget.Mod,
+          result: CompareResult.Equal,
+          value: expectedModRevision,
+        },
+      ],
+      success: [{ put: { key, value, lease, prevKv: true } }],
+      failure: [{ range: { key } }],
     }));
     if (!res.succeeded) throw this.#casFailure(key, "update", res);
-    const rev = Number(res.header.revision);
-    const prev = res.responses[0]?.response_put?.prev_kv;
+    const rev = res.revision;
+    const prev = res.responses[0]?.put?.prevKv;
     return {
       key,
       value,
-      createRevision: prev ? Number(prev.create_revision) : rev,
+      createRevision: prev ? prev.createRevision : rev,
       modRevision: rev,
     };
   }
@@ -271,25 +275,31 @@ export class EtcdBackend implements Backend {
   ): Promise<{ revision: number; prevKv: KeyValue }> {
     checkKey(key);
     checkInteger("expectedModRevision", expectedModRevision, 1);
-    const k = Buffer.from(key);
     const res = await this.#txn(
       {
         compare:
           expectedModRevision === undefined
-            ? [{ key: k, target: "Create", result: "Greater", create_revision: 0 }]
-            : [{ key: k, target: "Mod", result: "Equal", mod_revision: expectedModRevision }],
-        success: [{ request_delete_range: { key: k, prev_kv: true } }],
-        failure: [{ request_range: { key: k } }],
+            ? [{ key, target: CompareTarget.Create, result: CompareResult.Greater, value: 0 }]
+            : [
+                {
+                  key,
+                  target: CompareTarget.Mod,
+                  result: CompareResult.Equal,
+                  value: expectedModRevision,
+                },
+              ],
+        success: [{ deleteRange: { key, prevKv: true } }],
+        failure: [{ range: { key } }],
       },
       key,
     );
     if (!res.succeeded) throw this.#casFailure(key, "delete", res);
-    const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
+    const prev = res.responses[0]?.deleteRange?.prevKvs[0];
     if (!prev)
       throw new StorageError("KeyNotFound", `Cannot delete ${key}: the key does not exist`, {
         key,
       });
-    return { revision: Number(res.header.revision), prevKv: fromEtcdKv(prev) };
+    return { revision: res.revision, prevKv: prev };
   }
 
   watch(prefix: string, opts: WatchOptions): Watcher {
@@ -330,13 +340,13 @@ export class EtcdBackend implements Backend {
   async #memberVersions(): Promise<string[]> {
     const client = this.#client;
     if (!client) throw new StorageError("Unavailable", "the etcd backend is not started");
-    return [(await client.maintenance.status({})).version];
+    return [await client.version()];
   }
 
   async compact(revision: number): Promise<void> {
     checkInteger("revision", revision, 1);
     try {
-      await this.#connected().kv.compact({ revision, physical: false });
+      await this.#connected().compact(revision);
     } catch (err) {
       const mapped = toStorageError(err);
       // Compacting to a revision at or below the current compaction is a no-op.
@@ -353,7 +363,7 @@ export class EtcdBackend implements Backend {
   async compactedRevision(): Promise<number> {
     const readable = async (rev: number) => {
       try {
-        await this.#range({ key: PROBE_KEY, count_only: true, revision: rev });
+        await this.#range({ key: PROBE_KEY, countOnly: true, revision: rev });
         return true;
       } catch (err) {
         if (err instanceof StorageError && err.code === "Compacted") return false;
@@ -373,7 +383,7 @@ export class EtcdBackend implements Backend {
     return this.#compacted;
   }
 
-  #connected(): Etcd3 {
+  #connected(): EtcdRpc {
     if (!this.#client) throw new StorageError("Unavailable", "The etcd backend is not started");
     return this.#client;
   }
@@ -382,13 +392,12 @@ export class EtcdBackend implements Backend {
     if (revision > this.#seenRevision) this.#seenRevision = revision;
   }
 
-  #casFailure(key: string, verb: string, res: ITxnResponse): StorageError {
-    const current = res.responses[0]?.response_range?.kvs[0] as EtcdKeyValue | undefined;
-    if (!current)
+  #casFailure(key: string, verb: string, res: TxnResponse): StorageError {
+    const kv = res.responses[0]?.range?.kvs[0];
+    if (!kv)
       return new StorageError("KeyNotFound", `Cannot ${verb} ${key}: the key does not exist`, {
         key,
       });
-    const kv = fromEtcdKv(current);
     return new StorageError(
       "Conflict",
       `Cannot ${verb} ${key}: the key was modified at revision ${kv.modRevision}`,
@@ -396,20 +405,20 @@ export class EtcdBackend implements Backend {
     );
   }
 
-  async #range(req: IRangeRequest, key?: string): Promise<IRangeResponse> {
+  async #range(req: RangeRequest, key?: string): Promise<RangeResponse> {
     try {
-      const res = await this.#connected().kv.range(req);
-      this.#saw(Number(res.header.revision));
+      const res = await this.#connected().range(req);
+      this.#saw(res.revision);
       return res;
     } catch (err) {
       throw toStorageError(err, key);
     }
   }
 
-  async #txn(req: Parameters<Etcd3["kv"]["txn"]>[0], key: string): Promise<ITxnResponse> {
+  async #txn(req: TxnRequest, key: string): Promise<TxnResponse> {
     try {
-      const res = await this.#connected().kv.txn(req);
-      this.#saw(Number((res.header as IResponseHeader).revision));
+      const res = await this.#connected().txn(req);
+      this.#saw(res.revision);
       return res;
     } catch (err) {
       throw toStorageError(err, key);
@@ -420,13 +429,13 @@ export class EtcdBackend implements Backend {
   async #putTxn(
     key: string,
     ttlSeconds: number | undefined,
-    build: (lease: string | undefined) => Parameters<Etcd3["kv"]["txn"]>[0],
-  ): Promise<ITxnResponse> {
+    build: (lease: bigint | undefined) => TxnRequest,
+  ): Promise<TxnResponse> {
     const leases = this.#leases!;
     for (let attempt = 0; ; attempt++) {
       const lease = ttlSeconds === undefined ? undefined : await leases.leaseFor(ttlSeconds);
       try {
-        return await this.#txn(build(lease), key);
+        return await this.#txn(build(lease === undefined ? undefined : BigInt(lease)), key);
       } catch (err) {
         if (
           lease === undefined ||

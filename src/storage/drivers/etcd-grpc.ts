@@ -1,0 +1,374 @@
+/**
+ * A minimal gRPC client over node:http2 for the etcd driver: unary calls and
+ * one kind of bidirectional stream (Watch), uncompressed messages, on one
+ * HTTP/2 session to one endpoint at a time. A broken or refused session
+ * moves to the next endpoint on the following call. Messages are encoded
+ * and decoded by the caller (etcd-proto.ts); this file only frames them.
+ */
+import {
+  connect,
+  constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from "node:http2";
+import { EventEmitter } from "node:events";
+
+/** gRPC status codes by number (for error messages as grpc-js formats them). */
+const STATUS_NAMES = [
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+];
+
+/** A failed call: message "<code> <NAME>: <details>" (grpc-js's form). */
+export class GrpcError extends Error {
+  constructor(
+    readonly code: number,
+    details: string,
+  ) {
+    super(`${code} ${STATUS_NAMES[code] ?? "UNKNOWN"}: ${details}`);
+  }
+}
+
+export interface GrpcTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** HTTP/2 windows: large, so big lists and watch replays stream without per-64 KiB round trips. */
+const WINDOW_BYTES = 16 * 1024 * 1024;
+
+/** How often pending unary calls are checked against their deadlines. */
+const DEADLINE_SWEEP_MS = 1000;
+
+/** Sessions that completed their connection (and TLS handshake). */
+const CONNECTED = new WeakSet<ClientHttp2Session>();
+
+/** A call that failed before its session connected: etcd never saw it. */
+class NotConnected extends Error {
+  constructor(override readonly cause: GrpcError) {
+    super(cause.message);
+  }
+}
+
+/** A call whose connection failed after connecting: etcd may or may not have applied it. */
+class TransportError extends Error {
+  constructor(override readonly cause: GrpcError) {
+    super(cause.message);
+  }
+}
+
+interface Pending {
+  stream: ClientHttp2Stream;
+  deadline: number;
+  fail: (err: Error) => void;
+}
+
+/** Parses gRPC length-prefixed messages out of a byte stream. */
+class FrameParser {
+  #buffered: Buffer[] = [];
+  #bytes = 0;
+
+  /** Adds a chunk; returns the complete messages it finished (possibly none). */
+  push(chunk: Buffer): Buffer[] {
+    this.#buffered.push(chunk);
+    this.#bytes += chunk.length;
+    const out: Buffer[] = [];
+    for (;;) {
+      if (this.#bytes < 5) return out;
+      let head = this.#buffered[0]!;
+      if (head.length < 5) {
+        head = Buffer.concat(this.#buffered);
+        this.#buffered = [head];
+      }
+      if (head[0] !== 0) throw new GrpcError(13, "compressed gRPC message not supported");
+      const len = head.readUInt32BE(1);
+      if (this.#bytes < 5 + len) return out;
+      if (head.length < 5 + len) {
+        head = Buffer.concat(this.#buffered);
+        this.#buffered = [head];
+      }
+      out.push(head.subarray(5, 5 + len));
+      const rest = head.subarray(5 + len);
+      this.#bytes -= 5 + len;
+      if (rest.length > 0) this.#buffered[0] = rest;
+      else this.#buffered.shift();
+    }
+  }
+
+  /** Bytes of an incomplete message left over. */
+  get leftover(): number {
+    return this.#bytes;
+  }
+}
+
+/** The call's gRPC status from headers (trailers-only responses) or trailers; undefined when absent. */
+function statusOf(headers: IncomingHttpHeaders): GrpcError | null | undefined {
+  const raw = headers["grpc-status"];
+  if (raw === undefined) return undefined;
+  const code = Number(raw);
+  if (code === 0) return null;
+  const message = headers["grpc-message"];
+  let details = typeof message === "string" ? message : "";
+  try {
+    details = decodeURIComponent(details);
+  } catch {
+    // Not percent-encoded as the spec asks: keep it as sent.
+  }
+  return new GrpcError(code, details);
+}
+
+/** A bidirectional gRPC stream: write request messages, receive "data" (one message each), "error", "end". */
+export class GrpcStream extends EventEmitter {
+  readonly #stream: ClientHttp2Stream;
+  #done = false;
+
+  constructor(stream: ClientHttp2Stream) {
+    super();
+    this.#stream = stream;
+    const parser = new FrameParser();
+    let status: GrpcError | null | undefined;
+    stream.on("response", (headers) => (status = statusOf(headers)));
+    stream.on("trailers", (trailers) => (status = statusOf(trailers)));
+    stream.on("data", (chunk: Buffer) => {
+      if (this.#done) return;
+      let messages: Buffer[];
+      try {
+        messages = parser.push(chunk);
+      } catch (err) {
+        this.#finish(err as Error);
+        return;
+      }
+      for (const m of messages) {
+        if (this.#done) return;
+        this.emit("data", m);
+      }
+    });
+    stream.on("error", (err) => this.#finish(new GrpcError(14, err.message)));
+    stream.on("close", () => {
+      if (status) this.#finish(status);
+      else if (status === null) this.#finish();
+      else this.#finish(new GrpcError(14, `stream closed (HTTP/2 code ${stream.rstCode})`));
+    });
+  }
+
+  /** Sends one framed request message (see etcd-proto grpcFrame). */
+  write(frame: Buffer): void {
+    if (this.#done) throw new GrpcError(1, "the stream is closed");
+    this.#stream.write(frame);
+  }
+
+  /** Ends the call from this side (RST_STREAM CANCEL); no event follows. */
+  cancel(): void {
+    this.#done = true;
+    if (!this.#stream.closed) this.#stream.close(constants.NGHTTP2_CANCEL);
+  }
+
+  #finish(err?: Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (!this.#stream.closed) this.#stream.close(constants.NGHTTP2_CANCEL);
+    if (err) this.emit("error", err);
+    else this.emit("end");
+  }
+}
+
+/**
+ * One HTTP/2 connection at a time to one of the endpoints (http:// or
+ * https:// URLs). A session that fails or closes is dropped; the next call
+ * connects to the next endpoint in turn.
+ */
+export class GrpcChannel {
+  readonly #endpoints: string[];
+  readonly #tls: GrpcTls | undefined;
+  #next = 0;
+  #session: ClientHttp2Session | undefined;
+  readonly #pending = new Set<Pending>();
+  #sweep: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** Open calls and streams: the session keeps the process alive only while there are some. */
+  #active = 0;
+
+  constructor(endpoints: string[], tls?: GrpcTls) {
+    this.#endpoints = endpoints;
+    this.#tls = tls;
+  }
+
+  /**
+   * Sends one framed request to path (/package.Service/Method); resolves to
+   * the response message. A call that failed because its connection did
+   * (the request cannot have reached etcd, or it is idempotent) is tried on
+   * the next endpoint, once per endpoint; any other failure is the caller's.
+   */
+  async unary(
+    path: string,
+    frame: Buffer,
+    timeoutMs: number,
+    opts: { idempotent?: boolean } = {},
+  ): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#unaryOnce(path, frame, deadline);
+      } catch (err) {
+        const transport = err instanceof NotConnected || err instanceof TransportError;
+        const retry = err instanceof NotConnected || (opts.idempotent && transport);
+        if (!retry || attempt + 1 >= this.#endpoints.length || Date.now() >= deadline) {
+          throw transport ? (err as NotConnected).cause : err;
+        }
+      }
+    }
+  }
+
+  #unaryOnce(path: string, frame: Buffer, deadline: number): Promise<Buffer> {
+    const timeoutMs = Math.max(1, deadline - Date.now());
+    return new Promise<Buffer>((resolve, reject) => {
+      let stream: ClientHttp2Stream;
+      try {
+        stream = this.#request(path, timeoutMs);
+      } catch (err) {
+        reject(err instanceof GrpcError ? err : new GrpcError(14, (err as Error).message));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let status: GrpcError | null | undefined;
+      let settled = false;
+      const session = this.#session!;
+      const pending: Pending = {
+        stream,
+        deadline,
+        fail: (err) => finish(err),
+      };
+      const finish = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        this.#pending.delete(pending);
+        if (err) {
+          if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+          reject(err);
+          return;
+        }
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        if (body.length < 5 || body[0] !== 0 || body.readUInt32BE(1) !== body.length - 5) {
+          reject(new GrpcError(13, `malformed gRPC response of ${body.length} bytes`));
+          return;
+        }
+        resolve(body.subarray(5));
+      };
+      this.#pending.add(pending);
+      this.#armSweep();
+      stream.on("response", (headers) => (status = statusOf(headers)));
+      stream.on("trailers", (trailers) => (status = statusOf(trailers)));
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      const transportFailure = (message: string) => {
+        const failure = new GrpcError(14, message);
+        return CONNECTED.has(session) ? new TransportError(failure) : new NotConnected(failure);
+      };
+      stream.on("error", (err) => finish(transportFailure(err.message)));
+      stream.on("close", () => {
+        if (status === null) finish();
+        else finish(status ?? transportFailure(`stream closed (HTTP/2 code ${stream.rstCode})`));
+      });
+      stream.end(frame);
+    });
+  }
+
+  /** Opens a bidirectional stream on path. */
+  stream(path: string): GrpcStream {
+    return new GrpcStream(this.#request(path, undefined));
+  }
+
+  /** Closes the session; pending calls fail. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
+    for (const p of [...this.#pending]) p.fail(new GrpcError(1, "the etcd client is closed"));
+    this.#session?.destroy();
+    this.#session = undefined;
+  }
+
+  #request(path: string, timeoutMs: number | undefined): ClientHttp2Stream {
+    if (this.#closed) throw new GrpcError(14, "the etcd client is closed");
+    const headers: Record<string, string> = {
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+    };
+    if (timeoutMs !== undefined) headers["grpc-timeout"] = `${Math.max(1, Math.ceil(timeoutMs))}m`;
+    const session = this.#connected();
+    const stream = session.request(headers, { endStream: false });
+    if (this.#active++ === 0) session.ref();
+    stream.once("close", () => {
+      if (--this.#active === 0 && this.#session === session) session.unref();
+    });
+    return stream;
+  }
+
+  #connected(): ClientHttp2Session {
+    const current = this.#session;
+    if (current) {
+      if (!current.closed && !current.destroyed) return current;
+      this.#retire(current);
+    }
+    const url = this.#endpoints[this.#next % this.#endpoints.length]!;
+    const tls = url.startsWith("https:") ? this.#tls : undefined;
+    const session = connect(url, {
+      ...tls,
+      settings: { initialWindowSize: WINDOW_BYTES, enablePush: false },
+      maxSessionMemory: 256,
+    });
+    session.on("connect", () => {
+      CONNECTED.add(session);
+      session.setLocalWindowSize(WINDOW_BYTES);
+    });
+    const drop = () => this.#retire(session);
+    session.on("error", drop);
+    session.on("goaway", drop);
+    session.on("close", drop);
+    // An idle session does not keep the process alive (see #request).
+    if (this.#active === 0) session.unref();
+    this.#session = session;
+    return session;
+  }
+
+  /** Forgets a failed or closing session; the next call tries the next endpoint. */
+  #retire(session: ClientHttp2Session): void {
+    if (this.#session !== session) return;
+    this.#session = undefined;
+    this.#next++;
+  }
+
+  /** Checks pending calls' deadlines once a second while any are pending. */
+  #armSweep(): void {
+    if (this.#sweep) return;
+    this.#sweep = setInterval(() => {
+      const now = Date.now();
+      for (const p of this.#pending) {
+        if (p.deadline <= now) p.fail(new GrpcError(4, "Deadline exceeded"));
+      }
+      if (this.#pending.size === 0) {
+        clearInterval(this.#sweep);
+        this.#sweep = undefined;
+      }
+    }, DEADLINE_SWEEP_MS);
+    this.#sweep.unref();
+  }
+}
