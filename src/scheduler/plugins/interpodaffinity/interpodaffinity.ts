@@ -116,7 +116,7 @@ export function newInterPodAffinity(
   const rejectAntiAffinity = unschedulable(ErrReasonAntiAffinityRulesNotMatch);
   const rejectExisting = unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
   const nsLabels = (ns: string) => handle.namespaceLabels(ns);
-  const matchesAll = (terms: AffinityTerm[], p: PodInfo) =>
+  const matchesAll = (terms: readonly AffinityTerm[], p: PodInfo) =>
     terms.every((t) => termMatches(t, p, nsLabels));
 
   /** Adds (by = 1) or removes (by = -1) the effect of `existing` on `node` to the counts for `pod`. */
