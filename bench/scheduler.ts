@@ -15,7 +15,11 @@
  * only, through their inspectors: DIR/<workload>-{server,scheduler}.cpuprofile),
  * --perf-dir DIR (Linux perf on-CPU samples of both over the pod phase,
  * JavaScript named through --perf-basic-prof: DIR/<workload>-{server,scheduler}.perf.data;
- * the V8 profiles sample wall time, which a loaded machine's preemption inflates).
+ * the V8 profiles sample wall time, which a loaded machine's preemption inflates),
+ * --in-server (the scheduler inside `k8ts server`, as it runs by default: its
+ * components thread, over the loopback socket without TLS, instead of a
+ * `k8ts scheduler` process over TLS; "server" CPU is then the server's main
+ * thread and "sched" its other threads, the scheduler's included).
  * Progress goes to stderr; every phase is bounded in count and time.
  */
 import { spawn } from "node:child_process";
@@ -37,6 +41,7 @@ import {
 import { progress, writeJson } from "./lib/args.ts";
 import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { processCpuMs } from "./lib/server-side.ts";
+import { threadCpu } from "./memory-sample.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { runCore, type CoreResult } from "./lib/scheduler-core.ts";
 import { workloads, type Workload } from "./lib/scheduler-workloads.ts";
@@ -55,10 +60,12 @@ interface Args {
   cpuProfDir?: string;
   /** Where the server's and scheduler's perf records go (none when unset). */
   perfDir?: string;
+  /** The scheduler runs inside the API server process (components thread). */
+  inServer: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scale: 1, only: [], coreOnly: false };
+  const args: Args = { scale: 1, only: [], coreOnly: false, inServer: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -73,9 +80,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--core-only") args.coreOnly = true;
     else if (a === "--cpu-prof-dir") args.cpuProfDir = next();
     else if (a === "--perf-dir") args.perfDir = next();
+    else if (a === "--in-server") args.inServer = true;
     else
       throw new Error(
-        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME, --core-only, --cpu-prof-dir DIR or --perf-dir DIR`,
+        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME, --core-only, --cpu-prof-dir DIR, --perf-dir DIR or --in-server`,
       );
   }
   if (!(args.scale > 0 && args.scale <= 1))
@@ -156,11 +164,45 @@ async function connectInspector(what: string, output: string): Promise<Inspector
   return InspectorSession.connect(url);
 }
 
+/**
+ * Waits until the scheduler has every node cached: a pod pinned (nodeSelector)
+ * to the node created last (highest resourceVersion, so the last one on the
+ * scheduler's node watch) gets bound. In kube-system, out of the bench's watch.
+ */
+async function waitForNodesInScheduler(client: RestClient, lastNode: string): Promise<void> {
+  const name = "perf-canary";
+  await client.create(podsRef, "kube-system", {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: {
+      nodeSelector: { "kubernetes.io/hostname": lastNode },
+      tolerations: [{ operator: "Exists" }],
+      containers: [{ name: "pause", image: "registry.k8s.io/pause:3.10" }],
+    },
+  });
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const pod = await client.get<{ spec?: { nodeName?: string } }>(podsRef, "kube-system", name);
+    if (pod.spec?.nodeName) return;
+    if (performance.now() > deadline) throw new Error(`the scheduler did not bind ${name}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** CPU ms of the API server: with the scheduler inside, its main thread and the other threads apart. */
+function serverCpu(pid: number, inServer: boolean): { server: number; scheduler: number } {
+  if (!inServer) return { server: processCpuMs(pid), scheduler: 0 };
+  const t = threadCpu(pid);
+  return { server: t.main * 1000, scheduler: t.others * 1000 };
+}
+
 async function runWorkload(
   w: Workload,
   timeoutMs: number,
   profDir?: string,
   perfDir?: string,
+  inServer = false,
 ): Promise<Result> {
   progress("scheduler", `${w.name}: starting API server`);
   // No controller manager here, so nothing would lift the not-ready taint
@@ -173,7 +215,7 @@ async function runWorkload(
       ...perfFlags(perfDir),
     ],
     args: [
-      "--disable-scheduler",
+      ...(inServer ? [] : ["--disable-scheduler"]),
       "--disable-controller-manager",
       "--disable-admission-plugins",
       "TaintNodesByCondition",
@@ -187,33 +229,40 @@ async function runWorkload(
   const abort = new AbortController();
   try {
     progress("scheduler", `${w.name}: creating ${w.nodes} nodes`);
+    let lastNode = { name: "", rv: -1 };
     await concurrently(
       w.nodes,
       32,
-      (i) => client.create(nodesRef, undefined, w.node(i)),
+      async (i) => {
+        const node = await client.create(nodesRef, undefined, w.node(i));
+        const rv = Number(node.metadata?.resourceVersion);
+        if (rv > lastNode.rv) lastNode = { name: node.metadata?.name ?? "", rv };
+      },
       (d) => progress("scheduler", `${w.name}: ${d}/${w.nodes} nodes`),
     );
+    if (inServer) await waitForNodesInScheduler(client, lastNode.name);
     // Started after the nodes exist: it must have every node cached before pods arrive.
-    sched = spawn(
-      process.execPath,
-      [
-        ...profFlags(profDir),
-        ...perfFlags(perfDir),
-        ...K8TS_NODE_FLAGS,
-        join(repoRoot, "bin", "k8ts"),
-        "scheduler",
-        "--kubeconfig",
-        cluster.kubeconfig,
-        "--kube-api-qps",
-        "100000",
-        "--kube-api-burst",
-        "100000",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    sched.stderr?.on("data", (d: Buffer) => (schedLog = (schedLog + d.toString()).slice(-20_000)));
+    else
+      sched = spawn(
+        process.execPath,
+        [
+          ...profFlags(profDir),
+          ...perfFlags(perfDir),
+          ...K8TS_NODE_FLAGS,
+          join(repoRoot, "bin", "k8ts"),
+          "scheduler",
+          "--kubeconfig",
+          cluster.kubeconfig,
+          "--kube-api-qps",
+          "100000",
+          "--kube-api-burst",
+          "100000",
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+    sched?.stderr?.on("data", (d: Buffer) => (schedLog = (schedLog + d.toString()).slice(-20_000)));
     const deadline = performance.now() + 120_000;
-    while (!new RegExp(`"scheduler started".*"nodes":${w.nodes}\\b`).test(schedLog)) {
+    while (sched && !new RegExp(`"scheduler started".*"nodes":${w.nodes}\\b`).test(schedLog)) {
       if (sched.exitCode !== null || performance.now() > deadline)
         throw new Error(`scheduler did not start:\n${schedLog}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -254,17 +303,18 @@ async function runWorkload(
     const requests0 = await fetchRequestCounts(loadKubeconfig(cluster.kubeconfig));
     if (profDir) {
       inspectors.push(await connectInspector("API server", cluster.logs()));
-      inspectors.push(await connectInspector("scheduler", schedLog));
+      if (sched) inspectors.push(await connectInspector("scheduler", schedLog));
       for (const inspector of inspectors) await inspector.startProfile();
     }
     if (perfDir) {
       await mkdir(perfDir, { recursive: true });
       perfStops.push(recordPerf(cluster.pid, join(perfDir, `${w.name}-server.perf.data`)));
-      perfStops.push(recordPerf(sched.pid!, join(perfDir, `${w.name}-scheduler.perf.data`)));
+      if (sched)
+        perfStops.push(recordPerf(sched.pid!, join(perfDir, `${w.name}-scheduler.perf.data`)));
     }
     const load0 = loadavg()[0]!;
-    const serverCpu0 = processCpuMs(cluster.pid);
-    const schedCpu0 = processCpuMs(sched.pid!);
+    const server0 = serverCpu(cluster.pid, inServer);
+    const schedCpu0 = sched ? processCpuMs(sched.pid!) : server0.scheduler;
     const benchCpu0 = process.cpuUsage();
     const start = performance.now();
     await concurrently(
@@ -288,15 +338,16 @@ async function runWorkload(
       5000,
     );
     await finished;
-    const serverCpuMs = processCpuMs(cluster.pid) - serverCpu0;
-    const schedCpuMs = processCpuMs(sched.pid!) - schedCpu0;
+    const server1 = serverCpu(cluster.pid, inServer);
+    const serverCpuMs = server1.server - server0.server;
+    const schedCpuMs = (sched ? processCpuMs(sched.pid!) : server1.scheduler) - schedCpu0;
     const benchCpu = process.cpuUsage(benchCpu0);
     const benchCpuMs = (benchCpu.user + benchCpu.system) / 1000;
     for (const stop of perfStops.splice(0)) await stop();
     if (profDir) {
       await mkdir(profDir, { recursive: true });
       await inspectors[0]!.stopProfile(join(profDir, `${w.name}-server.cpuprofile`));
-      await inspectors[1]!.stopProfile(join(profDir, `${w.name}-scheduler.cpuprofile`));
+      await inspectors[1]?.stopProfile(join(profDir, `${w.name}-scheduler.cpuprofile`));
     }
     clearTimeout(timer);
     clearInterval(ticker);
@@ -313,9 +364,10 @@ async function runWorkload(
       const now = await fetchRequestCounts(loadKubeconfig(cluster.kubeconfig));
       events = diffRequestCounts(requests0, now).get("POST events") ?? 0;
     }
+    const server2 = serverCpu(cluster.pid, inServer);
     const withEvents = {
-      server: processCpuMs(cluster.pid) - serverCpu0,
-      scheduler: processCpuMs(sched.pid!) - schedCpu0,
+      server: server2.server - server0.server,
+      scheduler: (sched ? processCpuMs(sched.pid!) : server2.scheduler) - schedCpu0,
       events,
     };
     const last = Math.max(...boundAt.values());
@@ -381,7 +433,7 @@ for (const w of selected) {
   progress("scheduler", `${w.name}: core ${core.podsPerSec.toFixed(0)} pods/s`);
   const r: Partial<Result> = args.coreOnly
     ? {}
-    : await runWorkload(w, 600_000, args.cpuProfDir, args.perfDir);
+    : await runWorkload(w, 600_000, args.cpuProfDir, args.perfDir, args.inServer);
   if (r.podsPerSec !== undefined)
     progress("scheduler", `${w.name}: end to end ${r.podsPerSec.toFixed(0)} pods/s`);
   results.push({
@@ -419,7 +471,10 @@ process.stdout.write(
     `core = in-process scheduling cycles without I/O, e2e = first create to last bind through the API server; ` +
     `cpu ms/pod = each process's CPU time over the pod phase per bound pod, the load-independent cost; ` +
     `+events = the same once every Scheduled event is written (they trail the binds); ` +
-    `load = 1-minute load average at the phase's start-end)\n`,
+    `load = 1-minute load average at the phase's start-end` +
+    (args.inServer
+      ? `; scheduler inside the server: server = its main thread, sched = its other threads)\n`
+      : `)\n`),
 );
 printTable(rows);
 for (const r of results)
