@@ -32,7 +32,9 @@ const result = spawnSync(
     "tsx",
     "--test",
     `--test-concurrency=${concurrency}`,
-    "--test-timeout=300000",
+    // Applies to each file as a whole too: controllers.test.ts took 286 s for 9 of its 14 tests
+    // at load 15-17 and was cut there. A passing file never waits it out; a hung one still ends.
+    "--test-timeout=900000",
     ...passthrough,
     ...files,
   ],

@@ -51,7 +51,11 @@ export function registerDnsCommand(program: Command): void {
           : undefined,
         log: (msg, fields) => log.info(msg, fields),
       });
-      log.info("serving", { ports: dns.ports, publish: `${publish.host}:${publish.port}` });
+      log.info("serving", {
+        ports: dns.ports,
+        metricsPort: dns.metricsPort,
+        publish: `${publish.host}:${publish.port}`,
+      });
       await new Promise<void>((resolve) => {
         for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
       });

@@ -1,15 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
+import { freePorts } from "../util/free-ports.ts";
 import { ServiceHealthServer } from "./service-health-server.ts";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function get(port: number, path = "/") {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -24,7 +17,9 @@ test("health check ports answer 200 with local endpoints, 503 without, and close
     proxyHealthy: () => healthy,
     log: { warn: (m: string) => warnings.push(m) } as never,
   });
-  const [p1, p2] = [await freePort(), await freePort()];
+  // Three distinct ports (one call holds every probe until all are chosen); a
+  // port released by the server is not then taken by this test's next choice.
+  const [p1, p2, p3] = (await freePorts(3)) as [number, number, number];
   try {
     await hs.syncServices(
       new Map([
@@ -63,7 +58,6 @@ test("health check ports answer 200 with local endpoints, 503 without, and close
     assert.equal((await get(p1)).status, 503);
     assert.equal((await get(p2)).status, 200);
     // A service no longer wanted closes its port; a port change reopens.
-    const p3 = await freePort();
     await hs.syncServices(new Map([["shop/cart", p3]]));
     assert.deepEqual([...hs.ports()], [["shop/cart", p3]]);
     await assert.rejects(get(p1));

@@ -1,13 +1,12 @@
 /**
- * Smoke test: `k8ts apiserver` as a real child process on a free port with
- * its own data dir, driven by the real kubectl 1.32 through the admin
- * kubeconfig it writes.
+ * Smoke test: `k8ts apiserver` as a real child process on a free port (it
+ * binds port 0 itself) with its own data dir, driven by the real kubectl
+ * 1.32 through the admin kubeconfig it writes.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -15,15 +14,12 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(import.meta.url), "../../..");
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
+/** The port the server bound (it was asked for port 0), once its admin kubeconfig names it. */
+async function boundPort(kubeconfig: string): Promise<number | undefined> {
+  const text = await readFile(kubeconfig, "utf8").catch(() => "");
+  // The closing quote proves the line was read whole.
+  const port = /server: "https:\/\/[^"]+:(\d+)"/.exec(text)?.[1];
+  return port ? Number(port) : undefined;
 }
 
 function readyz(port: number): Promise<number> {
@@ -42,7 +38,6 @@ function readyz(port: number): Promise<number> {
 }
 
 let dir: string;
-let port: number;
 let child: ChildProcess;
 let output = "";
 
@@ -66,24 +61,17 @@ function kubectl(...args: string[]): Promise<{ code: number; stdout: string; std
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "k8ts-smoke-"));
-  port = await freePort();
   child = spawn(
     process.execPath,
-    [
-      join(root, "bin", "k8ts"),
-      "apiserver",
-      "--data-dir",
-      join(dir, "data"),
-      "--secure-port",
-      String(port),
-    ],
+    [join(root, "bin", "k8ts"), "apiserver", "--data-dir", join(dir, "data"), "--secure-port", "0"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   // Poll readiness: each probe is a real request, bounded by an overall attempt count.
-  for (let i = 0; i < 600; i++) {
-    if ((await readyz(port)) === 200) return;
+  for (let i = 0; i < 900; i++) {
+    const port = await boundPort(join(dir, "data", "admin.kubeconfig"));
+    if (port && (await readyz(port)) === 200) return;
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { freePort, startCluster, type TestCluster } from "./harness.ts";
+import { onFreePort, startCluster, untilOutput, type TestCluster } from "./harness.ts";
 
 let cluster: TestCluster;
 let manager: ChildProcess;
@@ -17,21 +17,26 @@ let managerPort = 0;
 
 before(async () => {
   cluster = await startCluster({ args: ["--disable-controller-manager"] });
-  managerPort = await freePort();
-  manager = spawn(
-    process.execPath,
-    [
-      join(import.meta.dirname, "..", "..", "bin", "k8ts"),
-      "controller-manager",
-      "--kubeconfig",
-      cluster.kubeconfig,
-      "--leader-elect=false",
-      `--secure-port=${managerPort}`,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  manager.stdout?.on("data", (d: Buffer) => (managerLog += d));
-  manager.stderr?.on("data", (d: Buffer) => (managerLog += d));
+  // --secure-port 0 turns the endpoint off (as upstream's): a free port, chosen again if taken.
+  [manager, managerPort] = await onFreePort(async (port) => {
+    managerLog = "";
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, "..", "..", "bin", "k8ts"),
+        "controller-manager",
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--leader-elect=false",
+        `--secure-port=${port}`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout?.on("data", (d: Buffer) => (managerLog += d));
+    child.stderr?.on("data", (d: Buffer) => (managerLog += d));
+    await untilOutput(child, () => managerLog, /"msg":"serving securely"/);
+    return [child, port] as const;
+  });
 });
 
 after(async () => {

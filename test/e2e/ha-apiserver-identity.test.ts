@@ -14,12 +14,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiServerIdentity, IDENTITY_LABEL } from "../../src/ha/apiserver-identity.ts";
-import { eventually, freePort } from "./harness.ts";
+import { eventually } from "./harness.ts";
 import { run, track } from "./ha-cluster.ts";
 
 const k8tsBin = join(import.meta.dirname, "..", "..", "bin", "k8ts");
 let dir: string;
-let port: number;
 let child: ChildProcess | undefined;
 let output = "";
 
@@ -38,7 +37,8 @@ async function startApiserver(): Promise<void> {
   output = "";
   const c = spawn(
     process.execPath,
-    [k8tsBin, "apiserver", "--data-dir", join(dir, "data"), "--secure-port", String(port)],
+    // Port 0: the server binds a free port itself and writes it into its admin kubeconfig.
+    [k8tsBin, "apiserver", "--data-dir", join(dir, "data"), "--secure-port", "0"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   track(c);
@@ -86,7 +86,6 @@ async function identityLeases(): Promise<Lease[]> {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "k8ts-ha-identity-"));
-  port = await freePort();
   await startApiserver();
 });
 

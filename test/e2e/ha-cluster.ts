@@ -5,11 +5,10 @@
  * temp root the caller removes.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo, type Server } from "node:net";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { nginxStreamConfig } from "../../src/ha/nginx-lb.ts";
-import { eventually, freePort } from "./harness.ts";
+import { eventually, freePort, track } from "./harness.ts";
 
 const k8tsBin = join(import.meta.dirname, "..", "..", "bin", "k8ts");
 
@@ -54,62 +53,14 @@ export interface HaServer {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Every child process started here and still running (a registry for the exit guard). */
-const running = new Set<ChildProcess>();
-let guarded = false;
-
-/**
- * Tracks child until it exits. If this test process is ended early (the
- * runner's file timeout sends SIGTERM; after() hooks then never run), every
- * tracked child is killed so no server, agent or nginx outlives the test
- * (a killed server's etcd member stops by its own watchdog).
- */
-export function track(child: ChildProcess): void {
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  if (guarded) return;
-  guarded = true;
-  const killAll = () => {
-    for (const c of running) c.kill("SIGKILL");
-  };
-  process.once("exit", killAll);
-  for (const sig of ["SIGTERM", "SIGINT"] as const)
-    process.once(sig, () => {
-      killAll();
-      process.exit(1);
-    });
-}
-
-/** A port free on every one of hosts at once (servers on distinct addresses sharing a port). */
-export async function freePortOn(hosts: string[]): Promise<number> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const held: Server[] = [];
-    try {
-      let port = 0;
-      for (const host of hosts) {
-        const s = createServer();
-        held.push(s);
-        await new Promise<void>((resolve, reject) => {
-          s.once("error", reject);
-          s.listen(port, host, () => resolve());
-        });
-        port = (s.address() as AddressInfo).port;
-      }
-      return port;
-    } catch (err) {
-      last = err;
-    } finally {
-      await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
-    }
-  }
-  throw new Error(`No port free on all of ${hosts.join(", ")}: ${String(last)}`);
-}
+export { track };
 
 /**
  * Starts `k8ts server --disable-agent` named `name` and waits for /readyz
  * through kubectl. With `host`, the server binds and advertises that
- * address (e.g. 127.0.0.3) on `port`.
+ * address (e.g. 127.0.0.3). With `port` it listens there; without, it binds
+ * a free port itself and its "listening on" line says which (a port chosen
+ * here and released could be taken first, by its own etcd member even).
  */
 export async function startHaServer(
   name: string,
@@ -117,10 +68,10 @@ export async function startHaServer(
   args: string[],
   at: { host?: string; port?: number } = {},
 ): Promise<HaServer> {
-  const port = at.port ?? (await freePort());
   const host = at.host ?? "127.0.0.1";
   const address = at.host ? ["--bind-address", host, "--advertise-address", host] : [];
   let output = "";
+  let stdout = "";
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -130,7 +81,7 @@ export async function startHaServer(
       "--data-dir",
       dataDir,
       "--secure-port",
-      String(port),
+      String(at.port ?? 0),
       "--node-name",
       name,
       ...address,
@@ -139,15 +90,18 @@ export async function startHaServer(
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   track(child);
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
+  });
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const exitedP = new Promise<void>((r) => child.once("exit", () => r()));
   const kubeconfig = join(dataDir, "admin.kubeconfig");
   const server: HaServer = {
     name,
     dataDir,
-    port,
-    url: `https://${host}:${port}`,
+    port: at.port ?? 0,
+    url: "",
     kubeconfig,
     get pid() {
       return child.pid!;
@@ -168,14 +122,18 @@ export async function startHaServer(
     },
   };
   try {
-    await eventually(
+    // A whole stdout line (not one cut between reads, nor one interleaved with stderr).
+    const listening = new RegExp(`listening on https://${host.replaceAll(".", "\\.")}:(\\d+)\\n`);
+    server.port = await eventually(
       `server ${name} listening`,
       async () => {
         if (server.exited) throw new Error(`server ${name} exited:\n${output}`);
-        return output.includes(`listening on ${server.url}`) ? true : undefined;
+        const port = Number(listening.exec(stdout)?.[1] ?? 0);
+        return port && (!at.port || port === at.port) ? port : undefined;
       },
       { timeoutMs: 90_000, context: () => output },
     );
+    server.url = `https://${host}:${server.port}`;
     await eventually(`server ${name} ready`, async () => {
       const r = await server.kubectl(["get", "--raw", "/readyz"]);
       return r.code === 0 ? true : undefined;
@@ -205,24 +163,39 @@ export function alive(pid: number): boolean {
 /**
  * Debian's nginx (stream module) balancing over the servers' URLs on a free
  * 127.0.0.1 port, in the foreground as our child; stop() ends it (master
- * and worker) and waits.
+ * and worker) and waits. nginx cannot bind port 0 and tell which port it
+ * got, so the port is chosen here, and chosen again when something else
+ * took it before nginx could bind it.
  */
 export async function startNginx(
   servers: string[],
   dir: string,
 ): Promise<{ url: string; logs(): string; stop(): Promise<void> }> {
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startNginxOn(await freePort(), servers, dir);
+    } catch (err) {
+      last = err;
+      if (!String(err).includes("Address already in use")) throw err;
+    }
+  }
+  throw last;
+}
+
+async function startNginxOn(
+  port: number,
+  servers: string[],
+  dir: string,
+): Promise<{ url: string; logs(): string; stop(): Promise<void> }> {
   const conf = join(dir, "nginx.conf");
   const errorLog = join(dir, "error.log");
+  const pidFile = join(dir, "nginx.pid");
+  await rm(pidFile, { force: true });
   await writeFile(
     conf,
-    nginxStreamConfig({
-      servers,
-      listen: `127.0.0.1:${port}`,
-      pidFile: join(dir, "nginx.pid"),
-      errorLog,
-    }),
+    nginxStreamConfig({ servers, listen: `127.0.0.1:${port}`, pidFile, errorLog }),
   );
   let output = "";
   const child = spawn("nginx", ["-c", conf, "-p", dir, "-e", errorLog, "-g", "daemon off;"], {
@@ -238,23 +211,25 @@ export async function startNginx(
       await exited;
     }
   };
-  const url = `https://127.0.0.1:${port}`;
-  try {
-    await eventually(
-      "nginx listening",
-      async () => {
-        if (child.exitCode !== null) throw new Error(`nginx exited: ${output}`);
-        const { connect } = await import("node:net");
-        return new Promise<boolean | undefined>((resolve) => {
-          const s = connect({ host: "127.0.0.1", port }, () => (s.destroy(), resolve(true)));
-          s.once("error", () => resolve(undefined));
-        });
-      },
-      { context: () => output },
-    );
-  } catch (err) {
-    await stop();
-    throw err;
+  const logs = () => output;
+  // nginx writes its pid file once its listening socket is bound (a connect
+  // could reach whatever else holds the port); it exits when the bind fails.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const pid = await readFile(pidFile, "utf8").catch(() => "");
+    if (pid.trim() === String(child.pid)) break;
+    const failed =
+      child.exitCode !== null || child.signalCode !== null
+        ? "exited"
+        : Date.now() > deadline
+          ? "not listening within 60 s"
+          : "";
+    if (failed) {
+      await stop();
+      const log = await readFile(errorLog, "utf8").catch(() => "");
+      throw new Error(`nginx ${failed}: ${output}${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, logs: () => output, stop };
+  return { url: `https://127.0.0.1:${port}`, logs, stop };
 }

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePortOn, k8ts, startHaServer, type HaServer } from "./ha-cluster.ts";
+import { k8ts, startHaServer, type HaServer } from "./ha-cluster.ts";
 
 let root: string | undefined;
 const servers: HaServer[] = [];
@@ -25,9 +25,9 @@ test("k8ts datastore backup|restore: a restored server serves exactly the object
   root = await mkdtemp(join(tmpdir(), "k8ts-ha-datastore-"));
   const dataDir = join(root, "server");
   const backup = join(root, "backup.db");
-  const at = { host: "127.0.0.7", port: await freePortOn(["127.0.0.7"]) };
+  const at = { host: "127.0.0.7" };
   const first = await startHaServer("sqlite", dataDir, [], at);
-  assert.equal(first.url, `https://127.0.0.7:${at.port}`);
+  assert.equal(first.url, `https://127.0.0.7:${first.port}`);
   servers.push(first);
   for (const name of ["before-1", "before-2"]) {
     const r = await first.kubectl(["create", "configmap", name, "--from-literal=k=v"]);

@@ -29,7 +29,6 @@ import { eventually } from "./harness.ts";
 import {
   alive,
   etcdPid,
-  freePortOn,
   k8ts,
   run,
   startHaServer,
@@ -68,10 +67,12 @@ async function leaseHolder(server: HaServer, lease: string): Promise<string> {
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), "k8ts-ha-e2e-"));
-  port = await freePortOn(Object.values(HOSTS));
-  servers.push(
-    await startHaServer("s1", join(root, "s1"), ["--cluster-init", "--etcd", "managed"], at("s1")),
-  );
+  // s1 binds a free port itself; s2 and s3 take the same port on their own addresses.
+  const s1 = await startHaServer("s1", join(root, "s1"), ["--cluster-init", "--etcd", "managed"], {
+    host: HOSTS.s1,
+  });
+  servers.push(s1);
+  port = s1.port;
 });
 
 after(async () => {

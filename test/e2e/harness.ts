@@ -4,6 +4,7 @@
  * kubectl against the kubeconfig it writes. Everything is removed on stop.
  */
 import { spawn, type ChildProcess, execFile } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,7 +15,11 @@ import { K8TS_NODE_FLAGS } from "../../src/util/node-flags.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** A free TCP port on 127.0.0.1 (bound then released). */
+/**
+ * A free TCP port on 127.0.0.1 (bound then released): anything may take it
+ * before the caller binds it. For a process of ours, prefer port 0 and read
+ * the port it bound (spawnServer does).
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -25,6 +30,83 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Every child process started here and still running (a registry for the exit guard). */
+const running = new Set<ChildProcess>();
+let guarded = false;
+
+/**
+ * Tracks child until it exits. If this test process is ended early (the
+ * runner's file timeout sends SIGTERM; after() hooks then never run), every
+ * tracked child is killed so no server, agent or nginx outlives the test
+ * (a killed server's etcd member stops by its own watchdog).
+ */
+export function track(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  if (guarded) return;
+  guarded = true;
+  const killAll = () => {
+    for (const c of running) c.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
+  for (const sig of ["SIGTERM", "SIGINT"] as const)
+    process.once(sig, () => {
+      killAll();
+      process.exit(1);
+    });
+}
+
+/**
+ * Starts something of ours that cannot be asked for port 0 (its flag's 0
+ * means "off", as upstream's) on a free port: `start(port)` resolves once it
+ * listens and rejects when it could not. A port taken between the choice and
+ * the bind (the error names EADDRINUSE) is chosen again, up to 3 times.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      last = err;
+      if (!/EADDRINUSE|address already in use/i.test(String(err))) throw err;
+    }
+  }
+  throw last;
+}
+
+/**
+ * Resolves once the child's output (`output()`, read every 100 ms) has a
+ * whole line matching `re`; rejects with that output when the child exits
+ * first or after timeoutMs (default 60 s; the child is then killed).
+ */
+export async function untilOutput(
+  child: ChildProcess,
+  output: () => string,
+  re: RegExp,
+  timeoutMs = 60_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = output()
+      .split("\n")
+      .slice(0, -1)
+      .find((l) => re.test(l));
+    if (line !== undefined) return line;
+    const failed =
+      child.exitCode !== null || child.signalCode !== null
+        ? `exited (${child.exitCode ?? child.signalCode})`
+        : Date.now() > deadline
+          ? `printed no line matching ${re} within ${timeoutMs} ms`
+          : "";
+    if (failed) {
+      child.kill("SIGKILL");
+      throw new Error(`${child.spawnfile} ${failed}:\n${output().slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export interface KubectlResult {
@@ -68,7 +150,7 @@ export interface TestCluster {
 }
 
 export interface KubectlStream {
-  /** Resolves when stdout has a line matching re (or rejects when kubectl exits first). */
+  /** Resolves when stdout has a whole line matching re (or rejects when kubectl exits first). */
   waitFor(re: RegExp): Promise<string>;
   output(): string;
   stop(): Promise<KubectlResult>;
@@ -88,13 +170,26 @@ export interface ServerProcess {
   output(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
+  /**
+   * The API server's port: the one asked for, or (port 0) the one it bound,
+   * read from the admin kubeconfig it writes once listening. Rejects when the
+   * server exits first or after timeoutMs (default 90 s).
+   */
+  port(timeoutMs?: number): Promise<number>;
 }
 
 /**
  * Spawns `k8ts server --disable-agent` on 127.0.0.1:`port` with `dataDir`
- * (plus opts.args), output collected; does not wait for readiness.
+ * (plus opts.args), output collected; does not wait for readiness. Without a
+ * port (or 0) the server binds any free port itself, so nothing can take it
+ * between a choice and the bind (a port picked here and released could be).
  */
-export function spawnServer(opts: StartOptions & { dataDir: string; port: number }): ServerProcess {
+export function spawnServer(
+  opts: StartOptions & { dataDir: string; port?: number },
+): ServerProcess {
+  const kubeconfig = join(opts.dataDir, "admin.kubeconfig");
+  // A kubeconfig left by an earlier server in this data dir names that server's port.
+  if (!opts.port) rmSync(kubeconfig, { force: true });
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
@@ -109,27 +204,51 @@ export function spawnServer(opts: StartOptions & { dataDir: string; port: number
       "--bind-address",
       "127.0.0.1",
       "--secure-port",
-      String(opts.port),
+      String(opts.port ?? 0),
       ...(opts.args ?? []),
     ],
     { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
+  track(child);
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),
   );
-  return { child, output: () => output, exited };
+  async function port(timeoutMs = 90_000): Promise<number> {
+    if (opts.port) return opts.port;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // The closing quote proves the line was read whole (the file is not written atomically).
+      const text = await readFile(kubeconfig, "utf8").catch(() => "");
+      const bound = /server: "https:\/\/[^"]+:(\d+)"/.exec(text);
+      if (bound) return Number(bound[1]);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`k8ts server exited before listening:\n${output}`);
+      if (Date.now() > deadline)
+        throw new Error(`k8ts server not listening within ${timeoutMs} ms:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { child, output: () => output, exited, port };
 }
 
 /** Starts `k8ts server --disable-agent` and waits until /readyz answers 200. */
 export async function startCluster(opts: StartOptions = {}): Promise<TestCluster> {
   const dataDir = await mkdtemp(join(tmpdir(), "k8ts-e2e-"));
-  const port = await freePort();
   const kubeconfig = join(dataDir, "admin.kubeconfig");
   const cacheDir = join(dataDir, "kubectl-cache");
-  const server = spawnServer({ ...opts, dataDir, port });
+  const server = spawnServer({ ...opts, dataDir });
   const { child, exited } = server;
+  // A server that never gets ready is killed and its data dir removed.
+  const abandon = async (err: unknown): Promise<never> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  };
+  const deadline = Date.now() + 90_000;
+  const port = await server.port(deadline - Date.now()).catch(abandon);
 
   const url = `https://127.0.0.1:${port}`;
   let clientCert: { cert?: string; key?: string } = {};
@@ -178,19 +297,17 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     });
   }
 
-  const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`k8ts server exited early:\n${server.output()}`);
+    if (child.exitCode !== null)
+      await abandon(new Error(`k8ts server exited early:\n${server.output()}`));
     try {
       const res = await request("GET", "/readyz");
       if (res.status === 200) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`k8ts server not ready within 60 s:\n${server.output()}`);
-    }
+    if (Date.now() > deadline)
+      await abandon(new Error(`k8ts server not ready within 90 s:\n${server.output()}`));
     await new Promise((r) => setTimeout(r, 100));
   }
   clientCert = await readClientCert(kubeconfig);
@@ -273,8 +390,10 @@ function streamKubectl(args: string[]): KubectlStream {
   let stderr = "";
   const waiters: { re: RegExp; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   const check = () => {
+    // Whole lines only: a line cut between two reads could match with a number cut short.
+    const lines = stdout.split("\n").slice(0, -1);
     for (const w of [...waiters]) {
-      const line = stdout.split("\n").find((l) => w.re.test(l));
+      const line = lines.find((l) => w.re.test(l));
       if (line !== undefined) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(line);
@@ -313,14 +432,15 @@ function streamKubectl(args: string[]): KubectlStream {
 /**
  * Polls fn every 200 ms until it returns a value other than undefined or
  * false (a throw counts as "not yet"); fails with `what`, the last error and
- * `context()` (e.g. a component's log) after timeoutMs (default 30 s).
+ * `context()` (e.g. a component's log) after timeoutMs (default 60 s: a
+ * passing test never waits it out, a loaded machine may need it).
  */
 export async function eventually<T>(
   what: string,
   fn: () => Promise<T | undefined | false>,
   opts: { timeoutMs?: number; context?: () => string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let last: unknown;
   for (;;) {
     try {

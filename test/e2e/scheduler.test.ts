@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import https from "node:https";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startCluster, type TestCluster } from "./harness.ts";
+import { onFreePort, startCluster, untilOutput, type TestCluster } from "./harness.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let cluster: TestCluster;
@@ -113,22 +113,27 @@ before(async () => {
   await cluster.kubectlOk(["apply", "-f", "-"], {
     input: JSON.stringify({ apiVersion: "v1", kind: "List", items: nodes }),
   });
-  metricsPort = await freePort();
-  scheduler = spawn(
-    process.execPath,
-    [
-      join(repoRoot, "bin", "k8ts"),
-      "scheduler",
-      "--kubeconfig",
-      cluster.kubeconfig,
-      "--leader-elect",
-      "--secure-port",
-      String(metricsPort),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  scheduler.stdout?.on("data", (d: Buffer) => (schedulerLog += d));
-  scheduler.stderr?.on("data", (d: Buffer) => (schedulerLog += d));
+  // --secure-port 0 turns the endpoint off (as upstream's): a free port, chosen again if taken.
+  [scheduler, metricsPort] = await onFreePort(async (port) => {
+    schedulerLog = "";
+    const child = spawn(
+      process.execPath,
+      [
+        join(repoRoot, "bin", "k8ts"),
+        "scheduler",
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--leader-elect",
+        "--secure-port",
+        String(port),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout?.on("data", (d: Buffer) => (schedulerLog += d));
+    child.stderr?.on("data", (d: Buffer) => (schedulerLog += d));
+    await untilOutput(child, () => schedulerLog, /"msg":"serving"/);
+    return [child, port] as const;
+  });
   await eventually("scheduler /healthz", async () =>
     (await get("/healthz").catch(() => ({ status: 0 }))).status === 200 ? true : undefined,
   );

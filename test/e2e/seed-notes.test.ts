@@ -6,11 +6,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, freePort, startCluster, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, type TestCluster } from "./harness.ts";
 
 let cluster: TestCluster;
 let work: string;
@@ -414,13 +413,11 @@ test("kubectl config view and kubectl proxy reach the API server", async () => {
   const view = await cluster.kubectlOk(["config", "view"]);
   assert.match(view, new RegExp(`server: https://127.0.0.1:${cluster.port}`));
   assert.match(view, /DATA\+OMITTED|REDACTED/);
-  const port = await freePort();
-  const proxy = spawn(
-    "kubectl",
-    ["--kubeconfig", cluster.kubeconfig, "proxy", `--port=${port}`, "--address=127.0.0.1"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  // Port 0: kubectl binds a free port itself and says which.
+  const proxy = cluster.kubectlStream(["proxy", "--port=0", "--address=127.0.0.1"]);
   try {
+    const serving = await proxy.waitFor(/Starting to serve on 127\.0\.0\.1:\d+/);
+    const port = Number(/:(\d+)/.exec(serving)![1]);
     const body = await eventually("kubectl proxy serving", async () => {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces`).catch(() => undefined);
       return res?.ok ? res.json() : undefined;
@@ -430,8 +427,6 @@ test("kubectl config view and kubectl proxy reach the API server", async () => {
     );
     assert.ok(names.includes("kube-system"), names.join(","));
   } finally {
-    const exited = new Promise((r) => proxy.once("exit", r));
-    proxy.kill("SIGTERM");
-    await exited;
+    await proxy.stop();
   }
 });

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, spawnServer } from "./harness.ts";
+import { spawnServer, type ServerProcess } from "./harness.ts";
 
 function readyz(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -26,12 +26,12 @@ function readyz(port: number): Promise<boolean> {
 }
 
 /** Starts a server, sends SIGTERM when `when` resolves, returns its exit code (or "hung"). */
-async function signalDuringStart(when: (port: number) => Promise<void>) {
+async function signalDuringStart(when: (server: ServerProcess) => Promise<void>) {
   const dataDir = await mkdtemp(join(tmpdir(), "k8ts-signals-"));
-  const port = await freePort();
-  const { child, output, exited } = spawnServer({ dataDir, port });
+  const server = spawnServer({ dataDir });
+  const { child, output, exited } = server;
   try {
-    await when(port);
+    await when(server);
     child.kill("SIGTERM");
     const code = await Promise.race([
       exited,
@@ -48,8 +48,9 @@ async function signalDuringStart(when: (port: number) => Promise<void>) {
 }
 
 test("SIGTERM right after /readyz first answers stops the whole server", async () => {
-  const { code, output } = await signalDuringStart(async (port) => {
+  const { code, output } = await signalDuringStart(async (server) => {
     const deadline = Date.now() + 120_000;
+    const port = await server.port(120_000);
     while (!(await readyz(port))) {
       if (Date.now() > deadline) throw new Error("server never became ready");
       await new Promise((r) => setTimeout(r, 10));
