@@ -16,7 +16,7 @@ import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { type TestCluster, freePort } from "./harness.ts";
+import { type TestCluster } from "./harness.ts";
 import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
 import type { RestClient } from "../../src/client/rest-client.ts";
 import { nodesRef } from "../../src/client/resources.ts";
@@ -81,7 +81,7 @@ async function runPod(name: string, script: string, spec: Record<string, unknown
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 5000, agent: false }, (res) => {
+    const req = http.get(url, { timeout: 30_000, agent: false }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -282,10 +282,11 @@ test("kubectl attach streams the running container's output", async () => {
 });
 
 test("kubectl port-forward forwards a local port to the pod", async () => {
-  const port = await freePort();
-  const pf = cluster.kubectlStream(["port-forward", "pod/web", `${port}:8080`]);
+  // ":8080": kubectl binds a free local port itself and says which.
+  const pf = cluster.kubectlStream(["port-forward", "pod/web", ":8080"]);
   try {
-    await pf.waitFor(/Forwarding from 127\.0\.0\.1/);
+    const forwarding = await pf.waitFor(/Forwarding from 127\.0\.0\.1:\d+/);
+    const port = Number(/:(\d+)/.exec(forwarding)![1]);
     for (let i = 0; i < 3; i++) {
       const res = await httpGet(`http://127.0.0.1:${port}/`);
       assert.equal(res.status, 200);
@@ -339,10 +340,11 @@ test("plain SPDY clients (kubectl with WebSockets off) exec, attach and port-for
     } finally {
       await attach.stop();
     }
-    const port = await freePort();
-    const pf = cluster.kubectlStream(["port-forward", "pod/web", `${port}:8080`]);
+    // ":8080": kubectl binds a free local port itself and says which.
+    const pf = cluster.kubectlStream(["port-forward", "pod/web", ":8080"]);
     try {
-      await pf.waitFor(/Forwarding from 127\.0\.0\.1/);
+      const forwarding = await pf.waitFor(/Forwarding from 127\.0\.0\.1:\d+/);
+      const port = Number(/:(\d+)/.exec(forwarding)![1]);
       for (let i = 0; i < 2; i++) {
         const res = await httpGet(`http://127.0.0.1:${port}/`);
         assert.equal(res.status, 200);
