@@ -8,14 +8,14 @@
 // Files the sources read next to themselves at run time (the CRI .proto) are
 // copied next to the chunks.
 import { build } from "esbuild";
-import { cpSync, rmSync } from "node:fs";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "bundle");
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   absWorkingDir: root,
   entryPoints: ["src/cli/main.ts", "src/cli/components-thread.ts"],
   bundle: true,
@@ -28,7 +28,12 @@ await build({
   entryNames: "[name]",
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
+  metafile: true,
 });
+// bin/k8ts runs the bundle only while none of its inputs is newer: it stats
+// these (~720 files) instead of walking src/ (~1,150 .ts files, tests included).
+const inputs = [...Object.keys(metafile.inputs), "src/kubelet/runtime/cri/api.proto"];
+writeFileSync(join(outdir, "inputs.json"), JSON.stringify(inputs));
 for (const dir of [outdir, join(outdir, "chunks")]) {
   cpSync(join(root, "src", "kubelet", "runtime", "cri", "api.proto"), join(dir, "api.proto"));
 }
