@@ -59,18 +59,42 @@ export class ObjectCache {
    * behind a re-list).
    */
   async list(): Promise<KObject[]> {
-    const now = this.#server.clock.now();
-    if (this.#everSynced && !this.#synced && now >= this.#retryAt) {
+    await this.#ready();
+    return this.listNow()!;
+  }
+
+  /**
+   * list() without waiting: undefined only until the first list has
+   * completed. Lets a reader with nothing to read (no webhooks, no quotas)
+   * answer a request without a promise.
+   */
+  listNow(): KObject[] | undefined {
+    if (!this.#usable()) return undefined;
+    return (this.#sorted ??= [...this.#items.values()].sort((a, b) =>
+      (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
+    ));
+  }
+
+  /**
+   * Whether the items can be read now: after the first list. After a watch
+   * ended, starts the re-list in the background (at most once a second
+   * after a failure); the last state is read meanwhile.
+   */
+  #usable(): boolean {
+    if (!this.#everSynced) return false;
+    if (!this.#synced && this.#server.clock.now() >= this.#retryAt) {
       this.#synced = this.#sync().catch(() => {
         // Storage unavailable: serve the last state, try again in a second.
         this.#retryAt = this.#server.clock.now() + 1000;
         this.#synced = undefined;
       });
-    } else if (!this.#everSynced) await this.#firstSync();
-    this.#sorted ??= [...this.#items.values()].sort((a, b) =>
-      (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
-    );
-    return this.#sorted;
+    }
+    return true;
+  }
+
+  /** Resolves once the items can be read (waits only for the first list). */
+  async #ready(): Promise<void> {
+    if (!this.#usable()) await this.#firstSync();
   }
 
   async #firstSync(): Promise<void> {
@@ -91,13 +115,27 @@ export class ObjectCache {
 
   /** The object stored at key (as ObjectStore keys it), or undefined when the cache has none. */
   async get(key: string): Promise<KObject | undefined> {
-    await this.list();
+    await this.#ready();
     return this.#items.get(key);
+  }
+
+  /** get() without waiting: undefined when the cache has not listed yet or has no such object. */
+  getNow(key: string): KObject | undefined {
+    return this.#usable() ? this.#items.get(key) : undefined;
   }
 
   /** The objects under a storage key prefix (e.g. one namespace's), in no particular order. */
   async under(prefix: string): Promise<KObject[]> {
-    await this.list();
+    await this.#ready();
+    return this.#itemsUnder(prefix);
+  }
+
+  /** under() without waiting: undefined only until the first list has completed. */
+  underNow(prefix: string): KObject[] | undefined {
+    return this.#usable() ? this.#itemsUnder(prefix) : undefined;
+  }
+
+  #itemsUnder(prefix: string): KObject[] {
     const out: KObject[] = [];
     for (const [key, obj] of this.#items) if (key.startsWith(prefix)) out.push(obj);
     return out;

@@ -4,10 +4,11 @@
  */
 import { StatusError, notFound, qualifiedResource } from "../../api/status.ts";
 import type { Registry } from "../../api/registry.ts";
+import type { KObject } from "../../api/types.ts";
 import type { ServerContext } from "../context.ts";
 import { ObjectCache } from "../object-cache.ts";
 import { objectKey } from "../object-store.ts";
-import type { AdmissionPlugin } from "../pipeline.ts";
+import type { AdmissionAttributes, AdmissionPlugin } from "../pipeline.ts";
 
 /**
  * Namespaces are read from the server's shared namespace cache (upstream's
@@ -21,36 +22,48 @@ export function namespaceLifecycle(
   const namespaces = registry.get("", "v1", "namespaces")!;
   return {
     name: "NamespaceLifecycle",
-    async admit(attrs) {
+    admit(attrs) {
       if (attrs.operation !== "CREATE" || !attrs.def.namespaced || attrs.subresource !== "") return;
+      // The namespace as the cache holds it now (the usual case): no promise.
       const s = server();
-      const cached = await ObjectCache.shared(s, namespaces)
-        .get(objectKey(namespaces, "", attrs.namespace))
-        .catch(() => undefined);
-      const ns = cached ?? (await s.store.tryGet(namespaces, "", attrs.namespace));
-      if (!ns) throw notFound("", "namespaces", attrs.namespace);
-      const terminating =
-        ns.metadata?.deletionTimestamp !== undefined ||
-        (ns.status as { phase?: string } | undefined)?.phase === "Terminating";
-      if (terminating) {
-        const resource = qualifiedResource(attrs.def.group, attrs.def.resource);
-        throw new StatusError(
-          "Forbidden",
-          `${resource} "${attrs.name}" is forbidden: unable to create new content in namespace ${attrs.namespace} because it is being terminated`,
-          {
-            name: attrs.name,
-            group: attrs.def.group || undefined,
-            kind: attrs.def.resource,
-            causes: [
-              {
-                reason: "NamespaceTerminating",
-                message: `namespace ${attrs.namespace} is being terminated`,
-                field: "metadata.namespace",
-              },
-            ],
-          },
-        );
-      }
+      const cached = ObjectCache.shared(s, namespaces).getNow(
+        objectKey(namespaces, "", attrs.namespace),
+      );
+      return cached ? checkActive(attrs, cached) : admitFromStorage(s, attrs);
     },
   };
+
+  async function admitFromStorage(s: ServerContext, attrs: AdmissionAttributes): Promise<void> {
+    const cached = await ObjectCache.shared(s, namespaces)
+      .get(objectKey(namespaces, "", attrs.namespace))
+      .catch(() => undefined);
+    const ns = cached ?? (await s.store.tryGet(namespaces, "", attrs.namespace));
+    if (!ns) throw notFound("", "namespaces", attrs.namespace);
+    checkActive(attrs, ns);
+  }
+}
+
+/** 403 when the namespace is terminating. */
+function checkActive(attrs: AdmissionAttributes, ns: KObject): void {
+  const terminating =
+    ns.metadata?.deletionTimestamp !== undefined ||
+    (ns.status as { phase?: string } | undefined)?.phase === "Terminating";
+  if (!terminating) return;
+  const resource = qualifiedResource(attrs.def.group, attrs.def.resource);
+  throw new StatusError(
+    "Forbidden",
+    `${resource} "${attrs.name}" is forbidden: unable to create new content in namespace ${attrs.namespace} because it is being terminated`,
+    {
+      name: attrs.name,
+      group: attrs.def.group || undefined,
+      kind: attrs.def.resource,
+      causes: [
+        {
+          reason: "NamespaceTerminating",
+          message: `namespace ${attrs.namespace} is being terminated`,
+          field: "metadata.namespace",
+        },
+      ],
+    },
+  );
 }

@@ -7,6 +7,7 @@
 import type { KObject } from "../../../api/types.ts";
 import type { AdmissionPlugin } from "../../pipeline.ts";
 import type { ServerRef } from "./server-ref.ts";
+import { skipping } from "../skipping.ts";
 
 export const IS_DEFAULT_INGRESS_CLASS = "ingressclass.kubernetes.io/is-default-class";
 
@@ -25,19 +26,26 @@ export function defaultIngressClass(classes: KObject[]): KObject | undefined {
 export function defaultIngressClassPlugin(server: ServerRef): AdmissionPlugin {
   return {
     name: "DefaultIngressClass",
-    async admit(attrs) {
-      if (attrs.operation !== "CREATE" || attrs.subresource !== "" || !attrs.object) return;
-      if (attrs.def.group !== "networking.k8s.io" || attrs.def.resource !== "ingresses") return;
-      const spec = (attrs.object.spec ??= {}) as { ingressClassName?: string | null };
-      if (spec.ingressClassName) return;
-      if (attrs.object.metadata?.annotations?.["kubernetes.io/ingress.class"] !== undefined) return;
-      const s = await server.get();
-      const def = s.registry.get("networking.k8s.io", "v1", "ingressclasses");
-      if (!def) return;
-      const ic = defaultIngressClass(
-        (await s.store.list(def, undefined, {})).items.map((i) => i.obj),
-      );
-      if (ic) spec.ingressClassName = ic.metadata?.name;
-    },
+    admit: skipping(
+      (attrs) =>
+        attrs.operation !== "CREATE" ||
+        attrs.subresource !== "" ||
+        !attrs.object ||
+        attrs.def.group !== "networking.k8s.io" ||
+        attrs.def.resource !== "ingresses",
+      async (attrs) => {
+        const spec = (attrs.object!.spec ??= {}) as { ingressClassName?: string | null };
+        if (spec.ingressClassName) return;
+        if (attrs.object!.metadata?.annotations?.["kubernetes.io/ingress.class"] !== undefined)
+          return;
+        const s = await server.get();
+        const def = s.registry.get("networking.k8s.io", "v1", "ingressclasses");
+        if (!def) return;
+        const ic = defaultIngressClass(
+          (await s.store.list(def, undefined, {})).items.map((i) => i.obj),
+        );
+        if (ic) spec.ingressClassName = ic.metadata?.name;
+      },
+    ),
   };
 }

@@ -23,6 +23,11 @@ export class ServerRef {
     this.#resolve(server);
   }
 
+  /** The bound server, or undefined before the binding. */
+  now(): ServerContext | undefined {
+    return this.#server;
+  }
+
   /** The bound server (waits until bound). */
   get(): Promise<ServerContext> {
     return this.#server ? Promise.resolve(this.#server) : this.#bound;

@@ -15,6 +15,7 @@ import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
 import { ObjectCache } from "../../object-cache.ts";
 import { objectKey } from "../../object-store.ts";
+import { skipping } from "../skipping.ts";
 
 export const DEFAULT_SERVICE_ACCOUNT = "default";
 export const DEFAULT_API_TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -143,28 +144,30 @@ export function serviceAccountPlugin(
   };
   return {
     name: "ServiceAccount",
-    async admit(attrs) {
-      if (!isPodWrite(attrs)) return;
-      const pod = attrs.object!;
-      const spec = (pod.spec ??= {}) as PodSpec;
-      if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
-        if (spec.serviceAccountName)
-          throw admissionForbidden(attrs, "a mirror pod may not reference service accounts");
-        return;
-      }
-      if (!spec.serviceAccountName) spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
-      spec.serviceAccount = spec.serviceAccountName;
-      const sa = await lookup(attrs.namespace, spec.serviceAccountName);
-      if (!sa) {
-        throw admissionForbidden(
-          attrs,
-          `error looking up service account ${attrs.namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
-        );
-      }
-      if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec, random);
-      const pullSecrets = (sa as { imagePullSecrets?: Obj[] }).imagePullSecrets ?? [];
-      if ((spec.imagePullSecrets ?? []).length === 0 && pullSecrets.length > 0)
-        spec.imagePullSecrets = structuredClone(pullSecrets);
-    },
+    admit: skipping(
+      (attrs) => !isPodWrite(attrs),
+      async (attrs) => {
+        const pod = attrs.object!;
+        const spec = (pod.spec ??= {}) as PodSpec;
+        if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
+          if (spec.serviceAccountName)
+            throw admissionForbidden(attrs, "a mirror pod may not reference service accounts");
+          return;
+        }
+        if (!spec.serviceAccountName) spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
+        spec.serviceAccount = spec.serviceAccountName;
+        const sa = await lookup(attrs.namespace, spec.serviceAccountName);
+        if (!sa) {
+          throw admissionForbidden(
+            attrs,
+            `error looking up service account ${attrs.namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
+          );
+        }
+        if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec, random);
+        const pullSecrets = (sa as { imagePullSecrets?: Obj[] }).imagePullSecrets ?? [];
+        if ((spec.imagePullSecrets ?? []).length === 0 && pullSecrets.length > 0)
+          spec.imagePullSecrets = structuredClone(pullSecrets);
+      },
+    ),
   };
 }

@@ -181,32 +181,38 @@ export function validatingAdmissionPolicyPlugin(
 
   return {
     name: "ValidatingAdmissionPolicy",
-    async validate(attrs) {
-      if (isExemptConfigurationResource(attrs)) return;
-      const server = (boundServer ??= await getServer());
-      const found = await decisions(server, attrs);
-      const audits: Rec[] = [];
-      for (const d of found) {
-        if (d.actions.includes("Warn"))
-          attrs.warnings?.push(
-            `Validation failed for ValidatingAdmissionPolicy '${d.policy}' with binding '${d.binding}': ${d.message}`,
-          );
-        if (d.actions.includes("Audit"))
-          audits.push({
-            message: d.message,
-            policy: d.policy,
-            binding: d.binding,
-            expressionIndex: d.expressionIndex,
-            validationActions: d.actions,
-          });
-      }
-      if (audits.length > 0 && attrs.auditAnnotations)
-        attrs.auditAnnotations["validation.policy.admission.k8s.io/validation_failure"] =
-          JSON.stringify(audits);
-      const deny = found.find((d) => d.actions.includes("Deny"));
-      if (deny) throw denyError(attrs, deny);
+    validate(attrs) {
+      // No bindings (the usual case), known without waiting: nothing to do, no promise.
+      if (boundServer && cachesOf(boundServer).bindings.listNow()?.length === 0) return;
+      return validate(attrs);
     },
   };
+
+  async function validate(attrs: AdmissionAttributes): Promise<void> {
+    if (isExemptConfigurationResource(attrs)) return;
+    const server = (boundServer ??= await getServer());
+    const found = await decisions(server, attrs);
+    const audits: Rec[] = [];
+    for (const d of found) {
+      if (d.actions.includes("Warn"))
+        attrs.warnings?.push(
+          `Validation failed for ValidatingAdmissionPolicy '${d.policy}' with binding '${d.binding}': ${d.message}`,
+        );
+      if (d.actions.includes("Audit"))
+        audits.push({
+          message: d.message,
+          policy: d.policy,
+          binding: d.binding,
+          expressionIndex: d.expressionIndex,
+          validationActions: d.actions,
+        });
+    }
+    if (audits.length > 0 && attrs.auditAnnotations)
+      attrs.auditAnnotations["validation.policy.admission.k8s.io/validation_failure"] =
+        JSON.stringify(audits);
+    const deny = found.find((d) => d.actions.includes("Deny"));
+    if (deny) throw denyError(attrs, deny);
+  }
 }
 
 /** Upstream's denial: admission.NewForbidden with the decision's reason and code. */

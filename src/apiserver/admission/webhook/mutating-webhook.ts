@@ -75,17 +75,21 @@ export function mutatingWebhookPlugin(deps: WebhookDeps): AdmissionPlugin {
 
   return {
     name: "MutatingAdmissionWebhook",
-    async admit(attrs) {
-      const { server, hooks } = await source.matching(attrs);
-      const reinvocable: { hook: WebhookInvocation; after: string }[] = [];
-      for (const [i, hook] of hooks.entries()) {
-        await invoke(server, hook, attrs, 0, i);
-        if (hook.webhook.reinvocationPolicy === "IfNeeded")
-          reinvocable.push({ hook, after: snapshot(attrs.object) });
-      }
-      for (const [i, { hook, after }] of reinvocable.entries()) {
-        if (snapshot(attrs.object) !== after) await invoke(server, hook, attrs, 1, i);
-      }
+    admit(attrs) {
+      return source.noneConfigured() ? undefined : admit(attrs);
     },
   };
+
+  async function admit(attrs: AdmissionAttributes): Promise<void> {
+    const { server, hooks } = await source.matching(attrs);
+    const reinvocable: { hook: WebhookInvocation; after: string }[] = [];
+    for (const [i, hook] of hooks.entries()) {
+      await invoke(server, hook, attrs, 0, i);
+      if (hook.webhook.reinvocationPolicy === "IfNeeded")
+        reinvocable.push({ hook, after: snapshot(attrs.object) });
+    }
+    for (const [i, { hook, after }] of reinvocable.entries()) {
+      if (snapshot(attrs.object) !== after) await invoke(server, hook, attrs, 1, i);
+    }
+  }
 }

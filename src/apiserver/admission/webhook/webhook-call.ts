@@ -57,6 +57,10 @@ export class WebhookSource {
   readonly #deps: WebhookDeps;
   readonly #resource: string;
   #cache?: ObjectCache;
+  /** The server, once deps.server() has given it (it never changes). */
+  #server?: ServerContext;
+  /** The configured webhooks as of the cache's generation. */
+  #configured?: { generation: number; hooks: ConfiguredWebhook[] };
 
   constructor(
     deps: WebhookDeps,
@@ -68,20 +72,44 @@ export class WebhookSource {
 
   /** Every configured webhook, configurations sorted by name, webhooks in order. */
   async webhooks(server: ServerContext): Promise<ConfiguredWebhook[]> {
-    this.#cache ??= new ObjectCache(
+    await this.#cacheOf(server).list();
+    return this.#webhooksNow(server)!;
+  }
+
+  /**
+   * True when no webhook is configured, known without waiting (the server
+   * bound and the configurations listed): the plugin has nothing to do and
+   * answers without a promise, the usual case of every write.
+   */
+  noneConfigured(): boolean {
+    return !!this.#server && this.#webhooksNow(this.#server)?.length === 0;
+  }
+
+  /** webhooks() without waiting; undefined until the configurations are first listed. */
+  #webhooksNow(server: ServerContext): ConfiguredWebhook[] | undefined {
+    const cache = this.#cacheOf(server);
+    const configs = cache.listNow();
+    if (!configs) return undefined;
+    if (this.#configured?.generation !== cache.generation) {
+      const hooks: ConfiguredWebhook[] = [];
+      for (const cfg of configs) {
+        for (const w of Array.isArray(cfg.webhooks) ? (cfg.webhooks as Rec[]) : [])
+          hooks.push({
+            configuration: cfg.metadata?.name ?? "",
+            webhook: w,
+            name: String(w.name ?? ""),
+          });
+      }
+      this.#configured = { generation: cache.generation, hooks };
+    }
+    return this.#configured.hooks;
+  }
+
+  #cacheOf(server: ServerContext): ObjectCache {
+    return (this.#cache ??= new ObjectCache(
       server,
       server.registry.get("admissionregistration.k8s.io", "v1", this.#resource)!,
-    );
-    const out: ConfiguredWebhook[] = [];
-    for (const cfg of await this.#cache.list()) {
-      for (const w of Array.isArray(cfg.webhooks) ? (cfg.webhooks as Rec[]) : [])
-        out.push({
-          configuration: cfg.metadata?.name ?? "",
-          webhook: w,
-          name: String(w.name ?? ""),
-        });
-    }
-    return out;
+    ));
   }
 
   /**
@@ -91,7 +119,7 @@ export class WebhookSource {
   async matching(
     attrs: AdmissionAttributes,
   ): Promise<{ server: ServerContext; hooks: WebhookInvocation[] }> {
-    const server = await this.#deps.server();
+    const server = (this.#server ??= await this.#deps.server());
     if (isExemptConfigurationResource(attrs)) return { server, hooks: [] };
     const hooks: WebhookInvocation[] = [];
     const getNamespace = (name: string) =>

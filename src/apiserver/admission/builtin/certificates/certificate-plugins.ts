@@ -14,6 +14,7 @@ import type { Authorizer, UserInfo } from "../../../../auth/types.ts";
 import { parseCsrPem } from "../../../../pki/csr.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
 import { admissionForbidden } from "../admission-error.ts";
+import { skipping } from "../../skipping.ts";
 
 type Rec = Record<string, unknown>;
 const GROUP = "certificates.k8s.io";
@@ -60,15 +61,17 @@ const signerOf = (a: AdmissionAttributes) =>
 export function certificateApprovalPlugin(authorizer: Authorizer): AdmissionPlugin {
   return {
     name: "CertificateApproval",
-    async validate(a) {
-      if (!isCsr(a, "approval", "UPDATE")) return;
-      const signer = signerOf(a);
-      if (!(await signerAuthorized(authorizer, a.user, "approve", signer)))
-        throw admissionForbidden(
-          a,
-          `user not permitted to approve requests with signerName "${signer}"`,
-        );
-    },
+    validate: skipping(
+      (a) => !isCsr(a, "approval", "UPDATE"),
+      async (a) => {
+        const signer = signerOf(a);
+        if (!(await signerAuthorized(authorizer, a.user, "approve", signer)))
+          throw admissionForbidden(
+            a,
+            `user not permitted to approve requests with signerName "${signer}"`,
+          );
+      },
+    ),
   };
 }
 
@@ -76,18 +79,20 @@ export function certificateApprovalPlugin(authorizer: Authorizer): AdmissionPlug
 export function certificateSigningPlugin(authorizer: Authorizer): AdmissionPlugin {
   return {
     name: "CertificateSigning",
-    async validate(a) {
-      if (!isCsr(a, "status", "UPDATE")) return;
-      const cert = (o: unknown) =>
-        String(((o as Rec | undefined)?.status as Rec)?.certificate ?? "");
-      if (cert(a.object) === cert(a.oldObject)) return;
-      const signer = signerOf(a);
-      if (!(await signerAuthorized(authorizer, a.user, "sign", signer)))
-        throw admissionForbidden(
-          a,
-          `user not permitted to sign requests with signerName "${signer}"`,
-        );
-    },
+    validate: skipping(
+      (a) => !isCsr(a, "status", "UPDATE"),
+      async (a) => {
+        const cert = (o: unknown) =>
+          String(((o as Rec | undefined)?.status as Rec)?.certificate ?? "");
+        if (cert(a.object) === cert(a.oldObject)) return;
+        const signer = signerOf(a);
+        if (!(await signerAuthorized(authorizer, a.user, "sign", signer)))
+          throw admissionForbidden(
+            a,
+            `user not permitted to sign requests with signerName "${signer}"`,
+          );
+      },
+    ),
   };
 }
 

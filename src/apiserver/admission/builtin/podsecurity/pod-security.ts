@@ -19,6 +19,7 @@ import type { ServerRef } from "../server-ref.ts";
 import { ObjectCache } from "../../../object-cache.ts";
 import { objectKey } from "../../../object-store.ts";
 import { evaluatePod, formatFailures, type PodMeta, type PodSpec } from "./checks.ts";
+import { skipping } from "../../skipping.ts";
 
 export const LABEL_PREFIX = "pod-security.kubernetes.io/";
 const LEVELS = new Set(["privileged", "baseline", "restricted"]);
@@ -90,6 +91,9 @@ export function podSpecOf(
   return { spec: spec as PodSpec, meta, isPod: false };
 }
 
+const isNamespace = (attrs: AdmissionAttributes) =>
+  attrs.def.group === "" && attrs.def.resource === "namespaces";
+
 const EXEMPT_ANNOTATION = `${LABEL_PREFIX}exempt`;
 const ENFORCE_POLICY_ANNOTATION = `${LABEL_PREFIX}enforce-policy`;
 const AUDIT_VIOLATIONS_ANNOTATION = `${LABEL_PREFIX}audit-violations`;
@@ -148,63 +152,67 @@ export function podSecurityPlugin(
 
   return {
     name: "PodSecurity",
-    async validate(attrs) {
-      if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return;
-      if (attrs.def.group === "" && attrs.def.resource === "namespaces") {
-        await warnAboutExistingPods(attrs);
-        return;
-      }
-      const target = podSpecOf(attrs);
-      if (!target || specUnchanged(attrs)) return;
-      const exemption = exempt.namespaces?.includes(attrs.namespace)
-        ? "namespace"
-        : exempt.usernames?.includes(attrs.user.username)
-          ? "user"
-          : target.spec.runtimeClassName !== undefined &&
-              exempt.runtimeClasses?.includes(String(target.spec.runtimeClassName))
-            ? "runtimeClass"
-            : undefined;
-      if (exemption) {
-        annotate(attrs, EXEMPT_ANNOTATION, exemption);
-        return;
-      }
-      const s = await server.get();
-      const def = s.registry.get("", "v1", "namespaces")!;
-      // The shared namespace cache first (upstream's lister), then storage.
-      const ns: KObject | undefined =
-        (await ObjectCache.shared(s, def)
-          .get(objectKey(def, "", attrs.namespace))
-          .catch(() => undefined)) ?? (await s.store.tryGet(def, "", attrs.namespace));
-      const labels = ns?.metadata?.labels ?? {};
-      const enforce = policyFor(labels, "enforce", config.defaults);
-      const warn = policyFor(labels, "warn", config.defaults);
-      const audit = policyFor(labels, "audit", config.defaults);
-      if (target.isPod) {
-        annotate(attrs, ENFORCE_POLICY_ANNOTATION, `${enforce.level}:${enforce.version}`);
-        const failures = evaluatePod(enforce.level, target.spec, target.meta);
-        if (failures.length)
-          throw admissionForbidden(
-            attrs,
-            `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatFailures(failures)}`,
-          );
-      }
-      if (audit.level !== "privileged") {
-        const failures = evaluatePod(audit.level, target.spec, target.meta);
-        if (failures.length)
-          annotate(
-            attrs,
-            AUDIT_VIOLATIONS_ANNOTATION,
-            `would violate PodSecurity "${audit.level}:${audit.version}": ${formatFailures(failures)}`,
-          );
-      }
-      if (warn.level !== "privileged") {
-        const failures = evaluatePod(warn.level, target.spec, target.meta);
-        if (failures.length)
-          addWarning(
-            attrs,
-            `would violate PodSecurity "${warn.level}:${warn.version}": ${formatFailures(failures)}`,
-          );
-      }
-    },
+    validate: skipping(
+      (attrs) =>
+        (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") ||
+        (!isNamespace(attrs) && !podSpecOf(attrs)),
+      async (attrs) => {
+        if (isNamespace(attrs)) {
+          await warnAboutExistingPods(attrs);
+          return;
+        }
+        const target = podSpecOf(attrs);
+        if (!target || specUnchanged(attrs)) return;
+        const exemption = exempt.namespaces?.includes(attrs.namespace)
+          ? "namespace"
+          : exempt.usernames?.includes(attrs.user.username)
+            ? "user"
+            : target.spec.runtimeClassName !== undefined &&
+                exempt.runtimeClasses?.includes(String(target.spec.runtimeClassName))
+              ? "runtimeClass"
+              : undefined;
+        if (exemption) {
+          annotate(attrs, EXEMPT_ANNOTATION, exemption);
+          return;
+        }
+        const s = await server.get();
+        const def = s.registry.get("", "v1", "namespaces")!;
+        // The shared namespace cache first (upstream's lister), then storage.
+        const ns: KObject | undefined =
+          (await ObjectCache.shared(s, def)
+            .get(objectKey(def, "", attrs.namespace))
+            .catch(() => undefined)) ?? (await s.store.tryGet(def, "", attrs.namespace));
+        const labels = ns?.metadata?.labels ?? {};
+        const enforce = policyFor(labels, "enforce", config.defaults);
+        const warn = policyFor(labels, "warn", config.defaults);
+        const audit = policyFor(labels, "audit", config.defaults);
+        if (target.isPod) {
+          annotate(attrs, ENFORCE_POLICY_ANNOTATION, `${enforce.level}:${enforce.version}`);
+          const failures = evaluatePod(enforce.level, target.spec, target.meta);
+          if (failures.length)
+            throw admissionForbidden(
+              attrs,
+              `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatFailures(failures)}`,
+            );
+        }
+        if (audit.level !== "privileged") {
+          const failures = evaluatePod(audit.level, target.spec, target.meta);
+          if (failures.length)
+            annotate(
+              attrs,
+              AUDIT_VIOLATIONS_ANNOTATION,
+              `would violate PodSecurity "${audit.level}:${audit.version}": ${formatFailures(failures)}`,
+            );
+        }
+        if (warn.level !== "privileged") {
+          const failures = evaluatePod(warn.level, target.spec, target.meta);
+          if (failures.length)
+            addWarning(
+              attrs,
+              `would violate PodSecurity "${warn.level}:${warn.version}": ${formatFailures(failures)}`,
+            );
+        }
+      },
+    ),
   };
 }

@@ -16,6 +16,7 @@ import { Quantity } from "../../../../api/quantity.ts";
 import { StatusError } from "../../../../api/status.ts";
 import type { KObject } from "../../../../api/types.ts";
 import type { Clock } from "../../../../client/clock.ts";
+import type { ServerContext } from "../../../context.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
 import { ObjectCache } from "../../../object-cache.ts";
 import { keyPrefix } from "../../../object-store.ts";
@@ -92,49 +93,59 @@ export function chargeQuota(
 export function resourceQuotaPlugin(server: ServerRef, clock: Clock): AdmissionPlugin {
   return {
     name: "ResourceQuota",
-    async validate(attrs) {
+    validate(attrs) {
       if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return;
       if (attrs.subresource !== "" || !attrs.def.namespaced || !attrs.object) return;
-      const t: QuotaTarget = { group: attrs.def.group, resource: attrs.def.resource };
-      const s = await server.get();
-      const def = s.registry.get("", "v1", "resourcequotas")!;
-      // First from the shared cache (upstream's quota lister): a namespace
-      // without quotas has nothing to charge, so its usage is not computed.
-      const cached = await ObjectCache.shared(s, def).under(keyPrefix(def, attrs.namespace));
-      if (cached.length === 0) return;
-      const delta = usageDelta(t, attrs.object, attrs.oldObject, clock.now());
-      if (delta.size === 0) return;
-      const charged = new Set<string>();
-      for (let attempt = 0; ; attempt++) {
-        // After a conflict, from storage so the retry charges the current status.
-        const quotas =
-          attempt === 0
-            ? cached
-            : (await s.store.list(def, attrs.namespace, {})).items.map((i) => i.obj);
-        const pending: KObject[] = [];
-        for (const quota of quotas) {
-          if (charged.has(quota.metadata?.name ?? "")) continue;
-          const next = chargeQuota(attrs, quota, t, delta);
-          if (!next) continue;
-          const status = (quota.status ?? {}) as QuotaStatus;
-          pending.push({
-            ...quota,
-            status: { ...status, used: { ...status.used, ...toJSONList(next) } },
-          });
-        }
-        if (attrs.dryRun || pending.length === 0) return;
-        try {
-          for (const q of pending) {
-            await s.store.update(def, q, Number(q.metadata?.resourceVersion));
-            charged.add(q.metadata?.name ?? "");
-          }
-          return;
-        } catch (err) {
-          const retry =
-            err instanceof StatusError && err.reason === "Conflict" && attempt < MAX_ATTEMPTS;
-          if (!retry) throw err;
-        }
-      }
+      // A namespace without quotas (the usual case), known without waiting: no promise.
+      const s = server.now();
+      if (s && quotasOf(s).underNow(keyPrefix(quotaDef(s), attrs.namespace))?.length === 0) return;
+      return charge(attrs, attrs.object);
     },
   };
+
+  async function charge(attrs: AdmissionAttributes, object: KObject): Promise<void> {
+    const t: QuotaTarget = { group: attrs.def.group, resource: attrs.def.resource };
+    const s = await server.get();
+    const def = quotaDef(s);
+    // First from the shared cache (upstream's quota lister): a namespace
+    // without quotas has nothing to charge, so its usage is not computed.
+    const cached = await quotasOf(s).under(keyPrefix(def, attrs.namespace));
+    if (cached.length === 0) return;
+    const delta = usageDelta(t, object, attrs.oldObject, clock.now());
+    if (delta.size === 0) return;
+    const charged = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      // After a conflict, from storage so the retry charges the current status.
+      const quotas =
+        attempt === 0
+          ? cached
+          : (await s.store.list(def, attrs.namespace, {})).items.map((i) => i.obj);
+      const pending: KObject[] = [];
+      for (const quota of quotas) {
+        if (charged.has(quota.metadata?.name ?? "")) continue;
+        const next = chargeQuota(attrs, quota, t, delta);
+        if (!next) continue;
+        const status = (quota.status ?? {}) as QuotaStatus;
+        pending.push({
+          ...quota,
+          status: { ...status, used: { ...status.used, ...toJSONList(next) } },
+        });
+      }
+      if (attrs.dryRun || pending.length === 0) return;
+      try {
+        for (const q of pending) {
+          await s.store.update(def, q, Number(q.metadata?.resourceVersion));
+          charged.add(q.metadata?.name ?? "");
+        }
+        return;
+      } catch (err) {
+        const retry =
+          err instanceof StatusError && err.reason === "Conflict" && attempt < MAX_ATTEMPTS;
+        if (!retry) throw err;
+      }
+    }
+  }
 }
+
+const quotaDef = (s: ServerContext) => s.registry.get("", "v1", "resourcequotas")!;
+const quotasOf = (s: ServerContext) => ObjectCache.shared(s, quotaDef(s));
