@@ -250,3 +250,36 @@ test("the extension-apiserver-authentication ConfigMap and its reader Role are p
   assert.equal(role.status, 200, role.text);
   assert.deepEqual(role.body.rules[0].resourceNames, ["extension-apiserver-authentication"]);
 });
+
+test("a group's resource requests are served locally again once its remote APIService is gone", async () => {
+  const created = await api.call("POST", "/apis/apiregistration.k8s.io/v1/apiservices", {
+    apiVersion: "apiregistration.k8s.io/v1",
+    kind: "APIService",
+    metadata: { name: "v1.gone.k8ts.test" },
+    spec: {
+      group: "gone.k8ts.test",
+      version: "v1",
+      groupPriorityMinimum: 1000,
+      versionPriority: 15,
+      insecureSkipTLSVerify: true,
+      service: { namespace: "default", name: "nope" },
+    },
+  });
+  assert.equal(created.status, 201, created.text);
+  // Unavailable (no such service): the aggregator answers 503 for its resources.
+  await eventually(async () => {
+    const r = await api.call("GET", "/apis/gone.k8ts.test/v1/things");
+    return r.status === 503 ? r : undefined;
+  });
+  const deleted = await api.call(
+    "DELETE",
+    "/apis/apiregistration.k8s.io/v1/apiservices/v1.gone.k8ts.test",
+  );
+  assert.equal(deleted.status, 200, deleted.text);
+  // No APIService serves the group any more: the local server's 404.
+  const local = await eventually(async () => {
+    const r = await api.call("GET", "/apis/gone.k8ts.test/v1/things");
+    return r.status === 404 ? r : undefined;
+  });
+  assert.equal(local.body.reason, "NotFound");
+});

@@ -78,9 +78,35 @@ export class Aggregator {
   #server?: ServerContext;
   #cache?: ObjectCache;
   readonly #state = new Map<string, Availability>();
+  /** "group/version" of the APIServices with a service, at the cache's #remoteGeneration. */
+  #remote = new Set<string>();
+  #remoteGeneration = -1;
 
   constructor(opts: AggregatorOptions = {}) {
     this.#opts = opts;
+  }
+
+  /**
+   * Whether a remote APIService (one with a service) may serve this API:
+   * false lets a resource request skip the aggregator without parsing its
+   * URL or waiting on the APIService cache. True when the APIServices
+   * changed since the general path last read them (it reads them again).
+   */
+  #maybeRemote(prefix: string, group: string, version: string): boolean {
+    if (prefix !== "apis") return false;
+    if (this.#remoteGeneration !== this.#cache!.generation) return true;
+    return this.#remote.has(`${group}/${version}`);
+  }
+
+  /** Remembers which group/versions remote APIServices serve, as of `generation`. */
+  #noteRemote(all: KObject[], generation: number): void {
+    this.#remote = new Set(
+      all
+        .map((a) => a.spec as Rec)
+        .filter((spec) => spec?.service)
+        .map((spec) => `${String(spec.group)}/${String(spec.version)}`),
+    );
+    this.#remoteGeneration = generation;
   }
 
   /** The pipeline filter; place it after authorization. */
@@ -269,10 +295,20 @@ export class Aggregator {
   }
 
   async #handle(ctx: RequestContext, next: () => Promise<void>): Promise<void> {
+    if (!this.#cache) return next();
+    // A resource request goes on unless a remote APIService serves its group/version.
+    const info = ctx.info;
+    if (
+      info.isResourceRequest &&
+      !this.#maybeRemote(info.apiPrefix, info.apiGroup, info.apiVersion)
+    )
+      return next();
     const path = ctx.url.pathname.replace(/\/+$/, "");
-    if (!this.#cache || !path.startsWith("/apis")) return next();
+    if (!path.startsWith("/apis")) return next();
     const segments = path.split("/").filter((s) => s);
+    const generation = this.#cache.generation;
     const all = await this.#cache.list();
+    this.#noteRemote(all, generation);
     if (segments.length >= 3) {
       const target = all.find((a) => {
         const spec = a.spec as Rec;
