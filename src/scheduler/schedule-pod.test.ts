@@ -89,6 +89,18 @@ test("selectHost breaks ties with the injected random source", () => {
   assert.equal(last.selectHost([9, 5]), 0);
 });
 
+test("selectHost draws once per call and reaches every tie", () => {
+  const draws = [0, 0.4, 0.8];
+  let calls = 0;
+  const sched = new GenericScheduler(() => draws[calls++ % draws.length]!);
+  const picked = draws.map(() => sched.selectHost([5, 1, 5, 5]));
+  assert.deepEqual(picked, [3, 2, 0]);
+  assert.equal(calls, 3);
+  assert.equal(sched.selectHost([2, 7]), 1);
+  assert.equal(calls, 4);
+  assert.equal(sched.selectHost([]), 0);
+});
+
 test("schedulePod: a rejected nominated node is tried first and counted in the FitError", () => {
   const cluster = fakeCluster({
     nodes: ["a", "b", "c"].map((n) => makeNode(n).capacity({ cpu: "1", pods: "10" }).obj()),

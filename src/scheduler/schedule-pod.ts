@@ -129,19 +129,25 @@ export class GenericScheduler {
     };
   }
 
-  /** Index of the highest score; ties are broken uniformly at random (reservoir sampling). */
+  /**
+   * Index of the highest score; ties are broken uniformly at random, as
+   * upstream's reservoir sampling, but with one random draw: the ties are
+   * counted, then the drawn one is found (nodes often all tie, and a draw per
+   * tie cost hundreds of calls and boxed numbers per pod).
+   */
   selectHost(scores: readonly number[]): number {
-    let best = 0;
+    let max = scores[0]!;
     let ties = 1;
     for (let i = 1; i < scores.length; i++) {
-      if (scores[i]! > scores[best]!) {
-        best = i;
+      const s = scores[i]!;
+      if (s > max) {
+        max = s;
         ties = 1;
-      } else if (scores[i] === scores[best]) {
-        ties++;
-        if (this.rand() * ties < 1) best = i;
-      }
+      } else if (s === max) ties++;
     }
-    return best;
+    // The k-th tie from the end (a draw of 0 picks the last, as the reservoir's would).
+    let k = ties - 1 - Math.min(ties - 1, Math.floor(this.rand() * ties));
+    for (let i = 0; i < scores.length; i++) if (scores[i] === max && k-- === 0) return i;
+    return 0;
   }
 }
