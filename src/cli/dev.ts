@@ -72,11 +72,15 @@ export function registerDevCommand(program: Command): void {
     .requiredOption("--connect <end>", "IPv4:port or unix socket path to connect to")
     .action(async (flags) => {
       const { parseForwardEnd, startForward } = await import("../dev/api-forward.ts");
-      await startForward({
-        listen: parseForwardEnd(flags.listen),
-        connect: parseForwardEnd(flags.connect),
-      });
-      process.stderr.write(`k8ts dev forward: ${flags.listen} -> ${flags.connect}\n`);
+      const listen = parseForwardEnd(flags.listen);
+      const server = await startForward({ listen, connect: parseForwardEnd(flags.connect) });
+      // The bound address: with port 0 the caller learns the port from this line.
+      const bound = server.address();
+      const at =
+        "path" in listen || typeof bound !== "object" || !bound
+          ? flags.listen
+          : `${listen.host}:${bound.port}`;
+      process.stderr.write(`k8ts dev forward: ${at} -> ${flags.connect}\n`);
     });
   cluster
     .command("delete")

@@ -10,8 +10,16 @@
  * and the state dir.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type AddressInfo } from "node:net";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { hostExec, mustExec, type ExecResult, type HostExec } from "../proxy/host-exec.ts";
 import { deleteDevCluster } from "./dev-delete.ts";
@@ -93,18 +101,6 @@ function startNode(node: DevNodePlan, k8tsBin: string, args: string[]): number {
   return startDetached(node.netns, k8tsBin, args, node.logFile);
 }
 
-/** A free TCP port on 127.0.0.1 (bound, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {
     const c = createConnection(port, "127.0.0.1", () => (c.destroy(), resolve(true)));
@@ -119,7 +115,6 @@ const accepts = (port: number) =>
 async function forwardApi(state: DevClusterState, k8tsBin: string, wanted: number): Promise<void> {
   const { plan } = state;
   const first = plan.nodes[0]!;
-  const port = wanted || (await freePort());
   const socket = join(plan.stateDir, "api.sock");
   const log = join(plan.stateDir, "forward.log");
   state.apiSocket = socket;
@@ -132,19 +127,26 @@ async function forwardApi(state: DevClusterState, k8tsBin: string, wanted: numbe
     ),
   ];
   writeDevClusterState(state);
+  // The log is appended to: only what the host forwarder writes from here on names its port.
+  const from = existsSync(log) ? statSync(log).size : 0;
   state.forwarders.push(
     startDetached(
       undefined,
       k8tsBin,
-      ["dev", "forward", "--listen", `127.0.0.1:${port}`, "--connect", socket],
+      // Port 0 unless one was asked for: the forwarder binds a free port itself and logs it.
+      ["dev", "forward", "--listen", `127.0.0.1:${wanted}`, "--connect", socket],
       log,
     ),
   );
   writeDevClusterState(state);
   const deadline = Date.now() + 60_000;
-  while (!(await accepts(port))) {
+  let port = 0;
+  for (;;) {
+    const text = existsSync(log) ? readFileSync(log).subarray(from).toString() : "";
+    port = Number(/^k8ts dev forward: 127\.0\.0\.1:(\d+) -> /m.exec(text)?.[1] ?? 0);
+    if (port && (await accepts(port))) break;
     if (Date.now() > deadline || !state.forwarders.every(alive))
-      throw new Error(`API forward to 127.0.0.1:${port} not up; log:\n${tail(log)}`);
+      throw new Error(`API forward to 127.0.0.1:${port || wanted} not up; log:\n${tail(log)}`);
     await delay(200);
   }
   const kubeconfig = join(plan.stateDir, "kubeconfig");

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifyDetached } from "../../src/ha/cluster-info.ts";
-import { eventually, freePort } from "./harness.ts";
+import { eventually } from "./harness.ts";
 import { alive, etcdPid, k8ts, startHaServer, type HaServer } from "./ha-cluster.ts";
 
 let root: string;
