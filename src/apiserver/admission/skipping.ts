@@ -9,7 +9,16 @@ import type { AdmissionAttributes } from "../pipeline.ts";
 /** An admit/validate method: `skip` decides synchronously; `run` does the work. */
 export function skipping(
   skip: (attrs: AdmissionAttributes) => boolean,
-  run: (attrs: AdmissionAttributes) => Promise<void>,
-): (attrs: AdmissionAttributes) => Promise<void> | undefined {
+  run: (attrs: AdmissionAttributes) => Promise<void> | void,
+): (attrs: AdmissionAttributes) => Promise<void> | void {
   return (attrs) => (skip(attrs) ? undefined : run(attrs));
+}
+
+/**
+ * fn(value) at once when value is at hand (a cache hit: no promise), else
+ * once it resolves.
+ */
+export function thenNow<T>(value: T | Promise<T>, fn: (value: T) => void): Promise<void> | void {
+  if (value instanceof Promise) return value.then(fn);
+  fn(value);
 }

@@ -16,7 +16,7 @@ import { podResources, resourceList, type ResourceList } from "./resource-list.t
 import type { ServerRef } from "./server-ref.ts";
 import { ObjectCache } from "../../object-cache.ts";
 import { keyPrefix } from "../../object-store.ts";
-import { skipping } from "../skipping.ts";
+import { skipping, thenNow } from "../skipping.ts";
 
 export const LIMIT_RANGER_ANNOTATION = "kubernetes.io/limit-ranger";
 
@@ -226,41 +226,44 @@ function target(attrs: AdmissionAttributes): "pod" | "pvc" | undefined {
 }
 
 export function limitRangerPlugin(server: ServerRef): AdmissionPlugin {
-  const load = async (namespace: string): Promise<LimitItem[]> => {
-    const s = await server.get();
+  /** From the shared cache, as upstream's lister: no storage read (nor promise, once listed) per pod. */
+  const load = (namespace: string): LimitItem[] | Promise<LimitItem[]> => {
+    const s = server.now();
+    if (!s) return server.get().then(() => load(namespace));
     const def = s.registry.get("", "v1", "limitranges")!;
-    // From the shared cache, as upstream's lister: no storage read per pod.
-    return itemsOf(await ObjectCache.shared(s, def).under(keyPrefix(def, namespace)));
+    const cache = ObjectCache.shared(s, def);
+    const now = cache.underNow(keyPrefix(def, namespace));
+    return now ? itemsOf(now) : cache.under(keyPrefix(def, namespace)).then(itemsOf);
   };
   return {
     name: "LimitRanger",
     admit: skipping(
       (attrs) => target(attrs) !== "pod",
-      async (attrs) => {
-        const items = await load(attrs.namespace);
-        if (items.length === 0) return;
-        const pod = attrs.object!;
-        const note = applyPodDefaults(pod, items);
-        if (!note) return;
-        pod.metadata = {
-          ...pod.metadata,
-          annotations: { ...pod.metadata?.annotations, [LIMIT_RANGER_ANNOTATION]: note },
-        };
-        // The QoS class was computed before admission changed the resources.
-        const status = pod.status as Obj | undefined;
-        if (status) status.qosClass = computePodQOS(pod.spec as Obj);
-      },
+      (attrs) =>
+        thenNow(load(attrs.namespace), (items) => {
+          if (items.length === 0) return;
+          const pod = attrs.object!;
+          const note = applyPodDefaults(pod, items);
+          if (!note) return;
+          pod.metadata = {
+            ...pod.metadata,
+            annotations: { ...pod.metadata?.annotations, [LIMIT_RANGER_ANNOTATION]: note },
+          };
+          // The QoS class was computed before admission changed the resources.
+          const status = pod.status as Obj | undefined;
+          if (status) status.qosClass = computePodQOS(pod.spec as Obj);
+        }),
     ),
     validate: skipping(
       (attrs) => !target(attrs),
-      async (attrs) => {
-        const kind = target(attrs)!;
-        const items = await load(attrs.namespace);
-        if (items.length === 0) return;
-        const errs =
-          kind === "pod" ? validatePod(attrs.object!, items) : validatePvc(attrs.object!, items);
-        if (errs.length) throw admissionForbidden(attrs, aggregate(errs));
-      },
+      (attrs) =>
+        thenNow(load(attrs.namespace), (items) => {
+          const kind = target(attrs)!;
+          if (items.length === 0) return;
+          const errs =
+            kind === "pod" ? validatePod(attrs.object!, items) : validatePvc(attrs.object!, items);
+          if (errs.length) throw admissionForbidden(attrs, aggregate(errs));
+        }),
     ),
   };
 }

@@ -11,7 +11,7 @@ import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
 import { ObjectCache } from "../../object-cache.ts";
-import { skipping } from "../skipping.ts";
+import { skipping, thenNow } from "../skipping.ts";
 
 type PriorityClass = KObject & {
   value?: number;
@@ -39,59 +39,61 @@ function isPriorityClassWrite(attrs: AdmissionAttributes): boolean {
 }
 
 export function priorityPlugin(server: ServerRef): AdmissionPlugin {
-  const classes = async (): Promise<PriorityClass[]> => {
-    const s = await server.get();
+  /** From the shared cache, as upstream's lister: no storage read (nor promise, once listed) per pod. */
+  const classes = (): PriorityClass[] | Promise<PriorityClass[]> => {
+    const s = server.now();
+    if (!s) return server.get().then(() => classes());
     const def = s.registry.get("scheduling.k8s.io", "v1", "priorityclasses");
     if (!def) return [];
-    // From the shared cache, as upstream's lister: no storage read per pod.
-    return (await ObjectCache.shared(s, def).list()) as PriorityClass[];
+    const cache = ObjectCache.shared(s, def);
+    return (cache.listNow() ?? cache.list()) as PriorityClass[] | Promise<PriorityClass[]>;
   };
   return {
     name: "Priority",
     admit: skipping(
       (attrs) => !isPodWrite(attrs),
-      async (attrs) => {
-        const spec = (attrs.object!.spec ??= {}) as PodSpec;
-        const all = await classes();
-        let pc: PriorityClass | undefined;
-        if (!spec.priorityClassName) {
-          pc = defaultPriorityClass(all);
-          // The pod strategy already set priority 0 for class-less pods: the default class wins.
-          spec.priority = pc?.value ?? 0;
-          if (pc) {
-            spec.priorityClassName = pc.metadata?.name;
-            spec.preemptionPolicy = pc.preemptionPolicy ?? "PreemptLowerPriority";
+      (attrs) =>
+        thenNow(classes(), (all) => {
+          const spec = (attrs.object!.spec ??= {}) as PodSpec;
+          let pc: PriorityClass | undefined;
+          if (!spec.priorityClassName) {
+            pc = defaultPriorityClass(all);
+            // The pod strategy already set priority 0 for class-less pods: the default class wins.
+            spec.priority = pc?.value ?? 0;
+            if (pc) {
+              spec.priorityClassName = pc.metadata?.name;
+              spec.preemptionPolicy = pc.preemptionPolicy ?? "PreemptLowerPriority";
+            }
+            return;
           }
-          return;
-        }
-        pc = all.find((c) => c.metadata?.name === spec.priorityClassName);
-        const value =
-          pc?.value ??
-          SYSTEM_PRIORITY_CLASSES[spec.priorityClassName] ??
-          (undefined as number | undefined);
-        if (value === undefined)
-          throw admissionForbidden(
-            attrs,
-            `no PriorityClass with name ${spec.priorityClassName} was found`,
-          );
-        if (spec.priority !== undefined && spec.priority !== value)
-          throw admissionForbidden(
-            attrs,
-            `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${value} from the given PriorityClass name`,
-          );
-        spec.priority = value;
-        const policy = pc?.preemptionPolicy ?? "PreemptLowerPriority";
-        if (
-          spec.preemptionPolicy !== undefined &&
-          spec.preemptionPolicy !== policy &&
-          pc?.preemptionPolicy
-        )
-          throw admissionForbidden(
-            attrs,
-            `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`,
-          );
-        spec.preemptionPolicy = policy;
-      },
+          pc = all.find((c) => c.metadata?.name === spec.priorityClassName);
+          const value =
+            pc?.value ??
+            SYSTEM_PRIORITY_CLASSES[spec.priorityClassName] ??
+            (undefined as number | undefined);
+          if (value === undefined)
+            throw admissionForbidden(
+              attrs,
+              `no PriorityClass with name ${spec.priorityClassName} was found`,
+            );
+          if (spec.priority !== undefined && spec.priority !== value)
+            throw admissionForbidden(
+              attrs,
+              `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${value} from the given PriorityClass name`,
+            );
+          spec.priority = value;
+          const policy = pc?.preemptionPolicy ?? "PreemptLowerPriority";
+          if (
+            spec.preemptionPolicy !== undefined &&
+            spec.preemptionPolicy !== policy &&
+            pc?.preemptionPolicy
+          )
+            throw admissionForbidden(
+              attrs,
+              `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`,
+            );
+          spec.preemptionPolicy = policy;
+        }),
     ),
     validate: skipping(
       (attrs) => !isPriorityClassWrite(attrs),

@@ -27,10 +27,10 @@ export function runtimeClassPlugin(server: ServerRef): AdmissionPlugin {
   return {
     name: "RuntimeClass",
     admit: skipping(
-      (attrs) => !isPodWrite(attrs),
+      (attrs) =>
+        !isPodWrite(attrs) || !(attrs.object!.spec as PodSpec | undefined)?.runtimeClassName,
       async (attrs) => {
-        const spec = (attrs.object!.spec ??= {}) as PodSpec;
-        if (!spec.runtimeClassName) return;
+        const spec = attrs.object!.spec as PodSpec & { runtimeClassName: string };
         const s = await server.get();
         const def = s.registry.get("node.k8s.io", "v1", "runtimeclasses");
         const rc = (def ? await s.store.tryGet(def, "", spec.runtimeClassName) : undefined) as

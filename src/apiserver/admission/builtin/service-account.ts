@@ -15,7 +15,7 @@ import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
 import { ObjectCache } from "../../object-cache.ts";
 import { objectKey } from "../../object-store.ts";
-import { skipping } from "../skipping.ts";
+import { skipping, thenNow } from "../skipping.ts";
 
 export const DEFAULT_SERVICE_ACCOUNT = "default";
 export const DEFAULT_API_TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -125,7 +125,17 @@ export function serviceAccountPlugin(
   const random = opts.random ?? Math.random;
   const clock = opts.clock ?? realClock;
   /** As upstream: the default account is looked up 10 times, 100-200 ms apart. */
-  const lookup = async (namespace: string, name: string): Promise<KObject | undefined> => {
+  /** The account as the shared cache holds it now (no promise), else looked up as below. */
+  const lookup = (namespace: string, name: string): KObject | Promise<KObject | undefined> => {
+    const s = server.now();
+    const def = s?.registry.get("", "v1", "serviceaccounts");
+    const cached = def && ObjectCache.shared(s!, def).getNow(objectKey(def, namespace, name));
+    return cached ?? lookupWithRetries(namespace, name);
+  };
+  const lookupWithRetries = async (
+    namespace: string,
+    name: string,
+  ): Promise<KObject | undefined> => {
     const s = await server.get();
     const def = s.registry.get("", "v1", "serviceaccounts")!;
     const attempts = name === DEFAULT_SERVICE_ACCOUNT ? DEFAULT_ACCOUNT_ATTEMPTS : 1;
@@ -146,7 +156,7 @@ export function serviceAccountPlugin(
     name: "ServiceAccount",
     admit: skipping(
       (attrs) => !isPodWrite(attrs),
-      async (attrs) => {
+      (attrs) => {
         const pod = attrs.object!;
         const spec = (pod.spec ??= {}) as PodSpec;
         if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
@@ -156,17 +166,19 @@ export function serviceAccountPlugin(
         }
         if (!spec.serviceAccountName) spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
         spec.serviceAccount = spec.serviceAccountName;
-        const sa = await lookup(attrs.namespace, spec.serviceAccountName);
-        if (!sa) {
-          throw admissionForbidden(
-            attrs,
-            `error looking up service account ${attrs.namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
-          );
-        }
-        if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec, random);
-        const pullSecrets = (sa as { imagePullSecrets?: Obj[] }).imagePullSecrets ?? [];
-        if ((spec.imagePullSecrets ?? []).length === 0 && pullSecrets.length > 0)
-          spec.imagePullSecrets = structuredClone(pullSecrets);
+        const name = spec.serviceAccountName;
+        return thenNow(lookup(attrs.namespace, name), (sa) => {
+          if (!sa) {
+            throw admissionForbidden(
+              attrs,
+              `error looking up service account ${attrs.namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
+            );
+          }
+          if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec, random);
+          const pullSecrets = (sa as { imagePullSecrets?: Obj[] }).imagePullSecrets ?? [];
+          if ((spec.imagePullSecrets ?? []).length === 0 && pullSecrets.length > 0)
+            spec.imagePullSecrets = structuredClone(pullSecrets);
+        });
       },
     ),
   };

@@ -19,7 +19,7 @@ import type { ServerRef } from "../server-ref.ts";
 import { ObjectCache } from "../../../object-cache.ts";
 import { objectKey } from "../../../object-store.ts";
 import { evaluatePod, formatFailures, type PodMeta, type PodSpec } from "./checks.ts";
-import { skipping } from "../../skipping.ts";
+import { skipping, thenNow } from "../../skipping.ts";
 
 export const LABEL_PREFIX = "pod-security.kubernetes.io/";
 const LEVELS = new Set(["privileged", "baseline", "restricted"]);
@@ -150,17 +150,33 @@ export function podSecurityPlugin(
     for (const line of lines) addWarning(attrs, line);
   }
 
+  /** The shared namespace cache first (upstream's lister; no promise on a hit), then storage. */
+  const namespaceOf = (name: string): KObject | Promise<KObject | undefined> => {
+    const s = server.now();
+    const def = s?.registry.get("", "v1", "namespaces");
+    return (
+      (def && ObjectCache.shared(s!, def).getNow(objectKey(def, "", name))) ??
+      namespaceFromStorage(name)
+    );
+  };
+  const namespaceFromStorage = async (name: string): Promise<KObject | undefined> => {
+    const s = await server.get();
+    const def = s.registry.get("", "v1", "namespaces")!;
+    return (
+      (await ObjectCache.shared(s, def)
+        .get(objectKey(def, "", name))
+        .catch(() => undefined)) ?? (await s.store.tryGet(def, "", name))
+    );
+  };
+
   return {
     name: "PodSecurity",
     validate: skipping(
       (attrs) =>
         (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") ||
         (!isNamespace(attrs) && !podSpecOf(attrs)),
-      async (attrs) => {
-        if (isNamespace(attrs)) {
-          await warnAboutExistingPods(attrs);
-          return;
-        }
+      (attrs) => {
+        if (isNamespace(attrs)) return warnAboutExistingPods(attrs);
         const target = podSpecOf(attrs);
         if (!target || specUnchanged(attrs)) return;
         const exemption = exempt.namespaces?.includes(attrs.namespace)
@@ -175,43 +191,38 @@ export function podSecurityPlugin(
           annotate(attrs, EXEMPT_ANNOTATION, exemption);
           return;
         }
-        const s = await server.get();
-        const def = s.registry.get("", "v1", "namespaces")!;
-        // The shared namespace cache first (upstream's lister), then storage.
-        const ns: KObject | undefined =
-          (await ObjectCache.shared(s, def)
-            .get(objectKey(def, "", attrs.namespace))
-            .catch(() => undefined)) ?? (await s.store.tryGet(def, "", attrs.namespace));
-        const labels = ns?.metadata?.labels ?? {};
-        const enforce = policyFor(labels, "enforce", config.defaults);
-        const warn = policyFor(labels, "warn", config.defaults);
-        const audit = policyFor(labels, "audit", config.defaults);
-        if (target.isPod) {
-          annotate(attrs, ENFORCE_POLICY_ANNOTATION, `${enforce.level}:${enforce.version}`);
-          const failures = evaluatePod(enforce.level, target.spec, target.meta);
-          if (failures.length)
-            throw admissionForbidden(
-              attrs,
-              `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatFailures(failures)}`,
-            );
-        }
-        if (audit.level !== "privileged") {
-          const failures = evaluatePod(audit.level, target.spec, target.meta);
-          if (failures.length)
-            annotate(
-              attrs,
-              AUDIT_VIOLATIONS_ANNOTATION,
-              `would violate PodSecurity "${audit.level}:${audit.version}": ${formatFailures(failures)}`,
-            );
-        }
-        if (warn.level !== "privileged") {
-          const failures = evaluatePod(warn.level, target.spec, target.meta);
-          if (failures.length)
-            addWarning(
-              attrs,
-              `would violate PodSecurity "${warn.level}:${warn.version}": ${formatFailures(failures)}`,
-            );
-        }
+        return thenNow(namespaceOf(attrs.namespace), (ns) => {
+          const labels = ns?.metadata?.labels ?? {};
+          const enforce = policyFor(labels, "enforce", config.defaults);
+          const warn = policyFor(labels, "warn", config.defaults);
+          const audit = policyFor(labels, "audit", config.defaults);
+          if (target.isPod) {
+            annotate(attrs, ENFORCE_POLICY_ANNOTATION, `${enforce.level}:${enforce.version}`);
+            const failures = evaluatePod(enforce.level, target.spec, target.meta);
+            if (failures.length)
+              throw admissionForbidden(
+                attrs,
+                `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatFailures(failures)}`,
+              );
+          }
+          if (audit.level !== "privileged") {
+            const failures = evaluatePod(audit.level, target.spec, target.meta);
+            if (failures.length)
+              annotate(
+                attrs,
+                AUDIT_VIOLATIONS_ANNOTATION,
+                `would violate PodSecurity "${audit.level}:${audit.version}": ${formatFailures(failures)}`,
+              );
+          }
+          if (warn.level !== "privileged") {
+            const failures = evaluatePod(warn.level, target.spec, target.meta);
+            if (failures.length)
+              addWarning(
+                attrs,
+                `would violate PodSecurity "${warn.level}:${warn.version}": ${formatFailures(failures)}`,
+              );
+          }
+        });
       },
     ),
   };
