@@ -87,26 +87,25 @@ export class Aggregator {
   }
 
   /**
-   * Whether a remote APIService (one with a service) may serve this API:
-   * false lets a resource request skip the aggregator without parsing its
-   * URL or waiting on the APIService cache. True when the APIServices
-   * changed since the general path last read them (it reads them again).
+   * Whether a remote APIService (one with a service) serves this API: false
+   * lets a resource request skip the aggregator without parsing its URL or
+   * waiting on the APIService cache. True until the cache has listed (the
+   * general path waits for it).
    */
   #maybeRemote(prefix: string, group: string, version: string): boolean {
     if (prefix !== "apis") return false;
-    if (this.#remoteGeneration !== this.#cache!.generation) return true;
+    const all = this.#cache!.listNow();
+    if (!all) return true;
+    if (this.#remoteGeneration !== this.#cache!.generation) {
+      this.#remoteGeneration = this.#cache!.generation;
+      this.#remote = new Set(
+        all
+          .map((a) => a.spec as Rec)
+          .filter((spec) => spec?.service)
+          .map((spec) => `${String(spec.group)}/${String(spec.version)}`),
+      );
+    }
     return this.#remote.has(`${group}/${version}`);
-  }
-
-  /** Remembers which group/versions remote APIServices serve, as of `generation`. */
-  #noteRemote(all: KObject[], generation: number): void {
-    this.#remote = new Set(
-      all
-        .map((a) => a.spec as Rec)
-        .filter((spec) => spec?.service)
-        .map((spec) => `${String(spec.group)}/${String(spec.version)}`),
-    );
-    this.#remoteGeneration = generation;
   }
 
   /** The pipeline filter; place it after authorization. */
@@ -306,9 +305,7 @@ export class Aggregator {
     const path = ctx.url.pathname.replace(/\/+$/, "");
     if (!path.startsWith("/apis")) return next();
     const segments = path.split("/").filter((s) => s);
-    const generation = this.#cache.generation;
     const all = await this.#cache.list();
-    this.#noteRemote(all, generation);
     if (segments.length >= 3) {
       const target = all.find((a) => {
         const spec = a.spec as Rec;
