@@ -39,6 +39,8 @@ test("minimal pod gets upstream defaults, tolerations, phase and QoS", () => {
     name: "c",
     image: "nginx",
     ports: [{ containerPort: 80, protocol: "TCP" }],
+    // Upstream's JSON always has it (ResourceRequirements is held by value).
+    resources: {},
     terminationMessagePath: "/dev/termination-log",
     terminationMessagePolicy: "File",
     imagePullPolicy: "Always",

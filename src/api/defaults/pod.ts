@@ -39,8 +39,13 @@ function defaultProbe(probe: unknown): void {
   if (isObject(probe.grpc)) setDefault(probe.grpc, "service", "");
 }
 
-/** SetDefaults_Container plus its ports, env and probes. */
+/**
+ * SetDefaults_Container plus its ports, env and probes, and `resources: {}`:
+ * upstream holds a container's ResourceRequirements by value, so its JSON
+ * always has the field, even for a manifest without it.
+ */
 export function defaultContainer(c: Obj, hostNetwork: boolean): void {
+  setDefault(c, "resources", {});
   setDefault(c, "terminationMessagePath", "/dev/termination-log");
   setDefault(c, "terminationMessagePolicy", "File");
   if (!str(c.imagePullPolicy)) c.imagePullPolicy = defaultPullPolicy(str(c.image));

@@ -192,6 +192,17 @@ test("pod validation failures carry upstream fields and messages", () => {
   }
 });
 
+test("a pod stored without resources (before they were defaulted) can still be updated", () => {
+  const old = makePod() as any;
+  delete old.spec.containers[0].resources;
+  const relabelled = makePod((p) => (p.metadata.labels.tier = "front")) as any;
+  assert.deepEqual(relabelled.spec.containers[0].resources, {});
+  assert.deepEqual(validatePodUpdate(relabelled, old), []);
+  // Resources that are not empty are still a forbidden change.
+  relabelled.spec.containers[0].resources = { limits: { cpu: "1" } };
+  assert.equal(validatePodUpdate(relabelled, old).length, 1);
+});
+
 test("kubectl sees the upstream Invalid message", () => {
   const errs = validatePod(makePod((p) => (p.spec.containers[0].name = "")));
   assert.equal(

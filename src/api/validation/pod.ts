@@ -85,7 +85,10 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
     const olds = objects(oldSpec[key]);
     const news = objects(munged[key]);
     news.forEach((c, i) => {
-      if (i < olds.length) c.image = olds[i].image;
+      if (i >= olds.length) return;
+      c.image = olds[i].image;
+      // Pods stored before `resources: {}` was defaulted lack it (upstream defaults on read).
+      if (olds[i].resources === undefined && deepEqual(c.resources, {})) delete c.resources;
     });
   };
   mungeImages("containers");
