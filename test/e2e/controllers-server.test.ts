@@ -37,7 +37,6 @@ test("k8ts server --node-monitor-grace-period reaches the node lifecycle control
   };
   const node = { apiVersion: "v1", kind: "Node", metadata: { name: "silent" } };
   await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
-  const created = Date.now();
   const res = await cluster.request(
     "PUT",
     "/api/v1/nodes/silent/status",
@@ -54,10 +53,13 @@ test("k8ts server --node-monitor-grace-period reaches the node lifecycle control
       const c = n.status.conditions.find((x: { type: string }) => x.type === "Ready");
       return c.status === "Unknown" && c;
     },
-    { timeoutMs: 45_000, context: () => cluster.logs() },
+    { timeoutMs: 90_000, context: () => cluster.logs() },
   );
   assert.equal(ready.reason, "NodeStatusUnknown");
-  assert.ok(Date.now() - created < 50_000, "went Unknown before the default grace period");
+  // The controller's own record (not how fast this test saw it, which load slows): it gave
+  // up on the heartbeat long before the default 50 s.
+  const silentMs = Date.parse(ready.lastTransitionTime) - Date.parse(stamp);
+  assert.ok(silentMs < 50_000, `went Unknown ${silentMs} ms after the last heartbeat`);
 });
 
 test("pvc-protection and pv-protection run as their own service accounts and may do their work", async () => {
