@@ -141,17 +141,20 @@ export class Framework implements Handle {
 
   /** Runs the Filter plugins not skipped by PreFilter; the first rejection wins. Hot: once per node. */
   runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo): MaybeStatus {
-    let active = state.activeFilters;
-    if (!active)
-      active = state.activeFilters = this.plugins.filter.filter(
-        (p) => !state.skipFilterPlugins.has(p.name),
-      );
+    // No closure here: one capturing `state` made V8 allocate a context on every call (~40 B per node).
+    const active = state.activeFilters ?? this.resolveActiveFilters(state);
     for (let i = 0; i < active.length; i++) {
       const p = active[i]!;
       const s = p.filter(state, pod, node);
       if (s && s.code !== Code.Success) return tag(s, p.name);
     }
     return null;
+  }
+
+  /** The cycle's Filter plugins minus those PreFilter skipped, kept on the state. */
+  private resolveActiveFilters(state: CycleState): readonly FilterPlugin[] {
+    const skipped = state.skipFilterPlugins;
+    return (state.activeFilters = this.plugins.filter.filter((p) => !skipped.has(p.name)));
   }
 
   private runExtension(
