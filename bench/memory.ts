@@ -1,7 +1,8 @@
 /**
  * bench:memory — the API server's memory per pod: `npx tsx bench/memory.ts
  * [--pods 10000] [--nodes 100] [--components] [--snapshot-dir DIR]
- * [--no-delete] [--pause S] [--node-arg FLAG]... [--env K=V]... [--json FILE]`.
+ * [--no-delete] [--pause S] [--running-pause S] [--node-arg FLAG]... [--env K=V]...
+ * [--json FILE]`.
  *
  * Starts `k8ts server --disable-agent` on a temporary data dir (without its
  * controller manager and scheduler unless --components: the API server
@@ -10,7 +11,8 @@
  * --nodes Ready Nodes and --pods pods in ReplicaSets of 100, each bound to a
  * node, given a Running status (a status PATCH as the kubelet writes it)
  * and one Event. It samples the server's memory (after a full GC) when
- * empty, with every pod Running, after deleting every pod (graceful DELETE,
+ * empty, with every pod Running (--running-pause S after the last one, 2 by
+ * default; the watch cache settles objects 10 s after their last write), after deleting every pod (graceful DELETE,
  * then the kubelet's grace-0 DELETE) and their ReplicaSets, and once more
  * after a pause; per-pod figures are above the empty sample. With
  * --snapshot-dir it writes heap snapshots of the server's main thread and
@@ -60,6 +62,8 @@ interface Options {
   env: Record<string, string>;
   json?: string;
   pauseS: number;
+  /** Seconds between the last pod Running and the Running sample. */
+  runningPauseS: number;
   /** Stop after the Running sample (--no-delete). */
   noDelete: boolean;
 }
@@ -72,6 +76,7 @@ function parse(argv: string[]): Options {
     nodeArgs: [],
     env: {},
     pauseS: 10,
+    runningPauseS: 2,
     noDelete: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +89,7 @@ function parse(argv: string[]): Options {
     if (a === "--pods") o.pods = Number(val());
     else if (a === "--nodes") o.nodes = Number(val());
     else if (a === "--pause") o.pauseS = Number(val());
+    else if (a === "--running-pause") o.runningPauseS = Number(val());
     else if (a === "--components") o.components = true;
     else if (a === "--no-delete") o.noDelete = true;
     else if (a === "--snapshot-dir") o.snapshotDir = val();
@@ -249,7 +255,7 @@ async function run(c: RestClient): Promise<void> {
     });
   }
   log(`${opts.pods} pods in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, opts.runningPauseS * 1000));
   await sample("running", opts.pods);
   if (opts.noDelete) return;
 

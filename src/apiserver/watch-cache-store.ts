@@ -13,6 +13,12 @@
  * managedFields trees' empty leaves are one shared object, see
  * watch-cache-compact.ts).
  *
+ * Settling: elements still current `settleAfterMs` after they were stored
+ * have their decodings share repeated strings and managedFields subtrees
+ * with other elements (watch-cache-settle.ts), a bounded batch per
+ * settle() call, so the work stays off the write path and short-lived
+ * versions are never worked on.
+ *
  * Contract: the store is the state of storage under the prefix at the cache's
  * revision; it is replaced by a list and then changed only by the storage
  * watch's events, in order. Decoded objects are shared by every reader (LIST,
@@ -20,7 +26,9 @@
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { KeyValue } from "../storage/backend.ts";
+import { realClock, type Clock } from "../client/clock.ts";
 import { compactDecoded } from "./watch-cache-compact.ts";
+import { newSettleTables, settleDecoded, type SettleTables } from "./watch-cache-settle.ts";
 
 /** One stored object: its key and revisions, and its stored JSON or decodings. */
 export class CacheElement {
@@ -53,15 +61,38 @@ export class CacheElement {
   }
 }
 
+/** How long an element must stay current before it is settled (a pod's start-up versions pass by). */
+export const SETTLE_AFTER_MS = 10_000;
+
 export class WatchCacheStore {
   #items = new Map<string, CacheElement>();
   /** Keys in order; rebuilt lazily after a key is added or removed. */
   #sorted?: string[];
+  readonly #clock: Clock;
+  /**
+   * Versions to settle, in the order they were stored: key, revision and
+   * when (clock ms), in three parallel arrays (no object per write; by key
+   * and revision, so that replaced elements are not kept alive).
+   */
+  #unsettledKeys: string[] = [];
+  #unsettledRevisions: number[] = [];
+  #unsettledAt: number[] = [];
+  #unsettledHead = 0;
+  #tables?: SettleTables;
+
+  constructor(clock: Clock = realClock) {
+    this.#clock = clock;
+  }
 
   /** Replaces the whole state (after a list). */
   replace(kvs: Iterable<KeyValue>): void {
     this.#items = new Map();
-    for (const kv of kvs) this.#items.set(kv.key, new CacheElement(kv));
+    this.#clearUnsettled();
+    const at = this.#clock.now();
+    for (const kv of kvs) {
+      this.#items.set(kv.key, new CacheElement(kv));
+      this.#queue(kv, at);
+    }
     this.#sorted = undefined;
   }
 
@@ -70,7 +101,61 @@ export class WatchCacheStore {
     if (!this.#items.has(kv.key)) this.#sorted = undefined;
     const el = new CacheElement(kv);
     this.#items.set(kv.key, el);
+    this.#queue(kv, this.#clock.now());
     return el;
+  }
+
+  #queue(kv: KeyValue, at: number): void {
+    this.#unsettledKeys.push(kv.key);
+    this.#unsettledRevisions.push(kv.modRevision);
+    this.#unsettledAt.push(at);
+  }
+
+  #clearUnsettled(): void {
+    this.#unsettledKeys = [];
+    this.#unsettledRevisions = [];
+    this.#unsettledAt = [];
+    this.#unsettledHead = 0;
+  }
+
+  /** Elements waiting to be settled (some may have been replaced since). */
+  get unsettled(): number {
+    return this.#unsettledKeys.length - this.#unsettledHead;
+  }
+
+  /**
+   * Settles at most `max` elements stored at least settleAfterMs ago that
+   * are still current and decoded (the others are dropped from the queue).
+   * Returns the clock time at which the next waiting element is due (now
+   * when the batch ended early), or undefined when none waits.
+   */
+  settle(max: number, settleAfterMs = SETTLE_AFTER_MS): number | undefined {
+    const due = this.#clock.now() - settleAfterMs;
+    const keys = this.#unsettledKeys;
+    const at = this.#unsettledAt;
+    let done = 0;
+    let head = this.#unsettledHead;
+    for (; head < keys.length && done < max; head++) {
+      if (at[head]! > due) break;
+      const el = this.#items.get(keys[head]!);
+      if (!el?.obj || el.modRevision !== this.#unsettledRevisions[head]) continue;
+      this.#tables ??= newSettleTables();
+      settleDecoded(el.obj, this.#tables);
+      if (el.more) for (const obj of el.more.values()) settleDecoded(obj, this.#tables);
+      done++;
+    }
+    if (head === keys.length) {
+      this.#clearUnsettled();
+      return undefined;
+    }
+    this.#unsettledHead = head;
+    if (head > 4096 && head * 2 > keys.length) {
+      this.#unsettledKeys = keys.slice(head);
+      this.#unsettledRevisions = this.#unsettledRevisions.slice(head);
+      this.#unsettledAt = at.slice(head);
+      this.#unsettledHead = 0;
+    }
+    return done < max ? this.#unsettledAt[this.#unsettledHead]! + settleAfterMs : this.#clock.now();
   }
 
   /** Removes key (a DELETED event). */

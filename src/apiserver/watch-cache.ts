@@ -24,7 +24,7 @@ import type { Backend, KeyValue, Watcher } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
 import { hasLatestRevision } from "../storage/latest-revision.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
-import { WatchCacheStore } from "./watch-cache-store.ts";
+import { SETTLE_AFTER_MS, WatchCacheStore } from "./watch-cache-store.ts";
 import { WatchEventMemo } from "./watch-event-memo.ts";
 import { FreshWaiters } from "./watch-cache-waiters.ts";
 import { EventHistory } from "./watch-cache-history.ts";
@@ -62,13 +62,17 @@ export const PROGRESS_REQUEST_MS = 100;
 export const FRESH_WAIT_MS = 3_000;
 /** How often a cache that went stale tries to list again (upstream's cacher restarts its reflector every second). */
 export const REINIT_RETRY_MS = 1_000;
+/** Elements settled per batch (see WatchCacheStore.settle: ≈15-20 µs each, so a batch is a few ms). */
+export const SETTLE_BATCH = 256;
+/** Pause between settle batches while a backlog waits. */
+export const SETTLE_GAP_MS = 100;
 
 export class WatchCache {
   readonly prefix: string;
   /** Decoded and encoded events shared by this cache's client watches. */
   readonly memo = new WatchEventMemo();
   /** The current state (valid while `ready`). */
-  readonly store = new WatchCacheStore();
+  readonly store: WatchCacheStore;
   readonly #backend: Backend;
   readonly #capacity: number;
   readonly #freshWaitMs: number;
@@ -79,6 +83,7 @@ export class WatchCache {
   /** Since when the cache is re-initializing after going stale (undefined: it is not). */
   #pendingSince?: number;
   #reinitTimer?: TimerHandle;
+  #settleTimer?: TimerHandle;
   #lastRevision = 0;
   /** The client watches. */
   readonly #fanout: WatchFanout;
@@ -102,6 +107,7 @@ export class WatchCache {
     this.#fanout = new WatchFanout(opts.clientBuffer ?? DEFAULT_CLIENT_BUFFER);
     this.#freshWaitMs = opts.freshWaitMs ?? FRESH_WAIT_MS;
     this.#clock = opts.clock ?? realClock;
+    this.store = new WatchCacheStore(this.#clock);
     this.#history = new EventHistory(this.#capacity);
     const backend = this.#backend;
     if (backend.requestWatchProgress) {
@@ -276,6 +282,7 @@ export class WatchCache {
     this.#ready = false;
     this.#liveness?.stop();
     this.#reinitTimer?.cancel();
+    this.#settleTimer?.cancel();
     this.#watcher?.cancel();
     this.#wakeFresh();
     this.#fanout.endAll();
@@ -301,6 +308,19 @@ export class WatchCache {
       after = page.kvs[page.kvs.length - 1]!.key;
     }
     this.store.replace(kvs);
+    if (this.store.unsettled > 0) this.#scheduleSettle(this.#clock.now() + SETTLE_AFTER_MS);
+  }
+
+  /** Settles the store's due elements at `at` (clock ms) unless a settle is already scheduled. */
+  #scheduleSettle(at: number): void {
+    if (this.#settleTimer || this.#stopped) return;
+    const wait = Math.max(SETTLE_GAP_MS, at - this.#clock.now());
+    this.#settleTimer = this.#clock.after(wait, () => {
+      this.#settleTimer = undefined;
+      if (this.#stopped) return;
+      const next = this.store.settle(SETTLE_BATCH);
+      if (next !== undefined) this.#scheduleSettle(next);
+    });
   }
 
   async #pump(watcher: Watcher): Promise<void> {
@@ -372,6 +392,7 @@ export class WatchCache {
       this.#lastRevision = Math.max(this.#lastRevision, e.revision);
     }
     if (this.#freshWaiters.size > 0) this.#wakeFresh();
+    if (!this.#settleTimer) this.#scheduleSettle(this.#clock.now() + SETTLE_AFTER_MS);
     this.#fanout.dispatch(events);
   }
 
