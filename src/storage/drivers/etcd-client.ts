@@ -7,7 +7,7 @@ import {
   compactionRequest,
   decodeHeaderRevision,
   decodeLeaseGrantResponse,
-  decodeRangeResponse,
+  decodeRangeChunks,
   decodeStatusVersion,
   decodeTxnResponse,
   decodeWatchResponse,
@@ -84,7 +84,7 @@ export class EtcdRpc {
       this.#timeoutMs,
       { idempotent: true },
     );
-    return decodeRangeResponse(res);
+    return decodeRangeChunks(res);
   }
 
   async txn(req: TxnRequest): Promise<TxnResponse> {
@@ -93,7 +93,7 @@ export class EtcdRpc {
       grpcFrame(txnRequest(req)),
       this.#timeoutMs,
     );
-    return decodeTxnResponse(res);
+    return decodeTxnResponse(joined(res));
   }
 
   /** Compacts the history up to revision; resolves to the header's store revision. */
@@ -103,7 +103,7 @@ export class EtcdRpc {
       grpcFrame(compactionRequest(revision, physical)),
       this.#timeoutMs,
     );
-    return decodeHeaderRevision(res);
+    return decodeHeaderRevision(joined(res));
   }
 
   async leaseGrant(ttlSeconds: number): Promise<LeaseGrantResponse> {
@@ -112,7 +112,7 @@ export class EtcdRpc {
       grpcFrame(leaseGrantRequest(ttlSeconds)),
       this.#timeoutMs,
     );
-    return decodeLeaseGrantResponse(res);
+    return decodeLeaseGrantResponse(joined(res));
   }
 
   /** The answering member's etcd version (Maintenance.Status). */
@@ -122,7 +122,7 @@ export class EtcdRpc {
       grpcFrame([]),
       this.#timeoutMs,
     );
-    return decodeStatusVersion(res);
+    return decodeStatusVersion(joined(res));
   }
 
   /** A new Watch stream. */
@@ -167,6 +167,11 @@ export class WatchRpc extends EventEmitter {
   cancel(): void {
     this.#stream.cancel();
   }
+}
+
+/** A small response's chunks as one buffer. */
+function joined(chunks: Buffer[]): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** An EtcdRpc for the endpoints (TLS as in newEtcdClient). */

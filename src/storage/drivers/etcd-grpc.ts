@@ -118,6 +118,30 @@ class FrameParser {
   }
 }
 
+/**
+ * The one message of a unary response body, as the chunks it arrived in
+ * (not joined: a large list would be copied once more for nothing; see
+ * ChunkCursor); undefined unless the body is exactly one uncompressed message.
+ */
+function grpcMessage(chunks: Buffer[]): Buffer[] | undefined {
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  if (total < 5) return undefined;
+  const head = chunks[0]!.length >= 5 ? chunks[0]! : Buffer.concat(chunks).subarray(0, 5);
+  if (head[0] !== 0 || head.readUInt32BE(1) !== total - 5) return undefined;
+  const out: Buffer[] = [];
+  let skip = 5;
+  for (const c of chunks) {
+    if (skip >= c.length) {
+      skip -= c.length;
+      continue;
+    }
+    out.push(skip > 0 ? c.subarray(skip) : c);
+    skip = 0;
+  }
+  return out;
+}
+
 /** The call's gRPC status from headers (trailers-only responses) or trailers; undefined when absent. */
 function statusOf(headers: IncomingHttpHeaders): GrpcError | null | undefined {
   const raw = headers["grpc-status"];
@@ -212,7 +236,7 @@ export class GrpcChannel {
 
   /**
    * Sends one framed request to path (/package.Service/Method); resolves to
-   * the response message. A call that failed because its connection did
+   * the response message's chunks. A call that failed because its connection did
    * (the request cannot have reached etcd, or it is idempotent) is tried on
    * the next endpoint, once per endpoint; any other failure is the caller's.
    */
@@ -221,7 +245,7 @@ export class GrpcChannel {
     frame: Buffer,
     timeoutMs: number,
     opts: { idempotent?: boolean } = {},
-  ): Promise<Buffer> {
+  ): Promise<Buffer[]> {
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -236,9 +260,9 @@ export class GrpcChannel {
     }
   }
 
-  #unaryOnce(path: string, frame: Buffer, deadline: number): Promise<Buffer> {
+  #unaryOnce(path: string, frame: Buffer, deadline: number): Promise<Buffer[]> {
     const timeoutMs = Math.max(1, deadline - Date.now());
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<Buffer[]>((resolve, reject) => {
       let stream: ClientHttp2Stream;
       try {
         stream = this.#request(path, timeoutMs);
@@ -264,12 +288,9 @@ export class GrpcChannel {
           reject(err);
           return;
         }
-        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        if (body.length < 5 || body[0] !== 0 || body.readUInt32BE(1) !== body.length - 5) {
-          reject(new GrpcError(13, `malformed gRPC response of ${body.length} bytes`));
-          return;
-        }
-        resolve(body.subarray(5));
+        const message = grpcMessage(chunks);
+        if (message) resolve(message);
+        else reject(new GrpcError(13, "malformed gRPC response"));
       };
       this.#pending.add(pending);
       this.#armSweep();

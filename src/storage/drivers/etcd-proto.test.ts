@@ -5,6 +5,7 @@ import {
   CompareResult,
   CompareTarget,
   decodeLeaseGrantResponse,
+  decodeRangeChunks,
   decodeRangeResponse,
   decodeStatusVersion,
   decodeTxnResponse,
@@ -234,4 +235,22 @@ test("LeaseGrant keeps the 64-bit lease id exact; Status reads the version", () 
 test("truncated messages are refused", () => {
   const full = encode("RangeResponse", { header, kvs: [kv("/a", "value", 1, 2)] });
   assert.throws(() => decodeRangeResponse(full.subarray(0, full.length - 3)), /truncated/);
+});
+
+test("a Range response split into chunks anywhere decodes as the whole", () => {
+  const kvs = Array.from({ length: 5 }, (_, i) =>
+    kv(`/k/${i}`, "é".repeat(40 + i), i + 1, 2 ** 40 + i),
+  );
+  const whole = encode("RangeResponse", { header, kvs, more: true, count: 9 });
+  const want = decodeRangeResponse(whole);
+  assert.equal(want.kvs.length, 5);
+  for (let a = 0; a <= whole.length; a += 7) {
+    for (let b = a; b <= whole.length; b += 13) {
+      const chunks = [whole.subarray(0, a), whole.subarray(a, b), whole.subarray(b)];
+      assert.deepEqual(decodeRangeChunks(chunks), want, `split at ${a}, ${b}`);
+    }
+  }
+  assert.throws(() =>
+    decodeRangeChunks([whole.subarray(0, 20), whole.subarray(20, whole.length - 6)]),
+  );
 });

@@ -431,6 +431,102 @@ export function decodeRangeResponse(buf: Buffer): RangeResponse {
   return rangeResponse(new Reader(buf, 0, buf.length), buf.length);
 }
 
+/**
+ * A RangeResponse that arrived in several chunks, decoded without joining
+ * them: each top-level field is read in place when it lies within one chunk
+ * and copied only when it straddles two (a list of thousands of objects is
+ * megabytes; joining it cost a copy and fresh memory per list).
+ */
+export function decodeRangeChunks(chunks: Buffer[]): RangeResponse {
+  if (chunks.length === 1) return decodeRangeResponse(chunks[0]!);
+  const c = new ChunkCursor(chunks);
+  const res: RangeResponse = { revision: 0, kvs: [], versions: [], more: false, count: 0 };
+  while (c.remaining > 0) {
+    const tag = c.varint();
+    const wire = tag & 7;
+    if (wire === 0) {
+      const n = c.varint();
+      if (tag === ((3 << 3) | 0)) res.more = n !== 0;
+      else if (tag === ((4 << 3) | 0)) res.count = n;
+      continue;
+    }
+    if (wire !== 2) throw new Error(`unexpected wire type ${wire} in RangeResponse`);
+    const field = c.take(c.varint());
+    const r = new Reader(field, 0, field.length);
+    if (tag === ((1 << 3) | 2)) res.revision = headerRevision(r, field.length);
+    else if (tag === ((2 << 3) | 2)) res.kvs.push(keyValue(r, field.length, res.versions));
+  }
+  return res;
+}
+
+/** Reads bytes across a list of chunks as one stream, without joining them. */
+export class ChunkCursor {
+  readonly #chunks: Buffer[];
+  #i = 0;
+  #off = 0;
+  /** Bytes not read yet. */
+  remaining: number;
+
+  constructor(chunks: Buffer[]) {
+    this.#chunks = chunks;
+    this.remaining = chunks.reduce((n, b) => n + b.length, 0);
+  }
+
+  byte(): number {
+    if (this.remaining <= 0) throw new Error("truncated message");
+    let chunk = this.#chunks[this.#i]!;
+    while (this.#off >= chunk.length) {
+      chunk = this.#chunks[++this.#i]!;
+      this.#off = 0;
+    }
+    this.remaining--;
+    return chunk[this.#off++]!;
+  }
+
+  /** A varint up to 2^53 (int64 fields here are non-negative). */
+  varint(): number {
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) return n;
+      mul *= 128;
+    }
+    throw new Error("varint longer than 10 bytes");
+  }
+
+  /** The next n bytes: a view when they lie in one chunk, else a copy. */
+  take(n: number): Buffer {
+    if (n > this.remaining) throw new Error("truncated length-delimited field");
+    let chunk = this.#chunks[this.#i]!;
+    while (this.#off >= chunk.length && n > 0) {
+      chunk = this.#chunks[++this.#i]!;
+      this.#off = 0;
+    }
+    this.remaining -= n;
+    if (this.#off + n <= chunk.length) {
+      const view = chunk.subarray(this.#off, this.#off + n);
+      this.#off += n;
+      return view;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let written = 0;
+    while (written < n) {
+      chunk = this.#chunks[this.#i]!;
+      const part = Math.min(n - written, chunk.length - this.#off);
+      chunk.copy(out, written, this.#off, this.#off + part);
+      written += part;
+      this.#off += part;
+      if (this.#off >= chunk.length && written < n) {
+        this.#i++;
+        this.#off = 0;
+      }
+    }
+    return out;
+  }
+}
+
 /** One ResponseOp of a Txn: which kind it was and what the driver reads of it. */
 export interface ResponseOp {
   range?: RangeResponse;
