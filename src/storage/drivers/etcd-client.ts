@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { Etcd3 } from "etcd3";
+import type { Etcd3 } from "etcd3";
 import { StorageError } from "../errors.ts";
 import { EventEmitter } from "node:events";
 import { GrpcChannel, GrpcError, type GrpcStream } from "./etcd-grpc.ts";
@@ -46,7 +46,9 @@ export async function newEtcdClient(opts: EtcdClientOptions): Promise<Etcd3> {
   const tls = caFile !== undefined || certFile !== undefined;
   const hosts = opts.endpoints.map((e) => normalizeEndpoint(e, tls));
   const timeout = opts.requestTimeoutMs ?? 30_000;
-  return new Etcd3({
+  // Loaded on demand: the storage driver does not use it (EtcdRpc), only src/ha does.
+  const { Etcd3: Client } = await import("etcd3");
+  return new Client({
     hosts,
     credentials: tls
       ? {
