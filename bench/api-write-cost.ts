@@ -1,9 +1,10 @@
 /**
  * The server's CPU per write without HTTP: an in-process control plane (as
  * `k8ts apiserver` builds it: auth stack, built-in admission, webhooks and
- * policies, SQLite in a temp dir) and RestStore.create called directly, `--concurrency` writes in flight. Prints CPU µs per write (all
- * threads of this process) and the admission plugins that returned a
- * promise (an await per write in runWriteStages), with how many per write.
+ * policies, SQLite in a temp dir) and RestStore.create called directly,
+ * `--concurrency` writes in flight. Prints CPU µs per write (all threads of
+ * this process) and the admission plugins that returned a promise (an await
+ * per write in runWriteStages), with how many per write.
  *
  * Flags: --kind configmap|pod (configmap) --ops N (5000) --rounds N (3)
  * --concurrency N (100) --profile FILE (a .cpuprofile of the last round).
