@@ -5,25 +5,27 @@ import { EventEmitter } from "node:events";
 import { GrpcChannel, GrpcError, type GrpcStream } from "./etcd-grpc.ts";
 import {
   compactionRequest,
+  grpcFrame,
+  leaseGrantRequest,
+  rangeRequest,
+  txnRequest,
+  watchRequest,
+  type RangeRequest,
+  type TxnRequest,
+  type WatchRequest,
+} from "./etcd-proto-requests.ts";
+import {
   decodeHeaderRevision,
   decodeLeaseGrantResponse,
   decodeRangeChunks,
   decodeStatusVersion,
   decodeTxnResponse,
   decodeWatchResponse,
-  grpcFrame,
-  leaseGrantRequest,
-  rangeRequest,
-  txnRequest,
-  watchRequest,
   type LeaseGrantResponse,
-  type RangeRequest,
   type RangeResponse,
-  type TxnRequest,
   type TxnResponse,
-  type WatchRequest,
   type WatchResponse,
-} from "./etcd-proto.ts";
+} from "./etcd-proto-responses.ts";
 
 /** How to reach etcd (a subset of EtcdBackendOptions). */
 export interface EtcdClientOptions {
@@ -65,10 +67,10 @@ export async function newEtcdClient(opts: EtcdClientOptions): Promise<Etcd3> {
 
 /**
  * The etcd v3 calls the storage driver makes, on the project's own gRPC
- * client (etcd-grpc.ts) and protobuf codec (etcd-proto.ts): the etcd3
- * package's client costs several times more CPU per request (grpc-js call
- * stack, retry policies, reflection-based protobuf objects with int64s as
- * strings). Errors are GrpcErrors ("<code> <NAME>: <etcd's message>").
+ * client (etcd-grpc.ts) and protobuf codec (etcd-proto-requests.ts,
+ * etcd-proto-responses.ts): the etcd3 package's client costs several times
+ * more CPU per request (grpc-js call stack, retry policies, reflection-based
+ * protobuf objects with int64s as strings). Errors are GrpcErrors ("<code> <NAME>: <etcd's message>").
  */
 export class EtcdRpc {
   readonly #channel: GrpcChannel;

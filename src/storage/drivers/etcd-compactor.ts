@@ -1,6 +1,6 @@
 import type { EtcdRpc } from "./etcd-client.ts";
 import { toStorageError } from "./etcd-kv.ts";
-import { CompareResult, CompareTarget } from "./etcd-proto.ts";
+import { CompareResult, CompareTarget } from "./etcd-proto-requests.ts";
 
 /** The key API servers sharing one etcd use to elect who compacts each round (upstream's name). */
 export const COMPACT_REV_KEY = "compact_rev_key";

@@ -3,7 +3,8 @@
  * one kind of bidirectional stream (Watch), uncompressed messages, on one
  * HTTP/2 session to one endpoint at a time. A broken or refused session
  * moves to the next endpoint on the following call. Messages are encoded
- * and decoded by the caller (etcd-proto.ts); this file only frames them.
+ * and decoded by the caller (etcd-proto-requests.ts and
+ * etcd-proto-responses.ts); this file only frames them.
  */
 import {
   connect,
@@ -192,7 +193,7 @@ export class GrpcStream extends EventEmitter {
     });
   }
 
-  /** Sends one framed request message (see etcd-proto grpcFrame). */
+  /** Sends one framed request message (see grpcFrame in etcd-proto-requests.ts). */
   write(frame: Buffer): void {
     if (this.#done) throw new GrpcError(1, "the stream is closed");
     this.#stream.write(frame);

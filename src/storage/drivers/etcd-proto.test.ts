@@ -4,17 +4,19 @@ import { test } from "node:test";
 import {
   CompareResult,
   CompareTarget,
+  grpcFrame,
+  txnRequest,
+  watchRequest,
+  type Message,
+} from "./etcd-proto-requests.ts";
+import {
   decodeLeaseGrantResponse,
   decodeRangeChunks,
   decodeRangeResponse,
   decodeStatusVersion,
   decodeTxnResponse,
   decodeWatchResponse,
-  grpcFrame,
-  txnRequest,
-  watchRequest,
-  type Message,
-} from "./etcd-proto.ts";
+} from "./etcd-proto-responses.ts";
 
 // The reference: protobufjs (a dependency of the etcd3 package) reading etcd's own .proto files.
 const require = createRequire(import.meta.url);

@@ -3,7 +3,8 @@ import { EventEmitter } from "node:events";
 import { test } from "node:test";
 import type { WatchEvent } from "../backend.ts";
 import type { StorageError } from "../errors.ts";
-import type { WatchRequest, WatchResponse } from "./etcd-proto.ts";
+import type { WatchRequest } from "./etcd-proto-requests.ts";
+import type { WatchResponse } from "./etcd-proto-responses.ts";
 import { EtcdWatchStream, type Stream, type WatchTarget } from "./etcd-watch-stream.ts";
 
 /** A Watch RPC stand-in: records what the client writes; the test plays etcd's responses. */

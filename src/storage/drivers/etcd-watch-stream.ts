@@ -1,6 +1,7 @@
 import type { WatchEvent } from "../backend.ts";
 import { StorageError } from "../errors.ts";
-import type { WatchRequest, WatchResponse } from "./etcd-proto.ts";
+import type { WatchRequest } from "./etcd-proto-requests.ts";
+import type { WatchResponse } from "./etcd-proto-responses.ts";
 
 /** A Watch RPC (WatchRpc in etcd-client.ts): "data" carries WatchResponses, then "error" or "end". */
 export interface Stream {

@@ -24,10 +24,9 @@ import {
   CompareResult,
   CompareTarget,
   type RangeRequest,
-  type RangeResponse,
   type TxnRequest,
-  type TxnResponse,
-} from "./etcd-proto.ts";
+} from "./etcd-proto-requests.ts";
+import { type RangeResponse, type TxnResponse } from "./etcd-proto-responses.ts";
 import { compactRound, type CompactorState } from "./etcd-compactor.ts";
 import { EtcdLeases } from "./etcd-leases.ts";
 import { EtcdWatches } from "./etcd-watches.ts";
