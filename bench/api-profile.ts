@@ -10,10 +10,18 @@
  * repeat, figures per round) --watchers N (0; watches on the namespace, so
  * the watch cache runs as in a busy cluster) --profile-dir DIR (one
  * .cpuprofile per phase and round) --alloc-dir DIR (one .heapprofile per
- * phase and round: sampled allocations, collected ones included) --json FILE.
+ * phase and round: sampled allocations, collected ones included) --stalls
+ * (GC pauses and event-loop delays ≥ 5 ms in the server and in this process,
+ * per phase, with the longest gap between completions and what overlapped it:
+ * bench/lib/stall-probe.mjs; --spans also writes each operation's start and end to
+ * the JSON) --server-node-arg ARG (repeatable: a Node flag for
+ * the server, e.g. --trace-gc) --server-log FILE (the server's output) --json FILE.
  */
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
@@ -23,6 +31,7 @@ import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { timedOps } from "./lib/percentiles.ts";
 import { processCpuMs } from "./lib/server-side.ts";
 import { printTable, type Row } from "./lib/table.ts";
+import { longest, parseStalls, phaseStalls, type OpSpan, type Stall } from "./lib/stalls.ts";
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,16 +45,36 @@ const watchers = Number(flag("watchers", "0"));
 const profileDir = flag("profile-dir", "");
 const allocDir = flag("alloc-dir", "");
 const jsonFile = flag("json", "");
+const stalls = process.argv.includes("--stalls") || process.argv.includes("--spans");
+const keepSpans = process.argv.includes("--spans");
+const serverNodeArgs = process.argv.flatMap((a, i, all) =>
+  a === "--server-node-arg" && all[i + 1] ? [all[i + 1]!] : [],
+);
+const serverLog = flag("server-log", "");
+const probe = fileURLToPath(new URL("./lib/stall-probe.mjs", import.meta.url));
+const benchStalls: Stall[] = [];
+if (stalls) (await import("./lib/stall-probe.mjs")).onStall((s) => benchStalls.push(s));
 const cms: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
 const nsRef: ResourceRef = { group: "", version: "v1", resource: "namespaces", namespaced: false };
 
 const timed = timedOps;
 
+/** The process's resident set (MiB), from /proc. */
+function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return Math.round(Number(kb) / 1024);
+}
+
 const cluster = await startCluster({
   args: ["--disable-controller-manager", "--disable-scheduler"],
-  nodeArgs: profileDir || allocDir ? ["--inspect=127.0.0.1:0"] : [],
+  nodeArgs: [
+    ...(profileDir || allocDir ? ["--inspect=127.0.0.1:0"] : []),
+    ...(stalls ? ["--import", probe] : []),
+    ...serverNodeArgs,
+  ],
 });
 const rows: Row[] = [];
+const stallLog: object[] = [];
 const abort = new AbortController();
 let inspector: InspectorSession | undefined;
 const client = new RestClient({
@@ -88,15 +117,27 @@ try {
       if (profileDir) await inspector?.startProfile();
       if (allocDir) await inspector?.startAllocationSampling();
       const load0 = loadavg()[0]!;
+      const logOffset = cluster.logs().length;
+      const spans: OpSpan[] = [];
       const cpu0 = processCpuMs(cluster.pid);
-      const r = await timed(ops, clients, (i) =>
-        phase === "create"
+      const r = await timed(ops, clients, async (i) => {
+        const t = performance.timeOrigin + performance.now();
+        await (phase === "create"
           ? client.create(cms, "bench", body(`r${round}-${i}`))
           : phase === "get"
             ? client.get(cms, "bench", `r${round}-${i}`)
-            : client.patch(cms, "bench", `r${round}-${i}`, "merge", { data: { k: "y" } }),
-      );
+            : client.patch(cms, "bench", `r${round}-${i}`, "merge", { data: { k: "y" } }));
+        spans.push([t, performance.timeOrigin + performance.now()]);
+      });
       const cpuMsPerOp = (processCpuMs(cluster.pid) - cpu0) / ops;
+      // The server's last reports of the phase may still be in its pipe.
+      if (stalls) await new Promise((resolve) => setTimeout(resolve, 100));
+      const st = stalls
+        ? phaseStalls(spans, {
+            server: parseStalls(cluster.logs(), logOffset),
+            bench: benchStalls,
+          })
+        : undefined;
       if (profileDir) await inspector!.stopProfile(join(profileDir, `${label}.cpuprofile`));
       if (allocDir) await inspector!.stopAllocationSampling(join(allocDir, `${label}.heapprofile`));
       rows.push({
@@ -106,8 +147,19 @@ try {
         "p50 ms": r.p50,
         "p99 ms": r.p99,
         "srv CPU ms/op": cpuMsPerOp,
+        "max ms": r.max,
+        "srv RSS MiB": rssMiB(cluster.pid),
         load: `${load0.toFixed(1)}→${loadavg()[0]!.toFixed(1)}`,
+        ...(st && {
+          "gap ms": st.gapMs,
+          "srv gc": longest(st, "server", "gc"),
+          "srv loop": longest(st, "server", "loop"),
+          "bench gc": longest(st, "bench", "gc"),
+          "bench loop": longest(st, "bench", "loop"),
+          "in gap": st.inGap.slice(0, 3).join(", "),
+        }),
       });
+      if (st) stallLog.push({ phase: label, ...st, ...(keepSpans && { spans }) });
     }
   }
 } finally {
@@ -115,7 +167,8 @@ try {
   inspector?.close();
   client.close();
   watchClient.close();
+  if (serverLog) await writeFile(serverLog, cluster.logs());
   await cluster.stop();
 }
 printTable(rows);
-if (jsonFile) await writeJson(jsonFile, rows);
+if (jsonFile) await writeJson(jsonFile, { rows, stalls: stallLog });
