@@ -46,7 +46,7 @@ import { percentiles } from "./lib/percentiles.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { heapSnapshot, heaps, PhaseProfiles } from "./scale-inspect.ts";
 import { LatencyRecorder, ProcessSampler } from "./scale-measure.ts";
-import { K8tsChild, startServer, startSimulator } from "./scale-procs.ts";
+import { childHeapLimitMiB, K8tsChild, startServer, startSimulator } from "./scale-procs.ts";
 import {
   callRows,
   memoryRows,
@@ -229,6 +229,7 @@ async function report(status: string): Promise<void> {
       figure: "scheduler bindings/s (ramp)",
       value: tracker.bindingThroughput(rampFrom, rampTo || Infinity),
     },
+    { figure: "server and simulator heap limit (MiB)", value: childHeapLimitMiB() },
     { figure: "server peak RSS (MiB)", value: usage.server!.peakRssMiB },
     { figure: "server CPU (s)", value: usage.server!.cpuSeconds },
     { figure: "simulator peak RSS (MiB)", value: usage.simulate!.peakRssMiB },
