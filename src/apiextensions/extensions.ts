@@ -47,19 +47,27 @@ export function crdExtensions(base: Extensions, registry: Registry): Extensions 
     const { findDuplicateFields } = await import("../api/schema/duplicate-fields.ts");
     return findDuplicateFields(raw);
   };
+  const strictDecodingErrors: Extensions["strictDecodingErrors"] = async (def, obj, raw) => {
+    const info = customResourceInfo(def);
+    if (!info) return base.strictDecodingErrors(def, obj, raw);
+    const copy = structuredClone(obj);
+    dropNulls(copy, info.schema);
+    const unknown = info.schema ? prune(copy, info.schema, true) : [];
+    const { strictDecodingErrors } = await import("../api/schema/unknown-fields.ts");
+    return strictDecodingErrors(unknown, await duplicates(raw));
+  };
   return {
     ...base,
     async typeErrors(def, obj, style) {
       return customResourceInfo(def) ? [] : base.typeErrors(def, obj, style);
     },
-    async strictDecodingErrors(def, obj, raw) {
-      const info = customResourceInfo(def);
-      if (!info) return base.strictDecodingErrors(def, obj, raw);
-      const copy = structuredClone(obj);
-      dropNulls(copy, info.schema);
-      const unknown = info.schema ? prune(copy, info.schema, true) : [];
-      const { strictDecodingErrors } = await import("../api/schema/unknown-fields.ts");
-      return strictDecodingErrors(unknown, await duplicates(raw));
+    strictDecodingErrors,
+    async decodingErrors(def, obj, opts) {
+      if (!customResourceInfo(def)) return base.decodingErrors(def, obj, opts);
+      return {
+        typeErrors: [],
+        strict: opts.strict ? await strictDecodingErrors(def, obj, opts.rawJson) : [],
+      };
     },
     async patchSchema(def) {
       return customResourceInfo(def) ? undefined : base.patchSchema(def);

@@ -22,6 +22,12 @@ export interface ManagedFieldsUpdate {
   time: string;
 }
 
+/** A body's decode errors (see Extensions.decodingErrors). */
+export interface DecodingErrors {
+  typeErrors: string[];
+  strict: string[];
+}
+
 /** The typed surface the API server uses from other modules. */
 export interface Extensions {
   /** Decodes `k8s\0` + runtime.Unknown bytes into a JSON object (400 StatusError on bad input). */
@@ -43,6 +49,15 @@ export interface Extensions {
    * kind, worded by encoding/json (default) or by the unstructured converter.
    */
   typeErrors(def: ResourceDef, obj: KObject, style?: DecodeStyle): Promise<string[]>;
+  /**
+   * typeErrors (Go's encoding/json wording) and, when `strict` and there are
+   * none, strictDecodingErrors of a body, in one walk over it.
+   */
+  decodingErrors(
+    def: ResourceDef,
+    obj: KObject,
+    opts: { strict: boolean; rawJson?: string },
+  ): Promise<DecodingErrors>;
   /** The reply to GET /openapi/v2, /openapi/v3 or /openapi/v3/<api/v1|apis/g/v>. */
   openapi(req: OpenAPIRequest): Promise<OpenAPIHTTPResponse>;
   /** Strategic-merge-patch schema of the def's kind (undefined: free-form). */
@@ -180,6 +195,21 @@ export function projectExtensions(resources: Registry): Extensions {
         duplicates = findDuplicateFields(rawJson);
       }
       return mod.strictDecodingErrors(unknown, duplicates);
+    },
+    async decodingErrors(def, obj, { strict, rawJson }) {
+      const registry = schemaRegistry.now ?? (await schemaRegistry());
+      const types = typeErrorsModule.now ?? (await typeErrorsModule());
+      const typeName = registry.typeForKind(def.group, def.version, def.kind);
+      const check = typeName ? types.checkDecoding(obj, typeName, registry) : undefined;
+      const typeErrors = check?.typeErrors ?? [];
+      if (!strict || typeErrors.length > 0) return { typeErrors, strict: [] };
+      const unknown = unknownFieldsModule.now ?? (await unknownFieldsModule());
+      let duplicates: string[] = [];
+      if (rawJson !== undefined) {
+        const dup = duplicateFieldsModule.now ?? (await duplicateFieldsModule());
+        duplicates = dup.findDuplicateFields(rawJson, check?.keys);
+      }
+      return { typeErrors, strict: unknown.strictDecodingErrors(check?.unknown ?? [], duplicates) };
     },
     async openapi(req) {
       return (await openapi()).respond(req);

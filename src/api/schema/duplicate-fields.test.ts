@@ -103,3 +103,36 @@ test("property: findDuplicateFields answers as the reference scanner on any text
     { numRuns: 2000 },
   );
 });
+
+/** Keys of every object in a parsed JSON value (what checkDecoding counts). */
+function parsedKeys(value: unknown): number {
+  if (typeof value !== "object" || value === null) return 0;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + parsedKeys(v), 0);
+  return Object.values(value).reduce((n: number, v) => n + 1 + parsedKeys(v), 0);
+}
+
+test("findDuplicateFields with the parsed key count answers as without it", async (t) => {
+  await t.test("colons after escaped quotes in strings do not hide a repeat", () => {
+    const text = '{"a":"x\\": y\\" :","b":1,"b":2}';
+    assert.equal(parsedKeys(JSON.parse(text)), 2);
+    assert.deepEqual(findDuplicateFields(text, 2), ["b"]);
+  });
+  await t.test("white space before colons", () => {
+    const text = '{ "a" :\n1, "a"\t: 2, "c": {"d" : 1} }';
+    assert.deepEqual(findDuplicateFields(text, parsedKeys(JSON.parse(text))), ["a"]);
+  });
+  await t.test("property: any valid text", () => {
+    fc.assert(
+      fc.property(jsonWithRepeats, (text) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          return;
+        }
+        assert.deepEqual(findDuplicateFields(text, parsedKeys(value)), findDuplicateFields(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

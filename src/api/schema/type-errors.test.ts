@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { findTypeErrors } from "./type-errors.ts";
+import { checkDecoding, findTypeErrors } from "./type-errors.ts";
 import { base64ErrorOffset, goDurationError } from "./unmarshaler-errors.ts";
 import { builtinSchemas } from "./builtin.ts";
 
@@ -293,4 +293,40 @@ test("findTypeErrors in the unstructured converter's words (strategic merge patc
       assert.deepEqual(findTypeErrors(c.obj, c.type, reg, "unstructured"), c.want),
     );
   }
+});
+
+test("checkDecoding finds type errors and unknown fields in one walk and counts every key", () => {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p", labels: { a: "b", c: "d" }, bogus: { x: [{ y: 1 }] } },
+    spec: {
+      containers: [{ name: "c", image: 3, extra: true, ports: [{ containerPort: 80 }] }],
+      nodeSelector: { zone: "z" },
+      affinity: "wrong",
+    },
+  };
+  const check = checkDecoding(pod, POD, reg);
+  assert.deepEqual(check.typeErrors, [
+    "json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string",
+    "json: cannot unmarshal string into Go struct field PodSpec.spec.affinity of type v1.Affinity",
+  ]);
+  assert.deepEqual(check.unknown, ["metadata.bogus", "spec.containers[0].extra"]);
+  // apiVersion kind metadata spec | name labels a c bogus x y | containers name image extra
+  // ports containerPort nodeSelector zone affinity
+  assert.equal(check.keys, 20);
+  const ext = {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "a.b" },
+    spec: { versions: [{ name: "v1", schema: { openAPIV3Schema: { default: { k: { l: 1 } } } } }] },
+  };
+  const crd = checkDecoding(
+    ext,
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
+    reg,
+  );
+  assert.deepEqual(crd.unknown, []);
+  // apiVersion kind metadata spec name versions name schema openAPIV3Schema default k l
+  assert.equal(crd.keys, 12);
 });

@@ -221,19 +221,20 @@ export async function checkUnknownFields(
 ): Promise<void> {
   // Values of the wrong JSON type never decode, whatever fieldValidation says
   // (typesChecked: the caller found none, in the "json" style, on this object).
-  const typeErrors = opts.typesChecked ? [] : await ctx.server.extensions.typeErrors(def, obj);
-  if (typeErrors.length > 0) {
+  const { typeErrors, strict } = await ctx.server.extensions.decodingErrors(def, obj, {
+    strict: ctx.query.get("fieldValidation") !== "Ignore",
+    rawJson: ctx.rawBody,
+  });
+  if (!opts.typesChecked && typeErrors.length > 0) {
     throw new StatusError(
       "BadRequest",
       `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeErrors[0]}`,
     );
   }
   const mode = fieldValidation(ctx);
-  if (mode === "Ignore") return;
-  const messages = await ctx.server.extensions.strictDecodingErrors(def, obj, ctx.rawBody);
-  if (messages.length === 0) return;
+  if (mode === "Ignore" || strict.length === 0) return;
   if (mode === "Strict") {
-    throw new StatusError("BadRequest", `strict decoding error: ${messages.join(", ")}`);
+    throw new StatusError("BadRequest", `strict decoding error: ${strict.join(", ")}`);
   }
-  ctx.warnings.push(...messages);
+  ctx.warnings.push(...strict);
 }
