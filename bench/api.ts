@@ -4,8 +4,16 @@
  * 100 concurrent clients, against a real `k8ts server` on SQLite over HTTPS;
  * plus start-up time to /readyz on a fresh data dir and on one holding many
  * objects. Bounded in count; figures only, never asserted.
+ *
+ * Beside each phase's latencies: the longest gap between completions and the
+ * longest GC pause and event-loop delay of the server and of this process in
+ * the phase (bench/lib/stall-probe.mjs, preloaded into the server), so a p99
+ * decided by one pause says so. At 100 clients a phase runs 6,000 operations:
+ * one pause holds all 100 requests in flight, which in a 1,500-op phase was
+ * 6.7% of them and decided p99 alone.
  */
 import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
@@ -14,10 +22,23 @@ import { startCluster } from "../test/e2e/harness.ts";
 import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { percentiles, timedOps } from "./lib/percentiles.ts";
 import { bucketDelta, durationBuckets, processCpuMs } from "./lib/server-side.ts";
+import { onStall } from "./lib/stall-probe.mjs";
+import { longest, parseStalls, phaseStalls, type OpSpan, type Stall } from "./lib/stalls.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 
-const args = parseBenchArgs();
+// Own flags: --crud-only (create/get/update phases only), --server-node-arg ARG (repeatable).
+const argv = process.argv.slice(2);
+const crudOnly = argv.includes("--crud-only");
+const serverNodeArgs = argv.flatMap((a, i) =>
+  a === "--server-node-arg" && argv[i + 1] ? [argv[i + 1]!] : [],
+);
+const args = parseBenchArgs(
+  argv.filter(
+    (a, i) =>
+      a !== "--crud-only" && a !== "--server-node-arg" && argv[i - 1] !== "--server-node-arg",
+  ),
+);
 const scale = args.quick ? 0.1 : 1;
 const cms: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
 const rows: Row[] = [];
@@ -26,7 +47,16 @@ const results: Record<string, unknown> = {};
 const timed = timedOps;
 
 type Timed = Awaited<ReturnType<typeof timed>>;
-type ServerSide = { cpuMsPerOp: number; shareWithin50ms: number; p99Bound: number };
+type ServerSide = {
+  cpuMsPerOp: number;
+  shareWithin50ms: number;
+  p99Bound: number;
+  stalls: ReturnType<typeof phaseStalls>;
+};
+
+/** This process's GC pauses and event-loop delays (the server's are in its output). */
+const benchStalls: Stall[] = [];
+onStall((s) => benchStalls.push(s));
 
 function record(name: string, clients: number, r: Timed, server?: ServerSide) {
   rows.push({
@@ -40,13 +70,18 @@ function record(name: string, clients: number, r: Timed, server?: ServerSide) {
     "srv CPU ms/op": server ? server.cpuMsPerOp : "",
     "srv ≤ 50 ms": server ? `${(100 * server.shareWithin50ms).toFixed(1)}%` : "",
     "srv p99 ≤ s": server ? server.p99Bound : "",
+    "gap ms": server ? server.stalls.gapMs : "",
+    "srv GC max": server ? longest(server.stalls, "server", "gc") : "",
+    "srv loop max": server ? longest(server.stalls, "server", "loop") : "",
+    "bench GC max": server ? longest(server.stalls, "bench", "gc") : "",
   });
   results[`${name}@${clients}`] = { ...r, server };
 }
 
 /**
  * Runs a timed phase and also reads the server's side of it: its CPU time
- * per operation and its own latency histogram for `verb` on configmaps.
+ * per operation, its own latency histogram for `verb` on configmaps, and the
+ * pauses (server and bench) that fell in the phase.
  */
 async function timedWithServer(
   verb: string,
@@ -55,11 +90,22 @@ async function timedWithServer(
   op: (i: number) => Promise<unknown>,
 ): Promise<[Timed, ServerSide]> {
   const before = await durationBuckets(clientConfig, verb, "configmaps");
+  const logOffset = cluster.logs().length;
+  const spans: OpSpan[] = [];
   const cpu0 = processCpuMs(cluster.pid);
-  const r = await timed(n, concurrency, op);
+  const r = await timed(n, concurrency, async (i) => {
+    const t = performance.timeOrigin + performance.now();
+    await op(i);
+    spans.push([t, performance.timeOrigin + performance.now()]);
+  });
   const cpuMsPerOp = (processCpuMs(cluster.pid) - cpu0) / n;
   const d = bucketDelta(before, await durationBuckets(clientConfig, verb, "configmaps"), 0.05);
-  return [r, { cpuMsPerOp, shareWithin50ms: d.shareWithin, p99Bound: d.p99Bound }];
+  // By now (a /metrics round trip later) the server has written the phase's reports.
+  const stalls = phaseStalls(spans, {
+    server: parseStalls(cluster.logs(), logOffset),
+    bench: benchStalls,
+  });
+  return [r, { cpuMsPerOp, shareWithin50ms: d.shareWithin, p99Bound: d.p99Bound, stalls }];
 }
 
 /** Milliseconds from spawning `k8ts server` on dataDir to /readyz answering. */
@@ -147,58 +193,13 @@ async function fillDataDir(dataDir: string, n: number): Promise<void> {
   }
 }
 
-const cluster = await startCluster({
-  args: ["--disable-controller-manager", "--disable-scheduler"],
-});
-const clientConfig = loadKubeconfig(cluster.kubeconfig);
-try {
-  // More pooled connections than clients: latency is the server's, not a client-side queue.
-  const client = new RestClient({
-    ...loadKubeconfig(cluster.kubeconfig),
-    qps: 1e6,
-    burst: 1e6,
-    maxSockets: 128,
-  });
-  const body = (name: string) => ({
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name },
-    data: { k: "x".repeat(200) },
-  });
-  for (const clients of [1, 16, 100]) {
-    const n = Math.round((clients === 1 ? 300 : 1500) * scale);
-    progress("api", `create/get/update with ${clients} clients (${n} ops each)`);
-    // Untimed: open the clients' connections first (TLS handshakes are not
-    // what the latency SLO measures; clients keep their connections).
-    await timed(clients * 4, clients, () =>
-      client.get(
-        { group: "", version: "v1", resource: "namespaces", namespaced: false },
-        undefined,
-        "default",
-      ),
-    );
-    record(
-      "create",
-      clients,
-      ...(await timedWithServer("POST", n, clients, (i) =>
-        client.create(cms, "default", body(`c${clients}-${i}`)),
-      )),
-    );
-    record(
-      "get",
-      clients,
-      ...(await timedWithServer("GET", n, clients, (i) =>
-        client.get(cms, "default", `c${clients}-${i}`),
-      )),
-    );
-    record(
-      "update",
-      clients,
-      ...(await timedWithServer("PATCH", n, clients, (i) =>
-        client.patch(cms, "default", `c${clients}-${i}`, "merge", { data: { k: "y" } }),
-      )),
-    );
-  }
+/** A ConfigMap with 200 bytes of data. */
+function body(name: string) {
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { k: "x".repeat(200) } };
+}
+
+/** List latency over 1k and 10k ConfigMaps at 1 and 16 clients. */
+async function listPhases(client: RestClient): Promise<void> {
   for (const [label, count] of [
     ["list 1k", 1000],
     ["list 10k", 10000],
@@ -219,6 +220,10 @@ try {
         await timed(clients === 1 ? 10 : 32, clients, () => client.list(cms, ns)),
       );
   }
+}
+
+/** Delivery latency of 200 events to 100 watchers. */
+async function watchDelivery(client: RestClient): Promise<void> {
   progress("api", "watch delivery with 100 watchers");
   await client.create(
     { group: "", version: "v1", resource: "namespaces", namespaced: false },
@@ -279,26 +284,86 @@ try {
     "p99 ≤ 50 ms": w.p99 <= 50 ? "yes" : "no",
   });
   results.watch = { ...w, delivered: latencies.length, expected: events * watchers };
-  client.close();
   for (const c of watchClients) c.close();
+}
+
+const cluster = await startCluster({
+  args: ["--disable-controller-manager", "--disable-scheduler"],
+  nodeArgs: [
+    "--import",
+    fileURLToPath(new URL("./lib/stall-probe.mjs", import.meta.url)),
+    ...serverNodeArgs,
+  ],
+});
+const clientConfig = loadKubeconfig(cluster.kubeconfig);
+try {
+  // More pooled connections than clients: latency is the server's, not a client-side queue.
+  const client = new RestClient({
+    ...loadKubeconfig(cluster.kubeconfig),
+    qps: 1e6,
+    burst: 1e6,
+    maxSockets: 128,
+  });
+  for (const clients of [1, 16, 100]) {
+    const n = Math.round((clients === 1 ? 300 : clients === 100 ? 6000 : 1500) * scale);
+    progress("api", `create/get/update with ${clients} clients (${n} ops each)`);
+    // Untimed: open the clients' connections first (TLS handshakes are not
+    // what the latency SLO measures; clients keep their connections).
+    await timed(clients * 4, clients, () =>
+      client.get(
+        { group: "", version: "v1", resource: "namespaces", namespaced: false },
+        undefined,
+        "default",
+      ),
+    );
+    record(
+      "create",
+      clients,
+      ...(await timedWithServer("POST", n, clients, (i) =>
+        client.create(cms, "default", body(`c${clients}-${i}`)),
+      )),
+    );
+    record(
+      "get",
+      clients,
+      ...(await timedWithServer("GET", n, clients, (i) =>
+        client.get(cms, "default", `c${clients}-${i}`),
+      )),
+    );
+    record(
+      "update",
+      clients,
+      ...(await timedWithServer("PATCH", n, clients, (i) =>
+        client.patch(cms, "default", `c${clients}-${i}`, "merge", { data: { k: "y" } }),
+      )),
+    );
+  }
+  if (!crudOnly) {
+    await listPhases(client);
+    await watchDelivery(client);
+  }
+  client.close();
 } finally {
   await cluster.stop();
 }
-progress("api", "start-up time on a fresh data dir");
-const { mkdtemp } = await import("node:fs/promises");
-const startDir = await mkdtemp("/tmp/k8ts-bench-start-");
-const fresh = await startupMs(startDir);
-results.startupFreshMs = fresh;
-const manyObjects = Math.round(100_000 * scale);
-progress("api", `writing ${manyObjects} objects into the data dir, then start-up again`);
-await fillDataDir(startDir, manyObjects);
-const full = await startupMs(startDir);
-const { rm } = await import("node:fs/promises");
-await rm(startDir, { recursive: true, force: true });
-results.startupManyObjects = { objects: manyObjects, ms: full };
+let startup = "";
+if (!crudOnly) {
+  progress("api", "start-up time on a fresh data dir");
+  const { mkdtemp } = await import("node:fs/promises");
+  const startDir = await mkdtemp("/tmp/k8ts-bench-start-");
+  const fresh = await startupMs(startDir);
+  results.startupFreshMs = fresh;
+  const manyObjects = Math.round(100_000 * scale);
+  progress("api", `writing ${manyObjects} objects into the data dir, then start-up again`);
+  await fillDataDir(startDir, manyObjects);
+  const full = await startupMs(startDir);
+  const { rm } = await import("node:fs/promises");
+  await rm(startDir, { recursive: true, force: true });
+  results.startupManyObjects = { objects: manyObjects, ms: full };
+  startup =
+    `\nstart-up to /readyz, fresh data dir: ${fresh.toFixed(0)} ms (target < 1000 ms)\n` +
+    `start-up to /readyz, data dir with ${manyObjects} more objects: ${full.toFixed(0)} ms (target < 5000 ms at 100k)\n`;
+}
 printTable(rows);
-process.stdout.write(
-  `\nstart-up to /readyz, fresh data dir: ${fresh.toFixed(0)} ms (target < 1000 ms)\n` +
-    `start-up to /readyz, data dir with ${manyObjects} more objects: ${full.toFixed(0)} ms (target < 5000 ms at 100k)\n`,
-);
+process.stdout.write(startup);
 await writeJson(args.json, results);
