@@ -61,7 +61,8 @@ export function checkBackup(file: string): { keys: number } {
         }[]
       ).map((r) => r.name),
     );
-    for (const t of ["kv", "current", "meta"])
+    // `current` is a table in older datastores, a view since session 12: count through either.
+    for (const t of ["kv", "meta"])
       if (!tables.has(t)) throw new Error(`Backup ${file} is not a k8ts datastore (no ${t} table)`);
     return { keys: (db.prepare("SELECT count(*) AS n FROM current").get() as { n: number }).n };
   } catch (err) {

@@ -6,6 +6,7 @@ import {
   StatementCache,
   toKeyValue,
   type HistoryRow,
+  LATEST_ROW_SQL,
   type LiveRow,
   type LogRow,
 } from "./sqlite-schema.ts";
@@ -17,38 +18,30 @@ interface KeyRange {
   end?: string;
 }
 
-const LIVE_COLUMNS = "c.name, c.id, k.create_revision, k.expires_at, k.value";
 const LOG_COLUMNS = "k.name, k.id, k.create_revision, k.expires_at, k.value";
 
+/** Reads "at" this revision see every row: the live view. */
+const LATEST = Number.MAX_SAFE_INTEGER;
+
 /**
- * Read queries of the SQLite driver. Latest reads use the current table;
- * reads at an older revision take, per key, the newest log row at or below
- * that revision. All methods are synchronous: better-sqlite3 runs them on the
+ * Read queries of the SQLite driver. A read at a revision takes, per key, the
+ * newest log row at or below it (a tombstone: absent); a live read is a read
+ * at LATEST. All methods are synchronous: better-sqlite3 runs them on the
  * calling thread, so a read never interleaves with a commit. Callers check
  * revisions against the compacted and committed revisions first.
  */
 export class SqliteReader {
   readonly #stmts: StatementCache;
-  readonly #liveGet: Database.Statement;
   readonly #getAt: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#stmts = new StatementCache(db);
-    this.#liveGet = db.prepare(
-      `SELECT ${LIVE_COLUMNS} FROM current c JOIN kv k ON k.id = c.id WHERE c.name = ?`,
-    );
-    this.#getAt = db.prepare(
-      "SELECT name, id, create_revision, expires_at, value, deleted FROM kv WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1",
-    );
+    this.#getAt = db.prepare(LATEST_ROW_SQL);
   }
 
   /** The live value of key, or at revision when given. */
   get(key: string, revision?: number): KeyValue | undefined {
-    if (revision === undefined) {
-      const row = this.#liveGet.get(key) as LiveRow | undefined;
-      return row && toKeyValue(row);
-    }
-    const row = this.#getAt.get(key, revision) as LogRow | undefined;
+    const row = this.#getAt.get(key, revision ?? LATEST) as LogRow | undefined;
     return row && !row.deleted ? toKeyValue(row) : undefined;
   }
 
@@ -94,39 +87,32 @@ export class SqliteReader {
     return rows.map(toEvent);
   }
 
+  /**
+   * Walks the key index in key order, keeping each key's newest row at or
+   * below the revision: the order is the index's, so LIMIT stops the walk
+   * early (grouping by key first made SQLite sort the whole range for every
+   * page). Each key costs one index probe per row it has in the log.
+   */
   #rows(range: KeyRange, revision: number | undefined, n: number): LiveRow[] {
     const bounded = range.end !== undefined;
-    const params: Record<string, unknown> = { lower: range.lower, n };
+    const params: Record<string, unknown> = { lower: range.lower, n, rev: revision ?? LATEST };
     if (bounded) params.end = range.end;
-    let sql: string;
-    if (revision === undefined) {
-      sql =
-        `SELECT ${LIVE_COLUMNS} FROM current c JOIN kv k ON k.id = c.id` +
-        ` WHERE ${rangeSql("c.name", range.exclusive, bounded)} ORDER BY c.name LIMIT @n`;
-    } else {
-      params.rev = revision;
-      sql =
-        `SELECT ${LOG_COLUMNS} FROM (SELECT max(id) AS m FROM kv` +
-        ` WHERE ${rangeSql("name", range.exclusive, bounded)} AND id <= @rev GROUP BY name) g` +
-        " JOIN kv k ON k.id = g.m WHERE k.deleted = 0 ORDER BY k.name LIMIT @n";
-    }
+    const sql =
+      `SELECT ${LOG_COLUMNS} FROM kv k WHERE ${rangeSql("k.name", range.exclusive, bounded)}` +
+      " AND k.id = (SELECT max(id) FROM kv WHERE name = k.name AND id <= @rev)" +
+      " AND k.deleted = 0 ORDER BY k.name LIMIT @n";
     return this.#stmts.get(sql).all(params) as LiveRow[];
   }
 
+  /** Counts keys in the range at the revision: one pass over the key index, no sort. */
   #count(range: KeyRange, revision: number | undefined): number {
     const bounded = range.end !== undefined;
-    const params: Record<string, unknown> = { lower: range.lower };
+    const params: Record<string, unknown> = { lower: range.lower, rev: revision ?? LATEST };
     if (bounded) params.end = range.end;
-    let sql: string;
-    if (revision === undefined) {
-      sql = `SELECT count(*) AS n FROM current c WHERE ${rangeSql("c.name", range.exclusive, bounded)}`;
-    } else {
-      params.rev = revision;
-      sql =
-        "SELECT count(*) AS n FROM (SELECT max(id) AS m FROM kv" +
-        ` WHERE ${rangeSql("name", range.exclusive, bounded)} AND id <= @rev GROUP BY name) g` +
-        " JOIN kv k ON k.id = g.m WHERE k.deleted = 0";
-    }
+    const sql =
+      "SELECT count(*) AS n FROM (SELECT max(id) AS m FROM kv" +
+      ` WHERE ${rangeSql("name", range.exclusive, bounded)} AND id <= @rev GROUP BY name) g` +
+      " JOIN kv k ON k.id = g.m WHERE k.deleted = 0";
     return (this.#stmts.get(sql).get(params) as { n: number }).n;
   }
 }

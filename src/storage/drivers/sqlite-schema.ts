@@ -2,14 +2,22 @@ import type Database from "better-sqlite3";
 import type { KeyValue } from "../backend.ts";
 
 /**
- * On-disk layout of the SQLite driver: an append-only revision log plus an
- * index of the live keys.
+ * On-disk layout of the SQLite driver: an append-only revision log, indexed
+ * by key.
  *
  * - kv: one row per write; id IS the store revision. A tombstone row
  *   (deleted = 1) records a delete. prev_revision links a write to the row it
  *   replaced (0 for a create), which gives watch replays their prevKv and lets
  *   compaction find superseded rows without scanning by name.
- * - current: live key -> id of its latest row (absent once deleted).
+ * - kv_name_id: the log by key. A key's live value is its newest row unless
+ *   that row is a tombstone; a value at revision R, its newest row at or
+ *   below R. A write changes two B-tree pages (the log's last page and one
+ *   index page): each is a WAL frame, written and synced at every commit.
+ * - current: a view of the live keys (key -> id of its latest row), for
+ *   tools and older builds. Until session 12 it was a table the writer kept
+ *   in step, a third page per write; opening such a database replaces it
+ *   (migrateSchema). An older build then finds the view, reads through it,
+ *   and fails its writes instead of losing them.
  * - meta: compact_rev (oldest readable revision), compact_cursor (log rows up
  *   to this id have had their superseded predecessors removed).
  *
@@ -29,15 +37,33 @@ CREATE TABLE IF NOT EXISTS kv (
 );
 CREATE INDEX IF NOT EXISTS kv_name_id ON kv (name, id);
 CREATE INDEX IF NOT EXISTS kv_expiring ON kv (expires_at) WHERE expires_at > 0;
-CREATE TABLE IF NOT EXISTS current (
-  name TEXT PRIMARY KEY,
-  id INTEGER NOT NULL
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (
   k TEXT PRIMARY KEY,
   v INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/** The live view; it replaces the former `current` table (see SCHEMA_SQL). */
+const CURRENT_VIEW_SQL = `
+CREATE VIEW current AS
+  SELECT name, id FROM (SELECT name, max(id) AS id, deleted FROM kv GROUP BY name)
+  WHERE deleted = 0
+`;
+
+/**
+ * Brings a database written by an older build to this layout, in one
+ * transaction: the `current` table held nothing the log does not (every live
+ * key's newest row), so it is dropped and the view takes its name.
+ */
+function migrateSchema(db: Database.Database): void {
+  const current = db.prepare("SELECT type FROM sqlite_master WHERE name = 'current'").get() as
+    { type: string } | undefined;
+  if (current?.type === "view") return;
+  db.transaction(() => {
+    if (current) db.exec("DROP TABLE current");
+    db.exec(CURRENT_VIEW_SQL);
+  })();
+}
 
 /** Opens the schema and applies the durability settings; returns the persisted counters. */
 export function initSchema(
@@ -50,6 +76,7 @@ export function initSchema(
   db.pragma("temp_store = MEMORY");
   db.pragma("cache_size = -65536");
   db.exec(SCHEMA_SQL);
+  migrateSchema(db);
   const maxId = (db.prepare("SELECT coalesce(max(id), 0) AS m FROM kv").get() as { m: number }).m;
   const meta = new Map(
     (db.prepare("SELECT k, v FROM meta").all() as { k: string; v: number }[]).map((r) => [
@@ -65,7 +92,15 @@ export function initSchema(
   };
 }
 
-/** A row of the live view: current joined to its kv row. */
+/**
+ * A key's newest log row at or below a revision (parameters: key, revision);
+ * a tombstone means absent. One probe of kv_name_id, then the row.
+ */
+export const LATEST_ROW_SQL =
+  "SELECT name, id, create_revision, expires_at, value, deleted FROM kv" +
+  " WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1";
+
+/** A key's newest kv row (at some revision). */
 export interface LiveRow {
   name: string;
   id: number;

@@ -4,7 +4,7 @@ import type Database from "better-sqlite3";
 import type { KeyValue, WatchEvent } from "../backend.ts";
 import { StorageError } from "../errors.ts";
 import type { SqliteLiveCache } from "./sqlite-live-cache.ts";
-import { toKeyValue, type LiveRow } from "./sqlite-schema.ts";
+import { LATEST_ROW_SQL, toKeyValue, type LogRow } from "./sqlite-schema.ts";
 
 /** One write as the API asked for it; checks run inside the commit transaction. */
 export type WriteRequest =
@@ -83,8 +83,6 @@ export class SqliteWriter {
   readonly #live?: SqliteLiveCache;
   readonly #selLive: Database.Statement;
   readonly #insKv: Database.Statement;
-  readonly #upsertCur: Database.Statement;
-  readonly #delCur: Database.Statement;
   readonly #txn: (batch: Pending[]) => (WriteResult | StorageError)[];
   #queue: Pending[] = [];
   #scheduled = false;
@@ -119,16 +117,10 @@ export class SqliteWriter {
     this.#committed = opts.revision;
     this.#durable = opts.revision;
     this.#next = opts.revision;
-    this.#selLive = db.prepare(
-      "SELECT c.name, c.id, k.create_revision, k.expires_at, k.value FROM current c JOIN kv k ON k.id = c.id WHERE c.name = ?",
-    );
+    this.#selLive = db.prepare(LATEST_ROW_SQL);
     this.#insKv = db.prepare(
       "INSERT INTO kv (id, name, create_revision, prev_revision, deleted, expires_at, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
-    this.#upsertCur = db.prepare(
-      "INSERT INTO current (name, id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET id = excluded.id",
-    );
-    this.#delCur = db.prepare("DELETE FROM current WHERE name = ?");
     this.#txn = db.transaction((batch: Pending[]) => batch.map((p) => this.#apply(p.req)));
   }
 
@@ -328,7 +320,6 @@ export class SqliteWriter {
     const revision = ++this.#next;
     if (req.kind === "delete") {
       this.#insKv.run(revision, req.key, prevKv!.createRevision, prevKv!.modRevision, 1, 0, "");
-      this.#delCur.run(req.key);
       this.#live?.delete(req.key);
       const kv: KeyValue = { key: req.key, value: "", createRevision: 0, modRevision: revision };
       return { revision, event: { type: "DELETE", kv, prevKv }, expiresAt: 0 };
@@ -343,7 +334,6 @@ export class SqliteWriter {
       req.expiresAt,
       req.value,
     );
-    this.#upsertCur.run(req.key, revision);
     const kv: KeyValue = { key: req.key, value: req.value, createRevision, modRevision: revision };
     this.#live?.set(kv);
     const event: WatchEvent = prevKv ? { type: "PUT", kv, prevKv } : { type: "PUT", kv };
@@ -354,7 +344,7 @@ export class SqliteWriter {
   #liveKv(key: string): KeyValue | undefined {
     const cached = this.#live?.get(key);
     if (cached) return cached;
-    const row = this.#selLive.get(key) as LiveRow | undefined;
-    return row && toKeyValue(row);
+    const row = this.#selLive.get(key, Number.MAX_SAFE_INTEGER) as LogRow | undefined;
+    return row && !row.deleted ? toKeyValue(row) : undefined;
   }
 }
