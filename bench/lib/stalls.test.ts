@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { longest, parseStalls, phaseStalls } from "./stalls.ts";
+import { longest, longestLoopCpu, parseStalls, phaseStalls } from "./stalls.ts";
 
 test("parseStalls reads the probe's lines from an offset and skips others", () => {
   const text =
@@ -31,7 +31,7 @@ test("phaseStalls finds the longest completion gap and the pauses in it", () => 
     server: [
       { at: 120, ms: 30, kind: "gc-minor", thread: 0 },
       { at: 50, ms: 5, kind: "loop", thread: 0 }, // before the phase
-      { at: 165, ms: 6, kind: "loop", thread: 0 },
+      { at: 165, ms: 6, kind: "loop", thread: 0, cpuMs: 1.5 },
     ],
     bench: [{ at: 130, ms: 8, kind: "gc-minor", thread: 3 }],
   });
@@ -45,6 +45,8 @@ test("phaseStalls finds the longest completion gap and the pauses in it", () => 
   ]);
   assert.equal(longest(p, "server", "gc"), 30);
   assert.equal(longest(p, "server", "loop"), 6);
+  assert.equal(longestLoopCpu(p, "server"), 1.5);
+  assert.equal(longestLoopCpu(p, "bench"), "");
   assert.equal(longest(p, "bench", "gc"), 0); // a worker's pauses are its own source
 });
 

@@ -7,12 +7,17 @@
  * between completions, and the probe's events that overlap the gap name it.
  */
 
-/** One pause a probe saw: start (epoch ms), length (ms), its kind and thread. */
+/**
+ * One pause a probe saw: start (epoch ms), length (ms), its kind and thread;
+ * for an event-loop delay, the process's CPU time meanwhile (ms, all threads):
+ * near `ms` the loop was working, far below it the process waited for a core.
+ */
 export interface Stall {
   at: number;
   ms: number;
   kind: string;
   thread: number;
+  cpuMs?: number;
 }
 
 /** The probe's lines in a process's output, from `offset` (characters) on. */
@@ -39,6 +44,8 @@ export interface StallTotal {
   count: number;
   totalMs: number;
   maxMs: number;
+  /** The process's CPU time during the longest one, when the probe measured it. */
+  maxCpuMs?: number;
 }
 
 export interface PhaseStalls {
@@ -86,8 +93,15 @@ export function phaseStalls(ops: readonly OpSpan[], sources: Record<string, Stal
       const t = (totals[key] ??= { count: 0, totalMs: 0, maxMs: 0 });
       t.count++;
       t.totalMs += s.ms;
-      t.maxMs = Math.max(t.maxMs, s.ms);
-      if (s.at < gapStart + gapMs && s.at + s.ms > gapStart) inGap.push([key, s.ms]);
+      if (s.ms > t.maxMs) {
+        t.maxMs = s.ms;
+        t.maxCpuMs = s.cpuMs;
+      }
+      if (s.at < gapStart + gapMs && s.at + s.ms > gapStart)
+        inGap.push([
+          `${key} ${s.ms.toFixed(1)}${s.cpuMs !== undefined ? ` (cpu ${s.cpuMs.toFixed(1)})` : ""}`,
+          s.ms,
+        ]);
     }
   }
   inGap.sort((a, b) => b[1] - a[1]);
@@ -95,17 +109,29 @@ export function phaseStalls(ops: readonly OpSpan[], sources: Record<string, Stal
     gapMs,
     gapAtMs: gapStart - t0,
     totals,
-    inGap: inGap.map(([k, ms]) => `${k} ${ms.toFixed(1)}`),
+    inGap: inGap.map(([text]) => text),
   };
 }
 
 /** The longest pause of a source across kinds ("gc" kinds together, "loop" apart), for a table. */
 export function longest(p: PhaseStalls, source: string, kind: "gc" | "loop"): number {
-  let max = 0;
+  return longestTotal(p, source, kind)?.maxMs ?? 0;
+}
+
+/**
+ * The process's CPU time (ms) during a source's longest event-loop delay in the
+ * phase, or "" when there was none or it was not measured.
+ */
+export function longestLoopCpu(p: PhaseStalls, source: string): number | "" {
+  return longestTotal(p, source, "loop")?.maxCpuMs ?? "";
+}
+
+function longestTotal(p: PhaseStalls, source: string, kind: "gc" | "loop") {
+  let best: StallTotal | undefined;
   for (const [key, t] of Object.entries(p.totals)) {
     const [src, k] = key.split(" ");
     if (src === source && (kind === "gc" ? k!.startsWith("gc") : k === kind))
-      max = Math.max(max, t.maxMs);
+      if (!best || t.maxMs > best.maxMs) best = t;
   }
-  return max;
+  return best;
 }
