@@ -37,7 +37,8 @@ import { encodeContinue, type ListOptions } from "./list-options.ts";
 import { keyPrefix, objectKey } from "./object-store.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
 import type { WatchCache } from "./watch-cache.ts";
-import { WatchCacheStore, type CacheElement } from "./watch-cache-store.ts";
+import { listKeyed, type KeyListingBackend } from "./watch-cache-keyed-list.ts";
+import { CacheElement, WatchCacheStore } from "./watch-cache-store.ts";
 
 /** Items per batch of a list whose items are produced lazily. */
 export const LIST_BATCH = 64;
@@ -236,7 +237,8 @@ export interface StoragePage {
 /**
  * One page of a storage list (as ObjectStore.list), its objects decoded on
  * demand and sharing the decodings of the objects the running cache holds
- * in the same version.
+ * in the same version. Backends that list keys without values (etcd) read
+ * only the values the cache does not hold (listKeyed).
  */
 export async function listStorage(
   server: ServerContext,
@@ -251,23 +253,44 @@ export async function listStorage(
     const keys = page.items.map((item) => item.key);
     return { ...page, keys, object: (i) => objs[i]! };
   }
-  const result = await storageCall(def, "", () =>
-    server.store.backend.list(keyPrefix(def, namespace), opts),
-  );
+  const backend = server.store.backend;
+  const cache = server.watchCaches.get(keyPrefix(def));
+  const prefix = keyPrefix(def, namespace);
   const decode = sharedDecoder(server, def);
+  if (cache?.ready && backend.listKeys) {
+    // Values the cache holds in the same version are not read again (see listKeyed).
+    const keyed = await storageCall(def, "", () =>
+      listKeyed(backend as KeyListingBackend, cache.store, prefix, opts),
+    );
+    const items: (KeyValue | CacheElement | undefined)[] = keyed.items;
+    const plain = (kv: KeyValue) => server.store.decode(def, kv);
+    return {
+      ...keyed,
+      object(i) {
+        const item = taken(items, i);
+        return item instanceof CacheElement
+          ? WatchCacheStore.objectOf(item, def, plain)
+          : decode(item);
+      },
+    };
+  }
+  const result = await storageCall(def, "", () => backend.list(prefix, opts));
   const kvs: (KeyValue | undefined)[] = result.kvs;
   return {
     revision: result.revision,
     more: result.more,
     remaining: result.remaining,
     keys: result.kvs.map((kv) => kv.key),
-    object(i) {
-      const kv = kvs[i];
-      if (!kv) throw new Error(`Cannot decode storage list item ${i}: already decoded or absent`);
-      kvs[i] = undefined;
-      return decode(kv);
-    },
+    object: (i) => decode(taken(kvs, i)),
   };
+}
+
+/** items[i], released (a page being written holds only what is still to come). */
+function taken<T>(items: (T | undefined)[], i: number): T {
+  const item = items[i];
+  if (!item) throw new Error(`Cannot decode storage list item ${i}: already decoded or absent`);
+  items[i] = undefined;
+  return item;
 }
 
 /** The current object from storage (a consistent read), sharing the cache's decoding. */

@@ -84,6 +84,13 @@ export interface Backend {
   currentRevision(): Promise<number>;
   get(key: string, opts?: GetOptions): Promise<{ revision: number; kv?: KeyValue }>;
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
+  /**
+   * Optional (etcd's keys_only range): list without the values, every kv's
+   * value "", keys and revisions and paging as list returns them. For
+   * readers that already hold most values: a (key, modRevision) pair names
+   * one value, as a key is written at most once per revision.
+   */
+  listKeys?(prefix: string, opts?: ListOptions): Promise<ListResult>;
   count(prefix: string): Promise<{ revision: number; count: number }>;
   /** Fails with KeyExists when the key is present. */
   create(key: string, value: string, opts?: WriteOptions): Promise<KeyValue>;

@@ -42,6 +42,8 @@ export function encryptingBackend(inner: Backend, config: ResourceEncryption[]):
       const r = await inner.list(prefix, opts);
       return { ...r, kvs: r.kvs.map(dec) };
     },
+    // Keys and revisions only: nothing to decrypt.
+    ...(inner.listKeys && { listKeys: (prefix, opts) => inner.listKeys!(prefix, opts) }),
     count: (prefix) => inner.count(prefix),
     async create(key, value, opts) {
       if (!configFor(key)) return inner.create(key, value, opts);

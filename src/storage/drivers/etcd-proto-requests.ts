@@ -127,6 +127,8 @@ export interface RangeRequest {
   rangeEnd?: Buffer;
   limit?: number;
   revision?: number;
+  /** Keys and revisions without values. */
+  keysOnly?: boolean;
   countOnly?: boolean;
 }
 
@@ -136,7 +138,8 @@ export function rangeRequest(r: RangeRequest): Message {
     [2, r.rangeEnd],
     [3, r.limit],
     [4, r.revision],
-    [10, r.countOnly],
+    [8, r.keysOnly],
+    [9, r.countOnly],
   ];
 }
 

@@ -5,6 +5,7 @@ import {
   CompareResult,
   CompareTarget,
   grpcFrame,
+  rangeRequest,
   txnRequest,
   watchRequest,
   type Message,
@@ -81,6 +82,15 @@ test("Txn requests encode compares, puts with leases, ranges and deletes as etcd
   const [range] = got.failure as Array<Record<string, Record<string, unknown>>>;
   assert.deepEqual([...(range!.request_range!.range_end as Uint8Array)], [0]);
   assert.equal(range!.request_range!.limit, "5");
+});
+
+test("Range requests: keys_only and count_only are the fields etcd reads as such", () => {
+  const flags = (r: Record<string, unknown>) => [r.keys_only, r.count_only, r.min_mod_revision];
+  const keys = readBack("RangeRequest", rangeRequest({ key: "/r/", revision: 9, keysOnly: true }));
+  assert.deepEqual(flags(keys), [true, false, "0"]);
+  assert.equal(keys.revision, "9");
+  const count = readBack("RangeRequest", rangeRequest({ key: "/r/", countOnly: true }));
+  assert.deepEqual(flags(count), [false, true, "0"]);
 });
 
 test("Watch requests: create, cancel and an empty progress request", () => {

@@ -10,6 +10,7 @@ import { startEtcd, type EtcdProcess } from "../testing/etcd-process.ts";
 import { uniquePrefix, WatchReader } from "../testing/watch-reader.ts";
 import { newEtcdRpc } from "./etcd-client.ts";
 import { compactRound, type CompactorState } from "./etcd-compactor.ts";
+import { prefixRange } from "./etcd-kv.ts";
 import { EtcdBackend, type EtcdBackendOptions } from "./etcd.ts";
 
 const run = promisify(execFile);
@@ -108,6 +109,29 @@ describe("EtcdBackend on a real etcd", () => {
       }
     });
   }
+
+  test("listKeys: list's keys, revisions and pages without values; count reads no values", async () => {
+    const b = await open({ endpoints: etcd.endpoints });
+    const rpc = await newEtcdRpc({ endpoints: etcd.endpoints });
+    try {
+      const p = uniquePrefix("keys-only");
+      for (let i = 0; i < 6; i++) await b.create(`${p}${i}`, `{"i":${i}}`);
+      await b.update(`${p}2`, '{"i":"two"}', (await b.get(`${p}2`)).kv!.modRevision);
+      const blank = (kvs: { value: string }[]) => kvs.map((kv) => ({ ...kv, value: "" }));
+      const cases = [{}, { limit: 4 }, { limit: 2, after: `${p}1` }];
+      for (const opts of cases) {
+        const full = await b.list(p, opts);
+        const keys = await b.listKeys(p, { ...opts, revision: full.revision });
+        assert.deepEqual(keys, { ...full, kvs: blank(full.kvs) }, JSON.stringify(opts));
+      }
+      const [start, end] = prefixRange(p);
+      const counted = await rpc.range({ key: start, rangeEnd: end, countOnly: true });
+      assert.deepEqual([counted.count, counted.kvs.length], [6, 0]);
+    } finally {
+      rpc.close();
+      await b.close();
+    }
+  });
 
   test("TTLs share one lease per TTL and each key still expires", async () => {
     const b = await open({ endpoints: etcd.endpoints });

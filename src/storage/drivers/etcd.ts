@@ -173,7 +173,16 @@ export class EtcdBackend implements Backend {
     return kv ? { revision, kv } : { revision };
   }
 
-  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+  list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    return this.#list(prefix, opts, false);
+  }
+
+  /** A keys_only range: keys and revisions as list returns them, every value "". */
+  listKeys(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    return this.#list(prefix, opts, true);
+  }
+
+  async #list(prefix: string, opts: ListOptions, keysOnly: boolean): Promise<ListResult> {
     checkPrefix(prefix);
     checkInteger("revision", opts.revision, 0);
     checkInteger("limit", opts.limit, 0);
@@ -195,6 +204,7 @@ export class EtcdBackend implements Backend {
       rangeEnd: end,
       revision: revisionAsked,
       limit: opts.limit ?? 0,
+      keysOnly,
     });
     const kvs = res.kvs;
     const result: ListResult = {
