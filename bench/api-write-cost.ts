@@ -7,7 +7,8 @@
  * per write in runWriteStages), with how many per write.
  *
  * Flags: --kind configmap|pod (configmap) --ops N (5000) --rounds N (3)
- * --concurrency N (100) --profile FILE (a .cpuprofile of the last round).
+ * --concurrency N (100) --profile FILE (a .cpuprofile of the last round, sampled every
+ * 100 µs) --heap-profile FILE (a .heapprofile of the last round: sampled allocations).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,6 +30,7 @@ const ops = Number(flag("ops", "5000"));
 const rounds = Number(flag("rounds", "3"));
 const concurrency = Number(flag("concurrency", "100"));
 const profile = flag("profile", "");
+const heapProfile = flag("heap-profile", "");
 
 const dataDir = await mkdtemp(join(tmpdir(), "k8ts-write-cost-"));
 const plane = await startControlPlane({ dataDir, securePort: 0, bindAddress: "127.0.0.1" });
@@ -85,11 +87,23 @@ let session: Session | undefined;
 try {
   await run("warm", 1000);
   for (let r = 0; r < rounds; r++) {
-    if (profile && r === rounds - 1) {
+    if ((profile || heapProfile) && r === rounds - 1) {
       session = new Session();
       session.connect();
-      await session.post("Profiler.enable");
-      await session.post("Profiler.start");
+      if (profile) {
+        await session.post("Profiler.enable");
+        await session.post("Profiler.setSamplingInterval", { interval: 100 });
+        await session.post("Profiler.start");
+      }
+      if (heapProfile) {
+        await session.post("HeapProfiler.enable");
+        // Allocations kept or collected alike (upstream's default drops collected ones).
+        await session.post("HeapProfiler.startSampling", {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+      }
     }
     promises.clear();
     const cpu = process.cpuUsage();
@@ -104,9 +118,13 @@ try {
     for (const [name, count] of [...promises].sort((a, b) => b[1] - a[1]))
       console.log(`  ${(count / ops).toFixed(2)} promises/write  ${name}`);
   }
-  if (session) {
+  if (session && profile) {
     const { profile: p } = await session.post("Profiler.stop");
     await writeFile(profile, JSON.stringify(p));
+  }
+  if (session && heapProfile) {
+    const { profile: p } = await session.post("HeapProfiler.stopSampling");
+    await writeFile(heapProfile, JSON.stringify(p));
   }
 } finally {
   session?.disconnect();

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { KObject } from "../types.ts";
 import { FieldSet, fieldElement } from "./field-set.ts";
+import { createdFieldsV1 } from "./created-fields.ts";
 import { compareObjects, fieldSetOfCreated } from "./field-set-of.ts";
 import {
   encodeManagedFields,
@@ -183,3 +184,26 @@ for (const c of cases) {
     );
   });
 }
+
+test("createdFieldsV1 builds ordinary objects itself and leaves odd ones to the general path", () => {
+  const pod = cases[0].obj;
+  const built = createdFieldsV1(pod, podSchema, info.ignoredFields);
+  assert.equal(
+    JSON.stringify(built),
+    JSON.stringify(fullCreate(pod as KObject, info, podSchema)[0].fieldsV1),
+  );
+  assert.equal(createdFieldsV1(cases[1].obj, podSchema, info.ignoredFields), null);
+  // An identity field holding an object, a key Object.prototype also has, a deeper ignored path.
+  assert.equal(createdFieldsV1(cases[2].obj, podSchema, undefined), undefined);
+  assert.equal(createdFieldsV1({ constructor: 1 }, podSchema, undefined), undefined);
+  assert.equal(createdFieldsV1(pod, podSchema, [["f:spec", "f:replicas"]]), undefined);
+  // The property above goes through the builder for most random objects.
+  let direct = 0;
+  fc.assert(
+    fc.property(objectArb, schemaArb, (obj, schema) => {
+      if (createdFieldsV1(obj, schema, undefined) !== undefined) direct++;
+    }),
+    { numRuns: 200 },
+  );
+  assert.ok(direct > 100, `${direct} of 200 built directly`);
+});

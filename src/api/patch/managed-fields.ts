@@ -8,6 +8,7 @@ import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../types.ts";
 import { FieldSet, fieldElement } from "./field-set.ts";
 import { containsFieldsV1, intersectsFieldsV1, isCanonicalFieldsV1 } from "./fields-v1-tree.ts";
 import { compareObjects, fieldSetOfCreated } from "./field-set-of.ts";
+import { createdFieldsV1 } from "./created-fields.ts";
 import { isJsonObject } from "./patch-errors.ts";
 import { jsonEqual } from "../../util/json-copy.ts";
 import type { PatchSchema } from "./patch-schema.ts";
@@ -359,16 +360,20 @@ function createdEntries(
   info: ManagerInfo,
   schema: PatchSchema | undefined,
 ): ManagedFieldsEntry[] {
-  const set = stripUntracked(
-    fieldSetOfCreated(comparable(newObj, info.ignoredFields)!, schema),
-    info.ignoredFields,
-  );
-  if (set.isEmpty()) return [];
+  let fieldsV1 = createdFieldsV1(newObj, schema, info.ignoredFields);
+  if (fieldsV1 === undefined) {
+    const set = stripUntracked(
+      fieldSetOfCreated(comparable(newObj, info.ignoredFields)!, schema),
+      info.ignoredFields,
+    );
+    fieldsV1 = set.isEmpty() ? null : set.toFieldsV1();
+  }
+  if (fieldsV1 === null) return [];
   const e: ManagedFieldsEntry = { manager: info.manager, operation: "Update" };
   if (info.apiVersion !== undefined) e.apiVersion = info.apiVersion;
   if (info.time !== undefined) e.time = info.time;
   e.fieldsType = "FieldsV1";
-  e.fieldsV1 = set.toFieldsV1();
+  e.fieldsV1 = fieldsV1;
   if (info.subresource) e.subresource = info.subresource;
   return [e];
 }
