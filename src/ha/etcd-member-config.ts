@@ -46,6 +46,18 @@ export async function loadOrCreateMemberConfig(
 ): Promise<EtcdMemberConfig> {
   const file = join(etcdDir(dataDir), "member.json");
   if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as EtcdMemberConfig;
+  return createMemberConfig(dataDir, req);
+}
+
+/**
+ * Writes member.json from the request, replacing any there: the ports left
+ * 0 are chosen free now (they may be taken again before etcd binds them;
+ * see ManagedEtcdOptions.failOnPortInUse). Only for a member that never ran.
+ */
+export async function createMemberConfig(
+  dataDir: string,
+  req: MemberConfigRequest,
+): Promise<EtcdMemberConfig> {
   const wanted = [req.clientPort ?? 0, req.peerPort ?? 0];
   const free = await freePorts(wanted.filter((p) => p === 0).length, req.host, req.avoidPorts);
   const ports = wanted.map((p) => (p === 0 ? free.shift()! : p));
@@ -56,7 +68,9 @@ export async function loadOrCreateMemberConfig(
     peerPort: ports[1]!,
   };
   await mkdir(etcdDir(dataDir), { recursive: true, mode: 0o700 });
-  await writeFile(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+  await writeFile(join(etcdDir(dataDir), "member.json"), JSON.stringify(config, null, 2) + "\n", {
+    mode: 0o600,
+  });
   return config;
 }
 

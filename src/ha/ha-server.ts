@@ -23,16 +23,23 @@ import { ensureClusterPki } from "../pki/self-signed.ts";
 import { parseToken } from "./bootstrap-token.ts";
 import { readLocalBundle, writeLocalBundle } from "./control-plane-bundle.ts";
 import { ensureEtcdCa, ensureEtcdMemberPki, type EtcdMemberPki } from "./etcd-pki.ts";
-import { etcdDir, loadOrCreateMemberConfig, peerUrl } from "./etcd-member-config.ts";
+import {
+  createMemberConfig,
+  etcdDir,
+  loadOrCreateMemberConfig,
+  peerUrl,
+  type EtcdMemberConfig,
+} from "./etcd-member-config.ts";
 import {
   addMemberWhenReady,
   listMembers,
   promoteMember,
   removeMember,
   withEtcd,
+  type EtcdTls,
 } from "./etcd-membership.ts";
 import { discoverCluster, fetchControlPlaneBundle } from "./join-discovery.ts";
-import { etcdDataDir, ManagedEtcd } from "./managed-etcd.ts";
+import { EtcdPortInUseError, etcdDataDir, ManagedEtcd } from "./managed-etcd.ts";
 import { publishBootstrapInfo } from "./publish-bootstrap.ts";
 
 export interface HaServerFlags {
@@ -137,50 +144,42 @@ export async function prepareHaServer(
   if (managed) {
     await ensureEtcdCa(tlsDir);
     const name = flags.nodeName ?? `${hostname().toLowerCase()}-${randomBytes(3).toString("hex")}`;
-    const member = await loadOrCreateMemberConfig(dataDir, {
+    const request = {
       name,
       host,
       clientPort: Number(flags.etcdClientPort ?? 0),
       peerPort: Number(flags.etcdPeerPort ?? 0),
       avoidPorts: flags.securePort ? [Number(flags.securePort)] : [],
-    });
+    };
+    let member = await loadOrCreateMemberConfig(dataDir, request);
     pki = await ensureEtcdMemberPki(tlsDir, member.name, [member.host]);
     const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
-    let initialCluster = `${member.name}=${peerUrl(member)}`;
-    let state: "new" | "existing" = "new";
-    let learnerId: string | undefined;
-    if (joining && !initialized) {
-      const added = await addMemberWhenReady(joinEndpoints, tls, member.name, peerUrl(member), {
-        learner: true,
-      });
-      initialCluster = added.initialCluster;
-      learnerId = added.id;
-      state = "existing";
-      log("etcd member added as a learner", { name: member.name, initialCluster });
-    }
-    etcd = new ManagedEtcd({
-      dataDir,
-      member,
-      pki,
-      initialCluster,
-      initialClusterState: state,
-      snapshotCount: flags.etcdSnapshotCount ? Number(flags.etcdSnapshotCount) : undefined,
-      log,
-    });
-    try {
-      await etcd.start();
-      if (learnerId) {
-        await withEtcd(joinEndpoints, tls, (c) => promoteMember(c, learnerId));
-        log("etcd member promoted to voter", { name: member.name });
+    // Ports chosen here for a member that never ran may be taken by anyone before etcd binds
+    // them: such a start is retried on other ports (a member that ran keeps its URLs).
+    const movable = !initialized && (request.clientPort === 0 || request.peerPort === 0);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        etcd = await startMember(member, {
+          dataDir,
+          pki,
+          tls,
+          joinEndpoints: joining && !initialized ? joinEndpoints : undefined,
+          failOnPortInUse: movable && attempt < PORT_ATTEMPTS,
+          snapshotCount: flags.etcdSnapshotCount ? Number(flags.etcdSnapshotCount) : undefined,
+          log,
+        });
+        break;
+      } catch (err) {
+        if (!(err instanceof EtcdPortInUseError)) throw err;
+        const port = Number(err.address.slice(err.address.lastIndexOf(":") + 1));
+        const chosen =
+          (port === member.clientPort && request.clientPort === 0) ||
+          (port === member.peerPort && request.peerPort === 0);
+        if (!chosen) throw err;
+        log("etcd port taken before etcd bound it; choosing others", { address: err.address });
+        const avoid = [...request.avoidPorts, member.clientPort, member.peerPort];
+        member = await createMemberConfig(dataDir, { ...request, avoidPorts: avoid });
       }
-    } catch (err) {
-      await etcd.stop();
-      // A learner that never came up is taken out again (it holds no quorum vote).
-      if (learnerId) {
-        await withEtcd(joinEndpoints, tls, (c) => removeMember(c, learnerId)).catch(() => {});
-        await rm(etcdDataDir(dataDir), { recursive: true, force: true });
-      }
-      throw err;
     }
     log("etcd member is healthy", { name: member.name, endpoint: etcd.endpoint, pid: etcd.pid });
     flags.datastoreEndpoint = etcd.endpoint;
@@ -225,6 +224,67 @@ export async function prepareHaServer(
       await etcd?.stop();
     },
   };
+}
+
+/** How many port choices a new managed member tries before giving up. */
+const PORT_ATTEMPTS = 5;
+
+/**
+ * Starts the member (a joining one is added as a learner first and promoted
+ * once healthy). On failure etcd is stopped and a learner that never came up
+ * is removed again (it holds no quorum vote) with its data dir, so the
+ * caller can retry (EtcdPortInUseError: on other ports).
+ */
+async function startMember(
+  member: EtcdMemberConfig,
+  o: {
+    dataDir: string;
+    pki: EtcdMemberPki;
+    tls: EtcdTls;
+    /** The cluster to join (undefined: a new cluster or a member that ran before). */
+    joinEndpoints?: string[];
+    failOnPortInUse: boolean;
+    snapshotCount?: number;
+    log: Log;
+  },
+): Promise<ManagedEtcd> {
+  let initialCluster = `${member.name}=${peerUrl(member)}`;
+  let state: "new" | "existing" = "new";
+  let learnerId: string | undefined;
+  if (o.joinEndpoints) {
+    const added = await addMemberWhenReady(o.joinEndpoints, o.tls, member.name, peerUrl(member), {
+      learner: true,
+    });
+    initialCluster = added.initialCluster;
+    learnerId = added.id;
+    state = "existing";
+    o.log("etcd member added as a learner", { name: member.name, initialCluster });
+  }
+  const etcd = new ManagedEtcd({
+    dataDir: o.dataDir,
+    member,
+    pki: o.pki,
+    initialCluster,
+    initialClusterState: state,
+    snapshotCount: o.snapshotCount,
+    failOnPortInUse: o.failOnPortInUse,
+    log: o.log,
+  });
+  try {
+    await etcd.start();
+    if (learnerId) {
+      await withEtcd(o.joinEndpoints!, o.tls, (c) => promoteMember(c, learnerId));
+      o.log("etcd member promoted to voter", { name: member.name });
+    }
+  } catch (err) {
+    await etcd.stop();
+    if (learnerId) {
+      await withEtcd(o.joinEndpoints!, o.tls, (c) => removeMember(c, learnerId)).catch(() => {});
+      await rm(etcdDataDir(o.dataDir), { recursive: true, force: true });
+    }
+    throw err;
+  }
+  return etcd;
 }
 
 async function copyPkiDir(from: string, tlsDir: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from "node:net";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -6,7 +7,13 @@ import { join } from "node:path";
 import { ensureClusterPki } from "../pki/self-signed.ts";
 import { ensureEtcdMemberPki } from "./etcd-pki.ts";
 import { loadOrCreateMemberConfig, peerUrl } from "./etcd-member-config.ts";
-import { etcdArgs, ManagedEtcd, memberHealthy } from "./managed-etcd.ts";
+import {
+  EtcdPortInUseError,
+  etcdArgs,
+  ManagedEtcd,
+  memberHealthy,
+  portInUse,
+} from "./managed-etcd.ts";
 import { listMembers, withEtcd } from "./etcd-membership.ts";
 
 const exited = (pid: number) => {
@@ -69,6 +76,50 @@ test("managed etcd: TLS member with client/peer cert auth, restarted when killed
     assert.ok(exited(second));
   } finally {
     await etcd?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("etcd's bind failure is recognised in its log", () => {
+  const line =
+    '{"level":"fatal","msg":"discovery failed","error":"listen tcp 127.0.0.1:35087: bind: address already in use"}';
+  assert.equal(portInUse(`other\n${line}\n`), "127.0.0.1:35087");
+  assert.equal(portInUse('{"msg":"listen tcp 127.0.0.1:1: bind: permission denied"}'), undefined);
+});
+
+test("managed etcd: a port taken before etcd binds it fails the start (failOnPortInUse), no restart", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "k8ts-managed-etcd-"));
+  // Holds the port; connections to it (the start's health checks) are closed at once.
+  const holder = createServer((socket) => socket.destroy());
+  await new Promise<void>((r) => holder.listen(0, "127.0.0.1", r));
+  const taken = (holder.address() as AddressInfo).port;
+  let etcd: ManagedEtcd | undefined;
+  try {
+    await ensureClusterPki(join(dataDir, "tls"));
+    const member = {
+      ...(await loadOrCreateMemberConfig(dataDir, { name: "m1" })),
+      clientPort: taken,
+    };
+    const pki = await ensureEtcdMemberPki(join(dataDir, "tls"), "m1");
+    etcd = new ManagedEtcd({
+      dataDir,
+      member,
+      pki,
+      initialCluster: `m1=${peerUrl(member)}`,
+      initialClusterState: "new",
+      failOnPortInUse: true,
+    });
+    const err = await etcd.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof EtcdPortInUseError, String(err));
+    assert.equal(err.address, `127.0.0.1:${taken}`);
+    assert.equal(etcd.restarts, 0);
+    assert.equal(etcd.pid, undefined);
+  } finally {
+    await etcd?.stop();
+    await new Promise((r) => holder.close(r));
     await rm(dataDir, { recursive: true, force: true });
   }
 });

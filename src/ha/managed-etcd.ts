@@ -12,7 +12,7 @@
  * however this process ends, SIGKILL included.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { mkdir, readFile, writeFile, rm } from "node:fs/promises";
 import { request } from "node:https";
 import { join } from "node:path";
@@ -35,6 +35,14 @@ export interface ManagedEtcdOptions {
   binary?: string;
   /** How long start() waits for the member to report healthy (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * Ports chosen just now for a member that never ran: when etcd exits
+   * before its first healthy answer because a port was taken meanwhile,
+   * start() rejects with EtcdPortInUseError (no restart) so the caller can
+   * choose others. Otherwise (ports in use before: an old etcd may still be
+   * exiting) such exits are restarted as any other.
+   */
+  failOnPortInUse?: boolean;
   clock?: Clock;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -71,6 +79,21 @@ export function etcdArgs(opts: ManagedEtcdOptions): string[] {
   ];
 }
 
+/** etcd could not bind one of its URLs: another process holds the port. */
+export class EtcdPortInUseError extends Error {
+  /** The address etcd reported, host:port. */
+  readonly address: string;
+  constructor(address: string) {
+    super(`etcd cannot listen on ${address}: the port is in use`);
+    this.address = address;
+  }
+}
+
+/** The address of a bind failure in etcd's log text, if any. */
+export function portInUse(log: string): string | undefined {
+  return /listen tcp (\S+): bind: address already in use/.exec(log)?.[1];
+}
+
 export class ManagedEtcd {
   readonly #opts: ManagedEtcdOptions;
   readonly #clock: Clock;
@@ -81,6 +104,10 @@ export class ManagedEtcd {
   #startedAt = 0;
   #restartTimer: TimerHandle | undefined;
   #restarts = 0;
+  /** True from start() until the member first answered healthy. */
+  #starting = false;
+  /** Set when a start failed for good (failOnPortInUse); waitHealthy rejects with it. */
+  #startFailure: Error | undefined;
 
   constructor(opts: ManagedEtcdOptions) {
     this.#opts = opts;
@@ -105,36 +132,63 @@ export class ManagedEtcd {
   /** Starts etcd and resolves once it answers /health with health true. */
   async start(): Promise<void> {
     await mkdir(etcdDir(this.#opts.dataDir), { recursive: true, mode: 0o700 });
-    await this.#launch();
-    await this.waitHealthy(this.#opts.readyTimeoutMs ?? 60_000);
+    this.#starting = true;
+    try {
+      await this.#launch();
+      await this.waitHealthy(this.#opts.readyTimeoutMs ?? 60_000);
+    } finally {
+      this.#starting = false;
+    }
   }
 
   async #launch(): Promise<void> {
     const dir = etcdDir(this.#opts.dataDir);
     const logFd = openSync(join(dir, "etcd.log"), "a");
+    // This run's lines start here (the log is appended to across runs).
+    const logFrom = fstatSync(logFd).size;
     const binary = this.#opts.binary ?? process.env.ETCD_BIN ?? "etcd";
     const child = spawn(binary, etcdArgs(this.#opts), { stdio: ["ignore", logFd, logFd] });
     closeSync(logFd);
     this.#child = child;
     this.#startedAt = this.#clock.now();
+    // Before any await: etcd failing at once (a port taken) may exit right after its spawn.
+    child.once("exit", (code, signal) => this.#exited(child, logFrom, code, signal));
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);
       child.once("error", (err) => reject(new Error(`Cannot start etcd: ${err.message}`)));
     });
-    // Kills etcd once our end of its stdin pipe closes, i.e. when this process ends.
-    const watchdog = spawn("sh", ["-c", `cat >/dev/null; kill -TERM ${child.pid} 2>/dev/null`], {
-      stdio: ["pipe", "ignore", "ignore"],
-    });
-    watchdog.on("error", () => {});
-    watchdog.stdin?.on("error", () => {});
-    this.#watchdog = watchdog;
+    if (child.exitCode === null && child.signalCode === null) {
+      // Kills etcd once our end of its stdin pipe closes, i.e. when this process ends.
+      const watchdog = spawn("sh", ["-c", `cat >/dev/null; kill -TERM ${child.pid} 2>/dev/null`], {
+        stdio: ["pipe", "ignore", "ignore"],
+      });
+      watchdog.on("error", () => {});
+      watchdog.stdin?.on("error", () => {});
+      this.#watchdog = watchdog;
+    }
     await writeFile(join(dir, "etcd.pid"), `${child.pid}\n`);
-    child.once("exit", (code, signal) => this.#onExit(child, code, signal));
   }
 
-  #onExit(child: ChildProcess, code: number | null, signal: string | null): void {
+  #exited(child: ChildProcess, logFrom: number, code: number | null, signal: string | null): void {
     if (child !== this.#child) return;
     this.#stopWatchdog();
+    if (!this.#starting || !this.#opts.failOnPortInUse) return this.#onExit(code, signal);
+    this.#bindFailure(logFrom).then(
+      (address) => {
+        if (address === undefined) return this.#onExit(code, signal);
+        this.#startFailure = new EtcdPortInUseError(address);
+      },
+      () => this.#onExit(code, signal),
+    );
+  }
+
+  /** The address etcd could not bind in its log since byte `from`, if that is why it exited. */
+  async #bindFailure(from: number): Promise<string | undefined> {
+    const log = await readFile(join(etcdDir(this.#opts.dataDir), "etcd.log"));
+    return portInUse(log.subarray(from).toString("utf8"));
+  }
+
+  #onExit(code: number | null, signal: string | null): void {
     if (this.#stopping) return;
     if (this.#clock.now() - this.#startedAt > 60_000) this.#backoffMs = 1000;
     const delay = this.#backoffMs;
@@ -160,6 +214,7 @@ export class ManagedEtcd {
     const deadline = this.#clock.now() + timeoutMs;
     let last = "";
     while (this.#clock.now() < deadline) {
+      if (this.#startFailure) throw this.#startFailure;
       if (this.#stopping) throw new Error("etcd stopped while waiting for it");
       try {
         if (await memberHealthy(this.endpoint, this.#opts.pki)) return;
