@@ -5,7 +5,6 @@
  * and of its worker threads (memory-workers.ts), in bytes.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { inspectorUrl } from "./lib/inspector.ts";
 import { workerHeaps } from "./memory-workers.ts";
 import type { K8tsChild } from "./scale-procs.ts";
 
@@ -86,7 +85,7 @@ export async function sampleMemory(
     external: number;
     arrayBuffers: number;
   };
-  const url = inspectorUrl(child.output());
+  const url = child.inspectorUrl();
   const workers = url ? await workerHeaps(url, 60_000, workerSnapshot).catch(() => []) : [];
   const st = procStatus(child.child.pid!);
   const cpu = threadCpu(child.child.pid!);

@@ -22,6 +22,8 @@ export class K8tsChild {
   /** Characters of output received in all. */
   private received = 0;
   private session?: Promise<InspectorSession | undefined>;
+  /** Its inspector's address, kept once printed (the output tail drops it in a long run). */
+  private url?: string;
 
   /** Starts `node [nodeArgs] bin/k8ts argv` with K8TS_LOG_LEVEL=warn and the inspector on 127.0.0.1:0. */
   constructor(
@@ -45,11 +47,17 @@ export class K8tsChild {
       const text = d.toString();
       this.received += text.length;
       this.out += text;
+      this.url ??= inspectorUrl(this.out);
       if (this.out.length > 200_000) this.out = this.out.slice(-100_000);
     };
     this.child.stdout!.on("data", keep);
     this.child.stderr!.on("data", keep);
     this.child.once("exit", (code, signal) => log(`${name} exited (${code ?? signal})`));
+  }
+
+  /** Its V8 inspector's WebSocket address, once it printed it. */
+  inspectorUrl(): string | undefined {
+    return this.url;
   }
 
   /** The tail of its stdout and stderr. */
@@ -68,7 +76,7 @@ export class K8tsChild {
    */
   inspector(): Promise<InspectorSession | undefined> {
     if (!this.session) {
-      const url = inspectorUrl(this.out);
+      const url = this.url;
       if (!url) return Promise.resolve(undefined);
       this.session = InspectorSession.connect(url).then(
         (s) =>
