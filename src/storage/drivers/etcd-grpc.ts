@@ -2,9 +2,12 @@
  * A minimal gRPC client over node:http2 for the etcd driver: unary calls and
  * one kind of bidirectional stream (Watch), uncompressed messages, on one
  * HTTP/2 session to one endpoint at a time. A broken or refused session
- * moves to the next endpoint on the following call. Messages are encoded
- * and decoded by the caller (etcd-proto-requests.ts and
- * etcd-proto-responses.ts); this file only frames them.
+ * moves to the next endpoint on the following call; a session that stops
+ * answering HTTP/2 pings is dropped (keepalive, as etcd's Go client). Calls
+ * that cannot have been applied, and reads, are retried with a short backoff
+ * until their deadline. Messages are encoded and decoded by the caller
+ * (etcd-proto-requests.ts and etcd-proto-responses.ts); this file only frames
+ * them.
  */
 import {
   connect,
@@ -58,8 +61,28 @@ const WINDOW_BYTES = 16 * 1024 * 1024;
 /** How often pending unary calls are checked against their deadlines. */
 const DEADLINE_SWEEP_MS = 1000;
 
+/** Retry backoff once every endpoint has been tried: doubling from the first to the cap. */
+const RETRY_FIRST_MS = 25;
+const RETRY_MAX_MS = 500;
+
 /** Sessions that completed their connection (and TLS handshake). */
 const CONNECTED = new WeakSet<ClientHttp2Session>();
+
+/** Keepalive: a ping this often while a session has calls open, dropped without an ack in time. */
+export interface KeepaliveOptions {
+  /** Between pings while calls or streams are open (etcd's Go client in kube-apiserver: 30 s). */
+  intervalMs?: number;
+  /** Without an ack by then, the session is destroyed (10 s). */
+  timeoutMs?: number;
+}
+
+/** What the channel tracks per session: its open calls and its keepalive. */
+interface SessionState {
+  active: number;
+  keepalive?: NodeJS.Timeout;
+  /** A ping awaiting its ack. */
+  pinging: boolean;
+}
 
 /** A call that failed before its session connected: etcd never saw it. */
 class NotConnected extends Error {
@@ -82,7 +105,7 @@ interface Pending {
 }
 
 /** Parses gRPC length-prefixed messages out of a byte stream. */
-class FrameParser {
+export class FrameParser {
   #buffered: Buffer[] = [];
   #bytes = 0;
 
@@ -227,19 +250,28 @@ export class GrpcChannel {
   readonly #pending = new Set<Pending>();
   #sweep: NodeJS.Timeout | undefined;
   #closed = false;
-  /** Open calls and streams: the session keeps the process alive only while there are some. */
-  #active = 0;
+  /**
+   * Per session: open calls and streams (a session keeps the process alive
+   * only while it has some) and the keepalive that runs meanwhile.
+   */
+  readonly #sessions = new WeakMap<ClientHttp2Session, SessionState>();
+  readonly #keepaliveMs: number;
+  readonly #keepaliveTimeoutMs: number;
 
-  constructor(endpoints: string[], tls?: GrpcTls) {
+  constructor(endpoints: string[], tls?: GrpcTls, keepalive: KeepaliveOptions = {}) {
     this.#endpoints = endpoints;
     this.#tls = tls;
+    this.#keepaliveMs = keepalive.intervalMs ?? 30_000;
+    this.#keepaliveTimeoutMs = keepalive.timeoutMs ?? 10_000;
   }
 
   /**
    * Sends one framed request to path (/package.Service/Method); resolves to
-   * the response message's chunks. A call that failed because its connection did
-   * (the request cannot have reached etcd, or it is idempotent) is tried on
-   * the next endpoint, once per endpoint; any other failure is the caller's.
+   * the response message's chunks. A call whose connection failed is tried
+   * again, on the next endpoint, when etcd cannot have applied it (it never
+   * reached a connected session, or the server refused the stream) or it is
+   * idempotent; after every endpoint has been tried, with a backoff, until
+   * the deadline. Any other failure is the caller's.
    */
   async unary(
     path: string,
@@ -248,14 +280,20 @@ export class GrpcChannel {
     opts: { idempotent?: boolean } = {},
   ): Promise<Buffer[]> {
     const deadline = Date.now() + timeoutMs;
-    for (let attempt = 0; ; attempt++) {
+    let backoff = RETRY_FIRST_MS;
+    for (let attempt = 1; ; attempt++) {
       try {
         return await this.#unaryOnce(path, frame, deadline);
       } catch (err) {
         const transport = err instanceof NotConnected || err instanceof TransportError;
         const retry = err instanceof NotConnected || (opts.idempotent && transport);
-        if (!retry || attempt + 1 >= this.#endpoints.length || Date.now() >= deadline) {
+        const wait = attempt % this.#endpoints.length === 0 ? backoff : 0;
+        if (!retry || this.#closed || Date.now() + wait >= deadline) {
           throw transport ? (err as NotConnected).cause : err;
+        }
+        if (wait > 0) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          backoff = Math.min(backoff * 2, RETRY_MAX_MS);
         }
       }
     }
@@ -300,7 +338,11 @@ export class GrpcChannel {
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       const transportFailure = (message: string) => {
         const failure = new GrpcError(14, message);
-        return CONNECTED.has(session) ? new TransportError(failure) : new NotConnected(failure);
+        // A refused stream (RST_STREAM REFUSED_STREAM, or above a GOAWAY's last
+        // stream id) was not processed, as one that never left.
+        const unsent =
+          !CONNECTED.has(session) || stream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
+        return unsent ? new NotConnected(failure) : new TransportError(failure);
       };
       stream.on("error", (err) => finish(transportFailure(err.message)));
       stream.on("close", () => {
@@ -337,11 +379,53 @@ export class GrpcChannel {
     if (timeoutMs !== undefined) headers["grpc-timeout"] = `${Math.max(1, Math.ceil(timeoutMs))}m`;
     const session = this.#connected();
     const stream = session.request(headers, { endStream: false });
-    if (this.#active++ === 0) session.ref();
+    const state = this.#sessions.get(session)!;
+    if (state.active++ === 0) this.#busy(session, state);
     stream.once("close", () => {
-      if (--this.#active === 0 && this.#session === session) session.unref();
+      if (--state.active === 0) this.#idle(session, state);
     });
     return stream;
+  }
+
+  /** A session's first open call: it keeps the process alive, and is pinged. */
+  #busy(session: ClientHttp2Session, state: SessionState): void {
+    session.ref();
+    state.keepalive = setInterval(() => this.#ping(session, state), this.#keepaliveMs);
+    state.keepalive.unref();
+  }
+
+  /** A session's last call closed. */
+  #idle(session: ClientHttp2Session, state: SessionState): void {
+    clearInterval(state.keepalive);
+    state.keepalive = undefined;
+    if (!session.destroyed) session.unref();
+  }
+
+  /**
+   * Pings the session unless a ping is already out; destroys it (failing its
+   * calls as transport failures, which retries route to the next endpoint)
+   * when no ack comes within the keepalive timeout.
+   */
+  #ping(session: ClientHttp2Session, state: SessionState): void {
+    if (state.pinging || session.destroyed || !CONNECTED.has(session)) return;
+    state.pinging = true;
+    const timer = setTimeout(() => {
+      this.#retire(session);
+      session.destroy(new Error("etcd did not answer a keepalive ping"));
+    }, this.#keepaliveTimeoutMs);
+    timer.unref();
+    const sent = session.ping((err) => {
+      state.pinging = false;
+      clearTimeout(timer);
+      if (err && !session.destroyed) {
+        this.#retire(session);
+        session.destroy();
+      }
+    });
+    if (!sent) {
+      state.pinging = false;
+      clearTimeout(timer);
+    }
   }
 
   #connected(): ClientHttp2Session {
@@ -361,12 +445,17 @@ export class GrpcChannel {
       CONNECTED.add(session);
       session.setLocalWindowSize(WINDOW_BYTES);
     });
+    const state: SessionState = { active: 0, pinging: false };
+    this.#sessions.set(session, state);
     const drop = () => this.#retire(session);
     session.on("error", drop);
     session.on("goaway", drop);
-    session.on("close", drop);
+    session.on("close", () => {
+      drop();
+      clearInterval(state.keepalive);
+    });
     // An idle session does not keep the process alive (see #request).
-    if (this.#active === 0) session.unref();
+    session.unref();
     this.#session = session;
     return session;
   }
@@ -384,7 +473,13 @@ export class GrpcChannel {
     this.#sweep = setInterval(() => {
       const now = Date.now();
       for (const p of this.#pending) {
-        if (p.deadline <= now) p.fail(new GrpcError(4, "Deadline exceeded"));
+        if (p.deadline > now) continue;
+        const session = p.stream.session as ClientHttp2Session | undefined;
+        p.fail(new GrpcError(4, "Deadline exceeded"));
+        // A call out of time may mean a member that stopped answering without
+        // closing the connection: check its session now, not at the next keepalive.
+        const state = session && this.#sessions.get(session);
+        if (state) this.#ping(session, state);
       }
       if (this.#pending.size === 0) {
         clearInterval(this.#sweep);
