@@ -26,6 +26,9 @@ parentPort.on("message", (msg) => {
 });
 `;
 
+/** A writer with no transaction for this long is quiet (see noteTransactions). */
+const QUIET_MS = 50;
+
 interface CheckpointReply {
   ok?: boolean;
   error?: string;
@@ -69,6 +72,8 @@ export interface CheckpointerOptions {
 export class SqliteCheckpointer {
   readonly #worker: Worker;
   readonly #every: number;
+  /** Transactions since the last checkpoint that make a quiet writer's checkpoint worth it. */
+  readonly #quietMinimum: number;
   readonly #restartFrames: number;
   readonly #opts: CheckpointerOptions;
   #lastTotal = 0;
@@ -76,6 +81,9 @@ export class SqliteCheckpointer {
   #paused = false;
   #failed = false;
   #closing?: Promise<void>;
+  /** Transactions noted so far, and the pending quiet-writer check. */
+  #total = 0;
+  #quietTimer?: NodeJS.Timeout;
   #idle: Array<() => void> = [];
   /** Checkpoints completed. */
   checkpoints = 0;
@@ -85,6 +93,7 @@ export class SqliteCheckpointer {
   constructor(opts: CheckpointerOptions) {
     this.#opts = opts;
     this.#every = opts.everyTransactions ?? 200;
+    this.#quietMinimum = Math.ceil(this.#every / 8);
     this.#restartFrames = opts.restartFrames ?? 16384;
     const module = createRequire(import.meta.url).resolve("better-sqlite3");
     // Plain CommonJS: no need for the parent's loaders (tsx) in this thread.
@@ -100,20 +109,47 @@ export class SqliteCheckpointer {
 
   /**
    * Tells the checkpointer how many write transactions have committed in total
-   * so far, and whether the writer has nothing queued or unsynced. Idle moments
-   * get checkpoints sooner: with no writes racing it, a checkpoint copies the
-   * whole WAL and the next write restarts it, without any pause.
+   * so far, and whether the writer has nothing queued or unsynced. A quiet
+   * writer gets its checkpoint sooner: with no writes racing it, a checkpoint
+   * copies the whole WAL and the next write restarts it, without any pause.
+   * Quiet means no transaction for QUIET_MS, not merely idle between two
+   * commits: writes that arrive one at a time (lease renewals) leave the
+   * writer idle after each, and a checkpoint every few of them cost more CPU
+   * than their commits (a database fsync and two thread wake-ups each; hot
+   * pages copied again and again).
    */
   noteTransactions(total: number, writerIdle: boolean): void {
+    this.#total = total;
     if (this.#failed || this.#closing || this.#busy) return;
     const since = total - this.#lastTotal;
-    if (since < this.#every && !(writerIdle && since >= Math.ceil(this.#every / 8))) return;
+    if (since >= this.#every) {
+      this.#lastTotal = total;
+      this.#request();
+    } else if (writerIdle && since >= this.#quietMinimum && !this.#quietTimer) {
+      this.#quietTimer = setTimeout(() => this.#quietCheck(total), QUIET_MS).unref();
+    }
+  }
+
+  /**
+   * Checkpoints if no transaction committed since `total` was noted QUIET_MS
+   * ago; after more commits, looks again QUIET_MS later.
+   */
+  #quietCheck(total: number): void {
+    this.#quietTimer = undefined;
+    if (this.#failed || this.#closing || this.#busy) return;
+    if (this.#total - this.#lastTotal < this.#quietMinimum) return;
+    if (this.#total !== total) {
+      const now = this.#total;
+      this.#quietTimer = setTimeout(() => this.#quietCheck(now), QUIET_MS).unref();
+      return;
+    }
     this.#lastTotal = total;
     this.#request();
   }
 
   /** Closes the worker's connection, then the worker. Resumes writes if paused. */
   close(): Promise<void> {
+    clearTimeout(this.#quietTimer);
     this.#closing ??= (async () => {
       this.#resume();
       if (!this.#failed) {

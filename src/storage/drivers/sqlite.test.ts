@@ -243,6 +243,20 @@ describe("SqliteBackend", () => {
     }
   });
 
+  test("a writer that goes quiet gets its checkpoint before the transaction count is reached", async () => {
+    const b = await open(dbPath(), { checkpointEveryTransactions: 80 });
+    try {
+      for (let i = 0; i < 12; i++) await b.create(`/quiet/${i}`, "x");
+      // 12 of 80 transactions: only the quiet-writer check can start a checkpoint.
+      for (let tries = 0; b.stats().checkpoints === 0 && tries < 1500; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(b.stats().checkpoints, 1);
+    } finally {
+      await b.close();
+    }
+  });
+
   test("an in-memory store works without a WAL file or checkpoint worker", async () => {
     const b = await open(":memory:");
     try {
