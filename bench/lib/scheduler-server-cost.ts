@@ -3,7 +3,10 @@
  * pod, one kind at a time: POST pods (the bench's create), POST pods/binding
  * (as DefaultBinder sends it) and the Scheduled event (through the
  * scheduler's EventBroadcaster), with two pod watchers open as in
- * bench/scheduler.ts (the scheduler's informer and the bench's own watch).
+ * bench/scheduler.ts (the scheduler's informer and the bench's own watch);
+ * then two references: a pod GET (what any request costs: TLS, HTTP, auth,
+ * routing, a cached read and its reply) and a second binding of each pod
+ * (409 after admission and the read: a binding without its write).
  * Phases alternate over rounds, so a load change on a shared machine hits
  * every phase alike; CPU is read from /proc (10 ms ticks).
  *
@@ -16,6 +19,7 @@ import { mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { KObject } from "../../src/api/types.ts";
+import { ApiError } from "../../src/client/api-error.ts";
 import { realClock } from "../../src/client/clock.ts";
 import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
 import { podsRef } from "../../src/client/resources.ts";
@@ -88,23 +92,25 @@ try {
     })();
   let serial = 0;
   const created: KObject[] = [];
+  /** POSTs pod's Binding as DefaultBinder does (the answer not decoded). */
+  const bind = (pod: KObject, i: number) => {
+    const meta = pod.metadata!;
+    return client.request("POST", resourcePath(podsRef, "default", meta.name, "binding"), {
+      body: {
+        apiVersion: "v1",
+        kind: "Binding",
+        metadata: { name: meta.name, namespace: "default", uid: meta.uid },
+        target: { apiVersion: "v1", kind: "Node", name: `perf-node-${i % 1000}` },
+      },
+      ignoreAnswer: true,
+    });
+  };
   const phases = {
     create: (i: number) =>
       client.create<KObject>(podsRef, "default", basic.pod(serial + i)).then((p) => {
         created[serial + i] = p;
       }),
-    binding: (i: number) => {
-      const meta = created[serial + i]!.metadata!;
-      return client.request("POST", resourcePath(podsRef, "default", meta.name, "binding"), {
-        body: {
-          apiVersion: "v1",
-          kind: "Binding",
-          metadata: { name: meta.name, namespace: "default", uid: meta.uid },
-          target: { apiVersion: "v1", kind: "Node", name: `perf-node-${i % 1000}` },
-        },
-        ignoreAnswer: true,
-      });
-    },
+    binding: (i: number) => bind(created[serial + i]!, i),
     event: async (i: number) => {
       const pod = created[serial + i]!;
       recorder.eventf(
@@ -118,6 +124,22 @@ try {
       // The broadcaster writes 16 at a time: wait for each batch of 32 loops.
       if (i % 32 === 31) await broadcaster.flush();
     },
+    // The floor of any request (TLS, HTTP, auth, routing, a cached read, reply): a pod GET.
+    get: (i: number) =>
+      client.request("GET", resourcePath(podsRef, "default", created[serial + i]!.metadata!.name), {
+        ignoreAnswer: true,
+      }),
+    // A binding without its write: the pod is bound already, so 409 after admission and the
+    // read of the current pod (no storage write, no watch event); binding minus this is the write.
+    rebind: (i: number) =>
+      bind(created[serial + i]!, i).then(
+        () => {
+          throw new Error("a second binding of one pod succeeded");
+        },
+        (err: unknown) => {
+          if (!(err instanceof ApiError) || err.code !== 409) throw err;
+        },
+      ),
   };
   const rows: Row[] = [];
   const cpu = new Map<string, number[]>();
