@@ -173,9 +173,8 @@ test("a write refused by the server (REFUSED_STREAM: not processed) is retried",
   }
 });
 
-test("a member that stops answering is dropped by keepalive and the read goes to the next endpoint", async () => {
-  // The first endpoint accepts connections and never sends a byte: no
-  // settings, no answers, no ping acks (a hung or partitioned member).
+/** A TCP listener that accepts connections and never sends a byte (a hung member). */
+async function silentServer(): Promise<{ port: number; close: () => void }> {
   const sockets = new Set<Socket>();
   const silent = createTcpServer((socket) => {
     sockets.add(socket);
@@ -184,7 +183,36 @@ test("a member that stops answering is dropped by keepalive and the read goes to
   });
   silent.listen(0, "127.0.0.1");
   await once(silent, "listening");
-  const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const close = () => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  };
+  return { port: (silent.address() as AddressInfo).port, close };
+}
+
+test("a write whose TLS handshake never completes goes to the next endpoint", async () => {
+  const silent = await silentServer();
+  const good = await grpcServer(reverse);
+  trackSessions(good.server);
+  const ch = new GrpcChannel([`https://127.0.0.1:${silent.port}`, good.url], undefined, {
+    intervalMs: 100,
+    timeoutMs: 200,
+  });
+  try {
+    assert.equal(join(await ch.unary("/x.Y/Txn", frame("tls"), 20_000)), "slt");
+    assert.equal(good.calls(), 1);
+  } finally {
+    ch.close();
+    silent.close();
+    await closeServer(good.server);
+  }
+});
+
+test("a member that stops answering is dropped by keepalive and the read goes to the next endpoint", async () => {
+  // The first endpoint accepts connections and never sends a byte: no
+  // settings, no answers, no ping acks (a hung or partitioned member).
+  const silent = await silentServer();
+  const silentUrl = `http://127.0.0.1:${silent.port}`;
   const good = await grpcServer(reverse);
   trackSessions(good.server);
   const ch = new GrpcChannel([silentUrl, good.url], undefined, {
@@ -200,7 +228,6 @@ test("a member that stops answering is dropped by keepalive and the read goes to
     assert.equal(good.calls(), 2);
   } finally {
     ch.close();
-    for (const socket of sockets) socket.destroy();
     silent.close();
     await closeServer(good.server);
   }

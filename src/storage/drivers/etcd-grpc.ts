@@ -404,10 +404,18 @@ export class GrpcChannel {
   /**
    * Pings the session unless a ping is already out; destroys it (failing its
    * calls as transport failures, which retries route to the next endpoint)
-   * when no ack comes within the keepalive timeout.
+   * when no ack comes within the keepalive timeout, or at once when it never
+   * connected.
    */
   #ping(session: ClientHttp2Session, state: SessionState): void {
-    if (state.pinging || session.destroyed || !CONNECTED.has(session)) return;
+    if (state.pinging || session.destroyed) return;
+    if (!CONNECTED.has(session)) {
+      // Still not connected (a TLS handshake that never completes) after a
+      // keepalive interval or a call's whole deadline: give up on it.
+      this.#retire(session);
+      session.destroy();
+      return;
+    }
     state.pinging = true;
     const timer = setTimeout(() => {
       this.#retire(session);
