@@ -127,17 +127,23 @@ function encode(v: unknown, info: FieldPatchInfo | undefined, present: boolean):
 
 /** The FieldsV1 object of a node: "." first when a member, then the children by path element. */
 function sortedFields(pes: string[], kids: FieldsV1[], member: boolean): FieldsV1 {
+  // Insertion sort of both arrays in place: nodes have few children, often
+  // in order already, and Array.prototype.sort would allocate.
+  for (let i = 1; i < pes.length; i++) {
+    const pe = pes[i];
+    if (comparePathElements(pes[i - 1], pe) <= 0) continue;
+    const kid = kids[i];
+    let j = i - 1;
+    for (; j >= 0 && comparePathElements(pes[j], pe) > 0; j--) {
+      pes[j + 1] = pes[j];
+      kids[j + 1] = kids[j];
+    }
+    pes[j + 1] = pe;
+    kids[j + 1] = kid;
+  }
   const out: FieldsV1 = {};
   if (member) out["."] = {};
-  let sorted = true;
-  for (let i = 1; i < pes.length && sorted; i++)
-    sorted = comparePathElements(pes[i - 1], pes[i]) < 0;
-  if (sorted) {
-    for (let i = 0; i < pes.length; i++) out[pes[i]] = kids[i];
-    return out;
-  }
-  const order = pes.map((_, i) => i).sort((a, b) => comparePathElements(pes[a], pes[b]));
-  for (const i of order) out[pes[i]] = kids[i];
+  for (let i = 0; i < pes.length; i++) out[pes[i]] = kids[i];
   return out;
 }
 
