@@ -20,9 +20,14 @@
  * components thread, over the loopback socket without TLS, instead of a
  * `k8ts scheduler` process over TLS; "server" CPU is then the server's main
  * thread and "sched" its other threads, the scheduler's included).
+ * Environment: K8TS_BENCH_SERVER_NODE_ARGS and K8TS_BENCH_SCHEDULER_NODE_ARGS
+ * (extra node flags of the server and of the scheduler process, e.g.
+ * "--trace-gc" or "--log-deopt --logfile=F"), K8TS_BENCH_SCHEDULER_STDOUT (a
+ * file for the scheduler's stdout, where --trace-gc writes).
  * Progress goes to stderr; every phase is bounded in count and time.
  */
 import { spawn } from "node:child_process";
+import { openSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -145,6 +150,12 @@ const profFlags = (dir: string | undefined): string[] => (dir ? ["--inspect=127.
 /** Node flags writing a perf symbol map when recording with perf (none without dir). */
 const perfFlags = (dir: string | undefined): string[] => (dir ? ["--perf-basic-prof"] : []);
 
+/** Where the scheduler process's stdout goes: K8TS_BENCH_SCHEDULER_STDOUT's file, else nowhere. */
+function schedulerStdout(): "ignore" | number {
+  const file = process.env.K8TS_BENCH_SCHEDULER_STDOUT;
+  return file ? openSync(file, "w") : "ignore";
+}
+
 /** Starts `perf record` on pid into file; the returned function stops it. */
 function recordPerf(pid: number, file: string): () => Promise<void> {
   const perf = spawn("perf", ["record", "-F", "999", "-g", "-o", file, "-p", String(pid)], {
@@ -246,6 +257,8 @@ async function runWorkload(
       sched = spawn(
         process.execPath,
         [
+          // e.g. K8TS_BENCH_SCHEDULER_NODE_ARGS="--trace-gc" with K8TS_BENCH_SCHEDULER_STDOUT=FILE.
+          ...(process.env.K8TS_BENCH_SCHEDULER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
           ...profFlags(profDir),
           ...perfFlags(perfDir),
           ...K8TS_NODE_FLAGS,
@@ -258,7 +271,7 @@ async function runWorkload(
           "--kube-api-burst",
           "100000",
         ],
-        { stdio: ["ignore", "ignore", "pipe"] },
+        { stdio: ["ignore", schedulerStdout(), "pipe"] },
       );
     sched?.stderr?.on("data", (d: Buffer) => (schedLog = (schedLog + d.toString()).slice(-20_000)));
     const deadline = performance.now() + 120_000;
