@@ -18,7 +18,7 @@ import { deploymentsRef, replicaSetsRef } from "../../client/resources.ts";
 import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
-import { canonicalJSON, computeHash } from "../util/hash.ts";
+import { computeHash, templateKey } from "../util/hash.ts";
 import { newReplicaSetReplicas, resolveFenceposts } from "./rolling.ts";
 import { planOldScaleDown } from "./old-scale-down.ts";
 import { isScalingEvent, proportionalSizes } from "./proportional.ts";
@@ -109,8 +109,8 @@ export class DeploymentController extends QueueController {
     }
     const owned = await this.claimReplicaSets(d, (labels) => sel.selector.matches(labels));
     const hash = computeHash(d.spec?.template, d.status?.collisionCount);
-    const desired = canonicalJSON(d.spec?.template ?? {});
-    let newRS = owned.find((rs) => canonicalJSON(templateWithoutHash(rs)) === desired);
+    const desired = templateKey(d.spec?.template);
+    let newRS = owned.find((rs) => templateKey(templateWithoutHash(rs)) === desired);
     const olds = owned.filter((rs) => rs !== newRS);
     const maxOldRevision = Math.max(0, ...olds.map(revisionOf));
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canonicalJSON, computeHash, safeEncode } from "./hash.ts";
+import { canonicalJSON, computeHash, safeEncode, templateKey } from "./hash.ts";
 
 test("canonicalJSON sorts keys and treats null fields as absent", () => {
   const cases: [unknown, unknown, boolean][] = [
@@ -36,4 +36,41 @@ test("computeHash: kubectl's undo template (creationTimestamp: null) hashes like
   assert.match(computeHash(original), /^[4-9bcdf]+$/);
   assert.equal(safeEncode(1234567890), "56789bcdf4");
   assert.equal(safeEncode(7), "c");
+});
+
+test("templateKey: a template stored before a default existed equals the defaulted one", () => {
+  const old = {
+    metadata: { labels: { app: "web" } },
+    spec: { containers: [{ name: "web", image: "nginx:1.27" }] },
+  };
+  const stored = {
+    metadata: { labels: { app: "web" } },
+    spec: {
+      containers: [
+        {
+          name: "web",
+          image: "nginx:1.27",
+          resources: {},
+          imagePullPolicy: "IfNotPresent",
+          terminationMessagePath: "/dev/termination-log",
+          terminationMessagePolicy: "File",
+        },
+      ],
+      restartPolicy: "Always",
+      dnsPolicy: "ClusterFirst",
+      terminationGracePeriodSeconds: 30,
+      securityContext: {},
+      schedulerName: "default-scheduler",
+    },
+  };
+  assert.notEqual(canonicalJSON(old), canonicalJSON(stored));
+  assert.equal(templateKey(old), templateKey(stored));
+  // The caller's object is left as it was.
+  assert.equal("resources" in old.spec.containers[0]!, false);
+  const changed = structuredClone(stored);
+  changed.spec.containers[0]!.image = "nginx:1.28";
+  assert.notEqual(templateKey(changed), templateKey(stored));
+  const limited = structuredClone(stored);
+  (limited.spec.containers[0] as { resources: object }).resources = { limits: { cpu: "1" } };
+  assert.notEqual(templateKey(limited), templateKey(old));
 });

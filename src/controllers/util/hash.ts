@@ -1,4 +1,5 @@
 /** Stable hashing for pod-template-hash and similar generated names. */
+import { defaultPodTemplate } from "../../api/defaults/pod.ts";
 
 /** FNV-1a, 32 bit. */
 export function fnv32a(text: string): number {
@@ -25,6 +26,20 @@ export function canonicalJSON(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * A pod template's canonicalJSON with the template defaults applied to a
+ * copy: what decides whether a workload's template equals a ReplicaSet's or
+ * a ControllerRevision's. Upstream defaults every object on decode, so a
+ * template stored before a default existed (e.g. `resources: {}`) still
+ * equals the same template stored after; comparing stored JSON would start
+ * a rollout of every pod on the workload's next write.
+ */
+export function templateKey(template: unknown): string {
+  const copy = structuredClone(template ?? {});
+  defaultPodTemplate(copy);
+  return canonicalJSON(copy);
 }
 
 // Upstream's "safe" alphabet: no vowels (no words) and no look-alike characters.

@@ -8,7 +8,7 @@ import { isAlreadyExists } from "../../client/api-error.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { controllerRevisionsRef } from "../../client/resources.ts";
 import { newControllerRef } from "./controller-ref.ts";
-import { canonicalJSON, computeHash } from "./hash.ts";
+import { computeHash, templateKey } from "./hash.ts";
 
 export type ControllerRevision = KObject & { data?: unknown; revision?: number };
 
@@ -40,9 +40,9 @@ export async function ensureRevision(
   existing: ControllerRevision[],
 ): Promise<ControllerRevision> {
   const data = revisionData(owner.spec?.template ?? {});
-  const wanted = canonicalJSON(data);
+  const wanted = templateKey(owner.spec?.template);
   const max = Math.max(0, ...existing.map((r) => r.revision ?? 0));
-  const match = existing.find((r) => canonicalJSON(r.data) === wanted);
+  const match = existing.find((r) => templateKey(templateOf(r)) === wanted);
   if (match) {
     if ((match.revision ?? 0) === max) return match;
     return client.update<ControllerRevision>(controllerRevisionsRef, {
