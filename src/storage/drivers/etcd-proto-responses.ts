@@ -115,7 +115,11 @@ export function decodeRangeChunks(chunks: Buffer[]): RangeResponse {
       else if (tag === ((4 << 3) | 0)) res.count = n;
       continue;
     }
-    if (wire !== 2) throw new Error(`unexpected wire type ${wire} in RangeResponse`);
+    if (wire === 1 || wire === 5) {
+      c.take(wire === 1 ? 8 : 4); // a fixed-width field the driver does not read
+      continue;
+    }
+    if (wire !== 2) throw new Error(`unsupported protobuf wire type ${wire}`);
     const field = c.take(c.varint());
     const r = new Reader(field, 0, field.length);
     if (tag === ((1 << 3) | 2)) res.revision = headerRevision(r, field.length);

@@ -266,3 +266,17 @@ test("a Range response split into chunks anywhere decodes as the whole", () => {
     decodeRangeChunks([whole.subarray(0, 20), whole.subarray(20, whole.length - 6)]),
   );
 });
+
+test("unknown fixed-width fields are skipped, whole or in chunks", () => {
+  const known = encode("RangeResponse", { header, kvs: [kv("/a", "v", 1, 2)], count: 1 });
+  // Field 99 as fixed64 (wire 1) and field 98 as fixed32 (wire 5): not in etcd's
+  // RangeResponse today, as a newer etcd could send them.
+  const fixed64 = Buffer.from([(((99 << 3) | 1) & 0x7f) | 0x80, ((99 << 3) | 1) >> 7]);
+  const fixed32 = Buffer.from([(((98 << 3) | 5) & 0x7f) | 0x80, ((98 << 3) | 5) >> 7]);
+  const whole = Buffer.concat([fixed64, Buffer.alloc(8, 7), known, fixed32, Buffer.alloc(4, 9)]);
+  const want = decodeRangeResponse(known);
+  assert.deepEqual(decodeRangeResponse(whole), want);
+  for (let a = 1; a < whole.length; a++) {
+    assert.deepEqual(decodeRangeChunks([whole.subarray(0, a), whole.subarray(a)]), want);
+  }
+});
