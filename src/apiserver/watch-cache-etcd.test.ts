@@ -126,7 +126,8 @@ describe("consistent lists on etcd", () => {
     const valueReads: string[] = [];
     const list = backend.list.bind(backend);
     backend.list = (prefix, opts) => {
-      valueReads.push(prefix);
+      // Only this namespace's configmaps (other resources' caches may list meanwhile).
+      if (prefix === "/registry/configmaps/keyed/") valueReads.push(prefix);
       return list(prefix, opts);
     };
     const t = await startTestServer({ backend });
