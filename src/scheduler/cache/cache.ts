@@ -13,7 +13,7 @@
  */
 import type { Node, Pod } from "kubernetes-types/core/v1.d.ts";
 import type { SharedLister } from "../framework/interfaces.ts";
-import { NodeInfo } from "../framework/node-info.ts";
+import { HotSlots, NodeInfo } from "../framework/node-info.ts";
 import { PodInfo } from "../framework/pod-info.ts";
 import { normalizedImageName } from "../plugins/imagelocality/imagelocality.ts";
 import { nodeOrder } from "./node-order.ts";
@@ -23,6 +23,8 @@ export const podKey = (pod: Pod): string =>
 
 export class SchedulerCache implements SharedLister {
   private nodes = new Map<string, NodeInfo>();
+  /** The hot tables of the NodeInfos in `nodes`. */
+  private readonly slots = new HotSlots();
   /** Which node each known pod is on. */
   private podNodes = new Map<string, string>();
   private assumed = new Set<string>();
@@ -40,10 +42,16 @@ export class SchedulerCache implements SharedLister {
   private nodeInfo(name: string): NodeInfo {
     let ni = this.nodes.get(name);
     if (!ni) {
-      ni = new NodeInfo();
+      ni = new NodeInfo(undefined, this.slots);
       this.nodes.set(name, ni);
     }
     return ni;
+  }
+
+  /** Forgets ni; its hot-table slot goes back (it keeps its numbers for whoever still holds it). */
+  private dropNodeInfo(name: string, ni: NodeInfo): void {
+    this.nodes.delete(name);
+    ni.release();
   }
 
   /** Journals a change of ni (after it happened). */
@@ -102,7 +110,7 @@ export class SchedulerCache implements SharedLister {
     if (!ni) return;
     this.countImages(ni.node, -1);
     ni.node = undefined;
-    if (ni.pods.size === 0) this.nodes.delete(name);
+    if (ni.pods.size === 0) this.dropNodeInfo(name, ni);
     this.touch(ni);
     this.changedNodes();
   }
@@ -193,7 +201,7 @@ export class SchedulerCache implements SharedLister {
     if (pi?.hasAffinity() && ni.podsWithAffinity.size === 0) dropFrom(this.affinityList, ni);
     if (pi?.requiredAntiAffinityTerms.length && ni.podsWithRequiredAntiAffinity.size === 0)
       dropFrom(this.antiAffinityList, ni);
-    if (!ni.node && ni.pods.size === 0) this.nodes.delete(nodeName);
+    if (!ni.node && ni.pods.size === 0) this.dropNodeInfo(nodeName, ni);
     this.touch(ni);
   }
 

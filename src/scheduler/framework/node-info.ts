@@ -16,8 +16,53 @@ const noLabels: Record<string, string> = Object.freeze({}) as Record<string, str
 /** One shared empty taint list: an untainted node's check reads no object of its own. */
 const noTaints: readonly Taint[] = Object.freeze([]);
 
+/** Numbers per node in a hot table: what a cycle reads off every node it filters and scores. */
+const HOT = 8;
+const FREE_PODS = 0;
+const FREE_CPU = 1;
+const FREE_MEMORY = 2;
+const FREE_STORAGE = 3;
+const ALLOC_CPU = 4;
+const ALLOC_MEMORY = 5;
+const NONZERO_CPU = 6;
+const NONZERO_MEMORY = 7;
+const SLAB_NODES = 1024;
+
+/**
+ * Hot tables shared by a cache's NodeInfos: slabs of 1,024 nodes, one cache
+ * line (8 doubles) per node, handed out in creation order. A cycle reads these
+ * numbers for hundreds of nodes that have not been read for several cycles:
+ * as fields of each NodeInfo they cost a cache miss or more per node (the
+ * object, and a box per byte count, which is no Smi); here they are unboxed
+ * and adjacent. Same-work p50 of a cycle: 59-64 us with 500 nodes, 75-182 us
+ * with 5,000 (load 14-18), the difference being those misses.
+ */
+export class HotSlots {
+  private slab = new Float64Array(SLAB_NODES * HOT);
+  private used = 0;
+  private readonly free: { table: Float64Array; base: number }[] = [];
+
+  take(): { table: Float64Array; base: number } {
+    const reused = this.free.pop();
+    if (reused) return reused;
+    if (this.used === SLAB_NODES) {
+      this.slab = new Float64Array(SLAB_NODES * HOT);
+      this.used = 0;
+    }
+    return { table: this.slab, base: HOT * this.used++ };
+  }
+
+  give(table: Float64Array, base: number): void {
+    table.fill(0, base, base + HOT);
+    this.free.push({ table, base });
+  }
+}
+
 export class NodeInfo {
   private current: Node | undefined;
+  /** This node's numbers (free*, alloc*, nonZero*) at table[base...]: see HotSlots. */
+  private table: Float64Array;
+  private base: number;
   /** The node's name and labels, read once per Node object (hot in every filter and score). */
   private nameOf = "";
   private labelsOf: Record<string, string> = noLabels;
@@ -32,22 +77,8 @@ export class NodeInfo {
   readonly podsWithAffinity = new Map<string, PodInfo>();
   readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
   readonly requested: Resource = emptyResource();
-  nonZeroCPU = 0;
-  nonZeroMemory = 0;
   allocatable: Resource = emptyResource();
-  /**
-   * Allocatable minus requested cpu (milli), memory and ephemeral storage,
-   * and pod slots left (allowedPodNumber minus pods): kept current by
-   * setNode/addPod/removePod so the Filter's common case reads four numbers
-   * off this object instead of three others.
-   */
-  freeMilliCPU = 0;
-  freeMemory = 0;
-  freeEphemeralStorage = 0;
-  freePods = 0;
-  /** Allocatable and requested cpu (milli) and memory, copied here for the Score plugins (same reason). */
-  allocMilliCPU = 0;
-  allocMemory = 0;
+  /** Requested cpu (milli), copied here for the Score plugins (as allocMilliCPU). */
   reqMilliCPU = 0;
   reqMemory = 0;
   readonly usedPorts: HostPort[] = [];
@@ -69,8 +100,64 @@ export class NodeInfo {
   private topoId1 = -1;
   private topoEpoch = -1;
 
-  constructor(node?: Node) {
+  /** With slots, its numbers live in their shared table (release() gives the slot back). */
+  constructor(
+    node?: Node,
+    private readonly slots?: HotSlots,
+  ) {
+    const slot = slots ? slots.take() : { table: new Float64Array(HOT), base: 0 };
+    this.table = slot.table;
+    this.base = slot.base;
     if (node) this.setNode(node);
+  }
+
+  /** Moves its numbers to a table of its own and frees its shared slot (the cache dropped it). */
+  release(): void {
+    if (!this.slots || this.table.length === HOT) return;
+    const own = this.table.slice(this.base, this.base + HOT);
+    this.slots.give(this.table, this.base);
+    this.table = own;
+    this.base = 0;
+  }
+
+  /**
+   * Allocatable minus requested cpu (milli), memory and ephemeral storage,
+   * and pod slots left (allowedPodNumber minus pods): kept current by
+   * setNode/addPod/removePod so the Filter's common case reads four numbers
+   * off the hot table.
+   */
+  get freePods(): number {
+    return this.table[this.base + FREE_PODS]!;
+  }
+
+  get freeMilliCPU(): number {
+    return this.table[this.base + FREE_CPU]!;
+  }
+
+  get freeMemory(): number {
+    return this.table[this.base + FREE_MEMORY]!;
+  }
+
+  get freeEphemeralStorage(): number {
+    return this.table[this.base + FREE_STORAGE]!;
+  }
+
+  /** Allocatable cpu (milli) and memory, for the Score plugins (same reason). */
+  get allocMilliCPU(): number {
+    return this.table[this.base + ALLOC_CPU]!;
+  }
+
+  get allocMemory(): number {
+    return this.table[this.base + ALLOC_MEMORY]!;
+  }
+
+  /** The pods' cpu (milli) and memory requests with upstream's non-zero defaults (scoring). */
+  get nonZeroCPU(): number {
+    return this.table[this.base + NONZERO_CPU]!;
+  }
+
+  get nonZeroMemory(): number {
+    return this.table[this.base + NONZERO_MEMORY]!;
   }
 
   /** The Node object; undefined while only pods are known (or after the node's deletion). */
@@ -112,12 +199,14 @@ export class NodeInfo {
   private refreshFree(): void {
     const alloc = this.allocatable;
     const used = this.requested;
-    this.freeMilliCPU = alloc.milliCPU - used.milliCPU;
-    this.freeMemory = alloc.memory - used.memory;
-    this.freeEphemeralStorage = alloc.ephemeralStorage - used.ephemeralStorage;
-    this.freePods = alloc.allowedPodNumber - this.pods.size;
-    this.allocMilliCPU = alloc.milliCPU;
-    this.allocMemory = alloc.memory;
+    const t = this.table;
+    const b = this.base;
+    t[b + FREE_CPU] = alloc.milliCPU - used.milliCPU;
+    t[b + FREE_MEMORY] = alloc.memory - used.memory;
+    t[b + FREE_STORAGE] = alloc.ephemeralStorage - used.ephemeralStorage;
+    t[b + FREE_PODS] = alloc.allowedPodNumber - this.pods.size;
+    t[b + ALLOC_CPU] = alloc.milliCPU;
+    t[b + ALLOC_MEMORY] = alloc.memory;
     this.reqMilliCPU = used.milliCPU;
     this.reqMemory = used.memory;
   }
@@ -201,8 +290,8 @@ export class NodeInfo {
 
   private account(pi: PodInfo, sign: 1 | -1): void {
     addInto(this.requested, pi.requests, sign);
-    this.nonZeroCPU += sign * pi.nonZeroCPU;
-    this.nonZeroMemory += sign * pi.nonZeroMemory;
+    this.table[this.base + NONZERO_CPU]! += sign * pi.nonZeroCPU;
+    this.table[this.base + NONZERO_MEMORY]! += sign * pi.nonZeroMemory;
     if (sign > 0) this.usedPorts.push(...pi.hostPorts);
     else {
       for (const hp of pi.hostPorts) {

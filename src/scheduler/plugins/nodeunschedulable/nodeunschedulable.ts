@@ -15,7 +15,8 @@ export function newNodeUnschedulable(): FilterPlugin & EnqueueExtensions {
   return {
     name: Name,
     filter(_state, pod, node) {
-      if (!node.node) return unresolvable(ErrReasonUnknownCondition);
+      // Compared, not tested for truth: that would read the Node object's map (a cache miss per node).
+      if (node.node === undefined) return unresolvable(ErrReasonUnknownCondition);
       if (!node.unschedulable) return null;
       const tolerated = tolerationsTolerateTaint(pod.pod.spec?.tolerations, {
         key: taintNodeUnschedulable,
