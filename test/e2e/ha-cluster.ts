@@ -8,7 +8,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { nginxStreamConfig } from "../../src/ha/nginx-lb.ts";
-import { eventually, freePort, track } from "./harness.ts";
+import { eventually, onFreePort, track } from "./harness.ts";
 
 const k8tsBin = join(import.meta.dirname, "..", "..", "bin", "k8ts");
 
@@ -172,16 +172,7 @@ export async function startNginx(
   dir: string,
 ): Promise<{ url: string; logs(): string; stop(): Promise<void> }> {
   await mkdir(dir, { recursive: true });
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startNginxOn(await freePort(), servers, dir);
-    } catch (err) {
-      last = err;
-      if (!String(err).includes("Address already in use")) throw err;
-    }
-  }
-  throw last;
+  return onFreePort((port) => startNginxOn(port, servers, dir));
 }
 
 async function startNginxOn(

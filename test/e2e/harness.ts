@@ -79,7 +79,8 @@ export async function onFreePort<T>(start: (port: number) => Promise<T>): Promis
 
 /**
  * Resolves once the child's output (`output()`, read every 100 ms) has a
- * whole line matching `re`; rejects with that output when the child exits
+ * whole line matching `re` (the child is tracked: killed if this test
+ * process ends early); rejects with that output when the child exits
  * first or after timeoutMs (default 60 s; the child is then killed).
  */
 export async function untilOutput(
@@ -88,6 +89,7 @@ export async function untilOutput(
   re: RegExp,
   timeoutMs = 60_000,
 ): Promise<string> {
+  if (!running.has(child)) track(child);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = output()
@@ -386,6 +388,7 @@ async function readClientCert(path: string): Promise<{ cert?: string; key?: stri
 
 function streamKubectl(args: string[]): KubectlStream {
   const proc = spawn("kubectl", args, { stdio: ["ignore", "pipe", "pipe"] });
+  track(proc);
   let stdout = "";
   let stderr = "";
   const waiters: { re: RegExp; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
