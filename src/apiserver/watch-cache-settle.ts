@@ -6,13 +6,9 @@
  * canonical frozen trees (the pods of one template carry the same f:spec and
  * f:metadata trees, every Running pod the same f:conditions tree).
  *
- * A Running pod decoded and compacted (watch-cache-compact.ts) is ≈4.1 KiB,
- * ≈2.0 KiB settled (microbenchmark over 3,000 real pods; ≈17-20 µs per pod,
- * once; the tables are bounded, ≈1-4 MiB per busy store). Doing it
- * once per settled version rather than per adopted write keeps it off the
- * requests' path (interning on adopt cost 7-12 µs per write, reverted in
- * ec3ea62), and a pod's short-lived versions (created, bound, starting) are
- * never worked on.
+ * It runs once per settled version, not per adopted write: the work stays
+ * off the requests' path, and a pod's short-lived versions (created, bound,
+ * starting) are never worked on. The tables are bounded.
  *
  * Contract: only values equal to what they replace are written (JSON.stringify,
  * jsonEqual and copyJson see the same object), so readers cannot observe it;

@@ -1,8 +1,8 @@
 /**
  * Admission methods that pass over the writes they have nothing to do with
  * without a promise. runWriteStages awaits only what a plugin returns, so a
- * plugin whose `async` method returned early still cost every write a
- * promise and an await (14 of them per ConfigMap create before this).
+ * plugin whose `async` method returned early would still cost every write a
+ * promise and an await.
  */
 import type { AdmissionAttributes } from "../pipeline.ts";
 

@@ -37,8 +37,8 @@ export interface HostPort {
 
 /**
  * The one empty list every PodInfo without terms, host ports or parse
- * errors holds (most pods have none: six fresh empty arrays were ≈0.2 KiB
- * per pod in the scheduler cache). Frozen: PodInfos are never mutated.
+ * errors holds (most pods have none, and the cache holds a PodInfo per pod).
+ * Frozen: PodInfos are never mutated.
  */
 const NONE: readonly never[] = Object.freeze([]);
 
