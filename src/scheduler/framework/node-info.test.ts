@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeNode, makePod } from "../testing/wrappers.ts";
-import { NodeInfo, podLogSize } from "./node-info.ts";
+import { HotSlots, NodeInfo, podLogSize } from "./node-info.ts";
 
 const gi = 1024 ** 3;
 
@@ -88,4 +88,29 @@ test("NodeInfo logs its latest pod changes by generation", () => {
   assert.ok(!ni.logCovers(g0), "older than the log");
   assert.ok(ni.logCovers(ni.generation - podLogSize));
   assert.ok(!ni.logCovers(ni.generation + 1), "a generation not reached yet");
+});
+
+test("NodeInfos sharing HotSlots keep their own numbers, also after one is released", () => {
+  const slots = new HotSlots();
+  const node = (name: string, cpu: string) =>
+    new NodeInfo(makeNode(name).capacity({ cpu, memory: "8Gi", pods: "10" }).obj(), slots);
+  const n1 = node("n1", "4");
+  const n2 = node("n2", "2");
+  n1.addPod(makePod("a").req({ cpu: "1", memory: "1Gi" }).info());
+  assert.deepEqual([n1.freeMilliCPU, n1.freeMemory, n1.freePods], [3000, 7 * gi, 9]);
+  assert.deepEqual([n2.freeMilliCPU, n2.freeMemory, n2.freePods], [2000, 8 * gi, 10]);
+  assert.equal(n1.nonZeroCPU, 1000);
+  assert.equal(n2.nonZeroCPU, 0);
+  // Released: n1 keeps its numbers while the slot it gave back is taken and written by n3.
+  n1.release();
+  const n3 = node("n3", "16");
+  n3.addPod(makePod("b").req({ cpu: "2", memory: "2Gi" }).info());
+  assert.deepEqual([n1.freeMilliCPU, n1.freeMemory, n1.freePods], [3000, 7 * gi, 9]);
+  assert.deepEqual([n3.freeMilliCPU, n3.freeMemory, n3.freePods], [14000, 6 * gi, 9]);
+  n1.addPod(makePod("c").req({ cpu: "1", memory: "1Gi" }).info());
+  assert.deepEqual([n1.freeMilliCPU, n3.freeMilliCPU, n2.freeMilliCPU], [2000, 14000, 2000]);
+  // A clone owns its numbers.
+  const c = n2.clone();
+  c.addPod(makePod("d").req({ cpu: "1", memory: "1Gi" }).info());
+  assert.deepEqual([c.freeMilliCPU, n2.freeMilliCPU], [1000, 2000]);
 });
