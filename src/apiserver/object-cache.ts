@@ -12,7 +12,7 @@
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { ServerContext } from "./context.ts";
-import { keyPrefix } from "./object-store.ts";
+import { keyPrefix, objectKey } from "./object-store.ts";
 import type { CacheSubscription } from "./watch-cache.ts";
 
 const shared = new WeakMap<ServerContext, Map<string, ObjectCache>>();
@@ -200,4 +200,34 @@ export class ObjectCache {
     this.#generation++;
     for (const w of this.#waiters.splice(0)) w();
   }
+}
+
+/**
+ * One object as upstream's listers serve it: from the shared cache at once
+ * on a hit (no promise); else from the cache once listed, or from storage
+ * (not listed yet, or created a moment ago).
+ */
+export function cachedOrStored(
+  s: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+): KObject | Promise<KObject | undefined> {
+  return (
+    ObjectCache.shared(s, def).getNow(objectKey(def, namespace, name)) ??
+    listedOrStored(s, def, namespace, name)
+  );
+}
+
+/** The object from the shared cache once it is listed, else from storage. */
+export async function listedOrStored(
+  s: ServerContext,
+  def: ResourceDef,
+  namespace: string,
+  name: string,
+): Promise<KObject | undefined> {
+  const listed = await ObjectCache.shared(s, def)
+    .get(objectKey(def, namespace, name))
+    .catch(() => undefined);
+  return listed ?? (await s.store.tryGet(def, namespace, name));
 }

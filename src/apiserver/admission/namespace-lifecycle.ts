@@ -6,8 +6,8 @@ import { StatusError, notFound, qualifiedResource } from "../../api/status.ts";
 import type { Registry } from "../../api/registry.ts";
 import type { KObject } from "../../api/types.ts";
 import type { ServerContext } from "../context.ts";
-import { ObjectCache } from "../object-cache.ts";
-import { objectKey } from "../object-store.ts";
+import { cachedOrStored } from "../object-cache.ts";
+import { thenNow } from "./skipping.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../pipeline.ts";
 
 /**
@@ -25,22 +25,12 @@ export function namespaceLifecycle(
     admit(attrs) {
       if (attrs.operation !== "CREATE" || !attrs.def.namespaced || attrs.subresource !== "") return;
       // The namespace as the cache holds it now (the usual case): no promise.
-      const s = server();
-      const cached = ObjectCache.shared(s, namespaces).getNow(
-        objectKey(namespaces, "", attrs.namespace),
-      );
-      return cached ? checkActive(attrs, cached) : admitFromStorage(s, attrs);
+      return thenNow(cachedOrStored(server(), namespaces, "", attrs.namespace), (ns) => {
+        if (!ns) throw notFound("", "namespaces", attrs.namespace);
+        checkActive(attrs, ns);
+      });
     },
   };
-
-  async function admitFromStorage(s: ServerContext, attrs: AdmissionAttributes): Promise<void> {
-    const cached = await ObjectCache.shared(s, namespaces)
-      .get(objectKey(namespaces, "", attrs.namespace))
-      .catch(() => undefined);
-    const ns = cached ?? (await s.store.tryGet(namespaces, "", attrs.namespace));
-    if (!ns) throw notFound("", "namespaces", attrs.namespace);
-    checkActive(attrs, ns);
-  }
 }
 
 /** 403 when the namespace is terminating. */

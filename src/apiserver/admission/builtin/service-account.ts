@@ -13,7 +13,7 @@ import { realClock, type Clock } from "../../../client/clock.ts";
 import type { AdmissionPlugin } from "../../pipeline.ts";
 import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
-import { ObjectCache } from "../../object-cache.ts";
+import { ObjectCache, listedOrStored } from "../../object-cache.ts";
 import { objectKey } from "../../object-store.ts";
 import { skipping, thenNow } from "../skipping.ts";
 
@@ -144,10 +144,7 @@ export function serviceAccountPlugin(
       if (i > 0) await new Promise<void>((resolve) => clock.after(interval, resolve));
       // The shared cache first (upstream's lister), then storage: an account
       // created a moment ago is found either way.
-      const sa =
-        (await ObjectCache.shared(s, def)
-          .get(objectKey(def, namespace, name))
-          .catch(() => undefined)) ?? (await s.store.tryGet(def, namespace, name));
+      const sa = await listedOrStored(s, def, namespace, name);
       if (sa) return sa;
     }
     return undefined;

@@ -16,8 +16,7 @@ import type { KObject } from "../../../../api/types.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
 import { addWarning, admissionForbidden } from "../admission-error.ts";
 import type { ServerRef } from "../server-ref.ts";
-import { ObjectCache } from "../../../object-cache.ts";
-import { objectKey } from "../../../object-store.ts";
+import { cachedOrStored, listedOrStored } from "../../../object-cache.ts";
 import { evaluatePod, formatFailures, type PodMeta, type PodSpec } from "./checks.ts";
 import { skipping, thenNow } from "../../skipping.ts";
 
@@ -153,20 +152,10 @@ export function podSecurityPlugin(
   /** The shared namespace cache first (upstream's lister; no promise on a hit), then storage. */
   const namespaceOf = (name: string): KObject | Promise<KObject | undefined> => {
     const s = server.now();
-    const def = s?.registry.get("", "v1", "namespaces");
-    return (
-      (def && ObjectCache.shared(s!, def).getNow(objectKey(def, "", name))) ??
-      namespaceFromStorage(name)
-    );
-  };
-  const namespaceFromStorage = async (name: string): Promise<KObject | undefined> => {
-    const s = await server.get();
-    const def = s.registry.get("", "v1", "namespaces")!;
-    return (
-      (await ObjectCache.shared(s, def)
-        .get(objectKey(def, "", name))
-        .catch(() => undefined)) ?? (await s.store.tryGet(def, "", name))
-    );
+    if (s) return cachedOrStored(s, s.registry.get("", "v1", "namespaces")!, "", name);
+    return server
+      .get()
+      .then((s) => listedOrStored(s, s.registry.get("", "v1", "namespaces")!, "", name));
   };
 
   return {
