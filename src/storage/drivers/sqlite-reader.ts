@@ -7,7 +7,6 @@ import {
   toKeyValue,
   type HistoryRow,
   LATEST_ROW_SQL,
-  type LiveRow,
   type LogRow,
 } from "./sqlite-schema.ts";
 
@@ -88,32 +87,53 @@ export class SqliteReader {
   }
 
   /**
-   * Walks the key index in key order, keeping each key's newest row at or
-   * below the revision: the order is the index's, so LIMIT stops the walk
-   * early (grouping by key first made SQLite sort the whole range for every
-   * page). Each key costs one index probe per row it has in the log.
+   * Up to n keys of the range (n < 0: all) with their newest row at or below
+   * the revision, tombstones left out. A page of keys at a time: their newest
+   * ids from a covering walk of kv_name_id in key order (LIMIT stops it), then
+   * those rows by id; the page is put in key order here, and when tombstones
+   * thin it, the next page starts after its last key. (An ORDER BY over the
+   * join made SQLite sort the whole range for every page; a correlated
+   * newest-row probe per log row was 8x slower than the former `current`
+   * table on a full list.)
    */
-  #rows(range: KeyRange, revision: number | undefined, n: number): LiveRow[] {
+  #rows(range: KeyRange, revision: number | undefined, n: number): LogRow[] {
     const bounded = range.end !== undefined;
-    const params: Record<string, unknown> = { lower: range.lower, n, rev: revision ?? LATEST };
-    if (bounded) params.end = range.end;
-    const sql =
-      `SELECT ${LOG_COLUMNS} FROM kv k WHERE ${rangeSql("k.name", range.exclusive, bounded)}` +
-      " AND k.id = (SELECT max(id) FROM kv WHERE name = k.name AND id <= @rev)" +
-      " AND k.deleted = 0 ORDER BY k.name LIMIT @n";
-    return this.#stmts.get(sql).all(params) as LiveRow[];
+    const out: LogRow[] = [];
+    let { lower, exclusive } = range;
+    for (;;) {
+      const want = n < 0 ? -1 : n - out.length;
+      const params: Record<string, unknown> = { lower, rev: revision ?? LATEST, want };
+      if (bounded) params.end = range.end;
+      const sql =
+        `SELECT ${LOG_COLUMNS}, k.deleted FROM (SELECT max(id) AS m FROM kv` +
+        ` WHERE ${rangeSql("name", exclusive, bounded)} AND id <= @rev` +
+        " GROUP BY name ORDER BY name LIMIT @want) g JOIN kv k ON k.id = g.m";
+      const rows = this.#stmts.get(sql).all(params) as LogRow[];
+      rows.sort((a, b) => (a.name < b.name ? -1 : 1));
+      for (const row of rows) if (!row.deleted) out.push(row);
+      if (want < 0 || rows.length < want || out.length >= n) return out;
+      lower = rows[rows.length - 1].name;
+      exclusive = true;
+    }
   }
 
-  /** Counts keys in the range at the revision: one pass over the key index, no sort. */
+  /**
+   * Counts keys in the range at the revision: the distinct keys (a covering
+   * walk of kv_name_id) minus those whose newest row is a tombstone (through
+   * kv_tombstones). Lists call it for every limited page.
+   */
   #count(range: KeyRange, revision: number | undefined): number {
     const bounded = range.end !== undefined;
     const params: Record<string, unknown> = { lower: range.lower, rev: revision ?? LATEST };
     if (bounded) params.end = range.end;
-    const sql =
-      "SELECT count(*) AS n FROM (SELECT max(id) AS m FROM kv" +
-      ` WHERE ${rangeSql("name", range.exclusive, bounded)} AND id <= @rev GROUP BY name) g` +
-      " JOIN kv k ON k.id = g.m WHERE k.deleted = 0";
-    return (this.#stmts.get(sql).get(params) as { n: number }).n;
+    const inRange = rangeSql("name", range.exclusive, bounded);
+    const keys = `SELECT count(DISTINCT name) AS n FROM kv WHERE ${inRange} AND id <= @rev`;
+    const deleted =
+      "SELECT count(*) AS n FROM kv t INDEXED BY kv_tombstones" +
+      ` WHERE t.deleted = 1 AND ${rangeSql("t.name", range.exclusive, bounded)} AND t.id <= @rev` +
+      " AND t.id = (SELECT max(id) FROM kv WHERE name = t.name AND id <= @rev)";
+    const n = (sql: string) => (this.#stmts.get(sql).get(params) as { n: number }).n;
+    return n(keys) - n(deleted);
   }
 }
 

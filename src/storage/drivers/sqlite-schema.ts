@@ -13,6 +13,9 @@ import type { KeyValue } from "../backend.ts";
  *   that row is a tombstone; a value at revision R, its newest row at or
  *   below R. A write changes two B-tree pages (the log's last page and one
  *   index page): each is a WAL frame, written and synced at every commit.
+ * - kv_tombstones: the delete rows (few: compaction removes them), so a count
+ *   of live keys is the distinct keys of kv_name_id minus the keys whose
+ *   newest row is a tombstone, without reading every key's row.
  * - current: a view of the live keys (key -> id of its latest row), for
  *   tools and older builds. Until session 12 it was a table the writer kept
  *   in step, a third page per write; opening such a database replaces it
@@ -37,6 +40,7 @@ CREATE TABLE IF NOT EXISTS kv (
 );
 CREATE INDEX IF NOT EXISTS kv_name_id ON kv (name, id);
 CREATE INDEX IF NOT EXISTS kv_expiring ON kv (expires_at) WHERE expires_at > 0;
+CREATE INDEX IF NOT EXISTS kv_tombstones ON kv (name, id) WHERE deleted = 1;
 CREATE TABLE IF NOT EXISTS meta (
   k TEXT PRIMARY KEY,
   v INTEGER NOT NULL
