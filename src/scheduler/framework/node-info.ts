@@ -34,8 +34,7 @@ const SLAB_NODES = 1024;
  * numbers for hundreds of nodes that have not been read for several cycles:
  * as fields of each NodeInfo they cost a cache miss or more per node (the
  * object, and a box per byte count, which is no Smi); here they are unboxed
- * and adjacent. Same-work p50 of a cycle: 59-64 us with 500 nodes, 75-182 us
- * with 5,000 (load 14-18), the difference being those misses.
+ * and adjacent.
  */
 export class HotSlots {
   private slab = new Float64Array(SLAB_NODES * HOT);
