@@ -11,8 +11,8 @@ import { isAtomicMap, type FieldPatchInfo, type PatchSchema } from "./patch-sche
 
 type FieldsV1 = Record<string, unknown>;
 
-/** Metadata fields upstream never records (managedFields is not walked at all). */
-const UNTRACKED_META = new Set([
+/** Metadata fields upstream never records in managedFields (set by the server, or identity). */
+export const UNTRACKED_META_FIELDS = [
   "name",
   "namespace",
   "creationTimestamp",
@@ -20,8 +20,10 @@ const UNTRACKED_META = new Set([
   "uid",
   "clusterName",
   "generation",
+  "managedFields",
   "resourceVersion",
-]);
+];
+const UNTRACKED_META = new Set(UNTRACKED_META_FIELDS);
 
 const EMPTY_OBJECT = Object.freeze({}) as Record<string, unknown>;
 

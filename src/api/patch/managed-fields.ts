@@ -8,7 +8,7 @@ import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../types.ts";
 import { FieldSet, fieldElement } from "./field-set.ts";
 import { containsFieldsV1, intersectsFieldsV1, isCanonicalFieldsV1 } from "./fields-v1-tree.ts";
 import { compareObjects, fieldSetOfCreated } from "./field-set-of.ts";
-import { createdFieldsV1 } from "./created-fields.ts";
+import { UNTRACKED_META_FIELDS, createdFieldsV1 } from "./created-fields.ts";
 import { isJsonObject } from "./patch-errors.ts";
 import { jsonEqual } from "../../util/json-copy.ts";
 import type { PatchSchema } from "./patch-schema.ts";
@@ -40,17 +40,7 @@ export interface ManagerInfo {
 
 /** Paths upstream never records (set by the server, identity of the object). */
 const STRIPPED_TOP = ["f:apiVersion", "f:kind"];
-const STRIPPED_META = [
-  "name",
-  "namespace",
-  "creationTimestamp",
-  "selfLink",
-  "uid",
-  "clusterName",
-  "generation",
-  "managedFields",
-  "resourceVersion",
-].map(fieldElement);
+const STRIPPED_META = UNTRACKED_META_FIELDS.map(fieldElement);
 
 /** Un-marks `node`'s child at `pe` as a member, dropping it when that empties it. */
 function unmark(node: FieldSet, pe: string): void {
