@@ -13,6 +13,7 @@ import { loadavg } from "node:os";
 import type { Backend, Watcher } from "../src/storage/backend.ts";
 import { EtcdBackend } from "../src/storage/drivers/etcd.ts";
 import { startEtcd } from "../src/storage/testing/etcd-process.ts";
+import { parseNumberFlags, podValue } from "./lib/etcd-bench.ts";
 
 interface Args {
   keys: number;
@@ -22,30 +23,11 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { keys: 2000, rounds: 3, concurrency: 32, valueBytes: 2500 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split("=", 2);
-    const name = flag!.replace(/^--/, "").replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-    if (!(name in out)) throw new Error(`unknown flag ${flag}`);
-    const value = Number(inline ?? argv[++i]);
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`bad value for ${flag}`);
-    (out as unknown as Record<string, number>)[name] = value;
-  }
-  return out;
-}
-
-/** A pod-like JSON value of about n bytes. */
-function podValue(name: string, n: number, gen: number): string {
-  const base = {
-    kind: "Pod",
-    apiVersion: "v1",
-    metadata: { name, namespace: "bench", uid: `uid-${name}`, generation: gen, labels: { a: "b" } },
-    spec: { containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }] },
-    status: { phase: "Running", filler: "" },
-  };
-  const filler = Math.max(0, n - JSON.stringify(base).length);
-  base.status.filler = "x".repeat(filler);
-  return JSON.stringify(base);
+  return parseNumberFlags(
+    argv,
+    { keys: 2000, rounds: 3, concurrency: 32, valueBytes: 2500 } as Args,
+    1,
+  );
 }
 
 /** Runs fn(i) for i in [0, n) with at most c in flight. */

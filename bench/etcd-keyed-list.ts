@@ -17,6 +17,7 @@ import type { KObject, ResourceDef } from "../src/api/types.ts";
 import type { KeyValue } from "../src/storage/backend.ts";
 import { EtcdBackend } from "../src/storage/drivers/etcd.ts";
 import { startEtcd } from "../src/storage/testing/etcd-process.ts";
+import { parseNumberFlags, podValue } from "./lib/etcd-bench.ts";
 import { listKeyed } from "../src/apiserver/watch-cache-keyed-list.ts";
 import { CacheElement, WatchCacheStore } from "../src/apiserver/watch-cache-store.ts";
 
@@ -28,29 +29,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { keys: 3000, rounds: 8, changed: 0, valueBytes: 2500 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split("=", 2);
-    const name = flag!.replace(/^--/, "").replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-    if (!(name in out)) throw new Error(`unknown flag ${flag}`);
-    const value = Number(inline ?? argv[++i]);
-    if (!Number.isSafeInteger(value) || value < 0) throw new Error(`bad value for ${flag}`);
-    (out as unknown as Record<string, number>)[name] = value;
-  }
-  return out;
-}
-
-/** A pod-like JSON value of about n bytes. */
-function podValue(name: string, n: number, gen: number): string {
-  const base = {
-    kind: "Pod",
-    apiVersion: "v1",
-    metadata: { name, namespace: "bench", uid: `uid-${name}`, generation: gen, labels: { a: "b" } },
-    spec: { containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }] },
-    status: { phase: "Running", filler: "" },
-  };
-  base.status.filler = "x".repeat(Math.max(0, n - JSON.stringify(base).length));
-  return JSON.stringify(base);
+  return parseNumberFlags(argv, { keys: 3000, rounds: 8, changed: 0, valueBytes: 2500 }, 0);
 }
 
 /** CPU ticks (user + system) of a process so far. */
