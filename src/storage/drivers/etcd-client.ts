@@ -44,9 +44,7 @@ export interface EtcdClientOptions {
  * message size limits are lifted (lists and watch replays can be large).
  */
 export async function newEtcdClient(opts: EtcdClientOptions): Promise<Etcd3> {
-  const { caFile, certFile, keyFile } = opts;
-  const tls = caFile !== undefined || certFile !== undefined;
-  const hosts = opts.endpoints.map((e) => normalizeEndpoint(e, tls));
+  const { tls, hosts, ca, cert, key } = await etcdConnection(opts);
   const timeout = opts.requestTimeoutMs ?? 30_000;
   // Loaded on demand: the storage driver does not use it (EtcdRpc), only src/ha does.
   const { Etcd3: Client } = await import("etcd3");
@@ -55,9 +53,9 @@ export async function newEtcdClient(opts: EtcdClientOptions): Promise<Etcd3> {
     credentials: tls
       ? {
           // Without a CA file, grpc-js falls back to the system roots.
-          rootCertificate: caFile ? await readPem("CA", caFile) : (undefined as unknown as Buffer),
-          certChain: certFile ? await readPem("client certificate", certFile) : undefined,
-          privateKey: keyFile ? await readPem("client key", keyFile) : undefined,
+          rootCertificate: ca as Buffer,
+          certChain: cert,
+          privateKey: key,
         }
       : undefined,
     grpcOptions: { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 },
@@ -180,16 +178,31 @@ function joined(chunks: Buffer[]): Buffer {
 
 /** An EtcdRpc for the endpoints (TLS as in newEtcdClient). */
 export async function newEtcdRpc(opts: EtcdClientOptions): Promise<EtcdRpc> {
+  // Without a CA file, Node's default roots are used.
+  const { hosts, ca, cert, key } = await etcdConnection(opts);
+  return new EtcdRpc(new GrpcChannel(hosts, { ca, cert, key }), opts.requestTimeoutMs ?? 30_000);
+}
+
+/**
+ * The endpoints as URLs and the TLS files read: TLS when a CA or client
+ * certificate file is given (bare endpoints then get https).
+ */
+async function etcdConnection(opts: EtcdClientOptions): Promise<{
+  tls: boolean;
+  hosts: string[];
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}> {
   const { caFile, certFile, keyFile } = opts;
   const tls = caFile !== undefined || certFile !== undefined;
-  const hosts = opts.endpoints.map((e) => normalizeEndpoint(e, tls));
-  const channel = new GrpcChannel(hosts, {
-    // Without a CA file, Node's default roots are used.
+  return {
+    tls,
+    hosts: opts.endpoints.map((e) => normalizeEndpoint(e, tls)),
     ca: caFile ? await readPem("CA", caFile) : undefined,
     cert: certFile ? await readPem("client certificate", certFile) : undefined,
     key: keyFile ? await readPem("client key", keyFile) : undefined,
-  });
-  return new EtcdRpc(channel, opts.requestTimeoutMs ?? 30_000);
+  };
 }
 
 async function readPem(what: string, file: string): Promise<Buffer> {
@@ -203,7 +216,7 @@ async function readPem(what: string, file: string): Promise<Buffer> {
   }
 }
 
-/** etcd3 wants http(s)://host:port; etcd://host:port and bare host:port get https when TLS files are given. */
+/** An endpoint as http(s)://host:port; etcd://host:port and bare host:port get https when TLS files are given. */
 export function normalizeEndpoint(endpoint: string, tls: boolean): string {
   if (/^https?:\/\//.test(endpoint)) return endpoint.replace(/\/+$/, "");
   if (endpoint.startsWith("etcd://")) return `${tls ? "https" : "http"}://${endpoint.slice(7)}`;

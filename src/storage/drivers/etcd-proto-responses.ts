@@ -265,9 +265,9 @@ function event(r: Reader, end: number): WatchEvent {
   return ev;
 }
 
-export function decodeWatchResponse(buf: Buffer): WatchResponse {
-  const r = new Reader(buf, 0, buf.length);
-  const res: WatchResponse = {
+/** A WatchResponse with every field at its protobuf default. */
+export function emptyWatchResponse(): WatchResponse {
+  return {
     revision: 0,
     hasHeader: false,
     watchId: 0,
@@ -278,6 +278,11 @@ export function decodeWatchResponse(buf: Buffer): WatchResponse {
     fragment: false,
     events: [],
   };
+}
+
+export function decodeWatchResponse(buf: Buffer): WatchResponse {
+  const r = new Reader(buf, 0, buf.length);
+  const res = emptyWatchResponse();
   while (r.more()) {
     const tag = r.varint();
     switch (tag) {

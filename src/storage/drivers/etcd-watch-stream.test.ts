@@ -4,7 +4,7 @@ import { test } from "node:test";
 import type { WatchEvent } from "../backend.ts";
 import type { StorageError } from "../errors.ts";
 import type { WatchRequest } from "./etcd-proto-requests.ts";
-import type { WatchResponse } from "./etcd-proto-responses.ts";
+import { emptyWatchResponse, type WatchResponse } from "./etcd-proto-responses.ts";
 import { EtcdWatchStream, type Stream, type WatchTarget } from "./etcd-watch-stream.ts";
 
 /** A Watch RPC stand-in: records what the client writes; the test plays etcd's responses. */
@@ -27,18 +27,7 @@ class FakeStream extends EventEmitter {
 }
 
 function response(watchId: number, fields: Partial<WatchResponse>): WatchResponse {
-  return {
-    hasHeader: true,
-    revision: 100,
-    watchId,
-    created: false,
-    canceled: false,
-    compactRevision: 0,
-    cancelReason: "",
-    fragment: false,
-    events: [],
-    ...fields,
-  };
+  return { ...emptyWatchResponse(), hasHeader: true, revision: 100, watchId, ...fields };
 }
 
 function putEvent(rev: number): WatchEvent {
