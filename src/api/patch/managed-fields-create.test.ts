@@ -197,13 +197,14 @@ test("createdFieldsV1 builds ordinary objects itself and leaves odd ones to the 
   assert.equal(createdFieldsV1(cases[2].obj, podSchema, undefined), undefined);
   assert.equal(createdFieldsV1({ constructor: 1 }, podSchema, undefined), undefined);
   assert.equal(createdFieldsV1(pod, podSchema, [["f:spec", "f:replicas"]]), undefined);
-  // The property above goes through the builder for most random objects.
+  // The property above goes through the builder for most random objects. A fixed seed: the
+  // share is ≈59% with a spread of ±5 runs in 200, so an unseeded run missed 100 about 1 in 30.
   let direct = 0;
   fc.assert(
     fc.property(objectArb, schemaArb, (obj, schema) => {
       if (createdFieldsV1(obj, schema, undefined) !== undefined) direct++;
     }),
-    { numRuns: 200 },
+    { numRuns: 200, seed: 1 },
   );
   assert.ok(direct > 100, `${direct} of 200 built directly`);
 });
