@@ -14,6 +14,7 @@ import type { Backend, Watcher } from "../src/storage/backend.ts";
 import { EtcdBackend } from "../src/storage/drivers/etcd.ts";
 import { startEtcd } from "../src/storage/testing/etcd-process.ts";
 import { parseNumberFlags, podValue } from "./lib/etcd-bench.ts";
+import { pool } from "./lib/pool.ts";
 
 interface Args {
   keys: number;
@@ -28,15 +29,6 @@ function parseArgs(argv: string[]): Args {
     { keys: 2000, rounds: 3, concurrency: 32, valueBytes: 2500 } as Args,
     1,
   );
-}
-
-/** Runs fn(i) for i in [0, n) with at most c in flight. */
-async function pool(n: number, c: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(c, n) }, worker));
 }
 
 /** CPU microseconds (user + system) spent by this process while fn runs. */

@@ -11,13 +11,13 @@
  *   node --import tsx bench/etcd-keyed-list.ts [--keys N] [--rounds N] [--changed N]
  *       [--value-bytes N]
  */
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import type { KObject, ResourceDef } from "../src/api/types.ts";
 import type { KeyValue } from "../src/storage/backend.ts";
 import { EtcdBackend } from "../src/storage/drivers/etcd.ts";
 import { startEtcd } from "../src/storage/testing/etcd-process.ts";
 import { parseNumberFlags, podValue } from "./lib/etcd-bench.ts";
+import { processCpuMs } from "./lib/proc-stat.ts";
 import { listKeyed } from "../src/apiserver/watch-cache-keyed-list.ts";
 import { CacheElement, WatchCacheStore } from "../src/apiserver/watch-cache-store.ts";
 
@@ -30,13 +30,6 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   return parseNumberFlags(argv, { keys: 3000, rounds: 8, changed: 0, valueBytes: 2500 }, 0);
-}
-
-/** CPU ticks (user + system) of a process so far. */
-function procTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -98,20 +91,19 @@ async function main(): Promise<void> {
       full: { self: [], etcd: [] },
       keyed: { self: [], etcd: [] },
     };
-    const tickUs = 1e6 / 100;
     for (let round = 0; round < args.rounds; round++) {
       for (const name of round % 2 ? (["keyed", "full"] as const) : (["full", "keyed"] as const)) {
         const caughtUp = await changeSome();
         const lists = 5;
         const t0 = process.cpuUsage();
-        const e0 = procTicks(etcd.pid);
+        const e0 = processCpuMs(etcd.pid);
         for (let i = 0; i < lists; i++) {
           const n = await ways[name]();
           if (n !== args.keys) throw new Error(`${name} listed ${n} of ${args.keys}`);
         }
         const t = process.cpuUsage(t0);
         samples[name]!.self.push((t.user + t.system) / lists);
-        samples[name]!.etcd.push(((procTicks(etcd.pid) - e0) * tickUs) / lists);
+        samples[name]!.etcd.push(((processCpuMs(etcd.pid) - e0) * 1000) / lists);
         caughtUp();
       }
     }

@@ -4,7 +4,8 @@
  * main thread through the inspector (process.memoryUsage() after a full GC)
  * and of its worker threads (memory-workers.ts), in bytes.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { threadCpu } from "./lib/proc-stat.ts";
 import { workerHeaps } from "./memory-workers.ts";
 import type { K8tsChild } from "./scale-procs.ts";
 
@@ -37,30 +38,6 @@ export function procStatus(pid: number): Record<string, number> {
     if (m) out[m[1]!] = Number(m[2]) * 1024;
   }
   return out;
-}
-
-/**
- * CPU seconds of a process's main thread and of all its other threads
- * (worker threads, V8's GC helpers, libuv's pool), from /proc/PID/task/TID/stat.
- */
-export function threadCpu(pid: number): { main: number; others: number } {
-  const tick = 100; // USER_HZ
-  let main = 0;
-  let others = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-    } catch {
-      continue; // the thread ended
-    }
-    // Fields after "(comm) ": state is [0], utime [11], stime [12].
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const s = (Number(f[11]) + Number(f[12])) / tick;
-    if (Number(tid) === pid) main += s;
-    else others += s;
-  }
-  return { main, others };
 }
 
 /**

@@ -83,16 +83,3 @@ export class Watchers {
     for (const c of this.#clients) c.close();
   }
 }
-
-/** Runs task(i) for i in [0, n) with at most `width` in flight. */
-export async function pool(
-  n: number,
-  width: number,
-  task: (i: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, n) }, worker));
-}

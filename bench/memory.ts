@@ -35,6 +35,7 @@ import {
 import { RestClient } from "../src/client/rest-client.ts";
 import { freePort } from "../test/e2e/harness.ts";
 import { progress, writeJson } from "./lib/args.ts";
+import { pool } from "./lib/pool.ts";
 import { printTable } from "./lib/table.ts";
 import {
   nodeObject,
@@ -46,7 +47,7 @@ import {
   runningStatus,
 } from "./memory-objects.ts";
 import { sampleMemory, sampleRow, type MemorySample } from "./memory-sample.ts";
-import { pool, Watchers } from "./memory-watchers.ts";
+import { Watchers } from "./memory-watchers.ts";
 import { K8tsChild } from "./scale-procs.ts";
 
 const eventsRef: ResourceRef = { group: "", version: "v1", resource: "events", namespaced: true };

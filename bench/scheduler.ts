@@ -44,9 +44,10 @@ import {
   type RequestCounts,
 } from "./controllers-requests.ts";
 import { progress, writeJson } from "./lib/args.ts";
-import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
-import { processCpuMs } from "./lib/server-side.ts";
-import { threadCpu } from "./memory-sample.ts";
+import type { InspectorSession } from "./lib/inspector.ts";
+import { pool } from "./lib/pool.ts";
+import { processCpuMs, threadCpu } from "./lib/proc-stat.ts";
+import { connectInspector, perfFlags, profFlags, recordPerf } from "./lib/process-profile.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { runCore, type CoreResult } from "./lib/scheduler-core.ts";
 import { workloads, type Workload } from "./lib/scheduler-workloads.ts";
@@ -124,55 +125,10 @@ interface Result {
   requestsPerPod: Record<string, number>;
 }
 
-/** Runs op(i) for i in [0, n) with `concurrency` loops. */
-async function concurrently(
-  n: number,
-  concurrency: number,
-  op: (i: number) => Promise<unknown>,
-  onDone?: (done: number) => void,
-) {
-  let next = 0;
-  let done = 0;
-  const loop = async () => {
-    while (next < n) {
-      const i = next++;
-      await op(i);
-      done++;
-      if (onDone && done % 1000 === 0) onDone(done);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-}
-
-/** Node flags opening an inspector when profiling (none without dir). */
-const profFlags = (dir: string | undefined): string[] => (dir ? ["--inspect=127.0.0.1:0"] : []);
-
-/** Node flags writing a perf symbol map when recording with perf (none without dir). */
-const perfFlags = (dir: string | undefined): string[] => (dir ? ["--perf-basic-prof"] : []);
-
 /** Where the scheduler process's stdout goes: K8TS_BENCH_SCHEDULER_STDOUT's file, else nowhere. */
 function schedulerStdout(): "ignore" | number {
   const file = process.env.K8TS_BENCH_SCHEDULER_STDOUT;
   return file ? openSync(file, "w") : "ignore";
-}
-
-/** Starts `perf record` on pid into file; the returned function stops it. */
-function recordPerf(pid: number, file: string): () => Promise<void> {
-  const perf = spawn("perf", ["record", "-F", "999", "-g", "-o", file, "-p", String(pid)], {
-    stdio: "ignore",
-  });
-  const exited = new Promise((r) => perf.once("exit", r));
-  return async () => {
-    if (perf.exitCode === null) perf.kill("SIGINT");
-    await exited;
-  };
-}
-
-/** An inspector session on a process that printed its address in output. */
-async function connectInspector(what: string, output: string): Promise<InspectorSession> {
-  const url = inspectorUrl(output);
-  if (!url) throw new Error(`the ${what} printed no inspector address`);
-  return InspectorSession.connect(url);
 }
 
 /**
@@ -241,7 +197,7 @@ async function runWorkload(
   try {
     progress("scheduler", `${w.name}: creating ${w.nodes} nodes`);
     let lastNode = { name: "", rv: -1 };
-    await concurrently(
+    await pool(
       w.nodes,
       32,
       async (i) => {
@@ -330,7 +286,7 @@ async function runWorkload(
     const schedCpu0 = sched ? processCpuMs(sched.pid!) : server0.scheduler;
     const benchCpu0 = process.cpuUsage();
     const start = performance.now();
-    await concurrently(
+    await pool(
       w.pods,
       32,
       async (i) => {

@@ -27,8 +27,10 @@ import { RestClient, resourcePath } from "../../src/client/rest-client.ts";
 import { EventBroadcaster } from "../../src/scheduler/events/event-broadcaster.ts";
 import { startCluster } from "../../test/e2e/harness.ts";
 import { progress } from "./args.ts";
-import { InspectorSession, inspectorUrl } from "./inspector.ts";
-import { processCpuMs } from "./server-side.ts";
+import type { InspectorSession } from "./inspector.ts";
+import { pool } from "./pool.ts";
+import { connectInspector } from "./process-profile.ts";
+import { processCpuMs } from "./proc-stat.ts";
 import { printTable, type Row } from "./table.ts";
 import { workloads } from "./scheduler-workloads.ts";
 
@@ -47,14 +49,6 @@ function parseArgs(argv: string[]) {
       );
   }
   return args;
-}
-
-async function concurrently(n: number, concurrency: number, op: (i: number) => Promise<unknown>) {
-  let next = 0;
-  const loop = async () => {
-    while (next < n) await op(next++);
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
 }
 
 const args = parseArgs(process.argv.slice(2));
@@ -77,9 +71,7 @@ const broadcaster = new EventBroadcaster(client, { clock: realClock, hostname: "
 const recorder = broadcaster.newRecorder("default-scheduler");
 try {
   if (args.cpuProfDir) {
-    const url = inspectorUrl(cluster.logs());
-    if (!url) throw new Error("the server printed no inspector address");
-    inspector = await InspectorSession.connect(url);
+    inspector = await connectInspector("server", cluster.logs());
     await mkdir(args.cpuProfDir, { recursive: true });
   }
   for (let w = 0; w < 2; w++)
@@ -152,7 +144,7 @@ try {
       const load0 = loadavg()[0]!;
       const server0 = processCpuMs(cluster.pid);
       const client0 = process.cpuUsage();
-      await concurrently(n, 32, op);
+      await pool(n, 32, op);
       await broadcaster.flush();
       const serverMs = (processCpuMs(cluster.pid) - server0) / n;
       const c = process.cpuUsage(client0);

@@ -5,16 +5,10 @@
  * measured inside the API server), so client-side queueing can be told
  * apart from server time.
  */
-import { readFileSync } from "node:fs";
 import https from "node:https";
 import type { ClientConfig } from "../../src/client/kubeconfig.ts";
 
-/** CPU milliseconds (user + system) the process has used so far. */
-export function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks * 10; // USER_HZ is 100 on Linux
-}
+export { processCpuMs } from "./proc-stat.ts";
 
 /** Cumulative bucket counts (le → count) of one verb/resource's request durations. */
 export type Buckets = Map<number, number>;
