@@ -5,7 +5,7 @@
  * asynchronously when a webhook converts them) and StorageError →
  * Status translation. Handlers never touch keys or revisions themselves.
  */
-import type { Backend, KeyValue, ListResult } from "../storage/backend.ts";
+import type { Backend, KeyValue, ListOptions, ListResult } from "../storage/backend.ts";
 import { isDeepStrictEqual } from "node:util";
 import { isStorageError } from "../storage/errors.ts";
 import { StatusError } from "../api/status.ts";
@@ -232,7 +232,7 @@ export class ObjectStore {
   async list(
     def: ResourceDef,
     namespace: string | undefined,
-    opts: { revision?: number; limit?: number; after?: string },
+    opts: ListOptions,
   ): Promise<StoredList> {
     const result: ListResult = await this.run(def, "", () =>
       this.backend.list(keyPrefix(def, namespace), opts),

@@ -296,6 +296,8 @@ test("lists: selectors, pagination, tables and metadata-only", async () => {
     page2.body.items.map((i: { metadata: { name: string } }) => i.metadata.name),
     ["p2", "p3"],
   );
+  // A continue page is read from storage, which counts the rest only when asked.
+  assert.equal(page2.body.metadata.remainingItemCount, 1);
   assert.equal(page2.body.metadata.resourceVersion, page1.body.metadata.resourceVersion);
   const filtered = await t.call(
     "GET",

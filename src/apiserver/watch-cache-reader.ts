@@ -29,7 +29,7 @@
  * objects are shared: callers render them and must never mutate them.
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
-import type { KeyValue } from "../storage/backend.ts";
+import type { KeyValue, ListOptions as StorageListOptions } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
 import { hasLatestRevision } from "../storage/latest-revision.ts";
 import type { ServerContext } from "./context.ts";
@@ -244,7 +244,7 @@ export async function listStorage(
   server: ServerContext,
   def: ResourceDef,
   namespace: string | undefined,
-  opts: { revision?: number; limit?: number; after?: string },
+  opts: StorageListOptions,
 ): Promise<StoragePage> {
   if (def.convertMany) {
     // Webhook conversion decodes the whole page at once, asynchronously.

@@ -34,6 +34,11 @@ export interface ListOptions {
   limit?: number;
   /** Only keys strictly greater than this one (continuation). */
   after?: string;
+  /**
+   * Count the keys left after a limited page (ListResult.remaining). Backends
+   * for which the count costs a walk of the rest skip it unless asked.
+   */
+  countRemaining?: boolean;
 }
 
 export interface ListResult {
@@ -42,7 +47,7 @@ export interface ListResult {
   kvs: KeyValue[];
   /** True when keys beyond the returned page exist at that revision. */
   more: boolean;
-  /** Keys left after this page (only set when more is true, best effort). */
+  /** Keys left after this page (only set when more is true, best effort; see countRemaining). */
   remaining?: number;
 }
 

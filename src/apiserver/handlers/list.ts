@@ -112,6 +112,7 @@ export async function listPage(
       revision,
       limit: pageSize,
       after,
+      countRemaining: !filtering,
     });
     revision ??= page.revision;
     let lastKey: string | undefined;

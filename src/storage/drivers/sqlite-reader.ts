@@ -47,7 +47,13 @@ export class SqliteReader {
   /** One page of keys under prefix; revision undefined reads the live view. */
   list(
     prefix: string,
-    opts: { revision?: number; readRevision: number; limit: number; after?: string },
+    opts: {
+      revision?: number;
+      readRevision: number;
+      limit: number;
+      after?: string;
+      countRemaining: boolean;
+    },
   ): ListResult {
     const range = keyRange(prefix, opts.after);
     const empty: ListResult = { revision: opts.readRevision, kvs: [], more: false };
@@ -58,7 +64,9 @@ export class SqliteReader {
     if (more) rows.length = opts.limit;
     const kvs = rows.map(toKeyValue);
     const result: ListResult = { revision: opts.readRevision, kvs, more };
-    if (more) {
+    // The count walks every log row of the rest: a paged scan asking it on
+    // every page would cost the square of the range.
+    if (more && opts.countRemaining) {
       const rest: KeyRange = { lower: kvs[kvs.length - 1].key, exclusive: true, end: range.end };
       result.remaining = this.#count(rest, opts.revision);
     }
@@ -120,7 +128,7 @@ export class SqliteReader {
   /**
    * Counts keys in the range at the revision: the distinct keys (a covering
    * walk of kv_name_id) minus those whose newest row is a tombstone (through
-   * kv_tombstones). Lists call it for every limited page.
+   * kv_tombstones). Lists call it for a limited page that asks for it.
    */
   #count(range: KeyRange, revision: number | undefined): number {
     const bounded = range.end !== undefined;

@@ -234,6 +234,7 @@ export class SqliteBackend implements Backend {
       readRevision: at ?? writer.committedRevision,
       limit: opts.limit ?? 0,
       after: opts.after,
+      countRemaining: opts.countRemaining === true,
     });
     if (at === undefined) await this.#durable();
     return result;
