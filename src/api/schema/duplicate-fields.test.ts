@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { findDuplicateFields } from "./duplicate-fields.ts";
+import { findDuplicateFields, keyColons } from "./duplicate-fields.ts";
 import { referenceDuplicateFields } from "./duplicate-fields-reference.ts";
 
 test("findDuplicateFields", async (t) => {
@@ -117,6 +117,17 @@ test("findDuplicateFields with the parsed key count answers as without it", asyn
     assert.equal(parsedKeys(JSON.parse(text)), 2);
     assert.deepEqual(findDuplicateFields(text, 2), ["b"]);
   });
+  await t.test("a key ending in a backslash still counts", () => {
+    const text = '{"a\\\\":1,"a\\\\" :2}';
+    assert.equal(parsedKeys(JSON.parse(text)), 1);
+    assert.equal(keyColons(text), 2);
+    assert.deepEqual(findDuplicateFields(text, 1), ["a\\"]);
+  });
+  await t.test("managedFields' associative keys are no keys of the text", () => {
+    const entry = { fieldsV1: { "f:metadata": { "f:ownerReferences": { 'k:{"uid":"u"}': {} } } } };
+    const text = JSON.stringify({ metadata: { managedFields: [entry] } });
+    assert.equal(keyColons(text), parsedKeys(JSON.parse(text)));
+  });
   await t.test("white space before colons", () => {
     const text = '{ "a" :\n1, "a"\t: 2, "c": {"d" : 1} }';
     assert.deepEqual(findDuplicateFields(text, parsedKeys(JSON.parse(text))), ["a"]);
@@ -131,6 +142,26 @@ test("findDuplicateFields with the parsed key count answers as without it", asyn
           return;
         }
         assert.deepEqual(findDuplicateFields(text, parsedKeys(value)), findDuplicateFields(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  await t.test("property: a serialized value's key colons are its keys", () => {
+    // ...and its strings (keys or values) that begin with spaces and a colon.
+    const colonFirst = (v: unknown): number =>
+      typeof v === "string"
+        ? Number(/^ *:/.test(v))
+        : typeof v !== "object" || v === null
+          ? 0
+          : Object.entries(v).reduce(
+              (n, [k, x]) => n + (Array.isArray(v) ? 0 : colonFirst(k)) + colonFirst(x),
+              0,
+            );
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value);
+        const parsed = JSON.parse(text) as unknown;
+        assert.equal(keyColons(text), parsedKeys(parsed) + colonFirst(parsed));
       }),
       { numRuns: 2000 },
     );

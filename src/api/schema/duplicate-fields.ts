@@ -171,10 +171,9 @@ class Scanner {
  *
  * `parsedKeys`, the keys of every object in JSON.parse(jsonText) (see
  * checkDecoding), lets most texts skip the scan: each key of the text ends
- * in `"` and a colon, and a colon so preceded elsewhere can only sit in a
- * string after an escaped quote, so the text holds at most keyColons(text)
- * keys, and at least parsedKeys (parsing keeps one of each repeated key).
- * When the two are equal, no key repeats.
+ * in an unescaped `"` and a colon (see keyColons), so the text holds at most
+ * keyColons(text) keys, and at least parsedKeys (parsing keeps one of each
+ * repeated key). When the two are equal, no key repeats.
  */
 export function findDuplicateFields(jsonText: string, parsedKeys?: number): string[] {
   if (parsedKeys !== undefined && keyColons(jsonText) === parsedKeys) return [];
@@ -187,13 +186,22 @@ export function findDuplicateFields(jsonText: string, parsedKeys?: number): stri
   return scanner.found;
 }
 
-/** Colons preceded by a quote (JSON white space between): an upper bound on the keys of a JSON text. */
+/**
+ * Colons preceded by an unescaped quote (JSON white space between): an upper
+ * bound on the keys of a JSON text. In valid JSON such a quote closes a key
+ * (only keys are followed by a colon) or opens a string that begins with a
+ * colon. A quote after an odd run of backslashes sits inside a string, as in
+ * the stored form of an associative list item's key, `"k:{\"uid\":\"u\"}"`.
+ */
 export function keyColons(text: string): number {
   let n = 0;
   for (let i = text.indexOf(":"); i >= 0; i = text.indexOf(":", i + 1)) {
     let j = i - 1;
     while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
-    if (text.charCodeAt(j) === QUOTE) n++;
+    if (text.charCodeAt(j) !== QUOTE) continue;
+    let k = j - 1;
+    while (k >= 0 && text.charCodeAt(k) === BACKSLASH) k--;
+    if ((j - k) % 2 === 1) n++;
   }
   return n;
 }
