@@ -1,0 +1,81 @@
+/**
+ * The controller manager as a real process against a real API server, driven
+ * by kubectl: a service's Endpoints and EndpointSlice follow its ready pods,
+ * and a disruption budget over them blocks an eviction. No kubelet runs here:
+ * tests write pod status.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type ControllerManager,
+  eventuallyWithLog,
+  kubectlJson,
+  setPods,
+  startControllerManager,
+} from "./controller-manager.ts";
+import { startCluster, type TestCluster } from "./harness.ts";
+
+let cluster: TestCluster;
+let manager: ControllerManager;
+
+before(async () => {
+  cluster = await startCluster({ args: ["--disable-controller-manager"] });
+  manager = await startControllerManager(cluster);
+});
+
+after(async () => {
+  await manager?.stop();
+  await cluster?.stop();
+});
+
+const eventually = eventuallyWithLog(() => manager.log());
+
+test("a service gets Endpoints and an EndpointSlice for its ready pods", async () => {
+  await cluster.kubectlOk([
+    "create",
+    "deployment",
+    "api",
+    "--image=busybox",
+    "--replicas=2",
+    "--port=8080",
+  ]);
+  await cluster.kubectlOk(["expose", "deployment", "api", "--port=80", "--target-port=8080"]);
+  await eventually(
+    "2 api pods",
+    async () => (await kubectlJson(cluster, ["get", "pods", "-l", "app=api"])).items.length === 2,
+  );
+  await setPods(cluster, "app=api");
+  const ep = await eventually("endpoints", async () => {
+    const e = await kubectlJson(cluster, ["get", "endpoints", "api"]);
+    return e.subsets?.[0]?.addresses?.length === 2 && e;
+  });
+  assert.equal(ep.subsets[0].ports[0].port, 8080);
+  const slices = (
+    await kubectlJson(cluster, ["get", "endpointslices", "-l", "kubernetes.io/service-name=api"])
+  ).items;
+  assert.equal(slices.length, 1);
+  assert.equal(slices[0].endpoints.length, 2);
+  assert.ok(slices[0].endpoints.every((e: any) => e.conditions.ready === true));
+});
+
+test("a disruption budget blocks an eviction that would break it", async () => {
+  await cluster.kubectlOk(["create", "pdb", "api-pdb", "--selector=app=api", "--min-available=2"]);
+  const pdb = await eventually("pdb status", async () => {
+    const p = await kubectlJson(cluster, ["get", "pdb", "api-pdb"]);
+    return p.status?.expectedPods === 2 && p;
+  });
+  assert.equal(pdb.status.disruptionsAllowed, 0);
+  const pod = (await kubectlJson(cluster, ["get", "pods", "-l", "app=api"])).items[0].metadata.name;
+  const res = await cluster.request(
+    "POST",
+    `/api/v1/namespaces/default/pods/${pod}/eviction`,
+    JSON.stringify({
+      apiVersion: "policy/v1",
+      kind: "Eviction",
+      metadata: { name: pod, namespace: "default" },
+    }),
+    { "Content-Type": "application/json" },
+  );
+  assert.equal(res.status, 429, res.body);
+  assert.match(JSON.parse(res.body).message, /disruption budget/);
+});
