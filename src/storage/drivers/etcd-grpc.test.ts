@@ -9,7 +9,8 @@ import {
 } from "node:http2";
 import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import { test } from "node:test";
-import { FrameParser, GrpcChannel, GrpcError } from "./etcd-grpc.ts";
+import { GrpcChannel } from "./etcd-grpc.ts";
+import { FrameParser, GrpcError } from "./etcd-grpc-wire.ts";
 
 /** A gRPC length-prefixed frame of payload. */
 function frame(payload: Buffer | string): Buffer {
