@@ -19,8 +19,8 @@ const noTaints: readonly Taint[] = Object.freeze([]);
 /** Numbers per node in a hot table: what a cycle reads off every node it filters and scores. */
 const HOT = 8;
 const FREE_PODS = 0;
-const FREE_CPU = 1;
-const FREE_MEMORY = 2;
+const REQ_CPU = 1;
+const REQ_MEMORY = 2;
 const FREE_STORAGE = 3;
 const ALLOC_CPU = 4;
 const ALLOC_MEMORY = 5;
@@ -59,7 +59,7 @@ export class HotSlots {
 
 export class NodeInfo {
   private current: Node | undefined;
-  /** This node's numbers (free*, alloc*, nonZero*) at table[base...]: see HotSlots. */
+  /** This node's numbers (free pods and storage, req*, alloc*, nonZero*) at table[base...]: see HotSlots. */
   private table: Float64Array;
   private base: number;
   /** The node's name and labels, read once per Node object (hot in every filter and score). */
@@ -77,9 +77,6 @@ export class NodeInfo {
   readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
   readonly requested: Resource = emptyResource();
   allocatable: Resource = emptyResource();
-  /** Requested cpu (milli), copied here for the Score plugins (as allocMilliCPU). */
-  reqMilliCPU = 0;
-  reqMemory = 0;
   readonly usedPorts: HostPort[] = [];
   /**
    * Bumped on every change (a pod added or removed, or a new Node object).
@@ -122,7 +119,7 @@ export class NodeInfo {
   /**
    * Allocatable minus requested cpu (milli), memory and ephemeral storage,
    * and pod slots left (allowedPodNumber minus pods): kept current by
-   * setNode/addPod/removePod so the Filter's common case reads four numbers
+   * setNode/addPod/removePod so the Filter's common case reads its numbers
    * off the hot table.
    */
   get freePods(): number {
@@ -130,15 +127,24 @@ export class NodeInfo {
   }
 
   get freeMilliCPU(): number {
-    return this.table[this.base + FREE_CPU]!;
+    return this.table[this.base + ALLOC_CPU]! - this.table[this.base + REQ_CPU]!;
   }
 
   get freeMemory(): number {
-    return this.table[this.base + FREE_MEMORY]!;
+    return this.table[this.base + ALLOC_MEMORY]! - this.table[this.base + REQ_MEMORY]!;
   }
 
   get freeEphemeralStorage(): number {
     return this.table[this.base + FREE_STORAGE]!;
+  }
+
+  /** Requested cpu (milli) and memory of the node's pods, for the Score plugins (same reason). */
+  get reqMilliCPU(): number {
+    return this.table[this.base + REQ_CPU]!;
+  }
+
+  get reqMemory(): number {
+    return this.table[this.base + REQ_MEMORY]!;
   }
 
   /** Allocatable cpu (milli) and memory, for the Score plugins (same reason). */
@@ -200,14 +206,12 @@ export class NodeInfo {
     const used = this.requested;
     const t = this.table;
     const b = this.base;
-    t[b + FREE_CPU] = alloc.milliCPU - used.milliCPU;
-    t[b + FREE_MEMORY] = alloc.memory - used.memory;
+    t[b + REQ_CPU] = used.milliCPU;
+    t[b + REQ_MEMORY] = used.memory;
     t[b + FREE_STORAGE] = alloc.ephemeralStorage - used.ephemeralStorage;
     t[b + FREE_PODS] = alloc.allowedPodNumber - this.pods.size;
     t[b + ALLOC_CPU] = alloc.milliCPU;
     t[b + ALLOC_MEMORY] = alloc.memory;
-    this.reqMilliCPU = used.milliCPU;
-    this.reqMemory = used.memory;
   }
 
   /**
