@@ -35,26 +35,30 @@ function isDefault(v: FieldValue): boolean {
   return (typeof v === "string" || Buffer.isBuffer(v)) && v.length === 0;
 }
 
-/** Encoded size of one field's value (without its tag). */
-function valueSize(v: FieldValue): number {
-  if (typeof v === "number") return varintSize(v);
-  if (v instanceof Always) return varintSize(v.n);
-  if (typeof v === "boolean") return 1;
-  if (typeof v === "bigint") return bigVarintBytes(v).length;
-  const len =
-    typeof v === "string"
-      ? Buffer.byteLength(v, "utf8")
-      : Buffer.isBuffer(v)
-        ? v.length
-        : messageSize(v as Message);
-  return varintSize(len) + len;
-}
-
-function messageSize(m: Message): number {
+/**
+ * The encoded size of m. Records, in the order writeMessage visits them, each
+ * string's UTF-8 length and each nested message's size into lens, so writing
+ * measures nothing again.
+ */
+function measure(m: Message, lens: number[]): number {
   let size = 0;
   for (const [field, v] of m) {
     if (isDefault(v)) continue;
-    size += varintSize(field << 3) + valueSize(v);
+    size += varintSize(field << 3);
+    if (typeof v === "number") size += varintSize(v);
+    else if (v instanceof Always) size += varintSize(v.n);
+    else if (typeof v === "boolean") size += 1;
+    else if (typeof v === "bigint") size += bigVarintSize(v);
+    else {
+      let len: number;
+      if (typeof v === "string") lens.push((len = Buffer.byteLength(v, "utf8")));
+      else if (Buffer.isBuffer(v)) len = v.length;
+      else {
+        const slot = lens.push(0) - 1;
+        lens[slot] = len = measure(v as Message, lens);
+      }
+      size += varintSize(len) + len;
+    }
   }
   return size;
 }
@@ -68,19 +72,34 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
-/** A non-negative or negative int64 as its varint bytes (two's complement, 10 bytes when negative). */
-function bigVarintBytes(v: bigint): number[] {
+/** Varint bytes of an int64 (two's complement: 10 bytes when negative). */
+function bigVarintSize(v: bigint): number {
   let n = BigInt.asUintN(64, v);
-  const out: number[] = [];
+  let size = 1;
   while (n >= 0x80n) {
-    out.push(Number(n & 0x7fn) | 0x80);
     n >>= 7n;
+    size++;
   }
-  out.push(Number(n));
-  return out;
+  return size;
 }
 
-function writeMessage(buf: Buffer, pos: number, m: Message): number {
+function writeBigVarint(buf: Buffer, pos: number, v: bigint): number {
+  let n = BigInt.asUintN(64, v);
+  while (n >= 0x80n) {
+    buf[pos++] = Number(n & 0x7fn) | 0x80;
+    n >>= 7n;
+  }
+  buf[pos++] = Number(n);
+  return pos;
+}
+
+/** Writes m at pos, taking lengths from lens (as measure recorded them) from lens.at on. */
+function writeMessage(
+  buf: Buffer,
+  pos: number,
+  m: Message,
+  lens: { list: number[]; at: number },
+): number {
   for (const [field, v] of m) {
     if (isDefault(v)) continue;
     const wire =
@@ -94,16 +113,17 @@ function writeMessage(buf: Buffer, pos: number, m: Message): number {
     if (typeof v === "number") pos = writeVarint(buf, pos, v);
     else if (v instanceof Always) pos = writeVarint(buf, pos, v.n);
     else if (typeof v === "boolean") buf[pos++] = 1;
-    else if (typeof v === "bigint") for (const b of bigVarintBytes(v)) buf[pos++] = b;
+    else if (typeof v === "bigint") pos = writeBigVarint(buf, pos, v);
     else if (typeof v === "string") {
-      pos = writeVarint(buf, pos, Buffer.byteLength(v, "utf8"));
-      pos += buf.write(v, pos, "utf8");
+      const len = lens.list[lens.at++]!;
+      pos = writeVarint(buf, pos, len);
+      pos += buf.write(v, pos, len, "utf8");
     } else if (Buffer.isBuffer(v)) {
       pos = writeVarint(buf, pos, v.length);
       pos += v.copy(buf, pos);
     } else {
-      pos = writeVarint(buf, pos, messageSize(v as Message));
-      pos = writeMessage(buf, pos, v as Message);
+      pos = writeVarint(buf, pos, lens.list[lens.at++]!);
+      pos = writeMessage(buf, pos, v as Message, lens);
     }
   }
   return pos;
@@ -111,11 +131,12 @@ function writeMessage(buf: Buffer, pos: number, m: Message): number {
 
 /** The message as a gRPC length-prefixed frame (uncompressed). */
 export function grpcFrame(m: Message): Buffer {
-  const size = messageSize(m);
+  const lens: number[] = [];
+  const size = measure(m, lens);
   const buf = Buffer.allocUnsafe(5 + size);
   buf[0] = 0;
   buf.writeUInt32BE(size, 1);
-  const end = writeMessage(buf, 5, m);
+  const end = writeMessage(buf, 5, m, { list: lens, at: 0 });
   if (end !== buf.length) throw new Error(`protobuf encoding wrote ${end} of ${buf.length} bytes`);
   return buf;
 }
