@@ -32,6 +32,20 @@ test("under() returns a prefix's elements in key order, after puts and removes",
   assert.equal(store.size, 3);
 });
 
+test("under() orders keys as storage does (UTF-8 bytes), above U+FFFF too", () => {
+  const store = new WatchCacheStore();
+  // By UTF-16 unit the pair (0xD83D...) sorts before U+FF01; by code point after it.
+  store.replace([kv("/r/cr/b\u{1F600}", 1), kv("/r/cr/b\uFF01", 2), kv("/r/cr/a", 3)]);
+  assert.deepEqual(
+    store.under("/r/cr/").map((e) => e.key),
+    ["/r/cr/a", "/r/cr/b\uFF01", "/r/cr/b\u{1F600}"],
+  );
+  assert.deepEqual(
+    store.under("/r/cr/b\uFF01").map((e) => e.key),
+    ["/r/cr/b\uFF01"],
+  );
+});
+
 test("an element decodes once per served version; storage reads of the same version share it", () => {
   const store = new WatchCacheStore();
   const v1 = { resource: "v1" } as ResourceDef;

@@ -26,6 +26,7 @@
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { KeyValue } from "../storage/backend.ts";
+import { compareKeys, sortByKey } from "../storage/key-order.ts";
 import { realClock, type Clock } from "../client/clock.ts";
 import { compactDecoded } from "./watch-cache-compact.ts";
 import { newSettleTables, settleDecoded, type SettleTables } from "./watch-cache-settle.ts";
@@ -174,7 +175,7 @@ export class WatchCacheStore {
 
   /** The elements whose key starts with prefix, in key order (as storage lists them). */
   under(prefix: string): CacheElement[] {
-    const keys = (this.#sorted ??= [...this.#items.keys()].sort(compareKeys));
+    const keys = (this.#sorted ??= sortByKey([...this.#items.keys()], (key) => key));
     const out: CacheElement[] = [];
     for (let i = lowerBound(keys, prefix); i < keys.length; i++) {
       const key = keys[i]!;
@@ -243,18 +244,13 @@ function reencode(obj: KObject): string {
   return JSON.stringify({ ...obj, metadata });
 }
 
-/** Byte order of keys, as etcd and SQLite order them (keys are ASCII). */
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** The first index whose key is >= prefix. */
 function lowerBound(keys: string[], prefix: string): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < prefix) lo = mid + 1;
+    if (compareKeys(keys[mid]!, prefix) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

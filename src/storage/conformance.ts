@@ -138,6 +138,29 @@ export function backendConformance(makeBackend: MakeBackend): void {
       assert.deepEqual(none, { revision: latest.revision, kvs: [], more: false });
     });
 
+    test("keys are ordered by their UTF-8 bytes, and pages follow that order", async () => {
+      // U+FF01 sorts before U+1F600 by code point, after it by UTF-16 unit.
+      const names = ["a", "b\u{1F600}", "b\uFF01", "c", "\u00e9"];
+      for (const n of names) await b.create(`${p}${n}`, n);
+      const bytes = (k: string) => Buffer.from(k);
+      const want = names.map((n) => `${p}${n}`).sort((x, y) => Buffer.compare(bytes(x), bytes(y)));
+      assert.deepEqual(
+        (await b.list(p)).kvs.map((kv) => kv.key),
+        want,
+      );
+      for (let limit = 1; limit <= names.length; limit++) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await b.list(p, { limit, after });
+          seen.push(...page.kvs.map((kv) => kv.key));
+          if (!page.more) break;
+          after = page.kvs.at(-1)!.key;
+        }
+        assert.deepEqual(seen, want, `pages of ${limit}`);
+      }
+    });
+
     test("list edge cases: exact limit, continuation keys outside the prefix", async () => {
       for (const n of ["a", "b", "c"]) await b.create(`${p}${n}`, n);
       const exact = await b.list(p, { limit: 3 });

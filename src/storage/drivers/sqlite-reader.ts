@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { KeyValue, ListResult, WatchEvent } from "../backend.ts";
+import { compareKeys, sortByKey } from "../key-order.ts";
 import { prefixEnd } from "./sqlite-validate.ts";
 import {
   rangeSql,
@@ -117,7 +118,7 @@ export class SqliteReader {
         ` WHERE ${rangeSql("name", exclusive, bounded)} AND id <= @rev` +
         " GROUP BY name ORDER BY name LIMIT @want) g JOIN kv k ON k.id = g.m";
       const rows = this.#stmts.get(sql).all(params) as LogRow[];
-      rows.sort((a, b) => (a.name < b.name ? -1 : 1));
+      sortByKey(rows, (row) => row.name);
       for (const row of rows) if (!row.deleted) out.push(row);
       if (want < 0 || rows.length < want || out.length >= n) return out;
       lower = rows[rows.length - 1].name;
@@ -148,10 +149,10 @@ export class SqliteReader {
 function keyRange(prefix: string, after: string | undefined): KeyRange | undefined {
   const end = prefixEnd(prefix);
   const range: KeyRange =
-    after !== undefined && after >= prefix
+    after !== undefined && compareKeys(after, prefix) >= 0
       ? { lower: after, exclusive: true, end }
       : { lower: prefix, exclusive: false, end };
-  if (end !== undefined && range.lower >= end) return undefined;
+  if (end !== undefined && compareKeys(range.lower, end) >= 0) return undefined;
   return range;
 }
 
