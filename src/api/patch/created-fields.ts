@@ -129,8 +129,17 @@ function encode(v: unknown, info: FieldPatchInfo | undefined, present: boolean):
 
 /** The FieldsV1 object of a node: "." first when a member, then the children by path element. */
 function sortedFields(pes: string[], kids: FieldsV1[], member: boolean): FieldsV1 {
-  // Insertion sort of both arrays in place: nodes have few children, often
-  // in order already, and Array.prototype.sort would allocate.
+  const out: FieldsV1 = {};
+  if (member) out["."] = {};
+  if (pes.length > SMALL_NODE && !inOrder(pes)) {
+    // A large node out of order (a map's keys as a client sent them): an
+    // insertion sort would be quadratic in its keys.
+    const index = pes.map((_, i) => i).sort((a, b) => comparePathElements(pes[a], pes[b]));
+    for (const i of index) out[pes[i]] = kids[i];
+    return out;
+  }
+  // Insertion sort of both arrays in place: most nodes have few children,
+  // often in order already, and Array.prototype.sort would allocate.
   for (let i = 1; i < pes.length; i++) {
     const pe = pes[i];
     if (comparePathElements(pes[i - 1], pe) <= 0) continue;
@@ -143,10 +152,17 @@ function sortedFields(pes: string[], kids: FieldsV1[], member: boolean): FieldsV
     pes[j + 1] = pe;
     kids[j + 1] = kid;
   }
-  const out: FieldsV1 = {};
-  if (member) out["."] = {};
   for (let i = 0; i < pes.length; i++) out[pes[i]] = kids[i];
   return out;
+}
+
+/** Children up to this many are insertion-sorted. */
+const SMALL_NODE = 16;
+
+function inOrder(pes: string[]): boolean {
+  for (let i = 1; i < pes.length; i++)
+    if (comparePathElements(pes[i - 1], pes[i]) > 0) return false;
+  return true;
 }
 
 /** A member without children: scalars, atomic values, empty containers. */

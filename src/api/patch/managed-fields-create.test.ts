@@ -208,3 +208,23 @@ test("createdFieldsV1 builds ordinary objects itself and leaves odd ones to the 
   );
   assert.ok(direct > 100, `${direct} of 200 built directly`);
 });
+
+test("a node with many children out of order (a map's keys as sent) builds the same fields", () => {
+  const keys = Array.from({ length: 300 }, (_, i) => `k${String(i).padStart(4, "0")}`);
+  // Reversed, and a fixed interleaving: both out of order for more than the small-node sort.
+  const orders = [[...keys].reverse(), keys.map((_, i) => keys[(i * 7) % keys.length])];
+  for (const order of orders) {
+    const data = Object.fromEntries(order.map((k) => [k, "v"]));
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "big" }, data } as KObject;
+    const built = createdFieldsV1(cm, undefined, undefined);
+    assert.ok(built, "built directly");
+    assert.equal(
+      JSON.stringify(built),
+      JSON.stringify(fullCreate(cm, info, undefined)[0].fieldsV1),
+    );
+    assert.deepEqual(Object.keys((built as { "f:data": object })["f:data"]), [
+      ".",
+      ...keys.map((k) => `f:${k}`),
+    ]);
+  }
+});
