@@ -157,6 +157,15 @@ test("a stale suggestion is redone from storage: conflict, failing patch, precon
       want: { k: "3" },
     },
     {
+      // A PUT without precondition: the compare-and-swap fails, the body is written again
+      // from storage's object (decoded afresh from the request: the first attempt changed it).
+      name: "put-conflict",
+      method: "PUT",
+      body: () => ({ metadata: { name: "put-conflict", labels: { a: "b" } }, data: { k: "6" } }),
+      headers: {},
+      want: { k: "6" },
+    },
+    {
       // The precondition names storage's revision, not the cache's.
       name: "precondition",
       method: "PUT",

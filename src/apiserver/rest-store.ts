@@ -36,6 +36,14 @@ export interface WriteOptions {
   auditAnnotations?: Record<string, string>;
 }
 
+/** RestStore.update's options. */
+export interface UpdateOptions extends WriteOptions {
+  /** Creates the object when absent (else 404). */
+  allowCreate?: boolean;
+  /** The transform only reads the current object: it needs no copy of its own. */
+  currentReadOnly?: boolean;
+}
+
 const MAX_UPDATE_ATTEMPTS = 16;
 
 /**
@@ -221,13 +229,16 @@ export class RestStore {
    * absent) and returns the desired one; it is re-run on storage conflicts
    * unless the desired object carries a resourceVersion precondition.
    * Absent objects are created when `allowCreate`, else 404.
+   * `transform` gets its own copy of the current object, unless
+   * `currentReadOnly`: then the object itself (possibly the watch cache's:
+   * never change it, and return nothing that shares parts with it).
    */
   async update(
     def: ResourceDef,
     namespace: string,
     name: string,
     transform: (current: KObject | undefined) => Promise<KObject>,
-    opts: WriteOptions & { allowCreate?: boolean },
+    opts: UpdateOptions,
   ): Promise<{ obj: KObject; created: boolean }> {
     const note: { precondition?: string } = {};
     const step = (from: CurrentState) => {
@@ -255,7 +266,7 @@ export class RestStore {
       name: string;
       state: CurrentState;
       transform: (current: KObject | undefined) => Promise<KObject>;
-      opts: WriteOptions & { allowCreate?: boolean };
+      opts: UpdateOptions;
       /** Set to the desired object's resourceVersion precondition, if any. */
       note: { precondition?: string };
     },
@@ -265,7 +276,7 @@ export class RestStore {
     // Shared with the watch cache when suggested by it: read, never changed.
     const current = state.obj;
     if (!current && !opts.allowCreate) throw notFound(def.group, def.resource, name);
-    const desired = await transform(current ? copyJson(current) : undefined);
+    const desired = await transform(current && !opts.currentReadOnly ? copyJson(current) : current);
     if (!current) {
       (desired.metadata as ObjectMeta).resourceVersion = undefined;
       delete (desired.metadata as ObjectMeta).resourceVersion;

@@ -3,7 +3,7 @@
  * a resourceVersion in the body is a precondition (stale → 409). Creating
  * through PUT only for the resources upstream allows it.
  */
-import type { ResourceDef } from "../../api/types.ts";
+import type { KObject, ResourceDef } from "../../api/types.ts";
 import type { RequestContext } from "../context.ts";
 import { negotiate } from "../negotiation.ts";
 import { checkNameMatchesURL, checkNamespace, checkTypeMeta } from "../object-meta.ts";
@@ -34,8 +34,12 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
   const body = await readObject(ctx);
   checkTypeMeta(body, def);
   await checkUnknownFields(ctx, def, body);
-  checkNamespace(body, def, ctx.info.namespace);
-  checkNameMatchesURL(body, ctx.info.name);
+  const normalize = (obj: KObject) => {
+    checkNamespace(obj, def, ctx.info.namespace);
+    checkNameMatchesURL(obj, ctx.info.name);
+  };
+  normalize(body);
+  const desired = bodies(body, ctx.rawBody, normalize);
   const { obj, created } = await new RestStore(ctx.server).update(
     def,
     ctx.info.namespace,
@@ -45,15 +49,44 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
         // Only spec.finalizers changes through namespaces/finalize.
         const next = copyJson(current);
         const spec = (body.spec ?? {}) as Record<string, unknown>;
-        next.spec = { ...((current.spec as object) ?? {}), finalizers: spec.finalizers ?? [] };
+        next.spec = { ...((next.spec as object) ?? {}), finalizers: spec.finalizers ?? [] };
         if (body.metadata?.resourceVersion)
           next.metadata!.resourceVersion = body.metadata.resourceVersion;
         else delete next.metadata!.resourceVersion;
         return next;
       }
-      return copyJson(body);
+      return desired();
     },
-    { ...opts, allowCreate: subresource === "" && allowsCreateOnUpdate(def) },
+    {
+      ...opts,
+      allowCreate: subresource === "" && allowsCreateOnUpdate(def),
+      currentReadOnly: true,
+    },
   );
   await reply(ctx, created ? 201 : 200, obj, negotiated);
+}
+
+/**
+ * The desired object of each attempt, which the write changes: the body
+ * itself the first time, then (a retry after a storage conflict) the body
+ * decoded again from its JSON text and normalized as it was, or copied from
+ * a copy taken before the first attempt (bodies that were not JSON).
+ */
+function bodies(
+  body: KObject,
+  text: string | undefined,
+  normalize: (obj: KObject) => void,
+): () => KObject {
+  const pristine = text === undefined ? copyJson(body) : undefined;
+  let first = true;
+  return () => {
+    if (first) {
+      first = false;
+      return body;
+    }
+    if (pristine) return copyJson(pristine);
+    const again = JSON.parse(text!) as KObject;
+    normalize(again);
+    return again;
+  };
 }
