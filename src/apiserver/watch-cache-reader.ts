@@ -200,7 +200,8 @@ export interface CachedCurrent {
  * cacher hands its cached object to GuaranteedUpdate). Only a suggestion:
  * the write's compare-and-swap confirms it. Undefined when the cache is not
  * running, does not hold the key, converts asynchronously, or (in-process
- * backends) has not yet applied storage's latest revision.
+ * backends) has not yet applied storage's latest revision (nor every event
+ * of its prefix published so far: see WatchCache.drained).
  */
 export function currentFromCache(
   server: ServerContext,
@@ -212,7 +213,8 @@ export function currentFromCache(
   const cache = server.watchCaches.get(keyPrefix(def));
   if (!cache?.ready || cache.initializing) return undefined;
   const backend = server.store.backend;
-  if (hasLatestRevision(backend) && cache.lastRevision < backend.latestRevision()) return undefined;
+  if (hasLatestRevision(backend) && cache.lastRevision < backend.latestRevision() && !cache.drained)
+    return undefined;
   const el = cache.store.get(objectKey(def, namespace, name));
   if (!el) return undefined;
   const obj = WatchCacheStore.objectOf(el, def, (kv) => server.store.decode(def, kv));

@@ -125,6 +125,16 @@ export class WatchCache {
     return this.#lastRevision;
   }
 
+  /**
+   * True while the storage watch (of an in-process backend) has handed the
+   * cache every event published so far: the cache then holds its prefix's
+   * state at the backend's latestRevision(), whatever other prefixes wrote
+   * after lastRevision.
+   */
+  get drained(): boolean {
+    return this.#ready && this.#watcher?.drained?.() === true;
+  }
+
   /** True while `store` holds the state at `lastRevision` (listed, and the storage watch is live). */
   get ready(): boolean {
     return this.#ready;
@@ -169,7 +179,8 @@ export class WatchCache {
    * reads storage, as upstream falls back to etcd).
    * - In-process backend (SQLite): every event up to latestRevision() is
    *   already with the storage watch's broadcaster, and its batches reach
-   *   this cache in microtasks: after one macrotask turn the cache has them.
+   *   this cache in microtasks: after one macrotask turn the cache has them
+   *   (at once when the watch is drained).
    * - etcd: reads the current revision R (one round trip), then, unless the
    *   cache is already at R, asks for watch progress notifications every
    *   PROGRESS_REQUEST_MS until the cache reaches R, for at most
@@ -181,8 +192,10 @@ export class WatchCache {
     if (hasLatestRevision(this.#backend)) {
       const latest = this.#backend.latestRevision();
       if (this.#lastRevision < latest) {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (!this.#ready) return undefined;
+        if (!this.drained) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (!this.#ready) return undefined;
+        }
         this.#lastRevision = Math.max(this.#lastRevision, latest);
       }
       return this.#lastRevision;

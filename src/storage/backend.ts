@@ -79,6 +79,11 @@ export interface WatchOptions {
  */
 export interface Watcher extends AsyncIterable<WatchEvent[]> {
   cancel(): void;
+  /**
+   * Optional (in-process backends): true while the consumer has taken every
+   * event published so far and waits for the next batch.
+   */
+  drained?(): boolean;
 }
 
 export interface Backend {

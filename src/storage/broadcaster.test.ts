@@ -26,6 +26,26 @@ function logOf(events: WatchEvent[]): { read: HistoryReader; pages: number[] } {
 const revs = (evs: WatchEvent[]) => evs.map((e) => e.kv.modRevision);
 
 describe("Broadcaster", () => {
+  test("a watcher is drained only while its reader waits with nothing pending", async () => {
+    const b = new Broadcaster();
+    const w = b.subscribe("/a/", { startRevision: 0, currentRevision: 0 });
+    const it = w[Symbol.asyncIterator]();
+    assert.equal(w.drained!(), false, "no reader yet");
+    const first = it.next();
+    assert.equal(w.drained!(), true, "the reader waits");
+    b.publish([put("/b/1", 1)]);
+    assert.equal(w.drained!(), true, "another prefix's event is not its");
+    b.publish([put("/a/2", 2)]);
+    assert.equal(w.drained!(), false, "handed over, not yet taken");
+    assert.deepEqual(revs((await first).value as WatchEvent[]), [2]);
+    b.publish([put("/a/3", 3)]);
+    assert.equal(w.drained!(), false, "buffered");
+    assert.deepEqual(revs((await it.next()).value as WatchEvent[]), [3]);
+    void it.next();
+    assert.equal(w.drained!(), true);
+    b.close();
+  });
+
   test("delivers each batch to the watchers whose prefix matches", async () => {
     const b = new Broadcaster();
     const cases: Array<[string, string[]]> = [

@@ -185,6 +185,11 @@ class Subscription implements Watcher {
     this.end();
   }
 
+  /** A waiting reader: nothing is buffered, replayed or in flight to it. */
+  drained(): boolean {
+    return this.#waiter !== undefined;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent[]> {
     return {
       next: () => this.#next(),
