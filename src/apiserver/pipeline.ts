@@ -42,7 +42,12 @@ export interface AdmissionAttributes {
   auditAnnotations?: Record<string, string>;
 }
 
-/** An admission plugin: `admit` may mutate attrs.object; `validate` may only reject (throw). */
+/**
+ * An admission plugin: `admit` may mutate attrs.object; `validate` may only reject (throw).
+ * Neither is `async`: a method returns nothing for a write it passes over (runWriteStages
+ * awaits only a returned promise, so a skipped write costs no promise) and a promise only
+ * when it has to wait, from a named async function it calls.
+ */
 export interface AdmissionPlugin {
   name: string;
   admit?(attrs: AdmissionAttributes): Promise<void> | void;

@@ -7,7 +7,7 @@ import type { Registry } from "../../api/registry.ts";
 import type { KObject } from "../../api/types.ts";
 import type { ServerContext } from "../context.ts";
 import { cachedOrStored } from "../object-cache.ts";
-import { thenNow } from "./skipping.ts";
+import { thenNow } from "./then-now.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../pipeline.ts";
 
 /**

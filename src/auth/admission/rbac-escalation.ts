@@ -12,7 +12,6 @@ import type { Authorizer, PolicyRule, UserInfo } from "../types.ts";
 import { rulesCover } from "../rbac/rules.ts";
 import { userRules } from "../authorizers/rbac.ts";
 import type { RbacSnapshot } from "../rbac/snapshot.ts";
-import { skipping } from "../../apiserver/admission/skipping.ts";
 
 const RBAC = "rbac.authorization.k8s.io";
 
@@ -70,38 +69,35 @@ export function rbacEscalationPlugin(
 
   return {
     name: "RBACEscalation",
-    validate: skipping(
-      (a) => a.def.group !== RBAC || (a.operation !== "CREATE" && a.operation !== "UPDATE"),
-      async (a) => {
-        const obj = a.object as KObject;
-        const name = obj.metadata?.name ?? "";
-        const ns = obj.metadata?.namespace ?? "";
-        if (a.def.resource === "roles" || a.def.resource === "clusterroles") {
-          if (await may(a.user, "escalate", a.def.resource, ns, name)) return;
-          if (obj.aggregationRule && a.def.resource === "clusterroles") return;
-          const missing = await missingRules(
-            a.user,
-            ns,
-            (obj.rules as PolicyRule[] | undefined) ?? [],
-          );
-          if (missing.length > 0) throw escalationError(a, missing);
-          return;
-        }
-        if (a.def.resource === "rolebindings" || a.def.resource === "clusterrolebindings") {
-          const ref = obj.roleRef as { kind: string; name: string } | undefined;
-          if (!ref) return;
-          const roleResource = ref.kind === "Role" ? "roles" : "clusterroles";
-          if (await may(a.user, "bind", roleResource, ref.kind === "Role" ? ns : ns, ref.name))
-            return;
-          const s = await snapshot();
-          const rules =
-            ref.kind === "Role"
-              ? (s.roles.get(`${ns}/${ref.name}`) ?? [])
-              : (s.clusterRoles.get(ref.name) ?? []);
-          const missing = await missingRules(a.user, ns, rules);
-          if (missing.length > 0) throw escalationError(a, missing);
-        }
-      },
-    ),
+    validate(a) {
+      if (a.def.group !== RBAC || (a.operation !== "CREATE" && a.operation !== "UPDATE")) return;
+      return checkEscalation(a);
+    },
   };
+
+  async function checkEscalation(a: AdmissionAttributes): Promise<void> {
+    const obj = a.object as KObject;
+    const name = obj.metadata?.name ?? "";
+    const ns = obj.metadata?.namespace ?? "";
+    if (a.def.resource === "roles" || a.def.resource === "clusterroles") {
+      if (await may(a.user, "escalate", a.def.resource, ns, name)) return;
+      if (obj.aggregationRule && a.def.resource === "clusterroles") return;
+      const missing = await missingRules(a.user, ns, (obj.rules as PolicyRule[] | undefined) ?? []);
+      if (missing.length > 0) throw escalationError(a, missing);
+      return;
+    }
+    if (a.def.resource === "rolebindings" || a.def.resource === "clusterrolebindings") {
+      const ref = obj.roleRef as { kind: string; name: string } | undefined;
+      if (!ref) return;
+      const roleResource = ref.kind === "Role" ? "roles" : "clusterroles";
+      if (await may(a.user, "bind", roleResource, ref.kind === "Role" ? ns : ns, ref.name)) return;
+      const s = await snapshot();
+      const rules =
+        ref.kind === "Role"
+          ? (s.roles.get(`${ns}/${ref.name}`) ?? [])
+          : (s.clusterRoles.get(ref.name) ?? []);
+      const missing = await missingRules(a.user, ns, rules);
+      if (missing.length > 0) throw escalationError(a, missing);
+    }
+  }
 }

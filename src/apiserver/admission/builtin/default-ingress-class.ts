@@ -5,9 +5,8 @@
  * ingressclass.kubernetes.io/is-default-class=true; with several, the newest.
  */
 import type { KObject } from "../../../api/types.ts";
-import type { AdmissionPlugin } from "../../pipeline.ts";
+import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import type { ServerRef } from "./server-ref.ts";
-import { skipping } from "../skipping.ts";
 
 export const IS_DEFAULT_INGRESS_CLASS = "ingressclass.kubernetes.io/is-default-class";
 
@@ -26,26 +25,29 @@ export function defaultIngressClass(classes: KObject[]): KObject | undefined {
 export function defaultIngressClassPlugin(server: ServerRef): AdmissionPlugin {
   return {
     name: "DefaultIngressClass",
-    admit: skipping(
-      (attrs) =>
+    admit(attrs) {
+      if (
         attrs.operation !== "CREATE" ||
         attrs.subresource !== "" ||
         !attrs.object ||
         attrs.def.group !== "networking.k8s.io" ||
-        attrs.def.resource !== "ingresses",
-      async (attrs) => {
-        const spec = (attrs.object!.spec ??= {}) as { ingressClassName?: string | null };
-        if (spec.ingressClassName) return;
-        if (attrs.object!.metadata?.annotations?.["kubernetes.io/ingress.class"] !== undefined)
-          return;
-        const s = await server.get();
-        const def = s.registry.get("networking.k8s.io", "v1", "ingressclasses");
-        if (!def) return;
-        const ic = defaultIngressClass(
-          (await s.store.list(def, undefined, {})).items.map((i) => i.obj),
-        );
-        if (ic) spec.ingressClassName = ic.metadata?.name;
-      },
-    ),
+        attrs.def.resource !== "ingresses"
+      )
+        return;
+      return setDefaultClass(attrs);
+    },
   };
+
+  async function setDefaultClass(attrs: AdmissionAttributes): Promise<void> {
+    const spec = (attrs.object!.spec ??= {}) as { ingressClassName?: string | null };
+    if (spec.ingressClassName) return;
+    if (attrs.object!.metadata?.annotations?.["kubernetes.io/ingress.class"] !== undefined) return;
+    const s = await server.get();
+    const def = s.registry.get("networking.k8s.io", "v1", "ingressclasses");
+    if (!def) return;
+    const ic = defaultIngressClass(
+      (await s.store.list(def, undefined, {})).items.map((i) => i.obj),
+    );
+    if (ic) spec.ingressClassName = ic.metadata?.name;
+  }
 }

@@ -5,9 +5,8 @@
  * or the beta one); with several defaults the newest wins.
  */
 import type { KObject } from "../../../api/types.ts";
-import type { AdmissionPlugin } from "../../pipeline.ts";
+import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import type { ServerRef } from "./server-ref.ts";
-import { skipping } from "../skipping.ts";
 
 export const IS_DEFAULT_STORAGE_CLASS = "storageclass.kubernetes.io/is-default-class";
 export const BETA_IS_DEFAULT_STORAGE_CLASS = "storageclass.beta.kubernetes.io/is-default-class";
@@ -30,24 +29,28 @@ export function defaultStorageClass(classes: KObject[]): KObject | undefined {
 export function defaultStorageClassPlugin(server: ServerRef): AdmissionPlugin {
   return {
     name: "DefaultStorageClass",
-    admit: skipping(
-      (attrs) =>
+    admit(attrs) {
+      if (
         attrs.operation !== "CREATE" ||
         attrs.subresource !== "" ||
         !attrs.object ||
         attrs.def.group !== "" ||
-        attrs.def.resource !== "persistentvolumeclaims",
-      async (attrs) => {
-        const spec = (attrs.object!.spec ??= {}) as { storageClassName?: string | null };
-        if (spec.storageClassName !== undefined && spec.storageClassName !== null) return;
-        const s = await server.get();
-        const def = s.registry.get("storage.k8s.io", "v1", "storageclasses");
-        if (!def) return;
-        const sc = defaultStorageClass(
-          (await s.store.list(def, undefined, {})).items.map((i) => i.obj),
-        );
-        if (sc) spec.storageClassName = sc.metadata?.name;
-      },
-    ),
+        attrs.def.resource !== "persistentvolumeclaims"
+      )
+        return;
+      return setDefaultClass(attrs);
+    },
   };
+
+  async function setDefaultClass(attrs: AdmissionAttributes): Promise<void> {
+    const spec = (attrs.object!.spec ??= {}) as { storageClassName?: string | null };
+    if (spec.storageClassName !== undefined && spec.storageClassName !== null) return;
+    const s = await server.get();
+    const def = s.registry.get("storage.k8s.io", "v1", "storageclasses");
+    if (!def) return;
+    const sc = defaultStorageClass(
+      (await s.store.list(def, undefined, {})).items.map((i) => i.obj),
+    );
+    if (sc) spec.storageClassName = sc.metadata?.name;
+  }
 }

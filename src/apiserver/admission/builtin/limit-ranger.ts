@@ -16,7 +16,7 @@ import { podResources, resourceList, type ResourceList } from "./resource-list.t
 import type { ServerRef } from "./server-ref.ts";
 import { ObjectCache } from "../../object-cache.ts";
 import { keyPrefix } from "../../object-store.ts";
-import { skipping, thenNow } from "../skipping.ts";
+import { thenNow } from "../then-now.ts";
 
 export const LIMIT_RANGER_ANNOTATION = "kubernetes.io/limit-ranger";
 
@@ -237,33 +237,31 @@ export function limitRangerPlugin(server: ServerRef): AdmissionPlugin {
   };
   return {
     name: "LimitRanger",
-    admit: skipping(
-      (attrs) => target(attrs) !== "pod",
-      (attrs) =>
-        thenNow(load(attrs.namespace), (items) => {
-          if (items.length === 0) return;
-          const pod = attrs.object!;
-          const note = applyPodDefaults(pod, items);
-          if (!note) return;
-          pod.metadata = {
-            ...pod.metadata,
-            annotations: { ...pod.metadata?.annotations, [LIMIT_RANGER_ANNOTATION]: note },
-          };
-          // The QoS class was computed before admission changed the resources.
-          const status = pod.status as Obj | undefined;
-          if (status) status.qosClass = computePodQOS(pod.spec as Obj);
-        }),
-    ),
-    validate: skipping(
-      (attrs) => !target(attrs),
-      (attrs) =>
-        thenNow(load(attrs.namespace), (items) => {
-          const kind = target(attrs)!;
-          if (items.length === 0) return;
-          const errs =
-            kind === "pod" ? validatePod(attrs.object!, items) : validatePvc(attrs.object!, items);
-          if (errs.length) throw admissionForbidden(attrs, aggregate(errs));
-        }),
-    ),
+    admit(attrs) {
+      if (target(attrs) !== "pod") return;
+      return thenNow(load(attrs.namespace), (items) => {
+        if (items.length === 0) return;
+        const pod = attrs.object!;
+        const note = applyPodDefaults(pod, items);
+        if (!note) return;
+        pod.metadata = {
+          ...pod.metadata,
+          annotations: { ...pod.metadata?.annotations, [LIMIT_RANGER_ANNOTATION]: note },
+        };
+        // The QoS class was computed before admission changed the resources.
+        const status = pod.status as Obj | undefined;
+        if (status) status.qosClass = computePodQOS(pod.spec as Obj);
+      });
+    },
+    validate(attrs) {
+      const kind = target(attrs);
+      if (!kind) return;
+      return thenNow(load(attrs.namespace), (items) => {
+        if (items.length === 0) return;
+        const errs =
+          kind === "pod" ? validatePod(attrs.object!, items) : validatePvc(attrs.object!, items);
+        if (errs.length) throw admissionForbidden(attrs, aggregate(errs));
+      });
+    },
   };
 }

@@ -11,7 +11,7 @@ import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
 import { ObjectCache } from "../../object-cache.ts";
-import { skipping, thenNow } from "../skipping.ts";
+import { thenNow } from "../then-now.ts";
 
 type PriorityClass = KObject & {
   value?: number;
@@ -50,65 +50,66 @@ export function priorityPlugin(server: ServerRef): AdmissionPlugin {
   };
   return {
     name: "Priority",
-    admit: skipping(
-      (attrs) => !isPodWrite(attrs),
-      (attrs) =>
-        thenNow(classes(), (all) => {
-          const spec = (attrs.object!.spec ??= {}) as PodSpec;
-          let pc: PriorityClass | undefined;
-          if (!spec.priorityClassName) {
-            pc = defaultPriorityClass(all);
-            // The pod strategy already set priority 0 for class-less pods: the default class wins.
-            spec.priority = pc?.value ?? 0;
-            if (pc) {
-              spec.priorityClassName = pc.metadata?.name;
-              spec.preemptionPolicy = pc.preemptionPolicy ?? "PreemptLowerPriority";
-            }
-            return;
+    admit(attrs) {
+      if (!isPodWrite(attrs)) return;
+      return thenNow(classes(), (all) => {
+        const spec = (attrs.object!.spec ??= {}) as PodSpec;
+        let pc: PriorityClass | undefined;
+        if (!spec.priorityClassName) {
+          pc = defaultPriorityClass(all);
+          // The pod strategy already set priority 0 for class-less pods: the default class wins.
+          spec.priority = pc?.value ?? 0;
+          if (pc) {
+            spec.priorityClassName = pc.metadata?.name;
+            spec.preemptionPolicy = pc.preemptionPolicy ?? "PreemptLowerPriority";
           }
-          pc = all.find((c) => c.metadata?.name === spec.priorityClassName);
-          const value =
-            pc?.value ??
-            SYSTEM_PRIORITY_CLASSES[spec.priorityClassName] ??
-            (undefined as number | undefined);
-          if (value === undefined)
-            throw admissionForbidden(
-              attrs,
-              `no PriorityClass with name ${spec.priorityClassName} was found`,
-            );
-          if (spec.priority !== undefined && spec.priority !== value)
-            throw admissionForbidden(
-              attrs,
-              `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${value} from the given PriorityClass name`,
-            );
-          spec.priority = value;
-          const policy = pc?.preemptionPolicy ?? "PreemptLowerPriority";
-          if (
-            spec.preemptionPolicy !== undefined &&
-            spec.preemptionPolicy !== policy &&
-            pc?.preemptionPolicy
-          )
-            throw admissionForbidden(
-              attrs,
-              `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`,
-            );
-          spec.preemptionPolicy = policy;
-        }),
-    ),
-    validate: skipping(
-      (attrs) => !isPriorityClassWrite(attrs),
-      async (attrs) => {
-        const pc = attrs.object as PriorityClass;
-        if (!pc.globalDefault) return;
-        const other = (await classes()).find(
-          (c) => c.globalDefault && c.metadata?.name !== pc.metadata?.name,
-        );
-        if (other)
+          return;
+        }
+        pc = all.find((c) => c.metadata?.name === spec.priorityClassName);
+        const value =
+          pc?.value ??
+          SYSTEM_PRIORITY_CLASSES[spec.priorityClassName] ??
+          (undefined as number | undefined);
+        if (value === undefined)
           throw admissionForbidden(
             attrs,
-            `PriorityClass ${other.metadata?.name} is already marked as default. Only one default can exist`,
+            `no PriorityClass with name ${spec.priorityClassName} was found`,
           );
-      },
-    ),
+        if (spec.priority !== undefined && spec.priority !== value)
+          throw admissionForbidden(
+            attrs,
+            `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${value} from the given PriorityClass name`,
+          );
+        spec.priority = value;
+        const policy = pc?.preemptionPolicy ?? "PreemptLowerPriority";
+        if (
+          spec.preemptionPolicy !== undefined &&
+          spec.preemptionPolicy !== policy &&
+          pc?.preemptionPolicy
+        )
+          throw admissionForbidden(
+            attrs,
+            `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`,
+          );
+        spec.preemptionPolicy = policy;
+      });
+    },
+    validate(attrs) {
+      if (!isPriorityClassWrite(attrs)) return;
+      return checkOneDefault(attrs);
+    },
   };
+
+  async function checkOneDefault(attrs: AdmissionAttributes): Promise<void> {
+    const pc = attrs.object as PriorityClass;
+    if (!pc.globalDefault) return;
+    const other = (await classes()).find(
+      (c) => c.globalDefault && c.metadata?.name !== pc.metadata?.name,
+    );
+    if (other)
+      throw admissionForbidden(
+        attrs,
+        `PriorityClass ${other.metadata?.name} is already marked as default. Only one default can exist`,
+      );
+  }
 }

@@ -6,10 +6,9 @@
  */
 import type { KObject } from "../../../api/types.ts";
 import { canonicalJSON } from "../../../controllers/util/hash.ts";
-import type { AdmissionPlugin } from "../../pipeline.ts";
+import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
 import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
-import { skipping } from "../skipping.ts";
 
 type Toleration = Record<string, unknown>;
 type RuntimeClass = KObject & {
@@ -26,46 +25,48 @@ type PodSpec = {
 export function runtimeClassPlugin(server: ServerRef): AdmissionPlugin {
   return {
     name: "RuntimeClass",
-    admit: skipping(
-      (attrs) =>
-        !isPodWrite(attrs) || !(attrs.object!.spec as PodSpec | undefined)?.runtimeClassName,
-      async (attrs) => {
-        const spec = attrs.object!.spec as PodSpec & { runtimeClassName: string };
-        const s = await server.get();
-        const def = s.registry.get("node.k8s.io", "v1", "runtimeclasses");
-        const rc = (def ? await s.store.tryGet(def, "", spec.runtimeClassName) : undefined) as
-          RuntimeClass | undefined;
-        if (!rc)
-          throw admissionForbidden(
-            attrs,
-            `pod rejected: RuntimeClass "${spec.runtimeClassName}" not found`,
-          );
-        const fixed = rc.overhead?.podFixed;
-        if (fixed) {
-          if (spec.overhead && canonicalJSON(spec.overhead) !== canonicalJSON(fixed))
-            throw admissionForbidden(
-              attrs,
-              "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead",
-            );
-          spec.overhead = { ...fixed };
-        }
-        const selector = rc.scheduling?.nodeSelector ?? {};
-        for (const [k, v] of Object.entries(selector)) {
-          const mine = spec.nodeSelector?.[k];
-          if (mine !== undefined && mine !== v)
-            throw admissionForbidden(
-              attrs,
-              `conflict: runtimeClass.scheduling.nodeSelector[${k}] = ${v}; pod.spec.nodeSelector[${k}] = ${mine}`,
-            );
-        }
-        if (Object.keys(selector).length)
-          spec.nodeSelector = { ...(spec.nodeSelector ?? {}), ...selector };
-        const tolerations = spec.tolerations ?? [];
-        const extra = (rc.scheduling?.tolerations ?? []).filter(
-          (t) => !tolerations.some((u) => canonicalJSON(u) === canonicalJSON(t)),
-        );
-        if (extra.length) spec.tolerations = [...tolerations, ...extra];
-      },
-    ),
+    admit(attrs) {
+      if (!isPodWrite(attrs) || !(attrs.object!.spec as PodSpec | undefined)?.runtimeClassName)
+        return;
+      return admitRuntimeClass(attrs);
+    },
   };
+
+  async function admitRuntimeClass(attrs: AdmissionAttributes): Promise<void> {
+    const spec = attrs.object!.spec as PodSpec & { runtimeClassName: string };
+    const s = await server.get();
+    const def = s.registry.get("node.k8s.io", "v1", "runtimeclasses");
+    const rc = (def ? await s.store.tryGet(def, "", spec.runtimeClassName) : undefined) as
+      RuntimeClass | undefined;
+    if (!rc)
+      throw admissionForbidden(
+        attrs,
+        `pod rejected: RuntimeClass "${spec.runtimeClassName}" not found`,
+      );
+    const fixed = rc.overhead?.podFixed;
+    if (fixed) {
+      if (spec.overhead && canonicalJSON(spec.overhead) !== canonicalJSON(fixed))
+        throw admissionForbidden(
+          attrs,
+          "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead",
+        );
+      spec.overhead = { ...fixed };
+    }
+    const selector = rc.scheduling?.nodeSelector ?? {};
+    for (const [k, v] of Object.entries(selector)) {
+      const mine = spec.nodeSelector?.[k];
+      if (mine !== undefined && mine !== v)
+        throw admissionForbidden(
+          attrs,
+          `conflict: runtimeClass.scheduling.nodeSelector[${k}] = ${v}; pod.spec.nodeSelector[${k}] = ${mine}`,
+        );
+    }
+    if (Object.keys(selector).length)
+      spec.nodeSelector = { ...(spec.nodeSelector ?? {}), ...selector };
+    const tolerations = spec.tolerations ?? [];
+    const extra = (rc.scheduling?.tolerations ?? []).filter(
+      (t) => !tolerations.some((u) => canonicalJSON(u) === canonicalJSON(t)),
+    );
+    if (extra.length) spec.tolerations = [...tolerations, ...extra];
+  }
 }

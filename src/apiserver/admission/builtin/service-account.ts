@@ -15,7 +15,7 @@ import { admissionForbidden, isPodWrite } from "./admission-error.ts";
 import type { ServerRef } from "./server-ref.ts";
 import { ObjectCache, listedOrStored } from "../../object-cache.ts";
 import { objectKey } from "../../object-store.ts";
-import { skipping, thenNow } from "../skipping.ts";
+import { thenNow } from "../then-now.ts";
 
 export const DEFAULT_SERVICE_ACCOUNT = "default";
 export const DEFAULT_API_TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -151,32 +151,30 @@ export function serviceAccountPlugin(
   };
   return {
     name: "ServiceAccount",
-    admit: skipping(
-      (attrs) => !isPodWrite(attrs),
-      (attrs) => {
-        const pod = attrs.object!;
-        const spec = (pod.spec ??= {}) as PodSpec;
-        if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
-          if (spec.serviceAccountName)
-            throw admissionForbidden(attrs, "a mirror pod may not reference service accounts");
-          return;
+    admit(attrs) {
+      if (!isPodWrite(attrs)) return;
+      const pod = attrs.object!;
+      const spec = (pod.spec ??= {}) as PodSpec;
+      if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
+        if (spec.serviceAccountName)
+          throw admissionForbidden(attrs, "a mirror pod may not reference service accounts");
+        return;
+      }
+      if (!spec.serviceAccountName) spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
+      spec.serviceAccount = spec.serviceAccountName;
+      const name = spec.serviceAccountName;
+      return thenNow(lookup(attrs.namespace, name), (sa) => {
+        if (!sa) {
+          throw admissionForbidden(
+            attrs,
+            `error looking up service account ${attrs.namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
+          );
         }
-        if (!spec.serviceAccountName) spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
-        spec.serviceAccount = spec.serviceAccountName;
-        const name = spec.serviceAccountName;
-        return thenNow(lookup(attrs.namespace, name), (sa) => {
-          if (!sa) {
-            throw admissionForbidden(
-              attrs,
-              `error looking up service account ${attrs.namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
-            );
-          }
-          if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec, random);
-          const pullSecrets = (sa as { imagePullSecrets?: Obj[] }).imagePullSecrets ?? [];
-          if ((spec.imagePullSecrets ?? []).length === 0 && pullSecrets.length > 0)
-            spec.imagePullSecrets = structuredClone(pullSecrets);
-        });
-      },
-    ),
+        if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec, random);
+        const pullSecrets = (sa as { imagePullSecrets?: Obj[] }).imagePullSecrets ?? [];
+        if ((spec.imagePullSecrets ?? []).length === 0 && pullSecrets.length > 0)
+          spec.imagePullSecrets = structuredClone(pullSecrets);
+      });
+    },
   };
 }

@@ -14,7 +14,6 @@ import type { Authorizer, UserInfo } from "../../../../auth/types.ts";
 import { parseCsrPem } from "../../../../pki/csr.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../../pipeline.ts";
 import { admissionForbidden } from "../admission-error.ts";
-import { skipping } from "../../skipping.ts";
 
 type Rec = Record<string, unknown>;
 const GROUP = "certificates.k8s.io";
@@ -61,39 +60,42 @@ const signerOf = (a: AdmissionAttributes) =>
 export function certificateApprovalPlugin(authorizer: Authorizer): AdmissionPlugin {
   return {
     name: "CertificateApproval",
-    validate: skipping(
-      (a) => !isCsr(a, "approval", "UPDATE"),
-      async (a) => {
-        const signer = signerOf(a);
-        if (!(await signerAuthorized(authorizer, a.user, "approve", signer)))
-          throw admissionForbidden(
-            a,
-            `user not permitted to approve requests with signerName "${signer}"`,
-          );
-      },
-    ),
+    validate(a) {
+      if (!isCsr(a, "approval", "UPDATE")) return;
+      return checkApprover(a);
+    },
   };
+
+  async function checkApprover(a: AdmissionAttributes): Promise<void> {
+    const signer = signerOf(a);
+    if (!(await signerAuthorized(authorizer, a.user, "approve", signer)))
+      throw admissionForbidden(
+        a,
+        `user not permitted to approve requests with signerName "${signer}"`,
+      );
+  }
 }
 
 /** CertificateSigning: only changes of status.certificate are checked. */
 export function certificateSigningPlugin(authorizer: Authorizer): AdmissionPlugin {
   return {
     name: "CertificateSigning",
-    validate: skipping(
-      (a) => !isCsr(a, "status", "UPDATE"),
-      async (a) => {
-        const cert = (o: unknown) =>
-          String(((o as Rec | undefined)?.status as Rec)?.certificate ?? "");
-        if (cert(a.object) === cert(a.oldObject)) return;
-        const signer = signerOf(a);
-        if (!(await signerAuthorized(authorizer, a.user, "sign", signer)))
-          throw admissionForbidden(
-            a,
-            `user not permitted to sign requests with signerName "${signer}"`,
-          );
-      },
-    ),
+    validate(a) {
+      if (!isCsr(a, "status", "UPDATE")) return;
+      return checkSigner(a);
+    },
   };
+
+  async function checkSigner(a: AdmissionAttributes): Promise<void> {
+    const cert = (o: unknown) => String(((o as Rec | undefined)?.status as Rec)?.certificate ?? "");
+    if (cert(a.object) === cert(a.oldObject)) return;
+    const signer = signerOf(a);
+    if (!(await signerAuthorized(authorizer, a.user, "sign", signer)))
+      throw admissionForbidden(
+        a,
+        `user not permitted to sign requests with signerName "${signer}"`,
+      );
+  }
 }
 
 /** CertificateSubjectRestriction. */

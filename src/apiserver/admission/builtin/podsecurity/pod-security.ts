@@ -18,7 +18,7 @@ import { addWarning, admissionForbidden } from "../admission-error.ts";
 import type { ServerRef } from "../server-ref.ts";
 import { cachedOrStored, listedOrStored } from "../../../object-cache.ts";
 import { evaluatePod, formatFailures, type PodMeta, type PodSpec } from "./checks.ts";
-import { skipping, thenNow } from "../../skipping.ts";
+import { thenNow } from "../../then-now.ts";
 
 export const LABEL_PREFIX = "pod-security.kubernetes.io/";
 const LEVELS = new Set(["privileged", "baseline", "restricted"]);
@@ -160,59 +160,55 @@ export function podSecurityPlugin(
 
   return {
     name: "PodSecurity",
-    validate: skipping(
-      (attrs) =>
-        (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") ||
-        (!isNamespace(attrs) && !podSpecOf(attrs)),
-      (attrs) => {
-        if (isNamespace(attrs)) return warnAboutExistingPods(attrs);
-        const target = podSpecOf(attrs);
-        if (!target || specUnchanged(attrs)) return;
-        const exemption = exempt.namespaces?.includes(attrs.namespace)
-          ? "namespace"
-          : exempt.usernames?.includes(attrs.user.username)
-            ? "user"
-            : target.spec.runtimeClassName !== undefined &&
-                exempt.runtimeClasses?.includes(String(target.spec.runtimeClassName))
-              ? "runtimeClass"
-              : undefined;
-        if (exemption) {
-          annotate(attrs, EXEMPT_ANNOTATION, exemption);
-          return;
+    validate(attrs) {
+      if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return;
+      if (isNamespace(attrs)) return warnAboutExistingPods(attrs);
+      const target = podSpecOf(attrs);
+      if (!target || specUnchanged(attrs)) return;
+      const exemption = exempt.namespaces?.includes(attrs.namespace)
+        ? "namespace"
+        : exempt.usernames?.includes(attrs.user.username)
+          ? "user"
+          : target.spec.runtimeClassName !== undefined &&
+              exempt.runtimeClasses?.includes(String(target.spec.runtimeClassName))
+            ? "runtimeClass"
+            : undefined;
+      if (exemption) {
+        annotate(attrs, EXEMPT_ANNOTATION, exemption);
+        return;
+      }
+      return thenNow(namespaceOf(attrs.namespace), (ns) => {
+        const labels = ns?.metadata?.labels ?? {};
+        const enforce = policyFor(labels, "enforce", config.defaults);
+        const warn = policyFor(labels, "warn", config.defaults);
+        const audit = policyFor(labels, "audit", config.defaults);
+        if (target.isPod) {
+          annotate(attrs, ENFORCE_POLICY_ANNOTATION, `${enforce.level}:${enforce.version}`);
+          const failures = evaluatePod(enforce.level, target.spec, target.meta);
+          if (failures.length)
+            throw admissionForbidden(
+              attrs,
+              `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatFailures(failures)}`,
+            );
         }
-        return thenNow(namespaceOf(attrs.namespace), (ns) => {
-          const labels = ns?.metadata?.labels ?? {};
-          const enforce = policyFor(labels, "enforce", config.defaults);
-          const warn = policyFor(labels, "warn", config.defaults);
-          const audit = policyFor(labels, "audit", config.defaults);
-          if (target.isPod) {
-            annotate(attrs, ENFORCE_POLICY_ANNOTATION, `${enforce.level}:${enforce.version}`);
-            const failures = evaluatePod(enforce.level, target.spec, target.meta);
-            if (failures.length)
-              throw admissionForbidden(
-                attrs,
-                `violates PodSecurity "${enforce.level}:${enforce.version}": ${formatFailures(failures)}`,
-              );
-          }
-          if (audit.level !== "privileged") {
-            const failures = evaluatePod(audit.level, target.spec, target.meta);
-            if (failures.length)
-              annotate(
-                attrs,
-                AUDIT_VIOLATIONS_ANNOTATION,
-                `would violate PodSecurity "${audit.level}:${audit.version}": ${formatFailures(failures)}`,
-              );
-          }
-          if (warn.level !== "privileged") {
-            const failures = evaluatePod(warn.level, target.spec, target.meta);
-            if (failures.length)
-              addWarning(
-                attrs,
-                `would violate PodSecurity "${warn.level}:${warn.version}": ${formatFailures(failures)}`,
-              );
-          }
-        });
-      },
-    ),
+        if (audit.level !== "privileged") {
+          const failures = evaluatePod(audit.level, target.spec, target.meta);
+          if (failures.length)
+            annotate(
+              attrs,
+              AUDIT_VIOLATIONS_ANNOTATION,
+              `would violate PodSecurity "${audit.level}:${audit.version}": ${formatFailures(failures)}`,
+            );
+        }
+        if (warn.level !== "privileged") {
+          const failures = evaluatePod(warn.level, target.spec, target.meta);
+          if (failures.length)
+            addWarning(
+              attrs,
+              `would violate PodSecurity "${warn.level}:${warn.version}": ${formatFailures(failures)}`,
+            );
+        }
+      });
+    },
   };
 }
