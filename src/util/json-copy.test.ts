@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
-import { copyAsJson, copyJson, sameJson } from "./json-copy.ts";
+import { copyAsJson, copyJson, jsonEqual, sameJson } from "./json-copy.ts";
 
 test("copyJson equals structuredClone on JSON values and shares nothing mutable", () => {
   fc.assert(
@@ -84,4 +85,32 @@ test("copyAsJson is JSON.parse(JSON.stringify(x)), key order included", () => {
   assert.ok(Object.is((copyAsJson(odd) as { n: number }).n, 0), "-0 is written as 0");
   const parsed = JSON.parse('{"__proto__":{"a":1}}') as object;
   assert.ok(Object.hasOwn(copyAsJson(parsed), "__proto__"));
+});
+
+test("jsonEqual is deep equality of JSON values, key order ignored", () => {
+  // Equal values in another key order; a changed or added key anywhere.
+  const reordered = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(reordered)
+      : typeof v === "object" && v !== null
+        ? Object.fromEntries(
+            Object.entries(v)
+              .reverse()
+              .map(([k, x]) => [k, reordered(x)]),
+          )
+        : v;
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 5 }), fc.jsonValue({ maxDepth: 5 }), (a, b) => {
+      assert.equal(jsonEqual(a, JSON.parse(JSON.stringify(reordered(a)))), true);
+      // (Compared as JSON text parses to: -0 is 0 there, as jsonEqual has it.)
+      const parsed = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+      assert.equal(jsonEqual(a, b), isDeepStrictEqual(parsed(a), parsed(b)));
+    }),
+  );
+  const parsed = JSON.parse('{"__proto__":{"x":1},"a":1}') as unknown;
+  assert.equal(jsonEqual(parsed, JSON.parse('{"a":1,"__proto__":{"x":1}}')), true);
+  assert.equal(jsonEqual(parsed, JSON.parse('{"a":1,"__proto__":{"x":2}}')), false);
+  assert.equal(jsonEqual(parsed, { a: 1 }), false, "a key fewer");
+  assert.equal(jsonEqual({ a: 1 }, parsed), false, "a key more");
+  assert.equal(jsonEqual({ a: 1, b: 2 }, { a: 1, c: 2 }), false, "same count, other key");
 });

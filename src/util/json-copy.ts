@@ -147,8 +147,13 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  const ka = Object.keys(ra);
-  if (ka.length !== Object.keys(rb).length) return false;
-  for (const k of ka) if (!Object.hasOwn(rb, k) || !jsonEqual(ra[k], rb[k])) return false;
-  return true;
+  // for-in over own keys, not Object.keys: no key arrays allocated (JSON
+  // objects inherit no enumerable keys; "__proto__" from JSON.parse is own).
+  let keys = 0;
+  for (const k in ra) {
+    if (!Object.hasOwn(rb, k) || !jsonEqual(ra[k], rb[k])) return false;
+    keys++;
+  }
+  for (const _ in rb) if (--keys < 0) return false;
+  return keys === 0;
 }

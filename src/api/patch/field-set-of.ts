@@ -184,6 +184,8 @@ function compareValues(
   isItem: boolean,
 ) {
   if (l === undefined && r === undefined) return;
+  // Equal sub-trees hold no change: one walk without paths, lists indexed or sets.
+  if (typeof l === "object" && l !== null && jsonEqual(l, r)) return;
   // A field missing from one side is still in Go's form of it when inZero.
   const present = !isItem && info?.inZero === true;
   if (l === undefined) return collect(r, info, nodeAt(c.added, path), present);
