@@ -124,6 +124,7 @@ export class EtcdRpc {
       "/etcdserverpb.Maintenance/Status",
       grpcFrame([]),
       this.#timeoutMs,
+      { idempotent: true },
     );
     return decodeStatusVersion(joined(res));
   }
@@ -177,11 +178,17 @@ function joined(chunks: Buffer[]): Buffer {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/** An EtcdRpc for the endpoints (TLS as in newEtcdClient). */
+/**
+ * An EtcdRpc for the endpoints (TLS as in newEtcdClient). A member that does
+ * not connect within a third of the request deadline is left for the next
+ * (kube-apiserver: 20 s dial timeout, 60 s requests).
+ */
 export async function newEtcdRpc(opts: EtcdClientOptions): Promise<EtcdRpc> {
   // Without a CA file, Node's default roots are used.
   const { hosts, ca, cert, key } = await etcdConnection(opts);
-  return new EtcdRpc(new GrpcChannel(hosts, { ca, cert, key }), opts.requestTimeoutMs ?? 30_000);
+  const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+  const channel = new GrpcChannel(hosts, { ca, cert, key }, { connectTimeoutMs: timeoutMs / 3 });
+  return new EtcdRpc(channel, timeoutMs);
 }
 
 /**
