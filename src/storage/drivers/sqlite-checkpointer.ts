@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { realClock, type Clock, type TimerHandle } from "../../client/clock.ts";
 
 /**
  * The worker's code, as a CommonJS script: a second SQLite connection that
@@ -27,7 +28,7 @@ parentPort.on("message", (msg) => {
 `;
 
 /** A writer with no transaction for this long is quiet (see noteTransactions). */
-const QUIET_MS = 50;
+export const QUIET_MS = 50;
 
 interface CheckpointReply {
   ok?: boolean;
@@ -54,6 +55,8 @@ export interface CheckpointerOptions {
   resumeWrites(): void;
   /** WAL size (pages) from which writes pause for a closing checkpoint. Default 16384 (64 MiB). */
   restartFrames?: number;
+  /** Times the quiet-writer wait (QUIET_MS). */
+  clock?: Clock;
 }
 
 /**
@@ -76,6 +79,7 @@ export class SqliteCheckpointer {
   readonly #quietMinimum: number;
   readonly #restartFrames: number;
   readonly #opts: CheckpointerOptions;
+  readonly #clock: Clock;
   #lastTotal = 0;
   #busy = false;
   #paused = false;
@@ -83,7 +87,7 @@ export class SqliteCheckpointer {
   #closing?: Promise<void>;
   /** Transactions noted so far, and the pending quiet-writer check. */
   #total = 0;
-  #quietTimer?: NodeJS.Timeout;
+  #quietTimer?: TimerHandle;
   #idle: Array<() => void> = [];
   /** Checkpoints completed. */
   checkpoints = 0;
@@ -95,6 +99,7 @@ export class SqliteCheckpointer {
     this.#every = opts.everyTransactions ?? 200;
     this.#quietMinimum = Math.ceil(this.#every / 8);
     this.#restartFrames = opts.restartFrames ?? 16384;
+    this.#clock = opts.clock ?? realClock;
     const module = createRequire(import.meta.url).resolve("better-sqlite3");
     // Plain CommonJS: no need for the parent's loaders (tsx) in this thread.
     this.#worker = new Worker(WORKER_SOURCE, {
@@ -126,7 +131,7 @@ export class SqliteCheckpointer {
       this.#lastTotal = total;
       this.#request();
     } else if (writerIdle && since >= this.#quietMinimum && !this.#quietTimer) {
-      this.#quietTimer = setTimeout(() => this.#quietCheck(total), QUIET_MS).unref();
+      this.#quietTimer = this.#clock.after(QUIET_MS, () => this.#quietCheck(total));
     }
   }
 
@@ -140,7 +145,7 @@ export class SqliteCheckpointer {
     if (this.#total - this.#lastTotal < this.#quietMinimum) return;
     if (this.#total !== total) {
       const now = this.#total;
-      this.#quietTimer = setTimeout(() => this.#quietCheck(now), QUIET_MS).unref();
+      this.#quietTimer = this.#clock.after(QUIET_MS, () => this.#quietCheck(now));
       return;
     }
     this.#lastTotal = total;
@@ -149,7 +154,7 @@ export class SqliteCheckpointer {
 
   /** Closes the worker's connection, then the worker. Resumes writes if paused. */
   close(): Promise<void> {
-    clearTimeout(this.#quietTimer);
+    this.#quietTimer?.cancel();
     this.#closing ??= (async () => {
       this.#resume();
       if (!this.#failed) {
