@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { StatusError } from "../api/status.ts";
+import { LightRequest } from "./http/light-request.ts";
 
 /** Upstream's maximum request body size. */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -35,6 +36,13 @@ export async function readBody(
   req: IncomingMessage,
   limit = MAX_REQUEST_BODY_BYTES,
 ): Promise<Buffer> {
+  // The lean HTTP path read the body (within the limit) before dispatching.
+  if (req instanceof LightRequest) {
+    if (req.readableEnded) return Buffer.alloc(0);
+    const body = req.takeBody();
+    bodyObservers.get(req)?.(body);
+    return body;
+  }
   const declared = Number(req.headers["content-length"] ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) {
     await drain(req, 0);

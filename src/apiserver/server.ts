@@ -6,13 +6,7 @@
  * metav1.Status. Metrics are recorded per request.
  */
 import { setMaxListeners } from "node:events";
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chmod, rm } from "node:fs/promises";
 import { builtinResources, Registry } from "../api/registry.ts";
@@ -41,7 +35,12 @@ import { StatusError } from "../api/status.ts";
 import { notFoundPath, route } from "./router.ts";
 import { WatchCacheSet } from "./watch-cache-set.ts";
 import { setWarnings } from "./handlers/common.ts";
-import { serveUpgradeRequests } from "./proxy/upgrade-requests.ts";
+import {
+  createApiListener,
+  leanHttpEnabled,
+  type NodeRequestListener,
+} from "./http/api-listener.ts";
+import type { LeanListener } from "./http/lean-server.ts";
 import {
   installServiceNetworking,
   type ServiceNetworkingOptions,
@@ -81,6 +80,8 @@ export interface ApiServerOptions {
    * the result, when the path cannot be bound (e.g. longer than 107 bytes).
    */
   loopbackSocket?: string;
+  /** The HTTP path: "lean" (http/) or "node" (http.Server); default from env K8TS_NODE_HTTP. */
+  http?: "lean" | "node";
 }
 
 export interface ApiServer {
@@ -271,22 +272,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return false;
   }
 
-  const server: Server = opts.tls
-    ? createHttpsServer(
-        {
-          cert: opts.tls.certPem,
-          key: opts.tls.keyPem,
-          ca: opts.tls.clientCaPem,
-          requestCert: opts.tls.clientCaPem !== undefined,
-          rejectUnauthorized: false,
-        },
-        onRequest,
-      )
-    : createHttpServer(onRequest);
-  serveUpgradeRequests(server, onRequest);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
+  const lean = leanHttpEnabled(opts.http);
+  const listener = createApiListener({
+    onRequest,
+    lean,
+    tls: opts.tls && {
+      cert: opts.tls.certPem,
+      key: opts.tls.keyPem,
+      ca: opts.tls.clientCaPem,
+      requestCert: opts.tls.clientCaPem !== undefined,
+      rejectUnauthorized: false,
+    },
+  });
+  const server = listener.server;
   const host = opts.bindAddress ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -297,7 +295,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const port = (server.address() as AddressInfo).port;
   const loopback = opts.loopbackSocket
-    ? await listenLoopback(opts.loopbackSocket, onRequest)
+    ? await listenLoopback(opts.loopbackSocket, onRequest, lean)
     : undefined;
   serverAddress = `${host}:${port}`;
   const scheme = opts.tls ? "https" : "http";
@@ -318,12 +316,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       abort.abort();
       context.watchCaches.stopAll();
       await Promise.all(
-        [server, loopback].map(
-          (s) =>
-            s &&
+        [listener, loopback].map(
+          (l) =>
+            l &&
             new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeAllConnections();
+              l.server.close(() => resolve());
+              l.closeAllConnections();
             }),
         ),
       );
@@ -334,14 +332,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 /** Serves `onRequest` as plain HTTP on a Unix socket; undefined when it cannot listen there. */
 async function listenLoopback(
   path: string,
-  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<Server | undefined> {
+  onRequest: NodeRequestListener,
+  lean: boolean,
+): Promise<LeanListener | undefined> {
   if (Buffer.byteLength(path) > 107) return undefined;
   await rm(path, { force: true });
-  const server = createHttpServer(onRequest);
-  server.on("connection", markLoopbackSocket);
-  server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0;
+  const listener = createApiListener({ onRequest, lean, onConnection: markLoopbackSocket });
+  const server = listener.server;
   const listening = await new Promise<boolean>((resolve) => {
     server.once("error", () => resolve(false));
     // Created 0600 from the start: no window in which others could connect.
@@ -354,5 +351,5 @@ async function listenLoopback(
   });
   if (!listening) return undefined;
   await chmod(path, 0o600);
-  return server;
+  return listener;
 }
