@@ -18,7 +18,7 @@ import { deploymentsRef, replicaSetsRef } from "../../client/resources.ts";
 import { QueueController } from "../queue-controller.ts";
 import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
-import { computeHash, templateKey } from "../util/hash.ts";
+import { computeHash, storedTemplateKey, templateKey } from "../util/hash.ts";
 import { newReplicaSetReplicas, resolveFenceposts } from "./rolling.ts";
 import { planOldScaleDown } from "./old-scale-down.ts";
 import { isScalingEvent, proportionalSizes } from "./proportional.ts";
@@ -59,6 +59,28 @@ function templateWithoutHash(rs: ReplicaSet): unknown {
     if (Object.keys(labels).length === 0) delete t.metadata!.labels;
   }
   return t;
+}
+
+/**
+ * The ReplicaSet among `owned` whose template (without its hash label) is
+ * `template`, defaults applied to both. Several can be (one written before a
+ * template default existed, one after): as upstream's FindNewReplicaSet, the
+ * oldest of them, then by name.
+ */
+export function findNewReplicaSet(template: unknown, owned: ReplicaSet[]): ReplicaSet | undefined {
+  const desired = templateKey(template);
+  let found: ReplicaSet | undefined;
+  for (const rs of owned) {
+    if (found && !olderThan(rs, found)) continue;
+    if (storedTemplateKey(rs, templateWithoutHash) === desired) found = rs;
+  }
+  return found;
+}
+
+function olderThan(a: ReplicaSet, b: ReplicaSet): boolean {
+  const [ta, tb] = [a.metadata?.creationTimestamp ?? "", b.metadata?.creationTimestamp ?? ""];
+  if (ta !== tb) return ta < tb;
+  return (a.metadata?.name ?? "") < (b.metadata?.name ?? "");
 }
 
 export class DeploymentController extends QueueController {
@@ -109,8 +131,7 @@ export class DeploymentController extends QueueController {
     }
     const owned = await this.claimReplicaSets(d, (labels) => sel.selector.matches(labels));
     const hash = computeHash(d.spec?.template, d.status?.collisionCount);
-    const desired = templateKey(d.spec?.template);
-    let newRS = owned.find((rs) => templateKey(templateWithoutHash(rs)) === desired);
+    let newRS = findNewReplicaSet(d.spec?.template, owned);
     const olds = owned.filter((rs) => rs !== newRS);
     const maxOldRevision = Math.max(0, ...olds.map(revisionOf));
 

@@ -42,6 +42,25 @@ export function templateKey(template: unknown): string {
   return canonicalJSON(copy);
 }
 
+const storedKeys = new WeakMap<object, string>();
+
+/**
+ * templateKey of the template `templateOf(obj)` holds, computed once per
+ * object: for the informers' objects (a ReplicaSet, a ControllerRevision),
+ * which are never mutated. A sync compares every one it owns.
+ */
+export function storedTemplateKey<T extends object>(
+  obj: T,
+  templateOf: (obj: T) => unknown,
+): string {
+  let key = storedKeys.get(obj);
+  if (key === undefined) {
+    key = templateKey(templateOf(obj));
+    storedKeys.set(obj, key);
+  }
+  return key;
+}
+
 // Upstream's "safe" alphabet: no vowels (no words) and no look-alike characters.
 const alphabet = "bcdfghjklmnpqrstvwxz2456789";
 

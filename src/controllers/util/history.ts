@@ -8,7 +8,7 @@ import { isAlreadyExists } from "../../client/api-error.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { controllerRevisionsRef } from "../../client/resources.ts";
 import { newControllerRef } from "./controller-ref.ts";
-import { computeHash, templateKey } from "./hash.ts";
+import { computeHash, storedTemplateKey, templateKey } from "./hash.ts";
 
 export type ControllerRevision = KObject & { data?: unknown; revision?: number };
 
@@ -31,7 +31,8 @@ export function templateOf(rev: ControllerRevision): unknown {
 /**
  * Finds the revision matching owner's current template or creates it with the
  * next revision number; an older revision for the same template is re-numbered
- * as the newest (a rollback). Returns the current revision and all of them.
+ * as the newest (a rollback). Several revisions can match (one stored before a
+ * template default existed, one after): as upstream, the newest of them.
  */
 export async function ensureRevision(
   client: RestClient,
@@ -42,7 +43,11 @@ export async function ensureRevision(
   const data = revisionData(owner.spec?.template ?? {});
   const wanted = templateKey(owner.spec?.template);
   const max = Math.max(0, ...existing.map((r) => r.revision ?? 0));
-  const match = existing.find((r) => templateKey(templateOf(r)) === wanted);
+  let match: ControllerRevision | undefined;
+  for (const r of existing) {
+    if ((r.revision ?? 0) <= (match?.revision ?? -1)) continue;
+    if (storedTemplateKey(r, templateOf) === wanted) match = r;
+  }
   if (match) {
     if ((match.revision ?? 0) === max) return match;
     return client.update<ControllerRevision>(controllerRevisionsRef, {
