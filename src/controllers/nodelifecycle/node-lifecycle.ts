@@ -106,7 +106,11 @@ export class NodeLifecycleController {
     this.grace = opts.nodeMonitorGracePeriodMs ?? 50_000;
     this.period = opts.nodeMonitorPeriodMs ?? 5_000;
     this.nodes = opts.informers.informerFor<Node>(nodesRef);
-    this.leases = opts.informers.informerFor<Lease>(leasesRef, { namespace: "kube-node-lease" });
+    // All namespaces, as upstream's shared Lease informer (read here only in
+    // kube-node-lease): the garbage collector watches every Lease anyway, so
+    // one watch (and in `k8ts server` one shared reflector) serves both; a
+    // namespaced one was a second server watch decoding every renewal again.
+    this.leases = opts.informers.informerFor<Lease>(leasesRef);
     this.pods = opts.informers.informerFor<Pod>(podsRef);
     this.pods.indexer.addIndex("nodeName", nodeNameIndex);
     this.tainter = new NoExecuteTainter({
