@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
+import { SCHEMA_VERSION } from "./sqlite-schema.ts";
 import { SqliteBackend } from "./sqlite.ts";
 
 const root = mkdtempSync(join(tmpdir(), "k8ts-sqlite-migrate-"));
@@ -103,6 +104,8 @@ test("a datastore written with the `current` table opens with its data, and beco
   try {
     const current = db.prepare("SELECT type FROM sqlite_master WHERE name = 'current'").get();
     assert.deepEqual(current, { type: "view" });
+    const version = db.prepare("SELECT v FROM meta WHERE k = 'schema_version'").get();
+    assert.deepEqual(version, { v: SCHEMA_VERSION });
     assert.deepEqual(db.prepare("SELECT name, id FROM current ORDER BY name").all(), [
       { name: "/r/a", id: 7 },
       { name: "/r/b", id: 8 },
@@ -123,5 +126,29 @@ test("a datastore written with the `current` table opens with its data, and beco
     assert.throws(() => old.prepare("INSERT INTO current (name, id) VALUES ('/x', 1)").run());
   } finally {
     old.close();
+  }
+});
+
+test("a datastore of a newer layout is refused with a message that says so, and left unchanged", async () => {
+  const path = join(root, "newer.db");
+  const seed = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
+  await seed.start();
+  await seed.create("/r/a", "a1");
+  await seed.close();
+  const db = new Database(path);
+  db.prepare("UPDATE meta SET v = ? WHERE k = 'schema_version'").run(SCHEMA_VERSION + 1);
+  db.close();
+  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
+  const newer = `written by a newer k8ts (storage layout ${SCHEMA_VERSION + 1})`;
+  await assert.rejects(b.start(), (err: Error) => err.message.includes(newer));
+  await b.close().catch(() => undefined);
+  const check = new Database(path, { readonly: true });
+  try {
+    assert.deepEqual(check.prepare("SELECT v FROM meta WHERE k = 'schema_version'").get(), {
+      v: SCHEMA_VERSION + 1,
+    });
+    assert.equal((check.prepare("SELECT count(*) AS n FROM kv").get() as { n: number }).n, 1);
+  } finally {
+    check.close();
   }
 });

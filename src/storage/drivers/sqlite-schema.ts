@@ -17,12 +17,16 @@ import type { KeyValue } from "../backend.ts";
  *   of live keys is the distinct keys of kv_name_id minus the keys whose
  *   newest row is a tombstone, without reading every key's row.
  * - current: a view of the live keys (key -> id of its latest row), for
- *   tools and older builds. Until session 12 it was a table the writer kept
- *   in step, a third page per write; opening such a database replaces it
- *   (migrateSchema). An older build then finds the view, reads through it,
- *   and fails its writes instead of losing them.
+ *   tools. Layout 1 had a table of that name that the writer kept in step;
+ *   opening such a database migrates it (migrateSchema). A build of layout 1
+ *   refuses to open a migrated database ("cannot modify current because it
+ *   is a view"): nothing is lost, and turning the view back into a table
+ *   (DROP VIEW current; CREATE TABLE current (name TEXT PRIMARY KEY, id
+ *   INTEGER NOT NULL) WITHOUT ROWID; INSERT INTO current SELECT name, id
+ *   FROM the view's query) lets it start again.
  * - meta: compact_rev (oldest readable revision), compact_cursor (log rows up
- *   to this id have had their superseded predecessors removed).
+ *   to this id have had their superseded predecessors removed),
+ *   schema_version (the layout: SCHEMA_VERSION; absent in layout 1).
  *
  * Revisions are never reused: on open the next revision is
  * max(max(kv.id), compact_rev) + 1, and compaction deletes only rows at or
@@ -54,19 +58,44 @@ CREATE VIEW current AS
   WHERE deleted = 0
 `;
 
+/** The layout this build reads and writes (meta.schema_version). */
+export const SCHEMA_VERSION = 2;
+
 /**
  * Brings a database written by an older build to this layout, in one
  * transaction: the `current` table held nothing the log does not (every live
- * key's newest row), so it is dropped and the view takes its name.
+ * key's newest row), so it is dropped and the view takes its name. Refuses a
+ * database of a newer layout. The transaction takes the write lock before it
+ * looks, so two processes opening one old database migrate it once.
  */
 function migrateSchema(db: Database.Database): void {
-  const current = db.prepare("SELECT type FROM sqlite_master WHERE name = 'current'").get() as
-    { type: string } | undefined;
-  if (current?.type === "view") return;
+  const layout = () => {
+    const current = db.prepare("SELECT type FROM sqlite_master WHERE name = 'current'").get() as
+      { type: string } | undefined;
+    const version = db.prepare("SELECT v FROM meta WHERE k = 'schema_version'").get() as
+      { v: number } | undefined;
+    return { current: current?.type, version: version?.v ?? 1 };
+  };
+  const check = (version: number) => {
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `The SQLite data dir was written by a newer k8ts (storage layout ${version}); ` +
+          `this build reads layouts up to ${SCHEMA_VERSION}`,
+      );
+    }
+  };
+  const seen = layout();
+  check(seen.version);
+  if (seen.current === "view" && seen.version === SCHEMA_VERSION) return;
   db.transaction(() => {
-    if (current) db.exec("DROP TABLE current");
-    db.exec(CURRENT_VIEW_SQL);
-  })();
+    const { current, version } = layout();
+    check(version);
+    if (current === "table") db.exec("DROP TABLE current");
+    if (current !== "view") db.exec(CURRENT_VIEW_SQL);
+    db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema_version', ?)").run(
+      SCHEMA_VERSION,
+    );
+  }).immediate();
 }
 
 /** Opens the schema and applies the durability settings; returns the persisted counters. */
