@@ -4,7 +4,7 @@
  * member back on the same URLs (etcd refuses to start otherwise).
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePorts } from "../util/free-ports.ts";
 
@@ -68,9 +68,11 @@ export async function createMemberConfig(
     peerPort: ports[1]!,
   };
   await mkdir(etcdDir(dataDir), { recursive: true, mode: 0o700 });
-  await writeFile(join(etcdDir(dataDir), "member.json"), JSON.stringify(config, null, 2) + "\n", {
-    mode: 0o600,
-  });
+  // Replaced whole (a temp file renamed over it): a crash never leaves a partial file that
+  // the next start cannot parse.
+  const file = join(etcdDir(dataDir), "member.json");
+  await writeFile(`${file}.tmp`, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
   return config;
 }
 

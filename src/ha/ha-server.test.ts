@@ -15,12 +15,13 @@ test("a new managed member whose chosen port was taken before etcd bound it star
   const [taken, takenPeer] = holders.map((h) => (h.address() as AddressInfo).port);
   let ha: HaServer | undefined;
   try {
-    // Ports chosen by an earlier start that never ran etcd; the client port is taken since.
+    // Ports chosen by an earlier start that never ran etcd; both are taken since (etcd binds
+    // its peer port first and fails there; whichever it reports, both are chosen again).
     const chosen: EtcdMemberConfig = {
       name: "m1",
       host: "127.0.0.1",
       clientPort: taken,
-      peerPort: 1,
+      peerPort: takenPeer,
     };
     await mkdir(etcdDir(dataDir), { recursive: true });
     await writeFile(join(etcdDir(dataDir), "member.json"), JSON.stringify(chosen));

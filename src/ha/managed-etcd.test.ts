@@ -1,7 +1,9 @@
 import { createServer, type AddressInfo } from "node:net";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureClusterPki } from "../pki/self-signed.ts";
@@ -124,6 +126,60 @@ test("managed etcd: a port taken before etcd binds it fails the start (failOnPor
   } finally {
     await etcd?.stop();
     await new Promise((r) => holder.close(r));
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("managed etcd: a healthy answer after etcd exited (someone else on its port) is not a start", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "k8ts-managed-etcd-"));
+  let etcd: ManagedEtcd | undefined;
+  let impostor: ReturnType<typeof createHttpsServer> | undefined;
+  try {
+    await ensureClusterPki(join(dataDir, "tls"));
+    const pki = await ensureEtcdMemberPki(join(dataDir, "tls"), "m1");
+    // Another member of the same CA holds the client port and says it is healthy; it answers
+    // once our etcd has exited, which it does when the first health check arrives.
+    const go = join(dataDir, "go");
+    impostor = createHttpsServer(
+      { cert: await readFile(pki.serverCertFile), key: await readFile(pki.serverKeyFile) },
+      async (_req, res) => {
+        await writeFile(go, "");
+        while (etcd?.pid !== undefined) await new Promise((r) => setTimeout(r, 10));
+        res.end('{"health":"true","reason":""}');
+      },
+    );
+    await new Promise<void>((r) => impostor!.listen(0, "127.0.0.1", r));
+    const clientPort = (impostor.address() as AddressInfo).port;
+    const member = { ...(await loadOrCreateMemberConfig(dataDir, { name: "m1" })), clientPort };
+    // An etcd that fails to bind its client port, as etcd logs it.
+    const binary = join(dataDir, "fake-etcd");
+    const line = `{"level":"fatal","error":"listen tcp 127.0.0.1:${clientPort}: bind: address already in use"}`;
+    await writeFile(
+      binary,
+      `#!/bin/sh\nwhile [ ! -e '${go}' ]; do sleep 0.05; done\necho '${line}' >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    etcd = new ManagedEtcd({
+      dataDir,
+      member,
+      pki,
+      initialCluster: `m1=${peerUrl(member)}`,
+      initialClusterState: "new",
+      failOnPortInUse: true,
+      binary,
+    });
+    const err = await etcd.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(existsSync(go), "the health check reached the impostor");
+    assert.ok(err instanceof EtcdPortInUseError, `start: ${String(err)}`);
+    assert.equal(err.address, `127.0.0.1:${clientPort}`);
+    assert.equal(etcd.restarts, 0);
+  } finally {
+    await etcd?.stop();
+    impostor?.closeAllConnections();
+    await new Promise((r) => (impostor ? impostor.close(r) : r(undefined)));
     await rm(dataDir, { recursive: true, force: true });
   }
 });

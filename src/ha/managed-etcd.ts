@@ -121,7 +121,12 @@ export class ManagedEtcd {
 
   /** PID of the running etcd, or undefined between restarts. */
   get pid(): number | undefined {
-    return this.#child?.exitCode === null ? this.#child.pid : undefined;
+    return this.#running() ? this.#child!.pid : undefined;
+  }
+
+  #running(): boolean {
+    const child = this.#child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   /** How many times the supervisor restarted etcd. */
@@ -173,9 +178,11 @@ export class ManagedEtcd {
     if (child !== this.#child) return;
     this.#stopWatchdog();
     if (!this.#starting || !this.#opts.failOnPortInUse) return this.#onExit(code, signal);
+    // Decided once the log is read: a start that ended meanwhile (it can only
+    // have failed, see waitHealthy) leaves a supervised member, restarted.
     this.#bindFailure(logFrom).then(
       (address) => {
-        if (address === undefined) return this.#onExit(code, signal);
+        if (address === undefined || !this.#starting) return this.#onExit(code, signal);
         this.#startFailure = new EtcdPortInUseError(address);
       },
       () => this.#onExit(code, signal),
@@ -209,7 +216,11 @@ export class ManagedEtcd {
     if (w && w.exitCode === null && w.signalCode === null) w.kill("SIGKILL");
   }
 
-  /** Polls /health until etcd reports healthy; rejects after timeoutMs with the log tail. */
+  /**
+   * Polls /health until etcd reports healthy; rejects after timeoutMs with the
+   * log tail. A healthy answer counts only while our etcd runs: after it
+   * exited, whoever else holds its client port may be answering.
+   */
   async waitHealthy(timeoutMs: number): Promise<void> {
     const deadline = this.#clock.now() + timeoutMs;
     let last = "";
@@ -217,8 +228,9 @@ export class ManagedEtcd {
       if (this.#startFailure) throw this.#startFailure;
       if (this.#stopping) throw new Error("etcd stopped while waiting for it");
       try {
-        if (await memberHealthy(this.endpoint, this.#opts.pki)) return;
-        last = "health false";
+        const healthy = await memberHealthy(this.endpoint, this.#opts.pki);
+        if (healthy && this.#running()) return;
+        last = healthy ? "healthy, but etcd is not running" : "health false";
       } catch (err) {
         last = (err as Error).message;
       }
