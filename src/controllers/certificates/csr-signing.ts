@@ -7,12 +7,9 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
-import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import type { ResourceRef } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import {
   csrState,
   isKnownSigner,
@@ -22,6 +19,7 @@ import {
   type CaPair,
   type CsrSpec,
 } from "./signing.ts";
+import type { ControllerDeps } from "../queue-controller.ts";
 
 export const csrRef: ResourceRef = {
   group: "certificates.k8s.io",
@@ -30,12 +28,7 @@ export const csrRef: ResourceRef = {
   namespaced: false,
 };
 
-export interface CsrSigningOptions {
-  client: RestClient;
-  informers: InformerFactory;
-  clock: Clock;
-  /** Work queue metrics (workqueue_* with name=<queue>). */
-  queueMetrics?: WorkQueueMetricsProvider;
+export interface CsrSigningOptions extends ControllerDeps {
   /** The cluster CA; without it the controller signs nothing. */
   ca?: CaPair;
   /** --cluster-signing-duration, default one year. */

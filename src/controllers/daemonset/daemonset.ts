@@ -12,20 +12,16 @@ import type { Node } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../../api/types.ts";
 import { labelSelectorFromObject } from "../../api/selectors/label-selector.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import {
   controllerRevisionsRef,
   daemonSetsRef,
   nodesRef,
   podsRef,
 } from "../../client/resources.ts";
-import { QueueController } from "../queue-controller.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
 import { ControllerExpectations } from "../util/expectations.ts";
@@ -64,12 +60,7 @@ export type DaemonSet = KObject & {
   status?: Record<string, unknown>;
 };
 
-export interface DaemonSetControllerOptions {
-  client: RestClient;
-  informers: InformerFactory;
-  clock: Clock;
-  /** Work queue metrics (workqueue_* with name=<queue>). */
-  queueMetrics?: WorkQueueMetricsProvider;
+export interface DaemonSetControllerOptions extends ControllerDeps {
   recorder: EventRecorder;
 }
 

@@ -5,19 +5,16 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isAlreadyExists, isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey, splitKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { endpointSlicesRef, endpointsRef, podsRef, servicesRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { newControllerRef } from "../util/controller-ref.ts";
 import { canonicalJSON } from "../util/hash.ts";
 import type { Pod } from "../util/pods.ts";
 import { serviceEndpoints, type PodEndpoint, type Service } from "./service-endpoints.ts";
 import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
+import type { ControllerDeps } from "../queue-controller.ts";
 
 const managedBy = "endpointslice-controller.k8s.io";
 
@@ -68,12 +65,7 @@ export class EndpointsController {
   private readonly slices: SharedInformer;
 
   constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      /** Work queue metrics (workqueue_* with name=<queue>). */
-      queueMetrics?: WorkQueueMetricsProvider;
+    private readonly opts: ControllerDeps & {
       slicesOnly?: boolean;
       endpointsOnly?: boolean;
     },

@@ -7,13 +7,11 @@
  */
 import type { KObject, OwnerReference } from "../../api/types.ts";
 import { ApiError, isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
-import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import type { ResourceRef } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { OwnershipGraph, type GraphNode } from "./graph.ts";
 import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
+import type { ControllerDeps } from "../queue-controller.ts";
 
 /** Resources the collector watches: anything that can own or be owned. */
 export interface CollectedResource {
@@ -60,12 +58,7 @@ export class GarbageCollector {
   private readonly informers;
 
   constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      /** Work queue metrics (workqueue_* with name=<queue>). */
-      queueMetrics?: WorkQueueMetricsProvider;
+    private readonly opts: ControllerDeps & {
       resources: CollectedResource[];
     },
   ) {

@@ -9,15 +9,11 @@
 import type { KObject } from "../../api/types.ts";
 import { labelSelectorFromObject } from "../../api/selectors/label-selector.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { jobsRef, podsRef } from "../../client/resources.ts";
-import { QueueController } from "../queue-controller.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 import { controllerOf, enqueueControllerOf } from "../util/controller-ref.ts";
 import { backoffDelay, lastFailedPodPerIndex, remainingIndexBackoff } from "./pod-backoff.ts";
 import {
@@ -88,12 +84,7 @@ export class JobController extends QueueController {
   private lastFailure = new Map<string, { at: number; count: number }>();
 
   constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      /** Work queue metrics (workqueue_* with name=<queue>). */
-      queueMetrics?: WorkQueueMetricsProvider;
+    private readonly opts: ControllerDeps & {
       recorder: EventRecorder;
     },
   ) {

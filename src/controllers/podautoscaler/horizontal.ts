@@ -18,15 +18,12 @@ import type {
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { KObject } from "../../api/types.ts";
 import { parseLabelSelector } from "../../api/selectors/label-selector.ts";
-import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
 import { hpaRef, podsRef } from "../../client/resources.ts";
-import { resourcePath, type RestClient } from "../../client/rest-client.ts";
+import { resourcePath } from "../../client/rest-client.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { ScaleNormalizer } from "./behavior.ts";
 import { rfc3339, scaleTargetResource, setCondition } from "./hpa-status.ts";
 import { ApiMetricsSource, type ResourceMetricsSource } from "./metrics-source.ts";
@@ -34,6 +31,7 @@ import { ApiCustomMetricsSource, type CustomMetricsSource } from "./custom-metri
 import { MetricError, metricReplicas, type MetricResult } from "./metric-replicas.ts";
 import { defaultCalculatorOptions, type CalculatorOptions } from "./replica-calculator.ts";
 import { waitForCacheSync } from "../../client/informer/shared-informer.ts";
+import type { ControllerDeps } from "../queue-controller.ts";
 
 type HPA = HorizontalPodAutoscaler & KObject;
 type PodObj = Pod & KObject;
@@ -46,12 +44,7 @@ interface Scale {
   status?: { replicas?: number; selector?: string };
 }
 
-export interface HorizontalControllerOptions {
-  client: RestClient;
-  informers: InformerFactory;
-  clock: Clock;
-  /** Work queue metrics (workqueue_* with name=<queue>). */
-  queueMetrics?: WorkQueueMetricsProvider;
+export interface HorizontalControllerOptions extends ControllerDeps {
   recorder: EventRecorder;
   /** Default: metrics.k8s.io through the API. */
   metrics?: ResourceMetricsSource;

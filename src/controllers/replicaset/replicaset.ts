@@ -11,16 +11,13 @@ import {
   type LabelSelector,
 } from "../../api/selectors/label-selector.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey, splitKey } from "../../client/informer/store.ts";
 import { deletePods } from "../util/delete-pods.ts";
-import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import type { ResourceRef } from "../../client/rest-client.ts";
 import { podsRef } from "../../client/resources.ts";
-import { QueueController } from "../queue-controller.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 import {
   adoptPatch,
   controllerOf,
@@ -49,12 +46,7 @@ function sameLabels(a?: Record<string, string>, b?: Record<string, string>): boo
 const burstReplicas = 500;
 const slowStartInitialBatch = 1;
 
-export interface ReplicaSetControllerOptions {
-  client: RestClient;
-  informers: InformerFactory;
-  clock: Clock;
-  /** Work queue metrics (workqueue_* with name=<queue>). */
-  queueMetrics?: WorkQueueMetricsProvider;
+export interface ReplicaSetControllerOptions extends ControllerDeps {
   recorder: EventRecorder;
   /** ReplicaSet (apps/v1) or ReplicationController (v1). */
   ownerRef: ResourceRef;

@@ -13,28 +13,21 @@ import type { KObject } from "../../api/types.ts";
 import { usageOf, type QuotaTarget } from "../../apiserver/admission/builtin/quota/usage.ts";
 import { toJSONList } from "../../apiserver/admission/builtin/resource-list.ts";
 import { isConflict, isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
 import { discoverResources } from "../../client/discovery.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
-import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import type { ResourceRef } from "../../client/rest-client.ts";
 import { resourceQuotasRef } from "../../client/resources.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { canonicalJSON } from "../util/hash.ts";
 import { computeQuotaStatus, targetsFor, type QuotaStatus } from "./quota-status.ts";
+import type { ControllerDeps } from "../queue-controller.ts";
 
 /** Upstream's --resource-quota-sync-period default. */
 export const RESOURCE_QUOTA_SYNC_PERIOD_MS = 5 * 60 * 1000;
 
-export interface ResourceQuotaControllerOptions {
-  client: RestClient;
-  informers: InformerFactory;
-  clock: Clock;
-  /** Work queue metrics (workqueue_* with name=<queue>). */
-  queueMetrics?: WorkQueueMetricsProvider;
+export interface ResourceQuotaControllerOptions extends ControllerDeps {
   recorder?: EventRecorder;
   resyncPeriodMs?: number;
   /** Resolves a target to where it is served (default: API discovery). */

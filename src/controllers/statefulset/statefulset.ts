@@ -9,15 +9,11 @@
  */
 import type { KObject } from "../../api/types.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { controllerRevisionsRef, podsRef, statefulSetsRef } from "../../client/resources.ts";
-import { QueueController } from "../queue-controller.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 import { controllerOf, enqueueControllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { addControllerUIDIndex, ownedAndOrphans } from "../util/controller-uid-index.ts";
 import {
@@ -67,12 +63,7 @@ export class StatefulSetController extends QueueController {
   private readonly claims: SharedInformer<KObject>;
 
   constructor(
-    private readonly opts: {
-      client: RestClient;
-      informers: InformerFactory;
-      clock: Clock;
-      /** Work queue metrics (workqueue_* with name=<queue>). */
-      queueMetrics?: WorkQueueMetricsProvider;
+    private readonly opts: ControllerDeps & {
       recorder: EventRecorder;
     },
   ) {
