@@ -68,7 +68,9 @@ const eagerImports = {
     });
   },
 };
-const outdir = join(root, "dist", "bundle");
+// `--outdir DIR` bundles elsewhere (the bundle's end-to-end test builds its own).
+const at = process.argv.indexOf("--outdir");
+const outdir = at > 0 ? process.argv[at + 1] : join(root, "dist", "bundle");
 rmSync(outdir, { recursive: true, force: true });
 const { metafile } = await build({
   absWorkingDir: root,
@@ -93,4 +95,4 @@ writeFileSync(join(outdir, "inputs.json"), JSON.stringify(inputs));
 for (const dir of [outdir, join(outdir, "chunks")]) {
   cpSync(join(root, "src", "kubelet", "runtime", "cri", "api.proto"), join(dir, "api.proto"));
 }
-process.stdout.write(`bundled src/cli/main.ts -> ${join("dist", "bundle")}\n`);
+process.stdout.write(`bundled src/cli/main.ts -> ${at > 0 ? outdir : join("dist", "bundle")}\n`);

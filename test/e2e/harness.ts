@@ -163,6 +163,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Extra node flags for the server process (e.g. --cpu-prof in benchmarks). */
   nodeArgs?: string[];
+  /** The CLI script to run (default bin/k8ts), e.g. a bundle's main.js. */
+  entry?: string;
 }
 
 /** A spawned `k8ts server` process and its combined output. */
@@ -198,7 +200,7 @@ export function spawnServer(
     [
       ...K8TS_NODE_FLAGS,
       ...(opts.nodeArgs ?? []),
-      join(repoRoot, "bin", "k8ts"),
+      opts.entry ?? join(repoRoot, "bin", "k8ts"),
       "server",
       "--disable-agent",
       "--data-dir",
