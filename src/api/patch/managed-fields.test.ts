@@ -233,3 +233,35 @@ test("more than 10 Update managers: the oldest merge into ancient-changes", () =
   assert.ok(!capped.some((s) => ["m00", "m01", "m02"].includes(s.manager)));
   assert.equal(capUpdateManagers(sets.slice(0, 10)).length, 10);
 });
+
+test("an update by an 11th manager merges the oldest stored entry into ancient-changes", () => {
+  const fields: Record<string, string> = {};
+  const entries = Array.from({ length: 10 }, (_, i) => {
+    fields[`f${i}`] = "x";
+    return {
+      manager: `m${i}`,
+      operation: "Update" as const,
+      apiVersion: "v1",
+      time: `2026-01-01T00:00:0${i}Z`,
+      fieldsType: "FieldsV1" as const,
+      fieldsV1: { "f:data": { [`f:f${i}`]: {} } },
+    };
+  });
+  const old: KObject = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", managedFields: entries },
+    data: fields,
+  };
+  const next = { ...old, data: { ...fields, f10: "x" } };
+  const out = updateManagedFields(old, next, info("m10", T2), undefined).metadata!.managedFields!;
+  assert.equal(out.length, 10);
+  const ancient = out.find((e) => e.manager === "ancient-changes");
+  // 11 updaters: m0 becomes ancient-changes (still 11), then m1 merges into it.
+  assert.deepEqual(ancient?.fieldsV1, { "f:data": { "f:f0": {}, "f:f1": {} } });
+  assert.equal(ancient?.time, "2026-01-01T00:00:01Z");
+  assert.deepEqual(out.at(-1)?.fieldsV1, { "f:data": { "f:f10": {} } });
+  assert.ok(!out.some((e) => e.manager === "m0" || e.manager === "m1"));
+  // Untouched entries keep their stored encoding (the fast path, not a re-encoding).
+  assert.equal(out.find((e) => e.manager === "m2")?.fieldsV1, entries[2]!.fieldsV1);
+});

@@ -11,6 +11,7 @@ import { compareObjects, fieldSetOfCreated } from "./field-set-of.ts";
 import { UNTRACKED_META_FIELDS, createdFieldsV1 } from "./created-fields.ts";
 import { isJsonObject } from "./patch-errors.ts";
 import { jsonEqual } from "../../util/json-copy.ts";
+import { StoredManagedSet, lazyManagedSets, storedEncoding } from "./stored-managed-sets.ts";
 import type { PatchSchema } from "./patch-schema.ts";
 
 /** One manager's entry with its decoded field set. */
@@ -87,48 +88,9 @@ export function managerIdentity(
   });
 }
 
-/**
- * The stored FieldsV1 of sets decoded lazily from a live object's entries,
- * valid while their `set` has not been read (so cannot have been changed).
- */
-const storedEncodings = new WeakMap<
-  ManagedSet,
-  { fieldsV1: Record<string, unknown>; read: () => boolean }
->();
-
-/** The FieldsV1 to write for `s` without re-encoding, when it is still its stored one. */
-function storedEncoding(s: ManagedSet): Record<string, unknown> | undefined {
-  const stored = storedEncodings.get(s);
-  return stored && !stored.read() ? stored.fieldsV1 : undefined;
-}
-
 function isEmptyManaged(s: ManagedSet): boolean {
   const stored = storedEncoding(s);
   return stored ? Object.keys(stored).length === 0 : s.set.isEmpty();
-}
-
-/**
- * Entries of a stored object as sets decoded only when read. Stored entries
- * were written by this server (malformed ones never reach storage), so they
- * are not validated here; a bad one throws when its set is read.
- */
-function lazyManagedSets(entries: readonly ManagedFieldsEntry[]): ManagedSet[] {
-  return entries.map((e) => {
-    const fieldsV1 = (isJsonObject(e.fieldsV1) ? e.fieldsV1 : {}) as Record<string, unknown>;
-    let decoded: FieldSet | undefined;
-    const m: ManagedSet = {
-      manager: e.manager ?? "",
-      operation: e.operation === "Apply" ? "Apply" : "Update",
-      apiVersion: e.apiVersion,
-      time: typeof e.time === "string" ? e.time : undefined,
-      subresource: e.subresource || undefined,
-      get set() {
-        return (decoded ??= FieldSet.fromFieldsV1(fieldsV1));
-      },
-    };
-    storedEncodings.set(m, { fieldsV1, read: () => decoded !== undefined });
-    return m;
-  });
 }
 
 /** Decodes entries; undefined when any entry is malformed. */
@@ -202,7 +164,12 @@ export function capUpdateManagers(sets: ManagedSet[], max = MAX_UPDATE_MANAGERS)
       result[result.indexOf(bucket)] = merged;
       count--;
     } else {
-      result.push({ ...oldest, manager: ANCIENT_CHANGES_MANAGER, subresource: undefined });
+      result.push({
+        ...oldest,
+        manager: ANCIENT_CHANGES_MANAGER,
+        subresource: undefined,
+        set: oldest.set,
+      });
     }
   }
   return result;
@@ -406,8 +373,11 @@ function recordUpdate(
     // stored, only the time moves, so the stored encoding is kept.
     const raw = mine && storedEncoding(mine);
     mine =
-      mine && raw && containsFieldsV1(raw, changed) && isCanonicalFieldsV1(raw)
-        ? restamped(mine, self, info.time)
+      mine instanceof StoredManagedSet &&
+      raw &&
+      containsFieldsV1(raw, changed) &&
+      isCanonicalFieldsV1(raw)
+        ? mine.restamped(self, info.time)
         : { ...self, time: info.time, set: mine ? mine.set.union(changed) : changed };
   }
   if (mine) others.push(mine);
@@ -422,22 +392,6 @@ function isSelf(m: ManagedSet, self: Omit<ManagedSet, "set">): boolean {
     (m.apiVersion ?? "") === (self.apiVersion ?? "") &&
     (m.subresource ?? "") === (self.subresource ?? "")
   );
-}
-
-/** `m` as `self` at `time`, sharing its (still stored) set and encoding. */
-function restamped(m: ManagedSet, self: Omit<ManagedSet, "set">, time: string): ManagedSet {
-  const out: ManagedSet = {
-    manager: self.manager,
-    operation: self.operation,
-    apiVersion: self.apiVersion,
-    time,
-    subresource: self.subresource,
-    get set() {
-      return m.set;
-    },
-  };
-  storedEncodings.set(out, storedEncodings.get(m)!);
-  return out;
 }
 
 /**
