@@ -101,9 +101,8 @@ export class SqliteReader {
    * ids from a covering walk of kv_name_id in key order (LIMIT stops it), then
    * those rows by id; the page is put in key order here, and when tombstones
    * thin it, the next page starts after its last key. (An ORDER BY over the
-   * join made SQLite sort the whole range for every page; a correlated
-   * newest-row probe per log row was 8x slower than the former `current`
-   * table on a full list.)
+   * join makes SQLite sort the whole range for every page; a newest-row probe
+   * per log row is several times dearer on a full list.)
    */
   #rows(range: KeyRange, revision: number | undefined, n: number): LogRow[] {
     const bounded = range.end !== undefined;
