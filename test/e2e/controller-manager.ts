@@ -5,7 +5,14 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { eventually, onFreePort, track, untilOutput, type TestCluster } from "./harness.ts";
+import {
+  eventually,
+  onFreePort,
+  startCluster,
+  track,
+  untilOutput,
+  type TestCluster,
+} from "./harness.ts";
 
 const k8ts = join(import.meta.dirname, "..", "..", "bin", "k8ts");
 
@@ -51,6 +58,20 @@ export async function startControllerManager(cluster: TestCluster): Promise<Cont
       await exited;
     },
   };
+}
+
+/** A cluster without its own controller manager, and one started beside it. */
+export async function startClusterWithManager(): Promise<{
+  cluster: TestCluster;
+  manager: ControllerManager;
+}> {
+  const cluster = await startCluster({ args: ["--disable-controller-manager"] });
+  try {
+    return { cluster, manager: await startControllerManager(cluster) };
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
 }
 
 /** Runs `k8ts controller-manager --kubeconfig <kubeconfig> ...args` to its exit. */

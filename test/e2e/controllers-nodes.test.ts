@@ -10,18 +10,14 @@ import {
   type ControllerManager,
   eventuallyWithLog,
   kubectlJson,
-  startControllerManager,
+  startClusterWithManager,
 } from "./controller-manager.ts";
-import { startCluster, type TestCluster } from "./harness.ts";
+import type { TestCluster } from "./harness.ts";
 
 let cluster: TestCluster;
 let manager: ControllerManager;
 
-before(async () => {
-  cluster = await startCluster({ args: ["--disable-controller-manager"] });
-  manager = await startControllerManager(cluster);
-});
-
+before(async () => ({ cluster, manager } = await startClusterWithManager()));
 after(async () => {
   await manager?.stop();
   await cluster?.stop();
