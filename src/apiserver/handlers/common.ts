@@ -10,6 +10,7 @@ import { negotiate, type Negotiated } from "../negotiation.ts";
 import { includeObjectParam, type RenderOptions } from "../output.ts";
 import { decodeJSONObject, decodeObjectBody, mediaType, readBody } from "../request-body.ts";
 import type { WriteOptions } from "../rest-store.ts";
+import type { DecodingErrors } from "../extensions.ts";
 
 /** Sends `body` (already rendered) with the negotiated serialization, plus warning headers. */
 export async function reply(
@@ -196,6 +197,18 @@ export async function readObject(ctx: RequestContext): Promise<KObject> {
   return (await decodeObjectBody(body, ctx.req.headers["content-type"], decoder)) as KObject;
 }
 
+/** The decoding errors of a body, strict ones as the request's fieldValidation asks. */
+export function decodingErrors(
+  ctx: RequestContext,
+  def: ResourceDef,
+  obj: KObject,
+): Promise<DecodingErrors> {
+  return ctx.server.extensions.decodingErrors(def, obj, {
+    strict: ctx.query.get("fieldValidation") !== "Ignore",
+    rawJson: ctx.rawBody,
+  });
+}
+
 type FieldValidation = "Strict" | "Warn" | "Ignore";
 
 function fieldValidation(ctx: RequestContext): FieldValidation {
@@ -217,14 +230,12 @@ export async function checkUnknownFields(
   ctx: RequestContext,
   def: ResourceDef,
   obj: KObject,
-  opts: { typesChecked?: boolean } = {},
+  opts: { typesChecked?: boolean; decoded?: DecodingErrors } = {},
 ): Promise<void> {
   // Values of the wrong JSON type never decode, whatever fieldValidation says
-  // (typesChecked: the caller found none, in the "json" style, on this object).
-  const { typeErrors, strict } = await ctx.server.extensions.decodingErrors(def, obj, {
-    strict: ctx.query.get("fieldValidation") !== "Ignore",
-    rawJson: ctx.rawBody,
-  });
+  // (typesChecked: the caller found none, in the "json" style, on this object;
+  // decoded: the caller's decodingErrors of it, which found none).
+  const { typeErrors, strict } = opts.decoded ?? (await decodingErrors(ctx, def, obj));
   if (!opts.typesChecked && typeErrors.length > 0) {
     throw new StatusError(
       "BadRequest",

@@ -16,7 +16,8 @@ import { decodePatchBody, patchTypeOf, readBody, type PatchType } from "../reque
 import { RestStore } from "../rest-store.ts";
 import { goValueString } from "../../util/go-value-string.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
-import { checkUnknownFields, reply, writeOptions } from "./common.ts";
+import { checkUnknownFields, decodingErrors, reply, writeOptions } from "./common.ts";
+import type { DecodingErrors } from "../extensions.ts";
 import { copyJson } from "../../util/json-copy.ts";
 import { storedMetadata } from "../stored-text.ts";
 
@@ -44,14 +45,13 @@ async function checkPatchedTypes(
   type: PatchType,
   patch: unknown,
   result: KObject,
+  decoded: DecodingErrors | undefined,
 ): Promise<void> {
   if (type === "apply") return;
   const strategic = type === "strategic";
-  const errors = await ctx.server.extensions.typeErrors(
-    def,
-    result,
-    strategic ? "unstructured" : "json",
-  );
+  const errors =
+    decoded?.typeErrors ??
+    (await ctx.server.extensions.typeErrors(def, result, strategic ? "unstructured" : "json"));
   if (errors.length === 0) return;
   const value = JSON.stringify(strategic ? goValueString(patch) : JSON.stringify(result));
   const message = `Invalid value: ${value}: ${errors[0]}`;
@@ -137,12 +137,13 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
       if (result === null || typeof result !== "object" || Array.isArray(result)) {
         throw new StatusError("BadRequest", "the patched object is not a JSON object");
       }
-      await checkPatchedTypes(ctx, def, type, patch, result);
+      // JSON and merge patches' results are checked for type errors as a body is:
+      // one walk finds those and the unknown fields.
+      const decoded =
+        type === "json" || type === "merge" ? await decodingErrors(ctx, def, result) : undefined;
+      await checkPatchedTypes(ctx, def, type, patch, result, decoded);
       checkTypeMeta(result, def);
-      // JSON and merge patches' results were just checked for type errors as a body is.
-      await checkUnknownFields(ctx, def, result, {
-        typesChecked: type === "json" || type === "merge",
-      });
+      await checkUnknownFields(ctx, def, result, { typesChecked: !!decoded, decoded });
       checkNamespace(result, def, namespace);
       checkNameMatchesURL(result, name);
       // An unchanged resourceVersion is no precondition: let conflicts retry.
