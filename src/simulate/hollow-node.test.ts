@@ -192,13 +192,12 @@ test("a status-only update does not sync the pod; a label change does", async ()
   const syncs = f.statuses.length;
   assert.equal(f.statuses.at(-1)?.phase, "Running");
   // The echo of the node's own status write.
-  node.upsert({
-    ...running,
-    metadata: { ...running.metadata, resourceVersion: "2" },
-    status: f.statuses.at(-1),
-  });
+  const echo = { ...running, metadata: { ...running.metadata, resourceVersion: "2" } };
+  node.upsert({ ...echo, status: f.statuses.at(-1) });
   await settle();
   assert.equal(f.statuses.length, syncs, "no sync for a status-only update");
+  // The worker holds the newer object (no older copy of the pod stays alive).
+  assert.equal(node.pods()[0]?.metadata, echo.metadata);
   node.upsert({ ...running, metadata: { ...running.metadata, labels: { app: "web", v: "2" } } });
   await settle();
   assert.equal(f.statuses.length, syncs + 1, "one sync for a label change");

@@ -255,7 +255,8 @@ export class HollowNode implements PodStateProvider {
   /**
    * A pod bound to this node was added or changed. As upstream's pod config
    * (checkAndUpdatePod), an update that changes nothing but the status (the
-   * echo of the node's own status writes, mostly) does not sync the pod. A
+   * echo of the node's own status writes, mostly) does not sync the pod (its
+   * worker keeps the newer object, so no older copy stays alive). A
    * deleted pod whose worker finished gets no new worker until it is gone
    * (as the kubelet's PodWorkers): the echo of its final status write would
    * start a worker that terminates it again.
@@ -267,6 +268,7 @@ export class HollowNode implements PodStateProvider {
     const w = this.workers.get(uid);
     if (w) {
       if (podsDifferSemantically(w.current, safe)) w.update(safe);
+      else w.adopt(safe);
     } else {
       const nw = new PodWorker(safe, this.deps);
       this.workers.set(uid, nw);

@@ -21,6 +21,7 @@ import { apiObjectSource } from "../kubelet/object-source.ts";
 import { Backoff } from "../kubelet/pod/backoff.ts";
 import { StatusManager } from "../kubelet/status-manager.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
+import { StringInterner } from "../util/string-intern.ts";
 import { logSteps, StepTimer } from "../util/step-timer.ts";
 import { Heartbeats } from "./heartbeats.ts";
 import { HollowNode, type HollowShared } from "./hollow-node.ts";
@@ -205,9 +206,14 @@ export class Simulator {
       fieldSelector: "spec.nodeName!=",
     });
     const nodeOf = (pod: Pod) => this.byName.get(pod.spec?.nodeName ?? "");
+    // The cached pod's repeated strings (image, namespace, volume paths,
+    // taint keys, timestamps) are shared, as in the server's informers: the
+    // cache holds the objects the nodes' workers keep.
+    const interner = new StringInterner();
+    const arrived = (pod: Pod & KObject) => nodeOf(pod)?.upsert(interner.internValues(pod));
     informer.addEventHandler({
-      add: (pod) => nodeOf(pod)?.upsert(pod),
-      update: (_old, pod) => nodeOf(pod)?.upsert(pod),
+      add: arrived,
+      update: (_old, pod) => arrived(pod),
       delete: (pod) => nodeOf(pod)?.remove(pod.metadata?.uid ?? ""),
     });
     // The factory runs already (the node informer): the pod informer starts as it is made.

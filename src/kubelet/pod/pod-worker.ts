@@ -88,6 +88,16 @@ export class PodWorker {
     this.trigger();
   }
 
+  /**
+   * A newer version of the pod that changes nothing the worker syncs on (its
+   * status, resourceVersion): kept without a sync, as upstream's
+   * checkAndUpdatePod copies such an update into the pod it holds. The
+   * worker then holds the informer's current object instead of an older copy.
+   */
+  adopt(pod: Pod): void {
+    this.pod = pod;
+  }
+
   /** The pod is gone from the API: stop everything (grace period from its deletion, else 0). */
   remove(): void {
     this.removed = true;
