@@ -13,9 +13,10 @@ type LeaseObj = KObject & {
   spec: { holderIdentity: string; renewTime: string; leaseDurationSeconds: number };
 };
 
-/** The client with every request counted as `VERB resource`. */
-function counting(): { c: typeof client; calls: string[] } {
+/** The client with every request counted as `VERB resource` (and the objects PUT kept). */
+function counting(): { c: typeof client; calls: string[]; sent: KObject[] } {
   const calls: string[] = [];
+  const sent: KObject[] = [];
   const c = Object.create(client) as typeof client;
   for (const verb of ["get", "create", "update", "patch"] as const) {
     const orig = (client[verb] as (...a: unknown[]) => unknown).bind(client);
@@ -24,10 +25,11 @@ function counting(): { c: typeof client; calls: string[] } {
       ...rest: unknown[]
     ) => {
       calls.push(`${verb} ${ref.resource}`);
+      if (verb === "update") sent.push(rest[0] as KObject);
       return orig(ref, ...rest);
     };
   }
-  return { c, calls };
+  return { c, calls, sent };
 }
 
 test("LeaseRenewer.create: one POST owned by the Node, then one PUT per renewal; an existing Lease is renewed", async () => {
@@ -39,7 +41,7 @@ test("LeaseRenewer.create: one POST owned by the Node, then one PUT per renewal;
     })
     .catch(() => {});
   const clock = new FakeClock(Date.parse("2026-01-01T00:00:00Z"));
-  const { c, calls } = counting();
+  const { c, calls, sent } = counting();
   const r = new LeaseRenewer(c, clock, "lease-node-0");
   await r.create("uid-0");
   assert.deepEqual(calls, ["create leases"]);
@@ -59,6 +61,13 @@ test("LeaseRenewer.create: one POST owned by the Node, then one PUT per renewal;
     "2026-01-01T00:00:10.000000Z",
   );
   assert.equal(r.renewals, 2);
+  // The PUT carries no managedFields; the server keeps the stored entries.
+  assert.equal(sent[0]?.metadata?.managedFields, undefined);
+  const stored = await client.get<LeaseObj>(leasesRef, "kube-node-lease", "lease-node-0");
+  assert.ok(
+    stored.metadata?.managedFields?.some((e) => JSON.stringify(e.fieldsV1).includes("f:renewTime")),
+    JSON.stringify(stored.metadata?.managedFields),
+  );
 
   // Another simulator adopting the node: AlreadyExists, then read and renewed.
   const again = counting();
