@@ -3,22 +3,15 @@
  * --allocate-node-cidrs is on (a config given), otherwise idle (upstream
  * does not start it).
  */
-import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
-import type { RestClient } from "../../client/rest-client.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
+import type { ControllerDeps } from "../queue-controller.ts";
 import { RangeAllocator, type NodeIpamConfig } from "./range-allocator.ts";
 
 export type { NodeIpamConfig } from "./range-allocator.ts";
 
 /** What the manager hands the controller. */
-export interface NodeIpamContext {
-  client: RestClient;
-  informers: InformerFactory;
-  clock: Clock;
+export interface NodeIpamContext extends ControllerDeps {
   recorder: EventRecorder;
-  queueMetrics?: WorkQueueMetricsProvider;
   /** --allocate-node-cidrs with its ranges; absent: allocation is off. */
   nodeIpam?: NodeIpamConfig;
 }

@@ -11,14 +11,11 @@
  * reason) and is retried with backoff.
  */
 import type { KObject } from "../../api/types.ts";
-import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
+import type { ControllerDeps } from "../queue-controller.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { nodesRef } from "../../client/resources.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
 import { WorkQueue, runWorkers } from "../../client/workqueue/queue.ts";
 import { CidrSet, formatCidr, isCidrError, parseCidr, type Cidr } from "./cidr-set.ts";
 
@@ -42,12 +39,8 @@ export interface NodeIpamConfig {
   reservedCidrs?: string[];
 }
 
-export interface RangeAllocatorOptions extends NodeIpamConfig {
-  client: RestClient;
-  informers: InformerFactory;
-  clock: Clock;
+export interface RangeAllocatorOptions extends NodeIpamConfig, ControllerDeps {
   recorder: EventRecorder;
-  queueMetrics?: WorkQueueMetricsProvider;
   log?(msg: string, fields?: Record<string, unknown>): void;
 }
 
