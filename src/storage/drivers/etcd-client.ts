@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import type { Etcd3 } from "etcd3";
 import { StorageError } from "../errors.ts";
 import { EventEmitter } from "node:events";
-import { GrpcChannel, type GrpcStream } from "./etcd-grpc.ts";
+import { GrpcChannel } from "./etcd-grpc.ts";
+import type { GrpcStream } from "./etcd-grpc-stream.ts";
 import { GrpcError } from "./etcd-grpc-wire.ts";
 import {
   compactionRequest,

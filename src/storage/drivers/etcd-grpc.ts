@@ -6,13 +6,15 @@
  * connect in time, or stops answering HTTP/2 pings, is dropped (dial timeout
  * and keepalive, as etcd's Go client); one that has opened many streams is
  * replaced before HTTP/2's stream ids run out. Calls that cannot have been
- * applied, and reads, are retried with a short backoff until their deadline. Messages are encoded and decoded by the caller
- * (etcd-proto-requests.ts and etcd-proto-responses.ts); etcd-grpc-wire.ts frames them.
+ * applied, and reads, are retried with a short backoff until their deadline.
+ * Messages are encoded and decoded by the caller (etcd-proto-requests.ts and
+ * etcd-proto-responses.ts); etcd-grpc-wire.ts frames them; etcd-grpc-stream.ts
+ * carries a Watch.
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
-import { EventEmitter } from "node:events";
 import { realClock, type Clock, type TimerHandle } from "../../client/clock.ts";
-import { FrameParser, GrpcError, grpcMessage, statusOf } from "./etcd-grpc-wire.ts";
+import { GrpcStream } from "./etcd-grpc-stream.ts";
+import { GrpcError, grpcMessage, statusOf } from "./etcd-grpc-wire.ts";
 
 export interface GrpcTls {
   ca?: Buffer;
@@ -26,7 +28,7 @@ const WINDOW_BYTES = 16 * 1024 * 1024;
 /** How often pending unary calls are checked against their deadlines. */
 const DEADLINE_SWEEP_MS = 1000;
 
-/** Retry backoff once every endpoint has been tried: doubling from the first to the cap, ±20% (gRPC's jitter). */
+/** Retry backoff once every endpoint has been tried: doubling to the cap, ±20% (gRPC's jitter). */
 const RETRY_FIRST_MS = 25;
 const RETRY_MAX_MS = 500;
 const RETRY_JITTER = 0.2;
@@ -42,7 +44,7 @@ const MAX_STREAMS_PER_SESSION = 2 ** 29;
 const CONNECTED = new WeakSet<ClientHttp2Session>();
 
 export interface ChannelOptions {
-  /** Keepalive: between pings while calls or streams are open (etcd's Go client in kube-apiserver: 30 s). */
+  /** Keepalive: between pings while calls or streams are open (kube-apiserver's etcd client: 30 s). */
   intervalMs?: number;
   /** Without a ping's ack by then, the session is destroyed (10 s). */
   timeoutMs?: number;
@@ -85,61 +87,6 @@ interface Pending {
   stream: ClientHttp2Stream;
   deadline: number;
   fail: (err: Error) => void;
-}
-
-/** A bidirectional gRPC stream: write request messages, receive "data" (one message each), "error", "end". */
-export class GrpcStream extends EventEmitter {
-  readonly #stream: ClientHttp2Stream;
-  #done = false;
-
-  constructor(stream: ClientHttp2Stream) {
-    super();
-    this.#stream = stream;
-    const parser = new FrameParser();
-    let status: GrpcError | null | undefined;
-    stream.on("response", (headers) => (status = statusOf(headers)));
-    stream.on("trailers", (trailers) => (status = statusOf(trailers)));
-    stream.on("data", (chunk: Buffer) => {
-      if (this.#done) return;
-      let messages: Buffer[];
-      try {
-        messages = parser.push(chunk);
-      } catch (err) {
-        this.#finish(err as Error);
-        return;
-      }
-      for (const m of messages) {
-        if (this.#done) return;
-        this.emit("data", m);
-      }
-    });
-    stream.on("error", (err) => this.#finish(new GrpcError(14, err.message)));
-    stream.on("close", () => {
-      if (status) this.#finish(status);
-      else if (status === null) this.#finish();
-      else this.#finish(new GrpcError(14, `stream closed (HTTP/2 code ${stream.rstCode})`));
-    });
-  }
-
-  /** Sends one framed request message (see grpcFrame in etcd-proto-requests.ts). */
-  write(frame: Buffer): void {
-    if (this.#done) throw new GrpcError(1, "the stream is closed");
-    this.#stream.write(frame);
-  }
-
-  /** Ends the call from this side (RST_STREAM CANCEL); no event follows. */
-  cancel(): void {
-    this.#done = true;
-    if (!this.#stream.closed) this.#stream.close(constants.NGHTTP2_CANCEL);
-  }
-
-  #finish(err?: Error): void {
-    if (this.#done) return;
-    this.#done = true;
-    if (!this.#stream.closed) this.#stream.close(constants.NGHTTP2_CANCEL);
-    if (err) this.emit("error", err);
-    else this.emit("end");
-  }
 }
 
 /**
