@@ -6,34 +6,21 @@
  */
 import type { KObject } from "../../../api/types.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
+import { isCreateOf, newestDefault } from "./default-class.ts";
 import type { ServerRef } from "./server-ref.ts";
 
 export const IS_DEFAULT_INGRESS_CLASS = "ingressclass.kubernetes.io/is-default-class";
 
 /** The default class: newest creationTimestamp, then name. */
 export function defaultIngressClass(classes: KObject[]): KObject | undefined {
-  return classes
-    .filter((c) => c.metadata?.annotations?.[IS_DEFAULT_INGRESS_CLASS] === "true")
-    .sort((a, b) => {
-      const ta = Date.parse(a.metadata?.creationTimestamp ?? "") || 0;
-      const tb = Date.parse(b.metadata?.creationTimestamp ?? "") || 0;
-      if (ta !== tb) return tb - ta;
-      return (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1;
-    })[0];
+  return newestDefault(classes, (a) => a[IS_DEFAULT_INGRESS_CLASS] === "true");
 }
 
 export function defaultIngressClassPlugin(server: ServerRef): AdmissionPlugin {
   return {
     name: "DefaultIngressClass",
     admit(attrs) {
-      if (
-        attrs.operation !== "CREATE" ||
-        attrs.subresource !== "" ||
-        !attrs.object ||
-        attrs.def.group !== "networking.k8s.io" ||
-        attrs.def.resource !== "ingresses"
-      )
-        return;
+      if (!isCreateOf(attrs, "networking.k8s.io", "ingresses")) return;
       return setDefaultClass(attrs);
     },
   };

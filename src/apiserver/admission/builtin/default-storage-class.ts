@@ -6,6 +6,7 @@
  */
 import type { KObject } from "../../../api/types.ts";
 import type { AdmissionAttributes, AdmissionPlugin } from "../../pipeline.ts";
+import { isCreateOf, newestDefault } from "./default-class.ts";
 import type { ServerRef } from "./server-ref.ts";
 
 export const IS_DEFAULT_STORAGE_CLASS = "storageclass.kubernetes.io/is-default-class";
@@ -13,31 +14,17 @@ export const BETA_IS_DEFAULT_STORAGE_CLASS = "storageclass.beta.kubernetes.io/is
 
 /** The default class: newest creationTimestamp, then name, as upstream's GetDefaultClass. */
 export function defaultStorageClass(classes: KObject[]): KObject | undefined {
-  const defaults = classes.filter((c) => {
-    const a = c.metadata?.annotations ?? {};
-    return a[IS_DEFAULT_STORAGE_CLASS] === "true" || a[BETA_IS_DEFAULT_STORAGE_CLASS] === "true";
-  });
-  defaults.sort((a, b) => {
-    const ta = Date.parse(a.metadata?.creationTimestamp ?? "") || 0;
-    const tb = Date.parse(b.metadata?.creationTimestamp ?? "") || 0;
-    if (ta !== tb) return tb - ta;
-    return (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1;
-  });
-  return defaults[0];
+  return newestDefault(
+    classes,
+    (a) => a[IS_DEFAULT_STORAGE_CLASS] === "true" || a[BETA_IS_DEFAULT_STORAGE_CLASS] === "true",
+  );
 }
 
 export function defaultStorageClassPlugin(server: ServerRef): AdmissionPlugin {
   return {
     name: "DefaultStorageClass",
     admit(attrs) {
-      if (
-        attrs.operation !== "CREATE" ||
-        attrs.subresource !== "" ||
-        !attrs.object ||
-        attrs.def.group !== "" ||
-        attrs.def.resource !== "persistentvolumeclaims"
-      )
-        return;
+      if (!isCreateOf(attrs, "", "persistentvolumeclaims")) return;
       return setDefaultClass(attrs);
     },
   };
