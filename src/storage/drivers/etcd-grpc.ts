@@ -44,7 +44,7 @@ const MAX_STREAMS_PER_SESSION = 2 ** 29;
 const CONNECTED = new WeakSet<ClientHttp2Session>();
 
 export interface ChannelOptions {
-  /** Keepalive: between pings while calls or streams are open (kube-apiserver's etcd client: 30 s). */
+  /** Keepalive ping interval while calls or streams are open (kube-apiserver's etcd client: 30 s). */
   intervalMs?: number;
   /** Without a ping's ack by then, the session is destroyed (10 s). */
   timeoutMs?: number;
