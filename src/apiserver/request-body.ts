@@ -40,6 +40,7 @@ export async function readBody(
   if (req instanceof LightRequest) {
     if (req.readableEnded) return Buffer.alloc(0);
     const body = req.takeBody();
+    if (body.length > limit) throw tooLarge(limit);
     bodyObservers.get(req)?.(body);
     return body;
   }

@@ -19,7 +19,7 @@ import type { RequestHead } from "./request-head.ts";
 export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Whether the lean path serves when K8TS_NODE_HTTP is unset. */
-export const LEAN_BY_DEFAULT = false;
+export const LEAN_BY_DEFAULT = true;
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const HEADERS_TIMEOUT_MS = 66_000;
