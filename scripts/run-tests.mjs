@@ -32,8 +32,8 @@ const result = spawnSync(
     "tsx",
     "--test",
     `--test-concurrency=${concurrency}`,
-    // Applies to each file as a whole too: controllers.test.ts took 286 s for 9 of its 14 tests
-    // at load 15-17 and was cut there. A passing file never waits it out; a hung one still ends.
+    // Applies to each file as a whole too: an e2e file of a dozen tests can take several
+    // minutes under load. A passing file never waits it out; a hung one still ends.
     "--test-timeout=900000",
     ...passthrough,
     ...files,
