@@ -7,10 +7,16 @@ import { join } from "node:path";
 import { InspectorSession, inspectorUrl } from "./inspector.ts";
 import type { CpuProfile } from "./cpu-profile.ts";
 
-/** A child that, on SIGTERM, spends 200 ms of CPU in stopWork and calls process.exit(0). */
+/**
+ * A child that, on SIGTERM, spends 200 ms of CPU in stopWork and calls
+ * process.exit(0). It says "handler ready" once the handler is installed: the
+ * inspector's URL is printed before the script runs, so a SIGTERM sent on the
+ * URL alone could find no handler yet (the default action kills).
+ */
 const child = `
 function stopWork() { const end = Date.now() + 200; let x = 0; while (Date.now() < end) x++; return x; }
 process.on("SIGTERM", () => { stopWork(); process.exit(0); });
+process.stderr.write("handler ready\\n");
 setInterval(() => {}, 1000);
 `;
 
@@ -39,6 +45,8 @@ test("a child with a released inspector session exits on SIGTERM; its stop profi
       await session!.stopProfile(file);
       order.push("profile written");
     };
+    const running = () => c.exitCode === null && c.signalCode === null;
+    while (!err.includes("handler ready") && running()) await new Promise((r) => setTimeout(r, 20));
     c.kill("SIGTERM");
     const [code, signal] = await exit;
     order.push("exited");
