@@ -51,15 +51,21 @@ before(async () => {
       evictionMonitorMs: 500,
       evictionPressureTransitionMs: 2000,
       leaseRenewMs: 1000,
-      evictionStats: async () => ({
-        memory: { availableBytes: memoryAvailable ?? 8192 * Mi, capacityBytes: 16384 * Mi },
-        pid: { available: pidAvailable ?? 30_000, capacity: 32_768 },
-        nodefs: await nodefsStats(
+      evictionStats: async () => {
+        // The injected values are read after the (slow under load) CRI calls: read before,
+        // a pass could report memory a test had already restored, and raise pressure again
+        // after the test saw it end (a BestEffort pod created then is rejected at admission).
+        const nodefs = await nodefsStats(
           node.runtime,
           diskShortUntilImageGone ? NGINX_STANDIN_IMAGE : undefined,
-        ),
-        pods: new Map(),
-      }),
+        );
+        return {
+          memory: { availableBytes: memoryAvailable ?? 8192 * Mi, capacityBytes: 16384 * Mi },
+          pid: { available: pidAvailable ?? 30_000, capacity: 32_768 },
+          nodefs,
+          pods: new Map(),
+        };
+      },
     },
     waitForServiceAccount: true,
   });

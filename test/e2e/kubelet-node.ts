@@ -200,15 +200,24 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<KubeletNo
     logs: () => logs,
     until,
     getPod: (name, namespace = "default") => client.get<Pod>(podsRef, namespace, name),
-    podInPhase: (name, phase, timeoutMs) =>
-      until(
-        `${name} ${phase}`,
-        async () => {
-          const p = await client.get<Pod>(podsRef, "default", name);
-          return p.status?.phase === phase ? p : undefined;
-        },
-        timeoutMs,
-      ),
+    async podInPhase(name, phase, timeoutMs) {
+      let last: Pod | undefined;
+      try {
+        return await until(
+          `${name} ${phase}`,
+          async () => {
+            last = await client.get<Pod>(podsRef, "default", name);
+            return last.status?.phase === phase ? last : undefined;
+          },
+          timeoutMs,
+        );
+      } catch (err) {
+        // Where it stopped (e.g. Failed at admission) says more than the timeout.
+        const s = last?.status;
+        const seen = `last seen: ${s?.phase} ${s?.reason ?? ""} ${s?.message ?? ""}`;
+        throw new Error(`${(err as Error).message}\n${seen}`, { cause: err });
+      }
+    },
     async restartKubelet() {
       await stopKubelet();
       kubelet = await startKubelet(opts);
