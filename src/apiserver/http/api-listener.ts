@@ -18,8 +18,14 @@ import type { RequestHead } from "./request-head.ts";
 
 export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Whether the lean path serves when K8TS_NODE_HTTP is unset. */
-export const LEAN_BY_DEFAULT = true;
+/**
+ * Whether the lean path serves when K8TS_NODE_HTTP is unset. Off: measured
+ * quietly it costs more server CPU per POST than Node's server (bench:scheduler
+ * SchedulingBasic 1.59 vs 1.24 ms/pod, bench:api creates at 100 clients with
+ * 34-46 ms GC pauses) while GETs and PUTs gain little; the whole suite passes
+ * with it on (K8TS_NODE_HTTP=0).
+ */
+export const LEAN_BY_DEFAULT = false;
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const HEADERS_TIMEOUT_MS = 66_000;
