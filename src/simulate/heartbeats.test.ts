@@ -77,3 +77,39 @@ test("a failing run is reported and rescheduled; stop cancels what is pending", 
   await advance(clock, 5000);
   assert.equal(calls, 3, "no run after stop");
 });
+
+test("runs due in the same tick share one timer and start at most one tick late", async () => {
+  const fake = new FakeClock(0);
+  let timers = 0;
+  const clock = {
+    now: () => fake.now(),
+    after: (ms: number, fn: () => void) => (timers++, fake.after(ms, fn)),
+  };
+  const beats = new Heartbeats(clock, { random: () => 0, tickMs: 10 });
+  const started: number[][] = Array.from({ length: 1000 }, () => []);
+  // 1,000 nodes' first runs every 3 ms over 3 s, then a 10 s period.
+  for (let i = 0; i < 1000; i++)
+    beats.every(i * 3, 10_000, async () => void started[i]!.push(fake.now()), 0);
+  await advance(fake, 3_000);
+  for (let i = 0; i < 1000; i++) {
+    const at = started[i]![0]!;
+    assert.ok(at >= i * 3 && at < i * 3 + 10, `run ${i} due at ${i * 3} started at ${at}`);
+  }
+  // 1,000 runs over 301 ticks: about one timer per tick, not one per run.
+  assert.ok(timers <= 310, `${timers} timers for 1,000 runs`);
+  const before = timers;
+  await advance(fake, 10_000);
+  assert.equal(
+    started.filter((s) => s.length === 2).length,
+    1000,
+    "every node ran again one period later",
+  );
+  assert.ok(timers - before <= 310, `${timers - before} timers for the second 1,000 runs`);
+  // Still spread over the 3 s they started in: no tick runs more than its share.
+  const perTick = new Map<number, number>();
+  for (const s of started) perTick.set(s[1]!, (perTick.get(s[1]!) ?? 0) + 1);
+  assert.ok(Math.max(...perTick.values()) <= 4, "at most 4 runs (12 ms of offsets) per 10 ms tick");
+  beats.stop();
+  await advance(fake, 20_000);
+  assert.equal(fake.waiting(), 0, "stop leaves no timer");
+});

@@ -53,8 +53,8 @@ export interface SimulatorOptions {
   containerGCPeriodMs?: number;
   /** Serve /stats/summary per node for metrics.k8s.io (default true). */
   serveStats?: boolean;
-  /** Called after each node registered. */
-  onRegistered?(done: number, total: number): void;
+  /** Called after each node registered, with the heartbeat runs then waiting (tests). */
+  onRegistered?(done: number, total: number, heartbeatsWaiting: number): void;
   /** Uniform in [0, 1) for the heartbeat jitter (default Math.random). */
   random?: () => number;
   log?: Logger;
@@ -195,7 +195,7 @@ export class Simulator {
         const node = nodes[i]!;
         await node.register();
         this.startHeartbeats(node, i, nodes.length);
-        o.onRegistered?.(++done, nodes.length);
+        o.onRegistered?.(++done, nodes.length, this.heartbeats.waiting());
       }
     };
     await Promise.all(
