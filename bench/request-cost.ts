@@ -20,13 +20,20 @@
  * - put-lease-sock: PUT a node's own Lease as system:node:NAME over the
  *   socket (the Node authorizer, NodeRestriction)
  * - get-node-sock: GET a Node as system:kube-scheduler over the socket (RBAC)
+ * - create-pod: POST a pod (as bench:scheduler's) over TLS as the admin
+ * - create-pod-sock: the same over the socket
+ * - bind-pod: POST the binding of a pod created by an earlier create phase
+ *   (as the scheduler does; list a create phase first)
+ * - create-event: POST an events.k8s.io Event as the scheduler's Scheduled one
  *
- *   tsx bench/request-cost.ts [--k8ts ROOT]... [--requests N] [--rounds R]
+ *   tsx bench/request-cost.ts [--k8ts ROOT[@lean|@node]]... [--requests N] [--rounds R]
  *     [--concurrency C] [--phases a,b] [--cpu-prof-dir DIR] [--perf FILE]
  *     [--server-node-arg ARG]... [--server-log FILE]
  *
  * --k8ts names a checkout with a built dist (default: this one); give two to
- * A/B builds. --perf FILE records the first build's server with Linux perf
+ * A/B builds. A suffix @lean or @node picks that build's HTTP path
+ * (K8TS_NODE_HTTP=0 or 1), so one build can be A/B'd against itself:
+ * `--k8ts DIR@node --k8ts DIR@lean`. --perf FILE records the first build's server with Linux perf
  * (on-CPU samples of every thread) over the rounds: the V8 profile samples
  * wall time and under load charges preemption to socket writes. JavaScript
  * is named through --perf-basic-prof, whose map goes stale as V8 reuses code
@@ -54,8 +61,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KObject } from "../src/api/types.ts";
 import { loadKubeconfig, type ClientConfig } from "../src/client/kubeconfig.ts";
-import { leasesRef, nodesRef } from "../src/client/resources.ts";
-import { RestClient } from "../src/client/rest-client.ts";
+import { leasesRef, nodesRef, podsRef } from "../src/client/resources.ts";
+import { RestClient, resourcePath, type ResourceRef } from "../src/client/rest-client.ts";
 import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 import { freePort } from "../test/e2e/harness.ts";
 import { progress } from "./lib/args.ts";
@@ -71,6 +78,10 @@ const PHASES = [
   "put-lease-dry-sock",
   "put-lease-sock",
   "get-node-sock",
+  "create-pod",
+  "create-pod-sock",
+  "bind-pod",
+  "create-event",
 ] as const;
 type Phase = (typeof PHASES)[number];
 
@@ -90,7 +101,7 @@ function parseArgs(argv: string[]) {
     const a = argv[i]!;
     const v = argv[++i];
     if (v === undefined) throw new Error(`Cannot parse ${a}: a value must follow`);
-    if (a === "--k8ts") args.roots.push(resolve(v));
+    if (a === "--k8ts") args.roots.push(v);
     else if (a === "--requests") args.requests = Number(v);
     else if (a === "--rounds") args.rounds = Number(v);
     else if (a === "--concurrency") args.concurrency = Number(v);
@@ -110,6 +121,13 @@ function parseArgs(argv: string[]) {
   return args;
 }
 
+/** A --k8ts value: the checkout and the HTTP path asked for (K8TS_NODE_HTTP), if any. */
+function parseTarget(spec: string): { root: string; nodeHttp?: "0" | "1" } {
+  const m = /^(.*)@(lean|node)$/.exec(spec);
+  if (!m) return { root: resolve(spec) };
+  return { root: resolve(m[1]!), nodeHttp: m[2] === "lean" ? "0" : "1" };
+}
+
 /** CPU ms (user + system) of a process, or of one of its threads. */
 function cpuMs(pid: number, tid?: number): number {
   const [user, sys] = cpuSplitMs(pid, tid);
@@ -125,6 +143,13 @@ function cpuSplitMs(pid: number, tid?: number): [number, number] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => progress("request-cost", m);
+
+const eventsRef: ResourceRef = {
+  group: "events.k8s.io",
+  version: "v1",
+  resource: "events",
+  namespaced: true,
+};
 
 const NODES = 16;
 const nodeToken = (i: number) => `bench-node-token-${i}`;
@@ -145,10 +170,16 @@ class Target {
   nodeLeases: KObject[] = [];
   inspector?: InspectorSession;
   idlePerMs = 0;
+  /** Pods created so far. */
+  created = 0;
+  /** Names of the created pods not yet bound. */
+  unbound: string[] = [];
+  events = 0;
 
   constructor(
     readonly label: string,
     readonly root: string,
+    readonly nodeHttp: "0" | "1" | undefined,
   ) {}
 
   async start(
@@ -191,7 +222,11 @@ class Target {
         // --perf-prof writes its jit-PID.dump into the working directory.
         cwd: this.dataDir,
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, K8TS_LOG_LEVEL: "warn" },
+        env: {
+          ...process.env,
+          K8TS_LOG_LEVEL: "warn",
+          ...(this.nodeHttp === undefined ? {} : { K8TS_NODE_HTTP: this.nodeHttp }),
+        },
       },
     );
     const keep = (d: Buffer) => {
@@ -290,6 +325,35 @@ class Target {
       case "get-node-sock":
         await this.scheduler.get(nodesRef, undefined, `bench-${slot}`);
         return;
+      case "create-pod":
+      case "create-pod-sock": {
+        const client = phase === "create-pod" ? this.admin : this.adminSock;
+        const name = `${phase}-${this.created++}`;
+        await client.create(podsRef, "default", benchPod(name));
+        this.unbound.push(name);
+        return;
+      }
+      case "bind-pod": {
+        const name = this.unbound.shift();
+        if (name === undefined)
+          throw new Error("bind-pod: no unbound pods (list a create phase first)");
+        await this.admin.request("POST", `${resourcePath(podsRef, "default", name)}/binding`, {
+          body: {
+            apiVersion: "v1",
+            kind: "Binding",
+            metadata: { name, namespace: "default" },
+            target: { apiVersion: "v1", kind: "Node", name: `bench-${slot}` },
+          },
+          ignoreAnswer: true,
+        });
+        return;
+      }
+      case "create-event":
+        await this.admin.request("POST", resourcePath(eventsRef, "default"), {
+          body: scheduledEvent(`bench-event-${this.events++}`, `bench-${slot}`),
+          ignoreAnswer: true,
+        });
+        return;
     }
   }
 
@@ -311,6 +375,41 @@ class Target {
       if (f.startsWith("jit-")) renameSync(join(this.dataDir, f), join(tmpdir(), f));
     rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/** A pod as bench:scheduler creates them. */
+function benchPod(name: string): KObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, labels: { app: "perf" } },
+    spec: {
+      containers: [
+        {
+          name: "pause",
+          image: "registry.k8s.io/pause:3.10",
+          resources: { requests: { cpu: "100m", memory: "500Mi" } },
+        },
+      ],
+    },
+  };
+}
+
+/** An events.k8s.io/v1 Event as the scheduler writes for a bound pod. */
+function scheduledEvent(name: string, node: string): KObject {
+  return {
+    apiVersion: "events.k8s.io/v1",
+    kind: "Event",
+    metadata: { name, namespace: "default" },
+    eventTime: microTime(),
+    reportingController: "default-scheduler",
+    reportingInstance: "default-scheduler-bench",
+    action: "Binding",
+    reason: "Scheduled",
+    regarding: { apiVersion: "v1", kind: "Pod", namespace: "default", name: "perf-pod" },
+    note: `Successfully assigned default/perf-pod to ${node}`,
+    type: "Normal",
+  };
 }
 
 /** RFC 3339 with microseconds, as a Lease's renewTime. */
@@ -340,7 +439,10 @@ async function runPhase(
 
 const args = parseArgs(process.argv.slice(2));
 if (args.cpuProfDir) mkdirSync(args.cpuProfDir, { recursive: true });
-const targets = args.roots.map((root, i) => new Target(`${String.fromCharCode(65 + i)}`, root));
+const targets = args.roots.map((spec, i) => {
+  const { root, nodeHttp } = parseTarget(spec);
+  return new Target(`${String.fromCharCode(65 + i)}`, root, nodeHttp);
+});
 const load0 = loadavg()[0];
 const totals = new Map<string, { cpu: number[]; sys: number[]; main: number[]; rps: number[] }>();
 try {
@@ -412,7 +514,7 @@ try {
       const s = totals.get(`${phase}\u0000${t.label}`)!;
       rows.push({
         phase,
-        build: `${t.label} ${t.root}`,
+        build: `${t.label} ${t.root}${t.nodeHttp === undefined ? "" : t.nodeHttp === "0" ? "@lean" : "@node"}`,
         "cpu ms/req mean": mean(s.cpu),
         "min / max": `${Math.min(...s.cpu).toFixed(3)} / ${Math.max(...s.cpu).toFixed(3)}`,
         "of which system": mean(s.sys),
