@@ -68,25 +68,34 @@ export interface RangeResponse {
   count: number;
 }
 
+/** An empty RangeResponse, filled field by field (rangeVarint, rangeMessage). */
+function emptyRange(): RangeResponse {
+  return { revision: 0, kvs: [], versions: [], more: false, count: 0 };
+}
+
+/** A varint field of a RangeResponse (more, count: counts are never negative); others ignored. */
+function rangeVarint(res: RangeResponse, tag: number, n: number): void {
+  if (tag === ((3 << 3) | 0)) res.more = n !== 0;
+  else if (tag === ((4 << 3) | 0)) res.count = n;
+}
+
+/** A length-delimited field of a RangeResponse, its content r.pos..end (header, kvs); others ignored. */
+function rangeMessage(res: RangeResponse, tag: number, r: Reader, end: number): void {
+  if (tag === ((1 << 3) | 2)) res.revision = headerRevision(r, end);
+  else if (tag === ((2 << 3) | 2)) res.kvs.push(keyValue(r, end, res.versions));
+}
+
 function rangeResponse(r: Reader, end: number): RangeResponse {
-  const res: RangeResponse = { revision: 0, kvs: [], versions: [], more: false, count: 0 };
+  const res = emptyRange();
   while (r.pos < end) {
     const tag = r.varint();
-    switch (tag) {
-      case (1 << 3) | 2:
-        res.revision = headerRevision(r, r.delimited());
-        break;
-      case (2 << 3) | 2:
-        res.kvs.push(keyValue(r, r.delimited(), res.versions));
-        break;
-      case (3 << 3) | 0:
-        res.more = r.varint() !== 0;
-        break;
-      case (4 << 3) | 0:
-        res.count = r.int64();
-        break;
-      default:
-        r.skipField(tag & 7);
+    const wire = tag & 7;
+    if (wire === 0) rangeVarint(res, tag, r.varint());
+    else if (wire !== 2) r.skipField(wire);
+    else {
+      const fieldEnd = r.delimited();
+      rangeMessage(res, tag, r, fieldEnd);
+      r.pos = fieldEnd;
     }
   }
   return res;
@@ -105,25 +114,17 @@ export function decodeRangeResponse(buf: Buffer): RangeResponse {
 export function decodeRangeChunks(chunks: Buffer[]): RangeResponse {
   if (chunks.length === 1) return decodeRangeResponse(chunks[0]!);
   const c = new ChunkCursor(chunks);
-  const res: RangeResponse = { revision: 0, kvs: [], versions: [], more: false, count: 0 };
+  const res = emptyRange();
   while (c.remaining > 0) {
     const tag = c.varint();
     const wire = tag & 7;
-    if (wire === 0) {
-      const n = c.varint();
-      if (tag === ((3 << 3) | 0)) res.more = n !== 0;
-      else if (tag === ((4 << 3) | 0)) res.count = n;
-      continue;
+    if (wire === 0) rangeVarint(res, tag, c.varint());
+    else if (wire === 1 || wire === 5) c.take(wire === 1 ? 8 : 4);
+    else if (wire !== 2) throw new Error(`unsupported protobuf wire type ${wire}`);
+    else {
+      const field = c.take(c.varint());
+      rangeMessage(res, tag, new Reader(field, 0, field.length), field.length);
     }
-    if (wire === 1 || wire === 5) {
-      c.take(wire === 1 ? 8 : 4); // a fixed-width field the driver does not read
-      continue;
-    }
-    if (wire !== 2) throw new Error(`unsupported protobuf wire type ${wire}`);
-    const field = c.take(c.varint());
-    const r = new Reader(field, 0, field.length);
-    if (tag === ((1 << 3) | 2)) res.revision = headerRevision(r, field.length);
-    else if (tag === ((2 << 3) | 2)) res.kvs.push(keyValue(r, field.length, res.versions));
   }
   return res;
 }
