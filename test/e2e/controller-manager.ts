@@ -4,6 +4,8 @@
  * tests play by writing pod status.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { after, before } from "node:test";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   eventually,
@@ -61,7 +63,7 @@ export async function startControllerManager(cluster: TestCluster): Promise<Cont
 }
 
 /** A cluster without its own controller manager, and one started beside it. */
-export async function startClusterWithManager(): Promise<{
+async function startClusterWithManager(): Promise<{
   cluster: TestCluster;
   manager: ControllerManager;
 }> {
@@ -72,6 +74,42 @@ export async function startClusterWithManager(): Promise<{
     await cluster.stop();
     throw err;
   }
+}
+
+/** What a controllers-* test file works with (see useClusterWithManager). */
+export interface ClusterWithManager {
+  /** The cluster, started with --disable-controller-manager. */
+  readonly cluster: TestCluster;
+  /** The controller manager beside it. */
+  readonly manager: ControllerManager;
+  /** eventuallyWithLog on the manager's log. */
+  readonly eventually: ReturnType<typeof eventuallyWithLog>;
+}
+
+/**
+ * Registers the calling file's hooks: before its tests, a cluster and a
+ * controller manager beside it; after them, both stopped. The handles are
+ * set by the before hook: read them in tests, not at the file's top level.
+ */
+export function useClusterWithManager(): ClusterWithManager {
+  let started: { cluster: TestCluster; manager: ControllerManager } | undefined;
+  before(async () => {
+    started = await startClusterWithManager();
+  });
+  after(async () => {
+    await started?.manager.stop();
+    await started?.cluster.stop();
+  });
+  const handles = () => started ?? assert.fail("the cluster starts in the file's before hook");
+  return {
+    get cluster() {
+      return handles().cluster;
+    },
+    get manager() {
+      return handles().manager;
+    },
+    eventually: eventuallyWithLog(() => started?.manager.log() ?? ""),
+  };
 }
 
 /** Runs `k8ts controller-manager --kubeconfig <kubeconfig> ...args` to its exit. */

@@ -4,30 +4,14 @@
  * and a disruption budget over them blocks an eviction. No kubelet runs here:
  * tests write pod status.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  type ControllerManager,
-  eventuallyWithLog,
-  kubectlJson,
-  setPods,
-  startClusterWithManager,
-} from "./controller-manager.ts";
-import type { TestCluster } from "./harness.ts";
+import { kubectlJson, setPods, useClusterWithManager } from "./controller-manager.ts";
 
-let cluster: TestCluster;
-let manager: ControllerManager;
-
-before(async () => ({ cluster, manager } = await startClusterWithManager()));
-after(async () => {
-  await manager?.stop();
-  await cluster?.stop();
-});
-
-const eventually = eventuallyWithLog(() => manager.log());
+const env = useClusterWithManager();
 
 test("a service gets Endpoints and an EndpointSlice for its ready pods", async () => {
-  await cluster.kubectlOk([
+  await env.cluster.kubectlOk([
     "create",
     "deployment",
     "api",
@@ -35,19 +19,25 @@ test("a service gets Endpoints and an EndpointSlice for its ready pods", async (
     "--replicas=2",
     "--port=8080",
   ]);
-  await cluster.kubectlOk(["expose", "deployment", "api", "--port=80", "--target-port=8080"]);
-  await eventually(
+  await env.cluster.kubectlOk(["expose", "deployment", "api", "--port=80", "--target-port=8080"]);
+  await env.eventually(
     "2 api pods",
-    async () => (await kubectlJson(cluster, ["get", "pods", "-l", "app=api"])).items.length === 2,
+    async () =>
+      (await kubectlJson(env.cluster, ["get", "pods", "-l", "app=api"])).items.length === 2,
   );
-  await setPods(cluster, "app=api");
-  const ep = await eventually("endpoints", async () => {
-    const e = await kubectlJson(cluster, ["get", "endpoints", "api"]);
+  await setPods(env.cluster, "app=api");
+  const ep = await env.eventually("endpoints", async () => {
+    const e = await kubectlJson(env.cluster, ["get", "endpoints", "api"]);
     return e.subsets?.[0]?.addresses?.length === 2 && e;
   });
   assert.equal(ep.subsets[0].ports[0].port, 8080);
   const slices = (
-    await kubectlJson(cluster, ["get", "endpointslices", "-l", "kubernetes.io/service-name=api"])
+    await kubectlJson(env.cluster, [
+      "get",
+      "endpointslices",
+      "-l",
+      "kubernetes.io/service-name=api",
+    ])
   ).items;
   assert.equal(slices.length, 1);
   assert.equal(slices[0].endpoints.length, 2);
@@ -55,14 +45,21 @@ test("a service gets Endpoints and an EndpointSlice for its ready pods", async (
 });
 
 test("a disruption budget blocks an eviction that would break it", async () => {
-  await cluster.kubectlOk(["create", "pdb", "api-pdb", "--selector=app=api", "--min-available=2"]);
-  const pdb = await eventually("pdb status", async () => {
-    const p = await kubectlJson(cluster, ["get", "pdb", "api-pdb"]);
+  await env.cluster.kubectlOk([
+    "create",
+    "pdb",
+    "api-pdb",
+    "--selector=app=api",
+    "--min-available=2",
+  ]);
+  const pdb = await env.eventually("pdb status", async () => {
+    const p = await kubectlJson(env.cluster, ["get", "pdb", "api-pdb"]);
     return p.status?.expectedPods === 2 && p;
   });
   assert.equal(pdb.status.disruptionsAllowed, 0);
-  const pod = (await kubectlJson(cluster, ["get", "pods", "-l", "app=api"])).items[0].metadata.name;
-  const res = await cluster.request(
+  const pod = (await kubectlJson(env.cluster, ["get", "pods", "-l", "app=api"])).items[0].metadata
+    .name;
+  const res = await env.cluster.request(
     "POST",
     `/api/v1/namespaces/default/pods/${pod}/eviction`,
     JSON.stringify({

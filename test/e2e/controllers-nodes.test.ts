@@ -4,26 +4,11 @@
  * the pod garbage collector removes its pods once it is deleted. No kubelet
  * runs here: tests play one that only heartbeats.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  type ControllerManager,
-  eventuallyWithLog,
-  kubectlJson,
-  startClusterWithManager,
-} from "./controller-manager.ts";
-import type { TestCluster } from "./harness.ts";
+import { kubectlJson, useClusterWithManager } from "./controller-manager.ts";
 
-let cluster: TestCluster;
-let manager: ControllerManager;
-
-before(async () => ({ cluster, manager } = await startClusterWithManager()));
-after(async () => {
-  await manager?.stop();
-  await cluster?.stop();
-});
-
-const eventually = eventuallyWithLog(() => manager.log());
+const env = useClusterWithManager();
 
 test("a silent node goes Unknown and gets unreachable taints; its pods go when it is deleted", async () => {
   // A second node keeps renewing its Lease: were every node silent, the
@@ -47,8 +32,8 @@ test("a silent node goes Unknown and gets unreachable taints; its pods go when i
       capacity: { cpu: "2", memory: "4Gi", pods: "110" },
     },
   };
-  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
-  await cluster.request(
+  await env.cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
+  await env.cluster.request(
     "PUT",
     "/api/v1/nodes/quiet/status",
     JSON.stringify({ ...node, status: node.status }),
@@ -73,9 +58,9 @@ test("a silent node goes Unknown and gets unreachable taints; its pods go when i
       ],
     },
   };
-  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(pod) });
-  const quiet = await eventually("node Unknown with unreachable taints", async () => {
-    const n = await kubectlJson(cluster, ["get", "node", "quiet"]);
+  await env.cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(pod) });
+  const quiet = await env.eventually("node Unknown with unreachable taints", async () => {
+    const n = await kubectlJson(env.cluster, ["get", "node", "quiet"]);
     const ready = n.status.conditions.find((c: any) => c.type === "Ready");
     const keys = (n.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`);
     return (
@@ -87,28 +72,29 @@ test("a silent node goes Unknown and gets unreachable taints; its pods go when i
     "NodeStatusUnknown",
   );
   // Evicted: marked for deletion; with no kubelet to confirm, it stays Terminating until the node goes.
-  await eventually(
+  await env.eventually(
     "the intolerant pod evicted",
-    async () => (await kubectlJson(cluster, ["get", "pod", "stranded"])).metadata.deletionTimestamp,
+    async () =>
+      (await kubectlJson(env.cluster, ["get", "pod", "stranded"])).metadata.deletionTimestamp,
   );
-  await cluster.kubectlOk(["cordon", "quiet"]);
-  await eventually("unschedulable taint", async () => {
-    const n = await kubectlJson(cluster, ["get", "node", "quiet"]);
+  await env.cluster.kubectlOk(["cordon", "quiet"]);
+  await env.eventually("unschedulable taint", async () => {
+    const n = await kubectlJson(env.cluster, ["get", "node", "quiet"]);
     return (n.spec.taints ?? []).some(
       (t: any) => t.key === "node.kubernetes.io/unschedulable" && t.effect === "NoSchedule",
     );
   });
-  const table = await cluster.kubectlOk(["get", "node", "quiet"]);
+  const table = await env.cluster.kubectlOk(["get", "node", "quiet"]);
   assert.match(table, /quiet\s+NotReady,SchedulingDisabled/);
   // Deleting the node lets the pod garbage collector remove its orphaned pods
   // (after upstream's 40 s quarantine, checked every 20 s).
-  await cluster.kubectlOk(["delete", "node", "quiet"]);
-  await eventually(
+  await env.cluster.kubectlOk(["delete", "node", "quiet"]);
+  await env.eventually(
     "orphaned pod removed",
-    async () => (await cluster.kubectl(["get", "pod", "stranded"])).code !== 0,
+    async () => (await env.cluster.kubectl(["get", "pod", "stranded"])).code !== 0,
     { timeoutMs: 240_000 },
   );
-  const steadyNode = await kubectlJson(cluster, ["get", "node", "steady"]);
+  const steadyNode = await kubectlJson(env.cluster, ["get", "node", "steady"]);
   assert.equal(
     steadyNode.status.conditions.find((c: any) => c.type === "Ready").status,
     "True",
@@ -140,8 +126,8 @@ async function heartbeatingNode(name: string): Promise<{ stop(): Promise<void> }
       ],
     },
   };
-  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
-  await cluster.request("PUT", `/api/v1/nodes/${name}/status`, JSON.stringify(node), {
+  await env.cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(node) });
+  await env.cluster.request("PUT", `/api/v1/nodes/${name}/status`, JSON.stringify(node), {
     "Content-Type": "application/json",
   });
   const lease = {
@@ -150,9 +136,9 @@ async function heartbeatingNode(name: string): Promise<{ stop(): Promise<void> }
     metadata: { name, namespace: "kube-node-lease" },
     spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: now() },
   };
-  await cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(lease) });
+  await env.cluster.kubectlOk(["create", "-f", "-"], { input: JSON.stringify(lease) });
   const renew = setInterval(() => {
-    void cluster
+    void env.cluster
       .request(
         "PATCH",
         `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`,
@@ -165,8 +151,8 @@ async function heartbeatingNode(name: string): Promise<{ stop(): Promise<void> }
   return {
     async stop() {
       clearInterval(renew);
-      await cluster.kubectlOk(["delete", "node", name]);
-      await cluster.kubectlOk(["-n", "kube-node-lease", "delete", "lease", name]);
+      await env.cluster.kubectlOk(["delete", "node", name]);
+      await env.cluster.kubectlOk(["-n", "kube-node-lease", "delete", "lease", name]);
     },
   };
 }
