@@ -159,6 +159,62 @@ test("property: managedFields from the shortcuts equal the full computation", ()
   );
 });
 
+/** Changes some leaves the previous object already holds (the restamp-only shortcut's case). */
+const leafEdit = fc.record({
+  image: fc.option(pick("nginx", "nginx:3")),
+  label: fc.option(pick("1", "2", "3")),
+  condition: fc.option(pick("True", "False")),
+  env: fc.option(pick("x", "z")),
+  phase: fc.option(pick("Pending", "Failed")),
+});
+
+function editLeaves(
+  prev: Record<string, any>,
+  e: typeof leafEdit extends fc.Arbitrary<infer T> ? T : never,
+) {
+  const obj = structuredClone(prev);
+  const container = obj.spec?.containers?.[0];
+  if (e.image !== null && container) container.image = e.image;
+  if (e.env !== null && container?.env?.[0]) container.env[0].value = e.env;
+  const labels = obj.metadata?.labels;
+  if (e.label !== null && labels && Object.keys(labels).length)
+    labels[Object.keys(labels)[0]] = e.label;
+  const condition = obj.status?.conditions?.[0];
+  if (e.condition !== null && condition) condition.status = e.condition;
+  if (e.phase !== null && obj.status?.phase) obj.status.phase = e.phase;
+  return obj;
+}
+
+test("property: writes changing only existing leaves give the full computation's managedFields", () => {
+  const step = fc.record({ write, edit: leafEdit });
+  fc.assert(
+    fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+      let stored: KObject | undefined;
+      for (const { write: w, edit } of steps) {
+        const body = stored ? editLeaves(stored, edit) : w.pod;
+        const sent = w.echo ? stored?.metadata?.managedFields : undefined;
+        const next = asPod(body, sent === undefined ? undefined : structuredClone(sent));
+        if (!w.echo) delete next.metadata?.managedFields;
+        const info: ManagerInfo = {
+          manager: w.manager,
+          apiVersion: w.apiVersion,
+          time: w.time,
+          subresource: w.subresource || undefined,
+          ignoredFields: w.subresource === "status" ? [["f:spec"]] : [["f:status"]],
+        };
+        const fast = updateManagedFields(stored, next, info, podSchema);
+        const full = fullUpdate(stored, structuredClone(next), info, podSchema);
+        assert.equal(
+          JSON.stringify(fast.metadata?.managedFields),
+          JSON.stringify(full.metadata?.managedFields),
+        );
+        stored = JSON.parse(JSON.stringify(fast)) as KObject;
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
 const T1 = "2026-01-01T00:00:00Z";
 const T2 = "2026-01-01T00:00:05Z";
 const kubelet = (time: string): ManagerInfo => ({
@@ -247,4 +303,34 @@ test("kubelet rewriting its own status field keeps the stored fieldsV1 object", 
   );
   assert.equal(out.metadata?.managedFields?.[0].time, T2);
   assert.equal(out.metadata?.managedFields?.[0].fieldsV1, fieldsV1, "same object, not re-encoded");
+});
+
+test("a leaf the writer shares with another manager leaves the other's set (no restamp-only write)", () => {
+  const kubeletEntry = {
+    manager: "kubelet",
+    operation: "Update",
+    apiVersion: "v1",
+    time: T1,
+    fieldsType: "FieldsV1",
+    fieldsV1: { "f:status": { "f:phase": {} } },
+    subresource: "status",
+  };
+  const applier = {
+    manager: "ctl",
+    operation: "Apply",
+    apiVersion: "v1",
+    time: T1,
+    fieldsType: "FieldsV1",
+    fieldsV1: { "f:status": { "f:phase": {}, "f:reason": {} } },
+    subresource: "status",
+  };
+  const old = withStatus({ phase: "Running", reason: "r" }, [applier, kubeletEntry]);
+  const next = withStatus({ phase: "Failed", reason: "r" });
+  const out = updateManagedFields(old, next, kubelet(T2), podSchema);
+  assert.deepEqual(out.metadata?.managedFields, [
+    { ...applier, fieldsV1: { "f:status": { "f:reason": {} } } },
+    { ...kubeletEntry, time: T2 },
+  ]);
+  const full = fullUpdate(old, next, kubelet(T2), podSchema);
+  assert.deepEqual(out.metadata?.managedFields, full.metadata?.managedFields);
 });

@@ -13,6 +13,7 @@ import { isJsonObject } from "./patch-errors.ts";
 import { jsonEqual } from "../../util/json-copy.ts";
 import { StoredManagedSet, lazyManagedSets, storedEncoding } from "./stored-managed-sets.ts";
 import type { PatchSchema } from "./patch-schema.ts";
+import { ownedChange } from "./owned-changes.ts";
 
 /** One manager's entry with its decoded field set. */
 export interface ManagedSet {
@@ -184,25 +185,35 @@ function maxTime(a: string | undefined, b: string | undefined): string | undefin
 /** Encodes entries in upstream's order (Apply before Update, then time, manager, version, subresource), dropping empty sets. */
 export function encodeManagedFields(sets: ManagedSet[]): ManagedFieldsEntry[] {
   const sorted = capUpdateManagers(sets).sort(compareEntries);
-  const out: ManagedFieldsEntry[] = [];
-  for (const s of sorted) {
-    const e: ManagedFieldsEntry = { manager: s.manager, operation: s.operation };
-    if (s.apiVersion !== undefined) e.apiVersion = s.apiVersion;
-    if (s.time !== undefined) e.time = s.time;
-    e.fieldsType = "FieldsV1";
-    e.fieldsV1 = storedEncoding(s) ?? s.set.toFieldsV1();
-    if (s.subresource) e.subresource = s.subresource;
-    out.push(e);
-  }
-  return out;
+  return sorted.map((s) => encodeEntry(s, storedEncoding(s) ?? s.set.toFieldsV1()));
 }
 
+/** The entry of `s` at `time` holding `fieldsV1`, its keys in upstream's order. */
+function encodeEntry(
+  s: Omit<ManagedSet, "set">,
+  fieldsV1: Record<string, unknown>,
+  time = s.time,
+): ManagedFieldsEntry {
+  const e: ManagedFieldsEntry = { manager: s.manager, operation: s.operation };
+  if (s.apiVersion !== undefined) e.apiVersion = s.apiVersion;
+  if (time !== undefined) e.time = time;
+  e.fieldsType = "FieldsV1";
+  e.fieldsV1 = fieldsV1;
+  if (s.subresource) e.subresource = s.subresource;
+  return e;
+}
+
+type EntryOrder = Pick<ManagedFieldsEntry, "operation" | "time" | "manager" | "apiVersion">;
+
 /** Upstream's entry order: operation, time, manager, apiVersion, subresource. */
-function compareEntries(a: ManagedSet, b: ManagedSet): number {
+function compareEntries(
+  a: EntryOrder & { subresource?: string },
+  b: EntryOrder & { subresource?: string },
+): number {
   return (
-    compareStrings(a.operation, b.operation) ||
+    compareStrings(a.operation ?? "", b.operation ?? "") ||
     compareStrings(a.time ?? "", b.time ?? "") ||
-    compareStrings(a.manager, b.manager) ||
+    compareStrings(a.manager ?? "", b.manager ?? "") ||
     compareStrings(a.apiVersion ?? "", b.apiVersion ?? "") ||
     compareStrings(a.subresource ?? "", b.subresource ?? "")
   );
@@ -297,7 +308,11 @@ export function managedFieldsAfterUpdate(
   if (echoed && oldObj === undefined) return createdEntries(newObj, info, schema);
   if (echoed && (stored === undefined || Array.isArray(stored))) {
     try {
-      return recordUpdate(lazyManagedSets(stored ?? []), oldObj, newObj, info, schema);
+      const sets = lazyManagedSets(stored ?? []);
+      return (
+        restampOwned(sets, oldObj!, newObj, info, schema) ??
+        recordUpdate(sets, oldObj, newObj, info, schema)
+      );
     } catch {
       // A malformed stored entry: fall through to the validating path.
     }
@@ -382,6 +397,51 @@ function recordUpdate(
   }
   if (mine) others.push(mine);
   return encodeManagedFields(others);
+}
+
+/**
+ * recordUpdate's answer for a write that changes only leaves its writer
+ * alone owns, or nothing (ownedChange): the stored entries as they are, the
+ * writer's restamped when it changed something. Undefined when the write is
+ * not such a one, or its answer could differ from recordUpdate's (duplicate
+ * writer entries, empty entries or more Update entries than the cap keeps,
+ * a restamped entry not in canonical form).
+ */
+function restampOwned(
+  sets: StoredManagedSet[],
+  oldObj: KObject,
+  newObj: KObject,
+  info: ManagerInfo,
+  schema: PatchSchema | undefined,
+): ManagedFieldsEntry[] | undefined {
+  const self: Omit<ManagedSet, "set"> = {
+    manager: info.manager,
+    operation: "Update",
+    apiVersion: info.apiVersion,
+    subresource: info.subresource,
+  };
+  let at = -1;
+  let updates = 0;
+  const others: Record<string, unknown>[] = [];
+  for (let i = 0; i < sets.length; i++) {
+    const s = sets[i];
+    const raw = s.stored;
+    if (raw === undefined || isEmptyManaged(s)) return undefined;
+    if (s.operation === "Update") updates++;
+    if (!isSelf(s, self)) others.push(raw);
+    else if (at >= 0) return undefined;
+    else at = i;
+  }
+  if (updates > MAX_UPDATE_MANAGERS) return undefined;
+  const mine = at >= 0 ? sets[at].stored : undefined;
+  const change = ownedChange(oldObj, newObj, schema, info.ignoredFields, mine, others);
+  if (change === undefined) return undefined;
+  const restamp = change === "owned";
+  if (restamp && (!mine || !isCanonicalFieldsV1(mine))) return undefined;
+  const out = sets.map((s, i) =>
+    restamp && i === at ? encodeEntry(self, mine!, info.time) : encodeEntry(s, s.stored!),
+  );
+  return out.length > 1 ? out.sort(compareEntries) : out;
 }
 
 /** Whether `m` is the entry `self` (an Update) writes: managerIdentity, without the JSON. */
