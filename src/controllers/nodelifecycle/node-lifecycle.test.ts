@@ -252,3 +252,29 @@ test("pods are looked at when their node's NoExecute taints or their tolerations
     assert.deepEqual(await queued(), want, what);
   }
 });
+
+test("the monitor pass queues only nodes with something to write", async () => {
+  const drain = async () => {
+    const names = new Set<string>();
+    while (controller.queue.len() > 0) {
+      const name = (await controller.queue.get())!;
+      names.add(name);
+      controller.queue.done(name);
+    }
+    return names;
+  };
+  await readyNode("m1");
+  const cordoned = await readyNode("m2");
+  await client.update(nodesRef, { ...cordoned, spec: { unschedulable: true } } as KObject);
+  await until("cached", () =>
+    informers.informerFor<Obj>(nodesRef).indexer.get("m2")?.spec?.unschedulable ? true : undefined,
+  );
+  await drain();
+  controller.monitorPass();
+  const first = await drain();
+  assert.ok(!first.has("m1"), "a Ready node with a fresh heartbeat is not queued");
+  assert.ok(first.has("m2"), "an unschedulable node without its taint is queued");
+  api.clock.advance(50_000);
+  controller.monitorPass();
+  assert.ok((await drain()).has("m1"), "a node silent for the grace period is queued");
+});

@@ -43,6 +43,13 @@ export const PRESSURE_TAINTS: Record<string, string> = {
 };
 export const taintUnreachable = "node.kubernetes.io/unreachable";
 export const taintUnschedulable = "node.kubernetes.io/unschedulable";
+/** The taints this controller adds and removes. */
+const MANAGED_TAINTS = new Set([
+  taintNotReady,
+  taintUnreachable,
+  taintUnschedulable,
+  ...Object.values(PRESSURE_TAINTS),
+]);
 
 type Lease = KObject & { spec?: { renewTime?: string } };
 
@@ -78,7 +85,8 @@ export interface NodeLifecycleOptions {
 }
 
 export class NodeLifecycleController {
-  private readonly queue: WorkQueue;
+  /** Nodes with something to write (names). */
+  readonly queue: WorkQueue;
   /** Pods to look at for taint-based eviction (keys "namespace/name"). */
   readonly podQueue: WorkQueue;
   private readonly nodes: SharedInformer<Node>;
@@ -167,7 +175,7 @@ export class NodeLifecycleController {
     );
     if (!(await waitForCacheSync(signal, [this.nodes, this.leases, this.pods]))) return;
     const tick = () => {
-      for (const n of this.nodes.indexer.keys()) this.queue.add(n);
+      this.monitorPass();
       void this.handleDisruption().catch(() => {});
       this.ticker = this.opts.clock.after(this.period, tick);
     };
@@ -197,14 +205,36 @@ export class NodeLifecycleController {
     return `${lease?.spec?.renewTime ?? ""}|${ready?.lastHeartbeatTime ?? ""}`;
   }
 
+  /**
+   * Upstream's monitorNodeHealth pass (every nodeMonitorPeriod): a plain loop
+   * over the cached nodes that notes each one's heartbeat and queues only the
+   * nodes with something to write (conditions to mark Unknown, taints to
+   * change); a healthy node costs no queue round trip.
+   */
+  monitorPass(): void {
+    const now = this.opts.clock.now();
+    for (const node of this.nodes.indexer.list()) {
+      const { silentFor, ready } = this.observe(node, now);
+      const stale = silentFor >= this.grace && ready !== "Unknown";
+      if (stale || this.taintsWanted(node, ready)) this.queue.add(node.metadata?.name ?? "");
+    }
+  }
+
+  /** Notes the node's heartbeat; how long it has been silent (on our clock) and its Ready status. */
+  private observe(node: Node, now: number): { silentFor: number; ready: string | undefined } {
+    const name = node.metadata?.name ?? "";
+    const beat = this.heartbeatOf(node);
+    let prev = this.heartbeats.get(name);
+    if (!prev || prev.seen !== beat) this.heartbeats.set(name, (prev = { seen: beat, at: now }));
+    const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status;
+    return { silentFor: now - prev.at, ready };
+  }
+
   async monitorNode(name: string): Promise<void> {
     const node = this.nodes.indexer.get(name);
     if (!node) return;
     const now = this.opts.clock.now();
-    const beat = this.heartbeatOf(node);
-    const prev = this.heartbeats.get(name);
-    if (!prev || prev.seen !== beat) this.heartbeats.set(name, { seen: beat, at: now });
-    const silentFor = now - (this.heartbeats.get(name)?.at ?? now);
+    const { silentFor } = this.observe(node, now);
     let conditions = node.status?.conditions ?? [];
     let ready = conditions.find((c) => c.type === "Ready");
     if (silentFor >= this.grace && ready?.status !== "Unknown") {
@@ -255,16 +285,11 @@ export class NodeLifecycleController {
     }
   }
 
-  /** Desired taints follow the Ready and pressure conditions and spec.unschedulable. */
-  private async reconcileTaints(name: string, readyStatus: string | undefined): Promise<void> {
-    const node = this.nodes.indexer.get(name);
-    if (!node) return;
-    const managed = new Set([
-      taintNotReady,
-      taintUnreachable,
-      taintUnschedulable,
-      ...Object.values(PRESSURE_TAINTS),
-    ]);
+  /**
+   * The node's taints with the managed ones following its Ready and pressure
+   * conditions and spec.unschedulable, or undefined when they already do.
+   */
+  private taintsWanted(node: Node, readyStatus: string | undefined): Taint[] | undefined {
     const current = node.spec?.taints ?? [];
     const want: Taint[] = [];
     // As upstream's taint-by-condition pass: pressure conditions keep new pods away.
@@ -277,16 +302,20 @@ export class NodeLifecycleController {
     want.push(...this.tainter.noExecuteTaints(node, readyStatus));
     if (node.spec?.unschedulable) want.push({ key: taintUnschedulable, effect: "NoSchedule" });
     const keep = current.filter(
-      (t) => !managed.has(t.key) || want.some((w) => w.key === t.key && w.effect === t.effect),
+      (t) =>
+        !MANAGED_TAINTS.has(t.key) || want.some((w) => w.key === t.key && w.effect === t.effect),
     );
     const add = want.filter((w) => !current.some((t) => t.key === w.key && t.effect === w.effect));
-    if (add.length === 0 && keep.length === current.length) return;
+    if (add.length === 0 && keep.length === current.length) return undefined;
     const now = stamp(this.opts.clock.now());
-    const taints = [
-      ...keep,
-      ...add.map((t) => (t.effect === "NoExecute" ? { ...t, timeAdded: now } : t)),
-    ];
-    if (!(await writeNodeTaints(this.opts.client, node, taints))) this.queue.add(name);
+    return [...keep, ...add.map((t) => (t.effect === "NoExecute" ? { ...t, timeAdded: now } : t))];
+  }
+
+  private async reconcileTaints(name: string, readyStatus: string | undefined): Promise<void> {
+    const node = this.nodes.indexer.get(name);
+    if (!node) return;
+    const taints = this.taintsWanted(node, readyStatus);
+    if (taints && !(await writeNodeTaints(this.opts.client, node, taints))) this.queue.add(name);
   }
 
   /** The disruption state of a zone ("" for nodes without zone labels). */
