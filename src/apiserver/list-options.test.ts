@@ -12,6 +12,14 @@ test("continue tokens round-trip in upstream's format", () => {
   const raw = JSON.parse(Buffer.from(token, "base64").toString());
   assert.deepEqual(raw, { v: "meta.k8s.io/v1", rv: 42, start: "default/web\u0000" });
   assert.deepEqual(decodeContinue(token), { rv: 42, start: "default/web" });
+  // Ours: the keys left when the page knew them; a bad count is dropped, not an error.
+  const counted = encodeContinue(42, "default/web", 7);
+  assert.deepEqual(decodeContinue(counted), { rv: 42, start: "default/web", remaining: 7 });
+  for (const remaining of [-1, 1.5, "7", null]) {
+    const odd = { v: "meta.k8s.io/v1", rv: 42, start: "a\u0000", remaining };
+    const decoded = decodeContinue(Buffer.from(JSON.stringify(odd)).toString("base64"));
+    assert.deepEqual(decoded, { rv: 42, start: "a" }, String(remaining));
+  }
   for (const bad of [
     "%%%",
     Buffer.from('{"v":"x","rv":1,"start":"a"}').toString("base64"),

@@ -2,7 +2,8 @@
  * List and watch query parameters, parsed and checked as upstream's
  * metav1.ListOptions: selectors (400 on syntax errors and unknown fields),
  * limit/continue (the continue token is base64 JSON {v, rv, start} as
- * upstream's etcd3 store writes it), resourceVersion(+Match), watch knobs.
+ * upstream's etcd3 store writes it, plus the count of keys left when the
+ * page knew it), resourceVersion(+Match), watch knobs.
  */
 import { StatusError, badRequest } from "../api/status.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
@@ -17,6 +18,13 @@ export interface ContinueToken {
   rv: number;
   /** Key suffix after the list prefix; the next page starts strictly after it. */
   start: string;
+  /**
+   * Keys after start at rv, when the page that made the token knew it (no
+   * selector): the next page subtracts what it returns instead of counting
+   * the rest again (on SQLite a walk of it), so a paged walk counts once.
+   * Our own field; tokens without it (or with a bad one) are counted again.
+   */
+  remaining?: number;
 }
 
 export interface ListOptions {
@@ -169,11 +177,13 @@ function boolParam(query: URLSearchParams, name: string): boolean {
   return raw === "true" || raw === "1";
 }
 
-/** Encodes a continue token as upstream: base64(JSON {"v":"meta.k8s.io/v1","rv":N,"start":"<suffix>\u0000"}). */
-export function encodeContinue(rv: number, lastKeySuffix: string): string {
-  return Buffer.from(
-    JSON.stringify({ v: "meta.k8s.io/v1", rv, start: `${lastKeySuffix}\u0000` }),
-  ).toString("base64");
+/**
+ * Encodes a continue token as upstream: base64(JSON {"v":"meta.k8s.io/v1",
+ * "rv":N,"start":"<suffix>\u0000"}), with "remaining" when known.
+ */
+export function encodeContinue(rv: number, lastKeySuffix: string, remaining?: number): string {
+  const token = { v: "meta.k8s.io/v1", rv, start: `${lastKeySuffix}\u0000`, remaining };
+  return Buffer.from(JSON.stringify(token)).toString("base64");
 }
 
 /** Decodes a continue token; 400 when malformed. */
@@ -185,7 +195,7 @@ export function decodeContinue(token: string): ContinueToken {
   } catch {
     throw fail("illegal base64 data or JSON");
   }
-  const p = parsed as { v?: unknown; rv?: unknown; start?: unknown };
+  const p = parsed as { v?: unknown; rv?: unknown; start?: unknown; remaining?: unknown };
   if (!p || typeof p !== "object" || p.v !== "meta.k8s.io/v1")
     throw fail("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
   if (typeof p.rv !== "number" || !Number.isSafeInteger(p.rv) || p.rv <= 0)
@@ -199,5 +209,8 @@ export function decodeContinue(token: string): ContinueToken {
     throw fail("invalid start key");
   }
   const start = p.start.endsWith("\u0000") ? p.start.slice(0, -1) : p.start;
-  return { rv: p.rv, start };
+  const remaining = p.remaining;
+  if (typeof remaining !== "number" || !Number.isSafeInteger(remaining) || remaining < 0)
+    return { rv: p.rv, start };
+  return { rv: p.rv, start, remaining };
 }

@@ -113,11 +113,12 @@ export async function listFromCache(
     items.push(obj);
     if (items.length === limit) {
       if (i === elements.length - 1) break;
+      const left = filtering ? undefined : elements.length - i - 1;
       return {
         batches: [items],
         revision,
-        continueToken: encodeContinue(revision, elements[i]!.key.slice(prefix.length)),
-        remainingItemCount: filtering ? undefined : elements.length - i - 1,
+        continueToken: encodeContinue(revision, elements[i]!.key.slice(prefix.length), left),
+        remainingItemCount: left,
       };
     }
   }

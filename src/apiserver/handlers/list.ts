@@ -107,12 +107,14 @@ export async function listPage(
   }
   const items: KObject[] = [];
   const pageSize = Math.max(opts.limit, filtering ? 500 : opts.limit);
+  // Keys left after the token's start, counted by an earlier page of this walk.
+  const known = filtering ? undefined : opts.continueToken?.remaining;
   for (;;) {
     const page = await listStorage(ctx.server, def, namespace || undefined, {
       revision,
       limit: pageSize,
       after,
-      countRemaining: !filtering,
+      countRemaining: !filtering && known === undefined,
     });
     revision ??= page.revision;
     let lastKey: string | undefined;
@@ -128,17 +130,32 @@ export async function listPage(
     if (items.length === opts.limit) {
       const more = stoppedEarly || page.more;
       if (!more) return { batches: [items], revision };
-      const remaining = !filtering && page.remaining !== undefined ? page.remaining : undefined;
+      const left = filtering ? undefined : keysLeft(known, items.length, page.remaining);
       return {
         batches: [items],
         revision,
-        continueToken: encodeContinue(revision, lastKey!.slice(prefix.length)),
-        remainingItemCount: remaining,
+        continueToken: encodeContinue(revision, lastKey!.slice(prefix.length), left),
+        remainingItemCount: left,
       };
     }
     if (!page.more || lastKey === undefined) return { batches: [items], revision };
     after = lastKey;
   }
+}
+
+/**
+ * Keys left after an unfiltered page of `read` items: the count an earlier
+ * page put in the token less them (every key read is an item), else the
+ * storage page's own count. A token's count below `read` (not ours) is
+ * dropped: the next page counts again.
+ */
+function keysLeft(
+  known: number | undefined,
+  read: number,
+  counted: number | undefined,
+): number | undefined {
+  if (known === undefined) return counted;
+  return known >= read ? known - read : undefined;
 }
 
 /** A storage page's matching objects in batches of LIST_BATCH, decoded as they are reached. */
