@@ -34,9 +34,13 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
   const body = await readObject(ctx);
   checkTypeMeta(body, def);
   await checkUnknownFields(ctx, def, body);
+  // A retry decodes the body text again: it is normalized as the first attempt was.
   const normalize = (obj: KObject) => {
-    checkNamespace(obj, def, ctx.info.namespace);
+    checkTypeMeta(obj, def);
+    // Name first (as upstream's handler checks it before the strategy), so a
+    // body without metadata is stored as one with {name, namespace}.
     checkNameMatchesURL(obj, ctx.info.name);
+    checkNamespace(obj, def, ctx.info.namespace);
   };
   normalize(body);
   const desired = bodies(body, ctx.rawBody, normalize);
