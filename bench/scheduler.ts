@@ -27,7 +27,7 @@
  * Progress goes to stderr; every phase is bounded in count and time.
  */
 import { spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -114,6 +114,16 @@ interface Result {
   schedulerCpuMsPerPod: number;
   /** The bench's own CPU (pod creates, the watch of bindings) per bound pod. */
   benchCpuMsPerPod: number;
+  /**
+   * The server's main thread alone per bound pod (the thread every request
+   * runs on: its saturation bounds e2e pods/s); without --in-server.
+   */
+  serverMainCpuMsPerPod?: number;
+  /** The scheduler process's CPU from its start to having every node cached (start-up). */
+  schedulerStartCpuMs?: number;
+  /** Peak RSS (VmHWM) of the server and of the scheduler process at the end, MiB. */
+  serverPeakRssMiB?: number;
+  schedulerPeakRssMiB?: number;
   /** Server and scheduler CPU per bound pod once every Scheduled event is written too. */
   serverCpuMsPerPodAllEvents: number;
   schedulerCpuMsPerPodAllEvents: number;
@@ -158,10 +168,24 @@ async function waitForNodesInScheduler(client: RestClient, lastNode: string): Pr
 }
 
 /** CPU ms of the API server: with the scheduler inside, its main thread and the other threads apart. */
-function serverCpu(pid: number, inServer: boolean): { server: number; scheduler: number } {
-  if (!inServer) return { server: processCpuMs(pid), scheduler: 0 };
+function serverCpu(
+  pid: number,
+  inServer: boolean,
+): { server: number; scheduler: number; main: number } {
+  const main = processCpuMs(pid, pid);
+  if (!inServer) return { server: processCpuMs(pid), scheduler: 0, main };
   const t = threadCpu(pid);
-  return { server: t.main * 1000, scheduler: t.others * 1000 };
+  return { server: t.main * 1000, scheduler: t.others * 1000, main };
+}
+
+/** A process's peak resident set (VmHWM in /proc/PID/status), MiB; undefined once it is gone. */
+function peakRssMiB(pid: number): number | undefined {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 async function runWorkload(
@@ -236,6 +260,8 @@ async function runWorkload(
         throw new Error(`scheduler did not start:\n${schedLog}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    // Polled every 100 ms: a tick or two of the scheduler's idle wait may count too.
+    const schedulerStartCpuMs = sched ? processCpuMs(sched.pid!) : undefined;
     const sent = new Map<string, number>();
     const boundAt = new Map<string, number>();
     let allBound: () => void = () => {};
@@ -309,6 +335,7 @@ async function runWorkload(
     await finished;
     const server1 = serverCpu(cluster.pid, inServer);
     const serverCpuMs = server1.server - server0.server;
+    const serverMainCpuMs = server1.main - server0.main;
     const schedCpuMs = (sched ? processCpuMs(sched.pid!) : server1.scheduler) - schedCpu0;
     const benchCpu = process.cpuUsage(benchCpu0);
     const benchCpuMs = (benchCpu.user + benchCpu.system) / 1000;
@@ -359,6 +386,10 @@ async function runWorkload(
       serverCpuMsPerPod: serverCpuMs / Math.max(1, boundAt.size),
       schedulerCpuMsPerPod: schedCpuMs / Math.max(1, boundAt.size),
       benchCpuMsPerPod: benchCpuMs / Math.max(1, boundAt.size),
+      ...(!inServer && { serverMainCpuMsPerPod: serverMainCpuMs / Math.max(1, boundAt.size) }),
+      schedulerStartCpuMs,
+      serverPeakRssMiB: peakRssMiB(cluster.pid),
+      schedulerPeakRssMiB: sched ? peakRssMiB(sched.pid!) : undefined,
       serverCpuMsPerPodAllEvents: withEvents.server / Math.max(1, boundAt.size),
       schedulerCpuMsPerPodAllEvents: withEvents.scheduler / Math.max(1, boundAt.size),
       eventsPerPod: withEvents.events / Math.max(1, boundAt.size),
@@ -427,10 +458,16 @@ const rows: Row[] = results.map((r) => ({
   "e2e p50 ms": r.p50Ms,
   "e2e p99 ms": r.p99Ms,
   "server cpu ms/pod": r.serverCpuMsPerPod,
+  "server main ms/pod": r.serverMainCpuMsPerPod,
   "sched cpu ms/pod": r.schedulerCpuMsPerPod,
   "bench cpu ms/pod": r.benchCpuMsPerPod,
   "server+events ms/pod": r.serverCpuMsPerPodAllEvents,
   "sched+events ms/pod": r.schedulerCpuMsPerPodAllEvents,
+  "sched start cpu ms": r.schedulerStartCpuMs,
+  "peak rss MiB srv/sched":
+    r.serverPeakRssMiB === undefined
+      ? undefined
+      : `${r.serverPeakRssMiB.toFixed(0)}/${r.schedulerPeakRssMiB?.toFixed(0) ?? "-"}`,
   load: r.load ? `${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)}` : undefined,
   "upstream floor": r.floorText,
   target: r.target,
