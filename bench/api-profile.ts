@@ -26,17 +26,12 @@ import { performance } from "node:perf_hooks";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
 import { startCluster } from "../test/e2e/harness.ts";
-import { progress, writeJson } from "./lib/args.ts";
+import { flag, progress, writeJson } from "./lib/args.ts";
 import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { timedOps } from "./lib/percentiles.ts";
 import { processCpuMs } from "./lib/server-side.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { longest, parseStalls, phaseStalls, type OpSpan, type Stall } from "./lib/stalls.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 const clients = Number(flag("clients", "100"));
 const ops = Number(flag("ops", "3000"));

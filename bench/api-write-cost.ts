@@ -35,13 +35,9 @@ import type { AdmissionPlugin } from "../src/apiserver/pipeline.ts";
 import { RestStore, type WriteOptions } from "../src/apiserver/rest-store.ts";
 import { handleUpdate } from "../src/apiserver/handlers/update.ts";
 import { handlePatch } from "../src/apiserver/handlers/patch.ts";
+import { flag } from "./lib/args.ts";
 import { callHandler } from "./lib/handler-call.ts";
 import { keyPrefix } from "../src/apiserver/object-store.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 const op = flag("op", "create");
 const kind = flag("kind", "configmap");

@@ -29,18 +29,13 @@ import { ApiError } from "../src/client/api-error.ts";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { deploymentsRef, podsRef } from "../src/client/resources.ts";
 import { RestClient } from "../src/client/rest-client.ts";
-import { progress, writeJson } from "./lib/args.ts";
+import { flag, progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { diffRequestCounts, fetchRequestCounts } from "./controllers-requests.ts";
 import { ProcessSampler } from "./scale-measure.ts";
 import { sleep, startSimulatedCluster, waitFor } from "./lib/simulated-cluster.ts";
 import { waitPodsGone } from "./lib/pods-left.ts";
 
-const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-};
 const pods = Number(flag("pods", "1000"));
 const nodes = Number(flag("nodes", "20"));
 const concurrency = Number(flag("concurrency", "32"));

@@ -19,7 +19,7 @@ import { performance } from "node:perf_hooks";
 import type { KObject } from "../src/api/types.ts";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { deploymentsRef } from "../src/client/resources.ts";
-import { progress, writeJson } from "./lib/args.ts";
+import { flag, progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { ProcessSampler } from "./scale-measure.ts";
 import { diffRequestCounts, fetchRequestCounts } from "./controllers-requests.ts";
@@ -27,10 +27,6 @@ import { startSimulatedCluster, waitFor } from "./lib/simulated-cluster.ts";
 import { waitPodsGone } from "./lib/pods-left.ts";
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-};
 const quick = argv.includes("--quick");
 const sizes = flag("sizes", quick ? "1000" : "1000,10000")
   .split(",")

@@ -16,17 +16,15 @@ import {
   selfSizeByName,
   type HeapSnapshotJson,
 } from "./lib/heap-snapshot.ts";
+import { flag } from "./lib/args.ts";
 import { printTable } from "./lib/table.ts";
 
 const argv = process.argv.slice(2);
 const file = argv.find((a) => !a.startsWith("--"));
-const opt = (name: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : undefined;
-};
 if (!file) throw new Error("Cannot read a heap snapshot: give the .heapsnapshot file");
-const pods = opt("--pods");
-const minShare = opt("--min-share") ?? 0.01;
+const podsArg = flag("pods");
+const pods = podsArg === undefined ? undefined : Number(podsArg);
+const minShare = Number(flag("min-share", "0.01"));
 const g = readHeapGraph(JSON.parse(readFileSync(file, "utf8")) as HeapSnapshotJson);
 const tree = dominatorTree(g);
 const total = tree.retained[0]!;

@@ -30,7 +30,7 @@ import { loadProfile } from "../src/simulate/profile.ts";
 import { Simulator } from "../src/simulate/simulator.ts";
 import { createLogger } from "../src/util/logger.ts";
 import { freePort } from "../test/e2e/harness.ts";
-import { progress } from "./lib/args.ts";
+import { flag, progress } from "./lib/args.ts";
 import { topSelfTimeOfFile } from "./lib/cpu-profile.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { printTable } from "./lib/table.ts";
@@ -38,18 +38,12 @@ import { ProcessSampler } from "./scale-measure.ts";
 import { fetchRequestCounts, requestRows } from "./scale-requests.ts";
 import { K8tsChild } from "./scale-procs.ts";
 
-const flag = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const nodes = flag("--nodes", 1000);
-const renewMs = flag("--renew-ms", 2000);
-const seconds = flag("--seconds", 60);
-const baselineSeconds = flag("--baseline-seconds", 20);
-const profDirAt = process.argv.indexOf("--cpu-prof-dir");
-const profDir = profDirAt >= 0 ? process.argv[profDirAt + 1] : undefined;
-const perfAt = process.argv.indexOf("--perf");
-const perfFile = perfAt >= 0 ? process.argv[perfAt + 1] : undefined;
+const nodes = Number(flag("nodes", "1000"));
+const renewMs = Number(flag("renew-ms", "2000"));
+const seconds = Number(flag("seconds", "60"));
+const baselineSeconds = Number(flag("baseline-seconds", "20"));
+const profDir = flag("cpu-prof-dir");
+const perfFile = flag("perf");
 const log = (m: string) => progress("scale-lease", m);
 
 /** CPU seconds of a process's main thread (its task with tid = pid). */

@@ -19,16 +19,11 @@ import { performance } from "node:perf_hooks";
 import { ApiError } from "../src/client/api-error.ts";
 import { podsRef } from "../src/client/resources.ts";
 import type { RestClient } from "../src/client/rest-client.ts";
-import { progress, writeJson } from "./lib/args.ts";
+import { flag, progress, writeJson } from "./lib/args.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { ProcessSampler } from "./scale-measure.ts";
 import { sleep, startSimulatedCluster, waitFor } from "./lib/simulated-cluster.ts";
 
-const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-};
 const pods = Number(flag("pods", "2000"));
 const nodes = Number(flag("nodes", "40"));
 const idleS = Number(flag("idle-seconds", "30"));

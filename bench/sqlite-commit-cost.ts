@@ -24,19 +24,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
-
-function flags(name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < process.argv.length - 1; i++) {
-    if (process.argv[i] === `--${name}`) out.push(process.argv[i + 1]);
-  }
-  return out;
-}
+import { flag, flags } from "./lib/args.ts";
 
 interface Backend {
   start(): Promise<void>;

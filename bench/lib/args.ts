@@ -29,6 +29,34 @@ export function parseBenchArgs(argv: string[] = process.argv.slice(2)): BenchArg
   return args;
 }
 
+/**
+ * The value after the first `--name` in argv (`--name VALUE` or
+ * `--name=VALUE`); fallback when the flag is absent or no value follows
+ * (the next argument is another flag).
+ * For the benchmarks' own flags, beside parseBenchArgs's shared ones.
+ */
+export function flag(name: string, fallback: string, argv?: readonly string[]): string;
+export function flag(name: string, fallback?: string, argv?: readonly string[]): string | undefined;
+export function flag(
+  name: string,
+  fallback?: string,
+  argv: readonly string[] = process.argv.slice(2),
+): string | undefined {
+  return flags(name, argv)[0] ?? fallback;
+}
+
+/** Every value given to a repeatable `--name VALUE` (or `--name=VALUE`), in order. */
+export function flags(name: string, argv: readonly string[] = process.argv.slice(2)): string[] {
+  const out: string[] = [];
+  const long = `--${name}`;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith(`${long}=`)) out.push(a.slice(long.length + 1));
+    else if (a === long && argv[i + 1] && !argv[i + 1]!.startsWith("--")) out.push(argv[++i]!);
+  }
+  return out;
+}
+
 /** Writes data as indented JSON to file (creating its folder) when file is set. */
 export async function writeJson(file: string | undefined, data: unknown): Promise<void> {
   if (!file) return;
