@@ -15,7 +15,7 @@ import { crashLoopBackOff } from "./backoff.ts";
 import type { PodRuntimeFacts } from "./env.ts";
 import { killContainer, startContainer, type EventFn } from "./container-runner.ts";
 import { computePodStatus, evictedStatus, type Waiting } from "./pod-status.ts";
-import { ProbeManager } from "./probe-manager.ts";
+import { ProbeManager, hasProbe } from "./probe-manager.ts";
 import { observePod, withStarted, type PodObserved } from "./observe-pod.ts";
 import { computePodActions } from "./pod-actions.ts";
 import { killPod, recreateSandbox } from "./pod-sandbox.ts";
@@ -39,7 +39,8 @@ export class PodWorker {
   private finished = false;
   private timer?: { at: number; handle: TimerHandle };
   private waiting = new Map<string, Waiting>();
-  private probes: ProbeManager;
+  /** Made when a running container first has a probe (most pods have none). */
+  private probes?: ProbeManager;
   private lastStatus: PodStatus = {};
   private sandboxFailedAt = 0;
   private idle?: Promise<void>;
@@ -56,14 +57,16 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.lastStatus = pod.status ?? {};
-    this.probes = new ProbeManager({
-      clock: deps.clock,
-      runtime: deps.runtime,
+  }
+
+  private newProbeManager(): ProbeManager {
+    return new ProbeManager({
+      clock: this.deps.clock,
+      runtime: this.deps.runtime,
       onChange: () => this.trigger(),
-      onFailure: (name, kind, res) => {
+      onFailure: (_name, kind, res) => {
         const k = kind[0].toUpperCase() + kind.slice(1);
         this.event("Warning", "Unhealthy", `${k} probe failed: ${res.message}`.trim());
-        void name;
       },
     });
   }
@@ -187,8 +190,8 @@ export class PodWorker {
         hostIP: this.deps.hostIP,
         containers: obs.containers,
         waiting: this.waiting,
-        ready: (id) => this.probes.ready(id),
-        started: (id) => this.probes.started(id),
+        ready: (id) => this.probes?.ready(id) ?? true,
+        started: (id) => this.probes?.started(id) ?? true,
         terminating,
         runtimeName: this.deps.runtimeName,
         now: this.deps.clock.now(),
@@ -211,7 +214,7 @@ export class PodWorker {
     if (phase === "Succeeded" || phase === "Failed") {
       if (obs.sandbox?.state === "SANDBOX_READY")
         await this.deps.runtime.stopPodSandbox(obs.sandbox.id);
-      this.probes.stop();
+      this.probes?.stop();
       return;
     }
     const spec = this.pod.spec!;
@@ -320,7 +323,7 @@ export class PodWorker {
       this.resyncIn(held.retryInMs);
     };
 
-    for (const a of computePodActions(spec, obs.containers, (id) => this.probes.unhealthy(id))) {
+    for (const a of computePodActions(spec, obs.containers, (id) => this.probes?.unhealthy(id))) {
       const c = a.container;
       if (a.type === "start") await start(c, a.isInit, 0);
       else if (a.type === "restart") await restart(c, a.latest, a.isInit);
@@ -346,17 +349,17 @@ export class PodWorker {
       : otherChange || !startedIds.length
         ? await this.observe()
         : await withStarted(this.deps.runtime, obs, startedIds);
-    this.probes.sync(
-      spec.containers.flatMap((c) => {
-        const s = now.containers.get(c.name)?.[0];
-        return s?.state === "CONTAINER_RUNNING"
-          ? [{ id: s.id, container: c, podIP: podIPs[0] ?? "" }]
-          : [];
-      }),
-    );
+    const running = spec.containers.flatMap((c) => {
+      const s = now.containers.get(c.name)?.[0];
+      return s?.state === "CONTAINER_RUNNING"
+        ? [{ id: s.id, container: c, podIP: podIPs[0] ?? "" }]
+        : [];
+    });
+    if (this.probes || running.some((r) => hasProbe(r.container)))
+      (this.probes ??= this.newProbeManager()).sync(running);
     const status = this.publish(now, false);
     if (status.phase === "Succeeded" || status.phase === "Failed") {
-      this.probes.stop();
+      this.probes?.stop();
       await this.deps.runtime.stopPodSandbox(sandboxId);
       return;
     }
@@ -401,7 +404,7 @@ export class PodWorker {
       evicted?.graceSeconds ??
       meta.deletionGracePeriodSeconds ??
       (this.removed ? 0 : (spec.terminationGracePeriodSeconds ?? 30));
-    this.probes.stop();
+    this.probes?.stop();
     this.timer?.handle.cancel();
     await killPod(this.deps, {
       pod: this.pod,

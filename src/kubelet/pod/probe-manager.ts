@@ -33,6 +33,11 @@ export interface ProbeManagerOptions {
   run?: typeof runProbe;
 }
 
+/** Whether the container has any probe (a container without one needs no worker). */
+export function hasProbe(c: Container): boolean {
+  return !!(c.startupProbe || c.livenessProbe || c.readinessProbe);
+}
+
 export class ProbeManager {
   private containers = new Map<string, { name: string; workers: Map<ProbeKind, Worker> }>();
 
@@ -43,7 +48,8 @@ export class ProbeManager {
     const live = new Set(running.map((r) => r.id));
     for (const id of [...this.containers.keys()]) if (!live.has(id)) this.remove(id);
     for (const r of running) {
-      if (this.containers.has(r.id)) continue;
+      // No entry for a container without probes: started and ready, never unhealthy.
+      if (this.containers.has(r.id) || !hasProbe(r.container)) continue;
       const workers = new Map<ProbeKind, Worker>();
       const entry = { name: r.container.name, workers };
       this.containers.set(r.id, entry);
