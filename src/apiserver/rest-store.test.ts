@@ -324,3 +324,28 @@ test("dry runs read storage, not the cache", async () => {
     backend.release();
   }
 });
+
+test("simultaneous writes without a precondition all succeed: conflicts are retried while others win", async () => {
+  // Upstream's TestPatchConflicts shape: 100 patches of one object at once.
+  const made = await t.call("POST", NS, { metadata: { name: "contended" }, data: {} });
+  assert.equal(made.status, 201, made.text);
+  for (const [label, type] of [
+    ["strategic", "application/strategic-merge-patch+json"],
+    ["merge", "application/merge-patch+json"],
+  ]) {
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        t.call(
+          "PATCH",
+          `${NS}/contended`,
+          { metadata: { labels: { [`${label}-${i}`]: "v" } } },
+          { "Content-Type": type },
+        ),
+      ),
+    );
+    const failed = answers.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text}`);
+    assert.deepEqual(failed.slice(0, 3), [], `${label}: ${failed.length} of 100 failed`);
+  }
+  const stored = await t.call("GET", `${NS}/contended`);
+  assert.equal(Object.keys(stored.body.metadata.labels).length, 200, "every patch is kept");
+});

@@ -113,8 +113,7 @@ const REREAD = Symbol("read storage again");
  * object (the watch cache's suggestion first, unless a dry run) or answers
  * REREAD. A failure from a suggested state stands only when storage holds
  * that same revision; else the step re-runs from storage. A failure from
- * storage is retried (from a fresh read) while `retryable` says so, up to
- * MAX_UPDATE_ATTEMPTS.
+ * storage is retried (from a fresh read) while `retryable` says so.
  */
 async function guaranteed<T>(
   server: ServerContext,
@@ -122,17 +121,18 @@ async function guaranteed<T>(
   namespace: string,
   name: string,
   dryRun: boolean,
-  step: (from: CurrentState, attempt: number) => Promise<T | typeof REREAD>,
+  step: (from: CurrentState) => Promise<T | typeof REREAD>,
   retryable: (err: unknown) => boolean,
 ): Promise<T> {
   // Dry runs read storage, as upstream's DryRunnableStorage.
   let state = dryRun ? undefined : suggestedState(server, def, namespace, name);
-  for (let attempt = 0; ; attempt++) {
+  let stuck = 0;
+  for (;;) {
     state ??= await storedState(server, def, namespace, name);
     const from = state;
     state = undefined;
     try {
-      const out = await step(from, attempt);
+      const out = await step(from);
       if (out !== REREAD) return out;
       state = await storedState(server, def, namespace, name);
     } catch (err) {
@@ -141,7 +141,12 @@ async function guaranteed<T>(
         if (state.modRevision === from.modRevision) throw err;
         continue;
       }
-      if (attempt >= MAX_UPDATE_ATTEMPTS || !retryable(err)) throw err;
+      if (!retryable(err)) throw err;
+      // A failed compare-and-swap means another write won: retried without a
+      // bound, as upstream's GuaranteedUpdate (the loop makes progress). Only
+      // conflicts at an unmoved revision are bounded.
+      state = await storedState(server, def, namespace, name);
+      if (state.modRevision === from.modRevision && ++stuck >= MAX_UPDATE_ATTEMPTS) throw err;
     }
   }
 }
@@ -163,7 +168,7 @@ export function guaranteedUpdate(
   dryRun: boolean,
   transform: (current: KObject) => KObject,
 ): Promise<KObject> {
-  const step = async (from: CurrentState, attempt: number) => {
+  const step = async (from: CurrentState) => {
     if (!from.obj) throw notFound(def.group, def.resource, name);
     const next = transform(from.obj);
     if (dryRun) return next;
@@ -175,7 +180,7 @@ export function guaranteedUpdate(
     } catch (err) {
       const changed =
         err instanceof StatusError && (err.reason === "Conflict" || err.reason === "NotFound");
-      if (changed && attempt < MAX_UPDATE_ATTEMPTS) return REREAD;
+      if (changed) return REREAD;
       throw err;
     }
   };
