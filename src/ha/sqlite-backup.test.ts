@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import Database from "better-sqlite3";
+import { SCHEMA_VERSION } from "../storage/drivers/sqlite-schema.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +61,29 @@ test("restore refuses files that are not k8ts datastores", async () => {
         /backup/i,
       );
     assert.equal(existsSync(join(dir, "t.db")), false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a backup of a newer storage layout is refused by the check, before a restore", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "k8ts-sqlite-backup-"));
+  try {
+    const live = join(dir, "state.db");
+    const backend = new SqliteBackend({ path: live });
+    await backend.start();
+    await backend.create("/registry/configmaps/default/a", "{}");
+    await backend.close();
+    const db = new Database(live);
+    db.prepare("UPDATE meta SET v = ? WHERE k = 'schema_version'").run(SCHEMA_VERSION + 1);
+    db.close();
+    assert.throws(
+      () => checkBackup(live),
+      (err: Error) => err.message.includes(`storage layout ${SCHEMA_VERSION + 1}`),
+    );
+    const target = join(dir, "target.db");
+    await assert.rejects(restoreDatastore({ file: live, target, now: 0 }));
+    assert.equal(existsSync(target), false);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { copyFile, mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { ProgressFn } from "./etcd-snapshot.ts";
+import { refuseNewerLayout } from "../storage/drivers/sqlite-schema.ts";
 
 /** Pages copied per backup step (each step holds the read lock briefly). */
 const PAGES_PER_STEP = 256;
@@ -64,6 +65,11 @@ export function checkBackup(file: string): { keys: number } {
     // `current` is a table in older datastores, a view since session 12: count through either.
     for (const t of ["kv", "meta"])
       if (!tables.has(t)) throw new Error(`Backup ${file} is not a k8ts datastore (no ${t} table)`);
+    try {
+      refuseNewerLayout(db);
+    } catch (err) {
+      throw new Error(`Backup ${file}: ${(err as Error).message}`);
+    }
     return { keys: (db.prepare("SELECT count(*) AS n FROM current").get() as { n: number }).n };
   } catch (err) {
     if ((err as Error).message.startsWith("Backup ")) throw err;

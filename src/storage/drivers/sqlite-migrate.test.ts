@@ -152,3 +152,27 @@ test("a datastore of a newer layout is refused with a message that says so, and 
     check.close();
   }
 });
+
+test("a newer layout is refused before any schema statement: no SQL error, nothing added", async () => {
+  // A made-up layout SCHEMA_VERSION + 1 whose log has no `deleted` column and no indexes.
+  const path = join(root, "newer-shape.db");
+  const db = new Database(path);
+  db.exec(`CREATE TABLE kv (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL);
+    CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;`);
+  db.prepare("INSERT INTO meta (k, v) VALUES ('schema_version', ?)").run(SCHEMA_VERSION + 1);
+  const before = db.prepare("SELECT type, name FROM sqlite_master ORDER BY name").all();
+  db.close();
+  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
+  const newer = `written by a newer k8ts (storage layout ${SCHEMA_VERSION + 1})`;
+  await assert.rejects(b.start(), (err: Error) => err.message.includes(newer));
+  await b.close().catch(() => undefined);
+  const check = new Database(path, { readonly: true });
+  try {
+    assert.deepEqual(
+      check.prepare("SELECT type, name FROM sqlite_master ORDER BY name").all(),
+      before,
+    );
+  } finally {
+    check.close();
+  }
+});

@@ -61,6 +61,28 @@ CREATE VIEW current AS
 /** The layout this build reads and writes (meta.schema_version). */
 export const SCHEMA_VERSION = 2;
 
+function refuseLayout(version: number): void {
+  if (version > SCHEMA_VERSION) {
+    throw new Error(
+      `The SQLite data dir was written by a newer k8ts (storage layout ${version}); ` +
+        `this build reads layouts up to ${SCHEMA_VERSION}`,
+    );
+  }
+}
+
+/**
+ * Throws when `db` holds a layout newer than this build's. Run before any
+ * schema statement: a newer layout may lack what they expect, and they must
+ * not add tables or indexes to a database this build then refuses.
+ */
+export function refuseNewerLayout(db: Database.Database): void {
+  const meta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  if (!meta.get()) return;
+  const row = db.prepare("SELECT v FROM meta WHERE k = 'schema_version'").get() as
+    { v: number } | undefined;
+  refuseLayout(row?.v ?? 1);
+}
+
 /**
  * Brings a database written by an older build to this layout, in one
  * transaction: the `current` table held nothing the log does not (every live
@@ -76,14 +98,7 @@ function migrateSchema(db: Database.Database): void {
       { v: number } | undefined;
     return { current: current?.type, version: version?.v ?? 1 };
   };
-  const check = (version: number) => {
-    if (version > SCHEMA_VERSION) {
-      throw new Error(
-        `The SQLite data dir was written by a newer k8ts (storage layout ${version}); ` +
-          `this build reads layouts up to ${SCHEMA_VERSION}`,
-      );
-    }
-  };
+  const check = (version: number) => refuseLayout(version);
   const seen = layout();
   check(seen.version);
   if (seen.current === "view" && seen.version === SCHEMA_VERSION) return;
@@ -108,6 +123,7 @@ export function initSchema(
   db.pragma("busy_timeout = 5000");
   db.pragma("temp_store = MEMORY");
   db.pragma("cache_size = -65536");
+  refuseNewerLayout(db);
   db.exec(SCHEMA_SQL);
   migrateSchema(db);
   const maxId = (db.prepare("SELECT coalesce(max(id), 0) AS m FROM kv").get() as { m: number }).m;
