@@ -10,8 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import { isStorageError } from "../storage/errors.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
-import { sameJson } from "../util/json-copy.ts";
-import { storedForm, storedJson, storedText } from "./stored-text.ts";
+import { sameStoredForm, storedJson, storedText } from "./stored-text.ts";
 import { keyPrefix, objectKey } from "./storage-keys.ts";
 import {
   SharedDecodes,
@@ -126,8 +125,7 @@ export class ObjectStore {
     // Both stored unconverted: compare the stored forms without encoding current again.
     const storage = storageApiVersion(def);
     if (!storage || (next.apiVersion === storage && current.apiVersion === storage)) {
-      const nextStored = storedForm(next, this.#answers.storedMeta(next));
-      return { value, unchanged: sameJson(nextStored, storedForm(current)) };
+      return { value, unchanged: sameStoredForm(next, this.#answers.storedMeta(next), current) };
     }
     return { value, unchanged: value === this.encode(def, current) };
   }

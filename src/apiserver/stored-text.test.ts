@@ -12,6 +12,8 @@ import { isDeepStrictEqual } from "node:util";
 import {
   deepFreeze,
   jsonClean,
+  sameStoredForm,
+  storedForm,
   storedFormClean,
   storedMetadata,
   storedText,
@@ -137,4 +139,35 @@ test("deepFreeze freezes every nested object and array", () => {
   assert.throws(() => {
     (v.a.b[0] as { c: number }).c = 2;
   }, TypeError);
+});
+
+test("property: sameStoredForm says whether the stored texts are equal", () => {
+  const value = fc.constantFrom("a", "b", 1, null, [], {});
+  const entry = fc.record(
+    { manager: fc.constantFrom("m", "n"), time: fc.constantFrom("t1", "t2"), fieldsV1: value },
+    { requiredKeys: [] },
+  );
+  const meta = fc.record(
+    {
+      name: fc.constantFrom("x"),
+      resourceVersion: fc.constantFrom("1", "2"),
+      labels: fc.dictionary(fc.constantFrom("k", "l"), value),
+      managedFields: fc.option(fc.array(entry, { maxLength: 2 }), { nil: undefined }),
+    },
+    { requiredKeys: [] },
+  );
+  const obj = fc.record({ metadata: meta, spec: fc.dictionary(fc.constantFrom("a", "b"), value) });
+  const text = (o: KObject) => JSON.stringify(storedForm(o));
+  fc.assert(
+    fc.property(obj, obj, fc.boolean(), (a, b, shareEntries) => {
+      const next = a as KObject;
+      const current = b as KObject;
+      if (shareEntries && current.metadata?.managedFields)
+        next.metadata = { ...next.metadata, managedFields: current.metadata.managedFields };
+      assert.equal(sameStoredForm(next, undefined, current), text(next) === text(current));
+      const copy = JSON.parse(JSON.stringify(next)) as KObject;
+      assert.equal(sameStoredForm(copy, storedMetadata(copy), next), true);
+    }),
+    { numRuns: 500 },
+  );
 });

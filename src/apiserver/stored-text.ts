@@ -7,6 +7,7 @@
  * revision spliced in, never a second JSON.stringify.
  */
 import type { KObject, ObjectMeta } from "../api/types.ts";
+import { sameJson } from "../util/json-copy.ts";
 
 /** An object's stored text, the offset of its metadata's closing brace in it, and that metadata. */
 export interface StoredText {
@@ -39,6 +40,24 @@ export function storedMetadata(obj: KObject): ObjectMeta {
 /** The object as storage holds it (serialized as is): metadata without resourceVersion. */
 export function storedForm(obj: KObject, meta: ObjectMeta = storedMetadata(obj)): KObject {
   return { ...obj, metadata: meta };
+}
+
+/**
+ * Whether next (its stored metadata `nextMeta` when at hand) and current
+ * have the same stored text: sameJson of their stored forms. Their
+ * managedFields are compared first: a write that changes anything restamps
+ * its writer's entry there, and texts that differ in one member differ as
+ * a whole, so most changed objects are told apart without walking the rest.
+ */
+export function sameStoredForm(
+  next: KObject,
+  nextMeta: ObjectMeta | undefined,
+  current: KObject,
+): boolean {
+  const a = next.metadata?.managedFields;
+  const b = current.metadata?.managedFields;
+  if (a !== b && !sameJson(a, b)) return false;
+  return sameJson(storedForm(next, nextMeta), storedForm(current));
 }
 
 /** The stored text of an object (any form, converted or not). */
