@@ -74,7 +74,7 @@ describe("lean HTTP listener", () => {
     const text = await exchange(
       port,
       head("/one") +
-        head("/two", "\r\nAccept: a\r\nAccept: b") +
+        head("/two", "\r\nAccept: \t a \t\r\nAccept:b") +
         head("/three", "\r\nConnection: close"),
     );
     assert.equal(count(text, "201 Created"), 3);
