@@ -5,10 +5,11 @@
  * plus start-up time to /readyz on a fresh data dir and on one holding many
  * objects. Bounded in count; figures only, never asserted.
  *
- * Beside each phase's latencies: the longest gap between completions and the
- * longest GC pause and event-loop delay of the server and of this process in
- * the phase (bench/lib/stall-probe.mjs, preloaded into the server), so a p99
- * decided by one pause says so. At 100 clients a phase runs 6,000 operations:
+ * Beside each phase's latencies: the longest gap between completions and,
+ * with --stalls, the longest GC pause and event-loop delay of the server and
+ * of this process in the phase (bench/lib/stall-probe.mjs, preloaded into the
+ * server), so a p99 decided by one pause says so. The probe wakes each process
+ * every 2 ms (a few µs per op of the server CPU reported), hence opt-in. At 100 clients a phase runs 6,000 operations:
  * one pause holds all 100 requests in flight, which in a 1,500-op phase was
  * 6.7% of them and decided p99 alone; and they follow a warm-up of as many
  * creates and updates (reported in their own rows), so that they measure a
@@ -21,10 +22,9 @@ import { performance } from "node:perf_hooks";
 import { loadKubeconfig } from "../src/client/kubeconfig.ts";
 import { RestClient, type ResourceRef } from "../src/client/rest-client.ts";
 import { startCluster } from "../test/e2e/harness.ts";
-import { parseBenchArgs, progress, writeJson } from "./lib/args.ts";
+import { flags, parseBenchArgs, progress, writeJson } from "./lib/args.ts";
 import { percentiles, timedOps } from "./lib/percentiles.ts";
 import { bucketDelta, durationBuckets, processCpuMs } from "./lib/server-side.ts";
-import { onStall } from "./lib/stall-probe.mjs";
 import {
   longest,
   longestLoopCpu,
@@ -36,18 +36,22 @@ import {
 import { printTable, type Row } from "./lib/table.ts";
 import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 
-// Own flags: --crud-only (create/get/update phases only), --server-node-arg ARG (repeatable).
+// Own flags: --crud-only (create/get/update phases only), --server-node-arg ARG (repeatable),
+// --stalls (the stall probe in the server and here; see above).
 const argv = process.argv.slice(2);
 const crudOnly = argv.includes("--crud-only");
-const serverNodeArgs = argv.flatMap((a, i) =>
-  a === "--server-node-arg" && argv[i + 1] ? [argv[i + 1]!] : [],
-);
+const stallsOn = argv.includes("--stalls");
+const serverNodeArgs = flags("server-node-arg", argv);
 const args = parseBenchArgs(
   argv.filter(
     (a, i) =>
-      a !== "--crud-only" && a !== "--server-node-arg" && argv[i - 1] !== "--server-node-arg",
+      a !== "--crud-only" &&
+      a !== "--stalls" &&
+      a !== "--server-node-arg" &&
+      argv[i - 1] !== "--server-node-arg",
   ),
 );
+const stallProbe = fileURLToPath(new URL("./lib/stall-probe.mjs", import.meta.url));
 const scale = args.quick ? 0.1 : 1;
 const cms: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
 const rows: Row[] = [];
@@ -67,7 +71,7 @@ type ServerSide = {
 
 /** This process's GC pauses and event-loop delays (the server's are in its output). */
 const benchStalls: Stall[] = [];
-onStall((s) => benchStalls.push(s));
+if (stallsOn) (await import("./lib/stall-probe.mjs")).onStall((s) => benchStalls.push(s));
 
 function record(name: string, clients: number, r: Timed, server?: ServerSide) {
   rows.push({
@@ -84,10 +88,12 @@ function record(name: string, clients: number, r: Timed, server?: ServerSide) {
     "srv ≤ 50 ms": server ? `${(100 * server.shareWithin50ms).toFixed(1)}%` : "",
     "srv p99 ≤ s": server ? server.p99Bound : "",
     "gap ms": server ? server.stalls.gapMs : "",
-    "srv GC max": server ? longest(server.stalls, "server", "gc") : "",
-    "srv loop max": server ? longest(server.stalls, "server", "loop") : "",
-    "its CPU ms": server ? longestLoopCpu(server.stalls, "server") : "",
-    "bench GC max": server ? longest(server.stalls, "bench", "gc") : "",
+    ...(stallsOn && {
+      "srv GC max": server ? longest(server.stalls, "server", "gc") : "",
+      "srv loop max": server ? longest(server.stalls, "server", "loop") : "",
+      "its CPU ms": server ? longestLoopCpu(server.stalls, "server") : "",
+      "bench GC max": server ? longest(server.stalls, "bench", "gc") : "",
+    }),
   });
   results[`${name}@${clients}`] = { ...r, server };
 }
@@ -309,11 +315,7 @@ async function watchDelivery(client: RestClient): Promise<void> {
 
 const cluster = await startCluster({
   args: ["--disable-controller-manager", "--disable-scheduler"],
-  nodeArgs: [
-    "--import",
-    fileURLToPath(new URL("./lib/stall-probe.mjs", import.meta.url)),
-    ...serverNodeArgs,
-  ],
+  nodeArgs: [...(stallsOn ? ["--import", stallProbe] : []), ...serverNodeArgs],
 });
 const clientConfig = loadKubeconfig(cluster.kubeconfig);
 try {

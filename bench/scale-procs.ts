@@ -47,7 +47,8 @@ export class K8tsChild {
       const text = d.toString();
       this.received += text.length;
       this.out += text;
-      this.url ??= inspectorUrl(this.out);
+      // The address is one short line: the new chunk and a tail for a line split across chunks.
+      this.url ??= inspectorUrl(this.out.slice(-(text.length + 256)));
       if (this.out.length > 200_000) this.out = this.out.slice(-100_000);
     };
     this.child.stdout!.on("data", keep);

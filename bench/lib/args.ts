@@ -31,8 +31,9 @@ export function parseBenchArgs(argv: string[] = process.argv.slice(2)): BenchArg
 
 /**
  * The value after the first `--name` in argv (`--name VALUE` or
- * `--name=VALUE`); fallback when the flag is absent or no value follows
- * (the next argument is another flag).
+ * `--name=VALUE`); fallback when the flag is absent or no value follows.
+ * The next argument is the value whatever it is (`--server-node-arg
+ * --max-semi-space-size=16`).
  * For the benchmarks' own flags, beside parseBenchArgs's shared ones.
  */
 export function flag(name: string, fallback: string, argv?: readonly string[]): string;
@@ -52,7 +53,7 @@ export function flags(name: string, argv: readonly string[] = process.argv.slice
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith(`${long}=`)) out.push(a.slice(long.length + 1));
-    else if (a === long && argv[i + 1] && !argv[i + 1]!.startsWith("--")) out.push(argv[++i]!);
+    else if (a === long && argv[i + 1]) out.push(argv[++i]!);
   }
   return out;
 }
