@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rfc3339 } from "./object-meta.ts";
+import { checkTypeMeta, rfc3339 } from "./object-meta.ts";
+import type { KObject, ResourceDef } from "../api/types.ts";
 
 test("rfc3339: seconds precision, UTC, the same answer when repeated or revisited", () => {
   const cases: [number, string][] = [
@@ -14,4 +15,19 @@ test("rfc3339: seconds precision, UTC, the same answer when repeated or revisite
   for (let round = 0; round < 2; round++)
     for (const [ms, want] of cases) assert.equal(rfc3339(ms), want, String(ms));
   assert.throws(() => rfc3339(NaN), RangeError);
+});
+
+test("checkTypeMeta: lone surrogates in names become U+FFFD, as Go's JSON decoder makes them", () => {
+  const def = { group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole" };
+  for (const lone of ["\ud800", "\udfff"]) {
+    const obj = JSON.parse(
+      `{"metadata":{"name":"lone-${lone === "\ud800" ? "\\ud800" : "\\udfff"}"}}`,
+    );
+    checkTypeMeta(obj, def as ResourceDef);
+    assert.equal(obj.metadata.name, "lone-\ufffd");
+  }
+  const paired = { metadata: { name: "pair-\ud83d\ude00", generateName: "g-\ud800" } };
+  checkTypeMeta(paired as KObject, def as ResourceDef);
+  assert.equal(paired.metadata.name, "pair-\ud83d\ude00", "a well-formed pair is kept");
+  assert.equal(paired.metadata.generateName, "g-\ufffd");
 });

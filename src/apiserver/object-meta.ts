@@ -35,6 +35,10 @@ export function generateObjectName(prefix: string, random: () => number = Math.r
   return base + suffix;
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
  * Moves apiVersion, kind and metadata to the front of obj's keys (where
  * stored objects have them), so a body that left them out is stored as the
@@ -93,11 +97,16 @@ export function checkTypeMeta(
   }
   const meta = obj.metadata as Record<string, unknown>;
   for (const f of ["name", "generateName", "namespace", "resourceVersion", "uid"]) {
-    if (meta[f] !== undefined && meta[f] !== null && typeof meta[f] !== "string") {
+    const v = meta[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") {
       throw badRequest(
-        `json: cannot unmarshal ${typeof meta[f]} into Go struct field ObjectMeta.metadata.${f} of type string`,
+        `json: cannot unmarshal ${typeof v} into Go struct field ObjectMeta.metadata.${f} of type string`,
       );
     }
+    // JSON.parse keeps lone surrogates ("\ud800"); Go's decoder makes each U+FFFD, and
+    // storage keys are UTF-8, where they are U+FFFD too: two names must not share a key.
+    if (SURROGATE.test(v)) meta[f] = v.replace(LONE_SURROGATE, "\ufffd");
   }
   for (const f of ["labels", "annotations"]) {
     const v = meta[f];
