@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canonicalJSON, computeHash, safeEncode, templateKey } from "./hash.ts";
+import { canonicalJSON, computeHash, safeEncode, storedTemplateKey, templateKey } from "./hash.ts";
 
 test("canonicalJSON sorts keys and treats null fields as absent", () => {
   const cases: [unknown, unknown, boolean][] = [
@@ -73,4 +73,16 @@ test("templateKey: a template stored before a default existed equals the default
   const limited = structuredClone(stored);
   (limited.spec.containers[0] as { resources: object }).resources = { limits: { cpu: "1" } };
   assert.notEqual(templateKey(limited), templateKey(old));
+});
+
+test("storedTemplateKey caches per object and per extractor", () => {
+  const obj = {
+    a: { spec: { containers: [{ name: "a", image: "a:1" }] } },
+    b: { spec: { containers: [{ name: "b", image: "b:1" }] } },
+  };
+  const first = (o: typeof obj) => o.a;
+  const second = (o: typeof obj) => o.b;
+  assert.equal(storedTemplateKey(obj, first), templateKey(obj.a));
+  assert.equal(storedTemplateKey(obj, second), templateKey(obj.b));
+  assert.notEqual(storedTemplateKey(obj, first), storedTemplateKey(obj, second));
 });

@@ -42,21 +42,25 @@ export function templateKey(template: unknown): string {
   return canonicalJSON(copy);
 }
 
-const storedKeys = new WeakMap<object, string>();
+/** Per extractor (a module-level function), each object's key. */
+const storedKeys = new WeakMap<object, WeakMap<object, string>>();
 
 /**
  * templateKey of the template `templateOf(obj)` holds, computed once per
- * object: for the informers' objects (a ReplicaSet, a ControllerRevision),
- * which are never mutated. A sync compares every one it owns.
+ * object and extractor: for the informers' objects (a ReplicaSet, a
+ * ControllerRevision), which are never mutated. A sync compares every one it
+ * owns. Pass a module-level `templateOf`: a new closure per call caches nothing.
  */
 export function storedTemplateKey<T extends object>(
   obj: T,
   templateOf: (obj: T) => unknown,
 ): string {
-  let key = storedKeys.get(obj);
+  let keys = storedKeys.get(templateOf);
+  if (!keys) storedKeys.set(templateOf, (keys = new WeakMap()));
+  let key = keys.get(obj);
   if (key === undefined) {
     key = templateKey(templateOf(obj));
-    storedKeys.set(obj, key);
+    keys.set(obj, key);
   }
   return key;
 }
