@@ -142,3 +142,13 @@ test("cancel abandons the status writes in flight: flush waits for nothing, and 
   await sm.flush();
   assert.deepEqual(calls, ["PATCH p Running", "PATCH q Running"], "nothing written after cancel");
 });
+
+test("a status equal to the last one written is not written again; a changed one is", async () => {
+  const { sm, calls } = setup();
+  const q: Pod = { metadata: { name: "q", namespace: "default", uid: "u3" } };
+  for (const status of [running, { ...running }, { phase: "Running", podIP: "10.0.0.1" }]) {
+    sm.setStatus(q, status);
+    await sm.flush();
+  }
+  assert.deepEqual(calls, ["PATCH q Running", "PATCH q Running"]);
+});

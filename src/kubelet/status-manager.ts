@@ -13,6 +13,7 @@
  * and a new worker for the still-terminating pod would write both again
  * (upstream keeps such a pod's finished state until housekeeping purges it).
  */
+import { hash } from "node:crypto";
 import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
 import { isNotFound, isConflict } from "../client/api-error.ts";
 import type { Clock } from "../client/clock.ts";
@@ -25,6 +26,7 @@ interface Entry {
   name: string;
   uid: string;
   status: PodStatus;
+  /** Digest of the last status written (its JSON is ≈1 KB per pod; the digest 28 characters). */
   written?: string;
   writing?: Promise<void>;
   dirty: boolean;
@@ -32,6 +34,9 @@ interface Entry {
 
 /** How long (at least; at most twice) a finalized pod's uid is remembered. */
 export const finalizedMemoryMs = 5 * 60_000;
+
+/** SHA-1 of a status's JSON (28 characters): equal statuses, equal digests. */
+const digest = (json: string) => hash("sha1", json, "base64");
 
 export class StatusManager {
   private entries = new Map<string, Entry>();
@@ -102,7 +107,7 @@ export class StatusManager {
 
   private async write(e: Entry): Promise<void> {
     e.dirty = false;
-    const body = JSON.stringify(e.status);
+    const body = digest(JSON.stringify(e.status));
     if (body === e.written) return;
     try {
       // The answer (the whole pod) is never read: not decoded.
