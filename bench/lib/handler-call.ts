@@ -17,6 +17,8 @@ export interface HandlerCall {
   contentType: string;
   user: UserInfo;
   handler: (ctx: RequestContext, def: ResourceDef) => Promise<void>;
+  /** The request path when not the named object's (a collection's POST, a subresource). */
+  path?: string;
 }
 
 /** The path of the named object of def in namespace (empty: cluster-scoped). */
@@ -27,7 +29,7 @@ function objectPath(def: ResourceDef, namespace: string, name: string): string {
 
 /** Runs call's handler; answers the reply's text (throws the handler's error). */
 export async function callHandler(server: ServerContext, call: HandlerCall): Promise<string> {
-  const path = objectPath(call.def, call.namespace, call.name);
+  const path = call.path ?? objectPath(call.def, call.namespace, call.name);
   const url = new URL(`https://127.0.0.1${path}`);
   const bytes = Buffer.from(call.body);
   let onData: ((chunk: Buffer) => void) | undefined;
