@@ -17,7 +17,7 @@
  * V8 profile samples wall time, so under load it charges preemption to
  * whatever ran (a socket write that woke the reader, say); perf does not. Only 127.0.0.1; everything started is removed.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ import { Simulator } from "../src/simulate/simulator.ts";
 import { createLogger } from "../src/util/logger.ts";
 import { freePort } from "../test/e2e/harness.ts";
 import { flag, progress } from "./lib/args.ts";
+import { processCpuMs } from "./lib/proc-stat.ts";
 import { topSelfTimeOfFile } from "./lib/cpu-profile.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { printTable } from "./lib/table.ts";
@@ -48,8 +49,7 @@ const log = (m: string) => progress("scale-lease", m);
 
 /** CPU seconds of a process's main thread (its task with tid = pid). */
 function mainThreadCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return processCpuMs(pid, pid) / 1000;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

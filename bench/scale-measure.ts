@@ -16,6 +16,7 @@ import type {
 } from "../src/client/rest-client.ts";
 import { ApiError } from "../src/client/api-error.ts";
 import { percentiles, type Percentiles } from "./lib/percentiles.ts";
+import { processCpuMs } from "./lib/proc-stat.ts";
 
 type DeleteOptions = Parameters<RestClient["delete"]>[3];
 
@@ -193,8 +194,7 @@ function statusField(pid: number, field: string): number {
 
 function cpuSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return processCpuMs(pid) / 1000;
   } catch {
     return 0;
   }
