@@ -4,7 +4,7 @@
  * tagged with x-kubernetes-action and x-kubernetes-group-version-kind as
  * upstream does (kubectl explain finds a resource's kind through them).
  */
-import type { SubresourceDef, Verb } from "../types.ts";
+import { ALL_VERBS, type SubresourceDef, type Verb } from "../types.ts";
 import { ACTION_PARAMS, PARAMS, pathParam } from "./openapi-params.ts";
 import { schemaRef, type OpenAPIObject } from "./openapi-schemas.ts";
 import type { SchemaRegistry } from "./schema-registry.ts";
@@ -31,16 +31,6 @@ const PATCH_MEDIA = [
   "application/json-patch+json",
   "application/merge-patch+json",
   "application/strategic-merge-patch+json",
-];
-const ALL_VERBS: Verb[] = [
-  "create",
-  "delete",
-  "deletecollection",
-  "get",
-  "list",
-  "patch",
-  "update",
-  "watch",
 ];
 /** Subresources reached through a streaming or proxy connection. */
 const CONNECT = new Set(["attach", "exec", "log", "portforward", "proxy"]);

@@ -26,6 +26,7 @@ import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
 import {
   dialRemoteCommand,
+  dialRuntimeSpdy,
   type RemoteCommandOptions,
   type RemoteCommandSession,
 } from "./spdy/remote-command.ts";
@@ -157,44 +158,6 @@ export function offeredStreamProtocols(req: IncomingMessage): string[] {
     .flatMap((v) => v.split(","))
     .map((v) => v.trim())
     .filter(Boolean);
-}
-
-/**
- * Opens a SPDY/3.1 upgrade to a runtime streaming URL offering `protocols`
- * (one X-Stream-Protocol-Version header each, as the runtime's handshake
- * reads them); resolves to the raw socket and the version it chose.
- */
-function dialRuntimeSpdy(
-  url: string,
-  protocols: string[],
-): Promise<{ socket: Duplex; head: Buffer; protocol?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: "POST",
-      headers: {
-        Connection: "Upgrade",
-        Upgrade: "SPDY/3.1",
-        "X-Stream-Protocol-Version": protocols,
-      },
-    });
-    req.once("upgrade", (res, socket, head) => {
-      const chosen = res.headers["x-stream-protocol-version"];
-      resolve({ socket, head, protocol: Array.isArray(chosen) ? chosen[0] : chosen });
-    });
-    req.once("response", (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        reject(
-          new Error(
-            `runtime streaming server answered ${res.statusCode}: ${Buffer.concat(chunks).toString().trim()}`,
-          ),
-        ),
-      );
-    });
-    req.once("error", reject);
-    req.end();
-  });
 }
 
 /** True when the request asks for a SPDY/3.1 upgrade. */

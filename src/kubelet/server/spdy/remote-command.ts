@@ -64,17 +64,28 @@ export function streamsFor(o: RemoteCommandOptions): StreamType[] {
   return s;
 }
 
-function upgrade(url: string): Promise<{ socket: Duplex; head: Buffer }> {
+/**
+ * Opens a SPDY/3.1 upgrade to a runtime streaming URL offering `protocols`
+ * (one X-Stream-Protocol-Version header each, as the runtime's handshake
+ * reads them); resolves to the raw socket and the version it chose.
+ */
+export function dialRuntimeSpdy(
+  url: string,
+  protocols: string[],
+): Promise<{ socket: Duplex; head: Buffer; protocol?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: "POST",
       headers: {
         Connection: "Upgrade",
         Upgrade: "SPDY/3.1",
-        "X-Stream-Protocol-Version": "v4.channel.k8s.io",
+        "X-Stream-Protocol-Version": protocols,
       },
     });
-    req.once("upgrade", (_res, socket, head) => resolve({ socket, head }));
+    req.once("upgrade", (res, socket, head) => {
+      const chosen = res.headers["x-stream-protocol-version"];
+      resolve({ socket, head, protocol: Array.isArray(chosen) ? chosen[0] : chosen });
+    });
     req.once("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
@@ -97,7 +108,7 @@ export async function dialRemoteCommand(
   opts: RemoteCommandOptions,
   handlers: RemoteCommandHandlers,
 ): Promise<RemoteCommandSession> {
-  const { socket, head } = await upgrade(url);
+  const { socket, head } = await dialRuntimeSpdy(url, ["v4.channel.k8s.io"]);
   const compressor = new HeaderCompressor();
   const reader = new FrameReader();
   const ids = new Map<StreamType, number>();
