@@ -8,15 +8,11 @@
 import type { KObject } from "../../api/types.ts";
 import { labelSelectorFromObject } from "../../api/selectors/label-selector.ts";
 import { isNotFound } from "../../client/api-error.ts";
-import type { Clock } from "../../client/clock.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
-import type { InformerFactory } from "../../client/informer/informer-factory.ts";
 import type { SharedInformer } from "../../client/informer/shared-informer.ts";
 import { objectKey } from "../../client/informer/store.ts";
-import type { RestClient } from "../../client/rest-client.ts";
 import { deploymentsRef, replicaSetsRef } from "../../client/resources.ts";
-import { QueueController } from "../queue-controller.ts";
-import type { WorkQueueMetricsProvider } from "../../client/workqueue/metrics.ts";
+import { QueueController, type ControllerDeps } from "../queue-controller.ts";
 import { adoptPatch, controllerOf, newControllerRef } from "../util/controller-ref.ts";
 import { computeHash, storedTemplateKey, templateKey } from "../util/hash.ts";
 import { newReplicaSetReplicas, resolveFenceposts } from "./rolling.ts";
@@ -37,12 +33,7 @@ const skipAnnotations = new Set([
   maxReplicasAnnotation,
 ]);
 
-export interface DeploymentControllerOptions {
-  client: RestClient;
-  informers: InformerFactory;
-  clock: Clock;
-  /** Work queue metrics (workqueue_* with name=<queue>). */
-  queueMetrics?: WorkQueueMetricsProvider;
+export interface DeploymentControllerOptions extends ControllerDeps {
   recorder: EventRecorder;
 }
 
