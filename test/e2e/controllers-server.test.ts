@@ -5,6 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { kubectlJson } from "./controller-manager.ts";
 import { eventually, startCluster, type TestCluster } from "./harness.ts";
 
 let cluster: TestCluster;
@@ -16,11 +17,6 @@ before(async () => {
 after(async () => {
   await cluster?.stop();
 });
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function json(args: string[]): Promise<any> {
-  return JSON.parse(await cluster.kubectlOk([...args, "-o", "json"]));
-}
 
 test("k8ts server --node-monitor-grace-period reaches the node lifecycle controller", async () => {
   const stamp = new Date().toISOString().replace(/\.\d+Z/, "Z");
@@ -43,7 +39,7 @@ test("k8ts server --node-monitor-grace-period reaches the node lifecycle control
     const res = await cluster.request(
       "PUT",
       "/api/v1/nodes/silent/status",
-      JSON.stringify({ ...(await json(["get", "node", "silent"])), status }),
+      JSON.stringify({ ...(await kubectlJson(cluster, ["get", "node", "silent"])), status }),
       { "Content-Type": "application/json" },
     );
     if (res.status === 409) return false;
@@ -57,7 +53,7 @@ test("k8ts server --node-monitor-grace-period reaches the node lifecycle control
   const ready = await eventually(
     "node Ready Unknown",
     async () => {
-      const n = await json(["get", "node", "silent"]);
+      const n = await kubectlJson(cluster, ["get", "node", "silent"]);
       const c = n.status.conditions.find((x: { type: string }) => x.type === "Ready");
       return c.status === "Unknown" && c;
     },
@@ -76,7 +72,7 @@ test("pvc-protection and pv-protection run as their own service accounts and may
       const r = await cluster.kubectl(["get", "serviceaccount", "-n", "kube-system", sa]);
       return r.code === 0;
     });
-    const role = await json(["get", "clusterrole", `system:controller:${sa}`]);
+    const role = await kubectlJson(cluster, ["get", "clusterrole", `system:controller:${sa}`]);
     assert.ok(role.rules.length > 0, sa);
   }
   await cluster.kubectlOk(["apply", "-f", "-"], {
@@ -104,7 +100,7 @@ test("pvc-protection and pv-protection run as their own service accounts and may
   });
   // The finalizers come from admission; only the controllers (as their
   // service accounts) remove them.
-  assert.deepEqual((await json(["get", "pv", "spare"])).metadata.finalizers, [
+  assert.deepEqual((await kubectlJson(cluster, ["get", "pv", "spare"])).metadata.finalizers, [
     "kubernetes.io/pv-protection",
   ]);
   await cluster.kubectlOk(["delete", "pv", "spare", "--timeout=60s"]);
@@ -146,6 +142,10 @@ test("the persistentvolume-binder binds a claim to a matching volume, as kubectl
   assert.equal(pv[4], "Bound");
   assert.equal(pv[5], "default/task-pvc");
   // As its own service account, with upstream's role.
-  const role = await json(["get", "clusterrole", "system:controller:persistent-volume-binder"]);
+  const role = await kubectlJson(cluster, [
+    "get",
+    "clusterrole",
+    "system:controller:persistent-volume-binder",
+  ]);
   assert.ok(role.rules.length > 0);
 });
