@@ -69,3 +69,18 @@ export function isCanonicalFieldsV1(raw: Record<string, unknown>, root = true): 
   }
   return !dot || prev !== undefined;
 }
+
+/** Stored trees found canonical (see isCanonicalStoredFieldsV1). */
+const canonicalStored = new WeakSet<object>();
+
+/**
+ * isCanonicalFieldsV1 of a stored entry's tree, remembered per tree: stored
+ * objects are never changed, and a restamped entry keeps its tree, so a
+ * writer renewing the same fields has its tree walked once, not per write.
+ */
+export function isCanonicalStoredFieldsV1(raw: Record<string, unknown>): boolean {
+  if (canonicalStored.has(raw)) return true;
+  if (!isCanonicalFieldsV1(raw)) return false;
+  canonicalStored.add(raw);
+  return true;
+}

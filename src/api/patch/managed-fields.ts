@@ -6,7 +6,11 @@
  */
 import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../types.ts";
 import { FieldSet, fieldElement } from "./field-set.ts";
-import { containsFieldsV1, intersectsFieldsV1, isCanonicalFieldsV1 } from "./fields-v1-tree.ts";
+import {
+  containsFieldsV1,
+  intersectsFieldsV1,
+  isCanonicalStoredFieldsV1,
+} from "./fields-v1-tree.ts";
 import { compareObjects, fieldSetOfCreated } from "./field-set-of.ts";
 import { UNTRACKED_META_FIELDS, createdFieldsV1 } from "./created-fields.ts";
 import { isJsonObject } from "./patch-errors.ts";
@@ -391,7 +395,7 @@ function recordUpdate(
       mine instanceof StoredManagedSet &&
       raw &&
       containsFieldsV1(raw, changed) &&
-      isCanonicalFieldsV1(raw)
+      isCanonicalStoredFieldsV1(raw)
         ? mine.restamped(self, info.time)
         : { ...self, time: info.time, set: mine ? mine.set.union(changed) : changed };
   }
@@ -437,7 +441,7 @@ function restampOwned(
   const change = ownedChange(oldObj, newObj, schema, info.ignoredFields, mine, others);
   if (change === undefined) return undefined;
   const restamp = change === "owned";
-  if (restamp && (!mine || !isCanonicalFieldsV1(mine))) return undefined;
+  if (restamp && (!mine || !isCanonicalStoredFieldsV1(mine))) return undefined;
   const out = sets.map((s, i) =>
     restamp && i === at ? encodeEntry(self, mine!, info.time) : encodeEntry(s, s.stored!),
   );
