@@ -53,7 +53,7 @@ export interface CheckpointerOptions {
    */
   pauseWrites(): void;
   resumeWrites(): void;
-  /** WAL size (pages) from which writes pause for a closing checkpoint. Default 16384 (64 MiB). */
+  /** WAL size (pages) from which writes pause for a closing checkpoint. Default 16384 (64 MiB of 4 KiB pages). */
   restartFrames?: number;
   /** Times the quiet-writer wait (QUIET_MS). */
   clock?: Clock;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
-import { SCHEMA_VERSION } from "./sqlite-schema.ts";
+import { PAGE_SIZE, SCHEMA_VERSION } from "./sqlite-schema.ts";
 import { SqliteBackend } from "./sqlite.ts";
 
 const root = mkdtempSync(join(tmpdir(), "k8ts-sqlite-migrate-"));
@@ -35,6 +35,7 @@ const T0 = 1_700_000_000_000;
  */
 function writeOldDatastore(path: string): void {
   const db = new Database(path);
+  db.pragma("page_size = 4096");
   db.pragma("journal_mode = WAL");
   db.exec(OLD_SCHEMA);
   const kv = db.prepare(
@@ -106,6 +107,8 @@ test("a datastore written with the `current` table opens with its data, and beco
     assert.deepEqual(current, { type: "view" });
     const version = db.prepare("SELECT v FROM meta WHERE k = 'schema_version'").get();
     assert.deepEqual(version, { v: SCHEMA_VERSION });
+    // The page size stays the one it was written with (a new datastore's differs).
+    assert.equal(db.pragma("page_size", { simple: true }), 4096);
     assert.deepEqual(db.prepare("SELECT name, id FROM current ORDER BY name").all(), [
       { name: "/r/a", id: 7 },
       { name: "/r/b", id: 8 },
@@ -174,5 +177,24 @@ test("a newer layout is refused before any schema statement: no SQL error, nothi
     );
   } finally {
     check.close();
+  }
+});
+
+test("a new datastore is written with PAGE_SIZE pages", async () => {
+  assert.notEqual(PAGE_SIZE, 4096);
+  const path = join(root, "new.db");
+  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
+  await b.start();
+  try {
+    await b.create("/r/a", "a".repeat(3000));
+    assert.equal((await b.get("/r/a")).kv?.value.length, 3000);
+  } finally {
+    await b.close();
+  }
+  const db = new Database(path, { readonly: true });
+  try {
+    assert.equal(db.pragma("page_size", { simple: true }), PAGE_SIZE);
+  } finally {
+    db.close();
   }
 });

@@ -52,7 +52,7 @@ export interface SqliteBackendOptions {
   maxBatch?: number;
   /** Checkpoint the WAL (on a worker thread) every this many transactions. Default 200. */
   checkpointEveryTransactions?: number;
-  /** WAL size in pages from which writes pause briefly so the WAL can restart. Default 16384. */
+  /** WAL size in pages from which writes pause briefly so the WAL can restart. Default: 64 MiB's worth. */
   walRestartFrames?: number;
   /** Upper bound on log rows per compaction step. */
   compactionStepRows?: number;
@@ -90,6 +90,9 @@ interface Open {
   compactor: SqliteCompactor;
   timers: NodeJS.Timeout[];
 }
+
+/** WAL size from which writes pause so the WAL can restart (see SqliteCheckpointer). */
+const WAL_RESTART_BYTES = 64 * 1024 * 1024;
 
 /**
  * The embedded storage driver: an append-only revision log in SQLite (WAL),
@@ -144,7 +147,7 @@ export class SqliteBackend implements Backend {
         : new SqliteCheckpointer({
             path: o.path,
             everyTransactions: o.checkpointEveryTransactions,
-            restartFrames: o.walRestartFrames,
+            restartFrames: o.walRestartFrames ?? WAL_RESTART_BYTES / state.pageSize,
             onFailure: () => {
               if (db.open) db.pragma("wal_autocheckpoint = 1000");
             },
