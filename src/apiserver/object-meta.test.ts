@@ -31,3 +31,13 @@ test("checkTypeMeta: lone surrogates in names become U+FFFD, as Go's JSON decode
   assert.equal(paired.metadata.name, "pair-\ud83d\ude00", "a well-formed pair is kept");
   assert.equal(paired.metadata.generateName, "g-\ufffd");
 });
+
+test("checkTypeMeta: filled type meta and metadata come first, in a new object; a full body is kept", () => {
+  const def = { group: "", version: "v1", kind: "ConfigMap" } as ResourceDef;
+  const typeless = { data: { k: "1" } } as unknown as KObject;
+  const filled = checkTypeMeta(typeless, def);
+  assert.deepEqual(Object.keys(filled), ["apiVersion", "kind", "metadata", "data"]);
+  assert.equal(filled.data, typeless.data, "members are shared, not copied");
+  const full = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" }, data: {} };
+  assert.equal(checkTypeMeta(full as KObject, def), full);
+});

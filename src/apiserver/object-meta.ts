@@ -44,18 +44,22 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * stored objects have them), so a body that left them out is stored as the
  * same text as one that sent them: the no-op check compares stored text.
  */
-function typeMetaFirst(obj: KObject): void {
-  const fields = obj as Record<string, unknown>;
-  const entries = Object.entries(fields);
-  const lead = { apiVersion: fields.apiVersion, kind: fields.kind, metadata: fields.metadata };
-  for (const [k] of entries) delete fields[k];
-  Object.assign(fields, lead);
-  for (const [k, v] of entries) if (!(k in lead)) fields[k] = v;
+function typeMetaFirst(obj: KObject): KObject {
+  // A new object, not deletes and re-adds (which would leave obj in V8's slow dictionary mode).
+  const out: Record<string, unknown> = {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: obj.metadata,
+  };
+  for (const [k, v] of Object.entries(obj)) if (!(k in out)) out[k] = v;
+  return out as KObject;
 }
 
 /**
  * Checks the body's apiVersion/kind against the endpoint's (filling them when
  * absent) and that metadata is an object. `expected` defaults to the def's own.
+ * Answers the object to use from here: `obj`, or a copy with the filled fields
+ * first (its members are obj's, shared).
  */
 export function checkTypeMeta(
   obj: KObject,
@@ -64,7 +68,7 @@ export function checkTypeMeta(
     apiVersion: apiVersionOf(def),
     kind: def.kind,
   },
-): void {
+): KObject {
   if (obj.apiVersion !== undefined && typeof obj.apiVersion !== "string") {
     throw badRequest(
       `json: cannot unmarshal ${typeof obj.apiVersion} into Go struct field .apiVersion of type string`,
@@ -89,7 +93,6 @@ export function checkTypeMeta(
   obj.apiVersion = expected.apiVersion;
   obj.kind = expected.kind;
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-  if (filled) typeMetaFirst(obj);
   if (typeof obj.metadata !== "object" || Array.isArray(obj.metadata)) {
     throw badRequest(
       `json: cannot unmarshal ${Array.isArray(obj.metadata) ? "array" : typeof obj.metadata} into Go struct field ${expected.kind}.metadata of type v1.ObjectMeta`,
@@ -121,6 +124,7 @@ export function checkTypeMeta(
       );
     }
   }
+  return filled ? typeMetaFirst(obj) : obj;
 }
 
 /**

@@ -9,8 +9,7 @@ import { checkUnknownFields, readObject, reply, writeOptions } from "./common.ts
 export async function handleCreate(ctx: RequestContext, def: ResourceDef): Promise<void> {
   const negotiated = negotiate(ctx.req.headers.accept, false);
   const opts = writeOptions(ctx);
-  const obj = await readObject(ctx);
-  checkTypeMeta(obj, def);
+  const obj = checkTypeMeta(await readObject(ctx), def);
   await checkUnknownFields(ctx, def, obj);
   checkNamespace(obj, def, ctx.info.namespace);
   const created = await new RestStore(ctx.server).create(def, obj, opts);

@@ -81,8 +81,7 @@ export async function applyPatch(
   if (!current) {
     // Only apply patches create; the applied configuration is the whole object.
     if (type === "apply") {
-      const obj = copyJson(patch) as KObject;
-      checkTypeMeta(obj, def);
+      const obj = checkTypeMeta(copyJson(patch) as KObject, def);
       return ctx.server.extensions.serverSideApply(def, undefined, obj, ssaOptions);
     }
     return copyJson(patch) as KObject;
@@ -133,16 +132,16 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
     name,
     async (current) => {
       const currentRv = current?.metadata?.resourceVersion;
-      const result = await applyPatch(ctx, def, type, patch, current);
-      if (result === null || typeof result !== "object" || Array.isArray(result)) {
+      const patched = await applyPatch(ctx, def, type, patch, current);
+      if (patched === null || typeof patched !== "object" || Array.isArray(patched)) {
         throw new StatusError("BadRequest", "the patched object is not a JSON object");
       }
       // JSON and merge patches' results are checked for type errors as a body is:
       // one walk finds those and the unknown fields.
       const decoded =
-        type === "json" || type === "merge" ? await decodingErrors(ctx, def, result) : undefined;
-      await checkPatchedTypes(ctx, def, type, patch, result, decoded);
-      checkTypeMeta(result, def);
+        type === "json" || type === "merge" ? await decodingErrors(ctx, def, patched) : undefined;
+      await checkPatchedTypes(ctx, def, type, patch, patched, decoded);
+      const result = checkTypeMeta(patched, def);
       await checkUnknownFields(ctx, def, result, { typesChecked: !!decoded, decoded });
       checkNamespace(result, def, namespace);
       checkNameMatchesURL(result, name);

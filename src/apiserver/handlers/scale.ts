@@ -119,8 +119,10 @@ export async function handleScale(ctx: RequestContext, def: ResourceDef): Promis
     namespace,
     name,
     async (current) => {
-      const scale = await desired(current!);
-      checkTypeMeta(scale, def, { apiVersion: "autoscaling/v1", kind: "Scale" });
+      const scale = checkTypeMeta(await desired(current!), def, {
+        apiVersion: "autoscaling/v1",
+        kind: "Scale",
+      });
       const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas ?? 0;
       if (typeof replicas !== "number" || !Number.isInteger(replicas)) {
         throw badRequest(

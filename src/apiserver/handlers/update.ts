@@ -31,18 +31,18 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
   const negotiated = negotiate(ctx.req.headers.accept, false);
   const subresource = ctx.info.subresource;
   const opts = writeOptions(ctx);
-  const body = await readObject(ctx);
-  checkTypeMeta(body, def);
-  await checkUnknownFields(ctx, def, body);
+  const decoded = checkTypeMeta(await readObject(ctx), def);
+  await checkUnknownFields(ctx, def, decoded);
   // A retry decodes the body text again: it is normalized as the first attempt was.
-  const normalize = (obj: KObject) => {
-    checkTypeMeta(obj, def);
+  const normalize = (from: KObject): KObject => {
+    const obj = checkTypeMeta(from, def);
     // Name first (as upstream's handler checks it before the strategy), so a
     // body without metadata is stored as one with {name, namespace}.
     checkNameMatchesURL(obj, ctx.info.name);
     checkNamespace(obj, def, ctx.info.namespace);
+    return obj;
   };
-  normalize(body);
+  const body = normalize(decoded);
   const desired = bodies(body, ctx.rawBody, normalize);
   const { obj, created } = await new RestStore(ctx.server).update(
     def,
@@ -79,7 +79,7 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
 function bodies(
   body: KObject,
   text: string | undefined,
-  normalize: (obj: KObject) => void,
+  normalize: (obj: KObject) => KObject,
 ): () => KObject {
   const pristine = text === undefined ? copyJson(body) : undefined;
   let first = true;
@@ -89,8 +89,6 @@ function bodies(
       return body;
     }
     if (pristine) return copyJson(pristine);
-    const again = JSON.parse(text!) as KObject;
-    normalize(again);
-    return again;
+    return normalize(JSON.parse(text!) as KObject);
   };
 }
