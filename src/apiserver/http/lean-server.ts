@@ -42,7 +42,13 @@ export function createLeanListener(
     for (const conn of connections) conn.checkTimeouts(now);
   }, CHECK_INTERVAL_MS);
   timer.unref();
-  server.on("close", () => clearInterval(timer));
+  // Node's server tracks the connections it is given (closeAllConnections, its
+  // headersTimeout checks) only once it has seen 'listening'; it never listens itself.
+  opts.fallback.emit("listening");
+  server.on("close", () => {
+    clearInterval(timer);
+    opts.fallback.close();
+  });
   return {
     server,
     closeAllConnections() {

@@ -1,0 +1,61 @@
+/**
+ * The lean path's edges: connections handed to Node's server, answers framed
+ * by the handler, clients that pipeline without reading, unusual heads.
+ */
+import assert from "node:assert/strict";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { connect, type AddressInfo, type Socket } from "node:net";
+import { describe, it } from "node:test";
+import { createApiListener } from "./api-listener.ts";
+import type { LeanListener } from "./lean-server.ts";
+import { LightRequest } from "./light-request.ts";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function listen(onRequest: Handler): Promise<{ listener: LeanListener; port: number }> {
+  const listener = createApiListener({ onRequest, lean: true });
+  await new Promise<void>((resolve) => listener.server.listen(0, "127.0.0.1", resolve));
+  return { listener, port: (listener.server.address() as AddressInfo).port };
+}
+
+async function stop(listener: LeanListener): Promise<void> {
+  const closed = new Promise((resolve) => listener.server.close(resolve));
+  listener.closeAllConnections();
+  await closed;
+}
+
+/** Resolves with `what` once `promise` settles, or with "pending" after `ms` (a failure bound). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | "pending"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"pending">((r) => (timer = setTimeout(() => r("pending"), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** A client socket and everything it has read. */
+function client(port: number): { socket: Socket; text: () => string; closed: Promise<void> } {
+  const socket = connect(port, "127.0.0.1");
+  let text = "";
+  socket.on("data", (c) => (text += c.toString("latin1")));
+  socket.on("error", () => undefined);
+  const closed = new Promise<void>((r) => socket.on("close", () => r()));
+  return { socket, text: () => text, closed };
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(cond(), what);
+}
+
+describe("lean HTTP listener edges", () => {
+  it("closes connections handed to Node's server (a watch) with the listener", async () => {
+    const { listener, port } = await listen((req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write(JSON.stringify({ lean: req instanceof LightRequest }) + "\n");
+    });
+    const c = client(port);
+    c.socket.write("GET /api/v1/pods?watch=true HTTP/1.1\r\nHost: x\r\n\r\n");
+    await until(() => c.text().includes('{"lean":false}'), "the watch is served by Node");
+    assert.equal(await within(stop(listener), 20_000), undefined, "close() finished");
+    assert.equal(await within(c.closed, 20_000), undefined, "the watch connection was closed");
+  });
+});
