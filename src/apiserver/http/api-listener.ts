@@ -86,9 +86,21 @@ const STREAMING_SUBRESOURCE = /\/(?:proxy|exec|attach|portforward|log)(?:\/|$)/;
 export function servedByNode(head: RequestHead): boolean {
   const url = head.url;
   const q = url.indexOf("?");
-  const path = q < 0 ? url : url.slice(0, q);
+  let path = q < 0 ? url : url.slice(0, q);
+  // Percent-encoded names (`/%77atch/`, `?%77atch=true`) mean the same to the router.
+  if (path.includes("%")) path = decoded(path);
   if (STREAMING_SUBRESOURCE.test(path) || path.includes("/watch/")) return true;
-  return q >= 0 && url.includes("watch=", q);
+  if (q < 0) return false;
+  if (url.includes("watch=", q)) return true;
+  return url.includes("%", q) && new URLSearchParams(url.slice(q + 1)).has("watch");
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 export type { NetServer };

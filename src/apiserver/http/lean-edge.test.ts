@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { describe, it } from "node:test";
-import { createApiListener } from "./api-listener.ts";
+import { createApiListener, servedByNode } from "./api-listener.ts";
 import type { LeanListener } from "./lean-server.ts";
 import { LightRequest } from "./light-request.ts";
+import { parseRequestHead } from "./request-head.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -57,5 +58,33 @@ describe("lean HTTP listener edges", () => {
     await until(() => c.text().includes('{"lean":false}'), "the watch is served by Node");
     assert.equal(await within(stop(listener), 20_000), undefined, "close() finished");
     assert.equal(await within(c.closed, 20_000), undefined, "the watch connection was closed");
+  });
+
+  it("chunk-frames an answer whose handler set Transfer-Encoding: chunked", async () => {
+    const { listener, port } = await listen((req, res) => {
+      res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" });
+      res.write(req instanceof LightRequest ? "lean" : "node");
+      res.end("!");
+    });
+    const c = client(port);
+    c.socket.write("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await within(c.closed, 20_000);
+    await stop(listener);
+    assert.match(c.text(), /Transfer-Encoding: chunked\r\n/);
+    assert.ok(c.text().endsWith("\r\n\r\n4\r\nlean\r\n1\r\n!\r\n0\r\n\r\n"), c.text());
+  });
+
+  it("hands percent-encoded watches to Node's server", () => {
+    const served = (target: string) => {
+      const head = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`, "latin1");
+      return servedByNode(parseRequestHead(head, head.length - 4)!);
+    };
+    assert.equal(served("/api/v1/pods?%77atch=true"), true);
+    assert.equal(served("/api/v1/pods?limit=1&w%61tch=1"), true);
+    assert.equal(served("/api/v1/%77atch/pods"), true);
+    assert.equal(served("/api/v1/namespaces/a/pods/p/%6Cog"), true);
+    assert.equal(served("/api/v1/pods?watch=true"), true);
+    assert.equal(served("/api/v1/pods?label%53elector=a%3Db"), false);
+    assert.equal(served("/api/v1/pods/%zz"), false);
   });
 });

@@ -286,8 +286,12 @@ export class LightResponse extends EventEmitter {
     let connectionSet = false;
     let dateSet = false;
     for (const [key, [name, value]] of this.headers ?? []) {
-      if (key === "content-length" || key === "transfer-encoding") framed = true;
-      else if (key === "date") dateSet = true;
+      if (key === "content-length") framed = true;
+      else if (key === "transfer-encoding") {
+        framed = true;
+        // As Node's ServerResponse: a handler that says chunked gets its body chunk-framed.
+        if (this.hasBody && /\bchunked\b/i.test(String(value))) this.chunked = true;
+      } else if (key === "date") dateSet = true;
       else if (key === "connection") {
         connectionSet = true;
         if (/\bclose\b/i.test(String(value))) this.close = true;
