@@ -62,10 +62,16 @@ export class LeanConnection implements ResponseSink {
   private res?: LightResponse;
   private clientEnded = false;
   private paused = false;
+  /** Waiting for the client to read an answer before parsing the next request. */
+  private draining = false;
   private readonly onData = (chunk: Buffer) => this.received(chunk);
   private readonly onEnd = () => this.ended();
   private readonly onClose = () => this.closed();
   private readonly onError = () => this.socket.destroy();
+  private readonly onDrain = () => {
+    this.draining = false;
+    if (this.state === State.Idle) this.resume();
+  };
 
   constructor(socket: Socket, opts: ConnectionOptions, forget: (conn: LeanConnection) => void) {
     this.socket = socket;
@@ -96,6 +102,20 @@ export class LeanConnection implements ResponseSink {
       this.socket.end();
       return;
     }
+    // As Node's server: while the client has not read the answers, read no more requests.
+    if (this.socket.writableNeedDrain) {
+      this.draining = true;
+      if (!this.paused) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      this.socket.once("drain", this.onDrain);
+      return;
+    }
+    this.resume();
+  }
+
+  private resume(): void {
     if (this.paused) {
       this.paused = false;
       this.socket.resume();
@@ -106,7 +126,11 @@ export class LeanConnection implements ResponseSink {
 
   /** Closes the connection if it has waited too long for a head or the next request. */
   checkTimeouts(now: number): void {
-    if (this.state === State.Idle && now - this.since > this.opts.keepAliveTimeoutMs) {
+    if (
+      this.state === State.Idle &&
+      !this.draining &&
+      now - this.since > this.opts.keepAliveTimeoutMs
+    ) {
       this.socket.destroy();
     } else if (
       this.state === State.Reading &&
@@ -125,7 +149,7 @@ export class LeanConnection implements ResponseSink {
     if (this.state === State.Gone) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    if (this.state === State.Busy) {
+    if (this.state === State.Busy || this.draining) {
       if (this.buffered > PAUSE_BYTES && !this.paused) {
         this.paused = true;
         this.socket.pause();
@@ -141,7 +165,8 @@ export class LeanConnection implements ResponseSink {
 
   /** Reads the next request from what is buffered and dispatches it. */
   private parse(): void {
-    if (this.state === State.Busy || this.state === State.Gone || this.buffered === 0) return;
+    if (this.state === State.Busy || this.state === State.Gone || this.draining) return;
+    if (this.buffered === 0) return;
     if (this.state === State.Idle) {
       this.state = State.Reading;
       this.since = Date.now();

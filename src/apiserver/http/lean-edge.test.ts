@@ -87,4 +87,38 @@ describe("lean HTTP listener edges", () => {
     assert.equal(served("/api/v1/pods?label%53elector=a%3Db"), false);
     assert.equal(served("/api/v1/pods/%zz"), false);
   });
+
+  it("reads no pipelined request while the client has not read the answers", async () => {
+    const body = "x".repeat(64 * 1024);
+    let whileBlocked = 0;
+    let serverSide: Socket | undefined;
+    const { listener, port } = await listen((req, res) => {
+      serverSide = req.socket;
+      if (req.socket.writableNeedDrain) whileBlocked++;
+      res.writeHead(200, { "Content-Length": body.length });
+      res.end(body);
+    });
+    const requests = 400;
+    const c = client(port);
+    c.socket.pause();
+    const head = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+    c.socket.write(
+      head.repeat(requests - 1) + head.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"),
+    );
+    // 26 MB of answers, more than the kernel's socket buffers hold: the server's writes block.
+    let blockedPolls = 0;
+    await until(() => {
+      blockedPolls = serverSide?.writableNeedDrain ? blockedPolls + 1 : 0;
+      return blockedPolls >= 5;
+    }, "the server's socket stays blocked on the unread answers");
+    c.socket.resume();
+    assert.equal(await within(c.closed, 60_000), undefined, "all answers were read");
+    await stop(listener);
+    assert.equal(c.text().split("HTTP/1.1 200 OK").length - 1, requests);
+    assert.equal(
+      whileBlocked,
+      0,
+      `requests dispatched while the answers were unread: ${whileBlocked}`,
+    );
+  });
 });
