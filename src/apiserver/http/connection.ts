@@ -250,7 +250,8 @@ export class LeanConnection implements ResponseSink {
   /** The client half-closed: answer what is in flight, then close. */
   private ended(): void {
     this.clientEnded = true;
-    // In flight, or pipelined requests about to be parsed: answered first.
+    // The request in flight (or the one buffered and about to be parsed) is answered, then
+    // done() closes: requests pipelined after it are not (Node's server answers none).
     if (this.state === State.Busy || (this.state === State.Idle && this.buffered > 0)) return;
     if (this.state === State.Reading) {
       this.fail(BAD_REQUEST);

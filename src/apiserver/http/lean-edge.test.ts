@@ -121,4 +121,13 @@ describe("lean HTTP listener edges", () => {
       `requests dispatched while the answers were unread: ${whileBlocked}`,
     );
   });
+
+  it("reads headers named like Object.prototype's members as any other", () => {
+    const text = "GET /x HTTP/1.1\r\nHost: x\r\nConstructor: abc\r\nToString: t\r\n\r\n";
+    const head = parseRequestHead(Buffer.from(text, "latin1"), text.length - 4)!;
+    assert.equal(head.headers.constructor, "abc");
+    assert.equal(head.headers.tostring, "t");
+    const proto = "GET /x HTTP/1.1\r\nHost: x\r\n__proto__: p\r\n\r\n";
+    assert.equal(parseRequestHead(Buffer.from(proto, "latin1"), proto.length - 4), undefined);
+  });
 });

@@ -87,7 +87,8 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | undefi
     const colon = line.indexOf(":");
     if (colon <= 0 || CONTROL.test(line)) return undefined;
     const name = line.slice(0, colon).toLowerCase();
-    if (!TOKEN.test(name) || UNUSUAL.has(name)) return undefined;
+    // `__proto__` cannot be an own key of a plain object: Node's server takes such heads.
+    if (!TOKEN.test(name) || UNUSUAL.has(name) || name === "__proto__") return undefined;
     // The value without the spaces and tabs around it.
     let start = pos + colon + 1;
     let stop = next;
@@ -96,7 +97,7 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | undefi
     pos = next + 2;
     const value = buf.toString("latin1", start, stop);
     raw.push(name, value);
-    const seen = headers[name];
+    const seen = Object.hasOwn(headers, name) ? headers[name] : undefined;
     if (seen === undefined) {
       headers[name] = name === "set-cookie" ? [value] : value;
       continue;
