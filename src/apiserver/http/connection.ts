@@ -40,6 +40,7 @@ const enum State {
 }
 
 const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
+const BARE_LF_END = Buffer.from("\n\n", "latin1");
 const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
 const TIMEOUT = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
 /** Unread bytes kept while a request is answered before the socket is paused. */
@@ -177,11 +178,12 @@ export class LeanConnection implements ResponseSink {
       const end = buf.indexOf(HEAD_END, Math.max(0, this.searched - 3));
       if (end < 0) {
         this.searched = buf.length;
-        if (buf.length > MAX_HEAD_BYTES) this.toNode();
+        // Too long, or lines ended by bare LF: Node's server answers as it does (431, 400).
+        if (buf.length > MAX_HEAD_BYTES || buf.includes(BARE_LF_END)) this.toNode();
         else if (this.clientEnded) this.fail(BAD_REQUEST);
         return;
       }
-      head = parseRequestHead(buf, end);
+      head = end + 4 > MAX_HEAD_BYTES ? undefined : parseRequestHead(buf, end);
       if (
         head === undefined ||
         head.contentLength > this.opts.maxBodyBytes ||

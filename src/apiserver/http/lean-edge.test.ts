@@ -130,4 +130,17 @@ describe("lean HTTP listener edges", () => {
     const proto = "GET /x HTTP/1.1\r\nHost: x\r\n__proto__: p\r\n\r\n";
     assert.equal(parseRequestHead(Buffer.from(proto, "latin1"), proto.length - 4), undefined);
   });
+
+  it("answers a head over 16 KiB and a bare-LF head as Node's server does", async () => {
+    const { listener, port } = await listen((req, res) => res.end("served"));
+    const big = client(port);
+    big.socket.write(`GET /x HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(17_000)}\r\n\r\n`);
+    const lf = client(port);
+    lf.socket.write("GET /x HTTP/1.1\nHost: x\nConnection: close\n\n");
+    await until(() => big.text().startsWith("HTTP/1.1 431 "), `431 for a big head: ${big.text()}`);
+    await until(() => lf.text().startsWith("HTTP/1.1 "), "a bare-LF head is answered");
+    big.socket.destroy();
+    lf.socket.destroy();
+    await stop(listener);
+  });
 });
