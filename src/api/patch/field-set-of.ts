@@ -9,6 +9,7 @@ import { jsonEqual } from "../../util/json-copy.ts";
 import type { FieldPatchInfo, PatchSchema } from "./patch-schema.ts";
 import { isAtomicMap } from "./patch-schema.ts";
 import { indexList, isGranularList } from "./list-items.ts";
+import { comparedWhole, isLeaf } from "./leaves.ts";
 
 /**
  * The fields `value` (an object of type `schema`) specifies, as upstream's
@@ -165,16 +166,6 @@ function compareField(
   path.pop();
 }
 
-function isEmptyContainer(v: unknown): boolean {
-  return (Array.isArray(v) && v.length === 0) || (isJsonObject(v) && Object.keys(v).length === 0);
-}
-
-function isLeaf(v: unknown, info: FieldPatchInfo | undefined): boolean {
-  if (Array.isArray(v)) return v.length === 0 || !isGranularList(info);
-  if (isJsonObject(v)) return Object.keys(v).length === 0 || isAtomicMap(info);
-  return true;
-}
-
 function compareValues(
   l: unknown,
   r: unknown,
@@ -190,18 +181,11 @@ function compareValues(
   const present = !isItem && info?.inZero === true;
   if (l === undefined) return collect(r, info, nodeAt(c.added, path), present);
   if (r === undefined) return collect(l, info, nodeAt(c.removed, path), present);
-  const bothObjects = isJsonObject(l) && isJsonObject(r);
-  const bothLists = Array.isArray(l) && Array.isArray(r);
-  const leafy =
-    (!bothObjects && !bothLists) ||
-    (isEmptyContainer(l) && isEmptyContainer(r)) ||
-    (bothObjects && isAtomicMap(info)) ||
-    (bothLists && !isGranularList(info));
-  if (leafy) {
+  if (comparedWhole(l, r, info)) {
     if (!jsonEqual(l, r)) c.modified.insert(path);
     return;
   }
-  if (bothObjects) {
+  if (isJsonObject(l)) {
     compareMaps(l as Record<string, unknown>, r as Record<string, unknown>, info?.schema, path, c);
     return;
   }

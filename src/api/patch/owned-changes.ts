@@ -11,8 +11,9 @@
 import { fieldElement } from "./field-set.ts";
 import { UNTRACKED_META_FIELDS } from "./created-fields.ts";
 import { isJsonObject } from "./patch-errors.ts";
-import { indexList, isGranularList } from "./list-items.ts";
-import { isAtomicMap, type FieldPatchInfo, type PatchSchema } from "./patch-schema.ts";
+import { indexList } from "./list-items.ts";
+import { comparedWhole, isLeaf } from "./leaves.ts";
+import type { FieldPatchInfo, PatchSchema } from "./patch-schema.ts";
 import { jsonEqual } from "../../util/json-copy.ts";
 
 type Raw = Record<string, unknown>;
@@ -118,18 +119,11 @@ class Walk {
     if (l === undefined && r === undefined) return;
     if (typeof l === "object" && l !== null && jsonEqual(l, r)) return;
     if (l === undefined || r === undefined) throw NOT_COVERED; // added or removed
-    const bothObjects = isJsonObject(l) && isJsonObject(r);
-    const bothLists = Array.isArray(l) && Array.isArray(r);
-    const leafy =
-      (!bothObjects && !bothLists) ||
-      (isEmptyContainer(l) && isEmptyContainer(r)) ||
-      (bothObjects && isAtomicMap(info)) ||
-      (bothLists && !isGranularList(info));
-    if (leafy) {
+    if (comparedWhole(l, r, info)) {
       if (!jsonEqual(l, r)) this.#modifiedLeaf();
       return;
     }
-    if (bothObjects) {
+    if (isJsonObject(l)) {
       const schema = info?.schema;
       this.#keys(l as Raw, r as Raw, (key) =>
         this.#field((l as Raw)[key], (r as Raw)[key], schema?.field(key), fieldElement(key)),
@@ -184,19 +178,5 @@ function untracked(l: unknown, r: unknown, info: FieldPatchInfo | undefined) {
 function isMember(node: Raw | undefined): boolean {
   if (node === undefined) return false;
   for (const _ in node) return Object.hasOwn(node, ".");
-  return true;
-}
-
-function isEmptyContainer(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length === 0;
-  if (!isJsonObject(v)) return false;
-  for (const _ in v) return false;
-  return true;
-}
-
-/** A member without children: scalars, atomic values, empty containers. */
-function isLeaf(v: unknown, info: FieldPatchInfo | undefined): boolean {
-  if (Array.isArray(v)) return v.length === 0 || !isGranularList(info);
-  if (isJsonObject(v)) return isAtomicMap(info) || isEmptyContainer(v);
   return true;
 }
