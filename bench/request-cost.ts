@@ -51,7 +51,6 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -68,6 +67,8 @@ import { freePort } from "../test/e2e/harness.ts";
 import { progress } from "./lib/args.ts";
 import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { printTable, type Row } from "./lib/table.ts";
+import { procStat, processCpuMs } from "./lib/proc-stat.ts";
+import { benchPod, microTime, scheduledEvent } from "./lib/request-fixtures.ts";
 
 const PHASES = [
   "livez",
@@ -126,19 +127,6 @@ function parseTarget(spec: string): { root: string; nodeHttp?: "0" | "1" } {
   const m = /^(.*)@(lean|node)$/.exec(spec);
   if (!m) return { root: resolve(spec) };
   return { root: resolve(m[1]!), nodeHttp: m[2] === "lean" ? "0" : "1" };
-}
-
-/** CPU ms (user + system) of a process, or of one of its threads. */
-function cpuMs(pid: number, tid?: number): number {
-  const [user, sys] = cpuSplitMs(pid, tid);
-  return user + sys;
-}
-
-/** User and system CPU ms of a process, or of one of its threads. */
-function cpuSplitMs(pid: number, tid?: number): [number, number] {
-  const file = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
-  const fields = readFileSync(file, "utf8").split(") ")[1]!.split(" ");
-  return [Number(fields[11]) * 10, Number(fields[12]) * 10];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -283,10 +271,10 @@ class Target {
 
   /** The idle CPU rate (ms per ms) over `ms`. */
   async measureIdle(ms: number): Promise<void> {
-    const c0 = cpuMs(this.child.pid!);
+    const c0 = processCpuMs(this.child.pid!);
     const t0 = performance.now();
     await sleep(ms);
-    this.idlePerMs = (cpuMs(this.child.pid!) - c0) / (performance.now() - t0);
+    this.idlePerMs = (processCpuMs(this.child.pid!) - c0) / (performance.now() - t0);
   }
 
   /** Runs request `i` of a phase. */
@@ -377,46 +365,6 @@ class Target {
   }
 }
 
-/** A pod as bench:scheduler creates them. */
-function benchPod(name: string): KObject {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, labels: { app: "perf" } },
-    spec: {
-      containers: [
-        {
-          name: "pause",
-          image: "registry.k8s.io/pause:3.10",
-          resources: { requests: { cpu: "100m", memory: "500Mi" } },
-        },
-      ],
-    },
-  };
-}
-
-/** An events.k8s.io/v1 Event as the scheduler writes for a bound pod. */
-function scheduledEvent(name: string, node: string): KObject {
-  return {
-    apiVersion: "events.k8s.io/v1",
-    kind: "Event",
-    metadata: { name, namespace: "default" },
-    eventTime: microTime(),
-    reportingController: "default-scheduler",
-    reportingInstance: "default-scheduler-bench",
-    action: "Binding",
-    reason: "Scheduled",
-    regarding: { apiVersion: "v1", kind: "Pod", namespace: "default", name: "perf-pod" },
-    note: `Successfully assigned default/perf-pod to ${node}`,
-    type: "Normal",
-  };
-}
-
-/** RFC 3339 with microseconds, as a Lease's renewTime. */
-function microTime(): string {
-  return new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
-
 async function runPhase(
   t: Target,
   phase: Phase,
@@ -424,9 +372,9 @@ async function runPhase(
   concurrency: number,
 ): Promise<{ cpu: number; sys: number; main: number; ms: number }> {
   const pid = t.child.pid!;
-  const c0 = cpuMs(pid);
-  const s0 = cpuSplitMs(pid)[1];
-  const m0 = cpuMs(pid, pid);
+  const c0 = processCpuMs(pid);
+  const s0 = procStat(pid).sysMs;
+  const m0 = processCpuMs(pid, pid);
   const t0 = performance.now();
   let next = 0;
   const loop = async () => {
@@ -434,7 +382,12 @@ async function runPhase(
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   const ms = performance.now() - t0;
-  return { cpu: cpuMs(pid) - c0, sys: cpuSplitMs(pid)[1] - s0, main: cpuMs(pid, pid) - m0, ms };
+  return {
+    cpu: processCpuMs(pid) - c0,
+    sys: procStat(pid).sysMs - s0,
+    main: processCpuMs(pid, pid) - m0,
+    ms,
+  };
 }
 
 const args = parseArgs(process.argv.slice(2));
