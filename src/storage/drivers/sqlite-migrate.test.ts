@@ -132,6 +132,14 @@ test("a datastore written with the `current` table opens with its data, and beco
   }
 });
 
+/** Starting a backend on `path` fails with the newer-layout message (layout SCHEMA_VERSION + 1). */
+async function startRefusedAsNewer(path: string): Promise<void> {
+  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
+  const newer = `written by a newer k8ts (storage layout ${SCHEMA_VERSION + 1})`;
+  await assert.rejects(b.start(), (err: Error) => err.message.includes(newer));
+  await b.close().catch(() => undefined);
+}
+
 test("a datastore of a newer layout is refused with a message that says so, and left unchanged", async () => {
   const path = join(root, "newer.db");
   const seed = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
@@ -141,10 +149,7 @@ test("a datastore of a newer layout is refused with a message that says so, and 
   const db = new Database(path);
   db.prepare("UPDATE meta SET v = ? WHERE k = 'schema_version'").run(SCHEMA_VERSION + 1);
   db.close();
-  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
-  const newer = `written by a newer k8ts (storage layout ${SCHEMA_VERSION + 1})`;
-  await assert.rejects(b.start(), (err: Error) => err.message.includes(newer));
-  await b.close().catch(() => undefined);
+  await startRefusedAsNewer(path);
   const check = new Database(path, { readonly: true });
   try {
     assert.deepEqual(check.prepare("SELECT v FROM meta WHERE k = 'schema_version'").get(), {
@@ -165,10 +170,7 @@ test("a newer layout is refused before any schema statement: no SQL error, nothi
   db.prepare("INSERT INTO meta (k, v) VALUES ('schema_version', ?)").run(SCHEMA_VERSION + 1);
   const before = db.prepare("SELECT type, name FROM sqlite_master ORDER BY name").all();
   db.close();
-  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
-  const newer = `written by a newer k8ts (storage layout ${SCHEMA_VERSION + 1})`;
-  await assert.rejects(b.start(), (err: Error) => err.message.includes(newer));
-  await b.close().catch(() => undefined);
+  await startRefusedAsNewer(path);
   const check = new Database(path, { readonly: true });
   try {
     assert.deepEqual(
