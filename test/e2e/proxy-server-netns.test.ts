@@ -147,7 +147,9 @@ test("two tiers through ClusterIP, NodePort and cluster DNS in a full k8ts serve
     "echo ---kubernetes; cat /tmp/k",
     "echo ---mysql; nslookup mysql-service.default.svc.cluster.local",
     // (busybox 1.35's wget crashes with -T: `timeout` bounds it instead.)
-    "echo ---web; for i in $(seq 1 30); do timeout 10 wget -qO- http://web-service/cgi-bin/q && break; sleep 1; done",
+    // Until the answer holds the row: the database stand-in serves one connection at a
+    // time (its readiness probe takes turns), so a web pod's read can find it between two.
+    "echo ---web; for i in $(seq 1 30); do timeout 10 wget -qO- http://web-service/cgi-bin/q >/tmp/w 2>&1; grep -q row-42 /tmp/w && break; sleep 1; done; cat /tmp/w",
     "echo ---api; timeout 10 wget -qO- --no-check-certificate https://10.43.0.1/version 2>&1",
     "echo ---resolv; cat /etc/resolv.conf",
     "echo ---end",
