@@ -24,6 +24,7 @@ import { kubeletConfigz } from "./kubelet-configz.ts";
 import type { KubeletOptions } from "./kubelet-options.ts";
 import { openKubeletRuntime } from "./kubelet-runtime.ts";
 import { nodePressureManagers } from "./eviction/node-pressure.ts";
+import type { NodePressure } from "./eviction/eviction-manager.ts";
 import { defaultEvictionHard, parseThresholdConfig } from "./eviction/thresholds.ts";
 import { PAUSE_IMAGE } from "./images/builtin-images.ts";
 import { defaultImageGCPolicy, validateImageGCPolicy } from "./images/image-gc-manager.ts";
@@ -67,6 +68,8 @@ export interface Kubelet {
   settled(): Promise<void>;
   /** The dead-container collector (tests run passes at will). */
   containerGC: ContainerGC;
+  /** Node pressure as the eviction manager sees it now (what admission uses). */
+  pressure(): NodePressure;
   stop(): Promise<void>;
 }
 
@@ -383,6 +386,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     pods,
     settled: () => podWorkers.settled(),
     containerGC,
+    pressure: () => nodePressure.pressure(),
     async stop() {
       const shutdown = { gracePeriodMs: 0, criticalGracePeriodMs: 0, ...opts.shutdown };
       if (shutdown.gracePeriodMs > 0) {
