@@ -55,7 +55,10 @@ before(async () => {
       evictionSoftGracePeriod: "pid.available=1s",
       evictionMaxPodGracePeriod: 3,
       evictionMonitorMs: 500,
-      evictionPressureTransitionMs: 2000,
+      // Longer than a pass takes under load (the stats' CRI call, a soft eviction's up to 3 s
+      // grace): with 2 s, passes 2.3 s apart let PIDPressure lapse and a pod meant to be
+      // rejected was admitted (and then evicted) instead.
+      evictionPressureTransitionMs: 5000,
       leaseRenewMs: 1000,
       evictionStats: async () => {
         // The injected values are read after the (slow under load) CRI calls: read before,
@@ -86,7 +89,7 @@ after(async () => {
 /**
  * After a test restored the injected stats: waits until the pressure is over
  * for good, then until the Node says so. Under load the passes can be
- * further apart than the 2 s transition period, so the pressure can lapse
+ * further apart than the transition period, so the pressure can lapse
  * (the Node reads False) before a pass that read the old stats raises it
  * again, and a pod created in between is rejected (CI, stop 26: the PID
  * test's first pod, "[MemoryPressure]"). Passes run one at a time and this
