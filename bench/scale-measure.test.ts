@@ -21,3 +21,20 @@ test("LatencyRecorder counts failed calls by kind", async () => {
   const [get] = calls.calls();
   assert.deepEqual([get!.count, get!.errors, get!.errorKinds], [4, 3, { "429": 2, "504": 1 }]);
 });
+
+test("LatencyRecorder keeps a cluster-wide LIST apart from namespace LISTs of the same resource", async () => {
+  const list = { items: [] };
+  const client = { list: () => Promise.resolve(list) } as unknown as RestClient;
+  const calls = new LatencyRecorder(client);
+  const ref = { group: "", version: "v1", resource: "pods", namespaced: true } as const;
+  await calls.list(ref, "a");
+  await calls.list(ref, "b");
+  await calls.list(ref, undefined);
+  const rows = calls.calls().map((c) => [c.verb, c.resource, c.scope, c.count]);
+  assert.deepEqual(rows, [
+    ["LIST", "pods", "namespace-list", 2],
+    ["LIST", "pods", "cluster-list", 1],
+  ]);
+  assert.equal(calls.scope("namespace-list").count, 2);
+  assert.equal(calls.scope("cluster-list").count, 1);
+});

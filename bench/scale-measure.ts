@@ -58,7 +58,8 @@ export class LatencyRecorder {
   constructor(private readonly client: RestClient) {}
 
   async time<T>(verb: string, ref: ResourceRef, scope: Scope, fn: () => Promise<T>): Promise<T> {
-    const key = `${verb}|${ref.resource}`;
+    // Keyed by scope too: a cluster-wide LIST of a resource is not a namespace LIST of it.
+    const key = `${verb}|${ref.resource}|${scope}`;
     let s = this.samples.get(key);
     if (!s) this.samples.set(key, (s = { scope, ms: [], errors: 0, kinds: {} }));
     const t = performance.now();
@@ -100,7 +101,7 @@ export class LatencyRecorder {
   /** Per verb and resource. */
   calls(): CallStats[] {
     return [...this.samples].map(([key, s]) => {
-      const [verb, resource] = key.split("|") as [string, string];
+      const [verb, resource] = key.split("|") as [string, string, Scope];
       const { scope, errors, kinds } = s;
       return { verb, resource, scope, errors, errorKinds: kinds, ...percentiles(s.ms) };
     });
