@@ -3,18 +3,30 @@
  * by the handler, clients that pipeline without reading, unusual heads.
  */
 import assert from "node:assert/strict";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
-import { describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import { createApiListener, servedByNode } from "./api-listener.ts";
-import type { LeanListener } from "./lean-server.ts";
+import { createLeanListener, type LeanListener } from "./lean-server.ts";
 import { LightRequest } from "./light-request.ts";
 import { parseRequestHead } from "./request-head.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-async function listen(onRequest: Handler): Promise<{ listener: LeanListener; port: number }> {
-  const listener = createApiListener({ onRequest, lean: true });
+/**
+ * What a test opened, closed after it whether it passed or not: a failed
+ * assertion must not leave a listener or socket keeping the file's process
+ * alive (the back-pressure test, failing on the old code, hung the file).
+ */
+const opened = { listeners: [] as LeanListener[], sockets: [] as Socket[] };
+
+/** A lean API listener serving `onRequest` (or `listener`, built by the test) on a free port. */
+async function listen(
+  served: Handler | LeanListener,
+): Promise<{ listener: LeanListener; port: number }> {
+  const listener =
+    typeof served === "function" ? createApiListener({ onRequest: served, lean: true }) : served;
+  opened.listeners.push(listener);
   await new Promise<void>((resolve) => listener.server.listen(0, "127.0.0.1", resolve));
   return { listener, port: (listener.server.address() as AddressInfo).port };
 }
@@ -35,6 +47,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | "pending"> {
 /** A client socket and everything it has read. */
 function client(port: number): { socket: Socket; text: () => string; closed: Promise<void> } {
   const socket = connect(port, "127.0.0.1");
+  opened.sockets.push(socket);
   let text = "";
   socket.on("data", (c) => (text += c.toString("latin1")));
   socket.on("error", () => undefined);
@@ -48,6 +61,13 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 describe("lean HTTP listener edges", () => {
+  afterEach(async () => {
+    for (const socket of opened.sockets.splice(0)) socket.destroy();
+    for (const listener of opened.listeners.splice(0)) {
+      assert.notEqual(await within(stop(listener), 20_000), "pending", "the listener closed");
+    }
+  });
+
   it("closes connections handed to Node's server (a watch) with the listener", async () => {
     const { listener, port } = await listen((req, res) => {
       res.writeHead(200, { "Content-Type": "application/json" });
@@ -61,15 +81,14 @@ describe("lean HTTP listener edges", () => {
   });
 
   it("chunk-frames an answer whose handler set Transfer-Encoding: chunked", async () => {
-    const { listener, port } = await listen((req, res) => {
+    const { port } = await listen((req, res) => {
       res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" });
       res.write(req instanceof LightRequest ? "lean" : "node");
       res.end("!");
     });
     const c = client(port);
     c.socket.write("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    await within(c.closed, 20_000);
-    await stop(listener);
+    assert.equal(await within(c.closed, 20_000), undefined, "the connection was closed");
     assert.match(c.text(), /Transfer-Encoding: chunked\r\n/);
     assert.ok(c.text().endsWith("\r\n\r\n4\r\nlean\r\n1\r\n!\r\n0\r\n\r\n"), c.text());
   });
@@ -92,7 +111,7 @@ describe("lean HTTP listener edges", () => {
     const body = "x".repeat(64 * 1024);
     let whileBlocked = 0;
     let serverSide: Socket | undefined;
-    const { listener, port } = await listen((req, res) => {
+    const { port } = await listen((req, res) => {
       serverSide = req.socket;
       if (req.socket.writableNeedDrain) whileBlocked++;
       res.writeHead(200, { "Content-Length": body.length });
@@ -113,7 +132,6 @@ describe("lean HTTP listener edges", () => {
     }, "the server's socket stays blocked on the unread answers");
     c.socket.resume();
     assert.equal(await within(c.closed, 60_000), undefined, "all answers were read");
-    await stop(listener);
     assert.equal(c.text().split("HTTP/1.1 200 OK").length - 1, requests);
     assert.equal(
       whileBlocked,
@@ -132,15 +150,49 @@ describe("lean HTTP listener edges", () => {
   });
 
   it("answers a head over 16 KiB and a bare-LF head as Node's server does", async () => {
-    const { listener, port } = await listen((req, res) => res.end("served"));
+    const { port } = await listen((req, res) => res.end("served"));
     const big = client(port);
     big.socket.write(`GET /x HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(17_000)}\r\n\r\n`);
     const lf = client(port);
     lf.socket.write("GET /x HTTP/1.1\nHost: x\nConnection: close\n\n");
     await until(() => big.text().startsWith("HTTP/1.1 431 "), `431 for a big head: ${big.text()}`);
     await until(() => lf.text().startsWith("HTTP/1.1 "), "a bare-LF head is answered");
-    big.socket.destroy();
-    lf.socket.destroy();
-    await stop(listener);
+  });
+
+  it("answers 408 to a head left unfinished, on the lean path and after a hand-off", async () => {
+    // Short timeouts (the API server's are 66 s); Node's server checks its connections every
+    // 100 ms, the lean listener every 2 s. /node requests are handed to Node's server.
+    const fallback = createServer(
+      { connectionsCheckingInterval: 100, requestTimeout: 0 },
+      (_, res) => res.end("node"),
+    );
+    fallback.headersTimeout = 500;
+    fallback.keepAliveTimeout = 60_000; // only the head timeout may close the connection
+    const onRequest = (_: unknown, res: { end(text: string): void }) => res.end("lean");
+    const listener = createLeanListener({
+      onRequest,
+      fallback,
+      handOff: (head) => head.url === "/node",
+      maxBodyBytes: 1024,
+      keepAliveTimeoutMs: 60_000,
+      headersTimeoutMs: 500,
+    });
+    const { port } = await listen(listener);
+    const lean = client(port);
+    lean.socket.write("GET /lean HTTP/1.1\r\nHost: x\r\n\r\nGET /lean HTTP/1.1\r\nHo");
+    const handedOff = client(port);
+    handedOff.socket.write("GET /node HTTP/1.1\r\nHost: x\r\n\r\n");
+    await until(() => handedOff.text().endsWith("node"), "Node's server answered");
+    // A keep-alive connection of Node's server: its next head never ends.
+    handedOff.socket.write("GET /node HTTP/1.1\r\nHo");
+    for (const [c, name] of [
+      [lean, "lean"],
+      [handedOff, "handed-off"],
+    ] as const) {
+      assert.equal(await within(c.closed, 60_000), undefined, `the ${name} connection was closed`);
+      const answers = c.text().split("HTTP/1.1 ");
+      assert.equal(answers.length, 3, c.text());
+      assert.match(answers[2]!, /^408 /, `${name}: ${c.text()}`);
+    }
   });
 });
