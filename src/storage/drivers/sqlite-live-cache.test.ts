@@ -41,6 +41,23 @@ test("bounded by entries and characters, oldest first; answers are copies", () =
   assert.equal(c.size, 0);
 });
 
+test("an overflow evicts the oldest entries down to 15/16 of the bounds at once", () => {
+  const c = new SqliteLiveCache({ maxEntries: 64, maxChars: 1 << 20 });
+  for (let i = 0; i < 64; i++) c.set(kv(`k${i}`, "x"));
+  assert.equal(c.size, 64);
+  c.set(kv("k0", "y", 2)); // a rewrite moves k0 to the newest end, evicts nothing
+  assert.equal(c.size, 64);
+  c.set(kv("k64", "x"));
+  assert.equal(c.size, 60);
+  for (const gone of ["k1", "k2", "k3", "k4", "k5"]) assert.equal(c.get(gone), undefined, gone);
+  for (const kept of ["k0", "k6", "k63", "k64"]) assert.ok(c.get(kept), kept);
+  const byChars = new SqliteLiveCache({ maxEntries: 1000, maxChars: 1600 });
+  for (let i = 0; i < 17; i++) byChars.set(kv(`c${i}`, "v".repeat(100)));
+  assert.equal(byChars.size, 15, "1,700 characters over 1,600: down to 1,500");
+  assert.equal(byChars.get("c1"), undefined);
+  assert.ok(byChars.get("c2"));
+});
+
 test("latest reads stay exact through one-transaction writes, conflicts, deletes and a rollback", async () => {
   const dir = await mkdtemp(join(tmpdir(), "k8ts-live-cache-"));
   const path = join(dir, "db");

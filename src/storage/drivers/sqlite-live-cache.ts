@@ -52,10 +52,22 @@ export class SqliteLiveCache {
     };
     this.#items.set(kv.key, own);
     this.#chars += kv.value.length;
-    while (this.#items.size > this.#maxEntries || this.#chars > this.#maxChars) {
-      const [key, first] = this.#items.entries().next().value as [string, KeyValue];
+    if (this.#items.size > this.#maxEntries || this.#chars > this.#maxChars) this.#evict();
+  }
+
+  /**
+   * Drops the oldest entries down to 15/16 of the bounds, in one walk. A
+   * Map keeps a deleted entry's slot until its table is rebuilt, and a new
+   * iterator steps over those slots from the start: taking one oldest entry
+   * per set (a fresh iterator each time) walked every slot evicted since.
+   */
+  #evict(): void {
+    const entries = this.#maxEntries - (this.#maxEntries >> 4);
+    const chars = this.#maxChars - (this.#maxChars >> 4);
+    for (const [key, oldest] of this.#items) {
+      if (this.#items.size <= entries && this.#chars <= chars) return;
       this.#items.delete(key);
-      this.#chars -= first.value.length;
+      this.#chars -= oldest.value.length;
     }
   }
 
