@@ -181,6 +181,12 @@ export interface ResourceDef {
    */
   convert?(obj: KObject, toApiVersion: string): KObject;
   /**
+   * `convert` without the copy, where the conversion allows it: the result
+   * shares obj's values. For objects nobody else holds (a fresh decode) or
+   * read-only uses (serializing the stored form).
+   */
+  convertShared?(obj: KObject, toApiVersion: string): KObject;
+  /**
    * Asynchronous conversion of several objects at once (custom resources
    * converted by a webhook: one ConversionReview per call). Returns copies in
    * `toApiVersion`, in input order. When present, every path that converts

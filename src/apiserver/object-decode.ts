@@ -42,7 +42,8 @@ export function decodeStored(def: ResourceDef, kv: KeyValue, revision = kv.modRe
     if (obj.apiVersion !== want && def.convertMany) throw needsAwait(def);
     return finish(def, obj, false, revision);
   }
-  return finish(def, def.convert(obj, want), true, revision);
+  // The parsed object is this decode's own: a conversion may share its values.
+  return finish(def, (def.convertShared ?? def.convert)(obj, want), true, revision);
 }
 
 /** Decodes several values, converting those in another version in one convertMany call. */

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { SqliteBackend } from "../storage/drivers/sqlite.ts";
+import { eventsResources } from "../api/resources/events.ts";
 import { FREEZE_ANSWERS, ObjectStore } from "./object-store.ts";
 
 let dir: string;
@@ -191,4 +192,38 @@ test("a write's answer is its own decoding when its stored form is plain JSON (f
   assert.ok(!("gone" in (event.spec as object)), "the copy is JSON's");
   assert.deepEqual(event, store.decode(plain, kv));
   assert.ok(!Object.isFrozen(answer));
+});
+
+test("a write converted through convertShared (events.k8s.io, stored as core/v1) answers its stored form converted back, as a decode does", async () => {
+  const events = eventsResources()[0]!;
+  const event = (name: string, regarding: Record<string, unknown>): KObject =>
+    ({
+      apiVersion: "events.k8s.io/v1",
+      kind: "Event",
+      metadata: { name, namespace: "ns" },
+      eventTime: "2026-01-01T00:00:00.000000Z",
+      reportingController: "k8ts.io/test",
+      reportingInstance: "test-1",
+      action: "Binding",
+      reason: "Scheduled",
+      regarding,
+      note: "n",
+      type: "Normal",
+    }) as KObject;
+  const written = async (obj: KObject) => {
+    const answer = await store.create(events, obj, store.encode(events, obj));
+    const kv = (await backend.get(`/registry/events/ns/${obj.metadata!.name}`)).kv!;
+    assert.equal(JSON.parse(kv.value).apiVersion, "v1", "stored as core/v1");
+    assert.ok(!("regarding" in JSON.parse(kv.value)), "stored as involvedObject");
+    assert.equal(JSON.stringify(answer), JSON.stringify(store.decode(events, kv)));
+    return answer;
+  };
+  const clean = event("clean", { kind: "Pod", name: "p" });
+  const answer = await written(clean);
+  assert.equal(answer.regarding, clean.regarding, "plain JSON: no parse, values shared");
+  // Not plain JSON (an undefined field, a Date): the answer is a decode of the bytes.
+  const odd = event("odd", { kind: "Pod", name: undefined, at: new Date(0) });
+  const oddAnswer = await written(odd);
+  assert.notEqual(oddAnswer.regarding, odd.regarding);
+  assert.deepEqual(oddAnswer.regarding, { kind: "Pod", at: "1970-01-01T00:00:00.000Z" });
 });

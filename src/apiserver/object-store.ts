@@ -87,6 +87,13 @@ export class ObjectStore {
     const storageVersion = storageApiVersion(def);
     if (storageVersion && obj.apiVersion !== storageVersion && def.convertMany)
       throw needsAwait(def);
+    if (storageVersion && def.convertShared && obj.apiVersion !== storageVersion) {
+      // Serialized only: the stored form may share obj's values.
+      const stored = def.convertShared(obj, storageVersion);
+      const text = storedJson(stored);
+      this.#answers.encodedConverted(obj, stored, text);
+      return text;
+    }
     const stored =
       storageVersion && def.convert && obj.apiVersion !== storageVersion
         ? def.convert(obj, storageVersion)
@@ -127,7 +134,10 @@ export class ObjectStore {
     if (!storage || (next.apiVersion === storage && current.apiVersion === storage)) {
       return { value, unchanged: sameStoredForm(next, this.#answers.storedMeta(next), current) };
     }
-    return { value, unchanged: value === this.encode(def, current) };
+    const currentText = this.encode(def, current);
+    // current is not being written: nothing to remember about it (it may be the cache's).
+    this.#answers.forget(current);
+    return { value, unchanged: value === currentText };
   }
 
   /** The object, or undefined when absent. */
@@ -182,7 +192,7 @@ export class ObjectStore {
     const key = objectKey(def, obj.metadata?.namespace ?? "", name);
     const encoded = value ?? (await this.encodeAsync(def, obj));
     const kv = await this.run(def, name, () => this.backend.create(key, encoded, ttl(def)));
-    return this.#answers.asStored(def, obj, kv) ?? this.decodeAsync(def, kv);
+    return this.answer(def, obj, kv);
   }
 
   /** The JSON of a write's answer, from its stored text (see WriteAnswers.answerJson). */
@@ -214,7 +224,16 @@ export class ObjectStore {
     const kv = await this.run(def, name, () =>
       this.backend.update(key, encoded, expectedRevision, ttl(def)),
     );
-    return this.#answers.asStored(def, obj, kv) ?? this.decodeAsync(def, kv);
+    return this.answer(def, obj, kv);
+  }
+
+  /** A write's answer: obj as stored at kv (see WriteAnswers), else a decode of kv. */
+  private answer(def: ResourceDef, obj: KObject, kv: KeyValue): KObject | Promise<KObject> {
+    return (
+      this.#answers.asStored(def, obj, kv) ??
+      this.#answers.asConverted(def, obj, kv) ??
+      this.decodeAsync(def, kv)
+    );
   }
 
   /** Deletes, guarded by expectedRevision; returns the last state with the delete's revision. */

@@ -18,6 +18,7 @@ import {
 } from "./stored-text.ts";
 import { compactDecoded } from "./watch-cache-compact.ts";
 import { finish, storedAsIs } from "./object-decode.ts";
+import { apiVersionOf } from "./storage-keys.ts";
 
 /**
  * Write answers that are their own decoding (see decodingOf) are
@@ -36,6 +37,39 @@ export class WriteAnswers {
   readonly #answers = new WeakMap<KObject, string>();
   /** Answers announced as their own decoding (see decodingOf); tracked only to freeze them in tests. */
   readonly #selfDecoded = new WeakSet<KObject>();
+  /** Objects encoded through def.convertShared: their stored form (sharing their values) and its text. */
+  readonly #converted = new WeakMap<KObject, { stored: KObject; text: string }>();
+
+  /** Forgets what encoding obj left here (it was encoded, but is not being written). */
+  forget(obj: KObject): void {
+    this.#encodings.delete(obj);
+    this.#converted.delete(obj);
+  }
+
+  /** Remembers the stored form (a convertShared view of obj) and text obj was encoded to. */
+  encodedConverted(obj: KObject, stored: KObject, text: string): void {
+    this.#converted.set(obj, { stored, text });
+  }
+
+  /**
+   * What was just stored from `obj` when it was encoded through
+   * def.convertShared, as a read would return it: the stored form converted
+   * back, sharing obj's values, when the stored bytes are its text and it is
+   * plain JSON (so it is what parsing those bytes gives). Undefined when only
+   * a decode of kv can tell. Saves parsing a converted write's bytes back
+   * (an events.k8s.io Event is stored as a core one).
+   */
+  asConverted(def: ResourceDef, obj: KObject, kv: KeyValue): KObject | undefined {
+    const converted = this.#converted.get(obj);
+    if (!converted) return undefined;
+    this.#converted.delete(obj);
+    const { stored, text } = converted;
+    if (text !== kv.value || !def.convertShared || def.onRead) return undefined;
+    const meta = storedMetadata(stored);
+    if (!storedFormClean(stored, meta)) return undefined;
+    const back = def.convertShared(storedForm(stored, meta), apiVersionOf(def));
+    return finish(def, back, true, kv.modRevision);
+  }
 
   /** Remembers the stored text obj was encoded to, or (undefined) that it has none. */
   encoded(obj: KObject, marked: StoredText | undefined): void {

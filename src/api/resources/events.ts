@@ -3,7 +3,7 @@
  * (as upstream), converted on the way in and out by convertEvent.
  */
 import type { ResourceDef } from "../types.ts";
-import { convertEvent } from "./events-conversion.ts";
+import { convertEvent, eventInVersion } from "./events-conversion.ts";
 import { validateEventsV1Event } from "../validation/event.ts";
 import { validateMetaUpdate } from "../validation/cluster.ts";
 
@@ -21,6 +21,7 @@ export function eventsResources(): ResourceDef[] {
       ttlSeconds: 3600,
       storage: { group: "", resource: "events", version: "v1" },
       convert: convertEvent,
+      convertShared: eventInVersion,
       strategy: { validate: validateEventsV1Event, validateUpdate: validateMetaUpdate },
       hasGeneration: false,
     },
