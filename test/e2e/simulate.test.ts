@@ -227,26 +227,32 @@ test("kubectl top and an HPA work on simulated nodes' usage", async () => {
     ]);
     return out === "2" ? true : undefined;
   });
-  const status = await cluster.kubectlOk([
-    "get",
-    "hpa",
-    "busy",
-    "-o",
-    'jsonpath={.status.desiredReplicas} {.status.currentMetrics[0].resource.current.averageUtilization} {.status.conditions[?(@.type=="ScalingLimited")].reason}',
-  ]);
+  // The controller writes the HPA's status after the scale: a read right after can precede it.
+  const status = await eventually("the HPA's status after the scale", async () => {
+    const out = await cluster.kubectlOk([
+      "get",
+      "hpa",
+      "busy",
+      "-o",
+      'jsonpath={.status.desiredReplicas} {.status.currentMetrics[0].resource.current.averageUtilization} {.status.conditions[?(@.type=="ScalingLimited")].reason}',
+    ]);
+    return out.startsWith("2 ") ? out : undefined;
+  });
   assert.match(status, /^2 90 (DesiredWithinRange|TooManyReplicas)$/);
-  const events = await cluster.kubectlOk([
-    "get",
-    "events",
-    "--field-selector",
-    "reason=SuccessfulRescale",
-    "-o",
-    "jsonpath={.items[*].message}",
-  ]);
-  assert.match(
-    events,
-    /New size: 2; reason: cpu resource utilization \(percentage of request\) above target/,
-  );
+  // The controller posts its event without waiting for it: it can come after the scale.
+  const rescaled =
+    /New size: 2; reason: cpu resource utilization \(percentage of request\) above target/;
+  await eventually("the SuccessfulRescale event", async () => {
+    const events = await cluster.kubectlOk([
+      "get",
+      "events",
+      "--field-selector",
+      "reason=SuccessfulRescale",
+      "-o",
+      "jsonpath={.items[*].message}",
+    ]);
+    return rescaled.test(events) || undefined;
+  });
 });
 
 const nodes_count = () => nodes;

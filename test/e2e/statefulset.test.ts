@@ -142,12 +142,15 @@ test("kubectl scale sts adds ordinals in order and removes the highest first", a
     const names = await podNames("app=web");
     return names.join(",") === "web-0,web-1,web-2";
   });
-  // Highest ordinal first: the controller deleted web-4 before web-3.
-  const events = (
-    await json(["get", "events", "--field-selector", "reason=SuccessfulDelete"])
-  ).items
-    .map((e: any) => e.message)
-    .filter((m: string) => / Pod web-[34] /.test(m));
+  // Highest ordinal first: the controller deleted web-4 before web-3. Its events are posted
+  // after each delete, without waiting: web-3's can come after web-3 is gone.
+  const events: string[] = await eventually("both SuccessfulDelete events", async () => {
+    const all = await json(["get", "events", "--field-selector", "reason=SuccessfulDelete"]);
+    const ours = all.items
+      .map((e: any) => e.message)
+      .filter((m: string) => / Pod web-[34] /.test(m));
+    return ours.length >= 2 && ours;
+  });
   assert.deepEqual(
     events.map((m: string) => m.match(/web-\d/)![0]),
     ["web-4", "web-3"],
