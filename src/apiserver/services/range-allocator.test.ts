@@ -154,3 +154,47 @@ test("concurrent allocations share storage writes and never hand out a value twi
     await backend.close();
   }
 });
+
+test("batches work from the bitmap the allocator stored: no read per change, no queue for a plan", async () => {
+  const { backend } = await openBackend();
+  try {
+    let reads = 0;
+    const get = backend.get.bind(backend);
+    backend.get = (key, opts) => {
+      reads++;
+      return get(key, opts);
+    };
+    const ips = new RangeAllocator(backend, "/ips", clusterIPRange("10.43.0.0/24"));
+    const taken: (string | undefined)[] = [];
+    for (let i = 0; i < 5; i++) taken.push(await ips.allocateNext());
+    assert.equal(reads, 1, "one read at the start, then the stored bitmap");
+    const plans = await Promise.all(Array.from({ length: 5 }, () => ips.allocateNext(true)));
+    assert.equal(reads, 1, "dry-run picks come from the kept bitmap");
+    for (const p of plans) assert.ok(p && !taken.includes(p), `${p} is free`);
+    assert.equal(await ips.allocate(plans[0]!), "ok");
+    assert.equal(reads, 1);
+    assert.deepEqual((await ips.used()).length, 6);
+  } finally {
+    await backend.close();
+  }
+});
+
+test("an answer from the kept bitmap that writes nothing is confirmed on the store", async () => {
+  const { backend } = await openBackend();
+  try {
+    const range = nodePortRange("30000-30009");
+    const a = new RangeAllocator(backend, "/p", range, { random: seq(0) });
+    const b = new RangeAllocator(backend, "/p", range, { random: seq(0) });
+    assert.equal(await a.allocate(30003), "ok");
+    assert.equal(await b.allocate(30003), "allocated");
+    await b.release([30003]);
+    // a's kept bitmap still holds 30003; the store no longer does.
+    assert.equal(await a.allocate(30003, true), "ok", "a dry-run check sees the release");
+    assert.equal(await a.allocate(30003), "ok", "and so does the allocation");
+    assert.equal(await b.allocate(30003), "allocated", "b's write conflicts and re-reads");
+    for (let i = 0; i < 9; i++) assert.notEqual(await b.allocateNext(), undefined);
+    assert.equal(await a.allocateNext(), undefined, "a sees the range full");
+  } finally {
+    await backend.close();
+  }
+});

@@ -5,10 +5,15 @@
  * every change is a compare-and-swap write, so allocations survive restarts
  * and several API servers sharing one store never hand out a value twice.
  *
- * Contract: each method reads the latest stored bitmap, so callers never
- * need to refresh; writes from one process are serialized locally and
+ * Contract: every answer holds against the latest stored bitmap, so callers
+ * never need to refresh; writes from one process are serialized locally and
  * batched (changes queued meanwhile share one write) to avoid needless CAS
- * conflicts and one-by-one storage round trips.
+ * conflicts and one-by-one storage round trips. A batch starts from the
+ * bitmap this allocator last read or stored: a write that succeeds proves it
+ * was the latest (compare-and-swap), a conflict re-reads it, and a batch
+ * that writes nothing is answered from a fresh read. Only a dry-run pick
+ * (allocateNext(true): a plan, which the write that takes the value
+ * re-checks) is answered from the kept bitmap as it is.
  */
 import type { Backend, KeyValue } from "../../storage/backend.ts";
 import { isStorageError } from "../../storage/errors.ts";
@@ -29,6 +34,12 @@ interface RangeAllocationObject {
 }
 
 const MAX_ATTEMPTS = 32;
+
+/** A stored bitmap and the key's version it was read or written at (none: no key yet). */
+interface Snapshot {
+  kv?: KeyValue;
+  bits: Uint8Array;
+}
 
 /** Picks a free offset: the dynamic band from a random start first, then the static band. */
 export function findFree(
@@ -59,6 +70,8 @@ export class RangeAllocator<T> {
   readonly #random: () => number;
   #pending: Pending[] = [];
   #draining = false;
+  /** The bitmap this allocator last read or stored (never mutated: batches work on a copy). */
+  #kept?: Snapshot;
 
   constructor(
     backend: Backend,
@@ -88,7 +101,7 @@ export class RangeAllocator<T> {
    * picks one; `exclude` are values not to pick (already planned elsewhere).
    */
   allocateNext(dryRun = false, exclude: T[] = []): Promise<T | undefined> {
-    return this.#mutate((bits) => {
+    const pick: Mutation<T | undefined> = (bits) => {
       const work = exclude.length > 0 ? bits.slice() : bits;
       for (const v of exclude) {
         const o = this.range.offsetOf(v);
@@ -98,7 +111,14 @@ export class RangeAllocator<T> {
       if (offset === undefined) return { result: undefined, changed: false };
       if (!dryRun) set(bits, offset, true);
       return { result: this.range.valueAt(offset), changed: !dryRun };
-    });
+    };
+    // A plan needs no storage round trip: the kept bitmap's pick (the reserve re-checks it).
+    const kept = this.#kept;
+    if (dryRun && kept) {
+      const { result } = pick(kept.bits);
+      if (result !== undefined) return Promise.resolve(result);
+    }
+    return this.#mutate(pick);
   }
 
   /** Frees values (values outside the range or already free are ignored). */
@@ -129,7 +149,8 @@ export class RangeAllocator<T> {
 
   /**
    * Applies `fn` to the latest bitmap (as a set of used values) and stores the
-   * result when it changed: the repair loop's read-modify-write.
+   * result when it changed: the repair loop's read-modify-write. Its batch
+   * starts from a fresh read, so fn runs once unless a write conflicts.
    */
   update(fn: (used: Set<T>) => Set<T>): Promise<void> {
     return this.#mutate((bits) => {
@@ -152,10 +173,10 @@ export class RangeAllocator<T> {
         }
       }
       return { result: undefined, changed };
-    });
+    }, true);
   }
 
-  async #read(): Promise<{ kv?: KeyValue; bits: Uint8Array }> {
+  async #read(): Promise<Snapshot> {
     const { kv } = await this.#backend.get(this.#key);
     const bits = new Uint8Array(Math.ceil(this.range.size / 8));
     if (!kv) return { bits };
@@ -169,14 +190,14 @@ export class RangeAllocator<T> {
 
   /**
    * Queues a read-modify-write of the bitmap. Changes queued while a write is
-   * in flight are applied together to one fresh read and stored in one
-   * compare-and-swap (a conflict re-runs the whole batch on the newer
-   * bitmap), so concurrent Service creates cost one storage write between
-   * them instead of one each, one after another.
+   * in flight are applied together to the kept bitmap and stored in one
+   * compare-and-swap (a conflict re-runs the whole batch on a fresh read),
+   * so concurrent Service creates cost one storage write between them
+   * instead of one each, one after another, and no read.
    */
-  #mutate<R>(fn: Mutation<R>): Promise<R> {
+  #mutate<R>(fn: Mutation<R>, fresh = false): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ fn, resolve, reject } as Pending);
+      this.#pending.push({ fn, fresh, resolve, reject } as Pending);
       void this.#drain();
     });
   }
@@ -192,13 +213,16 @@ export class RangeAllocator<T> {
   }
 
   async #applyBatch(batch: Pending[]): Promise<void> {
+    let fresh = batch.some((p) => p.fresh);
     for (let attempt = 0; ; attempt++) {
       let outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }>;
       let changed = false;
-      let kv: KeyValue | undefined;
-      let bits: Uint8Array;
       try {
-        ({ kv, bits } = await this.#read());
+        // The kept bitmap when there is one; a fresh read first, after a conflict, and to
+        // confirm the answers of a batch that wrote nothing.
+        const kept = fresh ? undefined : this.#kept;
+        const base = kept ?? (await this.#read());
+        const bits = base.bits.slice();
         outcomes = batch.map((p) => {
           try {
             const r = p.fn(bits);
@@ -208,6 +232,10 @@ export class RangeAllocator<T> {
             return { ok: false, err };
           }
         });
+        if (!changed && kept) {
+          fresh = true;
+          continue;
+        }
         if (changed) {
           const value = JSON.stringify({
             apiVersion: "v1",
@@ -216,10 +244,14 @@ export class RangeAllocator<T> {
             range: this.range.spec,
             data: Buffer.from(bits).toString("base64"),
           });
-          if (kv) await this.#backend.update(this.#key, value, kv.modRevision);
-          else await this.#backend.create(this.#key, value);
-        }
+          const kv = base.kv
+            ? await this.#backend.update(this.#key, value, base.kv.modRevision)
+            : await this.#backend.create(this.#key, value);
+          this.#kept = { kv, bits };
+        } else this.#kept = base;
       } catch (err) {
+        this.#kept = undefined;
+        fresh = true;
         const raced =
           isStorageError(err, "Conflict") ||
           isStorageError(err, "KeyExists") ||
@@ -242,6 +274,8 @@ type Mutation<R> = (bits: Uint8Array) => { result: R; changed: boolean };
 
 interface Pending {
   fn: Mutation<unknown>;
+  /** Start the batch from a fresh read (fn has effects beyond the bitmap). */
+  fresh: boolean;
   resolve: (v: unknown) => void;
   reject: (err: unknown) => void;
 }
