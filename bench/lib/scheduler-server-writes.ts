@@ -15,10 +15,15 @@
  * profiles without tsx's helpers in them.
  *
  *   scheduler-server-writes [--ops N] [--rounds R] [--profile-dir DIR]
+ *     [--heap-dir DIR] [--no-watch-cache]
  *
  * With --profile-dir, each phase of the last round is profiled (every
- * 100 µs): DIR/<phase>.cpuprofile. The other side of each write (TLS, HTTP,
- * auth, watch fan-out) is bench/lib/scheduler-server-cost.ts's.
+ * 100 µs): DIR/<phase>.cpuprofile. With --heap-dir, its allocations are
+ * sampled (every 4 KiB, collected objects included): DIR/<phase>.heapprofile.
+ * --no-watch-cache leaves the pods' and events' watch caches stopped, to
+ * tell their share (the binding then reads the pod from storage). The
+ * other side of each write (TLS, HTTP, auth, watch fan-out) is
+ * bench/lib/scheduler-server-cost.ts's.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
@@ -34,17 +39,28 @@ import { workloads } from "./scheduler-workloads.ts";
 import { printTable, type Row } from "./table.ts";
 
 function parseArgs(argv: string[]) {
-  const args = { ops: 2000, rounds: 3, profileDir: undefined as string | undefined };
+  const args = {
+    ops: 2000,
+    rounds: 3,
+    profileDir: undefined as string | undefined,
+    heapDir: undefined as string | undefined,
+    watchCache: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (a === "--no-watch-cache") {
+      args.watchCache = false;
+      continue;
+    }
     const v = argv[++i];
     if (v === undefined) throw new Error(`Cannot parse ${a}: a value must follow`);
     if (a === "--ops") args.ops = Number(v);
     else if (a === "--rounds") args.rounds = Number(v);
     else if (a === "--profile-dir") args.profileDir = v;
+    else if (a === "--heap-dir") args.heapDir = v;
     else
       throw new Error(
-        `Cannot parse argument ${a}: expected --ops N, --rounds R or --profile-dir DIR`,
+        `Cannot parse argument ${a}: expected --ops N, --rounds R, --profile-dir DIR, --heap-dir DIR or --no-watch-cache`,
       );
   }
   return args;
@@ -126,11 +142,12 @@ async function run(phase: string, prefix: string, n: number): Promise<void> {
 
 const perOp = new Map<string, number[]>(Object.keys(phases).map((p) => [p, []]));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
-const session = args.profileDir ? new Session() : undefined;
+const session = args.profileDir || args.heapDir ? new Session() : undefined;
 try {
-  for (const def of [pods, events])
-    await server.watchCaches.forPrefix(keyPrefix(def)).ensureStarted();
-  if (args.profileDir) await mkdir(args.profileDir, { recursive: true });
+  if (args.watchCache)
+    for (const def of [pods, events])
+      await server.watchCaches.forPrefix(keyPrefix(def)).ensureStarted();
+  for (const dir of [args.profileDir, args.heapDir]) if (dir) await mkdir(dir, { recursive: true });
   session?.connect();
   await session?.post("Profiler.enable");
   await session?.post("Profiler.setSamplingInterval", { interval: 100 });
@@ -138,14 +155,27 @@ try {
   for (let r = -1; r < args.rounds; r++) {
     const n = r < 0 ? Math.min(500, args.ops) : args.ops;
     for (const phase of Object.keys(phases)) {
-      const profiled = session && r === args.rounds - 1;
+      const last = session && r === args.rounds - 1;
+      const profiled = last && args.profileDir;
+      const sampled = last && args.heapDir;
       if (profiled) await session.post("Profiler.start");
+      // Every allocation sampled (every 4 KiB on average), collected or not.
+      if (sampled)
+        await session.post("HeapProfiler.startSampling", {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
       const cpu = process.cpuUsage();
       await run(phase, `r${r + 1}`, n);
       const used = process.cpuUsage(cpu);
       if (profiled) {
         const { profile } = await session.post("Profiler.stop");
         await writeFile(join(args.profileDir!, `${phase}.cpuprofile`), JSON.stringify(profile));
+      }
+      if (sampled) {
+        const { profile } = await session.post("HeapProfiler.stopSampling");
+        await writeFile(join(args.heapDir!, `${phase}.heapprofile`), JSON.stringify(profile));
       }
       if (r >= 0) perOp.get(phase)!.push((used.user + used.system) / n);
     }
