@@ -349,3 +349,46 @@ test("simultaneous writes without a precondition all succeed: conflicts are retr
   const stored = await t.call("GET", `${NS}/contended`);
   assert.equal(Object.keys(stored.body.metadata.labels).length, 200, "every patch is kept");
 });
+
+test("simultaneous creating writes of one absent object: the losers go on as updates", async () => {
+  // Upstream creates through a compare-and-swap at revision 0; a lost race is retried as an update.
+  const EP = "/api/v1/namespaces/default/endpoints";
+  const puts = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      t.call("PUT", `${EP}/raced`, {
+        apiVersion: "v1",
+        kind: "Endpoints",
+        metadata: { name: "raced", labels: { i: String(i) } },
+      }),
+    ),
+  );
+  assert.deepEqual(
+    puts.map((r) => r.status).sort(),
+    [...Array<number>(19).fill(200), 201],
+    puts.map((r) => r.text).join("\n"),
+  );
+  const APPLY = { "Content-Type": "application/apply-patch+yaml" };
+  const applies = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      t.call(
+        "PATCH",
+        `${NS}/applied-race?fieldManager=m${i}`,
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "applied-race" },
+          data: { [`k${i}`]: "v" },
+        }),
+        APPLY,
+      ),
+    ),
+  );
+  assert.deepEqual(
+    applies.map((r) => r.status).sort(),
+    [200, 200, 200, 200, 200, 200, 200, 200, 200, 201],
+    applies.map((r) => r.text).join("\n"),
+  );
+  const stored = await t.call("GET", `${NS}/applied-race`);
+  assert.equal(Object.keys(stored.body.data).length, 10, "every apply's field is kept");
+  assert.equal(stored.body.metadata.managedFields.length, 10);
+});

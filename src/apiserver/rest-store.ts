@@ -245,13 +245,15 @@ export class RestStore {
     transform: (current: KObject | undefined) => Promise<KObject>,
     opts: UpdateOptions,
   ): Promise<{ obj: KObject; created: boolean }> {
-    const note: { precondition?: string } = {};
+    const note: { precondition?: string; swapFailed?: boolean } = {};
     const step = (from: CurrentState) => {
       note.precondition = undefined;
+      note.swapFailed = false;
       return this.#attempt(def, { namespace, name, state: from, transform, opts, note });
     };
     // Storage conflicts are retried; a failed resourceVersion precondition is not.
     const retryable = (err: unknown) =>
+      note.swapFailed === true &&
       err instanceof StatusError &&
       err.reason === "Conflict" &&
       !note.precondition &&
@@ -273,10 +275,10 @@ export class RestStore {
       transform: (current: KObject | undefined) => Promise<KObject>;
       opts: UpdateOptions;
       /** Set to the desired object's resourceVersion precondition, if any. */
-      note: { precondition?: string };
+      note: { precondition?: string; swapFailed?: boolean };
     },
   ): Promise<{ obj: KObject; created: boolean } | typeof REREAD> {
-    const { namespace, name, state, transform, opts } = a;
+    const { namespace, name, state, transform, opts, note } = a;
     const server = this.#server;
     // Shared with the watch cache when suggested by it: read, never changed.
     const current = state.obj;
@@ -285,7 +287,15 @@ export class RestStore {
     if (!current) {
       (desired.metadata as ObjectMeta).resourceVersion = undefined;
       delete (desired.metadata as ObjectMeta).resourceVersion;
-      return { obj: await this.create(def, desired, opts), created: true };
+      try {
+        return { obj: await this.create(def, desired, opts), created: true };
+      } catch (err) {
+        // Created meanwhile: upstream creates through a compare-and-swap at revision 0 and
+        // the loser goes on as an update of what won.
+        if (!opts.dryRun && err instanceof StatusError && err.reason === "AlreadyExists")
+          return REREAD;
+        throw err;
+      }
     }
     const meta = desired.metadata as ObjectMeta;
     const precondition = meta.resourceVersion;
@@ -314,15 +324,20 @@ export class RestStore {
         const prepared = await server.store.prepareUpdate(def, next, current, state.value);
         if (prepared.unchanged) return state.suggested ? REREAD : current;
         if (opts.dryRun) return next;
+        const swapped = <T>(write: Promise<T>) =>
+          write.catch((err: unknown) => {
+            note.swapFailed = true;
+            throw err;
+          });
         if (shouldDeleteDuringUpdate(def, next)) {
-          const gone = await server.store.delete(def, namespace, name, state.modRevision);
+          const gone = await swapped(server.store.delete(def, namespace, name, state.modRevision));
           return {
             ...next,
             metadata: { ...next.metadata, resourceVersion: gone.metadata?.resourceVersion },
           };
         }
         return announced(server, def, next, prepared.value, () =>
-          server.store.update(def, next, state.modRevision, prepared.value),
+          swapped(server.store.update(def, next, state.modRevision, prepared.value)),
         );
       },
     );
