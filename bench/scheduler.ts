@@ -20,6 +20,9 @@
  * components thread, over the loopback socket without TLS, instead of a
  * `k8ts scheduler` process over TLS; "server" CPU is then the server's main
  * thread and "sched" its other threads, the scheduler's included).
+ * --init-pods N (pods scheduled in a namespace of their own before the
+ * measured phase, not measured; default the workload's, as upstream's
+ * initPods: 1,000 for SchedulingBasic at scale 1, 0 for the others).
  * Environment: K8TS_BENCH_SERVER_NODE_ARGS and K8TS_BENCH_SCHEDULER_NODE_ARGS
  * (extra node flags of the server and of the scheduler process, e.g.
  * "--trace-gc" or "--log-deopt --logfile=F"), K8TS_BENCH_SCHEDULER_STDOUT (a
@@ -46,10 +49,11 @@ import {
 import { progress, writeJson } from "./lib/args.ts";
 import type { InspectorSession } from "./lib/inspector.ts";
 import { pool } from "./lib/pool.ts";
-import { processCpuMs, threadCpu } from "./lib/proc-stat.ts";
+import { minorFaults, processCpuMs, threadCpu } from "./lib/proc-stat.ts";
 import { connectInspector, perfFlags, profFlags, recordPerf } from "./lib/process-profile.ts";
 import { percentiles } from "./lib/percentiles.ts";
 import { runCore, type CoreResult } from "./lib/scheduler-core.ts";
+import { runInitPods, waitForNodesInScheduler } from "./lib/scheduler-init.ts";
 import { workloads, type Workload } from "./lib/scheduler-workloads.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
@@ -68,6 +72,8 @@ interface Args {
   perfDir?: string;
   /** The scheduler runs inside the API server process (components thread). */
   inServer: boolean;
+  /** Init pods before the measured phase (default: the workload's, as upstream's). */
+  initPods?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -87,9 +93,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--cpu-prof-dir") args.cpuProfDir = next();
     else if (a === "--perf-dir") args.perfDir = next();
     else if (a === "--in-server") args.inServer = true;
+    else if (a === "--init-pods") args.initPods = Number(next());
     else
       throw new Error(
-        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME, --core-only, --cpu-prof-dir DIR, --perf-dir DIR or --in-server`,
+        `Cannot parse argument ${a}: expected --json FILE, --quick, --scale F, --workload NAME, --core-only, --cpu-prof-dir DIR, --perf-dir DIR, --in-server or --init-pods N`,
       );
   }
   if (!(args.scale > 0 && args.scale <= 1))
@@ -101,6 +108,8 @@ interface Result {
   workload: string;
   nodes: number;
   pods: number;
+  /** Pods scheduled before the measured phase (upstream's initPods), not counted. */
+  initPods: number;
   bound: number;
   createPerSec: number;
   podsPerSec: number;
@@ -112,6 +121,8 @@ interface Result {
   /** CPU ms per bound pod from the first create to the last bind (load-independent cost). */
   serverCpuMsPerPod: number;
   schedulerCpuMsPerPod: number;
+  /** The scheduler process's minor page faults per bound pod (the server's with --in-server). */
+  schedulerFaultsPerPod: number;
   /** The bench's own CPU (pod creates, the watch of bindings) per bound pod. */
   benchCpuMsPerPod: number;
   /**
@@ -141,32 +152,6 @@ function schedulerStdout(): "ignore" | number {
   return file ? openSync(file, "w") : "ignore";
 }
 
-/**
- * Waits until the scheduler has every node cached: a pod pinned (nodeSelector)
- * to the node created last (highest resourceVersion, so the last one on the
- * scheduler's node watch) gets bound. In kube-system, out of the bench's watch.
- */
-async function waitForNodesInScheduler(client: RestClient, lastNode: string): Promise<void> {
-  const name = "perf-canary";
-  await client.create(podsRef, "kube-system", {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name },
-    spec: {
-      nodeSelector: { "kubernetes.io/hostname": lastNode },
-      tolerations: [{ operator: "Exists" }],
-      containers: [{ name: "pause", image: "registry.k8s.io/pause:3.10" }],
-    },
-  });
-  const deadline = performance.now() + 120_000;
-  for (;;) {
-    const pod = await client.get<{ spec?: { nodeName?: string } }>(podsRef, "kube-system", name);
-    if (pod.spec?.nodeName) return;
-    if (performance.now() > deadline) throw new Error(`the scheduler did not bind ${name}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** CPU ms of the API server: with the scheduler inside, its main thread and the other threads apart. */
 function serverCpu(
   pid: number,
@@ -194,6 +179,7 @@ async function runWorkload(
   profDir?: string,
   perfDir?: string,
   inServer = false,
+  initPods = 0,
 ): Promise<Result> {
   progress("scheduler", `${w.name}: starting API server`);
   // No controller manager here, so nothing would lift the not-ready taint
@@ -262,6 +248,7 @@ async function runWorkload(
     }
     // Polled every 100 ms: a tick or two of the scheduler's idle wait may count too.
     const schedulerStartCpuMs = sched ? processCpuMs(sched.pid!) : undefined;
+    await runInitPods(client, cluster.kubeconfig, w, initPods, timeoutMs);
     const sent = new Map<string, number>();
     const boundAt = new Map<string, number>();
     let allBound: () => void = () => {};
@@ -310,6 +297,7 @@ async function runWorkload(
     const load0 = loadavg()[0]!;
     const server0 = serverCpu(cluster.pid, inServer);
     const schedCpu0 = sched ? processCpuMs(sched.pid!) : server0.scheduler;
+    const schedFaults0 = minorFaults(sched?.pid ?? cluster.pid);
     const benchCpu0 = process.cpuUsage();
     const start = performance.now();
     await pool(
@@ -337,6 +325,7 @@ async function runWorkload(
     const serverCpuMs = server1.server - server0.server;
     const serverMainCpuMs = server1.main - server0.main;
     const schedCpuMs = (sched ? processCpuMs(sched.pid!) : server1.scheduler) - schedCpu0;
+    const schedFaults = minorFaults(sched?.pid ?? cluster.pid) - schedFaults0;
     const benchCpu = process.cpuUsage(benchCpu0);
     const benchCpuMs = (benchCpu.user + benchCpu.system) / 1000;
     for (const stop of perfStops.splice(0)) await stop();
@@ -375,6 +364,7 @@ async function runWorkload(
       workload: w.name,
       nodes: w.nodes,
       pods: w.pods,
+      initPods,
       bound: boundAt.size,
       createPerSec: (w.pods / createdMs) * 1000,
       podsPerSec: (boundAt.size / (last - start)) * 1000,
@@ -385,6 +375,7 @@ async function runWorkload(
       target: w.target,
       serverCpuMsPerPod: serverCpuMs / Math.max(1, boundAt.size),
       schedulerCpuMsPerPod: schedCpuMs / Math.max(1, boundAt.size),
+      schedulerFaultsPerPod: schedFaults / Math.max(1, boundAt.size),
       benchCpuMsPerPod: benchCpuMs / Math.max(1, boundAt.size),
       ...(!inServer && { serverMainCpuMsPerPod: serverMainCpuMs / Math.max(1, boundAt.size) }),
       schedulerStartCpuMs,
@@ -433,7 +424,14 @@ for (const w of selected) {
   progress("scheduler", `${w.name}: core ${core.podsPerSec.toFixed(0)} pods/s`);
   const r: Partial<Result> = args.coreOnly
     ? {}
-    : await runWorkload(w, 600_000, args.cpuProfDir, args.perfDir, args.inServer);
+    : await runWorkload(
+        w,
+        600_000,
+        args.cpuProfDir,
+        args.perfDir,
+        args.inServer,
+        args.initPods ?? w.initPods,
+      );
   if (r.podsPerSec !== undefined)
     progress("scheduler", `${w.name}: end to end ${r.podsPerSec.toFixed(0)} pods/s`);
   results.push({
@@ -450,6 +448,7 @@ const rows: Row[] = results.map((r) => ({
   workload: r.workload,
   nodes: r.nodes,
   pods: r.bound === undefined ? r.pods : `${r.bound}/${r.pods}`,
+  "init pods": r.initPods,
   "core pods/s": r.core.podsPerSec,
   "core p50 ms": r.core.p50Us / 1000,
   "core p99 ms": r.core.p99Us / 1000,
@@ -460,6 +459,7 @@ const rows: Row[] = results.map((r) => ({
   "server cpu ms/pod": r.serverCpuMsPerPod,
   "server main ms/pod": r.serverMainCpuMsPerPod,
   "sched cpu ms/pod": r.schedulerCpuMsPerPod,
+  "sched faults/pod": r.schedulerFaultsPerPod,
   "bench cpu ms/pod": r.benchCpuMsPerPod,
   "server+events ms/pod": r.serverCpuMsPerPodAllEvents,
   "sched+events ms/pod": r.schedulerCpuMsPerPodAllEvents,

@@ -19,6 +19,16 @@ export function statCpu(stat: string): { userMs: number; sysMs: number } {
   return { userMs: Number(f[11]) * ms, sysMs: Number(f[12]) * ms };
 }
 
+/** Minor page faults of a process so far (first touches of pages, or touches after a release). */
+export function minorFaults(pid: number): number {
+  return statMinorFaults(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
+
+/** minflt from the text of a stat file ([7] counting from state, see statCpu). */
+export function statMinorFaults(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+}
+
 /** CPU ms (user + system) a process, or one of its threads, has used so far. */
 export function processCpuMs(pid: number, tid?: number): number {
   const { userMs, sysMs } = procStat(pid, tid);
