@@ -51,7 +51,7 @@ function typeMetaFirst(obj: KObject): KObject {
     kind: obj.kind,
     metadata: obj.metadata,
   };
-  for (const [k, v] of Object.entries(obj)) if (!(k in out)) out[k] = v;
+  for (const [k, v] of Object.entries(obj)) if (!Object.hasOwn(out, k)) out[k] = v;
   return out as KObject;
 }
 

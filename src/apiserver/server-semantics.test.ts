@@ -192,3 +192,68 @@ test("wrongly typed values are 400 on create and 422 on patch; PUT on a collecti
   const put = await t.call("PUT", "/api/v1/namespaces/default/configmaps", cm("typed"));
   assert.equal(put.status, 405);
 });
+
+test("PUT of an absent object creates it only where upstream's strategy allows create on update", async () => {
+  const cases: [string, Record<string, unknown>, number][] = [
+    [
+      "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles/put-made",
+      { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", rules: [] },
+      201,
+    ],
+    [
+      "/apis/rbac.authorization.k8s.io/v1/clusterroles/put-made",
+      { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", rules: [] },
+      201,
+    ],
+    [
+      "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/put-made",
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "put-made" },
+      },
+      201,
+    ],
+    [
+      "/apis/node.k8s.io/v1/runtimeclasses/put-made",
+      { apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", handler: "runc" },
+      201,
+    ],
+    [
+      "/api/v1/namespaces/default/replicationcontrollers/put-made",
+      {
+        apiVersion: "v1",
+        kind: "ReplicationController",
+        spec: {
+          selector: { a: "b" },
+          template: {
+            metadata: { labels: { a: "b" } },
+            spec: { containers: [{ name: "c", image: "busybox" }] },
+          },
+        },
+      },
+      404,
+    ],
+    [
+      "/api/v1/namespaces/default/configmaps/put-made",
+      { apiVersion: "v1", kind: "ConfigMap" },
+      404,
+    ],
+  ];
+  for (const [path, body, status] of cases) {
+    const r = await t.call("PUT", path, { ...body, metadata: { name: "put-made" } });
+    assert.equal(r.status, status, `${path}: ${r.text}`);
+  }
+});
+
+test("a typeless body's members named like Object.prototype's are kept (Strict: unknown fields)", async () => {
+  const typeless = '{"metadata":{"name":"proto-keys"},"toString":"x","constructor":1,"data":{}}';
+  const r = await t.call(
+    "POST",
+    "/api/v1/namespaces/default/configmaps?fieldValidation=Strict",
+    typeless,
+  );
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.body.message, /unknown field "constructor"/);
+  assert.match(r.body.message, /unknown field "toString"/);
+});

@@ -16,11 +16,15 @@ const CREATE_ON_UPDATE = new Set([
   "/endpoints",
   "/events",
   "/limitranges",
-  "/replicationcontrollers",
   "/serviceaccounts",
   "coordination.k8s.io/leases",
   "discovery.k8s.io/endpointslices",
   "events.k8s.io/events",
+  "node.k8s.io/runtimeclasses",
+  "rbac.authorization.k8s.io/clusterrolebindings",
+  "rbac.authorization.k8s.io/clusterroles",
+  "rbac.authorization.k8s.io/rolebindings",
+  "rbac.authorization.k8s.io/roles",
 ]);
 
 export function allowsCreateOnUpdate(def: ResourceDef): boolean {
