@@ -13,7 +13,7 @@
  * and a new worker for the still-terminating pod would write both again
  * (upstream keeps such a pod's finished state until housekeeping purges it).
  */
-import { hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
 import { isNotFound, isConflict } from "../client/api-error.ts";
 import type { Clock } from "../client/clock.ts";
@@ -35,8 +35,11 @@ interface Entry {
 /** How long (at least; at most twice) a finalized pod's uid is remembered. */
 export const finalizedMemoryMs = 5 * 60_000;
 
-/** SHA-1 of a status's JSON (28 characters): equal statuses, equal digests. */
-const digest = (json: string) => hash("sha1", json, "base64");
+/**
+ * SHA-1 of a status's JSON (28 characters): equal statuses, equal digests.
+ * (createHash, not crypto.hash: that needs Node 20.12, package.json allows 20.)
+ */
+const digest = (json: string) => createHash("sha1").update(json).digest("base64");
 
 export class StatusManager {
   private entries = new Map<string, Entry>();
