@@ -117,3 +117,51 @@ test("schedulePod: a rejected nominated node is tried first and counted in the F
   assert.equal([...f.diagnosis.nodeStatuses.keys()][0], "b", "nominated node first");
   assert.equal(fitErrorOf(f), "0/3 nodes are available: 3 Insufficient cpu.");
 });
+
+test("schedulePod scores only the nodes that passed the filters (its list is sized ahead, then trimmed)", () => {
+  const cluster = fakeCluster({
+    nodes: [
+      makeNode("small-1").capacity({ cpu: "1", pods: "10" }).obj(),
+      makeNode("big-1").capacity({ cpu: "4", pods: "10" }).obj(),
+      makeNode("small-2").capacity({ cpu: "1", pods: "10" }).obj(),
+      makeNode("big-2").capacity({ cpu: "4", pods: "10" }).obj(),
+    ],
+  });
+  const sched = new GenericScheduler(() => 0.5);
+  for (const name of ["p", "q", "r"]) {
+    const r = sched.schedulePod(
+      cluster.fw,
+      cluster.cache,
+      new CycleState(),
+      makePod(name).req({ cpu: "2" }).info(),
+    );
+    assert.ok(r.ok, name);
+    assert.equal(r.evaluatedNodes, 4, name);
+    assert.equal(r.feasibleNodes, 2, name);
+    assert.match(r.host, /^big-/, name);
+  }
+});
+
+test("selectHost reads only the first n scores; runScorePlugins' reused list holds each cycle's own totals", () => {
+  const sched = new GenericScheduler(() => 0);
+  assert.equal(sched.selectHost([1, 5, 9], 2), 1);
+  const nodes = [
+    makeNode("a").capacity({ cpu: "4", memory: "8Gi", pods: "10" }).obj(),
+    makeNode("b").capacity({ cpu: "2", memory: "4Gi", pods: "10" }).obj(),
+    makeNode("c").capacity({ cpu: "8", memory: "16Gi", pods: "10" }).obj(),
+  ];
+  const scores = (fw: typeof reused.fw, cache: typeof reused.cache, names: string[]) => {
+    const pod = makePod("p").req({ cpu: "1", memory: "1Gi" }).info();
+    const list = names.map((n) => cache.get(n)!);
+    const state = new CycleState();
+    assert.equal(fw.runPreScorePlugins(state, pod, list), null);
+    return [...fw.runScorePlugins(state, pod, list).slice(0, list.length)];
+  };
+  const reused = fakeCluster({ nodes });
+  const three = scores(reused.fw, reused.cache, ["a", "b", "c"]);
+  const two = scores(reused.fw, reused.cache, ["c", "b"]);
+  const fresh = fakeCluster({ nodes });
+  assert.deepEqual(two, scores(fresh.fw, fresh.cache, ["c", "b"]));
+  assert.deepEqual(two, [three[2], three[1]]);
+  assert.notEqual(three[0], three[1], "the nodes score apart");
+});
