@@ -67,6 +67,8 @@ export function crdExtensions(base: Extensions, registry: Registry): Extensions 
       return {
         typeErrors: [],
         strict: opts.strict ? await strictDecodingErrors(def, obj, opts.rawJson) : [],
+        // Custom resources are pruned by their schema when stored (prune.ts).
+        unknownAt: [],
       };
     },
     async patchSchema(def) {

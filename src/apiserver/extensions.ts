@@ -26,6 +26,12 @@ export interface ManagedFieldsUpdate {
 export interface DecodingErrors {
   typeErrors: string[];
   strict: string[];
+  /**
+   * The unknown fields (whatever fieldValidation says) as [holder, name]:
+   * dropped from a body before it is written, as upstream's decoding into
+   * the typed object drops them. Empty when there are type errors.
+   */
+  unknownAt: [Record<string, unknown>, string][];
 }
 
 /** The typed surface the API server uses from other modules. */
@@ -202,14 +208,20 @@ export function projectExtensions(resources: Registry): Extensions {
       const typeName = registry.typeForKind(def.group, def.version, def.kind);
       const check = typeName ? types.checkDecoding(obj, typeName, registry) : undefined;
       const typeErrors = check?.typeErrors ?? [];
-      if (!strict || typeErrors.length > 0) return { typeErrors, strict: [] };
+      if (typeErrors.length > 0) return { typeErrors, strict: [], unknownAt: [] };
+      const unknownAt = check?.unknownAt ?? [];
+      if (!strict) return { typeErrors, strict: [], unknownAt };
       const unknown = unknownFieldsModule.now ?? (await unknownFieldsModule());
       let duplicates: string[] = [];
       if (rawJson !== undefined) {
         const dup = duplicateFieldsModule.now ?? (await duplicateFieldsModule());
         duplicates = dup.findDuplicateFields(rawJson, check?.keys);
       }
-      return { typeErrors, strict: unknown.strictDecodingErrors(check?.unknown ?? [], duplicates) };
+      return {
+        typeErrors,
+        strict: unknown.strictDecodingErrors(check?.unknown ?? [], duplicates),
+        unknownAt,
+      };
     },
     async openapi(req) {
       return (await openapi()).respond(req);

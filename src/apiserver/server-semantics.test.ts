@@ -257,3 +257,57 @@ test("a typeless body's members named like Object.prototype's are kept (Strict: 
   assert.match(r.body.message, /unknown field "constructor"/);
   assert.match(r.body.message, /unknown field "toString"/);
 });
+
+test("unknown fields of built-in kinds are dropped (Warn: with a warning; Ignore: silently), not stored", async () => {
+  const CMS = "/api/v1/namespaces/default/configmaps";
+  const made = await t.call("POST", CMS, { ...cm("unknown-dropped"), extra: 1, data: { a: "b" } });
+  assert.equal(made.status, 201, made.text);
+  assert.match(made.headers.get("warning") ?? "", /unknown field \\"extra\\"/);
+  assert.equal(made.body.extra, undefined);
+  const put = await t.call("PUT", `${CMS}/unknown-dropped?fieldValidation=Ignore`, {
+    ...made.body,
+    again: true,
+    metadata: { ...made.body.metadata, bogus: "x" },
+  });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.headers.get("warning"), null);
+  const patched = await t.call(
+    "PATCH",
+    `${CMS}/unknown-dropped`,
+    { patched: 1 },
+    {
+      "Content-Type": "application/merge-patch+json",
+    },
+  );
+  assert.equal(patched.status, 200, patched.text);
+  const stored = (await t.call("GET", `${CMS}/unknown-dropped`)).body;
+  assert.deepEqual(Object.keys(stored).sort(), ["apiVersion", "data", "kind", "metadata"]);
+  assert.equal(stored.metadata.bogus, undefined);
+  // The PUT and the merge patch stored nothing new (the unknown fields were all they changed).
+  assert.equal(stored.metadata.resourceVersion, made.body.metadata.resourceVersion);
+  const pod = await t.call("POST", "/api/v1/namespaces/default/pods", {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "unknown-nested" },
+    spec: { bogusSpec: 1, containers: [{ name: "c", image: "busybox", bogus: true }] },
+  });
+  assert.equal(pod.status, 201, pod.text);
+  assert.match(pod.headers.get("warning") ?? "", /unknown field \\"spec.bogusSpec\\"/);
+  assert.match(pod.headers.get("warning") ?? "", /unknown field \\"spec.containers\[0\].bogus\\"/);
+  const got = (await t.call("GET", "/api/v1/namespaces/default/pods/unknown-nested")).body;
+  assert.equal(got.spec.bogusSpec, undefined);
+  assert.equal(got.spec.containers[0].bogus, undefined);
+  assert.equal(got.spec.containers[0].image, "busybox");
+  // Apply converts its configuration to the typed form first, which an unknown field fails.
+  const applied = await t.call(
+    "PATCH",
+    `${CMS}/unknown-dropped?fieldManager=m&fieldValidation=Ignore`,
+    JSON.stringify({ ...cm("unknown-dropped"), data: { a: "c" }, extra: 1 }),
+    { "Content-Type": "application/apply-patch+yaml" },
+  );
+  assert.equal(applied.status, 400, applied.text);
+  assert.equal(
+    applied.body.message,
+    "failed to create typed patch object (default/unknown-dropped; /v1, Kind=ConfigMap): .extra: field not declared in schema",
+  );
+});

@@ -36,6 +36,8 @@ export interface DecodeCheck {
   typeErrors: string[];
   /** Paths of the fields the type does not declare, as findUnknownFields. */
   unknown: string[];
+  /** The same fields as [the object holding one, its name], for pruning them. */
+  unknownAt: [Record<string, unknown>, string][];
   /** Keys of every JSON object in the body: what its text holds when no key repeats. */
   keys: number;
 }
@@ -68,7 +70,7 @@ export function checkDecoding(
   registry: SchemaRegistry,
   style: DecodeStyle = "json",
 ): DecodeCheck {
-  const out: DecodeCheck = { typeErrors: [], unknown: [], keys: 0 };
+  const out: DecodeCheck = { typeErrors: [], unknown: [], unknownAt: [], keys: 0 };
   const error = topLevelError(obj, typeName, style);
   if (error !== undefined) out.typeErrors.push(error);
   else if (obj !== null) {
@@ -114,8 +116,10 @@ function walkStruct(
       walkField(obj[name], field.type, typeName, walk);
       walk.fields.pop();
     } else {
-      if (spec !== undefined && !(typeMetaAllowed && (name === "apiVersion" || name === "kind")))
+      if (spec !== undefined && !(typeMetaAllowed && (name === "apiVersion" || name === "kind"))) {
         out.unknown.push(pathText(path));
+        out.unknownAt.push([obj, name]);
+      }
       out.keys += countKeys(obj[name]);
     }
     path.pop();

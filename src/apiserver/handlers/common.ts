@@ -224,18 +224,20 @@ function fieldValidation(ctx: RequestContext): FieldValidation {
 /**
  * Decoding checks: wrongly typed values are always 400; unknown or duplicate
  * fields depend on fieldValidation: Strict → 400 `strict decoding error:
- * unknown field "spec.x"`, Warn → warnings, Ignore → nothing.
+ * unknown field "spec.x"`, Warn → warnings, Ignore → nothing. Unknown fields
+ * are then dropped from `obj` (upstream decodes into the typed object, which
+ * has no place for them); answers whether any was.
  */
 export async function checkUnknownFields(
   ctx: RequestContext,
   def: ResourceDef,
   obj: KObject,
   opts: { typesChecked?: boolean; decoded?: DecodingErrors } = {},
-): Promise<void> {
+): Promise<boolean> {
   // Values of the wrong JSON type never decode, whatever fieldValidation says
   // (typesChecked: the caller found none, in the "json" style, on this object;
   // decoded: the caller's decodingErrors of it, which found none).
-  const { typeErrors, strict } = opts.decoded ?? (await decodingErrors(ctx, def, obj));
+  const { typeErrors, strict, unknownAt } = opts.decoded ?? (await decodingErrors(ctx, def, obj));
   if (!opts.typesChecked && typeErrors.length > 0) {
     throw new StatusError(
       "BadRequest",
@@ -243,9 +245,10 @@ export async function checkUnknownFields(
     );
   }
   const mode = fieldValidation(ctx);
-  if (mode === "Ignore" || strict.length === 0) return;
-  if (mode === "Strict") {
+  if (mode === "Strict" && strict.length > 0) {
     throw new StatusError("BadRequest", `strict decoding error: ${strict.join(", ")}`);
   }
-  ctx.warnings.push(...strict);
+  if (mode === "Warn") ctx.warnings.push(...strict);
+  for (const [holder, name] of unknownAt) delete holder[name];
+  return unknownAt.length > 0;
 }

@@ -36,7 +36,7 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
   const subresource = ctx.info.subresource;
   const opts = writeOptions(ctx);
   const decoded = checkTypeMeta(await readObject(ctx), def);
-  await checkUnknownFields(ctx, def, decoded);
+  const pruned = await checkUnknownFields(ctx, def, decoded);
   // A retry decodes the body text again: it is normalized as the first attempt was.
   const normalize = (from: KObject): KObject => {
     const obj = checkTypeMeta(from, def);
@@ -47,7 +47,8 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
     return obj;
   };
   const body = normalize(decoded);
-  const desired = bodies(body, ctx.rawBody, normalize);
+  // A body that had unknown fields is not decoded again from its text (which holds them).
+  const desired = bodies(body, pruned ? undefined : ctx.rawBody, normalize);
   const { obj, created } = await new RestStore(ctx.server).update(
     def,
     ctx.info.namespace,
