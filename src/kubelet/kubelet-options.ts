@@ -82,6 +82,13 @@ export interface KubeletOptions {
   evictionMonitorMs?: number;
   /** Replaces the node's observed memory/disk stats (tests inject pressure). */
   evictionStats?(): Promise<EvictionStats>;
+  /**
+   * Events the recorder sends per involved object before its spam filter
+   * drops them (default client-go's 25, then one per 5 minutes). Tests that
+   * hold pressure across many eviction passes raise it: every pass under
+   * pressure sends an EvictionThresholdMet event about the Node.
+   */
+  eventSpamBurst?: number;
   /** HTTPS port of the kubelet server (default 10250; 0 picks a free port, published in the Node). */
   port?: number;
   /** Serving certificate; default: made under the data dir, signed by servingCA when given. */

@@ -104,7 +104,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   const recorder = new EventRecorder(
     client,
     { component: "kubelet", host: opts.nodeName },
-    { clock },
+    { clock, spamBurst: opts.eventSpamBurst },
   );
   const statusManager = new StatusManager(client, { clock, log });
   const crashBackoff = new Backoff(
