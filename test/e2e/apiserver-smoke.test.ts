@@ -11,6 +11,7 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopChild } from "./harness.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../../..");
 
@@ -79,11 +80,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await stopChild(child);
   await rm(dir, { recursive: true, force: true });
 });
 

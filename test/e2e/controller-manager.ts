@@ -11,6 +11,7 @@ import {
   eventually,
   onFreePort,
   startCluster,
+  stopChild,
   track,
   untilOutput,
   type TestCluster,
@@ -53,12 +54,7 @@ export async function startControllerManager(cluster: TestCluster): Promise<Cont
   return {
     port,
     log: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }
 

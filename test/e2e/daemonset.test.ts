@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { eventually, startCluster, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, stopChild, type TestCluster } from "./harness.ts";
 
 let cluster: TestCluster;
 let manager: ChildProcess;
@@ -102,11 +102,7 @@ before(async () => {
 
 after(async () => {
   await kubelet?.stop();
-  if (manager && manager.exitCode === null) {
-    const exited = new Promise((r) => manager.once("exit", r));
-    manager.kill("SIGTERM");
-    await exited;
-  }
+  await stopChild(manager);
   await cluster?.stop();
 });
 
@@ -187,7 +183,7 @@ test("one pod per eligible node, bound by the scheduler through a metadata.name 
       observed: ds.metadata.generation,
     },
   );
-  const status = await cluster.kubectl(["rollout", "status", "ds/agent", "--timeout=30s"]);
+  const status = await cluster.kubectl(["rollout", "status", "ds/agent", "--timeout=90s"]);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /daemon set "agent" successfully rolled out/);
   // A node that starts matching gets a pod.
@@ -238,7 +234,7 @@ test("set image rolls the pods; rollout history and undo work", async () => {
 });
 
 test("kubectl drain --ignore-daemonsets leaves the daemon pod alone", async () => {
-  const res = await cluster.kubectl(["drain", "n1", "--ignore-daemonsets", "--timeout=30s"]);
+  const res = await cluster.kubectl(["drain", "n1", "--ignore-daemonsets", "--timeout=90s"]);
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stderr + res.stdout, /ignoring DaemonSet-managed Pods: default\/agent-/);
   assert.match(res.stdout, /node\/n1 drained/);

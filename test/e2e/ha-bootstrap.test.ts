@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifyDetached } from "../../src/ha/cluster-info.ts";
 import { eventually } from "./harness.ts";
-import { alive, etcdPid, k8ts, startHaServer, type HaServer } from "./ha-cluster.ts";
+import { k8ts, startHaServer, stopServers, type HaServer } from "./ha-cluster.ts";
 
 let root: string;
 const servers: HaServer[] = [];
@@ -34,12 +34,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const s of servers) {
-    const member = await etcdPid(s.dataDir).catch(() => 0);
-    await s.kill("SIGTERM");
-    // The server stops its member; if it could not, the member is still ours to stop.
-    if (member && alive(member)) process.kill(member, "SIGKILL");
-  }
+  await stopServers(servers);
   await rm(root, { recursive: true, force: true });
 });
 

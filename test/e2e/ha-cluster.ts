@@ -4,36 +4,18 @@
  * `k8ts` CLI and kubectl run against one server. Data dirs live under one
  * temp root the caller removes.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { nginxStreamConfig } from "../../src/ha/nginx-lb.ts";
-import { eventually, onFreePort, track } from "./harness.ts";
+import { eventually, onFreePort, runCommand, track, type RunResult } from "./harness.ts";
 
 const k8tsBin = join(import.meta.dirname, "..", "..", "bin", "k8ts");
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-/** Runs a command to completion (never rejects). */
-export function run(
-  cmd: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** Runs a command to completion (never rejects); `env` adds to ours. */
+export const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  runCommand(cmd, args, { env });
 
 /** Runs `k8ts ARGS`. */
 export const k8ts = (args: string[], env?: Record<string, string>) =>
@@ -143,6 +125,18 @@ export async function startHaServer(
     throw err;
   }
   return server;
+}
+
+/**
+ * Stops each server (SIGTERM, SIGKILL after 15 s), then its managed etcd
+ * member if the server could not: the member is still ours to stop.
+ */
+export async function stopServers(servers: HaServer[]): Promise<void> {
+  for (const s of servers) {
+    const member = await etcdPid(s.dataDir).catch(() => 0);
+    await s.kill("SIGTERM");
+    if (member && alive(member)) process.kill(member, "SIGKILL");
+  }
 }
 
 /** The PID of a server's managed etcd member (from <data-dir>/etcd/etcd.pid). */

@@ -26,8 +26,16 @@ import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { configMapsRef } from "../../src/client/resources.ts";
 import { serversFromEndpoints } from "../../src/ha/apiserver-endpoints.ts";
-import { eventually } from "./harness.ts";
-import { alive, etcdPid, k8ts, startHaServer, track, type HaServer } from "./ha-cluster.ts";
+import { eventually, stopChild } from "./harness.ts";
+import {
+  alive,
+  etcdPid,
+  k8ts,
+  startHaServer,
+  stopServers,
+  track,
+  type HaServer,
+} from "./ha-cluster.ts";
 
 let root: string;
 const servers: HaServer[] = [];
@@ -83,16 +91,8 @@ before(async () => {
 
 after(async () => {
   for (const pid of frozen) if (alive(pid)) process.kill(pid, "SIGCONT");
-  if (agent && agent.exitCode === null) {
-    const exited = new Promise((r) => agent!.once("exit", r));
-    agent.kill("SIGTERM");
-    await exited;
-  }
-  for (const s of servers) {
-    const member = await etcdPid(s.dataDir).catch(() => 0);
-    await s.kill("SIGTERM");
-    if (member && alive(member)) process.kill(member, "SIGKILL");
-  }
+  await stopChild(agent);
+  await stopServers(servers);
   await rm(root, { recursive: true, force: true });
 });
 

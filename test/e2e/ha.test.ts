@@ -25,7 +25,7 @@ import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { configMapsRef } from "../../src/client/resources.ts";
 import { ApiServerLoadBalancer } from "../../src/ha/apiserver-lb.ts";
-import { eventually } from "./harness.ts";
+import { eventually, stopChild } from "./harness.ts";
 import {
   alive,
   etcdPid,
@@ -33,6 +33,7 @@ import {
   run,
   startHaServer,
   startNginx,
+  stopServers,
   track,
   type HaServer,
 } from "./ha-cluster.ts";
@@ -76,17 +77,8 @@ before(async () => {
 });
 
 after(async () => {
-  if (agent && agent.exitCode === null) {
-    const exited = new Promise((r) => agent!.once("exit", r));
-    agent.kill("SIGTERM");
-    await exited;
-  }
-  for (const s of servers) {
-    const member = await etcdPid(s.dataDir).catch(() => 0);
-    await s.kill("SIGTERM");
-    // The server stops its member; if it could not, the member is still ours to stop.
-    if (member && alive(member)) process.kill(member, "SIGKILL");
-  }
+  await stopChild(agent);
+  await stopServers(servers);
   await rm(root, { recursive: true, force: true });
 });
 

@@ -12,6 +12,9 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import https from "node:https";
 import { K8TS_NODE_FLAGS } from "../../src/util/node-flags.ts";
+import { track } from "./processes.ts";
+
+export { runCommand, stopChild, track, type RunResult } from "./processes.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -30,32 +33,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** Every child process started here and still running (a registry for the exit guard). */
-const running = new Set<ChildProcess>();
-let guarded = false;
-
-/**
- * Tracks child until it exits. If this test process is ended early (the
- * runner's file timeout sends SIGTERM; after() hooks then never run), every
- * tracked child is killed so no server, agent or nginx outlives the test
- * (a killed server's etcd member stops by its own watchdog).
- */
-export function track(child: ChildProcess): void {
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  if (guarded) return;
-  guarded = true;
-  const killAll = () => {
-    for (const c of running) c.kill("SIGKILL");
-  };
-  process.once("exit", killAll);
-  for (const sig of ["SIGTERM", "SIGINT"] as const)
-    process.once(sig, () => {
-      killAll();
-      process.exit(1);
-    });
 }
 
 /**
@@ -89,7 +66,7 @@ export async function untilOutput(
   re: RegExp,
   timeoutMs = 60_000,
 ): Promise<string> {
-  if (!running.has(child)) track(child);
+  track(child);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = output()

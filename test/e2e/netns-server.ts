@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { eventually } from "./harness.ts";
+import { eventually, stopChild } from "./harness.ts";
 import { inNetns, netnsKubectl, type Run } from "./proxy-netns-run.ts";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -98,13 +98,7 @@ export function useNetnsServer(opts: NetnsServerOptions): NetnsServer {
   });
 
   after(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once("exit", r));
-      server.kill("SIGTERM");
-      const timer = setTimeout(() => server?.kill("SIGKILL"), 90_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(server, 90_000);
     execFileSync("ip", ["netns", "delete", netns]);
     rmSync(dataDir, { recursive: true, force: true });
   });

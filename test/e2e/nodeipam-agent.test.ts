@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { eventually, startCluster, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, stopChild, type TestCluster } from "./harness.ts";
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "k8ts");
 let cluster: TestCluster;
@@ -23,11 +23,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (agent && agent.exitCode === null) {
-    const exited = new Promise((r) => agent!.once("exit", r));
-    agent.kill("SIGTERM");
-    await exited;
-  }
+  await stopChild(agent);
   await cluster?.stop();
   await rm(dir, { recursive: true, force: true });
 });

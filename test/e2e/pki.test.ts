@@ -5,26 +5,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startCluster, type TestCluster } from "./harness.ts";
+import { runCommand, startCluster, type TestCluster } from "./harness.ts";
 
 const k8ts = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "k8ts");
 
-function run(
-  cmd: string,
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (cmd: string, args: string[], cwd: string) => runCommand(cmd, args, { cwd });
 
 async function ok(cmd: string, args: string[], cwd: string): Promise<string> {
   const r = await run(cmd, args, cwd);

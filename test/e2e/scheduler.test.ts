@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import https from "node:https";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { onFreePort, startCluster, untilOutput, type TestCluster } from "./harness.ts";
+import { onFreePort, startCluster, stopChild, untilOutput, type TestCluster } from "./harness.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let cluster: TestCluster;
@@ -140,11 +140,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (scheduler && scheduler.exitCode === null) {
-    const exited = new Promise((r) => scheduler.once("exit", r));
-    scheduler.kill("SIGTERM");
-    await exited;
-  }
+  await stopChild(scheduler);
   await cluster?.stop();
 });
 

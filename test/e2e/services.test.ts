@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, startCluster, untilOutput, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, stopChild, untilOutput, type TestCluster } from "./harness.ts";
 
 let storeDir: string;
 let cluster: TestCluster;
@@ -279,7 +279,6 @@ test("k8ts dns answers cluster names from the API and refuses the rest", async (
     const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     assert.match(await metrics.text(), /coredns_dns_requests_total\{[^}]*type="SRV"/);
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once("exit", r)));
+    await stopChild(child);
   }
 });

@@ -128,7 +128,8 @@ export class NetnsLab {
 
   async destroy(): Promise<void> {
     for (const p of this.procs) {
-      if (p.exitCode === null && p.pid) {
+      // One killed by a signal has exitCode null too: its 'exit' has fired already.
+      if (p.exitCode === null && p.signalCode === null && p.pid) {
         const exited = new Promise((r) => p.once("exit", r));
         p.kill("SIGTERM");
         await exited;
