@@ -12,7 +12,6 @@ import { eventually, onFreePort, runCommand, track, type RunResult } from "./har
 
 const k8tsBin = join(import.meta.dirname, "..", "..", "bin", "k8ts");
 
-
 /** Runs a command to completion (never rejects); `env` adds to ours. */
 export const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
   runCommand(cmd, args, { env });
