@@ -72,7 +72,7 @@ export function useAuditedCluster(policy: string, args: string[] = []): AuditedC
           const events = await read();
           return ready(events) ? events : undefined;
         },
-        { timeoutMs: 10_000 },
+        { timeoutMs: 60_000 },
       ),
   };
 }

@@ -149,7 +149,7 @@ test("a job runs to completion", async () => {
     "wait",
     "--for=condition=complete",
     "job/once",
-    "--timeout=10s",
+    "--timeout=60s",
   ]);
   assert.equal(wait.code, 0, wait.stderr);
 });

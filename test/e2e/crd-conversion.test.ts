@@ -27,7 +27,7 @@ async function applyCRD(clientConfig: Record<string, unknown>): Promise<void> {
     "wait",
     "--for",
     "condition=Established",
-    "--timeout=30s",
+    "--timeout=90s",
     "crd/gadgets.conv.example.com",
   ]);
 }

@@ -85,7 +85,7 @@ test("optional syntax in a rule; ratcheting of a tightened schema", async () => 
     "wait",
     "--for",
     "condition=Established",
-    "--timeout=30s",
+    "--timeout=90s",
     "crd/widgets.rules.example.com",
   ]);
   const widget = (name: string, body: string) =>

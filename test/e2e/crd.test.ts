@@ -22,7 +22,7 @@ before(async () => {
     "wait",
     "--for",
     "condition=Established",
-    "--timeout=20s",
+    "--timeout=90s",
     "crd/crontabs.stable.example.com",
   ]);
 });
@@ -282,7 +282,7 @@ test("a ValidatingAdmissionPolicy on custom resources is type-checked against th
 });
 
 test("deleting the CRD deletes its custom resources", async () => {
-  await cluster.kubectlOk(["delete", "crd", "crontabs.stable.example.com", "--timeout=30s"]);
+  await cluster.kubectlOk(["delete", "crd", "crontabs.stable.example.com", "--timeout=90s"]);
   const gone = await cluster.kubectl(["get", "crd", "crontabs.stable.example.com"]);
   assert.notEqual(gone.code, 0);
   const raw = await cluster.request(

@@ -183,7 +183,7 @@ test("rolling update honours the partition; rollout history and undo", async () 
   assert.equal(partial["web-1"], "nginx:1.25");
   const sts = await json(["get", "sts", "web"]);
   assert.notEqual(sts.status.currentRevision, sts.status.updateRevision);
-  const status = await cluster.kubectlOk(["rollout", "status", "sts/web", "--timeout=30s"]);
+  const status = await cluster.kubectlOk(["rollout", "status", "sts/web", "--timeout=90s"]);
   assert.match(status, /partitioned roll out complete: 1 new pods have been updated/);
 
   await cluster.kubectlOk([
