@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import type { TestCluster } from "./harness.ts";
@@ -31,7 +31,9 @@ before(async () => {
     prefix: "kubelet",
     podCIDR: "10.42.201.0/24",
     logLevel: "debug",
-    kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 4000 }, leaseRenewMs: 1000 },
+    // Back-off up to 30 s: the CrashLoopBackOff test must see the waiting state, which lasts one
+    // back-off; at most 4 s, a loaded kubelet's status writes never showed it (load 30).
+    kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 30_000 }, leaseRenewMs: 1000 },
   });
   ({ cluster, client, kubelet, nodeName, dataDir } = node);
 });
@@ -167,13 +169,19 @@ test("a crashing container goes into CrashLoopBackOff with a growing restart cou
   await cluster.kubectlOk(["apply", "-f", "-"], {
     input: podManifest("crash", { command: ["sh", "-c", "exit 3"] }),
   });
-  const pod = await until("restartCount >= 2 in CrashLoopBackOff", async () => {
-    const p = await getPod("crash");
-    const cs = p.status?.containerStatuses?.[0];
-    return cs && cs.restartCount >= 2 && cs.state?.waiting?.reason === "CrashLoopBackOff"
-      ? p
-      : undefined;
-  });
+  // Each restart is a container start and exit through containerd and runc, and the waiting
+  // state shows only between them (see the back-off in before()).
+  const pod = await until(
+    "restartCount >= 2 in CrashLoopBackOff",
+    async () => {
+      const p = await getPod("crash");
+      const cs = p.status?.containerStatuses?.[0];
+      return cs && cs.restartCount >= 2 && cs.state?.waiting?.reason === "CrashLoopBackOff"
+        ? p
+        : undefined;
+    },
+    180_000,
+  );
   const cs = pod.status!.containerStatuses![0];
   assert.equal(cs.lastState!.terminated!.exitCode, 3);
   assert.equal(cs.lastState!.terminated!.reason, "Error");
@@ -182,25 +190,38 @@ test("a crashing container goes into CrashLoopBackOff with a growing restart cou
     /^back-off \d+s restarting failed container=main pod=crash_default/,
   );
   assert.equal(pod.status!.phase, "Running");
-  const events = await cluster.kubectlOk([
-    "get",
-    "events",
-    "--field-selector",
-    "involvedObject.name=crash",
-  ]);
-  assert.match(events, /BackOff/);
+  // Events are posted without waiting: the BackOff one can come after the status.
+  await until("a BackOff event", async () => {
+    const events = await cluster.kubectlOk([
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.name=crash",
+    ]);
+    return /BackOff/.test(events);
+  });
 });
 
 test("a readiness probe gates Ready", async () => {
+  // The probe passes once this test writes the file (a host directory the pod mounts): a
+  // container that made it itself after a sleep could turn ready before a loaded machine
+  // let the test see it running but not ready.
+  const gate = join(dataDir, "readiness-gate");
+  mkdirSync(gate, { recursive: true });
   await cluster.kubectlOk(["apply", "-f", "-"], {
-    input: podManifest("ready", {
-      command: ["sh", "-c", "sleep 3; touch /tmp/ready; exec sleep 3600"],
-      readinessProbe: {
-        exec: { command: ["cat", "/tmp/ready"] },
-        periodSeconds: 1,
-        failureThreshold: 1,
+    input: podManifest(
+      "ready",
+      {
+        command: ["sh", "-c", "exec sleep 3600"],
+        readinessProbe: {
+          exec: { command: ["cat", "/gate/ready"] },
+          periodSeconds: 1,
+          failureThreshold: 1,
+        },
+        volumeMounts: [{ name: "gate", mountPath: "/gate" }],
       },
-    }),
+      { volumes: [{ name: "gate", hostPath: { path: gate } }] },
+    ),
   });
   const notReady = await until("running but not ready", async () => {
     const p = await getPod("ready");
@@ -208,6 +229,7 @@ test("a readiness probe gates Ready", async () => {
     return cs?.state?.running && !cs.ready ? p : undefined;
   });
   assert.equal(notReady.status!.conditions!.find((c) => c.type === "Ready")!.status, "False");
+  writeFileSync(join(gate, "ready"), "yes\n");
   const ready = await until("ready", async () => {
     const p = await getPod("ready");
     return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? p : undefined;
