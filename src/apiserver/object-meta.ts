@@ -129,9 +129,15 @@ export function checkTypeMeta(
 
 /**
  * Reconciles the body's namespace with the URL's: filled when empty, 400 when
- * different; cluster-scoped objects lose any namespace.
+ * different (worded as upstream's create handler, or for a PUT/PATCH as its
+ * checkName); cluster-scoped objects lose any namespace.
  */
-export function checkNamespace(obj: KObject, def: ResourceDef, urlNamespace: string): void {
+export function checkNamespace(
+  obj: KObject,
+  def: ResourceDef,
+  urlNamespace: string,
+  verb: "create" | "update" = "create",
+): void {
   const meta = obj.metadata as ObjectMeta;
   if (!def.namespaced) {
     delete meta.namespace;
@@ -140,16 +146,25 @@ export function checkNamespace(obj: KObject, def: ResourceDef, urlNamespace: str
   if (!meta.namespace) meta.namespace = urlNamespace;
   else if (urlNamespace && meta.namespace !== urlNamespace) {
     throw badRequest(
-      "the namespace of the provided object does not match the namespace sent on the request",
+      verb === "create"
+        ? "the namespace of the provided object does not match the namespace sent on the request"
+        : `the namespace of the object (${meta.namespace}) does not match the namespace on the request (${urlNamespace})`,
     );
   }
 }
 
-/** The name in the body must equal the URL's (PUT/PATCH). */
+/**
+ * The name in the body must equal the URL's (PUT/PATCH, upstream checkName):
+ * a body without one is 400 as well, not named after the URL.
+ */
 export function checkNameMatchesURL(obj: KObject, urlName: string): void {
   const name = obj.metadata?.name;
-  if (!name) (obj.metadata as ObjectMeta).name = urlName;
-  else if (name !== urlName) {
+  if (!name) {
+    throw badRequest(
+      `the name of the object (${urlName} based on URL) was undeterminable: name must be provided`,
+    );
+  }
+  if (name !== urlName) {
     throw badRequest(
       `the name of the object (${name}) does not match the name on the URL (${urlName})`,
     );

@@ -215,12 +215,8 @@ test("a PUT redone from storage is normalized as the first attempt: type meta, m
   assert.equal(stored.apiVersion, "v1");
   assert.equal(stored.kind, "ConfigMap");
   // A fresh cache: a PUT that changes nothing is redone from storage to be sure, and
-  // still writes nothing, with or without type meta or metadata in the body.
-  const bodies: [string, unknown][] = [
-    ["without apiVersion/kind", { metadata: { name: "noop" }, data: { k: "1" } }],
-    ["without metadata", { apiVersion: "v1", kind: "ConfigMap", data: { k: "1" } }],
-    ["metadata null", { apiVersion: "v1", kind: "ConfigMap", metadata: null, data: { k: "1" } }],
-  ];
+  // still writes nothing without type meta; without a name (no metadata, or metadata
+  // null) it is 400 as upstream's checkName, and writes nothing either.
   const made = await t.call("POST", NS, { metadata: { name: "noop" }, data: { k: "1" } });
   const first = await t.call("PUT", `${NS}/noop`, {
     apiVersion: "v1",
@@ -232,11 +228,36 @@ test("a PUT redone from storage is normalized as the first attempt: type meta, m
   const rv = first.body.metadata.resourceVersion;
   assert.ok(Number(rv) >= Number(made.body.metadata.resourceVersion));
   await cacheAt("noop", rv);
-  for (const [name, body] of bodies) {
+  const typeless = await t.call("PUT", `${NS}/noop`, {
+    metadata: { name: "noop" },
+    data: { k: "1" },
+  });
+  assert.equal(typeless.status, 200, typeless.text);
+  assert.equal(typeless.body.metadata.resourceVersion, rv, "nothing written");
+  const nameless: [string, unknown][] = [
+    ["without metadata", { apiVersion: "v1", kind: "ConfigMap", data: { k: "2" } }],
+    ["metadata null", { apiVersion: "v1", kind: "ConfigMap", metadata: null, data: { k: "2" } }],
+    ["metadata {}", { apiVersion: "v1", kind: "ConfigMap", metadata: {}, data: { k: "2" } }],
+  ];
+  for (const [name, body] of nameless) {
     const r = await t.call("PUT", `${NS}/noop`, body);
-    assert.equal(r.status, 200, `${name}: ${r.text}`);
-    assert.equal(r.body.metadata.resourceVersion, rv, `${name}: nothing written`);
+    assert.equal(r.status, 400, `${name}: ${r.text}`);
+    assert.equal(
+      r.body.message,
+      "the name of the object (noop based on URL) was undeterminable: name must be provided",
+    );
   }
+  const after = await t.call("GET", `${NS}/noop`);
+  assert.equal(after.body.metadata.resourceVersion, rv, "nothing written");
+  const elsewhere = await t.call("PUT", `${NS}/noop`, {
+    metadata: { name: "noop", namespace: "other" },
+    data: { k: "2" },
+  });
+  assert.equal(elsewhere.status, 400, elsewhere.text);
+  assert.equal(
+    elsewhere.body.message,
+    "the namespace of the object (other) does not match the namespace on the request (default)",
+  );
 });
 
 test("a v1 HPA PUT without apiVersion, redone from storage, stays v1 (converted, not taken for v2)", async () => {

@@ -167,8 +167,8 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
       await checkPatchedTypes(ctx, def, type, patch, patched, decoded);
       const result = checkTypeMeta(patched, def);
       await checkUnknownFields(ctx, def, result, { typesChecked: !!decoded, decoded });
-      checkNamespace(result, def, namespace);
       checkNameMatchesURL(result, name);
+      checkNamespace(result, def, namespace, "update");
       // An unchanged resourceVersion is no precondition: let conflicts retry.
       // (A copy without it rather than a `delete`, which would leave the
       // metadata in V8's slow dictionary mode for the rest of the write.)

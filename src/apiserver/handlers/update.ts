@@ -40,10 +40,9 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
   // A retry decodes the body text again: it is normalized as the first attempt was.
   const normalize = (from: KObject): KObject => {
     const obj = checkTypeMeta(from, def);
-    // Name first (as upstream's handler checks it before the strategy), so a
-    // body without metadata is stored as one with {name, namespace}.
+    // Name first, as upstream's checkName.
     checkNameMatchesURL(obj, ctx.info.name);
-    checkNamespace(obj, def, ctx.info.namespace);
+    checkNamespace(obj, def, ctx.info.namespace, "update");
     return obj;
   };
   const body = normalize(decoded);
