@@ -311,3 +311,41 @@ test("unknown fields of built-in kinds are dropped (Warn: with a warning; Ignore
     "failed to create typed patch object (default/unknown-dropped; /v1, Kind=ConfigMap): .extra: field not declared in schema",
   );
 });
+
+test("a DELETE that marks an object keeps retrying its conflicts while other writes win", async () => {
+  const name = "contended-delete";
+  const made = await t.call("POST", "/api/v1/namespaces/default/configmaps", {
+    ...cm(name),
+    metadata: { name, finalizers: ["example.com/hold"] },
+  });
+  assert.equal(made.status, 201, made.text);
+  // Before each of the DELETE's first 20 writes another write moves the object, so each
+  // compare-and-swap fails (upstream retries those without a bound; here it gave up at 16).
+  const store = t.server.context.store;
+  const update = store.update;
+  const key = `/registry/configmaps/default/${name}`;
+  let moved = 0;
+  store.update = async (...a: Parameters<typeof update>) => {
+    if (a[1].metadata?.name === name && moved < 20) {
+      moved++;
+      const kv = (await t.backend.get(key)).kv!;
+      await t.backend.update(key, kv.value, kv.modRevision);
+    }
+    return update.apply(store, a);
+  };
+  try {
+    const r = await t.call("DELETE", `/api/v1/namespaces/default/configmaps/${name}`);
+    assert.equal(r.status, 202, r.text);
+    assert.ok(r.body.metadata.deletionTimestamp);
+  } finally {
+    store.update = update;
+  }
+  assert.equal(moved, 20);
+  const patched = await t.call(
+    "PATCH",
+    `/api/v1/namespaces/default/configmaps/${name}`,
+    { metadata: { finalizers: null } },
+    { "Content-Type": "application/merge-patch+json" },
+  );
+  assert.equal(patched.status, 200, patched.text);
+});

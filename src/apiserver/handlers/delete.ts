@@ -56,9 +56,15 @@ export async function deleteObject(
       },
     );
   }
-  for (let attempt = 0; ; attempt++) {
+  // A conflict means another write won: retried without a bound while the
+  // object moves, as updates are (RestStore.update); bounded when it stands still.
+  let conflict: { err: unknown; at: string | undefined } | undefined;
+  let stuck = 0;
+  for (;;) {
     const current = await store.tryGet(def, namespace, name);
     if (!current) throw notFound(def.group, def.resource, name);
+    if (conflict && current.metadata?.resourceVersion === conflict.at && ++stuck >= 16)
+      throw conflict.err;
     checkPreconditions(options, current, qualifiedResource(def.group, def.resource), name);
     const meta = current.metadata as ObjectMeta;
     const now = ctx.server.clock.now();
@@ -111,21 +117,17 @@ export async function deleteObject(
           : await store.update(def, marked, Number(meta.resourceVersion));
         return { obj: updated, deleted: false };
       } catch (err) {
-        if (err instanceof StatusError && err.reason === "Conflict" && attempt < 16) continue;
-        throw err;
+        if (!(err instanceof StatusError && err.reason === "Conflict")) throw err;
+        conflict = { err, at: meta.resourceVersion };
+        continue;
       }
     }
     try {
       return { obj: await rest.deleteNow(def, current, opts), deleted: true };
     } catch (err) {
-      if (
-        err instanceof StatusError &&
-        err.reason === "Conflict" &&
-        !options.preconditions &&
-        attempt < 16
-      )
-        continue;
-      throw err;
+      if (!(err instanceof StatusError && err.reason === "Conflict") || options.preconditions)
+        throw err;
+      conflict = { err, at: meta.resourceVersion };
     }
   }
 }
