@@ -12,6 +12,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { StatusError, type StatusReason } from "../../api/status.ts";
 import type { RequestContext } from "../context.ts";
+import { drained } from "../handlers/common.ts";
 import type { KubeletLocation } from "./kubelet-client.ts";
 
 /** Request headers that must not reach the kubelet (credentials, hop-by-hop). */
@@ -132,7 +133,12 @@ export async function forwardToKubelet(
       delete headers["content-length"];
       ctx.res.writeHead(code, headers);
       ctx.res.flushHeaders();
-      res.on("data", (c: Buffer) => ctx.res.write(c));
+      // A slow client pauses the kubelet's stream (logs -f), not a growing buffer here.
+      res.on("data", (c: Buffer) => {
+        if (ctx.res.write(c)) return;
+        res.pause();
+        void drained(ctx.res).then(() => res.resume());
+      });
       res.once("end", () => {
         ctx.res.end();
         resolve();
