@@ -349,3 +349,39 @@ test("a DELETE that marks an object keeps retrying its conflicts while other wri
   );
   assert.equal(patched.status, 200, patched.text);
 });
+
+test("a PUT that only orders its members otherwise writes nothing (upstream's typed round trip has one order)", async () => {
+  const CMS = "/api/v1/namespaces/default/configmaps";
+  const made = await t.call("POST", CMS, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "reordered", labels: { x: "1", y: "2" } },
+    data: { a: "1", b: "2" },
+  });
+  assert.equal(made.status, 201, made.text);
+  const rv = made.body.metadata.resourceVersion;
+  const { uid, creationTimestamp, managedFields } = made.body.metadata;
+  const reordered = {
+    data: { b: "2", a: "1" },
+    kind: "ConfigMap",
+    metadata: {
+      labels: { y: "2", x: "1" },
+      managedFields,
+      creationTimestamp,
+      uid,
+      name: "reordered",
+      namespace: "default",
+    },
+    apiVersion: "v1",
+  };
+  const same = await t.call("PUT", `${CMS}/reordered`, reordered);
+  assert.equal(same.status, 200, same.text);
+  assert.equal(same.body.metadata.resourceVersion, rv, "nothing written");
+  const changed = await t.call("PUT", `${CMS}/reordered`, {
+    ...reordered,
+    data: { b: "3", a: "1" },
+  });
+  assert.equal(changed.status, 200, changed.text);
+  assert.notEqual(changed.body.metadata.resourceVersion, rv);
+  assert.deepEqual(changed.body.data, { b: "3", a: "1" });
+});

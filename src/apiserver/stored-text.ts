@@ -44,7 +44,9 @@ export function storedForm(obj: KObject, meta: ObjectMeta = storedMetadata(obj))
 
 /**
  * Whether next (its stored metadata `nextMeta` when at hand) and current
- * have the same stored text: sameJson of their stored forms. Their
+ * store the same JSON value: sameJson of their stored forms, members in any
+ * order (upstream's typed round trip writes one order, so a body that only
+ * orders its keys otherwise is a no-op there too). Their
  * managedFields are compared first: a write that changes anything restamps
  * its writer's entry there, and texts that differ in one member differ as
  * a whole, so most changed objects are told apart without walking the rest.
@@ -57,7 +59,7 @@ export function sameStoredForm(
   const a = next.metadata?.managedFields;
   const b = current.metadata?.managedFields;
   if (a !== b && !sameJson(a, b)) return false;
-  return sameJson(storedForm(next, nextMeta), storedForm(current));
+  return sameJson(storedForm(next, nextMeta), storedForm(current), true);
 }
 
 /** The stored text of an object (any form, converted or not). */

@@ -87,6 +87,40 @@ test("copyAsJson is JSON.parse(JSON.stringify(x)), key order included", () => {
   assert.ok(Object.hasOwn(copyAsJson(parsed), "__proto__"));
 });
 
+test("sameJson(a, b, true) is equality of the parsed JSON texts: members in any order", () => {
+  // Members reversed at every level from the first differing key on, or shuffled.
+  const reordered = (v: unknown, keep: number): unknown =>
+    Array.isArray(v)
+      ? v.map((x) => reordered(x, keep))
+      : typeof v === "object" && v !== null
+        ? Object.fromEntries([
+            ...Object.entries(v).slice(0, keep),
+            ...Object.entries(v)
+              .slice(keep)
+              .reverse()
+              .map(([k, x]) => [k, reordered(x, keep)] as const),
+          ])
+        : v;
+  const parsed = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+  fc.assert(
+    fc.property(
+      fc.jsonValue({ maxDepth: 5 }),
+      fc.jsonValue({ maxDepth: 5 }),
+      fc.nat(3),
+      (a, b, keep) => {
+        assert.equal(sameJson(a, reordered(a, keep), true), true);
+        assert.equal(sameJson(a, b, true), jsonEqual(parsed(a), parsed(b)));
+        assert.equal(sameJson(b, a, true), jsonEqual(parsed(a), parsed(b)));
+      },
+    ),
+  );
+  assert.equal(sameJson({ a: 1, u: undefined, b: 2 }, { b: 2, a: 1 }, true), true);
+  assert.equal(sameJson({ a: 1, b: 2 }, { b: 2, c: 1 }, true), false);
+  assert.equal(sameJson({ a: 1, b: 2 }, { b: 2, a: 1, c: undefined }, true), true);
+  assert.equal(sameJson({ a: 1, b: { x: 1, y: 2 } }, { b: { y: 2, x: 1 }, a: 1 }, true), true);
+  assert.equal(sameJson({ a: 1, b: { x: 1, y: 2 } }, { b: { y: 2, x: 1 }, a: 1 }), false);
+});
+
 test("jsonEqual is deep equality of JSON values, key order ignored", () => {
   // Equal values in another key order; a changed or added key anywhere.
   const reordered = (v: unknown): unknown =>

@@ -72,16 +72,18 @@ function asJson(value: unknown): unknown {
  * string: same keys in the same order (keys whose value JSON leaves out, such
  * as undefined, do not count), equal values. For plain JSON values only:
  * anything else (a Date, a class instance, a toJSON method) is compared by
- * stringifying it.
+ * stringifying it. `anyOrder`: an object's members may come in another order
+ * (texts that parse to the same JSON value).
  */
-export function sameJson(a: unknown, b: unknown): boolean {
+export function sameJson(a: unknown, b: unknown, anyOrder = false): boolean {
   if (a === b) return typeof a !== "number" || Number.isFinite(a) || sameNonFinite(a, b);
   if (typeof a === "number" && typeof b === "number") return sameNonFinite(a, b);
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null)
     return omitted(a) && omitted(b) ? true : jsonOrNull(a) === jsonOrNull(b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(inArray(a[i]), inArray(b[i]))) return false;
+    for (let i = 0; i < a.length; i++)
+      if (!sameJson(inArray(a[i]), inArray(b[i]), anyOrder)) return false;
     return true;
   }
   if (Array.isArray(b) || !isPlain(a) || !isPlain(b))
@@ -96,10 +98,34 @@ export function sameJson(a: unknown, b: unknown): boolean {
     while (i < ka.length && omitted(ra[ka[i]!])) i++;
     while (j < kb.length && omitted(rb[kb[j]!])) j++;
     if (i === ka.length || j === kb.length) return i === ka.length && j === kb.length;
-    if (ka[i] !== kb[j] || !sameJson(ra[ka[i]!], rb[kb[j]!])) return false;
+    if (ka[i] !== kb[j]) return anyOrder && sameMembers(ra, ka, i, rb, kb, j);
+    if (!sameJson(ra[ka[i]!], rb[kb[j]!], anyOrder)) return false;
     i++;
     j++;
   }
+}
+
+/**
+ * The members of `a` from its key `i` on and those of `b` from `j` on, in
+ * any order (the keys before were the same in both, in the same order).
+ */
+function sameMembers(
+  a: Record<string, unknown>,
+  ka: string[],
+  i: number,
+  b: Record<string, unknown>,
+  kb: string[],
+  j: number,
+): boolean {
+  let left = 0;
+  for (; j < kb.length; j++) if (!omitted(b[kb[j]!])) left++;
+  for (; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (omitted(a[k])) continue;
+    if (!Object.hasOwn(b, k) || omitted(b[k]) || !sameJson(a[k], b[k], true)) return false;
+    left--;
+  }
+  return left === 0;
 }
 
 /** Values JSON.stringify leaves out of objects (and writes as null in arrays). */
