@@ -219,12 +219,14 @@ test("a server-side apply conflict is answered at once, not retried as a storage
       metadata: { name: "owned" },
       data: { k: v },
     });
-  const first = await t.call(
-    "PATCH",
-    "/api/v1/namespaces/default/configmaps/owned?fieldManager=a",
-    body("a"),
-    APPLY,
-  );
+  const apply = (manager: string) =>
+    t.call(
+      "PATCH",
+      `/api/v1/namespaces/default/configmaps/owned?fieldManager=${manager}`,
+      body(manager),
+      APPLY,
+    );
+  const first = await apply("a");
   assert.equal(first.status, 201, first.text);
   // Counts the object store's reads (a retry re-reads the object before running the apply again).
   const store = t.server.context.store;
@@ -232,12 +234,7 @@ test("a server-side apply conflict is answered at once, not retried as a storage
   let reads = 0;
   store.getKV = (...a) => (reads++, getKV.apply(store, a));
   try {
-    const second = await t.call(
-      "PATCH",
-      "/api/v1/namespaces/default/configmaps/owned?fieldManager=b",
-      body("b"),
-      APPLY,
-    );
+    const second = await apply("b");
     assert.equal(second.status, 409, second.text);
     assert.match(second.body.message, /conflict with "a"/);
   } finally {
