@@ -4,8 +4,15 @@ import { createServer } from "node:net";
 import { freePorts } from "../util/free-ports.ts";
 import { ServiceHealthServer } from "./service-health-server.ts";
 
+/**
+ * A loopback address of this run's own: ports chosen here and bound later, or
+ * closed and then expected to refuse, can be taken in between only by a
+ * wildcard listener on that very port, not by anything on 127.0.0.1.
+ */
+const HOST = `127.${1 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 250)}`;
+
 async function get(port: number, path = "/") {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  const res = await fetch(`http://${HOST}:${port}${path}`);
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
 
@@ -13,13 +20,13 @@ test("health check ports answer 200 with local endpoints, 503 without, and close
   let healthy = true;
   const warnings: string[] = [];
   const hs = new ServiceHealthServer({
-    host: "127.0.0.1",
+    host: HOST,
     proxyHealthy: () => healthy,
     log: { warn: (m: string) => warnings.push(m) } as never,
   });
   // Three distinct ports (one call holds every probe until all are chosen); a
   // port released by the server is not then taken by this test's next choice.
-  const [p1, p2, p3] = (await freePorts(3)) as [number, number, number];
+  const [p1, p2, p3] = (await freePorts(3, HOST)) as [number, number, number];
   try {
     await hs.syncServices(
       new Map([
@@ -72,11 +79,11 @@ test("health check ports answer 200 with local endpoints, 503 without, and close
 
 test("a port that cannot be bound is logged and retried on the next sync", async () => {
   const blocker = createServer();
-  await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+  await new Promise<void>((r) => blocker.listen(0, HOST, () => r()));
   const port = (blocker.address() as { port: number }).port;
   const warnings: string[] = [];
   const hs = new ServiceHealthServer({
-    host: "127.0.0.1",
+    host: HOST,
     proxyHealthy: () => true,
     log: { warn: (m: string) => warnings.push(m) } as never,
   });
