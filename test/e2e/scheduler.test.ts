@@ -35,7 +35,7 @@ function get(path: string): Promise<{ status: number; body: string }> {
 async function eventually<T>(
   what: string,
   fn: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -149,11 +149,13 @@ describe("kube-scheduler against a real API server", () => {
     await cluster.kubectlOk(["label", "node", "node01", "size=large"]);
     await createPod("large", { nodeSelector: { size: "large" } });
     assert.equal(await nodeOf("large"), "node01");
-    const out = await cluster.kubectlOk(["describe", "pod", "large"]);
-    assert.match(
-      out,
-      /Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/large to node01/,
-    );
+    // The Scheduled event is posted after the binding (fire-and-forget): it can trail it.
+    const scheduled =
+      /Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/large to node01/;
+    await eventually("the Scheduled event", async () => {
+      const out = await cluster.kubectlOk(["describe", "pod", "large"]);
+      return scheduled.test(out) ? out : undefined;
+    });
   });
 
   test("required node affinity size In [Large, Medium]", async () => {
@@ -210,14 +212,17 @@ describe("kube-scheduler against a real API server", () => {
       "intolerant",
       /0\/4 nodes are available: 1 node\(s\) had untolerated taint \{app: blue\}, 1 node\(s\) had untolerated taint \{node-role\.kubernetes\.io\/control-plane: \}, 2 node\(s\) didn't match Pod's node affinity\/selector\. preemption: 0\/4 nodes are available: 4 Preemption is not helpful for scheduling\./,
     );
-    const cond = await cluster.kubectlOk([
-      "get",
-      "pod",
-      "intolerant",
-      "-o",
-      'jsonpath={.status.conditions[?(@.type=="PodScheduled")].reason}',
-    ]);
-    assert.equal(cond, "Unschedulable");
+    // The scheduler posts the event and patches the condition as two separate writes.
+    await eventually("PodScheduled=False Unschedulable", async () => {
+      const reason = await cluster.kubectlOk([
+        "get",
+        "pod",
+        "intolerant",
+        "-o",
+        'jsonpath={.status.conditions[?(@.type=="PodScheduled")].reason}',
+      ]);
+      return reason === "Unschedulable" ? reason : undefined;
+    });
     for (const i of [1, 2, 3]) await createPod(`plain-${i}`);
     for (const i of [1, 2, 3]) {
       const where = await nodeOf(`plain-${i}`);
