@@ -136,7 +136,7 @@ test("one pod per eligible node, bound by the scheduler through a metadata.name 
         ? items
         : undefined;
     },
-    { timeoutMs: 60_000, context },
+    { context },
   );
   const nodes = pods.map((p: { spec: { nodeName: string } }) => p.spec.nodeName).sort();
   assert.deepEqual(nodes, ["n1", "n2"]);
@@ -163,7 +163,7 @@ test("one pod per eligible node, bound by the scheduler through a metadata.name 
       const d = await json(["get", "ds", "agent"]);
       return d.status?.numberAvailable === 2 ? d : undefined;
     },
-    { timeoutMs: 60_000, context },
+    { context },
   );
   assert.deepEqual(
     {
@@ -196,7 +196,7 @@ test("one pod per eligible node, bound by the scheduler through a metadata.name 
         ? true
         : undefined;
     },
-    { timeoutMs: 60_000, context },
+    { context },
   );
 });
 
@@ -224,7 +224,7 @@ test("set image rolls the pods; rollout history and undo work", async () => {
         ? imgs
         : undefined;
     },
-    { timeoutMs: 60_000, context },
+    { context },
   );
   assert.equal(images.length, 3);
   assert.match(
@@ -281,7 +281,7 @@ test("OnDelete replaces pods only when they are deleted; maxSurge rolls with new
       );
       return items.length === 3 && byNode.n2 === "busybox:1.37" ? byNode : undefined;
     },
-    { timeoutMs: 60_000, context },
+    { context },
   );
   assert.deepEqual(images, { n1: "busybox:1.35", n2: "busybox:1.37", n3: "busybox:1.35" });
   await cluster.kubectlOk([
@@ -310,7 +310,7 @@ test("OnDelete replaces pods only when they are deleted; maxSurge rolls with new
         ? items
         : undefined;
     },
-    { timeoutMs: 60_000, context },
+    { context },
   );
   assert.equal(done.length, 3);
 });

@@ -51,7 +51,8 @@ async function startApiserver(): Promise<void> {
       if (c.exitCode !== null) throw new Error(`exited ${c.exitCode}`);
       return output.includes("k8ts apiserver listening") ? true : undefined;
     },
-    { timeoutMs: 60_000, context: () => output },
+    // As the harness's server start (a loaded machine spends most of it loading modules).
+    { timeoutMs: 90_000, context: () => output },
   );
 }
 

@@ -218,7 +218,7 @@ test("an agent balances over the three servers and drops a killed one once the e
       ]);
       return r.stdout === "True" ? true : undefined;
     },
-    { timeoutMs: 60_000, context: () => agentLog.slice(-2000) },
+    { timeoutMs: 120_000, context: () => agentLog.slice(-2000) },
   );
 
   // s2 dies: once its master lease lapses, the endpoints and the agent's list drop it.

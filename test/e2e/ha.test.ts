@@ -154,7 +154,8 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
         ]);
         return r.stdout === "True" ? true : undefined;
       },
-      { timeoutMs: 60_000, context: () => agentLog },
+      // Bootstrap CSR, approval, kubelet start and registration: several processes' work.
+      { timeoutMs: 120_000, context: () => agentLog },
     );
     const csrs = await s2.kubectl(["get", "csr", "-o", "json"]);
     const issued = (
@@ -232,7 +233,7 @@ test("a third server joins after the agent: own address in member list, endpoint
     "the agent balances over s3",
     async () =>
       agentLog.includes(`API servers: `) && lastServerList().includes(s3.url) ? true : undefined,
-    { timeoutMs: 60_000, context: () => agentLog.slice(-2000) },
+    { timeoutMs: 120_000, context: () => agentLog.slice(-2000) },
   );
 });
 
@@ -357,7 +358,7 @@ test("killing the leader's server moves the leases, a deployment scaled meanwhil
         ]);
         return Date.parse(l.stdout) > started ? true : undefined;
       },
-      { timeoutMs: 60_000, context: () => agentLog.slice(-3000) },
+      { timeoutMs: 120_000, context: () => agentLog.slice(-3000) },
     );
     // Once the killed server's master lease lapses, the endpoints and the agent's list drop it.
     await eventually(
@@ -388,7 +389,8 @@ test("killing the leader's server moves the leases, a deployment scaled meanwhil
       );
       return holders.every((h) => h && !h.startsWith(`${leader.name}_`)) ? holders : undefined;
     },
-    { timeoutMs: 60_000 },
+    // A lease lapses 15 s after its last renewal; a loaded survivor's elector retries after that.
+    { timeoutMs: 120_000 },
   );
   t.diagnostic(`leases moved to ${moved.join(", ")} ${Date.now() - started} ms after the kill`);
   for (const h of moved)
@@ -408,7 +410,8 @@ test("killing the leader's server moves the leases, a deployment scaled meanwhil
       ]);
       return r.stdout === "3/3" ? true : undefined;
     },
-    { timeoutMs: 60_000 },
+    // The new leader starts every controller (informers list first) before this converges.
+    { timeoutMs: 120_000 },
   );
   // Writes need quorum: 2 of 3 members keep it.
   const w = await survivors[0]!.kubectl(["create", "configmap", "after-kill"]);

@@ -58,13 +58,13 @@ export async function onFreePort<T>(start: (port: number) => Promise<T>): Promis
  * Resolves once the child's output (`output()`, read every 100 ms) has a
  * whole line matching `re` (the child is tracked: killed if this test
  * process ends early); rejects with that output when the child exits
- * first or after timeoutMs (default 60 s; the child is then killed).
+ * first or after timeoutMs (default 90 s, as a server's start; the child is then killed).
  */
 export async function untilOutput(
   child: ChildProcess,
   output: () => string,
   re: RegExp,
-  timeoutMs = 60_000,
+  timeoutMs = 90_000,
 ): Promise<string> {
   track(child);
   const deadline = Date.now() + timeoutMs;
@@ -414,15 +414,16 @@ function streamKubectl(args: string[]): KubectlStream {
 /**
  * Polls fn every 200 ms until it returns a value other than undefined or
  * false (a throw counts as "not yet"); fails with `what`, the last error and
- * `context()` (e.g. a component's log) after timeoutMs (default 60 s: a
- * passing test never waits it out, a loaded machine may need it).
+ * `context()` (e.g. a component's log) after timeoutMs (default 120 s: a
+ * passing test never waits it out; at load 30 on 2 cores a step spanning
+ * several processes can take a minute).
  */
 export async function eventually<T>(
   what: string,
   fn: () => Promise<T | undefined | false>,
   opts: { timeoutMs?: number; context?: () => string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   let last: unknown;
   for (;;) {
     try {

@@ -58,7 +58,7 @@ export interface KubeletNode {
   readonly runtime: ContainerRuntime;
   /** The kubelet's captured log. */
   logs(): string;
-  /** eventually() with the kubelet's log tail as context (default 60 s). */
+  /** eventually() with the kubelet's log tail as context (the harness's default bound). */
   until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   getPod(name: string, namespace?: string): Promise<Pod>;
   /** Waits until the pod (namespace default) reports this phase; resolves to it. */
@@ -161,7 +161,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<KubeletNo
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
+  const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number) =>
     eventually(what, fn, { timeoutMs, context: () => logs.slice(-4000) });
   let kubeletStopped: Promise<void> | undefined;
   const stopKubelet = () => (kubeletStopped ??= kubelet.stop());
