@@ -81,6 +81,8 @@ export interface KubeletNode {
 export interface PodManifestOptions {
   /** Default busybox. */
   image?: string;
+  /** metadata.labels (default none). */
+  labels?: Record<string, string>;
   /** Default Never. */
   restartPolicy?: string;
   /** More pod spec fields. */
@@ -235,7 +237,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<KubeletNo
       JSON.stringify({
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { name, namespace: "default" },
+        metadata: { name, namespace: "default", ...(p.labels && { labels: p.labels }) },
         spec: {
           nodeName,
           restartPolicy: p.restartPolicy ?? "Never",

@@ -46,30 +46,14 @@ after(async () => {
   await node?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number) =>
   node.until(what, fn, timeoutMs);
 
 const getPod = (name: string) => node.getPod(name);
 
-function podManifest(name: string, script: string, spec: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: "default", labels: { app: name } },
-    spec: {
-      nodeName,
-      containers: [
-        {
-          name: "main",
-          image: "busybox",
-          imagePullPolicy: "IfNotPresent",
-          command: ["sh", "-c", script],
-        },
-      ],
-      ...spec,
-    },
-  });
-}
+/** A busybox pod on this node running `script` (restartPolicy Always), labelled app=<name>. */
+const podManifest = (name: string, script: string, spec: Record<string, unknown> = {}) =>
+  node.podManifest(name, script, { restartPolicy: "Always", labels: { app: name }, spec });
 
 async function runPod(name: string, script: string, spec: Record<string, unknown> = {}) {
   await cluster.kubectlOk(["apply", "-f", "-"], { input: podManifest(name, script, spec) });

@@ -42,7 +42,7 @@ after(async () => {
   await node?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number) =>
   node.until(what, fn, timeoutMs);
 
 const getPod = (name: string) => node.getPod(name);

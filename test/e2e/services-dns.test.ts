@@ -28,7 +28,6 @@ let node: KubeletNode;
 let cluster: TestCluster;
 let client: RestClient;
 let kubelet: Kubelet;
-let nodeName: string;
 let dns: RunningDns;
 
 before(async () => {
@@ -39,7 +38,7 @@ before(async () => {
     cluster: { args: ["--advertise-address", gateway] },
     kubelet: { clusterDNS: ["10.43.0.10"] },
   });
-  ({ cluster, client, kubelet, nodeName } = node);
+  ({ cluster, client, kubelet } = node);
   dns = await runDns({
     client,
     listen: [{ host: "127.0.0.1", port: 0 }],
@@ -52,26 +51,13 @@ after(async () => {
   await node?.stop();
 });
 
-async function runToCompletion(name: string, script: string, spec: object = {}): Promise<string> {
+async function runToCompletion(
+  name: string,
+  script: string,
+  spec: Record<string, unknown> = {},
+): Promise<string> {
   await cluster.kubectlOk(["apply", "-f", "-"], {
-    input: JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name, namespace: "default" },
-      spec: {
-        nodeName,
-        restartPolicy: "Never",
-        containers: [
-          {
-            name: "main",
-            image: "busybox",
-            imagePullPolicy: "IfNotPresent",
-            command: ["sh", "-c", script],
-          },
-        ],
-        ...spec,
-      },
-    }),
+    input: node.podManifest(name, script, { spec }),
   });
   const pod = await eventually(
     `${name} finished`,
