@@ -36,6 +36,64 @@ export interface HaServer {
 
 export { track };
 
+export interface SimulatedAgent {
+  child: ChildProcess;
+  /** Everything it printed so far. */
+  log(): string;
+  /**
+   * The server list its balancer last logged: at start ("load balancer URL
+   * over host:port, ...") or refreshed from the endpoints ("API servers:
+   * URL, ... (fallback URL)"), as sorted URLs joined by ", ".
+   */
+  serverList(): string;
+}
+
+/**
+ * Starts `k8ts agent JOIN_ARGS` (the arguments of `k8ts token create
+ * --print-join-command` after `k8ts agent`) as node `nodeName` with the
+ * simulated runtime and a kubelet on a port of its own choice; tracked.
+ */
+export function startSimulatedAgent(
+  joinArgs: string[],
+  dataDir: string,
+  nodeName: string,
+): SimulatedAgent {
+  let output = "";
+  const child = spawn(
+    process.execPath,
+    [
+      k8tsBin,
+      "agent",
+      ...joinArgs,
+      "--data-dir",
+      dataDir,
+      "--node-name",
+      nodeName,
+      "--container-runtime",
+      "simulated",
+      "--kubelet-port",
+      "0",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  track(child);
+  child.stdout?.on("data", (d: Buffer) => (output += d));
+  child.stderr?.on("data", (d: Buffer) => (output += d));
+  return {
+    child,
+    log: () => output,
+    serverList() {
+      const lines = [...output.matchAll(/(?:load balancer \S+ over|API servers:) ([^\n]*)/g)];
+      return (lines.at(-1)?.[1]?.split(" (fallback")[0] ?? "")
+        .split(", ")
+        .filter(Boolean)
+        .map((s) => (s.startsWith("https://") ? s : `https://${s}`))
+        .sort()
+        .join(", ");
+    },
+  };
+}
+
 /**
  * Starts `k8ts server --disable-agent` named `name` and waits for /readyz
  * through kubectl. With `host`, the server binds and advertises that

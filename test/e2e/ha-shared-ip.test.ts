@@ -16,7 +16,6 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,35 +31,23 @@ import {
   etcdPid,
   k8ts,
   startHaServer,
+  startSimulatedAgent,
   stopServers,
-  track,
   type HaServer,
+  type SimulatedAgent,
 } from "./ha-cluster.ts";
 
 let root: string;
 const servers: HaServer[] = [];
-let agent: ChildProcess | undefined;
-let agentLog = "";
+let agent: SimulatedAgent | undefined;
 /** etcd members stopped with SIGSTOP, resumed in after() whatever happens. */
 const frozen: number[] = [];
 /** Every server binds 127.0.0.1 (the harness default) and advertises it. */
 const advertise = ["--advertise-address", "127.0.0.1"];
 
-/**
- * The server list the agent's balancer last logged: at start ("load
- * balancer URL over host:port, ...") or refreshed from the endpoints
- * ("API servers: URL, ... (fallback URL)"), as sorted URLs.
- */
-function lastServerList(): string {
-  const lines = [...agentLog.matchAll(/(?:load balancer \S+ over|API servers:) ([^\n]*)/g)];
-  const list = lines.at(-1)?.[1]?.split(" (fallback")[0] ?? "";
-  return list
-    .split(", ")
-    .filter(Boolean)
-    .map((s) => (s.startsWith("https://") ? s : `https://${s}`))
-    .sort()
-    .join(", ");
-}
+/** The agent's last logged server list (sorted URLs), its log's tail. */
+const lastServerList = () => agent?.serverList() ?? "";
+const agentLog = () => agent?.log().slice(-2000) ?? "";
 
 const live = () => servers.filter((s) => !s.exited);
 
@@ -91,7 +78,7 @@ before(async () => {
 
 after(async () => {
   for (const pid of frozen) if (alive(pid)) process.kill(pid, "SIGCONT");
-  await stopChild(agent);
+  await stopChild(agent?.child);
   await stopServers(servers);
   await rm(root, { recursive: true, force: true });
 });
@@ -180,31 +167,16 @@ test("an agent balances over the three servers and drops a killed one once the e
     KUBECONFIG: servers[0]!.kubeconfig,
   });
   assert.equal(token.code, 0, token.stderr);
-  agent = spawn(
-    process.execPath,
-    [
-      join(import.meta.dirname, "..", "..", "bin", "k8ts"),
-      "agent",
-      ...token.stdout.trim().split(" ").slice(2),
-      "--data-dir",
-      join(root, "worker"),
-      "--node-name",
-      "worker",
-      "--container-runtime",
-      "simulated",
-      "--kubelet-port",
-      "0",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+  agent = startSimulatedAgent(
+    token.stdout.trim().split(" ").slice(2),
+    join(root, "worker"),
+    "worker",
   );
-  track(agent);
-  agent.stdout?.on("data", (d: Buffer) => (agentLog += d));
-  agent.stderr?.on("data", (d: Buffer) => (agentLog += d));
   const want = servers.map((s) => s.url).sort();
   await eventually(
     "the agent balances over the three servers",
     async () => (lastServerList() === want.join(", ") ? true : undefined),
-    { timeoutMs: 90_000, context: () => agentLog.slice(-2000) },
+    { timeoutMs: 90_000, context: agentLog },
   );
   await eventually(
     "node worker Ready",
@@ -218,7 +190,7 @@ test("an agent balances over the three servers and drops a killed one once the e
       ]);
       return r.stdout === "True" ? true : undefined;
     },
-    { timeoutMs: 120_000, context: () => agentLog.slice(-2000) },
+    { timeoutMs: 120_000, context: agentLog },
   );
 
   // s2 dies: once its master lease lapses, the endpoints and the agent's list drop it.
@@ -236,7 +208,7 @@ test("an agent balances over the three servers and drops a killed one once the e
   await eventually(
     "the agent drops the killed server",
     async () => (lastServerList() === rest.join(", ") ? true : undefined),
-    { timeoutMs: 90_000, context: () => agentLog.slice(-2000) },
+    { timeoutMs: 90_000, context: agentLog },
   );
   // The node stays Ready through the survivors (its lease keeps being renewed).
   const renewed = async () =>

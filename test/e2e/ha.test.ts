@@ -14,7 +14,6 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,25 +32,25 @@ import {
   run,
   startHaServer,
   startNginx,
+  startSimulatedAgent,
   stopServers,
-  track,
   type HaServer,
+  type SimulatedAgent,
 } from "./ha-cluster.ts";
 
 let root: string;
 const servers: HaServer[] = [];
 let joinArgs: string[] = [];
-let agent: ChildProcess | undefined;
-let agentLog = "";
+let agent: SimulatedAgent | undefined;
+const agentLog = () => agent?.log() ?? "";
 /** Each server binds its own address; all share one port. */
 const HOSTS: Record<string, string> = { s1: "127.0.0.2", s2: "127.0.0.3", s3: "127.0.0.4" };
 let port: number;
 const at = (name: string) => ({ host: HOSTS[name]!, port });
 
 const byName = (name: string) => servers.find((s) => s.name === name && !s.exited)!;
-/** The server list the agent's balancer last logged. */
-const lastServerList = () =>
-  [...agentLog.matchAll(/API servers: ([^\n]*)/g)].at(-1)?.[1]?.split(" (fallback")[0] ?? "";
+/** The server list the agent's balancer last logged (sorted URLs). */
+const lastServerList = () => agent?.serverList() ?? "";
 
 async function leaseHolder(server: HaServer, lease: string): Promise<string> {
   const r = await server.kubectl([
@@ -77,7 +76,7 @@ before(async () => {
 });
 
 after(async () => {
-  await stopChild(agent);
+  await stopChild(agent?.child);
   await stopServers(servers);
   await rm(root, { recursive: true, force: true });
 });
@@ -121,26 +120,7 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
   assert.equal(token.code, 0, token.stderr);
   const args = token.stdout.trim().split(" ").slice(2);
   assert.deepEqual(args.slice(0, 2), ["--server", s2.url]);
-  agent = spawn(
-    process.execPath,
-    [
-      join(import.meta.dirname, "..", "..", "bin", "k8ts"),
-      "agent",
-      ...args,
-      "--data-dir",
-      join(root, "worker1"),
-      "--node-name",
-      "worker1",
-      "--container-runtime",
-      "simulated",
-      "--kubelet-port",
-      "0",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  track(agent);
-  agent.stdout?.on("data", (d: Buffer) => (agentLog += d));
-  agent.stderr?.on("data", (d: Buffer) => (agentLog += d));
+  agent = startSimulatedAgent(args, join(root, "worker1"), "worker1");
   {
     await eventually(
       "node worker1 Ready",
@@ -155,7 +135,7 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
         return r.stdout === "True" ? true : undefined;
       },
       // Bootstrap CSR, approval, kubelet start and registration: several processes' work.
-      { timeoutMs: 120_000, context: () => agentLog },
+      { timeoutMs: 120_000, context: agentLog },
     );
     const csrs = await s2.kubectl(["get", "csr", "-o", "json"]);
     const issued = (
@@ -182,7 +162,7 @@ test("k8ts agent joins a worker with a node token (TLS bootstrap) and runs its p
     });
     await s2.kubectl(["delete", "pod", "on-worker", "--grace-period=0", "--force"]);
   }
-  assert.match(agentLog, /load balancer https:\/\/127\.0\.0\.1:\d+ over [^,\n]+, [^,\n]+\n/);
+  assert.match(agentLog(), /load balancer https:\/\/127\.0\.0\.1:\d+ over [^,\n]+, [^,\n]+\n/);
 });
 
 test("a third server joins after the agent: own address in member list, endpoints and certificate; the agent balances over it", async () => {
@@ -232,8 +212,8 @@ test("a third server joins after the agent: own address in member list, endpoint
   await eventually(
     "the agent balances over s3",
     async () =>
-      agentLog.includes(`API servers: `) && lastServerList().includes(s3.url) ? true : undefined,
-    { timeoutMs: 120_000, context: () => agentLog.slice(-2000) },
+      agentLog().includes(`API servers: `) && lastServerList().includes(s3.url) ? true : undefined,
+    { timeoutMs: 120_000, context: () => agentLog().slice(-2000) },
   );
 });
 
@@ -358,7 +338,7 @@ test("killing the leader's server moves the leases, a deployment scaled meanwhil
         ]);
         return Date.parse(l.stdout) > started ? true : undefined;
       },
-      { timeoutMs: 120_000, context: () => agentLog.slice(-3000) },
+      { timeoutMs: 120_000, context: () => agentLog().slice(-3000) },
     );
     // Once the killed server's master lease lapses, the endpoints and the agent's list drop it.
     await eventually(
@@ -369,7 +349,7 @@ test("killing the leader's server moves the leases, a deployment scaled meanwhil
           ? true
           : undefined;
       },
-      { timeoutMs: 90_000, context: () => agentLog.slice(-2000) },
+      { timeoutMs: 90_000, context: () => agentLog().slice(-2000) },
     );
   })();
   // A failure surfaces when awaited below, not as an unhandled rejection.
