@@ -194,6 +194,26 @@ test("a write's answer is its own decoding when its stored form is plain JSON (f
   assert.ok(!Object.isFrozen(answer));
 });
 
+test("an update announced beside the cache's clean decoding is checked where it differs: shared members are trusted, new ones judged", async () => {
+  const plain: ResourceDef = { ...v1, storage: undefined, convertMany: undefined };
+  const first = thing("beside", "ex.test/v1", { a: 1, list: [{ b: "c" }] });
+  const created = await store.create(plain, first, store.encode(plain, first));
+  const known = JSON.parse(JSON.stringify(created)) as KObject;
+  const spec = known.spec as Record<string, unknown>;
+  // A clean update sharing `list` with known: its own decoding.
+  const next = { ...known, spec: { ...spec, a: 2 } };
+  store.encode(plain, next);
+  const decoding = store.decodingOf(plain, next, known)!;
+  assert.equal(decoding.decoded(99), next);
+  // An undefined beside the shared members: still a copy as JSON gives it.
+  const odd = { ...known, spec: { ...spec, gone: undefined } };
+  store.encode(plain, odd);
+  const copy = store.decodingOf(plain, odd, known)!.decoded(100);
+  assert.notEqual(copy, odd);
+  assert.ok(!("gone" in (copy.spec as object)));
+  assert.equal((copy.spec as { list: unknown }).list === spec.list, false, "a copy, not shared");
+});
+
 test("a write converted through convertShared (events.k8s.io, stored as core/v1) answers its stored form converted back, as a decode does", async () => {
   const events = eventsResources()[0]!;
   const event = (name: string, regarding: Record<string, unknown>): KObject =>

@@ -204,8 +204,9 @@ export class ObjectStore {
   decodingOf(
     def: ResourceDef,
     obj: KObject,
+    known?: KObject,
   ): { decoded: (revision: number) => KObject; json?: (revision: number) => string } | undefined {
-    return this.#answers.decodingOf(def, obj);
+    return this.#answers.decodingOf(def, obj, known);
   }
 
   /**

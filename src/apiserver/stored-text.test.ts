@@ -12,6 +12,7 @@ import { isDeepStrictEqual } from "node:util";
 import {
   deepFreeze,
   jsonClean,
+  jsonCleanBeside,
   sameStoredForm,
   storedForm,
   storedFormClean,
@@ -123,6 +124,49 @@ test("jsonClean: true exactly for values that JSON round-trips to a deep-equal v
     assert.equal(jsonClean(bad), false, `case ${i}`);
 });
 
+test("jsonCleanBeside equals jsonClean, walking only what the value does not share with a clean known value", () => {
+  // Unrelated values: the same answer as jsonClean.
+  fc.assert(
+    fc.property(fc.anything({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }), (v, k) => {
+      assert.equal(jsonCleanBeside(v, JSON.parse(JSON.stringify(k))), jsonClean(v));
+    }),
+    { numRuns: 1000 },
+  );
+  // Updates of a known value: shared members, one changed member (clean or not) at depth 1 or 2.
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string(), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }))),
+      fc.string(),
+      fc.string(),
+      fc.anything({ maxDepth: 2, withNullPrototype: true, withBoxedValues: true }),
+      fc.boolean(),
+      (base, outer, inner, changed, deep) => {
+        const known = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+        const parent = known[outer];
+        const value: Record<string, unknown> = deep
+          ? { ...known, [outer]: { ...(isRecord(parent) ? parent : {}), [inner]: changed } }
+          : { ...known, [outer]: changed };
+        assert.equal(jsonCleanBeside(value, known), jsonClean(value));
+      },
+    ),
+    { numRuns: 1000 },
+  );
+  // A known member is not walked again (known is trusted: here it is not clean at all).
+  const trusted = { a: [{ b: undefined }] };
+  assert.equal(jsonCleanBeside({ x: trusted, y: 1 }, { x: trusted }), true);
+  assert.equal(jsonCleanBeside({ x: trusted, y: 1 }, { x: { a: [{ b: undefined }] } }), false);
+  const shared = { a: [{ b: "c" }] };
+  assert.equal(jsonCleanBeside({ x: shared, y: undefined }, { x: shared }), false);
+  assert.equal(jsonCleanBeside({ x: { ...shared, d: -0 } }, { x: shared }), false);
+  // Equal primitives are still judged (-0 === 0).
+  assert.equal(jsonCleanBeside({ n: -0 }, { n: 0 }), false);
+  assert.equal(storedFormClean({ kind: "K", spec: shared }, { name: "a" }, { spec: shared }), true);
+});
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 test("storedFormClean judges the stored form: metadata as given, not the object's own", () => {
   const obj = { kind: "K", metadata: { resourceVersion: undefined, name: "a" }, data: { b: "c" } };
   assert.equal(jsonClean(obj), false);
@@ -141,7 +185,7 @@ test("deepFreeze freezes every nested object and array", () => {
   }, TypeError);
 });
 
-test("property: sameStoredForm says whether the stored texts are equal", () => {
+test("property: sameStoredForm says whether the stored JSON values are equal (members in any order)", () => {
   const value = fc.constantFrom("a", "b", 1, null, [], {});
   const entry = fc.record(
     { manager: fc.constantFrom("m", "n"), time: fc.constantFrom("t1", "t2"), fieldsV1: value },
@@ -164,7 +208,14 @@ test("property: sameStoredForm says whether the stored texts are equal", () => {
       const current = b as KObject;
       if (shareEntries && current.metadata?.managedFields)
         next.metadata = { ...next.metadata, managedFields: current.metadata.managedFields };
-      assert.equal(sameStoredForm(next, undefined, current), text(next) === text(current));
+      // Members in any order (d95f5d0), managedFields compared as they are.
+      const sameEntries =
+        JSON.stringify(next.metadata?.managedFields) ===
+        JSON.stringify(current.metadata?.managedFields);
+      assert.equal(
+        sameStoredForm(next, undefined, current),
+        sameEntries && isDeepStrictEqual(JSON.parse(text(next)), JSON.parse(text(current))),
+      );
       const copy = JSON.parse(JSON.stringify(next)) as KObject;
       assert.equal(sameStoredForm(copy, storedMetadata(copy), next), true);
     }),

@@ -120,20 +120,63 @@ export function jsonClean(value: unknown): boolean {
   }
   if (value === null) return true;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonClean(value[i])) return false;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      // Strings (most leaves) without a call.
+      if (typeof item === "string" && i in value) continue;
+      if (!(i in value) || !jsonClean(item)) return false;
+    }
     return true;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return false;
   const rec = value as Record<string, unknown>;
-  for (const key in rec) if (!jsonClean(rec[key])) return false;
+  for (const key in rec) {
+    const member = rec[key];
+    if (typeof member !== "string" && !jsonClean(member)) return false;
+  }
   return true;
 }
 
-/** jsonClean of the stored form of obj whose stored metadata is meta (see storedForm). */
-export function storedFormClean(obj: KObject, meta: ObjectMeta): boolean {
+/**
+ * jsonClean(value), given `known`: a value known to be clean and never
+ * mutated (the watch cache's decoding of the version being replaced, as
+ * its writer announced it: an answer found clean, or a copy as JSON gives).
+ * Objects of value that are known's own at the same path are not walked
+ * again: an update shares most of the object it replaces (a binding makes
+ * new top-level, spec and status objects and keeps their members).
+ */
+export function jsonCleanBeside(value: unknown, known: unknown): boolean {
+  if (typeof value !== "object" || value === null || typeof known !== "object" || known === null)
+    return jsonClean(value);
+  if (value === known) return true;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(known)) return jsonClean(value);
+    for (let i = 0; i < value.length; i++)
+      if (!(i in value) || !jsonCleanBeside(value[i], i < known.length ? known[i] : undefined))
+        return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const rec = value as Record<string, unknown>;
+  const old = known as Record<string, unknown>;
+  for (const key in rec)
+    if (!jsonCleanBeside(rec[key], Object.hasOwn(old, key) ? old[key] : undefined)) return false;
+  return true;
+}
+
+/**
+ * jsonClean of the stored form of obj whose stored metadata is meta (see
+ * storedForm); `known` (optional) is a clean object whose members obj may
+ * share (see jsonCleanBeside).
+ */
+export function storedFormClean(obj: KObject, meta: ObjectMeta, known?: KObject): boolean {
   if (Object.getPrototypeOf(obj) !== Object.prototype) return false;
   const rec = obj as Record<string, unknown>;
-  for (const key in rec) if (!jsonClean(key === "metadata" ? meta : rec[key])) return false;
+  const old = known as Record<string, unknown> | undefined;
+  for (const key in rec) {
+    const prior = old !== undefined && Object.hasOwn(old, key) ? old[key] : undefined;
+    if (!jsonCleanBeside(key === "metadata" ? meta : rec[key], prior)) return false;
+  }
   return true;
 }
 

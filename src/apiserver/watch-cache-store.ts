@@ -43,6 +43,12 @@ export class CacheElement {
   obj?: KObject;
   /** Decodings for further defs (multi-version resources). */
   more?: Map<ResourceDef, KObject>;
+  /**
+   * Set when `obj` is its writer's announced decoding (see
+   * watch-cache-writes.ts): plain JSON values (checked, or a copy as JSON
+   * gives), where a decode of the stored JSON may have been converted.
+   */
+  announced?: true;
 
   constructor(kv: KeyValue) {
     this.key = kv.key;

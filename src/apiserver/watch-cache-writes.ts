@@ -81,8 +81,8 @@ export function announceWrite(
 ): (() => void) | undefined {
   const cache = server.watchCaches.get(keyPrefix(def));
   if (!cache?.ready) return undefined;
-  const decoding = server.store.decodingOf(def, obj);
-  if (!decoding) return undefined;
   const key = objectKey(def, obj.metadata?.namespace ?? "", obj.metadata?.name ?? "");
+  const decoding = server.store.decodingOf(def, obj, cache.announcedDecoding(key, def));
+  if (!decoding) return undefined;
   return cache.expectWrite(key, { def, value, ...decoding });
 }

@@ -415,8 +415,19 @@ export class WatchCache {
     const announced = this.#writes.size > 0 ? this.#writes.take(kv) : undefined;
     if (!announced) return;
     WatchCacheStore.adopt(el, announced.def, announced.obj);
+    el.announced = true;
     if (announced.json && this.#fanout.size > 0)
       this.memo.adoptJson(kv, announced.def, announced.json());
+  }
+
+  /**
+   * The held decoding of key for def when it is an announced write's (plain
+   * JSON values, never mutated): the next write of key may share its
+   * members without checking them again (see jsonCleanBeside).
+   */
+  announcedDecoding(key: string, def: ResourceDef): KObject | undefined {
+    const el = this.store.get(key);
+    return el?.announced && el.def === def ? el.obj : undefined;
   }
 
   /**

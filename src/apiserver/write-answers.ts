@@ -128,14 +128,17 @@ export class WriteAnswers {
    * answer itself, settled at the revision, is the decoding: no copy.
    * Tests freeze answers (FREEZE_ANSWERS), so a later mutation throws
    * there. Otherwise the decoding is a copy taken now, as JSON would give.
+   * `known`: a clean decoding obj may share members with, whose members
+   * need not be checked again (see jsonCleanBeside).
    */
   decodingOf(
     def: ResourceDef,
     obj: KObject,
+    known?: KObject,
   ): { decoded: (revision: number) => KObject; json?: (revision: number) => string } | undefined {
     if (!storedAsIs(def, obj)) return undefined;
     const marked = this.#encodings.get(obj);
-    if (marked && storedFormClean(obj, marked.meta)) {
+    if (marked && storedFormClean(obj, marked.meta, known)) {
       if (FREEZE_ANSWERS) this.#selfDecoded.add(obj);
       return {
         decoded: (revision) => {
