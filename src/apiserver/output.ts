@@ -96,11 +96,60 @@ export function renderList(
         kind: listKind,
         apiVersion,
         metadata: listMeta,
-        items: items.map((o) => {
-          if (keepItemTypeMeta) return o;
-          const { apiVersion: _a, kind: _k, ...rest } = o;
-          return rest;
-        }),
+        items: keepItemTypeMeta ? items : items.map(withoutTypeMeta),
       };
   }
+}
+
+/** An item of a typed list: the object without apiVersion and kind. */
+function withoutTypeMeta(obj: KObject): KObject {
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return rest;
+}
+
+/**
+ * The JSON of an item as renderList puts it in a JSON list (`opts` asking
+ * for the objects themselves, else undefined): what JSON.stringify of the
+ * rendered item gives, without copying the object to drop its apiVersion
+ * and kind when they are its first two members (as written by most
+ * clients: the JSON is then the object's own, less them).
+ */
+export function listItemJson(
+  opts: RenderOptions,
+  keepItemTypeMeta = false,
+): ((obj: KObject) => string) | undefined {
+  if (opts.negotiated.as !== "object" || opts.negotiated.format !== "json") return undefined;
+  if (keepItemTypeMeta) return (obj) => JSON.stringify(obj);
+  return (obj) => {
+    const skip = typeMetaPrefix(obj);
+    if (skip === 0) return JSON.stringify(withoutTypeMeta(obj));
+    // json[skip] is the "," before the next member, or the closing "}".
+    const json = JSON.stringify(obj);
+    return json.length === skip + 1 ? "{}" : `{${json.slice(skip + 1)}`;
+  };
+}
+
+/**
+ * The length of `{"apiVersion":"…","kind":"…"` (either order) at the start
+ * of obj's JSON when apiVersion and kind are its first two members and
+ * strings, else 0.
+ */
+function typeMetaPrefix(obj: KObject): number {
+  const { apiVersion, kind } = obj;
+  if (typeof apiVersion !== "string" || typeof kind !== "string") return 0;
+  if (Object.getPrototypeOf(obj) !== Object.prototype) return 0;
+  // The first two keys, in JSON.stringify's order (own keys first; the prototype is a plain object's).
+  let first: string | undefined;
+  let pair = false;
+  for (const key in obj) {
+    if (first === undefined) {
+      first = key;
+      continue;
+    }
+    pair = (first === "apiVersion" && key === "kind") || (first === "kind" && key === "apiVersion");
+    break;
+  }
+  if (!pair) return 0;
+  // `{"apiVersion":` `,` `"kind":` and the two values.
+  return 22 + JSON.stringify(apiVersion).length + JSON.stringify(kind).length;
 }

@@ -11,7 +11,7 @@ import type { KObject, ResourceDef } from "../../api/types.ts";
 import type { RequestContext } from "../context.ts";
 import { encodeContinue, parseListOptions, type ListOptions } from "../list-options.ts";
 import { apiVersionOf, keyPrefix } from "../object-store.ts";
-import { renderList } from "../output.ts";
+import { listItemJson, renderList } from "../output.ts";
 import { customResourceInfo } from "../../apiextensions/crd-defs.ts";
 import {
   listFromCache,
@@ -21,7 +21,8 @@ import {
   type ListPage,
   type StoragePage,
 } from "../watch-cache-reader.ts";
-import { renderOptions, replyList } from "./common.ts";
+import { renderOptions } from "./common.ts";
+import { replyList } from "./list-reply.ts";
 
 export interface ListResultPage {
   items: KObject[];
@@ -185,5 +186,6 @@ export async function handleList(ctx: RequestContext, def: ResourceDef): Promise
     page.batches,
     (items) => renderList(items, listMeta, apiVersionOf(def), listKind, render, keepItemTypeMeta),
     render.negotiated,
+    listItemJson(render, keepItemTypeMeta),
   );
 }
