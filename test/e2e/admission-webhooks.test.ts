@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startCluster, type KubectlResult, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, type KubectlResult, type TestCluster } from "./harness.ts";
 import {
   patchResponse,
   startWebhookServer,
@@ -26,12 +26,14 @@ async function until(
   done: (r: KubectlResult) => boolean,
 ): Promise<KubectlResult> {
   let last: KubectlResult = { code: -1, stdout: "", stderr: "" };
-  for (let i = 0; i < 60; i++) {
-    last = await fn();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`never reached the expected outcome: ${last.code} ${last.stderr}${last.stdout}`);
+  return eventually(
+    "the expected outcome",
+    async () => {
+      last = await fn();
+      return done(last) ? last : undefined;
+    },
+    { context: () => `last: ${last.code} ${last.stderr}${last.stdout}` },
+  );
 }
 
 describe("admission webhooks and policies with kubectl", () => {

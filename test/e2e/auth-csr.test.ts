@@ -9,20 +9,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCommand, startCluster, type TestCluster } from "./harness.ts";
+import { eventually, runCommand, startCluster, type TestCluster } from "./harness.ts";
 
 const k8ts = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "k8ts");
 
 const run = (cmd: string, args: string[], cwd: string) => runCommand(cmd, args, { cwd });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const csrObject = (
   name: string,

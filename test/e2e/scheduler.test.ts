@@ -11,7 +11,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import https from "node:https";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { onFreePort, startCluster, stopChild, untilOutput, type TestCluster } from "./harness.ts";
+import {
+  eventually as poll,
+  onFreePort,
+  startCluster,
+  stopChild,
+  untilOutput,
+  type TestCluster,
+} from "./harness.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let cluster: TestCluster;
@@ -31,23 +38,9 @@ function get(path: string): Promise<{ status: number; body: string }> {
   });
 }
 
-/** Polls until fn returns a value (state polling, not waiting for time to pass). */
-async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}\nscheduler log:\n${schedulerLog.slice(-3000)}`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The harness's eventually, with the scheduler's log as context. */
+const eventually = <T>(what: string, fn: () => Promise<T | undefined>) =>
+  poll(what, fn, { context: () => `scheduler log:\n${schedulerLog.slice(-3000)}` });
 
 const node = (name: string, labels: Record<string, string> = {}, taints: unknown[] = []) => ({
   apiVersion: "v1",

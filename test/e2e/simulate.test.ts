@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startCluster, type TestCluster } from "./harness.ts";
+import { eventually as poll, startCluster, type TestCluster } from "./harness.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const nodes = 20;
@@ -19,22 +19,9 @@ let sim: ChildProcess;
 let simExit: Promise<number | null>;
 let output = "";
 
-/** Polls check until it returns a value (not a timing assertion: a bound on waiting). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what} did not happen: ${String(last ?? "")}\n${output.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** The harness's eventually, with the simulator's output as context. */
+const eventually = <T>(what: string, check: () => Promise<T | undefined>) =>
+  poll(what, check, { context: () => output.slice(-2000) });
 
 before(async () => {
   cluster = await startCluster();
