@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type Database from "better-sqlite3";
+import { byNameThenId } from "./sqlite-schema.ts";
 
 export interface CompactorOptions {
   compactRevision: number;
@@ -8,6 +9,8 @@ export interface CompactorOptions {
   maxStepRows?: number;
   /** Step duration the adaptive step size aims under, in ms. Default 2. */
   targetStepMs?: number;
+  /** Runs before each step, outside its transaction: indexes the pending log rows (kvn). */
+  beforeStep?: () => void;
 }
 
 /** Figures about physical compaction, for tests and metrics. */
@@ -38,6 +41,8 @@ export class SqliteCompactor {
   readonly #targetMs: number;
   readonly #selRows: Database.Statement;
   readonly #delRow: Database.Statement;
+  readonly #delKvn: Database.Statement;
+  readonly #beforeStep: () => void;
   readonly #setMeta: Database.Statement;
   readonly #step: (target: number, limit: number) => number;
   #compactRevision: number;
@@ -63,23 +68,39 @@ export class SqliteCompactor {
     this.#targetMs = opts.targetStepMs ?? 2;
     this.#stepRows = Math.min(200, this.#maxRows);
     this.#selRows = db.prepare(
-      "SELECT id, prev_revision, deleted FROM kv WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+      "SELECT id, name, prev_revision, deleted FROM kv WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
     );
     this.#delRow = db.prepare("DELETE FROM kv WHERE id = ?");
+    this.#delKvn = db.prepare("DELETE FROM kvn WHERE name = ? AND id = ?");
+    this.#beforeStep = opts.beforeStep ?? (() => {});
     this.#setMeta = db.prepare(
       "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
     );
     this.#step = db.transaction((target: number, limit: number) => {
       const rows = this.#selRows.all(this.#cursor, target, limit) as {
         id: number;
+        name: string;
         prev_revision: number;
         deleted: number;
       }[];
-      let deleted = 0;
+      // A row's predecessor is the same key's (prev_revision). Log rows go in
+      // id order; their kvn entries in key order, so neighbours share pages.
+      const ids: number[] = [];
+      const names: Array<[string, number]> = [];
       for (const row of rows) {
-        if (row.prev_revision > 0) deleted += this.#delRow.run(row.prev_revision).changes;
-        if (row.deleted) deleted += this.#delRow.run(row.id).changes;
+        if (row.prev_revision > 0) {
+          ids.push(row.prev_revision);
+          names.push([row.name, row.prev_revision]);
+        }
+        if (row.deleted) {
+          ids.push(row.id);
+          names.push([row.name, row.id]);
+        }
       }
+      names.sort(byNameThenId);
+      for (const [name, id] of names) this.#delKvn.run(name, id);
+      let deleted = 0;
+      for (const id of ids) deleted += this.#delRow.run(id).changes;
       const cursor = rows.length < limit ? target : rows[rows.length - 1].id;
       this.#setMeta.run("compact_cursor", cursor);
       this.#cursor = cursor;
@@ -141,6 +162,7 @@ export class SqliteCompactor {
     // Steps commit without an fsync of their own (the connection runs at
     // synchronous=NORMAL): the next write's WAL sync covers them, and a step
     // lost to a crash is redone from the persisted cursor.
+    this.#beforeStep();
     const deleted = this.#step(target, limit);
     const ms = performance.now() - t0;
     this.stats.steps++;

@@ -29,7 +29,7 @@ export class SqliteLeases {
         // Through the partial index of expiring rows: start-up must not read
         // every live object (a data dir may hold 100k of them).
         "SELECT k.name, k.id, k.expires_at FROM kv k INDEXED BY kv_expiring" +
-          " WHERE k.expires_at > 0 AND k.id = (SELECT max(id) FROM kv WHERE name = k.name)",
+          " WHERE k.expires_at > 0 AND k.id = (SELECT max(id) FROM kvn WHERE name = k.name)",
       )
       .all() as { name: string; id: number; expires_at: number }[];
     for (const r of rows)

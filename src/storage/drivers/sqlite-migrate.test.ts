@@ -107,6 +107,7 @@ test("a datastore written with the `current` table opens with its data, and beco
     assert.deepEqual(current, { type: "view" });
     const version = db.prepare("SELECT v FROM meta WHERE k = 'schema_version'").get();
     assert.deepEqual(version, { v: SCHEMA_VERSION });
+    assertNameIndex(db);
     // The page size stays the one it was written with (a new datastore's differs).
     assert.equal(db.pragma("page_size", { simple: true }), 4096);
     assert.deepEqual(db.prepare("SELECT name, id FROM current ORDER BY name").all(), [
@@ -129,6 +130,182 @@ test("a datastore written with the `current` table opens with its data, and beco
     assert.throws(() => old.prepare("INSERT INTO current (name, id) VALUES ('/x', 1)").run());
   } finally {
     old.close();
+  }
+});
+
+/** Layout 3: kvn holds every log row's (name, id); kv_name_id is gone. */
+function assertNameIndex(db: Database.Database): void {
+  const pairs = (sql: string) => db.prepare(sql).all();
+  assert.deepEqual(
+    pairs("SELECT name, id FROM kvn ORDER BY name, id"),
+    pairs("SELECT name, id FROM kv ORDER BY name, id"),
+  );
+  assert.equal(
+    db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'kv_name_id'").get(),
+    undefined,
+  );
+  const upto = db.prepare("SELECT v FROM meta WHERE k = 'indexed_upto'").get() as { v: number };
+  assert.equal(upto.v, (db.prepare("SELECT max(id) AS m FROM kv").get() as { m: number }).m);
+}
+
+/** Layout 2 (sessions 12-15): the log indexed by kv_name_id, `current` a view. */
+const LAYOUT_2_SCHEMA = `
+CREATE TABLE kv (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  create_revision INTEGER NOT NULL,
+  prev_revision INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  value TEXT NOT NULL
+);
+CREATE INDEX kv_name_id ON kv (name, id);
+CREATE INDEX kv_expiring ON kv (expires_at) WHERE expires_at > 0;
+CREATE INDEX kv_tombstones ON kv (name, id) WHERE deleted = 1;
+CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
+CREATE VIEW current AS
+  SELECT name, id FROM (SELECT name, max(id) AS id, deleted FROM kv GROUP BY name)
+  WHERE deleted = 0;
+INSERT INTO meta (k, v) VALUES ('schema_version', 2);
+`;
+
+/**
+ * A layout-2 datastore of 300 writes over 60 keys (creates, updates, deletes,
+ * re-creates, in a scrambled key order), compacted at revision 100 with the
+ * superseded rows below it deleted. Returns every write, for a model.
+ */
+function writeLayout2Datastore(path: string): { key: string; value?: string; rev: number }[] {
+  const db = new Database(path);
+  db.pragma("page_size = 8192");
+  db.pragma("journal_mode = WAL");
+  db.exec(LAYOUT_2_SCHEMA);
+  const ins = db.prepare(
+    "INSERT INTO kv (id, name, create_revision, prev_revision, deleted, expires_at, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  );
+  const live = new Map<string, { create: number; rev: number }>();
+  const writes: { key: string; value?: string; rev: number }[] = [];
+  db.transaction(() => {
+    for (let rev = 1; rev <= 300; rev++) {
+      const key = `/r/k${String((rev * 37) % 60).padStart(2, "0")}`;
+      const prev = live.get(key);
+      if (prev && rev % 5 === 0) {
+        ins.run(rev, key, prev.create, prev.rev, 1, 0, "");
+        live.delete(key);
+        writes.push({ key, rev });
+      } else {
+        const value = `${key}#${rev}`;
+        ins.run(rev, key, prev ? prev.create : rev, prev ? prev.rev : 0, 0, 0, value);
+        live.set(key, { create: prev ? prev.create : rev, rev });
+        writes.push({ key, value, rev });
+      }
+    }
+    ins.run(301, "/s/other", 301, 0, 0, 0, "o");
+    // Compaction at 100: superseded rows whose successor is at or below 100 go, and tombstones.
+    db.exec(
+      "DELETE FROM kv WHERE id IN (SELECT prev_revision FROM kv WHERE id <= 100 AND prev_revision > 0)" +
+        " OR (deleted = 1 AND id <= 100)",
+    );
+    db.exec("INSERT INTO meta (k, v) VALUES ('compact_rev', 100), ('compact_cursor', 100)");
+  })();
+  db.close();
+  return writes;
+}
+
+test("a layout-2 datastore migrates to layout 3: reads at every revision, pages and counts unchanged", async () => {
+  const path = join(root, "layout2.db");
+  const writes = writeLayout2Datastore(path);
+  const stateAt = (rev: number) => {
+    const state = new Map<string, string>();
+    for (const w of writes) {
+      if (w.rev > rev) break;
+      if (w.value === undefined) state.delete(w.key);
+      else state.set(w.key, w.value);
+    }
+    return [...state].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`);
+  };
+  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
+  await b.start();
+  try {
+    assert.equal(await b.currentRevision(), 301);
+    assert.equal(await b.compactedRevision(), 100);
+    for (const rev of [100, 101, 173, 250, 300, 301]) {
+      const listed = await b.list("/r/", { revision: rev });
+      assert.deepEqual(
+        listed.kvs.map((kv) => `${kv.key}=${kv.value}`),
+        stateAt(rev),
+        `list at ${rev}`,
+      );
+      // Pages of 7 with continuation keys give the same list.
+      const paged: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await b.list("/r/", { revision: rev, limit: 7, after, countRemaining: true });
+        paged.push(...page.kvs.map((kv) => `${kv.key}=${kv.value}`));
+        if (!page.more) break;
+        assert.equal(page.remaining, stateAt(rev).length - paged.length, `remaining at ${rev}`);
+        after = page.kvs[page.kvs.length - 1].key;
+      }
+      assert.deepEqual(paged, stateAt(rev), `pages at ${rev}`);
+      for (const key of ["/r/k00", "/r/k17", "/r/k59"]) {
+        const want = stateAt(rev).find((e) => e.startsWith(`${key}=`));
+        const got = (await b.get(key, { revision: rev })).kv;
+        assert.equal(got && `${got.key}=${got.value}`, want, `${key} at ${rev}`);
+      }
+    }
+    assert.equal((await b.count("/r/")).count, stateAt(301).length);
+    await assert.rejects(b.get("/r/k00", { revision: 99 }), /compacted/);
+    // Writes continue from the log: revision 302, the CAS sees the migrated rows.
+    const k01 = (await b.get("/r/k01")).kv!;
+    assert.equal((await b.update("/r/k01", "new", k01.modRevision)).modRevision, 302);
+    await assert.rejects(b.update("/r/k01", "stale", k01.modRevision), /modified/);
+  } finally {
+    await b.close();
+  }
+  const db = new Database(path, { readonly: true });
+  try {
+    assert.deepEqual(db.prepare("SELECT v FROM meta WHERE k = 'schema_version'").get(), {
+      v: SCHEMA_VERSION,
+    });
+    assertNameIndex(db);
+  } finally {
+    db.close();
+  }
+});
+
+test("a layout-3 datastore a layout-1 build opened and compacted gets its name index rebuilt", async () => {
+  const path = join(root, "index-back.db");
+  const seed = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
+  await seed.start();
+  const a1 = await seed.create("/r/a", "a1");
+  await seed.update("/r/a", "a2", a1.modRevision);
+  await seed.create("/r/b", "b1");
+  await seed.delete("/r/b");
+  await seed.close();
+  // What such a build does: its schema adds kv_name_id back, its compaction
+  // (to 4) removes log rows only (a1, b1, b's tombstone); its writes fail.
+  const db = new Database(path);
+  db.exec(`CREATE INDEX kv_name_id ON kv (name, id); DELETE FROM kv WHERE id IN (1, 3, 4);
+    INSERT OR REPLACE INTO meta (k, v) VALUES ('compact_rev', 4), ('compact_cursor', 4)`);
+  db.close();
+  const b = new SqliteBackend({ path, ttlCheckIntervalMs: 0, compactIntervalMs: 0 });
+  await b.start();
+  try {
+    const page = await b.list("/r/", { limit: 1, countRemaining: true });
+    assert.deepEqual(
+      [page.kvs.map((kv) => `${kv.key}=${kv.value}`), page.more],
+      [["/r/a=a2"], false],
+    );
+    assert.equal((await b.count("/r/")).count, 1);
+    await b.create("/r/c", "c1");
+    assert.equal((await b.count("/r/")).count, 2);
+  } finally {
+    await b.close();
+  }
+  const check = new Database(path, { readonly: true });
+  try {
+    assertNameIndex(check);
+  } finally {
+    check.close();
   }
 });
 

@@ -9,6 +9,7 @@ import {
   type HistoryRow,
   LATEST_ROW_SQL,
   type LogRow,
+  ROW_BY_ID_SQL,
 } from "./sqlite-schema.ts";
 
 /** Key range of a list: keys in [lower, end), lower exclusive after a continuation key. */
@@ -33,15 +34,26 @@ const LATEST = Number.MAX_SAFE_INTEGER;
 export class SqliteReader {
   readonly #stmts: StatementCache;
   readonly #getAt: Database.Statement;
+  readonly #byId: Database.Statement;
+  readonly #beforeRange: () => void;
 
-  constructor(db: Database.Database) {
+  /** beforeRange runs before each list and count: it must index the pending rows (kvn). */
+  constructor(db: Database.Database, beforeRange: () => void) {
+    this.#beforeRange = beforeRange;
     this.#stmts = new StatementCache(db);
     this.#getAt = db.prepare(LATEST_ROW_SQL);
+    this.#byId = db.prepare(ROW_BY_ID_SQL);
   }
 
-  /** The live value of key, or at revision when given. */
+  /** The live value of key, or at revision when given; kvn must hold key's rows (see SCHEMA_SQL). */
   get(key: string, revision?: number): KeyValue | undefined {
     const row = this.#getAt.get(key, revision ?? LATEST) as LogRow | undefined;
+    return row && !row.deleted ? toKeyValue(row) : undefined;
+  }
+
+  /** The value the log row `id` wrote (undefined: a tombstone or no such row). */
+  row(id: number): KeyValue | undefined {
+    const row = this.#byId.get(id) as LogRow | undefined;
     return row && !row.deleted ? toKeyValue(row) : undefined;
   }
 
@@ -56,6 +68,7 @@ export class SqliteReader {
       countRemaining: boolean;
     },
   ): ListResult {
+    this.#beforeRange();
     const range = keyRange(prefix, opts.after);
     const empty: ListResult = { revision: opts.readRevision, kvs: [], more: false };
     if (range === undefined) return empty;
@@ -76,6 +89,7 @@ export class SqliteReader {
 
   /** Live keys under prefix. */
   count(prefix: string): number {
+    this.#beforeRange();
     const range = keyRange(prefix, undefined);
     return range ? this.#count(range, undefined) : 0;
   }
@@ -98,8 +112,8 @@ export class SqliteReader {
   /**
    * Up to n keys of the range (n < 0: all) with their newest row at or below
    * the revision, tombstones left out. A page of keys at a time: their newest
-   * ids from a covering walk of kv_name_id in key order (LIMIT stops it), then
-   * those rows by id; the page is put in key order here, and when tombstones
+   * ids from a walk of kvn in key order (LIMIT stops it), then those rows
+   * by id; the page is put in key order here, and when tombstones
    * thin it, the next page starts after its last key. (An ORDER BY over the
    * join makes SQLite sort the whole range for every page; a newest-row probe
    * per log row is several times dearer on a full list.)
@@ -113,7 +127,7 @@ export class SqliteReader {
       const params: Record<string, unknown> = { lower, rev: revision ?? LATEST, want };
       if (bounded) params.end = range.end;
       const sql =
-        `SELECT ${LOG_COLUMNS}, k.deleted FROM (SELECT max(id) AS m FROM kv` +
+        `SELECT ${LOG_COLUMNS}, k.deleted FROM (SELECT max(id) AS m FROM kvn` +
         ` WHERE ${rangeSql("name", exclusive, bounded)} AND id <= @rev` +
         " GROUP BY name ORDER BY name LIMIT @want) g JOIN kv k ON k.id = g.m";
       const rows = this.#stmts.get(sql).all(params) as LogRow[];
@@ -127,7 +141,7 @@ export class SqliteReader {
 
   /**
    * Counts keys in the range at the revision: the distinct keys (a covering
-   * walk of kv_name_id) minus those whose newest row is a tombstone (through
+   * walk of kvn) minus those whose newest row is a tombstone (through
    * kv_tombstones). Lists call it for a limited page that asks for it.
    */
   #count(range: KeyRange, revision: number | undefined): number {
@@ -135,11 +149,11 @@ export class SqliteReader {
     const params: Record<string, unknown> = { lower: range.lower, rev: revision ?? LATEST };
     if (bounded) params.end = range.end;
     const inRange = rangeSql("name", range.exclusive, bounded);
-    const keys = `SELECT count(DISTINCT name) AS n FROM kv WHERE ${inRange} AND id <= @rev`;
+    const keys = `SELECT count(DISTINCT name) AS n FROM kvn WHERE ${inRange} AND id <= @rev`;
     const deleted =
       "SELECT count(*) AS n FROM kv t INDEXED BY kv_tombstones" +
       ` WHERE t.deleted = 1 AND ${rangeSql("t.name", range.exclusive, bounded)} AND t.id <= @rev` +
-      " AND t.id = (SELECT max(id) FROM kv WHERE name = t.name AND id <= @rev)";
+      " AND t.id = (SELECT max(id) FROM kvn WHERE name = t.name AND id <= @rev)";
     const n = (sql: string) => (this.#stmts.get(sql).get(params) as { n: number }).n;
     return n(keys) - n(deleted);
   }

@@ -4,7 +4,18 @@ import type Database from "better-sqlite3";
 import type { KeyValue, WatchEvent } from "../backend.ts";
 import { StorageError } from "../errors.ts";
 import type { SqliteLiveCache } from "./sqlite-live-cache.ts";
-import { LATEST_ROW_SQL, toKeyValue, type LogRow } from "./sqlite-schema.ts";
+import {
+  byNameThenId,
+  LATEST_ROW_SQL,
+  ROW_BY_ID_SQL,
+  toKeyValue,
+  type LogRow,
+} from "./sqlite-schema.ts";
+
+/** The writer indexes its pending rows (indexPending) after this many transactions... */
+const INDEX_EVERY_TRANSACTIONS = 25;
+/** ...or once this many rows are pending. */
+const INDEX_MAX_ROWS = 4096;
 
 /** One write as the API asked for it; checks run inside the commit transaction. */
 export type WriteRequest =
@@ -96,6 +107,15 @@ export class SqliteWriter {
   #syncing = false;
   #durableWaiters: Array<{ revision: number; resolve(): void; reject(err: unknown): void }> = [];
   #fatal?: StorageError;
+  /** (name, id) of the committed log rows kvn does not hold yet, in commit order. */
+  #pending: Array<[string, number]> = [];
+  /** Each key of #pending with its newest row's id there. */
+  #pendingLatest = new Map<string, number>();
+  #sinceIndexed = 0;
+  readonly #selRow: Database.Statement;
+  readonly #insKvn: Database.Statement;
+  readonly #setIndexed: Database.Statement;
+  readonly #indexTxn: (rows: Array<[string, number]>, upto: number) => void;
   /** SQLite write transactions committed. */
   transactions = 0;
   /** Durability points: WAL fdatasync calls completed (commits, without a WAL fd). */
@@ -122,6 +142,35 @@ export class SqliteWriter {
       "INSERT INTO kv (id, name, create_revision, prev_revision, deleted, expires_at, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.#txn = db.transaction((batch: Pending[]) => batch.map((p) => this.#apply(p.req)));
+    this.#selRow = db.prepare(ROW_BY_ID_SQL);
+    this.#insKvn = db.prepare("INSERT OR IGNORE INTO kvn (name, id) VALUES (?, ?)");
+    this.#setIndexed = db.prepare(
+      "INSERT INTO meta (k, v) VALUES ('indexed_upto', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+    );
+    this.#indexTxn = db.transaction((rows: Array<[string, number]>, upto: number) => {
+      for (const [name, id] of rows) this.#insKvn.run(name, id);
+      this.#setIndexed.run(upto);
+    });
+  }
+
+  /** Id of key's newest committed log row when kvn does not hold it yet (see indexPending). */
+  pendingId(key: string): number | undefined {
+    return this.#pendingLatest.get(key);
+  }
+
+  /**
+   * Puts every committed log row into kvn, in key order, in one transaction
+   * of its own (see SCHEMA_SQL: the deferred name index). Range reads and
+   * compaction steps call it first; a failure leaves the rows pending.
+   */
+  indexPending(): void {
+    this.#sinceIndexed = 0;
+    if (this.#pending.length === 0) return;
+    const rows = this.#pending;
+    rows.sort(byNameThenId);
+    this.#indexTxn(rows, this.#committed);
+    this.#pending = [];
+    this.#pendingLatest.clear();
   }
 
   /** Revision of the last commit; its data may not be durable yet (see whenDurable). */
@@ -173,6 +222,7 @@ export class SqliteWriter {
   /** Commits and syncs everything queued now, synchronously (used on close). */
   flushAll(): void {
     while (this.#queue.length > 0) this.#commitOnce();
+    if (!this.#fatal) this.#indexAfterCommit();
     if (this.#fatal || this.#unsynced.length === 0) return;
     try {
       if (this.#walFd !== undefined) fdatasyncSync(this.#walFd);
@@ -214,6 +264,7 @@ export class SqliteWriter {
     this.#queue = batch === this.#queue ? [] : this.#queue.slice(this.#maxBatch);
     if (batch.length === 0) return;
     const base = this.#next;
+    const pendingBefore = this.#pending.length;
     let outcomes: (WriteResult | StorageError)[];
     const t0 = performance.now();
     try {
@@ -222,6 +273,7 @@ export class SqliteWriter {
       this.#next = base;
       // Rolled back: the cache may hold writes of this transaction.
       this.#live?.clear();
+      this.#forgetPending(pendingBefore);
       const failure = new StorageError("Unavailable", `SQLite commit failed: ${String(err)}`);
       for (const p of batch) p.reject(failure);
       return;
@@ -229,6 +281,8 @@ export class SqliteWriter {
     this.longestCommitMs = Math.max(this.longestCommitMs, performance.now() - t0);
     this.#committed = this.#next;
     this.transactions++;
+    if (++this.#sinceIndexed >= INDEX_EVERY_TRANSACTIONS || this.#pending.length >= INDEX_MAX_ROWS)
+      this.#indexAfterCommit();
     this.largestBatch = Math.max(this.largestBatch, batch.length);
     this.#unsynced.push({ revision: this.#committed, batch, outcomes });
     if (this.#walFd === undefined) {
@@ -321,6 +375,8 @@ export class SqliteWriter {
     if (req.kind === "delete") {
       this.#insKv.run(revision, req.key, prevKv!.createRevision, prevKv!.modRevision, 1, 0, "");
       this.#live?.delete(req.key);
+      this.#pending.push([req.key, revision]);
+      this.#pendingLatest.set(req.key, revision);
       const kv: KeyValue = { key: req.key, value: "", createRevision: 0, modRevision: revision };
       return { revision, event: { type: "DELETE", kv, prevKv }, expiresAt: 0 };
     }
@@ -336,15 +392,39 @@ export class SqliteWriter {
     );
     const kv: KeyValue = { key: req.key, value: req.value, createRevision, modRevision: revision };
     this.#live?.set(kv);
+    this.#pending.push([req.key, revision]);
+    this.#pendingLatest.set(req.key, revision);
     const event: WatchEvent = prevKv ? { type: "PUT", kv, prevKv } : { type: "PUT", kv };
     return { revision, event, expiresAt: req.expiresAt };
+  }
+
+  /** After a rollback: drops the pending rows from index `keep` on. */
+  #forgetPending(keep: number): void {
+    if (this.#pending.length === keep) return;
+    this.#pending.length = keep;
+    this.#pendingLatest.clear();
+    for (const [name, id] of this.#pending) this.#pendingLatest.set(name, id);
+  }
+
+  /** indexPending on the write path: a failure there must not fail the commit it follows. */
+  #indexAfterCommit(): void {
+    try {
+      this.indexPending();
+    } catch {
+      // The rows stay pending; the next commit, read or close tries again.
+    }
   }
 
   /** key's live KeyValue inside the transaction: from the live cache, else the database. */
   #liveKv(key: string): KeyValue | undefined {
     const cached = this.#live?.get(key);
     if (cached) return cached;
-    const row = this.#selLive.get(key, Number.MAX_SAFE_INTEGER) as LogRow | undefined;
+    const pending = this.#pendingLatest.get(key);
+    const row = (
+      pending === undefined
+        ? this.#selLive.get(key, Number.MAX_SAFE_INTEGER)
+        : this.#selRow.get(pending)
+    ) as LogRow | undefined;
     return row && !row.deleted ? toKeyValue(row) : undefined;
   }
 }

@@ -136,6 +136,7 @@ export class SqliteBackend implements Backend {
         onDurable: (results) => this.#committed(results),
       });
       const compactor = new SqliteCompactor(db, {
+        beforeStep: () => writer.indexPending(),
         compactRevision: state.compactRevision,
         cursor: state.compactCursor,
         maxStepRows: o.compactionStepRows,
@@ -160,7 +161,7 @@ export class SqliteBackend implements Backend {
               compactor.resume();
             },
           });
-      const reader = new SqliteReader(db);
+      const reader = new SqliteReader(db, () => writer.indexPending());
       const open: Open = {
         db,
         walFd,
@@ -212,12 +213,17 @@ export class SqliteBackend implements Backend {
   async get(key: string, opts?: GetOptions): Promise<{ revision: number; kv?: KeyValue }> {
     checkKey(key);
     checkRevision("revision", opts?.revision);
-    const { reader, live } = this.#use();
+    const { reader, live, writer } = this.#use();
     const at = this.#readAt(opts?.revision);
-    if (at !== undefined) return { revision: at, kv: reader.get(key, at) };
+    // A key written since the last indexPending: kvn lacks its newest rows.
+    const pending = writer.pendingId(key);
+    if (at !== undefined) {
+      if (pending !== undefined) writer.indexPending();
+      return { revision: at, kv: reader.get(key, at) };
+    }
     let kv = live.get(key);
     if (!kv) {
-      kv = reader.get(key);
+      kv = pending === undefined ? reader.get(key) : reader.row(pending);
       if (kv) live.set(kv);
     }
     return { revision: await this.#durable(), kv };
