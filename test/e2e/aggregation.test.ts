@@ -50,7 +50,7 @@ describe("API aggregation with kubectl", () => {
         const r = await cluster.kubectl(["get", "--raw", "/apis/widgets.k8ts.test/v1alpha1"]);
         return r.code === 0 ? r : undefined;
       },
-      { timeoutMs: 60_000, context: () => cluster.logs() },
+      { context: () => cluster.logs() },
     );
   });
 

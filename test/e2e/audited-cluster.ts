@@ -66,13 +66,9 @@ export function useAuditedCluster(policy: string, args: string[] = []): AuditedC
     },
     read,
     eventsWhen: (ready) =>
-      eventually(
-        "the expected audit events",
-        async () => {
-          const events = await read();
-          return ready(events) ? events : undefined;
-        },
-        { timeoutMs: 60_000 },
-      ),
+      eventually("the expected audit events", async () => {
+        const events = await read();
+        return ready(events) ? events : undefined;
+      }),
   };
 }

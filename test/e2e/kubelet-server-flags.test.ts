@@ -69,7 +69,7 @@ test("k8ts server's own node shows ROLES control-plane (labelled by the server)"
       const role = r.stdout.trim().split(/\s+/)[2];
       return role === "control-plane" ? role : undefined;
     },
-    { timeoutMs: 60_000, context: cluster.log },
+    { context: cluster.log },
   );
   assert.equal(roles, "control-plane");
 });
