@@ -50,3 +50,31 @@ test("the memo keeps at most capacity events, dropping the oldest", () => {
   memo.decode(kvs[0]!, v1, decode);
   assert.equal(decodes, 5, "the oldest was dropped and is decoded again");
 });
+
+test("a line whose making failed is made again; JSON and objects are kept per served version", () => {
+  const memo = new WatchEventMemo(8);
+  const a = kv(1);
+  assert.throws(() =>
+    memo.line(a, v1, "ADDED", () => {
+      throw new Error("boom");
+    }),
+  );
+  assert.equal(
+    memo.line(a, v1, "ADDED", () => "made"),
+    "made",
+  );
+  assert.equal(memo.json(a, v1), undefined);
+  memo.adoptJson(a, v2, '{"v":2}');
+  assert.equal(memo.json(a, v1), undefined, "JSON adopted for another version");
+  assert.equal(memo.json(a, v2), '{"v":2}');
+  assert.equal(memo.json(kv(2), v2), undefined, "not remembered");
+  assert.equal(memo.size, 1, "json() remembers nothing");
+  const held = { kind: "held" };
+  memo.adopt(a, v2, held as never);
+  memo.adopt(a, v2, { kind: "other" } as never);
+  assert.equal(
+    memo.decode(a, v2, () => assert.fail("adopted")),
+    held,
+    "the first adoption stays",
+  );
+});

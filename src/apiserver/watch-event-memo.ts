@@ -11,12 +11,34 @@
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { KeyValue } from "../storage/backend.ts";
 
-interface Entry {
-  objects: Map<ResourceDef, KObject>;
-  /** JSON.stringify of the objects, when known without serializing them. */
-  json?: Map<ResourceDef, string>;
-  lines: Map<ResourceDef, Map<string, string>>;
+/**
+ * An event's forms for one served version, in fields rather than Maps (one
+ * version and one line per event is the rule: no Map per event).
+ */
+interface Forms {
+  obj: KObject | undefined;
+  /** JSON.stringify of obj, when known without serializing it. */
+  json: string | undefined;
+  /** The first wire line made and its key; lines for other keys in `lines`. */
+  lineKey: string | undefined;
+  line: string | undefined;
+  lines: Map<string, string> | undefined;
 }
+
+interface Entry {
+  def: ResourceDef;
+  forms: Forms;
+  /** Forms for further served versions. */
+  more: Map<ResourceDef, Forms> | undefined;
+}
+
+const newForms = (): Forms => ({
+  obj: undefined,
+  json: undefined,
+  lineKey: undefined,
+  line: undefined,
+  lines: undefined,
+});
 
 /**
  * Events remembered: every watcher of an event is handed it within one
@@ -35,33 +57,37 @@ export class WatchEventMemo {
 
   /** kv decoded for def, decoding at most once while kv is remembered. */
   decode(kv: KeyValue, def: ResourceDef, decode: (kv: KeyValue) => KObject): KObject {
-    const entry = this.#entry(kv);
-    let obj = entry.objects.get(def);
-    if (!obj) entry.objects.set(def, (obj = decode(kv)));
-    return obj;
+    const forms = this.#forms(kv, def);
+    return (forms.obj ??= decode(kv));
   }
 
   /** Remembers obj as kv decoded for def (a decoding the caller already holds). */
   adopt(kv: KeyValue, def: ResourceDef, obj: KObject): void {
-    const entry = this.#entry(kv);
-    if (!entry.objects.has(def)) entry.objects.set(def, obj);
+    this.#forms(kv, def).obj ??= obj;
   }
 
   /** Remembers json as JSON.stringify of kv decoded for def (known to the caller). */
   adoptJson(kv: KeyValue, def: ResourceDef, json: string): void {
-    (this.#entry(kv).json ??= new Map()).set(def, json);
+    this.#forms(kv, def).json = json;
   }
 
   /** JSON.stringify of kv decoded for def, if adopted. */
   json(kv: KeyValue, def: ResourceDef): string | undefined {
-    return this.#entries.get(kv)?.json?.get(def);
+    const entry = this.#entries.get(kv);
+    if (!entry) return undefined;
+    return (entry.def === def ? entry.forms : entry.more?.get(def))?.json;
   }
 
   /** The wire line for (kv, def, key), made at most once while kv is remembered. */
   line(kv: KeyValue, def: ResourceDef, key: string, make: () => string): string {
-    const entry = this.#entry(kv);
-    let lines = entry.lines.get(def);
-    if (!lines) entry.lines.set(def, (lines = new Map()));
+    const forms = this.#forms(kv, def);
+    if (forms.lineKey === key) return forms.line!;
+    if (forms.lineKey === undefined) {
+      const line = make();
+      forms.lineKey = key;
+      return (forms.line = line);
+    }
+    const lines = (forms.lines ??= new Map());
     let line = lines.get(key);
     if (line === undefined) lines.set(key, (line = make()));
     return line;
@@ -71,16 +97,22 @@ export class WatchEventMemo {
     return this.#entries.size;
   }
 
-  #entry(kv: KeyValue): Entry {
+  /** The forms of kv for def, remembering kv (the oldest event is dropped past capacity). */
+  #forms(kv: KeyValue, def: ResourceDef): Forms {
     let entry = this.#entries.get(kv);
     if (!entry) {
-      entry = { objects: new Map(), lines: new Map() };
+      entry = { def, forms: newForms(), more: undefined };
       this.#entries.set(kv, entry);
       if (this.#entries.size > this.#capacity) {
         const oldest = this.#entries.keys().next().value as KeyValue;
         this.#entries.delete(oldest);
       }
+      return entry.forms;
     }
-    return entry;
+    if (entry.def === def) return entry.forms;
+    const more = (entry.more ??= new Map());
+    let forms = more.get(def);
+    if (!forms) more.set(def, (forms = newForms()));
+    return forms;
   }
 }
