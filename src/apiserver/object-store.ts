@@ -11,6 +11,7 @@ import { isStorageError } from "../storage/errors.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
 import { storageErrorToStatus } from "./storage-status.ts";
 import { sameStoredForm, storedJson, storedText } from "./stored-text.ts";
+import { sameJson } from "../util/json-copy.ts";
 import { keyPrefix, objectKey } from "./storage-keys.ts";
 import {
   SharedDecodes,
@@ -137,7 +138,13 @@ export class ObjectStore {
     const currentText = this.encode(def, current);
     // current is not being written: nothing to remember about it (it may be the cache's).
     this.#answers.forget(current);
-    return { value, unchanged: value === currentText };
+    // Members in another order are the same JSON value (as in sameStoredForm); a text that
+    // only orders them otherwise keeps its length, so only those are parsed.
+    const unchanged =
+      value === currentText ||
+      (value.length === currentText.length &&
+        sameJson(JSON.parse(value), JSON.parse(currentText), true));
+    return { value, unchanged };
   }
 
   /** The object, or undefined when absent. */

@@ -57,8 +57,33 @@ export function setWarnings(ctx: RequestContext): void {
   if (ctx.warnings.length === 0 || ctx.res.headersSent) return;
   ctx.res.setHeader(
     "Warning",
-    ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    warningTexts(ctx.warnings).map((w) => `299 - ${JSON.stringify(w)}`),
   );
+}
+
+/** Upstream's warning recorder: 4,096 characters in all, then 256 per warning. */
+const WARNINGS_TOTAL = 4096;
+const WARNING_TRUNCATED = 256;
+
+/**
+ * The warnings a response carries, as upstream's recorder keeps them: each
+ * text once (a write retried after a conflict warns again), and past 4,096
+ * characters in all every text cut to 256 and the ones beyond dropped.
+ */
+export function warningTexts(warnings: readonly string[]): string[] {
+  const unique = [...new Set(warnings)].filter((w) => w.length > 0);
+  let total = 0;
+  for (const w of unique) total += w.length;
+  if (total <= WARNINGS_TOTAL) return unique;
+  const out: string[] = [];
+  let written = 0;
+  for (const w of unique) {
+    if (written >= WARNINGS_TOTAL) break;
+    const text = [...w].slice(0, WARNING_TRUNCATED).join("");
+    out.push(text);
+    written += text.length;
+  }
+  return out;
 }
 
 // Import caches: the module loader is paid once, not per request.

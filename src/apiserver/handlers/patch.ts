@@ -166,7 +166,16 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
         type === "json" || type === "merge" ? await decodingErrors(ctx, def, patched) : undefined;
       await checkPatchedTypes(ctx, def, type, patch, patched, decoded);
       const result = checkTypeMeta(patched, def);
-      await checkUnknownFields(ctx, def, result, { typesChecked: !!decoded, decoded });
+      // checkTypeMeta may answer a new top-level object (type meta filled in front): the
+      // unknown fields found on patched's top level are pruned from that one.
+      const found: DecodingErrors | undefined =
+        decoded && result !== patched
+          ? {
+              ...decoded,
+              unknownAt: decoded.unknownAt.map(([h, n]) => [h === patched ? result : h, n]),
+            }
+          : decoded;
+      await checkUnknownFields(ctx, def, result, { typesChecked: !!decoded, decoded: found });
       checkNameMatchesURL(result, name);
       checkNamespace(result, def, namespace, "update");
       // An unchanged resourceVersion is no precondition: let conflicts retry.

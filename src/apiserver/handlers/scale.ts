@@ -11,7 +11,7 @@ import {
 } from "../../api/selectors/label-selector.ts";
 import type { RequestContext } from "../context.ts";
 import { negotiate } from "../negotiation.ts";
-import { checkTypeMeta } from "../object-meta.ts";
+import { checkNameMatchesURL, checkNamespace, checkTypeMeta } from "../object-meta.ts";
 import { decodePatchBody, patchTypeOf, readBody } from "../request-body.ts";
 import { RestStore } from "../rest-store.ts";
 import { readObject, reply, writeOptions } from "./common.ts";
@@ -101,6 +101,9 @@ export async function handleScale(ctx: RequestContext, def: ResourceDef): Promis
   let desired: (current: KObject) => Promise<KObject>;
   if (verb === "update") {
     const body = await readObject(ctx);
+    // As upstream's UpdateResource, for subresources too: the body names the object.
+    checkNameMatchesURL(body, name);
+    checkNamespace(body, def, namespace, "update");
     desired = async () => body;
   } else {
     const type = patchTypeOf(ctx.req.headers["content-type"]);

@@ -1,0 +1,199 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { configMap, useTestServer } from "./testing/test-server.ts";
+import { warningTexts } from "./handlers/common.ts";
+
+const t = useTestServer();
+
+const CMS = "/api/v1/namespaces/default/configmaps";
+
+/** The same JSON value with every object's members in reverse order. */
+function reversed(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reversed);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).reverse()) out[k] = reversed((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+test("a patch whose result lacks apiVersion or kind still drops the unknown fields it adds", async () => {
+  const made = await t.call("POST", CMS, { ...configMap("typeless-patch"), data: { a: "1" } });
+  assert.equal(made.status, 201, made.text);
+  const json = await t.call(
+    "PATCH",
+    `${CMS}/typeless-patch`,
+    JSON.stringify([
+      { op: "remove", path: "/kind" },
+      { op: "add", path: "/bogus", value: 1 },
+    ]),
+    { "Content-Type": "application/json-patch+json" },
+  );
+  assert.equal(json.status, 200, json.text);
+  assert.match(json.headers.get("warning") ?? "", /unknown field \\"bogus\\"/);
+  const merge = await t.call(
+    "PATCH",
+    `${CMS}/typeless-patch`,
+    JSON.stringify({ kind: null, bogus2: 2 }),
+    {
+      "Content-Type": "application/merge-patch+json",
+    },
+  );
+  assert.equal(merge.status, 200, merge.text);
+  const stored = (await t.call("GET", `${CMS}/typeless-patch`)).body;
+  assert.deepEqual(Object.keys(stored).sort(), ["apiVersion", "data", "kind", "metadata"]);
+  // Nothing of the client's was left to warn about on the next patch.
+  const next = await t.call(
+    "PATCH",
+    `${CMS}/typeless-patch`,
+    JSON.stringify({ data: { b: "2" } }),
+    {
+      "Content-Type": "application/merge-patch+json",
+    },
+  );
+  assert.equal(next.status, 200, next.text);
+  assert.equal(next.headers.get("warning"), null);
+});
+
+test("a reordered unchanged PUT writes nothing in a version other than the stored one", async () => {
+  const EVENTS = "/apis/events.k8s.io/v1/namespaces/default/events";
+  const ev = await t.call("POST", EVENTS, {
+    apiVersion: "events.k8s.io/v1",
+    kind: "Event",
+    metadata: { name: "reordered-event" },
+    eventTime: "2026-01-01T00:00:00.000000Z",
+    reportingController: "x/y",
+    reportingInstance: "i",
+    action: "A",
+    reason: "R",
+    type: "Normal",
+    regarding: { kind: "Pod", name: "p", namespace: "default" },
+  });
+  assert.equal(ev.status, 201, ev.text);
+  const put = await t.call("PUT", `${EVENTS}/reordered-event`, reversed(ev.body));
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.body.metadata.resourceVersion, ev.body.metadata.resourceVersion);
+
+  const HPA = "/apis/autoscaling/{v}/namespaces/default/horizontalpodautoscalers";
+  const hpa = await t.call("POST", HPA.replace("{v}", "v2"), {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "reordered-hpa" },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "d" },
+      minReplicas: 1,
+      maxReplicas: 3,
+      metrics: [
+        {
+          type: "Resource",
+          resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
+        },
+      ],
+    },
+  });
+  assert.equal(hpa.status, 201, hpa.text);
+  const v1 = (await t.call("GET", `${HPA.replace("{v}", "v1")}/reordered-hpa`)).body;
+  const same = await t.call("PUT", `${HPA.replace("{v}", "v1")}/reordered-hpa`, reversed(v1));
+  assert.equal(same.status, 200, same.text);
+  assert.equal(same.body.metadata.resourceVersion, v1.metadata.resourceVersion);
+  const changed = await t.call("PUT", `${HPA.replace("{v}", "v1")}/reordered-hpa`, {
+    ...(reversed(v1) as object),
+    spec: { ...v1.spec, maxReplicas: 4 },
+  });
+  assert.equal(changed.status, 200, changed.text);
+  assert.notEqual(changed.body.metadata.resourceVersion, v1.metadata.resourceVersion);
+});
+
+test("warnings: each text once, and past 4,096 characters cut to 256 each (upstream's recorder)", async () => {
+  assert.deepEqual(warningTexts(["a", "b", "a", ""]), ["a", "b"]);
+  const long = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(300, "x"));
+  const cut = warningTexts(long);
+  assert.ok(cut.every((w) => w.length <= 256));
+  assert.ok(cut.reduce((n, w) => n + w.length, 0) <= 4096 + 256);
+  assert.equal(cut[0], long[0].slice(0, 256));
+
+  // 800 unknown fields: the object is stored and the answer's headers stay readable.
+  const body: Record<string, unknown> = configMap("many-unknown");
+  for (let i = 0; i < 800; i++) body[`unknownFieldNumber${i}`] = i;
+  const made = await t.call("POST", CMS, body);
+  assert.equal(made.status, 201, made.text);
+  const header = made.headers.get("warning") ?? "";
+  assert.match(header, /unknownFieldNumber0/);
+  assert.ok(header.length < 8192, `${header.length} bytes of warnings`);
+
+  // A patch retried after conflicts warns once.
+  const store = t.server.context.store;
+  const update = store.update;
+  let moved = 0;
+  store.update = async (...a: Parameters<typeof update>) => {
+    if (a[1].metadata?.name === "many-unknown" && moved < 3) {
+      moved++;
+      const key = "/registry/configmaps/default/many-unknown";
+      const kv = (await t.backend.get(key)).kv!;
+      await t.backend.update(key, kv.value, kv.modRevision);
+    }
+    return update.apply(store, a);
+  };
+  try {
+    const r = await t.call(
+      "PATCH",
+      `${CMS}/many-unknown`,
+      JSON.stringify({ data: { b: "2" }, bogus: 1 }),
+      {
+        "Content-Type": "application/merge-patch+json",
+      },
+    );
+    assert.equal(r.status, 200, r.text);
+    assert.equal(moved, 3);
+    assert.equal(r.headers.get("warning"), '299 - "unknown field \\"bogus\\""');
+  } finally {
+    store.update = update;
+  }
+});
+
+test("a Scale PUT names its object as any PUT does (upstream's checkName)", async () => {
+  const DEPLOYS = "/apis/apps/v1/namespaces/default/deployments";
+  const made = await t.call("POST", DEPLOYS, {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "scaled" },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { a: "b" } },
+      template: {
+        metadata: { labels: { a: "b" } },
+        spec: { containers: [{ name: "c", image: "i" }] },
+      },
+    },
+  });
+  assert.equal(made.status, 201, made.text);
+  const scale = `${DEPLOYS}/scaled/scale`;
+  const nameless = await t.call("PUT", scale, {
+    apiVersion: "autoscaling/v1",
+    kind: "Scale",
+    spec: { replicas: 2 },
+  });
+  assert.equal(nameless.status, 400, nameless.text);
+  assert.equal(
+    nameless.body.message,
+    "the name of the object (scaled based on URL) was undeterminable: name must be provided",
+  );
+  const elsewhere = await t.call("PUT", scale, {
+    apiVersion: "autoscaling/v1",
+    kind: "Scale",
+    metadata: { name: "scaled", namespace: "other" },
+    spec: { replicas: 3 },
+  });
+  assert.equal(elsewhere.status, 400, elsewhere.text);
+  assert.equal(
+    elsewhere.body.message,
+    "the namespace of the object (other) does not match the namespace on the request (default)",
+  );
+  const ok = await t.call("PUT", scale, {
+    apiVersion: "autoscaling/v1",
+    kind: "Scale",
+    metadata: { name: "scaled" },
+    spec: { replicas: 4 },
+  });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal((await t.call("GET", `${DEPLOYS}/scaled`)).body.spec.replicas, 4);
+});
