@@ -36,16 +36,18 @@ import {
 import { printTable, type Row } from "./lib/table.ts";
 import { K8TS_NODE_FLAGS } from "../src/util/node-flags.ts";
 
-// Own flags: --crud-only (create/get/update phases only), --server-node-arg ARG (repeatable),
-// --stalls (the stall probe in the server and here; see above).
+// Own flags: --crud-only (create/get/update phases only), --list-only (list phases only),
+// --server-node-arg ARG (repeatable), --stalls (the stall probe in the server and here; see above).
 const argv = process.argv.slice(2);
 const crudOnly = argv.includes("--crud-only");
+const listOnly = argv.includes("--list-only");
 const stallsOn = argv.includes("--stalls");
 const serverNodeArgs = flags("server-node-arg", argv);
 const args = parseBenchArgs(
   argv.filter(
     (a, i) =>
       a !== "--crud-only" &&
+      a !== "--list-only" &&
       a !== "--stalls" &&
       a !== "--server-node-arg" &&
       argv[i - 1] !== "--server-node-arg",
@@ -239,12 +241,17 @@ async function listPhases(client: RestClient): Promise<void> {
       { metadata: { name: ns } },
     );
     await timed(n, 32, (i) => client.create(cms, ns, body(`o${i}`)));
-    for (const clients of [1, 16])
-      record(
-        label,
-        clients,
-        await timed(clients === 1 ? 10 : 32, clients, () => client.list(cms, ns)),
-      );
+    for (const clients of [1, 16]) {
+      const ops = clients === 1 ? 10 : 32;
+      const [r, server] = await timedWithServer("LIST", ops, clients, () => client.list(cms, ns));
+      record(label, clients, r, server);
+      // The server's CPU per listed object (µs), in the JSON results.
+      results[`${label}@${clients}`] = {
+        ...r,
+        server,
+        serverCpuUsPerItem: (1000 * server.cpuMsPerOp) / n,
+      };
+    }
   }
 }
 
@@ -326,7 +333,7 @@ try {
     burst: 1e6,
     maxSockets: 128,
   });
-  for (const clients of [1, 16, 100]) {
+  for (const clients of listOnly ? [] : [1, 16, 100]) {
     const n = Math.round((clients === 1 ? 300 : clients === 100 ? 6000 : 1500) * scale);
     progress("api", `create/get/update with ${clients} clients (${n} ops each)`);
     // Untimed: open the clients' connections first (TLS handshakes are not
@@ -383,14 +390,14 @@ try {
   }
   if (!crudOnly) {
     await listPhases(client);
-    await watchDelivery(client);
+    if (!listOnly) await watchDelivery(client);
   }
   client.close();
 } finally {
   await cluster.stop();
 }
 let startup = "";
-if (!crudOnly) {
+if (!crudOnly && !listOnly) {
   progress("api", "start-up time on a fresh data dir");
   const { mkdtemp } = await import("node:fs/promises");
   const startDir = await mkdtemp("/tmp/k8ts-bench-start-");
