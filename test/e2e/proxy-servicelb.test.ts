@@ -12,7 +12,10 @@ import { startCluster, eventually, type TestCluster } from "./harness.ts";
 let cluster: TestCluster;
 
 before(async () => {
-  cluster = await startCluster();
+  // No kubelet heartbeats lb-node-1: with the default 40 s grace the node lifecycle controller
+  // would set its Ready Unknown 40 s after each status this test writes, and the ingress would
+  // go with it (a loaded servicelb could act after that and a wait see the reverted state).
+  cluster = await startCluster({ args: ["--node-monitor-grace-period=10m"] });
 });
 
 after(async () => {
