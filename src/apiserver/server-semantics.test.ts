@@ -235,6 +235,21 @@ test("PUT of an absent object creates it only where upstream's strategy allows c
       404,
     ],
     [
+      "/api/v1/namespaces/default/services/put-made",
+      { apiVersion: "v1", kind: "Service", spec: { type: "NodePort", ports: [{ port: 80 }] } },
+      201,
+    ],
+    [
+      "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/put-made",
+      {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        addressType: "IPv4",
+        endpoints: [],
+      },
+      404,
+    ],
+    [
       "/api/v1/namespaces/default/configmaps/put-made",
       { apiVersion: "v1", kind: "ConfigMap" },
       404,
@@ -244,6 +259,10 @@ test("PUT of an absent object creates it only where upstream's strategy allows c
     const r = await t.call("PUT", path, { ...body, metadata: { name: "put-made" } });
     assert.equal(r.status, status, `${path}: ${r.text}`);
   }
+  // A Service made by PUT is allocated as one made by POST.
+  const svc = (await t.call("GET", "/api/v1/namespaces/default/services/put-made")).body;
+  assert.match(svc.spec.clusterIP, /^\d+\.\d+\.\d+\.\d+$/);
+  assert.ok(svc.spec.ports[0].nodePort >= 30000, JSON.stringify(svc.spec));
 });
 
 test("a typeless body's members named like Object.prototype's are kept (Strict: unknown fields)", async () => {
