@@ -20,12 +20,17 @@ export const SHARED_FIELDS_LEAF: Readonly<Record<string, never>> = Object.freeze
  * Replaces, in place, every empty object inside obj's fieldsV1 trees with
  * SHARED_FIELDS_LEAF. Idempotent; trees shared with other objects (a
  * write's entries may reuse the previous version's) are compacted once for
- * all. Malformed entries (not objects) are left as they are.
+ * all: entries that `compacted` (an object compacted before, such as the
+ * version obj replaces) also holds are not walked again. Malformed entries
+ * (not objects) are left as they are.
  */
-export function compactDecoded(obj: KObject): void {
+export function compactDecoded(obj: KObject, compacted?: KObject): void {
   const entries = obj.metadata?.managedFields;
   if (!Array.isArray(entries)) return;
+  const done = compacted?.metadata?.managedFields;
+  if (entries === done) return;
   for (const e of entries) {
+    if (Array.isArray(done) && done.includes(e)) continue;
     const tree = (e as { fieldsV1?: unknown } | null)?.fieldsV1;
     if (isPlainObject(tree)) shareLeaves(tree);
   }

@@ -127,4 +127,16 @@ test("decodings and adopted objects are compacted: fieldsV1 leaves shared, value
   WatchCacheStore.adopt(el2, def, announced);
   assert.equal(leafOf(announced), SHARED_FIELDS_LEAF);
   assert.equal(JSON.stringify(announced), JSON.stringify(stored));
+  // The next version shares the first entry (compacted with `announced`) and adds one:
+  // only the new entry is walked (the shared one is taken as compacted, even when not).
+  const el3 = store.put({ ...el.toKeyValue(), modRevision: 3 });
+  const trusted = { manager: "t", fieldsV1: { "f:spec": {} } };
+  const replaced = {
+    metadata: { managedFields: [...announced.metadata!.managedFields!, trusted] },
+  };
+  const fresh = { manager: "n", fieldsV1: { "f:status": {} } };
+  const next = { metadata: { name: "p", managedFields: [trusted, fresh] } } as KObject;
+  WatchCacheStore.adopt(el3, def, next, replaced as KObject);
+  assert.notEqual(trusted.fieldsV1["f:spec"], SHARED_FIELDS_LEAF, "shared entry not walked");
+  assert.equal(fresh.fieldsV1["f:status"], SHARED_FIELDS_LEAF, "new entry compacted");
 });

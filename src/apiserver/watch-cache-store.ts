@@ -208,11 +208,13 @@ export class WatchCacheStore {
   /**
    * Records obj as the element's decoding for def (unless it has one): obj
    * must equal what decoding the element's value for def returns, and
-   * becomes shared (never mutated again).
+   * becomes shared (never mutated again). `replaced`: the decoding of the
+   * version obj replaces, whose managedFields entries obj may share (they
+   * are compacted already).
    */
-  static adopt(el: CacheElement, def: ResourceDef, obj: KObject): void {
+  static adopt(el: CacheElement, def: ResourceDef, obj: KObject, replaced?: KObject): void {
     if (el.def === def || el.more?.has(def)) return;
-    compactDecoded(obj);
+    compactDecoded(obj, replaced);
     if (!el.def) {
       el.def = def;
       el.obj = obj;

@@ -411,10 +411,11 @@ export class WatchCache {
 
   /** Stores a PUT, with the decoding its writer announced for exactly these bytes, if any. */
   #put(kv: KeyValue): void {
-    const el = this.store.put(kv);
     const announced = this.#writes.size > 0 ? this.#writes.take(kv) : undefined;
+    const replaced = announced && this.store.get(kv.key)?.obj;
+    const el = this.store.put(kv);
     if (!announced) return;
-    WatchCacheStore.adopt(el, announced.def, announced.obj);
+    WatchCacheStore.adopt(el, announced.def, announced.obj, replaced);
     el.announced = true;
     if (announced.json && this.#fanout.size > 0)
       this.memo.adoptJson(kv, announced.def, announced.json());
