@@ -75,14 +75,24 @@ describe("component identities", () => {
       },
       { timeoutMs: 90_000, context: () => audited.cluster.logs().slice(-3000) },
     );
-    const events = (await audited.read()).filter((e) => e.objectRef?.namespace === "default");
-    const bindings = events.filter((e) => e.objectRef.subresource === "binding");
+    // The log is appended after each response goes out: it can trail what the API shows.
+    const inDefault = (all: any[]) => all.filter((e) => e.objectRef?.namespace === "default");
+    const bindingsOf = (all: any[]) => all.filter((e) => e.objectRef.subresource === "binding");
+    const createsOf = (all: any[]) =>
+      all.filter((e) => !e.objectRef.subresource && e.responseStatus.code === 201);
+    const events = inDefault(
+      await audited.eventsWhen((all) => {
+        const mine = inDefault(all);
+        return bindingsOf(mine).length >= 2 && createsOf(mine).length >= 2;
+      }),
+    );
+    const bindings = bindingsOf(events);
     assert.ok(bindings.length >= 2, JSON.stringify(events));
     for (const b of bindings) {
       assert.equal(b.user.username, "system:kube-scheduler");
       assert.equal(b.responseStatus.code, 201);
     }
-    const creates = events.filter((e) => !e.objectRef.subresource && e.responseStatus.code === 201);
+    const creates = createsOf(events);
     assert.ok(creates.length >= 2);
     for (const c of creates) assert.equal(c.user.username, "system:kube-controller-manager");
   });
@@ -198,7 +208,16 @@ describe("--use-service-account-credentials (on by default)", () => {
       },
       context,
     );
-    const events = await audited.read();
+    // The log is appended after each response goes out: wait for the replica set's deletion.
+    const events = await audited.eventsWhen((all) =>
+      all.some(
+        (e) =>
+          e.verb === "delete" &&
+          e.objectRef?.resource === "replicasets" &&
+          !e.objectRef.subresource &&
+          e.responseStatus.code < 300,
+      ),
+    );
     const who = (verb: string, resource: string) =>
       new Set(
         events
