@@ -63,6 +63,10 @@ test("writes not yet in the name index are seen by gets, CAS checks, lists and c
     const s = indexState(path);
     assert.equal(s.kv.length, 6);
     assert.deepEqual(s.kvn, []);
+    // A range without pending keys is read without a fill.
+    assert.deepEqual((await b.list("/o/")).kvs, []);
+    assert.equal((await b.count("/pa")).count, 0);
+    assert.deepEqual(indexState(path).kvn, []);
 
     assert.equal((await b.get("/p/a")).kv?.value, "a2");
     assert.equal((await b.get("/p/c")).kv, undefined);
@@ -82,7 +86,7 @@ test("writes not yet in the name index are seen by gets, CAS checks, lists and c
       listed.kvs.map((kv) => `${kv.key}=${kv.value}`),
       ["/p/a=a3", "/p/b=b1", "/p/c=c2"],
     );
-    // The list filled kvn first.
+    // The list filled kvn first (every pending row, /q/z's too; the get at a revision did too).
     assertIndexed(path);
     await b.create("/p/d", "d1");
     assert.equal((await b.count("/p/")).count, 4);

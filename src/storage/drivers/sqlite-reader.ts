@@ -35,10 +35,16 @@ export class SqliteReader {
   readonly #stmts: StatementCache;
   readonly #getAt: Database.Statement;
   readonly #byId: Database.Statement;
-  readonly #beforeRange: () => void;
+  readonly #beforeRange: (lower: string, end: string | undefined) => void;
 
-  /** beforeRange runs before each list and count: it must index the pending rows (kvn). */
-  constructor(db: Database.Database, beforeRange: () => void) {
+  /**
+   * beforeRange(lower, end) runs before each list and count of the keys in
+   * [lower, end): it must index the pending rows of those keys (kvn).
+   */
+  constructor(
+    db: Database.Database,
+    beforeRange: (lower: string, end: string | undefined) => void,
+  ) {
     this.#beforeRange = beforeRange;
     this.#stmts = new StatementCache(db);
     this.#getAt = db.prepare(LATEST_ROW_SQL);
@@ -68,10 +74,10 @@ export class SqliteReader {
       countRemaining: boolean;
     },
   ): ListResult {
-    this.#beforeRange();
     const range = keyRange(prefix, opts.after);
     const empty: ListResult = { revision: opts.readRevision, kvs: [], more: false };
     if (range === undefined) return empty;
+    this.#beforeRange(range.lower, range.end);
     const n = opts.limit > 0 ? opts.limit + 1 : -1;
     const rows = this.#rows(range, opts.revision, n);
     const more = opts.limit > 0 && rows.length > opts.limit;
@@ -89,9 +95,10 @@ export class SqliteReader {
 
   /** Live keys under prefix. */
   count(prefix: string): number {
-    this.#beforeRange();
     const range = keyRange(prefix, undefined);
-    return range ? this.#count(range, undefined) : 0;
+    if (!range) return 0;
+    this.#beforeRange(range.lower, range.end);
+    return this.#count(range, undefined);
   }
 
   /** Log events under prefix with from <= revision <= to, oldest first, at most limit. */

@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import type Database from "better-sqlite3";
 import type { KeyValue, WatchEvent } from "../backend.ts";
 import { StorageError } from "../errors.ts";
+import { compareKeys } from "../key-order.ts";
 import type { SqliteLiveCache } from "./sqlite-live-cache.ts";
 import {
   byNameThenId,
@@ -156,6 +157,20 @@ export class SqliteWriter {
   /** Id of key's newest committed log row when kvn does not hold it yet (see indexPending). */
   pendingId(key: string): number | undefined {
     return this.#pendingLatest.get(key);
+  }
+
+  /**
+   * indexPending when a key in [lower, end) (end undefined: no bound) has
+   * pending rows. A range read needs only its own keys' rows in kvn; reads
+   * of other resources between writes then cost no fill each.
+   */
+  indexPendingIn(lower: string, end: string | undefined): void {
+    for (const key of this.#pendingLatest.keys()) {
+      if (compareKeys(key, lower) >= 0 && (end === undefined || compareKeys(key, end) < 0)) {
+        this.indexPending();
+        return;
+      }
+    }
   }
 
   /**

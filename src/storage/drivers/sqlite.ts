@@ -161,7 +161,7 @@ export class SqliteBackend implements Backend {
               compactor.resume();
             },
           });
-      const reader = new SqliteReader(db, () => writer.indexPending());
+      const reader = new SqliteReader(db, (lower, end) => writer.indexPendingIn(lower, end));
       const open: Open = {
         db,
         walFd,
