@@ -170,7 +170,9 @@ export async function startHaServer(
         const port = Number(listening.exec(stdout)?.[1] ?? 0);
         return port && (!at.port || port === at.port) ? port : undefined;
       },
-      { timeoutMs: 90_000, context: () => output },
+      // A server with a managed etcd member, or a restart opening a restored datastore, on a
+      // machine at load 30: 90 s was seen to run out (ha-datastore's restart, session 16).
+      { timeoutMs: 180_000, context: () => output },
     );
     server.url = `https://${host}:${server.port}`;
     await eventually(`server ${name} ready`, async () => {
