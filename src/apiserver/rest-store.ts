@@ -135,6 +135,9 @@ async function guaranteed<T>(
       const out = await step(from);
       if (out !== REREAD) return out;
       state = await storedState(server, def, namespace, name);
+      // A step asking again at an unmoved revision is bounded as failed swaps are.
+      if (state.modRevision === from.modRevision && ++stuck >= MAX_UPDATE_ATTEMPTS)
+        throw staleConflict(def, name);
     } catch (err) {
       if (from.suggested) {
         state = await storedState(server, def, namespace, name);
@@ -251,11 +254,13 @@ export class RestStore {
       note.swapFailed = false;
       return this.#attempt(def, { namespace, name, state: from, transform, opts, note });
     };
-    // Storage conflicts are retried; a failed resourceVersion precondition is not.
+    // Storage conflicts are retried; a failed resourceVersion precondition is not. An object
+    // deleted under a write that may create goes on as a create (upstream's GuaranteedUpdate
+    // reads it again, absent).
     const retryable = (err: unknown) =>
       note.swapFailed === true &&
       err instanceof StatusError &&
-      err.reason === "Conflict" &&
+      (err.reason === "Conflict" || (err.reason === "NotFound" && opts.allowCreate === true)) &&
       !note.precondition &&
       !err.message.includes("Precondition");
     return guaranteed(this.#server, def, namespace, name, opts.dryRun, step, retryable);

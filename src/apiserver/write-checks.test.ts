@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configMap, useTestServer } from "./testing/test-server.ts";
 import { warningTexts } from "./handlers/common.ts";
+import { conflict } from "../api/status.ts";
 
 const t = useTestServer();
 
@@ -196,4 +197,74 @@ test("a Scale PUT names its object as any PUT does (upstream's checkName)", asyn
   });
   assert.equal(ok.status, 200, ok.text);
   assert.equal((await t.call("GET", `${DEPLOYS}/scaled`)).body.spec.replicas, 4);
+});
+
+test("a PUT that loses its object to a DELETE creates it where create on update is allowed", async () => {
+  const LEASES = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
+  const lease = (holder: string) => ({
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name: "raced" },
+    spec: { holderIdentity: holder },
+  });
+  const made = await t.call("POST", LEASES, lease("a"));
+  assert.equal(made.status, 201, made.text);
+  const cm = await t.call("POST", CMS, configMap("raced"));
+  assert.equal(cm.status, 201, cm.text);
+  const store = t.server.context.store;
+  const update = store.update;
+  const deleted: string[] = [];
+  store.update = async (...a: Parameters<typeof update>) => {
+    const name = a[1].metadata?.name ?? "";
+    if (name === "raced" && !deleted.includes(a[0].resource)) {
+      deleted.push(a[0].resource);
+      const key =
+        a[0].resource === "leases"
+          ? "/registry/leases/default/raced"
+          : "/registry/configmaps/default/raced";
+      await t.backend.delete(key);
+    }
+    return update.apply(store, a);
+  };
+  try {
+    const put = await t.call("PUT", `${LEASES}/raced`, lease("b"));
+    assert.equal(put.status, 201, put.text);
+    assert.equal(put.body.spec.holderIdentity, "b");
+    assert.notEqual(put.body.metadata.uid, made.body.metadata.uid);
+    const gone = await t.call("PUT", `${CMS}/raced`, { ...configMap("raced"), data: { k: "w" } });
+    assert.equal(gone.status, 404, gone.text);
+    assert.deepEqual(deleted.sort(), ["configmaps", "leases"]);
+  } finally {
+    store.update = update;
+  }
+});
+
+test("a binding whose storage keeps answering Conflict at an unmoved revision gives up with 409", async () => {
+  const made = await t.call("POST", "/api/v1/namespaces/default/pods", {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "stuck-binding" },
+    spec: { containers: [{ name: "c", image: "busybox" }] },
+  });
+  assert.equal(made.status, 201, made.text);
+  const store = t.server.context.store;
+  const update = store.update;
+  let tries = 0;
+  store.update = async (...a: Parameters<typeof update>) => {
+    if (a[1].metadata?.name !== "stuck-binding") return update.apply(store, a);
+    tries++;
+    throw conflict("", "pods", "stuck-binding", "the object has been modified");
+  };
+  try {
+    const bound = await t.call("POST", "/api/v1/namespaces/default/pods/stuck-binding/binding", {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name: "stuck-binding" },
+      target: { apiVersion: "v1", kind: "Node", name: "n1" },
+    });
+    assert.equal(bound.status, 409, bound.text);
+    assert.ok(tries >= 2 && tries <= 32, `${tries} attempts`);
+  } finally {
+    store.update = update;
+  }
 });
