@@ -158,6 +158,10 @@ test("jsonCleanBeside equals jsonClean, walking only what the value does not sha
   const shared = { a: [{ b: "c" }] };
   assert.equal(jsonCleanBeside({ x: shared, y: undefined }, { x: shared }), false);
   assert.equal(jsonCleanBeside({ x: { ...shared, d: -0 } }, { x: shared }), false);
+  // Inherited members of known are not its own: "__proto__" reads Object.prototype.
+  const proto = JSON.parse('{"__proto__":{}}') as Record<string, unknown>;
+  Object.defineProperty(proto, "__proto__", { value: Object.prototype, enumerable: true });
+  assert.equal(jsonCleanBeside(proto, {}), false);
   // Equal primitives are still judged (-0 === 0).
   assert.equal(jsonCleanBeside({ n: -0 }, { n: 0 }), false);
   assert.equal(storedFormClean({ kind: "K", spec: shared }, { name: "a" }, { spec: shared }), true);

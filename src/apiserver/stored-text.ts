@@ -148,7 +148,8 @@ export function jsonClean(value: unknown): boolean {
 export function jsonCleanBeside(value: unknown, known: unknown): boolean {
   if (typeof value !== "object" || value === null || typeof known !== "object" || known === null)
     return jsonClean(value);
-  if (value === known) return true;
+  // Known's members are its own but for "__proto__", which reads Object.prototype (not clean).
+  if (value === known) return value !== Object.prototype;
   if (Array.isArray(value)) {
     if (!Array.isArray(known)) return jsonClean(value);
     for (let i = 0; i < value.length; i++)
@@ -159,8 +160,10 @@ export function jsonCleanBeside(value: unknown, known: unknown): boolean {
   if (Object.getPrototypeOf(value) !== Object.prototype) return false;
   const rec = value as Record<string, unknown>;
   const old = known as Record<string, unknown>;
-  for (const key in rec)
-    if (!jsonCleanBeside(rec[key], Object.hasOwn(old, key) ? old[key] : undefined)) return false;
+  for (const key in rec) {
+    const member = rec[key];
+    if (typeof member !== "string" && !jsonCleanBeside(member, old[key])) return false;
+  }
   return true;
 }
 
@@ -173,10 +176,8 @@ export function storedFormClean(obj: KObject, meta: ObjectMeta, known?: KObject)
   if (Object.getPrototypeOf(obj) !== Object.prototype) return false;
   const rec = obj as Record<string, unknown>;
   const old = known as Record<string, unknown> | undefined;
-  for (const key in rec) {
-    const prior = old !== undefined && Object.hasOwn(old, key) ? old[key] : undefined;
-    if (!jsonCleanBeside(key === "metadata" ? meta : rec[key], prior)) return false;
-  }
+  for (const key in rec)
+    if (!jsonCleanBeside(key === "metadata" ? meta : rec[key], old?.[key])) return false;
   return true;
 }
 
