@@ -16,6 +16,8 @@ import { drained, reply, setWarnings } from "./common.ts";
 const STREAMED_LIST_ITEMS = 500;
 /** How many bytes of a streamed list are written at once (about). */
 const STREAM_CHUNK_BYTES = 1 << 20;
+/** Room past STREAM_CHUNK_BYTES in a chunk's buffer, for the piece that fills it. */
+const CHUNK_SLACK_BYTES = 256 << 10;
 /** Items rendered and serialized together when streaming other forms (one JSON.stringify call). */
 const SERIALIZE_BATCH = 64;
 
@@ -82,18 +84,26 @@ export async function replyList(
     "Content-Type": negotiated.contentType,
     "Cache-Control": "no-cache, private",
   });
+  // A chunk is handed over as soon as it is full (checked per item: never grown by a copy).
+  const flush = async (): Promise<boolean> => {
+    if (out.size < STREAM_CHUNK_BYTES) return true;
+    const flowing = ctx.res.write(out.take());
+    if (!flowing) await drained(ctx.res);
+    return !ctx.res.destroyed;
+  };
   const write = async (items: KObject[]): Promise<boolean> => {
+    if (perItem) {
+      for (const obj of items) {
+        put(perItem(obj));
+        if (out.size >= STREAM_CHUNK_BYTES && !(await flush())) return false;
+      }
+      return true;
+    }
     for (let i = 0; i < items.length; i += SERIALIZE_BATCH) {
       const part = items.length <= SERIALIZE_BATCH ? items : items.slice(i, i + SERIALIZE_BATCH);
-      if (perItem) for (const obj of part) put(perItem(obj));
-      else {
-        const text = JSON.stringify((render(part) as Record<string, unknown>)[field]);
-        if (text.length > 2) put(text.slice(1, -1));
-      }
-      if (out.size < STREAM_CHUNK_BYTES) continue;
-      const flowing = ctx.res.write(out.take());
-      if (!flowing) await drained(ctx.res);
-      if (ctx.res.destroyed) return false;
+      const text = JSON.stringify((render(part) as Record<string, unknown>)[field]);
+      if (text.length > 2) put(text.slice(1, -1));
+      if (!(await flush())) return false;
     }
     return true;
   };
@@ -141,7 +151,11 @@ export class ChunkWriter {
 
   /** Room for `more` bytes: a larger buffer holding what was put. */
   #grow(more: number): void {
-    const size = Math.max(STREAM_CHUNK_BYTES + (64 << 10), 2 * this.#buf.length, this.#at + more);
+    const size = Math.max(
+      STREAM_CHUNK_BYTES + CHUNK_SLACK_BYTES,
+      2 * this.#buf.length,
+      this.#at + more,
+    );
     const buf = Buffer.allocUnsafe(size);
     this.#buf.copy(buf, 0, 0, this.#at);
     this.#buf = buf;
