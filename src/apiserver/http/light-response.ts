@@ -211,8 +211,8 @@ export class LightResponse extends EventEmitter {
     }
     this.writableEnded = true;
     if (!this.destroyed) {
-      let body = chunk === undefined || chunk.length === 0 ? undefined : this.frame(chunk);
-      if (this.chunked) body = body === undefined ? "0\r\n\r\n" : concat(body, "0\r\n\r\n");
+      const body = chunk === undefined || chunk.length === 0 ? [] : this.frame(chunk);
+      if (this.chunked) body.push("0\r\n\r\n");
       this.out(this.takeHead(), body);
       this.finished = true;
       this.sink.done(this.close || !this.keepAlive);
@@ -247,25 +247,24 @@ export class LightResponse extends EventEmitter {
     return head;
   }
 
-  /** A body chunk as it goes on the wire ("" when the response has no body). */
-  private frame(chunk: string | Uint8Array): string | Buffer {
-    if (!this.hasBody) return "";
+  /** A body chunk as it goes on the wire, in parts (none when the response has no body). */
+  private frame(chunk: string | Uint8Array): (string | Buffer)[] {
+    if (!this.hasBody) return [];
     const data =
       typeof chunk === "string" ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    if (!this.chunked) return data;
+    if (!this.chunked) return [data];
     const size = typeof data === "string" ? Buffer.byteLength(data) : data.length;
-    if (size === 0) return "";
-    return concat(concat(`${size.toString(16)}\r\n`, data), "\r\n");
+    if (size === 0) return [];
+    return [`${size.toString(16)}\r\n`, data, "\r\n"];
   }
 
-  /** Writes a head (maybe "") and a body part as one socket write. */
-  private out(head: string, body?: string | Buffer): boolean {
-    let data: string | Buffer;
-    if (head !== "" && NON_ASCII.test(head)) {
-      // Header bytes are latin1, a string body is UTF-8.
-      const bytes = Buffer.from(head, "latin1");
-      data = body === undefined || body === "" ? bytes : concat(bytes, body);
-    } else data = body === undefined ? head : concat(head, body);
+  /**
+   * Writes a head (maybe "") and the body's parts as one socket write: one
+   * string when all are strings, else the bytes copied once (a 1 MiB list
+   * chunk is not copied per framing part).
+   */
+  private out(head: string, body: (string | Buffer)[] = []): boolean {
+    const data = joined(head, body);
     if (data.length === 0) return true;
     const ok = this.sink.send(data);
     if (!ok && !this.waitingDrain) {
@@ -337,10 +336,12 @@ function checkHeader(name: string, value: HeaderValue): void {
   }
 }
 
-function concat(a: string | Buffer, b: string | Buffer): string | Buffer {
-  if (typeof a === "string" && typeof b === "string") return a + b;
-  return Buffer.concat([
-    typeof a === "string" ? Buffer.from(a, "latin1") : a,
-    typeof b === "string" ? Buffer.from(b) : b,
-  ]);
+/** A head's latin1 bytes and a body's parts (strings as UTF-8) as one write. */
+function joined(head: string, body: (string | Buffer)[]): string | Buffer {
+  const latin1 = head !== "" && NON_ASCII.test(head);
+  if (!latin1 && body.every((p) => typeof p === "string")) return head + body.join("");
+  if (head === "" && body.length === 1) return body[0];
+  const parts: Buffer[] = head === "" ? [] : [Buffer.from(head, "latin1")];
+  for (const p of body) parts.push(typeof p === "string" ? Buffer.from(p) : p);
+  return Buffer.concat(parts);
 }
