@@ -1,6 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { configMap, useTestServer } from "./testing/test-server.ts";
+import {
+  configMap,
+  moveRevision,
+  useTestServer,
+  withStoreUpdateHook,
+} from "./testing/test-server.ts";
 
 const t = useTestServer();
 
@@ -340,25 +345,18 @@ test("a DELETE that marks an object keeps retrying its conflicts while other wri
   assert.equal(made.status, 201, made.text);
   // Before each of the DELETE's first 20 writes another write moves the object, so each
   // compare-and-swap fails (upstream retries those without a bound; here it gave up at 16).
-  const store = t.server.context.store;
-  const update = store.update;
-  const key = `/registry/configmaps/default/${name}`;
   let moved = 0;
-  store.update = async (...a: Parameters<typeof update>) => {
-    if (a[1].metadata?.name === name && moved < 20) {
+  const r = await withStoreUpdateHook(
+    t,
+    async (_def, obj) => {
+      if (obj.metadata?.name !== name || moved >= 20) return;
       moved++;
-      const kv = (await t.backend.get(key)).kv!;
-      await t.backend.update(key, kv.value, kv.modRevision);
-    }
-    return update.apply(store, a);
-  };
-  try {
-    const r = await t.call("DELETE", `/api/v1/namespaces/default/configmaps/${name}`);
-    assert.equal(r.status, 202, r.text);
-    assert.ok(r.body.metadata.deletionTimestamp);
-  } finally {
-    store.update = update;
-  }
+      await moveRevision(t, `/registry/configmaps/default/${name}`);
+    },
+    () => t.call("DELETE", `/api/v1/namespaces/default/configmaps/${name}`),
+  );
+  assert.equal(r.status, 202, r.text);
+  assert.ok(r.body.metadata.deletionTimestamp);
   assert.equal(moved, 20);
   const patched = await t.call(
     "PATCH",

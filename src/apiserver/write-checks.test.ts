@@ -1,6 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { configMap, useTestServer } from "./testing/test-server.ts";
+import {
+  configMap,
+  moveRevision,
+  useTestServer,
+  withStoreUpdateHook,
+} from "./testing/test-server.ts";
 import { warningTexts } from "./handlers/common.ts";
 import { conflict } from "../api/status.ts";
 
@@ -122,33 +127,22 @@ test("warnings: each text once, and past 4,096 characters cut to 256 each (upstr
   assert.ok(header.length < 8192, `${header.length} bytes of warnings`);
 
   // A patch retried after conflicts warns once.
-  const store = t.server.context.store;
-  const update = store.update;
   let moved = 0;
-  store.update = async (...a: Parameters<typeof update>) => {
-    if (a[1].metadata?.name === "many-unknown" && moved < 3) {
+  const r = await withStoreUpdateHook(
+    t,
+    async (_def, obj) => {
+      if (obj.metadata?.name !== "many-unknown" || moved >= 3) return;
       moved++;
-      const key = "/registry/configmaps/default/many-unknown";
-      const kv = (await t.backend.get(key)).kv!;
-      await t.backend.update(key, kv.value, kv.modRevision);
-    }
-    return update.apply(store, a);
-  };
-  try {
-    const r = await t.call(
-      "PATCH",
-      `${CMS}/many-unknown`,
-      JSON.stringify({ data: { b: "2" }, bogus: 1 }),
-      {
+      await moveRevision(t, "/registry/configmaps/default/many-unknown");
+    },
+    () =>
+      t.call("PATCH", `${CMS}/many-unknown`, JSON.stringify({ data: { b: "2" }, bogus: 1 }), {
         "Content-Type": "application/merge-patch+json",
-      },
-    );
-    assert.equal(r.status, 200, r.text);
-    assert.equal(moved, 3);
-    assert.equal(r.headers.get("warning"), '299 - "unknown field \\"bogus\\""');
-  } finally {
-    store.update = update;
-  }
+      }),
+  );
+  assert.equal(r.status, 200, r.text);
+  assert.equal(moved, 3);
+  assert.equal(r.headers.get("warning"), '299 - "unknown field \\"bogus\\""');
 });
 
 test("a Scale PUT names its object as any PUT does (upstream's checkName)", async () => {
@@ -211,32 +205,24 @@ test("a PUT that loses its object to a DELETE creates it where create on update 
   assert.equal(made.status, 201, made.text);
   const cm = await t.call("POST", CMS, configMap("raced"));
   assert.equal(cm.status, 201, cm.text);
-  const store = t.server.context.store;
-  const update = store.update;
   const deleted: string[] = [];
-  store.update = async (...a: Parameters<typeof update>) => {
-    const name = a[1].metadata?.name ?? "";
-    if (name === "raced" && !deleted.includes(a[0].resource)) {
-      deleted.push(a[0].resource);
-      const key =
-        a[0].resource === "leases"
-          ? "/registry/leases/default/raced"
-          : "/registry/configmaps/default/raced";
-      await t.backend.delete(key);
-    }
-    return update.apply(store, a);
-  };
-  try {
-    const put = await t.call("PUT", `${LEASES}/raced`, lease("b"));
-    assert.equal(put.status, 201, put.text);
-    assert.equal(put.body.spec.holderIdentity, "b");
-    assert.notEqual(put.body.metadata.uid, made.body.metadata.uid);
-    const gone = await t.call("PUT", `${CMS}/raced`, { ...configMap("raced"), data: { k: "w" } });
-    assert.equal(gone.status, 404, gone.text);
-    assert.deepEqual(deleted.sort(), ["configmaps", "leases"]);
-  } finally {
-    store.update = update;
-  }
+  await withStoreUpdateHook(
+    t,
+    async (def, obj) => {
+      if (obj.metadata?.name !== "raced" || deleted.includes(def.resource)) return;
+      deleted.push(def.resource);
+      await t.backend.delete(`/registry/${def.resource}/default/raced`);
+    },
+    async () => {
+      const put = await t.call("PUT", `${LEASES}/raced`, lease("b"));
+      assert.equal(put.status, 201, put.text);
+      assert.equal(put.body.spec.holderIdentity, "b");
+      assert.notEqual(put.body.metadata.uid, made.body.metadata.uid);
+      const gone = await t.call("PUT", `${CMS}/raced`, { ...configMap("raced"), data: { k: "w" } });
+      assert.equal(gone.status, 404, gone.text);
+    },
+  );
+  assert.deepEqual(deleted.sort(), ["configmaps", "leases"]);
 });
 
 test("a binding whose storage keeps answering Conflict at an unmoved revision gives up with 409", async () => {
@@ -247,24 +233,22 @@ test("a binding whose storage keeps answering Conflict at an unmoved revision gi
     spec: { containers: [{ name: "c", image: "busybox" }] },
   });
   assert.equal(made.status, 201, made.text);
-  const store = t.server.context.store;
-  const update = store.update;
   let tries = 0;
-  store.update = async (...a: Parameters<typeof update>) => {
-    if (a[1].metadata?.name !== "stuck-binding") return update.apply(store, a);
-    tries++;
-    throw conflict("", "pods", "stuck-binding", "the object has been modified");
-  };
-  try {
-    const bound = await t.call("POST", "/api/v1/namespaces/default/pods/stuck-binding/binding", {
-      apiVersion: "v1",
-      kind: "Binding",
-      metadata: { name: "stuck-binding" },
-      target: { apiVersion: "v1", kind: "Node", name: "n1" },
-    });
-    assert.equal(bound.status, 409, bound.text);
-    assert.ok(tries >= 2 && tries <= 32, `${tries} attempts`);
-  } finally {
-    store.update = update;
-  }
+  const bound = await withStoreUpdateHook(
+    t,
+    async (_def, obj) => {
+      if (obj.metadata?.name !== "stuck-binding") return;
+      tries++;
+      throw conflict("", "pods", "stuck-binding", "the object has been modified");
+    },
+    () =>
+      t.call("POST", "/api/v1/namespaces/default/pods/stuck-binding/binding", {
+        apiVersion: "v1",
+        kind: "Binding",
+        metadata: { name: "stuck-binding" },
+        target: { apiVersion: "v1", kind: "Node", name: "n1" },
+      }),
+  );
+  assert.equal(bound.status, 409, bound.text);
+  assert.ok(tries >= 2 && tries <= 32, `${tries} attempts`);
 });

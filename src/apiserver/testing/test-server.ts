@@ -135,3 +135,35 @@ export function useRestClient(api: TestServer): RestClient {
 export function configMap(name: string, extra: Record<string, unknown> = {}) {
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, ...extra }, data: { k: "v" } };
 }
+
+/** The arguments of one storage update the API server makes (ObjectStore.update). */
+export type StoreUpdateArgs = Parameters<ApiServer["context"]["store"]["update"]>;
+
+/**
+ * Runs `fn` while every storage update of t's server first awaits
+ * `before(...its arguments)`, which may change storage meanwhile (another
+ * writer) or throw (the update fails with that).
+ */
+export async function withStoreUpdateHook<T>(
+  t: TestServer,
+  before: (...a: StoreUpdateArgs) => Promise<void>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const store = t.server.context.store;
+  const update = store.update;
+  store.update = async (...a: StoreUpdateArgs) => {
+    await before(...a);
+    return update.apply(store, a);
+  };
+  try {
+    return await fn();
+  } finally {
+    store.update = update;
+  }
+}
+
+/** Rewrites key's value as it is (a write by someone else: the revision moves). */
+export async function moveRevision(t: TestServer, key: string): Promise<void> {
+  const kv = (await t.backend.get(key)).kv!;
+  await t.backend.update(key, kv.value, kv.modRevision);
+}
