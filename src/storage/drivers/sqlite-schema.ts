@@ -113,9 +113,9 @@ export function refuseNewerLayout(db: Database.Database): void {
  * not (every live key's newest row), so it is dropped and the view takes its
  * name. Layout 2 -> 3: kvn is filled from the log (through kv_name_id),
  * and kv_name_id goes. A layout-2 build refuses the result
- * (refuseNewerLayout): its writes and compactions would skip kvn. Refuses a database of a newer layout. The transaction takes the
- * write lock before it looks, so two processes opening one old database
- * migrate it once.
+ * (refuseNewerLayout): its writes and compactions would skip kvn. Refuses a
+ * database of a newer layout. The transaction takes the write lock before it
+ * looks, so two processes opening one old database migrate it once.
  */
 function migrateSchema(db: Database.Database): void {
   const layout = () => {
