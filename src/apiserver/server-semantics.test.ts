@@ -322,17 +322,27 @@ test("unknown fields of built-in kinds are dropped (Warn: with a warning; Ignore
   assert.equal(got.spec.bogusSpec, undefined);
   assert.equal(got.spec.containers[0].bogus, undefined);
   assert.equal(got.spec.containers[0].image, "busybox");
-  // Apply converts its configuration to the typed form first, which an unknown field fails.
-  const applied = await t.call(
-    "PATCH",
-    `${CMS}/unknown-dropped?fieldManager=m&fieldValidation=Ignore`,
-    JSON.stringify({ ...cm("unknown-dropped"), data: { a: "c" }, extra: 1 }),
-    { "Content-Type": "application/apply-patch+yaml" },
-  );
+  // Apply converts its configuration to the typed form first, which an unknown field fails;
+  // the message names the configuration's own namespace and name (none here), not the URL's.
+  const apply = (metadata: Record<string, unknown>) =>
+    t.call(
+      "PATCH",
+      `${CMS}/unknown-dropped?fieldManager=m&fieldValidation=Ignore`,
+      JSON.stringify({ ...cm("unknown-dropped"), metadata, data: { a: "c" }, extra: 1 }),
+      { "Content-Type": "application/apply-patch+yaml" },
+    );
+  const applied = await apply({ name: "unknown-dropped" });
   assert.equal(applied.status, 400, applied.text);
   assert.equal(
     applied.body.message,
-    "failed to create typed patch object (default/unknown-dropped; /v1, Kind=ConfigMap): .extra: field not declared in schema",
+    "failed to create typed patch object (/unknown-dropped; /v1, Kind=ConfigMap): .extra: field not declared in schema",
+  );
+  // Upstream makes the typed form before it compares the namespace with the URL's.
+  const elsewhere = await apply({ name: "unknown-dropped", namespace: "other" });
+  assert.equal(elsewhere.status, 400, elsewhere.text);
+  assert.equal(
+    elsewhere.body.message,
+    "failed to create typed patch object (other/unknown-dropped; /v1, Kind=ConfigMap): .extra: field not declared in schema",
   );
 });
 

@@ -263,7 +263,13 @@ test("SSA rejects configurations it cannot key, and sent managedFields", () => {
   assert.throws(
     () => serverSideApply(undefined, noName, opts("a"), deploymentSchema),
     (e: unknown) =>
-      e instanceof StatusError && e.code === 400 && /omits key field "name"/.test(e.message),
+      e instanceof StatusError &&
+      e.code === 400 &&
+      // Named as upstream's objectGVKNN: the configuration's namespace (none) and name.
+      e.message.startsWith(
+        "failed to create typed patch object (/web; apps/v1, Kind=Deployment): ",
+      ) &&
+      /omits key field "name"/.test(e.message),
   );
   const withMF = { ...deploy({}), metadata: { name: "web", managedFields: [] } } as KObject;
   assert.throws(

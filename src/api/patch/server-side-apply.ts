@@ -71,7 +71,7 @@ export function serverSideApply(
     configSet = stripUntracked(fieldSetOf(applied, schema), opts.ignoredFields);
   } catch (err) {
     throw badPatch(
-      `failed to create typed patch object (${gvkString(applied)}): ${(err as Error).message}`,
+      `failed to create typed patch object (${appliedObjectName(applied)}): ${(err as Error).message}`,
     );
   }
   const liveBare = withoutManagedFields(live);
@@ -126,10 +126,19 @@ export function serverSideApply(
 }
 
 /** GroupVersionKind as Go prints it: "apps/v1, Kind=Deployment", "/v1, Kind=Pod". */
-function gvkString(obj: KObject): string {
-  const apiVersion = obj.apiVersion ?? "";
+/**
+ * How upstream names an applied configuration in its errors (objectGVKNN):
+ * `<namespace>/<name>; <group>/<version>, Kind=<kind>`, each as the
+ * configuration itself says (empty when it has none), not the URL.
+ */
+export function appliedObjectName(obj: KObject): string {
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const meta: unknown = obj.metadata;
+  const { namespace, name } =
+    meta !== null && typeof meta === "object" ? (meta as Record<string, unknown>) : {};
+  const apiVersion = text(obj.apiVersion);
   const gv = apiVersion.includes("/") ? apiVersion : `/${apiVersion}`;
-  return `${gv}, Kind=${obj.kind ?? ""}`;
+  return `${text(namespace)}/${text(name)}; ${gv}, Kind=${text(obj.kind)}`;
 }
 
 /**

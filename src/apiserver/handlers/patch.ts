@@ -9,6 +9,7 @@ import type { KObject, ResourceDef } from "../../api/types.ts";
 import { applyJsonPatch } from "../../api/patch/json-patch.ts";
 import { applyMergePatch } from "../../api/patch/merge-patch.ts";
 import { applyStrategicMergePatch } from "../../api/patch/strategic-merge-patch.ts";
+import { appliedObjectName } from "../../api/patch/server-side-apply.ts";
 import type { RequestContext } from "../context.ts";
 import { negotiate } from "../negotiation.ts";
 import { checkNameMatchesURL, checkNamespace, checkTypeMeta, rfc3339 } from "../object-meta.ts";
@@ -110,7 +111,9 @@ export async function applyPatch(
  * it, which a field the kind does not declare fails, whatever fieldValidation
  * says: 400 `failed to create typed patch object (<ns>/<name>; <group>/<version>,
  * Kind=<kind>): .<path>: field not declared in schema` (upstream v1.32 answers
- * it as a 500; the text is the same). List items are named by index here,
+ * it as a 500; the text is the same). The namespace, name and kind are the
+ * applied configuration's own (empty when it has none), not the URL's, as
+ * upstream names the patch object. List items are named by index here,
  * where upstream names them by their merge key.
  */
 async function checkApplyFields(ctx: RequestContext, def: ResourceDef, patch: unknown) {
@@ -121,10 +124,9 @@ async function checkApplyFields(ctx: RequestContext, def: ResourceDef, patch: un
   const unknown = strict.find((m) => m.startsWith("unknown field "));
   if (unknown === undefined) return;
   const path = JSON.parse(unknown.slice("unknown field ".length)) as string;
-  const { namespace, name } = ctx.info;
   throw new StatusError(
     "BadRequest",
-    `failed to create typed patch object (${namespace}/${name}; ${def.group}/${def.version}, Kind=${def.kind}): .${path}: field not declared in schema`,
+    `failed to create typed patch object (${appliedObjectName(patch as KObject)}): .${path}: field not declared in schema`,
   );
 }
 
