@@ -244,3 +244,55 @@ test("compacting rows not yet indexed removes them from the log and the index al
     await b.close();
   }
 });
+
+test("a range read fills the name index only when a pending key can be in its range", async () => {
+  const path = join(root, "pending-range.db");
+  const b = new SqliteBackend({ path, ...quiet });
+  await b.start();
+  const pendingCount = () => {
+    const s = indexState(path);
+    return s.kv.length - s.kvn.length;
+  };
+  try {
+    await b.create("/r/a/b/x", "1");
+    await b.create("/r/a/b/y", "2");
+    await b.create("/r/\u{1F600}/z", "3");
+    assert.equal(pendingCount(), 3);
+    // [range, fills?]: a range apart from every pending key's directory, no
+    // fill; a pending key in range, a fill. (A range that cuts a pending
+    // key's directory without holding the key may fill too: not listed.)
+    const cases: Array<[string, { after?: string }, boolean]> = [
+      ["/r/a/c/", {}, false],
+      ["/r/a/b0", {}, false],
+      ["/r/a/bb/", {}, false],
+      ["/r/a/", { after: "/r/a/b0" }, false],
+      ["/r/\uffff/", {}, false],
+      ["/r/a/b/y", {}, true],
+      ["/r/a/", { after: "/r/a/b/x" }, true],
+      ["/r/\u{1F600}/", {}, true],
+      ["/r/", {}, true],
+    ];
+    for (const [prefix, opts, fills] of cases) {
+      const before = pendingCount();
+      const got = (await b.list(prefix, opts)).kvs.map((kv) => kv.key);
+      const expected = ["/r/a/b/x", "/r/a/b/y", "/r/\u{1F600}/z"].filter(
+        (k) => k.startsWith(prefix) && (opts.after === undefined || k > opts.after),
+      );
+      assert.deepEqual(got, expected, `${prefix} ${JSON.stringify(opts)}`);
+      if (!fills) {
+        assert.equal(pendingCount(), before, `${prefix} ${JSON.stringify(opts)}: no fill`);
+        continue;
+      }
+      assert.equal(pendingCount(), 0, `${prefix} ${JSON.stringify(opts)}: filled`);
+      assertIndexed(path);
+      // Pending again for the next case.
+      for (const k of ["/r/a/b/x", "/r/a/b/y", "/r/\u{1F600}/z"]) {
+        const cur = (await b.get(k)).kv!;
+        await b.update(k, cur.value, cur.modRevision);
+      }
+      assert.equal(pendingCount(), 3);
+    }
+  } finally {
+    await b.close();
+  }
+});

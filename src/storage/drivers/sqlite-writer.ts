@@ -18,6 +18,16 @@ const INDEX_EVERY_TRANSACTIONS = 25;
 /** ...or once this many rows are pending. */
 const INDEX_MAX_ROWS = 4096;
 
+/** key's "directory": through its last "/" ("" when it has none). */
+const dirOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
+
+/**
+ * The first string after every key that starts with dir (which ends in
+ * "/": "/" + 1 is "0"). Below it sorts no key outside dir, by UTF-16 units
+ * and by UTF-8 bytes alike, since only the last, ASCII character differs.
+ */
+const dirEnd = (dir: string) => `${dir.slice(0, -1)}0`;
+
 /** One write as the API asked for it; checks run inside the commit transaction. */
 export type WriteRequest =
   | { kind: "create"; key: string; value: string; expiresAt: number }
@@ -112,6 +122,8 @@ export class SqliteWriter {
   #pending: Array<[string, number]> = [];
   /** Each key of #pending with its newest row's id there. */
   #pendingLatest = new Map<string, number>();
+  /** The "directories" of #pendingLatest's keys (each through its last "/"). */
+  #pendingDirs = new Set<string>();
   #sinceIndexed = 0;
   readonly #selRow: Database.Statement;
   readonly #insKvn: Database.Statement;
@@ -163,13 +175,19 @@ export class SqliteWriter {
    * indexPending when a key in [lower, end) (end undefined: no bound) has
    * pending rows. A range read needs only its own keys' rows in kvn; reads
    * of other resources between writes then cost no fill each.
+   *
+   * Walks the pending keys' directories, not the keys (up to INDEX_MAX_ROWS
+   * of them): a directory D holds keys in [D, D's prefix end), so one
+   * outside the range is skipped whole, and one inside it (or cut by a
+   * bound: a page's continue key) counts as a hit. A false hit costs only
+   * an early indexPending; a pending key in range is never missed.
    */
   indexPendingIn(lower: string, end: string | undefined): void {
-    for (const key of this.#pendingLatest.keys()) {
-      if (compareKeys(key, lower) >= 0 && (end === undefined || compareKeys(key, end) < 0)) {
-        this.indexPending();
-        return;
-      }
+    for (const dir of this.#pendingDirs) {
+      if (end !== undefined && compareKeys(dir, end) >= 0) continue;
+      if (dir !== "" && compareKeys(dirEnd(dir), lower) <= 0) continue;
+      this.indexPending();
+      return;
     }
   }
 
@@ -186,6 +204,7 @@ export class SqliteWriter {
     this.#indexTxn(rows, this.#committed);
     this.#pending = [];
     this.#pendingLatest.clear();
+    this.#pendingDirs.clear();
   }
 
   /** Revision of the last commit; its data may not be durable yet (see whenDurable). */
@@ -390,8 +409,7 @@ export class SqliteWriter {
     if (req.kind === "delete") {
       this.#insKv.run(revision, req.key, prevKv!.createRevision, prevKv!.modRevision, 1, 0, "");
       this.#live?.delete(req.key);
-      this.#pending.push([req.key, revision]);
-      this.#pendingLatest.set(req.key, revision);
+      this.#addPending(req.key, revision);
       const kv: KeyValue = { key: req.key, value: "", createRevision: 0, modRevision: revision };
       return { revision, event: { type: "DELETE", kv, prevKv }, expiresAt: 0 };
     }
@@ -407,18 +425,30 @@ export class SqliteWriter {
     );
     const kv: KeyValue = { key: req.key, value: req.value, createRevision, modRevision: revision };
     this.#live?.set(kv);
-    this.#pending.push([req.key, revision]);
-    this.#pendingLatest.set(req.key, revision);
+    this.#addPending(req.key, revision);
     const event: WatchEvent = prevKv ? { type: "PUT", kv, prevKv } : { type: "PUT", kv };
     return { revision, event, expiresAt: req.expiresAt };
+  }
+
+  /** Records key's new log row (id) as pending, with its directory. */
+  #addPending(key: string, id: number): void {
+    this.#pending.push([key, id]);
+    if (this.#pendingLatest.has(key)) {
+      this.#pendingLatest.set(key, id);
+      return;
+    }
+    this.#pendingLatest.set(key, id);
+    this.#pendingDirs.add(dirOf(key));
   }
 
   /** After a rollback: drops the pending rows from index `keep` on. */
   #forgetPending(keep: number): void {
     if (this.#pending.length === keep) return;
-    this.#pending.length = keep;
+    const rows = this.#pending.slice(0, keep);
+    this.#pending = [];
     this.#pendingLatest.clear();
-    for (const [name, id] of this.#pending) this.#pendingLatest.set(name, id);
+    this.#pendingDirs.clear();
+    for (const [name, id] of rows) this.#addPending(name, id);
   }
 
   /** indexPending on the write path: a failure there must not fail the commit it follows. */
