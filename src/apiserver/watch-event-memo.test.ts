@@ -78,3 +78,21 @@ test("a line whose making failed is made again; JSON and objects are kept per se
     "the first adoption stays",
   );
 });
+
+test("an overflow drops the oldest events down to 15/16 of capacity at once", () => {
+  const memo = new WatchEventMemo(32);
+  const kvs = Array.from({ length: 40 }, (_, i) => kv(i));
+  let decodes = 0;
+  const decode = (k: KeyValue) => {
+    decodes++;
+    return JSON.parse(k.value);
+  };
+  for (const k of kvs.slice(0, 32)) memo.decode(k, v1, decode);
+  assert.equal(memo.size, 32, "full, nothing dropped yet");
+  memo.decode(kvs[32]!, v1, decode);
+  assert.equal(memo.size, 30, "33 events: the 3 oldest dropped");
+  for (const k of kvs.slice(3, 33)) memo.decode(k, v1, decode);
+  assert.equal(decodes, 33, "the 30 newest are all still remembered");
+  memo.decode(kvs[2]!, v1, decode);
+  assert.equal(decodes, 34, "the third oldest was dropped");
+});

@@ -4,8 +4,8 @@
  * once per served version, not once per watcher (upstream's watch cache does
  * the same with its caching objects). Entries are keyed by the event's
  * KeyValue (the cache hands the same KeyValue to every subscriber) and the
- * resource definition (one per served version). Bounded: the oldest
- * KeyValues are dropped first. Returned objects are shared and must not be
+ * resource definition (one per served version). Bounded: past capacity
+ * the oldest KeyValues are dropped, down to 15/16 of it. Returned objects are shared and must not be
  * mutated.
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
@@ -97,16 +97,28 @@ export class WatchEventMemo {
     return this.#entries.size;
   }
 
+  /**
+   * Drops the oldest events down to 15/16 of capacity, in one walk. A Map
+   * keeps a deleted entry's slot until its table is rebuilt, and a new
+   * iterator steps over those slots from the start: taking one oldest event
+   * per new event (a fresh iterator each time) walked every slot dropped
+   * since (as in SqliteLiveCache).
+   */
+  #evict(): void {
+    const keep = this.#capacity - (this.#capacity >> 4);
+    for (const kv of this.#entries.keys()) {
+      if (this.#entries.size <= keep) return;
+      this.#entries.delete(kv);
+    }
+  }
+
   /** The forms of kv for def, remembering kv (the oldest event is dropped past capacity). */
   #forms(kv: KeyValue, def: ResourceDef): Forms {
     let entry = this.#entries.get(kv);
     if (!entry) {
       entry = { def, forms: newForms(), more: undefined };
       this.#entries.set(kv, entry);
-      if (this.#entries.size > this.#capacity) {
-        const oldest = this.#entries.keys().next().value as KeyValue;
-        this.#entries.delete(oldest);
-      }
+      if (this.#entries.size > this.#capacity) this.#evict();
       return entry.forms;
     }
     if (entry.def === def) return entry.forms;
