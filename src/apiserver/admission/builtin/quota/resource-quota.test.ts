@@ -85,6 +85,34 @@ test("concurrent creates never exceed an object-count quota", async () => {
   assert.deepEqual(q.body.status.used, { "count/configmaps": "3" });
 });
 
+test("concurrent creates under a roomy quota are all admitted, none lost to quota conflicts", async () => {
+  // Upstream charges a namespace's waiting writes in one worker, so writes to one API server
+  // do not race each other for the quota's resourceVersion; here each write's charge is a
+  // compare-and-swap of the quota, and 60 at once used to give some of them 409 Conflict.
+  const n = 60;
+  await makeQuota(
+    "roomy",
+    { "count/persistentvolumeclaims": "1000" },
+    {
+      "count/persistentvolumeclaims": "0",
+    },
+  );
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      t.call("POST", "/api/v1/namespaces/default/persistentvolumeclaims", {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: `claim-${i}` },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+      }),
+    ),
+  );
+  const failed = results.filter((r) => r.status !== 201).map((r) => `${r.status} ${r.text}`);
+  assert.deepEqual(failed, []);
+  const q = await t.call("GET", `${quotaPath}/roomy`);
+  assert.deepEqual(q.body.status.used, { "count/persistentvolumeclaims": String(n) });
+});
+
 test("a quota whose usage is not computed yet rejects as upstream", async () => {
   const res = await t.call("POST", quotaPath, {
     apiVersion: "v1",
