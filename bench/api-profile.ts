@@ -15,7 +15,10 @@
  * per phase, with the longest gap between completions and what overlapped it:
  * bench/lib/stall-probe.mjs; --spans also writes each operation's start and end to
  * the JSON) --server-node-arg ARG (repeatable: a Node flag for
- * the server, e.g. --trace-gc) --server-log FILE (the server's output) --json FILE.
+ * the server; with --trace-gc each phase also reports the server's scavenges
+ * and mark-compacts, their pauses, and KB allocated per operation from the
+ * heap sizes around them: bench/lib/trace-gc.ts) --server-log FILE (the
+ * server's output) --json FILE.
  */
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -31,6 +34,7 @@ import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { timedOps } from "./lib/percentiles.ts";
 import { processCpuMs } from "./lib/server-side.ts";
 import { printTable, type Row } from "./lib/table.ts";
+import { traceGcSummary } from "./lib/trace-gc.ts";
 import { longest, parseStalls, phaseStalls, type OpSpan, type Stall } from "./lib/stalls.ts";
 
 const clients = Number(flag("clients", "100"));
@@ -46,6 +50,7 @@ const serverNodeArgs = process.argv.flatMap((a, i, all) =>
   a === "--server-node-arg" && all[i + 1] ? [all[i + 1]!] : [],
 );
 const serverLog = flag("server-log", "");
+const traceGc = serverNodeArgs.includes("--trace-gc");
 const probe = fileURLToPath(new URL("./lib/stall-probe.mjs", import.meta.url));
 const benchStalls: Stall[] = [];
 if (stalls) (await import("./lib/stall-probe.mjs")).onStall((s) => benchStalls.push(s));
@@ -126,13 +131,14 @@ try {
       });
       const cpuMsPerOp = (processCpuMs(cluster.pid) - cpu0) / ops;
       // The server's last reports of the phase may still be in its pipe.
-      if (stalls) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (stalls || traceGc) await new Promise((resolve) => setTimeout(resolve, 100));
       const st = stalls
         ? phaseStalls(spans, {
             server: parseStalls(cluster.logs(), logOffset),
             bench: benchStalls,
           })
         : undefined;
+      const gc = traceGc ? traceGcSummary(cluster.logs(), logOffset) : undefined;
       if (profileDir) await inspector!.stopProfile(join(profileDir, `${label}.cpuprofile`));
       if (allocDir) await inspector!.stopAllocationSampling(join(allocDir, `${label}.heapprofile`));
       rows.push({
@@ -145,6 +151,14 @@ try {
         "max ms": r.max,
         "srv RSS MiB": rssMiB(cluster.pid),
         load: `${load0.toFixed(1)}→${loadavg()[0]!.toFixed(1)}`,
+        ...(gc && {
+          "alloc KB/op": Math.round((gc.allocatedMB * 1024) / ops),
+          "scav n": gc.scavenges,
+          "scav ms": Math.round(gc.scavengeMs),
+          "scav max": Math.round(gc.scavengeMaxMs),
+          "MC n": gc.markCompacts,
+          "MC ms": Math.round(gc.markCompactMs),
+        }),
         ...(st && {
           "gap ms": st.gapMs,
           "srv gc": longest(st, "server", "gc"),
