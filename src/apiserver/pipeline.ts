@@ -141,8 +141,11 @@ export async function runWriteStages<T>(
   store: (attrs: AdmissionAttributes) => Promise<T>,
 ): Promise<T> {
   // Plugins that finish synchronously are not awaited: an await per plugin
-  // and write was a measurable share of every write.
-  for (const plugin of pipeline.admission) {
+  // and write was a measurable share of every write. Indexed loops: for-of in
+  // this async function allocated an iterator result per plugin (~2 KB a write).
+  const admission = pipeline.admission;
+  for (let i = 0; i < admission.length; i++) {
+    const plugin = admission[i]!;
     if (!plugin.admit) continue;
     const pending = plugin.admit(attrs);
     if (pending) await pending;
@@ -158,7 +161,8 @@ export async function runWriteStages<T>(
       }
     const validating = validate(attrs);
     if (validating) await validating;
-    for (const plugin of pipeline.admission) {
+    for (let i = 0; i < admission.length; i++) {
+      const plugin = admission[i]!;
       if (!plugin.validate) continue;
       const pending = plugin.validate(attrs);
       if (pending) await pending;
