@@ -10,12 +10,15 @@
  * lifecycle's Lease informer), each minus the idle rate measured before;
  * the client's CPU per renewal (process.cpuUsage); PUT latency p50/p99.
  *
- *   tsx bench/lease-cost.ts [--k8ts ROOT]... [--nodes N] [--rate R] [--seconds S]
- *     [--rounds K] [--no-components] [--cpu-prof-dir DIR] [--threads] [--perf FILE]
- *     [--client-cpu-prof-dir DIR]
+ *   tsx bench/lease-cost.ts [--k8ts ROOT]... [--backend sqlite|etcd]... [--nodes N]
+ *     [--rate R] [--seconds S] [--rounds K] [--no-components] [--cpu-prof-dir DIR]
+ *     [--threads] [--perf FILE] [--client-cpu-prof-dir DIR]
  *
  * --k8ts names a checkout with a built dist (default: this one); give two to
- * A/B builds. --no-components starts the servers without the controller
+ * A/B builds. --backend picks the server's store (default sqlite: the
+ * embedded one; etcd: a real single-member etcd started per server on
+ * loopback, whose CPU per renewal is reported too); give both to compare the
+ * stores in the same minutes (every build runs on every backend given). --no-components starts the servers without the controller
  * manager and the scheduler (no watcher of Leases). --cpu-prof-dir writes the
  * servers' main-thread V8 profiles of each phase; --threads prints each
  * server thread's CPU per renewal (and its lifetime user share) per phase;
@@ -36,10 +39,16 @@ import { flag, flags, progress } from "./lib/args.ts";
 import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { procStat, processCpuMs } from "./lib/proc-stat.ts";
 import { printTable, type Row } from "./lib/table.ts";
+import { startEtcd, type EtcdProcess } from "../src/storage/testing/etcd-process.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const roots = flags("k8ts").map((r) => resolve(r));
 if (roots.length === 0) roots.push(join(here, ".."));
+const backends = flags("backend");
+if (backends.length === 0) backends.push("sqlite");
+for (const b of backends)
+  if (b !== "sqlite" && b !== "etcd")
+    throw new Error(`Cannot parse --backend ${b}: want sqlite or etcd`);
 const nodes = Number(flag("nodes", "200"));
 const rate = Number(flag("rate", "200"));
 const seconds = Number(flag("seconds", "20"));
@@ -87,6 +96,11 @@ type Done = {
   latencies: [number, number];
 };
 
+/** CPU ms of a process (all threads) from /proc; NaN when there is none. */
+function pidCpuMs(pid: number | undefined): number {
+  return pid === undefined ? NaN : processCpuMs(pid);
+}
+
 /** One build: its server and its renewing client. */
 class Target {
   readonly dataDir = mkdtempSync(join(tmpdir(), "k8ts-lease-cost-"));
@@ -95,19 +109,24 @@ class Target {
   out = "";
   /** The server's inspector address, kept once printed. */
   url?: string;
-  idle = { all: 0, main: 0, top: 0 };
+  idle = { all: 0, main: 0, top: 0, etcd: 0 };
   inspector?: InspectorSession;
+  /** The server's etcd (--backend etcd). */
+  etcd?: EtcdProcess;
   private messages: unknown[] = [];
   private wake = () => {};
 
   constructor(
     readonly label: string,
     readonly root: string,
+    readonly backend: string,
   ) {}
 
   async start(): Promise<void> {
     const port = await freePort();
     const data = join(this.dataDir, "data");
+    if (this.backend === "etcd") this.etcd = await startEtcd({ parentDir: this.dataDir });
+    const store = this.etcd ? ["--datastore-endpoint", this.etcd.endpoints.join(",")] : [];
     this.server = spawn(
       process.execPath,
       [
@@ -120,6 +139,7 @@ class Target {
         ...(components ? [] : ["--disable-scheduler", "--disable-controller-manager"]),
         "--data-dir",
         data,
+        ...store,
         "--bind-address",
         "127.0.0.1",
         "--secure-port",
@@ -176,11 +196,13 @@ class Target {
   async measureIdle(ms: number): Promise<void> {
     const pid = this.server.pid!;
     const a = threadsCpuMs(pid);
+    const e0 = pidCpuMs(this.etcd?.pid);
     const t0 = performance.now();
     await sleep(ms);
     const d = split(pid, a, threadsCpuMs(pid));
+    const e = pidCpuMs(this.etcd?.pid) - e0;
     const t = performance.now() - t0;
-    this.idle = { all: d.all / t, main: d.main / t, top: d.top / t };
+    this.idle = { all: d.all / t, main: d.main / t, top: d.top / t, etcd: e / t };
   }
 
   /** One measured phase: renewals at `rate` for `seconds`. */
@@ -188,10 +210,12 @@ class Target {
     const pid = this.server.pid!;
     if (profile) await this.inspector?.startProfile();
     const a = threadsCpuMs(pid);
+    const e0 = pidCpuMs(this.etcd?.pid);
     const t0 = performance.now();
     this.client!.send({ type: "run", rate, seconds });
     const done = (await this.next()) as Done;
     const b = threadsCpuMs(pid);
+    const e = pidCpuMs(this.etcd?.pid) - e0;
     const d = split(pid, a, b);
     const t = performance.now() - t0;
     if (showThreads) this.printThreads(a, b, done.renewals);
@@ -204,6 +228,7 @@ class Target {
       server: per(d.all, this.idle.all),
       main: per(d.main, this.idle.main),
       top: per(d.top, this.idle.top),
+      etcd: per(e, this.idle.etcd),
       client: done.cpuMs / Math.max(1, done.renewals),
       p50: done.latencies[0],
       p99: done.latencies[1],
@@ -241,15 +266,20 @@ class Target {
       clearTimeout(timer);
     }
     if (this.client && this.client.exitCode === null) this.client.kill("SIGKILL");
+    await this.etcd?.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 
-const targets = roots.map((r, i) => new Target(String.fromCharCode(65 + i), r));
+const targets = roots.flatMap((r, i) =>
+  backends.map((b, j) => new Target(String.fromCharCode(65 + i * backends.length + j), r, b)),
+);
 const rows: Row[] = [];
 try {
   for (const t of targets) {
-    log(`${t.label}: starting ${t.root} (${nodes} nodes; components ${components ? "on" : "off"})`);
+    log(
+      `${t.label}: starting ${t.root} on ${t.backend} (${nodes} nodes; components ${components ? "on" : "off"})`,
+    );
     await t.start();
   }
   await sleep(5000);
@@ -286,9 +316,9 @@ try {
       const p = await t.phase(file);
       log(
         `round ${r + 1} ${t.label}: server ${p.server.toFixed(3)} ms/renewal (main ${p.main.toFixed(3)}), ` +
-          `client ${p.client.toFixed(3)}, ${p.renewals} renewals (load ${p.load.toFixed(1)})`,
+          `${t.etcd ? `etcd ${p.etcd.toFixed(3)}, ` : ""}client ${p.client.toFixed(3)}, ${p.renewals} renewals (load ${p.load.toFixed(1)})`,
       );
-      rows.push({ round: r + 1, build: `${t.label} ${t.root}`, ...fmt(p) });
+      rows.push({ round: r + 1, build: `${t.label} ${t.root} ${t.backend}`, ...fmt(p) });
     }
   }
   if (perf) {
@@ -313,6 +343,7 @@ function fmt(p: Awaited<ReturnType<Target["phase"]>>): Row {
     "server ms": p.server.toFixed(3),
     "main ms": p.main.toFixed(3),
     "top other ms": p.top.toFixed(3),
+    "etcd ms": Number.isNaN(p.etcd) ? "" : p.etcd.toFixed(3),
     "client ms": p.client.toFixed(3),
     renewals: p.renewals,
     errors: p.errors,
