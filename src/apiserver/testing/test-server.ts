@@ -1,6 +1,7 @@
 /**
- * An API server for tests: SQLite in a temporary directory, plain HTTP on a
- * free port, a fake clock. `call` sends one request and decodes the reply.
+ * An API server for tests: SQLite in a temporary directory (or the backend
+ * the test gives), plain HTTP on a free port, a fake clock. `call` sends one
+ * request and decodes the reply.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { after, before } from "node:test";
 import { FakeClock } from "../../client/clock.ts";
 import { RestClient } from "../../client/rest-client.ts";
+import type { Backend } from "../../storage/backend.ts";
 import { SqliteBackend } from "../../storage/drivers/sqlite.ts";
 import { startApiServer, type ApiServer, type ApiServerOptions } from "../server.ts";
 
@@ -22,7 +24,8 @@ export interface TestReply {
 export interface TestServer {
   server: ApiServer;
   clock: FakeClock;
-  backend: SqliteBackend;
+  /** The server's storage: the backend given in the options, else its own SQLite. */
+  backend: Backend;
   call(
     method: string,
     path: string,
@@ -36,21 +39,28 @@ export interface TestServer {
  * Starts a server; `body` strings are sent verbatim, other values as JSON.
  * `beforeReady` runs once the server listens but before its bootstrap
  * objects are awaited: admission plugins that need the server (bound there)
- * may be asked to admit those objects.
+ * may be asked to admit those objects. A `backend` given in the options is
+ * the server's (and `backend`'s) storage, started and closed by the caller;
+ * else the server gets a SQLite database of its own, closed with it.
  */
 export async function startTestServer(
   opts: Partial<ApiServerOptions> & { beforeReady?: (server: ApiServer) => void } = {},
 ): Promise<TestServer> {
-  const dir = await mkdtemp(join(tmpdir(), "k8ts-apiserver-test-"));
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
-  const backend = new SqliteBackend({
-    path: join(dir, "state.db"),
-    compactIntervalMs: 0,
-    ttlCheckIntervalMs: 0,
-  });
-  await backend.start();
-  const { beforeReady, ...serverOpts } = opts;
-  const server = await startApiServer({ backend, port: 0, clock, ...serverOpts });
+  const { beforeReady, backend: given, ...serverOpts } = opts;
+  let dir: string | undefined;
+  let own: SqliteBackend | undefined;
+  if (given === undefined) {
+    dir = await mkdtemp(join(tmpdir(), "k8ts-apiserver-test-"));
+    own = new SqliteBackend({
+      path: join(dir, "state.db"),
+      compactIntervalMs: 0,
+      ttlCheckIntervalMs: 0,
+    });
+    await own.start();
+  }
+  const backend: Backend = given ?? own!;
+  const server = await startApiServer({ port: 0, clock, ...serverOpts, backend });
   beforeReady?.(server);
   await server.ready;
   return {
@@ -77,8 +87,8 @@ export async function startTestServer(
     },
     async close() {
       await server.close();
-      await backend.close();
-      await rm(dir, { recursive: true, force: true });
+      await own?.close();
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     },
   };
 }
