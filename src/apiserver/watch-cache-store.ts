@@ -57,6 +57,16 @@ export class CacheElement {
     this.value = kv.value;
   }
 
+  /**
+   * The element as its decoding, when its stored JSON was dropped for it (a
+   * sole-version decoding), else undefined: what the cache's events hold
+   * instead of storage's copy of the JSON.
+   */
+  decodedKeyValue(): DecodedKeyValue | undefined {
+    if (this.value !== undefined || !this.def || !this.obj) return undefined;
+    return new DecodedKeyValue(this.key, this.createRevision, this.modRevision, this.def, this.obj);
+  }
+
   /** The stored KeyValue (re-encoded from the decoding when the JSON was dropped). */
   toKeyValue(): KeyValue {
     return {
@@ -65,6 +75,29 @@ export class CacheElement {
       createRevision: this.createRevision,
       modRevision: this.modRevision,
     };
+  }
+}
+
+/**
+ * A stored version held as its decoding for the only def that reads it
+ * (upstream's watchCacheEvent holds Object and PrevObject, not bytes): the
+ * history's events point at the cache's decoded object instead of keeping
+ * storage's JSON beside it (≈2.1 KB per pod version). WatchCache.decode
+ * answers with `obj` for `def`; `value`, the stored JSON, is made again only
+ * when something reads the bytes. Not a plain object: spreading it loses
+ * `value` (copy the fields by name).
+ */
+export class DecodedKeyValue implements KeyValue {
+  constructor(
+    readonly key: string,
+    readonly createRevision: number,
+    readonly modRevision: number,
+    readonly def: ResourceDef,
+    readonly obj: KObject,
+  ) {}
+
+  get value(): string {
+    return reencode(this.obj);
   }
 }
 

@@ -24,7 +24,7 @@ import type { Backend, KeyValue, Watcher } from "../storage/backend.ts";
 import { isStorageError } from "../storage/errors.ts";
 import { hasLatestRevision } from "../storage/latest-revision.ts";
 import type { KObject, ResourceDef } from "../api/types.ts";
-import { SETTLE_AFTER_MS, WatchCacheStore } from "./watch-cache-store.ts";
+import { DecodedKeyValue, SETTLE_AFTER_MS, WatchCacheStore } from "./watch-cache-store.ts";
 import { WatchEventMemo } from "./watch-event-memo.ts";
 import { FreshWaiters } from "./watch-cache-waiters.ts";
 import { EventHistory } from "./watch-cache-history.ts";
@@ -233,6 +233,7 @@ export class WatchCache {
    * memo's. Never mutate the result.
    */
   decode(kv: KeyValue, def: ResourceDef, decode: (kv: KeyValue) => KObject): KObject {
+    if (kv instanceof DecodedKeyValue && kv.def === def) return kv.obj;
     return this.store.decodedLike(kv, def, decode) ?? this.memo.decode(kv, def, decode);
   }
 
@@ -399,9 +400,9 @@ export class WatchCache {
     if (events.length === 0) return;
     for (const e of events) {
       this.#sharePrevious(e);
-      this.#history.append(e);
       if (e.type === "DELETED") this.store.remove(e.key);
-      else this.#put(e.kv);
+      else this.#put(e);
+      this.#history.append(e);
       this.#lastRevision = Math.max(this.#lastRevision, e.revision);
     }
     if (this.#freshWaiters.size > 0) this.#wakeFresh();
@@ -409,16 +410,22 @@ export class WatchCache {
     this.#fanout.dispatch(events);
   }
 
-  /** Stores a PUT, with the decoding its writer announced for exactly these bytes, if any. */
-  #put(kv: KeyValue): void {
+  /**
+   * Stores a PUT, with the decoding its writer announced for exactly these
+   * bytes, if any. When that decoding replaces the stored JSON, the event
+   * holds it too (a DecodedKeyValue) and the JSON is let go.
+   */
+  #put(e: CacheEvent): void {
+    const kv = e.kv;
     const announced = this.#writes.size > 0 ? this.#writes.take(kv) : undefined;
     const replaced = announced && this.store.get(kv.key)?.obj;
     const el = this.store.put(kv);
     if (!announced) return;
     WatchCacheStore.adopt(el, announced.def, announced.obj, replaced);
     el.announced = true;
+    e.kv = el.decodedKeyValue() ?? kv;
     if (announced.json && this.#fanout.size > 0)
-      this.memo.adoptJson(kv, announced.def, announced.json());
+      this.memo.adoptJson(e.kv, announced.def, announced.json());
   }
 
   /**
@@ -443,19 +450,31 @@ export class WatchCache {
   /**
    * Points the event's previous state at a copy the cache already holds
    * (storage hands each event its own copy of the old value): the ring's
-   * newest event for the key, else the store's JSON, so the ring keeps one
-   * string per object version. The store's decoding of that state goes to
-   * the memo, so watchers filtering MODIFIED events do not parse it again.
+   * newest event for the key, else the store's element (its JSON, or its
+   * decoding when that replaced the JSON), so the ring keeps one form per
+   * object version. The store's decoding of that state goes to the memo, so
+   * watchers filtering MODIFIED events do not parse it again. A DELETED
+   * event keeps its last state as JSON: nothing else holds the decoding
+   * once the key is gone, and the JSON is the smaller form.
    */
   #sharePrevious(e: CacheEvent): void {
     const held = this.store.get(e.key);
     if (!e.prevKv || !held || held.modRevision !== e.prevKv.modRevision) return;
     const recent = this.#history.recentPut(e.key, held.modRevision);
-    let prev = e.prevKv;
-    if (recent) prev = recent;
-    else if (held.value !== undefined) prev = held.toKeyValue();
+    if (e.type === "DELETED") {
+      const prev =
+        recent && !(recent instanceof DecodedKeyValue)
+          ? recent
+          : held.value !== undefined
+            ? held.toKeyValue()
+            : e.prevKv;
+      e.prevKv = prev;
+      e.kv = { ...prev, modRevision: e.kv.modRevision };
+      return;
+    }
+    const prev = recent ?? held.decodedKeyValue() ?? held.toKeyValue();
     e.prevKv = prev;
-    if (e.type === "DELETED") e.kv = { ...prev, modRevision: e.kv.modRevision };
-    else if (held.def && this.#fanout.size > 0) this.memo.adopt(prev, held.def, held.obj!);
+    if (held.def && this.#fanout.size > 0 && !(prev instanceof DecodedKeyValue))
+      this.memo.adopt(prev, held.def, held.obj!);
   }
 }
