@@ -24,6 +24,13 @@
  * - create-pod-sock: the same over the socket
  * - bind-pod: POST the binding of a pod created by an earlier create phase
  *   (as the scheduler does; list a create phase first)
+ * - delete-pod: DELETE a pod bound by an earlier bind-pod phase as the
+ *   garbage collector does (propagationPolicy Background, uid
+ *   precondition): it is marked with a 30 s grace period
+ * - delete-pod-final: DELETE a pod marked by an earlier delete-pod phase as
+ *   its kubelet does when it stopped (gracePeriodSeconds 0, uid
+ *   precondition): it goes. The pods' watch cache runs (a list at start),
+ *   as in a cluster, with no watcher
  * - create-event: POST an events.k8s.io Event as the scheduler's Scheduled one
  *
  *   tsx bench/request-cost.ts [--k8ts ROOT[@lean|@node]]... [--requests N] [--rounds R]
@@ -82,6 +89,8 @@ const PHASES = [
   "create-pod",
   "create-pod-sock",
   "bind-pod",
+  "delete-pod",
+  "delete-pod-final",
   "create-event",
 ] as const;
 type Phase = (typeof PHASES)[number];
@@ -162,6 +171,10 @@ class Target {
   created = 0;
   /** Names of the created pods not yet bound. */
   unbound: string[] = [];
+  /** Pods bound (then marked) by the phases so far, oldest first. */
+  bound: string[] = [];
+  terminating: string[] = [];
+  readonly uids = new Map<string, string>();
   events = 0;
 
   constructor(
@@ -238,6 +251,8 @@ class Target {
         await sleep(200);
       }
     }
+    // The pods' watch cache runs, as in a cluster (a list starts it).
+    await this.admin.request("GET", resourcePath(podsRef, "default"), { ignoreAnswer: true });
     const socketPath = join(this.dataDir, "data", "apiserver.sock");
     const viaSocket = (token: string) =>
       new RestClient({ server: "http://localhost", socketPath, token, qps: -1 });
@@ -317,7 +332,8 @@ class Target {
       case "create-pod-sock": {
         const client = phase === "create-pod" ? this.admin : this.adminSock;
         const name = `${phase}-${this.created++}`;
-        await client.create(podsRef, "default", benchPod(name));
+        const pod = await client.create(podsRef, "default", benchPod(name));
+        this.uids.set(name, pod.metadata?.uid ?? "");
         this.unbound.push(name);
         return;
       }
@@ -334,6 +350,26 @@ class Target {
           },
           ignoreAnswer: true,
         });
+        this.bound.push(name);
+        return;
+      }
+      case "delete-pod":
+      case "delete-pod-final": {
+        const final = phase === "delete-pod-final";
+        const name = (final ? this.terminating : this.bound).shift();
+        if (name === undefined)
+          throw new Error(`${phase}: no pods to delete (list bind-pod, then delete-pod, first)`);
+        await this.admin.request("DELETE", resourcePath(podsRef, "default", name), {
+          body: {
+            apiVersion: "v1",
+            kind: "DeleteOptions",
+            preconditions: { uid: this.uids.get(name) },
+            ...(final ? { gracePeriodSeconds: 0 } : { propagationPolicy: "Background" }),
+          },
+          ignoreAnswer: true,
+        });
+        if (final) this.uids.delete(name);
+        else this.terminating.push(name);
         return;
       }
       case "create-event":
