@@ -292,6 +292,28 @@ test("multiple versions share storage with None conversion; defaults apply on re
   }
 });
 
+test("a deprecationWarning outside Latin-1 is sent as UTF-8 and the version stays served", async () => {
+  const t = await startTestServer();
+  try {
+    const crd = cronTabCRD();
+    crd.spec.versions[0]!.deprecated = true;
+    crd.spec.versions[0]!.deprecationWarning = "v1 is deprecated — it’s going away";
+    assert.equal((await t.call("POST", CRDS, crd)).status, 201);
+    await served(t);
+    const made = await t.call("POST", CTS, cronTab("dash", { cronSpec: "* * * * *" }));
+    assert.equal(made.status, 201, made.text);
+    const list = await t.call("GET", CTS);
+    assert.equal(list.status, 200, list.text);
+    assert.equal(list.body.items.length, 1);
+    assert.equal(
+      Buffer.from(list.headers.get("warning") ?? "", "latin1").toString("utf8"),
+      '299 - "v1 is deprecated — it’s going away"',
+    );
+  } finally {
+    await t.close();
+  }
+});
+
 test("a terminating CRD waits for finalized objects and refuses creates", async () => {
   const t = await startTestServer();
   try {

@@ -6,7 +6,7 @@ import {
   useTestServer,
   withStoreUpdateHook,
 } from "./testing/test-server.ts";
-import { warningTexts } from "./handlers/common.ts";
+import { warningHeader, warningHeaders } from "./handlers/common.ts";
 import { conflict } from "../api/status.ts";
 
 const t = useTestServer();
@@ -109,13 +109,23 @@ test("a reordered unchanged PUT writes nothing in a version other than the store
   assert.notEqual(changed.body.metadata.resourceVersion, v1.metadata.resourceVersion);
 });
 
-test("warnings: each text once, and past 4,096 characters cut to 256 each (upstream's recorder)", async () => {
-  assert.deepEqual(warningTexts(["a", "b", "a", ""]), ["a", "b"]);
+test("warnings: each text once, and past 4,096 bytes cut to 256 characters each (upstream's recorder)", async () => {
+  assert.deepEqual(warningHeaders(["a", "b", "a", ""]), ['299 - "a"', '299 - "b"']);
   const long = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(300, "x"));
-  const cut = warningTexts(long);
-  assert.ok(cut.every((w) => w.length <= 256));
-  assert.ok(cut.reduce((n, w) => n + w.length, 0) <= 4096 + 256);
-  assert.equal(cut[0], long[0].slice(0, 256));
+  const cut = warningHeaders(long);
+  // Replayed cut at the 14th (13 x 308 bytes fit), then added while below 4,096 bytes.
+  assert.equal(cut.length, 16);
+  assert.ok(cut.every((h) => h.length === 256 + 8));
+  assert.equal(cut[0], `299 - "${long[0].slice(0, 256)}"`);
+  assert.equal(cut[15], `299 - "${long[15].slice(0, 256)}"`);
+  // Quoted as upstream: only " and \ escaped; control characters and lone surrogates dropped.
+  assert.equal(warningHeader('a "b" \\ c'), '299 - "a \\"b\\" \\\\ c"');
+  assert.equal(warningHeader("my\ntext"), undefined);
+  assert.equal(warningHeader("tab\there"), undefined);
+  assert.equal(warningHeader("lone \ud800"), undefined);
+  // UTF-8 bytes, carried as latin1 chars (Node writes one byte per char).
+  const utf8 = warningHeader("clé ключ 😀") ?? "";
+  assert.equal(Buffer.from(utf8, "latin1").toString("utf8"), '299 - "clé ключ 😀"');
 
   // 800 unknown fields: the object is stored and the answer's headers stay readable.
   const body: Record<string, unknown> = configMap("many-unknown");
@@ -143,6 +153,19 @@ test("warnings: each text once, and past 4,096 characters cut to 256 each (upstr
   assert.equal(r.status, 200, r.text);
   assert.equal(moved, 3);
   assert.equal(r.headers.get("warning"), '299 - "unknown field \\"bogus\\""');
+});
+
+test("a warning naming a field outside Latin-1 goes out as UTF-8, and the write answers 201", async () => {
+  const made = await t.call("POST", CMS, { ...configMap("warn-utf8"), ключ: 1, clé: 2 });
+  assert.equal(made.status, 201, made.text);
+  const raw = made.headers.get("warning") ?? "";
+  assert.equal(
+    Buffer.from(raw, "latin1").toString("utf8"),
+    '299 - "unknown field \\"ключ\\"", 299 - "unknown field \\"clé\\""',
+  );
+  const stored = await t.call("GET", `${CMS}/warn-utf8`);
+  assert.equal(stored.status, 200, stored.text);
+  assert.equal(stored.body.ключ, undefined);
 });
 
 test("a Scale PUT names its object as any PUT does (upstream's checkName)", async () => {

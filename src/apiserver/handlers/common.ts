@@ -55,33 +55,66 @@ export function drained(res: RequestContext["res"]): Promise<void> {
 /** Adds collected warnings as `Warning: 299 - "..."` headers. */
 export function setWarnings(ctx: RequestContext): void {
   if (ctx.warnings.length === 0 || ctx.res.headersSent) return;
-  ctx.res.setHeader(
-    "Warning",
-    warningTexts(ctx.warnings).map((w) => `299 - ${JSON.stringify(w)}`),
-  );
+  const headers = warningHeaders(ctx.warnings);
+  if (headers.length > 0) ctx.res.setHeader("Warning", headers);
 }
 
-/** Upstream's warning recorder: 4,096 characters in all, then 256 per warning. */
+/** Go's unicode.IsControl (C0, DEL, C1), and a UTF-16 surrogate without its pair. */
+const UNSENDABLE =
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * One Warning header value as upstream's NewWarningHeader writes it: code
+ * 299, agent "-", the text quoted with only `"` and `\` escaped, in UTF-8.
+ * A header value is a latin1 string here (Node writes each char as one
+ * byte), so the text's UTF-8 bytes go in as latin1 chars. A text holding a
+ * control character or a lone surrogate is dropped, as upstream refuses it.
+ */
+export function warningHeader(text: string): string | undefined {
+  if (UNSENDABLE.test(text)) return undefined;
+  const quoted = `299 - "${text.replace(/["\\]/g, "\\$&")}"`;
+  return Buffer.from(quoted, "utf8").toString("latin1");
+}
+
+/** Upstream's warning recorder: 4,096 bytes of headers in all, then 256 characters per warning. */
 const WARNINGS_TOTAL = 4096;
 const WARNING_TRUNCATED = 256;
 
+const truncated = (text: string) => [...text].slice(0, WARNING_TRUNCATED).join("");
+
 /**
- * The warnings a response carries, as upstream's recorder keeps them: each
- * text once (a write retried after a conflict warns again), and past 4,096
- * characters in all every text cut to 256 and the ones beyond dropped.
+ * The Warning headers of a response, as upstream's recorder writes them:
+ * each text once (a write retried after a conflict warns again); once the
+ * headers would pass 4,096 bytes, every text so far is written again cut
+ * to 256 characters, later ones are added cut while the total is below
+ * 4,096 bytes and dropped after.
  */
-export function warningTexts(warnings: readonly string[]): string[] {
-  const unique = [...new Set(warnings)].filter((w) => w.length > 0);
-  let total = 0;
-  for (const w of unique) total += w.length;
-  if (total <= WARNINGS_TOTAL) return unique;
-  const out: string[] = [];
+export function warningHeaders(warnings: readonly string[]): string[] {
+  const recorded = new Set<string>();
+  let out: string[] = [];
   let written = 0;
-  for (const w of unique) {
-    if (written >= WARNINGS_TOTAL) break;
-    const text = [...w].slice(0, WARNING_TRUNCATED).join("");
-    out.push(text);
-    written += text.length;
+  let truncating = false;
+  for (const text of warnings) {
+    if (text.length === 0) continue;
+    if (truncating && written >= WARNINGS_TOTAL) break;
+    if (recorded.has(text)) continue;
+    recorded.add(text);
+    const header = warningHeader(truncating ? truncated(text) : text);
+    if (header === undefined) continue;
+    if (truncating || written + header.length <= WARNINGS_TOTAL) {
+      out.push(header);
+      written += header.length;
+      continue;
+    }
+    truncating = true;
+    out = [];
+    written = 0;
+    for (const earlier of recorded) {
+      const cut = warningHeader(truncated(earlier));
+      if (cut === undefined) continue;
+      out.push(cut);
+      written += cut.length;
+    }
   }
   return out;
 }
