@@ -7,11 +7,13 @@
  * a shared machine hits every build alike. Per phase: the server's CPU per
  * renewal from /proc (10 ms ticks) for the process, its main thread, and its
  * busiest other thread (the components thread when they run: the node
- * lifecycle's Lease informer), each minus the idle rate measured before;
+ * lifecycle's Lease informer), each minus its idle rate measured just before
+ * that phase (--idle-seconds, 5: a server still busy with start-up work when
+ * a single idle figure was taken gave negative costs per renewal later);
  * the client's CPU per renewal (process.cpuUsage); PUT latency p50/p99.
  *
  *   tsx bench/lease-cost.ts [--k8ts ROOT]... [--backend sqlite|etcd]... [--nodes N]
- *     [--rate R] [--seconds S] [--rounds K] [--no-components] [--cpu-prof-dir DIR]
+ *     [--rate R] [--seconds S] [--idle-seconds I] [--rounds K] [--no-components] [--cpu-prof-dir DIR]
  *     [--threads] [--perf FILE] [--client-cpu-prof-dir DIR]
  *
  * --k8ts names a checkout with a built dist (default: this one); give two to
@@ -53,6 +55,7 @@ const nodes = Number(flag("nodes", "200"));
 const rate = Number(flag("rate", "200"));
 const seconds = Number(flag("seconds", "20"));
 const rounds = Number(flag("rounds", "3"));
+const idleMs = 1000 * Number(flag("idle-seconds", "5"));
 const components = !process.argv.includes("--no-components");
 const profDir = flag("cpu-prof-dir");
 const showThreads = process.argv.includes("--threads");
@@ -229,6 +232,7 @@ class Target {
       main: per(d.main, this.idle.main),
       top: per(d.top, this.idle.top),
       etcd: per(e, this.idle.etcd),
+      idle: this.idle.all,
       client: done.cpuMs / Math.max(1, done.renewals),
       p50: done.latencies[0],
       p99: done.latencies[1],
@@ -313,6 +317,7 @@ try {
     const order = r % 2 === 0 ? targets : [...targets].reverse();
     for (const t of order) {
       const file = profDir ? join(profDir, `${t.label}-${r}.cpuprofile`) : undefined;
+      await t.measureIdle(idleMs);
       const p = await t.phase(file);
       log(
         `round ${r + 1} ${t.label}: server ${p.server.toFixed(3)} ms/renewal (main ${p.main.toFixed(3)}), ` +
@@ -342,6 +347,7 @@ function fmt(p: Awaited<ReturnType<Target["phase"]>>): Row {
   return {
     "server ms": p.server.toFixed(3),
     "main ms": p.main.toFixed(3),
+    "idle %": (100 * p.idle).toFixed(1),
     "top other ms": p.top.toFixed(3),
     "etcd ms": Number.isNaN(p.etcd) ? "" : p.etcd.toFixed(3),
     "client ms": p.client.toFixed(3),
