@@ -10,7 +10,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
-import { startCluster, type TestCluster } from "./harness.ts";
+import { eventually, startCluster, type TestCluster } from "./harness.ts";
 import { cronTabCRD } from "../../src/apiextensions/testing.ts";
 
 let cluster: TestCluster;
@@ -260,17 +260,16 @@ test("a ValidatingAdmissionPolicy on custom resources is type-checked against th
       },
     }),
   });
-  let yaml = "";
-  for (let i = 0; i < 80 && !yaml.includes("observedGeneration"); i++) {
-    yaml = await cluster.kubectlOk([
+  const yaml = await eventually("the policy's type check in its status", async () => {
+    const got = await cluster.kubectlOk([
       "get",
       "validatingadmissionpolicy",
       "crontab-typo",
       "-o",
       "yaml",
     ]);
-    if (!yaml.includes("observedGeneration")) await new Promise((r) => setTimeout(r, 250));
-  }
+    return got.includes("observedGeneration") ? got : undefined;
+  });
   const status = yaml.slice(yaml.indexOf("\nstatus:"));
   assert.doesNotMatch(status, /spec\.validations\[0\]/);
   assert.match(status, /fieldRef: spec\.validations\[1\]\.expression/);
