@@ -5,8 +5,8 @@
  * the same with its caching objects). Entries are keyed by the event's
  * KeyValue (the cache hands the same KeyValue to every subscriber) and the
  * resource definition (one per served version). Bounded: past capacity
- * the oldest KeyValues are dropped, down to 15/16 of it. Returned objects are shared and must not be
- * mutated.
+ * the oldest KeyValues are dropped, down to 15/16 of it. Returned objects
+ * are shared and must not be mutated.
  */
 import type { KObject, ResourceDef } from "../api/types.ts";
 import type { KeyValue } from "../storage/backend.ts";

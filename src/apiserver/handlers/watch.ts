@@ -168,10 +168,28 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
     await send(bookmark({ "k8s.io/initial-events-end": "true" }));
   }
 
-  // Wake-ups: timeout, bookmark ticks, client gone, server stopping.
-  let wake: (reason: string) => void = () => {};
-  const nextWake = () => new Promise<string>((resolve) => (wake = resolve));
-  let wakePromise = nextWake();
+  // Wake-ups: timeout, bookmark ticks, client gone, server stopping. The
+  // first one since the loop last looked is kept, and ends a wait for events.
+  // (Not a Promise.race of each wait with one promise per wake-up: every race
+  // left a reaction on that promise, holding its batch of events until the
+  // next wake-up, up to a minute of events per watch.)
+  let woken: string | undefined;
+  let interrupt: (() => void) | undefined;
+  const wake = (reason: string) => {
+    woken ??= reason;
+    interrupt?.();
+  };
+  /**
+   * events' batch, or undefined once woken. A batch already there wins over
+   * a wake-up already there (its reaction is queued first), so a bookmark
+   * never claims a revision whose events are still queued for this watch.
+   */
+  const untilWoken = <T>(events: Promise<T>) =>
+    new Promise<T | undefined>((resolve, reject) => {
+      events.then(resolve, reject);
+      if (woken !== undefined) queueMicrotask(() => resolve(undefined));
+      else interrupt = () => resolve(undefined);
+    });
   const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS * (1 + Math.random())) * 1000;
   const timer = server.clock.after(timeoutMs, () => wake("timeout"));
   let bookmarkTimer = opts.allowWatchBookmarks
@@ -201,37 +219,34 @@ export async function handleWatch(ctx: RequestContext, def: ResourceDef): Promis
   try {
     for (;;) {
       pending ??= sub!.next();
-      const winner = await Promise.race([
-        pending.then((events) => ({ events })),
-        wakePromise.then((reason) => ({ reason })),
-      ]);
-      if ("reason" in winner) {
-        wakePromise = nextWake();
-        if (winner.reason === "bookmark") {
+      const events = await untilWoken(pending);
+      interrupt = undefined;
+      if (events === undefined) {
+        const reason = woken!;
+        woken = undefined;
+        if (reason === "bookmark") {
           lastRevision = Math.max(lastRevision, cache.lastRevision);
           await send(bookmark());
           bookmarkTimer = server.clock.after(server.bookmarkIntervalMs, () => wake("bookmark"));
           continue;
         }
-        if (winner.reason === "timeout" && opts.allowWatchBookmarks && !res.destroyed) {
+        if (reason === "timeout" && opts.allowWatchBookmarks && !res.destroyed) {
           lastRevision = Math.max(lastRevision, cache.lastRevision);
           await send(bookmark());
         }
         break;
       }
       pending = undefined;
-      if (winner.events === null) {
+      if (events === null) {
         if (sub!.error && !res.destroyed)
           await send({ type: "ERROR", object: sub!.error.toStatus() });
         break;
       }
       // A batch converts together (one review for webhook-converted resources); sent in order.
-      const outs = winner.events.map((event) =>
-        filterEvent(event, decode, matchesAll ? "all" : matches),
-      );
+      const outs = events.map((event) => filterEvent(event, decode, matchesAll ? "all" : matches));
       for (const o of outs) o.catch(() => {});
       let failed: StatusError | undefined;
-      for (const [i, event] of winner.events.entries()) {
+      for (const [i, event] of events.entries()) {
         lastRevision = Math.max(lastRevision, event.revision);
         let out: WatchEventOut | undefined;
         try {
