@@ -14,9 +14,11 @@
  * pod's containers as the runtime lists them, an injected nodefs shortage,
  * and waiting for a node event.
  */
+import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { eventually, startCluster, type StartOptions, type TestCluster } from "./harness.ts";
 import { loadKubeconfig } from "../../src/client/kubeconfig.ts";
@@ -103,6 +105,28 @@ export async function nodefsStats(
 ): Promise<{ availableBytes: number; capacityBytes: number }> {
   const short = shortWhilePresent !== undefined && !!(await runtime.imageStatus(shortWhilePresent));
   return { availableBytes: (short ? 5 : 50) * Gi, capacityBytes: 100 * Gi };
+}
+
+/**
+ * Registers the calling file's hooks: before its tests, startKubeletNode(o);
+ * after them, stop(). The returned node forwards to the started one: use it
+ * in tests and hooks, not at the file's top level.
+ */
+export function useKubeletNode(o: KubeletNodeOptions): KubeletNode {
+  let started: KubeletNode | undefined;
+  before(async () => {
+    started = await startKubeletNode(o);
+  });
+  after(async () => {
+    await started?.stop();
+  });
+  return new Proxy({} as KubeletNode, {
+    get(_, prop) {
+      const node = started ?? assert.fail("the kubelet node starts in the file's before hook");
+      const value: unknown = Reflect.get(node, prop);
+      return typeof value === "function" ? value.bind(node) : value;
+    },
+  });
 }
 
 /** Starts the cluster and the kubelet (stopping whatever started if a later step fails). */

@@ -8,7 +8,7 @@
  * to the kubelet, which relays to containerd's streaming server.
  * Everything created is removed at the end.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -16,34 +16,17 @@ import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { type TestCluster } from "./harness.ts";
-import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
-import type { RestClient } from "../../src/client/rest-client.ts";
+import { useKubeletNode } from "./kubelet-node.ts";
 import { nodesRef } from "../../src/client/resources.ts";
-import type { Kubelet } from "../../src/kubelet/kubelet.ts";
 import { issueCertificate } from "../../src/pki/self-signed.ts";
 
-let node: KubeletNode;
-let cluster: TestCluster;
-let client: RestClient;
-let kubelet: Kubelet;
-let nodeName: string;
-let dataDir: string;
-
-before(async () => {
-  node = await startKubeletNode({
-    prefix: "stream",
-    podCIDR: "10.42.203.0/24",
-    clientCerts: true,
-    kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 2000 } },
-    // Pods need the namespace's default service account (ServiceAccount admission).
-    waitForServiceAccount: true,
-  });
-  ({ cluster, client, kubelet, nodeName, dataDir } = node);
-});
-
-after(async () => {
-  await node?.stop();
+const node = useKubeletNode({
+  prefix: "stream",
+  podCIDR: "10.42.203.0/24",
+  clientCerts: true,
+  kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 2000 } },
+  // Pods need the namespace's default service account (ServiceAccount admission).
+  waitForServiceAccount: true,
 });
 
 const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number) =>
@@ -56,7 +39,7 @@ const podManifest = (name: string, script: string, spec: Record<string, unknown>
   node.podManifest(name, script, { restartPolicy: "Always", labels: { app: name }, spec });
 
 async function runPod(name: string, script: string, spec: Record<string, unknown> = {}) {
-  await cluster.kubectlOk(["apply", "-f", "-"], { input: podManifest(name, script, spec) });
+  await node.cluster.kubectlOk(["apply", "-f", "-"], { input: podManifest(name, script, spec) });
   return until(`${name} Running`, async () => {
     const p = await getPod(name);
     return p.status?.phase === "Running" ? p : undefined;
@@ -80,23 +63,27 @@ const WEB =
   "echo started && i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done";
 
 test("the node publishes the kubelet's port and nodes/proxy reaches it", async () => {
-  const node = await client.get<any>(nodesRef, undefined, nodeName);
-  assert.equal(node.status.daemonEndpoints.kubeletEndpoint.Port, kubelet.port);
-  assert.notEqual(kubelet.port, 10250);
-  const health = await cluster.kubectlOk([
+  const published = await node.client.get<any>(nodesRef, undefined, node.nodeName);
+  assert.equal(published.status.daemonEndpoints.kubeletEndpoint.Port, node.kubelet.port);
+  assert.notEqual(node.kubelet.port, 10250);
+  const health = await node.cluster.kubectlOk([
     "get",
     "--raw",
-    `/api/v1/nodes/${nodeName}/proxy/healthz`,
+    `/api/v1/nodes/${node.nodeName}/proxy/healthz`,
   ]);
   assert.equal(health.trim(), "ok");
   const summary = JSON.parse(
-    await cluster.kubectlOk(["get", "--raw", `/api/v1/nodes/${nodeName}/proxy/stats/summary`]),
+    await node.cluster.kubectlOk([
+      "get",
+      "--raw",
+      `/api/v1/nodes/${node.nodeName}/proxy/stats/summary`,
+    ]),
   );
-  assert.equal(summary.node.nodeName, nodeName);
+  assert.equal(summary.node.nodeName, node.nodeName);
   assert.ok(summary.node.memory.workingSetBytes > 0);
   // Directly: no client certificate → 401; a certificate of a user without nodes/proxy → 403.
   assert.equal((await kubeletGet("/healthz")).status, 401);
-  const tls = join(cluster.dataDir, "tls");
+  const tls = join(node.cluster.dataDir, "tls");
   const bob = await issueCertificate({
     commonName: "bob",
     usage: "client",
@@ -116,7 +103,7 @@ function kubeletGet(
     const req = https.get(
       {
         host: "127.0.0.1",
-        port: kubelet.port,
+        port: node.kubelet.port,
         path,
         rejectUnauthorized: false,
         cert: cert?.certPem,
@@ -136,38 +123,38 @@ function kubeletGet(
 test("kubectl logs prints the log, --tail and --timestamps apply", async () => {
   await runPod("web", WEB);
   const out = await until("two ticks logged", async () => {
-    const r = await cluster.kubectl(["logs", "web"]);
+    const r = await node.cluster.kubectl(["logs", "web"]);
     return r.code === 0 && r.stdout.includes("tick-2") ? r.stdout : undefined;
   });
   assert.match(out, /^started\ntick-1\ntick-2\n/);
-  const tail = await cluster.kubectlOk(["logs", "web", "--tail=1"]);
+  const tail = await node.cluster.kubectlOk(["logs", "web", "--tail=1"]);
   assert.equal(tail.trim().split("\n").length, 1);
   assert.match(tail, /^tick-\d+\n$/);
-  const ts = await cluster.kubectlOk(["logs", "web", "--timestamps", "--tail=2"]);
+  const ts = await node.cluster.kubectlOk(["logs", "web", "--timestamps", "--tail=2"]);
   for (const line of ts.trim().split("\n"))
     assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z tick-\d+$/);
-  const limited = await cluster.kubectlOk(["logs", "web", "--limit-bytes=3"]);
+  const limited = await node.cluster.kubectlOk(["logs", "web", "--limit-bytes=3"]);
   assert.equal(limited, "sta");
-  const bad = await cluster.kubectl(["logs", "web", "-c", "nope"]);
+  const bad = await node.cluster.kubectl(["logs", "web", "-c", "nope"]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /container nope is not valid for pod web/);
 });
 
 test("kubectl logs -f streams new lines and ends when the container stops", async () => {
-  const follow = cluster.kubectlStream(["logs", "-f", "web"]);
+  const follow = node.cluster.kubectlStream(["logs", "-f", "web"]);
   const first = await follow.waitFor(/tick-(\d+)/);
   const n = Number(/tick-(\d+)/.exec(first)![1]);
   await follow.waitFor(new RegExp(`tick-${n + 2}\\b`));
   await follow.stop();
 
   await runPod("short", "echo first; sleep 3; echo last", { restartPolicy: "Never" });
-  const r = await cluster.kubectl(["logs", "-f", "short"]);
+  const r = await node.cluster.kubectl(["logs", "-f", "short"]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "first\nlast\n");
 });
 
 test("kubectl logs --previous shows the crashed instance's log", async () => {
-  await cluster.kubectlOk(["apply", "-f", "-"], {
+  await node.cluster.kubectlOk(["apply", "-f", "-"], {
     input: podManifest("crasher", 'echo "run at $(cat /proc/uptime)"; exit 2'),
   });
   await until("a restart", async () => {
@@ -175,20 +162,20 @@ test("kubectl logs --previous shows the crashed instance's log", async () => {
     return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
   });
   const prev = await until("previous log", async () => {
-    const r = await cluster.kubectl(["logs", "crasher", "--previous"]);
+    const r = await node.cluster.kubectl(["logs", "crasher", "--previous"]);
     return r.code === 0 && r.stdout.startsWith("run at") ? r.stdout : undefined;
   });
   assert.match(prev, /^run at [\d.]+ [\d.]+\n$/);
-  const none = await cluster.kubectl(["logs", "web", "--previous"]);
+  const none = await node.cluster.kubectl(["logs", "web", "--previous"]);
   assert.notEqual(none.code, 0);
   assert.match(none.stderr, /previous terminated container "main" in pod "web" not found/);
 });
 
 test("kubectl exec runs commands, passes stdin and propagates exit codes", async () => {
-  const ls = await cluster.kubectlOk(["exec", "web", "--", "ls", "/"]);
+  const ls = await node.cluster.kubectlOk(["exec", "web", "--", "ls", "/"]);
   assert.match(ls, /\bbin\b/);
   assert.match(ls, /\bwww\b/);
-  const code = await cluster.kubectl([
+  const code = await node.cluster.kubectl([
     "exec",
     "web",
     "--",
@@ -199,7 +186,7 @@ test("kubectl exec runs commands, passes stdin and propagates exit codes", async
   assert.equal(code.code, 3);
   assert.equal(code.stdout, "out\n");
   assert.equal(code.stderr.split("\n")[0], "err");
-  const cat = await cluster.kubectl(
+  const cat = await node.cluster.kubectl(
     ["exec", "-i", "web", "--", "sh", "-c", "head -n 2 | tr a-z A-Z"],
     {
       input: "hello\nworld\n",
@@ -208,7 +195,7 @@ test("kubectl exec runs commands, passes stdin and propagates exit codes", async
   assert.equal(cat.code, 0, cat.stderr);
   assert.equal(cat.stdout, "HELLO\nWORLD\n");
   // stdin ends (v5 close signal → SPDY FIN), the process sees EOF and its exit code comes back.
-  const eof = await cluster.kubectl(
+  const eof = await node.cluster.kubectl(
     ["exec", "-i", "web", "--", "sh", "-c", "cat; echo end; exit 5"],
     {
       input: "line-a\nline-b\n",
@@ -216,15 +203,15 @@ test("kubectl exec runs commands, passes stdin and propagates exit codes", async
   );
   assert.equal(eof.code, 5, eof.stderr);
   assert.equal(eof.stdout, "line-a\nline-b\nend\n");
-  const big = await cluster.kubectlOk(["exec", "web", "--", "sh", "-c", "seq 1 20000"]);
+  const big = await node.cluster.kubectlOk(["exec", "web", "--", "sh", "-c", "seq 1 20000"]);
   assert.equal(big.trim().split("\n").length, 20000);
-  const missing = await cluster.kubectl(["exec", "web", "--", "/no/such/binary"]);
+  const missing = await node.cluster.kubectl(["exec", "web", "--", "/no/such/binary"]);
   assert.notEqual(missing.code, 0);
 });
 
 test("kubectl exec -it runs with a terminal; kubectl cp copies through exec", async () => {
   // `script` gives kubectl a pseudo-terminal, as an interactive shell would have.
-  const env = `KUBECONFIG=${cluster.kubeconfig}`;
+  const env = `KUBECONFIG=${node.cluster.kubeconfig}`;
   const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
     const p = spawn(
       "script",
@@ -245,17 +232,17 @@ test("kubectl exec -it runs with a terminal; kubectl cp copies through exec", as
   assert.match(r.out, /got:typed/);
   assert.equal(r.code, 4, r.out);
 
-  const src = join(dataDir, "cp-source.txt");
+  const src = join(node.dataDir, "cp-source.txt");
   writeFileSync(src, "copied through tar\n");
-  await cluster.kubectlOk(["cp", src, "web:/tmp/copied.txt"]);
+  await node.cluster.kubectlOk(["cp", src, "web:/tmp/copied.txt"]);
   assert.equal(
-    await cluster.kubectlOk(["exec", "web", "--", "cat", "/tmp/copied.txt"]),
+    await node.cluster.kubectlOk(["exec", "web", "--", "cat", "/tmp/copied.txt"]),
     "copied through tar\n",
   );
 });
 
 test("kubectl attach streams the running container's output", async () => {
-  const attach = cluster.kubectlStream(["attach", "web"]);
+  const attach = node.cluster.kubectlStream(["attach", "web"]);
   try {
     const first = await attach.waitFor(/tick-(\d+)/);
     const n = Number(/tick-(\d+)/.exec(first)![1]);
@@ -267,7 +254,7 @@ test("kubectl attach streams the running container's output", async () => {
 
 test("kubectl port-forward forwards a local port to the pod", async () => {
   // ":8080": kubectl binds a free local port itself and says which.
-  const pf = cluster.kubectlStream(["port-forward", "pod/web", ":8080"]);
+  const pf = node.cluster.kubectlStream(["port-forward", "pod/web", ":8080"]);
   try {
     const forwarding = await pf.waitFor(/Forwarding from 127\.0\.0\.1:\d+/);
     const port = Number(/:(\d+)/.exec(forwarding)![1]);
@@ -287,11 +274,11 @@ test("plain SPDY clients (kubectl with WebSockets off) exec, attach and port-for
     KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false",
     KUBECTL_PORT_FORWARD_WEBSOCKETS: "false",
   };
-  const verbose = await cluster.kubectl(["exec", "web", "-v=8", "--", "true"], { env: spdy });
+  const verbose = await node.cluster.kubectl(["exec", "web", "-v=8", "--", "true"], { env: spdy });
   assert.equal(verbose.code, 0, verbose.stderr);
   assert.match(verbose.stderr, /Upgrade: SPDY\/3\.1|X-Stream-Protocol-Version/i);
   assert.doesNotMatch(verbose.stderr, /Sec-Websocket/i);
-  const code = await cluster.kubectl(
+  const code = await node.cluster.kubectl(
     ["exec", "web", "--", "sh", "-c", "echo out; echo err >&2; exit 3"],
     {
       env: spdy,
@@ -300,7 +287,7 @@ test("plain SPDY clients (kubectl with WebSockets off) exec, attach and port-for
   assert.equal(code.code, 3, code.stderr);
   assert.equal(code.stdout, "out\n");
   assert.equal(code.stderr.split("\n")[0], "err");
-  const eof = await cluster.kubectl(
+  const eof = await node.cluster.kubectl(
     ["exec", "-i", "web", "--", "sh", "-c", "cat; echo end; exit 5"],
     {
       input: "line-a\nline-b\n",
@@ -309,14 +296,16 @@ test("plain SPDY clients (kubectl with WebSockets off) exec, attach and port-for
   );
   assert.equal(eof.code, 5, eof.stderr);
   assert.equal(eof.stdout, "line-a\nline-b\nend\n");
-  const missing = await cluster.kubectl(["exec", "web", "-c", "nope", "--", "true"], { env: spdy });
+  const missing = await node.cluster.kubectl(["exec", "web", "-c", "nope", "--", "true"], {
+    env: spdy,
+  });
   assert.notEqual(missing.code, 0);
 
   // kubectlStream inherits this process's environment.
   const saved = { ...process.env };
   Object.assign(process.env, spdy);
   try {
-    const attach = cluster.kubectlStream(["attach", "web"]);
+    const attach = node.cluster.kubectlStream(["attach", "web"]);
     try {
       const first = await attach.waitFor(/tick-(\d+)/);
       const n = Number(/tick-(\d+)/.exec(first)![1]);
@@ -325,7 +314,7 @@ test("plain SPDY clients (kubectl with WebSockets off) exec, attach and port-for
       await attach.stop();
     }
     // ":8080": kubectl binds a free local port itself and says which.
-    const pf = cluster.kubectlStream(["port-forward", "pod/web", ":8080"]);
+    const pf = node.cluster.kubectlStream(["port-forward", "pod/web", ":8080"]);
     try {
       const forwarding = await pf.waitFor(/Forwarding from 127\.0\.0\.1:\d+/);
       const port = Number(/:(\d+)/.exec(forwarding)![1]);
@@ -343,13 +332,13 @@ test("plain SPDY clients (kubectl with WebSockets off) exec, attach and port-for
 });
 
 test("pods/proxy and services/proxy reach the pod's HTTP server", async () => {
-  const viaPod = await cluster.kubectlOk([
+  const viaPod = await node.cluster.kubectlOk([
     "get",
     "--raw",
     "/api/v1/namespaces/default/pods/web:8080/proxy/index.html",
   ]);
   assert.equal(viaPod, "hello-from-pod\n");
-  await cluster.kubectlOk([
+  await node.cluster.kubectlOk([
     "expose",
     "pod",
     "web",
@@ -358,7 +347,7 @@ test("pods/proxy and services/proxy reach the pod's HTTP server", async () => {
     "--name=web",
   ]);
   const viaSvc = await until("service endpoints", async () => {
-    const r = await cluster.kubectl([
+    const r = await node.cluster.kubectl([
       "get",
       "--raw",
       "/api/v1/namespaces/default/services/web:80/proxy/index.html",
@@ -366,7 +355,7 @@ test("pods/proxy and services/proxy reach the pod's HTTP server", async () => {
     return r.code === 0 ? r.stdout : undefined;
   });
   assert.equal(viaSvc, "hello-from-pod\n");
-  const nope = await cluster.kubectl([
+  const nope = await node.cluster.kubectl([
     "get",
     "--raw",
     "/api/v1/namespaces/default/pods/nope:80/proxy/",
@@ -376,13 +365,13 @@ test("pods/proxy and services/proxy reach the pod's HTTP server", async () => {
 });
 
 test("kubectl top node and top pod show real usage from metrics.k8s.io", async () => {
-  await cluster.kubectlOk(["apply", "-f", "-"], {
+  await node.cluster.kubectlOk(["apply", "-f", "-"], {
     input: JSON.stringify({
       apiVersion: "v1",
       kind: "Pod",
       metadata: { name: "burner", namespace: "default", labels: { app: "burner" } },
       spec: {
-        nodeName,
+        nodeName: node.nodeName,
         containers: [
           {
             name: "spin",
@@ -399,25 +388,25 @@ test("kubectl top node and top pod show real usage from metrics.k8s.io", async (
     const p = await getPod("burner");
     return p.status?.phase === "Running" ? p : undefined;
   });
-  const apis = await cluster.kubectlOk(["api-versions"]);
+  const apis = await node.cluster.kubectlOk(["api-versions"]);
   assert.match(apis, /^metrics\.k8s\.io\/v1beta1$/m);
   const nodeLine = await until("top node", async () => {
-    const r = await cluster.kubectl(["top", "node", nodeName]);
-    return r.code === 0 ? r.stdout.split("\n").find((l) => l.startsWith(nodeName)) : undefined;
+    const r = await node.cluster.kubectl(["top", "node", node.nodeName]);
+    return r.code === 0 ? r.stdout.split("\n").find((l) => l.startsWith(node.nodeName)) : undefined;
   });
-  assert.match(nodeLine, new RegExp(`^${nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
+  assert.match(nodeLine, new RegExp(`^${node.nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
   const pods = await until("top pod --containers", async () => {
-    const r = await cluster.kubectl(["top", "pod", "--containers", "-l", "app=burner"]);
+    const r = await node.cluster.kubectl(["top", "pod", "--containers", "-l", "app=burner"]);
     return r.code === 0 && /burner\s+spin/.test(r.stdout) ? r.stdout : undefined;
   });
   const m = /burner\s+spin\s+(\d+)m\s+(\d+)Mi/.exec(pods);
   assert.ok(m, pods);
   assert.ok(Number(m[1]) >= 20 && Number(m[1]) <= 400, `burner cpu ${m[1]}m`);
-  const all = await cluster.kubectlOk(["top", "pod", "-n", "default"]);
+  const all = await node.cluster.kubectlOk(["top", "pod", "-n", "default"]);
   assert.match(all, /^web\s+\d+m\s+\d+Mi/m);
   assert.doesNotMatch(all, /^short\s/m);
   const raw = JSON.parse(
-    await cluster.kubectlOk([
+    await node.cluster.kubectlOk([
       "get",
       "--raw",
       "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/burner",
@@ -426,7 +415,7 @@ test("kubectl top node and top pod show real usage from metrics.k8s.io", async (
   assert.equal(raw.kind, "PodMetrics");
   assert.match(raw.containers[0].usage.cpu, /^\d+n$/);
   assert.match(raw.containers[0].usage.memory, /^\d+Ki$/);
-  const missing = await cluster.kubectl([
+  const missing = await node.cluster.kubectl([
     "get",
     "--raw",
     "/apis/metrics.k8s.io/v1beta1/nodes/nope",

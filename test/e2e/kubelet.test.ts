@@ -5,41 +5,24 @@
  * Pods are bound by setting spec.nodeName; kubectl drives the API.
  * Everything the kubelet created is checked to be gone at the end.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
-import type { TestCluster } from "./harness.ts";
-import { startKubeletNode, type KubeletNode } from "./kubelet-node.ts";
-import type { RestClient } from "../../src/client/rest-client.ts";
+import { useKubeletNode } from "./kubelet-node.ts";
 import { leasesRef, nodesRef, podsRef } from "../../src/client/resources.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import type { Kubelet } from "../../src/kubelet/kubelet.ts";
 import { unreachableRoutes } from "../../src/kubelet/network/host-network.ts";
 
-let node: KubeletNode;
-let cluster: TestCluster;
-let client: RestClient;
-let kubelet: Kubelet;
-let nodeName: string;
-let dataDir: string;
-
-before(async () => {
-  node = await startKubeletNode({
-    prefix: "kubelet",
-    podCIDR: "10.42.201.0/24",
-    logLevel: "debug",
-    // Back-off up to 30 s: the CrashLoopBackOff test must see the waiting state, which lasts one
-    // back-off; at most 4 s, a loaded kubelet's status writes never showed it (load 30).
-    kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 30_000 }, leaseRenewMs: 1000 },
-  });
-  ({ cluster, client, kubelet, nodeName, dataDir } = node);
-});
-
-after(async () => {
-  await node?.stop();
+const node = useKubeletNode({
+  prefix: "kubelet",
+  podCIDR: "10.42.201.0/24",
+  logLevel: "debug",
+  // Back-off up to 30 s: the CrashLoopBackOff test must see the waiting state, which lasts one
+  // back-off; at most 4 s, a loaded kubelet's status writes never showed it (load 30).
+  kubelet: { crashLoopBackOff: { initialMs: 1000, maxMs: 30_000 }, leaseRenewMs: 1000 },
 });
 
 const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number) =>
@@ -57,7 +40,7 @@ function podManifest(
     kind: "Pod",
     metadata: { name, namespace: "default" },
     spec: {
-      nodeName,
+      nodeName: node.nodeName,
       containers: [
         { name: "main", image: "busybox", imagePullPolicy: "IfNotPresent", ...container },
       ],
@@ -85,31 +68,35 @@ test("unreachable routes for the cluster and service CIDRs exist before pods run
 });
 
 test("the node registers Ready and renews its Lease", async () => {
-  const node = await until("node Ready", async () => {
-    const n = await client.get<{ status?: any; metadata?: any }>(nodesRef, undefined, nodeName);
+  const ready = await until("node Ready", async () => {
+    const n = await node.client.get<{ status?: any; metadata?: any }>(
+      nodesRef,
+      undefined,
+      node.nodeName,
+    );
     return n.status?.conditions?.find((c: any) => c.type === "Ready")?.status === "True"
       ? n
       : undefined;
   });
-  assert.equal(node.metadata.labels["kubernetes.io/hostname"], nodeName);
-  assert.equal(node.metadata.labels["kubernetes.io/os"], "linux");
-  assert.equal(node.status.nodeInfo.kubeletVersion, "v1.32.0");
-  assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\./);
-  assert.ok(Number(node.status.capacity.cpu) >= 1);
+  assert.equal(ready.metadata.labels["kubernetes.io/hostname"], node.nodeName);
+  assert.equal(ready.metadata.labels["kubernetes.io/os"], "linux");
+  assert.equal(ready.status.nodeInfo.kubeletVersion, "v1.32.0");
+  assert.match(ready.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\./);
+  assert.ok(Number(ready.status.capacity.cpu) >= 1);
   assert.ok(
-    node.status.images.some((i: any) => i.names.includes("docker.io/library/busybox:latest")),
+    ready.status.images.some((i: any) => i.names.includes("docker.io/library/busybox:latest")),
   );
-  const first = await client.get<{ spec: any }>(leasesRef, "kube-node-lease", nodeName);
-  assert.equal(first.spec.holderIdentity, nodeName);
+  const first = await node.client.get<{ spec: any }>(leasesRef, "kube-node-lease", node.nodeName);
+  assert.equal(first.spec.holderIdentity, node.nodeName);
   assert.equal(first.spec.leaseDurationSeconds, 40);
   await until("lease renewal", async () => {
-    const l = await client.get<{ spec: any }>(leasesRef, "kube-node-lease", nodeName);
+    const l = await node.client.get<{ spec: any }>(leasesRef, "kube-node-lease", node.nodeName);
     return l.spec.renewTime !== first.spec.renewTime ? true : undefined;
   });
 });
 
 test("a busybox httpd pod runs with a pod IP the host reaches", async () => {
-  await cluster.kubectlOk(["apply", "-f", "-"], {
+  await node.cluster.kubectlOk(["apply", "-f", "-"], {
     input: podManifest("web", {
       command: [
         "sh",
@@ -132,22 +119,22 @@ test("a busybox httpd pod runs with a pod IP the host reaches", async () => {
   const res = await until("httpd answers", () => httpGet(`http://${pod.status!.podIP}:8080/`));
   assert.equal(res.status, 200);
   assert.equal(res.body.trim(), "hello-k8ts");
-  const wide = await cluster.kubectlOk(["get", "pods", "web", "-o", "wide"]);
+  const wide = await node.cluster.kubectlOk(["get", "pods", "web", "-o", "wide"]);
   assert.match(
     wide,
     new RegExp(
-      `web\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${pod.status!.podIP!.replace(/\./g, "\\.")}\\s+${nodeName}`,
+      `web\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${pod.status!.podIP!.replace(/\./g, "\\.")}\\s+${node.nodeName}`,
     ),
   );
   const log = readFileSync(
-    join(kubelet.logsDir, `default_web_${pod.metadata!.uid}`, "main", "0.log"),
+    join(node.kubelet.logsDir, `default_web_${pod.metadata!.uid}`, "main", "0.log"),
     "utf8",
   );
   assert.equal(typeof log, "string");
 });
 
 test("a run-once pod ends Succeeded with reason Completed and exit code 0", async () => {
-  await cluster.kubectlOk(["apply", "-f", "-"], {
+  await node.cluster.kubectlOk(["apply", "-f", "-"], {
     input: podManifest("job", { command: ["sh", "-c", "echo done"] }, { restartPolicy: "Never" }),
   });
   const pod = await until("job Succeeded", async () => {
@@ -159,18 +146,18 @@ test("a run-once pod ends Succeeded with reason Completed and exit code 0", asyn
   assert.equal(t.exitCode, 0);
   assert.equal(pod.status!.conditions!.find((c) => c.type === "Ready")!.reason, "PodCompleted");
   const out = readFileSync(
-    join(kubelet.logsDir, `default_job_${pod.metadata!.uid}`, "main", "0.log"),
+    join(node.kubelet.logsDir, `default_job_${pod.metadata!.uid}`, "main", "0.log"),
     "utf8",
   );
   assert.match(out, /^\S+Z stdout F done$/m);
 });
 
 test("a crashing container goes into CrashLoopBackOff with a growing restart count", async () => {
-  await cluster.kubectlOk(["apply", "-f", "-"], {
+  await node.cluster.kubectlOk(["apply", "-f", "-"], {
     input: podManifest("crash", { command: ["sh", "-c", "exit 3"] }),
   });
   // Each restart is a container start and exit through containerd and runc, and the waiting
-  // state shows only between them (see the back-off in before()).
+  // state shows only between them (see the back-off in useKubeletNode's options).
   const pod = await until(
     "restartCount >= 2 in CrashLoopBackOff",
     async () => {
@@ -192,7 +179,7 @@ test("a crashing container goes into CrashLoopBackOff with a growing restart cou
   assert.equal(pod.status!.phase, "Running");
   // Events are posted without waiting: the BackOff one can come after the status.
   await until("a BackOff event", async () => {
-    const events = await cluster.kubectlOk([
+    const events = await node.cluster.kubectlOk([
       "get",
       "events",
       "--field-selector",
@@ -206,9 +193,9 @@ test("a readiness probe gates Ready", async () => {
   // The probe passes once this test writes the file (a host directory the pod mounts): a
   // container that made it itself after a sleep could turn ready before a loaded machine
   // let the test see it running but not ready.
-  const gate = join(dataDir, "readiness-gate");
+  const gate = join(node.dataDir, "readiness-gate");
   mkdirSync(gate, { recursive: true });
-  await cluster.kubectlOk(["apply", "-f", "-"], {
+  await node.cluster.kubectlOk(["apply", "-f", "-"], {
     input: podManifest(
       "ready",
       {
@@ -238,7 +225,7 @@ test("a readiness probe gates Ready", async () => {
 });
 
 test("an absent image with pulls disabled reports ErrImageNeverPull", async () => {
-  await cluster.kubectlOk(["apply", "-f", "-"], {
+  await node.cluster.kubectlOk(["apply", "-f", "-"], {
     input: podManifest("noimage", { image: "registry.invalid/k8ts/nope:1.0", command: ["true"] }),
   });
   const pod = await until("ErrImageNeverPull", async () => {
@@ -270,7 +257,7 @@ test("deleting a pod honours its grace period", async () => {
     },
   ];
   for (const c of cases) {
-    await cluster.kubectlOk(["apply", "-f", "-"], {
+    await node.cluster.kubectlOk(["apply", "-f", "-"], {
       input: podManifest(
         c.name,
         { command: ["sh", "-c", c.script] },
@@ -284,7 +271,7 @@ test("deleting a pod honours its grace period", async () => {
     const abort = new AbortController();
     const seen: Pod[] = [];
     const watching = (async () => {
-      for await (const ev of client.watch<Pod>(
+      for await (const ev of node.client.watch<Pod>(
         podsRef,
         "default",
         {
@@ -297,7 +284,7 @@ test("deleting a pod honours its grace period", async () => {
         if (ev.type === "DELETED") return;
       }
     })();
-    await cluster.kubectlOk(["delete", "pod", c.name, "--wait=false"]);
+    await node.cluster.kubectlOk(["delete", "pod", c.name, "--wait=false"]);
     await until(`${c.name} deleted`, async () => {
       try {
         await getPod(c.name);
@@ -321,19 +308,19 @@ test("deleting a pod honours its grace period", async () => {
 });
 
 test("the kubelet survives containerd restarting", async () => {
-  const first = kubelet.containerd!.pid;
+  const first = node.kubelet.containerd!.pid;
   process.kill(first, "SIGKILL");
   try {
     await until("containerd respawned", async () =>
-      kubelet.containerd!.pid !== first &&
-      (await kubelet.runtime.version()).runtimeName === "containerd"
+      node.kubelet.containerd!.pid !== first &&
+      (await node.kubelet.runtime.version()).runtimeName === "containerd"
         ? true
         : undefined,
     );
   } catch (err) {
-    const cdLog = readFileSync(join(dataDir, "containerd", "containerd.log"), "utf8");
+    const cdLog = readFileSync(join(node.dataDir, "containerd", "containerd.log"), "utf8");
     throw new Error(
-      `containerd pid ${kubelet.containerd!.pid} (was ${first}); its log ends:\n${cdLog.slice(-3000)}\n${String(err)}`,
+      `containerd pid ${node.kubelet.containerd!.pid} (was ${first}); its log ends:\n${cdLog.slice(-3000)}\n${String(err)}`,
     );
   }
   const web = await getPod("web");
@@ -341,7 +328,7 @@ test("the kubelet survives containerd restarting", async () => {
     httpGet(`http://${web.status!.podIP}:8080/`),
   );
   assert.equal(res.body.trim(), "hello-k8ts");
-  await cluster.kubectlOk(["apply", "-f", "-"], {
+  await node.cluster.kubectlOk(["apply", "-f", "-"], {
     input: podManifest("after-restart", { command: ["sleep", "3600"] }),
   });
   await until("new pod Running", async () => {
@@ -351,15 +338,15 @@ test("the kubelet survives containerd restarting", async () => {
 });
 
 test("stop() removes containerd, the bridge, mounts and cgroups", async () => {
-  const pid = kubelet.containerd!.pid;
+  const pid = node.kubelet.containerd!.pid;
   await node.stopKubelet();
   assert.throws(() => process.kill(pid, 0));
   assert.ok(!existsSync(`/sys/class/net/${node.bridge}`), "bridge still present");
   const mounts = readFileSync("/proc/mounts", "utf8")
     .split("\n")
-    .filter((l) => l.includes(dataDir));
+    .filter((l) => l.includes(node.dataDir));
   assert.deepEqual(mounts, []);
   assert.ok(!existsSync(`/sys/fs/cgroup/memory${node.cgroupRoot}`), "cgroup root still present");
   const netns = execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
-  assert.ok(!netns.includes(dataDir));
+  assert.ok(!netns.includes(node.dataDir));
 });

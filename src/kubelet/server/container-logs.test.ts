@@ -36,11 +36,25 @@ async function collect(
   return { done, out: () => out, abort };
 }
 
-test("streamContainerLog without follow prints the file with the options applied", async () => {
+/** Runs fn on a log file holding `content` (0.log in a temporary directory, removed after). */
+async function withLog(content: string, fn: (path: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
   try {
     const path = join(dir, "0.log");
-    writeFileSync(path, line(1, "a") + line(2, "b") + line(3, "c"));
+    writeFileSync(path, content);
+    await fn(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once the follower waits on the clock. */
+async function waitingOn(clock: FakeClock): Promise<void> {
+  while (clock.waiting() === 0) await new Promise((res) => setImmediate(res));
+}
+
+test("streamContainerLog without follow prints the file with the options applied", async () => {
+  await withLog(line(1, "a") + line(2, "b") + line(3, "c"), async (path) => {
     const cases: [LogOptions, string][] = [
       [{}, "a\nb\nc\n"],
       [{ tailLines: 1 }, "c\n"],
@@ -52,25 +66,18 @@ test("streamContainerLog without follow prints the file with the options applied
       await r.done;
       assert.equal(r.out(), want, JSON.stringify(opts));
     }
-    const missing = await collect(join(dir, "none.log"), {}, () => "CONTAINER_RUNNING");
+    const missing = await collect(`${path}.none`, {}, () => "CONTAINER_RUNNING");
     await missing.done;
     assert.equal(missing.out(), "");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("streamContainerLog with follow streams appended lines and ends once the container exited", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
-  try {
-    const path = join(dir, "0.log");
-    writeFileSync(path, line(1, "first"));
+  await withLog(line(1, "first"), async (path) => {
     let state: ContainerState = "CONTAINER_RUNNING";
     const clock = new FakeClock();
     const r = await collect(path, { follow: true }, () => state, clock);
-    const untilWaiting = async () => {
-      while (clock.waiting() === 0) await new Promise((res) => setImmediate(res));
-    };
+    const untilWaiting = () => waitingOn(clock);
     await untilWaiting();
     assert.equal(r.out(), "first\n");
     appendFileSync(path, line(2, "second"));
@@ -83,32 +90,22 @@ test("streamContainerLog with follow streams appended lines and ends once the co
     clock.advance(1000);
     await r.done;
     assert.equal(r.out(), "first\nsecond\nlast\n");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("streamContainerLog with follow stops when the client goes away", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
-  try {
-    const path = join(dir, "0.log");
-    writeFileSync(path, line(1, "x"));
+  await withLog(line(1, "x"), async (path) => {
     const clock = new FakeClock();
     const r = await collect(path, { follow: true }, () => "CONTAINER_RUNNING", clock);
-    while (clock.waiting() === 0) await new Promise((res) => setImmediate(res));
+    await waitingOn(clock);
     r.abort.abort();
     await r.done;
     assert.equal(r.out(), "x\n");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("streamContainerLog with follow wakes on file events and follows a rotated log", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
-  try {
-    const path = join(dir, "0.log");
-    writeFileSync(path, line(1, "one"));
+  await withLog(line(1, "one"), async (path) => {
     let state: ContainerState = "CONTAINER_RUNNING";
     const clock = new FakeClock();
     const r = await collect(path, { follow: true }, () => state, clock, true);
@@ -126,23 +123,16 @@ test("streamContainerLog with follow wakes on file events and follows a rotated 
     state = "CONTAINER_EXITED";
     await finish(r.done, clock);
     assert.equal(r.out(), "one\ntwo\nthree\nfour\nfive\n");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("streamContainerLog switches to a rotated log's new file only once the runtime writes there", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "k8ts-logs-"));
-  try {
-    const path = join(dir, "0.log");
+  await withLog(line(1, "one"), async (path) => {
     const rotated = `${path}.20261129-060002`;
-    writeFileSync(path, line(1, "one"));
     let state: ContainerState = "CONTAINER_RUNNING";
     const clock = new FakeClock();
     const r = await collect(path, { follow: true }, () => state, clock);
-    const untilWaiting = async () => {
-      while (clock.waiting() === 0) await new Promise((res) => setImmediate(res));
-    };
+    const untilWaiting = () => waitingOn(clock);
     await untilWaiting();
     // Renamed, and the runtime opened the new (still empty) file but still writes to the old one.
     renameSync(path, rotated);
@@ -157,9 +147,7 @@ test("streamContainerLog switches to a rotated log's new file only once the runt
     state = "CONTAINER_EXITED";
     clock.advance(1000);
     await r.done;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 /**
