@@ -4,7 +4,14 @@
  * stages around each write. Every resource is served by this one piece of
  * code; strategies from the registry supply the per-kind parts.
  */
-import { StatusError, alreadyExists, invalid, notFound, type FieldError } from "../api/status.ts";
+import {
+  StatusError,
+  alreadyExists,
+  conflict,
+  invalid,
+  notFound,
+  type FieldError,
+} from "../api/status.ts";
 import type { KObject, ObjectMeta, ResourceDef } from "../api/types.ts";
 import type { ServerContext, UserInfo } from "./context.ts";
 import { runWriteStages, type AdmissionAttributes, type AdmissionOperation } from "./pipeline.ts";
@@ -42,6 +49,11 @@ export interface UpdateOptions extends WriteOptions {
   allowCreate?: boolean;
   /** The transform only reads the current object: it needs no copy of its own. */
   currentReadOnly?: boolean;
+  /**
+   * A PUT body's metadata.uid: the stored object must have it (an absent one
+   * has none), else 409, not retried (upstream's DefaultUpdatedObjectInfo).
+   */
+  uidPrecondition?: string;
 }
 
 const MAX_UPDATE_ATTEMPTS = 16;
@@ -287,6 +299,18 @@ export class RestStore {
     const server = this.#server;
     // Shared with the watch cache when suggested by it: read, never changed.
     const current = state.obj;
+    if (opts.uidPrecondition !== undefined) {
+      const uid = current?.metadata?.uid ?? "";
+      if (uid !== opts.uidPrecondition) {
+        note.precondition = opts.uidPrecondition;
+        throw conflict(
+          def.group,
+          def.resource,
+          name,
+          `Precondition failed: UID in precondition: ${opts.uidPrecondition}, UID in object meta: ${uid}`,
+        );
+      }
+    }
     if (!current && !opts.allowCreate) throw notFound(def.group, def.resource, name);
     const desired = await transform(current && !opts.currentReadOnly ? copyJson(current) : current);
     if (!current) {

@@ -275,3 +275,79 @@ test("a binding whose storage keeps answering Conflict at an unmoved revision gi
   assert.equal(bound.status, 409, bound.text);
   assert.ok(tries >= 2 && tries <= 32, `${tries} attempts`);
 });
+
+test("a PUT body's uid is a precondition: no write over another incarnation, no re-creation", async () => {
+  const LEASES = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
+  const lease = (name: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name, ...extra },
+    spec: { holderIdentity: "a" },
+  });
+  const first = (await t.call("POST", LEASES, lease("uid-l1"))).body;
+  assert.equal((await t.call("DELETE", `${LEASES}/uid-l1`)).status, 200);
+  const second = (await t.call("POST", LEASES, lease("uid-l1"))).body;
+  const stale = structuredClone(first);
+  delete stale.metadata.resourceVersion;
+  stale.spec.holderIdentity = "stale-writer";
+  const over = await t.call("PUT", `${LEASES}/uid-l1`, stale);
+  assert.equal(over.status, 409, over.text);
+  assert.equal(
+    over.body.message,
+    `Operation cannot be fulfilled on leases.coordination.k8s.io "uid-l1": Precondition failed: UID in precondition: ${first.metadata.uid}, UID in object meta: ${second.metadata.uid}`,
+  );
+  assert.equal((await t.call("GET", `${LEASES}/uid-l1`)).body.spec.holderIdentity, "a");
+
+  // Absent objects with a uid in the body: 409 where create on update is allowed and where not.
+  const uid = "0b5e8a51-0000-4000-8000-000000000001";
+  for (const [path, body] of [
+    [`${LEASES}/uid-absent`, lease("uid-absent", { uid })],
+    [
+      "/api/v1/namespaces/default/services/uid-absent",
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "uid-absent", uid },
+        spec: { ports: [{ port: 80 }] },
+      },
+    ],
+    [`${CMS}/uid-absent`, { ...configMap("uid-absent"), metadata: { name: "uid-absent", uid } }],
+  ] as const) {
+    const r = await t.call("PUT", path, body);
+    assert.equal(r.status, 409, `${path}: ${r.text}`);
+    assert.match(r.body.message, /UID in precondition: 0b5e8a51-.*, UID in object meta: $/);
+    assert.equal((await t.call("GET", path)).status, 404);
+  }
+
+  // A terminating Lease whose last finalizer two clients remove: the loser does not re-create it.
+  const fin = await t.call("POST", LEASES, lease("uid-fin", { finalizers: ["example.com/x"] }));
+  assert.equal(fin.status, 201, fin.text);
+  assert.equal((await t.call("DELETE", `${LEASES}/uid-fin`)).status, 202);
+  const terminating = (await t.call("GET", `${LEASES}/uid-fin`)).body;
+  assert.ok(terminating.metadata.deletionTimestamp);
+  const unfinalized = () => {
+    const copy = structuredClone(terminating);
+    copy.metadata.finalizers = [];
+    delete copy.metadata.resourceVersion;
+    return copy;
+  };
+  const store = t.server.context.store;
+  const del = store.delete;
+  let other: { status: number } | undefined;
+  let raced = false;
+  store.delete = async (...a: Parameters<typeof del>) => {
+    if (!raced) {
+      raced = true;
+      other = await t.call("PUT", `${LEASES}/uid-fin`, unfinalized());
+    }
+    return del.apply(store, a);
+  };
+  try {
+    const mine = await t.call("PUT", `${LEASES}/uid-fin`, unfinalized());
+    assert.equal(other?.status, 200);
+    assert.equal(mine.status, 409, mine.text);
+  } finally {
+    store.delete = del;
+  }
+  assert.equal((await t.call("GET", `${LEASES}/uid-fin`)).status, 404);
+});

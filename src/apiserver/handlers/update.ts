@@ -1,6 +1,7 @@
 /**
  * PUT of an object or of its status: the body replaces the stored object;
- * a resourceVersion in the body is a precondition (stale → 409). Creating
+ * a resourceVersion in the body is a precondition (stale → 409), and so is
+ * a uid (another incarnation or none → 409, not retried). Creating
  * through PUT only for the resources upstream allows it.
  */
 import type { KObject, ResourceDef } from "../../api/types.ts";
@@ -69,6 +70,7 @@ export async function handleUpdate(ctx: RequestContext, def: ResourceDef): Promi
       ...opts,
       allowCreate: subresource === "" && allowsCreateOnUpdate(def),
       currentReadOnly: true,
+      uidPrecondition: body.metadata?.uid || undefined,
     },
   );
   await reply(ctx, created ? 201 : 200, obj, negotiated);
