@@ -296,3 +296,44 @@ test("a range read fills the name index only when a pending key can be in its ra
     await b.close();
   }
 });
+
+test("a read whose index fill fails answers Unavailable and sees every row once a fill succeeds", async () => {
+  const path = join(root, "fill-fails.db");
+  const b = new SqliteBackend({ path, ...quiet });
+  await b.start();
+  try {
+    await b.create("/f/a", "a1");
+    // A full disk, as far as kvn is concerned: a second connection's trigger refuses its inserts.
+    const other = new Database(path);
+    other.exec(
+      "CREATE TRIGGER kvn_full BEFORE INSERT ON kvn BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    );
+    try {
+      const b1 = await b.create("/f/b", "b1");
+      await b.update("/f/b", "b2", b1.modRevision);
+      for (const read of [
+        () => b.list("/f/"),
+        () => b.count("/f/"),
+        () => b.get("/f/b", { revision: b1.modRevision }),
+      ]) {
+        await assert.rejects(read(), (err: unknown) => {
+          assert.ok(isStorageError(err, "Unavailable"), String(err));
+          assert.match(String(err), /name index: .*database or disk is full/);
+          return true;
+        });
+      }
+      assert.equal((await b.get("/f/b")).kv?.value, "b2");
+    } finally {
+      other.exec("DROP TRIGGER kvn_full");
+      other.close();
+    }
+    assert.deepEqual(
+      (await b.list("/f/")).kvs.map((kv) => kv.value),
+      ["a1", "b2"],
+    );
+    assert.equal((await b.count("/f/")).count, 2);
+  } finally {
+    await b.close();
+  }
+  assertIndexed(path);
+});

@@ -201,7 +201,12 @@ export class SqliteWriter {
     if (this.#pending.length === 0) return;
     const rows = this.#pending;
     rows.sort(byNameThenId);
-    this.#indexTxn(rows, this.#committed);
+    try {
+      this.#indexTxn(rows, this.#committed);
+    } catch (err) {
+      // A full disk or an I/O error: the reads waiting on the fill answer 503, not a raw error.
+      throw new StorageError("Unavailable", `Cannot fill the SQLite name index: ${String(err)}`);
+    }
     this.#pending = [];
     this.#pendingLatest.clear();
     this.#pendingDirs.clear();
