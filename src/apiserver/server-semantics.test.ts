@@ -6,6 +6,9 @@ import {
   useTestServer,
   withStoreUpdateHook,
 } from "./testing/test-server.ts";
+import { eventually } from "../../test/e2e/harness.ts";
+import { keyPrefix, objectKey } from "./storage-keys.ts";
+import { currentFromCache } from "./watch-cache-reader.ts";
 
 const t = useTestServer();
 
@@ -411,4 +414,74 @@ test("a PUT that only orders its members otherwise writes nothing (upstream's ty
   assert.equal(changed.status, 200, changed.text);
   assert.notEqual(changed.body.metadata.resourceVersion, rv);
   assert.deepEqual(changed.body.data, { b: "3", a: "1" });
+});
+
+test("a DELETE started from a stale watch cache object is decided again from storage", async () => {
+  const server = t.server.context;
+  const def = server.registry.get("", "v1", "configmaps")!;
+  const pods = server.registry.get("", "v1", "pods")!;
+  /**
+   * Once the cache holds name, its decoding replaced by an older-looking
+   * version (another uid, an old revision): what a lagging cache suggests.
+   * Returns the real uid.
+   */
+  const staleInCache = async (d: typeof def, name: string) => {
+    const list = await t.call("GET", `/api/v1/namespaces/default/${d.resource}`);
+    assert.equal(list.status, 200, list.text);
+    const cached = await eventually(`${name} in the cache`, async () =>
+      currentFromCache(server, d, "default", name),
+    );
+    const el = server.watchCaches.get(keyPrefix(d))!.store.get(objectKey(d, "default", name))!;
+    assert.equal(el.obj, cached.obj);
+    el.obj = {
+      ...cached.obj,
+      metadata: { ...cached.obj.metadata, uid: "uid-of-an-older-object", resourceVersion: "1" },
+    };
+    return cached.obj.metadata!.uid!;
+  };
+
+  // uid precondition failing on the cached object, met by storage's: deleted.
+  const made = await t.call("POST", "/api/v1/namespaces/default/configmaps", cm("stale-uid"));
+  assert.equal(made.status, 201, made.text);
+  const uid = await staleInCache(def, "stale-uid");
+  const del = await t.call("DELETE", "/api/v1/namespaces/default/configmaps/stale-uid", {
+    preconditions: { uid },
+  });
+  assert.equal(del.status, 200, del.text);
+  assert.equal(del.body.details.uid, uid);
+  assert.equal(
+    (await t.call("GET", "/api/v1/namespaces/default/configmaps/stale-uid")).status,
+    404,
+  );
+
+  // A bound pod: the graceful marking from the cached object loses its swap, storage's wins.
+  const pod = await t.call("POST", "/api/v1/namespaces/default/pods", {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "stale-pod" },
+    spec: { nodeName: "n1", containers: [{ name: "c", image: "busybox" }] },
+  });
+  assert.equal(pod.status, 201, pod.text);
+  const podUid = await staleInCache(pods, "stale-pod");
+  const marked = await t.call("DELETE", "/api/v1/namespaces/default/pods/stale-pod", {
+    preconditions: { uid: podUid },
+    gracePeriodSeconds: 30,
+  });
+  assert.equal(marked.status, 202, marked.text);
+  assert.equal(marked.body.metadata.uid, podUid);
+  assert.equal(marked.body.metadata.deletionGracePeriodSeconds, 30);
+  // Asked again with the same grace period: nothing to change, answered from storage.
+  await staleInCache(pods, "stale-pod");
+  const again = await t.call("DELETE", "/api/v1/namespaces/default/pods/stale-pod", {
+    gracePeriodSeconds: 30,
+  });
+  assert.equal(again.status, 202, again.text);
+  assert.equal(again.body.metadata.uid, podUid);
+  assert.equal(again.body.metadata.resourceVersion, marked.body.metadata.resourceVersion);
+  const gone = await t.call("DELETE", "/api/v1/namespaces/default/pods/stale-pod", {
+    preconditions: { uid: podUid },
+    gracePeriodSeconds: 0,
+  });
+  assert.equal(gone.status, 200, gone.text);
+  assert.equal((await t.call("GET", "/api/v1/namespaces/default/pods/stale-pod")).status, 404);
 });
