@@ -24,6 +24,9 @@
  * - create-pod-sock: the same over the socket
  * - bind-pod: POST the binding of a pod created by an earlier create phase
  *   (as the scheduler does; list a create phase first)
+ * - run-pod: PATCH (as the admin) the status of a pod bound by an earlier bind-pod
+ *   phase to Running as its kubelet does (conditions, IPs, a container status),
+ *   so the delete phases see pods of a running cluster's size
  * - delete-pod: DELETE a pod bound by an earlier bind-pod phase as the
  *   garbage collector does (propagationPolicy Background, uid
  *   precondition): it is marked with a 30 s grace period
@@ -89,6 +92,7 @@ const PHASES = [
   "create-pod",
   "create-pod-sock",
   "bind-pod",
+  "run-pod",
   "delete-pod",
   "delete-pod-final",
   "create-event",
@@ -175,6 +179,8 @@ class Target {
   bound: string[] = [];
   terminating: string[] = [];
   readonly uids = new Map<string, string>();
+  /** Pods made Running by run-pod, deleted before the other bound ones. */
+  ran: string[] = [];
   events = 0;
 
   constructor(
@@ -353,10 +359,21 @@ class Target {
         this.bound.push(name);
         return;
       }
+      case "run-pod": {
+        const name = this.bound.shift();
+        if (name === undefined) throw new Error("run-pod: no bound pods (list bind-pod first)");
+        this.ran.push(name);
+        await this.admin.request("PATCH", `${resourcePath(podsRef, "default", name)}/status`, {
+          body: { status: runningStatus(slot) },
+          contentType: "application/strategic-merge-patch+json",
+          ignoreAnswer: true,
+        });
+        return;
+      }
       case "delete-pod":
       case "delete-pod-final": {
         const final = phase === "delete-pod-final";
-        const name = (final ? this.terminating : this.bound).shift();
+        const name = (final ? this.terminating : this.ran.length ? this.ran : this.bound).shift();
         if (name === undefined)
           throw new Error(`${phase}: no pods to delete (list bind-pod, then delete-pod, first)`);
         await this.admin.request("DELETE", resourcePath(podsRef, "default", name), {
@@ -520,4 +537,41 @@ try {
   process.exitCode = 1;
 } finally {
   for (const t of targets) await t.stop();
+}
+
+/** A running pod's status as a kubelet writes it (the size the delete phases then read). */
+function runningStatus(slot: number): Record<string, unknown> {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const condition = (type: string) => ({ type, status: "True", lastTransitionTime: now });
+  return {
+    phase: "Running",
+    conditions: [
+      "PodReadyToStartContainers",
+      "Initialized",
+      "Ready",
+      "ContainersReady",
+      "PodScheduled",
+    ].map(condition),
+    hostIP: `10.0.${slot}.1`,
+    hostIPs: [{ ip: `10.0.${slot}.1` }],
+    podIP: `10.42.${slot}.7`,
+    podIPs: [{ ip: `10.42.${slot}.7` }],
+    startTime: now,
+    containerStatuses: [
+      {
+        name: "pause",
+        state: { running: { startedAt: now } },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: "registry.k8s.io/pause:3.10",
+        imageID:
+          "registry.k8s.io/pause@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a",
+        containerID:
+          "containerd://0f5c3b1e2d4a69788a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f",
+        started: true,
+      },
+    ],
+    qosClass: "BestEffort",
+  };
 }
