@@ -24,6 +24,20 @@ export interface SignOptions {
   selfKeyPem?: string;
   notBefore: Date;
   notAfter: Date;
+  /** The serial's 16 bytes before serialNumberHex (default random; tests give their own). */
+  serialBytes?: Buffer;
+}
+
+/**
+ * A positive serial whose DER INTEGER is minimal: first byte 0x01-0x7f.
+ * forge strips only one leading zero byte, so random bytes 00 00 xx (xx <
+ * 0x80) were written as a non-minimal INTEGER, which OpenSSL refuses to
+ * read ("Could not read certificate": about one certificate in 65,536).
+ */
+export function serialNumberHex(bytes: Buffer): string {
+  const serial = Buffer.from(bytes);
+  serial[0] = serial[0]! & 0x7f || 0x01;
+  return serial.toString("hex");
 }
 
 const OID = {
@@ -51,9 +65,7 @@ export function signCertificate(opts: SignOptions): string {
   const { asn1 } = forge;
   const cert = forge.pki.createCertificate();
   cert.publicKey = placeholderKey();
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f;
-  cert.serialNumber = serial.toString("hex");
+  cert.serialNumber = serialNumberHex(opts.serialBytes ?? randomBytes(16));
   cert.validity.notBefore = opts.notBefore;
   cert.validity.notAfter = opts.notAfter;
   const plainSubject: forge.pki.CertificateField[] = [];
