@@ -1,5 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { startTestServer, type TestServer } from "./testing/test-server.ts";
 
 let t: TestServer;
@@ -210,5 +212,58 @@ test("a spec.nodeName watch sees pods arriving on, leaving and deleted from its 
   } finally {
     w.close();
     other.close();
+  }
+});
+
+/** A full garbage collection, without --expose-gc on the command line (a fresh context's gc). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+test("a watch does not keep the batches of events it has sent", async () => {
+  // 8eacfab's leak: each wait raced the batch with one promise per wake-up,
+  // and every race's result (the batch) stayed reachable from that promise
+  // until the next wake-up (a bookmark tick or the timeout: here never).
+  const cache = t.server.context.watchCaches.forPrefix("/registry/configmaps/");
+  const sent: WeakRef<object>[] = [];
+  const subscribe = cache.subscribe;
+  cache.subscribe = (...args) => {
+    const sub = subscribe.apply(cache, args);
+    return {
+      next: () =>
+        sub.next().then((batch) => {
+          if (batch) sent.push(new WeakRef(batch));
+          return batch;
+        }),
+      get error() {
+        return sub.error;
+      },
+      close: () => sub.close(),
+    };
+  };
+  const list = await t.call("GET", base);
+  let w: Awaited<ReturnType<typeof openWatch>>;
+  try {
+    w = await openWatch(`${base}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`);
+  } finally {
+    cache.subscribe = subscribe;
+  }
+  const batches = 40;
+  try {
+    for (let i = 0; i < batches; i++) {
+      assert.equal((await t.call("POST", base, cm(`kept-${i}`))).status, 201);
+      // Read back before the next write: one event per batch, each one sent.
+      assert.equal((await w.next())!.object.metadata.name, `kept-${i}`);
+    }
+    assert.equal(sent.length, batches);
+    // A WeakRef's target lives at least until the task that made it ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    const kept = sent.filter((ref) => ref.deref() !== undefined).length;
+    // The batch being handled may still be on the handler's stack; none before it.
+    assert.ok(kept <= 1, `${kept} of ${batches} sent batches still reachable`);
+  } finally {
+    w.close();
   }
 });
