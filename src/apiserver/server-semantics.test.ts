@@ -122,6 +122,72 @@ test("managed fields and server-side apply conflicts", async () => {
   assert.equal(forced.body.data.a, "2");
 });
 
+test("an apply configuration of another kind or version is 400 'invalid object type' first", async () => {
+  const yaml = { "Content-Type": "application/apply-patch+yaml" };
+  const apply = (path: string, config: Record<string, unknown>, query = "") =>
+    t.call("PATCH", `${path}?fieldManager=m${query}`, JSON.stringify(config), yaml);
+  const path = "/api/v1/namespaces/default/configmaps/wrong-type";
+  const cases: [Record<string, unknown>, string][] = [
+    [{ apiVersion: "v2", kind: "ConfigMap" }, "/v2, Kind=ConfigMap"],
+    [{ apiVersion: "apps/v1", kind: "ConfigMap" }, "apps/v1, Kind=ConfigMap"],
+    [{ apiVersion: "v1", kind: "Secret" }, "/v1, Kind=Secret"],
+    [{ kind: "ConfigMap" }, "/, Kind=ConfigMap"],
+    [{ apiVersion: "v1" }, "/v1, Kind="],
+    [{ apiVersion: "a/b/c", kind: "ConfigMap" }, "/, Kind=ConfigMap"],
+    // Before the typed conversion that an unknown field fails.
+    [{ apiVersion: "v2", kind: "ConfigMap", extra: 1 }, "/v2, Kind=ConfigMap"],
+  ];
+  const answer = async (config: Record<string, unknown>) => {
+    const res = await apply(path, { ...config, metadata: { name: "wrong-type" } });
+    return `${res.status} ${res.body.reason} ${res.body.message}`;
+  };
+  for (const [config, named] of cases) {
+    assert.equal(await answer(config), `400 BadRequest invalid object type: ${named}`);
+  }
+  assert.equal((await t.call("GET", path)).status, 404, "nothing created");
+  const made = await apply(path, { ...cm("wrong-type"), data: { a: "1" } });
+  assert.equal(made.status, 201, made.text);
+  for (const [config, named] of cases) {
+    assert.equal(await answer(config), `400 BadRequest invalid object type: ${named}`);
+  }
+  assert.equal((await t.call("GET", path)).body.data.a, "1");
+  // The scale subresource's configurations are autoscaling/v1 Scales.
+  const deployments = "/apis/apps/v1/namespaces/default/deployments";
+  const labels = { app: "wrong-type" };
+  const deployment = await t.call("POST", deployments, {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "wrong-type" },
+    spec: {
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: "c", image: "busybox" }] } },
+    },
+  });
+  assert.equal(deployment.status, 201, deployment.text);
+  const scale = `${deployments}/wrong-type/scale`;
+  const wrong = await apply(scale, {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "wrong-type" },
+    spec: { replicas: 3 },
+  });
+  assert.equal(wrong.status, 400, wrong.text);
+  assert.equal(wrong.body.message, "invalid object type: apps/v1, Kind=Deployment");
+  // (force: the creator owns the defaulted replicas)
+  const right = await apply(
+    scale,
+    {
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name: "wrong-type" },
+      spec: { replicas: 3 },
+    },
+    "&force=true",
+  );
+  assert.equal(right.status, 200, right.text);
+  assert.equal(right.body.spec.replicas, 3);
+});
+
 test("aggregated discovery v2 when asked for it", async () => {
   const accept =
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";

@@ -107,6 +107,32 @@ export async function applyPatch(
 }
 
 /**
+ * An apply configuration must name the endpoint's kind and version, checked
+ * before anything else about it, as upstream's versionCheckManager (the
+ * first stage of its field manager): else 400 `invalid object type:
+ * <group>/<version>, Kind=<kind>` with what the configuration says (empty
+ * where it says nothing; an apiVersion with two slashes names no group or
+ * version). Its structured-merge stage's "Incorrect version specified in
+ * apply patch" is never reached from the API.
+ */
+export function checkAppliedType(
+  expected: { group: string; version: string; kind: string },
+  patch: Record<string, unknown>,
+): void {
+  const apiVersion = typeof patch.apiVersion === "string" ? patch.apiVersion : "";
+  const kind = typeof patch.kind === "string" ? patch.kind : "";
+  const slash = apiVersion.indexOf("/");
+  const [group, version] =
+    slash < 0
+      ? ["", apiVersion]
+      : apiVersion.indexOf("/", slash + 1) >= 0 || apiVersion === "/"
+        ? ["", ""]
+        : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+  if (group === expected.group && version === expected.version && kind === expected.kind) return;
+  throw new StatusError("BadRequest", `invalid object type: ${group}/${version}, Kind=${kind}`);
+}
+
+/**
  * Upstream turns an apply configuration into its typed form before merging
  * it, which a field the kind does not declare fails, whatever fieldValidation
  * says: 400 `failed to create typed patch object (<ns>/<name>; <group>/<version>,
@@ -150,7 +176,10 @@ export async function handlePatch(ctx: RequestContext, def: ResourceDef): Promis
   }
   if (type === "apply") opts.operation = "Apply";
   const patch = await decodePatchBody(await readBody(ctx.req), type);
-  if (type === "apply") await checkApplyFields(ctx, def, patch);
+  if (type === "apply") {
+    checkAppliedType(def, patch as Record<string, unknown>);
+    await checkApplyFields(ctx, def, patch);
+  }
   const { namespace, name } = ctx.info;
   const { obj, created } = await new RestStore(ctx.server).update(
     def,

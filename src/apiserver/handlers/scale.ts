@@ -15,7 +15,7 @@ import { checkNameMatchesURL, checkNamespace, checkTypeMeta } from "../object-me
 import { decodePatchBody, patchTypeOf, readBody } from "../request-body.ts";
 import { RestStore } from "../rest-store.ts";
 import { readObject, reply, writeOptions } from "./common.ts";
-import { applyPatch } from "./patch.ts";
+import { applyPatch, checkAppliedType } from "./patch.ts";
 import { copyJson } from "../../util/json-copy.ts";
 
 /** The value at a dotted JSON path (".spec.replicas"), undefined when absent. */
@@ -108,6 +108,7 @@ export async function handleScale(ctx: RequestContext, def: ResourceDef): Promis
   } else {
     const type = patchTypeOf(ctx.req.headers["content-type"]);
     const patch = await decodePatchBody(await readBody(ctx.req), type);
+    if (type === "apply") checkAppliedType(SCALE_DEF, patch as Record<string, unknown>);
     desired = (current) =>
       applyPatch(
         ctx,
