@@ -38,7 +38,8 @@ export interface ServerContext {
 export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
+  /** The target's path (percent-encoded) and query, as URL.pathname and URL.search. */
+  url: { readonly pathname: string; readonly search: string };
   query: URLSearchParams;
   info: RequestInfo;
   /** The resource addressed (resource requests only, set by the router). */

@@ -7,6 +7,7 @@
 import { badRequest, StatusError } from "../api/status.ts";
 import { parseGoDuration } from "../util/go-duration.ts";
 import type { RequestInfo } from "./request-info.ts";
+import type { RequestDeadlines } from "./request-deadlines.ts";
 
 /** kube-apiserver's --request-timeout default. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -51,17 +52,30 @@ export function deadlineExceeded(): StatusError {
 }
 
 /**
- * Runs `work`, rejecting with `deadlineExceeded()` after `ms` (the work
- * itself goes on; its late answer must be dropped by the caller).
+ * Settles as `work` does, or rejects with `deadlineExceeded()` after `ms`
+ * (then `onExpired` runs first; the work itself goes on and its late answer
+ * must be dropped by the caller).
  */
-export async function withDeadline<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(deadlineExceeded()), ms);
+export function withDeadline<T>(
+  deadlines: RequestDeadlines,
+  ms: number,
+  work: Promise<T>,
+  onExpired?: () => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const deadline = deadlines.add(ms, () => {
+      onExpired?.();
+      reject(deadlineExceeded());
+    });
+    work.then(
+      (value) => {
+        deadlines.cancel(deadline);
+        resolve(value);
+      },
+      (err: unknown) => {
+        deadlines.cancel(deadline);
+        reject(err);
+      },
+    );
   });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -30,6 +30,8 @@ import { ApiMetrics } from "./metrics.ts";
 import { ObjectStore } from "./object-store.ts";
 import { composeFilters, defaultPipeline, type Pipeline } from "./pipeline.ts";
 import { parseRequestInfo } from "./request-info.ts";
+import { RequestDeadlines } from "./request-deadlines.ts";
+import { parseRequestTarget, type RequestTarget } from "./request-target.ts";
 import { toStatusError, writeError, writeText } from "./response.ts";
 import { StatusError } from "../api/status.ts";
 import { notFoundPath, route } from "./router.ts";
@@ -96,6 +98,8 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+const ignore = () => {};
+
 const VERB_LABEL: Record<string, string> = {
   get: "GET",
   list: "LIST",
@@ -131,6 +135,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const apiExtensions = installApiExtensions(context);
   const services =
     opts.services === false ? undefined : installServiceNetworking(context, opts.services);
+  const deadlines = new RequestDeadlines(realClock);
   const limiter = new InflightLimiter(opts.maxReadOnlyInflight, opts.maxMutatingInflight);
   let bootstrapped = false;
   const checks: HealthCheck[] = [
@@ -157,12 +162,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    let url: URL;
+    let target: RequestTarget;
     try {
-      // Prefixing keeps paths like "//x" from parsing as protocol-relative URLs.
-      const raw = req.url ?? "/";
-      if (!raw.startsWith("/")) throw new TypeError("request target must be a path");
-      url = new URL(`https://apiserver.invalid${raw}`);
+      target = parseRequestTarget(req.url ?? "/");
     } catch {
       writeError(
         res,
@@ -170,18 +172,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       );
       return;
     }
-    let path: string;
-    try {
-      path = decodeURIComponent(url.pathname);
-    } catch {
-      path = url.pathname;
-    }
-    const info = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
+    const info = parseRequestInfo(req.method ?? "GET", target.path, target.query);
     const ctx: RequestContext = {
       req,
       res,
-      url,
-      query: url.searchParams,
+      url: target,
+      query: target.query,
       info,
       user: { username: "system:anonymous", groups: ["system:unauthenticated"] },
       warnings: [],
@@ -203,11 +199,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           ctx.query,
           opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         );
-        await withDeadline(ms, handle(ctx)).catch((err) => {
-          // The handler goes on; whatever it writes later must not crash the server.
-          if (err instanceof StatusError && err.reason === "Timeout") res.on("error", () => {});
-          throw err;
-        });
+        // The handler goes on past its deadline; whatever it writes later must not crash the server.
+        await withDeadline(deadlines, ms, handle(ctx), () => res.on("error", ignore));
       }
       code = res.statusCode;
     } catch (err) {
