@@ -112,8 +112,16 @@ export function podObject(name: string, rs: KObject, nodeName: string, owner: bo
   };
 }
 
-/** The status patch of a Running, Ready pod (the kubelet's status manager's shape). */
-export function runningStatus(index: number, nodeIP: string, now: string): unknown {
+/**
+ * The status patch of a Running, Ready pod (the kubelet's status manager's
+ * shape) with one container's status (podObject's container by default).
+ */
+export function runningStatus(
+  index: number,
+  nodeIP: string,
+  now: string,
+  container = "app",
+): { status: Record<string, unknown> } {
   const podIP = `10.${64 + ((index >> 16) & 63)}.${(index >> 8) & 255}.${index & 255}`;
   const condition = (type: string) => ({
     type,
@@ -139,7 +147,7 @@ export function runningStatus(index: number, nodeIP: string, now: string): unkno
       qosClass: "Burstable",
       containerStatuses: [
         {
-          name: "app",
+          name: container,
           state: { running: { startedAt: now } },
           lastState: {},
           ready: true,

@@ -78,7 +78,8 @@ import { progress } from "./lib/args.ts";
 import { InspectorSession, inspectorUrl } from "./lib/inspector.ts";
 import { printTable, type Row } from "./lib/table.ts";
 import { procStat, processCpuMs } from "./lib/proc-stat.ts";
-import { benchPod, microTime, scheduledEvent } from "./lib/request-fixtures.ts";
+import { benchPod, microTime, rfc3339Now, scheduledEvent } from "./lib/request-fixtures.ts";
+import { runningStatus } from "./memory-objects.ts";
 
 const PHASES = [
   "livez",
@@ -364,7 +365,7 @@ class Target {
         if (name === undefined) throw new Error("run-pod: no bound pods (list bind-pod first)");
         this.ran.push(name);
         await this.admin.request("PATCH", `${resourcePath(podsRef, "default", name)}/status`, {
-          body: { status: runningStatus(slot) },
+          body: runningStatus(this.ran.length, `10.0.${slot}.1`, rfc3339Now(), "pause"),
           contentType: "application/strategic-merge-patch+json",
           ignoreAnswer: true,
         });
@@ -537,41 +538,4 @@ try {
   process.exitCode = 1;
 } finally {
   for (const t of targets) await t.stop();
-}
-
-/** A running pod's status as a kubelet writes it (the size the delete phases then read). */
-function runningStatus(slot: number): Record<string, unknown> {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const condition = (type: string) => ({ type, status: "True", lastTransitionTime: now });
-  return {
-    phase: "Running",
-    conditions: [
-      "PodReadyToStartContainers",
-      "Initialized",
-      "Ready",
-      "ContainersReady",
-      "PodScheduled",
-    ].map(condition),
-    hostIP: `10.0.${slot}.1`,
-    hostIPs: [{ ip: `10.0.${slot}.1` }],
-    podIP: `10.42.${slot}.7`,
-    podIPs: [{ ip: `10.42.${slot}.7` }],
-    startTime: now,
-    containerStatuses: [
-      {
-        name: "pause",
-        state: { running: { startedAt: now } },
-        lastState: {},
-        ready: true,
-        restartCount: 0,
-        image: "registry.k8s.io/pause:3.10",
-        imageID:
-          "registry.k8s.io/pause@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a",
-        containerID:
-          "containerd://0f5c3b1e2d4a69788a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f",
-        started: true,
-      },
-    ],
-    qosClass: "BestEffort",
-  };
 }

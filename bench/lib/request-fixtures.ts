@@ -40,3 +40,8 @@ export function scheduledEvent(name: string, node: string): KObject {
 export function microTime(): string {
   return new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
+
+/** RFC 3339 in seconds, as a pod's startTime and conditions. */
+export function rfc3339Now(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, "Z");
+}
